@@ -1,0 +1,5 @@
+import { doctorSubcommand } from '../doctor/doctorSubcommand';
+import type { Subcommand } from './subcommand';
+
+/** Every `ml-engineer` subcommand, in the order `--help` lists them. */
+export const SUBCOMMANDS: readonly Subcommand[] = [doctorSubcommand];

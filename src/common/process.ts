@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process';
+
+export interface RunOptions {
+  /** Kill the process after this long. Every process we start has one. */
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly input?: string;
+  /** Output past this many bytes per stream is dropped (and `truncated` set). Default 4 MiB. */
+  readonly maxOutputBytes?: number;
+}
+
+export type RunResult =
+  | {
+      readonly kind: 'exited';
+      readonly code: number | null;
+      readonly stdout: string;
+      readonly stderr: string;
+      readonly truncated: boolean;
+      readonly durationMs: number;
+    }
+  /** The executable does not exist or is not executable (ENOENT/EACCES). */
+  | { readonly kind: 'not-found'; readonly message: string }
+  | { readonly kind: 'timed-out'; readonly stdout: string; readonly stderr: string; readonly timeoutMs: number }
+  | { readonly kind: 'cancelled' };
+
+const DEFAULT_MAX_OUTPUT = 4 * 1024 * 1024;
+
+/**
+ * Runs a program without a shell (arguments are never interpreted), collecting its output.
+ * Never rejects: every way a run can end is a RunResult, so callers must handle each one.
+ */
+export function runProcess(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+  const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+  return new Promise((resolve) => {
+    if (options.signal?.aborted) {
+      resolve({ kind: 'cancelled' });
+      return;
+    }
+    const started = performance.now();
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let outBytes = 0;
+    let errBytes = 0;
+    let truncated = false;
+    let settled = false;
+    let ending: 'timed-out' | 'cancelled' | undefined;
+
+    const child = spawn(command, [...args], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      windowsHide: true,
+      // Its own process group on POSIX, so a kill reaches what it started too (a shell
+      // script's `sleep` would otherwise hold our pipes open after the script is killed).
+      detached: process.platform !== 'win32',
+    });
+
+    const collect = (chunks: Buffer[], size: number, chunk: Buffer): number => {
+      const room = max - size;
+      if (room <= 0) {
+        truncated = true;
+        return size;
+      }
+      if (chunk.length > room) {
+        truncated = true;
+        chunks.push(chunk.subarray(0, room));
+        return max;
+      }
+      chunks.push(chunk);
+      return size + chunk.length;
+    };
+    child.stdout.on('data', (chunk: Buffer) => (outBytes = collect(out, outBytes, chunk)));
+    child.stderr.on('data', (chunk: Buffer) => (errBytes = collect(err, errBytes, chunk)));
+
+    const finish = (result: RunResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve(result);
+    };
+    const stop = (why: 'timed-out' | 'cancelled'): void => {
+      ending = why;
+      killTree(child.pid, () => child.kill('SIGKILL'));
+    };
+    const onAbort = (): void => stop('cancelled');
+    const timer = setTimeout(() => stop('timed-out'), options.timeoutMs);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'EACCES') {
+        finish({ kind: 'not-found', message: `${command}: ${error.code === 'ENOENT' ? 'not found' : 'permission denied'}` });
+      } else {
+        finish({ kind: 'not-found', message: `${command}: ${error.message}` });
+      }
+    });
+    const settle = (code: number | null): void => {
+      const stdout = Buffer.concat(out).toString('utf8');
+      const stderr = Buffer.concat(err).toString('utf8');
+      if (ending === 'cancelled') finish({ kind: 'cancelled' });
+      else if (ending === 'timed-out') finish({ kind: 'timed-out', stdout, stderr, timeoutMs: options.timeoutMs });
+      else finish({ kind: 'exited', code, stdout, stderr, truncated, durationMs: performance.now() - started });
+    };
+    // After a kill, 'exit' is enough: stray descendants may keep the pipes open.
+    child.on('exit', (code) => {
+      if (ending) settle(code);
+    });
+    child.on('close', settle);
+    // A program that exits without reading its stdin makes the write fail with EPIPE: that is fine.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+function killTree(pid: number | undefined, fallback: () => void): void {
+  if (pid === undefined || process.platform === 'win32') {
+    fallback();
+    return;
+  }
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    fallback();
+  }
+}
