@@ -1,0 +1,25 @@
+/**
+ * Every command the extension contributes, declared once. package.json's `contributes.commands`
+ * must list exactly these (a unit test checks both ways).
+ */
+export const COMMANDS = {
+  openChat: 'mlEngineer.openChat',
+  setApiKey: 'mlEngineer.setApiKey',
+  clearApiKey: 'mlEngineer.clearApiKey',
+  doctor: 'mlEngineer.doctor',
+  showLog: 'mlEngineer.showLog',
+} as const;
+
+export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
+
+export const VIEWS = {
+  container: 'mlEngineer',
+  chat: 'mlEngineer.chat',
+  experiments: 'mlEngineer.experiments',
+  kernels: 'mlEngineer.kernels',
+  gpus: 'mlEngineer.gpus',
+} as const;
+
+export const CONTEXT_KEYS = {
+  hasApiKey: 'mlEngineer.hasApiKey',
+} as const;

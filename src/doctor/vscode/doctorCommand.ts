@@ -1,0 +1,67 @@
+import * as vscode from 'vscode';
+import { COMMANDS } from '../../commandIds';
+import type { Logger } from '../../common/logger';
+import { registerCommand } from '../../common/vscode/commandRegistry';
+import { pythonCandidates } from '../../python/pythonInterpreter';
+import { configuredPython } from '../../python/vscode/pythonExtension';
+import { collectEnvironment } from '../environmentReport';
+import { formatReportMarkdown, formatReportText } from '../formatReport';
+
+const SCHEME = 'ml-engineer-report';
+const REPORT_URI = vscode.Uri.from({ scheme: SCHEME, path: '/Environment Report.md' });
+
+/** "ML Engineer: Check Environment": the CLI's `doctor`, shown as a read-only Markdown document. */
+export function registerDoctorCommand(context: vscode.ExtensionContext, log: Logger): void {
+  const content = new ReportDocuments();
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SCHEME, content), content);
+
+  registerCommand(context, log, COMMANDS.doctor, async () => {
+    const report = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'ML Engineer: checking environment…', cancellable: true },
+      async (_progress, token) => {
+        const abort = new AbortController();
+        const cancel = token.onCancellationRequested(() => abort.abort());
+        try {
+          const python = await configuredPython(log);
+          const nvidiaSmi = vscode.workspace.getConfiguration('mlEngineer').get<string>('gpu.nvidiaSmiPath')?.trim() || 'nvidia-smi';
+          return await collectEnvironment({
+            pythonCandidates: pythonCandidates(python.setting, python.fromExtension),
+            nvidiaSmi,
+            signal: abort.signal,
+          });
+        } finally {
+          cancel.dispose();
+        }
+      },
+    );
+    log.info(`environment report:\n${formatReportText(report)}`);
+    content.update(REPORT_URI, formatReportMarkdown(report));
+    const document = await vscode.workspace.openTextDocument(REPORT_URI);
+    await vscode.languages.setTextDocumentLanguage(document, 'markdown');
+    try {
+      // Rendered, as a person reads it; the built-in Markdown extension may be disabled.
+      await vscode.commands.executeCommand('markdown.showPreview', REPORT_URI);
+    } catch {
+      await vscode.window.showTextDocument(document, { preview: true });
+    }
+  });
+}
+
+class ReportDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly texts = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  update(uri: vscode.Uri, text: string): void {
+    this.texts.set(uri.toString(), text);
+    this.changed.fire(uri);
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? 'Run "ML Engineer: Check Environment" to make this report.';
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

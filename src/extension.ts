@@ -1,0 +1,51 @@
+// activate() only wires the features together; each feature lives in its own folder.
+import * as vscode from 'vscode';
+import { registerApiKeyCommands } from './agent/vscode/apiKeyCommands';
+import { ApiKeyStore } from './agent/vscode/apiKeyStore';
+import { ChatViewProvider } from './chat/vscode/chatViewProvider';
+import { COMMANDS, VIEWS } from './commandIds';
+import { ACTIVATION_LOG_PREFIX, loadedHeavyModules, type ActivationMetrics } from './common/heavyModules';
+import { registerCommand } from './common/vscode/commandRegistry';
+import { registerDoctorCommand } from './doctor/vscode/doctorCommand';
+
+// Set by the bundle's first and last statements (scripts/build.mjs): how long dist/extension.js took to evaluate.
+declare const __mlEngineerLoadStart: number | undefined;
+declare const __mlEngineerLoadEnd: number | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const activateStart = performance.now();
+  const log = vscode.window.createOutputChannel('ML Engineer', { log: true });
+  context.subscriptions.push(log);
+  registerCommand(context, log, COMMANDS.showLog, () => log.show(true));
+
+  const apiKeys = new ApiKeyStore(context.secrets);
+  context.subscriptions.push(apiKeys);
+  void apiKeys.refreshContext();
+  registerApiKeyCommands(context, log, apiKeys);
+
+  const chat = new ChatViewProvider(context.extensionUri, apiKeys, log);
+  context.subscriptions.push(
+    chat,
+    vscode.window.registerWebviewViewProvider(VIEWS.chat, chat, { webviewOptions: { retainContextWhenHidden: true } }),
+  );
+  registerCommand(context, log, COMMANDS.openChat, () => vscode.commands.executeCommand(`${VIEWS.chat}.focus`));
+
+  registerDoctorCommand(context, log);
+
+  const metrics: ActivationMetrics = {
+    load_ms: round(
+      typeof __mlEngineerLoadStart === 'number' && typeof __mlEngineerLoadEnd === 'number' ? __mlEngineerLoadEnd - __mlEngineerLoadStart : NaN,
+    ),
+    activate_ms: round(performance.now() - activateStart),
+    heavy_modules_loaded: loadedHeavyModules(Object.keys(require.cache)),
+  };
+  log.info(`${ACTIVATION_LOG_PREFIX}${JSON.stringify(metrics)}`);
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

@@ -1,0 +1,33 @@
+import * as vscode from 'vscode';
+import type { Logger } from '../../common/logger';
+
+const PYTHON_EXTENSION_ID = 'ms-python.python';
+
+interface PythonExtensionApi {
+  environments?: {
+    getActiveEnvironmentPath(resource?: vscode.Uri): { path: string } | undefined;
+  };
+}
+
+/**
+ * The interpreter selected in the Python extension, when it is installed. Its API is optional
+ * for us: any failure (not installed, older API, activation error) means "no answer".
+ */
+export async function pythonFromPythonExtension(log: Logger, resource?: vscode.Uri): Promise<string | undefined> {
+  const extension = vscode.extensions.getExtension<PythonExtensionApi>(PYTHON_EXTENSION_ID);
+  if (!extension) return undefined;
+  try {
+    const api = extension.isActive ? extension.exports : await extension.activate();
+    return api.environments?.getActiveEnvironmentPath(resource)?.path || undefined;
+  } catch (error) {
+    log.debug(`Python extension gave no interpreter: ${String(error)}`);
+    return undefined;
+  }
+}
+
+/** Our setting first, then the Python extension; the core adds PATH candidates after these. */
+export async function configuredPython(log: Logger): Promise<{ setting: string | undefined; fromExtension: string | undefined }> {
+  const setting = vscode.workspace.getConfiguration('mlEngineer').get<string>('python.path')?.trim() || undefined;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  return { setting, fromExtension: await pythonFromPythonExtension(log, folder) };
+}
