@@ -3,7 +3,7 @@ import type { ApiKeyStore } from '../../agent/vscode/apiKeyStore';
 import { COMMANDS } from '../../commandIds';
 import type { Logger } from '../../common/logger';
 import { setWebviewContent } from '../../webview/vscode/webviewAssets';
-import { parseFromWebview, type FromWebview, type ToWebview } from '../protocol';
+import type { FromWebview, ToWebview } from '../protocol';
 
 /** Hosts the Chat sidebar: renders its bundle and answers its (validated) messages. */
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
@@ -28,6 +28,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   }
 
   private async receive(raw: unknown): Promise<void> {
+    // Loaded on the first message, not at activation: the validator costs a few ms to evaluate.
+    const { parseFromWebview } = await import('../protocol');
     const parsed = parseFromWebview(raw);
     if (!parsed.ok) {
       this.log.warn(parsed.problem);

@@ -4,14 +4,12 @@ import type { Logger } from '../../common/logger';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import { pythonCandidates } from '../../python/pythonInterpreter';
 import { configuredPython } from '../../python/vscode/pythonExtension';
-import { collectEnvironment } from '../environmentReport';
-import { formatReportMarkdown, formatReportText } from '../formatReport';
 
 const SCHEME = 'ml-engineer-report';
-const REPORT_URI = vscode.Uri.from({ scheme: SCHEME, path: '/Environment Report.md' });
 
 /** "ML Engineer: Check Environment": the CLI's `doctor`, shown as a read-only Markdown document. */
 export function registerDoctorCommand(context: vscode.ExtensionContext, log: Logger): void {
+  const reportUri = vscode.Uri.from({ scheme: SCHEME, path: '/Environment Report.md' });
   const content = new ReportDocuments();
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SCHEME, content), content);
 
@@ -22,6 +20,7 @@ export function registerDoctorCommand(context: vscode.ExtensionContext, log: Log
         const abort = new AbortController();
         const cancel = token.onCancellationRequested(() => abort.abort());
         try {
+          const { collectEnvironment } = await import('../environmentReport');
           const python = await configuredPython(log);
           const nvidiaSmi = vscode.workspace.getConfiguration('mlEngineer').get<string>('gpu.nvidiaSmiPath')?.trim() || 'nvidia-smi';
           return await collectEnvironment({
@@ -34,13 +33,14 @@ export function registerDoctorCommand(context: vscode.ExtensionContext, log: Log
         }
       },
     );
+    const { formatReportMarkdown, formatReportText } = await import('../formatReport');
     log.info(`environment report:\n${formatReportText(report)}`);
-    content.update(REPORT_URI, formatReportMarkdown(report));
-    const document = await vscode.workspace.openTextDocument(REPORT_URI);
+    content.update(reportUri, formatReportMarkdown(report));
+    const document = await vscode.workspace.openTextDocument(reportUri);
     await vscode.languages.setTextDocumentLanguage(document, 'markdown');
     try {
       // Rendered, as a person reads it; the built-in Markdown extension may be disabled.
-      await vscode.commands.executeCommand('markdown.showPreview', REPORT_URI);
+      await vscode.commands.executeCommand('markdown.showPreview', reportUri);
     } catch {
       await vscode.window.showTextDocument(document, { preview: true });
     }
