@@ -1,0 +1,20 @@
+// Mocha's spec reporter, plus a JSON summary for scripts/test-all.mjs to add up across suites.
+// The file is named by MOCHA_SUMMARY_FILE; without it this is the plain spec reporter.
+const Mocha = require('mocha');
+const { writeFileSync, mkdirSync } = require('node:fs');
+const { dirname } = require('node:path');
+
+class SummaryReporter extends Mocha.reporters.Spec {
+  constructor(runner, options) {
+    super(runner, options);
+    runner.once('end', () => {
+      const file = process.env.MOCHA_SUMMARY_FILE;
+      if (!file) return;
+      const { passes, failures, pending } = runner.stats;
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify({ passed: passes, failed: failures, skipped: pending }));
+    });
+  }
+}
+
+module.exports = SummaryReporter;
