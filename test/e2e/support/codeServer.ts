@@ -1,0 +1,156 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const repoRoot = resolve(__dirname, '../../..');
+export const codeServerEntry = join(
+  process.env.CODE_SERVER_DIR ?? join(repoRoot, '.vscode-test/code-server'),
+  'node_modules/code-server/out/node/entry.js',
+);
+export const vsixPath = join(repoRoot, 'dist/ml-engineer.vsix');
+export const EXTENSION_ID = 'mlengineer.ml-engineer';
+
+export interface CodeServer {
+  readonly url: string;
+  readonly workspace: string;
+  readonly userDataDir: string;
+  readonly extensionsDir: string;
+  /** Text of the newest extension host log (activation lines, uncaught errors). */
+  extensionHostLog(): string;
+  /** Text of our LogOutputChannel "ML Engineer". */
+  extensionLog(): string;
+  /** Text of any extension's LogOutputChannel. */
+  channelLog(extensionId: string, channel: string): string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Folder copied into a fresh temporary workspace (the tests never touch the original). */
+  readonly workspaceSource?: string;
+  readonly settings?: Record<string, unknown>;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Extra extension folders to install unpacked (e.g. the benchmark's baseline extension). */
+  readonly extraExtensions?: readonly string[];
+}
+
+const BASE_SETTINGS = {
+  'security.workspace.trust.enabled': false,
+  'workbench.startupEditor': 'none',
+  'telemetry.telemetryLevel': 'off',
+  'workbench.tips.enabled': false,
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'update.mode': 'none',
+};
+
+/** Installs the packaged VSIX into a fresh code-server profile and starts it on a loopback port. */
+export async function startCodeServer(options: StartOptions = {}): Promise<CodeServer> {
+  if (!existsSync(codeServerEntry)) throw new Error(`code-server is not installed: run test/e2e/install-code-server.sh (looked for ${codeServerEntry})`);
+  if (!existsSync(vsixPath)) throw new Error(`no VSIX at ${vsixPath}: run npm run package`);
+  const base = mkdtempSync(join(tmpdir(), 'mle-e2e-'));
+  const userDataDir = join(base, 'data');
+  const extensionsDir = join(base, 'extensions');
+  const workspace = join(base, 'workspace');
+  mkdirSync(join(userDataDir, 'User'), { recursive: true });
+  writeFileSync(join(userDataDir, 'User/settings.json'), JSON.stringify({ ...BASE_SETTINGS, ...options.settings }, null, 2));
+  if (options.workspaceSource) cpSync(options.workspaceSource, workspace, { recursive: true });
+  else mkdirSync(workspace);
+
+  const install = spawnSync(process.execPath, [codeServerEntry, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', vsixPath], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (install.status !== 0) throw new Error(`installing the VSIX failed:\n${install.stdout}\n${install.stderr}`);
+  for (const extra of options.extraExtensions ?? []) installUnpacked(extensionsDir, extra);
+
+  const env = { ...process.env, ...options.env };
+  delete env.ANTHROPIC_API_KEY; // a developer's own key must never leak into a test
+  for (const [k, v] of Object.entries(options.env ?? {})) if (v === undefined) delete env[k];
+  const child = spawn(
+    process.execPath,
+    [codeServerEntry, '--bind-addr', '127.0.0.1:0', '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+      '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, workspace],
+    { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
+  const url = await listeningUrl(child, 60_000);
+
+  const logsDir = join(userDataDir, 'logs');
+  const newest = (dir: string): string | undefined => (existsSync(dir) ? readdirSync(dir).sort().pop() : undefined);
+  const readLog = (...parts: string[]): string => {
+    const session = newest(logsDir);
+    if (!session) return '';
+    const hostDirs = readdirSync(join(logsDir, session)).filter((d) => d.startsWith('exthost')).sort();
+    return hostDirs
+      .map((d) => join(logsDir, session, d, ...parts))
+      .filter((f) => existsSync(f))
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
+  };
+
+  return {
+    url,
+    workspace,
+    userDataDir,
+    extensionsDir,
+    extensionHostLog: () => readLog('remoteexthost.log'),
+    extensionLog: () => readLog(EXTENSION_ID, 'ML Engineer.log'),
+    channelLog: (extensionId, channel) => readLog(extensionId, `${channel}.log`),
+    async stop() {
+      if (child.exitCode === null && child.pid !== undefined) {
+        const exited = new Promise((r) => child.once('exit', r));
+        try {
+          process.kill(-child.pid, 'SIGTERM');
+        } catch {
+          child.kill('SIGTERM');
+        }
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+      if (!process.env.MLE_KEEP_E2E_DIRS) rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Copies an extension folder in and lists it in extensions.json, which VS Code 1.100 reads to know what is installed. */
+function installUnpacked(extensionsDir: string, folder: string): void {
+  const manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+  const relativeLocation = `${manifest.publisher}.${manifest.name}-${manifest.version}`;
+  const location = join(extensionsDir, relativeLocation);
+  cpSync(folder, location, { recursive: true });
+  const registry = join(extensionsDir, 'extensions.json');
+  const entries = existsSync(registry) ? (JSON.parse(readFileSync(registry, 'utf8')) as unknown[]) : [];
+  entries.push({
+    identifier: { id: `${manifest.publisher}.${manifest.name}` },
+    version: manifest.version,
+    location: { $mid: 1, fsPath: location, external: `file://${location}`, path: location, scheme: 'file' },
+    relativeLocation,
+    metadata: { installedTimestamp: Date.now(), source: 'resource' },
+  });
+  writeFileSync(registry, JSON.stringify(entries));
+}
+
+function listeningUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`code-server did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolvePromise(match[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`code-server exited with ${code}:\n${output}`));
+    });
+  });
+}

@@ -1,0 +1,58 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { repoRoot, type CodeServer } from './codeServer';
+
+export const resultsDir = join(repoRoot, 'test-results');
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Opens the workbench on the server's workspace and waits until it is interactive. */
+export async function openWorkbench(browser: Browser, server: CodeServer): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`${server.url}/?folder=${encodeURIComponent(server.workspace)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await page.locator('.activitybar').waitFor({ timeout: 60_000 });
+  return page;
+}
+
+/** Runs a palette command by its title, as a person would: F1, type, Enter. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 450 } }).catch(() => undefined);
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 15_000 });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ timeout: 15_000 });
+  await row.click();
+}
+
+/** The innermost frame of a webview whose document contains the selector. */
+export async function findWebviewFrame(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      if (await frame.locator(selector).count().catch(() => 0)) return frame;
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`no webview frame has ${selector}`);
+}
+
+/** Saves a screenshot and the logs under test-results/<name>/ (called on failure and for README images). */
+export async function keepEvidence(name: string, page: Page | undefined, server: CodeServer | undefined): Promise<string> {
+  const dir = join(resultsDir, name.replace(/[^\w.-]+/g, '_').slice(0, 100));
+  mkdirSync(dir, { recursive: true });
+  if (page) await page.screenshot({ path: join(dir, 'screenshot.png') }).catch(() => undefined);
+  if (server) {
+    writeFileSync(join(dir, 'remoteexthost.log'), server.extensionHostLog());
+    writeFileSync(join(dir, 'ml-engineer.log'), server.extensionLog());
+  }
+  return dir;
+}

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { parseActivationLine } from '../../src/common/heavyModules';
+import { EXTENSION_ID, repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
+import { findWebviewFrame, keepEvidence, launchBrowser, openWorkbench, resultsDir, runCommand } from './support/workbench';
+
+/**
+ * The packaged extension in real VS Code (code-server), driven in headless Chromium the way a
+ * person would use it. One server and one page for the suite: the tests run in order.
+ */
+describe('ML Engineer in VS Code (code-server)', function () {
+  let server: CodeServer;
+  let browser: Browser;
+  let page: Page;
+
+  before(async function () {
+    this.timeout(240_000);
+    server = await startCodeServer({
+      workspaceSource: join(repoRoot, 'examples'),
+      settings: { 'mlEngineer.python.path': '/usr/bin/python3' },
+    });
+    browser = await launchBrowser();
+    page = await openWorkbench(browser, server);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      const dir = await keepEvidence(this.currentTest.fullTitle(), page, server);
+      console.log(`      evidence kept in ${dir}`);
+    }
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    await browser?.close();
+    await server?.stop();
+  });
+
+  async function screenshot(name: string): Promise<void> {
+    const dir = join(resultsDir, 'screenshots');
+    mkdirSync(dir, { recursive: true });
+    await page.screenshot({ path: join(dir, `${name}.png`) });
+    if (process.env.UPDATE_SCREENSHOTS) copyFileSync(join(dir, `${name}.png`), join(repoRoot, 'docs/images', `${name}.png`));
+  }
+
+  it('activates from the sample workspace without errors, loading no heavy module', async () => {
+    let metrics;
+    for (let i = 0; i < 120 && !metrics; i++) {
+      metrics = server.extensionLog().split('\n').map(parseActivationLine).find(Boolean);
+      if (!metrics) await page.waitForTimeout(500);
+    }
+    assert.ok(metrics, 'no activation line in the ML Engineer log');
+    assert.deepEqual(metrics.heavy_modules_loaded, []);
+    const hostLog = server.extensionHostLog();
+    assert.match(hostLog, new RegExp(`_doActivateExtension ${EXTENSION_ID.replace('.', '\\.')}, startup: (true|false), activationEvent: 'workspaceContains:`));
+    const ours = hostLog.split('\n').filter((line) => /\[error\]/i.test(line) && /ml-engineer|mlEngineer/i.test(line));
+    assert.deepEqual(ours, [], 'errors from our extension in the extension host log');
+  });
+
+  it('opens the ML Engineer container with Chat, Experiments, Kernels and GPUs', async () => {
+    await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
+    const headers = page.locator('.sidebar .pane-header');
+    await headers.filter({ hasText: 'GPUs' }).waitFor();
+    const titles = (await headers.allInnerTexts()).map((t) => t.trim().split('\n')[0]?.toUpperCase());
+    assert.deepEqual(titles, ['CHAT', 'EXPERIMENTS', 'KERNELS', 'GPUS']);
+  });
+
+  it('shows welcome content that says what to do in an empty tree', async () => {
+    await page.locator('.sidebar .pane-header', { hasText: 'GPUs' }).click();
+    const welcome = page.locator('.sidebar .welcome-view-content', { hasText: 'No GPUs listed yet' });
+    await welcome.waitFor();
+    assert.match(await welcome.innerText(), /Check Environment/);
+    await page.locator('.sidebar .pane-header', { hasText: 'GPUs' }).click();
+  });
+
+  it('renders the Chat webview under a strict CSP, asking for an API key', async () => {
+    const frame = await findWebviewFrame(page, 'section.setup');
+    assert.match(await frame.locator('section.setup h2').innerText(), /Set up the ML Engineer agent/);
+    const csp = await frame.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+    assert.match(csp ?? '', /default-src 'none'; script-src 'nonce-[\w-]+';/);
+    // VS Code injects its own acquireVsCodeApi script (before our CSP); every other script carries our nonce.
+    assert.equal(await frame.locator('script:not([nonce]):not(#_vscodeApiScript)').count(), 0);
+    assert.equal(await frame.locator('script[nonce]').count(), 1);
+    await screenshot('chat-setup');
+  });
+
+  it('saves an API key from the Chat view to secret storage, never to logs', async () => {
+    const key = `sk-ant-e2e-${Date.now()}-never-log-me`;
+    const frame = await findWebviewFrame(page, 'section.setup');
+    await frame.getByRole('button', { name: 'Set Anthropic API Key' }).click();
+    const input = page.locator('.quick-input-widget input[type="password"]');
+    await input.waitFor();
+    await input.fill('too short');
+    await page.locator('.quick-input-widget', { hasText: 'An API key has no spaces' }).waitFor();
+    await input.fill(key);
+    await input.press('Enter');
+    const ready = await findWebviewFrame(page, 'section.setup h2:text("Ready")');
+    assert.match(await ready.locator('section.setup').innerText(), /saved in secret storage/);
+    const settingsJson = await page.locator('body').innerText();
+    assert.ok(!settingsJson.includes(key), 'the key is visible in the workbench');
+    for (const log of [server.extensionLog(), server.extensionHostLog()]) assert.ok(!log.includes(key), 'the key appears in a log');
+  });
+
+  it('runs "ML Engineer: Check Environment" from the palette and shows the report', async () => {
+    await runCommand(page, 'ML Engineer: Check Environment');
+    await page.locator('.tab', { hasText: 'Environment Report' }).waitFor({ timeout: 60_000 });
+    const preview = await findWebviewFrame(page, 'table', 60_000);
+    const text = await preview.locator('body').innerText();
+    assert.match(text, new RegExp(`Node\\.js\\s+${process.version.replace(/\./g, '\\.')}`));
+    assert.match(text, /Python\s+3\.\d+\.\d+ at \/usr\/bin\/python3 \(from the configured path\)/);
+    assert.match(text, /Jupyter\s+local kernels can start \(jupyter_server [\d.]+, ipykernel [\d.]+\)/);
+    assert.match(text, /GPUs\s+nvidia-smi was not found|GPUs\s+\d+ NVIDIA GPU/);
+    await screenshot('environment-report');
+  });
+});
