@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what `npm test` / `npm run demo` need on a fresh machine, or says exactly what is missing.
+#   bash scripts/ensure-prerequisites.sh test|demo
+# Debian packages (when we may install them: root, or passwordless sudo), npm packages
+# (npm ci), and code-server (test/e2e/install-code-server.sh, cached in .vscode-test/).
+set -euo pipefail
+purpose=${1:-test}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+# jupyter_server + ipykernel: local kernels; ripgrep + libkrb5-dev: code-server's install;
+# chromium: the end-to-end tests' browser.
+packages=(python3-jupyter-server python3-ipykernel ripgrep libkrb5-dev)
+[ "$purpose" = test ] && packages+=(chromium)
+
+if command -v dpkg-query >/dev/null; then
+  missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo="sudo"; else
+      echo "Missing Debian packages: ${missing[*]}" >&2
+      echo "Install them with: sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+      exit 1
+    fi
+    echo "Installing Debian packages: ${missing[*]}"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+else
+  echo "Not a Debian system: make sure you have ripgrep, Kerberos headers (for code-server), a Python with jupyter_server and ipykernel" >&2
+  [ "$purpose" = test ] && echo "and Chromium for the end-to-end tests (set CHROMIUM_PATH if it is not /usr/bin/chromium)." >&2
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then echo "Node.js 20 or newer is needed (found $(node --version))." >&2; exit 1; fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+bash test/e2e/install-code-server.sh
