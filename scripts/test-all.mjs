@@ -28,20 +28,22 @@ steps.push(['build', run('build', 'node', ['scripts/build.mjs', '--production'])
 steps.push(['typecheck', run('typecheck', 'npm', ['run', '--silent', 'typecheck'])]);
 steps.push(['lint', run('lint', 'npm', ['run', '--silent', 'lint'])]);
 steps.push(['unit', mocha('unit')]);
+steps.push(['integration', mocha('integration')]);
 const packaged = run('package', 'npm', ['run', '--silent', 'package']);
 steps.push(['package', packaged]);
 if (packaged) steps.push(['e2e', mocha('e2e')]);
 
 // Typecheck, lint and packaging count as one test each; the suites count their own.
+const suites = ['unit', 'integration', 'e2e'];
 let passed = 0;
 let failed = 0;
 let skipped = 0;
 for (const [name, ok] of steps) {
-  if (name === 'unit' || name === 'e2e') continue;
+  if (suites.includes(name)) continue;
   if (ok) passed++;
   else failed++;
 }
-for (const suite of ['unit', 'e2e']) {
+for (const suite of suites) {
   const file = join(summaries, `${suite}.json`);
   const ran = steps.find(([name]) => name === suite);
   if (!ran) continue;

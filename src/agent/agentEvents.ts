@@ -1,0 +1,17 @@
+import type { TurnUsage } from './streamAccumulator';
+import type { FileChange, ToolRisk } from './tools/tool';
+
+export type ToolCallStatus = 'awaiting-approval' | 'running' | 'done' | 'error' | 'denied' | 'cancelled';
+
+export type TurnEndReason = 'end_turn' | 'max_tokens' | 'refusal' | 'pause_turn' | 'stop_sequence' | 'cancelled' | 'error' | 'cost_cap' | 'loop';
+
+/** What the agent tells the view, in order, as it works. */
+export type AgentEvent =
+  | { type: 'assistantStart'; turnId: string }
+  | { type: 'textDelta'; turnId: string; text: string }
+  | { type: 'thinkingDelta'; turnId: string; text: string }
+  | { type: 'toolCall'; turnId: string; callId: string; name: string; input: unknown; risk: ToolRisk; confirmation?: string; change?: FileChange }
+  | { type: 'toolStatus'; callId: string; status: ToolCallStatus; summary?: string; output?: string }
+  | { type: 'usage'; turnId: string; usage: TurnUsage; costUsd: number; conversationCostUsd: number; contextTokens: number }
+  | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string; action?: 'raise-cost-cap' | 'continue-after-loop' | 'retry' }
+  | { type: 'turnEnd'; turnId: string; reason: TurnEndReason };

@@ -1,0 +1,57 @@
+/** What the agent is told about the workspace, gathered once per conversation (a stable, cacheable prefix). */
+export interface WorkspaceFacts {
+  readonly folders: readonly string[];
+  /** Frameworks and tools named in requirements*.txt, pyproject.toml, environment.yml. */
+  readonly frameworks: readonly string[];
+  readonly python?: string;
+  readonly gpus?: readonly string[];
+  readonly notebooks?: number;
+}
+
+export function systemPrompt(facts: WorkspaceFacts): string {
+  const lines = [
+    'You are an ML engineer working inside the user\'s VS Code workspace, alongside them.',
+    '',
+    'How you work:',
+    '- Understand the problem and the data before modelling. Agree on the metric that matters and how it will be measured.',
+    '- Baseline first: the simplest model or heuristic, measured honestly, before anything clever.',
+    '- Proper validation: held-out data, no leakage (fit preprocessing inside the pipeline or the training folds), cross-validation or several seeds when results are close, and say how uncertain a result is.',
+    '- Track every experiment (parameters, code version, data version, metrics) so results can be compared and reproduced.',
+    '- Reproducible pipelines: seeds, pinned dependencies, scripts over one-off notebook state.',
+    '- Only then optimise (profiling, mixed precision, quantisation, export) and serve. Measure before and after.',
+    '',
+    'How you act:',
+    '- Read before you change: look at the files, notebooks and logs that matter, with the tools.',
+    '- Changes to files are proposals the user approves; keep each one small and say why it is needed.',
+    '- Commands and code run only with the user\'s approval; prefer short, safe commands and explain what they do.',
+    '- Be concise. Use Markdown; put code in fenced blocks with the language.',
+    '- If a tool fails, read its error and adjust instead of repeating the same call.',
+    '',
+    'Workspace:',
+    `- Folders: ${facts.folders.length ? facts.folders.join(', ') : 'none open'}`,
+    `- Frameworks named in its dependency files: ${facts.frameworks.length ? facts.frameworks.join(', ') : 'none found'}`,
+  ];
+  if (facts.python) lines.push(`- Python: ${facts.python}`);
+  if (facts.gpus) lines.push(`- GPUs: ${facts.gpus.length ? facts.gpus.join('; ') : 'none found'}`);
+  if (facts.notebooks !== undefined) lines.push(`- Notebooks: ${facts.notebooks}`);
+  return lines.join('\n');
+}
+
+const KNOWN_FRAMEWORKS = [
+  'torch', 'lightning', 'pytorch-lightning', 'tensorflow', 'keras', 'jax', 'flax', 'transformers', 'datasets', 'accelerate',
+  'scikit-learn', 'sklearn', 'xgboost', 'lightgbm', 'catboost', 'pandas', 'polars', 'numpy', 'mlflow', 'wandb', 'tensorboard',
+  'optuna', 'ray', 'onnx', 'onnxruntime', 'fastapi', 'vllm', 'peft', 'deepspeed',
+];
+
+/** Framework names found in the text of dependency files (requirements.txt, pyproject.toml, environment.yml). */
+export function frameworksIn(dependencyFiles: readonly string[]): string[] {
+  const found = new Set<string>();
+  for (const file of dependencyFiles) {
+    const text = file.replace(/#.*$/gm, ''); // comments name packages that are not used
+    for (const name of KNOWN_FRAMEWORKS) {
+      const pattern = new RegExp(`(^|[\\s"'\\[,=])${name.replace(/[-]/g, '[-_]')}(?=$|[\\s"'<>=~!;,\\[\\]])`, 'im');
+      if (pattern.test(text)) found.add(name === 'sklearn' ? 'scikit-learn' : name);
+    }
+  }
+  return [...found].sort();
+}

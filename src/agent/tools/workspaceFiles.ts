@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { ToolInputError } from './tool';
+
+export interface WorkspaceRoot {
+  readonly name: string;
+  readonly path: string;
+}
+
+/**
+ * The agent's view of the files: only inside the workspace folders. A path is refused when
+ * it is absolute outside them, climbs out with `..`, or resolves out through a symlink.
+ * Paths the model sees and writes are relative to the first folder, or `<folder name>/...`
+ * in a multi-root workspace.
+ */
+export class WorkspaceFiles {
+  constructor(readonly roots: readonly WorkspaceRoot[]) {}
+
+  /** The absolute, real path for a path the model gave; throws ToolInputError if outside. */
+  async resolve(userPath: string): Promise<string> {
+    if (this.roots.length === 0) throw new ToolInputError('No folder is open in the editor, so there are no files to work with.');
+    const cleaned = userPath.trim().replace(/^\.\/+/, '') || '.';
+    const candidate = this.candidatePath(cleaned);
+    const root = this.rootOf(candidate);
+    if (!root) throw new ToolInputError(`${userPath} is outside the workspace; only files inside ${this.roots.map((r) => r.path).join(', ')} can be used.`);
+    // Symlinks: the real path of the nearest existing ancestor must stay inside a real root.
+    const real = await realpathOfExisting(candidate);
+    const realRoots = await Promise.all(this.roots.map((r) => fs.realpath(r.path).catch(() => r.path)));
+    if (!realRoots.some((r) => isInside(real, r))) {
+      throw new ToolInputError(`${userPath} leads outside the workspace through a symbolic link.`);
+    }
+    return candidate;
+  }
+
+  /** The path as the model should see it. */
+  display(absolutePath: string): string {
+    const root = this.rootOf(absolutePath);
+    if (!root) return absolutePath;
+    const rel = relative(root.path, absolutePath).split(sep).join('/') || '.';
+    return this.roots.length > 1 ? `${root.name}/${rel}` : rel;
+  }
+
+  async readText(userPath: string, maxBytes = 2 * 1024 * 1024): Promise<{ path: string; text: string }> {
+    const path = await this.resolve(userPath);
+    const stat = await fs.stat(path).catch(() => undefined);
+    if (!stat) throw new ToolInputError(`${userPath} does not exist.`);
+    if (stat.isDirectory()) throw new ToolInputError(`${userPath} is a folder; use list_files.`);
+    if (stat.size > maxBytes) throw new ToolInputError(`${userPath} is ${(stat.size / 1e6).toFixed(1)} MB; read it in parts with start_line/end_line, or search it.`);
+    const buffer = await fs.readFile(path);
+    if (buffer.subarray(0, 8000).includes(0)) throw new ToolInputError(`${userPath} is a binary file.`);
+    return { path, text: buffer.toString('utf8') };
+  }
+
+  /** Writes through a temporary file and a rename, so a crash never leaves half a file. */
+  async writeTextAtomic(absolutePath: string, text: string): Promise<void> {
+    await fs.mkdir(dirname(absolutePath), { recursive: true });
+    const temp = join(dirname(absolutePath), `.${basename(absolutePath)}.${randomBytes(6).toString('hex')}.tmp`);
+    await fs.writeFile(temp, text, 'utf8');
+    try {
+      const mode = (await fs.stat(absolutePath).catch(() => undefined))?.mode;
+      if (mode !== undefined) await fs.chmod(temp, mode);
+      await fs.rename(temp, absolutePath);
+    } catch (error) {
+      await fs.rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  private candidatePath(cleaned: string): string {
+    if (isAbsolute(cleaned)) return resolve(cleaned);
+    if (this.roots.length > 1) {
+      const [first, ...rest] = cleaned.split(/[\\/]/);
+      const named = this.roots.find((r) => r.name === first);
+      if (named) return resolve(named.path, ...rest);
+    }
+    return resolve(this.roots[0]!.path, cleaned);
+  }
+
+  private rootOf(absolutePath: string): WorkspaceRoot | undefined {
+    return this.roots.find((r) => isInside(absolutePath, resolve(r.path)));
+  }
+}
+
+function isInside(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+async function realpathOfExisting(path: string): Promise<string> {
+  let current = path;
+  const missing: string[] = [];
+  for (;;) {
+    try {
+      return join(await fs.realpath(current), ...missing.reverse());
+    } catch {
+      const parent = dirname(current);
+      if (parent === current) return path;
+      missing.push(basename(current));
+      current = parent;
+    }
+  }
+}

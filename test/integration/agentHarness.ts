@@ -1,0 +1,66 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AgentEvent } from '../../src/agent/agentEvents';
+import { AgentSession, type AgentSettings, type ApprovalRequest } from '../../src/agent/agentSession';
+import { anthropicMessagesApi } from '../../src/agent/anthropicMessagesApi';
+import { registerWorkspaceTools } from '../../src/agent/tools/builtinTools';
+import { ToolRegistry } from '../../src/agent/tools/toolRegistry';
+import { WorkspaceFiles } from '../../src/agent/tools/workspaceFiles';
+import { silentLogger } from '../../src/common/logger';
+import { startFakeMessagesApi, type FakeMessagesApi, type Script } from '../support/fakeMessagesApi';
+
+export const DEFAULT_SETTINGS: AgentSettings = {
+  model: 'claude-sonnet-5-5',
+  maxTokens: 4096,
+  thinking: false,
+  costCapUsd: 5,
+  contextBudgetTokens: 150_000,
+  prices: {},
+};
+
+export interface Harness {
+  server: FakeMessagesApi;
+  session: AgentSession;
+  events: AgentEvent[];
+  approvals: ApprovalRequest[];
+  workspace: string;
+  settings: AgentSettings;
+  close(): Promise<void>;
+}
+
+/** A real SDK client against our loopback Messages API, with a temporary workspace. */
+export async function startHarness(
+  script: Script,
+  options: { approve?: (r: ApprovalRequest) => boolean | Promise<boolean>; settings?: Partial<AgentSettings>; trusted?: boolean; files?: Record<string, string>; maxRetries?: number } = {},
+): Promise<Harness> {
+  const server = await startFakeMessagesApi(script);
+  const workspace = mkdtempSync(join(tmpdir(), 'mle-agent-'));
+  for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(workspace, name), text);
+  const files = new WorkspaceFiles([{ name: 'ws', path: workspace }]);
+  const registry = new ToolRegistry();
+  registerWorkspaceTools(registry);
+  const events: AgentEvent[] = [];
+  const approvals: ApprovalRequest[] = [];
+  const settings = { ...DEFAULT_SETTINGS, ...options.settings };
+  const api = anthropicMessagesApi(Anthropic, { apiKey: 'sk-ant-test-key-0123456789', baseURL: server.baseURL, maxRetries: options.maxRetries ?? 3 });
+  const session = new AgentSession({
+    api,
+    tools: registry.available(options.trusted ?? true),
+    context: { files, applyChange: (change) => files.writeTextAtomic(change.absolutePath, change.after) },
+    approve: async (request) => {
+      approvals.push(request);
+      return (await options.approve?.(request)) ?? false;
+    },
+    emit: (event) => events.push(event),
+    settings: () => settings,
+    systemPrompt: 'You are a test agent.',
+    log: silentLogger,
+  });
+  return { server, session, events, approvals, workspace, settings, close: () => server.close() };
+}
+
+export function textOf(events: readonly AgentEvent[]): string {
+  return events.filter((e): e is Extract<AgentEvent, { type: 'textDelta' }> => e.type === 'textDelta').map((e) => e.text).join('');
+}
