@@ -35,6 +35,15 @@ const builds = [
     footer: { js: 'var __mlEngineerLoadEnd = performance.now();' },
   },
   {
+    // Heavy packages in bundles of their own, required on first use (docs/architecture.md).
+    ...common,
+    entryPoints: { anthropic: 'src/agent/lazy/anthropicSdk.ts' },
+    outdir: 'dist/lazy',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+  {
     ...common,
     entryPoints: { cli: 'src/cli/main.ts' },
     outdir: 'dist',

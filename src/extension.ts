@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { registerApiKeyCommands } from './agent/vscode/apiKeyCommands';
 import { ApiKeyStore } from './agent/vscode/apiKeyStore';
 import { ChatViewProvider } from './chat/vscode/chatViewProvider';
+import { EditorActions } from './chat/vscode/editorActions';
 import { COMMANDS, VIEWS } from './commandIds';
 import { ACTIVATION_LOG_PREFIX, loadedHeavyModules, type ActivationMetrics } from './common/heavyModules';
 import { registerCommand } from './common/vscode/commandRegistry';
@@ -23,8 +24,10 @@ export function activate(context: vscode.ExtensionContext): void {
   void apiKeys.refreshContext();
   registerApiKeyCommands(context, log, apiKeys);
 
-  const chat = new ChatViewProvider(context.extensionUri, apiKeys, log);
+  const editorActions = new EditorActions();
+  const chat = new ChatViewProvider(context, apiKeys, editorActions, log);
   context.subscriptions.push(
+    editorActions,
     chat,
     vscode.window.registerWebviewViewProvider(VIEWS.chat, chat, { webviewOptions: { retainContextWhenHidden: true } }),
   );

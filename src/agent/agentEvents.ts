@@ -1,5 +1,5 @@
 import type { TurnUsage } from './streamAccumulator';
-import type { FileChange, ToolRisk } from './tools/tool';
+import type { ToolRisk } from './tools/tool';
 
 export type ToolCallStatus = 'awaiting-approval' | 'running' | 'done' | 'error' | 'denied' | 'cancelled';
 
@@ -10,7 +10,7 @@ export type AgentEvent =
   | { type: 'assistantStart'; turnId: string }
   | { type: 'textDelta'; turnId: string; text: string }
   | { type: 'thinkingDelta'; turnId: string; text: string }
-  | { type: 'toolCall'; turnId: string; callId: string; name: string; input: unknown; risk: ToolRisk; confirmation?: string; change?: FileChange }
+  | { type: 'toolCall'; turnId: string; callId: string; name: string; input: unknown; risk: ToolRisk; confirmation?: string; /** Set when the call proposes a file change (the diff can be shown). */ changePath?: string }
   | { type: 'toolStatus'; callId: string; status: ToolCallStatus; summary?: string; output?: string }
   | { type: 'usage'; turnId: string; usage: TurnUsage; costUsd: number; conversationCostUsd: number; contextTokens: number }
   | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string; action?: 'raise-cost-cap' | 'continue-after-loop' | 'retry' }

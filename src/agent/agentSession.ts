@@ -247,7 +247,7 @@ export class AgentSession {
         continue;
       }
       const confirmation = tool.confirmation?.(input) ?? `${call.name}`;
-      this.deps.emit({ type: 'toolCall', turnId, callId: call.id, name: call.name, input, risk: tool.risk, confirmation, ...(change ? { change } : {}) });
+      this.deps.emit({ type: 'toolCall', turnId, callId: call.id, name: call.name, input, risk: tool.risk, confirmation, ...(change ? { changePath: change.path } : {}) });
 
       if (tool.risk !== 'read') {
         this.deps.emit({ type: 'toolStatus', callId: call.id, status: 'awaiting-approval' });

@@ -1,22 +1,30 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { ApiKeyStore } from '../../agent/vscode/apiKeyStore';
-import { COMMANDS } from '../../commandIds';
 import type { Logger } from '../../common/logger';
+import { reportError } from '../../common/vscode/commandRegistry';
 import { setWebviewContent } from '../../webview/vscode/webviewAssets';
-import type { FromWebview, ToWebview } from '../protocol';
+import type { ToWebview } from '../protocol';
+import { ChatController } from './chatController';
+import type { EditorActions } from './editorActions';
 
-/** Hosts the Chat sidebar: renders its bundle and answers its (validated) messages. */
+/** Hosts the Chat sidebar: renders its bundle, validates what it sends, hands it to the controller. */
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
+  private readonly controller: ChatController;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
-    private readonly extensionUri: vscode.Uri,
-    private readonly apiKeys: ApiKeyStore,
+    context: vscode.ExtensionContext,
+    apiKeys: ApiKeyStore,
+    editor: EditorActions,
     private readonly log: Logger,
   ) {
-    this.disposables.push(apiKeys.onDidChange(() => void this.pushState()));
+    this.controller = new ChatController(context, apiKeys, editor, log, (message) => void this.post(message));
+    this.disposables.push(this.controller, apiKeys.onDidChange(() => void this.controller.pushState()));
+    this.extensionUri = context.extensionUri;
   }
+
+  private readonly extensionUri: vscode.Uri;
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
@@ -35,25 +43,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       this.log.warn(parsed.problem);
       return;
     }
-    await this.handle(parsed.message);
-  }
-
-  private async handle(message: FromWebview): Promise<void> {
-    switch (message.type) {
-      case 'ready':
-        await this.pushState();
-        return;
-      case 'setApiKey':
-        await vscode.commands.executeCommand(COMMANDS.setApiKey);
-        return;
-      case 'checkEnvironment':
-        await vscode.commands.executeCommand(COMMANDS.doctor);
-        return;
+    try {
+      await this.controller.handle(parsed.message);
+    } catch (error) {
+      await reportError(this.log, error, `chat: ${parsed.message.type}`);
     }
-  }
-
-  private async pushState(): Promise<void> {
-    await this.post({ type: 'state', state: { hasApiKey: await this.apiKeys.has() } });
   }
 
   private async post(message: ToWebview): Promise<void> {

@@ -64,9 +64,12 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
   if (install.status !== 0) throw new Error(`installing the VSIX failed:\n${install.stdout}\n${install.stderr}`);
   for (const extra of options.extraExtensions ?? []) installUnpacked(extensionsDir, extra);
 
-  const env = { ...process.env, ...options.env };
+  const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.ANTHROPIC_API_KEY; // a developer's own key must never leak into a test
-  for (const [k, v] of Object.entries(options.env ?? {})) if (v === undefined) delete env[k];
+  for (const [k, v] of Object.entries(options.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
   const child = spawn(
     process.execPath,
     [codeServerEntry, '--bind-addr', '127.0.0.1:0', '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',

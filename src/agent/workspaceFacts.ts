@@ -1,0 +1,35 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { readGpuInventory } from '../gpu/gpuInventory';
+import { resolvePython, type PythonCandidate } from '../python/pythonInterpreter';
+import { frameworksIn, type WorkspaceFacts } from './systemPrompt';
+import { walkFiles } from './tools/fileWalker';
+
+const DEPENDENCY_FILES = ['requirements.txt', 'requirements-dev.txt', 'pyproject.toml', 'environment.yml', 'setup.cfg', 'Pipfile'];
+
+/** What the system prompt says about the workspace; each probe has a short timeout and may find nothing. */
+export async function gatherWorkspaceFacts(
+  roots: readonly { name: string; path: string }[],
+  options: { pythonCandidates: readonly PythonCandidate[]; nvidiaSmi: string; signal?: AbortSignal },
+): Promise<WorkspaceFacts> {
+  const texts: string[] = [];
+  for (const root of roots) {
+    for (const name of DEPENDENCY_FILES) {
+      const text = await fs.readFile(join(root.path, name), 'utf8').catch(() => undefined);
+      if (text) texts.push(text.slice(0, 200_000));
+    }
+  }
+  const signal = options.signal ? { signal: options.signal } : {};
+  const [python, gpus, notebooks] = await Promise.all([
+    resolvePython(options.pythonCandidates, { timeoutMs: 5000, ...signal }),
+    readGpuInventory(options.nvidiaSmi, { timeoutMs: 5000, ...signal }),
+    Promise.all(roots.map((r) => walkFiles(r.path, { limit: 5000 }))).then((all) => all.flatMap((w) => w.files).filter((f) => f.path.endsWith('.ipynb')).length),
+  ]);
+  return {
+    folders: roots.map((r) => r.name),
+    frameworks: frameworksIn(texts),
+    ...(python.found ? { python: `${python.interpreter.version} (${python.interpreter.executable})` } : {}),
+    ...(gpus.status === 'ok' ? { gpus: gpus.gpus.map((g) => `${g.name}${g.memoryTotalMiB ? ` ${(g.memoryTotalMiB / 1024).toFixed(0)} GiB` : ''}`) } : gpus.status === 'no-nvidia-smi' ? { gpus: [] } : {}),
+    notebooks,
+  };
+}

@@ -1,0 +1,94 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { ConversationTotals } from '../agent/agentSession';
+import type { ChatMessage } from '../agent/chatMessage';
+import { titleOf, type TranscriptItem } from './transcript';
+
+export interface ConversationRecord {
+  readonly version: 1;
+  readonly id: string;
+  title: string;
+  readonly createdAt: string;
+  updatedAt: string;
+  model: string;
+  /** What the API sees. */
+  messages: ChatMessage[];
+  /** What the view shows. */
+  items: TranscriptItem[];
+  totals: ConversationTotals;
+}
+
+export interface ConversationSummary {
+  readonly id: string;
+  readonly title: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * Conversations of one workspace, one JSON file each in a folder the editor gives us
+ * (workspace storage), plus an index. Every write goes to a temporary file that is renamed
+ * over the old one, so a crash or a full disk never leaves a half-written conversation.
+ */
+export class ConversationStore {
+  constructor(private readonly dir: string) {}
+
+  create(model: string): ConversationRecord {
+    const now = new Date().toISOString();
+    return {
+      version: 1,
+      id: randomUUID(),
+      title: 'New chat',
+      createdAt: now,
+      updatedAt: now,
+      model,
+      messages: [],
+      items: [],
+      totals: { usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 }, costUsd: 0, contextTokens: 0 },
+    };
+  }
+
+  async list(): Promise<ConversationSummary[]> {
+    const index = await this.readJson<ConversationSummary[]>('index.json');
+    return Array.isArray(index) ? index.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)) : [];
+  }
+
+  async load(id: string): Promise<ConversationRecord | undefined> {
+    if (!/^[\w-]+$/.test(id)) return undefined;
+    const record = await this.readJson<ConversationRecord>(`${id}.json`);
+    return record?.version === 1 && record.id === id && Array.isArray(record.messages) && Array.isArray(record.items) ? record : undefined;
+  }
+
+  async save(record: ConversationRecord): Promise<void> {
+    record.updatedAt = new Date().toISOString();
+    if (record.title === 'New chat') record.title = titleOf(record.items);
+    await fs.mkdir(this.dir, { recursive: true });
+    await this.writeAtomic(`${record.id}.json`, JSON.stringify(record));
+    const index = (await this.list()).filter((c) => c.id !== record.id);
+    index.unshift({ id: record.id, title: record.title, updatedAt: record.updatedAt });
+    await this.writeAtomic('index.json', JSON.stringify(index));
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!/^[\w-]+$/.test(id)) return;
+    await fs.rm(join(this.dir, `${id}.json`), { force: true });
+    const index = (await this.list()).filter((c) => c.id !== id);
+    await this.writeAtomic('index.json', JSON.stringify(index));
+  }
+
+  private async readJson<T>(name: string): Promise<T | undefined> {
+    try {
+      return JSON.parse(await fs.readFile(join(this.dir, name), 'utf8')) as T;
+    } catch {
+      return undefined; // missing or damaged: the rest of the history still loads
+    }
+  }
+
+  private async writeAtomic(name: string, text: string): Promise<void> {
+    const target = join(this.dir, name);
+    const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+    await fs.writeFile(temp, text, 'utf8');
+    await fs.rename(temp, target);
+  }
+}
+

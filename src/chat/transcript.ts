@@ -1,0 +1,107 @@
+// The chat as the view shows it, built from agent events by one reducer that both the
+// extension host (to save it) and the webview (to draw it) run. No Node or DOM imports.
+import type { AgentEvent, ToolCallStatus, TurnEndReason } from '../agent/agentEvents';
+
+export type TranscriptItem =
+  | { kind: 'user'; id: string; text: string }
+  | { kind: 'assistant'; id: string; text: string; thinking?: string; streaming: boolean; endReason?: TurnEndReason }
+  | {
+      kind: 'tool';
+      id: string;
+      name: string;
+      risk: 'read' | 'write' | 'execute';
+      title: string;
+      input: string;
+      status: ToolCallStatus | 'pending';
+      summary?: string;
+      output?: string;
+      hasDiff: boolean;
+    }
+  | { kind: 'notice'; id: string; level: 'info' | 'warning' | 'error'; message: string; action?: 'raise-cost-cap' | 'continue-after-loop' | 'retry'; resolved?: boolean }
+  | { kind: 'usage'; id: string; costUsd: number; inputTokens: number; outputTokens: number; cachedTokens: number };
+
+export interface TranscriptTotals {
+  costUsd: number;
+  contextTokens: number;
+}
+
+const OUTPUT_KEPT = 20_000;
+
+/** Applies one agent event to the transcript (in place) and returns the item it touched. */
+export function applyAgentEvent(items: TranscriptItem[], event: AgentEvent, totals?: TranscriptTotals): TranscriptItem | undefined {
+  switch (event.type) {
+    case 'assistantStart':
+      return push(items, { kind: 'assistant', id: event.turnId, text: '', streaming: true });
+    case 'textDelta':
+    case 'thinkingDelta': {
+      let item = lastAssistant(items, event.turnId);
+      // After tool cards, the model's next words start a new bubble below them.
+      if (!item || items.at(-1) !== item) item = push(items, { kind: 'assistant', id: `${event.turnId}:${items.length}`, text: '', streaming: true }) as Extract<TranscriptItem, { kind: 'assistant' }>;
+      if (event.type === 'textDelta') item.text += event.text;
+      else item.thinking = (item.thinking ?? '') + event.text;
+      return item;
+    }
+    case 'toolCall':
+      return push(items, {
+        kind: 'tool',
+        id: event.callId,
+        name: event.name,
+        risk: event.risk,
+        title: event.confirmation ?? event.name,
+        input: clip(JSON.stringify(event.input, null, 2) ?? '', 4000),
+        status: 'pending',
+        hasDiff: event.changePath !== undefined,
+      });
+    case 'toolStatus': {
+      const item = items.find((i): i is Extract<TranscriptItem, { kind: 'tool' }> => i.kind === 'tool' && i.id === event.callId);
+      if (!item) return undefined;
+      item.status = event.status;
+      if (event.summary !== undefined) item.summary = event.summary;
+      if (event.output !== undefined) item.output = clip(event.output, OUTPUT_KEPT);
+      return item;
+    }
+    case 'usage':
+      if (totals) {
+        totals.costUsd = event.conversationCostUsd;
+        totals.contextTokens = event.contextTokens;
+      }
+      return undefined;
+    case 'notice':
+      return push(items, { kind: 'notice', id: `notice-${items.length}`, level: event.level, message: event.message, ...(event.action ? { action: event.action } : {}) });
+    case 'turnEnd': {
+      for (const item of items) if (item.kind === 'assistant' && item.streaming) item.streaming = false;
+      const last = [...items].reverse().find((i): i is Extract<TranscriptItem, { kind: 'assistant' }> => i.kind === 'assistant');
+      if (last) last.endReason = event.reason;
+      // Remove bubbles that never received text (a turn that went straight to a tool).
+      for (let i = items.length - 1; i >= 0; i--) {
+        const item = items[i]!;
+        if (item.kind === 'assistant' && item.text === '' && !item.thinking && item !== last) items.splice(i, 1);
+      }
+      return last;
+    }
+  }
+}
+
+function push(items: TranscriptItem[], item: TranscriptItem): TranscriptItem {
+  items.push(item);
+  return item;
+}
+
+function lastAssistant(items: TranscriptItem[], turnId: string): Extract<TranscriptItem, { kind: 'assistant' }> | undefined {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i]!;
+    if (item.kind === 'assistant' && item.id.startsWith(turnId)) return item;
+  }
+  return undefined;
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}\n[… ${text.length - max} more characters]`;
+}
+
+/** A conversation's title: its first user message, shortened. */
+export function titleOf(items: readonly TranscriptItem[]): string {
+  const first = items.find((i) => i.kind === 'user');
+  const text = first?.kind === 'user' ? first.text.replace(/\s+/g, ' ').trim() : '';
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text || 'New chat';
+}

@@ -1,0 +1,60 @@
+import * as vscode from 'vscode';
+import type { FileChange } from '../../agent/tools/tool';
+import { UserError } from '../../common/errors';
+
+const PROPOSED_SCHEME = 'ml-engineer-proposed';
+
+/** What the chat does in editors: apply approved changes, show diffs, insert code. */
+export class EditorActions implements vscode.Disposable {
+  private readonly proposed = new Map<string, string>();
+  private readonly registration: vscode.Disposable;
+
+  constructor() {
+    this.registration = vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, {
+      provideTextDocumentContent: (uri) => this.proposed.get(uri.query) ?? '',
+    });
+  }
+
+  /** Applies through a WorkspaceEdit (open buffers follow, undo works), then saves so tools read it from disk. */
+  async applyChange(change: FileChange): Promise<void> {
+    const uri = vscode.Uri.file(change.absolutePath);
+    const edit = new vscode.WorkspaceEdit();
+    if (change.before === null) {
+      edit.createFile(uri, { ignoreIfExists: false, contents: new TextEncoder().encode(change.after) });
+      if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`could not create ${change.path}`);
+      return;
+    }
+    const document = await vscode.workspace.openTextDocument(uri);
+    if (document.getText() !== change.before) throw new Error(`${change.path} changed since the edit was proposed; ask for it again`);
+    edit.replace(uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), change.after);
+    if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`could not edit ${change.path}`);
+    await document.save();
+  }
+
+  async showDiff(callId: string, change: FileChange): Promise<void> {
+    this.proposed.set(callId, change.after);
+    const right = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/${change.path}`, query: callId });
+    const left = change.before === null ? vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/empty/${change.path}`, query: 'empty' }) : vscode.Uri.file(change.absolutePath);
+    await vscode.commands.executeCommand('vscode.diff', left, right, `${change.path}: proposed change`, { preview: true });
+  }
+
+  async insertAtCursor(code: string): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) throw new UserError('Open a file and place the cursor where the code should go.');
+    await editor.edit((b) => b.replace(editor.selection, code));
+  }
+
+  async insertNotebookCell(code: string, language: string): Promise<void> {
+    const editor = vscode.window.activeNotebookEditor;
+    if (!editor) throw new UserError('Open a notebook to insert the code as a cell.');
+    const index = editor.selection ? editor.selection.end : editor.notebook.cellCount;
+    const cell = new vscode.NotebookCellData(vscode.NotebookCellKind.Code, code, language === 'markdown' ? 'markdown' : language || 'python');
+    const edit = new vscode.WorkspaceEdit();
+    edit.set(editor.notebook.uri, [vscode.NotebookEdit.insertCells(index, [cell])]);
+    await vscode.workspace.applyEdit(edit);
+  }
+
+  dispose(): void {
+    this.registration.dispose();
+  }
+}
