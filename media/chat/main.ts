@@ -148,9 +148,34 @@ function renderMeter(): void {
   meter.title = `Estimated cost of this chat, and how full the model's context was on the last request (${totals.contextTokens.toLocaleString()} of ${state.contextWindow.toLocaleString()} tokens).`;
 }
 
+/** Items drawn at once when a conversation opens; older ones are drawn as they scroll into view. */
+const EAGER_ITEMS = 40;
+
+const deferredObserver = new IntersectionObserver(
+  (entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      const placeholder = entry.target as HTMLElement;
+      deferredObserver.unobserve(placeholder);
+      const item = items.find((i) => i.id === placeholder.dataset.id);
+      if (item) placeholder.replaceWith(draw(item));
+    }
+  },
+  { root: transcript, rootMargin: '800px 0px' },
+);
+
 function renderTranscript(): void {
   drawn.clear();
-  const nodes = items.map((item) => draw(item));
+  deferredObserver.disconnect();
+  const firstEager = Math.max(0, items.length - EAGER_ITEMS);
+  const nodes = items.map((item, index) => {
+    if (index >= firstEager) return draw(item);
+    // Markdown, sanitising and highlighting cost about half a millisecond a message: a long
+    // conversation opens at its end, and what is above is drawn when it scrolls into view.
+    const placeholder = element('div', { className: `msg deferred ${item.kind}`, attrs: { 'data-id': item.id } });
+    deferredObserver.observe(placeholder);
+    return placeholder;
+  });
   transcript.replaceChildren(...(nodes.length ? nodes : [empty]));
   transcript.scrollTop = transcript.scrollHeight;
 }
@@ -161,31 +186,47 @@ function draw(item: TranscriptItem): HTMLElement {
   return node;
 }
 
-/** Redraws changed items once per animation frame, however many deltas arrived. */
+/**
+ * Streamed text is drawn as it arrives; when deltas come faster than frames, the rest wait
+ * for the next animation frame and are drawn together (one Markdown parse per frame).
+ */
+function drawNow(id: string): void {
+  dirty.add(id);
+  flush();
+  frame = requestAnimationFrame(() => {
+    frame = 0;
+    if (dirty.size > 0) flush();
+  });
+}
+
 function schedule(id: string): void {
   dirty.add(id);
   if (frame) return;
   frame = requestAnimationFrame(() => {
     frame = 0;
-    const atBottom = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 40;
-    for (const itemId of dirty) {
-      const item = items.find((i) => i.id === itemId);
-      if (!item) continue;
-      const old = drawn.get(itemId);
-      const node = draw(item);
-      if (old?.isConnected) old.replaceWith(node);
-      else {
-        empty.remove();
-        transcript.append(node);
-      }
-    }
-    dirty.clear();
-    const now = performance.timeOrigin + performance.now();
-    for (const text of undrawnDeltas) drawLog.push({ text, drawnAt: now });
-    if (drawLog.length > 2000) drawLog.splice(0, drawLog.length - 2000);
-    undrawnDeltas = [];
-    if (atBottom) transcript.scrollTop = transcript.scrollHeight;
+    flush();
   });
+}
+
+function flush(): void {
+  const atBottom = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 40;
+  for (const itemId of dirty) {
+    const item = items.find((i) => i.id === itemId);
+    if (!item) continue;
+    const old = drawn.get(itemId);
+    const node = draw(item);
+    if (old?.isConnected) old.replaceWith(node);
+    else {
+      empty.remove();
+      transcript.append(node);
+    }
+  }
+  dirty.clear();
+  const now = performance.timeOrigin + performance.now();
+  for (const text of undrawnDeltas) drawLog.push({ text, drawnAt: now });
+  if (drawLog.length > 2000) drawLog.splice(0, drawLog.length - 2000);
+  undrawnDeltas = [];
+  if (atBottom) transcript.scrollTop = transcript.scrollHeight;
 }
 
 onHostMessage<ToWebview>((message) => {
@@ -208,6 +249,7 @@ onHostMessage<ToWebview>((message) => {
       const touched = applyAgentEvent(items, message.event, totals);
       if (message.event.type === 'textDelta') undrawnDeltas.push(message.event.text);
       if (message.event.type === 'turnEnd') renderTranscript();
+      else if (touched && message.event.type === 'textDelta' && !frame) drawNow(touched.id);
       else if (touched) schedule(touched.id);
       if (message.event.type === 'usage') renderMeter();
       break;

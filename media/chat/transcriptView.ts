@@ -28,6 +28,16 @@ export function renderItem(item: TranscriptItem, send: Send, options: { canRun: 
       if (item.thinking) children.push(element('details', { className: 'thinking' }, [element('summary', { text: 'Thinking' }), element('div', { text: item.thinking })]));
       children.push(body);
       if (item.endReason === 'cancelled') children.push(element('div', { className: 'muted small', text: 'Stopped.' }));
+      if (item.usage && !item.streaming) {
+        const u = item.usage;
+        children.push(
+          element('div', {
+            className: 'muted small turn-usage',
+            text: `$${u.costUsd.toFixed(4)} · ${formatTokens(u.inputTokens)} in (${formatTokens(u.cachedTokens)} cached) · ${formatTokens(u.outputTokens)} out`,
+            attrs: { title: 'Estimated cost and tokens of this turn' },
+          }),
+        );
+      }
       return element('div', { className: `msg assistant${item.streaming ? ' streaming' : ''}`, attrs: { 'data-id': item.id } }, children);
     }
     case 'tool':
@@ -42,9 +52,11 @@ export function renderItem(item: TranscriptItem, send: Send, options: { canRun: 
       }
       return element('div', { className: `notice ${item.level}`, attrs: { role: item.level === 'error' ? 'alert' : 'status', 'data-id': item.id } }, [element('span', { text: item.message }), ...actions]);
     }
-    case 'usage':
-      return element('div', { className: 'muted small', text: `$${item.costUsd.toFixed(4)}` });
   }
+}
+
+function formatTokens(n: number): string {
+  return n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
 }
 
 function renderToolCard(item: Extract<TranscriptItem, { kind: 'tool' }>, send: Send, _options: { canRun: boolean }): HTMLElement {

@@ -4,7 +4,16 @@ import type { AgentEvent, ToolCallStatus, TurnEndReason } from '../agent/agentEv
 
 export type TranscriptItem =
   | { kind: 'user'; id: string; text: string }
-  | { kind: 'assistant'; id: string; text: string; thinking?: string; streaming: boolean; endReason?: TurnEndReason }
+  | {
+      kind: 'assistant';
+      id: string;
+      text: string;
+      thinking?: string;
+      streaming: boolean;
+      endReason?: TurnEndReason;
+      /** What this turn cost, shown under its last bubble. */
+      usage?: { costUsd: number; inputTokens: number; outputTokens: number; cachedTokens: number };
+    }
   | {
       kind: 'tool';
       id: string;
@@ -17,8 +26,7 @@ export type TranscriptItem =
       output?: string;
       hasDiff: boolean;
     }
-  | { kind: 'notice'; id: string; level: 'info' | 'warning' | 'error'; message: string; action?: 'raise-cost-cap' | 'continue-after-loop' | 'retry'; resolved?: boolean }
-  | { kind: 'usage'; id: string; costUsd: number; inputTokens: number; outputTokens: number; cachedTokens: number };
+  | { kind: 'notice'; id: string; level: 'info' | 'warning' | 'error'; message: string; action?: 'raise-cost-cap' | 'continue-after-loop' | 'retry'; resolved?: boolean };
 
 export interface TranscriptTotals {
   costUsd: number;
@@ -60,18 +68,32 @@ export function applyAgentEvent(items: TranscriptItem[], event: AgentEvent, tota
       if (event.output !== undefined) item.output = clip(event.output, OUTPUT_KEPT);
       return item;
     }
-    case 'usage':
+    case 'usage': {
       if (totals) {
         totals.costUsd = event.conversationCostUsd;
         totals.contextTokens = event.contextTokens;
       }
+      const first = items.find((i): i is Extract<TranscriptItem, { kind: 'assistant' }> => i.kind === 'assistant' && i.id === event.turnId);
+      if (!first) return undefined;
+      const u = (first.usage ??= { costUsd: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0 });
+      u.costUsd += event.costUsd;
+      u.inputTokens += event.usage.input_tokens + event.usage.cache_creation_input_tokens + event.usage.cache_read_input_tokens;
+      u.outputTokens += event.usage.output_tokens;
+      u.cachedTokens += event.usage.cache_read_input_tokens;
       return undefined;
+    }
     case 'notice':
       return push(items, { kind: 'notice', id: `notice-${items.length}`, level: event.level, message: event.message, ...(event.action ? { action: event.action } : {}) });
     case 'turnEnd': {
       for (const item of items) if (item.kind === 'assistant' && item.streaming) item.streaming = false;
       const last = [...items].reverse().find((i): i is Extract<TranscriptItem, { kind: 'assistant' }> => i.kind === 'assistant');
       if (last) last.endReason = event.reason;
+      // The turn's cost is counted on its first bubble; show it under the last one.
+      const first = items.find((i): i is Extract<TranscriptItem, { kind: 'assistant' }> => i.kind === 'assistant' && i.id === event.turnId);
+      if (first?.usage && last && first !== last) {
+        last.usage = first.usage;
+        delete first.usage;
+      }
       // Remove bubbles that never received text (a turn that went straight to a tool).
       for (let i = items.length - 1; i >= 0; i--) {
         const item = items[i]!;

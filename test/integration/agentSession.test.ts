@@ -16,7 +16,7 @@ describe('agent session against the loopback Messages API (real SDK)', function 
   });
 
   it('streams text in order, keeps the answer and counts tokens and cost', async () => {
-    h = await startHarness(() => text('Start with a **baseline**: predict the majority class.', { usage: { input_tokens: 1000, output_tokens: 20, cache_read_input_tokens: 0 } }));
+    h = await startHarness(() => text('Start with a **baseline**: predict the majority class.', { usage: { input_tokens: 1000, output_tokens: 20, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 } }));
     const reason = await h.session.send('What should I try first?', new AbortController().signal);
     assert.equal(reason, 'end_turn');
     assert.equal(textOf(h.events), 'Start with a **baseline**: predict the majority class.');
@@ -235,5 +235,26 @@ describe('agent session against the loopback Messages API (real SDK)', function 
     writeFileSync(join(h.workspace, 'existing.txt'), 'x');
     await h.session.send('create', new AbortController().signal);
     assert.equal(readFileSync(join(h.workspace, 'sub/new.py'), 'utf8'), 'print(1)\n');
+  });
+});
+
+describe('prompt caching over a tool loop', () => {
+  it('reads most input from the cache once the prefix is stable', async () => {
+    const { startHarness: start } = await import('./agentHarness');
+    const h = await start((_, i) => (i < 9 ? toolUse('read_file', { path: 'notes.md', start_line: i + 1 }) : text('done')), {
+      files: { 'notes.md': Array.from({ length: 20 }, (_, i) => `line ${i}`).join('\n') },
+    });
+    try {
+      await h.session.send('read the notes line by line', new AbortController().signal);
+      const usages = h.events.filter((e): e is Extract<AgentEvent, { type: 'usage' }> => e.type === 'usage');
+      assert.equal(usages.length, 10);
+      assert.equal(usages[0]!.usage.cache_read_input_tokens, 0, 'nothing cached before the first request');
+      const later = usages.slice(1);
+      assert.ok(later.every((u) => u.usage.cache_read_input_tokens > 0), 'every later request reads the cache');
+      const share = h.session.totals.usage.cache_read_input_tokens / (h.session.totals.usage.input_tokens + h.session.totals.usage.cache_creation_input_tokens + h.session.totals.usage.cache_read_input_tokens);
+      assert.ok(share > 0.8, `cached share ${share.toFixed(3)}`);
+    } finally {
+      await h.close();
+    }
   });
 });

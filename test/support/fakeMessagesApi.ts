@@ -70,8 +70,9 @@ export const MODELS = [
   { id: 'claude-haiku-5-5', display_name: 'Claude Haiku 5.5', created_at: '2026-09-01T00:00:00Z', type: 'model' },
 ];
 
-export async function startFakeMessagesApi(script: Script, options: { port?: number } = {}): Promise<FakeMessagesApi> {
+export async function startFakeMessagesApi(script: Script, options: { port?: number; pages?: Record<string, string> } = {}): Promise<FakeMessagesApi> {
   let current = script;
+  const cache = new PromptCacheModel();
   const requests: RecordedRequest[] = [];
   const api: FakeMessagesApi = {
     baseURL: '',
@@ -93,6 +94,12 @@ export async function startFakeMessagesApi(script: Script, options: { port?: num
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const page = options.pages?.[url.pathname];
+    if (req.method === 'GET' && page !== undefined) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(page);
+      return;
+    }
     if (req.method === 'GET' && url.pathname === '/v1/models') {
       json(res, 200, { data: MODELS, has_more: false, first_id: MODELS[0]?.id, last_id: MODELS.at(-1)?.id });
       return;
@@ -113,7 +120,10 @@ export async function startFakeMessagesApi(script: Script, options: { port?: num
 
   async function stream(res: ServerResponse, body: MessagesRequestBody, reply: Extract<ScriptedReply, { kind: 'message' }>): Promise<void> {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const usage: Usage = { input_tokens: 100, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, ...reply.usage };
+    // Without scripted usage, input tokens are counted (4 characters a token) and split the way
+    // the API's prompt cache would: reads of a prefix cached by an earlier request, writes up to
+    // this request's last breakpoint.
+    const usage: Usage = { ...cache.account(body), output_tokens: 0, ...reply.usage };
     let sent = 0;
     let closed = false;
     res.on('close', () => (closed = true));
@@ -200,4 +210,45 @@ export function lastToolResults(request: MessagesRequestBody): { tool_use_id: st
   const last = request.messages.at(-1);
   if (!last || last.role !== 'user' || typeof last.content === 'string') return [];
   return last.content.filter((b) => b.type === 'tool_result') as unknown as { tool_use_id: string; content: unknown; is_error?: boolean }[];
+}
+
+/**
+ * How the API's prompt cache would count a request: the request is a sequence of blocks
+ * (tools, system, message content), a `cache_control` marks a breakpoint, and a request reads
+ * the longest prefix that an earlier request wrote at one of its breakpoints.
+ */
+export class PromptCacheModel {
+  private readonly written = new Map<string, number>();
+
+  account(body: MessagesRequestBody): Pick<Usage, 'input_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens'> {
+    const system: unknown[] = Array.isArray(body.system) ? (body.system as unknown[]) : body.system ? [body.system] : [];
+    const blocks: unknown[] = [...(body.tools ?? []), ...system];
+    for (const m of body.messages) for (const b of typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content) blocks.push({ role: m.role, ...b });
+    const keys: string[] = [];
+    const tokens: number[] = [];
+    const breakpoints: number[] = [];
+    let key = '';
+    let total = 0;
+    blocks.forEach((block, i) => {
+      const { cache_control, ...rest } = block as { cache_control?: unknown };
+      const text = JSON.stringify(rest);
+      key += text;
+      total += Math.ceil(text.length / 4);
+      keys.push(key);
+      tokens.push(total);
+      if (cache_control) breakpoints.push(i);
+    });
+    let read = 0;
+    for (let i = keys.length - 1; i >= 0; i--) {
+      if (this.written.has(keys[i]!)) {
+        read = tokens[i]!;
+        break;
+      }
+    }
+    const lastBreakpoint = breakpoints.at(-1);
+    const upTo = lastBreakpoint === undefined ? 0 : tokens[lastBreakpoint]!;
+    for (const b of breakpoints) this.written.set(keys[b]!, tokens[b]!);
+    const write = Math.max(0, upTo - read);
+    return { input_tokens: Math.max(0, total - read - write), cache_creation_input_tokens: write, cache_read_input_tokens: read };
+  }
 }

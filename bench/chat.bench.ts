@@ -1,0 +1,185 @@
+/// <reference lib="dom" />
+// Chat: stream overhead (server event -> text in the webview's DOM) in the real webview, beside
+// a plain page in the same browser that reads the same stream and appends each delta at once; the cached share of input tokens over a
+// 10-step tool loop; opening a 2,000-message conversation, beside drawing the same messages
+// as plain text.
+import Anthropic from '@anthropic-ai/sdk';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+import { AgentSession } from '../src/agent/agentSession';
+import { anthropicMessagesApi } from '../src/agent/anthropicMessagesApi';
+import { registerWorkspaceTools } from '../src/agent/tools/builtinTools';
+import { ToolRegistry } from '../src/agent/tools/toolRegistry';
+import { WorkspaceFiles } from '../src/agent/tools/workspaceFiles';
+import type { ConversationRecord } from '../src/chat/conversationStore';
+import type { TranscriptItem } from '../src/chat/transcript';
+import { silentLogger } from '../src/common/logger';
+import { startFakeMessagesApi, lastToolResults, type MessagesRequestBody, type ScriptedReply } from '../test/support/fakeMessagesApi';
+import { repoRoot, startCodeServer } from '../test/e2e/support/codeServer';
+import { findWebviewFrame, launchBrowser, openWorkbench } from '../test/e2e/support/workbench';
+import { median, round, withBaseline, type BenchMetric } from './metric';
+
+const CHUNKS = 300;
+const chunk = (i: number): string => `c${String(i).padStart(4, '0')} `;
+const streamReply = (): ScriptedReply => ({ kind: 'message', delayMs: 15, chunkSize: 6, blocks: [{ type: 'text', text: Array.from({ length: CHUNKS }, (_, i) => chunk(i)).join('') }] });
+
+const BASELINE_PAGE = `<!doctype html><html><body><div id="out"></div><script>
+window.__drawLog = [];
+(async () => {
+  const res = await fetch('/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'stream please' }] }) });
+  const reader = res.body.getReader(); const decoder = new TextDecoder(); let buffer = '';
+  const out = document.getElementById('out');
+  for (;;) {
+    const { value, done } = await reader.read(); if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let at; while ((at = buffer.indexOf('\\n\\n')) >= 0) {
+      const event = buffer.slice(0, at); buffer = buffer.slice(at + 2);
+      const data = event.split('\\n').find((l) => l.startsWith('data: '));
+      if (!data) continue; const parsed = JSON.parse(data.slice(6));
+      if (parsed.type === 'content_block_delta' && parsed.delta.type === 'text_delta') {
+        out.append(parsed.delta.text);
+        window.__drawLog.push({ text: parsed.delta.text, drawnAt: performance.timeOrigin + performance.now() });
+      }
+    }
+  }
+  window.__done = true;
+})();
+</script></body></html>`;
+
+function overheads(sent: Map<string, number>, drawn: { text: string; drawnAt: number }[]): number[] {
+  return drawn.filter((d) => sent.has(d.text)).map((d) => d.drawnAt - sent.get(d.text)!);
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** Cache reads / all input tokens over a 10-request tool loop: a first conversation, then a second one (system and tools already cached). */
+async function cachedPrefixShare(): Promise<{ cold: number; warm: number }> {
+  const api = await startFakeMessagesApi((request: MessagesRequestBody, i) =>
+    i < 9 ? { kind: 'message', blocks: [{ type: 'text', text: `Step ${i}.` }, { type: 'tool_use', name: 'list_files', input: { max_results: i + 1 } }] } : { kind: 'message', blocks: [{ type: 'text', text: `done after ${lastToolResults(request).length}` }] },
+  );
+  try {
+    const registry = new ToolRegistry();
+    registerWorkspaceTools(registry);
+    const files = new WorkspaceFiles([{ name: 'examples', path: join(repoRoot, 'examples') }]);
+    const prompt = (await import('../src/agent/systemPrompt')).systemPrompt({ folders: ['examples'], frameworks: ['torch'] });
+    const loop = async (): Promise<number> => {
+      const session = new AgentSession({
+        api: anthropicMessagesApi(Anthropic, { apiKey: 'sk-ant-bench', baseURL: api.baseURL }),
+        tools: registry.available(true),
+        context: { files, applyChange: () => Promise.reject(new Error('read-only bench')) },
+        approve: () => Promise.resolve(false),
+        emit: () => undefined,
+        settings: () => ({ model: 'claude-sonnet-5-5', maxTokens: 4096, thinking: false, costCapUsd: 0, contextBudgetTokens: 150_000, prices: {} }),
+        systemPrompt: prompt,
+        log: silentLogger,
+      });
+      await session.send('Look through the sample workspace step by step.', new AbortController().signal);
+      const u = session.totals.usage;
+      return u.cache_read_input_tokens / (u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens);
+    };
+    const cold = await loop();
+    return { cold, warm: await loop() };
+  } finally {
+    await api.close();
+  }
+}
+
+function bigConversation(id: string): ConversationRecord {
+  const items: TranscriptItem[] = [];
+  for (let i = 0; i < 1000; i++) {
+    items.push({ kind: 'user', id: `u${i}`, text: `Question ${i}: how should I validate model ${i}?` });
+    items.push({ kind: 'assistant', id: `a${i}`, text: `Use **k-fold** cross-validation for model ${i}.\n\n\`\`\`python\nscores = cross_val_score(model_${i}, X, y, cv=5)\n\`\`\``, streaming: false, endReason: 'end_turn' });
+  }
+  const now = new Date().toISOString();
+  return { version: 1, id, title: 'Two thousand messages', createdAt: now, updatedAt: now, model: 'claude-sonnet-5-5', messages: [], items, totals: { usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 }, costUsd: 0, contextTokens: 0 } };
+}
+
+export async function run(): Promise<BenchMetric[]> {
+  execFileSync('npm', ['run', '--silent', 'package'], { cwd: repoRoot, stdio: 'ignore' });
+  const share = await cachedPrefixShare();
+
+  const sent = new Map<string, number>();
+  const api = await startFakeMessagesApi(() => streamReply(), { pages: { '/baseline.html': BASELINE_PAGE } });
+  api.onEventSent = (_event, data, at) => {
+    const d = data as { delta?: { type?: string; text?: string } };
+    if (d.delta?.type === 'text_delta' && d.delta.text) sent.set(d.delta.text, performance.timeOrigin + at);
+  };
+  const server = await startCodeServer({ workspaceSource: join(repoRoot, 'examples'), settings: { 'mlEngineer.anthropic.baseUrl': api.baseURL, 'mlEngineer.agent.costCapUsd': 0 }, env: { ANTHROPIC_API_KEY: 'sk-ant-bench-key' } });
+  const browser = await launchBrowser();
+  try {
+    // Baseline: the same stream read and drawn by a plain page in the same browser.
+    const plain = await browser.newPage();
+    await plain.goto(`${api.baseURL}/baseline.html`);
+    await plain.waitForFunction(() => (globalThis as unknown as { __done?: boolean }).__done === true, undefined, { timeout: 60_000 });
+    const baseDrawn = (await plain.evaluate(() => (globalThis as unknown as { __drawLog: { text: string; drawnAt: number }[] }).__drawLog));
+    const base = overheads(sent, baseDrawn);
+    await plain.close();
+    sent.clear();
+
+    const page: Page = await openWorkbench(browser, server);
+    await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
+    let frame: Frame = await findWebviewFrame(page, 'section.chat textarea', 60_000);
+    await frame.locator('textarea').fill('stream please');
+    await frame.locator('textarea').press('Enter');
+    await frame.locator('.msg.assistant', { hasText: chunk(CHUNKS - 1).trim() }).waitFor({ timeout: 60_000 });
+    await frame.locator('button:text-is("Send"):visible').waitFor();
+    const drawn = await frame.evaluate(() => (globalThis as unknown as { __mleDrawLog: { text: string; drawnAt: number }[] }).__mleDrawLog);
+    const ours = overheads(sent, drawn);
+
+    // A 2,000-message conversation, written where the extension keeps this workspace's chats.
+    const storage = join(server.userDataDir, 'User', 'workspaceStorage');
+    const folder = readdirSync(storage).map((d) => join(storage, d, 'mlengineer.ml-engineer', 'conversations')).find((d) => readdirSync(d, { withFileTypes: true }).length > 0);
+    if (!folder) throw new Error('no conversation folder was written');
+    const record = bigConversation('bench-2000');
+    writeFileSync(join(folder, `${record.id}.json`), JSON.stringify(record));
+    const index = JSON.parse(readFileSync(join(folder, 'index.json'), 'utf8')) as unknown[];
+    writeFileSync(join(folder, 'index.json'), JSON.stringify([{ id: record.id, title: record.title, updatedAt: record.updatedAt }, ...index]));
+    const openTimes: number[] = [];
+    const plainTimes: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await page.reload();
+      await page.locator('.activitybar a[aria-label="ML Engineer"]').click().catch(() => undefined);
+      frame = await findWebviewFrame(page, 'section.chat textarea', 60_000);
+      await frame.locator('button:text-is("New chat")').click();
+      await frame.locator('.empty').waitFor();
+      await frame.locator('button:text-is("History")').click();
+      const started = await frame.evaluate(() => performance.now());
+      await frame.locator('.history button', { hasText: 'Two thousand messages' }).click();
+      await frame.waitForFunction(() => document.querySelectorAll('.transcript .msg').length >= 2000, undefined, { timeout: 60_000, polling: 'raf' });
+      openTimes.push((await frame.evaluate(() => performance.now())) - started);
+      // Baseline: the same 2,000 texts as plain divs in the same webview document.
+      plainTimes.push(
+        await frame.evaluate((texts) => {
+          const t0 = performance.now();
+          const box = document.createElement('div');
+          for (const text of texts) {
+            const d = document.createElement('div');
+            d.textContent = text;
+            box.append(d);
+          }
+          document.body.append(box);
+          void box.offsetHeight; // force layout, as a real draw would
+          const elapsed = performance.now() - t0;
+          box.remove();
+          return elapsed;
+        }, record.items.map((it) => (it.kind === 'user' || it.kind === 'assistant' ? it.text : ''))),
+      );
+    }
+    return [
+      withBaseline('stream_overhead_p50_ms', percentile(ours, 50), 'ms', percentile(base, 50)),
+      withBaseline('stream_overhead_p95_ms', percentile(ours, 95), 'ms', percentile(base, 95)),
+      withBaseline('cached_prefix_share', round(share.cold), 'share'),
+      withBaseline('cached_prefix_share_warm', round(share.warm), 'share'),
+      withBaseline('open_2000_messages_ms', median(openTimes), 'ms', median(plainTimes)),
+    ];
+  } finally {
+    await browser.close();
+    await server.stop();
+    await api.close();
+  }
+}
