@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { lastToolResults, lastUserText, startFakeMessagesApi, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { findWebviewFrame, keepEvidence, launchBrowser, openWorkbench, resultsDir } from './support/workbench';
+import { findWebviewFrame, keepEvidence, launchBrowser, openWorkbench, saveScreenshot } from './support/workbench';
 
 const API_KEY = 'sk-ant-e2e-chat-key-that-must-never-be-logged';
 
@@ -35,6 +35,9 @@ function script(request: MessagesRequestBody): ScriptedReply {
       kind: 'message',
       blocks: [{ type: 'text', text: 'Here: <img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> [click me](javascript:window.__pwned=3) <a href="javascript:window.__pwned=4">raw</a> <iframe src="https://example.com"></iframe> done.' }],
     };
+  }
+  if (/retitle the baseline cell/i.test(asked)) {
+    return { kind: 'message', blocks: [{ type: 'tool_use', name: 'edit_notebook_cell', input: { path: 'notebooks/baseline.ipynb', cell_index: 2, mode: 'replace', new_source: '## Baseline: the majority class, measured on held-out data' } }] };
   }
   if (/password file/i.test(asked)) return { kind: 'message', blocks: [{ type: 'tool_use', name: 'read_file', input: { path: '/etc/passwd' } }] };
   if (/run a command/i.test(asked)) return { kind: 'message', blocks: [{ type: 'tool_use', id: 'toolu_cmd_1', name: 'run_command', input: { command: 'echo should-not-run > ran.txt' } }] };
@@ -105,8 +108,7 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
     assert.deepEqual(await answer.locator('.code-actions button').allInnerTexts(), ['Copy', 'Insert', 'Insert as cell']);
     await idle(frame);
     assert.match(await frame.locator('.meter').innerText(), /^\$0\.\d\d · \d+% context$/);
-    mkdirSync(join(resultsDir, 'screenshots'), { recursive: true });
-    await page.screenshot({ path: join(resultsDir, 'screenshots', 'chat-answer.png') });
+    await saveScreenshot(page, 'chat-answer');
   });
 
   it('asks before an edit, applies it once approved, and the answer follows', async () => {
@@ -114,12 +116,30 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
     const card = frame.locator('.tool-card', { hasText: 'Edit train.py' });
     await card.locator('button:text-is("Allow once")').waitFor();
     assert.match(readFileSync(join(server.workspace, 'train.py'), 'utf8'), /default=3e-3/, 'nothing changed before approval');
-    await page.screenshot({ path: join(resultsDir, 'screenshots', 'chat-approval.png') });
+    await saveScreenshot(page, 'chat-approval');
     await card.locator('button:text-is("Allow once")').click();
     await card.locator('.status', { hasText: 'Done' }).waitFor();
     await frame.locator('.msg.assistant', { hasText: 'Tool finished: Edited train.py' }).waitFor();
     assert.match(readFileSync(join(server.workspace, 'train.py'), 'utf8'), /default=1e-3/);
     await idle(frame);
+  });
+
+  it('edits a notebook cell through the notebook API, leaving the rest of the notebook as it was', async () => {
+    const path = join(server.workspace, 'notebooks/baseline.ipynb');
+    const before = JSON.parse(readFileSync(path, 'utf8')) as { cells: { source: string[] | string; cell_type: string }[]; nbformat: number };
+    const frame = await ask('Please retitle the baseline cell');
+    const card = frame.locator('.tool-card', { hasText: 'Edit cell 2 of notebooks/baseline.ipynb' });
+    await card.locator('button:text-is("Show diff")').click();
+    await page.locator('.tab', { hasText: 'baseline.ipynb cell 2.md' }).waitFor();
+    await card.locator('button:text-is("Allow once")').click();
+    await card.locator('.status', { hasText: 'Done' }).waitFor();
+    await idle(frame);
+    const after = JSON.parse(readFileSync(path, 'utf8')) as typeof before;
+    const text = (c: { source: string[] | string }): string => (Array.isArray(c.source) ? c.source.join('') : c.source);
+    assert.equal(after.nbformat, 4);
+    assert.equal(after.cells.length, before.cells.length);
+    assert.equal(text(after.cells[2]!), '## Baseline: the majority class, measured on held-out data');
+    for (const i of [0, 1, 3, 4, 5]) assert.equal(text(after.cells[i]!), text(before.cells[i]!), `cell ${i} unchanged`);
   });
 
   it('refuses a forged approval: only the pending call, once, through a valid message', async () => {

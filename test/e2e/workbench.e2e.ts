@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { parseActivationLine } from '../../src/common/heavyModules';
 import { EXTENSION_ID, repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { findWebviewFrame, keepEvidence, launchBrowser, openWorkbench, resultsDir, runCommand } from './support/workbench';
+import { findWebviewFrame, keepEvidence, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
 
 /**
  * The packaged extension in real VS Code (code-server), driven in headless Chromium the way a
@@ -38,12 +37,6 @@ describe('ML Engineer in VS Code (code-server)', function () {
     await server?.stop();
   });
 
-  async function screenshot(name: string): Promise<void> {
-    const dir = join(resultsDir, 'screenshots');
-    mkdirSync(dir, { recursive: true });
-    await page.screenshot({ path: join(dir, `${name}.png`) });
-    if (process.env.UPDATE_SCREENSHOTS) copyFileSync(join(dir, `${name}.png`), join(repoRoot, 'docs/images', `${name}.png`));
-  }
 
   it('activates from the sample workspace without errors, loading no heavy module', async () => {
     let metrics;
@@ -83,7 +76,7 @@ describe('ML Engineer in VS Code (code-server)', function () {
     // VS Code injects its own acquireVsCodeApi script (before our CSP); every other script carries our nonce.
     assert.equal(await frame.locator('script:not([nonce]):not(#_vscodeApiScript)').count(), 0);
     assert.equal(await frame.locator('script[nonce]').count(), 1);
-    await screenshot('chat-setup');
+    await saveScreenshot(page, 'chat-setup');
   });
 
   it('saves an API key from the Chat view to secret storage, never to logs', async () => {
@@ -113,6 +106,6 @@ describe('ML Engineer in VS Code (code-server)', function () {
     assert.match(text, /Python\s+3\.\d+\.\d+ at \/usr\/bin\/python3 \(from the configured path\)/);
     assert.match(text, /Jupyter\s+local kernels can start \(jupyter_server [\d.]+, ipykernel [\d.]+\)/);
     assert.match(text, /GPUs\s+nvidia-smi was not found|GPUs\s+\d+ NVIDIA GPU/);
-    await screenshot('environment-report');
+    await saveScreenshot(page, 'environment-report');
   });
 });

@@ -223,6 +223,16 @@ describe('agent session against the loopback Messages API (real SDK)', function 
     assert.ok(h.events.some((e) => e.type === 'notice' && /Trimmed/.test(e.message)));
   });
 
+  it('refuses notebook cell edits outside the editor, where there is no notebook API', async () => {
+    h = await startHarness((request, i) => (i === 0 ? toolUse('edit_notebook_cell', { path: 'a.ipynb', cell_index: 0, mode: 'replace', new_source: 'x' }) : text(String(lastToolResults(request)[0]?.content))), {
+      files: { 'a.ipynb': '{"cells": [], "nbformat": 4, "nbformat_minor": 5, "metadata": {}}' },
+      approve: () => true,
+    });
+    await h.session.send('edit', new AbortController().signal);
+    assert.match(textOf(h.events), /only be edited inside the editor/);
+    assert.equal(h.approvals.length, 0, 'nothing to approve: it failed before asking');
+  });
+
   it('offers only read tools in an untrusted workspace', async () => {
     h = await startHarness(() => text('ok'), { trusted: false });
     await h.session.send('hi', new AbortController().signal);

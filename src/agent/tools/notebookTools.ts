@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { summariseNotebook } from './notebookSummary';
-import { defineTool, ToolInputError } from './tool';
+import { defineTool, ToolInputError, type FileChange, type ToolContext } from './tool';
 
 export const readNotebookTool = defineTool({
   name: 'read_notebook',
@@ -18,5 +18,59 @@ export const readNotebookTool = defineTool({
     } catch (error) {
       throw new ToolInputError((error as Error).message);
     }
+  },
+});
+
+const cellEditInput = z.object({
+  path: z.string().check(z.minLength(1)),
+  cell_index: z.int().check(z.minimum(0)),
+  /** replace: the cell's source becomes new_source; insert: a new cell at cell_index. */
+  mode: z.enum(['replace', 'insert']),
+  new_source: z.string(),
+  cell_type: z.optional(z.enum(['code', 'markdown'])),
+});
+type CellEditInput = z.infer<typeof cellEditInput>;
+
+async function previewCellEdit(input: CellEditInput, { files, notebooks }: ToolContext): Promise<FileChange> {
+  if (!notebooks) throw new ToolInputError('Notebooks can only be edited inside the editor.');
+  if (!input.path.endsWith('.ipynb')) throw new ToolInputError(`${input.path} is not a notebook; use propose_edit.`);
+  const absolutePath = await files.resolve(input.path);
+  let cells;
+  try {
+    cells = await notebooks.read(absolutePath);
+  } catch (error) {
+    throw new ToolInputError(`${input.path} could not be opened as a notebook: ${(error as Error).message}`);
+  }
+  const limit = input.mode === 'insert' ? cells.length : cells.length - 1;
+  if (input.cell_index > limit) throw new ToolInputError(`${input.path} has ${cells.length} cells (0-${cells.length - 1}); cell_index ${input.cell_index} is out of range.`);
+  const cell = input.mode === 'replace' ? cells[input.cell_index] : undefined;
+  const language = cell?.language ?? (input.cell_type === 'markdown' ? 'markdown' : 'python');
+  return {
+    path: files.display(absolutePath),
+    absolutePath,
+    before: cell ? cell.source : null,
+    after: input.new_source,
+    cell: { index: input.cell_index, language },
+  };
+}
+
+export const editNotebookCellTool = defineTool({
+  name: 'edit_notebook_cell',
+  description:
+    'Change a Jupyter notebook cell by cell: mode "replace" sets the source of cell cell_index (0-based, as read_notebook numbers them); ' +
+    'mode "insert" adds a new cell (cell_type code or markdown) at cell_index. Outputs of other cells are kept. The user sees the change and approves it.',
+  input: cellEditInput,
+  risk: 'write',
+  confirmation: (input) => `${input.mode === 'insert' ? 'Insert a cell at' : 'Edit cell'} ${input.cell_index} of ${input.path}`,
+  preview: previewCellEdit,
+  async run(input, context) {
+    const change = await previewCellEdit(input, context);
+    const notebooks = context.notebooks!;
+    if (input.mode === 'replace') await notebooks.replaceCell(change.absolutePath, input.cell_index, input.new_source);
+    else await notebooks.insertCell(change.absolutePath, input.cell_index, input.cell_type ?? 'code', input.new_source);
+    return {
+      content: `${input.mode === 'insert' ? 'Inserted a cell at' : 'Replaced cell'} ${input.cell_index} of ${change.path}.`,
+      summary: `${input.mode === 'insert' ? 'Inserted cell' : 'Edited cell'} ${input.cell_index} of ${change.path}`,
+    };
   },
 });

@@ -12,19 +12,31 @@ export interface ToolResult {
   readonly summary: string;
 }
 
-/** A proposed change to one file, shown to the user as a diff before it is approved. */
+/** A proposed change to one file (or one notebook cell), shown to the user as a diff before it is approved. */
 export interface FileChange {
   readonly path: string;
   readonly absolutePath: string;
-  /** null: the file does not exist yet. */
+  /** null: the file (or cell) does not exist yet. */
   readonly before: string | null;
   readonly after: string;
+  /** Set for a notebook cell: the diff compares cell sources, not files. */
+  readonly cell?: { readonly index: number; readonly language: string };
+}
+
+/** Notebook edits go through the editor's notebook API, cell by cell, never as raw JSON. */
+export interface NotebookCells {
+  /** The cells as the editor has them (open buffers included). */
+  read(absolutePath: string): Promise<readonly { kind: 'code' | 'markdown'; language: string; source: string }[]>;
+  replaceCell(absolutePath: string, index: number, source: string): Promise<void>;
+  insertCell(absolutePath: string, index: number, kind: 'code' | 'markdown', source: string): Promise<void>;
 }
 
 export interface ToolContext {
   readonly files: WorkspaceFiles;
   /** Applies an approved change. The editor adapter uses a WorkspaceEdit (undo, open buffers). */
   applyChange(change: FileChange): Promise<void>;
+  /** Present inside the editor; absent in plain Node, where notebook edits are refused. */
+  readonly notebooks?: NotebookCells;
 }
 
 /**

@@ -20,6 +20,7 @@ import { expandMentions } from '../mentions';
 import type { FromWebview, ToWebview } from '../protocol';
 import { applyAgentEvent, type TranscriptItem } from '../transcript';
 import type { EditorActions } from './editorActions';
+import { vscodeNotebookCells } from './notebookCells';
 
 const FALLBACK_MODELS = [DEFAULT_MODEL, 'claude-opus-5-5', 'claude-haiku-5-5'];
 
@@ -180,7 +181,7 @@ export class ChatController implements vscode.Disposable {
       {
         api: await this.messagesApi(apiKey),
         tools: registry.available(vscode.workspace.isTrusted),
-        context: { files, applyChange: (change) => this.editor.applyChange(change) },
+        context: { files, applyChange: (change) => this.editor.applyChange(change), notebooks: vscodeNotebookCells },
         approve: (request, signal) => {
           if (request.change) this.changes.set(request.callId, request.change);
           return this.broker.request(request, signal);

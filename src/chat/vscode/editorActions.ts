@@ -33,9 +33,15 @@ export class EditorActions implements vscode.Disposable {
 
   async showDiff(callId: string, change: FileChange): Promise<void> {
     this.proposed.set(callId, change.after);
-    const right = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/${change.path}`, query: callId });
-    const left = change.before === null ? vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/empty/${change.path}`, query: 'empty' }) : vscode.Uri.file(change.absolutePath);
-    await vscode.commands.executeCommand('vscode.diff', left, right, `${change.path}: proposed change`, { preview: true });
+    this.proposed.set(`${callId}:before`, change.before ?? '');
+    const name = change.cell ? `${change.path} cell ${change.cell.index}.${change.cell.language === 'markdown' ? 'md' : 'py'}` : change.path;
+    const right = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/${name}`, query: callId });
+    // A file's current text is its own document; a cell's (or a new file's) is a virtual one.
+    const left =
+      change.before !== null && !change.cell
+        ? vscode.Uri.file(change.absolutePath)
+        : vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/before/${name}`, query: `${callId}:before` });
+    await vscode.commands.executeCommand('vscode.diff', left, right, `${name}: proposed change`, { preview: true });
   }
 
   async insertAtCursor(code: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { repoRoot, type CodeServer } from './codeServer';
@@ -55,4 +55,12 @@ export async function keepEvidence(name: string, page: Page | undefined, server:
     writeFileSync(join(dir, 'ml-engineer.log'), server.extensionLog());
   }
   return dir;
+}
+
+/** Keeps a screenshot under test-results/screenshots/; UPDATE_SCREENSHOTS=1 also refreshes the README's copy in docs/images/. */
+export async function saveScreenshot(page: Page, name: string): Promise<void> {
+  const dir = join(resultsDir, 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`) });
+  if (process.env.UPDATE_SCREENSHOTS) copyFileSync(join(dir, `${name}.png`), join(repoRoot, 'docs/images', `${name}.png`));
 }
