@@ -61,6 +61,7 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
     browser = await launchBrowser();
     page = await openWorkbench(browser, server);
     await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
+    await page.mouse.move(900, 500); // no hover tooltip over the view in screenshots
   });
 
   afterEach(async function () {
