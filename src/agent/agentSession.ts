@@ -4,7 +4,7 @@ import { describeError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { AgentEvent, TurnEndReason } from './agentEvents';
 import type { ChatMessage } from './chatMessage';
-import { estimateTokens, trimOldToolResults } from './contextBudget';
+import { estimateTokens, SUMMARY_MARK, summaryCut, transcriptForSummary, trimOldToolResults } from './contextBudget';
 import { LoopGuard } from './loopGuard';
 import { describeApiError, type MessagesApi } from './messagesApi';
 import { addUsage, costOf, priceOf, totalInput, ZERO_USAGE, type ModelPrice } from './pricing';
@@ -153,7 +153,7 @@ export class AgentSession {
     // A connection that drops before anything arrived is retried once: nothing was shown or kept.
     for (let attempt = 0; ; attempt++) {
       const accumulator = new StreamAccumulator();
-      const request = this.buildRequest(settings);
+      const request = await this.buildRequest(turnId, settings, signal);
       try {
         for await (const event of this.deps.api.stream(request, signal)) {
           const delta = accumulator.apply(event);
@@ -178,19 +178,18 @@ export class AgentSession {
     }
   }
 
-  private buildRequest(settings: AgentSettings) {
+  private async buildRequest(turnId: string, settings: AgentSettings, signal: AbortSignal) {
     const system = this.deps.systemPrompt;
-    let messages = this.messages;
-    if (estimateTokens(messages, system) > settings.contextBudgetTokens) {
-      const trimmed = trimOldToolResults(messages, settings.contextBudgetTokens, system);
+    if (estimateTokens(this.messages, system) > settings.contextBudgetTokens) {
+      // Old tool outputs go first; the kept form is the next requests' cached prefix.
+      const trimmed = trimOldToolResults(this.messages, settings.contextBudgetTokens, system);
       if (trimmed.trimmed > 0) {
-        // Keep the trimmed form: the next requests then share it as a cached prefix.
         this.messages.splice(0, this.messages.length, ...trimmed.messages);
-        messages = this.messages;
         this.deps.emit({ type: 'notice', level: 'info', message: `Trimmed ${trimmed.trimmed} old tool output(s) to stay within the context window.` });
       }
+      if (trimmed.tokens > settings.contextBudgetTokens) await this.summariseOldest(turnId, settings, signal);
     }
-    const cached = withCacheBreakpoints(system, ToolRegistry.toApi(this.deps.tools), messages);
+    const cached = withCacheBreakpoints(system, ToolRegistry.toApi(this.deps.tools), this.messages);
     return {
       model: settings.model,
       max_tokens: settings.maxTokens,
@@ -199,6 +198,47 @@ export class AgentSession {
       messages: cached.messages,
       ...(settings.thinking ? { thinking: { type: 'adaptive' as const } } : {}),
     };
+  }
+
+  /** Still too long after trimming: the older half becomes a summary written by the model. */
+  private async summariseOldest(turnId: string, settings: AgentSettings, signal: AbortSignal): Promise<void> {
+    const cut = summaryCut(this.messages);
+    if (cut < 0) return;
+    const accumulator = new StreamAccumulator();
+    const request = {
+      model: settings.model,
+      max_tokens: Math.min(settings.maxTokens, 4096),
+      system: [{ type: 'text' as const, text: 'You write summaries of ML engineering conversations so the work can continue without them.' }],
+      messages: [
+        {
+          role: 'user' as const,
+          content: [
+            {
+              type: 'text' as const,
+              text:
+                'Summarise this earlier part of our conversation for yourself: the goal, data and metrics, what was tried and measured, ' +
+                `decisions, files changed, and open questions. Be concise and specific.\n\n<conversation>\n${transcriptForSummary(this.messages.slice(0, cut))}\n</conversation>`,
+            },
+          ],
+        },
+      ],
+    };
+    try {
+      for await (const event of this.deps.api.stream(request, signal)) accumulator.apply(event);
+    } catch (error) {
+      this.deps.log.warn(`summary failed, sending the conversation as it is: ${describeError(error)}`);
+      return;
+    }
+    this.recordUsage(turnId, settings, accumulator);
+    const summary = accumulator.text().trim();
+    if (!summary) return;
+    this.messages.splice(
+      0,
+      cut,
+      { role: 'user', content: [{ type: 'text', text: `${SUMMARY_MARK}\n${summary}` }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'Understood. I will continue from that summary.' }] },
+    );
+    this.deps.emit({ type: 'notice', level: 'info', message: `Summarised ${cut} earlier messages to stay within the context window.` });
   }
 
   private recordUsage(turnId: string, settings: AgentSettings, accumulator: StreamAccumulator): void {

@@ -36,3 +36,41 @@ export function trimOldToolResults(
   }
   return { messages: out, trimmed, tokens: estimateTokens(out, system) };
 }
+
+/**
+ * Where to cut the conversation for a summary: the start of a user message that carries the
+ * user's words (never tool results, which must follow their tool calls), leaving at least
+ * `keepRecent` messages and cutting near half of the estimated tokens. -1 when there is none.
+ */
+export function summaryCut(messages: readonly ChatMessage[], keepRecent = 4): number {
+  const total = estimateTokens(messages);
+  let best = -1;
+  let running = 0;
+  for (let i = 0; i < messages.length - keepRecent; i++) {
+    const m = messages[i]!;
+    if (i >= 2 && m.role === 'user' && m.content.some((b) => b.type === 'text') && !m.content.some((b) => b.type === 'tool_result')) {
+      best = i;
+      if (running >= total / 2) break;
+    }
+    running += estimateTokens([m]);
+  }
+  return best;
+}
+
+/** The messages before the cut as plain text, for the model to summarise (tool outputs shortened). */
+export function transcriptForSummary(messages: readonly ChatMessage[]): string {
+  const lines: string[] = [];
+  for (const m of messages) {
+    for (const b of m.content) {
+      if (b.type === 'text') lines.push(`${m.role}: ${b.text}`);
+      else if (b.type === 'tool_use') lines.push(`${m.role} called ${b.name} ${JSON.stringify(b.input).slice(0, 500)}`);
+      else if (b.type === 'tool_result') {
+        const content = typeof b.content === 'string' ? b.content : JSON.stringify(b.content ?? '');
+        lines.push(`tool result${b.is_error ? ' (error)' : ''}: ${content.slice(0, 800)}${content.length > 800 ? ' …' : ''}`);
+      }
+    }
+  }
+  return lines.join('\n');
+}
+
+export const SUMMARY_MARK = '[Summary of the earlier conversation]';

@@ -6,7 +6,7 @@ export interface MessagesRequest {
   model: string;
   max_tokens: number;
   system: TextBlockParam[];
-  tools: ApiTool[];
+  tools?: ApiTool[];
   messages: ChatMessage[];
   thinking?: ThinkingConfigParam;
 }

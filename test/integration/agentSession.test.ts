@@ -268,3 +268,30 @@ describe('prompt caching over a tool loop', () => {
     }
   });
 });
+
+describe('context budget', () => {
+  it('summarises the older half when trimming tool outputs is not enough, keeping the roles valid', async () => {
+    const { startHarness: start } = await import('./agentHarness');
+    const long = (n: number): string => `Question ${n}: ${'details about the dataset and the metric '.repeat(60)}`;
+    const h = await start(
+      (request) => {
+        if ((request.tools ?? []).length === 0) return text('SUMMARY: binary classification, AUC is the metric, baseline 0.71.');
+        return text(`answer ${request.messages.length}`);
+      },
+      { settings: { contextBudgetTokens: 3000 } },
+    );
+    try {
+      for (let i = 0; i < 5; i++) await h.session.send(long(i), new AbortController().signal);
+      const summaryRequests = h.server.requests.filter((r) => (r.body.tools ?? []).length === 0);
+      assert.ok(summaryRequests.length >= 1, 'a summary was asked for');
+      assert.match(JSON.stringify(summaryRequests[0]!.body.messages), /Question 0/);
+      const last = h.server.requests.at(-1)!.body;
+      assert.match(JSON.stringify(last.messages[0]), /\[Summary of the earlier conversation\]\\nSUMMARY: binary classification/);
+      assert.deepEqual(last.messages.map((m) => m.role), last.messages.map((_, i) => (i % 2 === 0 ? 'user' : 'assistant')), 'roles alternate');
+      assert.match(JSON.stringify(last.messages.at(-1)), /Question 4/);
+      assert.ok(h.events.some((e) => e.type === 'notice' && /Summarised \d+ earlier messages/.test(e.message)));
+    } finally {
+      await h.close();
+    }
+  });
+});
