@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { lastToolResults, lastUserText, startFakeMessagesApi, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { findWebviewFrame, keepEvidence, launchBrowser, openWorkbench, saveScreenshot } from './support/workbench';
+import { findWebviewFrame, keepEvidence, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
 
 const API_KEY = 'sk-ant-e2e-chat-key-that-must-never-be-logged';
 
@@ -26,6 +26,9 @@ function script(request: MessagesRequestBody): ScriptedReply {
   }
   if (/lower the learning rate/i.test(asked)) {
     return { kind: 'message', blocks: [{ type: 'text', text: 'I will lower it.' }, { type: 'tool_use', name: 'propose_edit', input: { path: 'train.py', old_text: 'default=3e-3', new_text: 'default=1e-3' } }] };
+  }
+  if (/expensive question/i.test(asked)) {
+    return { kind: 'message', blocks: [{ type: 'text', text: 'That was expensive.' }], usage: { input_tokens: 2_000_000, output_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } };
   }
   if (/write a long essay/i.test(asked)) {
     return { kind: 'message', delayMs: 40, chunkSize: 6, blocks: [{ type: 'text', text: 'Validation matters because '.repeat(200) }] };
@@ -55,7 +58,7 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
     api = await startFakeMessagesApi(script);
     server = await startCodeServer({
       workspaceSource: join(repoRoot, 'examples'),
-      settings: { 'mlEngineer.anthropic.baseUrl': api.baseURL, 'mlEngineer.python.path': '/usr/bin/python3', 'mlEngineer.agent.costCapUsd': 0 },
+      settings: { 'mlEngineer.anthropic.baseUrl': api.baseURL, 'mlEngineer.python.path': '/usr/bin/python3' },
       env: { ANTHROPIC_API_KEY: API_KEY },
     });
     browser = await launchBrowser();
@@ -108,7 +111,7 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
     assert.equal(await answer.locator('pre code .hljs-string').count() > 0, true, 'python highlighted');
     assert.deepEqual(await answer.locator('.code-actions button').allInnerTexts(), ['Copy', 'Insert', 'Insert as cell']);
     await idle(frame);
-    assert.match(await frame.locator('.meter').innerText(), /^\$0\.\d\d · \d+% context$/);
+    assert.match(await frame.locator('.meter').innerText(), /^\$0\.\d\d \/ \$5 · \d+% context$/);
     await saveScreenshot(page, 'chat-answer');
   });
 
@@ -205,13 +208,36 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
 
   it('keeps the conversation across a window reload', async () => {
     await page.reload();
-    await page.locator('.monaco-workbench').waitFor();
-    await page.locator('.activitybar a[aria-label="ML Engineer"]').click().catch(() => undefined);
+    await page.locator('.monaco-workbench .activitybar').waitFor({ timeout: 60_000 });
+    // The palette command, not the activity bar: a click there would hide a container that was restored open.
+    await runCommand(page, 'ML Engineer: Open Chat');
     const frame = await chat();
     await frame.locator('.msg.user', { hasText: 'hello, where do I start?' }).waitFor({ timeout: 60_000 });
     await frame.locator('.tool-card', { hasText: 'Edit train.py' }).waitFor();
     await frame.locator('button:text-is("History")').click();
     assert.match(await frame.locator('.history').innerText(), /hello, where do I start\?/);
+  });
+
+  it('stops at the cost cap and goes on when the user says so', async () => {
+    const frame = await chat();
+    await frame.locator('button:text-is("New chat")').click();
+    await ask('An expensive question');
+    await frame.locator('.msg.assistant', { hasText: 'That was expensive.' }).waitFor();
+    await idle(frame);
+    assert.match(await frame.locator('.meter').innerText(), /^\$6\.\d\d \/ \$5/);
+    await ask('and one more');
+    const notice = frame.locator('.notice', { hasText: 'past its cap of $5.00' });
+    await notice.waitFor();
+    const requests = api.requests.length;
+    await notice.locator('button:text-is("Continue")').click();
+    await frame.locator('.msg.assistant', { hasText: 'You said: and one more' }).waitFor();
+    assert.equal(api.requests.length, requests + 1);
+    await idle(frame);
+  });
+
+  it('logged no errors from the extension along the way', () => {
+    const errors = server.extensionHostLog().split('\n').filter((line) => /\[error\]/i.test(line) && /mlengineer|ml-engineer/i.test(line));
+    assert.deepEqual(errors, []);
   });
 
   it('never writes the API key to a log', () => {
