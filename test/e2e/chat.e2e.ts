@@ -206,6 +206,24 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
     assert.equal(api.requests.length, requestsBefore + 1);
   });
 
+  it('attaches a file picked from the @-mention list', async () => {
+    const frame = await chat();
+    const input = frame.locator('textarea[aria-label="Message"]');
+    await input.fill('');
+    await input.pressSequentially('Summarise @trai');
+    const option = frame.locator('.mentions .mention', { hasText: '@train.py' });
+    await option.waitFor();
+    await input.press('Enter');
+    assert.equal(await input.inputValue(), 'Summarise @train.py ');
+    await input.pressSequentially('briefly');
+    await input.press('Enter');
+    await frame.locator('.msg.assistant', { hasText: 'You said: Summarise @train.py briefly' }).waitFor();
+    const sent = JSON.stringify(api.requests.at(-1)!.body.messages.at(-1));
+    assert.match(sent, /<file path=\\"train\.py\\">/);
+    assert.match(sent, /class TinyClassifier/);
+    await idle(frame);
+  });
+
   it('keeps the conversation across a window reload', async () => {
     await page.reload();
     await page.locator('.monaco-workbench .activitybar').waitFor({ timeout: 60_000 });

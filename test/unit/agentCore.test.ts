@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { DEFAULT_MODEL, FALLBACK_MODELS } from '../../src/agent/models';
 import { trimOldToolResults } from '../../src/agent/contextBudget';
 import { LoopGuard } from '../../src/agent/loopGuard';
 import { costOf, priceOf } from '../../src/agent/pricing';
@@ -73,5 +74,17 @@ describe('agent core', () => {
     assert.match(JSON.stringify(out[3]), /Earlier tool output removed/);
     assert.equal(JSON.stringify(out[5]).length > 40_000, true);
     assert.equal(JSON.stringify(messages[1]).length > 40_000, true, 'the input is not changed');
+  });
+});
+
+describe('models', () => {
+  it('defaults to models the SDK does not mark deprecated', async () => {
+    // Not an exported path of the SDK: load its data file by location.
+    const sdkDir = dirname(require.resolve('@anthropic-ai/sdk'));
+    const { DEPRECATED_MODELS } = (await import(join(sdkDir, 'internal/data/deprecated-models.js'))) as { DEPRECATED_MODELS: Record<string, string> };
+    assert.ok(Object.keys(DEPRECATED_MODELS).length > 0, 'the SDK lists deprecated models');
+    for (const model of [DEFAULT_MODEL, ...FALLBACK_MODELS]) assert.equal(DEPRECATED_MODELS[model], undefined, `${model} is deprecated`);
+    const pkg = readFileSync(join(__dirname, '../../package.json'), 'utf8');
+    assert.match(pkg, new RegExp(`"mlEngineer.agent.model": \\{[^}]*"default": "${DEFAULT_MODEL}"`), 'the setting default matches');
   });
 });

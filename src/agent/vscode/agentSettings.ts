@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import type { AgentSettings } from '../agentSession';
+import { CONTEXT_WINDOW_TOKENS, DEFAULT_MODEL } from '../models';
 import type { ModelPrice } from '../pricing';
-
-export const DEFAULT_MODEL = 'claude-sonnet-5-5';
 
 export function readAgentSettings(modelOverride?: string): AgentSettings {
   const c = vscode.workspace.getConfiguration('mlEngineer');
@@ -13,7 +12,7 @@ export function readAgentSettings(modelOverride?: string): AgentSettings {
     thinking: c.get<boolean>('agent.thinking', false),
     costCapUsd: c.get<number>('agent.costCapUsd', 5),
     // 200k-token windows: leave room for the answer and the tools.
-    contextBudgetTokens: 200_000 - maxTokens - 20_000,
+    contextBudgetTokens: CONTEXT_WINDOW_TOKENS - maxTokens - 20_000,
     prices: c.get<Record<string, ModelPrice>>('agent.prices', {}),
   };
 }

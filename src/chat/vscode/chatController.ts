@@ -7,7 +7,8 @@ import type { Anthropic as AnthropicSdk } from '../../agent/lazy/anthropicSdk';
 import type { MessagesApi } from '../../agent/messagesApi';
 import type { WorkspaceFacts } from '../../agent/systemPrompt';
 import type { FileChange } from '../../agent/tools/tool';
-import { alwaysAllowedTools, apiBaseUrl, DEFAULT_MODEL, readAgentSettings } from '../../agent/vscode/agentSettings';
+import { CONTEXT_WINDOW_TOKENS, FALLBACK_MODELS } from '../../agent/models';
+import { alwaysAllowedTools, apiBaseUrl, readAgentSettings } from '../../agent/vscode/agentSettings';
 import type { ApiKeyStore } from '../../agent/vscode/apiKeyStore';
 import { COMMANDS } from '../../commandIds';
 import { describeError } from '../../common/errors';
@@ -21,8 +22,6 @@ import type { FromWebview, ToWebview } from '../protocol';
 import { applyAgentEvent, type TranscriptItem } from '../transcript';
 import type { EditorActions } from './editorActions';
 import { vscodeNotebookCells } from './notebookCells';
-
-const FALLBACK_MODELS = [DEFAULT_MODEL, 'claude-opus-5-5', 'claude-haiku-5-5'];
 
 /**
  * The chat's host side: one conversation at a time, its agent session, approvals and history.
@@ -283,7 +282,7 @@ export class ChatController implements vscode.Disposable {
         activeId: this.record?.id,
         busy: this.running !== undefined,
         totals: { costUsd: this.record?.totals.costUsd ?? 0, contextTokens: this.record?.totals.contextTokens ?? 0 },
-        contextWindow: 200_000,
+        contextWindow: CONTEXT_WINDOW_TOKENS,
         costCapUsd: settings.costCapUsd,
         trusted: vscode.workspace.isTrusted,
       },
