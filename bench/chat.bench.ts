@@ -67,7 +67,7 @@ async function cachedPrefixShare(): Promise<{ cold: number; warm: number }> {
     registerWorkspaceTools(registry);
     const files = new WorkspaceFiles([{ name: 'examples', path: join(repoRoot, 'examples') }]);
     const prompt = (await import('../src/agent/systemPrompt')).systemPrompt({ folders: ['examples'], frameworks: ['torch'] });
-    const loop = async (): Promise<number> => {
+    const loop = async (question: string): Promise<number> => {
       const session = new AgentSession({
         api: anthropicMessagesApi(Anthropic, { apiKey: 'sk-ant-bench', baseURL: api.baseURL }),
         tools: registry.available(true),
@@ -78,12 +78,13 @@ async function cachedPrefixShare(): Promise<{ cold: number; warm: number }> {
         systemPrompt: prompt,
         log: silentLogger,
       });
-      await session.send('Look through the sample workspace step by step.', new AbortController().signal);
+      await session.send(question, new AbortController().signal);
       const u = session.totals.usage;
       return u.cache_read_input_tokens / (u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens);
     };
-    const cold = await loop();
-    return { cold, warm: await loop() };
+    const cold = await loop('Look through the sample workspace step by step.');
+    // A different conversation: only the system prompt and tools are shared with the first.
+    return { cold, warm: await loop('Which files hold experiment logs? Go folder by folder.') };
   } finally {
     await api.close();
   }
