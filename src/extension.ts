@@ -8,6 +8,8 @@ import { COMMANDS, VIEWS } from './commandIds';
 import { ACTIVATION_LOG_PREFIX, loadedHeavyModules, type ActivationMetrics } from './common/heavyModules';
 import { registerCommand } from './common/vscode/commandRegistry';
 import { registerDoctorCommand } from './doctor/vscode/doctorCommand';
+import { gpuStatusTool } from './gpu/gpuStatusTool';
+import { GpuMonitor } from './gpu/vscode/gpuMonitor';
 
 // Set by the bundle's first and last statements (scripts/build.mjs): how long dist/extension.js took to evaluate.
 declare const __mlEngineerLoadStart: number | undefined;
@@ -24,8 +26,14 @@ export function activate(context: vscode.ExtensionContext): void {
   void apiKeys.refreshContext();
   registerApiKeyCommands(context, log, apiKeys);
 
+  const gpus = new GpuMonitor(log);
+  context.subscriptions.push(gpus);
+
+  // Each feature's agent tools, added to every conversation's registry.
+  const featureTools = () => [gpuStatusTool(() => gpus.reading())];
+
   const editorActions = new EditorActions();
-  const chat = new ChatViewProvider(context, apiKeys, editorActions, log);
+  const chat = new ChatViewProvider(context, apiKeys, editorActions, log, featureTools);
   context.subscriptions.push(
     editorActions,
     chat,

@@ -1,5 +1,6 @@
 import { doctorSubcommand } from '../doctor/doctorSubcommand';
+import { gpuSubcommand } from '../gpu/gpuSubcommand';
 import type { Subcommand } from './subcommand';
 
 /** Every `ml-engineer` subcommand, in the order `--help` lists them. */
-export const SUBCOMMANDS: readonly Subcommand[] = [doctorSubcommand];
+export const SUBCOMMANDS: readonly Subcommand[] = [doctorSubcommand, gpuSubcommand];

@@ -18,7 +18,9 @@ describe('ML Engineer in VS Code (code-server)', function () {
     this.timeout(240_000);
     server = await startCodeServer({
       workspaceSource: join(repoRoot, 'examples'),
-      settings: { 'mlEngineer.python.path': '/usr/bin/python3' },
+      settings: { 'mlEngineer.python.path': '/usr/bin/python3', 'mlEngineer.gpu.nvidiaSmiPath': join(repoRoot, 'test/fixtures/bin/replay-nvidia-smi') },
+      // The stand-in replays a real H100 capture, as nvidia-smi would print it.
+      env: { REPLAY_CAPTURE: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load__query-gpu.csv' },
     });
     browser = await launchBrowser();
     page = await openWorkbench(browser, server);
@@ -61,10 +63,21 @@ describe('ML Engineer in VS Code (code-server)', function () {
   });
 
   it('shows welcome content that says what to do in an empty tree', async () => {
-    await page.locator('.sidebar .pane-header', { hasText: 'GPUs' }).click();
-    const welcome = page.locator('.sidebar .welcome-view-content', { hasText: 'No GPUs listed yet' });
+    await page.locator('.sidebar .pane-header', { hasText: 'Kernels' }).click();
+    const welcome = page.locator('.sidebar .welcome-view-content', { hasText: 'No Jupyter servers connected yet' });
     await welcome.waitFor();
-    assert.match(await welcome.innerText(), /Check Environment/);
+    assert.match(await welcome.innerText(), /jupyter_server and ipykernel/);
+    assert.equal(await welcome.getByRole('button', { name: 'Check Environment' }).count(), 1);
+    await page.locator('.sidebar .pane-header', { hasText: 'Kernels' }).click();
+  });
+
+  it('shows GPU utilisation and memory in the status bar, and the GPUs in their view on click', async () => {
+    const item = page.locator('.statusbar-item', { hasText: '100% 19.4/79.6 GB' });
+    await item.waitFor({ timeout: 30_000 });
+    await item.click();
+    await page.locator('.sidebar .monaco-list-row', { hasText: '0: NVIDIA H100 80GB HBM3' }).waitFor();
+    assert.match(await page.locator('.sidebar .monaco-list-row', { hasText: 'NVIDIA H100' }).innerText(), /100% · 19\.4\/79\.6 GB · 59°C · 631\.95\/700 W/);
+    await saveScreenshot(page, 'gpu-status');
     await page.locator('.sidebar .pane-header', { hasText: 'GPUs' }).click();
   });
 
@@ -105,7 +118,8 @@ describe('ML Engineer in VS Code (code-server)', function () {
     assert.match(text, new RegExp(`Node\\.js\\s+${process.version.replace(/\./g, '\\.')}`));
     assert.match(text, /Python\s+3\.\d+\.\d+ at \/usr\/bin\/python3 \(from the configured path\)/);
     assert.match(text, /Jupyter\s+local kernels can start \(jupyter_server [\d.]+, ipykernel [\d.]+\)/);
-    assert.match(text, /GPUs\s+nvidia-smi was not found|GPUs\s+\d+ NVIDIA GPU/);
+    assert.match(text, /GPUs\s+1 NVIDIA GPU, driver 590\.48\.01/);
+    assert.match(text, /0: NVIDIA H100 80GB HBM3, 79\.6 GiB, compute 9\.0/);
     await saveScreenshot(page, 'environment-report');
   });
 });

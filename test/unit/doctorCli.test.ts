@@ -83,4 +83,19 @@ describe('ml-engineer CLI', () => {
     assert.deepEqual(report.jupyter.status === 'missing' && report.jupyter.missing, ['jupyter_server', 'ipykernel']);
     assert.match(report.jupyter.status === 'missing' ? report.jupyter.installHint : '', /-m pip install jupyter_server ipykernel$/);
   });
+
+  it('gpu prints the GPUs a real capture describes, as a table or JSON, and fails clearly without nvidia-smi', () => {
+    const replay = join(root, 'test/fixtures/bin/replay-nvidia-smi');
+    const env = { REPLAY_CAPTURE: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load__query-gpu.csv' };
+    const text = run(['gpu', '--nvidia-smi', replay], env);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^0 {2}NVIDIA H100 80GB HBM3\s+100%\s+19\.4\/79\.6 GiB {2}59 °C {2}631\.95\/700 W$/m);
+    const json = run(['gpu', '--json', '--nvidia-smi', replay], env);
+    const samples = JSON.parse(json.stdout) as { name: string; memoryUsedMiB: number; powerLimitW: number }[];
+    assert.deepEqual(samples.map((s) => [s.name, s.memoryUsedMiB, s.powerLimitW]), [['NVIDIA H100 80GB HBM3', 19818, 700]]);
+    const missing = run(['gpu', '--nvidia-smi', '/nonexistent/nvidia-smi']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /was not found/);
+    assert.equal(run(['gpu', '--interval', '5']).code, 2);
+  });
 });

@@ -6,7 +6,7 @@ import { ApprovalBroker } from '../../agent/approvalBroker';
 import type { Anthropic as AnthropicSdk } from '../../agent/lazy/anthropicSdk';
 import type { MessagesApi } from '../../agent/messagesApi';
 import type { WorkspaceFacts } from '../../agent/systemPrompt';
-import type { FileChange } from '../../agent/tools/tool';
+import type { FileChange, Tool } from '../../agent/tools/tool';
 import { CONTEXT_WINDOW_TOKENS, FALLBACK_MODELS } from '../../agent/models';
 import { alwaysAllowedTools, apiBaseUrl, readAgentSettings } from '../../agent/vscode/agentSettings';
 import type { ApiKeyStore } from '../../agent/vscode/apiKeyStore';
@@ -43,6 +43,8 @@ export class ChatController implements vscode.Disposable {
     private readonly editor: EditorActions,
     private readonly log: Logger,
     private readonly post: (message: ToWebview) => void,
+    /** Tools other features contribute (GPUs, kernels, experiments, models). */
+    private readonly featureTools: () => Tool[] = () => [],
   ) {
     const storage = context.storageUri ?? vscode.Uri.joinPath(context.globalStorageUri, 'no-workspace');
     this.store = new ConversationStore(join(storage.fsPath, 'conversations'));
@@ -174,6 +176,7 @@ export class ChatController implements vscode.Disposable {
     ]);
     const registry = new ToolRegistry();
     registerWorkspaceTools(registry);
+    for (const tool of this.featureTools()) registry.register(tool);
     const files = new WorkspaceFiles((vscode.workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, path: f.uri.fsPath })));
     const facts = await this.workspaceFacts(files.roots);
     this.session = new AgentSession(

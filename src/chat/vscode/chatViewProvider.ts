@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { Tool } from '../../agent/tools/tool';
 import type { ApiKeyStore } from '../../agent/vscode/apiKeyStore';
 import type { Logger } from '../../common/logger';
 import { reportError } from '../../common/vscode/commandRegistry';
@@ -18,8 +19,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     apiKeys: ApiKeyStore,
     editor: EditorActions,
     private readonly log: Logger,
+    featureTools: () => Tool[],
   ) {
-    this.controller = new ChatController(context, apiKeys, editor, log, (message) => void this.post(message));
+    this.controller = new ChatController(context, apiKeys, editor, log, (message) => void this.post(message), featureTools);
     this.disposables.push(this.controller, apiKeys.onDidChange(() => void this.controller.pushState()));
     this.extensionUri = context.extensionUri;
   }

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseSampleLine, SAMPLE_FIELDS, statusText, needsAttention, type GpuSample } from '../../src/gpu/gpuSample';
+import { NvidiaSmiSampler, type SamplerState } from '../../src/gpu/nvidiaSmiSampler';
+import { silentLogger } from '../../src/common/logger';
+
+const fixtures = join(__dirname, '../fixtures/nvidia-smi');
+const replay = join(__dirname, '../fixtures/bin/replay-nvidia-smi');
+const captures = readdirSync(fixtures).filter((f) => f.endsWith('__load__query-gpu.csv'));
+
+/** A capture's row as the sampler's query would print it (fields by name, as the stand-in does). */
+function sampleLine(capture: string): string {
+  const [head, row] = readFileSync(join(fixtures, capture), 'utf8').trim().split('\n');
+  const names = head!.split(', ').map((h) => h.replace(/\s*\[[^\]]*\]$/, '').replace('clocks.current.sm', 'clocks.sm'));
+  const cells = row!.split(', ');
+  return SAMPLE_FIELDS.map((f) => (names.includes(f) ? cells[names.indexOf(f)] : '[N/A]')).join(', ');
+}
+
+function fromQ(capture: string, pattern: RegExp): string | undefined {
+  return pattern.exec(readFileSync(join(fixtures, capture.replace('__load__query-gpu.csv', '__load__q.txt')), 'utf8'))?.[1]?.trim();
+}
+
+describe('GPU samples', () => {
+  for (const capture of captures) {
+    it(`reads ${capture}, agreeing with the same capture's -q`, () => {
+      const sample = parseSampleLine(sampleLine(capture));
+      assert.ok(sample, 'parsed');
+      assert.equal(sample.name, fromQ(capture, /Product Name\s+:\s+(.+)/));
+      // A MIG capture lists each instance's memory too; the GPU's own total is the largest.
+      const totals = [...readFileSync(join(fixtures, capture.replace('__load__query-gpu.csv', '__load__q.txt')), 'utf8').matchAll(/FB Memory Usage\s+Total\s+:\s+(\d+) MiB/g)].map((m) => Number(m[1]));
+      assert.equal(sample.memoryTotalMiB, Math.max(...totals));
+      assert.ok(sample.memoryUsedMiB !== null && sample.memoryUsedMiB <= sample.memoryTotalMiB);
+      assert.ok(sample.powerLimitW === null || sample.powerLimitW > 0);
+    });
+  }
+
+  it('keeps MIG GPUs whose utilisation is [N/A]', () => {
+    const sample = parseSampleLine(sampleLine('linux-x86_64__nvidia-h100-mig__590.48.01__load__query-gpu.csv'));
+    assert.equal(sample?.name, 'NVIDIA H100 80GB HBM3');
+    assert.equal(sample?.utilizationGpu, null);
+    assert.equal(statusText([sample]), `–% ${(sample.memoryUsedMiB! / 1024).toFixed(1)}/79.6 GB`);
+  });
+
+  it('reads nounits lines, names with commas, and refuses garbage', () => {
+    const s = parseSampleLine('1, GPU-abc, Tesla T4, PCIe, 16GB, 87, 40, 61234, 81920, 71, 250.5, 300.00, 1410');
+    assert.equal(s?.name, 'Tesla T4, PCIe, 16GB');
+    assert.equal(s?.utilizationGpu, 87);
+    assert.equal(statusText([s]), '87% 59.8/80.0 GB');
+    assert.equal(needsAttention([s]), false);
+    assert.equal(needsAttention([{ ...s, memoryUsedMiB: 80_000 }]), true);
+    assert.equal(parseSampleLine('Unable to determine the device handle for GPU0000:01:00.0: Unknown Error'), undefined);
+    assert.equal(parseSampleLine('0, GPU-x, Tesla, oops, a, b, c, d, e, f, g'), undefined);
+  });
+
+  it('summarises several GPUs', () => {
+    const a = parseSampleLine('0, u0, A100, 50, 10, 10240, 40960, 60, 200, 400, 1400')!;
+    const b = parseSampleLine('1, u1, A100, 100, 10, 30720, 40960, 70, 380, 400, 1400')!;
+    assert.equal(statusText([a, b]), '2 GPUs 75% 40.0/80.0 GB');
+  });
+});
+
+describe('nvidia-smi sampler (a stand-in replaying real captures)', function () {
+  this.timeout(20_000);
+
+  function run(env: Record<string, string>, intervalMs: number, until: (snapshots: GpuSample[][], states: SamplerState[]) => boolean, command = replay) {
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    const snapshots: GpuSample[][] = [];
+    const states: SamplerState[] = [];
+    const sampler = new NvidiaSmiSampler({ command, intervalMs, log: silentLogger, onSnapshot: (s) => snapshots.push(s), onState: (s) => states.push(s) });
+    sampler.start();
+    const restore = (): void => {
+      process.env = saved;
+    };
+    return new Promise<{ snapshots: GpuSample[][]; states: SamplerState[] }>((resolve, reject) => {
+      const started = Date.now();
+      const timer = setInterval(() => {
+        if (until(snapshots, states)) {
+          clearInterval(timer);
+          sampler.stop();
+          restore();
+          resolve({ snapshots, states });
+        } else if (Date.now() - started > 15_000) {
+          clearInterval(timer);
+          sampler.stop();
+          restore();
+          reject(new Error(`timed out; states: ${states.map((s) => s.kind).join(',')}`));
+        }
+      }, 20);
+    });
+  }
+
+  it('gathers each interval of a long-lived process into one snapshot per GPU set', async () => {
+    const { snapshots } = await run({ REPLAY_CAPTURE: 'exporter_query.csv' }, 200, (s) => s.length >= 3);
+    for (const snapshot of snapshots) assert.deepEqual(snapshot.map((g) => g.name), ['NVIDIA GeForce RTX 2080 SUPER', 'Some Other GPU']);
+    assert.equal(snapshots[0]![1]!.memoryUsedMiB, 1234);
+  });
+
+  it('restarts a sampler that exits, with backoff', async () => {
+    const { states, snapshots } = await run({ REPLAY_CAPTURE: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load__query-gpu.csv', REPLAY_MODE: 'exit-after:1' }, 100, (s, st) => st.filter((x) => x.kind === 'failing').length >= 3 && s.length >= 2);
+    const failing = states.filter((s): s is Extract<SamplerState, { kind: 'failing' }> => s.kind === 'failing');
+    assert.match(failing[0]!.message, /exited \(code 9\)/);
+    assert.ok(failing[1]!.retryInMs > failing[0]!.retryInMs, `backs off: ${failing.map((f) => f.retryInMs).join(', ')}`);
+    assert.equal(snapshots[0]![0]!.name, 'NVIDIA H100 80GB HBM3');
+  });
+
+  it('kills a sampler that hangs, and one that prints garbage', async () => {
+    const hung = await run({ REPLAY_CAPTURE: 'exporter_query.csv', REPLAY_MODE: 'hang-after:1' }, 1000, (_, st) => st.some((x) => x.kind === 'failing'));
+    assert.match((hung.states.find((x) => x.kind === 'failing') as { message: string }).message, /stopped answering/);
+    const garbage = await run({ REPLAY_CAPTURE: 'exporter_query.csv', REPLAY_MODE: 'garbage' }, 50, (_, st) => st.some((x) => x.kind === 'failing'));
+    assert.match((garbage.states.find((x) => x.kind === 'failing') as { message: string }).message, /not GPU samples/);
+    assert.equal(garbage.snapshots.length, 0);
+  });
+
+  it('says once that there is no nvidia-smi, and does not retry', async () => {
+    const { states } = await run({}, 100, (_, st) => st.some((x) => x.kind === 'unavailable'), '/nonexistent/nvidia-smi');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(states.filter((s) => s.kind === 'unavailable').length, 1);
+    assert.equal(states.filter((s) => s.kind === 'failing').length, 0);
+  });
+});
