@@ -11,6 +11,7 @@ import type { EditorActions } from './editorActions';
 /** Hosts the Chat sidebar: renders its bundle, validates what it sends, hands it to the controller. */
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
+  private readonly extensionUri: vscode.Uri;
   private readonly controller: ChatController;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -22,11 +23,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     featureTools: () => Tool[],
   ) {
     this.controller = new ChatController(context, apiKeys, editor, log, (message) => void this.post(message), featureTools);
-    this.disposables.push(this.controller, apiKeys.onDidChange(() => void this.controller.pushState()));
     this.extensionUri = context.extensionUri;
+    this.disposables.push(this.controller, apiKeys.onDidChange(() => void this.controller.pushState()));
   }
-
-  private readonly extensionUri: vscode.Uri;
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
