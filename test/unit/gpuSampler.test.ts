@@ -120,3 +120,27 @@ describe('nvidia-smi sampler (a stand-in replaying real captures)', function () 
     assert.equal(states.filter((s) => s.kind === 'failing').length, 0);
   });
 });
+
+describe('rocm-smi --json (a real MI100 capture)', () => {
+  it('reads every card in the NVIDIA sample shape', async () => {
+    const { parseRocmSmiJson } = await import('../../src/gpu/rocmSmiJson');
+    const samples = parseRocmSmiJson(readFileSync(join(fixtures, 'rocm-smi__telegraf_mi100_rocm602.json'), 'utf8'));
+    assert.deepEqual(samples.map((s) => s.index), [0, 1, 2, 3]);
+    assert.deepEqual(samples[0], {
+      index: 0,
+      uuid: '0x79ccd55167a2124a',
+      name: 'Arcturus GL-XL [Instinct MI100]',
+      utilizationGpu: 0,
+      utilizationMemory: 0,
+      memoryUsedMiB: 6,
+      memoryTotalMiB: 32752,
+      temperatureC: 55,
+      powerDrawW: 36,
+      powerLimitW: 290,
+      clockSmMHz: 300,
+    });
+    assert.equal(statusText(samples), '4 GPUs 0% 0.0/127.9 GB');
+    assert.throws(() => parseRocmSmiJson('ERROR: GPU[0] : Unable to get'), /not JSON/);
+    assert.deepEqual(parseRocmSmiJson('{"system": {"Driver version": "6.3.6"}}'), []);
+  });
+});
