@@ -1,8 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { ConversationTotals } from '../agent/agentSession';
 import type { ChatMessage } from '../agent/chatMessage';
+import { writeFileAtomic } from '../common/atomicWrite';
 import { titleOf, type TranscriptItem } from './transcript';
 
 export interface ConversationRecord {
@@ -62,7 +63,6 @@ export class ConversationStore {
   async save(record: ConversationRecord): Promise<void> {
     record.updatedAt = new Date().toISOString();
     if (record.title === 'New chat') record.title = titleOf(record.items);
-    await fs.mkdir(this.dir, { recursive: true });
     await this.writeAtomic(`${record.id}.json`, JSON.stringify(record));
     const index = (await this.list()).filter((c) => c.id !== record.id);
     index.unshift({ id: record.id, title: record.title, updatedAt: record.updatedAt });
@@ -84,11 +84,8 @@ export class ConversationStore {
     }
   }
 
-  private async writeAtomic(name: string, text: string): Promise<void> {
-    const target = join(this.dir, name);
-    const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-    await fs.writeFile(temp, text, 'utf8');
-    await fs.rename(temp, target);
+  private writeAtomic(name: string, text: string): Promise<void> {
+    return writeFileAtomic(join(this.dir, name), text);
   }
 }
 

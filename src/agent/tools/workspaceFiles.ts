@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { writeFileAtomic } from '../../common/atomicWrite';
 import { ToolInputError } from './tool';
 
 export interface WorkspaceRoot {
@@ -52,19 +52,9 @@ export class WorkspaceFiles {
     return { path, text: buffer.toString('utf8') };
   }
 
-  /** Writes through a temporary file and a rename, so a crash never leaves half a file. */
-  async writeTextAtomic(absolutePath: string, text: string): Promise<void> {
-    await fs.mkdir(dirname(absolutePath), { recursive: true });
-    const temp = join(dirname(absolutePath), `.${basename(absolutePath)}.${randomBytes(6).toString('hex')}.tmp`);
-    await fs.writeFile(temp, text, 'utf8');
-    try {
-      const mode = (await fs.stat(absolutePath).catch(() => undefined))?.mode;
-      if (mode !== undefined) await fs.chmod(temp, mode);
-      await fs.rename(temp, absolutePath);
-    } catch (error) {
-      await fs.rm(temp, { force: true });
-      throw error;
-    }
+  /** Atomic (temporary file + rename), so a crash never leaves half a file. */
+  writeTextAtomic(absolutePath: string, text: string): Promise<void> {
+    return writeFileAtomic(absolutePath, text);
   }
 
   private candidatePath(cleaned: string): string {

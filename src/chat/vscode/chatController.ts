@@ -177,7 +177,7 @@ export class ChatController implements vscode.Disposable {
     const registry = new ToolRegistry();
     registerWorkspaceTools(registry);
     for (const tool of this.featureTools()) registry.register(tool);
-    const files = new WorkspaceFiles((vscode.workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, path: f.uri.fsPath })));
+    const files = new WorkspaceFiles(workspaceRoots());
     const facts = await this.workspaceFacts(files.roots);
     this.session = new AgentSession(
       {
@@ -217,8 +217,9 @@ export class ChatController implements vscode.Disposable {
   }
 
   private onEvent(event: AgentEvent): void {
-    if (this.record) applyAgentEvent(this.record.items, event, this.record.totals);
+    if (this.record) applyAgentEvent(this.record.items, event);
     this.post({ type: 'agentEvent', event, sentAt: Date.now() });
+    // The session keeps the conversation's totals; the record saves a copy.
     if (event.type === 'usage' && this.record && this.session) this.record.totals = { ...this.session.totals };
   }
 
@@ -253,8 +254,7 @@ export class ChatController implements vscode.Disposable {
     return {
       readFile: async (path: string) => {
         const { WorkspaceFiles } = await import('../../agent/tools/workspaceFiles');
-        const files = new WorkspaceFiles((vscode.workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, path: f.uri.fsPath })));
-        return (await files.readText(path, 200_000)).text;
+        return (await new WorkspaceFiles(workspaceRoots()).readText(path, 200_000)).text;
       },
       selection: editor && !editor.selection.isEmpty
         ? { path: vscode.workspace.asRelativePath(editor.document.uri, false), startLine: editor.selection.start.line + 1, text: editor.document.getText(editor.selection) }
@@ -296,4 +296,8 @@ export class ChatController implements vscode.Disposable {
     this.running?.abort();
     this.broker.reset();
   }
+}
+
+function workspaceRoots(): { name: string; path: string }[] {
+  return (vscode.workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, path: f.uri.fsPath }));
 }
