@@ -225,10 +225,17 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
   });
 
   it('keeps the conversation across a window reload', async () => {
+    const activations = (): number => server.extensionLog().split('\n').filter((l) => l.includes('activation {')).length;
+    const before = activations();
     await page.reload();
     await page.locator('.monaco-workbench .activitybar').waitFor({ timeout: 60_000 });
-    // The palette command, not the activity bar: a click there would hide a container that was restored open.
-    await runCommand(page, 'ML Engineer: Open Chat');
+    // Wait for the reloaded window's extension host to activate us before touching the UI.
+    for (let i = 0; i < 240 && activations() === before; i++) await page.waitForTimeout(250);
+    assert.ok(activations() > before, 'the extension activated again after the reload');
+    // The workbench usually restores the chat view itself; if not, open it by its command (a click on
+    // the activity bar would hide a container that was restored open).
+    const restored = await findWebviewFrame(page, 'section.chat textarea', 10_000).catch(() => undefined);
+    if (!restored) await runCommand(page, 'ML Engineer: Open Chat');
     const frame = await chat();
     await frame.locator('.msg.user', { hasText: 'hello, where do I start?' }).waitFor({ timeout: 60_000 });
     await frame.locator('.tool-card', { hasText: 'Edit train.py' }).waitFor();
