@@ -1,0 +1,212 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, parse } from 'node:path';
+import { UserError } from '../common/errors';
+import { runProcess } from '../common/process';
+import { probeServer, type JupyterEndpoint } from './jupyterEndpoint';
+
+/** What we keep (in SecretStorage, for its token) so the next activation reconnects instead of starting another. */
+export interface LocalServerRecord extends JupyterEndpoint {
+  readonly pid: number;
+  readonly python: string;
+  readonly startedAt: number;
+  readonly logFile: string;
+}
+
+export interface LaunchOptions {
+  /** The Python that has jupyter_server (or notebook) and ipykernel. */
+  readonly python: string;
+  /** Where the server's log and our config file go (the extension's global storage). */
+  readonly stateDir: string;
+  /** The server (and kernels nobody is connected to) stop after this long idle. 0: never. */
+  readonly idleShutdownSeconds: number;
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+// Jupyter Server's kernel websocket leaves Nagle's algorithm on, so every small reply waits for
+// the client's delayed ACK (~40 ms a round trip on Linux). A config file is Python the server
+// runs at start: it turns TCP_NODELAY on for each kernel websocket (Jupyter Server 1.x and 2.x,
+// and the classic notebook server). Measured in bench/kernels.ts.
+export const NODELAY_CONFIG = `# Written by the ML Engineer extension: low-latency kernel websockets.
+import importlib
+
+def _nodelay(cls):
+    original = cls.open
+    def open(self, *args, **kwargs):
+        try:
+            self.set_nodelay(True)
+        except Exception:
+            pass
+        return original(self, *args, **kwargs)
+    cls.open = open
+
+for _module, _name in (
+    ("jupyter_server.services.kernels.websocket", "KernelWebsocketHandler"),
+    ("jupyter_server.services.kernels.handlers", "ZMQChannelsHandler"),
+    ("notebook.services.kernels.handlers", "ZMQChannelsHandler"),
+):
+    try:
+        _nodelay(getattr(importlib.import_module(_module), _name))
+    except Exception:
+        pass
+`;
+
+const CHECK = `
+import importlib.util, json
+print(json.dumps({m: importlib.util.find_spec(m) is not None for m in ("jupyter_server", "notebook", "ipykernel")}))
+`;
+
+/** Which server module the Python can run, or a UserError that says what to install. */
+export async function checkJupyter(python: string, signal?: AbortSignal): Promise<'jupyter_server' | 'notebook'> {
+  const result = await runProcess(python, ['-c', CHECK], { timeoutMs: 30_000, ...(signal ? { signal } : {}) });
+  if (result.kind !== 'exited' || result.code !== 0) {
+    throw new UserError(`Could not run ${python} to check for Jupyter${result.kind === 'exited' ? `: ${result.stderr.trim().split('\n').pop() ?? ''}` : ` (${result.kind})`}.`);
+  }
+  const found = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as Record<string, boolean>;
+  const missing = [...(found.jupyter_server || found.notebook ? [] : ['jupyter_server']), ...(found.ipykernel ? [] : ['ipykernel'])];
+  if (missing.length > 0) {
+    throw new UserError(
+      `${python} has no ${missing.join(' or ')}, which a local Jupyter server needs. Install with: ${python} -m pip install ${missing.join(' ')}`,
+      { actions: [{ label: 'Choose Python', command: 'workbench.action.openSettings', args: ['mlEngineer.python.path'] }] },
+    );
+  }
+  return found.jupyter_server ? 'jupyter_server' : 'notebook';
+}
+
+/**
+ * Starts a Jupyter server on 127.0.0.1 with a random token, detached, so it outlives the
+ * window (training keeps running through a reload) and stops on its own when idle.
+ */
+export async function launchLocalServer(options: LaunchOptions): Promise<LocalServerRecord> {
+  const module = await checkJupyter(options.python, options.signal);
+  mkdirSync(options.stateDir, { recursive: true });
+  const configFile = join(options.stateDir, 'jupyter_nodelay_config.py');
+  writeFileSync(configFile, NODELAY_CONFIG);
+  const token = randomBytes(24).toString('hex');
+  const port = await freePort();
+  const app = module === 'jupyter_server' ? 'ServerApp' : 'NotebookApp';
+  const idle = Math.max(0, Math.round(options.idleShutdownSeconds));
+  const args = [
+    '-m',
+    module,
+    '--no-browser',
+    `--config=${configFile}`,
+    `--${app}.ip=127.0.0.1`,
+    `--${app}.port=${port}`,
+    `--${app}.port_retries=50`,
+    `--${app}.token=${token}`,
+    // Kernels start in the notebook's folder, anywhere on this machine (the path is sent per kernel).
+    `--${app}.${module === 'jupyter_server' ? 'root_dir' : 'notebook_dir'}=${parse(options.stateDir).root}`,
+    ...(idle > 0
+      ? [
+          `--${app}.shutdown_no_activity_timeout=${idle}`,
+          // Only kernels no window is connected to and that are not running anything are culled.
+          `--MappingKernelManager.cull_idle_timeout=${idle}`,
+          '--MappingKernelManager.cull_interval=60',
+          '--MappingKernelManager.cull_connected=False',
+          '--MappingKernelManager.cull_busy=False',
+        ]
+      : []),
+    ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
+  ];
+  const logFile = join(options.stateDir, `jupyter-server-${Date.now()}.log`);
+  mkdirSync(dirname(logFile), { recursive: true });
+  const fd = openSync(logFile, 'a');
+  const child = spawn(options.python, args, {
+    cwd: options.stateDir,
+    env: options.env ?? process.env,
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    windowsHide: true,
+  });
+  closeSync(fd);
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => (exited = `exited with ${signal ?? `code ${code}`}`));
+  child.once('error', (error) => (exited = error.message));
+  child.unref();
+  if (child.pid === undefined) throw new UserError(`Could not start ${options.python} -m ${module}.`);
+
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (options.signal?.aborted) {
+      child.kill();
+      throw new UserError('Starting the Jupyter server was cancelled.');
+    }
+    if (exited) {
+      throw new UserError(`The Jupyter server ${exited} before it was ready:\n${tail(logFile)}`);
+    }
+    const url = readServerUrl(logFile);
+    if (url) {
+      const endpoint = { baseUrl: url, token };
+      const probe = await probeServer(endpoint, { timeoutMs: 2_000 });
+      if (probe.ok) return { ...endpoint, pid: child.pid, python: options.python, startedAt: Date.now(), logFile };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new UserError(`The Jupyter server did not answer within ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s. Its log:\n${tail(logFile)}`);
+}
+
+/** The server logs `http://127.0.0.1:PORT/...` once it listens (the port it really got, after retries). */
+function readServerUrl(logFile: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const match = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(text);
+  return match && match[1] !== '0' ? `http://127.0.0.1:${match[1]}/` : undefined;
+}
+
+function tail(logFile: string): string {
+  try {
+    return readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Asks a server we started to stop (it shuts its kernels down first). */
+export async function shutdownServer(endpoint: JupyterEndpoint): Promise<boolean> {
+  try {
+    const response = await fetch(new URL('api/shutdown', endpoint.baseUrl), {
+      method: 'POST',
+      headers: { Authorization: `token ${endpoint.token}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The server a previous activation (or another window) started, if it still answers with its
+ * token; else a new one. Long training survives a reload because of this.
+ */
+export async function reuseOrLaunch(
+  record: LocalServerRecord | undefined,
+  options: LaunchOptions,
+): Promise<{ record: LocalServerRecord; reused: boolean }> {
+  if (record) {
+    const probe = await probeServer(record, { timeoutMs: 3_000, ...(options.signal ? { signal: options.signal } : {}) });
+    if (probe.ok) return { record, reused: true };
+  }
+  return { record: await launchLocalServer(options), reused: false };
+}

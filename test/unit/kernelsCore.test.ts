@@ -1,0 +1,139 @@
+import * as assert from 'node:assert/strict';
+import { parseServerUrl } from '../../src/kernels/jupyterEndpoint';
+import { describeVariable, INSPECT_EXPRESSION, parseInspectionReply } from '../../src/kernels/kernelInspection';
+import { OutputAccumulator, stripAnsi, writeTerminalText } from '../../src/kernels/outputModel';
+import { fitBudget, pngSize, summarizeOutputs } from '../../src/kernels/summarizeOutputs';
+
+const msg = (msg_type: string, content: unknown) => ({ header: { msg_type }, content });
+
+describe('kernel outputs (core)', () => {
+  it('writes carriage returns and backspaces like a terminal, across chunks', () => {
+    let state = writeTerminalText('', null, 'epoch 1: 10%');
+    state = writeTerminalText(state.text, state.cursor, '\repoch 1: 50%\r');
+    assert.deepEqual(state, { text: 'epoch 1: 50%', cursor: 0 });
+    state = writeTerminalText(state.text, state.cursor, 'epoch 1: 100%\n');
+    assert.deepEqual(state, { text: 'epoch 1: 100%\n', cursor: null });
+    assert.equal(writeTerminalText('ab', null, '\bc').text, 'ac');
+    assert.equal(writeTerminalText('', null, 'long line\rshort').text, 'shortline');
+    assert.equal(writeTerminalText('x', 0, '\n').text, 'x\n');
+  });
+
+  it('merges consecutive stream messages of one name, keeps others apart', () => {
+    const acc = new OutputAccumulator();
+    acc.apply(msg('stream', { name: 'stdout', text: 'a' }));
+    acc.apply(msg('stream', { name: 'stdout', text: 'b\n' }));
+    acc.apply(msg('stream', { name: 'stderr', text: 'warn\n' }));
+    acc.apply(msg('stream', { name: 'stdout', text: 'c\n' }));
+    assert.deepEqual(
+      acc.outputs.map((o) => (o.type === 'stream' ? `${o.name}:${o.text}` : o.type)),
+      ['stdout:ab\n', 'stderr:warn\n', 'stdout:c\n'],
+    );
+  });
+
+  it('clears at once, or at the next output when asked to wait', () => {
+    const acc = new OutputAccumulator();
+    acc.apply(msg('stream', { name: 'stdout', text: 'old\n' }));
+    assert.equal(acc.apply(msg('clear_output', { wait: true })), false);
+    assert.equal(acc.outputs.length, 1, 'still shown until something replaces it');
+    acc.apply(msg('display_data', { data: { 'text/plain': 'new' }, metadata: {} }));
+    assert.equal(acc.outputs.length, 1);
+    assert.equal(acc.outputs[0]?.type, 'display_data');
+    acc.apply(msg('clear_output', { wait: false }));
+    assert.equal(acc.outputs.length, 0);
+  });
+
+  it('updates a display in place by its display id and ignores unknown ids', () => {
+    const acc = new OutputAccumulator();
+    acc.apply(msg('display_data', { data: { 'text/plain': '0%' }, metadata: {}, transient: { display_id: 'p' } }));
+    assert.equal(acc.apply(msg('update_display_data', { data: { 'text/plain': '100%' }, metadata: {}, transient: { display_id: 'p' } })), true);
+    assert.equal(acc.apply(msg('update_display_data', { data: { 'text/plain': 'x' }, metadata: {}, transient: { display_id: 'other' } })), false);
+    const only = acc.outputs[0];
+    assert.equal(only?.type === 'display_data' ? only.data['text/plain'] : '', '100%');
+  });
+
+  it('caps the number of outputs and oversized values, and says so', () => {
+    const acc = new OutputAccumulator({ streamChars: 1000, outputs: 3, valueChars: 10 });
+    for (let i = 0; i < 5; i++) acc.apply(msg('display_data', { data: { 'text/plain': String(i) }, metadata: {} }));
+    assert.equal(acc.outputs.length, 4);
+    assert.match(acc.outputs[3]?.type === 'stream' ? acc.outputs[3].text : '', /2 more outputs not shown/);
+    const big = new OutputAccumulator({ streamChars: 1000, outputs: 3, valueChars: 10 });
+    big.apply(msg('display_data', { data: { 'image/png': 'A'.repeat(100), 'text/plain': '<Figure>' }, metadata: {} }));
+    const shown = big.outputs[0];
+    assert.ok(shown?.type === 'display_data' && !('image/png' in shown.data));
+    assert.match(shown?.type === 'display_data' ? String(shown.data['text/plain']) : '', /image\/png output .* was not shown/);
+  });
+
+  it('records the execution count from execute_input and execute_result', () => {
+    const acc = new OutputAccumulator();
+    acc.apply(msg('execute_input', { execution_count: 7, code: 'x' }));
+    assert.equal(acc.executionCount, 7);
+    acc.apply(msg('execute_result', { execution_count: 8, data: { 'text/plain': '1' }, metadata: {} }));
+    assert.equal(acc.executionCount, 8);
+  });
+
+  it('strips ANSI colours from tracebacks', () => {
+    assert.equal(stripAnsi('\u001b[0;31mValueError\u001b[0m: bad'), 'ValueError: bad');
+  });
+});
+
+describe('output summaries for the agent', () => {
+  it('keeps the head and the tail within the budget', () => {
+    const text = Array.from({ length: 1000 }, (_, i) => `line ${i}`).join('\n');
+    const fitted = fitBudget(text, 500);
+    assert.ok(fitted.length < 560);
+    assert.match(fitted, /^line 0\n/);
+    assert.match(fitted, /line 999$/);
+    assert.match(fitted, /characters not shown/);
+  });
+
+  it('reads only what is new since the cursor, and describes images', () => {
+    const acc = new OutputAccumulator();
+    acc.apply(msg('stream', { name: 'stdout', text: 'epoch 1\n' }));
+    const first = summarizeOutputs(acc.outputs, 1000);
+    assert.equal(first.text, 'epoch 1\n');
+    acc.apply(msg('stream', { name: 'stdout', text: 'epoch 2\n' }));
+    // 1x1 PNG
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    acc.apply(msg('display_data', { data: { 'image/png': png, 'text/plain': '<Figure size 640x480 with 1 Axes>' }, metadata: {} }));
+    const second = summarizeOutputs(acc.outputs, 1000, first.cursor);
+    assert.equal(second.text, 'epoch 2\n[image/png image 1x1, 0.1 KB]\n');
+    assert.deepEqual(pngSize(png), { width: 1, height: 1 });
+    assert.equal(summarizeOutputs(acc.outputs, 1000, second.cursor).text, '');
+  });
+});
+
+describe('Jupyter server URLs', () => {
+  it('takes a browser address with a token and front-end path apart', () => {
+    assert.deepEqual(parseServerUrl('http://gpu-box:8888/lab/tree/train.ipynb?token=abc'), { baseUrl: 'http://gpu-box:8888/', token: 'abc' });
+    assert.deepEqual(parseServerUrl(' https://hub.example.org/user/alice/lab '), { baseUrl: 'https://hub.example.org/user/alice/' });
+    assert.deepEqual(parseServerUrl('https://gateway.example.org:8889'), { baseUrl: 'https://gateway.example.org:8889/' });
+    assert.throws(() => parseServerUrl('ftp://x'), /not an http/);
+    assert.throws(() => parseServerUrl('not a url'));
+  });
+});
+
+describe('kernel inspection (core)', () => {
+  it('is one Python expression that defines nothing in the user namespace', () => {
+    assert.match(INSPECT_EXPRESSION, /^\(lambda d: \(exec\(/);
+    assert.doesNotMatch(INSPECT_EXPRESSION, /\n/);
+  });
+
+  it('parses a reply and says clearly when the kernel could not run it', () => {
+    const reply = {
+      user_expressions: {
+        inspection: { status: 'ok', data: { 'text/plain': JSON.stringify({ pid: 5, host: 'h', python: 'p', cwd: '/', variables: [], total: 0 }) } },
+      },
+    };
+    assert.equal(parseInspectionReply(reply).pid, 5);
+    assert.throws(() => parseInspectionReply({ user_expressions: { inspection: { status: 'error', ename: 'NameError', evalue: 'x' } } }), /NameError: x/);
+    assert.throws(() => parseInspectionReply({}), /no inspection/);
+  });
+
+  it('describes a tensor the way an ML engineer reads it', () => {
+    assert.equal(
+      describeVariable({ name: 'x', type: 'torch.Tensor', shape: [64, 3, 224, 224], dtype: 'torch.float32', device: 'cuda:0', bytes: 38_535_168 }),
+      '(64, 3, 224, 224) float32 cuda:0 37 MB',
+    );
+    assert.equal(describeVariable({ name: 'm', type: 'torch.ResNet', parameters: 11_689_512, device: 'cpu' }), '11.7M params');
+  });
+});
