@@ -1,5 +1,5 @@
 import type { KernelConnection } from './jupyterLib';
-import { OutputAccumulator, type IopubMessage, type OutputLimits } from './outputModel';
+import { OutputAccumulator, type OutputLimits } from './outputModel';
 
 /**
  * running, then one of: ok, error (the code raised), aborted (skipped after an earlier error),
