@@ -37,11 +37,13 @@ const builds = [
   {
     // Heavy packages in bundles of their own, required on first use (docs/architecture.md).
     ...common,
-    entryPoints: { anthropic: 'src/agent/lazy/anthropicSdk.ts' },
+    entryPoints: { anthropic: 'src/agent/lazy/anthropicSdk.ts', jupyter: 'src/kernels/lazy/jupyterServices.ts' },
     outdir: 'dist/lazy',
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    // ws tries these optional native speed-ups in a try/catch; it works without them.
+    external: ['bufferutil', 'utf-8-validate'],
   },
   {
     ...common,

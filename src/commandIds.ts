@@ -8,6 +8,14 @@ export const COMMANDS = {
   clearApiKey: 'mlEngineer.clearApiKey',
   doctor: 'mlEngineer.doctor',
   showLog: 'mlEngineer.showLog',
+  connectJupyterServer: 'mlEngineer.connectJupyterServer',
+  disconnectJupyterServer: 'mlEngineer.disconnectJupyterServer',
+  startLocalJupyterServer: 'mlEngineer.startLocalJupyterServer',
+  shutdownLocalJupyterServer: 'mlEngineer.shutdownLocalJupyterServer',
+  refreshKernels: 'mlEngineer.refreshKernels',
+  interruptKernel: 'mlEngineer.interruptKernel',
+  restartKernel: 'mlEngineer.restartKernel',
+  shutdownKernel: 'mlEngineer.shutdownKernel',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

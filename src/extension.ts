@@ -10,6 +10,7 @@ import { registerCommand } from './common/vscode/commandRegistry';
 import { registerDoctorCommand } from './doctor/vscode/doctorCommand';
 import { gpuStatusTool } from './gpu/gpuStatusTool';
 import { GpuMonitor } from './gpu/vscode/gpuMonitor';
+import { registerKernels } from './kernels/vscode/kernelsFeature';
 
 // Set by the bundle's first and last statements (scripts/build.mjs): how long dist/extension.js took to evaluate.
 declare const __mlEngineerLoadStart: number | undefined;
@@ -29,8 +30,10 @@ export function activate(context: vscode.ExtensionContext): void {
   const gpus = new GpuMonitor(log);
   context.subscriptions.push(gpus);
 
+  const kernels = registerKernels(context, log);
+
   // Each feature's agent tools, added to every conversation's registry.
-  const featureTools = () => [gpuStatusTool(() => gpus.reading())];
+  const featureTools = () => [gpuStatusTool(() => gpus.reading()), ...kernels.tools()];
 
   const editorActions = new EditorActions();
   const chat = new ChatViewProvider(context, apiKeys, editorActions, log, featureTools);

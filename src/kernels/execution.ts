@@ -139,6 +139,11 @@ export class Execution {
     kernel.iopubMessage.connect(onMessage);
   }
 
+  /** Ends a followed execution whose end we could not see (it finished while nobody was connected). */
+  markEnded(status: Exclude<ExecutionStatus, 'running'>): void {
+    this.finish(status);
+  }
+
   get durationMs(): number {
     return (this.endedAt ?? Date.now()) - this.startedAt;
   }

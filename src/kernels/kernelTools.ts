@@ -12,6 +12,8 @@ export interface KernelTarget {
   readonly connection: KernelConnection;
   interrupt(): Promise<void>;
   restart(): Promise<void>;
+  /** Told when an agent execution ends (the Kernels view re-reads the variables). */
+  onExecutionEnded?(): void;
 }
 
 export interface KernelTargets {
@@ -38,6 +40,7 @@ export class AgentExecutions {
   start(target: KernelTarget, code: string): { id: string; execution: Execution } {
     const id = `exec-${this.next++}`;
     const execution = execute(target.connection, code);
+    void execution.done.then(() => target.onExecutionEnded?.());
     this.byId.set(id, { execution, target: target.label, cursor: START });
     // Keep the newest 50: old ones are only needed while the model may still ask about them.
     if (this.byId.size > 50) this.byId.delete(this.byId.keys().next().value!);

@@ -210,3 +210,24 @@ export async function reuseOrLaunch(
   }
   return { record: await launchLocalServer(options), reused: false };
 }
+
+/**
+ * The first candidate Python that can run a Jupyter server (setting, Python extension, PATH),
+ * or a UserError that names each one tried and says what to install.
+ */
+export async function findJupyterPython(candidates: readonly string[], signal?: AbortSignal): Promise<string> {
+  const problems: string[] = [];
+  for (const python of candidates) {
+    try {
+      await checkJupyter(python, signal);
+      return python;
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+  const first = candidates[0] ?? 'python3';
+  throw new UserError(
+    `No Python here can start a Jupyter server. Install the server and kernel with "${first} -m pip install jupyter_server ipykernel", or set ML Engineer's Python path.\n${problems.join('\n')}`,
+    { actions: [{ label: 'Choose Python', command: 'workbench.action.openSettings', args: ['mlEngineer.python.path'] }] },
+  );
+}

@@ -1,0 +1,275 @@
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { UserError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
+import { pythonCandidates } from '../../python/pythonInterpreter';
+import { configuredPython } from '../../python/vscode/pythonExtension';
+import { parseServerUrl, probeServer, serverSettings, type JupyterEndpoint } from '../jupyterEndpoint';
+import type { JupyterLib, KernelModel } from '../jupyterLib';
+import { findJupyterPython, reuseOrLaunch, shutdownServer, type LocalServerRecord } from '../localServer';
+
+export const LOCAL_SERVER_ID = 'local';
+const LOCAL_RECORD_KEY = 'mlEngineer.jupyter.localServer';
+const REMOTES_KEY = 'mlEngineer.jupyter.remotes';
+const tokenKey = (id: string) => `mlEngineer.jupyter.token.${id}`;
+
+export interface KernelSpecInfo {
+  readonly name: string;
+  readonly displayName: string;
+  readonly language: string;
+}
+
+export type ServerState = 'stopped' | 'starting' | 'ready' | 'unreachable';
+
+export interface JupyterServerEntry {
+  readonly id: string;
+  readonly label: string;
+  readonly kind: 'local' | 'remote';
+  readonly baseUrl: string | undefined;
+  state: ServerState;
+  problem: string | undefined;
+  endpoint: JupyterEndpoint | undefined;
+  specs: KernelSpecInfo[];
+  defaultSpec: string | undefined;
+  kernels: KernelModel[];
+}
+
+interface RemoteRecord {
+  readonly id: string;
+  readonly label: string;
+  readonly baseUrl: string;
+}
+
+/**
+ * The Jupyter servers this window uses: the local one (started on demand, reused across
+ * windows and reloads through SecretStorage) and the remote ones the user connected.
+ */
+export class JupyterServers implements vscode.Disposable {
+  private readonly entries = new Map<string, JupyterServerEntry>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private starting: Promise<JupyterServerEntry> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: Logger,
+    readonly lib: () => JupyterLib,
+  ) {
+    this.entries.set(LOCAL_SERVER_ID, blankEntry(LOCAL_SERVER_ID, 'Local', 'local', undefined));
+    for (const remote of this.remotes()) this.entries.set(remote.id, blankEntry(remote.id, remote.label, 'remote', remote.baseUrl));
+  }
+
+  list(): JupyterServerEntry[] {
+    return [...this.entries.values()];
+  }
+
+  get(id: string): JupyterServerEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  /** Connects to what was connected before: the local server only if it is still running (no Python is started here). */
+  async restore(): Promise<void> {
+    const record = await this.localRecord();
+    const local = this.entries.get(LOCAL_SERVER_ID)!;
+    if (record) {
+      const probe = await probeServer(record, { timeoutMs: 3_000 });
+      if (probe.ok) {
+        this.log.info(`Jupyter: reconnected to the local server started earlier (pid ${record.pid}, ${record.baseUrl})`);
+        local.endpoint = record;
+        local.state = 'ready';
+      } else {
+        this.log.info(`Jupyter: the local server started earlier is gone (${probe.problem})`);
+        await this.context.secrets.delete(LOCAL_RECORD_KEY);
+      }
+    }
+    for (const remote of this.remotes()) {
+      const token = (await this.context.secrets.get(tokenKey(remote.id))) ?? '';
+      const entry = this.entries.get(remote.id)!;
+      entry.endpoint = { baseUrl: remote.baseUrl, token };
+      entry.state = 'ready';
+    }
+    await this.refresh();
+  }
+
+  /** The local server, started (with progress) when it is not running. */
+  ensureLocal(): Promise<JupyterServerEntry> {
+    const local = this.entries.get(LOCAL_SERVER_ID)!;
+    if (local.state === 'ready' && local.endpoint) return Promise.resolve(local);
+    this.starting ??= this.startLocal().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private async startLocal(): Promise<JupyterServerEntry> {
+    if (!vscode.workspace.isTrusted) throw new UserError('ML Engineer starts no Jupyter server in an untrusted workspace. Trust the workspace to run kernels.');
+    const local = this.entries.get(LOCAL_SERVER_ID)!;
+    local.state = 'starting';
+    local.problem = undefined;
+    this.changed.fire();
+    try {
+      const record = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'ML Engineer: starting a local Jupyter server', cancellable: true },
+        async (_progress, token) => {
+          const abort = new AbortController();
+          token.onCancellationRequested(() => abort.abort());
+          const python = await configuredPython(this.log);
+          const candidates = pythonCandidates(python.setting, python.fromExtension).map((c) => c.command);
+          const chosen = await findJupyterPython(candidates, abort.signal);
+          const idleMinutes = vscode.workspace.getConfiguration('mlEngineer').get<number>('jupyter.idleShutdownMinutes', 60);
+          const { record, reused } = await reuseOrLaunch(await this.localRecord(), {
+            python: chosen,
+            stateDir: join(this.context.globalStorageUri.fsPath, 'jupyter'),
+            idleShutdownSeconds: idleMinutes * 60,
+            signal: abort.signal,
+          });
+          this.log.info(`Jupyter: ${reused ? 'reusing' : 'started'} the local server ${record.baseUrl} (pid ${record.pid}, ${record.python}; log ${record.logFile})`);
+          return record;
+        },
+      );
+      await this.context.secrets.store(LOCAL_RECORD_KEY, JSON.stringify(record));
+      local.endpoint = record;
+      local.state = 'ready';
+      await this.refresh();
+      return local;
+    } catch (error) {
+      local.state = 'stopped';
+      local.problem = error instanceof Error ? error.message : String(error);
+      this.changed.fire();
+      throw error;
+    }
+  }
+
+  async shutdownLocal(): Promise<void> {
+    const record = await this.localRecord();
+    const local = this.entries.get(LOCAL_SERVER_ID)!;
+    if (!record) throw new UserError('No local Jupyter server is running.');
+    const stopped = await shutdownServer(record);
+    if (!stopped) {
+      try {
+        process.kill(record.pid);
+      } catch {
+        // already gone
+      }
+    }
+    await this.context.secrets.delete(LOCAL_RECORD_KEY);
+    Object.assign(local, { state: 'stopped', endpoint: undefined, specs: [], kernels: [], problem: undefined });
+    this.log.info(`Jupyter: shut down the local server (pid ${record.pid})`);
+    this.changed.fire();
+  }
+
+  /** "Connect to Jupyter Server": URL, then token, checked before anything is kept. */
+  async connectRemote(): Promise<JupyterServerEntry | undefined> {
+    const url = await vscode.window.showInputBox({
+      title: 'Connect to Jupyter Server',
+      prompt: 'The server URL: Jupyter Server, a JupyterHub user server (…/user/NAME/) or an Enterprise Gateway',
+      placeHolder: 'https://gpu-box.example.org:8888/',
+      ignoreFocusOut: true,
+      validateInput: (value) => {
+        try {
+          parseServerUrl(value);
+          return undefined;
+        } catch (error) {
+          return error instanceof Error ? error.message : 'Not a URL';
+        }
+      },
+    });
+    if (!url) return undefined;
+    const parsed = parseServerUrl(url);
+    const token =
+      parsed.token ??
+      (await vscode.window.showInputBox({
+        title: 'Connect to Jupyter Server',
+        prompt: `The token for ${parsed.baseUrl} (kept in VS Code's secret storage). Empty if the server needs none.`,
+        password: true,
+        ignoreFocusOut: true,
+      }));
+    if (token === undefined) return undefined;
+    const endpoint = { baseUrl: parsed.baseUrl, token };
+    const probe = await probeServer(endpoint);
+    if (!probe.ok) throw new UserError(`Could not connect: ${probe.problem}`);
+    const label = new URL(parsed.baseUrl).host + (new URL(parsed.baseUrl).pathname === '/' ? '' : new URL(parsed.baseUrl).pathname.replace(/\/$/, ''));
+    const id = `remote-${Buffer.from(parsed.baseUrl).toString('base64url').slice(-24)}`;
+    await this.context.secrets.store(tokenKey(id), token);
+    const remotes = this.remotes().filter((r) => r.id !== id);
+    await this.context.globalState.update(REMOTES_KEY, [...remotes, { id, label, baseUrl: parsed.baseUrl }]);
+    const entry = blankEntry(id, label, 'remote', parsed.baseUrl);
+    entry.endpoint = endpoint;
+    entry.state = 'ready';
+    this.entries.set(id, entry);
+    this.log.info(`Jupyter: connected to ${parsed.baseUrl} (${probe.specs} kernel specs)`);
+    await this.refresh();
+    return entry;
+  }
+
+  async disconnect(id: string): Promise<void> {
+    const entry = this.entries.get(id);
+    if (!entry || entry.kind !== 'remote') return;
+    await this.context.secrets.delete(tokenKey(id));
+    await this.context.globalState.update(REMOTES_KEY, this.remotes().filter((r) => r.id !== id));
+    this.entries.delete(id);
+    this.log.info(`Jupyter: disconnected from ${entry.baseUrl ?? id}`);
+    this.changed.fire();
+  }
+
+  /** Specs and running kernels of every ready server; a server that stops answering is marked so. */
+  async refresh(): Promise<void> {
+    const lib = this.lib();
+    await Promise.all(
+      this.list().map(async (entry) => {
+        if (!entry.endpoint || entry.state === 'starting' || entry.state === 'stopped') return;
+        const settings = serverSettings(lib, entry.endpoint);
+        try {
+          const [specs, kernels] = await Promise.all([lib.KernelSpecAPI.getSpecs(settings), lib.KernelAPI.listRunning(settings)]);
+          entry.specs = Object.values(specs.kernelspecs)
+            .filter((s): s is NonNullable<typeof s> => !!s)
+            .map((s) => ({ name: s.name, displayName: s.display_name, language: s.language }));
+          entry.defaultSpec = specs.default;
+          entry.kernels = kernels;
+          if (entry.state !== 'ready') this.log.info(`Jupyter: ${entry.label} answers again`);
+          entry.state = 'ready';
+          entry.problem = undefined;
+        } catch (error) {
+          const probe = await probeServer(entry.endpoint, { timeoutMs: 3_000 });
+          const problem = probe.ok ? (error instanceof Error ? error.message : String(error)) : probe.problem;
+          if (entry.state !== 'unreachable') this.log.warn(`Jupyter: ${entry.label}: ${problem}`);
+          entry.state = 'unreachable';
+          entry.problem = problem;
+          entry.kernels = [];
+        }
+      }),
+    );
+    this.changed.fire();
+  }
+
+  /** Refreshes every few seconds while the Kernels view (or a notebook with our kernel) needs it. */
+  setPolling(on: boolean): void {
+    if (on && !this.timer) this.timer = setInterval(() => void this.refresh().catch(() => undefined), 5_000);
+    if (!on && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  dispose(): void {
+    this.setPolling(false);
+    this.changed.dispose();
+  }
+
+  private remotes(): RemoteRecord[] {
+    return this.context.globalState.get<RemoteRecord[]>(REMOTES_KEY, []);
+  }
+
+  private async localRecord(): Promise<LocalServerRecord | undefined> {
+    const text = await this.context.secrets.get(LOCAL_RECORD_KEY);
+    if (!text) return undefined;
+    try {
+      return JSON.parse(text) as LocalServerRecord;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function blankEntry(id: string, label: string, kind: 'local' | 'remote', baseUrl: string | undefined): JupyterServerEntry {
+  return { id, label, kind, baseUrl, state: 'stopped', problem: undefined, endpoint: undefined, specs: [], defaultSpec: undefined, kernels: [] };
+}

@@ -1,0 +1,120 @@
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import type { KernelModel } from '../jupyterLib';
+import { describeVariable, type KernelVariable } from '../kernelInspection';
+import type { JupyterServerEntry, JupyterServers, KernelSpecInfo } from './jupyterServers';
+import type { LiveKernel, NotebookKernels } from './notebookKernels';
+
+export type KernelsNode =
+  | { readonly kind: 'server'; readonly server: JupyterServerEntry }
+  | { readonly kind: 'specs'; readonly server: JupyterServerEntry }
+  | { readonly kind: 'spec'; readonly server: JupyterServerEntry; readonly spec: KernelSpecInfo }
+  | { readonly kind: 'kernel'; readonly server: JupyterServerEntry; readonly model: KernelModel; readonly live: LiveKernel | undefined }
+  | { readonly kind: 'variable'; readonly variable: KernelVariable };
+
+/** Servers > kernel specs and running kernels > the variables of kernels this window uses. */
+export class KernelsTree implements vscode.TreeDataProvider<KernelsNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(
+    private readonly servers: JupyterServers,
+    private readonly kernels: NotebookKernels,
+  ) {
+    this.subscriptions = [servers.onDidChange(() => this.changed.fire()), kernels.onDidChange(() => this.changed.fire())];
+  }
+
+  getChildren(node?: KernelsNode): KernelsNode[] {
+    if (!node) {
+      // An empty tree shows the welcome content until a server has been started or connected.
+      const servers = this.servers.list();
+      return servers.some((s) => s.state !== 'stopped' || s.kind === 'remote' || s.problem) ? servers.map((server) => ({ kind: 'server', server })) : [];
+    }
+    switch (node.kind) {
+      case 'server': {
+        const kernels: KernelsNode[] = node.server.kernels.map((model) => ({
+          kind: 'kernel',
+          server: node.server,
+          model,
+          live: this.kernels.forKernelId(model.id),
+        }));
+        return node.server.specs.length > 0 ? [...kernels, { kind: 'specs', server: node.server }] : kernels;
+      }
+      case 'specs':
+        return node.server.specs.map((spec) => ({ kind: 'spec', server: node.server, spec }));
+      case 'kernel':
+        return (node.live?.inspection?.variables ?? []).map((variable) => ({ kind: 'variable', variable }));
+      default:
+        return [];
+    }
+  }
+
+  getTreeItem(node: KernelsNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'server': {
+        const s = node.server;
+        const item = new vscode.TreeItem(s.kind === 'local' ? 'Local Jupyter server' : s.label, vscode.TreeItemCollapsibleState.Expanded);
+        const url = s.endpoint?.baseUrl ?? s.baseUrl ?? '';
+        item.description = { ready: url, starting: 'starting…', unreachable: 'not reachable', stopped: 'not running' }[s.state];
+        item.tooltip = new vscode.MarkdownString(`**${s.label}** (${s.kind})\n\n${url}\n\n${s.problem ? `Problem: ${s.problem}` : `${s.kernels.length} running kernel(s)`}`);
+        item.iconPath = new vscode.ThemeIcon(
+          s.state === 'unreachable' ? 'warning' : s.kind === 'local' ? 'vm' : 'remote',
+          s.state === 'unreachable' ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined,
+        );
+        item.contextValue = `mlEngineer.server.${s.kind}.${s.state}`;
+        return item;
+      }
+      case 'specs': {
+        const item = new vscode.TreeItem('Kernel specs', vscode.TreeItemCollapsibleState.Collapsed);
+        item.description = String(node.server.specs.length);
+        item.iconPath = new vscode.ThemeIcon('symbol-class');
+        return item;
+      }
+      case 'spec': {
+        const item = new vscode.TreeItem(node.spec.displayName);
+        item.description = `${node.spec.name} · ${node.spec.language}${node.server.defaultSpec === node.spec.name ? ' · default' : ''}`;
+        item.iconPath = new vscode.ThemeIcon('symbol-namespace');
+        return item;
+      }
+      case 'kernel': {
+        const { model, live } = node;
+        const state = live ? this.kernels.stateOf(live) : model.execution_state ?? 'unknown';
+        const hasVariables = (live?.inspection?.variables.length ?? 0) > 0;
+        const item = new vscode.TreeItem(
+          live ? basename(live.notebook.uri.path) : model.name,
+          hasVariables ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
+        );
+        const connections = typeof model.connections === 'number' ? ` · ${model.connections} connection${model.connections === 1 ? '' : 's'}` : '';
+        item.description = `${state}${live ? ` · ${live.spec.displayName}` : ''}${connections}`;
+        item.tooltip = new vscode.MarkdownString(
+          `Kernel \`${model.id}\` (${model.name})\n\nState: ${state}${model.last_activity ? `\n\nLast activity: ${model.last_activity}` : ''}` +
+            (live?.inspection ? `\n\npid ${live.inspection.pid} on ${live.inspection.host}\n\n${live.inspection.python}` : ''),
+        );
+        item.iconPath = new vscode.ThemeIcon(
+          state === 'busy' ? 'loading~spin' : state === 'dead' ? 'error' : state === 'idle' ? 'circle-large-outline' : 'sync~spin',
+        );
+        item.contextValue = state === 'busy' ? 'mlEngineer.kernel.busy' : 'mlEngineer.kernel';
+        item.id = `kernel:${model.id}`;
+        return item;
+      }
+      case 'variable': {
+        const v = node.variable;
+        const item = new vscode.TreeItem(v.name);
+        item.description = `${shortType(v.type)} ${describeVariable(v)}`.trim();
+        item.tooltip = `${v.name}: ${v.type} ${describeVariable(v)}`;
+        item.iconPath = new vscode.ThemeIcon(v.shape ? 'symbol-array' : v.value !== undefined ? 'symbol-variable' : 'symbol-field');
+        return item;
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.changed.dispose();
+  }
+}
+
+function shortType(type: string): string {
+  return type.replace(/^(torch|numpy|pandas)\./, (m) => ({ 'torch.': 'torch.', 'numpy.': 'np.', 'pandas.': 'pd.' })[m] ?? m);
+}

@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Frame, Page } from 'playwright-core';
+import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
+import { keepEvidence, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
+
+const NOTEBOOK = 'tensorboard-reducer__basic_python_api_example.ipynb';
+
+// Cells put in front of a real notebook from ../shared/corpora/notebooks: text, an image drawn
+// with the standard library only (no plotting package in the test Python), and a long loop.
+const TEST_CELLS = [
+  'print("hello from the kernel")\n6 * 7',
+  [
+    'import zlib, struct',
+    'from IPython.display import Image, display',
+    'def chunk(kind, data):',
+    '    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)',
+    'raw = b"".join(b"\\x00" + b"\\x20\\x80\\xe0" * 40 for _ in range(30))',
+    'png = b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 40, 30, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")',
+    'display(Image(data=png))',
+  ].join('\n'),
+  'import time\nfor step in range(600):\n    print(f"tick {step}", flush=True)\n    time.sleep(1)',
+];
+
+/** The text of a webview frame, shadow roots included (notebook renderers draw outputs in them). */
+// A string, not a function: tsx would wrap a named inner function in a helper the page lacks.
+const ALL_TEXT = `(() => {
+  const parts = [];
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
+    parts.push((root.body ?? root).textContent ?? '');
+  };
+  walk(document);
+  return parts.join('\\n');
+})()`;
+
+function allText(frame: Frame): Promise<string> {
+  return frame.evaluate<string>(ALL_TEXT);
+}
+
+async function waitForText(frame: Frame, pattern: RegExp, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = await allText(frame);
+    if (pattern.test(last)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no ${pattern} in the outputs; they read: ${last.slice(0, 500)}`);
+}
+
+function codeCell(source: string) {
+  return { cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: source.split(/(?<=\n)/) };
+}
+
+/**
+ * Notebook cells on our local Jupyter server, in real VS Code (code-server) driven in headless
+ * Chromium: pick our kernel, run cells, see text and an image, keep a cell running through a
+ * page reload, interrupt it.
+ */
+describe('Jupyter kernels in VS Code (code-server)', function () {
+  let server: CodeServer;
+  let browser: Browser;
+  let page: Page;
+
+  before(async function () {
+    this.timeout(240_000);
+    server = await startCodeServer({
+      workspaceSource: join(repoRoot, 'examples'),
+      settings: { 'mlEngineer.python.path': '/usr/bin/python3', 'mlEngineer.gpu.statusBar': false, 'notebook.confirmDeleteRunningCell': false },
+    });
+    const notebook = JSON.parse(readFileSync(join(repoRoot, '../shared/corpora/notebooks', NOTEBOOK), 'utf8')) as { cells: unknown[] };
+    notebook.cells = [...TEST_CELLS.map(codeCell), ...notebook.cells];
+    writeFileSync(join(server.workspace, NOTEBOOK), JSON.stringify(notebook, null, 1));
+    browser = await launchBrowser();
+    page = await openWorkbench(browser, server);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      const dir = await keepEvidence(this.currentTest.fullTitle(), page, server);
+      console.log(`      evidence kept in ${dir}`);
+    }
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    await browser?.close();
+    // The local Jupyter server is detached so that it outlives windows: stop the one this test made.
+    for (const match of server?.extensionLog().matchAll(/the local server \S+ \(pid (\d+)/g) ?? []) {
+      try {
+        process.kill(Number(match[1]));
+      } catch {
+        // already gone
+      }
+    }
+    await server?.stop();
+  });
+
+  /** The notebook's output webview (not the editor, whose source text would match too) once it shows `selector`. */
+  const outputFrame = async (selector: string, timeoutMs = 60_000): Promise<Frame> => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      for (const frame of page.frames()) {
+        if (frame === page.mainFrame()) continue;
+        if (await frame.locator(selector).count().catch(() => 0)) return frame;
+      }
+      await page.waitForTimeout(250);
+    }
+    throw new Error(`no output shows ${selector}`);
+  };
+
+  it('opens a notebook, offers our kernel in the picker and runs cells with text and image outputs', async () => {
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill(NOTEBOOK);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: NOTEBOOK }).first().click();
+    await page.locator('.notebookOverlay').first().waitFor({ timeout: 60_000 });
+    // The local server starts when the notebook opens; its kernels then appear in the picker.
+    for (let i = 0; i < 240 && !/kernel "Python 3.*" of Local is offered/.test(server.extensionLog()); i++) await page.waitForTimeout(250);
+    assert.match(server.extensionLog(), /started the local server http:\/\/127\.0\.0\.1:\d+\//);
+    await runCommand(page, 'Notebook: Select Notebook Kernel');
+    const ours = page.locator('.quick-input-list .monaco-list-row', { hasText: 'ML Engineer: Local' }).first();
+    await ours.waitFor({ timeout: 30_000 });
+    await ours.click();
+
+    // Run the first two cells as a person does: click into the first, Shift+Enter twice.
+    await page.locator('.notebookOverlay .code-cell-row .monaco-editor').first().click();
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.press('Shift+Enter');
+    const text = await outputFrame('text=hello from the kernel');
+    await waitForText(text, /hello from the kernel[\s\S]*\b42\b/);
+    const image = await outputFrame('img');
+    const size = await image.locator('img').first().evaluate((img: HTMLImageElement) => ({ w: img.naturalWidth, h: img.naturalHeight }));
+    assert.deepEqual(size, { w: 40, h: 30 });
+    await saveScreenshot(page, 'kernels-notebook');
+  });
+
+  it('keeps a running cell through a page reload and shows its new output, then interrupts it', async function () {
+    this.timeout(240_000);
+    await page.keyboard.press('Shift+Enter');
+    const frame = await outputFrame('text=tick 2');
+    assert.ok(frame);
+    const activations = (): number => server.extensionLog().split('\n').filter((l) => l.includes('activation {')).length;
+    const before = activations();
+    await page.reload();
+    await page.locator('.monaco-workbench .activitybar').waitFor({ timeout: 60_000 });
+    for (let i = 0; i < 240 && activations() === before; i++) await page.waitForTimeout(250);
+    assert.ok(activations() > before, 'the extension activated again after the reload');
+    // The notebook is restored; the cell shows running again, with ticks printed after the reload.
+    await page.locator('.notebookOverlay').first().waitFor({ timeout: 60_000 });
+    for (let i = 0; i < 240 && !/still running; following it/.test(server.extensionLog()); i++) await page.waitForTimeout(250);
+    assert.match(server.extensionLog(), /reconnected to the local server started earlier/);
+    assert.match(server.extensionLog(), /cell 3 of .* is still running; following it/);
+    const ticks = async (): Promise<number> => {
+      const all = await allText(await outputFrame('text=/tick \\d+/'));
+      return Math.max(...[...all.matchAll(/tick (\d+)/g)].map((m) => Number(m[1])));
+    };
+    const first = await ticks();
+    await page.waitForTimeout(3_000);
+    const later = await ticks();
+    assert.ok(later > first, `new output after the reload (tick ${first} then ${later})`);
+    await page.locator('.notebookOverlay .codicon-notebook-state-executing, .notebookOverlay .codicon-modifier-spin').first().waitFor({ timeout: 10_000 });
+    await saveScreenshot(page, 'kernels-after-reload');
+
+    await page.locator('.notebookOverlay .monaco-toolbar a[aria-label^="Interrupt"]').first().click();
+    const interrupted = await outputFrame('text=KeyboardInterrupt', 30_000);
+    assert.ok(interrupted);
+  });
+});
