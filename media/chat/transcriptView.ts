@@ -66,6 +66,8 @@ function renderToolCard(item: Extract<TranscriptItem, { kind: 'tool' }>, send: S
     element('span', { className: `status status-${item.status}`, text: STATUS_LABEL[item.status] ?? item.status }),
   ]);
   const children: Node[] = [header];
+  // Code the tool runs is shown whole, before it is approved and after, not only in Details.
+  if (item.code !== undefined) children.push(element('pre', { className: 'tool-code', text: item.code }));
   if (item.status === 'awaiting-approval') {
     const once = element('button', { text: 'Allow once' });
     once.addEventListener('click', () => send({ type: 'approve', callId: item.id, scope: 'once' }));
@@ -82,6 +84,13 @@ function renderToolCard(item: Extract<TranscriptItem, { kind: 'tool' }>, send: S
     children.push(element('div', { className: 'actions' }, buttons));
   }
   if (item.summary) children.push(element('div', { className: 'tool-summary', text: item.summary }));
+  if (item.code !== undefined && item.status !== 'awaiting-approval') {
+    // What the agent ran in the kernel can become a cell of the notebook, to keep or re-run.
+    const insert = element('button', { text: 'Insert as cell', className: 'link', attrs: { title: 'Insert this code as a notebook cell' } });
+    const code = item.code;
+    insert.addEventListener('click', () => send({ type: 'insertCell', code, language: 'python' }));
+    children.push(element('div', { className: 'code-actions' }, [insert]));
+  }
   const detail = [element('summary', { text: 'Details' }), element('div', { className: 'label', text: 'Input' }), element('pre', { text: item.input })];
   if (item.output) detail.push(element('div', { className: 'label', text: 'Output' }), element('pre', { text: item.output }));
   children.push(element('details', { className: 'tool-details' }, detail));
@@ -102,6 +111,7 @@ function decorateCodeBlocks(container: HTMLElement, send: Send): void {
     add('Copy', { type: 'copyCode', code });
     add('Insert', { type: 'insertCode', code });
     add('Insert as cell', { type: 'insertCell', code, language: language || 'python' });
+    if (/^(python|py|ipython|)$/i.test(language)) add('Run in kernel', { type: 'runInKernel', code });
     pre.before(bar);
   }
   for (const a of Array.from(container.querySelectorAll('a'))) {

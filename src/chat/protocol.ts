@@ -28,6 +28,7 @@ export const fromWebviewSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('copyCode'), code }),
   z.strictObject({ type: z.literal('insertCode'), code }),
   z.strictObject({ type: z.literal('insertCell'), code, language: z.string().check(z.maxLength(40)) }),
+  z.strictObject({ type: z.literal('runInKernel'), code }),
   z.strictObject({ type: z.literal('selectModel'), model: z.string().check(z.regex(/^[\w.:@/-]{1,100}$/)) }),
   z.strictObject({ type: z.literal('openLink'), href: z.string().check(z.maxLength(2000)) }),
   z.strictObject({ type: z.literal('mentionQuery'), query: z.string().check(z.maxLength(200)) }),

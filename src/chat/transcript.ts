@@ -25,6 +25,8 @@ export type TranscriptItem =
       summary?: string;
       output?: string;
       hasDiff: boolean;
+      /** Code the tool ran (run_in_kernel, run_command's script...), kept whole so it can become a notebook cell. */
+      code?: string;
     }
   | { kind: 'notice'; id: string; level: 'info' | 'warning' | 'error'; message: string; action?: 'raise-cost-cap' | 'continue-after-loop' | 'retry'; resolved?: boolean };
 
@@ -59,6 +61,7 @@ export function applyAgentEvent(items: TranscriptItem[], event: AgentEvent, tota
         input: clip(JSON.stringify(event.input, null, 2) ?? '', 4000),
         status: 'pending',
         hasDiff: event.changePath !== undefined,
+        ...codeOf(event.input),
       });
     case 'toolStatus': {
       const item = items.find((i): i is Extract<TranscriptItem, { kind: 'tool' }> => i.kind === 'tool' && i.id === event.callId);
@@ -126,4 +129,9 @@ export function titleOf(items: readonly TranscriptItem[]): string {
   const first = items.find((i) => i.kind === 'user');
   const text = first?.kind === 'user' ? first.text.replace(/\s+/g, ' ').trim() : '';
   return text.length > 60 ? `${text.slice(0, 57)}…` : text || 'New chat';
+}
+
+function codeOf(input: unknown): { code?: string } {
+  const code = (input as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.length <= 200_000 ? { code } : {};
 }

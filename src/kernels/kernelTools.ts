@@ -96,7 +96,7 @@ export function kernelTools(targets: KernelTargets, executions: AgentExecutions)
       wait_seconds: z.optional(z.number().check(z.minimum(0), z.maximum(WAIT_MAX_S))),
     }),
     risk: 'execute',
-    confirmation: (input) => `Run in the notebook's kernel:\n\n\`\`\`python\n${input.code}\n\`\`\``,
+    confirmation: (input) => `Run ${input.code.split('\n').length} line(s) in the notebook's kernel`,
     async run(input, _context, signal) {
       const target = await active();
       const { id, execution } = executions.start(target, input.code);

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
+import { lastToolResults, lastUserText, startFakeMessagesApi, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { keepEvidence, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
+import { findWebviewFrame, keepEvidence, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
 
 const NOTEBOOK = 'tensorboard-reducer__basic_python_api_example.ipynb';
 
@@ -50,6 +51,22 @@ async function waitForText(frame: Frame, pattern: RegExp, timeoutMs = 30_000): P
   throw new Error(`no ${pattern} in the outputs; they read: ${last.slice(0, 500)}`);
 }
 
+/** The loopback Messages API: the agent inspects the kernel and runs code in it; a code block for "Run in kernel". */
+function script(request: MessagesRequestBody): ScriptedReply {
+  const results = lastToolResults(request);
+  if (results.length > 0) {
+    return { kind: 'message', blocks: [{ type: 'text', text: `Kernel said: ${String(results[0]!.content).slice(0, 600)}` }] };
+  }
+  const asked = lastUserText(request);
+  if (/sum of the first ten/i.test(asked)) {
+    return { kind: 'message', blocks: [{ type: 'tool_use', name: 'run_in_kernel', input: { code: 'total = sum(range(10))\nprint("total is", total)' } }] };
+  }
+  if (/code to check the kernel/i.test(asked)) {
+    return { kind: 'message', blocks: [{ type: 'text', text: 'Try this:\n\n```python\nimport sys\nprint("chat ran in", sys.version_info[:2])\n```' }] };
+  }
+  return { kind: 'message', blocks: [{ type: 'text', text: `You said: ${asked}` }] };
+}
+
 function codeCell(source: string) {
   return { cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: source.split(/(?<=\n)/) };
 }
@@ -63,12 +80,19 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
   let server: CodeServer;
   let browser: Browser;
   let page: Page;
+  let api: FakeMessagesApi;
 
   before(async function () {
     this.timeout(240_000);
+    api = await startFakeMessagesApi(script);
     server = await startCodeServer({
       workspaceSource: join(repoRoot, 'examples'),
-      settings: { 'mlEngineer.python.path': '/usr/bin/python3', 'mlEngineer.gpu.statusBar': false, 'notebook.confirmDeleteRunningCell': false },
+      settings: {
+        'mlEngineer.python.path': '/usr/bin/python3',
+        'mlEngineer.gpu.statusBar': false,
+        'mlEngineer.anthropic.baseUrl': api.baseURL,
+      },
+      env: { ANTHROPIC_API_KEY: 'sk-ant-e2e-kernels-key' },
     });
     const notebook = JSON.parse(readFileSync(join(repoRoot, '../shared/corpora/notebooks', NOTEBOOK), 'utf8')) as { cells: unknown[] };
     notebook.cells = [...TEST_CELLS.map(codeCell), ...notebook.cells];
@@ -96,14 +120,15 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
       }
     }
     await server?.stop();
+    await api?.close();
   });
 
-  /** The notebook's output webview (not the editor, whose source text would match too) once it shows `selector`. */
+  /** The notebook's output webview (not the editor or the chat, whose text would match too) once it shows `selector`. */
   const outputFrame = async (selector: string, timeoutMs = 60_000): Promise<Frame> => {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       for (const frame of page.frames()) {
-        if (frame === page.mainFrame()) continue;
+        if (frame === page.mainFrame() || (await frame.locator('section.chat').count().catch(() => 0))) continue;
         if (await frame.locator(selector).count().catch(() => 0)) return frame;
       }
       await page.waitForTimeout(250);
@@ -166,5 +191,47 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
     await page.locator('.notebookOverlay .monaco-toolbar a[aria-label^="Interrupt"]').first().click();
     const interrupted = await outputFrame('text=KeyboardInterrupt', 30_000);
     assert.ok(interrupted);
+  });
+
+  it('lets the agent run code in the notebook kernel after approval, and keeps it to insert as a cell', async () => {
+    await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
+    const chat = await findWebviewFrame(page, 'section.chat textarea', 60_000);
+    const input = chat.locator('textarea[aria-label="Message"]');
+    await input.fill('what is the sum of the first ten integers in my kernel?');
+    await input.press('Enter');
+    const card = chat.locator('.tool-card').last();
+    await card.locator('button:text-is("Allow once")').click();
+    await chat.locator('.msg.assistant', { hasText: 'total is 45' }).waitFor({ timeout: 60_000 });
+    assert.match(await card.innerText(), /exec-1/);
+    const cells = async (): Promise<number> => page.locator('.notebookOverlay .code-cell-row').count();
+    const before = await cells();
+    await card.locator('button:text-is("Insert as cell")').click();
+    await page.waitForFunction((n) => document.querySelectorAll('.notebookOverlay .code-cell-row').length > n, before, { timeout: 15_000 });
+    await saveScreenshot(page, 'kernels-agent-run');
+  });
+
+  it('runs a code block from the chat in the kernel as a new cell', async () => {
+    const chat = await findWebviewFrame(page, 'section.chat textarea', 60_000);
+    const input = chat.locator('textarea[aria-label="Message"]');
+    await input.fill('give me code to check the kernel');
+    await input.press('Enter');
+    const answer = chat.locator('.msg.assistant').last();
+    await answer.locator('button:text-is("Run in kernel")').click();
+    const frame = await outputFrame('text=/chat ran in/');
+    await waitForText(frame, /chat ran in \(3, \d+\)/);
+  });
+
+  it('shows the local server, the notebook kernel and its variables in the Kernels view', async () => {
+    await page.locator('.sidebar .pane-header', { hasText: 'Kernels' }).click();
+    const view = page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Kernels' }) });
+    await view.locator('.monaco-list-row', { hasText: 'Local Jupyter server' }).waitFor({ timeout: 30_000 });
+    await view.locator('.monaco-list-row', { hasText: NOTEBOOK }).waitFor({ timeout: 30_000 });
+    // The variables the agent's and the user's cells left, read silently after each run.
+    const total = view.locator('.monaco-list-row', { hasText: /^total/ });
+    await total.waitFor({ timeout: 30_000 });
+    assert.match(await total.innerText(), /int\s*=\s*45/);
+    await view.locator('.monaco-list-row', { hasText: /^png/ }).waitFor();
+    await page.mouse.move(900, 500);
+    await saveScreenshot(page, 'kernels-view');
   });
 });

@@ -105,7 +105,10 @@ export class ChatController implements vscode.Disposable {
       case 'insertCode':
         return this.editor.insertAtCursor(message.code);
       case 'insertCell':
-        return this.editor.insertNotebookCell(message.code, message.language);
+        await this.editor.insertNotebookCell(message.code, message.language);
+        return;
+      case 'runInKernel':
+        return this.editor.runInNotebook(message.code);
       case 'selectModel':
         if (this.record) this.record.model = message.model;
         await this.context.globalState.update('mlEngineer.lastModel', message.model);

@@ -50,7 +50,7 @@ export class EditorActions implements vscode.Disposable {
     await editor.edit((b) => b.replace(editor.selection, code));
   }
 
-  async insertNotebookCell(code: string, language: string): Promise<void> {
+  async insertNotebookCell(code: string, language: string): Promise<{ notebook: vscode.NotebookDocument; index: number }> {
     const editor = vscode.window.activeNotebookEditor;
     if (!editor) throw new UserError('Open a notebook to insert the code as a cell.');
     const index = editor.selection ? editor.selection.end : editor.notebook.cellCount;
@@ -58,6 +58,19 @@ export class EditorActions implements vscode.Disposable {
     const edit = new vscode.WorkspaceEdit();
     edit.set(editor.notebook.uri, [vscode.NotebookEdit.insertCells(index, [cell])]);
     await vscode.workspace.applyEdit(edit);
+    editor.selection = new vscode.NotebookRange(index, index + 1);
+    editor.revealRange(editor.selection, vscode.NotebookEditorRevealType.InCenterIfOutsideViewport);
+    return { notebook: editor.notebook, index };
+  }
+
+  /**
+   * "Run in kernel": the code becomes a cell of the active notebook and runs in its kernel,
+   * so what ran stays visible and saved with the notebook (the click is the user's approval).
+   */
+  async runInNotebook(code: string): Promise<void> {
+    if (!vscode.window.activeNotebookEditor) throw new UserError('Open a notebook to run the code in its kernel.');
+    const { notebook, index } = await this.insertNotebookCell(code, 'python');
+    await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: index, end: index + 1 }], document: notebook.uri });
   }
 
   dispose(): void {
