@@ -99,6 +99,10 @@ export async function launchLocalServer(options: LaunchOptions): Promise<LocalSe
     `--${app}.port=${port}`,
     `--${app}.port_retries=50`,
     `--${app}.token=${token}`,
+    // The server drops IOPub messages past 1000/s or 1 MB/s (to protect browsers), so a loop
+    // that prints fast loses lines. Our output model merges streams and caps what it keeps.
+    `--${app}.iopub_msg_rate_limit=0`,
+    `--${app}.iopub_data_rate_limit=0`,
     // Kernels start in the notebook's folder, anywhere on this machine (the path is sent per kernel).
     `--${app}.${module === 'jupyter_server' ? 'root_dir' : 'notebook_dir'}=${parse(options.stateDir).root}`,
     ...(idle > 0

@@ -191,6 +191,15 @@ describe('Jupyter kernels against a real Jupyter server', function () {
       assert.equal(streams(check.outputs.outputs), '123\n');
     });
 
+    it('loses no line when a loop prints 10,000 flushed lines (the server we start has no IOPub rate limit)', async () => {
+      const run = execute(kernel, 'for i in range(10000):\n    print(i, flush=True)');
+      assert.equal(await run.done, 'ok');
+      const lines = streams(run.outputs.outputs).split('\n').filter(Boolean);
+      assert.equal(lines.length, 10_000);
+      assert.equal(lines[9999], '9999');
+      assert.equal(streams(run.outputs.outputs, 'stderr'), '', 'no "IOPub message rate exceeded" warning');
+    });
+
     it('caps a huge output and says how much it left out', async () => {
       const run = execute(kernel, 'for i in range(200000): print("line", i)', { limits: { streamChars: 100_000, outputs: 100, valueChars: 1_000_000 } });
       assert.equal(await run.done, 'ok');
