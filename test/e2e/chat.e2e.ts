@@ -109,7 +109,7 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
     await answer.locator('strong', { hasText: 'baseline' }).waitFor();
     await answer.locator('text=Then compare.').waitFor();
     assert.equal(await answer.locator('pre code .hljs-string').count() > 0, true, 'python highlighted');
-    assert.deepEqual(await answer.locator('.code-actions button').allInnerTexts(), ['Copy', 'Insert', 'Insert as cell']);
+    assert.deepEqual(await answer.locator('.code-actions button').allInnerTexts(), ['Copy', 'Insert', 'Insert as cell', 'Run in kernel']);
     await idle(frame);
     assert.match(await frame.locator('.meter').innerText(), /^\$0\.\d\d \/ \$5 · \d+% context$/);
     await saveScreenshot(page, 'chat-answer');

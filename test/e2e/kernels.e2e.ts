@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { lastToolResults, lastUserText, startFakeMessagesApi, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
+import { startJupyter, type JupyterFixture } from '../support/jupyterHarness';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
 import { findWebviewFrame, keepEvidence, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
 
@@ -222,6 +223,8 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
   });
 
   it('shows the local server, the notebook kernel and its variables in the Kernels view', async () => {
+    // Chat folds away so the Kernels view has the room (its list draws only the rows in view).
+    await page.locator('.sidebar .pane-header', { hasText: 'Chat' }).click();
     await page.locator('.sidebar .pane-header', { hasText: 'Kernels' }).click();
     const view = page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Kernels' }) });
     await view.locator('.monaco-list-row', { hasText: 'Local Jupyter server' }).waitFor({ timeout: 30_000 });
@@ -233,5 +236,29 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
     await view.locator('.monaco-list-row', { hasText: /^png/ }).waitFor();
     await page.mouse.move(900, 500);
     await saveScreenshot(page, 'kernels-view');
+  });
+
+  it('connects to another Jupyter server by URL and token, keeps the token out of the logs, and lists it', async function () {
+    this.timeout(180_000);
+    // A second, real Jupyter server stands in for a remote one (JupyterHub and Enterprise Gateway speak the same API).
+    const remote: JupyterFixture = await startJupyter();
+    try {
+      await runCommand(page, 'ML Engineer: Connect to Jupyter Server');
+      const box = page.locator('.quick-input-widget input');
+      await box.fill(`${remote.server.baseUrl}lab`);
+      await box.press('Enter');
+      await page.locator('.quick-input-widget', { hasText: 'The token for' }).waitFor();
+      await box.fill(remote.server.token);
+      await box.press('Enter');
+      const port = new URL(remote.server.baseUrl).port;
+      const view = page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Kernels' }) });
+      await view.locator('.monaco-list-row', { hasText: `127.0.0.1:${port}` }).waitFor({ timeout: 30_000 });
+      for (let i = 0; i < 40 && !new RegExp(`kernel "Python 3.*" of 127\\.0\\.0\\.1:${port} is offered`).test(server.extensionLog()); i++) await page.waitForTimeout(250);
+      assert.match(server.extensionLog(), new RegExp(`connected to ${remote.server.baseUrl.replace(/[.]/g, '\\.')}`));
+      assert.match(server.extensionLog(), new RegExp(`of 127\\.0\\.0\\.1:${port} is offered`));
+      for (const log of [server.extensionLog(), server.extensionHostLog()]) assert.ok(!log.includes(remote.server.token), 'the token is in a log');
+    } finally {
+      await remote.close();
+    }
   });
 });

@@ -329,11 +329,19 @@ export class NotebookKernels implements vscode.Disposable, KernelTargets {
   }
 
   private async offerRestart(live: LiveKernel): Promise<void> {
+    // The server restarts a dead kernel itself; when it could not, the connection is dead too.
+    const restarted = !live.connection.isDisposed && live.connection.status !== 'dead';
     const choice = await vscode.window.showErrorMessage(
-      `The kernel of ${basename(live.notebook.uri.path)} died while a cell ran (killed, or out of memory). The server restarted it with an empty namespace.`,
+      `The kernel of ${basename(live.notebook.uri.path)} died while a cell ran (killed, or out of memory).` +
+        (restarted ? ' The server restarted it with an empty namespace.' : ' Restart it to run cells again.'),
+      'Restart Kernel',
       'Show Log',
     );
     if (choice === 'Show Log') await vscode.commands.executeCommand('mlEngineer.showLog');
+    if (choice === 'Restart Kernel') {
+      if (restarted) await live.connection.restart();
+      else this.release(live.notebook); // the next run connects afresh (a new kernel when the old one is gone)
+    }
   }
 
   /** A long cell that ends while the window is in the background says so. */
