@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { lastToolResults, lastUserText, startFakeMessagesApi, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
@@ -50,6 +50,17 @@ async function waitForText(frame: Frame, pattern: RegExp, timeoutMs = 30_000): P
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`no ${pattern} in the outputs; they read: ${last.slice(0, 500)}`);
+}
+
+function killJupyterServersOf(text: string): void {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmdline.includes(text) && cmdline.includes('jupyter')) process.kill(Number(pid));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
 }
 
 /** The loopback Messages API: the agent inspects the kernel and runs code in it; a code block for "Run in kernel". */
@@ -112,14 +123,9 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
   after(async function () {
     this.timeout(30_000);
     await browser?.close();
-    // The local Jupyter server is detached so that it outlives windows: stop the one this test made.
-    for (const match of server?.extensionLog().matchAll(/the local server \S+ \(pid (\d+)/g) ?? []) {
-      try {
-        process.kill(Number(match[1]));
-      } catch {
-        // already gone
-      }
-    }
+    // The local Jupyter server is detached so that it outlives windows: stop the one this test
+    // made (its command line names the profile's storage; a reload starts a new log, so the log won't do).
+    if (server) killJupyterServersOf(server.userDataDir);
     await server?.stop();
     await api?.close();
   });
