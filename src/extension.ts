@@ -27,13 +27,12 @@ export function activate(context: vscode.ExtensionContext): void {
   void apiKeys.refreshContext();
   registerApiKeyCommands(context, log, apiKeys);
 
-  const gpus = new GpuMonitor(log);
+  const kernels = registerKernels(context, log);
+  const gpus = new GpuMonitor(log, () => kernels.owners());
   context.subscriptions.push(gpus);
 
-  const kernels = registerKernels(context, log);
-
   // Each feature's agent tools, added to every conversation's registry.
-  const featureTools = () => [gpuStatusTool(() => gpus.reading()), ...kernels.tools()];
+  const featureTools = () => [gpuStatusTool(() => gpus.reading(), () => gpus.processLines()), ...kernels.tools()];
 
   const editorActions = new EditorActions();
   const chat = new ChatViewProvider(context, apiKeys, editorActions, log, featureTools);

@@ -9,19 +9,23 @@ export interface GpuReading {
   readonly at?: number;
 }
 
-/** The agent's view of the GPUs, from the sampler that feeds the status bar (no extra process). */
-export function gpuStatusTool(read: () => GpuReading) {
+/**
+ * The agent's view of the GPUs, from the sampler that feeds the status bar, and the processes
+ * holding memory, named by the notebook whose kernel they are where they are ours.
+ */
+export function gpuStatusTool(read: () => GpuReading, processes: () => Promise<readonly string[]> = () => Promise.resolve([])) {
   return defineTool({
     name: 'gpu_status',
     description:
       'Current NVIDIA GPU state on this machine: per GPU its utilisation, memory used/total, temperature and power. ' +
-      'Use it for "is my GPU busy or idle while training?", "how much memory is free for a bigger batch?", or a CUDA out-of-memory error.',
+      'Use it for "is my GPU busy or idle while training?", "how much memory is free for a bigger batch?", or a CUDA out-of-memory error: ' +
+      'the processes holding GPU memory are listed, with the notebook whose kernel each belongs to, so you can say which kernel to free or restart.',
     input: z.object({}),
     risk: 'read',
-    run() {
+    async run() {
       const reading = read();
       if (reading.samples.length === 0) {
-        return Promise.resolve({ content: reading.problem ?? 'No GPU sample yet.', summary: 'No GPU data' });
+        return { content: reading.problem ?? 'No GPU sample yet.', summary: 'No GPU data' };
       }
       const lines = reading.samples.map(
         (g) =>
@@ -30,7 +34,9 @@ export function gpuStatusTool(read: () => GpuReading) {
           `, ${g.temperatureC ?? 'n/a'} °C, power ${g.powerDrawW ?? 'n/a'}/${g.powerLimitW ?? 'n/a'} W`,
       );
       const age = reading.at ? ` (sampled ${Math.round((Date.now() - reading.at) / 1000)} s ago)` : '';
-      return Promise.resolve({ content: lines.join('\n') + age, summary: `${reading.samples.length} GPU(s) read` });
+      const owners = await processes();
+      const procs = owners.length > 0 ? `\nProcesses holding GPU memory:\n${owners.join('\n')}` : '\nNo process holds GPU memory (or the driver does not say).';
+      return { content: lines.join('\n') + age + procs, summary: `${reading.samples.length} GPU(s) read` };
     },
   });
 }

@@ -6,8 +6,8 @@ import type { GpuSample } from './gpuSample';
  * clocks look like "(300Mhz)", and missing values are "N/A". Returned in the same shape as
  * the NVIDIA samples so the status bar, the view and the agent read both alike.
  *
- * Not yet wired to a sampler: no machine with rocm-smi was available to check which options
- * a given ROCm version accepts.
+ * Sampled by rocmSmiSampler.ts when nvidia-smi is absent. Checked against a real MI100 capture
+ * only: no machine with rocm-smi was available to run it live.
  */
 export function parseRocmSmiJson(text: string): GpuSample[] {
   let data: unknown;

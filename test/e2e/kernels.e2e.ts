@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { lastToolResults, lastUserText, startFakeMessagesApi, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
@@ -52,17 +52,6 @@ async function waitForText(frame: Frame, pattern: RegExp, timeoutMs = 30_000): P
   throw new Error(`no ${pattern} in the outputs; they read: ${last.slice(0, 500)}`);
 }
 
-function killJupyterServersOf(text: string): void {
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (cmdline.includes(text) && cmdline.includes('jupyter')) process.kill(Number(pid));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-}
-
 /** The loopback Messages API: the agent inspects the kernel and runs code in it; a code block for "Run in kernel". */
 function script(request: MessagesRequestBody): ScriptedReply {
   const results = lastToolResults(request);
@@ -103,8 +92,15 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
         'mlEngineer.python.path': '/usr/bin/python3',
         'mlEngineer.gpu.statusBar': false,
         'mlEngineer.anthropic.baseUrl': api.baseURL,
+        'mlEngineer.gpu.nvidiaSmiPath': join(repoRoot, 'test/fixtures/bin/replay-nvidia-smi'),
       },
-      env: { ANTHROPIC_API_KEY: 'sk-ant-e2e-kernels-key' },
+      // The nvidia-smi stand-in replays a real H100 capture and reports each running ipykernel as holding 12 GiB.
+      env: {
+        ANTHROPIC_API_KEY: 'sk-ant-e2e-kernels-key',
+        REPLAY_CAPTURE: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load__query-gpu.csv',
+        REPLAY_APPS: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load__query-compute-apps.csv',
+        REPLAY_APPS_KERNELS: '12288',
+      },
     });
     const notebook = JSON.parse(readFileSync(join(repoRoot, '../shared/corpora/notebooks', NOTEBOOK), 'utf8')) as { cells: unknown[] };
     notebook.cells = [...TEST_CELLS.map(codeCell), ...notebook.cells];
@@ -123,9 +119,6 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
   after(async function () {
     this.timeout(30_000);
     await browser?.close();
-    // The local Jupyter server is detached so that it outlives windows: stop the one this test
-    // made (its command line names the profile's storage; a reload starts a new log, so the log won't do).
-    if (server) killJupyterServersOf(server.userDataDir);
     await server?.stop();
     await api?.close();
   });
@@ -266,5 +259,21 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
     } finally {
       await remote.close();
     }
+  });
+
+  it('names the notebook whose kernel holds GPU memory in the GPUs view', async () => {
+    await page.locator('.sidebar .pane-header', { hasText: 'Kernels' }).click(); // fold it: room for GPUs
+    await page.locator('.sidebar .pane-header', { hasText: 'GPUs' }).click();
+    const view = page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'GPUs' }) });
+    const gpu = view.locator('.monaco-list-row', { hasText: 'H100' });
+    await gpu.waitFor({ timeout: 30_000 });
+    await page.waitForFunction(() => !!document.querySelector('.sidebar .monaco-list-row[aria-expanded]'), undefined, { timeout: 30_000 });
+    if ((await gpu.getAttribute('aria-expanded')) === 'false') await gpu.click();
+    const ours = view.locator('.monaco-list-row', { hasText: NOTEBOOK });
+    await ours.waitFor({ timeout: 30_000 });
+    assert.match(await ours.innerText(), /12\.0 GB · pid \d+/);
+    await view.locator('.monaco-list-row', { hasText: 'gpu_burn' }).waitFor();
+    await page.mouse.move(900, 500);
+    await saveScreenshot(page, 'gpu-processes');
   });
 });

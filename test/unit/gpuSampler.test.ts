@@ -144,3 +144,44 @@ describe('rocm-smi --json (a real MI100 capture)', () => {
     assert.deepEqual(parseRocmSmiJson('{"system": {"Driver version": "6.3.6"}}'), []);
   });
 });
+
+describe('rocm-smi sampler (a stand-in printing the real MI100 capture)', function () {
+  this.timeout(20_000);
+  const rocm = join(__dirname, '..', 'fixtures', 'bin', 'replay-rocm-smi');
+
+  async function sample(command: string, env: Record<string, string>, until: (snapshots: GpuSample[][], states: SamplerState[]) => boolean) {
+    const { RocmSmiSampler } = await import('../../src/gpu/rocmSmiSampler');
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    const snapshots: GpuSample[][] = [];
+    const states: SamplerState[] = [];
+    const sampler = new RocmSmiSampler({ command, intervalMs: 100, log: silentLogger, onSnapshot: (s) => snapshots.push(s), onState: (s) => states.push(s) });
+    sampler.start();
+    try {
+      const started = Date.now();
+      while (!until(snapshots, states)) {
+        if (Date.now() - started > 15_000) throw new Error(`timed out; states: ${states.map((s) => s.kind).join(',')}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      sampler.stop();
+      process.env = saved;
+    }
+    return { snapshots, states };
+  }
+
+  it('samples every card once per interval with options rocm-smi accepts', async () => {
+    const { snapshots } = await sample(rocm, {}, (s) => s.length >= 3);
+    assert.ok(snapshots.every((s) => s.length === 4));
+    assert.equal(snapshots[0]?.[0]?.name, 'Arcturus GL-XL [Instinct MI100]');
+  });
+
+  it('backs off on output that is not JSON, and says once that there is no rocm-smi', async () => {
+    const { states } = await sample(rocm, { REPLAY_MODE: 'garbage' }, (_, st) => st.some((s) => s.kind === 'failing'));
+    const failing = states.find((s) => s.kind === 'failing');
+    assert.match(failing?.kind === 'failing' ? failing.message : '', /not JSON/);
+    const missing = await sample('/nonexistent/rocm-smi', {}, (_, st) => st.some((s) => s.kind === 'unavailable'));
+    assert.equal(missing.snapshots.length, 0);
+    assert.equal(missing.states.filter((s) => s.kind === 'unavailable').length, 1);
+  });
+});

@@ -1,28 +1,46 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../../common/logger';
+import { describeProcess, ownerOf, queryGpuProcesses, type GpuProcess } from '../gpuProcesses';
 import { formatGiB, needsAttention, statusText, type GpuSample } from '../gpuSample';
 import type { GpuReading } from '../gpuStatusTool';
-import { NvidiaSmiSampler, type SamplerState } from '../nvidiaSmiSampler';
+import { NvidiaSmiSampler, type SamplerOptions, type SamplerState } from '../nvidiaSmiSampler';
+import { RocmSmiSampler } from '../rocmSmiSampler';
 
 const FOCUSED_MS = 2000;
 const BACKGROUND_MS = 10_000;
+/** Processes are queried on demand (tooltip, view, agent), at most this often. */
+const PROCESSES_MS = 10_000;
+
+type GpuNode = { readonly kind: 'gpu'; readonly sample: GpuSample } | { readonly kind: 'process'; readonly process: GpuProcess; readonly owner: string | undefined };
+
+/** Which of this window's kernels runs as which pid on this machine: "train.ipynb". */
+export type ProcessOwners = () => ReadonlyMap<number, string>;
 
 /**
  * The GPU status bar item and the GPUs tree, fed by one sampler per window. Sampling slows
  * when the window is in the background and stops when neither the item nor the view shows it.
  */
-export class GpuMonitor implements vscode.TreeDataProvider<GpuSample>, vscode.Disposable {
+export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('mlEngineer.gpu', vscode.StatusBarAlignment.Right, 90);
   private readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
-  private sampler: NvidiaSmiSampler | undefined;
+  private sampler: NvidiaSmiSampler | RocmSmiSampler | undefined;
+  /** NVIDIA first; AMD when nvidia-smi is not there. */
+  private vendor: 'nvidia' | 'amd' = 'nvidia';
+  private nvidiaProblem: string | undefined;
   private samples: GpuSample[] = [];
   private sampledAt: number | undefined;
   private problem: string | undefined;
   private viewVisible = false;
+  private processes: readonly GpuProcess[] = [];
+  private processesAt = 0;
+  private processesPending: Promise<void> | undefined;
 
-  constructor(private readonly log: Logger) {
+  constructor(
+    private readonly log: Logger,
+    private readonly owners: ProcessOwners = () => new Map(),
+  ) {
     this.item.name = 'ML Engineer: GPUs';
     this.item.command = 'mlEngineer.gpus.focus';
     const view = vscode.window.createTreeView('mlEngineer.gpus', { treeDataProvider: this });
@@ -47,6 +65,33 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuSample>, vscode.Di
     return { samples: this.samples, ...(this.problem ? { problem: this.problem } : {}), ...(this.sampledAt ? { at: this.sampledAt } : {}) };
   }
 
+  /** The processes on the GPUs, named by our kernels where they are ours (queried now if stale). */
+  async processLines(): Promise<string[]> {
+    await this.refreshProcesses(true);
+    const owners = this.owners();
+    return this.processes.map((p) => {
+      const gpu = this.samples.find((g) => g.uuid === p.gpuUuid);
+      return `GPU ${gpu?.index ?? '?'}: ${describeProcess(p, ownerOf(p.pid, owners))}`;
+    });
+  }
+
+  private refreshProcesses(force = false): Promise<void> {
+    // Processes come from nvidia-smi; rocm-smi's --showpids has no per-GPU memory to match.
+    if (this.samples.length === 0 || this.vendor !== 'nvidia') return Promise.resolve();
+    if (!force && Date.now() - this.processesAt < PROCESSES_MS) return Promise.resolve();
+    this.processesPending ??= (async () => {
+      const command = vscode.workspace.getConfiguration('mlEngineer').get<string>('gpu.nvidiaSmiPath')?.trim() || 'nvidia-smi';
+      const result = await queryGpuProcesses(command);
+      this.processesAt = Date.now();
+      if (result.ok) {
+        const changed = JSON.stringify(result.processes) !== JSON.stringify(this.processes);
+        this.processes = result.processes;
+        if (changed && this.viewVisible) this.changed.fire(undefined);
+      } else this.log.debug(`GPU processes not read: ${result.problem}`);
+    })().finally(() => (this.processesPending = undefined));
+    return this.processesPending;
+  }
+
   private wanted(): boolean {
     return vscode.workspace.getConfiguration('mlEngineer').get<boolean>('gpu.statusBar', true) || this.viewVisible;
   }
@@ -59,14 +104,18 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuSample>, vscode.Di
       return;
     }
     if (!this.sampler && this.problem === undefined) {
-      const command = vscode.workspace.getConfiguration('mlEngineer').get<string>('gpu.nvidiaSmiPath')?.trim() || 'nvidia-smi';
-      this.sampler = new NvidiaSmiSampler({
-        command,
+      const config = vscode.workspace.getConfiguration('mlEngineer');
+      const options: SamplerOptions = {
+        command:
+          this.vendor === 'nvidia'
+            ? config.get<string>('gpu.nvidiaSmiPath')?.trim() || 'nvidia-smi'
+            : config.get<string>('gpu.rocmSmiPath')?.trim() || 'rocm-smi',
         intervalMs: vscode.window.state.focused ? FOCUSED_MS : BACKGROUND_MS,
         log: this.log,
         onSnapshot: (samples) => this.show(samples),
         onState: (state) => this.onState(state),
-      });
+      };
+      this.sampler = this.vendor === 'nvidia' ? new NvidiaSmiSampler(options) : new RocmSmiSampler(options);
       this.sampler.start();
     }
   }
@@ -75,12 +124,22 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuSample>, vscode.Di
     this.sampler?.stop();
     this.sampler = undefined;
     this.problem = undefined;
+    this.vendor = 'nvidia';
+    this.nvidiaProblem = undefined;
     this.update();
   }
 
   private onState(state: SamplerState): void {
+    if (state.kind === 'unavailable' && this.vendor === 'nvidia') {
+      // No NVIDIA tool: look for AMD's before saying there is no GPU.
+      this.nvidiaProblem = state.message;
+      this.vendor = 'amd';
+      this.sampler = undefined;
+      this.update();
+      return;
+    }
     if (state.kind === 'unavailable') {
-      this.problem = state.message;
+      this.problem = this.nvidiaProblem ? `${this.nvidiaProblem}; ${state.message}` : state.message;
       this.samples = [];
       this.item.hide();
       this.changed.fire(undefined);
@@ -97,22 +156,43 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuSample>, vscode.Di
     if (vscode.workspace.getConfiguration('mlEngineer').get<boolean>('gpu.statusBar', true)) {
       this.item.text = `$(pulse) ${statusText(samples)}`;
       this.item.backgroundColor = needsAttention(samples) ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-      this.item.tooltip = tooltip(samples);
+      this.item.tooltip = tooltip(samples, this.processes, this.owners());
+      if (vscode.window.state.focused) void this.refreshProcesses();
       this.item.accessibilityInformation = { label: `GPUs: ${statusText(samples)}` };
       this.item.show();
     }
     if (this.viewVisible) this.changed.fire(undefined);
   }
 
-  getChildren(): GpuSample[] {
-    return this.samples;
+  async getChildren(node?: GpuNode): Promise<GpuNode[]> {
+    if (!node) {
+      void this.refreshProcesses();
+      return this.samples.map((sample) => ({ kind: 'gpu', sample }));
+    }
+    if (node.kind !== 'gpu') return [];
+    await this.refreshProcesses();
+    const owners = this.owners();
+    return this.processes
+      .filter((p) => p.gpuUuid === node.sample.uuid || (this.samples.length === 1 && node.sample.uuid === null))
+      .map((process) => ({ kind: 'process', process, owner: ownerOf(process.pid, owners) }));
   }
 
-  getTreeItem(g: GpuSample): vscode.TreeItem {
-    const item = new vscode.TreeItem(`${g.index}: ${g.name}`);
+  getTreeItem(node: GpuNode): vscode.TreeItem {
+    if (node.kind === 'process') {
+      const p = node.process;
+      const item = new vscode.TreeItem(node.owner ?? p.name.split(/[\\/]/).pop() ?? p.name);
+      item.description = `${p.usedMemoryMiB === null ? '' : `${formatGiB(p.usedMemoryMiB)} GB · `}pid ${p.pid}`;
+      item.tooltip = describeProcess(p, node.owner);
+      item.iconPath = new vscode.ThemeIcon(node.owner ? 'notebook' : 'server-process');
+      return item;
+    }
+    const g = node.sample;
+    const hasProcesses = this.processes.some((p) => p.gpuUuid === g.uuid) || (this.samples.length === 1 && this.processes.length > 0);
+    const item = new vscode.TreeItem(`${g.index}: ${g.name}`, hasProcesses ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     item.description = `${g.utilizationGpu ?? '–'}% · ${formatGiB(g.memoryUsedMiB)}/${formatGiB(g.memoryTotalMiB)} GB · ${g.temperatureC ?? '–'}°C · ${g.powerDrawW ?? '–'}/${g.powerLimitW ?? '–'} W`;
     item.iconPath = new vscode.ThemeIcon('circuit-board');
-    item.tooltip = tooltip([g]);
+    item.tooltip = tooltip([g], this.processes.filter((p) => p.gpuUuid === g.uuid), this.owners());
+    item.id = `gpu:${g.uuid ?? g.index}`;
     return item;
   }
 
@@ -122,9 +202,17 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuSample>, vscode.Di
   }
 }
 
-function tooltip(samples: readonly GpuSample[]): vscode.MarkdownString {
+function tooltip(samples: readonly GpuSample[], processes: readonly GpuProcess[] = [], owners: ReadonlyMap<number, string> = new Map()): vscode.MarkdownString {
   const rows = samples.map(
     (g) => `| ${g.index} | ${g.name} | ${g.utilizationGpu ?? '–'}% | ${formatGiB(g.memoryUsedMiB)}/${formatGiB(g.memoryTotalMiB)} GB | ${g.temperatureC ?? '–'} °C | ${g.powerDrawW ?? '–'}/${g.powerLimitW ?? '–'} W |`,
   );
-  return new vscode.MarkdownString(['| GPU | Name | Util | Memory | Temp | Power |', '|---|---|---|---|---|---|', ...rows].join('\n'));
+  const lines = ['| GPU | Name | Util | Memory | Temp | Power |', '|---|---|---|---|---|---|', ...rows];
+  if (processes.length > 0) {
+    lines.push('', '**Processes**', '');
+    for (const p of processes) {
+      const gpu = samples.find((g) => g.uuid === p.gpuUuid)?.index ?? '?';
+      lines.push(`- GPU ${gpu}: ${describeProcess(p, ownerOf(p.pid, owners)).replace(/[\\`*_[\]<>]/g, (c) => `\\${c}`)}`);
+    }
+  }
+  return new vscode.MarkdownString(lines.join('\n'));
 }

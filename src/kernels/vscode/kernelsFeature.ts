@@ -13,7 +13,10 @@ import { KernelsTree, type KernelsNode } from './kernelsTree';
 import { NotebookKernels } from './notebookKernels';
 
 /** Kernels: servers, notebook controllers, the Kernels view, commands and the agent's kernel tools. */
-export function registerKernels(context: vscode.ExtensionContext, log: Logger): { tools: () => Tool[]; kernels: NotebookKernels } {
+export function registerKernels(
+  context: vscode.ExtensionContext,
+  log: Logger,
+): { tools: () => Tool[]; kernels: NotebookKernels; owners: () => ReadonlyMap<number, string> } {
   let lib: JupyterLib | undefined;
   // dist/lazy/jupyter.js: required on first use, never at activation (docs/architecture.md).
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle of our own, loaded by path on first use
@@ -131,7 +134,15 @@ export function registerKernels(context: vscode.ExtensionContext, log: Logger): 
       return kernels.active();
     },
   };
-  return { tools: () => kernelTools(targets, executions), kernels };
+  // Kernels on the local server run on this machine: their pids name GPU processes.
+  const owners = (): ReadonlyMap<number, string> =>
+    new Map(
+      kernels
+        .liveKernels()
+        .filter((k) => k.server.kind === 'local' && k.inspection)
+        .map((k) => [k.inspection!.pid, basename(k.notebook.uri.path)] as const),
+    );
+  return { tools: () => kernelTools(targets, executions), kernels, owners };
 }
 
 function kernelNode(node: unknown): Extract<KernelsNode, { kind: 'kernel' }> | undefined {

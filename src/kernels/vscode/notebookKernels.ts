@@ -187,7 +187,11 @@ export class NotebookKernels implements vscode.Disposable, KernelTargets {
     await this.saveBinding(key, binding);
     const connection = new lib.KernelConnection({ model: { id: binding.kernelId, name: spec.name }, serverSettings: settings, clientId: binding.clientId });
     const live: LiveKernel = { notebook, server, spec, binding, connection, inspection: undefined };
-    connection.statusChanged.connect(() => this.changed.fire());
+    connection.statusChanged.connect((_, status) => {
+      // Its pid (for the GPU view) and variables, as soon as the kernel first answers.
+      if (status === 'idle' && !live.inspection) this.inspectSoon(live);
+      this.changed.fire();
+    });
     connection.connectionStatusChanged.connect((_, status) => {
       if (status === 'disconnected') this.log.warn(`Jupyter: lost the connection to kernel ${binding.kernelId}`);
       this.changed.fire();

@@ -100,6 +100,9 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
     extensionLog: () => readLog(EXTENSION_ID, 'ML Engineer.log'),
     channelLog: (extensionId, channel) => readLog(extensionId, `${channel}.log`),
     async stop() {
+      // Our local Jupyter server is detached so that it outlives windows: stop the one this
+      // profile started (its command line names the profile's storage folder).
+      killJupyterServersOf(userDataDir);
       if (child.exitCode === null && child.pid !== undefined) {
         const exited = new Promise((r) => child.once('exit', r));
         try {
@@ -156,4 +159,15 @@ function listeningUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
       reject(new Error(`code-server exited with ${code}:\n${output}`));
     });
   });
+}
+
+function killJupyterServersOf(folder: string): void {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmdline.includes(folder) && cmdline.includes('jupyter')) process.kill(Number(pid));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
 }
