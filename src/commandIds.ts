@@ -16,6 +16,7 @@ export const COMMANDS = {
   interruptKernel: 'mlEngineer.interruptKernel',
   restartKernel: 'mlEngineer.restartKernel',
   shutdownKernel: 'mlEngineer.shutdownKernel',
+  showGpuCharts: 'mlEngineer.showGpuCharts',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

@@ -28,8 +28,9 @@ export function activate(context: vscode.ExtensionContext): void {
   registerApiKeyCommands(context, log, apiKeys);
 
   const kernels = registerKernels(context, log);
-  const gpus = new GpuMonitor(log, () => kernels.owners());
+  const gpus = new GpuMonitor(log, context.extensionUri, () => kernels.owners());
   context.subscriptions.push(gpus);
+  registerCommand(context, log, COMMANDS.showGpuCharts, () => gpus.showCharts());
 
   // Each feature's agent tools, added to every conversation's registry.
   const featureTools = () => [gpuStatusTool(() => gpus.reading(), () => gpus.processLines()), ...kernels.tools()];

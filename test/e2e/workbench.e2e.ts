@@ -71,10 +71,22 @@ describe('ML Engineer in VS Code (code-server)', function () {
     await page.locator('.sidebar .pane-header', { hasText: 'Kernels' }).click();
   });
 
-  it('shows GPU utilisation and memory in the status bar, and the GPUs in their view on click', async () => {
+  it('shows GPU utilisation and memory in the status bar, live charts on click, and the GPUs in their view', async () => {
     const item = page.locator('.statusbar-item', { hasText: '100% 19.4/79.6 GB' });
     await item.waitFor({ timeout: 30_000 });
     await item.click();
+    // The charts panel: four live charts for the one GPU, with the current values the capture holds.
+    const charts = await findWebviewFrame(page, 'section.gpu[aria-label="GPU 0"] canvas');
+    await charts.locator('h2', { hasText: 'GPU 0: NVIDIA H100 80GB HBM3' }).waitFor();
+    assert.equal(await charts.locator('section.gpu[aria-label="GPU 0"] canvas').count(), 4);
+    await charts.locator('[data-metric="utilization"] .now', { hasText: '100 %' }).waitFor();
+    await charts.locator('[data-metric="memoryGiB"] .now', { hasText: '19.4 GB' }).waitFor();
+    await charts.locator('[data-metric="powerW"] .now', { hasText: '632 W' }).waitFor();
+    await charts.locator('[data-metric="temperatureC"] .now', { hasText: '59 °C' }).waitFor();
+    await page.waitForTimeout(4_500); // a few samples, so the lines have length in the screenshot
+    await saveScreenshot(page, 'gpu-charts');
+
+    await page.locator('.sidebar .pane-header', { hasText: 'GPUs' }).click();
     await page.locator('.sidebar .monaco-list-row', { hasText: '0: NVIDIA H100 80GB HBM3' }).waitFor();
     assert.match(await page.locator('.sidebar .monaco-list-row', { hasText: 'NVIDIA H100' }).innerText(), /100% · 19\.4\/79\.6 GB · 59°C · 631\.95\/700 W/);
     await saveScreenshot(page, 'gpu-status');

@@ -185,3 +185,23 @@ describe('rocm-smi sampler (a stand-in printing the real MI100 capture)', functi
     assert.equal(missing.states.filter((s) => s.kind === 'unavailable').length, 1);
   });
 });
+
+describe('GPU history for the charts', () => {
+  it('keeps the last window of samples per GPU as parallel series, in GiB', async () => {
+    const { GpuHistory } = await import('../../src/gpu/gpuHistory');
+    const history = new GpuHistory(10_000);
+    const gpu = (util: number): GpuSample => ({
+      index: 0, uuid: 'GPU-1', name: 'H100', utilizationGpu: util, utilizationMemory: null, memoryUsedMiB: 2048, memoryTotalMiB: 81_559,
+      temperatureC: 60, powerDrawW: null, powerLimitW: 700, clockSmMHz: null,
+    });
+    for (let i = 0; i < 20; i++) history.add([gpu(i)], 1_000_000 + i * 1000);
+    const [series] = history.series();
+    assert.ok(series);
+    assert.equal(series.t.length, 11, 'the last 10 s, both ends included');
+    assert.deepEqual(series.utilization.slice(-2), [18, 19]);
+    assert.equal(series.memoryGiB[0], 2);
+    assert.equal(series.powerW[0], null);
+    assert.equal(series.powerLimitW, 700);
+    assert.ok(Math.abs(series.memoryTotalGiB! - 79.6) < 0.1);
+  });
+});

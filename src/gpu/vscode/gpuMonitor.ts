@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../../common/logger';
 import { describeProcess, ownerOf, queryGpuProcesses, type GpuProcess } from '../gpuProcesses';
+import { GpuHistory } from '../gpuHistory';
+import { GpuPanel } from './gpuPanel';
 import { formatGiB, needsAttention, statusText, type GpuSample } from '../gpuSample';
 import type { GpuReading } from '../gpuStatusTool';
 import { NvidiaSmiSampler, type SamplerOptions, type SamplerState } from '../nvidiaSmiSampler';
@@ -36,13 +38,17 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
   private processes: readonly GpuProcess[] = [];
   private processesAt = 0;
   private processesPending: Promise<void> | undefined;
+  private readonly history = new GpuHistory();
+  readonly panel: GpuPanel;
 
   constructor(
     private readonly log: Logger,
+    extensionUri: vscode.Uri,
     private readonly owners: ProcessOwners = () => new Map(),
   ) {
+    this.panel = new GpuPanel(extensionUri, () => this.update());
     this.item.name = 'ML Engineer: GPUs';
-    this.item.command = 'mlEngineer.gpus.focus';
+    this.item.command = 'mlEngineer.showGpuCharts';
     const view = vscode.window.createTreeView('mlEngineer.gpus', { treeDataProvider: this });
     this.disposables.push(
       this.item,
@@ -63,6 +69,19 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
   /** What the agent's gpu_status tool reads. */
   reading(): GpuReading {
     return { samples: this.samples, ...(this.problem ? { problem: this.problem } : {}), ...(this.sampledAt ? { at: this.sampledAt } : {}) };
+  }
+
+  private postToPanel(): void {
+    void this.refreshProcesses();
+    const owners = this.owners();
+    const processes = this.processes.map((p) => `GPU ${this.samples.find((g) => g.uuid === p.gpuUuid)?.index ?? '?'}: ${describeProcess(p, ownerOf(p.pid, owners))}`);
+    this.panel.post({ type: 'history', gpus: this.history.series(), processes, ...(this.problem ? { problem: this.problem } : {}) });
+  }
+
+  /** The charts panel; sampling runs while it is open even with the status bar item off. */
+  showCharts(): void {
+    this.panel.show();
+    this.postToPanel();
   }
 
   /** The processes on the GPUs, named by our kernels where they are ours (queried now if stale). */
@@ -93,7 +112,7 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
   }
 
   private wanted(): boolean {
-    return vscode.workspace.getConfiguration('mlEngineer').get<boolean>('gpu.statusBar', true) || this.viewVisible;
+    return vscode.workspace.getConfiguration('mlEngineer').get<boolean>('gpu.statusBar', true) || this.viewVisible || this.panel.isOpen;
   }
 
   private update(): void {
@@ -153,6 +172,8 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
     this.samples = samples;
     this.sampledAt = Date.now();
     this.problem = undefined;
+    this.history.add(samples, this.sampledAt);
+    if (this.panel.isOpen) this.postToPanel();
     if (vscode.workspace.getConfiguration('mlEngineer').get<boolean>('gpu.statusBar', true)) {
       this.item.text = `$(pulse) ${statusText(samples)}`;
       this.item.backgroundColor = needsAttention(samples) ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
@@ -198,6 +219,7 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
 
   dispose(): void {
     this.sampler?.stop();
+    this.panel.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }
