@@ -31,6 +31,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const gpus = new GpuMonitor(log, context.extensionUri, () => kernels.owners());
   context.subscriptions.push(gpus);
   registerCommand(context, log, COMMANDS.showGpuCharts, () => gpus.showCharts());
+  // A notebook whose kernel runs on a remote server shows that machine's GPUs.
+  const syncRemoteGpus = (): void => gpus.setRemote(kernels.activeRemote());
+  context.subscriptions.push(kernels.kernels.onDidChange(syncRemoteGpus), vscode.window.onDidChangeActiveNotebookEditor(syncRemoteGpus));
 
   // Each feature's agent tools, added to every conversation's registry.
   const featureTools = () => [gpuStatusTool(() => gpus.reading(), () => gpus.processLines()), ...kernels.tools()];

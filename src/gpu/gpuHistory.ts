@@ -46,6 +46,10 @@ export class GpuHistory {
     }
   }
 
+  clear(): void {
+    this.byGpu.clear();
+  }
+
   series(): GpuSeries[] {
     return [...this.byGpu.values()].sort((a, b) => a.index - b.index);
   }

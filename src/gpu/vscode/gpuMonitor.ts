@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import type { Logger } from '../../common/logger';
 import { describeProcess, ownerOf, queryGpuProcesses, type GpuProcess } from '../gpuProcesses';
 import { GpuHistory } from '../gpuHistory';
+import { startKernelGpuSampling, type KernelGpuSampling } from '../kernelGpuSampling';
+import type { KernelConnection } from '../../kernels/jupyterLib';
 import { GpuPanel } from './gpuPanel';
 import { formatGiB, needsAttention, statusText, type GpuSample } from '../gpuSample';
 import type { GpuReading } from '../gpuStatusTool';
@@ -14,6 +16,15 @@ const BACKGROUND_MS = 10_000;
 const PROCESSES_MS = 10_000;
 
 type GpuNode = { readonly kind: 'gpu'; readonly sample: GpuSample } | { readonly kind: 'process'; readonly process: GpuProcess; readonly owner: string | undefined };
+
+/** The kernel of the active notebook when it runs on another machine: its GPUs are shown instead. */
+export interface RemoteGpuSource {
+  /** Changes when the kernel does (its id). */
+  readonly key: string;
+  /** The server's label, until the kernel says its host name. */
+  readonly label: string;
+  readonly connection: KernelConnection;
+}
 
 /** Which of this window's kernels runs as which pid on this machine: "train.ipynb". */
 export type ProcessOwners = () => ReadonlyMap<number, string>;
@@ -39,6 +50,7 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
   private processesAt = 0;
   private processesPending: Promise<void> | undefined;
   private readonly history = new GpuHistory();
+  private remote: { key: string; label: string; sampling: KernelGpuSampling } | undefined;
   readonly panel: GpuPanel;
 
   constructor(
@@ -96,7 +108,7 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
 
   private refreshProcesses(force = false): Promise<void> {
     // Processes come from nvidia-smi; rocm-smi's --showpids has no per-GPU memory to match.
-    if (this.samples.length === 0 || this.vendor !== 'nvidia') return Promise.resolve();
+    if (this.samples.length === 0 || this.vendor !== 'nvidia' || this.remote) return Promise.resolve();
     if (!force && Date.now() - this.processesAt < PROCESSES_MS) return Promise.resolve();
     this.processesPending ??= (async () => {
       const command = vscode.workspace.getConfiguration('mlEngineer').get<string>('gpu.nvidiaSmiPath')?.trim() || 'nvidia-smi';
@@ -122,6 +134,7 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
       this.item.hide();
       return;
     }
+    if (this.remote) return; // the remote kernel's sampler feeds the display
     if (!this.sampler && this.problem === undefined) {
       const config = vscode.workspace.getConfiguration('mlEngineer');
       const options: SamplerOptions = {
@@ -137,6 +150,46 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
       this.sampler = this.vendor === 'nvidia' ? new NvidiaSmiSampler(options) : new RocmSmiSampler(options);
       this.sampler.start();
     }
+  }
+
+  /**
+   * Shows the GPUs of the machine the active notebook's kernel runs on (sampled inside that
+   * kernel), or this machine's again when `source` is undefined.
+   */
+  setRemote(source: RemoteGpuSource | undefined): void {
+    if (source?.key === this.remote?.key) return;
+    this.remote?.sampling.dispose();
+    this.remote = undefined;
+    this.history.clear();
+    if (!source) {
+      this.restart();
+      return;
+    }
+    this.sampler?.stop();
+    this.sampler = undefined;
+    const remote = {
+      key: source.key,
+      label: source.label,
+      sampling: startKernelGpuSampling(source.connection, {
+        intervalMs: vscode.window.state.focused ? FOCUSED_MS : BACKGROUND_MS,
+        onSamples: (samples, host) => {
+          remote.label = host;
+          this.show(samples);
+        },
+        onProblem: (message, fatal) => {
+          this.log.warn(`GPUs on ${remote.label}: ${message}`);
+          if (fatal) {
+            this.problem = message;
+            this.samples = [];
+            this.item.hide();
+            this.changed.fire(undefined);
+          }
+        },
+      }),
+    };
+    this.remote = remote;
+    this.problem = undefined;
+    this.log.info(`GPUs: showing those of ${source.label}, where the active notebook's kernel runs`);
   }
 
   private restart(): void {
@@ -175,7 +228,7 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
     this.history.add(samples, this.sampledAt);
     if (this.panel.isOpen) this.postToPanel();
     if (vscode.workspace.getConfiguration('mlEngineer').get<boolean>('gpu.statusBar', true)) {
-      this.item.text = `$(pulse) ${statusText(samples)}`;
+      this.item.text = `$(pulse) ${this.remote ? `${this.remote.label}: ` : ''}${statusText(samples)}`;
       this.item.backgroundColor = needsAttention(samples) ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
       this.item.tooltip = tooltip(samples, this.processes, this.owners());
       if (vscode.window.state.focused) void this.refreshProcesses();
@@ -219,6 +272,7 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
 
   dispose(): void {
     this.sampler?.stop();
+    this.remote?.sampling.dispose();
     this.panel.dispose();
     for (const d of this.disposables) d.dispose();
   }

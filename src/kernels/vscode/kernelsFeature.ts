@@ -6,7 +6,7 @@ import { UserError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { registerCommand, reportError } from '../../common/vscode/commandRegistry';
 import { serverSettings } from '../jupyterEndpoint';
-import type { JupyterLib } from '../jupyterLib';
+import type { JupyterLib, KernelConnection } from '../jupyterLib';
 import { AgentExecutions, kernelTools } from '../kernelTools';
 import { JupyterServers, LOCAL_SERVER_ID } from './jupyterServers';
 import { KernelsTree, type KernelsNode } from './kernelsTree';
@@ -16,7 +16,12 @@ import { NotebookKernels } from './notebookKernels';
 export function registerKernels(
   context: vscode.ExtensionContext,
   log: Logger,
-): { tools: () => Tool[]; kernels: NotebookKernels; owners: () => ReadonlyMap<number, string> } {
+): {
+  tools: () => Tool[];
+  kernels: NotebookKernels;
+  owners: () => ReadonlyMap<number, string>;
+  activeRemote: () => { key: string; label: string; connection: KernelConnection } | undefined;
+} {
   let lib: JupyterLib | undefined;
   // dist/lazy/jupyter.js: required on first use, never at activation (docs/architecture.md).
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle of our own, loaded by path on first use
@@ -142,7 +147,14 @@ export function registerKernels(
         .filter((k) => k.server.kind === 'local' && k.inspection)
         .map((k) => [k.inspection!.pid, basename(k.notebook.uri.path)] as const),
     );
-  return { tools: () => kernelTools(targets, executions), kernels, owners };
+  // The active notebook's kernel when it runs on a remote server: the GPUs shown are that machine's.
+  const activeRemote = (): { key: string; label: string; connection: KernelConnection } | undefined => {
+    const notebook = vscode.window.activeNotebookEditor?.notebook;
+    const live = notebook ? kernels.forNotebook(notebook) : undefined;
+    if (!live || live.server.kind !== 'remote' || live.connection.isDisposed) return undefined;
+    return { key: live.binding.kernelId, label: live.server.label, connection: live.connection };
+  };
+  return { tools: () => kernelTools(targets, executions), kernels, owners, activeRemote };
 }
 
 function kernelNode(node: unknown): Extract<KernelsNode, { kind: 'kernel' }> | undefined {
