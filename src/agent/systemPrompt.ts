@@ -26,6 +26,7 @@ export function systemPrompt(facts: WorkspaceFacts): string {
     '- Commands and code run only with the user\'s approval; prefer short, safe commands and explain what they do.',
     '- Be concise. Use Markdown; put code in fenced blocks with the language.',
     '- If a tool fails, read its error and adjust instead of repeating the same call.',
+    "- The notebook's kernel holds the user's live state (data, models, variables): check kernel_variables before writing code against their objects, inspect in the kernel (run_in_kernel) instead of reloading data, follow long runs with wait_for_execution, and never restart a kernel or re-run training without asking.",
     '',
     'Workspace:',
     `- Folders: ${facts.folders.length ? facts.folders.join(', ') : 'none open'}`,

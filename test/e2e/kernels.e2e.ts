@@ -22,6 +22,7 @@ const TEST_CELLS = [
     'png = b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 40, 30, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")',
     'display(Image(data=png))',
   ].join('\n'),
+  'name = input("Your name: ")\nprint("hello", name)',
   'import time\nfor step in range(600):\n    print(f"tick {step}", flush=True)\n    time.sleep(1)',
 ];
 
@@ -159,6 +160,14 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
     const size = await image.locator('img').first().evaluate((img: HTMLImageElement) => ({ w: img.naturalWidth, h: img.naturalHeight }));
     assert.deepEqual(size, { w: 40, h: 30 });
     await saveScreenshot(page, 'kernels-notebook');
+
+    // input(): the kernel asks, VS Code's input box answers.
+    await page.keyboard.press('Shift+Enter');
+    const box = page.locator('.quick-input-widget', { hasText: 'Your name:' });
+    await box.waitFor({ timeout: 30_000 });
+    await box.locator('input').fill('Ada');
+    await box.locator('input').press('Enter');
+    await waitForText(await outputFrame('text=hello Ada'), /hello Ada/);
   });
 
   it('keeps a running cell through a page reload and shows its new output, then interrupts it', async function () {
@@ -176,7 +185,7 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
     await page.locator('.notebookOverlay').first().waitFor({ timeout: 60_000 });
     for (let i = 0; i < 240 && !/still running; following it/.test(server.extensionLog()); i++) await page.waitForTimeout(250);
     assert.match(server.extensionLog(), /reconnected to the local server started earlier/);
-    assert.match(server.extensionLog(), /cell 3 of .* is still running; following it/);
+    assert.match(server.extensionLog(), /cell 4 of .* is still running; following it/);
     const ticks = async (): Promise<number> => {
       const all = await allText(await outputFrame('text=/tick \\d+/'));
       return Math.max(...[...all.matchAll(/tick (\d+)/g)].map((m) => Number(m[1])));
