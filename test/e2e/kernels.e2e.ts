@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { lastToolResults, lastUserText, startFakeMessagesApi, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
@@ -123,6 +124,16 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
     await server?.stop();
     await api?.close();
   });
+
+  async function connectServer(remote: JupyterFixture): Promise<void> {
+    await runCommand(page, 'ML Engineer: Connect to Jupyter Server');
+    const box = page.locator('.quick-input-widget input');
+    await box.fill(`${remote.server.baseUrl}lab`);
+    await box.press('Enter');
+    await page.locator('.quick-input-widget', { hasText: 'The token for' }).waitFor();
+    await box.fill(remote.server.token);
+    await box.press('Enter');
+  }
 
   /** The notebook's output webview (not the editor or the chat, whose text would match too) once it shows `selector`. */
   const outputFrame = async (selector: string, timeoutMs = 60_000): Promise<Frame> => {
@@ -251,13 +262,7 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
     // A second, real Jupyter server stands in for a remote one (JupyterHub and Enterprise Gateway speak the same API).
     const remote: JupyterFixture = await startJupyter();
     try {
-      await runCommand(page, 'ML Engineer: Connect to Jupyter Server');
-      const box = page.locator('.quick-input-widget input');
-      await box.fill(`${remote.server.baseUrl}lab`);
-      await box.press('Enter');
-      await page.locator('.quick-input-widget', { hasText: 'The token for' }).waitFor();
-      await box.fill(remote.server.token);
-      await box.press('Enter');
+      await connectServer(remote);
       const port = new URL(remote.server.baseUrl).port;
       const view = page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Kernels' }) });
       await view.locator('.monaco-list-row', { hasText: `127.0.0.1:${port}` }).waitFor({ timeout: 30_000 });
@@ -284,5 +289,41 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
     await view.locator('.monaco-list-row', { hasText: 'gpu_burn' }).waitFor();
     await page.mouse.move(900, 500);
     await saveScreenshot(page, 'gpu-processes');
+  });
+
+  it('shows the GPUs of the machine a remote kernel runs on, sampled inside that kernel', async function () {
+    this.timeout(180_000);
+    // The "remote" server's kernels see an nvidia-smi (the stand-in replaying the H100 capture) through their environment.
+    const saved = process.env.REPLAY_CAPTURE;
+    process.env.REPLAY_CAPTURE = 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load__query-gpu.csv';
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${join(repoRoot, 'test/fixtures/bin/nvidia-smi-on-path')}:${savedPath ?? ''}`;
+    const remote = await startJupyter();
+    process.env.REPLAY_CAPTURE = saved;
+    process.env.PATH = savedPath;
+    try {
+      await connectServer(remote);
+      const port = new URL(remote.server.baseUrl).port;
+      await runCommand(page, 'Notebook: Select Notebook Kernel');
+      // With a kernel already chosen, the picker first offers it and "Select Another Kernel...".
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Select Another Kernel' }).first().click();
+      // ...then the kernel sources (one per extension), then that source's kernels.
+      await page.locator('.quick-input-widget', { hasText: 'Select Another Kernel' }).locator('input[placeholder*="kernel source"]').waitFor();
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'ML Engineer' }).first().click();
+      const theirs = page.locator('.quick-input-list .monaco-list-row', { hasText: `ML Engineer: 127.0.0.1:${port}` }).first();
+      await theirs.waitFor({ timeout: 30_000 });
+      await theirs.click();
+      // Run the cell the agent's code became (never run yet) on the remote kernel.
+      await page.locator('.notebookOverlay .code-cell-row', { hasText: 'total = sum(range(10))' }).locator('.monaco-editor').click();
+      await page.keyboard.press('Shift+Enter');
+      await waitForText(await outputFrame('text=total is 45'), /total is 45/);
+      for (let i = 0; i < 120 && !new RegExp(`GPUs: showing those of 127\\.0\\.0\\.1:${port}`).test(server.extensionLog()); i++) await page.waitForTimeout(250);
+      assert.match(server.extensionLog(), new RegExp(`GPUs: showing those of 127\\.0\\.0\\.1:${port}`));
+      const header = page.locator('.sidebar .pane-header', { hasText: 'GPUs' });
+      await header.locator('.description', { hasText: `on ${hostname()}` }).waitFor({ timeout: 30_000 });
+      await page.locator('.sidebar .monaco-list-row', { hasText: '0: NVIDIA H100 80GB HBM3' }).waitFor();
+    } finally {
+      await remote.close();
+    }
   });
 });

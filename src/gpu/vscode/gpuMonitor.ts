@@ -51,6 +51,7 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
   private processesPending: Promise<void> | undefined;
   private readonly history = new GpuHistory();
   private remote: { key: string; label: string; sampling: KernelGpuSampling } | undefined;
+  private readonly view: vscode.TreeView<GpuNode>;
   readonly panel: GpuPanel;
 
   constructor(
@@ -62,6 +63,7 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
     this.item.name = 'ML Engineer: GPUs';
     this.item.command = 'mlEngineer.showGpuCharts';
     const view = vscode.window.createTreeView('mlEngineer.gpus', { treeDataProvider: this });
+    this.view = view;
     this.disposables.push(
       this.item,
       this.changed,
@@ -161,6 +163,7 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
     this.remote?.sampling.dispose();
     this.remote = undefined;
     this.history.clear();
+    this.view.description = undefined;
     if (!source) {
       this.restart();
       return;
@@ -174,6 +177,7 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
         intervalMs: vscode.window.state.focused ? FOCUSED_MS : BACKGROUND_MS,
         onSamples: (samples, host) => {
           remote.label = host;
+          this.view.description = `on ${host}`;
           this.show(samples);
         },
         onProblem: (message, fatal) => {

@@ -193,7 +193,7 @@ export class NotebookKernels implements vscode.Disposable, KernelTargets {
       this.changed.fire();
     });
     connection.connectionStatusChanged.connect((_, status) => {
-      if (status === 'disconnected') this.log.warn(`Jupyter: lost the connection to kernel ${binding.kernelId}`);
+      if (status === 'disconnected' && !connection.isDisposed) this.log.warn(`Jupyter: lost the connection to kernel ${binding.kernelId}`);
       this.changed.fire();
     });
     this.live.set(key, live);
