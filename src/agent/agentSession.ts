@@ -10,7 +10,7 @@ import { describeApiError, type MessagesApi } from './messagesApi';
 import { addUsage, costOf, priceOf, totalInput, ZERO_USAGE, type ModelPrice } from './pricing';
 import { withCacheBreakpoints } from './promptCache';
 import { StreamAccumulator, type TurnUsage } from './streamAccumulator';
-import { ToolInputError, type FileChange, type Tool, type ToolContext } from './tools/tool';
+import { ToolInputError, type FileChange, type Tool, type ToolContext, type ToolImage } from './tools/tool';
 import { ToolRegistry } from './tools/toolRegistry';
 
 export interface AgentSettings {
@@ -253,8 +253,12 @@ export class AgentSession {
     const results: ToolResultBlockParam[] = [];
     let loopDetected: string | undefined;
     for (const call of accumulator.toolCalls()) {
-      const result = (content: string, isError: boolean): void => {
-        results.push({ type: 'tool_result', tool_use_id: call.id, content, ...(isError ? { is_error: true } : {}) });
+      const result = (content: string, isError: boolean, images: readonly ToolImage[] = []): void => {
+        const blocks: ToolResultBlockParam['content'] =
+          images.length === 0
+            ? content
+            : [{ type: 'text', text: content }, ...images.map((i) => ({ type: 'image' as const, source: { type: 'base64' as const, media_type: i.mediaType, data: i.data } }))];
+        results.push({ type: 'tool_result', tool_use_id: call.id, content: blocks, ...(isError ? { is_error: true } : {}) });
       };
       if (signal.aborted || loopDetected) {
         result(signal.aborted ? 'Cancelled by the user before it ran.' : 'Not run: the conversation was stopped for a repeated call.', true);
@@ -307,7 +311,7 @@ export class AgentSession {
       this.deps.emit({ type: 'toolStatus', callId: call.id, status: 'running' });
       try {
         const outcome = await tool.run(input, this.deps.context, signal);
-        result(outcome.content, outcome.isError === true);
+        result(outcome.content, outcome.isError === true, outcome.images);
         this.deps.emit({ type: 'toolStatus', callId: call.id, status: outcome.isError ? 'error' : 'done', summary: outcome.summary, output: outcome.content });
       } catch (error) {
         const message = error instanceof ToolInputError ? error.message : `${call.name} failed: ${describeError(error)}`;

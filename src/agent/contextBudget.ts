@@ -2,8 +2,13 @@ import type { ChatMessage } from './chatMessage';
 
 /** A rough count (4 characters a token): enough to decide when to trim, never shown as exact. */
 export function estimateTokens(messages: readonly ChatMessage[], system = ''): number {
-  return Math.ceil((system.length + JSON.stringify(messages).length) / 4);
+  // An image costs about 1,600 tokens whatever its base64 length (the API scales it down).
+  const text = JSON.stringify(messages, (key, value: unknown) => (key === 'data' && typeof value === 'string' && value.length > IMAGE_CHARS ? IMAGE_STANDIN : value));
+  return Math.ceil((system.length + text.length) / 4);
 }
+
+const IMAGE_CHARS = 6_400;
+const IMAGE_STANDIN = 'x'.repeat(IMAGE_CHARS);
 
 export const TRIMMED_MARK = '[Earlier tool output removed to keep the conversation within the context window.';
 

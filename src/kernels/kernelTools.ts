@@ -3,7 +3,8 @@ import { defineTool, ToolInputError, type Tool } from '../agent/tools/tool';
 import { execute, type Execution } from './execution';
 import type { KernelConnection } from './jupyterLib';
 import { describeVariable, inspectKernel } from './kernelInspection';
-import { START, summarizeOutputs, type ReadCursor } from './summarizeOutputs';
+import { imagesAfter, START, summarizeOutputs, type ReadCursor } from './summarizeOutputs';
+import type { ToolImage } from '../agent/tools/tool';
 
 /** The kernel of the notebook the user is working in, as the editor adapter finds it. */
 export interface KernelTarget {
@@ -60,10 +61,11 @@ export class AgentExecutions {
     return [...this.byId].filter(([, t]) => t.execution.status === 'running').map(([id]) => id);
   }
 
-  /** What arrived since the last report, and where it stands. */
-  report(id: string): string {
+  /** What arrived since the last report (images included, for the model to see), and where it stands. */
+  report(id: string): { text: string; images: ToolImage[] } {
     const tracked = this.get(id);
     const { execution } = tracked;
+    const images = imagesAfter(execution.outputs.outputs, tracked.cursor);
     const { text, cursor } = summarizeOutputs(execution.outputs.outputs, OUTPUT_BUDGET, tracked.cursor);
     tracked.cursor = cursor;
     const seconds = Math.round(execution.durationMs / 1000);
@@ -71,7 +73,10 @@ export class AgentExecutions {
       execution.status === 'running'
         ? `still running after ${seconds} s. Call wait_for_execution with execution_id "${id}" to wait for more output, or interrupt_kernel to stop it.`
         : `${execution.status} after ${seconds} s${execution.outputs.executionCount !== null ? `, execution count ${execution.outputs.executionCount}` : ''}${execution.problem ? `. ${execution.problem}` : ''}`;
-    return `execution_id: ${id}\nstatus: ${state}\n${text ? `output${tracked.cursor === START ? '' : ' (new since the last read)'}:\n${text}` : 'no new output'}`;
+    return {
+      text: `execution_id: ${id}\nstatus: ${state}\n${text ? `output${tracked.cursor === START ? '' : ' (new since the last read)'}:\n${text}` : 'no new output'}`,
+      images,
+    };
   }
 }
 
@@ -89,7 +94,7 @@ export function kernelTools(targets: KernelTargets, executions: AgentExecutions)
     name: 'run_in_kernel',
     description:
       "Runs Python in the Jupyter kernel of the user's active notebook, where their data, model and variables live, and returns its output " +
-      `(text head and tail, images described). Waits up to wait_seconds (default ${RUN_WAIT_DEFAULT_S}); long work such as training returns early ` +
+      `(text head and tail; up to two new images, such as plots, are shown to you). Waits up to wait_seconds (default ${RUN_WAIT_DEFAULT_S}); long work such as training returns early ` +
       'with an execution_id: then call wait_for_execution to follow it. Prefer small, inspectable steps; never re-run expensive training without asking.',
     input: z.object({
       code: z.string().check(z.minLength(1)),
@@ -101,8 +106,10 @@ export function kernelTools(targets: KernelTargets, executions: AgentExecutions)
       const target = await active();
       const { id, execution } = executions.start(target, input.code);
       await execution.settle(seconds(input.wait_seconds, RUN_WAIT_DEFAULT_S), signal);
+      const report = executions.report(id);
       return {
-        content: `kernel: ${target.label}\n${executions.report(id)}`,
+        content: `kernel: ${target.label}\n${report.text}`,
+        ...(report.images.length > 0 ? { images: report.images } : {}),
         isError: execution.status === 'error' || execution.status === 'died' || execution.status === 'lost',
         summary: `${id}: ${execution.status === 'running' ? 'running' : execution.status}`,
       };
@@ -122,7 +129,12 @@ export function kernelTools(targets: KernelTargets, executions: AgentExecutions)
     async run(input, _context, signal) {
       const { execution } = executions.get(input.execution_id);
       await execution.settle(seconds(input.wait_seconds, 60), signal);
-      return { content: executions.report(input.execution_id), summary: `${input.execution_id}: ${execution.status}` };
+      const report = executions.report(input.execution_id);
+      return {
+        content: report.text,
+        ...(report.images.length > 0 ? { images: report.images } : {}),
+        summary: `${input.execution_id}: ${execution.status}`,
+      };
     },
   });
 

@@ -81,3 +81,31 @@ export function fitBudget(text: string, budget: number): string {
   const cut = text.length - headLength - tailLength;
   return `${text.slice(0, headLength)}\n[... ${cut} characters not shown ...]\n${text.slice(text.length - tailLength)}`;
 }
+
+const MODEL_IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'] as const;
+
+/**
+ * Images in the outputs after `from` for the model to look at (a loss curve, a confusion
+ * matrix): at most `limit`, each under `maxChars` of base64; larger ones stay described only.
+ */
+export function imagesAfter(
+  outputs: readonly CellOutput[],
+  from: ReadCursor,
+  limit = 2,
+  maxChars = 200_000,
+): { mediaType: (typeof MODEL_IMAGE_TYPES)[number]; data: string }[] {
+  const found: { mediaType: (typeof MODEL_IMAGE_TYPES)[number]; data: string }[] = [];
+  const start = from.index > outputs.length ? 0 : from.offset > 0 ? from.index + 1 : from.index;
+  for (let i = start; i < outputs.length && found.length < limit; i++) {
+    const output = outputs[i]!;
+    if (output.type !== 'display_data' && output.type !== 'execute_result') continue;
+    for (const mediaType of MODEL_IMAGE_TYPES) {
+      const data = output.data[mediaType];
+      if (typeof data === 'string' && data.length <= maxChars) {
+        found.push({ mediaType, data: data.replace(/\s/g, '') });
+        break;
+      }
+    }
+  }
+  return found;
+}

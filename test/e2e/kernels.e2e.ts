@@ -223,10 +223,10 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
     await card.locator('button:text-is("Allow once")').click();
     await chat.locator('.msg.assistant', { hasText: 'total is 45' }).waitFor({ timeout: 60_000 });
     assert.match(await card.innerText(), /exec-1/);
-    const cells = async (): Promise<number> => page.locator('.notebookOverlay .code-cell-row').count();
-    const before = await cells();
+    const inserted = page.locator('.notebookOverlay .code-cell-row', { hasText: 'total = sum(range(10))' });
+    assert.equal(await inserted.count(), 0);
     await card.locator('button:text-is("Insert as cell")').click();
-    await page.waitForFunction((n) => document.querySelectorAll('.notebookOverlay .code-cell-row').length > n, before, { timeout: 15_000 });
+    await inserted.first().waitFor({ timeout: 15_000 }); // revealed where it was inserted
     await saveScreenshot(page, 'kernels-agent-run');
   });
 

@@ -6,6 +6,7 @@ import type { AgentEvent } from '../../src/agent/agentEvents';
 import { AgentSession, type AgentSettings, type ApprovalRequest } from '../../src/agent/agentSession';
 import { anthropicMessagesApi } from '../../src/agent/anthropicMessagesApi';
 import { registerWorkspaceTools } from '../../src/agent/tools/builtinTools';
+import type { Tool } from '../../src/agent/tools/tool';
 import { ToolRegistry } from '../../src/agent/tools/toolRegistry';
 import { WorkspaceFiles } from '../../src/agent/tools/workspaceFiles';
 import { silentLogger } from '../../src/common/logger';
@@ -33,7 +34,15 @@ export interface Harness {
 /** A real SDK client against our loopback Messages API, with a temporary workspace. */
 export async function startHarness(
   script: Script,
-  options: { approve?: (r: ApprovalRequest) => boolean | Promise<boolean>; settings?: Partial<AgentSettings>; trusted?: boolean; files?: Record<string, string>; maxRetries?: number } = {},
+  options: {
+    approve?: (r: ApprovalRequest) => boolean | Promise<boolean>;
+    settings?: Partial<AgentSettings>;
+    trusted?: boolean;
+    files?: Record<string, string>;
+    maxRetries?: number;
+    /** Feature tools beside the workspace ones (kernels, GPUs), as the chat registers them. */
+    extraTools?: readonly Tool[];
+  } = {},
 ): Promise<Harness> {
   const server = await startFakeMessagesApi(script);
   const workspace = mkdtempSync(join(tmpdir(), 'mle-agent-'));
@@ -41,6 +50,7 @@ export async function startHarness(
   const files = new WorkspaceFiles([{ name: 'ws', path: workspace }]);
   const registry = new ToolRegistry();
   registerWorkspaceTools(registry);
+  for (const tool of options.extraTools ?? []) registry.register(tool);
   const events: AgentEvent[] = [];
   const approvals: ApprovalRequest[] = [];
   const settings = { ...DEFAULT_SETTINGS, ...options.settings };

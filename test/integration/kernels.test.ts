@@ -12,6 +12,8 @@ import { checkJupyter, reuseOrLaunch } from '../../src/kernels/localServer';
 import { stripAnsi, type CellOutput } from '../../src/kernels/outputModel';
 import { WorkspaceFiles } from '../../src/agent/tools/workspaceFiles';
 import { startJupyter, waitFor, type JupyterFixture } from '../support/jupyterHarness';
+import { lastToolResults } from '../support/fakeMessagesApi';
+import { startHarness } from './agentHarness';
 
 const BARE_PYTHON = join(__dirname, '..', 'fixtures', 'bin', 'bare-python');
 
@@ -320,6 +322,32 @@ describe('Jupyter kernels against a real Jupyter server', function () {
       assert.match(vars.content, /epoch: int = 5/);
       const state = await tools.get('kernel_state')!.run({}, context, signal);
       assert.match(state.content, /status: idle/);
+    });
+
+    it('shows the model the plot a kernel run drew, as an image beside the text (real SDK, loopback API)', async () => {
+      const k = await jupyter.start();
+      const target: KernelTarget = { label: 'plots.ipynb on local', connection: k, interrupt: () => k.interrupt(), restart: () => k.restart() };
+      const h = await startHarness(
+        (request, i) =>
+          i === 0
+            ? { kind: 'message', blocks: [{ type: 'tool_use', id: 'toolu_plot', name: 'run_in_kernel', input: { code: PNG_CODE } }] }
+            : { kind: 'message', blocks: [{ type: 'text', text: `saw ${lastToolResults(request).length} result` }] },
+        { extraTools: kernelTools({ active: () => Promise.resolve(target) }, new AgentExecutions()), approve: () => true },
+      );
+      try {
+        assert.equal(await h.session.send('plot it', new AbortController().signal), 'end_turn');
+        const [result] = lastToolResults(h.server.requests[1]!.body);
+        const blocks = result!.content as { type: string; text?: string; source?: { type: string; media_type: string; data: string } }[];
+        assert.ok(Array.isArray(blocks), 'the result is text and image blocks');
+        assert.equal(blocks[0]?.type, 'text');
+        assert.match(blocks[0]?.text ?? '', /\[image\/png image 2x3/);
+        assert.equal(blocks[1]?.type, 'image');
+        assert.equal(blocks[1]?.source?.media_type, 'image/png');
+        const png = Buffer.from(blocks[1].source.data, 'base64');
+        assert.equal(png.readUInt32BE(16), 2);
+      } finally {
+        await h.close();
+      }
     });
   });
 });

@@ -137,3 +137,31 @@ describe('kernel inspection (core)', () => {
     assert.equal(describeVariable({ name: 'm', type: 'torch.ResNet', parameters: 11_689_512, device: 'cpu' }), '11.7M params');
   });
 });
+
+describe('images for the model', () => {
+  it('passes only the images that arrived after the cursor, at most two, and none too large', async () => {
+    const { imagesAfter } = await import('../../src/kernels/summarizeOutputs');
+    const acc = new OutputAccumulator();
+    const png = (n: number) => msg('display_data', { data: { 'image/png': `iVBORw0KGgo${'A'.repeat(n)}`, 'text/plain': '<Figure>' }, metadata: {} });
+    acc.apply(png(10));
+    const first = summarizeOutputs(acc.outputs, 1000);
+    assert.equal(imagesAfter(acc.outputs, { index: 0, offset: 0 }).length, 1);
+    acc.apply(msg('stream', { name: 'stdout', text: 'epoch 2\n' }));
+    acc.apply(png(20));
+    acc.apply(png(30));
+    acc.apply(png(300_000));
+    const fresh = imagesAfter(acc.outputs, first.cursor);
+    assert.deepEqual(fresh.map((i) => i.data.length), [31, 41], 'the two after the cursor, not the one already read');
+    assert.deepEqual(imagesAfter(acc.outputs, { index: 4, offset: 0 }), [], 'an image over the size limit stays described only');
+  });
+
+  it('counts an image as about 1,600 tokens whatever its base64 length', async () => {
+    const { estimateTokens } = await import('../../src/agent/contextBudget');
+    const withImage = (chars: number) =>
+      estimateTokens([
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'A'.repeat(chars) } }] }] },
+      ]);
+    assert.equal(withImage(200_000), withImage(50_000));
+    assert.ok(withImage(200_000) > 1_600 && withImage(200_000) < 1_800);
+  });
+});

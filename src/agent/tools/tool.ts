@@ -10,6 +10,14 @@ export interface ToolResult {
   readonly isError?: boolean;
   /** One line for the tool card in the chat. */
   readonly summary: string;
+  /** Images the model should see (a plot from the kernel), sent as image blocks beside the text. */
+  readonly images?: readonly ToolImage[];
+}
+
+export interface ToolImage {
+  readonly mediaType: 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp';
+  /** Base64, no data: prefix. */
+  readonly data: string;
 }
 
 /** A proposed change to one file (or one notebook cell), shown to the user as a diff before it is approved. */

@@ -35,12 +35,21 @@ export function registerKernels(
   status.command = `${VIEWS.kernels}.focus`;
   context.subscriptions.push(servers, kernels, tree, view, status);
 
-  // Servers are looked at when something needs them: a notebook, the Kernels view, or the agent.
+  // Servers are looked at when something needs them. The Kernels view only reconnects to what
+  // runs already; a notebook opening (or the agent) also starts the local server.
+  let restored: Promise<void> | undefined;
+  const restore = (reason: string): Promise<void> =>
+    (restored ??= (async () => {
+      log.info(`Jupyter: connecting (${reason})`);
+      await servers.restore();
+    })().catch((error: unknown) => {
+      restored = undefined;
+      void reportError(log, error, 'Connecting to Jupyter');
+    }));
   let started: Promise<void> | undefined;
   const start = (reason: string): Promise<void> =>
     (started ??= (async () => {
-      log.info(`Jupyter: connecting (${reason})`);
-      await servers.restore();
+      await restore(reason);
       const autoStart = vscode.workspace.getConfiguration('mlEngineer').get<boolean>('jupyter.autoStartLocalServer', true);
       if (autoStart && vscode.workspace.isTrusted && servers.get(LOCAL_SERVER_ID)?.state !== 'ready') await servers.ensureLocal();
     })().catch((error: unknown) => {
@@ -53,12 +62,12 @@ export function registerKernels(
     vscode.workspace.onDidOpenNotebookDocument((n) => (isNotebook(n) ? void start(`opened ${basename(n.uri.path)}`) : undefined)),
     view.onDidChangeVisibility((e) => {
       servers.setPolling(e.visible);
-      if (e.visible) void start('the Kernels view is shown');
+      if (e.visible) void restore('the Kernels view is shown');
     }),
   );
   if (view.visible) {
     servers.setPolling(true);
-    void start('the Kernels view is shown');
+    void restore('the Kernels view is shown');
   }
 
   const updateStatus = (): void => {
@@ -76,7 +85,7 @@ export function registerKernels(
   context.subscriptions.push(kernels.onDidChange(updateStatus), servers.onDidChange(updateStatus), vscode.window.onDidChangeActiveNotebookEditor(updateStatus));
 
   registerCommand(context, log, COMMANDS.connectJupyterServer, async () => {
-    await start('connecting a server');
+    await restore('connecting a server');
     const entry = await servers.connectRemote();
     if (entry) void vscode.window.showInformationMessage(`Connected to ${entry.label}: its kernels are in the notebook kernel picker.`);
   });
@@ -97,7 +106,7 @@ export function registerKernels(
     await servers.shutdownLocal();
   });
   registerCommand(context, log, COMMANDS.refreshKernels, async () => {
-    await start('refresh');
+    await restore('refresh');
     await servers.refresh();
     for (const live of kernels.liveKernels()) kernels.refreshVariables(live);
   });
