@@ -83,7 +83,8 @@ export async function checkJupyter(python: string, signal?: AbortSignal): Promis
  */
 export async function launchLocalServer(options: LaunchOptions): Promise<LocalServerRecord> {
   const module = await checkJupyter(options.python, options.signal);
-  mkdirSync(options.stateDir, { recursive: true });
+  // Private to this user: the server's log prints its URL with the token.
+  mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const configFile = join(options.stateDir, 'jupyter_nodelay_config.py');
   writeFileSync(configFile, NODELAY_CONFIG);
   const token = randomBytes(24).toString('hex');
@@ -98,7 +99,6 @@ export async function launchLocalServer(options: LaunchOptions): Promise<LocalSe
     `--${app}.ip=127.0.0.1`,
     `--${app}.port=${port}`,
     `--${app}.port_retries=50`,
-    `--${app}.token=${token}`,
     // The server drops IOPub messages past 1000/s or 1 MB/s (to protect browsers), so a loop
     // that prints fast loses lines. Our output model merges streams and caps what it keeps.
     `--${app}.iopub_msg_rate_limit=0`,
@@ -119,10 +119,12 @@ export async function launchLocalServer(options: LaunchOptions): Promise<LocalSe
   ];
   const logFile = join(options.stateDir, `jupyter-server-${Date.now()}.log`);
   mkdirSync(dirname(logFile), { recursive: true });
-  const fd = openSync(logFile, 'a');
+  const fd = openSync(logFile, 'a', 0o600);
   const child = spawn(options.python, args, {
     cwd: options.stateDir,
-    env: options.env ?? process.env,
+    // The token goes in the environment, which only this user can read; a command line is
+    // visible to every user of a shared GPU machine (ps, /proc/PID/cmdline).
+    env: { ...(options.env ?? process.env), JUPYTER_TOKEN: token },
     detached: true,
     stdio: ['ignore', fd, fd],
     windowsHide: true,

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { isUserError } from '../../src/common/errors';
@@ -55,6 +55,14 @@ describe('Jupyter kernels against a real Jupyter server', function () {
       assert.equal(refused.ok, false);
       assert.match(!refused.ok ? refused.problem : '', /refused the token|login/);
       assert.ok(existsSync(join(jupyter.stateDir, 'jupyter_nodelay_config.py')));
+    });
+
+    it('keeps the token off the command line (other users can read it) and its log private', () => {
+      const cmdline = readFileSync(`/proc/${jupyter.server.pid}/cmdline`, 'utf8');
+      assert.match(cmdline, /jupyter_server/);
+      assert.ok(!cmdline.includes(jupyter.server.token), 'the token is on the command line');
+      assert.equal(statSync(jupyter.server.logFile).mode & 0o777, 0o600);
+      assert.equal(statSync(jupyter.stateDir).mode & 0o077, 0);
     });
 
     it('reuses a running server from its record instead of starting another', async () => {
