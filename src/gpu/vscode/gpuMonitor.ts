@@ -50,6 +50,8 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
   private processesAt = 0;
   private processesPending: Promise<void> | undefined;
   private readonly history = new GpuHistory();
+  /** The active notebook's remote kernel, whose machine's GPUs are shown while anything shows GPUs. */
+  private remoteSource: RemoteGpuSource | undefined;
   private remote: { key: string; label: string; sampling: KernelGpuSampling } | undefined;
   private readonly view: vscode.TreeView<GpuNode>;
   readonly panel: GpuPanel;
@@ -133,10 +135,16 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
     if (!this.wanted()) {
       this.sampler?.stop();
       this.sampler = undefined;
+      // The remote kernel's sampler stops too (it costs an nvidia-smi run on that machine each interval).
+      this.remote?.sampling.dispose();
+      this.remote = undefined;
       this.item.hide();
       return;
     }
-    if (this.remote) return; // the remote kernel's sampler feeds the display
+    if (this.remoteSource) {
+      if (!this.remote) this.startRemote(this.remoteSource);
+      return; // the remote kernel's sampler feeds the display
+    }
     if (!this.sampler && this.problem === undefined) {
       const config = vscode.workspace.getConfiguration('mlEngineer');
       const options: SamplerOptions = {
@@ -159,9 +167,10 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
    * kernel), or this machine's again when `source` is undefined.
    */
   setRemote(source: RemoteGpuSource | undefined): void {
-    if (source?.key === this.remote?.key) return;
+    if (source?.key === this.remoteSource?.key) return;
     this.remote?.sampling.dispose();
     this.remote = undefined;
+    this.remoteSource = source;
     this.history.clear();
     this.view.description = undefined;
     if (!source) {
@@ -170,6 +179,11 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
     }
     this.sampler?.stop();
     this.sampler = undefined;
+    this.problem = undefined;
+    this.update();
+  }
+
+  private startRemote(source: RemoteGpuSource): void {
     const remote = {
       key: source.key,
       label: source.label,
@@ -192,7 +206,6 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
       }),
     };
     this.remote = remote;
-    this.problem = undefined;
     this.log.info(`GPUs: showing those of ${source.label}, where the active notebook's kernel runs`);
   }
 
