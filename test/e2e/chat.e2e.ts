@@ -58,7 +58,8 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
     api = await startFakeMessagesApi(script);
     server = await startCodeServer({
       workspaceSource: join(repoRoot, 'examples'),
-      settings: { 'mlEngineer.anthropic.baseUrl': api.baseURL, 'mlEngineer.python.path': '/usr/bin/python3' },
+      // This suite is about the chat: no Jupyter server starts when its notebook edit opens a notebook.
+      settings: { 'mlEngineer.anthropic.baseUrl': api.baseURL, 'mlEngineer.python.path': '/usr/bin/python3', 'mlEngineer.jupyter.autoStartLocalServer': false },
       env: { ANTHROPIC_API_KEY: API_KEY },
     });
     browser = await launchBrowser();
