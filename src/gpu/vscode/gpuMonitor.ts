@@ -89,9 +89,7 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
 
   private postToPanel(): void {
     void this.refreshProcesses();
-    const owners = this.owners();
-    const processes = this.processes.map((p) => `GPU ${this.samples.find((g) => g.uuid === p.gpuUuid)?.index ?? '?'}: ${describeProcess(p, ownerOf(p.pid, owners))}`);
-    this.panel.post({ type: 'history', gpus: this.history.series(), processes, ...(this.problem ? { problem: this.problem } : {}) });
+    this.panel.post({ type: 'history', gpus: this.history.series(), processes: this.describeProcesses(), ...(this.problem ? { problem: this.problem } : {}) });
   }
 
   /** The charts panel; sampling runs while it is open even with the status bar item off. */
@@ -103,11 +101,13 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
   /** The processes on the GPUs, named by our kernels where they are ours (queried now if stale). */
   async processLines(): Promise<string[]> {
     await this.refreshProcesses(true);
+    return this.describeProcesses();
+  }
+
+  /** `GPU 0: 12.1 GB: train.ipynb (pid …)` per process last read, for the agent and the charts. */
+  private describeProcesses(): string[] {
     const owners = this.owners();
-    return this.processes.map((p) => {
-      const gpu = this.samples.find((g) => g.uuid === p.gpuUuid);
-      return `GPU ${gpu?.index ?? '?'}: ${describeProcess(p, ownerOf(p.pid, owners))}`;
-    });
+    return this.processes.map((p) => `GPU ${this.samples.find((g) => g.uuid === p.gpuUuid)?.index ?? '?'}: ${describeProcess(p, ownerOf(p.pid, owners))}`);
   }
 
   private refreshProcesses(force = false): Promise<void> {
