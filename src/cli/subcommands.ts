@@ -1,6 +1,7 @@
 import { doctorSubcommand } from '../doctor/doctorSubcommand';
 import { gpuSubcommand } from '../gpu/gpuSubcommand';
+import { runsSubcommand } from '../tracking/runsSubcommand';
 import type { Subcommand } from './subcommand';
 
 /** Every `ml-engineer` subcommand, in the order `--help` lists them. */
-export const SUBCOMMANDS: readonly Subcommand[] = [doctorSubcommand, gpuSubcommand];
+export const SUBCOMMANDS: readonly Subcommand[] = [doctorSubcommand, gpuSubcommand, runsSubcommand];

@@ -1,0 +1,85 @@
+import type { Dirent } from 'node:fs';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+// Small file helpers shared by the folder-based readers. Bounded: a tracking folder can hold
+// 100,000 small files, and one of them can be a 10 GB artifact we must never read whole.
+
+/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Names in a folder, or [] when it is missing; other errors are thrown. */
+export async function listDir(path: string): Promise<Dirent[]> {
+  try {
+    return await readdir(path, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    throw error;
+  }
+}
+
+/**
+ * Files under `dir`, keyed by their path relative to it with "/" (MLflow keys such as
+ * `train/loss` are nested folders). Depth-bounded.
+ */
+export async function filesUnder(dir: string, depth = 8): Promise<{ key: string; path: string }[]> {
+  const out: { key: string; path: string }[] = [];
+  const walk = async (at: string, prefix: string, left: number): Promise<void> => {
+    for (const entry of await listDir(at)) {
+      const path = join(at, entry.name);
+      const key = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (left > 0) await walk(path, key, left - 1);
+      } else if (entry.isFile()) out.push({ key, path });
+    }
+  };
+  await walk(dir, '', depth);
+  return out;
+}
+
+/** A text file, or an error when it is larger than `maxBytes` (params and tags are short). */
+export async function readSmallText(path: string, maxBytes = 1024 * 1024): Promise<string> {
+  const info = await stat(path);
+  if (info.size > maxBytes) throw new Error(`${info.size} bytes, more than the ${maxBytes} expected`);
+  return readFile(path, 'utf8');
+}
+
+/** The last `bytes` of a file and whether that is the whole file. */
+export async function readTail(path: string, bytes: number): Promise<{ text: string; whole: boolean; size: number; mtimeMs: number }> {
+  const handle = await open(path, 'r');
+  try {
+    const info = await handle.stat();
+    const start = Math.max(0, info.size - bytes);
+    const buffer = Buffer.alloc(info.size - start);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
+    return { text: buffer.toString('utf8', 0, bytesRead), whole: start === 0, size: info.size, mtimeMs: info.mtimeMs };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads `path` from byte `from` to its current end (a growing file's new part). */
+export async function readFrom(path: string, from: number, maxBytes = 512 * 1024 * 1024): Promise<{ data: Buffer; size: number; mtimeMs: number }> {
+  const handle = await open(path, 'r');
+  try {
+    const info = await handle.stat();
+    if (info.size < from) return { data: Buffer.alloc(0), size: info.size, mtimeMs: info.mtimeMs };
+    const length = Math.min(info.size - from, maxBytes);
+    const data = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(data, 0, length, from);
+    return { data: data.subarray(0, bytesRead), size: info.size, mtimeMs: info.mtimeMs };
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,209 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { filesUnder, listDir, mapLimit, readSmallText, readTail } from './fileReads';
+import {
+  byStep,
+  describeProblem,
+  type ExperimentRecord,
+  type MetricPoint,
+  type MetricSummary,
+  type RunRecord,
+  type RunSource,
+  type RunStatus,
+  type SourceSnapshot,
+} from './runModel';
+
+// MLflow's FileStore, `mlruns/` (../shared/docs/formats.md §1.1): one folder per experiment with a
+// meta.yaml, one per run with meta.yaml, params/, tags/, metrics/ (keys with "/" are sub-folders),
+// artifacts/. Deleted experiments sit in `.trash/`; `models/` is the model registry.
+
+const STATUS_CODES: Record<number, RunStatus> = { 1: 'running', 2: 'scheduled', 3: 'finished', 4: 'failed', 5: 'killed' };
+const RESERVED = new Set(['.trash', 'models', 'tags', 'datasets', 'traces']);
+/** The tail read for a run's latest values: a metric line is ~30 bytes, so this holds ~130 lines. */
+const TAIL_BYTES = 4096;
+
+/** `timestamp value [step]` (2 or 3 fields, as MLflow's `_get_metric_from_line` accepts). */
+export function parseMetricLine(line: string): MetricPoint | undefined {
+  const fields = line.trim().split(' ');
+  if (fields.length !== 2 && fields.length !== 3) return undefined;
+  const time = Number(fields[0]);
+  const value = parsePythonFloat(fields[1]!);
+  const step = fields.length === 3 ? Number(fields[2]) : 0;
+  if (!Number.isInteger(time) || value === undefined || !Number.isInteger(step)) return undefined;
+  return { time, value, step };
+}
+
+/** Python's float repr, including `nan`, `inf`, `-inf`. */
+function parsePythonFloat(text: string): number | undefined {
+  const lower = text.toLowerCase();
+  if (lower === 'nan') return NaN;
+  if (lower === 'inf' || lower === 'infinity') return Infinity;
+  if (lower === '-inf' || lower === '-infinity') return -Infinity;
+  const value = Number(text);
+  return text.trim() === '' || Number.isNaN(value) ? undefined : value;
+}
+
+export function parseMetricLines(text: string): { points: MetricPoint[]; bad: number } {
+  const points: MetricPoint[] = [];
+  let bad = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const point = parseMetricLine(line);
+    if (point) points.push(point);
+    else bad++;
+  }
+  return { points, bad };
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function asTime(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value !== '' ? Number(value) : NaN;
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+/** A run's artifact folder on this machine: its `artifact_uri` when it is a local path that exists, else `<run>/artifacts`. */
+export function localArtifactsDir(artifactUri: unknown, runDir: string): string | undefined {
+  if (typeof artifactUri === 'string' && artifactUri !== '') {
+    let path: string | undefined;
+    if (artifactUri.startsWith('file:')) {
+      try {
+        path = fileURLToPath(artifactUri);
+      } catch {
+        path = undefined; // file:///C:/... on Linux: a Windows path, not ours
+      }
+    } else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(artifactUri) && !/^[A-Za-z]:[\\/]/.test(artifactUri)) path = artifactUri;
+    if (path && existsSync(path)) return path;
+  }
+  const local = join(runDir, 'artifacts');
+  return existsSync(local) ? local : undefined;
+}
+
+export class MlflowFileStore implements RunSource {
+  readonly kind = 'mlflow' as const;
+  readonly id: string;
+  readonly label: string;
+
+  constructor(readonly root: string, label = 'mlruns') {
+    this.id = `mlflow:${root}`;
+    this.label = label;
+  }
+
+  async load(signal?: AbortSignal): Promise<SourceSnapshot> {
+    const problems: string[] = [];
+    let entries;
+    try {
+      entries = await listDir(this.root);
+    } catch (error) {
+      return { experiments: [], problems: [`${this.root}: ${describeProblem(error)}`] };
+    }
+    if (entries.length === 0 && !existsSync(this.root)) return { experiments: [], problems: [`${this.root}: missing`] };
+    const dirs = entries.filter((e) => e.isDirectory() && !RESERVED.has(e.name)).map((e) => ({ dir: join(this.root, e.name), deleted: false }));
+    for (const e of await listDir(join(this.root, '.trash')).catch(() => [])) {
+      if (e.isDirectory()) dirs.push({ dir: join(this.root, '.trash', e.name), deleted: true });
+    }
+    const experiments: ExperimentRecord[] = [];
+    for (const { dir, deleted } of dirs) {
+      signal?.throwIfAborted();
+      const experiment = await this.readExperiment(dir, deleted, problems);
+      if (experiment) experiments.push(experiment);
+    }
+    return { experiments, problems };
+  }
+
+  private async readExperiment(dir: string, inTrash: boolean, problems: string[]): Promise<ExperimentRecord | undefined> {
+    const folder = dir.slice(dir.lastIndexOf('/') + 1);
+    let meta: Record<string, unknown>;
+    try {
+      meta = asRecord(parseYaml(await readSmallText(join(dir, 'meta.yaml'))));
+    } catch (error) {
+      // A folder without meta.yaml is not an experiment (MLflow skips it too); a broken one is reported.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`experiment ${folder}: meta.yaml: ${describeProblem(error)}`);
+      else return undefined;
+      meta = {};
+    }
+    const id = typeof meta.experiment_id === 'string' || typeof meta.experiment_id === 'number' ? String(meta.experiment_id) : folder;
+    const name = typeof meta.name === 'string' ? meta.name : `experiment ${id}`;
+    const runDirs = (await listDir(dir)).filter((e) => e.isDirectory() && !RESERVED.has(e.name)).map((e) => e.name);
+    const runs = (await mapLimit(runDirs, 32, (runFolder) => this.readRun(join(dir, runFolder), runFolder, name))).filter(
+      (run): run is RunRecord => run !== undefined,
+    );
+    return { id, name, deleted: inTrash || meta.lifecycle_stage === 'deleted', runs };
+  }
+
+  private async readRun(dir: string, folder: string, experiment: string): Promise<RunRecord | undefined> {
+    const problems: string[] = [];
+    let meta: Record<string, unknown> = {};
+    try {
+      meta = asRecord(parseYaml(await readSmallText(join(dir, 'meta.yaml'))));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // not a run folder
+      problems.push(`meta.yaml: ${describeProblem(error)}`);
+    }
+    const [params, tags, metricFiles] = await Promise.all([this.keyValues(join(dir, 'params'), problems), this.keyValues(join(dir, 'tags'), problems), filesUnder(join(dir, 'metrics')).catch(() => [])]);
+    let updatedTime = 0;
+    const metrics: MetricSummary[] = [];
+    for (const file of metricFiles) {
+      try {
+        const tail = await readTail(file.path, TAIL_BYTES);
+        updatedTime = Math.max(updatedTime, tail.mtimeMs);
+        const lines = tail.whole ? tail.text : tail.text.slice(tail.text.indexOf('\n') + 1);
+        const { points, bad } = parseMetricLines(lines);
+        if (bad > 0) problems.push(`metrics/${file.key}: ${bad} unreadable line(s)`);
+        const latest = points.reduce<MetricPoint | undefined>((best, p) => (!best || p.step > best.step || (p.step === best.step && (p.time ?? 0) >= (best.time ?? 0)) ? p : best), undefined);
+        if (latest) metrics.push({ key: file.key, last: latest.value, lastStep: latest.step });
+      } catch (error) {
+        problems.push(`metrics/${file.key}: ${describeProblem(error)}`);
+      }
+    }
+    const runId = typeof meta.run_id === 'string' ? meta.run_id : typeof meta.run_uuid === 'string' ? meta.run_uuid : folder;
+    const name = (typeof meta.run_name === 'string' && meta.run_name) || tags['mlflow.runName'] || runId;
+    const code = Number(meta.status ?? 1);
+    return {
+      key: `${this.id}#${runId}`,
+      source: this.kind,
+      sourceId: this.id,
+      experiment,
+      runId,
+      name,
+      status: STATUS_CODES[code] ?? 'unknown',
+      ...(meta.lifecycle_stage === 'deleted' ? { deleted: true } : {}),
+      startTime: asTime(meta.start_time),
+      endTime: asTime(meta.end_time),
+      ...(updatedTime > 0 ? { updatedTime } : {}),
+      params,
+      tags,
+      metrics: metrics.sort((a, b) => a.key.localeCompare(b.key)),
+      artifactsDir: localArtifactsDir(meta.artifact_uri, dir),
+      location: dir,
+      problems,
+    };
+  }
+
+  private async keyValues(dir: string, problems: string[]): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    const files = await filesUnder(dir).catch((error: unknown) => {
+      problems.push(`${dir}: ${describeProblem(error)}`);
+      return [];
+    });
+    await mapLimit(files, 16, async (file) => {
+      try {
+        out[file.key] = await readSmallText(file.path, 64 * 1024);
+      } catch (error) {
+        problems.push(`${file.key}: ${describeProblem(error)}`);
+      }
+    });
+    return out;
+  }
+
+  async history(run: RunRecord, key: string): Promise<MetricPoint[]> {
+    if (key.split('/').some((part) => part === '..' || part === '')) return [];
+    const text = await readFile(join(run.location, 'metrics', ...key.split('/')), 'utf8');
+    return byStep(parseMetricLines(text).points);
+  }
+}

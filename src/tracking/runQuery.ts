@@ -1,0 +1,141 @@
+import type { MetricPoint, MetricSummary, RunRecord, RunStatus } from './runModel';
+
+// Filtering, sorting, comparing and downsampling of runs: shared by the tree, the CLI and the
+// agent's tools, so "best run by val_loss" means the same thing everywhere.
+
+export interface RunFilter {
+  /** Words that must all appear in the run's name, id, experiment, params or tags (case-insensitive). */
+  readonly text?: string;
+  readonly statuses?: readonly RunStatus[];
+  readonly includeDeleted?: boolean;
+}
+
+export function filterRuns(runs: readonly RunRecord[], filter: RunFilter): RunRecord[] {
+  const words = (filter.text ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+  return runs.filter((run) => {
+    if (run.deleted && !filter.includeDeleted) return false;
+    if (filter.statuses?.length && !filter.statuses.includes(run.status)) return false;
+    if (words.length === 0) return true;
+    const haystack = [run.name, run.runId, run.experiment, ...Object.entries(run.params).map(([k, v]) => `${k}=${v}`), ...Object.entries(run.tags).map(([k, v]) => `${k}=${v}`)].join('\n').toLowerCase();
+    return words.every((w) => haystack.includes(w));
+  });
+}
+
+export function metricOf(run: RunRecord, key: string): MetricSummary | undefined {
+  return run.metrics.find((m) => m.key === key);
+}
+
+/** Metric names that say lower is better. */
+export function lowerIsBetter(key: string): boolean {
+  return /loss|err|error|mse|mae|rmse|perplexity|ppl|wer|cer|nll|distance|latency|time/i.test(key) && !/acc|auc|f1|precision|recall|map|bleu|rouge|score|iou/i.test(key);
+}
+
+/**
+ * Runs sorted by a metric's last value, best first (ascending for losses, descending otherwise,
+ * unless `order` says); runs without it, or with NaN, go last. Without a metric: newest first.
+ */
+export function sortRuns(runs: readonly RunRecord[], metric?: string, order?: 'asc' | 'desc'): RunRecord[] {
+  if (!metric) return [...runs].sort((a, b) => (b.startTime ?? 0) - (a.startTime ?? 0) || a.name.localeCompare(b.name));
+  const ascending = order ? order === 'asc' : lowerIsBetter(metric);
+  const value = (run: RunRecord): number | undefined => {
+    const v = metricOf(run, metric)?.last;
+    return v === undefined || Number.isNaN(v) ? undefined : v;
+  };
+  return [...runs].sort((a, b) => {
+    const va = value(a);
+    const vb = value(b);
+    if (va === undefined || vb === undefined) return va === undefined ? (vb === undefined ? 0 : 1) : -1;
+    return ascending ? va - vb : vb - va;
+  });
+}
+
+/** The metric most runs share and a person would sort by: a validation loss or accuracy, else any loss. */
+export function keyMetric(runs: readonly RunRecord[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const run of runs) for (const m of run.metrics) counts.set(m.key, (counts.get(m.key) ?? 0) + 1);
+  const keys = [...counts.keys()];
+  const rank = (k: string): number => (/val.*loss|loss.*val/i.test(k) ? 0 : /val.*acc|acc.*val|eval/i.test(k) ? 1 : /loss/i.test(k) ? 2 : /acc/i.test(k) ? 3 : 4);
+  return keys.sort((a, b) => rank(a) - rank(b) || (counts.get(b) ?? 0) - (counts.get(a) ?? 0) || a.localeCompare(b))[0];
+}
+
+export interface RunComparison {
+  readonly runs: readonly { key: string; name: string; experiment: string; status: RunStatus }[];
+  /** Params whose values differ between the runs (absent values as undefined). */
+  readonly differentParams: { key: string; values: (string | undefined)[] }[];
+  readonly sameParams: { key: string; value: string }[];
+  readonly metrics: { key: string; values: (MetricSummary | undefined)[]; best: number | undefined }[];
+}
+
+export function compareRuns(runs: readonly RunRecord[]): RunComparison {
+  const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
+  const differentParams: RunComparison['differentParams'] = [];
+  const sameParams: RunComparison['sameParams'] = [];
+  for (const key of paramKeys) {
+    const values = runs.map((r) => r.params[key]);
+    if (values.every((v) => v === values[0]) && values[0] !== undefined) sameParams.push({ key, value: values[0] });
+    else differentParams.push({ key, values });
+  }
+  const metricKeys = [...new Set(runs.flatMap((r) => r.metrics.map((m) => m.key)))].sort();
+  const metrics = metricKeys.map((key) => {
+    const values = runs.map((r) => metricOf(r, key));
+    const lower = lowerIsBetter(key);
+    let best: number | undefined;
+    values.forEach((v, i) => {
+      if (v === undefined || Number.isNaN(v.last)) return;
+      const current = best === undefined ? undefined : values[best]!.last;
+      if (current === undefined || (lower ? v.last < current : v.last > current)) best = i;
+    });
+    return { key, values, best };
+  });
+  return { runs: runs.map((r) => ({ key: r.key, name: r.name, experiment: r.experiment, status: r.status })), differentParams, sameParams, metrics };
+}
+
+/**
+ * At most `budget` points that keep the shape: the first and last points, and each bucket's
+ * minimum and maximum (a spike or a divergence survives; averaging would hide it).
+ */
+export function downsample(points: readonly MetricPoint[], budget: number): MetricPoint[] {
+  if (points.length <= budget) return [...points];
+  if (budget < 4) return points.slice(0, Math.max(budget, 0));
+  const inner = points.slice(1, -1);
+  const buckets = Math.floor((budget - 2) / 2);
+  const out: MetricPoint[] = [points[0]!];
+  for (let b = 0; b < buckets; b++) {
+    const from = Math.floor((b * inner.length) / buckets);
+    const to = Math.floor(((b + 1) * inner.length) / buckets);
+    let lo: number | undefined;
+    let hi: number | undefined;
+    for (let i = from; i < to; i++) {
+      const v = inner[i]!.value;
+      if (Number.isNaN(v)) {
+        lo ??= i; // keep a NaN visible: it is often the divergence itself
+        continue;
+      }
+      if (lo === undefined || v < inner[lo]!.value || Number.isNaN(inner[lo]!.value)) lo = i;
+      if (hi === undefined || v > inner[hi]!.value) hi = i;
+    }
+    for (const i of [...new Set([lo, hi].filter((x) => x !== undefined))].sort((x, y) => x - y)) out.push(inner[i]!);
+  }
+  out.push(points[points.length - 1]!);
+  return out;
+}
+
+/** "1.23e-4", "0.8731", "12,345": short and readable in a tree and a table. */
+export function formatMetric(value: number | undefined): string {
+  if (value === undefined) return '–';
+  if (Number.isNaN(value)) return 'NaN';
+  if (!Number.isFinite(value)) return value > 0 ? '∞' : '-∞';
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return value.toExponential(2);
+  if (Number.isInteger(value)) return value.toLocaleString('en-US');
+  return Number(value.toPrecision(4)).toString();
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${s % 60}s`;
+  const h = Math.floor(m / 60);
+  return h < 48 ? `${h}h ${m % 60}m` : `${Math.floor(h / 24)}d ${h % 24}h`;
+}

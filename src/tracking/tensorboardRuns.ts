@@ -1,0 +1,137 @@
+import { basename, join, relative } from 'node:path';
+import { listDir, readFrom } from './fileReads';
+import { byStep, describeProblem, summarize, type MetricPoint, type RunRecord, type RunSource, type SourceSnapshot } from './runModel';
+import { readTfEvents } from './tfevents';
+
+// A TensorBoard log folder (`runs/`, `lightning_logs/`, `tb_logs/`): every folder under it that holds
+// `events.out.tfevents.*` files is a run, named by its path, as TensorBoard names them. Files are
+// read from where the last read stopped, so a live run costs only its new records.
+
+interface FileState {
+  offset: number;
+  size: number;
+  mtimeMs: number;
+  plugins: Map<string, string>;
+  series: Map<string, MetricPoint[]>;
+  problems: string[];
+}
+
+const MAX_DEPTH = 6;
+
+export function isEventFile(name: string): boolean {
+  return name.startsWith('events.out.tfevents.');
+}
+
+export class TensorBoardLogDir implements RunSource {
+  readonly kind = 'tensorboard' as const;
+  readonly id: string;
+  private readonly files = new Map<string, FileState>();
+
+  constructor(readonly root: string, readonly label = basename(root)) {
+    this.id = `tensorboard:${root}`;
+  }
+
+  async load(signal?: AbortSignal): Promise<SourceSnapshot> {
+    const runDirs = new Map<string, string[]>();
+    const problems: string[] = [];
+    const walk = async (dir: string, depth: number): Promise<void> => {
+      let entries;
+      try {
+        entries = await listDir(dir);
+      } catch (error) {
+        problems.push(`${dir}: ${describeProblem(error)}`);
+        return;
+      }
+      for (const entry of entries) {
+        if (entry.isFile() && isEventFile(entry.name)) runDirs.set(dir, [...(runDirs.get(dir) ?? []), join(dir, entry.name)]);
+        else if (entry.isDirectory() && depth < MAX_DEPTH && !entry.name.startsWith('.')) await walk(join(dir, entry.name), depth + 1);
+      }
+    };
+    await walk(this.root, 0);
+    const runs: RunRecord[] = [];
+    for (const [dir, files] of [...runDirs].sort(([a], [b]) => a.localeCompare(b))) {
+      signal?.throwIfAborted();
+      runs.push(await this.readRun(dir, files.sort()));
+    }
+    return { experiments: runs.length > 0 ? [{ id: this.root, name: this.label, runs }] : [], problems };
+  }
+
+  private async readRun(dir: string, files: string[]): Promise<RunRecord> {
+    const merged = new Map<string, MetricPoint[]>();
+    const problems: string[] = [];
+    let start = Infinity;
+    let updated = 0;
+    for (const file of files) {
+      const state = await this.update(file);
+      problems.push(...state.problems.map((p) => `${basename(file)}: ${p}`));
+      updated = Math.max(updated, state.mtimeMs);
+      for (const [tag, points] of state.series) {
+        merged.set(tag, [...(merged.get(tag) ?? []), ...points]);
+        if (points.length > 0) start = Math.min(start, points[0]!.time ?? Infinity);
+      }
+    }
+    const name = relative(this.root, dir) || basename(dir);
+    const metrics = [...merged].map(([tag, points]) => summarize(tag, points)).filter((m) => m !== undefined).sort((a, b) => a.key.localeCompare(b.key));
+    return {
+      key: `${this.id}#${name}`,
+      source: this.kind,
+      sourceId: this.id,
+      experiment: this.label,
+      runId: name,
+      name,
+      status: 'unknown',
+      ...(Number.isFinite(start) ? { startTime: start } : {}),
+      ...(updated > 0 ? { updatedTime: updated } : {}),
+      params: {},
+      tags: {},
+      metrics,
+      location: dir,
+      problems,
+    };
+  }
+
+  /** Reads what was appended to `file` since the last read. */
+  private async update(file: string): Promise<FileState> {
+    let state = this.files.get(file);
+    try {
+      const { data, size, mtimeMs } = await readFrom(file, state?.offset ?? 0);
+      if (state && size < state.offset) {
+        this.files.delete(file); // truncated or replaced: read it again from the start
+        return this.update(file);
+      }
+      if (!state) {
+        state = { offset: 0, size: 0, mtimeMs: 0, plugins: new Map(), series: new Map(), problems: [] };
+        this.files.set(file, state);
+      }
+      if (data.length > 0) {
+        const read = readTfEvents(data, 0, state.plugins);
+        for (const point of read.scalars) {
+          let series = state.series.get(point.tag);
+          if (!series) state.series.set(point.tag, (series = []));
+          series.push({ step: point.step, time: point.wallTime * 1000, value: point.value });
+        }
+        state.offset += read.consumedBytes;
+        // A record that failed its CRC is skipped and reported; a half-written tail is just not read yet.
+        const base = state.offset - read.consumedBytes;
+        for (const problem of read.problems) {
+          const placed = problem.replace(/at byte (\d+)/, (_, n: string) => `at byte ${Number(n) + base}`);
+          if (!state.problems.includes(placed)) state.problems.push(placed);
+        }
+      }
+      state.size = size;
+      state.mtimeMs = mtimeMs;
+    } catch (error) {
+      state ??= { offset: 0, size: 0, mtimeMs: 0, plugins: new Map(), series: new Map(), problems: [] };
+      state.problems = [describeProblem(error)];
+    }
+    return state;
+  }
+
+  history(run: RunRecord, key: string): Promise<MetricPoint[]> {
+    const points: MetricPoint[] = [];
+    for (const [file, state] of this.files) {
+      if (file.startsWith(run.location + '/') && !file.slice(run.location.length + 1).includes('/')) points.push(...(state.series.get(key) ?? []));
+    }
+    return Promise.resolve(byStep(points));
+  }
+}

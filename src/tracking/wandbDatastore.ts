@@ -1,0 +1,239 @@
+import { buf as crc32 } from 'crc-32';
+import { Reader } from 'protobufjs/minimal';
+
+// W&B's `.wandb` run file (../shared/docs/formats.md §3.2): a 7-byte header (":W&B", 0xBEE1, version 0),
+// then LevelDB-log blocks of 32 KiB of records (crc32 u32, length u16, type u8: FULL/FIRST/MIDDLE/LAST),
+// each CRC an IEEE CRC-32 seeded with the CRC of the type byte. A record's payload is a
+// `wandb_internal.Record`; we decode the few fields a run view needs and skip the rest.
+
+export const WANDB_BLOCK = 32768;
+export const WANDB_HEADER = new Uint8Array([0x3a, 0x57, 0x26, 0x42, 0xe1, 0xbe, 0x00]);
+const FULL = 1;
+const FIRST = 2;
+const MIDDLE = 3;
+const LAST = 4;
+
+export interface WandbItem {
+  readonly key: string;
+  readonly valueJson: string;
+}
+
+export interface WandbRecords {
+  readonly history: { step: number | undefined; items: WandbItem[] }[];
+  readonly summary: WandbItem[];
+  readonly config: WandbItem[];
+  run?: { runId?: string; entity?: string; project?: string; displayName?: string; tags: string[]; host?: string; startTime?: number };
+  exit?: { exitCode: number; runtime: number };
+  /** Bytes of whole blocks read; a live file is read again from the last complete record. */
+  consumedBytes: number;
+  readonly problems: string[];
+}
+
+export function emptyRecords(): WandbRecords {
+  return { history: [], summary: [], config: [], consumedBytes: 0, problems: [] };
+}
+
+/**
+ * Reads `data` (the whole file or, with `from`, the rest of it after an earlier read's
+ * `consumedBytes`) into `into`. Never throws for bad data; a half-written tail waits for the next read.
+ */
+export function readWandbFile(data: Uint8Array, into: WandbRecords = emptyRecords(), from = 0): WandbRecords {
+  if (from === 0) {
+    if (data.length < 7) return into; // nothing written yet
+    for (let i = 0; i < 7; i++) {
+      if (data[i] !== WANDB_HEADER[i]) {
+        into.problems.push('not a W&B run file (its header is not ":W&B" version 0)');
+        return into;
+      }
+    }
+    from = 7;
+  }
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let at = from;
+  let pending: Uint8Array[] = [];
+  let pendingStart = at;
+  while (at < data.length) {
+    const blockLeft = WANDB_BLOCK - (at % WANDB_BLOCK);
+    if (blockLeft < 7) {
+      at += blockLeft; // zero padding at the end of a block
+      continue;
+    }
+    if (data.length - at < 7) break;
+    const checksum = view.getUint32(at, true);
+    const length = view.getUint16(at + 4, true);
+    const type = data[at + 6]!;
+    if (length === 0 && type === 0 && checksum === 0) {
+      // Zeroed space: preallocated or the block's padding
+      at += blockLeft;
+      continue;
+    }
+    if (7 + length > blockLeft) {
+      into.problems.push(`a record at byte ${at} runs past its block: the rest of the file is not read`);
+      at = data.length;
+      break;
+    }
+    if (data.length - at < 7 + length) break; // being written
+    const payload = data.subarray(at + 7, at + 7 + length);
+    const expected = crc32(payload, crc32(new Uint8Array([type]))) >>> 0;
+    const next = at + 7 + length;
+    if (expected !== checksum) {
+      into.problems.push(`bad checksum in the record at byte ${at}: skipped`);
+      pending = [];
+      at = next;
+      pendingStart = at;
+      continue;
+    }
+    if (type === FULL) {
+      decodeRecord(payload, into, at);
+      pendingStart = next;
+    } else if (type === FIRST) {
+      pending = [payload];
+    } else if (type === MIDDLE && pending.length > 0) {
+      pending.push(payload);
+    } else if (type === LAST && pending.length > 0) {
+      pending.push(payload);
+      decodeRecord(concat(pending), into, at);
+      pending = [];
+      pendingStart = next;
+    } else {
+      into.problems.push(`a record of unknown type ${type} at byte ${at}: skipped`);
+      pendingStart = next;
+    }
+    at = next;
+  }
+  into.consumedBytes = pending.length > 0 ? pendingStart : at;
+  return into;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function decodeRecord(payload: Uint8Array, into: WandbRecords, at: number): void {
+  const reader = Reader.create(payload);
+  try {
+    while (reader.pos < reader.len) {
+      const key = reader.uint32();
+      const field = key >>> 3;
+      if ((key & 7) !== 2 || ![2, 3, 5, 17, 18].includes(field)) {
+        reader.skipType(key & 7);
+        continue;
+      }
+      const end = reader.uint32() + reader.pos;
+      if (end > reader.len) throw new Error('a field runs past the record');
+      if (field === 2) into.history.push(readHistory(reader, end));
+      else if (field === 3) into.summary.push(...readUpdates(reader, end));
+      else if (field === 5) into.config.push(...readUpdates(reader, end));
+      else if (field === 17) into.run = readRun(reader, end);
+      else into.exit = readExit(reader, end);
+      reader.pos = end;
+    }
+  } catch (error) {
+    into.problems.push(`the record at byte ${at} could not be decoded (${(error as Error).message}): skipped`);
+  }
+}
+
+function readItem(reader: Reader, end: number): WandbItem {
+  let key = '';
+  const nested: string[] = [];
+  let valueJson = '';
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    const field = tag >>> 3;
+    if (field === 1) key = reader.string();
+    else if (field === 2) nested.push(reader.string());
+    else if (field === 16) valueJson = reader.string();
+    else reader.skipType(tag & 7);
+  }
+  return { key: nested.length > 0 ? nested.join('/') : key, valueJson };
+}
+
+function readHistory(reader: Reader, end: number): { step: number | undefined; items: WandbItem[] } {
+  const items: WandbItem[] = [];
+  let step: number | undefined;
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    const field = tag >>> 3;
+    if (field === 1 && (tag & 7) === 2) items.push(readItem(reader, reader.uint32() + reader.pos));
+    else if (field === 2 && (tag & 7) === 2) {
+      const stepEnd = reader.uint32() + reader.pos;
+      while (reader.pos < stepEnd) {
+        const t = reader.uint32();
+        if (t >>> 3 === 1) step = Number(reader.int64());
+        else reader.skipType(t & 7);
+      }
+    } else reader.skipType(tag & 7);
+  }
+  return { step, items };
+}
+
+/** SummaryRecord / ConfigRecord: `repeated Item update = 1` (removals are rare and ignored). */
+function readUpdates(reader: Reader, end: number): WandbItem[] {
+  const items: WandbItem[] = [];
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    if (tag >>> 3 === 1 && (tag & 7) === 2) items.push(readItem(reader, reader.uint32() + reader.pos));
+    else reader.skipType(tag & 7);
+  }
+  return items;
+}
+
+function readRun(reader: Reader, end: number): NonNullable<WandbRecords['run']> {
+  const run: NonNullable<WandbRecords['run']> = { tags: [] };
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    switch (tag >>> 3) {
+      case 1:
+        run.runId = reader.string();
+        break;
+      case 2:
+        run.entity = reader.string();
+        break;
+      case 3:
+        run.project = reader.string();
+        break;
+      case 8:
+        run.displayName = reader.string();
+        break;
+      case 10:
+        run.tags.push(reader.string());
+        break;
+      case 13:
+        run.host = reader.string();
+        break;
+      case 17: {
+        const tsEnd = reader.uint32() + reader.pos;
+        let seconds = 0;
+        let nanos = 0;
+        while (reader.pos < tsEnd) {
+          const t = reader.uint32();
+          if (t >>> 3 === 1) seconds = Number(reader.int64());
+          else if (t >>> 3 === 2) nanos = reader.int32();
+          else reader.skipType(t & 7);
+        }
+        run.startTime = seconds * 1000 + Math.floor(nanos / 1e6);
+        break;
+      }
+      default:
+        reader.skipType(tag & 7);
+    }
+  }
+  return run;
+}
+
+function readExit(reader: Reader, end: number): { exitCode: number; runtime: number } {
+  const exit = { exitCode: 0, runtime: 0 };
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    if (tag >>> 3 === 1) exit.exitCode = reader.int32();
+    else if (tag >>> 3 === 2) exit.runtime = reader.int32();
+    else reader.skipType(tag & 7);
+  }
+  return exit;
+}
