@@ -17,6 +17,14 @@ export const COMMANDS = {
   restartKernel: 'mlEngineer.restartKernel',
   shutdownKernel: 'mlEngineer.shutdownKernel',
   showGpuCharts: 'mlEngineer.showGpuCharts',
+  refreshExperiments: 'mlEngineer.refreshExperiments',
+  compareRuns: 'mlEngineer.compareRuns',
+  showRunChart: 'mlEngineer.showRunChart',
+  filterRuns: 'mlEngineer.filterRuns',
+  clearRunFilter: 'mlEngineer.clearRunFilter',
+  sortRuns: 'mlEngineer.sortRuns',
+  revealRun: 'mlEngineer.revealRun',
+  copyRunId: 'mlEngineer.copyRunId',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

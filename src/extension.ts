@@ -11,6 +11,7 @@ import { registerDoctorCommand } from './doctor/vscode/doctorCommand';
 import { gpuStatusTool } from './gpu/gpuStatusTool';
 import { GpuMonitor } from './gpu/vscode/gpuMonitor';
 import { registerKernels } from './kernels/vscode/kernelsFeature';
+import { registerTracking } from './tracking/vscode/trackingFeature';
 
 // Set by the bundle's first and last statements (scripts/build.mjs): how long dist/extension.js took to evaluate.
 declare const __mlEngineerLoadStart: number | undefined;
@@ -35,8 +36,10 @@ export function activate(context: vscode.ExtensionContext): void {
   const syncRemoteGpus = (): void => gpus.setRemote(kernels.activeRemote());
   context.subscriptions.push(kernels.kernels.onDidChange(syncRemoteGpus), vscode.window.onDidChangeActiveNotebookEditor(syncRemoteGpus));
 
+  const tracking = registerTracking(context, log);
+
   // Each feature's agent tools, added to every conversation's registry.
-  const featureTools = () => [gpuStatusTool(() => gpus.reading(), () => gpus.processLines()), ...kernels.tools()];
+  const featureTools = () => [gpuStatusTool(() => gpus.reading(), () => gpus.processLines()), ...kernels.tools(), ...tracking.tools()];
 
   const editorActions = new EditorActions();
   const chat = new ChatViewProvider(context, apiKeys, editorActions, log, featureTools);

@@ -98,23 +98,25 @@ export function downsample(points: readonly MetricPoint[], budget: number): Metr
   if (points.length <= budget) return [...points];
   if (budget < 4) return points.slice(0, Math.max(budget, 0));
   const inner = points.slice(1, -1);
-  const buckets = Math.floor((budget - 2) / 2);
+  // Up to three points a bucket (min, max, a NaN): a NaN-free curve uses two.
+  const buckets = Math.floor((budget - 2) / 3);
   const out: MetricPoint[] = [points[0]!];
   for (let b = 0; b < buckets; b++) {
     const from = Math.floor((b * inner.length) / buckets);
     const to = Math.floor(((b + 1) * inner.length) / buckets);
     let lo: number | undefined;
     let hi: number | undefined;
+    let nan: number | undefined;
     for (let i = from; i < to; i++) {
       const v = inner[i]!.value;
       if (Number.isNaN(v)) {
-        lo ??= i; // keep a NaN visible: it is often the divergence itself
+        nan ??= i; // keep a NaN visible: it is often the divergence itself
         continue;
       }
-      if (lo === undefined || v < inner[lo]!.value || Number.isNaN(inner[lo]!.value)) lo = i;
+      if (lo === undefined || v < inner[lo]!.value) lo = i;
       if (hi === undefined || v > inner[hi]!.value) hi = i;
     }
-    for (const i of [...new Set([lo, hi].filter((x) => x !== undefined))].sort((x, y) => x - y)) out.push(inner[i]!);
+    for (const i of [...new Set([lo, hi, nan].filter((x) => x !== undefined))].sort((x, y) => x - y)) out.push(inner[i]!);
   }
   out.push(points[points.length - 1]!);
   return out;

@@ -26,7 +26,7 @@ export interface FakeRun {
 
 /** PyYAML's safe_dump(default_flow_style=False) of a flat mapping: sorted keys, block style. */
 function safeDump(value: Record<string, unknown>): string {
-  return stringify(Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b))), { lineWidth: 0 });
+  return stringify(Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b))), { lineWidth: 0, singleQuote: true });
 }
 
 /** Python's float repr for the values we write (integers get ".0"). */

@@ -1,0 +1,69 @@
+import * as vscode from 'vscode';
+import { setWebviewContent } from '../../webview/vscode/webviewAssets';
+import { buildCompareData } from '../compareData';
+import type { FromCompareView, ToCompareView } from '../protocol';
+import type { RunCatalog } from '../runCatalog';
+
+/** "Compare Runs": one editor panel with the chosen runs' curves, updated while they train. */
+export class ComparePanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private runKeys: string[] = [];
+  private focus: string | undefined;
+  private last: ToCompareView | undefined;
+  private pending: Promise<void> | undefined;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly catalog: RunCatalog,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  async show(runKeys: readonly string[], focus?: string): Promise<void> {
+    this.runKeys = [...runKeys];
+    this.focus = focus;
+    const title = runKeys.length === 1 ? `Run: ${this.catalog.findRun(runKeys[0]!)?.name ?? ''}` : `Compare ${runKeys.length} Runs`;
+    if (this.panel) {
+      this.panel.title = title;
+      this.panel.reveal();
+      // A new page: its first message chooses the metrics again.
+      setWebviewContent(this.panel.webview, this.extensionUri, 'compare', title);
+    } else {
+      const panel = vscode.window.createWebviewPanel('mlEngineer.compareRuns', title, vscode.ViewColumn.Active, { retainContextWhenHidden: true });
+      panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icons', 'activity-bar.svg');
+      setWebviewContent(panel.webview, this.extensionUri, 'compare', title);
+      panel.webview.onDidReceiveMessage((message: FromCompareView) => {
+        if (message.type === 'ready' && this.last) void panel.webview.postMessage(this.last);
+      });
+      panel.onDidDispose(() => (this.panel = undefined));
+      this.panel = panel;
+    }
+    this.last = undefined;
+    await this.update();
+  }
+
+  /** Re-reads the runs' curves (called when their source changed on disk). */
+  update(): Promise<void> {
+    if (!this.panel) return Promise.resolve();
+    this.pending ??= (async () => {
+      try {
+        const runs = this.runKeys.map((k) => this.catalog.findRun(k)).filter((r) => r !== undefined);
+        const data = await buildCompareData(this.catalog, runs, this.focus);
+        this.last = data;
+        await this.panel?.webview.postMessage(data);
+      } catch (error) {
+        this.log.warn(`compare runs: ${(error as Error).message}`);
+      } finally {
+        this.pending = undefined;
+      }
+    })();
+    return this.pending;
+  }
+
+  shows(sourceId: string): boolean {
+    return this.panel !== undefined && this.runKeys.some((k) => k.startsWith(`${sourceId}#`));
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+  }
+}

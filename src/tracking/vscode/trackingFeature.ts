@@ -1,0 +1,184 @@
+import { isAbsolute, join } from 'node:path';
+import * as vscode from 'vscode';
+import { COMMANDS, VIEWS } from '../../commandIds';
+import { registerCommand } from '../../common/vscode/commandRegistry';
+import { discoverSources, makeSource, sourcesForPath } from '../discovery';
+import { RunCatalog } from '../runCatalog';
+import type { RunRecord, RunSource, RunStatus } from '../runModel';
+import { trackingTools } from '../trackingTools';
+import { ComparePanel } from './comparePanel';
+import { ExperimentsTree, type ExperimentsNode } from './experimentsTree';
+
+// The Experiments view: finds runs in the workspace (and `mlEngineer.tracking.roots`), keeps them
+// fresh with file watchers (a changed file re-reads its source only, debounced), and offers the
+// compare panel and the agent's tools over the same catalog.
+
+const RELOAD_DEBOUNCE_MS = 250;
+const REDISCOVER_DEBOUNCE_MS = 1500;
+const WATCH_GLOBS = ['**/mlruns/**', '**/mlflow.db', '**/mlflow.db-wal', '**/events.out.tfevents.*', '**/metrics.csv', '**/hparams.yaml', '**/wandb/*/*.wandb', '**/wandb/*/files/*.{json,yaml}'];
+const STATUSES: readonly RunStatus[] = ['running', 'finished', 'failed', 'killed', 'scheduled', 'unknown'];
+
+export interface TrackingFeature {
+  tools(): ReturnType<typeof trackingTools>;
+}
+
+export function registerTracking(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): TrackingFeature {
+  const catalog = new RunCatalog();
+  const tree = new ExperimentsTree(catalog);
+  const view = vscode.window.createTreeView(VIEWS.experiments, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
+  const compare = new ComparePanel(context.extensionUri, catalog, log);
+  context.subscriptions.push(catalog, tree, view, compare);
+
+  let discovered: Promise<void> | undefined;
+  const pendingReloads = new Set<string>();
+  let reloadTimer: NodeJS.Timeout | undefined;
+  let rediscoverTimer: NodeJS.Timeout | undefined;
+
+  const discover = async (): Promise<void> => {
+    const started = Date.now();
+    const sources: RunSource[] = [];
+    const exclude = Object.entries(vscode.workspace.getConfiguration('files').get<Record<string, boolean>>('exclude') ?? {})
+      .filter(([, on]) => on === true)
+      .map(([glob]) => glob.replace(/^\*\*\//, '**/'));
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      if (folder.uri.scheme !== 'file') continue;
+      const result = await discoverSources(folder.uri.fsPath, { exclude });
+      if (result.truncated) log.warn(`experiments: discovery in ${folder.name} ${result.truncated}; add the folder to mlEngineer.tracking.roots to include more`);
+      sources.push(...result.found.map(makeSource));
+    }
+    for (const root of vscode.workspace.getConfiguration('mlEngineer.tracking').get<string[]>('roots') ?? []) {
+      const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
+      const path = isAbsolute(root) ? root : join(base, root);
+      try {
+        sources.push(...(await sourcesForPath(path)));
+      } catch (error) {
+        log.warn(`experiments: mlEngineer.tracking.roots: ${path}: ${(error as Error).message}`);
+      }
+    }
+    // One source per root even when a folder is found both ways.
+    const unique = [...new Map(sources.map((s) => [s.id, s])).values()];
+    catalog.setSources(unique);
+    await catalog.loadAll();
+    for (const entry of catalog.sources()) for (const p of entry.snapshot.problems) log.warn(`experiments: ${entry.source.label}: ${p}`);
+    log.info(`experiments: ${unique.length} source(s), ${catalog.runs().length} run(s) in ${Date.now() - started} ms`);
+    void vscode.commands.executeCommand('setContext', 'mlEngineer.hasRuns', catalog.runs().length > 0);
+    tree.refresh();
+  };
+  const ensureDiscovered = (): Promise<void> => (discovered ??= discover().catch((error: unknown) => log.error(`experiments: ${(error as Error).message}`)));
+  const rediscover = (): void => {
+    clearTimeout(rediscoverTimer);
+    rediscoverTimer = setTimeout(() => {
+      discovered = discover().catch((error: unknown) => log.error(`experiments: ${(error as Error).message}`));
+    }, REDISCOVER_DEBOUNCE_MS);
+  };
+
+  const onFileChange = (uri: vscode.Uri): void => {
+    if (!discovered) return; // nothing shown yet: the first look reads everything anyway
+    const path = uri.fsPath;
+    const owner = catalog.sources().find((e) => path === e.source.root || path.startsWith(`${e.source.root}/`) || path.startsWith(`${e.source.root}-`));
+    if (!owner) {
+      rediscover(); // a new mlruns/, wandb/ or log folder
+      return;
+    }
+    pendingReloads.add(owner.source.id);
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(() => {
+      const ids = [...pendingReloads];
+      pendingReloads.clear();
+      void Promise.all(ids.map((id) => catalog.load(id))).then(() => {
+        tree.refresh();
+        if (ids.some((id) => compare.shows(id))) void compare.update();
+      });
+    }, RELOAD_DEBOUNCE_MS);
+  };
+  for (const glob of WATCH_GLOBS) {
+    const watcher = vscode.workspace.createFileSystemWatcher(glob);
+    context.subscriptions.push(watcher, watcher.onDidChange(onFileChange), watcher.onDidCreate(onFileChange), watcher.onDidDelete(onFileChange));
+  }
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (discovered && (e.affectsConfiguration('mlEngineer.tracking') || e.affectsConfiguration('files.exclude'))) rediscover();
+    }),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => discovered && rediscover()),
+    { dispose: () => (clearTimeout(reloadTimer), clearTimeout(rediscoverTimer)) },
+  );
+
+  // Read runs the first time the view shows (not at activation: a big mlruns/ must not slow startup).
+  if (view.visible) void ensureDiscovered();
+  context.subscriptions.push(view.onDidChangeVisibility((e) => e.visible && void ensureDiscovered()));
+
+  const updateDescription = (): void => {
+    const parts = [tree.filter.text ? `“${tree.filter.text}”` : '', tree.filter.statuses?.length ? tree.filter.statuses.join('/') : '', tree.sortMetric ? `by ${tree.sortMetric}` : ''].filter(Boolean);
+    view.description = parts.join(' · ') || undefined;
+    void vscode.commands.executeCommand('setContext', 'mlEngineer.runsFiltered', parts.length > 0);
+  };
+
+  const selectedRuns = (node?: ExperimentsNode, nodes?: readonly ExperimentsNode[]): RunRecord[] => {
+    const picked = (nodes && nodes.length > 0 ? nodes : node ? [node] : view.selection).filter((n): n is Extract<ExperimentsNode, { kind: 'run' }> => n.kind === 'run');
+    return picked.map((n) => n.run);
+  };
+
+  registerCommand(context, log, COMMANDS.refreshExperiments, async () => {
+    discovered = discover();
+    await discovered;
+  });
+  registerCommand(context, log, COMMANDS.compareRuns, async (node?: unknown, nodes?: unknown) => {
+    await ensureDiscovered();
+    let runs = selectedRuns(node as ExperimentsNode | undefined, nodes as readonly ExperimentsNode[] | undefined);
+    if (runs.length === 0) {
+      const picks = await vscode.window.showQuickPick(
+        catalog.runs().map((run) => ({ label: run.name, description: `${run.experiment} · ${run.status}`, run })),
+        { canPickMany: true, title: 'Compare Runs', placeHolder: 'Pick the runs to overlay' },
+      );
+      runs = picks?.map((p) => p.run) ?? [];
+    }
+    if (runs.length > 0) await compare.show(runs.map((r) => r.key));
+  });
+  registerCommand(context, log, COMMANDS.showRunChart, async (ref?: unknown, metric?: unknown) => {
+    const key = typeof ref === 'string' ? ref : ref && typeof ref === 'object' && 'run' in ref ? (ref as { run: RunRecord }).run.key : undefined;
+    if (key) await compare.show([key], typeof metric === 'string' ? metric : undefined);
+  });
+  registerCommand(context, log, COMMANDS.filterRuns, async () => {
+    const text = await vscode.window.showInputBox({
+      title: 'Filter Runs',
+      prompt: 'Words that must appear in the run name, id, params (key=value) or tags; add status:failed, status:running… to filter by status',
+      value: [tree.filter.text ?? '', ...(tree.filter.statuses ?? []).map((s) => `status:${s}`)].filter(Boolean).join(' '),
+    });
+    if (text === undefined) return;
+    const words = text.split(/\s+/).filter(Boolean);
+    const statuses = words.filter((w) => w.startsWith('status:')).map((w) => w.slice(7) as RunStatus).filter((s) => STATUSES.includes(s));
+    tree.filter = { ...tree.filter, text: words.filter((w) => !w.startsWith('status:')).join(' ') || undefined, statuses: statuses.length ? statuses : undefined };
+    updateDescription();
+    tree.refresh();
+  });
+  registerCommand(context, log, COMMANDS.clearRunFilter, () => {
+    tree.filter = {};
+    tree.sortMetric = undefined;
+    updateDescription();
+    tree.refresh();
+  });
+  registerCommand(context, log, COMMANDS.sortRuns, async () => {
+    await ensureDiscovered();
+    const keys = [...new Set(catalog.runs().flatMap((r) => r.metrics.map((m) => m.key)))].sort();
+    const pick = await vscode.window.showQuickPick([{ label: 'Newest first', key: undefined as string | undefined }, ...keys.map((key) => ({ label: key, key }))], { title: 'Sort Runs by Metric (best first)' });
+    if (!pick) return;
+    tree.sortMetric = pick.key;
+    updateDescription();
+    tree.refresh();
+  });
+  registerCommand(context, log, COMMANDS.revealRun, async (arg?: unknown) => {
+    const node = arg as ExperimentsNode | undefined;
+    if (node?.kind === 'run') await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(node.run.location));
+  });
+  registerCommand(context, log, COMMANDS.copyRunId, async (arg?: unknown) => {
+    const node = arg as ExperimentsNode | undefined;
+    if (node?.kind === 'run') await vscode.env.clipboard.writeText(node.run.runId);
+  });
+
+  return {
+    tools: () =>
+      trackingTools(catalog, async () => {
+        await ensureDiscovered();
+      }),
+  };
+}

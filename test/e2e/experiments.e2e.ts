@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { appendMlflowMetric, writeMlflowRun } from '../support/trackingFixtures';
+import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
+import { findWebviewFrame, keepEvidence, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
+
+/**
+ * The Experiments view on the sample workspace (examples/: MLflow mlruns, Lightning CSV, TensorBoard
+ * event files, a W&B offline run), in code-server + Chromium: what a person sees and clicks.
+ */
+describe('Experiments view (code-server)', function () {
+  let server: CodeServer;
+  let browser: Browser;
+  let page: Page;
+  let view: Locator;
+  const experimentDir = (): string => join(server.workspace, 'mlruns', '412570119832766211');
+  const LIVE_ID = 'feedc0de0000000000000000000000aa';
+
+  before(async function () {
+    this.timeout(240_000);
+    server = await startCodeServer({ workspaceSource: join(repoRoot, 'examples'), settings: { 'mlEngineer.jupyter.autoStartLocalServer': false } });
+    // A run still training: status RUNNING, two epochs logged so far.
+    writeMlflowRun(experimentDir(), '412570119832766211', { id: LIVE_ID, name: 'still-training', status: 1, params: { model: 'mlp', lr: '0.001' }, metrics: { val_loss: [0.7, 0.6] }, start: Date.now() - 30_000 });
+    browser = await launchBrowser();
+    page = await openWorkbench(browser, server);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') console.log(`      evidence kept in ${await keepEvidence(this.currentTest.fullTitle(), page, server)}`);
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const row = (text: string | RegExp): Locator => view.locator('.monaco-list-row', { hasText: text }).first();
+
+  it('lists the sample workspace runs from MLflow, Lightning, TensorBoard and W&B', async () => {
+    await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
+    await page.locator('.sidebar .pane-header', { hasText: 'Chat' }).click(); // fold the chat: the tree gets the room
+    await page.locator('.sidebar .pane-header', { hasText: 'Experiments' }).click();
+    view = page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Experiments' }) });
+    for (const text of ['MLflow: mlruns', 'mlp-hidden16', 'baseline-logreg', 'mlp-lr-too-high', 'still-training', 'Lightning CSV: lightning_logs', 'version_0', 'TensorBoard: tensorboard', 'W&B: wandb', 'mlp-wide']) {
+      await row(text).waitFor({ timeout: 30_000 });
+    }
+    // The key metric is in the description: the failed run diverged to NaN.
+    assert.match(await row('mlp-hidden16').innerText(), /val_loss 0\.311/);
+    assert.match(await row('mlp-lr-too-high').innerText(), /val_loss NaN/);
+    await saveScreenshot(page, 'experiments-view');
+  });
+
+  it('opens two selected runs in Compare Runs: two curves per metric and the params that differ', async () => {
+    await row('mlp-hidden16').click();
+    await row('baseline-logreg').click({ modifiers: ['Control'] });
+    await runCommand(page, 'ML Engineer: Compare Runs');
+    const frame = await findWebviewFrame(page, 'section.chart[data-metric="val_loss"] canvas');
+    const chart = frame.locator('section.chart[data-metric="val_loss"]');
+    assert.equal(await chart.getAttribute('data-series'), '2');
+    assert.equal(await frame.locator('ul.runs li').count(), 2);
+    // Params: model, lr, hidden and dropout differ; epochs and seed do not (hidden by default).
+    const differing = await frame.locator('table.params tbody tr.differs td:first-child').allInnerTexts();
+    assert.deepEqual(differing.sort(), ['dropout', 'hidden', 'lr', 'model']);
+    // Log scale and smoothing redraw without losing a curve.
+    await frame.locator('input[aria-label="Log scale"]').check();
+    await frame.locator('section.chart[data-metric="val_loss"] canvas').waitFor();
+    assert.equal(await frame.locator('section.chart[data-metric="val_loss"]').getAttribute('data-series'), '2');
+    await saveScreenshot(page, 'experiments-compare');
+  });
+
+  it('updates a running run within seconds when a metric line is appended', async () => {
+    // The compare panel took the editor area; the sidebar with the tree is still open beside it.
+    if (!(await view.isVisible())) await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
+    await row('still-training').waitFor();
+    assert.match(await row('still-training').innerText(), /val_loss 0\.6/);
+    appendMlflowMetric(join(experimentDir(), LIVE_ID), 'val_loss', 0.4321, 2);
+    await page.waitForFunction(
+      () => Array.from(document.querySelectorAll('.sidebar .monaco-list-row')).some((r) => /still-training/.test(r.textContent ?? '') && /val_loss 0\.4321/.test(r.textContent ?? '')),
+      undefined,
+      { timeout: 15_000 },
+    );
+  });
+});
