@@ -24,7 +24,10 @@ export interface WandbRecords {
   readonly config: WandbItem[];
   run?: { runId?: string; entity?: string; project?: string; displayName?: string; tags: string[]; host?: string; startTime?: number };
   exit?: { exitCode: number; runtime: number };
-  /** Bytes of whole blocks read; a live file is read again from the last complete record. */
+  /**
+   * Where the next read of a growing file starts: after the last complete record, or at the next
+   * block boundary after damage (which can be past the bytes written so far).
+   */
   consumedBytes: number;
   readonly problems: string[];
 }
@@ -68,18 +71,22 @@ export function readWandbFile(data: Uint8Array, into: WandbRecords = emptyRecord
       continue;
     }
     if (7 + length > blockLeft) {
-      into.problems.push(`a record at byte ${at} runs past its block: the rest of the file is not read`);
-      at = data.length;
-      break;
+      // A damaged header. As LevelDB's log reader does, drop the rest of the block and go on at the next.
+      into.problems.push(`a record at byte ${at} runs past its block: the rest of that block is skipped`);
+      pending = [];
+      at += blockLeft;
+      pendingStart = at;
+      continue;
     }
     if (data.length - at < 7 + length) break; // being written
     const payload = data.subarray(at + 7, at + 7 + length);
     const expected = crc32(payload, crc32(new Uint8Array([type]))) >>> 0;
     const next = at + 7 + length;
     if (expected !== checksum) {
-      into.problems.push(`bad checksum in the record at byte ${at}: skipped`);
+      // Its length may be what is damaged, so the next record cannot be found from it: resume at the next block.
+      into.problems.push(`bad checksum in the record at byte ${at}: the rest of its block is skipped`);
       pending = [];
-      at = next;
+      at += blockLeft;
       pendingStart = at;
       continue;
     }

@@ -1,0 +1,120 @@
+import * as assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as fc from 'fast-check';
+import { LightningCsvLogs, parseMetricsCsv } from '../../src/tracking/lightningCsv';
+import { MlflowFileStore, parseMetricLines } from '../../src/tracking/mlflowFileStore';
+import { readTfEvents } from '../../src/tracking/tfevents';
+import { readWandbFile } from '../../src/tracking/wandbDatastore';
+import { WandbRunsDir } from '../../src/tracking/wandbRuns';
+import { wandbConfigRecord, wandbFile, wandbHistoryRecord, wandbRunRecord, writeLightningVersion, writeMlflowExperiment } from '../support/trackingFixtures';
+
+// Every reader fed mutated real files (bytes flipped, cut, spliced, inserted): no uncaught throw,
+// no hang (each read is timed), bounded output.
+
+const corpusFile = join(__dirname, '..', '..', '..', 'shared', 'corpora', 'tfevents', 'runs', 'duplicate_steps', 'run_1', 'events.out.tfevents.1622966509.janoshs-mbp.lan.86059.0');
+const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
+
+/** A mutation of `base`: some bytes flipped, a cut, a spliced-in chunk of itself, random bytes inserted. */
+function mutated(base: Uint8Array): fc.Arbitrary<Uint8Array> {
+  return fc
+    .record({
+      flips: fc.array(fc.record({ at: fc.nat(base.length - 1), xor: fc.integer({ min: 1, max: 255 }) }), { maxLength: 8 }),
+      cut: fc.option(fc.nat(base.length), { nil: undefined }),
+      insertAt: fc.option(fc.nat(base.length), { nil: undefined }),
+      insert: fc.uint8Array({ maxLength: 64 }),
+      spliceFrom: fc.nat(base.length - 1),
+    })
+    .map(({ flips, cut, insertAt, insert, spliceFrom }) => {
+      let out = Uint8Array.from(base);
+      for (const { at, xor } of flips) out[at] = out[at]! ^ xor;
+      if (insertAt !== undefined) out = Uint8Array.from([...out.subarray(0, insertAt), ...insert, ...out.subarray(spliceFrom, spliceFrom + 100), ...out.subarray(insertAt)]);
+      if (cut !== undefined) out = out.subarray(0, cut);
+      return out;
+    });
+}
+
+function timed<T>(fn: () => T, limitMs = 2000): T {
+  const start = performance.now();
+  const result = fn();
+  assert.ok(performance.now() - start < limitMs, `a read took ${Math.round(performance.now() - start)} ms`);
+  return result;
+}
+
+describe('tracking readers under fuzzing (mutated real files)', function () {
+  this.timeout(120_000);
+
+  it('TensorBoard: mutated event files never throw and never yield more points than records', () => {
+    const base = readFileSync(corpusFile);
+    fc.assert(
+      fc.property(mutated(base), (data) => {
+        const read = timed(() => readTfEvents(data));
+        assert.ok(read.consumedBytes <= data.length);
+        assert.ok(read.scalars.length <= read.records * 4);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('W&B: mutated .wandb files never throw; reading in two parts equals reading at once', () => {
+    const base = wandbFile([wandbRunRecord('r1', 'p', 'n', 1), wandbConfigRecord({ lr: 0.1 }), ...Array.from({ length: 400 }, (_, i) => wandbHistoryRecord(i, { loss: 1 / (i + 1) }, i))]);
+    fc.assert(
+      fc.property(mutated(base), fc.nat(), (data, splitSeed) => {
+        const whole = timed(() => readWandbFile(data));
+        // After damage the reader resumes at the next 32 KiB block, which may lie past what is written yet.
+        assert.ok(whole.consumedBytes <= data.length || whole.consumedBytes % 32768 === 0);
+        const split = splitSeed % (data.length + 1);
+        const first = readWandbFile(data.subarray(0, split));
+        const both = readWandbFile(data, first, first.consumedBytes || 0);
+        if (first.consumedBytes > 0) assert.equal(both.history.length, whole.history.length);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('MLflow metric lines and Lightning CSV: any text parses without throwing', () => {
+    const mlflowBase = '1721450907225 0.8731 12\n1721450907226 nan 13\n1721450907227 0.5\n';
+    const csvBase = readFileSync(join(__dirname, '..', '..', 'examples', 'lightning_logs', 'version_0', 'metrics.csv'));
+    fc.assert(
+      fc.property(mutated(Buffer.from(mlflowBase)), mutated(csvBase), fc.string({ maxLength: 200 }), (m, c, s) => {
+        timed(() => parseMetricLines(Buffer.from(m).toString('utf8') + s));
+        const parsed = timed(() => parseMetricsCsv(Buffer.from(c).toString('utf8')));
+        for (const points of parsed.series.values()) assert.ok(points.every((p) => Number.isFinite(p.step)));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('folder readers: mutated meta.yaml, hparams.yaml, config.yaml and summaries still list the run, marked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mle-fuzz-'));
+    try {
+      const exp = writeMlflowExperiment(join(dir, 'mlruns'), '0', 'Default', [{ id: 'a'.repeat(32), name: 'a', metrics: { loss: [1, 2] } }]);
+      const meta = readFileSync(join(exp, 'a'.repeat(32), 'meta.yaml'));
+      const lightning = writeLightningVersion(join(dir, 'lightning_logs'), 0, { lr: 0.1, nested: { a: [1, 2] } }, 5, () => 1);
+      const hparams = readFileSync(join(lightning, 'hparams.yaml'));
+      const wandbRun = join(dir, 'wandb', 'run-20261126_101500-abc');
+      mkdirSync(join(wandbRun, 'files'), { recursive: true });
+      const config = Buffer.from('wandb_version: 1\n\nlr:\n  desc: null\n  value: 0.1\n');
+      const summary = Buffer.from('{"loss": 0.5, "_step": 3}');
+      const store = new MlflowFileStore(join(dir, 'mlruns'));
+      const logs = new LightningCsvLogs(join(dir, 'lightning_logs'));
+      const wandb = new WandbRunsDir(join(dir, 'wandb'));
+      await fc.assert(
+        fc.asyncProperty(mutated(meta), mutated(hparams), mutated(config), mutated(summary), async (m, h, c, s) => {
+          writeFileSync(join(exp, 'a'.repeat(32), 'meta.yaml'), m);
+          writeFileSync(join(lightning, 'hparams.yaml'), h);
+          writeFileSync(join(wandbRun, 'files', 'config.yaml'), c);
+          writeFileSync(join(wandbRun, 'files', 'wandb-summary.json'), s);
+          const [a, b, w] = await Promise.all([store.load(), logs.load(), wandb.load()]);
+          assert.equal(a.experiments.flatMap((e) => e.runs).length, 1);
+          assert.equal(b.experiments.flatMap((e) => e.runs).length, 1);
+          assert.equal(w.experiments.flatMap((e) => e.runs).length, 1);
+        }),
+        { numRuns: Math.min(RUNS, 150) },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
