@@ -1,15 +1,61 @@
-// Experiment tracking readers. So far: TensorBoard event files, read with CRC checks, beside a
-// raw read of the same bytes in the same run (issue #7's tfevents_mb_per_s; the MLflow figure
-// comes with the MLflow reader).
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// Experiment tracking readers, each beside a raw read of the same files in the same run:
+// - tfevents_mb_per_s: a 100 MB scalar event file read with CRC checks, vs readFileSync of it.
+// - mlflow_10k_runs_ms: a FileStore of 10,000 runs x 10 metrics x 100 steps (+ params and tags, as
+//   MLflow writes them), time until the tree's first rows (every run with its latest metrics,
+//   sorted), vs `cat` of every file of the store.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MlflowFileStore } from '../src/tracking/mlflowFileStore';
+import { RunCatalog } from '../src/tracking/runCatalog';
+import { filterRuns, keyMetric, sortRuns } from '../src/tracking/runQuery';
 import { readTfEvents } from '../src/tracking/tfevents';
+import { writeMlflowExperiment } from '../test/support/trackingFixtures';
 import { median, withBaseline, type BenchMetric } from './metric';
+
+const RUNS = Number(process.env.BENCH_MLFLOW_RUNS ?? 10_000);
+
+async function mlflow(): Promise<BenchMetric[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'mle-bench-mlflow-'));
+  try {
+    const steps = (seed: number) => Array.from({ length: 100 }, (_, i) => 1 / (i + 1) + seed * 1e-6);
+    const runs = Array.from({ length: RUNS }, (_, r) => ({
+      id: r.toString(16).padStart(32, '0'),
+      name: `run-${r}`,
+      params: { lr: String(10 ** -(r % 5)), batch_size: String(32 << r % 4), model: r % 2 ? 'mlp' : 'cnn' },
+      metrics: Object.fromEntries(Array.from({ length: 10 }, (_, m) => [m === 0 ? 'val_loss' : `metric_${m}`, steps(r)])),
+    }));
+    writeMlflowExperiment(join(dir, 'mlruns'), '1', 'bench', runs);
+    const files = Number(execFileSync('sh', ['-c', `find "${dir}/mlruns" -type f | wc -l`], { encoding: 'utf8' }).trim());
+    const ours: number[] = [];
+    const raw: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      let t = performance.now();
+      execFileSync('sh', ['-c', `find "${dir}/mlruns" -type f -exec cat {} + > /dev/null`]);
+      raw.push(performance.now() - t);
+      t = performance.now();
+      const catalog = new RunCatalog();
+      catalog.setSources([new MlflowFileStore(join(dir, 'mlruns'))]);
+      await catalog.loadAll();
+      const all = catalog.runs();
+      const rows = sortRuns(filterRuns(all, {}), keyMetric(all));
+      ours.push(performance.now() - t);
+      if (rows.length !== RUNS || rows[0]!.metrics.length !== 10) throw new Error(`read ${rows.length} runs`);
+    }
+    return [withBaseline('mlflow_10k_runs_ms', median(ours), 'ms', median(raw)), withBaseline('mlflow_files', files, 'files')];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const TARGET_MB = Number(process.env.BENCH_TFEVENTS_MB ?? 100);
 
-export function run(): Promise<BenchMetric[]> {
+export async function run(): Promise<BenchMetric[]> {
+  return [...tfevents(), ...(await mlflow())];
+}
+
+function tfevents(): BenchMetric[] {
   // A real scalar event file (torch.utils.tensorboard), its records repeated to 100 MB: still valid TFRecords.
   const dir = join(__dirname, '..', '..', 'shared', 'corpora', 'tfevents', 'runs', 'strict', 'run_1');
   const one = readFileSync(join(dir, readdirSync(dir)[0]!));
@@ -31,8 +77,5 @@ export function run(): Promise<BenchMetric[]> {
     if (read.problems.length > 0 || read.consumedBytes !== bytes.length) throw new Error(`bad read: ${read.problems.join('; ')}`);
   }
   const mb = (copies * one.length) / 1024 / 1024;
-  return Promise.resolve([
-    withBaseline('tfevents_mb_per_s', mb / (median(ours) / 1000), 'MB/s', mb / (median(raw) / 1000)),
-    withBaseline('tfevents_points', points, 'points'),
-  ]);
+  return [withBaseline('tfevents_mb_per_s', mb / (median(ours) / 1000), 'MB/s', mb / (median(raw) / 1000)), withBaseline('tfevents_points', points, 'points')];
 }

@@ -1,4 +1,4 @@
-import type { Dirent } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, type Dirent } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -81,5 +81,47 @@ export async function readFrom(path: string, from: number, maxBytes = 512 * 1024
     return { data: data.subarray(0, bytesRead), size: info.size, mtimeMs: info.mtimeMs };
   } finally {
     await handle.close();
+  }
+}
+
+// Synchronous variants for the hot path of a big store: 10,000 runs are ~160,000 small files, and a
+// promise per open/stat/read/close costs more than the read itself. Callers yield between runs.
+
+export function listDirSync(path: string): Dirent[] {
+  try {
+    return readdirSync(path, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    throw error;
+  }
+}
+
+export function filesUnderSync(dir: string, depth = 8): { key: string; path: string }[] {
+  const out: { key: string; path: string }[] = [];
+  const walk = (at: string, prefix: string, left: number): void => {
+    for (const entry of listDirSync(at)) {
+      const path = join(at, entry.name);
+      const key = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (left > 0) walk(path, key, left - 1);
+      } else if (entry.isFile()) out.push({ key, path });
+    }
+  };
+  walk(dir, '', depth);
+  return out;
+}
+
+/** The last `bytes` of a file (the whole file when it is smaller), with one open. */
+export function readTailSync(path: string, bytes: number, maxWhole = Infinity): { text: string; whole: boolean; size: number; mtimeMs: number } {
+  const fd = openSync(path, 'r');
+  try {
+    const info = fstatSync(fd);
+    if (info.size > maxWhole) throw new Error(`${info.size} bytes, more than the ${maxWhole} expected`);
+    const start = Math.max(0, info.size - bytes);
+    const buffer = Buffer.alloc(info.size - start);
+    const read = readSync(fd, buffer, 0, buffer.length, start);
+    return { text: buffer.toString('utf8', 0, read), whole: start === 0, size: info.size, mtimeMs: info.mtimeMs };
+  } finally {
+    closeSync(fd);
   }
 }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { filesUnder, listDir, mapLimit, readSmallText, readTail } from './fileReads';
+import { filesUnderSync, listDir, readSmallText, readTailSync } from './fileReads';
 import {
   byStep,
   describeProblem,
@@ -24,6 +24,7 @@ const STATUS_CODES: Record<number, RunStatus> = { 1: 'running', 2: 'scheduled', 
 const RESERVED = new Set(['.trash', 'models', 'tags', 'datasets', 'traces']);
 /** The tail read for a run's latest values: a metric line is ~30 bytes, so this holds ~130 lines. */
 const TAIL_BYTES = 4096;
+const YIELD_EVERY = 25;
 
 /** `timestamp value [step]` (2 or 3 fields, as MLflow's `_get_metric_from_line` accepts). */
 export function parseMetricLine(line: string): MetricPoint | undefined {
@@ -46,6 +47,18 @@ function parsePythonFloat(text: string): number | undefined {
   return text.trim() === '' || Number.isNaN(value) ? undefined : value;
 }
 
+/** min, max and count of points that are the whole file (a short metric's tail is all of it). */
+function summaryRange(points: readonly MetricPoint[]): { min?: number; max?: number; count: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const p of points) {
+    if (Number.isNaN(p.value)) continue;
+    if (p.value < min) min = p.value;
+    if (p.value > max) max = p.value;
+  }
+  return min <= max ? { min, max, count: points.length } : { count: points.length };
+}
+
 export function parseMetricLines(text: string): { points: MetricPoint[]; bad: number } {
   const points: MetricPoint[] = [];
   let bad = 0;
@@ -56,6 +69,35 @@ export function parseMetricLines(text: string): { points: MetricPoint[]; bad: nu
     else bad++;
   }
   return { points, bad };
+}
+
+/**
+ * meta.yaml as MLflow writes it (PyYAML safe_dump of a flat mapping of scalars), read without a
+ * YAML parser: one line per key. Anything else (nesting, block scalars, escapes) goes to `yaml`.
+ */
+export function parseFlatYaml(text: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const colon = line.indexOf(': ');
+    const bare = colon < 0 && line.endsWith(':');
+    if ((colon <= 0 && !bare) || line.startsWith(' ') || line.startsWith('-') || line.startsWith('#')) return asRecord(parseYaml(text));
+    const key = bare ? line.slice(0, -1) : line.slice(0, colon);
+    const raw = bare ? '' : line.slice(colon + 2);
+    if (/^['"]?[\w.-]*['"]?$/.test(key) === false) return asRecord(parseYaml(text));
+    if (raw.startsWith("'")) {
+      if (!raw.endsWith("'") || raw.length < 2) return asRecord(parseYaml(text));
+      out[key] = raw.slice(1, -1).replace(/''/g, "'");
+    } else if (raw.startsWith('"') || raw.startsWith('|') || raw.startsWith('>') || raw.startsWith('&') || raw.startsWith('*') || raw.startsWith('!') || raw.startsWith('{')) {
+      return asRecord(parseYaml(text));
+    } else if (raw === '' || raw === 'null' || raw === '~') out[key] = raw === '' && bare ? null : raw === '' ? '' : null;
+    else if (raw === '[]') out[key] = [];
+    else if (/^-?\d+$/.test(raw)) out[key] = Number(raw);
+    else if (raw === 'true' || raw === 'false') out[key] = raw === 'true';
+    else if (/^[-+.\d]|^(true|false|yes|no|on|off|null)$/i.test(raw) || raw.includes(': ') || raw.includes(' #')) return asRecord(parseYaml(text)); // floats and YAML's special words: let the parser decide
+    else out[key] = raw;
+  }
+  return out;
 }
 
 function asRecord(value: unknown): Record<string, unknown> {
@@ -120,7 +162,7 @@ export class MlflowFileStore implements RunSource {
     const folder = dir.slice(dir.lastIndexOf('/') + 1);
     let meta: Record<string, unknown>;
     try {
-      meta = asRecord(parseYaml(await readSmallText(join(dir, 'meta.yaml'))));
+      meta = parseFlatYaml(await readSmallText(join(dir, 'meta.yaml')));
     } catch (error) {
       // A folder without meta.yaml is not an experiment (MLflow skips it too); a broken one is reported.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`experiment ${folder}: meta.yaml: ${describeProblem(error)}`);
@@ -130,33 +172,45 @@ export class MlflowFileStore implements RunSource {
     const id = typeof meta.experiment_id === 'string' || typeof meta.experiment_id === 'number' ? String(meta.experiment_id) : folder;
     const name = typeof meta.name === 'string' ? meta.name : `experiment ${id}`;
     const runDirs = (await listDir(dir)).filter((e) => e.isDirectory() && !RESERVED.has(e.name)).map((e) => e.name);
-    const runs = (await mapLimit(runDirs, 32, (runFolder) => this.readRun(join(dir, runFolder), runFolder, name))).filter(
-      (run): run is RunRecord => run !== undefined,
-    );
+    const runs: RunRecord[] = [];
+    for (let i = 0; i < runDirs.length; i++) {
+      // Small synchronous reads are several times faster than a promise per file; yielding every
+      // few runs keeps the extension host responsive while a 10,000-run store loads.
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
+      const run = this.readRun(join(dir, runDirs[i]!), runDirs[i]!, name);
+      if (run) runs.push(run);
+    }
     return { id, name, deleted: inTrash || meta.lifecycle_stage === 'deleted', runs };
   }
 
-  private async readRun(dir: string, folder: string, experiment: string): Promise<RunRecord | undefined> {
+  private readRun(dir: string, folder: string, experiment: string): RunRecord | undefined {
     const problems: string[] = [];
     let meta: Record<string, unknown> = {};
     try {
-      meta = asRecord(parseYaml(await readSmallText(join(dir, 'meta.yaml'))));
+      meta = parseFlatYaml(readTailSync(join(dir, 'meta.yaml'), 1024 * 1024, 1024 * 1024).text);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // not a run folder
       problems.push(`meta.yaml: ${describeProblem(error)}`);
     }
-    const [params, tags, metricFiles] = await Promise.all([this.keyValues(join(dir, 'params'), problems), this.keyValues(join(dir, 'tags'), problems), filesUnder(join(dir, 'metrics')).catch(() => [])]);
+    const params = this.keyValues(join(dir, 'params'), problems);
+    const tags = this.keyValues(join(dir, 'tags'), problems);
+    let metricFiles: { key: string; path: string }[] = [];
+    try {
+      metricFiles = filesUnderSync(join(dir, 'metrics'));
+    } catch (error) {
+      problems.push(`metrics: ${describeProblem(error)}`);
+    }
     let updatedTime = 0;
     const metrics: MetricSummary[] = [];
     for (const file of metricFiles) {
       try {
-        const tail = await readTail(file.path, TAIL_BYTES);
+        const tail = readTailSync(file.path, TAIL_BYTES);
         updatedTime = Math.max(updatedTime, tail.mtimeMs);
         const lines = tail.whole ? tail.text : tail.text.slice(tail.text.indexOf('\n') + 1);
         const { points, bad } = parseMetricLines(lines);
         if (bad > 0) problems.push(`metrics/${file.key}: ${bad} unreadable line(s)`);
         const latest = points.reduce<MetricPoint | undefined>((best, p) => (!best || p.step > best.step || (p.step === best.step && (p.time ?? 0) >= (best.time ?? 0)) ? p : best), undefined);
-        if (latest) metrics.push({ key: file.key, last: latest.value, lastStep: latest.step });
+        if (latest) metrics.push({ key: file.key, last: latest.value, lastStep: latest.step, ...(tail.whole ? summaryRange(points) : {}) });
       } catch (error) {
         problems.push(`metrics/${file.key}: ${describeProblem(error)}`);
       }
@@ -185,19 +239,22 @@ export class MlflowFileStore implements RunSource {
     };
   }
 
-  private async keyValues(dir: string, problems: string[]): Promise<Record<string, string>> {
+  private keyValues(dir: string, problems: string[]): Record<string, string> {
     const out: Record<string, string> = {};
-    const files = await filesUnder(dir).catch((error: unknown) => {
+    let files: { key: string; path: string }[];
+    try {
+      files = filesUnderSync(dir);
+    } catch (error) {
       problems.push(`${dir}: ${describeProblem(error)}`);
-      return [];
-    });
-    await mapLimit(files, 16, async (file) => {
+      return out;
+    }
+    for (const file of files) {
       try {
-        out[file.key] = await readSmallText(file.path, 64 * 1024);
+        out[file.key] = readTailSync(file.path, 64 * 1024, 64 * 1024).text;
       } catch (error) {
         problems.push(`${file.key}: ${describeProblem(error)}`);
       }
-    });
+    }
     return out;
   }
 

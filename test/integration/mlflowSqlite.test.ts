@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MlflowSqliteStore } from '../../src/tracking/mlflowSqlite';
 import { parseCreateTable, SqliteFile } from '../../src/tracking/sqlite/sqliteFile';
-import { MLFLOW_SCHEMA, writeMlflowSqlite } from '../support/trackingFixtures';
+import { MLFLOW_SCHEMA, writeMlflowSqlite, type FakeRun } from '../support/trackingFixtures';
 
 // mlflow.db files written by real SQLite (Python's sqlite3) from MLflow's own schema
 // (../shared/corpora/mlflow/latest_schema.sql), read by our page-at-a-time reader.
@@ -18,7 +18,7 @@ describe('MLflow SQLite store (databases written by real SQLite)', () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'mle-sqlite-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const runs = [
+  const runs: (FakeRun & { experiment: string })[] = [
     { id: hex('a'), name: 'baseline', experiment: 'mnist', params: { lr: '0.01', optimizer: 'sgd' }, tags: { 'mlflow.source.name': 'train.py' }, metrics: { loss: [1, 0.5, 0.25], acc: [0.5, 0.8, 0.9] } },
     { id: hex('b'), name: 'diverged', experiment: 'mnist', status: 4, params: { lr: '1.0' }, metrics: { loss: [1, 5, NaN] } },
     { id: hex('c'), name: 'live', experiment: 'cifar', status: 1, metrics: { loss: [2] } },

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as fc from 'fast-check';
 import { LightningCsvLogs, parseMetricsCsv } from '../../src/tracking/lightningCsv';
-import { MlflowFileStore, parseMetricLines } from '../../src/tracking/mlflowFileStore';
+import { stringify, parse as parseYaml } from 'yaml';
+import { MlflowFileStore, parseFlatYaml, parseMetricLines } from '../../src/tracking/mlflowFileStore';
 import { readTfEvents } from '../../src/tracking/tfevents';
 import { readWandbFile } from '../../src/tracking/wandbDatastore';
 import { WandbRunsDir } from '../../src/tracking/wandbRuns';
@@ -70,6 +71,17 @@ describe('tracking readers under fuzzing (mutated real files)', function () {
         if (first.consumedBytes > 0) assert.equal(both.history.length, whole.history.length);
       }),
       { numRuns: RUNS },
+    );
+  });
+
+  it('the fast meta.yaml reader agrees with a YAML parser on every flat mapping PyYAML-style dumps produce', () => {
+    const scalar = fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.boolean(), fc.constant(''), fc.double({ noNaN: true }), fc.constant([]));
+    fc.assert(
+      fc.property(fc.dictionary(fc.stringMatching(/^[a-z_][a-z0-9_]{0,15}$/), scalar), fc.boolean(), (obj, single) => {
+        const text = stringify(obj, { singleQuote: single, lineWidth: 0 });
+        assert.deepEqual(parseFlatYaml(text), parseYaml(text) ?? {});
+      }),
+      { numRuns: RUNS * 3 },
     );
   });
 

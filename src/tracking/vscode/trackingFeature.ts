@@ -2,7 +2,7 @@ import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS, VIEWS } from '../../commandIds';
 import { registerCommand } from '../../common/vscode/commandRegistry';
-import { discoverSources, makeSource, sourcesForPath } from '../discovery';
+import type * as TrackingReaders from '../lazy/trackingReaders';
 import { RunCatalog } from '../runCatalog';
 import type { RunRecord, RunSource, RunStatus } from '../runModel';
 import { trackingTools } from '../trackingTools';
@@ -23,6 +23,10 @@ export interface TrackingFeature {
 }
 
 export function registerTracking(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): TrackingFeature {
+  let readers: typeof TrackingReaders | undefined;
+  // dist/lazy/tracking.js: required on first use, never at activation (docs/architecture.md).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle of our own, loaded by path on first use
+  const load = (): typeof TrackingReaders => (readers ??= require(join(context.extensionPath, 'dist', 'lazy', 'tracking.js')) as typeof TrackingReaders);
   const catalog = new RunCatalog();
   const tree = new ExperimentsTree(catalog);
   const view = vscode.window.createTreeView(VIEWS.experiments, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
@@ -36,6 +40,7 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
 
   const discover = async (): Promise<void> => {
     const started = Date.now();
+    const { discoverSources, makeSource, sourcesForPath } = load();
     const sources: RunSource[] = [];
     const exclude = Object.entries(vscode.workspace.getConfiguration('files').get<Record<string, boolean>>('exclude') ?? {})
       .filter(([, on]) => on === true)
