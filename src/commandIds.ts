@@ -25,6 +25,7 @@ export const COMMANDS = {
   sortRuns: 'mlEngineer.sortRuns',
   revealRun: 'mlEngineer.revealRun',
   copyRunId: 'mlEngineer.copyRunId',
+  setMlflowToken: 'mlEngineer.setMlflowToken',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { COMMANDS, VIEWS } from '../../commandIds';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import type * as TrackingReaders from '../lazy/trackingReaders';
+import { MlflowServer } from '../mlflowServer';
 import { RunCatalog } from '../runCatalog';
 import type { RunRecord, RunSource, RunStatus } from '../runModel';
 import { trackingTools } from '../trackingTools';
@@ -27,6 +28,8 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
   // dist/lazy/tracking.js: required on first use, never at activation (docs/architecture.md).
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle of our own, loaded by path on first use
   const load = (): typeof TrackingReaders => (readers ??= require(join(context.extensionPath, 'dist', 'lazy', 'tracking.js')) as typeof TrackingReaders);
+  const servers = (): string[] => (vscode.workspace.getConfiguration('mlEngineer.tracking').get<string[]>('mlflowServers') ?? []).filter((u) => /^https?:\/\//.test(u));
+  const tokenKey = (url: string): string => `mlEngineer.mlflowToken:${url.replace(/\/+$/, '')}`;
   const catalog = new RunCatalog();
   const tree = new ExperimentsTree(catalog);
   const view = vscode.window.createTreeView(VIEWS.experiments, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
@@ -60,6 +63,7 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
         log.warn(`experiments: mlEngineer.tracking.roots: ${path}: ${(error as Error).message}`);
       }
     }
+    for (const url of servers()) sources.push(new MlflowServer(url, () => Promise.resolve(context.secrets.get(tokenKey(url)))));
     // One source per root even when a folder is found both ways.
     const unique = [...new Map(sources.map((s) => [s.id, s])).values()];
     catalog.setSources(unique);
@@ -170,6 +174,20 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
     tree.sortMetric = pick.key;
     updateDescription();
     tree.refresh();
+  });
+  registerCommand(context, log, COMMANDS.setMlflowToken, async () => {
+    const urls = servers();
+    if (urls.length === 0) {
+      void vscode.window.showInformationMessage('Add your MLflow tracking server URL to the mlEngineer.tracking.mlflowServers setting first.');
+      return;
+    }
+    const url = urls.length === 1 ? urls[0] : await vscode.window.showQuickPick(urls, { title: 'MLflow server' });
+    if (!url) return;
+    const token = await vscode.window.showInputBox({ title: `Token for ${url}`, prompt: 'A bearer token, or user:password for MLflow basic auth. Kept in VS Code secret storage; empty removes it.', password: true, ignoreFocusOut: true });
+    if (token === undefined) return;
+    if (token === '') await context.secrets.delete(tokenKey(url));
+    else await context.secrets.store(tokenKey(url), token);
+    if (discovered) await catalog.load(`mlflow-server:${url.replace(/\/+$/, '')}`).then(() => tree.refresh());
   });
   registerCommand(context, log, COMMANDS.revealRun, async (arg?: unknown) => {
     const node = arg as ExperimentsNode | undefined;
