@@ -76,7 +76,7 @@ export async function readFrom(path: string, from: number, maxBytes = 512 * 1024
     const info = await handle.stat();
     if (info.size < from) return { data: Buffer.alloc(0), size: info.size, mtimeMs: info.mtimeMs };
     const length = Math.min(info.size - from, maxBytes);
-    const data = Buffer.alloc(length);
+    const data = Buffer.allocUnsafe(length); // every byte is overwritten by the read; only what was read is returned
     const { bytesRead } = await handle.read(data, 0, length, from);
     return { data: data.subarray(0, bytesRead), size: info.size, mtimeMs: info.mtimeMs };
   } finally {
@@ -121,6 +121,27 @@ export function readTailSync(path: string, bytes: number, maxWhole = Infinity): 
     const buffer = Buffer.alloc(info.size - start);
     const read = readSync(fd, buffer, 0, buffer.length, start);
     return { text: buffer.toString('utf8', 0, read), whole: start === 0, size: info.size, mtimeMs: info.mtimeMs };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const scratch = Buffer.alloc(64 * 1024);
+
+/**
+ * A small file's text, or its last `tailBytes` when it is larger: one open and one read for a file
+ * that fits (most metric files, every param and tag); a stat and a second read only for big ones.
+ */
+export function readSmallOrTailSync(path: string, tailBytes: number): { text: string; whole: boolean } {
+  const fd = openSync(path, 'r');
+  try {
+    const want = Math.min(tailBytes, scratch.length);
+    const read = readSync(fd, scratch, 0, want, 0);
+    if (read < want) return { text: scratch.toString('utf8', 0, read), whole: true };
+    const size = fstatSync(fd).size;
+    if (size === read) return { text: scratch.toString('utf8', 0, read), whole: true };
+    const tail = readSync(fd, scratch, 0, want, Math.max(0, size - want));
+    return { text: scratch.toString('utf8', 0, tail), whole: false };
   } finally {
     closeSync(fd);
   }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { filesUnderSync, listDir, readSmallText, readTailSync } from './fileReads';
+import { filesUnderSync, listDir, readSmallOrTailSync, readSmallText } from './fileReads';
 import {
   byStep,
   describeProblem,
@@ -39,6 +39,12 @@ export function parseMetricLine(line: string): MetricPoint | undefined {
 
 /** Python's float repr, including `nan`, `inf`, `-inf`. */
 function parsePythonFloat(text: string): number | undefined {
+  // The common case first: a number that starts with a digit and parses (no lower-casing, no trim).
+  const c = text.charCodeAt(0);
+  if (c >= 48 && c <= 57) {
+    const n = Number(text);
+    if (!Number.isNaN(n)) return n;
+  }
   const lower = text.toLowerCase();
   if (lower === 'nan') return NaN;
   if (lower === 'inf' || lower === 'infinity') return Infinity;
@@ -47,16 +53,62 @@ function parsePythonFloat(text: string): number | undefined {
   return text.trim() === '' || Number.isNaN(value) ? undefined : value;
 }
 
-/** min, max and count of points that are the whole file (a short metric's tail is all of it). */
-function summaryRange(points: readonly MetricPoint[]): { min?: number; max?: number; count: number } {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const p of points) {
-    if (Number.isNaN(p.value)) continue;
-    if (p.value < min) min = p.value;
-    if (p.value > max) max = p.value;
+/** Reads a non-negative decimal integer in `text[from, to)`, or -1. */
+function digits(text: string, from: number, to: number): number {
+  if (to <= from || to - from > 16) return -1;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
   }
-  return min <= max ? { min, max, count: points.length } : { count: points.length };
+  return n;
+}
+
+/**
+ * The latest point of metric lines (max by step, then timestamp, as MLflow's "latest"), without
+ * splitting lines or making a point per line: a run list reads 100,000 metric files and needs one
+ * point from each. Only the integers of each line and the winner's value are parsed; a line that
+ * is not `ts value [step]` with plain integers sends the text to the full parser. `bad` may
+ * therefore miss a broken value on a line that is not the latest (a chart's full read reports it).
+ */
+export function latestMetricLine(text: string): { latest: MetricPoint | undefined; bad: number } {
+  let bestStep = -1;
+  let bestTime = -1;
+  let bestFrom = -1;
+  let bestTo = -1;
+  let at = 0;
+  while (at < text.length) {
+    let end = text.indexOf('\n', at);
+    if (end < 0) end = text.length;
+    if (end > at) {
+      const first = text.indexOf(' ', at);
+      if (first < 0 || first >= end) return slowLatest(text);
+      const second = text.indexOf(' ', first + 1);
+      const valueEnd = second < 0 || second >= end ? end : second;
+      const time = digits(text, at, first);
+      const step = valueEnd === end ? 0 : digits(text, second + 1, end);
+      if (time < 0 || step < 0 || valueEnd <= first + 1) return slowLatest(text);
+      if (step > bestStep || (step === bestStep && time >= bestTime)) {
+        bestStep = step;
+        bestTime = time;
+        bestFrom = first + 1;
+        bestTo = valueEnd;
+      }
+    }
+    at = end + 1;
+  }
+  if (bestFrom < 0) return { latest: undefined, bad: 0 };
+  const value = parsePythonFloat(text.slice(bestFrom, bestTo));
+  if (value === undefined) return slowLatest(text);
+  return { latest: { step: bestStep, time: bestTime, value }, bad: 0 };
+}
+
+function slowLatest(text: string): { latest: MetricPoint | undefined; bad: number } {
+  const { points, bad } = parseMetricLines(text);
+  let latest: MetricPoint | undefined;
+  for (const p of points) if (!latest || p.step > latest.step || (p.step === latest.step && p.time! >= latest.time!)) latest = p;
+  return { latest, bad };
 }
 
 export function parseMetricLines(text: string): { points: MetricPoint[]; bad: number } {
@@ -136,7 +188,7 @@ export class MlflowFileStore implements RunSource {
     this.label = label;
   }
 
-  async load(signal?: AbortSignal): Promise<SourceSnapshot> {
+  async load(signal?: AbortSignal, onPartial?: (snapshot: SourceSnapshot) => void): Promise<SourceSnapshot> {
     const problems: string[] = [];
     let entries;
     try {
@@ -149,16 +201,24 @@ export class MlflowFileStore implements RunSource {
     for (const e of await listDir(join(this.root, '.trash')).catch(() => [])) {
       if (e.isDirectory()) dirs.push({ dir: join(this.root, '.trash', e.name), deleted: true });
     }
-    const experiments: ExperimentRecord[] = [];
-    for (const { dir, deleted } of dirs) {
-      signal?.throwIfAborted();
-      const experiment = await this.readExperiment(dir, deleted, problems);
-      if (experiment) experiments.push(experiment);
+    // A first pass reads only each run's meta.yaml (name, status, times), so a 10,000-run store shows
+    // its runs at once; the second adds params, tags and latest metrics.
+    const passes = onPartial ? [true, false] : [false];
+    let experiments: ExperimentRecord[] = [];
+    for (const shallow of passes) {
+      experiments = [];
+      problems.length = 0;
+      for (const { dir, deleted } of dirs) {
+        signal?.throwIfAborted();
+        const experiment = await this.readExperiment(dir, deleted, problems, shallow);
+        if (experiment) experiments.push(experiment);
+      }
+      if (shallow) onPartial?.({ experiments, problems: [...problems] });
     }
     return { experiments, problems };
   }
 
-  private async readExperiment(dir: string, inTrash: boolean, problems: string[]): Promise<ExperimentRecord | undefined> {
+  private async readExperiment(dir: string, inTrash: boolean, problems: string[], shallow: boolean): Promise<ExperimentRecord | undefined> {
     const folder = dir.slice(dir.lastIndexOf('/') + 1);
     let meta: Record<string, unknown>;
     try {
@@ -177,40 +237,39 @@ export class MlflowFileStore implements RunSource {
       // Small synchronous reads are several times faster than a promise per file; yielding every
       // few runs keeps the extension host responsive while a 10,000-run store loads.
       if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
-      const run = this.readRun(join(dir, runDirs[i]!), runDirs[i]!, name);
+      const run = this.readRun(join(dir, runDirs[i]!), runDirs[i]!, name, shallow);
       if (run) runs.push(run);
     }
     return { id, name, deleted: inTrash || meta.lifecycle_stage === 'deleted', runs };
   }
 
-  private readRun(dir: string, folder: string, experiment: string): RunRecord | undefined {
+  private readRun(dir: string, folder: string, experiment: string, shallow = false): RunRecord | undefined {
     const problems: string[] = [];
     let meta: Record<string, unknown> = {};
     try {
-      meta = parseFlatYaml(readTailSync(join(dir, 'meta.yaml'), 1024 * 1024, 1024 * 1024).text);
+      const read = readSmallOrTailSync(join(dir, 'meta.yaml'), 64 * 1024);
+      if (!read.whole) throw new Error('more than 64 KB: not a run meta.yaml');
+      meta = parseFlatYaml(read.text);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // not a run folder
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined; // not a run folder
       problems.push(`meta.yaml: ${describeProblem(error)}`);
     }
-    const params = this.keyValues(join(dir, 'params'), problems);
-    const tags = this.keyValues(join(dir, 'tags'), problems);
+    const params = shallow ? {} : this.keyValues(join(dir, 'params'), problems);
+    const tags = shallow ? {} : this.keyValues(join(dir, 'tags'), problems);
     let metricFiles: { key: string; path: string }[] = [];
     try {
-      metricFiles = filesUnderSync(join(dir, 'metrics'));
+      if (!shallow) metricFiles = filesUnderSync(join(dir, 'metrics'));
     } catch (error) {
       problems.push(`metrics: ${describeProblem(error)}`);
     }
-    let updatedTime = 0;
     const metrics: MetricSummary[] = [];
     for (const file of metricFiles) {
       try {
-        const tail = readTailSync(file.path, TAIL_BYTES);
-        updatedTime = Math.max(updatedTime, tail.mtimeMs);
+        const tail = readSmallOrTailSync(file.path, TAIL_BYTES);
         const lines = tail.whole ? tail.text : tail.text.slice(tail.text.indexOf('\n') + 1);
-        const { points, bad } = parseMetricLines(lines);
+        const { latest, bad } = latestMetricLine(lines);
         if (bad > 0) problems.push(`metrics/${file.key}: ${bad} unreadable line(s)`);
-        const latest = points.reduce<MetricPoint | undefined>((best, p) => (!best || p.step > best.step || (p.step === best.step && (p.time ?? 0) >= (best.time ?? 0)) ? p : best), undefined);
-        if (latest) metrics.push({ key: file.key, last: latest.value, lastStep: latest.step, ...(tail.whole ? summaryRange(points) : {}) });
+        if (latest) metrics.push({ key: file.key, last: latest.value, lastStep: latest.step });
       } catch (error) {
         problems.push(`metrics/${file.key}: ${describeProblem(error)}`);
       }
@@ -229,11 +288,11 @@ export class MlflowFileStore implements RunSource {
       ...(meta.lifecycle_stage === 'deleted' ? { deleted: true } : {}),
       startTime: asTime(meta.start_time),
       endTime: asTime(meta.end_time),
-      ...(updatedTime > 0 ? { updatedTime } : {}),
       params,
       tags,
       metrics: metrics.sort((a, b) => a.key.localeCompare(b.key)),
-      artifactsDir: localArtifactsDir(meta.artifact_uri, dir),
+      ...(shallow ? { partial: true } : {}),
+      ...(shallow ? {} : { artifactsDir: localArtifactsDir(meta.artifact_uri, dir) }),
       location: dir,
       problems,
     };
@@ -250,7 +309,8 @@ export class MlflowFileStore implements RunSource {
     }
     for (const file of files) {
       try {
-        out[file.key] = readTailSync(file.path, 64 * 1024, 64 * 1024).text;
+        const read = readSmallOrTailSync(file.path, 64 * 1024);
+        out[file.key] = read.whole ? read.text : `${read.text.slice(0, 1000)}… (cut: over 64 KB)`;
       } catch (error) {
         problems.push(`${file.key}: ${describeProblem(error)}`);
       }

@@ -35,13 +35,23 @@ export class RunCatalog {
     return this.entries.get(id);
   }
 
-  /** Loads one source; concurrent calls share one read. Never rejects. */
-  load(id: string, signal?: AbortSignal): Promise<SourceSnapshot> {
+  /**
+   * Loads one source; concurrent calls share one read. Never rejects. `onPartial` hears of a quick
+   * first listing (sources that have one, on their first load only: later loads keep the full view).
+   */
+  load(id: string, signal?: AbortSignal, onPartial?: () => void): Promise<SourceSnapshot> {
     const entry = this.entries.get(id);
     if (!entry) return Promise.resolve({ experiments: [], problems: [`unknown source ${id}`] });
     if (entry.loading) return entry.loading;
+    const first = entry.loadedAt === 0;
+    const partial = first && onPartial
+      ? (snapshot: SourceSnapshot): void => {
+          entry.snapshot = snapshot;
+          onPartial();
+        }
+      : undefined;
     const loading = entry.source
-      .load(signal)
+      .load(signal, partial)
       .then(
         (snapshot) => snapshot,
         (error: unknown) => ({ experiments: entry.snapshot.experiments, problems: [`${entry.source.label}: ${describeProblem(error)}`] }),
@@ -56,8 +66,8 @@ export class RunCatalog {
     return loading;
   }
 
-  async loadAll(signal?: AbortSignal): Promise<void> {
-    await Promise.all([...this.entries.keys()].map((id) => this.load(id, signal)));
+  async loadAll(signal?: AbortSignal, onPartial?: () => void): Promise<void> {
+    await Promise.all([...this.entries.keys()].map((id) => this.load(id, signal, onPartial)));
   }
 
   runs(): RunRecord[] {

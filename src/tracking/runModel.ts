@@ -55,6 +55,8 @@ export interface RunRecord {
   readonly location: string;
   /** What is wrong with the run's files; the run is still shown. */
   readonly problems: readonly string[];
+  /** Set on a first quick listing (name, status, times) while params, tags and metrics are still being read. */
+  readonly partial?: boolean;
 }
 
 export interface ExperimentRecord {
@@ -77,7 +79,8 @@ export interface RunSource {
   /** A folder, a database file, or a server URL. */
   readonly root: string;
   readonly label: string;
-  load(signal?: AbortSignal): Promise<SourceSnapshot>;
+  /** `onPartial`, when the source can, receives a quick first listing before the full one. */
+  load(signal?: AbortSignal, onPartial?: (snapshot: SourceSnapshot) => void): Promise<SourceSnapshot>;
   /** Every point of one metric of one run of this source, in step order. */
   history(run: RunRecord, key: string, signal?: AbortSignal): Promise<MetricPoint[]>;
   dispose?(): void;

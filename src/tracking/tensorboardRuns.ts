@@ -1,6 +1,7 @@
 import { basename, join, relative } from 'node:path';
 import { listDir, readFrom } from './fileReads';
-import { byStep, describeProblem, summarize, type MetricPoint, type RunRecord, type RunSource, type SourceSnapshot } from './runModel';
+import { ColumnSeries, mergeSummaries } from './columnSeries';
+import { byStep, describeProblem, type MetricPoint, type MetricSummary, type RunRecord, type RunSource, type SourceSnapshot } from './runModel';
 import { readTfEvents } from './tfevents';
 
 // A TensorBoard log folder (`runs/`, `lightning_logs/`, `tb_logs/`): every folder under it that holds
@@ -12,7 +13,7 @@ interface FileState {
   size: number;
   mtimeMs: number;
   plugins: Map<string, string>;
-  series: Map<string, MetricPoint[]>;
+  series: Map<string, ColumnSeries>;
   problems: string[];
 }
 
@@ -57,7 +58,7 @@ export class TensorBoardLogDir implements RunSource {
   }
 
   private async readRun(dir: string, files: string[]): Promise<RunRecord> {
-    const merged = new Map<string, MetricPoint[]>();
+    const merged = new Map<string, MetricSummary[]>();
     const problems: string[] = [];
     let start = Infinity;
     let updated = 0;
@@ -65,13 +66,14 @@ export class TensorBoardLogDir implements RunSource {
       const state = await this.update(file);
       problems.push(...state.problems.map((p) => `${basename(file)}: ${p}`));
       updated = Math.max(updated, state.mtimeMs);
-      for (const [tag, points] of state.series) {
-        merged.set(tag, [...(merged.get(tag) ?? []), ...points]);
-        if (points.length > 0) start = Math.min(start, points[0]!.time ?? Infinity);
+      for (const [tag, series] of state.series) {
+        const summary = series.summary(tag);
+        if (summary) merged.set(tag, [...(merged.get(tag) ?? []), summary]);
+        start = Math.min(start, series.firstTime() ?? Infinity);
       }
     }
     const name = relative(this.root, dir) || basename(dir);
-    const metrics = [...merged].map(([tag, points]) => summarize(tag, points)).filter((m) => m !== undefined).sort((a, b) => a.key.localeCompare(b.key));
+    const metrics = [...merged].map(([tag, parts]) => mergeSummaries(tag, parts)).filter((m) => m !== undefined).sort((a, b) => a.key.localeCompare(b.key));
     return {
       key: `${this.id}#${name}`,
       source: this.kind,
@@ -104,12 +106,17 @@ export class TensorBoardLogDir implements RunSource {
         this.files.set(file, state);
       }
       if (data.length > 0) {
-        const read = readTfEvents(data, 0, state.plugins);
-        for (const point of read.scalars) {
-          let series = state.series.get(point.tag);
-          if (!series) state.series.set(point.tag, (series = []));
-          series.push({ step: point.step, time: point.wallTime * 1000, value: point.value });
-        }
+        const all = state.series;
+        let lastTag = '';
+        let last: ColumnSeries | undefined;
+        const read = readTfEvents(data, 0, state.plugins, (tag, step, wallTime, value) => {
+          if (tag !== lastTag || !last) {
+            last = all.get(tag);
+            if (!last) all.set(tag, (last = new ColumnSeries()));
+            lastTag = tag;
+          }
+          last.push(step, wallTime * 1000, value);
+        });
         state.offset += read.consumedBytes;
         // A record that failed its CRC is skipped and reported; a half-written tail is just not read yet.
         const base = state.offset - read.consumedBytes;
@@ -130,7 +137,7 @@ export class TensorBoardLogDir implements RunSource {
   history(run: RunRecord, key: string): Promise<MetricPoint[]> {
     const points: MetricPoint[] = [];
     for (const [file, state] of this.files) {
-      if (file.startsWith(run.location + '/') && !file.slice(run.location.length + 1).includes('/')) points.push(...(state.series.get(key) ?? []));
+      if (file.startsWith(run.location + '/') && !file.slice(run.location.length + 1).includes('/')) points.push(...(state.series.get(key)?.points() ?? []));
     }
     return Promise.resolve(byStep(points));
   }

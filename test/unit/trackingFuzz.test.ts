@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as fc from 'fast-check';
 import { LightningCsvLogs, parseMetricsCsv } from '../../src/tracking/lightningCsv';
 import { stringify, parse as parseYaml } from 'yaml';
-import { MlflowFileStore, parseFlatYaml, parseMetricLines } from '../../src/tracking/mlflowFileStore';
+import { latestMetricLine, MlflowFileStore, parseFlatYaml, parseMetricLines } from '../../src/tracking/mlflowFileStore';
 import { readTfEvents } from '../../src/tracking/tfevents';
 import { readWandbFile } from '../../src/tracking/wandbDatastore';
 import { WandbRunsDir } from '../../src/tracking/wandbRuns';
@@ -80,6 +80,24 @@ describe('tracking readers under fuzzing (mutated real files)', function () {
       fc.property(fc.dictionary(fc.stringMatching(/^[a-z_][a-z0-9_]{0,15}$/), scalar), fc.boolean(), (obj, single) => {
         const text = stringify(obj, { singleQuote: single, lineWidth: 0 });
         assert.deepEqual(parseFlatYaml(text), parseYaml(text) ?? {});
+      }),
+      { numRuns: RUNS * 3 },
+    );
+  });
+
+  it('the fast latest-value scan finds the same latest point as parsing every metric line', () => {
+    const line = fc.oneof(
+      fc.tuple(fc.nat(), fc.oneof(fc.double(), fc.constantFrom('nan', 'inf', '-inf', '1e-5', '-0.0')), fc.option(fc.integer({ min: -5, max: 1000 }), { nil: undefined })).map(([t, v, s]) => `${t} ${typeof v === 'number' ? String(v) : v}${s === undefined ? '' : ` ${s}`}`),
+      fc.string({ maxLength: 20 }),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 30 }), (lines) => {
+        const text = lines.join('\n') + '\n';
+        const { points, bad } = parseMetricLines(text);
+        const expected = points.reduce<(typeof points)[number] | undefined>((best, p) => (!best || p.step > best.step || (p.step === best.step && p.time! >= best.time!) ? p : best), undefined);
+        const fast = latestMetricLine(text);
+        assert.ok(fast.bad <= bad, 'broken values on lines that are not the latest may go uncounted');
+        assert.deepEqual(fast.latest, expected);
       }),
       { numRuns: RUNS * 3 },
     );

@@ -172,3 +172,17 @@ describe('tracking tools, compare data and the runs CLI over real files', () => 
     assert.match(empty.err, /no runs under/);
   });
 });
+
+describe('column series', () => {
+  it('summarises like summarize() over the same points, and merges files by the latest step', async () => {
+    const { ColumnSeries, mergeSummaries } = await import('../../src/tracking/columnSeries');
+    const { summarize } = await import('../../src/tracking/runModel');
+    const series = new ColumnSeries();
+    const points = Array.from({ length: 1000 }, (_, i) => ({ step: i % 300, time: i, value: i === 500 ? NaN : Math.sin(i) }));
+    for (const p of points) series.push(p.step, p.time, p.value);
+    assert.deepEqual(series.summary('x'), summarize('x', points));
+    assert.deepEqual(series.points(), points);
+    const merged = mergeSummaries('x', [{ key: 'x', last: 1, lastStep: 10, min: 0, max: 5, count: 3 }, { key: 'x', last: 2, lastStep: 20, min: -1, max: 4, count: 4 }]);
+    assert.deepEqual(merged, { key: 'x', last: 2, lastStep: 20, min: -1, max: 5, count: 7 });
+  });
+});

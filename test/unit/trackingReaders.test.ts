@@ -92,6 +92,19 @@ describe('tracking readers', () => {
       assert.deepEqual(runsOf(await store.load())[0]!.metrics.map((m) => [m.last, m.lastStep]), [[0.5, 2]]);
     });
 
+    it('gives a quick first listing (names, status) before params and metrics, when asked', async () => {
+      const mlruns = join(dir, 'mlruns');
+      writeMlflowExperiment(mlruns, '0', 'Default', [{ id: hex('a'), name: 'a', params: { lr: '1' }, metrics: { loss: [3, 2] } }, { id: hex('b'), name: 'b', status: 4 }]);
+      const partials: SourceSnapshot[] = [];
+      const full = await new MlflowFileStore(mlruns).load(undefined, (s) => partials.push(s));
+      assert.equal(partials.length, 1);
+      const quick = runsOf(partials[0]!);
+      assert.deepEqual(quick.map((r) => [r.name, r.status, r.partial, r.metrics.length, Object.keys(r.params).length]).sort(), [['a', 'finished', true, 0, 0], ['b', 'failed', true, 0, 0]]);
+      const done = runsOf(full).find((r) => r.name === 'a')!;
+      assert.equal(done.partial, undefined);
+      assert.deepEqual([done.params, done.metrics[0]!.last], [{ lr: '1' }, 2]);
+    });
+
     it('reports a missing mlruns folder instead of throwing', async () => {
       const snap = await new MlflowFileStore(join(dir, 'nope')).load();
       assert.deepEqual(snap.experiments, []);

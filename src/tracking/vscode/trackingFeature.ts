@@ -67,7 +67,8 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
     // One source per root even when a folder is found both ways.
     const unique = [...new Map(sources.map((s) => [s.id, s])).values()];
     catalog.setSources(unique);
-    await catalog.loadAll();
+    // A big mlruns/ shows its runs (names, status) first and their metrics when read.
+    await catalog.loadAll(undefined, () => tree.refresh());
     for (const entry of catalog.sources()) for (const p of entry.snapshot.problems) log.warn(`experiments: ${entry.source.label}: ${p}`);
     log.info(`experiments: ${unique.length} source(s), ${catalog.runs().length} run(s) in ${Date.now() - started} ms`);
     void vscode.commands.executeCommand('setContext', 'mlEngineer.hasRuns', catalog.runs().length > 0);
