@@ -76,7 +76,7 @@ export function readTfEvents(data: Uint8Array, offset = 0, plugins: Map<string, 
     }
     try {
       cursor.pos = at + 12;
-      decodeEvent(cursor, at + 12 + length, plugins, event);
+      if (!fastScalarEvent(cursor, at + 12 + length, event)) decodeEvent(cursor, at + 12 + length, plugins, event);
       if (event.fileVersion !== undefined) fileVersion = event.fileVersion;
       if (sink) for (let i = 0; i < event.count; i++) sink(event.tags[i]!, event.step, event.wallTime, event.values[i]!);
       else for (let i = 0; i < event.count; i++) scalars.push({ tag: event.tags[i]!, step: event.step, wallTime: event.wallTime, value: event.values[i]! });
@@ -106,6 +106,49 @@ interface Cursor {
 }
 
 class DecodeError extends Error {}
+
+/**
+ * The shape nearly every record of a PyTorch / TensorBoard scalar log has, decoded without the
+ * general walker: Event{wall_time, step?, summary{value{tag, simple_value}}} with one-byte lengths.
+ * Returns false, having changed nothing that matters, for anything else.
+ */
+function fastScalarEvent(c: Cursor, end: number, event: DecodedEvent): boolean {
+  const data = c.data;
+  let p = c.pos;
+  if (data[p] !== 0x09 || p + 9 > end) return false;
+  const wallTime = c.view.getFloat64(p + 1, true);
+  p += 9;
+  let step = 0;
+  if (data[p] === 0x10) {
+    p++;
+    let scale = 1;
+    for (let i = 0; ; i++) {
+      if (i > 6 || p >= end) return false; // long or negative steps: the general path
+      const byte = data[p++]!;
+      step += (byte & 0x7f) * scale;
+      if (byte < 0x80) break;
+      scale *= 128;
+    }
+  }
+  if (data[p] !== 0x2a || data[p + 2] !== 0x0a || data[p + 1]! >= 0x80 || p + 2 + data[p + 1]! !== end) return false;
+  const valueLength = data[p + 3]!;
+  p += 4;
+  if (valueLength >= 0x80 || p + valueLength !== end || data[p] !== 0x0a) return false;
+  const tagLength = data[p + 1]!;
+  if (tagLength >= 0x80) return false;
+  const tagStart = p + 2;
+  p = tagStart + tagLength;
+  if (data[p] !== 0x15 || p + 5 !== end) return false;
+  event.wallTime = wallTime;
+  event.step = step;
+  event.fileVersion = undefined;
+  c.pos = tagStart;
+  event.tags[0] = cachedString(c, tagStart + tagLength);
+  event.values[0] = c.view.getFloat32(p + 1, true);
+  event.count = 1;
+  c.pos = end;
+  return true;
+}
 
 /** A protobuf varint as a number (int64 steps fit: exact up to 2^53). */
 function varint(c: Cursor, end: number): number {
