@@ -144,9 +144,11 @@ export function parseFlatYaml(text: string): Record<string, unknown> {
       return asRecord(parseYaml(text));
     } else if (raw === '' || raw === 'null' || raw === '~') out[key] = raw === '' && bare ? null : raw === '' ? '' : null;
     else if (raw === '[]') out[key] = [];
-    else if (/^-?\d+$/.test(raw)) out[key] = Number(raw);
+    else if (/^[-+]?\d+$/.test(raw) || /^[-+]?(\.\d+|\d+(\.\d*)?)([eE][-+]?\d+)?$/.test(raw)) out[key] = Number(raw); // YAML 1.2 ints and floats
     else if (raw === 'true' || raw === 'false') out[key] = raw === 'true';
-    else if (/^[-+.\d]|^(true|false|yes|no|on|off|null)$/i.test(raw) || raw.includes(': ') || raw.includes(' #')) return asRecord(parseYaml(text)); // floats and YAML's special words: let the parser decide
+    // Hex ints, .inf/.nan, other spellings of YAML's words, and comments: let the parser decide.
+    // (A run id such as 1c6b2d5b... is a plain string and stays on the fast path.)
+    else if (/^0[ox]|^[-+]?\.|^(true|false|null|yes|no|on|off)$/i.test(raw) || raw.includes(': ') || raw.includes(' #')) return asRecord(parseYaml(text));
     else out[key] = raw;
   }
   return out;

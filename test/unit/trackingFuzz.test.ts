@@ -75,7 +75,7 @@ describe('tracking readers under fuzzing (mutated real files)', function () {
   });
 
   it('the fast meta.yaml reader agrees with a YAML parser on every flat mapping PyYAML-style dumps produce', () => {
-    const scalar = fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.boolean(), fc.constant(''), fc.double({ noNaN: true }), fc.constant([]));
+    const scalar = fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.boolean(), fc.constant(''), fc.double({ noNaN: true }), fc.constant([]), fc.stringMatching(/^[0-9a-f]{32}$/), fc.stringMatching(/^[-+]?[0-9.eExo]{1,8}$/));
     fc.assert(
       fc.property(fc.dictionary(fc.stringMatching(/^[a-z_][a-z0-9_]{0,15}$/), scalar), fc.boolean(), (obj, single) => {
         const text = stringify(obj, { singleQuote: single, lineWidth: 0 });
