@@ -34,6 +34,8 @@ export interface TfEventsRead {
 /** Longest record we accept: a scalar Event is tens of bytes; a graph can be megabytes. */
 const MAX_RECORD = 256 * 1024 * 1024;
 
+const lengthCrcs = new Map<number, number>();
+
 function masked(crc: number): number {
   const c = crc >>> 0;
   return ((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) >>> 0;
@@ -57,7 +59,14 @@ export function readTfEvents(data: Uint8Array, offset = 0, plugins: Map<string, 
   while (data.byteLength - at >= 12) {
     const low = view.getUint32(at, true);
     const high = view.getUint32(at + 4, true);
-    if (masked(crc32cRange(data, at, at + 8)) !== view.getUint32(at + 8, true)) {
+    // The length's CRC is a function of the length alone, and a scalar log has a handful of
+    // record lengths: the check is the same, computed once per distinct length.
+    let lengthCrc = high === 0 ? lengthCrcs.get(low) : undefined;
+    if (lengthCrc === undefined) {
+      lengthCrc = masked(crc32cRange(data, at, at + 8));
+      if (high === 0 && lengthCrcs.size < 4096) lengthCrcs.set(low, lengthCrc);
+    }
+    if (lengthCrc !== view.getUint32(at + 8, true)) {
       problems.push(`bad length checksum at byte ${at}: the rest of the file is not read`);
       break;
     }
