@@ -106,17 +106,7 @@ export class TensorBoardLogDir implements RunSource {
         this.files.set(file, state);
       }
       if (data.length > 0) {
-        const all = state.series;
-        let lastTag = '';
-        let last: ColumnSeries | undefined;
-        const read = readTfEvents(data, 0, state.plugins, (tag, step, wallTime, value) => {
-          if (tag !== lastTag || !last) {
-            last = all.get(tag);
-            if (!last) all.set(tag, (last = new ColumnSeries()));
-            lastTag = tag;
-          }
-          last.push(step, wallTime * 1000, value);
-        });
+        const read = readTfEvents(data, 0, state.plugins, state.series);
         state.offset += read.consumedBytes;
         // A record that failed its CRC is skipped and reported; a half-written tail is just not read yet.
         const base = state.offset - read.consumedBytes;

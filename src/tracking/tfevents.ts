@@ -1,3 +1,4 @@
+import { ColumnSeries } from './columnSeries';
 import { crc32cRange } from './crc32c';
 
 // TensorBoard event files (../shared/docs/formats.md §2): TFRecord framing with masked CRC32C,
@@ -18,7 +19,7 @@ export interface ScalarPoint {
 export type ScalarSink = (tag: string, step: number, wallTime: number, value: number) => void;
 
 export interface TfEventsRead {
-  /** Every scalar read, unless a sink was given (then empty). */
+  /** Every scalar read, unless a sink or columns were given (then empty). Column times are in ms. */
   readonly scalars: ScalarPoint[];
   readonly fileVersion: string | undefined;
   readonly records: number;
@@ -46,7 +47,13 @@ function masked(crc: number): number {
  * of the same growing file). `plugins` remembers the plugin of each tag across reads: TensorBoard
  * writes a tag's metadata on its first value only.
  */
-export function readTfEvents(data: Uint8Array, offset = 0, plugins: Map<string, string> = new Map(), sink?: ScalarSink): TfEventsRead {
+export function readTfEvents(data: Uint8Array, offset = 0, plugins: Map<string, string> = new Map(), sink?: ScalarSink | Map<string, ColumnSeries>): TfEventsRead {
+  // Points go into per-tag columns directly when given them (the Experiments view), else to a
+  // callback, else into `scalars`.
+  const columns = sink instanceof Map ? sink : undefined;
+  const callback = typeof sink === 'function' ? sink : undefined;
+  let lastTag: string | undefined;
+  let lastSeries: ColumnSeries | undefined;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const scalars: ScalarPoint[] = [];
   const problems: string[] = [];
@@ -87,7 +94,17 @@ export function readTfEvents(data: Uint8Array, offset = 0, plugins: Map<string, 
       cursor.pos = at + 12;
       if (!fastScalarEvent(cursor, at + 12 + length, event)) decodeEvent(cursor, at + 12 + length, plugins, event);
       if (event.fileVersion !== undefined) fileVersion = event.fileVersion;
-      if (sink) for (let i = 0; i < event.count; i++) sink(event.tags[i]!, event.step, event.wallTime, event.values[i]!);
+      if (columns) {
+        for (let i = 0; i < event.count; i++) {
+          const tag = event.tags[i]!;
+          if (tag !== lastTag || !lastSeries) {
+            lastSeries = columns.get(tag);
+            if (!lastSeries) columns.set(tag, (lastSeries = new ColumnSeries()));
+            lastTag = tag;
+          }
+          lastSeries.push(event.step, event.wallTime * 1000, event.values[i]!);
+        }
+      } else if (callback) for (let i = 0; i < event.count; i++) callback(event.tags[i]!, event.step, event.wallTime, event.values[i]!);
       else for (let i = 0; i < event.count; i++) scalars.push({ tag: event.tags[i]!, step: event.step, wallTime: event.wallTime, value: event.values[i]! });
     } catch (error) {
       problems.push(`the record at byte ${at} is not an Event (${(error as Error).message}): skipped`);
