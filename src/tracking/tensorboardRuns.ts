@@ -1,6 +1,6 @@
 import { basename, join, relative } from 'node:path';
 import { listDir, readFrom } from './fileReads';
-import { ColumnSeries, mergeSummaries } from './columnSeries';
+import { type ColumnSeries, mergeSummaries } from './columnSeries';
 import { byStep, describeProblem, type MetricPoint, type MetricSummary, type RunRecord, type RunSource, type SourceSnapshot } from './runModel';
 import { readTfEvents } from './tfevents';
 
