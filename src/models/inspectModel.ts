@@ -1,0 +1,49 @@
+import { extname } from 'node:path';
+import { FileWindow, ModelFormatError } from './fileWindow';
+import { readGguf } from './ggufHeader';
+import type { ModelInfo } from './modelInfo';
+import { readOnnx } from './onnxModel';
+import { readSafetensors } from './safetensorsHeader';
+
+// Which reader a file gets: by its first bytes where the format has a magic number, else by its
+// extension (ONNX and safetensors have none). Never throws anything but ModelFormatError / fs errors.
+
+export function sniffFormat(path: string, head: Uint8Array): 'onnx' | 'safetensors' | 'gguf' | 'zip' | 'hdf5' | 'pickle' | undefined {
+  const text = new TextDecoder('latin1').decode(head.subarray(0, 8));
+  if (text.startsWith('GGUF')) return 'gguf';
+  if (text.startsWith('PK\u0003\u0004')) return 'zip';
+  if (text === '\u0089HDF\r\n\u001a\n') return 'hdf5';
+  if (head[0] === 0x80 && head[1]! >= 2 && head[1]! <= 5) return 'pickle';
+  const ext = extname(path).toLowerCase();
+  if (ext === '.safetensors') return 'safetensors';
+  if (ext === '.onnx' || ext === '.ort') return 'onnx';
+  // A safetensors file starts with a small little-endian header size followed by '{'.
+  if (head.length >= 9 && head[8] === 0x7b && head[6] === 0 && head[7] === 0) return 'safetensors';
+  return undefined;
+}
+
+export function inspectModel(path: string): ModelInfo {
+  const file = new FileWindow(path);
+  try {
+    if (file.size === 0) throw new ModelFormatError('the file is empty');
+    const format = sniffFormat(path, file.read(0, Math.min(16, file.size), 'the first bytes'));
+    switch (format) {
+      case 'gguf':
+        return readGguf(file);
+      case 'safetensors':
+        return readSafetensors(file);
+      case 'onnx':
+        return readOnnx(file);
+      case 'zip':
+        throw new ModelFormatError('a zip archive (PyTorch .pt/.pth/.ckpt, TorchScript or Keras .keras): recognised, but reading its tensors is not built yet');
+      case 'hdf5':
+        throw new ModelFormatError('an HDF5 file (Keras .h5): recognised, but not read');
+      case 'pickle':
+        throw new ModelFormatError('a legacy pickle (PyTorch before 1.6): recognised, but not read; pickles are never executed');
+      default:
+        throw new ModelFormatError('not a model format this reads (ONNX, safetensors, GGUF)');
+    }
+  } finally {
+    file.close();
+  }
+}

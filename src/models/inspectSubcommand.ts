@@ -1,0 +1,59 @@
+import { resolve } from 'node:path';
+import { EXIT, type Subcommand } from '../cli/subcommand';
+import { ModelFormatError } from './fileWindow';
+import { inspectModel } from './inspectModel';
+import { formatBytes, formatCount, type IoInfo, type ModelInfo } from './modelInfo';
+
+function io(list: readonly IoInfo[]): string {
+  return list.map((i) => `  ${i.name}: ${i.dtype}[${i.shape.join(', ')}]`).join('\n');
+}
+
+export function modelText(info: ModelInfo): string {
+  const lines = [`${info.path}`, `  format: ${info.format}, ${formatBytes(info.fileBytes)}`];
+  for (const f of info.facts) lines.push(`  ${f.label}: ${f.value}`);
+  lines.push(`  tensors: ${info.tensorCount}, parameters: ${formatCount(info.parameterCount)} (${info.parameterCount})`);
+  const dtypes = Object.entries(info.bytesByDtype).sort(([, a], [, b]) => b - a);
+  if (dtypes.length) lines.push(`  bytes by dtype: ${dtypes.map(([d, b]) => `${d} ${formatBytes(b)}`).join(', ')}`);
+  if (info.inputs?.length) lines.push('inputs:', io(info.inputs));
+  if (info.outputs?.length) lines.push('outputs:', io(info.outputs));
+  if (info.operators && Object.keys(info.operators).length) lines.push(`operators: ${Object.entries(info.operators).map(([op, n]) => `${op} ${n}`).join(', ')}`);
+  if (info.externalData?.length) lines.push(`external data: ${info.externalData.join(', ')}`);
+  const meta = Object.entries(info.metadata);
+  if (meta.length) lines.push('metadata:', ...meta.slice(0, 40).map(([k, v]) => `  ${k}: ${v}`), ...(meta.length > 40 ? [`  … ${meta.length - 40} more`] : []));
+  for (const p of info.problems) lines.push(`problem: ${p}`);
+  return lines.join('\n') + '\n';
+}
+
+export const inspectSubcommand: Subcommand = {
+  name: 'inspect',
+  summary: 'describe a model file (ONNX, safetensors, GGUF) without loading its weights',
+  usage: [
+    'Usage: ml-engineer inspect FILE [--json]',
+    '',
+    'Reads the header and structure of FILE: inputs and outputs, operators and opsets (ONNX),',
+    'tensors, parameter count and bytes per dtype, metadata. Weights are skipped, not read.',
+    '',
+    'Options:',
+    '  --json   print everything as JSON',
+    '',
+    'Exit code 1 when FILE is not a model this reads, or is damaged.',
+    '',
+  ].join('\n'),
+  options: { json: { type: 'boolean' } },
+  run(args, out) {
+    const path = args.positionals[0];
+    if (!path) {
+      out.err('ml-engineer inspect: which file? (ml-engineer inspect FILE)\n');
+      return Promise.resolve(EXIT.usage);
+    }
+    try {
+      const info = inspectModel(resolve(out.cwd, path));
+      out.out(args.values.json ? `${JSON.stringify(info, null, 2)}\n` : modelText(info));
+      return Promise.resolve(EXIT.ok);
+    } catch (error) {
+      const why = error instanceof ModelFormatError ? error.message : (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+      out.err(`ml-engineer inspect: ${path}: ${why}\n`);
+      return Promise.resolve(EXIT.failure);
+    }
+  },
+};

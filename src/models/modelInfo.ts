@@ -1,0 +1,72 @@
+// What inspecting a model file tells, whatever its format: the CLI, the model editor and the
+// agent's tool read this one shape.
+
+export type ModelFormat = 'onnx' | 'safetensors' | 'gguf' | 'pytorch' | 'keras' | 'unknown';
+
+export interface TensorInfo {
+  readonly name: string;
+  readonly dtype: string;
+  /** Sizes; symbolic dimensions (ONNX `batch`) as strings. */
+  readonly shape: readonly (number | string)[];
+}
+
+export interface IoInfo {
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: readonly (number | string)[];
+}
+
+export interface ModelInfo {
+  readonly format: ModelFormat;
+  readonly path: string;
+  readonly fileBytes: number;
+  /** Short facts for a summary table: producer, IR version, architecture… */
+  readonly facts: readonly { label: string; value: string }[];
+  readonly tensorCount: number;
+  readonly parameterCount: number;
+  /** Bytes of tensor data per dtype (from shapes, or the file's offsets). */
+  readonly bytesByDtype: Readonly<Record<string, number>>;
+  /** The first tensors (up to 500): a model can have tens of thousands. */
+  readonly tensors: readonly TensorInfo[];
+  readonly inputs?: readonly IoInfo[];
+  readonly outputs?: readonly IoInfo[];
+  readonly opsets?: readonly { domain: string; version: number }[];
+  /** Operator type → node count in the main graph (ONNX), most used first. */
+  readonly operators?: Readonly<Record<string, number>>;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Files the model's tensors live in besides this one (ONNX external data). */
+  readonly externalData?: readonly string[];
+  /** Bytes the inspection read: a header, not the weights. */
+  readonly bytesRead: number;
+  readonly problems: readonly string[];
+}
+
+export const MAX_LISTED_TENSORS = 500;
+
+export function elementCount(shape: readonly (number | string)[]): number | undefined {
+  let n = 1;
+  for (const d of shape) {
+    if (typeof d !== 'number') return undefined;
+    n *= d;
+  }
+  return n;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+}
+
+export function formatCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}B`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}K`;
+  return String(n);
+}
