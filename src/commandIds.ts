@@ -26,6 +26,7 @@ export const COMMANDS = {
   revealRun: 'mlEngineer.revealRun',
   copyRunId: 'mlEngineer.copyRunId',
   setMlflowToken: 'mlEngineer.setMlflowToken',
+  inspectModel: 'mlEngineer.inspectModel',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

@@ -1,0 +1,53 @@
+import type { IoInfo, ModelInfo } from '../../src/models/modelInfo';
+import { formatBytes, formatCount } from '../../src/models/modelInfo';
+import type { FromModelView, ToModelView } from '../../src/models/protocol';
+import { element, onHostMessage, postToHost } from '../common/vscodeApi';
+
+// The model viewer page: built with DOM calls only (no innerHTML), so nothing in a model's
+// names or metadata can become markup.
+
+const root = document.getElementById('root')!;
+
+function table(caption: string, head: string[], rows: string[][], label = caption): HTMLElement {
+  return element('table', { attrs: { 'aria-label': label } }, [
+    element('caption', { text: caption }),
+    element('thead', {}, [element('tr', {}, head.map((h) => element('th', { text: h })))]),
+    element('tbody', {}, rows.map((r) => element('tr', {}, r.map((c) => element('td', { text: c }))))),
+  ]);
+}
+
+const shape = (io: IoInfo): string => `[${io.shape.join(', ')}]`;
+
+function render(info: ModelInfo): void {
+  const sections: HTMLElement[] = [element('h1', { text: info.path }), element('p', { className: 'muted', text: `${info.format.toUpperCase()} · ${formatBytes(info.fileBytes)} · ${info.tensorCount} tensors · ${formatCount(info.parameterCount)} parameters · read ${formatBytes(info.bytesRead)}` })];
+  if (info.problems.length) sections.push(element('ul', { className: 'problems', attrs: { 'aria-label': 'Problems' } }, info.problems.map((p) => element('li', { text: p }))));
+  sections.push(table('Summary', ['', ''], info.facts.map((f) => [f.label, f.value])));
+  if (info.inputs?.length || info.outputs?.length) {
+    sections.push(table('Inputs and outputs', ['', 'name', 'dtype', 'shape'], [...(info.inputs ?? []).map((i) => ['input', i.name, i.dtype, shape(i)]), ...(info.outputs ?? []).map((o) => ['output', o.name, o.dtype, shape(o)])]));
+  }
+  const ops = Object.entries(info.operators ?? {});
+  if (ops.length) {
+    const max = Math.max(...ops.map(([, n]) => n));
+    sections.push(
+      element('section', { attrs: { 'aria-label': 'Operators' } }, [
+        element('h2', { text: 'Operators' }),
+        ...ops.map(([op, n]) => element('div', { className: 'bar' }, [element('span', { className: 'op', text: op }), element('span', { className: 'fill', attrs: { 'data-w': String(Math.round((n / max) * 100)) } }), element('span', { className: 'n', text: String(n) })])),
+      ]),
+    );
+  }
+  const dtypes = Object.entries(info.bytesByDtype);
+  if (dtypes.length) sections.push(table('Bytes by dtype', ['dtype', 'bytes'], dtypes.map(([d, b]) => [d, formatBytes(b)])));
+  if (info.tensors.length) sections.push(table(`Tensors${info.tensorCount > info.tensors.length ? ` (first ${info.tensors.length} of ${info.tensorCount})` : ''}`, ['name', 'dtype', 'shape'], info.tensors.map((t) => [t.name, t.dtype, `[${t.shape.join(', ')}]`]), 'Tensors'));
+  const meta = Object.entries(info.metadata);
+  if (meta.length) sections.push(table('Metadata', ['key', 'value'], meta.map(([k, v]) => [k, v])));
+  if (info.externalData?.length) sections.push(table('External data', ['file'], info.externalData.map((f) => [f])));
+  root.replaceChildren(...sections);
+  // Bar widths through CSS classes in steps of 5% (the CSP allows no inline styles).
+  for (const fill of root.querySelectorAll<HTMLElement>('.fill')) fill.classList.add(`w${Math.max(1, Math.round(Number(fill.dataset.w) / 5)) * 5}`);
+}
+
+onHostMessage<ToModelView>((message) => {
+  if (message.type === 'model') render(message.info);
+  else root.replaceChildren(element('h1', { text: message.path }), element('p', { className: 'error', attrs: { role: 'alert' }, text: message.message }));
+});
+postToHost<FromModelView>({ type: 'ready' });

@@ -1,0 +1,28 @@
+import * as z from 'zod/mini';
+import { defineTool, ToolInputError } from '../agent/tools/tool';
+import { ModelFormatError } from './fileWindow';
+import { inspectModel } from './inspectModel';
+import { modelText } from './inspectSubcommand';
+
+/** The agent's `inspect_model`: a model file's structure, read without loading its weights. */
+export function inspectModelTool() {
+  return defineTool({
+    name: 'inspect_model',
+    description:
+      'Describes a model file in the workspace without loading its weights: ONNX (IR version, opsets, producer, inputs and outputs with dtypes and ' +
+      'shapes incl. symbolic batch dims, operator histogram, initializers, external data), safetensors (tensors, dtypes, parameter count, metadata) ' +
+      'and GGUF (architecture, context length, quantization types, tensors). Use it before exporting, quantizing or serving a model, or to check what an export produced.',
+    input: z.object({ path: z.string().check(z.minLength(1)) }),
+    risk: 'read',
+    async run(input, context) {
+      const path = await context.files.resolve(input.path);
+      try {
+        const info = inspectModel(path);
+        return { content: modelText({ ...info, path: context.files.display(path) }), summary: `${info.format}: ${info.tensorCount} tensors` };
+      } catch (error) {
+        if (error instanceof ModelFormatError) throw new ToolInputError(`${input.path}: ${error.message}`);
+        throw error;
+      }
+    },
+  });
+}
