@@ -1,4 +1,5 @@
 import type { KernelConnection } from './jupyterLib';
+import { formatBytes, formatCount } from '../common/units';
 
 /** One variable in the kernel's namespace, as the Kernels tree and the agent show it. */
 export interface KernelVariable {
@@ -134,21 +135,3 @@ export function describeVariable(v: KernelVariable): string {
   return parts.join(' ');
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
-
-function formatCount(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(1)}B`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}K`;
-  return String(n);
-}

@@ -1,3 +1,5 @@
+import { formatBytes as formatUnitBytes, formatCount as formatUnitCount } from '../common/units';
+
 // What inspecting a model file tells, whatever its format: the CLI, the model editor and the
 // agent's tool read this one shape.
 
@@ -52,21 +54,11 @@ export function elementCount(shape: readonly (number | string)[]): number | unde
   return n;
 }
 
+/** Model sizes: two digits under 10 ("1.07 KB", "2.19M"). */
 export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+  return formatUnitBytes(bytes, 2);
 }
 
 export function formatCount(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}B`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}K`;
-  return String(n);
+  return formatUnitCount(n, 2);
 }

@@ -5,20 +5,6 @@ import { join } from 'node:path';
 // Small file helpers shared by the folder-based readers. Bounded: a tracking folder can hold
 // 100,000 small files, and one of them can be a 10 GB artifact we must never read whole.
 
-/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 /** Names in a folder, or [] when it is missing; other errors are thrown. */
 export async function listDir(path: string): Promise<Dirent[]> {
   try {
@@ -29,44 +15,11 @@ export async function listDir(path: string): Promise<Dirent[]> {
   }
 }
 
-/**
- * Files under `dir`, keyed by their path relative to it with "/" (MLflow keys such as
- * `train/loss` are nested folders). Depth-bounded.
- */
-export async function filesUnder(dir: string, depth = 8): Promise<{ key: string; path: string }[]> {
-  const out: { key: string; path: string }[] = [];
-  const walk = async (at: string, prefix: string, left: number): Promise<void> => {
-    for (const entry of await listDir(at)) {
-      const path = join(at, entry.name);
-      const key = prefix ? `${prefix}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) {
-        if (left > 0) await walk(path, key, left - 1);
-      } else if (entry.isFile()) out.push({ key, path });
-    }
-  };
-  await walk(dir, '', depth);
-  return out;
-}
-
 /** A text file, or an error when it is larger than `maxBytes` (params and tags are short). */
 export async function readSmallText(path: string, maxBytes = 1024 * 1024): Promise<string> {
   const info = await stat(path);
   if (info.size > maxBytes) throw new Error(`${info.size} bytes, more than the ${maxBytes} expected`);
   return readFile(path, 'utf8');
-}
-
-/** The last `bytes` of a file and whether that is the whole file. */
-export async function readTail(path: string, bytes: number): Promise<{ text: string; whole: boolean; size: number; mtimeMs: number }> {
-  const handle = await open(path, 'r');
-  try {
-    const info = await handle.stat();
-    const start = Math.max(0, info.size - bytes);
-    const buffer = Buffer.alloc(info.size - start);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
-    return { text: buffer.toString('utf8', 0, bytesRead), whole: start === 0, size: info.size, mtimeMs: info.mtimeMs };
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Reads `path` from byte `from` to its current end (a growing file's new part). */
@@ -84,7 +37,7 @@ export async function readFrom(path: string, from: number, maxBytes = 512 * 1024
   }
 }
 
-// Synchronous variants for the hot path of a big store: 10,000 runs are ~160,000 small files, and a
+// Synchronous reads for the hot path of a big store: 10,000 runs are ~160,000 small files, and a
 // promise per open/stat/read/close costs more than the read itself. Callers yield between runs.
 
 export function listDirSync(path: string): Dirent[] {
@@ -96,6 +49,7 @@ export function listDirSync(path: string): Dirent[] {
   }
 }
 
+/** Files under `dir`, keyed by their path relative to it with "/" (MLflow's `train/loss` is a nested folder). Depth-bounded. */
 export function filesUnderSync(dir: string, depth = 8): { key: string; path: string }[] {
   const out: { key: string; path: string }[] = [];
   const walk = (at: string, prefix: string, left: number): void => {
@@ -111,20 +65,6 @@ export function filesUnderSync(dir: string, depth = 8): { key: string; path: str
   return out;
 }
 
-/** The last `bytes` of a file (the whole file when it is smaller), with one open. */
-export function readTailSync(path: string, bytes: number, maxWhole = Infinity): { text: string; whole: boolean; size: number; mtimeMs: number } {
-  const fd = openSync(path, 'r');
-  try {
-    const info = fstatSync(fd);
-    if (info.size > maxWhole) throw new Error(`${info.size} bytes, more than the ${maxWhole} expected`);
-    const start = Math.max(0, info.size - bytes);
-    const buffer = Buffer.alloc(info.size - start);
-    const read = readSync(fd, buffer, 0, buffer.length, start);
-    return { text: buffer.toString('utf8', 0, read), whole: start === 0, size: info.size, mtimeMs: info.mtimeMs };
-  } finally {
-    closeSync(fd);
-  }
-}
 
 const scratch = Buffer.alloc(64 * 1024);
 

@@ -113,11 +113,6 @@ export function byStep(points: MetricPoint[]): MetricPoint[] {
   return points.sort((a, b) => a.step - b.step);
 }
 
-/** `a/b/c` from nested keys; MLflow and W&B keys both nest with "/". */
-export function joinKey(parts: readonly string[]): string {
-  return parts.join('/');
-}
-
 export function describeProblem(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
