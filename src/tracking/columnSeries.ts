@@ -1,55 +1,67 @@
 import type { MetricPoint, MetricSummary } from './runModel';
 
+/** Points per chunk once a series is long; the first chunks are smaller (most tags have few points). */
+const MAX_CHUNK = 16384;
+
 /**
- * A metric's points as growable columns: 24 bytes a point instead of an object each, so a live
- * TensorBoard run with millions of scalars stays small and is appended to without garbage.
+ * A metric's points as chunks of interleaved (step, time, value) doubles: 24 bytes a point
+ * instead of an object each, so a live TensorBoard run with millions of scalars stays small, and
+ * appending never copies what is there (chunks are added, not regrown). The summary is kept as
+ * points arrive, so a re-read of a live run costs only its new points.
  */
 export class ColumnSeries {
-  private steps = new Float64Array(64);
-  private times = new Float64Array(64);
-  private values = new Float64Array(64);
+  private readonly chunks: Float64Array[] = [];
+  private current = new Float64Array(0);
+  private used = 0; // doubles used in `current`
   length = 0;
+  private lastStep = 0;
+  private lastTime = 0;
+  private lastValue = 0;
+  private min = Infinity;
+  private max = -Infinity;
 
   push(step: number, time: number, value: number): void {
-    if (this.length === this.steps.length) {
-      const grow = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
-        const b = new Float64Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.steps = grow(this.steps);
-      this.times = grow(this.times);
-      this.values = grow(this.values);
+    if (this.used === this.current.length) {
+      this.current = new Float64Array(3 * Math.min(MAX_CHUNK, 64 << Math.min(this.chunks.length, 8)));
+      this.chunks.push(this.current);
+      this.used = 0;
     }
-    this.steps[this.length] = step;
-    this.times[this.length] = time;
-    this.values[this.length] = value;
+    const c = this.current;
+    const u = this.used;
+    c[u] = step;
+    c[u + 1] = time;
+    c[u + 2] = value;
+    this.used = u + 3;
+    // Last by step; a tie goes to the later point (a resumed run logs a step again).
+    if (this.length === 0 || step > this.lastStep || (step === this.lastStep && time >= this.lastTime)) {
+      this.lastStep = step;
+      this.lastTime = time;
+      this.lastValue = value;
+    }
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
     this.length++;
   }
 
   points(): MetricPoint[] {
     const out = new Array<MetricPoint>(this.length);
-    for (let i = 0; i < this.length; i++) out[i] = { step: this.steps[i]!, time: this.times[i]!, value: this.values[i]! };
+    let n = 0;
+    for (const chunk of this.chunks) {
+      const end = chunk === this.current ? this.used : chunk.length;
+      for (let i = 0; i < end; i += 3) out[n++] = { step: chunk[i]!, time: chunk[i + 1]!, value: chunk[i + 2]! };
+    }
     return out;
   }
 
   firstTime(): number | undefined {
-    return this.length > 0 ? this.times[0] : undefined;
+    return this.length > 0 ? this.chunks[0]![1] : undefined;
   }
 
   /** As `summarize`, without making points: last by step (ties: the later), min and max ignoring NaN. */
   summary(key: string): MetricSummary | undefined {
     if (this.length === 0) return undefined;
-    let last = 0;
-    let min = Infinity;
-    let max = -Infinity;
-    for (let i = 0; i < this.length; i++) {
-      if (this.steps[i]! > this.steps[last]! || (this.steps[i] === this.steps[last] && this.times[i]! >= this.times[last]!)) last = i;
-      const v = this.values[i]!;
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    return { key, last: this.values[last]!, lastStep: this.steps[last]!, ...(min <= max ? { min, max } : {}), count: this.length };
+    const { min, max } = this;
+    return { key, last: this.lastValue, lastStep: this.lastStep, ...(min <= max ? { min, max } : {}), count: this.length };
   }
 }
 

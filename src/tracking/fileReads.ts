@@ -22,16 +22,60 @@ export async function readSmallText(path: string, maxBytes = 1024 * 1024): Promi
   return readFile(path, 'utf8');
 }
 
-/** Reads `path` from byte `from` to its current end (a growing file's new part). */
-export async function readFrom(path: string, from: number, maxBytes = 512 * 1024 * 1024): Promise<{ data: Buffer; size: number; mtimeMs: number }> {
+/** Room before each chunk for the unconsumed tail of the one before (a record cut by the chunk edge). */
+const CARRY_ROOM = 1024 * 1024;
+
+/**
+ * Feeds `path` from byte `from` to its current end to `consume` in chunks, reading the next chunk
+ * while `consume` works on this one (the read overlaps the decode, and memory stays at two chunks
+ * however large the file). `consume` returns how many bytes it used and whether to go on; the rest
+ * is given again in front of the next chunk. Returns the bytes used in all.
+ */
+export async function consumeFrom(
+  path: string,
+  from: number,
+  consume: (data: Buffer, base: number) => { used: number; stop?: boolean },
+  chunkBytes = 8 * 1024 * 1024,
+): Promise<{ used: number; size: number; mtimeMs: number }> {
   const handle = await open(path, 'r');
   try {
     const info = await handle.stat();
-    if (info.size < from) return { data: Buffer.alloc(0), size: info.size, mtimeMs: info.mtimeMs };
-    const length = Math.min(info.size - from, maxBytes);
-    const data = Buffer.allocUnsafe(length); // every byte is overwritten by the read; only what was read is returned
-    const { bytesRead } = await handle.read(data, 0, length, from);
-    return { data: data.subarray(0, bytesRead), size: info.size, mtimeMs: info.mtimeMs };
+    const end = info.size; // what is appended after this stat is read next time
+    let used = 0;
+    if (end > from) {
+      type Chunk = { buffer: Buffer; length: number };
+      let chunk = chunkBytes;
+      const readAt = async (at: number): Promise<Chunk> => {
+        const length = Math.min(chunk, end - at);
+        const buffer = Buffer.allocUnsafe(CARRY_ROOM + length); // only the bytes read are passed on
+        const { bytesRead } = await handle.read(buffer, CARRY_ROOM, length, at);
+        return { buffer, length: bytesRead };
+      };
+      let next = from;
+      let carry: Buffer = Buffer.alloc(0);
+      let pending: Promise<Chunk> | undefined = readAt(next);
+      while (pending) {
+        const { buffer, length }: Chunk = await pending;
+        next += length;
+        pending = length > 0 && next < end ? readAt(next) : undefined;
+        let data: Buffer;
+        if (carry.length <= CARRY_ROOM) {
+          carry.copy(buffer, CARRY_ROOM - carry.length);
+          data = buffer.subarray(CARRY_ROOM - carry.length, CARRY_ROOM + length);
+        } else {
+          data = Buffer.concat([carry, buffer.subarray(CARRY_ROOM, CARRY_ROOM + length)]);
+          chunk = Math.max(chunk, data.length); // a record larger than a chunk: read more at once, not copy it over and over
+        }
+        const step = consume(data, from + used);
+        used += step.used;
+        carry = data.subarray(step.used);
+        if (step.stop) {
+          await pending?.catch(() => undefined);
+          break;
+        }
+      }
+    }
+    return { used, size: info.size, mtimeMs: info.mtimeMs };
   } finally {
     await handle.close();
   }

@@ -1,5 +1,5 @@
 import { basename, join, relative } from 'node:path';
-import { listDir, readFrom } from './fileReads';
+import { consumeFrom, listDir } from './fileReads';
 import { type ColumnSeries, mergeSummaries } from './columnSeries';
 import { byStep, describeProblem, type MetricPoint, type MetricSummary, type RunRecord, type RunSource, type SourceSnapshot } from './runModel';
 import { readTfEvents } from './tfevents';
@@ -96,25 +96,24 @@ export class TensorBoardLogDir implements RunSource {
   private async update(file: string): Promise<FileState> {
     let state = this.files.get(file);
     try {
-      const { data, size, mtimeMs } = await readFrom(file, state?.offset ?? 0);
+      const offset = state?.offset ?? 0;
+      const fresh: FileState = state ?? { offset: 0, size: 0, mtimeMs: 0, plugins: new Map(), series: new Map(), problems: [] };
+      const { used, size, mtimeMs } = await consumeFrom(file, offset, (data, base) => {
+        const read = readTfEvents(data, 0, fresh.plugins, fresh.series);
+        // A record that failed its CRC is skipped and reported; a half-written tail is just not read yet.
+        for (const problem of read.problems) {
+          const placed = problem.replace(/at byte (\d+)/, (_, n: string) => `at byte ${Number(n) + base}`);
+          if (!fresh.problems.includes(placed)) fresh.problems.push(placed);
+        }
+        return { used: read.consumedBytes, stop: read.halted };
+      });
       if (state && size < state.offset) {
         this.files.delete(file); // truncated or replaced: read it again from the start
         return this.update(file);
       }
-      if (!state) {
-        state = { offset: 0, size: 0, mtimeMs: 0, plugins: new Map(), series: new Map(), problems: [] };
-        this.files.set(file, state);
-      }
-      if (data.length > 0) {
-        const read = readTfEvents(data, 0, state.plugins, state.series);
-        state.offset += read.consumedBytes;
-        // A record that failed its CRC is skipped and reported; a half-written tail is just not read yet.
-        const base = state.offset - read.consumedBytes;
-        for (const problem of read.problems) {
-          const placed = problem.replace(/at byte (\d+)/, (_, n: string) => `at byte ${Number(n) + base}`);
-          if (!state.problems.includes(placed)) state.problems.push(placed);
-        }
-      }
+      state = fresh;
+      this.files.set(file, state);
+      state.offset += used;
       state.size = size;
       state.mtimeMs = mtimeMs;
     } catch (error) {

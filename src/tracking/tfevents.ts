@@ -30,12 +30,22 @@ export interface TfEventsRead {
   readonly consumedBytes: number;
   /** What is wrong with the file (bad CRCs, impossible lengths), each with its offset. */
   readonly problems: string[];
+  /** True when a damaged record stopped the read: what follows it is not read (now or later). */
+  readonly halted: boolean;
 }
 
 /** Longest record we accept: a scalar Event is tens of bytes; a graph can be megabytes. */
 const MAX_RECORD = 256 * 1024 * 1024;
 
-const lengthCrcs = new Map<number, number>();
+// The length's CRC is a function of the length alone, and a scalar log has a handful of record
+// lengths: each short length's check is computed once (per process) and looked up by index.
+const SHORT_LENGTHS = 4096;
+const lengthCrcs = new Uint32Array(SHORT_LENGTHS);
+const lengthCrcKnown = new Uint8Array(SHORT_LENGTHS);
+
+function u32(data: Uint8Array, at: number): number {
+  return (data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24)) >>> 0;
+}
 
 function masked(crc: number): number {
   const c = crc >>> 0;
@@ -59,31 +69,41 @@ export function readTfEvents(data: Uint8Array, offset = 0, plugins: Map<string, 
   const problems: string[] = [];
   let fileVersion: string | undefined;
   let records = 0;
+  let halted = false;
   let at = offset;
   const cursor: Cursor = { data, view, pos: 0 };
   // One scratch event for every record: no allocations per record beyond the points themselves.
   const event: DecodedEvent = { wallTime: 0, step: 0, fileVersion: undefined, tags: [], values: [], count: 0 };
-  while (data.byteLength - at >= 12) {
-    const low = view.getUint32(at, true);
-    const high = view.getUint32(at + 4, true);
-    // The length's CRC is a function of the length alone, and a scalar log has a handful of
-    // record lengths: the check is the same, computed once per distinct length.
-    let lengthCrc = high === 0 ? lengthCrcs.get(low) : undefined;
-    if (lengthCrc === undefined) {
-      lengthCrc = masked(crc32cRange(data, at, at + 8));
-      if (high === 0 && lengthCrcs.size < 4096) lengthCrcs.set(low, lengthCrc);
+  const size = data.byteLength;
+  const run: ScalarRun | undefined = columns ? { columns, slots: new Array<TagSlot | undefined>(RUN_SLOTS).fill(undefined), records: 0 } : undefined;
+  while (size - at >= 12) {
+    if (run) {
+      at = readScalarRun(data, view, at, run);
+      if (size - at < 12) break;
     }
-    if (lengthCrc !== view.getUint32(at + 8, true)) {
+    const low = u32(data, at);
+    const high = u32(data, at + 4);
+    let lengthCrc: number;
+    if (high === 0 && low < SHORT_LENGTHS) {
+      if (lengthCrcKnown[low] === 0) {
+        lengthCrcs[low] = masked(crc32cRange(data, at, at + 8));
+        lengthCrcKnown[low] = 1;
+      }
+      lengthCrc = lengthCrcs[low]!;
+    } else lengthCrc = masked(crc32cRange(data, at, at + 8));
+    if (lengthCrc !== u32(data, at + 8)) {
       problems.push(`bad length checksum at byte ${at}: the rest of the file is not read`);
+      halted = true;
       break;
     }
     const length = high * 2 ** 32 + low;
     if (length > MAX_RECORD) {
       problems.push(`a record at byte ${at} claims ${length} bytes: the rest of the file is not read`);
+      halted = true;
       break;
     }
-    if (data.byteLength - at < 12 + length + 4) break; // still being written
-    const stored = view.getUint32(at + 12 + length, true);
+    if (size - at < 12 + length + 4) break; // still being written
+    const stored = u32(data, at + 12 + length);
     const next = at + 12 + length + 4;
     if (masked(crc32cRange(data, at + 12, at + 12 + length)) !== stored) {
       problems.push(`bad data checksum in the record at byte ${at}: skipped`);
@@ -112,7 +132,85 @@ export function readTfEvents(data: Uint8Array, offset = 0, plugins: Map<string, 
     records++;
     at = next;
   }
-  return { scalars, fileVersion, records, consumedBytes: at, problems };
+  return { scalars, fileVersion, records: records + (run?.records ?? 0), consumedBytes: at, problems, halted };
+}
+
+interface TagSlot {
+  readonly bytes: Uint8Array;
+  readonly series: ColumnSeries;
+}
+
+interface ScalarRun {
+  readonly columns: Map<string, ColumnSeries>;
+  /** Tag bytes -> series, hashed as in `cachedString`. */
+  readonly slots: (TagSlot | undefined)[];
+  records: number;
+}
+
+const RUN_SLOTS = 256;
+
+/**
+ * The hot loop of a scalar log: consecutive records of the common shape
+ * (Event{wall_time, step, summary{value{tag, simple_value}}}, short fields, a length seen before)
+ * are checked and decoded here in one tight loop, straight into the tag's column. Returns where
+ * the first other record starts (or a damaged one: the general loop reports it), or the end.
+ */
+function readScalarRun(data: Uint8Array, view: DataView, at: number, run: ScalarRun): number {
+  const size = data.length;
+  const slots = run.slots;
+  let records = 0;
+  while (size - at >= 12) {
+    const length = u32(data, at);
+    if (length >= SHORT_LENGTHS || lengthCrcKnown[length] === 0 || (data[at + 4]! | data[at + 5]! | data[at + 6]! | data[at + 7]!) !== 0) break;
+    if (lengthCrcs[length] !== u32(data, at + 8)) break;
+    const end = at + 12 + length;
+    if (end + 4 > size) break;
+    let p = at + 12;
+    if (data[p] !== 0x09 || length < 9) break;
+    p += 9;
+    let step = 0;
+    if (data[p] === 0x10) {
+      p++;
+      let scale = 1;
+      let i = 0;
+      for (; i < 7 && p < end; i++) {
+        const byte = data[p++]!;
+        step += (byte & 0x7f) * scale;
+        if (byte < 0x80) break;
+        scale *= 128;
+      }
+      if (i === 7 || p >= end) break; // long or negative steps: the general path
+    }
+    // summary (field 5) > value (field 1) > tag (field 1), simple_value (field 2, fixed32)
+    if (data[p] !== 0x2a || data[p + 2] !== 0x0a || p + 2 + data[p + 1]! !== end) break;
+    const tagLength = data[p + 5]!;
+    const tagStart = p + 6;
+    if (data[p + 1]! >= 0x80 || data[p + 3]! >= 0x80 || p + 4 + data[p + 3]! !== end || data[p + 4] !== 0x0a || tagLength >= 0x80) break;
+    const valueAt = tagStart + tagLength;
+    if (data[valueAt] !== 0x15 || valueAt + 5 !== end) break;
+    if (masked(crc32cRange(data, at + 12, end)) !== u32(data, end)) break;
+    // The tag's column: found by a hash of the tag's bytes, confirmed byte by byte.
+    const h = tagLength === 0 ? 0 : (tagLength * 31 + data[tagStart]! * 7 + data[valueAt - 1]! * 131 + data[tagStart + (tagLength >> 1)]! * 17) & (RUN_SLOTS - 1);
+    let slot = slots[h];
+    if (slot !== undefined) {
+      const bytes = slot.bytes;
+      let i = 0;
+      if (bytes.length === tagLength) while (i < tagLength && bytes[i] === data[tagStart + i]) i++;
+      if (i !== tagLength || bytes.length !== tagLength) slot = undefined;
+    }
+    if (slot === undefined) {
+      const bytes = Uint8Array.prototype.slice.call(data, tagStart, valueAt);
+      const tag = utf8.decode(bytes);
+      let series = run.columns.get(tag);
+      if (!series) run.columns.set(tag, (series = new ColumnSeries()));
+      slots[h] = slot = { bytes, series };
+    }
+    slot.series.push(step, view.getFloat64(at + 13, true) * 1000, view.getFloat32(valueAt + 1, true));
+    records++;
+    at = end + 4;
+  }
+  run.records += records;
+  return at;
 }
 
 interface DecodedEvent {
@@ -253,25 +351,33 @@ function decodeEvent(c: Cursor, end: number, plugins: Map<string, string>, event
   if (c.pos !== end) throw new DecodeError('a field runs past the record');
 }
 
-// A file repeats a handful of tags millions of times: decode each one's bytes once.
-const tagCache: { bytes: Uint8Array; text: string }[] = [];
+// A file repeats a handful of tags millions of times: decode each one's bytes once, found again
+// by a hash of its length and three of its bytes (a collision only costs a fresh decode).
+interface CachedTag {
+  readonly bytes: Uint8Array;
+  readonly text: string;
+}
+const TAG_SLOTS = 1024;
+const tagCache: (CachedTag | undefined)[] = new Array<CachedTag | undefined>(TAG_SLOTS).fill(undefined);
 const utf8 = new TextDecoder();
 
 function cachedString(c: Cursor, end: number): string {
   const start = c.pos;
   const length = end - start;
   const buf = c.data;
-  search: for (const entry of tagCache) {
-    if (entry.bytes.length !== length) continue;
-    for (let i = 0; i < length; i++) if (entry.bytes[i] !== buf[start + i]) continue search;
-    c.pos = end;
-    return entry.text;
-  }
-  const bytes = buf.slice(start, end);
-  const text = utf8.decode(bytes);
-  if (tagCache.length >= 256) tagCache.shift();
-  tagCache.push({ bytes, text });
   c.pos = end;
+  if (length === 0) return '';
+  const slot = (length * 31 + buf[start]! * 7 + buf[end - 1]! * 131 + buf[start + (length >> 1)]! * 17) & (TAG_SLOTS - 1);
+  const entry = tagCache[slot];
+  if (entry !== undefined && entry.bytes.length === length) {
+    const bytes = entry.bytes;
+    let i = 0;
+    while (i < length && bytes[i] === buf[start + i]) i++;
+    if (i === length) return entry.text;
+  }
+  const bytes = Uint8Array.prototype.slice.call(buf, start, end); // a copy: Buffer#slice would keep the whole file alive
+  const text = utf8.decode(bytes);
+  tagCache[slot] = { bytes, text };
   return text;
 }
 

@@ -1,8 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buf as crc32c } from 'crc-32/crc32c';
 import { Writer } from 'protobufjs/minimal';
+import type { ColumnSeries } from '../../src/tracking/columnSeries';
+import { consumeFrom } from '../../src/tracking/fileReads';
 import { readTfEvents } from '../../src/tracking/tfevents';
 
 const corpus = join(__dirname, '..', '..', '..', 'shared', 'corpora', 'tfevents', 'runs');
@@ -114,4 +117,94 @@ describe('TensorBoard event files (real files written by torch.utils.tensorboard
       ['epoch_loss', 1, 0.125],
     ]);
   });
+
+  it('decodes into columns (the hot loop) exactly as the general decoder does', () => {
+    for (const file of files) {
+      const data = readFileSync(file);
+      const general = readTfEvents(data);
+      const columns = new Map<string, ColumnSeries>();
+      const fast = readTfEvents(data, 0, new Map(), columns);
+      assert.equal(fast.records, general.records);
+      assert.equal(fast.consumedBytes, general.consumedBytes);
+      assert.deepEqual(fast.problems, general.problems);
+      assert.deepEqual(pointsByTag(columns), pointsOf(general.scalars));
+    }
+  });
+
+  it('reads a file in chunks, across chunk edges and a record bigger than the carry room, as in one piece', async () => {
+    const strict = readFileSync(files.find((f) => f.includes('/strict/'))!);
+    // A 2.5 MB graph_def (field 4) between the scalars: skipped, but it spans many chunks.
+    const graph = Writer.create().uint32((1 << 3) | 1).double(1.7e9).uint32((4 << 3) | 2).bytes(Buffer.alloc(2_500_000, 7)).finish();
+    const data = Buffer.concat([strict, record(graph), strict]);
+    const cut = data.subarray(0, data.length - 5); // the last record half-written
+    const whole = readTfEvents(cut);
+    assert.equal(whole.scalars.length, 2 * readTfEvents(strict).scalars.length - 1);
+    const dir = mkdtempSync(join(tmpdir(), 'mle-tf-chunks-'));
+    try {
+      const file = join(dir, 'events.out.tfevents.1');
+      writeFileSync(file, cut);
+      for (const chunk of [4096, 65536, 8 * 1024 * 1024]) {
+        const columns = new Map<string, ColumnSeries>();
+        const edges: number[] = [];
+        const read = await consumeFrom(
+          file,
+          0,
+          (bytes, base) => {
+            edges.push(base);
+            const r = readTfEvents(bytes, 0, new Map(), columns);
+            return { used: r.consumedBytes };
+          },
+          chunk,
+        );
+        assert.equal(read.used, whole.consumedBytes, `chunk ${chunk}`);
+        assert.ok(edges.every((b, i) => i === 0 || b >= edges[i - 1]!), 'bases only grow');
+        assert.deepEqual(pointsByTag(columns), pointsOf(whole.scalars), `chunk ${chunk}`);
+      }
+      // Chunks smaller than a record: every record is cut by an edge.
+      const small = join(dir, 'events.out.tfevents.2');
+      writeFileSync(small, strict);
+      const columns = new Map<string, ColumnSeries>();
+      const read = await consumeFrom(small, 0, (bytes) => ({ used: readTfEvents(bytes, 0, new Map(), columns).consumedBytes }), 13);
+      assert.equal(read.used, strict.length);
+      assert.deepEqual(pointsByTag(columns), pointsOf(readTfEvents(strict).scalars));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops reading chunks after a broken length', async () => {
+    const data = Buffer.from(readFileSync(files.find((f) => f.includes('/strict/'))!));
+    const firstLength = Number(data.readBigUInt64LE(0));
+    data[12 + firstLength + 4 + 2] = data[12 + firstLength + 4 + 2]! ^ 0xff; // the second record's length
+    const dir = mkdtempSync(join(tmpdir(), 'mle-tf-chunks-'));
+    try {
+      const file = join(dir, 'events.out.tfevents.1');
+      writeFileSync(file, data);
+      let calls = 0;
+      const read = await consumeFrom(
+        file,
+        0,
+        (bytes) => {
+          calls++;
+          const r = readTfEvents(bytes);
+          return { used: r.consumedBytes, stop: r.halted };
+        },
+        64,
+      );
+      assert.equal(read.used, 12 + firstLength + 4);
+      assert.equal(calls, 1, `the first chunk shows the broken length and reading stops there (of ${Math.ceil(data.length / 64)} chunks)`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+function pointsOf(scalars: readonly { tag: string; step: number; wallTime: number; value: number }[]): Record<string, number[][]> {
+  const out: Record<string, number[][]> = {};
+  for (const s of scalars) (out[s.tag] ??= []).push([s.step, s.wallTime * 1000, s.value]);
+  return out;
+}
+
+function pointsByTag(columns: Map<string, ColumnSeries>): Record<string, number[][]> {
+  return Object.fromEntries([...columns].map(([tag, series]) => [tag, series.points().map((p) => [p.step, p.time ?? NaN, p.value])]));
+}

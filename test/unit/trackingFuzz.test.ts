@@ -6,6 +6,7 @@ import * as fc from 'fast-check';
 import { LightningCsvLogs, parseMetricsCsv } from '../../src/tracking/lightningCsv';
 import { stringify, parse as parseYaml } from 'yaml';
 import { latestMetricLine, MlflowFileStore, parseFlatYaml, parseMetricLines } from '../../src/tracking/mlflowFileStore';
+import type { ColumnSeries } from '../../src/tracking/columnSeries';
 import { readTfEvents } from '../../src/tracking/tfevents';
 import { readWandbFile } from '../../src/tracking/wandbDatastore';
 import { WandbRunsDir } from '../../src/tracking/wandbRuns';
@@ -53,6 +54,13 @@ describe('tracking readers under fuzzing (mutated real files)', function () {
         const read = timed(() => readTfEvents(data));
         assert.ok(read.consumedBytes <= data.length);
         assert.ok(read.scalars.length <= read.records * 4);
+        // The Experiments view's path (the hot loop into columns) agrees with the general decoder.
+        const columns = new Map<string, ColumnSeries>();
+        const fast = readTfEvents(data, 0, new Map(), columns);
+        assert.deepEqual([fast.records, fast.consumedBytes, fast.problems, fast.halted], [read.records, read.consumedBytes, read.problems, read.halted]);
+        const byTag = new Map<string, number[]>();
+        for (const s of read.scalars) byTag.set(s.tag, [...(byTag.get(s.tag) ?? []), s.step, s.wallTime * 1000, s.value]);
+        assert.deepEqual(new Map([...columns].map(([tag, series]) => [tag, series.points().flatMap((p) => [p.step, p.time ?? NaN, p.value])])), byTag);
       }),
       { numRuns: RUNS },
     );
