@@ -27,6 +27,7 @@ export const COMMANDS = {
   copyRunId: 'mlEngineer.copyRunId',
   setMlflowToken: 'mlEngineer.setMlflowToken',
   inspectModel: 'mlEngineer.inspectModel',
+  deployModel: 'mlEngineer.deployModel',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

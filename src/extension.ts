@@ -11,8 +11,7 @@ import { registerDoctorCommand } from './doctor/vscode/doctorCommand';
 import { gpuStatusTool } from './gpu/gpuStatusTool';
 import { GpuMonitor } from './gpu/vscode/gpuMonitor';
 import { registerKernels } from './kernels/vscode/kernelsFeature';
-import { inspectModelTool } from './models/modelTool';
-import { MODEL_VIEWER, registerModelViewer } from './models/vscode/modelViewer';
+import { registerModels } from './models/vscode/modelsFeature';
 import { registerTracking } from './tracking/vscode/trackingFeature';
 
 // Set by the bundle's first and last statements (scripts/build.mjs): how long dist/extension.js took to evaluate.
@@ -39,14 +38,10 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(kernels.kernels.onDidChange(syncRemoteGpus), vscode.window.onDidChangeActiveNotebookEditor(syncRemoteGpus));
 
   const tracking = registerTracking(context, log);
-  registerModelViewer(context, log);
-  registerCommand(context, log, COMMANDS.inspectModel, async (uri?: unknown) => {
-    const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
-    if (target) await vscode.commands.executeCommand('vscode.openWith', target, MODEL_VIEWER);
-  });
+  const models = registerModels(context, log);
 
   // Each feature's agent tools, added to every conversation's registry.
-  const featureTools = () => [gpuStatusTool(() => gpus.reading(), () => gpus.processLines()), ...kernels.tools(), ...tracking.tools(), inspectModelTool()];
+  const featureTools = () => [gpuStatusTool(() => gpus.reading(), () => gpus.processLines()), ...kernels.tools(), ...tracking.tools(), ...models.tools()];
 
   const editorActions = new EditorActions();
   const chat = new ChatViewProvider(context, apiKeys, editorActions, log, featureTools);

@@ -11,7 +11,8 @@ const root = document.getElementById('root')!;
 function table(caption: string, head: string[], rows: string[][], label = caption): HTMLElement {
   return element('table', { attrs: { 'aria-label': label } }, [
     element('caption', { text: caption }),
-    element('thead', {}, [element('tr', {}, head.map((h) => element('th', { text: h })))]),
+    // A key/value table (no column names) has no header row.
+    ...(head.some(Boolean) ? [element('thead', {}, [element('tr', {}, head.map((h) => element('th', { text: h })))])] : []),
     element('tbody', {}, rows.map((r) => element('tr', {}, r.map((c) => element('td', { text: c }))))),
   ]);
 }

@@ -1,0 +1,56 @@
+import { basename, dirname, join } from 'node:path';
+import * as vscode from 'vscode';
+import { UserError } from '../../common/errors';
+import { DEPLOY_TARGET_LABELS, DEPLOY_TARGETS, existingFiles, planDeployment, writeDeployment, type DeployTarget } from '../deploy/deployPlan';
+import { ModelFormatError } from '../fileWindow';
+import { inspectModel } from '../inspectModel';
+
+const MAIN_FILE: Record<DeployTarget, string> = { triton: 'config.pbtxt', fastapi: 'app.py', kserve: 'inferenceservice.yaml', bentoml: 'service.py' };
+
+/** Right-click > Deploy: pick a target and a folder, see what will be written, write it, open the main file. */
+export async function deployModel(model: vscode.Uri): Promise<void> {
+  let info;
+  try {
+    info = inspectModel(model.fsPath);
+  } catch (error) {
+    if (error instanceof ModelFormatError) throw new UserError(`${basename(model.fsPath)}: ${error.message}`);
+    throw error;
+  }
+  const target = await vscode.window.showQuickPick(
+    DEPLOY_TARGETS.map((t) => ({ label: t === 'fastapi' ? 'FastAPI' : t === 'kserve' ? 'KServe' : t === 'bentoml' ? 'BentoML' : 'Triton', description: DEPLOY_TARGET_LABELS[t], target: t })),
+    { title: `Deploy ${basename(model.fsPath)}`, placeHolder: 'Serve it with…' },
+  );
+  if (!target) return;
+  let plan;
+  try {
+    plan = planDeployment(info, model.fsPath, target.target);
+  } catch (error) {
+    throw new UserError((error as Error).message);
+  }
+  const root = vscode.workspace.getWorkspaceFolder(model)?.uri.fsPath ?? dirname(model.fsPath);
+  const suggested = join(root, 'deploy', `${plan.name}-${target.target}`);
+  const where = await vscode.window.showQuickPick(
+    [
+      { label: vscode.workspace.asRelativePath(suggested), description: 'in the workspace', dir: suggested },
+      { label: 'Choose a folder…', dir: undefined },
+    ],
+    { title: `Where to write the ${target.label} deployment` },
+  );
+  if (!where) return;
+  let dir = where.dir;
+  if (!dir) {
+    const picked = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, defaultUri: vscode.Uri.file(root), openLabel: 'Deploy here' });
+    if (!picked?.[0]) return;
+    dir = picked[0].fsPath;
+  }
+  const existing = existingFiles(plan, dir);
+  if (existing.length > 0) {
+    const replace = await vscode.window.showWarningMessage(`${existing.length} file(s) in ${vscode.workspace.asRelativePath(dir)} would be replaced: ${existing.slice(0, 5).join(', ')}${existing.length > 5 ? '…' : ''}`, { modal: true }, 'Replace');
+    if (replace !== 'Replace') return;
+  }
+  const written = writeDeployment(plan, dir);
+  await vscode.window.showTextDocument(vscode.Uri.file(join(dir, plan.files.find((f) => f.path.endsWith(MAIN_FILE[target.target]))?.path ?? plan.files[0]!.path)), { preview: false });
+  const notes = plan.notes.length ? ` Note: ${plan.notes.join('; ')}` : '';
+  const reveal = await vscode.window.showInformationMessage(`Wrote the ${target.label} deployment of ${plan.name} (${written.length} files) to ${vscode.workspace.asRelativePath(dir)}.${notes}`, 'Reveal in Explorer');
+  if (reveal) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(dir));
+}

@@ -1,0 +1,35 @@
+import * as vscode from 'vscode';
+import type { Tool } from '../../agent/tools/tool';
+import { COMMANDS } from '../../commandIds';
+import { registerCommand } from '../../common/vscode/commandRegistry';
+import { scaffoldDeploymentTool } from '../deploy/deployTool';
+import { inspectModelTool } from '../modelTool';
+import { deployModel } from './deployCommand';
+import { MODEL_VIEWER, registerModelViewer } from './modelViewer';
+
+const MODEL_FILTERS = { Models: ['onnx', 'safetensors', 'gguf'] };
+
+/** The model file a command acts on: the explorer's, the open model viewer's, the editor's, or one the user picks. */
+async function modelUri(arg: unknown, title: string): Promise<vscode.Uri | undefined> {
+  if (arg instanceof vscode.Uri) return arg;
+  const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (tab instanceof vscode.TabInputCustom && tab.viewType === MODEL_VIEWER) return tab.uri;
+  const editor = vscode.window.activeTextEditor?.document.uri;
+  if (editor && /\.(onnx|safetensors|gguf)$/i.test(editor.fsPath)) return editor;
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: MODEL_FILTERS, title });
+  return picked?.[0];
+}
+
+/** Models: the read-only viewer, Inspect and Deploy (explorer context menu, viewer buttons), and the agent's tools. */
+export function registerModels(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): { tools: () => Tool[] } {
+  registerModelViewer(context, log);
+  registerCommand(context, log, COMMANDS.inspectModel, async (arg?: unknown) => {
+    const uri = await modelUri(arg, 'Inspect a model');
+    if (uri) await vscode.commands.executeCommand('vscode.openWith', uri, MODEL_VIEWER);
+  });
+  registerCommand(context, log, COMMANDS.deployModel, async (arg?: unknown) => {
+    const uri = await modelUri(arg, 'Deploy a model');
+    if (uri) await deployModel(uri);
+  });
+  return { tools: () => [inspectModelTool(), scaffoldDeploymentTool()] };
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
+import { findWebviewFrame, keepEvidence, launchBrowser, openWorkbench, saveScreenshot } from './support/workbench';
+
+/** Model files in code-server + Chromium (examples/models): the model viewer, and Deploy from the explorer. */
+describe('Models (code-server)', function () {
+  let server: CodeServer;
+  let browser: Browser;
+  let page: Page;
+
+  before(async function () {
+    this.timeout(240_000);
+    server = await startCodeServer({ workspaceSource: join(repoRoot, 'examples'), settings: { 'mlEngineer.jupyter.autoStartLocalServer': false } });
+    browser = await launchBrowser();
+    page = await openWorkbench(browser, server);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') console.log(`      evidence kept in ${await keepEvidence(this.currentTest.fullTitle(), page, server)}`);
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    await browser?.close();
+    await server?.stop();
+  });
+
+  /** The explorer row of a file under models/, the folder opened first (as a person would). */
+  async function modelRow(name: string): Promise<Locator> {
+    const explorer = page.locator('.explorer-folders-view');
+    if (!(await explorer.isVisible())) await page.locator('.activitybar a[aria-label^="Explorer"]').click();
+    const row = explorer.locator('.monaco-list-row', { hasText: new RegExp(`^${name.replace('.', '\\.')}$`) });
+    if (!(await row.isVisible())) await explorer.locator('.monaco-list-row', { hasText: /^models$/ }).click();
+    await row.waitFor({ timeout: 30_000 });
+    return row;
+  }
+
+  /** Opens the row's context menu and clicks `item`. Right after start the menu can lack the extension's items (contributions still loading): reopen it. */
+  async function contextMenu(name: string, item: string): Promise<void> {
+    const entry = page.locator('.context-view.monaco-menu-container .action-item', { hasText: item });
+    for (let attempt = 0; ; attempt++) {
+      await (await modelRow(name)).click({ button: 'right' });
+      await page.locator('.context-view.monaco-menu-container').waitFor({ timeout: 10_000 });
+      if (await entry.count()) break;
+      if (attempt === 20) throw new Error(`no "${item}" in the context menu of ${name}`);
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+    await entry.click();
+  }
+
+  it('right-click > Inspect Model on an ONNX file opens the model viewer: summary, inputs and outputs, operators', async () => {
+    await contextMenu('simple_cnn.onnx', 'Inspect Model');
+    const frame = await findWebviewFrame(page, 'table[aria-label="Inputs and outputs"]');
+    const io = await frame.locator('table[aria-label="Inputs and outputs"] tbody tr').allInnerTexts();
+    assert.deepEqual(io.map((r) => r.replace(/\s+/g, ' ').trim()), ['input x float32 [batch_size, 3, 32, 32]', 'output linear float32 [batch_size, 10]']);
+    const summary = await frame.locator('table[aria-label="Summary"]').innerText();
+    assert.match(summary, /IR version\s+10/);
+    assert.match(summary, /Producer\s+pytorch/);
+    assert.match(summary, /Opsets\s+ai\.onnx 20/);
+    const ops = await frame.locator('section[aria-label="Operators"] .bar .op').allInnerTexts();
+    assert.deepEqual(ops, ['Conv', 'MaxPool', 'Relu', 'Gemm', 'Reshape']);
+    assert.match(await frame.locator('table[aria-label="External data"]').innerText(), /simple_cnn\.onnx\.data/);
+    await saveScreenshot(page, 'model-viewer');
+  });
+
+  it('right-click > Deploy Model… > Triton writes a model repository whose config matches the model', async () => {
+    await contextMenu('simple_cnn.onnx', 'Deploy Model…');
+    const quickPick = page.locator('.quick-input-widget');
+    await quickPick.locator('.monaco-list-row', { hasText: 'Triton' }).click();
+    await quickPick.locator('.monaco-list-row', { hasText: 'deploy/simple_cnn-triton' }).click();
+    // The config opens in an editor once written.
+    await page.locator('.tabs-container .tab', { hasText: 'config.pbtxt' }).waitFor({ timeout: 30_000 });
+    await page.locator('.notifications-toasts', { hasText: 'Wrote the Triton deployment of simple_cnn' }).waitFor({ timeout: 15_000 });
+    const repo = join(server.workspace, 'deploy', 'simple_cnn-triton');
+    const config = readFileSync(join(repo, 'simple_cnn', 'config.pbtxt'), 'utf8');
+    assert.match(config, /platform: "onnxruntime_onnx"/);
+    assert.match(config, /max_batch_size: 8/);
+    assert.match(config, /name: "x"\n {4}data_type: TYPE_FP32\n {4}dims: \[ 3, 32, 32 \]/);
+    assert.match(config, /name: "linear"\n {4}data_type: TYPE_FP32\n {4}dims: \[ 10 \]/);
+    assert.deepEqual(readdirSync(join(repo, 'simple_cnn', '1')).sort(), ['model.onnx', 'simple_cnn.onnx.data']);
+    assert.ok(existsSync(join(repo, 'README.md')));
+    const editorText = await page.locator('.editor-instance .view-lines').first().innerText();
+    assert.match(editorText.replace(/\u00a0/g, ' '), /platform: "onnxruntime_onnx"/);
+    await saveScreenshot(page, 'model-deploy-triton');
+  });
+});
