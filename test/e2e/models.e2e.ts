@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -50,6 +51,10 @@ describe('Models (code-server)', function () {
       await page.waitForTimeout(1000);
     }
     await entry.click();
+    // A click that lands while the menu is still settling only highlights the item: then Enter runs it.
+    const menu = page.locator('.context-view.monaco-menu-container');
+    await menu.waitFor({ state: 'hidden', timeout: 1000 }).catch(() => page.keyboard.press('Enter'));
+    await menu.waitFor({ state: 'hidden', timeout: 5000 });
   }
 
   it('right-click > Inspect Model on an ONNX file opens the model viewer: summary, inputs and outputs, operators', async () => {
@@ -86,5 +91,39 @@ describe('Models (code-server)', function () {
     const editorText = await page.locator('.editor-instance .view-lines').first().innerText();
     assert.match(editorText.replace(/\u00a0/g, ' '), /platform: "onnxruntime_onnx"/);
     await saveScreenshot(page, 'model-deploy-triton');
+  });
+
+  it('a code action on torch.save( inserts an ONNX export that uses the script\'s own names, and the file still compiles', async () => {
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill('train.py');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'train.py' }).first().click();
+    await page.locator('.tabs-container .tab.active', { hasText: 'train.py' }).waitFor({ timeout: 30_000 });
+    const path = join(server.workspace, 'train.py');
+    const saveLine = readFileSync(path, 'utf8').split('\n').findIndex((l) => l.includes('torch.save(')) + 1;
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget input').fill(`:${saveLine}`);
+    await page.keyboard.press('Enter');
+    const action = page.locator('.action-widget .monaco-list-row', { hasText: 'ML Engineer: Export to ONNX (model)' });
+    for (let attempt = 0; !(await action.isVisible()); attempt++) {
+      if (attempt === 20) throw new Error('no "Export to ONNX" code action on the torch.save line');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+.');
+      await action.waitFor({ timeout: 2000 }).catch(() => undefined);
+    }
+    // The action list takes keys (a pointer block covers it): move to the action and apply it.
+    const focused = page.locator('.action-widget .monaco-list-row.focused');
+    for (let i = 0; (await focused.getAttribute('aria-label')) !== 'ML Engineer: Export to ONNX (model)'; i++) {
+      if (i === 10) throw new Error(`the code action list never focused the export: ${await page.locator('.action-widget').innerText()}`);
+      await page.keyboard.press('ArrowDown');
+    }
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Control+S');
+    const deadline = Date.now() + 15_000;
+    while (!readFileSync(path, 'utf8').includes('torch.onnx.export(') && Date.now() < deadline) await page.waitForTimeout(200);
+    const text = readFileSync(path, 'utf8');
+    assert.match(text, /torch\.save\(model\.state_dict\(\), "models\/tiny_classifier\.pt"\)\n {8}# Export model to ONNX/);
+    assert.match(text, /\(x_train\[:1\],\),\n {12}"models\/tiny_classifier\.onnx"/);
+    execFileSync('/usr/bin/python3', ['-c', 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")', path]);
+    await saveScreenshot(page, 'model-code-action');
   });
 });

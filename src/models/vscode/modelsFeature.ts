@@ -5,6 +5,7 @@ import { registerCommand } from '../../common/vscode/commandRegistry';
 import { scaffoldDeploymentTool } from '../deploy/deployTool';
 import { inspectModelTool } from '../modelTool';
 import { deployModel } from './deployCommand';
+import { registerModelCodeActions } from './modelCodeActions';
 import { MODEL_VIEWER, registerModelViewer } from './modelViewer';
 
 const MODEL_FILTERS = { Models: ['onnx', 'safetensors', 'gguf'] };
@@ -23,6 +24,7 @@ async function modelUri(arg: unknown, title: string): Promise<vscode.Uri | undef
 /** Models: the read-only viewer, Inspect and Deploy (explorer context menu, viewer buttons), and the agent's tools. */
 export function registerModels(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): { tools: () => Tool[] } {
   registerModelViewer(context, log);
+  registerModelCodeActions(context);
   registerCommand(context, log, COMMANDS.inspectModel, async (arg?: unknown) => {
     const uri = await modelUri(arg, 'Inspect a model');
     if (uri) await vscode.commands.executeCommand('vscode.openWith', uri, MODEL_VIEWER);

@@ -1,0 +1,31 @@
+import * as vscode from 'vscode';
+import { findModelSite } from '../codeActions/modelSites';
+import { ACTION_TITLES, actionsFor, snippetFor } from '../codeActions/modelSnippets';
+
+/**
+ * Python code actions on a model (`torch.save(`, a module built from an nn.Module class,
+ * `from_pretrained(`, a scikit-learn or Keras `.fit(`): Export to ONNX / TorchScript, Quantize.
+ * Each inserts code after the statement, named after the user's variables; nothing runs.
+ */
+export class ModelCodeActions implements vscode.CodeActionProvider {
+  static readonly kind = vscode.CodeActionKind.RefactorRewrite.append('mlEngineer');
+
+  provideCodeActions(document: vscode.TextDocument, range: vscode.Range | vscode.Selection): vscode.CodeAction[] {
+    const site = findModelSite(document.getText(), range.start.line);
+    if (!site) return [];
+    return actionsFor(site).map((action) => {
+      const codeAction = new vscode.CodeAction(`ML Engineer: ${ACTION_TITLES[action]} (${site.model})`, ModelCodeActions.kind);
+      const edit = new vscode.WorkspaceEdit();
+      const at = site.endLine + 1;
+      // After the last line: a file without a trailing newline gets one first.
+      const position = at < document.lineCount ? new vscode.Position(at, 0) : document.lineAt(document.lineCount - 1).range.end;
+      edit.insert(document.uri, position, (at < document.lineCount ? '' : '\n') + snippetFor(site, action));
+      codeAction.edit = edit;
+      return codeAction;
+    });
+  }
+}
+
+export function registerModelCodeActions(context: vscode.ExtensionContext): void {
+  context.subscriptions.push(vscode.languages.registerCodeActionsProvider({ language: 'python' }, new ModelCodeActions(), { providedCodeActionKinds: [ModelCodeActions.kind] }));
+}
