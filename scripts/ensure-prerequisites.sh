@@ -11,8 +11,9 @@ cd "$root"
 # jupyter_server + ipykernel: local kernels; ripgrep + libkrb5-dev: code-server's install;
 # chromium: the end-to-end tests' browser.
 packages=(python3-jupyter-server python3-ipykernel ripgrep libkrb5-dev)
-# python3-onnx: the integration test that checks our ONNX reader against the onnx package.
-[ "$purpose" = test ] && packages+=(python3-onnx)
+# python3-onnx: the integration test that checks our ONNX reader against the onnx package;
+# python3-torch: the one that checks the PyTorch reader against files torch writes (about 1.5 min to install).
+[ "$purpose" = test ] && packages+=(python3-onnx python3-torch)
 [ "$purpose" = test ] && packages+=(chromium)
 
 if command -v dpkg-query >/dev/null; then

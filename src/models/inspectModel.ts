@@ -1,9 +1,12 @@
 import { extname } from 'node:path';
 import { FileWindow, ModelFormatError } from './fileWindow';
 import { readGguf } from './ggufHeader';
+import { isKerasArchive, readKeras } from './kerasArchive';
 import type { ModelInfo } from './modelInfo';
 import { readOnnx } from './onnxModel';
+import { readPytorchLegacy, readPytorchZip } from './pytorchArchive';
 import { readSafetensors } from './safetensorsHeader';
+import { readZipDirectory } from './zipArchive';
 
 // Which reader a file gets: by its first bytes where the format has a magic number, else by its
 // extension (ONNX and safetensors have none). Never throws anything but ModelFormatError / fs errors.
@@ -34,14 +37,20 @@ export function inspectModel(path: string): ModelInfo {
         return readSafetensors(file);
       case 'onnx':
         return readOnnx(file);
-      case 'zip':
-        throw new ModelFormatError('a zip archive (PyTorch .pt/.pth/.ckpt, TorchScript or Keras .keras): recognised, but reading its tensors is not built yet');
+      case 'zip': {
+        const entries = readZipDirectory(file);
+        if (isKerasArchive(entries)) return readKeras(file, entries);
+        return readPytorchZip(file, entries);
+      }
       case 'hdf5':
         throw new ModelFormatError('an HDF5 file (Keras .h5): recognised, but not read');
       case 'pickle':
-        throw new ModelFormatError('a legacy pickle (PyTorch before 1.6): recognised, but not read; pickles are never executed');
+        return readPytorchLegacy(file);
       default:
-        throw new ModelFormatError('not a model format this reads (ONNX, safetensors, GGUF)');
+        if (file.size > 262 && new TextDecoder('latin1').decode(file.read(257, 5, 'a tar header')) === 'ustar') {
+          throw new ModelFormatError('a tar archive (PyTorch files from before 0.4 were tar files): recognised, but not read');
+        }
+        throw new ModelFormatError('not a model format this reads (ONNX, safetensors, GGUF, PyTorch, Keras)');
     }
   } finally {
     file.close();

@@ -40,6 +40,10 @@ describe('model readers under fuzzing (mutated real files)', function () {
     ['onnx', join(corpora, 'onnx', 'node', 'test_if_opt.onnx')],
     ['safetensors', join(__dirname, '..', '..', 'examples', 'models', 'tiny_classifier.safetensors')],
     ['gguf', join(corpora, 'gguf', 'ggml-vocab-llama-spm.gguf')],
+    // Written by torch 1.13 (test/support/write_pytorch_files.py): a zip archive, the legacy pickle format, a checkpoint.
+    ['pt', join(__dirname, '..', 'fixtures', 'models', 'state_dict.pt')],
+    ['pt', join(__dirname, '..', 'fixtures', 'models', 'legacy.pt')],
+    ['ckpt', join(__dirname, '..', 'fixtures', 'models', 'model.ckpt')],
   ];
   for (const [ext, source] of cases) {
     it(`${source.split('/').slice(-2).join('/')}: a result or a clear error, quickly`, () => {

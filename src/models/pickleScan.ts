@@ -1,0 +1,423 @@
+import { ModelFormatError } from './fileWindow';
+
+// A pickle read as data, never executed: globals stay names, calls stay (callable, args) records,
+// persistent ids stay ids. Enough of the opcode set for what torch.save writes (protocol 2) and
+// what Python writes by default (4, 5); anything else stops with the opcode named. Bounded in
+// steps and memo size, so a hostile pickle costs milliseconds, not memory.
+
+export class PickleGlobal {
+  constructor(
+    readonly module: string,
+    readonly name: string,
+  ) {}
+  get qualified(): string {
+    return `${this.module}.${this.name}`;
+  }
+}
+
+/** `callable(*args)` as written (REDUCE, NEWOBJ), with what BUILD / SETITEMS / APPENDS added to it. */
+export class PickleCall {
+  state: PickleValue = null;
+  readonly entries: [PickleValue, PickleValue][] = [];
+  readonly items: PickleValue[] = [];
+  constructor(
+    readonly fn: PickleValue,
+    readonly args: PickleValue[],
+  ) {}
+}
+
+export class PickleDict {
+  readonly entries: [PickleValue, PickleValue][] = [];
+}
+
+export class PickleTuple {
+  constructor(readonly items: PickleValue[]) {}
+}
+
+export class PicklePid {
+  constructor(readonly id: PickleValue) {}
+}
+
+export type PickleValue = null | boolean | number | bigint | string | Uint8Array | PickleValue[] | PickleTuple | PickleDict | PickleGlobal | PickleCall | PicklePid;
+
+const MARK = Symbol('mark');
+type Slot = PickleValue | typeof MARK;
+
+export interface PickleScan {
+  readonly value: PickleValue;
+  /** Where the pickle's STOP was (the next pickle of a legacy torch file starts after it). */
+  readonly end: number;
+}
+
+const MAX_STEPS = 20_000_000;
+const MAX_MEMO = 5_000_000;
+
+export function scanPickle(data: Uint8Array, start = 0): PickleScan {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const stack: Slot[] = [];
+  const memo = new Map<number, PickleValue>();
+  const latin1 = new TextDecoder('latin1');
+  const utf8 = new TextDecoder();
+  let p = start;
+  const need = (n: number): void => {
+    if (p + n > data.length) throw new ModelFormatError(`the pickle is cut short at byte ${p}`);
+  };
+  const pop = (): PickleValue => {
+    const v = stack.pop();
+    if (v === undefined || v === MARK) throw new ModelFormatError(`the pickle pops an empty stack at byte ${p}`);
+    return v;
+  };
+  const top = (): PickleValue => {
+    const v = stack[stack.length - 1];
+    if (v === undefined || v === MARK) throw new ModelFormatError(`the pickle has nothing on its stack at byte ${p}`);
+    return v;
+  };
+  const popMark = (): PickleValue[] => {
+    const at = stack.lastIndexOf(MARK);
+    if (at < 0) throw new ModelFormatError(`the pickle has no mark at byte ${p}`);
+    const items = stack.splice(at) as PickleValue[];
+    items.shift();
+    return items;
+  };
+  const line = (): string => {
+    const end = data.indexOf(0x0a, p);
+    if (end < 0) throw new ModelFormatError(`the pickle is cut short at byte ${p}`);
+    const text = latin1.decode(data.subarray(p, end));
+    p = end + 1;
+    return text;
+  };
+  const bytes = (n: number): Uint8Array => {
+    need(n);
+    const out = data.subarray(p, p + n);
+    p += n;
+    return out;
+  };
+  const setItems = (target: PickleValue, pairs: PickleValue[]): void => {
+    const entries = target instanceof PickleDict || target instanceof PickleCall ? target.entries : undefined;
+    if (!entries) throw new ModelFormatError(`the pickle sets items on a ${describe(target)} at byte ${p}`);
+    for (let i = 0; i + 1 < pairs.length; i += 2) entries.push([pairs[i]!, pairs[i + 1]!]);
+  };
+  const append = (target: PickleValue, values: PickleValue[]): void => {
+    if (Array.isArray(target)) target.push(...values);
+    else if (target instanceof PickleCall) target.items.push(...values);
+    else throw new ModelFormatError(`the pickle appends to a ${describe(target)} at byte ${p}`);
+  };
+  const remember = (key: number, value: PickleValue): void => {
+    if (memo.size >= MAX_MEMO) throw new ModelFormatError('the pickle memo is larger than any model needs');
+    memo.set(key, value);
+  };
+  for (let steps = 0; steps < MAX_STEPS; steps++) {
+    need(1);
+    const op = data[p++]!;
+    switch (op) {
+      case 0x80: // PROTO
+        need(1);
+        p++;
+        break;
+      case 0x95: // FRAME
+        need(8);
+        p += 8;
+        break;
+      case 0x2e: // STOP
+        return { value: pop(), end: p };
+      case 0x28: // MARK
+        stack.push(MARK);
+        break;
+      case 0x29: // EMPTY_TUPLE
+        stack.push(new PickleTuple([]));
+        break;
+      case 0x74: // TUPLE
+        stack.push(new PickleTuple(popMark()));
+        break;
+      case 0x85: // TUPLE1
+        stack.push(new PickleTuple([pop()]));
+        break;
+      case 0x86: {
+        // TUPLE2
+        const b = pop();
+        stack.push(new PickleTuple([pop(), b]));
+        break;
+      }
+      case 0x87: {
+        // TUPLE3
+        const c = pop();
+        const b = pop();
+        stack.push(new PickleTuple([pop(), b, c]));
+        break;
+      }
+      case 0x5d: // EMPTY_LIST
+        stack.push([]);
+        break;
+      case 0x6c: // LIST
+        stack.push(popMark());
+        break;
+      case 0x7d: // EMPTY_DICT
+        stack.push(new PickleDict());
+        break;
+      case 0x64: {
+        // DICT
+        const d = new PickleDict();
+        setItems(d, popMark());
+        stack.push(d);
+        break;
+      }
+      case 0x8f: // EMPTY_SET
+        stack.push([]);
+        break;
+      case 0x90: {
+        // ADDITEMS
+        const items = popMark();
+        append(top(), items);
+        break;
+      }
+      case 0x91: // FROZENSET
+        stack.push(popMark());
+        break;
+      case 0x73: {
+        // SETITEM
+        const v = pop();
+        const k = pop();
+        setItems(top(), [k, v]);
+        break;
+      }
+      case 0x75: {
+        // SETITEMS
+        const pairs = popMark();
+        setItems(top(), pairs);
+        break;
+      }
+      case 0x61: {
+        // APPEND
+        const v = pop();
+        append(top(), [v]);
+        break;
+      }
+      case 0x65: {
+        // APPENDS
+        const items = popMark();
+        append(top(), items);
+        break;
+      }
+      case 0x4e: // NONE
+        stack.push(null);
+        break;
+      case 0x88: // NEWTRUE
+        stack.push(true);
+        break;
+      case 0x89: // NEWFALSE
+        stack.push(false);
+        break;
+      case 0x4a: // BININT
+        need(4);
+        stack.push(view.getInt32(p, true));
+        p += 4;
+        break;
+      case 0x4b: // BININT1
+        need(1);
+        stack.push(data[p++]!);
+        break;
+      case 0x4d: // BININT2
+        need(2);
+        stack.push(view.getUint16(p, true));
+        p += 2;
+        break;
+      case 0x8a: // LONG1
+      case 0x8b: {
+        // LONG4
+        const n = op === 0x8a ? bytes(1)[0]! : (need(4), view.getInt32(p, true));
+        if (op === 0x8b) p += 4;
+        if (n < 0 || n > 4096) throw new ModelFormatError(`a pickle integer of ${n} bytes`);
+        stack.push(littleSigned(bytes(n)));
+        break;
+      }
+      case 0x47: // BINFLOAT (big-endian)
+        need(8);
+        stack.push(view.getFloat64(p, false));
+        p += 8;
+        break;
+      case 0x49: {
+        // INT (text); I01/I00 are booleans
+        const text = line();
+        stack.push(text === '01' ? true : text === '00' ? false : Number(text));
+        break;
+      }
+      case 0x4c: // LONG (text)
+        stack.push(Number(line().replace(/L$/, '')));
+        break;
+      case 0x46: // FLOAT (text)
+        stack.push(Number(line()));
+        break;
+      case 0x58: {
+        // BINUNICODE
+        need(4);
+        const n = view.getUint32(p, true);
+        p += 4;
+        stack.push(utf8.decode(bytes(n)));
+        break;
+      }
+      case 0x8c: // SHORT_BINUNICODE
+        need(1);
+        stack.push(utf8.decode(bytes(data[p++]!)));
+        break;
+      case 0x8d: {
+        // BINUNICODE8
+        need(8);
+        const n = Number(view.getBigUint64(p, true));
+        p += 8;
+        stack.push(utf8.decode(bytes(n)));
+        break;
+      }
+      case 0x55: // SHORT_BINSTRING
+        need(1);
+        stack.push(latin1.decode(bytes(data[p++]!)));
+        break;
+      case 0x54: {
+        // BINSTRING
+        need(4);
+        const n = view.getUint32(p, true);
+        p += 4;
+        stack.push(latin1.decode(bytes(n)));
+        break;
+      }
+      case 0x43: // SHORT_BINBYTES
+        need(1);
+        stack.push(bytes(data[p++]!));
+        break;
+      case 0x42: {
+        // BINBYTES
+        need(4);
+        const n = view.getUint32(p, true);
+        p += 4;
+        stack.push(bytes(n));
+        break;
+      }
+      case 0x8e: {
+        // BINBYTES8
+        need(8);
+        const n = Number(view.getBigUint64(p, true));
+        p += 8;
+        stack.push(bytes(n));
+        break;
+      }
+      case 0x53: // STRING (text, quoted)
+        stack.push(line().replace(/^'(.*)'$|^"(.*)"$/, '$1$2'));
+        break;
+      case 0x56: // UNICODE (text)
+        stack.push(line());
+        break;
+      case 0x63: {
+        // GLOBAL
+        const module = line();
+        stack.push(new PickleGlobal(module, line()));
+        break;
+      }
+      case 0x93: {
+        // STACK_GLOBAL
+        const name = pop();
+        const module = pop();
+        stack.push(new PickleGlobal(pickleText(module), pickleText(name)));
+        break;
+      }
+      case 0x52: {
+        // REDUCE
+        const args = pop();
+        const fn = pop();
+        stack.push(new PickleCall(fn, args instanceof PickleTuple ? args.items : [args]));
+        break;
+      }
+      case 0x81: {
+        // NEWOBJ
+        const args = pop();
+        const cls = pop();
+        stack.push(new PickleCall(cls, args instanceof PickleTuple ? args.items : [args]));
+        break;
+      }
+      case 0x92: {
+        // NEWOBJ_EX
+        pop(); // kwargs
+        const args = pop();
+        const cls = pop();
+        stack.push(new PickleCall(cls, args instanceof PickleTuple ? args.items : [args]));
+        break;
+      }
+      case 0x62: {
+        // BUILD
+        const state = pop();
+        const target = top();
+        if (target instanceof PickleCall) target.state = state;
+        break;
+      }
+      case 0x51: // BINPERSID
+        stack.push(new PicklePid(pop()));
+        break;
+      case 0x50: // PERSID
+        stack.push(new PicklePid(line()));
+        break;
+      case 0x71: // BINPUT
+        need(1);
+        remember(data[p++]!, top());
+        break;
+      case 0x72: // LONG_BINPUT
+        need(4);
+        remember(view.getUint32(p, true), top());
+        p += 4;
+        break;
+      case 0x70: // PUT
+        remember(Number(line()), top());
+        break;
+      case 0x94: // MEMOIZE
+        remember(memo.size, top());
+        break;
+      case 0x68: // BINGET
+      case 0x6a: // LONG_BINGET
+      case 0x67: {
+        // GET
+        let key: number;
+        if (op === 0x68) {
+          need(1);
+          key = data[p++]!;
+        } else if (op === 0x6a) {
+          need(4);
+          key = view.getUint32(p, true);
+          p += 4;
+        } else key = Number(line());
+        if (!memo.has(key)) throw new ModelFormatError(`the pickle refers to memo ${key}, never stored`);
+        stack.push(memo.get(key)!);
+        break;
+      }
+      case 0x30: // POP
+        stack.pop();
+        break;
+      case 0x31: // POP_MARK
+        popMark();
+        break;
+      case 0x32: // DUP
+        stack.push(top());
+        break;
+      default:
+        throw new ModelFormatError(`pickle opcode 0x${op.toString(16)} at byte ${p - 1} is not read`);
+    }
+  }
+  throw new ModelFormatError('the pickle runs longer than any model needs');
+}
+
+function littleSigned(b: Uint8Array): number | bigint {
+  if (b.length === 0) return 0;
+  let v = 0n;
+  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+  if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/** A key or name as text: dict keys are strings or numbers; anything else by its kind. */
+export function pickleText(v: PickleValue): string {
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  return describe(v);
+}
+
+function describe(v: PickleValue): string {
+  if (v === null) return 'None';
+  if (Array.isArray(v)) return 'list';
+  if (typeof v === 'object') return v.constructor.name;
+  return typeof v;
+}

@@ -1,0 +1,191 @@
+import { type FileWindow, ModelFormatError } from './fileWindow';
+import { elementCount, MAX_LISTED_TENSORS, type ModelInfo, type TensorInfo } from './modelInfo';
+import { PickleCall, PickleDict, PickleGlobal, PicklePid, PickleTuple, pickleText, scanPickle, type PickleValue } from './pickleScan';
+import { readZipEntry, type ZipEntry } from './zipArchive';
+
+// PyTorch files (../shared/docs/formats.md §5.4) listed without running their pickles: the zip
+// archive torch.save writes since 1.6 (data.pkl + one entry per storage), TorchScript archives, and
+// the legacy sequential-pickle format. Tensors are the `_rebuild_tensor_v2(storage, offset, size,
+// stride, …)` records in the pickle; their names are the dict keys leading to them.
+
+const STORAGE_DTYPES: Readonly<Record<string, [string, number]>> = {
+  FloatStorage: ['float32', 4], DoubleStorage: ['float64', 8], HalfStorage: ['float16', 2], BFloat16Storage: ['bfloat16', 2],
+  LongStorage: ['int64', 8], IntStorage: ['int32', 4], ShortStorage: ['int16', 2], CharStorage: ['int8', 1], ByteStorage: ['uint8', 1],
+  BoolStorage: ['bool', 1], ComplexFloatStorage: ['complex64', 8], ComplexDoubleStorage: ['complex128', 16],
+  QInt8Storage: ['qint8', 1], QUInt8Storage: ['quint8', 1], QInt32Storage: ['qint32', 4], QUInt4x2Storage: ['quint4x2', 1],
+  Float8_e4m3fnStorage: ['float8_e4m3fn', 1], Float8_e5m2Storage: ['float8_e5m2', 1], UInt16Storage: ['uint16', 2], UInt32Storage: ['uint32', 4], UInt64Storage: ['uint64', 8],
+};
+
+const MAX_PICKLE = 256 * 1024 * 1024;
+/** Module attributes that hold parameters and submodules: left out of tensor names, as state_dict() does. */
+const MODULE_SLOTS = new Set(['_parameters', '_buffers', '_modules']);
+/** Globals a state dict or checkpoint needs; anything else is a class whose code torch.load would run. */
+const DATA_GLOBALS = /^(torch(\.|$)|collections\.|(__)?builtins?(__)?\.|numpy\.(core\.multiarray\.(scalar|_reconstruct)|dtype|ndarray)|_codecs\.encode$)/;
+
+interface Storage {
+  readonly dtype: string;
+  readonly bytes: number;
+}
+
+interface Walk {
+  readonly tensors: TensorInfo[];
+  count: number;
+  parameters: number;
+  readonly storages: Map<string, Storage>;
+  readonly classes: Set<string>;
+  readonly problems: string[];
+  /** Storage sizes in the archive by key (zip), or undefined (legacy: numel from the id). */
+  readonly storageBytes: ((key: string) => number | undefined) | undefined;
+}
+
+/** Reads a torch.save zip archive (or TorchScript) from its directory. */
+export function readPytorchZip(file: FileWindow, entries: readonly ZipEntry[]): ModelInfo {
+  const pickleEntry = entries.find((e) => /(^|\/)data\.pkl$/.test(e.name));
+  if (!pickleEntry) throw new ModelFormatError('a zip archive without data.pkl: not a torch.save file');
+  const prefix = pickleEntry.name.slice(0, -'data.pkl'.length);
+  const byName = new Map(entries.map((e) => [e.name, e]));
+  const torchScript = entries.some((e) => e.name.startsWith(`${prefix}code/`)) || byName.has(`${prefix}constants.pkl`);
+  const text = (name: string): string | undefined => {
+    const entry = byName.get(`${prefix}${name}`);
+    return entry && entry.size < 1024 ? new TextDecoder().decode(readZipEntry(file, entry, 1024)).trim() : undefined;
+  };
+  const walk: Walk = {
+    tensors: [],
+    count: 0,
+    parameters: 0,
+    storages: new Map(),
+    classes: new Set(),
+    problems: [],
+    storageBytes: (key) => byName.get(`${prefix}data/${key}`)?.size,
+  };
+  const value = scanPickle(readZipEntry(file, pickleEntry, MAX_PICKLE)).value;
+  collect(value, '', walk);
+  // TorchScript keeps its tensors' constants in constants.pkl.
+  const constants = byName.get(`${prefix}constants.pkl`);
+  if (constants) collect(scanPickle(readZipEntry(file, constants, MAX_PICKLE)).value, 'constants', walk);
+  const version = text('version');
+  const byteorder = text('byteorder');
+  const facts = [
+    { label: 'Format', value: torchScript ? 'TorchScript archive (torch.jit.save)' : 'PyTorch zip archive (torch.save)' },
+    ...(version ? [{ label: 'Archive version', value: version }] : []),
+    ...(byteorder ? [{ label: 'Byte order', value: byteorder }] : []),
+    { label: 'Contents', value: describeTop(value) },
+    { label: 'Storages', value: String(walk.storages.size) },
+  ];
+  return finish('pytorch', file, facts, value, walk, torchScript);
+}
+
+/** The format torch.save wrote before 1.6: magic, protocol, sys_info, the object, storage keys, storages. */
+export function readPytorchLegacy(file: FileWindow): ModelInfo {
+  const head = file.read(0, Math.min(file.size, MAX_PICKLE), 'the pickles');
+  const magic = scanPickle(head);
+  if (magic.value !== 0x1950a86a20f9469cfc6cn) throw new ModelFormatError('a pickle, but not a PyTorch file (no torch.save magic number): pickles are never executed, so it is not read');
+  const protocol = scanPickle(head, magic.end);
+  const sysInfo = scanPickle(head, protocol.end);
+  const main = scanPickle(head, sysInfo.end);
+  const walk: Walk = { tensors: [], count: 0, parameters: 0, storages: new Map(), classes: new Set(), problems: [], storageBytes: undefined };
+  collect(main.value, '', walk);
+  const facts = [
+    { label: 'Format', value: 'legacy PyTorch file (torch.save before 1.6, or _use_new_zipfile_serialization=False)' },
+    { label: 'Protocol', value: pickleText(protocol.value) },
+    { label: 'Contents', value: describeTop(main.value) },
+    { label: 'Storages', value: String(walk.storages.size) },
+  ];
+  return finish('pytorch', file, facts, main.value, walk, false);
+}
+
+function finish(format: 'pytorch', file: FileWindow, facts: { label: string; value: string }[], top: PickleValue, walk: Walk, torchScript: boolean): ModelInfo {
+  const bytesByDtype: Record<string, number> = {};
+  for (const s of walk.storages.values()) bytesByDtype[s.dtype] = (bytesByDtype[s.dtype] ?? 0) + s.bytes;
+  const problems = [...walk.problems];
+  if (walk.classes.size > 0 && !torchScript) {
+    problems.push(`pickles Python classes (${[...walk.classes].slice(0, 5).join(', ')}): torch.load runs their code, and refuses the file with weights_only=True; save model.state_dict() to share weights`);
+  }
+  return {
+    format,
+    path: file.path,
+    fileBytes: file.size,
+    facts,
+    tensorCount: walk.count,
+    parameterCount: walk.parameters,
+    bytesByDtype,
+    tensors: walk.tensors,
+    metadata: topLevelScalars(top),
+    bytesRead: file.bytesRead,
+    problems,
+  };
+}
+
+function name(value: PickleValue): string | undefined {
+  return value instanceof PickleGlobal ? value.name : undefined;
+}
+
+/** Walks the unpickled structure; every tensor record found is listed under the path of keys to it. */
+function collect(value: PickleValue, path: string, walk: Walk, depth = 0): void {
+  if (depth > 200) return;
+  const join = (key: PickleValue): string => (MODULE_SLOTS.has(pickleText(key)) ? path : path ? `${path}.${pickleText(key)}` : pickleText(key));
+  if (value instanceof PickleCall) {
+    const fn = value.fn;
+    if (fn instanceof PickleGlobal) {
+      if (!DATA_GLOBALS.test(fn.qualified)) walk.classes.add(fn.qualified);
+      if (fn.name === '_rebuild_parameter' || fn.name === '_rebuild_parameter_with_state') return collect(value.args[0] ?? null, path, walk, depth + 1);
+      if (/^_rebuild_(tensor(_v2)?|qtensor)$/.test(fn.name)) return tensor(value.args, path, walk);
+    }
+    for (const arg of value.args) collect(arg, path, walk, depth + 1);
+    for (const [k, v] of value.entries) collect(v, join(k), walk, depth + 1);
+    value.items.forEach((v, i) => collect(v, join(i), walk, depth + 1));
+    if (value.state !== null) collect(value.state, path, walk, depth + 1);
+  } else if (value instanceof PickleDict) for (const [k, v] of value.entries) collect(v, join(k), walk, depth + 1);
+  else if (value instanceof PickleTuple) value.items.forEach((v, i) => collect(v, join(i), walk, depth + 1));
+  else if (Array.isArray(value)) value.forEach((v, i) => collect(v, join(i), walk, depth + 1));
+  else if (value instanceof PickleGlobal && !DATA_GLOBALS.test(value.qualified)) walk.classes.add(value.qualified);
+}
+
+function tensor(args: PickleValue[], path: string, walk: Walk): void {
+  const [storage, , size] = args;
+  const id = storage instanceof PicklePid && storage.id instanceof PickleTuple ? storage.id.items : undefined;
+  // ('storage', <StorageType>, key, location, numel[, view metadata])
+  const type = id ? name(id[1] ?? null) : undefined;
+  const dtypeInfo = type ? STORAGE_DTYPES[type] : undefined;
+  const shape = size instanceof PickleTuple ? size.items.filter((d): d is number => typeof d === 'number') : [];
+  walk.count++;
+  if (!id || !dtypeInfo) {
+    walk.problems.push(`${path || 'a tensor'}: its storage is not a known torch storage${type ? ` (${type})` : ''}`);
+    return;
+  }
+  const key = pickleText(id[2] ?? null);
+  if (!walk.storages.has(key)) {
+    const bytes = walk.storageBytes ? walk.storageBytes(key) : typeof id[4] === 'number' ? id[4] * dtypeInfo[1] : undefined;
+    if (bytes === undefined) walk.problems.push(`${path}: storage ${key} is missing from the archive`);
+    walk.storages.set(key, { dtype: dtypeInfo[0], bytes: bytes ?? 0 });
+  }
+  walk.parameters += elementCount(shape) ?? 0;
+  if (walk.tensors.length < MAX_LISTED_TENSORS) walk.tensors.push({ name: path || `tensor ${walk.count}`, dtype: dtypeInfo[0], shape });
+}
+
+function entriesOf(value: PickleValue): [PickleValue, PickleValue][] | undefined {
+  if (value instanceof PickleDict) return value.entries;
+  if (value instanceof PickleCall && value.entries.length > 0) return value.entries;
+  return undefined;
+}
+
+function describeTop(value: PickleValue): string {
+  const entries = entriesOf(value);
+  if (entries) {
+    const keys = entries.map(([k]) => pickleText(k));
+    if (keys.includes('state_dict') && keys.some((k) => k.includes('lightning') || k === 'global_step')) return `a Lightning checkpoint (${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', …' : ''})`;
+    if (entries.every(([, v]) => v instanceof PickleCall && name(v.fn)?.startsWith('_rebuild'))) return `a state_dict of ${entries.length} tensors`;
+    return `a dict: ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', …' : ''}`;
+  }
+  if (value instanceof PickleCall && value.fn instanceof PickleGlobal) return `a pickled ${value.fn.qualified} object`;
+  return 'a pickled value';
+}
+
+/** Numbers, strings and booleans at the top of a checkpoint dict (epoch, global_step, versions). */
+function topLevelScalars(value: PickleValue): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of entriesOf(value) ?? []) {
+    if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint') out[pickleText(k)] = String(v).slice(0, 200);
+  }
+  return out;
+}
