@@ -28,6 +28,7 @@ export const COMMANDS = {
   setMlflowToken: 'mlEngineer.setMlflowToken',
   inspectModel: 'mlEngineer.inspectModel',
   deployModel: 'mlEngineer.deployModel',
+  optimizeModel: 'mlEngineer.optimizeModel',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

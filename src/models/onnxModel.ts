@@ -15,7 +15,7 @@ const MAX_SMALL_MESSAGE = 64 * 1024 * 1024;
 const MAX_DEPTH = 64;
 
 /** A protobuf field walker over bytes in memory. */
-class Bytes {
+export class Bytes {
   pos = 0;
   constructor(readonly data: Uint8Array, readonly end = data.length) {}
   varint(): number {

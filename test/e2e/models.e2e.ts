@@ -93,6 +93,17 @@ describe('Models (code-server)', function () {
     await saveScreenshot(page, 'model-deploy-triton');
   });
 
+  it('right-click > Optimize Model… > Weight-only int8 writes a smaller model beside it and says by how much', async () => {
+    await contextMenu('simple_cnn.onnx', 'Optimize Model…');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Weight-only int8' }).click();
+    const toast = page.locator('.notifications-toasts', { hasText: 'Wrote simple_cnn.int8.onnx' });
+    await toast.waitFor({ timeout: 30_000 });
+    assert.match(await toast.innerText(), /2 weight tensor\(s\) to int8/);
+    const out = join(server.workspace, 'models', 'simple_cnn.int8.onnx');
+    assert.ok(existsSync(out));
+    await saveScreenshot(page, 'model-optimize-int8');
+  });
+
   it('a code action on torch.save( inserts an ONNX export that uses the script\'s own names, and the file still compiles', async () => {
     await page.keyboard.press('Control+P');
     await page.locator('.quick-input-widget input').fill('train.py');

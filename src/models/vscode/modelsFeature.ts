@@ -5,6 +5,8 @@ import { registerCommand } from '../../common/vscode/commandRegistry';
 import { scaffoldDeploymentTool } from '../deploy/deployTool';
 import { inspectModelTool } from '../modelTool';
 import { deployModel } from './deployCommand';
+import { optimizeModel } from './optimizeCommand';
+import { quantizeModelTool } from '../optimize/quantizeTool';
 import { registerModelCodeActions } from './modelCodeActions';
 import { MODEL_VIEWER, registerModelViewer } from './modelViewer';
 
@@ -33,5 +35,9 @@ export function registerModels(context: vscode.ExtensionContext, log: vscode.Log
     const uri = await modelUri(arg, 'Deploy a model');
     if (uri) await deployModel(uri);
   });
-  return { tools: () => [inspectModelTool(), scaffoldDeploymentTool()] };
+  registerCommand(context, log, COMMANDS.optimizeModel, async (arg?: unknown) => {
+    const uri = await modelUri(arg, 'Optimize a model');
+    if (uri) await optimizeModel(uri, log);
+  });
+  return { tools: () => [inspectModelTool(), scaffoldDeploymentTool(), quantizeModelTool()] };
 }

@@ -1,0 +1,257 @@
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { ModelFormatError } from '../fileWindow';
+import { Bytes } from '../onnxModel';
+import { concat, lengthDelimited, nodeProto, tensorProto } from './protobufWrite';
+
+// Weight-only int8 quantization of an ONNX model, in TypeScript (for when the user's Python lacks
+// onnxruntime): each large float32 initializer W becomes int8 Wq with a per-tensor symmetric
+// scale, and a DequantizeLinear node restores W's name, so every consumer is unchanged. The model
+// is rewritten field by field: what we do not touch is copied byte for byte (unknown fields too).
+// Weights in external data files are read and written back inline (4x smaller).
+
+const FLOAT = 1;
+const INT8 = 3;
+/** Smaller tensors (biases, norms) stay float: quantizing them saves little and costs accuracy. */
+const MIN_ELEMENTS = 1024;
+const MAX_MODEL = 2 * 1024 * 1024 * 1024 - 1;
+
+export interface QuantizedTensor {
+  readonly name: string;
+  readonly elements: number;
+  readonly scale: number;
+}
+
+export interface WeightQuantizeResult {
+  readonly model: Uint8Array;
+  readonly tensors: readonly QuantizedTensor[];
+  /** Float32 bytes replaced, and the int8 bytes that replaced them. */
+  readonly floatBytes: number;
+  readonly int8Bytes: number;
+  readonly notes: readonly string[];
+}
+
+interface Field {
+  readonly field: number;
+  readonly wire: number;
+  /** The whole field (key, length, payload) in the source. */
+  readonly from: number;
+  readonly to: number;
+  /** The payload of a length-delimited field. */
+  readonly start: number;
+  readonly end: number;
+}
+
+function fields(data: Uint8Array, start: number, end: number): Field[] {
+  const b = new Bytes(data, end);
+  b.pos = start;
+  const out: Field[] = [];
+  while (b.pos < end) {
+    const from = b.pos;
+    const key = b.varint();
+    const wire = key & 7;
+    const field = Math.floor(key / 8);
+    if (wire === 2) {
+      const length = b.varint();
+      const s = b.pos;
+      if (s + length > end) throw new ModelFormatError(`field ${field} at byte ${s} runs past its message`);
+      b.pos = s + length;
+      out.push({ field, wire, from, to: b.pos, start: s, end: s + length });
+    } else {
+      b.skip(wire);
+      out.push({ field, wire, from, to: b.pos, start: from, end: b.pos });
+    }
+  }
+  return out;
+}
+
+interface Initializer {
+  name: string;
+  dataType: number;
+  dims: number[];
+  raw?: Uint8Array;
+  floats?: Float32Array;
+  external?: Map<string, string>;
+}
+
+function readInitializer(data: Uint8Array, f: Field): Initializer {
+  const t: Initializer = { name: '', dataType: 0, dims: [] };
+  const b = new Bytes(data, f.end);
+  b.pos = f.start;
+  while (b.pos < f.end) {
+    const key = b.varint();
+    const field = Math.floor(key / 8);
+    const wire = key & 7;
+    if (field === 1) b.varints(wire, t.dims);
+    else if (field === 2 && wire === 0) t.dataType = b.varint();
+    else if (field === 8 && wire === 2) t.name = b.string();
+    else if (field === 9 && wire === 2) t.raw = b.bytes();
+    else if (field === 4 && wire === 2) {
+      const packed = b.bytes();
+      t.floats = new Float32Array(Uint8Array.from(packed).buffer);
+    } else if (field === 13 && wire === 2) {
+      const entry = new Bytes(b.bytes());
+      let k = '';
+      let v = '';
+      while (entry.pos < entry.end) {
+        const ek = entry.varint();
+        if (ek === ((1 << 3) | 2)) k = entry.string();
+        else if (ek === ((2 << 3) | 2)) v = entry.string();
+        else entry.skip(ek & 7);
+      }
+      (t.external ??= new Map()).set(k, v);
+    } else b.skip(wire);
+  }
+  return t;
+}
+
+/** An external tensor's bytes, read from its file beside the model (paths that leave the folder refused). */
+function externalBytes(t: Initializer, modelDir: string): Uint8Array | undefined {
+  const location = t.external?.get('location');
+  if (!location || isAbsolute(location) || normalize(location).split(sep).includes('..')) return undefined;
+  const offset = Number(t.external!.get('offset') ?? 0);
+  const path = join(modelDir, location);
+  const fileSize = statSync(path).size;
+  const length = Number(t.external!.get('length') ?? fileSize - offset);
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset + length > fileSize) throw new ModelFormatError(`${t.name}: ${location} is shorter than its external data claims`);
+  const buffer = Buffer.alloc(length);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, buffer, 0, length, offset);
+  } finally {
+    closeSync(fd);
+  }
+  return buffer;
+}
+
+/** The float32 values of an initializer (inline raw_data, float_data, or external data). */
+function floatsOf(t: Initializer, modelDir: string): Float32Array | undefined {
+  if (t.raw) return new Float32Array(Uint8Array.from(t.raw).buffer);
+  if (t.floats) return t.floats;
+  if (t.external) {
+    const bytes = externalBytes(t, modelDir);
+    const count = t.dims.reduce((a, b) => a * b, 1);
+    if (!bytes || bytes.length !== count * 4) return undefined;
+    return new Float32Array(Uint8Array.from(bytes).buffer);
+  }
+  return undefined;
+}
+
+function opsetOf(data: Uint8Array, model: Field[]): number {
+  let version = 0;
+  for (const f of model.filter((m) => m.field === 8 && m.wire === 2)) {
+    let domain = '';
+    let v = 0;
+    const b = new Bytes(data, f.end);
+    b.pos = f.start;
+    while (b.pos < f.end) {
+      const key = b.varint();
+      if (key === ((1 << 3) | 2)) domain = b.string();
+      else if (key === ((2 << 3) | 0)) v = b.varint();
+      else b.skip(key & 7);
+    }
+    if (domain === '' || domain === 'ai.onnx') version = v;
+  }
+  return version;
+}
+
+export function quantizeWeightsInt8(modelPath: string): WeightQuantizeResult {
+  const size = statSync(modelPath).size;
+  if (size > MAX_MODEL) throw new ModelFormatError('models over 2 GB keep their weights in external data; this one is larger than a protobuf can hold');
+  const data = readFileSync(modelPath);
+  const model = fields(data, 0, data.length);
+  const opset = opsetOf(data, model);
+  if (opset < 10) throw new ModelFormatError(`the model uses opset ${opset || '(none)'}; DequantizeLinear needs opset 10 or later`);
+  const graphs = model.filter((f) => f.field === 7 && f.wire === 2);
+  if (graphs.length !== 1) throw new ModelFormatError('the model has no graph');
+  const graph = graphs[0]!;
+  const graphFields = fields(data, graph.start, graph.end);
+  const taken = new Set<string>();
+  const graphInputs = new Set<string>();
+  for (const f of graphFields) {
+    if (f.field === 11 && f.wire === 2) {
+      const b = new Bytes(data, f.end);
+      b.pos = f.start;
+      while (b.pos < f.end) {
+        const key = b.varint();
+        if (key === ((1 << 3) | 2)) graphInputs.add(b.string());
+        else b.skip(key & 7);
+      }
+    }
+  }
+  const initializers = graphFields.filter((f) => f.field === 5 && f.wire === 2).map((f) => ({ field: f, tensor: readInitializer(data, f) }));
+  for (const { tensor } of initializers) taken.add(tensor.name);
+  const unique = (base: string): string => {
+    let name = base;
+    for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
+    taken.add(name);
+    return name;
+  };
+  const replaced = new Set<Field>();
+  const newNodes: Uint8Array[] = [];
+  const newInitializers: Uint8Array[] = [];
+  const tensors: QuantizedTensor[] = [];
+  const notes: string[] = [];
+  let floatBytes = 0;
+  let int8Bytes = 0;
+  for (const { field, tensor } of initializers) {
+    const count = tensor.dims.reduce((a, b) => a * b, 1);
+    if (tensor.dataType !== FLOAT || count < MIN_ELEMENTS) continue;
+    if (graphInputs.has(tensor.name)) {
+      notes.push(`${tensor.name}: also a graph input (an old IR's overridable default), left float`);
+      continue;
+    }
+    const values = floatsOf(tensor, dirname(modelPath));
+    if (!values || values.length !== count) {
+      notes.push(`${tensor.name}: its data could not be read, left float`);
+      continue;
+    }
+    let max = 0;
+    for (const v of values) {
+      const a = Math.abs(v);
+      if (!Number.isFinite(a)) {
+        max = NaN;
+        break;
+      }
+      if (a > max) max = a;
+    }
+    if (Number.isNaN(max)) {
+      notes.push(`${tensor.name}: holds NaN or infinity, left float`);
+      continue;
+    }
+    const scale = max > 0 ? max / 127 : 1;
+    const q = new Int8Array(count);
+    for (let i = 0; i < count; i++) q[i] = Math.max(-127, Math.min(127, Math.round(values[i]! / scale)));
+    const qName = unique(`${tensor.name}_quantized`);
+    const scaleName = unique(`${tensor.name}_scale`);
+    const zeroName = unique(`${tensor.name}_zero_point`);
+    const scaleBytes = new Uint8Array(new Float32Array([scale]).buffer);
+    newInitializers.push(
+      lengthDelimited(5, tensorProto(qName, INT8, tensor.dims, new Uint8Array(q.buffer))),
+      lengthDelimited(5, tensorProto(scaleName, FLOAT, [], scaleBytes)),
+      lengthDelimited(5, tensorProto(zeroName, INT8, [], new Uint8Array(1))),
+    );
+    newNodes.push(lengthDelimited(1, nodeProto('DequantizeLinear', [qName, scaleName, zeroName], [tensor.name], unique(`${tensor.name}_DequantizeLinear`))));
+    replaced.add(field);
+    tensors.push({ name: tensor.name, elements: count, scale: new Float32Array([scale])[0]! });
+    floatBytes += count * 4;
+    int8Bytes += count;
+  }
+  // Tensors left in external files are written inline, so the new model stands alone wherever it is saved.
+  const inlined = new Map<Field, Uint8Array>();
+  for (const { field, tensor } of initializers) {
+    if (replaced.has(field) || !tensor.external) continue;
+    const bytes = externalBytes(tensor, dirname(modelPath));
+    if (!bytes) throw new ModelFormatError(`${tensor.name}: its external data cannot be read (location ${tensor.external.get('location') ?? '?'})`);
+    const kept = fields(data, field.start, field.end).filter((f) => f.field !== 13 && f.field !== 14 && f.field !== 9).map((f) => data.subarray(f.from, f.to));
+    inlined.set(field, lengthDelimited(5, concat([...kept, lengthDelimited(9, bytes)])));
+  }
+  // The new nodes go first: a DequantizeLinear must come before the nodes that read its output.
+  const graphParts: Uint8Array[] = [...newNodes];
+  for (const f of graphFields) if (!replaced.has(f)) graphParts.push(inlined.get(f) ?? data.subarray(f.from, f.to));
+  graphParts.push(...newInitializers);
+  const newGraph = concat(graphParts);
+  const modelParts: Uint8Array[] = [];
+  for (const f of model) modelParts.push(f === graph ? lengthDelimited(7, newGraph) : data.subarray(f.from, f.to));
+  return { model: concat(modelParts), tensors, floatBytes, int8Bytes, notes };
+}

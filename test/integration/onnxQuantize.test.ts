@@ -1,0 +1,78 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ModelFormatError } from '../../src/models/fileWindow';
+import { inspectModel } from '../../src/models/inspectModel';
+import { quantizeWeightsInt8 } from '../../src/models/optimize/onnxWeightQuantize';
+
+// The embedded weight-only int8 quantizer checked by the onnx package: the rewritten model passes
+// onnx.checker, each DequantizeLinear restores its weight within half a scale step, and the model's
+// output on random inputs (a small numpy evaluator) stays close to the original's.
+
+const PYTHON = '/usr/bin/python3';
+const script = join(__dirname, '..', 'support', 'onnx_quantize_check.py');
+const corpus = join(__dirname, '..', '..', '..', 'shared', 'corpora', 'onnx');
+
+describe('ONNX weight-only int8 quantization (embedded)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mle-quant-'));
+    execFileSync(PYTHON, [script, 'make', dir]);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const check = (orig: string, quant: string) =>
+    JSON.parse(execFileSync(PYTHON, [script, 'check', orig, quant], { encoding: 'utf8' })) as { dequantize_nodes: number; external: boolean; worst_weight_error_in_scales: number; max_output_diff: number; max_output: number };
+
+  for (const name of ['mlp.onnx', 'mlp_floatdata.onnx', 'mlp_external.onnx']) {
+    it(`${name}: valid, weights within half a step, outputs close, 4x smaller weights`, () => {
+      const source = join(dir, name);
+      const result = quantizeWeightsInt8(source);
+      const out = join(dir, name.replace('.onnx', '.int8.onnx'));
+      writeFileSync(out, result.model);
+      assert.deepEqual(result.tensors.map((t) => t.name), ['w1', 'w2'], 'the 32x64 and 64x16 weights; the 64-element bias stays float');
+      assert.equal(result.floatBytes, (32 * 64 + 64 * 16) * 4);
+      assert.equal(result.int8Bytes, 32 * 64 + 64 * 16);
+      const r = check(source, out);
+      assert.equal(r.dequantize_nodes, 2);
+      assert.equal(r.external, false, 'external data is written inline');
+      assert.ok(r.worst_weight_error_in_scales <= 0.5001, `weight error ${r.worst_weight_error_in_scales} steps`);
+      assert.ok(r.max_output_diff < 0.02 * r.max_output, `output differs by ${r.max_output_diff} (outputs up to ${r.max_output})`);
+      assert.ok(r.max_output_diff > 0, 'int8 weights do change the output a little');
+      // Our own reader sees the new model: same inputs and outputs, DequantizeLinear in the histogram.
+      const info = inspectModel(out);
+      assert.deepEqual(info.inputs?.map((i) => i.name), ['x']);
+      assert.equal(info.operators?.DequantizeLinear, 2);
+      assert.equal(info.bytesByDtype.int8, 32 * 64 + 64 * 16 + 2);
+    });
+  }
+
+  it('leaves an initializer that is also a graph input (old IRs) as float, and says so', () => {
+    const result = quantizeWeightsInt8(join(dir, 'old_ir.onnx'));
+    assert.deepEqual(result.tensors.map((t) => t.name), ['w2']);
+    assert.match(result.notes.join(), /w1: also a graph input/);
+    const out = join(dir, 'old_ir.int8.onnx');
+    writeFileSync(out, result.model);
+    assert.equal(check(join(dir, 'old_ir.onnx'), out).dequantize_nodes, 1);
+  });
+
+  it('quantizes a real exported model with external data (simple_cnn) into one smaller file', () => {
+    const source = join(corpus, 'external_data', 'simple_cnn.onnx');
+    const result = quantizeWeightsInt8(source);
+    const out = join(dir, 'simple_cnn.int8.onnx');
+    writeFileSync(out, result.model);
+    assert.deepEqual(result.tensors.map((t) => t.name).sort(), ['conv2.weight', 'fc.weight']);
+    const before = statSync(source).size + statSync(`${source}.data`).size;
+    assert.ok(statSync(out).size < before * 0.4, `${statSync(out).size} bytes from ${before}`);
+    const info = inspectModel(out);
+    assert.deepEqual(info.externalData ?? [], []);
+    assert.deepEqual(info.outputs?.map((o) => o.shape), [['batch_size', 10]]);
+  });
+
+  it('refuses a model whose opset has no DequantizeLinear', () => {
+    assert.throws(() => quantizeWeightsInt8(join(corpus, 'light', 'light_squeezenet.onnx')), (e: unknown) => e instanceof ModelFormatError && /opset 9/.test(e.message));
+  });
+});
