@@ -1,7 +1,7 @@
 // Bundles the extension host code, the CLI and one browser bundle per webview (media/<name>/main.ts).
 //   node scripts/build.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
-import { readdirSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,6 +46,18 @@ const builds = [
     external: ['bufferutil', 'utf-8-validate'],
   },
   {
+    // onnxruntime-web's Node build is an ES module that finds its .wasm beside itself through
+    // import.meta.url: bundled to CommonJS, that URL is this file's, and the .wasm is copied next to it.
+    ...common,
+    entryPoints: { ort: 'src/models/lazy/onnxRuntime.ts' },
+    outdir: 'dist/lazy',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    define: { 'import.meta.url': '__importMetaUrl' },
+    banner: { js: "var __importMetaUrl = require('url').pathToFileURL(__filename).href;" },
+  },
+  {
     ...common,
     entryPoints: { cli: 'src/cli/main.ts' },
     outdir: 'dist',
@@ -75,4 +87,9 @@ if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
+}
+// The WebAssembly runtime dist/lazy/ort.js loads (see above).
+mkdirSync(join(root, 'dist', 'lazy'), { recursive: true });
+for (const file of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs']) {
+  copyFileSync(join(root, 'node_modules', 'onnxruntime-web', 'dist', file), join(root, 'dist', 'lazy', file));
 }

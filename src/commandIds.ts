@@ -29,6 +29,7 @@ export const COMMANDS = {
   inspectModel: 'mlEngineer.inspectModel',
   deployModel: 'mlEngineer.deployModel',
   optimizeModel: 'mlEngineer.optimizeModel',
+  benchmarkModel: 'mlEngineer.benchmarkModel',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

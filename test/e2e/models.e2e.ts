@@ -99,9 +99,22 @@ describe('Models (code-server)', function () {
     const toast = page.locator('.notifications-toasts', { hasText: 'Wrote simple_cnn.int8.onnx' });
     await toast.waitFor({ timeout: 30_000 });
     assert.match(await toast.innerText(), /2 weight tensor\(s\) to int8/);
+    // Both models were run by onnxruntime (WebAssembly, shipped in the VSIX) on the same sample input.
+    assert.match(await toast.innerText(), /Largest output difference on a sample input \(onnxruntime\): linear \d/);
     const out = join(server.workspace, 'models', 'simple_cnn.int8.onnx');
     assert.ok(existsSync(out));
     await saveScreenshot(page, 'model-optimize-int8');
+  });
+
+  it('right-click > Benchmark Model… runs the model with onnxruntime and shows p50, p95 and throughput', async () => {
+    await contextMenu('simple_cnn.onnx', 'Benchmark Model…');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 15_000 });
+    await input.fill('2');
+    await page.keyboard.press('Enter');
+    const toast = page.locator('.notifications-toasts', { hasText: /simple_cnn\.onnx: p50 [\d.]+ ms, p95 [\d.]+ ms, [\d.]+ samples\/s \(batch 2, CPU\)/ });
+    await toast.waitFor({ timeout: 60_000 });
+    await saveScreenshot(page, 'model-benchmark');
   });
 
   it('a code action on torch.save( inserts an ONNX export that uses the script\'s own names, and the file still compiles', async () => {

@@ -6,6 +6,10 @@ import { scaffoldDeploymentTool } from '../deploy/deployTool';
 import { inspectModelTool } from '../modelTool';
 import { deployModel } from './deployCommand';
 import { optimizeModel } from './optimizeCommand';
+import { benchmarkModel } from './benchmarkCommand';
+import { benchmarkModelTool } from '../runtime/benchmarkTool';
+import { loadOrt, type OrtModule } from '../runtime/onnxRun';
+import { join } from 'node:path';
 import { quantizeModelTool } from '../optimize/quantizeTool';
 import { registerModelCodeActions } from './modelCodeActions';
 import { MODEL_VIEWER, registerModelViewer } from './modelViewer';
@@ -35,9 +39,16 @@ export function registerModels(context: vscode.ExtensionContext, log: vscode.Log
     const uri = await modelUri(arg, 'Deploy a model');
     if (uri) await deployModel(uri);
   });
+  // dist/lazy/ort.js (onnxruntime-web and its .wasm): required on first use, never at activation.
+  let ortModule: OrtModule | undefined;
+  const ort = (): OrtModule => (ortModule ??= loadOrt(join(context.extensionPath, 'dist', 'lazy', 'ort.js')));
   registerCommand(context, log, COMMANDS.optimizeModel, async (arg?: unknown) => {
     const uri = await modelUri(arg, 'Optimize a model');
-    if (uri) await optimizeModel(uri, log);
+    if (uri) await optimizeModel(uri, log, ort);
   });
-  return { tools: () => [inspectModelTool(), scaffoldDeploymentTool(), quantizeModelTool()] };
+  registerCommand(context, log, COMMANDS.benchmarkModel, async (arg?: unknown) => {
+    const uri = await modelUri(arg, 'Benchmark a model');
+    if (uri) await benchmarkModel(uri, log, ort);
+  });
+  return { tools: () => [inspectModelTool(), scaffoldDeploymentTool(), quantizeModelTool(ort), benchmarkModelTool(ort)] };
 }

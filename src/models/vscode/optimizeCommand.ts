@@ -1,14 +1,13 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import { ModelFormatError } from '../fileWindow';
-import { inspectModel } from '../inspectModel';
-import { quantizeWeightsInt8 } from '../optimize/onnxWeightQuantize';
-import { modelBytes, quantizedPath, quantizeReport } from '../optimize/quantizeTool';
+import { quantizeAndCompare, quantizedPath } from '../optimize/quantizeTool';
+import type { OrtModule } from '../runtime/onnxRun';
 
 /** Right-click > Optimize Model…: weight-only int8 of an ONNX model, written beside it, sizes reported. */
-export async function optimizeModel(model: vscode.Uri, log: vscode.LogOutputChannel): Promise<void> {
+export async function optimizeModel(model: vscode.Uri, log: vscode.LogOutputChannel, ort: () => OrtModule): Promise<void> {
   const pick = await vscode.window.showQuickPick(
     [{ label: 'Weight-only int8', description: 'int8 weights + DequantizeLinear, no Python needed (about 4x smaller weights)', id: 'int8' as const }],
     { title: `Optimize ${basename(model.fsPath)}` },
@@ -19,19 +18,16 @@ export async function optimizeModel(model: vscode.Uri, log: vscode.LogOutputChan
     const replace = await vscode.window.showWarningMessage(`${basename(out)} exists. Replace it?`, { modal: true }, 'Replace');
     if (replace !== 'Replace') return;
   }
-  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Quantizing ${basename(model.fsPath)}…` }, () => {
+  const { report } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Quantizing ${basename(model.fsPath)} and comparing outputs…` }, async () => {
     try {
-      const before = modelBytes(model.fsPath, inspectModel(model.fsPath).externalData);
-      const result = quantizeWeightsInt8(model.fsPath);
-      writeFileSync(out, result.model);
-      return Promise.resolve(quantizeReport(out, before, result));
+      return await quantizeAndCompare(model.fsPath, out, ort);
     } catch (error) {
       if (error instanceof ModelFormatError) throw new UserError(`${basename(model.fsPath)}: ${error.message}`);
       throw error;
     }
   });
   log.info(report);
-  const open = await vscode.window.showInformationMessage(report.split('\n').slice(0, 2).join(' '), 'Open', 'Show Details');
+  const open = await vscode.window.showInformationMessage(report.split('\n').slice(0, 3).join(' '), 'Open', 'Show Details');
   if (open === 'Open') await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(out), 'mlEngineer.modelViewer');
   if (open === 'Show Details') log.show(true);
 }

@@ -1,0 +1,70 @@
+import * as assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspectModel } from '../../src/models/inspectModel';
+import { quantizeAndCompare } from '../../src/models/optimize/quantizeTool';
+import { benchmarkOnnx, compareModels, createSession, loadOrt, sampleFeeds, type OrtModule } from '../../src/models/runtime/onnxRun';
+
+// Models really run by onnxruntime (onnxruntime-web's WebAssembly build, the one the extension
+// ships in dist/lazy/ort.js): a benchmark of a real exported model with external data, an int8
+// copy compared with its original, sample inputs of every dtype the corpus models take.
+
+const corpus = join(__dirname, '..', '..', '..', 'shared', 'corpora', 'onnx');
+const simpleCnn = join(corpus, 'external_data', 'simple_cnn.onnx');
+
+describe('ONNX models run with onnxruntime (WebAssembly)', function () {
+  this.timeout(120_000);
+  let ort: OrtModule;
+  let dir: string;
+  before(() => {
+    ort = loadOrt();
+    dir = mkdtempSync(join(tmpdir(), 'mle-ort-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('benchmarks simple_cnn (external data) at batch 4: percentiles in order, throughput from the median', async () => {
+    const info = inspectModel(simpleCnn);
+    const r = await benchmarkOnnx(ort, simpleCnn, info, { batch: 4, runs: 20, warmup: 2 });
+    assert.deepEqual(r.inputShapes, { x: [4, 3, 32, 32] });
+    assert.equal(r.runs, 20);
+    assert.ok(r.p50Ms > 0 && r.p95Ms >= r.p50Ms, `${r.p50Ms} ${r.p95Ms}`);
+    assert.ok(Math.abs(r.throughput - 4000 / r.p50Ms) < 1e-6);
+  });
+
+  it('stops a benchmark when cancelled', async () => {
+    const abort = new AbortController();
+    const info = inspectModel(simpleCnn);
+    await assert.rejects(benchmarkOnnx(ort, simpleCnn, info, { runs: 1000, signal: abort.signal, onProgress: (done) => done === 3 && abort.abort() }), /abort/i);
+  });
+
+  it('quantizes simple_cnn and reports the largest output difference: small, but not zero', async () => {
+    const out = join(dir, 'simple_cnn.int8.onnx');
+    const { report } = await quantizeAndCompare(simpleCnn, out, () => ort);
+    const [diff] = await compareModels(ort, { path: simpleCnn, info: inspectModel(simpleCnn) }, out);
+    assert.equal(diff!.output, 'linear');
+    assert.ok(diff!.maxAbsDiff > 0 && diff!.maxAbsDiff < 0.05 * diff!.maxAbs, `${diff!.maxAbsDiff} of ${diff!.maxAbs}`);
+    assert.match(report, /Largest output difference on a sample input \(onnxruntime\): linear \d/);
+    assert.match(report, /Wrote simple_cnn\.int8\.onnx: .* -> .* \(3\d%\)/);
+  });
+
+  it('makes sample inputs for the corpus models and runs them (float and int64 inputs, external data)', async () => {
+    const names = ['node/test_gather_elements_0.onnx', 'node/test_abs.onnx', 'external_data/simple_cnn.onnx'];
+    for (const name of names) {
+      const path = join(corpus, name);
+      const info = inspectModel(path);
+      const feeds = sampleFeeds(ort, info.inputs ?? []);
+      const session = await createSession(ort, path, info);
+      const out = await session.run(feeds);
+      assert.ok(Object.keys(out).length > 0, name);
+      await session.release();
+    }
+  });
+
+  it('says clearly when onnxruntime cannot load a file', async () => {
+    const bad = join(dir, 'bad.onnx');
+    copyFileSync(simpleCnn, bad);
+    writeFileSync(bad, readFileSync(bad).subarray(0, 200));
+    await assert.rejects(benchmarkOnnx(ort, bad, { inputs: [{ name: 'x', dtype: 'float32', shape: [1, 3, 32, 32] }] }), /onnxruntime could not load bad\.onnx/);
+  });
+});
