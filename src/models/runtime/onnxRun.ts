@@ -8,10 +8,13 @@ import type { IoInfo, ModelInfo } from '../modelInfo';
 
 export type OrtModule = typeof Ort;
 
+/** The package, when run from source (tests, benches); a name in a variable so bundlers leave it out. */
+const ORT_PACKAGE = 'onnxruntime-web';
+
 /** Loads onnxruntime-web: from the extension's dist/lazy/ort.js, or the package when run from source. */
 export function loadOrt(bundlePath?: string): OrtModule {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ort = bundlePath ? (require(bundlePath) as { ort: OrtModule }).ort : (require('onnxruntime-web') as OrtModule);
+  const ort = bundlePath ? (require(bundlePath) as { ort: OrtModule }).ort : (require(ORT_PACKAGE) as OrtModule);
   ort.env.wasm.numThreads = 1; // threads need cross-origin isolation in browsers and add nothing reliable in the extension host
   ort.env.logLevel = 'error';
   return ort;

@@ -1,18 +1,15 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
-import { ModelFormatError } from '../fileWindow';
-import { inspectModel } from '../inspectModel';
-import { benchmarkText } from '../runtime/benchmarkTool';
-import { benchmarkOnnx, type OrtModule } from '../runtime/onnxRun';
+import type * as ModelsCore from '../lazy/modelsCore';
 
 /** Right-click > Benchmark Model: latency and throughput on sample inputs, with progress and cancel. */
-export async function benchmarkModel(model: vscode.Uri, log: vscode.LogOutputChannel, ort: () => OrtModule): Promise<void> {
+export async function benchmarkModel(model: vscode.Uri, log: vscode.LogOutputChannel, core: typeof ModelsCore, ort: () => ModelsCore.OrtModule): Promise<void> {
   let info;
   try {
-    info = inspectModel(model.fsPath);
+    info = core.inspectModel(model.fsPath);
   } catch (error) {
-    if (error instanceof ModelFormatError) throw new UserError(`${basename(model.fsPath)}: ${error.message}`);
+    if (error instanceof core.ModelFormatError) throw new UserError(`${basename(model.fsPath)}: ${error.message}`);
     throw error;
   }
   if (info.format !== 'onnx') throw new UserError(`${basename(model.fsPath)} is ${info.format}: benchmarks run ONNX models (export it first).`);
@@ -22,7 +19,7 @@ export async function benchmarkModel(model: vscode.Uri, log: vscode.LogOutputCha
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
     let last = 0;
-    return benchmarkOnnx(ort(), model.fsPath, info, {
+    return core.benchmarkOnnx(ort(), model.fsPath, info, {
       batch: Number(batchText),
       signal: abort.signal,
       onProgress: (done, total) => {
@@ -32,7 +29,7 @@ export async function benchmarkModel(model: vscode.Uri, log: vscode.LogOutputCha
       },
     });
   });
-  const text = benchmarkText(vscode.workspace.asRelativePath(model), result);
+  const text = core.benchmarkText(vscode.workspace.asRelativePath(model), result);
   log.info(text);
   const more = await vscode.window.showInformationMessage(`${basename(model.fsPath)}: p50 ${result.p50Ms.toFixed(2)} ms, p95 ${result.p95Ms.toFixed(2)} ms, ${result.throughput.toFixed(1)} samples/s (batch ${result.batch}, CPU)`, 'Show Details');
   if (more) log.show(true);

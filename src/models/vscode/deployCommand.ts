@@ -1,29 +1,28 @@
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
-import { DEPLOY_TARGET_LABELS, DEPLOY_TARGETS, existingFiles, planDeployment, writeDeployment, type DeployTarget } from '../deploy/deployPlan';
-import { ModelFormatError } from '../fileWindow';
-import { inspectModel } from '../inspectModel';
+import type * as ModelsCore from '../lazy/modelsCore';
+import type { DeployTarget } from '../lazy/modelsCore';
 
 const MAIN_FILE: Record<DeployTarget, string> = { triton: 'config.pbtxt', fastapi: 'app.py', kserve: 'inferenceservice.yaml', bentoml: 'service.py' };
 
 /** Right-click > Deploy: pick a target and a folder, see what will be written, write it, open the main file. */
-export async function deployModel(model: vscode.Uri): Promise<void> {
+export async function deployModel(model: vscode.Uri, core: typeof ModelsCore): Promise<void> {
   let info;
   try {
-    info = inspectModel(model.fsPath);
+    info = core.inspectModel(model.fsPath);
   } catch (error) {
-    if (error instanceof ModelFormatError) throw new UserError(`${basename(model.fsPath)}: ${error.message}`);
+    if (error instanceof core.ModelFormatError) throw new UserError(`${basename(model.fsPath)}: ${error.message}`);
     throw error;
   }
   const target = await vscode.window.showQuickPick(
-    DEPLOY_TARGETS.map((t) => ({ label: t === 'fastapi' ? 'FastAPI' : t === 'kserve' ? 'KServe' : t === 'bentoml' ? 'BentoML' : 'Triton', description: DEPLOY_TARGET_LABELS[t], target: t })),
+    core.DEPLOY_TARGETS.map((t) => ({ label: t === 'fastapi' ? 'FastAPI' : t === 'kserve' ? 'KServe' : t === 'bentoml' ? 'BentoML' : 'Triton', description: core.DEPLOY_TARGET_LABELS[t], target: t })),
     { title: `Deploy ${basename(model.fsPath)}`, placeHolder: 'Serve it with…' },
   );
   if (!target) return;
   let plan;
   try {
-    plan = planDeployment(info, model.fsPath, target.target);
+    plan = core.planDeployment(info, model.fsPath, target.target);
   } catch (error) {
     throw new UserError((error as Error).message);
   }
@@ -43,12 +42,12 @@ export async function deployModel(model: vscode.Uri): Promise<void> {
     if (!picked?.[0]) return;
     dir = picked[0].fsPath;
   }
-  const existing = existingFiles(plan, dir);
+  const existing = core.existingFiles(plan, dir);
   if (existing.length > 0) {
     const replace = await vscode.window.showWarningMessage(`${existing.length} file(s) in ${vscode.workspace.asRelativePath(dir)} would be replaced: ${existing.slice(0, 5).join(', ')}${existing.length > 5 ? '…' : ''}`, { modal: true }, 'Replace');
     if (replace !== 'Replace') return;
   }
-  const written = writeDeployment(plan, dir);
+  const written = core.writeDeployment(plan, dir);
   await vscode.window.showTextDocument(vscode.Uri.file(join(dir, plan.files.find((f) => f.path.endsWith(MAIN_FILE[target.target]))?.path ?? plan.files[0]!.path)), { preview: false });
   const notes = plan.notes.length ? ` Note: ${plan.notes.join('; ')}` : '';
   const reveal = await vscode.window.showInformationMessage(`Wrote the ${target.label} deployment of ${plan.name} (${written.length} files) to ${vscode.workspace.asRelativePath(dir)}.${notes}`, 'Reveal in Explorer');

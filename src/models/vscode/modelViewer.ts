@@ -1,8 +1,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { setWebviewContent } from '../../webview/vscode/webviewAssets';
-import { ModelFormatError } from '../fileWindow';
-import { inspectModel } from '../inspectModel';
+import type * as ModelsCore from '../lazy/modelsCore';
 import type { FromModelView, ToModelView } from '../protocol';
 
 export const MODEL_VIEWER = 'mlEngineer.modelViewer';
@@ -15,6 +14,7 @@ export class ModelViewerProvider implements vscode.CustomReadonlyEditorProvider 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
+    private readonly core: () => typeof ModelsCore,
   ) {}
 
   openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {
@@ -39,16 +39,16 @@ export class ModelViewerProvider implements vscode.CustomReadonlyEditorProvider 
 
   private describe(uri: vscode.Uri): ToModelView {
     try {
-      return { type: 'model', info: { ...inspectModel(uri.fsPath), path: vscode.workspace.asRelativePath(uri) } };
+      return { type: 'model', info: { ...this.core().inspectModel(uri.fsPath), path: vscode.workspace.asRelativePath(uri) } };
     } catch (error) {
-      if (!(error instanceof ModelFormatError)) this.log.warn(`model viewer: ${uri.fsPath}: ${(error as Error).message}`);
+      if (!(error instanceof this.core().ModelFormatError)) this.log.warn(`model viewer: ${uri.fsPath}: ${(error as Error).message}`);
       return { type: 'error', path: vscode.workspace.asRelativePath(uri), message: (error as Error).message };
     }
   }
 }
 
-export function registerModelViewer(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
+export function registerModelViewer(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, core: () => typeof ModelsCore): void {
   context.subscriptions.push(
-    vscode.window.registerCustomEditorProvider(MODEL_VIEWER, new ModelViewerProvider(context.extensionUri, log), { supportsMultipleEditorsPerDocument: true }),
+    vscode.window.registerCustomEditorProvider(MODEL_VIEWER, new ModelViewerProvider(context.extensionUri, log, core), { supportsMultipleEditorsPerDocument: true }),
   );
 }

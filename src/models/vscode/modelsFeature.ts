@@ -2,15 +2,11 @@ import * as vscode from 'vscode';
 import type { Tool } from '../../agent/tools/tool';
 import { COMMANDS } from '../../commandIds';
 import { registerCommand } from '../../common/vscode/commandRegistry';
-import { scaffoldDeploymentTool } from '../deploy/deployTool';
-import { inspectModelTool } from '../modelTool';
+import { join } from 'node:path';
+import type * as ModelsCore from '../lazy/modelsCore';
+import { benchmarkModel } from './benchmarkCommand';
 import { deployModel } from './deployCommand';
 import { optimizeModel } from './optimizeCommand';
-import { benchmarkModel } from './benchmarkCommand';
-import { benchmarkModelTool } from '../runtime/benchmarkTool';
-import { loadOrt, type OrtModule } from '../runtime/onnxRun';
-import { join } from 'node:path';
-import { quantizeModelTool } from '../optimize/quantizeTool';
 import { registerModelCodeActions } from './modelCodeActions';
 import { MODEL_VIEWER, registerModelViewer } from './modelViewer';
 
@@ -29,7 +25,14 @@ async function modelUri(arg: unknown, title: string): Promise<vscode.Uri | undef
 
 /** Models: the read-only viewer, Inspect and Deploy (explorer context menu, viewer buttons), and the agent's tools. */
 export function registerModels(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): { tools: () => Tool[] } {
-  registerModelViewer(context, log);
+  // dist/lazy/models.js (readers, scaffolds, quantizer, tools) and dist/lazy/ort.js (onnxruntime-web
+  // and its .wasm): required on first use, never at activation.
+  let coreModule: typeof ModelsCore | undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle of our own, loaded by path on first use
+  const core = (): typeof ModelsCore => (coreModule ??= require(join(context.extensionPath, 'dist', 'lazy', 'models.js')) as typeof ModelsCore);
+  let ortModule: ModelsCore.OrtModule | undefined;
+  const ort = (): ModelsCore.OrtModule => (ortModule ??= core().loadOrt(join(context.extensionPath, 'dist', 'lazy', 'ort.js')));
+  registerModelViewer(context, log, core);
   registerModelCodeActions(context);
   registerCommand(context, log, COMMANDS.inspectModel, async (arg?: unknown) => {
     const uri = await modelUri(arg, 'Inspect a model');
@@ -37,18 +40,21 @@ export function registerModels(context: vscode.ExtensionContext, log: vscode.Log
   });
   registerCommand(context, log, COMMANDS.deployModel, async (arg?: unknown) => {
     const uri = await modelUri(arg, 'Deploy a model');
-    if (uri) await deployModel(uri);
+    if (uri) await deployModel(uri, core());
   });
-  // dist/lazy/ort.js (onnxruntime-web and its .wasm): required on first use, never at activation.
-  let ortModule: OrtModule | undefined;
-  const ort = (): OrtModule => (ortModule ??= loadOrt(join(context.extensionPath, 'dist', 'lazy', 'ort.js')));
   registerCommand(context, log, COMMANDS.optimizeModel, async (arg?: unknown) => {
     const uri = await modelUri(arg, 'Optimize a model');
-    if (uri) await optimizeModel(uri, log, ort);
+    if (uri) await optimizeModel(uri, log, core(), ort);
   });
   registerCommand(context, log, COMMANDS.benchmarkModel, async (arg?: unknown) => {
     const uri = await modelUri(arg, 'Benchmark a model');
-    if (uri) await benchmarkModel(uri, log, ort);
+    if (uri) await benchmarkModel(uri, log, core(), ort);
   });
-  return { tools: () => [inspectModelTool(), scaffoldDeploymentTool(), quantizeModelTool(ort), benchmarkModelTool(ort)] };
+  // Tools are made when a conversation starts: the first one loads dist/lazy/models.js.
+  return {
+    tools: () => {
+      const c = core();
+      return [c.inspectModelTool(), c.scaffoldDeploymentTool(), c.quantizeModelTool(ort), c.benchmarkModelTool(ort)];
+    },
+  };
 }

@@ -2,27 +2,25 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
-import { ModelFormatError } from '../fileWindow';
-import { quantizeAndCompare, quantizedPath } from '../optimize/quantizeTool';
-import type { OrtModule } from '../runtime/onnxRun';
+import type * as ModelsCore from '../lazy/modelsCore';
 
 /** Right-click > Optimize Model…: weight-only int8 of an ONNX model, written beside it, sizes reported. */
-export async function optimizeModel(model: vscode.Uri, log: vscode.LogOutputChannel, ort: () => OrtModule): Promise<void> {
+export async function optimizeModel(model: vscode.Uri, log: vscode.LogOutputChannel, core: typeof ModelsCore, ort: () => ModelsCore.OrtModule): Promise<void> {
   const pick = await vscode.window.showQuickPick(
     [{ label: 'Weight-only int8', description: 'int8 weights + DequantizeLinear, no Python needed (about 4x smaller weights)', id: 'int8' as const }],
     { title: `Optimize ${basename(model.fsPath)}` },
   );
   if (!pick) return;
-  const out = quantizedPath(model.fsPath);
+  const out = core.quantizedPath(model.fsPath);
   if (existsSync(out)) {
     const replace = await vscode.window.showWarningMessage(`${basename(out)} exists. Replace it?`, { modal: true }, 'Replace');
     if (replace !== 'Replace') return;
   }
   const { report } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Quantizing ${basename(model.fsPath)} and comparing outputs…` }, async () => {
     try {
-      return await quantizeAndCompare(model.fsPath, out, ort);
+      return await core.quantizeAndCompare(model.fsPath, out, ort);
     } catch (error) {
-      if (error instanceof ModelFormatError) throw new UserError(`${basename(model.fsPath)}: ${error.message}`);
+      if (error instanceof core.ModelFormatError) throw new UserError(`${basename(model.fsPath)}: ${error.message}`);
       throw error;
     }
   });

@@ -1,0 +1,11 @@
+// Entry of dist/lazy/models.js: the model readers (ONNX, safetensors, GGUF, PyTorch, Keras),
+// deploy scaffolds, the int8 quantizer and the agent's model tools, required when a model file
+// opens, a model command runs or a conversation starts; never at activation (docs/architecture.md).
+export { ModelFormatError } from '../fileWindow';
+export { inspectModel } from '../inspectModel';
+export { inspectModelTool } from '../modelTool';
+export { DEPLOY_TARGET_LABELS, DEPLOY_TARGETS, existingFiles, planDeployment, writeDeployment, type DeployTarget } from '../deploy/deployPlan';
+export { scaffoldDeploymentTool } from '../deploy/deployTool';
+export { quantizeAndCompare, quantizedPath, quantizeModelTool } from '../optimize/quantizeTool';
+export { benchmarkModelTool, benchmarkText } from '../runtime/benchmarkTool';
+export { benchmarkOnnx, loadOrt, type OrtModule } from '../runtime/onnxRun';
