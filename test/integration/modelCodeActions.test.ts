@@ -1,12 +1,16 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findModelSite } from '../../src/models/codeActions/modelSites';
 import { actionsFor, snippetFor } from '../../src/models/codeActions/modelSnippets';
+import { inspectModel } from '../../src/models/inspectModel';
+import { createSession, loadOrt, sampleFeeds } from '../../src/models/runtime/onnxRun';
 
 // The Python code actions' inserted code, compiled by CPython in place (inside the user's block,
-// at its indentation), for PyTorch, transformers, scikit-learn and Keras scripts.
+// at its indentation), for PyTorch, transformers, scikit-learn and Keras scripts; and the PyTorch
+// snippets run in examples/train.py with the real torch (Debian python3-torch).
 
 const PYTHON = '/usr/bin/python3';
 
@@ -109,5 +113,37 @@ describe('Python code actions on models', function () {
     assert.match(onnx, /dynamic_axes=\{"input": \{0: "batch"\}/);
     assert.ok(onnx.split('\n').filter(Boolean).every((l) => l.startsWith('        ')), 'indented like the torch.save line');
     assert.match(snippetFor(findModelSite(NO_TORCH_IMPORT, line(NO_TORCH_IMPORT, 'net = Net()'))!, 'quantize-dynamic'), /^import torch$/m, 'imports torch when the file does not');
+  });
+});
+
+describe('Python code actions, run with the real torch', function () {
+  this.timeout(180_000);
+
+  it('train.py with the inserted ONNX export, TorchScript export and int8 quantization runs and writes models our reader and onnxruntime accept', async () => {
+    const train = readFileSync(join(__dirname, '..', '..', 'examples', 'train.py'), 'utf8');
+    const dir = mkdtempSync(join(tmpdir(), 'mle-export-'));
+    try {
+      const lines = train.split('\n');
+      const saveLine = lines.findIndex((l) => l.includes('torch.save('));
+      const site = findModelSite(train, saveLine)!;
+      const snippets = (['export-onnx', 'export-torchscript', 'quantize-dynamic'] as const).map((a) => snippetFor(site, a)).join('');
+      // Debian's python has no safetensors: train.py takes the torch.save branch, where the actions insert their code.
+      writeFileSync(join(dir, 'train.py'), insertAt(train, site.endLine, snippets));
+      mkdirSync(join(dir, 'models'));
+      execFileSync(PYTHON, ['train.py', '--epochs', '2'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      for (const file of ['tiny_classifier.pt', 'tiny_classifier.onnx', 'tiny_classifier.torchscript.pt', 'tiny_classifier.int8.pt']) assert.ok(existsSync(join(dir, 'models', file)), file);
+      const onnx = inspectModel(join(dir, 'models', 'tiny_classifier.onnx'));
+      assert.deepEqual(onnx.inputs, [{ name: 'input', dtype: 'float32', shape: ['batch', 8] }], 'the dynamic batch axis and x_train[:1]\'s 8 features');
+      assert.deepEqual(onnx.outputs?.map((o) => o.shape), [['batch', 3]]);
+      const ort = loadOrt();
+      const session = await createSession(ort, join(dir, 'models', 'tiny_classifier.onnx'), onnx);
+      const out = await session.run(sampleFeeds(ort, onnx.inputs, { batch: 5 }));
+      assert.deepEqual(out.output!.dims, [5, 3], 'a batch of 5 through the exported batch axis');
+      await session.release();
+      assert.match(inspectModel(join(dir, 'models', 'tiny_classifier.torchscript.pt')).facts.map((f) => f.value).join(' '), /TorchScript/);
+      assert.ok(Object.keys(inspectModel(join(dir, 'models', 'tiny_classifier.int8.pt')).bytesByDtype).includes('qint8'), 'the int8 state dict holds qint8 weights');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
