@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findModelSite } from '../../src/models/codeActions/modelSites';
-import { actionsFor, snippetFor } from '../../src/models/codeActions/modelSnippets';
+import { actionsFor, servingApp, snippetFor } from '../../src/models/codeActions/modelSnippets';
 import { inspectModel } from '../../src/models/inspectModel';
 import { createSession, loadOrt, sampleFeeds } from '../../src/models/runtime/onnxRun';
 
@@ -93,16 +93,25 @@ describe('Python code actions on models', function () {
       const site = findModelSite(text, line(text, needle));
       assert.ok(site, needle);
       for (const action of actionsFor(site)) {
-        sources.push(insertAt(text, site.endLine, snippetFor(site, action)));
+        sources.push(action === 'serving-app' ? servingApp(site).content : insertAt(text, site.endLine, snippetFor(site, action)));
         labels.push(`${needle} / ${action}`);
       }
     }
-    assert.ok(sources.length >= 13);
+    assert.ok(sources.length >= 19);
     const errors = compileAll(sources);
     assert.deepEqual(errors.map((e, i) => (e ? `${labels[i]}: ${e}` : null)).filter(Boolean), []);
     // And a broken insert would be caught: the same snippet at the wrong indentation fails.
     const site = findModelSite(train, line(train, 'torch.save('))!;
     assert.notEqual(compileAll([insertAt(train, site.endLine, snippetFor({ ...site, indent: ' ' }, 'export-onnx'))])[0], null);
+  });
+
+  it('generates a serving app for the file the export writes', () => {
+    const site = findModelSite(train, line(train, 'torch.save('))!;
+    const app = servingApp(site);
+    assert.equal(app.fileName, 'serve_model.py');
+    assert.match(app.content, /MODEL_PATH = os\.environ\.get\("MODEL_PATH", "models\/tiny_classifier\.onnx"\)/);
+    assert.match(app.content, /@app\.post\("\/predict"\)/);
+    assert.match(app.content, /@app\.get\("\/health"\)/);
   });
 
   it('names the export beside the saved model and feeds it the user\'s own data', () => {

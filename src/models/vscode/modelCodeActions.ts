@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { findModelSite } from '../codeActions/modelSites';
-import { ACTION_TITLES, actionsFor, snippetFor } from '../codeActions/modelSnippets';
+import { ACTION_TITLES, actionsFor, servingApp, snippetFor } from '../codeActions/modelSnippets';
 
 /**
  * Python code actions on a model (`torch.save(`, a module built from an nn.Module class,
@@ -16,6 +16,15 @@ export class ModelCodeActions implements vscode.CodeActionProvider {
     return actionsFor(site).map((action) => {
       const codeAction = new vscode.CodeAction(`ML Engineer: ${ACTION_TITLES[action]} (${site.model})`, ModelCodeActions.kind);
       const edit = new vscode.WorkspaceEdit();
+      if (action === 'serving-app') {
+        // A new file beside the script (never over an existing one), opened once made.
+        const app = servingApp(site);
+        const uri = vscode.Uri.joinPath(document.uri, '..', app.fileName);
+        edit.createFile(uri, { ignoreIfExists: true, contents: new TextEncoder().encode(app.content) });
+        codeAction.edit = edit;
+        codeAction.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
+        return codeAction;
+      }
       const at = site.endLine + 1;
       // After the last line: a file without a trailing newline gets one first.
       const position = at < document.lineCount ? new vscode.Position(at, 0) : document.lineAt(document.lineCount - 1).range.end;
