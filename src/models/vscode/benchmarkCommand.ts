@@ -2,16 +2,11 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import type * as ModelsCore from '../lazy/modelsCore';
+import { inspectForCommand } from './modelForCommand';
 
 /** Right-click > Benchmark Model: latency and throughput on sample inputs, with progress and cancel. */
 export async function benchmarkModel(model: vscode.Uri, log: vscode.LogOutputChannel, core: typeof ModelsCore, ort: () => ModelsCore.OrtModule): Promise<void> {
-  let info;
-  try {
-    info = core.inspectModel(model.fsPath);
-  } catch (error) {
-    if (error instanceof core.ModelFormatError) throw new UserError(`${basename(model.fsPath)}: ${error.message}`);
-    throw error;
-  }
+  const info = inspectForCommand(core, model);
   if (info.format !== 'onnx') throw new UserError(`${basename(model.fsPath)} is ${info.format}: benchmarks run ONNX models (export it first).`);
   const batchText = await vscode.window.showInputBox({ title: `Benchmark ${basename(model.fsPath)}`, prompt: 'Batch size (the first symbolic axis)', value: '1', validateInput: (v) => (/^[1-9]\d{0,3}$/.test(v) ? undefined : 'a whole number from 1 to 9999') });
   if (!batchText) return;

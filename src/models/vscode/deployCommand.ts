@@ -2,19 +2,14 @@ import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import type * as ModelsCore from '../lazy/modelsCore';
+import { inspectForCommand } from './modelForCommand';
 import type { DeployTarget } from '../lazy/modelsCore';
 
 const MAIN_FILE: Record<DeployTarget, string> = { triton: 'config.pbtxt', fastapi: 'app.py', kserve: 'inferenceservice.yaml', bentoml: 'service.py' };
 
 /** Right-click > Deploy: pick a target and a folder, see what will be written, write it, open the main file. */
 export async function deployModel(model: vscode.Uri, core: typeof ModelsCore): Promise<void> {
-  let info;
-  try {
-    info = core.inspectModel(model.fsPath);
-  } catch (error) {
-    if (error instanceof core.ModelFormatError) throw new UserError(`${basename(model.fsPath)}: ${error.message}`);
-    throw error;
-  }
+  const info = inspectForCommand(core, model);
   const target = await vscode.window.showQuickPick(
     core.DEPLOY_TARGETS.map((t) => ({ label: t === 'fastapi' ? 'FastAPI' : t === 'kserve' ? 'KServe' : t === 'bentoml' ? 'BentoML' : 'Triton', description: core.DEPLOY_TARGET_LABELS[t], target: t })),
     { title: `Deploy ${basename(model.fsPath)}`, placeHolder: 'Serve it with…' },
