@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelFormatError } from '../../src/models/fileWindow';
 import { inspectModel } from '../../src/models/inspectModel';
+import { convertToFloat16 } from '../../src/models/optimize/onnxFloat16';
 import { quantizeWeightsInt8 } from '../../src/models/optimize/onnxWeightQuantize';
 
 // The embedded weight-only int8 quantizer checked by the onnx package: the rewritten model passes
@@ -74,5 +75,22 @@ describe('ONNX weight-only int8 quantization (embedded)', function () {
 
   it('refuses a model whose opset has no DequantizeLinear', () => {
     assert.throws(() => quantizeWeightsInt8(join(corpus, 'light', 'light_squeezenet.onnx')), (e: unknown) => e instanceof ModelFormatError && /opset 9/.test(e.message));
+  });
+
+  it('fp16: the converted models pass onnx.checker with full type inference (new and old IRs, external data, the corpus squeezenet)', () => {
+    const sources = [join(dir, 'mlp.onnx'), join(dir, 'mlp_external.onnx'), join(dir, 'old_ir.onnx'), join(corpus, 'light', 'light_squeezenet.onnx')];
+    const outs = sources.map((source, i) => {
+      const out = join(dir, `fp16_${i}.onnx`);
+      writeFileSync(out, convertToFloat16(source).model);
+      return out;
+    });
+    const script = 'import onnx, sys\nfor p in sys.argv[1:]:\n    m = onnx.load(p)\n    onnx.checker.check_model(m, full_check=True)\n    print(sum(t.data_type == 10 for t in m.graph.initializer) + sum(a.t.data_type == 10 for n in m.graph.node for a in n.attribute if a.HasField("t")))';
+    const halves = execFileSync(PYTHON, ['-c', script, ...outs], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    assert.deepEqual(halves.slice(0, 3), [3, 3, 3], 'w1, b1, w2 in float16');
+    assert.ok(halves[3]! > 20, 'squeezenet makes its weights with ConstantOfShape: their values are float16 now');
+  });
+
+  it('fp16: refuses models with operators it does not convert, naming them', () => {
+    assert.throws(() => convertToFloat16(join(corpus, 'node', 'test_if_opt.onnx')), /also uses If/);
   });
 });

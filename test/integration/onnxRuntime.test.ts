@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspectModel } from '../../src/models/inspectModel';
-import { quantizeAndCompare } from '../../src/models/optimize/quantizeTool';
+import { optimizeAndCompare } from '../../src/models/optimize/optimizeModel';
 import { benchmarkOnnx, compareModels, createSession, loadOrt, sampleFeeds, type OrtModule } from '../../src/models/runtime/onnxRun';
 
 // Models really run by onnxruntime (onnxruntime-web's WebAssembly build, the one the extension
@@ -40,12 +40,24 @@ describe('ONNX models run with onnxruntime (WebAssembly)', function () {
 
   it('quantizes simple_cnn and reports the largest output difference: small, but not zero', async () => {
     const out = join(dir, 'simple_cnn.int8.onnx');
-    const { report } = await quantizeAndCompare(simpleCnn, out, () => ort);
+    const { report } = await optimizeAndCompare(simpleCnn, out, 'int8', () => ort);
     const [diff] = await compareModels(ort, { path: simpleCnn, info: inspectModel(simpleCnn) }, out);
     assert.equal(diff!.output, 'linear');
     assert.ok(diff!.maxAbsDiff > 0 && diff!.maxAbsDiff < 0.05 * diff!.maxAbs, `${diff!.maxAbsDiff} of ${diff!.maxAbs}`);
     assert.match(report, /Largest output difference on a sample input \(onnxruntime\): linear \d/);
     assert.match(report, /Wrote simple_cnn\.int8\.onnx: .* -> .* \(3\d%\)/);
+  });
+
+  it('converts simple_cnn to fp16: half the weight bytes, float32 inputs and outputs, outputs within fp16 precision', async () => {
+    const out = join(dir, 'simple_cnn.fp16.onnx');
+    const { report } = await optimizeAndCompare(simpleCnn, out, 'fp16', () => ort);
+    const info = inspectModel(out);
+    assert.deepEqual(info.inputs, [{ name: 'x', dtype: 'float32', shape: ['batch_size', 3, 32, 32] }]);
+    assert.deepEqual(info.outputs?.map((o) => o.dtype), ['float32']);
+    assert.equal(info.bytesByDtype.float16, inspectModel(simpleCnn).bytesByDtype.float32! / 2);
+    const [diff] = await compareModels(ort, { path: simpleCnn, info: inspectModel(simpleCnn) }, out);
+    assert.ok(diff!.maxAbsDiff > 0 && diff!.maxAbsDiff < 2e-3 * Math.max(1, diff!.maxAbs), `${diff!.maxAbsDiff}`);
+    assert.match(report, /6 float32 tensor\(s\) to float16/);
   });
 
   it('makes sample inputs for the corpus models and runs them (float and int64 inputs, external data)', async () => {

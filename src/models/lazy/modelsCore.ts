@@ -6,6 +6,6 @@ export { inspectModel } from '../inspectModel';
 export { inspectModelTool } from '../modelTool';
 export { DEPLOY_TARGET_LABELS, DEPLOY_TARGETS, existingFiles, planDeployment, writeDeployment, type DeployTarget } from '../deploy/deployPlan';
 export { scaffoldDeploymentTool } from '../deploy/deployTool';
-export { quantizeAndCompare, quantizedPath, quantizeModelTool } from '../optimize/quantizeTool';
+export { optimizeAndCompare, optimizedPath, optimizeModelTool, PRECISION_LABELS, type Precision } from '../optimize/optimizeModel';
 export { benchmarkModelTool, benchmarkText } from '../runtime/benchmarkTool';
 export { benchmarkOnnx, loadOrt, type OrtModule } from '../runtime/onnxRun';

@@ -1,7 +1,8 @@
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ModelFormatError } from '../fileWindow';
 import { Bytes } from '../onnxModel';
+import { externalBytes, fields, floatsOf, opsetOf, readInitializer, type Field } from './onnxRewrite';
 import { concat, lengthDelimited, nodeProto, tensorProto } from './protobufWrite';
 
 // Weight-only int8 quantization of an ONNX model, in TypeScript (for when the user's Python lacks
@@ -29,130 +30,6 @@ export interface WeightQuantizeResult {
   readonly floatBytes: number;
   readonly int8Bytes: number;
   readonly notes: readonly string[];
-}
-
-interface Field {
-  readonly field: number;
-  readonly wire: number;
-  /** The whole field (key, length, payload) in the source. */
-  readonly from: number;
-  readonly to: number;
-  /** The payload of a length-delimited field. */
-  readonly start: number;
-  readonly end: number;
-}
-
-function fields(data: Uint8Array, start: number, end: number): Field[] {
-  const b = new Bytes(data, end);
-  b.pos = start;
-  const out: Field[] = [];
-  while (b.pos < end) {
-    const from = b.pos;
-    const key = b.varint();
-    const wire = key & 7;
-    const field = Math.floor(key / 8);
-    if (wire === 2) {
-      const length = b.varint();
-      const s = b.pos;
-      if (s + length > end) throw new ModelFormatError(`field ${field} at byte ${s} runs past its message`);
-      b.pos = s + length;
-      out.push({ field, wire, from, to: b.pos, start: s, end: s + length });
-    } else {
-      b.skip(wire);
-      out.push({ field, wire, from, to: b.pos, start: from, end: b.pos });
-    }
-  }
-  return out;
-}
-
-interface Initializer {
-  name: string;
-  dataType: number;
-  dims: number[];
-  raw?: Uint8Array;
-  floats?: Float32Array;
-  external?: Map<string, string>;
-}
-
-function readInitializer(data: Uint8Array, f: Field): Initializer {
-  const t: Initializer = { name: '', dataType: 0, dims: [] };
-  const b = new Bytes(data, f.end);
-  b.pos = f.start;
-  while (b.pos < f.end) {
-    const key = b.varint();
-    const field = Math.floor(key / 8);
-    const wire = key & 7;
-    if (field === 1) b.varints(wire, t.dims);
-    else if (field === 2 && wire === 0) t.dataType = b.varint();
-    else if (field === 8 && wire === 2) t.name = b.string();
-    else if (field === 9 && wire === 2) t.raw = b.bytes();
-    else if (field === 4 && wire === 2) {
-      const packed = b.bytes();
-      t.floats = new Float32Array(Uint8Array.from(packed).buffer);
-    } else if (field === 13 && wire === 2) {
-      const entry = new Bytes(b.bytes());
-      let k = '';
-      let v = '';
-      while (entry.pos < entry.end) {
-        const ek = entry.varint();
-        if (ek === ((1 << 3) | 2)) k = entry.string();
-        else if (ek === ((2 << 3) | 2)) v = entry.string();
-        else entry.skip(ek & 7);
-      }
-      (t.external ??= new Map()).set(k, v);
-    } else b.skip(wire);
-  }
-  return t;
-}
-
-/** An external tensor's bytes, read from its file beside the model (paths that leave the folder refused). */
-function externalBytes(t: Initializer, modelDir: string): Uint8Array | undefined {
-  const location = t.external?.get('location');
-  if (!location || isAbsolute(location) || normalize(location).split(sep).includes('..')) return undefined;
-  const offset = Number(t.external!.get('offset') ?? 0);
-  const path = join(modelDir, location);
-  const fileSize = statSync(path).size;
-  const length = Number(t.external!.get('length') ?? fileSize - offset);
-  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset + length > fileSize) throw new ModelFormatError(`${t.name}: ${location} is shorter than its external data claims`);
-  const buffer = Buffer.alloc(length);
-  const fd = openSync(path, 'r');
-  try {
-    readSync(fd, buffer, 0, length, offset);
-  } finally {
-    closeSync(fd);
-  }
-  return buffer;
-}
-
-/** The float32 values of an initializer (inline raw_data, float_data, or external data). */
-function floatsOf(t: Initializer, modelDir: string): Float32Array | undefined {
-  if (t.raw) return new Float32Array(Uint8Array.from(t.raw).buffer);
-  if (t.floats) return t.floats;
-  if (t.external) {
-    const bytes = externalBytes(t, modelDir);
-    const count = t.dims.reduce((a, b) => a * b, 1);
-    if (!bytes || bytes.length !== count * 4) return undefined;
-    return new Float32Array(Uint8Array.from(bytes).buffer);
-  }
-  return undefined;
-}
-
-function opsetOf(data: Uint8Array, model: Field[]): number {
-  let version = 0;
-  for (const f of model.filter((m) => m.field === 8 && m.wire === 2)) {
-    let domain = '';
-    let v = 0;
-    const b = new Bytes(data, f.end);
-    b.pos = f.start;
-    while (b.pos < f.end) {
-      const key = b.varint();
-      if (key === ((1 << 3) | 2)) domain = b.string();
-      else if (key === ((2 << 3) | 0)) v = b.varint();
-      else b.skip(key & 7);
-    }
-    if (domain === '' || domain === 'ai.onnx') version = v;
-  }
-  return version;
 }
 
 export function quantizeWeightsInt8(modelPath: string): WeightQuantizeResult {

@@ -54,7 +54,7 @@ export function registerModels(context: vscode.ExtensionContext, log: vscode.Log
   return {
     tools: () => {
       const c = core();
-      return [c.inspectModelTool(), c.scaffoldDeploymentTool(), c.quantizeModelTool(ort), c.benchmarkModelTool(ort)];
+      return [c.inspectModelTool(), c.scaffoldDeploymentTool(), c.optimizeModelTool(ort), c.benchmarkModelTool(ort)];
     },
   };
 }
