@@ -36,3 +36,20 @@ export async function expandMentions(text: string, sources: MentionSources): Pro
   }
   return attachments.length ? `${text}\n\n${attachments.join('\n\n')}` : text;
 }
+
+/**
+ * Files offered for `@query`, best first: a name that starts with the query, then one that holds
+ * it, then a path that holds it; shallower and shorter paths first among equals (`@trai` offers
+ * train.py before mlruns/…/metrics/train_loss). The search itself returns files in no useful order.
+ */
+export function rankMentions(query: string, paths: readonly string[], limit = 20): string[] {
+  const q = query.toLowerCase();
+  const score = (path: string): number => {
+    const name = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
+    return name.startsWith(q) ? 0 : name.includes(q) ? 1 : 2;
+  };
+  const depth = (path: string): number => path.split('/').length;
+  return [...paths]
+    .sort((a, b) => score(a) - score(b) || depth(a) - depth(b) || a.length - b.length || a.localeCompare(b))
+    .slice(0, limit);
+}

@@ -8,6 +8,7 @@ import { ApprovalBroker } from '../../src/agent/approvalBroker';
 import type { ApprovalRequest } from '../../src/agent/agentSession';
 import type { Tool } from '../../src/agent/tools/tool';
 import { ConversationStore } from '../../src/chat/conversationStore';
+import { rankMentions } from '../../src/chat/mentions';
 import { expandMentions } from '../../src/chat/mentions';
 import { parseFromWebview } from '../../src/chat/protocol';
 import { applyAgentEvent, titleOf, type TranscriptItem } from '../../src/chat/transcript';
@@ -133,3 +134,12 @@ describe('chat core', () => {
     }
   });
 });
+
+describe('@-mention ranking', () => {
+  it('offers a file whose name starts with the query before deeper or looser matches', () => {
+    const found = ['mlruns/412570119832766211/7c8d9e0f/metrics/train_loss', 'notebooks/pretrain_notes.md', 'models/train.py', 'train.py', 'lightning_logs/version_0/metrics.csv'];
+    assert.deepEqual(rankMentions('trai', found).slice(0, 4), ['train.py', 'models/train.py', 'mlruns/412570119832766211/7c8d9e0f/metrics/train_loss', 'notebooks/pretrain_notes.md']);
+    assert.equal(rankMentions('x', Array.from({ length: 50 }, (_, i) => `f${i}x`)).length, 20);
+  });
+});
+

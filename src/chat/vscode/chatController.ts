@@ -17,7 +17,7 @@ import { reportError } from '../../common/vscode/commandRegistry';
 import { pythonCandidates } from '../../python/pythonInterpreter';
 import { configuredPython } from '../../python/vscode/pythonExtension';
 import { ConversationStore, type ConversationRecord } from '../conversationStore';
-import { expandMentions } from '../mentions';
+import { expandMentions, rankMentions } from '../mentions';
 import type { FromWebview, ToWebview } from '../protocol';
 import { applyAgentEvent, type TranscriptItem } from '../transcript';
 import type { EditorActions } from './editorActions';
@@ -118,8 +118,9 @@ export class ChatController implements vscode.Disposable {
         return;
       case 'mentionQuery': {
         const pattern = `**/*${message.query.replace(/[[\]{}*?!]/g, '')}*`;
-        const found = await vscode.workspace.findFiles(pattern, '**/{node_modules,.git,__pycache__,.venv}/**', 20);
-        this.post({ type: 'mentionResults', query: message.query, items: found.map((u) => vscode.workspace.asRelativePath(u, false)) });
+        // More than are shown, ranked here: findFiles returns them in no useful order.
+        const found = await vscode.workspace.findFiles(pattern, '**/{node_modules,.git,__pycache__,.venv}/**', 500);
+        this.post({ type: 'mentionResults', query: message.query, items: rankMentions(message.query, found.map((u) => vscode.workspace.asRelativePath(u, false))) });
         return;
       }
     }
