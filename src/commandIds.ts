@@ -30,6 +30,7 @@ export const COMMANDS = {
   deployModel: 'mlEngineer.deployModel',
   optimizeModel: 'mlEngineer.optimizeModel',
   benchmarkModel: 'mlEngineer.benchmarkModel',
+  exportModel: 'mlEngineer.exportModel',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

@@ -9,3 +9,4 @@ export { scaffoldDeploymentTool } from '../deploy/deployTool';
 export { optimizeAndCompare, optimizedPath, optimizeModelTool, PRECISION_LABELS, type Precision } from '../optimize/optimizeModel';
 export { benchmarkModelTool, benchmarkText } from '../runtime/benchmarkTool';
 export { benchmarkOnnx, loadOrt, type OrtModule } from '../runtime/onnxRun';
+export { exportedPath, exportTorchModel, parseShape, torchFileKind, type TorchExportTarget } from '../export/torchExport';

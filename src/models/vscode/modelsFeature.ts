@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type * as ModelsCore from '../lazy/modelsCore';
 import { benchmarkModel } from './benchmarkCommand';
 import { deployModel } from './deployCommand';
+import { exportModel } from './exportCommand';
 import { optimizeModel } from './optimizeCommand';
 import { registerModelCodeActions } from './modelCodeActions';
 import { MODEL_VIEWER, registerModelViewer } from './modelViewer';
@@ -45,6 +46,10 @@ export function registerModels(context: vscode.ExtensionContext, log: vscode.Log
   registerCommand(context, log, COMMANDS.optimizeModel, async (arg?: unknown) => {
     const uri = await modelUri(arg, 'Optimize a model');
     if (uri) await optimizeModel(uri, log, core(), ort);
+  });
+  registerCommand(context, log, COMMANDS.exportModel, async (arg?: unknown) => {
+    const uri = await modelUri(arg, 'Export a model');
+    if (uri) await exportModel(uri, log, core());
   });
   registerCommand(context, log, COMMANDS.benchmarkModel, async (arg?: unknown) => {
     const uri = await modelUri(arg, 'Benchmark a model');

@@ -1,0 +1,61 @@
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import { UserError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
+import { pythonCandidates, resolvePython } from '../../python/pythonInterpreter';
+import { configuredPython } from '../../python/vscode/pythonExtension';
+import type * as ModelsCore from '../lazy/modelsCore';
+import { inspectForCommand } from './modelForCommand';
+
+/** A first guess at the input shape from the first weight: [out, in] → 1×in, [out, in, k, k] → 1×in×224×224. */
+function guessShape(info: ReturnType<typeof ModelsCore.inspectModel>): string {
+  const first = info.tensors.find((t) => t.shape.length === 2 || t.shape.length === 4)?.shape;
+  if (first?.length === 2) return `1, ${String(first[1])}`;
+  if (first?.length === 4) return `1, ${String(first[1])}, 224, 224`;
+  return '1, 3, 224, 224';
+}
+
+/** Right-click > Export Model… on a PyTorch file: ONNX or TorchScript through the user's Python and torch. */
+export async function exportModel(model: vscode.Uri, log: Logger, core: typeof ModelsCore): Promise<void> {
+  const info = inspectForCommand(core, model);
+  if (info.format !== 'pytorch') throw new UserError(`${basename(model.fsPath)} is ${info.format}: Export works on PyTorch files (.pt, .pth).`);
+  const kind = core.torchFileKind(info);
+  if (kind === 'weights') {
+    throw new UserError(`${basename(model.fsPath)} holds weights (a state dict or checkpoint), not a model. Load them into your model class in Python, then use "Export to ONNX" there (Ctrl+. on the model or on torch.save).`);
+  }
+  const targets = kind === 'torchscript' ? (['onnx'] as const) : (['onnx', 'torchscript'] as const);
+  const target = await vscode.window.showQuickPick(
+    targets.map((t) => ({ label: t === 'onnx' ? 'ONNX' : 'TorchScript', description: t === 'onnx' ? 'opset 17, dynamic batch axis' : 'torch.jit.trace', target: t })),
+    { title: `Export ${basename(model.fsPath)}` },
+  );
+  if (!target) return;
+  const shapeText = await vscode.window.showInputBox({
+    title: `Export ${basename(model.fsPath)} to ${target.label}`,
+    prompt: 'Shape of one example input (the first axis is the batch)',
+    value: guessShape(info),
+    validateInput: (v) => (core.parseShape(v) ? undefined : 'whole numbers separated by commas, e.g. 1, 3, 224, 224'),
+  });
+  const shape = shapeText ? core.parseShape(shapeText) : undefined;
+  if (!shape) return;
+  if (kind === 'pickled-module') {
+    const classes = info.problems.find((p) => p.startsWith('pickles Python classes'))?.replace(/^pickles Python classes \(([^)]*)\).*$/, '$1') ?? 'its classes';
+    const run = await vscode.window.showWarningMessage(`Loading ${basename(model.fsPath)} runs code from the classes it pickles (${classes}). Export only files you trust.`, { modal: true }, 'Export');
+    if (run !== 'Export') return;
+  }
+  const { setting, fromExtension } = await configuredPython(log);
+  const python = await resolvePython(pythonCandidates(setting, fromExtension));
+  if (!python.found) throw new UserError(`No Python 3.8+ was found to run torch (${python.attempts.map((a) => `${a.candidate.command}: ${a.problem}`).join('; ')}). Set mlEngineer.python.path.`);
+  const cwd = vscode.workspace.getWorkspaceFolder(model)?.uri.fsPath ?? vscode.Uri.joinPath(model, '..').fsPath;
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${basename(model.fsPath)} to ${target.label} with ${python.interpreter.executable}…`, cancellable: true }, async (_progress, token) => {
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    try {
+      return await core.exportTorchModel(python.interpreter.executable, model.fsPath, kind, target.target, shape, { cwd, signal: abort.signal });
+    } catch (error) {
+      throw new UserError(`Export of ${basename(model.fsPath)}: ${(error as Error).message}`);
+    }
+  });
+  log.info(`exported ${model.fsPath} to ${result.out} with torch ${result.torchVersion} in ${result.seconds} s`);
+  const open = await vscode.window.showInformationMessage(`Exported ${basename(result.out)} (torch ${result.torchVersion}, ${result.seconds} s).`, 'Open');
+  if (open) await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(result.out), 'mlEngineer.modelViewer');
+}
