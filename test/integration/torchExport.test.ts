@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WorkspaceFiles } from '../../src/agent/tools/workspaceFiles';
+import { exportModelTool } from '../../src/models/export/exportTool';
 import { exportTorchModel, parseShape, torchFileKind } from '../../src/models/export/torchExport';
 import { inspectModel } from '../../src/models/inspectModel';
 import { createSession, loadOrt, sampleFeeds } from '../../src/models/runtime/onnxRun';
@@ -60,6 +62,16 @@ describe('Export of PyTorch files with the real torch', function () {
     await assert.rejects(exportTorchModel(PYTHON, join(dir, 'net.pth'), 'pickled-module', 'onnx', [1, 7], { cwd: dir }), /the export failed: .*(shape|size|mat)/i);
     assert.equal(parseShape('1, 3, 224, 224')?.length, 4);
     assert.equal(parseShape('1, -3'), undefined);
+  });
+
+  it('the agent\'s export_model tool exports inside the workspace and reports the ONNX inputs and outputs', async () => {
+    const tool = exportModelTool(() => Promise.resolve(PYTHON), () => dir);
+    assert.equal(tool.risk, 'execute', 'it runs Python: approval first');
+    const context = { files: new WorkspaceFiles([{ name: 'ws', path: dir }]), applyChange: () => Promise.resolve() };
+    const result = await tool.run({ path: 'scripted.pt', target: 'onnx', input_shape: [1, 12] }, context, new AbortController().signal);
+    assert.match(result.content, /Exported scripted\.onnx with torch .* Inputs: input \[batch, 12\]; outputs: output \[batch, 4\]/);
+    await assert.rejects(tool.run({ path: 'weights.pt', target: 'onnx', input_shape: [1, 12] }, context, new AbortController().signal), /holds weights/);
+    await assert.rejects(tool.run({ path: '../outside.pt', target: 'onnx', input_shape: [1, 12] }, context, new AbortController().signal));
   });
 
   it('stops when cancelled', async () => {

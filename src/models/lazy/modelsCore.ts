@@ -10,3 +10,4 @@ export { optimizeAndCompare, optimizedPath, optimizeModelTool, PRECISION_LABELS,
 export { benchmarkModelTool, benchmarkText } from '../runtime/benchmarkTool';
 export { benchmarkOnnx, loadOrt, type OrtModule } from '../runtime/onnxRun';
 export { exportedPath, exportTorchModel, parseShape, torchFileKind, type TorchExportTarget } from '../export/torchExport';
+export { exportModelTool } from '../export/exportTool';

@@ -4,6 +4,8 @@ import { COMMANDS } from '../../commandIds';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import { join } from 'node:path';
 import type * as ModelsCore from '../lazy/modelsCore';
+import { pythonCandidates, resolvePython } from '../../python/pythonInterpreter';
+import { configuredPython } from '../../python/vscode/pythonExtension';
 import { benchmarkModel } from './benchmarkCommand';
 import { deployModel } from './deployCommand';
 import { exportModel } from './exportCommand';
@@ -55,11 +57,18 @@ export function registerModels(context: vscode.ExtensionContext, log: vscode.Log
     const uri = await modelUri(arg, 'Benchmark a model');
     if (uri) await benchmarkModel(uri, log, core(), ort);
   });
+  const python = async (): Promise<string> => {
+    const { setting, fromExtension } = await configuredPython(log);
+    const found = await resolvePython(pythonCandidates(setting, fromExtension));
+    if (!found.found) throw new Error(`no Python 3.8+ found (${found.attempts.map((a) => `${a.candidate.command}: ${a.problem}`).join('; ')}); set mlEngineer.python.path`);
+    return found.interpreter.executable;
+  };
+  const workspaceRoot = (): string => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
   // Tools are made when a conversation starts: the first one loads dist/lazy/models.js.
   return {
     tools: () => {
       const c = core();
-      return [c.inspectModelTool(), c.scaffoldDeploymentTool(), c.optimizeModelTool(ort), c.benchmarkModelTool(ort)];
+      return [c.inspectModelTool(), c.scaffoldDeploymentTool(), c.optimizeModelTool(ort), c.benchmarkModelTool(ort), c.exportModelTool(python, workspaceRoot)];
     },
   };
 }
