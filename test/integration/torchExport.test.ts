@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { WorkspaceFiles } from '../../src/agent/tools/workspaceFiles';
 import { exportModelTool } from '../../src/models/export/exportTool';
 import { exportTorchModel, parseShape, torchFileKind } from '../../src/models/export/torchExport';
+import { quantizeTorchModel } from '../../src/models/optimize/torchQuantize';
 import { inspectModel } from '../../src/models/inspectModel';
 import { createSession, loadOrt, sampleFeeds } from '../../src/models/runtime/onnxRun';
 
@@ -21,8 +22,8 @@ describe('Export of PyTorch files with the real torch', function () {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'mle-export-'));
     // A project module, as users pickle their models from their own package.
-    writeFileSync(join(dir, 'mynet.py'), 'import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.body = nn.Sequential(nn.Linear(12, 24), nn.ReLU(), nn.Linear(24, 4))\n\n    def forward(self, x):\n        return self.body(x)\n');
-    execFileSync(PYTHON, ['-c', 'import torch, mynet\nm = mynet.Net().eval()\ntorch.save(m, "net.pth")\ntorch.save(m.state_dict(), "weights.pt")\ntorch.jit.trace(m, torch.randn(1, 12)).save("scripted.pt")\nclass Local(torch.nn.Module):\n    def forward(self, x):\n        return x\ntorch.save(Local(), "main_class.pth")'], { cwd: dir });
+    writeFileSync(join(dir, 'mynet.py'), 'import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.body = nn.Sequential(nn.Linear(12, 24), nn.ReLU(), nn.Linear(24, 4))\n\n    def forward(self, x):\n        return self.body(x)\n\nclass ConvOnly(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 4, 3)\n\n    def forward(self, x):\n        return self.conv(x)\n');
+    execFileSync(PYTHON, ['-c', 'import torch, mynet\nm = mynet.Net().eval()\ntorch.save(m, "net.pth")\ntorch.save(m.state_dict(), "weights.pt")\ntorch.jit.trace(m, torch.randn(1, 12)).save("scripted.pt")\nclass Local(torch.nn.Module):\n    def forward(self, x):\n        return x\ntorch.save(Local(), "main_class.pth")\ntorch.save(mynet.ConvOnly(), "conv.pth")'], { cwd: dir });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -72,6 +73,16 @@ describe('Export of PyTorch files with the real torch', function () {
     assert.match(result.content, /Exported scripted\.onnx with torch .* Inputs: input \[batch, 12\]; outputs: output \[batch, 4\]/);
     await assert.rejects(tool.run({ path: 'weights.pt', target: 'onnx', input_shape: [1, 12] }, context, new AbortController().signal), /holds weights/);
     await assert.rejects(tool.run({ path: '../outside.pt', target: 'onnx', input_shape: [1, 12] }, context, new AbortController().signal));
+  });
+
+  it('quantizes a pickled module dynamically with torch: smaller file, output within int8 error, or says why not', async () => {
+    const r = await quantizeTorchModel(PYTHON, join(dir, 'net.pth'), [4, 12], { cwd: dir });
+    assert.equal(r.out, join(dir, 'net.int8.pth'));
+    assert.equal(r.layers, 2);
+    assert.ok(r.after < r.before, `${r.after} < ${r.before}`);
+    assert.ok(r.maxAbsDiff! > 0 && r.maxAbsDiff! < 0.05 * Math.max(1, r.maxAbs!), `${r.maxAbsDiff} of ${r.maxAbs}`);
+    assert.ok(inspectModel(r.out).tensors.some((t) => t.dtype === 'qint8'), 'our reader sees the int8 weights');
+    await assert.rejects(quantizeTorchModel(PYTHON, join(dir, 'conv.pth'), [1, 3, 8, 8], { cwd: dir }), /no Linear, LSTM or GRU layers/);
   });
 
   it('stops when cancelled', async () => {

@@ -11,3 +11,4 @@ export { benchmarkModelTool, benchmarkText } from '../runtime/benchmarkTool';
 export { benchmarkOnnx, loadOrt, type OrtModule } from '../runtime/onnxRun';
 export { exportedPath, exportTorchModel, parseShape, torchFileKind, type TorchExportTarget } from '../export/torchExport';
 export { exportModelTool } from '../export/exportTool';
+export { quantizeTorchModel, torchQuantizedPath } from '../optimize/torchQuantize';

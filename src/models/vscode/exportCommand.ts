@@ -2,18 +2,8 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
-import { pythonCandidates, resolvePython } from '../../python/pythonInterpreter';
-import { configuredPython } from '../../python/vscode/pythonExtension';
 import type * as ModelsCore from '../lazy/modelsCore';
-import { inspectForCommand } from './modelForCommand';
-
-/** A first guess at the input shape from the first weight: [out, in] → 1×in, [out, in, k, k] → 1×in×224×224. */
-function guessShape(info: ReturnType<typeof ModelsCore.inspectModel>): string {
-  const first = info.tensors.find((t) => t.shape.length === 2 || t.shape.length === 4)?.shape;
-  if (first?.length === 2) return `1, ${String(first[1])}`;
-  if (first?.length === 4) return `1, ${String(first[1])}, 224, 224`;
-  return '1, 3, 224, 224';
-}
+import { guessShape, inspectForCommand, pythonForTorch, trustPickledModule } from './modelForCommand';
 
 /** Right-click > Export Model… on a PyTorch file: ONNX or TorchScript through the user's Python and torch. */
 export async function exportModel(model: vscode.Uri, log: Logger, core: typeof ModelsCore): Promise<void> {
@@ -37,20 +27,14 @@ export async function exportModel(model: vscode.Uri, log: Logger, core: typeof M
   });
   const shape = shapeText ? core.parseShape(shapeText) : undefined;
   if (!shape) return;
-  if (kind === 'pickled-module') {
-    const classes = info.problems.find((p) => p.startsWith('pickles Python classes'))?.replace(/^pickles Python classes \(([^)]*)\).*$/, '$1') ?? 'its classes';
-    const run = await vscode.window.showWarningMessage(`Loading ${basename(model.fsPath)} runs code from the classes it pickles (${classes}). Export only files you trust.`, { modal: true }, 'Export');
-    if (run !== 'Export') return;
-  }
-  const { setting, fromExtension } = await configuredPython(log);
-  const python = await resolvePython(pythonCandidates(setting, fromExtension));
-  if (!python.found) throw new UserError(`No Python 3.8+ was found to run torch (${python.attempts.map((a) => `${a.candidate.command}: ${a.problem}`).join('; ')}). Set mlEngineer.python.path.`);
+  if (kind === 'pickled-module' && !(await trustPickledModule(model, info, 'Export'))) return;
+  const python = await pythonForTorch(log);
   const cwd = vscode.workspace.getWorkspaceFolder(model)?.uri.fsPath ?? vscode.Uri.joinPath(model, '..').fsPath;
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${basename(model.fsPath)} to ${target.label} with ${python.interpreter.executable}…`, cancellable: true }, async (_progress, token) => {
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${basename(model.fsPath)} to ${target.label} with ${python}…`, cancellable: true }, async (_progress, token) => {
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
     try {
-      return await core.exportTorchModel(python.interpreter.executable, model.fsPath, kind, target.target, shape, { cwd, signal: abort.signal });
+      return await core.exportTorchModel(python, model.fsPath, kind, target.target, shape, { cwd, signal: abort.signal });
     } catch (error) {
       throw new UserError(`Export of ${basename(model.fsPath)}: ${(error as Error).message}`);
     }

@@ -1,6 +1,9 @@
 import { basename } from 'node:path';
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
+import { pythonCandidates, resolvePython } from '../../python/pythonInterpreter';
+import { configuredPython } from '../../python/vscode/pythonExtension';
 import type * as ModelsCore from '../lazy/modelsCore';
 
 /** The model a command acts on, inspected; a file that is not a model becomes a notification that says why. */
@@ -11,4 +14,28 @@ export function inspectForCommand(core: typeof ModelsCore, model: vscode.Uri): R
     if (error instanceof core.ModelFormatError) throw new UserError(`${basename(model.fsPath)}: ${error.message}`);
     throw error;
   }
+}
+
+/** A first guess at the input shape from the first weight: [out, in] → 1×in, [out, in, k, k] → 1×in×224×224. */
+export function guessShape(info: ReturnType<typeof ModelsCore.inspectModel>): string {
+  const first = info.tensors.find((t) => t.shape.length === 2 || t.shape.length === 4)?.shape;
+  if (first?.length === 2) return `1, ${String(first[1])}`;
+  if (first?.length === 4) return `1, ${String(first[1])}, 224, 224`;
+  return '1, 3, 224, 224';
+}
+
+
+/** Loading a pickled module runs its classes' code: the user says yes first. */
+export async function trustPickledModule(model: vscode.Uri, info: ReturnType<typeof ModelsCore.inspectModel>, action: string): Promise<boolean> {
+  const classes = info.problems.find((p) => p.startsWith('pickles Python classes'))?.replace(/^pickles Python classes \(([^)]*)\).*$/, '$1') ?? 'its classes';
+  const answer = await vscode.window.showWarningMessage(`Loading ${basename(model.fsPath)} runs code from the classes it pickles (${classes}). ${action} only files you trust.`, { modal: true }, action);
+  return answer === action;
+}
+
+/** The user's Python (setting, Python extension, PATH), for torch. */
+export async function pythonForTorch(log: Logger): Promise<string> {
+  const { setting, fromExtension } = await configuredPython(log);
+  const python = await resolvePython(pythonCandidates(setting, fromExtension));
+  if (!python.found) throw new UserError(`No Python 3.8+ was found to run torch (${python.attempts.map((a) => `${a.candidate.command}: ${a.problem}`).join('; ')}). Set mlEngineer.python.path.`);
+  return python.interpreter.executable;
 }
