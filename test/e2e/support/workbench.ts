@@ -23,10 +23,17 @@ export async function openWorkbench(browser: Browser, server: CodeServer): Promi
 
 /** Runs a palette command by its title, as a person would: F1, type, Enter. */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 450 } }).catch(() => undefined);
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 15_000 });
+  // F1 goes to whatever has focus: a notebook output or another webview swallows it. Click the
+  // editor area first; if the palette does not open, click an empty part of the status bar and retry.
+  for (let attempt = 0; ; attempt++) {
+    if (attempt === 0) await page.locator('.monaco-workbench').click({ position: { x: 700, y: 450 } }).catch(() => undefined);
+    else await page.locator('.part.statusbar').click({ position: { x: 700, y: 10 } }).catch(() => undefined);
+    await page.keyboard.press('F1');
+    if (await input.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
+    if (attempt === 3) throw new Error(`the command palette did not open to run "${title}"`);
+    await page.keyboard.press('Escape');
+  }
   await input.fill(`>${title}`);
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
   await row.waitFor({ timeout: 15_000 });
