@@ -15,11 +15,8 @@ export interface ScalarPoint {
   readonly value: number;
 }
 
-/** Receives each scalar as it is decoded (no object per point); `wallTime` in seconds. */
-export type ScalarSink = (tag: string, step: number, wallTime: number, value: number) => void;
-
 export interface TfEventsRead {
-  /** Every scalar read, unless a sink or columns were given (then empty). Column times are in ms. */
+  /** Every scalar read, unless columns were given (then empty). Column times are in ms. */
   readonly scalars: ScalarPoint[];
   readonly fileVersion: string | undefined;
   readonly records: number;
@@ -57,11 +54,8 @@ function masked(crc: number): number {
  * of the same growing file). `plugins` remembers the plugin of each tag across reads: TensorBoard
  * writes a tag's metadata on its first value only.
  */
-export function readTfEvents(data: Uint8Array, offset = 0, plugins: Map<string, string> = new Map(), sink?: ScalarSink | Map<string, ColumnSeries>): TfEventsRead {
-  // Points go into per-tag columns directly when given them (the Experiments view), else to a
-  // callback, else into `scalars`.
-  const columns = sink instanceof Map ? sink : undefined;
-  const callback = typeof sink === 'function' ? sink : undefined;
+export function readTfEvents(data: Uint8Array, offset = 0, plugins: Map<string, string> = new Map(), columns?: Map<string, ColumnSeries>): TfEventsRead {
+  // Points go into per-tag columns when given them (the Experiments view), else into `scalars`.
   let lastTag: string | undefined;
   let lastSeries: ColumnSeries | undefined;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -112,7 +106,7 @@ export function readTfEvents(data: Uint8Array, offset = 0, plugins: Map<string, 
     }
     try {
       cursor.pos = at + 12;
-      if (!fastScalarEvent(cursor, at + 12 + length, event)) decodeEvent(cursor, at + 12 + length, plugins, event);
+      decodeEvent(cursor, at + 12 + length, plugins, event);
       if (event.fileVersion !== undefined) fileVersion = event.fileVersion;
       if (columns) {
         for (let i = 0; i < event.count; i++) {
@@ -124,8 +118,7 @@ export function readTfEvents(data: Uint8Array, offset = 0, plugins: Map<string, 
           }
           lastSeries.push(event.step, event.wallTime * 1000, event.values[i]!);
         }
-      } else if (callback) for (let i = 0; i < event.count; i++) callback(event.tags[i]!, event.step, event.wallTime, event.values[i]!);
-      else for (let i = 0; i < event.count; i++) scalars.push({ tag: event.tags[i]!, step: event.step, wallTime: event.wallTime, value: event.values[i]! });
+      } else for (let i = 0; i < event.count; i++) scalars.push({ tag: event.tags[i]!, step: event.step, wallTime: event.wallTime, value: event.values[i]! });
     } catch (error) {
       problems.push(`the record at byte ${at} is not an Event (${(error as Error).message}): skipped`);
     }
@@ -190,15 +183,9 @@ function readScalarRun(data: Uint8Array, view: DataView, at: number, run: Scalar
     if (data[valueAt] !== 0x15 || valueAt + 5 !== end) break;
     if (masked(crc32cRange(data, at + 12, end)) !== u32(data, end)) break;
     // The tag's column: found by a hash of the tag's bytes, confirmed byte by byte.
-    const h = tagLength === 0 ? 0 : (tagLength * 31 + data[tagStart]! * 7 + data[valueAt - 1]! * 131 + data[tagStart + (tagLength >> 1)]! * 17) & (RUN_SLOTS - 1);
+    const h = tagHash(data, tagStart, tagLength, RUN_SLOTS);
     let slot = slots[h];
-    if (slot !== undefined) {
-      const bytes = slot.bytes;
-      let i = 0;
-      if (bytes.length === tagLength) while (i < tagLength && bytes[i] === data[tagStart + i]) i++;
-      if (i !== tagLength || bytes.length !== tagLength) slot = undefined;
-    }
-    if (slot === undefined) {
+    if (slot === undefined || !sameBytes(slot.bytes, data, tagStart, tagLength)) {
       const bytes = Uint8Array.prototype.slice.call(data, tagStart, valueAt);
       const tag = utf8.decode(bytes);
       let series = run.columns.get(tag);
@@ -230,49 +217,6 @@ interface Cursor {
 }
 
 class DecodeError extends Error {}
-
-/**
- * The shape nearly every record of a PyTorch / TensorBoard scalar log has, decoded without the
- * general walker: Event{wall_time, step?, summary{value{tag, simple_value}}} with one-byte lengths.
- * Returns false, having changed nothing that matters, for anything else.
- */
-function fastScalarEvent(c: Cursor, end: number, event: DecodedEvent): boolean {
-  const data = c.data;
-  let p = c.pos;
-  if (data[p] !== 0x09 || p + 9 > end) return false;
-  const wallTime = c.view.getFloat64(p + 1, true);
-  p += 9;
-  let step = 0;
-  if (data[p] === 0x10) {
-    p++;
-    let scale = 1;
-    for (let i = 0; ; i++) {
-      if (i > 6 || p >= end) return false; // long or negative steps: the general path
-      const byte = data[p++]!;
-      step += (byte & 0x7f) * scale;
-      if (byte < 0x80) break;
-      scale *= 128;
-    }
-  }
-  if (data[p] !== 0x2a || data[p + 2] !== 0x0a || data[p + 1]! >= 0x80 || p + 2 + data[p + 1]! !== end) return false;
-  const valueLength = data[p + 3]!;
-  p += 4;
-  if (valueLength >= 0x80 || p + valueLength !== end || data[p] !== 0x0a) return false;
-  const tagLength = data[p + 1]!;
-  if (tagLength >= 0x80) return false;
-  const tagStart = p + 2;
-  p = tagStart + tagLength;
-  if (data[p] !== 0x15 || p + 5 !== end) return false;
-  event.wallTime = wallTime;
-  event.step = step;
-  event.fileVersion = undefined;
-  c.pos = tagStart;
-  event.tags[0] = cachedString(c, tagStart + tagLength);
-  event.values[0] = c.view.getFloat32(p + 1, true);
-  event.count = 1;
-  c.pos = end;
-  return true;
-}
 
 /** A protobuf varint as a number (int64 steps fit: exact up to 2^53). */
 function varint(c: Cursor, end: number): number {
@@ -361,20 +305,27 @@ const TAG_SLOTS = 1024;
 const tagCache: (CachedTag | undefined)[] = new Array<CachedTag | undefined>(TAG_SLOTS).fill(undefined);
 const utf8 = new TextDecoder();
 
+/** A tag's cache slot (`slots` a power of two): its length and three of its bytes. */
+function tagHash(data: Uint8Array, start: number, length: number, slots: number): number {
+  return length === 0 ? 0 : (length * 31 + data[start]! * 7 + data[start + length - 1]! * 131 + data[start + (length >> 1)]! * 17) & (slots - 1);
+}
+
+/** Whether `bytes` are the `length` bytes of `data` at `start`. */
+function sameBytes(bytes: Uint8Array, data: Uint8Array, start: number, length: number): boolean {
+  if (bytes.length !== length) return false;
+  for (let i = 0; i < length; i++) if (bytes[i] !== data[start + i]) return false;
+  return true;
+}
+
 function cachedString(c: Cursor, end: number): string {
   const start = c.pos;
   const length = end - start;
   const buf = c.data;
   c.pos = end;
   if (length === 0) return '';
-  const slot = (length * 31 + buf[start]! * 7 + buf[end - 1]! * 131 + buf[start + (length >> 1)]! * 17) & (TAG_SLOTS - 1);
+  const slot = tagHash(buf, start, length, TAG_SLOTS);
   const entry = tagCache[slot];
-  if (entry !== undefined && entry.bytes.length === length) {
-    const bytes = entry.bytes;
-    let i = 0;
-    while (i < length && bytes[i] === buf[start + i]) i++;
-    if (i === length) return entry.text;
-  }
+  if (entry !== undefined && sameBytes(entry.bytes, buf, start, length)) return entry.text;
   const bytes = Uint8Array.prototype.slice.call(buf, start, end); // a copy: Buffer#slice would keep the whole file alive
   const text = utf8.decode(bytes);
   tagCache[slot] = { bytes, text };
