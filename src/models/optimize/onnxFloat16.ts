@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ModelFormatError } from '../fileWindow';
 import { Bytes } from '../onnxModel';
-import { externalBytes, fields, floatsOf, readInitializer, type Field } from './onnxRewrite';
+import { fields, floatsOf, graphNodes, inlinedInitializer, readInitializer, uniqueNames, type Field, type NodeInfo } from './onnxRewrite';
 import { concat, lengthDelimited, nodeProto, stringField, varintField } from './protobufWrite';
 
 // fp16 conversion of an ONNX model in TypeScript, for when the user's Python lacks
@@ -71,27 +71,6 @@ function toHalf(values: Float32Array): Uint8Array {
   return new Uint8Array(out.buffer);
 }
 
-interface NodeInfo {
-  field: Field;
-  opType: string;
-  domain: string;
-  inputs: string[];
-  outputs: string[];
-}
-
-function readNode(data: Uint8Array, f: Field): NodeInfo {
-  const node: NodeInfo = { field: f, opType: '', domain: '', inputs: [], outputs: [] };
-  for (const g of fields(data, f.start, f.end)) {
-    const text = (): string => new TextDecoder().decode(data.subarray(g.start, g.end));
-    if (g.wire !== 2) continue;
-    if (g.field === 1) node.inputs.push(text());
-    else if (g.field === 2) node.outputs.push(text());
-    else if (g.field === 4) node.opType = text();
-    else if (g.field === 7) node.domain = text();
-  }
-  return node;
-}
-
 /** A float32 TensorProto's bytes as float16 (raw_data); undefined when it is not float32. */
 function halfTensor(data: Uint8Array, tensorField: Field, modelDir: string): Uint8Array | undefined {
   const t = readInitializer(data, tensorField);
@@ -136,18 +115,13 @@ export function convertToFloat16(modelPath: string): Float16Result {
   if (graphs.length !== 1) throw new ModelFormatError('the model has no graph');
   const graph = graphs[0]!;
   const graphFields = fields(data, graph.start, graph.end);
-  const nodes = graphFields.filter((f) => f.field === 1 && f.wire === 2).map((f) => readNode(data, f));
+  const nodes = graphNodes(data, graphFields);
   const unsupported = [...new Set(nodes.filter((n) => (n.domain !== '' && n.domain !== 'ai.onnx') || !FP16_OPS.has(n.opType)).map((n) => (n.domain ? `${n.domain}.${n.opType}` : n.opType)))];
   if (unsupported.length > 0) throw new ModelFormatError(`fp16 conversion here covers common network operators; this model also uses ${unsupported.slice(0, 8).join(', ')}. Use onnxconverter-common in Python, which keeps those in fp32.`);
   const initializerFields = graphFields.filter((f) => f.field === 5 && f.wire === 2);
   const initializerNames = new Set(initializerFields.map((f) => readInitializer(data, f).name));
   const taken = new Set<string>([...initializerNames, ...nodes.flatMap((n) => [...n.inputs, ...n.outputs])]);
-  const unique = (base: string): string => {
-    let name = base;
-    for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
-    taken.add(name);
-    return name;
-  };
+  const unique = uniqueNames(taken);
   const floatInputs = graphFields.filter((f) => f.field === 11 && f.wire === 2).map((f) => elemType(data, f)).filter((v) => v.elem === FLOAT && !initializerNames.has(v.name));
   const floatOutputs = graphFields.filter((f) => f.field === 12 && f.wire === 2).map((f) => elemType(data, f)).filter((v) => v.elem === FLOAT);
   const rename = new Map<string, string>();
@@ -186,12 +160,8 @@ export function convertToFloat16(modelPath: string): Float16Result {
       tensors++;
       floatBytes += t.dims.reduce((a, b) => a * b, 1) * 4;
       initializers.push(lengthDelimited(5, half));
-    } else if (t.external) {
-      const bytes = externalBytes(t, modelDir);
-      if (!bytes) throw new ModelFormatError(`${t.name}: its external data cannot be read`);
-      const kept = fields(data, f.start, f.end).filter((g) => g.field !== 13 && g.field !== 14 && g.field !== 9).map((g) => data.subarray(g.from, g.to));
-      initializers.push(lengthDelimited(5, concat([...kept, lengthDelimited(9, bytes)])));
-    } else initializers.push(data.subarray(f.from, f.to));
+    } else if (t.external) initializers.push(inlinedInitializer(data, f, t, modelDir));
+    else initializers.push(data.subarray(f.from, f.to));
   }
   if (graphFields.some((f) => f.field === 13)) notes.push('intermediate value_info entries were dropped (shape hints; onnxruntime infers them again)');
   // Nodes first, in order, between the input and output casts; value_info left out (it named float32 types).

@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { isAbsolute, join, normalize, sep } from 'node:path';
 import { ModelFormatError } from '../fileWindow';
 import { Bytes } from '../onnxModel';
+import { concat, lengthDelimited } from './protobufWrite';
 
 // Reading an ONNX model's messages for a rewrite: each field with where it stands in the source,
 // so a rewrite copies what it does not change byte for byte. Shared by the int8 and fp16 passes.
@@ -130,3 +131,46 @@ export function opsetOf(data: Uint8Array, model: Field[]): number {
   return version;
 }
 
+export interface NodeInfo {
+  field: Field;
+  opType: string;
+  domain: string;
+  inputs: string[];
+  outputs: string[];
+}
+
+export function readNode(data: Uint8Array, f: Field): NodeInfo {
+  const node: NodeInfo = { field: f, opType: '', domain: '', inputs: [], outputs: [] };
+  for (const g of fields(data, f.start, f.end)) {
+    const text = (): string => new TextDecoder().decode(data.subarray(g.start, g.end));
+    if (g.wire !== 2) continue;
+    if (g.field === 1) node.inputs.push(text());
+    else if (g.field === 2) node.outputs.push(text());
+    else if (g.field === 4) node.opType = text();
+    else if (g.field === 7) node.domain = text();
+  }
+  return node;
+}
+
+/** Nodes of a graph, read (op type, domain, input and output names). */
+export function graphNodes(data: Uint8Array, graphFields: readonly Field[]): NodeInfo[] {
+  return graphFields.filter((f) => f.field === 1 && f.wire === 2).map((f) => readNode(data, f));
+}
+
+/** Makes names not in `taken` (base, base_2, …), adding each to it: new tensors never shadow old ones. */
+export function uniqueNames(taken: Set<string>): (base: string) => string {
+  return (base) => {
+    let name = base;
+    for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
+    taken.add(name);
+    return name;
+  };
+}
+
+/** An initializer whose data lives in an external file, as one field with that data inline (raw_data). */
+export function inlinedInitializer(data: Uint8Array, field: Field, tensor: Initializer, modelDir: string): Uint8Array {
+  const bytes = externalBytes(tensor, modelDir);
+  if (!bytes) throw new ModelFormatError(`${tensor.name}: its external data cannot be read (location ${tensor.external?.get('location') ?? '?'})`);
+  const kept = fields(data, field.start, field.end).filter((f) => f.field !== 13 && f.field !== 14 && f.field !== 9).map((f) => data.subarray(f.from, f.to));
+  return lengthDelimited(5, concat([...kept, lengthDelimited(9, bytes)]));
+}

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ModelFormatError } from '../fileWindow';
 import { Bytes } from '../onnxModel';
-import { externalBytes, fields, floatsOf, opsetOf, readInitializer, type Field } from './onnxRewrite';
+import { fields, floatsOf, graphNodes, inlinedInitializer, opsetOf, readInitializer, uniqueNames, type Field } from './onnxRewrite';
 import { concat, lengthDelimited, nodeProto, tensorProto } from './protobufWrite';
 
 // Weight-only int8 quantization of an ONNX model, in TypeScript (for when the user's Python lacks
@@ -43,7 +43,6 @@ export function quantizeWeightsInt8(modelPath: string): WeightQuantizeResult {
   if (graphs.length !== 1) throw new ModelFormatError('the model has no graph');
   const graph = graphs[0]!;
   const graphFields = fields(data, graph.start, graph.end);
-  const taken = new Set<string>();
   const graphInputs = new Set<string>();
   for (const f of graphFields) {
     if (f.field === 11 && f.wire === 2) {
@@ -57,13 +56,8 @@ export function quantizeWeightsInt8(modelPath: string): WeightQuantizeResult {
     }
   }
   const initializers = graphFields.filter((f) => f.field === 5 && f.wire === 2).map((f) => ({ field: f, tensor: readInitializer(data, f) }));
-  for (const { tensor } of initializers) taken.add(tensor.name);
-  const unique = (base: string): string => {
-    let name = base;
-    for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
-    taken.add(name);
-    return name;
-  };
+  const taken = new Set<string>([...initializers.map(({ tensor }) => tensor.name), ...graphNodes(data, graphFields).flatMap((n) => [...n.inputs, ...n.outputs])]);
+  const unique = uniqueNames(taken);
   const replaced = new Set<Field>();
   const newNodes: Uint8Array[] = [];
   const newInitializers: Uint8Array[] = [];
@@ -116,13 +110,7 @@ export function quantizeWeightsInt8(modelPath: string): WeightQuantizeResult {
   }
   // Tensors left in external files are written inline, so the new model stands alone wherever it is saved.
   const inlined = new Map<Field, Uint8Array>();
-  for (const { field, tensor } of initializers) {
-    if (replaced.has(field) || !tensor.external) continue;
-    const bytes = externalBytes(tensor, dirname(modelPath));
-    if (!bytes) throw new ModelFormatError(`${tensor.name}: its external data cannot be read (location ${tensor.external.get('location') ?? '?'})`);
-    const kept = fields(data, field.start, field.end).filter((f) => f.field !== 13 && f.field !== 14 && f.field !== 9).map((f) => data.subarray(f.from, f.to));
-    inlined.set(field, lengthDelimited(5, concat([...kept, lengthDelimited(9, bytes)])));
-  }
+  for (const { field, tensor } of initializers) if (!replaced.has(field) && tensor.external) inlined.set(field, inlinedInitializer(data, field, tensor, dirname(modelPath)));
   // The new nodes go first: a DequantizeLinear must come before the nodes that read its output.
   const graphParts: Uint8Array[] = [...newNodes];
   for (const f of graphFields) if (!replaced.has(f)) graphParts.push(inlined.get(f) ?? data.subarray(f.from, f.to));
