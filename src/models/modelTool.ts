@@ -3,6 +3,7 @@ import { defineTool, ToolInputError } from '../agent/tools/tool';
 import { ModelFormatError } from './fileWindow';
 import { inspectModel } from './inspectModel';
 import { modelText } from './inspectSubcommand';
+import type { ModelInfo } from './modelInfo';
 
 /** The agent's `inspect_model`: a model file's structure, read without loading its weights. */
 export function inspectModelTool() {
@@ -16,13 +17,23 @@ export function inspectModelTool() {
     risk: 'read',
     async run(input, context) {
       const path = await context.files.resolve(input.path);
-      try {
-        const info = inspectModel(path);
-        return { content: modelText({ ...info, path: context.files.display(path) }), summary: `${info.format}: ${info.tensorCount} tensors` };
-      } catch (error) {
-        if (error instanceof ModelFormatError) throw new ToolInputError(`${input.path}: ${error.message}`);
-        throw error;
-      }
+      const info = inspectForTool(path, input.path);
+      return { content: modelText({ ...info, path: context.files.display(path) }), summary: `${info.format}: ${info.tensorCount} tensors` };
     },
   });
+}
+
+/** A file that is not what a model tool needs becomes an error the agent can act on; anything else is rethrown. */
+export function asToolInputError(error: unknown, userPath: string): never {
+  if (error instanceof ModelFormatError) throw new ToolInputError(`${userPath}: ${error.message}`);
+  throw error;
+}
+
+/** inspectModel for the agent's tools: `userPath` (as the agent wrote it) names the file in errors. */
+export function inspectForTool(path: string, userPath: string): ModelInfo {
+  try {
+    return inspectModel(path);
+  } catch (error) {
+    return asToolInputError(error, userPath);
+  }
 }

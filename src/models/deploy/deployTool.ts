@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { defineTool, ToolInputError, type ToolContext } from '../../agent/tools/tool';
-import { ModelFormatError } from '../fileWindow';
-import { inspectModel } from '../inspectModel';
+import { inspectForTool } from '../modelTool';
 import { DEPLOY_TARGETS, existingFiles, planDeployment, writeDeployment, type DeployPlan, type DeployTarget } from './deployPlan';
 
 const input = z.object({
@@ -15,13 +14,7 @@ type Input = z.infer<typeof input>;
 
 async function plan(args: Input, context: ToolContext): Promise<{ plan: DeployPlan; dir: string }> {
   const model = await context.files.resolve(args.path);
-  let info;
-  try {
-    info = inspectModel(model);
-  } catch (error) {
-    if (error instanceof ModelFormatError) throw new ToolInputError(`${args.path}: ${error.message}`);
-    throw error;
-  }
+  const info = inspectForTool(model, args.path);
   try {
     const deployment = planDeployment(info, model, args.target, args.max_batch_size !== undefined ? { maxBatchSize: args.max_batch_size } : {});
     const dir = await context.files.resolve(args.output_dir ?? join('deploy', `${deployment.name}-${args.target}`));

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { defineTool, ToolInputError } from '../../agent/tools/tool';
-import { ModelFormatError } from '../fileWindow';
 import { inspectModel } from '../inspectModel';
+import { inspectForTool } from '../modelTool';
 import { exportedPath, exportTorchModel, torchFileKind } from './torchExport';
 
 /** The agent's `export_model`: a PyTorch file to ONNX or TorchScript through the user's Python, after approval. */
@@ -21,13 +21,7 @@ export function exportModelTool(python: () => Promise<string>, cwd: () => string
     confirmation: (input) => `Export ${input.path} to ${input.target} with Python and torch (loading a pickled module runs code from the file)`,
     async run(input, context, signal) {
       const path = await context.files.resolve(input.path);
-      let info;
-      try {
-        info = inspectModel(path);
-      } catch (error) {
-        if (error instanceof ModelFormatError) throw new ToolInputError(`${input.path}: ${error.message}`);
-        throw error;
-      }
+      const info = inspectForTool(path, input.path);
       if (info.format !== 'pytorch') throw new ToolInputError(`${input.path} is ${info.format}, not a PyTorch file`);
       try {
         const result = await exportTorchModel(await python(), path, torchFileKind(info), input.target, input.input_shape, { cwd: cwd(), signal });

@@ -2,9 +2,9 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as z from 'zod/mini';
 import { defineTool, ToolInputError } from '../../agent/tools/tool';
-import { ModelFormatError } from '../fileWindow';
 import { inspectModel } from '../inspectModel';
 import { formatBytes } from '../modelInfo';
+import { asToolInputError } from '../modelTool';
 import { compareModels, type OrtModule, type OutputDifference } from '../runtime/onnxRun';
 import { convertToFloat16 } from './onnxFloat16';
 import { quantizeWeightsInt8 } from './onnxWeightQuantize';
@@ -89,8 +89,7 @@ export function optimizeModelTool(ort: () => OrtModule) {
         const { report } = await optimizeAndCompare(source, out, precision, ort);
         return { content: report, summary: `${precision}: ${basename(out)}` };
       } catch (error) {
-        if (error instanceof ModelFormatError) throw new ToolInputError(`${input.path}: ${error.message}`);
-        throw error;
+        return asToolInputError(error, input.path);
       }
     },
   });

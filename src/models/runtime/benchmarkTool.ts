@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { defineTool, ToolInputError } from '../../agent/tools/tool';
-import { ModelFormatError } from '../fileWindow';
+import { asToolInputError } from '../modelTool';
 import { inspectModel } from '../inspectModel';
 import { benchmarkOnnx, type BenchmarkResult, type OrtModule } from './onnxRun';
 
@@ -34,8 +34,7 @@ export function benchmarkModelTool(ort: () => OrtModule) {
         const result = await benchmarkOnnx(ort(), path, info, { ...(input.batch ? { batch: input.batch } : {}), ...(input.runs ? { runs: input.runs } : {}), signal });
         return { content: benchmarkText(context.files.display(path), result), summary: `p50 ${result.p50Ms.toFixed(2)} ms, ${result.throughput.toFixed(0)}/s` };
       } catch (error) {
-        if (error instanceof ModelFormatError) throw new ToolInputError(`${input.path}: ${error.message}`);
-        throw error;
+        return asToolInputError(error, input.path);
       }
     },
   });

@@ -4,11 +4,10 @@ import { COMMANDS } from '../../commandIds';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import { join } from 'node:path';
 import type * as ModelsCore from '../lazy/modelsCore';
-import { pythonCandidates, resolvePython } from '../../python/pythonInterpreter';
-import { configuredPython } from '../../python/vscode/pythonExtension';
 import { benchmarkModel } from './benchmarkCommand';
 import { deployModel } from './deployCommand';
 import { exportModel } from './exportCommand';
+import { pythonForTorch } from './modelForCommand';
 import { optimizeModel } from './optimizeCommand';
 import { registerModelCodeActions } from './modelCodeActions';
 import { MODEL_VIEWER, registerModelViewer } from './modelViewer';
@@ -57,12 +56,7 @@ export function registerModels(context: vscode.ExtensionContext, log: vscode.Log
     const uri = await modelUri(arg, 'Benchmark a model');
     if (uri) await benchmarkModel(uri, log, core(), ort);
   });
-  const python = async (): Promise<string> => {
-    const { setting, fromExtension } = await configuredPython(log);
-    const found = await resolvePython(pythonCandidates(setting, fromExtension));
-    if (!found.found) throw new Error(`no Python 3.8+ found (${found.attempts.map((a) => `${a.candidate.command}: ${a.problem}`).join('; ')}); set mlEngineer.python.path`);
-    return found.interpreter.executable;
-  };
+  const python = (): Promise<string> => pythonForTorch(log);
   const workspaceRoot = (): string => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
   // Tools are made when a conversation starts: the first one loads dist/lazy/models.js.
   return {

@@ -1,0 +1,60 @@
+import { basename } from 'node:path';
+import { runProcess } from '../common/process';
+
+// A short Python job on a PyTorch model file, run with the user's interpreter (export, dynamic
+// quantization): the job gets its spec as JSON in argv[1] and prints one JSON line, {"ok": true, …}
+// or {"error": "…"}. Loading a pickled module runs the classes it names: callers ask first.
+
+/** What every job starts with: the spec, the user's modules on sys.path, torch, and a checked loader. */
+export const TORCH_PRELUDE = `
+import json, os, sys, time
+spec = json.loads(sys.argv[1])
+sys.path.insert(0, spec["cwd"])  # the user's modules, for a pickled module's classes
+try:
+    import torch
+except ImportError:
+    print(json.dumps({"error": "torch is not installed in this Python"})); sys.exit(0)
+
+def load_module(path):
+    model = torch.load(path, map_location="cpu", weights_only=False)
+    if not isinstance(model, torch.nn.Module):
+        print(json.dumps({"error": "the file holds a %s, not an nn.Module" % type(model).__name__})); sys.exit(0)
+    return model.eval()
+`;
+
+export interface TorchJobOptions {
+  readonly cwd: string;
+  readonly signal?: AbortSignal;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Runs `TORCH_PRELUDE + body` on `spec` and returns its JSON answer. `noun` names the job in
+ * errors ("the export"), `verb` what to do instead with a class pickled from a script ("export").
+ */
+export async function runTorchJob<T extends object>(python: string, body: string, spec: { model: string } & Record<string, unknown>, options: TorchJobOptions, words: { noun: string; verb: string }): Promise<T & { torch?: string }> {
+  const result = await runProcess(python, ['-c', TORCH_PRELUDE + body, JSON.stringify({ ...spec, cwd: options.cwd })], {
+    timeoutMs: options.timeoutMs ?? 300_000,
+    cwd: options.cwd,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  if (result.kind === 'cancelled') throw new Error('cancelled');
+  if (result.kind === 'not-found') throw new Error(`${python} could not be run: ${result.message}`);
+  if (result.kind === 'timed-out') throw new Error(`${words.noun} did not finish in ${result.timeoutMs / 1000} s`);
+  let answer: { ok?: boolean; error?: string } = {};
+  try {
+    answer = JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as typeof answer;
+  } catch {
+    // Python failed before printing: its traceback's last line says why.
+  }
+  if (answer.error) throw new Error(answer.error);
+  if (!answer.ok) {
+    const reason = result.stderr.trim().split('\n').slice(-1)[0] ?? `exit code ${String(result.code)}`;
+    // A module pickled from a script's __main__ can only be loaded by that script.
+    if (/Can't get attribute .* on <module '__main__'/.test(reason)) {
+      throw new Error(`${basename(spec.model)} pickles a class defined in a script's __main__ (${reason.replace(/^.*Can't get attribute '([^']+)'.*$/, '$1')}): ${words.verb} it from that script instead (Ctrl+. on the model there)`);
+    }
+    throw new Error(`${words.noun} failed: ${reason}`);
+  }
+  return answer as T & { torch?: string };
+}
