@@ -86,6 +86,19 @@ export function scanPickle(data: Uint8Array, start = 0): PickleScan {
     p = end + 1;
     return text;
   };
+  /** The next 4 or 8 bytes as a little-endian unsigned integer (lengths, memo keys). */
+  const nextU32 = (): number => {
+    need(4);
+    const n = view.getUint32(p, true);
+    p += 4;
+    return n;
+  };
+  const nextU64 = (): number => {
+    need(8);
+    const n = Number(view.getBigUint64(p, true));
+    p += 8;
+    return n;
+  };
   const bytes = (n: number): Uint8Array => {
     need(n);
     const out = data.subarray(p, p + n);
@@ -247,58 +260,33 @@ export function scanPickle(data: Uint8Array, start = 0): PickleScan {
       case 0x46: // FLOAT (text)
         stack.push(Number(line()));
         break;
-      case 0x58: {
-        // BINUNICODE
-        need(4);
-        const n = view.getUint32(p, true);
-        p += 4;
-        stack.push(utf8.decode(bytes(n)));
+      case 0x58: // BINUNICODE
+        stack.push(utf8.decode(bytes(nextU32())));
         break;
-      }
       case 0x8c: // SHORT_BINUNICODE
         need(1);
         stack.push(utf8.decode(bytes(data[p++]!)));
         break;
-      case 0x8d: {
-        // BINUNICODE8
-        need(8);
-        const n = Number(view.getBigUint64(p, true));
-        p += 8;
-        stack.push(utf8.decode(bytes(n)));
+      case 0x8d: // BINUNICODE8
+        stack.push(utf8.decode(bytes(nextU64())));
         break;
-      }
       case 0x55: // SHORT_BINSTRING
         need(1);
         stack.push(latin1.decode(bytes(data[p++]!)));
         break;
-      case 0x54: {
-        // BINSTRING
-        need(4);
-        const n = view.getUint32(p, true);
-        p += 4;
-        stack.push(latin1.decode(bytes(n)));
+      case 0x54: // BINSTRING
+        stack.push(latin1.decode(bytes(nextU32())));
         break;
-      }
       case 0x43: // SHORT_BINBYTES
         need(1);
         stack.push(bytes(data[p++]!));
         break;
-      case 0x42: {
-        // BINBYTES
-        need(4);
-        const n = view.getUint32(p, true);
-        p += 4;
-        stack.push(bytes(n));
+      case 0x42: // BINBYTES
+        stack.push(bytes(nextU32()));
         break;
-      }
-      case 0x8e: {
-        // BINBYTES8
-        need(8);
-        const n = Number(view.getBigUint64(p, true));
-        p += 8;
-        stack.push(bytes(n));
+      case 0x8e: // BINBYTES8
+        stack.push(bytes(nextU64()));
         break;
-      }
       case 0x53: // STRING (text, quoted)
         stack.push(line().replace(/^'(.*)'$|^"(.*)"$/, '$1$2'));
         break;
@@ -358,9 +346,7 @@ export function scanPickle(data: Uint8Array, start = 0): PickleScan {
         remember(data[p++]!, top());
         break;
       case 0x72: // LONG_BINPUT
-        need(4);
-        remember(view.getUint32(p, true), top());
-        p += 4;
+        remember(nextU32(), top());
         break;
       case 0x70: // PUT
         remember(Number(line()), top());
@@ -376,11 +362,8 @@ export function scanPickle(data: Uint8Array, start = 0): PickleScan {
         if (op === 0x68) {
           need(1);
           key = data[p++]!;
-        } else if (op === 0x6a) {
-          need(4);
-          key = view.getUint32(p, true);
-          p += 4;
-        } else key = Number(line());
+        } else if (op === 0x6a) key = nextU32();
+        else key = Number(line());
         if (!memo.has(key)) throw new ModelFormatError(`the pickle refers to memo ${key}, never stored`);
         stack.push(memo.get(key)!);
         break;
