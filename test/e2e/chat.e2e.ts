@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { lastToolResults, lastUserText, startFakeMessagesApi, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { findWebviewFrame, keepEvidence, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
+import { findWebviewFrame, keepEvidenceIfFailed, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
 
 const API_KEY = 'sk-ant-e2e-chat-key-that-must-never-be-logged';
 
@@ -69,7 +69,7 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') console.log(`      evidence kept in ${await keepEvidence(this.currentTest.fullTitle(), page, server)}`);
+    await keepEvidenceIfFailed(this.currentTest, page, server);
   });
 
   after(async function () {

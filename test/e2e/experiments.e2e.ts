@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { appendMlflowMetric, writeMlflowRun } from '../support/trackingFixtures';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { findWebviewFrame, keepEvidence, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
+import { findWebviewFrame, keepEvidenceIfFailed, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
 
 /**
  * The Experiments view on the sample workspace (examples/: MLflow mlruns, Lightning CSV, TensorBoard
@@ -27,7 +27,7 @@ describe('Experiments view (code-server)', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') console.log(`      evidence kept in ${await keepEvidence(this.currentTest.fullTitle(), page, server)}`);
+    await keepEvidenceIfFailed(this.currentTest, page, server);
   });
 
   after(async function () {

@@ -6,7 +6,7 @@ import type { Browser, Frame, Page } from 'playwright-core';
 import { lastToolResults, lastUserText, startFakeMessagesApi, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
 import { startJupyter, type JupyterFixture } from '../support/jupyterHarness';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { findWebviewFrame, keepEvidence, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
+import { findWebviewFrame, keepEvidenceIfFailed, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
 
 const NOTEBOOK = 'tensorboard-reducer__basic_python_api_example.ipynb';
 
@@ -112,10 +112,7 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const dir = await keepEvidence(this.currentTest.fullTitle(), page, server);
-      console.log(`      evidence kept in ${dir}`);
-    }
+    await keepEvidenceIfFailed(this.currentTest, page, server);
   });
 
   after(async function () {

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { findWebviewFrame, keepEvidence, launchBrowser, openWorkbench, saveScreenshot } from './support/workbench';
+import { findWebviewFrame, keepEvidenceIfFailed, launchBrowser, openWorkbench, saveScreenshot } from './support/workbench';
 
 /** Model files in code-server + Chromium (examples/models): the model viewer, and Deploy from the explorer. */
 describe('Models (code-server)', function () {
@@ -20,7 +20,7 @@ describe('Models (code-server)', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') console.log(`      evidence kept in ${await keepEvidence(this.currentTest.fullTitle(), page, server)}`);
+    await keepEvidenceIfFailed(this.currentTest, page, server);
   });
 
   after(async function () {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { parseActivationLine } from '../../src/common/heavyModules';
 import { EXTENSION_ID, repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { findWebviewFrame, keepEvidence, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
+import { findWebviewFrame, keepEvidenceIfFailed, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
 
 /**
  * The packaged extension in real VS Code (code-server), driven in headless Chromium the way a
@@ -27,10 +27,7 @@ describe('ML Engineer in VS Code (code-server)', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const dir = await keepEvidence(this.currentTest.fullTitle(), page, server);
-      console.log(`      evidence kept in ${dir}`);
-    }
+    await keepEvidenceIfFailed(this.currentTest, page, server);
   });
 
   after(async function () {

@@ -64,6 +64,12 @@ export async function keepEvidence(name: string, page: Page | undefined, server:
   return dir;
 }
 
+/** For afterEach: a failed test's screenshot and logs are kept, and where is said. */
+export async function keepEvidenceIfFailed(test: Mocha.Test | undefined, page: Page | undefined, server: CodeServer | undefined): Promise<void> {
+  if (test?.state !== 'failed') return;
+  console.log(`      evidence kept in ${await keepEvidence(test.fullTitle(), page, server)}`);
+}
+
 /** Keeps a screenshot under test-results/screenshots/; UPDATE_SCREENSHOTS=1 also refreshes the README's copy in docs/images/. */
 export async function saveScreenshot(page: Page, name: string): Promise<void> {
   const dir = join(resultsDir, 'screenshots');
