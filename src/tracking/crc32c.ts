@@ -2,7 +2,8 @@
 // record with two CRCs; the crc-32 package needs a subarray per call (an allocation each), which
 // cost more than the CRC itself on files of millions of records.
 
-const TABLES = ((): Int32Array => {
+/** Slicing-by-8 tables: 8 x 256 entries (also copied into the WebAssembly scanner's memory). */
+export const CRC32C_TABLES = ((): Int32Array => {
   const t = new Int32Array(256 * 8);
   for (let n = 0; n < 256; n++) {
     let c = n;
@@ -21,7 +22,7 @@ const TABLES = ((): Int32Array => {
 
 /** CRC-32C of `data[start, end)`, unsigned. */
 export function crc32cRange(data: Uint8Array, start: number, end: number): number {
-  const t = TABLES;
+  const t = CRC32C_TABLES;
   let c = -1;
   let i = start;
   for (; i + 8 <= end; i += 8) {

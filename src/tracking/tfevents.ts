@@ -1,11 +1,14 @@
 import { ColumnSeries } from './columnSeries';
 import { crc32cRange } from './crc32c';
+import { type ScalarScanner, ScanStop, scalarScanner } from './wasm/scalarScan';
 
 // TensorBoard event files (../shared/docs/formats.md §2): TFRecord framing with masked CRC32C,
 // each record an Event protobuf; scalars as `simple_value` (PyTorch) or as a rank-0 tensor
 // (TF2/Keras, `.v2`). A hand-written walker decodes only the fields we need and skips the rest:
 // records are ~50 bytes and files hold millions, so the per-record cost is the whole cost
 // (protobufjs' Reader ran at ~40 MB/s here, this at several times that; npm run bench -- tracking).
+// The common PyTorch scalar record is checked and decoded by a WebAssembly loop (wasm/), where the
+// two CRCs cost a fraction of what they do in JavaScript; everything else comes here.
 
 export interface ScalarPoint {
   readonly tag: string;
@@ -69,10 +72,12 @@ export function readTfEvents(data: Uint8Array, offset = 0, plugins: Map<string, 
   // One scratch event for every record: no allocations per record beyond the points themselves.
   const event: DecodedEvent = { wallTime: 0, step: 0, fileVersion: undefined, tags: [], values: [], count: 0 };
   const size = data.byteLength;
-  const run: ScalarRun | undefined = columns ? { columns, slots: new Array<TagSlot | undefined>(RUN_SLOTS).fill(undefined), records: 0 } : undefined;
+  const scanner = columns ? scalarScanner() : null;
+  scanner?.reset();
+  const run: ScalarRun | undefined = scanner && columns ? { scanner, columns, series: new Array<ColumnSeries | undefined>(256).fill(undefined), records: 0 } : undefined;
   while (size - at >= 12) {
     if (run) {
-      at = readScalarRun(data, view, at, run);
+      at = readScalarRun(data, at, run);
       if (size - at < 12) break;
     }
     const low = u32(data, at);
@@ -128,75 +133,48 @@ export function readTfEvents(data: Uint8Array, offset = 0, plugins: Map<string, 
   return { scalars, fileVersion, records: records + (run?.records ?? 0), consumedBytes: at, problems, halted };
 }
 
-interface TagSlot {
-  readonly bytes: Uint8Array;
-  readonly series: ColumnSeries;
-}
-
 interface ScalarRun {
+  readonly scanner: ScalarScanner;
   readonly columns: Map<string, ColumnSeries>;
-  /** Tag bytes -> series, hashed as in `cachedString`. */
-  readonly slots: (TagSlot | undefined)[];
+  /** The series of the tag in each of the scanner's slots. */
+  readonly series: (ColumnSeries | undefined)[];
   records: number;
 }
 
-const RUN_SLOTS = 256;
-
 /**
  * The hot loop of a scalar log: consecutive records of the common shape
- * (Event{wall_time, step, summary{value{tag, simple_value}}}, short fields, a length seen before)
- * are checked and decoded here in one tight loop, straight into the tag's column. Returns where
- * the first other record starts (or a damaged one: the general loop reports it), or the end.
+ * (Event{wall_time, step, summary{value{tag, simple_value}}}, short fields) are checked and
+ * decoded by the WebAssembly scanner (wasm/scalarScan.wat) and filed here under their tags.
+ * Returns where the first other record starts (or a damaged one: the general loop reports it),
+ * or the end.
  */
-function readScalarRun(data: Uint8Array, view: DataView, at: number, run: ScalarRun): number {
-  const size = data.length;
-  const slots = run.slots;
-  let records = 0;
-  while (size - at >= 12) {
-    const length = u32(data, at);
-    if (length >= SHORT_LENGTHS || lengthCrcKnown[length] === 0 || (data[at + 4]! | data[at + 5]! | data[at + 6]! | data[at + 7]!) !== 0) break;
-    if (lengthCrcs[length] !== u32(data, at + 8)) break;
-    const end = at + 12 + length;
-    if (end + 4 > size) break;
-    let p = at + 12;
-    if (data[p] !== 0x09 || length < 9) break;
-    p += 9;
-    let step = 0;
-    if (data[p] === 0x10) {
-      p++;
-      let scale = 1;
-      let i = 0;
-      for (; i < 7 && p < end; i++) {
-        const byte = data[p++]!;
-        step += (byte & 0x7f) * scale;
-        if (byte < 0x80) break;
-        scale *= 128;
-      }
-      if (i === 7 || p >= end) break; // long or negative steps: the general path
+function readScalarRun(data: Uint8Array, at: number, run: ScalarRun): number {
+  const { scanner, series } = run;
+  const { steps, times, values, slots } = scanner;
+  while (data.length - at >= 12) {
+    const end = scanner.load(data, at);
+    let reason: ScanStop;
+    let from = at;
+    for (;;) {
+      const n = scanner.scan(from, end);
+      for (let i = 0; i < n; i++) series[slots[i]!]!.push(steps[i]!, times[i]!, values[i]!);
+      run.records += n;
+      from = scanner.stopAt;
+      reason = scanner.reason;
+      if (reason === ScanStop.TagMiss) {
+        const { slot, bytes } = scanner.missedTag();
+        const tag = utf8.decode(bytes);
+        let column = run.columns.get(tag);
+        if (!column) run.columns.set(tag, (column = new ColumnSeries()));
+        series[slot] = column;
+        scanner.fillMissedSlot();
+      } else if (reason !== ScanStop.OutputFull) break;
     }
-    // summary (field 5) > value (field 1) > tag (field 1), simple_value (field 2, fixed32)
-    if (data[p] !== 0x2a || data[p + 2] !== 0x0a || p + 2 + data[p + 1]! !== end) break;
-    const tagLength = data[p + 5]!;
-    const tagStart = p + 6;
-    if (data[p + 1]! >= 0x80 || data[p + 3]! >= 0x80 || p + 4 + data[p + 3]! !== end || data[p + 4] !== 0x0a || tagLength >= 0x80) break;
-    const valueAt = tagStart + tagLength;
-    if (data[valueAt] !== 0x15 || valueAt + 5 !== end) break;
-    if (masked(crc32cRange(data, at + 12, end)) !== u32(data, end)) break;
-    // The tag's column: found by a hash of the tag's bytes, confirmed byte by byte.
-    const h = tagHash(data, tagStart, tagLength, RUN_SLOTS);
-    let slot = slots[h];
-    if (slot === undefined || !sameBytes(slot.bytes, data, tagStart, tagLength)) {
-      const bytes = Uint8Array.prototype.slice.call(data, tagStart, valueAt);
-      const tag = utf8.decode(bytes);
-      let series = run.columns.get(tag);
-      if (!series) run.columns.set(tag, (series = new ColumnSeries()));
-      slots[h] = slot = { bytes, series };
-    }
-    slot.series.push(step, view.getFloat64(at + 13, true) * 1000, view.getFloat32(valueAt + 1, true));
-    records++;
-    at = end + 4;
+    const progressed = from > at;
+    at = from;
+    // The slice ended inside the file: the next slice starts at the record that did not fit.
+    if (reason !== ScanStop.InputEnded || end === data.length || !progressed) break;
   }
-  run.records += records;
   return at;
 }
 

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { Writer } from 'protobufjs/minimal';
 import type { ColumnSeries } from '../../src/tracking/columnSeries';
 import { consumeFrom } from '../../src/tracking/fileReads';
 import { readTfEvents } from '../../src/tracking/tfevents';
+import { scalarScanner } from '../../src/tracking/wasm/scalarScan';
 
 const corpus = join(__dirname, '..', '..', '..', 'shared', 'corpora', 'tfevents', 'runs');
 
@@ -129,6 +131,40 @@ describe('TensorBoard event files (real files written by torch.utils.tensorboard
       assert.deepEqual(fast.problems, general.problems);
       assert.deepEqual(pointsByTag(columns), pointsOf(general.scalars));
     }
+  });
+
+  it('the WebAssembly scanner agrees with the general decoder past its slices, batches and tag slots', () => {
+    assert.ok(scalarScanner(), 'WebAssembly runs here');
+    // 70,000 scalar records (2.8 MB: more than one 2 MB slice, many 16,384-point batches) over 600
+    // tags (more than the scanner's 256 slots: tags share slots and evict each other), with the
+    // shapes it leaves to the general decoder mixed in: steps of 8+ varint bytes, negative steps,
+    // 128-byte tags, graph records, a 5,000-byte record, and a record with a bad data CRC.
+    const tags = Array.from({ length: 600 }, (_, i) => (i === 1 ? 'x'.repeat(127) : i === 2 ? 'y'.repeat(128) : i === 3 ? 'métrica/ñ' : `train/loss_${i}`));
+    const scalar = (tag: string, step: number | bigint, value: number) => {
+      const w = Writer.create().uint32((1 << 3) | 1).double(1.7e9 + Number(step) / 7);
+      if (step !== 0) w.uint32((2 << 3) | 0).int64(step as number);
+      return w.uint32((5 << 3) | 2).fork().uint32((1 << 3) | 2).fork().uint32((1 << 3) | 2).string(tag).uint32((2 << 3) | 5).float(value).ldelim().ldelim().finish();
+    };
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 70_000; i++) {
+      const step = i % 9973 === 5 ? 2 ** 50 + i : i % 7919 === 3 ? -i : i % 1000 === 0 ? 0 : i;
+      parts.push(record(scalar(tags[(i * 7) % tags.length]!, step, Math.sin(i) * 1e3)));
+      if (i % 5000 === 17) parts.push(record(Writer.create().uint32((1 << 3) | 1).double(1.7e9).uint32((4 << 3) | 2).bytes(Buffer.alloc(i % 2 ? 3000 : 5000, 1)).finish()));
+    }
+    const bad = parts[41_234]!;
+    bad[bad.length - 1]! ^= 0xff;
+    const data = Buffer.concat(parts);
+    const general = readTfEvents(data);
+    assert.equal(general.problems.length, 1);
+    const columns = new Map<string, ColumnSeries>();
+    const fast = readTfEvents(data, 0, new Map(), columns);
+    assert.deepEqual([fast.records, fast.consumedBytes, fast.problems], [general.records, general.consumedBytes, general.problems]);
+    assert.equal(columns.size, 600);
+    assert.deepEqual(pointsByTag(columns), pointsOf(general.scalars));
+  });
+
+  it('the committed WebAssembly binary is what its .wat source compiles to', () => {
+    execFileSync(process.execPath, [join(__dirname, '..', '..', 'scripts', 'build-wasm.mjs'), '--check'], { stdio: 'pipe' });
   });
 
   it('reads a file in chunks, across chunk edges and a record bigger than the carry room, as in one piece', async () => {
