@@ -1,5 +1,5 @@
 import type { IoInfo, ModelInfo } from '../../src/models/modelInfo';
-import { formatBytes, formatCount } from '../../src/models/modelInfo';
+import { FORMAT_NAMES, formatBytes, formatCount } from '../../src/models/modelInfo';
 import type { FromModelView, ToModelView } from '../../src/models/protocol';
 import { element, onHostMessage, postToHost } from '../common/vscodeApi';
 
@@ -20,7 +20,10 @@ function table(caption: string, head: string[], rows: string[][], label = captio
 const shape = (io: IoInfo): string => `[${io.shape.join(', ')}]`;
 
 function render(info: ModelInfo): void {
-  const sections: HTMLElement[] = [element('h1', { text: info.path }), element('p', { className: 'muted', text: `${info.format.toUpperCase()} · ${formatBytes(info.fileBytes)} · ${info.tensorCount} tensors · ${formatCount(info.parameterCount)} parameters · read ${formatBytes(info.bytesRead)}` })];
+  // A scikit-learn model holds numpy arrays and hyperparameters rather than tensors and metadata.
+  const sklearn = info.format === 'sklearn';
+  const arrays = sklearn ? 'arrays' : 'tensors';
+  const sections: HTMLElement[] = [element('h1', { text: info.path }), element('p', { className: 'muted', text: `${FORMAT_NAMES[info.format]} · ${formatBytes(info.fileBytes)} · ${info.tensorCount} ${arrays} · ${formatCount(info.parameterCount)} ${sklearn ? 'learned values' : 'parameters'} · read ${formatBytes(info.bytesRead)}` })];
   if (info.problems.length) sections.push(element('ul', { className: 'problems', attrs: { 'aria-label': 'Problems' } }, info.problems.map((p) => element('li', { text: p }))));
   sections.push(table('Summary', ['', ''], info.facts.map((f) => [f.label, f.value])));
   if (info.inputs?.length || info.outputs?.length) {
@@ -38,9 +41,10 @@ function render(info: ModelInfo): void {
   }
   const dtypes = Object.entries(info.bytesByDtype);
   if (dtypes.length) sections.push(table('Bytes by dtype', ['dtype', 'bytes'], dtypes.map(([d, b]) => [d, formatBytes(b)])));
-  if (info.tensors.length) sections.push(table(`Tensors${info.tensorCount > info.tensors.length ? ` (first ${info.tensors.length} of ${info.tensorCount})` : ''}`, ['name', 'dtype', 'shape'], info.tensors.map((t) => [t.name, t.dtype, `[${t.shape.join(', ')}]`]), 'Tensors'));
+  const tensorsTitle = sklearn ? 'Fitted arrays' : 'Tensors';
+  if (info.tensors.length) sections.push(table(`${tensorsTitle}${info.tensorCount > info.tensors.length ? ` (first ${info.tensors.length} of ${info.tensorCount})` : ''}`, ['name', 'dtype', 'shape'], info.tensors.map((t) => [t.name, t.dtype, `[${t.shape.join(', ')}]`]), tensorsTitle));
   const meta = Object.entries(info.metadata);
-  if (meta.length) sections.push(table('Metadata', ['key', 'value'], meta.map(([k, v]) => [k, v])));
+  if (meta.length) sections.push(table(sklearn ? 'Hyperparameters' : 'Metadata', sklearn ? ['parameter', 'value'] : ['key', 'value'], meta.map(([k, v]) => [k, v])));
   if (info.externalData?.length) sections.push(table('External data', ['file'], info.externalData.map((f) => [f])));
   root.replaceChildren(...sections);
   // Bar widths through CSS classes in steps of 5% (the CSP allows no inline styles).

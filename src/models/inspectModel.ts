@@ -4,8 +4,9 @@ import { readGguf } from './ggufHeader';
 import { isKerasArchive, readKeras } from './kerasArchive';
 import type { ModelInfo } from './modelInfo';
 import { readOnnx } from './onnxModel';
-import { readPytorchLegacy, readPytorchZip } from './pytorchArchive';
+import { isPytorchLegacy, readPytorchLegacy, readPytorchZip } from './pytorchArchive';
 import { readSafetensors } from './safetensorsHeader';
+import { looksLikePickledModel, readPickledModel } from './sklearnPickle';
 import { readZipDirectory } from './zipArchive';
 
 // Which reader a file gets: by its first bytes where the format has a magic number, else by its
@@ -16,7 +17,7 @@ export function sniffFormat(path: string, head: Uint8Array): 'onnx' | 'safetenso
   if (text.startsWith('GGUF')) return 'gguf';
   if (text.startsWith('PK\u0003\u0004')) return 'zip';
   if (text === '\u0089HDF\r\n\u001a\n') return 'hdf5';
-  if (head[0] === 0x80 && head[1]! >= 2 && head[1]! <= 5) return 'pickle';
+  if (looksLikePickledModel(path, head)) return 'pickle';
   const ext = extname(path).toLowerCase();
   if (ext === '.safetensors') return 'safetensors';
   if (ext === '.onnx' || ext === '.ort') return 'onnx';
@@ -45,12 +46,12 @@ export function inspectModel(path: string): ModelInfo {
       case 'hdf5':
         throw new ModelFormatError('an HDF5 file (Keras .h5): recognised, but not read');
       case 'pickle':
-        return readPytorchLegacy(file);
+        return isPytorchLegacy(file) ? readPytorchLegacy(file) : readPickledModel(file);
       default:
         if (file.size > 262 && new TextDecoder('latin1').decode(file.read(257, 5, 'a tar header')) === 'ustar') {
           throw new ModelFormatError('a tar archive (PyTorch files from before 0.4 were tar files): recognised, but not read');
         }
-        throw new ModelFormatError('not a model format this reads (ONNX, safetensors, GGUF, PyTorch, Keras)');
+        throw new ModelFormatError('not a model format this reads (ONNX, safetensors, GGUF, PyTorch, Keras, scikit-learn pickles)');
     }
   } finally {
     file.close();

@@ -3,7 +3,10 @@ import { formatBytes as formatUnitBytes, formatCount as formatUnitCount } from '
 // What inspecting a model file tells, whatever its format: the CLI, the model editor and the
 // agent's tool read this one shape.
 
-export type ModelFormat = 'onnx' | 'safetensors' | 'gguf' | 'pytorch' | 'keras' | 'unknown';
+export type ModelFormat = 'onnx' | 'safetensors' | 'gguf' | 'pytorch' | 'keras' | 'sklearn' | 'unknown';
+
+/** How the viewer and the CLI name each format. */
+export const FORMAT_NAMES: Readonly<Record<ModelFormat, string>> = { onnx: 'ONNX', safetensors: 'safetensors', gguf: 'GGUF', pytorch: 'PyTorch', keras: 'Keras', sklearn: 'scikit-learn', unknown: 'unknown' };
 
 export interface TensorInfo {
   readonly name: string;

@@ -12,7 +12,9 @@ export function inspectModelTool() {
     description:
       'Describes a model file in the workspace without loading its weights: ONNX (IR version, opsets, producer, inputs and outputs with dtypes and ' +
       'shapes incl. symbolic batch dims, operator histogram, initializers, external data), safetensors (tensors, dtypes, parameter count, metadata) ' +
-      'and GGUF (architecture, context length, quantization types, tensors). Use it before exporting, quantizing or serving a model, or to check what an export produced.',
+      'GGUF (architecture, context length, quantization types, tensors), PyTorch (.pt/.pth/.ckpt, without running the pickle), Keras (.keras) and ' +
+      'scikit-learn pickles (.pkl/.joblib: estimator, pipeline steps, hyperparameters, features, classes, fitted arrays; nothing is unpickled). ' +
+      'Use it before exporting, quantizing or serving a model, or to check what an export produced.',
     input: z.object({ path: z.string().check(z.minLength(1)) }),
     risk: 'read',
     async run(input, context) {

@@ -52,7 +52,15 @@ export interface PickleScan {
 const MAX_STEPS = 20_000_000;
 const MAX_MEMO = 5_000_000;
 
-export function scanPickle(data: Uint8Array, start = 0): PickleScan {
+export interface PickleScanOptions {
+  /**
+   * Called after each BUILD of a call record, with the position after it: may replace the record
+   * (its value) and move past bytes that follow it outside the pickle (joblib writes arrays so).
+   */
+  readonly afterBuild?: (built: PickleCall, at: number) => { value: PickleValue; end: number } | undefined;
+}
+
+export function scanPickle(data: Uint8Array, start = 0, options: PickleScanOptions = {}): PickleScan {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const stack: Slot[] = [];
   const memo = new Map<number, PickleValue>();
@@ -285,6 +293,7 @@ export function scanPickle(data: Uint8Array, start = 0): PickleScan {
         stack.push(bytes(nextU32()));
         break;
       case 0x8e: // BINBYTES8
+      case 0x96: // BYTEARRAY8 (protocol 5: numpy arrays)
         stack.push(bytes(nextU64()));
         break;
       case 0x53: // STRING (text, quoted)
@@ -332,7 +341,15 @@ export function scanPickle(data: Uint8Array, start = 0): PickleScan {
         // BUILD
         const state = pop();
         const target = top();
-        if (target instanceof PickleCall) target.state = state;
+        if (target instanceof PickleCall) {
+          target.state = state;
+          const replaced = options.afterBuild?.(target, p);
+          if (replaced) {
+            if (replaced.end < p || replaced.end > data.length) throw new ModelFormatError(`data after the object at byte ${p} runs past the end of the file`);
+            stack[stack.length - 1] = replaced.value;
+            p = replaced.end;
+          }
+        }
         break;
       }
       case 0x51: // BINPERSID

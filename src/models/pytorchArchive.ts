@@ -76,10 +76,21 @@ export function readPytorchZip(file: FileWindow, entries: readonly ZipEntry[]): 
 }
 
 /** The format torch.save wrote before 1.6: magic, protocol, sys_info, the object, storage keys, storages. */
+const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
+
+/** Whether a pickle file is a legacy torch.save file: its first pickle is torch's magic number. */
+export function isPytorchLegacy(file: FileWindow): boolean {
+  try {
+    return scanPickle(file.read(0, Math.min(file.size, 64), 'the first pickle')).value === LEGACY_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
 export function readPytorchLegacy(file: FileWindow): ModelInfo {
   const head = file.read(0, Math.min(file.size, MAX_PICKLE), 'the pickles');
   const magic = scanPickle(head);
-  if (magic.value !== 0x1950a86a20f9469cfc6cn) throw new ModelFormatError('a pickle, but not a PyTorch file (no torch.save magic number): pickles are never executed, so it is not read');
+  if (magic.value !== LEGACY_MAGIC) throw new ModelFormatError('a pickle, but not a PyTorch file (no torch.save magic number): pickles are never executed, so it is not read');
   const protocol = scanPickle(head, magic.end);
   const sysInfo = scanPickle(head, protocol.end);
   const main = scanPickle(head, sysInfo.end);

@@ -14,7 +14,8 @@ describe('Models (code-server)', function () {
 
   before(async function () {
     this.timeout(240_000);
-    server = await startCodeServer({ workspaceSource: join(repoRoot, 'examples'), settings: { 'mlEngineer.jupyter.autoStartLocalServer': false } });
+    // Debian's Python: it has scikit-learn (scripts/ensure-prerequisites.sh test) but not skl2onnx.
+    server = await startCodeServer({ workspaceSource: join(repoRoot, 'examples'), settings: { 'mlEngineer.jupyter.autoStartLocalServer': false, 'mlEngineer.python.path': '/usr/bin/python3' } });
     browser = await launchBrowser();
     page = await openWorkbench(browser, server);
   });
@@ -70,6 +71,25 @@ describe('Models (code-server)', function () {
     assert.deepEqual(ops, ['Conv', 'MaxPool', 'Relu', 'Gemm', 'Reshape']);
     assert.match(await frame.locator('table[aria-label="External data"]').innerText(), /simple_cnn\.onnx\.data/);
     await saveScreenshot(page, 'model-viewer');
+  });
+
+  it('a scikit-learn pipeline (.joblib) opens in the viewer without being unpickled; Export says what the Python lacks', async () => {
+    await contextMenu('churn_pipeline.joblib', 'Inspect Model');
+    const frame = await findWebviewFrame(page, 'table[aria-label="Summary"]:has-text("sklearn.pipeline")');
+    const summary = await frame.locator('table[aria-label="Summary"]').innerText();
+    assert.match(summary, /Contents\s+Pipeline \(sklearn\.pipeline\)/);
+    assert.match(summary, /Steps\s+standardscaler: StandardScaler → logisticregression: LogisticRegression/);
+    assert.match(summary, /Feature names\s+tenure_months, monthly_charges, support_calls, contract_years/);
+    assert.match(summary, /Classes\s+2: churned, stayed/);
+    assert.match(await frame.locator('table[aria-label="Hyperparameters"]').innerText(), /logisticregression__C\s+0\.5/);
+    assert.match(await frame.locator('[aria-label="Problems"]').innerText(), /joblib\.load \/ pickle\.load runs their code/);
+    await saveScreenshot(page, 'model-sklearn');
+    await contextMenu('churn_pipeline.joblib', 'Export Model…');
+    const toast = page.locator('.notifications-toasts', { hasText: 'skl2onnx is not installed in /usr/bin/python3' });
+    await toast.waitFor({ timeout: 60_000 });
+    assert.match(await toast.innerText(), /python3 -m pip install skl2onnx onnxruntime/);
+    assert.equal(existsSync(join(server.workspace, 'models', 'churn_pipeline.onnx')), false);
+    await page.keyboard.press('Escape');
   });
 
   it('right-click > Deploy Model… > Triton writes a model repository whose config matches the model', async () => {

@@ -44,6 +44,10 @@ describe('model readers under fuzzing (mutated real files)', function () {
     ['pt', join(__dirname, '..', 'fixtures', 'models', 'state_dict.pt')],
     ['pt', join(__dirname, '..', 'fixtures', 'models', 'legacy.pt')],
     ['ckpt', join(__dirname, '..', 'fixtures', 'models', 'model.ckpt')],
+    // Written by scikit-learn 1.2 / joblib 1.2 (Debian): pickle.dump of a pipeline, joblib.dump plain and zlib-compressed.
+    ['pkl', join(__dirname, '..', 'fixtures', 'models', 'pipeline.pkl')],
+    ['joblib', join(__dirname, '..', 'fixtures', 'models', 'forest.joblib')],
+    ['joblib', join(__dirname, '..', 'fixtures', 'models', 'forest_z.joblib')],
   ];
   for (const [ext, source] of cases) {
     it(`${source.split('/').slice(-2).join('/')}: a result or a clear error, quickly`, () => {

@@ -1,5 +1,5 @@
 import { basename, dirname, join } from 'node:path';
-import { runTorchJob, type TorchJobOptions } from '../torchJob';
+import { runTorchJob, type PythonJobOptions } from '../pythonJob';
 import type { ModelInfo } from '../modelInfo';
 
 // Export of a PyTorch model file through the user's Python and torch: a TorchScript archive or a
@@ -54,7 +54,7 @@ export async function exportTorchModel(
   kind: TorchFileKind,
   target: TorchExportTarget,
   shape: readonly number[],
-  options: TorchJobOptions & { opset?: number },
+  options: PythonJobOptions & { opset?: number },
 ): Promise<TorchExportResult> {
   if (kind === 'weights') throw new Error(`${basename(model)} holds weights (a state dict or checkpoint), not a model: load them into your model class in Python and use "Export to ONNX" there (Ctrl+. on torch.save or on the model)`);
   if (kind === 'torchscript' && target === 'torchscript') throw new Error(`${basename(model)} is TorchScript already`);

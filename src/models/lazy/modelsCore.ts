@@ -1,4 +1,4 @@
-// Entry of dist/lazy/models.js: the model readers (ONNX, safetensors, GGUF, PyTorch, Keras),
+// Entry of dist/lazy/models.js: the model readers (ONNX, safetensors, GGUF, PyTorch, Keras, scikit-learn),
 // deploy scaffolds, the int8 quantizer and the agent's model tools, required when a model file
 // opens, a model command runs or a conversation starts; never at activation (docs/architecture.md).
 export { ModelFormatError } from '../fileWindow';
@@ -12,3 +12,4 @@ export { benchmarkOnnx, loadOrt, type OrtModule } from '../runtime/onnxRun';
 export { exportedPath, exportTorchModel, parseShape, torchFileKind, type TorchExportTarget } from '../export/torchExport';
 export { exportModelTool } from '../export/exportTool';
 export { quantizeTorchModel, torchQuantizedPath } from '../optimize/torchQuantize';
+export { describeSklearnCheck, exportSklearnModel, missingForSklearnExport, sklearnExportPath } from '../export/sklearnExport';

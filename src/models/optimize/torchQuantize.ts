@@ -1,5 +1,5 @@
 import { basename, dirname, join } from 'node:path';
-import { runTorchJob, type TorchJobOptions } from '../torchJob';
+import { runTorchJob, type PythonJobOptions } from '../pythonJob';
 
 // Dynamic int8 quantization of a pickled PyTorch module through the user's Python and torch
 // (torch.ao.quantization.quantize_dynamic on its Linear / LSTM / GRU layers), saved beside it,
@@ -38,7 +38,7 @@ export function torchQuantizedPath(model: string): string {
   return join(dirname(model), `${basename(model).replace(/\.(pt|pth)$/i, '')}.int8.pth`);
 }
 
-export async function quantizeTorchModel(python: string, model: string, shape: readonly number[], options: TorchJobOptions): Promise<TorchQuantizeResult> {
+export async function quantizeTorchModel(python: string, model: string, shape: readonly number[], options: PythonJobOptions): Promise<TorchQuantizeResult> {
   const out = torchQuantizedPath(model);
   const answer = await runTorchJob<{ layers?: number; before?: number; after?: number; diff?: number | null; scale?: number | null }>(python, BODY, { model, out, shape }, options, { noun: 'quantization', verb: 'quantize' });
   return { out, layers: answer.layers ?? 0, before: answer.before ?? 0, after: answer.after ?? 0, maxAbsDiff: answer.diff ?? undefined, maxAbs: answer.scale ?? undefined, torchVersion: answer.torch ?? '?' };

@@ -3,12 +3,13 @@ import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import type * as ModelsCore from '../lazy/modelsCore';
-import { guessShape, inspectForCommand, pythonForTorch, trustPickledModule } from './modelForCommand';
+import { guessShape, inspectForCommand, mayWrite, pythonForTorch, trustPickledModule } from './modelForCommand';
 
-/** Right-click > Export Model… on a PyTorch file: ONNX or TorchScript through the user's Python and torch. */
+/** Right-click > Export Model… on a PyTorch file: ONNX or TorchScript through the user's Python and torch; on a scikit-learn pickle: ONNX through skl2onnx. */
 export async function exportModel(model: vscode.Uri, log: Logger, core: typeof ModelsCore): Promise<void> {
   const info = inspectForCommand(core, model);
-  if (info.format !== 'pytorch') throw new UserError(`${basename(model.fsPath)} is ${info.format}: Export works on PyTorch files (.pt, .pth).`);
+  if (info.format === 'sklearn') return exportSklearn(model, info, log, core);
+  if (info.format !== 'pytorch') throw new UserError(`${basename(model.fsPath)} is ${info.format}: Export works on PyTorch files (.pt, .pth) and scikit-learn pickles (.pkl, .joblib).`);
   const kind = core.torchFileKind(info);
   if (kind === 'weights') {
     throw new UserError(`${basename(model.fsPath)} holds weights (a state dict or checkpoint), not a model. Load them into your model class in Python, then use "Export to ONNX" there (Ctrl+. on the model or on torch.save).`);
@@ -27,6 +28,7 @@ export async function exportModel(model: vscode.Uri, log: Logger, core: typeof M
   });
   const shape = shapeText ? core.parseShape(shapeText) : undefined;
   if (!shape) return;
+  if (!(await mayWrite(core.exportedPath(model.fsPath, target.target)))) return;
   if (kind === 'pickled-module' && !(await trustPickledModule(model, info, 'Export'))) return;
   const python = await pythonForTorch(log);
   const cwd = vscode.workspace.getWorkspaceFolder(model)?.uri.fsPath ?? vscode.Uri.joinPath(model, '..').fsPath;
@@ -41,5 +43,31 @@ export async function exportModel(model: vscode.Uri, log: Logger, core: typeof M
   });
   log.info(`exported ${model.fsPath} to ${result.out} with torch ${result.torchVersion} in ${result.seconds} s`);
   const open = await vscode.window.showInformationMessage(`Exported ${basename(result.out)} (torch ${result.torchVersion}, ${result.seconds} s).`, 'Open');
+  if (open) await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(result.out), 'mlEngineer.modelViewer');
+}
+
+async function exportSklearn(model: vscode.Uri, info: ReturnType<typeof ModelsCore.inspectModel>, log: Logger, core: typeof ModelsCore): Promise<void> {
+  const name = basename(model.fsPath);
+  if (info.facts.some((f) => f.label === 'Fitted' && f.value.startsWith('no'))) throw new UserError(`${name} holds an estimator that was never fitted: fit it, save it again, then export.`);
+  const out = core.sklearnExportPath(model.fsPath);
+  if (!(await mayWrite(out))) return;
+  const python = await pythonForTorch(log);
+  // Before asking to trust the pickle: without skl2onnx there is nothing to load it for.
+  const missing = await core.missingForSklearnExport(python);
+  if (missing) throw new UserError(`Export of ${name}: ${missing}.`);
+  if (!(await trustPickledModule(model, info, 'Export'))) return;
+  const cwd = vscode.workspace.getWorkspaceFolder(model)?.uri.fsPath ?? vscode.Uri.joinPath(model, '..').fsPath;
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${name} to ONNX with skl2onnx (${python})…`, cancellable: true }, async (_progress, token) => {
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    try {
+      return await core.exportSklearnModel(python, model.fsPath, { cwd, signal: abort.signal });
+    } catch (error) {
+      throw new UserError(`Export of ${name}: ${(error as Error).message}`);
+    }
+  });
+  const check = core.describeSklearnCheck(result);
+  log.info(`exported ${model.fsPath} to ${result.out} with skl2onnx ${result.skl2onnxVersion} (scikit-learn ${result.sklearnVersion}): ${check}`);
+  const open = await vscode.window.showInformationMessage(`Exported ${basename(result.out)} (skl2onnx ${result.skl2onnxVersion}, ${result.features} features): ${check}.`, 'Open');
   if (open) await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(result.out), 'mlEngineer.modelViewer');
 }

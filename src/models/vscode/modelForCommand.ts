@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
@@ -38,4 +39,10 @@ export async function pythonForTorch(log: Logger): Promise<string> {
   const python = await resolvePython(pythonCandidates(setting, fromExtension));
   if (!python.found) throw new UserError(`No Python 3.8+ was found to run torch (${python.attempts.map((a) => `${a.candidate.command}: ${a.problem}`).join('; ')}). Set mlEngineer.python.path.`);
   return python.interpreter.executable;
+}
+
+/** Whether to write `out`: yes when it is new, else the user says Replace. */
+export async function mayWrite(out: string): Promise<boolean> {
+  if (!existsSync(out)) return true;
+  return (await vscode.window.showWarningMessage(`${basename(out)} exists. Replace it?`, { modal: true }, 'Replace')) === 'Replace';
 }

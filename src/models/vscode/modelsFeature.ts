@@ -12,7 +12,7 @@ import { optimizeModel } from './optimizeCommand';
 import { registerModelCodeActions } from './modelCodeActions';
 import { MODEL_VIEWER, registerModelViewer } from './modelViewer';
 
-const MODEL_FILTERS = { Models: ['onnx', 'safetensors', 'gguf', 'pt', 'pth', 'ckpt', 'keras'] };
+const MODEL_FILTERS = { Models: ['onnx', 'safetensors', 'gguf', 'pt', 'pth', 'ckpt', 'keras', 'pkl', 'joblib'] };
 
 /** The model file a command acts on: the explorer's, the open model viewer's, the editor's, or one the user picks. */
 async function modelUri(arg: unknown, title: string): Promise<vscode.Uri | undefined> {
@@ -20,7 +20,7 @@ async function modelUri(arg: unknown, title: string): Promise<vscode.Uri | undef
   const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   if (tab instanceof vscode.TabInputCustom && tab.viewType === MODEL_VIEWER) return tab.uri;
   const editor = vscode.window.activeTextEditor?.document.uri;
-  if (editor && /\.(onnx|safetensors|gguf|pt|pth|ckpt|keras)$/i.test(editor.fsPath)) return editor;
+  if (editor && /\.(onnx|safetensors|gguf|pt|pth|ckpt|keras|pkl|joblib)$/i.test(editor.fsPath)) return editor;
   const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: MODEL_FILTERS, title });
   return picked?.[0];
 }

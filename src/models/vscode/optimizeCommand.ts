@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import type * as ModelsCore from '../lazy/modelsCore';
-import { guessShape, inspectForCommand, pythonForTorch, trustPickledModule } from './modelForCommand';
+import { guessShape, inspectForCommand, mayWrite, pythonForTorch, trustPickledModule } from './modelForCommand';
 
 /** Right-click > Optimize Model…: an int8 or fp16 copy written beside the model, sizes and output difference reported. */
 export async function optimizeModel(model: vscode.Uri, log: vscode.LogOutputChannel, core: typeof ModelsCore, ort: () => ModelsCore.OrtModule): Promise<void> {
@@ -14,10 +13,7 @@ export async function optimizeModel(model: vscode.Uri, log: vscode.LogOutputChan
   );
   if (!pick) return;
   const out = core.optimizedPath(model.fsPath, pick.id);
-  if (existsSync(out)) {
-    const replace = await vscode.window.showWarningMessage(`${basename(out)} exists. Replace it?`, { modal: true }, 'Replace');
-    if (replace !== 'Replace') return;
-  }
+  if (!(await mayWrite(out))) return;
   const { report } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Writing the ${pick.label} copy of ${basename(model.fsPath)} and comparing outputs…` }, async () => {
     try {
       return await core.optimizeAndCompare(model.fsPath, out, pick.id, ort);

@@ -1,15 +1,19 @@
 import { basename } from 'node:path';
 import { runProcess } from '../common/process';
 
-// A short Python job on a PyTorch model file, run with the user's interpreter (export, dynamic
-// quantization): the job gets its spec as JSON in argv[1] and prints one JSON line, {"ok": true, …}
-// or {"error": "…"}. Loading a pickled module runs the classes it names: callers ask first.
+// A short Python job on a model file, run with the user's interpreter (torch export and dynamic
+// quantization, scikit-learn export): the job gets its spec as JSON in argv[1] and prints one JSON
+// line, {"ok": true, …} or {"error": "…"}. Loading a pickle runs the classes it names: callers ask first.
 
-/** What every job starts with: the spec, the user's modules on sys.path, torch, and a checked loader. */
-export const TORCH_PRELUDE = `
+/** What every job starts with: the spec, and the user's modules on sys.path (a pickle's classes). */
+export const JOB_PRELUDE = `
 import json, os, sys, time
 spec = json.loads(sys.argv[1])
-sys.path.insert(0, spec["cwd"])  # the user's modules, for a pickled module's classes
+sys.path.insert(0, spec["cwd"])
+`;
+
+/** A torch job's start: torch, and a loader that checks it got an nn.Module. */
+export const TORCH_PRELUDE = `${JOB_PRELUDE}
 try:
     import torch
 except ImportError:
@@ -22,18 +26,24 @@ def load_module(path):
     return model.eval()
 `;
 
-export interface TorchJobOptions {
+export interface PythonJobOptions {
   readonly cwd: string;
   readonly signal?: AbortSignal;
   readonly timeoutMs?: number;
 }
 
+/** Runs `TORCH_PRELUDE + body` (see runPythonJob). */
+export function runTorchJob<T extends object>(python: string, body: string, spec: { model: string } & Record<string, unknown>, options: PythonJobOptions, words: { noun: string; verb: string }): Promise<T & { torch?: string }> {
+  return runPythonJob<T & { torch?: string }>(python, TORCH_PRELUDE + body, spec, options, words);
+}
+
 /**
- * Runs `TORCH_PRELUDE + body` on `spec` and returns its JSON answer. `noun` names the job in
- * errors ("the export"), `verb` what to do instead with a class pickled from a script ("export").
+ * Runs `script` (which starts with JOB_PRELUDE) on `spec` and returns its JSON answer. `noun`
+ * names the job in errors ("the export"), `verb` what to do instead with a class pickled from a
+ * script ("export").
  */
-export async function runTorchJob<T extends object>(python: string, body: string, spec: { model: string } & Record<string, unknown>, options: TorchJobOptions, words: { noun: string; verb: string }): Promise<T & { torch?: string }> {
-  const result = await runProcess(python, ['-c', TORCH_PRELUDE + body, JSON.stringify({ ...spec, cwd: options.cwd })], {
+export async function runPythonJob<T extends object>(python: string, script: string, spec: { model: string } & Record<string, unknown>, options: PythonJobOptions, words: { noun: string; verb: string }): Promise<T> {
+  const result = await runProcess(python, ['-c', script, JSON.stringify({ ...spec, cwd: options.cwd })], {
     timeoutMs: options.timeoutMs ?? 300_000,
     cwd: options.cwd,
     ...(options.signal ? { signal: options.signal } : {}),
@@ -56,5 +66,5 @@ export async function runTorchJob<T extends object>(python: string, body: string
     }
     throw new Error(`${words.noun} failed: ${reason}`);
   }
-  return answer as T & { torch?: string };
+  return answer as T;
 }
