@@ -7,18 +7,28 @@ import { guessShape, inspectForCommand, mayWrite, pythonForTorch, trustPickledMo
 /** Right-click > Optimize Model…: an int8 or fp16 copy written beside the model, sizes and output difference reported. */
 export async function optimizeModel(model: vscode.Uri, log: vscode.LogOutputChannel, core: typeof ModelsCore, ort: () => ModelsCore.OrtModule): Promise<void> {
   if (/\.(pt|pth)$/i.test(model.fsPath)) return optimizeTorchModel(model, log, core);
+  // The user's Python's onnxruntime.quantization / onnxconverter-common when it has them, else built in.
+  const python = await pythonForTorch(log).catch((error: unknown) => {
+    log.info(`Optimize: no Python (${(error as Error).message}); the built-in rewrites will be used`);
+    return undefined;
+  });
+  const tools = python ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Checking ${python} for onnxruntime…` }, () => core.pythonOptimizers(python)) : undefined;
   const pick = await vscode.window.showQuickPick(
-    (['int8', 'fp16'] as const).map((id) => ({ ...core.PRECISION_LABELS[id], id })),
+    (['int8', 'fp16'] as const).map((id) => ({ ...core.optimizeChoice(id, tools), id })),
     { title: `Optimize ${basename(model.fsPath)}` },
   );
   if (!pick) return;
   const out = core.optimizedPath(model.fsPath, pick.id);
   if (!(await mayWrite(out))) return;
-  const { report } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Writing the ${pick.label} copy of ${basename(model.fsPath)} and comparing outputs…` }, async () => {
+  const cwd = vscode.workspace.getWorkspaceFolder(model)?.uri.fsPath;
+  const { report } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Writing the ${pick.label} copy of ${basename(model.fsPath)} and comparing outputs…`, cancellable: true }, async (_progress, token) => {
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
     try {
-      return await core.optimizeAndCompare(model.fsPath, out, pick.id, ort);
+      return await core.optimizeAndCompare(model.fsPath, out, pick.id, ort, { ...(python ? { python } : {}), ...(tools ? { tools } : {}), ...(cwd ? { cwd } : {}), signal: abort.signal });
     } catch (error) {
       if (error instanceof core.ModelFormatError) throw new UserError(`${basename(model.fsPath)}: ${error.message}`);
+      if (abort.signal.aborted) throw new UserError(`Optimize of ${basename(model.fsPath)} cancelled: nothing was written.`);
       throw error;
     }
   });

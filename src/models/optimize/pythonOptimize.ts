@@ -1,0 +1,80 @@
+import { runProcess } from '../../common/process';
+import { JOB_PRELUDE, runPythonJob, type PythonJobOptions } from '../pythonJob';
+import type { Precision } from './optimizeModel';
+
+// ONNX optimization through the user's Python where it has the standard tools: int8 by
+// onnxruntime.quantization.quantize_dynamic (weights int8, activations quantized at run time:
+// MatMulInteger / ConvInteger), fp16 by onnxconverter-common's convert_float_to_float16 (which
+// keeps blocked operators in float32 with Casts around them). Where the Python lacks them, the
+// caller uses the built-in rewrites (onnxWeightQuantize.ts, onnxFloat16.ts) and says why.
+
+export interface PythonOptimizers {
+  /** onnxruntime's version when `onnxruntime.quantization` imports. */
+  readonly onnxruntime?: string;
+  /** onnxconverter-common's version when it and onnx import. */
+  readonly onnxconverterCommon?: string;
+  /** Why each is missing, as Python said it. */
+  readonly missing: Readonly<Record<Precision, string | undefined>>;
+}
+
+const PROBE = `
+import json
+found = {}
+try:
+    import onnxruntime, onnxruntime.quantization
+    found["onnxruntime"] = onnxruntime.__version__
+except Exception as e:
+    found["int8"] = "%s: %s" % (type(e).__name__, e)
+try:
+    import onnx, onnxconverter_common
+    from onnxconverter_common import float16
+    found["onnxconverter_common"] = onnxconverter_common.__version__
+except Exception as e:
+    found["fp16"] = "%s: %s" % (type(e).__name__, e)
+print(json.dumps(found))
+`;
+
+/** What `python` can optimize with; never throws (a Python that cannot be asked has nothing). */
+export async function pythonOptimizers(python: string): Promise<PythonOptimizers> {
+  const result = await runProcess(python, ['-c', PROBE], { timeoutMs: 60_000 });
+  let found: { onnxruntime?: string; onnxconverter_common?: string; int8?: string; fp16?: string } = {};
+  try {
+    if (result.kind === 'exited') found = JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as typeof found;
+  } catch {
+    // not the probe's JSON: treated as having nothing
+  }
+  const why = (module: string, error: string | undefined): string | undefined =>
+    error === undefined ? undefined : /No module named/.test(error) ? `${module} is not installed in ${python}` : `${module} does not import in ${python} (${error})`;
+  const failed = result.kind === 'exited' ? undefined : `${python} could not be asked (${result.kind})`;
+  return {
+    ...(found.onnxruntime ? { onnxruntime: found.onnxruntime } : {}),
+    ...(found.onnxconverter_common ? { onnxconverterCommon: found.onnxconverter_common } : {}),
+    missing: {
+      int8: found.onnxruntime ? undefined : (failed ?? why('onnxruntime', found.int8 ?? 'No module named onnxruntime')),
+      fp16: found.onnxconverter_common ? undefined : (failed ?? why('onnxconverter-common', found.fp16 ?? 'No module named onnxconverter_common')),
+    },
+  };
+}
+
+const SCRIPT = `${JOB_PRELUDE}
+start = time.time()
+if spec["precision"] == "int8":
+    import onnxruntime
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    quantize_dynamic(spec["model"], spec["out"], weight_type=QuantType.QInt8)
+    tool = "onnxruntime %s quantize_dynamic" % onnxruntime.__version__
+else:
+    import onnx
+    import onnxconverter_common
+    from onnxconverter_common import float16
+    model = onnx.load(spec["model"])  # with its external data, from beside it
+    onnx.save(float16.convert_float_to_float16(model, keep_io_types=True), spec["out"])
+    tool = "onnxconverter-common %s convert_float_to_float16" % onnxconverter_common.__version__
+print(json.dumps({"ok": True, "tool": tool, "seconds": round(time.time() - start, 2)}))
+`;
+
+/** Writes `out`, the `precision` copy of the ONNX model `model`, with the Python tool; returns what did it. */
+export async function optimizeWithPython(python: string, model: string, out: string, precision: Precision, options: PythonJobOptions): Promise<{ tool: string; seconds: number }> {
+  const answer = await runPythonJob<{ tool?: string; seconds?: number }>(python, SCRIPT, { model, out, precision }, options, { noun: 'the optimization', verb: 'optimize' });
+  return { tool: answer.tool ?? '?', seconds: answer.seconds ?? 0 };
+}
