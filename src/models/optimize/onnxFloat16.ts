@@ -8,9 +8,11 @@ import { concat, lengthDelimited, nodeProto, stringField, varintField } from './
 // fp16 conversion of an ONNX model in TypeScript, for when the user's Python lacks
 // onnxconverter-common: float32 weights and constants become float16, Cast nodes keep the graph's
 // inputs and outputs float32 (callers change nothing), and the rest is copied byte for byte.
-// Only models made of operators known to compute in fp16 are converted; others are refused with
-// the operators named, rather than converted into a model that fails to load or loses accuracy
-// (onnxconverter-common keeps such operators in fp32 with casts around them: a later step).
+// Operators known to compute in fp16 run in fp16; operators whose output types are known but whose
+// fp16 kernels are missing or lossy (Resize, TopK, Range, comparisons…) stay in float32 with Casts
+// around them, as onnxconverter-common does; anything else (subgraphs, custom domains, operators
+// whose types are not known here) is refused with the operators named, rather than converted into
+// a model that fails to load. Tensor types are followed node by node to know which inputs are fp16.
 
 const FLOAT = 1;
 const FLOAT16 = 10;
@@ -25,11 +27,27 @@ const FP16_OPS = new Set(
     'Unsqueeze Where').split(' '),
 );
 
+/** Operators kept in float32 whose outputs take their first input's type (float ones are cast back to fp16). */
+const FP32_SAME_TYPE_OPS = new Set(
+  ('Acos Acosh Asin Asinh Atan Atanh Ceil Celu Compress Cos Cosh CumSum DepthToSpace Det Einsum Elu Floor GatherElements GatherND GlobalLpPool ' +
+    'GridSample GroupNormalization Hardmax LRN LpNormalization LpPool Max Mean MeanVarianceNormalization Min Mod Range Reciprocal ReduceL1 ReduceL2 ' +
+    'ReduceLogSum ReduceLogSumExp ReduceProd ReduceSumSquare Resize ReverseSequence RoiAlign Round ScatterElements ScatterND Selu Sign Sin Sinh ' +
+    'Softplus Softsign SpaceToDepth Tan ThresholdedRelu Tile TopK Trilu Upsample').split(' '),
+);
+
+/** Operators kept as they are whose outputs are never float (indices, masks, sizes): fp16 inputs are cast to float32. */
+const NON_FLOAT_OUTPUT_OPS = new Set('And ArgMax ArgMin Equal Greater GreaterOrEqual IsInf IsNaN Less LessOrEqual NonMaxSuppression NonZero Not Or Size Xor'.split(' '));
+
+/** Outputs (by index) that are never float: indices, masks. */
+const INDEX_OUTPUTS: Readonly<Record<string, readonly number[]>> = { TopK: [1], MaxPool: [1], Dropout: [1] };
+
 export interface Float16Result {
   readonly model: Uint8Array;
   readonly tensors: number;
   readonly floatBytes: number;
   readonly halfBytes: number;
+  /** Operators left in float32 with Casts around them. */
+  readonly float32Ops: readonly string[];
   readonly notes: readonly string[];
 }
 
@@ -116,7 +134,8 @@ export function convertToFloat16(modelPath: string): Float16Result {
   const graph = graphs[0]!;
   const graphFields = fields(data, graph.start, graph.end);
   const nodes = graphNodes(data, graphFields);
-  const unsupported = [...new Set(nodes.filter((n) => (n.domain !== '' && n.domain !== 'ai.onnx') || !FP16_OPS.has(n.opType)).map((n) => (n.domain ? `${n.domain}.${n.opType}` : n.opType)))];
+  const inFloat32 = (n: NodeInfo): boolean => FP32_SAME_TYPE_OPS.has(n.opType) || NON_FLOAT_OUTPUT_OPS.has(n.opType);
+  const unsupported = [...new Set(nodes.filter((n) => (n.domain !== '' && n.domain !== 'ai.onnx') || !(FP16_OPS.has(n.opType) || inFloat32(n))).map((n) => (n.domain ? `${n.domain}.${n.opType}` : n.opType)))];
   if (unsupported.length > 0) throw new ModelFormatError(`fp16 conversion here covers common network operators; this model also uses ${unsupported.slice(0, 8).join(', ')}. Use onnxconverter-common in Python, which keeps those in fp32.`);
   const initializerFields = graphFields.filter((f) => f.field === 5 && f.wire === 2);
   const initializerNames = new Set(initializerFields.map((f) => readInitializer(data, f).name));
@@ -141,21 +160,67 @@ export function convertToFloat16(modelPath: string): Float16Result {
   const notes: string[] = [];
   let tensors = 0;
   let floatBytes = 0;
-  const rewritten = nodes.map((node) => {
-    const parts: Uint8Array[] = [];
+  const initializerHalves = new Map(initializerFields.map((f) => [f, halfTensor(data, f, modelDir)] as const));
+  // Which tensors are float16 in the new graph (by their names in the old one): the float inputs
+  // (after their casts), the float weights, and what nodes make from them.
+  const half = new Set<string>([...floatInputs.map((i) => i.name), ...initializerFields.filter((f) => initializerHalves.get(f)).map((f) => readInitializer(data, f).name)]);
+  const toFloat32 = new Map<string, string>(); // an fp16 tensor's float32 cast, made once
+  const float32Ops = new Set<string>();
+  const rewritten: Uint8Array[] = [];
+  for (const node of nodes) {
+    const island = inFloat32(node);
+    const before: Uint8Array[] = [];
+    const after: Uint8Array[] = [];
+    const inputName = (name: string): string => {
+      const current = rename.get(name) ?? name;
+      if (!island || !half.has(name)) return current;
+      let cast = toFloat32.get(name);
+      if (!cast) {
+        cast = unique(`${name}_fp32`);
+        toFloat32.set(name, cast);
+        before.push(lengthDelimited(1, castNode(current, cast, FLOAT, unique(`${name}_to_fp32`))));
+      }
+      return cast;
+    };
+    // An output is float16 when it is float: by the operator's rule, from its inputs' types.
+    const floatOutput = (index: number, convertedConstant: boolean): boolean => {
+      if (INDEX_OUTPUTS[node.opType]?.includes(index) || node.opType === 'Shape' || NON_FLOAT_OUTPUT_OPS.has(node.opType)) return false;
+      if (node.opType === 'Constant' || node.opType === 'ConstantOfShape') return convertedConstant;
+      if (node.opType === 'Cast') return castsToFloat(data, node);
+      if (node.opType === 'Where') return half.has(node.inputs[1] ?? '');
+      return half.has(node.inputs[0] ?? '');
+    };
+    let convertedConstant = false;
+    const attributes: Uint8Array[] = [];
     for (const g of fields(data, node.field.start, node.field.end)) {
-      if ((g.field === 1 || g.field === 2) && g.wire === 2) {
-        const name = new TextDecoder().decode(data.subarray(g.start, g.end));
-        parts.push(stringField(g.field, rename.get(name) ?? name));
-      } else if (g.field === 5 && g.wire === 2) parts.push(lengthDelimited(5, attribute(data, g, node, modelDir, () => tensors++)));
+      if (g.field === 5 && g.wire === 2) attributes.push(lengthDelimited(5, attribute(data, g, node, modelDir, () => ((convertedConstant = true), tensors++))));
+    }
+    if (node.opType === 'ConstantOfShape' && !convertedConstant && !attributes.length) throw new ModelFormatError('a ConstantOfShape without a value (float32 zeros): not converted');
+    const outputs = node.outputs.map((name, i) => {
+      const isFloat = name !== '' && floatOutput(i, convertedConstant);
+      if (isFloat) half.add(name);
+      const current = rename.get(name) ?? name;
+      if (!island || !isFloat) return current;
+      // Computed in float32, handed on as float16 under the name its consumers use.
+      const single = unique(`${name}_fp32`);
+      after.push(lengthDelimited(1, castNode(single, current, FLOAT16, unique(`${name}_to_fp16`))));
+      return single;
+    });
+    if (island) float32Ops.add(node.opType);
+    const parts: Uint8Array[] = [];
+    let nextAttribute = 0;
+    for (const g of fields(data, node.field.start, node.field.end)) {
+      if (g.field === 1 && g.wire === 2) parts.push(stringField(1, inputName(new TextDecoder().decode(data.subarray(g.start, g.end)))));
+      else if (g.field === 2 && g.wire === 2) parts.push(stringField(2, outputs.shift()!));
+      else if (g.field === 5 && g.wire === 2) parts.push(attributes[nextAttribute++]!);
       else parts.push(data.subarray(g.from, g.to));
     }
-    return lengthDelimited(1, concat(parts));
-  });
+    rewritten.push(...before, lengthDelimited(1, concat(parts)), ...after);
+  }
   const initializers: Uint8Array[] = [];
   for (const f of initializerFields) {
     const t = readInitializer(data, f);
-    const half = halfTensor(data, f, modelDir);
+    const half = initializerHalves.get(f);
     if (half) {
       tensors++;
       floatBytes += t.dims.reduce((a, b) => a * b, 1) * 4;
@@ -174,7 +239,7 @@ export function convertToFloat16(modelPath: string): Float16Result {
   }
   graphParts.push(...initializers);
   const out = concat(model.map((f) => (f === graph ? lengthDelimited(7, concat(graphParts)) : data.subarray(f.from, f.to))));
-  return { model: out, tensors, floatBytes, halfBytes: floatBytes / 2, notes };
+  return { model: out, tensors, floatBytes, halfBytes: floatBytes / 2, float32Ops: [...float32Ops], notes };
 }
 
 /** A ValueInfoProto with its tensor's elem_type replaced (type = 2 > tensor_type = 1 > elem_type = 1). */
@@ -187,6 +252,26 @@ function retyped(data: Uint8Array, f: Field, elem: number): Uint8Array {
         : data.subarray(g.from, g.to),
     ),
   );
+}
+
+/** Whether a Cast node casts to float (which becomes float16 here). */
+function castsToFloat(data: Uint8Array, node: NodeInfo): boolean {
+  for (const g of fields(data, node.field.start, node.field.end)) {
+    if (g.field !== 5 || g.wire !== 2) continue;
+    let name = '';
+    let to: number | undefined;
+    for (const a of fields(data, g.start, g.end)) {
+      if (a.field === 1 && a.wire === 2) name = new TextDecoder().decode(data.subarray(a.start, a.end));
+      if (a.field === 3 && a.wire === 0) {
+        const b = new Bytes(data, a.end);
+        b.pos = a.start;
+        b.varint(); // the key
+        to = b.varint();
+      }
+    }
+    if (name === 'to') return to === FLOAT;
+  }
+  return false;
 }
 
 function castNode(input: string, output: string, to: number, name: string): Uint8Array {

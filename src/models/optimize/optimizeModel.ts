@@ -18,7 +18,7 @@ export type Precision = 'int8' | 'fp16';
 
 export const PRECISION_LABELS: Readonly<Record<Precision, { label: string; description: string }>> = {
   int8: { label: 'Weight-only int8', description: 'built in: int8 weights + DequantizeLinear, about 4x smaller weights; any opset >= 10' },
-  fp16: { label: 'fp16', description: 'built in: float16 weights and compute, inputs and outputs stay float32; about 2x smaller, faster on GPUs' },
+  fp16: { label: 'fp16', description: 'built in: float16 weights and compute (float32 kept where fp16 kernels are missing), inputs and outputs stay float32; about 2x smaller' },
 };
 
 /** The picker's entry for `precision`: what will do it, given what the user's Python has. */
@@ -50,7 +50,8 @@ function rewrite(source: string, precision: Precision): Rewrite {
     return { model: r.model, summary: `${r.tensors.length} weight tensor(s) to int8 (per-tensor symmetric scale, DequantizeLinear before use): ${formatBytes(r.floatBytes)} of float32 -> ${formatBytes(r.int8Bytes)}.`, notes: r.notes };
   }
   const r = convertToFloat16(source);
-  return { model: r.model, summary: `${r.tensors} float32 tensor(s) to float16 (${formatBytes(r.floatBytes)} -> ${formatBytes(r.halfBytes)}); Cast nodes keep the inputs and outputs float32.`, notes: r.notes };
+  const kept = r.float32Ops.length > 0 ? ` ${r.float32Ops.join(', ')} kept in float32 with Casts around them.` : '';
+  return { model: r.model, summary: `${r.tensors} float32 tensor(s) to float16 (${formatBytes(r.floatBytes)} -> ${formatBytes(r.halfBytes)}); Cast nodes keep the inputs and outputs float32.${kept}`, notes: r.notes };
 }
 
 export function optimizeReport(out: string, before: number, summary: string, notes: readonly string[], differences: readonly OutputDifference[] | string): string {
@@ -128,7 +129,7 @@ export function optimizeModelTool(ort: () => OrtModule, python: () => Promise<st
       'Writes an optimized copy of an ONNX model beside it. precision "int8": onnxruntime.quantization.quantize_dynamic when the user\'s ' +
       'Python has onnxruntime, else built in (weight-only: float32 weights of 1024+ elements to int8 with a per-tensor scale and ' +
       'DequantizeLinear; opset >= 10). "fp16": onnxconverter-common when installed, else built in (weights and compute in float16, Cast nodes ' +
-      'keep inputs and outputs float32; common network operators only). Refuses to overwrite. Reports which tool did it, sizes before/after ' +
+      'keep inputs and outputs float32 and operators without fp16 kernels, e.g. Resize, TopK, CumSum, in float32; no subgraphs or custom domains). Refuses to overwrite. Reports which tool did it, sizes before/after ' +
       'and the largest output difference against the original on a sample input (onnxruntime). Check accuracy on real validation data afterwards.',
     input: z.object({ path: z.string().check(z.minLength(1)), precision: z.optional(z.enum(['int8', 'fp16'])) }),
     risk: 'write',

@@ -88,7 +88,7 @@ export function sampleFeeds(ort: OrtModule, inputs: readonly IoInfo[], options: 
 export async function createSession(ort: OrtModule, modelPath: string, info: Pick<ModelInfo, 'externalData'>): Promise<Ort.InferenceSession> {
   const externalData = (info.externalData ?? []).map((location) => ({ path: location, data: join(dirname(modelPath), location) }));
   try {
-    return await ort.InferenceSession.create(modelPath, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', ...(externalData.length ? { externalData } : {}) });
+    return await ort.InferenceSession.create(modelPath, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3, ...(externalData.length ? { externalData } : {}) });
   } catch (error) {
     throw new Error(`onnxruntime could not load ${basename(modelPath)}: ${(error as Error).message}`, { cause: error });
   }
