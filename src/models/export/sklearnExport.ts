@@ -7,7 +7,7 @@ import { JOB_PRELUDE, runPythonJob, type PythonJobOptions } from '../pythonJob';
 // for scikit-learn. With onnxruntime also there, the export is checked: the ONNX model and the
 // estimator predict the same 32 random rows. Loading the pickle runs code: the caller asks first.
 
-const SCRIPT = `${JOB_PRELUDE}
+export const SKLEARN_EXPORT_SCRIPT = `${JOB_PRELUDE}
 start = time.time()
 try:
     import sklearn
@@ -79,7 +79,7 @@ export async function exportSklearnModel(python: string, model: string, options:
   const out = sklearnExportPath(model);
   const answer = await runPythonJob<{ skl2onnx?: string; sklearn?: string; features?: number; check?: { max_abs_diff?: number; agree?: number; rows: number } | null; seconds?: number }>(
     python,
-    SCRIPT,
+    SKLEARN_EXPORT_SCRIPT,
     { model, out, opset: options.opset ?? 17, ...(options.features ? { features: options.features } : {}) },
     options,
     { noun: 'the export', verb: 'export' },

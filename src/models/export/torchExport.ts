@@ -29,14 +29,18 @@ export function parseShape(text: string): number[] | undefined {
   return dims.length > 0 && dims.length <= 8 && dims.every((d) => Number.isInteger(d) && d > 0 && d <= 100_000) ? dims : undefined;
 }
 
-const BODY = `
+export const TORCH_EXPORT_BODY = `
 start = time.time()
 model = torch.jit.load(spec["model"], map_location="cpu").eval() if spec["kind"] == "torchscript" else load_module(spec["model"])
 example = torch.randn(*spec["shape"])
 with torch.no_grad():
     if spec["target"] == "onnx":
+        # torch >= 2.9 exports with dynamo by default, which needs onnxscript and takes dynamic_axes only
+        # in part: the TorchScript exporter, where torch has the choice, exports what this asks for.
+        import inspect
+        legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
         torch.onnx.export(model, (example,), spec["out"], input_names=["input"], output_names=["output"],
-                          dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}}, opset_version=spec["opset"])
+                          dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}}, opset_version=spec["opset"], **legacy)
     else:
         torch.jit.trace(model, (example,)).save(spec["out"])
 print(json.dumps({"ok": True, "torch": torch.__version__, "seconds": round(time.time() - start, 2)}))
@@ -59,6 +63,6 @@ export async function exportTorchModel(
   if (kind === 'weights') throw new Error(`${basename(model)} holds weights (a state dict or checkpoint), not a model: load them into your model class in Python and use "Export to ONNX" there (Ctrl+. on torch.save or on the model)`);
   if (kind === 'torchscript' && target === 'torchscript') throw new Error(`${basename(model)} is TorchScript already`);
   const out = exportedPath(model, target);
-  const answer = await runTorchJob<{ seconds?: number }>(python, BODY, { model, kind, target, shape, out, opset: options.opset ?? 17 }, options, { noun: 'the export', verb: 'export' });
+  const answer = await runTorchJob<{ seconds?: number }>(python, TORCH_EXPORT_BODY, { model, kind, target, shape, out, opset: options.opset ?? 17 }, options, { noun: 'the export', verb: 'export' });
   return { out, torchVersion: answer.torch ?? '?', seconds: answer.seconds ?? 0 };
 }

@@ -56,7 +56,7 @@ export async function pythonOptimizers(python: string): Promise<PythonOptimizers
   };
 }
 
-const SCRIPT = `${JOB_PRELUDE}
+export const ONNX_OPTIMIZE_SCRIPT = `${JOB_PRELUDE}
 start = time.time()
 if spec["precision"] == "int8":
     import onnxruntime
@@ -75,6 +75,6 @@ print(json.dumps({"ok": True, "tool": tool, "seconds": round(time.time() - start
 
 /** Writes `out`, the `precision` copy of the ONNX model `model`, with the Python tool; returns what did it. */
 export async function optimizeWithPython(python: string, model: string, out: string, precision: Precision, options: PythonJobOptions): Promise<{ tool: string; seconds: number }> {
-  const answer = await runPythonJob<{ tool?: string; seconds?: number }>(python, SCRIPT, { model, out, precision }, options, { noun: 'the optimization', verb: 'optimize' });
+  const answer = await runPythonJob<{ tool?: string; seconds?: number }>(python, ONNX_OPTIMIZE_SCRIPT, { model, out, precision }, options, { noun: 'the optimization', verb: 'optimize' });
   return { tool: answer.tool ?? '?', seconds: answer.seconds ?? 0 };
 }

@@ -6,7 +6,7 @@ import { runTorchJob, type PythonJobOptions } from '../pythonJob';
 // with the size before and after and the largest output difference on a sample input, measured
 // in the same Python. Loading a pickled module runs code from the file: the caller asks first.
 
-const BODY = `
+export const TORCH_QUANTIZE_BODY = `
 model = load_module(spec["model"])
 layers = {torch.nn.Linear, torch.nn.LSTM, torch.nn.GRU}
 found = sum(isinstance(m, tuple(layers)) for m in model.modules())
@@ -40,6 +40,6 @@ export function torchQuantizedPath(model: string): string {
 
 export async function quantizeTorchModel(python: string, model: string, shape: readonly number[], options: PythonJobOptions): Promise<TorchQuantizeResult> {
   const out = torchQuantizedPath(model);
-  const answer = await runTorchJob<{ layers?: number; before?: number; after?: number; diff?: number | null; scale?: number | null }>(python, BODY, { model, out, shape }, options, { noun: 'quantization', verb: 'quantize' });
+  const answer = await runTorchJob<{ layers?: number; before?: number; after?: number; diff?: number | null; scale?: number | null }>(python, TORCH_QUANTIZE_BODY, { model, out, shape }, options, { noun: 'quantization', verb: 'quantize' });
   return { out, layers: answer.layers ?? 0, before: answer.before ?? 0, after: answer.after ?? 0, maxAbsDiff: answer.diff ?? undefined, maxAbs: answer.scale ?? undefined, torchVersion: answer.torch ?? '?' };
 }
