@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import type * as ModelsCore from '../lazy/modelsCore';
-import { guessShape, inspectForCommand, mayWrite, pythonForTorch, trustPickledModule } from './modelForCommand';
+import { guessShape, inspectForCommand, mayWrite, pythonForModels, trustPickledModule } from './modelForCommand';
 
 /** Right-click > Export Model… on a PyTorch file: ONNX or TorchScript through the user's Python and torch; on a scikit-learn pickle: ONNX through skl2onnx. */
 export async function exportModel(model: vscode.Uri, log: Logger, core: typeof ModelsCore): Promise<void> {
@@ -30,7 +30,7 @@ export async function exportModel(model: vscode.Uri, log: Logger, core: typeof M
   if (!shape) return;
   if (!(await mayWrite(core.exportedPath(model.fsPath, target.target)))) return;
   if (kind === 'pickled-module' && !(await trustPickledModule(model, info, 'Export'))) return;
-  const python = await pythonForTorch(log);
+  const python = await pythonForModels(log);
   const cwd = vscode.workspace.getWorkspaceFolder(model)?.uri.fsPath ?? vscode.Uri.joinPath(model, '..').fsPath;
   const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${basename(model.fsPath)} to ${target.label} with ${python}…`, cancellable: true }, async (_progress, token) => {
     const abort = new AbortController();
@@ -51,7 +51,7 @@ async function exportSklearn(model: vscode.Uri, info: ReturnType<typeof ModelsCo
   if (info.facts.some((f) => f.label === 'Fitted' && f.value.startsWith('no'))) throw new UserError(`${name} holds an estimator that was never fitted: fit it, save it again, then export.`);
   const out = core.sklearnExportPath(model.fsPath);
   if (!(await mayWrite(out))) return;
-  const python = await pythonForTorch(log);
+  const python = await pythonForModels(log);
   // Before asking to trust the pickle: without skl2onnx there is nothing to load it for.
   const missing = await core.missingForSklearnExport(python);
   if (missing) throw new UserError(`Export of ${name}: ${missing}.`);

@@ -33,11 +33,11 @@ export async function trustPickledModule(model: vscode.Uri, info: ReturnType<typ
   return answer === action;
 }
 
-/** The user's Python (setting, Python extension, PATH), for torch. */
-export async function pythonForTorch(log: Logger): Promise<string> {
+/** The user's Python (setting, Python extension, PATH): model jobs run in it, with its packages. */
+export async function pythonForModels(log: Logger): Promise<string> {
   const { setting, fromExtension } = await configuredPython(log);
   const python = await resolvePython(pythonCandidates(setting, fromExtension));
-  if (!python.found) throw new UserError(`No Python 3.8+ was found to run torch (${python.attempts.map((a) => `${a.candidate.command}: ${a.problem}`).join('; ')}). Set mlEngineer.python.path.`);
+  if (!python.found) throw new UserError(`No Python 3.8+ was found for torch, onnxruntime or scikit-learn (${python.attempts.map((a) => `${a.candidate.command}: ${a.problem}`).join('; ')}). Set mlEngineer.python.path.`);
   return python.interpreter.executable;
 }
 

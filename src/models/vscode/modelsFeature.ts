@@ -7,7 +7,7 @@ import type * as ModelsCore from '../lazy/modelsCore';
 import { benchmarkModel } from './benchmarkCommand';
 import { deployModel } from './deployCommand';
 import { exportModel } from './exportCommand';
-import { pythonForTorch } from './modelForCommand';
+import { pythonForModels } from './modelForCommand';
 import { optimizeModel } from './optimizeCommand';
 import { registerModelCodeActions } from './modelCodeActions';
 import { MODEL_VIEWER, registerModelViewer } from './modelViewer';
@@ -56,7 +56,7 @@ export function registerModels(context: vscode.ExtensionContext, log: vscode.Log
     const uri = await modelUri(arg, 'Benchmark a model');
     if (uri) await benchmarkModel(uri, log, core(), ort);
   });
-  const python = (): Promise<string> => pythonForTorch(log);
+  const python = (): Promise<string> => pythonForModels(log);
   const workspaceRoot = (): string => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
   // Tools are made when a conversation starts: the first one loads dist/lazy/models.js.
   return {

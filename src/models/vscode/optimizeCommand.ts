@@ -2,13 +2,13 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import type * as ModelsCore from '../lazy/modelsCore';
-import { guessShape, inspectForCommand, mayWrite, pythonForTorch, trustPickledModule } from './modelForCommand';
+import { guessShape, inspectForCommand, mayWrite, pythonForModels, trustPickledModule } from './modelForCommand';
 
 /** Right-click > Optimize Model…: an int8 or fp16 copy written beside the model, sizes and output difference reported. */
 export async function optimizeModel(model: vscode.Uri, log: vscode.LogOutputChannel, core: typeof ModelsCore, ort: () => ModelsCore.OrtModule): Promise<void> {
   if (/\.(pt|pth)$/i.test(model.fsPath)) return optimizeTorchModel(model, log, core);
   // The user's Python's onnxruntime.quantization / onnxconverter-common when it has them, else built in.
-  const python = await pythonForTorch(log).catch((error: unknown) => {
+  const python = await pythonForModels(log).catch((error: unknown) => {
     log.info(`Optimize: no Python (${(error as Error).message}); the built-in rewrites will be used`);
     return undefined;
   });
@@ -53,7 +53,7 @@ async function optimizeTorchModel(model: vscode.Uri, log: vscode.LogOutputChanne
   });
   const shape = shapeText ? core.parseShape(shapeText) : undefined;
   if (!shape || !(await trustPickledModule(model, info, 'Quantize'))) return;
-  const python = await pythonForTorch(log);
+  const python = await pythonForModels(log);
   const cwd = vscode.workspace.getWorkspaceFolder(model)?.uri.fsPath ?? vscode.Uri.joinPath(model, '..').fsPath;
   const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Quantizing ${basename(model.fsPath)} with torch…`, cancellable: true }, async (_progress, token) => {
     const abort = new AbortController();
