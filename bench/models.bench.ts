@@ -4,8 +4,11 @@
 //   timed inside Python; _rss_mb: peak RSS of `ml-engineer inspect` vs a Python process loading it;
 //   _cli_process_ms: those two whole processes (interpreter start included).
 // - header_10gb_ms: safetensors and GGUF headers of 10 GB (sparse) files.
+// - inspect_sklearn_forest_ms: a 300-tree random forest saved by joblib.dump (Debian python3-sklearn)
+//   described by our reader (the pickle read as data, array bytes skipped), beside joblib.load of it
+//   timed inside Python (which also runs its classes' code: what inspecting avoids).
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync, ftruncateSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspectModel } from '../src/models/inspectModel';
@@ -126,6 +129,18 @@ export function run(): Promise<BenchMetric[]> {
       inspectModel(gguf);
       headers.push((performance.now() - t) / 2);
     }
+    const forest = join(dir, 'forest.joblib');
+    const makeForest = 'import sys, joblib, numpy as np\nfrom sklearn.ensemble import RandomForestClassifier\nX = np.random.default_rng(0).normal(size=(5000, 20))\ny = (X[:, 0] + X[:, 1] > 0).astype(int)\njoblib.dump(RandomForestClassifier(n_estimators=300, max_depth=12, random_state=0).fit(X, y), sys.argv[1])';
+    execFileSync('/usr/bin/python3', ['-c', makeForest, forest]);
+    const joblibTimed = "import sys, time, joblib; t = time.perf_counter(); m = joblib.load(sys.argv[1]); print((time.perf_counter() - t) * 1000)";
+    const joblibMs = [0, 1, 2].map(() => Number(execFileSync('/usr/bin/python3', ['-c', joblibTimed, forest], { encoding: 'utf8' }).trim()));
+    const forestMs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      const info = inspectModel(forest);
+      forestMs.push(performance.now() - t);
+      if (info.format !== 'sklearn' || !info.facts.some((f) => f.label === 'Estimators' && f.value === '300')) throw new Error('the forest was not read');
+    }
     const med = (xs: { ms: number; rssMb: number }[], k: 'ms' | 'rssMb'): number => median(xs.map((x) => x[k]));
     return Promise.resolve([
       withBaseline('inspect_onnx_1gb_ms', median(inProcess), 'ms', median(pythonMs)),
@@ -134,6 +149,8 @@ export function run(): Promise<BenchMetric[]> {
       withBaseline('inspect_onnx_1gb_bytes_read', read, 'bytes'),
       withBaseline('onnx_file_mb', bytes / 1024 / 1024, 'MB'),
       withBaseline('header_10gb_ms', median(headers), 'ms'),
+      withBaseline('inspect_sklearn_forest_ms', median(forestMs), 'ms', median(joblibMs)),
+      withBaseline('sklearn_forest_file_mb', statSync(forest).size / 1024 / 1024, 'MB'),
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
