@@ -88,6 +88,7 @@ describe('Models (code-server)', function () {
     const toast = page.locator('.notifications-toasts', { hasText: 'skl2onnx is not installed in /usr/bin/python3' });
     await toast.waitFor({ timeout: 60_000 });
     assert.match(await toast.innerText(), /python3 -m pip install skl2onnx onnxruntime/);
+    assert.equal(await toast.locator('.monaco-button', { hasText: 'Choose Python' }).count(), 1, 'the way to pick another Python');
     assert.equal(existsSync(join(server.workspace, 'models', 'churn_pipeline.onnx')), false);
     await page.keyboard.press('Escape');
   });

@@ -54,7 +54,7 @@ async function exportSklearn(model: vscode.Uri, info: ReturnType<typeof ModelsCo
   const python = await pythonForModels(log);
   // Before asking to trust the pickle: without skl2onnx there is nothing to load it for.
   const missing = await core.missingForSklearnExport(python);
-  if (missing) throw new UserError(`Export of ${name}: ${missing}.`);
+  if (missing) throw new UserError(`Export of ${name}: ${missing}.`, { actions: [{ label: 'Choose Python', command: 'workbench.action.openSettings', args: ['mlEngineer.python.path'] }] });
   if (!(await trustPickledModule(model, info, 'Export'))) return;
   const cwd = vscode.workspace.getWorkspaceFolder(model)?.uri.fsPath ?? vscode.Uri.joinPath(model, '..').fsPath;
   const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${name} to ONNX with skl2onnx (${python})…`, cancellable: true }, async (_progress, token) => {
