@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { lastToolResults, lastUserText, startFakeMessagesApi, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { findWebviewFrame, keepEvidenceIfFailed, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
+import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
 
 const API_KEY = 'sk-ant-e2e-chat-key-that-must-never-be-logged';
 
@@ -68,16 +68,7 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
     await page.mouse.move(900, 500); // no hover tooltip over the view in screenshots
   });
 
-  afterEach(async function () {
-    await keepEvidenceIfFailed(this.currentTest, page, server);
-  });
-
-  after(async function () {
-    this.timeout(30_000);
-    await browser?.close();
-    await server?.stop();
-    await api?.close();
-  });
+  closeWorkbenchAfter(() => ({ page, browser, server }), () => api?.close());
 
   async function chat(): Promise<Frame> {
     return findWebviewFrame(page, 'section.chat textarea', 60_000);

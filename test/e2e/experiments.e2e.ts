@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { appendMlflowMetric, writeMlflowRun } from '../support/trackingFixtures';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { findWebviewFrame, keepEvidenceIfFailed, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
+import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
 
 /**
  * The Experiments view on the sample workspace (examples/: MLflow mlruns, Lightning CSV, TensorBoard
@@ -26,15 +26,7 @@ describe('Experiments view (code-server)', function () {
     page = await openWorkbench(browser, server);
   });
 
-  afterEach(async function () {
-    await keepEvidenceIfFailed(this.currentTest, page, server);
-  });
-
-  after(async function () {
-    this.timeout(30_000);
-    await browser?.close();
-    await server?.stop();
-  });
+  closeWorkbenchAfter(() => ({ page, browser, server }));
 
   const row = (text: string | RegExp): Locator => view.locator('.monaco-list-row', { hasText: text }).first();
 

@@ -6,7 +6,7 @@ import type { Browser, Frame, Page } from 'playwright-core';
 import { lastToolResults, lastUserText, startFakeMessagesApi, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
 import { startJupyter, type JupyterFixture } from '../support/jupyterHarness';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { findWebviewFrame, keepEvidenceIfFailed, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
+import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
 
 const NOTEBOOK = 'tensorboard-reducer__basic_python_api_example.ipynb';
 
@@ -111,16 +111,7 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
     page = await openWorkbench(browser, server);
   });
 
-  afterEach(async function () {
-    await keepEvidenceIfFailed(this.currentTest, page, server);
-  });
-
-  after(async function () {
-    this.timeout(30_000);
-    await browser?.close();
-    await server?.stop();
-    await api?.close();
-  });
+  closeWorkbenchAfter(() => ({ page, browser, server }), () => api?.close());
 
   async function connectServer(remote: JupyterFixture): Promise<void> {
     await runCommand(page, 'ML Engineer: Connect to Jupyter Server');

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { findWebviewFrame, keepEvidenceIfFailed, launchBrowser, openWorkbench, saveScreenshot } from './support/workbench';
+import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, saveScreenshot } from './support/workbench';
 
 /** Model files in code-server + Chromium (examples/models): the model viewer, and Deploy from the explorer. */
 describe('Models (code-server)', function () {
@@ -20,15 +20,7 @@ describe('Models (code-server)', function () {
     page = await openWorkbench(browser, server);
   });
 
-  afterEach(async function () {
-    await keepEvidenceIfFailed(this.currentTest, page, server);
-  });
-
-  after(async function () {
-    this.timeout(30_000);
-    await browser?.close();
-    await server?.stop();
-  });
+  closeWorkbenchAfter(() => ({ page, browser, server }));
 
   /** The explorer row of a file under models/, the folder opened first (as a person would). */
   async function modelRow(name: string): Promise<Locator> {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { parseActivationLine } from '../../src/common/heavyModules';
 import { EXTENSION_ID, repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { findWebviewFrame, keepEvidenceIfFailed, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
+import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
 
 /**
  * The packaged extension in real VS Code (code-server), driven in headless Chromium the way a
@@ -26,15 +26,7 @@ describe('ML Engineer in VS Code (code-server)', function () {
     page = await openWorkbench(browser, server);
   });
 
-  afterEach(async function () {
-    await keepEvidenceIfFailed(this.currentTest, page, server);
-  });
-
-  after(async function () {
-    this.timeout(30_000);
-    await browser?.close();
-    await server?.stop();
-  });
+  closeWorkbenchAfter(() => ({ page, browser, server }));
 
 
   it('activates from the sample workspace without errors, loading no heavy module', async () => {
