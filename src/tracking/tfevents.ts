@@ -283,9 +283,9 @@ const TAG_SLOTS = 1024;
 const tagCache: (CachedTag | undefined)[] = new Array<CachedTag | undefined>(TAG_SLOTS).fill(undefined);
 const utf8 = new TextDecoder();
 
-/** A tag's cache slot (`slots` a power of two): its length and three of its bytes. */
-function tagHash(data: Uint8Array, start: number, length: number, slots: number): number {
-  return length === 0 ? 0 : (length * 31 + data[start]! * 7 + data[start + length - 1]! * 131 + data[start + (length >> 1)]! * 17) & (slots - 1);
+/** A tag's cache slot: its length and three of its bytes. */
+function tagHash(data: Uint8Array, start: number, length: number): number {
+  return (length * 31 + data[start]! * 7 + data[start + length - 1]! * 131 + data[start + (length >> 1)]! * 17) & (TAG_SLOTS - 1);
 }
 
 /** Whether `bytes` are the `length` bytes of `data` at `start`. */
@@ -301,7 +301,7 @@ function cachedString(c: Cursor, end: number): string {
   const buf = c.data;
   c.pos = end;
   if (length === 0) return '';
-  const slot = tagHash(buf, start, length, TAG_SLOTS);
+  const slot = tagHash(buf, start, length);
   const entry = tagCache[slot];
   if (entry !== undefined && sameBytes(entry.bytes, buf, start, length)) return entry.text;
   const bytes = Uint8Array.prototype.slice.call(buf, start, end); // a copy: Buffer#slice would keep the whole file alive

@@ -10,6 +10,8 @@ const OUT_TIMES = 172288;
 const OUT_VALUES = 303360;
 const OUT_SLOTS = 434432;
 const INPUT = 450816;
+/** Records decoded per scan call: the length of each output column. */
+const BATCH = 16384;
 /** Bytes of the file copied in at a time. */
 const INPUT_BYTES = 2 * 1024 * 1024;
 /** The longest record the scanner decodes: framing (16 bytes) and 4095 of data. */
@@ -50,10 +52,10 @@ export class ScalarScanner {
 
   constructor(private readonly exports: ScanExports) {
     const buffer = exports.memory.buffer;
-    this.steps = new Float64Array(buffer, OUT_STEPS, 16384);
-    this.times = new Float64Array(buffer, OUT_TIMES, 16384);
-    this.values = new Float64Array(buffer, OUT_VALUES, 16384);
-    this.slots = new Uint8Array(buffer, OUT_SLOTS, 16384);
+    this.steps = new Float64Array(buffer, OUT_STEPS, BATCH);
+    this.times = new Float64Array(buffer, OUT_TIMES, BATCH);
+    this.values = new Float64Array(buffer, OUT_VALUES, BATCH);
+    this.slots = new Uint8Array(buffer, OUT_SLOTS, BATCH);
     this.bytes = new Uint8Array(buffer);
     new Int32Array(buffer, TABLES, CRC32C_TABLES.length).set(CRC32C_TABLES);
   }
