@@ -30,7 +30,8 @@ export function inspectModel(path: string): ModelInfo {
   const file = new FileWindow(path);
   try {
     if (file.size === 0) throw new ModelFormatError('the file is empty');
-    const format = sniffFormat(path, file.read(0, Math.min(16, file.size), 'the first bytes'));
+    const head = file.read(0, Math.min(16, file.size), 'the first bytes');
+    const format = sniffFormat(path, head);
     switch (format) {
       case 'gguf':
         return readGguf(file);
@@ -46,7 +47,7 @@ export function inspectModel(path: string): ModelInfo {
       case 'hdf5':
         throw new ModelFormatError('an HDF5 file (Keras .h5): recognised, but not read');
       case 'pickle':
-        return isPytorchLegacy(file) ? readPytorchLegacy(file) : readPickledModel(file);
+        return isPytorchLegacy(head) ? readPytorchLegacy(file) : readPickledModel(file);
       default:
         if (file.size > 262 && new TextDecoder('latin1').decode(file.read(257, 5, 'a tar header')) === 'ustar') {
           throw new ModelFormatError('a tar archive (PyTorch files from before 0.4 were tar files): recognised, but not read');

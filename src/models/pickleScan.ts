@@ -49,6 +49,9 @@ export interface PickleScan {
   readonly end: number;
 }
 
+/** Largest pickle read as data (held whole; the tensors or arrays it describes are not). */
+export const MAX_PICKLE = 256 * 1024 * 1024;
+
 const MAX_STEPS = 20_000_000;
 const MAX_MEMO = 5_000_000;
 

@@ -1,6 +1,6 @@
 import { type FileWindow, ModelFormatError } from './fileWindow';
 import { elementCount, MAX_LISTED_TENSORS, type ModelInfo, type TensorInfo } from './modelInfo';
-import { PickleCall, PickleDict, PickleGlobal, PicklePid, PickleTuple, pickleText, scanPickle, type PickleValue } from './pickleScan';
+import { MAX_PICKLE, PickleCall, PickleDict, PickleGlobal, PicklePid, PickleTuple, pickleText, scanPickle, type PickleValue } from './pickleScan';
 import { readZipEntry, type ZipEntry } from './zipArchive';
 
 // PyTorch files (../shared/docs/formats.md §5.4) listed without running their pickles: the zip
@@ -16,7 +16,6 @@ const STORAGE_DTYPES: Readonly<Record<string, [string, number]>> = {
   Float8_e4m3fnStorage: ['float8_e4m3fn', 1], Float8_e5m2Storage: ['float8_e5m2', 1], UInt16Storage: ['uint16', 2], UInt32Storage: ['uint32', 4], UInt64Storage: ['uint64', 8],
 };
 
-const MAX_PICKLE = 256 * 1024 * 1024;
 /** Module attributes that hold parameters and submodules: left out of tensor names, as state_dict() does. */
 const MODULE_SLOTS = new Set(['_parameters', '_buffers', '_modules']);
 /** Globals a state dict or checkpoint needs; anything else is a class whose code torch.load would run. */
@@ -78,10 +77,10 @@ export function readPytorchZip(file: FileWindow, entries: readonly ZipEntry[]): 
 /** The format torch.save wrote before 1.6: magic, protocol, sys_info, the object, storage keys, storages. */
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 
-/** Whether a pickle file is a legacy torch.save file: its first pickle is torch's magic number. */
-export function isPytorchLegacy(file: FileWindow): boolean {
+/** Whether a file is a legacy torch.save file, from its first 16 bytes: its first pickle (15 bytes) is torch's magic number. */
+export function isPytorchLegacy(head: Uint8Array): boolean {
   try {
-    return scanPickle(file.read(0, Math.min(file.size, 64), 'the first pickle')).value === LEGACY_MAGIC;
+    return scanPickle(head).value === LEGACY_MAGIC;
   } catch {
     return false;
   }

@@ -1,17 +1,14 @@
-import { gunzipSync, inflateSync } from 'node:zlib';
 import type { FileWindow } from './fileWindow';
 import { ModelFormatError } from './fileWindow';
+import { inflateCapped } from './inflate';
 import { MAX_LISTED_TENSORS, type ModelInfo, type TensorInfo } from './modelInfo';
-import { PickleCall, PickleDict, PickleGlobal, PickleTuple, pickleText, scanPickle, type PickleValue } from './pickleScan';
+import { MAX_PICKLE, PickleCall, PickleDict, PickleGlobal, PickleTuple, pickleText, scanPickle, type PickleValue } from './pickleScan';
 
 // scikit-learn (and XGBoost / LightGBM sklearn-API) models saved with pickle.dump or joblib.dump,
 // read as data (pickleScan: nothing is run): the estimator and its pipeline steps, hyperparameters,
 // the scikit-learn version, features in, classes, and the fitted arrays' dtypes and shapes.
 // joblib writes each numpy array's bytes straight after its NumpyArrayWrapper record, outside the
 // pickle; those are skipped by size. joblib's zlib / gzip compression is inflated with a size cap.
-
-/** Largest pickle read (after decompression): the arrays are skipped, but the pickle is held whole. */
-const MAX_PICKLE_BYTES = 256 * 1024 * 1024;
 
 /** A numpy array as the pickle describes it: `_reconstruct` records and joblib's wrappers alike. */
 interface ArrayInfo {
@@ -33,18 +30,10 @@ export function looksLikePickledModel(path: string, head: Uint8Array): boolean {
 }
 
 export function readPickledModel(file: FileWindow): ModelInfo {
-  if (file.size > MAX_PICKLE_BYTES) throw new ModelFormatError(`a ${Math.round(file.size / 2 ** 20)} MB pickle: larger than the ${MAX_PICKLE_BYTES / 2 ** 20} MB read as data`);
+  if (file.size > MAX_PICKLE) throw new ModelFormatError(`a ${Math.round(file.size / 2 ** 20)} MB pickle: larger than the ${MAX_PICKLE / 2 ** 20} MB read as data`);
   let data = file.read(0, file.size, 'the pickle');
-  let compression = '';
-  if (data[0] !== 0x80) {
-    compression = data[0] === 0x1f ? 'gzip' : 'zlib';
-    try {
-      data = (compression === 'gzip' ? gunzipSync : inflateSync)(data, { maxOutputLength: MAX_PICKLE_BYTES });
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      throw new ModelFormatError(code === 'ERR_BUFFER_TOO_LARGE' ? `a ${compression}-compressed pickle of more than ${MAX_PICKLE_BYTES / 2 ** 20} MB: not read` : `a ${compression}-compressed file that does not inflate (${(error as Error).message})`);
-    }
-  }
+  const compression = data[0] === 0x80 ? undefined : data[0] === 0x1f ? 'gzip' : 'zlib';
+  if (compression) data = inflateCapped(compression, data, MAX_PICKLE, `a ${compression}-compressed pickle`);
   let joblib = false;
   const top = scanPickle(data, 0, {
     afterBuild: (built, at) => {
@@ -54,8 +43,6 @@ export function readPickledModel(file: FileWindow): ModelInfo {
     },
   }).value;
   const protocol = data[0] === 0x80 ? data[1]! : 0;
-  const walk: Walk = { tensors: [], count: 0, parameters: 0, bytesByDtype: {}, classes: new Set(), metadata: {}, seen: new Set() };
-  collect(top, '', walk, 0);
   const root = objectOf(top);
   const state = root?.state ?? new Map<string, PickleValue>();
   const version = text(state.get('_sklearn_version'));
@@ -63,6 +50,8 @@ export function readPickledModel(file: FileWindow): ModelInfo {
   if (!root || (!version && !/^(sklearn|xgboost|lightgbm|catboost|imblearn)\./.test(root.cls.module + '.'))) {
     throw new ModelFormatError(`a pickle of ${root ? `a ${root.cls.qualified}` : `a ${describeValue(top)}`}, not a scikit-learn model (or a PyTorch file: no torch.save magic number); pickles are never executed, so it is not read further`);
   }
+  const walk: Walk = { tensors: [], count: 0, parameters: 0, bytesByDtype: {}, classes: new Set(), metadata: {}, seen: new Set() };
+  collect(top, '', walk, 0);
   hyperparameters(root, '', walk.metadata, 0);
   const facts: { label: string; value: string }[] = [{ label: 'Format', value: `${joblib || /joblib/i.test(file.path) ? 'joblib' : 'pickle'} (protocol ${protocol})${compression ? `, ${compression}-compressed` : ''}` }];
   facts.push({ label: 'Contents', value: `${root.cls.name} (${root.cls.module})` });
@@ -331,8 +320,9 @@ function stepObject(state: Map<string, PickleValue>, index: number): PickleValue
 
 /** scikit-learn's own test (check_is_fitted): an attribute ending in "_" that is not private. */
 function isFitted(state: Map<string, PickleValue>): boolean {
-  if (pipelineSteps(state).length > 0) {
-    const last = objectOf(stepObject(state, pipelineSteps(state).length - 1));
+  const steps = pipelineSteps(state).length;
+  if (steps > 0) {
+    const last = objectOf(stepObject(state, steps - 1));
     return last ? isFitted(last.state) : false;
   }
   return [...state.keys()].some((k) => k.endsWith('_') && !k.startsWith('_'));

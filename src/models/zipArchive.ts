@@ -1,5 +1,5 @@
-import { inflateRawSync } from 'node:zlib';
 import { type FileWindow, ModelFormatError } from './fileWindow';
+import { inflateCapped } from './inflate';
 
 // The central directory of a zip archive (PyTorch .pt/.ckpt, TorchScript, Keras .keras), read from
 // the end of the file, and single entries read on demand: a 10 GB checkpoint costs a few kilobytes
@@ -115,9 +115,5 @@ export function readZipEntry(file: FileWindow, entry: ZipEntry, maxBytes: number
   const raw = file.read(dataAt, entry.compressedSize, entry.name);
   if (entry.method === 0) return raw;
   if (entry.method !== 8) throw new ModelFormatError(`${entry.name} uses zip compression method ${entry.method}, which is not read`);
-  try {
-    return inflateRawSync(raw, { maxOutputLength: maxBytes });
-  } catch (error) {
-    throw new ModelFormatError(`${entry.name} does not inflate: ${(error as Error).message}`);
-  }
+  return inflateCapped('deflate-raw', raw, maxBytes, entry.name);
 }
