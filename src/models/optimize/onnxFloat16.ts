@@ -18,6 +18,7 @@ const FLOAT = 1;
 const FLOAT16 = 10;
 const MAX_MODEL = 2 * 1024 * 1024 * 1024 - 1;
 const FP16_MAX = 65504;
+const utf8 = new TextDecoder();
 
 /** Operators that take float16 for every float input in opset 9+ of ai.onnx and run on CPU and GPU. */
 const FP16_OPS = new Set(
@@ -90,8 +91,7 @@ function toHalf(values: Float32Array): Uint8Array {
 }
 
 /** A float32 TensorProto's bytes as float16 (raw_data); undefined when it is not float32. */
-function halfTensor(data: Uint8Array, tensorField: Field, modelDir: string): Uint8Array | undefined {
-  const t = readInitializer(data, tensorField);
+function halfTensor(data: Uint8Array, tensorField: Field, modelDir: string, t = readInitializer(data, tensorField)): Uint8Array | undefined {
   if (t.dataType !== FLOAT) return undefined;
   const values = floatsOf(t, modelDir);
   const count = t.dims.reduce((a, b) => a * b, 1);
@@ -105,7 +105,7 @@ function elemType(data: Uint8Array, f: Field): { name: string; elem: number } {
   let name = '';
   let elem = 0;
   for (const g of fields(data, f.start, f.end)) {
-    if (g.field === 1 && g.wire === 2) name = new TextDecoder().decode(data.subarray(g.start, g.end));
+    if (g.field === 1 && g.wire === 2) name = utf8.decode(data.subarray(g.start, g.end));
     if (g.field === 2 && g.wire === 2) {
       for (const t of fields(data, g.start, g.end)) {
         if (t.field === 1 && t.wire === 2) {
@@ -137,8 +137,8 @@ export function convertToFloat16(modelPath: string): Float16Result {
   const inFloat32 = (n: NodeInfo): boolean => FP32_SAME_TYPE_OPS.has(n.opType) || NON_FLOAT_OUTPUT_OPS.has(n.opType);
   const unsupported = [...new Set(nodes.filter((n) => (n.domain !== '' && n.domain !== 'ai.onnx') || !(FP16_OPS.has(n.opType) || inFloat32(n))).map((n) => (n.domain ? `${n.domain}.${n.opType}` : n.opType)))];
   if (unsupported.length > 0) throw new ModelFormatError(`fp16 conversion here covers common network operators; this model also uses ${unsupported.slice(0, 8).join(', ')}. Use onnxconverter-common in Python, which keeps those in fp32.`);
-  const initializerFields = graphFields.filter((f) => f.field === 5 && f.wire === 2);
-  const initializerNames = new Set(initializerFields.map((f) => readInitializer(data, f).name));
+  const initializers = graphFields.filter((f) => f.field === 5 && f.wire === 2).map((field) => ({ field, tensor: readInitializer(data, field) }));
+  const initializerNames = new Set(initializers.map((i) => i.tensor.name));
   const taken = new Set<string>([...initializerNames, ...nodes.flatMap((n) => [...n.inputs, ...n.outputs])]);
   const unique = uniqueNames(taken);
   const floatInputs = graphFields.filter((f) => f.field === 11 && f.wire === 2).map((f) => elemType(data, f)).filter((v) => v.elem === FLOAT && !initializerNames.has(v.name));
@@ -160,10 +160,10 @@ export function convertToFloat16(modelPath: string): Float16Result {
   const notes: string[] = [];
   let tensors = 0;
   let floatBytes = 0;
-  const initializerHalves = new Map(initializerFields.map((f) => [f, halfTensor(data, f, modelDir)] as const));
+  const halves = initializers.map((i) => halfTensor(data, i.field, modelDir, i.tensor));
   // Which tensors are float16 in the new graph (by their names in the old one): the float inputs
   // (after their casts), the float weights, and what nodes make from them.
-  const half = new Set<string>([...floatInputs.map((i) => i.name), ...initializerFields.filter((f) => initializerHalves.get(f)).map((f) => readInitializer(data, f).name)]);
+  const half = new Set<string>([...floatInputs.map((i) => i.name), ...initializers.filter((_, k) => halves[k]).map((i) => i.tensor.name)]);
   const toFloat32 = new Map<string, string>(); // an fp16 tensor's float32 cast, made once
   const float32Ops = new Set<string>();
   const rewritten: Uint8Array[] = [];
@@ -183,21 +183,29 @@ export function convertToFloat16(modelPath: string): Float16Result {
       return cast;
     };
     // An output is float16 when it is float: by the operator's rule, from its inputs' types.
-    const floatOutput = (index: number, convertedConstant: boolean): boolean => {
+    const floatOutput = (index: number): boolean => {
       if (INDEX_OUTPUTS[node.opType]?.includes(index) || node.opType === 'Shape' || NON_FLOAT_OUTPUT_OPS.has(node.opType)) return false;
       if (node.opType === 'Constant' || node.opType === 'ConstantOfShape') return convertedConstant;
-      if (node.opType === 'Cast') return castsToFloat(data, node);
+      if (node.opType === 'Cast') return convertedCast;
       if (node.opType === 'Where') return half.has(node.inputs[1] ?? '');
       return half.has(node.inputs[0] ?? '');
     };
     let convertedConstant = false;
+    let convertedCast = false;
+    const onConverted = (what: 'cast' | 'tensor'): void => {
+      if (what === 'cast') convertedCast = true;
+      else {
+        convertedConstant = true;
+        tensors++;
+      }
+    };
     const attributes: Uint8Array[] = [];
     for (const g of fields(data, node.field.start, node.field.end)) {
-      if (g.field === 5 && g.wire === 2) attributes.push(lengthDelimited(5, attribute(data, g, node, modelDir, () => ((convertedConstant = true), tensors++))));
+      if (g.field === 5 && g.wire === 2) attributes.push(lengthDelimited(5, attribute(data, g, node, modelDir, onConverted)));
     }
     if (node.opType === 'ConstantOfShape' && !convertedConstant && !attributes.length) throw new ModelFormatError('a ConstantOfShape without a value (float32 zeros): not converted');
     const outputs = node.outputs.map((name, i) => {
-      const isFloat = name !== '' && floatOutput(i, convertedConstant);
+      const isFloat = name !== '' && floatOutput(i);
       if (isFloat) half.add(name);
       const current = rename.get(name) ?? name;
       if (!island || !isFloat) return current;
@@ -210,24 +218,22 @@ export function convertToFloat16(modelPath: string): Float16Result {
     const parts: Uint8Array[] = [];
     let nextAttribute = 0;
     for (const g of fields(data, node.field.start, node.field.end)) {
-      if (g.field === 1 && g.wire === 2) parts.push(stringField(1, inputName(new TextDecoder().decode(data.subarray(g.start, g.end)))));
+      if (g.field === 1 && g.wire === 2) parts.push(stringField(1, inputName(utf8.decode(data.subarray(g.start, g.end)))));
       else if (g.field === 2 && g.wire === 2) parts.push(stringField(2, outputs.shift()!));
       else if (g.field === 5 && g.wire === 2) parts.push(attributes[nextAttribute++]!);
       else parts.push(data.subarray(g.from, g.to));
     }
     rewritten.push(...before, lengthDelimited(1, concat(parts)), ...after);
   }
-  const initializers: Uint8Array[] = [];
-  for (const f of initializerFields) {
-    const t = readInitializer(data, f);
-    const half = initializerHalves.get(f);
-    if (half) {
+  const initializerParts = initializers.map(({ field: f, tensor: t }, k) => {
+    const converted = halves[k];
+    if (converted) {
       tensors++;
       floatBytes += t.dims.reduce((a, b) => a * b, 1) * 4;
-      initializers.push(lengthDelimited(5, half));
-    } else if (t.external) initializers.push(inlinedInitializer(data, f, t, modelDir));
-    else initializers.push(data.subarray(f.from, f.to));
-  }
+      return lengthDelimited(5, converted);
+    }
+    return t.external ? inlinedInitializer(data, f, t, modelDir) : data.subarray(f.from, f.to);
+  });
   if (graphFields.some((f) => f.field === 13)) notes.push('intermediate value_info entries were dropped (shape hints; onnxruntime infers them again)');
   // Nodes first, in order, between the input and output casts; value_info left out (it named float32 types).
   const graphParts: Uint8Array[] = [...head, ...rewritten, ...tail];
@@ -237,7 +243,7 @@ export function convertToFloat16(modelPath: string): Float16Result {
     const input = f.field === 11 && f.wire === 2 ? elemType(data, f) : undefined;
     graphParts.push(input && input.elem === FLOAT && initializerNames.has(input.name) ? lengthDelimited(11, retyped(data, f, FLOAT16)) : data.subarray(f.from, f.to));
   }
-  graphParts.push(...initializers);
+  graphParts.push(...initializerParts);
   const out = concat(model.map((f) => (f === graph ? lengthDelimited(7, concat(graphParts)) : data.subarray(f.from, f.to))));
   return { model: out, tensors, floatBytes, halfBytes: floatBytes / 2, float32Ops: [...float32Ops], notes };
 }
@@ -254,37 +260,20 @@ function retyped(data: Uint8Array, f: Field, elem: number): Uint8Array {
   );
 }
 
-/** Whether a Cast node casts to float (which becomes float16 here). */
-function castsToFloat(data: Uint8Array, node: NodeInfo): boolean {
-  for (const g of fields(data, node.field.start, node.field.end)) {
-    if (g.field !== 5 || g.wire !== 2) continue;
-    let name = '';
-    let to: number | undefined;
-    for (const a of fields(data, g.start, g.end)) {
-      if (a.field === 1 && a.wire === 2) name = new TextDecoder().decode(data.subarray(a.start, a.end));
-      if (a.field === 3 && a.wire === 0) {
-        const b = new Bytes(data, a.end);
-        b.pos = a.start;
-        b.varint(); // the key
-        to = b.varint();
-      }
-    }
-    if (name === 'to') return to === FLOAT;
-  }
-  return false;
-}
-
 function castNode(input: string, output: string, to: number, name: string): Uint8Array {
   // AttributeProto: name = 1, i = 3, type = 20 (INT = 2)
   const attr = concat([stringField(1, 'to'), varintField(3, to), varintField(20, 2)]);
   return concat([nodeProto('Cast', [input], [output], name), lengthDelimited(5, attr)]);
 }
 
-/** A node attribute with float32 made float16: Cast's `to`, and tensor values (Constant, ConstantOfShape). */
-function attribute(data: Uint8Array, f: Field, node: NodeInfo, modelDir: string, converted: () => void): Uint8Array {
+/**
+ * A node attribute with float32 made float16: Cast's `to`, and tensor values (Constant,
+ * ConstantOfShape); `converted` hears of each ('cast' or 'tensor').
+ */
+function attribute(data: Uint8Array, f: Field, node: NodeInfo, modelDir: string, converted: (what: 'cast' | 'tensor') => void): Uint8Array {
   const parts: Uint8Array[] = [];
   let name = '';
-  for (const g of fields(data, f.start, f.end)) if (g.field === 1 && g.wire === 2) name = new TextDecoder().decode(data.subarray(g.start, g.end));
+  for (const g of fields(data, f.start, f.end)) if (g.field === 1 && g.wire === 2) name = utf8.decode(data.subarray(g.start, g.end));
   for (const g of fields(data, f.start, f.end)) {
     if (g.field === 6 || g.field === 11) throw new ModelFormatError(`${node.opType} holds a subgraph: not converted`);
     if (node.opType === 'Constant' && (name === 'value_float' || name === 'value_floats')) throw new ModelFormatError('a Constant with value_float(s): not converted');
@@ -293,10 +282,11 @@ function attribute(data: Uint8Array, f: Field, node: NodeInfo, modelDir: string,
       b.pos = g.start;
       b.varint();
       const to = b.varint();
+      if (to === FLOAT) converted('cast');
       parts.push(varintField(3, to === FLOAT ? FLOAT16 : to));
     } else if (g.field === 5 && g.wire === 2) {
       const half = halfTensor(data, g, modelDir);
-      if (half) converted();
+      if (half) converted('tensor');
       parts.push(half ? lengthDelimited(5, half) : data.subarray(g.from, g.to));
     } else parts.push(data.subarray(g.from, g.to));
   }
