@@ -1,5 +1,5 @@
 import { basename, dirname, join } from 'node:path';
-import { runProcess } from '../../common/process';
+import { checkModules } from '../../python/pythonModules';
 import { JOB_PRELUDE, runPythonJob, type PythonJobOptions } from '../pythonJob';
 
 // A pickled scikit-learn model (pickle / joblib; pipelines too) to ONNX with the user's Python and
@@ -64,10 +64,12 @@ export interface SklearnExportResult {
  * when it can: asked before the user is asked to trust the pickle, which the export must load.
  */
 export async function missingForSklearnExport(python: string): Promise<string | undefined> {
-  const result = await runProcess(python, ['-c', 'import sklearn\ntry:\n    import skl2onnx\nexcept ImportError:\n    print("skl2onnx")'], { timeoutMs: 60_000 });
-  if (result.kind !== 'exited') return `${python} could not be asked what it has installed (${result.kind})`;
-  if (result.code !== 0) return `scikit-learn is not installed in ${python}`;
-  if (result.stdout.trim() === 'skl2onnx') return `skl2onnx is not installed in ${python}: install it with "${python} -m pip install skl2onnx onnxruntime", then export again`;
+  const [sklearn, skl2onnx] = await checkModules(python, [
+    { module: 'sklearn', label: 'scikit-learn' },
+    { module: 'skl2onnx', label: 'skl2onnx' },
+  ]);
+  if (sklearn!.problem) return sklearn!.problem;
+  if (skl2onnx!.problem) return `${skl2onnx!.problem}: install it with "${python} -m pip install skl2onnx onnxruntime", then export again`;
   return undefined;
 }
 

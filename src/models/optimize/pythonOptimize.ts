@@ -1,4 +1,4 @@
-import { runProcess } from '../../common/process';
+import { checkModules } from '../../python/pythonModules';
 import { JOB_PRELUDE, runPythonJob, type PythonJobOptions } from '../pythonJob';
 import type { Precision } from './optimizeModel';
 
@@ -17,42 +17,16 @@ export interface PythonOptimizers {
   readonly missing: Readonly<Record<Precision, string | undefined>>;
 }
 
-const PROBE = `
-import json
-found = {}
-try:
-    import onnxruntime, onnxruntime.quantization
-    found["onnxruntime"] = onnxruntime.__version__
-except Exception as e:
-    found["int8"] = "%s: %s" % (type(e).__name__, e)
-try:
-    import onnx, onnxconverter_common
-    from onnxconverter_common import float16
-    found["onnxconverter_common"] = onnxconverter_common.__version__
-except Exception as e:
-    found["fp16"] = "%s: %s" % (type(e).__name__, e)
-print(json.dumps(found))
-`;
-
 /** What `python` can optimize with; never throws (a Python that cannot be asked has nothing). */
 export async function pythonOptimizers(python: string): Promise<PythonOptimizers> {
-  const result = await runProcess(python, ['-c', PROBE], { timeoutMs: 60_000 });
-  let found: { onnxruntime?: string; onnxconverter_common?: string; int8?: string; fp16?: string } = {};
-  try {
-    if (result.kind === 'exited') found = JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as typeof found;
-  } catch {
-    // not the probe's JSON: treated as having nothing
-  }
-  const why = (module: string, error: string | undefined): string | undefined =>
-    error === undefined ? undefined : /No module named/.test(error) ? `${module} is not installed in ${python}` : `${module} does not import in ${python} (${error})`;
-  const failed = result.kind === 'exited' ? undefined : `${python} could not be asked (${result.kind})`;
+  const [int8, fp16] = await checkModules(python, [
+    { module: 'onnxruntime.quantization', label: 'onnxruntime' },
+    { module: 'onnxconverter_common.float16', label: 'onnxconverter-common' },
+  ]);
   return {
-    ...(found.onnxruntime ? { onnxruntime: found.onnxruntime } : {}),
-    ...(found.onnxconverter_common ? { onnxconverterCommon: found.onnxconverter_common } : {}),
-    missing: {
-      int8: found.onnxruntime ? undefined : (failed ?? why('onnxruntime', found.int8 ?? 'No module named onnxruntime')),
-      fp16: found.onnxconverter_common ? undefined : (failed ?? why('onnxconverter-common', found.fp16 ?? 'No module named onnxconverter_common')),
-    },
+    ...(int8!.version !== undefined ? { onnxruntime: int8!.version } : {}),
+    ...(fp16!.version !== undefined ? { onnxconverterCommon: fp16!.version } : {}),
+    missing: { int8: int8!.problem, fp16: fp16!.problem },
   };
 }
 
