@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../commandIds';
 import type { Logger } from '../../common/logger';
+import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import { pythonCandidates } from '../../python/pythonInterpreter';
 import { configuredPython } from '../../python/vscode/pythonExtension';
@@ -14,25 +15,16 @@ export function registerDoctorCommand(context: vscode.ExtensionContext, log: Log
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SCHEME, content), content);
 
   registerCommand(context, log, COMMANDS.doctor, async () => {
-    const report = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'ML Engineer: checking environment…', cancellable: true },
-      async (_progress, token) => {
-        const abort = new AbortController();
-        const cancel = token.onCancellationRequested(() => abort.abort());
-        try {
-          const { collectEnvironment } = await import('../environmentReport');
-          const python = await configuredPython(log);
-          const nvidiaSmi = vscode.workspace.getConfiguration('mlEngineer').get<string>('gpu.nvidiaSmiPath')?.trim() || 'nvidia-smi';
-          return await collectEnvironment({
-            pythonCandidates: pythonCandidates(python.setting, python.fromExtension),
-            nvidiaSmi,
-            signal: abort.signal,
-          });
-        } finally {
-          cancel.dispose();
-        }
-      },
-    );
+    const report = await withCancellableProgress('ML Engineer: checking environment…', async (signal) => {
+      const { collectEnvironment } = await import('../environmentReport');
+      const python = await configuredPython(log);
+      const nvidiaSmi = vscode.workspace.getConfiguration('mlEngineer').get<string>('gpu.nvidiaSmiPath')?.trim() || 'nvidia-smi';
+      return collectEnvironment({
+        pythonCandidates: pythonCandidates(python.setting, python.fromExtension),
+        nvidiaSmi,
+        signal,
+      });
+    });
     const { formatReportMarkdown, formatReportText } = await import('../formatReport');
     log.info(`environment report:\n${formatReportText(report)}`);
     content.update(reportUri, formatReportMarkdown(report));

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
+import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
 import { pythonCandidates } from '../../python/pythonInterpreter';
 import { configuredPython } from '../../python/vscode/pythonExtension';
 import { parseServerUrl, probeServer, serverSettings, type JupyterEndpoint } from '../jupyterEndpoint';
@@ -107,25 +108,20 @@ export class JupyterServers implements vscode.Disposable {
     local.problem = undefined;
     this.changed.fire();
     try {
-      const record = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'ML Engineer: starting a local Jupyter server', cancellable: true },
-        async (_progress, token) => {
-          const abort = new AbortController();
-          token.onCancellationRequested(() => abort.abort());
-          const python = await configuredPython(this.log);
-          const candidates = pythonCandidates(python.setting, python.fromExtension).map((c) => c.command);
-          const chosen = await findJupyterPython(candidates, abort.signal);
-          const idleMinutes = vscode.workspace.getConfiguration('mlEngineer').get<number>('jupyter.idleShutdownMinutes', 60);
-          const { record, reused } = await reuseOrLaunch(await this.localRecord(), {
-            python: chosen,
-            stateDir: join(this.context.globalStorageUri.fsPath, 'jupyter'),
-            idleShutdownSeconds: idleMinutes * 60,
-            signal: abort.signal,
-          });
-          this.log.info(`Jupyter: ${reused ? 'reusing' : 'started'} the local server ${record.baseUrl} (pid ${record.pid}, ${record.python}; log ${record.logFile})`);
-          return record;
-        },
-      );
+      const record = await withCancellableProgress('ML Engineer: starting a local Jupyter server', async (signal) => {
+        const python = await configuredPython(this.log);
+        const candidates = pythonCandidates(python.setting, python.fromExtension).map((c) => c.command);
+        const chosen = await findJupyterPython(candidates, signal);
+        const idleMinutes = vscode.workspace.getConfiguration('mlEngineer').get<number>('jupyter.idleShutdownMinutes', 60);
+        const { record, reused } = await reuseOrLaunch(await this.localRecord(), {
+          python: chosen,
+          stateDir: join(this.context.globalStorageUri.fsPath, 'jupyter'),
+          idleShutdownSeconds: idleMinutes * 60,
+          signal,
+        });
+        this.log.info(`Jupyter: ${reused ? 'reusing' : 'started'} the local server ${record.baseUrl} (pid ${record.pid}, ${record.python}; log ${record.logFile})`);
+        return record;
+      });
       await this.context.secrets.store(LOCAL_RECORD_KEY, JSON.stringify(record));
       local.endpoint = record;
       local.state = 'ready';

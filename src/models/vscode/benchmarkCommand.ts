@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
+import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
 import type * as ModelsCore from '../lazy/modelsCore';
 import { inspectForCommand } from './modelForCommand';
 
@@ -10,13 +11,11 @@ export async function benchmarkModel(model: vscode.Uri, log: vscode.LogOutputCha
   if (info.format !== 'onnx') throw new UserError(`${basename(model.fsPath)} is ${info.format}: benchmarks run ONNX models (export it first).`);
   const batchText = await vscode.window.showInputBox({ title: `Benchmark ${basename(model.fsPath)}`, prompt: 'Batch size (the first symbolic axis)', value: '1', validateInput: (v) => (/^[1-9]\d{0,3}$/.test(v) ? undefined : 'a whole number from 1 to 9999') });
   if (!batchText) return;
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Benchmarking ${basename(model.fsPath)}`, cancellable: true }, async (progress, token) => {
-    const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
+  const result = await withCancellableProgress(`Benchmarking ${basename(model.fsPath)}`, (signal, progress) => {
     let last = 0;
     return core.benchmarkOnnx(ort(), model.fsPath, info, {
       batch: Number(batchText),
-      signal: abort.signal,
+      signal,
       onProgress: (done, total) => {
         const pct = (done / total) * 100;
         progress.report({ increment: pct - last, message: `${done}/${total} runs` });

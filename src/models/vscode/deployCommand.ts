@@ -1,8 +1,8 @@
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import type * as ModelsCore from '../lazy/modelsCore';
-import { inspectForCommand } from './modelForCommand';
+import { inspectForCommand, modelRoot } from './modelForCommand';
 import type { DeployTarget } from '../lazy/modelsCore';
 
 const MAIN_FILE: Record<DeployTarget, string> = { triton: 'config.pbtxt', fastapi: 'app.py', kserve: 'inferenceservice.yaml', bentoml: 'service.py' };
@@ -21,7 +21,7 @@ export async function deployModel(model: vscode.Uri, core: typeof ModelsCore): P
   } catch (error) {
     throw new UserError((error as Error).message);
   }
-  const root = vscode.workspace.getWorkspaceFolder(model)?.uri.fsPath ?? dirname(model.fsPath);
+  const root = modelRoot(model);
   const suggested = join(root, 'deploy', `${plan.name}-${target.target}`);
   const where = await vscode.window.showQuickPick(
     [

@@ -1,9 +1,10 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
+import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
 import type { Logger } from '../../common/logger';
 import type * as ModelsCore from '../lazy/modelsCore';
-import { guessShape, inspectForCommand, mayWrite, pythonForModels, trustPickledModule } from './modelForCommand';
+import { guessShape, inspectForCommand, modelRoot, mayWrite, pythonForModels, trustPickledModule } from './modelForCommand';
 
 /** Right-click > Export Model… on a PyTorch file: ONNX or TorchScript through the user's Python and torch; on a scikit-learn pickle: ONNX through skl2onnx. */
 export async function exportModel(model: vscode.Uri, log: Logger, core: typeof ModelsCore): Promise<void> {
@@ -31,12 +32,9 @@ export async function exportModel(model: vscode.Uri, log: Logger, core: typeof M
   if (!(await mayWrite(core.exportedPath(model.fsPath, target.target)))) return;
   if (kind === 'pickled-module' && !(await trustPickledModule(model, info, 'Export'))) return;
   const python = await pythonForModels(log);
-  const cwd = vscode.workspace.getWorkspaceFolder(model)?.uri.fsPath ?? vscode.Uri.joinPath(model, '..').fsPath;
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${basename(model.fsPath)} to ${target.label} with ${python}…`, cancellable: true }, async (_progress, token) => {
-    const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
+  const result = await withCancellableProgress(`Exporting ${basename(model.fsPath)} to ${target.label} with ${python}…`, async (signal) => {
     try {
-      return await core.exportTorchModel(python, model.fsPath, kind, target.target, shape, { cwd, signal: abort.signal });
+      return await core.exportTorchModel(python, model.fsPath, kind, target.target, shape, { cwd: modelRoot(model), signal });
     } catch (error) {
       throw new UserError(`Export of ${basename(model.fsPath)}: ${(error as Error).message}`);
     }
@@ -56,12 +54,9 @@ async function exportSklearn(model: vscode.Uri, info: ReturnType<typeof ModelsCo
   const missing = await core.missingForSklearnExport(python);
   if (missing) throw new UserError(`Export of ${name}: ${missing}.`, { actions: [{ label: 'Choose Python', command: 'workbench.action.openSettings', args: ['mlEngineer.python.path'] }] });
   if (!(await trustPickledModule(model, info, 'Export'))) return;
-  const cwd = vscode.workspace.getWorkspaceFolder(model)?.uri.fsPath ?? vscode.Uri.joinPath(model, '..').fsPath;
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${name} to ONNX with skl2onnx (${python})…`, cancellable: true }, async (_progress, token) => {
-    const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
+  const result = await withCancellableProgress(`Exporting ${name} to ONNX with skl2onnx (${python})…`, async (signal) => {
     try {
-      return await core.exportSklearnModel(python, model.fsPath, { cwd, signal: abort.signal });
+      return await core.exportSklearnModel(python, model.fsPath, { cwd: modelRoot(model), signal });
     } catch (error) {
       throw new UserError(`Export of ${name}: ${(error as Error).message}`);
     }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
@@ -45,4 +45,9 @@ export async function pythonForModels(log: Logger): Promise<string> {
 export async function mayWrite(out: string): Promise<boolean> {
   if (!existsSync(out)) return true;
   return (await vscode.window.showWarningMessage(`${basename(out)} exists. Replace it?`, { modal: true }, 'Replace')) === 'Replace';
+}
+
+/** The model's workspace folder, else its own folder: where its jobs run (so the user's modules import) and deployments go. */
+export function modelRoot(model: vscode.Uri): string {
+  return vscode.workspace.getWorkspaceFolder(model)?.uri.fsPath ?? dirname(model.fsPath);
 }

@@ -1,8 +1,9 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
+import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
 import type * as ModelsCore from '../lazy/modelsCore';
-import { guessShape, inspectForCommand, mayWrite, pythonForModels, trustPickledModule } from './modelForCommand';
+import { guessShape, inspectForCommand, modelRoot, mayWrite, pythonForModels, trustPickledModule } from './modelForCommand';
 
 /** Right-click > Optimize Model…: an int8 or fp16 copy written beside the model, sizes and output difference reported. */
 export async function optimizeModel(model: vscode.Uri, log: vscode.LogOutputChannel, core: typeof ModelsCore, ort: () => ModelsCore.OrtModule): Promise<void> {
@@ -20,15 +21,12 @@ export async function optimizeModel(model: vscode.Uri, log: vscode.LogOutputChan
   if (!pick) return;
   const out = core.optimizedPath(model.fsPath, pick.id);
   if (!(await mayWrite(out))) return;
-  const cwd = vscode.workspace.getWorkspaceFolder(model)?.uri.fsPath;
-  const { report } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Writing the ${pick.label} copy of ${basename(model.fsPath)} and comparing outputs…`, cancellable: true }, async (_progress, token) => {
-    const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
+  const { report } = await withCancellableProgress(`Writing the ${pick.label} copy of ${basename(model.fsPath)} and comparing outputs…`, async (signal) => {
     try {
-      return await core.optimizeAndCompare(model.fsPath, out, pick.id, ort, { ...(python ? { python } : {}), ...(tools ? { tools } : {}), ...(cwd ? { cwd } : {}), signal: abort.signal });
+      return await core.optimizeAndCompare(model.fsPath, out, pick.id, ort, { ...(python ? { python } : {}), ...(tools ? { tools } : {}), cwd: modelRoot(model), signal });
     } catch (error) {
       if (error instanceof core.ModelFormatError) throw new UserError(`${basename(model.fsPath)}: ${error.message}`);
-      if (abort.signal.aborted) throw new UserError(`Optimize of ${basename(model.fsPath)} cancelled: nothing was written.`);
+      if (signal.aborted) throw new UserError(`Optimize of ${basename(model.fsPath)} cancelled: nothing was written.`);
       throw error;
     }
   });
@@ -54,12 +52,9 @@ async function optimizeTorchModel(model: vscode.Uri, log: vscode.LogOutputChanne
   const shape = shapeText ? core.parseShape(shapeText) : undefined;
   if (!shape || !(await trustPickledModule(model, info, 'Quantize'))) return;
   const python = await pythonForModels(log);
-  const cwd = vscode.workspace.getWorkspaceFolder(model)?.uri.fsPath ?? vscode.Uri.joinPath(model, '..').fsPath;
-  const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Quantizing ${basename(model.fsPath)} with torch…`, cancellable: true }, async (_progress, token) => {
-    const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
+  const r = await withCancellableProgress(`Quantizing ${basename(model.fsPath)} with torch…`, async (signal) => {
     try {
-      return await core.quantizeTorchModel(python, model.fsPath, shape, { cwd, signal: abort.signal });
+      return await core.quantizeTorchModel(python, model.fsPath, shape, { cwd: modelRoot(model), signal });
     } catch (error) {
       throw new UserError(`Quantizing ${basename(model.fsPath)}: ${(error as Error).message}`);
     }
