@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import * as nodePath from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isInside, type PathModule } from '../common/pathInside';
 import { parse as parseYaml } from 'yaml';
 import { filesUnderSync, listDir, readSmallOrTailSync, readSmallText } from './fileReads';
 import {
@@ -163,19 +165,31 @@ function asTime(value: unknown): number | undefined {
   return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
+/**
+ * The local path an `artifact_uri` names on a machine whose paths `path` describes: a `file:` URI
+ * or an absolute path; undefined for remote stores (`s3://`, `mlflow-artifacts:/`) and for another
+ * platform's paths (`C:\\...` read on Linux).
+ */
+export function artifactUriPath(artifactUri: unknown, path: Pick<PathModule, 'isAbsolute' | 'sep'> = nodePath): string | undefined {
+  if (typeof artifactUri !== 'string' || artifactUri === '') return undefined;
+  const windows = path.sep === '\\';
+  if (artifactUri.startsWith('file:')) {
+    try {
+      const local = fileURLToPath(artifactUri, { windows });
+      return path.isAbsolute(local) && !(!windows && /^\/[A-Za-z]:/.test(local)) ? local : undefined; // file:///C:/... on Linux: not ours
+    } catch {
+      return undefined;
+    }
+  }
+  // A scheme has two or more letters; "C:" is a Windows drive.
+  if (/^[a-z][a-z0-9+.-]+:/i.test(artifactUri)) return undefined;
+  return path.isAbsolute(artifactUri) ? artifactUri : undefined;
+}
+
 /** A run's artifact folder on this machine: its `artifact_uri` when it is a local path that exists, else `<run>/artifacts`. */
 export function localArtifactsDir(artifactUri: unknown, runDir: string): string | undefined {
-  if (typeof artifactUri === 'string' && artifactUri !== '') {
-    let path: string | undefined;
-    if (artifactUri.startsWith('file:')) {
-      try {
-        path = fileURLToPath(artifactUri);
-      } catch {
-        path = undefined; // file:///C:/... on Linux: a Windows path, not ours
-      }
-    } else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(artifactUri) && !/^[A-Za-z]:[\\/]/.test(artifactUri)) path = artifactUri;
-    if (path && existsSync(path)) return path;
-  }
+  const path = artifactUriPath(artifactUri);
+  if (path && existsSync(path)) return path;
   const local = join(runDir, 'artifacts');
   return existsSync(local) ? local : undefined;
 }
@@ -221,7 +235,7 @@ export class MlflowFileStore implements RunSource {
   }
 
   private async readExperiment(dir: string, inTrash: boolean, problems: string[], shallow: boolean): Promise<ExperimentRecord | undefined> {
-    const folder = dir.slice(dir.lastIndexOf('/') + 1);
+    const folder = basename(dir);
     let meta: Record<string, unknown>;
     try {
       meta = parseFlatYaml(await readSmallText(join(dir, 'meta.yaml')));
@@ -321,8 +335,12 @@ export class MlflowFileStore implements RunSource {
   }
 
   async history(run: RunRecord, key: string): Promise<MetricPoint[]> {
-    if (key.split('/').some((part) => part === '..' || part === '')) return [];
-    const text = await readFile(join(run.location, 'metrics', ...key.split('/')), 'utf8');
+    // A key is "/"-separated on every platform (MLflow's rule); it must name a file under metrics/
+    // (a "..\\" part would leave it on Windows).
+    const metricsDir = join(run.location, 'metrics');
+    const file = join(metricsDir, ...key.split('/'));
+    if (key.split('/').some((part) => part === '..' || part === '') || !isInside(metricsDir, file)) return [];
+    const text = await readFile(file, 'utf8');
     return byStep(parseMetricLines(text).points);
   }
 }

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { localArtifactsDir } from './mlflowFileStore';
 import { byStep, describeProblem, type ExperimentRecord, type MetricPoint, type MetricSummary, type RunRecord, type RunSource, type RunStatus, type SourceSnapshot } from './runModel';
 import { SqliteFile, type SqlValue } from './sqlite/sqliteFile';
@@ -104,7 +104,7 @@ export class MlflowSqliteStore implements RunSource {
         params: params.get(runId) ?? {},
         tags: runTags,
         metrics: (latest.get(runId) ?? []).sort((a, b) => a.key.localeCompare(b.key)),
-        artifactsDir: localArtifactsDir(str(row.artifact_uri), `${dirname(this.root)}/mlartifacts/${experimentId}/${runId}`),
+        artifactsDir: localArtifactsDir(str(row.artifact_uri), join(dirname(this.root), 'mlartifacts', experimentId, runId)),
         location: this.root,
         problems: [],
       });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { discoverSources, sourcesForPath } from '../../src/tracking/discovery';
@@ -258,6 +258,23 @@ describe('tracking readers', () => {
       for (let i = 0; i < 50; i++) mkdirSync(join(dir, `d${i}`, 'x'), { recursive: true });
       const result = await discoverSources(dir, { maxDirs: 10 });
       assert.match(result.truncated!, /stopped after 10 folders/);
+    });
+
+    it('follows no symbolic link (loops, links out of the workspace) and reads a bounded part of a huge folder', async () => {
+      const outside = mkdtempSync(join(tmpdir(), 'mle-outside-'));
+      try {
+        writeMlflowExperiment(join(outside, 'mlruns'), '0', 'Default', [{ id: hex('a'), name: 'a' }]);
+        mkdirSync(join(dir, 'a', 'b'), { recursive: true });
+        symlinkSync(dir, join(dir, 'a', 'b', 'loop'));
+        symlinkSync(outside, join(dir, 'elsewhere'));
+        mkdirSync(join(dir, 'many'));
+        for (let i = 0; i < 300; i++) mkdirSync(join(dir, 'many', `d${i}`));
+        const result = await discoverSources(dir, { maxEntries: 100 });
+        assert.deepEqual(result.found, [], 'nothing found through the links');
+        assert.match(result.truncated!, /read only the first 100 names in .*many/);
+      } finally {
+        rmSync(outside, { recursive: true, force: true });
+      }
     });
 
     it('picks the reader for a path given by the user', async () => {

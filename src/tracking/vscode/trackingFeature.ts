@@ -1,6 +1,7 @@
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS, VIEWS } from '../../commandIds';
+import { isSameOrInside, samePath } from '../../common/pathInside';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import type * as TrackingReaders from '../lazy/trackingReaders';
 import { MlflowServer } from '../mlflowServer';
@@ -85,7 +86,8 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
   const onFileChange = (uri: vscode.Uri): void => {
     if (!discovered) return; // nothing shown yet: the first look reads everything anyway
     const path = uri.fsPath;
-    const owner = catalog.sources().find((e) => path === e.source.root || path.startsWith(`${e.source.root}/`) || path.startsWith(`${e.source.root}-`));
+    // Separator- and drive-case-agnostic: a "/" test never matched on Windows, so every write rediscovered everything.
+    const owner = catalog.sources().find((e) => isSameOrInside(e.source.root, path) || samePath(`${e.source.root}-wal`, path));
     if (!owner) {
       rediscover(); // a new mlruns/, wandb/ or log folder
       return;
