@@ -45,6 +45,16 @@ describe('MLflow SQLite store (databases written by real SQLite)', () => {
     assert.ok(Number.isNaN((await store.history(b!, 'loss'))[2]!.value));
   });
 
+  it('keeps params and tags named __proto__ or constructor, and reads a status SQLite holds as "constructor" as unknown', async () => {
+    const db = join(dir, 'mlflow.db');
+    writeMlflowSqlite(db, [{ id: hex('d'), name: 'odd', experiment: 'x', params: { ['__proto__']: 'p', constructor: 'c' }, tags: { toString: 't' } }], { python });
+    execFileSync(python, ['-c', 'import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA ignore_check_constraints = ON"); db.execute("UPDATE runs SET status = \'constructor\'"); db.commit()', db]);
+    const [run] = (await new MlflowSqliteStore(db).load()).experiments[0]!.runs;
+    assert.deepEqual(Object.entries(run!.params), [['__proto__', 'p'], ['constructor', 'c']]);
+    assert.equal(Object.getOwnPropertyDescriptor(run!.tags, 'toString')?.value, 't');
+    assert.equal(run!.status, 'unknown');
+  });
+
   it('reads what is still only in the -wal file (a live MLflow server), committed frames only', async () => {
     const db = join(dir, 'mlflow.db');
     writeMlflowSqlite(db, runs, { python, wal: true });
