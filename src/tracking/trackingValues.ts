@@ -59,7 +59,7 @@ export function parseTrackingYaml(text: string): unknown {
   const depth = nestingDepth(text);
   if (depth > MAX_NESTING) throw new TrackingValueError(`nested ${depth} levels deep (more than ${MAX_NESTING}): not read`);
   try {
-    return parseYaml(text, { logLevel: 'error', maxAliasCount: 1000 });
+    return parseYaml(text, { logLevel: 'error' }); // yaml's own cap of 100 alias expansions stops a YAML bomb
   } catch (error) {
     if (error instanceof RangeError || /call stack/i.test((error as Error).message)) throw new TrackingValueError('nested too deeply to read');
     if (error instanceof ReferenceError && /alias/i.test(error.message)) throw new TrackingValueError('too many aliases (a YAML bomb?): not read');
