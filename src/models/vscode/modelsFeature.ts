@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import type { Tool } from '../../agent/tools/tool';
 import { COMMANDS } from '../../commandIds';
+import { lazyBundle, lazyBundlePath } from '../../common/lazyBundle';
 import { registerCommand } from '../../common/vscode/commandRegistry';
-import { join } from 'node:path';
 import type * as ModelsCore from '../lazy/modelsCore';
 import { benchmarkModel } from './benchmarkCommand';
 import { deployModel } from './deployCommand';
@@ -29,11 +29,9 @@ async function modelUri(arg: unknown, title: string): Promise<vscode.Uri | undef
 export function registerModels(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): { tools: () => Tool[] } {
   // dist/lazy/models.js (readers, scaffolds, quantizer, tools) and dist/lazy/ort.js (onnxruntime-web
   // and its .wasm): required on first use, never at activation.
-  let coreModule: typeof ModelsCore | undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle of our own, loaded by path on first use
-  const core = (): typeof ModelsCore => (coreModule ??= require(join(context.extensionPath, 'dist', 'lazy', 'models.js')) as typeof ModelsCore);
+  const core = lazyBundle<typeof ModelsCore>(context.extensionPath, 'models');
   let ortModule: ModelsCore.OrtModule | undefined;
-  const ort = (): ModelsCore.OrtModule => (ortModule ??= core().loadOrt(join(context.extensionPath, 'dist', 'lazy', 'ort.js')));
+  const ort = (): ModelsCore.OrtModule => (ortModule ??= core().loadOrt(lazyBundlePath(context.extensionPath, 'ort')));
   registerModelViewer(context, log, core);
   registerModelCodeActions(context);
   registerCommand(context, log, COMMANDS.inspectModel, async (arg?: unknown) => {

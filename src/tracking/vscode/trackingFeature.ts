@@ -1,6 +1,7 @@
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS, VIEWS } from '../../commandIds';
+import { lazyBundle } from '../../common/lazyBundle';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import type * as TrackingReaders from '../lazy/trackingReaders';
 import { MlflowServer } from '../mlflowServer';
@@ -24,10 +25,8 @@ export interface TrackingFeature {
 }
 
 export function registerTracking(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): TrackingFeature {
-  let readers: typeof TrackingReaders | undefined;
   // dist/lazy/tracking.js: required on first use, never at activation (docs/architecture.md).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle of our own, loaded by path on first use
-  const load = (): typeof TrackingReaders => (readers ??= require(join(context.extensionPath, 'dist', 'lazy', 'tracking.js')) as typeof TrackingReaders);
+  const load = lazyBundle<typeof TrackingReaders>(context.extensionPath, 'tracking');
   const servers = (): string[] => (vscode.workspace.getConfiguration('mlEngineer.tracking').get<string[]>('mlflowServers') ?? []).filter((u) => /^https?:\/\//.test(u));
   const tokenKey = (url: string): string => `mlEngineer.mlflowToken:${url.replace(/\/+$/, '')}`;
   const catalog = new RunCatalog();
