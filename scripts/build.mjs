@@ -48,7 +48,7 @@ const builds = [
   {
     // Readers of user files in worker threads, under a time and heap budget (src/common/worker/).
     ...common,
-    entryPoints: { models: 'src/models/lazy/modelsWorker.ts' },
+    entryPoints: { models: 'src/models/lazy/modelsWorker.ts', tracking: 'src/tracking/lazy/trackingWorker.ts' },
     outdir: 'dist/workers',
     platform: 'node',
     format: 'cjs',

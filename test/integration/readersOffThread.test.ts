@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -8,14 +8,18 @@ import { SUBCOMMANDS } from '../../src/cli/subcommands';
 import { ReaderStopped } from '../../src/common/worker/readerStopped';
 import { ModelFormatError } from '../../src/models/fileWindow';
 import { ModelReader } from '../../src/models/modelReader';
+import { RunCatalog } from '../../src/tracking/runCatalog';
+import { TrackingReaders } from '../../src/tracking/workerSources';
 import { buildWorker } from '../support/buildWorker';
 import { writeManyNodeOnnx, writeNegativeLengthOnnx } from '../support/hostileModels';
+import { writeMlflowExperiment } from '../support/trackingFixtures';
 
 const root = join(__dirname, '..', '..');
 const simpleCnn = join(root, 'examples', 'models', 'simple_cnn.onnx');
 
 /**
- * Hostile files through the paths the editor uses (the model viewer's ModelReader) with the real reader workers, bundled as the build
+ * Hostile files through the paths the editor uses (the model viewer's ModelReader, the
+ * Experiments catalog's TrackingReaders) with the real reader workers, bundled as the build
  * bundles dist/workers/: each ends in a clear message within its budget, the host thread is never
  * blocked, and the next read works.
  */
@@ -114,5 +118,63 @@ describe('readers off the extension host thread, with hostile files', function (
     const bad = io();
     assert.equal(await runCli(['inspect', empty], bad.io, { version: '0', subcommands: SUBCOMMANDS, signal: new AbortController().signal }), 1);
     assert.match(bad.err, /^ml-engineer inspect: .*empty\.onnx: the file is empty\n$/);
+  });
+
+  describe('the Experiments catalog', () => {
+    let hangWorker: string;
+    before(() => {
+      hangWorker = buildWorker(join(root, 'test', 'fixtures', 'workers', 'trackingHangWorker.ts'));
+    });
+
+    it('a file in mlruns/ the reader is stuck on marks that run unreadable, with the reason; the other runs and sources load, and the host is never blocked', async () => {
+      const workspace = mkdtempSync(join(tmpdir(), 'mle-hostile-runs-'));
+      const mlruns = join(workspace, 'mlruns');
+      const experiment = writeMlflowExperiment(mlruns, '1', 'hostile', [
+        { id: 'aaaa0000000000000000000000000001', name: 'good-one', metrics: { loss: [0.9, 0.5] } },
+        { id: 'aaaa0000000000000000000000000002', name: 'the-hostile-one', metrics: { loss: [0.8, 0.4] } },
+        { id: 'aaaa0000000000000000000000000003', name: 'good-two', metrics: { loss: [0.7, 0.3] } },
+      ]);
+      const hostileFile = join(experiment, 'aaaa0000000000000000000000000002', 'metrics', 'loss.hang');
+      renameSync(join(experiment, 'aaaa0000000000000000000000000002', 'metrics', 'loss'), hostileFile);
+      cpSync(join(root, 'examples', 'runs', 'tensorboard'), join(workspace, 'tensorboard'), { recursive: true });
+      const readers = keep(new TrackingReaders({ script: hangWorker, limits: { memoryMb: 256, stallMs: 600, timeMs: 60_000 } }));
+      const catalog = keep(new RunCatalog());
+      const { sources } = await readers.discover(workspace);
+      assert.deepEqual(sources.map((s) => s.kind).sort(), ['mlflow', 'tensorboard']);
+      catalog.setSources(sources);
+      const { maxMs } = await hostDelayMs(() => catalog.loadAll());
+      assert.ok(maxMs < 500, `the host's event loop was blocked for ${maxMs} ms`);
+      const byName = new Map(catalog.runs().map((r) => [r.name, r]));
+      const hostileRun = byName.get('the-hostile-one');
+      assert.ok(hostileRun, 'the run is still listed');
+      assert.deepEqual(hostileRun.problems, ['metrics/loss.hang: could not be read: the reader was busy for more than 0.6 s without a break']);
+      assert.equal(byName.get('good-one')?.metrics[0]?.last, 0.5);
+      assert.equal(byName.get('good-two')?.metrics[0]?.last, 0.3);
+      assert.ok(catalog.runs().some((r) => r.source === 'tensorboard' && r.metrics.length > 0), 'the TensorBoard source loaded too');
+      assert.deepEqual(catalog.sources().flatMap((e) => e.snapshot.problems), []);
+      // The refusal is remembered: the next load (a file changed) does not wait on the file again.
+      const started = performance.now();
+      await catalog.load(sources.find((s) => s.kind === 'mlflow')!.id);
+      assert.ok(performance.now() - started < 600, 'no second stall');
+      // Curves still come (a worker that restarted reads its source again first).
+      const tb = catalog.runs().find((r) => r.source === 'tensorboard' && r.metrics.length > 0)!;
+      const points = await catalog.history(tb, tb.metrics[0]!.key);
+      assert.ok(points.length > 0);
+      assert.equal((await catalog.history(byName.get('good-one')!, 'loss')).length, 2);
+    });
+
+    it('a run whose metric file stopped the reader: that history is refused with the reason, its other curves still come', async () => {
+      const mlruns = join(mkdtempSync(join(tmpdir(), 'mle-hostile-history-')), 'mlruns');
+      writeMlflowExperiment(mlruns, '1', 'curves', [{ id: 'bbbb0000000000000000000000000001', name: 'run', metrics: { 'loss.hang': [1, 2], acc: [0.5, 0.6] } }]);
+      const readers = keep(new TrackingReaders({ script: hangWorker, limits: { memoryMb: 256, stallMs: 600, timeMs: 60_000 } }));
+      const catalog = keep(new RunCatalog());
+      catalog.setSources(await readers.sourcesForPath(mlruns));
+      await catalog.loadAll();
+      // The listing opens each metric file (for its tail): the stuck one is refused from then on.
+      const run = catalog.runs()[0]!;
+      assert.deepEqual(run.problems, ['metrics/loss.hang: could not be read: the reader was busy for more than 0.6 s without a break']);
+      await assert.rejects(catalog.history(run, 'loss.hang'), /could not be read: the reader was busy for more than 0\.6 s without a break/);
+      assert.equal((await catalog.history(run, 'acc')).length, 2);
+    });
   });
 });
