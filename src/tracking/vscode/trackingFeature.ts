@@ -8,6 +8,7 @@ import type * as TrackingLazy from '../lazy/trackingReaders';
 import { MlflowServer } from '../mlflowServer';
 import { RunCatalog } from '../runCatalog';
 import type { RunRecord, RunSource, RunStatus } from '../runModel';
+import { owningSource } from '../sourceOwner';
 import { trackingTools } from '../trackingTools';
 import type { TrackingReaders } from '../workerSources';
 import { ComparePanel } from './comparePanel';
@@ -87,8 +88,8 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
 
   const onFileChange = (uri: vscode.Uri): void => {
     if (!discovered) return; // nothing shown yet: the first look reads everything anyway
-    const path = uri.fsPath;
-    const owner = catalog.sources().find((e) => path === e.source.root || path.startsWith(`${e.source.root}/`) || path.startsWith(`${e.source.root}-`))?.source;
+    // By the platform's separator: with '/' every metric write on Windows looked like a new source.
+    const owner = owningSource(uri.fsPath, catalog.sources().map((e) => e.source));
     if (!owner) {
       rediscover(); // a new mlruns/, wandb/ or log folder
       return;
