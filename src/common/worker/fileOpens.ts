@@ -2,6 +2,7 @@ import type * as FsModule from 'node:fs';
 import { constants, type PathLike } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { syncBuiltinESMExports } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { note } from './serveWorker';
 
 // Inside a reader worker only: every file a reader opens is noted (an overrun's message, and the
@@ -41,7 +42,7 @@ function readOptions(options: unknown): unknown {
 
 function opening(path: PathLike | number | FileHandle): void {
   if (typeof path === 'number' || (typeof path === 'object' && !(path instanceof URL) && !Buffer.isBuffer(path))) return; // an open file
-  const name = path instanceof URL ? path.pathname : String(path);
+  const name = path instanceof URL ? fileURLToPath(path) : String(path);
   note(name);
   const why = refused.get(name);
   if (why !== undefined) throw new RefusedFile(why);
