@@ -21,6 +21,8 @@ describe('Models (code-server)', function () {
       workspaceSource: join(repoRoot, 'examples'),
       settings: { 'mlEngineer.jupyter.autoStartLocalServer': false, 'mlEngineer.python.path': '/usr/bin/python3', 'mlEngineer.readers.timeLimitSeconds': 6 },
     });
+    // 4 KB: a field with a negative length sends an ONNX walk back to the start of the file, forever.
+    writeNegativeLengthOnnx(join(server.workspace, 'models', 'hostile.onnx'));
     browser = await launchBrowser();
     page = await openWorkbench(browser, server);
   });
@@ -170,8 +172,6 @@ describe('Models (code-server)', function () {
   });
 
   it('a hostile model file (an endless loop for the reader) shows a clear error, and the extension host keeps answering meanwhile', async () => {
-    // 4 KB: a field with a negative length sends an ONNX walk back to the start of the file, forever.
-    writeNegativeLengthOnnx(join(server.workspace, 'models', 'hostile.onnx'));
     for (let i = 0; i < 240 && !server.extensionLog().includes('activation {'); i++) await page.waitForTimeout(250);
     await page.keyboard.press('Escape');
     await contextMenu('hostile.onnx', 'Inspect Model');
