@@ -47,6 +47,32 @@ export interface ModelInfo {
 }
 
 export const MAX_LISTED_TENSORS = 500;
+/** Inputs, outputs, opsets, metadata entries: past this many a file is hostile or broken, and the rest are counted, not kept. */
+export const MAX_LISTED_ITEMS = 1000;
+/** Longest name or value kept from a file (names of tensors, keys, metadata values). */
+export const MAX_TEXT = 1000;
+
+const utf8 = new TextDecoder();
+
+/** Text from a file, decoded only up to `max` bytes (a 64 MB "name" costs what a short one does). */
+export function fileText(bytes: Uint8Array, max = MAX_TEXT): string {
+  return bytes.length <= max ? utf8.decode(bytes) : `${utf8.decode(bytes.subarray(0, max))}…`;
+}
+
+/** A string from a file, cut to `max` characters. */
+export function shortText(text: string, max = MAX_TEXT): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+/** Adds `n` to a count kept by name: a Map, so names a file chooses ("constructor", "__proto__") count like any other. */
+export function countUp(counts: Map<string, number>, name: string, n = 1): void {
+  counts.set(name, (counts.get(name) ?? 0) + n);
+}
+
+/** Counts, most first (ties by name), as the record ModelInfo carries: own keys only, built from a Map. */
+export function sortedCounts(counts: Map<string, number>): Record<string, number> {
+  return Object.fromEntries([...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)));
+}
 
 export function elementCount(shape: readonly (number | string)[]): number | undefined {
   let n = 1;
