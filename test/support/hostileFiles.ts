@@ -39,7 +39,10 @@ export function pbClaimed(field: number, claimed: number | bigint, body: Uint8Ar
 export class PickleWriter {
   private readonly parts: number[] = [0x80, 2];
   op(...bytes: number[]): this {
-    this.parts.push(...bytes);
+    return this.raw(bytes);
+  }
+  raw(bytes: ArrayLike<number>): this {
+    for (let i = 0; i < bytes.length; i++) this.parts.push(bytes[i]!);
     return this;
   }
   emptyList(): this {
@@ -77,11 +80,11 @@ export class PickleWriter {
   }
   text(s: string): this {
     const b = Buffer.from(s);
-    if (b.length < 256) return this.op(0x8c, b.length, ...b);
-    return this.op(0x58, b.length & 0xff, (b.length >> 8) & 0xff, (b.length >> 16) & 0xff, (b.length >>> 24) & 0xff, ...b);
+    if (b.length < 256) return this.op(0x8c, b.length).raw(b);
+    return this.op(0x58, b.length & 0xff, (b.length >> 8) & 0xff, (b.length >> 16) & 0xff, (b.length >>> 24) & 0xff).raw(b);
   }
   global(module: string, name: string): this {
-    return this.op(0x63, ...Buffer.from(`${module}\n${name}\n`));
+    return this.op(0x63).raw(Buffer.from(`${module}\n${name}\n`));
   }
   reduce(): this {
     return this.op(0x52);
@@ -92,9 +95,45 @@ export class PickleWriter {
   newobj(): this {
     return this.op(0x81);
   }
+  tuple1(): this {
+    return this.op(0x85);
+  }
+  tuple2(): this {
+    return this.op(0x86);
+  }
+  emptyTuple(): this {
+    return this.op(0x29);
+  }
+  setitems(): this {
+    return this.op(0x75);
+  }
+  pop(): this {
+    return this.op(0x30);
+  }
+  /** `torch._utils._rebuild_tensor_v2(<storage key>, 0, shape, stride, False, OrderedDict())`, as torch.save writes a float32 tensor. */
+  tensor(storageKey: string, shape: number[]): this {
+    this.global('torch._utils', '_rebuild_tensor_v2').mark();
+    this.mark().text('storage').global('torch', 'FloatStorage').text(storageKey).text('cpu').int(shape.reduce((a, b) => a * b, 1)).tuple().op(0x51); // BINPERSID
+    this.int(0).mark();
+    for (const d of shape) this.int(d);
+    this.tuple().mark();
+    for (let i = 0; i < shape.length; i++) this.int(shape.slice(i + 1).reduce((a, b) => a * b, 1));
+    return this.tuple().op(0x89).global('collections', 'OrderedDict').emptyTuple().reduce().tuple().reduce();
+  }
   stop(): Buffer {
     return Buffer.from([...this.parts, 0x2e]);
   }
+}
+
+/** A protocol-2 pickle of `count` copies of one opcode byte between `head` and `tail` opcodes (bombs a few kilobytes deflate to). */
+export function opcodeRun(head: number[], byte: number, count: number, tail: number[]): Buffer {
+  return Buffer.concat([Buffer.from([0x80, 2, ...head]), Buffer.alloc(count, byte), Buffer.from([...tail, 0x2e])]);
+}
+
+/** A list of `count` empty lists, appended in batches of 1,000 as pickle writes them (the stack stays small). */
+export function batchedLists(count: number): Buffer {
+  const batch = Buffer.from([0x28, ...new Array<number>(1000).fill(0x5d), 0x65]);
+  return Buffer.concat([Buffer.from([0x80, 2, 0x5d]), ...new Array<Buffer>(Math.ceil(count / 1000)).fill(batch), Buffer.from([0x2e])]);
 }
 
 /** The 15-byte first pickle of a legacy torch.save file (its magic number). */

@@ -1,0 +1,154 @@
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { batchedLists, opcodeRun, PickleWriter, TORCH_LEGACY_MAGIC, zipArchive } from '../support/hostileFiles';
+import { IsolatedReader, type IsolatedRead } from '../support/isolatedRead';
+
+// The hostile model files issue 14 found, rebuilt from the formats (test/support/hostileFiles.ts),
+// each read in a worker with a deadline and a heap limit: before the fixes these looped, ran out
+// of memory or showed JavaScript's own errors; now each is a result or a ModelFormatError that
+// says what is wrong, quickly.
+
+interface Summary {
+  format: string;
+  tensorCount: number;
+  facts: { label: string; value: string }[];
+  operators?: Record<string, number>;
+  metadata: Record<string, string>;
+  bytesByDtype: Record<string, number>;
+  problems: string[];
+  tensors: { name: string; dtype: string; shape: (number | string)[] }[];
+}
+
+const INTERNALS = /call stack|TypeError|RangeError|undefined|NaN|\[object|function |Pickle(Tuple|Dict|Call|Global|Pid)/;
+
+function result(read: IsolatedRead): Summary {
+  assert.equal(read.outcome, 'result', JSON.stringify(read));
+  return JSON.parse(read.summary!) as Summary;
+}
+
+function formatError(read: IsolatedRead, pattern: RegExp): void {
+  assert.equal(read.outcome, 'error', JSON.stringify(read));
+  assert.equal(read.errorName, 'ModelFormatError', read.message);
+  assert.match(read.message!, pattern);
+  assert.doesNotMatch(read.message!, INTERNALS);
+}
+
+/** L0 = []; L(i+1) = [Li, Li]: 2^depth paths to L0 through a pickle of a few hundred bytes. */
+function dagPickle(depth: number, leaf: (p: PickleWriter) => PickleWriter = (p) => p.emptyList()): Buffer {
+  const p = leaf(new PickleWriter()).put(0);
+  for (let i = 1; i <= depth; i++) p.emptyList().mark().get(i - 1).get(i - 1).appends().put(i);
+  return p.stop();
+}
+
+const torchZip = (pickle: Uint8Array, deflate = false): Buffer => zipArchive([{ name: 'archive/data.pkl', data: pickle, deflate }, { name: 'archive/version', data: Buffer.from('3\n') }]);
+
+describe('hostile model files (each read in a worker with a deadline and a heap limit)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  const reader = new IsolatedReader({ ms: 10_000, heapMb: 256 });
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'mle-hostile-models-'))));
+  after(async () => {
+    await reader.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const read = (name: string, data: Uint8Array): Promise<IsolatedRead> => {
+    const path = join(dir, name);
+    writeFileSync(path, data);
+    return reader.read('model', path);
+  };
+
+  describe('pickles', () => {
+    it('a 2^80-path object graph (a 700-byte pickle) is walked once per object, zip and legacy alike', async () => {
+      const pickle = dagPickle(80);
+      assert.ok(pickle.length < 800);
+      for (const [name, data] of [['dag.pt', torchZip(pickle)], ['dag_legacy.pt', Buffer.concat([TORCH_LEGACY_MAGIC, new PickleWriter().int(1001).stop(), new PickleWriter().emptyDict().stop(), pickle])]] as const) {
+        const info = result(await read(name, data));
+        assert.equal(info.format, 'pytorch');
+        assert.equal(info.tensorCount, 0);
+      }
+    });
+
+    it('a graph of 2^60 paths to one tensor lists it once per parent, and a list that contains itself ends', async () => {
+      const info = result(await read('dag_tensor.pt', torchZip(dagPickle(60, (p) => p.emptyDict().text('w').tensor('0', [2, 2]).setitem()))));
+      assert.equal(info.tensorCount, 1);
+      assert.deepEqual(info.tensors, [{ name: '0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.w', dtype: 'float32', shape: [2, 2] }]);
+      const self = new PickleWriter().emptyDict().put(0).text('me').get(0).setitem().text('w').tensor('0', [3]).setitem().stop();
+      assert.equal(result(await read('self.pt', torchZip(self))).tensorCount, 1);
+    });
+
+    it('names built from keys stay short: a 100 KB key reused 200 levels deep', async () => {
+      // D1 = {'w': tensor}; D(i) = {<the long key>: D(i-1)}, each level fetching the one key from the memo.
+      const p = new PickleWriter().text('k'.repeat(100_000)).put(0).pop();
+      p.emptyDict().text('w').tensor('0', [1]).setitem().put(1).pop();
+      for (let i = 2; i <= 200; i++) p.emptyDict().get(0).get(i - 1).setitem().put(i).pop();
+      const info = result(await read('longkeys.pt', torchZip(p.get(200).stop())));
+      assert.equal(info.tensorCount, 1);
+      assert.ok(info.tensors[0]!.name.length < 1300, `a name of ${info.tensors[0]!.name.length} characters`);
+    });
+
+    it('20 KB deflated pickles of 20 million objects (data.pkl, .joblib) stop at the stack or object cap, with a clear error', async () => {
+      const pickle = opcodeRun([], 0x5d, 20_000_000, []);
+      const data = torchZip(pickle, true);
+      assert.ok(data.length < 25_000);
+      formatError(await read('lists.pt', data), /stack grows past 100,000 values at byte \d+: too complex to read as data/);
+      formatError(await read('lists.joblib', deflateSync(pickle)), /stack grows past 100,000 values at byte \d+: too complex to read as data/);
+      // Appended in batches, as pickle writes lists, the objects leave the stack: the object cap stops them.
+      const batched = torchZip(batchedLists(3_000_000), true);
+      assert.ok(batched.length < 25_000);
+      formatError(await read('batched.pt', batched), /builds more than 2,000,000 objects: too complex to read as data/);
+    });
+
+    it('ten million DUPs stop at the stack cap; ten million steps that build nothing at the step cap', async () => {
+      formatError(await read('dups.pt', torchZip(opcodeRun([0x5d, 0x28, 0x4e], 0x32, 9_999_000, [0x65]), true)), /stack grows past 100,000 values at byte \d+: too complex/);
+      // [NONE, POP] x 5.1 million
+      const loop = Buffer.alloc(2 * 5_100_000);
+      for (let i = 0; i < loop.length; i += 2) loop.set([0x4e, 0x30], i);
+      formatError(await read('steps.pt', torchZip(Buffer.concat([Buffer.from([0x80, 2]), loop, Buffer.from([0x4e, 0x2e])]), true)), /runs more than 10,000,000 steps: too complex/);
+    });
+
+    it('APPENDS of 99,000 values (push(...values) overflowed the stack) reads; class names in errors are Python\'s', async () => {
+      const many = new PickleWriter().emptyList().mark();
+      for (let i = 0; i < 99_000; i++) many.none();
+      formatError(await read('many.pkl', many.appends().stop()), /a pickle of a list \(99000 items\), not a scikit-learn model/);
+      formatError(await read('tuple.pkl', new PickleWriter().emptyTuple().text('k').none().setitem().stop()), /the pickle sets items on a tuple at byte/);
+    });
+
+    it('scikit-learn: a pipeline that contains itself, and one whose steps fan out 2^40 ways, describe each object once', async () => {
+      // Pipeline(steps=[('s0', <itself>), ('s1', <itself>), ('s2', <itself>)]) with a version: hyperparameters and "Fitted" follow steps.
+      const self = new PickleWriter().global('sklearn.pipeline', 'Pipeline').emptyTuple().newobj().put(1).emptyDict().text('steps').emptyList().mark();
+      for (let i = 0; i < 3; i++) self.text(`s${i}`).get(1).tuple2();
+      self.appends().setitem().text('memory').none().setitem().text('_sklearn_version').text('1.2.1').setitem().build();
+      const info = result(await read('selfpipe.pkl', self.stop()));
+      assert.equal(info.format, 'sklearn');
+      assert.equal(info.facts.find((f) => f.label === 'Fitted')?.value, 'no (no fitted attributes: fit it before saving)');
+      assert.deepEqual(info.metadata, { memory: 'None' });
+      assert.equal(info.facts.find((f) => f.label === 'Steps')?.value, 's0: Pipeline → s1: Pipeline → s2: Pipeline');
+      // P0 = Pipeline(steps=[]); P(i+1) = Pipeline(steps=[('a', Pi), ('b', Pi)]), 40 levels.
+      const fan = new PickleWriter();
+      for (let i = 0; i <= 40; i++) {
+        fan.global('sklearn.pipeline', 'Pipeline').emptyTuple().newobj().emptyDict().text('steps').emptyList();
+        if (i > 0) fan.mark().text('a').get(i - 1).tuple2().text('b').get(i - 1).tuple2().appends();
+        fan.setitem().text('_sklearn_version').text('1.2.1').setitem().build().put(i);
+      }
+      const fanned = result(await read('fan.pkl', fan.stop()));
+      assert.ok(Object.keys(fanned.metadata).length <= 300);
+    });
+
+    it('joblib: object arrays nest a pickle each, and all of them share one budget (a 30 KB zlib file)', async () => {
+      // Three NumpyArrayWrapper records of dtype object, each followed by a nested pickle of a million objects.
+      const wrapper = (): Buffer => {
+        const w = new PickleWriter().global('joblib.numpy_pickle', 'NumpyArrayWrapper').emptyTuple().newobj().emptyDict().mark();
+        w.text('shape').int(1).tuple1().text('dtype').global('numpy', 'dtype').text('O8').tuple1().reduce().text('order').text('C').setitems().build();
+        return w.stop().subarray(2, -1); // without its own PROTO and STOP: it sits inside the outer pickle
+      };
+      const nested = batchedLists(1_000_000);
+      const body = Buffer.concat([Buffer.from([0x80, 2, 0x5d, 0x28]), ...[0, 1, 2].flatMap(() => [wrapper(), nested]), Buffer.from([0x65, 0x2e])]);
+      const data = deflateSync(body);
+      assert.ok(data.length < 40_000, `${data.length} bytes`);
+      formatError(await read('objects.joblib', data), /builds more than 2,000,000 objects: too complex/);
+    });
+  });
+});
