@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { batchedLists, opcodeRun, PickleWriter, TORCH_LEGACY_MAGIC, zipArchive } from '../support/hostileFiles';
+import { batchedLists, gguf, opcodeRun, pbBytes, pbVarint, PickleWriter, safetensors, TORCH_LEGACY_MAGIC, zipArchive } from '../support/hostileFiles';
 import { IsolatedReader, type IsolatedRead } from '../support/isolatedRead';
 
 // The hostile model files issue 14 found, rebuilt from the formats (test/support/hostileFiles.ts),
@@ -149,6 +149,105 @@ describe('hostile model files (each read in a worker with a deadline and a heap 
       const data = deflateSync(body);
       assert.ok(data.length < 40_000, `${data.length} bytes`);
       formatError(await read('objects.joblib', data), /builds more than 2,000,000 objects: too complex/);
+    });
+  });
+
+  describe('JSON headers (safetensors, Keras)', () => {
+    it('5 million nested brackets are refused by a scan before any parsing (they took 8.7 s and 580 MB)', async () => {
+      const deep = '['.repeat(5_000_000) + ']'.repeat(5_000_000);
+      formatError(await read('deep.safetensors', safetensors(`{"a":${deep}}`)), /the header nests arrays or objects more than 64 deep \(at byte \d+\)/);
+      const keras = zipArchive([{ name: 'metadata.json', data: Buffer.from('{}') }, { name: 'config.json', data: Buffer.from(`{"class_name":"Sequential","config":{"x":${deep}}}`), deflate: true }]);
+      formatError(await read('deep.keras', keras), /config.json nests arrays or objects more than 256 deep/);
+      // Strings may hold brackets; only structure counts.
+      const info = result(await read('brackets.safetensors', safetensors(`{"__metadata__":{"note":"${'['.repeat(1000)}"},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, 4)));
+      assert.equal(info.tensorCount, 1);
+    });
+
+    it('a header of more than 4 million values is refused before it is parsed', async () => {
+      formatError(await read('wide.safetensors', safetensors(`{"a":[${'0,'.repeat(4_100_000)}0]}`)), /the header holds more than 4,000,000 values: too large to read/);
+    });
+
+    it('Keras configs that are not what Keras writes are counted as unknown, never a TypeError', async () => {
+      const keras = (config: unknown): Buffer => zipArchive([{ name: 'metadata.json', data: Buffer.from('{"keras_version":"3.6.0"}') }, { name: 'config.json', data: Buffer.from(JSON.stringify(config)) }]);
+      const odd = {
+        class_name: 'Sequential',
+        config: {
+          name: 'odd',
+          layers: [
+            null, 3, 'x', { class_name: 'Dense', config: 'not an object' },
+            { class_name: { not: 'a string' }, config: { name: 7 } },
+            { class_name: 'Conv2D', config: { filters: 8, kernel_size: ['a', 3], groups: 0 }, build_config: { input_shape: [null, 8, 8, 3] } },
+            { class_name: 'Conv2D', config: { filters: 8, kernel_size: [3, 3], groups: 0 }, build_config: { input_shape: [null, 8, 8, 3] } },
+            { class_name: 'Dense', config: { units: '16' }, build_config: { input_shape: 'x' } },
+            { class_name: 'Sequential', config: { name: 'inner', layers: 5 } },
+            { class_name: 'InputLayer', config: { batch_shape: { a: 1 }, dtype: 5, name: ['x'] } },
+          ],
+        },
+      };
+      const info = result(await read('odd.keras', keras(odd)));
+      assert.equal(info.format, 'keras');
+      assert.doesNotMatch(JSON.stringify(info), /NaN|Infinity|\[object|undefined/);
+      assert.deepEqual(info.problems, [
+        'the layers of inner are not a list: not counted',
+        '4 entries of the layer list of odd are not layers: not counted',
+        'parameters of ?, Conv2D, Dense layers are not counted (they live in model.weights.h5, which is not read)',
+      ]);
+      for (const config of [[], 'x', null, { class_name: 'Sequential', config: 'x' }]) {
+        formatError(await read('bad.keras', keras(config)), /config.json is missing or not a Keras model config/);
+      }
+    });
+  });
+
+  describe('GGUF', () => {
+    it('arrays nested 100,000 deep stop at the fifth level with a clear error (not "Maximum call stack size exceeded")', async () => {
+      const parts = [gguf.header(3, 0, 1), gguf.string('k'), gguf.u32(9)];
+      for (let i = 0; i < 100_000; i++) parts.push(gguf.u32(9), gguf.u64(1));
+      parts.push(gguf.u32(4), gguf.u64(1), gguf.u32(7));
+      formatError(await read('nested.gguf', Buffer.concat(parts)), /k: arrays nested more than 4 deep at byte \d+/);
+    });
+
+    it('only versions 2 and 3 are read: 0 is damage', async () => {
+      formatError(await read('v0.gguf', Buffer.concat([gguf.header(0, 0, 0)])), /GGUF version 0 does not exist/);
+      formatError(await read('v7.gguf', Buffer.concat([gguf.header(7, 0, 0)])), /GGUF version 7 is newer than this reader/);
+    });
+
+    it('counts and element counts past what any file holds are refused by name', async () => {
+      // 2^40 strings in a 100-byte array; a tensor of 2^32 x 2^32 x 2^32 elements.
+      formatError(await read('strings.gguf', Buffer.concat([gguf.header(3, 0, 1), gguf.string('tokens'), gguf.u32(9), gguf.u32(8), gguf.u64(2n ** 40n), Buffer.alloc(64)])), /tokens claims 1099511627776 items: more than the file holds/);
+      const huge = Buffer.concat([gguf.header(3, 1, 0), gguf.string('t'), gguf.u32(3), gguf.u64(2 ** 32), gguf.u64(2 ** 32), gguf.u64(2 ** 32), gguf.u32(0), gguf.u64(0), Buffer.alloc(32)]);
+      formatError(await read('huge.gguf', huge), /tensor t claims 4294967296 x 4294967296 x 4294967296 elements/);
+      // A 1 MB name is read for its first kilobyte only.
+      const longName = Buffer.concat([gguf.header(3, 1, 0), gguf.string('n'.repeat(1 << 20)), gguf.u32(1), gguf.u64(4), gguf.u32(0), gguf.u64(0), Buffer.alloc(32)]);
+      const info = result(await read('longname.gguf', longName));
+      assert.equal(info.tensors[0]!.name.length, 1001);
+    });
+  });
+
+  describe('names a file chooses (constructor, __proto__, toString)', () => {
+    const entries = (record: Record<string, unknown>): [string, unknown][] => Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
+
+    it('ONNX operators and metadata named after Object.prototype count like any other', async () => {
+      const node = (op: string): Buffer => pbBytes(1, pbBytes(4, op));
+      const graph = Buffer.concat([node('constructor'), node('constructor'), node('__proto__'), node('toString'), node('Relu'), pbBytes(12, pbBytes(1, 'y'))]);
+      const model = Buffer.concat([pbVarint(1, 8), pbBytes(7, graph), pbBytes(8, Buffer.concat([pbBytes(1, ''), pbVarint(2, 17)])), pbBytes(14, Buffer.concat([pbBytes(1, '__proto__'), pbBytes(2, 'meta')]))]);
+      const info = result(await read('names.onnx', model));
+      assert.deepEqual(entries(info.operators!), [['__proto__', 1], ['constructor', 2], ['Relu', 1], ['toString', 1]]);
+      assert.deepEqual(entries(info.metadata), [['__proto__', 'meta']]);
+    });
+
+    it('safetensors dtypes and tensor names, GGUF keys, Keras layer classes, checkpoint keys', async () => {
+      const st = result(await read('names.safetensors', safetensors('{"__proto__":{"dtype":"constructor","shape":[2],"data_offsets":[0,16]},"toString":{"dtype":"F32","shape":[1],"data_offsets":[16,20]}}', 20)));
+      assert.deepEqual(entries(st.bytesByDtype), [['constructor', 16], ['F32', 4]]);
+      assert.deepEqual(st.tensors.map((t) => t.name), ['__proto__', 'toString']);
+      const g = result(await read('names.gguf', Buffer.concat([gguf.header(3, 0, 2), gguf.string('__proto__'), gguf.u32(8), gguf.string('x'), gguf.string('constructor'), gguf.u32(4), gguf.u32(7)])));
+      assert.deepEqual(entries(g.metadata), [['__proto__', 'x'], ['constructor', '7']]);
+      const layer = (cls: string): unknown => ({ class_name: cls, config: {} });
+      const k = result(await read('names.keras', zipArchive([{ name: 'metadata.json', data: Buffer.from('{"__proto__":"m"}') }, { name: 'config.json', data: Buffer.from(JSON.stringify({ class_name: 'Sequential', config: { name: 's', layers: [layer('constructor'), layer('constructor'), layer('__proto__')] } })) }])));
+      assert.deepEqual(entries(k.operators!), [['__proto__', 1], ['constructor', 2]]);
+      assert.deepEqual(entries(k.metadata), [['__proto__', 'm']]);
+      const checkpoint = new PickleWriter().emptyDict().text('__proto__').int(3).setitem().text('constructor').int(4).setitem().text('w').tensor('0', [2]).setitem().stop();
+      const pt = result(await read('names.pt', torchZip(checkpoint)));
+      assert.deepEqual(entries(pt.metadata), [['__proto__', '3'], ['constructor', '4']]);
     });
   });
 });
