@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { EXIT, type Subcommand } from '../cli/subcommand';
 import { ModelFormatError } from './fileWindow';
 import { inspectModel } from './inspectModel';
-import { formatBytes, formatCount, type IoInfo, type ModelInfo } from './modelInfo';
+import { formatBytes, formatCount } from '../common/units';
+import type { IoInfo, ModelInfo } from './modelInfo';
 
 function io(list: readonly IoInfo[]): string {
   return list.map((i) => `  ${i.name}: ${i.dtype}[${i.shape.join(', ')}]`).join('\n');

@@ -1,5 +1,3 @@
-import { formatBytes as formatUnitBytes, formatCount as formatUnitCount } from '../common/units';
-
 // What inspecting a model file tells, whatever its format: the CLI, the model editor and the
 // agent's tool read this one shape.
 
@@ -81,13 +79,4 @@ export function elementCount(shape: readonly (number | string)[]): number | unde
     n *= d;
   }
   return n;
-}
-
-/** Model sizes: two digits under 10 ("1.07 KB", "2.19M"). */
-export function formatBytes(bytes: number): string {
-  return formatUnitBytes(bytes, 2);
-}
-
-export function formatCount(n: number): string {
-  return formatUnitCount(n, 2);
 }
