@@ -6,6 +6,9 @@ export type ModelFormat = 'onnx' | 'safetensors' | 'gguf' | 'pytorch' | 'keras' 
 /** How the viewer and the CLI name each format. */
 export const FORMAT_NAMES: Readonly<Record<ModelFormat, string>> = { onnx: 'ONNX', safetensors: 'safetensors', gguf: 'GGUF', pytorch: 'PyTorch', keras: 'Keras', sklearn: 'scikit-learn', unknown: 'unknown' };
 
+/** A TorchScript archive (torch.jit.save), a pickled nn.Module (loading it runs its class's code), or weights (state dicts, checkpoints). */
+export type TorchKind = 'torchscript' | 'pickled-module' | 'weights';
+
 export interface TensorInfo {
   readonly name: string;
   readonly dtype: string;
@@ -37,6 +40,8 @@ export interface ModelInfo {
   /** Operator type → node count in the main graph (ONNX), most used first. */
   readonly operators?: Readonly<Record<string, number>>;
   readonly metadata: Readonly<Record<string, string>>;
+  /** What a PyTorch file holds, from its structure (never from words in it): see TorchKind. */
+  readonly torchKind?: TorchKind;
   /** Files the model's tensors live in besides this one (ONNX external data). */
   readonly externalData?: readonly string[];
   /** Bytes the inspection read: a header, not the weights. */

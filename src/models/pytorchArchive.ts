@@ -1,5 +1,5 @@
 import { type FileWindow, ModelFormatError } from './fileWindow';
-import { countUp, elementCount, MAX_LISTED_ITEMS, MAX_LISTED_TENSORS, shortText, type ModelInfo, type TensorInfo } from './modelInfo';
+import { countUp, elementCount, MAX_LISTED_ITEMS, MAX_LISTED_TENSORS, shortText, type ModelInfo, type TensorInfo, type TorchKind } from './modelInfo';
 import { MAX_PICKLE, PickleCall, PickleDict, PickleGlobal, PicklePid, PickleTuple, pickleText, scanPickle, type PickleValue } from './pickleScan';
 import { readZipEntry, type ZipEntry } from './zipArchive';
 
@@ -77,13 +77,13 @@ export function readPytorchZip(file: FileWindow, entries: readonly ZipEntry[]): 
   if (!pickleEntry) throw new ModelFormatError('a zip archive without data.pkl: not a torch.save file');
   const prefix = pickleEntry.name.slice(0, -'data.pkl'.length);
   const byName = new Map(entries.map((e) => [e.name, e]));
-  const torchScript = entries.some((e) => e.name.startsWith(`${prefix}code/`)) || byName.has(`${prefix}constants.pkl`);
   const text = (name: string): string | undefined => {
     const entry = byName.get(`${prefix}${name}`);
     return entry && entry.size < 1024 ? new TextDecoder().decode(readZipEntry(file, entry, 1024)).trim() : undefined;
   };
   const walk = new Walk((key) => byName.get(`${prefix}data/${key}`)?.size);
   const value = scanPickle(readZipEntry(file, pickleEntry, MAX_PICKLE)).value;
+  const torchScript = isTorchScript(entries, prefix, value);
   collect(value, '', walk);
   // TorchScript keeps its tensors' constants in constants.pkl.
   const constants = byName.get(`${prefix}constants.pkl`);
@@ -98,6 +98,26 @@ export function readPytorchZip(file: FileWindow, entries: readonly ZipEntry[]): 
     { label: 'Storages', value: String(walk.storages.size) },
   ];
   return finish('pytorch', file, facts, value, walk, torchScript);
+}
+
+/**
+ * Whether an archive is what torch.jit.save writes, by its structure: beside data.pkl, constants.pkl,
+ * a version record and the modules' code (code/__torch__/….py), and data.pkl holds an object of a
+ * compiled `__torch__` class. Never by words in names or text, which any pickle can hold.
+ */
+function isTorchScript(entries: readonly ZipEntry[], prefix: string, top: PickleValue): boolean {
+  const names = new Set(entries.map((e) => e.name));
+  const code = entries.some((e) => e.name.startsWith(`${prefix}code/__torch__/`) && e.name.endsWith('.py'));
+  const cls = top instanceof PickleCall && top.fn instanceof PickleGlobal ? top.fn.module : undefined;
+  return code && names.has(`${prefix}constants.pkl`) && names.has(`${prefix}version`) && (cls === '__torch__' || cls?.startsWith('__torch__.') === true);
+}
+
+/** What the file holds, for Export and Optimize: TorchScript, a pickled module (its class's code runs on load), or weights. */
+function torchKind(top: PickleValue, torchScript: boolean): TorchKind {
+  if (torchScript) return 'torchscript';
+  // Dicts (state dicts, checkpoints) and lone tensors are weights; an object of any other class is a module.
+  if (entriesOf(top)) return 'weights';
+  return top instanceof PickleCall && top.fn instanceof PickleGlobal && !top.fn.name.startsWith('_rebuild') ? 'pickled-module' : 'weights';
 }
 
 /** The format torch.save wrote before 1.6: magic, protocol, sys_info, the object, storage keys, storages. */
@@ -147,6 +167,7 @@ function finish(format: 'pytorch', file: FileWindow, facts: { label: string; val
     bytesByDtype: Object.fromEntries(bytesByDtype),
     tensors: walk.tensors,
     metadata: topLevelScalars(top),
+    torchKind: torchKind(top, torchScript),
     bytesRead: file.bytesRead,
     problems,
   };
