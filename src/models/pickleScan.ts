@@ -121,6 +121,21 @@ export function scanPickle(data: Uint8Array, start = 0, options: PickleScanOptio
     if (text.length > MAX_GLOBAL_NAME) throw new ModelFormatError(`the pickle names a global of ${text.length} characters at byte ${p}: not a pickle any library writes`);
     return text;
   };
+  /** The text opcodes' numbers (protocol 0): what Python's repr writes, or an error saying what is there. */
+  const integer = (text: string): number | bigint => {
+    if (!/^[-+]?\d{1,4300}$/.test(text)) throw new ModelFormatError(`the pickle has "${text.slice(0, 40)}" for an integer at byte ${p}`);
+    const n = Number(text);
+    return Number.isSafeInteger(n) ? n : BigInt(text);
+  };
+  const float = (text: string): number => {
+    const n = text === 'inf' ? Infinity : text === '-inf' ? -Infinity : Number(text);
+    if (Number.isNaN(n) && text !== 'nan') throw new ModelFormatError(`the pickle has "${text.slice(0, 40)}" for a float at byte ${p}`);
+    return n;
+  };
+  const memoKey = (text: string): number => {
+    if (!/^\d{1,15}$/.test(text)) throw new ModelFormatError(`the pickle has "${text.slice(0, 40)}" for a memo key at byte ${p}`);
+    return Number(text);
+  };
   const line = (): string => {
     const end = data.indexOf(0x0a, p);
     if (end < 0) throw new ModelFormatError(`the pickle is cut short at byte ${p}`);
@@ -297,14 +312,14 @@ export function scanPickle(data: Uint8Array, start = 0, options: PickleScanOptio
       case 0x49: {
         // INT (text); I01/I00 are booleans
         const text = line();
-        built(text === '01' ? true : text === '00' ? false : Number(text));
+        built(text === '01' ? true : text === '00' ? false : integer(text));
         break;
       }
       case 0x4c: // LONG (text)
-        built(Number(line().replace(/L$/, '')));
+        built(integer(line().replace(/L$/, '')));
         break;
       case 0x46: // FLOAT (text)
-        built(Number(line()));
+        built(float(line()));
         break;
       case 0x58: // BINUNICODE
         built(utf8.decode(bytes(nextU32())));
@@ -404,7 +419,7 @@ export function scanPickle(data: Uint8Array, start = 0, options: PickleScanOptio
         remember(nextU32(), top());
         break;
       case 0x70: // PUT
-        remember(Number(line()), top());
+        remember(memoKey(line()), top());
         break;
       case 0x94: // MEMOIZE
         remember(memo.size, top());
@@ -418,7 +433,7 @@ export function scanPickle(data: Uint8Array, start = 0, options: PickleScanOptio
           need(1);
           key = data[p++]!;
         } else if (op === 0x6a) key = nextU32();
-        else key = Number(line());
+        else key = memoKey(line());
         if (!memo.has(key)) throw new ModelFormatError(`the pickle refers to memo ${key}, never stored`);
         stack.push(memo.get(key)!);
         break;

@@ -11,7 +11,8 @@ import type { IsolatedRead, ReaderKind } from './isolatedRead';
 function read(kind: ReaderKind, path: string): string {
   if (kind === 'model') {
     const info = inspectModel(path);
-    return JSON.stringify({ format: info.format, tensorCount: info.tensorCount, parameterCount: info.parameterCount, facts: info.facts, operators: info.operators, metadata: info.metadata, bytesByDtype: info.bytesByDtype, problems: info.problems, tensors: info.tensors.slice(0, 5), inputs: info.inputs });
+    const size = JSON.stringify(info).length;
+    return JSON.stringify({ ...info, tensors: info.tensors.slice(0, 5), tensorsListed: info.tensors.length, size });
   }
   if (kind === 'tfevents') {
     // Both paths: the general decoder alone, and the WebAssembly scalar loop handing it the rest.

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -109,6 +109,15 @@ describe('hostile model files (each read in a worker with a deadline and a heap 
       formatError(await read('steps.pt', torchZip(Buffer.concat([Buffer.from([0x80, 2]), loop, Buffer.from([0x4e, 0x2e])]), true)), /runs more than 10,000,000 steps: too complex/);
     });
 
+    it('protocol 0 text numbers and memo keys that are not numbers are refused by name (not "memo NaN")', async () => {
+      const text = (body: string): Buffer => Buffer.from(`\u0080\u0002${body}.`, 'latin1');
+      formatError(await read('int.pkl', text('I12abc\n')), /the pickle has "12abc" for an integer at byte \d+/);
+      formatError(await read('get.pkl', text('(lp0\ng1x\n')), /the pickle has "1x" for a memo key at byte \d+/);
+      formatError(await read('float.pkl', text('Fx1\n')), /the pickle has "x1" for a float at byte \d+/);
+      // What Python writes reads: a list [12, inf, 2^70], then refused only as not a model.
+      formatError(await read('ok.pkl', text('(lp0\nI12\naFinf\naL1180591620717411303424L\na')), /a pickle of a list \(3 items\), not a scikit-learn model/);
+    });
+
     it('APPENDS of 99,000 values (push(...values) overflowed the stack) reads; class names in errors are Python\'s', async () => {
       const many = new PickleWriter().emptyList().mark();
       for (let i = 0; i < 99_000; i++) many.none();
@@ -149,6 +158,28 @@ describe('hostile model files (each read in a worker with a deadline and a heap 
       const data = deflateSync(body);
       assert.ok(data.length < 40_000, `${data.length} bytes`);
       formatError(await read('objects.joblib', data), /builds more than 2,000,000 objects: too complex/);
+    });
+  });
+
+  describe('zip archives', () => {
+    it('an entry stored uncompressed whose sizes differ, and a central directory of gigabytes, are damage', async () => {
+      const archive = torchZip(new PickleWriter().emptyDict().stop());
+      // The central directory's compressed size of data.pkl (offset 20 of its entry) made 2^31.
+      const central = archive.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), archive.lastIndexOf(Buffer.from('archive/data.pkl')));
+      archive.writeUInt32LE(2 ** 31, central + 20);
+      formatError(await read('sizes.pt', archive), /archive\/data.pkl is stored uncompressed but its sizes differ \(2147483648 and \d+ bytes\)/);
+      // A sparse 80 MB file whose end record claims a 70 MB directory at its start.
+      const path = join(dir, 'directory.pt');
+      writeFileSync(path, Buffer.from('PK\u0003\u0004'));
+      truncateSync(path, 80 * 2 ** 20);
+      const end = Buffer.alloc(22);
+      end.writeUInt32LE(0x06054b50, 0);
+      end.writeUInt16LE(1, 10);
+      end.writeUInt32LE(70 * 2 ** 20, 12);
+      const fd = openSync(path, 'r+');
+      writeSync(fd, end, 0, 22, 80 * 2 ** 20 - 22);
+      closeSync(fd);
+      formatError(await reader.read('model', path), /a zip central directory of 73400320 bytes \(more than 64 MB\): not read/);
     });
   });
 
