@@ -1,5 +1,5 @@
 import { buf as crc32 } from 'crc-32';
-import { ProtobufReader, WIRE_LENGTH } from '../common/protobuf/protobufReader';
+import { ProtobufReader } from '../common/protobuf/protobufReader';
 
 // W&B's `.wandb` run file (../shared/docs/formats.md §3.2): a 7-byte header (":W&B", 0xBEE1, version 0),
 // then LevelDB-log blocks of 32 KiB of records (crc32 u32, length u16, type u8: FULL/FIRST/MIDDLE/LAST),
@@ -13,6 +13,8 @@ const FULL = 1;
 const FIRST = 2;
 const MIDDLE = 3;
 const LAST = 4;
+/** The length-delimited wire type (a local constant: records are decoded by the million). */
+const LENGTH = 2;
 /** Largest record put together from FIRST / MIDDLE / LAST pieces: W&B's records are kilobytes. */
 const MAX_RECORD = 64 * 1024 * 1024;
 
@@ -138,7 +140,7 @@ function decodeRecord(payload: Uint8Array, into: WandbRecords, at: number): void
     while (reader.pos < reader.end) {
       const key = reader.key();
       const field = key >>> 3;
-      if ((key & 7) !== WIRE_LENGTH || ![2, 3, 5, 17, 18].includes(field)) {
+      if ((key & 7) !== LENGTH || ![2, 3, 5, 17, 18].includes(field)) {
         reader.skip(key & 7);
         continue;
       }
@@ -163,9 +165,9 @@ function readItem(reader: ProtobufReader): WandbItem {
   while (reader.pos < reader.end) {
     const tag = reader.key();
     const field = tag >>> 3;
-    if (field === 1 && (tag & 7) === WIRE_LENGTH) key = reader.string();
-    else if (field === 2 && (tag & 7) === WIRE_LENGTH) nested.push(reader.string());
-    else if (field === 16 && (tag & 7) === WIRE_LENGTH) valueJson = reader.string();
+    if (field === 1 && (tag & 7) === LENGTH) key = reader.string();
+    else if (field === 2 && (tag & 7) === LENGTH) nested.push(reader.string());
+    else if (field === 16 && (tag & 7) === LENGTH) valueJson = reader.string();
     else reader.skip(tag & 7);
   }
   return { key: nested.length > 0 ? nested.join('/') : key, valueJson };
@@ -177,11 +179,11 @@ function readHistory(reader: ProtobufReader): { step: number | undefined; items:
   while (reader.pos < reader.end) {
     const tag = reader.key();
     const field = tag >>> 3;
-    if (field === 1 && (tag & 7) === WIRE_LENGTH) {
+    if (field === 1 && (tag & 7) === LENGTH) {
       const outer = reader.pushLimit();
       items.push(readItem(reader));
       reader.popLimit(outer);
-    } else if (field === 2 && (tag & 7) === WIRE_LENGTH) {
+    } else if (field === 2 && (tag & 7) === LENGTH) {
       const outer = reader.pushLimit();
       while (reader.pos < reader.end) {
         const t = reader.key();
@@ -198,7 +200,7 @@ function readHistory(reader: ProtobufReader): { step: number | undefined; items:
 function readUpdates(reader: ProtobufReader, into: WandbItem[]): void {
   while (reader.pos < reader.end) {
     const tag = reader.key();
-    if (tag === ((1 << 3) | WIRE_LENGTH)) {
+    if (tag === ((1 << 3) | LENGTH)) {
       const outer = reader.pushLimit();
       into.push(readItem(reader));
       reader.popLimit(outer);
@@ -212,7 +214,7 @@ function readRun(reader: ProtobufReader): NonNullable<WandbRecords['run']> {
     const tag = reader.key();
     const wire = tag & 7;
     const field = tag >>> 3;
-    if (wire !== WIRE_LENGTH) reader.skip(wire);
+    if (wire !== LENGTH) reader.skip(wire);
     else if (field === 1) run.runId = reader.string();
     else if (field === 2) run.entity = reader.string();
     else if (field === 3) run.project = reader.string();

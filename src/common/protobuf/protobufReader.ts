@@ -20,6 +20,8 @@ export const WIRE_VARINT = 0;
 export const WIRE_FIXED64 = 1;
 export const WIRE_LENGTH = 2;
 export const WIRE_FIXED32 = 5;
+/** Wire types 0, 1, 2 and 5 are read (bits 0, 1, 2, 5); 3 and 4 (groups), 6 and 7 are not. */
+const VALID_WIRES = 0b100111;
 
 /**
  * A cursor over one message in memory: `pos` moves from `pos` to `end` (offsets in `data`, so a
@@ -50,20 +52,51 @@ export class ProtobufReader {
 
   /** An unsigned varint (up to 64 bits; exact up to 2^53). */
   varint(): number {
-    const pos = this.pos;
-    if (pos < this.end) {
-      const byte = this.data[pos]!;
-      if (byte < 0x80) {
-        this.pos = pos + 1;
-        return byte;
-      }
-    }
-    return this.varint64(false);
+    const short = this.shortVarint();
+    return short >= 0 ? short : this.varint64(false);
   }
 
   /** A signed int64 / int32 (negatives are 10-byte two's complement varints), exact up to ±2^53. */
   int64(): number {
-    return this.varint64(true);
+    const short = this.shortVarint();
+    return short >= 0 ? short : this.varint64(true);
+  }
+
+  /** A varint of up to 4 bytes (28 bits: keys, lengths, steps), straight-line; -1 (cursor unmoved) for anything else. */
+  private shortVarint(): number {
+    const data = this.data;
+    const pos = this.pos;
+    if (this.end - pos < 4) {
+      if (pos < this.end && data[pos]! < 0x80) {
+        this.pos = pos + 1;
+        return data[pos]!;
+      }
+      return -1;
+    }
+    let byte = data[pos]!;
+    if (byte < 0x80) {
+      this.pos = pos + 1;
+      return byte;
+    }
+    let value = byte & 0x7f;
+    byte = data[pos + 1]!;
+    if (byte < 0x80) {
+      this.pos = pos + 2;
+      return value | (byte << 7);
+    }
+    value |= (byte & 0x7f) << 7;
+    byte = data[pos + 2]!;
+    if (byte < 0x80) {
+      this.pos = pos + 3;
+      return value | (byte << 14);
+    }
+    value |= (byte & 0x7f) << 14;
+    byte = data[pos + 3]!;
+    if (byte < 0x80) {
+      this.pos = pos + 4;
+      return value | (byte << 21);
+    }
+    return -1;
   }
 
   /** A varint as two 32-bit halves (so int64 negatives come out exact), then as one number. */
@@ -99,7 +132,16 @@ export class ProtobufReader {
    * `key >>> 3` and `key & 7` are exact.
    */
   key(): number {
-    const at = this.origin + this.pos;
+    const pos = this.pos;
+    if (pos < this.end) {
+      // One-byte keys (fields 1-15) with the common wire types: the hot case, checked in one step.
+      const byte = this.data[pos]!;
+      if (byte >= 8 && byte < 0x80 && ((VALID_WIRES >> (byte & 7)) & 1) === 1) {
+        this.pos = pos + 1;
+        return byte;
+      }
+    }
+    const at = this.origin + pos;
     const key = this.varint();
     const wire = key & 7;
     if (key > 0xffffffff || key < 8) throw this.fail(`a field key at byte ${at} (${key}) is not a protobuf field`);
@@ -127,7 +169,20 @@ export class ProtobufReader {
   }
 
   string(): string {
-    return utf8.decode(this.bytes());
+    const end = this.lengthEnd();
+    const start = this.pos;
+    this.pos = end;
+    // Keys and tags are short ASCII: built directly, without a subarray and a TextDecoder call each.
+    if (end - start <= 16) {
+      let text = '';
+      for (let i = start; i < end; i++) {
+        const c = this.data[i]!;
+        if (c >= 0x80) return utf8.decode(this.data.subarray(start, end));
+        text += String.fromCharCode(c);
+      }
+      return text;
+    }
+    return utf8.decode(this.data.subarray(start, end));
   }
 
   /**
@@ -155,15 +210,18 @@ export class ProtobufReader {
   }
 
   fixed32(): number {
-    return this.dataView().getUint32(this.take(4), true);
+    const at = this.take(4);
+    return (this.view ?? this.dataView()).getUint32(at, true);
   }
 
   float(): number {
-    return this.dataView().getFloat32(this.take(4), true);
+    const at = this.take(4);
+    return (this.view ?? this.dataView()).getFloat32(at, true);
   }
 
   double(): number {
-    return this.dataView().getFloat64(this.take(8), true);
+    const at = this.take(8);
+    return (this.view ?? this.dataView()).getFloat64(at, true);
   }
 
   /** Skips a field's value of the given wire type. */
@@ -212,7 +270,7 @@ export class ProtobufReader {
   }
 
   private dataView(): DataView {
-    return (this.view ??= new DataView(this.data.buffer, this.data.byteOffset, this.data.byteLength));
+    return (this.view = new DataView(this.data.buffer, this.data.byteOffset, this.data.byteLength));
   }
 }
 
