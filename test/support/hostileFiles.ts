@@ -139,31 +139,36 @@ export function batchedLists(count: number): Buffer {
 /** The 15-byte first pickle of a legacy torch.save file (its magic number). */
 export const TORCH_LEGACY_MAGIC = Buffer.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e]);
 
-/** A zip archive (stored or deflated entries), laid out as zipfile / torch.save write it. */
-export function zipArchive(entries: { name: string; data: Uint8Array; deflate?: boolean }[]): Buffer {
+/**
+ * A zip archive (stored or deflated entries), laid out as zipfile / torch.save write it. An entry
+ * given `deflated` is already deflated and claims that uncompressed size (bombs).
+ */
+export function zipArchive(entries: { name: string; data: Uint8Array; deflate?: boolean; deflated?: { size: number } }[]): Buffer {
   const locals: Buffer[] = [];
   const central: Buffer[] = [];
   let offset = 0;
   for (const entry of entries) {
     const name = Buffer.from(entry.name);
-    const body = entry.deflate ? deflateRawSync(entry.data) : Buffer.from(entry.data);
-    const crc = crc32(entry.data) >>> 0;
+    const method = entry.deflate || entry.deflated ? 8 : 0;
+    const body = entry.deflate && !entry.deflated ? deflateRawSync(entry.data) : Buffer.from(entry.data);
+    const size = entry.deflated?.size ?? entry.data.length;
+    const crc = entry.deflated ? 0 : crc32(entry.data) >>> 0;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(entry.deflate ? 8 : 0, 8);
+    local.writeUInt16LE(method, 8);
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(entry.data.length, 22);
+    local.writeUInt32LE(size, 22);
     local.writeUInt16LE(name.length, 26);
     const dir = Buffer.alloc(46);
     dir.writeUInt32LE(0x02014b50, 0);
     dir.writeUInt16LE(20, 4);
     dir.writeUInt16LE(20, 6);
-    dir.writeUInt16LE(entry.deflate ? 8 : 0, 10);
+    dir.writeUInt16LE(method, 10);
     dir.writeUInt32LE(crc, 16);
     dir.writeUInt32LE(body.length, 20);
-    dir.writeUInt32LE(entry.data.length, 24);
+    dir.writeUInt32LE(size, 24);
     dir.writeUInt16LE(name.length, 28);
     dir.writeUInt32LE(offset, 42);
     locals.push(local, name, body);

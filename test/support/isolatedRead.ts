@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
@@ -56,4 +58,27 @@ export class IsolatedReader {
     const boot = `require('tsx/cjs/api').register(); require(${JSON.stringify(join(__dirname, 'readerWorker.ts'))});`;
     return new Worker(boot, { eval: true, resourceLimits: { maxOldGenerationSizeMb: this.limits.heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 }, stdout: true, stderr: true });
   }
+}
+
+/**
+ * For a mocha `describe`: a temp folder and an IsolatedReader, made before its tests and removed
+ * after them; `read` writes a file there and reads it in the worker.
+ */
+export function isolatedFiles(prefix: string, limits?: { ms: number; heapMb: number }): { read(kind: ReaderKind, name: string, data: Uint8Array): Promise<IsolatedRead>; path(name: string): string; readonly reader: IsolatedReader } {
+  let dir = '';
+  const reader = new IsolatedReader(limits);
+  before(() => (dir = mkdtempSync(join(tmpdir(), prefix))));
+  after(async () => {
+    await reader.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    reader,
+    path: (name) => join(dir, name),
+    read: (kind, name, data) => {
+      const path = join(dir, name);
+      writeFileSync(path, data);
+      return reader.read(kind, path);
+    },
+  };
 }

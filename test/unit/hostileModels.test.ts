@@ -1,10 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { closeSync, openSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import { batchedLists, gguf, opcodeRun, pbBytes, pbVarint, PickleWriter, safetensors, TORCH_LEGACY_MAGIC, zipArchive } from '../support/hostileFiles';
-import { IsolatedReader, type IsolatedRead } from '../support/isolatedRead';
+import { isolatedFiles, type IsolatedRead } from '../support/isolatedRead';
 
 // The hostile model files issue 14 found, rebuilt from the formats (test/support/hostileFiles.ts),
 // each read in a worker with a deadline and a heap limit: before the fixes these looped, ran out
@@ -47,18 +45,8 @@ const torchZip = (pickle: Uint8Array, deflate = false): Buffer => zipArchive([{ 
 
 describe('hostile model files (each read in a worker with a deadline and a heap limit)', function () {
   this.timeout(60_000);
-  let dir: string;
-  const reader = new IsolatedReader({ ms: 10_000, heapMb: 256 });
-  before(() => (dir = mkdtempSync(join(tmpdir(), 'mle-hostile-models-'))));
-  after(async () => {
-    await reader.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const read = (name: string, data: Uint8Array): Promise<IsolatedRead> => {
-    const path = join(dir, name);
-    writeFileSync(path, data);
-    return reader.read('model', path);
-  };
+  const files = isolatedFiles('mle-hostile-models-', { ms: 10_000, heapMb: 256 });
+  const read = (name: string, data: Uint8Array): Promise<IsolatedRead> => files.read('model', name, data);
 
   describe('pickles', () => {
     it('a 2^80-path object graph (a 700-byte pickle) is walked once per object, zip and legacy alike', async () => {
@@ -169,7 +157,7 @@ describe('hostile model files (each read in a worker with a deadline and a heap 
       archive.writeUInt32LE(2 ** 31, central + 20);
       formatError(await read('sizes.pt', archive), /archive\/data.pkl is stored uncompressed but its sizes differ \(2147483648 and \d+ bytes\)/);
       // A sparse 80 MB file whose end record claims a 70 MB directory at its start.
-      const path = join(dir, 'directory.pt');
+      const path = files.path('directory.pt');
       writeFileSync(path, Buffer.from('PK\u0003\u0004'));
       truncateSync(path, 80 * 2 ** 20);
       const end = Buffer.alloc(22);
@@ -179,7 +167,7 @@ describe('hostile model files (each read in a worker with a deadline and a heap 
       const fd = openSync(path, 'r+');
       writeSync(fd, end, 0, 22, 80 * 2 ** 20 - 22);
       closeSync(fd);
-      formatError(await reader.read('model', path), /a zip central directory of 73400320 bytes \(more than 64 MB\): not read/);
+      formatError(await files.reader.read('model', path), /a zip central directory of 73400320 bytes \(more than 64 MB\): not read/);
     });
   });
 

@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import * as fc from 'fast-check';
@@ -9,7 +8,7 @@ import type { ModelInfo } from '../../src/models/modelInfo';
 import { readZipDirectory, readZipEntry } from '../../src/models/zipArchive';
 import { ATTACKS, backwardsBlock, bitRot, mutations, nestingDepth, withPickleDag } from '../support/fuzzMutations';
 import { gguf, opcodeRun, pbBytes, zipArchive } from '../support/hostileFiles';
-import { IsolatedReader } from '../support/isolatedRead';
+import { isolatedFiles } from '../support/isolatedRead';
 
 // Every model reader fed mutated real files: random damage and the attack shapes (negative
 // lengths, huge counts, nesting, memo loops, names Object.prototype owns) spliced into the file,
@@ -34,27 +33,6 @@ function checkInfo(info: Summary, size: number): void {
   const text = JSON.stringify([info.facts, info.tensors, info.inputs, info.outputs, info.problems, Object.keys(info.metadata), Object.keys(info.operators ?? {})]);
   assert.doesNotMatch(text, /\[object|function |Pickle(Tuple|Dict|Call|Global|Pid)/);
   assert.ok(info.size < 4_000_000, 'a bounded result');
-}
-
-const reader = new IsolatedReader({ ms: 10_000, heapMb: 256 });
-
-/** Reads `data` as `path` in the worker: a result or a clear ModelFormatError, within the bounds. */
-async function readBounded(path: string, data: Uint8Array): Promise<void> {
-  writeFileSync(path, data);
-  const read = await reader.read('model', path);
-  assert.ok(read.outcome === 'result' || read.outcome === 'error', `the read ended in ${read.outcome} after ${Math.round(read.ms)} ms: ${read.message ?? ''}`);
-  if (read.outcome === 'result') checkInfo(JSON.parse(read.summary!) as Summary, data.length);
-  else {
-    assert.equal(read.errorName, 'ModelFormatError', read.message);
-    assert.ok(read.message!.length > 10 && read.message!.length < 3000, read.message!.slice(0, 200));
-    assert.doesNotMatch(read.message!, INTERNALS);
-  }
-  assert.ok(read.ms < MAX_MS, `a read took ${Math.round(read.ms)} ms`);
-}
-
-/** Each case in the worker; no shrinking after a failure (a failing case can take the full deadline). */
-function fuzz(arbitrary: fc.Arbitrary<Uint8Array>, path: string): Promise<void> {
-  return fc.assert(fc.asyncProperty(arbitrary, (data) => readBounded(path, data)), { numRuns: RUNS, endOnFailure: true });
 }
 
 /** A zip archive's entries, with one of them (chosen by the fuzzer) mutated, written again (some deflated). */
@@ -123,12 +101,25 @@ function keras(deep = 0): { name: string; data: Uint8Array }[] {
 
 describe('model readers under fuzzing (mutated real files, attack shapes spliced in)', function () {
   this.timeout(120_000);
-  let dir: string;
-  before(() => (dir = mkdtempSync(join(tmpdir(), 'mle-model-fuzz-'))));
-  after(async () => {
-    await reader.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const files = isolatedFiles('mle-model-fuzz-', { ms: 10_000, heapMb: 256 });
+
+  /** Reads `data` as the file `name` in the worker: a result or a clear ModelFormatError, within the bounds. */
+  async function readBounded(name: string, data: Uint8Array): Promise<void> {
+    const read = await files.read('model', name, data);
+    assert.ok(read.outcome === 'result' || read.outcome === 'error', `the read ended in ${read.outcome} after ${Math.round(read.ms)} ms: ${read.message ?? ''}`);
+    if (read.outcome === 'result') checkInfo(JSON.parse(read.summary!) as Summary, data.length);
+    else {
+      assert.equal(read.errorName, 'ModelFormatError', read.message);
+      assert.ok(read.message!.length > 10 && read.message!.length < 3000, read.message!.slice(0, 200));
+      assert.doesNotMatch(read.message!, INTERNALS);
+    }
+    assert.ok(read.ms < MAX_MS, `a read took ${Math.round(read.ms)} ms`);
+  }
+
+  /** Each case in the worker; no shrinking after a failure (a failing case can take the full deadline). */
+  function fuzz(arbitrary: fc.Arbitrary<Uint8Array>, name: string): Promise<void> {
+    return fc.assert(fc.asyncProperty(arbitrary, (data) => readBounded(name, data)), { numRuns: RUNS, endOnFailure: true });
+  }
 
   /** ONNX: fields that sent the old walkers back to their start for ever, at the model, graph and node levels. */
   const backwards = (base: Uint8Array): fc.Arbitrary<Uint8Array> =>
@@ -166,10 +157,10 @@ describe('model readers under fuzzing (mutated real files, attack shapes spliced
   for (const [ext, label, load, payloads] of raw) {
     it(`${label}: a result or a clear error, within the bounds`, () => {
       const base = load();
-      const path = join(dir, `model.${ext}`);
+      const name = `model.${ext}`;
       const attack = extra[ext];
       const arbitrary = attack === undefined ? mutations(base, payloads) : fc.oneof(mutations(base, payloads), typeof attack === 'function' ? attack(base) : attack);
-      return fuzz(arbitrary, path);
+      return fuzz(arbitrary, name);
     });
   }
 
@@ -195,16 +186,15 @@ describe('model readers under fuzzing (mutated real files, attack shapes spliced
     it(`${label}: a result or a clear error, within the bounds, whole or entry by entry`, () => {
       const entries = load();
       const whole = zipArchive(entries.map((e) => ({ ...e, deflate: true })));
-      const path = join(dir, `model.${ext}`);
+      const name = `model.${ext}`;
       const attack = ext === 'keras' ? kerasNested : pickleAttacks(entries);
-      return fuzz(fc.oneof(zipMutations(entries, targets, payloads), bitRot(whole), attack), path);
+      return fuzz(fc.oneof(zipMutations(entries, targets, payloads), bitRot(whole), attack), name);
     });
   }
 
   it('fixtures/forest_z.joblib (zlib-compressed joblib): mutated before and after compression', () => {
     const compressed = readFileSync(join(fixtures, 'forest_z.joblib'));
     const pickle = inflateSync(compressed);
-    const path = join(dir, 'model.joblib');
-    return fuzz(fc.oneof(bitRot(compressed), mutations(pickle, ATTACKS.pickle).map((p) => deflateSync(p))), path);
+    return fuzz(fc.oneof(bitRot(compressed), mutations(pickle, ATTACKS.pickle).map((p) => deflateSync(p))), 'model.joblib');
   });
 });

@@ -1,11 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as fc from 'fast-check';
 import { ATTACKS, backwardsBlock, mutations } from '../support/fuzzMutations';
 import { pbBytes, tfRecord } from '../support/hostileFiles';
-import { IsolatedReader } from '../support/isolatedRead';
+import { isolatedFiles } from '../support/isolatedRead';
 import { wandbConfigRecord, wandbExitRecord, wandbFile, wandbHistoryRecord, wandbRunRecord } from '../support/trackingFixtures';
 
 // The protobuf-based run files (TensorBoard events through the general decoder and the WebAssembly
@@ -41,17 +40,10 @@ function hostileRecords(bodies: Uint8Array[], hostile: fc.Arbitrary<Uint8Array>)
 
 describe('protobuf run files under fuzzing (attack shapes inside well-framed records)', function () {
   this.timeout(120_000);
-  let dir: string;
-  const reader = new IsolatedReader({ ms: 10_000, heapMb: 256 });
-  before(() => (dir = mkdtempSync(join(tmpdir(), 'mle-pb-fuzz-'))));
-  after(async () => {
-    await reader.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const files = isolatedFiles('mle-pb-fuzz-', { ms: 10_000, heapMb: 256 });
 
-  async function readBounded(kind: 'tfevents' | 'wandb', path: string, data: Uint8Array): Promise<void> {
-    writeFileSync(path, data);
-    const read = await reader.read(kind, path);
+  async function readBounded(kind: 'tfevents' | 'wandb', name: string, data: Uint8Array): Promise<void> {
+    const read = await files.read(kind, name, data);
     assert.equal(read.outcome, 'result', `${read.outcome} after ${Math.round(read.ms)} ms: ${read.message ?? ''}`);
     assert.ok(read.ms < 2000, `a read took ${Math.round(read.ms)} ms`);
     const summary = JSON.parse(read.summary!) as { problems: string[]; columnProblems?: string[] };
@@ -71,8 +63,7 @@ describe('protobuf run files under fuzzing (attack shapes inside well-framed rec
       fc.integer({ min: 1, max: 2 }).map((k) => pbBytes(5, pbBytes(1, backwardsBlock(1, k)))),
       fc.uint8Array({ maxLength: 64 }).map((junk) => pbBytes(5, Buffer.concat([pbBytes(1, Buffer.concat([pbBytes(1, 'loss'), junk]))]))),
     );
-    const path = join(dir, 'events.out.tfevents.1');
-    return fc.assert(fc.asyncProperty(hostileRecords(bodies, hostile), (data) => readBounded('tfevents', path, data)), { numRuns: RUNS, endOnFailure: true });
+    return fc.assert(fc.asyncProperty(hostileRecords(bodies, hostile), (data) => readBounded('tfevents', 'events.out.tfevents.1', data)), { numRuns: RUNS, endOnFailure: true });
   });
 
   it('W&B: hostile Records among real ones end with a problem in words; the others are read', () => {
@@ -82,8 +73,7 @@ describe('protobuf run files under fuzzing (attack shapes inside well-framed rec
       fc.integer({ min: 1, max: 3 }).map((k) => backwardsBlock(4, k)),
       fc.integer({ min: 1, max: 20_000 }).map((n) => Buffer.alloc(n, 0x0b)), // nested groups
     );
-    const path = join(dir, 'run.wandb');
-    const files = fc.record({ at: fc.nat(good.length), body: hostile }).map(({ at, body }) => wandbFile([...good.slice(0, at), body, ...good.slice(at)]));
-    return fc.assert(fc.asyncProperty(files, (data) => readBounded('wandb', path, data)), { numRuns: RUNS, endOnFailure: true });
+    const runs = fc.record({ at: fc.nat(good.length), body: hostile }).map(({ at, body }) => wandbFile([...good.slice(0, at), body, ...good.slice(at)]));
+    return fc.assert(fc.asyncProperty(runs, (data) => readBounded('wandb', 'run.wandb', data)), { numRuns: RUNS, endOnFailure: true });
   });
 });

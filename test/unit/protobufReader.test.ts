@@ -1,11 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ProtobufError, ProtobufReader } from '../../src/common/protobuf/protobufReader';
 import { readTfEvents } from '../../src/tracking/tfevents';
 import { pbBytes, pbClaimed, pbVarint, tfRecord, varint } from '../support/hostileFiles';
-import { IsolatedReader } from '../support/isolatedRead';
+import { isolatedFiles } from '../support/isolatedRead';
 import { wandbFile } from '../support/trackingFixtures';
 
 // The one protobuf reader (ONNX, W&B, the general TensorBoard path) and the hostile shapes that
@@ -79,31 +76,20 @@ describe('protobuf reader', () => {
 
 describe('hostile protobuf files (each read in a worker with a deadline)', function () {
   this.timeout(60_000);
-  let dir: string;
-  const reader = new IsolatedReader({ ms: 8000, heapMb: 256 });
-  before(() => (dir = mkdtempSync(join(tmpdir(), 'mle-hostile-pb-'))));
-  after(async () => {
-    await reader.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const file = (name: string, data: Uint8Array): string => {
-    const path = join(dir, name);
-    writeFileSync(path, data);
-    return path;
-  };
+  const files = isolatedFiles('mle-hostile-pb-', { ms: 8000, heapMb: 256 });
 
   it('ONNX: a 4 KB graph whose last field claims -4096 bytes is refused at once, naming the field', async () => {
     // field 2 of GraphProto is its name: the padding; the hostile field 20 is one no reader knows (skipped).
     const model = Buffer.concat([pbVarint(1, 8), pbBytes(7, backwardsMessage(2))]);
-    const read = await reader.read('model', file('backwards.onnx', model));
+    const read = await files.read('model', 'backwards.onnx', model);
     assert.equal(read.outcome, 'error', JSON.stringify(read));
     assert.equal(read.errorName, 'ModelFormatError');
     assert.match(read.message!, /field 20 at byte \d+ claims a negative or impossible number of bytes/);
     // Inside a node (read whole, walked in memory), and wire type 3 in a graph.
     const node = Buffer.concat([pbVarint(1, 8), pbBytes(7, pbBytes(1, backwardsMessage(4)))]);
-    assert.match((await reader.read('model', file('node.onnx', node))).message!, /claims a negative or impossible number of bytes/);
+    assert.match((await files.read('model', 'node.onnx', node)).message!, /claims a negative or impossible number of bytes/);
     const group = Buffer.concat([pbVarint(1, 8), pbBytes(7, Buffer.from([0x0b, 0x0c]))]);
-    const groupRead = await reader.read('model', file('group.onnx', group));
+    const groupRead = await files.read('model', 'group.onnx', group);
     assert.equal(groupRead.errorName, 'ModelFormatError');
     assert.match(groupRead.message!, /protobuf groups \(wire type 3\)/);
   });
@@ -112,7 +98,7 @@ describe('hostile protobuf files (each read in a worker with a deadline)', funct
     // Event field 3 (file_version) pads; a good scalar record follows, and is read.
     const scalar = Buffer.concat([Buffer.from([0x09]), Buffer.alloc(8), pbVarint(2, 1), pbBytes(5, pbBytes(1, Buffer.concat([pbBytes(1, 'loss'), Buffer.from([0x15, 0, 0, 0x80, 0x3f])])))]);
     const data = Buffer.concat([tfRecord(backwardsMessage(3)), tfRecord(scalar)]);
-    const read = await reader.read('tfevents', file('events.out.tfevents.1', data));
+    const read = await files.read('tfevents', 'events.out.tfevents.1', data);
     assert.equal(read.outcome, 'result', JSON.stringify(read));
     const summary = JSON.parse(read.summary!) as { records: number; scalars: number; problems: string[]; columnProblems: string[] };
     assert.equal(summary.records, 2);
@@ -131,7 +117,7 @@ describe('hostile protobuf files (each read in a worker with a deadline)', funct
     const oversized = pbBytes(3, pbClaimed(1, 5000, Buffer.alloc(10))); // a summary item claiming more than the record
     const groups = Buffer.alloc(20_000, 0x0b); // field 1, start group, 20,000 times: protobufjs skipped groups recursively
     const data = wandbFile([run, history, oversized, groups, Buffer.from([0x0e, 0x00])]);
-    const read = await reader.read('wandb', file('run.wandb', data));
+    const read = await files.read('wandb', 'run.wandb', data);
     assert.equal(read.outcome, 'result', JSON.stringify(read));
     const summary = JSON.parse(read.summary!) as { run: { runId: string; project: string }; problems: string[] };
     assert.equal(summary.run.runId, 'abc');
