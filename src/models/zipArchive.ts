@@ -88,7 +88,8 @@ export function readZipDirectory(file: FileWindow): ZipEntry[] {
     const extraEnd = extra + extraLength;
     while (extra + 4 <= extraEnd) {
       const id = u16(dir, extra);
-      const length = u16(dir, extra + 2);
+      // A field's own length may claim more than the entry's extra area: it ends there.
+      const length = Math.min(u16(dir, extra + 2), extraEnd - extra - 4);
       if (id === 1) {
         let p = extra + 4;
         if (size === 0xffffffff && p + 8 <= extra + 4 + length) {

@@ -150,12 +150,26 @@ describe('hostile model files (each read in a worker with a deadline and a heap 
   });
 
   describe('zip archives', () => {
-    it('an entry stored uncompressed whose sizes differ, and a central directory of gigabytes, are damage', async () => {
+    it('an entry stored uncompressed whose sizes differ is damage', async () => {
       const archive = torchZip(new PickleWriter().emptyDict().stop());
       // The central directory's compressed size of data.pkl (offset 20 of its entry) made 2^31.
       const central = archive.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), archive.lastIndexOf(Buffer.from('archive/data.pkl')));
       archive.writeUInt32LE(2 ** 31, central + 20);
       formatError(await read('sizes.pt', archive), /archive\/data.pkl is stored uncompressed but its sizes differ \(2147483648 and \d+ bytes\)/);
+    });
+
+    it('a ZIP64 size field longer than the entry\'s extra area is read only within it (no bytes of the next entry)', async () => {
+      const zip64 = torchZip(new PickleWriter().emptyDict().stop());
+      const entry = zip64.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), zip64.lastIndexOf(Buffer.from('archive/data.pkl')));
+      const withExtra = Buffer.concat([zip64.subarray(0, entry + 46 + 16), Buffer.from([1, 0, 16, 0]), zip64.subarray(entry + 46 + 16)]);
+      withExtra.writeUInt16LE(4, entry + 30); // extra length 4: the field header only, though it claims 16 bytes
+      withExtra.writeUInt32LE(0xffffffff, entry + 24); // size: "in the ZIP64 field"
+      const eocd = withExtra.length - 22;
+      withExtra.writeUInt32LE(withExtra.readUInt32LE(eocd + 12) + 4, eocd + 12);
+      formatError(await read('zip64.pt', withExtra), /archive\/data.pkl is 4294967295 bytes, more than the \d+ read/);
+    });
+
+    it('a central directory of more than 64 MB is refused before it is read', async () => {
       // A sparse 80 MB file whose end record claims a 70 MB directory at its start.
       const path = files.path('directory.pt');
       writeFileSync(path, Buffer.from('PK\u0003\u0004'));
