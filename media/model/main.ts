@@ -1,5 +1,6 @@
 import type { IoInfo, ModelInfo } from '../../src/models/modelInfo';
-import { FORMAT_NAMES, formatBytes, formatCount } from '../../src/models/modelInfo';
+import { formatBytes, formatCount } from '../../src/common/units';
+import { FORMAT_NAMES } from '../../src/models/modelInfo';
 import type { FromModelView, ToModelView } from '../../src/models/protocol';
 import { element, onHostMessage, postToHost } from '../common/vscodeApi';
 

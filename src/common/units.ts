@@ -1,7 +1,7 @@
-// Sizes and counts for people: "1.23 GB", "25.6K". One place for the kernels view, the model
-// viewer and the CLI; `decimals` is the precision of values under 10 (larger ones get one less).
+// Sizes and counts for people: "1.2 GB", "25 KB", "25.6K". The one place for the kernels view, the
+// model viewer, the CLI and the optimizers' reports: one decimal under 10, none above.
 
-export function formatBytes(bytes: number, decimals = 1): string {
+export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   const units = ['KB', 'MB', 'GB', 'TB'];
   let value = bytes / 1024;
@@ -10,13 +10,13 @@ export function formatBytes(bytes: number, decimals = 1): string {
     value /= 1024;
     unit++;
   }
-  return `${value.toFixed(value < 10 ? decimals : decimals - 1)} ${units[unit]}`;
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
-/** Millions and billions with `decimals` digits, thousands with one less (at least one). */
-export function formatCount(n: number, decimals = 1): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(decimals)}B`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(decimals)}M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(Math.max(1, decimals - 1))}K`;
+/** Millions and billions with one decimal, thousands too. */
+export function formatCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)}B`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}K`;
   return String(n);
 }

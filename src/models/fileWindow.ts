@@ -1,5 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
+/** Largest single read: the biggest part any reader holds whole is a 256 MB pickle. */
+const MAX_READ = 256 * 1024 * 1024;
+
 /**
  * Positional reads from a model file that may be gigabytes: readers ask for the bytes they need
  * (a header, a protobuf field) and skip the rest, so inspecting never loads the weights.
@@ -15,11 +18,12 @@ export class FileWindow {
     this.size = fstatSync(this.fd).size;
   }
 
-  /** Exactly `length` bytes at `offset`, or an error naming what was cut short. */
+  /** Exactly `length` bytes at `offset`, or an error naming what was cut short (or asked too much at once). */
   read(offset: number, length: number, what = 'data'): Uint8Array {
-    if (offset < 0 || length < 0 || offset + length > this.size) {
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > this.size) {
       throw new ModelFormatError(`${what} at byte ${offset} (${length} bytes) runs past the end of the file (${this.size} bytes): the file is truncated or not what its header claims`);
     }
+    if (length > MAX_READ) throw new ModelFormatError(`${what} at byte ${offset} is ${length} bytes, more than the ${MAX_READ / 2 ** 20} MB the readers take at once: not read`);
     const buffer = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {

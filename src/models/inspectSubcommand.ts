@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { EXIT, type Subcommand } from '../cli/subcommand';
 import { ReaderStopped } from '../common/worker/readerStopped';
 import { ModelFormatError } from './fileWindow';
-import { formatBytes, formatCount, type IoInfo, type ModelInfo } from './modelInfo';
+import { formatBytes, formatCount } from '../common/units';
+import type { IoInfo, ModelInfo } from './modelInfo';
 import { ModelReader } from './modelReader';
 
 function io(list: readonly IoInfo[]): string {

@@ -1,20 +1,37 @@
+import * as z from 'zod/mini';
+import { parseBoundedJson } from './boundedJson';
 import { type FileWindow, ModelFormatError } from './fileWindow';
-import type { IoInfo, ModelInfo } from './modelInfo';
+import { countUp, MAX_LISTED_ITEMS, shortText, sortedCounts, type IoInfo, type ModelInfo } from './modelInfo';
 import { readZipEntry, type ZipEntry } from './zipArchive';
 
-// Keras `.keras` files (../shared/docs/formats.md §5.5): a zip of metadata.json, config.json (the
+// Keras `.keras` files (docs/formats.md §5.5): a zip of metadata.json, config.json (the
 // architecture) and model.weights.h5. The config gives the layers, the inputs and, for layers whose
 // weights follow from their config (Dense, Conv, Embedding…), the parameter count; the HDF5 weights
-// are not read.
+// are not read. The JSON's nesting and size are checked before it is parsed, and each layer's
+// shape is validated (zod) before it is used: a layer that is not what Keras writes is counted as
+// unknown, never a TypeError.
 
 const MAX_JSON = 64 * 1024 * 1024;
+/** Keras configs nest layers in models in models; 4 million values is far past any real one. */
+const JSON_LIMITS = { maxDepth: 256, maxValues: 4_000_000 };
+const MAX_NESTED_MODELS = 8;
+const MAX_RANK = 64;
 
-interface LayerConfig {
-  class_name?: string;
-  name?: string;
-  config?: Record<string, unknown> & { name?: string; layers?: LayerConfig[] };
-  build_config?: { input_shape?: unknown };
-}
+/** What a layer's config holds that the counts use; anything else in it is ignored. */
+const LayerConfig = z.looseObject({
+  name: z.optional(z.unknown()),
+  layers: z.optional(z.unknown()),
+  dtype: z.optional(z.unknown()),
+  batch_shape: z.optional(z.unknown()),
+  batch_input_shape: z.optional(z.unknown()),
+});
+const Layer = z.looseObject({
+  class_name: z.optional(z.unknown()),
+  name: z.optional(z.unknown()),
+  config: z.optional(LayerConfig),
+  build_config: z.optional(z.looseObject({ input_shape: z.optional(z.unknown()) })),
+});
+type Layer = z.infer<typeof Layer>;
 
 export function isKerasArchive(entries: readonly ZipEntry[]): boolean {
   const names = new Set(entries.map((e) => e.name));
@@ -25,41 +42,42 @@ export function readKeras(file: FileWindow, entries: readonly ZipEntry[]): Model
   const byName = new Map(entries.map((e) => [e.name, e]));
   const json = (name: string): unknown => {
     const entry = byName.get(name);
-    if (!entry) return undefined;
-    try {
-      return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(readZipEntry(file, entry, MAX_JSON)));
-    } catch (error) {
-      if (error instanceof ModelFormatError) throw error;
-      throw new ModelFormatError(`${name} is not valid JSON (${(error as Error).message})`);
-    }
+    return entry ? parseBoundedJson(readZipEntry(file, entry, MAX_JSON), name, JSON_LIMITS) : undefined;
   };
-  const metadata = (json('metadata.json') ?? {}) as Record<string, unknown>;
-  const config = json('config.json') as LayerConfig | undefined;
-  if (!config || typeof config !== 'object') throw new ModelFormatError('config.json is missing or not an object');
-  const layers = flatten(config);
-  const operators: Record<string, number> = {};
-  for (const l of layers) operators[l.class_name ?? '?'] = (operators[l.class_name ?? '?'] ?? 0) + 1;
+  const metadataJson = json('metadata.json');
+  const metadata = metadataJson && typeof metadataJson === 'object' && !Array.isArray(metadataJson) ? (metadataJson as Record<string, unknown>) : {};
+  const parsed = Layer.safeParse(json('config.json'));
+  if (!parsed.success) throw new ModelFormatError('config.json is missing or not a Keras model config (an object with class_name and config)');
+  const config = parsed.data;
+  const problems: string[] = [];
+  const layers = flatten(config, problems);
+  const operators = new Map<string, number>();
+  for (const l of layers) countUp(operators, text(l.class_name) ?? '?');
   const inputs: IoInfo[] = layers
     .filter((l) => l.class_name === 'InputLayer')
-    .map((l) => ({ name: l.config?.name ?? l.name ?? 'input', dtype: typeof l.config?.dtype === 'string' ? l.config.dtype : 'float32', shape: shapeOf(l.config?.batch_shape ?? l.config?.batch_input_shape) }));
+    .slice(0, MAX_LISTED_ITEMS)
+    .map((l) => ({ name: text(l.config?.name) ?? text(l.name) ?? 'input', dtype: text(l.config?.dtype) ?? 'float32', shape: shapeOf(l.config?.batch_shape ?? l.config?.batch_input_shape) }));
   let parameters = 0;
   const unknown = new Set<string>();
   for (const l of layers) {
     const n = layerParameters(l);
-    if (n === undefined) unknown.add(l.class_name ?? '?');
-    else parameters += n;
+    if (n === undefined) {
+      if (unknown.size < 50) unknown.add(text(l.class_name) ?? '?');
+    } else parameters += n;
   }
   const weights = byName.get('model.weights.h5');
-  const problems = unknown.size > 0 ? [`parameters of ${[...unknown].join(', ')} layers are not counted (they live in model.weights.h5, which is not read)`] : [];
+  if (unknown.size > 0) problems.push(`parameters of ${[...unknown].join(', ')} layers are not counted (they live in model.weights.h5, which is not read)`);
+  const kerasVersion = text(metadata.keras_version);
+  const saved = text(metadata.date_saved);
   return {
     format: 'keras',
     path: file.path,
     fileBytes: file.size,
     facts: [
       { label: 'Format', value: 'Keras archive (.keras)' },
-      ...(typeof metadata.keras_version === 'string' ? [{ label: 'Keras version', value: metadata.keras_version }] : []),
-      ...(typeof metadata.date_saved === 'string' ? [{ label: 'Saved', value: metadata.date_saved }] : []),
-      { label: 'Model', value: `${config.class_name ?? '?'} "${config.config?.name ?? ''}"` },
+      ...(kerasVersion ? [{ label: 'Keras version', value: kerasVersion }] : []),
+      ...(saved ? [{ label: 'Saved', value: saved }] : []),
+      { label: 'Model', value: `${text(config.class_name) ?? '?'} "${text(config.config?.name) ?? ''}"` },
       { label: 'Layers', value: String(layers.length) },
       ...(weights ? [{ label: 'Weights', value: `model.weights.h5, ${weights.size} bytes` }] : []),
     ],
@@ -68,46 +86,73 @@ export function readKeras(file: FileWindow, entries: readonly ZipEntry[]): Model
     bytesByDtype: {},
     tensors: [],
     ...(inputs.length ? { inputs } : {}),
-    operators: Object.fromEntries(Object.entries(operators).sort((a, b) => b[1] - a[1])),
-    metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])),
+    operators: sortedCounts(operators),
+    metadata: Object.fromEntries(Object.entries(metadata).slice(0, MAX_LISTED_ITEMS).map(([k, v]) => [shortText(k, 200), shortText(typeof v === 'string' ? v : JSON.stringify(v), 2000)])),
     bytesRead: file.bytesRead,
     problems,
   };
 }
 
-/** Layers of a Sequential / Functional model, nested models' layers included. */
-function flatten(model: LayerConfig, depth = 0): LayerConfig[] {
-  const out: LayerConfig[] = [];
-  for (const layer of model.config?.layers ?? []) {
-    if (depth < 8 && Array.isArray(layer.config?.layers)) out.push(...flatten(layer, depth + 1));
-    else out.push(layer);
+/** A string from the config, cut short; anything else is not one. */
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? shortText(value, 200) : undefined;
+}
+
+/** A finite, non-negative number from the config. */
+function count(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/** Layers of a Sequential / Functional model, nested models' layers included; entries that are not layers are noted. */
+function flatten(model: Layer, problems: string[], depth = 0): Layer[] {
+  const out: Layer[] = [];
+  const list = model.config?.layers;
+  if (list === undefined) return out;
+  if (!Array.isArray(list)) {
+    problems.push(`the layers of ${text(model.config?.name) ?? 'the model'} are not a list: not counted`);
+    return out;
   }
+  let odd = 0;
+  for (const item of list) {
+    const layer = Layer.safeParse(item);
+    if (!layer.success) odd++;
+    else if (depth < MAX_NESTED_MODELS && layer.data.config?.layers !== undefined) for (const inner of flatten(layer.data, problems, depth + 1)) out.push(inner);
+    else out.push(layer.data);
+  }
+  if (odd > 0) problems.push(`${odd} entries of the layer list of ${text(model.config?.name) ?? 'the model'} are not layers: not counted`);
   return out;
 }
 
 function shapeOf(raw: unknown): (number | string)[] {
-  return Array.isArray(raw) ? raw.map((d) => (typeof d === 'number' ? d : 'batch')) : [];
+  return Array.isArray(raw) ? raw.slice(0, MAX_RANK).map((d) => (typeof d === 'number' ? d : 'batch')) : [];
 }
 
 /** Weights that follow from the config and the built input shape; undefined when they do not. */
-function layerParameters(layer: LayerConfig): number | undefined {
-  const c = layer.config ?? {};
+function layerParameters(layer: Layer): number | undefined {
+  const c: Record<string, unknown> = layer.config ?? {};
   const input = layer.build_config?.input_shape;
-  const last = Array.isArray(input) && typeof input[input.length - 1] === 'number' ? (input[input.length - 1] as number) : undefined;
+  const last = Array.isArray(input) ? count(input[input.length - 1]) : undefined;
   const bias = c.use_bias === false ? 0 : 1;
+  const units = count(c.units);
+  const filters = count(c.filters);
   switch (layer.class_name) {
     case 'InputLayer': case 'Dropout': case 'Flatten': case 'Activation': case 'ReLU': case 'Reshape': case 'MaxPooling2D': case 'MaxPooling1D':
     case 'AveragePooling2D': case 'GlobalAveragePooling2D': case 'GlobalMaxPooling2D': case 'Add': case 'Concatenate': case 'Rescaling': case 'Softmax':
       return 0;
     case 'Dense':
-      return last !== undefined && typeof c.units === 'number' ? c.units * last + bias * c.units : undefined;
+      return last !== undefined && units !== undefined ? units * last + bias * units : undefined;
     case 'Conv1D': case 'Conv2D': case 'Conv3D': {
-      const kernel = Array.isArray(c.kernel_size) ? (c.kernel_size as number[]).reduce((a, b) => a * b, 1) : undefined;
-      const groups = typeof c.groups === 'number' ? c.groups : 1;
-      return last !== undefined && kernel !== undefined && typeof c.filters === 'number' ? (kernel * (last / groups) * c.filters) + bias * c.filters : undefined;
+      const sizes = Array.isArray(c.kernel_size) && c.kernel_size.length <= MAX_RANK ? c.kernel_size.map(count) : [];
+      const known = sizes.filter((d): d is number => d !== undefined);
+      const kernel = sizes.length > 0 && known.length === sizes.length ? known.reduce((a, b) => a * b, 1) : undefined;
+      const groups = c.groups === undefined ? 1 : count(c.groups);
+      return last !== undefined && kernel !== undefined && filters !== undefined && groups ? kernel * (last / groups) * filters + bias * filters : undefined;
     }
-    case 'Embedding':
-      return typeof c.input_dim === 'number' && typeof c.output_dim === 'number' ? c.input_dim * c.output_dim : undefined;
+    case 'Embedding': {
+      const inputDim = count(c.input_dim);
+      const outputDim = count(c.output_dim);
+      return inputDim !== undefined && outputDim !== undefined ? inputDim * outputDim : undefined;
+    }
     case 'BatchNormalization':
       return last !== undefined ? 4 * last : undefined;
     case 'LayerNormalization':

@@ -1,5 +1,3 @@
-import { formatBytes as formatUnitBytes, formatCount as formatUnitCount } from '../common/units';
-
 // What inspecting a model file tells, whatever its format: the CLI, the model editor and the
 // agent's tool read this one shape.
 
@@ -7,6 +5,9 @@ export type ModelFormat = 'onnx' | 'safetensors' | 'gguf' | 'pytorch' | 'keras' 
 
 /** How the viewer and the CLI name each format. */
 export const FORMAT_NAMES: Readonly<Record<ModelFormat, string>> = { onnx: 'ONNX', safetensors: 'safetensors', gguf: 'GGUF', pytorch: 'PyTorch', keras: 'Keras', sklearn: 'scikit-learn', unknown: 'unknown' };
+
+/** A TorchScript archive (torch.jit.save), a pickled nn.Module (loading it runs its class's code), or weights (state dicts, checkpoints). */
+export type TorchKind = 'torchscript' | 'pickled-module' | 'weights';
 
 export interface TensorInfo {
   readonly name: string;
@@ -39,6 +40,8 @@ export interface ModelInfo {
   /** Operator type → node count in the main graph (ONNX), most used first. */
   readonly operators?: Readonly<Record<string, number>>;
   readonly metadata: Readonly<Record<string, string>>;
+  /** What a PyTorch file holds, from its structure (never from words in it): see TorchKind. */
+  readonly torchKind?: TorchKind;
   /** Files the model's tensors live in besides this one (ONNX external data). */
   readonly externalData?: readonly string[];
   /** Bytes the inspection read: a header, not the weights. */
@@ -47,6 +50,32 @@ export interface ModelInfo {
 }
 
 export const MAX_LISTED_TENSORS = 500;
+/** Inputs, outputs, opsets, metadata entries: past this many a file is hostile or broken, and the rest are counted, not kept. */
+export const MAX_LISTED_ITEMS = 1000;
+/** Longest name or value kept from a file (names of tensors, keys, metadata values). */
+export const MAX_TEXT = 1000;
+
+const utf8 = new TextDecoder();
+
+/** Text from a file, decoded only up to `max` bytes (a 64 MB "name" costs what a short one does). */
+export function fileText(bytes: Uint8Array, max = MAX_TEXT): string {
+  return bytes.length <= max ? utf8.decode(bytes) : `${utf8.decode(bytes.subarray(0, max))}…`;
+}
+
+/** A string from a file, cut to `max` characters. */
+export function shortText(text: string, max = MAX_TEXT): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+/** Adds `n` to a count kept by name: a Map, so names a file chooses ("constructor", "__proto__") count like any other. */
+export function countUp(counts: Map<string, number>, name: string, n = 1): void {
+  counts.set(name, (counts.get(name) ?? 0) + n);
+}
+
+/** Counts, most first (ties by name), as the record ModelInfo carries: own keys only, built from a Map. */
+export function sortedCounts(counts: Map<string, number>): Record<string, number> {
+  return Object.fromEntries([...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)));
+}
 
 export function elementCount(shape: readonly (number | string)[]): number | undefined {
   let n = 1;
@@ -55,13 +84,4 @@ export function elementCount(shape: readonly (number | string)[]): number | unde
     n *= d;
   }
   return n;
-}
-
-/** Model sizes: two digits under 10 ("1.07 KB", "2.19M"). */
-export function formatBytes(bytes: number): string {
-  return formatUnitBytes(bytes, 2);
-}
-
-export function formatCount(n: number): string {
-  return formatUnitCount(n, 2);
 }

@@ -1,297 +1,332 @@
+import { describeLength, ProtobufReader, WIRE_LENGTH, WIRE_VARINT } from '../common/protobuf/protobufReader';
 import { ModelFormatError, type FileWindow } from './fileWindow';
-import { elementCount, MAX_LISTED_TENSORS, type IoInfo, type ModelInfo, type TensorInfo } from './modelInfo';
+import { countUp, elementCount, fileText, MAX_LISTED_ITEMS, MAX_LISTED_TENSORS, sortedCounts, type IoInfo, type ModelInfo, type TensorInfo } from './modelInfo';
 
-// ONNX (../shared/docs/formats.md §5.3): the ModelProto walked field by field straight from the
-// file. Small messages (nodes, value infos, opsets) are read whole; initializers are walked for
-// their name, dims and type while raw_data and the typed data arrays are skipped by position, so
-// a 1 GB model costs a few kilobytes of reading.
+// ONNX (docs/formats.md §5.3): the ModelProto walked field by field straight from the file. Small
+// messages (nodes, value infos, opsets) are read whole; initializers are walked for their name,
+// dims and type while raw_data and the typed data arrays are skipped by position, so a 1 GB model
+// costs a few kilobytes of reading. Subgraphs (If / Loop / Scan bodies) are walked inside their
+// node's bytes, already read. Everything kept is capped, so a hostile file costs its size in
+// time and little memory.
 
-const DATA_TYPES: Record<number, [string, number]> = {
-  1: ['float32', 4], 2: ['uint8', 1], 3: ['int8', 1], 4: ['uint16', 2], 5: ['int16', 2], 6: ['int32', 4], 7: ['int64', 8], 8: ['string', 0], 9: ['bool', 1], 10: ['float16', 2],
-  11: ['float64', 8], 12: ['uint32', 4], 13: ['uint64', 8], 14: ['complex64', 8], 15: ['complex128', 16], 16: ['bfloat16', 2], 17: ['float8e4m3fn', 1], 18: ['float8e4m3fnuz', 1],
-  19: ['float8e5m2', 1], 20: ['float8e5m2fnuz', 1], 21: ['uint4', 0.5], 22: ['int4', 0.5], 23: ['float4e2m1', 0.5], 24: ['float8e8m0', 1], 25: ['uint2', 0.25], 26: ['int2', 0.25],
-};
+const DATA_TYPES = new Map<number, [string, number]>([
+  [1, ['float32', 4]], [2, ['uint8', 1]], [3, ['int8', 1]], [4, ['uint16', 2]], [5, ['int16', 2]], [6, ['int32', 4]], [7, ['int64', 8]], [8, ['string', 0]], [9, ['bool', 1]], [10, ['float16', 2]],
+  [11, ['float64', 8]], [12, ['uint32', 4]], [13, ['uint64', 8]], [14, ['complex64', 8]], [15, ['complex128', 16]], [16, ['bfloat16', 2]], [17, ['float8e4m3fn', 1]], [18, ['float8e4m3fnuz', 1]],
+  [19, ['float8e5m2', 1]], [20, ['float8e5m2fnuz', 1]], [21, ['uint4', 0.5]], [22, ['int4', 0.5]], [23, ['float4e2m1', 0.5]], [24, ['float8e8m0', 1]], [25, ['uint2', 0.25]], [26, ['int2', 0.25]],
+]);
+const WIDTHS = new Map([...DATA_TYPES.values()]);
 const MAX_SMALL_MESSAGE = 64 * 1024 * 1024;
 const MAX_DEPTH = 64;
+const MAX_RANK = 64;
+/** Distinct operator names counted; past it, a file is making names up. */
+const MAX_OPERATORS = 10_000;
+/** Characters of initializer names kept to tell real inputs from initializers listed as inputs (old IR versions). */
+const MAX_NAME_CHARS = 16 * 1024 * 1024;
+const modelError = (message: string): Error => new ModelFormatError(message);
 
-/** A protobuf field walker over bytes in memory. */
-export class Bytes {
-  pos = 0;
-  constructor(readonly data: Uint8Array, readonly end = data.length) {}
-  varint(): number {
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw new ModelFormatError('a varint runs past its message');
-      const byte = this.data[this.pos++]!;
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) return i === 9 && value >= 2 ** 63 ? value - 2 ** 64 : value;
-      scale *= 128;
-    }
-    throw new ModelFormatError('a varint longer than 10 bytes');
+/** The shared protobuf reader, failing with the model readers' error (the optimizers' rewriters use it too). */
+export class Bytes extends ProtobufReader {
+  constructor(data: Uint8Array, end = data.length) {
+    super(data, 0, end, modelError);
   }
-  bytes(): Uint8Array {
-    const length = this.varint();
-    if (this.pos + length > this.end) throw new ModelFormatError('a field runs past its message');
-    const out = this.data.subarray(this.pos, this.pos + length);
-    this.pos += length;
-    return out;
-  }
-  string(): string {
-    return utf8.decode(this.bytes());
-  }
-  skip(wire: number): void {
-    if (wire === 0) this.varint();
-    else if (wire === 1) this.pos += 8;
-    else if (wire === 2) {
-      const length = this.varint(); // read first: `pos += varint()` would add to the position before the varint
-      this.pos += length;
-    }
-    else if (wire === 5) this.pos += 4;
-    else throw new ModelFormatError(`wire type ${wire}: not protobuf, or damaged`);
-    if (this.pos > this.end) throw new ModelFormatError('a field runs past its message');
-  }
-  /** Packed or unpacked repeated varints (int64 dims). */
+  /** Packed or unpacked repeated int64 dims. */
   varints(wire: number, into: number[]): void {
-    if (wire === 0) into.push(this.varint());
-    else {
-      const sub = new Bytes(this.bytes());
-      while (sub.pos < sub.end) into.push(sub.varint());
-    }
+    this.int64s(wire, into, MAX_RANK, 'dimensions');
   }
 }
-const utf8 = new TextDecoder();
+
+interface Field {
+  readonly field: number;
+  readonly wire: number;
+  /** For length-delimited fields, where the payload starts and ends; else the value's position. */
+  readonly start: number;
+  readonly end: number;
+}
 
 /** The same walk over the file, for the big messages (the model, the graph, initializers). */
 class FileFields {
-  constructor(private readonly file: FileWindow, public pos: number, readonly end: number) {}
+  constructor(
+    private readonly file: FileWindow,
+    public pos: number,
+    readonly end: number,
+  ) {}
+  /** A reader over the next bytes of the message (a key and a length take at most 20). */
+  private ahead(n: number): ProtobufReader {
+    return new ProtobufReader(this.file.read(this.pos, Math.min(n, this.end - this.pos), 'a field'), 0, undefined, modelError, this.pos);
+  }
   varint(): number {
-    // Up to 10 bytes in one read when the file has them.
-    const chunk = this.file.read(this.pos, Math.min(10, this.end - this.pos), 'a varint');
-    const b = new Bytes(chunk);
-    const value = b.varint();
-    this.pos += b.pos;
+    const r = this.ahead(10);
+    const value = r.varint();
+    this.pos += r.pos;
+    return value;
+  }
+  int64(): number {
+    const r = this.ahead(10);
+    const value = r.int64();
+    this.pos += r.pos;
     return value;
   }
   /** The next field's number, wire type and (for length-delimited fields) where it ends. */
-  next(): { field: number; wire: number; start: number; end: number } {
-    const key = this.varint();
+  next(): Field {
+    const at = this.pos;
+    const r = this.ahead(20);
+    const key = r.key();
+    const field = key >>> 3;
     const wire = key & 7;
-    const field = Math.floor(key / 8);
-    if (wire === 2) {
-      const length = this.varint();
-      const start = this.pos;
-      if (start + length > this.end) throw new ModelFormatError(`field ${field} at byte ${start} claims ${length} bytes: more than its message holds (truncated or damaged)`);
+    if (wire === WIRE_LENGTH) {
+      const length = r.varint();
+      const start = at + r.pos;
+      if (length > this.end - start) throw new ModelFormatError(`field ${field} at byte ${at} claims ${describeLength(length)}: more than its message holds (truncated or damaged)`);
+      this.pos = start;
       return { field, wire, start, end: start + length };
     }
+    this.pos = at + r.pos;
     return { field, wire, start: this.pos, end: this.pos };
   }
   skipScalar(wire: number): void {
-    if (wire === 0) this.varint();
-    else if (wire === 1) this.pos += 8;
-    else if (wire === 5) this.pos += 4;
-    else throw new ModelFormatError(`wire type ${wire} at byte ${this.pos}: not an ONNX model, or damaged`);
+    const r = this.ahead(10);
+    r.skip(wire);
+    this.pos += r.pos;
   }
-  small(start: number, end: number, what: string): Bytes {
-    if (end - start > MAX_SMALL_MESSAGE) throw new ModelFormatError(`${what} at byte ${start} is ${end - start} bytes`);
-    return new Bytes(this.file.read(start, end - start, what));
+  small(f: Field, what: string): ProtobufReader {
+    if (f.end - f.start > MAX_SMALL_MESSAGE) throw new ModelFormatError(`${what} at byte ${f.start} is ${f.end - f.start} bytes`);
+    return new ProtobufReader(this.file.read(f.start, f.end - f.start, what), 0, undefined, modelError, f.start);
+  }
+  /** The first `max` bytes of a text field, as text. */
+  text(f: Field, max?: number): string {
+    const n = Math.min(f.end - f.start, (max ?? 1000) + 1);
+    return fileText(this.file.read(f.start, n, 'a text field'), max);
   }
 }
 
-function typeOf(bytes: Bytes): { dtype: string; shape: (number | string)[] } {
+function typeOf(r: ProtobufReader): { dtype: string; shape: (number | string)[] } {
   // TypeProto { tensor_type = 1 { elem_type = 1; shape = 2 { dim = 1 { dim_value = 1 | dim_param = 2 } } } }
   let dtype = 'unknown';
   const shape: (number | string)[] = [];
-  while (bytes.pos < bytes.end) {
-    const key = bytes.varint();
-    if (key >>> 3 === 1 && (key & 7) === 2) {
-      const tensor = new Bytes(bytes.bytes());
+  while (r.pos < r.end) {
+    const key = r.key();
+    if (key === ((1 << 3) | WIRE_LENGTH)) {
+      const tensor = r.message();
       while (tensor.pos < tensor.end) {
-        const k = tensor.varint();
-        if (k >>> 3 === 1 && (k & 7) === 0) dtype = DATA_TYPES[tensor.varint()]?.[0] ?? 'unknown';
-        else if (k >>> 3 === 2 && (k & 7) === 2) {
-          const dims = new Bytes(tensor.bytes());
+        const k = tensor.key();
+        if (k === ((1 << 3) | WIRE_VARINT)) dtype = DATA_TYPES.get(tensor.varint())?.[0] ?? 'unknown';
+        else if (k === ((2 << 3) | WIRE_LENGTH)) {
+          const dims = tensor.message();
           while (dims.pos < dims.end) {
-            const dk = dims.varint();
-            if (dk >>> 3 === 1 && (dk & 7) === 2) {
-              const dim = new Bytes(dims.bytes());
-              let value: number | string = '?';
-              while (dim.pos < dim.end) {
-                const f = dim.varint();
-                if (f >>> 3 === 1 && (f & 7) === 0) value = dim.varint();
-                else if (f >>> 3 === 2 && (f & 7) === 2) value = dim.string();
-                else dim.skip(f & 7);
-              }
-              shape.push(value);
-            } else dims.skip(dk & 7);
+            const dk = dims.key();
+            if (dk !== ((1 << 3) | WIRE_LENGTH)) {
+              dims.skip(dk & 7);
+              continue;
+            }
+            if (shape.length >= MAX_RANK) throw new ModelFormatError(`a shape at byte ${dims.pos} has more than ${MAX_RANK} dimensions`);
+            const dim = dims.message();
+            let value: number | string = '?';
+            while (dim.pos < dim.end) {
+              const f = dim.key();
+              if (f === ((1 << 3) | WIRE_VARINT)) value = dim.int64();
+              else if (f === ((2 << 3) | WIRE_LENGTH)) value = fileText(dim.bytes(), 200);
+              else dim.skip(f & 7);
+            }
+            shape.push(value);
           }
         } else tensor.skip(k & 7);
       }
-    } else if (key >>> 3 === 4 && (key & 7) === 2) {
+    } else if (key === ((4 << 3) | WIRE_LENGTH)) {
       dtype = 'sequence';
-      bytes.skip(2);
-    } else if (key >>> 3 === 5 && (key & 7) === 2) {
+      r.skip(WIRE_LENGTH);
+    } else if (key === ((5 << 3) | WIRE_LENGTH)) {
       dtype = 'map';
-      bytes.skip(2);
-    } else bytes.skip(key & 7);
+      r.skip(WIRE_LENGTH);
+    } else r.skip(key & 7);
   }
   return { dtype, shape };
 }
 
-function valueInfo(bytes: Bytes): IoInfo {
+function valueInfo(r: ProtobufReader): IoInfo {
   let name = '';
   let type = { dtype: 'unknown', shape: [] as (number | string)[] };
-  while (bytes.pos < bytes.end) {
-    const key = bytes.varint();
-    if (key >>> 3 === 1 && (key & 7) === 2) name = bytes.string();
-    else if (key >>> 3 === 2 && (key & 7) === 2) type = typeOf(new Bytes(bytes.bytes()));
-    else bytes.skip(key & 7);
+  while (r.pos < r.end) {
+    const key = r.key();
+    if (key === ((1 << 3) | WIRE_LENGTH)) name = fileText(r.bytes());
+    else if (key === ((2 << 3) | WIRE_LENGTH)) type = typeOf(r.message());
+    else r.skip(key & 7);
   }
   return { name, ...type };
 }
 
-function keyValue(bytes: Bytes): [string, string] {
+/** A StringStringEntryProto: key and value, each cut to `max` bytes. */
+function keyValue(r: ProtobufReader, max = 2000): [string, string] {
   let key = '';
   let value = '';
-  while (bytes.pos < bytes.end) {
-    const k = bytes.varint();
-    if (k >>> 3 === 1 && (k & 7) === 2) key = bytes.string();
-    else if (k >>> 3 === 2 && (k & 7) === 2) value = bytes.string();
-    else bytes.skip(k & 7);
+  while (r.pos < r.end) {
+    const k = r.key();
+    if (k === ((1 << 3) | WIRE_LENGTH)) key = fileText(r.bytes(), 200);
+    else if (k === ((2 << 3) | WIRE_LENGTH)) value = fileText(r.bytes(), max);
+    else r.skip(k & 7);
   }
   return [key, value];
 }
 
 interface Initializer extends TensorInfo {
-  readonly external?: Record<string, string>;
+  /** The external data location, when the tensor's data is in another file. */
+  readonly location?: string;
+  readonly external: boolean;
 }
 
 /** An initializer's name, dims and type, skipping its data wherever it is in the message. */
-function initializer(fields: FileFields, end: number): Initializer {
+function initializer(fields: FileFields): Initializer {
   let name = '';
   let dataType = 0;
   const dims: number[] = [];
-  const external: Record<string, string> = {};
-  let location = 0;
-  while (fields.pos < end) {
+  let location: string | undefined;
+  let dataLocation = 0;
+  while (fields.pos < fields.end) {
     const f = fields.next();
-    if (f.wire === 2) {
-      if (f.field === 8) name = utf8.decode(fields.small(f.start, f.end, 'a tensor name').data);
-      else if (f.field === 1) fields.small(f.start, f.end, 'packed dims').varints(2, dims);
+    if (f.wire === WIRE_LENGTH) {
+      if (f.field === 8) name = fields.text(f);
+      else if (f.field === 1) fields.small(f, 'packed dims').packedInt64s(dims, MAX_RANK, 'dimensions');
       else if (f.field === 13) {
-        const [k, v] = keyValue(fields.small(f.start, f.end, 'external data entry'));
-        external[k] = v;
+        const [k, v] = keyValue(fields.small(f, 'an external data entry'), 4096);
+        if (k === 'location') location = v;
       }
       fields.pos = f.end; // raw_data (9), float_data (4) … are skipped here, unread
-    } else if (f.field === 1 && f.wire === 0) dims.push(fields.varint());
-    else if (f.field === 2 && f.wire === 0) dataType = fields.varint();
-    else if (f.field === 14 && f.wire === 0) location = fields.varint();
+    } else if (f.field === 1 && f.wire === WIRE_VARINT) {
+      if (dims.length >= MAX_RANK) throw new ModelFormatError(`a tensor at byte ${f.start} has more than ${MAX_RANK} dimensions`);
+      dims.push(fields.int64());
+    } else if (f.field === 2 && f.wire === WIRE_VARINT) dataType = fields.varint();
+    else if (f.field === 14 && f.wire === WIRE_VARINT) dataLocation = fields.varint();
     else fields.skipScalar(f.wire);
   }
-  const dtype = DATA_TYPES[dataType]?.[0] ?? `type ${dataType}`;
-  return { name, dtype, shape: dims, ...(location === 1 || external.location ? { external } : {}) };
+  const dtype = DATA_TYPES.get(dataType)?.[0] ?? (dataType < 1000 ? `type ${dataType}` : 'unknown');
+  return { name, dtype, shape: dims, external: dataLocation === 1 || location !== undefined, ...(location !== undefined ? { location } : {}) };
+}
+
+/** What the walk of the graphs counts and keeps. */
+class OnnxWalk {
+  readonly operators = new Map<string, number>();
+  subgraphNodes = 0;
+  depth = 0;
+  private otherOperators = 0;
+
+  /** A NodeProto read whole: its op_type, counted in the main graph or as a subgraph node; its subgraphs walked. */
+  node(r: ProtobufReader, top: boolean): void {
+    let op = '';
+    while (r.pos < r.end) {
+      const k = r.key();
+      if (k === ((4 << 3) | WIRE_LENGTH)) op = fileText(r.bytes(), 200);
+      else if (k === ((5 << 3) | WIRE_LENGTH)) {
+        // AttributeProto: g = 6 (GraphProto), graphs = 11 (repeated GraphProto)
+        const attribute = r.message();
+        while (attribute.pos < attribute.end) {
+          const ak = attribute.key();
+          if (ak === ((6 << 3) | WIRE_LENGTH) || ak === ((11 << 3) | WIRE_LENGTH)) this.subgraph(attribute.message());
+          else attribute.skip(ak & 7);
+        }
+      } else r.skip(k & 7);
+    }
+    if (!op) return;
+    if (!top) this.subgraphNodes++;
+    else if (this.operators.size < MAX_OPERATORS || this.operators.has(op)) countUp(this.operators, op);
+    else this.otherOperators++;
+  }
+
+  /** A subgraph's nodes (its inputs, outputs and initializers are the body's own, not the model's). */
+  subgraph(r: ProtobufReader): void {
+    if (++this.depth > MAX_DEPTH) throw new ModelFormatError(`graphs nested more than ${MAX_DEPTH} deep`);
+    while (r.pos < r.end) {
+      const k = r.key();
+      if (k === ((1 << 3) | WIRE_LENGTH)) this.node(r.message(), false);
+      else r.skip(k & 7);
+    }
+    this.depth--;
+  }
+
+  operatorCounts(): Record<string, number> {
+    const counts = sortedCounts(this.operators);
+    return this.otherOperators > 0 ? { ...counts, [`(${this.otherOperators} nodes of other operators)`]: this.otherOperators } : counts;
+  }
 }
 
 export function readOnnx(file: FileWindow): ModelInfo {
   const model = new FileFields(file, 0, file.size);
-  const facts: { label: string; value: string }[] = [];
-  const metadata: Record<string, string> = {};
+  const facts = new Map<string, string>();
+  const metadata = new Map<string, string>();
   const opsets: { domain: string; version: number }[] = [];
-  const operators: Record<string, number> = {};
   const inputs: IoInfo[] = [];
   const outputs: IoInfo[] = [];
   const initializers: Initializer[] = [];
   const initializerNames = new Set<string>();
-  const bytesByDtype: Record<string, number> = {};
+  let nameChars = 0;
+  const bytesByDtype = new Map<string, number>();
   const problems: string[] = [];
   const externalFiles = new Set<string>();
+  let unlisted = 0;
   let parameters = 0;
   let count = 0;
   let sawGraph = false;
-  /** Nodes inside If / Loop / Scan bodies: counted apart from the main graph's operators. */
-  let subgraphNodes = 0;
-  let depth = 0;
-  const graphWalk = (start: number, end: number, top: boolean): void => {
-    if (++depth > MAX_DEPTH) throw new ModelFormatError('graphs nested too deep');
-    const graph = new FileFields(file, start, end);
-    while (graph.pos < end) {
+  const walk = new OnnxWalk();
+  const listed = <T>(list: T[], item: () => T): void => {
+    if (list.length < MAX_LISTED_ITEMS) list.push(item());
+    else unlisted++;
+  };
+  const graphWalk = (graph: FileFields): void => {
+    while (graph.pos < graph.end) {
       const f = graph.next();
-      if (f.wire !== 2) {
+      if (f.wire !== WIRE_LENGTH) {
         graph.skipScalar(f.wire);
         continue;
       }
-      if (f.field === 1) {
-        // NodeProto: count op_type; subgraphs of If/Loop/Scan (attribute g / graphs) are walked too
-        const node = graph.small(f.start, f.end, 'a node');
-        let op = '';
-        while (node.pos < node.end) {
-          const k = node.varint();
-          if (k >>> 3 === 4 && (k & 7) === 2) op = node.string();
-          else if (k >>> 3 === 5 && (k & 7) === 2) {
-            const attr = node.bytes();
-            const a = new Bytes(attr);
-            while (a.pos < a.end) {
-              const ak = a.varint();
-              if ((ak >>> 3 === 6 || ak >>> 3 === 11) && (ak & 7) === 2) {
-                const sub = a.bytes();
-                const offset = f.start + (node.pos - attr.length) + (a.pos - sub.length);
-                graphWalk(offset, offset + sub.length, false);
-              } else a.skip(ak & 7);
-            }
-          } else node.skip(k & 7);
-        }
-        if (op && top) operators[op] = (operators[op] ?? 0) + 1;
-        else if (op) subgraphNodes++;
-      } else if (f.field === 5 && top) {
-        const tensor = initializer(new FileFields(file, f.start, f.end), f.end);
+      if (f.field === 1) walk.node(graph.small(f, 'a node'), true);
+      else if (f.field === 5) {
+        const tensor = initializer(new FileFields(file, f.start, f.end));
         count++;
-        initializerNames.add(tensor.name);
+        if (nameChars < MAX_NAME_CHARS) {
+          initializerNames.add(tensor.name);
+          nameChars += tensor.name.length + 1;
+        }
         const n = elementCount(tensor.shape) ?? 0;
         parameters += n;
-        const width = Object.values(DATA_TYPES).find(([name]) => name === tensor.dtype)?.[1] ?? 0;
-        bytesByDtype[tensor.dtype] = (bytesByDtype[tensor.dtype] ?? 0) + Math.ceil(n * width);
-        if (tensor.external?.location) externalFiles.add(tensor.external.location);
+        countUp(bytesByDtype, tensor.dtype, Math.ceil(n * (WIDTHS.get(tensor.dtype) ?? 0)));
+        if (tensor.location !== undefined && externalFiles.size < MAX_LISTED_ITEMS) externalFiles.add(tensor.location);
         if (initializers.length < MAX_LISTED_TENSORS) initializers.push(tensor);
-      } else if (f.field === 11 && top) inputs.push(valueInfo(graph.small(f.start, f.end, 'a graph input')));
-      else if (f.field === 12 && top) outputs.push(valueInfo(graph.small(f.start, f.end, 'a graph output')));
-      else if (f.field === 2 && top) facts.push({ label: 'Graph', value: utf8.decode(graph.small(f.start, f.end, 'the graph name').data) });
+      } else if (f.field === 11) listed(inputs, () => valueInfo(graph.small(f, 'a graph input')));
+      else if (f.field === 12) listed(outputs, () => valueInfo(graph.small(f, 'a graph output')));
+      else if (f.field === 2) facts.set('Graph', graph.text(f));
       graph.pos = f.end;
     }
-    depth--;
   };
   while (model.pos < file.size) {
     const f = model.next();
-    if (f.wire !== 2) {
-      if (f.field === 1 && f.wire === 0) facts.unshift({ label: 'IR version', value: String(model.varint()) });
-      else if (f.field === 5 && f.wire === 0) facts.push({ label: 'Model version', value: String(model.varint()) });
+    if (f.wire !== WIRE_LENGTH) {
+      if (f.field === 1 && f.wire === WIRE_VARINT) facts.set('IR version', String(model.varint()));
+      else if (f.field === 5 && f.wire === WIRE_VARINT) facts.set('Model version', String(model.varint()));
       else model.skipScalar(f.wire);
       continue;
     }
-    const text = (): string => utf8.decode(model.small(f.start, f.end, `field ${f.field}`).data);
     if (f.field === 7) {
       sawGraph = true;
-      graphWalk(f.start, f.end, true);
-    } else if (f.field === 2) facts.push({ label: 'Producer', value: text() });
-    else if (f.field === 3) facts.push({ label: 'Producer version', value: text() });
-    else if (f.field === 4) facts.push({ label: 'Domain', value: text() });
+      graphWalk(new FileFields(file, f.start, f.end));
+    } else if (f.field === 2) facts.set('Producer', model.text(f));
+    else if (f.field === 3) facts.set('Producer version', model.text(f));
+    else if (f.field === 4) facts.set('Domain', model.text(f));
     else if (f.field === 6) {
-      const doc = text().slice(0, 2000);
-      if (doc) metadata.doc_string = doc;
-    }
-    else if (f.field === 8) {
-      const b = model.small(f.start, f.end, 'an opset');
+      const doc = model.text(f, 2000);
+      if (doc) metadata.set('doc_string', doc);
+    } else if (f.field === 8) {
+      const r = model.small(f, 'an opset');
       let domain = '';
       let version = 0;
-      while (b.pos < b.end) {
-        const k = b.varint();
-        if (k >>> 3 === 1 && (k & 7) === 2) domain = b.string();
-        else if (k >>> 3 === 2 && (k & 7) === 0) version = b.varint();
-        else b.skip(k & 7);
+      while (r.pos < r.end) {
+        const k = r.key();
+        if (k === ((1 << 3) | WIRE_LENGTH)) domain = fileText(r.bytes(), 200);
+        else if (k === ((2 << 3) | WIRE_VARINT)) version = r.int64();
+        else r.skip(k & 7);
       }
-      opsets.push({ domain: domain || 'ai.onnx', version });
+      listed(opsets, () => ({ domain: domain || 'ai.onnx', version }));
     } else if (f.field === 14) {
-      const [k, v] = keyValue(model.small(f.start, f.end, 'a metadata entry'));
-      metadata[k] = v;
+      const [k, v] = keyValue(model.small(f, 'a metadata entry'));
+      if (metadata.size < MAX_LISTED_ITEMS || metadata.has(k)) metadata.set(k, v);
+      else unlisted++;
     }
     model.pos = f.end;
   }
@@ -299,26 +334,31 @@ export function readOnnx(file: FileWindow): ModelInfo {
   for (const location of externalFiles) {
     if (location.includes('..') || location.startsWith('/') || /^[A-Za-z]:/.test(location)) problems.push(`external data "${location}" points outside the model's folder: not read`);
   }
-  const sortedOps = Object.fromEntries(Object.entries(operators).sort(([a, x], [b, y]) => y - x || a.localeCompare(b)));
+  if (unlisted > 0) problems.push(`${unlisted} more inputs, outputs, opsets or metadata entries than the ${MAX_LISTED_ITEMS} of each listed: not shown`);
+  if (nameChars >= MAX_NAME_CHARS) problems.push('too many initializer names to tell them all from the graph inputs: some inputs listed may be weights');
+  const order = ['IR version', 'Producer', 'Producer version', 'Domain', 'Model version', 'Graph'];
   return {
     format: 'onnx',
     path: file.path,
     fileBytes: file.size,
     facts: [
-      ...facts.filter((f) => f.value !== '' && !(f.label === 'Model version' && f.value === '0')),
+      ...order.flatMap((label) => {
+        const value = facts.get(label);
+        return value === undefined || value === '' || (label === 'Model version' && value === '0') ? [] : [{ label, value }];
+      }),
       { label: 'Opsets', value: opsets.map((o) => `${o.domain} ${o.version}`).join(', ') },
-      ...(subgraphNodes > 0 ? [{ label: 'Nodes in subgraphs', value: String(subgraphNodes) }] : []),
+      ...(walk.subgraphNodes > 0 ? [{ label: 'Nodes in subgraphs', value: String(walk.subgraphNodes) }] : []),
     ],
     tensorCount: count,
     parameterCount: parameters,
-    bytesByDtype,
+    bytesByDtype: Object.fromEntries(bytesByDtype),
     tensors: initializers.map(({ name, dtype, shape }) => ({ name, dtype, shape })),
     // Old IR versions list initializers among the inputs too: the real inputs are the others.
     inputs: inputs.filter((i) => !initializerNames.has(i.name)),
     outputs,
     opsets,
-    operators: sortedOps,
-    metadata,
+    operators: walk.operatorCounts(),
+    metadata: Object.fromEntries(metadata),
     ...(externalFiles.size > 0 ? { externalData: [...externalFiles] } : {}),
     bytesRead: file.bytesRead,
     problems,

@@ -3,15 +3,19 @@ import { ModelFormatError } from './fileWindow';
 // A pickle read as data, never executed: globals stay names, calls stay (callable, args) records,
 // persistent ids stay ids. Enough of the opcode set for what torch.save writes (protocol 2) and
 // what Python writes by default (4, 5); anything else stops with the opcode named. Bounded in
-// steps and memo size, so a hostile pickle costs milliseconds, not memory.
+// steps, objects built and memo size (a few kilobytes deflated can hold millions of opcodes), so a
+// hostile pickle costs a fraction of a second and tens of megabytes, then says it is too complex.
+// The values can share parts and contain themselves (memo GET, APPEND to a list inside itself):
+// whoever walks them keeps a visited set.
 
 export class PickleGlobal {
+  /** `module.name`, made once: walkers ask for it at every reference. */
+  readonly qualified: string;
   constructor(
     readonly module: string,
     readonly name: string,
-  ) {}
-  get qualified(): string {
-    return `${this.module}.${this.name}`;
+  ) {
+    this.qualified = `${module}.${name}`;
   }
 }
 
@@ -52,10 +56,24 @@ export interface PickleScan {
 /** Largest pickle read as data (held whole; the tensors or arrays it describes are not). */
 export const MAX_PICKLE = 256 * 1024 * 1024;
 
-const MAX_STEPS = 20_000_000;
-const MAX_MEMO = 5_000_000;
+/** Opcodes run: a torch state dict runs tens per tensor, a scikit-learn forest thousands in all. */
+export const MAX_PICKLE_STEPS = 10_000_000;
+/** Objects built (containers, strings, calls): about 60 bytes each, so this is ~120 MB at most. */
+export const MAX_PICKLE_OBJECTS = 2_000_000;
+const MAX_MEMO = 2_000_000;
+/** Values on the stack at once: pickle writes lists and dicts in batches of 1,000, so real stacks stay small. */
+const MAX_STACK = 100_000;
+/** Longest module or class name of a global: Python's are tens of characters. */
+const MAX_GLOBAL_NAME = 1000;
+
+/** Steps run and objects built, shared by the pickles of one file (joblib nests a pickle per object array). */
+export class PickleBudget {
+  steps = 0;
+  objects = 0;
+}
 
 export interface PickleScanOptions {
+  readonly budget?: PickleBudget;
   /**
    * Called after each BUILD of a call record, with the position after it: may replace the record
    * (its value) and move past bytes that follow it outside the pickle (joblib writes arrays so).
@@ -86,9 +104,37 @@ export function scanPickle(data: Uint8Array, start = 0, options: PickleScanOptio
   const popMark = (): PickleValue[] => {
     const at = stack.lastIndexOf(MARK);
     if (at < 0) throw new ModelFormatError(`the pickle has no mark at byte ${p}`);
-    const items = stack.splice(at) as PickleValue[];
-    items.shift();
+    const items = stack.splice(at + 1) as PickleValue[];
+    stack.pop();
     return items;
+  };
+  const budget = options.budget ?? new PickleBudget();
+  const stackCap = (): never => {
+    throw new ModelFormatError(`the pickle's stack grows past ${MAX_STACK.toLocaleString('en-US')} values at byte ${p}: too complex to read as data`);
+  };
+  /** Pushes a value the pickle built (not one it fetched from the memo or duplicated): counted against the cap. */
+  const built = (value: PickleValue): void => {
+    if (++budget.objects > MAX_PICKLE_OBJECTS) throw new ModelFormatError(`the pickle builds more than ${MAX_PICKLE_OBJECTS.toLocaleString('en-US')} objects: too complex to read as data (a model's pickle builds thousands)`);
+    stack.push(value);
+  };
+  const globalName = (text: string): string => {
+    if (text.length > MAX_GLOBAL_NAME) throw new ModelFormatError(`the pickle names a global of ${text.length} characters at byte ${p}: not a pickle any library writes`);
+    return text;
+  };
+  /** The text opcodes' numbers (protocol 0): what Python's repr writes, or an error saying what is there. */
+  const integer = (text: string): number | bigint => {
+    if (!/^[-+]?\d{1,4300}$/.test(text)) throw new ModelFormatError(`the pickle has "${text.slice(0, 40)}" for an integer at byte ${p}`);
+    const n = Number(text);
+    return Number.isSafeInteger(n) ? n : BigInt(text);
+  };
+  const float = (text: string): number => {
+    const n = text === 'inf' ? Infinity : text === '-inf' ? -Infinity : Number(text);
+    if (Number.isNaN(n) && text !== 'nan') throw new ModelFormatError(`the pickle has "${text.slice(0, 40)}" for a float at byte ${p}`);
+    return n;
+  };
+  const memoKey = (text: string): number => {
+    if (!/^\d{1,15}$/.test(text)) throw new ModelFormatError(`the pickle has "${text.slice(0, 40)}" for a memo key at byte ${p}`);
+    return Number(text);
   };
   const line = (): string => {
     const end = data.indexOf(0x0a, p);
@@ -122,16 +168,18 @@ export function scanPickle(data: Uint8Array, start = 0, options: PickleScanOptio
     for (let i = 0; i + 1 < pairs.length; i += 2) entries.push([pairs[i]!, pairs[i + 1]!]);
   };
   const append = (target: PickleValue, values: PickleValue[]): void => {
-    if (Array.isArray(target)) target.push(...values);
-    else if (target instanceof PickleCall) target.items.push(...values);
-    else throw new ModelFormatError(`the pickle appends to a ${describe(target)} at byte ${p}`);
+    const into = Array.isArray(target) ? target : target instanceof PickleCall ? target.items : undefined;
+    if (!into) throw new ModelFormatError(`the pickle appends to a ${describe(target)} at byte ${p}`);
+    // One at a time: push(...values) overflows the stack past ~100,000 values.
+    for (const v of values) into.push(v);
   };
   const remember = (key: number, value: PickleValue): void => {
     if (memo.size >= MAX_MEMO) throw new ModelFormatError('the pickle memo is larger than any model needs');
     memo.set(key, value);
   };
-  for (let steps = 0; steps < MAX_STEPS; steps++) {
-    need(1);
+  while (++budget.steps <= MAX_PICKLE_STEPS) {
+    if (p >= data.length) throw new ModelFormatError(`the pickle is cut short at byte ${p}`);
+    if (stack.length > MAX_STACK) stackCap();
     const op = data[p++]!;
     switch (op) {
       case 0x80: // PROTO
@@ -148,45 +196,45 @@ export function scanPickle(data: Uint8Array, start = 0, options: PickleScanOptio
         stack.push(MARK);
         break;
       case 0x29: // EMPTY_TUPLE
-        stack.push(new PickleTuple([]));
+        built(new PickleTuple([]));
         break;
       case 0x74: // TUPLE
-        stack.push(new PickleTuple(popMark()));
+        built(new PickleTuple(popMark()));
         break;
       case 0x85: // TUPLE1
-        stack.push(new PickleTuple([pop()]));
+        built(new PickleTuple([pop()]));
         break;
       case 0x86: {
         // TUPLE2
         const b = pop();
-        stack.push(new PickleTuple([pop(), b]));
+        built(new PickleTuple([pop(), b]));
         break;
       }
       case 0x87: {
         // TUPLE3
         const c = pop();
         const b = pop();
-        stack.push(new PickleTuple([pop(), b, c]));
+        built(new PickleTuple([pop(), b, c]));
         break;
       }
       case 0x5d: // EMPTY_LIST
-        stack.push([]);
+        built([]);
         break;
       case 0x6c: // LIST
-        stack.push(popMark());
+        built(popMark());
         break;
       case 0x7d: // EMPTY_DICT
-        stack.push(new PickleDict());
+        built(new PickleDict());
         break;
       case 0x64: {
         // DICT
         const d = new PickleDict();
         setItems(d, popMark());
-        stack.push(d);
+        built(d);
         break;
       }
       case 0x8f: // EMPTY_SET
-        stack.push([]);
+        built([]);
         break;
       case 0x90: {
         // ADDITEMS
@@ -195,7 +243,7 @@ export function scanPickle(data: Uint8Array, start = 0, options: PickleScanOptio
         break;
       }
       case 0x91: // FROZENSET
-        stack.push(popMark());
+        built(popMark());
         break;
       case 0x73: {
         // SETITEM
@@ -213,7 +261,9 @@ export function scanPickle(data: Uint8Array, start = 0, options: PickleScanOptio
       case 0x61: {
         // APPEND
         const v = pop();
-        append(top(), [v]);
+        const target = top();
+        if (Array.isArray(target)) target.push(v);
+        else append(target, [v]);
         break;
       }
       case 0x65: {
@@ -251,7 +301,7 @@ export function scanPickle(data: Uint8Array, start = 0, options: PickleScanOptio
         const n = op === 0x8a ? bytes(1)[0]! : (need(4), view.getInt32(p, true));
         if (op === 0x8b) p += 4;
         if (n < 0 || n > 4096) throw new ModelFormatError(`a pickle integer of ${n} bytes`);
-        stack.push(littleSigned(bytes(n)));
+        built(littleSigned(bytes(n)));
         break;
       }
       case 0x47: // BINFLOAT (big-endian)
@@ -262,74 +312,74 @@ export function scanPickle(data: Uint8Array, start = 0, options: PickleScanOptio
       case 0x49: {
         // INT (text); I01/I00 are booleans
         const text = line();
-        stack.push(text === '01' ? true : text === '00' ? false : Number(text));
+        built(text === '01' ? true : text === '00' ? false : integer(text));
         break;
       }
       case 0x4c: // LONG (text)
-        stack.push(Number(line().replace(/L$/, '')));
+        built(integer(line().replace(/L$/, '')));
         break;
       case 0x46: // FLOAT (text)
-        stack.push(Number(line()));
+        built(float(line()));
         break;
       case 0x58: // BINUNICODE
-        stack.push(utf8.decode(bytes(nextU32())));
+        built(utf8.decode(bytes(nextU32())));
         break;
       case 0x8c: // SHORT_BINUNICODE
         need(1);
-        stack.push(utf8.decode(bytes(data[p++]!)));
+        built(utf8.decode(bytes(data[p++]!)));
         break;
       case 0x8d: // BINUNICODE8
-        stack.push(utf8.decode(bytes(nextU64())));
+        built(utf8.decode(bytes(nextU64())));
         break;
       case 0x55: // SHORT_BINSTRING
         need(1);
-        stack.push(latin1.decode(bytes(data[p++]!)));
+        built(latin1.decode(bytes(data[p++]!)));
         break;
       case 0x54: // BINSTRING
-        stack.push(latin1.decode(bytes(nextU32())));
+        built(latin1.decode(bytes(nextU32())));
         break;
       case 0x43: // SHORT_BINBYTES
         need(1);
-        stack.push(bytes(data[p++]!));
+        built(bytes(data[p++]!));
         break;
       case 0x42: // BINBYTES
-        stack.push(bytes(nextU32()));
+        built(bytes(nextU32()));
         break;
       case 0x8e: // BINBYTES8
       case 0x96: // BYTEARRAY8 (protocol 5: numpy arrays)
-        stack.push(bytes(nextU64()));
+        built(bytes(nextU64()));
         break;
       case 0x53: // STRING (text, quoted)
-        stack.push(line().replace(/^'(.*)'$|^"(.*)"$/, '$1$2'));
+        built(line().replace(/^'(.*)'$|^"(.*)"$/, '$1$2'));
         break;
       case 0x56: // UNICODE (text)
-        stack.push(line());
+        built(line());
         break;
       case 0x63: {
         // GLOBAL
-        const module = line();
-        stack.push(new PickleGlobal(module, line()));
+        const module = globalName(line());
+        built(new PickleGlobal(module, globalName(line())));
         break;
       }
       case 0x93: {
         // STACK_GLOBAL
         const name = pop();
         const module = pop();
-        stack.push(new PickleGlobal(pickleText(module), pickleText(name)));
+        built(new PickleGlobal(globalName(pickleText(module)), globalName(pickleText(name))));
         break;
       }
       case 0x52: {
         // REDUCE
         const args = pop();
         const fn = pop();
-        stack.push(new PickleCall(fn, args instanceof PickleTuple ? args.items : [args]));
+        built(new PickleCall(fn, args instanceof PickleTuple ? args.items : [args]));
         break;
       }
       case 0x81: {
         // NEWOBJ
         const args = pop();
         const cls = pop();
-        stack.push(new PickleCall(cls, args instanceof PickleTuple ? args.items : [args]));
+        built(new PickleCall(cls, args instanceof PickleTuple ? args.items : [args]));
         break;
       }
       case 0x92: {
@@ -337,7 +387,7 @@ export function scanPickle(data: Uint8Array, start = 0, options: PickleScanOptio
         pop(); // kwargs
         const args = pop();
         const cls = pop();
-        stack.push(new PickleCall(cls, args instanceof PickleTuple ? args.items : [args]));
+        built(new PickleCall(cls, args instanceof PickleTuple ? args.items : [args]));
         break;
       }
       case 0x62: {
@@ -356,10 +406,10 @@ export function scanPickle(data: Uint8Array, start = 0, options: PickleScanOptio
         break;
       }
       case 0x51: // BINPERSID
-        stack.push(new PicklePid(pop()));
+        built(new PicklePid(pop()));
         break;
       case 0x50: // PERSID
-        stack.push(new PicklePid(line()));
+        built(new PicklePid(line()));
         break;
       case 0x71: // BINPUT
         need(1);
@@ -369,7 +419,7 @@ export function scanPickle(data: Uint8Array, start = 0, options: PickleScanOptio
         remember(nextU32(), top());
         break;
       case 0x70: // PUT
-        remember(Number(line()), top());
+        remember(memoKey(line()), top());
         break;
       case 0x94: // MEMOIZE
         remember(memo.size, top());
@@ -383,7 +433,7 @@ export function scanPickle(data: Uint8Array, start = 0, options: PickleScanOptio
           need(1);
           key = data[p++]!;
         } else if (op === 0x6a) key = nextU32();
-        else key = Number(line());
+        else key = memoKey(line());
         if (!memo.has(key)) throw new ModelFormatError(`the pickle refers to memo ${key}, never stored`);
         stack.push(memo.get(key)!);
         break;
@@ -401,13 +451,13 @@ export function scanPickle(data: Uint8Array, start = 0, options: PickleScanOptio
         throw new ModelFormatError(`pickle opcode 0x${op.toString(16)} at byte ${p - 1} is not read`);
     }
   }
-  throw new ModelFormatError('the pickle runs longer than any model needs');
+  throw new ModelFormatError(`the pickle runs more than ${MAX_PICKLE_STEPS.toLocaleString('en-US')} steps: too complex to read as data (a model's pickle runs thousands)`);
 }
 
 function littleSigned(b: Uint8Array): number | bigint {
   if (b.length === 0) return 0;
-  let v = 0n;
-  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+  // From hex in one step: shifting a BigInt byte by byte is quadratic in its length.
+  let v = BigInt(`0x${Buffer.from(b).reverse().toString('hex')}`);
   if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
@@ -418,9 +468,15 @@ export function pickleText(v: PickleValue): string {
   return describe(v);
 }
 
+/** A value's kind in Python's words (never a class name of this reader). */
 function describe(v: PickleValue): string {
   if (v === null) return 'None';
   if (Array.isArray(v)) return 'list';
-  if (typeof v === 'object') return v.constructor.name;
-  return typeof v;
+  if (v instanceof Uint8Array) return 'bytes';
+  if (v instanceof PickleTuple) return 'tuple';
+  if (v instanceof PickleDict) return 'dict';
+  if (v instanceof PickleGlobal) return v.qualified;
+  if (v instanceof PicklePid) return 'persistent id';
+  if (v instanceof PickleCall) return v.fn instanceof PickleGlobal ? `${v.fn.qualified} object` : 'object';
+  return typeof v === 'bigint' ? 'int' : typeof v === 'number' ? 'float' : typeof v === 'boolean' ? 'bool' : 'str';
 }

@@ -1,14 +1,16 @@
 import type { FileWindow } from './fileWindow';
 import { ModelFormatError } from './fileWindow';
 import { inflateCapped } from './inflate';
-import { MAX_LISTED_TENSORS, type ModelInfo, type TensorInfo } from './modelInfo';
-import { MAX_PICKLE, PickleCall, PickleDict, PickleGlobal, PickleTuple, pickleText, scanPickle, type PickleValue } from './pickleScan';
+import { countUp, MAX_LISTED_TENSORS, shortText, type ModelInfo, type TensorInfo } from './modelInfo';
+import { MAX_PICKLE, PickleBudget, PickleCall, PickleDict, PickleGlobal, PickleTuple, pickleText, scanPickle, type PickleValue } from './pickleScan';
 
 // scikit-learn (and XGBoost / LightGBM sklearn-API) models saved with pickle.dump or joblib.dump,
 // read as data (pickleScan: nothing is run): the estimator and its pipeline steps, hyperparameters,
 // the scikit-learn version, features in, classes, and the fitted arrays' dtypes and shapes.
 // joblib writes each numpy array's bytes straight after its NumpyArrayWrapper record, outside the
 // pickle; those are skipped by size. joblib's zlib / gzip compression is inflated with a size cap.
+// The pickle's objects can be shared and contain themselves (a pipeline whose step is the
+// pipeline): every walk keeps a visited set, and what is kept from the file is capped.
 
 /** A numpy array as the pickle describes it: `_reconstruct` records and joblib's wrappers alike. */
 interface ArrayInfo {
@@ -21,6 +23,14 @@ interface ArrayInfo {
 }
 
 const NDARRAY = new PickleGlobal('numpy', 'ndarray');
+/** Hyperparameters listed (get_params(deep=True) of a big pipeline has hundreds). */
+const MAX_HYPERPARAMETERS = 300;
+/** Pipeline steps named in the facts; more are counted. */
+const MAX_SHOWN_STEPS = 20;
+/** Array names stop growing past this many characters. */
+const MAX_PATH = 1000;
+/** Classes named in the warning (five are shown). */
+const MAX_CLASSES = 50;
 
 /** Whether the first bytes look like a pickle or joblib's compressed pickle (zlib, gzip), given the name. */
 export function looksLikePickledModel(path: string, head: Uint8Array): boolean {
@@ -35,35 +45,39 @@ export function readPickledModel(file: FileWindow): ModelInfo {
   const compression = data[0] === 0x80 ? undefined : data[0] === 0x1f ? 'gzip' : 'zlib';
   if (compression) data = inflateCapped(compression, data, MAX_PICKLE, `a ${compression}-compressed pickle`);
   let joblib = false;
+  // One budget for the whole file: joblib nests a pickle of its own for each object array.
+  const budget = new PickleBudget();
   const top = scanPickle(data, 0, {
+    budget,
     afterBuild: (built, at) => {
       if (!(built.fn instanceof PickleGlobal) || built.fn.qualified !== 'joblib.numpy_pickle.NumpyArrayWrapper') return undefined;
       joblib = true;
-      return joblibArray(data, built, at);
+      return joblibArray(data, built, at, budget);
     },
   }).value;
   const protocol = data[0] === 0x80 ? data[1]! : 0;
   const root = objectOf(top);
   const state = root?.state ?? new Map<string, PickleValue>();
-  const version = text(state.get('_sklearn_version'));
+  const version = text(state.get('_sklearn_version'), 100);
   // Only estimators: a pickled DataFrame or dict is data, not a model this describes.
   if (!root || (!version && !/^(sklearn|xgboost|lightgbm|catboost|imblearn)\./.test(root.cls.module + '.'))) {
     throw new ModelFormatError(`a pickle of ${root ? `a ${root.cls.qualified}` : `a ${describeValue(top)}`}, not a scikit-learn model (or a PyTorch file: no torch.save magic number); pickles are never executed, so it is not read further`);
   }
-  const walk: Walk = { tensors: [], count: 0, parameters: 0, bytesByDtype: {}, classes: new Set(), metadata: {}, seen: new Set() };
+  const walk: Walk = { tensors: [], count: 0, parameters: 0, bytesByDtype: new Map(), classes: new Set(), seen: new Set() };
   collect(top, '', walk, 0);
-  hyperparameters(root, '', walk.metadata, 0);
+  const metadata = new Map<string, string>();
+  hyperparameters(root, '', metadata, new Set());
   const facts: { label: string; value: string }[] = [{ label: 'Format', value: `${joblib || /joblib/i.test(file.path) ? 'joblib' : 'pickle'} (protocol ${protocol})${compression ? `, ${compression}-compressed` : ''}` }];
   facts.push({ label: 'Contents', value: `${root.cls.name} (${root.cls.module})` });
   if (version) facts.push({ label: 'scikit-learn', value: `${version} (other versions may refuse or misread the file)` });
   const steps = pipelineSteps(state);
-  if (steps.length > 0) facts.push({ label: 'Steps', value: steps.map(([name, cls]) => `${name}: ${cls}`).join(' → ') });
+  if (steps.length > 0) facts.push({ label: 'Steps', value: steps.slice(0, MAX_SHOWN_STEPS).map(([name, cls]) => `${shortText(name, 100)}: ${cls}`).join(' → ') + (steps.length > MAX_SHOWN_STEPS ? ` → … (${steps.length} steps)` : '') });
   // A Pipeline's inputs are its first step's.
   const first = steps.length > 0 ? objectOf(stepObject(state, 0))?.state : state;
   const features = numberIn(first, 'n_features_in_');
   if (features !== undefined) facts.push({ label: 'Features in', value: String(features) });
   const names = stringsOf(first?.get('feature_names_in_'));
-  if (names) facts.push({ label: 'Feature names', value: names.slice(0, 20).join(', ') + (names.length > 20 ? `, … (${names.length})` : '') });
+  if (names) facts.push({ label: 'Feature names', value: names.slice(0, 20).map((n) => shortText(n, 100)).join(', ') + (names.length > 20 ? `, … (${names.length})` : '') });
   const last = steps.length > 0 ? objectOf(stepObject(state, steps.length - 1))?.state : state;
   const classes = arrayOf(last?.get('classes_'));
   if (classes) facts.push({ label: 'Classes', value: classValues(classes) });
@@ -79,17 +93,17 @@ export function readPickledModel(file: FileWindow): ModelInfo {
     facts,
     tensorCount: walk.count,
     parameterCount: walk.parameters,
-    bytesByDtype: walk.bytesByDtype,
+    bytesByDtype: Object.fromEntries(walk.bytesByDtype),
     tensors: walk.tensors,
     ...(features !== undefined ? { inputs: [{ name: 'X', dtype: 'float', shape: ['batch', features] }] } : {}),
-    metadata: walk.metadata,
+    metadata: Object.fromEntries(metadata),
     bytesRead: file.bytesRead,
     problems,
   };
 }
 
 /** The array after a joblib NumpyArrayWrapper: skip its bytes (or read its nested object pickle). */
-function joblibArray(data: Uint8Array, wrapper: PickleCall, at: number): { value: PickleValue; end: number } {
+function joblibArray(data: Uint8Array, wrapper: PickleCall, at: number, budget: PickleBudget): { value: PickleValue; end: number } {
   const state = dictOf(wrapper.state);
   const shape = tupleNumbers(state.get('shape'));
   const dtype = dtypeOf(state.get('dtype'));
@@ -97,7 +111,7 @@ function joblibArray(data: Uint8Array, wrapper: PickleCall, at: number): { value
   const fortran = state.get('order') === 'F';
   if (dtype.object) {
     // Arrays of Python objects (feature names, string classes) follow as a pickle of their own.
-    const nested = scanPickle(data, at);
+    const nested = scanPickle(data, at, { budget });
     return { value: arrayRecord(state.get('shape') ?? null, state.get('dtype') ?? null, fortran, null, nested.value), end: nested.end };
   }
   let start = at;
@@ -117,6 +131,9 @@ function arrayRecord(shape: PickleValue, dtype: PickleValue, fortran: boolean, r
   return record;
 }
 
+/** numpy dtype kind characters (a Map: the character comes from the file). */
+const DTYPE_KINDS = new Map(Object.entries({ f: 'float', i: 'int', u: 'uint', b: 'bool', c: 'complex', U: 'str', S: 'bytes', V: 'struct', O: 'object', M: 'datetime64', m: 'timedelta64' }));
+
 function dtypeOf(value: PickleValue | undefined): { name: string; itemsize: number; object: boolean } | undefined {
   if (!(value instanceof PickleCall) || typeof value.args[0] !== 'string') return undefined;
   const descr = value.args[0];
@@ -124,9 +141,8 @@ function dtypeOf(value: PickleValue | undefined): { name: string; itemsize: numb
   const size = Number(descr.slice(1)) || 0;
   const elsize = value.state instanceof PickleTuple ? value.state.items[5] : undefined;
   const itemsize = typeof elsize === 'number' && elsize > 0 ? elsize : kind === 'U' ? size * 4 : size;
-  const names: Record<string, string> = { f: 'float', i: 'int', u: 'uint', b: 'bool', c: 'complex', U: 'str', S: 'bytes', V: 'struct', O: 'object', M: 'datetime64', m: 'timedelta64' };
   // numpy's names (float64, str96: bits), but struct<bytes> for record arrays (tree nodes).
-  const name = kind === 'b' ? 'bool' : kind === 'O' ? 'object' : kind === 'V' ? `struct${itemsize}` : `${names[kind] ?? descr}${itemsize * 8}`;
+  const name = kind === 'b' ? 'bool' : kind === 'O' ? 'object' : kind === 'V' ? `struct${itemsize}` : `${DTYPE_KINDS.get(kind) ?? shortText(descr, 20)}${itemsize * 8}`;
   return { name, itemsize, object: kind === 'O' };
 }
 
@@ -160,9 +176,8 @@ interface Walk {
   tensors: TensorInfo[];
   count: number;
   parameters: number;
-  bytesByDtype: Record<string, number>;
+  bytesByDtype: Map<string, number>;
   classes: Set<string>;
-  metadata: Record<string, string>;
   seen: Set<PickleValue>;
 }
 
@@ -175,14 +190,14 @@ function collect(value: PickleValue, path: string, walk: Walk, depth: number): v
     walk.count++;
     const n = array.shape.reduce((a, b) => a * b, 1);
     if (array.dtype.startsWith('float')) walk.parameters += n;
-    if (!array.object) walk.bytesByDtype[array.dtype] = (walk.bytesByDtype[array.dtype] ?? 0) + (array.raw?.length ?? 0);
+    if (!array.object) countUp(walk.bytesByDtype, array.dtype, array.raw?.length ?? 0);
     if (walk.tensors.length < MAX_LISTED_TENSORS) walk.tensors.push({ name: path || '(top)', dtype: array.dtype, shape: array.shape });
     return;
   }
-  const at = (key: string): string => (path ? `${path}.${key}` : key);
+  const at = (key: string): string => (path.length >= MAX_PATH ? path : path ? `${path}.${shortText(key, 200)}` : shortText(key, 200));
   if (value instanceof PickleCall) {
     const cls = objectOf(value)?.cls;
-    if (cls && !/^(numpy|builtins|collections|copyreg)\./.test(cls.qualified)) walk.classes.add(cls.qualified);
+    if (cls && walk.classes.size < MAX_CLASSES && !/^(numpy|builtins|collections|copyreg)\./.test(cls.qualified)) walk.classes.add(cls.qualified);
     value.args.forEach((a, i) => collect(a, at(`arg${i}`), walk, depth + 1));
     collect(value.state, path, walk, depth + 1);
     value.items.forEach((a, i) => collect(a, at(String(i)), walk, depth + 1));
@@ -200,6 +215,8 @@ function collect(value: PickleValue, path: string, walk: Walk, depth: number): v
 }
 
 interface PickledObject {
+  /** The record it was read from: what walks remember having seen. */
+  readonly call: PickleCall;
   readonly cls: PickleGlobal;
   readonly state: Map<string, PickleValue>;
 }
@@ -210,7 +227,7 @@ function objectOf(value: PickleValue | undefined): PickledObject | undefined {
   let cls = value.fn;
   if (cls.qualified === 'copyreg._reconstructor' && value.args[0] instanceof PickleGlobal) cls = value.args[0];
   else if (!/^[A-Z_]/.test(cls.name) || arrayOf(value)) return undefined;
-  return { cls, state: dictOf(value.state instanceof PickleTuple ? (value.state.items[0] ?? null) : value.state) };
+  return { call: value, cls, state: dictOf(value.state instanceof PickleTuple ? (value.state.items[0] ?? null) : value.state) };
 }
 
 function dictOf(value: PickleValue): Map<string, PickleValue> {
@@ -219,24 +236,30 @@ function dictOf(value: PickleValue): Map<string, PickleValue> {
   return out;
 }
 
-/** Constructor arguments as get_params(deep=True) names them: `C`, `logisticregression__C`. */
-function hyperparameters(object: PickledObject, prefix: string, out: Record<string, string>, depth: number): void {
-  if (depth > 8) return;
+/**
+ * Constructor arguments as get_params(deep=True) names them: `C`, `logisticregression__C`. Each
+ * object is described once (`seen`): a pipeline can hold itself, or share a step with another.
+ */
+function hyperparameters(object: PickledObject, prefix: string, out: Map<string, string>, seen: Set<PickleCall>, depth = 0): void {
+  if (depth > 8 || seen.has(object.call)) return;
+  seen.add(object.call);
   for (const [key, value] of object.state) {
-    if (Object.keys(out).length >= 300) return;
+    if (out.size >= MAX_HYPERPARAMETERS) return;
     if (key.startsWith('_') || key.endsWith('_')) continue;
+    const name = prefix + shortText(key, 100);
     const scalar = scalarText(value);
-    if (scalar !== undefined) out[prefix + key] = scalar;
+    if (scalar !== undefined) out.set(name, shortText(scalar, 200));
     const nested = objectOf(value);
     if (nested) {
-      out[prefix + key] = nested.cls.name;
-      hyperparameters(nested, `${prefix}${key}__`, out, depth + 1);
+      out.set(name, nested.cls.name);
+      hyperparameters(nested, `${name}__`, out, seen, depth + 1);
     }
     if (Array.isArray(value) && (key === 'steps' || key === 'transformers' || key === 'transformer_list' || key === 'estimators')) {
       for (const item of value) {
+        if (out.size >= MAX_HYPERPARAMETERS) return;
         if (!(item instanceof PickleTuple) || typeof item.items[0] !== 'string') continue;
         const step = objectOf(item.items[1] ?? null);
-        if (step) hyperparameters(step, `${prefix}${item.items[0]}__`, out, depth + 1);
+        if (step) hyperparameters(step, `${prefix}${shortText(item.items[0], 100)}__`, out, seen, depth + 1);
       }
     }
   }
@@ -261,15 +284,15 @@ function numpyScalar(value: PickleValue): number | undefined {
 
 function numbersOf(dtype: string, raw: Uint8Array, max: number): number[] | undefined {
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const readers: Record<string, [number, (at: number) => number]> = {
-    float64: [8, (at) => view.getFloat64(at, true)],
-    float32: [4, (at) => view.getFloat32(at, true)],
-    int64: [8, (at) => Number(view.getBigInt64(at, true))],
-    int32: [4, (at) => view.getInt32(at, true)],
-    uint8: [1, (at) => view.getUint8(at)],
-    bool: [1, (at) => view.getUint8(at)],
-  };
-  const reader = readers[dtype];
+  const readers = new Map<string, [number, (at: number) => number]>([
+    ['float64', [8, (at) => view.getFloat64(at, true)]],
+    ['float32', [4, (at) => view.getFloat32(at, true)]],
+    ['int64', [8, (at) => Number(view.getBigInt64(at, true))]],
+    ['int32', [4, (at) => view.getInt32(at, true)]],
+    ['uint8', [1, (at) => view.getUint8(at)]],
+    ['bool', [1, (at) => view.getUint8(at)]],
+  ]);
+  const reader = readers.get(dtype);
   if (!reader) return undefined;
   const n = Math.min(max, Math.floor(raw.length / reader[0]));
   return Array.from({ length: n }, (_, i) => reader[1](i * reader[0]));
@@ -278,22 +301,23 @@ function numbersOf(dtype: string, raw: Uint8Array, max: number): number[] | unde
 function classValues(array: ArrayInfo): string {
   const count = array.shape[0] ?? 0;
   const shown = array.raw ? (array.dtype.startsWith('str') ? unicodeStrings(array.raw, array.shape[0] ?? 0, 20) : numbersOf(array.dtype, array.raw, 20)?.map(String)) : stringsOf(array.elements ?? null, true);
-  return shown && shown.length > 0 ? `${count}: ${shown.slice(0, 20).join(', ')}${count > 20 ? ', …' : ''}` : String(count);
+  return shown && shown.length > 0 ? `${count}: ${shown.slice(0, 20).map((c) => shortText(c, 100)).join(', ')}${count > 20 ? ', …' : ''}` : String(count);
 }
 
-/** numpy's fixed-width unicode (UTF-32, NUL-padded): the first `max` of `count` strings. */
+/** numpy's fixed-width unicode (UTF-32, NUL-padded): the first `max` of `count` strings, each cut at 100 characters. */
 function unicodeStrings(raw: Uint8Array, count: number, max: number): string[] {
   const width = count > 0 ? raw.length / count : 0;
   if (!Number.isInteger(width) || width % 4 !== 0) return [];
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   return Array.from({ length: Math.min(count, max) }, (_, i) => {
-    const points: number[] = [];
+    let text = '';
     for (let at = i * width; at < (i + 1) * width; at += 4) {
       const c = view.getUint32(at, true);
       if (c === 0 || c > 0x10ffff) break;
-      points.push(c);
+      if (text.length >= 100) return `${text}…`;
+      text += String.fromCodePoint(c);
     }
-    return String.fromCodePoint(...points);
+    return text;
   });
 }
 
@@ -318,14 +342,18 @@ function stepObject(state: Map<string, PickleValue>, index: number): PickleValue
   return step instanceof PickleTuple ? (step.items[1] ?? null) : null;
 }
 
-/** scikit-learn's own test (check_is_fitted): an attribute ending in "_" that is not private. */
+/** scikit-learn's own test (check_is_fitted): an attribute ending in "_" that is not private; a pipeline's, of its last step. */
 function isFitted(state: Map<string, PickleValue>): boolean {
-  const steps = pipelineSteps(state).length;
-  if (steps > 0) {
-    const last = objectOf(stepObject(state, steps - 1));
-    return last ? isFitted(last.state) : false;
+  const seen = new Set<PickleCall>();
+  for (let current = state; ; ) {
+    const steps = pipelineSteps(current).length;
+    if (steps === 0) return [...current.keys()].some((k) => k.endsWith('_') && !k.startsWith('_'));
+    const last = objectOf(stepObject(current, steps - 1));
+    // A pipeline whose last step leads back to itself was never fitted.
+    if (!last || seen.has(last.call)) return false;
+    seen.add(last.call);
+    current = last.state;
   }
-  return [...state.keys()].some((k) => k.endsWith('_') && !k.startsWith('_'));
 }
 
 function numberIn(state: Map<string, PickleValue> | undefined, key: string): number | undefined {
@@ -333,8 +361,8 @@ function numberIn(state: Map<string, PickleValue> | undefined, key: string): num
   return typeof v === 'number' ? v : numpyScalar(v ?? null);
 }
 
-function text(v: PickleValue | undefined): string | undefined {
-  return typeof v === 'string' ? v : undefined;
+function text(v: PickleValue | undefined, max: number): string | undefined {
+  return typeof v === 'string' ? shortText(v, max) : undefined;
 }
 
 function tupleNumbers(value: PickleValue | undefined): number[] | undefined {

@@ -15,6 +15,8 @@ export interface ZipEntry {
 }
 
 const MAX_ENTRIES = 200_000;
+/** 200,000 entries with long names fit in a few tens of megabytes. */
+const MAX_DIRECTORY = 64 * 1024 * 1024;
 const EOCD = 0x06054b50;
 const EOCD64 = 0x06064b50;
 const EOCD64_LOCATOR = 0x07064b50;
@@ -65,6 +67,7 @@ export function readZipDirectory(file: FileWindow): ZipEntry[] {
   }
   if (count > MAX_ENTRIES) throw new ModelFormatError(`a zip archive that claims ${count} entries (more than ${MAX_ENTRIES})`);
   if (directoryOffset + directorySize > file.size) throw new ModelFormatError('a zip central directory that runs past the end of the file');
+  if (directorySize > MAX_DIRECTORY) throw new ModelFormatError(`a zip central directory of ${directorySize} bytes (more than ${MAX_DIRECTORY / 2 ** 20} MB): not read`);
   const dir = file.read(directoryOffset, directorySize, 'the zip central directory');
   const entries: ZipEntry[] = [];
   let at = 0;
@@ -85,7 +88,8 @@ export function readZipDirectory(file: FileWindow): ZipEntry[] {
     const extraEnd = extra + extraLength;
     while (extra + 4 <= extraEnd) {
       const id = u16(dir, extra);
-      const length = u16(dir, extra + 2);
+      // A field's own length may claim more than the entry's extra area: it ends there.
+      const length = Math.min(u16(dir, extra + 2), extraEnd - extra - 4);
       if (id === 1) {
         let p = extra + 4;
         if (size === 0xffffffff && p + 8 <= extra + 4 + length) {
@@ -112,6 +116,7 @@ export function readZipEntry(file: FileWindow, entry: ZipEntry, maxBytes: number
   const local = file.read(entry.localHeaderOffset, 30, `the local header of ${entry.name}`);
   if (u32(local, 0) !== LOCAL) throw new ModelFormatError(`the local header of ${entry.name} is damaged`);
   const dataAt = entry.localHeaderOffset + 30 + u16(local, 26) + u16(local, 28);
+  if (entry.method === 0 && entry.compressedSize !== entry.size) throw new ModelFormatError(`${entry.name} is stored uncompressed but its sizes differ (${entry.compressedSize} and ${entry.size} bytes): the archive is damaged`);
   const raw = file.read(dataAt, entry.compressedSize, entry.name);
   if (entry.method === 0) return raw;
   if (entry.method !== 8) throw new ModelFormatError(`${entry.name} uses zip compression method ${entry.method}, which is not read`);

@@ -1,11 +1,13 @@
+import { ProtobufReader } from '../common/protobuf/protobufReader';
 import { ColumnSeries } from './columnSeries';
 import { crc32cRange } from './crc32c';
 import { type ScalarScanner, ScanStop, scalarScanner } from './wasm/scalarScan';
 
 // TensorBoard event files (../shared/docs/formats.md §2): TFRecord framing with masked CRC32C,
 // each record an Event protobuf; scalars as `simple_value` (PyTorch) or as a rank-0 tensor
-// (TF2/Keras, `.v2`). A hand-written walker decodes only the fields we need and skips the rest:
-// records are ~50 bytes and files hold millions, so the per-record cost is the whole cost
+// (TF2/Keras, `.v2`). The shared protobuf reader (src/common/protobuf) decodes only the fields we
+// need and skips the rest, one reader narrowed to each record and sub-message (no allocation per
+// record): records are ~50 bytes and files hold millions, so the per-record cost is the whole cost
 // (protobufjs' Reader ran at ~40 MB/s here, this at several times that; npm run bench -- tracking).
 // The common PyTorch scalar record is checked and decoded by a WebAssembly loop (wasm/), where the
 // two CRCs cost a fraction of what they do in JavaScript; everything else comes here.
@@ -61,14 +63,13 @@ export function readTfEvents(data: Uint8Array, offset = 0, plugins: Map<string, 
   // Points go into per-tag columns when given them (the Experiments view), else into `scalars`.
   let lastTag: string | undefined;
   let lastSeries: ColumnSeries | undefined;
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const scalars: ScalarPoint[] = [];
   const problems: string[] = [];
   let fileVersion: string | undefined;
   let records = 0;
   let halted = false;
   let at = offset;
-  const cursor: Cursor = { data, view, pos: 0 };
+  const reader = new ProtobufReader(data);
   // One scratch event for every record: no allocations per record beyond the points themselves.
   const event: DecodedEvent = { wallTime: 0, step: 0, fileVersion: undefined, tags: [], values: [], count: 0 };
   const size = data.byteLength;
@@ -110,8 +111,9 @@ export function readTfEvents(data: Uint8Array, offset = 0, plugins: Map<string, 
       continue;
     }
     try {
-      cursor.pos = at + 12;
-      decodeEvent(cursor, at + 12 + length, plugins, event);
+      reader.pos = at + 12;
+      reader.end = at + 12 + length;
+      decodeEvent(reader, plugins, event);
       if (event.fileVersion !== undefined) fileVersion = event.fileVersion;
       if (columns) {
         for (let i = 0; i < event.count; i++) {
@@ -188,89 +190,29 @@ interface DecodedEvent {
   count: number;
 }
 
-interface Cursor {
-  readonly data: Uint8Array;
-  readonly view: DataView;
-  pos: number;
-}
+// Wire types, as local constants: the decoders compare keys against them millions of times, and an
+// imported binding is a property read each time where modules are not bundled (tests, benches).
+const VARINT = 0;
+const FIXED64 = 1;
+const LENGTH = 2;
+const FIXED32 = 5;
 
-class DecodeError extends Error {}
-
-/** A protobuf varint as a number (int64 steps fit: exact up to 2^53). */
-function varint(c: Cursor, end: number): number {
-  const data = c.data;
-  let pos = c.pos;
-  let byte = data[pos++]!;
-  if (byte < 0x80 && pos <= end) {
-    c.pos = pos;
-    return byte;
-  }
-  let value = byte & 0x7f;
-  let scale = 128;
-  for (let i = 1; i < 10; i++) {
-    if (pos >= end) throw new DecodeError('a varint runs past its field');
-    byte = data[pos++]!;
-    value += (byte & 0x7f) * scale;
-    if (byte < 0x80) {
-      c.pos = pos;
-      // Negative int64 (two's complement in 10 bytes) comes out as a huge number: map it back.
-      return i === 9 && value >= 2 ** 63 ? value - 2 ** 64 : value;
-    }
-    scale *= 128;
-  }
-  throw new DecodeError('a varint longer than 10 bytes');
-}
-
-function skip(c: Cursor, wire: number, end: number): void {
-  switch (wire) {
-    case 0:
-      varint(c, end);
-      break;
-    case 1:
-      c.pos += 8;
-      break;
-    case 2:
-      c.pos = lengthEnd(c, end);
-      break;
-    case 5:
-      c.pos += 4;
-      break;
-    default:
-      throw new DecodeError(`wire type ${wire} is not used by these messages`);
-  }
-  if (c.pos > end) throw new DecodeError('a field runs past its message');
-}
-
-/** Reads a length prefix and returns where that embedded message ends. */
-function lengthEnd(c: Cursor, end: number): number {
-  const length = varint(c, end);
-  const fieldEnd = c.pos + length;
-  if (fieldEnd > end) throw new DecodeError('a field runs past the data');
-  return fieldEnd;
-}
-
-function decodeEvent(c: Cursor, end: number, plugins: Map<string, string>, event: DecodedEvent): void {
+function decodeEvent(c: ProtobufReader, plugins: Map<string, string>, event: DecodedEvent): void {
   event.wallTime = 0;
   event.step = 0;
   event.fileVersion = undefined;
   event.count = 0;
-  while (c.pos < end) {
-    const key = varint(c, end);
-    const field = key >>> 3;
-    const wire = key & 7;
-    if (field === 1 && wire === 1) {
-      if (c.pos + 8 > end) throw new DecodeError('wall_time runs past the record');
-      event.wallTime = c.view.getFloat64(c.pos, true);
-      c.pos += 8;
-    } else if (field === 2 && wire === 0) event.step = varint(c, end);
-    else if (field === 3 && wire === 2) {
-      const fieldEnd = lengthEnd(c, end);
-      event.fileVersion = utf8.decode(c.data.subarray(c.pos, fieldEnd));
-      c.pos = fieldEnd;
-    } else if (field === 5 && wire === 2) decodeSummary(c, lengthEnd(c, end), plugins, event);
-    else skip(c, wire, end);
+  while (c.pos < c.end) {
+    const key = c.key();
+    if (key === ((1 << 3) | FIXED64)) event.wallTime = c.double();
+    else if (key === ((2 << 3) | VARINT)) event.step = c.int64();
+    else if (key === ((3 << 3) | LENGTH)) event.fileVersion = c.string();
+    else if (key === ((5 << 3) | LENGTH)) {
+      const outer = c.pushLimit();
+      decodeSummary(c, plugins, event);
+      c.popLimit(outer);
+    } else c.skip(key & 7);
   }
-  if (c.pos !== end) throw new DecodeError('a field runs past the record');
 }
 
 // A file repeats a handful of tags millions of times: decode each one's bytes once, found again
@@ -295,7 +237,9 @@ function sameBytes(bytes: Uint8Array, data: Uint8Array, start: number, length: n
   return true;
 }
 
-function cachedString(c: Cursor, end: number): string {
+/** The next length-delimited field as a string, from the tag cache when it is there. */
+function cachedString(c: ProtobufReader): string {
+  const end = c.lengthEnd();
   const start = c.pos;
   const length = end - start;
   const buf = c.data;
@@ -310,32 +254,36 @@ function cachedString(c: Cursor, end: number): string {
   return text;
 }
 
-function decodeSummary(c: Cursor, end: number, plugins: Map<string, string>, event: DecodedEvent): void {
-  while (c.pos < end) {
-    const key = varint(c, end);
-    if (key === ((1 << 3) | 2)) decodeValue(c, lengthEnd(c, end), plugins, event);
-    else skip(c, key & 7, end);
+function decodeSummary(c: ProtobufReader, plugins: Map<string, string>, event: DecodedEvent): void {
+  while (c.pos < c.end) {
+    const key = c.key();
+    if (key === ((1 << 3) | LENGTH)) {
+      const outer = c.pushLimit();
+      decodeValue(c, plugins, event);
+      c.popLimit(outer);
+    } else c.skip(key & 7);
   }
 }
 
 /** Adds the value's scalar (if it is one) to the event. */
-function decodeValue(c: Cursor, end: number, plugins: Map<string, string>, event: DecodedEvent): void {
+function decodeValue(c: ProtobufReader, plugins: Map<string, string>, event: DecodedEvent): void {
   let tag = '';
   let simple: number | undefined;
   let tensor: number | undefined;
   let plugin: string | undefined;
-  while (c.pos < end) {
-    const key = varint(c, end);
-    const field = key >>> 3;
-    const wire = key & 7;
-    if (field === 1 && wire === 2) tag = cachedString(c, lengthEnd(c, end));
-    else if (field === 2 && wire === 5) {
-      if (c.pos + 4 > end) throw new DecodeError('simple_value runs past its value');
-      simple = c.view.getFloat32(c.pos, true);
-      c.pos += 4;
-    } else if (field === 8 && wire === 2) tensor = scalarOfTensor(c, lengthEnd(c, end));
-    else if (field === 9 && wire === 2) plugin = pluginName(c, lengthEnd(c, end));
-    else skip(c, wire, end);
+  while (c.pos < c.end) {
+    const key = c.key();
+    if (key === ((1 << 3) | LENGTH)) tag = cachedString(c);
+    else if (key === ((2 << 3) | FIXED32)) simple = c.float();
+    else if (key === ((8 << 3) | LENGTH)) {
+      const outer = c.pushLimit();
+      tensor = scalarOfTensor(c);
+      c.popLimit(outer);
+    } else if (key === ((9 << 3) | LENGTH)) {
+      const outer = c.pushLimit();
+      plugin = pluginName(c);
+      c.popLimit(outer);
+    } else c.skip(key & 7);
   }
   if (plugin !== undefined) plugins.set(tag, plugin);
   let value = simple;
@@ -350,21 +298,20 @@ function decodeValue(c: Cursor, end: number, plugins: Map<string, string>, event
   event.count++;
 }
 
-function pluginName(c: Cursor, end: number): string | undefined {
+/** SummaryMetadata { plugin_data = 1 { plugin_name = 1 } } */
+function pluginName(c: ProtobufReader): string | undefined {
   let name: string | undefined;
-  while (c.pos < end) {
-    const key = varint(c, end);
-    if (key === ((1 << 3) | 2)) {
-      const inner = lengthEnd(c, end);
-      while (c.pos < inner) {
-        const field = varint(c, inner);
-        if (field === ((1 << 3) | 2)) {
-          const nameEnd = lengthEnd(c, inner);
-          name = utf8.decode(c.data.subarray(c.pos, nameEnd));
-          c.pos = nameEnd;
-        } else skip(c, field & 7, inner);
+  while (c.pos < c.end) {
+    const key = c.key();
+    if (key === ((1 << 3) | LENGTH)) {
+      const outer = c.pushLimit();
+      while (c.pos < c.end) {
+        const field = c.key();
+        if (field === ((1 << 3) | LENGTH)) name = c.string();
+        else c.skip(field & 7);
       }
-    } else skip(c, key & 7, end);
+      c.popLimit(outer);
+    } else c.skip(key & 7);
   }
   return name;
 }
@@ -375,53 +322,44 @@ const DT_INT32 = 3;
 const DT_INT64 = 9;
 
 /** The one number of a rank-0 (or one-element) TensorProto, from its typed field or tensor_content. */
-function scalarOfTensor(c: Cursor, end: number): number | undefined {
+function scalarOfTensor(c: ProtobufReader): number | undefined {
   let dtype = 0;
   const values: number[] = [];
   let content: { start: number; end: number } | undefined;
-  while (c.pos < end) {
-    const key = varint(c, end);
+  while (c.pos < c.end) {
+    const key = c.key();
     const field = key >>> 3;
     const wire = key & 7;
-    if (field === 1 && wire === 0) dtype = varint(c, end);
-    else if (field === 4 && wire === 2) {
-      const contentEnd = lengthEnd(c, end);
+    if (field === 1 && wire === VARINT) dtype = c.varint();
+    else if (field === 4 && wire === LENGTH) {
+      const contentEnd = c.lengthEnd();
       content = { start: c.pos, end: contentEnd };
       c.pos = contentEnd;
-    } else if ((field === 5 || field === 6 || field === 7 || field === 10) && wire === 2) {
+    } else if ((field === 5 || field === 6 || field === 7 || field === 10) && wire === LENGTH) {
       // packed repeated values
-      const packedEnd = lengthEnd(c, end);
-      while (c.pos < packedEnd && values.length < 2) values.push(readNumber(c, field, packedEnd));
-      c.pos = packedEnd;
-    } else if ((field === 5 && wire === 5) || (field === 6 && wire === 1) || ((field === 7 || field === 10) && wire === 0)) values.push(readNumber(c, field, end));
-    else skip(c, wire, end);
+      const outer = c.pushLimit();
+      while (c.pos < c.end && values.length < 2) values.push(readNumber(c, field));
+      c.popLimit(outer);
+    } else if ((field === 5 && wire === FIXED32) || (field === 6 && wire === FIXED64) || ((field === 7 || field === 10) && wire === VARINT)) {
+      const value = readNumber(c, field);
+      if (values.length < 2) values.push(value);
+    } else c.skip(wire);
   }
   if (values.length === 1) return values[0];
   if (content) {
     const size = content.end - content.start;
-    const at = content.start;
-    if (dtype === DT_FLOAT && size === 4) return c.view.getFloat32(at, true);
-    if (dtype === DT_DOUBLE && size === 8) return c.view.getFloat64(at, true);
-    if (dtype === DT_INT32 && size === 4) return c.view.getInt32(at, true);
-    if (dtype === DT_INT64 && size === 8) return Number(c.view.getBigInt64(at, true));
+    const view = new DataView(c.data.buffer, c.data.byteOffset + content.start, size);
+    if (dtype === DT_FLOAT && size === 4) return view.getFloat32(0, true);
+    if (dtype === DT_DOUBLE && size === 8) return view.getFloat64(0, true);
+    if (dtype === DT_INT32 && size === 4) return view.getInt32(0, true);
+    if (dtype === DT_INT64 && size === 8) return Number(view.getBigInt64(0, true));
   }
   return undefined;
 }
 
-function readNumber(c: Cursor, field: number, end: number): number {
-  if (field === 5) {
-    if (c.pos + 4 > end) throw new DecodeError('a float runs past its tensor');
-    const v = c.view.getFloat32(c.pos, true);
-    c.pos += 4;
-    return v;
-  }
-  if (field === 6) {
-    if (c.pos + 8 > end) throw new DecodeError('a double runs past its tensor');
-    const v = c.view.getFloat64(c.pos, true);
-    c.pos += 8;
-    return v;
-  }
-  const v = varint(c, end);
-  // int32 negatives are sign-extended to 10-byte varints: the same mapping as int64.
-  return v;
+/** float_val (5), double_val (6), int_val (7: int32 negatives are sign-extended 10-byte varints, as int64) or int64_val (10). */
+function readNumber(c: ProtobufReader, field: number): number {
+  if (field === 5) return c.float();
+  if (field === 6) return c.double();
+  return c.int64();
 }

@@ -1,10 +1,11 @@
 import { buf as crc32 } from 'crc-32';
-import { Reader } from 'protobufjs/minimal';
+import { ProtobufReader } from '../common/protobuf/protobufReader';
 
 // W&B's `.wandb` run file (../shared/docs/formats.md §3.2): a 7-byte header (":W&B", 0xBEE1, version 0),
 // then LevelDB-log blocks of 32 KiB of records (crc32 u32, length u16, type u8: FULL/FIRST/MIDDLE/LAST),
 // each CRC an IEEE CRC-32 seeded with the CRC of the type byte. A record's payload is a
-// `wandb_internal.Record`; we decode the few fields a run view needs and skip the rest.
+// `wandb_internal.Record`; we decode the few fields a run view needs and skip the rest, with the
+// shared protobuf reader (bad lengths and wire types end that record with a problem noted).
 
 export const WANDB_BLOCK = 32768;
 export const WANDB_HEADER = new Uint8Array([0x3a, 0x57, 0x26, 0x42, 0xe1, 0xbe, 0x00]);
@@ -12,6 +13,10 @@ const FULL = 1;
 const FIRST = 2;
 const MIDDLE = 3;
 const LAST = 4;
+/** The length-delimited wire type (a local constant: records are decoded by the million). */
+const LENGTH = 2;
+/** Largest record put together from FIRST / MIDDLE / LAST pieces: W&B's records are kilobytes. */
+const MAX_RECORD = 64 * 1024 * 1024;
 
 export interface WandbItem {
   readonly key: string;
@@ -54,6 +59,7 @@ export function readWandbFile(data: Uint8Array, into: WandbRecords = emptyRecord
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let at = from;
   let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
   let pendingStart = at;
   while (at < data.length) {
     const blockLeft = WANDB_BLOCK - (at % WANDB_BLOCK);
@@ -95,8 +101,14 @@ export function readWandbFile(data: Uint8Array, into: WandbRecords = emptyRecord
       pendingStart = next;
     } else if (type === FIRST) {
       pending = [payload];
+      pendingBytes = payload.length;
+    } else if ((type === MIDDLE || type === LAST) && pending.length > 0 && pendingBytes + payload.length > MAX_RECORD) {
+      into.problems.push(`a record of more than ${MAX_RECORD / 2 ** 20} MB ending after byte ${at}: skipped`);
+      pending = [];
+      pendingStart = next;
     } else if (type === MIDDLE && pending.length > 0) {
       pending.push(payload);
+      pendingBytes += payload.length;
     } else if (type === LAST && pending.length > 0) {
       pending.push(payload);
       decodeRecord(concat(pending), into, at);
@@ -123,124 +135,117 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 function decodeRecord(payload: Uint8Array, into: WandbRecords, at: number): void {
-  const reader = Reader.create(payload);
+  const reader = new ProtobufReader(payload);
   try {
-    while (reader.pos < reader.len) {
-      const key = reader.uint32();
+    while (reader.pos < reader.end) {
+      const key = reader.key();
       const field = key >>> 3;
-      if ((key & 7) !== 2 || ![2, 3, 5, 17, 18].includes(field)) {
-        reader.skipType(key & 7);
+      if ((key & 7) !== LENGTH || ![2, 3, 5, 17, 18].includes(field)) {
+        reader.skip(key & 7);
         continue;
       }
-      const end = reader.uint32() + reader.pos;
-      if (end > reader.len) throw new Error('a field runs past the record');
-      if (field === 2) into.history.push(readHistory(reader, end));
-      else if (field === 3) into.summary.push(...readUpdates(reader, end));
-      else if (field === 5) into.config.push(...readUpdates(reader, end));
-      else if (field === 17) into.run = readRun(reader, end);
-      else into.exit = readExit(reader, end);
-      reader.pos = end;
+      const outer = reader.pushLimit();
+      if (field === 2) into.history.push(readHistory(reader));
+      else if (field === 3) readUpdates(reader, into.summary);
+      else if (field === 5) readUpdates(reader, into.config);
+      else if (field === 17) into.run = readRun(reader);
+      else into.exit = readExit(reader);
+      reader.popLimit(outer);
     }
   } catch (error) {
     into.problems.push(`the record at byte ${at} could not be decoded (${(error as Error).message}): skipped`);
   }
 }
 
-function readItem(reader: Reader, end: number): WandbItem {
+/** Each reader below reads the message the reader is narrowed to (pushLimit) up to its end. */
+function readItem(reader: ProtobufReader): WandbItem {
   let key = '';
   const nested: string[] = [];
   let valueJson = '';
-  while (reader.pos < end) {
-    const tag = reader.uint32();
+  while (reader.pos < reader.end) {
+    const tag = reader.key();
     const field = tag >>> 3;
-    if (field === 1) key = reader.string();
-    else if (field === 2) nested.push(reader.string());
-    else if (field === 16) valueJson = reader.string();
-    else reader.skipType(tag & 7);
+    if (field === 1 && (tag & 7) === LENGTH) key = reader.string();
+    else if (field === 2 && (tag & 7) === LENGTH) nested.push(reader.string());
+    else if (field === 16 && (tag & 7) === LENGTH) valueJson = reader.string();
+    else reader.skip(tag & 7);
   }
   return { key: nested.length > 0 ? nested.join('/') : key, valueJson };
 }
 
-function readHistory(reader: Reader, end: number): { step: number | undefined; items: WandbItem[] } {
+function readHistory(reader: ProtobufReader): { step: number | undefined; items: WandbItem[] } {
   const items: WandbItem[] = [];
   let step: number | undefined;
-  while (reader.pos < end) {
-    const tag = reader.uint32();
+  while (reader.pos < reader.end) {
+    const tag = reader.key();
     const field = tag >>> 3;
-    if (field === 1 && (tag & 7) === 2) items.push(readItem(reader, reader.uint32() + reader.pos));
-    else if (field === 2 && (tag & 7) === 2) {
-      const stepEnd = reader.uint32() + reader.pos;
-      while (reader.pos < stepEnd) {
-        const t = reader.uint32();
-        if (t >>> 3 === 1) step = Number(reader.int64());
-        else reader.skipType(t & 7);
+    if (field === 1 && (tag & 7) === LENGTH) {
+      const outer = reader.pushLimit();
+      items.push(readItem(reader));
+      reader.popLimit(outer);
+    } else if (field === 2 && (tag & 7) === LENGTH) {
+      const outer = reader.pushLimit();
+      while (reader.pos < reader.end) {
+        const t = reader.key();
+        if (t === ((1 << 3) | 0)) step = reader.int64();
+        else reader.skip(t & 7);
       }
-    } else reader.skipType(tag & 7);
+      reader.popLimit(outer);
+    } else reader.skip(tag & 7);
   }
   return { step, items };
 }
 
 /** SummaryRecord / ConfigRecord: `repeated Item update = 1` (removals are rare and ignored). */
-function readUpdates(reader: Reader, end: number): WandbItem[] {
-  const items: WandbItem[] = [];
-  while (reader.pos < end) {
-    const tag = reader.uint32();
-    if (tag >>> 3 === 1 && (tag & 7) === 2) items.push(readItem(reader, reader.uint32() + reader.pos));
-    else reader.skipType(tag & 7);
+function readUpdates(reader: ProtobufReader, into: WandbItem[]): void {
+  while (reader.pos < reader.end) {
+    const tag = reader.key();
+    if (tag === ((1 << 3) | LENGTH)) {
+      const outer = reader.pushLimit();
+      into.push(readItem(reader));
+      reader.popLimit(outer);
+    } else reader.skip(tag & 7);
   }
-  return items;
 }
 
-function readRun(reader: Reader, end: number): NonNullable<WandbRecords['run']> {
+function readRun(reader: ProtobufReader): NonNullable<WandbRecords['run']> {
   const run: NonNullable<WandbRecords['run']> = { tags: [] };
-  while (reader.pos < end) {
-    const tag = reader.uint32();
-    switch (tag >>> 3) {
-      case 1:
-        run.runId = reader.string();
-        break;
-      case 2:
-        run.entity = reader.string();
-        break;
-      case 3:
-        run.project = reader.string();
-        break;
-      case 8:
-        run.displayName = reader.string();
-        break;
-      case 10:
-        run.tags.push(reader.string());
-        break;
-      case 13:
-        run.host = reader.string();
-        break;
-      case 17: {
-        const tsEnd = reader.uint32() + reader.pos;
-        let seconds = 0;
-        let nanos = 0;
-        while (reader.pos < tsEnd) {
-          const t = reader.uint32();
-          if (t >>> 3 === 1) seconds = Number(reader.int64());
-          else if (t >>> 3 === 2) nanos = reader.int32();
-          else reader.skipType(t & 7);
-        }
-        run.startTime = seconds * 1000 + Math.floor(nanos / 1e6);
-        break;
+  while (reader.pos < reader.end) {
+    const tag = reader.key();
+    const wire = tag & 7;
+    const field = tag >>> 3;
+    if (wire !== LENGTH) reader.skip(wire);
+    else if (field === 1) run.runId = reader.string();
+    else if (field === 2) run.entity = reader.string();
+    else if (field === 3) run.project = reader.string();
+    else if (field === 8) run.displayName = reader.string();
+    else if (field === 10) run.tags.push(reader.string());
+    else if (field === 13) run.host = reader.string();
+    else if (field === 17) {
+      // google.protobuf.Timestamp { seconds = 1; nanos = 2 }
+      const outer = reader.pushLimit();
+      let seconds = 0;
+      let nanos = 0;
+      while (reader.pos < reader.end) {
+        const t = reader.key();
+        if (t === ((1 << 3) | 0)) seconds = reader.int64();
+        else if (t === ((2 << 3) | 0)) nanos = reader.int64();
+        else reader.skip(t & 7);
       }
-      default:
-        reader.skipType(tag & 7);
-    }
+      reader.popLimit(outer);
+      run.startTime = seconds * 1000 + Math.floor(nanos / 1e6);
+    } else reader.skip(wire);
   }
   return run;
 }
 
-function readExit(reader: Reader, end: number): { exitCode: number; runtime: number } {
+function readExit(reader: ProtobufReader): { exitCode: number; runtime: number } {
   const exit = { exitCode: 0, runtime: 0 };
-  while (reader.pos < end) {
-    const tag = reader.uint32();
-    if (tag >>> 3 === 1) exit.exitCode = reader.int32();
-    else if (tag >>> 3 === 2) exit.runtime = reader.int32();
-    else reader.skipType(tag & 7);
+  while (reader.pos < reader.end) {
+    const tag = reader.key();
+    if (tag === ((1 << 3) | 0)) exit.exitCode = reader.int64();
+    else if (tag === ((2 << 3) | 0)) exit.runtime = reader.int64();
+    else reader.skip(tag & 7);
   }
   return exit;
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { ModelFormatError } from '../../src/models/fileWindow';
 import { inspectModel } from '../../src/models/inspectModel';
+import { zipArchive } from '../support/hostileFiles';
 
 // PyTorch files written by the real torch (Debian python3-torch: scripts/ensure-prerequisites.sh)
 // read by our reader without running their pickles, tensor by tensor against what torch.load sees:
@@ -86,7 +87,7 @@ describe('PyTorch reader against torch.load', function () {
   it('refuses a zip bomb: a small deflated data.pkl that claims gigabytes', () => {
     const bomb = deflateRawSync(Buffer.alloc(300 * 1024 * 1024, 0x28)); // 300 MB of MARKs, ~300 KB deflated
     const path = join(dir, 'bomb.pt');
-    writeFileSync(path, zip([{ name: 'archive/data.pkl', data: bomb, method: 8, size: 300 * 1024 * 1024 }]));
+    writeFileSync(path, zipArchive([{ name: 'archive/data.pkl', data: bomb, deflated: { size: 300 * 1024 * 1024 } }]));
     assert.throws(() => inspectModel(path), /more than the|does not inflate/);
   });
 
@@ -104,7 +105,7 @@ describe('PyTorch reader against torch.load', function () {
       },
     };
     const path = join(dir, 'model.keras');
-    writeFileSync(path, zip([
+    writeFileSync(path, zipArchive([
       { name: 'metadata.json', data: Buffer.from(JSON.stringify({ keras_version: '3.6.0', date_saved: '2024-11-19@12:41:49' })) },
       { name: 'config.json', data: Buffer.from(JSON.stringify(config)) },
       { name: 'model.weights.h5', data: Buffer.from('\x89HDF\r\n\x1a\n') },
@@ -118,37 +119,3 @@ describe('PyTorch reader against torch.load', function () {
     assert.deepEqual(info.problems, []);
   });
 });
-
-/** A minimal zip writer (stored or pre-deflated entries) for hand-made archives. */
-function zip(entries: { name: string; data: Buffer; method?: number; size?: number }[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(e.method ?? 0, 8);
-    local.writeUInt32LE(e.data.length, 18);
-    local.writeUInt32LE(e.size ?? e.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(e.method ?? 0, 10);
-    central.writeUInt32LE(e.data.length, 20);
-    central.writeUInt32LE(e.size ?? e.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, e.data);
-    centrals.push(central, name);
-    offset += 30 + name.length + e.data.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
-}

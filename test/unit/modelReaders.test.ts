@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelFormatError } from '../../src/models/fileWindow';
+import { torchFileKind } from '../../src/models/export/torchExport';
 import { inspectModel } from '../../src/models/inspectModel';
+import { PickleWriter, zipArchive } from '../support/hostileFiles';
 
 const corpora = join(__dirname, '..', '..', '..', 'shared', 'corpora');
 
@@ -126,6 +128,29 @@ describe('model readers (real files from ../shared/corpora)', () => {
     for (const [name, bytes, pattern] of cases) {
       writeFileSync(join(dir, name), bytes);
       assert.throws(() => inspectModel(join(dir, name)), (e: Error) => e instanceof ModelFormatError && pattern.test(e.message), name);
+    }
+  });
+
+  it('tells TorchScript, a pickled module and weights apart by the archive\'s structure, never by words in it', () => {
+    const module = (cls: string): Buffer => new PickleWriter().global(cls.slice(0, cls.lastIndexOf('.')), cls.slice(cls.lastIndexOf('.') + 1)).emptyTuple().newobj().emptyDict().text('training').op(0x89).setitem().build().stop();
+    const checkpoint = new PickleWriter().emptyDict().text('TorchScript').int(1).setitem().text('a pickled __torch__.M object').int(2).setitem().stop();
+    const archive = (data: Buffer, extra: string[]): Buffer => zipArchive([{ name: 'm/data.pkl', data }, ...extra.map((name) => ({ name: `m/${name}`, data: name === 'constants.pkl' ? new PickleWriter().emptyTuple().stop() : Buffer.from('3\n') }))]);
+    const cases: [string, Buffer, string][] = [
+      // What torch.jit.save writes: a __torch__ class in data.pkl, constants.pkl, code/__torch__/*.py, version.
+      ['scripted.pt', archive(module('__torch__.torch.nn.modules.container.Sequential'), ['constants.pkl', 'code/__torch__/torch/nn/modules/container.py', 'version']), 'torchscript'],
+      // The same layout around a plain class is a pickled module; a code/ folder alone makes nothing TorchScript.
+      ['fake.pt', archive(module('__main__.Net'), ['constants.pkl', 'code/__torch__/m.py', 'version']), 'pickled-module'],
+      ['code.pt', archive(checkpoint, ['code/__torch__/m.py', 'version']), 'weights'],
+      // A checkpoint whose keys say "TorchScript" and "a pickled … object" is weights.
+      ['words.pt', archive(checkpoint, ['version']), 'weights'],
+      ['net.pt', archive(module('__main__.Net'), ['version']), 'pickled-module'],
+    ];
+    for (const [name, bytes, kind] of cases) {
+      writeFileSync(join(dir, name), bytes);
+      const info = inspectModel(join(dir, name));
+      assert.equal(info.torchKind, kind, name);
+      assert.equal(torchFileKind(info), kind, name);
+      assert.equal(info.facts[0]!.value, kind === 'torchscript' ? 'TorchScript archive (torch.jit.save)' : 'PyTorch zip archive (torch.save)', name);
     }
   });
 });

@@ -3,12 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buf as crc32c } from 'crc-32/crc32c';
 import { Writer } from 'protobufjs/minimal';
 import type { ColumnSeries } from '../../src/tracking/columnSeries';
 import { consumeFrom } from '../../src/tracking/fileReads';
 import { readTfEvents } from '../../src/tracking/tfevents';
 import { scalarScanner } from '../../src/tracking/wasm/scalarScan';
+import { tfRecord as record } from '../support/hostileFiles';
 
 const corpus = join(__dirname, '..', '..', '..', 'shared', 'corpora', 'tfevents', 'runs');
 
@@ -19,17 +19,6 @@ function eventFiles(dir: string): string[] {
   });
 }
 
-const masked = (crc: number): number => ((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0;
-
-/** One TFRecord around `body`, framed as TensorFlow writes it. */
-function record(body: Uint8Array): Buffer {
-  const head = Buffer.alloc(12);
-  head.writeBigUInt64LE(BigInt(body.length), 0);
-  head.writeUInt32LE(masked(crc32c(head.subarray(0, 8)) >>> 0), 8);
-  const tail = Buffer.alloc(4);
-  tail.writeUInt32LE(masked(crc32c(body) >>> 0), 0);
-  return Buffer.concat([head, body, tail]);
-}
 
 describe('TensorBoard event files (real files written by torch.utils.tensorboard)', () => {
   const files = eventFiles(corpus);

@@ -1,6 +1,6 @@
 import { basename, dirname, join } from 'node:path';
 import { runTorchJob, type PythonJobOptions } from '../pythonJob';
-import type { ModelInfo } from '../modelInfo';
+import type { ModelInfo, TorchKind } from '../modelInfo';
 
 // Export of a PyTorch model file through the user's Python and torch: a TorchScript archive or a
 // pickled nn.Module to ONNX (dynamic batch axis), a pickled nn.Module to TorchScript. A state dict
@@ -9,13 +9,11 @@ import type { ModelInfo } from '../modelInfo';
 
 export type TorchExportTarget = 'onnx' | 'torchscript';
 
-export type TorchFileKind = 'torchscript' | 'pickled-module' | 'weights';
+export type TorchFileKind = TorchKind;
 
-export function torchFileKind(info: Pick<ModelInfo, 'format' | 'facts'>): TorchFileKind {
-  const facts = info.facts.map((f) => f.value).join(' ');
-  if (/TorchScript/.test(facts)) return 'torchscript';
-  if (/a pickled .* object/.test(info.facts.find((f) => f.label === 'Contents')?.value ?? '')) return 'pickled-module';
-  return 'weights';
+/** From the archive's structure, as the reader found it (words in a file's names or text decide nothing). */
+export function torchFileKind(info: Pick<ModelInfo, 'torchKind'>): TorchFileKind {
+  return info.torchKind ?? 'weights';
 }
 
 export function exportedPath(model: string, target: TorchExportTarget): string {

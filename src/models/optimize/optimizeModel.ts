@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import * as z from 'zod/mini';
 import { defineTool, ToolInputError } from '../../agent/tools/tool';
 import { inspectModelFile } from '../modelReader';
-import { formatBytes } from '../modelInfo';
+import { formatBytes } from '../../common/units';
 import { asToolInputError } from '../modelTool';
 import { compareModels, type OrtModule, type OutputDifference } from '../runtime/onnxRun';
 import { convertToFloat16 } from './onnxFloat16';
