@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { isUserError } from '../../src/common/errors';
 import { execute } from '../../src/kernels/execution';
@@ -12,6 +11,7 @@ import { checkJupyter, reuseOrLaunch } from '../../src/kernels/localServer';
 import { stripAnsi, type CellOutput } from '../../src/kernels/outputModel';
 import { WorkspaceFiles } from '../../src/agent/tools/workspaceFiles';
 import { startJupyter, waitFor, type JupyterFixture } from '../support/jupyterHarness';
+import { startTcpProxy } from '../support/tcpProxy';
 import { lastToolResults } from '../support/fakeMessagesApi';
 import { startHarness } from './agentHarness';
 
@@ -272,7 +272,7 @@ describe('Jupyter kernels against a real Jupyter server', function () {
     });
 
     it('reconnects after the websocket drops and loses no output', async () => {
-      const proxy = await startProxy(new URL(jupyter.server.baseUrl).port);
+      const proxy = await startTcpProxy(new URL(jupyter.server.baseUrl).port);
       try {
         const k = await jupyter.start({ endpoint: { baseUrl: `http://127.0.0.1:${proxy.port}/`, token: jupyter.server.token } });
         const run = execute(k, 'import time\nfor i in range(30):\n    print(i, flush=True)\n    time.sleep(0.05)');
@@ -359,38 +359,3 @@ describe('Jupyter kernels against a real Jupyter server', function () {
     });
   });
 });
-
-/** A TCP proxy in front of the server whose connections the test can cut, like a network drop. */
-async function startProxy(targetPort: string): Promise<{ port: number; dropAll(): number; connections(): number; close(): void }> {
-  const open = new Set<Socket>();
-  let total = 0;
-  const server: Server = createServer((client) => {
-    total++;
-    const upstream = tcpConnect(Number(targetPort), '127.0.0.1');
-    open.add(client);
-    client.pipe(upstream).pipe(client);
-    const end = () => {
-      open.delete(client);
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    port,
-    dropAll() {
-      const n = open.size;
-      for (const socket of open) socket.destroy();
-      return n;
-    },
-    connections: () => total,
-    close() {
-      for (const socket of open) socket.destroy();
-      server.close();
-    },
-  };
-}

@@ -5,20 +5,17 @@ import type { Logger } from '../../common/logger';
 import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
 import { pythonCandidates } from '../../python/pythonInterpreter';
 import { configuredPython } from '../../python/vscode/pythonExtension';
-import { parseServerUrl, probeServer, serverSettings, type JupyterEndpoint } from '../jupyterEndpoint';
+import { parseServerUrl, probeServer, type JupyterEndpoint } from '../jupyterEndpoint';
 import type { JupyterLib, KernelModel } from '../jupyterLib';
 import { findJupyterPython, reuseOrLaunch, shutdownServer, type LocalServerRecord } from '../localServer';
+import { connectServer, readServer, type KernelSpecInfo } from '../serverConnect';
 
 export const LOCAL_SERVER_ID = 'local';
 const LOCAL_RECORD_KEY = 'mlEngineer.jupyter.localServer';
 const REMOTES_KEY = 'mlEngineer.jupyter.remotes';
 const tokenKey = (id: string) => `mlEngineer.jupyter.token.${id}`;
 
-export interface KernelSpecInfo {
-  readonly name: string;
-  readonly displayName: string;
-  readonly language: string;
-}
+export type { KernelSpecInfo } from '../serverConnect';
 
 export type ServerState = 'stopped' | 'starting' | 'ready' | 'unreachable';
 
@@ -157,7 +154,7 @@ export class JupyterServers implements vscode.Disposable {
   async connectRemote(): Promise<JupyterServerEntry | undefined> {
     const url = await vscode.window.showInputBox({
       title: 'Connect to Jupyter Server',
-      prompt: 'The server URL: Jupyter Server, a JupyterHub user server (…/user/NAME/) or an Enterprise Gateway',
+      prompt: 'The server URL: Jupyter Server, JupyterHub (the hub, or your server at …/user/NAME/) or an Enterprise Gateway',
       placeHolder: 'https://gpu-box.example.org:8888/',
       ignoreFocusOut: true,
       validateInput: (value) => {
@@ -180,19 +177,15 @@ export class JupyterServers implements vscode.Disposable {
         ignoreFocusOut: true,
       }));
     if (token === undefined) return undefined;
-    const endpoint = { baseUrl: parsed.baseUrl, token };
-    const probe = await probeServer(endpoint);
-    if (!probe.ok) throw new UserError(`Could not connect: ${probe.problem}`);
-    const label = new URL(parsed.baseUrl).host + (new URL(parsed.baseUrl).pathname === '/' ? '' : new URL(parsed.baseUrl).pathname.replace(/\/$/, ''));
-    const id = `remote-${Buffer.from(parsed.baseUrl).toString('base64url').slice(-24)}`;
+    const { id, label, baseUrl, specs } = await connectServer(url, token);
     await this.context.secrets.store(tokenKey(id), token);
     const remotes = this.remotes().filter((r) => r.id !== id);
-    await this.context.globalState.update(REMOTES_KEY, [...remotes, { id, label, baseUrl: parsed.baseUrl }]);
-    const entry = blankEntry(id, label, 'remote', parsed.baseUrl);
-    entry.endpoint = endpoint;
+    await this.context.globalState.update(REMOTES_KEY, [...remotes, { id, label, baseUrl }]);
+    const entry = blankEntry(id, label, 'remote', baseUrl);
+    entry.endpoint = { baseUrl, token };
     entry.state = 'ready';
     this.entries.set(id, entry);
-    this.log.info(`Jupyter: connected to ${parsed.baseUrl} (${probe.specs} kernel specs)`);
+    this.log.info(`Jupyter: connected to ${baseUrl} (${specs} kernel specs)`);
     await this.refresh();
     return entry;
   }
@@ -213,20 +206,16 @@ export class JupyterServers implements vscode.Disposable {
     await Promise.all(
       this.list().map(async (entry) => {
         if (!entry.endpoint || entry.state === 'starting' || entry.state === 'stopped') return;
-        const settings = serverSettings(lib, entry.endpoint);
         try {
-          const [specs, kernels] = await Promise.all([lib.KernelSpecAPI.getSpecs(settings), lib.KernelAPI.listRunning(settings)]);
-          entry.specs = Object.values(specs.kernelspecs)
-            .filter((s): s is NonNullable<typeof s> => !!s)
-            .map((s) => ({ name: s.name, displayName: s.display_name, language: s.language }));
-          entry.defaultSpec = specs.default;
-          entry.kernels = kernels;
+          const contents = await readServer(lib, entry.endpoint);
+          entry.specs = contents.specs;
+          entry.defaultSpec = contents.defaultSpec;
+          entry.kernels = contents.kernels;
           if (entry.state !== 'ready') this.log.info(`Jupyter: ${entry.label} answers again`);
           entry.state = 'ready';
           entry.problem = undefined;
         } catch (error) {
-          const probe = await probeServer(entry.endpoint, { timeoutMs: 3_000 });
-          const problem = probe.ok ? (error instanceof Error ? error.message : String(error)) : probe.problem;
+          const problem = error instanceof Error ? error.message : String(error);
           if (entry.state !== 'unreachable') this.log.warn(`Jupyter: ${entry.label}: ${problem}`);
           entry.state = 'unreachable';
           entry.problem = problem;
