@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
@@ -5,10 +6,11 @@ import type { Logger } from '../../common/logger';
 import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
 import { pythonCandidates } from '../../python/pythonInterpreter';
 import { configuredPython } from '../../python/vscode/pythonExtension';
-import { parseServerUrl, probeServer, type JupyterEndpoint } from '../jupyterEndpoint';
+import { parseServerUrl, type JupyterEndpoint } from '../jupyterEndpoint';
 import type { JupyterLib, KernelModel } from '../jupyterLib';
-import { findJupyterPython, reuseOrLaunch, shutdownServer, type LocalServerRecord } from '../localServer';
+import { findJupyterPython, findRecordedServer, reuseOrLaunch, shutdownServer, type LocalServerRecord } from '../localServer';
 import { connectServer, readServer, type KernelSpecInfo } from '../serverConnect';
+import { checkServerProcess } from '../serverProcess';
 
 export const LOCAL_SERVER_ID = 'local';
 const LOCAL_RECORD_KEY = 'mlEngineer.jupyter.localServer';
@@ -71,13 +73,14 @@ export class JupyterServers implements vscode.Disposable {
     const record = await this.localRecord();
     const local = this.entries.get(LOCAL_SERVER_ID)!;
     if (record) {
-      const probe = await probeServer(record, { timeoutMs: 3_000 });
-      if (probe.ok) {
+      // Its token goes to the recorded port only while that is still our server process.
+      const found = await findRecordedServer(record);
+      if (found.ok) {
         this.log.info(`Jupyter: reconnected to the local server started earlier (pid ${record.pid}, ${record.baseUrl})`);
         local.endpoint = record;
         local.state = 'ready';
       } else {
-        this.log.info(`Jupyter: the local server started earlier is gone (${probe.problem})`);
+        this.log.info(`Jupyter: the local server started earlier is gone (${found.problem})`);
         await this.context.secrets.delete(LOCAL_RECORD_KEY);
       }
     }
@@ -108,14 +111,18 @@ export class JupyterServers implements vscode.Disposable {
       const record = await withCancellableProgress('ML Engineer: starting a local Jupyter server', async (signal) => {
         const python = await configuredPython(this.log);
         const candidates = pythonCandidates(python.setting, python.fromExtension).map((c) => c.command);
-        const chosen = await findJupyterPython(candidates, signal);
+        // Our own folder for the server and the checks that run Python (never the workspace's).
+        const stateDir = join(this.context.globalStorageUri.fsPath, 'jupyter');
+        mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+        const chosen = await findJupyterPython(candidates, { signal, cwd: stateDir });
         const idleMinutes = vscode.workspace.getConfiguration('mlEngineer').get<number>('jupyter.idleShutdownMinutes', 60);
-        const { record, reused } = await reuseOrLaunch(await this.localRecord(), {
+        const { record, reused, dropped } = await reuseOrLaunch(await this.localRecord(), {
           python: chosen,
-          stateDir: join(this.context.globalStorageUri.fsPath, 'jupyter'),
+          stateDir,
           idleShutdownSeconds: idleMinutes * 60,
           signal,
         });
+        if (dropped) this.log.info(`Jupyter: not reusing the local server started earlier (${dropped})`);
         this.log.info(`Jupyter: ${reused ? 'reusing' : 'started'} the local server ${record.baseUrl} (pid ${record.pid}, ${record.python}; log ${record.logFile})`);
         return record;
       });
@@ -136,8 +143,10 @@ export class JupyterServers implements vscode.Disposable {
     const record = await this.localRecord();
     const local = this.entries.get(LOCAL_SERVER_ID)!;
     if (!record) throw new UserError('No local Jupyter server is running.');
-    const stopped = await shutdownServer(record);
-    if (!stopped) {
+    // Neither its token nor a signal goes to a process that is no longer our server.
+    const owner = await checkServerProcess(record);
+    const stopped = owner.ok && (await shutdownServer(record));
+    if (owner.ok && !stopped) {
       try {
         process.kill(record.pid);
       } catch {
@@ -146,7 +155,7 @@ export class JupyterServers implements vscode.Disposable {
     }
     await this.context.secrets.delete(LOCAL_RECORD_KEY);
     Object.assign(local, { state: 'stopped', endpoint: undefined, specs: [], kernels: [], problem: undefined });
-    this.log.info(`Jupyter: shut down the local server (pid ${record.pid})`);
+    this.log.info(owner.ok ? `Jupyter: shut down the local server (pid ${record.pid})` : `Jupyter: the local server was already gone (${owner.reason})`);
     this.changed.fire();
   }
 
