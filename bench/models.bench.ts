@@ -7,11 +7,16 @@
 // - inspect_sklearn_forest_ms: a 300-tree random forest saved by joblib.dump (Debian python3-sklearn)
 //   described by our reader (the pickle read as data, array bytes skipped), beside joblib.load of it
 //   timed inside Python (which also runs its classes' code: what inspecting avoids).
+// - open_model_worker_{cold,warm}_ms: the model viewer's path (the reader in a worker thread,
+//   dist/workers/models.js) for examples/models/simple_cnn.onnx, with a worker to start (the
+//   first file opened) and with the warm one kept for the next, beside the same read in-process;
+//   inspect_onnx_1gb_worker_ms: the 1 GB model through the warm worker.
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspectModel } from '../src/models/inspectModel';
+import { ModelReader } from '../src/models/modelReader';
 import { median, withBaseline, type BenchMetric } from './metric';
 
 const varint = (n: number): number[] => {
@@ -74,7 +79,7 @@ print(t * 1000, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)`;
   return { ms: ms!, rssMb: rss! };
 }
 
-export function run(): Promise<BenchMetric[]> {
+export async function run(): Promise<BenchMetric[]> {
   const dir = mkdtempSync(join(tmpdir(), 'mle-bench-models-'));
   try {
     const onnx = join(dir, 'big.onnx');
@@ -141,8 +146,36 @@ export function run(): Promise<BenchMetric[]> {
       forestMs.push(performance.now() - t);
       if (info.format !== 'sklearn' || !info.facts.some((f) => f.label === 'Estimators' && f.value === '300')) throw new Error('the forest was not read');
     }
+    const simple = join(__dirname, '..', 'examples', 'models', 'simple_cnn.onnx');
+    const script = join(__dirname, '..', 'dist', 'workers', 'models.js');
+    const timed = async (work: () => unknown): Promise<number> => {
+      const t = performance.now();
+      await work();
+      return performance.now() - t;
+    };
+    const smallInProcess: number[] = [];
+    for (let i = 0; i < 20; i++) smallInProcess.push(await timed(() => inspectModel(simple)));
+    const cold: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const reader = new ModelReader({ script });
+      cold.push(await timed(() => reader.inspect(simple)));
+      reader.dispose();
+    }
+    const reader = new ModelReader({ script });
+    const warm: number[] = [];
+    const bigWarm: number[] = [];
+    try {
+      await reader.inspect(simple);
+      for (let i = 0; i < 20; i++) warm.push(await timed(() => reader.inspect(simple)));
+      for (let i = 0; i < 5; i++) bigWarm.push(await timed(() => reader.inspect(onnx)));
+    } finally {
+      reader.dispose();
+    }
     const med = (xs: { ms: number; rssMb: number }[], k: 'ms' | 'rssMb'): number => median(xs.map((x) => x[k]));
-    return Promise.resolve([
+    return [
+      withBaseline('open_model_worker_cold_ms', median(cold), 'ms', median(smallInProcess)),
+      withBaseline('open_model_worker_warm_ms', median(warm), 'ms', median(smallInProcess)),
+      withBaseline('inspect_onnx_1gb_worker_ms', median(bigWarm), 'ms', median(inProcess)),
       withBaseline('inspect_onnx_1gb_ms', median(inProcess), 'ms', median(pythonMs)),
       withBaseline('inspect_onnx_1gb_rss_mb', med(ours, 'rssMb'), 'MB', med(python, 'rssMb')),
       withBaseline('inspect_onnx_1gb_cli_process_ms', med(ours, 'ms'), 'ms', med(python, 'ms')),
@@ -151,7 +184,7 @@ export function run(): Promise<BenchMetric[]> {
       withBaseline('header_10gb_ms', median(headers), 'ms'),
       withBaseline('inspect_sklearn_forest_ms', median(forestMs), 'ms', median(joblibMs)),
       withBaseline('sklearn_forest_file_mb', statSync(forest).size / 1024 / 1024, 'MB'),
-    ]);
+    ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

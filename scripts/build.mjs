@@ -46,6 +46,15 @@ const builds = [
     external: ['bufferutil', 'utf-8-validate'],
   },
   {
+    // Readers of user files in worker threads, under a time and heap budget (src/common/worker/).
+    ...common,
+    entryPoints: { models: 'src/models/lazy/modelsWorker.ts', tracking: 'src/tracking/lazy/trackingWorker.ts' },
+    outdir: 'dist/workers',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+  {
     // onnxruntime-web's Node build is an ES module that finds its .wasm beside itself through
     // import.meta.url: bundled to CommonJS, that URL is this file's, and the .wasm is copied next to it.
     ...common,

@@ -20,8 +20,9 @@ export class UserError extends Error {
   }
 }
 
+/** Also true for a UserError made in a lazily loaded bundle (dist/lazy/*.js), which has its own copy of the class. */
 export function isUserError(value: unknown): value is UserError {
-  return value instanceof UserError;
+  return value instanceof UserError || (value instanceof Error && value.name === 'UserError' && Array.isArray((value as { actions?: unknown }).actions));
 }
 
 /** A one-line description of any thrown value, for logs and fallback messages. */

@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import { EXIT, type Subcommand } from '../cli/subcommand';
+import { ReaderStopped } from '../common/worker/readerStopped';
 import { ModelFormatError } from './fileWindow';
-import { inspectModel } from './inspectModel';
 import { formatBytes, formatCount, type IoInfo, type ModelInfo } from './modelInfo';
+import { ModelReader } from './modelReader';
 
 function io(list: readonly IoInfo[]): string {
   return list.map((i) => `  ${i.name}: ${i.dtype}[${i.shape.join(', ')}]`).join('\n');
@@ -36,24 +37,30 @@ export const inspectSubcommand: Subcommand = {
     'Options:',
     '  --json   print everything as JSON',
     '',
-    'Exit code 1 when FILE is not a model this reads, or is damaged.',
+    'Exit code 1 when FILE is not a model this reads, is damaged, or its reading takes more than',
+    '20 s or 512 MB (the reader is then stopped).',
     '',
   ].join('\n'),
   options: { json: { type: 'boolean' } },
-  run(args, out) {
+  async run(args, out, signal) {
     const path = args.positionals[0];
     if (!path) {
       out.err('ml-engineer inspect: which file? (ml-engineer inspect FILE)\n');
-      return Promise.resolve(EXIT.usage);
+      return EXIT.usage;
     }
+    // Read in a worker thread under the same budget as in the editor: a hostile file ends in an error, not a hang.
+    const reader = new ModelReader({ idleMs: 0 });
     try {
-      const info = inspectModel(resolve(out.cwd, path));
+      const info = await reader.inspect(resolve(out.cwd, path), signal);
       out.out(args.values.json ? `${JSON.stringify(info, null, 2)}\n` : modelText(info));
-      return Promise.resolve(EXIT.ok);
+      return EXIT.ok;
     } catch (error) {
-      const why = error instanceof ModelFormatError ? error.message : (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+      const why =
+        error instanceof ModelFormatError ? error.message : error instanceof ReaderStopped ? error.why : (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
       out.err(`ml-engineer inspect: ${path}: ${why}\n`);
-      return Promise.resolve(EXIT.failure);
+      return EXIT.failure;
+    } finally {
+      reader.dispose();
     }
   },
 };

@@ -1,10 +1,10 @@
 import type { MetricPoint, MetricSummary } from './runModel';
 
-/** Points per chunk once a series is long; the first chunks are smaller (most tags have few points). */
+/** Points per chunk once a series is long; the first chunks are smaller (most tags have few points, and a CSV may have 100,000 columns of one value each). */
 const MAX_CHUNK = 16384;
 
 /**
- * A metric's points as chunks of interleaved (step, time, value) doubles: 24 bytes a point
+ * A metric's points as chunks of interleaved (step, time, value) doubles (time NaN where the writer records none): 24 bytes a point
  * instead of an object each, so a live TensorBoard run with millions of scalars stays small, and
  * appending never copies what is there (chunks are added, not regrown). The summary is kept as
  * points arrive, so a re-read of a live run costs only its new points.
@@ -22,7 +22,7 @@ export class ColumnSeries {
 
   push(step: number, time: number, value: number): void {
     if (this.used === this.current.length) {
-      this.current = new Float64Array(3 * Math.min(MAX_CHUNK, 64 << Math.min(this.chunks.length, 8)));
+      this.current = new Float64Array(3 * Math.min(MAX_CHUNK, 4 << Math.min(this.chunks.length, 12)));
       this.chunks.push(this.current);
       this.used = 0;
     }
@@ -32,8 +32,8 @@ export class ColumnSeries {
     c[u + 1] = time;
     c[u + 2] = value;
     this.used = u + 3;
-    // Last by step; a tie goes to the later point (a resumed run logs a step again).
-    if (this.length === 0 || step > this.lastStep || (step === this.lastStep && time >= this.lastTime)) {
+    // Last by step; a tie goes to the later point (a resumed run logs a step again). NaN time: not recorded (Lightning CSV).
+    if (this.length === 0 || step > this.lastStep || (step === this.lastStep && !(time < this.lastTime))) {
       this.lastStep = step;
       this.lastTime = time;
       this.lastValue = value;
@@ -48,13 +48,17 @@ export class ColumnSeries {
     let n = 0;
     for (const chunk of this.chunks) {
       const end = chunk === this.current ? this.used : chunk.length;
-      for (let i = 0; i < end; i += 3) out[n++] = { step: chunk[i]!, time: chunk[i + 1]!, value: chunk[i + 2]! };
+      for (let i = 0; i < end; i += 3) {
+        const time = chunk[i + 1]!;
+        out[n++] = Number.isNaN(time) ? { step: chunk[i]!, value: chunk[i + 2]! } : { step: chunk[i]!, time, value: chunk[i + 2]! };
+      }
     }
     return out;
   }
 
   firstTime(): number | undefined {
-    return this.length > 0 ? this.chunks[0]![1] : undefined;
+    const time = this.length > 0 ? this.chunks[0]![1] : undefined;
+    return time === undefined || Number.isNaN(time) ? undefined : time;
   }
 
   /** As `summarize`, without making points: last by step (ties: the later), min and max ignoring NaN. */

@@ -2,6 +2,7 @@ import type { ChartSeries, ParamRow, ToCompareView } from './protocol';
 import type { RunCatalog } from './runCatalog';
 import { SOURCE_NAMES, type RunRecord } from './runModel';
 import { downsample, keyMetric } from './runQuery';
+import { ownValue } from './ownProps';
 
 /** Points drawn per curve: enough for a 4K-wide chart; min/max per bucket keep spikes. */
 const DRAW_POINTS = 4000;
@@ -42,7 +43,7 @@ export async function buildCompareData(catalog: RunCatalog, runs: readonly RunRe
   series.sort((a, b) => a.run - b.run || a.metric.localeCompare(b.metric));
   const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
   const params: ParamRow[] = paramKeys.map((k) => {
-    const values = runs.map((r) => r.params[k] ?? null);
+    const values = runs.map((r) => ownValue(r.params, k) ?? null); // a param named "constructor" in one run is not Object in another
     return { key: k, values, differs: values.some((v) => v !== values[0]) };
   });
   return {

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, type Dirent } from 'node:fs';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { open, opendir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 // Small file helpers shared by the folder-based readers. Bounded: a tracking folder can hold
@@ -12,6 +12,30 @@ export async function listDir(path: string): Promise<Dirent[]> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
     throw error;
+  }
+}
+
+/**
+ * At most `max` names in a folder (`truncated` when there are more), or [] when it is missing:
+ * a folder of a million files costs `max` entries, not a million.
+ */
+export async function listDirBounded(path: string, max: number): Promise<{ entries: Dirent[]; truncated: boolean }> {
+  const entries: Dirent[] = [];
+  let dir;
+  try {
+    dir = await opendir(path, { bufferSize: 256 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return { entries, truncated: false };
+    throw error;
+  }
+  try {
+    for (let entry = await dir.read(); entry; entry = await dir.read()) {
+      if (entries.length === max) return { entries, truncated: true };
+      entries.push(entry);
+    }
+    return { entries, truncated: false };
+  } finally {
+    await dir.close();
   }
 }
 

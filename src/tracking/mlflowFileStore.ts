@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import * as nodePath from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
-import { filesUnderSync, listDir, readSmallOrTailSync, readSmallText } from './fileReads';
+import { isInside, type PathModule } from '../common/pathInside';
+import { asMapping, ownValue, setOwn } from './ownProps';
+import { parsePythonFloat, parseTrackingYaml } from './trackingValues';
+import { ColumnSeries } from './columnSeries';
+import { consumeFrom, filesUnderSync, listDir, readSmallOrTailSync, readSmallText } from './fileReads';
 import {
   byStep,
   describeProblem,
@@ -35,22 +38,6 @@ export function parseMetricLine(line: string): MetricPoint | undefined {
   const step = fields.length === 3 ? Number(fields[2]) : 0;
   if (!Number.isInteger(time) || value === undefined || !Number.isInteger(step)) return undefined;
   return { time, value, step };
-}
-
-/** Python's float repr, including `nan`, `inf`, `-inf`. */
-function parsePythonFloat(text: string): number | undefined {
-  // The common case first: a number that starts with a digit and parses (no lower-casing, no trim).
-  const c = text.charCodeAt(0);
-  if (c >= 48 && c <= 57) {
-    const n = Number(text);
-    if (!Number.isNaN(n)) return n;
-  }
-  const lower = text.toLowerCase();
-  if (lower === 'nan') return NaN;
-  if (lower === 'inf' || lower === 'infinity') return Infinity;
-  if (lower === '-inf' || lower === '-infinity') return -Infinity;
-  const value = Number(text);
-  return text.trim() === '' || Number.isNaN(value) ? undefined : value;
 }
 
 /** Reads a non-negative decimal integer in `text[from, to)`, or -1. */
@@ -133,29 +120,29 @@ export function parseFlatYaml(text: string): Record<string, unknown> {
     if (line === '') continue;
     const colon = line.indexOf(': ');
     const bare = colon < 0 && line.endsWith(':');
-    if ((colon <= 0 && !bare) || line.startsWith(' ') || line.startsWith('-') || line.startsWith('#')) return asRecord(parseYaml(text));
+    if ((colon <= 0 && !bare) || line.startsWith(' ') || line.startsWith('-') || line.startsWith('#')) return asRecord(parseTrackingYaml(text));
     const key = bare ? line.slice(0, -1) : line.slice(0, colon);
     const raw = bare ? '' : line.slice(colon + 2);
-    if (/^['"]?[\w.-]*['"]?$/.test(key) === false) return asRecord(parseYaml(text));
+    if (/^['"]?[\w.-]*['"]?$/.test(key) === false) return asRecord(parseTrackingYaml(text));
     if (raw.startsWith("'")) {
-      if (!raw.endsWith("'") || raw.length < 2) return asRecord(parseYaml(text));
-      out[key] = raw.slice(1, -1).replace(/''/g, "'");
-    } else if (raw.startsWith('"') || raw.startsWith('|') || raw.startsWith('>') || raw.startsWith('&') || raw.startsWith('*') || raw.startsWith('!') || raw.startsWith('{')) {
-      return asRecord(parseYaml(text));
-    } else if (raw === '' || raw === 'null' || raw === '~') out[key] = raw === '' && bare ? null : raw === '' ? '' : null;
-    else if (raw === '[]') out[key] = [];
-    else if (/^[-+]?\d+$/.test(raw) || /^[-+]?(\.\d+|\d+(\.\d*)?)([eE][-+]?\d+)?$/.test(raw)) out[key] = Number(raw); // YAML 1.2 ints and floats
-    else if (raw === 'true' || raw === 'false') out[key] = raw === 'true';
+      if (!raw.endsWith("'") || raw.length < 2) return asRecord(parseTrackingYaml(text));
+      setOwn(out, key, raw.slice(1, -1).replace(/''/g, "'"));
+    } else if (raw.startsWith('"') || raw.startsWith('|') || raw.startsWith('>') || raw.startsWith('&') || raw.startsWith('*') || raw.startsWith('!') || raw.startsWith('{') || (raw.startsWith('[') && raw !== '[]')) {
+      return asRecord(parseTrackingYaml(text));
+    } else if (raw === '' || raw === 'null' || raw === '~') setOwn(out, key, raw === '' && bare ? null : raw === '' ? '' : null);
+    else if (raw === '[]') setOwn(out, key, []);
+    else if (/^[-+]?\d+$/.test(raw) || /^[-+]?(\.\d+|\d+(\.\d*)?)([eE][-+]?\d+)?$/.test(raw)) setOwn(out, key, Number(raw)); // YAML 1.2 ints and floats
+    else if (raw === 'true' || raw === 'false') setOwn(out, key, raw === 'true');
     // Hex ints, .inf/.nan, other spellings of YAML's words, and comments: let the parser decide.
     // (A run id such as 1c6b2d5b... is a plain string and stays on the fast path.)
-    else if (/^0[ox]|^[-+]?\.|^(true|false|null|yes|no|on|off)$/i.test(raw) || raw.includes(': ') || raw.includes(' #')) return asRecord(parseYaml(text));
-    else out[key] = raw;
+    else if (/^0[ox]|^[-+]?\.|^(true|false|null|yes|no|on|off)$/i.test(raw) || raw.includes(': ') || raw.includes(' #')) return asRecord(parseTrackingYaml(text));
+    else setOwn(out, key, raw);
   }
   return out;
 }
 
 function asRecord(value: unknown): Record<string, unknown> {
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return asMapping(value) ?? {};
 }
 
 function asTime(value: unknown): number | undefined {
@@ -163,19 +150,31 @@ function asTime(value: unknown): number | undefined {
   return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
+/**
+ * The local path an `artifact_uri` names on a machine whose paths `path` describes: a `file:` URI
+ * or an absolute path; undefined for remote stores (`s3://`, `mlflow-artifacts:/`) and for another
+ * platform's paths (`C:\\...` read on Linux).
+ */
+export function artifactUriPath(artifactUri: unknown, path: Pick<PathModule, 'isAbsolute' | 'sep'> = nodePath): string | undefined {
+  if (typeof artifactUri !== 'string' || artifactUri === '') return undefined;
+  const windows = path.sep === '\\';
+  if (artifactUri.startsWith('file:')) {
+    try {
+      const local = fileURLToPath(artifactUri, { windows });
+      return path.isAbsolute(local) && !(!windows && /^\/[A-Za-z]:/.test(local)) ? local : undefined; // file:///C:/... on Linux: not ours
+    } catch {
+      return undefined;
+    }
+  }
+  // A scheme has two or more letters; "C:" is a Windows drive.
+  if (/^[a-z][a-z0-9+.-]+:/i.test(artifactUri)) return undefined;
+  return path.isAbsolute(artifactUri) ? artifactUri : undefined;
+}
+
 /** A run's artifact folder on this machine: its `artifact_uri` when it is a local path that exists, else `<run>/artifacts`. */
 export function localArtifactsDir(artifactUri: unknown, runDir: string): string | undefined {
-  if (typeof artifactUri === 'string' && artifactUri !== '') {
-    let path: string | undefined;
-    if (artifactUri.startsWith('file:')) {
-      try {
-        path = fileURLToPath(artifactUri);
-      } catch {
-        path = undefined; // file:///C:/... on Linux: a Windows path, not ours
-      }
-    } else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(artifactUri) && !/^[A-Za-z]:[\\/]/.test(artifactUri)) path = artifactUri;
-    if (path && existsSync(path)) return path;
-  }
+  const path = artifactUriPath(artifactUri);
+  if (path && existsSync(path)) return path;
   const local = join(runDir, 'artifacts');
   return existsSync(local) ? local : undefined;
 }
@@ -221,7 +220,7 @@ export class MlflowFileStore implements RunSource {
   }
 
   private async readExperiment(dir: string, inTrash: boolean, problems: string[], shallow: boolean): Promise<ExperimentRecord | undefined> {
-    const folder = dir.slice(dir.lastIndexOf('/') + 1);
+    const folder = basename(dir);
     let meta: Record<string, unknown>;
     try {
       meta = parseFlatYaml(await readSmallText(join(dir, 'meta.yaml')));
@@ -277,7 +276,7 @@ export class MlflowFileStore implements RunSource {
       }
     }
     const runId = typeof meta.run_id === 'string' ? meta.run_id : typeof meta.run_uuid === 'string' ? meta.run_uuid : folder;
-    const name = (typeof meta.run_name === 'string' && meta.run_name) || tags['mlflow.runName'] || runId;
+    const name = (typeof meta.run_name === 'string' && meta.run_name) || ownValue(tags, 'mlflow.runName') || runId;
     const code = Number(meta.status ?? 1);
     return {
       key: `${this.id}#${runId}`,
@@ -286,7 +285,7 @@ export class MlflowFileStore implements RunSource {
       experiment,
       runId,
       name,
-      status: STATUS_CODES[code] ?? 'unknown',
+      status: ownValue(STATUS_CODES, String(code)) ?? 'unknown',
       ...(meta.lifecycle_stage === 'deleted' ? { deleted: true } : {}),
       startTime: asTime(meta.start_time),
       endTime: asTime(meta.end_time),
@@ -312,7 +311,7 @@ export class MlflowFileStore implements RunSource {
     for (const file of files) {
       try {
         const read = readSmallOrTailSync(file.path, 64 * 1024);
-        out[file.key] = read.whole ? read.text : `${read.text.slice(0, 1000)}… (cut: over 64 KB)`;
+        setOwn(out, file.key, read.whole ? read.text : `${read.text.slice(0, 1000)}… (cut: over 64 KB)`);
       } catch (error) {
         problems.push(`${file.key}: ${describeProblem(error)}`);
       }
@@ -321,8 +320,44 @@ export class MlflowFileStore implements RunSource {
   }
 
   async history(run: RunRecord, key: string): Promise<MetricPoint[]> {
-    if (key.split('/').some((part) => part === '..' || part === '')) return [];
-    const text = await readFile(join(run.location, 'metrics', ...key.split('/')), 'utf8');
-    return byStep(parseMetricLines(text).points);
+    // A key is "/"-separated on every platform (MLflow's rule); it must name a file under metrics/
+    // (a "..\\" part would leave it on Windows).
+    const metricsDir = join(run.location, 'metrics');
+    const file = join(metricsDir, ...key.split('/'));
+    if (key.split('/').some((part) => part === '..' || part === '') || !isInside(metricsDir, file)) return [];
+    return byStep((await readMetricFile(file)).points());
   }
+}
+
+/** A metric line longer than this is damage (MLflow writes ~30 bytes a line): skipped, not held. */
+const MAX_METRIC_LINE = 4096;
+
+/**
+ * Every point of a metric file, streamed into a column (24 bytes a point) in chunks: a 1 GB file
+ * never sits in memory as text, and a file with no newline (zeros, binary) is skipped line by line.
+ */
+export async function readMetricFile(path: string): Promise<ColumnSeries> {
+  const series = new ColumnSeries();
+  let skipping = false; // inside a line too long to be a metric line
+  await consumeFrom(path, 0, (data) => {
+    let at = 0;
+    for (;;) {
+      const end = data.indexOf(10, at);
+      if (end < 0) {
+        // the rest waits for its newline, unless it is already too long to be a line
+        if (data.length - at > MAX_METRIC_LINE) {
+          skipping = true;
+          return { used: data.length };
+        }
+        return { used: at };
+      }
+      if (!skipping && end > at) {
+        const point = parseMetricLine(data.toString('latin1', at, end));
+        if (point) series.push(point.step, point.time ?? NaN, point.value);
+      }
+      skipping = false;
+      at = end + 1;
+    }
+  });
+  return series;
 }

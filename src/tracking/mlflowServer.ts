@@ -1,4 +1,5 @@
 import { byStep, type ExperimentRecord, type MetricPoint, type MetricSummary, type RunRecord, type RunSource, type RunStatus, type SourceSnapshot } from './runModel';
+import { asMapping, ownValue, setOwn } from './ownProps';
 
 // An MLflow tracking server over its REST API (../shared/docs/formats.md §1.4): experiments/search,
 // runs/search and metrics/get-history, each paged with page_token. The token (from SecretStorage)
@@ -10,10 +11,12 @@ const MAX_PAGES = 50;
 const MAX_RUNS = 10_000;
 const TIMEOUT_MS = 15_000;
 
-interface ApiRun {
-  info?: { run_id?: string; run_uuid?: string; run_name?: string; experiment_id?: string; status?: string; start_time?: number | string; end_time?: number | string; artifact_uri?: string; lifecycle_stage?: string };
-  data?: { metrics?: { key: string; value: number | string; timestamp?: number | string; step?: number | string }[]; params?: { key: string; value: string }[]; tags?: { key: string; value: string }[] };
-}
+// Answers are checked as they are read, not trusted to have the documented shape: a proxy, an old
+// server or another service at the URL must give a clear problem, not a TypeError.
+/** The array at `value`, or none. */
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+/** A string or a number as text (ids come as either). */
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined);
 
 export class MlflowServerError extends Error {
   override readonly name = 'MlflowServerError';
@@ -73,17 +76,19 @@ export class MlflowServer implements RunSource {
 
   async load(signal?: AbortSignal): Promise<SourceSnapshot> {
     try {
-      const experiments: { experiment_id: string; name: string; lifecycle_stage?: string }[] = [];
+      const experiments: { id: string; name: string; deleted: boolean }[] = [];
       let token: string | undefined;
       for (let page = 0; page < MAX_PAGES; page++) {
-        const body: { experiments?: typeof experiments; next_page_token?: string } = await this.call('experiments/search', { method: 'POST', body: { max_results: 1000, ...(token ? { page_token: token } : {}) } }, signal);
-        experiments.push(...(body.experiments ?? []));
-        token = body.next_page_token;
+        const body = asMapping(await this.call<unknown>('experiments/search', { method: 'POST', body: { max_results: 1000, ...(token ? { page_token: token } : {}) } }, signal));
+        if (!body) throw new MlflowServerError(`${this.root} answered experiments/search with something other than an object: is it an MLflow tracking server?`);
+        for (const e of list(body.experiments).map(asMapping)) {
+          const id = text(e?.experiment_id);
+          if (id !== undefined) experiments.push({ id, name: text(e?.name) ?? `experiment ${id}`, deleted: e?.lifecycle_stage === 'deleted' });
+        }
+        token = text(body.next_page_token);
         if (!token) break;
       }
-      const byId = new Map<string, { record: Omit<ExperimentRecord, 'runs'>; runs: RunRecord[] }>(
-        experiments.map((e) => [String(e.experiment_id), { record: { id: String(e.experiment_id), name: e.name, deleted: e.lifecycle_stage === 'deleted' }, runs: [] }]),
-      );
+      const byId = new Map<string, { record: Omit<ExperimentRecord, 'runs'>; runs: RunRecord[] }>(experiments.map((e) => [e.id, { record: e, runs: [] }]));
       const problems: string[] = [];
       let total = 0;
       const ids = [...byId.keys()];
@@ -91,19 +96,21 @@ export class MlflowServer implements RunSource {
       for (let i = 0; i < ids.length && total < MAX_RUNS; i += 50) {
         token = undefined;
         for (let page = 0; page < MAX_PAGES && total < MAX_RUNS; page++) {
-          const body: { runs?: ApiRun[]; next_page_token?: string } = await this.call(
-            'runs/search',
-            { method: 'POST', body: { experiment_ids: ids.slice(i, i + 50), max_results: 1000, run_view_type: 'ACTIVE_ONLY', order_by: ['attributes.start_time DESC'], ...(token ? { page_token: token } : {}) } },
-            signal,
+          const body = asMapping(
+            await this.call<unknown>(
+              'runs/search',
+              { method: 'POST', body: { experiment_ids: ids.slice(i, i + 50), max_results: 1000, run_view_type: 'ACTIVE_ONLY', order_by: ['attributes.start_time DESC'], ...(token ? { page_token: token } : {}) } },
+              signal,
+            ),
           );
-          for (const run of body.runs ?? []) {
+          for (const run of list(body?.runs)) {
             const record = this.toRun(run, byId);
             if (record) {
-              byId.get(String(run.info?.experiment_id))?.runs.push(record);
+              byId.get(record.experimentId)?.runs.push(record.run);
               total++;
             }
           }
-          token = body.next_page_token;
+          token = text(body?.next_page_token);
           if (!token) break;
         }
       }
@@ -114,29 +121,47 @@ export class MlflowServer implements RunSource {
     }
   }
 
-  private toRun(run: ApiRun, experiments: Map<string, { record: Omit<ExperimentRecord, 'runs'> }>): RunRecord | undefined {
-    const info = run.info ?? {};
-    const runId = info.run_id ?? info.run_uuid;
+  private toRun(value: unknown, experiments: Map<string, { record: Omit<ExperimentRecord, 'runs'> }>): { run: RunRecord; experimentId: string } | undefined {
+    const run = asMapping(value);
+    const info = asMapping(run?.info) ?? {};
+    const data = asMapping(run?.data) ?? {};
+    const runId = text(info.run_id) ?? text(info.run_uuid);
     if (!runId) return undefined;
-    const pairs = (list: { key: string; value: string }[] | undefined): Record<string, string> => Object.fromEntries((list ?? []).map((p) => [p.key, p.value]));
-    const tags = pairs(run.data?.tags);
-    const metrics: MetricSummary[] = (run.data?.metrics ?? []).map((m) => ({ key: m.key, last: metricValue(m.value), lastStep: num(m.step) ?? 0 }));
+    // Keys as own properties whatever they are ("__proto__" included); entries of the wrong shape are skipped.
+    const pairs = (entries: unknown): Record<string, string> => {
+      const out: Record<string, string> = {};
+      for (const entry of list(entries).map(asMapping)) {
+        const key = text(entry?.key);
+        if (key !== undefined) setOwn(out, key, text(entry?.value) ?? '');
+      }
+      return out;
+    };
+    const tags = pairs(data.tags);
+    const metrics: MetricSummary[] = [];
+    for (const m of list(data.metrics).map(asMapping)) {
+      const key = text(m?.key);
+      if (key !== undefined) metrics.push({ key, last: metricValue(m?.value), lastStep: num(m?.step) ?? 0 });
+    }
+    const experimentId = text(info.experiment_id) ?? '';
     return {
-      key: `${this.id}#${runId}`,
-      source: this.kind,
-      sourceId: this.id,
-      experiment: experiments.get(String(info.experiment_id))?.record.name ?? String(info.experiment_id),
-      runId,
-      name: info.run_name || tags['mlflow.runName'] || runId,
-      status: STATUSES[info.status ?? ''] ?? 'unknown',
-      ...(info.lifecycle_stage === 'deleted' ? { deleted: true } : {}),
-      startTime: num(info.start_time),
-      endTime: num(info.end_time),
-      params: pairs(run.data?.params),
-      tags,
-      metrics: metrics.sort((a, b) => a.key.localeCompare(b.key)),
-      location: `${this.root}/#/experiments/${info.experiment_id}/runs/${runId}`,
-      problems: [],
+      experimentId,
+      run: {
+        key: `${this.id}#${runId}`,
+        source: this.kind,
+        sourceId: this.id,
+        experiment: experiments.get(experimentId)?.record.name ?? experimentId,
+        runId,
+        name: text(info.run_name) || ownValue(tags, 'mlflow.runName') || runId,
+        status: ownValue(STATUSES, text(info.status) ?? '') ?? 'unknown',
+        ...(info.lifecycle_stage === 'deleted' ? { deleted: true } : {}),
+        startTime: num(info.start_time),
+        endTime: num(info.end_time),
+        params: pairs(data.params),
+        tags,
+        metrics: metrics.sort((a, b) => a.key.localeCompare(b.key)),
+        location: `${this.root}/#/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`,
+        problems: [],
+      },
     };
   }
 
@@ -144,16 +169,13 @@ export class MlflowServer implements RunSource {
     const points: MetricPoint[] = [];
     let token: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const body: { metrics?: { value: number | string; timestamp?: number | string; step?: number | string }[]; next_page_token?: string } = await this.call(
-        'metrics/get-history',
-        { method: 'GET', query: { run_id: run.runId, metric_key: key, max_results: '25000', ...(token ? { page_token: token } : {}) } },
-        signal,
+      const body = asMapping(
+        await this.call<unknown>('metrics/get-history', { method: 'GET', query: { run_id: run.runId, metric_key: key, max_results: '25000', ...(token ? { page_token: token } : {}) } }, signal),
       );
-      for (const m of body.metrics ?? []) points.push({ step: num(m.step) ?? 0, time: num(m.timestamp), value: metricValue(m.value) });
-      token = body.next_page_token;
+      for (const m of list(body?.metrics).map(asMapping)) if (m) points.push({ step: num(m.step) ?? 0, time: num(m.timestamp), value: metricValue(m.value) });
+      token = text(body?.next_page_token);
       if (!token) break;
     }
     return byStep(points);
   }
 }
-

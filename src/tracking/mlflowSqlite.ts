@@ -1,8 +1,9 @@
 import { stat } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { localArtifactsDir } from './mlflowFileStore';
 import { byStep, describeProblem, type ExperimentRecord, type MetricPoint, type MetricSummary, type RunRecord, type RunSource, type RunStatus, type SourceSnapshot } from './runModel';
 import { SqliteFile, type SqlValue } from './sqlite/sqliteFile';
+import { ownValue, setOwn } from './ownProps';
 
 // MLflow's SQLite backend (`mlflow.db`, the default since MLflow 3.7; ../shared/docs/formats.md §1.3),
 // read with our own page-at-a-time SQLite reader. The run list uses `latest_metrics` (one row per
@@ -68,8 +69,9 @@ export class MlflowSqliteStore implements RunSource {
       }
       return out;
     };
-    const params = perRun<Record<string, string>>('params', (row, into) => void (into[str(row.key) ?? ''] = str(row.value) ?? ''), () => ({}));
-    const tags = perRun<Record<string, string>>('tags', (row, into) => void (into[str(row.key) ?? ''] = str(row.value) ?? ''), () => ({}));
+    // Keys from the file are own properties whatever they are ("__proto__" included).
+    const params = perRun<Record<string, string>>('params', (row, into) => setOwn(into, str(row.key) ?? '', str(row.value) ?? ''), () => ({}));
+    const tags = perRun<Record<string, string>>('tags', (row, into) => setOwn(into, str(row.key) ?? '', str(row.value) ?? ''), () => ({}));
     const latest = perRun<MetricSummary[]>(
       'latest_metrics',
       (row, into) => {
@@ -95,8 +97,8 @@ export class MlflowSqliteStore implements RunSource {
         sourceId: this.id,
         experiment: experiment.record.name,
         runId,
-        name: str(row.name) || runTags['mlflow.runName'] || runId,
-        status: STATUSES[str(row.status) ?? ''] ?? 'unknown',
+        name: str(row.name) || ownValue(runTags, 'mlflow.runName') || runId,
+        status: ownValue(STATUSES, str(row.status) ?? '') ?? 'unknown',
         ...(row.lifecycle_stage === 'deleted' ? { deleted: true } : {}),
         startTime: num(row.start_time),
         endTime: num(row.end_time),
@@ -104,7 +106,7 @@ export class MlflowSqliteStore implements RunSource {
         params: params.get(runId) ?? {},
         tags: runTags,
         metrics: (latest.get(runId) ?? []).sort((a, b) => a.key.localeCompare(b.key)),
-        artifactsDir: localArtifactsDir(str(row.artifact_uri), `${dirname(this.root)}/mlartifacts/${experimentId}/${runId}`),
+        artifactsDir: localArtifactsDir(str(row.artifact_uri), join(dirname(this.root), 'mlartifacts', experimentId, runId)),
         location: this.root,
         problems: [],
       });

@@ -1,4 +1,5 @@
 import type { MetricPoint, MetricSummary, RunRecord, RunStatus } from './runModel';
+import { ownValue } from './ownProps';
 
 // Filtering, sorting, comparing and downsampling of runs: shared by the tree, the CLI and the
 // agent's tools, so "best run by val_loss" means the same thing everywhere.
@@ -71,7 +72,7 @@ export function compareRuns(runs: readonly RunRecord[]): RunComparison {
   const differentParams: RunComparison['differentParams'] = [];
   const sameParams: RunComparison['sameParams'] = [];
   for (const key of paramKeys) {
-    const values = runs.map((r) => r.params[key]);
+    const values = runs.map((r) => ownValue(r.params, key)); // a param named "constructor" in one run is not Object in another
     if (values.every((v) => v === values[0]) && values[0] !== undefined) sameParams.push({ key, value: values[0] });
     else differentParams.push({ key, values });
   }

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
-import { EXIT, type Subcommand } from '../cli/subcommand';
-import { sourcesForPath } from './discovery';
+import { EXIT, type CliIo, type ParsedArgs, type Subcommand } from '../cli/subcommand';
 import { RunCatalog } from './runCatalog';
 import { filterRuns, formatMetric, metricOf, sortRuns } from './runQuery';
 import { SOURCE_NAMES } from './runModel';
 import { shownMetrics } from './runText';
+import { TrackingReaders } from './workerSources';
 
 export const runsSubcommand: Subcommand = {
   name: 'runs',
@@ -27,36 +27,49 @@ export const runsSubcommand: Subcommand = {
   options: { json: { type: 'boolean' }, sort: { type: 'string' }, filter: { type: 'string' }, all: { type: 'boolean' } },
   async run(args, io, signal) {
     const path = resolve(io.cwd, args.positionals[0] ?? '.');
-    let sources;
-    try {
-      sources = await sourcesForPath(path, { timeoutMs: 10_000 });
-    } catch (error) {
-      io.err(`ml-engineer runs: ${path}: ${(error as Error).message}\n`);
-      return EXIT.failure;
-    }
+    // The readers run in worker threads under their budget, as in the editor: a hostile file
+    // marks its run (or source) unreadable instead of hanging the command.
+    const readers = new TrackingReaders();
     const catalog = new RunCatalog();
-    catalog.setSources(sources);
-    await catalog.loadAll(signal);
-    const sort = typeof args.values.sort === 'string' ? args.values.sort : undefined;
-    const runs = sortRuns(filterRuns(catalog.runs(), { text: typeof args.values.filter === 'string' ? args.values.filter : undefined, includeDeleted: args.values.all === true }), sort);
-    const problems = catalog.sources().flatMap((e) => e.snapshot.problems);
-    for (const p of problems) io.err(`ml-engineer runs: ${p}\n`);
-    if (args.values.json) {
-      io.out(`${JSON.stringify(runs, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`);
-    } else if (runs.length > 0) {
-      const metrics = shownMetrics(runs, 3, sort);
-      const header = ['SOURCE', 'EXPERIMENT', 'RUN', 'STATUS', ...metrics];
-      const rows = runs.map((r) => [SOURCE_NAMES[r.source], r.experiment, r.name + (r.problems.length ? ' (!)' : ''), r.status, ...metrics.map((k) => formatMetric(metricOf(r, k)?.last))]);
-      const widths = header.map((h, i) => Math.min(40, Math.max(h.length, ...rows.map((row) => row[i]!.length))));
-      const line = (cells: string[]): string => cells.map((c, i) => (c.length > widths[i]! ? `${c.slice(0, widths[i]! - 1)}…` : c.padEnd(widths[i]!))).join('  ').trimEnd();
-      io.out([line(header), ...rows.map(line)].join('\n') + '\n');
-      const withProblems = runs.filter((r) => r.problems.length > 0);
-      for (const r of withProblems) io.err(`${r.name}: ${r.problems.join('; ')}\n`);
+    try {
+      let sources;
+      try {
+        sources = await readers.sourcesForPath(path, { timeoutMs: 10_000 });
+      } catch (error) {
+        io.err(`ml-engineer runs: ${path}: ${(error as Error).message}\n`);
+        return EXIT.failure;
+      }
+      catalog.setSources(sources);
+      await catalog.loadAll(signal);
+      return report(catalog, args, io, path);
+    } finally {
+      catalog.dispose();
+      readers.dispose();
     }
-    if (runs.length === 0) {
-      io.err(`ml-engineer runs: no runs under ${path}\n`);
-      return EXIT.failure;
-    }
-    return EXIT.ok;
   },
 };
+
+/** The runs as a table (or JSON); problems go to stderr. */
+function report(catalog: RunCatalog, args: ParsedArgs, io: CliIo, path: string): number {
+  const sort = typeof args.values.sort === 'string' ? args.values.sort : undefined;
+  const runs = sortRuns(filterRuns(catalog.runs(), { text: typeof args.values.filter === 'string' ? args.values.filter : undefined, includeDeleted: args.values.all === true }), sort);
+  const problems = catalog.sources().flatMap((e) => e.snapshot.problems);
+  for (const p of problems) io.err(`ml-engineer runs: ${p}\n`);
+  if (args.values.json) {
+    io.out(`${JSON.stringify(runs, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`);
+  } else if (runs.length > 0) {
+    const metrics = shownMetrics(runs, 3, sort);
+    const header = ['SOURCE', 'EXPERIMENT', 'RUN', 'STATUS', ...metrics];
+    const rows = runs.map((r) => [SOURCE_NAMES[r.source], r.experiment, r.name + (r.problems.length ? ' (!)' : ''), r.status, ...metrics.map((k) => formatMetric(metricOf(r, k)?.last))]);
+    const widths = header.map((h, i) => Math.min(40, Math.max(h.length, ...rows.map((row) => row[i]!.length))));
+    const line = (cells: string[]): string => cells.map((c, i) => (c.length > widths[i]! ? `${c.slice(0, widths[i]! - 1)}…` : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    io.out([line(header), ...rows.map(line)].join('\n') + '\n');
+    const withProblems = runs.filter((r) => r.problems.length > 0);
+    for (const r of withProblems) io.err(`${r.name}: ${r.problems.join('; ')}\n`);
+  }
+  if (runs.length === 0) {
+    io.err(`ml-engineer runs: no runs under ${path}\n`);
+    return EXIT.failure;
+  }
+  return EXIT.ok;
+}

@@ -1,4 +1,5 @@
 import { basename, join, relative } from 'node:path';
+import { isDirectChild, toSlashes } from '../common/pathInside';
 import { consumeFrom, listDir } from './fileReads';
 import { type ColumnSeries, mergeSummaries } from './columnSeries';
 import { byStep, describeProblem, type MetricPoint, type MetricSummary, type RunRecord, type RunSource, type SourceSnapshot } from './runModel';
@@ -18,6 +19,8 @@ interface FileState {
 }
 
 const MAX_DEPTH = 6;
+/** Folders walked under the root at most: a log folder beside a huge data tree must not stall the view. */
+const MAX_DIRS = 20_000;
 
 export function isEventFile(name: string): boolean {
   return name.startsWith('events.out.tfevents.');
@@ -35,7 +38,12 @@ export class TensorBoardLogDir implements RunSource {
   async load(signal?: AbortSignal): Promise<SourceSnapshot> {
     const runDirs = new Map<string, string[]>();
     const problems: string[] = [];
+    let dirs = 0;
     const walk = async (dir: string, depth: number): Promise<void> => {
+      if (++dirs > MAX_DIRS) {
+        if (dirs === MAX_DIRS + 1) problems.push(`more than ${MAX_DIRS} folders under ${this.root}: the rest are not read`);
+        return;
+      }
       let entries;
       try {
         entries = await listDir(dir);
@@ -44,8 +52,11 @@ export class TensorBoardLogDir implements RunSource {
         return;
       }
       for (const entry of entries) {
-        if (entry.isFile() && isEventFile(entry.name)) runDirs.set(dir, [...(runDirs.get(dir) ?? []), join(dir, entry.name)]);
-        else if (entry.isDirectory() && depth < MAX_DEPTH && !entry.name.startsWith('.')) await walk(join(dir, entry.name), depth + 1);
+        if (entry.isFile() && isEventFile(entry.name)) {
+          let files = runDirs.get(dir);
+          if (!files) runDirs.set(dir, (files = []));
+          files.push(join(dir, entry.name));
+        } else if (entry.isDirectory() && depth < MAX_DEPTH && !entry.name.startsWith('.')) await walk(join(dir, entry.name), depth + 1);
       }
     };
     await walk(this.root, 0);
@@ -72,7 +83,8 @@ export class TensorBoardLogDir implements RunSource {
         start = Math.min(start, series.firstTime() ?? Infinity);
       }
     }
-    const name = relative(this.root, dir) || basename(dir);
+    // TensorBoard's run name, with "/" on every platform so a run has one name in the CLI, the tree and the agent's tools.
+    const name = toSlashes(relative(this.root, dir)) || basename(dir);
     const metrics = [...merged].map(([tag, parts]) => mergeSummaries(tag, parts)).filter((m) => m !== undefined).sort((a, b) => a.key.localeCompare(b.key));
     return {
       key: `${this.id}#${name}`,
@@ -126,7 +138,7 @@ export class TensorBoardLogDir implements RunSource {
   history(run: RunRecord, key: string): Promise<MetricPoint[]> {
     const points: MetricPoint[] = [];
     for (const [file, state] of this.files) {
-      if (file.startsWith(run.location + '/') && !file.slice(run.location.length + 1).includes('/')) points.push(...(state.series.get(key)?.points() ?? []));
+      if (isDirectChild(run.location, file)) for (const p of state.series.get(key)?.points() ?? []) points.push(p);
     }
     return Promise.resolve(byStep(points));
   }

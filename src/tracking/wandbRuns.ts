@@ -1,18 +1,25 @@
-import { readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { listDir } from './fileReads';
-import { flattenParams } from './lightningCsv';
+import { listDir, readSmallText } from './fileReads';
 import { byStep, describeProblem, summarize, type MetricPoint, type MetricSummary, type RunRecord, type RunSource, type RunStatus, type SourceSnapshot } from './runModel';
-import { emptyRecords, readWandbFile, type WandbRecords } from './wandbDatastore';
+import { asMapping, setOwn } from './ownProps';
+import { flattenParams, paramText, parseTrackingJson, parseTrackingYaml } from './trackingValues';
+import { emptyRecords, readWandbFile, WANDB_BLOCK, type WandbRecords } from './wandbDatastore';
 
 // W&B local run folders (../shared/docs/formats.md §3.1): `wandb/run-YYYYMMDD_HHMMSS-<id>/` and
 // `offline-run-…`, with `files/config.yaml`, `files/wandb-summary.json`, `files/wandb-metadata.json`
-// and the `run-<id>.wandb` datastore that holds the full history (read incrementally).
+// and the `run-<id>.wandb` datastore that holds the full history (read incrementally, in chunks).
 
 const RUN_DIR = /^(offline-)?run-(\d{8}_\d{6})-([A-Za-z0-9]+)$/;
 /** A run whose file changed this recently and has no exit record is taken as still running. */
 const LIVE_MS = 120_000;
+/** Side files are small; a larger one is damage (or not W&B's), reported instead of read. */
+const MAX_CONFIG_BYTES = 2 * 1024 * 1024;
+const MAX_SUMMARY_BYTES = 8 * 1024 * 1024;
+/** The datastore is read this much at a time (whole 32 KiB blocks), never whole. */
+const CHUNK_BYTES = 8 * 1024 * 1024;
+/** A record spanning more than this (its fragments chained block after block) is damage: reading stops there. */
+const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 interface FileState {
   size: number;
@@ -21,14 +28,15 @@ interface FileState {
 
 /** config.yaml: `key: {desc, value}` per entry; `_wandb` is W&B's own bookkeeping. */
 export function wandbConfigParams(text: string): Record<string, string> {
-  const doc: unknown = parseYaml(text, { logLevel: 'error' });
+  const doc = asMapping(parseTrackingYaml(text));
   const out: Record<string, string> = {};
-  if (!doc || typeof doc !== 'object') return out;
-  for (const [key, entry] of Object.entries(doc as Record<string, unknown>)) {
+  if (!doc) return out;
+  for (const [key, entry] of Object.entries(doc)) {
     if (key === 'wandb_version' || key === '_wandb') continue;
-    const value = entry && typeof entry === 'object' && 'value' in entry ? (entry).value : entry;
-    if (value && typeof value === 'object' && !Array.isArray(value)) flattenParams(value, key, out);
-    else out[key] = typeof value === 'string' ? value : JSON.stringify(value) ?? 'null';
+    const wrapped = asMapping(entry);
+    const value = wrapped && Object.hasOwn(wrapped, 'value') ? wrapped.value : entry;
+    if (asMapping(value)) flattenParams(value, key, out);
+    else setOwn(out, key, paramText(value));
   }
   return out;
 }
@@ -38,7 +46,11 @@ export class WandbRunsDir implements RunSource {
   readonly id: string;
   private readonly files = new Map<string, FileState>();
 
-  constructor(readonly root: string, readonly label = basename(root)) {
+  constructor(
+    readonly root: string,
+    readonly label = basename(root),
+    private readonly chunkBytes = CHUNK_BYTES,
+  ) {
     this.id = `wandb:${root}`;
   }
 
@@ -52,7 +64,9 @@ export class WandbRunsDir implements RunSource {
     const byProject = new Map<string, RunRecord[]>();
     for (const entry of entries.filter((e) => e.isDirectory() && RUN_DIR.test(e.name)).sort((a, b) => a.name.localeCompare(b.name))) {
       const run = await this.readRun(join(this.root, entry.name), entry.name);
-      byProject.set(run.experiment, [...(byProject.get(run.experiment) ?? []), run]);
+      let runs = byProject.get(run.experiment);
+      if (!runs) byProject.set(run.experiment, (runs = []));
+      runs.push(run);
     }
     return { experiments: [...byProject].map(([name, runs]) => ({ id: `${this.root}#${name}`, name, runs })), problems: [] };
   }
@@ -64,8 +78,7 @@ export class WandbRunsDir implements RunSource {
     const offline = match[1] !== undefined;
     const readJson = async (name: string): Promise<Record<string, unknown> | undefined> => {
       try {
-        const value = JSON.parse(await readFile(join(dir, 'files', name), 'utf8')) as unknown;
-        return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+        return asMapping(parseTrackingJson(await readSmallText(join(dir, 'files', name), MAX_SUMMARY_BYTES)));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`files/${name}: ${describeProblem(error)}`);
         return undefined;
@@ -73,7 +86,7 @@ export class WandbRunsDir implements RunSource {
     };
     let params: Record<string, string> = {};
     try {
-      params = wandbConfigParams(await readFile(join(dir, 'files', 'config.yaml'), 'utf8'));
+      params = wandbConfigParams(await readSmallText(join(dir, 'files', 'config.yaml'), MAX_CONFIG_BYTES));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`files/config.yaml: ${describeProblem(error)}`);
     }
@@ -85,26 +98,27 @@ export class WandbRunsDir implements RunSource {
       if (item.key === '_wandb') continue;
       try {
         const value = JSON.parse(item.valueJson) as unknown;
-        if (value && typeof value === 'object' && !Array.isArray(value)) flattenParams(value, item.key, params);
-        else params[item.key] = typeof value === 'string' ? value : JSON.stringify(value);
+        if (asMapping(value)) flattenParams(value, item.key, params);
+        else setOwn(params, item.key, paramText(value));
       } catch {
-        params[item.key] = item.valueJson;
+        setOwn(params, item.key, paramText(item.valueJson));
       }
     }
     const series = records ? historySeries(records) : new Map<string, MetricPoint[]>();
     const metrics: MetricSummary[] = [...series].map(([key, points]) => summarize(key, points)).filter((m) => m !== undefined);
     // Summary values with no history (logged with run.summary[...] = ...) still show.
+    const summaryStep = typeof summary?._step === 'number' ? summary._step : 0;
     for (const [key, value] of Object.entries(summary ?? {})) {
       if (key.startsWith('_') || typeof value !== 'number' || series.has(key)) continue;
-      metrics.push({ key, last: value, lastStep: typeof summary?._step === 'number' ? summary._step : 0 });
+      metrics.push({ key, last: value, lastStep: summaryStep });
     }
     const tags: Record<string, string> = {};
     for (const key of ['host', 'program', 'codePath', 'python', 'gpu', 'gpu_count', 'os']) {
-      const value = metadata?.[key];
-      if (typeof value === 'string' || typeof value === 'number') tags[key] = String(value);
+      const value = metadata && Object.hasOwn(metadata, key) ? metadata[key] : undefined;
+      if (typeof value === 'string' || typeof value === 'number') tags[key] = paramText(String(value));
     }
-    const git = metadata?.git as { commit?: unknown } | undefined;
-    if (typeof git?.commit === 'string') tags['git.commit'] = git.commit;
+    const commit = asMapping(metadata?.git)?.commit;
+    if (typeof commit === 'string') tags['git.commit'] = commit;
     if (records?.run?.tags.length) tags.tags = records.run.tags.join(', ');
     if (offline) tags.mode = 'offline';
     const started = records?.run?.startTime ?? parseFolderTime(match[2]!);
@@ -132,6 +146,7 @@ export class WandbRunsDir implements RunSource {
     };
   }
 
+  /** Reads what was appended to the datastore since the last read, a chunk of whole blocks at a time. */
   private async update(path: string, problems: string[]): Promise<{ records?: WandbRecords; mtimeMs?: number }> {
     let info;
     try {
@@ -144,9 +159,8 @@ export class WandbRunsDir implements RunSource {
     if (!state || info.size < state.size) state = { size: 0, records: emptyRecords() };
     if (info.size !== state.size) {
       try {
-        const data = await readFile(path);
-        readWandbFile(data, state.records, state.records.consumedBytes);
-        state.size = data.length;
+        await readAppended(path, info.size, state.records, this.chunkBytes);
+        state.size = info.size;
       } catch (error) {
         problems.push(`${basename(path)}: ${describeProblem(error)}`);
       }
@@ -158,6 +172,40 @@ export class WandbRunsDir implements RunSource {
   history(run: RunRecord, key: string): Promise<MetricPoint[]> {
     const state = this.files.get(join(run.location, `run-${run.runId}.wandb`));
     return Promise.resolve(state ? byStep([...(historySeries(state.records).get(key) ?? [])]) : []);
+  }
+}
+
+/**
+ * Feeds `[records.consumedBytes, size)` of a datastore to `readWandbFile` in chunks. The framing is
+ * by absolute offset (32 KiB blocks), so each chunk starts on a block boundary at or before where
+ * the last read stopped; offsets in its answer are shifted back to the file's.
+ */
+async function readAppended(path: string, size: number, records: WandbRecords, chunkBytes: number): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    let chunk = Math.max(WANDB_BLOCK * 2, chunkBytes - (chunkBytes % WANDB_BLOCK));
+    while (records.consumedBytes < size) {
+      const consumed = records.consumedBytes;
+      let base = consumed - (consumed % WANDB_BLOCK);
+      if (base > 0 && base === consumed) base -= WANDB_BLOCK; // a resumed read must not start at 0 within the chunk: that is the file's header
+      const length = Math.min(size - base, chunk);
+      const data = Buffer.allocUnsafe(length);
+      const { bytesRead } = await handle.read(data, 0, length, base);
+      const problemsBefore = records.problems.length;
+      readWandbFile(data.subarray(0, bytesRead), records, consumed - base);
+      records.consumedBytes += base;
+      for (let i = problemsBefore; i < records.problems.length; i++) records.problems[i] = records.problems[i]!.replace(/at byte (\d+)/, (_, n: string) => `at byte ${Number(n) + base}`);
+      if (records.consumedBytes > consumed) continue;
+      if (base + bytesRead >= size) break; // the rest is a record still being written
+      if (consumed === 0 && records.problems.length > problemsBefore) break; // not a W&B file
+      if (chunk >= MAX_RECORD_BYTES) {
+        records.problems.push(`a record at byte ${consumed} runs on for more than ${MAX_RECORD_BYTES / 1024 / 1024} MB: the rest of the file is not read`);
+        break;
+      }
+      chunk *= 2; // one record larger than a chunk
+    }
+  } finally {
+    await handle.close();
   }
 }
 

@@ -4,7 +4,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, saveScreenshot } from './support/workbench';
+import { writeNegativeLengthOnnx } from '../support/hostileModels';
+import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
 
 /** Model files in code-server + Chromium (examples/models): the model viewer, and Deploy from the explorer. */
 describe('Models (code-server)', function () {
@@ -15,7 +16,13 @@ describe('Models (code-server)', function () {
   before(async function () {
     this.timeout(240_000);
     // Debian's Python: it has scikit-learn (scripts/ensure-prerequisites.sh test) but not skl2onnx.
-    server = await startCodeServer({ workspaceSource: join(repoRoot, 'examples'), settings: { 'mlEngineer.jupyter.autoStartLocalServer': false, 'mlEngineer.python.path': '/usr/bin/python3' } });
+    // Model readers get 6 s (not 20): the hostile file's test waits for the budget to run out.
+    server = await startCodeServer({
+      workspaceSource: join(repoRoot, 'examples'),
+      settings: { 'mlEngineer.jupyter.autoStartLocalServer': false, 'mlEngineer.python.path': '/usr/bin/python3', 'mlEngineer.readers.timeLimitSeconds': 6 },
+    });
+    // 4 KB: a field with a negative length sends an ONNX walk back to the start of the file, forever.
+    writeNegativeLengthOnnx(join(server.workspace, 'models', 'hostile.onnx'));
     browser = await launchBrowser();
     page = await openWorkbench(browser, server);
   });
@@ -162,5 +169,30 @@ describe('Models (code-server)', function () {
     assert.match(text, /\(x_train\[:1\],\),\n {12}"models\/tiny_classifier\.onnx"/);
     execFileSync('/usr/bin/python3', ['-c', 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")', path]);
     await saveScreenshot(page, 'model-code-action');
+  });
+
+  it('a hostile model file (an endless loop for the reader) shows a clear error, and the extension host keeps answering meanwhile', async () => {
+    for (let i = 0; i < 240 && !server.extensionLog().includes('activation {'); i++) await page.waitForTimeout(250);
+    await page.keyboard.press('Escape');
+    await contextMenu('hostile.onnx', 'Inspect Model');
+    await page.locator('.tabs-container .tab.active', { hasText: 'hostile.onnx' }).waitFor({ timeout: 30_000 });
+    // The reader works in a worker: a command the extension host must answer still runs (a reader
+    // on the host thread would freeze it, and every other extension, for good).
+    await runCommand(page, 'ML Engineer: Filter Runs');
+    const filter = page.locator('.quick-input-widget', { hasText: 'Words that must appear in the run name' });
+    await filter.waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Escape');
+    const frame = await findWebviewFrame(page, 'p.error[role="alert"]', 60_000);
+    const message = await frame.locator('p.error[role="alert"]').innerText();
+    // Stopped at the budget, in words; (a reader that refuses the length itself says so at once).
+    if (/could not be read/.test(message)) assert.equal(message, 'hostile.onnx could not be read: the reader took longer than 6 s');
+    assert.doesNotMatch(message, /TypeError|RangeError|Maximum call stack|undefined|\[object/);
+    assert.ok(message.length > 10, message);
+    await saveScreenshot(page, 'model-hostile');
+    // The next model opens as before: the stopped worker was replaced.
+    await contextMenu('tiny_classifier.safetensors', 'Inspect Model');
+    const viewer = await findWebviewFrame(page, 'p.muted:has-text("safetensors")');
+    assert.match(await viewer.locator('p.muted').innerText(), /safetensors · .* tensors/);
+    assert.doesNotMatch(server.extensionHostLog(), /hostile\.onnx.*(TypeError|RangeError)/);
   });
 });

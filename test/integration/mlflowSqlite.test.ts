@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MlflowSqliteStore } from '../../src/tracking/mlflowSqlite';
 import { parseCreateTable, SqliteFile } from '../../src/tracking/sqlite/sqliteFile';
+import { tableDatabase } from '../support/sqliteBuilder';
 import { MLFLOW_SCHEMA, writeMlflowSqlite, type FakeRun } from '../support/trackingFixtures';
 
 // mlflow.db files written by real SQLite (Python's sqlite3) from MLflow's own schema
@@ -42,6 +43,16 @@ describe('MLflow SQLite store (databases written by real SQLite)', () => {
     const history = await store.history(a!, 'loss');
     assert.deepEqual(history.map((p) => [p.step, p.value]), [[0, 1], [1, 0.5], [2, 0.25]]);
     assert.ok(Number.isNaN((await store.history(b!, 'loss'))[2]!.value));
+  });
+
+  it('keeps params and tags named __proto__ or constructor, and reads a status SQLite holds as "constructor" as unknown', async () => {
+    const db = join(dir, 'mlflow.db');
+    writeMlflowSqlite(db, [{ id: hex('d'), name: 'odd', experiment: 'x', params: { ['__proto__']: 'p', constructor: 'c' }, tags: { toString: 't' } }], { python });
+    execFileSync(python, ['-c', 'import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA ignore_check_constraints = ON"); db.execute("UPDATE runs SET status = \'constructor\'"); db.commit()', db]);
+    const [run] = (await new MlflowSqliteStore(db).load()).experiments[0]!.runs;
+    assert.deepEqual(Object.entries(run!.params), [['__proto__', 'p'], ['constructor', 'c']]);
+    assert.equal(Object.getOwnPropertyDescriptor(run!.tags, 'toString')?.value, 't');
+    assert.equal(run!.status, 'unknown');
   });
 
   it('reads what is still only in the -wal file (a live MLflow server), committed frames only', async () => {
@@ -108,5 +119,53 @@ print(db.execute('SELECT count(*), sum(length(name)), sum(length(blob)) FROM t')
     const snap = await new MlflowSqliteStore(cut).load();
     assert.ok(snap.problems.length > 0);
     assert.match(snap.problems.join(), /outside the file|cut short|truncated|no "experiments"|corrupt/);
+  });
+
+  it('reads tables whose CREATE TABLE text is unusual (quotes, comments, constraints, rowid aliases) as SQLite does', () => {
+    const db = join(dir, 'odd.db');
+    const tables = [
+      'CREATE TABLE "we""ird" ("a,b" TEXT, [c d] INTEGER PRIMARY KEY, `e` REAL /* a (comment), */ , f -- (another, one)\n)',
+      'CREATE TABLE t2 (id INTEGER NOT NULL, v VARCHAR(32) DEFAULT \'x,(y)\' CHECK (v <> \'\'), CONSTRAINT pk PRIMARY KEY (id))',
+      'CREATE TABLE t3 (id INTEGER PRIMARY KEY DESC, v)',
+      'CREATE TABLE t4 (id INT PRIMARY KEY, "primary" TEXT, "constraint" TEXT, "__proto__" TEXT, "constructor" TEXT)',
+      'CREATE TABLE t5 (a TEXT, b BLOB, PRIMARY KEY (a, b))',
+      'CREATE TABLE t6 (k TEXT PRIMARY KEY, v) WITHOUT ROWID',
+    ];
+    const script = `
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+out = {}
+for sql in json.loads(sys.argv[2]):
+    db.execute(sql)
+    name = db.execute("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY rowid DESC LIMIT 1").fetchone()[0]
+    cols = [r[1] for r in db.execute('PRAGMA table_info("%s")' % name.replace('"', '""'))]
+    db.execute('INSERT INTO "%s" VALUES (%s)' % (name.replace('"', '""'), ', '.join('?' * len(cols))), [str(i + 7) if i > 0 else 7 for i in range(len(cols))])
+    rows = [list(r) for r in db.execute('SELECT * FROM "%s"' % name.replace('"', '""'))]
+    out[name] = {'columns': cols, 'rows': rows}
+db.commit()
+print(json.dumps(out))
+`;
+    const expected = JSON.parse(execFileSync(python, ['-c', script, db, JSON.stringify(tables)], { encoding: 'utf8' })) as Record<string, { columns: string[]; rows: unknown[][] }>;
+    const file = new SqliteFile(db);
+    try {
+      for (const [name, { columns, rows }] of Object.entries(expected)) {
+        if (name === 't6') {
+          assert.equal(file.hasTable(name), false, 'WITHOUT ROWID tables are not read');
+          continue;
+        }
+        assert.deepEqual(file.columns(name), columns, name);
+        assert.deepEqual([...file.rows(name)].map((row) => columns.map((c) => row[c])), rows, `${name}: a rowid alias reads as the rowid, not NULL`);
+      }
+    } finally {
+      file.close();
+    }
+  });
+
+  it('the test-only SQLite builder (used to craft attacks) writes files SQLite itself finds sound', () => {
+    const db = join(dir, 'built.db');
+    const { builder } = tableDatabase({ rows: 400, big: 'x'.repeat(5000) });
+    writeFileSync(db, builder.build());
+    const out = execFileSync(python, ['-c', 'import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); print(db.execute("PRAGMA integrity_check").fetchone()[0], *db.execute("SELECT count(*), sum(length(name)) FROM t").fetchone())', db], { encoding: 'utf8' }).trim();
+    assert.equal(out, `ok 400 ${5000 + [...Array(399).keys()].reduce((n, i) => n + `row ${i + 2}`.length, 0)}`);
   });
 });

@@ -212,12 +212,13 @@ export function writeWandbRun(wandbDir: string, options: { runId: string; projec
  * An mlflow.db made by real SQLite (Python's sqlite3) from MLflow's schema, holding `runs`.
  * `wal` leaves the last writes in the -wal file, as a live MLflow server does.
  */
-export function writeMlflowSqlite(path: string, runs: readonly (FakeRun & { experiment: string })[], options: { python?: string; wal?: boolean } = {}): void {
+export function writeMlflowSqlite(path: string, runs: readonly (FakeRun & { experiment: string })[], options: { python?: string; wal?: boolean; pageSize?: number } = {}): void {
   const schema = readFileSync(MLFLOW_SCHEMA, 'utf8');
   const script = `
 import json, sqlite3, sys
 spec = json.load(sys.stdin)
 db = sqlite3.connect(spec['path'], isolation_level=None)
+db.execute('PRAGMA page_size=%d' % spec['pageSize'])
 if spec['wal']:
     db.execute('PRAGMA journal_mode=WAL')
     db.execute('PRAGMA wal_autocheckpoint=0')
@@ -256,6 +257,6 @@ else:
     os._exit(0)
 `;
   execFileSync(options.python ?? '/usr/bin/python3', ['-c', script], {
-    input: JSON.stringify({ path, wal: options.wal ?? false, schema, runs: runs.map((r) => ({ ...r, metrics: Object.fromEntries(Object.entries(r.metrics ?? {}).map(([k, v]) => [k, v.map((x) => (Number.isNaN(x) ? 'NaN' : x))])) })) }),
+    input: JSON.stringify({ path, wal: options.wal ?? false, pageSize: options.pageSize ?? 4096, schema, runs: runs.map((r) => ({ ...r, metrics: Object.fromEntries(Object.entries(r.metrics ?? {}).map(([k, v]) => [k, v.map((x) => (Number.isNaN(x) ? 'NaN' : x))])) })) }),
   });
 }

@@ -96,4 +96,38 @@ describe('MLflow tracking server over REST (loopback stand-in)', () => {
     await new MlflowServer(stand.url, () => Promise.resolve('admin:pw')).load();
     assert.equal(stand.seen[0]!.auth, `Basic ${Buffer.from('admin:pw').toString('base64')}`);
   });
+
+  it('reads answers of unexpected shapes (a proxy, an old server) without TypeErrors, and names from them as they are', async () => {
+    const answers: Record<string, unknown> = {
+      '/api/2.0/mlflow/experiments/search': { experiments: [null, 7, { experiment_id: 5, name: { not: 'a name' } }, { experiment_id: '6', name: 'odd' }], next_page_token: { x: 1 } },
+      '/api/2.0/mlflow/runs/search': {
+        runs: [
+          null,
+          { info: 'nope' },
+          { info: { run_id: 'r1', experiment_id: '6', status: 'constructor' }, data: { params: [{ key: '__proto__', value: 'p' }, null, { key: 'constructor', value: 3 }], tags: 'not a list', metrics: [{ key: 'toString', value: '0.5', step: '7' }, { value: 1 }] } },
+        ],
+      },
+      '/api/2.0/mlflow/metrics/get-history': { metrics: { not: 'a list' } },
+    };
+    const odd = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(answers[new URL(req.url ?? '/', 'http://x').pathname] ?? null));
+    });
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const server = new MlflowServer(`http://127.0.0.1:${(odd.address() as AddressInfo).port}`, () => Promise.resolve(undefined));
+      const snap = await server.load();
+      assert.deepEqual(snap.problems, []);
+      assert.deepEqual(snap.experiments.map((e) => [e.id, e.name]), [['5', 'experiment 5'], ['6', 'odd']]);
+      const [run] = snap.experiments[1]!.runs;
+      assert.equal(run!.status, 'unknown', 'not Object.prototype.constructor');
+      assert.deepEqual(Object.entries(run!.params), [['__proto__', 'p'], ['constructor', '3']]);
+      assert.deepEqual(run!.metrics, [{ key: 'toString', last: 0.5, lastStep: 7 }]);
+      assert.deepEqual(await server.history(run!, 'toString'), []);
+      answers['/api/2.0/mlflow/experiments/search'] = null;
+      assert.match((await server.load()).problems.join(), /answered experiments\/search with something other than an object: is it an MLflow tracking server\?/);
+    } finally {
+      odd.close();
+    }
+  });
 });

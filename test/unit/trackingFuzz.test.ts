@@ -10,6 +10,9 @@ import type { ColumnSeries } from '../../src/tracking/columnSeries';
 import { readTfEvents } from '../../src/tracking/tfevents';
 import { readWandbFile } from '../../src/tracking/wandbDatastore';
 import { WandbRunsDir } from '../../src/tracking/wandbRuns';
+import { runBounded } from '../support/boundedWorker';
+import { FOLDER_ATTACKS } from '../support/folderFuzzCases';
+import { SQLITE_ATTACKS } from '../support/sqliteFuzzCases';
 import { wandbConfigRecord, wandbFile, wandbHistoryRecord, wandbRunRecord, writeLightningVersion, writeMlflowExperiment } from '../support/trackingFixtures';
 
 // Every reader fed mutated real files (bytes flipped, cut, spliced, inserted): no uncaught throw,
@@ -154,5 +157,36 @@ describe('tracking readers under fuzzing (mutated real files)', function () {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// Cases that could hang or balloon run in a worker thread with a capped heap and a watchdog per
+// case (test/support/boundedWorker.ts): a failure names the case instead of stalling the suite.
+describe('tracking readers against crafted attacks and mutated real files (bounded per case)', function () {
+  this.timeout(180_000);
+  const budget = { perCaseMs: 2000, maxHeapMb: 256, maxArrayBuffersMb: 256 };
+
+  it('SQLite: crafted attacks (overflow cycles, shared chains, overlapping cells, self-listing and deep b-trees, huge counts, quadratic schema text) each end in a clear error', async () => {
+    assert.equal(await runBounded(require.resolve('../support/sqliteFuzzCases'), 'sqliteAttacks', {}, budget), SQLITE_ATTACKS.length);
+  });
+
+  it('SQLite: mutated mlflow.db and -wal files written by real SQLite load, or say what is wrong in plain words', async () => {
+    assert.equal(await runBounded(require.resolve('../support/sqliteFuzzCases'), 'sqliteMutations', { runs: RUNS }, budget), RUNS);
+  });
+
+  it('folders: hostile Lightning, MLflow and W&B files (zeros with no newline, huge side files, deep YAML and JSON, alias bombs, endless records) give a listed run with a plain problem', async () => {
+    assert.equal(await runBounded(require.resolve('../support/folderFuzzCases'), 'folderAttacks', {}, { ...budget, perCaseMs: 5000 }), FOLDER_ATTACKS.length);
+  });
+
+  it('Lightning: metrics.csv read as a stream into columns, whole or in appended parts, holds what parsing the whole text holds', async () => {
+    assert.equal(await runBounded(require.resolve('../support/folderFuzzCases'), 'csvStreaming', { runs: RUNS }, budget), RUNS);
+  });
+
+  it('MLflow: a metric file streamed in chunks gives what parsing its whole text gives', async () => {
+    assert.equal(await runBounded(require.resolve('../support/folderFuzzCases'), 'metricFileStreaming', { runs: RUNS }, budget), RUNS);
+  });
+
+  it('Lightning: a 9 MB metrics.csv reads within a 64 MB heap (columns of doubles, not strings and objects)', async () => {
+    assert.equal(await runBounded(require.resolve('../support/folderFuzzCases'), 'csvMemory', {}, { perCaseMs: 20_000, maxHeapMb: 64, maxArrayBuffersMb: 256 }), 2);
   });
 });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { discoverSources, sourcesForPath } from '../../src/tracking/discovery';
@@ -9,6 +9,7 @@ import type { RunRecord, SourceSnapshot } from '../../src/tracking/runModel';
 import { TensorBoardLogDir } from '../../src/tracking/tensorboardRuns';
 import { readWandbFile } from '../../src/tracking/wandbDatastore';
 import { WandbRunsDir } from '../../src/tracking/wandbRuns';
+import { compareRuns } from '../../src/tracking/runQuery';
 import { appendMlflowMetric, wandbFile, wandbHistoryRecord, writeLightningVersion, writeMlflowExperiment, writeWandbRun } from '../support/trackingFixtures';
 
 const corpus = join(__dirname, '..', '..', '..', 'shared', 'corpora', 'tfevents', 'runs');
@@ -183,6 +184,78 @@ describe('tracking readers', () => {
       assert.match(run!.problems.join(), /1 unreadable/);
       assert.equal(run!.metrics.find((m) => m.key === 'train_loss')!.count, 10);
     });
+
+    it('reads a live metrics.csv on from where it stopped, and starts over when Lightning rewrites the header', async () => {
+      const logs = join(dir, 'lightning_logs');
+      const v = writeLightningVersion(logs, 0, {}, 20, (s) => s);
+      const source = new LightningCsvLogs(logs);
+      const count = async (key: string): Promise<number | undefined> => runsOf(await source.load())[0]!.metrics.find((m) => m.key === key)?.count;
+      assert.equal(await count('train_loss'), 20);
+      appendFileSync(join(v, 'metrics.csv'), '2,20,0.5,,\r\n2,21,0.4');
+      assert.equal(await count('train_loss'), 21, 'the half-written row waits');
+      appendFileSync(join(v, 'metrics.csv'), ',,\n');
+      assert.equal(await count('train_loss'), 22);
+      const history = await source.history(runsOf(await source.load())[0]!, 'train_loss');
+      assert.deepEqual(history.slice(-2), [{ step: 20, value: 0.5 }, { step: 21, value: 0.4 }]);
+      // a new key: CSVLogger rewrites the whole file with a wider header
+      writeFileSync(join(v, 'metrics.csv'), 'epoch,step,train_loss,lr\n0,0,1.0,0.1\n0,1,0.9,0.1\n');
+      assert.equal(await count('train_loss'), 2);
+      assert.equal(await count('lr'), 2);
+    });
+  });
+
+  describe('names and values read from files meet no JavaScript internals', () => {
+    // Computed keys: `{ __proto__: x }` in a literal would set the prototype, not make a key.
+    const odd: Record<string, string> = { ['__proto__']: 'p', constructor: 'c', toString: 't', hasOwnProperty: 'h' };
+    const own = (o: object): Record<string, unknown> => Object.fromEntries(Object.entries(o));
+
+    it('MLflow files: params, tags and metrics named __proto__ or constructor are kept, and compare as absent elsewhere', async () => {
+      writeMlflowExperiment(join(dir, 'mlruns'), '0', 'Default', [
+        { id: hex('a'), name: 'a', params: odd, metrics: { constructor: [1, 2], ['__proto__']: [3] } },
+        { id: hex('b'), name: 'b', params: { lr: '1' } },
+      ]);
+      const [a, b] = runsOf(await new MlflowFileStore(join(dir, 'mlruns')).load()).sort((x, y) => x.name.localeCompare(y.name));
+      assert.deepEqual(own(a!.params), own(odd));
+      assert.deepEqual(a!.metrics.map((m) => [m.key, m.last]), [['__proto__', 3], ['constructor', 2]]);
+      const compared = compareRuns([a!, b!]);
+      assert.deepEqual(compared.differentParams.find((p) => p.key === 'constructor')!.values, ['c', undefined], 'not "function Object()"');
+    });
+
+    it('Lightning: hparams keys and CSV columns named __proto__ or constructor are kept', async () => {
+      const logs = join(dir, 'lightning_logs');
+      const v = writeLightningVersion(logs, 0, {}, 2, () => 1);
+      writeFileSync(join(v, 'hparams.yaml'), '__proto__: 1\nconstructor: x\nmodel:\n  __proto__:\n    toString: 2\n');
+      writeFileSync(join(v, 'metrics.csv'), 'step,constructor,__proto__\n0,1,2\n');
+      const [run] = runsOf(await new LightningCsvLogs(logs).load());
+      assert.deepEqual(own(run!.params), { ['__proto__']: '1', constructor: 'x', 'model.__proto__.toString': '2' });
+      assert.deepEqual(run!.metrics.map((m) => m.key), ['__proto__', 'constructor']);
+      assert.deepEqual(run!.problems, []);
+    });
+
+    it('W&B: config entries named __proto__, summaries named constructor, and side files of unexpected shapes', async () => {
+      const wandb = join(dir, 'wandb');
+      const run = writeWandbRun(wandb, { runId: 'r1', project: 'p', name: 'n', steps: 3, exitCode: 0, config: {} });
+      writeFileSync(join(run, 'files', 'config.yaml'), 'wandb_version: 1\n__proto__:\n  desc: null\n  value: 5\nconstructor:\n  value: {a: 1}\nlist:\n  value: [1, 2]\nodd: 3\n');
+      writeFileSync(join(run, 'files', 'wandb-summary.json'), '{"constructor": 1.5, "_step": "not a number"}');
+      writeFileSync(join(run, 'files', 'wandb-metadata.json'), '{"git": "abc", "host": ["x"], "os": {"name": "Linux"}}');
+      const [r] = runsOf(await new WandbRunsDir(wandb).load());
+      assert.deepEqual(own(r!.params), { ['__proto__']: '5', 'constructor.a': '1', list: '[1,2]', odd: '3' });
+      assert.equal(r!.metrics.find((m) => m.key === 'constructor')?.last, 1.5);
+      assert.deepEqual(r!.tags, { tags: 'baseline' }, 'from the run record; none of the odd metadata');
+      assert.deepEqual(r!.problems, []);
+      writeFileSync(join(run, 'files', 'wandb-metadata.json'), '[1, 2]');
+      writeFileSync(join(run, 'files', 'config.yaml'), '- just\n- a list\n');
+      assert.deepEqual(runsOf(await new WandbRunsDir(wandb).load())[0]!.problems, [], 'a list where a mapping belongs is not an error, just nothing to show');
+    });
+
+    it('MLflow meta.yaml: a status of "constructor" and a key __proto__ holding a list change nothing', async () => {
+      const exp = writeMlflowExperiment(join(dir, 'mlruns'), '0', 'Default', [{ id: hex('a'), name: 'a' }]);
+      appendFileSync(join(exp, hex('a'), 'meta.yaml'), '__proto__: []\n');
+      const [a] = runsOf(await new MlflowFileStore(join(dir, 'mlruns')).load());
+      assert.equal(a!.status, 'finished');
+      assert.equal(a!.name, 'a');
+      assert.deepEqual(a!.problems, []);
+    });
   });
 
   describe('W&B local runs', () => {
@@ -224,6 +297,27 @@ describe('tracking readers', () => {
       assert.match(readWandbFile(Buffer.from('not a wandb file at all')).problems.join(), /not a W&B run file/);
     });
 
+    it('reads a .wandb file in chunks of whole blocks, live, as reading it whole does', async () => {
+      const wandb = join(dir, 'wandb');
+      const run = writeWandbRun(wandb, { runId: 'big', project: 'p', name: 'n', steps: 3000, config: { lr: 1 } });
+      const file = join(run, 'run-big.wandb');
+      const whole = readWandbFile(readFileSync(file));
+      const data = readFileSync(file);
+      writeFileSync(file, data.subarray(0, 100_000)); // mid-record: a live run
+      const source = new WandbRunsDir(wandb, 'w', 65536);
+      const loss = async (): Promise<number | undefined> => runsOf(await source.load())[0]!.metrics.find((m) => m.key === 'loss')?.count;
+      const early = await loss();
+      assert.ok(early! > 100 && early! < 3000);
+      writeFileSync(file, data);
+      assert.equal(await loss(), whole.history.length);
+      assert.equal(whole.history.length, 3000);
+      const damaged = Buffer.from(data);
+      damaged[200_000] = damaged[200_000]! ^ 0xff;
+      writeFileSync(file, damaged.subarray(0, data.length - 1)); // shorter: read again from the start
+      const [r] = runsOf(await new WandbRunsDir(wandb, 'w', 65536).load());
+      assert.deepEqual(r!.problems, readWandbFile(damaged.subarray(0, data.length - 1)).problems, 'problems name the same file offsets');
+    });
+
     it('shows a run with no .wandb file and a broken config, marked', async () => {
       const wandb = join(dir, 'wandb');
       const run = writeWandbRun(wandb, { runId: 'r1', project: 'p', name: 'n', steps: 3, exitCode: 0, config: { lr: 1 } });
@@ -258,6 +352,23 @@ describe('tracking readers', () => {
       for (let i = 0; i < 50; i++) mkdirSync(join(dir, `d${i}`, 'x'), { recursive: true });
       const result = await discoverSources(dir, { maxDirs: 10 });
       assert.match(result.truncated!, /stopped after 10 folders/);
+    });
+
+    it('follows no symbolic link (loops, links out of the workspace) and reads a bounded part of a huge folder', async () => {
+      const outside = mkdtempSync(join(tmpdir(), 'mle-outside-'));
+      try {
+        writeMlflowExperiment(join(outside, 'mlruns'), '0', 'Default', [{ id: hex('a'), name: 'a' }]);
+        mkdirSync(join(dir, 'a', 'b'), { recursive: true });
+        symlinkSync(dir, join(dir, 'a', 'b', 'loop'));
+        symlinkSync(outside, join(dir, 'elsewhere'));
+        mkdirSync(join(dir, 'many'));
+        for (let i = 0; i < 300; i++) mkdirSync(join(dir, 'many', `d${i}`));
+        const result = await discoverSources(dir, { maxEntries: 100 });
+        assert.deepEqual(result.found, [], 'nothing found through the links');
+        assert.match(result.truncated!, /read only the first 100 names in .*many/);
+      } finally {
+        rmSync(outside, { recursive: true, force: true });
+      }
     });
 
     it('picks the reader for a path given by the user', async () => {

@@ -12,6 +12,7 @@ import { alwaysAllowedTools, apiBaseUrl, readAgentSettings } from '../../agent/v
 import type { ApiKeyStore } from '../../agent/vscode/apiKeyStore';
 import { COMMANDS } from '../../commandIds';
 import { describeError } from '../../common/errors';
+import { lazyBundle } from '../../common/lazyBundle';
 import type { Logger } from '../../common/logger';
 import { reportError } from '../../common/vscode/commandRegistry';
 import { pythonCandidates } from '../../python/pythonInterpreter';
@@ -204,8 +205,7 @@ export class ChatController implements vscode.Disposable {
 
   private async messagesApi(apiKey: string): Promise<MessagesApi> {
     const { anthropicMessagesApi } = await import('../../agent/anthropicMessagesApi');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a separate bundle, loaded on first use
-    const { Anthropic } = require(join(this.context.extensionPath, 'dist', 'lazy', 'anthropic.js')) as { Anthropic: typeof AnthropicSdk };
+    const { Anthropic } = lazyBundle<{ Anthropic: typeof AnthropicSdk }>(this.context.extensionPath, 'anthropic')();
     const baseURL = apiBaseUrl();
     return anthropicMessagesApi(Anthropic, { apiKey, ...(baseURL ? { baseURL } : {}) });
   }

@@ -1,8 +1,9 @@
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Tool } from '../../agent/tools/tool';
 import { COMMANDS, VIEWS } from '../../commandIds';
 import { UserError } from '../../common/errors';
+import { lazyBundle } from '../../common/lazyBundle';
 import type { Logger } from '../../common/logger';
 import { registerCommand, reportError } from '../../common/vscode/commandRegistry';
 import { serverSettings } from '../jupyterEndpoint';
@@ -22,10 +23,8 @@ export function registerKernels(
   owners: () => ReadonlyMap<number, string>;
   activeRemote: () => { key: string; label: string; connection: KernelConnection } | undefined;
 } {
-  let lib: JupyterLib | undefined;
   // dist/lazy/jupyter.js: required on first use, never at activation (docs/architecture.md).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle of our own, loaded by path on first use
-  const loadLib = (): JupyterLib => (lib ??= require(join(context.extensionPath, 'dist', 'lazy', 'jupyter.js')) as JupyterLib);
+  const loadLib = lazyBundle<JupyterLib>(context.extensionPath, 'jupyter');
   const servers = new JupyterServers(context, log, loadLib);
   const kernels = new NotebookKernels(context, log, servers);
   const tree = new KernelsTree(servers, kernels);

@@ -14,7 +14,7 @@ type Input = z.infer<typeof input>;
 
 async function plan(args: Input, context: ToolContext): Promise<{ plan: DeployPlan; dir: string }> {
   const model = await context.files.resolve(args.path);
-  const info = inspectForTool(model, args.path);
+  const info = await inspectForTool(model, args.path);
   try {
     const deployment = planDeployment(info, model, args.target, args.max_batch_size !== undefined ? { maxBatchSize: args.max_batch_size } : {});
     const dir = await context.files.resolve(args.output_dir ?? join('deploy', `${deployment.name}-${args.target}`));

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { defineTool, ToolInputError } from '../../agent/tools/tool';
-import { inspectModel } from '../inspectModel';
+import { inspectModelFile } from '../modelReader';
 import { inspectForTool } from '../modelTool';
 import { describeSklearnCheck, exportSklearnModel, missingForSklearnExport } from './sklearnExport';
 import { exportedPath, exportTorchModel, torchFileKind } from './torchExport';
@@ -24,7 +24,7 @@ export function exportModelTool(python: () => Promise<string>, cwd: () => string
     confirmation: (input) => `Export ${input.path} to ${input.target} with Python (loading a pickle runs code from the file)`,
     async run(input, context, signal) {
       const path = await context.files.resolve(input.path);
-      const info = inspectForTool(path, input.path);
+      const info = await inspectForTool(path, input.path, signal);
       if (info.format !== 'pytorch' && info.format !== 'sklearn') throw new ToolInputError(`${input.path} is ${info.format}: export_model takes PyTorch files and scikit-learn pickles`);
       try {
         if (info.format === 'sklearn') {
@@ -33,11 +33,11 @@ export function exportModelTool(python: () => Promise<string>, cwd: () => string
           const missing = await missingForSklearnExport(interpreter);
           if (missing) throw new ToolInputError(`${missing}. Tell the user; do not install packages without their approval.`);
           const result = await exportSklearnModel(interpreter, path, { cwd: cwd(), signal });
-          return { content: `Exported ${context.files.display(result.out)} with skl2onnx ${result.skl2onnxVersion} (scikit-learn ${result.sklearnVersion}, ${result.features} features) in ${result.seconds} s; ${describeSklearnCheck(result)}.${ioText(result.out)}`, summary: `onnx: ${context.files.display(result.out)}` };
+          return { content: `Exported ${context.files.display(result.out)} with skl2onnx ${result.skl2onnxVersion} (scikit-learn ${result.sklearnVersion}, ${result.features} features) in ${result.seconds} s; ${describeSklearnCheck(result)}.${await ioText(result.out)}`, summary: `onnx: ${context.files.display(result.out)}` };
         }
         if (!input.input_shape) throw new ToolInputError('input_shape is needed for a PyTorch export: one example input, batch first');
         const result = await exportTorchModel(await python(), path, torchFileKind(info), input.target, input.input_shape, { cwd: cwd(), signal });
-        return { content: `Exported ${context.files.display(result.out)} with torch ${result.torchVersion} in ${result.seconds} s.${ioText(result.out)}`, summary: `${input.target}: ${context.files.display(exportedPath(path, input.target))}` };
+        return { content: `Exported ${context.files.display(result.out)} with torch ${result.torchVersion} in ${result.seconds} s.${await ioText(result.out)}`, summary: `${input.target}: ${context.files.display(exportedPath(path, input.target))}` };
       } catch (error) {
         if (error instanceof ToolInputError) throw error;
         throw new ToolInputError((error as Error).message);
@@ -47,7 +47,7 @@ export function exportModelTool(python: () => Promise<string>, cwd: () => string
 }
 
 /** An exported ONNX model's inputs and outputs, as the agent reads them. */
-function ioText(file: string): string {
-  const out = inspectModel(file);
+async function ioText(file: string): Promise<string> {
+  const out = await inspectModelFile(file);
   return out.format === 'onnx' ? ` Inputs: ${(out.inputs ?? []).map((i) => `${i.name} [${i.shape.join(', ')}]`).join(', ')}; outputs: ${(out.outputs ?? []).map((o) => `${o.name} [${o.shape.join(', ')}]`).join(', ')}.` : '';
 }

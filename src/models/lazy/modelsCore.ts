@@ -1,8 +1,9 @@
-// Entry of dist/lazy/models.js: the model readers (ONNX, safetensors, GGUF, PyTorch, Keras, scikit-learn),
+// Entry of dist/lazy/models.js: the model reader's host side (the readers run in dist/workers/models.js),
 // deploy scaffolds, the int8 quantizer and the agent's model tools, required when a model file
 // opens, a model command runs or a conversation starts; never at activation (docs/architecture.md).
 export { ModelFormatError } from '../fileWindow';
 export { inspectModel } from '../inspectModel';
+export { modelReader, stopModelReader } from '../modelReader';
 export { inspectModelTool } from '../modelTool';
 export { DEPLOY_TARGET_LABELS, DEPLOY_TARGETS, existingFiles, planDeployment, writeDeployment, type DeployTarget } from '../deploy/deployPlan';
 export { scaffoldDeploymentTool } from '../deploy/deployTool';

@@ -2,7 +2,7 @@ import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as z from 'zod/mini';
 import { defineTool, ToolInputError } from '../../agent/tools/tool';
-import { inspectModel } from '../inspectModel';
+import { inspectModelFile } from '../modelReader';
 import { formatBytes } from '../modelInfo';
 import { asToolInputError } from '../modelTool';
 import { compareModels, type OrtModule, type OutputDifference } from '../runtime/onnxRun';
@@ -78,9 +78,9 @@ export interface OptimizeOptions {
  * Cancelled (the signal), it removes what it wrote and throws.
  */
 export async function optimizeAndCompare(source: string, out: string, precision: Precision, ort: () => OrtModule, options: OptimizeOptions = {}): Promise<{ report: string }> {
-  const info = inspectModel(source);
-  const before = modelBytes(source, info.externalData);
   const { python, signal } = options;
+  const info = await inspectModelFile(source, signal);
+  const before = modelBytes(source, info.externalData);
   const tools = python ? (options.tools ?? (await pythonOptimizers(python))) : undefined;
   const missing = tools ? tools.missing[precision] : 'no Python was found';
   let result: { summary: string; notes: readonly string[] } | undefined;

@@ -1,7 +1,6 @@
 import * as z from 'zod/mini';
 import { defineTool, ToolInputError } from '../../agent/tools/tool';
-import { asToolInputError } from '../modelTool';
-import { inspectModel } from '../inspectModel';
+import { asToolInputError, inspectForTool } from '../modelTool';
 import { benchmarkOnnx, type BenchmarkResult, type OrtModule } from './onnxRun';
 
 export function benchmarkText(model: string, r: BenchmarkResult): string {
@@ -29,7 +28,7 @@ export function benchmarkModelTool(ort: () => OrtModule) {
     async run(input, context, signal) {
       const path = await context.files.resolve(input.path);
       try {
-        const info = inspectModel(path);
+        const info = await inspectForTool(path, input.path, signal);
         if (info.format !== 'onnx') throw new ToolInputError(`${input.path} is ${info.format}: benchmarks run ONNX models (export it first)`);
         const result = await benchmarkOnnx(ort(), path, info, { ...(input.batch ? { batch: input.batch } : {}), ...(input.runs ? { runs: input.runs } : {}), signal });
         return { content: benchmarkText(context.files.display(path), result), summary: `p50 ${result.p50Ms.toFixed(2)} ms, ${result.throughput.toFixed(0)}/s` };

@@ -7,7 +7,7 @@ import { inspectForCommand } from './modelForCommand';
 
 /** Right-click > Benchmark Model: latency and throughput on sample inputs, with progress and cancel. */
 export async function benchmarkModel(model: vscode.Uri, log: vscode.LogOutputChannel, core: typeof ModelsCore, ort: () => ModelsCore.OrtModule): Promise<void> {
-  const info = inspectForCommand(core, model);
+  const info = await inspectForCommand(core, model);
   if (info.format !== 'onnx') throw new UserError(`${basename(model.fsPath)} is ${info.format}: benchmarks run ONNX models (export it first).`);
   const batchText = await vscode.window.showInputBox({ title: `Benchmark ${basename(model.fsPath)}`, prompt: 'Batch size (the first symbolic axis)', value: '1', validateInput: (v) => (/^[1-9]\d{0,3}$/.test(v) ? undefined : 'a whole number from 1 to 9999') });
   if (!batchText) return;

@@ -9,7 +9,7 @@ const MAIN_FILE: Record<DeployTarget, string> = { triton: 'config.pbtxt', fastap
 
 /** Right-click > Deploy: pick a target and a folder, see what will be written, write it, open the main file. */
 export async function deployModel(model: vscode.Uri, core: typeof ModelsCore): Promise<void> {
-  const info = inspectForCommand(core, model);
+  const info = await inspectForCommand(core, model);
   const target = await vscode.window.showQuickPick(
     core.DEPLOY_TARGETS.map((t) => ({ label: t === 'fastapi' ? 'FastAPI' : t === 'kserve' ? 'KServe' : t === 'bentoml' ? 'BentoML' : 'Triton', description: core.DEPLOY_TARGET_LABELS[t], target: t })),
     { title: `Deploy ${basename(model.fsPath)}`, placeHolder: 'Serve it with…' },

@@ -8,7 +8,7 @@ import { guessShape, inspectForCommand, modelRoot, mayWrite, pythonForModels, tr
 
 /** Right-click > Export Model… on a PyTorch file: ONNX or TorchScript through the user's Python and torch; on a scikit-learn pickle: ONNX through skl2onnx. */
 export async function exportModel(model: vscode.Uri, log: Logger, core: typeof ModelsCore): Promise<void> {
-  const info = inspectForCommand(core, model);
+  const info = await inspectForCommand(core, model);
   if (info.format === 'sklearn') return exportSklearn(model, info, log, core);
   if (info.format !== 'pytorch') throw new UserError(`${basename(model.fsPath)} is ${info.format}: Export works on PyTorch files (.pt, .pth) and scikit-learn pickles (.pkl, .joblib).`);
   const kind = core.torchFileKind(info);

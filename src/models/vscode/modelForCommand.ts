@@ -7,10 +7,10 @@ import { pythonCandidates, resolvePython } from '../../python/pythonInterpreter'
 import { configuredPython } from '../../python/vscode/pythonExtension';
 import type * as ModelsCore from '../lazy/modelsCore';
 
-/** The model a command acts on, inspected; a file that is not a model becomes a notification that says why. */
-export function inspectForCommand(core: typeof ModelsCore, model: vscode.Uri): ReturnType<typeof ModelsCore.inspectModel> {
+/** The model a command acts on, inspected in the reader worker; a file that is not a model, or that overran its reader, becomes a notification that says why. */
+export async function inspectForCommand(core: typeof ModelsCore, model: vscode.Uri): Promise<ReturnType<typeof ModelsCore.inspectModel>> {
   try {
-    return core.inspectModel(model.fsPath);
+    return await core.modelReader().inspect(model.fsPath);
   } catch (error) {
     if (error instanceof core.ModelFormatError) throw new UserError(`${basename(model.fsPath)}: ${error.message}`);
     throw error;

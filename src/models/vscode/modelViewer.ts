@@ -1,20 +1,28 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { isUserError } from '../../common/errors';
 import { setWebviewContent } from '../../webview/vscode/webviewAssets';
 import type * as ModelsCore from '../lazy/modelsCore';
+import type { ModelInfo } from '../modelInfo';
 import type { FromModelView, ToModelView } from '../protocol';
 
 export const MODEL_VIEWER = 'mlEngineer.modelViewer';
 
+/** Reads a model file off the extension host's thread, within the readers' budget (modelReader.ts). */
+export type InspectModel = (uri: vscode.Uri, signal?: AbortSignal) => Promise<ModelInfo>;
+
 /**
  * Model files open in a read-only viewer: summary, inputs and outputs, operators, tensors and
  * metadata, read from the file's header (never its weights) and read again when the file changes.
+ * The read runs in a worker: a hostile file shows an error when its budget runs out, and every
+ * other editor and extension keeps working meanwhile.
  */
 export class ModelViewerProvider implements vscode.CustomReadonlyEditorProvider {
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
     private readonly core: () => typeof ModelsCore,
+    private readonly inspect: InspectModel,
   ) {}
 
   openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {
@@ -23,11 +31,29 @@ export class ModelViewerProvider implements vscode.CustomReadonlyEditorProvider 
 
   resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): void {
     setWebviewContent(panel.webview, this.extensionUri, 'model', basename(document.uri.fsPath));
+    const closed = new AbortController();
+    // One read at a time per panel; changes that arrive during a read ask for one more after it.
+    let reading: Promise<void> | undefined;
+    let again = false;
     const post = (): void => {
-      void panel.webview.postMessage(this.describe(document.uri));
+      if (reading) {
+        again = true;
+        return;
+      }
+      reading = this.describe(document.uri, closed.signal).then(async (message) => {
+        if (!closed.signal.aborted) await panel.webview.postMessage(message);
+      });
+      void reading.finally(() => {
+        reading = undefined;
+        if (again && !closed.signal.aborted) {
+          again = false;
+          post();
+        }
+      });
     };
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(document.uri, '..'), basename(document.uri.fsPath)));
     panel.onDidDispose(() => {
+      closed.abort();
       watcher.dispose();
     });
     watcher.onDidChange(post);
@@ -37,18 +63,21 @@ export class ModelViewerProvider implements vscode.CustomReadonlyEditorProvider 
     });
   }
 
-  private describe(uri: vscode.Uri): ToModelView {
+  private async describe(uri: vscode.Uri, signal: AbortSignal): Promise<ToModelView> {
+    const path = vscode.workspace.asRelativePath(uri);
     try {
-      return { type: 'model', info: { ...this.core().inspectModel(uri.fsPath), path: vscode.workspace.asRelativePath(uri) } };
+      return { type: 'model', info: { ...(await this.inspect(uri, signal)), path } };
     } catch (error) {
-      if (!(error instanceof this.core().ModelFormatError)) this.log.warn(`model viewer: ${uri.fsPath}: ${(error as Error).message}`);
-      return { type: 'error', path: vscode.workspace.asRelativePath(uri), message: (error as Error).message };
+      // A damaged file or an overrun is the file's problem, said in the viewer; anything else is ours.
+      if (!(error instanceof this.core().ModelFormatError) && !isUserError(error)) this.log.warn(`model viewer: ${uri.fsPath}: ${(error as Error).message}`);
+      else if (isUserError(error)) this.log.info(`model viewer: ${error.message}`);
+      return { type: 'error', path, message: (error as Error).message };
     }
   }
 }
 
-export function registerModelViewer(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, core: () => typeof ModelsCore): void {
+export function registerModelViewer(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, core: () => typeof ModelsCore, inspect: InspectModel): void {
   context.subscriptions.push(
-    vscode.window.registerCustomEditorProvider(MODEL_VIEWER, new ModelViewerProvider(context.extensionUri, log, core), { supportsMultipleEditorsPerDocument: true }),
+    vscode.window.registerCustomEditorProvider(MODEL_VIEWER, new ModelViewerProvider(context.extensionUri, log, core, inspect), { supportsMultipleEditorsPerDocument: true }),
   );
 }

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import type { Tool } from '../../agent/tools/tool';
 import { COMMANDS } from '../../commandIds';
+import { lazyBundle, lazyBundlePath } from '../../common/lazyBundle';
 import { registerCommand } from '../../common/vscode/commandRegistry';
-import { join } from 'node:path';
+import { readerLimits } from '../../common/vscode/readerLimits';
 import type * as ModelsCore from '../lazy/modelsCore';
 import { benchmarkModel } from './benchmarkCommand';
 import { deployModel } from './deployCommand';
@@ -10,7 +11,7 @@ import { exportModel } from './exportCommand';
 import { pythonForModels } from './modelForCommand';
 import { optimizeModel } from './optimizeCommand';
 import { registerModelCodeActions } from './modelCodeActions';
-import { MODEL_VIEWER, registerModelViewer } from './modelViewer';
+import { MODEL_VIEWER, registerModelViewer, type InspectModel } from './modelViewer';
 
 const MODEL_FILTERS = { Models: ['onnx', 'safetensors', 'gguf', 'pt', 'pth', 'ckpt', 'keras', 'pkl', 'joblib'] };
 
@@ -27,14 +28,23 @@ async function modelUri(arg: unknown, title: string): Promise<vscode.Uri | undef
 
 /** Models: the read-only viewer, Inspect and Deploy (explorer context menu, viewer buttons), and the agent's tools. */
 export function registerModels(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): { tools: () => Tool[] } {
-  // dist/lazy/models.js (readers, scaffolds, quantizer, tools) and dist/lazy/ort.js (onnxruntime-web
-  // and its .wasm): required on first use, never at activation.
-  let coreModule: typeof ModelsCore | undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle of our own, loaded by path on first use
-  const core = (): typeof ModelsCore => (coreModule ??= require(join(context.extensionPath, 'dist', 'lazy', 'models.js')) as typeof ModelsCore);
+  // dist/lazy/models.js (the reader's host side, scaffolds, quantizer, tools) and dist/lazy/ort.js
+  // (onnxruntime-web and its .wasm): required on first use, never at activation.
+  const bundle = lazyBundle<typeof ModelsCore>(context.extensionPath, 'models');
+  // Model files are read in a worker (dist/workers/models.js) within the readers' budget (settings).
+  const applyLimits = (c: typeof ModelsCore): typeof ModelsCore => (c.modelReader().setLimits(readerLimits('models')), c);
+  const core = (): typeof ModelsCore => (bundle.peek() ?? applyLimits(bundle()));
   let ortModule: ModelsCore.OrtModule | undefined;
-  const ort = (): ModelsCore.OrtModule => (ortModule ??= core().loadOrt(join(context.extensionPath, 'dist', 'lazy', 'ort.js')));
-  registerModelViewer(context, log, core);
+  const ort = (): ModelsCore.OrtModule => (ortModule ??= core().loadOrt(lazyBundlePath(context.extensionPath, 'ort')));
+  const inspect: InspectModel = (uri, signal) => core().modelReader().inspect(uri.fsPath, signal);
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      const loaded = bundle.peek();
+      if (loaded && e.affectsConfiguration('mlEngineer.readers')) applyLimits(loaded);
+    }),
+    { dispose: () => bundle.peek()?.stopModelReader() },
+  );
+  registerModelViewer(context, log, core, inspect);
   registerModelCodeActions(context);
   registerCommand(context, log, COMMANDS.inspectModel, async (arg?: unknown) => {
     const uri = await modelUri(arg, 'Inspect a model');

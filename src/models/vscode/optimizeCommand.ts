@@ -38,7 +38,7 @@ export async function optimizeModel(model: vscode.Uri, log: vscode.LogOutputChan
 
 /** A pickled PyTorch module: dynamic int8 of its Linear/LSTM/GRU layers through the user's torch. */
 async function optimizeTorchModel(model: vscode.Uri, log: vscode.LogOutputChannel, core: typeof ModelsCore): Promise<void> {
-  const info = inspectForCommand(core, model);
+  const info = await inspectForCommand(core, model);
   const kind = core.torchFileKind(info);
   if (kind !== 'pickled-module') {
     throw new UserError(`${basename(model.fsPath)} holds ${kind === 'torchscript' ? 'TorchScript' : 'weights, not a model'}: quantize the module where it is built (Ctrl+. on the model in your script, "Quantize (dynamic int8)"), or export it to ONNX and optimize that.`);

@@ -12,8 +12,11 @@ export class SqliteFormatError extends Error {
 }
 
 const HEADER = 'SQLite format 3\u0000';
+/** SQLite's own limit is 20 (BTCURSOR_MAX_DEPTH); deeper is a corrupt or hostile file. */
 const MAX_DEPTH = 40;
 const CACHE_PAGES = 256;
+/** One cell's payload at most: MLflow's values are short; a larger claim is a damaged length. */
+export const MAX_RECORD_BYTES = 32 * 1024 * 1024;
 
 interface TableInfo {
   readonly rootPage: number;
@@ -22,11 +25,19 @@ interface TableInfo {
   readonly rowidColumn: number;
 }
 
+// Every loop here is bounded by the file as it is, never by a count the file claims: the page
+// count is the smaller of the header's and what the file (and its WAL) holds, each b-tree or
+// overflow page is visited once per scan (a cycle is an error, not a hang), cells must lie in
+// their page without overlapping, and a payload can be no larger than the pages left to hold it.
+
 export class SqliteFile {
   private readonly fd: number;
   readonly pageSize: number;
   private readonly usable: number;
-  private readonly pageCount: number;
+  /** Pages of the database: the header's count (when valid), the WAL's last commit, or the file size. */
+  private pageCount: number;
+  /** Pages the main file holds; a page past them exists only in the WAL. */
+  private readonly filePages: number;
   private readonly decoder: TextDecoder;
   private readonly wal = new Map<number, { fd: number; offset: number }>();
   private walFd: number | undefined;
@@ -45,9 +56,12 @@ export class SqliteFile {
       this.pageSize = raw === 1 ? 65536 : raw;
       if (this.pageSize < 512 || (this.pageSize & (this.pageSize - 1)) !== 0) throw new SqliteFormatError(`impossible page size ${raw}`);
       this.usable = this.pageSize - head[20]!;
-      const fileSize = fstatSync(this.fd).size;
+      if (this.usable < 480) throw new SqliteFormatError(`impossible reserved space of ${head[20]} bytes a page`);
+      this.filePages = Math.floor(fstatSync(this.fd).size / this.pageSize);
+      // As SQLite does: the header's count holds only while the change counter matches "version valid for".
       const declared = view.getUint32(28);
-      this.pageCount = declared > 0 ? declared : Math.floor(fileSize / this.pageSize);
+      const valid = declared > 0 && view.getUint32(24) === view.getUint32(92);
+      this.pageCount = valid ? Math.min(declared, this.filePages) : this.filePages;
       const encoding = view.getUint32(56);
       this.decoder = new TextDecoder(encoding === 2 ? 'utf-16le' : encoding === 3 ? 'utf-16be' : 'utf-8');
       this.loadWal();
@@ -78,40 +92,50 @@ export class SqliteFile {
     const walPath = `${this.path}-wal`;
     if (!existsSync(walPath)) return;
     const fd = openSync(walPath, 'r');
-    const size = fstatSync(fd).size;
-    const head = this.readAt(fd, 0, 32);
-    if (head.length < 32) return closeSync(fd);
-    const view = new DataView(head.buffer, head.byteOffset, 32);
-    const magic = view.getUint32(0);
-    if ((magic & 0xfffffffe) !== 0x377f0682 || view.getUint32(8) !== this.pageSize) return closeSync(fd);
-    const bigEndian = (magic & 1) === 1;
-    let [s0, s1] = walChecksum(head.subarray(0, 24), 0, 0, bigEndian);
-    if (s0 !== view.getUint32(24) || s1 !== view.getUint32(28)) return closeSync(fd);
-    const salt1 = view.getUint32(16);
-    const salt2 = view.getUint32(20);
-    const pending = new Map<number, number>();
-    for (let at = 32; at + 24 + this.pageSize <= size; at += 24 + this.pageSize) {
-      const frame = this.readAt(fd, at, 24 + this.pageSize);
-      const fv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-      if (fv.getUint32(8) !== salt1 || fv.getUint32(12) !== salt2) break;
-      [s0, s1] = walChecksum(frame.subarray(0, 8), s0, s1, bigEndian);
-      [s0, s1] = walChecksum(frame.subarray(24), s0, s1, bigEndian);
-      if (s0 !== fv.getUint32(16) || s1 !== fv.getUint32(20)) break;
-      pending.set(fv.getUint32(0), at + 24);
-      if (fv.getUint32(4) !== 0) {
-        // a commit frame: everything so far is committed
-        for (const [page, offset] of pending) this.wal.set(page, { fd, offset });
-        pending.clear();
+    let kept = false;
+    try {
+      const size = fstatSync(fd).size;
+      const head = this.readAt(fd, 0, 32);
+      if (head.length < 32) return;
+      const view = new DataView(head.buffer, head.byteOffset, 32);
+      const magic = view.getUint32(0);
+      if ((magic & 0xfffffffe) !== 0x377f0682 || view.getUint32(8) !== this.pageSize) return;
+      const bigEndian = (magic & 1) === 1;
+      let [s0, s1] = walChecksum(head.subarray(0, 24), 0, 0, bigEndian);
+      if (s0 !== view.getUint32(24) || s1 !== view.getUint32(28)) return;
+      const salt1 = view.getUint32(16);
+      const salt2 = view.getUint32(20);
+      const pending = new Map<number, number>();
+      let committedPages: number | undefined;
+      for (let at = 32; at + 24 + this.pageSize <= size; at += 24 + this.pageSize) {
+        const frame = this.readAt(fd, at, 24 + this.pageSize);
+        const fv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+        if (fv.getUint32(8) !== salt1 || fv.getUint32(12) !== salt2) break;
+        [s0, s1] = walChecksum(frame.subarray(0, 8), s0, s1, bigEndian);
+        [s0, s1] = walChecksum(frame.subarray(24), s0, s1, bigEndian);
+        if (s0 !== fv.getUint32(16) || s1 !== fv.getUint32(20)) break;
+        pending.set(fv.getUint32(0), at + 24);
+        if (fv.getUint32(4) !== 0) {
+          // a commit frame: everything so far is committed, and the database now has this many pages
+          for (const [page, offset] of pending) this.wal.set(page, { fd, offset });
+          pending.clear();
+          committedPages = fv.getUint32(4);
+        }
       }
+      if (committedPages !== undefined) this.pageCount = committedPages;
+      kept = this.wal.size > 0;
+      if (kept) this.walFd = fd;
+    } finally {
+      if (!kept) closeSync(fd);
     }
-    this.walFd = fd;
   }
 
   page(number: number): Uint8Array {
     const cached = this.cache.get(number);
     if (cached) return cached;
-    if (number < 1 || (number > this.pageCount && !this.wal.has(number))) throw new SqliteFormatError(`page ${number} is outside the file`);
+    if (!Number.isInteger(number) || number < 1 || number > this.pageCount) throw new SqliteFormatError(`page ${number} is outside the database (it has ${this.pageCount} pages): corrupt file`);
     const fromWal = this.wal.get(number);
+    if (!fromWal && number > this.filePages) throw new SqliteFormatError(`page ${number} is past the end of the file (the file is truncated)`);
     const data = fromWal ? this.readAt(fromWal.fd, fromWal.offset, this.pageSize) : this.readAt(this.fd, (number - 1) * this.pageSize, this.pageSize);
     if (data.length < this.pageSize) throw new SqliteFormatError(`page ${number} is cut short (the file is truncated)`);
     if (this.cache.size >= CACHE_PAGES) this.cache.delete(this.cache.keys().next().value!);
@@ -124,7 +148,8 @@ export class SqliteFile {
     const info = this.schema().get(table.toLowerCase());
     if (!info) throw new SqliteFormatError(`no table "${table}"`);
     for (const { rowid, values } of this.scan(info.rootPage)) {
-      const row: Record<string, SqlValue> = {};
+      // Column names come from the file: no prototype, so a column named "__proto__" is a column.
+      const row: Record<string, SqlValue> = Object.create(null) as Record<string, SqlValue>;
       info.columns.forEach((column, i) => {
         row[column] = i === info.rowidColumn ? rowid : (values[i] ?? null);
       });
@@ -145,10 +170,10 @@ export class SqliteFile {
     const tables = new Map<string, TableInfo>();
     for (const { values } of this.scan(1)) {
       const [type, name, , rootPage, sql] = values;
-      if (type !== 'table' || typeof name !== 'string' || typeof rootPage !== 'number' || typeof sql !== 'string') continue;
-      if (/\)\s*WITHOUT\s+ROWID\s*;?\s*$/i.test(sql)) continue; // index-organised: not read
+      if (type !== 'table' || typeof name !== 'string' || typeof rootPage !== 'number' || !Number.isInteger(rootPage) || typeof sql !== 'string') continue;
       const parsed = parseCreateTable(sql);
-      tables.set(name.toLowerCase(), { rootPage, ...parsed });
+      if (parsed.withoutRowid) continue; // index-organised: not read
+      tables.set(name.toLowerCase(), { rootPage, columns: parsed.columns, rowidColumn: parsed.rowidColumn });
     }
     return (this.tables = tables);
   }
@@ -156,6 +181,7 @@ export class SqliteFile {
   /** Walks a table b-tree in rowid order. */
   private *scan(root: number): Generator<{ rowid: number; values: SqlValue[] }> {
     const stack: { page: number; depth: number }[] = [{ page: root, depth: 0 }];
+    // b-tree and overflow pages alike: in a sound file no page is reached twice in one table.
     const seen = new Set<number>();
     while (stack.length > 0) {
       const { page: number, depth } = stack.pop()!;
@@ -165,102 +191,117 @@ export class SqliteFile {
       const start = number === 1 ? 100 : 0;
       const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
       const type = page[start];
+      if (type !== 0x05 && type !== 0x0d) throw new SqliteFormatError(`page ${number} is not a table b-tree page (type ${type})`);
+      const headerEnd = start + (type === 0x05 ? 12 : 8);
       const cells = view.getUint16(start + 3);
+      const contentStart = headerEnd + cells * 2;
+      if (contentStart > this.usable) throw new SqliteFormatError(`page ${number} claims ${cells} cells, more than fit in it (corrupt file)`);
+      const cellAt = (i: number, minBytes: number): number => {
+        const offset = view.getUint16(headerEnd + i * 2);
+        if (offset < contentStart || offset + minBytes > this.usable) throw new SqliteFormatError(`a cell pointer on page ${number} points outside its page (corrupt file)`);
+        return offset;
+      };
       if (type === 0x05) {
         const children: number[] = [];
-        for (let i = 0; i < cells; i++) children.push(view.getUint32(this.cellOffset(view, start + 12, i)));
+        for (let i = 0; i < cells; i++) children.push(view.getUint32(cellAt(i, 4)));
         children.push(view.getUint32(start + 8));
         for (let i = children.length - 1; i >= 0; i--) stack.push({ page: children[i]!, depth: depth + 1 });
-      } else if (type === 0x0d) {
+      } else {
+        // Cells do not overlap, so their local bytes together fit in the page: pointers that all
+        // name one big cell would otherwise decode it once per pointer.
+        let localBytes = 0;
         for (let i = 0; i < cells; i++) {
-          let at = this.cellOffset(view, start + 8, i);
-          const [payloadSize, a] = varint(page, at);
-          const [rowid, b] = varint(page, a);
-          at = b;
-          yield { rowid: Number(rowid), values: this.record(this.payload(page, at, Number(payloadSize))) };
+          const cell = cellAt(i, 2);
+          const [payloadSize, a] = varint(page, cell);
+          const [rowid, at] = varint(page, a);
+          const { data, local } = this.payload(page, at, payloadSize, seen);
+          localBytes += at - cell + local;
+          if (localBytes > this.usable - contentStart) throw new SqliteFormatError(`the cells of page ${number} overlap (corrupt file)`);
+          yield { rowid: Number(rowid), values: this.record(data) };
         }
-      } else throw new SqliteFormatError(`page ${number} is not a table b-tree page (type ${type})`);
+      }
     }
   }
 
-  private cellOffset(view: DataView, arrayStart: number, index: number): number {
-    const offset = view.getUint16(arrayStart + index * 2);
-    if (offset >= this.pageSize) throw new SqliteFormatError('a cell pointer points outside its page');
-    return offset;
-  }
-
-  /** A cell's payload, following overflow pages when it does not fit on its page. */
-  private payload(page: Uint8Array, at: number, size: number): Uint8Array {
+  /** A cell's payload, following overflow pages (each at most once: `seen`) when it does not fit on its page. */
+  private payload(page: Uint8Array, at: number, claimed: number | bigint, seen: Set<number>): { data: Uint8Array; local: number } {
     const u = this.usable;
     const x = u - 35;
-    if (size <= x) return page.subarray(at, at + size);
+    const size = Number(claimed);
+    if (size <= x) {
+      if (at + size > u) throw new SqliteFormatError('a cell runs past the end of its page (corrupt file)');
+      return { data: page.subarray(at, at + size), local: size };
+    }
     const m = Math.floor(((u - 12) * 32) / 255) - 23;
     const k = m + ((size - m) % (u - 4));
     const local = k <= x ? k : m;
-    if (size > 1 << 30) throw new SqliteFormatError(`a value claims ${size} bytes`);
+    if (at + local + 4 > u) throw new SqliteFormatError('a cell runs past the end of its page (corrupt file)');
+    // No more than the pages that exist could hold, and never more than MAX_RECORD_BYTES.
+    const room = local + (this.filePages + this.wal.size) * (u - 4);
+    if (size > MAX_RECORD_BYTES || size > room) {
+      throw new SqliteFormatError(`a value claims ${size} bytes, ${size > room ? 'more than the whole file holds' : `more than the ${MAX_RECORD_BYTES / 1024 / 1024} MB read`} (corrupt file)`);
+    }
     const out = new Uint8Array(size);
     out.set(page.subarray(at, at + local), 0);
     let filled = local;
-    let next = new DataView(page.buffer, page.byteOffset).getUint32(at + local);
-    let hops = 0;
+    let next = new DataView(page.buffer, page.byteOffset, page.byteLength).getUint32(at + local);
     while (filled < size) {
-      if (next === 0 || ++hops > this.pageCount + this.wal.size) throw new SqliteFormatError('an overflow chain ends early or loops');
+      if (next === 0) throw new SqliteFormatError('an overflow chain ends early (corrupt file)');
+      if (seen.has(next)) throw new SqliteFormatError(`an overflow chain loops or shares page ${next} (corrupt file)`);
+      seen.add(next);
       const overflow = this.page(next);
       const take = Math.min(u - 4, size - filled);
       out.set(overflow.subarray(4, 4 + take), filled);
       filled += take;
-      next = new DataView(overflow.buffer, overflow.byteOffset).getUint32(0);
+      next = new DataView(overflow.buffer, overflow.byteOffset, overflow.byteLength).getUint32(0);
     }
-    return out;
+    return { data: out, local };
   }
 
   private record(data: Uint8Array): SqlValue[] {
-    const [headerSize, first] = varint(data, 0);
+    const [rawHeaderSize, first] = varint(data, 0);
+    const headerSize = Number(rawHeaderSize);
+    if (headerSize < first || headerSize > data.length) throw new SqliteFormatError('a record header runs past its payload (corrupt file)');
     const types: number[] = [];
     let at = first;
-    while (at < Number(headerSize)) {
+    while (at < headerSize) {
       const [type, next] = varint(data, at);
       types.push(Number(type));
       at = next;
     }
-    at = Number(headerSize);
+    at = headerSize;
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const values: SqlValue[] = [];
     for (const type of types) {
-      if (at > data.length) throw new SqliteFormatError('a record runs past its payload');
+      const size = type < 12 ? (FIXED_SIZES[type] ?? -1) : Math.floor((type - 12) / 2);
+      if (size < 0) throw new SqliteFormatError(`reserved serial type ${type} (corrupt file)`);
+      if (at + size > data.length) throw new SqliteFormatError('a value runs past its record (corrupt file)');
       switch (type) {
         case 0:
           values.push(null);
           break;
         case 1:
           values.push(view.getInt8(at));
-          at += 1;
           break;
         case 2:
           values.push(view.getInt16(at));
-          at += 2;
           break;
         case 3:
           values.push((view.getInt8(at) << 16) | view.getUint16(at + 1));
-          at += 3;
           break;
         case 4:
           values.push(view.getInt32(at));
-          at += 4;
           break;
         case 5:
           values.push(view.getInt16(at) * 2 ** 32 + view.getUint32(at + 2));
-          at += 6;
           break;
         case 6: {
           const big = view.getBigInt64(at);
           values.push(big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big);
-          at += 8;
           break;
         }
         case 7:
           values.push(view.getFloat64(at));
-          at += 8;
           break;
         case 8:
           values.push(0);
@@ -269,18 +310,18 @@ export class SqliteFile {
           values.push(1);
           break;
         default: {
-          if (type < 12) throw new SqliteFormatError(`reserved serial type ${type}`);
-          const length = (type - (type % 2 === 0 ? 12 : 13)) / 2;
-          if (at + length > data.length) throw new SqliteFormatError('a value runs past its record');
-          const bytes = data.subarray(at, at + length);
+          const bytes = data.subarray(at, at + size);
           values.push(type % 2 === 0 ? bytes.slice() : this.decoder.decode(bytes));
-          at += length;
         }
       }
+      at += size;
     }
     return values;
   }
 }
+
+/** Bytes of serial types 0–11 (10 and 11 are reserved: -1). */
+const FIXED_SIZES = [0, 1, 2, 3, 4, 6, 8, 8, 0, 0, -1, -1];
 
 /** SQLite's varint: 1–9 bytes, big-endian, 7 bits a byte, the ninth byte whole. */
 function varint(data: Uint8Array, at: number): [bigint | number, number] {
@@ -316,58 +357,136 @@ function walChecksum(data: Uint8Array, s0: number, s1: number, bigEndian: boolea
   return [s0, s1];
 }
 
-/** Column names (in order) and the rowid alias from a CREATE TABLE statement. */
-export function parseCreateTable(sql: string): { columns: string[]; rowidColumn: number } {
-  const open = sql.indexOf('(');
-  const close = sql.lastIndexOf(')');
-  if (open < 0 || close < open) return { columns: [], rowidColumn: -1 };
-  const parts: string[] = [];
+interface Token {
+  readonly text: string;
+  /** A quoted name or string: never a keyword or punctuation. */
+  readonly quoted: boolean;
+}
+
+const PUNCTUATION = '(),;';
+const WORD_END = ' \t\n\r\f\v(),;"\'`[';
+const COLUMN_CONSTRAINT = new Set(['CONSTRAINT', 'PRIMARY', 'NOT', 'NULL', 'UNIQUE', 'CHECK', 'DEFAULT', 'COLLATE', 'REFERENCES', 'GENERATED', 'AS']);
+const TABLE_CONSTRAINT = new Set(['CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN']);
+
+/**
+ * SQL text as words, quoted names/strings and punctuation, comments dropped: one pass, each
+ * character looked at a bounded number of times (the regexes this replaces were quadratic on
+ * long runs of spaces in a schema a file can hold).
+ */
+function tokenize(sql: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  const n = sql.length;
+  while (i < n) {
+    const c = sql[i]!;
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v') i++;
+    else if (c === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      i = end < 0 ? n : end + 1;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 2;
+    } else if (c === '"' || c === "'" || c === '`' || c === '[') {
+      const close = c === '[' ? ']' : c;
+      let text = '';
+      let from = i + 1;
+      for (;;) {
+        const end = sql.indexOf(close, from);
+        if (end < 0) {
+          text += sql.slice(from);
+          i = n;
+          break;
+        }
+        text += sql.slice(from, end);
+        // "" inside "…" (and '' inside '…', `` inside `…`) is one quote character
+        if (close !== ']' && sql[end + 1] === close) {
+          text += close;
+          from = end + 2;
+          continue;
+        }
+        i = end + 1;
+        break;
+      }
+      tokens.push({ text, quoted: true });
+    } else if (PUNCTUATION.includes(c)) {
+      tokens.push({ text: c, quoted: false });
+      i++;
+    } else {
+      const from = i;
+      while (i < n && !WORD_END.includes(sql[i]!)) i++;
+      tokens.push({ text: sql.slice(from, i), quoted: false });
+    }
+  }
+  return tokens;
+}
+
+const isWord = (token: Token | undefined, word: string): boolean => token !== undefined && !token.quoted && token.text.toUpperCase() === word;
+
+/** Column names (in order), the rowid alias and WITHOUT ROWID from a CREATE TABLE statement. */
+export function parseCreateTable(sql: string): { columns: string[]; rowidColumn: number; withoutRowid: boolean } {
+  const tokens = tokenize(sql);
+  const open = tokens.findIndex((t) => !t.quoted && t.text === '(');
+  if (open < 0) return { columns: [], rowidColumn: -1, withoutRowid: false };
+  // Split the column list at its top-level commas.
+  const definitions: Token[][] = [[]];
   let depth = 0;
-  let quote: string | undefined;
-  let current = '';
-  for (const ch of sql.slice(open + 1, close)) {
-    if (quote) {
-      if (ch === quote) quote = undefined;
-    } else if (ch === '"' || ch === "'" || ch === '`' || ch === '[') quote = ch === '[' ? ']' : ch;
-    else if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    else if (ch === ',' && depth === 0) {
-      parts.push(current.trim());
-      current = '';
+  let close = tokens.length;
+  for (let i = open + 1; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (!t.quoted && t.text === '(') depth++;
+    else if (!t.quoted && t.text === ')') {
+      if (depth === 0) {
+        close = i;
+        break;
+      }
+      depth--;
+    } else if (!t.quoted && t.text === ',' && depth === 0) {
+      definitions.push([]);
       continue;
     }
-    current += ch;
+    definitions.at(-1)!.push(t);
   }
-  parts.push(current.trim());
+  let withoutRowid = false;
+  for (let i = close + 1; i + 1 < tokens.length; i++) if (isWord(tokens[i], 'WITHOUT') && isWord(tokens[i + 1], 'ROWID')) withoutRowid = true;
   const columns: string[] = [];
   const types: string[] = [];
   let rowidColumn = -1;
   let tablePk: string[] | undefined;
-  for (const part of parts) {
-    const pk = /^(?:CONSTRAINT\s+\S+\s+)?PRIMARY\s+KEY\s*\(([^)]*)\)/i.exec(part);
-    if (pk) {
-      tablePk = pk[1]!.split(',').map((c) => unquote(c.trim().split(/\s+/)[0]!));
+  for (const definition of definitions) {
+    const first = definition[0];
+    if (!first) continue;
+    if (!first.quoted && TABLE_CONSTRAINT.has(first.text.toUpperCase())) {
+      const pk = definition.findIndex((t, i) => isWord(t, 'PRIMARY') && isWord(definition[i + 1], 'KEY'));
+      if (pk >= 0 && definition[pk + 2]?.text === '(' && !definition[pk + 2]!.quoted) {
+        // PRIMARY KEY (a, b COLLATE x DESC): the first token of each comma-separated item
+        tablePk = [];
+        let expectName = true;
+        for (const t of definition.slice(pk + 3)) {
+          if (!t.quoted && t.text === ')') break;
+          if (!t.quoted && t.text === ',') expectName = true;
+          else if (expectName) {
+            tablePk.push(t.text);
+            expectName = false;
+          }
+        }
+      }
       continue;
     }
-    if (/^(CONSTRAINT|PRIMARY|UNIQUE|CHECK|FOREIGN)\b/i.test(part)) continue;
-    const match = /^("(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|\S+)\s*(.*)$/s.exec(part);
-    if (!match) continue;
-    const name = unquote(match[1]!);
-    const rest = match[2]!;
-    const type = /^([A-Za-z ]+?)(?:\(|\s+(?:NOT|NULL|PRIMARY|DEFAULT|UNIQUE|CHECK|REFERENCES|COLLATE|CONSTRAINT|GENERATED)\b|$)/i.exec(rest)?.[1]?.trim().toUpperCase() ?? '';
-    if (type === 'INTEGER' && /\bPRIMARY\s+KEY\b/i.test(rest) && !/\bDESC\b/i.test(rest)) rowidColumn = columns.length;
-    columns.push(name);
+    const typeWords: string[] = [];
+    for (const t of definition.slice(1)) {
+      if (t.quoted || PUNCTUATION.includes(t.text) || COLUMN_CONSTRAINT.has(t.text.toUpperCase())) break;
+      typeWords.push(t.text.toUpperCase());
+    }
+    const type = typeWords.join(' ');
+    const primaryKey = definition.some((t, i) => isWord(t, 'PRIMARY') && isWord(definition[i + 1], 'KEY'));
+    // SQLite's quirk: INTEGER PRIMARY KEY DESC on the column is not an alias of the rowid.
+    if (type === 'INTEGER' && primaryKey && !definition.some((t) => isWord(t, 'DESC'))) rowidColumn = columns.length;
+    columns.push(first.text);
     types.push(type);
   }
   if (rowidColumn < 0 && tablePk?.length === 1) {
     const index = columns.findIndex((c) => c.toLowerCase() === tablePk[0]!.toLowerCase());
     if (index >= 0 && types[index] === 'INTEGER') rowidColumn = index;
   }
-  return { columns, rowidColumn };
-}
-
-function unquote(name: string): string {
-  if (/^".*"$/s.test(name)) return name.slice(1, -1).replace(/""/g, '"');
-  if (/^(`.*`|\[.*\])$/s.test(name)) return name.slice(1, -1);
-  return name;
+  return { columns, rowidColumn, withoutRowid };
 }

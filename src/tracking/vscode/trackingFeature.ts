@@ -1,12 +1,16 @@
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS, VIEWS } from '../../commandIds';
+import { lazyBundle } from '../../common/lazyBundle';
 import { registerCommand } from '../../common/vscode/commandRegistry';
-import type * as TrackingReaders from '../lazy/trackingReaders';
+import { readerLimits } from '../../common/vscode/readerLimits';
+import type * as TrackingLazy from '../lazy/trackingReaders';
 import { MlflowServer } from '../mlflowServer';
 import { RunCatalog } from '../runCatalog';
 import type { RunRecord, RunSource, RunStatus } from '../runModel';
+import { owningSource } from '../sourceOwner';
 import { trackingTools } from '../trackingTools';
+import type { TrackingReaders } from '../workerSources';
 import { ComparePanel } from './comparePanel';
 import { ExperimentsTree, type ExperimentsNode } from './experimentsTree';
 
@@ -24,17 +28,18 @@ export interface TrackingFeature {
 }
 
 export function registerTracking(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): TrackingFeature {
-  let readers: typeof TrackingReaders | undefined;
-  // dist/lazy/tracking.js: required on first use, never at activation (docs/architecture.md).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle of our own, loaded by path on first use
-  const load = (): typeof TrackingReaders => (readers ??= require(join(context.extensionPath, 'dist', 'lazy', 'tracking.js')) as typeof TrackingReaders);
+  // dist/lazy/tracking.js, required on first use (never at activation), starts the readers'
+  // worker threads (dist/workers/tracking.js): a huge or hostile file never blocks this thread.
+  const bundle = lazyBundle<typeof TrackingLazy>(context.extensionPath, 'tracking');
+  let readerPool: TrackingReaders | undefined;
+  const readers = (): TrackingReaders => (readerPool ??= new (bundle().TrackingReaders)({ limits: readerLimits('tracking') }));
   const servers = (): string[] => (vscode.workspace.getConfiguration('mlEngineer.tracking').get<string[]>('mlflowServers') ?? []).filter((u) => /^https?:\/\//.test(u));
   const tokenKey = (url: string): string => `mlEngineer.mlflowToken:${url.replace(/\/+$/, '')}`;
   const catalog = new RunCatalog();
   const tree = new ExperimentsTree(catalog);
   const view = vscode.window.createTreeView(VIEWS.experiments, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
   const compare = new ComparePanel(context.extensionUri, catalog, log);
-  context.subscriptions.push(catalog, tree, view, compare);
+  context.subscriptions.push(catalog, tree, view, compare, { dispose: () => readerPool?.dispose() });
 
   let discovered: Promise<void> | undefined;
   const pendingReloads = new Set<string>();
@@ -43,22 +48,21 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
 
   const discover = async (): Promise<void> => {
     const started = Date.now();
-    const { discoverSources, makeSource, sourcesForPath } = load();
     const sources: RunSource[] = [];
     const exclude = Object.entries(vscode.workspace.getConfiguration('files').get<Record<string, boolean>>('exclude') ?? {})
       .filter(([, on]) => on === true)
       .map(([glob]) => glob.replace(/^\*\*\//, '**/'));
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       if (folder.uri.scheme !== 'file') continue;
-      const result = await discoverSources(folder.uri.fsPath, { exclude });
+      const result = await readers().discover(folder.uri.fsPath, { exclude });
       if (result.truncated) log.warn(`experiments: discovery in ${folder.name} ${result.truncated}; add the folder to mlEngineer.tracking.roots to include more`);
-      sources.push(...result.found.map(makeSource));
+      sources.push(...result.sources);
     }
     for (const root of vscode.workspace.getConfiguration('mlEngineer.tracking').get<string[]>('roots') ?? []) {
       const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
       const path = isAbsolute(root) ? root : join(base, root);
       try {
-        sources.push(...(await sourcesForPath(path)));
+        sources.push(...(await readers().sourcesForPath(path)));
       } catch (error) {
         log.warn(`experiments: mlEngineer.tracking.roots: ${path}: ${(error as Error).message}`);
       }
@@ -84,13 +88,13 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
 
   const onFileChange = (uri: vscode.Uri): void => {
     if (!discovered) return; // nothing shown yet: the first look reads everything anyway
-    const path = uri.fsPath;
-    const owner = catalog.sources().find((e) => path === e.source.root || path.startsWith(`${e.source.root}/`) || path.startsWith(`${e.source.root}-`));
+    // By the platform's separator: with '/' every metric write on Windows looked like a new source.
+    const owner = owningSource(uri.fsPath, catalog.sources().map((e) => e.source));
     if (!owner) {
       rediscover(); // a new mlruns/, wandb/ or log folder
       return;
     }
-    pendingReloads.add(owner.source.id);
+    pendingReloads.add(owner.id);
     clearTimeout(reloadTimer);
     reloadTimer = setTimeout(() => {
       const ids = [...pendingReloads];
@@ -108,6 +112,7 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (discovered && (e.affectsConfiguration('mlEngineer.tracking') || e.affectsConfiguration('files.exclude'))) rediscover();
+      if (e.affectsConfiguration('mlEngineer.readers')) readerPool?.setLimits(readerLimits('tracking'));
     }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => discovered && rediscover()),
     { dispose: () => (clearTimeout(reloadTimer), clearTimeout(rediscoverTimer)) },

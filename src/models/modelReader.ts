@@ -1,0 +1,80 @@
+import { basename, join } from 'node:path';
+import { ReaderStopped } from '../common/worker/readerStopped';
+import { WorkerRunner, type RunnerLimits } from '../common/worker/workerRunner';
+import { workerScript } from '../common/worker/workerScript';
+import { ModelFormatError } from './fileWindow';
+import type { ModelInfo } from './modelInfo';
+
+// Every model file the extension or the CLI describes is read in a worker thread
+// (dist/workers/models.js) under a time and heap budget: the viewer is the default editor for
+// model files and reads them in untrusted workspaces, so a hostile file must cost at most its
+// budget, never a frozen extension host. Readers stay synchronous; only this call is async.
+
+export type ModelsWorkerApi = {
+  inspect: { params: { path: string }; result: ModelInfo };
+};
+
+/** A model header reads in milliseconds; these are far beyond any real file. */
+export const MODEL_READER_LIMITS: RunnerLimits = { memoryMb: 512, timeMs: 20_000 };
+
+export interface ModelReaderOptions {
+  readonly limits?: RunnerLimits;
+  /** The worker script (default: dist/workers/models.js beside the running bundle). */
+  readonly script?: string;
+  /** How long an idle worker is kept for the next file (default 60 s; 0: a worker per file). */
+  readonly idleMs?: number;
+}
+
+export class ModelReader {
+  private readonly runner: WorkerRunner<ModelsWorkerApi>;
+
+  constructor(options: ModelReaderOptions = {}) {
+    this.runner = new WorkerRunner<ModelsWorkerApi>({
+      script: options.script ?? workerScript('models', () => join(__dirname, 'lazy', 'modelsWorker.ts')),
+      limits: options.limits ?? MODEL_READER_LIMITS,
+      // Two: a file stuck until its budget runs out does not hold up the next one opened.
+      maxWorkers: 2,
+      idleMs: options.idleMs ?? 60_000,
+    });
+  }
+
+  /**
+   * What inspectModel(path) says, read off this thread. Throws ModelFormatError for a file that is
+   * not a model it reads, fs errors (with their code) as they are, and ReaderStopped when the
+   * reader went over its budget, crashed, or was cancelled.
+   */
+  async inspect(path: string, signal?: AbortSignal): Promise<ModelInfo> {
+    try {
+      return await this.runner.call('inspect', { path }, { subject: basename(path), ...(signal ? { signal } : {}) });
+    } catch (error) {
+      if (!(error instanceof ReaderStopped) && error instanceof Error && error.name === 'ModelFormatError') throw new ModelFormatError(error.message);
+      throw error;
+    }
+  }
+
+  setLimits(limits: RunnerLimits): void {
+    this.runner.setLimits(limits);
+  }
+
+  dispose(): void {
+    this.runner.dispose();
+  }
+}
+
+let shared: ModelReader | undefined;
+
+/** The reader the extension, its tools and the CLI share. */
+export function modelReader(): ModelReader {
+  return (shared ??= new ModelReader());
+}
+
+/** inspectModel, in the shared reader worker. */
+export function inspectModelFile(path: string, signal?: AbortSignal): Promise<ModelInfo> {
+  return modelReader().inspect(path, signal);
+}
+
+/** Stops the shared reader's workers (deactivation); the next call starts new ones. */
+export function stopModelReader(): void {
+  shared?.dispose();
+  shared = undefined;
+}
