@@ -13,8 +13,9 @@ cd "$root"
 packages=(python3-jupyter-server python3-ipykernel ripgrep libkrb5-dev)
 # python3-onnx: the integration test that checks our ONNX reader against the onnx package;
 # python3-torch: the one that checks the PyTorch reader against files torch writes (about 1.5 min to install);
-# python3-sklearn: the scikit-learn pickle reader against files scikit-learn and joblib write, and Export.
-[ "$purpose" = test ] && packages+=(python3-onnx python3-torch python3-sklearn)
+# python3-sklearn: the scikit-learn pickle reader against files scikit-learn and joblib write, and Export;
+# jupyterhub: the kernels' tests against a real JupyterHub (its proxy is the npm configurable-http-proxy).
+[ "$purpose" = test ] && packages+=(python3-onnx python3-torch python3-sklearn jupyterhub)
 [ "$purpose" = test ] && packages+=(chromium)
 
 if command -v dpkg-query >/dev/null; then

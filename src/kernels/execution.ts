@@ -15,9 +15,25 @@ export interface ExecuteOptions {
   readonly limits?: OutputLimits;
   /** Follow an execution already running under this msg_id instead of sending the code again. */
   readonly attachTo?: string;
+  /**
+   * Asked while the connection is trying to come back: why it cannot (a revoked token, a
+   * stopped JupyterHub server, the kernel gone), so the run ends with that instead of waiting
+   * for ever. `transient` problems (the server does not answer) end it only after a while.
+   */
+  readonly whyDisconnected?: () => Promise<ConnectionProblem | undefined>;
 }
 
+export interface ConnectionProblem {
+  readonly problem: string;
+  readonly transient: boolean;
+}
+
+/** How often a run whose connection is coming back asks why, and how long it waits on a server that does not answer. */
+export const RECONNECT_CHECK_MS = 3_000;
+export const UNREACHABLE_GIVE_UP_MS = 60_000;
+
 const DIED = 'The kernel died while this ran (killed, or out of memory); the server restarted it and its variables are gone. Run the cells it needs again.';
+const LOST = 'The connection to the kernel was lost and could not be made again (the server refused it, or the kernel is gone).';
 
 /** One execute_request and everything that came back for it. */
 export class Execution {
@@ -32,6 +48,8 @@ export class Execution {
   private readonly listeners = new Set<() => void>();
   private finish!: (status: ExecutionStatus) => void;
   private restartSeen = false;
+  /** Set while the reason for a lost connection is being asked: nothing else ends the run meanwhile. */
+  private losing = false;
 
   constructor(
     readonly kernel: KernelConnection,
@@ -44,8 +62,10 @@ export class Execution {
         if (this.status !== 'running') return;
         this.status = status;
         this.endedAt = Date.now();
+        clearInterval(watch);
         kernel.statusChanged.disconnect(onKernelStatus);
         kernel.iopubMessage.disconnect(onIopub);
+        kernel.connectionStatusChanged.disconnect(onConnection);
         resolve(status);
         this.emit();
       };
@@ -53,7 +73,11 @@ export class Execution {
     // The server announces a restart it made itself (the kernel died) on IOPub; a restart the
     // user asked for only changes the connection's status. The status signal fires first.
     const onKernelStatus = (_: unknown, status: string): void => {
-      if (status === 'dead') {
+      if (status === 'dead' && kernel.connectionStatus !== 'connected') {
+        // The library gives a kernel up as dead when the websocket would not reopen and the
+        // server then refused to say how the kernel is (a revoked token): not a death.
+        void this.lose(options.whyDisconnected);
+      } else if (status === 'dead') {
         this.problem = DIED;
         this.finish('died');
       } else if (status === 'restarting' || status === 'autorestarting') {
@@ -70,8 +94,38 @@ export class Execution {
         this.finish('died');
       }
     };
+    // While the connection comes back, ask why it cannot: the library retries a stopped
+    // JupyterHub server or a vanished local server for ever, and a run would never end.
+    let watch: NodeJS.Timeout | undefined;
+    let unreachableSince: number | undefined;
+    const check = async (): Promise<void> => {
+      const why = await options.whyDisconnected?.().catch(() => undefined);
+      if (this.status !== 'running' || kernel.connectionStatus === 'connected') return;
+      if (!why) {
+        unreachableSince = undefined;
+        return;
+      }
+      unreachableSince ??= Date.now();
+      if (!why.transient || Date.now() - unreachableSince >= UNREACHABLE_GIVE_UP_MS) {
+        this.problem ??= why.problem;
+        this.finish('lost');
+      }
+    };
+    const onConnection = (_: unknown, status: string): void => {
+      if (status === 'connecting' && options.whyDisconnected) {
+        watch ??= setInterval(() => void check(), RECONNECT_CHECK_MS);
+      } else if (status === 'connected') {
+        clearInterval(watch);
+        watch = undefined;
+        unreachableSince = undefined;
+      } else if (status === 'disconnected' && !kernel.isDisposed) {
+        // The library gave up reconnecting.
+        void this.lose(options.whyDisconnected);
+      }
+    };
     kernel.iopubMessage.connect(onIopub);
     kernel.statusChanged.connect(onKernelStatus);
+    kernel.connectionStatusChanged.connect(onConnection);
 
     if (options.attachTo) {
       this.msgId = options.attachTo;
@@ -110,6 +164,7 @@ export class Execution {
         this.finish(content.status === 'ok' ? 'ok' : content.status === 'aborted' ? 'aborted' : 'error');
       },
       (error: unknown) => {
+        if (this.losing) return; // the library disposed the connection after giving the kernel up: lose() says why
         if (this.restartSeen) this.problem ??= 'The kernel was restarted while this ran; its variables are gone.';
         this.problem ??= `The connection to the kernel ended before it replied (${error instanceof Error ? error.message : String(error)}).`;
         this.finish(kernel.status === 'dead' || this.restartSeen ? 'died' : 'lost');
@@ -137,6 +192,15 @@ export class Execution {
       if (this.outputs.apply(msg)) this.emit();
     };
     kernel.iopubMessage.connect(onMessage);
+  }
+
+  /** Ends the run as lost, with the reason the check gives when there is one. */
+  private async lose(whyDisconnected: ExecuteOptions['whyDisconnected']): Promise<void> {
+    if (this.losing || this.status !== 'running') return;
+    this.losing = true;
+    const why = await whyDisconnected?.().catch(() => undefined);
+    this.problem ??= why?.problem ?? LOST;
+    this.finish('lost');
   }
 
   /** Ends a followed execution whose end we could not see (it finished while nobody was connected). */

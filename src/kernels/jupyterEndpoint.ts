@@ -1,3 +1,4 @@
+import { hubProblem } from './jupyterHub';
 import type { JupyterLib } from './jupyterLib';
 
 /** Where a Jupyter server answers: a local server we started, a remote server, a JupyterHub user server or an Enterprise Gateway. */
@@ -13,7 +14,14 @@ export function parseServerUrl(input: string): { baseUrl: string; token?: string
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${url.protocol} is not an http(s) URL`);
   const token = url.searchParams.get('token') ?? undefined;
   // Strip the front-end paths people copy from the address bar; the API lives beside them.
-  const path = url.pathname.replace(/\/(lab|tree|notebooks|edit|doc|hub\/home)(\/.*)?$/, '/').replace(/\/api\/?$/, '/');
+  // JupyterHub: `hub/user/NAME/...` redirects to the user's server at `user/NAME/`; the hub's
+  // other pages (home, token, spawn, user-redirect) stand for the hub itself (connectServer
+  // then asks it for the token owner's server).
+  const path = url.pathname
+    .replace(/\/hub\/user\/(?=[^/]+\/)/, '/user/')
+    .replace(/(?<!\/user)\/hub(\/.*)?$/, '/')
+    .replace(/\/(lab|tree|notebooks|edit|doc)(\/.*)?$/, '/')
+    .replace(/(?<!\/user)\/api(\/.*)?$/, '/');
   const baseUrl = `${url.protocol}//${url.host}${path.endsWith('/') ? path : `${path}/`}`;
   return token ? { baseUrl, token } : { baseUrl };
 }
@@ -39,6 +47,12 @@ export async function probeServer(endpoint: JupyterEndpoint, options: { timeoutM
     const cause = (error as { cause?: { code?: string } }).cause?.code;
     const why = (error as Error).name === 'TimeoutError' ? 'did not answer in time' : cause ? `is not reachable (${cause})` : 'is not reachable';
     return { ok: false, reachable: false, problem: `${endpoint.baseUrl} ${why}` };
+  }
+  if (!response.ok) {
+    // A JupyterHub user server that is stopped redirects to the hub, and one whose token was
+    // revoked refuses it: the hub's API says which, in words a user can act on.
+    const fromHub = await hubProblem(endpoint.baseUrl, endpoint.token, { timeoutMs: options.timeoutMs ?? 10_000, ...(options.signal ? { signal: options.signal } : {}) });
+    if (fromHub) return { ok: false, reachable: true, problem: fromHub };
   }
   if (response.status === 401 || response.status === 403) {
     return { ok: false, reachable: true, problem: `${endpoint.baseUrl} refused the token (HTTP ${response.status}). Check the token, or create a new one on the server.` };

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { defineTool, ToolInputError, type Tool } from '../agent/tools/tool';
-import { execute, type Execution } from './execution';
+import { execute, type ConnectionProblem, type Execution } from './execution';
 import type { KernelConnection } from './jupyterLib';
 import { describeVariable, inspectKernel } from './kernelInspection';
 import { imagesAfter, START, summarizeOutputs, type ReadCursor } from './summarizeOutputs';
@@ -15,6 +15,8 @@ export interface KernelTarget {
   restart(): Promise<void>;
   /** Told when an agent execution ends (the Kernels view re-reads the variables). */
   onExecutionEnded?(): void;
+  /** Why the connection cannot come back, so a run ends with that instead of waiting (ExecuteOptions). */
+  whyDisconnected?(): Promise<ConnectionProblem | undefined>;
 }
 
 export interface KernelTargets {
@@ -40,7 +42,8 @@ export class AgentExecutions {
 
   start(target: KernelTarget, code: string): { id: string; execution: Execution } {
     const id = `exec-${this.next++}`;
-    const execution = execute(target.connection, code);
+    const why = target.whyDisconnected?.bind(target);
+    const execution = execute(target.connection, code, why ? { whyDisconnected: why } : {});
     void execution.done.then(() => target.onExecutionEnded?.());
     this.byId.set(id, { execution, target: target.label, cursor: START });
     // Keep the newest 50: old ones are only needed while the model may still ask about them.

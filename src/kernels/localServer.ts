@@ -1,11 +1,13 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, parse } from 'node:path';
 import { UserError } from '../common/errors';
 import { runProcess } from '../common/process';
 import { probeServer, type JupyterEndpoint } from './jupyterEndpoint';
+import { checkServerProcess, type CheckOptions } from './serverProcess';
 
 /** What we keep (in SecretStorage, for its token) so the next activation reconnects instead of starting another. */
 export interface LocalServerRecord extends JupyterEndpoint {
@@ -31,8 +33,14 @@ export interface LaunchOptions {
 // the client's delayed ACK (~40 ms a round trip on Linux). A config file is Python the server
 // runs at start: it turns TCP_NODELAY on for each kernel websocket (Jupyter Server 1.x and 2.x,
 // and the classic notebook server). Measured in bench/kernels.ts.
-export const NODELAY_CONFIG = `# Written by the ML Engineer extension: low-latency kernel websockets.
+// It also moves the token from the environment (JUPYTER_TOKEN, where we pass it: a command
+// line is visible to every user) into the server's config, so the kernels the server starts do
+// not inherit it: a cell that prints os.environ, or `!env`, would save it into the notebook.
+export const NODELAY_CONFIG = `# Written by the ML Engineer extension: low-latency kernel websockets, and the
+# server's token kept out of its kernels' environment.
 import importlib
+import os as _os
+import sys as _sys
 
 def _nodelay(cls):
     original = cls.open
@@ -53,16 +61,51 @@ for _module, _name in (
         _nodelay(getattr(importlib.import_module(_module), _name))
     except Exception:
         pass
+
+_token = _os.environ.pop("JUPYTER_TOKEN", None)
+if _token is not None:
+    if "notebook.notebookapp" in _sys.modules:
+        c.NotebookApp.token = _token
+    else:
+        try:
+            import jupyter_server.auth.identity  # Jupyter Server 2 keeps the token in its identity provider
+            c.IdentityProvider.token = _token
+        except ImportError:
+            c.ServerApp.token = _token
 `;
+
+/**
+ * Tokens a server's kernels must not inherit: ours (moved into the config above), and a
+ * JupyterHub's when VS Code itself runs inside a hub session; they open servers, not our kernels.
+ */
+export const TOKEN_VARIABLES = ['JUPYTER_TOKEN', 'JPY_API_TOKEN', 'JUPYTERHUB_API_TOKEN'];
+
+/** The server's environment: the given one without other servers' tokens, with ours. */
+export function serverEnvironment(base: NodeJS.ProcessEnv, token: string): NodeJS.ProcessEnv {
+  const env = { ...base };
+  for (const name of TOKEN_VARIABLES) delete env[name];
+  return { ...env, JUPYTER_TOKEN: token };
+}
 
 const CHECK = `
 import importlib.util, json
 print(json.dumps({m: importlib.util.find_spec(m) is not None for m in ("jupyter_server", "notebook", "ipykernel")}))
 `;
 
-/** Which server module the Python can run, or a UserError that says what to install. */
-export async function checkJupyter(python: string, signal?: AbortSignal): Promise<'jupyter_server' | 'notebook'> {
-  const result = await runProcess(python, ['-c', CHECK], { timeoutMs: 30_000, ...(signal ? { signal } : {}) });
+/**
+ * Which server module the Python can run, or a UserError that says what to install. The check
+ * runs in `cwd`, a folder of ours (the extension's storage, else a new private temporary one):
+ * `python -c` imports from its working directory first, and a workspace's `json.py` must not
+ * run (this runs before any trust is involved in what the folder holds).
+ */
+export async function checkJupyter(python: string, options: { signal?: AbortSignal; cwd?: string } = {}): Promise<'jupyter_server' | 'notebook'> {
+  const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'mle-jupyter-check-'));
+  let result;
+  try {
+    result = await runProcess(python, ['-c', CHECK], { timeoutMs: 30_000, cwd, ...(options.signal ? { signal: options.signal } : {}) });
+  } finally {
+    if (options.cwd === undefined) rmSync(cwd, { recursive: true, force: true });
+  }
   if (result.kind !== 'exited' || result.code !== 0) {
     throw new UserError(`Could not run ${python} to check for Jupyter${result.kind === 'exited' ? `: ${result.stderr.trim().split('\n').pop() ?? ''}` : ` (${result.kind})`}.`);
   }
@@ -82,9 +125,9 @@ export async function checkJupyter(python: string, signal?: AbortSignal): Promis
  * window (training keeps running through a reload) and stops on its own when idle.
  */
 export async function launchLocalServer(options: LaunchOptions): Promise<LocalServerRecord> {
-  const module = await checkJupyter(options.python, options.signal);
   // Private to this user: the server's log prints its URL with the token.
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+  const module = await checkJupyter(options.python, { cwd: options.stateDir, ...(options.signal ? { signal: options.signal } : {}) });
   const configFile = join(options.stateDir, 'jupyter_nodelay_config.py');
   writeFileSync(configFile, NODELAY_CONFIG);
   const token = randomBytes(24).toString('hex');
@@ -121,10 +164,12 @@ export async function launchLocalServer(options: LaunchOptions): Promise<LocalSe
   mkdirSync(dirname(logFile), { recursive: true });
   const fd = openSync(logFile, 'a', 0o600);
   const child = spawn(options.python, args, {
+    // Our own folder: `-m` puts the working directory first on sys.path.
     cwd: options.stateDir,
     // The token goes in the environment, which only this user can read; a command line is
-    // visible to every user of a shared GPU machine (ps, /proc/PID/cmdline).
-    env: { ...(options.env ?? process.env), JUPYTER_TOKEN: token },
+    // visible to every user of a shared GPU machine (ps, /proc/PID/cmdline). The config file
+    // takes it out again before any kernel starts.
+    env: serverEnvironment(options.env ?? process.env, token),
     detached: true,
     stdio: ['ignore', fd, fd],
     windowsHide: true,
@@ -203,29 +248,46 @@ export async function shutdownServer(endpoint: JupyterEndpoint): Promise<boolean
 }
 
 /**
- * The server a previous activation (or another window) started, if it still answers with its
- * token; else a new one. Long training survives a reload because of this.
+ * The server a previous activation (or another window) started, if it is still that server
+ * (checkServerProcess: its token goes to nobody else) and answers with its token; else a new
+ * one. Long training survives a reload because of this.
  */
 export async function reuseOrLaunch(
   record: LocalServerRecord | undefined,
-  options: LaunchOptions,
-): Promise<{ record: LocalServerRecord; reused: boolean }> {
+  options: LaunchOptions & { readonly check?: CheckOptions },
+): Promise<{ record: LocalServerRecord; reused: boolean; dropped?: string }> {
+  let dropped: string | undefined;
   if (record) {
-    const probe = await probeServer(record, { timeoutMs: 3_000, ...(options.signal ? { signal: options.signal } : {}) });
-    if (probe.ok) return { record, reused: true };
+    const found = await findRecordedServer(record, { ...(options.signal ? { signal: options.signal } : {}), ...(options.check ? { check: options.check } : {}) });
+    if (found.ok) return { record, reused: true };
+    dropped = found.problem;
   }
-  return { record: await launchLocalServer(options), reused: false };
+  return { record: await launchLocalServer(options), reused: false, ...(dropped ? { dropped } : {}) };
+}
+
+/**
+ * Whether a recorded local server is still there: first that its pid is still our server
+ * listening on that port, only then (its token sent) that it answers.
+ */
+export async function findRecordedServer(
+  record: LocalServerRecord,
+  options: { signal?: AbortSignal; check?: CheckOptions } = {},
+): Promise<{ ok: true } | { ok: false; problem: string }> {
+  const owner = await checkServerProcess(record, options.check);
+  if (!owner.ok) return { ok: false, problem: `it is no longer our server: ${owner.reason}` };
+  const probe = await probeServer(record, { timeoutMs: 3_000, ...(options.signal ? { signal: options.signal } : {}) });
+  return probe.ok ? { ok: true } : { ok: false, problem: probe.problem };
 }
 
 /**
  * The first candidate Python that can run a Jupyter server (setting, Python extension, PATH),
  * or a UserError that names each one tried and says what to install.
  */
-export async function findJupyterPython(candidates: readonly string[], signal?: AbortSignal): Promise<string> {
+export async function findJupyterPython(candidates: readonly string[], options: { signal?: AbortSignal; cwd?: string } = {}): Promise<string> {
   const problems: string[] = [];
   for (const python of candidates) {
     try {
-      await checkJupyter(python, signal);
+      await checkJupyter(python, options);
       return python;
     } catch (error) {
       problems.push(error instanceof Error ? error.message : String(error));

@@ -147,7 +147,9 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
     await runCommand(page, 'Notebook: Select Notebook Kernel');
     const ours = page.locator('.quick-input-list .monaco-list-row', { hasText: 'ML Engineer: Local' }).first();
     await ours.waitFor({ timeout: 30_000 });
-    await ours.click();
+    // On its name: when VS Code has already selected our kernel (its affinity), the row's
+    // hover ("ML Engineer: Local - Currently Selected") covers the row's middle.
+    await ours.click({ position: { x: 20, y: 8 } });
 
     // Run the first two cells as a person does: click into the first, Shift+Enter twice.
     await page.locator('.notebookOverlay .code-cell-row .monaco-editor').first().click();

@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isUserError } from '../../src/common/errors';
 import { execute } from '../../src/kernels/execution';
@@ -8,10 +10,12 @@ import { probeServer } from '../../src/kernels/jupyterEndpoint';
 import type { KernelConnection } from '../../src/kernels/jupyterLib';
 import { inspectKernel } from '../../src/kernels/kernelInspection';
 import { AgentExecutions, kernelTools, type KernelTarget } from '../../src/kernels/kernelTools';
-import { checkJupyter, reuseOrLaunch } from '../../src/kernels/localServer';
+import { checkJupyter, findJupyterPython, findRecordedServer, reuseOrLaunch, shutdownServer, type LocalServerRecord } from '../../src/kernels/localServer';
+import { checkServerProcess } from '../../src/kernels/serverProcess';
 import { stripAnsi, type CellOutput } from '../../src/kernels/outputModel';
 import { WorkspaceFiles } from '../../src/agent/tools/workspaceFiles';
 import { startJupyter, waitFor, type JupyterFixture } from '../support/jupyterHarness';
+import { startTcpProxy } from '../support/tcpProxy';
 import { lastToolResults } from '../support/fakeMessagesApi';
 import { startHarness } from './agentHarness';
 
@@ -38,7 +42,16 @@ describe('Jupyter kernels against a real Jupyter server', function () {
   let kernel: KernelConnection;
 
   before(async () => {
-    jupyter = await startJupyter();
+    // A VS Code running inside a JupyterHub session has the hub's tokens in its environment.
+    const saved = { hub: process.env.JUPYTERHUB_API_TOKEN, jpy: process.env.JPY_API_TOKEN };
+    process.env.JUPYTERHUB_API_TOKEN = 'hub-token-of-the-window';
+    process.env.JPY_API_TOKEN = 'hub-token-of-the-window';
+    try {
+      jupyter = await startJupyter();
+    } finally {
+      restoreEnv('JUPYTERHUB_API_TOKEN', saved.hub);
+      restoreEnv('JPY_API_TOKEN', saved.jpy);
+    }
     kernel = await jupyter.start();
   });
   after(async () => {
@@ -63,6 +76,82 @@ describe('Jupyter kernels against a real Jupyter server', function () {
       assert.ok(!cmdline.includes(jupyter.server.token), 'the token is on the command line');
       assert.equal(statSync(jupyter.server.logFile).mode & 0o777, 0o600);
       assert.equal(statSync(jupyter.stateDir).mode & 0o077, 0);
+    });
+
+    it("keeps the server's token (and a hub's) out of its kernels' environment, and the server still wants it", async () => {
+      const run = execute(kernel, "import os\nsorted(k for k in os.environ if 'TOKEN' in k)");
+      assert.equal(await run.done, 'ok');
+      const result = run.outputs.outputs[0];
+      assert.equal(result?.type === 'execute_result' ? result.data['text/plain'] : '', '[]');
+      const dump = execute(kernel, 'print(dict(os.environ))');
+      await dump.done;
+      assert.ok(!streams(dump.outputs.outputs).includes(jupyter.server.token), 'the token is in the kernel environment');
+      assert.ok((await probeServer(jupyter.server)).ok);
+      assert.equal((await probeServer({ baseUrl: jupyter.server.baseUrl, token: '' })).ok, false);
+    });
+
+    it("checks Python from a folder of its own: a workspace's json.py is not imported", async () => {
+      const workspace = mkdtempSync(join(tmpdir(), 'mle-workspace-'));
+      const marker = join(workspace, 'imported');
+      writeFileSync(join(workspace, 'json.py'), `open(${JSON.stringify(marker)}, "w").close()\nraise SystemExit("workspace json.py ran")\n`);
+      const cwd = process.cwd();
+      process.chdir(workspace); // the extension host's working directory may be the workspace
+      try {
+        assert.equal(await checkJupyter(jupyter.python), 'jupyter_server');
+        assert.equal(await findJupyterPython([jupyter.python]), jupyter.python);
+      } finally {
+        process.chdir(cwd);
+      }
+      assert.equal(existsSync(marker), false, 'the workspace json.py ran');
+    });
+
+    it('knows its own server by pid, owner, command line and listening port (/proc, and ps with lsof)', async () => {
+      assert.deepEqual(await checkServerProcess(jupyter.server), { ok: true });
+      assert.deepEqual(await checkServerProcess(jupyter.server, { procRoot: '/nonexistent' }), { ok: true });
+      const elsewhere = { ...jupyter.server, baseUrl: 'http://127.0.0.1:9/' };
+      assert.deepEqual(await checkServerProcess(elsewhere), { ok: false, reason: `process ${jupyter.server.pid} does not listen on port 9` });
+      assert.deepEqual(await checkServerProcess(elsewhere, { procRoot: '/nonexistent' }), { ok: false, reason: `process ${jupyter.server.pid} does not listen on port 9` });
+    });
+
+    it('sends a stored token only to our server: another process on the port, or our pid reused, gets nothing', async () => {
+      const seen: string[] = [];
+      const impostor = createHttpServer((request, response) => {
+        seen.push(`${request.method} ${request.url} ${request.headers.authorization ?? ''}`);
+        response.end('{"kernelspecs": {}}');
+      });
+      await new Promise<void>((r) => impostor.listen(0, '127.0.0.1', r));
+      const port = (impostor.address() as { port: number }).port;
+      const sleeper = spawn('sleep', ['60']);
+      const stateDir = mkdtempSync(join(tmpdir(), 'mle-jupyter-'));
+      let started: LocalServerRecord | undefined;
+      try {
+        // The server died; something else took its port. Then: its pid now names another process.
+        const portTaken = { ...jupyter.server, baseUrl: `http://127.0.0.1:${port}/` };
+        const pidReused = { ...jupyter.server, pid: sleeper.pid! };
+        assert.match(await findProblem(portTaken), /no longer our server: process \d+ does not listen on port/);
+        assert.match(await findProblem(pidReused), /no longer our server: process \d+ is not a Jupyter server we started/);
+        const gone = spawn('true');
+        await new Promise((r) => gone.once('exit', r));
+        assert.match(await findProblem({ ...jupyter.server, pid: gone.pid! }), /is gone/);
+        const relaunched = await reuseOrLaunch(portTaken, { python: jupyter.python, stateDir, idleShutdownSeconds: 0 });
+        started = relaunched.record;
+        assert.equal(relaunched.reused, false);
+        assert.match(relaunched.dropped ?? '', /does not listen on port/);
+        assert.notEqual(relaunched.record.token, jupyter.server.token);
+        assert.ok((await probeServer(relaunched.record)).ok);
+        assert.deepEqual(seen, [], 'the impostor got a request');
+      } finally {
+        sleeper.kill();
+        impostor.close();
+        if (started) {
+          await shutdownServer(started);
+          try {
+            process.kill(started.pid);
+          } catch {
+            // already gone
+          }
+        }
+      }
     });
 
     it('reuses a running server from its record instead of starting another', async () => {
@@ -272,7 +361,7 @@ describe('Jupyter kernels against a real Jupyter server', function () {
     });
 
     it('reconnects after the websocket drops and loses no output', async () => {
-      const proxy = await startProxy(new URL(jupyter.server.baseUrl).port);
+      const proxy = await startTcpProxy(new URL(jupyter.server.baseUrl).port);
       try {
         const k = await jupyter.start({ endpoint: { baseUrl: `http://127.0.0.1:${proxy.port}/`, token: jupyter.server.token } });
         const run = execute(k, 'import time\nfor i in range(30):\n    print(i, flush=True)\n    time.sleep(0.05)');
@@ -360,37 +449,12 @@ describe('Jupyter kernels against a real Jupyter server', function () {
   });
 });
 
-/** A TCP proxy in front of the server whose connections the test can cut, like a network drop. */
-async function startProxy(targetPort: string): Promise<{ port: number; dropAll(): number; connections(): number; close(): void }> {
-  const open = new Set<Socket>();
-  let total = 0;
-  const server: Server = createServer((client) => {
-    total++;
-    const upstream = tcpConnect(Number(targetPort), '127.0.0.1');
-    open.add(client);
-    client.pipe(upstream).pipe(client);
-    const end = () => {
-      open.delete(client);
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    port,
-    dropAll() {
-      const n = open.size;
-      for (const socket of open) socket.destroy();
-      return n;
-    },
-    connections: () => total,
-    close() {
-      for (const socket of open) socket.destroy();
-      server.close();
-    },
-  };
+async function findProblem(record: LocalServerRecord): Promise<string> {
+  const found = await findRecordedServer(record);
+  return found.ok ? 'ok' : found.problem;
+}
+
+function restoreEnv(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
 }

@@ -1,5 +1,10 @@
 import * as assert from 'node:assert/strict';
+import { posix, win32 } from 'node:path';
+import { ExecutionQueue } from '../../src/kernels/executionQueue';
+import { finishedWhileAwayNotice } from '../../src/kernels/finishedWhileAway';
 import { parseServerUrl } from '../../src/kernels/jupyterEndpoint';
+import { hubUserPath } from '../../src/kernels/jupyterHub';
+import { kernelFolder } from '../../src/kernels/openKernel';
 import { describeVariable, INSPECT_EXPRESSION, parseInspectionReply } from '../../src/kernels/kernelInspection';
 import { OutputAccumulator, stripAnsi, writeTerminalText } from '../../src/kernels/outputModel';
 import { fitBudget, pngSize, summarizeOutputs } from '../../src/kernels/summarizeOutputs';
@@ -109,6 +114,68 @@ describe('Jupyter server URLs', () => {
     assert.deepEqual(parseServerUrl('https://gateway.example.org:8889'), { baseUrl: 'https://gateway.example.org:8889/' });
     assert.throws(() => parseServerUrl('ftp://x'), /not an http/);
     assert.throws(() => parseServerUrl('not a url'));
+  });
+
+  it('takes JupyterHub addresses to the user server, or to the hub when it is one of the hub\'s pages', () => {
+    const base = (url: string) => parseServerUrl(url).baseUrl;
+    assert.equal(base('https://hub.example.org/hub/user/alice/lab/tree/x.ipynb'), 'https://hub.example.org/user/alice/');
+    assert.equal(base('https://hub.example.org/user/alice/gpu/lab'), 'https://hub.example.org/user/alice/gpu/');
+    assert.equal(base('https://hub.example.org/user/alice/api/kernels/1234'), 'https://hub.example.org/user/alice/');
+    assert.equal(base('https://hub.example.org/hub/home'), 'https://hub.example.org/');
+    assert.equal(base('https://hub.example.org/hub/token'), 'https://hub.example.org/');
+    assert.equal(base('https://example.org/jhub/hub/spawn'), 'https://example.org/jhub/');
+    assert.equal(base('https://example.org/jhub/hub/user-redirect/lab'), 'https://example.org/jhub/');
+    // Users named like the paths stripped elsewhere keep their server.
+    assert.equal(base('https://hub.example.org/user/hub/lab'), 'https://hub.example.org/user/hub/');
+    assert.equal(base('https://hub.example.org/user/api/'), 'https://hub.example.org/user/api/');
+    assert.equal(base('http://gpu-box:8888/api/'), 'http://gpu-box:8888/');
+  });
+
+  it('reads hub, user and server from a JupyterHub user server URL', () => {
+    assert.deepEqual(hubUserPath('https://hub.example.org/user/alice/'), { hubUrl: 'https://hub.example.org/', user: 'alice', server: '' });
+    assert.deepEqual(hubUserPath('https://example.org/jhub/user/bob%40lab/gpu/'), { hubUrl: 'https://example.org/jhub/', user: 'bob@lab', server: 'gpu' });
+    assert.equal(hubUserPath('http://127.0.0.1:8888/'), undefined);
+    assert.equal(hubUserPath('https://hub.example.org/hub/'), undefined);
+  });
+});
+
+describe('notebook kernels: queue, notices, folders (core)', () => {
+  it('runs one notebook\'s work in order, after a failure too, and other notebooks meanwhile', async () => {
+    const queue = new ExecutionQueue();
+    const log: string[] = [];
+    let releaseFirst!: () => void;
+    const first = queue.enqueue('a', () => new Promise<void>((r) => (releaseFirst = () => (log.push('a1'), r()))));
+    const failing = queue.enqueue('a', () => {
+      log.push('a2');
+      return Promise.reject(new Error('cell failed'));
+    });
+    const third = queue.enqueue('a', () => (log.push('a3'), Promise.resolve()));
+    await queue.enqueue('b', () => (log.push('b1'), Promise.resolve()));
+    assert.deepEqual(log, ['b1'], 'b did not wait for a');
+    assert.equal(queue.busy('a'), true);
+    releaseFirst();
+    await first;
+    await assert.rejects(failing, /cell failed/);
+    await third;
+    assert.deepEqual(log, ['b1', 'a1', 'a2', 'a3']);
+    await new Promise((r) => setTimeout(r, 0));
+    assert.equal(queue.busy('a'), false, 'an empty queue is forgotten');
+  });
+
+  it('says a long cell ended while the window was away, and nothing otherwise', () => {
+    const context = { what: 'Cell 3 of train.ipynb', thresholdSeconds: 60, windowFocused: false };
+    assert.deepEqual(finishedWhileAwayNotice({ status: 'ok', durationMs: 750_000 }, context), { level: 'info', message: 'Cell 3 of train.ipynb finished after 12.5 min.' });
+    assert.deepEqual(finishedWhileAwayNotice({ status: 'error', durationMs: 61_400 }, context), { level: 'warning', message: 'Cell 3 of train.ipynb failed (error) after 1.0 min.' });
+    assert.deepEqual(finishedWhileAwayNotice({ status: 'died', durationMs: 45_000 }, { ...context, thresholdSeconds: 30 }), { level: 'warning', message: 'Cell 3 of train.ipynb failed (died) after 45 s.' });
+    assert.equal(finishedWhileAwayNotice({ status: 'ok', durationMs: 59_000 }, context), undefined, 'short');
+    assert.equal(finishedWhileAwayNotice({ status: 'ok', durationMs: 750_000 }, { ...context, windowFocused: true }), undefined, 'watched');
+    assert.equal(finishedWhileAwayNotice({ status: 'ok', durationMs: 750_000 }, { ...context, thresholdSeconds: 0 }), undefined, 'turned off');
+  });
+
+  it('sends a local kernel\'s folder relative to the file system root, on POSIX and Windows', () => {
+    assert.equal(kernelFolder('/home/me/project/notebooks', posix), 'home/me/project/notebooks');
+    assert.equal(kernelFolder('/', posix), '');
+    assert.equal(kernelFolder('C:\\Users\\me\\My Project', win32), 'Users/me/My Project');
   });
 });
 

@@ -2,13 +2,10 @@ import * as vscode from 'vscode';
 import type { Logger } from '../../common/logger';
 import { describeProcess, ownerOf, queryGpuProcesses, type GpuProcess } from '../gpuProcesses';
 import { GpuHistory } from '../gpuHistory';
-import { startKernelGpuSampling, type KernelGpuSampling } from '../kernelGpuSampling';
-import type { KernelConnection } from '../../kernels/jupyterLib';
 import { GpuPanel } from './gpuPanel';
 import { formatGiB, needsAttention, statusText, type GpuSample } from '../gpuSample';
+import { defaultGpuSamplers, GpuSourceChoice, type GpuSourceState, type RemoteGpuSource } from '../gpuSourceChoice';
 import type { GpuReading } from '../gpuStatusTool';
-import { NvidiaSmiSampler, type SamplerOptions, type SamplerState } from '../nvidiaSmiSampler';
-import { RocmSmiSampler } from '../rocmSmiSampler';
 
 const FOCUSED_MS = 2000;
 const BACKGROUND_MS = 10_000;
@@ -17,42 +14,29 @@ const PROCESSES_MS = 10_000;
 
 type GpuNode = { readonly kind: 'gpu'; readonly sample: GpuSample } | { readonly kind: 'process'; readonly process: GpuProcess; readonly owner: string | undefined };
 
-/** The kernel of the active notebook when it runs on another machine: its GPUs are shown instead. */
-export interface RemoteGpuSource {
-  /** Changes when the kernel does (its id). */
-  readonly key: string;
-  /** The server's label, until the kernel says its host name. */
-  readonly label: string;
-  readonly connection: KernelConnection;
-}
+export type { RemoteGpuSource } from '../gpuSourceChoice';
 
 /** Which of this window's kernels runs as which pid on this machine: "train.ipynb". */
 export type ProcessOwners = () => ReadonlyMap<number, string>;
 
 /**
- * The GPU status bar item and the GPUs tree, fed by one sampler per window. Sampling slows
- * when the window is in the background and stops when neither the item nor the view shows it.
+ * The GPU status bar item and the GPUs tree, fed by the source GpuSourceChoice picks (one
+ * sampler per window). Sampling slows when the window is in the background and stops when
+ * neither the item, the view nor the charts show it.
  */
 export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('mlEngineer.gpu', vscode.StatusBarAlignment.Right, 90);
   private readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
-  private sampler: NvidiaSmiSampler | RocmSmiSampler | undefined;
-  /** NVIDIA first; AMD when nvidia-smi is not there. */
-  private vendor: 'nvidia' | 'amd' = 'nvidia';
-  private nvidiaProblem: string | undefined;
+  private readonly source: GpuSourceChoice;
   private samples: GpuSample[] = [];
   private sampledAt: number | undefined;
-  private problem: string | undefined;
   private viewVisible = false;
   private processes: readonly GpuProcess[] = [];
   private processesAt = 0;
   private processesPending: Promise<void> | undefined;
   private readonly history = new GpuHistory();
-  /** The active notebook's remote kernel, whose machine's GPUs are shown while anything shows GPUs. */
-  private remoteSource: RemoteGpuSource | undefined;
-  private remote: { key: string; label: string; sampling: KernelGpuSampling } | undefined;
   private readonly view: vscode.TreeView<GpuNode>;
   readonly panel: GpuPanel;
 
@@ -62,6 +46,35 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
     private readonly owners: ProcessOwners = () => new Map(),
   ) {
     this.panel = new GpuPanel(extensionUri, () => this.update());
+    const config = () => vscode.workspace.getConfiguration('mlEngineer');
+    const samplers = defaultGpuSamplers(log, () => ({
+      nvidiaSmi: config().get<string>('gpu.nvidiaSmiPath')?.trim() || 'nvidia-smi',
+      rocmSmi: config().get<string>('gpu.rocmSmiPath')?.trim() || 'rocm-smi',
+    }));
+    this.source = new GpuSourceChoice(
+      samplers,
+      {
+        samples: (samples, state) => {
+          if (state.kind === 'remote') this.view.description = `on ${state.label}`;
+          this.show(samples, state);
+        },
+        switched: () => {
+          this.history.clear();
+          this.view.description = undefined;
+        },
+        unavailable: () => {
+          this.samples = [];
+          this.item.hide();
+          this.changed.fire(undefined);
+        },
+        failing: (message, retryInMs) => {
+          this.item.tooltip = `GPU sampling failed: ${message}. Retrying in ${Math.round(retryInMs / 1000)} s.`;
+          this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+        },
+      },
+      log,
+      vscode.window.state.focused ? FOCUSED_MS : BACKGROUND_MS,
+    );
     this.item.name = 'ML Engineer: GPUs';
     this.item.command = 'mlEngineer.showGpuCharts';
     const view = vscode.window.createTreeView('mlEngineer.gpus', { treeDataProvider: this });
@@ -74,9 +87,9 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
         this.viewVisible = e.visible;
         this.update();
       }),
-      vscode.window.onDidChangeWindowState((s) => this.sampler?.setInterval(s.focused ? FOCUSED_MS : BACKGROUND_MS)),
+      vscode.window.onDidChangeWindowState((s) => this.source.setInterval(s.focused ? FOCUSED_MS : BACKGROUND_MS)),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('mlEngineer.gpu')) this.restart();
+        if (e.affectsConfiguration('mlEngineer.gpu')) this.source.reset();
       }),
     );
     this.update();
@@ -112,7 +125,8 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
 
   private refreshProcesses(force = false): Promise<void> {
     // Processes come from nvidia-smi; rocm-smi's --showpids has no per-GPU memory to match.
-    if (this.samples.length === 0 || this.vendor !== 'nvidia' || this.remote) return Promise.resolve();
+    const source = this.source.state;
+    if (this.samples.length === 0 || source.kind !== 'local' || source.vendor !== 'nvidia') return Promise.resolve();
     if (!force && Date.now() - this.processesAt < PROCESSES_MS) return Promise.resolve();
     this.processesPending ??= (async () => {
       const command = vscode.workspace.getConfiguration('mlEngineer').get<string>('gpu.nvidiaSmiPath')?.trim() || 'nvidia-smi';
@@ -132,34 +146,9 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
   }
 
   private update(): void {
-    if (!this.wanted()) {
-      this.sampler?.stop();
-      this.sampler = undefined;
-      // The remote kernel's sampler stops too (it costs an nvidia-smi run on that machine each interval).
-      this.remote?.sampling.dispose();
-      this.remote = undefined;
-      this.item.hide();
-      return;
-    }
-    if (this.remoteSource) {
-      if (!this.remote) this.startRemote(this.remoteSource);
-      return; // the remote kernel's sampler feeds the display
-    }
-    if (!this.sampler && this.problem === undefined) {
-      const config = vscode.workspace.getConfiguration('mlEngineer');
-      const options: SamplerOptions = {
-        command:
-          this.vendor === 'nvidia'
-            ? config.get<string>('gpu.nvidiaSmiPath')?.trim() || 'nvidia-smi'
-            : config.get<string>('gpu.rocmSmiPath')?.trim() || 'rocm-smi',
-        intervalMs: vscode.window.state.focused ? FOCUSED_MS : BACKGROUND_MS,
-        log: this.log,
-        onSnapshot: (samples) => this.show(samples),
-        onState: (state) => this.onState(state),
-      };
-      this.sampler = this.vendor === 'nvidia' ? new NvidiaSmiSampler(options) : new RocmSmiSampler(options);
-      this.sampler.start();
-    }
+    const wanted = this.wanted();
+    this.source.setWanted(wanted);
+    if (!wanted) this.item.hide();
   }
 
   /**
@@ -167,85 +156,22 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
    * kernel), or this machine's again when `source` is undefined.
    */
   setRemote(source: RemoteGpuSource | undefined): void {
-    if (source?.key === this.remoteSource?.key) return;
-    this.remote?.sampling.dispose();
-    this.remote = undefined;
-    this.remoteSource = source;
-    this.history.clear();
-    this.view.description = undefined;
-    if (!source) {
-      this.restart();
-      return;
-    }
-    this.sampler?.stop();
-    this.sampler = undefined;
-    this.problem = undefined;
-    this.update();
+    this.source.setRemote(source);
   }
 
-  private startRemote(source: RemoteGpuSource): void {
-    const remote = {
-      key: source.key,
-      label: source.label,
-      sampling: startKernelGpuSampling(source.connection, {
-        intervalMs: vscode.window.state.focused ? FOCUSED_MS : BACKGROUND_MS,
-        onSamples: (samples, host) => {
-          remote.label = host;
-          this.view.description = `on ${host}`;
-          this.show(samples);
-        },
-        onProblem: (message, fatal) => {
-          this.log.warn(`GPUs on ${remote.label}: ${message}`);
-          if (fatal) {
-            this.problem = message;
-            this.samples = [];
-            this.item.hide();
-            this.changed.fire(undefined);
-          }
-        },
-      }),
-    };
-    this.remote = remote;
-    this.log.info(`GPUs: showing those of ${source.label}, where the active notebook's kernel runs`);
+  /** Why no GPUs are shown, when none are. */
+  private get problem(): string | undefined {
+    const source = this.source.state;
+    return source.kind === 'none' ? source.problem : undefined;
   }
 
-  private restart(): void {
-    this.sampler?.stop();
-    this.sampler = undefined;
-    this.problem = undefined;
-    this.vendor = 'nvidia';
-    this.nvidiaProblem = undefined;
-    this.update();
-  }
-
-  private onState(state: SamplerState): void {
-    if (state.kind === 'unavailable' && this.vendor === 'nvidia') {
-      // No NVIDIA tool: look for AMD's before saying there is no GPU.
-      this.nvidiaProblem = state.message;
-      this.vendor = 'amd';
-      this.sampler = undefined;
-      this.update();
-      return;
-    }
-    if (state.kind === 'unavailable') {
-      this.problem = this.nvidiaProblem ? `${this.nvidiaProblem}; ${state.message}` : state.message;
-      this.samples = [];
-      this.item.hide();
-      this.changed.fire(undefined);
-    } else if (state.kind === 'failing') {
-      this.item.tooltip = `GPU sampling failed: ${state.message}. Retrying in ${Math.round(state.retryInMs / 1000)} s.`;
-      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
-    }
-  }
-
-  private show(samples: GpuSample[]): void {
+  private show(samples: GpuSample[], source: GpuSourceState): void {
     this.samples = samples;
     this.sampledAt = Date.now();
-    this.problem = undefined;
     this.history.add(samples, this.sampledAt);
     if (this.panel.isOpen) this.postToPanel();
     if (vscode.workspace.getConfiguration('mlEngineer').get<boolean>('gpu.statusBar', true)) {
-      this.item.text = `$(pulse) ${this.remote ? `${this.remote.label}: ` : ''}${statusText(samples)}`;
+      this.item.text = `$(pulse) ${source.kind === 'remote' ? `${source.label}: ` : ''}${statusText(samples)}`;
       this.item.backgroundColor = needsAttention(samples) ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
       this.item.tooltip = tooltip(samples, this.processes, this.owners());
       if (vscode.window.state.focused) void this.refreshProcesses();
@@ -288,8 +214,7 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
   }
 
   dispose(): void {
-    this.sampler?.stop();
-    this.remote?.sampling.dispose();
+    this.source.dispose();
     this.panel.dispose();
     for (const d of this.disposables) d.dispose();
   }

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
@@ -5,20 +6,18 @@ import type { Logger } from '../../common/logger';
 import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
 import { pythonCandidates } from '../../python/pythonInterpreter';
 import { configuredPython } from '../../python/vscode/pythonExtension';
-import { parseServerUrl, probeServer, serverSettings, type JupyterEndpoint } from '../jupyterEndpoint';
+import { parseServerUrl, type JupyterEndpoint } from '../jupyterEndpoint';
 import type { JupyterLib, KernelModel } from '../jupyterLib';
-import { findJupyterPython, reuseOrLaunch, shutdownServer, type LocalServerRecord } from '../localServer';
+import { findJupyterPython, findRecordedServer, reuseOrLaunch, shutdownServer, type LocalServerRecord } from '../localServer';
+import { connectServer, readServer, type KernelSpecInfo } from '../serverConnect';
+import { checkServerProcess } from '../serverProcess';
 
 export const LOCAL_SERVER_ID = 'local';
 const LOCAL_RECORD_KEY = 'mlEngineer.jupyter.localServer';
 const REMOTES_KEY = 'mlEngineer.jupyter.remotes';
 const tokenKey = (id: string) => `mlEngineer.jupyter.token.${id}`;
 
-export interface KernelSpecInfo {
-  readonly name: string;
-  readonly displayName: string;
-  readonly language: string;
-}
+export type { KernelSpecInfo } from '../serverConnect';
 
 export type ServerState = 'stopped' | 'starting' | 'ready' | 'unreachable';
 
@@ -74,13 +73,14 @@ export class JupyterServers implements vscode.Disposable {
     const record = await this.localRecord();
     const local = this.entries.get(LOCAL_SERVER_ID)!;
     if (record) {
-      const probe = await probeServer(record, { timeoutMs: 3_000 });
-      if (probe.ok) {
+      // Its token goes to the recorded port only while that is still our server process.
+      const found = await findRecordedServer(record);
+      if (found.ok) {
         this.log.info(`Jupyter: reconnected to the local server started earlier (pid ${record.pid}, ${record.baseUrl})`);
         local.endpoint = record;
         local.state = 'ready';
       } else {
-        this.log.info(`Jupyter: the local server started earlier is gone (${probe.problem})`);
+        this.log.info(`Jupyter: the local server started earlier is gone (${found.problem})`);
         await this.context.secrets.delete(LOCAL_RECORD_KEY);
       }
     }
@@ -111,14 +111,18 @@ export class JupyterServers implements vscode.Disposable {
       const record = await withCancellableProgress('ML Engineer: starting a local Jupyter server', async (signal) => {
         const python = await configuredPython(this.log);
         const candidates = pythonCandidates(python.setting, python.fromExtension).map((c) => c.command);
-        const chosen = await findJupyterPython(candidates, signal);
+        // Our own folder for the server and the checks that run Python (never the workspace's).
+        const stateDir = join(this.context.globalStorageUri.fsPath, 'jupyter');
+        mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+        const chosen = await findJupyterPython(candidates, { signal, cwd: stateDir });
         const idleMinutes = vscode.workspace.getConfiguration('mlEngineer').get<number>('jupyter.idleShutdownMinutes', 60);
-        const { record, reused } = await reuseOrLaunch(await this.localRecord(), {
+        const { record, reused, dropped } = await reuseOrLaunch(await this.localRecord(), {
           python: chosen,
-          stateDir: join(this.context.globalStorageUri.fsPath, 'jupyter'),
+          stateDir,
           idleShutdownSeconds: idleMinutes * 60,
           signal,
         });
+        if (dropped) this.log.info(`Jupyter: not reusing the local server started earlier (${dropped})`);
         this.log.info(`Jupyter: ${reused ? 'reusing' : 'started'} the local server ${record.baseUrl} (pid ${record.pid}, ${record.python}; log ${record.logFile})`);
         return record;
       });
@@ -139,8 +143,10 @@ export class JupyterServers implements vscode.Disposable {
     const record = await this.localRecord();
     const local = this.entries.get(LOCAL_SERVER_ID)!;
     if (!record) throw new UserError('No local Jupyter server is running.');
-    const stopped = await shutdownServer(record);
-    if (!stopped) {
+    // Neither its token nor a signal goes to a process that is no longer our server.
+    const owner = await checkServerProcess(record);
+    const stopped = owner.ok && (await shutdownServer(record));
+    if (owner.ok && !stopped) {
       try {
         process.kill(record.pid);
       } catch {
@@ -149,7 +155,7 @@ export class JupyterServers implements vscode.Disposable {
     }
     await this.context.secrets.delete(LOCAL_RECORD_KEY);
     Object.assign(local, { state: 'stopped', endpoint: undefined, specs: [], kernels: [], problem: undefined });
-    this.log.info(`Jupyter: shut down the local server (pid ${record.pid})`);
+    this.log.info(owner.ok ? `Jupyter: shut down the local server (pid ${record.pid})` : `Jupyter: the local server was already gone (${owner.reason})`);
     this.changed.fire();
   }
 
@@ -157,7 +163,7 @@ export class JupyterServers implements vscode.Disposable {
   async connectRemote(): Promise<JupyterServerEntry | undefined> {
     const url = await vscode.window.showInputBox({
       title: 'Connect to Jupyter Server',
-      prompt: 'The server URL: Jupyter Server, a JupyterHub user server (…/user/NAME/) or an Enterprise Gateway',
+      prompt: 'The server URL: Jupyter Server, JupyterHub (the hub, or your server at …/user/NAME/) or an Enterprise Gateway',
       placeHolder: 'https://gpu-box.example.org:8888/',
       ignoreFocusOut: true,
       validateInput: (value) => {
@@ -180,19 +186,15 @@ export class JupyterServers implements vscode.Disposable {
         ignoreFocusOut: true,
       }));
     if (token === undefined) return undefined;
-    const endpoint = { baseUrl: parsed.baseUrl, token };
-    const probe = await probeServer(endpoint);
-    if (!probe.ok) throw new UserError(`Could not connect: ${probe.problem}`);
-    const label = new URL(parsed.baseUrl).host + (new URL(parsed.baseUrl).pathname === '/' ? '' : new URL(parsed.baseUrl).pathname.replace(/\/$/, ''));
-    const id = `remote-${Buffer.from(parsed.baseUrl).toString('base64url').slice(-24)}`;
+    const { id, label, baseUrl, specs } = await connectServer(url, token);
     await this.context.secrets.store(tokenKey(id), token);
     const remotes = this.remotes().filter((r) => r.id !== id);
-    await this.context.globalState.update(REMOTES_KEY, [...remotes, { id, label, baseUrl: parsed.baseUrl }]);
-    const entry = blankEntry(id, label, 'remote', parsed.baseUrl);
-    entry.endpoint = endpoint;
+    await this.context.globalState.update(REMOTES_KEY, [...remotes, { id, label, baseUrl }]);
+    const entry = blankEntry(id, label, 'remote', baseUrl);
+    entry.endpoint = { baseUrl, token };
     entry.state = 'ready';
     this.entries.set(id, entry);
-    this.log.info(`Jupyter: connected to ${parsed.baseUrl} (${probe.specs} kernel specs)`);
+    this.log.info(`Jupyter: connected to ${baseUrl} (${specs} kernel specs)`);
     await this.refresh();
     return entry;
   }
@@ -213,20 +215,16 @@ export class JupyterServers implements vscode.Disposable {
     await Promise.all(
       this.list().map(async (entry) => {
         if (!entry.endpoint || entry.state === 'starting' || entry.state === 'stopped') return;
-        const settings = serverSettings(lib, entry.endpoint);
         try {
-          const [specs, kernels] = await Promise.all([lib.KernelSpecAPI.getSpecs(settings), lib.KernelAPI.listRunning(settings)]);
-          entry.specs = Object.values(specs.kernelspecs)
-            .filter((s): s is NonNullable<typeof s> => !!s)
-            .map((s) => ({ name: s.name, displayName: s.display_name, language: s.language }));
-          entry.defaultSpec = specs.default;
-          entry.kernels = kernels;
+          const contents = await readServer(lib, entry.endpoint);
+          entry.specs = contents.specs;
+          entry.defaultSpec = contents.defaultSpec;
+          entry.kernels = contents.kernels;
           if (entry.state !== 'ready') this.log.info(`Jupyter: ${entry.label} answers again`);
           entry.state = 'ready';
           entry.problem = undefined;
         } catch (error) {
-          const probe = await probeServer(entry.endpoint, { timeoutMs: 3_000 });
-          const problem = probe.ok ? (error instanceof Error ? error.message : String(error)) : probe.problem;
+          const problem = error instanceof Error ? error.message : String(error);
           if (entry.state !== 'unreachable') this.log.warn(`Jupyter: ${entry.label}: ${problem}`);
           entry.state = 'unreachable';
           entry.problem = problem;

@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import type { KernelModel } from '../jupyterLib';
 import { describeVariable, type KernelVariable } from '../kernelInspection';
 import type { JupyterServerEntry, JupyterServers, KernelSpecInfo } from './jupyterServers';
-import type { LiveKernel, NotebookKernels } from './notebookKernels';
+import type { LiveKernel } from './liveKernels';
+import type { NotebookKernels } from './notebookKernels';
 
 export type KernelsNode =
   | { readonly kind: 'server'; readonly server: JupyterServerEntry }
