@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, normalize, sep } from 'node:path';
+import { externalDataFile } from '../externalData';
 import { elementCount, type IoInfo, type ModelInfo } from '../modelInfo';
 import { bentofile, bentomlService } from './bentomlService';
 import { FASTAPI_DOCKERFILE, FASTAPI_REQUIREMENTS, fastapiApp } from './fastapiApp';
@@ -57,7 +58,8 @@ export function planDeployment(info: ModelInfo, modelPath: string, target: Deplo
   const modelFile = basename(modelPath);
   const copiesInto = (folder: string, fileName = modelFile): DeployCopy[] => [
     { from: modelPath, to: `${folder}/${fileName}` },
-    ...(info.externalData ?? []).map((location) => ({ from: join(dirname(modelPath), location), to: `${folder}/${location.split(sep).join('/')}` })),
+    // Checked: a location that leaves the model's folder (a "../.env") would be copied into the image.
+    ...(info.externalData ?? []).map((location) => ({ from: externalDataFile(modelPath, location), to: `${folder}/${location.split(/[\\/]+/).filter((p) => p && p !== '.').join('/')}` })),
   ];
   switch (target) {
     case 'triton': {

@@ -2,6 +2,7 @@ import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as z from 'zod/mini';
 import { defineTool, ToolInputError } from '../../agent/tools/tool';
+import { externalDataFiles } from '../externalData';
 import { inspectModel } from '../inspectModel';
 import { formatBytes } from '../modelInfo';
 import { asToolInputError } from '../modelTool';
@@ -79,6 +80,8 @@ export interface OptimizeOptions {
  */
 export async function optimizeAndCompare(source: string, out: string, precision: Precision, ort: () => OrtModule, options: OptimizeOptions = {}): Promise<{ report: string }> {
   const info = inspectModel(source);
+  // Refused before anything reads them (Python's tools, the built-in rewrite, onnxruntime).
+  externalDataFiles(source, info.externalData);
   const before = modelBytes(source, info.externalData);
   const { python, signal } = options;
   const tools = python ? (options.tools ?? (await pythonOptimizers(python))) : undefined;
