@@ -1,5 +1,6 @@
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join, normalize, sep } from 'node:path';
+import { symlinkOnPath, writeFileNoFollow } from '../../common/symlinks';
 import { externalDataFile } from '../externalData';
 import { elementCount, type IoInfo, type ModelInfo } from '../modelInfo';
 import { bentofile, bentomlService } from './bentomlService';
@@ -121,20 +122,31 @@ export function existingFiles(plan: DeployPlan, dir: string): string[] {
   return [...plan.files.map((f) => f.path), ...plan.copies.map((c) => c.to)].filter((path) => existsSync(join(dir, path)));
 }
 
-/** Writes the plan under `dir`. Paths stay inside it (names come from the model file and its external data). */
+/**
+ * Writes the plan under `dir`. Paths stay inside it (names come from the model file and its
+ * external data), and no file or folder below it may be a symbolic link: all are checked before
+ * anything is written.
+ */
 export function writeDeployment(plan: DeployPlan, dir: string): string[] {
   const written: string[] = [];
+  const full = (path: string): string => {
+    const at = normalize(join(dir, path));
+    if (!at.startsWith(normalize(dir) + sep)) throw new Error(`${path} would be written outside ${dir}`);
+    const link = symlinkOnPath(dir, at);
+    if (link !== undefined) throw new Error(`${link} in ${dir} is a symbolic link: Deploy does not write through links (remove it or choose another folder)`);
+    return at;
+  };
   const target = (path: string): string => {
-    const full = normalize(join(dir, path));
-    if (!full.startsWith(normalize(dir) + sep)) throw new Error(`${path} would be written outside ${dir}`);
-    mkdirSync(dirname(full), { recursive: true });
-    written.push(full);
-    return full;
+    const at = full(path);
+    mkdirSync(dirname(at), { recursive: true });
+    written.push(at);
+    return at;
   };
   for (const copy of plan.copies) {
     if (!existsSync(copy.from)) throw new Error(`${copy.from} is missing: the model refers to it`);
   }
-  for (const file of plan.files) writeFileSync(target(file.path), file.content);
+  for (const path of [...plan.files.map((f) => f.path), ...plan.copies.map((c) => c.to)]) full(path);
+  for (const file of plan.files) writeFileNoFollow(target(file.path), file.content);
   for (const copy of plan.copies) copyFileSync(copy.from, target(copy.to));
   return written;
 }

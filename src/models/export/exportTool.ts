@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { defineTool, ToolInputError } from '../../agent/tools/tool';
 import { inspectModel } from '../inspectModel';
 import { inspectForTool } from '../modelTool';
-import { describeSklearnCheck, exportSklearnModel, missingForSklearnExport } from './sklearnExport';
+import { describeSklearnCheck, exportSklearnModel, missingForSklearnExport, sklearnExportPath } from './sklearnExport';
 import { exportedPath, exportTorchModel, torchFileKind } from './torchExport';
 
 /** The agent's `export_model`: a PyTorch file to ONNX or TorchScript, or a scikit-learn pickle to ONNX, through the user's Python, after approval. */
@@ -26,6 +26,7 @@ export function exportModelTool(python: () => Promise<string>, cwd: () => string
       const path = await context.files.resolve(input.path);
       const info = inspectForTool(path, input.path);
       if (info.format !== 'pytorch' && info.format !== 'sklearn') throw new ToolInputError(`${input.path} is ${info.format}: export_model takes PyTorch files and scikit-learn pickles`);
+      context.files.checkWritable(info.format === 'sklearn' ? sklearnExportPath(path) : exportedPath(path, input.target));
       try {
         if (info.format === 'sklearn') {
           if (input.target !== 'onnx') throw new ToolInputError('a scikit-learn model exports to ONNX only');

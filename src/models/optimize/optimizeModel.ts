@@ -1,7 +1,8 @@
-import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as z from 'zod/mini';
 import { defineTool, ToolInputError } from '../../agent/tools/tool';
+import { writeFileNoFollow } from '../../common/symlinks';
 import { externalDataFiles } from '../externalData';
 import { inspectModel } from '../inspectModel';
 import { formatBytes } from '../modelInfo';
@@ -104,7 +105,7 @@ export async function optimizeAndCompare(source: string, out: string, precision:
     if (!result) {
       const r = rewrite(source, precision);
       signal?.throwIfAborted();
-      writeFileSync(out, r.model);
+      writeFileNoFollow(out, r.model);
       const tool = precision === 'int8' ? 'onnxruntime.quantization (dynamic int8)' : 'onnxconverter-common';
       result = { summary: r.summary, notes: [...r.notes, `written by the built-in rewrite: ${builtInBecause ?? ''} (with ${tool} there, Optimize uses it)`] };
     }
@@ -141,6 +142,7 @@ export function optimizeModelTool(ort: () => OrtModule, python: () => Promise<st
       const precision = input.precision ?? 'int8';
       const source = await context.files.resolve(input.path);
       const out = optimizedPath(source, precision);
+      context.files.checkWritable(out);
       if (existsSync(out)) throw new ToolInputError(`${context.files.display(out)} already exists: nothing was overwritten`);
       try {
         const interpreter = await python().catch(() => undefined);

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
@@ -41,9 +41,11 @@ export async function pythonForModels(log: Logger): Promise<string> {
   return python.interpreter.executable;
 }
 
-/** Whether to write `out`: yes when it is new, else the user says Replace. */
+/** Whether to write `out`: yes when it is new, else the user says Replace; never through a symbolic link (a dangling one too). */
 export async function mayWrite(out: string): Promise<boolean> {
-  if (!existsSync(out)) return true;
+  const stat = lstatSync(out, { throwIfNoEntry: false });
+  if (!stat) return true;
+  if (stat.isSymbolicLink()) throw new UserError(`${basename(out)} is a symbolic link: ML Engineer does not write through links. Remove it (or move the model) and try again.`);
   return (await vscode.window.showWarningMessage(`${basename(out)} exists. Replace it?`, { modal: true }, 'Replace')) === 'Replace';
 }
 
