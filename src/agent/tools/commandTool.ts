@@ -15,6 +15,8 @@ export const runCommandTool = defineTool({
   }),
   risk: 'execute',
   confirmation: (input) => `Run: ${input.command}`,
+  // "Allow for this chat" covers this exact command again (a test rerun), never a different one.
+  approvalScope: (input) => Promise.resolve(input.command),
   async run(input, { files }, signal) {
     const cwd = files.roots[0]?.path;
     const timeoutMs = (input.timeout_seconds ?? 120) * 1000;

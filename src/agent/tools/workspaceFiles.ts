@@ -52,6 +52,17 @@ export class WorkspaceFiles {
     if (link !== undefined) throw new ToolInputError(`${shown} goes through a symbolic link (${this.display(join(resolve(root.path), link))}): the agent does not write through links. Write to the real path instead.`);
   }
 
+  /**
+   * A file's identity for approvals (Tool.approvalScope): its real path, device and inode, size,
+   * and modification and change times in nanoseconds. Replacing or rewriting the file changes it
+   * (the change time cannot be set back), without reading a model of gigabytes to hash it.
+   */
+  async identity(absolutePath: string): Promise<string> {
+    const real = await fs.realpath(absolutePath);
+    const s = await fs.stat(real, { bigint: true });
+    return [real, s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs].join(':');
+  }
+
   /** The path as the model should see it. */
   display(absolutePath: string): string {
     const root = this.rootOf(absolutePath);

@@ -21,7 +21,9 @@ export function exportModelTool(python: () => Promise<string>, cwd: () => string
       input_shape: z.optional(z.array(z.number().check(z.int(), z.positive())).check(z.minLength(1), z.maxLength(8))),
     }),
     risk: 'execute',
-    confirmation: (input) => `Export ${input.path} to ${input.target} with Python (loading a pickle runs code from the file)`,
+    confirmation: (input) => `Export ${input.path} to ${input.target} with Python (loading a pickle or TorchScript runs code from the file)`,
+    // "Allow for this chat" covers this file as it is now, not another pickle (or this one replaced) later.
+    approvalScope: async (input, context) => context.files.identity(await context.files.resolve(input.path)),
     async run(input, context, signal) {
       const path = await context.files.resolve(input.path);
       const info = inspectForTool(path, input.path);

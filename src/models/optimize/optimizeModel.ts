@@ -138,6 +138,8 @@ export function optimizeModelTool(ort: () => OrtModule, python: () => Promise<st
     input: z.object({ path: z.string().check(z.minLength(1)), precision: z.optional(z.enum(['int8', 'fp16'])) }),
     risk: 'write',
     confirmation: (input) => `Write an ${input.precision ?? 'int8'} copy of ${input.path}`,
+    // The user's Python loads the file: "Allow for this chat" covers this file as it is now.
+    approvalScope: async (input, context) => context.files.identity(await context.files.resolve(input.path)),
     async run(input, context, signal) {
       const precision = input.precision ?? 'int8';
       const source = await context.files.resolve(input.path);
