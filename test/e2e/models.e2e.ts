@@ -85,6 +85,26 @@ describe('Models (code-server)', function () {
     await page.keyboard.press('Escape');
   });
 
+  it('Export Model… on a TorchScript archive asks before torch.jit.load runs its code; Cancel loads and writes nothing', async () => {
+    // A real TorchScript archive, written by torch into the workspace the window has open.
+    execFileSync('/usr/bin/python3', ['-c', 'import sys, torch\ntorch.jit.trace(torch.nn.Linear(4, 2).eval(), torch.randn(1, 4)).save(sys.argv[1])', join(server.workspace, 'models', 'scripted.pt')]);
+    await contextMenu('scripted.pt', 'Export Model…');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'ONNX' }).click();
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 15_000 });
+    await input.fill('1, 4');
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 30_000 });
+    assert.match(await dialog.innerText(), /Loading scripted\.pt \(TorchScript\) with torch\.jit\.load runs the code it holds and unpickles its constants\. Export only files you trust\./);
+    await saveScreenshot(page, 'model-export-torchscript-ask');
+    await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+    await page.waitForTimeout(2000);
+    assert.equal(existsSync(join(server.workspace, 'models', 'scripted.onnx')), false, 'nothing exported');
+    assert.doesNotMatch(server.extensionLog(), /exported .*scripted\.pt/);
+  });
+
   it('right-click > Deploy Model… > Triton writes a model repository whose config matches the model', async () => {
     await contextMenu('simple_cnn.onnx', 'Deploy Model…');
     const quickPick = page.locator('.quick-input-widget');
