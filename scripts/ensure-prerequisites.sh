@@ -15,6 +15,8 @@ packages=(python3-jupyter-server python3-ipykernel ripgrep libkrb5-dev)
 # python3-torch: the one that checks the PyTorch reader against files torch writes (about 1.5 min to install);
 # python3-sklearn: the scikit-learn pickle reader against files scikit-learn and joblib write, and Export.
 [ "$purpose" = test ] && packages+=(python3-onnx python3-torch python3-sklearn)
+# python3-fastapi + python3-uvicorn: the generated FastAPI app, run for real (fastapiServe.test.ts).
+[ "$purpose" = test ] && packages+=(python3-fastapi python3-uvicorn)
 [ "$purpose" = test ] && packages+=(chromium)
 
 if command -v dpkg-query >/dev/null; then
