@@ -4,7 +4,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import { dirname, join, parse } from 'node:path';
 import { UserError } from '../common/errors';
-import { runProcess } from '../common/process';
+import { runIsolatedPython } from '../python/isolatedPython';
 import { probeServer, type JupyterEndpoint } from './jupyterEndpoint';
 
 /** What we keep (in SecretStorage, for its token) so the next activation reconnects instead of starting another. */
@@ -62,7 +62,7 @@ print(json.dumps({m: importlib.util.find_spec(m) is not None for m in ("jupyter_
 
 /** Which server module the Python can run, or a UserError that says what to install. */
 export async function checkJupyter(python: string, signal?: AbortSignal): Promise<'jupyter_server' | 'notebook'> {
-  const result = await runProcess(python, ['-c', CHECK], { timeoutMs: 30_000, ...(signal ? { signal } : {}) });
+  const result = await runIsolatedPython(python, CHECK, [], { timeoutMs: 30_000, ...(signal ? { signal } : {}) });
   if (result.kind !== 'exited' || result.code !== 0) {
     throw new UserError(`Could not run ${python} to check for Jupyter${result.kind === 'exited' ? `: ${result.stderr.trim().split('\n').pop() ?? ''}` : ` (${result.kind})`}.`);
   }

@@ -7,6 +7,7 @@ import { exportSklearnModel, missingForSklearnExport } from '../../src/models/ex
 import { exportTorchModel } from '../../src/models/export/torchExport';
 import { pythonOptimizers } from '../../src/models/optimize/pythonOptimize';
 import { quantizeTorchModel } from '../../src/models/optimize/torchQuantize';
+import { checkJupyter } from '../../src/kernels/localServer';
 import { pythonCandidates, resolvePython } from '../../src/python/pythonInterpreter';
 import { checkModules } from '../../src/python/pythonModules';
 import { listMlPackages } from '../../src/python/pythonPackages';
@@ -68,6 +69,7 @@ describe('Python jobs never import the workspace\'s modules', function () {
     assert.match(onnxruntime!.problem ?? '', /onnxruntime is not installed/, 'the workspace onnxruntime.py does not count as onnxruntime');
     assert.equal((await pythonOptimizers(PYTHON)).onnxruntime, undefined);
     assert.match((await missingForSklearnExport(PYTHON)) ?? '', /skl2onnx is not installed/);
+    assert.equal(await checkJupyter(PYTHON), 'jupyter_server', 'the local Jupyter server\'s check');
     assert.equal(imported(), '');
   });
 
