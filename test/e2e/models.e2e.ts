@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
@@ -182,5 +183,37 @@ describe('Models (code-server)', function () {
     assert.match(text, /\(x_train\[:1\],\),\n {12}"models\/tiny_classifier\.onnx"/);
     execFileSync('/usr/bin/python3', ['-c', 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")', path]);
     await saveScreenshot(page, 'model-code-action');
+  });
+  it('no "Generate a serving app" where a symbolic link waits for it (VS Code would write through it)', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'mle-e2e-outside-'));
+    const link = join(server.workspace, 'serve_model.py');
+    symlinkSync(join(outside, 'pwned.py'), link); // dangling: looks absent to createFile
+    try {
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input').fill('train.py');
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'train.py' }).first().click();
+      await page.locator('.tabs-container .tab.active', { hasText: 'train.py' }).waitFor({ timeout: 30_000 });
+      const saveLine = readFileSync(join(server.workspace, 'train.py'), 'utf8').split('\n').findIndex((l) => l.includes('torch.save(')) + 1;
+      await page.keyboard.press('Control+G');
+      await page.locator('.quick-input-widget input').fill(`:${saveLine}`);
+      await page.keyboard.press('Enter');
+      const list = page.locator('.action-widget');
+      const exportAction = list.locator('.monaco-list-row', { hasText: 'ML Engineer: Export to ONNX (model)' });
+      for (let attempt = 0; !(await exportAction.isVisible()); attempt++) {
+        if (attempt === 20) throw new Error('no code actions on the torch.save line');
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('Control+.');
+        await exportAction.waitFor({ timeout: 2000 }).catch(() => undefined);
+      }
+      const titles = await list.locator('.monaco-list-row').allInnerTexts();
+      await saveScreenshot(page, 'model-code-action-symlink');
+      await page.keyboard.press('Escape');
+      assert.ok(titles.some((t) => t.includes('Quantize (dynamic int8)')), titles.join(' | '));
+      assert.ok(!titles.some((t) => t.includes('Generate a serving app')), titles.join(' | '));
+      assert.deepEqual(readdirSync(outside), []);
+    } finally {
+      rmSync(link, { force: true });
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });
