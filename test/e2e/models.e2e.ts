@@ -89,6 +89,9 @@ describe('Models (code-server)', function () {
   it('Export Model… on a TorchScript archive asks before torch.jit.load runs its code; Cancel loads and writes nothing', async () => {
     // A real TorchScript archive, written by torch into the workspace the window has open.
     execFileSync('/usr/bin/python3', ['-c', 'import sys, torch\ntorch.jit.trace(torch.nn.Linear(4, 2).eval(), torch.randn(1, 4)).save(sys.argv[1])', join(server.workspace, 'models', 'scripted.pt')]);
+    // The explorer shows a new file after its watcher fires: wait for it, so that contextMenu does not
+    // click the (expanded) models folder shut while the row is still missing.
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^scripted\.pt$/ }).waitFor({ timeout: 15_000 }).catch(() => undefined);
     await contextMenu('scripted.pt', 'Export Model…');
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'ONNX' }).click();
     const input = page.locator('.quick-input-widget input');
