@@ -154,13 +154,13 @@ describe('Models (code-server)', function () {
     await saveScreenshot(page, 'model-benchmark');
   });
 
-  it('a code action on torch.save( inserts an ONNX export that uses the script\'s own names, and the file still compiles', async () => {
+  /** Opens train.py, puts the cursor on its torch.save( line and opens the code action list (Ctrl+.) until ours show. */
+  async function codeActionsOnTorchSave(): Promise<Locator> {
     await page.keyboard.press('Control+P');
     await page.locator('.quick-input-widget input').fill('train.py');
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'train.py' }).first().click();
     await page.locator('.tabs-container .tab.active', { hasText: 'train.py' }).waitFor({ timeout: 30_000 });
-    const path = join(server.workspace, 'train.py');
-    const saveLine = readFileSync(path, 'utf8').split('\n').findIndex((l) => l.includes('torch.save(')) + 1;
+    const saveLine = readFileSync(join(server.workspace, 'train.py'), 'utf8').split('\n').findIndex((l) => l.includes('torch.save(')) + 1;
     await page.keyboard.press('Control+G');
     await page.locator('.quick-input-widget input').fill(`:${saveLine}`);
     await page.keyboard.press('Enter');
@@ -171,6 +171,12 @@ describe('Models (code-server)', function () {
       await page.keyboard.press('Control+.');
       await action.waitFor({ timeout: 2000 }).catch(() => undefined);
     }
+    return page.locator('.action-widget');
+  }
+
+  it('a code action on torch.save( inserts an ONNX export that uses the script\'s own names, and the file still compiles', async () => {
+    await codeActionsOnTorchSave();
+    const path = join(server.workspace, 'train.py');
     // The action list takes keys (a pointer block covers it): move to the action and apply it.
     const focused = page.locator('.action-widget .monaco-list-row.focused');
     for (let i = 0; (await focused.getAttribute('aria-label')) !== 'ML Engineer: Export to ONNX (model)'; i++) {
@@ -187,27 +193,13 @@ describe('Models (code-server)', function () {
     execFileSync('/usr/bin/python3', ['-c', 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")', path]);
     await saveScreenshot(page, 'model-code-action');
   });
+
   it('no "Generate a serving app" where a symbolic link waits for it (VS Code would write through it)', async () => {
     const outside = mkdtempSync(join(tmpdir(), 'mle-e2e-outside-'));
     const link = join(server.workspace, 'serve_model.py');
     symlinkSync(join(outside, 'pwned.py'), link); // dangling: looks absent to createFile
     try {
-      await page.keyboard.press('Control+P');
-      await page.locator('.quick-input-widget input').fill('train.py');
-      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'train.py' }).first().click();
-      await page.locator('.tabs-container .tab.active', { hasText: 'train.py' }).waitFor({ timeout: 30_000 });
-      const saveLine = readFileSync(join(server.workspace, 'train.py'), 'utf8').split('\n').findIndex((l) => l.includes('torch.save(')) + 1;
-      await page.keyboard.press('Control+G');
-      await page.locator('.quick-input-widget input').fill(`:${saveLine}`);
-      await page.keyboard.press('Enter');
-      const list = page.locator('.action-widget');
-      const exportAction = list.locator('.monaco-list-row', { hasText: 'ML Engineer: Export to ONNX (model)' });
-      for (let attempt = 0; !(await exportAction.isVisible()); attempt++) {
-        if (attempt === 20) throw new Error('no code actions on the torch.save line');
-        await page.keyboard.press('Escape');
-        await page.keyboard.press('Control+.');
-        await exportAction.waitFor({ timeout: 2000 }).catch(() => undefined);
-      }
+      const list = await codeActionsOnTorchSave();
       const titles = await list.locator('.monaco-list-row').allInnerTexts();
       await saveScreenshot(page, 'model-code-action-symlink');
       await page.keyboard.press('Escape');
