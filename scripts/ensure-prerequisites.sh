@@ -16,6 +16,8 @@ packages=(python3-jupyter-server python3-ipykernel ripgrep libkrb5-dev)
 # python3-sklearn: the scikit-learn pickle reader against files scikit-learn and joblib write, and Export;
 # jupyterhub: the kernels' tests against a real JupyterHub (its proxy is the npm configurable-http-proxy).
 [ "$purpose" = test ] && packages+=(python3-onnx python3-torch python3-sklearn jupyterhub)
+# python3-fastapi + python3-uvicorn: the generated FastAPI app, run for real (fastapiServe.test.ts).
+[ "$purpose" = test ] && packages+=(python3-fastapi python3-uvicorn)
 [ "$purpose" = test ] && packages+=(chromium)
 
 if command -v dpkg-query >/dev/null; then

@@ -31,6 +31,8 @@ export interface ApprovalRequest {
   readonly input: unknown;
   readonly confirmation: string;
   readonly change?: FileChange;
+  /** Tool.approvalScope's answer: "Allow for this chat" covers calls with the same scope only. */
+  readonly scope?: string;
 }
 
 export interface AgentDependencies {
@@ -282,8 +284,10 @@ export class AgentSession {
       if (this.loopGuard.record(call.name, input)) loopDetected = call.name;
 
       let change: FileChange | undefined;
+      let scope: string | undefined;
       try {
         change = tool.preview ? await tool.preview(input, this.deps.context) : undefined;
+        scope = tool.risk !== 'read' ? await tool.approvalScope?.(input, this.deps.context) : undefined;
       } catch (error) {
         this.deps.emit({ type: 'toolCall', turnId, callId: call.id, name: call.name, input, risk: tool.risk });
         this.deps.emit({ type: 'toolStatus', callId: call.id, status: 'error', summary: describeError(error) });
@@ -295,7 +299,7 @@ export class AgentSession {
 
       if (tool.risk !== 'read') {
         this.deps.emit({ type: 'toolStatus', callId: call.id, status: 'awaiting-approval' });
-        const approved = await this.deps.approve({ callId: call.id, tool, input, confirmation, ...(change ? { change } : {}) }, signal).catch(() => false);
+        const approved = await this.deps.approve({ callId: call.id, tool, input, confirmation, ...(change ? { change } : {}), ...(scope !== undefined ? { scope } : {}) }, signal).catch(() => false);
         if (signal.aborted) {
           result('Cancelled by the user before it ran.', true);
           this.deps.emit({ type: 'toolStatus', callId: call.id, status: 'cancelled' });

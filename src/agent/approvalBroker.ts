@@ -6,7 +6,8 @@ export type ApprovalScope = 'once' | 'conversation';
  * Holds the tool calls waiting for the user's answer. Only a call that is pending can be
  * approved, once: an answer for an unknown or already answered call (a forged or replayed
  * webview message) is refused. "Allow for this conversation" covers later calls of the same
- * tool; `alwaysAllow` (a user-level setting) covers a tool everywhere.
+ * tool (with the same scope, for tools that load a file: that file, unchanged); `alwaysAllow`
+ * (a user-level setting) covers a tool everywhere.
  */
 export class ApprovalBroker {
   private readonly pending = new Map<string, { request: ApprovalRequest; resolve: (approved: boolean) => void }>();
@@ -16,7 +17,7 @@ export class ApprovalBroker {
 
   /** Resolves at once for allowed tools; otherwise waits for answer() or the signal. */
   request(request: ApprovalRequest, signal: AbortSignal): Promise<boolean> {
-    if (this.alwaysAllow().includes(request.tool.name) || this.allowedTools.has(request.tool.name)) return Promise.resolve(true);
+    if (this.alwaysAllow().includes(request.tool.name) || this.allowedTools.has(allowanceKey(request))) return Promise.resolve(true);
     if (signal.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
       const onAbort = (): void => {
@@ -39,7 +40,7 @@ export class ApprovalBroker {
     const entry = this.pending.get(callId);
     if (!entry) return false;
     this.pending.delete(callId);
-    if (approved && scope === 'conversation') this.allowedTools.add(entry.request.tool.name);
+    if (approved && scope === 'conversation') this.allowedTools.add(allowanceKey(entry.request));
     entry.resolve(approved);
     return true;
   }
@@ -54,4 +55,8 @@ export class ApprovalBroker {
     this.pending.clear();
     this.allowedTools.clear();
   }
+}
+
+function allowanceKey(request: ApprovalRequest): string {
+  return request.scope === undefined ? request.tool.name : `${request.tool.name}\0${request.scope}`;
 }

@@ -20,6 +20,8 @@ export interface SamplerOptions {
 }
 
 const GARBAGE_LIMIT = 5;
+/** A sample line is under 1 KB: a process that prints this much without a newline is broken, and its buffer must not grow. */
+export const MAX_LINE_CHARS = 64 * 1024;
 const MAX_BACKOFF_MS = 60_000;
 
 /**
@@ -84,6 +86,11 @@ export class NvidiaSmiSampler {
       while ((newline = buffered.indexOf('\n')) >= 0) {
         this.line(buffered.slice(0, newline).replace(/\r$/, ''));
         buffered = buffered.slice(newline + 1);
+      }
+      if (buffered.length > MAX_LINE_CHARS && child === this.child) {
+        buffered = '';
+        this.kill();
+        this.failed(`${this.options.command} printed more than ${MAX_LINE_CHARS / 1024} KB without a line break (not GPU samples); restarted`);
       }
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));

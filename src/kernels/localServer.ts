@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join, parse } from 'node:path';
 import { UserError } from '../common/errors';
-import { runProcess } from '../common/process';
+import { runIsolatedPython } from '../python/isolatedPython';
 import { probeServer, type JupyterEndpoint } from './jupyterEndpoint';
 import { checkServerProcess, type CheckOptions } from './serverProcess';
 
@@ -93,19 +92,12 @@ print(json.dumps({m: importlib.util.find_spec(m) is not None for m in ("jupyter_
 `;
 
 /**
- * Which server module the Python can run, or a UserError that says what to install. The check
- * runs in `cwd`, a folder of ours (the extension's storage, else a new private temporary one):
- * `python -c` imports from its working directory first, and a workspace's `json.py` must not
- * run (this runs before any trust is involved in what the folder holds).
+ * Which server module the Python can run, or a UserError that says what to install. Isolated
+ * (`-I`, a fresh empty folder): `python -c` imports from its working directory first, and a
+ * workspace's `json.py` must not run (this runs before any trust is involved in what the folder holds).
  */
-export async function checkJupyter(python: string, options: { signal?: AbortSignal; cwd?: string } = {}): Promise<'jupyter_server' | 'notebook'> {
-  const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'mle-jupyter-check-'));
-  let result;
-  try {
-    result = await runProcess(python, ['-c', CHECK], { timeoutMs: 30_000, cwd, ...(options.signal ? { signal: options.signal } : {}) });
-  } finally {
-    if (options.cwd === undefined) rmSync(cwd, { recursive: true, force: true });
-  }
+export async function checkJupyter(python: string, options: { signal?: AbortSignal } = {}): Promise<'jupyter_server' | 'notebook'> {
+  const result = await runIsolatedPython(python, CHECK, [], { timeoutMs: 30_000, ...(options.signal ? { signal: options.signal } : {}) });
   if (result.kind !== 'exited' || result.code !== 0) {
     throw new UserError(`Could not run ${python} to check for Jupyter${result.kind === 'exited' ? `: ${result.stderr.trim().split('\n').pop() ?? ''}` : ` (${result.kind})`}.`);
   }
@@ -127,7 +119,7 @@ export async function checkJupyter(python: string, options: { signal?: AbortSign
 export async function launchLocalServer(options: LaunchOptions): Promise<LocalServerRecord> {
   // Private to this user: the server's log prints its URL with the token.
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
-  const module = await checkJupyter(options.python, { cwd: options.stateDir, ...(options.signal ? { signal: options.signal } : {}) });
+  const module = await checkJupyter(options.python, options.signal ? { signal: options.signal } : {});
   const configFile = join(options.stateDir, 'jupyter_nodelay_config.py');
   writeFileSync(configFile, NODELAY_CONFIG);
   const token = randomBytes(24).toString('hex');
@@ -283,7 +275,7 @@ export async function findRecordedServer(
  * The first candidate Python that can run a Jupyter server (setting, Python extension, PATH),
  * or a UserError that names each one tried and says what to install.
  */
-export async function findJupyterPython(candidates: readonly string[], options: { signal?: AbortSignal; cwd?: string } = {}): Promise<string> {
+export async function findJupyterPython(candidates: readonly string[], options: { signal?: AbortSignal } = {}): Promise<string> {
   const problems: string[] = [];
   for (const python of candidates) {
     try {

@@ -1,15 +1,25 @@
 import { basename } from 'node:path';
-import { runProcess } from '../common/process';
+import { runIsolatedPython } from '../python/isolatedPython';
 
 // A short Python job on a model file, run with the user's interpreter (torch export and dynamic
 // quantization, scikit-learn export): the job gets its spec as JSON in argv[1] and prints one JSON
 // line, {"ok": true, …} or {"error": "…"}. Loading a pickle runs the classes it names: callers ask first.
+// The job runs isolated from the workspace (runIsolatedPython): a workspace `json.py` or `torch.py`
+// is never imported in place of the real one. Only while a pickle loads is the user's folder on
+// sys.path, last, so that the classes it names (the user's own modules) can be found.
 
-/** What every job starts with: the spec, and the user's modules on sys.path (a pickle's classes). */
+/** What every job starts with: the spec, and user_modules() for loading a pickle. */
 export const JOB_PRELUDE = `
-import json, os, sys, time
+import contextlib, json, os, sys, time
 spec = json.loads(sys.argv[1])
-sys.path.insert(0, spec["cwd"])
+
+@contextlib.contextmanager
+def user_modules():
+    sys.path.append(spec["cwd"])
+    try:
+        yield
+    finally:
+        sys.path.remove(spec["cwd"])
 `;
 
 /** A torch job's start: torch, and a loader that checks it got an nn.Module. */
@@ -20,13 +30,15 @@ except ImportError:
     print(json.dumps({"error": "torch is not installed in this Python"})); sys.exit(0)
 
 def load_module(path):
-    model = torch.load(path, map_location="cpu", weights_only=False)
+    with user_modules():
+        model = torch.load(path, map_location="cpu", weights_only=False)
     if not isinstance(model, torch.nn.Module):
         print(json.dumps({"error": "the file holds a %s, not an nn.Module" % type(model).__name__})); sys.exit(0)
     return model.eval()
 `;
 
 export interface PythonJobOptions {
+  /** The user's folder (the workspace): its modules are importable while a pickle loads, never otherwise. Jobs run elsewhere. */
   readonly cwd: string;
   readonly signal?: AbortSignal;
   readonly timeoutMs?: number;
@@ -43,9 +55,8 @@ export function runTorchJob<T extends object>(python: string, body: string, spec
  * script ("export").
  */
 export async function runPythonJob<T extends object>(python: string, script: string, spec: { model: string } & Record<string, unknown>, options: PythonJobOptions, words: { noun: string; verb: string }): Promise<T> {
-  const result = await runProcess(python, ['-c', script, JSON.stringify({ ...spec, cwd: options.cwd })], {
+  const result = await runIsolatedPython(python, script, [JSON.stringify({ ...spec, cwd: options.cwd })], {
     timeoutMs: options.timeoutMs ?? 300_000,
-    cwd: options.cwd,
     ...(options.signal ? { signal: options.signal } : {}),
   });
   if (result.kind === 'cancelled') throw new Error('cancelled');

@@ -1,4 +1,4 @@
-import { runProcess } from '../common/process';
+import { runIsolatedPython } from './isolatedPython';
 
 /** Where a candidate interpreter came from, in the order they are tried. */
 export type PythonSource = 'setting' | 'python-extension' | 'path';
@@ -73,7 +73,7 @@ async function probeInterpreter(
   candidate: PythonCandidate,
   options: { timeoutMs?: number; signal?: AbortSignal },
 ): Promise<PythonInterpreter | { problem: string }> {
-  const result = await runProcess(candidate.command, ['-c', PROBE], {
+  const result = await runIsolatedPython(candidate.command, PROBE, [], {
     timeoutMs: options.timeoutMs ?? 15_000,
     ...(options.signal ? { signal: options.signal } : {}),
   });
@@ -88,6 +88,8 @@ async function probeInterpreter(
       break;
   }
   if (result.code !== 0) {
+    // Python 2 and other old interpreters do not know -I (isolated mode, Python 3.4+).
+    if (/Unknown option:? -I|unknown option -I/i.test(result.stderr)) return { problem: `is not Python ${MIN_VERSION.join('.')} or newer (it has no isolated mode, -I)` };
     const firstLine = result.stderr.trim().split('\n').pop() ?? '';
     return { problem: `exited with code ${result.code}${firstLine ? `: ${firstLine}` : ''}` };
   }

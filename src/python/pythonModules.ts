@@ -1,4 +1,4 @@
-import { runProcess } from '../common/process';
+import { runIsolatedPython } from './isolatedPython';
 
 // Whether an interpreter can import some modules, and their versions: asked before a job that
 // needs them (onnxruntime.quantization, skl2onnx…), so the user hears what is missing before
@@ -26,7 +26,7 @@ export interface ModuleCheck {
 
 /** For each module (dotted names allowed), its version or why it cannot be used; `label` names it for people. Never throws. */
 export async function checkModules(python: string, modules: readonly { module: string; label: string }[]): Promise<ModuleCheck[]> {
-  const result = await runProcess(python, ['-c', PROBE, JSON.stringify(modules.map((m) => m.module))], { timeoutMs: 60_000 });
+  const result = await runIsolatedPython(python, PROBE, [JSON.stringify(modules.map((m) => m.module))], { timeoutMs: 60_000 });
   let found: Record<string, { version?: string; error?: string } | undefined> = {};
   try {
     if (result.kind === 'exited') found = JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as typeof found;

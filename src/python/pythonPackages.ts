@@ -1,4 +1,4 @@
-import { runProcess } from '../common/process';
+import { runIsolatedPython } from './isolatedPython';
 
 /** The distributions an ML engineer's environment is judged by, grouped for reading. */
 export const ML_PACKAGES = {
@@ -44,7 +44,7 @@ export async function listMlPackages(
   options: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<PackagesResult> {
   const names = Object.values(ML_PACKAGES).flat();
-  const result = await runProcess(python, ['-c', SCRIPT, JSON.stringify(names)], {
+  const result = await runIsolatedPython(python, SCRIPT, [JSON.stringify(names)], {
     timeoutMs: options.timeoutMs ?? 20_000,
     ...(options.signal ? { signal: options.signal } : {}),
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
@@ -92,6 +93,29 @@ describe('Models (code-server)', function () {
     await page.keyboard.press('Escape');
   });
 
+  it('Export Model… on a TorchScript archive asks before torch.jit.load runs its code; Cancel loads and writes nothing', async () => {
+    // A real TorchScript archive, written by torch into the workspace the window has open.
+    execFileSync('/usr/bin/python3', ['-c', 'import sys, torch\ntorch.jit.trace(torch.nn.Linear(4, 2).eval(), torch.randn(1, 4)).save(sys.argv[1])', join(server.workspace, 'models', 'scripted.pt')]);
+    // The explorer shows a new file after its watcher fires: wait for it, so that contextMenu does not
+    // click the (expanded) models folder shut while the row is still missing.
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^scripted\.pt$/ }).waitFor({ timeout: 15_000 }).catch(() => undefined);
+    await contextMenu('scripted.pt', 'Export Model…');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'ONNX' }).click();
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 15_000 });
+    await input.fill('1, 4');
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 30_000 });
+    assert.match(await dialog.innerText(), /Loading scripted\.pt \(TorchScript\) with torch\.jit\.load runs the code it holds and unpickles its constants\. Export only files you trust\./);
+    await saveScreenshot(page, 'model-export-torchscript-ask');
+    await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+    await page.waitForTimeout(2000);
+    assert.equal(existsSync(join(server.workspace, 'models', 'scripted.onnx')), false, 'nothing exported');
+    assert.doesNotMatch(server.extensionLog(), /exported .*scripted\.pt/);
+  });
+
   it('right-click > Deploy Model… > Triton writes a model repository whose config matches the model', async () => {
     await contextMenu('simple_cnn.onnx', 'Deploy Model…');
     const quickPick = page.locator('.quick-input-widget');
@@ -137,13 +161,13 @@ describe('Models (code-server)', function () {
     await saveScreenshot(page, 'model-benchmark');
   });
 
-  it('a code action on torch.save( inserts an ONNX export that uses the script\'s own names, and the file still compiles', async () => {
+  /** Opens train.py, puts the cursor on its torch.save( line and opens the code action list (Ctrl+.) until ours show. */
+  async function codeActionsOnTorchSave(): Promise<Locator> {
     await page.keyboard.press('Control+P');
     await page.locator('.quick-input-widget input').fill('train.py');
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'train.py' }).first().click();
     await page.locator('.tabs-container .tab.active', { hasText: 'train.py' }).waitFor({ timeout: 30_000 });
-    const path = join(server.workspace, 'train.py');
-    const saveLine = readFileSync(path, 'utf8').split('\n').findIndex((l) => l.includes('torch.save(')) + 1;
+    const saveLine = readFileSync(join(server.workspace, 'train.py'), 'utf8').split('\n').findIndex((l) => l.includes('torch.save(')) + 1;
     await page.keyboard.press('Control+G');
     await page.locator('.quick-input-widget input').fill(`:${saveLine}`);
     await page.keyboard.press('Enter');
@@ -154,6 +178,12 @@ describe('Models (code-server)', function () {
       await page.keyboard.press('Control+.');
       await action.waitFor({ timeout: 2000 }).catch(() => undefined);
     }
+    return page.locator('.action-widget');
+  }
+
+  it('a code action on torch.save( inserts an ONNX export that uses the script\'s own names, and the file still compiles', async () => {
+    await codeActionsOnTorchSave();
+    const path = join(server.workspace, 'train.py');
     // The action list takes keys (a pointer block covers it): move to the action and apply it.
     const focused = page.locator('.action-widget .monaco-list-row.focused');
     for (let i = 0; (await focused.getAttribute('aria-label')) !== 'ML Engineer: Export to ONNX (model)'; i++) {
@@ -194,5 +224,23 @@ describe('Models (code-server)', function () {
     const viewer = await findWebviewFrame(page, 'p.muted:has-text("safetensors")');
     assert.match(await viewer.locator('p.muted').innerText(), /safetensors · .* tensors/);
     assert.doesNotMatch(server.extensionHostLog(), /hostile\.onnx.*(TypeError|RangeError)/);
+  });
+
+  it('no "Generate a serving app" where a symbolic link waits for it (VS Code would write through it)', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'mle-e2e-outside-'));
+    const link = join(server.workspace, 'serve_model.py');
+    symlinkSync(join(outside, 'pwned.py'), link); // dangling: looks absent to createFile
+    try {
+      const list = await codeActionsOnTorchSave();
+      const titles = await list.locator('.monaco-list-row').allInnerTexts();
+      await saveScreenshot(page, 'model-code-action-symlink');
+      await page.keyboard.press('Escape');
+      assert.ok(titles.some((t) => t.includes('Quantize (dynamic int8)')), titles.join(' | '));
+      assert.ok(!titles.some((t) => t.includes('Generate a serving app')), titles.join(' | '));
+      assert.deepEqual(readdirSync(outside), []);
+    } finally {
+      rmSync(link, { force: true });
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });

@@ -110,7 +110,7 @@ describe('Python code actions on models', function () {
     const app = servingApp(site);
     assert.equal(app.fileName, 'serve_model.py');
     assert.match(app.content, /MODEL_PATH = os\.environ\.get\("MODEL_PATH", "models\/tiny_classifier\.onnx"\)/);
-    assert.match(app.content, /@app\.post\("\/predict"\)/);
+    assert.match(app.content, /@app\.post\("\/predict", dependencies=\[Depends\(require_token\)\]\)/);
     assert.match(app.content, /@app\.get\("\/health"\)/);
   });
 

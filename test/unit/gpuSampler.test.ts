@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSampleLine, SAMPLE_FIELDS, statusText, needsAttention, type GpuSample } from '../../src/gpu/gpuSample';
-import { NvidiaSmiSampler, type SamplerState } from '../../src/gpu/nvidiaSmiSampler';
+import { MAX_LINE_CHARS, NvidiaSmiSampler, type SamplerState } from '../../src/gpu/nvidiaSmiSampler';
 import { silentLogger } from '../../src/common/logger';
 
 const fixtures = join(__dirname, '../fixtures/nvidia-smi');
@@ -63,12 +63,15 @@ describe('GPU samples', () => {
 describe('nvidia-smi sampler (a stand-in replaying real captures)', function () {
   this.timeout(20_000);
 
+  const warnings: string[] = [];
+  const log = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
+
   function run(env: Record<string, string>, intervalMs: number, until: (snapshots: GpuSample[][], states: SamplerState[]) => boolean, command = replay) {
     const saved = { ...process.env };
     Object.assign(process.env, env);
     const snapshots: GpuSample[][] = [];
     const states: SamplerState[] = [];
-    const sampler = new NvidiaSmiSampler({ command, intervalMs, log: silentLogger, onSnapshot: (s) => snapshots.push(s), onState: (s) => states.push(s) });
+    const sampler = new NvidiaSmiSampler({ command, intervalMs, log, onSnapshot: (s) => snapshots.push(s), onState: (s) => states.push(s) });
     sampler.start();
     const restore = (): void => {
       process.env = saved;
@@ -111,6 +114,15 @@ describe('nvidia-smi sampler (a stand-in replaying real captures)', function () 
     const garbage = await run({ REPLAY_CAPTURE: 'exporter_query.csv', REPLAY_MODE: 'garbage' }, 50, (_, st) => st.some((x) => x.kind === 'failing'));
     assert.match((garbage.states.find((x) => x.kind === 'failing') as { message: string }).message, /not GPU samples/);
     assert.equal(garbage.snapshots.length, 0);
+  });
+
+  it('kills a sampler that prints without end and no line break, before its buffer grows, and says why in the log', async () => {
+    warnings.length = 0;
+    const { states, snapshots } = await run({ REPLAY_CAPTURE: 'exporter_query.csv', REPLAY_MODE: 'endless-after:1' }, 200, (_, st) => st.filter((x) => x.kind === 'failing').length >= 2);
+    const failing = states.filter((s): s is Extract<SamplerState, { kind: 'failing' }> => s.kind === 'failing');
+    assert.match(failing[0]!.message, new RegExp(`printed more than ${MAX_LINE_CHARS / 1024} KB without a line break \\(not GPU samples\\); restarted`));
+    assert.equal(snapshots.length >= 1, true, 'the good interval before it was kept');
+    assert.deepEqual(warnings, [failing[0]!.message], 'logged once for the streak');
   });
 
   it('says once that there is no nvidia-smi, and does not retry', async () => {

@@ -14,7 +14,9 @@ export const runCommandTool = defineTool({
     timeout_seconds: z.optional(z.int().check(z.minimum(1), z.maximum(600))),
   }),
   risk: 'execute',
-  confirmation: (input) => `Run: ${input.command}`,
+  confirmation: (input) => `Run: ${visibleText(input.command)}`,
+  // "Allow for this chat" covers this exact command again (a test rerun), never a different one.
+  approvalScope: (input) => Promise.resolve(input.command),
   async run(input, { files }, signal) {
     const cwd = files.roots[0]?.path;
     const timeoutMs = (input.timeout_seconds ?? 120) * 1000;
@@ -39,4 +41,14 @@ export function budget(text: string, chars = OUTPUT_BUDGET): string {
   if (text.length <= chars) return text;
   const head = Math.floor(chars * 0.3);
   return `${text.slice(0, head)}\n[… ${text.length - chars} characters cut …]\n${text.slice(-(chars - head))}`;
+}
+
+/**
+ * Text as an approval card shows it: characters that hide or reorder what is shown (control
+ * characters but newline and tab, bidirectional overrides and isolates, zero-width characters)
+ * written as \u{...}, so the command the user reads is the command that runs.
+ */
+export function visibleText(text: string): string {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g, (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`);
 }

@@ -12,6 +12,7 @@ type EditInput = z.infer<typeof editInput>;
 async function previewEdit(input: EditInput, { files }: ToolContext): Promise<FileChange> {
   if (input.path.endsWith('.ipynb')) throw new ToolInputError('Notebooks are edited cell by cell, not as JSON; this tool edits text files only.');
   const { path, text } = await files.readText(input.path);
+  files.checkWritable(path, input.path);
   const at = text.indexOf(input.old_text);
   if (at < 0) throw new ToolInputError(`old_text was not found in ${input.path}. Read the file again and copy the exact text, including indentation.`);
   if (text.indexOf(input.old_text, at + 1) >= 0) throw new ToolInputError(`old_text appears more than once in ${input.path}; include more surrounding lines so it is unique.`);
@@ -41,8 +42,8 @@ const createInput = z.object({ path: z.string().check(z.minLength(1)), content: 
 type CreateInput = z.infer<typeof createInput>;
 
 async function previewCreate(input: CreateInput, { files }: ToolContext): Promise<FileChange> {
-  const path = await files.resolve(input.path);
-  if (await fs.stat(path).then(() => true, () => false)) throw new ToolInputError(`${input.path} already exists; use propose_edit to change it.`);
+  const path = await files.resolveForWrite(input.path);
+  if (await fs.lstat(path).then(() => true, () => false)) throw new ToolInputError(`${input.path} already exists; use propose_edit to change it.`);
   return { path: files.display(path), absolutePath: path, before: null, after: input.content };
 }
 

@@ -34,7 +34,7 @@ type CellEditInput = z.infer<typeof cellEditInput>;
 async function previewCellEdit(input: CellEditInput, { files, notebooks }: ToolContext): Promise<FileChange> {
   if (!notebooks) throw new ToolInputError('Notebooks can only be edited inside the editor.');
   if (!input.path.endsWith('.ipynb')) throw new ToolInputError(`${input.path} is not a notebook; use propose_edit.`);
-  const absolutePath = await files.resolve(input.path);
+  const absolutePath = await files.resolveForWrite(input.path);
   let cells;
   try {
     cells = await notebooks.read(absolutePath);

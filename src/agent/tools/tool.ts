@@ -60,6 +60,12 @@ export interface Tool<Input = unknown> {
   readonly risk: ToolRisk;
   /** What the approval card says (write and execute tools). */
   confirmation?(input: Input): string;
+  /**
+   * What "Allow for this chat" covers besides the tool's name. Tools that load or run a file
+   * return its identity (WorkspaceFiles.identity: real path, size, times), so a later call on
+   * another file, or on this one changed, is asked again. Without it the tool's name covers all calls.
+   */
+  approvalScope?(input: Input, context: ToolContext): Promise<string>;
   /** For write tools: the change, computed without writing, so the user can see the diff. */
   preview?(input: Input, context: ToolContext): Promise<FileChange>;
   run(input: Input, context: ToolContext, signal: AbortSignal): Promise<ToolResult>;

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../../common/atomicWrite';
+import { symlinkOnPath } from '../../common/symlinks';
 import { ToolInputError } from './tool';
 
 export interface WorkspaceRoot {
@@ -33,6 +34,35 @@ export class WorkspaceFiles {
     return candidate;
   }
 
+  /**
+   * resolve() for a path a tool will write: also refused when any part of it below the workspace
+   * folder is a symbolic link (the file itself too, dangling or not), since a write would follow it.
+   */
+  async resolveForWrite(userPath: string): Promise<string> {
+    const path = await this.resolve(userPath);
+    this.checkWritable(path, userPath);
+    return path;
+  }
+
+  /** The symbolic-link check of resolveForWrite for a path a tool computed (an output beside its input), already inside the workspace. */
+  checkWritable(absolutePath: string, shown = this.display(absolutePath)): void {
+    const root = this.rootOf(absolutePath);
+    if (!root) throw new ToolInputError(`${shown} is outside the workspace; only files inside ${this.roots.map((r) => r.path).join(', ')} can be written.`);
+    const link = symlinkOnPath(resolve(root.path), absolutePath);
+    if (link !== undefined) throw new ToolInputError(`${shown} goes through a symbolic link (${this.display(join(resolve(root.path), link))}): the agent does not write through links. Write to the real path instead.`);
+  }
+
+  /**
+   * A file's identity for approvals (Tool.approvalScope): its real path, device and inode, size,
+   * and modification and change times in nanoseconds. Replacing or rewriting the file changes it
+   * (the change time cannot be set back), without reading a model of gigabytes to hash it.
+   */
+  async identity(absolutePath: string): Promise<string> {
+    const real = await fs.realpath(absolutePath);
+    const s = await fs.stat(real, { bigint: true });
+    return [real, s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs].join(':');
+  }
+
   /** The path as the model should see it. */
   display(absolutePath: string): string {
     const root = this.rootOf(absolutePath);
@@ -52,9 +82,10 @@ export class WorkspaceFiles {
     return { path, text: buffer.toString('utf8') };
   }
 
-  /** Atomic (temporary file + rename), so a crash never leaves half a file. */
-  writeTextAtomic(absolutePath: string, text: string): Promise<void> {
-    return writeFileAtomic(absolutePath, text);
+  /** Atomic (temporary file + rename, which replaces rather than follows a link), so a crash never leaves half a file; links on the way are refused just before. */
+  async writeTextAtomic(absolutePath: string, text: string): Promise<void> {
+    this.checkWritable(absolutePath);
+    await writeFileAtomic(absolutePath, text);
   }
 
   private candidatePath(cleaned: string): string {

@@ -114,7 +114,7 @@ export class JupyterServers implements vscode.Disposable {
         // Our own folder for the server and the checks that run Python (never the workspace's).
         const stateDir = join(this.context.globalStorageUri.fsPath, 'jupyter');
         mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-        const chosen = await findJupyterPython(candidates, { signal, cwd: stateDir });
+        const chosen = await findJupyterPython(candidates, { signal });
         const idleMinutes = vscode.workspace.getConfiguration('mlEngineer').get<number>('jupyter.idleShutdownMinutes', 60);
         const { record, reused, dropped } = await reuseOrLaunch(await this.localRecord(), {
           python: chosen,

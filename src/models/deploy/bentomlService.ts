@@ -13,7 +13,9 @@ export function bentomlService(modelFile: string, name: string, inputs: readonly
 
 Run:  bentoml serve service:${pythonClassName(name)}
 """
+import logging
 import os
+import uuid
 from typing import Dict
 
 import bentoml
@@ -35,7 +37,15 @@ class ${pythonClassName(name)}:
         feeds = {
 ${feeds}
         }
-        results = self.session.run(self.output_names, feeds)
+        try:
+            results = self.session.run(self.output_names, feeds)
+        except Exception as error:
+            # onnxruntime's message names files and internals: it stays in the server log, the client gets an id.
+            error_id = uuid.uuid4().hex[:12]
+            logging.getLogger("bentoml").exception("inference failed [%s]", error_id)
+            if type(error).__name__ == "InvalidArgument":
+                raise bentoml.exceptions.InvalidArgument(f"the model could not run on these inputs: check their shapes and dtypes (error id {error_id})") from None
+            raise bentoml.exceptions.InternalServerError(f"inference failed (error id {error_id})") from None
         return dict(zip(self.output_names, results))
 `;
 }

@@ -17,7 +17,7 @@ async function plan(args: Input, context: ToolContext): Promise<{ plan: DeployPl
   const info = await inspectForTool(model, args.path);
   try {
     const deployment = planDeployment(info, model, args.target, args.max_batch_size !== undefined ? { maxBatchSize: args.max_batch_size } : {});
-    const dir = await context.files.resolve(args.output_dir ?? join('deploy', `${deployment.name}-${args.target}`));
+    const dir = await context.files.resolveForWrite(args.output_dir ?? join('deploy', `${deployment.name}-${args.target}`));
     const existing = existingFiles(deployment, dir);
     if (existing.length > 0) throw new ToolInputError(`${context.files.display(dir)} already holds ${existing.join(', ')}: choose another output_dir (nothing is overwritten).`);
     return { plan: deployment, dir };

@@ -23,6 +23,10 @@ spec:
         name: onnx
       protocolVersion: v2
       storageUri: s3://CHANGE-ME/models/${kubernetesName(name)}
+      securityContext:
+        allowPrivilegeEscalation: false
+        capabilities:
+          drop: ["ALL"]
       resources:
         requests:
           cpu: 100m

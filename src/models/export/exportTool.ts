@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { defineTool, ToolInputError } from '../../agent/tools/tool';
 import { inspectModelFile } from '../modelReader';
 import { inspectForTool } from '../modelTool';
-import { describeSklearnCheck, exportSklearnModel, missingForSklearnExport } from './sklearnExport';
+import { describeSklearnCheck, exportSklearnModel, missingForSklearnExport, sklearnExportPath } from './sklearnExport';
 import { exportedPath, exportTorchModel, torchFileKind } from './torchExport';
 
 /** The agent's `export_model`: a PyTorch file to ONNX or TorchScript, or a scikit-learn pickle to ONNX, through the user's Python, after approval. */
@@ -21,11 +21,14 @@ export function exportModelTool(python: () => Promise<string>, cwd: () => string
       input_shape: z.optional(z.array(z.number().check(z.int(), z.positive())).check(z.minLength(1), z.maxLength(8))),
     }),
     risk: 'execute',
-    confirmation: (input) => `Export ${input.path} to ${input.target} with Python (loading a pickle runs code from the file)`,
+    confirmation: (input) => `Export ${input.path} to ${input.target} with Python (loading a pickle or TorchScript runs code from the file)`,
+    // "Allow for this chat" covers this file as it is now, not another pickle (or this one replaced) later.
+    approvalScope: async (input, context) => context.files.identity(await context.files.resolve(input.path)),
     async run(input, context, signal) {
       const path = await context.files.resolve(input.path);
       const info = await inspectForTool(path, input.path, signal);
       if (info.format !== 'pytorch' && info.format !== 'sklearn') throw new ToolInputError(`${input.path} is ${info.format}: export_model takes PyTorch files and scikit-learn pickles`);
+      context.files.checkWritable(info.format === 'sklearn' ? sklearnExportPath(path) : exportedPath(path, input.target));
       try {
         if (info.format === 'sklearn') {
           if (input.target !== 'onnx') throw new ToolInputError('a scikit-learn model exports to ONNX only');

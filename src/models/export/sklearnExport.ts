@@ -14,7 +14,8 @@ try:
     import joblib
 except ImportError:
     print(json.dumps({"error": "scikit-learn is not installed in %s" % sys.executable})); sys.exit(0)
-model = joblib.load(spec["model"])
+with user_modules():
+    model = joblib.load(spec["model"])
 if not (hasattr(model, "predict") or hasattr(model, "transform")):
     print(json.dumps({"error": "the file holds a %s, not a scikit-learn estimator" % type(model).__name__})); sys.exit(0)
 features = getattr(model, "n_features_in_", None) or spec.get("features")

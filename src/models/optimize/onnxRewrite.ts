@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { isAbsolute, join, normalize, sep } from 'node:path';
+import { join } from 'node:path';
+import { externalDataFile } from '../externalData';
 import { ModelFormatError } from '../fileWindow';
 import { Bytes } from '../onnxModel';
 import { concat, lengthDelimited } from './protobufWrite';
@@ -81,12 +82,13 @@ export function readInitializer(data: Uint8Array, f: Field): Initializer {
   return t;
 }
 
-/** An external tensor's bytes, read from its file beside the model (paths that leave the folder refused). */
+/** An external tensor's bytes, read from its file beside the model (externalDataFile's rule: nothing outside the folder, no links). */
 export function externalBytes(t: Initializer, modelDir: string): Uint8Array | undefined {
   const location = t.external?.get('location');
-  if (!location || isAbsolute(location) || normalize(location).split(sep).includes('..')) return undefined;
+  if (location === undefined) return undefined;
   const offset = Number(t.external!.get('offset') ?? 0);
-  const path = join(modelDir, location);
+  // The rule takes the model's path; any name in its folder will do.
+  const path = externalDataFile(join(modelDir, 'model.onnx'), location);
   const fileSize = statSync(path).size;
   const length = Number(t.external!.get('length') ?? fileSize - offset);
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset + length > fileSize) throw new ModelFormatError(`${t.name}: ${location} is shorter than its external data claims`);

@@ -1,9 +1,11 @@
-import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as z from 'zod/mini';
 import { defineTool, ToolInputError } from '../../agent/tools/tool';
 import { inspectModelFile } from '../modelReader';
 import { formatBytes } from '../../common/units';
+import { writeFileNoFollow } from '../../common/symlinks';
+import { externalDataFiles } from '../externalData';
 import { asToolInputError } from '../modelTool';
 import { compareModels, type OrtModule, type OutputDifference } from '../runtime/onnxRun';
 import { convertToFloat16 } from './onnxFloat16';
@@ -80,6 +82,8 @@ export interface OptimizeOptions {
 export async function optimizeAndCompare(source: string, out: string, precision: Precision, ort: () => OrtModule, options: OptimizeOptions = {}): Promise<{ report: string }> {
   const { python, signal } = options;
   const info = await inspectModelFile(source, signal);
+  // Refused before anything reads them (Python's tools, the built-in rewrite, onnxruntime).
+  externalDataFiles(source, info.externalData);
   const before = modelBytes(source, info.externalData);
   const tools = python ? (options.tools ?? (await pythonOptimizers(python))) : undefined;
   const missing = tools ? tools.missing[precision] : 'no Python was found';
@@ -101,7 +105,7 @@ export async function optimizeAndCompare(source: string, out: string, precision:
     if (!result) {
       const r = rewrite(source, precision);
       signal?.throwIfAborted();
-      writeFileSync(out, r.model);
+      writeFileNoFollow(out, r.model);
       const tool = precision === 'int8' ? 'onnxruntime.quantization (dynamic int8)' : 'onnxconverter-common';
       result = { summary: r.summary, notes: [...r.notes, `written by the built-in rewrite: ${builtInBecause ?? ''} (with ${tool} there, Optimize uses it)`] };
     }
@@ -134,10 +138,13 @@ export function optimizeModelTool(ort: () => OrtModule, python: () => Promise<st
     input: z.object({ path: z.string().check(z.minLength(1)), precision: z.optional(z.enum(['int8', 'fp16'])) }),
     risk: 'write',
     confirmation: (input) => `Write an ${input.precision ?? 'int8'} copy of ${input.path}`,
+    // The user's Python loads the file: "Allow for this chat" covers this file as it is now.
+    approvalScope: async (input, context) => context.files.identity(await context.files.resolve(input.path)),
     async run(input, context, signal) {
       const precision = input.precision ?? 'int8';
       const source = await context.files.resolve(input.path);
       const out = optimizedPath(source, precision);
+      context.files.checkWritable(out);
       if (existsSync(out)) throw new ToolInputError(`${context.files.display(out)} already exists: nothing was overwritten`);
       try {
         const interpreter = await python().catch(() => undefined);

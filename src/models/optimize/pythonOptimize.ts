@@ -1,4 +1,5 @@
 import { checkModules } from '../../python/pythonModules';
+import { PYTHON_EXTERNAL_DATA_CHECK } from '../externalData';
 import { JOB_PRELUDE, runPythonJob, type PythonJobOptions } from '../pythonJob';
 import type { Precision } from './optimizeModel';
 
@@ -30,8 +31,10 @@ export async function pythonOptimizers(python: string): Promise<PythonOptimizers
   };
 }
 
-export const ONNX_OPTIMIZE_SCRIPT = `${JOB_PRELUDE}
+export const ONNX_OPTIMIZE_SCRIPT = `${JOB_PRELUDE}${PYTHON_EXTERNAL_DATA_CHECK}
 start = time.time()
+# onnx.load (here and in quantize_dynamic) reads every tensor's external file: checked first.
+check_external_data(spec["model"])
 if spec["precision"] == "int8":
     import onnxruntime
     from onnxruntime.quantization import QuantType, quantize_dynamic

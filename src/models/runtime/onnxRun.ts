@@ -1,5 +1,6 @@
 import type * as Ort from 'onnxruntime-web';
-import { basename, dirname, join } from 'node:path';
+import { basename } from 'node:path';
+import { externalDataFile } from '../externalData';
 import type { IoInfo, ModelInfo } from '../modelInfo';
 
 // Running ONNX models with onnxruntime (the WebAssembly build, on CPU): sample inputs shaped like
@@ -86,7 +87,8 @@ export function sampleFeeds(ort: OrtModule, inputs: readonly IoInfo[], options: 
 }
 
 export async function createSession(ort: OrtModule, modelPath: string, info: Pick<ModelInfo, 'externalData'>): Promise<Ort.InferenceSession> {
-  const externalData = (info.externalData ?? []).map((location) => ({ path: location, data: join(dirname(modelPath), location) }));
+  // Only files the shared rule lets through reach onnxruntime (it reads no other file itself).
+  const externalData = (info.externalData ?? []).map((location) => ({ path: location, data: externalDataFile(modelPath, location) }));
   try {
     return await ort.InferenceSession.create(modelPath, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3, ...(externalData.length ? { externalData } : {}) });
   } catch (error) {

@@ -1,6 +1,7 @@
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
+import { symlinkOnPath } from '../../common/symlinks';
 import type * as ModelsCore from '../lazy/modelsCore';
 import { inspectForCommand, modelRoot } from './modelForCommand';
 import type { DeployTarget } from '../lazy/modelsCore';
@@ -36,6 +37,10 @@ export async function deployModel(model: vscode.Uri, core: typeof ModelsCore): P
     const picked = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, defaultUri: vscode.Uri.file(root), openLabel: 'Deploy here' });
     if (!picked?.[0]) return;
     dir = picked[0].fsPath;
+  } else {
+    // deploy/<name>: a link planted there would take the files elsewhere.
+    const link = symlinkOnPath(root, dir);
+    if (link !== undefined) throw new UserError(`${link} is a symbolic link: Deploy does not write through links. Remove it or choose a folder.`);
   }
   const existing = core.existingFiles(plan, dir);
   if (existing.length > 0) {

@@ -4,7 +4,7 @@ import { UserError } from '../../common/errors';
 import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
 import type { Logger } from '../../common/logger';
 import type * as ModelsCore from '../lazy/modelsCore';
-import { guessShape, inspectForCommand, modelRoot, mayWrite, pythonForModels, trustPickledModule } from './modelForCommand';
+import { guessShape, inspectForCommand, modelRoot, mayWrite, pythonForModels, trustModelCode } from './modelForCommand';
 
 /** Right-click > Export Model… on a PyTorch file: ONNX or TorchScript through the user's Python and torch; on a scikit-learn pickle: ONNX through skl2onnx. */
 export async function exportModel(model: vscode.Uri, log: Logger, core: typeof ModelsCore): Promise<void> {
@@ -30,7 +30,8 @@ export async function exportModel(model: vscode.Uri, log: Logger, core: typeof M
   const shape = shapeText ? core.parseShape(shapeText) : undefined;
   if (!shape) return;
   if (!(await mayWrite(core.exportedPath(model.fsPath, target.target)))) return;
-  if (kind === 'pickled-module' && !(await trustPickledModule(model, info, 'Export'))) return;
+  // Either kind runs code from the file when torch loads it.
+  if (!(await trustModelCode(model, info, 'Export', kind === 'torchscript' ? 'torchscript' : 'pickle'))) return;
   const python = await pythonForModels(log);
   const result = await withCancellableProgress(`Exporting ${basename(model.fsPath)} to ${target.label} with ${python}…`, async (signal) => {
     try {
@@ -53,7 +54,7 @@ async function exportSklearn(model: vscode.Uri, info: ReturnType<typeof ModelsCo
   // Before asking to trust the pickle: without skl2onnx there is nothing to load it for.
   const missing = await core.missingForSklearnExport(python);
   if (missing) throw new UserError(`Export of ${name}: ${missing}.`, { actions: [{ label: 'Choose Python', command: 'workbench.action.openSettings', args: ['mlEngineer.python.path'] }] });
-  if (!(await trustPickledModule(model, info, 'Export'))) return;
+  if (!(await trustModelCode(model, info, 'Export'))) return;
   const result = await withCancellableProgress(`Exporting ${name} to ONNX with skl2onnx (${python})…`, async (signal) => {
     try {
       return await core.exportSklearnModel(python, model.fsPath, { cwd: modelRoot(model), signal });

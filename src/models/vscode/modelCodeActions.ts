@@ -1,3 +1,4 @@
+import { lstatSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { findModelSite } from '../codeActions/modelSites';
 import { ACTION_TITLES, actionsFor, servingApp, snippetFor } from '../codeActions/modelSnippets';
@@ -13,13 +14,17 @@ export class ModelCodeActions implements vscode.CodeActionProvider {
   provideCodeActions(document: vscode.TextDocument, range: vscode.Range | vscode.Selection): vscode.CodeAction[] {
     const site = findModelSite(document.getText(), range.start.line);
     if (!site) return [];
-    return actionsFor(site).map((action) => {
+    // A symbolic link where the serving app would go (a dangling one looks absent to VS Code's
+    // createFile) would have the app written wherever it points: no serving app then.
+    const servingTarget = (): vscode.Uri => vscode.Uri.joinPath(document.uri, '..', servingApp(site).fileName);
+    const linked = document.uri.scheme === 'file' && lstatSync(servingTarget().fsPath, { throwIfNoEntry: false })?.isSymbolicLink() === true;
+    return actionsFor(site).filter((action) => !(action === 'serving-app' && linked)).map((action) => {
       const codeAction = new vscode.CodeAction(`ML Engineer: ${ACTION_TITLES[action]} (${site.model})`, ModelCodeActions.kind);
       const edit = new vscode.WorkspaceEdit();
       if (action === 'serving-app') {
         // A new file beside the script (never over an existing one), opened once made.
         const app = servingApp(site);
-        const uri = vscode.Uri.joinPath(document.uri, '..', app.fileName);
+        const uri = servingTarget();
         edit.createFile(uri, { ignoreIfExists: true, contents: new TextEncoder().encode(app.content) });
         codeAction.edit = edit;
         codeAction.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
@@ -26,11 +26,26 @@ export function guessShape(info: ReturnType<typeof ModelsCore.inspectModel>): st
 }
 
 
-/** Loading a pickled module runs its classes' code: the user says yes first. */
-export async function trustPickledModule(model: vscode.Uri, info: ReturnType<typeof ModelsCore.inspectModel>, action: string): Promise<boolean> {
+/**
+ * Loading a model file runs code: a pickled module its classes' code, a TorchScript archive the
+ * code it holds (torch.jit.load also unpickles its constants). The user says yes first.
+ */
+export async function trustModelCode(model: vscode.Uri, info: ReturnType<typeof ModelsCore.inspectModel>, action: string, kind: 'pickle' | 'torchscript' = 'pickle'): Promise<boolean> {
+  const name = basename(model.fsPath);
   const classes = info.problems.find((p) => p.startsWith('pickles Python classes'))?.replace(/^pickles Python classes \(([^)]*)\).*$/, '$1') ?? 'its classes';
-  const answer = await vscode.window.showWarningMessage(`Loading ${basename(model.fsPath)} runs code from the classes it pickles (${classes}). ${action} only files you trust.`, { modal: true }, action);
+  const why = kind === 'torchscript' ? `Loading ${name} (TorchScript) with torch.jit.load runs the code it holds and unpickles its constants.` : `Loading ${name} runs code from the classes it pickles (${classes}).`;
+  const answer = await vscode.window.showWarningMessage(`${why} ${action} only files you trust.`, { modal: true }, action);
   return answer === action;
+}
+
+/**
+ * Optimize, Export, Deploy and Benchmark run the user's Python or onnxruntime on workspace files,
+ * or copy them: not in Restricted Mode. Their menus say `isWorkspaceTrusted`; this is for a
+ * keybinding or another extension that runs the command anyway.
+ */
+export function requireTrust(doing: string): void {
+  if (vscode.workspace.isTrusted) return;
+  throw new UserError(`${doing}. In Restricted Mode ML Engineer only reads files: trust this workspace to use it.`, { actions: [{ label: 'Manage Workspace Trust', command: 'workbench.trust.manage' }] });
 }
 
 /** The user's Python (setting, Python extension, PATH): model jobs run in it, with its packages. */
@@ -41,9 +56,11 @@ export async function pythonForModels(log: Logger): Promise<string> {
   return python.interpreter.executable;
 }
 
-/** Whether to write `out`: yes when it is new, else the user says Replace. */
+/** Whether to write `out`: yes when it is new, else the user says Replace; never through a symbolic link (a dangling one too). */
 export async function mayWrite(out: string): Promise<boolean> {
-  if (!existsSync(out)) return true;
+  const stat = lstatSync(out, { throwIfNoEntry: false });
+  if (!stat) return true;
+  if (stat.isSymbolicLink()) throw new UserError(`${basename(out)} is a symbolic link: ML Engineer does not write through links. Remove it (or move the model) and try again.`);
   return (await vscode.window.showWarningMessage(`${basename(out)} exists. Replace it?`, { modal: true }, 'Replace')) === 'Replace';
 }
 

@@ -8,7 +8,7 @@ import type * as ModelsCore from '../lazy/modelsCore';
 import { benchmarkModel } from './benchmarkCommand';
 import { deployModel } from './deployCommand';
 import { exportModel } from './exportCommand';
-import { pythonForModels } from './modelForCommand';
+import { pythonForModels, requireTrust } from './modelForCommand';
 import { optimizeModel } from './optimizeCommand';
 import { registerModelCodeActions } from './modelCodeActions';
 import { MODEL_VIEWER, registerModelViewer, type InspectModel } from './modelViewer';
@@ -51,18 +51,22 @@ export function registerModels(context: vscode.ExtensionContext, log: vscode.Log
     if (uri) await vscode.commands.executeCommand('vscode.openWith', uri, MODEL_VIEWER);
   });
   registerCommand(context, log, COMMANDS.deployModel, async (arg?: unknown) => {
+    requireTrust('Deploy writes a serving scaffold and copies the model into it');
     const uri = await modelUri(arg, 'Deploy a model');
     if (uri) await deployModel(uri, core());
   });
   registerCommand(context, log, COMMANDS.optimizeModel, async (arg?: unknown) => {
+    requireTrust('Optimize runs your Python and onnxruntime on the model');
     const uri = await modelUri(arg, 'Optimize a model');
     if (uri) await optimizeModel(uri, log, core(), ort);
   });
   registerCommand(context, log, COMMANDS.exportModel, async (arg?: unknown) => {
+    requireTrust('Export runs your Python (torch, scikit-learn) on the model, which loads its code');
     const uri = await modelUri(arg, 'Export a model');
     if (uri) await exportModel(uri, log, core());
   });
   registerCommand(context, log, COMMANDS.benchmarkModel, async (arg?: unknown) => {
+    requireTrust('Benchmark runs the model with onnxruntime');
     const uri = await modelUri(arg, 'Benchmark a model');
     if (uri) await benchmarkModel(uri, log, core(), ort);
   });

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
 import type * as ModelsCore from '../lazy/modelsCore';
-import { guessShape, inspectForCommand, modelRoot, mayWrite, pythonForModels, trustPickledModule } from './modelForCommand';
+import { guessShape, inspectForCommand, modelRoot, mayWrite, pythonForModels, trustModelCode } from './modelForCommand';
 
 /** Right-click > Optimize Model…: an int8 or fp16 copy written beside the model, sizes and output difference reported. */
 export async function optimizeModel(model: vscode.Uri, log: vscode.LogOutputChannel, core: typeof ModelsCore, ort: () => ModelsCore.OrtModule): Promise<void> {
@@ -50,7 +50,7 @@ async function optimizeTorchModel(model: vscode.Uri, log: vscode.LogOutputChanne
     validateInput: (v) => (core.parseShape(v) ? undefined : 'whole numbers separated by commas, e.g. 1, 128'),
   });
   const shape = shapeText ? core.parseShape(shapeText) : undefined;
-  if (!shape || !(await trustPickledModule(model, info, 'Quantize'))) return;
+  if (!shape || !(await trustModelCode(model, info, 'Quantize'))) return;
   const python = await pythonForModels(log);
   const r = await withCancellableProgress(`Quantizing ${basename(model.fsPath)} with torch…`, async (signal) => {
     try {

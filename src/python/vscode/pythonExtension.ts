@@ -25,9 +25,13 @@ export async function pythonFromPythonExtension(log: Logger, resource?: vscode.U
   }
 }
 
-/** Our setting first, then the Python extension; the core adds PATH candidates after these. */
+/**
+ * Our setting first, then the Python extension; the core adds PATH candidates after these. In an
+ * untrusted workspace VS Code ignores the workspace's value of our setting (restrictedConfigurations),
+ * and we ignore the Python extension's choice, which may be an interpreter inside the workspace.
+ */
 export async function configuredPython(log: Logger): Promise<{ setting: string | undefined; fromExtension: string | undefined }> {
   const setting = vscode.workspace.getConfiguration('mlEngineer').get<string>('python.path')?.trim() || undefined;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  return { setting, fromExtension: await pythonFromPythonExtension(log, folder) };
+  return { setting, fromExtension: vscode.workspace.isTrusted ? await pythonFromPythonExtension(log, folder) : undefined };
 }

@@ -32,6 +32,10 @@ export interface StartOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Extra extension folders to install unpacked (e.g. the benchmark's baseline extension). */
   readonly extraExtensions?: readonly string[];
+  /** Workspace trust on, the folder not trusted: the window opens in Restricted Mode. */
+  readonly untrusted?: boolean;
+  /** User keybindings (keybindings.json entries). */
+  readonly keybindings?: readonly { key: string; command: string }[];
 }
 
 const BASE_SETTINGS = {
@@ -53,7 +57,9 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
   const extensionsDir = join(base, 'extensions');
   const workspace = join(base, 'workspace');
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
-  writeFileSync(join(userDataDir, 'User/settings.json'), JSON.stringify({ ...BASE_SETTINGS, ...options.settings }, null, 2));
+  const trust = options.untrusted ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'always' } : {};
+  writeFileSync(join(userDataDir, 'User/settings.json'), JSON.stringify({ ...BASE_SETTINGS, ...trust, ...options.settings }, null, 2));
+  if (options.keybindings) writeFileSync(join(userDataDir, 'User/keybindings.json'), JSON.stringify(options.keybindings, null, 2));
   if (options.workspaceSource) cpSync(options.workspaceSource, workspace, { recursive: true });
   else mkdirSync(workspace);
 
@@ -72,7 +78,7 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
   }
   const child = spawn(
     process.execPath,
-    [codeServerEntry, '--bind-addr', '127.0.0.1:0', '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    [codeServerEntry, '--bind-addr', '127.0.0.1:0', '--auth', 'none', '--disable-telemetry', '--disable-update-check', ...(options.untrusted ? [] : ['--disable-workspace-trust']),
       '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, workspace],
     { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
