@@ -65,10 +65,7 @@ export interface Tool<Input = unknown> {
   run(input: Input, context: ToolContext, signal: AbortSignal): Promise<ToolResult>;
 }
 
-/** A tool input problem the model can fix: returned to it as an is_error result. */
-export class ToolInputError extends Error {
-  override readonly name = 'ToolInputError';
-}
+export { ToolInputError } from './toolInputError';
 
 export function defineTool<Input>(tool: Tool<Input>): Tool<Input> {
   return tool;
