@@ -10,7 +10,7 @@ import type { FileChange, Tool } from '../../agent/tools/tool';
 import { CONTEXT_WINDOW_TOKENS, FALLBACK_MODELS } from '../../agent/models';
 import { alwaysAllowedTools, apiBaseUrl, readAgentSettings } from '../../agent/vscode/agentSettings';
 import type { ApiKeyStore } from '../../agent/vscode/apiKeyStore';
-import { COMMANDS } from '../../commandIds';
+import { COMMANDS, STORAGE_KEYS } from '../../commandIds';
 import { describeError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { reportError } from '../../common/vscode/commandRegistry';
@@ -111,7 +111,7 @@ export class ChatController implements vscode.Disposable {
         return this.editor.runInNotebook(message.code);
       case 'selectModel':
         if (this.record) this.record.model = message.model;
-        await this.context.globalState.update('mlEngineer.lastModel', message.model);
+        await this.context.globalState.update(STORAGE_KEYS.lastModel, message.model);
         return this.pushState();
       case 'openLink':
         if (/^https?:\/\//i.test(message.href)) await vscode.env.openExternal(vscode.Uri.parse(message.href));
@@ -242,7 +242,7 @@ export class ChatController implements vscode.Disposable {
   }
 
   private currentModel(): string {
-    return this.context.globalState.get<string>('mlEngineer.lastModel') || readAgentSettings().model;
+    return this.context.globalState.get<string>(STORAGE_KEYS.lastModel) || readAgentSettings().model;
   }
 
   private resetConversation(record: ConversationRecord | undefined): void {

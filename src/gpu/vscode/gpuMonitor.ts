@@ -9,6 +9,7 @@ import { formatGiB, needsAttention, statusText, type GpuSample } from '../gpuSam
 import type { GpuReading } from '../gpuStatusTool';
 import { NvidiaSmiSampler, type SamplerOptions, type SamplerState } from '../nvidiaSmiSampler';
 import { RocmSmiSampler } from '../rocmSmiSampler';
+import { COMMANDS, SETTINGS, STATUS_BAR_ITEMS, VIEWS } from '../../commandIds';
 
 const FOCUSED_MS = 2000;
 const BACKGROUND_MS = 10_000;
@@ -34,7 +35,7 @@ export type ProcessOwners = () => ReadonlyMap<number, string>;
  * when the window is in the background and stops when neither the item nor the view shows it.
  */
 export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('mlEngineer.gpu', vscode.StatusBarAlignment.Right, 90);
+  private readonly item = vscode.window.createStatusBarItem(STATUS_BAR_ITEMS.gpu, vscode.StatusBarAlignment.Right, 90);
   private readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
@@ -63,8 +64,8 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
   ) {
     this.panel = new GpuPanel(extensionUri, () => this.update());
     this.item.name = 'ML Engineer: GPUs';
-    this.item.command = 'mlEngineer.showGpuCharts';
-    const view = vscode.window.createTreeView('mlEngineer.gpus', { treeDataProvider: this });
+    this.item.command = COMMANDS.showGpuCharts;
+    const view = vscode.window.createTreeView(VIEWS.gpus, { treeDataProvider: this });
     this.view = view;
     this.disposables.push(
       this.item,
@@ -76,7 +77,7 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
       }),
       vscode.window.onDidChangeWindowState((s) => this.sampler?.setInterval(s.focused ? FOCUSED_MS : BACKGROUND_MS)),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('mlEngineer.gpu')) this.restart();
+        if (e.affectsConfiguration(SETTINGS.gpu)) this.restart();
       }),
     );
     this.update();

@@ -8,11 +8,12 @@ import { configuredPython } from '../../python/vscode/pythonExtension';
 import { parseServerUrl, probeServer, serverSettings, type JupyterEndpoint } from '../jupyterEndpoint';
 import type { JupyterLib, KernelModel } from '../jupyterLib';
 import { findJupyterPython, reuseOrLaunch, shutdownServer, type LocalServerRecord } from '../localServer';
+import { STORAGE_KEYS } from '../../commandIds';
 
 export const LOCAL_SERVER_ID = 'local';
-const LOCAL_RECORD_KEY = 'mlEngineer.jupyter.localServer';
-const REMOTES_KEY = 'mlEngineer.jupyter.remotes';
-const tokenKey = (id: string) => `mlEngineer.jupyter.token.${id}`;
+const LOCAL_RECORD_KEY = STORAGE_KEYS.localServer;
+const REMOTES_KEY = STORAGE_KEYS.remoteServers;
+const tokenKey = (id: string) => `${STORAGE_KEYS.jupyterTokenPrefix}${id}`;
 
 export interface KernelSpecInfo {
   readonly name: string;

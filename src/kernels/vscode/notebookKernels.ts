@@ -9,10 +9,11 @@ import { inspectKernel, type KernelInspection } from '../kernelInspection';
 import type { KernelTarget, KernelTargets } from '../kernelTools';
 import type { JupyterServerEntry, JupyterServers, KernelSpecInfo } from './jupyterServers';
 import { toNotebookOutputs } from './notebookOutputs';
+import { COMMANDS, NOTEBOOK_CONTROLLER_PREFIX, STORAGE_KEYS } from '../../commandIds';
 
 const NOTEBOOK_TYPE = 'jupyter-notebook';
-const BINDINGS_KEY = 'mlEngineer.kernels.bindings';
-const RUNNING_KEY = 'mlEngineer.kernels.running';
+const BINDINGS_KEY = STORAGE_KEYS.kernelBindings;
+const RUNNING_KEY = STORAGE_KEYS.runningCell;
 
 /** Which kernel a notebook uses, kept in workspace state so a reload reconnects to the same kernel. */
 interface Binding {
@@ -341,7 +342,7 @@ export class NotebookKernels implements vscode.Disposable, KernelTargets {
       'Restart Kernel',
       'Show Log',
     );
-    if (choice === 'Show Log') await vscode.commands.executeCommand('mlEngineer.showLog');
+    if (choice === 'Show Log') await vscode.commands.executeCommand(COMMANDS.showLog);
     if (choice === 'Restart Kernel') {
       if (restarted) await live.connection.restart();
       else this.release(live.notebook); // the next run connects afresh (a new kernel when the old one is gone)
@@ -439,7 +440,7 @@ export class NotebookKernels implements vscode.Disposable, KernelTargets {
 }
 
 export function controllerId(serverId: string, spec: string): string {
-  return `mlEngineer.${serverId}.${spec}`.replace(/[^\w.-]/g, '_');
+  return `${NOTEBOOK_CONTROLLER_PREFIX}${serverId}.${spec}`.replace(/[^\w.-]/g, '_');
 }
 
 function errorOutput(name: string, message: string): vscode.NotebookCellOutput {

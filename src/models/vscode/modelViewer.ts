@@ -3,8 +3,9 @@ import * as vscode from 'vscode';
 import { setWebviewContent } from '../../webview/vscode/webviewAssets';
 import type * as ModelsCore from '../lazy/modelsCore';
 import type { FromModelView, ToModelView } from '../protocol';
+import { VIEW_TYPES } from '../../commandIds';
 
-export const MODEL_VIEWER = 'mlEngineer.modelViewer';
+export const MODEL_VIEWER = VIEW_TYPES.modelViewer;
 
 /**
  * Model files open in a read-only viewer: summary, inputs and outputs, operators, tensors and
