@@ -45,6 +45,8 @@ export interface ToolContext {
   applyChange(change: FileChange): Promise<void>;
   /** Present inside the editor; absent in plain Node, where notebook edits are refused. */
   readonly notebooks?: NotebookCells;
+  /** The ripgrep binary for list_files and search_workspace: VS Code's own in the editor (findRipgrep); `rg` on PATH when absent. */
+  readonly ripgrep?: string;
 }
 
 /**

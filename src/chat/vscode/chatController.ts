@@ -183,11 +183,14 @@ export class ChatController implements vscode.Disposable {
     for (const tool of this.featureTools()) registry.register(tool);
     const files = new WorkspaceFiles(workspaceRoots());
     const facts = await this.workspaceFacts(files.roots);
+    // list_files and search_workspace run the ripgrep VS Code ships, in a child process.
+    const ripgrep = await (await import('../../agent/tools/ripgrep')).findRipgrep(vscode.env.appRoot);
+    this.log.info(`agent: file tools use ripgrep at ${ripgrep}`);
     this.session = new AgentSession(
       {
         api: await this.messagesApi(apiKey),
         tools: registry.available(vscode.workspace.isTrusted),
-        context: { files, applyChange: (change) => this.editor.applyChange(change), notebooks: vscodeNotebookCells },
+        context: { files, applyChange: (change) => this.editor.applyChange(change), notebooks: vscodeNotebookCells, ripgrep },
         approve: (request, signal) => {
           if (request.change) this.changes.set(request.callId, request.change);
           return this.broker.request(request, signal);
