@@ -1,4 +1,5 @@
 import type * as z from 'zod/mini';
+import type { NotebookContent } from './notebookSummary';
 import type { WorkspaceFiles } from './workspaceFiles';
 
 /** read: runs freely. write: changes files. execute: runs code or commands. The last two ask first. */
@@ -37,6 +38,11 @@ export interface NotebookCells {
   read(absolutePath: string): Promise<readonly { kind: 'code' | 'markdown'; language: string; source: string }[]>;
   replaceCell(absolutePath: string, index: number, source: string): Promise<void>;
   insertCell(absolutePath: string, index: number, kind: 'code' | 'markdown', source: string): Promise<void>;
+  /**
+   * The notebook as its open editor holds it (unsaved edits, outputs), for read_notebook, so it
+   * reads what edit_notebook_cell edits; undefined when it is not open (the file is read then).
+   */
+  readOpen?(absolutePath: string): Promise<NotebookContent | undefined>;
 }
 
 export interface ToolContext {
