@@ -2,7 +2,7 @@ import { type FileWindow, ModelFormatError } from './fileWindow';
 import type { IoInfo, ModelInfo } from './modelInfo';
 import { readZipEntry, type ZipEntry } from './zipArchive';
 
-// Keras `.keras` files (../shared/docs/formats.md §5.5): a zip of metadata.json, config.json (the
+// Keras `.keras` files (docs/formats.md §5.5): a zip of metadata.json, config.json (the
 // architecture) and model.weights.h5. The config gives the layers, the inputs and, for layers whose
 // weights follow from their config (Dense, Conv, Embedding…), the parameter count; the HDF5 weights
 // are not read.

@@ -1,7 +1,7 @@
 import { ModelFormatError, type FileWindow } from './fileWindow';
 import { elementCount, MAX_LISTED_TENSORS, type IoInfo, type ModelInfo, type TensorInfo } from './modelInfo';
 
-// ONNX (../shared/docs/formats.md §5.3): the ModelProto walked field by field straight from the
+// ONNX (docs/formats.md §5.3): the ModelProto walked field by field straight from the
 // file. Small messages (nodes, value infos, opsets) are read whole; initializers are walked for
 // their name, dims and type while raw_data and the typed data arrays are skipped by position, so
 // a 1 GB model costs a few kilobytes of reading.

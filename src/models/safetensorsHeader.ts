@@ -1,7 +1,7 @@
 import { ModelFormatError, type FileWindow } from './fileWindow';
 import { elementCount, MAX_LISTED_TENSORS, type ModelInfo, type TensorInfo } from './modelInfo';
 
-// safetensors (../shared/docs/formats.md §5.1): u64 LE header size, a JSON header
+// safetensors (docs/formats.md §5.1): u64 LE header size, a JSON header
 // {name: {dtype, shape, data_offsets: [begin, end)}, __metadata__?}, then the data. Only the header is read.
 
 const MAX_HEADER = 100 * 1024 * 1024;

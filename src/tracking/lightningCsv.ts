@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { listDir } from './fileReads';
 import { byStep, describeProblem, summarize, type MetricPoint, type RunRecord, type RunSource, type SourceSnapshot } from './runModel';
 
-// PyTorch Lightning's CSVLogger (../shared/docs/formats.md §4): `<save_dir>/<name>/version_N/metrics.csv`
+// PyTorch Lightning's CSVLogger (docs/formats.md §4): `<save_dir>/<name>/version_N/metrics.csv`
 // with sparse rows (each log call writes only its keys, plus `step`) and `hparams.yaml`. The header can
 // be rewritten when new keys appear, so the file is always read whole (it is small: one row per log call).
 

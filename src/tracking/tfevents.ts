@@ -2,7 +2,7 @@ import { ColumnSeries } from './columnSeries';
 import { crc32cRange } from './crc32c';
 import { type ScalarScanner, ScanStop, scalarScanner } from './wasm/scalarScan';
 
-// TensorBoard event files (../shared/docs/formats.md §2): TFRecord framing with masked CRC32C,
+// TensorBoard event files (docs/formats.md §2): TFRecord framing with masked CRC32C,
 // each record an Event protobuf; scalars as `simple_value` (PyTorch) or as a rank-0 tensor
 // (TF2/Keras, `.v2`). A hand-written walker decodes only the fields we need and skips the rest:
 // records are ~50 bytes and files hold millions, so the per-record cost is the whole cost

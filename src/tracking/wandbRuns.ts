@@ -6,7 +6,7 @@ import { flattenParams } from './lightningCsv';
 import { byStep, describeProblem, summarize, type MetricPoint, type MetricSummary, type RunRecord, type RunSource, type RunStatus, type SourceSnapshot } from './runModel';
 import { emptyRecords, readWandbFile, type WandbRecords } from './wandbDatastore';
 
-// W&B local run folders (../shared/docs/formats.md §3.1): `wandb/run-YYYYMMDD_HHMMSS-<id>/` and
+// W&B local run folders (docs/formats.md §3.1): `wandb/run-YYYYMMDD_HHMMSS-<id>/` and
 // `offline-run-…`, with `files/config.yaml`, `files/wandb-summary.json`, `files/wandb-metadata.json`
 // and the `run-<id>.wandb` datastore that holds the full history (read incrementally).
 
