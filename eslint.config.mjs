@@ -3,6 +3,11 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+const NAMED_EXPORTS = { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' };
+// Ids VS Code, package.json or stored data know us by are declared once in src/commandIds.ts;
+// tests and package.json spell them out, as they must.
+const DECLARED_IDS = 'Use the id declared in src/commandIds.ts (COMMANDS, VIEWS, CONTEXT_KEYS, SETTINGS, STORAGE_KEYS ...), or declare it there.';
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.vscode-test/**', 'test-results/**', 'bench/results/**', '.scratch/**', 'examples/**'] },
   js.configs.recommended,
@@ -20,8 +25,20 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
+      'no-restricted-syntax': ['error', NAMED_EXPORTS],
       eqeqeq: ['error', 'smart'],
+    },
+  },
+  {
+    files: ['src/**/*.ts', 'media/**/*.ts'],
+    ignores: ['src/commandIds.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        NAMED_EXPORTS,
+        { selector: 'Literal[value=/^mlEngineer\\./]', message: DECLARED_IDS },
+        { selector: 'TemplateLiteral > TemplateElement:first-child[value.raw=/^mlEngineer\\./]', message: DECLARED_IDS },
+      ],
     },
   },
   {

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseActivationLine, type ActivationMetrics } from '../src/common/heavyModules';
-import { repoRoot, startCodeServer } from '../test/e2e/support/codeServer';
+import { assertCodeServerInstalled, repoRoot, startCodeServer } from '../test/e2e/support/codeServer';
 import { launchBrowser, openWorkbench } from '../test/e2e/support/workbench';
 import { median, withBaseline, type BenchMetric } from './metric';
 
@@ -25,6 +25,7 @@ async function waitFor<T>(read: () => T | undefined, timeoutMs: number): Promise
 const activation = (log: string): ActivationMetrics | undefined => log.split('\n').map(parseActivationLine).find(Boolean);
 
 export async function run(): Promise<BenchMetric[]> {
+  assertCodeServerInstalled(); // before the packaging it would waste
   execFileSync('npm', ['run', '--silent', 'package'], { cwd: repoRoot, stdio: 'ignore' });
   const ours: ActivationMetrics[] = [];
   const baseline: ActivationMetrics[] = [];

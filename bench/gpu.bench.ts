@@ -48,17 +48,20 @@ async function longLived(): Promise<number> {
   let samples = 0;
   const sampler = new NvidiaSmiSampler({ command: replay, intervalMs: 1000, log: silentLogger, onSnapshot: () => samples++ });
   sampler.start();
-  await new Promise((r) => setTimeout(r, 1500)); // past the process's start-up, paid once per window
-  const [pid] = childPids();
-  if (!pid) throw new Error('the sampler process was not found');
-  const child = procCpuSeconds(pid);
-  const own = ownCpuSeconds();
-  samples = 0;
-  await new Promise((r) => setTimeout(r, SECONDS * 1000));
-  const used = procCpuSeconds(pid) - child + (ownCpuSeconds() - own);
-  sampler.stop();
-  if (samples < SECONDS * 0.8) throw new Error(`only ${samples} samples in ${SECONDS} s`);
-  return (used / SECONDS) * 100;
+  try {
+    await new Promise((r) => setTimeout(r, 1500)); // past the process's start-up, paid once per window
+    const [pid] = childPids();
+    if (!pid) throw new Error('the sampler process was not found');
+    const child = procCpuSeconds(pid);
+    const own = ownCpuSeconds();
+    samples = 0;
+    await new Promise((r) => setTimeout(r, SECONDS * 1000));
+    const used = procCpuSeconds(pid) - child + (ownCpuSeconds() - own);
+    if (samples < SECONDS * 0.8) throw new Error(`only ${samples} samples in ${SECONDS} s`);
+    return (used / SECONDS) * 100;
+  } finally {
+    sampler.stop(); // a failed run must not leave the sampler process and its restarts behind
+  }
 }
 
 /** The same, spawning one process per sample: our own CPU plus the reaped children's, from /proc/self. */

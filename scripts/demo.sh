@@ -25,17 +25,7 @@ for candidate in python3 /usr/bin/python3 python; do
     python=$(command -v "$candidate"); break
   fi
 done
-if [ ! -f "$demo/data/User/settings.json" ]; then
-  cat > "$demo/data/User/settings.json" <<JSON
-{
-  "security.workspace.trust.enabled": false,
-  "workbench.startupEditor": "none",
-  "telemetry.telemetryLevel": "off",
-  "update.mode": "none",
-  "mlEngineer.python.path": "$python"
-}
-JSON
-fi
+node scripts/demo-settings.mjs "$demo/data/User/settings.json" "$python"
 
 node "$code_server" --extensions-dir "$demo/extensions" --user-data-dir "$demo/data" \
   --install-extension dist/ml-engineer.vsix --force >/dev/null

@@ -8,7 +8,8 @@ purpose=${1:-test}
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-# jupyter_server + ipykernel: local kernels; ripgrep + libkrb5-dev: code-server's install;
+# jupyter_server + ipykernel: local kernels; ripgrep: code-server's install and the file tools' tests
+# (test/unit/fileTools.test.ts runs both it and @vscode/ripgrep's binary); libkrb5-dev: code-server's install;
 # chromium: the end-to-end tests' browser.
 packages=(python3-jupyter-server python3-ipykernel ripgrep libkrb5-dev)
 # python3-onnx: the integration test that checks our ONNX reader against the onnx package;

@@ -1,6 +1,7 @@
 /**
- * Every command the extension contributes, declared once. package.json's `contributes.commands`
- * must list exactly these (a unit test checks both ways).
+ * Every id VS Code, package.json or the user's stored data knows the extension by, declared once;
+ * lint refuses a string starting with `mlEngineer.` anywhere else in src/ and media/.
+ * package.json's `contributes.commands` must list exactly COMMANDS (a unit test checks both ways).
  */
 export const COMMANDS = {
   openChat: 'mlEngineer.openChat',
@@ -43,6 +44,64 @@ export const VIEWS = {
   gpus: 'mlEngineer.gpus',
 } as const;
 
+/** Custom editors and webview panels (`viewType`). */
+export const VIEW_TYPES = {
+  modelViewer: 'mlEngineer.modelViewer',
+  gpuCharts: 'mlEngineer.gpuCharts',
+  compareRuns: 'mlEngineer.compareRuns',
+} as const;
+
+/** Keys set with `setContext`, read by `when` clauses in package.json. */
 export const CONTEXT_KEYS = {
   hasApiKey: 'mlEngineer.hasApiKey',
+  hasRuns: 'mlEngineer.hasRuns',
+  runsFiltered: 'mlEngineer.runsFiltered',
+} as const;
+
+/** Tree items' `contextValue`, matched by `viewItem` in package.json's menus. */
+export const TREE_ITEMS = {
+  run: 'mlEngineer.run',
+  runMetric: 'mlEngineer.runMetric',
+  artifact: 'mlEngineer.artifact',
+  artifactFolder: 'mlEngineer.artifactFolder',
+  trackingSource: 'mlEngineer.trackingSource',
+  kernel: 'mlEngineer.kernel',
+  kernelBusy: 'mlEngineer.kernel.busy',
+  /** Followed by `.<local|remote>.<state>`. */
+  server: 'mlEngineer.server',
+} as const;
+
+export const STATUS_BAR_ITEMS = {
+  gpu: 'mlEngineer.gpu',
+  kernel: 'mlEngineer.kernelStatus',
+} as const;
+
+/** Settings sections and the ids shown to users (package.json `contributes.configuration`). */
+export const SETTINGS = {
+  gpu: 'mlEngineer.gpu',
+  tracking: 'mlEngineer.tracking',
+  pythonPath: 'mlEngineer.python.path',
+  readers: 'mlEngineer.readers',
+} as const;
+
+/** Where users' data is stored (secrets, global and workspace state): renaming one loses it. */
+export const STORAGE_KEYS = {
+  apiKey: 'mlEngineer.anthropic.apiKey',
+  lastModel: 'mlEngineer.lastModel',
+  kernelBindings: 'mlEngineer.kernels.bindings',
+  runningCell: 'mlEngineer.kernels.running',
+  localServer: 'mlEngineer.jupyter.localServer',
+  remoteServers: 'mlEngineer.jupyter.remotes',
+  /** Followed by the server's id. */
+  jupyterTokenPrefix: 'mlEngineer.jupyter.token.',
+  /** Followed by the server's URL without trailing slashes. */
+  mlflowTokenPrefix: 'mlEngineer.mlflowToken:',
+} as const;
+
+/** Our notebook controllers' ids start with this (package.json: `notebookKernel =~ /^mlengineer\./i`). */
+export const NOTEBOOK_CONTROLLER_PREFIX = 'mlEngineer.';
+
+/** Jupyter comm targets our code registers in kernels. */
+export const COMM_TARGETS = {
+  gpu: 'mlEngineer.gpu',
 } as const;

@@ -9,6 +9,11 @@ export interface RunOptions {
   readonly input?: string;
   /** Output past this many bytes per stream is dropped (and `truncated` set). Default 4 MiB. */
   readonly maxOutputBytes?: number;
+  /**
+   * Kill the process once stdout holds this many lines (the caller has read enough: a search's
+   * match cap). The result is then 'exited' with `truncated` set and code null.
+   */
+  readonly maxStdoutLines?: number;
 }
 
 export type RunResult =
@@ -45,7 +50,8 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     let errBytes = 0;
     let truncated = false;
     let settled = false;
-    let ending: 'timed-out' | 'cancelled' | undefined;
+    let stdoutLines = 0;
+    let ending: 'timed-out' | 'cancelled' | 'enough' | undefined;
 
     const child = spawn(command, [...args], {
       cwd: options.cwd,
@@ -71,7 +77,15 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       chunks.push(chunk);
       return size + chunk.length;
     };
-    child.stdout.on('data', (chunk: Buffer) => (outBytes = collect(out, outBytes, chunk)));
+    child.stdout.on('data', (chunk: Buffer) => {
+      outBytes = collect(out, outBytes, chunk);
+      if (options.maxStdoutLines === undefined || ending) return;
+      for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) stdoutLines++;
+      if (stdoutLines >= options.maxStdoutLines) {
+        truncated = true;
+        stop('enough');
+      }
+    });
     child.stderr.on('data', (chunk: Buffer) => (errBytes = collect(err, errBytes, chunk)));
 
     const finish = (result: RunResult): void => {
@@ -81,7 +95,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       options.signal?.removeEventListener('abort', onAbort);
       resolve(result);
     };
-    const stop = (why: 'timed-out' | 'cancelled'): void => {
+    const stop = (why: 'timed-out' | 'cancelled' | 'enough'): void => {
       ending = why;
       killTree(child.pid, () => child.kill('SIGKILL'));
     };

@@ -1,7 +1,8 @@
+import { COMM_TARGETS } from '../commandIds';
 import type { KernelConnection } from '../kernels/jupyterLib';
 import { parseSampleLine, SAMPLE_FIELDS, type GpuSample } from './gpuSample';
 
-export const GPU_COMM_TARGET = 'mlEngineer.gpu';
+export const GPU_COMM_TARGET = COMM_TARGETS.gpu;
 
 // Runs in the kernel (a remote server's machine) as a user_expression of a silent request:
 // nothing enters the user's namespace or history. A daemon thread samples nvidia-smi and sends

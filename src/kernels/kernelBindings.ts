@@ -1,3 +1,5 @@
+import { STORAGE_KEYS } from '../commandIds';
+
 /**
  * Where bindings are kept: VS Code's workspace state (a Memento) in the extension, a map in
  * tests. Values go through JSON, and `get` sees a value as soon as `update` is called (the
@@ -26,8 +28,8 @@ export interface RunningCell {
 }
 
 // The keys the extension has always used: bindings made before this file existed still load.
-export const BINDINGS_KEY = 'mlEngineer.kernels.bindings';
-export const RUNNING_KEY = 'mlEngineer.kernels.running';
+export const BINDINGS_KEY = STORAGE_KEYS.kernelBindings;
+export const RUNNING_KEY = STORAGE_KEYS.runningCell;
 
 /** Each notebook's kernel (by notebook URI) and the cell still running in it, across reloads. */
 export class KernelBindings {

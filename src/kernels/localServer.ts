@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, parse } from 'node:path';
+import { SETTINGS } from '../commandIds';
 import { UserError } from '../common/errors';
 import { runIsolatedPython } from '../python/isolatedPython';
 import { probeServer, type JupyterEndpoint } from './jupyterEndpoint';
@@ -106,7 +107,7 @@ export async function checkJupyter(python: string, options: { signal?: AbortSign
   if (missing.length > 0) {
     throw new UserError(
       `${python} has no ${missing.join(' or ')}, which a local Jupyter server needs. Install with: ${python} -m pip install ${missing.join(' ')}`,
-      { actions: [{ label: 'Choose Python', command: 'workbench.action.openSettings', args: ['mlEngineer.python.path'] }] },
+      { actions: [{ label: 'Choose Python', command: 'workbench.action.openSettings', args: [SETTINGS.pythonPath] }] },
     );
   }
   return found.jupyter_server ? 'jupyter_server' : 'notebook';
@@ -288,6 +289,6 @@ export async function findJupyterPython(candidates: readonly string[], options: 
   const first = candidates[0] ?? 'python3';
   throw new UserError(
     `No Python here can start a Jupyter server. Install the server and kernel with "${first} -m pip install jupyter_server ipykernel", or set ML Engineer's Python path.\n${problems.join('\n')}`,
-    { actions: [{ label: 'Choose Python', command: 'workbench.action.openSettings', args: ['mlEngineer.python.path'] }] },
+    { actions: [{ label: 'Choose Python', command: 'workbench.action.openSettings', args: [SETTINGS.pythonPath] }] },
   );
 }

@@ -1,7 +1,7 @@
 import { ModelFormatError, type FileWindow } from './fileWindow';
 import { countUp, MAX_LISTED_TENSORS, shortText, type ModelInfo, type TensorInfo } from './modelInfo';
 
-// GGUF (../shared/docs/formats.md §5.2): magic "GGUF", version, tensor and metadata counts, the
+// GGUF (docs/formats.md §5.2): magic "GGUF", version, tensor and metadata counts, the
 // key/value metadata (long arrays shortened), then tensor infos. Read through a moving window of
 // the file; every count and length is checked against what the file can hold before it is used,
 // arrays may nest only a few deep, and the items walked, the strings kept and the names used as

@@ -3,7 +3,7 @@ import { EXIT, type Subcommand } from '../cli/subcommand';
 import { ReaderStopped } from '../common/worker/readerStopped';
 import { ModelFormatError } from './fileWindow';
 import { formatBytes, formatCount } from '../common/units';
-import type { IoInfo, ModelInfo } from './modelInfo';
+import { FORMAT_NAMES, type IoInfo, type ModelFormat, type ModelInfo } from './modelInfo';
 import { ModelReader } from './modelReader';
 
 function io(list: readonly IoInfo[]): string {
@@ -26,14 +26,29 @@ export function modelText(info: ModelInfo): string {
   return lines.join('\n') + '\n';
 }
 
+/** Every format inspectModel reads, as the help lists it: a new ModelFormat fails to compile until it is here. */
+const FORMAT_HELP: Readonly<Record<Exclude<ModelFormat, 'unknown'>, string>> = {
+  onnx: '.onnx, .ort',
+  safetensors: '.safetensors',
+  gguf: '.gguf',
+  pytorch: '.pt, .pth, .ckpt, .bin (torch.save zip archives and legacy pickles)',
+  keras: '.keras (Keras 3 zip archives; .h5 is recognised, not read)',
+  sklearn: '.pkl, .pickle, .joblib, .sav (scikit-learn and joblib pickles, read as data, never run)',
+};
+const FORMATS = Object.keys(FORMAT_HELP) as (keyof typeof FORMAT_HELP)[];
+const NAME_WIDTH = Math.max(...FORMATS.map((f) => FORMAT_NAMES[f].length));
+
 export const inspectSubcommand: Subcommand = {
   name: 'inspect',
-  summary: 'describe a model file (ONNX, safetensors, GGUF) without loading its weights',
+  summary: `describe a model file (${FORMATS.map((f) => FORMAT_NAMES[f]).join(', ')}) without loading its weights`,
   usage: [
     'Usage: ml-engineer inspect FILE [--json]',
     '',
     'Reads the header and structure of FILE: inputs and outputs, operators and opsets (ONNX),',
     'tensors, parameter count and bytes per dtype, metadata. Weights are skipped, not read.',
+    '',
+    'Formats (told apart by their first bytes, else by the extension):',
+    ...FORMATS.map((f) => `  ${FORMAT_NAMES[f].padEnd(NAME_WIDTH)}  ${FORMAT_HELP[f]}`),
     '',
     'Options:',
     '  --json   print everything as JSON',

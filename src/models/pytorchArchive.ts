@@ -3,7 +3,7 @@ import { countUp, elementCount, MAX_LISTED_ITEMS, MAX_LISTED_TENSORS, shortText,
 import { MAX_PICKLE, PickleCall, PickleDict, PickleGlobal, PicklePid, PickleTuple, pickleText, scanPickle, type PickleValue } from './pickleScan';
 import { readZipEntry, type ZipEntry } from './zipArchive';
 
-// PyTorch files (../shared/docs/formats.md §5.4) listed without running their pickles: the zip
+// PyTorch files (docs/formats.md §5.4) listed without running their pickles: the zip
 // archive torch.save writes since 1.6 (data.pkl + one entry per storage), TorchScript archives, and
 // the legacy sequential-pickle format. Tensors are the `_rebuild_tensor_v2(storage, offset, size,
 // stride, …)` records in the pickle; their names are the dict keys leading to them.

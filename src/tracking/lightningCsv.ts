@@ -7,7 +7,7 @@ import { listDir, readSmallText } from './fileReads';
 import { byStep, describeProblem, type MetricPoint, type RunRecord, type RunSource, type SourceSnapshot } from './runModel';
 import { flattenParams, parsePythonFloat, parseTrackingYaml } from './trackingValues';
 
-// PyTorch Lightning's CSVLogger (../shared/docs/formats.md §4): `<save_dir>/<name>/version_N/metrics.csv`
+// PyTorch Lightning's CSVLogger (docs/formats.md §4): `<save_dir>/<name>/version_N/metrics.csv`
 // with sparse rows (each log call writes only its keys, plus `step`) and `hparams.yaml`. The file is
 // streamed into columns of doubles, so memory grows with the numbers kept, not with the text (read
 // whole into strings and row arrays, a 30 MB file took 841 MB), and a live file is read on from

@@ -19,7 +19,7 @@ import {
   type SourceSnapshot,
 } from './runModel';
 
-// MLflow's FileStore, `mlruns/` (../shared/docs/formats.md §1.1): one folder per experiment with a
+// MLflow's FileStore, `mlruns/` (docs/formats.md §1.1): one folder per experiment with a
 // meta.yaml, one per run with meta.yaml, params/, tags/, metrics/ (keys with "/" are sub-folders),
 // artifacts/. Deleted experiments sit in `.trash/`; `models/` is the model registry.
 

@@ -1,7 +1,7 @@
 import { byStep, type ExperimentRecord, type MetricPoint, type MetricSummary, type RunRecord, type RunSource, type RunStatus, type SourceSnapshot } from './runModel';
 import { asMapping, ownValue, setOwn } from './ownProps';
 
-// An MLflow tracking server over its REST API (../shared/docs/formats.md §1.4): experiments/search,
+// An MLflow tracking server over its REST API (docs/formats.md §1.4): experiments/search,
 // runs/search and metrics/get-history, each paged with page_token. The token (from SecretStorage)
 // goes in an Authorization header: "user:password" as Basic (MLflow's basic-auth app), anything else
 // as a Bearer token (Databricks and most gateways).

@@ -5,7 +5,7 @@ import { byStep, describeProblem, type ExperimentRecord, type MetricPoint, type 
 import { SqliteFile, type SqlValue } from './sqlite/sqliteFile';
 import { ownValue, setOwn } from './ownProps';
 
-// MLflow's SQLite backend (`mlflow.db`, the default since MLflow 3.7; ../shared/docs/formats.md §1.3),
+// MLflow's SQLite backend (`mlflow.db`, the default since MLflow 3.7; docs/formats.md §1.3),
 // read with our own page-at-a-time SQLite reader. The run list uses `latest_metrics` (one row per
 // key and run); a chart reads `metrics`. Columns are looked up by name: older schemas lack some.
 

@@ -3,7 +3,7 @@ import { ColumnSeries } from './columnSeries';
 import { crc32cRange } from './crc32c';
 import { type ScalarScanner, ScanStop, scalarScanner } from './wasm/scalarScan';
 
-// TensorBoard event files (../shared/docs/formats.md §2): TFRecord framing with masked CRC32C,
+// TensorBoard event files (docs/formats.md §2): TFRecord framing with masked CRC32C,
 // each record an Event protobuf; scalars as `simple_value` (PyTorch) or as a rank-0 tensor
 // (TF2/Keras, `.v2`). The shared protobuf reader (src/common/protobuf) decodes only the fields we
 // need and skips the rest, one reader narrowed to each record and sub-message (no allocation per

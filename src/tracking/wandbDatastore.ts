@@ -1,7 +1,7 @@
 import { buf as crc32 } from 'crc-32';
 import { ProtobufReader } from '../common/protobuf/protobufReader';
 
-// W&B's `.wandb` run file (../shared/docs/formats.md §3.2): a 7-byte header (":W&B", 0xBEE1, version 0),
+// W&B's `.wandb` run file (docs/formats.md §3.2): a 7-byte header (":W&B", 0xBEE1, version 0),
 // then LevelDB-log blocks of 32 KiB of records (crc32 u32, length u16, type u8: FULL/FIRST/MIDDLE/LAST),
 // each CRC an IEEE CRC-32 seeded with the CRC of the type byte. A record's payload is a
 // `wandb_internal.Record`; we decode the few fields a run view needs and skip the rest, with the

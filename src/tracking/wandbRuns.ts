@@ -6,7 +6,7 @@ import { asMapping, setOwn } from './ownProps';
 import { flattenParams, paramText, parseTrackingJson, parseTrackingYaml } from './trackingValues';
 import { emptyRecords, readWandbFile, WANDB_BLOCK, type WandbRecords } from './wandbDatastore';
 
-// W&B local run folders (../shared/docs/formats.md §3.1): `wandb/run-YYYYMMDD_HHMMSS-<id>/` and
+// W&B local run folders (docs/formats.md §3.1): `wandb/run-YYYYMMDD_HHMMSS-<id>/` and
 // `offline-run-…`, with `files/config.yaml`, `files/wandb-summary.json`, `files/wandb-metadata.json`
 // and the `run-<id>.wandb` datastore that holds the full history (read incrementally, in chunks).
 

@@ -35,6 +35,16 @@ function resolveLocal(from: string, specifier: string): string | undefined {
   return undefined;
 }
 
+function dynamicImportsOf(file: string): string[] {
+  return [...readFileSync(file, 'utf8').matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!);
+}
+
+function resolveIn(known: readonly string[], from: string, specifier: string): string | undefined {
+  if (!specifier.startsWith('.')) return undefined;
+  const base = resolve(dirname(from), specifier);
+  return [`${base}.ts`, join(base, 'index.ts')].find((candidate) => known.includes(candidate));
+}
+
 const files = sourceFiles(src);
 const rel = (file: string): string => relative(root, file).split(sep).join('/');
 const isAdapterPath = (file: string): boolean => rel(file) === 'src/extension.ts' || rel(file).split('/').includes('vscode');
@@ -72,6 +82,26 @@ describe('architecture: the core is free of vscode', () => {
       }
     }
     assert.deepEqual(offenders, []);
+  });
+
+  it('has no import cycles in src/ or media/, type-only and dynamic imports included', () => {
+    // A cycle makes load order decide what is defined (a class can be undefined at first use),
+    // and even a type-only one ties two files so neither can be understood or moved alone.
+    const all = [...files, ...sourceFiles(join(root, 'media'))];
+    const edges = new Map(all.map((file) => [file, [...importsOf(file), ...dynamicImportsOf(file)].map((s) => resolveIn(all, file, s)).filter((t): t is string => t !== undefined)]));
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (file: string, path: string[]): void => {
+      state.set(file, 'open');
+      for (const target of edges.get(file) ?? []) {
+        if (state.get(target) === 'open') cycles.push([...path.slice(path.indexOf(target)), target].map(rel).join(' -> '));
+        else if (!state.has(target)) visit(target, [...path, target]);
+      }
+      state.set(file, 'done');
+    };
+    for (const file of all) if (!state.has(file)) visit(file, [file]);
+    assert.ok(edges.size > 100, 'the scan found the files');
+    assert.deepEqual(cycles, []);
   });
 
   it('webview code reaches no Node or vscode module through its imports (it runs in the browser)', () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { MlflowServer } from '../../src/tracking/mlflowServer';
 
 // A loopback stand-in for an MLflow tracking server's REST API (the shapes of
-// ../shared/docs/formats.md §1.4), with pagination on every list and a token check.
+// docs/formats.md §1.4), with pagination on every list and a token check.
 
 interface Seen {
   path: string;

@@ -32,6 +32,18 @@ describe('runProcess', () => {
     assert.ok(Date.now() - started < 10_000, 'the process was not killed');
   });
 
+  it('kills a process once stdout holds maxStdoutLines lines, and says the output was cut', async () => {
+    const started = Date.now();
+    const result = await runProcess(node, ['-e', 'let i = 0; setInterval(() => process.stdout.write(`line ${i++}\\n`), 1)'], { timeoutMs: 60_000, maxStdoutLines: 50 });
+    assert.equal(result.kind, 'exited');
+    if (result.kind !== 'exited') return;
+    assert.equal(result.truncated, true);
+    assert.equal(result.code, null, 'killed, not exited by itself');
+    assert.ok(result.stdout.split('\n').length > 50);
+    assert.match(result.stdout, /^line 0\nline 1\n/);
+    assert.ok(Date.now() - started < 20_000, 'the process was not stopped at the line cap');
+  });
+
   it('stops on abort', async () => {
     const controller = new AbortController();
     const pending = runProcess(node, ['-e', 'setTimeout(() => {}, 60000)'], { timeoutMs: 60_000, signal: controller.signal });

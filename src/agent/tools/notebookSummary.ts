@@ -1,8 +1,31 @@
 /**
  * A notebook as the model should read it: cells with their index, type and source, outputs
- * summarised (text head and tail, images and other rich data named, never base64).
+ * summarised (text head and tail, images and other rich data named, never base64). The
+ * content comes from the .ipynb file (parseIpynb) or, when the notebook is open, from the
+ * editor's document with its unsaved edits (the adapter builds the same NotebookContent).
  */
-interface NotebookOutput {
+export interface NotebookContent {
+  readonly kernel?: string;
+  /** Read from an open editor whose document has changes not yet saved. */
+  readonly unsaved?: boolean;
+  readonly cells: readonly NotebookContentCell[];
+}
+
+export interface NotebookContentCell {
+  /** 'code', 'markdown' or 'raw'. */
+  readonly kind: string;
+  readonly source: string;
+  readonly executionCount?: number;
+  readonly outputs: readonly NotebookContentOutput[];
+}
+
+export type NotebookContentOutput =
+  | { readonly type: 'stream'; readonly name: string; readonly text: string }
+  | { readonly type: 'error'; readonly ename: string; readonly evalue: string; readonly traceback: readonly string[] }
+  /** display_data / execute_result: each MIME type with its text (text-like types) and its size in bytes. */
+  | { readonly type: 'data'; readonly items: readonly { readonly mime: string; readonly text?: string; readonly bytes: number }[] };
+
+interface IpynbOutput {
   output_type?: string;
   name?: string;
   text?: string | string[];
@@ -12,10 +35,10 @@ interface NotebookOutput {
   traceback?: string[];
 }
 
-interface NotebookCell {
+interface IpynbCell {
   cell_type?: string;
   source?: string | string[];
-  outputs?: NotebookOutput[];
+  outputs?: IpynbOutput[];
   execution_count?: number | null;
 }
 
@@ -23,9 +46,12 @@ const OUTPUT_CHARS = 1500;
 // Terminal colour codes in tracebacks (ESC [ ... letter).
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
+/** nbformat stores these as base64 text; the editor holds their bytes. */
+const BASE64_MIMES = /^image\/(png|jpeg|gif|webp|bmp)$/;
 
-export function summariseNotebook(json: string, displayPath: string): string {
-  let notebook: { cells?: NotebookCell[]; metadata?: { kernelspec?: { display_name?: string } } };
+/** The .ipynb file's JSON as NotebookContent; throws with what is wrong when it is not a notebook. */
+export function parseIpynb(json: string, displayPath: string): NotebookContent {
+  let notebook: { cells?: IpynbCell[]; metadata?: { kernelspec?: { display_name?: string } } };
   try {
     notebook = JSON.parse(json) as typeof notebook;
   } catch (error) {
@@ -33,33 +59,68 @@ export function summariseNotebook(json: string, displayPath: string): string {
   }
   if (!Array.isArray(notebook.cells)) throw new Error(`${displayPath} has no cells array: not an nbformat 4 notebook.`);
   const kernel = notebook.metadata?.kernelspec?.display_name;
-  const parts = [`${displayPath}: ${notebook.cells.length} cells${kernel ? `, kernel ${kernel}` : ''}`];
+  return {
+    ...(typeof kernel === 'string' ? { kernel } : {}),
+    cells: notebook.cells.map((cell) => ({
+      kind: cell.cell_type ?? 'unknown',
+      source: joinText(cell.source),
+      ...(cell.execution_count ? { executionCount: cell.execution_count } : {}),
+      outputs: (cell.outputs ?? []).flatMap(ipynbOutput),
+    })),
+  };
+}
+
+function ipynbOutput(output: IpynbOutput): NotebookContentOutput[] {
+  switch (output.output_type) {
+    case 'stream':
+      return [{ type: 'stream', name: output.name ?? 'stdout', text: joinText(output.text) }];
+    case 'error':
+      return [{ type: 'error', ename: output.ename ?? '', evalue: output.evalue ?? '', traceback: output.traceback ?? [] }];
+    case 'execute_result':
+    case 'display_data':
+      return [
+        {
+          type: 'data',
+          items: Object.entries(output.data ?? {}).map(([mime, value]) => {
+            const text = typeof value === 'string' || Array.isArray(value) ? joinText(value as string | string[]) : JSON.stringify(value);
+            const bytes = BASE64_MIMES.test(mime) ? Math.floor((text.replace(/\s|=/g, '').length * 3) / 4) : Buffer.byteLength(text);
+            return mime === 'text/plain' ? { mime, text, bytes } : { mime, bytes };
+          }),
+        },
+      ];
+    default:
+      return [];
+  }
+}
+
+/** Parses and summarises an .ipynb file's text. */
+export function summariseNotebook(json: string, displayPath: string): string {
+  return summariseNotebookContent(parseIpynb(json, displayPath), displayPath);
+}
+
+export function summariseNotebookContent(notebook: NotebookContent, displayPath: string): string {
+  const about = [`${notebook.cells.length} cells`, ...(notebook.kernel ? [`kernel ${notebook.kernel}`] : [])].join(', ');
+  const parts = [`${displayPath}: ${about}${notebook.unsaved ? ' (as open in the editor, with changes not saved yet)' : ''}`];
   notebook.cells.forEach((cell, index) => {
-    const count = cell.execution_count ? ` [${cell.execution_count}]` : '';
-    parts.push(`\n--- cell ${index} (${cell.cell_type ?? 'unknown'})${count}\n${joinText(cell.source)}`);
-    const outputs = (cell.outputs ?? []).map(summariseOutput).filter(Boolean);
+    const count = cell.executionCount ? ` [${cell.executionCount}]` : '';
+    parts.push(`\n--- cell ${index} (${cell.kind})${count}\n${cell.source}`);
+    const outputs = cell.outputs.map(summariseOutput).filter(Boolean);
     if (outputs.length) parts.push(`--- outputs of cell ${index}\n${outputs.join('\n')}`);
   });
   return parts.join('\n');
 }
 
-function summariseOutput(output: NotebookOutput): string {
-  switch (output.output_type) {
+function summariseOutput(output: NotebookContentOutput): string {
+  switch (output.type) {
     case 'stream':
-      return clip(`${output.name ?? 'stdout'}: ${joinText(output.text)}`);
+      return clip(`${output.name}: ${output.text}`);
     case 'error':
-      return clip(`error ${output.ename ?? ''}: ${output.evalue ?? ''}\n${(output.traceback ?? []).slice(-3).join('\n').replace(ANSI, '')}`);
-    case 'execute_result':
-    case 'display_data': {
-      const data = output.data ?? {};
-      const described = Object.keys(data)
-        .filter((mime) => mime !== 'text/plain')
-        .map((mime) => `[${mime}${typeof data[mime] === 'string' || Array.isArray(data[mime]) ? `, ${sizeOf(data[mime])}` : ''}]`);
-      const text = data['text/plain'] !== undefined ? clip(joinText(data['text/plain'] as string | string[])) : '';
-      return [text, ...described].filter(Boolean).join(' ');
+      return clip(`error ${output.ename}: ${output.evalue}\n${output.traceback.slice(-3).join('\n').replace(ANSI, '')}`);
+    case 'data': {
+      const plain = output.items.find((item) => item.mime === 'text/plain');
+      const described = output.items.filter((item) => item.mime !== 'text/plain').map((item) => `[${item.mime}, ${sizeOf(item.bytes)}]`);
+      return [plain?.text !== undefined ? clip(plain.text) : '', ...described].filter(Boolean).join(' ');
     }
-    default:
-      return '';
   }
 }
 
@@ -74,7 +135,6 @@ function clip(text: string): string {
   return `${clean.slice(0, half)}\n[… ${clean.length - OUTPUT_CHARS} characters cut …]\n${clean.slice(-half)}`;
 }
 
-function sizeOf(value: unknown): string {
-  const length = Array.isArray(value) ? value.join('').length : String(value).length;
-  return length > 1024 ? `${(length / 1024).toFixed(1)} KB` : `${length} B`;
+function sizeOf(bytes: number): string {
+  return bytes > 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${bytes} B`;
 }

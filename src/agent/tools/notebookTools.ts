@@ -1,20 +1,24 @@
 import * as z from 'zod/mini';
-import { summariseNotebook } from './notebookSummary';
+import { summariseNotebook, summariseNotebookContent } from './notebookSummary';
 import { defineTool, ToolInputError, type FileChange, type ToolContext } from './tool';
 
 export const readNotebookTool = defineTool({
   name: 'read_notebook',
   description:
     'Read a Jupyter notebook (.ipynb): each cell with its index, type and source, and its outputs summarised ' +
-    '(text head and tail, errors with the end of the traceback, images named with their size).',
+    '(text head and tail, errors with the end of the traceback, images named with their size). ' +
+    'A notebook open in the editor is read as it is there, unsaved changes included: the cells edit_notebook_cell changes.',
   input: z.object({ path: z.string().check(z.minLength(1)) }),
   risk: 'read',
-  async run(input, { files }) {
+  async run(input, { files, notebooks }) {
     if (!input.path.endsWith('.ipynb')) throw new ToolInputError(`${input.path} is not a notebook; use read_file.`);
-    const { path, text } = await files.readText(input.path, 50 * 1024 * 1024);
+    const absolutePath = await files.resolve(input.path);
+    const shown = files.display(absolutePath);
+    const open = await notebooks?.readOpen?.(absolutePath);
+    if (open) return { content: summariseNotebookContent(open, shown), summary: `Read notebook ${shown}${open.unsaved ? ' (unsaved changes included)' : ''}` };
+    const { text } = await files.readText(input.path, 50 * 1024 * 1024);
     try {
-      const summary = summariseNotebook(text, files.display(path));
-      return { content: summary, summary: `Read notebook ${files.display(path)}` };
+      return { content: summariseNotebook(text, shown), summary: `Read notebook ${shown}` };
     } catch (error) {
       throw new ToolInputError((error as Error).message);
     }

@@ -1,4 +1,5 @@
 import type * as z from 'zod/mini';
+import type { NotebookContent } from './notebookSummary';
 import type { WorkspaceFiles } from './workspaceFiles';
 
 /** read: runs freely. write: changes files. execute: runs code or commands. The last two ask first. */
@@ -37,6 +38,11 @@ export interface NotebookCells {
   read(absolutePath: string): Promise<readonly { kind: 'code' | 'markdown'; language: string; source: string }[]>;
   replaceCell(absolutePath: string, index: number, source: string): Promise<void>;
   insertCell(absolutePath: string, index: number, kind: 'code' | 'markdown', source: string): Promise<void>;
+  /**
+   * The notebook as its open editor holds it (unsaved edits, outputs), for read_notebook, so it
+   * reads what edit_notebook_cell edits; undefined when it is not open (the file is read then).
+   */
+  readOpen?(absolutePath: string): Promise<NotebookContent | undefined>;
 }
 
 export interface ToolContext {
@@ -45,6 +51,8 @@ export interface ToolContext {
   applyChange(change: FileChange): Promise<void>;
   /** Present inside the editor; absent in plain Node, where notebook edits are refused. */
   readonly notebooks?: NotebookCells;
+  /** The ripgrep binary for list_files and search_workspace: VS Code's own in the editor (findRipgrep); `rg` on PATH when absent. */
+  readonly ripgrep?: string;
 }
 
 /**
@@ -71,10 +79,7 @@ export interface Tool<Input = unknown> {
   run(input: Input, context: ToolContext, signal: AbortSignal): Promise<ToolResult>;
 }
 
-/** A tool input problem the model can fix: returned to it as an is_error result. */
-export class ToolInputError extends Error {
-  override readonly name = 'ToolInputError';
-}
+export { ToolInputError } from './toolInputError';
 
 export function defineTool<Input>(tool: Tool<Input>): Tool<Input> {
   return tool;

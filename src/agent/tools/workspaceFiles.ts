@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../../common/atomicWrite';
 import { symlinkOnPath } from '../../common/symlinks';
-import { ToolInputError } from './tool';
+import { ToolInputError } from './toolInputError';
 
 export interface WorkspaceRoot {
   readonly name: string;

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { CONTEXT_KEYS } from '../../commandIds';
+import { CONTEXT_KEYS, STORAGE_KEYS } from '../../commandIds';
 
-const SECRET_KEY = 'mlEngineer.anthropic.apiKey';
+const SECRET_KEY = STORAGE_KEYS.apiKey;
 
 /**
  * The Anthropic API key, in SecretStorage only (never settings, logs or webviews).

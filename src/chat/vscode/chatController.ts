@@ -10,7 +10,7 @@ import type { FileChange, Tool } from '../../agent/tools/tool';
 import { CONTEXT_WINDOW_TOKENS, FALLBACK_MODELS } from '../../agent/models';
 import { alwaysAllowedTools, apiBaseUrl, readAgentSettings } from '../../agent/vscode/agentSettings';
 import type { ApiKeyStore } from '../../agent/vscode/apiKeyStore';
-import { COMMANDS } from '../../commandIds';
+import { COMMANDS, STORAGE_KEYS } from '../../commandIds';
 import { describeError } from '../../common/errors';
 import { lazyBundle } from '../../common/lazyBundle';
 import type { Logger } from '../../common/logger';
@@ -112,7 +112,7 @@ export class ChatController implements vscode.Disposable {
         return this.editor.runInNotebook(message.code);
       case 'selectModel':
         if (this.record) this.record.model = message.model;
-        await this.context.globalState.update('mlEngineer.lastModel', message.model);
+        await this.context.globalState.update(STORAGE_KEYS.lastModel, message.model);
         return this.pushState();
       case 'openLink':
         if (/^https?:\/\//i.test(message.href)) await vscode.env.openExternal(vscode.Uri.parse(message.href));
@@ -184,11 +184,14 @@ export class ChatController implements vscode.Disposable {
     for (const tool of this.featureTools()) registry.register(tool);
     const files = new WorkspaceFiles(workspaceRoots());
     const facts = await this.workspaceFacts(files.roots);
+    // list_files and search_workspace run the ripgrep VS Code ships, in a child process.
+    const ripgrep = await (await import('../../agent/tools/ripgrep')).findRipgrep(vscode.env.appRoot);
+    this.log.info(`agent: file tools use ripgrep at ${ripgrep}`);
     this.session = new AgentSession(
       {
         api: await this.messagesApi(apiKey),
         tools: registry.available(vscode.workspace.isTrusted),
-        context: { files, applyChange: (change) => this.editor.applyChange(change), notebooks: vscodeNotebookCells },
+        context: { files, applyChange: (change) => this.editor.applyChange(change), notebooks: vscodeNotebookCells, ripgrep },
         approve: (request, signal) => {
           if (request.change) this.changes.set(request.callId, request.change);
           return this.broker.request(request, signal);
@@ -242,7 +245,7 @@ export class ChatController implements vscode.Disposable {
   }
 
   private currentModel(): string {
-    return this.context.globalState.get<string>('mlEngineer.lastModel') || readAgentSettings().model;
+    return this.context.globalState.get<string>(STORAGE_KEYS.lastModel) || readAgentSettings().model;
   }
 
   private resetConversation(record: ConversationRecord | undefined): void {

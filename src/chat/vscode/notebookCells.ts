@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { NotebookCells } from '../../agent/tools/tool';
+import { openNotebookContent } from './notebookContent';
 
 /**
  * Notebook cells through the notebook API: the open notebook (with unsaved edits) is what is
@@ -7,6 +8,8 @@ import type { NotebookCells } from '../../agent/tools/tool';
  * so the agent's next read_notebook sees the change.
  */
 export const vscodeNotebookCells: NotebookCells = {
+  readOpen: (absolutePath) => Promise.resolve(openNotebookContent(absolutePath)),
+
   async read(absolutePath) {
     const notebook = await vscode.workspace.openNotebookDocument(vscode.Uri.file(absolutePath));
     return notebook.getCells().map((cell) => ({

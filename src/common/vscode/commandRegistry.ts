@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CommandId } from '../../commandIds';
+import { COMMANDS, type CommandId } from '../../commandIds';
 import { describeError, isAbortError, isUserError } from '../errors';
 import type { Logger } from '../logger';
 
@@ -41,5 +41,5 @@ export async function reportError(log: Logger, error: unknown, during: string): 
   log.error(`${during} failed: ${describeError(error)}`);
   if (error instanceof Error && error.stack) log.debug(error.stack);
   const picked = await vscode.window.showErrorMessage(`ML Engineer: ${during} failed: ${describeError(error)}`, 'Show Log');
-  if (picked) await vscode.commands.executeCommand('mlEngineer.showLog');
+  if (picked) await vscode.commands.executeCommand(COMMANDS.showLog);
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { SETTINGS } from '../../commandIds';
 import type { RunnerLimits } from '../worker/workerRunner';
 
 /**
@@ -7,7 +8,7 @@ import type { RunnerLimits } from '../worker/workerRunner';
  * that long without a break, and thirty times that in all.
  */
 export function readerLimits(kind: 'models' | 'tracking'): RunnerLimits {
-  const settings = vscode.workspace.getConfiguration('mlEngineer.readers');
+  const settings = vscode.workspace.getConfiguration(SETTINGS.readers);
   const seconds = clamp(settings.get<number>('timeLimitSeconds'), 1, 600, 20);
   const memoryMb = clamp(settings.get<number>('memoryLimitMb'), 128, 16_384, 512);
   return kind === 'models' ? { memoryMb, timeMs: seconds * 1000 } : { memoryMb, stallMs: seconds * 1000, timeMs: seconds * 30_000 };

@@ -6,6 +6,7 @@ import { GpuPanel } from './gpuPanel';
 import { formatGiB, needsAttention, statusText, type GpuSample } from '../gpuSample';
 import { defaultGpuSamplers, GpuSourceChoice, type GpuSourceState, type RemoteGpuSource } from '../gpuSourceChoice';
 import type { GpuReading } from '../gpuStatusTool';
+import { COMMANDS, SETTINGS, STATUS_BAR_ITEMS, VIEWS } from '../../commandIds';
 
 const FOCUSED_MS = 2000;
 const BACKGROUND_MS = 10_000;
@@ -25,7 +26,7 @@ export type ProcessOwners = () => ReadonlyMap<number, string>;
  * neither the item, the view nor the charts show it.
  */
 export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('mlEngineer.gpu', vscode.StatusBarAlignment.Right, 90);
+  private readonly item = vscode.window.createStatusBarItem(STATUS_BAR_ITEMS.gpu, vscode.StatusBarAlignment.Right, 90);
   private readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
@@ -76,8 +77,8 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
       vscode.window.state.focused ? FOCUSED_MS : BACKGROUND_MS,
     );
     this.item.name = 'ML Engineer: GPUs';
-    this.item.command = 'mlEngineer.showGpuCharts';
-    const view = vscode.window.createTreeView('mlEngineer.gpus', { treeDataProvider: this });
+    this.item.command = COMMANDS.showGpuCharts;
+    const view = vscode.window.createTreeView(VIEWS.gpus, { treeDataProvider: this });
     this.view = view;
     this.disposables.push(
       this.item,
@@ -89,7 +90,7 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
       }),
       vscode.window.onDidChangeWindowState((s) => this.source.setInterval(s.focused ? FOCUSED_MS : BACKGROUND_MS)),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('mlEngineer.gpu')) this.source.reset();
+        if (e.affectsConfiguration(SETTINGS.gpu)) this.source.reset();
       }),
     );
     this.update();

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { setWebviewContent } from '../../webview/vscode/webviewAssets';
 import type { FromGpuView, ToGpuView } from '../protocol';
+import { VIEW_TYPES } from '../../commandIds';
 
 /** The GPU charts: one editor panel per window, fed by the GPU monitor while it is open. */
 export class GpuPanel implements vscode.Disposable {
@@ -21,7 +22,7 @@ export class GpuPanel implements vscode.Disposable {
       this.panel.reveal();
       return;
     }
-    const panel = vscode.window.createWebviewPanel('mlEngineer.gpuCharts', 'GPUs', vscode.ViewColumn.Active, { retainContextWhenHidden: false });
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPES.gpuCharts, 'GPUs', vscode.ViewColumn.Active, { retainContextWhenHidden: false });
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icons', 'activity-bar.svg');
     setWebviewContent(panel.webview, this.extensionUri, 'gpu', 'GPUs');
     panel.webview.onDidReceiveMessage((message: FromGpuView) => {

@@ -11,11 +11,12 @@ import type { JupyterLib, KernelModel } from '../jupyterLib';
 import { findJupyterPython, findRecordedServer, reuseOrLaunch, shutdownServer, type LocalServerRecord } from '../localServer';
 import { connectServer, readServer, type KernelSpecInfo } from '../serverConnect';
 import { checkServerProcess } from '../serverProcess';
+import { STORAGE_KEYS } from '../../commandIds';
 
 export const LOCAL_SERVER_ID = 'local';
-const LOCAL_RECORD_KEY = 'mlEngineer.jupyter.localServer';
-const REMOTES_KEY = 'mlEngineer.jupyter.remotes';
-const tokenKey = (id: string) => `mlEngineer.jupyter.token.${id}`;
+const LOCAL_RECORD_KEY = STORAGE_KEYS.localServer;
+const REMOTES_KEY = STORAGE_KEYS.remoteServers;
+const tokenKey = (id: string) => `${STORAGE_KEYS.jupyterTokenPrefix}${id}`;
 
 export type { KernelSpecInfo } from '../serverConnect';
 

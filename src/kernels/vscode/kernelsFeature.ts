@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Tool } from '../../agent/tools/tool';
-import { COMMANDS, VIEWS } from '../../commandIds';
+import { COMMANDS, STATUS_BAR_ITEMS, VIEWS } from '../../commandIds';
 import { UserError } from '../../common/errors';
 import { lazyBundle } from '../../common/lazyBundle';
 import type { Logger } from '../../common/logger';
@@ -29,7 +29,7 @@ export function registerKernels(
   const kernels = new NotebookKernels(context, log, servers);
   const tree = new KernelsTree(servers, kernels);
   const view = vscode.window.createTreeView(VIEWS.kernels, { treeDataProvider: tree, showCollapseAll: true });
-  const status = vscode.window.createStatusBarItem('mlEngineer.kernelStatus', vscode.StatusBarAlignment.Right, 101);
+  const status = vscode.window.createStatusBarItem(STATUS_BAR_ITEMS.kernel, vscode.StatusBarAlignment.Right, 101);
   status.name = 'ML Engineer: Kernel';
   status.command = `${VIEWS.kernels}.focus`;
   context.subscriptions.push(servers, kernels, tree, view, status);

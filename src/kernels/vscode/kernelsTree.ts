@@ -5,6 +5,7 @@ import { describeVariable, type KernelVariable } from '../kernelInspection';
 import type { JupyterServerEntry, JupyterServers, KernelSpecInfo } from './jupyterServers';
 import type { LiveKernel } from './liveKernels';
 import type { NotebookKernels } from './notebookKernels';
+import { TREE_ITEMS } from '../../commandIds';
 
 export type KernelsNode =
   | { readonly kind: 'server'; readonly server: JupyterServerEntry }
@@ -63,7 +64,7 @@ export class KernelsTree implements vscode.TreeDataProvider<KernelsNode>, vscode
           s.state === 'unreachable' ? 'warning' : s.kind === 'local' ? 'vm' : 'remote',
           s.state === 'unreachable' ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined,
         );
-        item.contextValue = `mlEngineer.server.${s.kind}.${s.state}`;
+        item.contextValue = `${TREE_ITEMS.server}.${s.kind}.${s.state}`;
         return item;
       }
       case 'specs': {
@@ -95,7 +96,7 @@ export class KernelsTree implements vscode.TreeDataProvider<KernelsNode>, vscode
         item.iconPath = new vscode.ThemeIcon(
           state === 'busy' ? 'loading~spin' : state === 'dead' ? 'error' : state === 'idle' ? 'circle-large-outline' : 'sync~spin',
         );
-        item.contextValue = state === 'busy' ? 'mlEngineer.kernel.busy' : 'mlEngineer.kernel';
+        item.contextValue = state === 'busy' ? TREE_ITEMS.kernelBusy : TREE_ITEMS.kernel;
         item.id = `kernel:${model.id}`;
         return item;
       }

@@ -1,3 +1,4 @@
+import { NOTEBOOK_CONTROLLER_PREFIX } from '../../commandIds';
 import * as vscode from 'vscode';
 import type { Logger } from '../../common/logger';
 import type { KernelBindings } from '../kernelBindings';
@@ -89,5 +90,5 @@ export class NotebookControllers implements vscode.Disposable {
 }
 
 export function controllerId(serverId: string, spec: string): string {
-  return `mlEngineer.${serverId}.${spec}`.replace(/[^\w.-]/g, '_');
+  return `${NOTEBOOK_CONTROLLER_PREFIX}${serverId}.${spec}`.replace(/[^\w.-]/g, '_');
 }

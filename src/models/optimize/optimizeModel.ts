@@ -10,13 +10,13 @@ import { asToolInputError } from '../modelTool';
 import { compareModels, type OrtModule, type OutputDifference } from '../runtime/onnxRun';
 import { convertToFloat16 } from './onnxFloat16';
 import { quantizeWeightsInt8 } from './onnxWeightQuantize';
-import { optimizeWithPython, pythonOptimizers, type PythonOptimizers } from './pythonOptimize';
+import { optimizeWithPython, pythonOptimizers, type Precision, type PythonOptimizers } from './pythonOptimize';
 
 // Optimize an ONNX model (int8 or fp16) with the user's Python tools where it has them, else
 // without Python (weight-only int8, or fp16), write it beside the original, run both on the same
 // sample input with onnxruntime, and report sizes and the output difference.
 
-export type Precision = 'int8' | 'fp16';
+export type { Precision };
 
 export const PRECISION_LABELS: Readonly<Record<Precision, { label: string; description: string }>> = {
   int8: { label: 'Weight-only int8', description: 'built in: int8 weights + DequantizeLinear, about 4x smaller weights; any opset >= 10' },

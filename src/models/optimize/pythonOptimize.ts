@@ -1,13 +1,15 @@
 import { checkModules } from '../../python/pythonModules';
 import { PYTHON_EXTERNAL_DATA_CHECK } from '../externalData';
 import { JOB_PRELUDE, runPythonJob, type PythonJobOptions } from '../pythonJob';
-import type { Precision } from './optimizeModel';
 
 // ONNX optimization through the user's Python where it has the standard tools: int8 by
 // onnxruntime.quantization.quantize_dynamic (weights int8, activations quantized at run time:
 // MatMulInteger / ConvInteger), fp16 by onnxconverter-common's convert_float_to_float16 (which
 // keeps blocked operators in float32 with Casts around them). Where the Python lacks them, the
 // caller uses the built-in rewrites (onnxWeightQuantize.ts, onnxFloat16.ts) and says why.
+
+/** The precisions Optimize offers (optimizeModel.ts re-exports it). */
+export type Precision = 'int8' | 'fp16';
 
 export interface PythonOptimizers {
   /** onnxruntime's version when `onnxruntime.quantization` imports. */

@@ -5,6 +5,7 @@ import { withCancellableProgress } from '../../common/vscode/cancellableProgress
 import type { Logger } from '../../common/logger';
 import type * as ModelsCore from '../lazy/modelsCore';
 import { guessShape, inspectForCommand, modelRoot, mayWrite, pythonForModels, trustModelCode } from './modelForCommand';
+import { SETTINGS, VIEW_TYPES } from '../../commandIds';
 
 /** Right-click > Export Model… on a PyTorch file: ONNX or TorchScript through the user's Python and torch; on a scikit-learn pickle: ONNX through skl2onnx. */
 export async function exportModel(model: vscode.Uri, log: Logger, core: typeof ModelsCore): Promise<void> {
@@ -42,7 +43,7 @@ export async function exportModel(model: vscode.Uri, log: Logger, core: typeof M
   });
   log.info(`exported ${model.fsPath} to ${result.out} with torch ${result.torchVersion} in ${result.seconds} s`);
   const open = await vscode.window.showInformationMessage(`Exported ${basename(result.out)} (torch ${result.torchVersion}, ${result.seconds} s).`, 'Open');
-  if (open) await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(result.out), 'mlEngineer.modelViewer');
+  if (open) await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(result.out), VIEW_TYPES.modelViewer);
 }
 
 async function exportSklearn(model: vscode.Uri, info: ReturnType<typeof ModelsCore.inspectModel>, log: Logger, core: typeof ModelsCore): Promise<void> {
@@ -53,7 +54,7 @@ async function exportSklearn(model: vscode.Uri, info: ReturnType<typeof ModelsCo
   const python = await pythonForModels(log);
   // Before asking to trust the pickle: without skl2onnx there is nothing to load it for.
   const missing = await core.missingForSklearnExport(python);
-  if (missing) throw new UserError(`Export of ${name}: ${missing}.`, { actions: [{ label: 'Choose Python', command: 'workbench.action.openSettings', args: ['mlEngineer.python.path'] }] });
+  if (missing) throw new UserError(`Export of ${name}: ${missing}.`, { actions: [{ label: 'Choose Python', command: 'workbench.action.openSettings', args: [SETTINGS.pythonPath] }] });
   if (!(await trustModelCode(model, info, 'Export'))) return;
   const result = await withCancellableProgress(`Exporting ${name} to ONNX with skl2onnx (${python})…`, async (signal) => {
     try {
@@ -65,5 +66,5 @@ async function exportSklearn(model: vscode.Uri, info: ReturnType<typeof ModelsCo
   const check = core.describeSklearnCheck(result);
   log.info(`exported ${model.fsPath} to ${result.out} with skl2onnx ${result.skl2onnxVersion} (scikit-learn ${result.sklearnVersion}): ${check}`);
   const open = await vscode.window.showInformationMessage(`Exported ${basename(result.out)} (skl2onnx ${result.skl2onnxVersion}, ${result.features} features): ${check}.`, 'Open');
-  if (open) await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(result.out), 'mlEngineer.modelViewer');
+  if (open) await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(result.out), VIEW_TYPES.modelViewer);
 }

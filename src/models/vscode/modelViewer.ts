@@ -5,8 +5,9 @@ import { setWebviewContent } from '../../webview/vscode/webviewAssets';
 import type * as ModelsCore from '../lazy/modelsCore';
 import type { ModelInfo } from '../modelInfo';
 import type { FromModelView, ToModelView } from '../protocol';
+import { VIEW_TYPES } from '../../commandIds';
 
-export const MODEL_VIEWER = 'mlEngineer.modelViewer';
+export const MODEL_VIEWER = VIEW_TYPES.modelViewer;
 
 /** Reads a model file off the extension host's thread, within the readers' budget (modelReader.ts). */
 export type InspectModel = (uri: vscode.Uri, signal?: AbortSignal) => Promise<ModelInfo>;

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Tool } from '../../agent/tools/tool';
-import { COMMANDS } from '../../commandIds';
+import { COMMANDS, SETTINGS } from '../../commandIds';
 import { lazyBundle, lazyBundlePath } from '../../common/lazyBundle';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import { readerLimits } from '../../common/vscode/readerLimits';
@@ -40,7 +40,7 @@ export function registerModels(context: vscode.ExtensionContext, log: vscode.Log
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       const loaded = bundle.peek();
-      if (loaded && e.affectsConfiguration('mlEngineer.readers')) applyLimits(loaded);
+      if (loaded && e.affectsConfiguration(SETTINGS.readers)) applyLimits(loaded);
     }),
     { dispose: () => bundle.peek()?.stopModelReader() },
   );

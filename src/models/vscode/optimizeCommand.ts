@@ -4,6 +4,7 @@ import { UserError } from '../../common/errors';
 import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
 import type * as ModelsCore from '../lazy/modelsCore';
 import { guessShape, inspectForCommand, modelRoot, mayWrite, pythonForModels, trustModelCode } from './modelForCommand';
+import { VIEW_TYPES } from '../../commandIds';
 
 /** Right-click > Optimize Model…: an int8 or fp16 copy written beside the model, sizes and output difference reported. */
 export async function optimizeModel(model: vscode.Uri, log: vscode.LogOutputChannel, core: typeof ModelsCore, ort: () => ModelsCore.OrtModule): Promise<void> {
@@ -32,7 +33,7 @@ export async function optimizeModel(model: vscode.Uri, log: vscode.LogOutputChan
   });
   log.info(report);
   const open = await vscode.window.showInformationMessage(report.split('\n').slice(0, 3).join(' '), 'Open', 'Show Details');
-  if (open === 'Open') await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(out), 'mlEngineer.modelViewer');
+  if (open === 'Open') await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(out), VIEW_TYPES.modelViewer);
   if (open === 'Show Details') log.show(true);
 }
 

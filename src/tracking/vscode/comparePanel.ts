@@ -3,6 +3,7 @@ import { setWebviewContent } from '../../webview/vscode/webviewAssets';
 import { buildCompareData } from '../compareData';
 import type { FromCompareView, ToCompareView } from '../protocol';
 import type { RunCatalog } from '../runCatalog';
+import { VIEW_TYPES } from '../../commandIds';
 
 /** "Compare Runs": one editor panel with the chosen runs' curves, updated while they train. */
 export class ComparePanel implements vscode.Disposable {
@@ -28,7 +29,7 @@ export class ComparePanel implements vscode.Disposable {
       // A new page: its first message chooses the metrics again.
       setWebviewContent(this.panel.webview, this.extensionUri, 'compare', title);
     } else {
-      const panel = vscode.window.createWebviewPanel('mlEngineer.compareRuns', title, vscode.ViewColumn.Active, { retainContextWhenHidden: true });
+      const panel = vscode.window.createWebviewPanel(VIEW_TYPES.compareRuns, title, vscode.ViewColumn.Active, { retainContextWhenHidden: true });
       panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icons', 'activity-bar.svg');
       setWebviewContent(panel.webview, this.extensionUri, 'compare', title);
       panel.webview.onDidReceiveMessage((message: FromCompareView) => {

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { CatalogEntry, RunCatalog } from '../runCatalog';
 import { SOURCE_NAMES, summarize, type ExperimentRecord, type MetricSummary, type RunRecord, type RunStatus } from '../runModel';
 import { filterRuns, formatDuration, formatMetric, keyMetric, lowerIsBetter, metricOf, sortRuns, type RunFilter } from '../runQuery';
+import { COMMANDS, TREE_ITEMS } from '../../commandIds';
 
 export type ExperimentsNode =
   | { readonly kind: 'source'; readonly entry: CatalogEntry }
@@ -137,7 +138,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         item.description = `${shown === runs.length ? runs.length : `${shown} of ${runs.length}`} run${runs.length === 1 ? '' : 's'} · ${vscode.workspace.asRelativePath(source.root)}`;
         item.tooltip = new vscode.MarkdownString(`**${SOURCE_NAMES[source.kind]}** ${source.root}${snapshot.problems.length ? `\n\nProblems:\n${snapshot.problems.map((p) => `- ${p}`).join('\n')}` : ''}`);
         item.iconPath = new vscode.ThemeIcon(snapshot.problems.length ? 'warning' : source.kind === 'tensorboard' ? 'graph-line' : source.kind === 'wandb' ? 'pulse' : source.kind === 'lightning' ? 'zap' : 'beaker');
-        item.contextValue = 'mlEngineer.trackingSource';
+        item.contextValue = TREE_ITEMS.trackingSource;
         return item;
       }
       case 'experiment': {
@@ -175,8 +176,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         item.description = `${formatMetric(m.last)} @ ${m.lastStep}${range}`;
         item.tooltip = `${m.key}: last ${m.last} at step ${m.lastStep}${m.count !== undefined ? `, ${m.count} points` : ''}${m.min !== undefined ? `, min ${m.min}, max ${m.max}` : ''}`;
         item.iconPath = new vscode.ThemeIcon('graph-line');
-        item.command = { command: 'mlEngineer.showRunChart', title: 'Show Chart', arguments: [node.run.key, m.key] };
-        item.contextValue = 'mlEngineer.runMetric';
+        item.command = { command: COMMANDS.showRunChart, title: 'Show Chart', arguments: [node.run.key, m.key] };
+        item.contextValue = TREE_ITEMS.runMetric;
         return item;
       }
       case 'artifact': {
@@ -184,7 +185,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         const item = new vscode.TreeItem(uri, node.dir ? Collapsed : None);
         item.id = `${node.run.key}/artifact/${node.path}`;
         if (!node.dir) item.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
-        item.contextValue = node.dir ? 'mlEngineer.artifactFolder' : 'mlEngineer.artifact';
+        item.contextValue = node.dir ? TREE_ITEMS.artifactFolder : TREE_ITEMS.artifact;
         return item;
       }
     }
@@ -209,7 +210,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     if (shown.length) tip.appendMarkdown(`${shown.join('  \n')}\n\n`);
     if (run.problems.length) tip.appendMarkdown(`⚠ ${run.problems.map(escapeMd).join('  \n⚠ ')}`);
     item.tooltip = tip;
-    item.contextValue = 'mlEngineer.run';
+    item.contextValue = TREE_ITEMS.run;
     return item;
   }
 

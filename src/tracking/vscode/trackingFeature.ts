@@ -1,6 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
-import { COMMANDS, VIEWS } from '../../commandIds';
+import { COMMANDS, CONTEXT_KEYS, SETTINGS, STORAGE_KEYS, VIEWS } from '../../commandIds';
 import { lazyBundle } from '../../common/lazyBundle';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import { readerLimits } from '../../common/vscode/readerLimits';
@@ -33,8 +33,8 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
   const bundle = lazyBundle<typeof TrackingLazy>(context.extensionPath, 'tracking');
   let readerPool: TrackingReaders | undefined;
   const readers = (): TrackingReaders => (readerPool ??= new (bundle().TrackingReaders)({ limits: readerLimits('tracking') }));
-  const servers = (): string[] => (vscode.workspace.getConfiguration('mlEngineer.tracking').get<string[]>('mlflowServers') ?? []).filter((u) => /^https?:\/\//.test(u));
-  const tokenKey = (url: string): string => `mlEngineer.mlflowToken:${url.replace(/\/+$/, '')}`;
+  const servers = (): string[] => (vscode.workspace.getConfiguration(SETTINGS.tracking).get<string[]>('mlflowServers') ?? []).filter((u) => /^https?:\/\//.test(u));
+  const tokenKey = (url: string): string => `${STORAGE_KEYS.mlflowTokenPrefix}${url.replace(/\/+$/, '')}`;
   const catalog = new RunCatalog();
   const tree = new ExperimentsTree(catalog);
   const view = vscode.window.createTreeView(VIEWS.experiments, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
@@ -58,7 +58,7 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
       if (result.truncated) log.warn(`experiments: discovery in ${folder.name} ${result.truncated}; add the folder to mlEngineer.tracking.roots to include more`);
       sources.push(...result.sources);
     }
-    for (const root of vscode.workspace.getConfiguration('mlEngineer.tracking').get<string[]>('roots') ?? []) {
+    for (const root of vscode.workspace.getConfiguration(SETTINGS.tracking).get<string[]>('roots') ?? []) {
       const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
       const path = isAbsolute(root) ? root : join(base, root);
       try {
@@ -75,7 +75,7 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
     await catalog.loadAll(undefined, () => tree.refresh());
     for (const entry of catalog.sources()) for (const p of entry.snapshot.problems) log.warn(`experiments: ${entry.source.label}: ${p}`);
     log.info(`experiments: ${unique.length} source(s), ${catalog.runs().length} run(s) in ${Date.now() - started} ms`);
-    void vscode.commands.executeCommand('setContext', 'mlEngineer.hasRuns', catalog.runs().length > 0);
+    void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.hasRuns, catalog.runs().length > 0);
     tree.refresh();
   };
   const ensureDiscovered = (): Promise<void> => (discovered ??= discover().catch((error: unknown) => log.error(`experiments: ${(error as Error).message}`)));
@@ -111,8 +111,8 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
   }
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (discovered && (e.affectsConfiguration('mlEngineer.tracking') || e.affectsConfiguration('files.exclude'))) rediscover();
-      if (e.affectsConfiguration('mlEngineer.readers')) readerPool?.setLimits(readerLimits('tracking'));
+      if (discovered && (e.affectsConfiguration(SETTINGS.tracking) || e.affectsConfiguration('files.exclude'))) rediscover();
+      if (e.affectsConfiguration(SETTINGS.readers)) readerPool?.setLimits(readerLimits('tracking'));
     }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => discovered && rediscover()),
     { dispose: () => (clearTimeout(reloadTimer), clearTimeout(rediscoverTimer)) },
@@ -125,7 +125,7 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
   const updateDescription = (): void => {
     const parts = [tree.filter.text ? `“${tree.filter.text}”` : '', tree.filter.statuses?.length ? tree.filter.statuses.join('/') : '', tree.sortMetric ? `by ${tree.sortMetric}` : ''].filter(Boolean);
     view.description = parts.join(' · ') || undefined;
-    void vscode.commands.executeCommand('setContext', 'mlEngineer.runsFiltered', parts.length > 0);
+    void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.runsFiltered, parts.length > 0);
   };
 
   const selectedRuns = (node?: ExperimentsNode, nodes?: readonly ExperimentsNode[]): RunRecord[] => {

@@ -48,9 +48,14 @@ const BASE_SETTINGS = {
   'update.mode': 'none',
 };
 
+/** Throws when code-server is missing, so a suite or bench can stop before work it would waste. */
+export function assertCodeServerInstalled(): void {
+  if (!existsSync(codeServerEntry)) throw new Error(`code-server is not installed: run test/e2e/install-code-server.sh (looked for ${codeServerEntry})`);
+}
+
 /** Installs the packaged VSIX into a fresh code-server profile and starts it on a loopback port. */
 export async function startCodeServer(options: StartOptions = {}): Promise<CodeServer> {
-  if (!existsSync(codeServerEntry)) throw new Error(`code-server is not installed: run test/e2e/install-code-server.sh (looked for ${codeServerEntry})`);
+  assertCodeServerInstalled();
   if (!existsSync(vsixPath)) throw new Error(`no VSIX at ${vsixPath}: run npm run package`);
   const base = mkdtempSync(join(tmpdir(), 'mle-e2e-'));
   const userDataDir = join(base, 'data');
