@@ -10,7 +10,7 @@ import type { Tool } from '../../src/agent/tools/tool';
 import { ToolRegistry } from '../../src/agent/tools/toolRegistry';
 import { WorkspaceFiles } from '../../src/agent/tools/workspaceFiles';
 import { silentLogger } from '../../src/common/logger';
-import { startFakeMessagesApi, type FakeMessagesApi, type Script } from '../support/fakeMessagesApi';
+import { startFakeMessagesApi, type FakeApiOptions, type FakeMessagesApi, type Script } from '../support/fakeMessagesApi';
 
 export const DEFAULT_SETTINGS: AgentSettings = {
   model: 'claude-sonnet-5-5',
@@ -42,9 +42,14 @@ export async function startHarness(
     maxRetries?: number;
     /** Feature tools beside the workspace ones (kernels, GPUs), as the chat registers them. */
     extraTools?: readonly Tool[];
+    /** How the loopback API behaves (context window, token counting...). */
+    api?: FakeApiOptions;
+    /** The session's own retries of errors inside a stream; short here so tests stay fast. */
+    retryDelaysMs?: readonly number[];
+    systemPrompt?: string;
   } = {},
 ): Promise<Harness> {
-  const server = await startFakeMessagesApi(script);
+  const server = await startFakeMessagesApi(script, options.api);
   const workspace = mkdtempSync(join(tmpdir(), 'mle-agent-'));
   for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(workspace, name), text);
   const files = new WorkspaceFiles([{ name: 'ws', path: workspace }]);
@@ -65,8 +70,9 @@ export async function startHarness(
     },
     emit: (event) => events.push(event),
     settings: () => settings,
-    systemPrompt: 'You are a test agent.',
+    systemPrompt: options.systemPrompt ?? 'You are a test agent.',
     log: silentLogger,
+    retryDelaysMs: options.retryDelaysMs ?? [50, 100, 200],
   });
   return { server, session, events, approvals, workspace, settings, close: () => server.close() };
 }
