@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConversationStore } from '../../src/chat/conversationStore';
 import type { AgentEvent } from '../../src/agent/agentEvents';
 import { lastToolResults, type ScriptedReply } from '../support/fakeMessagesApi';
 import { startHarness, textOf, type Harness } from './agentHarness';
@@ -66,6 +70,22 @@ describe('the agent against what the real Messages API sends', function () {
         if (stopReason === 'max_tokens') assert.match(notices(h.events)[0]?.message ?? '', /cut off; its 2 tool calls were not run/);
       });
     }
+  });
+
+  it('a conversation stored broken by an earlier version is repaired when loaded, and the API takes it', async () => {
+    const store = new ConversationStore(mkdtempSync(join(tmpdir(), 'mle-broken-')));
+    const record = store.create('claude-sonnet-5-5');
+    record.messages = [
+      { role: 'user', content: [{ type: 'text', text: 'q1' }] },
+      { role: 'assistant', content: [] },
+      { role: 'user', content: [{ type: 'text', text: 'q2' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'Reading both.' }, { type: 'tool_use', id: 'toolu_x', name: 'list_files', input: {} }, { type: 'tool_use', id: 'toolu_y', name: 'list_files', input: {} }] },
+    ];
+    await store.save(record);
+    const loaded = await store.load(record.id);
+    h = await startHarness(() => text('Continuing.'), { restored: loaded!.messages });
+    assert.equal(await h.session.send('q3', new AbortController().signal), 'end_turn');
+    assertAllAccepted(h);
   });
 
   describe('event: error inside a 200 stream', () => {

@@ -3,6 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentEvent } from '../../src/agent/agentEvents';
+import type { ChatMessage } from '../../src/agent/chatMessage';
+import { ZERO_USAGE } from '../../src/agent/pricing';
 import { AgentSession, type AgentSettings, type ApprovalRequest } from '../../src/agent/agentSession';
 import { anthropicMessagesApi } from '../../src/agent/anthropicMessagesApi';
 import { registerWorkspaceTools } from '../../src/agent/tools/builtinTools';
@@ -47,6 +49,8 @@ export async function startHarness(
     /** The session's own retries of errors inside a stream; short here so tests stay fast. */
     retryDelaysMs?: readonly number[];
     systemPrompt?: string;
+    /** A conversation to continue (as the chat restores one from its store). */
+    restored?: ChatMessage[];
   } = {},
 ): Promise<Harness> {
   const server = await startFakeMessagesApi(script, options.api);
@@ -73,7 +77,7 @@ export async function startHarness(
     systemPrompt: options.systemPrompt ?? 'You are a test agent.',
     log: silentLogger,
     retryDelaysMs: options.retryDelaysMs ?? [50, 100, 200],
-  });
+  }, options.restored ? { messages: options.restored, totals: { usage: ZERO_USAGE, costUsd: 0, contextTokens: 0 } } : undefined);
   return { server, session, events, approvals, workspace, settings, close: () => server.close() };
 }
 
