@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { lastToolResults, lastUserText, startFakeMessagesApi, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
@@ -88,6 +88,19 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
     await host.evaluate((m) => {
       (globalThis as unknown as { __vscode_post_message__(channel: string, data: unknown): void }).__vscode_post_message__('onmessage', { message: m });
     }, message);
+  }
+
+  /** Where the extension keeps this workspace's conversations (VS Code's workspace storage). */
+  function conversationFolder(): string {
+    const storage = join(server.userDataDir, 'User', 'workspaceStorage');
+    const folder = readdirSync(storage).map((d) => join(storage, d, 'mlengineer.ml-engineer', 'conversations')).find((d) => existsSync(d));
+    assert.ok(folder, 'no conversation folder');
+    return folder;
+  }
+
+  function conversationFiles(): string[] {
+    const folder = conversationFolder();
+    return readdirSync(folder).filter((f) => f.endsWith('.json') && f !== 'index.json').map((f) => join(folder, f));
   }
 
   async function idle(frame: Frame): Promise<void> {
@@ -198,7 +211,39 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
     assert.equal(api.requests.length, requestsBefore + 1);
   });
 
-  it('attaches a file picked from the @-mention list', async () => {
+  it('switching chats while the agent answers keeps the question and partial answer in their own conversation', async () => {
+    const frame = await chat();
+    await frame.locator('button:text-is("New chat")').click();
+    await ask('Write a long essay on switching chats');
+    await frame.locator('.msg.assistant.streaming', { hasText: 'Validation matters' }).waitFor();
+    // New chat mid-answer: the run stops and is saved in its own conversation before the new one opens.
+    await frame.locator('button:text-is("New chat")').click();
+    await frame.locator('.empty').waitFor();
+    await idle(frame);
+    await page.waitForTimeout(1000);
+    assert.equal(await frame.locator('.transcript .msg').count(), 0, 'nothing of the stopped run lands in the new chat');
+    // The conversation left behind has the question and the answer as far as it got.
+    const stored = conversationFiles().map((f) => JSON.parse(readFileSync(f, 'utf8')) as { title: string; messages: { role: string; content: { type: string; text?: string }[] }[]; items: { kind: string; text?: string; endReason?: string }[] });
+    const left = stored.find((c) => c.title === 'Write a long essay on switching chats');
+    assert.ok(left, `saved conversations: ${stored.map((c) => c.title).join(', ')}`);
+    assert.deepEqual(left.messages.map((m) => m.role), ['user', 'assistant']);
+    assert.match(left.messages[1]!.content[0]!.text ?? '', /^(Validation matters because )+/);
+    assert.equal(left.items.find((i) => i.kind === 'assistant')?.endReason, 'cancelled');
+    // Opened again from History, it shows them; then back to the first conversation for the tests below.
+    await frame.locator('button:text-is("History")').click();
+    await frame.locator('.history button', { hasText: 'Write a long essay on switching chats' }).click();
+    await frame.locator('.msg.user', { hasText: 'Write a long essay on switching chats' }).waitFor();
+    await frame.locator('.msg.assistant', { hasText: 'Stopped.' }).waitFor();
+    await frame.locator('button:text-is("History")').click();
+    await frame.locator('.history button', { hasText: 'hello, where do I start?' }).click();
+    await frame.locator('.msg.user', { hasText: 'hello, where do I start?' }).waitFor();
+    // Transcripts are private to the user (issue #14): 0600 files in a 0700 folder.
+    const folder = conversationFolder();
+    assert.equal(statSync(folder).mode & 0o777, 0o700);
+    for (const file of conversationFiles()) assert.equal(statSync(file).mode & 0o777, 0o600, file);
+  });
+
+    it('attaches a file picked from the @-mention list', async () => {
     const frame = await chat();
     const input = frame.locator('textarea[aria-label="Message"]');
     await input.fill('');

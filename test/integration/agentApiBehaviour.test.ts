@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { systemPrompt } from '../../src/agent/systemPrompt';
 import { ConversationStore } from '../../src/chat/conversationStore';
 import type { AgentEvent } from '../../src/agent/agentEvents';
 import { lastToolResults, type ScriptedReply } from '../support/fakeMessagesApi';
@@ -190,6 +191,32 @@ describe('the agent against what the real Messages API sends', function () {
       assert.match(notice?.message ?? '', /^The conversation no longer fits the model's context window \(prompt is too long: \d+ tokens > 1500 maximum\)/);
       assert.doesNotMatch(notice?.message ?? '', /[{}]/);
       assert.equal(notice?.requestId, h.server.requests[0]!.requestId);
+    });
+  });
+
+  describe('speculative prompt caching', () => {
+    const prompt = systemPrompt({ folders: ['ws'], frameworks: ['torch'], python: '3.11.2 (/usr/bin/python3)' });
+
+    it('a warm-up while the user types lets the first request read tools, system prompt and workspace facts from the cache', async () => {
+      h = await startHarness(() => text('answer'), { systemPrompt: prompt });
+      assert.equal(await h.session.warmCache(new AbortController().signal), true);
+      const warm = h.server.requests[0]!.body;
+      assert.equal(warm.max_tokens, 1);
+      assert.equal(await h.session.warmCache(new AbortController().signal), false, 'not again while the prefix is fresh');
+      await h.session.send('first question', new AbortController().signal);
+      assertAllAccepted(h);
+      const [warmUsage, first] = usages(h.events).map((e) => e.usage);
+      assert.ok(warmUsage!.cache_creation_input_tokens > 1024, 'the warm-up wrote the stable prefix');
+      assert.equal(first!.cache_read_input_tokens, warmUsage!.cache_creation_input_tokens, 'the first request read all of it');
+      assert.equal(textOf(h.events), 'answer', 'the warm-up shows nothing');
+      assert.equal(h.session.messages.length, 2, 'and adds nothing to the conversation');
+      assert.ok(h.session.totals.costUsd > 0 && usages(h.events)[0]!.turnId === 'warm-up', 'its cost counts');
+    });
+
+    it('sends nothing when the prefix is shorter than the model caches', async () => {
+      h = await startHarness(() => text('answer'), { systemPrompt: prompt, settings: { model: 'claude-haiku-4-5' } });
+      assert.equal(await h.session.warmCache(new AbortController().signal), false);
+      assert.equal(h.server.requests.length, 0);
     });
   });
 

@@ -283,11 +283,15 @@ export async function startFakeMessagesApi(script: Script, options: FakeApiOptio
     const showThinking = body.thinking?.display === 'summarized' || (body.thinking?.display === undefined && !omitsThinkingByDefault(body.model));
     const thinkingOfMessage: { thinking: string; signature: string }[] = [];
     let outputTokens = 1;
+    // The answer stops where max_tokens says, mid-block if need be, with stop_reason "max_tokens".
+    let truncated = false;
+    const full = (): boolean => (truncated ||= outputTokens >= body.max_tokens);
     for (const [index, block] of reply.blocks.entries()) {
+      if (full()) break;
       if (block.type === 'text') {
         if (!(await send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } }))) return;
         const size = reply.chunkSize ?? 16;
-        for (let at = 0; at < block.text.length; at += size) {
+        for (let at = 0; at < block.text.length && !full(); at += size) {
           const text = block.text.slice(at, at + size);
           outputTokens += Math.max(1, Math.round(text.length / 4));
           if (!(await send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text } }))) return;
@@ -317,9 +321,10 @@ export async function startFakeMessagesApi(script: Script, options: FakeApiOptio
         }
         outputTokens += 20;
       }
+      if (truncated) break;
       if (!(await send('content_block_stop', { type: 'content_block_stop', index }))) return;
     }
-    const stopReason = reply.stopReason ?? (reply.blocks.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn');
+    const stopReason = truncated ? 'max_tokens' : (reply.stopReason ?? (reply.blocks.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn'));
     // message_delta's usage is cumulative for the message: input and cache counts as well as output.
     const final = { ...usage, output_tokens: reply.usage?.output_tokens ?? outputTokens, ...reply.finalUsage };
     const delta = { stop_reason: stopReason, stop_sequence: null, ...(reply.stopDetails ? { stop_details: { type: 'refusal', ...reply.stopDetails } } : {}) };
