@@ -143,8 +143,14 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
     await card.locator('button:text-is("Allow once")').click();
     await card.locator('.status', { hasText: 'Done' }).waitFor();
     await idle(frame);
-    const after = JSON.parse(readFileSync(path, 'utf8')) as typeof before;
     const text = (c: { source: string[] | string }): string => (Array.isArray(c.source) ? c.source.join('') : c.source);
+    // The editor writes the saved notebook in the background ("Writing into file..." in the status
+    // bar): on a loaded machine it can land after the tool reported Done.
+    let after = JSON.parse(readFileSync(path, 'utf8')) as typeof before;
+    for (let i = 0; i < 60 && text(after.cells[2]!) === text(before.cells[2]!); i++) {
+      await page.waitForTimeout(250);
+      after = JSON.parse(readFileSync(path, 'utf8')) as typeof before;
+    }
     assert.equal(after.nbformat, 4);
     assert.equal(after.cells.length, before.cells.length);
     assert.equal(text(after.cells[2]!), '## Baseline: the majority class, measured on held-out data');
