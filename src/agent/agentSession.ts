@@ -133,6 +133,8 @@ export class AgentSession {
     // A placeholder turn after the cached prefix; consecutive user turns are merged by the API.
     request.messages = [...request.messages, { role: 'user', content: [{ type: 'text', text: '(The user is still typing. Reply with one word.)' }] }];
     request.max_tokens = 1;
+    // Thinking settings key the cached messages, not the tools and system prompt: with no messages yet, leave them out.
+    if (this.messages.length === 0) delete request.thinking;
     this.lastRequestAt = Date.now();
     const accumulator = new StreamAccumulator();
     try {
@@ -246,7 +248,8 @@ export class AgentSession {
         }
         const described = describeApiError(error);
         const cause = causeOf((error as { cause?: unknown } | null)?.cause);
-        this.deps.log.warn(`model request failed (attempt ${attempt + 1}): ${describeError(error)}${cause ? ` (cause: ${cause})` : ''}${described.requestId ? ` [${described.requestId}]` : ''}`);
+        const to = this.deps.api.endpoint?.();
+        this.deps.log.warn(`model request failed (attempt ${attempt + 1}${to ? `, ${to}` : ''}): ${describeError(error)}${cause ? ` (cause: ${cause})` : ''}${described.requestId ? ` [${described.requestId}]` : ''}`);
         // Nothing was shown yet: an overloaded or failing API, or a dropped connection, is tried again after a pause.
         if (!accumulator.hasOutput() && described.retryable && !described.sdkRetried && attempt < delays.length) {
           if (await pause(delays[attempt]!, signal)) continue;

@@ -15,6 +15,8 @@ export interface MessagesRequest {
 export interface MessagesApi {
   stream(request: MessagesRequest, signal: AbortSignal): AsyncIterable<RawMessageStreamEvent>;
   listModels(signal?: AbortSignal): Promise<string[]>;
+  /** Where requests go (for the log when one fails). */
+  endpoint?(): string;
 }
 
 export interface DescribedApiError {

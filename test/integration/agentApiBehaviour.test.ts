@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemPrompt } from '../../src/agent/systemPrompt';
@@ -192,6 +193,22 @@ describe('the agent against what the real Messages API sends', function () {
       assert.doesNotMatch(notice?.message ?? '', /[{}]/);
       assert.equal(notice?.requestId, h.server.requests[0]!.requestId);
     });
+  });
+
+  it('reads the base URL at each request: a session built before the gateway setting arrived reaches the gateway once it has', async () => {
+    // After a window reload the extension host can start with the default configuration; the
+    // user's mlEngineer.anthropic.baseUrl arrives a moment later (the e2e "Connection error." flake).
+    const nothingThere = await new Promise<string>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(`http://127.0.0.1:${port}`));
+      });
+    });
+    let settingArrived = false;
+    h = await startHarness(() => text('through the gateway'), { maxRetries: 0, retryDelaysMs: [400, 400, 400], baseURL: (server) => (settingArrived ? server.baseURL : nothingThere) });
+    setTimeout(() => (settingArrived = true), 200);
+    assert.equal(await h.session.send('hi', new AbortController().signal), 'end_turn');
+    assert.equal(textOf(h.events), 'through the gateway');
   });
 
   describe('speculative prompt caching', () => {

@@ -51,6 +51,8 @@ export async function startHarness(
     systemPrompt?: string;
     /** A conversation to continue (as the chat restores one from its store). */
     restored?: ChatMessage[];
+    /** Where requests go, read at each request (the editor's base URL setting); default the loopback server. */
+    baseURL?: (server: FakeMessagesApi) => string;
   } = {},
 ): Promise<Harness> {
   const server = await startFakeMessagesApi(script, options.api);
@@ -63,7 +65,7 @@ export async function startHarness(
   const events: AgentEvent[] = [];
   const approvals: ApprovalRequest[] = [];
   const settings = { ...DEFAULT_SETTINGS, ...options.settings };
-  const api = anthropicMessagesApi(Anthropic, { apiKey: 'sk-ant-test-key-0123456789', baseURL: server.baseURL, maxRetries: options.maxRetries ?? 3 });
+  const api = anthropicMessagesApi(Anthropic, () => ({ apiKey: 'sk-ant-test-key-0123456789', baseURL: options.baseURL?.(server) ?? server.baseURL, maxRetries: options.maxRetries ?? 3 }));
   const session = new AgentSession({
     api,
     tools: registry.available(options.trusted ?? true),

@@ -69,8 +69,11 @@ export class ChatSessionFactory {
     const { anthropicMessagesApi } = await import('../../agent/anthropicMessagesApi');
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a separate bundle, loaded on first use
     const { Anthropic } = require(join(this.extensionPath, 'dist', 'lazy', 'anthropic.js')) as { Anthropic: typeof AnthropicSdk };
-    const baseURL = apiBaseUrl();
-    return anthropicMessagesApi(Anthropic, { apiKey, ...(baseURL ? { baseURL } : {}) });
+    // Read at every request: right after a window reload the user's settings may not have arrived yet.
+    return anthropicMessagesApi(Anthropic, () => {
+      const baseURL = apiBaseUrl();
+      return { apiKey, ...(baseURL ? { baseURL } : {}) };
+    });
   }
 
   private workspaceFacts(roots: readonly { name: string; path: string }[]): Promise<WorkspaceFacts> {
