@@ -60,7 +60,11 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
       workspaceSource: join(repoRoot, 'examples'),
       // This suite is about the chat: no Jupyter server starts when its notebook edit opens a notebook.
       settings: { 'mlEngineer.anthropic.baseUrl': api.baseURL, 'mlEngineer.python.path': '/usr/bin/python3', 'mlEngineer.jupyter.autoStartLocalServer': false },
-      env: { ANTHROPIC_API_KEY: API_KEY },
+      // The loopback API is given by the setting and also by the SDK's ANTHROPIC_BASE_URL: after a window
+      // reload, code-server sometimes starts the extension host without the user's settings (seen in 4 of
+      // 36 reloads on a loaded machine: the setting's user value undefined for 30 s), and the SDK then
+      // falls back to its default endpoint. The first test checks that the setting itself is used.
+      env: { ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: api.baseURL },
     });
     browser = await launchBrowser();
     page = await openWorkbench(browser, server);
@@ -117,6 +121,7 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
     assert.deepEqual(await answer.locator('.code-actions button').allInnerTexts(), ['Copy', 'Insert', 'Insert as cell', 'Run in kernel']);
     await idle(frame);
     assert.match(await frame.locator('.meter').innerText(), /^\$0\.\d\d \/ \$5 · \d+% context$/);
+    assert.ok(server.extensionLog().includes(`chat requests go to ${api.baseURL} (mlEngineer.anthropic.baseUrl: user "${api.baseURL}"`), 'the base URL setting is what the chat used');
     await saveScreenshot(page, 'chat-answer');
   });
 

@@ -70,8 +70,16 @@ export class ChatSessionFactory {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a separate bundle, loaded on first use
     const { Anthropic } = require(join(this.extensionPath, 'dist', 'lazy', 'anthropic.js')) as { Anthropic: typeof AnthropicSdk };
     // Read at every request: right after a window reload the user's settings may not have arrived yet.
+    let said: string | undefined;
     return anthropicMessagesApi(Anthropic, () => {
       const baseURL = apiBaseUrl();
+      if (said !== (baseURL ?? '')) {
+        said = baseURL ?? '';
+        const setting = vscode.workspace.getConfiguration('mlEngineer').inspect<string>('anthropic.baseUrl');
+        // Said once per change: after a reload, code-server can start the extension host without the user's settings.
+        const endpoint = baseURL ?? process.env.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com';
+        this.log.info(`chat requests go to ${endpoint} (mlEngineer.anthropic.baseUrl: user ${JSON.stringify(setting?.globalValue)}, workspace ${JSON.stringify(setting?.workspaceValue)})`);
+      }
       return { apiKey, ...(baseURL ? { baseURL } : {}) };
     });
   }
