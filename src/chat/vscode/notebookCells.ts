@@ -23,7 +23,7 @@ export const vscodeNotebookCells: NotebookCells = {
     const text = cell.document.getText();
     edit.replace(cell.document.uri, new vscode.Range(cell.document.positionAt(0), cell.document.positionAt(text.length)), source);
     if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`could not edit cell ${index}`);
-    await saveNotebook(notebook);
+    await notebook.save();
   },
 
   async insertCell(absolutePath, index, kind, source) {
@@ -33,11 +33,6 @@ export const vscodeNotebookCells: NotebookCells = {
     const edit = new vscode.WorkspaceEdit();
     edit.set(notebook.uri, [vscode.NotebookEdit.insertCells(index, [cell])]);
     if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`could not insert a cell at ${index}`);
-    await saveNotebook(notebook);
+    await notebook.save();
   },
 };
-
-/** Saves, and says so when the editor could not (the edit is then in the open notebook only). */
-async function saveNotebook(notebook: vscode.NotebookDocument): Promise<void> {
-  if (!(await notebook.save())) throw new Error(`the cell was changed in the open notebook, but ${vscode.workspace.asRelativePath(notebook.uri, false)} could not be saved`);
-}
