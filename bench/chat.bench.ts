@@ -28,7 +28,7 @@ const streamReply = (): ScriptedReply => ({ kind: 'message', delayMs: 15, chunkS
 const BASELINE_PAGE = `<!doctype html><html><body><div id="out"></div><script>
 window.__drawLog = [];
 (async () => {
-  const res = await fetch('/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'stream please' }] }) });
+  const res = await fetch('/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-sonnet-5-5', max_tokens: 1000, stream: true, messages: [{ role: 'user', content: 'stream please' }] }) });
   const reader = res.body.getReader(); const decoder = new TextDecoder(); let buffer = '';
   const out = document.getElementById('out');
   for (;;) {
@@ -57,17 +57,26 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-/** Cache reads / all input tokens over a 10-request tool loop: a first conversation, then a second one (system and tools already cached). */
-async function cachedPrefixShare(): Promise<{ cold: number; warm: number }> {
-  const api = await startFakeMessagesApi((request: MessagesRequestBody, i) =>
-    i < 9 ? { kind: 'message', blocks: [{ type: 'text', text: `Step ${i}.` }, { type: 'tool_use', name: 'list_files', input: { max_results: i + 1 } }] } : { kind: 'message', blocks: [{ type: 'text', text: `done after ${lastToolResults(request).length}` }] },
-  );
+/**
+ * Cache reads / all input tokens over a 10-request tool loop: a first conversation with a cold
+ * cache, then a second one (system and tools already cached). As in the chat, the session warms
+ * the cache while the user types the first question (AgentSession.warmCache: the stable prefix,
+ * tools + system prompt with the workspace facts, in one request of one output token); the
+ * shares count the loop's requests, and `_with_warmup` counts the warm-up's write too.
+ */
+async function cachedPrefixShare(): Promise<{ cold: number; coldWithWarmup: number; warm: number }> {
+  // The step within its conversation (answers so far), so each conversation is a 10-request loop whatever else was sent.
+  const api = await startFakeMessagesApi((request: MessagesRequestBody) => {
+    const step = request.messages.filter((m) => m.role === 'assistant').length;
+    return step < 9 ? { kind: 'message', blocks: [{ type: 'text', text: `Step ${step}.` }, { type: 'tool_use', name: 'list_files', input: { max_results: step + 1 } }] } : { kind: 'message', blocks: [{ type: 'text', text: `done after ${lastToolResults(request).length}` }] };
+  });
   try {
     const registry = new ToolRegistry();
     registerWorkspaceTools(registry);
     const files = new WorkspaceFiles([{ name: 'examples', path: join(repoRoot, 'examples') }]);
     const prompt = (await import('../src/agent/systemPrompt')).systemPrompt({ folders: ['examples'], frameworks: ['torch'] });
-    const loop = async (question: string): Promise<number> => {
+    const share = (u: { input_tokens: number; cache_creation_input_tokens: number; cache_read_input_tokens: number }): number => u.cache_read_input_tokens / (u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens);
+    const loop = async (question: string): Promise<{ loop: number; withWarmup: number }> => {
       const session = new AgentSession({
         api: anthropicMessagesApi(Anthropic, { apiKey: 'sk-ant-bench', baseURL: api.baseURL }),
         tools: registry.available(true),
@@ -78,13 +87,20 @@ async function cachedPrefixShare(): Promise<{ cold: number; warm: number }> {
         systemPrompt: prompt,
         log: silentLogger,
       });
+      await session.warmCache(new AbortController().signal);
+      const warmup = { ...session.totals.usage };
       await session.send(question, new AbortController().signal);
       const u = session.totals.usage;
-      return u.cache_read_input_tokens / (u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens);
+      const requests = api.requests.filter((r) => r.body.max_tokens > 1).length;
+      if (requests % 10 !== 0) throw new Error(`the loop made ${requests} requests, not 10 per conversation`);
+      return {
+        loop: share({ input_tokens: u.input_tokens - warmup.input_tokens, cache_creation_input_tokens: u.cache_creation_input_tokens - warmup.cache_creation_input_tokens, cache_read_input_tokens: u.cache_read_input_tokens - warmup.cache_read_input_tokens }),
+        withWarmup: share(u),
+      };
     };
     const cold = await loop('Look through the sample workspace step by step.');
-    // A different conversation: only the system prompt and tools are shared with the first.
-    return { cold, warm: await loop('Which files hold experiment logs? Go folder by folder.') };
+    // A different conversation: only the system prompt and tools are shared with the first (its warm-up finds them fresh and sends nothing).
+    return { cold: cold.loop, coldWithWarmup: cold.withWarmup, warm: (await loop('Which files hold experiment logs? Go folder by folder.')).loop };
   } finally {
     await api.close();
   }
@@ -175,6 +191,7 @@ export async function run(): Promise<BenchMetric[]> {
       withBaseline('stream_overhead_p50_ms', percentile(ours, 50), 'ms', percentile(base, 50)),
       withBaseline('stream_overhead_p95_ms', percentile(ours, 95), 'ms', percentile(base, 95)),
       withBaseline('cached_prefix_share', round(share.cold), 'share'),
+      withBaseline('cached_prefix_share_with_warmup', round(share.coldWithWarmup), 'share'),
       withBaseline('cached_prefix_share_warm', round(share.warm), 'share'),
       withBaseline('open_2000_messages_ms', median(openTimes), 'ms', median(plainTimes)),
     ];

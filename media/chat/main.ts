@@ -55,7 +55,13 @@ input.addEventListener('keydown', (event) => {
     mentionMenu.hidden = true;
   }
 });
+let composingSentAt = 0;
 input.addEventListener('input', () => {
+  // Tells the host the user is typing, at most every 30 s: it may warm the prompt cache meanwhile.
+  if (input.value.trim() && state?.hasApiKey && !state.busy && Date.now() - composingSentAt > 30_000) {
+    composingSentAt = Date.now();
+    send({ type: 'composing' });
+  }
   const query = currentMention();
   if (query === undefined) mentionMenu.hidden = true;
   else send({ type: 'mentionQuery', query });

@@ -26,6 +26,7 @@ export function renderItem(item: TranscriptItem, send: Send, options: { canRun: 
       decorateCodeBlocks(body, send);
       const children: Node[] = [];
       if (item.thinking) children.push(element('details', { className: 'thinking' }, [element('summary', { text: 'Thinking' }), element('div', { text: item.thinking })]));
+      if (item.thinkingNow && item.streaming) children.push(element('div', { className: 'muted small thinking-now', text: 'Thinking…', attrs: { role: 'status' } }));
       children.push(body);
       if (item.endReason === 'cancelled') children.push(element('div', { className: 'muted small', text: 'Stopped.' }));
       if (item.usage && !item.streaming) {
@@ -49,6 +50,13 @@ export function renderItem(item: TranscriptItem, send: Send, options: { canRun: 
         const b = element('button', { text: label });
         b.addEventListener('click', () => send({ type: 'noticeAction', action: item.action! }));
         actions.push(b);
+      }
+      if (item.requestId) {
+        // For support: the API's id of the failed request, copied through the host's clipboard.
+        const requestId = item.requestId;
+        const copy = element('button', { text: 'Copy', className: 'link', attrs: { title: 'Copy the request id' } });
+        copy.addEventListener('click', () => send({ type: 'copyCode', code: requestId }));
+        actions.push(element('span', { className: 'muted small request-id', text: `Request id ${requestId}` }), copy);
       }
       return element('div', { className: `notice ${item.level}`, attrs: { role: item.level === 'error' ? 'alert' : 'status', 'data-id': item.id } }, [element('span', { text: item.message }), ...actions]);
     }

@@ -10,8 +10,17 @@ export type AgentEvent =
   | { type: 'assistantStart'; turnId: string }
   | { type: 'textDelta'; turnId: string; text: string }
   | { type: 'thinkingDelta'; turnId: string; text: string }
+  /** A thinking block opened or closed; models that omit their thinking send no text between the two. */
+  | { type: 'thinking'; turnId: string; state: 'started' | 'stopped' }
   | { type: 'toolCall'; turnId: string; callId: string; name: string; input: unknown; risk: ToolRisk; confirmation?: string; /** Set when the call proposes a file change (the diff can be shown). */ changePath?: string }
   | { type: 'toolStatus'; callId: string; status: ToolCallStatus; summary?: string; output?: string }
   | { type: 'usage'; turnId: string; usage: TurnUsage; costUsd: number; conversationCostUsd: number; contextTokens: number }
-  | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string; action?: 'raise-cost-cap' | 'continue-after-loop' | 'retry' }
+  | {
+      type: 'notice';
+      level: 'info' | 'warning' | 'error';
+      message: string;
+      action?: 'raise-cost-cap' | 'continue-after-loop' | 'retry';
+      /** The API's request id, for support (shown with a Copy button). */
+      requestId?: string;
+    }
   | { type: 'turnEnd'; turnId: string; reason: TurnEndReason };

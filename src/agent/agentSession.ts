@@ -4,14 +4,15 @@ import { describeError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { AgentEvent, TurnEndReason } from './agentEvents';
 import type { ChatMessage } from './chatMessage';
-import { estimateTokens, SUMMARY_MARK, summaryCut, transcriptForSummary, trimOldToolResults } from './contextBudget';
+import { estimateTokens, estimateToolsTokens, SUMMARY_MARK, summaryCut, tokenRatio, transcriptForSummary, trimOldToolResults } from './contextBudget';
 import { LoopGuard } from './loopGuard';
-import { describeApiError, type MessagesApi } from './messagesApi';
+import { causeOf, describeApiError, type MessagesApi, type MessagesRequest } from './messagesApi';
+import { minCacheableTokens, thinkingDisplayFor } from './models';
 import { addUsage, costOf, priceOf, totalInput, ZERO_USAGE, type ModelPrice } from './pricing';
 import { withCacheBreakpoints } from './promptCache';
-import { StreamAccumulator, type TurnUsage } from './streamAccumulator';
+import { StreamAccumulator, type StopDetails, type TurnUsage } from './streamAccumulator';
 import { ToolInputError, type FileChange, type Tool, type ToolContext, type ToolImage } from './tools/tool';
-import { ToolRegistry } from './tools/toolRegistry';
+import { ToolRegistry, type ApiTool } from './tools/toolRegistry';
 
 export interface AgentSettings {
   readonly model: string;
@@ -46,7 +47,17 @@ export interface AgentDependencies {
   settings(): AgentSettings;
   readonly systemPrompt: string;
   readonly log: Logger;
+  /**
+   * Waits before each automatic retry of a request that failed before anything was shown (an
+   * `event: error` such as overloaded_error inside a 200 stream, a dropped connection). The
+   * SDK has already retried HTTP error statuses itself. Default 1, 2 and 4 seconds.
+   */
+  readonly retryDelaysMs?: readonly number[];
 }
+
+const RETRY_DELAYS_MS = [1000, 2000, 4000];
+/** A prefix written to the cache lives 5 minutes from its last use; warm it again after 4. */
+const WARM_AFTER_MS = 4 * 60 * 1000;
 
 export interface ConversationTotals {
   usage: TurnUsage;
@@ -67,6 +78,12 @@ export class AgentSession {
   private costCapRaisedTo = 0;
   private readonly loopGuard = new LoopGuard(3);
   private readonly toolsByName: ReadonlyMap<string, Tool>;
+  /** The tool definitions as sent: built once, so every request carries the same bytes (a cacheable prefix). */
+  private readonly apiTools: ApiTool[];
+  /** Real input tokens over estimated ones, from the last request's usage (contextBudget.ts tokenRatio). */
+  private tokenRatio = 1;
+  /** When the last request left (Date.now()), for warmCache. */
+  private lastRequestAt = 0;
 
   constructor(
     private readonly deps: AgentDependencies,
@@ -75,6 +92,7 @@ export class AgentSession {
     this.messages = restored?.messages ?? [];
     this.totals = restored?.totals ?? { usage: ZERO_USAGE, costUsd: 0, contextTokens: 0 };
     this.toolsByName = new Map(deps.tools.map((t) => [t.name, t]));
+    this.apiTools = ToolRegistry.toApi(deps.tools);
   }
 
   /** The user allows spending past the cap: the cap moves up by its own size. */
@@ -89,18 +107,61 @@ export class AgentSession {
 
   async send(text: string, signal: AbortSignal): Promise<TurnEndReason> {
     this.loopGuard.reset();
-    this.messages.push({ role: 'user', content: [{ type: 'text', text }] });
-    return this.run(signal);
+    const before = this.snapshot();
+    this.addUserText(text);
+    return this.run(signal, before);
   }
 
   /** Runs the model again on the conversation as it is (after an error, or to continue). */
   async resume(signal: AbortSignal): Promise<TurnEndReason> {
-    const last = this.messages.at(-1);
-    if (last?.role === 'assistant') this.messages.push({ role: 'user', content: [{ type: 'text', text: 'Continue.' }] });
-    return this.run(signal);
+    const before = this.snapshot();
+    if (this.messages.at(-1)?.role !== 'user') this.addUserText('Continue.');
+    return this.run(signal, before);
   }
 
-  private async run(signal: AbortSignal): Promise<TurnEndReason> {
+  /**
+   * Speculative prompt caching: while the user types the first question (or after the cache has
+   * expired), one request of a single output token writes the prefix the next request will start
+   * with (tools, system prompt with the workspace facts, the conversation so far) to the cache,
+   * so that request reads it instead of writing it. Skipped when a request left in the last 4
+   * minutes (the prefix is still cached) or the prefix is shorter than the model caches. Never
+   * shown; its cost counts toward the conversation's. Resolves whether it was sent.
+   */
+  async warmCache(signal: AbortSignal): Promise<boolean> {
+    const settings = this.deps.settings();
+    if (Date.now() - this.lastRequestAt < WARM_AFTER_MS) return false;
+    if (this.estimatedRequestTokens(this.messages) < minCacheableTokens(settings.model)) return false;
+    const request = this.requestFor(settings, this.messages);
+    // A placeholder turn after the cached prefix; consecutive user turns are merged by the API.
+    request.messages = [...request.messages, { role: 'user', content: [{ type: 'text', text: '(The user is still typing. Reply with one word.)' }] }];
+    request.max_tokens = 1;
+    // Thinking settings key the cached messages, not the tools and system prompt: with no messages yet, leave them out.
+    if (this.messages.length === 0) delete request.thinking;
+    this.lastRequestAt = Date.now();
+    const accumulator = new StreamAccumulator();
+    try {
+      for await (const event of this.deps.api.stream(request, signal)) accumulator.apply(event);
+    } catch (error) {
+      this.deps.log.debug(`cache warm-up failed: ${describeError(error)}`);
+      return false;
+    } finally {
+      this.recordUsage('warm-up', settings, accumulator);
+    }
+    return true;
+  }
+
+  private snapshot(): ChatMessage[] {
+    return this.messages.map((m) => ({ ...m, content: [...m.content] }));
+  }
+
+  /** A user turn; after a turn that left the user's side last (an empty answer, a refusal), the text joins it so roles alternate. */
+  private addUserText(text: string): void {
+    const last = this.messages.at(-1);
+    if (last?.role === 'user') last.content = [...last.content, { type: 'text', text }];
+    else this.messages.push({ role: 'user', content: [{ type: 'text', text }] });
+  }
+
+  private async run(signal: AbortSignal, before: ChatMessage[]): Promise<TurnEndReason> {
     const turnId = randomUUID();
     const end = (reason: TurnEndReason): TurnEndReason => {
       this.deps.emit({ type: 'turnEnd', turnId, reason });
@@ -125,11 +186,23 @@ export class AgentSession {
       if (streamed.kind === 'error') return end('error');
       const accumulator = streamed.accumulator;
 
+      if (accumulator.stopReason === 'refusal') {
+        // The API's advice: a refused turn must leave the context, or every later request is refused too.
+        this.messages.splice(0, this.messages.length, ...before);
+        this.deps.emit({ type: 'notice', level: 'warning', message: refusalMessage(accumulator.stopDetails) });
+        return end('refusal');
+      }
       if (accumulator.stopReason !== 'tool_use') {
-        if (accumulator.stopReason === 'max_tokens') {
-          this.deps.emit({ type: 'notice', level: 'warning', message: `The answer reached the ${settings.maxTokens}-token limit (mlEngineer.agent.maxTokens) and was cut off.` });
+        const unrun = accumulator.toolCalls().length;
+        if (accumulator.stopReason === 'max_tokens' || accumulator.stopReason === 'model_context_window_exceeded') {
+          const limit = accumulator.stopReason === 'max_tokens' ? `the ${settings.maxTokens}-token limit (mlEngineer.agent.maxTokens)` : "the model's context window";
+          this.deps.emit({
+            type: 'notice',
+            level: 'warning',
+            message: `The answer reached ${limit} and was cut off${unrun ? `; its ${unrun === 1 ? 'tool call was' : `${unrun} tool calls were`} not run` : ''}.`,
+          });
         }
-        return end((accumulator.stopReason ?? 'end_turn') as TurnEndReason);
+        return end(accumulator.stopReason === 'model_context_window_exceeded' ? 'max_tokens' : (accumulator.stopReason ?? 'end_turn'));
       }
 
       const { results, loopDetected } = await this.runTools(turnId, accumulator, signal);
@@ -152,53 +225,89 @@ export class AgentSession {
     settings: AgentSettings,
     signal: AbortSignal,
   ): Promise<{ kind: 'ok'; accumulator: StreamAccumulator } | { kind: 'cancelled' } | { kind: 'error' }> {
-    // A connection that drops before anything arrived is retried once: nothing was shown or kept.
+    const delays = this.deps.retryDelaysMs ?? RETRY_DELAYS_MS;
     for (let attempt = 0; ; attempt++) {
       const accumulator = new StreamAccumulator();
       const request = await this.buildRequest(turnId, settings, signal);
+      const estimated = this.estimatedRequestTokens(this.messages);
+      this.lastRequestAt = Date.now();
       try {
         for await (const event of this.deps.api.stream(request, signal)) {
-          const delta = accumulator.apply(event);
-          if (delta?.text) this.deps.emit({ type: 'textDelta', turnId, text: delta.text });
-          else if (delta?.thinking) this.deps.emit({ type: 'thinkingDelta', turnId, text: delta.thinking });
+          const applied = accumulator.apply(event);
+          if (!applied) continue;
+          if (applied.thinkingStarted) this.deps.emit({ type: 'thinking', turnId, state: 'started' });
+          if (applied.text) this.deps.emit({ type: 'textDelta', turnId, text: applied.text });
+          if (applied.thinking) this.deps.emit({ type: 'thinkingDelta', turnId, text: applied.thinking });
+          if (applied.thinkingStopped) this.deps.emit({ type: 'thinking', turnId, state: 'stopped' });
         }
         if (accumulator.stopReason === null) throw new Error('The stream ended before the message was complete (terminated).');
       } catch (error) {
-        const partial = accumulator.content().filter((b) => b.type !== 'tool_use');
-        if (partial.length > 0) this.messages.push({ role: 'assistant', content: partial });
         this.recordUsage(turnId, settings, accumulator);
-        if (signal.aborted) return { kind: 'cancelled' };
+        const partial = accumulator.content({ withToolCalls: false });
+        if (signal.aborted) {
+          if (partial.length > 0) this.messages.push({ role: 'assistant', content: partial });
+          return { kind: 'cancelled' };
+        }
         const described = describeApiError(error);
-        this.deps.log.warn(`model request failed (attempt ${attempt + 1}): ${describeError(error)}`);
-        if (partial.length === 0 && described.retryable && attempt === 0 && !hasStatus(error)) continue;
-        this.deps.emit({ type: 'notice', level: 'error', message: described.message, ...(described.retryable ? { action: 'retry' as const } : {}) });
+        const cause = causeOf((error as { cause?: unknown } | null)?.cause);
+        const to = this.deps.api.endpoint?.();
+        this.deps.log.warn(`model request failed (attempt ${attempt + 1}${to ? `, ${to}` : ''}): ${describeError(error)}${cause ? ` (cause: ${cause})` : ''}${described.requestId ? ` [${described.requestId}]` : ''}`);
+        // Nothing was shown yet: an overloaded or failing API, or a dropped connection, is tried again after a pause.
+        if (!accumulator.hasOutput() && described.retryable && !described.sdkRetried && attempt < delays.length) {
+          if (await pause(delays[attempt]!, signal)) continue;
+          return { kind: 'cancelled' };
+        }
+        if (partial.length > 0) this.messages.push({ role: 'assistant', content: partial });
+        this.deps.emit({
+          type: 'notice',
+          level: 'error',
+          message: described.message,
+          ...(described.retryable ? { action: 'retry' as const } : {}),
+          ...(described.requestId ? { requestId: described.requestId } : {}),
+        });
         return { kind: 'error' };
       }
-      this.messages.push({ role: 'assistant', content: accumulator.content() });
+      // A refused answer is never kept (the turn leaves the context); calls that will not run are left out.
+      const content = accumulator.stopReason === 'refusal' ? [] : accumulator.content({ withToolCalls: accumulator.stopReason === 'tool_use' });
+      if (content.length > 0) this.messages.push({ role: 'assistant', content });
       this.recordUsage(turnId, settings, accumulator);
+      this.tokenRatio = tokenRatio(totalInput(accumulator.usage), estimated);
       return { kind: 'ok', accumulator };
     }
   }
 
-  private async buildRequest(turnId: string, settings: AgentSettings, signal: AbortSignal) {
+  /** Estimated input tokens of a request with these messages: tools, system prompt and conversation. */
+  private estimatedRequestTokens(messages: readonly ChatMessage[]): number {
+    return estimateTokens(messages, this.deps.systemPrompt) + estimateToolsTokens(this.apiTools);
+  }
+
+  private async buildRequest(turnId: string, settings: AgentSettings, signal: AbortSignal): Promise<MessagesRequest> {
     const system = this.deps.systemPrompt;
-    if (estimateTokens(this.messages, system) > settings.contextBudgetTokens) {
+    // The budget in the estimate's units: corrected by what the API counted last time, less the tools every request carries.
+    const budget = settings.contextBudgetTokens / this.tokenRatio - estimateToolsTokens(this.apiTools);
+    if (estimateTokens(this.messages, system) > budget) {
       // Old tool outputs go first; the kept form is the next requests' cached prefix.
-      const trimmed = trimOldToolResults(this.messages, settings.contextBudgetTokens, system);
+      const trimmed = trimOldToolResults(this.messages, budget, system);
       if (trimmed.trimmed > 0) {
         this.messages.splice(0, this.messages.length, ...trimmed.messages);
         this.deps.emit({ type: 'notice', level: 'info', message: `Trimmed ${trimmed.trimmed} old tool output(s) to stay within the context window.` });
       }
-      if (trimmed.tokens > settings.contextBudgetTokens) await this.summariseOldest(turnId, settings, signal);
+      if (trimmed.tokens > budget) await this.summariseOldest(turnId, settings, signal);
     }
-    const cached = withCacheBreakpoints(system, ToolRegistry.toApi(this.deps.tools), this.messages);
+    return this.requestFor(settings, this.messages);
+  }
+
+  private requestFor(settings: AgentSettings, messages: readonly ChatMessage[]): MessagesRequest {
+    const cached = withCacheBreakpoints(this.deps.systemPrompt, this.apiTools, messages);
+    const display = thinkingDisplayFor(settings.model);
     return {
       model: settings.model,
       max_tokens: settings.maxTokens,
       system: cached.system,
       tools: cached.tools,
       messages: cached.messages,
-      ...(settings.thinking ? { thinking: { type: 'adaptive' as const } } : {}),
+      // Models that omit thinking by default stream only a signature: ask for the summary to show.
+      ...(settings.thinking ? { thinking: { type: 'adaptive' as const, ...(display ? { display } : {}) } } : {}),
     };
   }
 
@@ -328,6 +437,24 @@ export class AgentSession {
   }
 }
 
-function hasStatus(error: unknown): boolean {
-  return typeof (error as { status?: unknown }).status === 'number';
+/** Waits, or stops waiting when the user cancels; true when the wait ran out. */
+function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** A refusal in words, with the API's explanation when it gave one. */
+function refusalMessage(details: StopDetails | undefined): string {
+  const why = details?.explanation?.trim();
+  return `Claude declined to answer this request${details?.category ? ` (${details.category.replace(/_/g, ' ')})` : ''}${why ? `: ${why.replace(/\.$/, '')}` : ''}. It is left out of what the model sees from now on (anything already done in this turn stays done); rephrase it, or start a new chat.`;
 }

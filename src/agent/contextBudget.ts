@@ -7,6 +7,22 @@ export function estimateTokens(messages: readonly ChatMessage[], system = ''): n
   return Math.ceil((system.length + text.length) / 4);
 }
 
+/** The tool definitions' share of a request, which every request carries before the conversation. */
+export function estimateToolsTokens(tools: readonly object[]): number {
+  return Math.ceil(JSON.stringify(tools).length / 4);
+}
+
+/**
+ * How far the estimate is off for this conversation, from the real `usage` of a request: its
+ * input tokens (uncached + cache writes + cache reads) over what was estimated for it. Code,
+ * JSON and non-English text run well under 4 characters a token; the ratio corrects the next
+ * estimates. Kept between 0.5 and 4 so one odd reading cannot run away.
+ */
+export function tokenRatio(realInputTokens: number, estimatedTokens: number): number {
+  if (!(realInputTokens > 0) || !(estimatedTokens > 0)) return 1;
+  return Math.min(4, Math.max(0.5, realInputTokens / estimatedTokens));
+}
+
 const IMAGE_CHARS = 6_400;
 const IMAGE_STANDIN = 'x'.repeat(IMAGE_CHARS);
 

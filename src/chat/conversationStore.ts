@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { ConversationTotals } from '../agent/agentSession';
 import type { ChatMessage } from '../agent/chatMessage';
+import { repairConversation } from '../agent/conversationRepair';
 import { writeFileAtomic } from '../common/atomicWrite';
 import { titleOf, type TranscriptItem } from './transcript';
 
@@ -26,13 +27,24 @@ export interface ConversationSummary {
   readonly updatedAt: string;
 }
 
+/** Conversations hold code, data and file contents: readable by their owner only. */
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
 /**
  * Conversations of one workspace, one JSON file each in a folder the editor gives us
  * (workspace storage), plus an index. Every write goes to a temporary file that is renamed
- * over the old one, so a crash or a full disk never leaves a half-written conversation.
+ * over the old one, so a crash or a full disk never leaves a half-written conversation. Files
+ * are 0600 in a 0700 folder; ones an earlier version left 0644 / 0755 are tightened on write.
  */
 export class ConversationStore {
-  constructor(private readonly dir: string) {}
+  private dirChecked = false;
+
+  constructor(
+    private readonly dir: string,
+    /** Told what was repaired in a conversation stored in a shape the API refuses. */
+    private readonly onRepair: (id: string, repairs: readonly string[]) => void = () => undefined,
+  ) {}
 
   create(model: string): ConversationRecord {
     const now = new Date().toISOString();
@@ -54,10 +66,20 @@ export class ConversationStore {
     return Array.isArray(index) ? index.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)) : [];
   }
 
+  /**
+   * A stored conversation, repaired if an earlier version (or a crash) left it in a shape the
+   * API refuses (an empty answer, a tool call without its result...): repairConversation().
+   */
   async load(id: string): Promise<ConversationRecord | undefined> {
     if (!/^[\w-]+$/.test(id)) return undefined;
     const record = await this.readJson<ConversationRecord>(`${id}.json`);
-    return record?.version === 1 && record.id === id && Array.isArray(record.messages) && Array.isArray(record.items) ? record : undefined;
+    if (!(record?.version === 1 && record.id === id && Array.isArray(record.messages) && Array.isArray(record.items))) return undefined;
+    const { messages, repairs } = repairConversation(record.messages);
+    if (repairs.length > 0) {
+      record.messages = messages;
+      this.onRepair(id, repairs);
+    }
+    return record;
   }
 
   async save(record: ConversationRecord): Promise<void> {
@@ -84,8 +106,17 @@ export class ConversationStore {
     }
   }
 
-  private writeAtomic(name: string, text: string): Promise<void> {
-    return writeFileAtomic(join(this.dir, name), text);
+  private async writeAtomic(name: string, text: string): Promise<void> {
+    if (!this.dirChecked) {
+      // Once a session: the folder and the conversations saved before, by a version that left them readable.
+      await fs.mkdir(this.dir, { recursive: true, mode: DIR_MODE });
+      await fs.chmod(this.dir, DIR_MODE);
+      for (const entry of await fs.readdir(this.dir, { withFileTypes: true })) {
+        if (entry.isFile() && entry.name.endsWith('.json')) await fs.chmod(join(this.dir, entry.name), FILE_MODE).catch(() => undefined);
+      }
+      this.dirChecked = true;
+    }
+    await writeFileAtomic(join(this.dir, name), text, { mode: FILE_MODE });
   }
 }
 

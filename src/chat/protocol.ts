@@ -17,6 +17,8 @@ export const fromWebviewSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('setApiKey') }),
   z.strictObject({ type: z.literal('checkEnvironment') }),
   z.strictObject({ type: z.literal('send'), text: z.string().check(z.minLength(1), z.maxLength(200_000)) }),
+  /** The user started typing: the host may warm the prompt cache (speculative prompt caching). */
+  z.strictObject({ type: z.literal('composing') }),
   z.strictObject({ type: z.literal('stop') }),
   z.strictObject({ type: z.literal('newChat') }),
   z.strictObject({ type: z.literal('openConversation'), id }),

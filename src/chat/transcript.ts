@@ -9,6 +9,8 @@ export type TranscriptItem =
       id: string;
       text: string;
       thinking?: string;
+      /** A thinking block is open: shown as "Thinking…" (models that omit thinking send no text for it). */
+      thinkingNow?: boolean;
       streaming: boolean;
       endReason?: TurnEndReason;
       /** What this turn cost, shown under its last bubble. */
@@ -28,7 +30,16 @@ export type TranscriptItem =
       /** Code the tool ran (run_in_kernel, run_command's script...), kept whole so it can become a notebook cell. */
       code?: string;
     }
-  | { kind: 'notice'; id: string; level: 'info' | 'warning' | 'error'; message: string; action?: 'raise-cost-cap' | 'continue-after-loop' | 'retry'; resolved?: boolean };
+  | {
+      kind: 'notice';
+      id: string;
+      level: 'info' | 'warning' | 'error';
+      message: string;
+      action?: 'raise-cost-cap' | 'continue-after-loop' | 'retry';
+      resolved?: boolean;
+      /** The API's request id, kept for support. */
+      requestId?: string;
+    };
 
 export interface TranscriptTotals {
   costUsd: number;
@@ -43,12 +54,15 @@ export function applyAgentEvent(items: TranscriptItem[], event: AgentEvent, tota
     case 'assistantStart':
       return push(items, { kind: 'assistant', id: event.turnId, text: '', streaming: true });
     case 'textDelta':
-    case 'thinkingDelta': {
+    case 'thinkingDelta':
+    case 'thinking': {
       let item = lastAssistant(items, event.turnId);
       // After tool cards, the model's next words start a new bubble below them.
       if (!item || items.at(-1) !== item) item = push(items, { kind: 'assistant', id: `${event.turnId}:${items.length}`, text: '', streaming: true }) as Extract<TranscriptItem, { kind: 'assistant' }>;
       if (event.type === 'textDelta') item.text += event.text;
-      else item.thinking = (item.thinking ?? '') + event.text;
+      else if (event.type === 'thinkingDelta') item.thinking = (item.thinking ?? '') + event.text;
+      else if (event.state === 'started') item.thinkingNow = true;
+      else delete item.thinkingNow;
       return item;
     }
     case 'toolCall':
@@ -86,9 +100,20 @@ export function applyAgentEvent(items: TranscriptItem[], event: AgentEvent, tota
       return undefined;
     }
     case 'notice':
-      return push(items, { kind: 'notice', id: `notice-${items.length}`, level: event.level, message: event.message, ...(event.action ? { action: event.action } : {}) });
+      return push(items, {
+        kind: 'notice',
+        id: `notice-${items.length}`,
+        level: event.level,
+        message: event.message,
+        ...(event.action ? { action: event.action } : {}),
+        ...(event.requestId ? { requestId: event.requestId } : {}),
+      });
     case 'turnEnd': {
-      for (const item of items) if (item.kind === 'assistant' && item.streaming) item.streaming = false;
+      for (const item of items) {
+        if (item.kind !== 'assistant') continue;
+        item.streaming = false;
+        delete item.thinkingNow;
+      }
       const last = [...items].reverse().find((i): i is Extract<TranscriptItem, { kind: 'assistant' }> => i.kind === 'assistant');
       if (last) last.endReason = event.reason;
       // The turn's cost is counted on its first bubble; show it under the last one.

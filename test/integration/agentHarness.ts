@@ -3,6 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentEvent } from '../../src/agent/agentEvents';
+import type { ChatMessage } from '../../src/agent/chatMessage';
+import { ZERO_USAGE } from '../../src/agent/pricing';
 import { AgentSession, type AgentSettings, type ApprovalRequest } from '../../src/agent/agentSession';
 import { anthropicMessagesApi } from '../../src/agent/anthropicMessagesApi';
 import { registerWorkspaceTools } from '../../src/agent/tools/builtinTools';
@@ -10,7 +12,7 @@ import type { Tool } from '../../src/agent/tools/tool';
 import { ToolRegistry } from '../../src/agent/tools/toolRegistry';
 import { WorkspaceFiles } from '../../src/agent/tools/workspaceFiles';
 import { silentLogger } from '../../src/common/logger';
-import { startFakeMessagesApi, type FakeMessagesApi, type Script } from '../support/fakeMessagesApi';
+import { startFakeMessagesApi, type FakeApiOptions, type FakeMessagesApi, type Script } from '../support/fakeMessagesApi';
 
 export const DEFAULT_SETTINGS: AgentSettings = {
   model: 'claude-sonnet-5-5',
@@ -42,9 +44,18 @@ export async function startHarness(
     maxRetries?: number;
     /** Feature tools beside the workspace ones (kernels, GPUs), as the chat registers them. */
     extraTools?: readonly Tool[];
+    /** How the loopback API behaves (context window, token counting...). */
+    api?: FakeApiOptions;
+    /** The session's own retries of errors inside a stream; short here so tests stay fast. */
+    retryDelaysMs?: readonly number[];
+    systemPrompt?: string;
+    /** A conversation to continue (as the chat restores one from its store). */
+    restored?: ChatMessage[];
+    /** Where requests go, read at each request (the editor's base URL setting); default the loopback server. */
+    baseURL?: (server: FakeMessagesApi) => string;
   } = {},
 ): Promise<Harness> {
-  const server = await startFakeMessagesApi(script);
+  const server = await startFakeMessagesApi(script, options.api);
   const workspace = mkdtempSync(join(tmpdir(), 'mle-agent-'));
   for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(workspace, name), text);
   const files = new WorkspaceFiles([{ name: 'ws', path: workspace }]);
@@ -54,7 +65,7 @@ export async function startHarness(
   const events: AgentEvent[] = [];
   const approvals: ApprovalRequest[] = [];
   const settings = { ...DEFAULT_SETTINGS, ...options.settings };
-  const api = anthropicMessagesApi(Anthropic, { apiKey: 'sk-ant-test-key-0123456789', baseURL: server.baseURL, maxRetries: options.maxRetries ?? 3 });
+  const api = anthropicMessagesApi(Anthropic, () => ({ apiKey: 'sk-ant-test-key-0123456789', baseURL: options.baseURL?.(server) ?? server.baseURL, maxRetries: options.maxRetries ?? 3 }));
   const session = new AgentSession({
     api,
     tools: registry.available(options.trusted ?? true),
@@ -65,9 +76,10 @@ export async function startHarness(
     },
     emit: (event) => events.push(event),
     settings: () => settings,
-    systemPrompt: 'You are a test agent.',
+    systemPrompt: options.systemPrompt ?? 'You are a test agent.',
     log: silentLogger,
-  });
+    retryDelaysMs: options.retryDelaysMs ?? [50, 100, 200],
+  }, options.restored ? { messages: options.restored, totals: { usage: ZERO_USAGE, costUsd: 0, contextTokens: 0 } } : undefined);
   return { server, session, events, approvals, workspace, settings, close: () => server.close() };
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentEvent } from '../../src/agent/agentEvents';
+import { systemPrompt } from '../../src/agent/systemPrompt';
 import { lastToolResults, lastUserText, type ScriptedReply } from '../support/fakeMessagesApi';
 import { startHarness, textOf, type Harness } from './agentHarness';
 
@@ -206,7 +207,8 @@ describe('agent session against the loopback Messages API (real SDK)', function 
     );
     await h.session.send('hi', new AbortController().signal);
     const second = h.server.requests[1]!.body;
-    assert.deepEqual(second.thinking, { type: 'adaptive' });
+    // Sonnet 5.5 omits thinking unless asked: the summary is requested so the user sees it.
+    assert.deepEqual(second.thinking, { type: 'adaptive', display: 'summarized' });
     const assistant = second.messages.at(-2)!;
     assert.deepEqual((assistant.content as { type: string }[])[0], { type: 'thinking', thinking: 'Check the data first.', signature: 'sig-abc' });
   });
@@ -253,6 +255,8 @@ describe('prompt caching over a tool loop', () => {
     const { startHarness: start } = await import('./agentHarness');
     const h = await start((_, i) => (i < 9 ? toolUse('read_file', { path: 'notes.md', start_line: i + 1 }) : text('done')), {
       files: { 'notes.md': Array.from({ length: 20 }, (_, i) => `line ${i}`).join('\n') },
+      // The chat's real system prompt: with the tools it passes the 1,024-token minimum the API caches.
+      systemPrompt: systemPrompt({ folders: ['ws'], frameworks: ['torch', 'scikit-learn'], python: '3.11.2 (/usr/bin/python3)' }),
     });
     try {
       await h.session.send('read the notes line by line', new AbortController().signal);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { DEFAULT_MODEL, FALLBACK_MODELS } from '../../src/agent/models';
 import { trimOldToolResults } from '../../src/agent/contextBudget';
 import { LoopGuard } from '../../src/agent/loopGuard';
@@ -74,6 +74,22 @@ describe('agent core', () => {
     assert.match(JSON.stringify(out[3]), /Earlier tool output removed/);
     assert.equal(JSON.stringify(out[5]).length > 40_000, true);
     assert.equal(JSON.stringify(messages[1]).length > 40_000, true, 'the input is not changed');
+  });
+});
+
+describe('agent core boundaries', () => {
+  it('imports no feature: the features give it tools, the chat gives it workspace facts', () => {
+    const agent = resolve(__dirname, '../../src/agent');
+    const features = ['gpu', 'python', 'kernels', 'models', 'tracking', 'doctor', 'chat', 'cli', 'webview'];
+    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+    const offenders: string[] = [];
+    for (const file of files(agent)) {
+      for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/(?:from|import\()\s*['"](\.[^'"]+)['"]/g)) {
+        const target = relative(resolve(agent, '..'), resolve(dirname(file), specifier!)).split(sep);
+        if (features.includes(target[0]!)) offenders.push(`${relative(agent, file)} -> ${specifier}`);
+      }
+    }
+    assert.deepEqual(offenders, []);
   });
 });
 

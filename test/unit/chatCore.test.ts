@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
@@ -71,6 +71,47 @@ describe('chat core', () => {
       assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
     });
 
+    it('keeps conversations private: 0600 files in a 0700 folder, and tightens ones an earlier version left readable', async function () {
+      if (process.platform === 'win32') this.skip(); // POSIX modes
+      const dir = join(mkdtempSync(join(tmpdir(), 'mle-store-')), 'conversations');
+      mkdirSync(dir, { mode: 0o755 });
+      chmodSync(dir, 0o755);
+      writeFileSync(join(dir, 'old-chat.json'), '{}', { mode: 0o644 });
+      chmodSync(join(dir, 'old-chat.json'), 0o644);
+      const store = new ConversationStore(dir);
+      const a = store.create('m');
+      await store.save(a);
+      const mode = (path: string): number => statSync(path).mode & 0o777;
+      assert.equal(mode(dir), 0o700);
+      assert.equal(mode(join(dir, `${a.id}.json`)), 0o600);
+      assert.equal(mode(join(dir, 'index.json')), 0o600);
+      assert.equal(mode(join(dir, 'old-chat.json')), 0o600, 'an existing conversation is fixed too');
+      const fresh = join(mkdtempSync(join(tmpdir(), 'mle-store-')), 'a', 'conversations');
+      await new ConversationStore(fresh).save(store.create('m'));
+      assert.equal(mode(fresh), 0o700, 'a new folder is private from the start');
+    });
+
+    it('repairs a conversation stored in a shape the API refuses when it is loaded', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'mle-store-'));
+      const repaired: string[][] = [];
+      const store = new ConversationStore(dir, (_, repairs) => repaired.push([...repairs]));
+      const a = store.create('m');
+      // What a refusal and an answer cut after a tool call left behind before the fix.
+      a.messages = [
+        { role: 'user', content: [{ type: 'text', text: 'q1' }] },
+        { role: 'assistant', content: [] },
+        { role: 'user', content: [{ type: 'text', text: 'q2' }] },
+        { role: 'assistant', content: [{ type: 'text', text: 'Reading.' }, { type: 'tool_use', id: 't1', name: 'read_file', input: {} }] },
+      ];
+      await store.save(a);
+      const loaded = await store.load(a.id);
+      assert.deepEqual(loaded?.messages, [
+        { role: 'user', content: [{ type: 'text', text: 'q1' }, { type: 'text', text: 'q2' }] },
+        { role: 'assistant', content: [{ type: 'text', text: 'Reading.' }] },
+      ]);
+      assert.equal(repaired.length, 1);
+    });
+
     it('survives a damaged file: that conversation is skipped, the rest loads', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'mle-store-'));
       const store = new ConversationStore(dir);
@@ -117,6 +158,17 @@ describe('chat core', () => {
     assert.equal(after.streaming, false);
     assert.deepEqual(after.usage, { costUsd: 0.01, inputTokens: 100, outputTokens: 5, cachedTokens: 90 });
     assert.equal(titleOf(items), 'Fix my data loader please');
+  });
+
+  it('shows thinking while a block is open and keeps the request id of an error', () => {
+    const items: TranscriptItem[] = [];
+    applyAgentEvent(items, { type: 'assistantStart', turnId: 't' });
+    applyAgentEvent(items, { type: 'thinking', turnId: 't', state: 'started' });
+    assert.equal((items[0] as Extract<TranscriptItem, { kind: 'assistant' }>).thinkingNow, true);
+    applyAgentEvent(items, { type: 'thinking', turnId: 't', state: 'stopped' });
+    assert.equal((items[0] as Extract<TranscriptItem, { kind: 'assistant' }>).thinkingNow, undefined);
+    applyAgentEvent(items, { type: 'notice', level: 'error', message: 'Not found (404): model: x.', requestId: 'req_1' });
+    assert.equal((items[1] as Extract<TranscriptItem, { kind: 'notice' }>).requestId, 'req_1');
   });
 
   it('accepts the chat messages it expects and refuses malformed ones', () => {

@@ -3,40 +3,50 @@ import * as vscode from 'vscode';
 import type { AgentEvent } from '../../agent/agentEvents';
 import type { AgentSession } from '../../agent/agentSession';
 import { ApprovalBroker } from '../../agent/approvalBroker';
-import type { Anthropic as AnthropicSdk } from '../../agent/lazy/anthropicSdk';
-import type { MessagesApi } from '../../agent/messagesApi';
-import type { WorkspaceFacts } from '../../agent/systemPrompt';
 import type { FileChange, Tool } from '../../agent/tools/tool';
 import { CONTEXT_WINDOW_TOKENS, FALLBACK_MODELS } from '../../agent/models';
-import { alwaysAllowedTools, apiBaseUrl, readAgentSettings } from '../../agent/vscode/agentSettings';
+import { addUsage } from '../../agent/pricing';
+import { alwaysAllowedTools, readAgentSettings } from '../../agent/vscode/agentSettings';
 import type { ApiKeyStore } from '../../agent/vscode/apiKeyStore';
 import { COMMANDS, STORAGE_KEYS } from '../../commandIds';
 import { describeError } from '../../common/errors';
-import { lazyBundle } from '../../common/lazyBundle';
 import type { Logger } from '../../common/logger';
 import { reportError } from '../../common/vscode/commandRegistry';
-import { pythonCandidates } from '../../python/pythonInterpreter';
-import { configuredPython } from '../../python/vscode/pythonExtension';
 import { ConversationStore, type ConversationRecord } from '../conversationStore';
 import { expandMentions, rankMentions } from '../mentions';
 import type { FromWebview, ToWebview } from '../protocol';
 import { applyAgentEvent, type TranscriptItem } from '../transcript';
+import { ChatSessionFactory, workspaceRoots } from './chatSessionFactory';
 import type { EditorActions } from './editorActions';
-import { vscodeNotebookCells } from './notebookCells';
+
+/** A model request in flight for one conversation; its events and its save go to that conversation only. */
+interface Run {
+  readonly record: ConversationRecord;
+  readonly controller: AbortController;
+  /** Settles once the run has ended and its conversation is saved. */
+  readonly done: Promise<void>;
+}
+
+/** The prompt cache keeps a prefix 5 minutes after its last use: warm it again after 4 of quiet. */
+const WARM_AFTER_MS = 4 * 60 * 1000;
 
 /**
- * The chat's host side: one conversation at a time, its agent session, approvals and history.
- * Every message it acts on has already been validated (protocol.ts).
+ * The chat's host side: the open conversation, the run in flight (bound to the conversation it
+ * started in), approvals and history. Every message it acts on has already been validated
+ * (protocol.ts).
  */
 export class ChatController implements vscode.Disposable {
   private record: ConversationRecord | undefined;
-  private session: AgentSession | undefined;
-  private running: AbortController | undefined;
+  /** The open conversation's session, created once (concurrent first uses share the promise). */
+  private session: { record: ConversationRecord; session: Promise<AgentSession> } | undefined;
+  private run: Run | undefined;
   private models: string[] = [];
-  private facts: Promise<WorkspaceFacts> | undefined;
+  /** When a request last left (Date.now()), for the cache warm-up. */
+  private lastRequestAt = 0;
   private readonly changes = new Map<string, FileChange>();
   private readonly broker = new ApprovalBroker(alwaysAllowedTools);
   private readonly store: ConversationStore;
+  private readonly sessions: ChatSessionFactory;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -45,10 +55,11 @@ export class ChatController implements vscode.Disposable {
     private readonly log: Logger,
     private readonly post: (message: ToWebview) => void,
     /** Tools other features contribute (GPUs, kernels, experiments, models). */
-    private readonly featureTools: () => Tool[] = () => [],
+    featureTools: () => Tool[] = () => [],
   ) {
     const storage = context.storageUri ?? vscode.Uri.joinPath(context.globalStorageUri, 'no-workspace');
-    this.store = new ConversationStore(join(storage.fsPath, 'conversations'));
+    this.store = new ConversationStore(join(storage.fsPath, 'conversations'), (id, repairs) => log.warn(`conversation ${id} was stored in a shape the API refuses; repaired: ${repairs.join('; ')}`));
+    this.sessions = new ChatSessionFactory(context.extensionPath, log, featureTools);
   }
 
   async handle(message: FromWebview): Promise<void> {
@@ -68,22 +79,26 @@ export class ChatController implements vscode.Disposable {
         return;
       case 'send':
         return this.send(message.text);
+      case 'composing':
+        return this.warmCache();
       case 'stop':
-        this.running?.abort();
+        this.run?.controller.abort();
         return;
       case 'newChat':
-        this.resetConversation(undefined);
+        await this.resetConversation(undefined);
         this.post({ type: 'transcript', items: [] });
         return this.pushState();
       case 'openConversation': {
+        // The run in the conversation being left ends, and is saved there, before another one opens.
+        await this.stopRun();
         const record = await this.store.load(message.id);
         if (!record) return this.notice('error', 'That conversation could not be read; it may have been deleted.');
-        this.resetConversation(record);
+        await this.resetConversation(record);
         this.post({ type: 'transcript', items: record.items });
         return this.pushState();
       }
       case 'deleteConversation':
-        if (this.record?.id === message.id) this.resetConversation(undefined);
+        if (this.record?.id === message.id) await this.resetConversation(undefined);
         await this.store.delete(message.id);
         this.post({ type: 'transcript', items: this.record?.items ?? [] });
         return this.pushState();
@@ -128,106 +143,111 @@ export class ChatController implements vscode.Disposable {
   }
 
   private async send(text: string): Promise<void> {
-    if (this.running) return this.notice('info', 'The agent is still working; stop it first or wait for the answer.');
+    if (this.run) return this.notice('info', 'The agent is still working; stop it first or wait for the answer.');
     const apiKey = await this.apiKeys.get();
     if (!apiKey) return this.notice('error', 'Set your Anthropic API key first (ML Engineer: Set Anthropic API Key).');
     const record = (this.record ??= this.store.create(this.currentModel()));
     const userItem: Extract<TranscriptItem, { kind: 'user' }> = { kind: 'user', id: `user-${Date.now()}`, text };
     record.items.push(userItem);
     this.post({ type: 'userMessage', item: userItem });
-    const controller = (this.running = new AbortController());
-    void this.pushState();
-    try {
-      const session = await this.ensureSession(record, apiKey);
+    await this.startRun(record, async (session, signal) => {
       const expanded = await expandMentions(text, this.mentionSources());
-      await session.send(expanded, controller.signal);
+      await session.send(expanded, signal);
       void this.refreshModels(apiKey);
-    } catch (error) {
-      this.log.error(`chat request failed: ${describeError(error)}`);
-      this.onEvent({ type: 'notice', level: 'error', message: `The request failed: ${describeError(error)}` });
-    } finally {
-      this.running = undefined;
-      await this.persist();
-      await this.pushState();
-    }
+    }, apiKey);
   }
 
   private async continueAfterNotice(action: 'raise-cost-cap' | 'continue-after-loop' | 'retry'): Promise<void> {
-    const session = this.session;
-    if (!session || this.running || !this.record) return;
-    if (action === 'raise-cost-cap') session.raiseCostCap();
-    if (action === 'continue-after-loop') session.continueAfterLoop();
-    for (const item of this.record.items) if (item.kind === 'notice' && item.action === action) item.resolved = true;
-    const controller = (this.running = new AbortController());
+    const record = this.record;
+    // The session may be gone (a window reload): Retry and Continue start a new one on the same conversation.
+    if (this.run || !record) return;
+    const apiKey = await this.apiKeys.get();
+    if (!apiKey) return this.notice('error', 'Set your Anthropic API key first (ML Engineer: Set Anthropic API Key).');
+    for (const item of record.items) if (item.kind === 'notice' && item.action === action) item.resolved = true;
+    await this.startRun(record, async (session, signal) => {
+      if (action === 'raise-cost-cap') session.raiseCostCap();
+      if (action === 'continue-after-loop') session.continueAfterLoop();
+      await session.resume(signal);
+    }, apiKey);
+  }
+
+  /**
+   * Runs one request of the conversation `record`: everything it emits is applied to that
+   * record (and drawn only while it is the open one), and that record is saved when it ends,
+   * whatever the user opened meanwhile.
+   */
+  private async startRun(record: ConversationRecord, work: (session: AgentSession, signal: AbortSignal) => Promise<void>, apiKey: string): Promise<void> {
+    const controller = new AbortController();
+    let finished!: () => void;
+    const run: Run = { record, controller, done: new Promise<void>((resolve) => (finished = resolve)) };
+    this.run = run;
+    this.lastRequestAt = Date.now();
     void this.pushState();
     try {
-      await session.resume(controller.signal);
+      await work(await this.ensureSession(record, apiKey), controller.signal);
+    } catch (error) {
+      this.log.error(`chat request failed: ${describeError(error)}`);
+      this.emitTo(record, { type: 'notice', level: 'error', message: `The request failed: ${describeError(error)}` });
     } finally {
-      this.running = undefined;
-      await this.persist();
+      await this.persist(record);
+      if (this.run === run) this.run = undefined;
+      finished();
       await this.pushState();
     }
   }
 
-  private async ensureSession(record: ConversationRecord, apiKey: string): Promise<AgentSession> {
-    if (this.session) return this.session;
-    // The agent core and the SDK load here, on the first message, never at activation.
-    const [{ AgentSession }, { systemPrompt }, { ToolRegistry }, { registerWorkspaceTools }, { WorkspaceFiles }] = await Promise.all([
-      import('../../agent/agentSession'),
-      import('../../agent/systemPrompt'),
-      import('../../agent/tools/toolRegistry'),
-      import('../../agent/tools/builtinTools'),
-      import('../../agent/tools/workspaceFiles'),
-    ]);
-    const registry = new ToolRegistry();
-    registerWorkspaceTools(registry);
-    for (const tool of this.featureTools()) registry.register(tool);
-    const files = new WorkspaceFiles(workspaceRoots());
-    const facts = await this.workspaceFacts(files.roots);
-    // list_files and search_workspace run the ripgrep VS Code ships, in a child process.
-    const ripgrep = await (await import('../../agent/tools/ripgrep')).findRipgrep(vscode.env.appRoot);
-    this.log.info(`agent: file tools use ripgrep at ${ripgrep}`);
-    this.session = new AgentSession(
-      {
-        api: await this.messagesApi(apiKey),
-        tools: registry.available(vscode.workspace.isTrusted),
-        context: { files, applyChange: (change) => this.editor.applyChange(change), notebooks: vscodeNotebookCells, ripgrep },
-        approve: (request, signal) => {
-          if (request.change) this.changes.set(request.callId, request.change);
-          return this.broker.request(request, signal);
-        },
-        emit: (event) => this.onEvent(event),
-        settings: () => readAgentSettings(this.record?.model),
-        systemPrompt: systemPrompt(facts),
-        log: this.log,
+  /** Stops the run in flight and waits until it has ended and saved its conversation. */
+  private async stopRun(): Promise<void> {
+    const run = this.run;
+    if (!run) return;
+    run.controller.abort();
+    await run.done;
+  }
+
+  /**
+   * Speculative prompt caching: when the user starts typing after 4 quiet minutes (or in a new
+   * window), the session sends the prefix its next request will start with, so that request
+   * reads it from the cache (AgentSession.warmCache). Errors are only logged.
+   */
+  private async warmCache(): Promise<void> {
+    if (this.run || Date.now() - this.lastRequestAt < WARM_AFTER_MS) return;
+    const apiKey = await this.apiKeys.get();
+    if (!apiKey) return;
+    this.lastRequestAt = Date.now();
+    const record = (this.record ??= this.store.create(this.currentModel()));
+    try {
+      const session = await this.ensureSession(record, apiKey);
+      if (await session.warmCache(new AbortController().signal)) this.log.debug('prompt cache warmed while the user types');
+    } catch (error) {
+      this.log.debug(`cache warm-up skipped: ${describeError(error)}`);
+    }
+  }
+
+  private ensureSession(record: ConversationRecord, apiKey: string): Promise<AgentSession> {
+    if (this.session?.record === record) return this.session.session;
+    const session = this.sessions.create(record, apiKey, {
+      emit: (event) => this.emitTo(record, event),
+      approve: (request, signal) => {
+        if (request.change) this.changes.set(request.callId, request.change);
+        return this.broker.request(request, signal);
       },
-      { messages: record.messages, totals: record.totals },
-    );
-    return this.session;
+      applyChange: (change) => this.editor.applyChange(change),
+      settings: () => readAgentSettings(record.model),
+    });
+    this.session = { record, session };
+    // A failed start (no SDK bundle, say) is tried again on the next message.
+    session.catch(() => {
+      if (this.session?.session === session) this.session = undefined;
+    });
+    return session;
   }
 
-  private async messagesApi(apiKey: string): Promise<MessagesApi> {
-    const { anthropicMessagesApi } = await import('../../agent/anthropicMessagesApi');
-    const { Anthropic } = lazyBundle<{ Anthropic: typeof AnthropicSdk }>(this.context.extensionPath, 'anthropic')();
-    const baseURL = apiBaseUrl();
-    return anthropicMessagesApi(Anthropic, { apiKey, ...(baseURL ? { baseURL } : {}) });
-  }
-
-  private workspaceFacts(roots: readonly { name: string; path: string }[]): Promise<WorkspaceFacts> {
-    this.facts ??= (async () => {
-      const { gatherWorkspaceFacts } = await import('../../agent/workspaceFacts');
-      const python = await configuredPython(this.log);
-      const nvidiaSmi = vscode.workspace.getConfiguration('mlEngineer').get<string>('gpu.nvidiaSmiPath')?.trim() || 'nvidia-smi';
-      return gatherWorkspaceFacts(roots, { pythonCandidates: pythonCandidates(python.setting, python.fromExtension), nvidiaSmi });
-    })();
-    return this.facts;
-  }
-
-  private onEvent(event: AgentEvent): void {
-    if (this.record) applyAgentEvent(this.record.items, event);
-    this.post({ type: 'agentEvent', event, sentAt: Date.now() });
+  /** An agent event of the conversation `record`: kept in it, drawn only while it is open. */
+  private emitTo(record: ConversationRecord, event: AgentEvent): void {
+    applyAgentEvent(record.items, event);
     // The session keeps the conversation's totals; the record saves a copy.
-    if (event.type === 'usage' && this.record && this.session) this.record.totals = { ...this.session.totals };
+    if (event.type === 'usage') record.totals = { ...record.totals, costUsd: event.conversationCostUsd, contextTokens: event.contextTokens, usage: addUsage(record.totals.usage, event.usage) };
+    if (record === this.record) this.post({ type: 'agentEvent', event, sentAt: Date.now() });
   }
 
   private notice(level: 'info' | 'warning' | 'error', message: string): void {
@@ -237,7 +257,7 @@ export class ChatController implements vscode.Disposable {
   private async refreshModels(apiKey: string): Promise<void> {
     if (this.models.length > 0) return;
     try {
-      this.models = await (await this.messagesApi(apiKey)).listModels();
+      this.models = await (await this.sessions.messagesApi(apiKey)).listModels();
       await this.pushState();
     } catch (error) {
       this.log.debug(`models list unavailable: ${describeError(error)}`);
@@ -248,8 +268,9 @@ export class ChatController implements vscode.Disposable {
     return this.context.globalState.get<string>(STORAGE_KEYS.lastModel) || readAgentSettings().model;
   }
 
-  private resetConversation(record: ConversationRecord | undefined): void {
-    this.running?.abort();
+  /** Opens another conversation (or none), once the run in the one being left has ended and been saved. */
+  private async resetConversation(record: ConversationRecord | undefined): Promise<void> {
+    await this.stopRun();
     this.broker.reset();
     this.changes.clear();
     this.session = undefined;
@@ -269,10 +290,9 @@ export class ChatController implements vscode.Disposable {
     };
   }
 
-  private async persist(): Promise<void> {
-    if (!this.record) return;
+  private async persist(record: ConversationRecord): Promise<void> {
     try {
-      await this.store.save(this.record);
+      await this.store.save(record);
     } catch (error) {
       await reportError(this.log, error, 'saving the conversation');
     }
@@ -290,7 +310,7 @@ export class ChatController implements vscode.Disposable {
         models: models.includes(model) ? models : [model, ...models],
         conversations: (await this.store.list()).slice(0, 100),
         activeId: this.record?.id,
-        busy: this.running !== undefined,
+        busy: this.run !== undefined,
         totals: { costUsd: this.record?.totals.costUsd ?? 0, contextTokens: this.record?.totals.contextTokens ?? 0 },
         contextWindow: CONTEXT_WINDOW_TOKENS,
         costCapUsd: settings.costCapUsd,
@@ -300,11 +320,8 @@ export class ChatController implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.running?.abort();
+    this.run?.controller.abort();
     this.broker.reset();
   }
 }
 
-function workspaceRoots(): { name: string; path: string }[] {
-  return (vscode.workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, path: f.uri.fsPath }));
-}

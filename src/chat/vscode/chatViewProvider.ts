@@ -32,7 +32,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     setWebviewContent(view.webview, this.extensionUri, 'chat', 'ML Engineer Chat');
     this.disposables.push(
       view.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
-      view.onDidDispose(() => (this.view = undefined)),
+      // Only the view being disposed is forgotten: a view restored (resolved again) before the old
+      // one's dispose event arrives must keep receiving messages, or it stays blank.
+      view.onDidDispose(() => {
+        if (this.view === view) this.view = undefined;
+      }),
     );
   }
 

@@ -1,13 +1,17 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { frameworksIn, type WorkspaceFacts } from '../agent/systemPrompt';
+import { walkFiles } from '../agent/tools/fileWalker';
 import { readGpuInventory } from '../gpu/gpuInventory';
 import { resolvePython, type PythonCandidate } from '../python/pythonInterpreter';
-import { frameworksIn, type WorkspaceFacts } from './systemPrompt';
-import { walkFiles } from './tools/fileWalker';
 
 const DEPENDENCY_FILES = ['requirements.txt', 'requirements-dev.txt', 'pyproject.toml', 'environment.yml', 'setup.cfg', 'Pipfile'];
 
-/** What the system prompt says about the workspace; each probe has a short timeout and may find nothing. */
+/**
+ * What the system prompt says about the workspace; each probe has a short timeout and may find
+ * nothing. It lives with the chat, which brings the features together (GPUs, Python), so the
+ * agent core imports no feature.
+ */
 export async function gatherWorkspaceFacts(
   roots: readonly { name: string; path: string }[],
   options: { pythonCandidates: readonly PythonCandidate[]; nvidiaSmi: string; signal?: AbortSignal },
