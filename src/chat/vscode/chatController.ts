@@ -20,6 +20,7 @@ import { ConversationStore, type ConversationRecord } from '../conversationStore
 import { expandMentions, rankMentions } from '../mentions';
 import type { FromWebview, ToWebview } from '../protocol';
 import { applyAgentEvent, type TranscriptItem } from '../transcript';
+import { olderItemsMessage, transcriptMessage } from '../transcriptPages';
 import type { EditorActions } from './editorActions';
 import { vscodeNotebookCells } from './notebookCells';
 
@@ -57,7 +58,7 @@ export class ChatController implements vscode.Disposable {
           const [latest] = await this.store.list();
           if (latest) this.record = await this.store.load(latest.id);
         }
-        this.post({ type: 'transcript', items: this.record?.items ?? [] });
+        this.post(transcriptMessage(this.record?.items ?? []));
         return this.pushState();
       case 'setApiKey':
         await vscode.commands.executeCommand(COMMANDS.setApiKey);
@@ -72,19 +73,19 @@ export class ChatController implements vscode.Disposable {
         return;
       case 'newChat':
         this.resetConversation(undefined);
-        this.post({ type: 'transcript', items: [] });
+        this.post(transcriptMessage([]));
         return this.pushState();
       case 'openConversation': {
         const record = await this.store.load(message.id);
         if (!record) return this.notice('error', 'That conversation could not be read; it may have been deleted.');
         this.resetConversation(record);
-        this.post({ type: 'transcript', items: record.items });
+        this.post(transcriptMessage(record.items));
         return this.pushState();
       }
       case 'deleteConversation':
         if (this.record?.id === message.id) this.resetConversation(undefined);
         await this.store.delete(message.id);
-        this.post({ type: 'transcript', items: this.record?.items ?? [] });
+        this.post(transcriptMessage(this.record?.items ?? []));
         return this.pushState();
       case 'approve':
       case 'deny':
@@ -99,16 +100,13 @@ export class ChatController implements vscode.Disposable {
       }
       case 'noticeAction':
         return this.continueAfterNotice(message.action);
-      case 'copyCode':
-        await vscode.env.clipboard.writeText(message.code);
+      case 'codeAction':
+        return this.editor.runCodeAction(message, this.record?.items ?? []);
+      case 'loadOlder': {
+        const page = olderItemsMessage(this.record?.items ?? [], message.beforeId);
+        if (page) this.post(page);
         return;
-      case 'insertCode':
-        return this.editor.insertAtCursor(message.code);
-      case 'insertCell':
-        await this.editor.insertNotebookCell(message.code, message.language);
-        return;
-      case 'runInKernel':
-        return this.editor.runInNotebook(message.code);
+      }
       case 'selectModel':
         if (this.record) this.record.model = message.model;
         await this.context.globalState.update('mlEngineer.lastModel', message.model);
