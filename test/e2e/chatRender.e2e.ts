@@ -87,10 +87,16 @@ describe('Chat rendering: the code shown is the code used (code-server + loopbac
     await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 30_000 });
   }
 
+  /** Saves the active editor until its file shows the change (the edit arrives from the host asynchronously). */
   async function saved(name: string, changed: (text: string) => boolean): Promise<string> {
-    await runCommand(page, 'File: Save');
     const path = join(server.workspace, name);
-    for (let i = 0; i < 75 && !changed(readFileSync(path, 'utf8')); i++) await page.waitForTimeout(200);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      // Focus the editor (the click on a chat button left focus in the webview), then save.
+      await page.locator('.tabs-container .tab.active').click();
+      await page.keyboard.press('Control+S');
+      for (let i = 0; i < 15 && !changed(readFileSync(path, 'utf8')); i++) await page.waitForTimeout(200);
+      if (changed(readFileSync(path, 'utf8'))) break;
+    }
     return readFileSync(path, 'utf8');
   }
 
