@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
 // Chat: stream overhead (server event -> text in the webview's DOM) in the real webview, beside
 // a plain page in the same browser that reads the same stream and appends each delta at once; the cached share of input tokens over a
-// 10-step tool loop; opening a 2,000-message conversation, beside drawing the same messages
-// as plain text.
+// 10-step tool loop; opening a 2,000-message conversation (from the click in History until the
+// newest answer is drawn, highlighted, with the view at its end), beside drawing all the same
+// messages as plain text.
 import Anthropic from '@anthropic-ai/sdk';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,8 +27,7 @@ const chunk = (i: number): string => `c${String(i).padStart(4, '0')} `;
 const streamReply = (): ScriptedReply => ({ kind: 'message', delayMs: 15, chunkSize: 6, blocks: [{ type: 'text', text: Array.from({ length: CHUNKS }, (_, i) => chunk(i)).join('') }] });
 
 const BASELINE_PAGE = `<!doctype html><html><body><div id="out"></div><script>
-window.__drawLog = [];
-(async () => {
+window.__start = async () => {
   const res = await fetch('/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-sonnet-5-5', max_tokens: 1000, stream: true, messages: [{ role: 'user', content: 'stream please' }] }) });
   const reader = res.body.getReader(); const decoder = new TextDecoder(); let buffer = '';
   const out = document.getElementById('out');
@@ -38,15 +38,37 @@ window.__drawLog = [];
       const event = buffer.slice(0, at); buffer = buffer.slice(at + 2);
       const data = event.split('\\n').find((l) => l.startsWith('data: '));
       if (!data) continue; const parsed = JSON.parse(data.slice(6));
-      if (parsed.type === 'content_block_delta' && parsed.delta.type === 'text_delta') {
-        out.append(parsed.delta.text);
-        window.__drawLog.push({ text: parsed.delta.text, drawnAt: performance.timeOrigin + performance.now() });
-      }
+      if (parsed.type === 'content_block_delta' && parsed.delta.type === 'text_delta') out.append(parsed.delta.text);
     }
   }
   window.__done = true;
-})();
+};
 </script></body></html>`;
+
+/**
+ * Records when each streamed chunk is in the page's DOM, the same way for the plain page and the
+ * webview: a MutationObserver (its callback runs right after the task that changed the DOM) reads
+ * the text of the message being streamed. What the page claims about itself is not used.
+ */
+function installDrawProbe(probe: { container: string; message?: string; chunks: string[] }): void {
+  const log: { text: string; drawnAt: number }[] = [];
+  (globalThis as unknown as { __drawLog: typeof log }).__drawLog = log;
+  const root = document.querySelector(probe.container)!;
+  let next = 0;
+  new MutationObserver(() => {
+    const all = probe.message ? root.querySelectorAll(probe.message) : [root];
+    const text = all[all.length - 1]?.textContent ?? '';
+    const now = performance.timeOrigin + performance.now();
+    let from = 0;
+    while (next < probe.chunks.length) {
+      const at = text.indexOf(probe.chunks[next]!.trim(), from);
+      if (at < 0) break;
+      log.push({ text: probe.chunks[next]!, drawnAt: now });
+      from = at;
+      next++;
+    }
+  }).observe(root, { childList: true, subtree: true, characterData: true });
+}
 
 function overheads(sent: Map<string, number>, drawn: { text: string; drawnAt: number }[]): number[] {
   return drawn.filter((d) => sent.has(d.text)).map((d) => d.drawnAt - sent.get(d.text)!);
@@ -130,8 +152,11 @@ export async function run(): Promise<BenchMetric[]> {
   const browser = await launchBrowser();
   try {
     // Baseline: the same stream read and drawn by a plain page in the same browser.
+    const chunks = Array.from({ length: CHUNKS }, (_, i) => chunk(i));
     const plain = await browser.newPage();
     await plain.goto(`${api.baseURL}/baseline.html`);
+    await plain.evaluate(installDrawProbe, { container: '#out', chunks });
+    await plain.evaluate(() => void (globalThis as unknown as { __start(): Promise<void> }).__start());
     await plain.waitForFunction(() => (globalThis as unknown as { __done?: boolean }).__done === true, undefined, { timeout: 60_000 });
     const baseDrawn = (await plain.evaluate(() => (globalThis as unknown as { __drawLog: { text: string; drawnAt: number }[] }).__drawLog));
     const base = overheads(sent, baseDrawn);
@@ -141,11 +166,12 @@ export async function run(): Promise<BenchMetric[]> {
     const page: Page = await openWorkbench(browser, server);
     await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
     let frame: Frame = await findWebviewFrame(page, 'section.chat textarea', 60_000);
+    await frame.evaluate(installDrawProbe, { container: '.transcript', message: '.msg.assistant', chunks });
     await frame.locator('textarea').fill('stream please');
     await frame.locator('textarea').press('Enter');
     await frame.locator('.msg.assistant', { hasText: chunk(CHUNKS - 1).trim() }).waitFor({ timeout: 60_000 });
     await frame.locator('button:text-is("Send"):visible').waitFor();
-    const drawn = await frame.evaluate(() => (globalThis as unknown as { __mleDrawLog: { text: string; drawnAt: number }[] }).__mleDrawLog);
+    const drawn = await frame.evaluate(() => (globalThis as unknown as { __drawLog: { text: string; drawnAt: number }[] }).__drawLog);
     const ours = overheads(sent, drawn);
 
     // A 2,000-message conversation, written where the extension keeps this workspace's chats.
@@ -167,7 +193,17 @@ export async function run(): Promise<BenchMetric[]> {
       await frame.locator('button:text-is("History")').click();
       const started = await frame.evaluate(() => performance.now());
       await frame.locator('.history button', { hasText: 'Two thousand messages' }).click();
-      await frame.waitForFunction(() => document.querySelectorAll('.transcript .msg').length >= 2000, undefined, { timeout: 60_000, polling: 'raf' });
+      // Opened when what the view shows is drawn: the newest answer, its code highlighted, the view at its end
+      // (the older messages come from the host as the view scrolls up).
+      await frame.waitForFunction(
+        () => {
+          const transcript = document.querySelector('.transcript');
+          const newest = transcript?.querySelector('.msg[data-id="a999"] .code-block .code-actions + pre code span');
+          return !!transcript && !!newest && transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 2;
+        },
+        undefined,
+        { timeout: 60_000, polling: 'raf' },
+      );
       openTimes.push((await frame.evaluate(() => performance.now())) - started);
       // Baseline: the same 2,000 texts as plain divs in the same webview document.
       plainTimes.push(

@@ -37,7 +37,7 @@ const builds = [
   {
     // Heavy packages in bundles of their own, required on first use (docs/architecture.md).
     ...common,
-    entryPoints: { anthropic: 'src/agent/lazy/anthropicSdk.ts', jupyter: 'src/kernels/lazy/jupyterServices.ts', tracking: 'src/tracking/lazy/trackingReaders.ts', models: 'src/models/lazy/modelsCore.ts' },
+    entryPoints: { anthropic: 'src/agent/lazy/anthropicSdk.ts', jupyter: 'src/kernels/lazy/jupyterServices.ts', tracking: 'src/tracking/lazy/trackingReaders.ts', models: 'src/models/lazy/modelsCore.ts', markdown: 'src/chat/lazy/markdownLexer.ts' },
     outdir: 'dist/lazy',
     platform: 'node',
     format: 'cjs',

@@ -43,7 +43,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // Each feature's agent tools, added to every conversation's registry.
   const featureTools = () => [gpuStatusTool(() => gpus.reading(), () => gpus.processLines()), ...kernels.tools(), ...tracking.tools(), ...models.tools()];
 
-  const editorActions = new EditorActions();
+  const editorActions = new EditorActions(context.extensionPath);
   const chat = new ChatViewProvider(context, apiKeys, editorActions, log, featureTools);
   context.subscriptions.push(
     editorActions,

@@ -1,22 +1,16 @@
 import type { ChatViewState, FromWebview, ToWebview } from '../../src/chat/protocol';
 import { applyAgentEvent, type TranscriptItem, type TranscriptTotals } from '../../src/chat/transcript';
 import { element, onHostMessage, postToHost } from '../common/vscodeApi';
-import { renderItem } from './transcriptView';
+import { drawItem, type ItemView } from './transcriptView';
 
 const root = document.getElementById('root')!;
 const send = (message: FromWebview): void => postToHost(message);
 
 let state: ChatViewState | undefined;
+/** The conversation's newest items, as far back as the view has asked for; `olderCount` more are at the host. */
 let items: TranscriptItem[] = [];
+let olderCount = 0;
 const totals: TranscriptTotals = { costUsd: 0, contextTokens: 0 };
-const drawn = new Map<string, HTMLElement>();
-const dirty = new Set<string>();
-let frame = 0;
-
-/** When each streamed delta reached the screen (for `npm run bench -- chat`); the last 2000 only. */
-const drawLog: { text: string; drawnAt: number }[] = [];
-let undrawnDeltas: string[] = [];
-(window as unknown as { __mleDrawLog: typeof drawLog }).__mleDrawLog = drawLog;
 
 // ---- layout: header, transcript, composer ----
 const modelSelect = element('select', { attrs: { 'aria-label': 'Model', title: 'Model for this chat' } });
@@ -154,85 +148,127 @@ function renderMeter(): void {
   meter.title = `Estimated cost of this chat, and how full the model's context was on the last request (${totals.contextTokens.toLocaleString()} of ${state.contextWindow.toLocaleString()} tokens).`;
 }
 
-/** Items drawn at once when a conversation opens; older ones are drawn as they scroll into view. */
-const EAGER_ITEMS = 40;
+const views = new Map<string, ItemView>();
+/** Items changed since they were last drawn. */
+const changed = new Set<string>();
+let frameRequested = false;
+let drawsThisFrame = 0;
+/** Whether the view follows new output: true while its end is in view (or was, before the output grew). */
+let pinned = true;
 
-const deferredObserver = new IntersectionObserver(
-  (entries) => {
-    for (const entry of entries) {
-      if (!entry.isIntersecting) continue;
-      const placeholder = entry.target as HTMLElement;
-      deferredObserver.unobserve(placeholder);
-      const item = items.find((i) => i.id === placeholder.dataset.id);
-      if (item) placeholder.replaceWith(draw(item));
-    }
-  },
-  { root: transcript, rootMargin: '800px 0px' },
-);
+// The end of the transcript: in view (with 40 px to spare) means the view follows new output.
+// Observed rather than measured: reading scroll sizes after each change forces a layout per delta.
+const end = element('div', { className: 'transcript-end', attrs: { 'aria-hidden': 'true' } });
+new IntersectionObserver((entries) => (pinned = entries.at(-1)!.isIntersecting), { root: transcript, rootMargin: '0px 0px 40px 0px' }).observe(end);
 
+// The start: older items are asked for as it comes near (or on a click).
+const olderButton = element('button', { className: 'link older', text: 'Show earlier messages' });
+let olderAsked: string | undefined;
+function askOlder(): void {
+  const first = items[0];
+  if (olderCount === 0 || !first || olderAsked) return;
+  olderAsked = first.id;
+  send({ type: 'loadOlder', beforeId: first.id });
+}
+olderButton.addEventListener('click', askOlder);
+const olderObserver = new IntersectionObserver((entries) => entries.at(-1)!.isIntersecting && askOlder(), { root: transcript, rootMargin: '800px 0px 0px 0px' });
+olderObserver.observe(olderButton);
+
+// Links in answers (http(s) only, after sanitising) open through the host, which asks first.
+transcript.addEventListener('click', (event) => {
+  const link = (event.target as Element).closest?.('.markdown a');
+  if (!link) return;
+  event.preventDefault();
+  const href = link.getAttribute('href');
+  if (href) send({ type: 'openLink', href });
+});
+
+/** Draws a freshly opened conversation: its newest items; the view starts at the end. */
 function renderTranscript(): void {
-  drawn.clear();
-  deferredObserver.disconnect();
-  const firstEager = Math.max(0, items.length - EAGER_ITEMS);
-  const nodes = items.map((item, index) => {
-    if (index >= firstEager) return draw(item);
-    // Markdown, sanitising and highlighting cost about half a millisecond a message: a long
-    // conversation opens at its end, and what is above is drawn when it scrolls into view.
-    const placeholder = element('div', { className: `msg deferred ${item.kind}`, attrs: { 'data-id': item.id } });
-    deferredObserver.observe(placeholder);
-    return placeholder;
-  });
-  transcript.replaceChildren(...(nodes.length ? nodes : [empty]));
-  transcript.scrollTop = transcript.scrollHeight;
+  views.clear();
+  changed.clear();
+  olderAsked = undefined;
+  const nodes = items.map((item) => view(item).element);
+  olderButton.hidden = olderCount === 0;
+  transcript.replaceChildren(olderButton, ...(nodes.length || olderCount ? nodes : [empty]), end);
+  pinned = true;
+  requestFrame();
+  // A fresh observation: the start may already be in view.
+  olderObserver.unobserve(olderButton);
+  olderObserver.observe(olderButton);
 }
 
-function draw(item: TranscriptItem): HTMLElement {
-  const node = renderItem(item, send, { canRun: false });
-  drawn.set(item.id, node);
-  return node;
+function view(item: TranscriptItem): ItemView {
+  const drawn = drawItem(item, send);
+  views.set(item.id, drawn);
+  return drawn;
+}
+
+/** Older items arrived: drawn above, the view kept where it was. */
+function prependOlder(older: TranscriptItem[], count: number): void {
+  olderAsked = undefined;
+  olderCount = count;
+  items.unshift(...older);
+  const fromEnd = transcript.scrollHeight - transcript.scrollTop;
+  empty.remove();
+  olderButton.after(...older.map((item) => view(item).element));
+  olderButton.hidden = olderCount === 0;
+  transcript.scrollTop = transcript.scrollHeight - fromEnd;
+  olderObserver.unobserve(olderButton);
+  olderObserver.observe(olderButton);
+}
+
+function itemById(id: string): TranscriptItem | undefined {
+  for (let i = items.length - 1; i >= 0; i--) if (items[i]!.id === id) return items[i];
+  return undefined;
+}
+
+/** Draws what changed: an item in place, a new one at the end, a removed one taken away. */
+function drawChanged(): void {
+  for (const id of changed) {
+    const item = itemById(id);
+    const drawn = views.get(id);
+    if (!item) {
+      drawn?.element.remove();
+      views.delete(id);
+    } else if (drawn?.update && drawn.element.isConnected) {
+      drawn.update(item);
+    } else {
+      const next = view(item);
+      if (drawn?.element.isConnected) drawn.element.replaceWith(next.element);
+      else {
+        empty.remove();
+        end.before(next.element);
+      }
+    }
+  }
+  changed.clear();
 }
 
 /**
- * Streamed text is drawn as it arrives; when deltas come faster than frames, the rest wait
- * for the next animation frame and are drawn together (one Markdown parse per frame).
+ * A streamed delta is drawn when it arrives (only the message's open block is drawn again),
+ * up to two per frame while drawing stays cheap; anything more waits for the next frame and is
+ * drawn with it. The frame also keeps the end in view while the view follows the output.
  */
-function drawNow(id: string): void {
-  dirty.add(id);
-  flush();
-  frame = requestAnimationFrame(() => {
-    frame = 0;
-    if (dirty.size > 0) flush();
-  });
-}
-
-function schedule(id: string): void {
-  dirty.add(id);
-  if (frame) return;
-  frame = requestAnimationFrame(() => {
-    frame = 0;
-    flush();
-  });
-}
-
-function flush(): void {
-  const atBottom = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 40;
-  for (const itemId of dirty) {
-    const item = items.find((i) => i.id === itemId);
-    if (!item) continue;
-    const old = drawn.get(itemId);
-    const node = draw(item);
-    if (old?.isConnected) old.replaceWith(node);
-    else {
-      empty.remove();
-      transcript.append(node);
-    }
+function markChanged(id: string, now: boolean): void {
+  changed.add(id);
+  if (now && drawsThisFrame < 2) {
+    const started = performance.now();
+    drawChanged();
+    drawsThisFrame = performance.now() - started > 4 ? 2 : drawsThisFrame + 1;
   }
-  dirty.clear();
-  const now = performance.timeOrigin + performance.now();
-  for (const text of undrawnDeltas) drawLog.push({ text, drawnAt: now });
-  if (drawLog.length > 2000) drawLog.splice(0, drawLog.length - 2000);
-  undrawnDeltas = [];
-  if (atBottom) transcript.scrollTop = transcript.scrollHeight;
+  requestFrame();
+}
+
+function requestFrame(): void {
+  if (frameRequested) return;
+  frameRequested = true;
+  requestAnimationFrame(() => {
+    frameRequested = false;
+    drawsThisFrame = 0;
+    drawChanged();
+    if (pinned) transcript.scrollTop = transcript.scrollHeight;
+  });
 }
 
 onHostMessage<ToWebview>((message) => {
@@ -245,19 +281,26 @@ onHostMessage<ToWebview>((message) => {
       break;
     case 'transcript':
       items = message.items;
+      olderCount = message.olderCount;
       if (state?.hasApiKey) renderTranscript();
+      break;
+    case 'olderItems':
+      if (message.beforeId === olderAsked && items[0]?.id === message.beforeId) prependOlder(message.items, message.olderCount);
       break;
     case 'userMessage':
       items.push(message.item);
-      schedule(message.item.id);
+      pinned = true;
+      markChanged(message.item.id, true);
       break;
     case 'agentEvent': {
-      const touched = applyAgentEvent(items, message.event, totals);
-      if (message.event.type === 'textDelta') undrawnDeltas.push(message.event.text);
-      if (message.event.type === 'turnEnd') renderTranscript();
-      else if (touched && message.event.type === 'textDelta' && !frame) drawNow(touched.id);
-      else if (touched) schedule(touched.id);
-      if (message.event.type === 'usage') renderMeter();
+      const event = message.event;
+      // The end of a turn settles every bubble that streamed in it (and may drop empty ones).
+      const settling = event.type === 'turnEnd' ? items.filter((i) => i.kind === 'assistant' && (i.streaming || i.id === event.turnId)).map((i) => i.id) : [];
+      const touched = applyAgentEvent(items, event, totals);
+      for (const id of settling) changed.add(id);
+      if (touched) markChanged(touched.id, event.type === 'textDelta' || event.type === 'thinkingDelta');
+      else if (settling.length > 0) requestFrame();
+      if (event.type === 'usage') renderMeter();
       break;
     }
     case 'mentionResults':

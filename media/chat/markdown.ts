@@ -1,48 +1,91 @@
-import DOMPurify from 'dompurify';
-import hljs from 'highlight.js/lib/core';
-import bash from 'highlight.js/lib/languages/bash';
-import json from 'highlight.js/lib/languages/json';
-import python from 'highlight.js/lib/languages/python';
-import sql from 'highlight.js/lib/languages/sql';
-import typescript from 'highlight.js/lib/languages/typescript';
-import yaml from 'highlight.js/lib/languages/yaml';
-import { Marked } from 'marked';
+import { Lexer, Marked, type Token, type Tokens, type TokensList } from 'marked';
+import { MARKDOWN_OPTIONS, languageOf, type CodeBlock } from '../../src/chat/codeBlocks';
+import { CODE_SLOT, codeSlot, codeSlotIndex, sanitizeMarkdownHtml } from './sanitizer';
 
-hljs.registerLanguage('python', python);
-hljs.registerLanguage('bash', bash);
-hljs.registerLanguage('json', json);
-hljs.registerLanguage('yaml', yaml);
-hljs.registerLanguage('sql', sql);
-hljs.registerLanguage('typescript', typescript);
-hljs.registerAliases(['py', 'ipython'], { languageName: 'python' });
-hljs.registerAliases(['sh', 'shell', 'console'], { languageName: 'bash' });
-hljs.registerAliases(['ts', 'js', 'javascript'], { languageName: 'typescript' });
-hljs.registerAliases(['yml'], { languageName: 'yaml' });
+export type Links = TokensList['links'];
 
-const marked = new Marked({
-  gfm: true,
+/** The code blocks met while one `renderTokens` call renders HTML, by slot index. */
+let slots: CodeBlock[] = [];
+
+const marked = new Marked(MARKDOWN_OPTIONS, {
   renderer: {
-    code({ text, lang }) {
-      const language = (lang ?? '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
-      const highlighted = language && hljs.getLanguage(language) ? hljs.highlight(text, { language, ignoreIllegals: true }).value : escapeHtml(text);
-      return `<pre data-language="${escapeHtml(language)}"><code class="hljs">${highlighted}</code></pre>`;
+    // Code blocks are drawn from their tokens as DOM (codeBlockView.ts), never from HTML: the
+    // renderer leaves a placeholder only it can write, filled after sanitising.
+    code(token) {
+      slots.push({ language: languageOf(token.lang), code: token.text });
+      return codeSlot(slots.length - 1);
+    },
+    // No images: nothing remote may load, and a picture could show code other than the code.
+    image({ text }) {
+      return escapeHtml(text);
+    },
+    checkbox({ checked }) {
+      return checked ? '☑ ' : '☐ ';
     },
   },
 });
 
 /**
- * Model output as safe HTML: Markdown by marked, then DOMPurify, which removes scripts, event
- * handlers, javascript: URLs, forms, frames and inline styles. The CSP forbids inline script
- * and remote content besides, so a reply can show text and code but never run anything.
+ * Block tokens of `source` (with their inline tokens). `links` are reference definitions met
+ * earlier in the message, for text lexed on its own after them.
  */
-export function renderMarkdown(source: string): string {
-  const html = marked.parse(source, { async: false });
-  return DOMPurify.sanitize(html, {
-    USE_PROFILES: { html: true },
-    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'object', 'embed', 'svg', 'math'],
-    FORBID_ATTR: ['style', 'srcset', 'action', 'formaction'],
-    ALLOWED_URI_REGEXP: /^(?:https?:|mailto:|#)/i,
+export function lexMarkdown(source: string, links?: Links): TokensList {
+  const lexer = new Lexer(marked.defaults);
+  if (links) Object.assign(lexer.tokens.links, links);
+  return lexer.lex(source);
+}
+
+/**
+ * Tokens as sanitised DOM; each code block is the element `drawCode` makes of it. A block that
+ * holds a model's raw HTML is sanitised on its own, so its tags cannot reach into the blocks
+ * around it (an unclosed `<b>` or `<div>`); the HTML marked makes of the other blocks is balanced,
+ * so runs of them go through the sanitiser together. Either way a block draws the same whatever
+ * comes before or after it: what lets a streamed message keep its closed blocks (markdownView.ts).
+ */
+export function renderTokens(tokens: readonly Token[], drawCode: (block: CodeBlock) => HTMLElement): DocumentFragment {
+  const out = document.createDocumentFragment();
+  let run: Token[] = [];
+  const flush = (): void => {
+    if (run.length > 0) out.append(renderHtml(run, drawCode));
+    run = [];
+  };
+  for (const token of tokens) {
+    if (token.type === 'code') {
+      flush();
+      out.append(drawCode({ language: languageOf((token as Tokens.Code).lang), code: (token as Tokens.Code).text }));
+    } else if (holdsHtml(token)) {
+      flush();
+      out.append(renderHtml([token], drawCode));
+    } else {
+      run.push(token);
+    }
+  }
+  flush();
+  return out;
+}
+
+function renderHtml(tokens: Token[], drawCode: (block: CodeBlock) => HTMLElement): DocumentFragment {
+  slots = [];
+  const html = marked.parser(tokens);
+  const blocks = slots;
+  slots = [];
+  const fragment = sanitizeMarkdownHtml(html);
+  for (const slot of Array.from(fragment.querySelectorAll(`pre[${CODE_SLOT}]`))) {
+    const index = codeSlotIndex(slot);
+    const block = index === undefined ? undefined : blocks[index];
+    if (block) slot.replaceWith(drawCode(block));
+    else slot.remove();
+  }
+  return fragment;
+}
+
+/** Whether a block has raw HTML in it, as a block of its own or inline. */
+function holdsHtml(token: Token): boolean {
+  let found = false;
+  void marked.walkTokens([token], (t) => {
+    if (t.type === 'html') found = true;
   });
+  return found;
 }
 
 function escapeHtml(text: string): string {

@@ -1,9 +1,18 @@
+import { codeDigest, KERNEL_LANGUAGES, type CodeAction, type CodeBlock } from '../../src/chat/codeBlocks';
 import type { FromWebview } from '../../src/chat/protocol';
 import type { TranscriptItem } from '../../src/chat/transcript';
-import { element } from '../common/vscodeApi';
-import { renderMarkdown } from './markdown';
+import { element } from '../common/dom';
+import { drawCodeBlock, markInvisibleCharacters } from './codeBlockView';
+import { MarkdownView } from './markdownView';
 
 type Send = (message: FromWebview) => void;
+type AssistantItem = Extract<TranscriptItem, { kind: 'assistant' }>;
+
+/** An item as drawn; `update` redraws it in place (only assistant messages have one: they stream). */
+export interface ItemView {
+  readonly element: HTMLElement;
+  update?(item: TranscriptItem): void;
+}
 
 const STATUS_LABEL: Record<string, string> = {
   pending: 'Preparing',
@@ -15,34 +24,14 @@ const STATUS_LABEL: Record<string, string> = {
   cancelled: 'Cancelled',
 };
 
-/** Draws one transcript item; called again for the same item when it changes. */
-export function renderItem(item: TranscriptItem, send: Send, options: { canRun: boolean }): HTMLElement {
+export function drawItem(item: TranscriptItem, send: Send): ItemView {
   switch (item.kind) {
     case 'user':
-      return element('div', { className: 'msg user', attrs: { 'data-id': item.id } }, [element('div', { className: 'bubble', text: item.text })]);
-    case 'assistant': {
-      const body = element('div', { className: 'bubble markdown' });
-      body.innerHTML = renderMarkdown(item.text || (item.streaming ? '' : '_(no answer)_'));
-      decorateCodeBlocks(body, send);
-      const children: Node[] = [];
-      if (item.thinking) children.push(element('details', { className: 'thinking' }, [element('summary', { text: 'Thinking' }), element('div', { text: item.thinking })]));
-      if (item.thinkingNow && item.streaming) children.push(element('div', { className: 'muted small thinking-now', text: 'Thinking…', attrs: { role: 'status' } }));
-      children.push(body);
-      if (item.endReason === 'cancelled') children.push(element('div', { className: 'muted small', text: 'Stopped.' }));
-      if (item.usage && !item.streaming) {
-        const u = item.usage;
-        children.push(
-          element('div', {
-            className: 'muted small turn-usage',
-            text: `$${u.costUsd.toFixed(4)} · ${formatTokens(u.inputTokens)} in (${formatTokens(u.cachedTokens)} cached) · ${formatTokens(u.outputTokens)} out`,
-            attrs: { title: 'Estimated cost and tokens of this turn' },
-          }),
-        );
-      }
-      return element('div', { className: `msg assistant${item.streaming ? ' streaming' : ''}`, attrs: { 'data-id': item.id } }, children);
-    }
+      return { element: element('div', { className: 'msg user', attrs: { 'data-id': item.id } }, [element('div', { className: 'bubble', text: item.text })]) };
+    case 'assistant':
+      return new AssistantView(item, send);
     case 'tool':
-      return renderToolCard(item, send, options);
+      return { element: renderToolCard(item, send) };
     case 'notice': {
       const actions: Node[] = [];
       if (item.action && !item.resolved) {
@@ -52,22 +41,91 @@ export function renderItem(item: TranscriptItem, send: Send, options: { canRun: 
         actions.push(b);
       }
       if (item.requestId) {
-        // For support: the API's id of the failed request, copied through the host's clipboard.
-        const requestId = item.requestId;
+        // For support: the API's id of the failed request, copied by the host from its own record.
         const copy = element('button', { text: 'Copy', className: 'link', attrs: { title: 'Copy the request id' } });
-        copy.addEventListener('click', () => send({ type: 'copyCode', code: requestId }));
-        actions.push(element('span', { className: 'muted small request-id', text: `Request id ${requestId}` }), copy);
+        copy.addEventListener('click', () => send({ type: 'copyRequestId', itemId: item.id }));
+        actions.push(element('span', { className: 'muted small request-id', text: `Request id ${item.requestId}` }), copy);
       }
-      return element('div', { className: `notice ${item.level}`, attrs: { role: item.level === 'error' ? 'alert' : 'status', 'data-id': item.id } }, [element('span', { text: item.message }), ...actions]);
+      return { element: element('div', { className: `notice ${item.level}`, attrs: { role: item.level === 'error' ? 'alert' : 'status', 'data-id': item.id } }, [element('span', { text: item.message }), ...actions]) };
     }
   }
+}
+
+/**
+ * An assistant message: thinking, the Markdown body (drawn incrementally while it streams),
+ * and under it "Stopped." and the turn's cost once it is done.
+ */
+class AssistantView implements ItemView {
+  readonly element: HTMLElement;
+  private readonly body: MarkdownView;
+  private readonly footer = element('div');
+  private thinking: { details: HTMLDetailsElement; text: HTMLElement } | undefined;
+  /** "Thinking…" while the model thinks, also when only a signature streams (nothing to show yet). */
+  private readonly thinkingNow = element('div', { className: 'muted small thinking-now', text: 'Thinking…', attrs: { role: 'status' } });
+
+  constructor(item: AssistantItem, send: Send) {
+    this.body = new MarkdownView((block, final) => drawCodeBlock(block, { highlight: final, ...(final ? { actions: (b: CodeBlock) => codeActions(item.id, b, send) } : {}) }));
+    this.element = element('div', { attrs: { 'data-id': item.id } }, [this.body.element, this.footer]);
+    this.update(item);
+  }
+
+  update(item: TranscriptItem): void {
+    if (item.kind !== 'assistant') return;
+    this.element.className = `msg assistant${item.streaming ? ' streaming' : ''}`;
+    if (item.thinking) {
+      if (!this.thinking) {
+        const text = element('div');
+        this.thinking = { details: element('details', { className: 'thinking' }, [element('summary', { text: 'Thinking' }), text]), text };
+        this.element.prepend(this.thinking.details);
+      }
+      this.thinking.text.textContent = item.thinking;
+    }
+    const thinkingNow = item.thinkingNow === true && item.streaming === true;
+    if (thinkingNow && !this.thinkingNow.isConnected) this.body.element.before(this.thinkingNow);
+    else if (!thinkingNow && this.thinkingNow.isConnected) this.thinkingNow.remove();
+    if (item.streaming) this.body.stream(item.text);
+    else this.body.finish(item.text || '_(no answer)_');
+    const footer: Node[] = [];
+    if (item.endReason === 'cancelled') footer.push(element('div', { className: 'muted small', text: 'Stopped.' }));
+    if (item.usage && !item.streaming) {
+      const u = item.usage;
+      footer.push(
+        element('div', {
+          className: 'muted small turn-usage',
+          text: `$${u.costUsd.toFixed(4)} · ${formatTokens(u.inputTokens)} in (${formatTokens(u.cachedTokens)} cached) · ${formatTokens(u.outputTokens)} out`,
+          attrs: { title: 'Estimated cost and tokens of this turn' },
+        }),
+      );
+    }
+    if (footer.length > 0 || this.footer.hasChildNodes()) this.footer.replaceChildren(...footer);
+  }
+}
+
+/**
+ * Copy / Insert / Insert as cell / Run in kernel above a code block. A click names the block by
+ * its message and the digest of the code drawn here; the host takes the code from its own copy
+ * of the Markdown (src/chat/codeBlocks.ts), so nothing on this page decides what is run.
+ */
+function codeActions(itemId: string, block: CodeBlock, send: Send): HTMLElement {
+  const bar = element('div', { className: 'code-actions' });
+  let digest: string | undefined;
+  const add = (label: string, action: CodeAction): void => {
+    const b = element('button', { text: label, className: 'link', attrs: { title: label } });
+    b.addEventListener('click', () => send({ type: 'codeAction', action, itemId, digest: (digest ??= codeDigest(block.code)) }));
+    bar.append(b);
+  };
+  add('Copy', 'copy');
+  add('Insert', 'insert');
+  add('Insert as cell', 'insertCell');
+  if (KERNEL_LANGUAGES.has(block.language)) add('Run in kernel', 'runInKernel');
+  return bar;
 }
 
 function formatTokens(n: number): string {
   return n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
 }
 
-function renderToolCard(item: Extract<TranscriptItem, { kind: 'tool' }>, send: Send, _options: { canRun: boolean }): HTMLElement {
+function renderToolCard(item: Extract<TranscriptItem, { kind: 'tool' }>, send: Send): HTMLElement {
   const header = element('div', { className: 'tool-header' }, [
     element('span', { className: `risk risk-${item.risk}`, text: item.risk === 'read' ? 'read' : item.risk === 'write' ? 'edit' : 'run' }),
     element('span', { className: 'tool-title', text: item.title }),
@@ -75,7 +133,11 @@ function renderToolCard(item: Extract<TranscriptItem, { kind: 'tool' }>, send: S
   ]);
   const children: Node[] = [header];
   // Code the tool runs is shown whole, before it is approved and after, not only in Details.
-  if (item.code !== undefined) children.push(element('pre', { className: 'tool-code', text: item.code }));
+  if (item.code !== undefined) {
+    const code = element('pre', { className: 'tool-code', text: item.code });
+    markInvisibleCharacters(code);
+    children.push(code);
+  }
   if (item.status === 'awaiting-approval') {
     const once = element('button', { text: 'Allow once' });
     once.addEventListener('click', () => send({ type: 'approve', callId: item.id, scope: 'once' }));
@@ -96,37 +158,11 @@ function renderToolCard(item: Extract<TranscriptItem, { kind: 'tool' }>, send: S
     // What the agent ran in the kernel can become a cell of the notebook, to keep or re-run.
     const insert = element('button', { text: 'Insert as cell', className: 'link', attrs: { title: 'Insert this code as a notebook cell' } });
     const code = item.code;
-    insert.addEventListener('click', () => send({ type: 'insertCell', code, language: 'python' }));
+    insert.addEventListener('click', () => send({ type: 'codeAction', action: 'insertCell', itemId: item.id, digest: codeDigest(code) }));
     children.push(element('div', { className: 'code-actions' }, [insert]));
   }
   const detail = [element('summary', { text: 'Details' }), element('div', { className: 'label', text: 'Input' }), element('pre', { text: item.input })];
   if (item.output) detail.push(element('div', { className: 'label', text: 'Output' }), element('pre', { text: item.output }));
   children.push(element('details', { className: 'tool-details' }, detail));
   return element('div', { className: `tool-card status-${item.status}`, attrs: { 'data-id': item.id, 'aria-label': `Tool call: ${item.title}` } }, children);
-}
-
-/** Adds Copy / Insert / Insert as cell to each code block, and routes link clicks to the host. */
-function decorateCodeBlocks(container: HTMLElement, send: Send): void {
-  for (const pre of Array.from(container.querySelectorAll('pre'))) {
-    const code = pre.textContent ?? '';
-    const language = pre.getAttribute('data-language') ?? '';
-    const bar = element('div', { className: 'code-actions' });
-    const add = (label: string, message: FromWebview): void => {
-      const b = element('button', { text: label, className: 'link', attrs: { title: label } });
-      b.addEventListener('click', () => send(message));
-      bar.append(b);
-    };
-    add('Copy', { type: 'copyCode', code });
-    add('Insert', { type: 'insertCode', code });
-    add('Insert as cell', { type: 'insertCell', code, language: language || 'python' });
-    if (/^(python|py|ipython|)$/i.test(language)) add('Run in kernel', { type: 'runInKernel', code });
-    pre.before(bar);
-  }
-  for (const a of Array.from(container.querySelectorAll('a'))) {
-    a.addEventListener('click', (event) => {
-      event.preventDefault();
-      const href = a.getAttribute('href');
-      if (href) send({ type: 'openLink', href });
-    });
-  }
 }

@@ -10,7 +10,6 @@ import type { TranscriptItem, TranscriptTotals } from './transcript';
  * model output renders inside it.
  */
 const id = z.string().check(z.regex(/^[\w:-]{1,100}$/));
-const code = z.string().check(z.maxLength(500_000));
 
 export const fromWebviewSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('ready') }),
@@ -27,10 +26,12 @@ export const fromWebviewSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('deny'), callId: id }),
   z.strictObject({ type: z.literal('showDiff'), callId: id }),
   z.strictObject({ type: z.literal('noticeAction'), action: z.enum(['raise-cost-cap', 'continue-after-loop', 'retry']) }),
-  z.strictObject({ type: z.literal('copyCode'), code }),
-  z.strictObject({ type: z.literal('insertCode'), code }),
-  z.strictObject({ type: z.literal('insertCell'), code, language: z.string().check(z.maxLength(40)) }),
-  z.strictObject({ type: z.literal('runInKernel'), code }),
+  // A code block is named by its message and the SHA-256 of its code: the host takes the code
+  // from the Markdown it stored (codeBlocks.ts), never from the webview.
+  z.strictObject({ type: z.literal('codeAction'), action: z.enum(['copy', 'insert', 'insertCell', 'runInKernel']), itemId: id, digest: z.string().check(z.regex(/^[0-9a-f]{64}$/)) }),
+  z.strictObject({ type: z.literal('loadOlder'), beforeId: id }),
+  /** Copy a failed request's id (for support): named by its notice, taken from the host's copy. */
+  z.strictObject({ type: z.literal('copyRequestId'), itemId: id }),
   z.strictObject({ type: z.literal('selectModel'), model: z.string().check(z.regex(/^[\w.:@/-]{1,100}$/)) }),
   z.strictObject({ type: z.literal('openLink'), href: z.string().check(z.maxLength(2000)) }),
   z.strictObject({ type: z.literal('mentionQuery'), query: z.string().check(z.maxLength(200)) }),
@@ -54,7 +55,9 @@ export interface ChatViewState {
 
 export type ToWebview =
   | { type: 'state'; state: ChatViewState }
-  | { type: 'transcript'; items: TranscriptItem[] }
+  /** A conversation's newest items; `olderCount` more come page by page as the view asks (`loadOlder`). */
+  | { type: 'transcript'; items: TranscriptItem[]; olderCount: number }
+  | { type: 'olderItems'; beforeId: string; items: TranscriptItem[]; olderCount: number }
   | { type: 'userMessage'; item: Extract<TranscriptItem, { kind: 'user' }> }
   | { type: 'agentEvent'; event: AgentEvent; sentAt: number }
   | { type: 'mentionResults'; query: string; items: string[] };

@@ -17,6 +17,7 @@ import { expandMentions, rankMentions } from '../mentions';
 import type { FromWebview, ToWebview } from '../protocol';
 import { applyAgentEvent, type TranscriptItem } from '../transcript';
 import { ChatSessionFactory, workspaceRoots } from './chatSessionFactory';
+import { olderItemsMessage, transcriptMessage } from '../transcriptPages';
 import type { EditorActions } from './editorActions';
 
 /** A model request in flight for one conversation; its events and its save go to that conversation only. */
@@ -69,7 +70,7 @@ export class ChatController implements vscode.Disposable {
           const [latest] = await this.store.list();
           if (latest) this.record = await this.store.load(latest.id);
         }
-        this.post({ type: 'transcript', items: this.record?.items ?? [] });
+        this.post(transcriptMessage(this.record?.items ?? []));
         return this.pushState();
       case 'setApiKey':
         await vscode.commands.executeCommand(COMMANDS.setApiKey);
@@ -86,7 +87,7 @@ export class ChatController implements vscode.Disposable {
         return;
       case 'newChat':
         await this.resetConversation(undefined);
-        this.post({ type: 'transcript', items: [] });
+        this.post(transcriptMessage([]));
         return this.pushState();
       case 'openConversation': {
         // The run in the conversation being left ends, and is saved there, before another one opens.
@@ -94,13 +95,13 @@ export class ChatController implements vscode.Disposable {
         const record = await this.store.load(message.id);
         if (!record) return this.notice('error', 'That conversation could not be read; it may have been deleted.');
         await this.resetConversation(record);
-        this.post({ type: 'transcript', items: record.items });
+        this.post(transcriptMessage(record.items));
         return this.pushState();
       }
       case 'deleteConversation':
         if (this.record?.id === message.id) await this.resetConversation(undefined);
         await this.store.delete(message.id);
-        this.post({ type: 'transcript', items: this.record?.items ?? [] });
+        this.post(transcriptMessage(this.record?.items ?? []));
         return this.pushState();
       case 'approve':
       case 'deny':
@@ -115,16 +116,18 @@ export class ChatController implements vscode.Disposable {
       }
       case 'noticeAction':
         return this.continueAfterNotice(message.action);
-      case 'copyCode':
-        await vscode.env.clipboard.writeText(message.code);
+      case 'codeAction':
+        return this.editor.runCodeAction(message, this.record?.items ?? []);
+      case 'copyRequestId': {
+        const notice = this.record?.items.find((i) => i.id === message.itemId);
+        if (notice?.kind === 'notice' && notice.requestId) await vscode.env.clipboard.writeText(notice.requestId);
         return;
-      case 'insertCode':
-        return this.editor.insertAtCursor(message.code);
-      case 'insertCell':
-        await this.editor.insertNotebookCell(message.code, message.language);
+      }
+      case 'loadOlder': {
+        const page = olderItemsMessage(this.record?.items ?? [], message.beforeId);
+        if (page) this.post(page);
         return;
-      case 'runInKernel':
-        return this.editor.runInNotebook(message.code);
+      }
       case 'selectModel':
         if (this.record) this.record.model = message.model;
         await this.context.globalState.update(STORAGE_KEYS.lastModel, message.model);

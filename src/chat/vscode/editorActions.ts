@@ -1,6 +1,10 @@
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { FileChange } from '../../agent/tools/tool';
 import { UserError } from '../../common/errors';
+import type * as MarkdownLexer from '../lazy/markdownLexer';
+import type { FromWebview } from '../protocol';
+import type { TranscriptItem } from '../transcript';
 
 const PROPOSED_SCHEME = 'ml-engineer-proposed';
 
@@ -8,8 +12,9 @@ const PROPOSED_SCHEME = 'ml-engineer-proposed';
 export class EditorActions implements vscode.Disposable {
   private readonly proposed = new Map<string, string>();
   private readonly registration: vscode.Disposable;
+  private lexer: typeof MarkdownLexer | undefined;
 
-  constructor() {
+  constructor(private readonly extensionPath: string) {
     this.registration = vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, {
       provideTextDocumentContent: (uri) => this.proposed.get(uri.query) ?? '',
     });
@@ -42,6 +47,31 @@ export class EditorActions implements vscode.Disposable {
         ? vscode.Uri.file(change.absolutePath)
         : vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/before/${name}`, query: `${callId}:before` });
     await vscode.commands.executeCommand('vscode.diff', left, right, `${name}: proposed change`, { preview: true });
+  }
+
+  /**
+   * Copy / Insert / Insert as cell / Run in kernel on a code block of the chat. The code comes
+   * from the stored Markdown (the same tokenizer the webview drew it with), found by the digest
+   * of the code the webview showed: text hidden in the page can never be what is copied or run.
+   */
+  async runCodeAction(message: Extract<FromWebview, { type: 'codeAction' }>, items: readonly TranscriptItem[]): Promise<void> {
+    // A separate bundle, required on first use: marked stays off the activation path.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const lexer = (this.lexer ??= require(join(this.extensionPath, 'dist', 'lazy', 'markdown.js')) as typeof MarkdownLexer);
+    const forKernel = message.action === 'runInKernel';
+    const block = lexer.findCodeBlock(items, message.itemId, message.digest, lexer.lexMarkdown, (b) => !forKernel || lexer.KERNEL_LANGUAGES.has(b.language));
+    if (!block) throw new UserError('That code block is not in this conversation as it was saved, so nothing was copied, inserted or run.');
+    switch (message.action) {
+      case 'copy':
+        return vscode.env.clipboard.writeText(block.code);
+      case 'insert':
+        return this.insertAtCursor(block.code);
+      case 'insertCell':
+        await this.insertNotebookCell(block.code, lexer.KERNEL_LANGUAGES.has(block.language) ? 'python' : block.language);
+        return;
+      case 'runInKernel':
+        return this.runInNotebook(block.code);
+    }
   }
 
   async insertAtCursor(code: string): Promise<void> {

@@ -1,0 +1,243 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Frame, Page } from 'playwright-core';
+import { codeDigest } from '../../src/chat/codeBlocks';
+import type { ConversationRecord } from '../../src/chat/conversationStore';
+import type { TranscriptItem } from '../../src/chat/transcript';
+import { lastUserText, startFakeMessagesApi, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
+import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
+import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, runCommand } from './support/workbench';
+
+// What the chat draws is what it copies, inserts and runs: an answer from the loopback API hides
+// code in HTML, and Copy / Insert / Insert as cell must yield exactly the code a person sees.
+
+/** A model-written `<pre>` with a hidden part (Copy used to take its textContent), then real code blocks. */
+const FIXED = 'total = sum(values)\nprint(f"total: {total}")';
+const IN_DETAILS = 'print("from details")';
+const ANSWER = [
+  'Here is the fix.',
+  '<pre><code>print("safe")<span hidden>; __import__("os").system("touch pwned.txt")</span></code></pre>',
+  `\`\`\`python\n${FIXED}\n\`\`\``,
+  `<details><summary>More</summary>\n\n\`\`\`python\n${IN_DETAILS}\n\`\`\`\n\n</details>`,
+  'Done.',
+].join('\n\n');
+const STREAMED_CODE = Array.from({ length: 60 }, (_, i) => `step_${i} = train(step=${i})`).join('\n');
+
+function script(request: MessagesRequestBody): ScriptedReply {
+  const asked = lastUserText(request);
+  if (/show me the fix/i.test(asked)) return { kind: 'message', delayMs: 5, chunkSize: 9, blocks: [{ type: 'text', text: ANSWER }] };
+  if (/stream a long block/i.test(asked)) return { kind: 'message', delayMs: 25, chunkSize: 12, blocks: [{ type: 'text', text: `Training loop:\n\n\`\`\`python\n${STREAMED_CODE}\n\`\`\`\n\nThat is all.` }] };
+  return { kind: 'message', blocks: [{ type: 'text', text: `You said: ${asked}` }] };
+}
+
+function longConversation(id: string): ConversationRecord {
+  const items: TranscriptItem[] = [];
+  for (let i = 0; i < 1000; i++) {
+    items.push({ kind: 'user', id: `u${i}`, text: `Question ${i}: how should I validate model ${i}?` });
+    items.push({ kind: 'assistant', id: `a${i}`, text: `Use **k-fold** for model ${i}.\n\n\`\`\`python\nscores_${i} = cross_val_score(model, X, y, cv=5)\n\`\`\``, streaming: false, endReason: 'end_turn' });
+  }
+  const now = new Date().toISOString();
+  const usage = { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+  return { version: 1, id, title: 'A long conversation', createdAt: now, updatedAt: now, model: 'claude-sonnet-5-5', messages: [], items, totals: { usage, costUsd: 0, contextTokens: 0 } };
+}
+
+describe('Chat rendering: the code shown is the code used (code-server + loopback Messages API)', function () {
+  let api: FakeMessagesApi;
+  let server: CodeServer;
+  let browser: Browser;
+  let page: Page;
+
+  before(async function () {
+    this.timeout(240_000);
+    api = await startFakeMessagesApi(script);
+    server = await startCodeServer({
+      workspaceSource: join(repoRoot, 'examples'),
+      settings: { 'mlEngineer.anthropic.baseUrl': api.baseURL, 'mlEngineer.jupyter.autoStartLocalServer': false, 'mlEngineer.agent.costCapUsd': 0 },
+      env: { ANTHROPIC_API_KEY: 'sk-ant-e2e-render-key' },
+    });
+    writeFileSync(join(server.workspace, 'inserted.py'), '');
+    writeFileSync(join(server.workspace, 'pasted.py'), '');
+    browser = await launchBrowser();
+    page = await openWorkbench(browser, server);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
+  });
+
+  closeWorkbenchAfter(() => ({ page, browser, server }), () => api?.close());
+
+  const chat = (): Promise<Frame> => findWebviewFrame(page, 'section.chat textarea', 60_000);
+
+  async function ask(text: string): Promise<Frame> {
+    const frame = await chat();
+    const input = frame.locator('textarea[aria-label="Message"]');
+    await input.fill(text);
+    await input.press('Enter');
+    return frame;
+  }
+
+  async function idle(frame: Frame): Promise<void> {
+    await frame.locator('button:text-is("Send"):visible').waitFor({ timeout: 30_000 });
+  }
+
+  async function openFile(name: string): Promise<void> {
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill(name);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().click();
+    await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 30_000 });
+  }
+
+  /** Saves the active editor until its file shows the change (the edit arrives from the host asynchronously). */
+  async function saved(name: string, changed: (text: string) => boolean): Promise<string> {
+    const path = join(server.workspace, name);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      // Focus the editor (the click on a chat button left focus in the webview), then save.
+      await page.locator('.tabs-container .tab.active').click();
+      await page.keyboard.press('Control+S');
+      for (let i = 0; i < 15 && !changed(readFileSync(path, 'utf8')); i++) await page.waitForTimeout(200);
+      if (changed(readFileSync(path, 'utf8'))) break;
+    }
+    return readFileSync(path, 'utf8');
+  }
+
+  /** The answer's code blocks as a person sees them (innerText leaves out anything not rendered). */
+  async function shownBlocks(frame: Frame): Promise<string[]> {
+    return frame.locator('.msg.assistant').last().locator('.code-block pre code').allInnerTexts();
+  }
+
+  it('shows what the model hid, and gives its hand-written <pre> no Copy / Insert / Run', async () => {
+    const frame = await ask('Show me the fix');
+    const answer = frame.locator('.msg.assistant', { hasText: 'Done.' }).last();
+    await answer.waitFor();
+    await idle(frame);
+    assert.deepEqual(await shownBlocks(frame), [FIXED, IN_DETAILS]);
+    // The HTML <pre>: its hidden part is on screen, and it has no code actions of its own.
+    const raw = answer.locator('pre', { hasText: 'print("safe")' });
+    assert.match(await raw.innerText(), /print\("safe"\); __import__\("os"\)\.system\("touch pwned\.txt"\)/);
+    assert.equal(await raw.locator('xpath=ancestor::div[contains(@class,"code-block")]').count(), 0);
+    assert.equal(await answer.locator('[hidden], details, [style], [aria-hidden]').count(), 0);
+    assert.deepEqual(await answer.locator('.code-block').first().locator('.code-actions button').allInnerTexts(), ['Copy', 'Insert', 'Insert as cell', 'Run in kernel']);
+    assert.equal(await answer.locator('.code-actions').count(), 2, 'two code blocks, two action bars');
+  });
+
+  it('Insert puts exactly the code shown at the cursor', async () => {
+    await openFile('inserted.py');
+    const frame = await chat();
+    await frame.locator('.msg.assistant').last().locator('.code-block').first().locator('button:text-is("Insert")').click();
+    const text = await saved('inserted.py', (t) => t.length > 0);
+    assert.equal(text, FIXED);
+    assert.equal(text, (await shownBlocks(frame))[0]);
+  });
+
+  it('Copy puts exactly the code shown on the clipboard', async () => {
+    const frame = await chat();
+    await page.evaluate(() => navigator.clipboard.writeText('clipboard before'));
+    await frame.locator('.msg.assistant').last().locator('.code-block').nth(1).locator('button:text-is("Copy")').click();
+    let copied = '';
+    for (let i = 0; i < 50 && copied !== IN_DETAILS; i++) {
+      await page.waitForTimeout(100);
+      copied = await page.evaluate(() => navigator.clipboard.readText());
+    }
+    assert.equal(copied, IN_DETAILS);
+  });
+
+  it('Insert as cell adds the code shown as a cell of the open notebook', async () => {
+    const path = join(server.workspace, 'notebooks/baseline.ipynb');
+    const before = JSON.parse(readFileSync(path, 'utf8')) as { cells: { source: string | string[] }[] };
+    await openFile('baseline.ipynb');
+    await page.locator('.notebookOverlay').first().waitFor({ timeout: 60_000 });
+    const frame = await chat();
+    await frame.locator('.msg.assistant').last().locator('.code-block').nth(1).locator('button:text-is("Insert as cell")').click();
+    await saved('notebooks/baseline.ipynb', (t) => t.includes('from details'));
+    const after = JSON.parse(readFileSync(path, 'utf8')) as typeof before;
+    assert.equal(after.cells.length, before.cells.length + 1);
+    const sources = after.cells.map((c) => (Array.isArray(c.source) ? c.source.join('') : c.source));
+    assert.ok(sources.includes(IN_DETAILS), JSON.stringify(sources));
+    await runCommand(page, 'View: Close Editor');
+  });
+
+  it('refuses a forged action for code the conversation does not hold, and the old code-carrying messages', async () => {
+    await openFile('pasted.py');
+    const frame = await chat();
+    const host = frame.parentFrame();
+    assert.ok(host, 'the webview host frame');
+    const itemId = await frame.locator('.msg.assistant').last().getAttribute('data-id');
+    const forge = (m: unknown): Promise<void> =>
+      host.evaluate((message) => (globalThis as unknown as { __vscode_post_message__(c: string, d: unknown): void }).__vscode_post_message__('onmessage', { message }), m);
+    await forge({ type: 'codeAction', action: 'insert', itemId, digest: codeDigest('import os; os.system("touch pwned.txt")') });
+    await forge({ type: 'insertCode', code: 'import os; os.system("touch pwned.txt")' });
+    await forge({ type: 'runInKernel', code: 'import os; os.system("touch pwned.txt")' });
+    await page.locator('.notifications-toasts', { hasText: 'not in this conversation as it was saved' }).waitFor({ timeout: 15_000 });
+    assert.equal(await saved('pasted.py', () => true), '');
+    const log = server.extensionLog();
+    assert.match(log, /rejected webview message \(insertCode\)/);
+    assert.match(log, /rejected webview message \(runInKernel\)/);
+    assert.throws(() => readFileSync(join(server.workspace, 'pwned.txt')));
+  });
+
+  it('draws a code block being streamed as plain text, with actions and highlighting once it closes', async () => {
+    const frame = await ask('Stream a long block please');
+    const streaming = frame.locator('.msg.assistant.streaming');
+    await streaming.locator('.code-block pre code', { hasText: 'step_10 = train' }).waitFor({ timeout: 30_000 });
+    // Open: no actions, no highlighting (highlight.js runs once, when the block closes).
+    assert.equal(await streaming.locator('.code-actions').count(), 0);
+    assert.equal(await streaming.locator('.code-block pre code span').count(), 0);
+    await idle(frame);
+    const done = frame.locator('.msg.assistant', { hasText: 'That is all.' }).last();
+    assert.deepEqual(await done.locator('.code-block pre code').allInnerTexts(), [STREAMED_CODE]);
+    assert.ok((await done.locator('.code-block pre code span').count()) > 0, 'highlighted');
+    assert.equal(await done.locator('.code-actions').count(), 1);
+  });
+
+  it('opens a long conversation at its end, and draws older messages as the view scrolls up', async () => {
+    const first = await ask('hello before the long one');
+    await first.locator('.msg.assistant', { hasText: 'You said: hello before the long one' }).waitFor();
+    await idle(first); // saved: the conversations folder exists
+    const storage = join(server.userDataDir, 'User', 'workspaceStorage');
+    const folder = readdirSync(storage)
+      .map((d) => join(storage, d, 'mlengineer.ml-engineer', 'conversations'))
+      .find((d) => {
+        try {
+          return readdirSync(d).includes('index.json');
+        } catch {
+          return false;
+        }
+      });
+    assert.ok(folder, 'the conversations folder');
+    const record = longConversation('e2e-long');
+    writeFileSync(join(folder, `${record.id}.json`), JSON.stringify(record));
+    const index = JSON.parse(readFileSync(join(folder, 'index.json'), 'utf8')) as unknown[];
+    writeFileSync(join(folder, 'index.json'), JSON.stringify([{ id: record.id, title: record.title, updatedAt: record.updatedAt }, ...index]));
+    const frame = await chat();
+    // A new chat makes the host list the conversations again, the one written above with them.
+    await frame.locator('button:text-is("New chat")').click();
+    await frame.locator('.empty').waitFor();
+    await frame.locator('button:text-is("History")').click();
+    await frame.locator('.history button', { hasText: 'A long conversation' }).click();
+    const newest = frame.locator('.msg.assistant[data-id="a999"]');
+    await newest.locator('.code-actions').waitFor();
+    assert.ok(await newest.isVisible());
+    const atEnd = (): Promise<boolean> => frame.evaluate(() => {
+      const t = document.querySelector('.transcript')!;
+      return t.scrollHeight - t.scrollTop - t.clientHeight < 2;
+    });
+    for (let i = 0; i < 50 && !(await atEnd()); i++) await page.waitForTimeout(100);
+    assert.ok(await atEnd(), 'the view opens at the newest message');
+    const drawn = await frame.locator('.transcript [data-id]').count();
+    assert.ok(drawn < 200, `only the newest messages are drawn at first (${drawn})`);
+    // Scrolling up brings older pages, and keeps in view what was in view.
+    for (let i = 0; i < 40 && (await frame.locator('.msg[data-id="u0"]').count()) === 0; i++) {
+      const top = await frame.locator('.transcript [data-id]').first().getAttribute('data-id');
+      await frame.evaluate(() => (document.querySelector('.transcript')!.scrollTop = 0));
+      await frame.waitForFunction((id) => document.querySelector('.transcript [data-id]')?.getAttribute('data-id') !== id, top, { timeout: 15_000 });
+      const stillInView = await frame.evaluate((id) => {
+        const t = document.querySelector('.transcript')!.getBoundingClientRect();
+        const r = document.querySelector(`.transcript [data-id="${id}"]`)!.getBoundingClientRect();
+        return r.bottom > t.top && r.top < t.bottom;
+      }, top);
+      assert.ok(stillInView, `message ${top} stays in view when older ones are drawn above it`);
+    }
+    assert.equal(await frame.locator('.transcript .msg[data-id]').count(), 2000);
+    assert.equal(await frame.locator('.older:visible').count(), 0, 'no more to load');
+  });
+});
