@@ -1,7 +1,7 @@
-import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { frameworksIn, type WorkspaceFacts } from '../agent/systemPrompt';
 import { walkFiles } from '../agent/tools/fileWalker';
+import { readRegularFile } from '../common/regularFile';
 import { readGpuInventory } from '../gpu/gpuInventory';
 import { resolvePython, type PythonCandidate } from '../python/pythonInterpreter';
 
@@ -19,8 +19,9 @@ export async function gatherWorkspaceFacts(
   const texts: string[] = [];
   for (const root of roots) {
     for (const name of DEPENDENCY_FILES) {
-      const text = await fs.readFile(join(root.path, name), 'utf8').catch(() => undefined);
-      if (text) texts.push(text.slice(0, 200_000));
+      // The first 200 KB, of a regular file only: a FIFO by one of these names would hold the chat's start forever.
+      const text = await readRegularFile(join(root.path, name), 200_000, { cut: true }).then((b) => b.toString('utf8'), () => undefined);
+      if (text) texts.push(text);
     }
   }
   const signal = options.signal ? { signal: options.signal } : {};

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../../common/atomicWrite';
+import { FileTooLarge, NotARegularFile, readRegularFile } from '../../common/regularFile';
 import { symlinkOnPath } from '../../common/symlinks';
 import { ToolInputError } from './toolInputError';
 
@@ -77,7 +78,14 @@ export class WorkspaceFiles {
     if (!stat) throw new ToolInputError(`${userPath} does not exist.`);
     if (stat.isDirectory()) throw new ToolInputError(`${userPath} is a folder; use list_files.`);
     if (stat.size > maxBytes) throw new ToolInputError(`${userPath} is ${(stat.size / 1e6).toFixed(1)} MB; read it in parts with start_line/end_line, or search it.`);
-    const buffer = await fs.readFile(path);
+    let buffer: Buffer;
+    try {
+      buffer = await readRegularFile(path, maxBytes);
+    } catch (error) {
+      if (error instanceof NotARegularFile) throw new ToolInputError(`${userPath} is ${error.kind}, not a file: it is not read.`);
+      if (error instanceof FileTooLarge) throw new ToolInputError(`${userPath} grew to ${(error.size / 1e6).toFixed(1)} MB while being read; search it instead.`);
+      throw error;
+    }
     if (buffer.subarray(0, 8000).includes(0)) throw new ToolInputError(`${userPath} is a binary file.`);
     return { path, text: buffer.toString('utf8') };
   }
