@@ -4,6 +4,7 @@ import { closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync, writeFi
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { walkFiles } from '../../src/agent/tools/fileWalker';
 import { readFileTool } from '../../src/agent/tools/fileTools';
 import type { ToolContext } from '../../src/agent/tools/tool';
 import { ToolInputError } from '../../src/agent/tools/toolInputError';
@@ -99,5 +100,17 @@ function within<T>(promise: Promise<T>, ms: number): Promise<{ value?: T; error?
     assert.equal((await readRegularFile(path, 100, { cut: true })).length, 100);
     await assert.rejects(readRegularFile(path, 100), /5000 bytes, more than the 100 read/);
     await assert.rejects(readRegularFile(ws, 100), NotARegularFile);
+  });
+
+  it('a tree of empty folders is walked only so far (the facts count notebooks with it)', async () => {
+    const tree = join(ws, 'tree');
+    for (let i = 0; i < 2100; i++) mkdirSync(join(tree, `d${String(i).padStart(4, '0')}`), { recursive: true });
+    mkdirSync(join(tree, 'zz'));
+    writeFileSync(join(tree, 'zz', 'late.ipynb'), '{}');
+    const started = performance.now();
+    const walk = await walkFiles(tree, { limit: 5000 });
+    assert.equal(walk.truncated, true, 'a walk of 2,100 folders was not cut');
+    assert.deepEqual(walk.files, []);
+    assert.ok(performance.now() - started < 5000);
   });
 });
