@@ -114,3 +114,20 @@ function within<T>(promise: Promise<T>, ms: number): Promise<{ value?: T; error?
     assert.ok(performance.now() - started < 5000);
   });
 });
+
+describe('attack: workspace paths the agent names', () => {
+  it('a file whose name starts with ".." is inside the workspace', async () => {
+    const ws = mkdtempSync(join(tmpdir(), 'mle-attack-dots-'));
+    try {
+      writeFileSync(join(ws, '..env'), 'SECRET=inside\n');
+      writeFileSync(join(ws, '...'), 'three dots\n');
+      const files = new WorkspaceFiles([{ name: 'ws', path: ws }]);
+      assert.equal((await files.readText('..env')).text, 'SECRET=inside\n');
+      assert.equal((await files.readText('...')).text, 'three dots\n');
+      await assert.rejects(files.readText('../..env'), /outside the workspace/);
+      await assert.rejects(files.readText('..'), /outside the workspace/);
+    } finally {
+      rmSync(ws, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../../common/atomicWrite';
+import { isSameOrInside } from '../../common/pathInside';
 import { FileTooLarge, NotARegularFile, readRegularFile } from '../../common/regularFile';
 import { symlinkOnPath } from '../../common/symlinks';
 import { ToolInputError } from './toolInputError';
@@ -111,9 +112,9 @@ export class WorkspaceFiles {
   }
 }
 
+/** `root` itself or below it: a name of its own that starts with ".." (`..env`) is inside. */
 function isInside(path: string, root: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  return isSameOrInside(root, path);
 }
 
 async function realpathOfExisting(path: string): Promise<string> {
