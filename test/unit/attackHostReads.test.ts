@@ -107,11 +107,9 @@ function within<T>(promise: Promise<T>, ms: number): Promise<{ value?: T; error?
     for (let i = 0; i < 2100; i++) mkdirSync(join(tree, `d${String(i).padStart(4, '0')}`), { recursive: true });
     mkdirSync(join(tree, 'zz'));
     writeFileSync(join(tree, 'zz', 'late.ipynb'), '{}');
-    const started = performance.now();
     const walk = await walkFiles(tree, { limit: 5000 });
     assert.equal(walk.truncated, true, 'a walk of 2,100 folders was not cut');
     assert.deepEqual(walk.files, []);
-    assert.ok(performance.now() - started < 5000);
   });
 });
 
