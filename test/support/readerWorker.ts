@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { parentPort } from 'node:worker_threads';
 import { inspectModel } from '../../src/models/inspectModel';
 import { readTfEvents } from '../../src/tracking/tfevents';
 import { readWandbFile } from '../../src/tracking/wandbDatastore';
-import type { IsolatedRead, ReaderKind } from './isolatedRead';
+import type { IsolatedRead, ReaderKind } from './boundedWorker';
 
-// Runs readers on files inside a worker (test/support/isolatedRead.ts), so a reader that loops or
-// eats memory fails its test instead of freezing the suite. One file per message.
+// The readers on one file, run inside the bounded worker (test/support/boundedWorker.ts:
+// IsolatedReader), so a reader that loops or eats memory fails its test instead of freezing the suite.
 
 function read(kind: ReaderKind, path: string): string {
   if (kind === 'model') {
@@ -25,15 +24,14 @@ function read(kind: ReaderKind, path: string): string {
   return JSON.stringify({ history: run.history.length, config: run.config.length, summary: run.summary.length, run: run.run, problems: run.problems });
 }
 
-parentPort!.on('message', ({ kind, path }: { kind: ReaderKind; path: string }) => {
+/** The reader's summary, or its error's class name and message: a reader's error is an outcome of the read. */
+export function readFileCase({ kind, path }: { kind: ReaderKind; path: string }): IsolatedRead {
   const t = performance.now();
-  let outcome: IsolatedRead;
   try {
-    outcome = { outcome: 'result', ms: performance.now() - t, summary: read(kind, path) };
-    outcome = { ...outcome, ms: performance.now() - t };
+    const summary = read(kind, path);
+    return { outcome: 'result', ms: performance.now() - t, summary };
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
-    outcome = { outcome: 'error', ms: performance.now() - t, errorName: e.name, message: e.message };
+    return { outcome: 'error', ms: performance.now() - t, errorName: e.name, message: e.message };
   }
-  parentPort!.postMessage(outcome);
-});
+}

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { closeSync, openSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import { batchedLists, gguf, opcodeRun, pbBytes, pbVarint, PickleWriter, safetensors, TORCH_LEGACY_MAGIC, zipArchive } from '../support/hostileFiles';
-import { isolatedFiles, type IsolatedRead } from '../support/isolatedRead';
+import { isolatedFiles, type IsolatedRead } from '../support/boundedWorker';
 
 // The hostile model files issue 14 found, rebuilt from the formats (test/support/hostileFiles.ts),
 // each read in a worker with a deadline and a heap limit: before the fixes these looped, ran out

@@ -8,7 +8,7 @@ import type { ModelInfo } from '../../src/models/modelInfo';
 import { readZipDirectory, readZipEntry } from '../../src/models/zipArchive';
 import { ATTACKS, backwardsBlock, bitRot, mutations, nestingDepth, withPickleDag } from '../support/fuzzMutations';
 import { gguf, opcodeRun, pbBytes, zipArchive } from '../support/hostileFiles';
-import { isolatedFiles } from '../support/isolatedRead';
+import { isolatedFiles } from '../support/boundedWorker';
 
 // Every model reader fed mutated real files: random damage and the attack shapes (negative
 // lengths, huge counts, nesting, memo loops, names Object.prototype owns) spliced into the file,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as fc from 'fast-check';
 import { ATTACKS, backwardsBlock, mutations } from '../support/fuzzMutations';
 import { pbBytes, tfRecord } from '../support/hostileFiles';
-import { isolatedFiles } from '../support/isolatedRead';
+import { isolatedFiles } from '../support/boundedWorker';
 import { wandbConfigRecord, wandbExitRecord, wandbFile, wandbHistoryRecord, wandbRunRecord } from '../support/trackingFixtures';
 
 // The protobuf-based run files (TensorBoard events through the general decoder and the WebAssembly

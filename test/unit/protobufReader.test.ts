@@ -2,12 +2,12 @@ import * as assert from 'node:assert/strict';
 import { ProtobufError, ProtobufReader } from '../../src/common/protobuf/protobufReader';
 import { readTfEvents } from '../../src/tracking/tfevents';
 import { pbBytes, pbClaimed, pbVarint, tfRecord, varint } from '../support/hostileFiles';
-import { isolatedFiles } from '../support/isolatedRead';
+import { isolatedFiles } from '../support/boundedWorker';
 import { wandbFile } from '../support/trackingFixtures';
 
 // The one protobuf reader (ONNX, W&B, the general TensorBoard path) and the hostile shapes that
 // froze the readers before it: lengths that decode negative, varints past 64 bits, group and
-// undefined wire types. Files go through a worker with a deadline (test/support/isolatedRead.ts).
+// undefined wire types. Files go through a worker with a deadline (test/support/boundedWorker.ts).
 
 /**
  * A message whose last field claims -4096 bytes: in float arithmetic that 10-byte varint is exactly
