@@ -53,12 +53,16 @@ const CARRY_ROOM = 1024 * 1024;
  * Feeds `path` from byte `from` to its current end to `consume` in chunks, reading the next chunk
  * while `consume` works on this one (the read overlaps the decode, and memory stays at two chunks
  * however large the file). `consume` returns how many bytes it used and whether to go on; the rest
- * is given again in front of the next chunk. Returns the bytes used in all.
+ * is given again in front of the next chunk. When the rest is the start of a record larger than a
+ * chunk, `need` says the record's whole size: it is then read into one buffer of that size (at most
+ * what the file still holds) rather than grown by doubling copies, which took a 12-byte file
+ * claiming a 255 MB record (the rest a sparse hole) to 1.3 GB of buffers the heap limit does not
+ * count. Returns the bytes used in all.
  */
 export async function consumeFrom(
   path: string,
   from: number,
-  consume: (data: Buffer, base: number) => { used: number; stop?: boolean },
+  consume: (data: Buffer, base: number) => { used: number; stop?: boolean; need?: number },
   chunkBytes = 8 * 1024 * 1024,
 ): Promise<{ used: number; size: number; mtimeMs: number }> {
   const handle = await open(path, 'r');
@@ -77,22 +81,38 @@ export async function consumeFrom(
       };
       let next = from;
       let carry: Buffer = Buffer.alloc(0);
+      /** The size of the record `carry` starts, when the consumer knows it. */
+      let need = 0;
       let pending: Promise<Chunk> | undefined = readAt(next);
       while (pending) {
         const { buffer, length }: Chunk = await pending;
         next += length;
-        pending = length > 0 && next < end ? readAt(next) : undefined;
         let data: Buffer;
         if (carry.length <= CARRY_ROOM) {
           carry.copy(buffer, CARRY_ROOM - carry.length);
           data = buffer.subarray(CARRY_ROOM - carry.length, CARRY_ROOM + length);
+        } else if (need > carry.length + length && length > 0 && next < end) {
+          data = Buffer.allocUnsafe(Math.min(need, carry.length + length + (end - next)));
+          carry.copy(data, 0);
+          buffer.copy(data, carry.length, CARRY_ROOM, CARRY_ROOM + length);
+          let filled = carry.length + length;
+          while (filled < data.length) {
+            const { bytesRead } = await handle.read(data, filled, data.length - filled, next);
+            if (bytesRead === 0) break; // cut short since the stat: the rest is read next time
+            filled += bytesRead;
+            next += bytesRead;
+          }
+          data = data.subarray(0, filled);
         } else {
           data = Buffer.concat([carry, buffer.subarray(CARRY_ROOM, CARRY_ROOM + length)]);
           chunk = Math.max(chunk, data.length); // a record larger than a chunk: read more at once, not copy it over and over
         }
+        carry = Buffer.alloc(0); // its bytes are in `data` now
+        pending = length > 0 && next < end ? readAt(next) : undefined;
         const step = consume(data, from + used);
         used += step.used;
         carry = data.subarray(step.used);
+        need = step.need ?? 0;
         if (step.stop) {
           await pending?.catch(() => undefined);
           break;

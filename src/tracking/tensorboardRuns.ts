@@ -117,7 +117,7 @@ export class TensorBoardLogDir implements RunSource {
           const placed = problem.replace(/at byte (\d+)/, (_, n: string) => `at byte ${Number(n) + base}`);
           if (!fresh.problems.includes(placed)) fresh.problems.push(placed);
         }
-        return { used: read.consumedBytes, stop: read.halted };
+        return { used: read.consumedBytes, stop: read.halted, ...(read.pendingRecordBytes === undefined ? {} : { need: read.pendingRecordBytes }) };
       });
       if (state && size < state.offset) {
         this.files.delete(file); // truncated or replaced: read it again from the start

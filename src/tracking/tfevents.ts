@@ -34,6 +34,8 @@ export interface TfEventsRead {
   readonly problems: string[];
   /** True when a damaged record stopped the read: what follows it is not read (now or later). */
   readonly halted: boolean;
+  /** The whole size of the record at `consumedBytes` when only part of it is in `data` (its length was read). */
+  readonly pendingRecordBytes?: number;
 }
 
 /** Longest record we accept: a scalar Event is tens of bytes; a graph can be megabytes. */
@@ -68,6 +70,7 @@ export function readTfEvents(data: Uint8Array, offset = 0, plugins: Map<string, 
   let fileVersion: string | undefined;
   let records = 0;
   let halted = false;
+  let pendingRecordBytes: number | undefined;
   let at = offset;
   const reader = new ProtobufReader(data);
   // One scratch event for every record: no allocations per record beyond the points themselves.
@@ -102,7 +105,10 @@ export function readTfEvents(data: Uint8Array, offset = 0, plugins: Map<string, 
       halted = true;
       break;
     }
-    if (size - at < 12 + length + 4) break; // still being written
+    if (size - at < 12 + length + 4) {
+      pendingRecordBytes = 12 + length + 4; // still being written, or larger than this chunk
+      break;
+    }
     const stored = u32(data, at + 12 + length);
     const next = at + 12 + length + 4;
     if (masked(crc32cRange(data, at + 12, at + 12 + length)) !== stored) {
@@ -132,7 +138,7 @@ export function readTfEvents(data: Uint8Array, offset = 0, plugins: Map<string, 
     records++;
     at = next;
   }
-  return { scalars, fileVersion, records: records + (run?.records ?? 0), consumedBytes: at, problems, halted };
+  return { scalars, fileVersion, records: records + (run?.records ?? 0), consumedBytes: at, problems, halted, ...(pendingRecordBytes === undefined ? {} : { pendingRecordBytes }) };
 }
 
 interface ScalarRun {

@@ -214,13 +214,19 @@ export function safetensors(header: string, data = 0): Buffer {
   return Buffer.concat([size, json, Buffer.alloc(data)]);
 }
 
+const maskedCrc = (crc: number): number => ((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0;
+
+/** A TFRecord's 12-byte header for a body of `length` bytes: the length and its masked CRC32C. */
+export function tfRecordHeader(length: number): Buffer {
+  const head = Buffer.alloc(12);
+  head.writeBigUInt64LE(BigInt(length), 0);
+  head.writeUInt32LE(maskedCrc(crc32c(head.subarray(0, 8)) >>> 0), 8);
+  return head;
+}
+
 /** One TFRecord around `body`, framed as TensorFlow writes it (length, masked CRC32C of each). */
 export function tfRecord(body: Uint8Array): Buffer {
-  const masked = (crc: number): number => ((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0;
-  const head = Buffer.alloc(12);
-  head.writeBigUInt64LE(BigInt(body.length), 0);
-  head.writeUInt32LE(masked(crc32c(head.subarray(0, 8)) >>> 0), 8);
   const tail = Buffer.alloc(4);
-  tail.writeUInt32LE(masked(crc32c(body) >>> 0), 0);
-  return Buffer.concat([head, body, tail]);
+  tail.writeUInt32LE(maskedCrc(crc32c(body) >>> 0), 0);
+  return Buffer.concat([tfRecordHeader(body.length), body, tail]);
 }

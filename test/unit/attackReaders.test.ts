@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { Writer } from 'protobufjs/minimal';
+import type { ColumnSeries } from '../../src/tracking/columnSeries';
+import { consumeFrom } from '../../src/tracking/fileReads';
+import { readTfEvents } from '../../src/tracking/tfevents';
+import { BoundedWorker } from '../support/boundedWorker';
+import { tfRecord } from '../support/hostileFiles';
+
+// Hostile files through the real readers, measured where a reader worker's budget does not look:
+// resourceLimits caps a worker's V8 heap, not its Buffers and typed arrays, which live in the
+// extension host's process all the same. The cases run in a bounded worker (attackCases.ts).
+
+const cases = require.resolve('../support/attackCases');
+
+describe('attack: reader allocations the heap limit does not count', function () {
+  this.timeout(120_000);
+  const worker = new BoundedWorker({ perCaseMs: 60_000, maxHeapMb: 128 });
+  after(() => worker.close());
+
+  it('a TensorBoard record claiming 255 MB over a sparse hole costs about its size once, not 1.3 GB of doubling copies', async () => {
+    const outcome = await worker.run<{ peakMb: number; problems: string[] }>(cases, 'claimedTfRecord', { claimMb: 255, fileMb: 1024 }, { whole: true });
+    assert.equal(outcome.outcome, 'done', JSON.stringify(outcome));
+    if (outcome.outcome !== 'done') return;
+    // The record is read to check its CRC (the zeros fail it); then the zeros after it stop the read.
+    assert.match(outcome.value.problems.join('\n'), /bad data checksum in the record at byte 0/);
+    assert.ok(outcome.value.peakMb < 400, `array buffers peaked at ${outcome.value.peakMb} MB for a 255 MB record`);
+  });
+});
+
+describe('attack: a record larger than a chunk, read at its claimed size', () => {
+  it('reads the same points as a whole read, whatever the chunk, when the reader says the size it needs', async () => {
+    // A real scalar log (torch.utils.tensorboard) around a 2.5 MB graph_def record: larger than a
+    // chunk and than the carry room, so it is read into one buffer of its size.
+    const corpus = join(__dirname, '..', '..', '..', 'shared', 'corpora', 'tfevents', 'runs');
+    const strictDir = readdirSync(corpus, { recursive: true, encoding: 'utf8' }).find((f) => f.includes('strict') && basename(f).startsWith('events.out.tfevents.'));
+    assert.ok(strictDir, 'the corpus has the strict run');
+    const strict = readFileSync(join(corpus, strictDir));
+    const graph = Writer.create().uint32((1 << 3) | 1).double(1.7e9).uint32((4 << 3) | 2).bytes(Buffer.alloc(2_500_000, 7)).finish();
+    const data = Buffer.concat([strict, tfRecord(graph), strict]);
+    const whole = readTfEvents(data);
+    const dir = mkdtempSync(join(tmpdir(), 'mle-attack-chunks-'));
+    try {
+      const file = join(dir, 'events.out.tfevents.1');
+      writeFileSync(file, data);
+      for (const chunk of [4096, 65536, 1024 * 1024 + 7]) {
+        const columns = new Map<string, ColumnSeries>();
+        const read = await consumeFrom(
+          file,
+          0,
+          (bytes) => {
+            const r = readTfEvents(bytes, 0, new Map(), columns);
+            return { used: r.consumedBytes, ...(r.pendingRecordBytes === undefined ? {} : { need: r.pendingRecordBytes }) };
+          },
+          chunk,
+        );
+        assert.equal(read.used, data.length, `chunk ${chunk}`);
+        const points = [...columns.values()].reduce((n, c) => n + c.points().length, 0);
+        assert.equal(points, whole.scalars.length, `chunk ${chunk}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
