@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import * as nodePath from 'node:path';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isInside, type PathModule } from '../common/pathInside';
+import { formatBytes } from '../common/units';
 import { asMapping, ownValue, setOwn } from './ownProps';
 import { parsePythonFloat, parseTrackingYaml } from './trackingValues';
 import { ColumnSeries } from './columnSeries';
@@ -329,6 +331,9 @@ export class MlflowFileStore implements RunSource {
   }
 }
 
+/** Metric files larger than this are not read. */
+const MAX_METRIC_FILE = 1024 * 1024 * 1024;
+
 /** A metric line longer than this is damage (MLflow writes ~30 bytes a line): skipped, not held. */
 const MAX_METRIC_LINE = 4096;
 
@@ -337,6 +342,11 @@ const MAX_METRIC_LINE = 4096;
  * never sits in memory as text, and a file with no newline (zeros, binary) is skipped line by line.
  */
 export async function readMetricFile(path: string): Promise<ColumnSeries> {
+  // Read at ~250 MB/s, a sparse file claiming a terabyte (a few KB on disk) held its worker, and
+  // every read of its source, for the whole time limit; a real one this large holds more points
+  // than a reader's memory could hand back anyway.
+  const { size } = await stat(path);
+  if (size > MAX_METRIC_FILE) throw new Error(`the metric file is ${formatBytes(size)}, more than the ${formatBytes(MAX_METRIC_FILE)} read (MLflow writes ~30 bytes a point: over 30 million points)`);
   const series = new ColumnSeries();
   let skipping = false; // inside a line too long to be a metric line
   await consumeFrom(path, 0, (data) => {

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Writer } from 'protobufjs/minimal';
 import type { ColumnSeries } from '../../src/tracking/columnSeries';
 import { consumeFrom } from '../../src/tracking/fileReads';
 import { readTfEvents } from '../../src/tracking/tfevents';
+import { TrackingReaders } from '../../src/tracking/workerSources';
 import { BoundedWorker } from '../support/boundedWorker';
 import { tfRecord } from '../support/hostileFiles';
+import { writeMlflowExperiment } from '../support/trackingFixtures';
 
 // Hostile files through the real readers, measured where a reader worker's budget does not look:
 // resourceLimits caps a worker's V8 heap, not its Buffers and typed arrays, which live in the
@@ -62,6 +64,36 @@ describe('attack: a record larger than a chunk, read at its claimed size', () =>
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('attack: sparse files through the Experiments catalog\'s reader workers', function () {
+  this.timeout(90_000);
+
+  it('a metric file claiming a terabyte (a few KB on disk) is refused by its size, not read for the time limit', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mle-attack-sparse-'));
+    // The tracking workers' limits, with 20 s instead of 600 s for the whole call: reading the
+    // hole at ~250 MB/s would take over an hour, and holds every read of the source meanwhile.
+    const readers = new TrackingReaders({ limits: { memoryMb: 256, stallMs: 20_000, timeMs: 20_000 } });
+    try {
+      writeMlflowExperiment(join(root, 'mlruns'), '0', 'exp', [{ id: 'r1', name: 'one', metrics: { loss: [3, 2, 1] } }]);
+      const fd = openSync(join(root, 'mlruns', '0', 'r1', 'metrics', 'huge'), 'w');
+      writeSync(fd, '1700000000000 1.5 0\n');
+      ftruncateSync(fd, 2 ** 40);
+      writeSync(fd, '\n1700000000001 0.5 7\n', 2 ** 40 - 21);
+      closeSync(fd);
+      const [source] = (await readers.discover(root)).sources;
+      const snapshot = await source!.load();
+      const run = snapshot.experiments[0]!.runs[0]!;
+      assert.deepEqual(run.metrics.map((m) => m.key), ['huge', 'loss'], 'the latest value comes from the tail, as before');
+      const started = performance.now();
+      await assert.rejects(source!.history(run, 'huge'), /the metric file is 1(\.0+)? TB, more than the 1(\.0+)? GB read/);
+      assert.ok(performance.now() - started < 10_000);
+      assert.equal((await source!.history(run, 'loss')).length, 3, 'the source still reads its other metrics');
+    } finally {
+      readers.dispose();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });
