@@ -17,6 +17,11 @@ const LAST = 4;
 const LENGTH = 2;
 /** Largest record put together from FIRST / MIDDLE / LAST pieces: W&B's records are kilobytes. */
 const MAX_RECORD = 64 * 1024 * 1024;
+/**
+ * Zeroed block space longer than this ends the read: W&B appends, so a long run of zeros is a
+ * sparse or preallocated file (a terabyte would hold the reader for an hour) or damage.
+ */
+const MAX_ZEROS = 1024 * 1024;
 
 export interface WandbItem {
   readonly key: string;
@@ -34,6 +39,8 @@ export interface WandbRecords {
    * block boundary after damage (which can be past the bytes written so far).
    */
   consumedBytes: number;
+  /** True when a long run of zeros stopped the read: what follows is not read (now or later). */
+  halted?: boolean;
   readonly problems: string[];
 }
 
@@ -61,6 +68,8 @@ export function readWandbFile(data: Uint8Array, into: WandbRecords = emptyRecord
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   let pendingStart = at;
+  /** Where the zeroed space `at` is in started, if it is in one. */
+  let zerosFrom: number | undefined;
   while (at < data.length) {
     const blockLeft = WANDB_BLOCK - (at % WANDB_BLOCK);
     if (blockLeft < 7) {
@@ -73,9 +82,17 @@ export function readWandbFile(data: Uint8Array, into: WandbRecords = emptyRecord
     const type = data[at + 6]!;
     if (length === 0 && type === 0 && checksum === 0) {
       // Zeroed space: preallocated or the block's padding
+      zerosFrom ??= at;
       at += blockLeft;
+      if (at - zerosFrom > MAX_ZEROS) {
+        into.problems.push(`more than ${MAX_ZEROS / 2 ** 20} MB of zeros at byte ${zerosFrom}: space not yet written, or damage; what follows is not read`);
+        into.halted = true;
+        into.consumedBytes = zerosFrom;
+        return into;
+      }
       continue;
     }
+    zerosFrom = undefined;
     if (7 + length > blockLeft) {
       // A damaged header. As LevelDB's log reader does, drop the rest of the block and go on at the next.
       into.problems.push(`a record at byte ${at} runs past its block: the rest of that block is skipped`);
@@ -120,7 +137,8 @@ export function readWandbFile(data: Uint8Array, into: WandbRecords = emptyRecord
     }
     at = next;
   }
-  into.consumedBytes = pending.length > 0 ? pendingStart : at;
+  // Zeros at the end are read again with what follows them, so that a long run is seen as one.
+  into.consumedBytes = pending.length > 0 ? pendingStart : Math.min(at, zerosFrom ?? at);
   return into;
 }
 

@@ -184,7 +184,7 @@ async function readAppended(path: string, size: number, records: WandbRecords, c
   const handle = await open(path, 'r');
   try {
     let chunk = Math.max(WANDB_BLOCK * 2, chunkBytes - (chunkBytes % WANDB_BLOCK));
-    while (records.consumedBytes < size) {
+    while (records.consumedBytes < size && !records.halted) {
       const consumed = records.consumedBytes;
       let base = consumed - (consumed % WANDB_BLOCK);
       if (base > 0 && base === consumed) base -= WANDB_BLOCK; // a resumed read must not start at 0 within the chunk: that is the file's header
@@ -195,6 +195,7 @@ async function readAppended(path: string, size: number, records: WandbRecords, c
       readWandbFile(data.subarray(0, bytesRead), records, consumed - base);
       records.consumedBytes += base;
       for (let i = problemsBefore; i < records.problems.length; i++) records.problems[i] = records.problems[i]!.replace(/at byte (\d+)/, (_, n: string) => `at byte ${Number(n) + base}`);
+      if (records.halted) break;
       if (records.consumedBytes > consumed) continue;
       if (base + bytesRead >= size) break; // the rest is a record still being written
       if (consumed === 0 && records.problems.length > problemsBefore) break; // not a W&B file

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { closeSync, ftruncateSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Writer } from 'protobufjs/minimal';
@@ -9,7 +9,7 @@ import { readTfEvents } from '../../src/tracking/tfevents';
 import { TrackingReaders } from '../../src/tracking/workerSources';
 import { BoundedWorker } from '../support/boundedWorker';
 import { tfRecord } from '../support/hostileFiles';
-import { writeMlflowExperiment } from '../support/trackingFixtures';
+import { wandbFile, wandbHistoryRecord, wandbRunRecord, writeMlflowExperiment } from '../support/trackingFixtures';
 
 // Hostile files through the real readers, measured where a reader worker's budget does not look:
 // resourceLimits caps a worker's V8 heap, not its Buffers and typed arrays, which live in the
@@ -91,6 +91,29 @@ describe('attack: sparse files through the Experiments catalog\'s reader workers
       await assert.rejects(source!.history(run, 'huge'), /the metric file is 1(\.0+)? TB, more than the 1(\.0+)? GB read/);
       assert.ok(performance.now() - started < 10_000);
       assert.equal((await source!.history(run, 'loss')).length, 3, 'the source still reads its other metrics');
+    } finally {
+      readers.dispose();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a W&B datastore followed by a terabyte of zeroed blocks loads its records and stops at the zeros', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mle-attack-sparse-wandb-'));
+    const readers = new TrackingReaders({ limits: { memoryMb: 256, stallMs: 20_000, timeMs: 20_000 } });
+    try {
+      const dir = join(root, 'wandb', 'run-20240101_000000-abc123');
+      mkdirSync(join(dir, 'files'), { recursive: true });
+      const records = wandbFile([wandbRunRecord('abc123', 'proj', 'sparse-run', 1_700_000_000), ...[3, 2, 1].map((loss, step) => wandbHistoryRecord(step, { loss }, 1_700_000_000 + step))]);
+      const fd = openSync(join(dir, 'run-abc123.wandb'), 'w');
+      writeSync(fd, records);
+      ftruncateSync(fd, 2 ** 40);
+      closeSync(fd);
+      const [source] = (await readers.discover(root)).sources;
+      const run = (await source!.load()).experiments[0]?.runs[0];
+      assert.equal(run?.name, 'sparse-run');
+      assert.deepEqual(run.metrics.map((m) => [m.key, m.last]), [['loss', 1]]);
+      assert.match(run.problems.join('\n'), /more than 1 MB of zeros at byte \d+: space not yet written, or damage; what follows is not read/);
+      assert.equal((await source!.history(run, 'loss')).length, 3);
     } finally {
       readers.dispose();
       rmSync(root, { recursive: true, force: true });
