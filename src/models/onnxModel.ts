@@ -220,6 +220,7 @@ class OnnxWalk {
         while (attribute.pos < attribute.end) {
           const ak = attribute.key();
           if (ak === ((6 << 3) | WIRE_LENGTH) || ak === ((11 << 3) | WIRE_LENGTH)) this.subgraph(attribute.message());
+          else if (ak === ((5 << 3) | WIRE_LENGTH) || ak === ((10 << 3) | WIRE_LENGTH)) this.externalLocation(attribute.message()); // t, tensors
           else attribute.skip(ak & 7);
         }
       } else r.skip(k & 7);
@@ -236,9 +237,24 @@ class OnnxWalk {
     while (r.pos < r.end) {
       const k = r.key();
       if (k === ((1 << 3) | WIRE_LENGTH)) this.node(r.message(), false);
+      else if (k === ((5 << 3) | WIRE_LENGTH)) this.externalLocation(r.message()); // initializer
       else r.skip(k & 7);
     }
     this.depth--;
+  }
+
+  /** External data files named by tensors inside nodes (subgraph initializers, attribute tensors): listed and confined as the graph's own. */
+  readonly externalLocations = new Set<string>();
+
+  private externalLocation(r: ProtobufReader): void {
+    while (r.pos < r.end) {
+      const k = r.key();
+      if (k !== ((13 << 3) | WIRE_LENGTH)) r.skip(k & 7);
+      else {
+        const [key, value] = keyValue(r.message(), 4096);
+        if (key === 'location' && this.externalLocations.size < MAX_LISTED_ITEMS) this.externalLocations.add(value);
+      }
+    }
   }
 
   operatorCounts(): Record<string, number> {
@@ -331,6 +347,7 @@ export function readOnnx(file: FileWindow): ModelInfo {
     model.pos = f.end;
   }
   if (!sawGraph) throw new ModelFormatError('no graph: not an ONNX model (or an empty one)');
+  for (const location of walk.externalLocations) if (externalFiles.size < MAX_LISTED_ITEMS) externalFiles.add(location);
   for (const location of externalFiles) {
     if (location.includes('..') || location.startsWith('/') || /^[A-Za-z]:/.test(location)) problems.push(`external data "${location}" points outside the model's folder: not read`);
   }

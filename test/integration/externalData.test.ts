@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planDeployment, writeDeployment } from '../../src/models/deploy/deployPlan';
 import { externalDataFile, PYTHON_EXTERNAL_DATA_CHECK } from '../../src/models/externalData';
 import { inspectModel } from '../../src/models/inspectModel';
-import { optimizeAndCompare } from '../../src/models/optimize/optimizeModel';
+import { modelBytes, optimizeAndCompare } from '../../src/models/optimize/optimizeModel';
 import { optimizeWithPython } from '../../src/models/optimize/pythonOptimize';
 import { JOB_PRELUDE, runPythonJob } from '../../src/models/pythonJob';
 import { benchmarkOnnx, loadOrt } from '../../src/models/runtime/onnxRun';
@@ -24,15 +24,21 @@ const WRITE_MODELS = `
 import sys
 from onnx import helper, TensorProto, save
 folder = sys.argv[1]
-def model(name, location, in_attribute=False):
+def model(name, location, where):
     t = TensorProto(); t.name = "k"; t.data_type = TensorProto.FLOAT; t.dims.extend([4])
     t.data_location = TensorProto.EXTERNAL
     for key, value in (("location", location), ("offset", "0"), ("length", "16")):
         e = t.external_data.add(); e.key = key; e.value = value
     io = lambda n: helper.make_tensor_value_info(n, TensorProto.FLOAT, ["batch", 4])
     add = helper.make_node("Add", ["x", "k"], ["y"])
-    if in_attribute:
+    if where == "attribute":
         graph = helper.make_graph([helper.make_node("Constant", [], ["k"], value=t), add], "g", [io("x")], [io("y")])
+    elif where == "subgraph":
+        # An If whose branches hold the tensor as their own initializer (nested in a node's GRAPH attributes).
+        branch = lambda: helper.make_graph([helper.make_node("Identity", ["k"], ["kk"])], "b", [], [helper.make_tensor_value_info("kk", TensorProto.FLOAT, [4])], initializer=[t])
+        cond = helper.make_tensor_value_info("c", TensorProto.BOOL, [])
+        node = helper.make_node("If", ["c"], ["k"], then_branch=branch(), else_branch=branch())
+        graph = helper.make_graph([node, add], "g", [io("x"), cond], [io("y")])
     else:
         graph = helper.make_graph([add], "g", [io("x")], [io("y")], initializer=[t])
     m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
@@ -41,7 +47,7 @@ def model(name, location, in_attribute=False):
         f.write(m.SerializeToString())
 for spec in sys.argv[2:]:
     name, location, where = spec.split("|")
-    model(name, location, where == "attribute")
+    model(name, location, where)
 `;
 
 describe('ONNX external data stays inside the model\'s folder', function () {
@@ -72,7 +78,7 @@ describe('ONNX external data stays inside the model\'s folder', function () {
       symlink: 'link.bin',
       linkedDir: 'linked/w.bin',
     });
-    execFileSync(PYTHON, ['-c', WRITE_MODELS, models, ...Object.entries(cases).map(([name, location]) => `${name}|${location}|initializer`), 'attribute|../secret.bin|attribute']);
+    execFileSync(PYTHON, ['-c', WRITE_MODELS, models, ...Object.entries(cases).map(([name, location]) => `${name}|${location}|initializer`), 'attribute|../secret.bin|attribute', 'subgraph|../secret.bin|subgraph', 'subgraphGood|good.bin|subgraph']);
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -101,6 +107,21 @@ describe('ONNX external data stays inside the model\'s folder', function () {
     });
     assert.throws(() => externalDataFile(model('good'), 'missing.bin'), /is missing/);
     assert.throws(() => externalDataFile(model('good'), 'sub'), /is not a file/);
+  });
+
+  it('lists external data named inside nodes (a Constant\'s tensor, an If branch\'s initializer), refused or copied as the graph\'s own', () => {
+    for (const name of ['attribute', 'subgraph']) {
+      const info = inspectModel(model(name));
+      assert.deepEqual(info.externalData, ['../secret.bin'], name);
+      assert.match(info.problems.join('\n'), /external data "\.\.\/secret\.bin" points outside the model's folder/, name);
+      assert.throws(() => planDeployment(info, model(name), 'fastapi'), /only files inside the model's folder/, name);
+    }
+    const good = inspectModel(model('subgraphGood'));
+    assert.deepEqual(good.externalData, ['good.bin']);
+    assert.equal(modelBytes(model('subgraphGood'), good.externalData), statSync(model('subgraphGood')).size + 16, 'sized with its data file');
+    const out = join(root, 'deploy-subgraph');
+    writeDeployment(planDeployment(good, model('subgraphGood'), 'fastapi'), out);
+    assert.deepEqual(readdirSync(join(out, 'model')).sort(), ['good.bin', 'subgraphGood.onnx']);
   });
 
   it('Deploy refuses to plan a copy of them (nothing written), and copies the file beside the model', () => {
