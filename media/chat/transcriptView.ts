@@ -141,7 +141,13 @@ function renderToolCard(item: Extract<TranscriptItem, { kind: 'tool' }>, send: S
   if (item.status === 'awaiting-approval') {
     const once = element('button', { text: 'Allow once' });
     once.addEventListener('click', () => send({ type: 'approve', callId: item.id, scope: 'once' }));
-    const always = element('button', { text: 'Allow for this chat', className: 'secondary' });
+    // Says what it covers: this same call again (the same code, command or unchanged file), or every call of the tool.
+    const always =
+      item.allowCovers === 'any'
+        ? element('button', { text: `Allow any ${item.name} in this chat`, className: 'secondary', attrs: { title: `Later ${item.name} calls in this chat run without asking, whatever their input` } })
+        : item.allowCovers === 'same'
+          ? element('button', { text: 'Allow this again in this chat', className: 'secondary', attrs: { title: 'This same call (the same code, command or unchanged file) runs again without asking in this chat; anything else is asked' } })
+          : element('button', { text: 'Allow for this chat', className: 'secondary' });
     always.addEventListener('click', () => send({ type: 'approve', callId: item.id, scope: 'conversation' }));
     const deny = element('button', { text: 'Deny', className: 'secondary' });
     deny.addEventListener('click', () => send({ type: 'deny', callId: item.id }));

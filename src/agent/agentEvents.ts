@@ -12,7 +12,7 @@ export type AgentEvent =
   | { type: 'thinkingDelta'; turnId: string; text: string }
   /** A thinking block opened or closed; models that omit their thinking send no text between the two. */
   | { type: 'thinking'; turnId: string; state: 'started' | 'stopped' }
-  | { type: 'toolCall'; turnId: string; callId: string; name: string; input: unknown; risk: ToolRisk; confirmation?: string; /** Set when the call proposes a file change (the diff can be shown). */ changePath?: string }
+  | { type: 'toolCall'; turnId: string; callId: string; name: string; input: unknown; risk: ToolRisk; confirmation?: string; /** Set when the call proposes a file change (the diff can be shown). */ changePath?: string; /** What "Allow for this chat" would cover: this same call again (Tool.approvalScope), or any call of the tool. */ allowCovers?: 'same' | 'any' }
   | { type: 'toolStatus'; callId: string; status: ToolCallStatus; summary?: string; output?: string }
   | { type: 'usage'; turnId: string; usage: TurnUsage; costUsd: number; conversationCostUsd: number; contextTokens: number }
   | {

@@ -404,7 +404,8 @@ export class AgentSession {
         continue;
       }
       const confirmation = tool.confirmation?.(input) ?? `${call.name}`;
-      this.deps.emit({ type: 'toolCall', turnId, callId: call.id, name: call.name, input, risk: tool.risk, confirmation, ...(change ? { changePath: change.path } : {}) });
+      const allowCovers = tool.risk === 'read' ? {} : { allowCovers: scope !== undefined ? ('same' as const) : ('any' as const) };
+      this.deps.emit({ type: 'toolCall', turnId, callId: call.id, name: call.name, input, risk: tool.risk, confirmation, ...(change ? { changePath: change.path } : {}), ...allowCovers });
 
       if (tool.risk !== 'read') {
         this.deps.emit({ type: 'toolStatus', callId: call.id, status: 'awaiting-approval' });

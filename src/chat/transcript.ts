@@ -29,6 +29,8 @@ export type TranscriptItem =
       hasDiff: boolean;
       /** Code the tool ran (run_in_kernel, run_command's script...), kept whole so it can become a notebook cell. */
       code?: string;
+      /** What "Allow for this chat" covers, said on its button. */
+      allowCovers?: 'same' | 'any';
     }
   | {
       kind: 'notice';
@@ -75,6 +77,7 @@ export function applyAgentEvent(items: TranscriptItem[], event: AgentEvent, tota
         input: clip(JSON.stringify(event.input, null, 2) ?? '', 4000),
         status: 'pending',
         hasDiff: event.changePath !== undefined,
+        ...(event.allowCovers ? { allowCovers: event.allowCovers } : {}),
         ...codeOf(event.input),
       });
     case 'toolStatus': {

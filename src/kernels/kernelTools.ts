@@ -105,6 +105,9 @@ export function kernelTools(targets: KernelTargets, executions: AgentExecutions)
     }),
     risk: 'execute',
     confirmation: (input) => `Run ${input.code.split('\n').length} line(s) in the notebook's kernel`,
+    // "Allow for this chat" covers this exact code again, never other code: code in the kernel can do
+    // anything the user can (os.system, their files), as run_command's commands can.
+    approvalScope: (input) => Promise.resolve(input.code),
     async run(input, _context, signal) {
       const target = await active();
       const { id, execution } = executions.start(target, input.code);

@@ -13,6 +13,7 @@ import { AgentExecutions, kernelTools, type KernelTarget } from '../../src/kerne
 import { checkJupyter, findJupyterPython, findRecordedServer, reuseOrLaunch, shutdownServer, type LocalServerRecord } from '../../src/kernels/localServer';
 import { checkServerProcess } from '../../src/kernels/serverProcess';
 import { stripAnsi, type CellOutput } from '../../src/kernels/outputModel';
+import { ApprovalBroker } from '../../src/agent/approvalBroker';
 import { WorkspaceFiles } from '../../src/agent/tools/workspaceFiles';
 import { startJupyter, waitFor, type JupyterFixture } from '../support/jupyterHarness';
 import { startTcpProxy } from '../support/tcpProxy';
@@ -419,6 +420,43 @@ describe('Jupyter kernels against a real Jupyter server', function () {
       assert.match(vars.content, /epoch: int = 5/);
       const state = await tools.get('kernel_state')!.run({}, context, signal);
       assert.match(state.content, /status: idle/);
+    });
+
+    it('"Allow for this chat" on run_in_kernel covers that code again, never other code (real broker, loopback API)', async () => {
+      const k = await jupyter.start();
+      const target: KernelTarget = { label: 'scope.ipynb on local', connection: k, interrupt: () => k.interrupt(), restart: () => k.restart() };
+      const calls = ['hits = globals().get("hits", 0) + 1', 'hits = globals().get("hits", 0) + 1', 'import os\nleaked = os.getcwd()'];
+      const broker = new ApprovalBroker(() => []);
+      const asked: string[] = [];
+      const h = await startHarness(
+        (_, i) =>
+          i < calls.length
+            ? { kind: 'message', blocks: [{ type: 'tool_use', id: `toolu_scope${i}`, name: 'run_in_kernel', input: { code: calls[i] } }] }
+            : { kind: 'message', blocks: [{ type: 'text', text: 'done' }] },
+        {
+          extraTools: kernelTools({ active: () => Promise.resolve(target) }, new AgentExecutions()),
+          // The user answers each card shown "Allow for this chat" for the first code, and denies the other.
+          approve: (request) => {
+            const answer = broker.request(request, new AbortController().signal);
+            if (broker.pendingRequest(request.callId)) {
+              asked.push((request.input as { code: string }).code);
+              broker.answer(request.callId, asked.length === 1, 'conversation');
+            }
+            return answer;
+          },
+        },
+      );
+      try {
+        assert.equal(await h.session.send('go', new AbortController().signal), 'end_turn');
+        assert.deepEqual(asked, [calls[0], calls[2]], 'the same code ran again unasked; other code was asked about');
+        const cards = h.events.filter((e) => e.type === 'toolCall').map((e) => (e.type === 'toolCall' ? e.allowCovers : undefined));
+        assert.deepEqual(cards, ['same', 'same', 'same'], 'the card says the allowance covers this same call');
+        const vars = await kernelTools({ active: () => Promise.resolve(target) }, new AgentExecutions()).find((t) => t.name === 'kernel_variables')!.run({}, { files: new WorkspaceFiles([]), applyChange: () => Promise.resolve() }, new AbortController().signal);
+        assert.match(vars.content, /hits: int = 2/);
+        assert.doesNotMatch(vars.content, /leaked/, 'the denied code did not run');
+      } finally {
+        await h.close();
+      }
     });
 
     it('shows the model the plot a kernel run drew, as an image beside the text (real SDK, loopback API)', async () => {

@@ -211,6 +211,15 @@ describe('chat rendering: sanitising, code blocks, incremental Markdown (jsdom)'
     assert.deepEqual(shownCode(drawn.element), ['safe()', 'hidden_block()', 'ls']);
   });
 
+  it('an approval card says what "for this chat" covers: this same call, or any call of the tool', () => {
+    const card = (name: string, allowCovers: 'same' | 'any'): string[] => {
+      const item: TranscriptItem = { kind: 'tool', id: `c-${name}`, name, risk: 'execute', title: name, input: '{}', status: 'awaiting-approval', hasDiff: false, allowCovers };
+      return Array.from(drawItem(item, () => undefined).element.querySelectorAll('.actions button')).map((b) => b.textContent ?? '');
+    };
+    assert.deepEqual(card('run_in_kernel', 'same'), ['Allow once', 'Allow this again in this chat', 'Deny']);
+    assert.deepEqual(card('restart_kernel', 'any'), ['Allow once', 'Allow any restart_kernel in this chat', 'Deny']);
+  });
+
   it('the host finds a block by digest only in its stored Markdown, Python only for the kernel', () => {
     const items: TranscriptItem[] = [
       { kind: 'assistant', id: 'a', text: '```bash\necho same\n```', streaming: false },
