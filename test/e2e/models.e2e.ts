@@ -150,14 +150,23 @@ describe('Models (code-server)', function () {
     await saveScreenshot(page, 'model-optimize-int8');
   });
 
-  it('right-click > Benchmark Model… runs the model with onnxruntime and shows p50, p95 and throughput', async () => {
+  it('right-click > Benchmark Model… warms up, runs until the mean is stable, and shows mean, percentiles and throughput with its basis and runtime', async () => {
     await contextMenu('simple_cnn.onnx', 'Benchmark Model…');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: 15_000 });
     await input.fill('2');
     await page.keyboard.press('Enter');
-    const toast = page.locator('.notifications-toasts', { hasText: /simple_cnn\.onnx: p50 [\d.]+ ms, p95 [\d.]+ ms, [\d.]+ samples\/s \(batch 2, CPU\)/ });
+    const toast = page.locator('.notifications-toasts', { hasText: /simple_cnn\.onnx, batch 2: mean/ });
     await toast.waitFor({ timeout: 60_000 });
+    const text = (await toast.innerText()).replace(/\s+/g, ' ');
+    const m = /mean ([\d.]+) ms \(±[\d.]+%\), p50 ([\d.]+), p95 ([\d.]+), p99 ([\d.]+), min ([\d.]+) ms over (\d+) runs; (\d+) samples\/s \(batch 2 × runs \/ measured time\); onnxruntime-web 1\.23\.2, WebAssembly, 1 thread, CPU/.exec(text);
+    assert.ok(m, text);
+    const [mean, p50, p95, p99, min, runs, rate] = m.slice(1).map(Number) as [number, number, number, number, number, number, number];
+    assert.ok(min <= p50 && p50 <= p95 && p95 <= p99, text);
+    assert.ok(runs >= 20, text);
+    // Throughput agrees with the mean (2 samples per run), not with the median.
+    assert.ok(Math.abs(rate - 2000 / mean) <= 0.01 * rate + 1, `${rate} against ${2000 / mean}`);
+    assert.match(server.extensionLog(), /Throughput: samples\/s = batch × runs \/ measured time/);
     await saveScreenshot(page, 'model-benchmark');
   });
 

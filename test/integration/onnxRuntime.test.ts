@@ -23,13 +23,44 @@ describe('ONNX models run with onnxruntime (WebAssembly)', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('benchmarks simple_cnn (external data) at batch 4: percentiles in order, throughput from the median', async () => {
+  it('benchmarks simple_cnn (external data) at batch 4: warmed up, percentiles in order, throughput from the measured time, the runtime named', async () => {
     const info = inspectModel(simpleCnn);
-    const r = await benchmarkOnnx(ort, simpleCnn, info, { batch: 4, runs: 20, warmup: 2 });
+    const r = await benchmarkOnnx(ort, simpleCnn, info, { batch: 4, maxSeconds: 3 });
     assert.deepEqual(r.inputShapes, { x: [4, 3, 32, 32] });
-    assert.equal(r.runs, 20);
-    assert.ok(r.p50Ms > 0 && r.p95Ms >= r.p50Ms, `${r.p50Ms} ${r.p95Ms}`);
-    assert.ok(Math.abs(r.throughput - 4000 / r.p50Ms) < 1e-6);
+    assert.ok(r.warmupRuns >= 1, 'warmed up');
+    assert.ok(r.minMs > 0 && r.minMs <= r.p50Ms && r.p50Ms <= r.p95Ms && r.p95Ms <= r.p99Ms && r.p99Ms <= r.maxMs, JSON.stringify(r));
+    assert.ok(r.minMs <= r.meanMs && r.meanMs <= r.maxMs);
+    // samples/s = batch × runs / measured time, the mean's reciprocal: never batch / p50.
+    assert.ok(Math.abs(r.throughput - (4 * r.runs * 1000) / r.totalMs) < 1e-9);
+    assert.ok(Math.abs(r.throughput - 4000 / r.meanMs) < 1e-6 * r.throughput);
+    // At least the 1 s floor of measuring (or the budget), then stable or out of time, and said which.
+    assert.ok(r.totalMs >= 1000 || r.stop === 'time budget', `${r.totalMs} ms, ${r.stop}`);
+    assert.ok(r.stop === 'stable' || r.stop === 'time budget', r.stop);
+    if (r.stop === 'stable') assert.ok(r.ciHalfWidthMs / r.meanMs < 0.05);
+    assert.equal(r.runtime, 'onnxruntime-web 1.23.2, WebAssembly, 1 thread, CPU');
+    assert.equal(ort.env.wasm.numThreads, 1);
+  });
+
+  it('benchmarks a corpus architecture (SqueezeNet, 224x224) within its budget', async () => {
+    const squeezenet = join(corpus, 'light', 'light_squeezenet.onnx');
+    const info = inspectModel(squeezenet);
+    const started = performance.now();
+    const r = await benchmarkOnnx(ort, squeezenet, info, { maxSeconds: 4 });
+    const wall = performance.now() - started;
+    assert.deepEqual(Object.values(r.inputShapes), [[1, 3, 224, 224]]);
+    assert.ok(r.runs >= 2 && r.p50Ms > 1, JSON.stringify(r));
+    // Measuring stops at the first run past the budget. (Warm-up stops at the first run past a
+    // fifth of it, but a cold run can outlast any measured one: benchmarkStats.test.ts checks
+    // that bound with a clock it controls.)
+    assert.ok(r.totalMs <= 4000 + r.maxMs, JSON.stringify(r));
+    assert.ok(r.warmupRuns >= 1 && r.warmupRuns < 50, JSON.stringify(r));
+    // The time went to loading, warming up and measuring, and nothing else of note.
+    assert.ok(wall < r.loadMs + r.warmupMs + r.totalMs + 1500, `${wall} ms`);
+  });
+
+  it('measures exactly the runs asked for', async () => {
+    const r = await benchmarkOnnx(ort, simpleCnn, inspectModel(simpleCnn), { runs: 25, warmupRuns: 2 });
+    assert.deepEqual([r.runs, r.warmupRuns, r.stop], [25, 2, 'fixed runs']);
   });
 
   it('stops a benchmark when cancelled', async () => {

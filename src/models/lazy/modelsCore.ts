@@ -9,7 +9,8 @@ export { DEPLOY_TARGET_LABELS, DEPLOY_TARGETS, existingFiles, planDeployment, wr
 export { scaffoldDeploymentTool } from '../deploy/deployTool';
 export { optimizeAndCompare, optimizeChoice, optimizedPath, optimizeModelTool, PRECISION_LABELS, type Precision } from '../optimize/optimizeModel';
 export { pythonOptimizers } from '../optimize/pythonOptimize';
-export { benchmarkModelTool, benchmarkText } from '../runtime/benchmarkTool';
+export { benchmarkModelTool } from '../runtime/benchmarkTool';
+export { benchmarkLine, benchmarkText } from '../runtime/benchmarkReport';
 export { benchmarkOnnx, loadOrt, type OrtModule } from '../runtime/onnxRun';
 export { exportedPath, exportTorchModel, parseShape, torchFileKind, type TorchExportTarget } from '../export/torchExport';
 export { exportModelTool } from '../export/exportTool';
