@@ -41,3 +41,14 @@ export async function checkModules(python: string, modules: readonly { module: s
     return { problem: /No module named/.test(error) ? `${label} is not installed in ${python}` : `${label} does not import in ${python} (${error})` };
   });
 }
+
+/**
+ * The command that installs `packages` into `python`, to show, copy or type into a terminal:
+ * the interpreter quoted when its path needs it (single quotes for POSIX shells, PowerShell's
+ * call operator with double quotes on Windows).
+ */
+export function pipInstallCommand(python: string, packages: readonly string[], platform: NodeJS.Platform = process.platform): string {
+  const plain = /^[\w./:\\-]+$/.test(python);
+  const exe = plain ? python : platform === 'win32' ? `& "${python}"` : `'${python.replace(/'/g, `'\\''`)}'`;
+  return `${exe} -m pip install ${packages.join(' ')}`;
+}

@@ -137,27 +137,89 @@ describe('Models (code-server)', function () {
     await saveScreenshot(page, 'model-deploy-triton');
   });
 
-  it('right-click > Optimize Model… > Weight-only int8 writes a smaller model beside it and says by how much', async () => {
+  it('right-click > Optimize Model…: choices that need a missing package are marked, with its install command; the report opens and stays', async () => {
     await contextMenu('simple_cnn.onnx', 'Optimize Model…');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Weight-only int8' }).click();
-    const toast = page.locator('.notifications-toasts', { hasText: 'Wrote simple_cnn.int8.onnx' });
-    await toast.waitFor({ timeout: 30_000 });
-    assert.match(await toast.innerText(), /2 weight tensor\(s\) to int8/);
-    // Both models were run by onnxruntime (WebAssembly, shipped in the VSIX) on the same sample input.
-    assert.match(await toast.innerText(), /Largest output difference on a sample input \(onnxruntime\): linear \d/);
-    const out = join(server.workspace, 'models', 'simple_cnn.int8.onnx');
-    assert.ok(existsSync(out));
-    await saveScreenshot(page, 'model-optimize-int8');
+    // Debian's Python has neither onnxruntime nor onnxconverter-common: both Python tools are
+    // still listed, with a warning, the package and the interpreter it is missing from.
+    const quickPick = page.locator('.quick-input-widget');
+    const row = (label: string): Locator => quickPick.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[()]/g, '\\$&')}$`) }) });
+    await row('Dynamic int8').waitFor({ timeout: 30_000 });
+    // What runs now comes first; the Python tools are set apart under a heading of their own.
+    const list = await quickPick.locator('.monaco-list').innerText();
+    const at = ['ready to run', 'Weight-only int8', 'fp16 (built in)', 'needs a Python package: pick to install it', 'Dynamic int8', 'fp16 (onnxconverter-common)'].map((t) => list.indexOf(t));
+    assert.ok(at.every((x, i) => x >= 0 && (i === 0 || x > at[i - 1]!)), `in this order: ${list}`);
+    for (const [label, pkg] of [['Dynamic int8', 'onnxruntime'], ['fp16 (onnxconverter-common)', 'onnxconverter-common']] as const) {
+      assert.match((await row(label).locator('.label-description').innerText()).trim(), new RegExp(`^needs ${pkg} in /usr/bin/python3$`));
+      assert.equal(await row(label).locator('.label-description .codicon-warning').count(), 1, `${label}: a warning icon`);
+    }
+    assert.match((await row('Weight-only int8').locator('.label-description').innerText()).trim(), /^built in, no Python needed$/);
+    await saveScreenshot(page, 'model-optimize-choices');
+    // Picking one says what to install (to run in a terminal or copy), or uses the built-in rewrite now.
+    await row('Dynamic int8').click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 15_000 });
+    const text = await dialog.innerText();
+    assert.match(text, /Dynamic int8 needs onnxruntime: onnxruntime is not installed in \/usr\/bin\/python3\./);
+    assert.match(text, /Install it with:\s+\/usr\/bin\/python3 -m pip install onnxruntime\s+then run Optimize again\./);
+    assert.deepEqual((await dialog.locator('.monaco-button').allInnerTexts()).map((t) => t.trim()).sort(), ['Cancel', 'Copy Command', 'Run in Terminal', 'Use Weight-only int8']);
+    await saveScreenshot(page, 'model-optimize-missing-package');
+    await dialog.locator('.monaco-button', { hasText: 'Use Weight-only int8' }).click();
+
+    // The report opens in the Markdown preview and stays: tool and why, sizes, differences, speed.
+    const preview = await findWebviewFrame(page, 'h1:has-text("Optimize: simple_cnn.onnx → simple_cnn.int8.onnx")', 90_000);
+    const body = (await preview.locator('body').innerText()).replace(/\u00a0/g, ' ');
+    assert.match(body, /Written by\s+ML Engineer's built-in weight-only int8 rewrite \(no Python\)/);
+    assert.match(body, /Why this tool\s+onnxruntime is not installed in \/usr\/bin\/python3: Dynamic int8 was picked, and the built-in Weight-only int8 used instead/);
+    assert.match(body, /To use the Python tool\s+\/usr\/bin\/python3 -m pip install onnxruntime, then optimize again/);
+    assert.match(body, /Size\s+110 KB → 3\d KB \(3\d% of the original\)/);
+    assert.match(body, /Largest output difference on the sample inputs: linear \d/);
+    assert.match(body, /No speed-up[^\n]*Weight-only int8 stores the weights as int8/);
+    const rows = await preview.locator('table').nth(2).locator('tr').allInnerTexts();
+    assert.deepEqual(rows.map((r) => r.split('\t')[0]!.trim()), ['', 'mean', 'p50', 'p95', 'p99', 'min', 'throughput', 'measured runs', 'load']);
+    assert.match(body, /Runtime: onnxruntime-web 1\.23\.2, WebAssembly, 1 thread, CPU\./);
+    await page.locator('.tabs-container .tab', { hasText: 'Preview simple_cnn.int8.report.md' }).waitFor({ timeout: 10_000 });
+    const toast = page.locator('.notifications-toasts', { hasText: 'Wrote simple_cnn.int8.onnx with the built-in rewrite' });
+    await toast.waitFor({ timeout: 15_000 });
+    assert.match(await toast.innerText(), /110 KB → 3\d KB \(3\d%\), no speed-up\. Report: simple_cnn\.int8\.report\.md\./);
+    await saveScreenshot(page, 'model-optimize-report');
+    // The same report is on disk beside the model.
+    const report = readFileSync(join(server.workspace, 'models', 'simple_cnn.int8.report.md'), 'utf8');
+    assert.match(report, /^\| Written by \| ML Engineer's built-in weight-only int8 rewrite \(no Python\) \|$/m);
+    assert.ok(existsSync(join(server.workspace, 'models', 'simple_cnn.int8.onnx')));
+    await page.keyboard.press('Escape');
   });
 
-  it('right-click > Benchmark Model… runs the model with onnxruntime and shows p50, p95 and throughput', async () => {
+  it('Optimize > a choice whose package is missing > Copy Command copies the install command and writes nothing', async () => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await contextMenu('simple_cnn.onnx', 'Optimize Model…');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'fp16 (onnxconverter-common)' }).click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 15_000 });
+    assert.match(await dialog.innerText(), /\/usr\/bin\/python3 -m pip install onnxconverter-common/);
+    await dialog.locator('.monaco-button', { hasText: 'Copy Command' }).click();
+    await page.locator('.notifications-toasts', { hasText: 'Copied: /usr/bin/python3 -m pip install onnxconverter-common' }).waitFor({ timeout: 15_000 });
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), '/usr/bin/python3 -m pip install onnxconverter-common');
+    assert.equal(existsSync(join(server.workspace, 'models', 'simple_cnn.fp16.onnx')), false);
+    assert.equal(existsSync(join(server.workspace, 'models', 'simple_cnn.fp16.report.md')), false);
+  });
+
+  it('right-click > Benchmark Model… warms up, runs until the mean is stable, and shows mean, percentiles and throughput with its basis and runtime', async () => {
     await contextMenu('simple_cnn.onnx', 'Benchmark Model…');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: 15_000 });
     await input.fill('2');
     await page.keyboard.press('Enter');
-    const toast = page.locator('.notifications-toasts', { hasText: /simple_cnn\.onnx: p50 [\d.]+ ms, p95 [\d.]+ ms, [\d.]+ samples\/s \(batch 2, CPU\)/ });
+    const toast = page.locator('.notifications-toasts', { hasText: /simple_cnn\.onnx, batch 2: mean/ });
     await toast.waitFor({ timeout: 60_000 });
+    const text = (await toast.innerText()).replace(/\s+/g, ' ');
+    const m = /mean ([\d.]+) ms \(±[\d.]+%\), p50 ([\d.]+), p95 ([\d.]+), p99 ([\d.]+), min ([\d.]+) ms over (\d+) runs; (\d+) samples\/s \(batch 2 × runs \/ measured time\); onnxruntime-web 1\.23\.2, WebAssembly, 1 thread, CPU/.exec(text);
+    assert.ok(m, text);
+    const [mean, p50, p95, p99, min, runs, rate] = m.slice(1).map(Number) as [number, number, number, number, number, number, number];
+    assert.ok(min <= p50 && p50 <= p95 && p95 <= p99, text);
+    assert.ok(runs >= 20, text);
+    // Throughput agrees with the mean (2 samples per run), not with the median.
+    assert.ok(Math.abs(rate - 2000 / mean) <= 0.01 * rate + 1, `${rate} against ${2000 / mean}`);
+    assert.match(server.extensionLog(), /Throughput: samples\/s = batch × runs \/ measured time/);
     await saveScreenshot(page, 'model-benchmark');
   });
 

@@ -80,9 +80,9 @@ describe('"Allow for this chat" covers the file (or command) it was given for', 
     const ort = loadOrt();
     const asked = await session(
       [
-        { name: 'optimize_model', input: { path: 'a/simple_cnn.onnx', precision: 'int8' } },
-        { name: 'optimize_model', input: { path: 'a/simple_cnn.onnx', precision: 'fp16' } },
-        { name: 'optimize_model', input: { path: 'b/simple_cnn.onnx', precision: 'int8' } },
+        { name: 'optimize_model', input: { path: 'a/simple_cnn.onnx', precision: 'int8', benchmark_seconds: 1 } },
+        { name: 'optimize_model', input: { path: 'a/simple_cnn.onnx', precision: 'fp16', benchmark_seconds: 1 } },
+        { name: 'optimize_model', input: { path: 'b/simple_cnn.onnx', precision: 'int8', benchmark_seconds: 1 } },
       ],
       (ws, i) => {
         if (i > 0) return;
@@ -93,7 +93,7 @@ describe('"Allow for this chat" covers the file (or command) it was given for', 
       },
       [optimizeModelTool(() => ort)],
     );
-    assert.deepEqual(asked, ['Write an int8 copy of a/simple_cnn.onnx', 'Write an int8 copy of b/simple_cnn.onnx']);
+    assert.deepEqual(asked, ['Write an int8 copy of a/simple_cnn.onnx and its report', 'Write an int8 copy of b/simple_cnn.onnx and its report']);
   });
 
   it('run_command: allowing one command does not allow another', async () => {

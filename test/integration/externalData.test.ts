@@ -141,7 +141,7 @@ describe('ONNX external data stays inside the model\'s folder', function () {
       assert.equal(existsSync(out), false, `${name}: no copy written`);
       await assert.rejects(benchmarkOnnx(ort, model(name), inspectModel(model(name)), { runs: 1 }), /only files inside the model's folder/, name);
     }
-    const r = await benchmarkOnnx(ort, model('good'), inspectModel(model('good')), { runs: 2, warmup: 0 });
+    const r = await benchmarkOnnx(ort, model('good'), inspectModel(model('good')), { runs: 2, warmupRuns: 0 });
     assert.equal(r.runs, 2);
     const { report } = await optimizeAndCompare(model('good'), join(models, 'good.fp16.onnx'), 'fp16', () => ort);
     assert.match(report, /Largest output difference/);

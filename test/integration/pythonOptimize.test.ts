@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspectModel } from '../../src/models/inspectModel';
-import { optimizeAndCompare, optimizeChoice } from '../../src/models/optimize/optimizeModel';
+import { optimizeChoices } from '../../src/models/optimize/optimizeChoices';
+import { optimizeAndCompare } from '../../src/models/optimize/optimizeModel';
 import { pythonOptimizers } from '../../src/models/optimize/pythonOptimize';
 import { compareModels, loadOrt, type OrtModule } from '../../src/models/runtime/onnxRun';
 
@@ -32,20 +33,32 @@ describe('Optimize with the user\'s Python tools, or built in', function () {
     const tools = await pythonOptimizers(PYTHON);
     if (!tools.onnxruntime) assert.equal(tools.missing.int8, `onnxruntime is not installed in ${PYTHON}`);
     if (!tools.onnxconverterCommon) assert.equal(tools.missing.fp16, `onnxconverter-common is not installed in ${PYTHON}`);
-    assert.equal(optimizeChoice('int8', tools).label, tools.onnxruntime ? 'Dynamic int8' : 'Weight-only int8');
+    const [dynamic] = optimizeChoices(tools, PYTHON);
+    assert.equal(dynamic!.label, 'Dynamic int8');
+    if (tools.onnxruntime) assert.equal(dynamic!.missing, undefined);
+    else assert.deepEqual([dynamic!.description, dynamic!.missing?.install], [`needs onnxruntime in ${PYTHON}`, `${PYTHON} -m pip install onnxruntime`]);
     const none = await pythonOptimizers('/nonexistent/python3');
     assert.match(none.missing.int8 ?? '', /\/nonexistent\/python3 could not be asked \(not-found\)/);
     assert.deepEqual([none.onnxruntime, none.onnxconverterCommon], [undefined, undefined]);
   });
 
-  it('without onnxruntime in the Python: the built-in int8, and the report says why', async function () {
+  it('without onnxruntime in the Python: the built-in int8, and the report says why and how to install it', async function () {
     if ((await pythonOptimizers(PYTHON)).onnxruntime) this.skip();
     const out = join(dir, 'simple_cnn.int8.onnx');
-    const { report } = await optimizeAndCompare(simpleCnn, out, 'int8', () => ort, { python: PYTHON });
+    const { report, reportPath } = await optimizeAndCompare(simpleCnn, out, 'int8', () => ort, { python: PYTHON, benchmarkSeconds: 1 });
     assert.match(report, /weight tensor\(s\) to int8/);
-    assert.match(report, new RegExp(`Note: written by the built-in rewrite: onnxruntime is not installed in ${PYTHON} \\(with onnxruntime\\.quantization \\(dynamic int8\\) there, Optimize uses it\\)`));
-    assert.match(report, /Largest output difference on a sample input \(onnxruntime\): linear \d/);
+    assert.match(report, new RegExp(`^\\| Why this tool \\| onnxruntime is not installed in ${PYTHON}; with onnxruntime there, Optimize uses onnxruntime quantize_dynamic \\|$`, 'm'));
+    assert.match(report, new RegExp(`^\\| To use the Python tool \\| \`${PYTHON} -m pip install onnxruntime\`, then optimize again \\|$`, 'm'));
+    assert.match(report, /Largest output difference on the sample inputs: linear \d/);
     rmSync(out);
+    rmSync(reportPath!);
+  });
+
+  it('the Python tool asked for where it is missing: a clear error, nothing written', async function () {
+    if ((await pythonOptimizers(PYTHON)).onnxruntime) this.skip();
+    const out = join(dir, 'simple_cnn.forced.onnx');
+    await assert.rejects(optimizeAndCompare(simpleCnn, out, 'int8', () => ort, { python: PYTHON, method: 'python' }), new RegExp(`onnxruntime is not installed in ${PYTHON}: install it with "${PYTHON} -m pip install onnxruntime", or pick the built-in rewrite`));
+    assert.equal(existsSync(out), false);
   });
 
   it('with the Python tools: dynamic int8 and fp16 by them, compared by onnxruntime', async function () {
@@ -53,8 +66,8 @@ describe('Optimize with the user\'s Python tools, or built in', function () {
     if (!tools.onnxruntime || !tools.onnxconverterCommon) this.skip();
     for (const precision of ['int8', 'fp16'] as const) {
       const out = join(dir, `simple_cnn.py.${precision}.onnx`);
-      const { report } = await optimizeAndCompare(simpleCnn, out, precision, () => ort, { python: PYTHON });
-      assert.match(report, precision === 'int8' ? /Dynamic int8 by onnxruntime [\d.]+ quantize_dynamic/ : /fp16 by onnxconverter-common [\d.]+/);
+      const { report } = await optimizeAndCompare(simpleCnn, out, precision, () => ort, { python: PYTHON, benchmarkSeconds: 1 });
+      assert.match(report, precision === 'int8' ? /\| Written by \| onnxruntime [\d.]+ quantize_dynamic in / : /\| Written by \| onnxconverter-common [\d.]+ convert_float_to_float16 in /);
       const [diff] = await compareModels(ort, { path: simpleCnn, info: inspectModel(simpleCnn) }, out);
       assert.ok(diff!.maxAbsDiff < 0.05 * Math.max(1, diff!.maxAbs), report);
     }

@@ -7,28 +7,20 @@ import { formatBytes } from '../../common/units';
 import { writeFileNoFollow } from '../../common/symlinks';
 import { externalDataFiles } from '../externalData';
 import { asToolInputError } from '../modelTool';
-import { compareModels, type OrtModule, type OutputDifference } from '../runtime/onnxRun';
+import { benchmarkOnnxModels, compareModels, describeSampleInputs, type OrtModule } from '../runtime/onnxRun';
 import { convertToFloat16 } from './onnxFloat16';
+import { missingTool, pythonToolName, type OptimizeMethod } from './optimizeChoices';
+import { optimizeReportMarkdown, optimizeReportPath, optimizeSummaryLine, type OptimizeFacts } from './optimizeReport';
 import { quantizeWeightsInt8 } from './onnxWeightQuantize';
 import { optimizeWithPython, pythonOptimizers, type Precision, type PythonOptimizers } from './pythonOptimize';
 
 // Optimize an ONNX model (int8 or fp16) with the user's Python tools where it has them, else
 // without Python (weight-only int8, or fp16), write it beside the original, run both on the same
-// sample input with onnxruntime, and report sizes and the output difference.
+// sample inputs with onnxruntime, benchmark both, and write the report beside the copy
+// (optimizeReport.ts): which tool and why, sizes, output differences, speed.
 
 export type { Precision };
-
-export const PRECISION_LABELS: Readonly<Record<Precision, { label: string; description: string }>> = {
-  int8: { label: 'Weight-only int8', description: 'built in: int8 weights + DequantizeLinear, about 4x smaller weights; any opset >= 10' },
-  fp16: { label: 'fp16', description: 'built in: float16 weights and compute (float32 kept where fp16 kernels are missing), inputs and outputs stay float32; about 2x smaller' },
-};
-
-/** The picker's entry for `precision`: what will do it, given what the user's Python has. */
-export function optimizeChoice(precision: Precision, tools: PythonOptimizers | undefined): { label: string; description: string } {
-  if (precision === 'int8' && tools?.onnxruntime) return { label: 'Dynamic int8', description: `onnxruntime ${tools.onnxruntime} quantize_dynamic: int8 weights, activations quantized at run time` };
-  if (precision === 'fp16' && tools?.onnxconverterCommon) return { label: 'fp16', description: `onnxconverter-common ${tools.onnxconverterCommon}: float16, float32 kept where operators need it` };
-  return PRECISION_LABELS[precision];
-}
+export { optimizeReportPath };
 
 /** `models/net.onnx` → `models/net.int8.onnx` / `models/net.fp16.onnx`. */
 export function optimizedPath(model: string, precision: Precision): string {
@@ -56,100 +48,175 @@ function rewrite(source: string, precision: Precision): Rewrite {
   return { model: r.model, summary: `${r.tensors} float32 tensor(s) to float16 (${formatBytes(r.floatBytes)} -> ${formatBytes(r.halfBytes)}); Cast nodes keep the inputs and outputs float32.${kept}`, notes: r.notes };
 }
 
-export function optimizeReport(out: string, before: number, summary: string, notes: readonly string[], differences: readonly OutputDifference[] | string): string {
-  const after = statSync(out).size;
-  const compared =
-    typeof differences === 'string'
-      ? `Outputs not compared: ${differences}`
-      : `Largest output difference on a sample input (onnxruntime): ${differences.map((d) => `${d.output} ${d.maxAbsDiff.toPrecision(3)} (values up to ${d.maxAbs.toPrecision(3)})`).join(', ')}. Check accuracy on real validation data before shipping it.`;
-  return [`Wrote ${basename(out)}: ${formatBytes(before)} -> ${formatBytes(after)} (${((after / before) * 100).toFixed(0)}%).`, summary, compared, ...notes.map((n) => `Note: ${n}`)].join('\n');
-}
-
 export interface OptimizeOptions {
   /** The user's Python: its onnxruntime.quantization / onnxconverter-common are used when it has them. */
   readonly python?: string;
   /** What `python` has, when the caller asked already. */
   readonly tools?: PythonOptimizers;
+  /** 'python': the Python tool (which must be there); 'built-in': the rewrite; default: the Python tool where it is there. */
+  readonly method?: OptimizeMethod;
+  /** Why the built-in rewrite, when the caller knows (the user chose it). */
+  readonly builtInReason?: string;
   readonly cwd?: string;
   readonly signal?: AbortSignal;
+  /** Sample inputs the outputs are compared on. Default 4. */
+  readonly compareSamples?: number;
+  /** Benchmark budget for both models together, seconds (0: no benchmark). Default 8. */
+  readonly benchmarkSeconds?: number;
+  /** Where the report goes (false: none). Default beside `out` (optimizeReportPath). */
+  readonly reportPath?: string | false;
+  /** What it is doing now, for a progress notification. */
+  readonly onStage?: (message: string) => void;
+}
+
+export interface OptimizeOutcome {
+  /** The report, Markdown. */
+  readonly report: string;
+  readonly reportPath?: string;
+  readonly facts: OptimizeFacts;
+  /** One line for a notification. */
+  readonly summary: string;
+}
+
+interface Written {
+  readonly method: OptimizeMethod;
+  readonly tool: string;
+  readonly why: string;
+  readonly install?: string;
+  readonly summary: string;
+  readonly notes: readonly string[];
+}
+
+/** Writes `out` with the Python tool or the built-in rewrite, and says which and why. */
+async function writeCopy(source: string, out: string, precision: Precision, options: OptimizeOptions): Promise<Written> {
+  const { python, signal } = options;
+  const tools = python ? (options.tools ?? (await pythonOptimizers(python))) : undefined;
+  const missing = missingTool(precision, tools, python);
+  if (options.method === 'python' && missing) throw new Error(`${missing.problem}: install it with "${missing.install ?? `pip install ${missing.package}`}", or pick the built-in rewrite`);
+  let why = options.builtInReason ?? (missing ? `${missing.problem}; with ${missing.package} there, Optimize uses ${pythonToolName(precision)}` : `picked instead of ${pythonToolName(precision)}`);
+  if (python && !missing && options.method !== 'built-in') {
+    try {
+      const r = await optimizeWithPython(python, source, out, precision, { cwd: options.cwd ?? dirname(source), ...(signal ? { signal } : {}) });
+      return {
+        method: 'python',
+        tool: `${r.tool} in ${python}`,
+        why: `${python} has ${precision === 'int8' ? `onnxruntime ${tools?.onnxruntime ?? '?'}` : `onnxconverter-common ${tools?.onnxconverterCommon ?? '?'}`}, the standard tool for ${precision === 'int8' ? 'dynamic int8' : 'fp16'} (${r.seconds} s)`,
+        summary: precision === 'int8' ? 'Dynamic int8: int8 weights, activations quantized at run time (MatMulInteger / ConvInteger).' : 'fp16: float16 weights and compute, operators that need float32 kept in it, inputs and outputs float32.',
+        notes: [],
+      };
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      why = `${python}'s ${pythonToolName(precision)} failed (${(error as Error).message}), so the built-in rewrite was used`;
+    }
+  }
+  const r = rewrite(source, precision);
+  signal?.throwIfAborted();
+  writeFileNoFollow(out, r.model);
+  return {
+    method: 'built-in',
+    tool: `ML Engineer's built-in ${precision === 'int8' ? 'weight-only int8' : 'fp16'} rewrite (no Python)`,
+    why,
+    ...(missing?.install ? { install: missing.install } : {}),
+    summary: r.summary,
+    notes: r.notes,
+  };
 }
 
 /**
  * Writes the optimized copy of `source` to `out` (with the Python tools where `python` has them,
- * else built in, saying why) and compares the two on a sample input; the report says both.
- * Cancelled (the signal), it removes what it wrote and throws.
+ * else built in, saying why), compares the two on sample inputs, benchmarks both, and writes
+ * the report beside the copy. Cancelled (the signal), it removes what it wrote and throws.
  */
-export async function optimizeAndCompare(source: string, out: string, precision: Precision, ort: () => OrtModule, options: OptimizeOptions = {}): Promise<{ report: string }> {
-  const { python, signal } = options;
+export async function optimizeAndCompare(source: string, out: string, precision: Precision, ort: () => OrtModule, options: OptimizeOptions = {}): Promise<OptimizeOutcome> {
+  const { signal } = options;
   const info = await inspectModelFile(source, signal);
   // Refused before anything reads them (Python's tools, the built-in rewrite, onnxruntime).
   externalDataFiles(source, info.externalData);
   const before = modelBytes(source, info.externalData);
-  const tools = python ? (options.tools ?? (await pythonOptimizers(python))) : undefined;
-  const missing = tools ? tools.missing[precision] : 'no Python was found';
-  let result: { summary: string; notes: readonly string[] } | undefined;
-  let builtInBecause = missing;
+  const reportPath = options.reportPath === false ? undefined : (options.reportPath ?? optimizeReportPath(out));
+  const stage = options.onStage ?? (() => undefined);
   try {
-    if (python && !missing) {
+    stage(`Writing the ${precision} copy`);
+    const written = await writeCopy(source, out, precision, options);
+    signal?.throwIfAborted();
+    const samples = options.compareSamples ?? 4;
+    let comparison: OptimizeFacts['comparison'];
+    try {
+      stage(`Comparing outputs on ${samples} sample inputs`);
+      comparison = { inputs: describeSampleInputs(info.inputs ?? []), samples, outputs: await compareModels(ort(), { path: source, info }, out, { samples, ...(signal ? { signal } : {}) }) };
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      comparison = { error: (error as Error).message };
+    }
+    const seconds = options.benchmarkSeconds ?? 8;
+    let benchmark: OptimizeFacts['benchmark'] = { error: 'not asked for' };
+    if (seconds > 0) {
       try {
-        const r = await optimizeWithPython(python, source, out, precision, { cwd: options.cwd ?? dirname(source), ...(signal ? { signal } : {}) });
-        result = {
-          summary: precision === 'int8' ? `Dynamic int8 by ${r.tool} (${r.seconds} s): int8 weights, activations quantized at run time (MatMulInteger / ConvInteger).` : `fp16 by ${r.tool} (${r.seconds} s): float16 weights and compute, operators that need float32 kept in it, inputs and outputs float32.`,
-          notes: [],
-        };
+        const bench = { batch: 1, maxSeconds: seconds, ...(signal ? { signal } : {}) };
+        stage(`Benchmarking the original and the ${precision} copy in turns (up to ${seconds} s)`);
+        const [original, optimized] = await benchmarkOnnxModels(ort(), [{ path: source, info }, { path: out, info: { inputs: info.inputs } }], bench);
+        benchmark = { original: original!, optimized: optimized! };
       } catch (error) {
         if (signal?.aborted) throw error;
-        builtInBecause = `${python}'s tool failed (${(error as Error).message})`;
+        benchmark = { error: (error as Error).message };
       }
     }
-    if (!result) {
-      const r = rewrite(source, precision);
-      signal?.throwIfAborted();
-      writeFileNoFollow(out, r.model);
-      const tool = precision === 'int8' ? 'onnxruntime.quantization (dynamic int8)' : 'onnxconverter-common';
-      result = { summary: r.summary, notes: [...r.notes, `written by the built-in rewrite: ${builtInBecause ?? ''} (with ${tool} there, Optimize uses it)`] };
-    }
-    signal?.throwIfAborted();
+    const facts: OptimizeFacts = { source, out, precision, ...written, before, after: statSync(out).size, comparison, benchmark, date: new Date() };
+    const report = optimizeReportMarkdown(facts);
+    if (reportPath) writeFileNoFollow(reportPath, report);
+    return { report, ...(reportPath ? { reportPath } : {}), facts, summary: optimizeSummaryLine(facts) };
   } catch (error) {
     // Cancelled or failed: no half-written copy is left beside the model.
     rmSync(out, { force: true });
     if (signal?.aborted) throw new Error('cancelled', { cause: error });
     throw error;
   }
-  let differences: OutputDifference[] | string;
-  try {
-    differences = await compareModels(ort(), { path: source, info }, out);
-  } catch (error) {
-    differences = (error as Error).message;
-  }
-  return { report: optimizeReport(out, before, result.summary, result.notes, differences) };
 }
 
-/** The agent's `optimize_model`: an int8 or fp16 copy of an ONNX model, written beside it after approval. */
+/** The agent's `optimize_model`: an int8 or fp16 copy of an ONNX model and its report, written beside it after approval. */
 export function optimizeModelTool(ort: () => OrtModule, python: () => Promise<string | undefined> = () => Promise.resolve(undefined), cwd?: () => string) {
   return defineTool({
     name: 'optimize_model',
     description:
-      'Writes an optimized copy of an ONNX model beside it. precision "int8": onnxruntime.quantization.quantize_dynamic when the user\'s ' +
-      'Python has onnxruntime, else built in (weight-only: float32 weights of 1024+ elements to int8 with a per-tensor scale and ' +
-      'DequantizeLinear; opset >= 10). "fp16": onnxconverter-common when installed, else built in (weights and compute in float16, Cast nodes ' +
-      'keep inputs and outputs float32 and operators without fp16 kernels, e.g. Resize, TopK, CumSum, in float32; no subgraphs or custom domains). Refuses to overwrite. Reports which tool did it, sizes before/after ' +
-      'and the largest output difference against the original on a sample input (onnxruntime). Check accuracy on real validation data afterwards.',
-    input: z.object({ path: z.string().check(z.minLength(1)), precision: z.optional(z.enum(['int8', 'fp16'])) }),
+      'Writes an optimized copy of an ONNX model beside it, and a Markdown report beside that (<name>.<precision>.report.md). precision "int8": ' +
+      'onnxruntime.quantization.quantize_dynamic when the user\'s Python has onnxruntime, else built in (weight-only: float32 weights of 1024+ ' +
+      'elements to int8 with a per-tensor scale and DequantizeLinear; opset >= 10; smaller, but no faster: the arithmetic stays float32). "fp16": ' +
+      'onnxconverter-common when installed, else built in (weights and compute in float16, Cast nodes keep inputs and outputs float32 and operators ' +
+      'without fp16 kernels, e.g. Resize, TopK, CumSum, in float32; no subgraphs or custom domains). method "built-in" forces the rewrite. Refuses ' +
+      'to overwrite. Returns the report: which tool wrote it and why (with the install command when the Python tool is missing), sizes before/after, ' +
+      'the largest and mean output difference against the original on 4 sample inputs, and both models benchmarked in turns (onnxruntime-web, ' +
+      'WebAssembly, 1 thread; mean, p50/p95/p99, throughput) with a plain verdict on speed. benchmark_seconds bounds the benchmark (default 8; 0 skips ' +
+      'it). Check accuracy on real validation data afterwards.',
+    input: z.object({
+      path: z.string().check(z.minLength(1)),
+      precision: z.optional(z.enum(['int8', 'fp16'])),
+      method: z.optional(z.enum(['auto', 'built-in'])),
+      benchmark_seconds: z.optional(z.number().check(z.minimum(0), z.maximum(60))),
+    }),
     risk: 'write',
-    confirmation: (input) => `Write an ${input.precision ?? 'int8'} copy of ${input.path}`,
+    confirmation: (input) => `Write an ${input.precision ?? 'int8'} copy of ${input.path} and its report`,
     // The user's Python loads the file: "Allow for this chat" covers this file as it is now.
     approvalScope: async (input, context) => context.files.identity(await context.files.resolve(input.path)),
     async run(input, context, signal) {
       const precision = input.precision ?? 'int8';
       const source = await context.files.resolve(input.path);
       const out = optimizedPath(source, precision);
-      context.files.checkWritable(out);
-      if (existsSync(out)) throw new ToolInputError(`${context.files.display(out)} already exists: nothing was overwritten`);
+      const reportPath = optimizeReportPath(out);
+      for (const path of [out, reportPath]) {
+        context.files.checkWritable(path);
+        if (existsSync(path)) throw new ToolInputError(`${context.files.display(path)} already exists: nothing was overwritten`);
+      }
       try {
         const interpreter = await python().catch(() => undefined);
-        const { report } = await optimizeAndCompare(source, out, precision, ort, { ...(interpreter ? { python: interpreter } : {}), ...(cwd ? { cwd: cwd() } : {}), signal });
-        return { content: report, summary: `${precision}: ${basename(out)}` };
+        const { report } = await optimizeAndCompare(source, out, precision, ort, {
+          ...(interpreter ? { python: interpreter } : {}),
+          ...(input.method === 'built-in' ? { method: 'built-in' as const, builtInReason: 'asked for by the agent (method "built-in")' } : {}),
+          ...(cwd ? { cwd: cwd() } : {}),
+          ...(input.benchmark_seconds !== undefined ? { benchmarkSeconds: input.benchmark_seconds } : {}),
+          reportPath,
+          signal,
+        });
+        return { content: `${report}\n(Report written to ${context.files.display(reportPath)}.)`, summary: `${precision}: ${basename(out)}, ${basename(reportPath)}` };
       } catch (error) {
         return asToolInputError(error, input.path);
       }

@@ -2,6 +2,8 @@ import type * as Ort from 'onnxruntime-web';
 import { basename } from 'node:path';
 import { externalDataFile } from '../externalData';
 import type { IoInfo, ModelInfo } from '../modelInfo';
+import { measureInterleaved, type MeasureOptions, type StopReason } from './benchmarkLoop';
+import { latencyStats, samplesPerSecond, type LatencyStats } from './benchmarkStats';
 
 // Running ONNX models with onnxruntime (the WebAssembly build, on CPU): sample inputs shaped like
 // the model's, latency percentiles and throughput, and the largest output difference between two
@@ -96,91 +98,141 @@ export async function createSession(ort: OrtModule, modelPath: string, info: Pic
   }
 }
 
-export interface BenchmarkResult {
-  readonly runs: number;
+export interface BenchmarkResult extends LatencyStats {
   readonly batch: number;
   readonly inputShapes: Record<string, number[]>;
   readonly loadMs: number;
-  readonly p50Ms: number;
-  readonly p95Ms: number;
-  readonly meanMs: number;
-  /** Samples (batch rows) per second at the median latency. */
+  /** Samples per second = batch × runs / measured time (the sum of the measured runs' latencies). */
   readonly throughput: number;
+  /** What ran it, as the user should read it ("onnxruntime-web 1.23.2, WebAssembly, 1 thread, CPU"). */
+  readonly runtime: string;
+  readonly warmupRuns: number;
+  readonly warmupMs: number;
+  readonly warmupSettled: boolean;
+  readonly stop: StopReason;
+  /** The stop rule's target: the mean's 95% CI half-width relative to it. */
+  readonly target: number;
+  readonly maxSeconds: number;
 }
 
-export interface BenchmarkOptions extends SampleOptions {
-  readonly runs?: number;
-  readonly warmup?: number;
-  /** Stop early after this long (a slow model still reports what it measured). */
-  readonly maxSeconds?: number;
-  readonly signal?: AbortSignal;
-  readonly onProgress?: (done: number, total: number) => void;
+export type BenchmarkOptions = SampleOptions & MeasureOptions;
+
+/** The runtime as it is set up here: the package's version and the threads it runs with. */
+export function runtimeName(ort: OrtModule): string {
+  const threads = ort.env.wasm.numThreads ?? 1;
+  return `onnxruntime-web ${ort.env.versions.web}, WebAssembly, ${threads} thread${threads === 1 ? '' : 's'}, CPU`;
 }
 
+/** Latency of `modelPath` on sample inputs: warm-up until settled, then runs until the mean is stable or the budget is spent (benchmarkLoop.ts). */
 export async function benchmarkOnnx(ort: OrtModule, modelPath: string, info: Pick<ModelInfo, 'inputs' | 'externalData'>, options: BenchmarkOptions = {}): Promise<BenchmarkResult> {
-  if (!info.inputs?.length) throw new Error('the model declares no inputs');
-  const loadStart = performance.now();
-  const session = await createSession(ort, modelPath, info);
-  const loadMs = performance.now() - loadStart;
+  const [result] = await benchmarkOnnxModels(ort, [{ path: modelPath, info }], options);
+  return result!;
+}
+
+/**
+ * Several models (an original and its optimized copy) on the same sample inputs, the first
+ * model's, measured in turns so that the machine's load falls on all alike; the budget is for all.
+ */
+export async function benchmarkOnnxModels(ort: OrtModule, models: readonly { path: string; info: Pick<ModelInfo, 'inputs' | 'externalData'> }[], options: BenchmarkOptions = {}): Promise<BenchmarkResult[]> {
+  const inputs = models[0]?.info.inputs;
+  if (!inputs?.length) throw new Error('the model declares no inputs');
+  const sessions: { session: Ort.InferenceSession; loadMs: number }[] = [];
   try {
-    const feeds = sampleFeeds(ort, info.inputs, options);
-    const total = options.runs ?? 50;
-    for (let i = 0; i < (options.warmup ?? 3); i++) await session.run(feeds);
-    const times: number[] = [];
-    const deadline = performance.now() + (options.maxSeconds ?? 30) * 1000;
-    for (let i = 0; i < total && performance.now() < deadline; i++) {
-      options.signal?.throwIfAborted();
-      const t = performance.now();
-      await session.run(feeds);
-      times.push(performance.now() - t);
-      options.onProgress?.(i + 1, total);
+    for (const model of models) {
+      const loadStart = performance.now();
+      const session = await createSession(ort, model.path, model.info);
+      sessions.push({ session, loadMs: performance.now() - loadStart });
     }
-    times.sort((a, b) => a - b);
-    const at = (q: number): number => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
+    const feeds = sampleFeeds(ort, inputs, options);
+    const measured = await measureInterleaved(sessions.map(({ session }) => () => session.run(feeds)), options);
     const batch = options.batch ?? 1;
-    return {
-      runs: times.length,
-      batch,
-      inputShapes: Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, [...v.dims]])),
-      loadMs,
-      p50Ms: at(0.5),
-      p95Ms: at(0.95),
-      meanMs: times.reduce((a, b) => a + b, 0) / times.length,
-      throughput: (batch * 1000) / at(0.5),
-    };
+    const inputShapes = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, [...v.dims]]));
+    return measured.map((m, i) => {
+      const stats = latencyStats(m.times);
+      return {
+        ...stats,
+        batch,
+        inputShapes,
+        loadMs: sessions[i]!.loadMs,
+        throughput: samplesPerSecond(batch, stats),
+        runtime: runtimeName(ort),
+        warmupRuns: m.warmupRuns,
+        warmupMs: m.warmupMs,
+        warmupSettled: m.warmupSettled,
+        stop: m.stop,
+        target: m.target,
+        maxSeconds: m.maxSeconds,
+      };
+    });
   } finally {
-    await session.release();
+    for (const { session } of sessions) await session.release();
   }
 }
 
 export interface OutputDifference {
   readonly output: string;
+  /** The largest absolute difference over every element of every sample (Infinity when the shapes differ). */
   readonly maxAbsDiff: number;
+  /** The mean absolute difference over the same elements. */
+  readonly meanAbsDiff: number;
   /** The largest magnitude in the reference output, to read the difference against. */
   readonly maxAbs: number;
 }
 
-/** Runs both models on the same sample inputs; the largest difference per output (by name). */
-export async function compareModels(ort: OrtModule, reference: { path: string; info: Pick<ModelInfo, 'inputs' | 'externalData'> }, candidate: string, options: SampleOptions = {}): Promise<OutputDifference[]> {
+export interface CompareOptions extends SampleOptions {
+  /** How many sample inputs (seeds `seed`, `seed + 1`, …). Default 1. */
+  readonly samples?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface SampleInput {
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: readonly number[];
+  /** How the values are drawn, in words. */
+  readonly values: string;
+}
+
+/** The sample inputs sampleFeeds makes, described for a report. */
+export function describeSampleInputs(inputs: readonly IoInfo[], options: SampleOptions = {}): SampleInput[] {
+  const values = (dtype: string): string => (dtype === 'float32' ? 'from N(0, 1)' : dtype.startsWith('float') ? 'uniform in [-1, 1)' : dtype === 'bool' ? 'all false' : 'all 0');
+  return inputs.map((io) => ({ name: io.name, dtype: io.dtype, shape: sampleShape(io, options), values: values(io.dtype) }));
+}
+
+/** Runs both models on the same sample inputs; the largest and mean difference per output (by name). */
+export async function compareModels(ort: OrtModule, reference: { path: string; info: Pick<ModelInfo, 'inputs' | 'externalData'> }, candidate: string, options: CompareOptions = {}): Promise<OutputDifference[]> {
   if (!reference.info.inputs?.length) throw new Error('the model declares no inputs');
-  const feeds = sampleFeeds(ort, reference.info.inputs, options);
   const a = await createSession(ort, reference.path, reference.info);
-  const b = await createSession(ort, candidate, {});
+  const b = await createSession(ort, candidate, {}).catch(async (error: unknown) => {
+    await a.release();
+    throw error;
+  });
+  const acc = new Map<string, { max: number; sum: number; count: number; maxAbs: number }>();
   try {
-    const [ra, rb] = [await a.run(feeds), await b.run(feeds)];
-    return Object.keys(ra).map((name) => {
-      const x = ra[name]!.data as ArrayLike<number>;
-      const y = rb[name]?.data as ArrayLike<number> | undefined;
-      let maxAbsDiff = y && y.length === x.length ? 0 : Infinity;
-      let maxAbs = 0;
-      for (let i = 0; i < x.length; i++) {
-        maxAbs = Math.max(maxAbs, Math.abs(Number(x[i])));
-        if (y && y.length === x.length) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(Number(x[i]) - Number(y[i])));
+    for (let s = 0; s < (options.samples ?? 1); s++) {
+      options.signal?.throwIfAborted();
+      const feeds = sampleFeeds(ort, reference.info.inputs, { ...options, seed: (options.seed ?? 7) + s });
+      const [ra, rb] = [await a.run(feeds), await b.run(feeds)];
+      for (const name of Object.keys(ra)) {
+        const x = ra[name]!.data as ArrayLike<number>;
+        const y = rb[name]?.data as ArrayLike<number> | undefined;
+        const o = acc.get(name) ?? { max: 0, sum: 0, count: 0, maxAbs: 0 };
+        acc.set(name, o);
+        const same = y !== undefined && y.length === x.length;
+        if (!same) o.max = Infinity;
+        for (let i = 0; i < x.length; i++) {
+          o.maxAbs = Math.max(o.maxAbs, Math.abs(Number(x[i])));
+          if (!same) continue;
+          const d = Math.abs(Number(x[i]) - Number(y[i]));
+          o.max = Math.max(o.max, d);
+          o.sum += d;
+          o.count++;
+        }
       }
-      return { output: name, maxAbsDiff, maxAbs };
-    });
+    }
   } finally {
     await a.release();
     await b.release();
   }
+  return [...acc].map(([output, o]) => ({ output, maxAbsDiff: o.max, meanAbsDiff: o.max === Infinity ? Infinity : o.count ? o.sum / o.count : 0, maxAbs: o.maxAbs }));
 }

@@ -5,7 +5,7 @@ import { withCancellableProgress } from '../../common/vscode/cancellableProgress
 import type * as ModelsCore from '../lazy/modelsCore';
 import { inspectForCommand } from './modelForCommand';
 
-/** Right-click > Benchmark Model: latency and throughput on sample inputs, with progress and cancel. */
+/** Right-click > Benchmark Model: latency statistics and throughput on sample inputs, the runtime named, with progress and cancel. */
 export async function benchmarkModel(model: vscode.Uri, log: vscode.LogOutputChannel, core: typeof ModelsCore, ort: () => ModelsCore.OrtModule): Promise<void> {
   const info = await inspectForCommand(core, model);
   if (info.format !== 'onnx') throw new UserError(`${basename(model.fsPath)} is ${info.format}: benchmarks run ONNX models (export it first).`);
@@ -13,18 +13,19 @@ export async function benchmarkModel(model: vscode.Uri, log: vscode.LogOutputCha
   if (!batchText) return;
   const result = await withCancellableProgress(`Benchmarking ${basename(model.fsPath)}`, (signal, progress) => {
     let last = 0;
+    progress.report({ message: 'warming up…' });
     return core.benchmarkOnnx(ort(), model.fsPath, info, {
       batch: Number(batchText),
       signal,
-      onProgress: (done, total) => {
-        const pct = (done / total) * 100;
-        progress.report({ increment: pct - last, message: `${done}/${total} runs` });
-        last = pct;
+      // Warm-up until timings settle, then runs until the mean is known to ±5% or 10 s are spent.
+      onProgress: (runs, fraction) => {
+        progress.report({ increment: (fraction - last) * 100, message: `${runs} runs` });
+        last = fraction;
       },
     });
   });
   const text = core.benchmarkText(vscode.workspace.asRelativePath(model), result);
   log.info(text);
-  const more = await vscode.window.showInformationMessage(`${basename(model.fsPath)}: p50 ${result.p50Ms.toFixed(2)} ms, p95 ${result.p95Ms.toFixed(2)} ms, ${result.throughput.toFixed(1)} samples/s (batch ${result.batch}, CPU)`, 'Show Details');
+  const more = await vscode.window.showInformationMessage(`${basename(model.fsPath)}, batch ${result.batch}: ${core.benchmarkLine(result)}.`, 'Show Details');
   if (more) log.show(true);
 }
