@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { ApiKeyStore } from '../../agent/vscode/apiKeyStore';
 import { COMMANDS } from '../../commandIds';
 import type { Logger } from '../../common/logger';
 import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
@@ -9,7 +10,7 @@ import { configuredPython } from '../../python/vscode/pythonExtension';
 const SCHEME = 'ml-engineer-report';
 
 /** "ML Engineer: Check Environment": the CLI's `doctor`, shown as a read-only Markdown document. */
-export function registerDoctorCommand(context: vscode.ExtensionContext, log: Logger): void {
+export function registerDoctorCommand(context: vscode.ExtensionContext, log: Logger, apiKeys: ApiKeyStore): void {
   const reportUri = vscode.Uri.from({ scheme: SCHEME, path: '/Environment Report.md' });
   const content = new ReportDocuments();
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SCHEME, content), content);
@@ -23,6 +24,11 @@ export function registerDoctorCommand(context: vscode.ExtensionContext, log: Log
         pythonCandidates: pythonCandidates(python.setting, python.fromExtension),
         nvidiaSmi,
         signal,
+        // Where the key is, from the store: the key itself never reaches the report.
+        apiKey: async () => {
+          const source = await apiKeys.source();
+          return source ? { set: true, source } : { set: false, checked: ['secret-storage', 'environment'] };
+        },
       });
     });
     const { formatReportMarkdown, formatReportText } = await import('../formatReport');
