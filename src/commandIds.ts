@@ -56,6 +56,8 @@ export const CONTEXT_KEYS = {
   hasApiKey: 'mlEngineer.hasApiKey',
   hasRuns: 'mlEngineer.hasRuns',
   runsFiltered: 'mlEngineer.runsFiltered',
+  /** Neither nvidia-smi nor rocm-smi could be run here: the GPUs view says so, with the setting. */
+  gpuToolMissing: 'mlEngineer.gpuToolMissing',
 } as const;
 
 /** Tree items' `contextValue`, matched by `viewItem` in package.json's menus. */
