@@ -17,6 +17,7 @@ export const COMMANDS = {
   interruptKernel: 'mlEngineer.interruptKernel',
   restartKernel: 'mlEngineer.restartKernel',
   shutdownKernel: 'mlEngineer.shutdownKernel',
+  previewVariable: 'mlEngineer.previewVariable',
   showGpuCharts: 'mlEngineer.showGpuCharts',
   refreshExperiments: 'mlEngineer.refreshExperiments',
   compareRuns: 'mlEngineer.compareRuns',
@@ -69,6 +70,8 @@ export const TREE_ITEMS = {
   trackingSource: 'mlEngineer.trackingSource',
   kernel: 'mlEngineer.kernel',
   kernelBusy: 'mlEngineer.kernel.busy',
+  /** A kernel variable with a shape (DataFrame, array, tensor): it opens a preview. */
+  variable: 'mlEngineer.variable',
   /** Followed by `.<local|remote>.<state>`. */
   server: 'mlEngineer.server',
 } as const;
