@@ -17,6 +17,7 @@ export const COMMANDS = {
   interruptKernel: 'mlEngineer.interruptKernel',
   restartKernel: 'mlEngineer.restartKernel',
   shutdownKernel: 'mlEngineer.shutdownKernel',
+  previewVariable: 'mlEngineer.previewVariable',
   showGpuCharts: 'mlEngineer.showGpuCharts',
   refreshExperiments: 'mlEngineer.refreshExperiments',
   compareRuns: 'mlEngineer.compareRuns',
@@ -56,6 +57,8 @@ export const CONTEXT_KEYS = {
   hasApiKey: 'mlEngineer.hasApiKey',
   hasRuns: 'mlEngineer.hasRuns',
   runsFiltered: 'mlEngineer.runsFiltered',
+  /** Neither nvidia-smi nor rocm-smi could be run here: the GPUs view says so, with the setting. */
+  gpuToolMissing: 'mlEngineer.gpuToolMissing',
 } as const;
 
 /** Tree items' `contextValue`, matched by `viewItem` in package.json's menus. */
@@ -67,6 +70,8 @@ export const TREE_ITEMS = {
   trackingSource: 'mlEngineer.trackingSource',
   kernel: 'mlEngineer.kernel',
   kernelBusy: 'mlEngineer.kernel.busy',
+  /** A kernel variable with a shape (DataFrame, array, tensor): it opens a preview. */
+  variable: 'mlEngineer.variable',
   /** Followed by `.<local|remote>.<state>`. */
   server: 'mlEngineer.server',
 } as const;

@@ -52,7 +52,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   registerCommand(context, log, COMMANDS.openChat, () => vscode.commands.executeCommand(`${VIEWS.chat}.focus`));
 
-  registerDoctorCommand(context, log);
+  registerDoctorCommand(context, log, apiKeys);
 
   const metrics: ActivationMetrics = {
     load_ms: round(

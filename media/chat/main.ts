@@ -95,16 +95,31 @@ function submit(): void {
 }
 
 // ---- rendering ----
+/** Where Anthropic API keys are made. */
+const ANTHROPIC_KEYS_URL = 'https://console.anthropic.com/settings/keys';
+
 function renderSetup(): void {
   const setKey = element('button', { text: 'Set Anthropic API Key' });
   setKey.addEventListener('click', () => send({ type: 'setApiKey' }));
   const check = element('button', { text: 'Check Environment', className: 'secondary' });
   check.addEventListener('click', () => send({ type: 'checkEnvironment' }));
+  // Opened by the host (openExternal, which asks first), like links in answers.
+  const keysPage = element('a', { text: 'console.anthropic.com', attrs: { href: ANTHROPIC_KEYS_URL } });
+  keysPage.addEventListener('click', (event) => {
+    event.preventDefault();
+    send({ type: 'openLink', href: ANTHROPIC_KEYS_URL });
+  });
   root.replaceChildren(
     element('section', { className: 'setup', attrs: { 'aria-label': 'Chat setup' } }, [
       element('h2', { text: 'Set up the ML Engineer agent' }),
-      element('p', { text: 'The agent talks to Claude with your Anthropic API key. The key is kept in VS Code secret storage on this machine, never in settings or logs.' }),
-      element('p', { className: 'muted', text: 'Using a gateway or proxy? Set mlEngineer.anthropic.baseUrl in your user settings.' }),
+      element('p', {}, [
+        document.createTextNode('The agent talks to Claude with your Anthropic API key. Create one at '),
+        keysPage,
+        document.createTextNode(' (Settings → API Keys), then set it here.'),
+      ]),
+      element('p', { text: "The key is kept in VS Code's secret storage on this machine, never in settings, logs or this view." }),
+      element('p', { className: 'no-key', text: 'Everything else works without a key: notebooks and kernels, experiments, the model viewer, Optimize, Export and Deploy, and GPUs.' }),
+      element('p', { className: 'muted', text: 'Using a gateway or proxy? Set mlEngineer.anthropic.baseUrl in your user settings; requests go there instead.' }),
       element('div', { className: 'actions' }, [setKey, check]),
     ]),
   );

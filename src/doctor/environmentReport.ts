@@ -1,6 +1,7 @@
 import { readGpuInventory, type GpuInventory } from '../gpu/gpuInventory';
 import { listMlPackages, type InstalledPackage, type PackagesResult } from '../python/pythonPackages';
 import { resolvePython, type PythonCandidate, type PythonResolution } from '../python/pythonInterpreter';
+import { featureLimits, pipInstallCommand, type FeatureLimit } from './featureNeeds';
 
 /** What `ml-engineer doctor` and "ML Engineer: Check Environment" find. Plain data: it is also the `--json` output. */
 export interface EnvironmentReport {
@@ -11,7 +12,16 @@ export interface EnvironmentReport {
   readonly packages: PackagesResult | null;
   readonly jupyter: JupyterReadiness;
   readonly gpus: GpuInventory;
+  /** Whether the chat has an Anthropic API key, and where it was found (never the key). */
+  readonly apiKey: ApiKeyStatus;
+  /** Features a missing package limits, with the command that installs it; empty when none (or Python was not read). */
+  readonly limits: readonly FeatureLimit[];
 }
+
+/** Where a key is looked for: VS Code's SecretStorage (the extension), the ANTHROPIC_API_KEY variable (both). */
+export type ApiKeySource = 'secret-storage' | 'environment';
+
+export type ApiKeyStatus = { readonly set: true; readonly source: ApiKeySource } | { readonly set: false; readonly checked: readonly ApiKeySource[] };
 
 export type JupyterReadiness =
   | { readonly status: 'ready'; readonly server: string; readonly kernel: string }
@@ -22,14 +32,19 @@ export interface EnvironmentProbeOptions {
   readonly pythonCandidates: readonly PythonCandidate[];
   readonly nvidiaSmi: string;
   readonly signal?: AbortSignal;
+  /** The extension asks its SecretStorage (through its adapter); the CLI only sees ANTHROPIC_API_KEY in `env`. */
+  readonly apiKey?: () => Promise<ApiKeyStatus>;
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export async function collectEnvironment(options: EnvironmentProbeOptions): Promise<EnvironmentReport> {
   const signal = options.signal ? { signal: options.signal } : {};
   // GPUs and Python are independent: ask both at once.
-  const [python, gpus] = await Promise.all([
+  const env = options.env ?? process.env;
+  const [python, gpus, apiKey] = await Promise.all([
     resolvePython(options.pythonCandidates, signal),
     readGpuInventory(options.nvidiaSmi, signal),
+    options.apiKey ? options.apiKey() : Promise.resolve(environmentApiKey(env)),
   ]);
   const packages = python.found ? await listMlPackages(python.interpreter.command, signal) : null;
   return {
@@ -39,7 +54,14 @@ export async function collectEnvironment(options: EnvironmentProbeOptions): Prom
     packages,
     jupyter: jupyterReadiness(python, packages),
     gpus,
+    apiKey,
+    limits: python.found && packages?.ok ? featureLimits(python.interpreter.command, packages.packages) : [],
   };
+}
+
+/** The CLI's view of the key: ANTHROPIC_API_KEY only (SecretStorage belongs to VS Code). */
+export function environmentApiKey(env: NodeJS.ProcessEnv): ApiKeyStatus {
+  return env.ANTHROPIC_API_KEY?.trim() ? { set: true, source: 'environment' } : { set: false, checked: ['environment'] };
 }
 
 export function jupyterReadiness(python: PythonResolution, packages: PackagesResult | null): JupyterReadiness {
@@ -55,7 +77,7 @@ export function jupyterReadiness(python: PythonResolution, packages: PackagesRes
   return {
     status: 'missing',
     missing,
-    installHint: `${python.interpreter.command} -m pip install ${missing.join(' ')}`,
+    installHint: pipInstallCommand(python.interpreter.command, missing),
   };
 }
 

@@ -33,7 +33,7 @@ export function reportLines(report: EnvironmentReport): ReportLine[] {
   }
 
   if (jupyter.status === 'ready') lines.push({ label: 'Jupyter', ok: true, text: `local kernels can start (${jupyter.server}, ${jupyter.kernel})` });
-  else if (jupyter.status === 'missing') lines.push({ label: 'Jupyter', ok: false, text: `missing ${jupyter.missing.join(' and ')}: run \`${jupyter.installHint}\`` });
+  else if (jupyter.status === 'missing') lines.push({ label: 'Jupyter', ok: false, text: `local kernels cannot start: missing ${jupyter.missing.join(' and ')} (install command below)` });
   else lines.push({ label: 'Jupyter', ok: null, text: `not checked: ${jupyter.reason}` });
 
   if (gpus.status === 'ok') {
@@ -55,6 +55,8 @@ export function reportLines(report: EnvironmentReport): ReportLine[] {
     lines.push({ label: 'GPUs', ok: gpus.status === 'no-nvidia-smi' ? null : false, text: gpus.message });
   }
 
+  lines.push(apiKeyLine(report));
+
   if (packages?.ok) {
     for (const group of Object.keys(ML_PACKAGES) as PackageGroup[]) {
       const inGroup = packages.packages.filter((p) => p.group === group);
@@ -64,7 +66,28 @@ export function reportLines(report: EnvironmentReport): ReportLine[] {
   } else if (packages) {
     lines.push({ label: 'Packages', ok: false, text: `could not be read: ${packages.problem}` });
   }
+  for (const limit of report.limits) {
+    lines.push({
+      label: `Missing ${limit.missing.join(', ')}`,
+      // A feature that still works another way is a limit, not a failure.
+      ok: limit.meanwhile ? null : false,
+      text: `limits ${limit.feature}${limit.meanwhile ? ` (meanwhile ${limit.meanwhile})` : ''}: install with \`${limit.install}\``,
+    });
+  }
   return lines;
+}
+
+function apiKeyLine({ apiKey }: EnvironmentReport): ReportLine {
+  const label = 'Anthropic API key';
+  if (apiKey.set) return { label, ok: true, text: apiKey.source === 'secret-storage' ? "set (in VS Code's secret storage)" : 'set (ANTHROPIC_API_KEY in the environment)' };
+  if (!apiKey.checked.includes('secret-storage')) {
+    return { label, ok: null, text: "ANTHROPIC_API_KEY is not set (the extension keeps its key in VS Code's secret storage, which this command cannot read)" };
+  }
+  return {
+    label,
+    ok: null,
+    text: 'not set: only the chat needs one (ML Engineer: Set Anthropic API Key; keys come from console.anthropic.com); kernels, experiments, models and GPUs work without it',
+  };
 }
 
 function sourceLabel(source: string): string {

@@ -205,7 +205,7 @@ export class GpuSourceChoice {
     }
     if (state.kind === 'unavailable') {
       this.local = undefined;
-      this.problem = this.nvidiaProblem ? `${this.nvidiaProblem}; ${state.message}` : state.message;
+      this.problem = this.nvidiaProblem ? `${this.nvidiaProblem.replace(/\.$/, '')}; ${state.message}` : state.message;
       this.listener.unavailable(this.problem);
     } else if (state.kind === 'failing') {
       this.listener.failing(state.message, state.retryInMs);

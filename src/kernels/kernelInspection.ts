@@ -28,11 +28,37 @@ export interface KernelInspection {
   readonly total: number;
 }
 
+/**
+ * Python: a type's name as people write it: the shortest public module path that reaches it
+ * (torch.nn.Sequential, pandas.DataFrame, numpy.ndarray), else its defining module's
+ * (torch.nn.modules.container.Sequential for a class no package re-exports).
+ */
+const TYPE_NAME_SOURCE = String.raw`
+def type_name(t, cache={}):
+    if t in cache:
+        return cache[t]
+    module, qualname = getattr(t, "__module__", None) or "?", getattr(t, "__qualname__", None) or t.__name__
+    name = qualname if module == "builtins" else module + "." + qualname
+    parts = module.split(".")
+    for i in range(1, len(parts)):
+        m = sys.modules.get(".".join(parts[:i]))
+        # The module's own dict: a module __getattr__ may import on lookup.
+        found = getattr(m, "__dict__", {}).get(qualname.split(".")[0])
+        for attr in qualname.split(".")[1:]:
+            found = getattr(found, attr, None)
+        if found is t:
+            name = ".".join(parts[:i]) + "." + qualname
+            break
+    cache[t] = name
+    return name
+`;
+
 // Runs inside the user's kernel as a user_expression of a silent, history-less request: it
 // defines nothing in the user's namespace, imports only what is already imported (torch and
 // numpy are looked up in sys.modules, never imported) and prints nothing.
 const INSPECT_SOURCE = String.raw`
 import json, os, socket, sys, types
+${TYPE_NAME_SOURCE}
 def run(ns):
     skip = {"In", "Out", "exit", "quit", "get_ipython"}
     hidden = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType, type)
@@ -46,7 +72,7 @@ def run(ns):
             continue
         try:
             t = type(v)
-            item = {"name": name, "type": t.__qualname__ if t.__module__ == "builtins" else t.__module__.split(".")[0] + "." + t.__qualname__}
+            item = {"name": name, "type": type_name(t)}
             shape = getattr(v, "shape", None)
             if shape is not None and not callable(shape):
                 try:
@@ -79,22 +105,30 @@ def run(ns):
             out.append({"name": name, "type": "?"})
     return json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "python": sys.executable,
                        "cwd": os.getcwd(), "variables": out, "total": total})
-class _R:
-    def __init__(self, text): self.text = text
-    def __repr__(self): return self.text
 result = _R(run(NS))
 `;
 
 /** The user expression: evaluates the inspection in a fresh dict, over the user's globals. */
-export const INSPECT_EXPRESSION = `(lambda d: (exec(${JSON.stringify(INSPECT_SOURCE)}, d), d["result"])[1])({"NS": globals()})`;
+export const INSPECT_EXPRESSION = kernelExpression(INSPECT_SOURCE);
 
 /**
- * Reads the kernel's variables, pid and host without touching the user's history, execution
- * count or namespace. Waits at most `timeoutMs`: a busy kernel answers only after its cell.
+ * A user expression that runs `source` in a fresh dict holding the user's globals as NS and
+ * `values` (JSON: valid Python literals) under their names; `source` sets `result` to an _R,
+ * whose repr is the text the reply carries.
  */
-export async function inspectKernel(kernel: KernelConnection, timeoutMs = 10_000): Promise<KernelInspection> {
+export function kernelExpression(source: string, values: Readonly<Record<string, string | number>> = {}): string {
+  const prelude = 'class _R:\n    def __init__(self, text): self.text = text\n    def __repr__(self): return self.text\n';
+  const extra = Object.entries(values).map(([k, v]) => `, ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join('');
+  return `(lambda d: (exec(${JSON.stringify(prelude + source)}, d), d["result"])[1])({"NS": globals()${extra}})`;
+}
+
+/**
+ * The text one user expression evaluates to, from a silent request that leaves the user's history,
+ * execution count and namespace alone. Waits at most `timeoutMs`: a busy kernel answers only after its cell.
+ */
+export async function evaluateSilently(kernel: KernelConnection, expression: string, timeoutMs: number, what: string): Promise<string> {
   const future = kernel.requestExecute(
-    { code: '', silent: true, store_history: false, allow_stdin: false, stop_on_error: false, user_expressions: { inspection: INSPECT_EXPRESSION } },
+    { code: '', silent: true, store_history: false, allow_stdin: false, stop_on_error: false, user_expressions: { value: expression } },
     true,
   );
   let timer: NodeJS.Timeout | undefined;
@@ -103,23 +137,79 @@ export async function inspectKernel(kernel: KernelConnection, timeoutMs = 10_000
   });
   try {
     const reply = await Promise.race([future.done, timeout]);
-    return parseInspectionReply(reply.content);
+    return expressionText(reply.content, 'value', what);
   } finally {
     clearTimeout(timer);
     if (!future.isDisposed) future.dispose();
   }
 }
 
-export function parseInspectionReply(content: unknown): KernelInspection {
+function expressionText(content: unknown, key: string, what: string): string {
   const expressions = (content as { user_expressions?: Record<string, unknown> }).user_expressions ?? {};
-  const value = expressions.inspection as { status?: string; data?: Record<string, unknown>; ename?: string; evalue?: string } | undefined;
-  if (!value) throw new Error('the kernel returned no inspection (is it a Python kernel?)');
-  if (value.status !== 'ok') throw new Error(`the inspection failed in the kernel: ${value.ename ?? 'error'}: ${value.evalue ?? ''}`);
+  const value = expressions[key] as { status?: string; data?: Record<string, unknown>; ename?: string; evalue?: string } | undefined;
+  if (!value) throw new Error(`the kernel returned no ${what} (is it a Python kernel?)`);
+  if (value.status !== 'ok') throw new Error(`the ${what} failed in the kernel: ${value.ename ?? 'error'}: ${value.evalue ?? ''}`);
   const text = value.data?.['text/plain'];
-  if (typeof text !== 'string') throw new Error('the kernel returned the inspection without text');
+  if (typeof text !== 'string') throw new Error(`the kernel returned the ${what} without text`);
+  return text;
+}
+
+/** Reads the kernel's variables, pid and host without touching the user's history, execution count or namespace. */
+export async function inspectKernel(kernel: KernelConnection, timeoutMs = 10_000): Promise<KernelInspection> {
+  return parseInspection(await evaluateSilently(kernel, INSPECT_EXPRESSION, timeoutMs, 'inspection'));
+}
+
+export function parseInspectionReply(content: unknown): KernelInspection {
+  return parseInspection(expressionText(content, 'inspection', 'inspection'));
+}
+
+function parseInspection(text: string): KernelInspection {
   const parsed = JSON.parse(text) as KernelInspection;
   if (typeof parsed.pid !== 'number' || !Array.isArray(parsed.variables)) throw new Error('the inspection had an unexpected shape');
   return parsed;
+}
+
+/** What the Kernels view's tooltip shows of one variable: its full type and a bounded repr. */
+export interface KernelValue {
+  /** The type as people write it (torch.nn.Sequential) and where it is defined (torch.nn.modules.container.Sequential). */
+  readonly type: string;
+  readonly definedAs: string;
+  /** reprlib's repr: containers and strings cut by count, any other repr cut at the limit (start and end kept). */
+  readonly repr: string;
+  readonly truncated: boolean;
+}
+
+/** Characters of repr a tooltip shows. */
+export const MAX_TOOLTIP_REPR = 4000;
+
+const VALUE_SOURCE = String.raw`
+import json, reprlib, sys
+${TYPE_NAME_SOURCE}
+def run(ns, name, limit):
+    if name not in ns:
+        return json.dumps({"missing": True})
+    v = ns[name]
+    t = type(v)
+    r = reprlib.Repr()
+    r.maxlevel = 4
+    r.maxstring = r.maxother = limit
+    r.maxlist = r.maxtuple = r.maxset = r.maxfrozenset = r.maxdeque = r.maxarray = 100
+    r.maxdict = 50
+    r.maxlong = 400
+    try:
+        text = r.repr(v)
+    except Exception as e:
+        text = "<repr failed: %s: %s>" % (type(e).__name__, e)
+    defined = t.__qualname__ if t.__module__ == "builtins" else t.__module__ + "." + t.__qualname__
+    return json.dumps({"type": type_name(t), "definedAs": defined, "repr": text[:limit], "truncated": len(text) > limit})
+result = _R(run(NS, NAME, LIMIT))
+`;
+
+/** One variable's type and bounded repr, read silently; undefined when it is no longer defined. */
+export async function describeKernelValue(kernel: KernelConnection, name: string, timeoutMs = 3_000): Promise<KernelValue | undefined> {
+  const text = await evaluateSilently(kernel, kernelExpression(VALUE_SOURCE, { NAME: name, LIMIT: MAX_TOOLTIP_REPR }), timeoutMs, 'value');
+  const parsed = JSON.parse(text) as KernelValue | { missing: true };
+  return 'missing' in parsed ? undefined : parsed;
 }
 
 /** One line per variable: `x  Tensor (64, 3, 224, 224) float32 cuda:0, 38.5 MB`. */

@@ -1,4 +1,4 @@
-import { lstatSync, realpathSync } from 'node:fs';
+import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, win32 } from 'node:path';
 import { ModelFormatError } from './fileWindow';
 
@@ -37,6 +37,17 @@ export function externalDataFile(modelPath: string, location: string): string {
 /** externalDataFile for each location; the first refused one throws. */
 export function externalDataFiles(modelPath: string, locations: readonly string[] = []): string[] {
   return locations.map((location) => externalDataFile(modelPath, location));
+}
+
+/** Each location's file size, null where the file is missing or the rule above refuses it (nothing is read). */
+export function externalDataSizes(modelPath: string, locations: readonly string[]): (number | null)[] {
+  return locations.map((location) => {
+    try {
+      return statSync(externalDataFile(modelPath, location)).size;
+    } catch {
+      return null;
+    }
+  });
 }
 
 /**

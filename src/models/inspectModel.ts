@@ -1,4 +1,5 @@
 import { extname } from 'node:path';
+import { externalDataSizes } from './externalData';
 import { FileWindow, ModelFormatError } from './fileWindow';
 import { readGguf } from './ggufHeader';
 import { isKerasArchive, readKeras } from './kerasArchive';
@@ -37,8 +38,11 @@ export function inspectModel(path: string): ModelInfo {
         return readGguf(file);
       case 'safetensors':
         return readSafetensors(file);
-      case 'onnx':
-        return readOnnx(file);
+      case 'onnx': {
+        // The weights may live beside the model: its size on disk counts them too.
+        const info = readOnnx(file);
+        return info.externalData ? { ...info, externalDataBytes: externalDataSizes(path, info.externalData) } : info;
+      }
       case 'zip': {
         const entries = readZipDirectory(file);
         if (isKerasArchive(entries)) return readKeras(file, entries);

@@ -3,7 +3,7 @@ import { EXIT, type Subcommand } from '../cli/subcommand';
 import { ReaderStopped } from '../common/worker/readerStopped';
 import { ModelFormatError } from './fileWindow';
 import { formatBytes, formatCount } from '../common/units';
-import { FORMAT_NAMES, type IoInfo, type ModelFormat, type ModelInfo } from './modelInfo';
+import { FORMAT_NAMES, totalBytes, type IoInfo, type ModelFormat, type ModelInfo } from './modelInfo';
 import { ModelReader } from './modelReader';
 
 function io(list: readonly IoInfo[]): string {
@@ -11,7 +11,8 @@ function io(list: readonly IoInfo[]): string {
 }
 
 export function modelText(info: ModelInfo): string {
-  const lines = [`${info.path}`, `  format: ${info.format}, ${formatBytes(info.fileBytes)}`];
+  const total = totalBytes(info);
+  const lines = [`${info.path}`, `  format: ${info.format}, ${formatBytes(total)}${total !== info.fileBytes ? ` (${formatBytes(info.fileBytes)} + ${formatBytes(total - info.fileBytes)} external data)` : ''}`];
   for (const f of info.facts) lines.push(`  ${f.label}: ${f.value}`);
   lines.push(`  tensors: ${info.tensorCount}, parameters: ${formatCount(info.parameterCount)} (${info.parameterCount})`);
   const dtypes = Object.entries(info.bytesByDtype).sort(([, a], [, b]) => b - a);
@@ -22,6 +23,7 @@ export function modelText(info: ModelInfo): string {
   if (info.externalData?.length) lines.push(`external data: ${info.externalData.join(', ')}`);
   const meta = Object.entries(info.metadata);
   if (meta.length) lines.push('metadata:', ...meta.slice(0, 40).map(([k, v]) => `  ${k}: ${v}`), ...(meta.length > 40 ? [`  … ${meta.length - 40} more`] : []));
+  for (const w of info.warnings ?? []) lines.push(`warning: ${w}`);
   for (const p of info.problems) lines.push(`problem: ${p}`);
   return lines.join('\n') + '\n';
 }

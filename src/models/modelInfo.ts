@@ -22,6 +22,15 @@ export interface IoInfo {
   readonly shape: readonly (number | string)[];
 }
 
+/** A hyperparameter (named as in ModelInfo.metadata) beside its default. */
+export interface ParameterDefault {
+  readonly name: string;
+  /** The default as Python writes it, or null: not known for this estimator or parameter. */
+  readonly default: string | null;
+  /** Whether the value differs from the default; null when that cannot be told. */
+  readonly differs: boolean | null;
+}
+
 export interface ModelInfo {
   readonly format: ModelFormat;
   readonly path: string;
@@ -44,9 +53,20 @@ export interface ModelInfo {
   readonly torchKind?: TorchKind;
   /** Files the model's tensors live in besides this one (ONNX external data). */
   readonly externalData?: readonly string[];
+  /** Each external data file's size, in the order of externalData; null where it is missing or refused (externalData.ts). */
+  readonly externalDataBytes?: readonly (number | null)[];
   /** Bytes the inspection read: a header, not the weights. */
   readonly bytesRead: number;
   readonly problems: readonly string[];
+  /** scikit-learn: each hyperparameter in `metadata` against its class's default, from a table of one scikit-learn release. */
+  readonly parameterDefaults?: { readonly version: string; readonly parameters: readonly ParameterDefault[] };
+  /** What loading the file in Python would do (run the code of the classes it pickles): a caution, not a fault of the file. */
+  readonly warnings?: readonly string[];
+}
+
+/** The model's size on disk: the file and the external data files found beside it. */
+export function totalBytes(info: Pick<ModelInfo, 'fileBytes' | 'externalDataBytes'>): number {
+  return info.fileBytes + (info.externalDataBytes ?? []).reduce<number>((sum, b) => sum + (b ?? 0), 0);
 }
 
 export const MAX_LISTED_TENSORS = 500;

@@ -153,9 +153,9 @@ export function readPytorchLegacy(file: FileWindow): ModelInfo {
 function finish(format: 'pytorch', file: FileWindow, facts: { label: string; value: string }[], top: PickleValue, walk: Walk, torchScript: boolean): ModelInfo {
   const bytesByDtype = new Map<string, number>();
   for (const s of walk.storages.values()) countUp(bytesByDtype, s.dtype, s.bytes);
-  const problems = walk.allProblems();
+  const warnings: string[] = [];
   if (walk.classes.size > 0 && !torchScript) {
-    problems.push(`pickles Python classes (${[...walk.classes].slice(0, 5).join(', ')}): torch.load runs their code, and refuses the file with weights_only=True; save model.state_dict() to share weights`);
+    warnings.push(`pickles Python classes (${[...walk.classes].slice(0, 5).join(', ')}): torch.load runs their code, and refuses the file with weights_only=True; save model.state_dict() to share weights`);
   }
   return {
     format,
@@ -169,7 +169,8 @@ function finish(format: 'pytorch', file: FileWindow, facts: { label: string; val
     metadata: topLevelScalars(top),
     torchKind: torchKind(top, torchScript),
     bytesRead: file.bytesRead,
-    problems,
+    problems: walk.allProblems(),
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
 

@@ -1,7 +1,9 @@
 import type { FileWindow } from './fileWindow';
 import { ModelFormatError } from './fileWindow';
 import { inflateCapped } from './inflate';
-import { countUp, MAX_LISTED_TENSORS, shortText, type ModelInfo, type TensorInfo } from './modelInfo';
+import { countUp, MAX_LISTED_TENSORS, shortText, type ModelInfo, type ParameterDefault, type TensorInfo } from './modelInfo';
+import { parameterDefault, SKLEARN_DEFAULTS_VERSION } from './sklearnParameterDefaults';
+import { numpyDtype, type NumpyDtype } from './numpyDtype';
 import { MAX_PICKLE, PickleBudget, PickleCall, PickleDict, PickleGlobal, PickleTuple, pickleText, scanPickle, type PickleValue } from './pickleScan';
 
 // scikit-learn (and XGBoost / LightGBM sklearn-API) models saved with pickle.dump or joblib.dump,
@@ -14,7 +16,10 @@ import { MAX_PICKLE, PickleBudget, PickleCall, PickleDict, PickleGlobal, PickleT
 
 /** A numpy array as the pickle describes it: `_reconstruct` records and joblib's wrappers alike. */
 interface ArrayInfo {
+  /** numpy's name for it: float64, <U7, [('left_child', '<i8'), …]. */
   readonly dtype: string;
+  /** numpy's kind character (f i u c b U S V O M m). */
+  readonly kind: string;
   readonly shape: number[];
   /** The raw little-endian bytes, when the pickle holds them (small arrays are shown). */
   readonly raw?: Uint8Array;
@@ -66,7 +71,8 @@ export function readPickledModel(file: FileWindow): ModelInfo {
   const walk: Walk = { tensors: [], count: 0, parameters: 0, bytesByDtype: new Map(), classes: new Set(), seen: new Set() };
   collect(top, '', walk, 0);
   const metadata = new Map<string, string>();
-  hyperparameters(root, '', metadata, new Set());
+  const defaults = new Map<string, Omit<ParameterDefault, 'name'>>();
+  hyperparameters(root, '', { values: metadata, defaults }, new Set());
   const facts: { label: string; value: string }[] = [{ label: 'Format', value: `${joblib || /joblib/i.test(file.path) ? 'joblib' : 'pickle'} (protocol ${protocol})${compression ? `, ${compression}-compressed` : ''}` }];
   facts.push({ label: 'Contents', value: `${root.cls.name} (${root.cls.module})` });
   if (version) facts.push({ label: 'scikit-learn', value: `${version} (other versions may refuse or misread the file)` });
@@ -84,8 +90,8 @@ export function readPickledModel(file: FileWindow): ModelInfo {
   const estimators = last?.get('estimators_');
   if (Array.isArray(estimators)) facts.push({ label: 'Estimators', value: String(estimators.length) });
   facts.push({ label: 'Fitted', value: isFitted(state) ? 'yes' : 'no (no fitted attributes: fit it before saving)' });
-  const problems: string[] = [];
-  if (walk.classes.size > 0) problems.push(`pickles Python classes (${[...walk.classes].slice(0, 5).join(', ')}${walk.classes.size > 5 ? ', …' : ''}): joblib.load / pickle.load runs their code; load only files you trust`);
+  const warnings: string[] = [];
+  if (walk.classes.size > 0) warnings.push(`pickles Python classes (${[...walk.classes].slice(0, 5).join(', ')}${walk.classes.size > 5 ? ', …' : ''}): joblib.load / pickle.load runs their code; load only files you trust`);
   return {
     format: 'sklearn',
     path: file.path,
@@ -97,8 +103,10 @@ export function readPickledModel(file: FileWindow): ModelInfo {
     tensors: walk.tensors,
     ...(features !== undefined ? { inputs: [{ name: 'X', dtype: 'float', shape: ['batch', features] }] } : {}),
     metadata: Object.fromEntries(metadata),
+    ...(metadata.size > 0 ? { parameterDefaults: { version: SKLEARN_DEFAULTS_VERSION, parameters: [...metadata.keys()].map((name) => ({ name, ...(defaults.get(name) ?? { default: null, differs: null }) })) } } : {}),
     bytesRead: file.bytesRead,
-    problems,
+    problems: [],
+    warnings,
   };
 }
 
@@ -131,19 +139,10 @@ function arrayRecord(shape: PickleValue, dtype: PickleValue, fortran: boolean, r
   return record;
 }
 
-/** numpy dtype kind characters (a Map: the character comes from the file). */
-const DTYPE_KINDS = new Map(Object.entries({ f: 'float', i: 'int', u: 'uint', b: 'bool', c: 'complex', U: 'str', S: 'bytes', V: 'struct', O: 'object', M: 'datetime64', m: 'timedelta64' }));
-
-function dtypeOf(value: PickleValue | undefined): { name: string; itemsize: number; object: boolean } | undefined {
-  if (!(value instanceof PickleCall) || typeof value.args[0] !== 'string') return undefined;
-  const descr = value.args[0];
-  const kind = descr[0]!;
-  const size = Number(descr.slice(1)) || 0;
-  const elsize = value.state instanceof PickleTuple ? value.state.items[5] : undefined;
-  const itemsize = typeof elsize === 'number' && elsize > 0 ? elsize : kind === 'U' ? size * 4 : size;
-  // numpy's names (float64, str96: bits), but struct<bytes> for record arrays (tree nodes).
-  const name = kind === 'b' ? 'bool' : kind === 'O' ? 'object' : kind === 'V' ? `struct${itemsize}` : `${DTYPE_KINDS.get(kind) ?? shortText(descr, 20)}${itemsize * 8}`;
-  return { name, itemsize, object: kind === 'O' };
+/** A dtype as the readers below need it: numpy's name, and whether its elements are Python objects. */
+function dtypeOf(value: PickleValue | undefined): (NumpyDtype & { object: boolean }) | undefined {
+  const dtype = numpyDtype(value);
+  return dtype && { ...dtype, object: dtype.kind === 'O' };
 }
 
 function arrayOf(value: PickleValue | undefined): ArrayInfo | undefined {
@@ -163,7 +162,7 @@ function arrayOf(value: PickleValue | undefined): ArrayInfo | undefined {
   const dtype = dtypeOf(dtypeValue);
   if (!dims || !dtype) return undefined;
   const raw = payload instanceof Uint8Array ? payload : latin1Bytes(payload);
-  return { dtype: dtype.name, shape: dims, object: dtype.object, ...(raw ? { raw } : { elements: payload ?? null }) };
+  return { dtype: dtype.name, kind: dtype.kind, shape: dims, object: dtype.object, ...(raw ? { raw } : { elements: payload ?? null }) };
 }
 
 /** Protocol 2 writes bytes as `_codecs.encode(text, 'latin1')`. */
@@ -189,7 +188,7 @@ function collect(value: PickleValue, path: string, walk: Walk, depth: number): v
   if (array) {
     walk.count++;
     const n = array.shape.reduce((a, b) => a * b, 1);
-    if (array.dtype.startsWith('float')) walk.parameters += n;
+    if (array.kind === 'f') walk.parameters += n;
     if (!array.object) countUp(walk.bytesByDtype, array.dtype, array.raw?.length ?? 0);
     if (walk.tensors.length < MAX_LISTED_TENSORS) walk.tensors.push({ name: path || '(top)', dtype: array.dtype, shape: array.shape });
     return;
@@ -236,27 +235,37 @@ function dictOf(value: PickleValue): Map<string, PickleValue> {
   return out;
 }
 
+/** Hyperparameters by their get_params name, and each one's default where the table knows it. */
+interface Hyperparameters {
+  readonly values: Map<string, string>;
+  readonly defaults: Map<string, Omit<ParameterDefault, 'name'>>;
+}
+
 /**
  * Constructor arguments as get_params(deep=True) names them: `C`, `logisticregression__C`. Each
  * object is described once (`seen`): a pipeline can hold itself, or share a step with another.
  */
-function hyperparameters(object: PickledObject, prefix: string, out: Map<string, string>, seen: Set<PickleCall>, depth = 0): void {
+function hyperparameters(object: PickledObject, prefix: string, out: Hyperparameters, seen: Set<PickleCall>, depth = 0): void {
   if (depth > 8 || seen.has(object.call)) return;
   seen.add(object.call);
+  const set = (name: string, param: string, text: string): void => {
+    out.values.set(name, text);
+    out.defaults.set(name, parameterDefault(object.cls.module, object.cls.name, param, text));
+  };
   for (const [key, value] of object.state) {
-    if (out.size >= MAX_HYPERPARAMETERS) return;
+    if (out.values.size >= MAX_HYPERPARAMETERS) return;
     if (key.startsWith('_') || key.endsWith('_')) continue;
     const name = prefix + shortText(key, 100);
     const scalar = scalarText(value);
-    if (scalar !== undefined) out.set(name, shortText(scalar, 200));
+    if (scalar !== undefined) set(name, key, shortText(scalar, 200));
     const nested = objectOf(value);
     if (nested) {
-      out.set(name, nested.cls.name);
+      set(name, key, nested.cls.name);
       hyperparameters(nested, `${name}__`, out, seen, depth + 1);
     }
     if (Array.isArray(value) && (key === 'steps' || key === 'transformers' || key === 'transformer_list' || key === 'estimators')) {
       for (const item of value) {
-        if (out.size >= MAX_HYPERPARAMETERS) return;
+        if (out.values.size >= MAX_HYPERPARAMETERS) return;
         if (!(item instanceof PickleTuple) || typeof item.items[0] !== 'string') continue;
         const step = objectOf(item.items[1] ?? null);
         if (step) hyperparameters(step, `${prefix}${shortText(item.items[0], 100)}__`, out, seen, depth + 1);
@@ -300,7 +309,7 @@ function numbersOf(dtype: string, raw: Uint8Array, max: number): number[] | unde
 
 function classValues(array: ArrayInfo): string {
   const count = array.shape[0] ?? 0;
-  const shown = array.raw ? (array.dtype.startsWith('str') ? unicodeStrings(array.raw, array.shape[0] ?? 0, 20) : numbersOf(array.dtype, array.raw, 20)?.map(String)) : stringsOf(array.elements ?? null, true);
+  const shown = array.raw ? (array.kind === 'U' ? unicodeStrings(array.raw, array.shape[0] ?? 0, 20) : numbersOf(array.dtype, array.raw, 20)?.map(String)) : stringsOf(array.elements ?? null, true);
   return shown && shown.length > 0 ? `${count}: ${shown.slice(0, 20).map((c) => shortText(c, 100)).join(', ')}${count > 20 ? ', …' : ''}` : String(count);
 }
 

@@ -5,7 +5,7 @@ export const ML_PACKAGES = {
   frameworks: ['torch', 'torchvision', 'lightning', 'pytorch-lightning', 'tensorflow', 'jax', 'transformers', 'scikit-learn'],
   data: ['numpy', 'pandas', 'polars'],
   tracking: ['mlflow', 'wandb', 'tensorboard', 'optuna'],
-  export: ['onnx', 'onnxruntime', 'onnxruntime-gpu', 'safetensors'],
+  export: ['onnx', 'onnxruntime', 'onnxruntime-gpu', 'onnxconverter-common', 'skl2onnx', 'safetensors'],
   jupyter: ['jupyter_server', 'notebook', 'ipykernel'],
   serving: ['fastapi', 'uvicorn'],
 } as const satisfies Record<string, readonly string[]>;

@@ -27,6 +27,7 @@ interface Expected {
   feature_names: string[];
   params: Record<string, string>;
   arrays: Record<string, [string, number[]]>;
+  changed: string[];
 }
 
 describe('scikit-learn pickles against joblib.load', function () {
@@ -67,8 +68,25 @@ describe('scikit-learn pickles against joblib.load', function () {
       const arrays = Object.fromEntries(info.tensors.map((t) => [t.name, [t.dtype, t.shape]]));
       for (const [path, dtypeShape] of Object.entries(want.arrays)) assert.deepEqual(arrays[path], dtypeShape, `${file}: ${path}`);
       assert.ok(Object.keys(want.arrays).length > 0 || file === 'unfitted.pkl', file);
-      assert.match(info.problems.join(), /pickles Python classes \(sklearn\..*runs their code/, file);
+      // What loading would do is a warning, not a problem with the file.
+      assert.match((info.warnings ?? []).join(), /pickles Python classes \(sklearn\..*runs their code/, file);
+      assert.deepEqual(info.problems, [], file);
     }
+  });
+
+  it("marks the hyperparameters that differ from their class's default, from the table of scikit-learn's defaults", () => {
+    for (const [file, want] of Object.entries(expected)) {
+      const info = inspectModel(join(dir, file));
+      const defaults = info.parameterDefaults?.parameters ?? [];
+      assert.equal(info.parameterDefaults?.version, '1.2.1', file);
+      assert.deepEqual(defaults.filter((p) => p.differs).map((p) => p.name).sort(), want.changed.filter((k) => k in info.metadata), file);
+      // Every estimator here is scikit-learn's own: the default of each parameter get_params() lists is known
+      // (attributes that are not constructor parameters, like a forest's `estimator`, say "default unknown").
+      assert.deepEqual(defaults.filter((p) => p.default === null && p.name in want.params).map((p) => p.name), [], file);
+    }
+    assert.ok(expected['pipe.pkl']!.changed.includes('logisticregression__C') && expected['unfitted.pkl']!.changed.includes('C'));
+    const c = inspectModel(join(dir, 'unfitted.pkl')).parameterDefaults?.parameters.find((p) => p.name === 'C');
+    assert.deepEqual(c, { name: 'C', default: '1', differs: true });
   });
 
   it('counts the learned floats and their bytes from the array headers, joblib and pickle alike', () => {
@@ -80,7 +98,14 @@ describe('scikit-learn pickles against joblib.load', function () {
     assert.deepEqual(inspectModel(join(dir, 'forest_z.joblib')).tensors, forest.tensors);
     assert.deepEqual(inspectModel(join(dir, 'forest.joblib.gz')).tensors, forest.tensors);
     assert.match(inspectModel(join(dir, 'forest_z.joblib')).facts[0]!.value, /joblib .*zlib-compressed/);
-    assert.ok(forest.tensors.some((t) => /^estimators_\.0\.tree_\.nodes$/.test(t.name) && t.dtype.startsWith('struct')));
+    // numpy's names (str(dtype)), not bit counts: the string classes are <U3, not str96; a tree's nodes a record.
+    const dtypeOf = (name: string): string | undefined => forest.tensors.find((t) => t.name === name)?.dtype;
+    assert.equal(dtypeOf('classes_'), '<U3');
+    const boost = new Map(inspectModel(join(dir, 'boost.joblib')).tensors.map((t) => [t.name, t.dtype]));
+    assert.equal(boost.get('dtype_big_endian_'), '>f4');
+    assert.equal(boost.get('dtype_datetime_'), 'datetime64[ns]');
+    assert.equal(boost.get('dtype_record_'), "[('name', '<U5'), ('ok', '?'), ('t', '<M8[s]'), ('x', '>f4')]");
+    assert.match(dtypeOf('estimators_.0.tree_.nodes') ?? '', /^\[\('left_child', '<i8'\), \('right_child', '<i8'\), .*\('weighted_n_node_samples', '<f8'\)\]$/);
   });
 
   it('refuses damaged and hostile files with a clear error, in bounded time', () => {

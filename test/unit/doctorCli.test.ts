@@ -84,6 +84,45 @@ describe('ml-engineer CLI', () => {
     assert.match(report.jupyter.status === 'missing' ? report.jupyter.installHint : '', /-m pip install jupyter_server ipykernel$/);
   });
 
+  it('doctor maps each package the interpreter lacks to the feature it limits, with the install command for that interpreter', () => {
+    // Debian's Python has torch, scikit-learn, Jupyter, FastAPI and uvicorn but none of onnxruntime,
+    // onnxconverter-common or skl2onnx (not packaged by Debian).
+    const result = run(['doctor', '--json', '--python', '/usr/bin/python3', '--nvidia-smi', '/nonexistent']);
+    const report = JSON.parse(result.stdout) as EnvironmentReport;
+    const byPackage = new Map(report.limits.map((l) => [l.missing.join(' '), l]));
+    assert.deepEqual([...byPackage.keys()], ['onnxruntime', 'onnxconverter-common', 'skl2onnx']);
+    assert.match(byPackage.get('onnxruntime')!.feature, /Optimize with onnxruntime's quantizer/);
+    assert.equal(byPackage.get('onnxruntime')!.install, '/usr/bin/python3 -m pip install onnxruntime');
+    assert.match(byPackage.get('onnxconverter-common')!.feature, /fp16 via Python/);
+    assert.match(byPackage.get('skl2onnx')!.feature, /Export of scikit-learn/);
+    const text = run(['doctor', '--python', '/usr/bin/python3', '--nvidia-smi', '/nonexistent']).stdout;
+    assert.match(text, /– Missing onnxruntime\s+limits Optimize with onnxruntime's quantizer \(dynamic int8\) \(meanwhile Optimize uses the built-in weight-only int8 rewrite\): install with `\/usr\/bin\/python3 -m pip install onnxruntime`/);
+    assert.match(text, /✗ Missing skl2onnx\s+limits Export of scikit-learn models to ONNX: install with `\/usr\/bin\/python3 -m pip install skl2onnx`/);
+
+    // A bare interpreter lacks them all: every feature is named once, Jupyter's two packages together.
+    const bare = join(root, 'test/fixtures/bin/bare-python');
+    const all = JSON.parse(run(['doctor', '--json', '--python', bare, '--nvidia-smi', '/nonexistent']).stdout) as EnvironmentReport;
+    assert.deepEqual(
+      all.limits.map((l) => l.missing.join(' ')),
+      ['jupyter_server ipykernel', 'onnxruntime', 'onnxconverter-common', 'skl2onnx', 'torch', 'fastapi uvicorn'],
+    );
+    assert.match(all.limits.find((l) => l.missing.includes('torch'))!.feature, /Export and Quantize of PyTorch/);
+    assert.match(all.limits.find((l) => l.missing.includes('fastapi'))!.feature, /serving the generated FastAPI app/);
+    assert.ok(all.limits.every((l) => l.install === `${bare} -m pip install ${l.missing.join(' ')}`));
+  });
+
+  it('doctor says whether ANTHROPIC_API_KEY is set, never what it is', () => {
+    const key = 'sk-ant-doctor-test-never-print-me';
+    for (const args of [['doctor', '--json'], ['doctor']]) {
+      const withKey = run([...args, '--python', '/usr/bin/python3', '--nvidia-smi', '/nonexistent'], { ANTHROPIC_API_KEY: key });
+      assert.ok(!withKey.stdout.includes(key) && !withKey.stderr.includes(key), 'the key was printed');
+      if (args.includes('--json')) assert.deepEqual((JSON.parse(withKey.stdout) as EnvironmentReport).apiKey, { set: true, source: 'environment' });
+      else assert.match(withKey.stdout, /✓ Anthropic API key\s+set \(ANTHROPIC_API_KEY in the environment\)/);
+    }
+    const without = run(['doctor', '--python', '/usr/bin/python3', '--nvidia-smi', '/nonexistent'], { ANTHROPIC_API_KEY: '' });
+    assert.match(without.stdout, /– Anthropic API key\s+ANTHROPIC_API_KEY is not set \(the extension keeps its key in VS Code's secret storage/);
+  });
+
   it('gpu prints the GPUs a real capture describes, as a table or JSON, and fails clearly without nvidia-smi', () => {
     const replay = join(root, 'test/fixtures/bin/replay-nvidia-smi');
     const env = { REPLAY_CAPTURE: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load__query-gpu.csv' };

@@ -1,10 +1,13 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelFormatError } from '../../src/models/fileWindow';
 import { torchFileKind } from '../../src/models/export/torchExport';
 import { inspectModel } from '../../src/models/inspectModel';
+import { modelText } from '../../src/models/inspectSubcommand';
+import { totalBytes } from '../../src/models/modelInfo';
+import { parameterDefault } from '../../src/models/sklearnParameterDefaults';
 import { PickleWriter, zipArchive } from '../support/hostileFiles';
 
 const corpora = join(__dirname, '..', '..', '..', 'shared', 'corpora');
@@ -69,6 +72,22 @@ describe('model readers (real files from ../shared/corpora)', () => {
     assert.deepEqual(info.outputs, [{ name: 'linear', dtype: 'float32', shape: ['batch_size', 10] }]);
     assert.equal(info.parameterCount, 25580);
     assert.equal(info.bytesByDtype.float32, 25578 * 4);
+  });
+
+  it("counts the external data file in the model's size: 9.8 KB of graph, 100 KB of weights beside it", () => {
+    const path = join(corpora, 'onnx', 'external_data', 'simple_cnn.onnx');
+    const info = inspectModel(path);
+    const weights = statSync(join(corpora, 'onnx', 'external_data', 'simple_cnn.onnx.data')).size;
+    assert.deepEqual(info.externalDataBytes, [weights]);
+    assert.equal(totalBytes(info), statSync(path).size + weights);
+    assert.match(modelText(info), /format: onnx, 110 KB \(9\.8 KB \+ 100 KB external data\)/);
+    // A missing file (or one the folder rule refuses) counts nothing, and is said to be missing.
+    const dir = mkdtempSync(join(tmpdir(), 'mle-external-'));
+    copyFileSync(path, join(dir, 'simple_cnn.onnx'));
+    const alone = inspectModel(join(dir, 'simple_cnn.onnx'));
+    assert.deepEqual(alone.externalDataBytes, [null]);
+    assert.equal(totalBytes(alone), alone.fileBytes);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('skips initializer data: reading a model with 64 MB of raw weights reads a few kilobytes', () => {
@@ -151,6 +170,37 @@ describe('model readers (real files from ../shared/corpora)', () => {
       assert.equal(info.torchKind, kind, name);
       assert.equal(torchFileKind(info), kind, name);
       assert.equal(info.facts[0]!.value, kind === 'torchscript' ? 'TorchScript archive (torch.jit.save)' : 'PyTorch zip archive (torch.save)', name);
+    }
+  });
+});
+
+describe('scikit-learn defaults (src/models/sklearnDefaults.ts, made by scripts/sklearn-defaults.py)', () => {
+  it('marks a value that differs from the default, compared as Python writes it', () => {
+    const logistic = (param: string, value: string) => parameterDefault('sklearn.linear_model._logistic', 'LogisticRegression', param, value);
+    assert.deepEqual(logistic('C', '0.5'), { default: '1', differs: true });
+    assert.deepEqual(logistic('C', '1'), { default: '1', differs: false });
+    assert.deepEqual(logistic('tol', '0.0001'), { default: '0.0001', differs: false });
+    assert.deepEqual(logistic('solver', 'lbfgs'), { default: 'lbfgs', differs: false });
+    assert.deepEqual(logistic('solver', 'saga'), { default: 'lbfgs', differs: true });
+    assert.deepEqual(logistic('class_weight', 'None'), { default: 'None', differs: false });
+    assert.deepEqual(logistic('class_weight', 'balanced'), { default: 'None', differs: true });
+    assert.deepEqual(logistic('warm_start', 'True'), { default: 'False', differs: true });
+    assert.deepEqual(logistic('max_iter', 'None'), { default: '100', differs: true });
+    // A float default JSON cannot hold: nan, as the reader writes NaN.
+    assert.deepEqual(parameterDefault('sklearn.impute._knn', 'KNNImputer', 'missing_values', 'NaN'), { default: 'nan', differs: false });
+    // An old pickle's module path (sklearn.linear_model.logistic, before 0.22) is still scikit-learn's class.
+    assert.deepEqual(parameterDefault('sklearn.linear_model.logistic', 'LogisticRegression', 'C', '2'), { default: '1', differs: true });
+  });
+
+  it('says "default unknown" (null) for other libraries, unknown classes and parameters, and names from the file that are Object keys', () => {
+    const unknown = { default: null, differs: null };
+    assert.deepEqual(parameterDefault('xgboost.sklearn', 'XGBClassifier', 'max_depth', '6'), unknown);
+    assert.deepEqual(parameterDefault('lightgbm.sklearn', 'LogisticRegression', 'C', '0.5'), unknown, 'not scikit-learn, whatever the name');
+    assert.deepEqual(parameterDefault('sklearn.somewhere', 'NotAnEstimator', 'C', '1'), unknown);
+    assert.deepEqual(parameterDefault('sklearn.linear_model._logistic', 'LogisticRegression', 'not_a_parameter', '1'), unknown);
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      assert.deepEqual(parameterDefault('sklearn.x', name, name, '1'), unknown, name);
+      assert.deepEqual(parameterDefault('sklearn.linear_model._logistic', 'LogisticRegression', name, '1'), unknown, name);
     }
   });
 });

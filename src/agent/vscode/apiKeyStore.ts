@@ -22,6 +22,12 @@ export class ApiKeyStore implements vscode.Disposable {
     return (await this.secrets.get(SECRET_KEY)) || process.env.ANTHROPIC_API_KEY || undefined;
   }
 
+  /** Where the key comes from, without handing it out: SecretStorage first, then ANTHROPIC_API_KEY. */
+  async source(): Promise<'secret-storage' | 'environment' | undefined> {
+    if (await this.secrets.get(SECRET_KEY)) return 'secret-storage';
+    return process.env.ANTHROPIC_API_KEY ? 'environment' : undefined;
+  }
+
   async has(): Promise<boolean> {
     return (await this.get()) !== undefined;
   }

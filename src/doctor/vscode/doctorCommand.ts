@@ -1,18 +1,20 @@
 import * as vscode from 'vscode';
+import type { ApiKeyStore } from '../../agent/vscode/apiKeyStore';
 import { COMMANDS } from '../../commandIds';
 import type { Logger } from '../../common/logger';
 import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
 import { registerCommand } from '../../common/vscode/commandRegistry';
+import { ReadonlyDocuments } from '../../common/vscode/readonlyDocuments';
 import { pythonCandidates } from '../../python/pythonInterpreter';
 import { configuredPython } from '../../python/vscode/pythonExtension';
 
 const SCHEME = 'ml-engineer-report';
 
 /** "ML Engineer: Check Environment": the CLI's `doctor`, shown as a read-only Markdown document. */
-export function registerDoctorCommand(context: vscode.ExtensionContext, log: Logger): void {
+export function registerDoctorCommand(context: vscode.ExtensionContext, log: Logger, apiKeys: ApiKeyStore): void {
   const reportUri = vscode.Uri.from({ scheme: SCHEME, path: '/Environment Report.md' });
-  const content = new ReportDocuments();
-  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SCHEME, content), content);
+  const content = new ReadonlyDocuments(SCHEME, 'Run "ML Engineer: Check Environment" to make this report.');
+  context.subscriptions.push(content);
 
   registerCommand(context, log, COMMANDS.doctor, async () => {
     const report = await withCancellableProgress('ML Engineer: checking environment…', async (signal) => {
@@ -23,6 +25,11 @@ export function registerDoctorCommand(context: vscode.ExtensionContext, log: Log
         pythonCandidates: pythonCandidates(python.setting, python.fromExtension),
         nvidiaSmi,
         signal,
+        // Where the key is, from the store: the key itself never reaches the report.
+        apiKey: async () => {
+          const source = await apiKeys.source();
+          return source ? { set: true, source } : { set: false, checked: ['secret-storage', 'environment'] };
+        },
       });
     });
     const { formatReportMarkdown, formatReportText } = await import('../formatReport');
@@ -37,23 +44,4 @@ export function registerDoctorCommand(context: vscode.ExtensionContext, log: Log
       await vscode.window.showTextDocument(document, { preview: true });
     }
   });
-}
-
-class ReportDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
-  private readonly texts = new Map<string, string>();
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.changed.event;
-
-  update(uri: vscode.Uri, text: string): void {
-    this.texts.set(uri.toString(), text);
-    this.changed.fire(uri);
-  }
-
-  provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.texts.get(uri.toString()) ?? 'Run "ML Engineer: Check Environment" to make this report.';
-  }
-
-  dispose(): void {
-    this.changed.dispose();
-  }
 }

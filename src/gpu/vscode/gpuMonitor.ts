@@ -6,7 +6,7 @@ import { GpuPanel } from './gpuPanel';
 import { formatGiB, needsAttention, statusText, type GpuSample } from '../gpuSample';
 import { defaultGpuSamplers, GpuSourceChoice, type GpuSourceState, type RemoteGpuSource } from '../gpuSourceChoice';
 import type { GpuReading } from '../gpuStatusTool';
-import { COMMANDS, SETTINGS, STATUS_BAR_ITEMS, VIEWS } from '../../commandIds';
+import { COMMANDS, CONTEXT_KEYS, SETTINGS, STATUS_BAR_ITEMS, VIEWS } from '../../commandIds';
 
 const FOCUSED_MS = 2000;
 const BACKGROUND_MS = 10_000;
@@ -39,6 +39,10 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
   private processesPending: Promise<void> | undefined;
   private readonly history = new GpuHistory();
   private readonly view: vscode.TreeView<GpuNode>;
+  /** The active notebook's remote kernel, whose machine's GPUs are shown. */
+  private remote: RemoteGpuSource | undefined;
+  /** The GPUs view's welcome says "nvidia-smi not found" (with its setting) while this is true. */
+  private toolMissing = false;
   readonly panel: GpuPanel;
 
   constructor(
@@ -57,20 +61,26 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
       {
         samples: (samples, state) => {
           if (state.kind === 'remote') this.view.description = `on ${state.label}`;
+          this.setEmptyState(false, undefined);
           this.show(samples, state);
         },
         switched: () => {
           this.history.clear();
           this.view.description = undefined;
         },
-        unavailable: () => {
+        unavailable: (problem) => {
           this.samples = [];
           this.item.hide();
+          // No tool on this machine: the welcome content says so and links the setting; the message
+          // names what was tried. A remote kernel's machine has no setting here: only the message.
+          this.setEmptyState(!this.remote, this.remote ? `No GPUs on ${this.remote.label}: ${problem}` : problem);
           this.changed.fire(undefined);
         },
         failing: (message, retryInMs) => {
-          this.item.tooltip = `GPU sampling failed: ${message}. Retrying in ${Math.round(retryInMs / 1000)} s.`;
+          const text = `GPU sampling failed: ${message}. Retrying in ${Math.round(retryInMs / 1000)} s.`;
+          this.item.tooltip = text;
           this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+          if (this.samples.length === 0) this.setEmptyState(false, text);
         },
       },
       log,
@@ -157,7 +167,16 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
    * kernel), or this machine's again when `source` is undefined.
    */
   setRemote(source: RemoteGpuSource | undefined): void {
+    this.remote = source;
     this.source.setRemote(source);
+  }
+
+  /** What the GPUs view shows while it lists no GPU: the welcome content (by context key) and a message. */
+  private setEmptyState(toolMissing: boolean, message: string | undefined): void {
+    this.view.message = message;
+    if (toolMissing === this.toolMissing) return;
+    this.toolMissing = toolMissing;
+    void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.gpuToolMissing, toolMissing);
   }
 
   /** Why no GPUs are shown, when none are. */

@@ -12,6 +12,7 @@ import { AgentExecutions, kernelTools } from '../kernelTools';
 import { JupyterServers, LOCAL_SERVER_ID } from './jupyterServers';
 import { KernelsTree, type KernelsNode } from './kernelsTree';
 import { NotebookKernels } from './notebookKernels';
+import { registerVariablePreview } from './variablePreview';
 
 /** Kernels: servers, notebook controllers, the Kernels view, commands and the agent's kernel tools. */
 export function registerKernels(
@@ -136,6 +137,7 @@ export function registerKernels(
     log.info(`Jupyter: ${action} kernel ${target?.model.id ?? live?.binding.kernelId}`);
     await servers.refresh();
   };
+  registerVariablePreview(context, log);
   registerCommand(context, log, COMMANDS.interruptKernel, kernelAction('interrupt'));
   registerCommand(context, log, COMMANDS.restartKernel, kernelAction('restart'));
   registerCommand(context, log, COMMANDS.shutdownKernel, kernelAction('shutdown'));

@@ -1,18 +1,18 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { KernelModel } from '../jupyterLib';
-import { describeVariable, type KernelVariable } from '../kernelInspection';
+import { describeKernelValue, describeVariable, MAX_TOOLTIP_REPR, type KernelValue, type KernelVariable } from '../kernelInspection';
 import type { JupyterServerEntry, JupyterServers, KernelSpecInfo } from './jupyterServers';
 import type { LiveKernel } from './liveKernels';
 import type { NotebookKernels } from './notebookKernels';
-import { TREE_ITEMS } from '../../commandIds';
+import { COMMANDS, TREE_ITEMS } from '../../commandIds';
 
 export type KernelsNode =
   | { readonly kind: 'server'; readonly server: JupyterServerEntry }
   | { readonly kind: 'specs'; readonly server: JupyterServerEntry }
   | { readonly kind: 'spec'; readonly server: JupyterServerEntry; readonly spec: KernelSpecInfo }
   | { readonly kind: 'kernel'; readonly server: JupyterServerEntry; readonly model: KernelModel; readonly live: LiveKernel | undefined }
-  | { readonly kind: 'variable'; readonly variable: KernelVariable };
+  | { readonly kind: 'variable'; readonly variable: KernelVariable; readonly live: LiveKernel };
 
 /** Servers > kernel specs and running kernels > the variables of kernels this window uses. */
 export class KernelsTree implements vscode.TreeDataProvider<KernelsNode>, vscode.Disposable {
@@ -46,7 +46,7 @@ export class KernelsTree implements vscode.TreeDataProvider<KernelsNode>, vscode
       case 'specs':
         return node.server.specs.map((spec) => ({ kind: 'spec', server: node.server, spec }));
       case 'kernel':
-        return (node.live?.inspection?.variables ?? []).map((variable) => ({ kind: 'variable', variable }));
+        return node.live ? node.live.inspection?.variables.map((variable) => ({ kind: 'variable', variable, live: node.live! })) ?? [] : [];
       default:
         return [];
     }
@@ -104,17 +104,57 @@ export class KernelsTree implements vscode.TreeDataProvider<KernelsNode>, vscode
         const v = node.variable;
         const item = new vscode.TreeItem(v.name);
         item.description = `${shortType(v.type)} ${describeVariable(v)}`.trim();
-        item.tooltip = `${v.name}: ${v.type} ${describeVariable(v)}`;
+        // The tooltip (the value itself) is read from the kernel on hover: resolveTreeItem.
         item.iconPath = new vscode.ThemeIcon(v.shape ? 'symbol-array' : v.value !== undefined ? 'symbol-variable' : 'symbol-field');
+        if (v.shape) {
+          item.command = { command: COMMANDS.previewVariable, title: 'Preview Value', arguments: [node] };
+          item.contextValue = TREE_ITEMS.variable;
+        }
+        item.id = `variable:${node.live.binding.kernelId}:${v.name}`;
         return item;
       }
     }
+  }
+
+  /** A variable's tooltip: its full type and value, read silently from the kernel when hovered. */
+  async resolveTreeItem(item: vscode.TreeItem, node: KernelsNode): Promise<vscode.TreeItem> {
+    if (node.kind !== 'variable') return item;
+    const v = node.variable;
+    const head = `**${escapeMarkdown(v.name)}**: \`${v.type.replace(/`/g, "'")}\`${describeVariable(v) ? ` ${escapeMarkdown(describeVariable(v))}` : ''}`;
+    let body: string;
+    // A busy kernel answers only after its cell: no request is queued behind it on each hover.
+    if (node.live.connection.status === 'busy') {
+      item.tooltip = new vscode.MarkdownString(`${head}\n\n_Not read while the kernel runs a cell (the view refreshes when it finishes)._`);
+      return item;
+    }
+    try {
+      const value = await describeKernelValue(node.live.connection, v.name);
+      body = value ? valueMarkdown(value, Boolean(v.shape)) : '_No longer defined in the kernel._';
+    } catch (error) {
+      body = `_Value not read: ${escapeMarkdown(error instanceof Error ? error.message : String(error))}._`;
+    }
+    item.tooltip = new vscode.MarkdownString(`${head}\n\n${body}`);
+    return item;
   }
 
   dispose(): void {
     for (const s of this.subscriptions) s.dispose();
     this.changed.dispose();
   }
+}
+
+/** The repr in a code block whose fence no run of backticks in it can close, with where the type is defined. */
+function valueMarkdown(value: KernelValue, previewable: boolean): string {
+  const fence = '`'.repeat(Math.max(3, ...[...value.repr.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+  const lines = [`${fence}text`, value.repr, fence];
+  if (value.definedAs !== value.type) lines.unshift(`Defined in \`${value.definedAs.replace(/`/g, "'")}\``, '');
+  if (value.truncated) lines.push(`_Cut at ${MAX_TOOLTIP_REPR.toLocaleString('en-US')} characters._`);
+  if (previewable) lines.push('_Click to open a preview: first and last rows, dtypes, statistics._');
+  return lines.join('\n');
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_[\]<>#|]/g, (c) => `\\${c}`);
 }
 
 function shortType(type: string): string {

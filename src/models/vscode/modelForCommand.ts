@@ -32,7 +32,7 @@ export function guessShape(info: ReturnType<typeof ModelsCore.inspectModel>): st
  */
 export async function trustModelCode(model: vscode.Uri, info: ReturnType<typeof ModelsCore.inspectModel>, action: string, kind: 'pickle' | 'torchscript' = 'pickle'): Promise<boolean> {
   const name = basename(model.fsPath);
-  const classes = info.problems.find((p) => p.startsWith('pickles Python classes'))?.replace(/^pickles Python classes \(([^)]*)\).*$/, '$1') ?? 'its classes';
+  const classes = (info.warnings ?? []).find((p) => p.startsWith('pickles Python classes'))?.replace(/^pickles Python classes \(([^)]*)\).*$/, '$1') ?? 'its classes';
   const why = kind === 'torchscript' ? `Loading ${name} (TorchScript) with torch.jit.load runs the code it holds and unpickles its constants.` : `Loading ${name} runs code from the classes it pickles (${classes}).`;
   const answer = await vscode.window.showWarningMessage(`${why} ${action} only files you trust.`, { modal: true }, action);
   return answer === action;
