@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, posix, resolve, win32 } from 'node:path';
 import { rgPath } from '@vscode/ripgrep';
 import { listFilesTool, searchWorkspaceTool } from '../../src/agent/tools/fileTools';
-import { findRipgrep, globPlan, ripgrep, ripgrepCandidates } from '../../src/agent/tools/ripgrep';
+import { findRipgrep, globFolder, globPlan, ripgrep, ripgrepCandidates } from '../../src/agent/tools/ripgrep';
 import { ToolInputError, type ToolContext } from '../../src/agent/tools/tool';
 import { WorkspaceFiles } from '../../src/agent/tools/workspaceFiles';
 
@@ -162,6 +162,16 @@ for (const { name, rg } of binaries) {
       assert.deepEqual((await search({ query: 'learning', glob: '!*.md' })).split('\n').sort(), ['.github/workflows/ci.yml:1: name: learning', 'train.py:2: lr = 0.001  # LEARNING rate']);
     });
 
+    it('refuses a glob whose folder is a symbolic link out of the workspace (rg walks a folder it is given, link or not)', async () => {
+      for (const pattern of ['linked-dir/*', 'linked-dir/**', './linked-dir/*.txt', '/linked-dir/*']) {
+        await assert.rejects(list({ pattern }), (e: Error) => e instanceof ToolInputError && /leads outside the folder searched/.test(e.message), pattern);
+        await assert.rejects(search({ query: 'secret', glob: pattern }), /leads outside the folder searched/, pattern);
+      }
+      // Wildcards in folder names are rg's own walk, which does not follow links.
+      assert.equal(await list({ pattern: '**/linked-dir/*' }), 'No files matched.');
+      assert.equal(await search({ query: 'secret', glob: 'l*/*' }), 'No matches.');
+    });
+
     it('in a multi-root workspace, names each folder and searches all of them', async () => {
       const second = join(base, 'second');
       write(join(second, 'eval.py'), 'learning = 1\n');
@@ -205,6 +215,18 @@ describe('globPlan: the model\'s glob as a folder and a name type, so .gitignore
     assert.deepEqual(globPlan('**/tests/*.py'), { kind: 'override', glob: '**/tests/*.py' });
     assert.deepEqual(globPlan('src/*/model.py'), { kind: 'override', glob: 'src/*/model.py' });
     assert.deepEqual(globPlan('../x/*.py'), { kind: 'override', glob: '../x/*.py' });
+  });
+});
+
+describe('globFolder: a glob\'s folder stays inside the folder searched, on Windows too', () => {
+  it('refuses "..\\" steps, which Windows reads as separators, and takes real folder names', async () => {
+    const climb = await globFolder('C:\\Users\\me\\ws', '..\\..\\secrets', '..\\..\\secrets/*.txt', win32).catch((e: Error) => e);
+    assert.ok(climb instanceof ToolInputError && /"\.\.\\\.\.\\secrets\/\*\.txt" leads outside/.test(climb.message), String(climb));
+    await assert.rejects(globFolder('C:\\ws', 'src\\..\\..', 'src\\..\\../*', win32), ToolInputError);
+    assert.equal(await globFolder('C:\\ws', 'data/raw', 'data/raw/*.csv', win32), 'C:\\ws\\data\\raw');
+    assert.equal(await globFolder('C:\\ws', '..env', '..env/*', win32), 'C:\\ws\\..env');
+    // On Linux a backslash is part of a name: that folder is inside.
+    assert.equal(await globFolder('/ws', '..\\..\\x', '..\\..\\x/*', posix), '/ws/..\\..\\x');
   });
 });
 

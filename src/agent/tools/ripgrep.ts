@@ -1,5 +1,6 @@
 import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { isSameOrInside, type PathModule } from '../../common/pathInside';
 import { runProcess } from '../../common/process';
 import { SKIPPED_FOLDERS } from './fileWalker';
 import { ToolInputError } from './toolInputError';
@@ -44,7 +45,7 @@ export async function ripgrep(args: readonly string[], run: RipgrepRun): Promise
   let target = run.target;
   const filter: string[] = [];
   if (plan.kind === 'names') {
-    target = path.join(run.target, plan.folder);
+    target = await globFolder(run.target, plan.folder, run.glob!);
     if (!(await fs.stat(target).catch(() => undefined))?.isDirectory()) return { lines: [], capped: false, timedOut: false };
     filter.push(`--type-add=mle:${plan.name}`, '--type=mle', ...(plan.anyDepth ? [] : ['--max-depth=1']));
   } else if (plan.kind === 'override') {
@@ -71,6 +72,21 @@ export async function ripgrep(args: readonly string[], run: RipgrepRun): Promise
       if (result.code === 2 && result.stderr.trim()) throw new ToolInputError(`ripgrep refused the search: ${result.stderr.trim().replace(/^rg: /, '')}`);
       return { lines: completeLines(result.stdout, run.maxLines), capped: result.truncated, timedOut: false };
   }
+}
+
+/**
+ * The folder a glob's literal part names ("data/raw" of "data/raw/*.csv") below the target, kept
+ * inside it as the file tools' paths are: rg walks a folder it is given even when it is a symbolic
+ * link (a link in the workspace to ~/.ssh listed and searched what it holds), and on Windows a
+ * backslash in the glob is a separator ("..\\..\\Users/*" climbed out).
+ */
+export async function globFolder(target: string, folder: string, glob: string, p: PathModule & Pick<typeof path, 'join'> = path): Promise<string> {
+  const joined = p.join(target, folder);
+  const outside = (): ToolInputError => new ToolInputError(`The pattern "${glob}" leads outside the folder searched; give a folder inside the workspace as path instead.`);
+  if (!isSameOrInside(target, joined, p)) throw outside();
+  const real = await fs.realpath(joined).catch(() => undefined);
+  if (real !== undefined && !isSameOrInside(await fs.realpath(target), real, p)) throw outside();
+  return joined;
 }
 
 export type GlobPlan =
