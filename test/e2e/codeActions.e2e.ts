@@ -103,10 +103,13 @@ describe('The demo workspace: code actions after training, model icons, no git p
     const built = before.split('\n').findIndex((l) => l.includes('model = TinyClassifier()')) + 1;
     await openCodeActions(page, 'train.py', built, 'ML Engineer: Export to ONNX (model)');
     await applyCodeAction(page, 'ML Engineer: Export to ONNX (model)');
-    await page.locator('.tabs-container .tab.active.dirty', { hasText: 'train.py' }).waitFor({ timeout: 15_000 });
-    // Auto-save is off in the demo (code-server's default saves after a second).
+    // Auto-save is off in the demo (code-server's default saves a second after the edit): the tab
+    // shows an unsaved change and the file on disk stays as it was.
+    const dirty = page.locator('.tabs-container .tab.active.dirty', { hasText: 'train.py' });
+    for (let waited = 0; !(await dirty.isVisible()) && readFileSync(path, 'utf8') === before && waited < 15_000; waited += 200) await page.waitForTimeout(200);
     await page.waitForTimeout(2500);
-    assert.equal(readFileSync(path, 'utf8'), before, 'the edit stays unsaved');
+    assert.equal(readFileSync(path, 'utf8'), before, 'the edit stays unsaved (auto-save would have written it)');
+    assert.ok(await dirty.isVisible(), 'the tab shows the unsaved edit');
     await page.keyboard.press('Control+S');
     const deadline = Date.now() + 15_000;
     while (!readFileSync(path, 'utf8').includes('torch.onnx.export(') && Date.now() < deadline) await page.waitForTimeout(200);
