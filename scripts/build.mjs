@@ -37,7 +37,7 @@ const builds = [
   {
     // Heavy packages in bundles of their own, required on first use (docs/architecture.md).
     ...common,
-    entryPoints: { anthropic: 'src/agent/lazy/anthropicSdk.ts', jupyter: 'src/kernels/lazy/jupyterServices.ts', tracking: 'src/tracking/lazy/trackingReaders.ts', models: 'src/models/lazy/modelsCore.ts', markdown: 'src/chat/lazy/markdownLexer.ts' },
+    entryPoints: { anthropic: 'src/agent/lazy/anthropicSdk.ts', jupyter: 'src/kernels/lazy/jupyterServices.ts', tracking: 'src/tracking/lazy/trackingReaders.ts', models: 'src/models/lazy/modelsCore.ts', codeActions: 'src/models/lazy/codeActionsCore.ts', markdown: 'src/chat/lazy/markdownLexer.ts' },
     outdir: 'dist/lazy',
     platform: 'node',
     format: 'cjs',
@@ -101,4 +101,8 @@ if (watch) {
 mkdirSync(join(root, 'dist', 'lazy'), { recursive: true });
 for (const file of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs']) {
   copyFileSync(join(root, 'node_modules', 'onnxruntime-web', 'dist', file), join(root, 'dist', 'lazy', file));
+}
+// tree-sitter's runtime and Python grammar, which dist/lazy/codeActions.js loads from beside itself.
+for (const file of ['tree-sitter.wasm', 'tree-sitter-python.wasm']) {
+  copyFileSync(join(root, 'node_modules', '@vscode', 'tree-sitter-wasm', 'wasm', file), join(root, 'dist', 'lazy', file));
 }

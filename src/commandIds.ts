@@ -33,6 +33,7 @@ export const COMMANDS = {
   optimizeModel: 'mlEngineer.optimizeModel',
   benchmarkModel: 'mlEngineer.benchmarkModel',
   exportModel: 'mlEngineer.exportModel',
+  insertModelCode: 'mlEngineer.insertModelCode',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
+import { openCodeActions, applyCodeAction } from './support/codeActions';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
 import { writeNegativeLengthOnnx } from '../support/hostileModels';
 import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
@@ -225,40 +226,20 @@ describe('Models (code-server)', function () {
 
   /** Opens train.py, puts the cursor on its torch.save( line and opens the code action list (Ctrl+.) until ours show. */
   async function codeActionsOnTorchSave(): Promise<Locator> {
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').fill('train.py');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'train.py' }).first().click();
-    await page.locator('.tabs-container .tab.active', { hasText: 'train.py' }).waitFor({ timeout: 30_000 });
     const saveLine = readFileSync(join(server.workspace, 'train.py'), 'utf8').split('\n').findIndex((l) => l.includes('torch.save(')) + 1;
-    await page.keyboard.press('Control+G');
-    await page.locator('.quick-input-widget input').fill(`:${saveLine}`);
-    await page.keyboard.press('Enter');
-    const action = page.locator('.action-widget .monaco-list-row', { hasText: 'ML Engineer: Export to ONNX (model)' });
-    for (let attempt = 0; !(await action.isVisible()); attempt++) {
-      if (attempt === 20) throw new Error('no "Export to ONNX" code action on the torch.save line');
-      await page.keyboard.press('Escape');
-      await page.keyboard.press('Control+.');
-      await action.waitFor({ timeout: 2000 }).catch(() => undefined);
-    }
-    return page.locator('.action-widget');
+    return openCodeActions(page, 'train.py', saveLine, 'ML Engineer: Export to ONNX (model)');
   }
 
   it('a code action on torch.save( inserts an ONNX export that uses the script\'s own names, and the file still compiles', async () => {
     await codeActionsOnTorchSave();
     const path = join(server.workspace, 'train.py');
-    // The action list takes keys (a pointer block covers it): move to the action and apply it.
-    const focused = page.locator('.action-widget .monaco-list-row.focused');
-    for (let i = 0; (await focused.getAttribute('aria-label')) !== 'ML Engineer: Export to ONNX (model)'; i++) {
-      if (i === 10) throw new Error(`the code action list never focused the export: ${await page.locator('.action-widget').innerText()}`);
-      await page.keyboard.press('ArrowDown');
-    }
-    await page.keyboard.press('Enter');
+    await applyCodeAction(page, 'ML Engineer: Export to ONNX (model)');
     await page.keyboard.press('Control+S');
     const deadline = Date.now() + 15_000;
     while (!readFileSync(path, 'utf8').includes('torch.onnx.export(') && Date.now() < deadline) await page.waitForTimeout(200);
     const text = readFileSync(path, 'utf8');
     assert.match(text, /torch\.save\(model\.state_dict\(\), "models\/tiny_classifier\.pt"\)\n {8}# Export model to ONNX/);
-    assert.match(text, /\(x_train\[:1\],\),\n {12}"models\/tiny_classifier\.onnx"/);
+    assert.match(text, /\(example_input,\),\n {12}"models\/tiny_classifier\.onnx"/);
     execFileSync('/usr/bin/python3', ['-c', 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")', path]);
     await saveScreenshot(page, 'model-code-action');
   });

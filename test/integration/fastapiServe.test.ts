@@ -153,7 +153,7 @@ describe('The generated FastAPI app, served by uvicorn', function () {
   });
 
   it('the code action\'s serving app has the same guards', async () => {
-    const app = servingApp({ model: 'net', framework: 'pytorch', savePath: 'add_k.pt', line: 0, endLine: 0, indent: '', torchImported: true });
+    const app = servingApp('net', 'add_k.onnx');
     writeFileSync(join(dir, app.fileName), app.content);
     served = await serve(dir, app.fileName.replace(/\.py$/, ''), { MODEL_API_TOKEN: TOKEN, MAX_REQUEST_BYTES: '2048' });
     assert.equal((await predict({ inputs: { x: [[0, 0, 0, 0]] } })).status, 401);

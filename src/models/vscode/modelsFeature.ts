@@ -45,7 +45,7 @@ export function registerModels(context: vscode.ExtensionContext, log: vscode.Log
     { dispose: () => bundle.peek()?.stopModelReader() },
   );
   registerModelViewer(context, log, core, inspect);
-  registerModelCodeActions(context);
+  registerModelCodeActions(context, log);
   registerCommand(context, log, COMMANDS.inspectModel, async (arg?: unknown) => {
     const uri = await modelUri(arg, 'Inspect a model');
     if (uri) await vscode.commands.executeCommand('vscode.openWith', uri, MODEL_VIEWER);
