@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { appendMlflowMetric, writeMlflowRun } from '../support/trackingFixtures';
+import { appendMlflowMetric, writeMlflowRun, writeTensorBoardRun } from '../support/trackingFixtures';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
 import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
 
@@ -22,6 +22,8 @@ describe('Experiments view (code-server)', function () {
     server = await startCodeServer({ workspaceSource: join(repoRoot, 'examples'), settings: { 'mlEngineer.jupyter.autoStartLocalServer': false } });
     // A run still training: status RUNNING, two epochs logged so far.
     writeMlflowRun(experimentDir(), '412570119832766211', { id: LIVE_ID, name: 'still-training', status: 1, params: { model: 'mlp', lr: '0.001' }, metrics: { val_loss: [0.7, 0.6] }, start: Date.now() - 30_000 });
+    // A TensorBoard run logging the same val_loss as the MLflow runs: the runs table sorts them together.
+    writeTensorBoardRun(join(server.workspace, 'runs', 'tensorboard', 'resnet-small'), { val_loss: [0.62, 0.41, 0.27, 0.25], val_acc: [0.7, 0.8, 0.85, 0.875] });
     browser = await launchBrowser();
     page = await openWorkbench(browser, server);
   });
@@ -35,13 +37,32 @@ describe('Experiments view (code-server)', function () {
     await page.locator('.sidebar .pane-header', { hasText: 'Chat' }).click(); // fold the chat: the tree gets the room
     await page.locator('.sidebar .pane-header', { hasText: 'Experiments' }).click();
     view = page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Experiments' }) });
-    for (const text of ['MLflow: mlruns', 'mlp-hidden16', 'baseline-logreg', 'mlp-lr-too-high', 'still-training', 'Lightning CSV: lightning_logs', 'version_0', 'TensorBoard: tensorboard', 'W&B: wandb', 'mlp-wide']) {
+    for (const text of ['MLflow: mlruns', 'mlp-hidden16', 'baseline-logreg', 'mlp-lr-too-high', 'still-training', 'Lightning CSV: lightning_logs', 'version_0', 'TensorBoard: tensorboard', 'resnet-small', 'W&B: wandb', 'mlp-wide']) {
       await row(text).waitFor({ timeout: 30_000 });
     }
     // The key metric is in the description: the failed run diverged to NaN.
     assert.match(await row('mlp-hidden16').innerText(), /val_loss 0\.311/);
     assert.match(await row('mlp-lr-too-high').innerText(), /val_loss NaN/);
     await saveScreenshot(page, 'experiments-view');
+  });
+
+  it('filters by val_loss<0.4: the runs below it from every source, and says why a filter cannot be read', async () => {
+    await runCommand(page, 'ML Engineer: Filter Runs…');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('val_loss<<0.4');
+    // Said while typing, with the column, instead of a tree that silently shows nothing.
+    await page.locator('.quick-input-widget .quick-input-message', { hasText: 'Cannot read the filter at column 9: "<<" is not an operator' }).waitFor({ timeout: 10_000 });
+    await input.fill('val_loss<0.4');
+    await page.locator('.quick-input-widget .quick-input-message', { hasText: 'Cannot read' }).waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+    await input.press('Enter');
+    // Below 0.4: mlp-hidden16 (0.311), version_0 (0.097), resnet-small (0.25); not the NaN run, not 0.46 or 0.6.
+    await view.locator('.message', { hasText: '3 of 9 runs match “val_loss<0.4”.' }).waitFor({ timeout: 15_000 });
+    for (const shown of ['mlp-hidden16', 'version_0', 'resnet-small']) await row(shown).waitFor();
+    for (const hidden of ['baseline-logreg', 'mlp-lr-too-high', 'still-training', 'mlp-wide', 'run_1']) assert.equal(await view.locator('.monaco-list-row', { hasText: hidden }).count(), 0, `${hidden} is filtered out`);
+    await saveScreenshot(page, 'experiments-filter');
+    await runCommand(page, 'ML Engineer: Clear Run Filter and Sort');
+    await view.locator('.message').waitFor({ state: 'hidden', timeout: 10_000 });
+    await row('baseline-logreg').waitFor();
   });
 
   it('opens two selected runs in Compare Runs: two curves per metric and the params that differ', async () => {
