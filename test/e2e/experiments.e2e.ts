@@ -65,22 +65,50 @@ describe('Experiments view (code-server)', function () {
     await row('baseline-logreg').waitFor();
   });
 
-  it('opens two selected runs in Compare Runs: two curves per metric and the params that differ', async () => {
+  it('compares two runs: a summary of last and best values, only the param cells that differ marked', async () => {
+    if (!(await view.isVisible())) await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
     await row('mlp-hidden16').click();
     await row('baseline-logreg').click({ modifiers: ['Control'] });
     await runCommand(page, 'ML Engineer: Compare Runs');
-    const frame = await findWebviewFrame(page, 'section.chart[data-metric="val_loss"] canvas');
+    const frame = await findWebviewFrame(page, 'ul.runs li:nth-child(2) >> text=baseline-logreg');
     const chart = frame.locator('section.chart[data-metric="val_loss"]');
+    await chart.locator('canvas').waitFor();
     assert.equal(await chart.getAttribute('data-series'), '2');
     assert.equal(await frame.locator('ul.runs li').count(), 2);
-    // Params: model, lr, hidden and dropout differ; epochs and seed do not (hidden by default).
+    // The summary: last and best of each metric per run; val_loss is lower-is-better, the best run starred.
+    const loss = frame.locator('table.summary tr[data-metric="val_loss"]');
+    assert.deepEqual(await loss.locator('td').allInnerTexts(), ['0.311 @19 ★', '0.3034 @18 ★', '0.4594 @19', '0.4482 @16']);
+    assert.match(await loss.locator('th').getAttribute('title') ?? '', /lower is better/);
+    const acc = frame.locator('table.summary tr[data-metric="val_acc"]');
+    assert.deepEqual(await acc.locator('td').allInnerTexts(), ['0.8772 @19 ★', '0.8772 @19 ★', '0.7768 @19', '0.7903 @18'], 'accuracy: higher is better');
+    // Params: lr and model differ; dropout and hidden are missing in baseline-logreg, which is no difference.
     const differing = await frame.locator('table.params tbody tr.differs td:first-child').allInnerTexts();
-    assert.deepEqual(differing.sort(), ['dropout', 'hidden', 'lr', 'model']);
+    assert.deepEqual(differing.sort(), ['lr', 'model']);
+    assert.equal(await frame.locator('table.params td.differs').count(), 4, 'only the value cells of lr and model');
     // Log scale and smoothing redraw without losing a curve.
     await frame.locator('input[aria-label="Log scale"]').check();
     await frame.locator('section.chart[data-metric="val_loss"] canvas').waitFor();
     assert.equal(await frame.locator('section.chart[data-metric="val_loss"]').getAttribute('data-series'), '2');
+    await frame.locator('input[aria-label="Log scale"]').uncheck();
     await saveScreenshot(page, 'experiments-compare');
+  });
+
+  it('shows one diverged run: where its curve stops at NaN, whole-number step ticks, all its params', async () => {
+    if (!(await view.isVisible())) await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
+    await row('mlp-lr-too-high').click();
+    await runCommand(page, 'ML Engineer: Compare Runs');
+    const frame = await findWebviewFrame(page, 'ul.runs li >> text=mlp-lr-too-high');
+    const chart = frame.locator('section.chart[data-metric="val_loss"]');
+    await chart.locator('canvas').waitFor();
+    assert.equal(await chart.getAttribute('data-stops'), '1');
+    assert.equal(await chart.locator('ul.stops li').innerText(), 'mlp-lr-too-high stops: NaN at step 10; last finite value 9.1 at step 9');
+    assert.deepEqual(await frame.locator('table.summary tr[data-metric="val_loss"] td').allInnerTexts(), ['NaN @10', '0.5726 @5']);
+    const ticks = (await chart.getAttribute('data-x-ticks'))!.split(',').map(Number);
+    assert.ok(ticks.length >= 2 && ticks.every((t) => Number.isInteger(t)), `step ticks are whole numbers: ${ticks.join(', ')}`);
+    // One run has nothing to differ from: every param is listed, no "No params differ".
+    assert.equal(await frame.locator('table.params tbody tr').count(), 6);
+    assert.equal(await frame.locator('text=No params differ').count(), 0);
+    await saveScreenshot(page, 'experiments-diverged');
   });
 
   it('updates a running run within seconds when a metric line is appended', async () => {
