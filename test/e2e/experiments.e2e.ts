@@ -65,6 +65,59 @@ describe('Experiments view (code-server)', function () {
     await row('baseline-logreg').waitFor();
   });
 
+  it('opens the runs table: the filter shared with the tree both ways, sorts by val_loss across MLflow, TensorBoard and Lightning, reveals a run in the tree', async () => {
+    await runCommand(page, 'ML Engineer: Open Runs Table');
+    const frame = await findWebviewFrame(page, '.grid .body .row');
+    const names = (): Promise<string[]> => frame.locator('.body .row .cell.name').allInnerTexts();
+    const filter = frame.locator('input.filter');
+    await frame.locator('.count', { hasText: '9 runs' }).waitFor({ timeout: 10_000 });
+    // The filter is the tree's: set in the tree, the table follows...
+    await runCommand(page, 'ML Engineer: Filter Runs…');
+    await page.locator('.quick-input-widget input').fill('model=mlp status:finished');
+    await page.locator('.quick-input-widget input').press('Enter');
+    await frame.locator('.count', { hasText: '1 of 9 runs' }).waitFor({ timeout: 10_000 });
+    assert.equal(await filter.inputValue(), 'model=mlp status:finished');
+    assert.deepEqual(await names(), ['mlp-hidden16']);
+    // ...and typed in the table, the tree follows.
+    await filter.fill('val_loss<0.4');
+    await frame.locator('.count', { hasText: '3 of 9 runs' }).waitFor({ timeout: 10_000 });
+    assert.deepEqual((await names()).sort(), ['mlp-hidden16', 'resnet-small', 'version_0']);
+    await view.locator('.message', { hasText: '3 of 9 runs match “val_loss<0.4”.' }).waitFor({ timeout: 10_000 });
+    // A filter the table cannot read is said under its input; the rows stay.
+    await filter.fill('val_loss<');
+    await frame.locator('.filter-error', { hasText: '"<" needs a value on its right' }).waitFor({ timeout: 10_000 });
+    assert.equal(await frame.locator('.body .row').count(), 3);
+    await filter.fill('');
+    await filter.press('Enter');
+    await frame.locator('.count', { hasText: '9 runs' }).waitFor({ timeout: 10_000 });
+    assert.equal(await frame.locator('.filter-error').isHidden(), true);
+    // One sort over every source: lowest val_loss first, the diverged run and runs without it last.
+    await frame.locator('button.sort[data-column="metric:val_loss"]').click();
+    const ascending = await names();
+    assert.deepEqual(ascending.slice(0, 6), ['version_0', 'resnet-small', 'mlp-hidden16', 'baseline-logreg', 'still-training', 'mlp-lr-too-high']);
+    assert.equal(await frame.locator('.body .row', { hasText: 'mlp-lr-too-high' }).locator('.cell.bad[data-column="metric:val_loss"]').innerText(), 'NaN');
+    await frame.locator('button.sort[data-column="metric:val_loss"]').click();
+    assert.deepEqual((await names()).slice(0, 6), ['still-training', 'baseline-logreg', 'mlp-hidden16', 'resnet-small', 'version_0', 'mlp-lr-too-high'], 'reversed; NaN still after the numbers');
+    assert.equal(await frame.locator('[role="columnheader"][aria-sort="descending"]').count(), 1);
+    await frame.locator('button.sort[data-column="metric:val_loss"]').click();
+    await saveScreenshot(page, 'experiments-runs-table');
+    // Keyboard: Home, Down, Enter reveal the second row (resnet-small) in the tree.
+    await frame.locator('.grid').focus();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await view.locator('.monaco-list-row.selected', { hasText: 'resnet-small' }).waitFor({ timeout: 10_000 });
+    // A click reveals too.
+    await frame.locator('.body .row', { hasText: 'mlp-hidden16' }).locator('.cell.name').click();
+    await view.locator('.monaco-list-row.selected', { hasText: 'mlp-hidden16' }).waitFor({ timeout: 10_000 });
+    // Check two runs from two sources and compare them.
+    await frame.locator('.body .row', { hasText: 'resnet-small' }).locator('input[type="checkbox"]').check();
+    await frame.locator('.body .row', { hasText: 'mlp-hidden16' }).locator('input[type="checkbox"]').check();
+    await frame.locator('button.compare', { hasText: 'Compare 2' }).click();
+    const compare = await findWebviewFrame(page, 'table.summary tr[data-metric="val_loss"]');
+    assert.deepEqual((await compare.locator('ul.runs li').allInnerTexts()).map((t) => t.split(' ')[0]), ['resnet-small', 'mlp-hidden16']);
+  });
+
   it('compares two runs: a summary of last and best values, only the param cells that differ marked', async () => {
     if (!(await view.isVisible())) await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
     await row('mlp-hidden16').click();

@@ -14,6 +14,7 @@ import { trackingTools } from '../trackingTools';
 import type { TrackingReaders } from '../workerSources';
 import { ComparePanel } from './comparePanel';
 import { ExperimentsTree, type ExperimentsNode } from './experimentsTree';
+import { RunsTablePanel } from './runsTablePanel';
 
 // The Experiments view: finds runs in the workspace (and `mlEngineer.tracking.roots`), keeps them
 // fresh with file watchers (a changed file re-reads its source only, debounced), and offers the
@@ -42,10 +43,18 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
   const compare = new ComparePanel(context.extensionUri, catalog, log);
   context.subscriptions.push(catalog, tree, view, compare, { dispose: () => readerPool?.dispose() });
 
-  /** Redraws what shows runs: the tree and its message row (the filter's counts or why it was refused). */
+  const table = new RunsTablePanel(context.extensionUri, catalog, tree.filter, tree.metric, {
+    setFilter: (text) => setFilter(text),
+    reveal: (key) => revealInTree(key),
+    compare: (keys) => compare.show(keys),
+  }, log);
+  context.subscriptions.push(table);
+
+  /** Redraws what shows runs: the tree, its message row (the filter's counts or why it was refused) and the runs table. */
   const redraw = (): void => {
     tree.refresh();
     view.message = tree.filter.message(catalog.runs(), tree.metric);
+    table.update();
   };
   /** min(val_loss) needs each run's whole curve where its listing has the last value only (MLflow files). */
   const completeRanges = async (): Promise<void> => {
@@ -153,6 +162,12 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
     return error;
   };
 
+  const revealInTree = async (key: string): Promise<void> => {
+    const node = tree.runNode(key);
+    if (!node) throw new Error('That run is no longer listed (its files changed, or the filter hides it).');
+    await view.reveal(node, { select: true, focus: true, expand: false });
+  };
+
   const selectedRuns = (node?: ExperimentsNode, nodes?: readonly ExperimentsNode[]): RunRecord[] => {
     const picked = (nodes && nodes.length > 0 ? nodes : node ? [node] : view.selection).filter((n): n is Extract<ExperimentsNode, { kind: 'run' }> => n.kind === 'run');
     return picked.map((n) => n.run);
@@ -204,6 +219,11 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
     tree.sortMetric = undefined;
     updateDescription();
     redraw();
+  });
+  registerCommand(context, log, COMMANDS.openRunsTable, async () => {
+    table.show();
+    await ensureDiscovered();
+    table.update();
   });
   registerCommand(context, log, COMMANDS.sortRuns, async () => {
     await ensureDiscovered();
