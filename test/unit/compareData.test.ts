@@ -1,31 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { buildCompareData, curveStop, paramDifferences, summaryCell } from '../../src/tracking/compareData';
-import { LightningCsvLogs } from '../../src/tracking/lightningCsv';
-import { MlflowFileStore } from '../../src/tracking/mlflowFileStore';
-import { RunCatalog } from '../../src/tracking/runCatalog';
-import type { MetricPoint, RunRecord } from '../../src/tracking/runModel';
+import type { MetricPoint } from '../../src/tracking/runModel';
 import { compareRuns, metricDirection } from '../../src/tracking/runQuery';
 import { STEP_INCREMENTS, stepLabel } from '../../src/tracking/stepTicks';
-import { writeMixedSources } from '../support/trackingFixtures';
+import { runRecord, useMixedCatalog } from '../support/runRecords';
 
-const run = (name: string, over: Partial<RunRecord> = {}): RunRecord => ({
-  key: `s#${name}`,
-  source: 'mlflow',
-  sourceId: 's',
-  experiment: 'e',
-  runId: name,
-  name,
-  status: 'finished',
-  params: {},
-  tags: {},
-  metrics: [],
-  location: '/x',
-  problems: [],
-  ...over,
-});
+const run = runRecord;
 
 describe('compare: summary of last and best values, where curves stop, which params differ', () => {
   const points = (values: number[]): MetricPoint[] => values.map((value, step) => ({ step, value, time: 1_700_000_000_000 + step * 1000 }));
@@ -75,23 +55,11 @@ describe('compare: summary of last and best values, where curves stop, which par
 });
 
 describe('compare data over real MLflow and Lightning files', () => {
-  let dir: string;
-  let catalog: RunCatalog;
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mle-compare-'));
-    const { mlruns, lightning } = writeMixedSources(dir);
-    catalog = new RunCatalog();
-    catalog.setSources([new MlflowFileStore(mlruns), new LightningCsvLogs(lightning)]);
-    await catalog.loadAll();
-  });
-  after(() => {
-    catalog.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const byName = (name: string): RunRecord => catalog.runs().find((r) => r.name === name)!;
+  const mixed = useMixedCatalog('mle-compare-');
+  const { byName } = mixed;
 
   it('builds the summary table from whole histories: last, best, the best run, the NaN stop', async () => {
-    const data = await buildCompareData(catalog, [byName('good'), byName('diverged'), byName('alone')]);
+    const data = await buildCompareData(mixed.catalog, [byName('good'), byName('diverged'), byName('alone')]);
     const loss = data.summary.find((r) => r.metric === 'val_loss')!;
     assert.equal(loss.direction, 'lower');
     assert.deepEqual(loss.cells.map((c) => [c?.last, c?.best]), [[0.38, 0.35], [null, 0.7], [0.45, 0.45]]);
@@ -108,7 +76,7 @@ describe('compare data over real MLflow and Lightning files', () => {
   });
 
   it('a single run: its params all shown as not differing, its summary without a best', async () => {
-    const data = await buildCompareData(catalog, [byName('good')]);
+    const data = await buildCompareData(mixed.catalog, [byName('good')]);
     assert.ok(data.params.every((p) => !p.differs));
     assert.deepEqual(data.summary.map((r) => [r.metric, r.cells[0]!.last, r.bestLast]), [['val_acc', 0.85, null], ['val_loss', 0.38, null]]);
   });

@@ -1,34 +1,16 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { scrollToShow, visibleRange } from '../../media/runs/virtualWindow';
-import { LightningCsvLogs } from '../../src/tracking/lightningCsv';
-import { MlflowFileStore } from '../../src/tracking/mlflowFileStore';
-import { RunCatalog } from '../../src/tracking/runCatalog';
 import { RunFilterState } from '../../src/tracking/runFilterState';
 import { buildRunsTable, defaultColumns } from '../../src/tracking/runsTable';
 import { parseFromRunsView, type RunsTableRow } from '../../src/tracking/runsTableProtocol';
 import { firstSortDescending, sortRows } from '../../src/tracking/runsTableSort';
-import { writeMixedSources } from '../support/trackingFixtures';
+import { useMixedCatalog } from '../support/runRecords';
 
 describe('runs table over real MLflow and Lightning files', () => {
-  let dir: string;
-  let catalog: RunCatalog;
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mle-runs-table-'));
-    const { mlruns, lightning } = writeMixedSources(dir);
-    catalog = new RunCatalog();
-    catalog.setSources([new MlflowFileStore(mlruns), new LightningCsvLogs(lightning)]);
-    await catalog.loadAll();
-  });
-  after(() => {
-    catalog.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const mixed = useMixedCatalog('mle-runs-table-');
 
   it('builds the table across sources: default columns, cells for JSON, counts of columns to pick', () => {
-    const all = catalog.runs();
+    const all = mixed.catalog.runs();
     const columns = defaultColumns(all);
     assert.deepEqual(columns, [
       { kind: 'metric', key: 'val_loss' },
