@@ -21,6 +21,7 @@ export const COMMANDS = {
   showGpuCharts: 'mlEngineer.showGpuCharts',
   refreshExperiments: 'mlEngineer.refreshExperiments',
   compareRuns: 'mlEngineer.compareRuns',
+  openRunsTable: 'mlEngineer.openRunsTable',
   showRunChart: 'mlEngineer.showRunChart',
   filterRuns: 'mlEngineer.filterRuns',
   clearRunFilter: 'mlEngineer.clearRunFilter',
@@ -51,6 +52,7 @@ export const VIEW_TYPES = {
   modelViewer: 'mlEngineer.modelViewer',
   gpuCharts: 'mlEngineer.gpuCharts',
   compareRuns: 'mlEngineer.compareRuns',
+  runsTable: 'mlEngineer.runsTable',
 } as const;
 
 /** Keys set with `setContext`, read by `when` clauses in package.json. */

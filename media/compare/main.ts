@@ -1,11 +1,15 @@
 import uPlot from 'uplot';
-import type { ChartSeries, FromCompareView, ToCompareView } from '../../src/tracking/protocol';
+import type { ChartSeries, CurveStop, FromCompareView, SummaryCell, ToCompareView } from '../../src/tracking/protocol';
+import { formatMetric } from '../../src/tracking/runQuery';
 import { smooth } from '../../src/tracking/smoothing';
+import { STEP_INCREMENTS, stepLabel } from '../../src/tracking/stepTicks';
 import { element, onHostMessage, postToHost } from '../common/vscodeApi';
 
 // Metric curves of the selected runs overlaid (uPlot), step / wall time / relative time on x,
 // TensorBoard-style smoothing, log scale, values on hover (uPlot's legend), theme colours;
-// and the params of the runs side by side with the differences marked.
+// a summary of each metric's last and best value per run; where a curve stops at a NaN or an
+// infinity, a mark on the chart and a note under it; the params of the runs side by side with
+// the cells that differ marked.
 
 type XMode = 'step' | 'time' | 'relative';
 type Data = Extract<ToCompareView, { type: 'data' }>;
@@ -32,6 +36,13 @@ const metricChips = element('div', { className: 'metrics', attrs: { role: 'group
 const charts = element('div', { className: 'charts' });
 const problems = element('p', { className: 'problem', attrs: { hidden: '' } });
 const paramsTable = element('table', { className: 'params', attrs: { 'aria-label': 'Params' } });
+const paramsHeading = element('h2', { text: 'Params' });
+const diffLabel = element('label', {}, [diffBox, document.createTextNode(' Only params that differ')]);
+const summaryTable = element('table', { className: 'summary', attrs: { 'aria-label': 'Summary' } });
+const summaryHow = element('p', {
+  className: 'muted how',
+  text: 'Best is the lowest value for metrics named like a loss or error (loss, err, mse, mae, nll, perplexity, wer, latency, time), the highest for those named like a score (acc, f1, auc, precision, recall, map, bleu, rouge, iou, dice, score, reward); other metrics (epoch, lr) have no best. The best run is marked ★.',
+});
 root.append(
   element('div', { className: 'toolbar' }, [
     element('label', { text: 'X ' }, [xSelect]),
@@ -39,11 +50,12 @@ root.append(
     element('label', {}, [logBox, document.createTextNode(' Log scale')]),
   ]),
   runsLegend,
+  element('details', { className: 'summary-section', attrs: { open: '' } }, [element('summary', { text: 'Summary' }), summaryHow, summaryTable]),
   metricChips,
   problems,
   charts,
-  element('h2', { text: 'Params' }),
-  element('label', {}, [diffBox, document.createTextNode(' Only params that differ')]),
+  paramsHeading,
+  diffLabel,
   paramsTable,
 );
 
@@ -57,6 +69,67 @@ function xOf(series: ChartSeries): number[] | undefined {
   if (series.times.some((t) => t === null)) return undefined;
   const times = series.times as number[];
   return state.x === 'time' ? times : times.map((t) => t - times[0]!);
+}
+
+/** Where a point is on the x axis in the current mode (undefined without a time). */
+function xAt(series: ChartSeries, point: { step: number; time: number | null }): number | undefined {
+  if (state.x === 'step') return point.step;
+  if (point.time === null) return undefined;
+  const t0 = series.times[0];
+  return state.x === 'time' ? point.time : t0 === null || t0 === undefined ? undefined : point.time - t0;
+}
+
+function stopText(stop: CurveStop): string {
+  const before = stop.lastFinite ? `; last finite value ${formatMetric(stop.lastFinite.value)} at step ${stop.lastFinite.step}` : '';
+  return `${stop.value} at step ${stop.step}${before}`;
+}
+
+/** Marks where each curve stops at a NaN or an infinity: a dashed line there and a cross on its last finite point. */
+function stopsPlugin(used: readonly ChartSeries[]): uPlot.Plugin {
+  return {
+    hooks: {
+      draw: (u) => {
+        const ctx = u.ctx;
+        const { top, height } = u.bbox;
+        used.forEach((s) => {
+          if (!s.stop) return;
+          const x = xAt(s, s.stop);
+          if (x === undefined) return;
+          const px = u.valToPos(x, 'x', true);
+          ctx.save();
+          ctx.strokeStyle = color(s.run);
+          ctx.fillStyle = color(s.run);
+          ctx.lineWidth = 1.5 * devicePixelRatio;
+          ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
+          ctx.beginPath();
+          ctx.moveTo(px, top);
+          ctx.lineTo(px, top + height);
+          ctx.stroke();
+          ctx.setLineDash([]);
+          ctx.font = `${11 * devicePixelRatio}px sans-serif`;
+          // The label beside the line, on its left where the line is at the chart's right edge.
+          const label = s.stop.value;
+          const gap = 4 * devicePixelRatio;
+          const room = u.bbox.left + u.bbox.width - px - gap;
+          ctx.fillText(label, room >= ctx.measureText(label).width ? px + gap : px - gap - ctx.measureText(label).width, top + 12 * devicePixelRatio);
+          const last = s.stop.lastFinite;
+          const lx = last ? xAt(s, last) : undefined;
+          if (last && lx !== undefined && (!state.log || last.value > 0)) {
+            const cx = u.valToPos(lx, 'x', true);
+            const cy = u.valToPos(last.value, 'y', true);
+            const r = 5 * devicePixelRatio;
+            ctx.beginPath();
+            ctx.moveTo(cx - r, cy - r);
+            ctx.lineTo(cx + r, cy + r);
+            ctx.moveTo(cx + r, cy - r);
+            ctx.lineTo(cx - r, cy + r);
+            ctx.stroke();
+          }
+          ctx.restore();
+        });
+      },
+    },
+  };
 }
 
 function render(): void {
@@ -81,10 +154,12 @@ function render(): void {
       used.push(s);
       if (s.total > s.steps.length) notes.push(`${data.runs[s.run]!.name}: ${metric} drawn from ${s.steps.length} of ${s.total} points (min/max kept)`);
     }
-    const holder = element('section', { className: 'chart', attrs: { 'aria-label': `Chart ${metric}`, 'data-metric': metric, 'data-series': String(used.length) } }, [element('h3', { text: metric })]);
+    const stopped = used.filter((s) => s.stop);
+    const holder = element('section', { className: 'chart', attrs: { 'aria-label': `Chart ${metric}`, 'data-metric': metric, 'data-series': String(used.length), 'data-stops': String(stopped.length) } }, [element('h3', { text: metric })]);
     charts.append(holder);
     if (used.length === 0) continue;
     const joined = uPlot.join(aligned);
+    const stepAxis = state.x === 'step';
     const plot = new uPlot(
       {
         width: Math.max(300, holder.clientWidth || 600),
@@ -92,30 +167,96 @@ function render(): void {
         cursor: { drag: { x: true, y: false } },
         scales: { x: { time: state.x === 'time' }, y: state.log ? { distr: 3 } : {} },
         axes: [
-          { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } },
+          {
+            stroke: axis,
+            grid: { stroke: grid, width: 1 },
+            ticks: { stroke: grid },
+            // Steps are whole numbers: never a tick at 0.5.
+            ...(stepAxis
+              ? {
+                  incrs: [...STEP_INCREMENTS],
+                  values: (_u: uPlot, splits: number[]) => {
+                    holder.dataset.xTicks = splits.join(',');
+                    return splits.map(stepLabel);
+                  },
+                }
+              : {}),
+          },
           { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 60 },
         ],
         series: [
-          { label: state.x === 'step' ? 'step' : state.x === 'time' ? 'time' : 'seconds' },
+          { label: stepAxis ? 'step' : state.x === 'time' ? 'time' : 'seconds', ...(stepAxis ? { value: (_u: uPlot, v: number | null) => (v === null ? '–' : stepLabel(v)) } : {}) },
           ...used.map((s) => ({ label: data!.runs[s.run]!.name, stroke: color(s.run), width: 2, spanGaps: true, points: { show: false } })),
         ],
+        plugins: [stopsPlugin(used)],
       },
       joined,
       holder,
     );
     plots.push(plot);
+    if (stopped.length > 0) {
+      holder.append(
+        element(
+          'ul',
+          { className: 'stops', attrs: { 'aria-label': `Where ${metric} stops` } },
+          stopped.map((s) => element('li', {}, [colorDot(s.run), document.createTextNode(`${data!.runs[s.run]!.name} stops: ${stopText(s.stop!)}`)])),
+        ),
+      );
+    }
   }
   problems.toggleAttribute('hidden', notes.length === 0);
   problems.textContent = [...new Set(notes)].join(' · ');
+  renderSummary();
   renderParams();
+}
+
+function summaryValue(value: number | null, step: number | null, stop: CurveStop | null, which: 'last' | 'best'): Node[] {
+  if (which === 'last' && value === null && stop) return [element('span', { className: 'stopped', text: `${stop.value}` }), element('span', { className: 'step', text: ` @${stop.step}` })];
+  if (value === null) return [element('span', { className: 'unset', text: '–' })];
+  return [document.createTextNode(formatMetric(value)), ...(step === null ? [] : [element('span', { className: 'step', text: ` @${step}` })])];
+}
+
+function renderSummary(): void {
+  if (!data) return;
+  const runs = data.runs;
+  const top = element('tr', {}, [element('th', { text: 'metric', attrs: { rowspan: '2', scope: 'col' } }), ...runs.map((r, i) => element('th', { attrs: { colspan: '2', scope: 'colgroup' } }, [colorDot(i), document.createTextNode(r.name)]))]);
+  const sub = element('tr', {}, runs.flatMap(() => [element('th', { text: 'last', attrs: { scope: 'col' } }), element('th', { text: 'best', attrs: { scope: 'col' } })]));
+  const rows = data.summary.map((row) => {
+    const arrow = row.direction === 'lower' ? ' ↓' : row.direction === 'higher' ? ' ↑' : '';
+    const how = row.direction === 'lower' ? 'lower is better (named like a loss or error)' : row.direction === 'higher' ? 'higher is better (named like a score)' : 'no direction: no best value';
+    const cells = row.cells.flatMap((cell: SummaryCell | null, i) => {
+      if (!cell) return [element('td', { className: 'unset', text: '–', attrs: { colspan: '2', 'data-run': String(i) } })];
+      const last = element('td', { className: `last${row.bestLast === i ? ' winner' : ''}${cell.stop ? ' has-stop' : ''}`, attrs: { 'data-run': String(i), ...(cell.stop ? { title: `stops: ${stopText(cell.stop)}` } : {}) } }, [
+        ...summaryValue(cell.last, cell.lastStep, cell.stop, 'last'),
+        ...(row.bestLast === i ? [element('span', { className: 'star', text: ' ★', attrs: { title: 'best last value' } })] : []),
+      ]);
+      const best = element('td', { className: `best${row.bestBest === i ? ' winner' : ''}`, attrs: { 'data-run': String(i) } }, [
+        ...summaryValue(cell.best, cell.bestStep, null, 'best'),
+        ...(row.bestBest === i ? [element('span', { className: 'star', text: ' ★', attrs: { title: 'best value reached' } })] : []),
+      ]);
+      return [last, best];
+    });
+    return element('tr', { attrs: { 'data-metric': row.metric } }, [element('th', { attrs: { scope: 'row', title: how } }, [document.createTextNode(row.metric), element('span', { className: 'direction', text: arrow })]), ...cells]);
+  });
+  summaryTable.replaceChildren(element('thead', {}, [top, sub]), element('tbody', {}, rows.length ? rows : [element('tr', {}, [element('td', { text: 'No metrics.' })])]));
 }
 
 function renderParams(): void {
   if (!data) return;
-  const rows = data.params.filter((p) => p.differs || !state.onlyDiffs);
+  // One run has nothing to differ from: all its params, and no "only differ" switch.
+  const single = data.runs.length < 2;
+  diffLabel.toggleAttribute('hidden', single);
+  const onlyDiffs = state.onlyDiffs && !single;
+  const rows = data.params.filter((p) => p.differs || !onlyDiffs);
   const head = element('tr', {}, [element('th', { text: 'param' }), ...data.runs.map((r, i) => element('th', {}, [colorDot(i), document.createTextNode(r.name)]))]);
-  const body = rows.map((p) => element('tr', { className: p.differs ? 'differs' : '' }, [element('td', { text: p.key }), ...p.values.map((v) => element('td', { text: v ?? '—', className: v === null ? 'unset' : '' }))]));
-  paramsTable.replaceChildren(element('thead', {}, [head]), element('tbody', {}, rows.length ? body : [element('tr', {}, [element('td', { text: state.onlyDiffs ? 'No params differ.' : 'No params.' })])]));
+  const body = rows.map((p) =>
+    element('tr', { className: p.differs ? 'differs' : '' }, [
+      element('td', { text: p.key }),
+      ...p.values.map((v, i) => element('td', { text: v ?? '—', className: v === null ? 'unset' : p.highlight[i] ? 'differs' : '', ...(p.highlight[i] ? { attrs: { title: 'differs' } } : {}) })),
+    ]),
+  );
+  const empty = data.params.length === 0 ? 'No params.' : 'No params differ.';
+  paramsTable.replaceChildren(element('thead', {}, [head]), element('tbody', {}, rows.length ? body : [element('tr', {}, [element('td', { text: empty })])]));
 }
 
 function colorDot(index: number): HTMLElement {

@@ -1,24 +1,28 @@
 import type { MetricPoint, MetricSummary, RunRecord, RunStatus } from './runModel';
 import { ownValue } from './ownProps';
+import { matchesQuery, parseRunQuery, type MetricLookup, type RunQuery } from './runFilter';
 
 // Filtering, sorting, comparing and downsampling of runs: shared by the tree, the CLI and the
 // agent's tools, so "best run by val_loss" means the same thing everywhere.
 
 export interface RunFilter {
-  /** Words that must all appear in the run's name, id, experiment, params or tags (case-insensitive). */
+  /** The filter people type (runFilter.ts): words, comparisons (val_loss<0.4), status: terms. */
   readonly text?: string;
+  /** `text` already parsed (the tree parses once, not per source). */
+  readonly query?: RunQuery;
   readonly statuses?: readonly RunStatus[];
   readonly includeDeleted?: boolean;
+  /** Fuller metric summaries than the listing's (min and max read from history), where the caller has them. */
+  readonly metric?: MetricLookup;
 }
 
+/** The runs the filter keeps. Throws RunQueryError when `text` cannot be read. */
 export function filterRuns(runs: readonly RunRecord[], filter: RunFilter): RunRecord[] {
-  const words = (filter.text ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+  const query = filter.query ?? (filter.text ? parseRunQuery(filter.text) : undefined);
   return runs.filter((run) => {
     if (run.deleted && !filter.includeDeleted) return false;
     if (filter.statuses?.length && !filter.statuses.includes(run.status)) return false;
-    if (words.length === 0) return true;
-    const haystack = [run.name, run.runId, run.experiment, ...Object.entries(run.params).map(([k, v]) => `${k}=${v}`), ...Object.entries(run.tags).map(([k, v]) => `${k}=${v}`)].join('\n').toLowerCase();
-    return words.every((w) => haystack.includes(w));
+    return query === undefined || matchesQuery(run, query, filter.metric);
   });
 }
 
@@ -26,9 +30,23 @@ export function metricOf(run: RunRecord, key: string): MetricSummary | undefined
   return run.metrics.find((m) => m.key === key);
 }
 
+const LOWER_IS_BETTER = /loss|err|error|mse|mae|rmse|perplexity|ppl|wer|cer|nll|distance|latency|time/i;
+const HIGHER_IS_BETTER = /acc|auc|f1|precision|recall|map|bleu|rouge|score|iou|dice|reward|return|top\d/i;
+
 /** Metric names that say lower is better. */
 export function lowerIsBetter(key: string): boolean {
-  return /loss|err|error|mse|mae|rmse|perplexity|ppl|wer|cer|nll|distance|latency|time/i.test(key) && !/acc|auc|f1|precision|recall|map|bleu|rouge|score|iou/i.test(key);
+  return LOWER_IS_BETTER.test(key) && !HIGHER_IS_BETTER.test(key);
+}
+
+/**
+ * Which way a metric improves, from its name: losses, errors, perplexity and times go down;
+ * accuracy, F1, AUC, BLEU, scores and rewards go up; anything else (epoch, lr, grad_norm) has no
+ * direction, so no value of it is "best".
+ */
+export function metricDirection(key: string): 'lower' | 'higher' | undefined {
+  if (HIGHER_IS_BETTER.test(key)) return 'higher';
+  if (LOWER_IS_BETTER.test(key)) return 'lower';
+  return undefined;
 }
 
 /**
@@ -79,10 +97,11 @@ export function compareRuns(runs: readonly RunRecord[]): RunComparison {
   const metricKeys = [...new Set(runs.flatMap((r) => r.metrics.map((m) => m.key)))].sort();
   const metrics = metricKeys.map((key) => {
     const values = runs.map((r) => metricOf(r, key));
-    const lower = lowerIsBetter(key);
+    const direction = metricDirection(key);
+    const lower = direction === 'lower';
     let best: number | undefined;
     values.forEach((v, i) => {
-      if (v === undefined || Number.isNaN(v.last)) return;
+      if (direction === undefined || v === undefined || Number.isNaN(v.last)) return;
       const current = best === undefined ? undefined : values[best]!.last;
       if (current === undefined || (lower ? v.last < current : v.last > current)) best = i;
     });

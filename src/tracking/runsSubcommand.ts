@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { EXIT, type CliIo, type ParsedArgs, type Subcommand } from '../cli/subcommand';
 import { RunCatalog } from './runCatalog';
 import { filterRuns, formatMetric, metricOf, sortRuns } from './runQuery';
+import { parseRunQuery, rangeMetrics, RunQueryError, type RunQuery } from './runFilter';
 import { SOURCE_NAMES } from './runModel';
 import { shownMetrics } from './runText';
 import { TrackingReaders } from './workerSources';
@@ -18,7 +19,9 @@ export const runsSubcommand: Subcommand = {
     'Options:',
     '  --json            print runs as JSON (params, tags, metric summaries, problems)',
     '  --sort METRIC     best first by METRIC (ascending for losses and errors)',
-    '  --filter TEXT     only runs whose name, id, params or tags contain every word',
+    '  --filter TEXT     only runs that match every term: words (in names, params, tags),',
+    '                    comparisons (val_loss<0.4, min(val_loss)<=0.3, lr>=1e-3, model=mlp),',
+    '                    status:failed,running',
     '  --all             include deleted runs',
     '',
     'Exit code 1 when PATH holds no runs.',
@@ -27,6 +30,14 @@ export const runsSubcommand: Subcommand = {
   options: { json: { type: 'boolean' }, sort: { type: 'string' }, filter: { type: 'string' }, all: { type: 'boolean' } },
   async run(args, io, signal) {
     const path = resolve(io.cwd, args.positionals[0] ?? '.');
+    let query: RunQuery | undefined;
+    try {
+      query = typeof args.values.filter === 'string' && args.values.filter.trim() ? parseRunQuery(args.values.filter) : undefined;
+    } catch (error) {
+      if (!(error instanceof RunQueryError)) throw error;
+      io.err(`ml-engineer runs: --filter: ${error.message}\n`);
+      return EXIT.usage;
+    }
     // The readers run in worker threads under their budget, as in the editor: a hostile file
     // marks its run (or source) unreadable instead of hanging the command.
     const readers = new TrackingReaders();
@@ -41,7 +52,8 @@ export const runsSubcommand: Subcommand = {
       }
       catalog.setSources(sources);
       await catalog.loadAll(signal);
-      return report(catalog, args, io, path);
+      if (query && rangeMetrics(query).length > 0) await catalog.completeSummaries(catalog.runs(), rangeMetrics(query), signal, Infinity);
+      return report(catalog, args, io, path, query);
     } finally {
       catalog.dispose();
       readers.dispose();
@@ -50,9 +62,9 @@ export const runsSubcommand: Subcommand = {
 };
 
 /** The runs as a table (or JSON); problems go to stderr. */
-function report(catalog: RunCatalog, args: ParsedArgs, io: CliIo, path: string): number {
+function report(catalog: RunCatalog, args: ParsedArgs, io: CliIo, path: string, query: RunQuery | undefined): number {
   const sort = typeof args.values.sort === 'string' ? args.values.sort : undefined;
-  const runs = sortRuns(filterRuns(catalog.runs(), { text: typeof args.values.filter === 'string' ? args.values.filter : undefined, includeDeleted: args.values.all === true }), sort);
+  const runs = sortRuns(filterRuns(catalog.runs(), { ...(query ? { query } : {}), includeDeleted: args.values.all === true, metric: catalog.metricSummary.bind(catalog) }), sort);
   const problems = catalog.sources().flatMap((e) => e.snapshot.problems);
   for (const p of problems) io.err(`ml-engineer runs: ${p}\n`);
   if (args.values.json) {

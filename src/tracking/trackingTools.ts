@@ -3,6 +3,7 @@ import { defineTool, ToolInputError } from '../agent/tools/tool';
 import type { RunCatalog } from './runCatalog';
 import { summarize, type RunRecord } from './runModel';
 import { compareRuns, downsample, filterRuns, formatMetric, sortRuns } from './runQuery';
+import { parseRunQuery, queryNotes, rangeMetrics, RunQueryError, type RunQuery } from './runFilter';
 import { comparisonText, runLine, shownMetrics } from './runText';
 
 // The agent's view of experiment runs: list (filter, sort by a metric), one metric's history
@@ -22,7 +23,9 @@ export function trackingTools(catalog: RunCatalog, refresh: () => Promise<void>)
       name: 'list_runs',
       description:
         'Experiment runs in this workspace and configured tracking servers (MLflow, TensorBoard, Lightning CSV, W&B): name, status, duration, id and last metric values. ' +
-        'Filter by text (matches names, params as key=value, tags) and status; sort by a metric (best first: ascending for losses/errors, descending otherwise). ' +
+        'Filter: words (in names, params, tags) and comparisons on metrics (last value; min(m)/max(m) for the best/worst reached) and params, all of which must hold, e.g. ' +
+        '"val_loss<0.4 lr>=1e-3 model=mlp", "min(val_loss)<=0.3", "val_loss=nan" (diverged), "status:failed,killed"; numbers compare as numbers, other text case-insensitively. ' +
+        'Sort by a metric (best first: ascending for losses/errors, descending otherwise). ' +
         'Use it before answering questions about training results, to find the best run, or to see what is still running.',
       input: z.object({
         filter: z.optional(z.string()),
@@ -32,15 +35,25 @@ export function trackingTools(catalog: RunCatalog, refresh: () => Promise<void>)
         limit: z.optional(z.number().check(z.minimum(1), z.maximum(200))),
       }),
       risk: 'read',
-      async run(input) {
+      async run(input, _context, signal) {
+        let query: RunQuery | undefined;
+        try {
+          query = input.filter ? parseRunQuery(input.filter) : undefined;
+        } catch (error) {
+          if (error instanceof RunQueryError) throw new ToolInputError(`filter "${input.filter}": ${error.message}`);
+          throw error;
+        }
         await refresh();
         const all = catalog.runs();
-        const runs = sortRuns(filterRuns(all, { text: input.filter, statuses: input.status }), input.sort_by_metric, input.order);
+        const metric = catalog.metricSummary.bind(catalog);
+        if (query && rangeMetrics(query).length > 0) await catalog.completeSummaries(all, rangeMetrics(query), signal);
+        const runs = sortRuns(filterRuns(all, { ...(query ? { query } : {}), statuses: input.status, metric }), input.sort_by_metric, input.order);
         const limit = input.limit ?? MAX_LIST;
         const metrics = shownMetrics(runs, 4, input.sort_by_metric);
         const problems = catalog.sources().flatMap((e) => e.snapshot.problems.map((p) => `${e.source.label}: ${p}`));
         if (runs.length === 0) {
-          const why = all.length === 0 ? 'No runs found: no mlruns/, mlflow.db, TensorBoard event files, lightning_logs/ or wandb/ runs in the workspace.' : `None of the ${all.length} runs match.`;
+          const notes = query ? queryNotes(all, query, metric) : [];
+          const why = all.length === 0 ? 'No runs found: no mlruns/, mlflow.db, TensorBoard event files, lightning_logs/ or wandb/ runs in the workspace.' : `None of the ${all.length} runs match${notes.length ? ` (${notes.join('; ')})` : ''}.`;
           return { content: why + (problems.length ? `\nProblems: ${problems.join('; ')}` : ''), summary: 'No runs' };
         }
         const lines = runs.slice(0, limit).map((r) => runLine(r, metrics));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { appendMlflowMetric, writeMlflowRun } from '../support/trackingFixtures';
+import { appendMlflowMetric, writeMlflowRun, writeTensorBoardRun } from '../support/trackingFixtures';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
 import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
 
@@ -22,6 +22,8 @@ describe('Experiments view (code-server)', function () {
     server = await startCodeServer({ workspaceSource: join(repoRoot, 'examples'), settings: { 'mlEngineer.jupyter.autoStartLocalServer': false } });
     // A run still training: status RUNNING, two epochs logged so far.
     writeMlflowRun(experimentDir(), '412570119832766211', { id: LIVE_ID, name: 'still-training', status: 1, params: { model: 'mlp', lr: '0.001' }, metrics: { val_loss: [0.7, 0.6] }, start: Date.now() - 30_000 });
+    // A TensorBoard run logging the same val_loss as the MLflow runs: the runs table sorts them together.
+    writeTensorBoardRun(join(server.workspace, 'runs', 'tensorboard', 'resnet-small'), { val_loss: [0.62, 0.41, 0.27, 0.25], val_acc: [0.7, 0.8, 0.85, 0.875] });
     browser = await launchBrowser();
     page = await openWorkbench(browser, server);
   });
@@ -35,7 +37,7 @@ describe('Experiments view (code-server)', function () {
     await page.locator('.sidebar .pane-header', { hasText: 'Chat' }).click(); // fold the chat: the tree gets the room
     await page.locator('.sidebar .pane-header', { hasText: 'Experiments' }).click();
     view = page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Experiments' }) });
-    for (const text of ['MLflow: mlruns', 'mlp-hidden16', 'baseline-logreg', 'mlp-lr-too-high', 'still-training', 'Lightning CSV: lightning_logs', 'version_0', 'TensorBoard: tensorboard', 'W&B: wandb', 'mlp-wide']) {
+    for (const text of ['MLflow: mlruns', 'mlp-hidden16', 'baseline-logreg', 'mlp-lr-too-high', 'still-training', 'Lightning CSV: lightning_logs', 'version_0', 'TensorBoard: tensorboard', 'resnet-small', 'W&B: wandb', 'mlp-wide']) {
       await row(text).waitFor({ timeout: 30_000 });
     }
     // The key metric is in the description: the failed run diverged to NaN.
@@ -44,22 +46,122 @@ describe('Experiments view (code-server)', function () {
     await saveScreenshot(page, 'experiments-view');
   });
 
-  it('opens two selected runs in Compare Runs: two curves per metric and the params that differ', async () => {
+  it('filters by val_loss<0.4: the runs below it from every source, and says why a filter cannot be read', async () => {
+    await runCommand(page, 'ML Engineer: Filter Runs…');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('val_loss<<0.4');
+    // Said while typing, with the column, instead of a tree that silently shows nothing.
+    await page.locator('.quick-input-widget .quick-input-message', { hasText: 'Cannot read the filter at column 9: "<<" is not an operator' }).waitFor({ timeout: 10_000 });
+    await input.fill('val_loss<0.4');
+    await page.locator('.quick-input-widget .quick-input-message', { hasText: 'Cannot read' }).waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+    await input.press('Enter');
+    // Below 0.4: mlp-hidden16 (0.311), version_0 (0.097), resnet-small (0.25); not the NaN run, not 0.46 or 0.6.
+    await view.locator('.message', { hasText: '3 of 9 runs match “val_loss<0.4”.' }).waitFor({ timeout: 15_000 });
+    for (const shown of ['mlp-hidden16', 'version_0', 'resnet-small']) await row(shown).waitFor();
+    for (const hidden of ['baseline-logreg', 'mlp-lr-too-high', 'still-training', 'mlp-wide', 'run_1']) assert.equal(await view.locator('.monaco-list-row', { hasText: hidden }).count(), 0, `${hidden} is filtered out`);
+    await saveScreenshot(page, 'experiments-filter');
+    await runCommand(page, 'ML Engineer: Clear Run Filter and Sort');
+    await view.locator('.message').waitFor({ state: 'hidden', timeout: 10_000 });
+    await row('baseline-logreg').waitFor();
+  });
+
+  it('opens the runs table: the filter shared with the tree both ways, sorts by val_loss across MLflow, TensorBoard and Lightning, reveals a run in the tree', async () => {
+    await runCommand(page, 'ML Engineer: Open Runs Table');
+    const frame = await findWebviewFrame(page, '.grid .body .row');
+    const names = (): Promise<string[]> => frame.locator('.body .row .cell.name').allInnerTexts();
+    const filter = frame.locator('input.filter');
+    await frame.locator('.count', { hasText: '9 runs' }).waitFor({ timeout: 10_000 });
+    // The filter is the tree's: set in the tree, the table follows...
+    await runCommand(page, 'ML Engineer: Filter Runs…');
+    await page.locator('.quick-input-widget input').fill('model=mlp status:finished');
+    await page.locator('.quick-input-widget input').press('Enter');
+    await frame.locator('.count', { hasText: '1 of 9 runs' }).waitFor({ timeout: 10_000 });
+    assert.equal(await filter.inputValue(), 'model=mlp status:finished');
+    assert.deepEqual(await names(), ['mlp-hidden16']);
+    // ...and typed in the table, the tree follows.
+    await filter.fill('val_loss<0.4');
+    await frame.locator('.count', { hasText: '3 of 9 runs' }).waitFor({ timeout: 10_000 });
+    assert.deepEqual((await names()).sort(), ['mlp-hidden16', 'resnet-small', 'version_0']);
+    await view.locator('.message', { hasText: '3 of 9 runs match “val_loss<0.4”.' }).waitFor({ timeout: 10_000 });
+    // A filter the table cannot read is said under its input; the rows stay.
+    await filter.fill('val_loss<');
+    await frame.locator('.filter-error', { hasText: '"<" needs a value on its right' }).waitFor({ timeout: 10_000 });
+    assert.equal(await frame.locator('.body .row').count(), 3);
+    await filter.fill('');
+    await filter.press('Enter');
+    await frame.locator('.count', { hasText: '9 runs' }).waitFor({ timeout: 10_000 });
+    assert.equal(await frame.locator('.filter-error').isHidden(), true);
+    // One sort over every source: lowest val_loss first, the diverged run and runs without it last.
+    await frame.locator('button.sort[data-column="metric:val_loss"]').click();
+    const ascending = await names();
+    assert.deepEqual(ascending.slice(0, 6), ['version_0', 'resnet-small', 'mlp-hidden16', 'baseline-logreg', 'still-training', 'mlp-lr-too-high']);
+    assert.equal(await frame.locator('.body .row', { hasText: 'mlp-lr-too-high' }).locator('.cell.bad[data-column="metric:val_loss"]').innerText(), 'NaN');
+    await frame.locator('button.sort[data-column="metric:val_loss"]').click();
+    assert.deepEqual((await names()).slice(0, 6), ['still-training', 'baseline-logreg', 'mlp-hidden16', 'resnet-small', 'version_0', 'mlp-lr-too-high'], 'reversed; NaN still after the numbers');
+    assert.equal(await frame.locator('[role="columnheader"][aria-sort="descending"]').count(), 1);
+    await frame.locator('button.sort[data-column="metric:val_loss"]').click();
+    await saveScreenshot(page, 'experiments-runs-table');
+    // Keyboard: Home, Down, Enter reveal the second row (resnet-small) in the tree.
+    await frame.locator('.grid').focus();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await view.locator('.monaco-list-row.selected', { hasText: 'resnet-small' }).waitFor({ timeout: 10_000 });
+    // A click reveals too.
+    await frame.locator('.body .row', { hasText: 'mlp-hidden16' }).locator('.cell.name').click();
+    await view.locator('.monaco-list-row.selected', { hasText: 'mlp-hidden16' }).waitFor({ timeout: 10_000 });
+    // Check two runs from two sources and compare them.
+    await frame.locator('.body .row', { hasText: 'resnet-small' }).locator('input[type="checkbox"]').check();
+    await frame.locator('.body .row', { hasText: 'mlp-hidden16' }).locator('input[type="checkbox"]').check();
+    await frame.locator('button.compare', { hasText: 'Compare 2' }).click();
+    const compare = await findWebviewFrame(page, 'table.summary tr[data-metric="val_loss"]');
+    assert.deepEqual((await compare.locator('ul.runs li').allInnerTexts()).map((t) => t.split(' ')[0]), ['resnet-small', 'mlp-hidden16']);
+  });
+
+  it('compares two runs: a summary of last and best values, only the param cells that differ marked', async () => {
+    if (!(await view.isVisible())) await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
     await row('mlp-hidden16').click();
     await row('baseline-logreg').click({ modifiers: ['Control'] });
     await runCommand(page, 'ML Engineer: Compare Runs');
-    const frame = await findWebviewFrame(page, 'section.chart[data-metric="val_loss"] canvas');
+    const frame = await findWebviewFrame(page, 'ul.runs li:nth-child(2) >> text=baseline-logreg');
     const chart = frame.locator('section.chart[data-metric="val_loss"]');
+    await chart.locator('canvas').waitFor();
     assert.equal(await chart.getAttribute('data-series'), '2');
     assert.equal(await frame.locator('ul.runs li').count(), 2);
-    // Params: model, lr, hidden and dropout differ; epochs and seed do not (hidden by default).
+    // The summary: last and best of each metric per run; val_loss is lower-is-better, the best run starred.
+    const loss = frame.locator('table.summary tr[data-metric="val_loss"]');
+    assert.deepEqual(await loss.locator('td').allInnerTexts(), ['0.311 @19 ★', '0.3034 @18 ★', '0.4594 @19', '0.4482 @16']);
+    assert.match(await loss.locator('th').getAttribute('title') ?? '', /lower is better/);
+    const acc = frame.locator('table.summary tr[data-metric="val_acc"]');
+    assert.deepEqual(await acc.locator('td').allInnerTexts(), ['0.8772 @19 ★', '0.8772 @19 ★', '0.7768 @19', '0.7903 @18'], 'accuracy: higher is better');
+    // Params: lr and model differ; dropout and hidden are missing in baseline-logreg, which is no difference.
     const differing = await frame.locator('table.params tbody tr.differs td:first-child').allInnerTexts();
-    assert.deepEqual(differing.sort(), ['dropout', 'hidden', 'lr', 'model']);
+    assert.deepEqual(differing.sort(), ['lr', 'model']);
+    assert.equal(await frame.locator('table.params td.differs').count(), 4, 'only the value cells of lr and model');
     // Log scale and smoothing redraw without losing a curve.
     await frame.locator('input[aria-label="Log scale"]').check();
     await frame.locator('section.chart[data-metric="val_loss"] canvas').waitFor();
     assert.equal(await frame.locator('section.chart[data-metric="val_loss"]').getAttribute('data-series'), '2');
+    await frame.locator('input[aria-label="Log scale"]').uncheck();
     await saveScreenshot(page, 'experiments-compare');
+  });
+
+  it('shows one diverged run: where its curve stops at NaN, whole-number step ticks, all its params', async () => {
+    if (!(await view.isVisible())) await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
+    await row('mlp-lr-too-high').click();
+    await runCommand(page, 'ML Engineer: Compare Runs');
+    const frame = await findWebviewFrame(page, 'ul.runs li >> text=mlp-lr-too-high');
+    const chart = frame.locator('section.chart[data-metric="val_loss"]');
+    await chart.locator('canvas').waitFor();
+    assert.equal(await chart.getAttribute('data-stops'), '1');
+    assert.equal(await chart.locator('ul.stops li').innerText(), 'mlp-lr-too-high stops: NaN at step 10; last finite value 9.1 at step 9');
+    assert.deepEqual(await frame.locator('table.summary tr[data-metric="val_loss"] td').allInnerTexts(), ['NaN @10', '0.5726 @5']);
+    const ticks = (await chart.getAttribute('data-x-ticks'))!.split(',').map(Number);
+    assert.ok(ticks.length >= 2 && ticks.every((t) => Number.isInteger(t)), `step ticks are whole numbers: ${ticks.join(', ')}`);
+    // One run has nothing to differ from: every param is listed, no "No params differ".
+    assert.equal(await frame.locator('table.params tbody tr').count(), 6);
+    assert.equal(await frame.locator('text=No params differ').count(), 0);
+    await saveScreenshot(page, 'experiments-diverged');
   });
 
   it('updates a running run within seconds when a metric line is appended', async () => {

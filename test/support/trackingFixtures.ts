@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { buf as crc32 } from 'crc-32';
 import { Writer } from 'protobufjs/minimal';
 import { stringify } from 'yaml';
+import { tfRecord } from './hostileFiles';
 
 // Writes tracking folders exactly as the tools write them, for tests and benches: MLflow's
 // FileStore (file_store.py: yaml.safe_dump of sorted keys, metric lines "ts value step"),
@@ -259,4 +260,42 @@ else:
   execFileSync(options.python ?? '/usr/bin/python3', ['-c', script], {
     input: JSON.stringify({ path, wal: options.wal ?? false, pageSize: options.pageSize ?? 4096, schema, runs: runs.map((r) => ({ ...r, metrics: Object.fromEntries(Object.entries(r.metrics ?? {}).map(([k, v]) => [k, v.map((x) => (Number.isNaN(x) ? 'NaN' : x))])) })) }),
   });
+}
+
+/**
+ * A TensorBoard run folder as PyTorch's SummaryWriter writes it: a file_version event, then one
+ * event per scalar (wall_time, step, summary { value { tag, simple_value } }), TFRecord-framed.
+ */
+export function writeTensorBoardRun(runDir: string, scalars: Record<string, readonly number[]>, t0 = 1_764_150_000): string {
+  mkdirSync(runDir, { recursive: true });
+  const events: Buffer[] = [tfRecord(Writer.create().uint32((1 << 3) | 1).double(t0).uint32((3 << 3) | 2).string('brain.Event:2').finish())];
+  const steps = Math.max(0, ...Object.values(scalars).map((v) => v.length));
+  for (let step = 0; step < steps; step++) {
+    for (const [tag, values] of Object.entries(scalars)) {
+      if (step >= values.length) continue;
+      const value = Writer.create().uint32((1 << 3) | 2).string(tag).uint32((2 << 3) | 5).float(values[step]!).finish();
+      const summary = Writer.create().uint32((1 << 3) | 2).bytes(value).finish();
+      events.push(tfRecord(Writer.create().uint32((1 << 3) | 1).double(t0 + step).uint32((2 << 3) | 0).int64(step).uint32((5 << 3) | 2).bytes(summary).finish()));
+    }
+  }
+  const file = join(runDir, `events.out.tfevents.${t0}.e2e-host.1.0`);
+  writeFileSync(file, Buffer.concat(events));
+  return file;
+}
+
+/**
+ * A workspace with two sources for filter, compare and runs-table tests: an MLflow experiment
+ * (a good run, one that diverged to NaN, one without val_acc and with an extra param) and a
+ * Lightning version (val_loss 1/(step+2), hparams lr).
+ */
+export function writeMixedSources(dir: string): { mlruns: string; lightning: string } {
+  const mlruns = join(dir, 'mlruns');
+  const lightning = join(dir, 'lightning_logs');
+  writeMlflowExperiment(mlruns, '1', 'exp', [
+    { id: 'a'.repeat(32), name: 'good', params: { lr: '0.001', model: 'mlp', seed: '0' }, metrics: { val_loss: [0.9, 0.35, 0.38], val_acc: [0.5, 0.8, 0.85] } },
+    { id: 'b'.repeat(32), name: 'diverged', status: 4, params: { lr: '1.0', model: 'mlp', seed: '0' }, metrics: { val_loss: [0.7, 2.4, NaN] } },
+    { id: 'c'.repeat(32), name: 'alone', params: { lr: '0.01', extra: 'x' }, metrics: { val_loss: [0.6, 0.45] } },
+  ]);
+  writeLightningVersion(lightning, 0, { lr: 0.003 }, 20, (s) => 1 / (s + 2));
+  return { mlruns, lightning };
 }

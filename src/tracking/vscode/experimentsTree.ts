@@ -2,8 +2,9 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CatalogEntry, RunCatalog } from '../runCatalog';
-import { SOURCE_NAMES, summarize, type ExperimentRecord, type MetricSummary, type RunRecord, type RunStatus } from '../runModel';
-import { filterRuns, formatDuration, formatMetric, keyMetric, lowerIsBetter, metricOf, sortRuns, type RunFilter } from '../runQuery';
+import { SOURCE_NAMES, type ExperimentRecord, type MetricSummary, type RunRecord, type RunStatus } from '../runModel';
+import { RunFilterState } from '../runFilterState';
+import { formatDuration, formatMetric, keyMetric, lowerIsBetter, metricOf, sortRuns } from '../runQuery';
 import { COMMANDS, TREE_ITEMS } from '../../commandIds';
 
 export type ExperimentsNode =
@@ -30,22 +31,49 @@ const LIVE_MS = 60_000;
 export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ExperimentsNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  filter: RunFilter = {};
+  /** The filter shared with the runs table. */
+  readonly filter = new RunFilterState();
   sortMetric: string | undefined;
   /** When each run's files were first seen changed: a copied folder is new but not live. */
   private readonly firstSeen = new Map<string, number>();
-  /** Full summaries (min, max, count) read on demand for runs whose listing had only the last value. */
-  private readonly fullMetrics = new Map<string, readonly MetricSummary[]>();
+  /** Metric summaries with min and max where the catalog has read them (min(val_loss)<0.4 needs them). */
+  readonly metric = (run: RunRecord, key: string): MetricSummary | undefined => this.catalog.metricSummary(run, key);
 
   constructor(private readonly catalog: RunCatalog) {}
 
   refresh(): void {
-    this.fullMetrics.clear();
     this.changed.fire(undefined);
   }
 
+  private filtered(runs: readonly RunRecord[]): RunRecord[] {
+    return this.filter.apply(runs, this.metric);
+  }
+
   private visibleRuns(runs: readonly RunRecord[]): RunRecord[] {
-    return sortRuns(filterRuns(runs, this.filter), this.sortMetric);
+    return sortRuns(this.filtered(runs), this.sortMetric);
+  }
+
+  /** The run's place in the tree (for reveal): its experiment, or its source where that level is skipped. */
+  getParent(node: ExperimentsNode): ExperimentsNode | undefined {
+    if (node.kind === 'experiment') return { kind: 'source', entry: node.entry };
+    if (node.kind !== 'run') return undefined;
+    const entry = this.catalog.get(node.run.sourceId);
+    if (!entry) return undefined;
+    const shown = this.shownExperiments(entry);
+    const experiment = shown.find((e) => e.runs.some((r) => r.key === node.run.key));
+    if (!experiment) return undefined;
+    return shown.length === 1 ? { kind: 'source', entry } : { kind: 'experiment', entry, experiment };
+  }
+
+  /** Empty experiments (MLflow's "Default" before its first run) would only add a level to open. */
+  private shownExperiments(entry: CatalogEntry): readonly ExperimentRecord[] {
+    return entry.snapshot.experiments.filter((e) => !e.deleted && e.runs.length > 0);
+  }
+
+  /** The tree node of a run the filter shows, for reveal. */
+  runNode(key: string): ExperimentsNode | undefined {
+    const run = this.catalog.findRun(key);
+    return run && this.filtered([run]).length === 1 ? { kind: 'run', run } : undefined;
   }
 
   getChildren(node?: ExperimentsNode): ExperimentsNode[] | Promise<ExperimentsNode[]> {
@@ -55,8 +83,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     }
     switch (node.kind) {
       case 'source': {
-        // Empty experiments (MLflow's "Default" before its first run) would only add a level to open.
-        const experiments = node.entry.snapshot.experiments.filter((e) => (this.filter.includeDeleted || !e.deleted) && e.runs.length > 0);
+        const experiments = this.shownExperiments(node.entry);
         if (experiments.length === 1) return this.runNodes(experiments[0]!.runs);
         return experiments.map((experiment) => ({ kind: 'experiment', entry: node.entry, experiment }));
       }
@@ -105,12 +132,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
 
   /** Metric summaries with min and max: read from history the first time a run's metrics are opened. */
   private async metricsWithRange(run: RunRecord): Promise<readonly MetricSummary[]> {
-    if (run.metrics.every((m) => m.min !== undefined || m.count !== undefined)) return run.metrics;
-    const cached = this.fullMetrics.get(run.key);
-    if (cached) return cached;
-    const full = await Promise.all(run.metrics.map(async (m) => summarize(m.key, await this.catalog.history(run, m.key).catch(() => [])) ?? m));
-    this.fullMetrics.set(run.key, full);
-    return full;
+    await this.catalog.completeSummaries([run], undefined);
+    return run.metrics.map((m) => this.catalog.metricSummary(run, m.key) ?? m);
   }
 
   private async artifacts(run: RunRecord, dir: string): Promise<ExperimentsNode[]> {
@@ -134,7 +157,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         const runs = snapshot.experiments.flatMap((e) => e.runs);
         const item = new vscode.TreeItem(`${SOURCE_NAMES[source.kind]}: ${source.label}`, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `source:${source.id}`;
-        const shown = filterRuns(runs, this.filter).length;
+        const shown = this.filtered(runs).length;
         item.description = `${shown === runs.length ? runs.length : `${shown} of ${runs.length}`} run${runs.length === 1 ? '' : 's'} · ${vscode.workspace.asRelativePath(source.root)}`;
         item.tooltip = new vscode.MarkdownString(`**${SOURCE_NAMES[source.kind]}** ${source.root}${snapshot.problems.length ? `\n\nProblems:\n${snapshot.problems.map((p) => `- ${p}`).join('\n')}` : ''}`);
         item.iconPath = new vscode.ThemeIcon(snapshot.problems.length ? 'warning' : source.kind === 'tensorboard' ? 'graph-line' : source.kind === 'wandb' ? 'pulse' : source.kind === 'lightning' ? 'zap' : 'beaker');
@@ -144,7 +167,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       case 'experiment': {
         const item = new vscode.TreeItem(node.experiment.name, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `experiment:${node.entry.source.id}#${node.experiment.id}`;
-        const runs = filterRuns(node.experiment.runs, this.filter);
+        const runs = this.filtered(node.experiment.runs);
         item.description = `${runs.length} run${runs.length === 1 ? '' : 's'}${node.experiment.deleted ? ' · deleted' : ''}`;
         item.iconPath = new vscode.ThemeIcon('folder-library');
         return item;

@@ -7,12 +7,14 @@ import { readerLimits } from '../../common/vscode/readerLimits';
 import type * as TrackingLazy from '../lazy/trackingReaders';
 import { MlflowServer } from '../mlflowServer';
 import { RunCatalog } from '../runCatalog';
-import type { RunRecord, RunSource, RunStatus } from '../runModel';
+import { parseRunQuery, RunQueryError } from '../runFilter';
+import type { RunRecord, RunSource } from '../runModel';
 import { owningSource } from '../sourceOwner';
 import { trackingTools } from '../trackingTools';
 import type { TrackingReaders } from '../workerSources';
 import { ComparePanel } from './comparePanel';
 import { ExperimentsTree, type ExperimentsNode } from './experimentsTree';
+import { RunsTablePanel } from './runsTablePanel';
 
 // The Experiments view: finds runs in the workspace (and `mlEngineer.tracking.roots`), keeps them
 // fresh with file watchers (a changed file re-reads its source only, debounced), and offers the
@@ -21,7 +23,7 @@ import { ExperimentsTree, type ExperimentsNode } from './experimentsTree';
 const RELOAD_DEBOUNCE_MS = 250;
 const REDISCOVER_DEBOUNCE_MS = 1500;
 const WATCH_GLOBS = ['**/mlruns/**', '**/mlflow.db', '**/mlflow.db-wal', '**/events.out.tfevents.*', '**/metrics.csv', '**/hparams.yaml', '**/wandb/*/*.wandb', '**/wandb/*/files/*.{json,yaml}'];
-const STATUSES: readonly RunStatus[] = ['running', 'finished', 'failed', 'killed', 'scheduled', 'unknown'];
+const FILTER_PROMPT = 'Words (in names, params, tags), comparisons on metrics and params (val_loss<0.4, min(val_loss)<=0.3, lr>=1e-3, model=mlp, val_loss=nan) and status:failed,running; all must hold';
 
 export interface TrackingFeature {
   tools(): ReturnType<typeof trackingTools>;
@@ -40,6 +42,27 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
   const view = vscode.window.createTreeView(VIEWS.experiments, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
   const compare = new ComparePanel(context.extensionUri, catalog, log);
   context.subscriptions.push(catalog, tree, view, compare, { dispose: () => readerPool?.dispose() });
+
+  const table = new RunsTablePanel(context.extensionUri, catalog, tree.filter, tree.metric, {
+    setFilter: (text) => setFilter(text),
+    reveal: (key) => revealInTree(key),
+    compare: (keys) => compare.show(keys),
+  }, log);
+  context.subscriptions.push(table);
+
+  /** Redraws what shows runs: the tree, its message row (the filter's counts or why it was refused) and the runs table. */
+  const redraw = (): void => {
+    tree.refresh();
+    view.message = tree.filter.message(catalog.runs(), tree.metric);
+    table.update();
+  };
+  /** min(val_loss) needs each run's whole curve where its listing has the last value only (MLflow files). */
+  const completeRanges = async (): Promise<void> => {
+    const keys = tree.filter.rangeMetrics();
+    if (keys.length === 0) return;
+    const left = await catalog.completeSummaries(catalog.runs(), keys);
+    if (left > 0) log.warn(`experiments: min()/max() of ${keys.join(', ')} read for the first 2000 run metrics; ${left} more are judged by their listing`);
+  };
 
   let discovered: Promise<void> | undefined;
   const pendingReloads = new Set<string>();
@@ -72,11 +95,12 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
     const unique = [...new Map(sources.map((s) => [s.id, s])).values()];
     catalog.setSources(unique);
     // A big mlruns/ shows its runs (names, status) first and their metrics when read.
-    await catalog.loadAll(undefined, () => tree.refresh());
+    await catalog.loadAll(undefined, redraw);
     for (const entry of catalog.sources()) for (const p of entry.snapshot.problems) log.warn(`experiments: ${entry.source.label}: ${p}`);
     log.info(`experiments: ${unique.length} source(s), ${catalog.runs().length} run(s) in ${Date.now() - started} ms`);
     void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.hasRuns, catalog.runs().length > 0);
-    tree.refresh();
+    await completeRanges();
+    redraw();
   };
   const ensureDiscovered = (): Promise<void> => (discovered ??= discover().catch((error: unknown) => log.error(`experiments: ${(error as Error).message}`)));
   const rediscover = (): void => {
@@ -99,8 +123,9 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
     reloadTimer = setTimeout(() => {
       const ids = [...pendingReloads];
       pendingReloads.clear();
-      void Promise.all(ids.map((id) => catalog.load(id))).then(() => {
-        tree.refresh();
+      void Promise.all(ids.map((id) => catalog.load(id))).then(async () => {
+        await completeRanges();
+        redraw();
         if (ids.some((id) => compare.shows(id))) void compare.update();
       });
     }, RELOAD_DEBOUNCE_MS);
@@ -123,9 +148,24 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
   context.subscriptions.push(view.onDidChangeVisibility((e) => e.visible && void ensureDiscovered()));
 
   const updateDescription = (): void => {
-    const parts = [tree.filter.text ? `“${tree.filter.text}”` : '', tree.filter.statuses?.length ? tree.filter.statuses.join('/') : '', tree.sortMetric ? `by ${tree.sortMetric}` : ''].filter(Boolean);
+    const parts = [tree.filter.text ? `“${tree.filter.text}”` : '', tree.sortMetric ? `by ${tree.sortMetric}` : ''].filter(Boolean);
     view.description = parts.join(' · ') || undefined;
     void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.runsFiltered, parts.length > 0);
+  };
+
+  /** The filter the tree and the runs table share; returns why the text cannot be read (the filter in force stays). */
+  const setFilter = async (text: string): Promise<string | undefined> => {
+    const error = tree.filter.set(text);
+    updateDescription();
+    if (!error) await completeRanges();
+    redraw();
+    return error;
+  };
+
+  const revealInTree = async (key: string): Promise<void> => {
+    const node = tree.runNode(key);
+    if (!node) throw new Error('That run is no longer listed (its files changed, or the filter hides it).');
+    await view.reveal(node, { select: true, focus: true, expand: false });
   };
 
   const selectedRuns = (node?: ExperimentsNode, nodes?: readonly ExperimentsNode[]): RunRecord[] => {
@@ -156,21 +196,34 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
   registerCommand(context, log, COMMANDS.filterRuns, async () => {
     const text = await vscode.window.showInputBox({
       title: 'Filter Runs',
-      prompt: 'Words that must appear in the run name, id, params (key=value) or tags; add status:failed, status:running… to filter by status',
-      value: [tree.filter.text ?? '', ...(tree.filter.statuses ?? []).map((s) => `status:${s}`)].filter(Boolean).join(' '),
+      prompt: FILTER_PROMPT,
+      placeHolder: 'val_loss<0.4 model=mlp status:finished',
+      value: tree.filter.text,
+      // Text that cannot be read is said here, with its column, before it could hide every run.
+      validateInput: (value) => {
+        try {
+          parseRunQuery(value);
+          return undefined;
+        } catch (error) {
+          if (error instanceof RunQueryError) return { message: error.message, severity: vscode.InputBoxValidationSeverity.Error };
+          throw error;
+        }
+      },
     });
     if (text === undefined) return;
-    const words = text.split(/\s+/).filter(Boolean);
-    const statuses = words.filter((w) => w.startsWith('status:')).map((w) => w.slice(7) as RunStatus).filter((s) => STATUSES.includes(s));
-    tree.filter = { ...tree.filter, text: words.filter((w) => !w.startsWith('status:')).join(' ') || undefined, statuses: statuses.length ? statuses : undefined };
-    updateDescription();
-    tree.refresh();
+    await ensureDiscovered();
+    await setFilter(text);
   });
   registerCommand(context, log, COMMANDS.clearRunFilter, () => {
-    tree.filter = {};
+    tree.filter.set('');
     tree.sortMetric = undefined;
     updateDescription();
-    tree.refresh();
+    redraw();
+  });
+  registerCommand(context, log, COMMANDS.openRunsTable, async () => {
+    table.show();
+    await ensureDiscovered();
+    table.update();
   });
   registerCommand(context, log, COMMANDS.sortRuns, async () => {
     await ensureDiscovered();
@@ -179,7 +232,7 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
     if (!pick) return;
     tree.sortMetric = pick.key;
     updateDescription();
-    tree.refresh();
+    redraw();
   });
   registerCommand(context, log, COMMANDS.setMlflowToken, async () => {
     const urls = servers();
@@ -193,7 +246,7 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
     if (token === undefined) return;
     if (token === '') await context.secrets.delete(tokenKey(url));
     else await context.secrets.store(tokenKey(url), token);
-    if (discovered) await catalog.load(`mlflow-server:${url.replace(/\/+$/, '')}`).then(() => tree.refresh());
+    if (discovered) await catalog.load(`mlflow-server:${url.replace(/\/+$/, '')}`).then(redraw);
   });
   registerCommand(context, log, COMMANDS.revealRun, async (arg?: unknown) => {
     const node = arg as ExperimentsNode | undefined;
