@@ -8,7 +8,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Frame, Page } from 'playwright-core';
+import type { Browser, Frame, Page } from 'playwright-core';
 import { AgentSession } from '../src/agent/agentSession';
 import { anthropicMessagesApi } from '../src/agent/anthropicMessagesApi';
 import { registerWorkspaceTools } from '../src/agent/tools/builtinTools';
@@ -17,12 +17,14 @@ import { WorkspaceFiles } from '../src/agent/tools/workspaceFiles';
 import type { ConversationRecord } from '../src/chat/conversationStore';
 import type { TranscriptItem } from '../src/chat/transcript';
 import { silentLogger } from '../src/common/logger';
-import { startFakeMessagesApi, lastToolResults, type MessagesRequestBody, type ScriptedReply } from '../test/support/fakeMessagesApi';
-import { repoRoot, startCodeServer } from '../test/e2e/support/codeServer';
+import { startFakeMessagesApi, lastToolResults, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../test/support/fakeMessagesApi';
+import { assertCodeServerInstalled, repoRoot, startCodeServer, type CodeServer } from '../test/e2e/support/codeServer';
 import { findWebviewFrame, launchBrowser, openWorkbench } from '../test/e2e/support/workbench';
 import { median, round, withBaseline, type BenchMetric } from './metric';
+import { hopSegments, installFrameTap, installHopTaps, pageScript, SEGMENTS, type HopEvent, type Segment } from './streamHops';
 
 const CHUNKS = 300;
+const floorExtension = join(__dirname, 'fixtures/stream-baseline-extension');
 const chunk = (i: number): string => `c${String(i).padStart(4, '0')} `;
 const streamReply = (): ScriptedReply => ({ kind: 'message', delayMs: 15, chunkSize: 6, blocks: [{ type: 'text', text: Array.from({ length: CHUNKS }, (_, i) => chunk(i)).join('') }] });
 
@@ -138,41 +140,113 @@ function bigConversation(id: string): ConversationRecord {
   return { version: 1, id, title: 'Two thousand messages', createdAt: now, updatedAt: now, model: 'claude-sonnet-5-5', messages: [], items, totals: { usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 }, costUsd: 0, contextTokens: 0 } };
 }
 
+/** Per segment, our p50 beside the floor extension's (only with BENCH_CHAT_HOPS=1). */
+function hopMetrics(prefix: string, ours: Record<Segment, number[]> | undefined, floor: Record<Segment, number[]> | undefined): BenchMetric[] {
+  if (!ours || !floor) return [];
+  return SEGMENTS.flatMap((s) => [
+    withBaseline(`${prefix}_${s}_p50_ms`, percentile(ours[s], 50), 'ms', percentile(floor[s], 50)),
+    withBaseline(`${prefix}_${s}_p95_ms`, percentile(ours[s], 95), 'ms', percentile(floor[s], 95)),
+  ]);
+}
+
+interface StreamRun {
+  /** Server write -> text in the DOM, per chunk (ms). */
+  readonly overheads: number[];
+  readonly hops?: Record<Segment, number[]>;
+}
+
+const HOPS = process.env.BENCH_CHAT_HOPS === '1';
+const chunks = Array.from({ length: CHUNKS }, (_, i) => chunk(i));
+const chunkIndex = (text: string): number => Number(text.slice(1, 5));
+
+/**
+ * Streams one answer into a page and measures it: `probe` says where the streamed text is drawn,
+ * `start` starts the request, `done` waits until the page has it all. `sent` fills with the time
+ * the API wrote each chunk.
+ */
+async function measureStream(target: Page | Frame, sent: Map<string, number>, probe: { container: string; message?: string }, start: () => Promise<void>, done: () => Promise<void>, hopsOf?: Page): Promise<StreamRun> {
+  sent.clear();
+  await target.evaluate(installDrawProbe, { ...probe, chunks });
+  if (hopsOf) {
+    await target.evaluate(installFrameTap);
+    for (const frame of hopsOf.frames()) await frame.evaluate(() => void ((globalThis as unknown as { __hops?: unknown[] }).__hops?.splice(0)));
+  }
+  await start();
+  await done();
+  const drawn = await target.evaluate(() => (globalThis as unknown as { __drawLog: { text: string; drawnAt: number }[] }).__drawLog);
+  if (!hopsOf) return { overheads: overheads(sent, drawn) };
+  const events = (await Promise.all(hopsOf.frames().map((f) => f.evaluate(() => (globalThis as unknown as { __hops?: HopEvent[] }).__hops ?? []).catch(() => [])))).flat();
+  const byIndex = <T>(m: Iterable<[string, T]>): Map<number, T> => new Map(Array.from(m, ([text, v]) => [chunkIndex(text), v]));
+  return { overheads: overheads(sent, drawn), hops: hopSegments(byIndex(sent), events, byIndex(drawn.map((d) => [d.text, d.drawnAt] as [string, number]))) };
+}
+
 export async function run(): Promise<BenchMetric[]> {
+  assertCodeServerInstalled(); // before the packaging it would waste
   execFileSync('npm', ['run', '--silent', 'package'], { cwd: repoRoot, stdio: 'ignore' });
   const share = await cachedPrefixShare();
 
   const sent = new Map<string, number>();
-  const api = await startFakeMessagesApi(() => streamReply(), { pages: { '/baseline.html': BASELINE_PAGE } });
-  api.onEventSent = (_event, data, at) => {
-    const d = data as { delta?: { type?: string; text?: string } };
-    if (d.delta?.type === 'text_delta' && d.delta.text) sent.set(d.delta.text, performance.timeOrigin + at);
-  };
-  const server = await startCodeServer({ workspaceSource: join(repoRoot, 'examples'), settings: { 'mlEngineer.anthropic.baseUrl': api.baseURL, 'mlEngineer.agent.costCapUsd': 0 }, env: { ANTHROPIC_API_KEY: 'sk-ant-bench-key' } });
-  const browser = await launchBrowser();
+  // Everything started is stopped in `finally`, whatever failed: a failed start exits the bench at once, non-zero.
+  let api: FakeMessagesApi | undefined;
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
   try {
+    api = await startFakeMessagesApi(() => streamReply(), { pages: { '/baseline.html': BASELINE_PAGE } });
+    api.onEventSent = (_event, data, at) => {
+      const d = data as { delta?: { type?: string; text?: string } };
+      if (d.delta?.type === 'text_delta' && d.delta.text) sent.set(d.delta.text, performance.timeOrigin + at);
+    };
+    const apiUrl = api.baseURL;
+    server = await startCodeServer({
+      workspaceSource: join(repoRoot, 'examples'),
+      settings: { 'mlEngineer.anthropic.baseUrl': apiUrl, 'mlEngineer.agent.costCapUsd': 0 },
+      env: { ANTHROPIC_API_KEY: 'sk-ant-bench-key', ...(HOPS ? { MLE_CHAT_TRACE: '1' } : {}) },
+      extraExtensions: [floorExtension],
+    });
+    browser = await launchBrowser();
     // Baseline: the same stream read and drawn by a plain page in the same browser.
-    const chunks = Array.from({ length: CHUNKS }, (_, i) => chunk(i));
     const plain = await browser.newPage();
-    await plain.goto(`${api.baseURL}/baseline.html`);
-    await plain.evaluate(installDrawProbe, { container: '#out', chunks });
-    await plain.evaluate(() => void (globalThis as unknown as { __start(): Promise<void> }).__start());
-    await plain.waitForFunction(() => (globalThis as unknown as { __done?: boolean }).__done === true, undefined, { timeout: 60_000 });
-    const baseDrawn = (await plain.evaluate(() => (globalThis as unknown as { __drawLog: { text: string; drawnAt: number }[] }).__drawLog));
-    const base = overheads(sent, baseDrawn);
+    await plain.goto(`${apiUrl}/baseline.html`);
+    const base = await measureStream(
+      plain,
+      sent,
+      { container: '#out' },
+      () => plain.evaluate(() => void (globalThis as unknown as { __start(): Promise<void> }).__start()),
+      () => plain.waitForFunction(() => (globalThis as unknown as { __done?: boolean }).__done === true, undefined, { timeout: 60_000 }).then(() => undefined),
+    );
     await plain.close();
-    sent.clear();
 
-    const page: Page = await openWorkbench(browser, server);
+    const page: Page = await openWorkbench(browser, server, HOPS ? pageScript(installHopTaps) : undefined);
+    const hopsOf = HOPS ? page : undefined;
+    // The transport's floor: the least extension (node:http, one postMessage per delta, a div) in the same workbench.
+    await page.locator('.activitybar a[aria-label="Stream Baseline"]').click();
+    const floorFrame = await findWebviewFrame(page, '#out', 60_000);
+    const floor = await measureStream(
+      floorFrame,
+      sent,
+      { container: '#out' },
+      () => floorFrame.evaluate((url) => (globalThis as unknown as { __start(url: string): void }).__start(url), apiUrl),
+      () => floorFrame.waitForFunction(() => (globalThis as unknown as { __done?: boolean }).__done === true, undefined, { timeout: 60_000 }).then(() => undefined),
+      hopsOf,
+    );
+
     await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
     let frame: Frame = await findWebviewFrame(page, 'section.chat textarea', 60_000);
-    await frame.evaluate(installDrawProbe, { container: '.transcript', message: '.msg.assistant', chunks });
-    await frame.locator('textarea').fill('stream please');
-    await frame.locator('textarea').press('Enter');
-    await frame.locator('.msg.assistant', { hasText: chunk(CHUNKS - 1).trim() }).waitFor({ timeout: 60_000 });
-    await frame.locator('button:text-is("Send"):visible').waitFor();
-    const drawn = await frame.evaluate(() => (globalThis as unknown as { __drawLog: { text: string; drawnAt: number }[] }).__drawLog);
-    const ours = overheads(sent, drawn);
+    const chatFrame = frame;
+    const ours = await measureStream(
+      chatFrame,
+      sent,
+      { container: '.transcript', message: '.msg.assistant' },
+      async () => {
+        await chatFrame.locator('textarea').fill('stream please');
+        await chatFrame.locator('textarea').press('Enter');
+      },
+      async () => {
+        await chatFrame.locator('.msg.assistant', { hasText: chunk(CHUNKS - 1).trim() }).waitFor({ timeout: 60_000 });
+        await chatFrame.locator('button:text-is("Send"):visible').waitFor();
+      },
+      hopsOf,
+    );
 
     // A 2,000-message conversation, written where the extension keeps this workspace's chats.
     const storage = join(server.userDataDir, 'User', 'workspaceStorage');
@@ -224,16 +298,20 @@ export async function run(): Promise<BenchMetric[]> {
       );
     }
     return [
-      withBaseline('stream_overhead_p50_ms', percentile(ours, 50), 'ms', percentile(base, 50)),
-      withBaseline('stream_overhead_p95_ms', percentile(ours, 95), 'ms', percentile(base, 95)),
+      withBaseline('stream_overhead_p50_ms', percentile(ours.overheads, 50), 'ms', percentile(base.overheads, 50)),
+      withBaseline('stream_overhead_p95_ms', percentile(ours.overheads, 95), 'ms', percentile(base.overheads, 95)),
+      // The least extension streaming to a webview, against the same plain page: what VS Code's transport costs anyone.
+      withBaseline('stream_floor_p50_ms', percentile(floor.overheads, 50), 'ms', percentile(base.overheads, 50)),
+      withBaseline('stream_floor_p95_ms', percentile(floor.overheads, 95), 'ms', percentile(base.overheads, 95)),
+      ...hopMetrics('stream_hop', ours.hops, floor.hops),
       withBaseline('cached_prefix_share', round(share.cold), 'share'),
       withBaseline('cached_prefix_share_with_warmup', round(share.coldWithWarmup), 'share'),
       withBaseline('cached_prefix_share_warm', round(share.warm), 'share'),
       withBaseline('open_2000_messages_ms', median(openTimes), 'ms', median(plainTimes)),
     ];
   } finally {
-    await browser.close();
-    await server.stop();
-    await api.close();
+    await browser?.close();
+    await server?.stop();
+    await api?.close();
   }
 }

@@ -1,3 +1,4 @@
+import type { AgentEvent } from '../../src/agent/agentEvents';
 import type { ChatViewState, FromWebview, ToWebview } from '../../src/chat/protocol';
 import { applyAgentEvent, type TranscriptItem, type TranscriptTotals } from '../../src/chat/transcript';
 import { element, onHostMessage, postToHost } from '../common/vscodeApi';
@@ -286,6 +287,17 @@ function requestFrame(): void {
   });
 }
 
+/** One agent event: kept in `items`, and what it touched drawn (deltas at once, the rest at the next frame). */
+function applyEvent(event: AgentEvent): void {
+  // The end of a turn settles every bubble that streamed in it (and may drop empty ones).
+  const settling = event.type === 'turnEnd' ? items.filter((i) => i.kind === 'assistant' && (i.streaming || i.id === event.turnId)).map((i) => i.id) : [];
+  const touched = applyAgentEvent(items, event, totals);
+  for (const id of settling) changed.add(id);
+  if (touched) markChanged(touched.id, event.type === 'textDelta' || event.type === 'thinkingDelta');
+  else if (settling.length > 0) requestFrame();
+  if (event.type === 'usage') renderMeter();
+}
+
 onHostMessage<ToWebview>((message) => {
   switch (message.type) {
     case 'state':
@@ -307,17 +319,9 @@ onHostMessage<ToWebview>((message) => {
       pinned = true;
       markChanged(message.item.id, true);
       break;
-    case 'agentEvent': {
-      const event = message.event;
-      // The end of a turn settles every bubble that streamed in it (and may drop empty ones).
-      const settling = event.type === 'turnEnd' ? items.filter((i) => i.kind === 'assistant' && (i.streaming || i.id === event.turnId)).map((i) => i.id) : [];
-      const touched = applyAgentEvent(items, event, totals);
-      for (const id of settling) changed.add(id);
-      if (touched) markChanged(touched.id, event.type === 'textDelta' || event.type === 'thinkingDelta');
-      else if (settling.length > 0) requestFrame();
-      if (event.type === 'usage') renderMeter();
+    case 'agentEvents':
+      for (const event of message.events) applyEvent(event);
       break;
-    }
     case 'mentionResults':
       showMentions(message.query, message.items);
       break;

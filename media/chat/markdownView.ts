@@ -7,12 +7,36 @@ import { lexMarkdown, renderTokens, type Links } from './markdown';
 export type DrawCode = (block: CodeBlock, final: boolean) => HTMLElement;
 
 /**
+ * Text a delta may hold to be appended to the drawn text as it is: letters, digits, spaces and
+ * punctuation that means nothing in Markdown inline or mid-line. No newline (it can start or end
+ * a block), nothing that opens or closes inline syntax, entities or escapes (`* _ ~ \` [ ] ( ) <
+ * > & \ # |`), nothing that can make or extend an autolink (`. : / @`), no control or invisible
+ * characters.
+ */
+const PLAIN_DELTA = /^[\p{L}\p{N} ,'"?!%$+=-]+$/u;
+/** The last character before the delta must be one of these (after a `.` or `,`, letters can extend an autolink). */
+const PLAIN_END = /[\p{L}\p{N}]/u;
+/** Elements an open block's last text may sit in, and those it may be the last child of. */
+const BLOCK_CONTAINERS = new Set(['P', 'UL', 'OL', 'LI', 'BLOCKQUOTE', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6']);
+const TEXT_PARENTS = new Set(['P', 'LI', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6']);
+
+/** The text node that ends the open block, where a plain delta is appended without drawing the block again. */
+interface PlainTail {
+  readonly text: Text;
+  /** Its element drops trailing spaces (a list item or heading, not a paragraph): spaces wait for the next word. */
+  readonly trims: boolean;
+  spaces: string;
+}
+
+/**
  * One message's Markdown, drawn incrementally while it streams. Markdown blocks close in order:
  * once a later block has begun, an earlier one cannot change, so it is drawn once (final, with
  * highlighting and code actions) and kept as it is. Each delta lexes and draws only the text
- * after the closed blocks: the last, still open block. `finish` checks the result against a
- * lexing of the whole message and draws it all again only where they differ (a reference link
- * defined after its use, say).
+ * after the closed blocks: the last, still open block; and a delta of plain words that goes on
+ * the open block's last line is appended to its text as it is (no lexing, no sanitising: the
+ * common case, at a cost that does not grow with the message). `finish` checks the result
+ * against a lexing of the whole message and draws it all again only where they differ (a
+ * reference link defined after its use, say).
  */
 export class MarkdownView {
   readonly element = element('div', { className: 'bubble markdown' });
@@ -24,6 +48,7 @@ export class MarkdownView {
   private closedNodes = 0;
   private links: Links = Object.create(null) as Links;
   private finished = false;
+  private tail: PlainTail | undefined;
 
   constructor(private readonly drawCode: DrawCode) {}
 
@@ -31,7 +56,9 @@ export class MarkdownView {
   stream(text: string): void {
     const source = normalise(text);
     if (this.finished || source.length < this.source.length) this.reset();
+    else if (this.tail && this.appendPlain(source)) return;
     this.source = source;
+    this.tail = undefined;
     const tail = source.slice(this.closedLength);
     const tokens = lexMarkdown(tail, this.links);
     // Every block before the last one that has text is closed.
@@ -59,6 +86,53 @@ export class MarkdownView {
     } else {
       this.element.append(this.drawOpen(tokens));
     }
+    this.tail = this.plainTail(source);
+  }
+
+  /** Appends a plain delta to the open block's last text, as drawing the block again would show it; false when it cannot. */
+  private appendPlain(source: string): boolean {
+    const added = source.slice(this.source.length);
+    if (added !== '' && !PLAIN_DELTA.test(added)) return false;
+    const tail = this.tail!;
+    if (tail.trims) {
+      const all = tail.spaces + added;
+      const words = all.trimEnd();
+      if (words) tail.text.appendData(words);
+      tail.spaces = all.slice(words.length);
+    } else if (added) {
+      tail.text.appendData(added);
+    }
+    this.source = source;
+    return true;
+  }
+
+  /**
+   * After the open block was drawn: the text node it ends with, when that text ends as the
+   * source does (so what follows in the source follows it on screen), else undefined.
+   */
+  private plainTail(source: string): PlainTail | undefined {
+    // The open block: one element (marked puts a newline text after each block).
+    const open = Array.from(this.element.childNodes).slice(this.closedNodes).filter((n) => !(n.nodeType === 3 && !n.textContent!.trim()));
+    if (open.length !== 1) return undefined;
+    let node: ChildNode | null = open[0]!;
+    while (node?.nodeType === 1 && BLOCK_CONTAINERS.has((node as Element).tagName)) {
+      node = node.lastChild;
+      // Past the newline marked writes before a container's end tag.
+      while (node?.nodeType === 3 && !node.textContent!.trim() && node.previousSibling) node = node.previousSibling;
+    }
+    const parent = node?.parentElement;
+    if (node?.nodeType !== 3 || !parent || !TEXT_PARENTS.has(parent.tagName)) return undefined;
+    const text = node as Text;
+    let end = source.length;
+    while (end > 0 && source.charCodeAt(end - 1) === 32) end--;
+    const spaces = source.slice(end);
+    const last = source[end - 1] ?? '';
+    if (parent.tagName === 'P') {
+      // A paragraph keeps its trailing spaces: after them anything may follow; else the last character must be plain.
+      const ends = spaces ? text.data.endsWith(spaces) : PLAIN_END.test(last) && text.data.endsWith(last);
+      return ends ? { text, trims: false, spaces: '' } : undefined;
+    }
+    return PLAIN_END.test(last) && text.data.endsWith(last) ? { text, trims: true, spaces } : undefined;
   }
 
   /** The whole message, final. */
@@ -78,6 +152,7 @@ export class MarkdownView {
     }
     this.source = source;
     this.finished = true;
+    this.tail = undefined;
   }
 
   private drawOpen(tokens: readonly Token[]): Node {
@@ -102,6 +177,7 @@ export class MarkdownView {
     this.closedNodes = 0;
     this.links = Object.create(null) as Links;
     this.finished = false;
+    this.tail = undefined;
   }
 }
 

@@ -59,7 +59,12 @@ export type ToWebview =
   | { type: 'transcript'; items: TranscriptItem[]; olderCount: number }
   | { type: 'olderItems'; beforeId: string; items: TranscriptItem[]; olderCount: number }
   | { type: 'userMessage'; item: Extract<TranscriptItem, { kind: 'user' }> }
-  | { type: 'agentEvent'; event: AgentEvent; sentAt: number }
+  /**
+   * Agent events in order (several when they came faster than the view took them; webviewOutbox.ts).
+   * `hostAt`: when the host had the first (performance clock, epoch ms), only while MLE_CHAT_TRACE=1
+   * (the chat bench's hop breakdown).
+   */
+  | { type: 'agentEvents'; events: AgentEvent[]; hostAt?: number }
   | { type: 'mentionResults'; query: string; items: string[] };
 
 export type ParsedMessage = { ok: true; message: FromWebview } | { ok: false; problem: string };

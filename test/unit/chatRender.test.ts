@@ -103,6 +103,30 @@ const PIECES = [
   'trailing text without newline',
 ];
 
+/** Prose streamed a few characters at a time, with what can turn plain words into something else. */
+const PROSE = [
+  'Plain words, and more words with commas ',
+  'Is it "quoted" or it\'s not? Yes! 100% - about $5 + tax = more ',
+  '- a list item with words  ',
+  '1. numbered words ',
+  '# A heading with words ',
+  '> quoted words and more ',
+  'visit www.example.com, then more words ',
+  'see www.example.org? yes and ',
+  'https://example.com/path then words ',
+  'mail a@b.co now or a@b later ',
+  '&amp words &copy and &#169 ',
+  '*emphasis* and _under_score_ and **strong**words ',
+  'snake_case_name and 2*3*4 ',
+  '`code span` words `unclosed ',
+  '<b>bold</b> words <i>open ',
+  'trailing spaces   ',
+  'a [link](https://example.com) then words ',
+  '\n',
+  '\n\n',
+  '  \n',
+];
+
 describe('chat rendering: sanitising, code blocks, incremental Markdown (jsdom)', function () {
   this.timeout(60_000 + RUNS * 3_000);
 
@@ -273,6 +297,58 @@ describe('chat rendering: sanitising, code blocks, incremental Markdown (jsdom)'
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it('draws prose streamed a few characters at a time as drawing it whole, step by step', () => {
+    const plan = fc
+      .array(fc.constantFrom(...PROSE, ...PIECES.slice(0, 3)), { minLength: 1, maxLength: 8 })
+      .map((p) => p.join(''))
+      .chain((text) => fc.tuple(fc.constant(text), fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 200 })));
+    fc.assert(
+      fc.property(plan, ([text, steps]) => {
+        const streamed = view(false);
+        let at = 0;
+        for (const step of [...steps, text.length]) {
+          at = Math.min(text.length, at + step);
+          streamed.stream(text.slice(0, at));
+          const once = view(false);
+          once.stream(text.slice(0, at));
+          assert.equal(streamed.element.innerHTML, once.element.innerHTML, `after ${at} of ${JSON.stringify(text)}`);
+          if (at === text.length) break;
+        }
+        streamed.finish(text);
+        const whole = view(false);
+        whole.finish(text);
+        assert.equal(streamed.element.innerHTML, whole.element.innerHTML);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('appends a delta of plain words to the text already drawn, without drawing the block again', () => {
+    for (const [before, after] of [
+      ['Use k-fold cross', 'Use k-fold cross validation, with 5 folds'],
+      ['- first item\n- second it', '- first item\n- second item and more '],
+      ['# Title wo', '# Title words   and more'],
+    ] as const) {
+      const streamed = view(false);
+      streamed.stream(before);
+      const walker = document.createTreeWalker(streamed.element, NodeFilter.SHOW_TEXT);
+      let last: Node | null = null;
+      while (walker.nextNode()) last = walker.currentNode;
+      streamed.stream(after);
+      assert.ok(last && streamed.element.contains(last), `the drawn text stays in place for ${JSON.stringify(after)}`);
+      const once = view(false);
+      once.stream(after);
+      assert.equal(streamed.element.innerHTML, once.element.innerHTML);
+    }
+    // Anything that may be Markdown draws the block again.
+    const streamed = view(false);
+    streamed.stream('Use k-fold cross');
+    const first = streamed.element.querySelector('p')!.firstChild;
+    streamed.stream('Use k-fold cross *validation*');
+    assert.equal(!!first && streamed.element.contains(first), false);
+    assert.equal(streamed.element.querySelector('em')?.textContent, 'validation');
   });
 
   it('uses the same Markdown options on both sides', () => {

@@ -18,6 +18,7 @@ import type { FromWebview, ToWebview } from '../protocol';
 import { applyAgentEvent, type TranscriptItem } from '../transcript';
 import { ChatSessionFactory, workspaceRoots } from './chatSessionFactory';
 import { olderItemsMessage, transcriptMessage } from '../transcriptPages';
+import { WebviewOutbox } from '../webviewOutbox';
 import type { EditorActions } from './editorActions';
 
 /** A model request in flight for one conversation; its events and its save go to that conversation only. */
@@ -27,6 +28,9 @@ interface Run {
   /** Settles once the run has ended and its conversation is saved. */
   readonly done: Promise<void>;
 }
+
+/** Timestamps on streamed events for the chat bench's hop breakdown (bench/chat.bench.ts with BENCH_CHAT_HOPS=1). */
+const TRACE = process.env.MLE_CHAT_TRACE === '1';
 
 /** The prompt cache keeps a prefix 5 minutes after its last use: warm it again after 4 of quiet. */
 const WARM_AFTER_MS = 4 * 60 * 1000;
@@ -48,16 +52,19 @@ export class ChatController implements vscode.Disposable {
   private readonly broker = new ApprovalBroker(alwaysAllowedTools);
   private readonly store: ConversationStore;
   private readonly sessions: ChatSessionFactory;
+  private readonly outbox: WebviewOutbox;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly apiKeys: ApiKeyStore,
     private readonly editor: EditorActions,
     private readonly log: Logger,
-    private readonly post: (message: ToWebview) => void,
+    /** Posts to the view; settles when the view has taken the message. */
+    postMessage: (message: ToWebview) => PromiseLike<unknown>,
     /** Tools other features contribute (GPUs, kernels, experiments, models). */
     featureTools: () => Tool[] = () => [],
   ) {
+    this.outbox = new WebviewOutbox({ post: postMessage, schedule: setImmediate });
     const storage = context.storageUri ?? vscode.Uri.joinPath(context.globalStorageUri, 'no-workspace');
     this.store = new ConversationStore(join(storage.fsPath, 'conversations'), (id, repairs) => log.warn(`conversation ${id} was stored in a shape the API refuses; repaired: ${repairs.join('; ')}`));
     this.sessions = new ChatSessionFactory(context.extensionPath, log, featureTools);
@@ -247,14 +254,20 @@ export class ChatController implements vscode.Disposable {
 
   /** An agent event of the conversation `record`: kept in it, drawn only while it is open. */
   private emitTo(record: ConversationRecord, event: AgentEvent): void {
+    const hostAt = TRACE ? performance.timeOrigin + performance.now() : undefined;
     applyAgentEvent(record.items, event);
     // The session keeps the conversation's totals; the record saves a copy.
     if (event.type === 'usage') record.totals = { ...record.totals, costUsd: event.conversationCostUsd, contextTokens: event.contextTokens, usage: addUsage(record.totals.usage, event.usage) };
-    if (record === this.record) this.post({ type: 'agentEvent', event, sentAt: Date.now() });
+    if (record === this.record) this.post(hostAt === undefined ? { type: 'agentEvents', events: [event] } : { type: 'agentEvents', events: [event], hostAt });
   }
 
   private notice(level: 'info' | 'warning' | 'error', message: string): void {
-    this.post({ type: 'agentEvent', event: { type: 'notice', level, message }, sentAt: Date.now() });
+    this.post({ type: 'agentEvents', events: [{ type: 'notice', level, message }] });
+  }
+
+  /** Every message goes through the outbox, so they reach the view in order. */
+  private post(message: ToWebview): void {
+    this.outbox.push(message);
   }
 
   private async refreshModels(apiKey: string): Promise<void> {

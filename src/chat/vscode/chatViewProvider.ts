@@ -22,7 +22,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     private readonly log: Logger,
     featureTools: () => Tool[],
   ) {
-    this.controller = new ChatController(context, apiKeys, editor, log, (message) => void this.post(message), featureTools);
+    this.controller = new ChatController(context, apiKeys, editor, log, (message) => this.post(message), featureTools);
     this.extensionUri = context.extensionUri;
     this.disposables.push(this.controller, apiKeys.onDidChange(() => void this.controller.pushState()));
   }

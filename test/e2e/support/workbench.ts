@@ -12,9 +12,10 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Opens the workbench on the server's workspace and waits until it is interactive. */
-export async function openWorkbench(browser: Browser, server: CodeServer): Promise<Page> {
+/** Opens the workbench on the server's workspace and waits until it is interactive; `initScript` runs in every frame first (a bench's probes). */
+export async function openWorkbench(browser: Browser, server: CodeServer, initScript?: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  if (initScript) await page.addInitScript({ content: initScript });
   await page.goto(`${server.url}/?folder=${encodeURIComponent(server.workspace)}`);
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   await page.locator('.activitybar').waitFor({ timeout: 60_000 });
