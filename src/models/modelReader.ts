@@ -3,6 +3,7 @@ import { ReaderStopped } from '../common/worker/readerStopped';
 import { WorkerRunner, type RunnerLimits } from '../common/worker/workerRunner';
 import { workerScript } from '../common/worker/workerScript';
 import { ModelFormatError } from './fileWindow';
+import type { ModelGraph, TensorStatistics } from './graph/graphData';
 import type { ModelInfo } from './modelInfo';
 
 // Every model file the extension or the CLI describes is read in a worker thread
@@ -12,6 +13,10 @@ import type { ModelInfo } from './modelInfo';
 
 export type ModelsWorkerApi = {
   inspect: { params: { path: string }; result: ModelInfo };
+  /** The graph view's nodes, tensors and scopes (src/models/graph/). */
+  graph: { params: { path: string }; result: ModelGraph };
+  /** One initializer's values summarised, at most maxBytes read. */
+  tensorStats: { params: { path: string; tensor: string; maxBytes?: number }; result: TensorStatistics };
 };
 
 /** A model header reads in milliseconds; these are far beyond any real file. */
@@ -43,9 +48,23 @@ export class ModelReader {
    * not a model it reads, fs errors (with their code) as they are, and ReaderStopped when the
    * reader went over its budget, crashed, or was cancelled.
    */
-  async inspect(path: string, signal?: AbortSignal): Promise<ModelInfo> {
+  inspect(path: string, signal?: AbortSignal): Promise<ModelInfo> {
+    return this.call('inspect', { path }, signal);
+  }
+
+  /** The model's graph (ONNX), read off this thread; errors as inspect's. */
+  graph(path: string, signal?: AbortSignal): Promise<ModelGraph> {
+    return this.call('graph', { path }, signal);
+  }
+
+  /** Statistics of one initializer's values, at most `maxBytes` read; errors as inspect's. */
+  tensorStats(path: string, tensor: string, maxBytes?: number, signal?: AbortSignal): Promise<TensorStatistics> {
+    return this.call('tensorStats', { path, tensor, ...(maxBytes !== undefined ? { maxBytes } : {}) }, signal);
+  }
+
+  private async call<M extends keyof ModelsWorkerApi>(method: M, params: ModelsWorkerApi[M]['params'], signal?: AbortSignal): Promise<ModelsWorkerApi[M]['result']> {
     try {
-      return await this.runner.call('inspect', { path }, { subject: basename(path), ...(signal ? { signal } : {}) });
+      return await this.runner.call(method, params, { subject: basename(params.path), ...(signal ? { signal } : {}) });
     } catch (error) {
       if (!(error instanceof ReaderStopped) && error instanceof Error && error.name === 'ModelFormatError') throw new ModelFormatError(error.message);
       throw error;

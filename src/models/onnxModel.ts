@@ -15,6 +15,9 @@ const DATA_TYPES = new Map<number, [string, number]>([
   [19, ['float8e5m2', 1]], [20, ['float8e5m2fnuz', 1]], [21, ['uint4', 0.5]], [22, ['int4', 0.5]], [23, ['float4e2m1', 0.5]], [24, ['float8e8m0', 1]], [25, ['uint2', 0.25]], [26, ['int2', 0.25]],
 ]);
 const WIDTHS = new Map([...DATA_TYPES.values()]);
+/** The name of an ONNX TensorProto.DataType code (`float32`), and its width in bytes (0 for strings). */
+export const onnxDataType = (code: number): [string, number] | undefined => DATA_TYPES.get(code);
+export const onnxDtypeWidth = (dtype: string): number | undefined => WIDTHS.get(dtype);
 const MAX_SMALL_MESSAGE = 64 * 1024 * 1024;
 const MAX_DEPTH = 64;
 const MAX_RANK = 64;
@@ -35,7 +38,7 @@ export class Bytes extends ProtobufReader {
   }
 }
 
-interface Field {
+export interface Field {
   readonly field: number;
   readonly wire: number;
   /** For length-delimited fields, where the payload starts and ends; else the value's position. */
@@ -44,9 +47,9 @@ interface Field {
 }
 
 /** The same walk over the file, for the big messages (the model, the graph, initializers). */
-class FileFields {
+export class FileFields {
   constructor(
-    private readonly file: FileWindow,
+    private readonly file: Pick<FileWindow, 'read'>,
     public pos: number,
     readonly end: number,
   ) {}
@@ -99,7 +102,7 @@ class FileFields {
   }
 }
 
-function typeOf(r: ProtobufReader): { dtype: string; shape: (number | string)[] } {
+export function typeOf(r: ProtobufReader): { dtype: string; shape: (number | string)[] } {
   // TypeProto { tensor_type = 1 { elem_type = 1; shape = 2 { dim = 1 { dim_value = 1 | dim_param = 2 } } } }
   let dtype = 'unknown';
   const shape: (number | string)[] = [];
@@ -142,7 +145,7 @@ function typeOf(r: ProtobufReader): { dtype: string; shape: (number | string)[] 
   return { dtype, shape };
 }
 
-function valueInfo(r: ProtobufReader): IoInfo {
+export function valueInfo(r: ProtobufReader): IoInfo {
   let name = '';
   let type = { dtype: 'unknown', shape: [] as (number | string)[] };
   while (r.pos < r.end) {
@@ -155,7 +158,7 @@ function valueInfo(r: ProtobufReader): IoInfo {
 }
 
 /** A StringStringEntryProto: key and value, each cut to `max` bytes. */
-function keyValue(r: ProtobufReader, max = 2000): [string, string] {
+export function keyValue(r: ProtobufReader, max = 2000): [string, string] {
   let key = '';
   let value = '';
   while (r.pos < r.end) {
@@ -167,19 +170,28 @@ function keyValue(r: ProtobufReader, max = 2000): [string, string] {
   return [key, value];
 }
 
-interface Initializer extends TensorInfo {
+export interface Initializer extends TensorInfo {
   /** The external data location, when the tensor's data is in another file. */
   readonly location?: string;
   readonly external: boolean;
+  /** Where its values are in this file (raw_data or a typed array field): the field number and bytes. */
+  readonly data?: { readonly field: number; readonly start: number; readonly end: number };
+  /** The external data entries `offset` and `length` (bytes in the `location` file). */
+  readonly externalRange?: { readonly offset: number; readonly length?: number };
 }
 
-/** An initializer's name, dims and type, skipping its data wherever it is in the message. */
-function initializer(fields: FileFields): Initializer {
+/** TensorProto fields holding values: float_data 4, int32_data 5, int64_data 7, raw_data 9, double_data 10, uint64_data 11 (packed). */
+const TENSOR_DATA_FIELDS = new Set([4, 5, 7, 9, 10, 11]);
+
+/** An initializer's name, dims and type, skipping its data wherever it is in the message (its position noted). */
+export function initializer(fields: FileFields): Initializer {
   let name = '';
   let dataType = 0;
   const dims: number[] = [];
   let location: string | undefined;
   let dataLocation = 0;
+  let data: Initializer['data'];
+  const range: { offset?: number; length?: number } = {};
   while (fields.pos < fields.end) {
     const f = fields.next();
     if (f.wire === WIRE_LENGTH) {
@@ -188,7 +200,8 @@ function initializer(fields: FileFields): Initializer {
       else if (f.field === 13) {
         const [k, v] = keyValue(fields.small(f, 'an external data entry'), 4096);
         if (k === 'location') location = v;
-      }
+        else if ((k === 'offset' || k === 'length') && /^\d{1,16}$/.test(v)) range[k] = Number(v);
+      } else if (TENSOR_DATA_FIELDS.has(f.field)) data = { field: f.field, start: f.start, end: f.end };
       fields.pos = f.end; // raw_data (9), float_data (4) … are skipped here, unread
     } else if (f.field === 1 && f.wire === WIRE_VARINT) {
       if (dims.length >= MAX_RANK) throw new ModelFormatError(`a tensor at byte ${f.start} has more than ${MAX_RANK} dimensions`);
@@ -198,7 +211,14 @@ function initializer(fields: FileFields): Initializer {
     else fields.skipScalar(f.wire);
   }
   const dtype = DATA_TYPES.get(dataType)?.[0] ?? (dataType < 1000 ? `type ${dataType}` : 'unknown');
-  return { name, dtype, shape: dims, external: dataLocation === 1 || location !== undefined, ...(location !== undefined ? { location } : {}) };
+  return {
+    name,
+    dtype,
+    shape: dims,
+    external: dataLocation === 1 || location !== undefined,
+    ...(location !== undefined ? { location, externalRange: { offset: range.offset ?? 0, ...(range.length !== undefined ? { length: range.length } : {}) } } : {}),
+    ...(data ? { data } : {}),
+  };
 }
 
 /** What the walk of the graphs counts and keeps. */

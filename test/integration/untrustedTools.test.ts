@@ -8,6 +8,7 @@ import { gpuStatusTool } from '../../src/gpu/gpuStatusTool';
 import { kernelTools } from '../../src/kernels/kernelTools';
 import { scaffoldDeploymentTool } from '../../src/models/deploy/deployTool';
 import { exportModelTool } from '../../src/models/export/exportTool';
+import { queryModelGraphTool } from '../../src/models/graph/graphTool';
 import { inspectModelTool } from '../../src/models/modelTool';
 import { optimizeModelTool } from '../../src/models/optimize/optimizeModel';
 import { benchmarkModelTool } from '../../src/models/runtime/benchmarkTool';
@@ -32,6 +33,7 @@ function everyTool(): Tool[] {
     ...kernelTools(never as never, never as never),
     ...trackingTools(never as never, () => Promise.resolve()),
     inspectModelTool(),
+    queryModelGraphTool(),
     scaffoldDeploymentTool(),
     optimizeModelTool(() => ort, python, () => '/'),
     benchmarkModelTool(() => ort),
@@ -52,7 +54,7 @@ describe('Untrusted workspaces: the agent reads, nothing else', function () {
     assert.ok(offered.every((t) => t.risk === 'read'));
     assert.deepEqual(offered.map((t) => t.name).sort(), [
       'benchmark_model', 'compare_runs', 'gpu_status', 'inspect_model', 'kernel_state', 'kernel_variables', 'list_files', 'list_runs',
-      'metric_history', 'read_file', 'read_notebook', 'search_workspace', 'wait_for_execution',
+      'metric_history', 'query_model_graph', 'read_file', 'read_notebook', 'search_workspace', 'wait_for_execution',
     ]);
     const withheld = all.filter((t) => !offered.includes(t)).map((t) => t.name).sort();
     assert.deepEqual(withheld, ['create_file', 'edit_notebook_cell', 'export_model', 'interrupt_kernel', 'optimize_model', 'propose_edit', 'restart_kernel', 'run_command', 'run_in_kernel', 'scaffold_deployment']);

@@ -2,10 +2,14 @@
 // src/models/modelReader.ts (docs/architecture.md, "Readers off the host thread").
 import { watchFileOpens } from '../../common/worker/fileOpens';
 import { serveWorker } from '../../common/worker/serveWorker';
+import { readModelGraph } from '../graph/readGraph';
+import { tensorStatistics } from '../graph/tensorStats';
 import { inspectModel } from '../inspectModel';
 import type { ModelsWorkerApi } from '../modelReader';
 
 watchFileOpens();
 serveWorker<ModelsWorkerApi>({
   inspect: ({ path }) => inspectModel(path),
+  graph: ({ path }) => readModelGraph(path),
+  tensorStats: ({ path, tensor, maxBytes }) => tensorStatistics(path, tensor, maxBytes),
 });

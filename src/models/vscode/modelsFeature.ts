@@ -76,7 +76,7 @@ export function registerModels(context: vscode.ExtensionContext, log: vscode.Log
   return {
     tools: () => {
       const c = core();
-      return [c.inspectModelTool(), c.scaffoldDeploymentTool(), c.optimizeModelTool(ort, python, workspaceRoot), c.benchmarkModelTool(ort), c.exportModelTool(python, workspaceRoot)];
+      return [c.inspectModelTool(), c.queryModelGraphTool(), c.scaffoldDeploymentTool(), c.optimizeModelTool(ort, python, workspaceRoot), c.benchmarkModelTool(ort), c.exportModelTool(python, workspaceRoot)];
     },
   };
 }

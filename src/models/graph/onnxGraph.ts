@@ -1,0 +1,446 @@
+import { type ProtobufReader, WIRE_FIXED32, WIRE_LENGTH, WIRE_VARINT } from '../../common/protobuf/protobufReader';
+import { ModelFormatError, type FileWindow } from '../fileWindow';
+import { elementCount, fileText } from '../modelInfo';
+import { FileFields, initializer, keyValue, onnxDataType, onnxDtypeWidth, typeOf, valueInfo, type Field } from '../onnxModel';
+import type { GraphAttribute, GraphNode, GraphTensor, ModelGraph, TensorKind } from './graphData';
+import { ReadAhead } from './readAhead';
+import { forEachRawValue, formatValue, int32DataValue } from './tensorValues';
+
+// The graph of an ONNX model for the graph view (docs/formats.md §5.3): every node of the main
+// graph with its inputs, outputs, attributes and module scope, every tensor between them with the
+// dtype and shape the file gives (inputs, outputs, value_info, initializers, Constant values), and
+// where each initializer's values are. Walked from the file as onnxModel.ts walks it: weights are
+// skipped by position, a node is read whole unless it is big (a Constant holding a weight), in
+// which case its fields are walked and a big attribute summarised from its header. Runs in the
+// readers' worker; everything kept is capped, so a hostile file costs its size in time and a
+// bounded amount of memory.
+
+/** Past these a file is hostile or beyond what any view can show: the rest is counted, not kept. */
+export const MAX_GRAPH_NODES = 250_000;
+const MAX_TENSORS = 1_000_000;
+const MAX_NODE_EDGES = 100_000;
+const MAX_ATTRIBUTES = 64;
+/** Items of a list attribute or a small tensor said in full. */
+const LIST_ITEMS = 16;
+/** Nodes up to this size are read in one piece; bigger ones field by field. */
+const WHOLE_NODE_BYTES = 1024 * 1024;
+/** Characters of names kept in all: a file of only names cannot fill the worker's heap. */
+const MAX_NAME_CHARS = 64 * 1024 * 1024;
+const MAX_NAME = 1000;
+const MAX_DEPTH = 64;
+const SCOPES_KEY = 'pkg.torch.onnx.name_scopes';
+const ATTRIBUTE_TYPES = ['undefined', 'float', 'int', 'string', 'tensor', 'graph', 'floats', 'ints', 'strings', 'tensors', 'graphs', 'sparse_tensor', 'sparse_tensors', 'type_proto', 'type_protos'];
+
+const tag = (field: number, wire: number): number => (field << 3) | wire;
+
+interface MutableTensor {
+  name: string;
+  kind: TensorKind;
+  dtype?: string;
+  shape?: (number | string)[];
+  data?: GraphTensor['data'];
+}
+
+/** The tensors by name, each kept once: nodes, inputs and outputs refer to them by index. */
+class TensorTable {
+  readonly list: MutableTensor[] = [];
+  private readonly byName = new Map<string, number>();
+  private chars = 0;
+  dropped = 0;
+
+  index(name: string): number {
+    const known = this.byName.get(name);
+    if (known !== undefined) return known;
+    if (this.list.length >= MAX_TENSORS || this.chars >= MAX_NAME_CHARS) {
+      this.dropped++;
+      return -1;
+    }
+    this.chars += name.length;
+    this.byName.set(name, this.list.length);
+    this.list.push({ name, kind: 'value' });
+    return this.list.length - 1;
+  }
+
+  get(name: string): MutableTensor | undefined {
+    const i = this.index(name);
+    return i < 0 ? undefined : this.list[i];
+  }
+}
+
+/** A TensorProto held in memory (an attribute's value): `float32[2, 3]`, with its values when there are few. */
+function tensorText(r: ProtobufReader): { text: string; dtype: string; shape: number[] } {
+  let dtype = 'unknown';
+  const shape: number[] = [];
+  let raw: Uint8Array | undefined;
+  const typed: { field: number; reader: ProtobufReader }[] = [];
+  while (r.pos < r.end) {
+    const k = r.key();
+    if (k === tag(1, WIRE_VARINT) || k === tag(1, WIRE_LENGTH)) r.int64s(k & 7, shape, 64, 'dimensions');
+    else if (k === tag(2, WIRE_VARINT)) dtype = onnxDataType(r.varint())?.[0] ?? 'unknown';
+    else if (k === tag(9, WIRE_LENGTH)) raw = r.bytes();
+    else if (k === tag(4, WIRE_LENGTH) || k === tag(5, WIRE_LENGTH) || k === tag(7, WIRE_LENGTH) || k === tag(10, WIRE_LENGTH)) typed.push({ field: k >>> 3, reader: r.message() });
+    else if (k === tag(14, WIRE_VARINT) && r.varint() === 1) raw = undefined;
+    else r.skip(k & 7);
+  }
+  const count = elementCount(shape) ?? 0;
+  let text = `${dtype}[${shape.join(', ')}]`;
+  if (count > 0 && count <= LIST_ITEMS) {
+    const values: number[] = [];
+    if (raw) forEachRawValue(dtype, raw, (v) => values.length < LIST_ITEMS && values.push(v));
+    for (const { field, reader } of typed) {
+      while (reader.pos < reader.end && values.length < LIST_ITEMS) {
+        if (field === 4) values.push(reader.float());
+        else if (field === 10) values.push(reader.double());
+        else values.push(field === 5 ? int32DataValue(dtype, reader.int64()) : reader.int64());
+      }
+    }
+    if (values.length === count) text += count === 1 && shape.length === 0 ? ` ${formatValue(values[0]!)}` : ` [${values.map(formatValue).join(', ')}]`;
+  }
+  return { text, dtype, shape };
+}
+
+/** Nodes in a GraphProto, its own subgraphs' included (for If, Loop and Scan bodies). */
+function subgraphNodeCount(r: ProtobufReader, depth: number): number {
+  if (depth > MAX_DEPTH) throw new ModelFormatError(`graphs nested more than ${MAX_DEPTH} deep`);
+  let count = 0;
+  while (r.pos < r.end) {
+    const k = r.key();
+    if (k !== tag(1, WIRE_LENGTH)) {
+      r.skip(k & 7);
+      continue;
+    }
+    count++;
+    const node = r.message();
+    while (node.pos < node.end) {
+      const nk = node.key();
+      if (nk !== tag(5, WIRE_LENGTH)) {
+        node.skip(nk & 7);
+        continue;
+      }
+      const attribute = node.message();
+      while (attribute.pos < attribute.end) {
+        const ak = attribute.key();
+        if (ak === tag(6, WIRE_LENGTH) || ak === tag(11, WIRE_LENGTH)) count += subgraphNodeCount(attribute.message(), depth + 1);
+        else attribute.skip(ak & 7);
+      }
+    }
+  }
+  return count;
+}
+
+function listText(items: readonly string[], total: number): string {
+  return `[${items.join(', ')}${total > items.length ? `, … (${total})` : ''}]`;
+}
+
+/** An AttributeProto read whole: its value in words, and the nodes of the subgraphs it holds. */
+function attribute(r: ProtobufReader, depth: number): { attribute: GraphAttribute; subgraphNodes: number; constant?: { dtype: string; shape: number[] } } {
+  let name = '';
+  let declared = 0;
+  const seen = new Map<string, string>();
+  const list: string[] = [];
+  let listTotal = 0;
+  let listKind = '';
+  let subgraphNodes = 0;
+  let graphs = 0;
+  let constant: { dtype: string; shape: number[] } | undefined;
+  const push = (kind: string, text: string): void => {
+    listKind = kind;
+    listTotal++;
+    if (list.length < LIST_ITEMS) list.push(text);
+  };
+  while (r.pos < r.end) {
+    const k = r.key();
+    const field = k >>> 3;
+    const wire = k & 7;
+    if (field === 1 && wire === WIRE_LENGTH) name = fileText(r.bytes(), 200);
+    else if (field === 20 && wire === WIRE_VARINT) declared = r.varint();
+    else if (field === 2 && wire === WIRE_FIXED32) seen.set('float', formatValue(r.float()));
+    else if (field === 3 && wire === WIRE_VARINT) seen.set('int', String(r.int64()));
+    else if (field === 4 && wire === WIRE_LENGTH) seen.set('string', JSON.stringify(fileText(r.bytes(), 200)));
+    else if (field === 5 && wire === WIRE_LENGTH) {
+      const t = tensorText(r.message());
+      seen.set('tensor', t.text);
+      constant = { dtype: t.dtype, shape: t.shape };
+    } else if ((field === 6 || field === 11) && wire === WIRE_LENGTH) {
+      graphs++;
+      subgraphNodes += subgraphNodeCount(r.message(), depth + 1);
+      seen.set(field === 6 ? 'graph' : 'graphs', '');
+    } else if (field === 7 && wire === WIRE_FIXED32) push('floats', formatValue(r.float()));
+    else if (field === 7 && wire === WIRE_LENGTH) {
+      const packed = r.message();
+      while (packed.pos < packed.end) push('floats', formatValue(packed.float()));
+    } else if (field === 8 && wire === WIRE_VARINT) push('ints', String(r.int64()));
+    else if (field === 8 && wire === WIRE_LENGTH) {
+      const packed = r.message();
+      while (packed.pos < packed.end) push('ints', String(packed.int64()));
+    } else if (field === 9 && wire === WIRE_LENGTH) push('strings', JSON.stringify(fileText(r.bytes(), 100)));
+    else if (field === 10 && wire === WIRE_LENGTH) push('tensors', tensorText(r.message()).text);
+    else if (field === 21 && wire === WIRE_LENGTH) seen.set('ref', `(from the function's attribute ${fileText(r.bytes(), 200)})`);
+    else if ((field === 14 || field === 15) && wire === WIRE_LENGTH) seen.set(field === 14 ? 'type_proto' : 'type_protos', typeText(r.message()));
+    else if ((field === 22 || field === 23) && wire === WIRE_LENGTH) {
+      r.skip(wire);
+      seen.set(field === 22 ? 'sparse_tensor' : 'sparse_tensors', 'a sparse tensor (not shown)');
+    } else r.skip(wire);
+  }
+  const type = ATTRIBUTE_TYPES[declared] ?? (listKind || [...seen.keys()][0] || 'undefined');
+  let value: string;
+  if (seen.has('ref')) value = seen.get('ref')!;
+  else if (type === 'graph' || type === 'graphs') value = `${graphs === 1 ? 'a graph' : `${graphs} graphs`} of ${subgraphNodes} nodes`;
+  else if (['floats', 'ints', 'strings', 'tensors'].includes(type)) value = listText(list, listTotal);
+  else value = seen.get(type) ?? (type === 'int' ? '0' : type === 'float' ? '0' : type === 'string' ? '""' : listTotal ? listText(list, listTotal) : '');
+  return { attribute: { name, type, value }, subgraphNodes, ...(constant ? { constant } : {}) };
+}
+
+function typeText(r: ProtobufReader): string {
+  const { dtype, shape } = typeOf(r);
+  return `${dtype}[${shape.join(', ')}]`;
+}
+
+/**
+ * The modules a node of torch.onnx's exporter came from, from its `name_scopes` (a Python list's
+ * repr: the root module '', each submodule's name, then the call's own name, as in
+ * `['', 'layers.0', 'self_attn', 'q_proj', 'linear']`; dotted paths that repeat the one before are
+ * cut to their new part): ['layers.0', 'self_attn', 'q_proj'].
+ */
+export function parseNameScopes(text: string): string[] | undefined {
+  const items = [...text.matchAll(/'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1] ?? m[2] ?? '');
+  const scopes: string[] = [];
+  let previous = '';
+  for (const item of items) {
+    if (item === '') continue;
+    scopes.push(previous && item.startsWith(`${previous}.`) ? item.slice(previous.length + 1) : item);
+    previous = item;
+  }
+  scopes.pop();
+  return scopes.length > 0 ? scopes.slice(0, MAX_DEPTH) : undefined;
+}
+
+class GraphBuilder {
+  readonly tensors = new TensorTable();
+  readonly nodes: GraphNode[] = [];
+  droppedNodes = 0;
+  droppedEdges = 0;
+
+  constructor(private readonly file: ReadAhead) {}
+
+  private refs(names: readonly string[]): number[] {
+    if (names.length > MAX_NODE_EDGES) this.droppedEdges += names.length - MAX_NODE_EDGES;
+    return names.slice(0, MAX_NODE_EDGES).map((n) => (n === '' ? -1 : this.tensors.index(n)));
+  }
+
+  /** A node read whole (the usual case). */
+  nodeFromBytes(r: ProtobufReader): void {
+    const inputs: string[] = [];
+    const outputs: string[] = [];
+    const attributes: GraphAttribute[] = [];
+    let name = '';
+    let op = '';
+    let domain = '';
+    let scopes: string[] | undefined;
+    let subgraphNodes = 0;
+    let constant: { dtype: string; shape: number[] } | undefined;
+    while (r.pos < r.end) {
+      const k = r.key();
+      if (k === tag(1, WIRE_LENGTH)) inputs.push(fileText(r.bytes(), MAX_NAME));
+      else if (k === tag(2, WIRE_LENGTH)) outputs.push(fileText(r.bytes(), MAX_NAME));
+      else if (k === tag(3, WIRE_LENGTH)) name = fileText(r.bytes(), MAX_NAME);
+      else if (k === tag(4, WIRE_LENGTH)) op = fileText(r.bytes(), 200);
+      else if (k === tag(7, WIRE_LENGTH)) domain = fileText(r.bytes(), 200);
+      else if (k === tag(5, WIRE_LENGTH)) {
+        const a = attribute(r.message(), 0);
+        subgraphNodes += a.subgraphNodes;
+        if (attributes.length < MAX_ATTRIBUTES) attributes.push(a.attribute);
+        if (a.constant && a.attribute.name === 'value') constant = a.constant;
+      } else if (k === tag(9, WIRE_LENGTH)) {
+        const [key, value] = keyValue(r.message(), 64 * 1024);
+        if (key === SCOPES_KEY) scopes = parseNameScopes(value);
+      } else r.skip(k & 7);
+    }
+    this.add({ name, op, domain, inputs, outputs, attributes, scopes, subgraphNodes, constant });
+  }
+
+  /** A big node (a Constant holding a weight): small fields read, big attributes summarised from their headers. */
+  nodeFromFile(fields: FileFields): void {
+    const inputs: string[] = [];
+    const outputs: string[] = [];
+    const attributes: GraphAttribute[] = [];
+    let name = '';
+    let op = '';
+    let domain = '';
+    let subgraphNodes = 0;
+    let constant: { dtype: string; shape: number[] } | undefined;
+    while (fields.pos < fields.end) {
+      const f = fields.next();
+      if (f.wire !== WIRE_LENGTH) {
+        fields.skipScalar(f.wire);
+        continue;
+      }
+      if (f.field === 1) inputs.push(fields.text(f, MAX_NAME));
+      else if (f.field === 2) outputs.push(fields.text(f, MAX_NAME));
+      else if (f.field === 3) name = fields.text(f, MAX_NAME);
+      else if (f.field === 4) op = fields.text(f, 200);
+      else if (f.field === 7) domain = fields.text(f, 200);
+      else if (f.field === 5 && attributes.length < MAX_ATTRIBUTES) {
+        if (f.end - f.start <= WHOLE_NODE_BYTES) {
+          const a = attribute(fields.small(f, 'an attribute'), 0);
+          subgraphNodes += a.subgraphNodes;
+          attributes.push(a.attribute);
+          if (a.constant && a.attribute.name === 'value') constant = a.constant;
+        } else {
+          const big = this.bigAttribute(f);
+          attributes.push(big.attribute);
+          if (big.constant && big.attribute.name === 'value') constant = big.constant;
+        }
+      }
+      fields.pos = f.end;
+    }
+    this.add({ name, op, domain, inputs, outputs, attributes, subgraphNodes, constant });
+  }
+
+  private bigAttribute(f: Field): { attribute: GraphAttribute; constant?: { dtype: string; shape: number[] } } {
+    const fields = new FileFields(this.file, f.start, f.end);
+    let name = '';
+    let declared = 0;
+    let value = `${f.end - f.start} bytes (not read)`;
+    let constant: { dtype: string; shape: number[] } | undefined;
+    while (fields.pos < fields.end) {
+      const a = fields.next();
+      if (a.field === 1 && a.wire === WIRE_LENGTH) name = fields.text(a, 200);
+      else if (a.field === 20 && a.wire === WIRE_VARINT) declared = fields.varint();
+      else if (a.field === 5 && a.wire === WIRE_LENGTH) {
+        const t = initializer(new FileFields(this.file, a.start, a.end));
+        const shape = t.shape.filter((d): d is number => typeof d === 'number');
+        value = `${t.dtype}[${shape.join(', ')}] (${a.end - a.start} bytes in the node)`;
+        constant = { dtype: t.dtype, shape };
+        declared ||= 4;
+      } else if (a.wire !== WIRE_LENGTH) fields.skipScalar(a.wire);
+      if (a.wire === WIRE_LENGTH) fields.pos = a.end;
+    }
+    return { attribute: { name, type: ATTRIBUTE_TYPES[declared] ?? 'undefined', value }, ...(constant ? { constant } : {}) };
+  }
+
+  private add(node: { name: string; op: string; domain: string; inputs: string[]; outputs: string[]; attributes: GraphAttribute[]; scopes?: string[] | undefined; subgraphNodes: number; constant: { dtype: string; shape: number[] } | undefined }): void {
+    if (this.nodes.length >= MAX_GRAPH_NODES) {
+      this.droppedNodes++;
+      return;
+    }
+    const outputs = this.refs(node.outputs);
+    // A Constant's output has the value's type: the one shape known without inference.
+    if (node.constant && node.op === 'Constant' && outputs[0] !== undefined && outputs[0] >= 0) {
+      const t = this.tensors.list[outputs[0]]!;
+      t.dtype ??= node.constant.dtype;
+      t.shape ??= node.constant.shape;
+    }
+    this.nodes.push({
+      name: node.name,
+      op: node.op,
+      ...(node.domain && node.domain !== 'ai.onnx' ? { domain: node.domain } : {}),
+      inputs: this.refs(node.inputs),
+      outputs,
+      ...(node.attributes.length ? { attributes: node.attributes } : {}),
+      ...(node.scopes ? { scopes: node.scopes } : {}),
+      ...(node.subgraphNodes ? { subgraphNodes: node.subgraphNodes } : {}),
+    });
+  }
+}
+
+/** The main graph of the ONNX model in `file`, for the graph view and its tool. */
+export function readOnnxGraph(window: FileWindow): ModelGraph {
+  const file = new ReadAhead(window);
+  const model = new FileFields(file, 0, window.size);
+  const builder = new GraphBuilder(file);
+  const { tensors } = builder;
+  const opsets: { domain: string; version: number }[] = [];
+  const inputNames: string[] = [];
+  const outputNames: string[] = [];
+  const initializers = new Set<string>();
+  const problems: string[] = [];
+  let graphName = '';
+  let sawGraph = false;
+  let sparse = 0;
+  const typed = (name: string, kind: TensorKind | undefined, type: { dtype: string; shape: readonly (number | string)[] }): void => {
+    const t = tensors.get(name);
+    if (!t) return;
+    if (kind && t.kind !== 'initializer') t.kind = kind;
+    if (type.dtype !== 'unknown' || t.dtype === undefined) t.dtype = type.dtype;
+    if (type.shape.length > 0 || t.shape === undefined) t.shape = [...type.shape];
+  };
+  const graphWalk = (graph: FileFields): void => {
+    while (graph.pos < graph.end) {
+      const f = graph.next();
+      if (f.wire !== WIRE_LENGTH) {
+        graph.skipScalar(f.wire);
+        continue;
+      }
+      if (f.field === 1) {
+        if (f.end - f.start <= WHOLE_NODE_BYTES) builder.nodeFromBytes(graph.small(f, 'a node'));
+        else builder.nodeFromFile(new FileFields(file, f.start, f.end));
+      } else if (f.field === 5) {
+        const init = initializer(new FileFields(file, f.start, f.end));
+        const t = tensors.get(init.name);
+        if (t) {
+          initializers.add(init.name);
+          t.kind = 'initializer';
+          t.dtype = init.dtype;
+          t.shape = [...init.shape];
+          const width = onnxDtypeWidth(init.dtype) ?? 0;
+          const bytes = init.externalRange?.length ?? (init.data && !init.external ? init.data.end - init.data.start : Math.ceil((elementCount(init.shape) ?? 0) * width));
+          t.data = { bytes, ...(init.location !== undefined ? { location: init.location, offset: init.externalRange?.offset ?? 0 } : init.data ? { offset: init.data.start } : {}) };
+        }
+      } else if (f.field === 11) {
+        const io = valueInfo(graph.small(f, 'a graph input'));
+        inputNames.push(io.name);
+        typed(io.name, 'input', io);
+      } else if (f.field === 12) {
+        const io = valueInfo(graph.small(f, 'a graph output'));
+        outputNames.push(io.name);
+        typed(io.name, 'output', io);
+      } else if (f.field === 13) {
+        const io = valueInfo(graph.small(f, 'a value_info'));
+        typed(io.name, undefined, io);
+      } else if (f.field === 2) graphName = graph.text(f, 200);
+      else if (f.field === 15) sparse++;
+      graph.pos = f.end;
+    }
+  };
+  while (model.pos < window.size) {
+    const f = model.next();
+    if (f.wire !== WIRE_LENGTH) {
+      model.skipScalar(f.wire);
+      continue;
+    }
+    if (f.field === 7) {
+      if (sawGraph) problems.push('the file holds more than one graph: the last one is shown');
+      sawGraph = true;
+      graphWalk(new FileFields(file, f.start, f.end));
+    } else if (f.field === 8 && opsets.length < 1000) {
+      const r = model.small(f, 'an opset');
+      let domain = '';
+      let version = 0;
+      while (r.pos < r.end) {
+        const k = r.key();
+        if (k === tag(1, WIRE_LENGTH)) domain = fileText(r.bytes(), 200);
+        else if (k === tag(2, WIRE_VARINT)) version = r.int64();
+        else r.skip(k & 7);
+      }
+      opsets.push({ domain: domain || 'ai.onnx', version });
+    }
+    model.pos = f.end;
+  }
+  if (!sawGraph) throw new ModelFormatError('no graph: not an ONNX model (or an empty one)');
+  if (builder.droppedNodes > 0) problems.push(`${builder.droppedNodes} nodes past the first ${MAX_GRAPH_NODES} are not shown`);
+  if (tensors.dropped > 0) problems.push(`${tensors.dropped} references to tensors past the first ${MAX_TENSORS} names are not shown`);
+  if (builder.droppedEdges > 0) problems.push(`${builder.droppedEdges} inputs or outputs of nodes with more than ${MAX_NODE_EDGES} are not shown`);
+  if (sparse > 0) problems.push(`${sparse} sparse initializers are not shown`);
+  const index = (names: string[]): number[] => [...new Set(names.filter((n) => !initializers.has(n)).map((n) => tensors.index(n)).filter((i) => i >= 0))];
+  return {
+    path: window.path,
+    name: graphName,
+    nodes: builder.nodes,
+    tensors: tensors.list,
+    inputs: index(inputNames),
+    outputs: index(outputNames),
+    opsets,
+    problems,
+  };
+}
