@@ -97,8 +97,11 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
         'mlEngineer.gpu.nvidiaSmiPath': join(repoRoot, 'test/fixtures/bin/replay-nvidia-smi'),
       },
       // The nvidia-smi stand-in replays a real H100 capture and reports each running ipykernel as holding 12 GiB.
+      // The base URL in the environment too: after the page reload, code-server can start the
+      // extension host before the user's settings arrive, and the SDK then reads it from here.
       env: {
         ANTHROPIC_API_KEY: 'sk-ant-e2e-kernels-key',
+        ANTHROPIC_BASE_URL: api.baseURL,
         REPLAY_CAPTURE: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load__query-gpu.csv',
         REPLAY_APPS: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load__query-compute-apps.csv',
         REPLAY_APPS_KERNELS: '12288',
@@ -218,6 +221,10 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
     await card.locator('button:text-is("Insert as cell")').click();
     await inserted.first().waitFor({ timeout: 15_000 }); // revealed where it was inserted
     await saveScreenshot(page, 'kernels-agent-run');
+    // Every request since the reload went to the loopback API, never to the real one.
+    const endpoints = server.extensionLog().match(/chat requests go to \S+/g) ?? [];
+    assert.ok(endpoints.length > 0, 'the chat said where its requests go');
+    for (const line of endpoints) assert.equal(line, `chat requests go to ${api.baseURL}`);
   });
 
   it('runs a code block from the chat in the kernel as a new cell', async () => {
