@@ -58,4 +58,37 @@ describe('read_notebook reads what edit_notebook_cell edits', () => {
     const items = parseIpynb(text, 'x.ipynb').cells.flatMap((c) => c.outputs).flatMap((o) => (o.type === 'data' ? o.items : []));
     assert.equal(items.find((i) => i.mime === 'image/png')!.bytes, bytes);
   });
+
+  const readNotebook = async (name: string, notebook: unknown, startCell?: number): Promise<string> => {
+    writeFileSync(join(ws, name), JSON.stringify(notebook));
+    return (await readNotebookTool.run({ path: name, ...(startCell !== undefined ? { start_cell: startCell } : {}) }, context(), never)).content;
+  };
+
+  it('reads a damaged notebook cell by cell: a bad cell or output costs that part, not the whole notebook', async () => {
+    const content = await readNotebook('damaged.ipynb', {
+      cells: [
+        null,
+        { cell_type: 'code', source: ['a = 1', 7, null, '\nprint(a)'], outputs: { not: 'a list' } },
+        { cell_type: { bad: 1 }, source: { bad: 1 }, outputs: [null, 3, { output_type: 'error', ename: 'ValueError', evalue: 'x', traceback: 'not a list' }, { output_type: 'stream', text: { bad: 1 } }] },
+        { cell_type: 'code', source: 'print("fine")', execution_count: '3', outputs: [{ output_type: 'stream', name: 'stdout', text: ['fine\n'] }, { output_type: 'display_data', data: ['not', 'a map'] }] },
+      ],
+    });
+    assert.equal(
+      content,
+      'damaged.ipynb: 4 cells\n\n--- cell 0 (unknown)\n\n\n--- cell 1 (code)\na = 1\nprint(a)\n\n--- cell 2 (unknown)\n\n--- outputs of cell 2\nerror ValueError: x\nstdout:\n\n--- cell 3 (code)\nprint("fine")\n--- outputs of cell 3\nstdout: fine',
+    );
+  });
+
+  it('reads a long notebook in parts of at most 200,000 characters, a huge cell cut, and says where to go on', async () => {
+    const cells = Array.from({ length: 400 }, (_, i) => ({ cell_type: 'code', source: `# cell ${i}\n${'x = 1\n'.repeat(200)}`, outputs: [{ output_type: 'stream', name: 'stdout', text: 'y'.repeat(1000) }] }));
+    cells[1]!.source = `# pasted data\n${'1,2,3\n'.repeat(1_000_000)}# end of data`;
+    const first = await readNotebook('long.ipynb', { cells });
+    assert.ok(first.length <= 200_000, `${first.length} characters`);
+    assert.match(first, /--- cell 1 \(code\)\n# pasted data\n[\s\S]*\[… 5980027 characters cut …\]\n[\s\S]*# end of data\n--- outputs of cell 1/);
+    const next = /\[cells (\d+)-399 not shown: read them with start_cell \1\]$/.exec(first);
+    assert.ok(next, first.slice(-200));
+    const second = await readNotebook('long.ipynb', { cells }, Number(next[1]));
+    assert.match(second, new RegExp(`^long\\.ipynb: 400 cells\\n\\n--- cell ${next[1]} \\(code\\)\\n# cell ${next[1]}\\n`));
+    assert.match(await readNotebook('long.ipynb', { cells }, 400), /\[there is no cell 400: the cells are 0-399\]$/);
+  });
 });

@@ -25,24 +25,14 @@ export type NotebookContentOutput =
   /** display_data / execute_result: each MIME type with its text (text-like types) and its size in bytes. */
   | { readonly type: 'data'; readonly items: readonly { readonly mime: string; readonly text?: string; readonly bytes: number }[] };
 
-interface IpynbOutput {
-  output_type?: string;
-  name?: string;
-  text?: string | string[];
-  data?: Record<string, unknown>;
-  ename?: string;
-  evalue?: string;
-  traceback?: string[];
-}
-
-interface IpynbCell {
-  cell_type?: string;
-  source?: string | string[];
-  outputs?: IpynbOutput[];
-  execution_count?: number | null;
-}
+/** The notebook's JSON as read: any field may have any type in a damaged or hostile file. */
+type Json = Record<string, unknown>;
 
 const OUTPUT_CHARS = 1500;
+/** A cell's source shown whole up to this (head and tail beyond): a pasted dataset must not fill the context. */
+const SOURCE_CHARS = 20_000;
+/** What one read returns at most; the rest is read from a later cell with start_cell. */
+export const NOTEBOOK_READ_CHARS = 200_000;
 // Terminal colour codes in tracebacks (ESC [ ... letter).
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
@@ -51,38 +41,51 @@ const BASE64_MIMES = /^image\/(png|jpeg|gif|webp|bmp)$/;
 
 /** The .ipynb file's JSON as NotebookContent; throws with what is wrong when it is not a notebook. */
 export function parseIpynb(json: string, displayPath: string): NotebookContent {
-  let notebook: { cells?: IpynbCell[]; metadata?: { kernelspec?: { display_name?: string } } };
+  let notebook: unknown;
   try {
-    notebook = JSON.parse(json) as typeof notebook;
+    notebook = JSON.parse(json);
   } catch (error) {
     throw new Error(`${displayPath} is not valid notebook JSON: ${(error as Error).message}`, { cause: error });
   }
-  if (!Array.isArray(notebook.cells)) throw new Error(`${displayPath} has no cells array: not an nbformat 4 notebook.`);
-  const kernel = notebook.metadata?.kernelspec?.display_name;
+  const cells = objectOf(notebook)?.cells;
+  if (!Array.isArray(cells)) throw new Error(`${displayPath} has no cells array: not an nbformat 4 notebook.`);
+  const kernel = objectOf(objectOf(objectOf(notebook)?.metadata)?.kernelspec)?.display_name;
   return {
     ...(typeof kernel === 'string' ? { kernel } : {}),
-    cells: notebook.cells.map((cell) => ({
-      kind: cell.cell_type ?? 'unknown',
-      source: joinText(cell.source),
-      ...(cell.execution_count ? { executionCount: cell.execution_count } : {}),
-      outputs: (cell.outputs ?? []).flatMap(ipynbOutput),
-    })),
+    // A damaged cell or output is read as far as it makes sense, never failing the whole notebook.
+    cells: cells.map((entry: unknown) => {
+      const cell = objectOf(entry) ?? {};
+      const count = cell.execution_count;
+      const outputs = Array.isArray(cell.outputs) ? (cell.outputs as unknown[]) : [];
+      return {
+        kind: typeof cell.cell_type === 'string' ? cell.cell_type : 'unknown',
+        source: joinText(cell.source),
+        ...(typeof count === 'number' && count > 0 ? { executionCount: count } : {}),
+        outputs: outputs.flatMap((output) => ipynbOutput(objectOf(output) ?? {})),
+      };
+    }),
   };
 }
 
-function ipynbOutput(output: IpynbOutput): NotebookContentOutput[] {
+function objectOf(value: unknown): Json | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
+}
+
+const str = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+function ipynbOutput(output: Json): NotebookContentOutput[] {
   switch (output.output_type) {
     case 'stream':
-      return [{ type: 'stream', name: output.name ?? 'stdout', text: joinText(output.text) }];
+      return [{ type: 'stream', name: str(output.name) || 'stdout', text: joinText(output.text) }];
     case 'error':
-      return [{ type: 'error', ename: output.ename ?? '', evalue: output.evalue ?? '', traceback: output.traceback ?? [] }];
+      return [{ type: 'error', ename: str(output.ename), evalue: str(output.evalue), traceback: Array.isArray(output.traceback) ? output.traceback.map(str) : [] }];
     case 'execute_result':
     case 'display_data':
       return [
         {
           type: 'data',
-          items: Object.entries(output.data ?? {}).map(([mime, value]) => {
-            const text = typeof value === 'string' || Array.isArray(value) ? joinText(value as string | string[]) : JSON.stringify(value);
+          items: Object.entries(objectOf(output.data) ?? {}).map(([mime, value]) => {
+            const text = typeof value === 'string' || Array.isArray(value) ? joinText(value) : (JSON.stringify(value) ?? '');
             const bytes = BASE64_MIMES.test(mime) ? Math.floor((text.replace(/\s|=/g, '').length * 3) / 4) : Buffer.byteLength(text);
             return mime === 'text/plain' ? { mime, text, bytes } : { mime, bytes };
           }),
@@ -94,19 +97,34 @@ function ipynbOutput(output: IpynbOutput): NotebookContentOutput[] {
 }
 
 /** Parses and summarises an .ipynb file's text. */
-export function summariseNotebook(json: string, displayPath: string): string {
-  return summariseNotebookContent(parseIpynb(json, displayPath), displayPath);
+export function summariseNotebook(json: string, displayPath: string, options?: SummaryOptions): string {
+  return summariseNotebookContent(parseIpynb(json, displayPath), displayPath, options);
 }
 
-export function summariseNotebookContent(notebook: NotebookContent, displayPath: string): string {
+export interface SummaryOptions {
+  /** The first cell shown (a later read of a notebook too long for one). */
+  readonly startCell?: number;
+  readonly maxChars?: number;
+}
+
+/** The cells from `startCell` on, each source cut at SOURCE_CHARS, until `maxChars`; then a note says where to go on. */
+export function summariseNotebookContent(notebook: NotebookContent, displayPath: string, { startCell = 0, maxChars = NOTEBOOK_READ_CHARS }: SummaryOptions = {}): string {
   const about = [`${notebook.cells.length} cells`, ...(notebook.kernel ? [`kernel ${notebook.kernel}`] : [])].join(', ');
   const parts = [`${displayPath}: ${about}${notebook.unsaved ? ' (as open in the editor, with changes not saved yet)' : ''}`];
-  notebook.cells.forEach((cell, index) => {
+  let chars = parts[0]!.length;
+  for (let index = startCell; index < notebook.cells.length; index++) {
+    const cell = notebook.cells[index]!;
     const count = cell.executionCount ? ` [${cell.executionCount}]` : '';
-    parts.push(`\n--- cell ${index} (${cell.kind})${count}\n${cell.source}`);
     const outputs = cell.outputs.map(summariseOutput).filter(Boolean);
-    if (outputs.length) parts.push(`--- outputs of cell ${index}\n${outputs.join('\n')}`);
-  });
+    const text = `\n--- cell ${index} (${cell.kind})${count}\n${clip(cell.source, SOURCE_CHARS, false)}${outputs.length ? `\n--- outputs of cell ${index}\n${clip(outputs.join('\n'), SOURCE_CHARS, false)}` : ''}`;
+    if (chars + text.length > maxChars && index > startCell) {
+      parts.push(`\n[cells ${index}-${notebook.cells.length - 1} not shown: read them with start_cell ${index}]`);
+      break;
+    }
+    parts.push(text);
+    chars += text.length;
+  }
+  if (startCell > 0 && startCell >= notebook.cells.length) parts.push(`\n[there is no cell ${startCell}: the cells are 0-${notebook.cells.length - 1}]`);
   return parts.join('\n');
 }
 
@@ -124,15 +142,16 @@ function summariseOutput(output: NotebookContentOutput): string {
   }
 }
 
-function joinText(value: string | string[] | undefined): string {
-  return Array.isArray(value) ? value.join('') : (value ?? '');
+/** nbformat's multiline string: a string or a list of strings (anything else in a damaged file reads as nothing). */
+function joinText(value: unknown): string {
+  return Array.isArray(value) ? value.map(str).join('') : str(value);
 }
 
-function clip(text: string): string {
-  const clean = text.replace(ANSI, '').trimEnd();
-  if (clean.length <= OUTPUT_CHARS) return clean;
-  const half = OUTPUT_CHARS / 2;
-  return `${clean.slice(0, half)}\n[… ${clean.length - OUTPUT_CHARS} characters cut …]\n${clean.slice(-half)}`;
+function clip(text: string, max = OUTPUT_CHARS, clean = true): string {
+  const shown = clean ? text.replace(ANSI, '').trimEnd() : text;
+  if (shown.length <= max) return shown;
+  const half = max / 2;
+  return `${shown.slice(0, half)}\n[… ${shown.length - max} characters cut …]\n${shown.slice(-half)}`;
 }
 
 function sizeOf(bytes: number): string {

@@ -7,18 +7,20 @@ export const readNotebookTool = defineTool({
   description:
     'Read a Jupyter notebook (.ipynb): each cell with its index, type and source, and its outputs summarised ' +
     '(text head and tail, errors with the end of the traceback, images named with their size). ' +
-    'A notebook open in the editor is read as it is there, unsaved changes included: the cells edit_notebook_cell changes.',
-  input: z.object({ path: z.string().check(z.minLength(1)) }),
+    'A notebook open in the editor is read as it is there, unsaved changes included: the cells edit_notebook_cell changes. ' +
+    'A long notebook is read in parts: the answer then says which start_cell to read on from.',
+  input: z.object({ path: z.string().check(z.minLength(1)), start_cell: z.optional(z.int().check(z.minimum(0))) }),
   risk: 'read',
   async run(input, { files, notebooks }) {
     if (!input.path.endsWith('.ipynb')) throw new ToolInputError(`${input.path} is not a notebook; use read_file.`);
     const absolutePath = await files.resolve(input.path);
     const shown = files.display(absolutePath);
     const open = await notebooks?.readOpen?.(absolutePath);
-    if (open) return { content: summariseNotebookContent(open, shown), summary: `Read notebook ${shown}${open.unsaved ? ' (unsaved changes included)' : ''}` };
+    const options = { startCell: input.start_cell ?? 0 };
+    if (open) return { content: summariseNotebookContent(open, shown, options), summary: `Read notebook ${shown}${open.unsaved ? ' (unsaved changes included)' : ''}` };
     const { text } = await files.readText(input.path, 50 * 1024 * 1024);
     try {
-      return { content: summariseNotebook(text, shown), summary: `Read notebook ${shown}` };
+      return { content: summariseNotebook(text, shown, options), summary: `Read notebook ${shown}` };
     } catch (error) {
       throw new ToolInputError((error as Error).message);
     }
