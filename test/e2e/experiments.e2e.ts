@@ -101,6 +101,24 @@ describe('Experiments view (code-server)', function () {
     assert.equal(await frame.locator('[role="columnheader"][aria-sort="descending"]').count(), 1);
     await frame.locator('button.sort[data-column="metric:val_loss"]').click();
     await saveScreenshot(page, 'experiments-runs-table');
+    // A sort on a param column stays on it when a column before it is removed in the picker.
+    await frame.locator('details.picker > summary').click();
+    const lrBox = frame.locator('details.picker fieldset').nth(1).locator('input[value="lr"]');
+    if (!(await lrBox.isChecked())) await lrBox.check();
+    await frame.locator('details.picker > summary').click();
+    await frame.locator('button.sort[data-column="param:lr"]').click();
+    const byLr = await names();
+    const lrs = await frame.locator('.body .row .cell[data-column="param:lr"]').allInnerTexts();
+    assert.deepEqual(lrs, ['0.001', '0.003', '0.003', '0.003', '0.1', '0.3', '–', '–', '–'], 'MLflow, Lightning and W&B lr as numbers; TensorBoard runs have none');
+    assert.equal(byLr[0], 'still-training');
+    await frame.locator('details.picker > summary').click();
+    await frame.locator('details.picker fieldset').nth(0).locator('input[value="val_acc"]').uncheck();
+    await frame.locator('button.sort[data-column="metric:val_acc"]').waitFor({ state: 'detached', timeout: 10_000 });
+    assert.equal(await frame.locator('[role="columnheader"][aria-sort="ascending"] button').getAttribute('data-column'), 'param:lr');
+    assert.deepEqual(await names(), byLr);
+    await frame.locator('details.picker > summary').click();
+    await frame.locator('button.sort[data-column="metric:val_loss"]').click();
+    assert.deepEqual((await names()).slice(0, 2), ['version_0', 'resnet-small']);
     // Keyboard: Home, Down, Enter reveal the second row (resnet-small) in the tree.
     await frame.locator('.grid').focus();
     await page.keyboard.press('Home');
