@@ -223,7 +223,6 @@ function renderChoices(): void {
         box.addEventListener('change', () => {
           const next = chosen().filter((x) => !(x.kind === kind && x.key === c.key));
           if (box.checked) next.push({ kind, key: c.key });
-          sort = undefined; // column indexes move
           postToHost<FromRunsView>({ type: 'columns', columns: next });
         });
         return element('label', { className: 'choice' }, [box, document.createTextNode(` ${c.key}`), element('span', { className: 'muted', text: ` ${c.count}` })]);
@@ -245,14 +244,19 @@ onHostMessage<ToRunsView>((message) => {
     return;
   }
   const activeKey = rows[active]?.key;
+  // A sort on a chosen column follows that column when the columns change (defaults chosen again, a pick).
+  const sorted = typeof sort?.column === 'number' ? chosen()[sort.column] : undefined;
   data = message;
+  if (typeof sort?.column === 'number') {
+    const at = sorted ? message.columns.findIndex((c) => c.kind === sorted.kind && c.key === sorted.key) : -1;
+    sort = at < 0 ? undefined : { column: at, descending: sort.descending };
+  }
   // The filter may have been set in the tree: follow it unless the person is typing here.
   if (document.activeElement !== filterInput) filterInput.value = message.filter;
   showFilterError(message.filterError);
   notes.textContent = message.notes.join('; ');
   notes.toggleAttribute('hidden', message.notes.length === 0);
   count.textContent = message.filter ? `${message.rows.length} of ${message.total} runs` : `${message.total} runs`;
-  if (typeof sort?.column === 'number' && sort.column >= message.columns.length) sort = undefined;
   rows = sortRows(message.rows, sort);
   active = activeKey ? rows.findIndex((r) => r.key === activeKey) : -1;
   empty.textContent = message.total === 0 ? 'No runs found in this workspace yet.' : message.rows.length === 0 ? 'No runs match the filter.' : '';

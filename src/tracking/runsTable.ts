@@ -31,6 +31,14 @@ export function defaultColumns(runs: readonly RunRecord[]): RunsTableColumn[] {
   return [...chosen.map((k) => ({ kind: 'metric' as const, key: k })), ...params.map((k) => ({ kind: 'param' as const, key: k }))];
 }
 
+/**
+ * The table's columns: those the person picked, else the defaults, chosen again each time (a big
+ * store lists its runs before their metrics are read; defaults fixed then would have none).
+ */
+export function tableColumns(picked: readonly RunsTableColumn[] | undefined, runs: readonly RunRecord[]): readonly RunsTableColumn[] {
+  return picked ?? defaultColumns(runs);
+}
+
 export function metricCell(value: number | undefined): RunsTableCell {
   if (value === undefined) return null;
   if (Number.isNaN(value)) return 'NaN';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, ConsoleMessage, Locator, Page } from 'playwright-core';
 import { appendMlflowMetric, writeMlflowRun, writeTensorBoardRun } from '../support/trackingFixtures';
 import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
 import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
@@ -58,7 +58,8 @@ describe('Experiments view (code-server)', function () {
     // Below 0.4: mlp-hidden16 (0.311), version_0 (0.097), resnet-small (0.25); not the NaN run, not 0.46 or 0.6.
     await view.locator('.message', { hasText: '3 of 9 runs match “val_loss<0.4”.' }).waitFor({ timeout: 15_000 });
     for (const shown of ['mlp-hidden16', 'version_0', 'resnet-small']) await row(shown).waitFor();
-    for (const hidden of ['baseline-logreg', 'mlp-lr-too-high', 'still-training', 'mlp-wide', 'run_1']) assert.equal(await view.locator('.monaco-list-row', { hasText: hidden }).count(), 0, `${hidden} is filtered out`);
+    // The message row comes first; the tree redraws its rows a moment later.
+    for (const hidden of ['baseline-logreg', 'mlp-lr-too-high', 'still-training', 'mlp-wide', 'run_1']) await view.locator('.monaco-list-row', { hasText: hidden }).waitFor({ state: 'detached', timeout: 10_000 });
     await saveScreenshot(page, 'experiments-filter');
     await runCommand(page, 'ML Engineer: Clear Run Filter and Sort');
     await view.locator('.message').waitFor({ state: 'hidden', timeout: 10_000 });
@@ -66,8 +67,13 @@ describe('Experiments view (code-server)', function () {
   });
 
   it('opens the runs table: the filter shared with the tree both ways, sorts by val_loss across MLflow, TensorBoard and Lightning, reveals a run in the tree', async () => {
+    // The page runs under the strict CSP of every webview here: anything it is refused is logged.
+    const refused: string[] = [];
+    const onConsole = (message: ConsoleMessage): void => void (/Content Security Policy/i.test(message.text()) && refused.push(message.text()));
+    page.on('console', onConsole);
     await runCommand(page, 'ML Engineer: Open Runs Table');
     const frame = await findWebviewFrame(page, '.grid .body .row');
+    assert.match((await frame.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')) ?? '', /default-src 'none'; script-src 'nonce-[\w-]+';/);
     const names = (): Promise<string[]> => frame.locator('.body .row .cell.name').allInnerTexts();
     const filter = frame.locator('input.filter');
     await frame.locator('.count', { hasText: '9 runs' }).waitFor({ timeout: 10_000 });
@@ -101,6 +107,24 @@ describe('Experiments view (code-server)', function () {
     assert.equal(await frame.locator('[role="columnheader"][aria-sort="descending"]').count(), 1);
     await frame.locator('button.sort[data-column="metric:val_loss"]').click();
     await saveScreenshot(page, 'experiments-runs-table');
+    // A sort on a param column stays on it when a column before it is removed in the picker.
+    await frame.locator('details.picker > summary').click();
+    const lrBox = frame.locator('details.picker fieldset').nth(1).locator('input[value="lr"]');
+    if (!(await lrBox.isChecked())) await lrBox.check();
+    await frame.locator('details.picker > summary').click();
+    await frame.locator('button.sort[data-column="param:lr"]').click();
+    const byLr = await names();
+    const lrs = await frame.locator('.body .row .cell[data-column="param:lr"]').allInnerTexts();
+    assert.deepEqual(lrs, ['0.001', '0.003', '0.003', '0.003', '0.1', '0.3', '–', '–', '–'], 'MLflow, Lightning and W&B lr as numbers; TensorBoard runs have none');
+    assert.equal(byLr[0], 'still-training');
+    await frame.locator('details.picker > summary').click();
+    await frame.locator('details.picker fieldset').nth(0).locator('input[value="val_acc"]').uncheck();
+    await frame.locator('button.sort[data-column="metric:val_acc"]').waitFor({ state: 'detached', timeout: 10_000 });
+    assert.equal(await frame.locator('[role="columnheader"][aria-sort="ascending"] button').getAttribute('data-column'), 'param:lr');
+    assert.deepEqual(await names(), byLr);
+    await frame.locator('details.picker > summary').click();
+    await frame.locator('button.sort[data-column="metric:val_loss"]').click();
+    assert.deepEqual((await names()).slice(0, 2), ['version_0', 'resnet-small']);
     // Keyboard: Home, Down, Enter reveal the second row (resnet-small) in the tree.
     await frame.locator('.grid').focus();
     await page.keyboard.press('Home');
@@ -113,6 +137,13 @@ describe('Experiments view (code-server)', function () {
     // Check two runs from two sources and compare them.
     await frame.locator('.body .row', { hasText: 'resnet-small' }).locator('input[type="checkbox"]').check();
     await frame.locator('.body .row', { hasText: 'mlp-hidden16' }).locator('input[type="checkbox"]').check();
+    // Nothing was refused while it drew, sorted and scrolled; an inline style (the control) is.
+    assert.deepEqual(refused, []);
+    await frame.locator('body').evaluate((body) => body.setAttribute('style', 'outline: 1px solid red'));
+    for (let i = 0; i < 50 && refused.length === 0; i++) await page.waitForTimeout(100);
+    page.off('console', onConsole);
+    assert.equal(refused.length, 1, 'the control: an inline style attribute is refused and logged');
+    assert.match(refused[0]!, /inline style/);
     await frame.locator('button.compare', { hasText: 'Compare 2' }).click();
     const compare = await findWebviewFrame(page, 'table.summary tr[data-metric="val_loss"]');
     assert.deepEqual((await compare.locator('ul.runs li').allInnerTexts()).map((t) => t.split(' ')[0]), ['resnet-small', 'mlp-hidden16']);

@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { scrollToShow, visibleRange } from '../../media/runs/virtualWindow';
 import { RunFilterState } from '../../src/tracking/runFilterState';
-import { buildRunsTable, defaultColumns } from '../../src/tracking/runsTable';
+import { buildRunsTable, defaultColumns, tableColumns } from '../../src/tracking/runsTable';
 import { parseFromRunsView, type RunsTableRow } from '../../src/tracking/runsTableProtocol';
 import { firstSortDescending, sortRows } from '../../src/tracking/runsTableSort';
-import { useMixedCatalog } from '../support/runRecords';
+import { runRecord, useMixedCatalog } from '../support/runRecords';
 
 describe('runs table over real MLflow and Lightning files', () => {
   const mixed = useMixedCatalog('mle-runs-table-');
@@ -32,6 +32,16 @@ describe('runs table over real MLflow and Lightning files', () => {
     const diverged = buildRunsTable({ all, shown: all, columns, filter: '', filterError: null, notes: [] }).rows.find((r) => r.name === 'diverged')!;
     assert.equal(diverged.cells[0], 'NaN');
     assert.doesNotThrow(() => JSON.stringify(data));
+  });
+});
+
+describe('runs table: columns', () => {
+  it('keeps choosing the default columns until the person picks: runs listed before their metrics get metric columns later', () => {
+    const listed = [runRecord('a', { params: { lr: '0.1' } }), runRecord('b', { params: { lr: '0.01' } })];
+    assert.deepEqual(tableColumns(undefined, listed), [{ kind: 'param', key: 'lr' }], 'names and params first');
+    const read = listed.map((r, i) => ({ ...r, metrics: [{ key: 'val_loss', last: 0.5 - i / 10, lastStep: 9 }] }));
+    assert.deepEqual(tableColumns(undefined, read), [{ kind: 'metric', key: 'val_loss' }, { kind: 'param', key: 'lr' }], 'then the metrics');
+    assert.deepEqual(tableColumns([{ kind: 'param', key: 'lr' }], read), [{ kind: 'param', key: 'lr' }], 'a pick stays');
   });
 });
 

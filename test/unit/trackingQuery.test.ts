@@ -11,23 +11,10 @@ import type { MetricPoint, RunRecord } from '../../src/tracking/runModel';
 import { compareRuns, downsample, filterRuns, formatMetric, keyMetric, lowerIsBetter, sortRuns } from '../../src/tracking/runQuery';
 import { smooth } from '../../src/tracking/smoothing';
 import { trackingTools } from '../../src/tracking/trackingTools';
+import { runRecord } from '../support/runRecords';
 import { writeLightningVersion, writeMlflowExperiment } from '../support/trackingFixtures';
 
-const run = (name: string, over: Partial<RunRecord> = {}): RunRecord => ({
-  key: `s#${name}`,
-  source: 'mlflow',
-  sourceId: 's',
-  experiment: 'e',
-  runId: name,
-  name,
-  status: 'finished',
-  params: {},
-  tags: {},
-  metrics: [],
-  location: '/x',
-  problems: [],
-  ...over,
-});
+const run = runRecord;
 
 describe('run queries', () => {
   const a = run('a', { params: { lr: '0.1', opt: 'adam' }, metrics: [{ key: 'val_loss', last: 0.5, lastStep: 9 }, { key: 'val_acc', last: 0.8, lastStep: 9 }], startTime: 1 });

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { VIEW_TYPES } from '../../commandIds';
 import { setWebviewContent } from '../../webview/vscode/webviewAssets';
 import type { RunCatalog } from '../runCatalog';
-import { buildRunsTable, defaultColumns } from '../runsTable';
+import { buildRunsTable, tableColumns } from '../runsTable';
 import { parseFromRunsView, type RunsTableColumn, type ToRunsView } from '../runsTableProtocol';
 import type { RunFilterState } from '../runFilterState';
 import type { MetricLookup } from '../runFilter';
@@ -20,6 +20,7 @@ export interface RunsTableActions {
  */
 export class RunsTablePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
+  /** The columns the person picked; until then the defaults (tableColumns). */
   private columns: RunsTableColumn[] | undefined;
   private ready = false;
 
@@ -87,11 +88,10 @@ export class RunsTablePanel implements vscode.Disposable {
   update(): void {
     if (!this.panel || !this.ready) return;
     const all = this.catalog.runs();
-    this.columns ??= all.length > 0 ? defaultColumns(all) : undefined;
     const data = buildRunsTable({
       all,
       shown: this.filter.apply(all, this.metric),
-      columns: this.columns ?? [],
+      columns: tableColumns(this.columns, all),
       filter: this.filter.text,
       filterError: this.filter.rejected?.error ?? null,
       notes: this.filter.notes(all, this.metric),
