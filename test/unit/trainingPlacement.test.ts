@@ -115,6 +115,27 @@ def main():
     assert.deepEqual(where(p).slice(0, 3), [11, 4, 'train_model'], 'after the for loop (its last line is 11), in main(); the f-string names nothing');
   });
 
+  it('a model built at module level and trained under `if __name__ == "__main__":` gets the code inside the guard, after the save', () => {
+    const text = `import torch
+from torch import nn
+
+class Net(nn.Module):
+    pass
+
+model = Net()
+
+if __name__ == "__main__":
+    for x in data:
+        model(x).sum().backward()
+    torch.save(model.state_dict(), "net.pt")
+    print("done")
+`;
+    assert.deepEqual(where(plan(text, 'model = Net()')).slice(0, 3), [12, 4, 'net'], 'after torch.save (line 12), in the guard: after the whole if it would run on import, untrained');
+    // With an else branch the training may not run: after the whole statement, as for try/except.
+    const branches = text.replace('    print("done")\n', 'else:\n    print("imported")\n');
+    assert.deepEqual(where(plan(branches, 'model = Net()')).slice(0, 3), [14, 0, 'net']);
+  });
+
   it('stops where the name is bound to another model, and keeps going through `model = model.to(device)`', () => {
     const text = `import torch
 from torch import nn

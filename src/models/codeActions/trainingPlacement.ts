@@ -68,6 +68,9 @@ export function planModelCode(root: Node, lines: readonly string[], site: ModelS
       targetSaves = found.saves;
     }
   }
+  // Trained under `if __name__ == "__main__":` (or a `with`): the code goes inside, after it, so it
+  // runs only where the training did (after the whole `if`, it would export untrained weights on import).
+  if (target) target = innermostTraining(target, m, trainers);
   const named = [...targetSaves, ...saves].reverse().find((save) => save.path)?.path ?? site.savePath;
   const stem = named ? named.replace(/\.[A-Za-z0-9]+$/, '') : `${scriptStem ? `${scriptStem}_` : ''}${m}`;
   let scope = anchor.parent;
@@ -247,6 +250,23 @@ function examine(statement: Node, m: string, trainers: Set<string>): { trained: 
     }
   }
   return { trained, saves };
+}
+
+/** In an `if` without other branches or a `with` that trains or saves the model, the last statement inside that does, recursively. */
+function innermostTraining(statement: Node, m: string, trainers: Set<string>): Node {
+  for (let s = statement; ; ) {
+    const body = s.type === 'if_statement' && !s.childForFieldName('alternative') ? s.childForFieldName('consequence') : s.type === 'with_statement' ? s.childForFieldName('body') : null;
+    const last = body
+      ? statementsOf(body)
+          .filter((c) => {
+            const found = examine(c, m, trainers);
+            return found.trained || found.saves.length > 0;
+          })
+          .pop()
+      : undefined;
+    if (!last) return s;
+    s = last;
+  }
 }
 
 function takes(parts: CallParts, m: string): boolean {
