@@ -8,8 +8,10 @@ const root = document.getElementById('root')!;
 const send = (message: FromWebview): void => postToHost(message);
 
 let state: ChatViewState | undefined;
-/** The conversation's newest items, as far back as the view has asked for; `olderCount` more are at the host. */
+/** The conversation's newest items, as far back as the view has drawn them; `olderCount` more are at the host. */
 let items: TranscriptItem[] = [];
+/** Items the host sent just before `items`, not drawn yet: they are drawn as the view scrolls near them. */
+let undrawn: TranscriptItem[] = [];
 let olderCount = 0;
 const totals: TranscriptTotals = { costUsd: 0, contextTokens: 0 };
 
@@ -180,14 +182,17 @@ new IntersectionObserver((entries) => (pinned = entries.at(-1)!.isIntersecting),
 // The start: older items are asked for as it comes near (or on a click).
 const olderButton = element('button', { className: 'link older', text: 'Show earlier messages' });
 let olderAsked: string | undefined;
+/** How far above the view older items are drawn (or asked for) before they scroll into it. */
+const OLDER_MARGIN_PX = 800;
 function askOlder(): void {
+  if (undrawn.length > 0) return prependOlder(undrawn.splice(0), olderCount);
   const first = items[0];
   if (olderCount === 0 || !first || olderAsked) return;
   olderAsked = first.id;
   send({ type: 'loadOlder', beforeId: first.id });
 }
 olderButton.addEventListener('click', askOlder);
-const olderObserver = new IntersectionObserver((entries) => entries.at(-1)!.isIntersecting && askOlder(), { root: transcript, rootMargin: '800px 0px 0px 0px' });
+const olderObserver = new IntersectionObserver((entries) => entries.at(-1)!.isIntersecting && askOlder(), { root: transcript, rootMargin: `${OLDER_MARGIN_PX}px 0px 0px 0px` });
 olderObserver.observe(olderButton);
 
 // Links in answers (http(s) only, after sanitising) open through the host, which asks first.
@@ -199,14 +204,29 @@ transcript.addEventListener('click', (event) => {
   if (href) send({ type: 'openLink', href });
 });
 
-/** Draws a freshly opened conversation: its newest items; the view starts at the end. */
+/**
+ * Draws a freshly opened conversation; the view starts at the end. Only what can be seen is
+ * drawn: the newest items, a few at a time, until they fill the view and the margin above it
+ * where older ones are drawn as it scrolls (a layout per few items, not one per item); the
+ * rest of what the host sent waits in `undrawn`.
+ */
 function renderTranscript(): void {
   views.clear();
   changed.clear();
   olderAsked = undefined;
-  const nodes = items.map((item) => view(item).element);
-  olderButton.hidden = olderCount === 0;
-  transcript.replaceChildren(olderButton, ...(nodes.length || olderCount ? nodes : [empty]), end);
+  items = [...undrawn, ...items];
+  transcript.replaceChildren(olderButton, ...(items.length || olderCount ? [] : [empty]), end);
+  const fill = transcript.clientHeight + OLDER_MARGIN_PX;
+  let first = items.length;
+  while (first > 0) {
+    const from = Math.max(0, first - 4);
+    olderButton.after(...items.slice(from, first).map((item) => view(item).element));
+    first = from;
+    if (transcript.scrollHeight > fill) break;
+  }
+  undrawn = items.slice(0, first);
+  items = items.slice(first);
+  olderButton.hidden = olderCount === 0 && undrawn.length === 0;
   pinned = true;
   requestFrame();
   // A fresh observation: the start may already be in view.
@@ -228,7 +248,7 @@ function prependOlder(older: TranscriptItem[], count: number): void {
   const fromEnd = transcript.scrollHeight - transcript.scrollTop;
   empty.remove();
   olderButton.after(...older.map((item) => view(item).element));
-  olderButton.hidden = olderCount === 0;
+  olderButton.hidden = olderCount === 0 && undrawn.length === 0;
   transcript.scrollTop = transcript.scrollHeight - fromEnd;
   olderObserver.unobserve(olderButton);
   olderObserver.observe(olderButton);
@@ -308,6 +328,7 @@ onHostMessage<ToWebview>((message) => {
       break;
     case 'transcript':
       items = message.items;
+      undrawn = [];
       olderCount = message.olderCount;
       if (state?.hasApiKey) renderTranscript();
       break;

@@ -285,7 +285,14 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
     const restored = await findWebviewFrame(page, 'section.chat textarea', 10_000).catch(() => undefined);
     if (!restored) await runCommand(page, 'ML Engineer: Open Chat');
     const frame = await chat();
-    await frame.locator('.msg.user', { hasText: 'hello, where do I start?' }).waitFor({ timeout: 60_000 });
+    await frame.locator('.transcript .msg').first().waitFor({ timeout: 60_000 });
+    // The view opens at the end and draws only what it shows; the first question is drawn as it scrolls up.
+    const first = frame.locator('.msg.user', { hasText: 'hello, where do I start?' });
+    for (let i = 0; i < 20 && (await first.count()) === 0; i++) {
+      await frame.evaluate(() => (document.querySelector('.transcript')!.scrollTop = 0));
+      await page.waitForTimeout(250);
+    }
+    await first.waitFor();
     await frame.locator('.tool-card', { hasText: 'Edit train.py' }).waitFor();
     await frame.locator('button:text-is("History")').click();
     assert.match(await frame.locator('.history').innerText(), /hello, where do I start\?/);

@@ -16,7 +16,8 @@ export async function launchBrowser(): Promise<Browser> {
 export async function openWorkbench(browser: Browser, server: CodeServer, initScript?: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   if (initScript) await page.addInitScript({ content: initScript });
-  await page.goto(`${server.url}/?folder=${encodeURIComponent(server.workspace)}`);
+  // The workbench's first load waits for its scripts: as long as the waits below on a busy machine, not Playwright's 30 s.
+  await page.goto(`${server.url}/?folder=${encodeURIComponent(server.workspace)}`, { timeout: 60_000 });
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   await page.locator('.activitybar').waitFor({ timeout: 60_000 });
   return page;
