@@ -32,6 +32,7 @@ export const COMMANDS = {
   optimizeModel: 'mlEngineer.optimizeModel',
   benchmarkModel: 'mlEngineer.benchmarkModel',
   exportModel: 'mlEngineer.exportModel',
+  showModelGraph: 'mlEngineer.showModelGraph',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
@@ -49,6 +50,7 @@ export const VIEW_TYPES = {
   modelViewer: 'mlEngineer.modelViewer',
   gpuCharts: 'mlEngineer.gpuCharts',
   compareRuns: 'mlEngineer.compareRuns',
+  modelGraph: 'mlEngineer.modelGraph',
 } as const;
 
 /** Keys set with `setContext`, read by `when` clauses in package.json. */
