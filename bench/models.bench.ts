@@ -11,12 +11,15 @@
 //   dist/workers/models.js) for examples/models/simple_cnn.onnx, with a worker to start (the
 //   first file opened) and with the warm one kept for the next, beside the same read in-process;
 //   inspect_onnx_1gb_worker_ms: the 1 GB model through the warm worker.
+// - graph_first_paint_ms (a generated 10,000-node transformer), graph_first_paint_resnet50_ms (the
+//   corpus ResNet-50), graph_expand_scope_ms: the graph view's steps, bench/graphPaint.ts.
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspectModel } from '../src/models/inspectModel';
 import { ModelReader } from '../src/models/modelReader';
+import { graphMetrics } from './graphPaint';
 import { median, withBaseline, type BenchMetric } from './metric';
 
 const varint = (n: number): number[] => {
@@ -171,6 +174,7 @@ export async function run(): Promise<BenchMetric[]> {
     } finally {
       reader.dispose();
     }
+    const graph = await graphMetrics(dir, script, join(__dirname, '..', '..', 'shared', 'corpora', 'onnx', 'light', 'light_resnet50.onnx'), simple);
     const med = (xs: { ms: number; rssMb: number }[], k: 'ms' | 'rssMb'): number => median(xs.map((x) => x[k]));
     return [
       withBaseline('open_model_worker_cold_ms', median(cold), 'ms', median(smallInProcess)),
@@ -184,6 +188,7 @@ export async function run(): Promise<BenchMetric[]> {
       withBaseline('header_10gb_ms', median(headers), 'ms'),
       withBaseline('inspect_sklearn_forest_ms', median(forestMs), 'ms', median(joblibMs)),
       withBaseline('sklearn_forest_file_mb', statSync(forest).size / 1024 / 1024, 'MB'),
+      ...graph,
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -35,6 +35,7 @@ export const COMMANDS = {
   benchmarkModel: 'mlEngineer.benchmarkModel',
   exportModel: 'mlEngineer.exportModel',
   insertModelCode: 'mlEngineer.insertModelCode',
+  showModelGraph: 'mlEngineer.showModelGraph',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
@@ -53,6 +54,7 @@ export const VIEW_TYPES = {
   gpuCharts: 'mlEngineer.gpuCharts',
   compareRuns: 'mlEngineer.compareRuns',
   runsTable: 'mlEngineer.runsTable',
+  modelGraph: 'mlEngineer.modelGraph',
 } as const;
 
 /** Keys set with `setContext`, read by `when` clauses in package.json. */

@@ -4,6 +4,7 @@ import { WorkerRunner, type RunnerLimits } from '../common/worker/workerRunner';
 import { workerScript } from '../common/worker/workerScript';
 import { ModelFormatError } from './fileWindow';
 import type { ModelGraph, TensorStatistics } from './graph/graphData';
+import type { Unit, UnitLayout } from './graph/layoutPlan';
 import type { ModelInfo } from './modelInfo';
 
 // Every model file the extension or the CLI describes is read in a worker thread
@@ -17,6 +18,8 @@ export type ModelsWorkerApi = {
   graph: { params: { path: string }; result: ModelGraph };
   /** One initializer's values summarised, at most maxBytes read. */
   tensorStats: { params: { path: string; tensor: string; maxBytes?: number }; result: TensorStatistics };
+  /** The graph view's layout of what it shows (layoutPlan.ts units), with dagre; `path` names the model in errors. */
+  layout: { params: { path: string; units: readonly Unit[] }; result: Record<string, UnitLayout> };
 };
 
 /** A model header reads in milliseconds; these are far beyond any real file. */
@@ -60,6 +63,11 @@ export class ModelReader {
   /** Statistics of one initializer's values, at most `maxBytes` read; errors as inspect's. */
   tensorStats(path: string, tensor: string, maxBytes?: number, signal?: AbortSignal): Promise<TensorStatistics> {
     return this.call('tensorStats', { path, tensor, ...(maxBytes !== undefined ? { maxBytes } : {}) }, signal);
+  }
+
+  /** Lays out the graph view's units off the host's thread (unitLayout.ts); results kept per unit in the worker. */
+  layout(path: string, units: readonly Unit[], signal?: AbortSignal): Promise<Record<string, UnitLayout>> {
+    return this.call('layout', { path, units }, signal);
   }
 
   private async call<M extends keyof ModelsWorkerApi>(method: M, params: ModelsWorkerApi[M]['params'], signal?: AbortSignal): Promise<ModelsWorkerApi[M]['result']> {

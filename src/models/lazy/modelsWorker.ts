@@ -4,12 +4,16 @@ import { watchFileOpens } from '../../common/worker/fileOpens';
 import { serveWorker } from '../../common/worker/serveWorker';
 import { readModelGraph } from '../graph/readGraph';
 import { tensorStatistics } from '../graph/tensorStats';
+import { UnitLayouts } from '../graph/unitLayout';
 import { inspectModel } from '../inspectModel';
 import type { ModelsWorkerApi } from '../modelReader';
 
 watchFileOpens();
+// The graph view's layouts, kept per unit while this worker lives: reopening a scope costs nothing.
+const layouts = new UnitLayouts();
 serveWorker<ModelsWorkerApi>({
   inspect: ({ path }) => inspectModel(path),
   graph: ({ path }) => readModelGraph(path),
   tensorStats: ({ path, tensor, maxBytes }) => tensorStatistics(path, tensor, maxBytes),
+  layout: ({ units }) => layouts.layoutAll({ id: 0, units }).layouts,
 });

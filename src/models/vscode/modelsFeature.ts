@@ -8,6 +8,7 @@ import type * as ModelsCore from '../lazy/modelsCore';
 import { benchmarkModel } from './benchmarkCommand';
 import { deployModel } from './deployCommand';
 import { exportModel } from './exportCommand';
+import { registerModelGraph } from './graphView';
 import { pythonForModels, requireTrust } from './modelForCommand';
 import { optimizeModel } from './optimizeCommand';
 import { registerModelCodeActions } from './modelCodeActions';
@@ -46,6 +47,7 @@ export function registerModels(context: vscode.ExtensionContext, log: vscode.Log
   );
   registerModelViewer(context, log, core, inspect);
   registerModelCodeActions(context, log);
+  registerModelGraph(context, log, core, modelUri);
   registerCommand(context, log, COMMANDS.inspectModel, async (arg?: unknown) => {
     const uri = await modelUri(arg, 'Inspect a model');
     if (uri) await vscode.commands.executeCommand('vscode.openWith', uri, MODEL_VIEWER);
