@@ -1,5 +1,6 @@
 import { lstatSync } from 'node:fs';
 import * as vscode from 'vscode';
+import type { FeatureHost } from '../../activation/featureHost';
 import { findModelSite } from '../codeActions/modelSites';
 import { ACTION_TITLES, actionsFor, servingApp, snippetFor } from '../codeActions/modelSnippets';
 
@@ -40,6 +41,7 @@ export class ModelCodeActions implements vscode.CodeActionProvider {
   }
 }
 
-export function registerModelCodeActions(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(vscode.languages.registerCodeActionsProvider({ language: 'python' }, new ModelCodeActions(), { providedCodeActionKinds: [ModelCodeActions.kind] }));
+/** Behind the provider activation registered for Python files, with ModelCodeActions.kind. */
+export function registerModelCodeActions(host: FeatureHost): void {
+  host.pythonCodeActions(new ModelCodeActions());
 }
