@@ -1,7 +1,7 @@
 // Bundles the extension host code, the CLI and one browser bundle per webview (media/<name>/main.ts).
 //   node scripts/build.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,19 +20,47 @@ const common = {
   legalComments: 'linked',
 };
 
+// dist/features/<name>.js: each exports activateFeature(host); the names are src/activation/featureTable.ts's.
+export const FEATURES = {
+  kernels: 'src/kernels/vscode/kernelsFeature.ts',
+  gpu: 'src/gpu/vscode/gpuFeature.ts',
+  tracking: 'src/tracking/vscode/trackingFeature.ts',
+  models: 'src/models/vscode/modelsFeature.ts',
+  chat: 'src/chat/vscode/chatFeature.ts',
+  doctor: 'src/doctor/vscode/doctorFeature.ts',
+};
+
+/**
+ * dist/extension.js: activate() and src/activation/ only, every feature a bundle of its own (below).
+ * test/unit/activationBundle.test.ts builds it with these options and holds it to a budget.
+ * @type {esbuild.BuildOptions}
+ */
+export const activationBuild = {
+  ...common,
+  entryPoints: { extension: 'src/extension.ts' },
+  outdir: 'dist',
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['vscode'],
+  // The first and last statements of the bundle: activation metrics report the load time between them.
+  banner: { js: '"use strict";\nvar __mlEngineerLoadStart = performance.now();' },
+  footer: { js: 'var __mlEngineerLoadEnd = performance.now();' },
+};
+
 /** @type {esbuild.BuildOptions[]} */
 const builds = [
+  activationBuild,
   {
+    // Each feature's adapters, required the first time the feature is used (src/activation/): what
+    // they share is copied into each, so nothing may rely on instanceof or a singleton across bundles.
     ...common,
-    entryPoints: { extension: 'src/extension.ts' },
-    outdir: 'dist',
+    entryPoints: FEATURES,
+    outdir: 'dist/features',
     platform: 'node',
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
-    // The first and last statements of the bundle: activation metrics report the load time between them.
-    banner: { js: '"use strict";\nvar __mlEngineerLoadStart = performance.now();' },
-    footer: { js: 'var __mlEngineerLoadEnd = performance.now();' },
   },
   {
     // Heavy packages in bundles of their own, required on first use (docs/architecture.md).
@@ -91,16 +119,19 @@ const builds = [
   },
 ];
 
-if (watch) {
-  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
-  await Promise.all(contexts.map((c) => c.watch()));
-} else {
-  await Promise.all(builds.map((b) => esbuild.build(b)));
-}
-// The WebAssembly runtime dist/lazy/ort.js loads (see above).
-mkdirSync(join(root, 'dist', 'lazy'), { recursive: true });
-for (const file of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs']) {
-  copyFileSync(join(root, 'node_modules', 'onnxruntime-web', 'dist', file), join(root, 'dist', 'lazy', file));
+// Builds only when run (node scripts/build.mjs); a test imports the options above.
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (watch) {
+    const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+    await Promise.all(contexts.map((c) => c.watch()));
+  } else {
+    await Promise.all(builds.map((b) => esbuild.build(b)));
+  }
+  // The WebAssembly runtime dist/lazy/ort.js loads (see above).
+  mkdirSync(join(root, 'dist', 'lazy'), { recursive: true });
+  for (const file of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs']) {
+    copyFileSync(join(root, 'node_modules', 'onnxruntime-web', 'dist', file), join(root, 'dist', 'lazy', file));
+  }
 }
 // tree-sitter's runtime and Python grammar, which dist/lazy/codeActions.js loads from beside itself.
 for (const file of ['tree-sitter.wasm', 'tree-sitter-python.wasm']) {

@@ -1,18 +1,12 @@
-// activate() only wires the features together; each feature lives in its own folder.
+// activate() registers what package.json contributes and returns: each feature's code is loaded
+// the first time it is used (src/activation/, docs/architecture.md "Lazy loading").
 import * as vscode from 'vscode';
-import { registerApiKeyCommands } from './agent/vscode/apiKeyCommands';
+import { scheduleAutoLoads } from './activation/autoLoads';
+import { Features } from './activation/features';
 import { ApiKeyStore } from './agent/vscode/apiKeyStore';
-import { ChatViewProvider } from './chat/vscode/chatViewProvider';
-import { EditorActions } from './chat/vscode/editorActions';
-import { COMMANDS, VIEWS } from './commandIds';
+import { COMMANDS } from './commandIds';
 import { ACTIVATION_LOG_PREFIX, loadedHeavyModules, type ActivationMetrics } from './common/heavyModules';
 import { registerCommand } from './common/vscode/commandRegistry';
-import { registerDoctorCommand } from './doctor/vscode/doctorCommand';
-import { gpuStatusTool } from './gpu/gpuStatusTool';
-import { GpuMonitor } from './gpu/vscode/gpuMonitor';
-import { registerKernels } from './kernels/vscode/kernelsFeature';
-import { registerModels } from './models/vscode/modelsFeature';
-import { registerTracking } from './tracking/vscode/trackingFeature';
 
 // Set by the bundle's first and last statements (scripts/build.mjs): how long dist/extension.js took to evaluate.
 declare const __mlEngineerLoadStart: number | undefined;
@@ -24,35 +18,15 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(log);
   registerCommand(context, log, COMMANDS.showLog, () => log.show(true));
 
+  // The chat's "has API key" context key, right before the chat loads: its setup view and menus read it.
   const apiKeys = new ApiKeyStore(context.secrets);
   context.subscriptions.push(apiKeys);
   void apiKeys.refreshContext();
-  registerApiKeyCommands(context, log, apiKeys);
 
-  const kernels = registerKernels(context, log);
-  const gpus = new GpuMonitor(log, context.extensionUri, () => kernels.owners());
-  context.subscriptions.push(gpus);
-  registerCommand(context, log, COMMANDS.showGpuCharts, () => gpus.showCharts());
-  // A notebook whose kernel runs on a remote server shows that machine's GPUs.
-  const syncRemoteGpus = (): void => gpus.setRemote(kernels.activeRemote());
-  context.subscriptions.push(kernels.kernels.onDidChange(syncRemoteGpus), vscode.window.onDidChangeActiveNotebookEditor(syncRemoteGpus));
-
-  const tracking = registerTracking(context, log);
-  const models = registerModels(context, log);
-
-  // Each feature's agent tools, added to every conversation's registry.
-  const featureTools = () => [gpuStatusTool(() => gpus.reading(), () => gpus.processLines()), ...kernels.tools(), ...tracking.tools(), ...models.tools()];
-
-  const editorActions = new EditorActions(context.extensionPath);
-  const chat = new ChatViewProvider(context, apiKeys, editorActions, log, featureTools);
-  context.subscriptions.push(
-    editorActions,
-    chat,
-    vscode.window.registerWebviewViewProvider(VIEWS.chat, chat, { webviewOptions: { retainContextWhenHidden: true } }),
-  );
-  registerCommand(context, log, COMMANDS.openChat, () => vscode.commands.executeCommand(`${VIEWS.chat}.focus`));
-
-  registerDoctorCommand(context, log, apiKeys);
+  const features = new Features(context, log, apiKeys);
+  context.subscriptions.push(features);
+  features.register();
+  scheduleAutoLoads(context, features);
 
   const metrics: ActivationMetrics = {
     load_ms: round(

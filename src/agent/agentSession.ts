@@ -11,7 +11,7 @@ import { minCacheableTokens, thinkingDisplayFor } from './models';
 import { addUsage, costOf, priceOf, totalInput, ZERO_USAGE, type ModelPrice } from './pricing';
 import { withCacheBreakpoints } from './promptCache';
 import { StreamAccumulator, type StopDetails, type TurnUsage } from './streamAccumulator';
-import { ToolInputError, type FileChange, type Tool, type ToolContext, type ToolImage } from './tools/tool';
+import { isToolInputError, type FileChange, type Tool, type ToolContext, type ToolImage } from './tools/tool';
 import { ToolRegistry, type ApiTool } from './tools/toolRegistry';
 
 export interface AgentSettings {
@@ -428,8 +428,9 @@ export class AgentSession {
         result(outcome.content, outcome.isError === true, outcome.images);
         this.deps.emit({ type: 'toolStatus', callId: call.id, status: outcome.isError ? 'error' : 'done', summary: outcome.summary, output: outcome.content });
       } catch (error) {
-        const message = error instanceof ToolInputError ? error.message : `${call.name} failed: ${describeError(error)}`;
-        if (!(error instanceof ToolInputError)) this.deps.log.error(`tool ${call.name} failed: ${describeError(error)}`);
+        // By name: a feature's tools throw their bundle's own copy of ToolInputError.
+        const message = isToolInputError(error) ? error.message : `${call.name} failed: ${describeError(error)}`;
+        if (!isToolInputError(error)) this.deps.log.error(`tool ${call.name} failed: ${describeError(error)}`);
         result(message, true);
         this.deps.emit({ type: 'toolStatus', callId: call.id, status: signal.aborted ? 'cancelled' : 'error', summary: message });
       }

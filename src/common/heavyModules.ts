@@ -15,19 +15,19 @@ export const HEAVY_MODULES = [
   'onnxruntime-web',
 ] as const;
 
-/** Lazily loaded bundles we build ourselves live in dist/lazy/<name>.js. */
-const LAZY_BUNDLE = /[\\/]dist[\\/]lazy[\\/]([^\\/]+)\.js$/;
+/** Lazily loaded bundles we build ourselves: dist/lazy/<name>.js, and each feature's dist/features/<name>.js. */
+const LAZY_BUNDLE = /[\\/]dist[\\/](lazy|features)[\\/]([^\\/]+)\.js$/;
+const HEAVY_PATH = new RegExp(`/node_modules/(${HEAVY_MODULES.map((m) => m.replace(/[.]/g, '\\.')).join('|')})/`);
 
 /** Which heavy modules appear among the loaded module paths (e.g. `Object.keys(require.cache)`). */
 export function loadedHeavyModules(modulePaths: readonly string[]): string[] {
   const found = new Set<string>();
+  // One pass with one expression per path: this runs on the activation path.
   for (const path of modulePaths) {
-    const normalized = path.replace(/\\/g, '/');
-    for (const name of HEAVY_MODULES) {
-      if (normalized.includes(`/node_modules/${name}/`)) found.add(name);
-    }
+    const heavy = HEAVY_PATH.exec(path.replace(/\\/g, '/'));
+    if (heavy?.[1]) found.add(heavy[1]);
     const lazy = LAZY_BUNDLE.exec(path);
-    if (lazy?.[1]) found.add(`lazy:${lazy[1]}`);
+    if (lazy?.[2]) found.add(`${lazy[1] === 'features' ? 'feature' : 'lazy'}:${lazy[2]}`);
   }
   return [...found].sort();
 }
@@ -41,6 +41,28 @@ export interface ActivationMetrics {
 
 /** The log line the benchmark and e2e tests read: `activation {...json}`. */
 export const ACTIVATION_LOG_PREFIX = 'activation ';
+
+/** The log line written when a feature's bundle loads: `feature {"feature":"kernels","load_ms":…,"reason":…}`. */
+export const FEATURE_LOG_PREFIX = 'feature ';
+
+export interface FeatureLoad {
+  readonly feature: string;
+  /** Requiring dist/features/<name>.js and its activateFeature(). */
+  readonly load_ms: number;
+  /** What asked for it: a command, a view, a notebook, another feature. */
+  readonly reason: string;
+}
+
+export function parseFeatureLine(line: string): FeatureLoad | undefined {
+  const at = line.indexOf(FEATURE_LOG_PREFIX + '{');
+  if (at < 0) return undefined;
+  try {
+    const value = JSON.parse(line.slice(at + FEATURE_LOG_PREFIX.length)) as FeatureLoad;
+    return typeof value.feature === 'string' && typeof value.load_ms === 'number' && typeof value.reason === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function parseActivationLine(line: string): ActivationMetrics | undefined {
   const at = line.indexOf(ACTIVATION_LOG_PREFIX + '{');

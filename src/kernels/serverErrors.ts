@@ -1,4 +1,4 @@
-import { UserError } from '../common/errors';
+import { isUserError, UserError } from '../common/errors';
 import { probeServer, type JupyterEndpoint } from './jupyterEndpoint';
 
 /**
@@ -9,7 +9,7 @@ import { probeServer, type JupyterEndpoint } from './jupyterEndpoint';
  */
 export async function explainServerError(error: unknown, endpoint: JupyterEndpoint, what?: string): Promise<UserError> {
   const say = (text: string): string => (what ? `${what}: ${text}` : text);
-  if (error instanceof UserError) return error;
+  if (isUserError(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
   const status = (error as { response?: { status?: unknown } }).response?.status;
   // NetworkError is a TypeError (fetch failed); matched by shape, as the library is a separate bundle.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { parseActivationLine } from '../../src/common/heavyModules';
+import { parseActivationLine, parseFeatureLine, type FeatureLoad } from '../../src/common/heavyModules';
 import { EXTENSION_ID, repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
 import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
 
@@ -18,7 +18,12 @@ describe('ML Engineer in VS Code (code-server)', function () {
     this.timeout(240_000);
     server = await startCodeServer({
       workspaceSource: join(repoRoot, 'examples'),
-      settings: { 'mlEngineer.python.path': '/usr/bin/python3', 'mlEngineer.gpu.nvidiaSmiPath': join(repoRoot, 'test/fixtures/bin/replay-nvidia-smi') },
+      settings: {
+        'mlEngineer.python.path': '/usr/bin/python3',
+        'mlEngineer.gpu.nvidiaSmiPath': join(repoRoot, 'test/fixtures/bin/replay-nvidia-smi'),
+        // A notebook opened here loads the kernels feature; starting a Jupyter server is kernels.e2e's.
+        'mlEngineer.jupyter.autoStartLocalServer': false,
+      },
       // The stand-in replays a real H100 capture, as nvidia-smi would print it.
       env: { REPLAY_CAPTURE: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load__query-gpu.csv' },
     });
@@ -28,6 +33,18 @@ describe('ML Engineer in VS Code (code-server)', function () {
 
   closeWorkbenchAfter(() => ({ page, browser, server }));
 
+  // Each feature is its own bundle, loaded the first time it is used (src/activation/): the log
+  // says which loaded and why. `step` must load exactly `expected`, in that order.
+  const featureLoads = (): FeatureLoad[] => server.extensionLog().split('\n').map(parseFeatureLine).filter((f): f is FeatureLoad => f !== undefined);
+  async function loads(expected: readonly string[], step: () => Promise<void>): Promise<FeatureLoad[]> {
+    const before = featureLoads().length;
+    await step();
+    for (let i = 0; i < 120 && featureLoads().length < before + expected.length; i++) await page.waitForTimeout(250);
+    await page.waitForTimeout(1_000); // time for one more that should not come
+    const loaded = featureLoads().slice(before);
+    assert.deepEqual(loaded.map((f) => f.feature), expected, `loaded: ${JSON.stringify(loaded)}`);
+    return loaded;
+  }
 
   it('activates from the sample workspace without errors, loading no heavy module', async () => {
     let metrics;
@@ -36,19 +53,38 @@ describe('ML Engineer in VS Code (code-server)', function () {
       if (!metrics) await page.waitForTimeout(500);
     }
     assert.ok(metrics, 'no activation line in the ML Engineer log');
+    // No heavy package and no feature's bundle (dist/features/*.js) was loaded by activate().
     assert.deepEqual(metrics.heavy_modules_loaded, []);
+    // After it, in a later task, only the GPU feature, for its status bar item.
+    for (let i = 0; i < 120 && featureLoads().length === 0; i++) await page.waitForTimeout(250);
+    await page.waitForTimeout(2_000);
+    assert.deepEqual(featureLoads().map((f) => [f.feature, f.reason]), [['gpu', 'the GPU status bar item']]);
     const hostLog = server.extensionHostLog();
     assert.match(hostLog, new RegExp(`_doActivateExtension ${EXTENSION_ID.replace('.', '\\.')}, startup: (true|false), activationEvent: 'workspaceContains:`));
     const ours = hostLog.split('\n').filter((line) => /\[error\]/i.test(line) && /ml-engineer|mlEngineer/i.test(line));
     assert.deepEqual(ours, [], 'errors from our extension in the extension host log');
   });
 
-  it('opens the ML Engineer container with Chat, Experiments, Kernels and GPUs', async () => {
-    await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
-    const headers = page.locator('.sidebar .pane-header');
-    await headers.filter({ hasText: 'GPUs' }).waitFor();
-    const titles = (await headers.allInnerTexts()).map((t) => t.trim().split('\n')[0]?.toUpperCase());
-    assert.deepEqual(titles, ['CHAT', 'EXPERIMENTS', 'KERNELS', 'GPUS']);
+  it('opens the ML Engineer container with Chat, Experiments, Kernels and GPUs; the Chat view loads the chat only', async () => {
+    const [chat] = await loads(['chat'], async () => {
+      await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
+      const headers = page.locator('.sidebar .pane-header');
+      await headers.filter({ hasText: 'GPUs' }).waitFor();
+      const titles = (await headers.allInnerTexts()).map((t) => t.trim().split('\n')[0]?.toUpperCase());
+      assert.deepEqual(titles, ['CHAT', 'EXPERIMENTS', 'KERNELS', 'GPUS']);
+    });
+    assert.equal(chat?.reason, 'the Chat view opened');
+  });
+
+  it('loads the kernels, and nothing else, when a notebook opens', async () => {
+    const [kernels] = await loads(['kernels'], async () => {
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input').fill('baseline.ipynb');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'baseline.ipynb' }).first().click();
+      await page.locator('.notebookOverlay').first().waitFor({ timeout: 60_000 });
+    });
+    assert.equal(kernels?.reason, 'baseline.ipynb opened');
+    await runCommand(page, 'View: Close All Editors');
   });
 
   it('shows welcome content that says what to do in an empty tree', async () => {
@@ -111,9 +147,12 @@ describe('ML Engineer in VS Code (code-server)', function () {
     for (const log of [server.extensionLog(), server.extensionHostLog()]) assert.ok(!log.includes(key), 'the key appears in a log');
   });
 
-  it('runs "ML Engineer: Check Environment" from the palette and shows the report', async () => {
-    await runCommand(page, 'ML Engineer: Check Environment');
-    await page.locator('.tab', { hasText: 'Environment Report' }).waitFor({ timeout: 60_000 });
+  it('runs "ML Engineer: Check Environment" from the palette (loading only its feature) and shows the report', async () => {
+    const [doctor] = await loads(['doctor'], async () => {
+      await runCommand(page, 'ML Engineer: Check Environment');
+      await page.locator('.tab', { hasText: 'Environment Report' }).waitFor({ timeout: 60_000 });
+    });
+    assert.equal(doctor?.reason, 'command mlEngineer.doctor');
     const preview = await findWebviewFrame(page, 'table', 60_000);
     const text = await preview.locator('body').innerText();
     assert.match(text, new RegExp(`Node\\.js\\s+${process.version.replace(/\./g, '\\.')}`));
@@ -122,5 +161,41 @@ describe('ML Engineer in VS Code (code-server)', function () {
     assert.match(text, /GPUs\s+1 NVIDIA GPU, driver 590\.48\.01/);
     assert.match(text, /0: NVIDIA H100 80GB HBM3, 79\.6 GiB, compute 9\.0/);
     await saveScreenshot(page, 'environment-report');
+  });
+
+  it('loads the experiments when their view is first shown, and lists the runs', async () => {
+    const [tracking] = await loads(['tracking'], async () => {
+      await page.locator('.sidebar .pane-header', { hasText: 'Experiments' }).click();
+      await page.locator('.sidebar .monaco-list-row', { hasText: 'MLflow: mlruns' }).first().waitFor({ timeout: 60_000 });
+    });
+    assert.equal(tracking?.reason, 'the mlEngineer.experiments view is shown');
+    await page.locator('.sidebar .pane-header', { hasText: 'Experiments' }).click();
+  });
+
+  it('Inspect Model from the explorer loads the models feature, then runs with the file it was given', async () => {
+    await page.locator('.activitybar a[aria-label^="Explorer"]').click();
+    const explorer = page.locator('.explorer-folders-view');
+    const row = explorer.locator('.monaco-list-row', { hasText: /^simple_cnn\.onnx$/ });
+    if (!(await row.isVisible())) await explorer.locator('.monaco-list-row', { hasText: /^models$/ }).click();
+    await row.waitFor({ timeout: 30_000 });
+    const menu = page.locator('.context-view.monaco-menu-container');
+    const inspect = menu.locator('.action-item', { hasText: 'Inspect Model' });
+    const [models] = await loads(['models'], async () => {
+      await row.click({ button: 'right' });
+      await inspect.waitFor({ timeout: 10_000 });
+      await inspect.click();
+      // A click that lands while the menu is still settling only highlights the item: then Enter runs it.
+      await menu.waitFor({ state: 'hidden', timeout: 1000 }).catch(() => page.keyboard.press('Enter'));
+      // The stand-in passed the explorer's file on: no file picker, the viewer opens on it.
+      const viewer = await findWebviewFrame(page, 'table[aria-label="Inputs and outputs"]', 60_000);
+      assert.match(await viewer.locator('body').innerText(), /simple_cnn\.onnx/);
+    });
+    assert.equal(models?.reason, 'command mlEngineer.inspectModel');
+    assert.equal(await page.locator('.quick-input-widget:visible').count(), 0, 'no file picker');
+  });
+
+  it('loaded each feature once, registered every command it owns, and logged no error', () => {
+    assert.deepEqual(featureLoads().map((f) => f.feature).sort(), ['chat', 'doctor', 'gpu', 'kernels', 'models', 'tracking']);
+    assert.deepEqual(server.extensionLog().split('\n').filter((line) => /\[error\]/.test(line)), []);
   });
 });

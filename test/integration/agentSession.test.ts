@@ -1,8 +1,13 @@
+import { buildSync } from 'esbuild';
 import assert from 'node:assert/strict';
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { z } from 'zod/mini';
 import type { AgentEvent } from '../../src/agent/agentEvents';
 import { systemPrompt } from '../../src/agent/systemPrompt';
+import { defineTool } from '../../src/agent/tools/tool';
+import type * as ToolInputErrors from '../../src/agent/tools/toolInputError';
 import { lastToolResults, lastUserText, type ScriptedReply } from '../support/fakeMessagesApi';
 import { startHarness, textOf, type Harness } from './agentHarness';
 
@@ -92,6 +97,26 @@ describe('agent session against the loopback Messages API (real SDK)', function 
     assert.match(String(results[1]!.content), /no tool named rm_rf/);
     assert.match(String(results[2]!.content), /outside the workspace/);
     assert.match(String(results[3]!.content), /outside the workspace/);
+  });
+
+  it("returns a feature tool's input error to the model as it is, though the feature is a bundle of its own", async () => {
+    // The kernels' tools run from dist/features/kernels.js, with their own copy of ToolInputError: built the same way here.
+    const bundle = join(mkdtempSync(join(tmpdir(), 'mle-bundle-')), 'kernels.js');
+    buildSync({ entryPoints: [join(__dirname, '../../src/agent/tools/toolInputError.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'error' });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle built above
+    const { ToolInputError } = require(bundle) as typeof ToolInputErrors;
+    const runCell = defineTool({
+      name: 'run_cell',
+      description: 'Runs code in the kernel.',
+      input: z.object({ code: z.string() }),
+      risk: 'read',
+      run: () => Promise.reject(new ToolInputError('No notebook with an ML Engineer kernel is open; open one first.')),
+    });
+    h = await startHarness((request, i) => (i === 0 ? toolUse('run_cell', { code: '1+1' }) : text(String(lastToolResults(request)[0]?.content))), { extraTools: [runCell] });
+    await h.session.send('run it', new AbortController().signal);
+    const result = lastToolResults(h.server.requests[1]!.body)[0]!;
+    assert.equal(result.is_error, true);
+    assert.equal(result.content, 'No notebook with an ML Engineer kernel is open; open one first.', 'said to the model as the tool said it, not as a failure of ours');
   });
 
   it('refuses a symlink that leads out of the workspace', async () => {

@@ -27,6 +27,15 @@ describe('lazyBundle', () => {
     assert.equal(lazyBundlePath(extension, 'errors'), join(extension, 'dist', 'lazy', 'errors.js'));
   });
 
+  it("finds a feature's bundle in dist/features/", () => {
+    mkdirSync(join(extension, 'dist', 'features'), { recursive: true });
+    buildSync({ entryPoints: [join(__dirname, '..', '..', 'src', 'common', 'errors.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: lazyBundlePath(extension, 'doctor', 'features'), logLevel: 'error' });
+    assert.equal(lazyBundlePath(extension, 'doctor', 'features'), join(extension, 'dist', 'features', 'doctor.js'));
+    const feature = lazyBundle<typeof Errors>(extension, 'doctor', 'features');
+    assert.equal(typeof feature().describeError, 'function');
+    assert.notEqual(feature(), lazyBundle<typeof Errors>(extension, 'errors')(), 'a bundle of its own');
+  });
+
   it('a UserError made in a bundle (its own copy of the class) is still shown as one', () => {
     const bundled = lazyBundle<typeof Errors>(extension, 'errors')();
     const error = new bundled.UserError('model.onnx could not be read: the reader took longer than 20 s');

@@ -79,7 +79,7 @@ export interface Tool<Input = unknown> {
   run(input: Input, context: ToolContext, signal: AbortSignal): Promise<ToolResult>;
 }
 
-export { ToolInputError } from './toolInputError';
+export { isToolInputError, ToolInputError } from './toolInputError';
 
 export function defineTool<Input>(tool: Tool<Input>): Tool<Input> {
   return tool;

@@ -6,7 +6,7 @@ import { GpuPanel } from './gpuPanel';
 import { formatGiB, needsAttention, statusText, type GpuSample } from '../gpuSample';
 import { defaultGpuSamplers, GpuSourceChoice, type GpuSourceState, type RemoteGpuSource } from '../gpuSourceChoice';
 import type { GpuReading } from '../gpuStatusTool';
-import { COMMANDS, CONTEXT_KEYS, SETTINGS, STATUS_BAR_ITEMS, VIEWS } from '../../commandIds';
+import { COMMANDS, CONTEXT_KEYS, SETTINGS, STATUS_BAR_ITEMS } from '../../commandIds';
 
 const FOCUSED_MS = 2000;
 const BACKGROUND_MS = 10_000;
@@ -19,6 +19,9 @@ export type { RemoteGpuSource } from '../gpuSourceChoice';
 
 /** Which of this window's kernels runs as which pid on this machine: "train.ipynb". */
 export type ProcessOwners = () => ReadonlyMap<number, string>;
+
+/** The GPUs tree view, drawn by the provider given (the view itself is made at activation). */
+export type GpuTreeView = <T>(provider: vscode.TreeDataProvider<T>) => vscode.TreeView<T>;
 
 /**
  * The GPU status bar item and the GPUs tree, fed by the source GpuSourceChoice picks (one
@@ -48,7 +51,8 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
   constructor(
     private readonly log: Logger,
     extensionUri: vscode.Uri,
-    private readonly owners: ProcessOwners = () => new Map(),
+    private readonly owners: ProcessOwners,
+    treeView: GpuTreeView,
   ) {
     this.panel = new GpuPanel(extensionUri, () => this.update());
     const config = () => vscode.workspace.getConfiguration('mlEngineer');
@@ -88,8 +92,10 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
     );
     this.item.name = 'ML Engineer: GPUs';
     this.item.command = COMMANDS.showGpuCharts;
-    const view = vscode.window.createTreeView(VIEWS.gpus, { treeDataProvider: this });
+    const view = treeView(this);
     this.view = view;
+    // Loaded when the view was already open, perhaps: its visibility event has passed.
+    this.viewVisible = view.visible;
     this.disposables.push(
       this.item,
       this.changed,

@@ -1,13 +1,12 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import type { Tool } from '../../agent/tools/tool';
+import type { FeatureApis, FeatureHost, FeatureModule } from '../../activation/featureHost';
 import { COMMANDS, STATUS_BAR_ITEMS, VIEWS } from '../../commandIds';
 import { UserError } from '../../common/errors';
 import { lazyBundle } from '../../common/lazyBundle';
-import type { Logger } from '../../common/logger';
 import { registerCommand, reportError } from '../../common/vscode/commandRegistry';
 import { serverSettings } from '../jupyterEndpoint';
-import type { JupyterLib, KernelConnection } from '../jupyterLib';
+import type { JupyterLib } from '../jupyterLib';
 import { AgentExecutions, kernelTools } from '../kernelTools';
 import { JupyterServers, LOCAL_SERVER_ID } from './jupyterServers';
 import { KernelsTree, type KernelsNode } from './kernelsTree';
@@ -15,21 +14,14 @@ import { NotebookKernels } from './notebookKernels';
 import { registerVariablePreview } from './variablePreview';
 
 /** Kernels: servers, notebook controllers, the Kernels view, commands and the agent's kernel tools. */
-export function registerKernels(
-  context: vscode.ExtensionContext,
-  log: Logger,
-): {
-  tools: () => Tool[];
-  kernels: NotebookKernels;
-  owners: () => ReadonlyMap<number, string>;
-  activeRemote: () => { key: string; label: string; connection: KernelConnection } | undefined;
-} {
+export function registerKernels(host: FeatureHost): FeatureApis['kernels'] {
+  const { context, log } = host;
   // dist/lazy/jupyter.js: required on first use, never at activation (docs/architecture.md).
   const loadLib = lazyBundle<JupyterLib>(context.extensionPath, 'jupyter');
   const servers = new JupyterServers(context, log, loadLib);
   const kernels = new NotebookKernels(context, log, servers);
   const tree = new KernelsTree(servers, kernels);
-  const view = vscode.window.createTreeView(VIEWS.kernels, { treeDataProvider: tree, showCollapseAll: true });
+  const view = host.treeView(VIEWS.kernels, tree);
   const status = vscode.window.createStatusBarItem(STATUS_BAR_ITEMS.kernel, vscode.StatusBarAlignment.Right, 101);
   status.name = 'ML Engineer: Kernel';
   status.command = `${VIEWS.kernels}.focus`;
@@ -158,14 +150,17 @@ export function registerKernels(
         .map((k) => [k.inspection!.pid, basename(k.notebook.uri.path)] as const),
     );
   // The active notebook's kernel when it runs on a remote server: the GPUs shown are that machine's.
-  const activeRemote = (): { key: string; label: string; connection: KernelConnection } | undefined => {
+  const activeRemote: FeatureApis['kernels']['activeRemote'] = () => {
     const notebook = vscode.window.activeNotebookEditor?.notebook;
     const live = notebook ? kernels.forNotebook(notebook) : undefined;
     if (!live || live.server.kind !== 'remote' || live.connection.isDisposed) return undefined;
     return { key: live.binding.kernelId, label: live.server.label, connection: live.connection };
   };
-  return { tools: () => kernelTools(targets, executions), kernels, owners, activeRemote };
+  return { tools: () => kernelTools(targets, executions), onDidChange: kernels.onDidChange, owners, activeRemote };
 }
+
+/** dist/features/kernels.js (src/activation/). */
+export const activateFeature: FeatureModule<'kernels'>['activateFeature'] = registerKernels;
 
 function kernelNode(node: unknown): Extract<KernelsNode, { kind: 'kernel' }> | undefined {
   return typeof node === 'object' && node !== null && (node as KernelsNode).kind === 'kernel' ? (node as Extract<KernelsNode, { kind: 'kernel' }>) : undefined;

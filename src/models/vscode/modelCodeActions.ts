@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../commandIds';
 import { lazyBundle } from '../../common/lazyBundle';
+import type { FeatureHost } from '../../activation/featureHost';
 import type { Logger } from '../../common/logger';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import { findModelSite, scriptFacts, type ModelSite, type ScriptFacts } from '../codeActions/modelSites';
@@ -152,12 +153,14 @@ async function askWhere(request: unknown): Promise<void> {
   await vscode.workspace.applyEdit(insertion(document, picked.line, picked.text));
 }
 
-export function registerModelCodeActions(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
+/** Behind the provider activation registered for Python files, with ModelCodeActions.kind. */
+export function registerModelCodeActions(host: FeatureHost): void {
+  const { context, log } = host;
   // dist/lazy/codeActions.js and its .wasm files: loaded when the cursor first rests on a model's line.
   const core = lazyBundle<typeof CodeActionsCore>(context.extensionPath, 'codeActions');
   const provider = new ModelCodeActions(core, join(context.extensionPath, 'dist', 'lazy'), log);
+  host.pythonCodeActions(provider);
   context.subscriptions.push(
-    vscode.languages.registerCodeActionsProvider({ language: 'python' }, provider, { providedCodeActionKinds: [ModelCodeActions.kind] }),
     vscode.workspace.onDidCloseTextDocument((d) => core.peek() && provider.forget(d.uri.toString())),
     { dispose: () => provider.dispose() },
   );

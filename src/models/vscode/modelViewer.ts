@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import type { FeatureHost } from '../../activation/featureHost';
 import { isUserError } from '../../common/errors';
 import { setWebviewContent } from '../../webview/vscode/webviewAssets';
 import type * as ModelsCore from '../lazy/modelsCore';
@@ -77,8 +78,7 @@ export class ModelViewerProvider implements vscode.CustomReadonlyEditorProvider 
   }
 }
 
-export function registerModelViewer(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, core: () => typeof ModelsCore, inspect: InspectModel): void {
-  context.subscriptions.push(
-    vscode.window.registerCustomEditorProvider(MODEL_VIEWER, new ModelViewerProvider(context.extensionUri, log, core, inspect), { supportsMultipleEditorsPerDocument: true }),
-  );
+/** The viewer behind the provider activation registered for MODEL_VIEWER (supportsMultipleEditorsPerDocument). */
+export function registerModelViewer(host: FeatureHost, core: () => typeof ModelsCore, inspect: InspectModel): void {
+  host.modelViewer(new ModelViewerProvider(host.context.extensionUri, host.log, core, inspect));
 }

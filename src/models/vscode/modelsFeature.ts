@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { FeatureHost, FeatureModule } from '../../activation/featureHost';
 import type { Tool } from '../../agent/tools/tool';
 import { COMMANDS, SETTINGS } from '../../commandIds';
 import { lazyBundle, lazyBundlePath } from '../../common/lazyBundle';
@@ -28,7 +29,8 @@ async function modelUri(arg: unknown, title: string): Promise<vscode.Uri | undef
 }
 
 /** Models: the read-only viewer, Inspect and Deploy (explorer context menu, viewer buttons), and the agent's tools. */
-export function registerModels(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): { tools: () => Tool[] } {
+export function registerModels(host: FeatureHost): { tools: () => Tool[] } {
+  const { context, log } = host;
   // dist/lazy/models.js (the reader's host side, scaffolds, quantizer, tools) and dist/lazy/ort.js
   // (onnxruntime-web and its .wasm): required on first use, never at activation.
   const bundle = lazyBundle<typeof ModelsCore>(context.extensionPath, 'models');
@@ -45,8 +47,8 @@ export function registerModels(context: vscode.ExtensionContext, log: vscode.Log
     }),
     { dispose: () => bundle.peek()?.stopModelReader() },
   );
-  registerModelViewer(context, log, core, inspect);
-  registerModelCodeActions(context, log);
+  registerModelViewer(host, core, inspect);
+  registerModelCodeActions(host);
   registerModelGraph(context, log, core, modelUri);
   registerCommand(context, log, COMMANDS.inspectModel, async (arg?: unknown) => {
     const uri = await modelUri(arg, 'Inspect a model');
@@ -82,3 +84,6 @@ export function registerModels(context: vscode.ExtensionContext, log: vscode.Log
     },
   };
 }
+
+/** dist/features/models.js (src/activation/). */
+export const activateFeature: FeatureModule<'models'>['activateFeature'] = registerModels;

@@ -1,5 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
+import type { FeatureHost, FeatureModule } from '../../activation/featureHost';
 import { COMMANDS, CONTEXT_KEYS, SETTINGS, STORAGE_KEYS, VIEWS } from '../../commandIds';
 import { lazyBundle } from '../../common/lazyBundle';
 import { registerCommand } from '../../common/vscode/commandRegistry';
@@ -29,7 +30,8 @@ export interface TrackingFeature {
   tools(): ReturnType<typeof trackingTools>;
 }
 
-export function registerTracking(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): TrackingFeature {
+export function registerTracking(host: FeatureHost): TrackingFeature {
+  const { context, log } = host;
   // dist/lazy/tracking.js, required on first use (never at activation), starts the readers'
   // worker threads (dist/workers/tracking.js): a huge or hostile file never blocks this thread.
   const bundle = lazyBundle<typeof TrackingLazy>(context.extensionPath, 'tracking');
@@ -39,7 +41,7 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
   const tokenKey = (url: string): string => `${STORAGE_KEYS.mlflowTokenPrefix}${url.replace(/\/+$/, '')}`;
   const catalog = new RunCatalog();
   const tree = new ExperimentsTree(catalog);
-  const view = vscode.window.createTreeView(VIEWS.experiments, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
+  const view = host.treeView(VIEWS.experiments, tree);
   const compare = new ComparePanel(context.extensionUri, catalog, log);
   context.subscriptions.push(catalog, tree, view, compare, { dispose: () => readerPool?.dispose() });
 
@@ -264,3 +266,6 @@ export function registerTracking(context: vscode.ExtensionContext, log: vscode.L
       }),
   };
 }
+
+/** dist/features/tracking.js (src/activation/). */
+export const activateFeature: FeatureModule<'tracking'>['activateFeature'] = registerTracking;

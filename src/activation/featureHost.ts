@@ -1,0 +1,56 @@
+import type * as vscode from 'vscode';
+import type { Tool } from '../agent/tools/tool';
+import type { ApiKeyStore } from '../agent/vscode/apiKeyStore';
+import type { RemoteGpuSource } from '../gpu/gpuSourceChoice';
+import type { FeatureName, TreeViewId } from './featureTable';
+
+// The contract between the activation layer (dist/extension.js) and each feature's bundle
+// (dist/features/<name>.js). Types only: a bundle has its own copy of every module it uses, so
+// nothing here may rely on `instanceof` or a module-level singleton shared across bundles.
+
+/** What a feature gives the others once it is loaded. */
+export interface FeatureApis {
+  kernels: {
+    tools(): Tool[];
+    /** Which of this window's kernels runs as which pid on this machine ("train.ipynb"). */
+    owners(): ReadonlyMap<number, string>;
+    /** The active notebook's kernel when it runs on a remote server. */
+    activeRemote(): RemoteGpuSource | undefined;
+    /** Kernels started, stopped or changed state. */
+    readonly onDidChange: vscode.Event<unknown>;
+  };
+  gpu: { tools(): Tool[] };
+  tracking: { tools(): Tool[] };
+  models: { tools(): Tool[] };
+  chat: NoApi;
+  doctor: NoApi;
+}
+
+export type NoApi = Readonly<Record<never, never>>;
+
+/** What dist/features/<name>.js exports. */
+export interface FeatureModule<N extends FeatureName> {
+  activateFeature(host: FeatureHost): FeatureApis[N];
+}
+
+/** What a loading feature is given: the extension's context and log, and the registrations made for it at activation. */
+export interface FeatureHost {
+  readonly context: vscode.ExtensionContext;
+  readonly log: vscode.LogOutputChannel;
+  /** The Anthropic API key: the activation layer keeps its context key current. */
+  readonly apiKeys: ApiKeyStore;
+  /** The tree view created at activation, from now on drawn by `provider` (instead of vscode.window.createTreeView). */
+  treeView<T>(id: TreeViewId, provider: vscode.TreeDataProvider<T>): vscode.TreeView<T>;
+  /** The chat's webview view: registered at activation, resolved by `provider`. */
+  chatView(provider: vscode.WebviewViewProvider): void;
+  /** The model viewer: registered at activation, opened by `provider`. */
+  modelViewer(provider: vscode.CustomReadonlyEditorProvider): void;
+  /** The Python code actions: registered at activation, answered by `provider`. */
+  pythonCodeActions(provider: vscode.CodeActionProvider): void;
+  /** Another feature's API if it is loaded (never loads it). */
+  peek<N extends FeatureName>(name: N): FeatureApis[N] | undefined;
+  /** Another feature's API, loading it first if need be (`reason` goes to the log). */
+  load<N extends FeatureName>(name: N, reason: string): FeatureApis[N];
+  /** Calls `listener` with the feature's API once it is loaded (at once if it is). */
+  whenLoaded<N extends FeatureName>(name: N, listener: (api: FeatureApis[N]) => void): vscode.Disposable;
+}

@@ -1,0 +1,27 @@
+import * as vscode from 'vscode';
+import type { FeatureHost, NoApi } from '../../activation/featureHost';
+import type { Tool } from '../../agent/tools/tool';
+import { registerApiKeyCommands } from '../../agent/vscode/apiKeyCommands';
+import { COMMANDS, VIEWS } from '../../commandIds';
+import { registerCommand } from '../../common/vscode/commandRegistry';
+import { ChatViewProvider } from './chatViewProvider';
+import { EditorActions } from './editorActions';
+
+/** dist/features/chat.js (src/activation/): the Chat view, its API key commands, and the agent behind it. */
+export function activateFeature(host: FeatureHost): NoApi {
+  const { context, log, apiKeys } = host;
+  registerApiKeyCommands(context, log, apiKeys);
+
+  // Each feature's agent tools, added to every conversation's registry: the first conversation loads them.
+  const featureTools = (): Tool[] => {
+    const reason = 'the chat asked for its tools';
+    return [...host.load('gpu', reason).tools(), ...host.load('kernels', reason).tools(), ...host.load('tracking', reason).tools(), ...host.load('models', reason).tools()];
+  };
+
+  const editorActions = new EditorActions(context.extensionPath);
+  const chat = new ChatViewProvider(context, apiKeys, editorActions, log, featureTools);
+  context.subscriptions.push(editorActions, chat);
+  host.chatView(chat);
+  registerCommand(context, log, COMMANDS.openChat, () => vscode.commands.executeCommand(`${VIEWS.chat}.focus`));
+  return {};
+}

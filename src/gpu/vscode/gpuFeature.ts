@@ -1,0 +1,24 @@
+import * as vscode from 'vscode';
+import type { FeatureApis, FeatureHost } from '../../activation/featureHost';
+import { COMMANDS, VIEWS } from '../../commandIds';
+import { registerCommand } from '../../common/vscode/commandRegistry';
+import { gpuStatusTool } from '../gpuStatusTool';
+import { GpuMonitor } from './gpuMonitor';
+
+/**
+ * dist/features/gpu.js (src/activation/): the status bar item, the GPUs view, the charts and the
+ * agent's gpu_status tool. The kernels are asked only once they are loaded: our local kernels
+ * name GPU processes, and a notebook whose kernel runs on a remote server shows that machine's GPUs.
+ */
+export function activateFeature(host: FeatureHost): FeatureApis['gpu'] {
+  const { context, log } = host;
+  const gpus = new GpuMonitor(log, context.extensionUri, () => host.peek('kernels')?.owners() ?? new Map(), (provider) => host.treeView(VIEWS.gpus, provider));
+  context.subscriptions.push(gpus);
+  registerCommand(context, log, COMMANDS.showGpuCharts, () => gpus.showCharts());
+  const syncRemoteGpus = (): void => gpus.setRemote(host.peek('kernels')?.activeRemote());
+  context.subscriptions.push(
+    vscode.window.onDidChangeActiveNotebookEditor(syncRemoteGpus),
+    host.whenLoaded('kernels', (kernels) => context.subscriptions.push(kernels.onDidChange(syncRemoteGpus))),
+  );
+  return { tools: () => [gpuStatusTool(() => gpus.reading(), () => gpus.processLines())] };
+}
