@@ -15,8 +15,9 @@ packages=(python3-jupyter-server python3-ipykernel ripgrep libkrb5-dev)
 # python3-onnx: the integration test that checks our ONNX reader against the onnx package;
 # python3-torch: the one that checks the PyTorch reader against files torch writes (about 1.5 min to install);
 # python3-sklearn: the scikit-learn pickle reader against files scikit-learn and joblib write, and Export;
+# python3-pandas: the Kernels view's value previews of DataFrames in a real kernel (kernelValues.test.ts);
 # jupyterhub: the kernels' tests against a real JupyterHub (its proxy is the npm configurable-http-proxy).
-[ "$purpose" = test ] && packages+=(python3-onnx python3-torch python3-sklearn jupyterhub)
+[ "$purpose" = test ] && packages+=(python3-onnx python3-torch python3-sklearn python3-pandas jupyterhub)
 # python3-fastapi + python3-uvicorn: the generated FastAPI app, run for real (fastapiServe.test.ts).
 [ "$purpose" = test ] && packages+=(python3-fastapi python3-uvicorn)
 [ "$purpose" = test ] && packages+=(chromium)

@@ -75,9 +75,11 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
         unavailable: (problem) => {
           this.samples = [];
           this.item.hide();
-          // No tool on this machine: the welcome content says so and links the setting; the message
-          // names what was tried. A remote kernel's machine has no setting here: only the message.
-          this.setEmptyState(!this.remote, this.remote ? `No GPUs on ${this.remote.label}: ${problem}` : problem);
+          // No tool on this machine: the welcome content says so and links the setting (VS Code hides
+          // welcome content while a view has a message, so none is set; the log names what was tried).
+          // A remote kernel's machine has no setting here: only the message.
+          if (this.remote) this.setEmptyState(false, `No GPUs on ${this.remote.label}: ${problem}`);
+          else this.setEmptyState(true, undefined);
           this.changed.fire(undefined);
         },
         failing: (message, retryInMs) => {
