@@ -125,6 +125,22 @@ describe('benchmark schedule (fake clock)', () => {
     assert.ok(Math.abs(s.meanMs - 1) < 0.01);
   });
 
+  it('counts the floor in each model\'s measured time, not the wall clock that also holds the gaps between runs', async () => {
+    // Each run takes 1 ms and 1 ms passes outside it (the await, the other model): by the wall
+    // clock the floor is reached after 500 ms of measured runs.
+    let t = 0;
+    const noise = normal(uniform(5));
+    const run = (): Promise<void> => {
+      t += 1 + 0.01 * noise();
+      return Promise.resolve();
+    };
+    const now = (): number => (t += 0.5);
+    const m = await measureLatency(run, { warmupRuns: 0 }, now);
+    assert.equal(m.stop, 'stable');
+    const s = latencyStats(m.times);
+    assert.ok(s.totalMs >= 1000 && s.totalMs < 1010, `measured ${s.totalMs} ms`);
+  });
+
   it('stops at the time budget when timings vary too much to pin the mean down, and says so', async () => {
     // Lognormal with sigma 2.5: a run in a hundred takes 300x the median.
     const noise = normal(uniform(8));
