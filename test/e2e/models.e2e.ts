@@ -82,8 +82,8 @@ describe('Models (code-server)', function () {
     assert.match(summary, /Steps\s+standardscaler: StandardScaler → logisticregression: LogisticRegression/);
     assert.match(summary, /Feature names\s+tenure_months, monthly_charges, support_calls, contract_years/);
     assert.match(summary, /Classes\s+2: churned, stayed/);
-    assert.match(await frame.locator('table[aria-label="Hyperparameters"]').innerText(), /logisticregression__C\s+0\.5/);
-    assert.match(await frame.locator('[aria-label="Problems"]').innerText(), /joblib\.load \/ pickle\.load runs their code/);
+    assert.match(await frame.locator('table[aria-label="Hyperparameters"]').innerText(), /logisticregression__C\s+●0\.5\s+1\n/);
+    assert.match(await frame.locator('[aria-label="Warnings"]').innerText(), /joblib\.load \/ pickle\.load runs their code/);
     await saveScreenshot(page, 'model-sklearn');
     await contextMenu('churn_pipeline.joblib', 'Export Model…');
     const toast = page.locator('.notifications-toasts', { hasText: 'skl2onnx is not installed in /usr/bin/python3' });
@@ -147,8 +147,14 @@ describe('Models (code-server)', function () {
     await row('Dynamic int8').waitFor({ timeout: 30_000 });
     // What runs now comes first; the Python tools are set apart under a heading of their own.
     const list = await quickPick.locator('.monaco-list').innerText();
-    const at = ['ready to run', 'Weight-only int8', 'fp16 (built in)', 'needs a Python package: pick to install it', 'Dynamic int8', 'fp16 (onnxconverter-common)'].map((t) => list.indexOf(t));
-    assert.ok(at.every((x, i) => x >= 0 && (i === 0 || x > at[i - 1]!)), `in this order: ${list}`);
+    // A heading is drawn either as its own row or at the right of its group's first row: either way
+    // it comes before the group's second row and after the previous group.
+    const at = (t: string): number => list.indexOf(t);
+    const [weightOnly, fp16Builtin, dynamic, fp16Python] = ['Weight-only int8', 'fp16 (built in)', 'Dynamic int8', 'fp16 (onnxconverter-common)'].map(at) as [number, number, number, number];
+    const ready = at('ready to run');
+    const needs = at('needs a Python package: pick to install it');
+    assert.ok(weightOnly >= 0 && weightOnly < fp16Builtin && fp16Builtin < dynamic && dynamic < fp16Python, `choices in this order: ${list}`);
+    assert.ok(ready >= 0 && ready < fp16Builtin && needs > fp16Builtin && needs < fp16Python, `headings in place: ${list}`);
     for (const [label, pkg] of [['Dynamic int8', 'onnxruntime'], ['fp16 (onnxconverter-common)', 'onnxconverter-common']] as const) {
       assert.match((await row(label).locator('.label-description').innerText()).trim(), new RegExp(`^needs ${pkg} in /usr/bin/python3$`));
       assert.equal(await row(label).locator('.label-description .codicon-warning').count(), 1, `${label}: a warning icon`);
@@ -252,7 +258,7 @@ describe('Models (code-server)', function () {
     // The reader works in a worker: a command the extension host must answer still runs (a reader
     // on the host thread would freeze it, and every other extension, for good).
     await runCommand(page, 'ML Engineer: Filter Runs');
-    const filter = page.locator('.quick-input-widget', { hasText: 'Words that must appear in the run name' });
+    const filter = page.locator('.quick-input-widget', { hasText: 'comparisons on metrics and params' });
     await filter.waitFor({ timeout: 15_000 });
     await page.keyboard.press('Escape');
     const frame = await findWebviewFrame(page, 'p.error[role="alert"]', 60_000);
