@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { setWebviewContent } from '../../webview/vscode/webviewAssets';
-import type { FromGpuView, ToGpuView } from '../protocol';
+import type { ToGpuView } from '../protocol';
 import { VIEW_TYPES } from '../../commandIds';
+import { isReadyMessage } from '../../webview/readyMessage';
 
 /** The GPU charts: one editor panel per window, fed by the GPU monitor while it is open. */
 export class GpuPanel implements vscode.Disposable {
@@ -25,9 +26,9 @@ export class GpuPanel implements vscode.Disposable {
     const panel = vscode.window.createWebviewPanel(VIEW_TYPES.gpuCharts, 'GPUs', vscode.ViewColumn.Active, { retainContextWhenHidden: false });
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icons', 'activity-bar.svg');
     setWebviewContent(panel.webview, this.extensionUri, 'gpu', 'GPUs');
-    panel.webview.onDidReceiveMessage((message: FromGpuView) => {
+    panel.webview.onDidReceiveMessage((message: unknown) => {
       // The page asks for the current state when it (re)loads; nothing else comes from it.
-      if (message.type === 'ready' && this.last) void panel.webview.postMessage(this.last);
+      if (isReadyMessage(message) && this.last) void panel.webview.postMessage(this.last);
     });
     panel.onDidDispose(() => {
       this.panel = undefined;

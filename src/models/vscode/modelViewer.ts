@@ -5,8 +5,9 @@ import { isUserError } from '../../common/errors';
 import { setWebviewContent } from '../../webview/vscode/webviewAssets';
 import type * as ModelsCore from '../lazy/modelsCore';
 import type { ModelInfo } from '../modelInfo';
-import type { FromModelView, ToModelView } from '../protocol';
+import type { ToModelView } from '../protocol';
 import { VIEW_TYPES } from '../../commandIds';
+import { isReadyMessage } from '../../webview/readyMessage';
 
 export const MODEL_VIEWER = VIEW_TYPES.modelViewer;
 
@@ -60,8 +61,8 @@ export class ModelViewerProvider implements vscode.CustomReadonlyEditorProvider 
     });
     watcher.onDidChange(post);
     watcher.onDidCreate(post);
-    panel.webview.onDidReceiveMessage((message: FromModelView) => {
-      if (message.type === 'ready') post();
+    panel.webview.onDidReceiveMessage((message: unknown) => {
+      if (isReadyMessage(message)) post();
     });
   }
 

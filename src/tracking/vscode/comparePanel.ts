@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import { setWebviewContent } from '../../webview/vscode/webviewAssets';
 import { buildCompareData } from '../compareData';
-import type { FromCompareView, ToCompareView } from '../protocol';
+import type { ToCompareView } from '../protocol';
 import type { RunCatalog } from '../runCatalog';
 import { VIEW_TYPES } from '../../commandIds';
+import { isReadyMessage } from '../../webview/readyMessage';
 
 /** "Compare Runs": one editor panel with the chosen runs' curves, updated while they train. */
 export class ComparePanel implements vscode.Disposable {
@@ -32,8 +33,8 @@ export class ComparePanel implements vscode.Disposable {
       const panel = vscode.window.createWebviewPanel(VIEW_TYPES.compareRuns, title, vscode.ViewColumn.Active, { retainContextWhenHidden: true });
       panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icons', 'activity-bar.svg');
       setWebviewContent(panel.webview, this.extensionUri, 'compare', title);
-      panel.webview.onDidReceiveMessage((message: FromCompareView) => {
-        if (message.type === 'ready' && this.last) void panel.webview.postMessage(this.last);
+      panel.webview.onDidReceiveMessage((message: unknown) => {
+        if (isReadyMessage(message) && this.last) void panel.webview.postMessage(this.last);
       });
       panel.onDidDispose(() => (this.panel = undefined));
       this.panel = panel;
