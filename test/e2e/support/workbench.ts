@@ -47,6 +47,9 @@ export async function findWebviewFrame(page: Page, selector: string, timeoutMs =
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const frame of page.frames()) {
+      // Only a webview's content frame (pre/fake.html) is queried: VS Code's loader frame around
+      // it (pre/index.html) and a frame not yet given its document are left alone while they load.
+      if (!frame.url().includes('/webview/browser/pre/fake.html') && frame !== page.mainFrame()) continue;
       if (await frame.locator(selector).count().catch(() => 0)) return frame;
     }
     await page.waitForTimeout(250);
