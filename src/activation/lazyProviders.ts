@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { mayHoldModelSite } from '../models/codeActions/modelSiteHint';
 
 // Stand-ins registered at activation for what VS Code asks a feature for (tree contents, the chat
 // view, the model viewer, code actions). The first request loads the feature, which hands over its
@@ -94,6 +95,8 @@ export class LazyCodeActionProvider extends LazyProvider<vscode.CodeActionProvid
     context: vscode.CodeActionContext,
     token: vscode.CancellationToken,
   ): vscode.ProviderResult<(vscode.CodeAction | vscode.Command)[]> {
+    // Until the feature is loaded, a document that can hold no model site does not load it.
+    if (!this.target && !mayHoldModelSite(document.getText())) return undefined;
     return this.provider().provideCodeActions(document, range, context, token);
   }
 

@@ -14,6 +14,9 @@ export type KernelsNode =
   | { readonly kind: 'kernel'; readonly server: JupyterServerEntry; readonly model: KernelModel; readonly live: LiveKernel | undefined }
   | { readonly kind: 'variable'; readonly variable: KernelVariable; readonly live: LiveKernel };
 
+/** How long a burst of kernel and server changes may last before the tree is redrawn once. */
+const REFRESH_SETTLE_MS = 300;
+
 /** Servers > kernel specs and running kernels > the variables of kernels this window uses. */
 export class KernelsTree implements vscode.TreeDataProvider<KernelsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -24,7 +27,43 @@ export class KernelsTree implements vscode.TreeDataProvider<KernelsNode>, vscode
     private readonly servers: JupyterServers,
     private readonly kernels: NotebookKernels,
   ) {
-    this.subscriptions = [servers.onDidChange(() => this.changed.fire()), kernels.onDidChange(() => this.changed.fire())];
+    this.subscriptions = [servers.onDidChange(() => this.refreshSoon()), kernels.onDidChange(() => this.refreshSoon())];
+  }
+
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private shown: string | undefined;
+
+  /**
+   * Redraws the tree once a burst of changes settles, and only when what it shows changed. Every
+   * silent request (a tooltip, a preview, the data viewer's pages) flips the kernel busy and idle;
+   * each redraw replaces the rows' click handles, so a click landing on a row drawn just before
+   * found "Actual command not found" and did nothing.
+   */
+  private refreshSoon(): void {
+    this.refreshTimer ??= setTimeout(() => {
+      this.refreshTimer = undefined;
+      const now = this.signature();
+      if (now === this.shown) return;
+      this.shown = now;
+      this.changed.fire();
+    }, REFRESH_SETTLE_MS);
+  }
+
+  /** What the tree shows, row by row: labels, descriptions, tooltips, icons, menus, ids. */
+  private signature(): string {
+    const rows: string[] = [];
+    const walk = (nodes: KernelsNode[], depth: number): void => {
+      for (const node of nodes) {
+        const item = this.getTreeItem(node);
+        const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+        const tooltip = typeof item.tooltip === 'string' ? item.tooltip : (item.tooltip?.value ?? '');
+        const icon = item.iconPath instanceof vscode.ThemeIcon ? item.iconPath.id : '';
+        rows.push([depth, item.id, label, item.description, tooltip, icon, item.contextValue, item.collapsibleState].map((part) => String(part ?? '')).join('\u0000'));
+        walk(this.getChildren(node), depth + 1);
+      }
+    };
+    walk(this.getChildren(), 0);
+    return rows.join('\n');
   }
 
   getChildren(node?: KernelsNode): KernelsNode[] {
@@ -138,6 +177,7 @@ export class KernelsTree implements vscode.TreeDataProvider<KernelsNode>, vscode
   }
 
   dispose(): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
     for (const s of this.subscriptions) s.dispose();
     this.changed.dispose();
   }

@@ -54,7 +54,11 @@ export async function findWebviewFrame(page: Page, selector: string, timeoutMs =
     }
     await page.waitForTimeout(250);
   }
-  throw new Error(`no webview frame has ${selector}`);
+  // What was there instead, for a failure read only from CI's output.
+  const frames = await Promise.all(
+    page.frames().map(async (f) => `${f.url().replace(/\?.*$/, '')} (${(await f.locator('body').innerText({ timeout: 1_000 }).catch(() => '?')).slice(0, 80).replace(/\s+/g, ' ')})`),
+  );
+  throw new Error(`no webview frame has ${selector}; frames: ${frames.join(' | ')}`);
 }
 
 /** Saves a screenshot and the logs under test-results/<name>/ (called on failure and for README images). */
@@ -73,6 +77,9 @@ export async function keepEvidence(name: string, page: Page | undefined, server:
 async function keepEvidenceIfFailed(test: Mocha.Test | undefined, page: Page | undefined, server: CodeServer | undefined): Promise<void> {
   if (test?.state !== 'failed') return;
   console.log(`      evidence kept in ${await keepEvidence(test.fullTitle(), page, server)}`);
+  // CI keeps only its output: the extension's last warnings and errors go there too.
+  const problems = (server?.extensionLog() ?? '').split('\n').filter((line) => /\[(warning|error)\]/.test(line));
+  for (const line of problems.slice(-8)) console.log(`      log: ${line.slice(0, 300)}`);
 }
 
 /**
