@@ -164,6 +164,13 @@ describe('What is set up (code-server, no key, no GPU tool)', function () {
     const view = pane('Kernels');
     // A row's text is its name then its type (net + torch.nn.Sequential ...), with no space between.
     const row = (name: string): Locator => view.locator('.monaco-list-row', { hasText: new RegExp(`^${name}(?=torch\\.|pd\\.)`) });
+    // A row's value tooltip opens under the pointer and covers the rows below it, as it would for a
+    // person, who moves the pointer away first: so does this.
+    const clickRow = async (name: string): Promise<void> => {
+      await page.mouse.move(150, 700); // the blank part of the side bar, below the rows
+      await page.locator('.context-view .rendered-markdown').waitFor({ state: 'hidden', timeout: 10_000 });
+      await row(name).click();
+    };
     // The notebook's kernel row, expanded: its variables, read silently once the cell has run.
     const kernel = view.locator('.monaco-list-row', { hasText: NOTEBOOK });
     await kernel.waitFor({ timeout: 120_000 });
@@ -175,7 +182,7 @@ describe('What is set up (code-server, no key, no GPU tool)', function () {
     assert.match(await row('net').innerText(), /torch\.nn\.Sequential/);
 
     // A click on the DataFrame opens its preview: shape, dtypes, first and last rows.
-    await row('churn').click();
+    await clickRow('churn');
     await page.locator('.tab', { hasText: `churn (${NOTEBOOK})` }).waitFor({ timeout: 60_000 });
     const editor = page.locator('.editor-instance .monaco-editor .view-lines').first();
     await editor.locator('.view-line', { hasText: 'shape: (100, 2)' }).waitFor({ timeout: 30_000 });
@@ -186,7 +193,7 @@ describe('What is set up (code-server, no key, no GPU tool)', function () {
     await saveScreenshot(page, 'kernels-preview');
 
     // A tensor: its statistics.
-    await row('batch').click();
+    await clickRow('batch');
     await page.locator('.tab', { hasText: `batch (${NOTEBOOK})` }).waitFor({ timeout: 60_000 });
     const tensor = page.locator('.editor-instance .monaco-editor .view-lines').first();
     await tensor.locator('.view-line', { hasText: 'max' }).waitFor({ timeout: 30_000 });
