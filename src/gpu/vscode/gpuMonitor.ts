@@ -54,7 +54,7 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
     private readonly owners: ProcessOwners,
     treeView: GpuTreeView,
   ) {
-    this.panel = new GpuPanel(extensionUri, () => this.update());
+    this.panel = new GpuPanel(extensionUri, () => this.update(), log);
     const config = () => vscode.workspace.getConfiguration('mlEngineer');
     const samplers = defaultGpuSamplers(log, () => ({
       nvidiaSmi: config().get<string>('gpu.nvidiaSmiPath')?.trim() || 'nvidia-smi',

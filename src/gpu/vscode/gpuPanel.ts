@@ -3,6 +3,11 @@ import { setWebviewContent } from '../../webview/vscode/webviewAssets';
 import type { ToGpuView } from '../protocol';
 import { VIEW_TYPES } from '../../commandIds';
 import { isReadyMessage } from '../../webview/readyMessage';
+import type { Logger } from '../../common/logger';
+
+/** A page that has not said "ready" this long after it was given its HTML is given it again. */
+const READY_WITHIN_MS = 10_000;
+const MAX_LOADS = 3;
 
 /** The GPU charts: one editor panel per window, fed by the GPU monitor while it is open. */
 export class GpuPanel implements vscode.Disposable {
@@ -12,6 +17,7 @@ export class GpuPanel implements vscode.Disposable {
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly onVisibility: (open: boolean) => void,
+    private readonly log: Logger,
   ) {}
 
   get isOpen(): boolean {
@@ -25,15 +31,30 @@ export class GpuPanel implements vscode.Disposable {
     }
     const panel = vscode.window.createWebviewPanel(VIEW_TYPES.gpuCharts, 'GPUs', vscode.ViewColumn.Active, { retainContextWhenHidden: false });
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icons', 'activity-bar.svg');
-    setWebviewContent(panel.webview, this.extensionUri, 'gpu', 'GPUs');
+    let ready = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // A full CI run once left the panel blank (the page never ran, no error anywhere): a visible
+    // page that stays silent is loaded again, and the log says so.
+    const load = (attempt: number): void => {
+      setWebviewContent(panel.webview, this.extensionUri, 'gpu', 'GPUs');
+      timer = setTimeout(() => {
+        if (ready || this.panel !== panel || !panel.visible || attempt >= MAX_LOADS) return;
+        this.log.warn(`GPU charts: the page did not load within ${READY_WITHIN_MS / 1000} s; loading it again (${attempt + 1} of ${MAX_LOADS})`);
+        load(attempt + 1);
+      }, READY_WITHIN_MS);
+    };
     panel.webview.onDidReceiveMessage((message: unknown) => {
       // The page asks for the current state when it (re)loads; nothing else comes from it.
-      if (isReadyMessage(message) && this.last) void panel.webview.postMessage(this.last);
+      if (!isReadyMessage(message)) return;
+      ready = true;
+      if (this.last) void panel.webview.postMessage(this.last);
     });
     panel.onDidDispose(() => {
+      clearTimeout(timer);
       this.panel = undefined;
       this.onVisibility(false);
     });
+    load(1);
     this.panel = panel;
     this.onVisibility(true);
   }
