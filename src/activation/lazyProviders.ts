@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 
 // Stand-ins registered at activation for what VS Code asks a feature for (tree contents, the chat
 // view, the model viewer, code actions). The first request loads the feature, which hands over its
