@@ -185,14 +185,29 @@ let olderAsked: string | undefined;
 /** How far above the view older items are drawn (or asked for) before they scroll into it. */
 const OLDER_MARGIN_PX = 800;
 function askOlder(): void {
-  if (undrawn.length > 0) return prependOlder(undrawn.splice(0), olderCount);
+  if (undrawn.length > 0) return drawUndrawn();
   const first = items[0];
   if (olderCount === 0 || !first || olderAsked) return;
   olderAsked = first.id;
   send({ type: 'loadOlder', beforeId: first.id });
 }
 olderButton.addEventListener('click', askOlder);
-const olderObserver = new IntersectionObserver((entries) => entries.at(-1)!.isIntersecting && askOlder(), { root: transcript, rootMargin: `${OLDER_MARGIN_PX}px 0px 0px 0px` });
+// Coming near the start (the margin above the view): drawn or asked for when the page is idle,
+// so the frames that show the view (its first one included) do not wait for what is not in it.
+let olderIdle: number | undefined;
+const olderObserver = new IntersectionObserver(
+  (entries) => {
+    if (!entries.at(-1)!.isIntersecting || olderIdle !== undefined) return;
+    olderIdle = requestIdleCallback(
+      () => {
+        olderIdle = undefined;
+        askOlder();
+      },
+      { timeout: 100 },
+    );
+  },
+  { root: transcript, rootMargin: `${OLDER_MARGIN_PX}px 0px 0px 0px` },
+);
 olderObserver.observe(olderButton);
 
 // Links in answers (http(s) only, after sanitising) open through the host, which asks first.
@@ -206,17 +221,19 @@ transcript.addEventListener('click', (event) => {
 
 /**
  * Draws a freshly opened conversation; the view starts at the end. Only what can be seen is
- * drawn: the newest items, a few at a time, until they fill the view and the margin above it
- * where older ones are drawn as it scrolls (a layout per few items, not one per item); the
- * rest of what the host sent waits in `undrawn`.
+ * drawn: the newest items, a few at a time, until they fill the view (a layout per few items,
+ * not one per item); the rest of what the host sent waits in `undrawn`, drawn after this first
+ * paint by the observer of the start (the margin above the view, then more as it scrolls).
  */
 function renderTranscript(): void {
   views.clear();
   changed.clear();
   olderAsked = undefined;
+  if (olderIdle !== undefined) cancelIdleCallback(olderIdle);
+  olderIdle = undefined;
   items = [...undrawn, ...items];
   transcript.replaceChildren(olderButton, ...(items.length || olderCount ? [] : [empty]), end);
-  const fill = transcript.clientHeight + OLDER_MARGIN_PX;
+  const fill = transcript.clientHeight;
   let first = items.length;
   while (first > 0) {
     const from = Math.max(0, first - 4);
@@ -228,6 +245,8 @@ function renderTranscript(): void {
   items = items.slice(first);
   olderButton.hidden = olderCount === 0 && undrawn.length === 0;
   pinned = true;
+  // At the end now, in the layout the loop above has made: this first frame shows it so.
+  transcript.scrollTop = transcript.scrollHeight;
   requestFrame();
   // A fresh observation: the start may already be in view.
   olderObserver.unobserve(olderButton);
@@ -238,6 +257,24 @@ function view(item: TranscriptItem): ItemView {
   const drawn = drawItem(item, send);
   views.set(item.id, drawn);
   return drawn;
+}
+
+/**
+ * Items the host sent but the view has not drawn yet: drawn above the others, newest first, a
+ * few at a time until they fill the margin above the view; the view kept where it was.
+ */
+function drawUndrawn(): void {
+  const fromEnd = transcript.scrollHeight - transcript.scrollTop;
+  const fill = transcript.scrollHeight + OLDER_MARGIN_PX;
+  while (undrawn.length > 0 && transcript.scrollHeight < fill) {
+    const batch = undrawn.splice(Math.max(0, undrawn.length - 4));
+    items.unshift(...batch);
+    olderButton.after(...batch.map((item) => view(item).element));
+  }
+  olderButton.hidden = olderCount === 0 && undrawn.length === 0;
+  transcript.scrollTop = transcript.scrollHeight - fromEnd;
+  olderObserver.unobserve(olderButton);
+  olderObserver.observe(olderButton);
 }
 
 /** Older items arrived: drawn above, the view kept where it was. */

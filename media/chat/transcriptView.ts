@@ -71,7 +71,9 @@ class AssistantView implements ItemView {
 
   update(item: TranscriptItem): void {
     if (item.kind !== 'assistant') return;
-    this.element.className = `msg assistant${item.streaming ? ' streaming' : ''}`;
+    // Set only when it changes: every delta comes through here, and a class set is a style invalidation.
+    const className = `msg assistant${item.streaming ? ' streaming' : ''}`;
+    if (this.element.className !== className) this.element.className = className;
     if (item.thinking) {
       if (!this.thinking) {
         const text = element('div');

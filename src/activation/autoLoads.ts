@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { SETTINGS } from '../commandIds';
 import { JUPYTER_NOTEBOOK_TYPE } from './featureTable';
 import type { Features } from './features';

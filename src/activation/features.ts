@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { ApiKeyStore } from '../agent/vscode/apiKeyStore';
 import { VIEW_TYPES, VIEWS } from '../commandIds';
 import { describeError } from '../common/errors';
@@ -28,6 +28,7 @@ export class Features implements vscode.Disposable {
   private readonly loaded = new vscode.EventEmitter<FeatureName>();
   private readonly disposables: vscode.Disposable[] = [this.loaded];
   private readonly host: FeatureHost;
+  private viewsRegistered = false;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -53,9 +54,23 @@ export class Features implements vscode.Disposable {
     };
   }
 
-  /** Registers the stand-ins: one per command, the tree views, the chat view, the model viewer, the code actions. */
-  register(): void {
+  /**
+   * The stand-in commands, in activate(): a command run before its feature loads must find its
+   * handler the moment activation has finished (VS Code runs it then, registered or not).
+   */
+  registerCommands(): void {
     for (const name of FEATURE_NAMES) this.registerStubs(name);
+  }
+
+  /**
+   * The tree views, the chat view, the model viewer and the code actions, in the task after
+   * activate(): VS Code waits for a view's or an editor's provider to be registered (a tree
+   * shows its progress meanwhile), so they need not hold activation up. A feature that loads
+   * first (a command run in between) has them registered before it takes them over.
+   */
+  registerViews(): void {
+    if (this.viewsRegistered) return;
+    this.viewsRegistered = true;
     for (const { id, feature, options } of TREE_VIEWS) {
       const provider = new LazyTreeDataProvider<unknown>(() => this.load(feature, `the ${id} view is shown`));
       const view = vscode.window.createTreeView(id, { treeDataProvider: provider, ...options });
@@ -84,6 +99,7 @@ export class Features implements vscode.Disposable {
     const failure = this.failures.get(name);
     if (failure) throw failure;
     if (this.loading.has(name)) throw new Error(`the ${name} feature asked for itself while loading`);
+    this.registerViews();
     this.loading.add(name);
     const started = performance.now();
     // The feature registers its own handlers for these ids now.

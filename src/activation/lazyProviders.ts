@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { mayHoldModelSite } from '../models/codeActions/modelSiteHint';
 
 // Stand-ins registered at activation for what VS Code asks a feature for (tree contents, the chat

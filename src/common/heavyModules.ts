@@ -22,12 +22,17 @@ const HEAVY_PATH = new RegExp(`/node_modules/(${HEAVY_MODULES.map((m) => m.repla
 /** Which heavy modules appear among the loaded module paths (e.g. `Object.keys(require.cache)`). */
 export function loadedHeavyModules(modulePaths: readonly string[]): string[] {
   const found = new Set<string>();
-  // One pass with one expression per path: this runs on the activation path.
+  // One pass over every module the extension host has loaded (about 150), on the activation
+  // path: a substring test first, the expressions only for a path that test lets through.
   for (const path of modulePaths) {
-    const heavy = HEAVY_PATH.exec(path.replace(/\\/g, '/'));
-    if (heavy?.[1]) found.add(heavy[1]);
-    const lazy = LAZY_BUNDLE.exec(path);
-    if (lazy?.[2]) found.add(`${lazy[1] === 'features' ? 'feature' : 'lazy'}:${lazy[2]}`);
+    if (path.includes('node_modules')) {
+      const heavy = HEAVY_PATH.exec(path.replace(/\\/g, '/'));
+      if (heavy?.[1]) found.add(heavy[1]);
+    }
+    if (path.includes('lazy') || path.includes('features')) {
+      const lazy = LAZY_BUNDLE.exec(path);
+      if (lazy?.[2]) found.add(`${lazy[1] === 'features' ? 'feature' : 'lazy'}:${lazy[2]}`);
+    }
   }
   return [...found].sort();
 }
@@ -36,6 +41,8 @@ export interface ActivationMetrics {
   /** Time from the first to the last statement of dist/extension.js (its evaluation in the extension host). */
   readonly load_ms: number;
   readonly activate_ms: number;
+  /** The task right after activate(): the views, editors and code actions registered, the auto-loads scheduled. */
+  readonly later_ms?: number;
   readonly heavy_modules_loaded: readonly string[];
 }
 

@@ -214,7 +214,24 @@ describe('Chat rendering: the code shown is the code used (code-server + loopbac
     await frame.locator('button:text-is("New chat")').click();
     await frame.locator('.empty').waitFor();
     await frame.locator('button:text-is("History")').click();
+    // The first frame that shows the conversation: only what fills the view is drawn by then
+    // (the view draws 4 items at a time; the margin above it comes after, when the page is idle).
+    await frame.evaluate(() => {
+      const transcript = document.querySelector('.transcript')!;
+      const probe = globalThis as unknown as { __firstFrame?: { drawn: number; fifthTop: number; viewTop: number } };
+      const observer = new MutationObserver(() => {
+        if (!transcript.querySelector('[data-id="a999"]')) return;
+        observer.disconnect();
+        requestAnimationFrame(() => {
+          const drawn = transcript.querySelectorAll(':scope > [data-id]');
+          probe.__firstFrame = { drawn: drawn.length, fifthTop: drawn[4]?.getBoundingClientRect().top ?? Infinity, viewTop: transcript.getBoundingClientRect().top };
+        });
+      });
+      observer.observe(transcript, { childList: true });
+    });
     await frame.locator('.history button', { hasText: 'A long conversation' }).click();
+    const firstFrame = await frame.waitForFunction(() => (globalThis as unknown as { __firstFrame?: unknown }).__firstFrame).then((h) => h.jsonValue() as Promise<{ drawn: number; fifthTop: number; viewTop: number }>);
+    assert.ok(firstFrame.fifthTop >= firstFrame.viewTop - 1, `the first frame draws only what fills the view: ${JSON.stringify(firstFrame)}`);
     const newest = frame.locator('.msg.assistant[data-id="a999"]');
     await newest.locator('.code-actions').waitFor();
     assert.ok(await newest.isVisible());

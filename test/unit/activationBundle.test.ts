@@ -43,11 +43,11 @@ async function buildScript(): Promise<BuildScript> {
   return (await import(path)) as BuildScript;
 }
 
-async function bundle(options: BuildOptions): Promise<{ bytes: number; inputs: string[]; metafile: Metafile }> {
+async function bundle(options: BuildOptions): Promise<{ bytes: number; text: string; inputs: string[]; metafile: Metafile }> {
   const result = await build({ ...options, minify: true, sourcemap: false, legalComments: 'none', write: false, metafile: true, logLevel: 'silent' });
   const js = result.outputFiles.find((f) => f.path.endsWith('.js'));
   assert.ok(js, 'no .js output');
-  return { bytes: js.contents.byteLength, inputs: Object.keys(result.metafile.inputs).sort(), metafile: result.metafile };
+  return { bytes: js.contents.byteLength, text: js.text, inputs: Object.keys(result.metafile.inputs).sort(), metafile: result.metafile };
 }
 
 describe('activation bundle (dist/extension.js): the activation path only', function () {
@@ -77,6 +77,15 @@ describe('activation bundle (dist/extension.js): the activation path only', func
   it('requires nothing at load but vscode and Node built-ins: each feature bundle by path, on first use', () => {
     const imports = Object.values(activation.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
     assert.deepEqual([...new Set(imports)].filter((path) => path !== 'vscode' && !path.startsWith('node:')), []);
+  });
+
+  it('takes the vscode API object as it is: no copy of it per importing file (`import vscode = require(...)`)', () => {
+    // `import * as vscode` bundles to __toESM(require("vscode")), which defines a getter per API
+    // property on a new object, in every importing file: most of load_ms before it was changed.
+    const requires = activation.text.match(/require\("vscode"\)/g) ?? [];
+    const direct = activation.text.match(/[\w$]=require\("vscode"\)/g) ?? [];
+    assert.ok(requires.length > 0, 'the scan itself is broken: no require("vscode")');
+    assert.equal(direct.length, requires.length, 'a file on the activation path imports vscode with `import * as`');
   });
 
   it("each feature's bundle holds no other feature's adapters: features reach each other through the activation layer", async () => {

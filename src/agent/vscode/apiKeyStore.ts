@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { CONTEXT_KEYS, STORAGE_KEYS } from '../../commandIds';
 
 const SECRET_KEY = STORAGE_KEYS.apiKey;

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { COMMANDS, type CommandId } from '../../commandIds';
 import { describeError, isAbortError, isUserError } from '../errors';
 import type { Logger } from '../logger';
