@@ -112,6 +112,9 @@ export class MarkdownView {
    */
   private plainTail(source: string): PlainTail | undefined {
     // The open block: one element (marked puts a newline text after each block).
+    // A tag name being typed at the end of the line: more letters can make the line an HTML block
+    // (`<d` is text, `<details` starts a block that is drawn as nothing), so the next delta is lexed.
+    if (/<\/?[A-Za-z][A-Za-z0-9-]*$/.test(source.slice(source.lastIndexOf('\n') + 1))) return undefined;
     const open = Array.from(this.element.childNodes).slice(this.closedNodes).filter((n) => !(n.nodeType === 3 && !n.textContent!.trim()));
     if (open.length !== 1) return undefined;
     let node: ChildNode | null = open[0]!;

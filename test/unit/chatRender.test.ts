@@ -299,6 +299,18 @@ describe('chat rendering: sanitising, code blocks, incremental Markdown (jsdom)'
     );
   });
 
+  it('lexes again when plain letters finish a tag name that starts an HTML block (found by the property above)', () => {
+    // `<d` is a paragraph; `<details` at a line's start is an HTML block, drawn as nothing.
+    for (const [first, then] of [['<d', '<details'], ['text\n<di', 'text\n<div'], ['- <de', '- <details']]) {
+      const streamed = view(false);
+      streamed.stream(first!);
+      streamed.stream(then!);
+      const once = view(false);
+      once.stream(then!);
+      assert.equal(streamed.element.innerHTML, once.element.innerHTML, `${JSON.stringify(first)} then ${JSON.stringify(then)}`);
+    }
+  });
+
   it('draws prose streamed a few characters at a time as drawing it whole, step by step', () => {
     const plan = fc
       .array(fc.constantFrom(...PROSE, ...PIECES.slice(0, 3)), { minLength: 1, maxLength: 8 })
