@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { Browser, ConsoleMessage, Locator, Page } from 'playwright-core';
+import type { ConsoleMessage, Locator, Page } from 'playwright-core';
 import { appendMlflowMetric, writeMlflowRun, writeTensorBoardRun } from '../support/trackingFixtures';
-import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
+import type { CodeServer } from './support/codeServer';
+import { findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
+import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
 
 /**
  * The Experiments view on the sample workspace (examples/: MLflow mlruns, Lightning CSV, TensorBoard
@@ -11,24 +12,23 @@ import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, ru
  */
 describe('Experiments view (code-server)', function () {
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
   let view: Locator;
-  const experimentDir = (): string => join(server.workspace, 'mlruns', '412570119832766211');
+  const experimentDir = (workspace = server.workspace): string => join(workspace, 'mlruns', '412570119832766211');
   const LIVE_ID = 'feedc0de0000000000000000000000aa';
 
-  before(async function () {
-    this.timeout(240_000);
-    server = await startCodeServer({ workspaceSource: join(repoRoot, 'examples'), settings: { 'mlEngineer.jupyter.autoStartLocalServer': false } });
-    // A run still training: status RUNNING, two epochs logged so far.
-    writeMlflowRun(experimentDir(), '412570119832766211', { id: LIVE_ID, name: 'still-training', status: 1, params: { model: 'mlp', lr: '0.001' }, metrics: { val_loss: [0.7, 0.6] }, start: Date.now() - 30_000 });
-    // A TensorBoard run logging the same val_loss as the MLflow runs: the runs table sorts them together.
-    writeTensorBoardRun(join(server.workspace, 'runs', 'tensorboard', 'resnet-small'), { val_loss: [0.62, 0.41, 0.27, 0.25], val_acc: [0.7, 0.8, 0.85, 0.875] });
-    browser = await launchBrowser();
-    page = await openWorkbench(browser, server);
-  });
-
-  closeWorkbenchAfter(() => ({ page, browser, server }));
+  useWorkbench(
+    {
+      profile: EXAMPLES_PROFILE,
+      prepare(workspace) {
+        // A run still training: status RUNNING, two epochs logged so far.
+        writeMlflowRun(experimentDir(workspace), '412570119832766211', { id: LIVE_ID, name: 'still-training', status: 1, params: { model: 'mlp', lr: '0.001' }, metrics: { val_loss: [0.7, 0.6] }, start: Date.now() - 30_000 });
+        // A TensorBoard run logging the same val_loss as the MLflow runs: the runs table sorts them together.
+        writeTensorBoardRun(join(workspace, 'runs', 'tensorboard', 'resnet-small'), { val_loss: [0.62, 0.41, 0.27, 0.25], val_acc: [0.7, 0.8, 0.85, 0.875] });
+      },
+    },
+    (opened) => void ({ server, page } = opened),
+  );
 
   const row = (text: string | RegExp): Locator => view.locator('.monaco-list-row', { hasText: text }).first();
 

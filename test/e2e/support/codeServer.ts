@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const repoRoot = resolve(__dirname, '../../..');
 export const codeServerEntry = join(
@@ -22,6 +23,14 @@ export interface CodeServer {
   extensionLog(): string;
   /** Text of any extension's LogOutputChannel. */
   channelLog(extensionId: string, channel: string): string;
+  /** VS Code's storage folder for this workspace (the extension's workspaceState, conversations), once a window has opened it. */
+  workspaceStorage(): string | undefined;
+  /**
+   * The same server for another window: `workspace` (a fresh copy of `source`, or an empty
+   * folder, in a folder of its own under this server's temporary folder) and the logs of the
+   * extension hosts started from now on only, so a suite sharing the server reads its own window's.
+   */
+  forWindow(source?: string): CodeServer;
   stop(): Promise<void>;
 }
 
@@ -89,48 +98,85 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
   );
   const url = await listeningUrl(child, 60_000);
 
-  const logsDir = join(userDataDir, 'logs');
-  const newest = (dir: string): string | undefined => (existsSync(dir) ? readdirSync(dir).sort().pop() : undefined);
-  const readLog = (...parts: string[]): string => {
-    const session = newest(logsDir);
-    if (!session) return '';
-    const hostDirs = readdirSync(join(logsDir, session)).filter((d) => d.startsWith('exthost')).sort();
-    return hostDirs
-      .map((d) => join(logsDir, session, d, ...parts))
-      .filter((f) => existsSync(f))
-      .map((f) => readFileSync(f, 'utf8'))
-      .join('\n');
+  let windows = 0;
+  const handle = (folder: string, ownsHost: (hostDir: string) => boolean): CodeServer => {
+    const readLog = (...parts: string[]): string => extensionHostLogs(userDataDir, parts, ownsHost);
+    return {
+      url,
+      workspace: folder,
+      userDataDir,
+      extensionsDir,
+      extensionHostLog: () => readLog('remoteexthost.log'),
+      extensionLog: () => readLog(EXTENSION_ID, 'ML Engineer.log'),
+      channelLog: (extensionId, channel) => readLog(extensionId, `${channel}.log`),
+      workspaceStorage: () => workspaceStorageOf(userDataDir, folder),
+      forWindow(source) {
+        const earlier = new Set(extensionHostDirs(userDataDir));
+        const folderOfWindow = join(base, 'windows', String(++windows), 'workspace');
+        if (source) cpSync(source, folderOfWindow, { recursive: true });
+        else mkdirSync(folderOfWindow, { recursive: true });
+        return handle(folderOfWindow, (hostDir) => !earlier.has(hostDir));
+      },
+      stop,
+    };
   };
-
-  return {
-    url,
-    workspace,
-    userDataDir,
-    extensionsDir,
-    extensionHostLog: () => readLog('remoteexthost.log'),
-    extensionLog: () => readLog(EXTENSION_ID, 'ML Engineer.log'),
-    channelLog: (extensionId, channel) => readLog(extensionId, `${channel}.log`),
-    async stop() {
-      // Our local Jupyter server is detached so that it outlives windows: stop the one this
-      // profile started (its command line names the profile's storage folder).
-      killJupyterServersOf(userDataDir);
-      if (child.exitCode === null && child.pid !== undefined) {
-        const exited = new Promise((r) => child.once('exit', r));
-        try {
-          process.kill(-child.pid, 'SIGTERM');
-        } catch {
-          child.kill('SIGTERM');
-        }
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
+  const stop = async (): Promise<void> => {
+    // Our local Jupyter server is detached so that it outlives windows: stop the one this
+    // profile started (its command line names the profile's storage folder).
+    killJupyterServersOf(userDataDir);
+    if (child.exitCode === null && child.pid !== undefined) {
+      const exited = new Promise((r) => child.once('exit', r));
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        child.kill('SIGTERM');
       }
-      if (!process.env.MLE_KEEP_E2E_DIRS) rmSync(base, { recursive: true, force: true });
-    },
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    if (!process.env.MLE_KEEP_E2E_DIRS) rmSync(base, { recursive: true, force: true });
   };
+  return handle(workspace, () => true);
+}
+
+/** The extension host log folders (one per window: exthost1, exthost2, ...) of the server's newest session. */
+function extensionHostDirs(userDataDir: string): string[] {
+  const logsDir = join(userDataDir, 'logs');
+  const session = existsSync(logsDir) ? readdirSync(logsDir).sort().pop() : undefined;
+  if (!session) return [];
+  return readdirSync(join(logsDir, session))
+    .filter((d) => d.startsWith('exthost'))
+    .sort((a, b) => Number(a.slice(7)) - Number(b.slice(7)))
+    .map((d) => join(logsDir, session, d));
+}
+
+function extensionHostLogs(userDataDir: string, parts: readonly string[], include: (hostDir: string) => boolean): string {
+  return extensionHostDirs(userDataDir)
+    .filter(include)
+    .map((d) => join(d, ...parts))
+    .filter((f) => existsSync(f))
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
+}
+
+/** The workspaceStorage/<hash> folder whose workspace.json names `folder`. */
+function workspaceStorageOf(userDataDir: string, folder: string): string | undefined {
+  const storage = join(userDataDir, 'User', 'workspaceStorage');
+  if (!existsSync(storage)) return undefined;
+  const uri = pathToFileURL(folder).href;
+  for (const entry of readdirSync(storage)) {
+    try {
+      const named = (JSON.parse(readFileSync(join(storage, entry, 'workspace.json'), 'utf8')) as { folder?: string }).folder;
+      if (named && decodeURIComponent(named).replace(/\/+$/, '') === decodeURIComponent(uri).replace(/\/+$/, '')) return join(storage, entry);
+    } catch {
+      // not a folder's storage (an empty window's), or being written
+    }
+  }
+  return undefined;
 }
 
 /** Copies an extension folder in and lists it in extensions.json, which VS Code 1.100 reads to know what is installed. */
