@@ -2,7 +2,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 export const repoRoot = resolve(__dirname, '../../..');
 export const codeServerEntry = join(
@@ -99,7 +98,7 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
   const url = await listeningUrl(child, 60_000);
 
   let windows = 0;
-  const handle = (folder: string, ownsHost: (hostDir: string) => boolean): CodeServer => {
+  const handle = (folder: string, ownsHost: (hostDir: string) => boolean, ownsStorage: (id: string) => boolean): CodeServer => {
     const readLog = (...parts: string[]): string => extensionHostLogs(userDataDir, parts, ownsHost);
     return {
       url,
@@ -109,13 +108,14 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
       extensionHostLog: () => readLog('remoteexthost.log'),
       extensionLog: () => readLog(EXTENSION_ID, 'ML Engineer.log'),
       channelLog: (extensionId, channel) => readLog(extensionId, `${channel}.log`),
-      workspaceStorage: () => workspaceStorageOf(userDataDir, folder),
+      workspaceStorage: () => workspaceStorageOf(userDataDir, ownsStorage),
       forWindow(source) {
         const earlier = new Set(extensionHostDirs(userDataDir));
+        const earlierStorage = new Set(workspaceStorageIds(userDataDir));
         const folderOfWindow = join(base, 'windows', String(++windows), 'workspace');
         if (source) cpSync(source, folderOfWindow, { recursive: true });
         else mkdirSync(folderOfWindow, { recursive: true });
-        return handle(folderOfWindow, (hostDir) => !earlier.has(hostDir));
+        return handle(folderOfWindow, (hostDir) => !earlier.has(hostDir), (id) => !earlierStorage.has(id));
       },
       stop,
     };
@@ -140,7 +140,7 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
     }
     if (!process.env.MLE_KEEP_E2E_DIRS) rmSync(base, { recursive: true, force: true });
   };
-  return handle(workspace, () => true);
+  return handle(workspace, () => true, () => true);
 }
 
 /** The extension host log folders (one per window: exthost1, exthost2, ...) of the server's newest session. */
@@ -163,20 +163,20 @@ function extensionHostLogs(userDataDir: string, parts: readonly string[], includ
     .join('\n');
 }
 
-/** The workspaceStorage/<hash> folder whose workspace.json names `folder`. */
-function workspaceStorageOf(userDataDir: string, folder: string): string | undefined {
+function workspaceStorageIds(userDataDir: string): string[] {
   const storage = join(userDataDir, 'User', 'workspaceStorage');
-  if (!existsSync(storage)) return undefined;
-  const uri = pathToFileURL(folder).href;
-  for (const entry of readdirSync(storage)) {
-    try {
-      const named = (JSON.parse(readFileSync(join(storage, entry, 'workspace.json'), 'utf8')) as { folder?: string }).folder;
-      if (named && decodeURIComponent(named).replace(/\/+$/, '') === decodeURIComponent(uri).replace(/\/+$/, '')) return join(storage, entry);
-    } catch {
-      // not a folder's storage (an empty window's), or being written
-    }
-  }
-  return undefined;
+  return existsSync(storage) ? readdirSync(storage) : [];
+}
+
+/**
+ * The workspaceStorage/<id> folder where the extension keeps this workspace's state. The server
+ * names it by a hash of the window's folder URI and writes no folder path into it: a window's is
+ * the one that appeared after the window was asked for (a reload of it keeps the same).
+ */
+function workspaceStorageOf(userDataDir: string, owns: (id: string) => boolean): string | undefined {
+  const ids = workspaceStorageIds(userDataDir).filter(owns);
+  const id = ids.find((i) => existsSync(join(userDataDir, 'User', 'workspaceStorage', i, EXTENSION_ID))) ?? ids[0];
+  return id === undefined ? undefined : join(userDataDir, 'User', 'workspaceStorage', id);
 }
 
 /** Copies an extension folder in and lists it in extensions.json, which VS Code 1.100 reads to know what is installed. */
