@@ -108,6 +108,12 @@ export const STORAGE_KEYS = {
   mlflowTokenPrefix: 'mlEngineer.mlflowToken:',
 } as const;
 
+/**
+ * The kind of our Python code actions on a model (a refactor.rewrite): the provider gives its
+ * actions this kind and the lazy activation's stand-in declares it, before the feature loads.
+ */
+export const MODEL_CODE_ACTION_KIND = 'refactor.rewrite.mlEngineer';
+
 /** Our notebook controllers' ids start with this (package.json: `notebookKernel =~ /^mlengineer\./i`). */
 export const NOTEBOOK_CONTROLLER_PREFIX = 'mlEngineer.';
 

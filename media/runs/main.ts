@@ -193,9 +193,15 @@ grid.addEventListener('focus', () => {
 });
 
 let filterTimer: ReturnType<typeof setTimeout> | undefined;
+/**
+ * Filter texts sent so far, each sent with its number: the host's answers say which text they
+ * are about, and an error about a text since replaced (typed, then cleared before the answer
+ * came) is not shown under the new one.
+ */
+let sentFilters = 0;
 const sendFilter = (): void => {
   clearTimeout(filterTimer);
-  postToHost<FromRunsView>({ type: 'filter', text: filterInput.value });
+  postToHost<FromRunsView>({ type: 'filter', text: filterInput.value, seq: ++sentFilters });
 };
 filterInput.addEventListener('input', () => {
   clearTimeout(filterTimer);
@@ -240,7 +246,7 @@ function showFilterError(error: string | null): void {
 
 onHostMessage<ToRunsView>((message) => {
   if (message.type === 'filterError') {
-    if (message.text === filterInput.value) showFilterError(message.error);
+    if (message.seq === sentFilters) showFilterError(message.error);
     return;
   }
   const activeKey = rows[active]?.key;
@@ -253,7 +259,8 @@ onHostMessage<ToRunsView>((message) => {
   }
   // The filter may have been set in the tree: follow it unless the person is typing here.
   if (document.activeElement !== filterInput) filterInput.value = message.filter;
-  showFilterError(message.filterError);
+  // Until the host has heard the last text sent, the error (or none) it sends is about an older one.
+  if (message.filterSeq >= sentFilters) showFilterError(message.filterError);
   notes.textContent = message.notes.join('; ');
   notes.toggleAttribute('hidden', message.notes.length === 0);
   count.textContent = message.filter ? `${message.rows.length} of ${message.total} runs` : `${message.total} runs`;

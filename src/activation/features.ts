@@ -1,6 +1,6 @@
 import vscode = require('vscode');
 import type { ApiKeyStore } from '../agent/vscode/apiKeyStore';
-import { VIEW_TYPES, VIEWS } from '../commandIds';
+import { MODEL_CODE_ACTION_KIND, VIEW_TYPES, VIEWS } from '../commandIds';
 import { describeError } from '../common/errors';
 import { FEATURE_LOG_PREFIX } from '../common/heavyModules';
 import { lazyBundle } from '../common/lazyBundle';
@@ -80,8 +80,7 @@ export class Features implements vscode.Disposable {
     this.disposables.push(
       vscode.window.registerWebviewViewProvider(VIEWS.chat, this.chat, { webviewOptions: { retainContextWhenHidden: true } }),
       vscode.window.registerCustomEditorProvider(VIEW_TYPES.modelViewer, this.viewer, { supportsMultipleEditorsPerDocument: true }),
-      // The kind ModelCodeActions gives its actions (src/models/vscode/modelCodeActions.ts).
-      vscode.languages.registerCodeActionsProvider({ language: 'python' }, this.codeActions, { providedCodeActionKinds: [vscode.CodeActionKind.RefactorRewrite.append('mlEngineer')] }),
+      vscode.languages.registerCodeActionsProvider({ language: 'python' }, this.codeActions, { providedCodeActionKinds: [vscode.CodeActionKind.Empty.append(MODEL_CODE_ACTION_KIND)] }),
     );
   }
 

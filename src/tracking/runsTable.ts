@@ -54,6 +54,8 @@ export interface RunsTableInput {
   readonly columns: readonly RunsTableColumn[];
   readonly filter: string;
   readonly filterError: string | null;
+  /** The page's number of the filter text last set or refused (ToRunsView's filterSeq). */
+  readonly filterSeq?: number;
   readonly notes: readonly string[];
 }
 
@@ -74,6 +76,7 @@ export function buildRunsTable(input: RunsTableInput): Extract<ToRunsView, { typ
     type: 'data',
     filter: input.filter,
     filterError: input.filterError,
+    filterSeq: input.filterSeq ?? 0,
     notes: input.notes,
     total: live.length,
     columns: input.columns,

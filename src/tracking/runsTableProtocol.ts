@@ -42,6 +42,11 @@ export type ToRunsView =
       readonly filter: string;
       /** Why the filter text last sent could not be read; the rows are those of the filter before it. */
       readonly filterError: string | null;
+      /**
+       * The `seq` of the last filter text the page sent that the host has set or refused (0: none
+       * yet). `filterError` is about that text: the page shows it only when it has sent none since.
+       */
+      readonly filterSeq: number;
       /** What stands out about the filter (names no run has). */
       readonly notes: readonly string[];
       /** Runs before filtering. */
@@ -53,14 +58,15 @@ export type ToRunsView =
       readonly metrics: readonly ColumnChoice[];
       readonly params: readonly ColumnChoice[];
     }
-  | { readonly type: 'filterError'; readonly text: string; readonly error: string };
+  | { readonly type: 'filterError'; readonly text: string; readonly error: string; readonly seq: number };
 
 const runKey = z.string().check(z.minLength(1), z.maxLength(4000));
 const column = z.strictObject({ kind: z.enum(['metric', 'param']), key: z.string().check(z.minLength(1), z.maxLength(1000)) });
 
 export const fromRunsViewSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('ready') }),
-  z.strictObject({ type: z.literal('filter'), text: z.string().check(z.maxLength(4000)) }),
+  // seq: the page numbers the texts it sends (1, 2, ...), so an answer about an older one is known as such.
+  z.strictObject({ type: z.literal('filter'), text: z.string().check(z.maxLength(4000)), seq: z.int().check(z.minimum(0)) }),
   z.strictObject({ type: z.literal('columns'), columns: z.array(column).check(z.maxLength(200)) }),
   z.strictObject({ type: z.literal('reveal'), key: runKey }),
   z.strictObject({ type: z.literal('compare'), keys: z.array(runKey).check(z.minLength(1), z.maxLength(50)) }),

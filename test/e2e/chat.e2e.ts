@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Frame, Page } from 'playwright-core';
-import { lastToolResults, lastUserText, startFakeMessagesApi, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
-import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
+import type { Frame, Page } from 'playwright-core';
+import { lastToolResults, lastUserText, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
+import type { CodeServer } from './support/codeServer';
+import { findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
+import { AGENT_PROFILE, useWorkbench } from './support/workbenchFixture';
 
-const API_KEY = 'sk-ant-e2e-chat-key-that-must-never-be-logged';
+const API_KEY = AGENT_PROFILE.messagesApi!.apiKey;
 
 /** What the loopback Messages API answers, by what the user asked. */
 function script(request: MessagesRequestBody): ScriptedReply {
@@ -50,29 +51,19 @@ function script(request: MessagesRequestBody): ScriptedReply {
 describe('Chat with the agent (code-server + loopback Messages API)', function () {
   let api: FakeMessagesApi;
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
 
-  before(async function () {
-    this.timeout(240_000);
-    api = await startFakeMessagesApi(script);
-    server = await startCodeServer({
-      workspaceSource: join(repoRoot, 'examples'),
-      // This suite is about the chat: no Jupyter server starts when its notebook edit opens a notebook.
-      settings: { 'mlEngineer.anthropic.baseUrl': api.baseURL, 'mlEngineer.python.path': '/usr/bin/python3', 'mlEngineer.jupyter.autoStartLocalServer': false },
-      // The loopback API is given by the setting and also by the SDK's ANTHROPIC_BASE_URL: after a window
-      // reload, code-server sometimes starts the extension host without the user's settings (seen in 4 of
-      // 36 reloads on a loaded machine: the setting's user value undefined for 30 s), and the SDK then
-      // falls back to its default endpoint. The first test checks that the setting itself is used.
-      env: { ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: api.baseURL },
-    });
-    browser = await launchBrowser();
-    page = await openWorkbench(browser, server);
+  // The profile: the loopback API by the setting and also by the SDK's ANTHROPIC_BASE_URL (after a
+  // window reload, code-server sometimes starts the extension host without the user's settings: seen
+  // in 4 of 36 reloads on a loaded machine, the setting's user value undefined for 30 s, and the SDK
+  // then falls back to its default endpoint; the first test checks that the setting itself is used),
+  // and no Jupyter server started when the notebook edit opens a notebook.
+  useWorkbench({ profile: AGENT_PROFILE, script }, async (opened) => {
+    ({ server, page } = opened);
+    api = opened.api!;
     await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
     await page.mouse.move(900, 500); // no hover tooltip over the view in screenshots
   });
-
-  closeWorkbenchAfter(() => ({ page, browser, server }), () => api?.close());
 
   async function chat(): Promise<Frame> {
     return findWebviewFrame(page, 'section.chat textarea', 60_000);
@@ -96,9 +87,9 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
 
   /** Where the extension keeps this workspace's conversations (VS Code's workspace storage). */
   function conversationFolder(): string {
-    const storage = join(server.userDataDir, 'User', 'workspaceStorage');
-    const folder = readdirSync(storage).map((d) => join(storage, d, 'mlengineer.ml-engineer', 'conversations')).find((d) => existsSync(d));
-    assert.ok(folder, 'no conversation folder');
+    const storage = server.workspaceStorage();
+    const folder = storage && join(storage, 'mlengineer.ml-engineer', 'conversations');
+    assert.ok(folder && existsSync(folder), 'no conversation folder');
     return folder;
   }
 

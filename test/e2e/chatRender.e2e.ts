@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Frame, Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { codeDigest } from '../../src/chat/codeBlocks';
 import type { ConversationRecord } from '../../src/chat/conversationStore';
 import type { TranscriptItem } from '../../src/chat/transcript';
 import { FIRST_PAGE } from '../../src/chat/transcriptPages';
-import { lastUserText, startFakeMessagesApi, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
-import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, runCommand } from './support/workbench';
+import { lastUserText, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
+import type { CodeServer } from './support/codeServer';
+import { findWebviewFrame, runCommand } from './support/workbench';
+import { AGENT_PROFILE, useWorkbench } from './support/workbenchFixture';
 
 // What the chat draws is what it copies, inserts and runs: an answer from the loopback API hides
 // code in HTML, and Copy / Insert / Insert as cell must yield exactly the code a person sees.
@@ -44,28 +45,25 @@ function longConversation(id: string): ConversationRecord {
 }
 
 describe('Chat rendering: the code shown is the code used (code-server + loopback Messages API)', function () {
-  let api: FakeMessagesApi;
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
 
-  before(async function () {
-    this.timeout(240_000);
-    api = await startFakeMessagesApi(script);
-    server = await startCodeServer({
-      workspaceSource: join(repoRoot, 'examples'),
-      settings: { 'mlEngineer.anthropic.baseUrl': api.baseURL, 'mlEngineer.jupyter.autoStartLocalServer': false, 'mlEngineer.agent.costCapUsd': 0 },
-      env: { ANTHROPIC_API_KEY: 'sk-ant-e2e-render-key' },
-    });
-    writeFileSync(join(server.workspace, 'inserted.py'), '');
-    writeFileSync(join(server.workspace, 'pasted.py'), '');
-    browser = await launchBrowser();
-    page = await openWorkbench(browser, server);
-    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
-    await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
-  });
-
-  closeWorkbenchAfter(() => ({ page, browser, server }), () => api?.close());
+  useWorkbench(
+    {
+      profile: AGENT_PROFILE,
+      script,
+      workspaceSettings: { 'mlEngineer.agent.costCapUsd': 0 },
+      prepare(workspace) {
+        writeFileSync(join(workspace, 'inserted.py'), '');
+        writeFileSync(join(workspace, 'pasted.py'), '');
+      },
+    },
+    async (opened) => {
+      ({ server, page } = opened);
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+      await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
+    },
+  );
 
   const chat = (): Promise<Frame> => findWebviewFrame(page, 'section.chat textarea', 60_000);
 
@@ -194,17 +192,9 @@ describe('Chat rendering: the code shown is the code used (code-server + loopbac
     const first = await ask('hello before the long one');
     await first.locator('.msg.assistant', { hasText: 'You said: hello before the long one' }).waitFor();
     await idle(first); // saved: the conversations folder exists
-    const storage = join(server.userDataDir, 'User', 'workspaceStorage');
-    const folder = readdirSync(storage)
-      .map((d) => join(storage, d, 'mlengineer.ml-engineer', 'conversations'))
-      .find((d) => {
-        try {
-          return readdirSync(d).includes('index.json');
-        } catch {
-          return false;
-        }
-      });
-    assert.ok(folder, 'the conversations folder');
+    const storage = server.workspaceStorage();
+    const folder = storage && join(storage, 'mlengineer.ml-engineer', 'conversations');
+    assert.ok(folder && readdirSync(folder).includes('index.json'), 'the conversations folder');
     const record = longConversation('e2e-long');
     writeFileSync(join(folder, `${record.id}.json`), JSON.stringify(record));
     const index = JSON.parse(readFileSync(join(folder, 'index.json'), 'utf8')) as unknown[];

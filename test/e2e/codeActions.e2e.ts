@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { applyCodeAction, openCodeActions } from './support/codeActions';
-import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { closeWorkbenchAfter, launchBrowser, openWorkbench, saveScreenshot } from './support/workbench';
+import type { CodeServer } from './support/codeServer';
+import { saveScreenshot } from './support/workbench';
+import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
 
-// The sample workspace as `npm run demo` opens it (the profile from scripts/demo-settings.mjs, the
-// workspace inside a git clone) in code-server + Chromium: no question about the parent folder's
+// The sample workspace as `npm run demo` opens it (the profile from scripts/demo-settings.mjs, in
+// EXAMPLES_PROFILE; the workspace inside a git clone) in code-server + Chromium: no question about the parent folder's
 // git repository, no auto-save, model files shown with the model icon, and the Python code
 // actions putting their code after training (Ctrl+.), or asking where when the script does not say.
 
@@ -33,33 +33,21 @@ def build():
     return model
 `;
 
-/** The demo profile's settings, as scripts/demo.sh writes them. */
-function demoSettings(): Record<string, unknown> {
-  const dir = mkdtempSync(join(tmpdir(), 'mle-demo-settings-'));
-  try {
-    execFileSync(process.execPath, [join(repoRoot, 'scripts', 'demo-settings.mjs'), join(dir, 'settings.json'), '/usr/bin/python3']);
-    return JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')) as Record<string, unknown>;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 describe('The demo workspace: code actions after training, model icons, no git prompt, no auto-save (code-server)', function () {
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
 
-  before(async function () {
-    this.timeout(240_000);
-    server = await startCodeServer({ workspaceSource: join(repoRoot, 'examples'), settings: { ...demoSettings(), 'mlEngineer.jupyter.autoStartLocalServer': false } });
-    writeFileSync(join(server.workspace, 'build_model.py'), BUILD_MODEL);
-    // The demo's workspace lives inside the repository's clone: a git repository in a parent folder.
-    execFileSync('git', ['init', '-q', dirname(server.workspace)]);
-    browser = await launchBrowser();
-    page = await openWorkbench(browser, server);
-  });
-
-  closeWorkbenchAfter(() => ({ page, browser, server }));
+  useWorkbench(
+    {
+      profile: EXAMPLES_PROFILE,
+      prepare(workspace) {
+        writeFileSync(join(workspace, 'build_model.py'), BUILD_MODEL);
+        // The demo's workspace lives inside the repository's clone: a git repository in a parent folder.
+        execFileSync('git', ['init', '-q', dirname(workspace)]);
+      },
+    },
+    (opened) => void ({ server, page } = opened),
+  );
 
   it('does not ask to open the parent folder\'s git repository (the git extension found it)', async () => {
     const gitLog = (): string => server.channelLog('vscode.git', 'Git');

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { Browser, ConsoleMessage, Locator, Page } from 'playwright-core';
+import type { ConsoleMessage, Locator, Page } from 'playwright-core';
 import { appendMlflowMetric, writeMlflowRun, writeTensorBoardRun } from '../support/trackingFixtures';
-import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
+import type { CodeServer } from './support/codeServer';
+import { findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
+import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
 
 /**
  * The Experiments view on the sample workspace (examples/: MLflow mlruns, Lightning CSV, TensorBoard
@@ -11,24 +12,23 @@ import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, ru
  */
 describe('Experiments view (code-server)', function () {
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
   let view: Locator;
-  const experimentDir = (): string => join(server.workspace, 'mlruns', '412570119832766211');
+  const experimentDir = (workspace = server.workspace): string => join(workspace, 'mlruns', '412570119832766211');
   const LIVE_ID = 'feedc0de0000000000000000000000aa';
 
-  before(async function () {
-    this.timeout(240_000);
-    server = await startCodeServer({ workspaceSource: join(repoRoot, 'examples'), settings: { 'mlEngineer.jupyter.autoStartLocalServer': false } });
-    // A run still training: status RUNNING, two epochs logged so far.
-    writeMlflowRun(experimentDir(), '412570119832766211', { id: LIVE_ID, name: 'still-training', status: 1, params: { model: 'mlp', lr: '0.001' }, metrics: { val_loss: [0.7, 0.6] }, start: Date.now() - 30_000 });
-    // A TensorBoard run logging the same val_loss as the MLflow runs: the runs table sorts them together.
-    writeTensorBoardRun(join(server.workspace, 'runs', 'tensorboard', 'resnet-small'), { val_loss: [0.62, 0.41, 0.27, 0.25], val_acc: [0.7, 0.8, 0.85, 0.875] });
-    browser = await launchBrowser();
-    page = await openWorkbench(browser, server);
-  });
-
-  closeWorkbenchAfter(() => ({ page, browser, server }));
+  useWorkbench(
+    {
+      profile: EXAMPLES_PROFILE,
+      prepare(workspace) {
+        // A run still training: status RUNNING, two epochs logged so far.
+        writeMlflowRun(experimentDir(workspace), '412570119832766211', { id: LIVE_ID, name: 'still-training', status: 1, params: { model: 'mlp', lr: '0.001' }, metrics: { val_loss: [0.7, 0.6] }, start: Date.now() - 30_000 });
+        // A TensorBoard run logging the same val_loss as the MLflow runs: the runs table sorts them together.
+        writeTensorBoardRun(join(workspace, 'runs', 'tensorboard', 'resnet-small'), { val_loss: [0.62, 0.41, 0.27, 0.25], val_acc: [0.7, 0.8, 0.85, 0.875] });
+      },
+    },
+    (opened) => void ({ server, page } = opened),
+  );
 
   const row = (text: string | RegExp): Locator => view.locator('.monaco-list-row', { hasText: text }).first();
 
@@ -76,17 +76,19 @@ describe('Experiments view (code-server)', function () {
     assert.match((await frame.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')) ?? '', /default-src 'none'; script-src 'nonce-[\w-]+';/);
     const names = (): Promise<string[]> => frame.locator('.body .row .cell.name').allInnerTexts();
     const filter = frame.locator('input.filter');
-    await frame.locator('.count', { hasText: '9 runs' }).waitFor({ timeout: 10_000 });
+    // The whole text: hasText '9 runs' would also match '3 of 9 runs' (a substring), before the filter changed anything.
+    const counted = (text: string): Locator => frame.locator('.count', { hasText: new RegExp(`^${text}$`) });
+    await counted('9 runs').waitFor({ timeout: 10_000 });
     // The filter is the tree's: set in the tree, the table follows...
     await runCommand(page, 'ML Engineer: Filter Runs…');
     await page.locator('.quick-input-widget input').fill('model=mlp status:finished');
     await page.locator('.quick-input-widget input').press('Enter');
-    await frame.locator('.count', { hasText: '1 of 9 runs' }).waitFor({ timeout: 10_000 });
+    await counted('1 of 9 runs').waitFor({ timeout: 10_000 });
     assert.equal(await filter.inputValue(), 'model=mlp status:finished');
     assert.deepEqual(await names(), ['mlp-hidden16']);
     // ...and typed in the table, the tree follows.
     await filter.fill('val_loss<0.4');
-    await frame.locator('.count', { hasText: '3 of 9 runs' }).waitFor({ timeout: 10_000 });
+    await counted('3 of 9 runs').waitFor({ timeout: 10_000 });
     assert.deepEqual((await names()).sort(), ['mlp-hidden16', 'resnet-small', 'version_0']);
     await view.locator('.message', { hasText: '3 of 9 runs match “val_loss<0.4”.' }).waitFor({ timeout: 10_000 });
     // A filter the table cannot read is said under its input; the rows stay.
@@ -95,10 +97,9 @@ describe('Experiments view (code-server)', function () {
     assert.equal(await frame.locator('.body .row').count(), 3);
     await filter.fill('');
     await filter.press('Enter');
-    await frame.locator('.count', { hasText: '9 runs' }).waitFor({ timeout: 10_000 });
-    // The error goes with the filter it was about (it may be drawn a moment after the count: the
-    // page hears the rows and the refusal as separate messages).
-    await frame.locator('.filter-error').waitFor({ state: 'hidden', timeout: 10_000 });
+    // The empty filter's answer brings every run and no error (the rows and the error come in one message).
+    await counted('9 runs').waitFor({ timeout: 10_000 });
+    assert.equal(await frame.locator('.filter-error').isHidden(), true);
     await view.locator('.message', { hasText: 'not applied' }).waitFor({ state: 'hidden', timeout: 10_000 });
     // One sort over every source: lowest val_loss first, the diverged run and runs without it last.
     await frame.locator('button.sort[data-column="metric:val_loss"]').click();

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Frame, Page } from 'playwright-core';
-import { lastToolResults, lastUserText, startFakeMessagesApi, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
+import type { Frame, Page } from 'playwright-core';
+import { lastToolResults, lastUserText, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
 import { startJupyter, type JupyterFixture } from '../support/jupyterHarness';
-import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
+import { repoRoot, type CodeServer } from './support/codeServer';
+import { findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
+import { useWorkbench } from './support/workbenchFixture';
 
 const NOTEBOOK = 'tensorboard-reducer__basic_python_api_example.ipynb';
 
@@ -81,40 +82,40 @@ function codeCell(source: string) {
  */
 describe('Jupyter kernels in VS Code (code-server)', function () {
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
   let api: FakeMessagesApi;
 
-  before(async function () {
-    this.timeout(240_000);
-    api = await startFakeMessagesApi(script);
-    server = await startCodeServer({
-      workspaceSource: join(repoRoot, 'examples'),
-      settings: {
-        'mlEngineer.python.path': '/usr/bin/python3',
-        'mlEngineer.gpu.statusBar': false,
-        'mlEngineer.anthropic.baseUrl': api.baseURL,
-        'mlEngineer.gpu.nvidiaSmiPath': join(repoRoot, 'test/fixtures/bin/replay-nvidia-smi'),
+  // Its own server: the local Jupyter server this suite starts outlives the window (a suite after it would reconnect to it).
+  useWorkbench(
+    {
+      profile: {
+        settings: {
+          'mlEngineer.python.path': '/usr/bin/python3',
+          'mlEngineer.gpu.statusBar': false,
+          'mlEngineer.gpu.nvidiaSmiPath': join(repoRoot, 'test/fixtures/bin/replay-nvidia-smi'),
+        },
+        // The nvidia-smi stand-in replays a real H100 capture and reports each running ipykernel as holding 12 GiB.
+        env: {
+          REPLAY_CAPTURE: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load__query-gpu.csv',
+          REPLAY_APPS: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load__query-compute-apps.csv',
+          REPLAY_APPS_KERNELS: '12288',
+        },
+        // The base URL in the environment too: after the page reload, code-server can start the
+        // extension host before the user's settings arrive, and the SDK then reads it from there.
+        messagesApi: { apiKey: 'sk-ant-e2e-kernels-key' },
       },
-      // The nvidia-smi stand-in replays a real H100 capture and reports each running ipykernel as holding 12 GiB.
-      // The base URL in the environment too: after the page reload, code-server can start the
-      // extension host before the user's settings arrive, and the SDK then reads it from here.
-      env: {
-        ANTHROPIC_API_KEY: 'sk-ant-e2e-kernels-key',
-        ANTHROPIC_BASE_URL: api.baseURL,
-        REPLAY_CAPTURE: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load__query-gpu.csv',
-        REPLAY_APPS: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load__query-compute-apps.csv',
-        REPLAY_APPS_KERNELS: '12288',
+      script,
+      prepare(workspace) {
+        const notebook = JSON.parse(readFileSync(join(repoRoot, '../shared/corpora/notebooks', NOTEBOOK), 'utf8')) as { cells: unknown[] };
+        notebook.cells = [...TEST_CELLS.map(codeCell), ...notebook.cells];
+        writeFileSync(join(workspace, NOTEBOOK), JSON.stringify(notebook, null, 1));
       },
-    });
-    const notebook = JSON.parse(readFileSync(join(repoRoot, '../shared/corpora/notebooks', NOTEBOOK), 'utf8')) as { cells: unknown[] };
-    notebook.cells = [...TEST_CELLS.map(codeCell), ...notebook.cells];
-    writeFileSync(join(server.workspace, NOTEBOOK), JSON.stringify(notebook, null, 1));
-    browser = await launchBrowser();
-    page = await openWorkbench(browser, server);
-  });
-
-  closeWorkbenchAfter(() => ({ page, browser, server }), () => api?.close());
+    },
+    (opened) => {
+      ({ server, page } = opened);
+      api = opened.api!;
+    },
+  );
 
   async function connectServer(remote: JupyterFixture): Promise<void> {
     await runCommand(page, 'ML Engineer: Connect to Jupyter Server');

@@ -1,27 +1,25 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Frame, Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { transformerOnnx } from '../support/transformerOnnx';
-import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, saveScreenshot } from './support/workbench';
+import type { CodeServer } from './support/codeServer';
+import { findWebviewFrame, saveScreenshot } from './support/workbench';
+import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
 
 /** The model graph view in code-server + Chromium: opened from the model viewer, scopes expanded, searched, back to the summary. */
 describe('Model graph (code-server)', function () {
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
 
-  before(async function () {
-    this.timeout(240_000);
-    server = await startCodeServer({ workspaceSource: join(repoRoot, 'examples'), settings: { 'mlEngineer.jupyter.autoStartLocalServer': false } });
-    // A 2-layer decoder, named as torch.onnx names its nodes (/model/layers.0/self_attn/...).
-    writeFileSync(join(server.workspace, 'models', 'tiny_llm.onnx'), transformerOnnx({ layers: 2 }));
-    browser = await launchBrowser();
-    page = await openWorkbench(browser, server);
-  });
-
-  closeWorkbenchAfter(() => ({ page, browser, server }));
+  useWorkbench(
+    {
+      profile: EXAMPLES_PROFILE,
+      // A 2-layer decoder, named as torch.onnx names its nodes (/model/layers.0/self_attn/...).
+      prepare: (workspace) => writeFileSync(join(workspace, 'models', 'tiny_llm.onnx'), transformerOnnx({ layers: 2 })),
+    },
+    (opened) => void ({ server, page } = opened),
+  );
 
   it('opens from the model viewer collapsed by name scope, expands a scope on click and by keyboard, searches, follows a tensor', async () => {
     // Quick Open: .onnx files open in the model viewer; its title bar has Show Model Graph.

@@ -3,33 +3,28 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { openCodeActions, applyCodeAction } from './support/codeActions';
-import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
+import type { CodeServer } from './support/codeServer';
 import { writeNegativeLengthOnnx } from '../support/hostileModels';
-import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
+import { findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
+import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
 
 /** Model files in code-server + Chromium (examples/models): the model viewer, and Deploy from the explorer. */
 describe('Models (code-server)', function () {
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
 
-  before(async function () {
-    this.timeout(240_000);
-    // Debian's Python: it has scikit-learn (scripts/ensure-prerequisites.sh test) but not skl2onnx.
-    // Model readers get 6 s (not 20): the hostile file's test waits for the budget to run out.
-    server = await startCodeServer({
-      workspaceSource: join(repoRoot, 'examples'),
-      settings: { 'mlEngineer.jupyter.autoStartLocalServer': false, 'mlEngineer.python.path': '/usr/bin/python3', 'mlEngineer.readers.timeLimitSeconds': 6 },
-    });
-    // 4 KB: a field with a negative length sends an ONNX walk back to the start of the file, forever.
-    writeNegativeLengthOnnx(join(server.workspace, 'models', 'hostile.onnx'));
-    browser = await launchBrowser();
-    page = await openWorkbench(browser, server);
-  });
-
-  closeWorkbenchAfter(() => ({ page, browser, server }));
+  // The profile has Debian's Python (scikit-learn, scripts/ensure-prerequisites.sh test, but not
+  // skl2onnx) and gives model readers 6 s (not 20): the hostile file's test waits for the budget to run out.
+  useWorkbench(
+    {
+      profile: EXAMPLES_PROFILE,
+      // 4 KB: a field with a negative length sends an ONNX walk back to the start of the file, forever.
+      prepare: (workspace) => writeNegativeLengthOnnx(join(workspace, 'models', 'hostile.onnx')),
+    },
+    (opened) => void ({ server, page } = opened),
+  );
 
   /** The explorer row of a file under models/, the folder opened first (as a person would). */
   async function modelRow(name: string): Promise<Locator> {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Frame, Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { summariseNotebook } from '../../src/agent/tools/notebookSummary';
-import { lastToolResults, lastUserText, startFakeMessagesApi, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
-import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench } from './support/workbench';
+import { lastToolResults, lastUserText, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
+import { repoRoot, type CodeServer } from './support/codeServer';
+import { findWebviewFrame } from './support/workbench';
+import { AGENT_PROFILE, useWorkbench } from './support/workbenchFixture';
 
 const NOTEBOOK = 'notebooks/outputs.ipynb';
 const fixtures = join(repoRoot, 'test/fixtures/notebooks');
@@ -33,24 +34,21 @@ function script(request: MessagesRequestBody): ScriptedReply {
 describe('Notebook and search tools in the editor (code-server + loopback Messages API)', function () {
   let api: FakeMessagesApi;
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
 
-  before(async function () {
-    this.timeout(240_000);
-    api = await startFakeMessagesApi(script);
-    server = await startCodeServer({
-      workspaceSource: join(repoRoot, 'examples'),
-      settings: { 'mlEngineer.anthropic.baseUrl': api.baseURL, 'mlEngineer.python.path': '/usr/bin/python3', 'mlEngineer.jupyter.autoStartLocalServer': false, 'files.autoSave': 'off' },
-      env: { ANTHROPIC_API_KEY: 'sk-ant-e2e-notebook-tools-key' },
-    });
-    writeFileSync(join(server.workspace, NOTEBOOK), outputsNotebook());
-    browser = await launchBrowser();
-    page = await openWorkbench(browser, server);
-    await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
-  });
-
-  closeWorkbenchAfter(() => ({ page, browser, server }), () => api?.close());
+  useWorkbench(
+    {
+      profile: AGENT_PROFILE,
+      script,
+      workspaceSettings: { 'files.autoSave': 'off' },
+      prepare: (workspace) => writeFileSync(join(workspace, NOTEBOOK), outputsNotebook()),
+    },
+    async (opened) => {
+      ({ server, page } = opened);
+      api = opened.api!;
+      await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
+    },
+  );
 
   /** Asks in the chat and returns the text of the tool result the model was sent. */
   async function toolResultFor(question: string): Promise<string> {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { closeWorkbenchAfter, launchBrowser, openWorkbench, saveScreenshot } from './support/workbench';
+import type { Page } from 'playwright-core';
+import type { CodeServer } from './support/codeServer';
+import { saveScreenshot } from './support/workbench';
+import { useWorkbench } from './support/workbenchFixture';
 
 /**
  * The sample workspace opened with workspace trust on and the folder not trusted (Restricted
@@ -13,22 +14,18 @@ import { closeWorkbenchAfter, launchBrowser, openWorkbench, saveScreenshot } fro
  */
 describe('Restricted Mode (code-server, untrusted workspace)', function () {
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
 
-  before(async function () {
-    this.timeout(240_000);
-    server = await startCodeServer({
-      workspaceSource: join(repoRoot, 'examples'),
-      untrusted: true,
-      settings: { 'mlEngineer.jupyter.autoStartLocalServer': false },
-      keybindings: [{ key: 'ctrl+alt+shift+o', command: 'mlEngineer.optimizeModel' }],
-    });
-    browser = await launchBrowser();
-    page = await openWorkbench(browser, server);
-  });
-
-  closeWorkbenchAfter(() => ({ page, browser, server }));
+  useWorkbench(
+    {
+      profile: {
+        untrusted: true,
+        settings: { 'mlEngineer.jupyter.autoStartLocalServer': false },
+        keybindings: [{ key: 'ctrl+alt+shift+o', command: 'mlEngineer.optimizeModel' }],
+      },
+    },
+    (opened) => void ({ server, page } = opened),
+  );
 
   it('opens in Restricted Mode', async () => {
     await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 60_000 });

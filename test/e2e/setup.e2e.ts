@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
+import type { Locator, Page } from 'playwright-core';
+import { repoRoot, type CodeServer } from './support/codeServer';
+import { findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
+import { useWorkbench } from './support/workbenchFixture';
 
 const NOTEBOOK = 'values.ipynb';
 
@@ -23,29 +24,27 @@ const CELL = [
  */
 describe('What is set up (code-server, no key, no GPU tool)', function () {
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
 
-  before(async function () {
-    this.timeout(240_000);
-    server = await startCodeServer({
-      workspaceSource: join(repoRoot, 'examples'),
-      settings: {
-        // Debian's Python: pandas, torch and scikit-learn, but no onnxruntime or skl2onnx.
-        'mlEngineer.python.path': '/usr/bin/python3',
-        // Neither this nor any nvidia-smi / rocm-smi on PATH (none on these machines) can be run.
-        'mlEngineer.gpu.nvidiaSmiPath': join(repoRoot, 'test/fixtures/bin/no-such-nvidia-smi'),
+  useWorkbench(
+    {
+      profile: {
+        settings: {
+          // Debian's Python: pandas, torch and scikit-learn, but no onnxruntime or skl2onnx.
+          'mlEngineer.python.path': '/usr/bin/python3',
+          // Neither this nor any nvidia-smi / rocm-smi on PATH (none on these machines) can be run.
+          'mlEngineer.gpu.nvidiaSmiPath': join(repoRoot, 'test/fixtures/bin/no-such-nvidia-smi'),
+        },
       },
-    });
-    writeFileSync(
-      join(server.workspace, NOTEBOOK),
-      JSON.stringify({ cells: [{ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: CELL.split(/(?<=\n)/) }], metadata: {}, nbformat: 4, nbformat_minor: 5 }),
-    );
-    browser = await launchBrowser();
-    page = await openWorkbench(browser, server);
-  });
-
-  closeWorkbenchAfter(() => ({ page, browser, server }));
+      prepare(workspace) {
+        writeFileSync(
+          join(workspace, NOTEBOOK),
+          JSON.stringify({ cells: [{ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: CELL.split(/(?<=\n)/) }], metadata: {}, nbformat: 4, nbformat_minor: 5 }),
+        );
+      },
+    },
+    (opened) => void ({ server, page } = opened),
+  );
 
   const pane = (title: string): Locator => page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: title }) });
   /** Shows the ML Engineer container (its activity bar icon toggles the sidebar when it is already open). */

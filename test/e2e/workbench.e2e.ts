@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { parseActivationLine, parseFeatureLine, type FeatureLoad } from '../../src/common/heavyModules';
-import { EXTENSION_ID, repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
+import { EXTENSION_ID, type CodeServer } from './support/codeServer';
+import { findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
+import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
 
 /**
  * The packaged extension in real VS Code (code-server), driven in headless Chromium the way a
@@ -11,27 +11,11 @@ import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, ru
  */
 describe('ML Engineer in VS Code (code-server)', function () {
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
 
-  before(async function () {
-    this.timeout(240_000);
-    server = await startCodeServer({
-      workspaceSource: join(repoRoot, 'examples'),
-      settings: {
-        'mlEngineer.python.path': '/usr/bin/python3',
-        'mlEngineer.gpu.nvidiaSmiPath': join(repoRoot, 'test/fixtures/bin/replay-nvidia-smi'),
-        // A notebook opened here loads the kernels feature; starting a Jupyter server is kernels.e2e's.
-        'mlEngineer.jupyter.autoStartLocalServer': false,
-      },
-      // The stand-in replays a real H100 capture, as nvidia-smi would print it.
-      env: { REPLAY_CAPTURE: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load__query-gpu.csv' },
-    });
-    browser = await launchBrowser();
-    page = await openWorkbench(browser, server);
-  });
-
-  closeWorkbenchAfter(() => ({ page, browser, server }));
+  // The profile has Debian's Python, no Jupyter server started, and an nvidia-smi stand-in that
+  // replays a real H100 capture.
+  useWorkbench({ profile: EXAMPLES_PROFILE }, (opened) => void ({ server, page } = opened));
 
   // Each feature is its own bundle, loaded the first time it is used (src/activation/): the log
   // says which loaded and why. `step` must load exactly `expected`, in that order.

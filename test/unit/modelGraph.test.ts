@@ -13,6 +13,7 @@ import { boxTitleSize, itemSize, proxySize } from '../../src/models/graph/graphL
 import { placeUnits, planUnits } from '../../src/models/graph/layoutPlan';
 import { UnitLayouts } from '../../src/models/graph/unitLayout';
 import { inspectModel } from '../../src/models/inspectModel';
+import { concat, lengthDelimited, nodeProto, stringField, tensorProto, varintField } from '../../src/models/optimize/protobufWrite';
 import { layersForNodes, transformerOnnx } from '../support/transformerOnnx';
 
 const corpora = join(__dirname, '..', '..', '..', 'shared', 'corpora');
@@ -202,6 +203,29 @@ describe('model graph (src/models/graph/)', () => {
     const more = visibleGraph(graph, tree, links, new Set([model, layer0, layer1]));
     const again = layouts.layoutAll({ id: 2, units: planUnits(more, size, (item) => proxySize(graph, tree, item)).units });
     assert.ok(again.laidOut <= 3, String(again.laidOut));
+  });
+
+  it('reads a big node (a Constant over 1 MB, walked in the file) as it reads the same node whole: name scopes, attributes', () => {
+    // Two Constants alike but for their value's size: 4 floats, read whole; 512K floats, read field by field.
+    const constant = (name: string, floats: number): Uint8Array =>
+      concat([
+        nodeProto('Constant', [], [`${name}_output_0`], name),
+        lengthDelimited(5, concat([stringField(1, 'value'), lengthDelimited(5, tensorProto('', 1, [floats], new Uint8Array(floats * 4))), varintField(20, 4)])),
+        lengthDelimited(5, concat([stringField(1, 'note'), stringField(4, 'kept'), varintField(20, 3)])),
+        lengthDelimited(9, concat([stringField(1, 'pkg.torch.onnx.name_scopes'), stringField(2, "['', 'encoder', 'layers.0', 'Constant']")])),
+      ]);
+    const graph = concat([lengthDelimited(1, constant('/encoder/small', 4)), lengthDelimited(1, constant('/encoder/big', 512 * 1024)), stringField(2, 'g')]);
+    const path = join(dir, 'big-constant.onnx');
+    writeFileSync(path, concat([varintField(1, 8), lengthDelimited(7, graph), lengthDelimited(8, varintField(2, 17))]));
+    const [small, big] = readModelGraph(path).nodes;
+    assert.ok(small && big);
+    assert.deepEqual(small.scopes, ['encoder', 'layers.0']);
+    assert.deepEqual(big.scopes, small.scopes, 'the big node keeps its name scopes');
+    assert.deepEqual(big.attributes?.map((a) => [a.name, a.type]), [['value', 'tensor'], ['note', 'string']]);
+    assert.deepEqual(big.attributes?.[1], small.attributes?.[1]);
+    assert.equal(small.attributes?.[0]?.value, 'float32[4] [0, 0, 0, 0]');
+    assert.match(big.attributes?.[0]?.value ?? '', /^float32\[524288\] \(\d+ bytes in the node\)$/);
+    assert.deepEqual([small.op, big.op, big.name], ['Constant', 'Constant', '/encoder/big']);
   });
 
   it('says clearly what it cannot read: not ONNX, an empty file', () => {

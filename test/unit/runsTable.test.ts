@@ -80,9 +80,9 @@ describe('runs table: sorting across sources, virtual rows, messages from the pa
   });
 
   it('accepts only the messages the page may send', () => {
-    assert.deepEqual(parseFromRunsView({ type: 'filter', text: 'val_loss<0.4' }), { type: 'filter', text: 'val_loss<0.4' });
+    assert.deepEqual(parseFromRunsView({ type: 'filter', text: 'val_loss<0.4', seq: 3 }), { type: 'filter', text: 'val_loss<0.4', seq: 3 });
     assert.deepEqual(parseFromRunsView({ type: 'compare', keys: ['a#b'] }), { type: 'compare', keys: ['a#b'] });
-    for (const bad of [null, 'x', { type: 'filter' }, { type: 'filter', text: 'x'.repeat(5000) }, { type: 'compare', keys: [] }, { type: 'columns', columns: [{ kind: 'tag', key: 'x' }] }, { type: 'reveal', key: 'k', extra: 1 }, { type: 'run', command: 'rm' }]) {
+    for (const bad of [null, 'x', { type: 'filter' }, { type: 'filter', text: 'x' }, { type: 'filter', text: 'x', seq: -1 }, { type: 'filter', text: 'x', seq: 1.5 }, { type: 'filter', text: 'x'.repeat(5000), seq: 1 }, { type: 'compare', keys: [] }, { type: 'columns', columns: [{ kind: 'tag', key: 'x' }] }, { type: 'reveal', key: 'k', extra: 1 }, { type: 'run', command: 'rm' }]) {
       assert.equal(parseFromRunsView(bad), undefined, JSON.stringify(bad));
     }
   });

@@ -215,6 +215,95 @@ export function parseNameScopes(text: string): string[] | undefined {
   return scopes.length > 0 ? scopes.slice(0, MAX_DEPTH) : undefined;
 }
 
+/**
+ * The length-delimited fields of a NodeProto (its other fields are skipped), one at a time, for
+ * the one node decoder: from the node's bytes in memory, or from the file for a big node.
+ */
+interface NodeFields {
+  /** Moves to the next length-delimited field; false at the end of the node. */
+  next(): boolean;
+  readonly field: number;
+  readonly size: number;
+  /** Where the field is in the file; only for a node read from the file. */
+  readonly place: Field | undefined;
+  text(max: number): string;
+  /** The field as a message in memory. */
+  message(what: string): ProtobufReader;
+}
+
+class BytesNodeFields implements NodeFields {
+  field = 0;
+  readonly place = undefined;
+  private value: ProtobufReader | undefined;
+
+  constructor(private readonly r: ProtobufReader) {}
+
+  get size(): number {
+    return this.value ? this.value.end - this.value.pos : 0;
+  }
+
+  next(): boolean {
+    const { r } = this;
+    while (r.pos < r.end) {
+      const k = r.key();
+      if ((k & 7) !== WIRE_LENGTH) {
+        r.skip(k & 7);
+        continue;
+      }
+      this.field = k >>> 3;
+      this.value = r.message();
+      return true;
+    }
+    return false;
+  }
+
+  text(max: number): string {
+    const v = this.value!;
+    return fileText(v.data.subarray(v.pos, v.end), max);
+  }
+
+  message(): ProtobufReader {
+    return this.value!;
+  }
+}
+
+class FileNodeFields implements NodeFields {
+  place: Field | undefined;
+
+  constructor(private readonly fields: FileFields) {}
+
+  get field(): number {
+    return this.place?.field ?? 0;
+  }
+
+  get size(): number {
+    return this.place ? this.place.end - this.place.start : 0;
+  }
+
+  next(): boolean {
+    const { fields } = this;
+    if (this.place) fields.pos = this.place.end;
+    while (fields.pos < fields.end) {
+      const f = fields.next();
+      if (f.wire === WIRE_LENGTH) {
+        this.place = f;
+        return true;
+      }
+      fields.skipScalar(f.wire);
+    }
+    this.place = undefined;
+    return false;
+  }
+
+  text(max: number): string {
+    return this.fields.text(this.place!, max);
+  }
+
+  message(what: string): ProtobufReader {
+    return this.fields.small(this.place!, what);
+  }
+}
+
 class GraphBuilder {
   readonly tensors = new TensorTable();
   readonly nodes: GraphNode[] = [];
@@ -230,6 +319,16 @@ class GraphBuilder {
 
   /** A node read whole (the usual case). */
   nodeFromBytes(r: ProtobufReader): void {
+    this.node(new BytesNodeFields(r));
+  }
+
+  /** A big node (a Constant holding a weight): small fields read, big attributes summarised from their headers. */
+  nodeFromFile(fields: FileFields): void {
+    this.node(new FileNodeFields(fields));
+  }
+
+  /** The one decoder of a NodeProto, wherever its fields are read from. */
+  private node(fields: NodeFields): void {
     const inputs: string[] = [];
     const outputs: string[] = [];
     const attributes: GraphAttribute[] = [];
@@ -239,62 +338,29 @@ class GraphBuilder {
     let scopes: string[] | undefined;
     let subgraphNodes = 0;
     let constant: { dtype: string; shape: number[] } | undefined;
-    while (r.pos < r.end) {
-      const k = r.key();
-      if (k === tag(1, WIRE_LENGTH)) inputs.push(fileText(r.bytes(), MAX_NAME));
-      else if (k === tag(2, WIRE_LENGTH)) outputs.push(fileText(r.bytes(), MAX_NAME));
-      else if (k === tag(3, WIRE_LENGTH)) name = fileText(r.bytes(), MAX_NAME);
-      else if (k === tag(4, WIRE_LENGTH)) op = fileText(r.bytes(), 200);
-      else if (k === tag(7, WIRE_LENGTH)) domain = fileText(r.bytes(), 200);
-      else if (k === tag(5, WIRE_LENGTH)) {
-        const a = attribute(r.message(), 0);
+    while (fields.next()) {
+      const { field, place } = fields;
+      if (field === 1) inputs.push(fields.text(MAX_NAME));
+      else if (field === 2) outputs.push(fields.text(MAX_NAME));
+      else if (field === 3) name = fields.text(MAX_NAME);
+      else if (field === 4) op = fields.text(200);
+      else if (field === 7) domain = fields.text(200);
+      else if (field === 5 && place && fields.size > WHOLE_NODE_BYTES) {
+        if (attributes.length >= MAX_ATTRIBUTES) continue;
+        const big = this.bigAttribute(place);
+        attributes.push(big.attribute);
+        if (big.constant && big.attribute.name === 'value') constant = big.constant;
+      } else if (field === 5) {
+        const a = attribute(fields.message('an attribute'), 0);
         subgraphNodes += a.subgraphNodes;
         if (attributes.length < MAX_ATTRIBUTES) attributes.push(a.attribute);
         if (a.constant && a.attribute.name === 'value') constant = a.constant;
-      } else if (k === tag(9, WIRE_LENGTH)) {
-        const [key, value] = keyValue(r.message(), 64 * 1024);
+      } else if (field === 9 && fields.size <= WHOLE_NODE_BYTES) {
+        const [key, value] = keyValue(fields.message('a metadata entry'), 64 * 1024);
         if (key === SCOPES_KEY) scopes = parseNameScopes(value);
-      } else r.skip(k & 7);
+      }
     }
     this.add({ name, op, domain, inputs, outputs, attributes, scopes, subgraphNodes, constant });
-  }
-
-  /** A big node (a Constant holding a weight): small fields read, big attributes summarised from their headers. */
-  nodeFromFile(fields: FileFields): void {
-    const inputs: string[] = [];
-    const outputs: string[] = [];
-    const attributes: GraphAttribute[] = [];
-    let name = '';
-    let op = '';
-    let domain = '';
-    let subgraphNodes = 0;
-    let constant: { dtype: string; shape: number[] } | undefined;
-    while (fields.pos < fields.end) {
-      const f = fields.next();
-      if (f.wire !== WIRE_LENGTH) {
-        fields.skipScalar(f.wire);
-        continue;
-      }
-      if (f.field === 1) inputs.push(fields.text(f, MAX_NAME));
-      else if (f.field === 2) outputs.push(fields.text(f, MAX_NAME));
-      else if (f.field === 3) name = fields.text(f, MAX_NAME);
-      else if (f.field === 4) op = fields.text(f, 200);
-      else if (f.field === 7) domain = fields.text(f, 200);
-      else if (f.field === 5 && attributes.length < MAX_ATTRIBUTES) {
-        if (f.end - f.start <= WHOLE_NODE_BYTES) {
-          const a = attribute(fields.small(f, 'an attribute'), 0);
-          subgraphNodes += a.subgraphNodes;
-          attributes.push(a.attribute);
-          if (a.constant && a.attribute.name === 'value') constant = a.constant;
-        } else {
-          const big = this.bigAttribute(f);
-          attributes.push(big.attribute);
-          if (big.constant && big.attribute.name === 'value') constant = big.constant;
-        }
-      }
-      fields.pos = f.end;
-    }
-    this.add({ name, op, domain, inputs, outputs, attributes, subgraphNodes, constant });
   }
 
   private bigAttribute(f: Field): { attribute: GraphAttribute; constant?: { dtype: string; shape: number[] } } {

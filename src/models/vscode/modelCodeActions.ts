@@ -1,7 +1,7 @@
 import { lstatSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
-import { COMMANDS } from '../../commandIds';
+import { COMMANDS, MODEL_CODE_ACTION_KIND } from '../../commandIds';
 import { lazyBundle } from '../../common/lazyBundle';
 import type { FeatureHost } from '../../activation/featureHost';
 import type { Logger } from '../../common/logger';
@@ -18,7 +18,7 @@ import type * as CodeActionsCore from '../lazy/codeActionsCore';
  * where, showing the places. Nothing runs.
  */
 export class ModelCodeActions implements vscode.CodeActionProvider {
-  static readonly kind = vscode.CodeActionKind.RefactorRewrite.append('mlEngineer');
+  static readonly kind = vscode.CodeActionKind.Empty.append(MODEL_CODE_ACTION_KIND);
   /** Facts about the open document's text, per version: the provider runs on every cursor move. */
   private facts: { uri: string; version: number; facts: ScriptFacts } | undefined;
   private syntax: Promise<CodeActionsCore.PythonSyntax> | undefined;

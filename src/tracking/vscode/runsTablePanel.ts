@@ -23,6 +23,8 @@ export class RunsTablePanel implements vscode.Disposable {
   /** The columns the person picked; until then the defaults (tableColumns). */
   private columns: RunsTableColumn[] | undefined;
   private ready = false;
+  /** The page's number of the last filter text it sent (what the answers are about). */
+  private filterSeq = 0;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -45,6 +47,7 @@ export class RunsTablePanel implements vscode.Disposable {
     panel.onDidDispose(() => {
       this.panel = undefined;
       this.ready = false;
+      this.filterSeq = 0;
     });
     this.panel = panel;
   }
@@ -62,9 +65,11 @@ export class RunsTablePanel implements vscode.Disposable {
           this.update();
           break;
         case 'filter': {
+          // Set before setFilter, whose redraw sends the rows: they are this text's answer.
+          this.filterSeq = message.seq;
           const error = await this.actions.setFilter(message.text);
           // The tree and this table are redrawn by setFilter; a refused text is answered here.
-          if (error) await this.post({ type: 'filterError', text: message.text, error });
+          if (error) await this.post({ type: 'filterError', text: message.text, error, seq: message.seq });
           break;
         }
         case 'columns':
@@ -94,6 +99,7 @@ export class RunsTablePanel implements vscode.Disposable {
       columns: tableColumns(this.columns, all),
       filter: this.filter.text,
       filterError: this.filter.rejected?.error ?? null,
+      filterSeq: this.filterSeq,
       notes: this.filter.notes(all, this.metric),
     });
     void this.post(data);

@@ -22,6 +22,14 @@ export interface CodeServer {
   extensionLog(): string;
   /** Text of any extension's LogOutputChannel. */
   channelLog(extensionId: string, channel: string): string;
+  /** VS Code's storage folder for this workspace (the extension's workspaceState, conversations), once a window has opened it. */
+  workspaceStorage(): string | undefined;
+  /**
+   * The same server for another window: `workspace` (a fresh copy of `source`, or an empty
+   * folder, in a folder of its own under this server's temporary folder) and the logs of the
+   * extension hosts started from now on only, so a suite sharing the server reads its own window's.
+   */
+  forWindow(source?: string): CodeServer;
   stop(): Promise<void>;
 }
 
@@ -89,48 +97,86 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
   );
   const url = await listeningUrl(child, 60_000);
 
-  const logsDir = join(userDataDir, 'logs');
-  const newest = (dir: string): string | undefined => (existsSync(dir) ? readdirSync(dir).sort().pop() : undefined);
-  const readLog = (...parts: string[]): string => {
-    const session = newest(logsDir);
-    if (!session) return '';
-    const hostDirs = readdirSync(join(logsDir, session)).filter((d) => d.startsWith('exthost')).sort();
-    return hostDirs
-      .map((d) => join(logsDir, session, d, ...parts))
-      .filter((f) => existsSync(f))
-      .map((f) => readFileSync(f, 'utf8'))
-      .join('\n');
+  let windows = 0;
+  const handle = (folder: string, ownsHost: (hostDir: string) => boolean, ownsStorage: (id: string) => boolean): CodeServer => {
+    const readLog = (...parts: string[]): string => extensionHostLogs(userDataDir, parts, ownsHost);
+    return {
+      url,
+      workspace: folder,
+      userDataDir,
+      extensionsDir,
+      extensionHostLog: () => readLog('remoteexthost.log'),
+      extensionLog: () => readLog(EXTENSION_ID, 'ML Engineer.log'),
+      channelLog: (extensionId, channel) => readLog(extensionId, `${channel}.log`),
+      workspaceStorage: () => workspaceStorageOf(userDataDir, ownsStorage),
+      forWindow(source) {
+        const earlier = new Set(extensionHostDirs(userDataDir));
+        const earlierStorage = new Set(workspaceStorageIds(userDataDir));
+        const folderOfWindow = join(base, 'windows', String(++windows), 'workspace');
+        if (source) cpSync(source, folderOfWindow, { recursive: true });
+        else mkdirSync(folderOfWindow, { recursive: true });
+        return handle(folderOfWindow, (hostDir) => !earlier.has(hostDir), (id) => !earlierStorage.has(id));
+      },
+      stop,
+    };
   };
-
-  return {
-    url,
-    workspace,
-    userDataDir,
-    extensionsDir,
-    extensionHostLog: () => readLog('remoteexthost.log'),
-    extensionLog: () => readLog(EXTENSION_ID, 'ML Engineer.log'),
-    channelLog: (extensionId, channel) => readLog(extensionId, `${channel}.log`),
-    async stop() {
-      // Our local Jupyter server is detached so that it outlives windows: stop the one this
-      // profile started (its command line names the profile's storage folder).
-      killJupyterServersOf(userDataDir);
-      if (child.exitCode === null && child.pid !== undefined) {
-        const exited = new Promise((r) => child.once('exit', r));
-        try {
-          process.kill(-child.pid, 'SIGTERM');
-        } catch {
-          child.kill('SIGTERM');
-        }
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
+  const stop = async (): Promise<void> => {
+    // Our local Jupyter server is detached so that it outlives windows: stop the one this
+    // profile started (its command line names the profile's storage folder).
+    killJupyterServersOf(userDataDir);
+    if (child.exitCode === null && child.pid !== undefined) {
+      const exited = new Promise((r) => child.once('exit', r));
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        child.kill('SIGTERM');
       }
-      if (!process.env.MLE_KEEP_E2E_DIRS) rmSync(base, { recursive: true, force: true });
-    },
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    if (!process.env.MLE_KEEP_E2E_DIRS) rmSync(base, { recursive: true, force: true });
   };
+  return handle(workspace, () => true, () => true);
+}
+
+/** The extension host log folders (one per window: exthost1, exthost2, ...) of the server's newest session. */
+function extensionHostDirs(userDataDir: string): string[] {
+  const logsDir = join(userDataDir, 'logs');
+  const session = existsSync(logsDir) ? readdirSync(logsDir).sort().pop() : undefined;
+  if (!session) return [];
+  return readdirSync(join(logsDir, session))
+    .filter((d) => d.startsWith('exthost'))
+    .sort((a, b) => Number(a.slice(7)) - Number(b.slice(7)))
+    .map((d) => join(logsDir, session, d));
+}
+
+function extensionHostLogs(userDataDir: string, parts: readonly string[], include: (hostDir: string) => boolean): string {
+  return extensionHostDirs(userDataDir)
+    .filter(include)
+    .map((d) => join(d, ...parts))
+    .filter((f) => existsSync(f))
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
+}
+
+function workspaceStorageIds(userDataDir: string): string[] {
+  const storage = join(userDataDir, 'User', 'workspaceStorage');
+  return existsSync(storage) ? readdirSync(storage) : [];
+}
+
+/**
+ * The workspaceStorage/<id> folder where the extension keeps this workspace's state. The server
+ * names it by a hash of the window's folder URI and writes no folder path into it: a window's is
+ * the one that appeared after the window was asked for (a reload of it keeps the same).
+ */
+function workspaceStorageOf(userDataDir: string, owns: (id: string) => boolean): string | undefined {
+  const ids = workspaceStorageIds(userDataDir).filter(owns);
+  const id = ids.find((i) => existsSync(join(userDataDir, 'User', 'workspaceStorage', i, EXTENSION_ID))) ?? ids[0];
+  return id === undefined ? undefined : join(userDataDir, 'User', 'workspaceStorage', id);
 }
 
 /** Copies an extension folder in and lists it in extensions.json, which VS Code 1.100 reads to know what is installed. */

@@ -73,34 +73,6 @@ export async function keepEvidence(name: string, page: Page | undefined, server:
   return dir;
 }
 
-/** For afterEach: a failed test's screenshot and logs are kept, and where is said. */
-async function keepEvidenceIfFailed(test: Mocha.Test | undefined, page: Page | undefined, server: CodeServer | undefined): Promise<void> {
-  if (test?.state !== 'failed') return;
-  console.log(`      evidence kept in ${await keepEvidence(test.fullTitle(), page, server)}`);
-  // CI keeps only its output: the extension's last warnings and errors go there too.
-  const problems = (server?.extensionLog() ?? '').split('\n').filter((line) => /\[(warning|error)\]/.test(line));
-  for (const line of problems.slice(-8)) console.log(`      log: ${line.slice(0, 300)}`);
-}
-
-/**
- * The hooks every suite ends with: after each test, a failed one's screenshot and logs kept; after
- * the suite, the browser closed, code-server stopped, then `also` (a loopback API, say). `get`
- * reads the suite's variables, set in its own `before`.
- */
-export function closeWorkbenchAfter(get: () => { page?: Page; browser?: Browser; server?: CodeServer }, also?: () => Promise<unknown> | undefined): void {
-  afterEach(async function () {
-    const { page, server } = get();
-    await keepEvidenceIfFailed(this.currentTest, page, server);
-  });
-  after(async function () {
-    this.timeout(30_000);
-    const { browser, server } = get();
-    await browser?.close();
-    await server?.stop();
-    await also?.();
-  });
-}
-
 /** Keeps a screenshot under test-results/screenshots/; UPDATE_SCREENSHOTS=1 also refreshes the README's copy in docs/images/. */
 export async function saveScreenshot(page: Page, name: string): Promise<void> {
   const dir = join(resultsDir, 'screenshots');
