@@ -192,3 +192,41 @@ df.to_csv('pandas.csv', index=False)`);
     assert.deepEqual((await engine.query('SELECT 1', {})).rows, [[1]]);
   });
 });
+
+describe('Dataset engine: comparing two files (train vs test)', function () {
+  this.timeout(120_000);
+  let folder: DataFolder;
+  let engine: DataEngine;
+
+  before(() => {
+    folder = new DataFolder();
+    engine = new DataEngine({ memoryLimitMb: 512, threads: 2 });
+  });
+  after(async () => {
+    await engine?.close();
+    folder?.close();
+  });
+
+  it('schema differences and the rows both hold (leakage), with counts and a sample', async () => {
+    // train: ids 0..999; test: ids 900..1099 plus a repeated row and one with a NULL both share; test's x is a DOUBLE, it has an extra column.
+    await folder.duckdb(`CREATE TABLE train AS SELECT i AS id, i % 10 AS x, 'r' || i AS name, 'only' AS train_only FROM range(1000) t(i) UNION ALL SELECT 5000, NULL, 'n', 'only'`);
+    await folder.duckdb(`CREATE TABLE test AS SELECT i AS id, CAST(i % 10 AS DOUBLE) AS x, 'r' || i AS name, true AS test_only FROM range(900, 1100) t(i)
+      UNION ALL SELECT 950, 0.0, 'r950', false UNION ALL SELECT 5000, NULL, 'n', true`);
+    await folder.duckdb(`COPY train TO ${lit(folder.path('train.parquet'))} (FORMAT parquet)`);
+    await folder.duckdb(`COPY test TO ${lit(folder.path('test.csv'))} (HEADER)`);
+    const { compareDatasets } = await import('../../src/data/engine/compareFiles');
+    const result = await compareDatasets(new FileDatasetSource(folder.path('train.parquet'), engine), new FileDatasetSource(folder.path('test.csv'), engine), signal());
+    assert.deepEqual(result.onlyInFirst.map((c) => c.name), ['train_only']);
+    assert.deepEqual(result.onlyInSecond.map((c) => c.name), ['test_only']);
+    assert.deepEqual(result.typeChanges, [{ column: 'x', firstType: 'BIGINT', secondType: 'DOUBLE' }]);
+    assert.deepEqual(result.comparedColumns, ['id', 'x', 'name']);
+    assert.equal(result.firstRows, 1001);
+    assert.equal(result.secondRows, 202);
+    // ids 900..999 and the NULL row; 950's repeat in test counts once in distinct, twice among test's rows.
+    assert.equal(result.sharedDistinctRows, 101);
+    assert.equal(result.firstRowsShared, 101);
+    assert.equal(result.secondRowsShared, 102);
+    assert.equal(result.sample.length, 20);
+    for (const row of result.sample) assert.ok(row[0] === 5000 || ((row[0] as number) >= 900 && (row[0] as number) <= 999));
+  });
+});
