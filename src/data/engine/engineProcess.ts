@@ -44,6 +44,8 @@ function confinedInstance(roots: readonly string[]): Promise<DuckDBInstance> {
       // allowed_directories must be set before external access is turned off; lock_configuration
       // then keeps a query from turning either back (SET is not a SELECT anyway).
       await connection.run(`SET allowed_directories = ${listLiteral(roots.map((r) => (r.endsWith('/') || r.endsWith('\\') ? r : `${r}/`)))}`);
+      // Relative paths in the agent's SQL are the workspace's.
+      await connection.run(`SET file_search_path = ${listLiteral([roots.join(',')]).slice(1, -1)}`);
       await connection.run('SET enable_external_access = false');
       await connection.run('SET autoload_known_extensions = false');
       await connection.run('SET lock_configuration = true');
@@ -103,6 +105,12 @@ async function runQuery(request: QueryRequest): Promise<FromEngine> {
 
 /** One statement, and a SELECT: the agent's and the CLI's SQL reads, it never writes, attaches or sets. */
 async function checkReadOnly(connection: DuckDBConnection, sql: string): Promise<void> {
+  // Parsed only (json_serialize_sql serializes SELECTs and refuses the rest), so a COPY or ATTACH is
+  // named as what it is before binding it would touch a file.
+  const parsed = await connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
+  const tree = JSON.parse(String(parsed.getRows()[0]?.[0] ?? '{}')) as { error?: boolean; error_message?: string; statements?: unknown[] };
+  if (tree.error && /Only SELECT statements/i.test(tree.error_message ?? '')) throw new Error('Read-only query: only SELECT statements run here');
+  if (!tree.error && (tree.statements?.length ?? 0) !== 1) throw new Error(`Read-only query: give exactly one SELECT statement (found ${tree.statements?.length ?? 0})`);
   const statements = await connection.extractStatements(sql);
   if (statements.count !== 1) throw new Error(`Read-only query: give exactly one SELECT statement (found ${statements.count})`);
   const prepared = await statements.prepare(0);
