@@ -7,7 +7,8 @@
 import { realpath, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import * as z from 'zod/mini';
-import { defineTool, ToolInputError, type Tool, type ToolContext } from '../agent/tools/tool';
+import { defineTool, ToolInputError, type Tool } from '../agent/tools/tool';
+import type { WorkspaceFiles } from '../agent/tools/workspaceFiles';
 import { isUserError } from '../common/errors';
 import type { ColumnSummary, DatasetSource } from './datasetSource';
 import { EMPTY_VIEW } from './datasetSource';
@@ -94,12 +95,12 @@ export function describeDatasetTool(engine: () => DataEngine, kernelSource?: Dat
  * to the engine as absolute paths, since the confined engine opens nothing else; other tokens
  * ('2024/01/02', "sepal.length") stay as written.
  */
-export async function confineSqlPaths(sql: string, context: ToolContext): Promise<string> {
+export async function confineSqlPaths(sql: string, files: WorkspaceFiles): Promise<string> {
   return rewriteSqlPaths(sql, async (text) => {
     if (/^[a-z][a-z0-9+.-]+:/i.test(text) && !/^[a-z]:[\\/]/i.test(text)) throw new ToolInputError(`query_dataset reads workspace files only; '${text}' is a URL.`);
     const glob = text.search(/[*?[{]/);
     const fixed = glob < 0 ? text : dirname(`${text.slice(0, glob)}x`);
-    const resolved = await context.files.resolve(fixed);
+    const resolved = await files.resolve(fixed);
     if (!(await exists(resolved))) return text;
     return glob < 0 ? resolved : join(resolved, relative(fixed, text));
   });
@@ -126,7 +127,7 @@ export function queryDatasetTool(engine: () => DataEngine) {
     risk: 'read',
     async run(input, context, signal) {
       if (context.files.roots.length === 0) throw new ToolInputError('No folder is open, so there are no workspace files to query.');
-      const sql = await confineSqlPaths(input.sql, context);
+      const sql = await confineSqlPaths(input.sql, context.files);
       const roots = await Promise.all(context.files.roots.map((r) => realpath(r.path).catch(() => r.path)));
       const maxRows = input.max_rows ?? 100;
       try {

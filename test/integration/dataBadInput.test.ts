@@ -131,3 +131,19 @@ describe('Dataset engine: bad input', function () {
     await assert.rejects(source.rows({ filters: [{ column: 'nope', op: 'isNull' }], sort: [] }, 0, 10, signal()), (e: Error) => isUserError(e) && /no column "nope"/.test(e.message));
   });
 });
+
+describe('Dataset engine: no rows dropped without a word', function () {
+  this.timeout(60_000);
+  it('a ragged row in a tiny file is an error, not a skipped header', async () => {
+    const folder = new DataFolder();
+    const engine = new DataEngine({ memoryLimitMb: 256, threads: 1 });
+    try {
+      writeFileSync(folder.path('tiny.csv'), 'a,b\n1,2\n3,4,5\n');
+      // DuckDB's sniffer alone reads this as one row of three columns, dropping the header and 1,2.
+      await failsClearly(new FileDatasetSource(folder.path('tiny.csv'), engine), /Line: 3.*Expected Number of Columns: 2 Found: 3/);
+    } finally {
+      await engine.close();
+      folder.close();
+    }
+  });
+});

@@ -39,7 +39,9 @@ export function directScan(format: DatasetFormat, path: string, params: SqlParam
   switch (format) {
     case 'csv':
     case 'tsv': {
-      const options = [`max_line_size = ${MAX_LINE_BYTES}`];
+      // skip = 0: DuckDB's sniffer may otherwise decide the first lines are a preamble and drop
+      // them without a word (a ragged row early in a small file made it skip the header and a row).
+      const options = [`max_line_size = ${MAX_LINE_BYTES}`, 'skip = 0'];
       const delimiter = csv.delimiter ?? (format === 'tsv' ? '\t' : undefined);
       if (delimiter) options.push(`delim = '${delimiter === '\t' ? '\\t' : delimiter}'`);
       if (csv.encoding && csv.encoding !== 'utf-8') options.push(`encoding = '${csv.encoding}'`);
