@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isUserError } from '../../src/common/errors';
 import type { DatasetView } from '../../src/data/datasetSource';
 import { EMPTY_VIEW } from '../../src/data/datasetSource';
@@ -228,5 +230,17 @@ describe('Dataset engine: comparing two files (train vs test)', function () {
     assert.equal(result.secondRowsShared, 102);
     assert.equal(result.sample.length, 20);
     for (const row of result.sample) assert.ok(row[0] === 5000 || ((row[0] as number) >= 900 && (row[0] as number) <= 999));
+  });
+});
+
+describe('Dataset engine: close', function () {
+  this.timeout(60_000);
+  it('close() of an idle engine resolves once the process has exited, even when nothing else keeps the caller alive', async () => {
+    const script = join(__dirname, '..', 'support', 'engineCloseScript.ts');
+    const result = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(result.stdout, 'closed\n', result.stderr);
+    const engine = new DataEngine({ memoryLimitMb: 256, threads: 1 });
+    await engine.close();
+    await assert.rejects(engine.query('SELECT 1', {}), /closed/);
   });
 });

@@ -124,6 +124,8 @@ export class DataEngine {
     const live = this.live;
     if (!live) return Promise.resolve();
     const exited = new Promise<void>((resolve) => live.child.once('exit', () => resolve()));
+    // Referenced until it has exited: an idle (unreferenced) child would let the caller's process end first.
+    live.child.ref();
     this.kill(live, 'the data engine was closed');
     return exited;
   }

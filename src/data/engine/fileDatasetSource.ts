@@ -4,7 +4,7 @@
 // summaries run on a table the engine builds once per file version (fileRelation.ts).
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { ColumnSummary, DatasetColumn, DatasetFormat, DatasetInfo, DatasetOrigin, DatasetPage, DatasetSource, DatasetView, LabelBalance } from '../datasetSource';
+import type { Cell, ColumnSummary, DatasetColumn, DatasetFormat, DatasetInfo, DatasetOrigin, DatasetPage, DatasetSource, DatasetView, LabelBalance } from '../datasetSource';
 import { labelBalanceOf, summarizeColumn, SummaryCache } from './columnSummary';
 import { EngineQueryError, sharedDataEngine, type DataEngine, type QueryOptions, type QueryResult } from './engineClient';
 import { cleanEngineMessage, fileError } from './engineErrors';
@@ -16,6 +16,8 @@ import { orderSql, selectList, whereSql, type ViewRelation } from './viewSql';
 
 /** Past this offset an unsorted page of a text file comes from the table, not a fresh scan from the top. */
 const DIRECT_PAGE_OFFSET_LIMIT = 50_000;
+/** Rows read with the schema when a file is opened: the grid's first page costs no second query. */
+const FIRST_ROWS = 200;
 
 interface Opened {
   readonly version: string;
@@ -23,6 +25,8 @@ interface Opened {
   readonly columns: readonly DatasetColumn[];
   readonly csv: CsvOptions;
   readonly notes: readonly string[];
+  /** The first FIRST_ROWS rows, read when the file was opened (all of them when fewer). */
+  readonly firstRows?: readonly (readonly Cell[])[];
   /** The engine table (text and Arrow formats); Parquet is read in place. */
   readonly prep?: TablePrep;
   totalRows?: Promise<number>;
@@ -72,6 +76,8 @@ export class FileDatasetSource implements DatasetSource {
   async rows(view: DatasetView, offset: number, limit: number, signal: AbortSignal): Promise<DatasetPage> {
     const opened = await this.open(signal);
     const plain = view.filters.length === 0 && view.sort.length === 0;
+    const first = opened.firstRows;
+    if (plain && first && (offset + limit <= first.length || first.length < FIRST_ROWS)) return { offset, rows: first.slice(offset, offset + Math.max(0, limit)) };
     // The first pages of a text file come straight from the file: no waiting for the table.
     const direct = plain && offset < DIRECT_PAGE_OFFSET_LIMIT && opened.prep?.from.kind !== 'arrow';
     const bound = this.bind(opened, !direct);
@@ -162,10 +168,10 @@ export class FileDatasetSource implements DatasetSource {
     const notes: string[] = [];
     const replaces = this.lastTable;
     if (this.format === 'parquet') {
-      const columns = await this.describe({}, signal).catch((e: unknown) => {
+      const { columns, firstRows } = await this.describe({}, signal).catch((e: unknown) => {
         throw fileError(e, this.path);
       });
-      return { version, fileBytes, columns, csv: {}, notes };
+      return { version, fileBytes, columns, csv: {}, notes, firstRows };
     }
     if (this.format === 'arrow') {
       const prep = tablePrep(this.format, this.path, version, {}, replaces);
@@ -175,29 +181,29 @@ export class FileDatasetSource implements DatasetSource {
     }
     await checkLineLengths(this.path, this.label, MAX_LINE_BYTES, SNIFF_LINES, signal);
     let csv: CsvOptions = {};
-    let columns: DatasetColumn[];
+    let described: Awaited<ReturnType<FileDatasetSource['describe']>>;
     try {
-      columns = await this.describe(csv, signal);
+      described = await this.describe(csv, signal);
     } catch (error) {
       if (!(error instanceof EngineQueryError) || !/not utf-8 encoded/i.test(error.message)) throw await this.textError(error, csv, signal);
       // Not UTF-8: Latin-1 maps every byte to a character, so the file opens and the header says so.
       csv = { encoding: 'latin-1' };
       notes.push(`Read as Latin-1: the file is not UTF-8 (${cleanEngineMessage(error.message).split(' the line reads')[0]}).`);
-      columns = await this.describe(csv, signal).catch(async (e: unknown) => {
+      described = await this.describe(csv, signal).catch(async (e: unknown) => {
         throw await this.textError(e, csv, signal);
       });
     }
     // A .csv the sniffer read as one column although its header has commas: rows of different
     // lengths confused it. Read it as comma-separated so the ragged row is named, not hidden.
-    if (this.format === 'csv' && columns.length === 1 && columns[0]?.name.includes(',')) {
+    if (this.format === 'csv' && described.columns.length === 1 && described.columns[0]?.name.includes(',')) {
       csv = { ...csv, delimiter: ',' };
-      columns = await this.describe(csv, signal).catch(async (e: unknown) => {
+      described = await this.describe(csv, signal).catch(async (e: unknown) => {
         throw await this.textError(e, csv, signal);
       });
     }
     const prep = tablePrep(this.format, this.path, version, csv, replaces);
     this.lastTable = prep.table;
-    return { version, fileBytes, columns, csv, notes, prep };
+    return { version, fileBytes, columns: described.columns, firstRows: described.firstRows, csv, notes, prep };
   }
 
   /** A failed CSV open as a UserError; a sniffer that gave up is asked again strictly, so the bad line is named. */
@@ -215,11 +221,18 @@ export class FileDatasetSource implements DatasetSource {
     return fileError(error, this.path);
   }
 
-  /** DESCRIBE of the file read in place; DuckDB errors come back raw (EngineQueryError) for openVersion to judge. */
-  private async describe(csv: CsvOptions, signal: AbortSignal): Promise<DatasetColumn[]> {
+  /**
+   * The file's first rows read in place, with their columns: one query gives the schema and the
+   * first page (DuckDB sniffs a CSV once, reads one Parquet row group). DuckDB errors come back
+   * raw (EngineQueryError) for openVersion to judge.
+   */
+  private async describe(csv: CsvOptions, signal: AbortSignal): Promise<{ columns: DatasetColumn[]; firstRows: readonly (readonly Cell[])[] }> {
     const params = new SqlParams();
     const scan = directScan(this.format, this.path, params, csv);
-    const result = await this.engine.query(`DESCRIBE SELECT * FROM ${scan}`, { params: params.values, maxRows: 100_000 }, signal);
-    return columnsFromDescribe(result.rows, this.format);
+    const result = await this.engine.query(`SELECT * FROM ${scan} LIMIT ${FIRST_ROWS}`, { params: params.values, maxRows: FIRST_ROWS }, signal);
+    const columns = columnsFromDescribe(result.columns.map((c) => [c.name, c.type]), this.format);
+    const kept = result.columns.map((c, i) => (this.format === 'parquet' && c.name === 'file_row_number' ? -1 : i)).filter((i) => i >= 0);
+    const firstRows = kept.length === result.columns.length ? result.rows : result.rows.map((r) => kept.map((i) => r[i] ?? null));
+    return { columns, firstRows };
   }
 }
