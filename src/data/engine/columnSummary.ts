@@ -5,9 +5,8 @@
 import { UserError } from '../../common/errors';
 import type { Cell, ColumnSummary, DatasetColumn, DatasetView, LabelBalance } from '../datasetSource';
 import type { QueryResult } from './engineClient';
-import type { BoundRelation } from './fileDatasetSource';
 import { quoteIdent } from './sqlText';
-import { whereSql } from './viewSql';
+import { whereSql, type BoundRelation } from './viewSql';
 
 export const EXACT_ROWS = 1_000_000;
 export const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95] as const;

@@ -12,7 +12,7 @@ import { checkLineLengths, headerFieldCount, SNIFF_LINES, strictScanSql } from '
 import { columnsFromDescribe, directScan, formatOfPath, MAX_LINE_BYTES, tablePrep, unsupportedFormat, type CsvOptions } from './fileRelation';
 import type { TablePrep } from './protocol';
 import { SqlParams } from './sqlText';
-import { orderSql, selectList, whereSql, type ViewRelation } from './viewSql';
+import { orderSql, selectList, whereSql, type BoundRelation } from './viewSql';
 
 /** Past this offset an unsorted page of a text file comes from the table, not a fresh scan from the top. */
 const DIRECT_PAGE_OFFSET_LIMIT = 50_000;
@@ -30,13 +30,6 @@ interface Opened {
   /** The engine table (text and Arrow formats); Parquet is read in place. */
   readonly prep?: TablePrep;
   totalRows?: Promise<number>;
-}
-
-/** One query's FROM: the relation and the tables it needs built first. */
-export interface BoundRelation {
-  readonly rel: ViewRelation;
-  readonly params: SqlParams;
-  readonly prepare: readonly TablePrep[];
 }
 
 export class FileDatasetSource implements DatasetSource {

@@ -3,6 +3,7 @@
 // (DuckDB's sort is not stable by itself). Values are bound, identifiers quoted (sqlText.ts).
 import { UserError } from '../../common/errors';
 import type { Cell, ColumnFilter, DatasetColumn, DatasetView } from '../datasetSource';
+import type { TablePrep } from './protocol';
 import { castableType, quoteIdent, type SqlParams } from './sqlText';
 
 /** Most-frequent values a topK filter may keep: the grid offers small k; a model could ask for more. */
@@ -16,6 +17,13 @@ export interface ViewRelation {
   readonly columns: readonly DatasetColumn[];
   /** The file's name, for messages. */
   readonly label: string;
+}
+
+/** One query's FROM: the relation, its bound values so far, and the tables it needs built first. */
+export interface BoundRelation {
+  readonly rel: ViewRelation;
+  readonly params: SqlParams;
+  readonly prepare: readonly TablePrep[];
 }
 
 function column(rel: ViewRelation, name: string): DatasetColumn {
