@@ -1,3 +1,4 @@
+import { dataSubcommand } from '../data/dataSubcommand';
 import { doctorSubcommand } from '../doctor/doctorSubcommand';
 import { gpuSubcommand } from '../gpu/gpuSubcommand';
 import { inspectSubcommand } from '../models/inspectSubcommand';
@@ -5,4 +6,4 @@ import { runsSubcommand } from '../tracking/runsSubcommand';
 import type { Subcommand } from './subcommand';
 
 /** Every `ml-engineer` subcommand, in the order `--help` lists them. */
-export const SUBCOMMANDS: readonly Subcommand[] = [doctorSubcommand, gpuSubcommand, runsSubcommand, inspectSubcommand];
+export const SUBCOMMANDS: readonly Subcommand[] = [doctorSubcommand, gpuSubcommand, runsSubcommand, inspectSubcommand, dataSubcommand];

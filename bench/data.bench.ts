@@ -1,0 +1,108 @@
+// The dataset engine on generated files (a temp folder, deleted after), beside pandas in the same run:
+// - csv_1gb_first_page_ms: a 1 GB, 10M-row CSV opened and its first 100 rows read (schema sniffed,
+//   lines measured, the page read straight from the file) on a started engine; target < 300.
+// - csv_1gb_table_ms: the same file's row count, which builds the engine's table of it (one parse).
+// - parquet_1gb_first_page_ms: a ~1 GB Parquet file (DuckDB's writer, zstd) opened and its first 100
+//   rows read: the footer and the first row group only; target < 200.
+// - csv_1gb_profile_ms: every column's summary of the 1 GB CSV from cold (the table built first),
+//   beside pandas read_csv + describe(include="all") on the same file timed inside Python
+//   (Debian python3-pandas); ratio target <= 0.2.
+// - sort_10m_rows_ms: the first page of the 10M rows sorted by a double column (stable, nulls last);
+//   sort_10m_rows_deep_page_ms: page 50,000 of that sort. Target < 3000.
+// ML_ENGINEER_BENCH_DATA_ROWS scales the files down for a quick check (the names keep "1gb").
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { EMPTY_VIEW } from '../src/data/datasetSource';
+import { DataEngine } from '../src/data/engine/engineClient';
+import { FileDatasetSource } from '../src/data/engine/fileDatasetSource';
+import { withBaseline, type BenchMetric } from './metric';
+
+const ROWS = Number(process.env.ML_ENGINEER_BENCH_DATA_ROWS ?? 10_000_000);
+const signal = new AbortController().signal;
+const sqlPath = (p: string): string => `'${p.replaceAll("'", "''")}'`;
+
+async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
+  const started = performance.now();
+  const value = await work();
+  return [performance.now() - started, value];
+}
+
+async function writeFiles(dir: string): Promise<{ csv: string; parquet: string }> {
+  const csv = join(dir, 'rows.csv');
+  const parquet = join(dir, 'rows.parquet');
+  const db = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '2GB', temp_directory: join(dir, 'spill') });
+  const c = await db.connect();
+  // About 100 bytes a row: a 10M-row CSV is 1 GB.
+  await c.run(`CREATE TABLE t AS SELECT i AS id, CASE WHEN i % 97 = 0 THEN NULL ELSE random() * 1000 END AS x, CAST(i % 1000 AS INTEGER) AS y,
+    'class_' || (i % 10) AS label, CAST(DATE '2020-01-01' + INTERVAL (i % 1500) DAY AS DATE) AS day, md5(CAST(i AS VARCHAR)) || '-' || (i % 7) AS text
+    FROM range(${ROWS}) r(i)`);
+  await c.run(`COPY t TO ${sqlPath(csv)} (HEADER)`);
+  // Two more hash columns (which do not compress) bring the Parquet file near 1 GB too.
+  await c.run(`COPY (SELECT *, md5(text) AS h1, sha256(text) AS h2 FROM t) TO ${sqlPath(parquet)} (FORMAT parquet, COMPRESSION zstd)`);
+  c.closeSync();
+  return { csv, parquet };
+}
+
+function pandasProfileMs(csv: string): number {
+  const code = `import time, pandas as pd
+t = time.perf_counter()
+df = pd.read_csv(${JSON.stringify(csv)})
+d = df.describe(include="all")
+print((time.perf_counter() - t) * 1000)`;
+  const result = spawnSync('/usr/bin/python3', ['-c', code], { encoding: 'utf8', timeout: 900_000 });
+  if (result.status !== 0) throw new Error(`pandas baseline failed (is python3-pandas installed?): ${result.stderr}`);
+  return Number(result.stdout.trim());
+}
+
+export async function run(): Promise<BenchMetric[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'ml-engineer-bench-data-'));
+  const engines: DataEngine[] = [];
+  const engine = (): DataEngine => {
+    const e = new DataEngine({ memoryLimitMb: 2048, tempDir: dir });
+    engines.push(e);
+    return e;
+  };
+  try {
+    const { csv, parquet } = await writeFiles(dir);
+    console.error(`data bench: ${ROWS} rows; CSV ${(statSync(csv).size / 1e9).toFixed(2)} GB, Parquet ${(statSync(parquet).size / 1e9).toFixed(2)} GB`);
+    const metrics: BenchMetric[] = [];
+
+    const warm = engine();
+    await warm.query('SELECT 1', {});
+    const [csvPage, page] = await timed(() => new FileDatasetSource(csv, warm).rows(EMPTY_VIEW, 0, 100, signal));
+    if (page.rows.length !== 100) throw new Error(`the CSV's first page has ${page.rows.length} rows`);
+    metrics.push(withBaseline('csv_1gb_first_page_ms', csvPage, 'ms'));
+    const [csvTable, info] = await timed(() => new FileDatasetSource(csv, warm).info(EMPTY_VIEW, signal));
+    if (info.totalRows !== ROWS) throw new Error(`counted ${info.totalRows} rows, wrote ${ROWS}`);
+    metrics.push(withBaseline('csv_1gb_table_ms', csvTable, 'ms'));
+    const [parquetPage, ppage] = await timed(() => new FileDatasetSource(parquet, warm).rows(EMPTY_VIEW, 0, 100, signal));
+    if (ppage.rows.length !== 100) throw new Error(`the Parquet file's first page has ${ppage.rows.length} rows`);
+    metrics.push(withBaseline('parquet_1gb_first_page_ms', parquetPage, 'ms'));
+    await warm.close();
+
+    // From cold: a fresh engine, so the table is built inside the measurement.
+    const cold = engine();
+    await cold.query('SELECT 1', {});
+    const source = new FileDatasetSource(csv, cold);
+    const [profile] = await timed(async () => {
+      const columns = (await source.info(EMPTY_VIEW, signal)).columns;
+      for (const c of columns) await source.summarize(c.name, EMPTY_VIEW, signal);
+    });
+    const pandas = pandasProfileMs(csv);
+    metrics.push(withBaseline('csv_1gb_profile_ms', profile, 'ms', pandas));
+
+    const sorted = { filters: [], sort: [{ column: 'x', descending: true }] };
+    const [sortFirst, first] = await timed(() => source.rows(sorted, 0, 100, signal));
+    if (first.rows.length !== 100) throw new Error('the sorted page is short');
+    metrics.push(withBaseline('sort_10m_rows_ms', sortFirst, 'ms'));
+    const [sortDeep] = await timed(() => source.rows(sorted, Math.floor(ROWS / 2), 100, signal));
+    metrics.push(withBaseline('sort_10m_rows_deep_page_ms', sortDeep, 'ms'));
+    return metrics;
+  } finally {
+    for (const e of engines) await e.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
