@@ -6,9 +6,9 @@ import { DatasetEditorProvider } from './datasetEditor';
 import { openDatasetPanel } from './datasetPanel';
 import { fileSources } from './fileSources';
 
-const DATA_FILE = /\.(csv|tsv|csv\.gz|parquet|jsonl|ndjson|arrow|feather)$/i;
+const DATA_FILE = /\.(csv|tsv|csv\.gz|tsv\.gz|parquet|jsonl|ndjson|arrow|feather)$/i;
 /** Files a text editor cannot show: the Dataset viewer is their default editor. */
-const BINARY_DATA_FILE = /\.(csv\.gz|parquet|arrow|feather)$/i;
+const BINARY_DATA_FILE = /\.(csv\.gz|tsv\.gz|parquet|arrow|feather)$/i;
 
 /** The data file a command acts on: the explorer's, the active editor's or tab's, or one the person picks. */
 async function dataFileUri(arg: unknown): Promise<vscode.Uri | undefined> {
