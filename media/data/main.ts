@@ -78,6 +78,8 @@ function showFacts(): void {
 
 /** Sends the current view under a new number; everything asked for the old one is forgotten. */
 function applyView(next: DatasetView): void {
+  // A new sort or filter starts at the top; the same view again (the data changed) stays where it was.
+  if (next !== view) grid.jumpTo(0);
   view = next;
   gen++;
   const cancel = pages.clear();
@@ -227,7 +229,7 @@ function openMenu(column: DatasetColumn, anchor: HTMLElement): void {
     first.placeholder = o === 'range' ? 'min (blank: none)' : o === 'topK' ? 'k, e.g. 10' : o === 'contains' ? 'text' : 'value';
   };
   op.addEventListener('change', update);
-  const apply = element('button', { text: 'Apply filter' });
+  const apply = element('button', { text: 'Apply filter', attrs: { type: 'button' } });
   const submit = (): void => {
     const o = op.value;
     const name = column.name;
