@@ -1,6 +1,8 @@
 import type * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import type { DatasetOrigin, DatasetSource, DatasetView } from '../datasetSource';
+import { sharedDataEngine } from '../engine/engineClient';
+import { FileDatasetSource } from '../engine/fileDatasetSource';
 import type { CodeLanguage } from '../protocol';
 import type { DatasetGridOptions } from './datasetPanel';
 
@@ -11,23 +13,18 @@ export interface FileSources extends vscode.Disposable {
   copyAsCode(origin: DatasetOrigin, view: DatasetView, language: CodeLanguage): string;
 }
 
-// Until the engine (src/data/engine/) is merged, a file says so instead of showing rows.
+/**
+ * Files are read by the engine's child process (src/data/engine/), one per extension host and
+ * shared by every open grid; closing the extension stops it.
+ */
 export function fileSources(_context: vscode.ExtensionContext, _log: vscode.LogOutputChannel): FileSources {
-  const missingError = (): UserError => new UserError('The data engine is not in this build.');
-  const missing = (): never => {
-    throw missingError();
-  };
+  const engine = sharedDataEngine();
   return {
-    open: (uri) => ({
-      origin: { kind: 'file', path: uri.fsPath, format: 'csv' },
-      info: () => Promise.reject(missingError()),
-      rows: () => Promise.reject(missingError()),
-      summarize: () => Promise.reject(missingError()),
-      labelBalance: () => Promise.reject(missingError()),
-      dispose: () => Promise.resolve(),
-    }),
+    open: (uri) => new FileDatasetSource(uri.fsPath, engine),
     gridOptions: () => ({}),
-    copyAsCode: () => missing(),
-    dispose: () => undefined,
+    copyAsCode: () => {
+      throw new UserError('Copy as Code is not in this build yet.');
+    },
+    dispose: () => void engine.close(),
   };
 }
