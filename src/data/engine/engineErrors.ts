@@ -30,8 +30,10 @@ export function fileError(error: unknown, path: string): unknown {
 
 /** A hint for the messages users meet most. */
 function explain(message: string): string {
+  if (/Parallel CSV Reader currently does not support a full read/i.test(message)) return 'a line is longer than the reader allows (8 MB) or a quote never closes, past the first rows';
   if (/Maximum line size/i.test(message)) return `${message} (a single line this long is not a table: is this the right file?)`;
   if (/Expected Number of Columns/i.test(message)) return `${message} (a row with more or fewer fields than the header: a stray delimiter or an unclosed quote)`;
+  if (/don't know what type|deserializ|TProtocol|Thrift/i.test(message)) return `the Parquet footer (the schema and row-group index at the end of the file) could not be decoded: ${message}`;
   if (/No magic bytes|too small to be a Parquet file|footer/i.test(message)) return `${message} (the file is damaged or was cut short: its footer, which holds the schema, is missing or unreadable)`;
   return message;
 }

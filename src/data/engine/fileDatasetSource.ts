@@ -8,7 +8,7 @@ import type { ColumnSummary, DatasetColumn, DatasetFormat, DatasetInfo, DatasetO
 import { labelBalanceOf, summarizeColumn, SummaryCache } from './columnSummary';
 import { EngineQueryError, sharedDataEngine, type DataEngine, type QueryOptions, type QueryResult } from './engineClient';
 import { cleanEngineMessage, fileError } from './engineErrors';
-import { headerFieldCount, strictScanSql } from './csvDiagnosis';
+import { checkLineLengths, headerFieldCount, SNIFF_LINES, strictScanSql } from './csvDiagnosis';
 import { columnsFromDescribe, directScan, formatOfPath, MAX_LINE_BYTES, tablePrep, unsupportedFormat, type CsvOptions } from './fileRelation';
 import type { TablePrep } from './protocol';
 import { SqlParams } from './sqlText';
@@ -162,7 +162,9 @@ export class FileDatasetSource implements DatasetSource {
     const notes: string[] = [];
     const replaces = this.lastTable;
     if (this.format === 'parquet') {
-      const columns = await this.describe({}, signal);
+      const columns = await this.describe({}, signal).catch((e: unknown) => {
+        throw fileError(e, this.path);
+      });
       return { version, fileBytes, columns, csv: {}, notes };
     }
     if (this.format === 'arrow') {
@@ -171,6 +173,7 @@ export class FileDatasetSource implements DatasetSource {
       const result = await this.run(`DESCRIBE "${prep.table}"`, { params: new SqlParams(), prepare: [prep] }, signal);
       return { version, fileBytes, columns: columnsFromDescribe(result.rows, this.format), csv: {}, notes, prep };
     }
+    await checkLineLengths(this.path, this.label, MAX_LINE_BYTES, SNIFF_LINES, signal);
     let csv: CsvOptions = {};
     let columns: DatasetColumn[];
     try {
