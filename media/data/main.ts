@@ -89,6 +89,8 @@ function applyView(next: DatasetView): void {
   summaries.clear();
   balance = undefined;
   drawChips();
+  status.classList.remove('error');
+  status.textContent = info ? 'Applying the sort and filters to every row…' : 'Reading the file…';
   post({ type: 'view', gen, view });
 }
 
@@ -328,13 +330,14 @@ onHostMessage<ToDataView>((message) => {
       applyView(view);
       break;
     case 'changed':
-      status.textContent = 'The data changed: reloaded';
       applyView(view);
+      status.textContent = 'The file changed: reading it again…';
       break;
     case 'info':
       if (message.gen !== gen) return;
       info = message.info;
       error.hidden = true;
+      status.textContent = info.notes?.join(' ') ?? '';
       showFacts();
       grid.setColumns(info.columns, view.sort);
       grid.setRowCount(info.viewRows);
@@ -382,6 +385,7 @@ function failed(id: number | undefined, text: string): void {
     // The view itself failed (a bad filter value, an unreadable file): say so where the rows were.
     error.textContent = text;
     error.hidden = false;
+    status.textContent = '';
     return;
   }
   // A failed page stays asked for: it is asked again once scrolled away and back, not in a loop.

@@ -27,9 +27,12 @@ async function dataFileUri(arg: unknown): Promise<vscode.Uri | undefined> {
 /** dist/features/data.js (src/activation/): the Dataset viewer for data files, and a grid for any DatasetSource. */
 export function activateFeature(host: FeatureHost): FeatureApis['data'] {
   const { context, log } = host;
-  const sources = fileSources(context, log);
+  const sources = fileSources();
   context.subscriptions.push(sources);
-  host.datasetViewer(new DatasetEditorProvider(context.extensionUri, log, (uri) => sources.open(uri), (uri) => sources.gridOptions(uri)));
+  host.datasetViewer(new DatasetEditorProvider(context.extensionUri, log, (uri) => {
+    const { source, options } = sources.open(uri);
+    return { source, options: { ...options, copyAsCode: (origin, view, language) => sources.copyAsCode(origin, view, language) } };
+  }));
   registerCommand(context, log, COMMANDS.openAsDataset, async (arg?: unknown) => {
     const uri = await dataFileUri(arg);
     if (!uri) return;
