@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import type { ColumnSummary, DatasetInfo, DatasetPage, DatasetView, LabelBalance } from './datasetSource';
+import type { CodeLanguage } from './copyAsCode';
 import type { DatasetComparison } from './engine/compareFiles';
 
 export type { DatasetComparison };
@@ -9,7 +10,7 @@ export type { DatasetComparison };
 // The page owns the view (filters and sort) and numbers each one it sends (`gen`); every request
 // carries the number of the view it was made for, and answers for an older view are dropped.
 
-export type CodeLanguage = 'pandas' | 'polars' | 'sql';
+export type { CodeLanguage };
 
 /** Where the grid's rows come from, in words for its header. */
 export interface DatasetHeading {

@@ -82,7 +82,7 @@ function session(source = new TableSource(DATA)) {
   const faults: string[] = [];
   const s = new DatasetSession(source, { title: 't.csv', kind: 'file', canCompare: false, canCopyCode: true }, (m) => void sent.push(m), {
     writeClipboard: (text) => Promise.resolve(void clipboard.push(text)),
-    copyAsCode: (origin, view, language) => `${language}:${origin.kind}:${JSON.stringify(view.sort)}`,
+    copyAsCode: (origin, view, language, columns) => `${language}:${origin.kind}:${JSON.stringify(view.sort)}:${columns.map((c) => c.kind).join(',')}`,
     logFault: (m) => void faults.push(m),
   });
   const send = (m: FromDataView): Promise<void> => s.handle(parseFromDataView(m)!);
@@ -162,11 +162,11 @@ describe('Dataset grid: the host side (DatasetSession)', () => {
     assert.deepEqual(sent.filter((m) => m.type === 'notice').map((m) => (m as { text: string }).text), ['Copied 2 rows', 'Copied the cell']);
   });
 
-  it('copies the code for the current view', async () => {
+  it('copies the code for the current view, given the columns', async () => {
     const { clipboard, send } = session();
     await send({ type: 'view', gen: 1, view: { filters: [], sort: [{ column: 'id', descending: true }] } });
     await send({ type: 'copyCode', gen: 1, language: 'polars' });
-    assert.deepEqual(clipboard, ['polars:file:[{"column":"id","descending":true}]']);
+    assert.deepEqual(clipboard, ['polars:file:[{"column":"id","descending":true}]:integer,string'], 'the code for the view, with the column kinds for typed literals');
   });
 
   it('does nothing after the grid closed', async () => {

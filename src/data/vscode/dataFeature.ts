@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { FeatureApis, FeatureHost } from '../../activation/featureHost';
 import { COMMANDS, VIEW_TYPES } from '../../commandIds';
+import { copyAsCode } from '../copyAsCode';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import { DatasetEditorProvider } from './datasetEditor';
 import { openDatasetPanel } from './datasetPanel';
@@ -29,16 +30,18 @@ export function activateFeature(host: FeatureHost): FeatureApis['data'] {
   const { context, log } = host;
   const sources = fileSources();
   context.subscriptions.push(sources);
-  host.datasetViewer(new DatasetEditorProvider(context.extensionUri, log, (uri) => {
-    const { source, options } = sources.open(uri);
-    return { source, options: { ...options, copyAsCode: (origin, view, language) => sources.copyAsCode(origin, view, language) } };
-  }));
+  host.datasetViewer(
+    new DatasetEditorProvider(context.extensionUri, log, (uri) => {
+      const { source, options } = sources.open(uri);
+      return { source, options: { ...options, copyAsCode } };
+    }),
+  );
   registerCommand(context, log, COMMANDS.openAsDataset, async (arg?: unknown) => {
     const uri = await dataFileUri(arg);
     if (!uri) return;
     await vscode.commands.executeCommand('vscode.openWith', uri, BINARY_DATA_FILE.test(uri.path) ? VIEW_TYPES.datasetViewer : VIEW_TYPES.datasetTextViewer);
   });
   return {
-    openDatasetPanel: (source, title, options) => openDatasetPanel(source, title, { extensionUri: context.extensionUri, log }, { copyAsCode: (origin, view, language) => sources.copyAsCode(origin, view, language), ...options }),
+    openDatasetPanel: (source, title, options) => openDatasetPanel(source, title, { extensionUri: context.extensionUri, log }, { copyAsCode, ...options }),
   };
 }

@@ -1,17 +1,15 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { UserError } from '../../common/errors';
-import type { DatasetOrigin, DatasetSource, DatasetView } from '../datasetSource';
+import type { DatasetSource } from '../datasetSource';
 import { compareDatasets } from '../engine/compareFiles';
 import { sharedDataEngine, type DataEngine } from '../engine/engineClient';
 import { FileDatasetSource } from '../engine/fileDatasetSource';
-import type { CodeLanguage, DatasetComparison } from '../protocol';
+import type { DatasetComparison } from '../protocol';
 import type { DatasetGridOptions } from './datasetPanel';
 
-/** The engine's side of the viewer: a source per file, Copy as Code, Compare with…. */
+/** The engine's side of the viewer: a source per file, with Compare with…. */
 export interface FileSources extends vscode.Disposable {
   open(uri: vscode.Uri): { source: DatasetSource; options: DatasetGridOptions };
-  copyAsCode(origin: DatasetOrigin, view: DatasetView, language: CodeLanguage): string;
 }
 
 /** Asks for the second file, then compares it with `first` on the engine; undefined if the person cancelled. */
@@ -48,9 +46,6 @@ export function fileSources(): FileSources {
     open: (uri) => {
       const source = new FileDatasetSource(uri.fsPath, engine);
       return { source, options: { compare: (_view, signal) => compareWithPicked(engine, source, signal) } };
-    },
-    copyAsCode: () => {
-      throw new UserError('Copy as Code is not in this build yet.');
     },
     dispose: () => void engine.close(),
   };
