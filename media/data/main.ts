@@ -141,11 +141,19 @@ function drawSide(): void {
     else cards.push(element('section', { className: 'card balance' }, [element('p', { className: 'muted', text: `Label balance of ${target}: computing…` })]));
   }
   for (const column of info.columns.slice(summaryColumns.first, summaryColumns.last)) {
-    cards.push(summaryCard(column.name, column.type, summaries.get(column.name) ?? { state: 'loading' }));
+    cards.push(
+      summaryCard(column.name, column.type, summaries.get(column.name) ?? { state: 'loading' }, () => {
+        summaries.delete(column.name);
+        summaryColumns = { first: 0, last: 0 };
+        grid.redraw();
+      }),
+    );
   }
   side.replaceChildren(...cards);
 }
 
+const SORT_SETTLE_MS = 400;
+let sortTimer: ReturnType<typeof setTimeout> | undefined;
 function sortBy(column: string, additive: boolean): void {
   const current = view.sort.find((k) => k.column === column);
   let sort: SortKey[];
@@ -159,7 +167,13 @@ function sortBy(column: string, additive: boolean): void {
     if (!current || view.sort.length > 1) sort = [{ column, descending: current && view.sort.length === 1 ? !current.descending : false }];
     else sort = current.descending ? [] : [{ column, descending: true }];
   }
-  applyView({ ...view, sort });
+  // Clicks in quick succession (ascending, then descending; several Shift+clicks) become one
+  // query: the header shows each click at once, the engine sorts only for the last.
+  view = { ...view, sort };
+  grid.setColumns(info?.columns ?? [], sort);
+  drawChips();
+  clearTimeout(sortTimer);
+  sortTimer = setTimeout(() => applyView({ ...view }), SORT_SETTLE_MS);
 }
 
 function addFilter(filter: ColumnFilter): void {
@@ -388,7 +402,8 @@ function failed(id: number | undefined, text: string): void {
     status.textContent = '';
     return;
   }
-  // A failed page stays asked for: it is asked again once scrolled away and back, not in a loop.
+  // A failed page is asked again on the next draw, twice at most per view (never in a loop).
+  if (pages.failed(id)) grid.redraw();
   for (const [name, s] of summaries) if (s.id === id) summaries.set(name, { state: 'failed', message: text, id });
   if (balance?.state === 'loading' && balance.id === id) balance = { state: 'failed', message: text };
   status.textContent = text;

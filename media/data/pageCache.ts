@@ -12,6 +12,8 @@ export class PageCache {
   private readonly pages = new Map<number, readonly Row[]>();
   /** Page index → the id of the request for it. */
   private readonly pending = new Map<number, number>();
+  /** Page index → failed requests for it in this view. */
+  private readonly failures = new Map<number, number>();
 
   constructor(
     readonly pageSize: number,
@@ -72,11 +74,28 @@ export class PageCache {
     return true;
   }
 
+  /**
+   * A request failed: its page may be asked for again, `retries` times per view (an engine that
+   * restarted answers the retry; a page the source cannot give stays failed). False once spent.
+   */
+  failed(id: number, retries = 2): boolean {
+    for (const [page, pendingId] of this.pending) {
+      if (pendingId !== id) continue;
+      const count = (this.failures.get(page) ?? 0) + 1;
+      this.failures.set(page, count);
+      if (count > retries) return false;
+      this.pending.delete(page);
+      return true;
+    }
+    return false;
+  }
+
   /** Forgets everything (a new view); returns the pending ids to cancel. */
   clear(): number[] {
     const ids = [...this.pending.values()];
     this.pending.clear();
     this.pages.clear();
+    this.failures.clear();
     return ids;
   }
 

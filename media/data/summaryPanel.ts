@@ -49,7 +49,7 @@ function stat(label: string, value: string, title?: string): HTMLElement[] {
   return [element('dt', { text: label }), element('dd', { text: value, ...(title ? { attrs: { title } } : {}) })];
 }
 
-export function summaryCard(column: string, type: string, state: SummaryState): HTMLElement {
+export function summaryCard(column: string, type: string, state: SummaryState, retry: () => void): HTMLElement {
   const head = element('header', {}, [element('h3', { text: column, attrs: { title: column } }), element('span', { className: 'muted type', text: type })]);
   const card = element('section', { className: 'card', attrs: { 'aria-label': `Summary of ${column}`, 'data-column': column } }, [head]);
   if (state.state === 'loading') {
@@ -57,7 +57,9 @@ export function summaryCard(column: string, type: string, state: SummaryState): 
     return card;
   }
   if (state.state === 'failed') {
-    card.append(element('p', { className: 'error', text: state.message }));
+    const again = element('button', { className: 'secondary', text: 'Retry' });
+    again.addEventListener('click', retry);
+    card.append(element('p', { className: 'error', text: state.message }), again);
     return card;
   }
   const s = state.summary;

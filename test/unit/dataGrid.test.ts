@@ -74,6 +74,21 @@ describe('Dataset grid: pages asked for and kept (pageCache.ts)', () => {
     assert.equal(cache.row(0), undefined);
   });
 
+  it('asks again for a page whose request failed, twice per view at most', () => {
+    const cache = new PageCache(100, 10);
+    let id = 0;
+    const ask = (): number[] => cache.plan(0, 10, 1000, 0).fetch.map((p) => (cache.asked(p, ++id), p));
+    assert.deepEqual(ask(), [0]);
+    assert.equal(cache.failed(id), true);
+    assert.deepEqual(ask(), [0]);
+    assert.equal(cache.failed(id), true);
+    assert.deepEqual(ask(), [0]);
+    assert.equal(cache.failed(id), false, 'the third failure stays');
+    assert.deepEqual(ask(), []);
+    cache.clear();
+    assert.deepEqual(ask(), [0], 'a new view starts afresh');
+  });
+
   it('keeps the last pages used (LRU) and forgets all on a new view', () => {
     const cache = new PageCache(10, 3);
     for (let p = 0; p < 5; p++) {
