@@ -394,10 +394,19 @@ function receiveSummary(id: number, summary: ColumnSummary): void {
   drawSide();
 }
 
+let viewRetried = -1;
 function failed(id: number | undefined, text: string): void {
   if (id === undefined) {
-    // The view itself failed (a bad filter value, an unreadable file): say so where the rows were.
-    error.textContent = text;
+    // The view itself failed. Asked once more (an engine that stopped starts again on the next
+    // request); then said where the rows were, with Retry (a bad filter value, an unreadable file).
+    if (viewRetried !== gen) {
+      viewRetried = gen + 1;
+      setTimeout(() => applyView(view), 500);
+      return;
+    }
+    const retry = element('button', { className: 'secondary', text: 'Retry' });
+    retry.addEventListener('click', () => applyView(view));
+    error.replaceChildren(element('span', { text: `${text} ` }), retry);
     error.hidden = false;
     status.textContent = '';
     return;

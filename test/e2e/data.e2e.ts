@@ -100,9 +100,16 @@ describe('Dataset viewer (code-server)', function () {
     await menu.waitFor({ state: 'hidden', timeout: 5000 });
   }
 
-  /** The grid's first drawn row as cell texts (gutter first). */
-  async function firstRow(): Promise<string[]> {
-    return frame.locator('.grid .row').first().locator('.gutter, .cell').allInnerTexts();
+  /** Polls the texts of `selector`'s first match until they are `expected` (the grid redraws its rows as pages arrive). */
+  async function waitForTexts(selector: string, expected: readonly string[], timeout = 60_000): Promise<void> {
+    const deadline = Date.now() + timeout;
+    let seen: string[] = [];
+    while (Date.now() < deadline) {
+      seen = await frame.locator(selector).first().locator('.gutter, .cell').allInnerTexts().catch(() => []);
+      if (JSON.stringify(seen) === JSON.stringify(expected)) return;
+      await page.waitForTimeout(250);
+    }
+    assert.deepEqual(seen, expected, selector);
   }
 
   async function waitForFacts(pattern: RegExp, timeout = 240_000): Promise<void> {
@@ -113,21 +120,18 @@ describe('Dataset viewer (code-server)', function () {
     this.timeout(300_000);
     await contextMenu('big.csv', 'Open as Dataset');
     frame = await findWebviewFrame(page, '.grid', 60_000);
-    await frame.locator('.grid .row:not(.loading)').first().waitFor({ timeout: 240_000 });
     await waitForFacts(/^10,000,000 rows · 5 columns · 1\.0 GB$/);
     assert.deepEqual(await frame.locator('.colhead .name').allInnerTexts(), ['id', 'label', 'x', 'day', 'note']);
     assert.deepEqual(await frame.locator('.colhead .type').allInnerTexts(), ['BIGINT', 'VARCHAR', 'DOUBLE', 'DATE', 'VARCHAR']);
-    assert.deepEqual(await firstRow(), ['1', '10000001', 'cat', '0', '2024-01-01', NOTE]);
+    await waitForTexts('.grid .row', ['1', '10000001', 'cat', '0', '2024-01-01', NOTE], 240_000);
   });
 
   it('scrolls to the last row (Ctrl+End) with only the rows in view in the page', async function () {
     this.timeout(120_000);
     await frame.locator('.grid').focus();
     await frame.locator('.grid').press('Control+End');
-    const last = frame.locator('.grid .row.active:not(.loading)');
-    await last.waitFor({ timeout: 60_000 });
     const k = (ROWS - 1) % BLOCK;
-    assert.deepEqual(await last.locator('.gutter, .cell').allInnerTexts(), ['10000000', '20000000', label(k), String(xOf(k)), DAYS[k % 365], NOTE]);
+    await waitForTexts('.grid .row.active:not(.loading)', ['10000000', '20000000', label(k), String(xOf(k)), DAYS[k % 365]!, NOTE]);
     const drawn = await frame.locator('.grid .row').count();
     assert.ok(drawn > 5 && drawn < 80, `${drawn} rows in the page`);
     // Jump to a row by number, and back to the top with Ctrl+Home.
