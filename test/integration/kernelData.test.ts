@@ -1,10 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { EMPTY_VIEW, type DatasetView } from '../../src/data/datasetSource';
+import { onCellsRan } from '../../src/data/kernel/cellActivity';
 import { HELPER_MODULE, removeKernelHelper } from '../../src/data/kernel/kernelHelper';
 import { KernelDatasetSource } from '../../src/data/kernel/kernelDatasetSource';
 import { execute } from '../../src/kernels/execution';
 import type { KernelConnection } from '../../src/kernels/jupyterLib';
-import { startJupyter, type JupyterFixture } from '../support/jupyterHarness';
+import { startJupyter, waitFor, type JupyterFixture } from '../support/jupyterHarness';
 
 // KernelDatasetSource against a real ipykernel with Debian's pandas and numpy: paging, sort and
 // filter done by pandas in the kernel, summaries, awkward cells, a variable deleted or rebound,
@@ -197,6 +198,28 @@ describe('Kernel data: DataFrames and arrays in a real kernel, paged by silent r
     controller.abort();
     await assert.rejects(pending, (e: Error) => e.name === 'AbortError');
     assert.equal((await source.rows(EMPTY_VIEW, 0, 5, ac())).rows.length, 5);
+    await source.dispose();
+  });
+
+  it('tells when a cell ran (to refresh an open grid), never for its own silent requests', async () => {
+    let ran = 0;
+    const watch = onCellsRan(kernel, () => ran++);
+    const source = await KernelDatasetSource.open(kernel, 'df', ac());
+    for (let i = 0; i < 5; i++) await source.rows(EMPTY_VIEW, i, 2, ac());
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(ran, 0, 'silent requests are not cells');
+    await execute(kernel, 'df2 = df.copy()').done;
+    await waitFor(() => ran === 1, 10_000, 'the cell to be reported');
+    // Another client's cell on the same kernel counts too (the agent, a second frontend).
+    const other = jupyter.connect(kernel.id);
+    await waitFor(() => other.connectionStatus === 'connected', 10_000, 'a second connection');
+    await execute(other, 'del df2').done;
+    await waitFor(() => ran === 2, 10_000, "the other client's cell to be reported");
+    watch.dispose();
+    await execute(kernel, '1').done;
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(ran, 2, 'no report after dispose');
+    other.dispose();
     await source.dispose();
   });
 

@@ -21,7 +21,7 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 
 /** A Python identifier, the only thing a variable name may be (it travels inside a request, never as code). */
 export function isVariableName(name: string): boolean {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/u.test(name);
+  return /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u.test(name);
 }
 
 export class KernelDatasetSource implements DatasetSource {
