@@ -28,6 +28,7 @@ export const FEATURES = {
   models: 'src/models/vscode/modelsFeature.ts',
   chat: 'src/chat/vscode/chatFeature.ts',
   doctor: 'src/doctor/vscode/doctorFeature.ts',
+  data: 'src/data/vscode/dataFeature.ts',
 };
 
 /**

@@ -36,6 +36,7 @@ export const COMMANDS = {
   exportModel: 'mlEngineer.exportModel',
   insertModelCode: 'mlEngineer.insertModelCode',
   showModelGraph: 'mlEngineer.showModelGraph',
+  openAsDataset: 'mlEngineer.openAsDataset',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
@@ -55,6 +56,12 @@ export const VIEW_TYPES = {
   compareRuns: 'mlEngineer.compareRuns',
   runsTable: 'mlEngineer.runsTable',
   modelGraph: 'mlEngineer.modelGraph',
+  /** The Dataset viewer, default editor for binary data files (Parquet, Arrow, .csv.gz). */
+  datasetViewer: 'mlEngineer.datasetViewer',
+  /** The same viewer, offered ("Open as Dataset", Reopen With) for text data files (CSV, TSV, JSON Lines). */
+  datasetTextViewer: 'mlEngineer.datasetTextViewer',
+  /** A grid opened on a DatasetSource that is not a file editor (a kernel DataFrame). */
+  datasetPanel: 'mlEngineer.datasetPanel',
 } as const;
 
 /** Keys set with `setContext`, read by `when` clauses in package.json. */

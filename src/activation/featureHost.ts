@@ -1,6 +1,8 @@
 import type * as vscode from 'vscode';
 import type { Tool } from '../agent/tools/tool';
 import type { ApiKeyStore } from '../agent/vscode/apiKeyStore';
+import type { DatasetSource } from '../data/datasetSource';
+import type { DatasetGrid, DatasetGridOptions } from '../data/vscode/datasetPanel';
 import type { RemoteGpuSource } from '../gpu/gpuSourceChoice';
 import type { FeatureName, TreeViewId } from './featureTable';
 
@@ -24,6 +26,13 @@ export interface FeatureApis {
   models: { tools(): Tool[] };
   chat: NoApi;
   doctor: NoApi;
+  data: {
+    /**
+     * Opens a source that is not a file editor (a kernel DataFrame) in the Dataset grid; Copy as
+     * Code is the data feature's (src/data/copyAsCode.ts) unless `options` gives one.
+     */
+    openDatasetPanel(source: DatasetSource, title: string, options?: DatasetGridOptions): DatasetGrid;
+  };
 }
 
 export type NoApi = Readonly<Record<never, never>>;
@@ -45,6 +54,8 @@ export interface FeatureHost {
   chatView(provider: vscode.WebviewViewProvider): void;
   /** The model viewer: registered at activation, opened by `provider`. */
   modelViewer(provider: vscode.CustomReadonlyEditorProvider): void;
+  /** The Dataset viewer (both its view types): registered at activation, opened by `provider`. */
+  datasetViewer(provider: vscode.CustomReadonlyEditorProvider): void;
   /** The Python code actions: registered at activation, answered by `provider`. */
   pythonCodeActions(provider: vscode.CodeActionProvider): void;
   /** Another feature's API if it is loaded (never loads it). */

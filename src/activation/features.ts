@@ -24,6 +24,7 @@ export class Features implements vscode.Disposable {
   private readonly trees = new Map<TreeViewId, { view: vscode.TreeView<unknown>; provider: LazyTreeDataProvider<unknown> }>();
   private readonly chat = new LazyWebviewViewProvider(() => this.load('chat', 'the Chat view opened'));
   private readonly viewer = new LazyCustomEditorProvider(() => this.load('models', 'a model file opened'));
+  private readonly datasets = new LazyCustomEditorProvider(() => this.load('data', 'a data file opened'));
   private readonly codeActions = new LazyCodeActionProvider(() => this.load('models', 'code actions asked for in a Python file'));
   private readonly loaded = new vscode.EventEmitter<FeatureName>();
   private readonly disposables: vscode.Disposable[] = [this.loaded];
@@ -46,6 +47,7 @@ export class Features implements vscode.Disposable {
       },
       chatView: (provider) => this.chat.attach(provider),
       modelViewer: (provider) => this.viewer.attach(provider),
+      datasetViewer: (provider) => this.datasets.attach(provider),
       pythonCodeActions: (provider) => this.codeActions.attach(provider),
       peek: <N extends FeatureName>(name: N) => this.apis.get(name) as FeatureApis[N] | undefined,
       load: (name, reason) => this.load(name, reason),
@@ -53,7 +55,7 @@ export class Features implements vscode.Disposable {
     };
   }
 
-  /** Registers the stand-ins: one per command, the tree views, the chat view, the model viewer, the code actions. */
+  /** Registers the stand-ins: one per command, the tree views, the chat view, the model viewer, the Dataset viewer, the code actions. */
   register(): void {
     for (const name of FEATURE_NAMES) this.registerStubs(name);
     for (const { id, feature, options } of TREE_VIEWS) {
@@ -65,6 +67,8 @@ export class Features implements vscode.Disposable {
     this.disposables.push(
       vscode.window.registerWebviewViewProvider(VIEWS.chat, this.chat, { webviewOptions: { retainContextWhenHidden: true } }),
       vscode.window.registerCustomEditorProvider(VIEW_TYPES.modelViewer, this.viewer, { supportsMultipleEditorsPerDocument: true }),
+      vscode.window.registerCustomEditorProvider(VIEW_TYPES.datasetViewer, this.datasets, { supportsMultipleEditorsPerDocument: true }),
+      vscode.window.registerCustomEditorProvider(VIEW_TYPES.datasetTextViewer, this.datasets, { supportsMultipleEditorsPerDocument: true }),
       // The kind ModelCodeActions gives its actions (src/models/vscode/modelCodeActions.ts).
       vscode.languages.registerCodeActionsProvider({ language: 'python' }, this.codeActions, { providedCodeActionKinds: [vscode.CodeActionKind.RefactorRewrite.append('mlEngineer')] }),
     );

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runCli } from '../../src/cli/runCli';
+import { VIEW_TYPES } from '../../src/commandIds';
 import { SUBCOMMANDS } from '../../src/cli/subcommands';
 import { FORMAT_NAMES, type ModelFormat } from '../../src/models/modelInfo';
 
@@ -29,8 +30,8 @@ describe('ml-engineer help lists the model formats', () => {
   it("in inspect's own help, with the extensions the model viewer opens", async () => {
     const text = await help(['inspect', '--help']);
     for (const name of formats) assert.match(text, new RegExp(`^  ${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +\\S`, 'm'), `${name} has no line of its own`);
-    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { contributes: { customEditors: { selector: { filenamePattern: string }[] }[] } };
-    const extensions = manifest.contributes.customEditors.flatMap((e) => e.selector.map((s) => s.filenamePattern.replace('*', '')));
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { contributes: { customEditors: { viewType: string; selector: { filenamePattern: string }[] }[] } };
+    const extensions = manifest.contributes.customEditors.filter((e) => e.viewType === VIEW_TYPES.modelViewer).flatMap((e) => e.selector.map((s) => s.filenamePattern.replace('*', '')));
     assert.ok(extensions.length >= 9);
     for (const ext of extensions) assert.match(text, new RegExp(`\\${ext}\\b`), `${ext} (opened by the model viewer) is not in inspect --help`);
   });

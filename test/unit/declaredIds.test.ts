@@ -38,7 +38,7 @@ describe('declared ids (src/commandIds.ts)', () => {
     assert.ok(ids.length > 10, `found ${ids.length} ids in when clauses`);
     const undeclared = [...new Set(ids)].filter((id) => !declared.has(id) && !id.startsWith(`${TREE_ITEMS.server}.`));
     assert.deepEqual(undeclared, []);
-    assert.deepEqual(manifest.contributes.customEditors.map((e) => e.viewType), [VIEW_TYPES.modelViewer]);
+    assert.deepEqual(manifest.contributes.customEditors.map((e) => e.viewType), [VIEW_TYPES.modelViewer, VIEW_TYPES.datasetViewer, VIEW_TYPES.datasetTextViewer]);
     for (const { view } of manifest.contributes.viewsWelcome) assert.ok(Object.values(VIEWS).includes(view as never), view);
   });
 });

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { FeatureModule } from '../../src/activation/featureHost';
 import { ACTIVATION_COMMANDS, commandOwner, FEATURE_COMMANDS, FEATURE_NAMES, TREE_VIEWS } from '../../src/activation/featureTable';
 import type * as ChatFeature from '../../src/chat/vscode/chatFeature';
+import type * as DataFeature from '../../src/data/vscode/dataFeature';
 import type * as DoctorFeature from '../../src/doctor/vscode/doctorFeature';
 import type * as GpuFeature from '../../src/gpu/vscode/gpuFeature';
 import type * as KernelsFeature from '../../src/kernels/vscode/kernelsFeature';
@@ -19,6 +20,7 @@ const entries: { [N in (typeof FEATURE_NAMES)[number]]: FeatureModule<N> } = {} 
   models: typeof ModelsFeature;
   chat: typeof ChatFeature;
   doctor: typeof DoctorFeature;
+  data: typeof DataFeature;
 };
 void entries;
 

@@ -1,0 +1,69 @@
+import type { Cell, ColumnFilter, ColumnKind } from '../../src/data/datasetSource';
+
+// How the grid writes values and conditions. Copying goes through the host and copies the value
+// itself; the grid rounds floats to 10 significant digits to keep columns readable.
+
+export const NUMERIC_KINDS: readonly ColumnKind[] = ['integer', 'float', 'decimal'];
+
+export function isNumericKind(kind: ColumnKind): boolean {
+  return NUMERIC_KINDS.includes(kind);
+}
+
+export function cellDisplay(value: Cell): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'number') {
+    if (Number.isInteger(value)) return String(value);
+    if (!Number.isFinite(value)) return String(value);
+    return String(Number(value.toPrecision(10)));
+  }
+  return String(value);
+}
+
+/** A number for a statistic: a few significant digits, grouped thousands. */
+export function statDisplay(value: Cell | undefined): string {
+  if (value === undefined) return '–';
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) && Math.abs(value) < 1e15) return value.toLocaleString('en-US');
+    if (!Number.isFinite(value)) return String(value);
+    const abs = Math.abs(value);
+    if (abs !== 0 && (abs < 1e-3 || abs >= 1e9)) return value.toExponential(3);
+    return value.toLocaleString('en-US', { maximumSignificantDigits: 5 });
+  }
+  return cellDisplay(value);
+}
+
+/** What the person typed, as the column's value: a number for numeric columns when it reads as one. */
+export function parseValue(text: string, kind: ColumnKind): Cell {
+  const trimmed = text.trim();
+  if (trimmed.toUpperCase() === 'NULL') return null;
+  if ((kind === 'integer' || kind === 'float') && trimmed !== '' && Number.isFinite(Number(trimmed))) {
+    const n = Number(trimmed);
+    // 64-bit integers beyond 2^53 cross as text (datasetSource.ts), and so must the value compared.
+    return kind === 'integer' && !Number.isSafeInteger(n) ? trimmed : n;
+  }
+  if (kind === 'boolean' && /^(true|false)$/i.test(trimmed)) return trimmed.toLowerCase() === 'true';
+  return text;
+}
+
+export function describeFilter(filter: ColumnFilter): string {
+  const v = (value: Cell | undefined): string => (typeof value === 'string' ? JSON.stringify(value) : cellDisplay(value ?? null));
+  switch (filter.op) {
+    case 'range':
+      if (filter.min !== undefined && filter.max !== undefined) return `${v(filter.min)} ≤ ${filter.column} ≤ ${v(filter.max)}`;
+      return filter.min !== undefined ? `${filter.column} ≥ ${v(filter.min)}` : `${filter.column} ≤ ${v(filter.max)}`;
+    case 'equals':
+      return `${filter.column} = ${v(filter.value)}`;
+    case 'contains':
+      return `${filter.column} contains ${JSON.stringify(filter.text)}${filter.caseSensitive ? ' (case)' : ''}`;
+    case 'isNull':
+      return `${filter.column} is ${filter.negate ? 'not ' : ''}null`;
+    case 'topK':
+      return `${filter.column} in top ${filter.k}`;
+  }
+}
+
+/** Default widths by kind, in pixels. */
+export function defaultWidth(kind: ColumnKind, name: string): number {
+  const base = kind === 'boolean' ? 80 : isNumericKind(kind) ? 110 : kind === 'date' ? 110 : kind === 'timestamp' ? 180 : 180;
+  return Math.max(base, Math.min(260, name.length * 8 + 40));
+}

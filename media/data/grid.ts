@@ -1,0 +1,316 @@
+import type { Cell, DatasetColumn, SortKey } from '../../src/data/datasetSource';
+import { element } from '../common/dom';
+import { cellDisplay, defaultWidth, isNumericKind } from './format';
+import { clampVirtualTop, columnsInView, rowsInView, scrollTopFor, spacerHeight, virtualTopFor, virtualTopShowing } from './scrollMap';
+
+// The virtualised grid: only the rows and columns in view are in the page, whatever the file's
+// size. The scrollbar spans every row (scaled past a browser's height limit, scrollMap.ts); the
+// rows themselves come from the caller (a page cache), drawn as "…" until they arrive.
+
+export const ROW_HEIGHT = 22;
+const MIN_WIDTH = 48;
+
+export interface GridCallbacks {
+  /** The row, or undefined while its page is on its way. */
+  row(index: number): readonly Cell[] | undefined;
+  /** Rows and columns in view changed (fetch pages, summarise columns). */
+  inView(rows: { first: number; last: number }, columns: { first: number; last: number }): void;
+  /** A header was clicked: sort by it (shift: add it to the sort keys). */
+  sort(column: string, additive: boolean): void;
+  /** The column's menu (filter, target, sort). */
+  menu(column: DatasetColumn, anchor: HTMLElement): void;
+  /** Copy rows [first, last) (all columns), or one cell. */
+  copy(request: { first: number; last: number; column?: string }): void;
+}
+
+export class DataGrid {
+  readonly element: HTMLElement;
+  private readonly header = element('div', { className: 'head', attrs: { role: 'row', 'aria-rowindex': '1' } });
+  private readonly canvas = element('div', { className: 'canvas', attrs: { role: 'rowgroup' } });
+  private columns: readonly DatasetColumn[] = [];
+  private widths: number[] = [];
+  private sortKeys: readonly SortKey[] = [];
+  private rows = 0;
+  private virtualTop = 0;
+  /** The scrollTop we set last: a scroll event at another position is the person dragging the scrollbar. */
+  private expectedScrollTop = 0;
+  private activeRow = -1;
+  private activeColumn = 0;
+  /** Rows selected with the gutter or Shift: [anchor, activeRow]. */
+  private selectionAnchor: number | undefined;
+  private frame = 0;
+
+  constructor(private readonly callbacks: GridCallbacks) {
+    this.element = element('div', { className: 'grid', attrs: { role: 'grid', 'aria-label': 'Rows', tabindex: '0', 'aria-multiselectable': 'true' } }, [this.header, this.canvas]);
+    this.element.addEventListener('scroll', () => this.onScroll());
+    this.element.addEventListener('wheel', (event) => this.onWheel(event), { passive: false });
+    this.element.addEventListener('keydown', (event) => this.onKey(event));
+    this.element.addEventListener('focus', () => {
+      if (this.activeRow < 0 && this.rows > 0) this.setActive(this.firstInView(), this.activeColumn);
+    });
+    new ResizeObserver(() => this.schedule()).observe(this.element);
+  }
+
+  /** New data (a new view or file): keeps column widths of columns with the same name. */
+  setColumns(columns: readonly DatasetColumn[], sort: readonly SortKey[]): void {
+    const old = new Map(this.columns.map((c, i) => [c.name, this.widths[i]!]));
+    this.columns = columns;
+    this.widths = columns.map((c) => old.get(c.name) ?? defaultWidth(c.kind, c.name));
+    this.sortKeys = sort;
+    this.drawHeader();
+  }
+
+  setRowCount(rows: number): void {
+    this.rows = rows;
+    this.element.setAttribute('aria-rowcount', String(rows + 1));
+    this.element.setAttribute('aria-colcount', String(this.columns.length + 1));
+    if (this.activeRow >= rows) this.activeRow = rows - 1;
+    this.selectionAnchor = undefined;
+    this.virtualTop = clampVirtualTop(this.virtualTop, rows, ROW_HEIGHT, this.viewport());
+    this.schedule();
+  }
+
+  /** Scrolls so that row `index` is at the top, and makes it active. */
+  jumpTo(index: number): void {
+    if (this.rows === 0) return;
+    const row = Math.min(this.rows - 1, Math.max(0, index));
+    this.virtualTop = clampVirtualTop(row * ROW_HEIGHT, this.rows, ROW_HEIGHT, this.viewport());
+    this.setActive(row, this.activeColumn);
+  }
+
+  /** Redraws now (a page arrived). */
+  redraw(): void {
+    this.schedule();
+  }
+
+  /** Columns [first, last) in view. */
+  visibleColumns(): { first: number; last: number } {
+    return columnsInView(this.widths, this.element.scrollLeft, this.element.clientWidth - this.gutterWidth());
+  }
+
+  get active(): { row: number; column: number } {
+    return { row: this.activeRow, column: this.activeColumn };
+  }
+
+  private viewport(): number {
+    return Math.max(0, this.element.clientHeight - (this.header.offsetHeight || ROW_HEIGHT));
+  }
+
+  private gutterWidth(): number {
+    return Math.max(48, String(this.rows).length * 8 + 20);
+  }
+
+  private firstInView(): number {
+    return rowsInView(this.virtualTop, this.viewport(), ROW_HEIGHT, this.rows).first;
+  }
+
+  private schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.draw();
+    });
+  }
+
+  private onScroll(): void {
+    const top = this.element.scrollTop;
+    // Ours (wheel, keys) within rounding: keep the exact virtual position. Else a drag of the scrollbar.
+    if (Math.abs(top - this.expectedScrollTop) > 1) this.virtualTop = virtualTopFor(top, this.rows, ROW_HEIGHT, this.viewport());
+    this.schedule();
+  }
+
+  private onWheel(event: WheelEvent): void {
+    if (event.ctrlKey || Math.abs(event.deltaY) < Math.abs(event.deltaX)) return; // zoom, or sideways: the browser's
+    const lines = event.deltaMode === WheelEvent.DOM_DELTA_LINE ? event.deltaY * ROW_HEIGHT : event.deltaMode === WheelEvent.DOM_DELTA_PAGE ? event.deltaY * this.viewport() : event.deltaY;
+    const next = clampVirtualTop(this.virtualTop + lines, this.rows, ROW_HEIGHT, this.viewport());
+    if (next === this.virtualTop) return;
+    event.preventDefault();
+    this.virtualTop = next;
+    this.schedule();
+  }
+
+  private draw(): void {
+    const viewport = this.viewport();
+    const gutter = this.gutterWidth();
+    const total = gutter + this.widths.reduce((a, b) => a + b, 0);
+    this.element.style.setProperty('--gutter', `${gutter}px`);
+    this.canvas.style.height = `${spacerHeight(this.rows, ROW_HEIGHT)}px`;
+    this.canvas.style.width = `${total}px`;
+    this.header.style.width = `${total}px`;
+    this.virtualTop = clampVirtualTop(this.virtualTop, this.rows, ROW_HEIGHT, viewport);
+    const scrollTop = scrollTopFor(this.virtualTop, this.rows, ROW_HEIGHT, viewport);
+    if (Math.abs(this.element.scrollTop - scrollTop) > 1) this.element.scrollTop = scrollTop;
+    this.expectedScrollTop = this.element.scrollTop;
+    const rows = rowsInView(this.virtualTop, viewport, ROW_HEIGHT, this.rows);
+    const columns = this.visibleColumns();
+    const offsets = this.columnOffsets();
+    const drawn: HTMLElement[] = [];
+    const [low, high] = this.selection();
+    for (let i = rows.first; i < rows.last; i++) {
+      const values = this.callbacks.row(i);
+      const selected = i >= low && i <= high;
+      const row = element('div', {
+        className: `row${values ? '' : ' loading'}${selected ? ' selected' : ''}${i === this.activeRow ? ' active' : ''}`,
+        attrs: { role: 'row', 'aria-rowindex': String(i + 2), 'aria-selected': String(selected), 'data-row': String(i) },
+      });
+      row.style.top = `${this.expectedScrollTop + i * ROW_HEIGHT - this.virtualTop}px`;
+      row.style.width = `${total}px`;
+      row.append(element('div', { className: 'gutter', text: String(i + 1), attrs: { role: 'rowheader' } }));
+      for (let c = columns.first; c < columns.last; c++) {
+        const column = this.columns[c]!;
+        const value = values ? (values[c] ?? null) : undefined;
+        const text = value === undefined ? '…' : cellDisplay(value);
+        const cell = element('div', {
+          className: `cell${isNumericKind(column.kind) ? ' num' : ''}${value === null ? ' null' : ''}${i === this.activeRow && c === this.activeColumn ? ' focus' : ''}`,
+          text,
+          attrs: { role: 'gridcell', 'aria-colindex': String(c + 2), 'data-column': column.name, id: i === this.activeRow && c === this.activeColumn ? 'active-cell' : `c${i}-${c}` },
+        });
+        if (text.length > 12) cell.title = text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+        cell.style.left = `${gutter + offsets[c]!}px`;
+        cell.style.width = `${this.widths[c]!}px`;
+        row.append(cell);
+      }
+      drawn.push(row);
+    }
+    this.canvas.replaceChildren(...drawn);
+    this.drawHeaderCells(columns, offsets, gutter);
+    if (this.activeRow >= rows.first && this.activeRow < rows.last) this.element.setAttribute('aria-activedescendant', 'active-cell');
+    else this.element.removeAttribute('aria-activedescendant');
+    this.callbacks.inView(rows, columns);
+  }
+
+  private columnOffsets(): number[] {
+    const offsets: number[] = [];
+    let x = 0;
+    for (const w of this.widths) {
+      offsets.push(x);
+      x += w;
+    }
+    return offsets;
+  }
+
+  private drawHeader(): void {
+    this.schedule();
+  }
+
+  private drawHeaderCells(columns: { first: number; last: number }, offsets: readonly number[], gutter: number): void {
+    const cells: HTMLElement[] = [element('div', { className: 'gutter corner', text: '#', attrs: { role: 'columnheader', title: 'Row number in this view' } })];
+    for (let c = columns.first; c < columns.last; c++) {
+      const column = this.columns[c]!;
+      const sortIndex = this.sortKeys.findIndex((k) => k.column === column.name);
+      const key = this.sortKeys[sortIndex];
+      const arrow = key ? `${key.descending ? '▼' : '▲'}${this.sortKeys.length > 1 ? sortIndex + 1 : ''}` : '';
+      const name = element('button', { className: 'name', text: column.name, attrs: { title: `${column.name} (${column.type}). Click to sort, Shift+click to add to the sort.`, 'data-column': column.name } });
+      name.addEventListener('click', (event) => this.callbacks.sort(column.name, event.shiftKey));
+      const menu = element('button', { className: 'menu', text: '⋯', attrs: { title: `Filter, sort or use ${column.name} as the target`, 'aria-label': `${column.name} menu`, 'aria-haspopup': 'menu' } });
+      menu.addEventListener('click', () => this.callbacks.menu(column, menu));
+      const resize = element('div', { className: 'resize', attrs: { role: 'separator', 'aria-orientation': 'vertical', 'aria-label': `Resize ${column.name}`, title: 'Drag to resize; double-click for the default width' } });
+      this.resizable(resize, c);
+      const cell = element(
+        'div',
+        {
+          className: `colhead${isNumericKind(column.kind) ? ' num' : ''}`,
+          attrs: { role: 'columnheader', 'aria-colindex': String(c + 2), 'aria-sort': key ? (key.descending ? 'descending' : 'ascending') : 'none', 'data-column': column.name },
+        },
+        [element('div', { className: 'title' }, [name, element('span', { className: 'arrow', text: arrow }), menu]), element('div', { className: 'type', text: column.type }), resize],
+      );
+      cell.style.left = `${gutter + offsets[c]!}px`;
+      cell.style.width = `${this.widths[c]!}px`;
+      cells.push(cell);
+    }
+    this.header.replaceChildren(...cells);
+  }
+
+  private resizable(handle: HTMLElement, index: number): void {
+    handle.addEventListener('pointerdown', (event) => {
+      event.preventDefault();
+      event.stopPropagation();
+      const startX = event.clientX;
+      const start = this.widths[index]!;
+      handle.setPointerCapture(event.pointerId);
+      const move = (e: PointerEvent): void => {
+        this.widths[index] = Math.max(MIN_WIDTH, Math.round(start + e.clientX - startX));
+        this.schedule();
+      };
+      const up = (): void => {
+        handle.removeEventListener('pointermove', move);
+        handle.removeEventListener('pointerup', up);
+      };
+      handle.addEventListener('pointermove', move);
+      handle.addEventListener('pointerup', up);
+    });
+    handle.addEventListener('dblclick', () => {
+      const column = this.columns[index]!;
+      this.widths[index] = defaultWidth(column.kind, column.name);
+      this.schedule();
+    });
+  }
+
+  private selection(): [number, number] {
+    if (this.selectionAnchor === undefined || this.activeRow < 0) return [-1, -2];
+    return [Math.min(this.selectionAnchor, this.activeRow), Math.max(this.selectionAnchor, this.activeRow)];
+  }
+
+  /** Handles clicks on cells and the gutter (set up by the caller on the grid element). */
+  click(event: MouseEvent): void {
+    const target = event.target as HTMLElement;
+    const row = target.closest<HTMLElement>('.row');
+    if (!row) return;
+    const index = Number(row.dataset.row);
+    if (target.classList.contains('gutter')) {
+      if (!event.shiftKey || this.selectionAnchor === undefined) this.selectionAnchor = index;
+      this.setActive(index, this.activeColumn);
+      return;
+    }
+    const name = target.closest<HTMLElement>('.cell')?.dataset.column;
+    const column = this.columns.findIndex((c) => c.name === name);
+    if (event.shiftKey && this.activeRow >= 0) this.selectionAnchor ??= this.activeRow;
+    else this.selectionAnchor = undefined;
+    this.setActive(index, column >= 0 ? column : this.activeColumn);
+  }
+
+  private setActive(row: number, column: number): void {
+    if (this.rows === 0) return;
+    this.activeRow = Math.min(this.rows - 1, Math.max(0, row));
+    this.activeColumn = Math.min(Math.max(0, this.columns.length - 1), Math.max(0, column));
+    this.virtualTop = virtualTopShowing(this.activeRow, this.virtualTop, this.viewport(), ROW_HEIGHT);
+    // The column whole in view too.
+    const offsets = this.columnOffsets();
+    const left = offsets[this.activeColumn] ?? 0;
+    const right = left + (this.widths[this.activeColumn] ?? 0);
+    const width = this.element.clientWidth - this.gutterWidth();
+    if (left < this.element.scrollLeft) this.element.scrollLeft = left;
+    else if (right > this.element.scrollLeft + width) this.element.scrollLeft = Math.min(left, right - width);
+    this.schedule();
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    if (event.target !== this.element || this.rows === 0) return;
+    const page = Math.max(1, Math.floor(this.viewport() / ROW_HEIGHT) - 1);
+    const row = Math.max(0, this.activeRow);
+    const ctrl = event.ctrlKey || event.metaKey;
+    if (ctrl && event.key.toLowerCase() === 'c') {
+      const [low, high] = this.selection();
+      if (high >= low) this.callbacks.copy({ first: low, last: high + 1 });
+      else if (this.activeRow >= 0) this.callbacks.copy({ first: this.activeRow, last: this.activeRow + 1, column: this.columns[this.activeColumn]?.name ?? '' });
+      event.preventDefault();
+      return;
+    }
+    const moves: Record<string, [number, number] | undefined> = {
+      ArrowDown: [row + 1, this.activeColumn],
+      ArrowUp: [row - 1, this.activeColumn],
+      ArrowRight: [row, this.activeColumn + 1],
+      ArrowLeft: [row, this.activeColumn - 1],
+      PageDown: [row + page, this.activeColumn],
+      PageUp: [row - page, this.activeColumn],
+      Home: ctrl ? [0, 0] : [row, 0],
+      End: ctrl ? [this.rows - 1, this.columns.length - 1] : [row, this.columns.length - 1],
+    };
+    const move = moves[event.key];
+    if (!move) return;
+    event.preventDefault();
+    if (event.shiftKey && /^(ArrowDown|ArrowUp|PageDown|PageUp)$/.test(event.key)) this.selectionAnchor ??= row;
+    else this.selectionAnchor = undefined;
+    this.setActive(move[0], move[1]);
+  }
+}

@@ -1,0 +1,184 @@
+import { describeError, isAbortError, isUserError } from '../common/errors';
+import { rowsAsTsv } from './clipboardText';
+import { EMPTY_VIEW, type ColumnSummary, type DatasetOrigin, type DatasetSource, type DatasetView } from './datasetSource';
+import { type CodeLanguage, type DatasetComparison, type DatasetHeading, type FromDataView, type ToDataView } from './protocol';
+
+/** What the grid can do beyond reading rows; each is optional (a kernel frame has no second file to compare). */
+export interface DatasetActions {
+  /** Writes the clipboard (the host's: a webview cannot be trusted with it). */
+  writeClipboard(text: string): Promise<void>;
+  /** The code that reproduces the view (src/data/copyAsCode.ts). */
+  copyAsCode?(origin: DatasetOrigin, view: DatasetView, language: CodeLanguage): string | Promise<string>;
+  /** Asks for a second file and compares it with this one; undefined when the person cancelled. */
+  compare?(view: DatasetView, signal: AbortSignal): Promise<DatasetComparison | undefined>;
+  /** Something failed that is ours, not the data's: for the log. */
+  logFault?(message: string): void;
+}
+
+/** Summaries kept per session: a column's summary for one view of one version of the data. */
+const SUMMARY_CACHE = 200;
+
+/**
+ * The host's side of one grid, free of VS Code: it applies the page's view, answers its page,
+ * summary and label-balance requests from the source, cancels those the page no longer needs
+ * (and all of them when the view changes or the grid closes), and drops answers for a view the
+ * page has left. Messages arrive validated (parseFromDataView).
+ */
+export class DatasetSession {
+  private gen = -1;
+  private view: DatasetView = EMPTY_VIEW;
+  private version: string | undefined;
+  private readonly inFlight = new Map<number, AbortController>();
+  /** Aborted when the view changes: everything asked for the old view stops. */
+  private viewController = new AbortController();
+  private readonly closed = new AbortController();
+  private readonly summaries = new Map<string, ColumnSummary>();
+  private comparing: AbortController | undefined;
+
+  constructor(
+    private readonly source: DatasetSource,
+    private readonly heading: DatasetHeading,
+    private readonly post: (message: ToDataView) => unknown,
+    private readonly actions: DatasetActions,
+  ) {}
+
+  async handle(message: FromDataView): Promise<void> {
+    if (this.closed.signal.aborted) return;
+    switch (message.type) {
+      case 'ready':
+        await this.send({ type: 'heading', heading: this.heading });
+        return;
+      case 'view':
+        return this.setView(message.gen, message.view);
+      case 'rows':
+        return this.answer(message.gen, message.id, async (signal) => ({ type: 'page', gen: message.gen, id: message.id, page: await this.source.rows(this.view, message.offset, message.limit, signal) }));
+      case 'summarize':
+        return this.answer(message.gen, message.id, async (signal) => ({ type: 'summary', gen: message.gen, id: message.id, summary: await this.summary(message.column, signal) }));
+      case 'balance':
+        return this.answer(message.gen, message.id, async (signal) => ({ type: 'balance', gen: message.gen, id: message.id, balance: await this.source.labelBalance(message.column, this.view, 50, signal) }));
+      case 'cancel':
+        for (const id of message.ids) this.inFlight.get(id)?.abort();
+        return;
+      case 'copyRows':
+        return this.copyRows(message);
+      case 'copyCode':
+        return this.copyCode(message.gen, message.language);
+      case 'compare':
+        return this.compare();
+    }
+  }
+
+  /** The data changed (file rewritten, cell run): cached summaries go and the page asks again. */
+  async changed(): Promise<void> {
+    this.summaries.clear();
+    await this.send({ type: 'changed' });
+  }
+
+  dispose(): void {
+    this.closed.abort();
+    this.viewController.abort();
+    this.comparing?.abort();
+    for (const controller of this.inFlight.values()) controller.abort();
+    this.inFlight.clear();
+  }
+
+  private async setView(gen: number, view: DatasetView): Promise<void> {
+    if (gen <= this.gen) return;
+    this.gen = gen;
+    this.view = view;
+    this.viewController.abort();
+    this.viewController = new AbortController();
+    const signal = AbortSignal.any([this.viewController.signal, this.closed.signal]);
+    try {
+      const info = await this.source.info(view, signal);
+      if (info.version !== this.version) this.summaries.clear();
+      this.version = info.version;
+      if (gen === this.gen) await this.send({ type: 'info', gen, info });
+    } catch (error) {
+      if (isAbortError(error) || signal.aborted) return;
+      if (gen === this.gen) await this.send({ type: 'failed', gen, message: this.say(error) });
+    }
+  }
+
+  /** Runs one request of the current view under its own controller; its answer goes only if the view is still current. */
+  private async answer(gen: number, id: number, work: (signal: AbortSignal) => Promise<ToDataView>): Promise<void> {
+    if (gen !== this.gen) return;
+    const own = new AbortController();
+    this.inFlight.get(id)?.abort();
+    this.inFlight.set(id, own);
+    const signal = AbortSignal.any([own.signal, this.viewController.signal, this.closed.signal]);
+    try {
+      const reply = await work(signal);
+      if (!signal.aborted && gen === this.gen) await this.send(reply);
+    } catch (error) {
+      if (isAbortError(error) || signal.aborted) return;
+      if (gen === this.gen) await this.send({ type: 'failed', gen, id, message: this.say(error) });
+    } finally {
+      if (this.inFlight.get(id) === own) this.inFlight.delete(id);
+    }
+  }
+
+  private async summary(column: string, signal: AbortSignal): Promise<ColumnSummary> {
+    const key = JSON.stringify([this.version, this.view, column]);
+    const cached = this.summaries.get(key);
+    if (cached) return cached;
+    const summary = await this.source.summarize(column, this.view, signal);
+    this.summaries.set(key, summary);
+    if (this.summaries.size > SUMMARY_CACHE) this.summaries.delete(this.summaries.keys().next().value!);
+    return summary;
+  }
+
+  private async copyRows(message: Extract<FromDataView, { type: 'copyRows' }>): Promise<void> {
+    if (message.gen !== this.gen) return;
+    const signal = AbortSignal.any([this.viewController.signal, this.closed.signal]);
+    try {
+      const [info, page] = await Promise.all([this.source.info(this.view, signal), this.source.rows(this.view, message.offset, message.count, signal)]);
+      const names = info.columns.map((c) => c.name);
+      const picked = message.columns ? message.columns.map((c) => names.indexOf(c)).filter((i) => i >= 0) : names.map((_, i) => i);
+      if (picked.length === 0) throw new Error('none of the columns to copy is in the data any more');
+      const rows = page.rows.map((row) => picked.map((i) => row[i] ?? null));
+      await this.actions.writeClipboard(rowsAsTsv(message.header ? picked.map((i) => names[i]!) : undefined, rows));
+      const what = rows.length === 1 && picked.length === 1 && !message.header ? 'the cell' : `${rows.length.toLocaleString('en-US')} row${rows.length === 1 ? '' : 's'}`;
+      await this.send({ type: 'notice', text: `Copied ${what}` });
+    } catch (error) {
+      if (isAbortError(error) || signal.aborted) return;
+      await this.send({ type: 'notice', error: true, text: `Copy failed: ${this.say(error)}` });
+    }
+  }
+
+  private async copyCode(gen: number, language: CodeLanguage): Promise<void> {
+    if (gen !== this.gen || !this.actions.copyAsCode) return;
+    try {
+      await this.actions.writeClipboard(await this.actions.copyAsCode(this.source.origin, this.view, language));
+      await this.send({ type: 'notice', text: `Copied the ${language === 'sql' ? 'SQL (DuckDB)' : language} code for this view` });
+    } catch (error) {
+      await this.send({ type: 'notice', error: true, text: `Copy as Code failed: ${this.say(error)}` });
+    }
+  }
+
+  private async compare(): Promise<void> {
+    if (!this.actions.compare) return;
+    this.comparing?.abort();
+    const controller = (this.comparing = new AbortController());
+    const signal = AbortSignal.any([controller.signal, this.closed.signal]);
+    try {
+      const comparison = await this.actions.compare(this.view, signal);
+      if (comparison && !signal.aborted) await this.send({ type: 'comparison', comparison });
+    } catch (error) {
+      if (isAbortError(error) || signal.aborted) return;
+      await this.send({ type: 'notice', error: true, text: `Compare failed: ${this.say(error)}` });
+    }
+  }
+
+  /** A UserError is the data's problem, said as it is; anything else is ours and goes to the log too. */
+  private say(error: unknown): string {
+    const text = describeError(error);
+    if (!isUserError(error)) this.actions.logFault?.(`dataset ${this.heading.title}: ${text}`);
+    return text;
+  }
+
+  private async send(message: ToDataView): Promise<void> {
+    if (this.closed.signal.aborted) return;
+    await this.post(message);
+  }
+}
