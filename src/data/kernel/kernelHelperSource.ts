@@ -88,6 +88,11 @@ def dispatch(ns, req):
         return t.balance(j, positions, int(req["limit"]))
     raise Problem("request", "unknown request %s" % op)
 
+def import_numpy():
+    # polars frames do not import numpy themselves; our row positions are numpy arrays.
+    import numpy
+    return numpy
+
 def type_text(v):
     t = type(v)
     return "a " + (t.__qualname__ if t.__module__ == "builtins" else t.__module__.split(".")[0] + "." + t.__qualname__)
@@ -113,7 +118,7 @@ def view_positions(handle, name, v, t, view, version):
         return hit[1]
     # One view per handle: the previous one's positions are freed before the new ones are made.
     _views.pop(handle, None)
-    np = sys.modules["numpy"]
+    np = import_numpy()
     positions = None
     if view["filters"]:
         mask = None
@@ -211,7 +216,7 @@ def unique_names(raw):
 class PandasTable:
     def __init__(self, v, lib):
         import pandas as pd
-        np = sys.modules["numpy"]
+        np = import_numpy()
         self.pd, self.np = pd, np
         if lib == "numpy":
             a = v if v.ndim == 2 else v.reshape(-1, 1)
@@ -437,7 +442,7 @@ class PandasTable:
 class PolarsTable:
     def __init__(self, v):
         import polars as pl
-        self.pl, self.np, self.df = pl, sys.modules["numpy"], v
+        self.pl, self.np, self.df = pl, import_numpy(), v
         self.nrows = v.height
         self.names = unique_names(v.columns)
         self.by_name = {n: i for i, n in enumerate(self.names)}
