@@ -29,6 +29,7 @@ vec = np.arange(5, dtype=np.int16)
 doomed = pd.DataFrame({"x": [1, 2, 3]})
 rebound = pd.DataFrame({"x": [1, 2, 3]})
 text = "not a frame"
+ties = pd.DataFrame({"v": ["z", "z", "y", "y", "x"]})
 `;
 
 const ac = (): AbortSignal => new AbortController().signal;
@@ -127,6 +128,10 @@ describe('Kernel data: DataFrames and arrays in a real kernel, paged by silent r
     // Paging the same view reads the cached positions: same rows, in pieces.
     const pieces = [...(await source.rows(filtered, 0, 4, ac())).rows, ...(await source.rows(filtered, 4, 4, ac())).rows].map((r) => r[0]);
     assert.deepEqual(pieces, [5, 9, 2, 6, 1, 4]);
+    // A tie for the most frequent value (z and y twice each) is broken by value, as Copy as Code's pandas breaks it.
+    const ties = await KernelDatasetSource.open(kernel, 'ties', ac());
+    assert.deepEqual((await ties.rows(view({ filters: [{ column: 'v', op: 'topK', k: 1 }] }), 0, 10, ac())).rows, [['y'], ['y']]);
+    await ties.dispose();
     await assert.rejects(source.rows(view({ filters: [{ column: 'nope', op: 'isNull' }] }), 0, 1, ac()), /there is no column nope/);
     await assert.rejects(source.rows(view({ filters: [{ column: 'when', op: 'range', min: 'yesterday-ish' }] }), 0, 1, ac()), /is not a value of column when/);
     await source.dispose();

@@ -19,6 +19,7 @@ pf = pl.DataFrame({
     "when": [datetime.datetime(2024, 1, 2, 3, 4, 5), None, datetime.datetime(2023, 5, 6), datetime.datetime(2024, 2, 1), datetime.datetime(2022, 1, 1), None, datetime.datetime(2024, 1, 1), datetime.datetime(2020, 12, 31)],
     "label": ["yes", "no", "no", "yes", "no", "no", "no", None],
 })
+ties = pl.DataFrame({"v": ["z", "z", "y", "y", "x"]})
 `;
 
 const ac = (): AbortSignal => new AbortController().signal;
@@ -76,6 +77,9 @@ describe('Kernel data: polars DataFrames in a real kernel', function () {
     assert.deepEqual(await ids(source, view({ filters: [{ column: 'when', op: 'range', min: '2024-01-01', max: '2024-12-31' }] })), [0, 3, 6]);
     assert.deepEqual(await ids(source, view({ filters: [{ column: 'big', op: 'equals', value: '9007199254740993' }] })), [2]);
     assert.deepEqual(await ids(source, view({ filters: [{ column: 'city', op: 'topK', k: 1 }] })), [1, 4, 6]);
+    const ties = await KernelDatasetSource.open(kernel, 'ties', ac());
+    assert.deepEqual((await ties.rows(view({ filters: [{ column: 'v', op: 'topK', k: 1 }] }), 0, 10, ac())).rows, [['y'], ['y']], 'a tie is broken by value');
+    await ties.dispose();
     await source.dispose();
   });
 

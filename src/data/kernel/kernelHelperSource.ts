@@ -329,8 +329,13 @@ class PandasTable:
             m = s.isna().to_numpy()
             return ~m if f.get("negate") else m
         if op == "topK":
+            # Ties broken by value, as Copy as Code's pandas does (src/data/copyAsCode.ts).
             counts = s.value_counts(dropna=True)
-            return s.isin(counts.index[: max(0, int(f["k"]))]).to_numpy()
+            try:
+                counts = counts.sort_index().sort_values(ascending=False, kind="stable")
+            except TypeError:
+                pass
+            return s.isin(counts.index[: max(1, int(f["k"]))]).to_numpy()
         if isinstance(s.dtype, pd.CategoricalDtype):
             # Decided once per category, then looked up by code: no 10-million-row copy.
             cats = pd.Series(s.cat.categories)
@@ -506,9 +511,10 @@ class PolarsTable:
             m = self.missing(s)
             m = ~m if f.get("negate") else m
         elif op == "topK":
-            counts = s.drop_nulls().value_counts(sort=True)
-            top = counts.to_series(0).head(max(0, int(f["k"])))
-            m = s.is_in(top)
+            counts = s.drop_nulls().value_counts()
+            # Most frequent first, ties by value, as Copy as Code's polars does.
+            counts = counts.sort([counts.columns[1], counts.columns[0]], descending=[True, False])
+            m = s.is_in(counts.to_series(0).head(max(1, int(f["k"]))))
         elif op == "range":
             m = ~self.missing(s)
             if f.get("min") is not None:
