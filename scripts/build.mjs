@@ -84,6 +84,18 @@ const builds = [
     target: 'node20',
   },
   {
+    // The data engine's child process (src/data/engine/): DuckDB's JavaScript bundled, its native
+    // binding (@duckdb/node-bindings-<platform>) left external and copied to dist/node_modules/ below,
+    // where Node's resolution from dist/engine/ finds it.
+    ...common,
+    entryPoints: { dataEngine: 'src/data/engine/engineProcess.ts' },
+    outdir: 'dist/engine',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['@duckdb/node-bindings-*'],
+  },
+  {
     // onnxruntime-web's Node build is an ES module that finds its .wasm beside itself through
     // import.meta.url: bundled to CommonJS, that URL is this file's, and the .wasm is copied next to it.
     ...common,
@@ -133,6 +145,14 @@ if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.me
   for (const file of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs']) {
     copyFileSync(join(root, 'node_modules', 'onnxruntime-web', 'dist', file), join(root, 'dist', 'lazy', file));
   }
+}
+// DuckDB's native binding for each platform installed in node_modules (npm installs the one for
+// this machine; a release build for another target installs that one first: see README, Platforms).
+for (const name of readdirSync(join(root, 'node_modules', '@duckdb')).filter((n) => n.startsWith('node-bindings-'))) {
+  const from = join(root, 'node_modules', '@duckdb', name);
+  const to = join(root, 'dist', 'node_modules', '@duckdb', name);
+  mkdirSync(to, { recursive: true });
+  for (const file of readdirSync(from)) copyFileSync(join(from, file), join(to, file));
 }
 // tree-sitter's runtime and Python grammar, which dist/lazy/codeActions.js loads from beside itself.
 for (const file of ['tree-sitter.wasm', 'tree-sitter-python.wasm']) {

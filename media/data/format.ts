@@ -64,6 +64,6 @@ export function describeFilter(filter: ColumnFilter): string {
 
 /** Default widths by kind, in pixels. */
 export function defaultWidth(kind: ColumnKind, name: string): number {
-  const base = kind === 'boolean' ? 80 : isNumericKind(kind) ? 110 : kind === 'date' ? 110 : kind === 'timestamp' ? 180 : 180;
+  const base = kind === 'boolean' ? 80 : kind === 'integer' ? 100 : isNumericKind(kind) ? 130 : kind === 'date' ? 110 : kind === 'timestamp' ? 180 : 180;
   return Math.max(base, Math.min(260, name.length * 8 + 40));
 }

@@ -72,7 +72,10 @@ export class DataGrid {
 
   /** Scrolls so that row `index` is at the top, and makes it active. */
   jumpTo(index: number): void {
-    if (this.rows === 0) return;
+    if (this.rows === 0) {
+      this.virtualTop = 0;
+      return;
+    }
     const row = Math.min(this.rows - 1, Math.max(0, index));
     this.virtualTop = clampVirtualTop(row * ROW_HEIGHT, this.rows, ROW_HEIGHT, this.viewport());
     this.setActive(row, this.activeColumn);
@@ -134,7 +137,7 @@ export class DataGrid {
     const gutter = this.gutterWidth();
     const total = gutter + this.widths.reduce((a, b) => a + b, 0);
     this.element.style.setProperty('--gutter', `${gutter}px`);
-    this.canvas.style.height = `${spacerHeight(this.rows, ROW_HEIGHT)}px`;
+    this.canvas.style.height = `${Math.round(spacerHeight(this.rows, ROW_HEIGHT))}px`;
     this.canvas.style.width = `${total}px`;
     this.header.style.width = `${total}px`;
     this.virtualTop = clampVirtualTop(this.virtualTop, this.rows, ROW_HEIGHT, viewport);

@@ -78,6 +78,8 @@ function showFacts(): void {
 
 /** Sends the current view under a new number; everything asked for the old one is forgotten. */
 function applyView(next: DatasetView): void {
+  // A new sort or filter starts at the top; the same view again (the data changed) stays where it was.
+  if (next !== view) grid.jumpTo(0);
   view = next;
   gen++;
   const cancel = pages.clear();
@@ -87,6 +89,8 @@ function applyView(next: DatasetView): void {
   summaries.clear();
   balance = undefined;
   drawChips();
+  status.classList.remove('error');
+  status.textContent = info ? 'Applying the sort and filters to every row…' : 'Reading the file…';
   post({ type: 'view', gen, view });
 }
 
@@ -227,7 +231,7 @@ function openMenu(column: DatasetColumn, anchor: HTMLElement): void {
     first.placeholder = o === 'range' ? 'min (blank: none)' : o === 'topK' ? 'k, e.g. 10' : o === 'contains' ? 'text' : 'value';
   };
   op.addEventListener('change', update);
-  const apply = element('button', { text: 'Apply filter' });
+  const apply = element('button', { text: 'Apply filter', attrs: { type: 'button' } });
   const submit = (): void => {
     const o = op.value;
     const name = column.name;
@@ -326,13 +330,14 @@ onHostMessage<ToDataView>((message) => {
       applyView(view);
       break;
     case 'changed':
-      status.textContent = 'The data changed: reloaded';
       applyView(view);
+      status.textContent = 'The file changed: reading it again…';
       break;
     case 'info':
       if (message.gen !== gen) return;
       info = message.info;
       error.hidden = true;
+      status.textContent = info.notes?.join(' ') ?? '';
       showFacts();
       grid.setColumns(info.columns, view.sort);
       grid.setRowCount(info.viewRows);
@@ -380,6 +385,7 @@ function failed(id: number | undefined, text: string): void {
     // The view itself failed (a bad filter value, an unreadable file): say so where the rows were.
     error.textContent = text;
     error.hidden = false;
+    status.textContent = '';
     return;
   }
   // A failed page stays asked for: it is asked again once scrolled away and back, not in a loop.

@@ -124,28 +124,29 @@ export function balanceCard(balance: LabelBalance): HTMLElement {
 export function comparisonCard(c: DatasetComparison): HTMLElement {
   const list = (title: string, items: readonly string[]): HTMLElement[] =>
     items.length === 0 ? [] : [element('h4', { text: title }), element('ul', {}, items.map((text) => element('li', { text })))];
-  const leak = c.duplicateRows > 0;
-  const examples = c.examples.length
+  const leak = c.sharedDistinctRows > 0;
+  const n = (value: number): string => value.toLocaleString('en-US');
+  const examples = c.sample.length
     ? [
-        element('h4', { text: 'Examples' }),
+        element('h4', { text: 'Rows in both' }),
         element('table', { className: 'examples' }, [
-          element('thead', {}, [element('tr', {}, c.shared.map((name) => element('th', { text: name })))]),
-          element('tbody', {}, c.examples.map((row) => element('tr', {}, row.map((v) => element('td', { text: cellDisplay(v) }))))),
+          element('thead', {}, [element('tr', {}, c.comparedColumns.map((name) => element('th', { text: name })))]),
+          element('tbody', {}, c.sample.map((row) => element('tr', {}, row.map((v) => element('td', { text: cellDisplay(v) }))))),
         ]),
       ]
     : [];
-  return element('section', { className: 'card comparison', attrs: { 'aria-label': `Comparison with ${c.other}` } }, [
-    element('header', {}, [element('h3', { text: `Compared with ${c.other}` })]),
-    element('p', { text: `${c.rows.toLocaleString('en-US')} rows here, ${c.otherRows.toLocaleString('en-US')} there.` }),
-    ...list('Columns only here', c.onlyHere.map((col) => `${col.name} (${col.type})`)),
-    ...list('Columns only there', c.onlyThere.map((col) => `${col.name} (${col.type})`)),
-    ...list('Types that differ', c.typeChanges.map((t) => `${t.name}: ${t.here} here, ${t.there} there`)),
-    ...(c.onlyHere.length + c.onlyThere.length + c.typeChanges.length === 0 ? [element('p', { className: 'muted', text: 'Same columns, same types.' })] : []),
+  return element('section', { className: 'card comparison', attrs: { 'aria-label': `Comparison with ${c.second}` } }, [
+    element('header', {}, [element('h3', { text: `Compared with ${c.second}` })]),
+    element('p', { text: `${n(c.firstRows)} rows here, ${n(c.secondRows)} there.` }),
+    ...list('Columns only here', c.onlyInFirst.map((col) => `${col.name} (${col.type})`)),
+    ...list('Columns only there', c.onlyInSecond.map((col) => `${col.name} (${col.type})`)),
+    ...list('Types that differ', c.typeChanges.map((t) => `${t.column}: ${t.firstType} here, ${t.secondType} there`)),
+    ...(c.onlyInFirst.length + c.onlyInSecond.length + c.typeChanges.length === 0 ? [element('p', { className: 'muted', text: 'Same columns, same types.' })] : []),
     element('p', {
       className: leak ? 'error leak' : 'muted',
       text: leak
-        ? `${c.duplicateRows.toLocaleString('en-US')} distinct row${c.duplicateRows === 1 ? ' is' : 's are'} in both files (over ${c.shared.length} shared columns): leakage between the splits.`
-        : `No row is in both files (over ${c.shared.length} shared columns).`,
+        ? `${n(c.sharedDistinctRows)} distinct row${c.sharedDistinctRows === 1 ? ' is' : 's are'} in both files (${n(c.firstRowsShared)} rows here, ${n(c.secondRowsShared)} there, over ${c.comparedColumns.length} shared columns): leakage between the splits.`
+        : `No row is in both files (over ${c.comparedColumns.length} shared columns).`,
     }),
     ...examples,
   ]);

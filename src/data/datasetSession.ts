@@ -1,6 +1,6 @@
 import { describeError, isAbortError, isUserError } from '../common/errors';
 import { rowsAsTsv } from './clipboardText';
-import { EMPTY_VIEW, type ColumnSummary, type DatasetOrigin, type DatasetSource, type DatasetView } from './datasetSource';
+import { EMPTY_VIEW, type ColumnSummary, type DatasetColumn, type DatasetOrigin, type DatasetSource, type DatasetView } from './datasetSource';
 import { type CodeLanguage, type DatasetComparison, type DatasetHeading, type FromDataView, type ToDataView } from './protocol';
 
 /** What the grid can do beyond reading rows; each is optional (a kernel frame has no second file to compare). */
@@ -8,7 +8,7 @@ export interface DatasetActions {
   /** Writes the clipboard (the host's: a webview cannot be trusted with it). */
   writeClipboard(text: string): Promise<void>;
   /** The code that reproduces the view (src/data/copyAsCode.ts). */
-  copyAsCode?(origin: DatasetOrigin, view: DatasetView, language: CodeLanguage): string | Promise<string>;
+  copyAsCode?(origin: DatasetOrigin, view: DatasetView, language: CodeLanguage, columns: readonly DatasetColumn[]): string | Promise<string>;
   /** Asks for a second file and compares it with this one; undefined when the person cancelled. */
   compare?(view: DatasetView, signal: AbortSignal): Promise<DatasetComparison | undefined>;
   /** Something failed that is ours, not the data's: for the log. */
@@ -28,6 +28,7 @@ export class DatasetSession {
   private gen = -1;
   private view: DatasetView = EMPTY_VIEW;
   private version: string | undefined;
+  private columns: readonly DatasetColumn[] = [];
   private readonly inFlight = new Map<number, AbortController>();
   /** Aborted when the view changes: everything asked for the old view stops. */
   private viewController = new AbortController();
@@ -93,6 +94,7 @@ export class DatasetSession {
       const info = await this.source.info(view, signal);
       if (info.version !== this.version) this.summaries.clear();
       this.version = info.version;
+      this.columns = info.columns;
       if (gen === this.gen) await this.send({ type: 'info', gen, info });
     } catch (error) {
       if (isAbortError(error) || signal.aborted) return;
@@ -149,7 +151,7 @@ export class DatasetSession {
   private async copyCode(gen: number, language: CodeLanguage): Promise<void> {
     if (gen !== this.gen || !this.actions.copyAsCode) return;
     try {
-      await this.actions.writeClipboard(await this.actions.copyAsCode(this.source.origin, this.view, language));
+      await this.actions.writeClipboard(await this.actions.copyAsCode(this.source.origin, this.view, language, this.columns));
       await this.send({ type: 'notice', text: `Copied the ${language === 'sql' ? 'SQL (DuckDB)' : language} code for this view` });
     } catch (error) {
       await this.send({ type: 'notice', error: true, text: `Copy as Code failed: ${this.say(error)}` });

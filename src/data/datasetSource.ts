@@ -70,6 +70,8 @@ export interface DatasetInfo {
   readonly fileBytes?: number;
   /** Changes whenever the data may have (file size + mtime, or the kernel's execution count): caches key on it. */
   readonly version: string;
+  /** What the reader had to assume, for the header to say (e.g. "read as Latin-1: the file is not UTF-8"). */
+  readonly notes?: readonly string[];
 }
 
 export interface DatasetPage {

@@ -1,29 +1,16 @@
 import * as z from 'zod/mini';
-import type { Cell, ColumnSummary, DatasetColumn, DatasetInfo, DatasetPage, DatasetView, LabelBalance } from './datasetSource';
+import type { ColumnSummary, DatasetInfo, DatasetPage, DatasetView, LabelBalance } from './datasetSource';
+import type { CodeLanguage } from './copyAsCode';
+import type { DatasetComparison } from './engine/compareFiles';
+
+export type { DatasetComparison };
 
 // Messages between the Dataset grid (media/data/) and the extension host (src/data/vscode/). The
 // webview imports the types only; the host checks every incoming message with `parseFromDataView`.
 // The page owns the view (filters and sort) and numbers each one it sends (`gen`); every request
 // carries the number of the view it was made for, and answers for an older view are dropped.
 
-export type CodeLanguage = 'pandas' | 'polars' | 'sql';
-
-/** What "Compare with…" found between the open file and a second one (train vs test). */
-export interface DatasetComparison {
-  /** The second file, as the workspace names it. */
-  readonly other: string;
-  readonly rows: number;
-  readonly otherRows: number;
-  readonly onlyHere: readonly DatasetColumn[];
-  readonly onlyThere: readonly DatasetColumn[];
-  readonly typeChanges: readonly { readonly name: string; readonly here: string; readonly there: string }[];
-  /** Columns both have, which the duplicate check compares. */
-  readonly shared: readonly string[];
-  /** Distinct rows (over the shared columns) found in both files: leakage between splits. */
-  readonly duplicateRows: number;
-  /** A few of them, in `shared` order. */
-  readonly examples: readonly (readonly Cell[])[];
-}
+export type { CodeLanguage };
 
 /** Where the grid's rows come from, in words for its header. */
 export interface DatasetHeading {

@@ -1,14 +1,15 @@
 import * as vscode from 'vscode';
 import type { FeatureApis, FeatureHost } from '../../activation/featureHost';
 import { COMMANDS, VIEW_TYPES } from '../../commandIds';
+import { copyAsCode } from '../copyAsCode';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import { DatasetEditorProvider } from './datasetEditor';
 import { openDatasetPanel } from './datasetPanel';
 import { fileSources } from './fileSources';
 
-const DATA_FILE = /\.(csv|tsv|csv\.gz|parquet|jsonl|ndjson|arrow|feather)$/i;
+const DATA_FILE = /\.(csv|tsv|csv\.gz|tsv\.gz|parquet|jsonl|ndjson|arrow|feather)$/i;
 /** Files a text editor cannot show: the Dataset viewer is their default editor. */
-const BINARY_DATA_FILE = /\.(csv\.gz|parquet|arrow|feather)$/i;
+const BINARY_DATA_FILE = /\.(csv\.gz|tsv\.gz|parquet|arrow|feather)$/i;
 
 /** The data file a command acts on: the explorer's, the active editor's or tab's, or one the person picks. */
 async function dataFileUri(arg: unknown): Promise<vscode.Uri | undefined> {
@@ -27,15 +28,20 @@ async function dataFileUri(arg: unknown): Promise<vscode.Uri | undefined> {
 /** dist/features/data.js (src/activation/): the Dataset viewer for data files, and a grid for any DatasetSource. */
 export function activateFeature(host: FeatureHost): FeatureApis['data'] {
   const { context, log } = host;
-  const sources = fileSources(context, log);
+  const sources = fileSources();
   context.subscriptions.push(sources);
-  host.datasetViewer(new DatasetEditorProvider(context.extensionUri, log, (uri) => sources.open(uri), (uri) => sources.gridOptions(uri)));
+  host.datasetViewer(
+    new DatasetEditorProvider(context.extensionUri, log, (uri) => {
+      const { source, options } = sources.open(uri);
+      return { source, options: { ...options, copyAsCode } };
+    }),
+  );
   registerCommand(context, log, COMMANDS.openAsDataset, async (arg?: unknown) => {
     const uri = await dataFileUri(arg);
     if (!uri) return;
     await vscode.commands.executeCommand('vscode.openWith', uri, BINARY_DATA_FILE.test(uri.path) ? VIEW_TYPES.datasetViewer : VIEW_TYPES.datasetTextViewer);
   });
   return {
-    openDatasetPanel: (source, title, options) => openDatasetPanel(source, title, { extensionUri: context.extensionUri, log }, { copyAsCode: (origin, view, language) => sources.copyAsCode(origin, view, language), ...options }),
+    openDatasetPanel: (source, title, options) => openDatasetPanel(source, title, { extensionUri: context.extensionUri, log }, { copyAsCode, ...options }),
   };
 }

@@ -3,8 +3,8 @@ import * as vscode from 'vscode';
 import type { DatasetSource } from '../datasetSource';
 import { attachDatasetGrid, type DatasetGridOptions } from './datasetPanel';
 
-/** Opens the engine's source for a data file (src/data/engine/). */
-export type OpenFileSource = (uri: vscode.Uri) => DatasetSource;
+/** Opens the engine's source for a data file (src/data/engine/), with what its grid offers (Compare with…, Copy as Code). */
+export type OpenFileSource = (uri: vscode.Uri) => { source: DatasetSource; options: DatasetGridOptions };
 
 /**
  * Data files open read-only in the Dataset grid, one engine source per editor: the file is never
@@ -16,7 +16,6 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     private readonly extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
     private readonly openSource: OpenFileSource,
-    private readonly options: (uri: vscode.Uri) => DatasetGridOptions,
   ) {}
 
   openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {
@@ -25,7 +24,8 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
 
   resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): void {
     const uri = document.uri;
-    const grid = attachDatasetGrid(panel, this.extensionUri, this.log, this.openSource(uri), basename(uri.fsPath), this.options(uri));
+    const { source, options } = this.openSource(uri);
+    const grid = attachDatasetGrid(panel, this.extensionUri, this.log, source, basename(uri.fsPath), options);
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), basename(uri.fsPath)));
     const changed = (): void => void grid.refresh();
     watcher.onDidChange(changed);

@@ -1,33 +1,52 @@
-import type * as vscode from 'vscode';
-import { UserError } from '../../common/errors';
-import type { DatasetOrigin, DatasetSource, DatasetView } from '../datasetSource';
-import type { CodeLanguage } from '../protocol';
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import type { DatasetSource } from '../datasetSource';
+import { compareDatasets } from '../engine/compareFiles';
+import { sharedDataEngine, type DataEngine } from '../engine/engineClient';
+import { FileDatasetSource } from '../engine/fileDatasetSource';
+import type { DatasetComparison } from '../protocol';
 import type { DatasetGridOptions } from './datasetPanel';
 
-/** The engine's side of the viewer: a source per file, Copy as Code, Compare with…. */
+/** The engine's side of the viewer: a source per file, with Compare with…. */
 export interface FileSources extends vscode.Disposable {
-  open(uri: vscode.Uri): DatasetSource;
-  gridOptions(uri: vscode.Uri): DatasetGridOptions;
-  copyAsCode(origin: DatasetOrigin, view: DatasetView, language: CodeLanguage): string;
+  open(uri: vscode.Uri): { source: DatasetSource; options: DatasetGridOptions };
 }
 
-// Until the engine (src/data/engine/) is merged, a file says so instead of showing rows.
-export function fileSources(_context: vscode.ExtensionContext, _log: vscode.LogOutputChannel): FileSources {
-  const missingError = (): UserError => new UserError('The data engine is not in this build.');
-  const missing = (): never => {
-    throw missingError();
-  };
+/** Asks for the second file, then compares it with `first` on the engine; undefined if the person cancelled. */
+async function compareWithPicked(engine: DataEngine, first: FileDatasetSource, signal: AbortSignal): Promise<DatasetComparison | undefined> {
+  const picked = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    title: `Compare ${first.label} with…`,
+    defaultUri: vscode.Uri.file(first.path),
+    filters: { 'Data files': ['csv', 'tsv', 'gz', 'parquet', 'jsonl', 'ndjson', 'arrow', 'feather'] },
+  });
+  if (!picked?.[0] || signal.aborted) return undefined;
+  const second = new FileDatasetSource(picked[0].fsPath, engine);
+  try {
+    return await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Comparing ${first.label} with ${basename(picked[0].fsPath)}`, cancellable: true },
+      (_progress, token) => {
+        const stop = new AbortController();
+        token.onCancellationRequested(() => stop.abort());
+        return compareDatasets(first, second, AbortSignal.any([signal, stop.signal]));
+      },
+    );
+  } finally {
+    await second.dispose();
+  }
+}
+
+/**
+ * Files are read by the engine's child process (src/data/engine/), one per extension host and
+ * shared by every open grid; closing the extension stops it.
+ */
+export function fileSources(): FileSources {
+  const engine = sharedDataEngine();
   return {
-    open: (uri) => ({
-      origin: { kind: 'file', path: uri.fsPath, format: 'csv' },
-      info: () => Promise.reject(missingError()),
-      rows: () => Promise.reject(missingError()),
-      summarize: () => Promise.reject(missingError()),
-      labelBalance: () => Promise.reject(missingError()),
-      dispose: () => Promise.resolve(),
-    }),
-    gridOptions: () => ({}),
-    copyAsCode: () => missing(),
-    dispose: () => undefined,
+    open: (uri) => {
+      const source = new FileDatasetSource(uri.fsPath, engine);
+      return { source, options: { compare: (_view, signal) => compareWithPicked(engine, source, signal) } };
+    },
+    dispose: () => void engine.close(),
   };
 }

@@ -1,0 +1,223 @@
+// Copy as Code: the grid's view (filters, then a sort) as pandas, polars or DuckDB SQL over where
+// the rows come from, a file or a kernel variable. The three give the rows the engine shows, in the
+// same order: filters AND-ed; topK keeps the k most frequent non-null values of the whole source,
+// ties by value; the sort is stable (ties in source order) with missing values last both ways.
+// The tests run all three and compare (test/integration/dataCopyAsCode.test.ts). Names and values
+// are written as literals of the target language (JSON strings are valid Python strings; SQL
+// quotes doubled), never pasted in raw.
+import type { Cell, ColumnFilter, DatasetColumn, DatasetOrigin, DatasetView } from './datasetSource';
+
+export type CodeLanguage = 'pandas' | 'polars' | 'sql';
+
+export const CODE_LANGUAGES: readonly CodeLanguage[] = ['pandas', 'polars', 'sql'];
+
+/** The code, ending with the view in `df` (pandas, polars) or as one SELECT (SQL). `columns` gives kinds for typed literals. */
+export function copyAsCode(origin: DatasetOrigin, view: DatasetView, language: CodeLanguage, columns: readonly DatasetColumn[] = []): string {
+  const kinds = new Map(columns.map((c) => [c.name, c.kind]));
+  switch (language) {
+    case 'pandas':
+      return pandasCode(origin, view);
+    case 'polars':
+      return polarsCode(origin, view, kinds);
+    case 'sql':
+      return sqlCode(origin, view, kinds);
+  }
+}
+
+// ---- Python (pandas, polars) -------------------------------------------------------------------
+
+const py = (text: string): string => JSON.stringify(text);
+
+function pyValue(value: Cell): string {
+  if (value === null) return 'None';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : `float(${py(String(value))})`;
+  return py(value);
+}
+
+/** numpy arrays come as a DataFrame with integer column labels. */
+function pyColumn(origin: DatasetOrigin, name: string): string {
+  return origin.kind === 'kernel' && origin.library === 'numpy' && /^\d+$/.test(name) ? name : py(name);
+}
+
+function pandasSource(origin: DatasetOrigin): string[] {
+  if (origin.kind === 'kernel') {
+    if (origin.library === 'pandas') return [`df = ${origin.variable}`];
+    if (origin.library === 'polars') return [`df = ${origin.variable}.to_pandas()`];
+    return [`df = pd.DataFrame(${origin.variable})`];
+  }
+  const p = py(origin.path);
+  switch (origin.format) {
+    case 'csv':
+      return [`df = pd.read_csv(${p})`];
+    case 'tsv':
+      return [`df = pd.read_csv(${p}, sep="\\t")`];
+    case 'parquet':
+      return [`df = pd.read_parquet(${p})`];
+    case 'jsonl':
+      return [`df = pd.read_json(${p}, lines=True)`];
+    case 'arrow':
+      return [`df = pd.read_feather(${p})`];
+  }
+}
+
+function pandasCondition(origin: DatasetOrigin, f: ColumnFilter): string {
+  const c = `df[${pyColumn(origin, f.column)}]`;
+  switch (f.op) {
+    case 'range': {
+      const parts: string[] = [];
+      if (f.min !== undefined && f.min !== null) parts.push(`(${c} >= ${pyValue(f.min)})`);
+      if (f.max !== undefined && f.max !== null) parts.push(`(${c} <= ${pyValue(f.max)})`);
+      return parts.length ? parts.join(' & ') : `${c}.notna()`;
+    }
+    case 'equals':
+      return f.value === null ? `${c}.isna()` : `(${c} == ${pyValue(f.value)})`;
+    case 'contains':
+      return `(${c}.notna() & ${c}.astype(str).str.contains(${py(f.text)}, case=${f.caseSensitive ? 'True' : 'False'}, regex=False))`;
+    case 'isNull':
+      return f.negate ? `${c}.notna()` : `${c}.isna()`;
+    case 'topK':
+      // value_counts drops missing values; sorting by value first, then stably by count, breaks ties by value.
+      return `${c}.isin(${c}.value_counts().sort_index().sort_values(ascending=False, kind="stable").head(${Math.max(1, Math.trunc(f.k))}).index)`;
+  }
+}
+
+function pandasCode(origin: DatasetOrigin, view: DatasetView): string {
+  const lines = ['import pandas as pd', '', ...pandasSource(origin)];
+  if (view.filters.length) lines.push(`df = df[${view.filters.map((f) => pandasCondition(origin, f)).join('\n        & ')}]`);
+  if (view.sort.length) {
+    const by = view.sort.map((k) => pyColumn(origin, k.column)).join(', ');
+    const ascending = view.sort.map((k) => (k.descending ? 'False' : 'True')).join(', ');
+    // A stable sort keeps ties in the source's order; missing values go last in both directions.
+    lines.push(`df = df.sort_values([${by}], ascending=[${ascending}], na_position="last", kind="stable")`);
+  }
+  lines.push('df = df.reset_index(drop=True)');
+  return `${lines.join('\n')}\n`;
+}
+
+function polarsSource(origin: DatasetOrigin): string[] {
+  if (origin.kind === 'kernel') {
+    if (origin.library === 'polars') return [`df = ${origin.variable}`];
+    return [origin.library === 'numpy' ? `df = pl.DataFrame(${origin.variable})` : `df = pl.from_pandas(${origin.variable})`];
+  }
+  const p = py(origin.path);
+  switch (origin.format) {
+    case 'csv':
+      return [`df = pl.read_csv(${p}, try_parse_dates=True)`];
+    case 'tsv':
+      return [`df = pl.read_csv(${p}, separator="\\t", try_parse_dates=True)`];
+    case 'parquet':
+      return [`df = pl.read_parquet(${p})`];
+    case 'jsonl':
+      return [`df = pl.read_ndjson(${p})`];
+    case 'arrow':
+      return [`df = pl.read_ipc(${p})`];
+  }
+}
+
+/** A polars literal: dates and timestamps as pl.date / pl.datetime so they compare with typed columns. */
+function plValue(value: Cell, kind: string | undefined): string {
+  if (typeof value === 'string' && (kind === 'date' || kind === 'timestamp')) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2}))?/.exec(value);
+    if (m) {
+      const [y, mo, d, h, mi, s] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x)));
+      return kind === 'date' ? `pl.date(${y}, ${mo}, ${d})` : `pl.datetime(${y}, ${mo}, ${d}, ${h}, ${mi}, ${s})`;
+    }
+  }
+  return `pl.lit(${pyValue(value)})`;
+}
+
+/** polars names a numpy array's columns column_0, column_1, …. */
+function plName(origin: DatasetOrigin, column: string): string {
+  return origin.kind === 'kernel' && origin.library === 'numpy' && /^\d+$/.test(column) ? py(`column_${column}`) : py(column);
+}
+
+function polarsCondition(origin: DatasetOrigin, f: ColumnFilter, kinds: ReadonlyMap<string, string>): string {
+  const name = plName(origin, f.column);
+  const c = `pl.col(${name})`;
+  const kind = kinds.get(f.column);
+  switch (f.op) {
+    case 'range': {
+      const parts: string[] = [];
+      if (f.min !== undefined && f.min !== null) parts.push(`(${c} >= ${plValue(f.min, kind)})`);
+      if (f.max !== undefined && f.max !== null) parts.push(`(${c} <= ${plValue(f.max, kind)})`);
+      return parts.length ? parts.join(' & ') : `${c}.is_not_null()`;
+    }
+    case 'equals':
+      return f.value === null ? `${c}.is_null()` : `(${c} == ${plValue(f.value, kind)})`;
+    case 'contains':
+      return f.caseSensitive ? `${c}.cast(pl.Utf8).str.contains(${py(f.text)}, literal=True)` : `${c}.cast(pl.Utf8).str.to_lowercase().str.contains(${py(f.text.toLowerCase())}, literal=True)`;
+    case 'isNull':
+      return f.negate ? `${c}.is_not_null()` : `${c}.is_null()`;
+    case 'topK':
+      return `${c}.is_in(df.filter(${c}.is_not_null()).group_by(${name}).agg(pl.len().alias("__n")).sort(["__n", ${name}], descending=[True, False]).head(${Math.max(1, Math.trunc(f.k))}).get_column(${name}))`;
+  }
+}
+
+function polarsCode(origin: DatasetOrigin, view: DatasetView, kinds: ReadonlyMap<string, string>): string {
+  const lines = ['import polars as pl', '', ...polarsSource(origin)];
+  if (view.filters.length) lines.push(`df = df.filter(${view.filters.map((f) => polarsCondition(origin, f, kinds)).join('\n        & ')})`);
+  if (view.sort.length) {
+    const by = view.sort.map((k) => plName(origin, k.column)).join(', ');
+    const descending = view.sort.map((k) => (k.descending ? 'True' : 'False')).join(', ');
+    lines.push(`df = df.sort([${by}], descending=[${descending}], nulls_last=True, maintain_order=True)`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+// ---- SQL (DuckDB) ------------------------------------------------------------------------------
+
+const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`;
+const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+function sqlValue(value: Cell, kind: string | undefined): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : `${sqlString(String(value))}::DOUBLE`;
+  if (kind === 'date') return `DATE ${sqlString(value)}`;
+  if (kind === 'timestamp') return `TIMESTAMP ${sqlString(value)}`;
+  return sqlString(value);
+}
+
+function sqlSource(origin: DatasetOrigin, rowNumber: boolean): string {
+  if (origin.kind === 'kernel') {
+    // DuckDB in Python reads a pandas or polars DataFrame (or a numpy array) in scope by its name.
+    return rowNumber ? `SELECT *, row_number() OVER () AS __row FROM ${ident(origin.variable)}` : `SELECT * FROM ${ident(origin.variable)}`;
+  }
+  const p = sqlString(origin.path);
+  if (origin.format === 'parquet') return `SELECT * FROM read_parquet(${p}${rowNumber ? ', file_row_number = true' : ''})`;
+  const scan = origin.format === 'csv' ? `read_csv(${p})` : origin.format === 'tsv' ? `read_csv(${p}, delim = '\\t')` : origin.format === 'jsonl' ? `read_json(${p}, format = 'newline_delimited')` : `read_arrow(${p})`;
+  return rowNumber ? `SELECT *, row_number() OVER () AS __row FROM ${scan}` : `SELECT * FROM ${scan}`;
+}
+
+function sqlCondition(f: ColumnFilter, kinds: ReadonlyMap<string, string>): string {
+  const c = ident(f.column);
+  const kind = kinds.get(f.column);
+  switch (f.op) {
+    case 'range': {
+      const parts: string[] = [];
+      if (f.min !== undefined && f.min !== null) parts.push(`${c} >= ${sqlValue(f.min, kind)}`);
+      if (f.max !== undefined && f.max !== null) parts.push(`${c} <= ${sqlValue(f.max, kind)}`);
+      return parts.length ? parts.join(' AND ') : `${c} IS NOT NULL`;
+    }
+    case 'equals':
+      return f.value === null ? `${c} IS NULL` : `${c} = ${sqlValue(f.value, kind)}`;
+    case 'contains':
+      return f.caseSensitive ? `contains(CAST(${c} AS VARCHAR), ${sqlString(f.text)})` : `contains(lower(CAST(${c} AS VARCHAR)), ${sqlString(f.text.toLowerCase())})`;
+    case 'isNull':
+      return f.negate ? `${c} IS NOT NULL` : `${c} IS NULL`;
+    case 'topK':
+      return `${c} IN (SELECT ${c} FROM src WHERE ${c} IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT ${Math.max(1, Math.trunc(f.k))})`;
+  }
+}
+
+function sqlCode(origin: DatasetOrigin, view: DatasetView, kinds: ReadonlyMap<string, string>): string {
+  const sorted = view.sort.length > 0;
+  const order = origin.kind === 'file' && origin.format === 'parquet' ? 'file_row_number' : '__row';
+  // DuckDB reads Arrow IPC through its community extension (a download, once).
+  const preamble = origin.kind === 'file' && origin.format === 'arrow' ? ['INSTALL arrow FROM community;', 'LOAD arrow;'] : [];
+  const lines = [...preamble, `WITH src AS (${sqlSource(origin, sorted)})`, sorted ? `SELECT * EXCLUDE (${order}) FROM src` : 'SELECT * FROM src'];
+  if (view.filters.length) lines.push(`WHERE ${view.filters.map((f) => `(${sqlCondition(f, kinds)})`).join('\n  AND ')}`);
+  if (sorted) lines.push(`ORDER BY ${[...view.sort.map((k) => `${ident(k.column)} ${k.descending ? 'DESC' : 'ASC'} NULLS LAST`), order].join(', ')}`);
+  return `${lines.join('\n')};\n`;
+}

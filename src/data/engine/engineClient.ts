@@ -1,0 +1,247 @@
+// The host's side of the data engine: starts engineProcess.ts as a child process on first use (the
+// editor's own Node: VS Code's Electron binary with ELECTRON_RUN_AS_NODE, so it works in VS Code,
+// code-server and the CLI alike), sends it queries, and keeps the host safe from it: a cancelled
+// query is interrupted in DuckDB and, if it does not stop within a grace period, the process is
+// killed; a query over its time limit is killed too; a crash rejects what was pending and the next
+// query starts a fresh process. Nothing the engine holds is the only copy of anything.
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from '../../common/errors';
+import type { Cell } from '../datasetSource';
+import { ENGINE_SETUP_VAR, type EngineColumn, type EngineParam, type EngineSetup, type FromEngine, type QueryRequest, type TablePrep } from './protocol';
+
+export interface EngineOptions {
+  /** DuckDB's memory_limit; beyond it, joins, sorts and tables spill to tempDir. Default 1024. */
+  readonly memoryLimitMb?: number;
+  /** DuckDB's threads. Default: half the cores, at least 1, at most 4: the editor keeps the rest. */
+  readonly threads?: number;
+  readonly tempDir?: string;
+  /** How long one query may run before the process is killed. Default 10 minutes. */
+  readonly queryTimeMs?: number;
+  /** How long a cancelled query may take to stop before the process is killed. Default 2 s. */
+  readonly cancelGraceMs?: number;
+  /** The child's script; default: dist/engine/dataEngine.js from a bundle, engineProcess.ts from source. */
+  readonly script?: string;
+}
+
+export interface QueryResult {
+  readonly columns: readonly EngineColumn[];
+  readonly rows: readonly (readonly Cell[])[];
+  readonly truncated: boolean;
+}
+
+export interface QueryOptions {
+  readonly params?: readonly EngineParam[];
+  /** Rows returned at most (default 10 000). */
+  readonly maxRows?: number;
+  readonly prepare?: readonly TablePrep[];
+  readonly confinedTo?: readonly string[];
+  readonly timeMs?: number;
+}
+
+/** DuckDB refused or failed a query; `message` is DuckDB's own text. Callers say which file it was. */
+export class EngineQueryError extends Error {
+  override readonly name = 'EngineQueryError';
+}
+
+/** The engine process stopped (crashed, ran out of memory, was killed for overrunning). */
+export class EngineStopped extends UserError {}
+
+interface Pending {
+  readonly resolve: (result: QueryResult) => void;
+  readonly reject: (error: unknown) => void;
+  readonly timers: NodeJS.Timeout[];
+}
+
+interface Live {
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  stderr: string;
+  killedFor?: string;
+}
+
+export class DataEngine {
+  private live: Live | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private closed = false;
+  private waiting = 0;
+
+  constructor(private readonly options: EngineOptions = {}) {}
+
+  async query(sql: string, options: QueryOptions, signal?: AbortSignal): Promise<QueryResult> {
+    if (this.closed) throw new Error('the data engine is closed');
+    signal?.throwIfAborted();
+    const live = this.start();
+    // Held while a query waits (the process and its channel are unreferenced when idle, so an
+    // engine nobody closed never keeps a CLI or a test process alive).
+    this.waiting++;
+    live.child.ref();
+    try {
+      await abortable(live.ready, signal);
+    } finally {
+      this.waiting--;
+    }
+    const id = this.nextId++;
+    const request: QueryRequest = {
+      type: 'query',
+      id,
+      sql,
+      params: options.params ?? [],
+      maxRows: options.maxRows ?? 10_000,
+      ...(options.prepare ? { prepare: options.prepare } : {}),
+      ...(options.confinedTo ? { confinedTo: options.confinedTo } : {}),
+    };
+    return new Promise<QueryResult>((resolve, reject) => {
+      const timeMs = options.timeMs ?? this.options.queryTimeMs ?? 600_000;
+      const overrun = setTimeout(() => this.kill(live, `a query took longer than ${Math.round(timeMs / 1000)} s`), timeMs);
+      const entry: Pending = { resolve, reject, timers: [overrun] };
+      this.pending.set(id, entry);
+      live.child.ref();
+      const onAbort = (): void => {
+        this.settle(id)?.reject(signal?.reason instanceof Error ? signal.reason : abortError());
+        if (!live.child.connected) return;
+        live.child.send({ type: 'cancel', id });
+        // DuckDB checks for interrupts between vectors; a call stuck in one read gets killed instead.
+        const grace = setTimeout(() => {
+          if (this.cancelling.has(id)) this.kill(live, 'a cancelled query did not stop');
+        }, this.options.cancelGraceMs ?? 2000);
+        grace.unref();
+        this.cancelling.set(id, grace);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const cleanup = (): void => signal?.removeEventListener('abort', onAbort);
+      this.cleanups.set(id, cleanup);
+      live.child.send(request);
+    });
+  }
+
+  /** Stops the process; the engine cannot be used afterwards. */
+  close(): Promise<void> {
+    this.closed = true;
+    const live = this.live;
+    if (!live) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => live.child.once('exit', () => resolve()));
+    this.kill(live, 'the data engine was closed');
+    return exited;
+  }
+
+  private readonly cancelling = new Map<number, NodeJS.Timeout>();
+  private readonly cleanups = new Map<number, () => void>();
+
+  private settle(id: number): Pending | undefined {
+    const entry = this.pending.get(id);
+    this.pending.delete(id);
+    if (entry) for (const t of entry.timers) clearTimeout(t);
+    this.cleanups.get(id)?.();
+    this.cleanups.delete(id);
+    if (this.pending.size === 0 && this.waiting === 0) this.live?.child.unref();
+    return entry;
+  }
+
+  private start(): Live {
+    if (this.live) return this.live;
+    const setup: EngineSetup = {
+      memoryLimitMb: this.options.memoryLimitMb ?? 1024,
+      threads: this.options.threads ?? Math.min(4, Math.max(1, Math.floor(availableParallelism() / 2))),
+      tempDir: this.options.tempDir ?? tmpdir(),
+    };
+    const script = this.options.script ?? engineScript();
+    const fromSource = script.endsWith('.ts');
+    const child = fork(script, [], {
+      execPath: process.execPath,
+      // The JS side only converts pages; DuckDB's own memory is capped by memory_limit.
+      execArgv: [...(fromSource ? ['--require', require.resolve(TSX_CJS)] : []), '--max-old-space-size=512'],
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', [ENGINE_SETUP_VAR]: JSON.stringify(setup) },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    let markReady: () => void = () => undefined;
+    let failReady: (error: unknown) => void = () => undefined;
+    const live: Live = {
+      child,
+      stderr: '',
+      ready: new Promise<void>((resolve, reject) => {
+        markReady = resolve;
+        failReady = reject;
+      }),
+    };
+    live.ready.catch(() => undefined);
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (text: string) => {
+      live.stderr = (live.stderr + text).slice(-4000);
+    });
+    child.on('message', (message: FromEngine) => {
+      if (message.type === 'ready') return markReady();
+      const grace = this.cancelling.get(message.id);
+      if (grace) {
+        clearTimeout(grace);
+        this.cancelling.delete(message.id);
+      }
+      const entry = this.settle(message.id);
+      if (!entry) return;
+      if (message.type === 'result') entry.resolve({ columns: message.columns, rows: message.rows, truncated: message.truncated });
+      else entry.reject(message.interrupted ? abortError() : new EngineQueryError(message.message));
+    });
+    const stopped = (why: string): void => {
+      if (this.live === live) this.live = undefined;
+      const reason = live.killedFor ?? why;
+      const tail = live.stderr.trim().split('\n').slice(-3).join(' ').trim();
+      const error = new EngineStopped(`The data engine stopped: ${reason}${tail ? ` (${tail})` : ''}. The next request starts it again.`);
+      failReady(error);
+      for (const id of [...this.pending.keys()]) this.settle(id)?.reject(error);
+      for (const grace of this.cancelling.values()) clearTimeout(grace);
+      this.cancelling.clear();
+    };
+    child.on('exit', (code, signal) => stopped(signal ? `it was ended by ${signal}` : `it exited with code ${code}`));
+    child.on('error', (error) => stopped(error.message));
+    child.unref();
+    this.live = live;
+    return live;
+  }
+
+  private kill(live: Live, why: string): void {
+    live.killedFor ??= why;
+    if (this.live === live) this.live = undefined;
+    live.child.kill('SIGKILL');
+  }
+}
+
+const TSX_CJS = 'tsx/cjs'; // a variable: bundlers leave it alone, and bundles never take this path
+
+/** dist/engine/dataEngine.js beside the running bundle (dist/, dist/features/, dist/lazy/), or the .ts entry under tsx. */
+export function engineScript(): string {
+  if (__filename.endsWith('.ts')) return join(__dirname, 'engineProcess.ts');
+  const candidates = [join(__dirname, 'engine', 'dataEngine.js'), join(__dirname, '..', 'engine', 'dataEngine.js')];
+  const found = candidates.find((path) => existsSync(path));
+  if (!found) throw new Error(`the data engine ${candidates[0]} is missing: run npm run build`);
+  return found;
+}
+
+function abortError(): Error {
+  return new DOMException('The operation was aborted', 'AbortError');
+}
+
+async function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  signal.throwIfAborted();
+  let onAbort: () => void = () => undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => {
+      onAbort = () => reject(abortError());
+      signal.addEventListener('abort', onAbort, { once: true });
+    })]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+let shared: DataEngine | undefined;
+
+/** The one engine of this process (extension host or CLI): one child process, its tables shared by every source. */
+export function sharedDataEngine(options?: EngineOptions): DataEngine {
+  shared ??= new DataEngine(options);
+  return shared;
+}

@@ -1,0 +1,148 @@
+// The data engine's child process (bundled to dist/engine/dataEngine.js): DuckDB runs here, never in
+// the extension host, so a big scan cannot freeze the editor, a crash costs only this process (the
+// host starts a fresh one on its next call), and a runaway query can be killed outright.
+//
+// Two databases: the main one reads the files the user opens (any path: the user chose them) and
+// keeps the tables built from text formats; a confined one per set of workspace roots runs the
+// agent's and the CLI's SQL: one SELECT statement, files readable only inside the roots, settings locked.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { Cell } from '../datasetSource';
+import { importArrowIpc } from './arrowImport';
+import { ENGINE_SETUP_VAR, MAX_CELL_CHARS, type EngineSetup, type FromEngine, type QueryRequest, type TablePrep, type ToEngine } from './protocol';
+
+const setup = JSON.parse(process.env[ENGINE_SETUP_VAR] ?? '{}') as EngineSetup;
+const spill = join(setup.tempDir, `ml-engineer-duckdb-${process.pid}`);
+mkdirSync(spill, { recursive: true });
+
+function baseSettings(): Record<string, string> {
+  return {
+    memory_limit: `${setup.memoryLimitMb}MB`,
+    threads: String(setup.threads),
+    temp_directory: spill,
+    // No network here or on a user's locked-down machine: never fetch an extension on the fly.
+    autoinstall_known_extensions: 'false',
+  };
+}
+
+const main = DuckDBInstance.create(':memory:', baseSettings());
+const confined = new Map<string, Promise<DuckDBInstance>>();
+/** Tables built so far (or being built), by name. */
+const tables = new Map<string, Promise<void>>();
+/** Running queries' connections, for interrupt(). */
+const running = new Map<number, DuckDBConnection>();
+const cancelled = new Set<number>();
+
+function confinedInstance(roots: readonly string[]): Promise<DuckDBInstance> {
+  const key = JSON.stringify(roots);
+  let instance = confined.get(key);
+  if (!instance) {
+    instance = (async () => {
+      const db = await DuckDBInstance.create(':memory:', baseSettings());
+      const connection = await db.connect();
+      // allowed_directories must be set before external access is turned off; lock_configuration
+      // then keeps a query from turning either back (SET is not a SELECT anyway).
+      await connection.run(`SET allowed_directories = ${listLiteral(roots.map((r) => (r.endsWith('/') || r.endsWith('\\') ? r : `${r}/`)))}`);
+      await connection.run('SET enable_external_access = false');
+      await connection.run('SET autoload_known_extensions = false');
+      await connection.run('SET lock_configuration = true');
+      connection.closeSync();
+      return db;
+    })();
+    confined.set(key, instance);
+  }
+  return instance;
+}
+
+/** A list of string literals, quotes doubled: only the host's own workspace paths come here. */
+function listLiteral(values: readonly string[]): string {
+  return `[${values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ')}]`;
+}
+
+async function prepareTable(connection: DuckDBConnection, prep: TablePrep): Promise<void> {
+  // Names are made by the host from a hash; anything else is refused rather than quoted.
+  if (!/^[a-z0-9_]+$/.test(prep.table) || (prep.replaces !== undefined && !/^[a-z0-9_]+$/.test(prep.replaces))) throw new Error(`Invalid table name ${prep.table}`);
+  let built = tables.get(prep.table);
+  if (!built && prep.replaces && tables.has(prep.replaces)) {
+    tables.delete(prep.replaces);
+    await connection.run(`DROP TABLE IF EXISTS "${prep.replaces}"`);
+  }
+  if (!built) {
+    built = (async () => {
+      if (prep.from.kind === 'select') await connection.run(`CREATE TABLE IF NOT EXISTS "${prep.table}" AS ${prep.from.sql}`, prep.from.params as DuckDBValue[]);
+      else await importArrowIpc(connection, prep.table, prep.from.path);
+    })();
+    tables.set(prep.table, built);
+    // A failed or interrupted build is tried again by the next query that needs it.
+    built.catch(() => tables.delete(prep.table));
+  }
+  await built;
+}
+
+async function runQuery(request: QueryRequest): Promise<FromEngine> {
+  const db = request.confinedTo ? await confinedInstance(request.confinedTo) : await main;
+  const connection = await db.connect();
+  running.set(request.id, connection);
+  try {
+    if (cancelled.has(request.id)) throw new Error('INTERRUPT Error: Interrupted!');
+    for (const prep of request.prepare ?? []) await prepareTable(connection, prep);
+    if (request.confinedTo) await checkReadOnly(connection, request.sql);
+    const reader = await connection.streamAndReadUntil(request.sql, request.maxRows + 1, request.params as DuckDBValue[]);
+    const names = reader.columnNames();
+    const types = reader.columnTypes().map(String);
+    const all = reader.getRows();
+    const rows = all.slice(0, request.maxRows).map((row) => row.map(toCell));
+    return { type: 'result', id: request.id, columns: names.map((name, i) => ({ name, type: types[i] ?? '' })), rows, truncated: all.length > request.maxRows || !reader.done };
+  } finally {
+    running.delete(request.id);
+    cancelled.delete(request.id);
+    connection.closeSync();
+  }
+}
+
+/** One statement, and a SELECT: the agent's and the CLI's SQL reads, it never writes, attaches or sets. */
+async function checkReadOnly(connection: DuckDBConnection, sql: string): Promise<void> {
+  const statements = await connection.extractStatements(sql);
+  if (statements.count !== 1) throw new Error(`Read-only query: give exactly one SELECT statement (found ${statements.count})`);
+  const prepared = await statements.prepare(0);
+  const type = prepared.statementType;
+  prepared.destroySync();
+  if (type !== StatementType.SELECT) throw new Error(`Read-only query: only SELECT statements run here (this one is ${StatementType[type] ?? type})`);
+}
+
+/** Numbers a double holds exactly stay numbers; everything else is the text DuckDB prints for it. */
+export function toCell(value: DuckDBValue): Cell {
+  if (value === null || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'bigint') return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+  const text = typeof value === 'string' ? value : String(value);
+  return text.length > MAX_CELL_CHARS ? `${text.slice(0, MAX_CELL_CHARS)}…` : text;
+}
+
+function send(message: FromEngine): void {
+  process.send?.(message);
+}
+
+process.on('message', (message: ToEngine) => {
+  if (message.type === 'cancel') {
+    cancelled.add(message.id);
+    running.get(message.id)?.interrupt();
+    return;
+  }
+  runQuery(message).then(send, (error: unknown) => {
+    const text = error instanceof Error ? error.message : String(error);
+    send({ type: 'error', id: message.id, message: text, interrupted: /^INTERRUPT Error/.test(text) });
+  });
+});
+
+// The host went away (closed, crashed, reloaded): nothing here is worth keeping.
+process.on('disconnect', () => process.exit(0));
+process.on('exit', () => rmSync(spill, { recursive: true, force: true }));
+main.then(
+  () => send({ type: 'ready', version: 'duckdb' }),
+  (error: unknown) => {
+    process.stderr.write(`the data engine could not start DuckDB: ${String(error)}\n`);
+    process.exit(3);
+  },
+);

@@ -1,0 +1,225 @@
+// A data file (CSV, TSV, gzip'd CSV, Parquet, JSON lines, Arrow IPC) as a DatasetSource, queried by
+// the engine's child process (engineClient.ts). Opening reads only the schema; the first page of a
+// text file is read straight from it (DuckDB stops at the LIMIT); counts, sorts, filters and
+// summaries run on a table the engine builds once per file version (fileRelation.ts).
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { ColumnSummary, DatasetColumn, DatasetFormat, DatasetInfo, DatasetOrigin, DatasetPage, DatasetSource, DatasetView, LabelBalance } from '../datasetSource';
+import { labelBalanceOf, summarizeColumn, SummaryCache } from './columnSummary';
+import { EngineQueryError, sharedDataEngine, type DataEngine, type QueryOptions, type QueryResult } from './engineClient';
+import { cleanEngineMessage, fileError } from './engineErrors';
+import { checkLineLengths, headerFieldCount, SNIFF_LINES, strictScanSql } from './csvDiagnosis';
+import { columnsFromDescribe, directScan, formatOfPath, MAX_LINE_BYTES, tablePrep, unsupportedFormat, type CsvOptions } from './fileRelation';
+import type { TablePrep } from './protocol';
+import { SqlParams } from './sqlText';
+import { orderSql, selectList, whereSql, type ViewRelation } from './viewSql';
+
+/** Past this offset an unsorted page of a text file comes from the table, not a fresh scan from the top. */
+const DIRECT_PAGE_OFFSET_LIMIT = 50_000;
+
+interface Opened {
+  readonly version: string;
+  readonly fileBytes: number;
+  readonly columns: readonly DatasetColumn[];
+  readonly csv: CsvOptions;
+  readonly notes: readonly string[];
+  /** The engine table (text and Arrow formats); Parquet is read in place. */
+  readonly prep?: TablePrep;
+  totalRows?: Promise<number>;
+}
+
+/** One query's FROM: the relation and the tables it needs built first. */
+export interface BoundRelation {
+  readonly rel: ViewRelation;
+  readonly params: SqlParams;
+  readonly prepare: readonly TablePrep[];
+}
+
+export class FileDatasetSource implements DatasetSource {
+  readonly origin: DatasetOrigin;
+  readonly format: DatasetFormat;
+  private opened: Promise<Opened> | undefined;
+  private openedVersion: string | undefined;
+  private lastTable: string | undefined;
+  private readonly summaries = new SummaryCache();
+
+  constructor(
+    readonly path: string,
+    private readonly engine: DataEngine = sharedDataEngine(),
+  ) {
+    const format = formatOfPath(path);
+    if (!format) throw unsupportedFormat(path);
+    this.format = format;
+    this.origin = { kind: 'file', path, format };
+  }
+
+  get label(): string {
+    return basename(this.path);
+  }
+
+  async info(view: DatasetView, signal: AbortSignal): Promise<DatasetInfo> {
+    const opened = await this.open(signal);
+    const totalRows = await this.totalRows(opened, signal);
+    let viewRows = totalRows;
+    if (view.filters.length > 0) {
+      const bound = this.bind(opened, true);
+      const where = whereSql(bound.rel, view, bound.params);
+      viewRows = await this.count(`SELECT count(*) FROM ${bound.rel.from}${where}`, bound, signal);
+    }
+    return { label: this.label, columns: opened.columns, totalRows, viewRows, fileBytes: opened.fileBytes, version: opened.version, ...(opened.notes.length ? { notes: opened.notes } : {}) };
+  }
+
+  async rows(view: DatasetView, offset: number, limit: number, signal: AbortSignal): Promise<DatasetPage> {
+    const opened = await this.open(signal);
+    const plain = view.filters.length === 0 && view.sort.length === 0;
+    // The first pages of a text file come straight from the file: no waiting for the table.
+    const direct = plain && offset < DIRECT_PAGE_OFFSET_LIMIT && opened.prep?.from.kind !== 'arrow';
+    const bound = this.bind(opened, !direct);
+    const where = whereSql(bound.rel, view, bound.params);
+    const order = orderSql(bound.rel, view);
+    const lim = bound.params.bind(Math.max(0, Math.trunc(limit)));
+    const off = bound.params.bind(Math.max(0, Math.trunc(offset)));
+    const result = await this.run(`SELECT ${selectList(bound.rel)} FROM ${bound.rel.from}${where}${order} LIMIT ${lim} OFFSET ${off}`, bound, signal, { maxRows: Math.max(1, limit) });
+    return { offset, rows: result.rows };
+  }
+
+  async summarize(column: string, view: DatasetView, signal: AbortSignal): Promise<ColumnSummary> {
+    const opened = await this.open(signal);
+    const totalRows = await this.totalRows(opened, signal);
+    return this.summaries.get(opened.version, column, view, () => summarizeColumn((sql, bound, maxRows) => this.run(sql, bound, signal, { maxRows }), () => this.bind(opened, true), column, view, totalRows));
+  }
+
+  async labelBalance(column: string, view: DatasetView, limit: number, signal: AbortSignal): Promise<LabelBalance> {
+    const opened = await this.open(signal);
+    return labelBalanceOf((sql, bound, maxRows) => this.run(sql, bound, signal, { maxRows }), () => this.bind(opened, true), column, view, limit);
+  }
+
+  /** The relation as of the file's current version, for comparisons across files (compareFiles.ts). */
+  async relation(signal: AbortSignal, params: SqlParams): Promise<BoundRelation> {
+    const opened = await this.open(signal);
+    return this.bind(opened, true, params);
+  }
+
+  dispose(): Promise<void> {
+    // The engine is shared; its tables are dropped when a newer version of the same file replaces them or the process ends.
+    this.opened = undefined;
+    this.summaries.clear();
+    return Promise.resolve();
+  }
+
+  /** Runs a query on this file's engine; failures come back as UserErrors that name the file. */
+  async run(sql: string, bound: Pick<BoundRelation, 'params' | 'prepare'>, signal: AbortSignal, options: Pick<QueryOptions, 'maxRows'> = {}): Promise<QueryResult> {
+    try {
+      return await this.engine.query(sql, { params: bound.params.values, prepare: bound.prepare, ...options }, signal);
+    } catch (error) {
+      throw fileError(error, this.path);
+    }
+  }
+
+  private async count(sql: string, bound: BoundRelation, signal: AbortSignal): Promise<number> {
+    const result = await this.run(sql, bound, signal, { maxRows: 1 });
+    return Number(result.rows[0]?.[0] ?? 0);
+  }
+
+  private bind(opened: Opened, useTable: boolean, params = new SqlParams()): BoundRelation {
+    if (opened.prep && (useTable || opened.prep.from.kind === 'arrow')) {
+      return { rel: { from: `"${opened.prep.table}"`, order: 'rowid', columns: opened.columns, label: this.label }, params, prepare: [opened.prep] };
+    }
+    const from = directScan(this.format, this.path, params, opened.csv);
+    return { rel: { from, order: 'file_row_number', columns: opened.columns, label: this.label }, params, prepare: [] };
+  }
+
+  private totalRows(opened: Opened, signal: AbortSignal): Promise<number> {
+    if (!opened.totalRows) {
+      const bound = this.bind(opened, true);
+      // Parquet: the footer's row counts; a table: its own count.
+      opened.totalRows = this.count(`SELECT count(*) FROM ${bound.rel.from}`, bound, signal);
+      opened.totalRows.catch(() => (opened.totalRows = undefined));
+    }
+    return opened.totalRows;
+  }
+
+  private async open(signal: AbortSignal): Promise<Opened> {
+    let s;
+    try {
+      s = await stat(this.path);
+    } catch (error) {
+      throw fileError(error instanceof Error ? new EngineQueryError(error.message) : error, this.path);
+    }
+    const version = `${s.size}-${Math.trunc(s.mtimeMs)}`;
+    if (!this.opened || this.openedVersion !== version) {
+      this.openedVersion = version;
+      this.opened = this.openVersion(version, s.size, signal);
+      // A failed open (bad file, cancelled) is tried again on the next call.
+      this.opened.catch(() => {
+        if (this.openedVersion === version) this.opened = undefined;
+      });
+    }
+    return this.opened;
+  }
+
+  private async openVersion(version: string, fileBytes: number, signal: AbortSignal): Promise<Opened> {
+    const notes: string[] = [];
+    const replaces = this.lastTable;
+    if (this.format === 'parquet') {
+      const columns = await this.describe({}, signal).catch((e: unknown) => {
+        throw fileError(e, this.path);
+      });
+      return { version, fileBytes, columns, csv: {}, notes };
+    }
+    if (this.format === 'arrow') {
+      const prep = tablePrep(this.format, this.path, version, {}, replaces);
+      this.lastTable = prep.table;
+      const result = await this.run(`DESCRIBE "${prep.table}"`, { params: new SqlParams(), prepare: [prep] }, signal);
+      return { version, fileBytes, columns: columnsFromDescribe(result.rows, this.format), csv: {}, notes, prep };
+    }
+    await checkLineLengths(this.path, this.label, MAX_LINE_BYTES, SNIFF_LINES, signal);
+    let csv: CsvOptions = {};
+    let columns: DatasetColumn[];
+    try {
+      columns = await this.describe(csv, signal);
+    } catch (error) {
+      if (!(error instanceof EngineQueryError) || !/not utf-8 encoded/i.test(error.message)) throw await this.textError(error, csv, signal);
+      // Not UTF-8: Latin-1 maps every byte to a character, so the file opens and the header says so.
+      csv = { encoding: 'latin-1' };
+      notes.push(`Read as Latin-1: the file is not UTF-8 (${cleanEngineMessage(error.message).split(' the line reads')[0]}).`);
+      columns = await this.describe(csv, signal).catch(async (e: unknown) => {
+        throw await this.textError(e, csv, signal);
+      });
+    }
+    // A .csv the sniffer read as one column although its header has commas: rows of different
+    // lengths confused it. Read it as comma-separated so the ragged row is named, not hidden.
+    if (this.format === 'csv' && columns.length === 1 && columns[0]?.name.includes(',')) {
+      csv = { ...csv, delimiter: ',' };
+      columns = await this.describe(csv, signal).catch(async (e: unknown) => {
+        throw await this.textError(e, csv, signal);
+      });
+    }
+    const prep = tablePrep(this.format, this.path, version, csv, replaces);
+    this.lastTable = prep.table;
+    return { version, fileBytes, columns, csv, notes, prep };
+  }
+
+  /** A failed CSV open as a UserError; a sniffer that gave up is asked again strictly, so the bad line is named. */
+  private async textError(error: unknown, csv: CsvOptions, signal: AbortSignal): Promise<unknown> {
+    if (!(error instanceof EngineQueryError) || !/Error when sniffing file/i.test(error.message) || this.format === 'jsonl') return fileError(error, this.path);
+    const delimiter = csv.delimiter ?? (this.format === 'tsv' ? '\t' : ',');
+    const fields = await headerFieldCount(this.path, delimiter).catch(() => undefined);
+    if (fields === undefined) return fileError(error, this.path);
+    const strict = strictScanSql(this.path, delimiter, fields, MAX_LINE_BYTES);
+    try {
+      await this.engine.query(strict.sql, { params: strict.params, maxRows: 1 }, signal);
+    } catch (strictError) {
+      return fileError(strictError, this.path);
+    }
+    return fileError(error, this.path);
+  }
+
+  /** DESCRIBE of the file read in place; DuckDB errors come back raw (EngineQueryError) for openVersion to judge. */
+  private async describe(csv: CsvOptions, signal: AbortSignal): Promise<DatasetColumn[]> {
+    const params = new SqlParams();
+    const scan = directScan(this.format, this.path, params, csv);
+    const result = await this.engine.query(`DESCRIBE SELECT * FROM ${scan}`, { params: params.values, maxRows: 100_000 }, signal);
+    return columnsFromDescribe(result.rows, this.format);
+  }
+}

@@ -1,0 +1,80 @@
+// How the engine reads each file format, and what it learns on opening one: the format from the
+// name, the columns, the version (size + mtime) caches key on. CSV and JSON lines are read directly
+// for the first page (DuckDB samples the types and stops at the LIMIT), then copied once into a table
+// in the engine for counts, sorts, filters and summaries (one parse of the file instead of one per
+// question); Parquet is always read in place (DuckDB reads its footer and only the row groups and
+// columns a query needs); Arrow IPC goes through arrowImport.ts.
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import { UserError } from '../../common/errors';
+import type { DatasetColumn, DatasetFormat } from '../datasetSource';
+import type { TablePrep } from './protocol';
+import { kindOfType, SqlParams } from './sqlText';
+
+export const DATASET_EXTENSIONS = ['.csv', '.tsv', '.csv.gz', '.tsv.gz', '.parquet', '.jsonl', '.ndjson', '.arrow', '.feather'] as const;
+
+/** The format a file name says, or undefined. */
+export function formatOfPath(path: string): DatasetFormat | undefined {
+  const name = basename(path).toLowerCase();
+  if (name.endsWith('.csv') || name.endsWith('.csv.gz')) return 'csv';
+  if (name.endsWith('.tsv') || name.endsWith('.tsv.gz')) return 'tsv';
+  if (name.endsWith('.parquet')) return 'parquet';
+  if (name.endsWith('.jsonl') || name.endsWith('.ndjson') || name.endsWith('.jsonl.gz') || name.endsWith('.ndjson.gz')) return 'jsonl';
+  if (name.endsWith('.arrow') || name.endsWith('.feather') || name.endsWith('.ipc')) return 'arrow';
+  return undefined;
+}
+
+/** Options for CSV text, chosen by our code from fixed sets (never from user text). */
+export interface CsvOptions {
+  readonly delimiter?: ',' | '\t' | ';' | '|';
+  readonly encoding?: 'utf-8' | 'latin-1';
+}
+
+/** Lines longer than this are refused (DuckDB's max_line_size): a 10 GB one-line file fails fast. */
+export const MAX_LINE_BYTES = 8 * 1024 * 1024;
+
+/** The table function that reads the file in place, its path bound as a parameter. */
+export function directScan(format: DatasetFormat, path: string, params: SqlParams, csv: CsvOptions = {}): string {
+  const p = params.bind(path);
+  switch (format) {
+    case 'csv':
+    case 'tsv': {
+      const options = [`max_line_size = ${MAX_LINE_BYTES}`];
+      const delimiter = csv.delimiter ?? (format === 'tsv' ? '\t' : undefined);
+      if (delimiter) options.push(`delim = '${delimiter === '\t' ? '\\t' : delimiter}'`);
+      if (csv.encoding && csv.encoding !== 'utf-8') options.push(`encoding = '${csv.encoding}'`);
+      return `read_csv(${p}, ${options.join(', ')})`;
+    }
+    case 'jsonl':
+      return `read_json(${p}, format = 'newline_delimited')`;
+    case 'parquet':
+      return `read_parquet(${p}, file_row_number = true)`;
+    case 'arrow':
+      throw new Error('Arrow IPC is read through a table (arrowImport.ts)');
+  }
+}
+
+/** The engine table holding one version of a file, named from its path and version. */
+export function tableName(path: string, version: string): string {
+  return `t_${createHash('sha256').update(`${path}\u0000${version}`).digest('hex').slice(0, 24)}`;
+}
+
+export function tablePrep(format: DatasetFormat, path: string, version: string, csv: CsvOptions, replaces?: string): TablePrep {
+  const table = tableName(path, version);
+  const base = replaces && replaces !== table ? { table, replaces } : { table };
+  if (format === 'arrow') return { ...base, from: { kind: 'arrow', path } };
+  const params = new SqlParams();
+  const scan = directScan(format, path, params, csv);
+  // file_row_number is Parquet's own; text formats keep their order through the table's rowid.
+  return { ...base, from: { kind: 'select', sql: `SELECT * FROM ${scan}`, params: params.values } };
+}
+
+/** Columns from the engine's DESCRIBE rows (column_name, column_type, …), Parquet's row number left out. */
+export function columnsFromDescribe(rows: readonly (readonly unknown[])[], format: DatasetFormat): DatasetColumn[] {
+  const columns = rows.map((r) => ({ name: String(r[0]), type: String(r[1]), kind: kindOfType(String(r[1])) }));
+  return format === 'parquet' ? columns.filter((c) => c.name !== 'file_row_number') : columns;
+}
+
+export function unsupportedFormat(path: string): UserError {
+  return new UserError(`${basename(path)} is not a dataset file this viewer reads (${DATASET_EXTENSIONS.join(', ')}).`);
+}

@@ -1,0 +1,62 @@
+// Messages between the host (engineClient.ts) and the engine's child process (engineProcess.ts),
+// sent over Node's IPC channel. Plain JSON-safe values only: the child may be a different Node
+// (VS Code's Electron run as Node) and rows go on to a webview as they are.
+import type { Cell } from '../datasetSource';
+
+/** A value bound to a `$n` placeholder; never spliced into SQL text. */
+export type EngineParam = string | number | boolean | null;
+
+/** A table the child builds once from a file and keeps while it lives (CSV, JSON lines, Arrow IPC). */
+export interface TablePrep {
+  /** The table's name, from the file's path and version (see fileRelation.ts), already safe as an identifier. */
+  readonly table: string;
+  /** An older version's table of the same file, dropped first so edits do not pile up tables. */
+  readonly replaces?: string;
+  /** `CREATE TABLE <table> AS <select>` with these params, or the Arrow IPC reader for a path. */
+  readonly from: { readonly kind: 'select'; readonly sql: string; readonly params: readonly EngineParam[] } | { readonly kind: 'arrow'; readonly path: string };
+}
+
+export interface QueryRequest {
+  readonly type: 'query';
+  readonly id: number;
+  readonly sql: string;
+  readonly params: readonly EngineParam[];
+  /** Rows read at most; `truncated` says whether more were there. */
+  readonly maxRows: number;
+  readonly prepare?: readonly TablePrep[];
+  /**
+   * Run in a separate read-only, confined database: one statement, SELECT only, files readable only
+   * under these folders (DuckDB's enable_external_access=false + allowed_directories), settings locked.
+   */
+  readonly confinedTo?: readonly string[];
+}
+
+export interface CancelRequest {
+  readonly type: 'cancel';
+  readonly id: number;
+}
+
+export type ToEngine = QueryRequest | CancelRequest;
+
+export interface EngineColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+export type FromEngine =
+  | { readonly type: 'ready'; readonly version: string }
+  | { readonly type: 'result'; readonly id: number; readonly columns: readonly EngineColumn[]; readonly rows: readonly (readonly Cell[])[]; readonly truncated: boolean }
+  | { readonly type: 'error'; readonly id: number; readonly message: string; readonly interrupted: boolean };
+
+/** What the host hands the child at start, in the environment variable ENGINE_SETUP_VAR (JSON). */
+export interface EngineSetup {
+  readonly memoryLimitMb: number;
+  readonly threads: number;
+  /** Where DuckDB spills; the child makes and removes a folder of its own inside it. */
+  readonly tempDir: string;
+}
+
+export const ENGINE_SETUP_VAR = 'ML_ENGINEER_DATA_ENGINE';
+
+/** Longest string a cell carries: a 1 GB line must not cross the IPC channel as one value. */
+export const MAX_CELL_CHARS = 65_536;

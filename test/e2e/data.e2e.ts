@@ -1,0 +1,220 @@
+import assert from 'node:assert/strict';
+import { closeSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Frame, Page } from 'playwright-core';
+import { startCodeServer, type CodeServer } from './support/codeServer';
+import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, saveScreenshot } from './support/workbench';
+
+// A 1 GB CSV in the Dataset viewer, in code-server + Chromium: the grid scrolls to the last of 10
+// million rows, sorts and filters them in the engine, summarises columns and copies code.
+
+const BLOCK = 50_000;
+const BLOCKS = 200;
+const ROWS = BLOCK * BLOCKS;
+const LABELS = ['cat', 'dog', 'bird'];
+const DAYS = Array.from({ length: 365 }, (_, d) => new Date(Date.UTC(2024, 0, 1 + d)).toISOString().slice(0, 10));
+const NOTE = 'x'.repeat(76);
+/** Row k of every block of BLOCK rows (ids differ: 10000001 + row number, always 8 digits). */
+const label = (k: number): string => LABELS[k % 3]!;
+const xOf = (k: number): number => ((k * 7919) % 100_000) / 1000;
+
+/**
+ * Writes 10M rows, 1.08 GB, in a few seconds: one block of rows built once as bytes, written 200
+ * times with its fixed-width ids rewritten in place.
+ */
+function writeBigCsv(path: string): number {
+  let text = '';
+  const offsets = new Int32Array(BLOCK);
+  for (let k = 0; k < BLOCK; k++) {
+    offsets[k] = text.length; // ASCII: characters are bytes
+    text += `00000000,${label(k)},${xOf(k)},${DAYS[k % 365]},${NOTE}\n`;
+  }
+  const block = Buffer.from(text, 'latin1');
+  const fd = openSync(path, 'w');
+  let bytes = writeSync(fd, 'id,label,x,day,note\n');
+  try {
+    for (let b = 0; b < BLOCKS; b++) {
+      for (let k = 0; k < BLOCK; k++) {
+        let id = 10_000_000 + b * BLOCK + k + 1;
+        for (let p = offsets[k]! + 7; p >= offsets[k]!; p--) {
+          block[p] = 48 + (id % 10);
+          id = Math.floor(id / 10);
+        }
+      }
+      bytes += writeSync(fd, block);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return bytes;
+}
+
+describe('Dataset viewer (code-server)', function () {
+  let server: CodeServer;
+  let browser: Browser;
+  let page: Page;
+  let frame: Frame;
+  let csv: string;
+
+  before(async function () {
+    this.timeout(300_000);
+    server = await startCodeServer({ settings: { 'mlEngineer.jupyter.autoStartLocalServer': false } });
+    csv = join(server.workspace, 'big.csv');
+    const started = Date.now();
+    const bytes = writeBigCsv(csv);
+    console.log(`      wrote ${csv}: ${bytes} bytes, ${ROWS} rows in ${Date.now() - started} ms`);
+    assert.ok(bytes > 1024 ** 3, `${bytes} bytes`);
+    // The test split: two rows of the big file (leakage) and one of its own, with a column the big one lacks.
+    writeFileSync(join(server.workspace, 'test.csv'), `id,label,x,day,note,extra\n10000001,${label(0)},${xOf(0)},${DAYS[0]},${NOTE},1\n10000002,${label(1)},${xOf(1)},${DAYS[1]},${NOTE},2\n99999999,cat,1.5,2025-01-01,new,3\n`);
+    browser = await launchBrowser();
+    page = await openWorkbench(browser, server);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  });
+
+  closeWorkbenchAfter(
+    () => ({ page, browser, server }),
+    () => {
+      if (csv) rmSync(csv, { force: true });
+      return undefined;
+    },
+  );
+
+  /** Right-click > `item` on a file of the workspace's root, reopening the menu until the extension's items are in it. */
+  async function contextMenu(name: string, item: string): Promise<void> {
+    const explorer = page.locator('.explorer-folders-view');
+    if (!(await explorer.isVisible())) await page.locator('.activitybar a[aria-label^="Explorer"]').click();
+    const row = explorer.locator('.monaco-list-row', { hasText: new RegExp(`^${name.replace('.', '\\.')}$`) });
+    await row.waitFor({ timeout: 30_000 });
+    const entry = page.locator('.context-view.monaco-menu-container .action-item', { hasText: item });
+    for (let attempt = 0; ; attempt++) {
+      await row.click({ button: 'right' });
+      await page.locator('.context-view.monaco-menu-container').waitFor({ timeout: 10_000 });
+      if (await entry.count()) break;
+      if (attempt === 20) throw new Error(`no "${item}" in the context menu of ${name}`);
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+    await entry.click();
+    const menu = page.locator('.context-view.monaco-menu-container');
+    await menu.waitFor({ state: 'hidden', timeout: 1000 }).catch(() => page.keyboard.press('Enter'));
+    await menu.waitFor({ state: 'hidden', timeout: 5000 });
+  }
+
+  /** The grid's first drawn row as cell texts (gutter first). */
+  async function firstRow(): Promise<string[]> {
+    return frame.locator('.grid .row').first().locator('.gutter, .cell').allInnerTexts();
+  }
+
+  async function waitForFacts(pattern: RegExp, timeout = 240_000): Promise<void> {
+    await frame.locator('.facts', { hasText: pattern }).waitFor({ timeout });
+  }
+
+  it('right-click > Open as Dataset on a 1 GB CSV shows its first rows, types, row count and size', async function () {
+    this.timeout(300_000);
+    await contextMenu('big.csv', 'Open as Dataset');
+    frame = await findWebviewFrame(page, '.grid', 60_000);
+    await frame.locator('.grid .row:not(.loading)').first().waitFor({ timeout: 240_000 });
+    await waitForFacts(/^10,000,000 rows · 5 columns · 1\.0 GB$/);
+    assert.deepEqual(await frame.locator('.colhead .name').allInnerTexts(), ['id', 'label', 'x', 'day', 'note']);
+    assert.deepEqual(await frame.locator('.colhead .type').allInnerTexts(), ['BIGINT', 'VARCHAR', 'DOUBLE', 'DATE', 'VARCHAR']);
+    assert.deepEqual(await firstRow(), ['1', '10000001', 'cat', '0', '2024-01-01', NOTE]);
+  });
+
+  it('scrolls to the last row (Ctrl+End) with only the rows in view in the page', async function () {
+    this.timeout(120_000);
+    await frame.locator('.grid').focus();
+    await frame.locator('.grid').press('Control+End');
+    const last = frame.locator('.grid .row.active:not(.loading)');
+    await last.waitFor({ timeout: 60_000 });
+    const k = (ROWS - 1) % BLOCK;
+    assert.deepEqual(await last.locator('.gutter, .cell').allInnerTexts(), ['10000000', '20000000', label(k), String(xOf(k)), DAYS[k % 365], NOTE]);
+    const drawn = await frame.locator('.grid .row').count();
+    assert.ok(drawn > 5 && drawn < 80, `${drawn} rows in the page`);
+    // Jump to a row by number, and back to the top with Ctrl+Home.
+    await frame.locator('input.jump').fill('5,000,001');
+    await frame.locator('input.jump').press('Enter');
+    await frame.locator('.grid .row.active:not(.loading) .gutter', { hasText: /^5000001$/ }).waitFor({ timeout: 60_000 });
+    assert.equal(await frame.locator('.grid .row.active .cell').first().innerText(), '15000001');
+    await frame.locator('.grid').press('Control+Home');
+    await frame.locator('.grid .row.active:not(.loading) .gutter', { hasText: /^1$/ }).waitFor({ timeout: 30_000 });
+  });
+
+  it('sorts every row by a header click (twice: descending), then by a second column with Shift+click', async function () {
+    this.timeout(300_000);
+    const maxX = Math.max(...Array.from({ length: BLOCK }, (_, k) => xOf(k)));
+    await frame.locator('.colhead[data-column="x"] .name').click();
+    await frame.locator('.colhead[data-column="x"][aria-sort="ascending"]').waitFor({ timeout: 30_000 });
+    await frame.locator('.colhead[data-column="x"] .name').click();
+    await frame.locator('.colhead[data-column="x"][aria-sort="descending"]').waitFor({ timeout: 30_000 });
+    await frame.locator(`.grid .row:not(.loading) .cell[data-column="x"]`, { hasText: new RegExp(`^${maxX}$`) }).first().waitFor({ timeout: 240_000 });
+    // Ties (x repeats every block) then by id descending: the last block's row first.
+    await frame.locator('.colhead[data-column="id"] .name').click({ modifiers: ['Shift'] });
+    await frame.locator('.colhead[data-column="id"] .name').click({ modifiers: ['Shift'] });
+    await frame.locator('.colhead[data-column="id"][aria-sort="descending"]').waitFor({ timeout: 30_000 });
+    const kMax = Array.from({ length: BLOCK }, (_, k) => k).find((k) => xOf(k) === maxX)!;
+    await frame.locator('.grid .row:not(.loading)').first().locator('.cell[data-column="id"]', { hasText: String(10_000_000 + (BLOCKS - 1) * BLOCK + kMax + 1) }).waitFor({ timeout: 240_000 });
+    assert.match(await frame.locator('.chips').innerText(), /▼ x[\s\S]*▼ id/);
+  });
+
+  it('filters every row (label = bird) and summarises the columns in view for the filtered rows', async function () {
+    this.timeout(300_000);
+    await frame.locator('.colhead[data-column="label"] .menu').click();
+    await frame.locator('.popover select').selectOption('equals');
+    await frame.locator('.popover input').first().fill('bird');
+    await frame.locator('.popover button', { hasText: 'Apply filter' }).click();
+    const birds = Array.from({ length: BLOCK }, (_, k) => k).filter((k) => label(k) === 'bird').length * BLOCKS;
+    await waitForFacts(new RegExp(`^${birds.toLocaleString('en-US')} of 10,000,000 rows`));
+    await frame.locator('.grid .row:not(.loading)').first().waitFor({ timeout: 120_000 });
+    assert.equal(await frame.locator('.grid .row').first().locator('.cell[data-column="label"]').innerText(), 'bird');
+    const card = frame.locator('section.card[data-column="label"]');
+    await card.locator('dl').waitFor({ timeout: 240_000 });
+    const text = await card.innerText();
+    assert.match(text, new RegExp(`Rows\\s+${birds.toLocaleString('en-US')}`));
+    assert.match(text, /Nulls\s+0 \(0%\)|Nulls\s+0 \(0\.0%\)/);
+    assert.match(text, /Distinct\s+≈?1\b/);
+    assert.match(text, /bird/);
+    const x = frame.locator('section.card[data-column="x"]');
+    await x.locator('dl').waitFor({ timeout: 240_000 });
+    assert.match(await x.innerText(), /Min\s+\S+[\s\S]*Max\s+\S+[\s\S]*Mean/);
+    assert.ok((await x.locator('svg.sparkline rect').count()) > 0, 'a histogram');
+    await saveScreenshot(page, 'dataset-viewer');
+  });
+
+  it('copies a cell with Ctrl+C (the host writes the clipboard)', async function () {
+    this.timeout(60_000);
+    await page.evaluate(() => navigator.clipboard.writeText('clipboard before'));
+    const cell = frame.locator('.grid .row').first().locator('.cell[data-column="id"]');
+    const id = await cell.innerText();
+    await cell.click();
+    await frame.locator('.grid').press('Control+c');
+    await frame.locator('.status', { hasText: 'Copied the cell' }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), id);
+  });
+
+  it('Copy as Code puts pandas code for this view (file, filter, sort) on the clipboard', async function () {
+    this.timeout(60_000);
+    await frame.locator('select.code').selectOption('pandas');
+    await frame.locator('.status', { hasText: /Copied the pandas code/ }).waitFor({ timeout: 30_000 });
+    const code = await page.evaluate(() => navigator.clipboard.readText());
+    assert.match(code, /import pandas as pd/);
+    assert.match(code, /big\.csv/);
+    assert.match(code, /bird/);
+    assert.match(code, /sort_values/);
+  });
+
+  it('Compare with… a second file shows the column only there and the rows both have (leakage)', async function () {
+    this.timeout(300_000);
+    await frame.locator('button.compare').click();
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 30_000 });
+    await input.fill(join(server.workspace, 'test.csv'));
+    await input.press('Enter');
+    const card = frame.locator('section.card.comparison');
+    await card.waitFor({ timeout: 240_000 });
+    const text = await card.innerText();
+    assert.match(text, /Compared with test\.csv/);
+    assert.match(text, /Columns only there\s+extra \(BIGINT\)/);
+    assert.match(text, /2 distinct rows are in both files/);
+    await saveScreenshot(page, 'dataset-compare');
+  });
+});

@@ -1,0 +1,133 @@
+import * as assert from 'node:assert/strict';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { isUserError } from '../../src/common/errors';
+import { EMPTY_VIEW } from '../../src/data/datasetSource';
+import { DataEngine } from '../../src/data/engine/engineClient';
+import { FileDatasetSource } from '../../src/data/engine/fileDatasetSource';
+import { DataFolder, lit } from '../support/dataFixtures';
+
+// Bad input: every case ends in a UserError that names the file and where it went wrong, within
+// seconds, and the engine answers the next question. The 10 GB one-line file is sparse (no 10 GB on disk).
+
+const signal = (): AbortSignal => new AbortController().signal;
+
+/** Rejects with a UserError naming the file whose message matches `where`, within `ms`. */
+async function failsClearly(source: FileDatasetSource, where: RegExp, ms = 10_000): Promise<string> {
+  const started = performance.now();
+  let message = '';
+  await assert.rejects(source.info(EMPTY_VIEW, signal()), (e: Error) => {
+    message = e.message;
+    return isUserError(e);
+  });
+  assert.ok(message.startsWith(source.label), `names the file: ${message}`);
+  assert.match(message, where);
+  assert.ok(performance.now() - started < ms, `took ${Math.round(performance.now() - started)} ms`);
+  assert.ok(!/LINE 1:|sample_size =/.test(message), `no SQL echo or option dump: ${message}`);
+  return message;
+}
+
+describe('Dataset engine: bad input', function () {
+  this.timeout(120_000);
+  let folder: DataFolder;
+  let engine: DataEngine;
+
+  before(() => {
+    folder = new DataFolder();
+    engine = new DataEngine({ memoryLimitMb: 512, threads: 2 });
+  });
+  after(async () => {
+    // The engine answers after all of it.
+    assert.deepEqual((await engine.query('SELECT 1', {})).rows, [[1]]);
+    await engine?.close();
+    folder?.close();
+  });
+
+  it('a ragged CSV row: the line, what it reads and the field counts', async () => {
+    writeFileSync(folder.path('ragged.csv'), 'a,b\n1,2\n3,4,5\n6,7\n');
+    const message = await failsClearly(new FileDatasetSource(folder.path('ragged.csv'), engine), /Line: 3/);
+    assert.match(message, /3,4,5/);
+    assert.match(message, /Expected Number of Columns: 2 Found: 3/);
+  });
+
+  it('a ragged row past the sniffer sample is named when the table is built', async () => {
+    const rows = Array.from({ length: 30_000 }, (_, i) => `${i},${i}`);
+    rows[25_000] = '1,2,3';
+    writeFileSync(folder.path('late.csv'), `a,b\n${rows.join('\n')}\n`);
+    await failsClearly(new FileDatasetSource(folder.path('late.csv'), engine), /Line: 25002|Expected Number of Columns/);
+  });
+
+  it('mixed quoting (quoted and bare fields, delimiters and quotes inside quotes) reads as written', async () => {
+    writeFileSync(folder.path('mixed.csv'), 'id,text,n\n1,"a, b",2\n2,plain,3\n"3","say ""hi""",4\n');
+    const source = new FileDatasetSource(folder.path('mixed.csv'), engine);
+    assert.deepEqual((await source.rows(EMPTY_VIEW, 0, 10, signal())).rows, [[1, 'a, b', 2], [2, 'plain', 3], [3, 'say "hi"', 4]]);
+  });
+
+  it('Latin-1 bytes: read as Latin-1, and the header notes it', async () => {
+    writeFileSync(folder.path('latin1.csv'), Buffer.from('name,city\nJos\xe9,S\xe3o Paulo\n', 'latin1'));
+    const source = new FileDatasetSource(folder.path('latin1.csv'), engine);
+    const info = await source.info(EMPTY_VIEW, signal());
+    assert.match(info.notes?.[0] ?? '', /Latin-1: the file is not UTF-8 \(CSV Error on Line: 2\)/);
+    assert.deepEqual((await source.rows(EMPTY_VIEW, 0, 10, signal())).rows, [['José', 'São Paulo']]);
+  });
+
+  it('a truncated Parquet file', async () => {
+    await folder.duckdb(`COPY (SELECT range AS x FROM range(10000)) TO ${lit(folder.path('cut.parquet'))} (FORMAT parquet)`);
+    truncateSync(folder.path('cut.parquet'), Math.floor(readFileSync(folder.path('cut.parquet')).length / 2));
+    await failsClearly(new FileDatasetSource(folder.path('cut.parquet'), engine), /magic|footer|too small/i);
+  });
+
+  it('a damaged Parquet footer', async () => {
+    await folder.duckdb(`COPY (SELECT range AS x FROM range(10000)) TO ${lit(folder.path('footer.parquet'))} (FORMAT parquet)`);
+    const bytes = readFileSync(folder.path('footer.parquet'));
+    const footerLength = bytes.readUInt32LE(bytes.length - 8);
+    bytes.fill(0xff, bytes.length - 8 - footerLength, bytes.length - 8);
+    writeFileSync(folder.path('footer.parquet'), bytes);
+    await failsClearly(new FileDatasetSource(folder.path('footer.parquet'), engine), /footer|metadata|Couldn't deserialize|thrift/i);
+  });
+
+  it('an unsupported codec (LZO, which DuckDB does not read): the codec named', async () => {
+    await folder.duckdb(`COPY (SELECT range AS codec_col FROM range(1000)) TO ${lit(folder.path('lzo.parquet'))} (FORMAT parquet, COMPRESSION snappy)`);
+    const bytes = readFileSync(folder.path('lzo.parquet'));
+    // ColumnMetaData in the footer (Thrift compact): path_in_schema ["codec_col"] then codec (field 4, i32) = SNAPPY (1, zigzag 0x02).
+    const marker = Buffer.concat([Buffer.from([0x18, 9]), Buffer.from('codec_col'), Buffer.from([0x15, 0x02])]);
+    const at = bytes.lastIndexOf(marker);
+    assert.ok(at > 0, 'found the codec field');
+    bytes[at + marker.length - 1] = 0x06; // LZO = 3
+    writeFileSync(folder.path('lzo.parquet'), bytes);
+    const source = new FileDatasetSource(folder.path('lzo.parquet'), engine);
+    // The schema is in the footer and reads fine; the rows need the codec.
+    await assert.rejects(source.rows(EMPTY_VIEW, 0, 10, signal()), (e: Error) => isUserError(e) && e.message.startsWith('lzo.parquet') && /LZO|codec|compression/i.test(e.message));
+  });
+
+  it('a 10 GB file that is one line (sparse): refused after reading the first 8 MB', async () => {
+    const path = folder.path('oneline.csv');
+    writeFileSync(path, 'a,b\n1,');
+    truncateSync(path, 10 * 1024 ** 3);
+    const heapBefore = process.memoryUsage().rss;
+    const message = await failsClearly(new FileDatasetSource(path, engine), /line 2 .*longer than 8 MB/, 5000);
+    assert.match(message, /from byte 4/);
+    assert.ok(process.memoryUsage().rss - heapBefore < 100 * 1024 * 1024, 'bounded memory');
+  });
+
+  it('a missing file, an empty file, a file that is not the format its name says', async () => {
+    await failsClearly(new FileDatasetSource(folder.path('absent.csv'), engine), /no such file|ENOENT/i);
+    writeFileSync(folder.path('empty.parquet'), '');
+    await failsClearly(new FileDatasetSource(folder.path('empty.parquet'), engine), /too small|magic|footer/i);
+    writeFileSync(folder.path('text.parquet'), 'a,b\n1,2\n');
+    await failsClearly(new FileDatasetSource(folder.path('text.parquet'), engine), /magic|too small|footer/i);
+    writeFileSync(folder.path('broken.jsonl'), '{"a": 1}\n{"a": \n');
+    await failsClearly(new FileDatasetSource(folder.path('broken.jsonl'), engine), /JSON|line/i);
+  });
+
+  it('hostile names and values stay data: a column named like SQL, filters with quotes', async () => {
+    writeFileSync(folder.path('hostile.csv'), '"x""); DROP TABLE t; --",b\n"it\'s",1\n"a""b",2\n');
+    const source = new FileDatasetSource(folder.path('hostile.csv'), engine);
+    const info = await source.info(EMPTY_VIEW, signal());
+    const name = info.columns[0]?.name ?? '';
+    assert.equal(name, 'x"); DROP TABLE t; --');
+    const view = { filters: [{ column: name, op: 'equals' as const, value: "it's" }], sort: [{ column: name, descending: true }] };
+    assert.deepEqual((await source.rows(view, 0, 10, signal())).rows, [["it's", 1]]);
+    assert.deepEqual((await source.rows({ filters: [{ column: name, op: 'contains', text: "'; DROP" }], sort: [] }, 0, 10, signal())).rows, []);
+    await assert.rejects(source.rows({ filters: [{ column: 'nope', op: 'isNull' }], sort: [] }, 0, 10, signal()), (e: Error) => isUserError(e) && /no column "nope"/.test(e.message));
+  });
+});
