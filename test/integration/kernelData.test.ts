@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { copyAsCode } from '../../src/data/copyAsCode';
 import { EMPTY_VIEW, type DatasetView } from '../../src/data/datasetSource';
 import { onCellsRan } from '../../src/data/kernel/cellActivity';
 import { HELPER_MODULE, removeKernelHelper } from '../../src/data/kernel/kernelHelper';
@@ -52,6 +53,13 @@ describe('Kernel data: DataFrames and arrays in a real kernel, paged by silent r
   after(async () => {
     await jupyter?.close();
   });
+
+  const cellOutput = async (code: string): Promise<string> => {
+    const run = execute(kernel, code);
+    await run.done;
+    assert.equal(run.outputs.outputs.find((o) => o.type === 'error'), undefined, JSON.stringify(run.outputs.outputs));
+    return run.outputs.outputs.map((o) => (o.type === 'stream' ? o.text : '')).join('');
+  };
 
   const column = async (source: KernelDatasetSource, v: DatasetView, name: string): Promise<unknown[]> => {
     const info = await source.info(v, ac());
@@ -163,6 +171,26 @@ describe('Kernel data: DataFrames and arrays in a real kernel, paged by silent r
     assert.equal(filtered.min, 0.5);
     const balance = await source.labelBalance('label', EMPTY_VIEW, 1, ac());
     assert.deepEqual(balance, { column: 'label', classes: [{ value: 'no', count: 6 }], otherCount: 3, nulls: 1 });
+    await source.dispose();
+  });
+
+  it("gives the rows Copy as Code's pandas gives, run in the same kernel", async () => {
+    const source = await KernelDatasetSource.open(kernel, 'df', ac());
+    const views: DatasetView[] = [
+      view({ sort: [{ column: 'score', descending: true }] }),
+      view({ sort: [{ column: 'label', descending: false }, { column: 'when', descending: true }] }),
+      view({ filters: [{ column: 'score', op: 'range', min: 0.5, max: 2 }, { column: 'label', op: 'contains', text: 'O' }] }),
+      view({ filters: [{ column: 'city', op: 'topK', k: 2 }, { column: 'when', op: 'isNull', negate: true }], sort: [{ column: 'city', descending: true }] }),
+      view({ filters: [{ column: 'flag', op: 'equals', value: true }], sort: [{ column: 'f32', descending: false }] }),
+    ];
+    for (const v of views) {
+      const info = await source.info(v, ac());
+      const ours = (await source.rows(v, 0, 100, ac())).rows.map((r) => r[0]);
+      const code = copyAsCode(source.origin, v, 'pandas', info.columns);
+      // Run in a copy of the namespace: the code rebinds df.
+      const printed = await cellOutput(`import json as _json\n_ns = dict(globals())\nexec(${JSON.stringify(code)}, _ns)\nprint(_json.dumps(_ns["df"]["id"].tolist()))\ndel _ns, _json`);
+      assert.deepEqual(ours, JSON.parse(printed), `${JSON.stringify(v)}\n${code}`);
+    }
     await source.dispose();
   });
 
