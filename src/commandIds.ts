@@ -37,6 +37,8 @@ export const COMMANDS = {
   insertModelCode: 'mlEngineer.insertModelCode',
   showModelGraph: 'mlEngineer.showModelGraph',
   openAsDataset: 'mlEngineer.openAsDataset',
+  openVariableInDataViewer: 'mlEngineer.openVariableInDataViewer',
+  openNameInDataViewer: 'mlEngineer.openNameInDataViewer',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
@@ -84,6 +86,8 @@ export const TREE_ITEMS = {
   kernelBusy: 'mlEngineer.kernel.busy',
   /** A kernel variable with a shape (DataFrame, array, tensor): it opens a preview. */
   variable: 'mlEngineer.variable',
+  /** A DataFrame or 1-D/2-D array: it also opens in the Data Viewer. */
+  tableVariable: 'mlEngineer.variable.table',
   /** Followed by `.<local|remote>.<state>`. */
   server: 'mlEngineer.server',
 } as const;

@@ -19,6 +19,8 @@ export const FEATURE_COMMANDS: { readonly [N in FeatureName]: readonly CommandId
     COMMANDS.restartKernel,
     COMMANDS.shutdownKernel,
     COMMANDS.previewVariable,
+    COMMANDS.openVariableInDataViewer,
+    COMMANDS.openNameInDataViewer,
   ],
   gpu: [COMMANDS.showGpuCharts],
   tracking: [

@@ -126,20 +126,26 @@ export function kernelExpression(source: string, values: Readonly<Record<string,
  * The text one user expression evaluates to, from a silent request that leaves the user's history,
  * execution count and namespace alone. Waits at most `timeoutMs`: a busy kernel answers only after its cell.
  */
-export async function evaluateSilently(kernel: KernelConnection, expression: string, timeoutMs: number, what: string): Promise<string> {
+export async function evaluateSilently(kernel: KernelConnection, expression: string, timeoutMs: number, what: string, signal?: AbortSignal): Promise<string> {
+  signal?.throwIfAborted();
   const future = kernel.requestExecute(
     { code: '', silent: true, store_history: false, allow_stdin: false, stop_on_error: false, user_expressions: { value: expression } },
     true,
   );
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`the kernel did not answer within ${timeoutMs / 1000} s (it is busy)`)), timeoutMs);
+    // An aborted caller stops waiting; the kernel finishes the request and its reply is dropped.
+    onAbort = () => reject(signal?.reason instanceof Error ? signal.reason : new DOMException('aborted', 'AbortError'));
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
   try {
     const reply = await Promise.race([future.done, timeout]);
     return expressionText(reply.content, 'value', what);
   } finally {
     clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
     if (!future.isDisposed) future.dispose();
   }
 }

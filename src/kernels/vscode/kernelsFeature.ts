@@ -12,6 +12,7 @@ import { JupyterServers, LOCAL_SERVER_ID } from './jupyterServers';
 import { KernelsTree, type KernelsNode } from './kernelsTree';
 import { NotebookKernels } from './notebookKernels';
 import { registerVariablePreview } from './variablePreview';
+import { registerKernelDataCommands } from '../../data/kernel/vscode/kernelDataCommands';
 
 /** Kernels: servers, notebook controllers, the Kernels view, commands and the agent's kernel tools. */
 export function registerKernels(host: FeatureHost): FeatureApis['kernels'] {
@@ -130,6 +131,7 @@ export function registerKernels(host: FeatureHost): FeatureApis['kernels'] {
     await servers.refresh();
   };
   registerVariablePreview(context, log);
+  registerKernelDataCommands(host, kernels);
   registerCommand(context, log, COMMANDS.interruptKernel, kernelAction('interrupt'));
   registerCommand(context, log, COMMANDS.restartKernel, kernelAction('restart'));
   registerCommand(context, log, COMMANDS.shutdownKernel, kernelAction('shutdown'));

@@ -147,7 +147,7 @@ export class KernelsTree implements vscode.TreeDataProvider<KernelsNode>, vscode
         item.iconPath = new vscode.ThemeIcon(v.shape ? 'symbol-array' : v.value !== undefined ? 'symbol-variable' : 'symbol-field');
         if (v.shape) {
           item.command = { command: COMMANDS.previewVariable, title: 'Preview Value', arguments: [node] };
-          item.contextValue = TREE_ITEMS.variable;
+          item.contextValue = isTable(v) ? TREE_ITEMS.tableVariable : TREE_ITEMS.variable;
         }
         item.id = `variable:${node.live.binding.kernelId}:${v.name}`;
         return item;
@@ -195,6 +195,11 @@ function valueMarkdown(value: KernelValue, previewable: boolean): string {
 
 function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_[\]<>#|]/g, (c) => `\\${c}`);
+}
+
+/** DataFrames and 1-D / 2-D arrays open in the Data Viewer. */
+function isTable(v: KernelVariable): boolean {
+  return v.type === 'pandas.DataFrame' || v.type === 'polars.DataFrame' || (v.type === 'numpy.ndarray' && (v.shape?.length === 1 || v.shape?.length === 2));
 }
 
 function shortType(type: string): string {
