@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { closeSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Frame, Page } from 'playwright-core';
-import { startCodeServer, type CodeServer } from './support/codeServer';
-import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, saveScreenshot } from './support/workbench';
+import type { Frame, Page } from 'playwright-core';
+import type { CodeServer } from './support/codeServer';
+import { findWebviewFrame, saveScreenshot } from './support/workbench';
+import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
 
 // A 1 GB CSV in the Dataset viewer, in code-server + Chromium: the grid scrolls to the last of 10
 // million rows, sorts and filters them in the engine, summarises columns and copies code.
@@ -51,33 +52,33 @@ function writeBigCsv(path: string): number {
 
 describe('Dataset viewer (code-server)', function () {
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
   let frame: Frame;
   let csv: string;
 
-  before(async function () {
-    this.timeout(300_000);
-    server = await startCodeServer({ settings: { 'mlEngineer.jupyter.autoStartLocalServer': false } });
-    csv = join(server.workspace, 'big.csv');
-    const started = Date.now();
-    const bytes = writeBigCsv(csv);
-    console.log(`      wrote ${csv}: ${bytes} bytes, ${ROWS} rows in ${Date.now() - started} ms`);
-    assert.ok(bytes > 1024 ** 3, `${bytes} bytes`);
-    // The test split: two rows of the big file (leakage) and one of its own, with a column the big one lacks.
-    writeFileSync(join(server.workspace, 'test.csv'), `id,label,x,day,note,extra\n10000001,${label(0)},${xOf(0)},${DAYS[0]},${NOTE},1\n10000002,${label(1)},${xOf(1)},${DAYS[1]},${NOTE},2\n99999999,cat,1.5,2025-01-01,new,3\n`);
-    browser = await launchBrowser();
-    page = await openWorkbench(browser, server);
-    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
-  });
-
-  closeWorkbenchAfter(
-    () => ({ page, browser, server }),
-    () => {
-      if (csv) rmSync(csv, { force: true });
-      return undefined;
+  useWorkbench(
+    {
+      profile: EXAMPLES_PROFILE,
+      prepare(workspace) {
+        csv = join(workspace, 'big.csv');
+        const started = Date.now();
+        const bytes = writeBigCsv(csv);
+        console.log(`      wrote ${csv}: ${bytes} bytes, ${ROWS} rows in ${Date.now() - started} ms`);
+        assert.ok(bytes > 1024 ** 3, `${bytes} bytes`);
+        // The test split: two rows of the big file (leakage) and one of its own, with a column the big one lacks.
+        writeFileSync(join(workspace, 'test.csv'), `id,label,x,day,note,extra\n10000001,${label(0)},${xOf(0)},${DAYS[0]},${NOTE},1\n10000002,${label(1)},${xOf(1)},${DAYS[1]},${NOTE},2\n99999999,cat,1.5,2025-01-01,new,3\n`);
+      },
+    },
+    async (opened) => {
+      ({ server, page } = opened);
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     },
   );
+
+  // The 1 GB file goes with the suite, not with the shared server.
+  after(() => {
+    if (csv) rmSync(csv, { force: true });
+  });
 
   /** Right-click > `item` on a file of the workspace's root, reopening the menu until the extension's items are in it. */
   async function contextMenu(name: string, item: string): Promise<void> {

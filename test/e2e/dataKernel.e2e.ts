@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Frame, Page } from 'playwright-core';
-import { repoRoot, startCodeServer, type CodeServer } from './support/codeServer';
-import { closeWorkbenchAfter, findWebviewFrame, launchBrowser, openWorkbench, runCommand, saveScreenshot } from './support/workbench';
+import type { Frame, Page } from 'playwright-core';
+import { repoRoot, type CodeServer } from './support/codeServer';
+import { findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
+import { useWorkbench } from './support/workbenchFixture';
 
 const NOTEBOOK = 'frames.ipynb';
 
@@ -44,19 +45,19 @@ async function waitForFirstRow(grid: Frame, columns: readonly string[], expected
  */
 describe('Kernel data in the Dataset grid (code-server)', function () {
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
 
-  before(async function () {
-    this.timeout(240_000);
-    server = await startCodeServer({ workspaceSource: join(repoRoot, 'examples'), settings: { 'mlEngineer.python.path': '/usr/bin/python3', 'mlEngineer.gpu.statusBar': false } });
-    const notebook = { cells: CELLS.map(codeCell), metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } }, nbformat: 4, nbformat_minor: 5 };
-    writeFileSync(join(server.workspace, NOTEBOOK), JSON.stringify(notebook, null, 1));
-    browser = await launchBrowser();
-    page = await openWorkbench(browser, server);
-  });
-
-  closeWorkbenchAfter(() => ({ page, browser, server }));
+  useWorkbench(
+    {
+      profile: { settings: { 'mlEngineer.python.path': '/usr/bin/python3', 'mlEngineer.gpu.statusBar': false } },
+      workspaceSource: join(repoRoot, 'examples'),
+      prepare(workspace) {
+        const notebook = { cells: CELLS.map(codeCell), metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } }, nbformat: 4, nbformat_minor: 5 };
+        writeFileSync(join(workspace, NOTEBOOK), JSON.stringify(notebook, null, 1));
+      },
+    },
+    (opened) => void ({ server, page } = opened),
+  );
 
   const notebookTab = () => page.locator(`.tabs-container .tab[aria-label="${NOTEBOOK}"]`);
   const cellEditor = (i: number) => page.locator('.notebookOverlay .code-cell-row').nth(i).locator('.monaco-editor');
