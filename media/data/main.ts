@@ -18,6 +18,7 @@ const PAGES_KEPT = 24;
 
 let heading: DatasetHeading | undefined;
 let info: DatasetInfo | undefined;
+let infoGen = -1;
 let view: DatasetView = { filters: [], sort: [] };
 let gen = 0;
 let nextId = 1;
@@ -73,7 +74,8 @@ function showFacts(): void {
   if (!info) return;
   const filtered = info.viewRows !== info.totalRows ? `${info.viewRows.toLocaleString('en-US')} of ` : '';
   const size = info.fileBytes !== undefined ? ` · ${formatBytes(info.fileBytes)}` : '';
-  facts.textContent = `${filtered}${info.totalRows.toLocaleString('en-US')} rows · ${info.columns.length} columns${size}`;
+  const rows = info.rowsExact === false ? `${info.totalRows.toLocaleString('en-US')}+ rows (counting)` : `${info.totalRows.toLocaleString('en-US')} rows`;
+  facts.textContent = `${filtered}${rows} · ${info.columns.length} columns${size}`;
 }
 
 /** Sends the current view under a new number; everything asked for the old one is forgotten. */
@@ -349,9 +351,18 @@ onHostMessage<ToDataView>((message) => {
       break;
     case 'info':
       if (message.gen !== gen) return;
+      // The exact count after the rows read so far, for the same view: only the count changes.
+      if (info && infoGen === gen && info.rowsExact === false) {
+        info = message.info;
+        status.textContent = info.rowsExact === false ? 'Counting rows…' : (info.notes?.join(' ') ?? '');
+        showFacts();
+        grid.setRowCount(info.viewRows);
+        break;
+      }
+      infoGen = gen;
       info = message.info;
       error.hidden = true;
-      status.textContent = info.notes?.join(' ') ?? '';
+      status.textContent = info.rowsExact === false ? 'Counting rows…' : (info.notes?.join(' ') ?? '');
       showFacts();
       grid.setColumns(info.columns, view.sort);
       grid.setRowCount(info.viewRows);

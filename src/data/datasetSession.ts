@@ -91,7 +91,14 @@ export class DatasetSession {
     this.viewController = new AbortController();
     const signal = AbortSignal.any([this.viewController.signal, this.closed.signal]);
     try {
-      const info = await this.source.info(view, signal);
+      const exact = this.source.info(view, signal);
+      // The first rows while the rest is counted: the grid draws them and the count follows.
+      const quick = await this.source.quickInfo?.(view, signal).catch(() => undefined);
+      if (quick && gen === this.gen && !signal.aborted) {
+        this.columns = quick.columns;
+        await this.send({ type: 'info', gen, info: quick });
+      }
+      const info = await exact;
       if (info.version !== this.version) this.summaries.clear();
       this.version = info.version;
       this.columns = info.columns;

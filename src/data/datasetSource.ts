@@ -70,6 +70,11 @@ export interface DatasetInfo {
   readonly fileBytes?: number;
   /** Changes whenever the data may have (file size + mtime, or the kernel's execution count): caches key on it. */
   readonly version: string;
+  /**
+   * False while the rows are still being counted (a big text file is loaded into the engine
+   * first): totalRows and viewRows are then the rows read so far, and an exact info follows.
+   */
+  readonly rowsExact?: false;
   /** What the reader had to assume, for the header to say (e.g. "read as Latin-1: the file is not UTF-8"). */
   readonly notes?: readonly string[];
 }
@@ -128,6 +133,12 @@ export type DatasetFormat = 'csv' | 'tsv' | 'parquet' | 'jsonl' | 'arrow';
 export interface DatasetSource {
   readonly origin: DatasetOrigin;
   info(view: DatasetView, signal: AbortSignal): Promise<DatasetInfo>;
+  /**
+   * What can be said at once, before info() has counted: the columns and the rows read so far
+   * (rowsExact: false), or undefined when info() would not have to wait. Lets a viewer draw the
+   * first rows of a 1 GB CSV while the engine loads it.
+   */
+  quickInfo?(view: DatasetView, signal: AbortSignal): Promise<DatasetInfo | undefined>;
   rows(view: DatasetView, offset: number, limit: number, signal: AbortSignal): Promise<DatasetPage>;
   summarize(column: string, view: DatasetView, signal: AbortSignal): Promise<ColumnSummary>;
   labelBalance(column: string, view: DatasetView, limit: number, signal: AbortSignal): Promise<LabelBalance>;

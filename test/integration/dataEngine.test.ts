@@ -87,6 +87,26 @@ describe('Dataset engine: files other tools wrote', function () {
     });
   }
 
+  it('quickInfo: the columns and the first rows before the count, then nothing once counted, filtered or small', async () => {
+    const source = new FileDatasetSource(folder.path('base.csv'), engine);
+    const quick = await source.quickInfo(EMPTY_VIEW, signal());
+    assert.ok(quick, 'a 5000-row CSV not yet counted has a quick answer');
+    assert.equal(quick.rowsExact, false);
+    assert.equal(quick.totalRows, quick.viewRows);
+    assert.ok(quick.totalRows > 0 && quick.totalRows < 5000, `${quick.totalRows} rows known before the count`);
+    assert.deepEqual(quick.columns.map((c) => c.name), ['id', 'score', 'label', 'day']);
+    const page = await source.rows(EMPTY_VIEW, 0, quick.totalRows, signal());
+    assert.equal(page.rows.length, quick.totalRows, 'the rows it counts are there to draw');
+    assert.equal(await source.quickInfo({ filters: [{ column: 'label', op: 'equals', value: 'cat' }], sort: [] }, signal()), undefined);
+    const exact = await source.info(EMPTY_VIEW, signal());
+    assert.equal(exact.totalRows, 5000);
+    assert.equal(exact.rowsExact, undefined);
+    assert.equal(await source.quickInfo(EMPTY_VIEW, signal()), undefined, 'counted: info() answers at once');
+    const small = join(folder.path('small.csv'));
+    writeFileSync(small, 'a,b\n1,2\n3,4\n');
+    assert.equal(await new FileDatasetSource(small, engine).quickInfo(EMPTY_VIEW, signal()), undefined, 'all rows read at open');
+  });
+
   it('filters: contains (case-insensitive by default), isNull, negated isNull, topK', async () => {
     const source = new FileDatasetSource(folder.path('base.csv'), engine);
     const count = async (view: DatasetView): Promise<number> => (await source.info(view, signal())).viewRows;

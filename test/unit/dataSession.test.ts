@@ -105,6 +105,28 @@ describe('Dataset grid: the host side (DatasetSession)', () => {
     assert.equal((sent.at(-1) as Extract<ToDataView, { type: 'info' }>).info.viewRows, 1);
   });
 
+  it('sends the rows read so far first when the source can say them before counting, then the count', async () => {
+    const source = new TableSource(DATA);
+    let counted!: () => void;
+    const counting = new Promise<void>((resolve) => (counted = resolve));
+    const exactInfo = source.info.bind(source);
+    source.info = async (view) => {
+      await counting;
+      return exactInfo(view);
+    };
+    const quick = async (view: DatasetView): Promise<DatasetInfo> => ({ ...(await exactInfo(view)), totalRows: 2, viewRows: 2, rowsExact: false });
+    Object.assign(source, { quickInfo: quick });
+    const { sent, send } = session(source);
+    const viewed = send({ type: 'view', gen: 1, view: view0 });
+    for (let i = 0; i < 20 && sent.length === 0; i++) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(sent.map((m) => m.type), ['info'], 'the quick answer goes before the count is done');
+    assert.equal((sent[0] as Extract<ToDataView, { type: 'info' }>).info.rowsExact, false);
+    counted();
+    await viewed;
+    const infos = sent.filter((m): m is Extract<ToDataView, { type: 'info' }> => m.type === 'info');
+    assert.deepEqual(infos.map((m) => [m.gen, m.info.viewRows, m.info.rowsExact]), [[1, 2, false], [1, 4, undefined]]);
+  });
+
   it('cancels a page the page no longer needs, and every page of a view it left', async () => {
     const { source, sent, send } = session();
     await send({ type: 'view', gen: 1, view: view0 });

@@ -66,6 +66,14 @@ export class FileDatasetSource implements DatasetSource {
     return { label: this.label, columns: opened.columns, totalRows, viewRows, fileBytes: opened.fileBytes, version: opened.version, ...(opened.notes.length ? { notes: opened.notes } : {}) };
   }
 
+  async quickInfo(view: DatasetView, signal: AbortSignal): Promise<DatasetInfo | undefined> {
+    const opened = await this.open(signal);
+    // Counted already, or filtered (the count is the answer), or a file of fewer rows than the first page.
+    if (opened.totalRows || view.filters.length > 0 || !opened.firstRows || opened.firstRows.length < FIRST_ROWS) return undefined;
+    const known = opened.firstRows.length;
+    return { label: this.label, columns: opened.columns, totalRows: known, viewRows: known, fileBytes: opened.fileBytes, version: opened.version, rowsExact: false, ...(opened.notes.length ? { notes: opened.notes } : {}) };
+  }
+
   async rows(view: DatasetView, offset: number, limit: number, signal: AbortSignal): Promise<DatasetPage> {
     const opened = await this.open(signal);
     const plain = view.filters.length === 0 && view.sort.length === 0;
