@@ -20,6 +20,8 @@ export interface FeatureApis {
     activeRemote(): RemoteGpuSource | undefined;
     /** Kernels started, stopped or changed state. */
     readonly onDidChange: vscode.Event<unknown>;
+    /** A DataFrame or 2-D array of the active notebook's kernel as a fresh source (the agent's describe_dataset). */
+    variableSource(variable: string, signal: AbortSignal): Promise<DatasetSource>;
   };
   gpu: { tools(): Tool[] };
   tracking: { tools(): Tool[] };
@@ -32,6 +34,8 @@ export interface FeatureApis {
      * Code is the data feature's (src/data/copyAsCode.ts) unless `options` gives one.
      */
     openDatasetPanel(source: DatasetSource, title: string, options?: DatasetGridOptions): DatasetGrid;
+    /** describe_dataset and query_dataset (src/data/dataTools.ts). */
+    tools(): Tool[];
   };
 }
 

@@ -27,7 +27,7 @@ const QUERY_TIME_MS = 60_000;
 
 export interface DataToolOptions {
   readonly engine?: () => DataEngine;
-  /** A live kernel's variable as a source (the kernels feature); absent: files only. */
+  /** A live kernel's variable as a fresh source, disposed by the tool (the kernels feature); absent: files only. */
   readonly kernelSource?: (variable: string, signal: AbortSignal) => Promise<DatasetSource | undefined>;
 }
 
@@ -83,7 +83,7 @@ export function describeDatasetTool(engine: () => DataEngine, kernelSource?: Dat
       } catch (error) {
         return asToolError(error);
       } finally {
-        if (input.path !== undefined) await source.dispose();
+        await source.dispose();
       }
     },
   });

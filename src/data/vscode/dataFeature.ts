@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { FeatureApis, FeatureHost } from '../../activation/featureHost';
 import { COMMANDS, VIEW_TYPES } from '../../commandIds';
 import { copyAsCode } from '../copyAsCode';
+import { dataTools } from '../dataTools';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import { DatasetEditorProvider } from './datasetEditor';
 import { openDatasetPanel } from './datasetPanel';
@@ -43,5 +44,6 @@ export function activateFeature(host: FeatureHost): FeatureApis['data'] {
   });
   return {
     openDatasetPanel: (source, title, options) => openDatasetPanel(source, title, { extensionUri: context.extensionUri, log }, { copyAsCode, ...options }),
+    tools: () => dataTools({ kernelSource: (variable, signal) => host.load('kernels', 'the agent described a kernel variable').variableSource(variable, signal) }),
   };
 }

@@ -13,6 +13,7 @@ import { KernelsTree, type KernelsNode } from './kernelsTree';
 import { NotebookKernels } from './notebookKernels';
 import { registerVariablePreview } from './variablePreview';
 import { registerKernelDataCommands } from '../../data/kernel/vscode/kernelDataCommands';
+import { KernelDatasetSource } from '../../data/kernel/kernelDatasetSource';
 
 /** Kernels: servers, notebook controllers, the Kernels view, commands and the agent's kernel tools. */
 export function registerKernels(host: FeatureHost): FeatureApis['kernels'] {
@@ -158,7 +159,8 @@ export function registerKernels(host: FeatureHost): FeatureApis['kernels'] {
     if (!live || live.server.kind !== 'remote' || live.connection.isDisposed) return undefined;
     return { key: live.binding.kernelId, label: live.server.label, connection: live.connection };
   };
-  return { tools: () => kernelTools(targets, executions), onDidChange: kernels.onDidChange, owners, activeRemote };
+  const variableSource: FeatureApis['kernels']['variableSource'] = async (variable, signal) => KernelDatasetSource.open((await targets.active()).connection, variable, signal);
+  return { tools: () => kernelTools(targets, executions), onDidChange: kernels.onDidChange, owners, activeRemote, variableSource };
 }
 
 /** dist/features/kernels.js (src/activation/). */
