@@ -119,6 +119,8 @@ describe('Kernel data in the Dataset grid (code-server)', function () {
     await page.keyboard.press('End');
     await cellEditor(2).locator('.view-line', { hasText: 'arr' }).click({ button: 'right' });
     await page.locator('.monaco-menu .action-item', { hasText: 'Open in Data Viewer' }).first().click();
+    // A click that lands while the menu is still settling only highlights the item: then Enter runs it.
+    await page.locator('.context-view.monaco-menu-container').waitFor({ state: 'hidden', timeout: 1000 }).catch(() => page.keyboard.press('Enter'));
     const grid = await findWebviewFrame(page, '[role=grid] .colhead[data-column="2"]', 60_000);
     await waitForFirstRow(grid, ['0', '1', '2'], ['0', '1', '2']);
 
