@@ -1,5 +1,7 @@
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
+import { UserError } from '../../common/errors';
+import { samePath } from '../../common/pathInside';
 import type { DatasetSource } from '../datasetSource';
 import { compareDatasets } from '../engine/compareFiles';
 import { sharedDataEngine, type DataEngine } from '../engine/engineClient';
@@ -17,10 +19,12 @@ async function compareWithPicked(engine: DataEngine, first: FileDatasetSource, s
   const picked = await vscode.window.showOpenDialog({
     canSelectMany: false,
     title: `Compare ${first.label} with…`,
-    defaultUri: vscode.Uri.file(first.path),
+    // The folder, not the file: the file itself is the one pick that compares nothing.
+    defaultUri: vscode.Uri.file(dirname(first.path)),
     filters: { 'Data files': ['csv', 'tsv', 'gz', 'parquet', 'jsonl', 'ndjson', 'arrow', 'feather'] },
   });
   if (!picked?.[0] || signal.aborted) return undefined;
+  if (samePath(picked[0].fsPath, first.path)) throw new UserError(`${first.label} is the file open here: pick another one to compare it with (a test or validation split, say).`);
   const second = new FileDatasetSource(picked[0].fsPath, engine);
   try {
     return await vscode.window.withProgress(
