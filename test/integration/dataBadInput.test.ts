@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isUserError } from '../../src/common/errors';
 import { EMPTY_VIEW } from '../../src/data/datasetSource';
 import { DataEngine } from '../../src/data/engine/engineClient';
@@ -40,6 +42,23 @@ describe('Dataset engine: bad input', function () {
     assert.deepEqual((await engine.query('SELECT 1', {})).rows, [[1]]);
     await engine?.close();
     folder?.close();
+  });
+
+  it('a name DuckDB would take as a pattern is refused, not matched to a file reached through a link out (review S2)', async () => {
+    // outside/secret.csv is reached from the folder through the link `dat`; `da[t]/secret.csv` as a
+    // pattern matches dat/secret.csv, so reading it would leave the folder the path was checked in.
+    const outside = mkdtempSync(join(tmpdir(), 'mle-outside-'));
+    try {
+      writeFileSync(join(outside, 'secret.csv'), 'token\nhunter2\n');
+      symlinkSync(outside, folder.path('dat'));
+      mkdirSync(folder.path('da[t]'));
+      writeFileSync(folder.path('da[t]/secret.csv'), 'a\n1\n');
+      const message = await failsClearly(new FileDatasetSource(folder.path('da[t]/secret.csv'), engine), /takes \*, \? and \[ in a path as a pattern/);
+      assert.doesNotMatch(message, /hunter2/);
+      await failsClearly(new FileDatasetSource(folder.path('sales*.csv'), engine), /as a pattern/);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it('a ragged CSV row: the line, what it reads and the field counts', async () => {

@@ -8,6 +8,7 @@ import type { Cell, ColumnSummary, DatasetColumn, DatasetFormat, DatasetInfo, Da
 import { labelBalanceOf, summarizeColumn, SummaryCache } from './columnSummary';
 import { EngineQueryError, sharedDataEngine, type DataEngine, type QueryOptions, type QueryResult } from './engineClient';
 import { cleanEngineMessage, fileError } from './engineErrors';
+import { UserError } from '../../common/errors';
 import { checkLineLengths, headerFieldCount, SNIFF_LINES, strictScanSql } from './csvDiagnosis';
 import { columnsFromDescribe, directScan, formatOfPath, MAX_LINE_BYTES, tablePrep, unsupportedFormat, type CsvOptions } from './fileRelation';
 import type { TablePrep } from './protocol';
@@ -147,6 +148,11 @@ export class FileDatasetSource implements DatasetSource {
   }
 
   private async open(signal: AbortSignal): Promise<Opened> {
+    // DuckDB takes *, ? and [ in a path as a pattern: another file, or one reached through a link
+    // out of the workspace, would be read in this one's place.
+    if (/[*?[]/.test(this.path)) {
+      throw new UserError(`${basename(this.path)} cannot be read: the data engine takes *, ? and [ in a path as a pattern. Rename the file or its folder without them.`);
+    }
     let s;
     try {
       s = await stat(this.path);
