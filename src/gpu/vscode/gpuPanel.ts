@@ -13,6 +13,8 @@ const MAX_LOADS = 3;
 export class GpuPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private last: ToGpuView | undefined;
+  /** The page has said "ready" since it was last (re)loaded: only then is it posted to. */
+  private pageReady = false;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -31,6 +33,7 @@ export class GpuPanel implements vscode.Disposable {
     }
     const panel = vscode.window.createWebviewPanel(VIEW_TYPES.gpuCharts, 'GPUs', vscode.ViewColumn.Active, { retainContextWhenHidden: false });
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icons', 'activity-bar.svg');
+    this.pageReady = false;
     let ready = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     // A full CI run once left the panel blank (the page never ran, no error anywhere): a visible
@@ -47,7 +50,12 @@ export class GpuPanel implements vscode.Disposable {
       // The page asks for the current state when it (re)loads; nothing else comes from it.
       if (!isReadyMessage(message)) return;
       ready = true;
+      this.pageReady = true;
       if (this.last) void panel.webview.postMessage(this.last);
+    });
+    // Hidden, the page is unloaded (no retained context); shown again, it loads and says "ready".
+    panel.onDidChangeViewState(() => {
+      if (!panel.visible) this.pageReady = false;
     });
     panel.onDidDispose(() => {
       clearTimeout(timer);
@@ -61,7 +69,8 @@ export class GpuPanel implements vscode.Disposable {
 
   post(message: ToGpuView): void {
     this.last = message;
-    if (this.panel?.visible) void this.panel.webview.postMessage(message);
+    // Nothing is posted to a page still loading: it asks for the last state when it is ready.
+    if (this.panel?.visible && this.pageReady) void this.panel.webview.postMessage(message);
   }
 
   dispose(): void {
