@@ -38,6 +38,7 @@ const suites = ['unit', 'integration', 'e2e'];
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+const failures = [];
 for (const [name, ok] of steps) {
   if (suites.includes(name)) continue;
   if (ok) passed++;
@@ -55,7 +56,10 @@ for (const suite of suites) {
   passed += s.passed;
   failed += s.failed;
   skipped += s.skipped;
+  for (const title of s.failedTitles ?? []) failures.push(`${suite}: ${title}`);
 }
+// CI keeps only the tail of the output: name each failure here, where it is kept.
+if (failures.length) console.log(`\nfailed:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
 console.log(`\nsteps: ${steps.map(([name, ok]) => `${name} ${ok ? 'ok' : 'FAILED'}`).join(', ')}`);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(steps.every(([, ok]) => ok) ? 0 : 1);

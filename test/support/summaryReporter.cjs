@@ -7,12 +7,14 @@ const { dirname } = require('node:path');
 class SummaryReporter extends Mocha.reporters.Spec {
   constructor(runner, options) {
     super(runner, options);
+    const failedTitles = [];
+    runner.on('fail', (test, err) => failedTitles.push(`${test.fullTitle()}: ${String(err && err.message).split('\n')[0].slice(0, 300)}`));
     runner.once('end', () => {
       const file = process.env.MOCHA_SUMMARY_FILE;
       if (!file) return;
       const { passes, failures, pending } = runner.stats;
       mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, JSON.stringify({ passed: passes, failed: failures, skipped: pending }));
+      writeFileSync(file, JSON.stringify({ passed: passes, failed: failures, skipped: pending, failedTitles }));
     });
   }
 }

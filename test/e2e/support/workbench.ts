@@ -12,9 +12,23 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+const consoleLines = new WeakMap<Page, string[]>();
+
+/** The browser console of the page and its frames (the last 400 lines): a failure's evidence. */
+export function browserConsole(page: Page): readonly string[] {
+  return consoleLines.get(page) ?? [];
+}
+
 /** Opens the workbench on the server's workspace and waits until it is interactive; `initScript` runs in every frame first (a bench's probes). */
 export async function openWorkbench(browser: Browser, server: CodeServer, initScript?: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const lines: string[] = [];
+  consoleLines.set(page, lines);
+  page.on('console', (message) => {
+    lines.push(`${message.type()} ${message.location().url.replace(/\?.*$/, '').split('/').slice(-2).join('/')}: ${message.text().slice(0, 300)}`);
+    if (lines.length > 400) lines.splice(0, lines.length - 400);
+  });
+  page.on('pageerror', (error) => lines.push(`pageerror: ${error.message.slice(0, 300)}`));
   if (initScript) await page.addInitScript({ content: initScript });
   // The workbench's first load waits for its scripts: as long as the waits below on a busy machine, not Playwright's 30 s.
   await page.goto(`${server.url}/?folder=${encodeURIComponent(server.workspace)}`, { timeout: 60_000 });
@@ -56,7 +70,14 @@ export async function findWebviewFrame(page: Page, selector: string, timeoutMs =
   }
   // What was there instead, for a failure read only from CI's output.
   const frames = await Promise.all(
-    page.frames().map(async (f) => `${f.url().replace(/\?.*$/, '')} (${(await f.locator('body').innerText({ timeout: 1_000 }).catch(() => '?')).slice(0, 80).replace(/\s+/g, ' ')})`),
+    page.frames().map(async (f) => {
+      const url = f.url().replace(/\?.*$/, '');
+      // A webview host frame: its content iframes as VS Code left them (pending or active, shown or not).
+      const inner = url.endsWith('pre/index.html')
+        ? await f.evaluate(() => [...document.querySelectorAll('iframe')].map((i) => `#${i.id} ${i.getAttribute('src')?.replace(/\?.*$/, '')} ${i.style.visibility}`).join(', ')).catch(() => '?')
+        : (await f.locator('body').innerText({ timeout: 1_000 }).catch(() => '?')).slice(0, 80).replace(/\s+/g, ' ');
+      return `${url.replace(/^.*\/(stable-\w+)\/static\/out\//, '…/')} (${inner})`;
+    }),
   );
   throw new Error(`no webview frame has ${selector}; frames: ${frames.join(' | ')}`);
 }
@@ -66,6 +87,7 @@ export async function keepEvidence(name: string, page: Page | undefined, server:
   const dir = join(resultsDir, name.replace(/[^\w.-]+/g, '_').slice(0, 100));
   mkdirSync(dir, { recursive: true });
   if (page) await page.screenshot({ path: join(dir, 'screenshot.png') }).catch(() => undefined);
+  if (page) writeFileSync(join(dir, 'browser-console.log'), browserConsole(page).join('\n'));
   if (server) {
     writeFileSync(join(dir, 'remoteexthost.log'), server.extensionHostLog());
     writeFileSync(join(dir, 'ml-engineer.log'), server.extensionLog());

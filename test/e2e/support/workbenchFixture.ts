@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startFakeMessagesApi, type FakeMessagesApi, type Script } from '../../support/fakeMessagesApi';
 import { repoRoot, startCodeServer, type CodeServer, type StartOptions } from './codeServer';
-import { keepEvidence, launchBrowser, openWorkbench } from './workbench';
+import { browserConsole, keepEvidence, launchBrowser, openWorkbench } from './workbench';
 
 // One code-server per profile (user settings, environment, trust, keybindings) for the whole
 // mocha run, and one Chromium: starting them took about a minute of each suite on 2 cores. Each
@@ -150,6 +150,9 @@ export function useWorkbench(setup: SuiteSetup, opened: (workbench: SuiteWorkben
     // CI keeps only its output: the extension's last warnings and errors go there too.
     const problems = (server?.extensionLog() ?? '').split('\n').filter((line) => /\[(warning|error)\]/.test(line));
     for (const line of problems.slice(-8)) console.log(`      log: ${line.slice(0, 300)}`);
+    // And what the browser said about its webviews (service worker, loads) and its errors.
+    const said = page ? browserConsole(page).filter((line) => /webview|service worker|pre\/|^error|pageerror/i.test(line)) : [];
+    for (const line of said.slice(-12)) console.log(`      browser: ${line}`);
   });
 
   after(async function () {
