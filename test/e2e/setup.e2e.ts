@@ -105,8 +105,17 @@ describe('What is set up (code-server, no key, no GPU tool)', function () {
 
   /** Opens a file by Quick Open (Ctrl+P); model files open in the model viewer, their default editor. */
   async function quickOpen(name: string): Promise<void> {
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').fill(name);
+    // Ctrl+P goes to whatever has focus: after Ctrl+W closed a webview, CI once had it go nowhere
+    // (the palette stayed hidden). Then focus the workbench through the status bar and press again.
+    const input = page.locator('.quick-input-widget input');
+    for (let attempt = 0; ; attempt++) {
+      await page.keyboard.press('Control+P');
+      if (await input.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) break;
+      if (attempt === 3) throw new Error(`Quick Open (Ctrl+P) did not open to find ${name}`);
+      await page.keyboard.press('Escape');
+      await page.locator('.part.statusbar').click({ position: { x: 700, y: 10 } }).catch(() => undefined);
+    }
+    await input.fill(name);
     // The exact name is the first result (simple_cnn.onnx before simple_cnn.onnx.data).
     await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 });
     await page.keyboard.press('Enter');

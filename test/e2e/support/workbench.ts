@@ -24,11 +24,19 @@ export async function openWorkbench(browser: Browser, server: CodeServer, initSc
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const lines: string[] = [];
   consoleLines.set(page, lines);
-  page.on('console', (message) => {
-    lines.push(`${message.type()} ${message.location().url.replace(/\?.*$/, '').split('/').slice(-2).join('/')}: ${message.text().slice(0, 300)}`);
+  const push = (line: string): void => {
+    lines.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
     if (lines.length > 400) lines.splice(0, lines.length - 400);
+  };
+  page.on('console', (message) => push(`${message.type()} ${message.location().url.replace(/\?.*$/, '').split('/').slice(-2).join('/')}: ${message.text().slice(0, 300)}`));
+  page.on('pageerror', (error) => push(`pageerror: ${error.message.slice(0, 300)}`));
+  // Webviews in the browser all go through one service worker registration: what it says too.
+  page.context().on('serviceworker', (worker) => {
+    const id = new URL(worker.url()).searchParams.get('id') ?? worker.url().replace(/\?.*$/, '').split('/').pop();
+    push(`service worker started: ${id}`);
+    worker.on('console', (message) => push(`service worker ${id}: ${message.text().slice(0, 300)}`));
+    worker.on('close', () => push(`service worker closed: ${id}`));
   });
-  page.on('pageerror', (error) => lines.push(`pageerror: ${error.message.slice(0, 300)}`));
   if (initScript) await page.addInitScript({ content: initScript });
   // The workbench's first load waits for its scripts: as long as the waits below on a busy machine, not Playwright's 30 s.
   await page.goto(`${server.url}/?folder=${encodeURIComponent(server.workspace)}`, { timeout: 60_000 });
