@@ -34,10 +34,14 @@ function ask(stdin: NodeJS.ReadableStream, err: (text: string) => void, question
     // The question goes to stderr so a script's stdout (the answer, or --json) stays clean.
     err(question);
     const lines = createInterface({ input: stdin, terminal: false });
+    let settled = false;
     const done = (answer: boolean): void => {
+      // Once: closing the interface below emits 'close', which calls done again.
+      if (settled) return;
+      settled = true;
+      resolve(answer);
       signal.removeEventListener('abort', onAbort);
       lines.close();
-      resolve(answer);
     };
     const onAbort = (): void => done(false);
     signal.addEventListener('abort', onAbort, { once: true });
