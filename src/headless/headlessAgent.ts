@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { AgentEvent, TurnEndReason } from '../agent/agentEvents';
 import type { AgentSettings } from '../agent/agentSession';
+import type { Anthropic as AnthropicSdk } from '../agent/lazy/anthropicSdk';
 import { CONTEXT_WINDOW_TOKENS } from '../agent/models';
 import type { ToolRisk } from '../agent/tools/tool';
 import type { CliIo } from '../cli/subcommand';
@@ -64,14 +65,16 @@ export async function runHeadless(options: HeadlessOptions, io: CliIo, stdin: No
     warn: (message) => io.err(`warning: ${String(message)}\n`),
     error: (message) => io.err(`error: ${message instanceof Error ? message.message : message}\n`),
   };
-  const [{ AgentSession }, { systemPrompt }, { anthropicMessagesApi }, { gatherWorkspaceFacts }, { folderToolset }, { default: Anthropic }] = await Promise.all([
+  const [{ AgentSession }, { systemPrompt }, { anthropicMessagesApi }, { gatherWorkspaceFacts }, { folderToolset }, { shippedBundle }] = await Promise.all([
     import('../agent/agentSession'),
     import('../agent/systemPrompt'),
     import('../agent/anthropicMessagesApi'),
     import('../chat/workspaceFacts'),
     import('../toolset/folderToolset'),
-    import('@anthropic-ai/sdk'),
+    import('../toolset/shippedBundle'),
   ]);
+  // The SDK from dist/lazy/anthropic.js, as the chat loads it: dist/cli.js carries no copy.
+  const { Anthropic } = shippedBundle<{ Anthropic: typeof AnthropicSdk }>('anthropic', 'agent/lazy/anthropicSdk.ts');
   const toolset = folderToolset({ folder: options.folder, log, ...(options.python ? { python: options.python } : {}), ...(options.nvidiaSmi ? { nvidiaSmi: options.nvidiaSmi } : {}) });
   try {
     const facts = await gatherWorkspaceFacts([{ name: basename(toolset.folder) || toolset.folder, path: toolset.folder }], {

@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../common/logger';
-import type { KernelConnection } from '../kernels/jupyterLib';
+import type { JupyterLib, KernelConnection } from '../kernels/jupyterLib';
 import type { KernelTarget, KernelTargets } from '../kernels/kernelTools';
 import { findJupyterPython, launchLocalServer, shutdownServer, type LocalServerRecord } from '../kernels/localServer';
 import { kernelFolder, openKernel } from '../kernels/openKernel';
+import { shippedBundle } from './shippedBundle';
 
 /** The server stops itself after this long without a client or a busy kernel, should we die without stopping it. */
 const IDLE_SHUTDOWN_S = 15 * 60;
@@ -54,7 +55,7 @@ export class FolderKernel implements KernelTargets {
 
   private async open(): Promise<{ target: KernelTarget; server: LocalServerRecord; stateDir: string }> {
     const python = await findJupyterPython(this.options.pythonCandidates);
-    const lib = (await import('../kernels/lazy/jupyterServices'));
+    const lib = shippedBundle<JupyterLib>('jupyter', 'kernels/lazy/jupyterServices.ts');
     const stateDir = mkdtempSync(join(tmpdir(), 'ml-engineer-kernel-'));
     const server = await launchLocalServer({ python, stateDir, idleShutdownSeconds: IDLE_SHUTDOWN_S, ...(this.options.env ? { env: this.options.env } : {}) });
     this.options.log.info(`kernels: a Jupyter server of ${python} at ${server.baseUrl} (pid ${server.pid})`);
