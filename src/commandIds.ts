@@ -97,6 +97,11 @@ export const STATUS_BAR_ITEMS = {
   kernel: 'mlEngineer.kernelStatus',
 } as const;
 
+/** package.json `contributes.mcpServerDefinitionProviders`: our MCP server, offered to VS Code's chat (Copilot). */
+export const MCP_PROVIDERS = {
+  servers: 'mlEngineer.mcpServers',
+} as const;
+
 /** Settings sections and the ids shown to users (package.json `contributes.configuration`). */
 export const SETTINGS = {
   gpu: 'mlEngineer.gpu',

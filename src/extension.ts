@@ -3,6 +3,7 @@
 import vscode = require('vscode');
 import { scheduleAutoLoads } from './activation/autoLoads';
 import { Features } from './activation/features';
+import { registerMcpServers } from './activation/mcpServers';
 import { ApiKeyStore } from './agent/vscode/apiKeyStore';
 import { COMMANDS } from './commandIds';
 import { ACTIVATION_LOG_PREFIX, loadedHeavyModules, type ActivationMetrics } from './common/heavyModules';
@@ -26,6 +27,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const features = new Features(context, log, apiKeys);
   context.subscriptions.push(features);
   features.registerCommands();
+  // A provider VS Code asks when its chat needs MCP servers: nothing starts or loads until then.
+  registerMcpServers(context, log);
   const activateMs = performance.now() - activateStart;
   // Read before anything can load a feature: what activation itself loaded.
   const heavy = loadedHeavyModules(Object.keys(require.cache));

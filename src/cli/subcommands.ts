@@ -1,9 +1,11 @@
 import { dataSubcommand } from '../data/dataSubcommand';
 import { doctorSubcommand } from '../doctor/doctorSubcommand';
 import { gpuSubcommand } from '../gpu/gpuSubcommand';
+import { askSubcommand } from '../headless/askSubcommand';
+import { mcpSubcommand } from '../mcp/mcpSubcommand';
 import { inspectSubcommand } from '../models/inspectSubcommand';
 import { runsSubcommand } from '../tracking/runsSubcommand';
 import type { Subcommand } from './subcommand';
 
 /** Every `ml-engineer` subcommand, in the order `--help` lists them. */
-export const SUBCOMMANDS: readonly Subcommand[] = [doctorSubcommand, gpuSubcommand, runsSubcommand, inspectSubcommand, dataSubcommand];
+export const SUBCOMMANDS: readonly Subcommand[] = [doctorSubcommand, gpuSubcommand, runsSubcommand, inspectSubcommand, dataSubcommand, mcpSubcommand, askSubcommand];

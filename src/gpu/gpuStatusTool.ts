@@ -13,7 +13,7 @@ export interface GpuReading {
  * The agent's view of the GPUs, from the sampler that feeds the status bar, and the processes
  * holding memory, named by the notebook whose kernel they are where they are ours.
  */
-export function gpuStatusTool(read: () => GpuReading, processes: () => Promise<readonly string[]> = () => Promise.resolve([])) {
+export function gpuStatusTool(read: () => GpuReading | Promise<GpuReading>, processes: () => Promise<readonly string[]> = () => Promise.resolve([])) {
   return defineTool({
     name: 'gpu_status',
     description:
@@ -23,7 +23,7 @@ export function gpuStatusTool(read: () => GpuReading, processes: () => Promise<r
     input: z.object({}),
     risk: 'read',
     async run() {
-      const reading = read();
+      const reading = await read();
       if (reading.samples.length === 0) {
         return { content: reading.problem ?? 'No GPU sample yet.', summary: 'No GPU data' };
       }

@@ -83,7 +83,18 @@ export class AgentExecutions {
   }
 }
 
-export function kernelTools(targets: KernelTargets, executions: AgentExecutions): Tool[] {
+export interface KernelToolOptions {
+  /**
+   * The longest one call waits (seconds), WAIT_MAX_S by default. The MCP server sets it under
+   * its clients' request timeouts: longer work goes on and is read through wait_for_execution.
+   */
+  readonly waitBudgetSeconds?: number;
+}
+
+export function kernelTools(targets: KernelTargets, executions: AgentExecutions, options: KernelToolOptions = {}): Tool[] {
+  const maxWait = Math.min(WAIT_MAX_S, options.waitBudgetSeconds ?? WAIT_MAX_S);
+  const runDefault = Math.min(RUN_WAIT_DEFAULT_S, maxWait);
+  const waitDefault = Math.min(60, maxWait);
   const active = async (): Promise<KernelTarget> => {
     try {
       return await targets.active();
@@ -91,17 +102,17 @@ export function kernelTools(targets: KernelTargets, executions: AgentExecutions)
       throw new ToolInputError(error instanceof Error ? error.message : String(error));
     }
   };
-  const seconds = (value: number | undefined, fallback: number): number => Math.min(WAIT_MAX_S, Math.max(0, value ?? fallback)) * 1000;
+  const seconds = (value: number | undefined, fallback: number): number => Math.min(maxWait, Math.max(0, value ?? fallback)) * 1000;
 
   const run = defineTool({
     name: 'run_in_kernel',
     description:
       "Runs Python in the Jupyter kernel of the user's active notebook, where their data, model and variables live, and returns its output " +
-      `(text head and tail; up to two new images, such as plots, are shown to you). Waits up to wait_seconds (default ${RUN_WAIT_DEFAULT_S}); long work such as training returns early ` +
+      `(text head and tail; up to two new images, such as plots, are shown to you). Waits up to wait_seconds (default ${runDefault}); long work such as training returns early ` +
       'with an execution_id: then call wait_for_execution to follow it. Prefer small, inspectable steps; never re-run expensive training without asking.',
     input: z.object({
       code: z.string().check(z.minLength(1)),
-      wait_seconds: z.optional(z.number().check(z.minimum(0), z.maximum(WAIT_MAX_S))),
+      wait_seconds: z.optional(z.number().check(z.minimum(0), z.maximum(maxWait))),
     }),
     risk: 'execute',
     confirmation: (input) => `Run ${input.code.split('\n').length} line(s) in the notebook's kernel`,
@@ -111,7 +122,7 @@ export function kernelTools(targets: KernelTargets, executions: AgentExecutions)
     async run(input, _context, signal) {
       const target = await active();
       const { id, execution } = executions.start(target, input.code);
-      await execution.settle(seconds(input.wait_seconds, RUN_WAIT_DEFAULT_S), signal);
+      await execution.settle(seconds(input.wait_seconds, runDefault), signal);
       const report = executions.report(id);
       return {
         content: `kernel: ${target.label}\n${report.text}`,
@@ -125,16 +136,16 @@ export function kernelTools(targets: KernelTargets, executions: AgentExecutions)
   const wait = defineTool({
     name: 'wait_for_execution',
     description:
-      'Waits for an execution started by run_in_kernel, up to wait_seconds (default 60), and returns the output that arrived since the last read and its status. ' +
+      `Waits for an execution started by run_in_kernel, up to wait_seconds (default ${waitDefault}), and returns the output that arrived since the last read and its status. ` +
       'Call it again while it is still running; it never starts anything.',
     input: z.object({
       execution_id: z.string(),
-      wait_seconds: z.optional(z.number().check(z.minimum(0), z.maximum(WAIT_MAX_S))),
+      wait_seconds: z.optional(z.number().check(z.minimum(0), z.maximum(maxWait))),
     }),
     risk: 'read',
     async run(input, _context, signal) {
       const { execution } = executions.get(input.execution_id);
-      await execution.settle(seconds(input.wait_seconds, 60), signal);
+      await execution.settle(seconds(input.wait_seconds, waitDefault), signal);
       const report = executions.report(input.execution_id);
       return {
         content: report.text,

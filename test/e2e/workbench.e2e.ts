@@ -47,6 +47,8 @@ describe('ML Engineer in VS Code (code-server)', function () {
     assert.match(hostLog, new RegExp(`_doActivateExtension ${EXTENSION_ID.replace('.', '\\.')}, startup: (true|false), activationEvent: 'workspaceContains:`));
     const ours = hostLog.split('\n').filter((line) => /\[error\]/i.test(line) && /ml-engineer|mlEngineer/i.test(line));
     assert.deepEqual(ours, [], 'errors from our extension in the extension host log');
+    // code-server 4.100 (VS Code 1.100) keeps the MCP provider API behind a proposal: the log says so, activation goes on.
+    assert.match(server.extensionLog(), /MCP: our server is not offered to VS Code's chat/);
   });
 
   it('opens the ML Engineer container with Chat, Experiments, Kernels and GPUs; the Chat view loads the chat only', async () => {

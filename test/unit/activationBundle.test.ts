@@ -20,6 +20,7 @@ const ACTIVATION_MODULES: Record<string, string> = {
   'src/activation/features.ts': 'the stand-ins for every command and view, and the loader of dist/features/<name>.js',
   'src/activation/featureTable.ts': 'which feature owns which command and tree view',
   'src/activation/lazyProviders.ts': 'tree, webview, custom editor and code action providers that load their feature on first request',
+  'src/activation/mcpServers.ts': "the MCP server provider VS Code's chat asks for (vscode.lm, 1.101+): it must be registered during activation, and builds a definition only when asked",
   'src/activation/autoLoads.ts': 'what loads without a click, after activate() returns: kernels for an open notebook, the GPU status bar item',
   'src/agent/vscode/apiKeyStore.ts': 'the "has API key" context key the Chat view and its menus read before the chat loads',
   'src/commandIds.ts': 'the ids registered',

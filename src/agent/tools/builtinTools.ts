@@ -5,8 +5,11 @@ import { editNotebookCellTool, readNotebookTool } from './notebookTools';
 import type { Tool } from './tool';
 import type { ToolRegistry } from './toolRegistry';
 
-/** The workspace tools every conversation has; features add their own elsewhere. */
+/** The workspace tools every conversation has, in order; features add their own elsewhere (src/toolset/). */
+export function workspaceTools(): Tool[] {
+  return [readFileTool, listFilesTool, searchWorkspaceTool, readNotebookTool, editNotebookCellTool, proposeEditTool, createFileTool, runCommandTool];
+}
+
 export function registerWorkspaceTools(registry: ToolRegistry): void {
-  const tools: Tool[] = [readFileTool, listFilesTool, searchWorkspaceTool, readNotebookTool, editNotebookCellTool, proposeEditTool, createFileTool, runCommandTool];
-  for (const tool of tools) registry.register(tool);
+  for (const tool of workspaceTools()) registry.register(tool);
 }

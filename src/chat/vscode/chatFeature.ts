@@ -4,6 +4,7 @@ import type { Tool } from '../../agent/tools/tool';
 import { registerApiKeyCommands } from '../../agent/vscode/apiKeyCommands';
 import { COMMANDS, VIEWS } from '../../commandIds';
 import { registerCommand } from '../../common/vscode/commandRegistry';
+import { TOOL_FEATURES } from '../../toolset/toolFeatures';
 import { ChatViewProvider } from './chatViewProvider';
 import { EditorActions } from './editorActions';
 
@@ -15,7 +16,7 @@ export function activateFeature(host: FeatureHost): NoApi {
   // Each feature's agent tools, added to every conversation's registry: the first conversation loads them.
   const featureTools = (): Tool[] => {
     const reason = 'the chat asked for its tools';
-    return [...host.load('gpu', reason).tools(), ...host.load('kernels', reason).tools(), ...host.load('tracking', reason).tools(), ...host.load('models', reason).tools(), ...host.load('data', reason).tools()];
+    return TOOL_FEATURES.flatMap((name) => host.load(name, reason).tools());
   };
 
   const editorActions = new EditorActions(context.extensionPath);

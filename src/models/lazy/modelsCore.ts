@@ -5,6 +5,7 @@ export { ModelFormatError } from '../fileWindow';
 export { inspectModel } from '../inspectModel';
 export { modelReader, stopModelReader } from '../modelReader';
 export { inspectModelTool } from '../modelTool';
+export { modelTools } from '../modelTools';
 export { queryModelGraphTool } from '../graph/graphTool';
 export { DEPLOY_TARGET_LABELS, DEPLOY_TARGETS, existingFiles, planDeployment, writeDeployment, type DeployTarget } from '../deploy/deployPlan';
 export { scaffoldDeploymentTool } from '../deploy/deployTool';

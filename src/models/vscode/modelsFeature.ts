@@ -78,10 +78,7 @@ export function registerModels(host: FeatureHost): { tools: () => Tool[] } {
   const workspaceRoot = (): string => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
   // Tools are made when a conversation starts: the first one loads dist/lazy/models.js.
   return {
-    tools: () => {
-      const c = core();
-      return [c.inspectModelTool(), c.queryModelGraphTool(), c.scaffoldDeploymentTool(), c.optimizeModelTool(ort, python, workspaceRoot), c.benchmarkModelTool(ort), c.exportModelTool(python, workspaceRoot)];
-    },
+    tools: () => core().modelTools({ ort, python, cwd: workspaceRoot }),
   };
 }
 

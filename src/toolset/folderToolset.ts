@@ -1,0 +1,118 @@
+import { basename, join, resolve } from 'node:path';
+import { workspaceTools } from '../agent/tools/builtinTools';
+import type { FileChange, Tool, ToolContext } from '../agent/tools/tool';
+import { WorkspaceFiles } from '../agent/tools/workspaceFiles';
+import type { Logger } from '../common/logger';
+import { silentLogger } from '../common/logger';
+import { agentDataTools } from '../data/agentDataTools';
+import { DataEngine } from '../data/engine/engineClient';
+import { KernelDatasetSource } from '../data/kernel/kernelDatasetSource';
+import { gpuStatusTool } from '../gpu/gpuStatusTool';
+import { AgentExecutions, kernelTools } from '../kernels/kernelTools';
+import { modelTools } from '../models/modelTools';
+import { loadOrt, type OrtModule } from '../models/runtime/onnxRun';
+import { pythonCandidates, resolvePython } from '../python/pythonInterpreter';
+import { RunCatalog } from '../tracking/runCatalog';
+import { trackingTools } from '../tracking/trackingTools';
+import { TrackingReaders } from '../tracking/workerSources';
+import { FolderKernel } from './folderKernel';
+import { gpuSnapshot } from './gpuSnapshot';
+import { TOOL_FEATURES, type ToolFeature } from './toolFeatures';
+
+export interface FolderToolsetOptions {
+  /** The workspace folder: every path the tools take is confined to it. */
+  readonly folder: string;
+  readonly log?: Logger;
+  /** The Python for kernels, exports and optimizers; else python3 / python on PATH. */
+  readonly python?: string;
+  readonly nvidiaSmi?: string;
+  /** The longest one kernel tool call waits (seconds); longer work is read through wait_for_execution. */
+  readonly kernelWaitBudgetSeconds?: number;
+}
+
+/** The agent's tools for one folder, free of the editor: what the MCP server serves and the headless agent uses. */
+export interface FolderToolset {
+  readonly folder: string;
+  readonly files: WorkspaceFiles;
+  /** Every tool, in the chat's order: the workspace tools, then each of TOOL_FEATURES'. */
+  readonly tools: readonly Tool[];
+  /** What each tool runs with: the folder's files, changes written atomically, ripgrep from PATH. */
+  readonly context: ToolContext;
+  /** The folder's kernel, started by the first kernel tool. */
+  readonly kernel: FolderKernel;
+  /** Stops the kernel (and its Jupyter server) and the tracking readers' workers. */
+  dispose(): Promise<void>;
+}
+
+/** Seconds between two looks for new tracking sources (a run started during the session). */
+const REDISCOVER_AFTER_MS = 10_000;
+
+export function folderToolset(options: FolderToolsetOptions): FolderToolset {
+  const folder = resolve(options.folder);
+  const log = options.log ?? silentLogger;
+  const files = new WorkspaceFiles([{ name: basename(folder) || folder, path: folder }]);
+  const candidates = pythonCandidates(options.python, undefined).map((c) => c.command);
+  const kernel = new FolderKernel(folder, { pythonCandidates: candidates, log });
+  const executions = new AgentExecutions();
+
+  let python: Promise<string> | undefined;
+  const userPython = (): Promise<string> =>
+    (python ??= resolvePython(pythonCandidates(options.python, undefined)).then((found) => {
+      if (found.found) return found.interpreter.command;
+      python = undefined;
+      throw new Error(`no Python 3.8+ found (${found.attempts.map((a) => `${a.candidate.command}: ${a.problem}`).join('; ')}); start with --python PATH`);
+    }));
+  let ort: OrtModule | undefined;
+  const ortModule = (): OrtModule => (ort ??= loadOrtHere());
+
+  let readers: TrackingReaders | undefined;
+  const catalog = new RunCatalog();
+  let discoveredAt = 0;
+  const refreshRuns = async (): Promise<void> => {
+    if (Date.now() - discoveredAt < REDISCOVER_AFTER_MS) return;
+    readers ??= new TrackingReaders();
+    const found = await readers.discover(folder);
+    if (found.truncated) log.warn(`experiments: discovery in ${folder} ${found.truncated}`);
+    catalog.setSources(found.sources);
+    await catalog.loadAll();
+    discoveredAt = Date.now();
+  };
+
+  let engine: DataEngine | undefined;
+  const gpu = gpuSnapshot(options.nvidiaSmi ?? 'nvidia-smi');
+  const byFeature: Record<ToolFeature, () => Tool[]> = {
+    gpu: () => [gpuStatusTool(() => gpu.read(), () => gpu.processes())],
+    kernels: () => kernelTools(kernel, executions, options.kernelWaitBudgetSeconds !== undefined ? { waitBudgetSeconds: options.kernelWaitBudgetSeconds } : {}),
+    tracking: () => trackingTools(catalog, refreshRuns),
+    models: () => modelTools({ ort: ortModule, python: userPython, cwd: () => folder }),
+    data: () => agentDataTools({ engine: () => (engine ??= new DataEngine()), kernelSource: async (variable, signal) => KernelDatasetSource.open((await kernel.active()).connection, variable, signal) }),
+  };
+  const tools = [...workspaceTools(), ...TOOL_FEATURES.flatMap((name) => byFeature[name]())];
+
+  const context: ToolContext = {
+    files,
+    applyChange: (change: FileChange) => {
+      // Notebook cells are edited through an editor's notebook API; here there is none.
+      if (change.cell) return Promise.reject(new Error('notebook cells are edited in the editor only'));
+      return files.writeTextAtomic(change.absolutePath, change.after);
+    },
+  };
+
+  return {
+    folder,
+    files,
+    tools,
+    context,
+    kernel,
+    async dispose() {
+      await Promise.all([kernel.dispose(), engine?.close()]);
+      catalog.dispose();
+      readers?.dispose();
+    },
+  };
+}
+
+/** onnxruntime-web: the bundled dist/lazy/ort.js beside dist/cli.js, or the package when run from source. */
+function loadOrtHere(): OrtModule {
+  return __filename.endsWith('.ts') ? loadOrt() : loadOrt(join(__dirname, 'lazy', 'ort.js'));
+}
