@@ -7,6 +7,8 @@ import { DataEngine } from '../../src/data/engine/engineClient';
 import { FileDatasetSource } from '../../src/data/engine/fileDatasetSource';
 import { detectDrift, type DriftResult } from '../../src/monitoring/driftScan';
 import { driftMarkdown } from '../../src/monitoring/driftReport';
+import { runCli } from '../../src/cli/runCli';
+import { SUBCOMMANDS } from '../../src/cli/subcommands';
 
 // Drift computed in DuckDB (the data engine's child process) against scipy 1.10 (Debian's
 // python3-scipy) on data generated with known shifts: ks_2samp, chi2_contingency,
@@ -113,5 +115,30 @@ describe('Drift in the data engine, checked against scipy', function () {
     const loose = await drift(ref, cur, { distance: 100 });
     assert.equal(loose.columns.filter((c) => c.drifted).length, 0);
     assert.ok(JSON.stringify(result).length < 20_000, 'a few kilobytes for 40,000 rows');
+  });
+
+  it('ml-engineer drift: the report, --json, exit code 3 on dataset drift and 0 without', async () => {
+    file('cli_ref.csv', 700, 6, 0);
+    file('cli_same.csv', 700, 7, 0);
+    file('cli_shift.csv', 700, 8, 1);
+    const cli = async (...argv: string[]): Promise<{ code: number; out: string; err: string }> => {
+      let out = '';
+      let err = '';
+      const code = await runCli(['drift', ...argv], { out: (t) => (out += t), err: (t) => (err += t), env: {}, cwd: dir }, { version: 'test', subcommands: SUBCOMMANDS, signal: new AbortController().signal });
+      return { code, out, err };
+    };
+    const drifting = await cli('cli_ref.csv', 'cli_shift.csv');
+    assert.equal(drifting.code, 3, drifting.err);
+    assert.match(drifting.out, /^# Drift: cli_shift\.csv against cli_ref\.csv\n\nDataset drift: /);
+    assert.match(drifting.out, /\| age \| \*\*yes\*\* \| Kolmogorov-Smirnov p-value \|/);
+    const calm = await cli('cli_ref.csv', 'cli_same.csv', '--json', '--ignore', 'region');
+    assert.equal(calm.code, 0, calm.err);
+    const parsed = JSON.parse(calm.out) as { datasetDrift: boolean; columns: { column: string }[] };
+    assert.equal(parsed.datasetDrift, false);
+    assert.ok(!parsed.columns.some((c) => c.column === 'region'));
+    const missing = await cli('cli_ref.csv', 'nope.csv');
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /nope\.csv/);
+    assert.equal((await cli('cli_ref.csv')).code, 2);
   });
 });
