@@ -37,6 +37,11 @@ export const COMMANDS = {
   insertModelCode: 'mlEngineer.insertModelCode',
   showModelGraph: 'mlEngineer.showModelGraph',
   openAsDataset: 'mlEngineer.openAsDataset',
+  serveLocally: 'mlEngineer.serveLocally',
+  localServerActions: 'mlEngineer.localServerActions',
+  loadTestServer: 'mlEngineer.loadTestServer',
+  stopLocalServers: 'mlEngineer.stopLocalServers',
+  detectDrift: 'mlEngineer.detectDrift',
   openVariableInDataViewer: 'mlEngineer.openVariableInDataViewer',
   openNameInDataViewer: 'mlEngineer.openNameInDataViewer',
 } as const;
@@ -93,6 +98,7 @@ export const TREE_ITEMS = {
 } as const;
 
 export const STATUS_BAR_ITEMS = {
+  localServers: 'mlEngineer.localServers',
   gpu: 'mlEngineer.gpu',
   kernel: 'mlEngineer.kernelStatus',
 } as const;
@@ -103,6 +109,8 @@ export const SETTINGS = {
   tracking: 'mlEngineer.tracking',
   pythonPath: 'mlEngineer.python.path',
   readers: 'mlEngineer.readers',
+  servingPort: 'mlEngineer.serving.port',
+  drift: 'mlEngineer.drift',
 } as const;
 
 /** Where users' data is stored (secrets, global and workspace state): renaming one loses it. */

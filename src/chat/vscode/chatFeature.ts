@@ -15,7 +15,7 @@ export function activateFeature(host: FeatureHost): NoApi {
   // Each feature's agent tools, added to every conversation's registry: the first conversation loads them.
   const featureTools = (): Tool[] => {
     const reason = 'the chat asked for its tools';
-    return [...host.load('gpu', reason).tools(), ...host.load('kernels', reason).tools(), ...host.load('tracking', reason).tools(), ...host.load('models', reason).tools(), ...host.load('data', reason).tools()];
+    return [...host.load('gpu', reason).tools(), ...host.load('kernels', reason).tools(), ...host.load('tracking', reason).tools(), ...host.load('models', reason).tools(), ...host.load('data', reason).tools(), ...host.load('serving', reason).tools()];
   };
 
   const editorActions = new EditorActions(context.extensionPath);
