@@ -9,6 +9,9 @@ import { loadTestInWorker } from '../../src/serving/loadTestInWorker';
 import { loadTestLine } from '../../src/serving/loadTestReport';
 import { LocalModelServer } from '../../src/serving/localServer';
 import { planServeApp } from '../../src/serving/servePlan';
+import { DataEngine } from '../../src/data/engine/engineClient';
+import { FileDatasetSource } from '../../src/data/engine/fileDatasetSource';
+import { detectDrift } from '../../src/monitoring/driftScan';
 import { buildWorker } from '../support/buildWorker';
 
 // Serve Locally for real: the app written for examples/models/churn_pipeline.joblib (a scikit-learn
@@ -153,5 +156,40 @@ describe('Serve Locally: a real uvicorn on loopback', function () {
     const answer = await server.call('/predict', readFileSync(join(dir, 'add', 'sample_request.json'), 'utf8'));
     assert.equal(answer.status, 200, answer.body);
     assert.deepEqual(JSON.parse(answer.body), { outputs: { y: [[1, 2, 3, 4]] } });
+  });
+
+  it("drift on the served app's request log: shifted traffic is found, traffic like the reference is not", async () => {
+    // Reference: 600 rows like the training data; traffic: 300 rows, like it or shifted (longer tenure, more calls).
+    // mulberry32: a seeded generator whose streams for different seeds are independent.
+    const rng = (seed: number) => () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const rows = (n: number, seed: number, shift: boolean) => {
+      const r = rng(seed);
+      return Array.from({ length: n }, () => ({ tenure_months: Math.floor(r() * 71) + 1 + (shift ? 30 : 0), monthly_charges: Math.round((40 + r() * 50) * 100) / 100, support_calls: Math.floor(r() * 4) + (shift ? 3 : 0), contract_years: Math.floor(r() * 3) }));
+    };
+    const reference = join(dir, 'reference.csv');
+    writeFileSync(reference, ['tenure_months,monthly_charges,support_calls,contract_years', ...rows(600, 1, false).map((x) => Object.values(x).join(','))].join('\n') + '\n');
+    const engine = new DataEngine({ memoryLimitMb: 256, threads: 1 });
+    try {
+      for (const shift of [false, true]) {
+        const log = join(dir, `traffic_${shift}`, 'requests.jsonl');
+        server = await LocalModelServer.start({ python: PYTHON, appDir: join(dir, 'churn'), module: 'app', env: { MODEL_REQUEST_LOG: log } });
+        const traffic = rows(300, shift ? 3 : 2, shift);
+        for (let i = 0; i < traffic.length; i += 50) assert.equal((await server.call('/predict', JSON.stringify({ instances: traffic.slice(i, i + 50) }))).status, 200);
+        await server.stop();
+        const result = await detectDrift(new FileDatasetSource(reference, engine), new FileDatasetSource(log, engine), {}, new AbortController().signal);
+        assert.deepEqual(result.columns.map((c) => c.column).sort(), ['contract_years', 'monthly_charges', 'support_calls', 'tenure_months'], 'the log\'s __ columns are not in the reference');
+        const drifted = result.columns.filter((c) => c.drifted).map((c) => c.column).sort();
+        if (shift) assert.deepEqual(drifted, ['support_calls', 'tenure_months']);
+        else assert.deepEqual(drifted, []);
+        assert.equal(result.datasetDrift, shift);
+      }
+    } finally {
+      await engine.close();
+    }
   });
 });
