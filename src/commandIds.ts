@@ -42,6 +42,7 @@ export const COMMANDS = {
   loadTestServer: 'mlEngineer.loadTestServer',
   stopLocalServers: 'mlEngineer.stopLocalServers',
   detectDrift: 'mlEngineer.detectDrift',
+  compareModels: 'mlEngineer.compareModels',
   openVariableInDataViewer: 'mlEngineer.openVariableInDataViewer',
   openNameInDataViewer: 'mlEngineer.openNameInDataViewer',
 } as const;

@@ -39,7 +39,7 @@ export const FEATURE_COMMANDS: { readonly [N in FeatureName]: readonly CommandId
   chat: [COMMANDS.openChat, COMMANDS.setApiKey, COMMANDS.clearApiKey],
   doctor: [COMMANDS.doctor],
   data: [COMMANDS.openAsDataset],
-  serving: [COMMANDS.serveLocally, COMMANDS.localServerActions, COMMANDS.loadTestServer, COMMANDS.stopLocalServers, COMMANDS.detectDrift],
+  serving: [COMMANDS.serveLocally, COMMANDS.localServerActions, COMMANDS.loadTestServer, COMMANDS.stopLocalServers, COMMANDS.detectDrift, COMMANDS.compareModels],
 };
 
 /** Commands the activation layer itself handles: they need no feature. */

@@ -4,13 +4,17 @@ import { COMMANDS } from '../../commandIds';
 import { UserError } from '../../common/errors';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import { detectDriftTool } from '../../monitoring/driftTool';
+import { lazyBundlePath } from '../../common/lazyBundle';
+import { compareModelsTool } from '../../models/compare/compareTool';
+import { loadOrt, type OrtModule } from '../../models/runtime/onnxRun';
+import { compareModelsCommand } from './compareModelsCommand';
 import { compareForDrift } from './driftCommand';
 import { loadTestServer } from './loadTestCommand';
 import { LocalServers } from './localServers';
 import { serveLocally } from './serveCommand';
 import { requireTrust, servingPython } from './servingTrust';
 
-/** dist/features/serving.js (src/activation/): Serve Locally, the local servers, Load Test, drift, and detect_drift. */
+/** dist/features/serving.js (src/activation/): Serve Locally, the local servers, Load Test, drift, Compare Models, and their agent tools. */
 export const activateFeature: FeatureModule<'serving'>['activateFeature'] = (host: FeatureHost) => {
   const { context, log } = host;
   const servers = new LocalServers();
@@ -44,5 +48,12 @@ export const activateFeature: FeatureModule<'serving'>['activateFeature'] = (hos
     if (pick && 'run' in pick && pick.run) await pick.run();
   });
   registerCommand(context, log, COMMANDS.detectDrift, (arg?: unknown) => compareForDrift(arg, servers, log));
-  return { tools: () => [detectDriftTool()] };
+  // onnxruntime-web (dist/lazy/ort.js) is required on first use only.
+  let ortModule: OrtModule | undefined;
+  const ort = (): OrtModule => (ortModule ??= loadOrt(lazyBundlePath(context.extensionPath, 'ort')));
+  registerCommand(context, log, COMMANDS.compareModels, async (clicked?: unknown, selected?: unknown) => {
+    requireTrust('Compare Models runs both models with onnxruntime');
+    await compareModelsCommand(clicked, selected, ort);
+  });
+  return { tools: () => [detectDriftTool(), compareModelsTool(ort)] };
 };
