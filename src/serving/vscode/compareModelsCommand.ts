@@ -5,11 +5,12 @@ import { withCancellableProgress } from '../../common/vscode/cancellableProgress
 import { compareTwoModels, comparisonMarkdown } from '../../models/compare/twoModels';
 import { modelReader } from '../../models/modelReader';
 import type { OrtModule } from '../../models/runtime/onnxRun';
+import { openReport } from './reportPreview';
 
 // Right-click two model files > Compare Models (or one, then pick the other): the comparison as a
 // Markdown preview, with progress and Cancel while both run and are benchmarked.
 
-export async function compareModelsCommand(clicked: unknown, selected: unknown, ort: () => OrtModule): Promise<void> {
+export async function compareModelsCommand(clicked: unknown, selected: unknown, ort: () => OrtModule, context: vscode.ExtensionContext): Promise<void> {
   const uris = (Array.isArray(selected) ? selected : [clicked]).filter((u): u is vscode.Uri => u instanceof vscode.Uri);
   if (uris.length > 2) throw new UserError(`Compare Models compares two files; ${uris.length} are selected.`);
   let [a, b] = uris;
@@ -24,6 +25,5 @@ export async function compareModelsCommand(clicked: unknown, selected: unknown, 
     progress.report({ message: 'running both on the same inputs, then benchmarking…' });
     return compareTwoModels(ort, { path: first.fsPath, info: ia }, { path: second.fsPath, info: ib }, { signal, maxSeconds: 10 });
   });
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: comparisonMarkdown(result) });
-  await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
+  await openReport(context, 'compare-models', comparisonMarkdown(result));
 }

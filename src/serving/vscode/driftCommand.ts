@@ -10,6 +10,7 @@ import { detectDrift } from '../../monitoring/driftScan';
 import type { DriftOptions } from '../../monitoring/driftTests';
 import { REQUEST_LOG_FILE } from '../requestLogText';
 import type { LocalServers } from './localServers';
+import { openReport } from './reportPreview';
 
 // Compare Datasets for Drift…: a reference (the file right-clicked, or picked) and a current dataset
 // (a file, or a running server's request log), scanned in the data engine; the report opens as a
@@ -28,7 +29,7 @@ export function driftOptions(): DriftOptions {
   };
 }
 
-export async function compareForDrift(arg: unknown, servers: LocalServers, log: vscode.LogOutputChannel): Promise<void> {
+export async function compareForDrift(arg: unknown, servers: LocalServers, context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<void> {
   const reference = arg instanceof vscode.Uri ? arg : (await vscode.window.showOpenDialog({ title: 'Reference (training) data', filters: DATA_FILTERS }))?.[0];
   if (!reference) return;
   const logs = servers.all.map((e) => join(e.server.options.appDir, REQUEST_LOG_FILE)).filter((p) => existsSync(p));
@@ -46,8 +47,7 @@ export async function compareForDrift(arg: unknown, servers: LocalServers, log: 
   );
   const markdown = driftMarkdown(result);
   log.info(driftLine(result));
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
-  await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
+  await openReport(context, 'drift', markdown);
   const action = await vscode.window.showInformationMessage(`${driftLine(result)}.`, 'Export JSON', 'Export Markdown');
   if (!action) return;
   const json = action === 'Export JSON';

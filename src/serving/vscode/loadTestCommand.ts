@@ -4,6 +4,7 @@ import { loadTestInWorker, loadTestWorkerScript } from '../loadTestInWorker';
 import { loadTestLine, loadTestMarkdown } from '../loadTestReport';
 import { sampleBody } from '../sampleRequest';
 import type { LocalServers, ServerEntry } from './localServers';
+import { openReport } from './reportPreview';
 
 // Load Test…: N requests at concurrency C against a running local server's /predict with its sample
 // request, in a worker thread, with progress and Cancel; the result as a line and a Markdown report.
@@ -21,7 +22,7 @@ function whole(max: number) {
   return (v: string): string | undefined => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= max ? undefined : `a whole number from 1 to ${max}`);
 }
 
-export async function loadTestServer(servers: LocalServers, extensionPath: string, log: vscode.LogOutputChannel, name?: unknown): Promise<void> {
+export async function loadTestServer(servers: LocalServers, context: vscode.ExtensionContext, log: vscode.LogOutputChannel, name?: unknown): Promise<void> {
   const entry = await pickServer(servers, name);
   if (!entry) return;
   const body = await sampleBody(entry.server);
@@ -35,7 +36,7 @@ export async function loadTestServer(servers: LocalServers, extensionPath: strin
     token.onCancellationRequested(() => abort.abort());
     const total = Number(requests);
     let last = 0;
-    return loadTestInWorker(loadTestWorkerScript(extensionPath), { url: `${entry.server.url}/predict`, token: entry.server.token, bodies: [body], requests: total, concurrency: Number(concurrency), durationMs: 120_000 }, abort.signal, (answered) => {
+    return loadTestInWorker(loadTestWorkerScript(context.extensionPath), { url: `${entry.server.url}/predict`, token: entry.server.token, bodies: [body], requests: total, concurrency: Number(concurrency), durationMs: 120_000 }, abort.signal, (answered) => {
       progress.report({ increment: ((answered - last) * 100) / total, message: `${answered} answered` });
       last = answered;
     });
@@ -44,5 +45,5 @@ export async function loadTestServer(servers: LocalServers, extensionPath: strin
   log.info(text);
   entry.output.appendLine(text);
   const more = await vscode.window.showInformationMessage(`${entry.name}: ${loadTestLine(result)}.`, 'Open Report');
-  if (more) await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content: text }));
+  if (more) await openReport(context, `load-test-${entry.name}`, text);
 }

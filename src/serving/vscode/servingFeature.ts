@@ -27,7 +27,7 @@ export const activateFeature: FeatureModule<'serving'>['activateFeature'] = (hos
   });
   registerCommand(context, log, COMMANDS.loadTestServer, async (name?: unknown) => {
     requireTrust('Load Test sends requests to a model server started from this workspace');
-    await loadTestServer(servers, context.extensionPath, log, name);
+    await loadTestServer(servers, context, log, name);
   });
   registerCommand(context, log, COMMANDS.stopLocalServers, async () => {
     for (const entry of [...servers.all]) await servers.remove(entry);
@@ -37,7 +37,7 @@ export const activateFeature: FeatureModule<'serving'>['activateFeature'] = (hos
     if (all.length === 0) throw new UserError('No local model server: use ML Engineer: Serve Locally on a model or an app folder.');
     const items = all.flatMap((e) => [
       { label: `$(server-process) ${e.name}`, kind: vscode.QuickPickItemKind.Separator },
-      { label: '$(pulse) Load Test…', description: `${e.server.url} · ${e.server.state} · ${e.server.requests} requests, ${e.server.errors} errors`, run: () => loadTestServer(servers, context.extensionPath, log, e.name) },
+      { label: '$(pulse) Load Test…', description: `${e.server.url} · ${e.server.state} · ${e.server.requests} requests, ${e.server.errors} errors`, run: () => loadTestServer(servers, context, log, e.name) },
       { label: '$(output) Show Output', run: () => Promise.resolve(e.output.show(true)) },
       { label: '$(globe) Open Docs in the Browser', run: async () => void (await vscode.env.openExternal(vscode.Uri.parse(`${e.server.url}/docs`))) },
       { label: '$(key) Copy the Token', run: async () => vscode.env.clipboard.writeText(e.server.token) },
@@ -47,13 +47,13 @@ export const activateFeature: FeatureModule<'serving'>['activateFeature'] = (hos
     const pick = await vscode.window.showQuickPick(items, { title: 'Local model servers' });
     if (pick && 'run' in pick && pick.run) await pick.run();
   });
-  registerCommand(context, log, COMMANDS.detectDrift, (arg?: unknown) => compareForDrift(arg, servers, log));
+  registerCommand(context, log, COMMANDS.detectDrift, (arg?: unknown) => compareForDrift(arg, servers, context, log));
   // onnxruntime-web (dist/lazy/ort.js) is required on first use only.
   let ortModule: OrtModule | undefined;
   const ort = (): OrtModule => (ortModule ??= loadOrt(lazyBundlePath(context.extensionPath, 'ort')));
   registerCommand(context, log, COMMANDS.compareModels, async (clicked?: unknown, selected?: unknown) => {
     requireTrust('Compare Models runs both models with onnxruntime');
-    await compareModelsCommand(clicked, selected, ort);
+    await compareModelsCommand(clicked, selected, ort, context);
   });
   return { tools: () => [detectDriftTool(), compareModelsTool(ort)] };
 };
