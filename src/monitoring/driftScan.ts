@@ -76,6 +76,8 @@ export async function detectDrift(reference: FileDatasetSource, current: FileDat
   const thresholds = { pValue: options.pValue ?? DRIFT_DEFAULTS.pValue, distance: options.distance ?? DRIFT_DEFAULTS.distance, driftShare: options.driftShare ?? DRIFT_DEFAULTS.driftShare };
   const columns: ColumnDrift[] = [];
   const skipped: SkippedColumn[] = [];
+  const numericNames = a.rel.columns.filter((c) => !ignore.has(c.name) && kindOf(c) === 'numeric' && currentByName.has(c.name) && kindOf(currentByName.get(c.name)!) === 'numeric').map((c) => c.name);
+  const [refSummary, curSummary] = [await numericSummaries(run, a, numericNames), await numericSummaries(run, b, numericNames)];
   for (const col of a.rel.columns) {
     if (ignore.has(col.name)) continue;
     const other = currentByName.get(col.name);
@@ -92,8 +94,10 @@ export async function detectDrift(reference: FileDatasetSource, current: FileDat
     // A number on one side and text on the other: compared as categories.
     const as = kind === otherKind ? kind : 'categorical';
     const test = chooseTest(as, referenceRows, options);
-    const scan = as === 'numeric' && test !== 'chisquare' && test !== 'jensenshannon' ? numericDrift : categoricalDrift;
-    const result = await scan(run, a, b, col.name, test, thresholds);
+    const result =
+      as === 'numeric'
+        ? await numericDrift(run, a, b, col.name, test, thresholds, refSummary.get(col.name)!, curSummary.get(col.name)!)
+        : await categoricalDrift(run, a, b, col.name, test, thresholds);
     if (typeof result === 'string') skipped.push({ column: col.name, reason: result });
     else columns.push(result);
     signal.throwIfAborted();
@@ -128,29 +132,58 @@ function verdict(test: DriftTest, value: number, thresholds: { pValue: number; d
   return { threshold, drifted: isPValue(test) ? value < threshold : value >= threshold };
 }
 
-async function numericDrift(run: Run, a: BoundRelation, b: BoundRelation, name: string, test: DriftTest, thresholds: { pValue: number; distance: number }): Promise<ColumnDrift | string> {
-  const p = new SqlParams();
-  // Each distinct value once with its count per side; the CDFs are running sums over the values.
-  const v = `WITH v AS (${values(a, name, 'numeric', 1)} UNION ALL ${values(b, name, 'numeric', 0)}), g AS (SELECT x, sum(r) AS nr, count(*) - sum(r) AS nc FROM v GROUP BY x)`;
-  const head = await run(`${v} SELECT sum(nr), sum(nc), min(x), max(x) FROM g`, p, 1);
-  const n1 = num(head[0]?.[0]) || 0;
-  const n2 = num(head[0]?.[1]) || 0;
+interface NumericSummary {
+  readonly count: number;
+  readonly std: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Count, population std, min and max of every numeric column of one side, NaN left out: one scan of the file. */
+async function numericSummaries(run: Run, rel: BoundRelation, names: readonly string[]): Promise<Map<string, NumericSummary>> {
+  const out = new Map<string, NumericSummary>();
+  if (names.length === 0) return out;
+  const parts = names.map((name) => {
+    const x = `CAST(${quoteIdent(name)} AS DOUBLE)`;
+    const f = `FILTER (WHERE NOT isnan(${x}))`;
+    return `count(${x}) ${f}, stddev_pop(${x}) ${f}, min(${x}) ${f}, max(${x}) ${f}`;
+  });
+  const row = (await run(`SELECT ${parts.join(', ')} FROM ${rel.rel.from}`, new SqlParams(), 1))[0] ?? [];
+  names.forEach((name, i) => out.set(name, { count: num(row[4 * i]) || 0, std: num(row[4 * i + 1]) || 0, min: num(row[4 * i + 2]), max: num(row[4 * i + 3]) }));
+  return out;
+}
+
+async function numericDrift(
+  run: Run,
+  a: BoundRelation,
+  b: BoundRelation,
+  name: string,
+  test: DriftTest,
+  thresholds: { pValue: number; distance: number },
+  ref: NumericSummary,
+  cur: NumericSummary,
+): Promise<ColumnDrift | string> {
+  const n1 = ref.count;
+  const n2 = cur.count;
   if (n1 === 0 || n2 === 0) return `no values in ${n1 === 0 ? 'the reference' : 'the current data'}`;
-  const lo = num(head[0]?.[2]);
-  const hi = num(head[0]?.[3]);
-  const q = new SqlParams();
-  const pn1 = q.bind(n1);
-  const pn2 = q.bind(n2);
+  const lo = Math.min(ref.min, cur.min);
+  const hi = Math.max(ref.max, cur.max);
+  const std = ref.std;
+  // Each distinct value once with its count per side; the CDFs (count at or below x / n, as scipy
+  // takes them) are running sums over the values: their largest gap is KS, the area between them Wasserstein.
+  const v = `WITH v AS (${values(a, name, 'numeric', 1)} UNION ALL ${values(b, name, 'numeric', 0)})`;
+  const g = `, g AS (SELECT x, sum(r) AS nr, count(*) - sum(r) AS nc FROM v GROUP BY x)`;
+  const p = new SqlParams();
+  const pn1 = p.bind(n1);
+  const pn2 = p.bind(n2);
   const stats = await run(
-    `${v}, c AS (SELECT x, sum(nr) OVER w / ${pn1} - sum(nc) OVER w / ${pn2} AS diff, lead(x) OVER (ORDER BY x) AS nx FROM g WINDOW w AS (ORDER BY x ROWS UNBOUNDED PRECEDING)) ` +
-      `SELECT max(abs(diff)), sum(CASE WHEN nx IS NULL THEN 0 ELSE (nx - x) * abs(diff) END), ` +
-      `(SELECT stddev_pop(x) FROM v WHERE r = 1) FROM c`,
-    q,
+    `${v}${g}, c AS (SELECT x, sum(nr) OVER w / ${pn1} - sum(nc) OVER w / ${pn2} AS diff, lead(x) OVER (ORDER BY x) AS nx FROM g WINDOW w AS (ORDER BY x ROWS UNBOUNDED PRECEDING)) ` +
+      `SELECT max(abs(diff)), sum(CASE WHEN nx IS NULL THEN 0 ELSE (nx - x) * abs(diff) END) FROM c`,
+    p,
     1,
   );
   const ks = num(stats[0]?.[0]);
   const wasserstein = num(stats[0]?.[1]);
-  const std = num(stats[0]?.[2]) || 0;
   const histogram = await numericHistogram(run, v, lo, hi, HISTOGRAM_BINS);
   let value: number;
   if (test === 'ks') value = ksPValue(ks, n1, n2);
@@ -165,7 +198,7 @@ async function numericDrift(run: Run, a: BoundRelation, b: BoundRelation, name: 
 async function numericHistogram(run: Run, v: string, lo: number, hi: number, bins: number): Promise<ColumnDrift['histogram']> {
   const width = hi > lo ? (hi - lo) / bins : 1;
   const p = new SqlParams();
-  const rows = await run(`${v} SELECT least(greatest(CAST(floor((x - ${p.bind(lo)}) / ${p.bind(width)}) AS BIGINT), 0), ${bins - 1}) AS bin, sum(nr), sum(nc) FROM g GROUP BY bin`, p, bins + 1);
+  const rows = await run(`${v} SELECT least(greatest(CAST(floor((x - ${p.bind(lo)}) / ${p.bind(width)}) AS BIGINT), 0), ${bins - 1}) AS bin, sum(r), count(*) - sum(r) FROM v GROUP BY bin`, p, bins + 1);
   const reference = new Array<number>(bins).fill(0);
   const current = new Array<number>(bins).fill(0);
   for (const r of rows) {

@@ -152,7 +152,7 @@ describe('Serve Locally: a real uvicorn on loopback', function () {
     const model = join(dir, 'add.onnx');
     execFileSync(PYTHON, ['-c', 'import sys\nfrom onnx import helper, numpy_helper, TensorProto\nimport numpy as np\nk = numpy_helper.from_array(np.array([1, 2, 3, 4], dtype=np.float32), "k")\nio = lambda n: helper.make_tensor_value_info(n, TensorProto.FLOAT, ["batch", 4])\ng = helper.make_graph([helper.make_node("Add", ["x", "k"], ["y"])], "g", [io("x")], [io("y")], initializer=[k])\nm = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])\nm.ir_version = 8\nopen(sys.argv[1], "wb").write(m.SerializeToString())', model]);
     writeDeployment(planServeApp(inspectModel(model), model), join(dir, 'add'));
-    server = await LocalModelServer.start({ python: PYTHON, appDir: join(dir, 'add'), module: 'app', env: { PYTHONPATH: STANDIN } });
+    server = await LocalModelServer.start({ python: PYTHON, appDir: join(dir, 'add'), module: 'app', env: { PYTHONPATH: STANDIN, PYTHONDONTWRITEBYTECODE: '1' } });
     const answer = await server.call('/predict', readFileSync(join(dir, 'add', 'sample_request.json'), 'utf8'));
     assert.equal(answer.status, 200, answer.body);
     assert.deepEqual(JSON.parse(answer.body), { outputs: { y: [[1, 2, 3, 4]] } });
