@@ -3,7 +3,7 @@ import type * as Ort from 'onnxruntime-web';
 import { formatBytes, formatCount } from '../../common/units';
 import { totalBytes, type IoInfo, type ModelInfo } from '../modelInfo';
 import { benchmarkMarkdown } from '../runtime/benchmarkReport';
-import { benchmarkOnnxModels, createSession, describeSampleInputs, runtimeName, sampleFeeds, type BenchmarkOptions, type BenchmarkResult, type OrtModule, type SampleInput } from '../runtime/onnxRun';
+import { addDifference, benchmarkOnnxModels, createSession, describeSampleInputs, differenceOf, newDifference, runtimeName, sampleFeeds, type BenchmarkOptions, type BenchmarkResult, type OrtModule, type SampleInput } from '../runtime/onnxRun';
 
 // Compare two models (right-click two model files > Compare Models): what each takes and gives,
 // sizes, operators; and where both are ONNX with the same inputs, both run with onnxruntime-web on
@@ -96,32 +96,15 @@ async function outputDifferences(ort: OrtModule, a: { path: string; info: ModelI
     // Paired by name where B has every one of A's outputs, else by position.
     const byName = sa.outputNames.every((n) => sb!.outputNames.includes(n));
     const pairs = sa.outputNames.map((n, i) => [n, byName ? n : sb!.outputNames[i]!] as const);
-    const acc = pairs.map(() => ({ max: 0, sum: 0, count: 0, maxAbs: 0 }));
+    const acc = pairs.map(newDifference);
     for (let s = 0; s < (options.samples ?? 3); s++) {
       options.signal?.throwIfAborted();
       const feeds = sampleFeeds(ort, a.info.inputs ?? [], { ...options, seed: (options.seed ?? 7) + s });
       const feedsB = Object.fromEntries(Object.entries(feeds).map(([name, tensor]) => [inputs.get(name) ?? name, tensor]));
       const [ra, rb] = [await sa.run(feeds), await sb.run(feedsB)];
-      pairs.forEach(([na, nb], k) => {
-        const x = ra[na]!.data as ArrayLike<number>;
-        const y = rb[nb]?.data as ArrayLike<number> | undefined;
-        const o = acc[k]!;
-        const same = y !== undefined && y.length === x.length;
-        if (!same) o.max = Infinity;
-        for (let i = 0; i < x.length; i++) {
-          o.maxAbs = Math.max(o.maxAbs, Math.abs(Number(x[i])));
-          if (!same) continue;
-          const d = Math.abs(Number(x[i]) - Number(y[i]));
-          o.max = Math.max(o.max, d);
-          o.sum += d;
-          o.count++;
-        }
-      });
+      pairs.forEach(([na, nb], k) => addDifference(acc[k]!, ra[na]!.data as ArrayLike<number>, rb[nb]?.data as ArrayLike<number> | undefined));
     }
-    return pairs.map(([na, nb], k) => {
-      const o = acc[k]!;
-      return { a: na, b: nb, maxAbsDiff: o.max, meanAbsDiff: o.max === Infinity ? Infinity : o.count ? o.sum / o.count : 0, maxAbs: o.maxAbs };
-    });
+    return pairs.map(([na, nb], k) => ({ a: na, b: nb, ...differenceOf(acc[k]!) }));
   } finally {
     await sa.release();
     await sb?.release();
