@@ -29,6 +29,7 @@ export const FEATURES = {
   chat: 'src/chat/vscode/chatFeature.ts',
   doctor: 'src/doctor/vscode/doctorFeature.ts',
   data: 'src/data/vscode/dataFeature.ts',
+  serving: 'src/serving/vscode/servingFeature.ts',
 };
 
 /**
@@ -77,7 +78,7 @@ const builds = [
   {
     // Readers of user files in worker threads, under a time and heap budget (src/common/worker/).
     ...common,
-    entryPoints: { models: 'src/models/lazy/modelsWorker.ts', tracking: 'src/tracking/lazy/trackingWorker.ts' },
+    entryPoints: { models: 'src/models/lazy/modelsWorker.ts', tracking: 'src/tracking/lazy/trackingWorker.ts', loadTest: 'src/serving/lazy/loadTestWorker.ts' },
     outdir: 'dist/workers',
     platform: 'node',
     format: 'cjs',

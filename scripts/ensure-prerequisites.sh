@@ -18,8 +18,10 @@ packages=(python3-jupyter-server python3-ipykernel ripgrep libkrb5-dev)
 # python3-pandas: the Kernels view's value previews of DataFrames in a real kernel (kernelValues.test.ts);
 # jupyterhub: the kernels' tests against a real JupyterHub (its proxy is the npm configurable-http-proxy).
 [ "$purpose" = test ] && packages+=(python3-onnx python3-torch python3-sklearn python3-pandas jupyterhub)
-# python3-fastapi + python3-uvicorn: the generated FastAPI app, run for real (fastapiServe.test.ts).
+# python3-fastapi + python3-uvicorn: the generated FastAPI apps, run for real (fastapiServe.test.ts, serveLocally.test.ts, serving.e2e.ts).
 [ "$purpose" = test ] && packages+=(python3-fastapi python3-uvicorn)
+# python3-scipy: drift statistics checked against scipy (driftScipy.test.ts; also pulled in by python3-sklearn).
+[ "$purpose" = test ] && packages+=(python3-scipy)
 [ "$purpose" = test ] && packages+=(chromium)
 
 if command -v dpkg-query >/dev/null; then

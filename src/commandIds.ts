@@ -37,6 +37,12 @@ export const COMMANDS = {
   insertModelCode: 'mlEngineer.insertModelCode',
   showModelGraph: 'mlEngineer.showModelGraph',
   openAsDataset: 'mlEngineer.openAsDataset',
+  serveLocally: 'mlEngineer.serveLocally',
+  localServerActions: 'mlEngineer.localServerActions',
+  loadTestServer: 'mlEngineer.loadTestServer',
+  stopLocalServers: 'mlEngineer.stopLocalServers',
+  detectDrift: 'mlEngineer.detectDrift',
+  compareModels: 'mlEngineer.compareModels',
   openVariableInDataViewer: 'mlEngineer.openVariableInDataViewer',
   openNameInDataViewer: 'mlEngineer.openNameInDataViewer',
 } as const;
@@ -93,6 +99,7 @@ export const TREE_ITEMS = {
 } as const;
 
 export const STATUS_BAR_ITEMS = {
+  localServers: 'mlEngineer.localServers',
   gpu: 'mlEngineer.gpu',
   kernel: 'mlEngineer.kernelStatus',
 } as const;
@@ -108,6 +115,8 @@ export const SETTINGS = {
   tracking: 'mlEngineer.tracking',
   pythonPath: 'mlEngineer.python.path',
   readers: 'mlEngineer.readers',
+  servingPort: 'mlEngineer.serving.port',
+  drift: 'mlEngineer.drift',
 } as const;
 
 /** Where users' data is stored (secrets, global and workspace state): renaming one loses it. */

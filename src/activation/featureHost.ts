@@ -28,6 +28,7 @@ export interface FeatureApis {
   models: { tools(): Tool[] };
   chat: NoApi;
   doctor: NoApi;
+  serving: { tools(): Tool[] };
   data: {
     /**
      * Opens a source that is not a file editor (a kernel DataFrame) in the Dataset grid; Copy as

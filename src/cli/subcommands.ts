@@ -3,9 +3,11 @@ import { doctorSubcommand } from '../doctor/doctorSubcommand';
 import { gpuSubcommand } from '../gpu/gpuSubcommand';
 import { askSubcommand } from '../headless/askSubcommand';
 import { mcpSubcommand } from '../mcp/mcpSubcommand';
+import { compareModelsSubcommand } from '../models/compare/compareSubcommand';
 import { inspectSubcommand } from '../models/inspectSubcommand';
+import { driftSubcommand } from '../monitoring/driftSubcommand';
 import { runsSubcommand } from '../tracking/runsSubcommand';
 import type { Subcommand } from './subcommand';
 
 /** Every `ml-engineer` subcommand, in the order `--help` lists them. */
-export const SUBCOMMANDS: readonly Subcommand[] = [doctorSubcommand, gpuSubcommand, runsSubcommand, inspectSubcommand, dataSubcommand, mcpSubcommand, askSubcommand];
+export const SUBCOMMANDS: readonly Subcommand[] = [doctorSubcommand, gpuSubcommand, runsSubcommand, inspectSubcommand, dataSubcommand, driftSubcommand, compareModelsSubcommand, mcpSubcommand, askSubcommand];

@@ -139,3 +139,76 @@ function killTree(pid: number | undefined, fallback: () => void): void {
     fallback();
   }
 }
+
+/** A long-lived child (a server): its output as lines, its end, and a stop that reaches its process group. */
+export interface TrackedProcess {
+  readonly pid: number | undefined;
+  /** Resolves when it has exited, with its code or signal; never rejects. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: string }>;
+  /** SIGTERM to the group, SIGKILL after `graceMs` (default 3 s); resolves when it has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface TrackedOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Each line of stdout and stderr as it comes (a line over 64 KiB is cut). */
+  readonly onLine: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+/**
+ * Starts a program that runs until stopped (a model server), without a shell, in its own process
+ * group on POSIX so a stop reaches what it started (uvicorn's workers).
+ */
+export function startTracked(command: string, args: readonly string[], options: TrackedOptions): TrackedProcess {
+  const child = spawn(command, [...args], {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    windowsHide: true,
+    detached: process.platform !== 'win32',
+  });
+  const lines = (stream: 'stdout' | 'stderr'): ((chunk: Buffer) => void) => {
+    let rest = '';
+    return (chunk) => {
+      rest += chunk.toString('utf8');
+      let at;
+      while ((at = rest.indexOf('\n')) >= 0) {
+        options.onLine(rest.slice(0, Math.min(at, 65_536)).replace(/\r$/, ''), stream);
+        rest = rest.slice(at + 1);
+      }
+      if (rest.length > 65_536) {
+        options.onLine(rest.slice(0, 65_536), stream);
+        rest = '';
+      }
+    };
+  };
+  child.stdout.on('data', lines('stdout'));
+  child.stderr.on('data', lines('stderr'));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: string }>((resolve) => {
+    child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, error: `${command}: ${error.code === 'ENOENT' ? 'not found' : error.message}` }));
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.pid !== undefined && process.platform !== 'win32') {
+      try {
+        process.kill(-child.pid, signal);
+        return;
+      } catch {
+        // The group is gone or not ours: signal the child itself.
+      }
+    }
+    child.kill(signal);
+  };
+  return {
+    pid: child.pid,
+    exited,
+    async stop(graceMs = 3000) {
+      signalGroup('SIGTERM');
+      const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

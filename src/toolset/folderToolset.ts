@@ -9,7 +9,9 @@ import { DataEngine } from '../data/engine/engineClient';
 import { KernelDatasetSource } from '../data/kernel/kernelDatasetSource';
 import { gpuStatusTool } from '../gpu/gpuStatusTool';
 import { AgentExecutions, kernelTools } from '../kernels/kernelTools';
+import { compareModelsTool } from '../models/compare/compareTool';
 import { modelTools } from '../models/modelTools';
+import { detectDriftTool } from '../monitoring/driftTool';
 import { loadOrt, type OrtModule } from '../models/runtime/onnxRun';
 import { pythonCandidates, resolvePython } from '../python/pythonInterpreter';
 import { RunCatalog } from '../tracking/runCatalog';
@@ -86,6 +88,7 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
     tracking: () => trackingTools(catalog, refreshRuns),
     models: () => modelTools({ ort: ortModule, python: userPython, cwd: () => folder }),
     data: () => agentDataTools({ engine: () => (engine ??= new DataEngine()), kernelSource: async (variable, signal) => KernelDatasetSource.open((await kernel.active()).connection, variable, signal) }),
+    serving: () => [detectDriftTool(() => (engine ??= new DataEngine())), compareModelsTool(ortModule)],
   };
   const tools = [...workspaceTools(), ...TOOL_FEATURES.flatMap((name) => byFeature[name]())];
 

@@ -199,6 +199,36 @@ export function describeSampleInputs(inputs: readonly IoInfo[], options: SampleO
   return inputs.map((io) => ({ name: io.name, dtype: io.dtype, shape: sampleShape(io, options), values: values(io.dtype) }));
 }
 
+/** Running sums of one output's differences over samples (compareModels, Compare Models). */
+export interface DifferenceSum {
+  max: number;
+  sum: number;
+  count: number;
+  maxAbs: number;
+}
+
+export function newDifference(): DifferenceSum {
+  return { max: 0, sum: 0, count: 0, maxAbs: 0 };
+}
+
+/** Adds one sample's output `x` (the reference) against `y`: a missing or differently sized `y` makes the difference Infinity. */
+export function addDifference(o: DifferenceSum, x: ArrayLike<number>, y: ArrayLike<number> | undefined): void {
+  const same = y !== undefined && y.length === x.length;
+  if (!same) o.max = Infinity;
+  for (let i = 0; i < x.length; i++) {
+    o.maxAbs = Math.max(o.maxAbs, Math.abs(Number(x[i])));
+    if (!same) continue;
+    const d = Math.abs(Number(x[i]) - Number(y[i]));
+    o.max = Math.max(o.max, d);
+    o.sum += d;
+    o.count++;
+  }
+}
+
+export function differenceOf(o: DifferenceSum): Omit<OutputDifference, 'output'> {
+  return { maxAbsDiff: o.max, meanAbsDiff: o.max === Infinity ? Infinity : o.count ? o.sum / o.count : 0, maxAbs: o.maxAbs };
+}
+
 /** Runs both models on the same sample inputs; the largest and mean difference per output (by name). */
 export async function compareModels(ort: OrtModule, reference: { path: string; info: Pick<ModelInfo, 'inputs' | 'externalData'> }, candidate: string, options: CompareOptions = {}): Promise<OutputDifference[]> {
   if (!reference.info.inputs?.length) throw new Error('the model declares no inputs');
@@ -207,7 +237,7 @@ export async function compareModels(ort: OrtModule, reference: { path: string; i
     await a.release();
     throw error;
   });
-  const acc = new Map<string, { max: number; sum: number; count: number; maxAbs: number }>();
+  const acc = new Map<string, DifferenceSum>();
   try {
     for (let s = 0; s < (options.samples ?? 1); s++) {
       options.signal?.throwIfAborted();
@@ -216,23 +246,14 @@ export async function compareModels(ort: OrtModule, reference: { path: string; i
       for (const name of Object.keys(ra)) {
         const x = ra[name]!.data as ArrayLike<number>;
         const y = rb[name]?.data as ArrayLike<number> | undefined;
-        const o = acc.get(name) ?? { max: 0, sum: 0, count: 0, maxAbs: 0 };
+        const o = acc.get(name) ?? newDifference();
         acc.set(name, o);
-        const same = y !== undefined && y.length === x.length;
-        if (!same) o.max = Infinity;
-        for (let i = 0; i < x.length; i++) {
-          o.maxAbs = Math.max(o.maxAbs, Math.abs(Number(x[i])));
-          if (!same) continue;
-          const d = Math.abs(Number(x[i]) - Number(y[i]));
-          o.max = Math.max(o.max, d);
-          o.sum += d;
-          o.count++;
-        }
+        addDifference(o, x, y);
       }
     }
   } finally {
     await a.release();
     await b.release();
   }
-  return [...acc].map(([output, o]) => ({ output, maxAbsDiff: o.max, meanAbsDiff: o.max === Infinity ? Infinity : o.count ? o.sum / o.count : 0, maxAbs: o.maxAbs }));
+  return [...acc].map(([output, o]) => ({ output, ...differenceOf(o) }));
 }

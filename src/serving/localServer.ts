@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto';
+import { get as httpGet, request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
+import { isolatedPythonArgs } from '../python/isolatedPython';
+import { startTracked, type TrackedProcess } from '../common/process';
+import { UserError } from '../common/errors';
+import { serverFailure } from './serverErrors';
+
+// A model app (FastAPI) served by the user's Python with uvicorn, on 127.0.0.1 only, with a fresh
+// bearer token (MODEL_API_TOKEN) so nothing else on the machine can use it: a tracked child process
+// (src/common/process.ts) whose output goes line by line to the caller (an output channel), ready
+// once GET /health answers 200; a failed start is said in words (a missing package with its install
+// line, a port in use, the app's own error) from what uvicorn printed.
+
+export type ServerState = 'starting' | 'running' | 'stopped' | 'failed';
+
+export interface ServeOptions {
+  readonly python: string;
+  readonly appDir: string;
+  /** The module holding `app` (app.py: "app"). */
+  readonly module: string;
+  /** 0 or undefined: a free port. */
+  readonly port?: number;
+  /** Added to the server's environment (MODEL_REQUEST_LOG, PYTHONPATH for a test's stand-in). */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly readyTimeoutMs?: number;
+  readonly onLine?: (line: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+// uvicorn.run with the app's folder first on sys.path: -I keeps the workspace off sys.path for our
+// own imports; the app's folder is put back on purpose, since the app is what we were asked to run.
+const SERVE_SCRIPT = `
+import sys
+app_dir, module, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sys.path.insert(0, app_dir)
+import uvicorn
+uvicorn.run(module + ":app", host="127.0.0.1", port=port, log_level="info", access_log=True)
+`;
+
+/** A port nothing listens on now (the OS's choice). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
+}
+
+const ACCESS_LINE = /"(GET|POST|PUT|DELETE|PATCH) (\S+) HTTP\/[\d.]+" (\d{3})/;
+
+export class LocalModelServer {
+  state: ServerState = 'starting';
+  /** /predict requests the server answered, and those answered with an error status. */
+  requests = 0;
+  errors = 0;
+  readonly startedAt = Date.now();
+  private readonly listeners = new Set<() => void>();
+  private readonly tail: string[] = [];
+
+  private constructor(
+    readonly options: ServeOptions,
+    readonly port: number,
+    readonly token: string,
+    private readonly process: TrackedProcess,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.process.pid;
+  }
+
+  /** Starts the app and resolves once /health answers; a failure rejects with a UserError that says why. */
+  static async start(options: ServeOptions): Promise<LocalModelServer> {
+    const port = options.port || (await freePort());
+    const token = randomBytes(24).toString('base64url');
+    // Lines arrive on later turns of the event loop, once `server` below exists.
+    const holder: { server?: LocalModelServer } = {};
+    const onLine = (line: string): void => {
+      options.onLine?.(line);
+      holder.server?.noteLine(line);
+    };
+    const env = { ...process.env, ...options.env, MODEL_API_TOKEN: token, PYTHONUNBUFFERED: '1' };
+    const child = startTracked(options.python, isolatedPythonArgs(SERVE_SCRIPT, [options.appDir, options.module, String(port)]), { cwd: options.appDir, env, onLine });
+    const server = new LocalModelServer(options, port, token, child);
+    holder.server = server;
+    void child.exited.then(() => {
+      if (server.state !== 'stopped') server.setState('failed');
+    });
+    try {
+      await server.waitReady(options.readyTimeoutMs ?? 60_000, options.signal);
+    } catch (error) {
+      await child.stop(500);
+      server.state = 'failed';
+      throw error;
+    }
+    server.setState('running');
+    return server;
+  }
+
+  /** The last lines the server printed (for a failure's words and the view's tooltip). */
+  recentOutput(): string {
+    return this.tail.join('\n');
+  }
+
+  onDidChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.setState('stopped');
+    await this.process.stop();
+  }
+
+  /** GET or POST with the token; the body as text. */
+  call(path: string, body?: string, timeoutMs = 30_000): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
+      if (body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+      const req = httpRequest(`${this.url}${path}`, { method: body === undefined ? 'GET' : 'POST', headers, timeout: timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer from ${this.url}${path} in ${timeoutMs / 1000} s`)));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  private noteLine(line: string): void {
+    this.tail.push(line);
+    if (this.tail.length > 200) this.tail.shift();
+    const access = ACCESS_LINE.exec(line);
+    if (access && access[2]!.startsWith('/predict')) {
+      this.requests++;
+      if (Number(access[3]) >= 400) this.errors++;
+      this.changed();
+    }
+  }
+
+  private setState(state: ServerState): void {
+    this.state = state;
+    this.changed();
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  private async waitReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let exited = false;
+    void this.process.exited.then(() => (exited = true));
+    for (;;) {
+      if (signal?.aborted) throw new UserError('Serve Locally was cancelled.');
+      if (exited) {
+        const ended = await this.process.exited;
+        throw serverFailure(this.options, this.port, this.recentOutput(), ended.error);
+      }
+      if ((await healthStatus(this.url)) === 200) return;
+      if (Date.now() > deadline) throw new UserError(`The app in ${this.options.appDir} did not answer GET /health within ${Math.round(timeoutMs / 1000)} s. Its last output:\n${this.tail.slice(-5).join('\n')}`);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+}
+
+function healthStatus(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = httpGet(`${url}/health`, { timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}

@@ -1,0 +1,89 @@
+import { existsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import * as vscode from 'vscode';
+import { COMMANDS, SETTINGS } from '../../commandIds';
+import { UserError } from '../../common/errors';
+import { existingFiles, writeDeployment } from '../../models/deploy/deployPlan';
+import { modelReader } from '../../models/modelReader';
+import { LocalModelServer } from '../localServer';
+import { sampleBody } from '../sampleRequest';
+import { defaultAppDir, planServeApp, servableApp } from '../servePlan';
+import type { LocalServers } from './localServers';
+import { trustPickle } from './servingTrust';
+
+// Serve Locally: on a folder holding app.py, serve it; on a model file, show the app that will be
+// written (Deploy's FastAPI scaffold for ONNX, the scikit-learn app for a pickle), write it after the
+// user says yes, then serve it. The server starts with the user's Python on 127.0.0.1 with a token,
+// its output in an output channel; once /health answers, the sample request is sent and shown.
+
+export async function serveLocally(target: vscode.Uri, servers: LocalServers, python: () => Promise<string>, log: vscode.LogOutputChannel): Promise<void> {
+  let app = statSync(target.fsPath).isDirectory() ? servableApp(target.fsPath) : undefined;
+  if (statSync(target.fsPath).isDirectory() && !app) throw new UserError(`${basename(target.fsPath)} holds no app.py (or main.py) to serve: use Serve Locally on a model file, or ML Engineer: Deploy Model first.`);
+  if (!app) {
+    const info = await modelReader().inspect(target.fsPath);
+    if (info.format === 'sklearn' && !(await trustPickle(target))) return;
+    const plan = (() => {
+      try {
+        return planServeApp(info, target.fsPath);
+      } catch (error) {
+        throw new UserError(error instanceof Error ? error.message : String(error));
+      }
+    })();
+    const root = vscode.workspace.getWorkspaceFolder(target)?.uri.fsPath ?? join(target.fsPath, '..');
+    const dir = defaultAppDir(root, target.fsPath);
+    if (existsSync(join(dir, 'app.py'))) {
+      app = { appDir: dir, module: 'app' };
+    } else {
+      const clash = existingFiles(plan, dir);
+      if (clash.length) throw new UserError(`${vscode.workspace.asRelativePath(dir)} already holds ${clash.join(', ')}: remove them or serve that folder.`);
+      const files = [...plan.files.map((f) => f.path), ...plan.copies.map((c) => c.to)];
+      const ok = await vscode.window.showInformationMessage(`Serve ${basename(target.fsPath)}: write a FastAPI app into ${vscode.workspace.asRelativePath(dir)} (${files.join(', ')}) and run it on 127.0.0.1 with your Python?`, { modal: true }, 'Write and Serve');
+      if (ok !== 'Write and Serve') return;
+      writeDeployment(plan, dir);
+      app = { appDir: dir, module: 'app' };
+    }
+  }
+  await startServer(app, servers, python, log);
+}
+
+async function startServer(app: { appDir: string; module: string }, servers: LocalServers, python: () => Promise<string>, log: vscode.LogOutputChannel): Promise<void> {
+  const name = basename(app.appDir);
+  const interpreter = await python();
+  const output = vscode.window.createOutputChannel(`Model server: ${name}`);
+  const port = vscode.workspace.getConfiguration().get<number>(SETTINGS.servingPort, 0);
+  const start = (): Thenable<LocalModelServer> =>
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting ${name} on 127.0.0.1`, cancellable: true }, (_, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      return LocalModelServer.start({ python: interpreter, ...app, port, signal: abort.signal, onLine: (line) => output.appendLine(line) });
+    });
+  let server: LocalModelServer;
+  try {
+    server = await start();
+  } catch (error) {
+    output.show(true);
+    throw error;
+  }
+  const entry = {
+    name,
+    server,
+    output,
+    restart: async () => {
+      await servers.remove(entry);
+      await startServer(app, servers, python, log);
+    },
+  };
+  servers.add(entry);
+  log.info(`model server ${name} at ${server.url} (pid ${server.pid ?? '?'})`);
+  const sample = await sampleBody(server);
+  let answer = '';
+  if (sample) {
+    const reply = await server.call('/predict', sample);
+    output.appendLine(`[ML Engineer] sample request ${sample.trim().slice(0, 500)} -> ${reply.status} ${reply.body.slice(0, 2000)}`);
+    answer = ` The sample request answered ${reply.status}: ${reply.body.slice(0, 200)}`;
+  }
+  const pick = await vscode.window.showInformationMessage(`${name} is serving at ${server.url} (token in its actions).${answer}`, 'Load Test…', 'Open Docs', 'Show Output');
+  if (pick === 'Show Output') output.show(true);
+  else if (pick === 'Open Docs') await vscode.env.openExternal(vscode.Uri.parse(`${server.url}/docs`));
+  else if (pick === 'Load Test…') await vscode.commands.executeCommand(COMMANDS.loadTestServer, entry.name);
+}

@@ -1,0 +1,59 @@
+import * as vscode from 'vscode';
+import type { FeatureHost, FeatureModule } from '../../activation/featureHost';
+import { COMMANDS } from '../../commandIds';
+import { UserError } from '../../common/errors';
+import { registerCommand } from '../../common/vscode/commandRegistry';
+import { detectDriftTool } from '../../monitoring/driftTool';
+import { lazyBundlePath } from '../../common/lazyBundle';
+import { compareModelsTool } from '../../models/compare/compareTool';
+import { loadOrt, type OrtModule } from '../../models/runtime/onnxRun';
+import { compareModelsCommand } from './compareModelsCommand';
+import { compareForDrift } from './driftCommand';
+import { loadTestServer } from './loadTestCommand';
+import { LocalServers } from './localServers';
+import { serveLocally } from './serveCommand';
+import { requireTrust, servingPython } from './servingTrust';
+
+/** dist/features/serving.js (src/activation/): Serve Locally, the local servers, Load Test, drift, Compare Models, and their agent tools. */
+export const activateFeature: FeatureModule<'serving'>['activateFeature'] = (host: FeatureHost) => {
+  const { context, log } = host;
+  const servers = new LocalServers();
+  context.subscriptions.push(servers);
+  const python = (): Promise<string> => servingPython(log);
+  registerCommand(context, log, COMMANDS.serveLocally, async (arg?: unknown) => {
+    requireTrust('Serve Locally runs your Python on the model and its app');
+    const target = arg instanceof vscode.Uri ? arg : (await vscode.window.showOpenDialog({ title: 'Serve a model or an app folder', canSelectFolders: true, canSelectFiles: true, filters: { Models: ['onnx', 'pkl', 'joblib'] } }))?.[0];
+    if (target) await serveLocally(target, servers, python, log);
+  });
+  registerCommand(context, log, COMMANDS.loadTestServer, async (name?: unknown) => {
+    requireTrust('Load Test sends requests to a model server started from this workspace');
+    await loadTestServer(servers, context, log, name);
+  });
+  registerCommand(context, log, COMMANDS.stopLocalServers, async () => {
+    for (const entry of [...servers.all]) await servers.remove(entry);
+  });
+  registerCommand(context, log, COMMANDS.localServerActions, async () => {
+    const all = servers.all;
+    if (all.length === 0) throw new UserError('No local model server: use ML Engineer: Serve Locally on a model or an app folder.');
+    const items = all.flatMap((e) => [
+      { label: `$(server-process) ${e.name}`, kind: vscode.QuickPickItemKind.Separator },
+      { label: '$(pulse) Load Test…', description: `${e.server.url} · ${e.server.state} · ${e.server.requests} requests, ${e.server.errors} errors`, run: () => loadTestServer(servers, context, log, e.name) },
+      { label: '$(output) Show Output', run: () => Promise.resolve(e.output.show(true)) },
+      { label: '$(globe) Open Docs in the Browser', run: async () => void (await vscode.env.openExternal(vscode.Uri.parse(`${e.server.url}/docs`))) },
+      { label: '$(key) Copy the Token', run: async () => vscode.env.clipboard.writeText(e.server.token) },
+      { label: '$(debug-restart) Restart', run: e.restart },
+      { label: '$(debug-stop) Stop', run: () => servers.remove(e) },
+    ]);
+    const pick = await vscode.window.showQuickPick(items, { title: 'Local model servers' });
+    if (pick && 'run' in pick && pick.run) await pick.run();
+  });
+  registerCommand(context, log, COMMANDS.detectDrift, (arg?: unknown) => compareForDrift(arg, servers, context, log));
+  // onnxruntime-web (dist/lazy/ort.js) is required on first use only.
+  let ortModule: OrtModule | undefined;
+  const ort = (): OrtModule => (ortModule ??= loadOrt(lazyBundlePath(context.extensionPath, 'ort')));
+  registerCommand(context, log, COMMANDS.compareModels, async (clicked?: unknown, selected?: unknown) => {
+    requireTrust('Compare Models runs both models with onnxruntime');
+    await compareModelsCommand(clicked, selected, ort, context);
+  });
+  return { tools: () => [detectDriftTool(), compareModelsTool(ort)] };
+};

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import type { CodeServer } from './support/codeServer';
+import { findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
+import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
+
+/**
+ * Serving in code-server + Chromium: Serve Locally on examples/models/churn_pipeline.joblib from the
+ * explorer (Debian's uvicorn and FastAPI, the profile's Python), the server's status bar item, a
+ * load test, a drift report on the traffic it logged, and Stop.
+ */
+describe('Serving (code-server)', function () {
+  let server: CodeServer;
+  let page: Page;
+
+  useWorkbench(
+    {
+      profile: EXAMPLES_PROFILE,
+      // A reference like the training data (the load test's sample rows are all zeros: drift).
+      prepare: (workspace) => {
+        const rows = ['tenure_months,monthly_charges,support_calls,contract_years'];
+        for (let i = 0; i < 400; i++) rows.push(`${1 + ((i * 37) % 71)},${(40 + ((i * 13) % 50)).toFixed(2)},${i % 4},${i % 3}`);
+        writeFileSync(join(workspace, 'models', 'reference.csv'), rows.join('\n') + '\n');
+      },
+    },
+    (opened) => void ({ server, page } = opened),
+  );
+
+  async function row(name: string): Promise<Locator> {
+    const explorer = page.locator('.explorer-folders-view');
+    if (!(await explorer.isVisible())) await page.locator('.activitybar a[aria-label^="Explorer"]').click();
+    const found = explorer.locator('.monaco-list-row', { hasText: new RegExp(`^${name.replace('.', '\\.')}$`) });
+    if (!(await found.isVisible())) await explorer.locator('.monaco-list-row', { hasText: /^models$/ }).click();
+    await found.waitFor({ timeout: 30_000 });
+    return found;
+  }
+
+  async function contextMenu(name: string, item: string): Promise<void> {
+    const entry = page.locator('.context-view.monaco-menu-container .action-item', { hasText: item });
+    for (let attempt = 0; ; attempt++) {
+      await (await row(name)).click({ button: 'right' });
+      await page.locator('.context-view.monaco-menu-container').waitFor({ timeout: 10_000 });
+      if (await entry.count()) break;
+      if (attempt === 20) throw new Error(`no "${item}" in the context menu of ${name}`);
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+    await entry.click();
+    const menu = page.locator('.context-view.monaco-menu-container');
+    await menu.waitFor({ state: 'hidden', timeout: 1000 }).catch(() => page.keyboard.press('Enter'));
+    await menu.waitFor({ state: 'hidden', timeout: 5000 });
+  }
+
+  async function answerDialog(text: RegExp, button: string): Promise<void> {
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 30_000 });
+    assert.match(await dialog.innerText(), text);
+    await dialog.locator('.monaco-button', { hasText: button }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+  }
+
+  async function typeInput(value: string): Promise<void> {
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 15_000 });
+    await input.fill(value);
+    await page.keyboard.press('Enter');
+  }
+
+  it('Serve Locally on a scikit-learn pipeline, Load Test it, a drift report on its request log, then Stop', async () => {
+    await contextMenu('churn_pipeline.joblib', 'Serve Locally');
+    await answerDialog(/Loading churn_pipeline\.joblib runs code from the classes it pickles/, 'Serve');
+    await answerDialog(/write a FastAPI app into deploy\/churn_pipeline-fastapi .*run it on 127\.0\.0\.1/s, 'Write and Serve');
+    const serving = page.locator('.notifications-toasts', { hasText: /churn_pipeline-fastapi is serving at http:\/\/127\.0\.0\.1:\d+/ });
+    await serving.waitFor({ timeout: 60_000 });
+    assert.match(await serving.innerText(), /The sample request answered 200: \{"predictions":\["(churned|stayed)"\]\}/);
+    const item = page.locator('.part.statusbar .statusbar-item', { hasText: /churn_pipeline-fastapi :\d+/ });
+    await item.waitFor({ timeout: 15_000 });
+    const port = Number(/:(\d+)/.exec(await item.innerText())![1]);
+    await saveScreenshot(page, 'serve-locally');
+    // Without the token the server refuses; it listens on loopback only.
+    assert.equal((await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"instances":[]}' })).status, 401);
+
+    await runCommand(page, 'ML Engineer: Load Test Local Model Server…');
+    await typeInput('300');
+    await typeInput('4');
+    const loaded = page.locator('.notifications-toasts', { hasText: /300\/300 ok at concurrency 4: [\d.]+ requests\/s; mean [\d.]+ ms, p50/ });
+    await loaded.waitFor({ timeout: 60_000 });
+    await saveScreenshot(page, 'serve-load-test');
+    const log = join(server.workspace, 'deploy', 'churn_pipeline-fastapi', 'logs', 'requests.jsonl');
+    assert.ok(existsSync(log));
+    assert.ok(readFileSync(log, 'utf8').trim().split('\n').length >= 301, 'a line per predicted row');
+
+    await contextMenu('reference.csv', 'Compare Datasets for Drift…');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'request log' }).click();
+    const drift = page.locator('.notifications-toasts', { hasText: /Dataset drift: 4 of 4 columns drifted/ });
+    await drift.waitFor({ timeout: 60_000 });
+    await page.locator('.tabs-container .tab', { hasText: /Preview drift-/ }).waitFor({ timeout: 30_000 });
+    const report = await findWebviewFrame(page, 'table');
+    assert.match(await report.locator('h1').innerText(), /Drift: requests\.jsonl against reference\.csv/);
+    assert.match(await report.locator('table').first().innerText(), /tenure_months\s+yes\s+Kolmogorov-Smirnov p-value/);
+    await saveScreenshot(page, 'drift-report');
+
+    await runCommand(page, 'ML Engineer: Stop Local Model Servers');
+    await item.waitFor({ state: 'hidden', timeout: 15_000 });
+    // Stop waits for the process to exit; the item hides as it begins.
+    for (let i = 0; ; i++) {
+      if (await fetch(`http://127.0.0.1:${port}/health`).then(() => false, () => true)) break;
+      if (i === 50) assert.fail('the server still answers after Stop');
+      await page.waitForTimeout(200);
+    }
+  });
+});

@@ -1,0 +1,144 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataEngine } from '../../src/data/engine/engineClient';
+import { FileDatasetSource } from '../../src/data/engine/fileDatasetSource';
+import { detectDrift, type DriftResult } from '../../src/monitoring/driftScan';
+import { driftMarkdown } from '../../src/monitoring/driftReport';
+import { runCli } from '../../src/cli/runCli';
+import { SUBCOMMANDS } from '../../src/cli/subcommands';
+
+// Drift computed in DuckDB (the data engine's child process) against scipy 1.10 (Debian's
+// python3-scipy) on data generated with known shifts: ks_2samp, chi2_contingency,
+// wasserstein_distance / np.std, jensenshannon, to 1e-9; empty, constant and all-null columns,
+// categories on one side only; a shifted dataset must be found drifting and an unshifted one not.
+
+const PYTHON = '/usr/bin/python3';
+
+const GENERATE = `
+import sys, numpy as np, pandas as pd
+rng = np.random.default_rng(int(sys.argv[3]))
+n, shift = int(sys.argv[2]), float(sys.argv[4])
+df = pd.DataFrame({
+    "age": rng.normal(40 + 8 * shift, 10, n).round(1),
+    "income": rng.lognormal(10, 0.5 + 0.3 * shift, n),
+    "clicks": rng.poisson(3 + 3 * shift, n),
+    "plan": rng.choice(["basic", "pro", "team"] + (["enterprise"] if shift else []), n),
+    "region": rng.choice(["north", "south"], n, p=[0.5, 0.5]),
+    "constant": np.full(n, 7.0),
+    "empty": pd.Series([None] * n, dtype="float64"),
+    "mostly_null": np.where(rng.random(n) < 0.9, np.nan, rng.normal(0, 1, n)),
+})
+df.to_csv(sys.argv[1], index=False)
+`;
+
+const SCIPY = `
+import sys, json, numpy as np, pandas as pd
+from scipy.stats import ks_2samp, chi2_contingency, wasserstein_distance
+from scipy.spatial.distance import jensenshannon
+a, b = pd.read_csv(sys.argv[1]), pd.read_csv(sys.argv[2])
+out = {}
+for c in a.columns:
+    x, y = a[c].dropna(), b[c].dropna()
+    if len(x) == 0 or len(y) == 0:
+        continue
+    if a[c].dtype == object:
+        keys = sorted(set(x) | set(y))
+        r = [int((x == k).sum()) for k in keys]; s = [int((y == k).sum()) for k in keys]
+        out[c] = {"chi2": chi2_contingency([r, s])[1] if len(keys) > 1 else 1.0, "js": float(jensenshannon(r, s))}
+    else:
+        out[c] = {"ks_stat": float(ks_2samp(x, y).statistic), "ks": float(ks_2samp(x, y).pvalue), "wd": float(wasserstein_distance(x, y) / max(np.std(x), 0.001))}
+print(json.dumps(out))
+`;
+
+describe('Drift in the data engine, checked against scipy', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let engine: DataEngine;
+  const file = (name: string, n: number, seed: number, shift: number): string => {
+    const path = join(dir, name);
+    execFileSync(PYTHON, ['-c', GENERATE, path, String(n), String(seed), String(shift)]);
+    return path;
+  };
+  const drift = (ref: string, cur: string, options = {}): Promise<DriftResult> => detectDrift(new FileDatasetSource(ref, engine), new FileDatasetSource(cur, engine), options, new AbortController().signal);
+  const scipy = (ref: string, cur: string): Record<string, Record<string, number>> => JSON.parse(execFileSync(PYTHON, ['-c', SCIPY, ref, cur], { encoding: 'utf8' })) as Record<string, Record<string, number>>;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mle-drift-'));
+    engine = new DataEngine({ memoryLimitMb: 512, threads: 2 });
+  });
+  after(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const [label, nRef, nCur] of [['small reference (KS, chi-squared)', 800, 600], ['large reference (Wasserstein, Jensen-Shannon)', 5000, 3000]] as const) {
+    it(`${label}: each column's statistic equals scipy's to 1e-9, and the shift is found`, async () => {
+      const ref = file(`ref_${nRef}.csv`, nRef, 1, 0);
+      const same = file(`same_${nRef}.csv`, nCur, 2, 0);
+      const shifted = file(`shifted_${nRef}.csv`, nCur, 3, 1);
+      for (const cur of [same, shifted]) {
+        const result = await drift(ref, cur);
+        const expected = scipy(ref, cur);
+        for (const c of result.columns) {
+          const e = expected[c.column]!;
+          assert.ok(e, `${c.column} compared by scipy too`);
+          const want = c.test === 'ks' ? e.ks : c.test === 'chisquare' ? e.chi2 : c.test === 'wasserstein' ? e.wd : e.js;
+          assert.ok(Math.abs(c.value - want!) <= 1e-9, `${c.column} ${c.test}: ${c.value} vs scipy ${want}`);
+          if (c.kind === 'numeric') assert.ok(Math.abs(c.detail!.ks_statistic! - e.ks_stat!) <= 1e-12, `${c.column} KS statistic`);
+        }
+        assert.deepEqual(result.skipped.map((s) => s.column), ['empty']);
+        assert.match(result.skipped[0]!.reason, /no values/);
+        if (cur === same) {
+          assert.equal(result.datasetDrift, false, driftMarkdown(result));
+          assert.ok(result.columns.filter((c) => c.drifted).length <= 1, driftMarkdown(result));
+        } else {
+          assert.equal(result.datasetDrift, true, driftMarkdown(result));
+          for (const name of ['age', 'income', 'clicks', 'plan']) assert.ok(result.columns.find((c) => c.column === name)?.drifted, `${name} drifted\n${driftMarkdown(result)}`);
+          assert.equal(result.columns.find((c) => c.column === 'constant')?.drifted, false);
+          assert.equal(result.columns.find((c) => c.column === 'region')?.drifted, false);
+        }
+      }
+      assert.equal((await drift(ref, same)).columns.find((c) => c.column === 'age')?.test, nRef <= 1000 ? 'ks' : 'wasserstein');
+    });
+  }
+
+  it('PSI on request, thresholds from options, ignored columns, and a report that stays small', async () => {
+    const ref = file('ref_psi.csv', 20_000, 4, 0);
+    const cur = file('cur_psi.csv', 20_000, 5, 1);
+    const result = await drift(ref, cur, { numericTest: 'psi', categoricalTest: 'psi', ignore: ['region'] });
+    assert.ok(result.columns.every((c) => c.test === 'psi'));
+    assert.ok(!result.columns.some((c) => c.column === 'region'));
+    assert.ok(result.columns.find((c) => c.column === 'age')!.drifted);
+    const loose = await drift(ref, cur, { distance: 100 });
+    assert.equal(loose.columns.filter((c) => c.drifted).length, 0);
+    assert.ok(JSON.stringify(result).length < 20_000, 'a few kilobytes for 40,000 rows');
+  });
+
+  it('ml-engineer drift: the report, --json, exit code 3 on dataset drift and 0 without', async () => {
+    file('cli_ref.csv', 700, 6, 0);
+    file('cli_same.csv', 700, 7, 0);
+    file('cli_shift.csv', 700, 8, 1);
+    const cli = async (...argv: string[]): Promise<{ code: number; out: string; err: string }> => {
+      let out = '';
+      let err = '';
+      const code = await runCli(['drift', ...argv], { out: (t) => (out += t), err: (t) => (err += t), env: {}, cwd: dir }, { version: 'test', subcommands: SUBCOMMANDS, signal: new AbortController().signal });
+      return { code, out, err };
+    };
+    const drifting = await cli('cli_ref.csv', 'cli_shift.csv');
+    assert.equal(drifting.code, 3, drifting.err);
+    assert.match(drifting.out, /^# Drift: cli_shift\.csv against cli_ref\.csv\n\nDataset drift: /);
+    assert.match(drifting.out, /\| age \| \*\*yes\*\* \| Kolmogorov-Smirnov p-value \|/);
+    const calm = await cli('cli_ref.csv', 'cli_same.csv', '--json', '--ignore', 'region');
+    assert.equal(calm.code, 0, calm.err);
+    const parsed = JSON.parse(calm.out) as { datasetDrift: boolean; columns: { column: string }[] };
+    assert.equal(parsed.datasetDrift, false);
+    assert.ok(!parsed.columns.some((c) => c.column === 'region'));
+    const missing = await cli('cli_ref.csv', 'nope.csv');
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /nope\.csv/);
+    assert.equal((await cli('cli_ref.csv')).code, 2);
+  });
+});
