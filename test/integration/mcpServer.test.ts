@@ -102,6 +102,8 @@ describe('MCP server (ml-engineer mcp) through the SDK client over stdio', funct
         query_model_graph: { path: 'models/simple_cnn.onnx' },
         benchmark_model: { path: 'models/simple_cnn.onnx', runs: 3 },
         describe_dataset: { path: 'lightning_logs/version_0/metrics.csv' },
+        detect_drift: { reference: 'lightning_logs/version_0/metrics.csv', current: 'lightning_logs/version_0/metrics.csv' },
+        compare_models: { a: 'models/simple_cnn.onnx', b: 'models/simple_cnn.onnx', benchmark: false },
       };
       assert.deepEqual(Object.keys(calls).sort(), tools.map((t) => t.name).sort(), 'a call for every read tool');
       const expect: Record<string, RegExp> = {
@@ -120,6 +122,8 @@ describe('MCP server (ml-engineer mcp) through the SDK client over stdio', funct
         query_model_graph: /Conv/,
         benchmark_model: /ms/,
         describe_dataset: /val_loss/,
+        detect_drift: /val_loss/,
+        compare_models: /simple_cnn\.onnx/,
       };
       for (const [name, args] of Object.entries(calls)) {
         const result = await call(session, name, args);
