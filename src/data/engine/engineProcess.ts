@@ -6,10 +6,12 @@
 // keeps the tables built from text formats; a confined one per set of workspace roots runs the
 // agent's and the CLI's SQL: one SELECT statement, files readable only inside the roots, settings locked.
 import { mkdirSync, rmSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { Cell } from '../datasetSource';
 import { importArrowIpc } from './arrowImport';
+import { confineQuery } from './confinedSql';
 import { ENGINE_SETUP_VAR, MAX_CELL_CHARS, type EngineSetup, type FromEngine, type QueryRequest, type TablePrep, type ToEngine } from './protocol';
 
 const setup = JSON.parse(process.env[ENGINE_SETUP_VAR] ?? '{}') as EngineSetup;
@@ -33,6 +35,11 @@ const tables = new Map<string, Promise<void>>();
 /** Running queries' connections, for interrupt(). */
 const running = new Map<number, DuckDBConnection>();
 const cancelled = new Set<number>();
+
+/** The roots as real paths: confinement compares real paths, so a root reached through a link still works. */
+function realRoots(roots: readonly string[]): Promise<string[]> {
+  return Promise.all(roots.map((root) => realpath(root).catch(() => root)));
+}
 
 function confinedInstance(roots: readonly string[]): Promise<DuckDBInstance> {
   const key = JSON.stringify(roots);
@@ -83,14 +90,19 @@ async function prepareTable(connection: DuckDBConnection, prep: TablePrep): Prom
 }
 
 async function runQuery(request: QueryRequest): Promise<FromEngine> {
-  const db = request.confinedTo ? await confinedInstance(request.confinedTo) : await main;
+  const db = request.confinedTo ? await confinedInstance(await realRoots(request.confinedTo)) : await main;
   const connection = await db.connect();
   running.set(request.id, connection);
   try {
     if (cancelled.has(request.id)) throw new Error('INTERRUPT Error: Interrupted!');
     for (const prep of request.prepare ?? []) await prepareTable(connection, prep);
-    if (request.confinedTo) await checkReadOnly(connection, request.sql);
-    const reader = await connection.streamAndReadUntil(request.sql, request.maxRows + 1, request.params as DuckDBValue[]);
+    let sql = request.sql;
+    if (request.confinedTo) {
+      const roots = await realRoots(request.confinedTo);
+      sql = await confineQuery(sql, roots, async (text, param) => String((await connection.runAndReadAll(text, [param])).getRows()[0]?.[0] ?? ''));
+      await checkReadOnly(connection, sql);
+    }
+    const reader = await connection.streamAndReadUntil(sql, request.maxRows + 1, request.params as DuckDBValue[]);
     const names = reader.columnNames();
     const types = reader.columnTypes().map(String);
     const all = reader.getRows();
@@ -103,14 +115,8 @@ async function runQuery(request: QueryRequest): Promise<FromEngine> {
   }
 }
 
-/** One statement, and a SELECT: the agent's and the CLI's SQL reads, it never writes, attaches or sets. */
+/** One statement, and a SELECT (confineQuery judged the parse tree; this asks the planner too). */
 async function checkReadOnly(connection: DuckDBConnection, sql: string): Promise<void> {
-  // Parsed only (json_serialize_sql serializes SELECTs and refuses the rest), so a COPY or ATTACH is
-  // named as what it is before binding it would touch a file.
-  const parsed = await connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
-  const tree = JSON.parse(String(parsed.getRows()[0]?.[0] ?? '{}')) as { error?: boolean; error_message?: string; statements?: unknown[] };
-  if (tree.error && /Only SELECT statements/i.test(tree.error_message ?? '')) throw new Error('Read-only query: only SELECT statements run here');
-  if (!tree.error && (tree.statements?.length ?? 0) !== 1) throw new Error(`Read-only query: give exactly one SELECT statement (found ${tree.statements?.length ?? 0})`);
   const statements = await connection.extractStatements(sql);
   if (statements.count !== 1) throw new Error(`Read-only query: give exactly one SELECT statement (found ${statements.count})`);
   const prepared = await statements.prepare(0);

@@ -44,8 +44,6 @@ export function activateFeature(host: FeatureHost): FeatureApis['data'] {
   });
   return {
     openDatasetPanel: (source, title, options) => openDatasetPanel(source, title, { extensionUri: context.extensionUri, log }, { copyAsCode, ...options }),
-    // query_dataset stays out of the chat until its SQL cannot reach a file through a link or a
-    // pattern out of the workspace (a review found both); describe_dataset reads one resolved file.
-    tools: () => dataTools({ kernelSource: (variable, signal) => host.load('kernels', 'the agent described a kernel variable').variableSource(variable, signal) }).filter((tool) => tool.name !== 'query_dataset'),
+    tools: () => dataTools({ kernelSource: (variable, signal) => host.load('kernels', 'the agent described a kernel variable').variableSource(variable, signal) }),
   };
 }
