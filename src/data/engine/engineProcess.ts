@@ -5,7 +5,7 @@
 // Two databases: the main one reads the files the user opens (any path: the user chose them) and
 // keeps the tables built from text formats; a confined one per set of workspace roots runs the
 // agent's and the CLI's SQL: one SELECT statement, files readable only inside the roots, settings locked.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, statfsSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
@@ -18,17 +18,48 @@ const setup = JSON.parse(process.env[ENGINE_SETUP_VAR] ?? '{}') as EngineSetup;
 const spill = join(setup.tempDir, `ml-engineer-duckdb-${process.pid}`);
 mkdirSync(spill, { recursive: true });
 
-function baseSettings(): Record<string, string> {
+/** DuckDB would spill up to 90% of the disk's free space; a person's disk is theirs to keep. */
+const MAX_SPILL_MB = 64 * 1024;
+const DEFAULT_CONFINED_SPILL_MB = 2048;
+
+function freeSpillMb(): number {
+  try {
+    const fs = statfsSync(spill);
+    return Math.floor((fs.bavail * fs.bsize) / 2 / 1024 / 1024);
+  } catch {
+    return 4096;
+  }
+}
+
+/**
+ * A database with the engine's settings. max_temp_directory_size is SET again once it exists:
+ * DuckDB 1.5 reports the start-up value but only enforces one SET afterwards (measured: 400 MB
+ * spilled under a 1 MB cap given at start).
+ */
+async function createDatabase(spillMb: number): Promise<DuckDBInstance> {
+  const mb = Math.max(1, Math.floor(spillMb));
+  const db = await DuckDBInstance.create(':memory:', baseSettings(mb));
+  const connection = await db.connect();
+  try {
+    await connection.run(`SET max_temp_directory_size = '${mb}MB'`);
+  } finally {
+    connection.closeSync();
+  }
+  return db;
+}
+
+function baseSettings(spillMb: number): Record<string, string> {
   return {
     memory_limit: `${setup.memoryLimitMb}MB`,
     threads: String(setup.threads),
     temp_directory: spill,
+    max_temp_directory_size: `${spillMb}MB`,
     // No network here or on a user's locked-down machine: never fetch an extension on the fly.
     autoinstall_known_extensions: 'false',
   };
 }
 
-const main = DuckDBInstance.create(':memory:', baseSettings());
+const main = createDatabase(setup.spillLimitMb ?? Math.min(MAX_SPILL_MB, freeSpillMb()));
 const confined = new Map<string, Promise<DuckDBInstance>>();
 /** Tables built so far (or being built), by name. */
 const tables = new Map<string, Promise<void>>();
@@ -46,7 +77,7 @@ function confinedInstance(roots: readonly string[]): Promise<DuckDBInstance> {
   let instance = confined.get(key);
   if (!instance) {
     instance = (async () => {
-      const db = await DuckDBInstance.create(':memory:', baseSettings());
+      const db = await createDatabase(setup.confinedSpillLimitMb ?? Math.min(DEFAULT_CONFINED_SPILL_MB, freeSpillMb()));
       const connection = await db.connect();
       // allowed_directories must be set before external access is turned off; lock_configuration
       // then keeps a query from turning either back (SET is not a SELECT anyway).

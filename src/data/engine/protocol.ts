@@ -54,6 +54,10 @@ export interface EngineSetup {
   readonly threads: number;
   /** Where DuckDB spills; the child makes and removes a folder of its own inside it. */
   readonly tempDir: string;
+  /** DuckDB's max_temp_directory_size for the main database; absent: half the temp disk's free space at start, at most 64 GB. */
+  readonly spillLimitMb?: number;
+  /** The same for the agent's and the CLI's confined databases (default 2048): their SQL is the model's, not the person's. */
+  readonly confinedSpillLimitMb?: number;
 }
 
 export const ENGINE_SETUP_VAR = 'ML_ENGINEER_DATA_ENGINE';
