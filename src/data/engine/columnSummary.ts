@@ -2,6 +2,7 @@
 // up to EXACT_ROWS rows; beyond, DuckDB's HyperLogLog (approx_count_distinct) and t-digest
 // (approx_quantile), which the summary says. Histograms are equal-width over [min, max]; dates and
 // timestamps are binned on epoch milliseconds and their edges given back as dates.
+import { SharedTask } from '../sharedTask';
 import { UserError } from '../../common/errors';
 import type { Cell, ColumnSummary, DatasetColumn, DatasetView, LabelBalance } from '../datasetSource';
 import type { QueryResult } from './engineClient';
@@ -121,22 +122,25 @@ export async function labelBalanceOf(run: SummaryRunner, bind: () => BoundRelati
 
 /** Summaries by file version, column and filters (sorting does not change a summary); the newest 256 kept. */
 export class SummaryCache {
-  private readonly entries = new Map<string, Promise<ColumnSummary>>();
+  private readonly entries = new Map<string, SharedTask<ColumnSummary>>();
 
-  get(version: string, column: string, view: DatasetView, compute: () => Promise<ColumnSummary>): Promise<ColumnSummary> {
+  /** The summary, computed once for every caller; one caller's cancel does not fail the others. */
+  get(version: string, column: string, view: DatasetView, compute: (signal: AbortSignal) => Promise<ColumnSummary>, signal: AbortSignal): Promise<ColumnSummary> {
     const key = JSON.stringify([version, column, view.filters]);
-    let entry = this.entries.get(key);
-    if (entry) {
+    const entry = this.entries.get(key);
+    if (entry && !entry.abandoned) {
       this.entries.delete(key);
       this.entries.set(key, entry);
-      return entry;
+      return entry.join(signal);
     }
-    entry = compute();
-    this.entries.set(key, entry);
+    const task = new SharedTask(compute);
+    this.entries.set(key, task);
     // A failed or cancelled summary is computed again next time.
-    entry.catch(() => this.entries.delete(key));
+    task.promise.catch(() => {
+      if (this.entries.get(key) === task) this.entries.delete(key);
+    });
     while (this.entries.size > 256) this.entries.delete(this.entries.keys().next().value as string);
-    return entry;
+    return task.join(signal);
   }
 
   clear(): void {

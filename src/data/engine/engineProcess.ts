@@ -61,11 +61,33 @@ function baseSettings(spillMb: number): Record<string, string> {
 
 const main = createDatabase(setup.spillLimitMb ?? Math.min(MAX_SPILL_MB, freeSpillMb()));
 const confined = new Map<string, Promise<DuckDBInstance>>();
+/**
+ * A table being built (or built) from a file, on a connection of its own: the queries that need it
+ * wait for it, and cancelling one of them stops only that one's wait. The build itself is
+ * interrupted only when every query waiting on it was cancelled.
+ */
+interface Build {
+  readonly table: string;
+  readonly done: Promise<void>;
+  readonly waiters: Set<number>;
+  readonly stop: AbortController;
+  /** Interrupts the build's query in DuckDB (an Arrow import also watches `stop`). */
+  readonly interrupt: () => void;
+  settled: boolean;
+}
 /** Tables built so far (or being built), by name. */
-const tables = new Map<string, Promise<void>>();
+const tables = new Map<string, Build>();
+/** Abandoned builds still stopping, by table: a fresh build of the table starts after it. */
+const stopping = new Map<string, Promise<void>>();
+/** Queries waiting on a build: how to stop the wait. */
+const waits = new Map<number, { readonly build: Build; readonly reject: (error: Error) => void }>();
 /** Running queries' connections, for interrupt(). */
 const running = new Map<number, DuckDBConnection>();
 const cancelled = new Set<number>();
+
+function interrupted(): Error {
+  return new Error('INTERRUPT Error: Interrupted!');
+}
 
 /** The roots as real paths: confinement compares real paths, so a root reached through a link still works. */
 function realRoots(roots: readonly string[]): Promise<string[]> {
@@ -100,24 +122,99 @@ function listLiteral(values: readonly string[]): string {
   return `[${values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ')}]`;
 }
 
-async function prepareTable(connection: DuckDBConnection, prep: TablePrep): Promise<void> {
+async function prepareTable(id: number, prep: TablePrep): Promise<void> {
   // Names are made by the host from a hash; anything else is refused rather than quoted.
   if (!/^[a-z0-9_]+$/.test(prep.table) || (prep.replaces !== undefined && !/^[a-z0-9_]+$/.test(prep.replaces))) throw new Error(`Invalid table name ${prep.table}`);
-  let built = tables.get(prep.table);
-  if (!built && prep.replaces && tables.has(prep.replaces)) {
-    tables.delete(prep.replaces);
-    await connection.run(`DROP TABLE IF EXISTS "${prep.replaces}"`);
+  let build = tables.get(prep.table);
+  if (!build) {
+    if (prep.replaces) await dropTable(prep.replaces);
+    build = startBuild(prep, stopping.get(prep.table));
   }
-  if (!built) {
-    built = (async () => {
+  await waitFor(id, build);
+}
+
+/** Builds a table on a connection of its own, after any earlier (abandoned) build of it has stopped. */
+function startBuild(prep: TablePrep, after: Promise<void> = Promise.resolve()): Build {
+  const stop = new AbortController();
+  const state: { connection?: DuckDBConnection } = {};
+  const done = (async () => {
+    await after;
+    const connection = await (await main).connect();
+    state.connection = connection;
+    try {
+      if (stop.signal.aborted) throw interrupted();
       if (prep.from.kind === 'select') await connection.run(`CREATE TABLE IF NOT EXISTS "${prep.table}" AS ${prep.from.sql}`, prep.from.params as DuckDBValue[]);
-      else await importArrowIpc(connection, prep.table, prep.from.path);
-    })();
-    tables.set(prep.table, built);
-    // A failed or interrupted build is tried again by the next query that needs it.
-    built.catch(() => tables.delete(prep.table));
+      else await importArrowIpc(connection, prep.table, prep.from.path, stop.signal);
+    } finally {
+      state.connection = undefined;
+      connection.closeSync();
+    }
+  })();
+  const build: Build = { table: prep.table, waiters: new Set(), stop, settled: false, done, interrupt: () => state.connection?.interrupt() };
+  tables.set(prep.table, build);
+  done.then(
+    () => (build.settled = true),
+    () => {
+      build.settled = true;
+      // A failed or interrupted build is tried again by the next query that needs it.
+      if (tables.get(prep.table) === build) tables.delete(prep.table);
+    },
+  );
+  return build;
+}
+
+/** Waits for a build as query `id`; a cancel of `id` ends this wait only. */
+async function waitFor(id: number, build: Build): Promise<void> {
+  if (cancelled.has(id)) throw interrupted();
+  build.waiters.add(id);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      waits.set(id, { build, reject });
+      build.done.then(resolve, reject);
+    });
+  } finally {
+    build.waiters.delete(id);
+    waits.delete(id);
   }
-  await built;
+}
+
+/** Query `id` was cancelled: its wait ends, and a build nobody waits for any more is stopped. */
+function cancelWait(id: number): void {
+  const wait = waits.get(id);
+  if (!wait) return;
+  const { build } = wait;
+  build.waiters.delete(id);
+  wait.reject(interrupted());
+  if (build.waiters.size === 0 && !build.settled) abandon(build);
+}
+
+/** Stops a build; a query that needs the table later starts a fresh one once this one has stopped. */
+function abandon(build: Build): void {
+  if (tables.get(build.table) === build) tables.delete(build.table);
+  const stopped = build.done.then(
+    () => undefined,
+    () => undefined,
+  );
+  stopping.set(build.table, stopped);
+  void stopped.then(() => {
+    if (stopping.get(build.table) === stopped) stopping.delete(build.table);
+  });
+  build.stop.abort();
+  build.interrupt();
+}
+
+/** Drops a table (stopping its build first); the next query that needs it builds it again. */
+async function dropTable(table: string): Promise<void> {
+  const build = tables.get(table);
+  if (!build) return;
+  abandon(build);
+  await build.done.catch(() => undefined);
+  const connection = await (await main).connect();
+  try {
+    await connection.run(`DROP TABLE IF EXISTS "${table}"`);
+  } finally {
+    connection.closeSync();
+  }
 }
 
 async function runQuery(request: QueryRequest): Promise<FromEngine> {
@@ -126,7 +223,7 @@ async function runQuery(request: QueryRequest): Promise<FromEngine> {
   running.set(request.id, connection);
   try {
     if (cancelled.has(request.id)) throw new Error('INTERRUPT Error: Interrupted!');
-    for (const prep of request.prepare ?? []) await prepareTable(connection, prep);
+    for (const prep of request.prepare ?? []) await prepareTable(request.id, prep);
     let sql = request.sql;
     if (request.confinedTo) {
       const roots = await realRoots(request.confinedTo);
@@ -172,6 +269,7 @@ function send(message: FromEngine): void {
 process.on('message', (message: ToEngine) => {
   if (message.type === 'cancel') {
     cancelled.add(message.id);
+    cancelWait(message.id);
     running.get(message.id)?.interrupt();
     return;
   }

@@ -12,6 +12,7 @@ import { UserError } from '../../common/errors';
 import { checkLineLengths, headerFieldCount, SNIFF_LINES, strictScanSql } from './csvDiagnosis';
 import { columnsFromDescribe, directScan, formatOfPath, MAX_LINE_BYTES, tablePrep, unsupportedFormat, type CsvOptions } from './fileRelation';
 import type { TablePrep } from './protocol';
+import { SharedTask } from '../sharedTask';
 import { SqlParams } from './sqlText';
 import { orderSql, selectList, whereSql, type BoundRelation } from './viewSql';
 
@@ -30,13 +31,13 @@ interface Opened {
   readonly firstRows?: readonly (readonly Cell[])[];
   /** The engine table (text and Arrow formats); Parquet is read in place. */
   readonly prep?: TablePrep;
-  totalRows?: Promise<number>;
+  totalRows?: SharedTask<number>;
 }
 
 export class FileDatasetSource implements DatasetSource {
   readonly origin: DatasetOrigin;
   readonly format: DatasetFormat;
-  private opened: Promise<Opened> | undefined;
+  private opened: SharedTask<Opened> | undefined;
   private openedVersion: string | undefined;
   private lastTable: string | undefined;
   private readonly summaries = new SummaryCache();
@@ -70,7 +71,7 @@ export class FileDatasetSource implements DatasetSource {
   async quickInfo(view: DatasetView, signal: AbortSignal): Promise<DatasetInfo | undefined> {
     const opened = await this.open(signal);
     // Counted already, or filtered (the count is the answer), or a file of fewer rows than the first page.
-    if (opened.totalRows || view.filters.length > 0 || !opened.firstRows || opened.firstRows.length < FIRST_ROWS) return undefined;
+    if ((opened.totalRows && !opened.totalRows.abandoned) || view.filters.length > 0 || !opened.firstRows || opened.firstRows.length < FIRST_ROWS) return undefined;
     const known = opened.firstRows.length;
     return { label: this.label, columns: opened.columns, totalRows: known, viewRows: known, fileBytes: opened.fileBytes, version: opened.version, rowsExact: false, ...(opened.notes.length ? { notes: opened.notes } : {}) };
   }
@@ -94,7 +95,7 @@ export class FileDatasetSource implements DatasetSource {
   async summarize(column: string, view: DatasetView, signal: AbortSignal): Promise<ColumnSummary> {
     const opened = await this.open(signal);
     const totalRows = await this.totalRows(opened, signal);
-    return this.summaries.get(opened.version, column, view, () => summarizeColumn((sql, bound, maxRows) => this.run(sql, bound, signal, { maxRows }), () => this.bind(opened, true), column, view, totalRows));
+    return this.summaries.get(opened.version, column, view, (shared) => summarizeColumn((sql, bound, maxRows) => this.run(sql, bound, shared, { maxRows }), () => this.bind(opened, true), column, view, totalRows), signal);
   }
 
   async labelBalance(column: string, view: DatasetView, limit: number, signal: AbortSignal): Promise<LabelBalance> {
@@ -138,13 +139,16 @@ export class FileDatasetSource implements DatasetSource {
   }
 
   private totalRows(opened: Opened, signal: AbortSignal): Promise<number> {
-    if (!opened.totalRows) {
+    if (!opened.totalRows || opened.totalRows.abandoned) {
       const bound = this.bind(opened, true);
-      // Parquet: the footer's row counts; a table: its own count.
-      opened.totalRows = this.count(`SELECT count(*) FROM ${bound.rel.from}`, bound, signal);
-      opened.totalRows.catch(() => (opened.totalRows = undefined));
+      // Parquet: the footer's row counts; a table: its own count (shared: one caller's cancel is not another's).
+      const task = new SharedTask((shared) => this.count(`SELECT count(*) FROM ${bound.rel.from}`, bound, shared));
+      opened.totalRows = task;
+      task.promise.catch(() => {
+        if (opened.totalRows === task) opened.totalRows = undefined;
+      });
     }
-    return opened.totalRows;
+    return opened.totalRows.join(signal);
   }
 
   private async open(signal: AbortSignal): Promise<Opened> {
@@ -160,15 +164,17 @@ export class FileDatasetSource implements DatasetSource {
       throw fileError(error instanceof Error ? new EngineQueryError(error.message) : error, this.path);
     }
     const version = `${s.size}-${Math.trunc(s.mtimeMs)}`;
-    if (!this.opened || this.openedVersion !== version) {
+    if (!this.opened || this.opened.abandoned || this.openedVersion !== version) {
       this.openedVersion = version;
-      this.opened = this.openVersion(version, s.size, signal);
-      // A failed open (bad file, cancelled) is tried again on the next call.
-      this.opened.catch(() => {
-        if (this.openedVersion === version) this.opened = undefined;
+      // Shared by every request of this version: one request's cancel does not fail the others.
+      const task = new SharedTask((shared) => this.openVersion(version, s.size, shared));
+      this.opened = task;
+      // A failed open (bad file, cancelled by all) is tried again on the next call.
+      task.promise.catch(() => {
+        if (this.opened === task) this.opened = undefined;
       });
     }
-    return this.opened;
+    return this.opened.join(signal);
   }
 
   private async openVersion(version: string, fileBytes: number, signal: AbortSignal): Promise<Opened> {
