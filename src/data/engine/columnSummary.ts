@@ -7,7 +7,7 @@ import { UserError } from '../../common/errors';
 import type { Cell, ColumnSummary, DatasetColumn, DatasetView, LabelBalance } from '../datasetSource';
 import type { QueryResult } from './engineClient';
 import { quoteIdent } from './sqlText';
-import { whereSql, type BoundRelation } from './viewSql';
+import { valueOf, whereSql, type BoundRelation } from './viewSql';
 
 export const EXACT_ROWS = 1_000_000;
 export const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95] as const;
@@ -31,7 +31,8 @@ export async function summarizeColumn(run: SummaryRunner, bind: () => BoundRelat
   const id = quoteIdent(col.name);
   const where = whereSql(bound.rel, view, bound.params);
   const exact = totalRows <= EXACT_ROWS;
-  const distinct = exact ? `count(DISTINCT ${id})` : `approx_count_distinct(${id})`;
+  // NaN is missing (viewSql.ts valueOf), so it is not a distinct value either, as in pandas' nunique.
+  const distinct = exact ? `count(DISTINCT ${valueOf(col)})` : `approx_count_distinct(${valueOf(col)})`;
   const numeric = col.kind === 'integer' || col.kind === 'float' || col.kind === 'decimal';
   const temporal = col.kind === 'date' || col.kind === 'timestamp';
   const base = { column: col.name, kind: col.kind, type: col.type, distinctApproximate: !exact };

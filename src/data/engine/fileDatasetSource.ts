@@ -245,7 +245,10 @@ export class FileDatasetSource implements DatasetSource {
     const result = await this.engine.query(`SELECT * FROM ${scan} LIMIT ${FIRST_ROWS}`, { params: params.values, maxRows: FIRST_ROWS }, signal);
     const columns = columnsFromDescribe(result.columns.map((c) => [c.name, c.type]), this.format);
     const kept = result.columns.map((c, i) => (this.format === 'parquet' && c.name === 'file_row_number' ? -1 : i)).filter((i) => i >= 0);
-    const firstRows = kept.length === result.columns.length ? result.rows : result.rows.map((r) => kept.map((i) => r[i] ?? null));
+    // A float's NaN is missing, as in every other page (viewSql.ts valueOf): the engine sends it as the text "NaN".
+    const floats = new Set(kept.filter((i) => columns.find((c) => c.name === result.columns[i]?.name)?.kind === 'float'));
+    const cell = (r: readonly Cell[], i: number): Cell => (floats.has(i) && r[i] === 'NaN' ? null : (r[i] ?? null));
+    const firstRows = kept.length === result.columns.length && floats.size === 0 ? result.rows : result.rows.map((r) => kept.map((i) => cell(r, i)));
     return { columns, firstRows };
   }
 }
