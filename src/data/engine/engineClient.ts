@@ -122,6 +122,24 @@ export class DataEngine {
     });
   }
 
+  private readonly tableUsers = new Map<string, number>();
+
+  /** A source uses an engine table (TablePrep.table): it is kept until every user has released it. */
+  retainTable(table: string): void {
+    this.tableUsers.set(table, (this.tableUsers.get(table) ?? 0) + 1);
+  }
+
+  /** A source is done with a table; the last release drops it in the engine, freeing its memory and spill. */
+  releaseTable(table: string): void {
+    const users = (this.tableUsers.get(table) ?? 0) - 1;
+    if (users > 0) {
+      this.tableUsers.set(table, users);
+      return;
+    }
+    this.tableUsers.delete(table);
+    if (this.live?.child.connected) this.live.child.send({ type: 'drop', table });
+  }
+
   /** Stops the process; the engine cannot be used afterwards. */
   close(): Promise<void> {
     this.closed = true;

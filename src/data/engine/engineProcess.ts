@@ -267,6 +267,10 @@ function send(message: FromEngine): void {
 }
 
 process.on('message', (message: ToEngine) => {
+  if (message.type === 'drop') {
+    if (/^[a-z0-9_]+$/.test(message.table)) void dropTable(message.table).catch((error: unknown) => process.stderr.write(`could not drop ${message.table}: ${String(error)}\n`));
+    return;
+  }
   if (message.type === 'cancel') {
     cancelled.add(message.id);
     cancelWait(message.id);

@@ -40,6 +40,8 @@ export class FileDatasetSource implements DatasetSource {
   private opened: SharedTask<Opened> | undefined;
   private openedVersion: string | undefined;
   private lastTable: string | undefined;
+  /** The engine table this source holds (retained in the engine until dispose or a newer version). */
+  private retained: string | undefined;
   private readonly summaries = new SummaryCache();
 
   constructor(
@@ -110,10 +112,19 @@ export class FileDatasetSource implements DatasetSource {
   }
 
   dispose(): Promise<void> {
-    // The engine is shared; its tables are dropped when a newer version of the same file replaces them or the process ends.
+    // The engine is shared: the table goes when its last source lets it go (or a newer version replaces it).
+    this.hold(undefined);
     this.opened = undefined;
     this.summaries.clear();
     return Promise.resolve();
+  }
+
+  /** Holds `table` in the engine (or nothing), letting go of the one held before. */
+  private hold(table: string | undefined): void {
+    if (table === this.retained) return;
+    if (table) this.engine.retainTable(table);
+    if (this.retained) this.engine.releaseTable(this.retained);
+    this.retained = table;
   }
 
   /** Runs a query on this file's engine; failures come back as UserErrors that name the file. */
@@ -189,6 +200,7 @@ export class FileDatasetSource implements DatasetSource {
     if (this.format === 'arrow') {
       const prep = tablePrep(this.format, this.path, version, {}, replaces);
       this.lastTable = prep.table;
+      this.hold(prep.table);
       const result = await this.run(`DESCRIBE "${prep.table}"`, { params: new SqlParams(), prepare: [prep] }, signal);
       return { version, fileBytes, columns: columnsFromDescribe(result.rows, this.format), csv: {}, notes, prep };
     }
@@ -216,6 +228,7 @@ export class FileDatasetSource implements DatasetSource {
     }
     const prep = tablePrep(this.format, this.path, version, csv, replaces);
     this.lastTable = prep.table;
+    this.hold(prep.table);
     return { version, fileBytes, columns: described.columns, firstRows: described.firstRows, csv, notes, prep };
   }
 

@@ -36,7 +36,13 @@ export interface CancelRequest {
   readonly id: number;
 }
 
-export type ToEngine = QueryRequest | CancelRequest;
+/** No source uses this table any more: the child drops it (a later query that needs it builds it again). */
+export interface DropRequest {
+  readonly type: 'drop';
+  readonly table: string;
+}
+
+export type ToEngine = QueryRequest | CancelRequest | DropRequest;
 
 export interface EngineColumn {
   readonly name: string;

@@ -1,0 +1,81 @@
+import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { isAbortError } from '../../src/common/errors';
+import { EMPTY_VIEW } from '../../src/data/datasetSource';
+import { DataEngine } from '../../src/data/engine/engineClient';
+import { FileDatasetSource } from '../../src/data/engine/fileDatasetSource';
+import { tablePrep } from '../../src/data/engine/fileRelation';
+import { DataFolder, lit } from '../support/dataFixtures';
+
+// The engine's tables live as long as a source uses them: the last source of a CSV to close drops
+// its table (and the memory it held); an Arrow import (JavaScript appending rows in the child) can
+// be cancelled while it runs, without the child being killed. A real engine, real files.
+
+const signal = (): AbortSignal => new AbortController().signal;
+const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('Dataset engine: table lifetime and cancelling an Arrow import', function () {
+  this.timeout(120_000);
+  let folder: DataFolder;
+  let engine: DataEngine;
+
+  before(async () => {
+    folder = new DataFolder();
+    engine = new DataEngine({ memoryLimitMb: 512, threads: 1, cancelGraceMs: 60_000 });
+    await folder.duckdb(`COPY (SELECT i AS id, md5(i::VARCHAR) AS h FROM range(300000) t(i)) TO ${lit(folder.path('t.csv'))} (HEADER)`);
+  });
+  after(async () => {
+    await engine?.close();
+    folder?.close();
+  });
+
+  const tables = async (): Promise<string[]> => (await engine.query("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 't\\_%' ESCAPE '\\' ORDER BY 1", {})).rows.map((r) => String(r[0]));
+  const tableBytes = async (): Promise<number> => Number((await engine.query("SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'", {})).rows[0]?.[0]);
+  const until = async (check: () => Promise<boolean>): Promise<void> => {
+    for (let i = 0; i < 100 && !(await check()); i++) await tick(50);
+  };
+
+  it("a CSV's table is dropped when its last source closes, not before", async () => {
+    const before = await tables();
+    const one = new FileDatasetSource(folder.path('t.csv'), engine);
+    const two = new FileDatasetSource(folder.path('t.csv'), engine);
+    assert.equal((await one.info(EMPTY_VIEW, signal())).totalRows, 300_000);
+    assert.equal((await two.info(EMPTY_VIEW, signal())).totalRows, 300_000);
+    const built = await tables();
+    assert.equal(built.length, before.length + 1, 'one table for both sources');
+    const held = await tableBytes();
+    assert.ok(held > 5_000_000, `the table holds memory (${held} bytes)`);
+    await one.dispose();
+    await tick(200);
+    assert.deepEqual(await tables(), built, 'still used by the other source');
+    await two.dispose();
+    await until(async () => (await tables()).length === before.length);
+    assert.deepEqual(await tables(), before);
+    assert.ok((await tableBytes()) < held / 4, 'its memory is given back');
+    // A source opened again builds it again.
+    const three = new FileDatasetSource(folder.path('t.csv'), engine);
+    assert.equal((await three.info({ filters: [{ column: 'id', op: 'range', min: 299_990 }], sort: [] }, signal())).viewRows, 10);
+    await three.dispose();
+  });
+
+  it('an Arrow import is cancelled while it runs: the child answers at once and is not killed', async () => {
+    // Apache Arrow's own writer, one record batch of 1.5M rows (a batch is where a reader blocks longest).
+    const n = 1_500_000;
+    const table = tableFromArrays({ id: Int32Array.from({ length: n }, (_, i) => i), x: Float64Array.from({ length: n }, (_, i) => i / 3) });
+    writeFileSync(folder.path('big.arrow'), tableToIPC(table, 'file'));
+    const prep = tablePrep('arrow', folder.path('big.arrow'), 'v-cancel', {});
+    const controller = new AbortController();
+    const importing = engine.query(`SELECT count(*) FROM "${prep.table}"`, { prepare: [prep] }, controller.signal);
+    await tick(400);
+    controller.abort();
+    await assert.rejects(importing, (e: Error) => isAbortError(e));
+    const started = Date.now();
+    assert.deepEqual((await engine.query('SELECT 7', {})).rows, [[7]]);
+    const waited = Date.now() - started;
+    assert.ok(waited < 1000, `the child answered ${waited} ms after the cancel`);
+    // The stopped import left no table; the next query imports it whole.
+    assert.ok(!(await tables()).includes(prep.table));
+    assert.deepEqual((await engine.query(`SELECT count(*), max(id) FROM "${prep.table}"`, { prepare: [prep] })).rows, [[n, n - 1]]);
+  });
+});
