@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Cell, ColumnSummary, DatasetColumn, DatasetFormat, DatasetInfo, DatasetOrigin, DatasetPage, DatasetSource, DatasetView, LabelBalance } from '../datasetSource';
-import { labelBalanceOf, summarizeColumn, SummaryCache } from './columnSummary';
+import { labelBalanceOf, SUMMARY_BATCH, summarizeColumns, SummaryCache } from './columnSummary';
 import { EngineQueryError, sharedDataEngine, type DataEngine, type QueryOptions, type QueryResult } from './engineClient';
 import { cleanEngineMessage, fileError } from './engineErrors';
 import { UserError } from '../../common/errors';
@@ -97,7 +97,11 @@ export class FileDatasetSource implements DatasetSource {
   async summarize(column: string, view: DatasetView, signal: AbortSignal): Promise<ColumnSummary> {
     const opened = await this.open(signal);
     const totalRows = await this.totalRows(opened, signal);
-    return this.summaries.get(opened.version, column, view, (shared) => summarizeColumn((sql, bound, maxRows) => this.run(sql, bound, shared, { maxRows }), () => this.bind(opened, true), column, view, totalRows), signal);
+    // The column asked for and the next ones not summarized yet, in one pass (columnSummary.ts summarizeColumns).
+    const names = opened.columns.map((c) => c.name);
+    const from = Math.max(0, names.indexOf(column));
+    const batch = [column, ...names.slice(from + 1), ...names.slice(0, from)].filter((name, i) => i === 0 || !this.summaries.has(opened.version, name, view)).slice(0, SUMMARY_BATCH);
+    return this.summaries.getBatch(opened.version, batch, view, (shared) => summarizeColumns((sql, bound, maxRows) => this.run(sql, bound, shared, { maxRows }), () => this.bind(opened, true), batch, view, totalRows), signal);
   }
 
   async labelBalance(column: string, view: DatasetView, limit: number, signal: AbortSignal): Promise<LabelBalance> {
