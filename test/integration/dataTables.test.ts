@@ -59,6 +59,25 @@ describe('Dataset engine: table lifetime and cancelling an Arrow import', functi
     await three.dispose();
   });
 
+  it('deep pages of a sorted view come from the view kept sorted once, and it goes when the source closes', async () => {
+    const sortedTables = async (): Promise<string[]> => (await engine.query("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 's\\_%' ESCAPE '\\'", {})).rows.map((r) => String(r[0]));
+    const source = new FileDatasetSource(folder.path('t.csv'), engine);
+    const view = { filters: [{ column: 'id', op: 'range' as const, min: 1000 }], sort: [{ column: 'h', descending: true }] };
+    const expected = (offset: number) => folder.duckdbRows(`SELECT id, h FROM read_csv(${lit(folder.path('t.csv'))}) WHERE id >= 1000 ORDER BY h DESC, id LIMIT 50 OFFSET ${offset}`);
+    assert.deepEqual((await source.rows(view, 0, 50, signal())).rows, await expected(0), 'the first page: a top-N sort');
+    assert.deepEqual(await sortedTables(), []);
+    assert.deepEqual((await source.rows(view, 150_000, 50, signal())).rows, await expected(150_000));
+    const kept = await sortedTables();
+    assert.equal(kept.length, 1, 'the sorted view is kept');
+    const started = Date.now();
+    assert.deepEqual((await source.rows(view, 298_900, 50, signal())).rows, await expected(298_900));
+    assert.ok(Date.now() - started < 5000);
+    assert.deepEqual(await sortedTables(), kept, 'and read again, not sorted again');
+    await source.dispose();
+    await until(async () => (await sortedTables()).length === 0);
+    assert.deepEqual(await sortedTables(), []);
+  });
+
   it('an Arrow import is cancelled while it runs: the child answers at once and is not killed', async () => {
     // Apache Arrow's own writer, one record batch of 1.5M rows (a batch is where a reader blocks longest).
     const n = 1_500_000;

@@ -2,6 +2,7 @@
 // the engine's child process (engineClient.ts). Opening reads only the schema; the first page of a
 // text file is read straight from it (DuckDB stops at the LIMIT); counts, sorts, filters and
 // summaries run on a table the engine builds once per file version (fileRelation.ts).
+import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Cell, ColumnSummary, DatasetColumn, DatasetFormat, DatasetInfo, DatasetOrigin, DatasetPage, DatasetSource, DatasetView, LabelBalance } from '../datasetSource';
@@ -18,6 +19,8 @@ import { orderSql, selectList, whereSql, type BoundRelation } from './viewSql';
 
 /** Past this offset an unsorted page of a text file comes from the table, not a fresh scan from the top. */
 const DIRECT_PAGE_OFFSET_LIMIT = 50_000;
+/** From this offset on, pages of a sorted view come from the view kept sorted in a table (the first pages: a top-N sort, quicker). */
+const SORTED_TABLE_OFFSET = 10_000;
 /** Rows read with the schema when a file is opened: the grid's first page costs no second query. */
 const FIRST_ROWS = 200;
 
@@ -42,6 +45,8 @@ export class FileDatasetSource implements DatasetSource {
   private lastTable: string | undefined;
   /** The engine table this source holds (retained in the engine until dispose or a newer version). */
   private retained: string | undefined;
+  /** The sorted view's table this source holds (sortedPage). */
+  private sortedTable: string | undefined;
   private readonly summaries = new SummaryCache();
 
   constructor(
@@ -83,6 +88,7 @@ export class FileDatasetSource implements DatasetSource {
     const plain = view.filters.length === 0 && view.sort.length === 0;
     const first = opened.firstRows;
     if (plain && first && (offset + limit <= first.length || first.length < FIRST_ROWS)) return { offset, rows: first.slice(offset, offset + Math.max(0, limit)) };
+    if (view.sort.length > 0 && offset >= SORTED_TABLE_OFFSET) return this.sortedPage(opened, view, offset, limit, signal);
     // The first pages of a text file come straight from the file: no waiting for the table.
     const direct = plain && offset < DIRECT_PAGE_OFFSET_LIMIT && opened.prep?.from.kind !== 'arrow';
     const bound = this.bind(opened, !direct);
@@ -92,6 +98,33 @@ export class FileDatasetSource implements DatasetSource {
     const off = bound.params.bind(Math.max(0, Math.trunc(offset)));
     const result = await this.run(`SELECT ${selectList(bound.rel)} FROM ${bound.rel.from}${where}${order} LIMIT ${lim} OFFSET ${off}`, bound, signal, { maxRows: Math.max(1, limit) });
     return { offset, rows: result.rows };
+  }
+
+  /**
+   * A page deep in a sorted view, from the view's rows kept in sorted order (an engine table built
+   * once per view and file version, held until the view changes or the source closes): paging
+   * further reads a slice of it by row number and never sorts again.
+   */
+  private async sortedPage(opened: Opened, view: DatasetView, offset: number, limit: number, signal: AbortSignal): Promise<DatasetPage> {
+    const bound = this.bind(opened, true);
+    const where = whereSql(bound.rel, view, bound.params);
+    const order = orderSql(bound.rel, view);
+    const table = `s_${createHash('sha256').update(JSON.stringify([this.path, opened.version, view.filters, view.sort])).digest('hex').slice(0, 24)}`;
+    const prep: TablePrep = { table, from: { kind: 'select', sql: `SELECT ${selectList(bound.rel)} FROM ${bound.rel.from}${where}${order}`, params: bound.params.values } };
+    this.holdSorted(table);
+    const params = new SqlParams();
+    const from = params.bind(Math.max(0, Math.trunc(offset)));
+    const to = params.bind(Math.max(0, Math.trunc(offset)) + Math.max(0, Math.trunc(limit)));
+    const result = await this.run(`SELECT * FROM "${table}" WHERE rowid >= ${from} AND rowid < ${to} ORDER BY rowid`, { params, prepare: [...bound.prepare, prep] }, signal, { maxRows: Math.max(1, limit) });
+    return { offset, rows: result.rows };
+  }
+
+  /** Holds one sorted view's table (the newest), letting go of the one before. */
+  private holdSorted(table: string | undefined): void {
+    if (table === this.sortedTable) return;
+    if (table) this.engine.retainTable(table);
+    if (this.sortedTable) this.engine.releaseTable(this.sortedTable);
+    this.sortedTable = table;
   }
 
   async summarize(column: string, view: DatasetView, signal: AbortSignal): Promise<ColumnSummary> {
@@ -118,6 +151,7 @@ export class FileDatasetSource implements DatasetSource {
   dispose(): Promise<void> {
     // The engine is shared: the table goes when its last source lets it go (or a newer version replaces it).
     this.hold(undefined);
+    this.holdSorted(undefined);
     this.opened = undefined;
     this.summaries.clear();
     return Promise.resolve();
