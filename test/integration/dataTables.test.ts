@@ -78,6 +78,23 @@ describe('Dataset engine: table lifetime and cancelling an Arrow import', functi
     assert.deepEqual(await sortedTables(), []);
   });
 
+  it('a big CSV opens on a quick sniff of its first rows; the table\'s own types replace them once built', async () => {
+    // 70 MB: past QUICK_OPEN_BYTES. x is whole in the first 3000 rows, then has decimals: a 2048-row
+    // sample says BIGINT, DuckDB's full sniff (20 480 rows) DOUBLE.
+    const big = folder.path('quick.csv');
+    await folder.duckdb(`COPY (SELECT i AS id, CASE WHEN i < 3000 THEN (i % 50)::VARCHAR ELSE (i / 4)::VARCHAR END AS x, repeat('abcdefgh', 6) || i AS pad FROM range(1100000) t(i)) TO ${lit(big)} (HEADER)`);
+    const source = new FileDatasetSource(big, engine);
+    const page = await source.rows(EMPTY_VIEW, 0, 3, signal());
+    assert.deepEqual(page.rows.map((r) => r.slice(0, 2)), [[0, 0], [1, 1], [2, 2]]);
+    const quick = await source.quickInfo(EMPTY_VIEW, signal());
+    assert.equal(quick?.columns.find((c) => c.name === 'x')?.type, 'BIGINT', 'the quick look saw whole numbers');
+    const info = await source.info(EMPTY_VIEW, signal());
+    assert.equal(info.totalRows, 1_100_000);
+    assert.equal(info.columns.find((c) => c.name === 'x')?.type, 'DOUBLE', "the table's type replaced it");
+    assert.deepEqual((await source.rows({ filters: [], sort: [{ column: 'x', descending: true }] }, 0, 1, signal())).rows[0]?.slice(0, 2), [1_099_999, 274_999.75]);
+    await source.dispose();
+  });
+
   it('an Arrow import is cancelled while it runs: the child answers at once and is not killed', async () => {
     // Apache Arrow's own writer, one record batch of 1.5M rows (a batch is where a reader blocks longest).
     const n = 1_500_000;

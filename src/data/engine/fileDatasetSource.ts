@@ -9,7 +9,7 @@ import type { Cell, ColumnSummary, DatasetColumn, DatasetFormat, DatasetInfo, Da
 import { labelBalanceOf, SUMMARY_BATCH, summarizeColumns, SummaryCache } from './columnSummary';
 import { EngineQueryError, sharedDataEngine, type DataEngine, type QueryOptions, type QueryResult } from './engineClient';
 import { cleanEngineMessage, fileError } from './engineErrors';
-import { UserError } from '../../common/errors';
+import { isAbortError, UserError } from '../../common/errors';
 import { checkLineLengths, headerFieldCount, SNIFF_LINES, strictScanSql } from './csvDiagnosis';
 import { columnsFromDescribe, directScan, formatOfPath, MAX_LINE_BYTES, tablePrep, unsupportedFormat, type CsvOptions } from './fileRelation';
 import type { TablePrep } from './protocol';
@@ -21,17 +21,23 @@ import { orderSql, selectList, whereSql, type BoundRelation } from './viewSql';
 const DIRECT_PAGE_OFFSET_LIMIT = 50_000;
 /** From this offset on, pages of a sorted view come from the view kept sorted in a table (the first pages: a top-N sort, quicker). */
 const SORTED_TABLE_OFFSET = 10_000;
+/** Text files this big open with a quick sniff of their first rows (QUICK_SAMPLE_ROWS). */
+const QUICK_OPEN_BYTES = 64 * 1024 * 1024;
+const QUICK_SAMPLE_ROWS = 2048;
 /** Rows read with the schema when a file is opened: the grid's first page costs no second query. */
 const FIRST_ROWS = 200;
 
 interface Opened {
   readonly version: string;
   readonly fileBytes: number;
-  readonly columns: readonly DatasetColumn[];
+  /** From the first look at the file; for a big text file, checked against its table once built (quickTypes). */
+  columns: readonly DatasetColumn[];
+  /** The columns came from a sample of the first rows only: the table's own types replace them once it is built. */
+  quickTypes?: boolean;
   readonly csv: CsvOptions;
   readonly notes: readonly string[];
   /** The first FIRST_ROWS rows, read when the file was opened (all of them when fewer). */
-  readonly firstRows?: readonly (readonly Cell[])[];
+  firstRows?: readonly (readonly Cell[])[];
   /** The engine table (text and Arrow formats); Parquet is read in place. */
   readonly prep?: TablePrep;
   totalRows?: SharedTask<number>;
@@ -191,13 +197,28 @@ export class FileDatasetSource implements DatasetSource {
     if (!opened.totalRows || opened.totalRows.abandoned) {
       const bound = this.bind(opened, true);
       // Parquet: the footer's row counts; a table: its own count (shared: one caller's cancel is not another's).
-      const task = new SharedTask((shared) => this.count(`SELECT count(*) FROM ${bound.rel.from}`, bound, shared));
+      const task = new SharedTask(async (shared) => {
+        const rows = await this.count(`SELECT count(*) FROM ${bound.rel.from}`, bound, shared);
+        if (opened.quickTypes) await this.checkQuickTypes(opened, shared);
+        return rows;
+      });
       opened.totalRows = task;
       task.promise.catch(() => {
         if (opened.totalRows === task) opened.totalRows = undefined;
       });
     }
     return opened.totalRows.join(signal);
+  }
+
+  /** The table's own columns (the full sniff) replace a quick look's; a first page of other columns is read again. */
+  private async checkQuickTypes(opened: Opened, signal: AbortSignal): Promise<void> {
+    if (!opened.prep) return;
+    const described = await this.run(`DESCRIBE "${opened.prep.table}"`, { params: new SqlParams(), prepare: [opened.prep] }, signal);
+    const columns = columnsFromDescribe(described.rows, this.format);
+    opened.quickTypes = false;
+    if (JSON.stringify(columns) === JSON.stringify(opened.columns)) return;
+    if (columns.map((c) => c.name).join('\u0000') !== opened.columns.map((c) => c.name).join('\u0000')) opened.firstRows = undefined;
+    opened.columns = columns;
   }
 
   private async open(signal: AbortSignal): Promise<Opened> {
@@ -245,6 +266,19 @@ export class FileDatasetSource implements DatasetSource {
     await checkLineLengths(this.path, this.label, MAX_LINE_BYTES, SNIFF_LINES, signal);
     let csv: CsvOptions = {};
     let described: Awaited<ReturnType<FileDatasetSource['describe']>>;
+    // A big file's first page from a quick sniff of its first rows; anything odd there takes the full path below.
+    if (fileBytes >= QUICK_OPEN_BYTES && this.format !== 'jsonl') {
+      const quick = await this.describe({ quickSample: QUICK_SAMPLE_ROWS }, signal).catch((error: unknown) => {
+        if (isAbortError(error)) throw error;
+        return undefined;
+      });
+      if (quick && !(this.format === 'csv' && quick.columns.length === 1 && quick.columns[0]?.name.includes(','))) {
+        const prep = tablePrep(this.format, this.path, version, csv, replaces);
+        this.lastTable = prep.table;
+        this.hold(prep.table);
+        return { version, fileBytes, columns: quick.columns, firstRows: quick.firstRows, csv, notes, prep, quickTypes: true };
+      }
+    }
     try {
       described = await this.describe(csv, signal);
     } catch (error) {
