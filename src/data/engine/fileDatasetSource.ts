@@ -107,22 +107,29 @@ export class FileDatasetSource implements DatasetSource {
   }
 
   /**
-   * A page deep in a sorted view, from the view's rows kept in sorted order (an engine table built
-   * once per view and file version, held until the view changes or the source closes): paging
-   * further reads a slice of it by row number and never sorts again.
+   * A page deep in a sorted view, from the view's ORDER kept in an engine table (the source's row
+   * numbers in sorted order: 8 bytes a row, built once per view and file version, held until the
+   * view changes or the source closes): a page takes a slice of it by position, then those rows
+   * by row number, and never sorts again.
    */
   private async sortedPage(opened: Opened, view: DatasetView, offset: number, limit: number, signal: AbortSignal): Promise<DatasetPage> {
     const bound = this.bind(opened, true);
     const where = whereSql(bound.rel, view, bound.params);
     const order = orderSql(bound.rel, view);
     const table = `s_${createHash('sha256').update(JSON.stringify([this.path, opened.version, view.filters, view.sort])).digest('hex').slice(0, 24)}`;
-    const prep: TablePrep = { table, from: { kind: 'select', sql: `SELECT ${selectList(bound.rel)} FROM ${bound.rel.from}${where}${order}`, params: bound.params.values } };
+    const prep: TablePrep = { table, from: { kind: 'select', sql: `SELECT ${bound.rel.order} AS __r FROM ${bound.rel.from}${where}${order}`, params: bound.params.values } };
     this.holdSorted(table);
-    const params = new SqlParams();
-    const from = params.bind(Math.max(0, Math.trunc(offset)));
-    const to = params.bind(Math.max(0, Math.trunc(offset)) + Math.max(0, Math.trunc(limit)));
-    const result = await this.run(`SELECT * FROM "${table}" WHERE rowid >= ${from} AND rowid < ${to} ORDER BY rowid`, { params, prepare: [...bound.prepare, prep] }, signal, { maxRows: Math.max(1, limit) });
-    return { offset, rows: result.rows };
+    const slice = new SqlParams();
+    const from = slice.bind(Math.max(0, Math.trunc(offset)));
+    const to = slice.bind(Math.max(0, Math.trunc(offset)) + Math.max(0, Math.trunc(limit)));
+    const positions = await this.run(`SELECT __r FROM "${table}" WHERE rowid >= ${from} AND rowid < ${to} ORDER BY rowid`, { params: slice, prepare: [...bound.prepare, prep] }, signal, { maxRows: Math.max(1, limit) });
+    const wanted = positions.rows.map((r) => Number(r[0]));
+    if (wanted.length === 0) return { offset, rows: [] };
+    const rows = this.bind(opened, true);
+    const list = wanted.map((n) => rows.params.bind(n)).join(', ');
+    const result = await this.run(`SELECT ${rows.rel.order} AS __r, ${selectList(rows.rel)} FROM ${rows.rel.from} WHERE ${rows.rel.order} IN (${list})`, rows, signal, { maxRows: wanted.length });
+    const byPosition = new Map(result.rows.map((r) => [Number(r[0]), r.slice(1)]));
+    return { offset, rows: wanted.map((n) => byPosition.get(n) ?? []) };
   }
 
   /** Holds one sorted view's table (the newest), letting go of the one before. */
