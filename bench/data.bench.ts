@@ -9,15 +9,22 @@
 //   (Debian python3-pandas); ratio target <= 0.2.
 // - sort_10m_rows_ms: the first page of the 10M rows sorted by a double column (stable, nulls last);
 //   sort_10m_rows_deep_page_ms: page 50,000 of that sort. Target < 3000.
+// - host_rss_growth_mb: this process's RSS (it plays the extension host: engine client, source and
+//   grid session) after a 2 GB CSV is opened in a DatasetSession and scrolled end to end (400 pages
+//   spread over every row, then the last one), less before it was opened, after a GC each time;
+//   target < 100. Skipped with ML_ENGINEER_BENCH_DATA_SKIP_RSS=1.
+// Each run prints the load (os.loadavg) beside the figures: this machine is shared.
 // ML_ENGINEER_BENCH_DATA_ROWS scales the files down for a quick check (the names keep "1gb").
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { EMPTY_VIEW } from '../src/data/datasetSource';
 import { DataEngine } from '../src/data/engine/engineClient';
 import { FileDatasetSource } from '../src/data/engine/fileDatasetSource';
+import { DatasetSession } from '../src/data/datasetSession';
+import type { ToDataView } from '../src/data/protocol';
 import { withBaseline, type BenchMetric } from './metric';
 
 const ROWS = Number(process.env.ML_ENGINEER_BENCH_DATA_ROWS ?? 10_000_000);
@@ -57,6 +64,34 @@ print((time.perf_counter() - t) * 1000)`;
   return Number(result.stdout.trim());
 }
 
+function rssMb(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().rss / 1048576;
+}
+
+/** A 2 GB CSV (twice the rows) opened in a grid session and scrolled end to end; this process's RSS growth. */
+async function hostRssGrowthMb(dir: string, engine: DataEngine): Promise<number> {
+  const csv = join(dir, 'rows2.csv');
+  const db = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '2GB', temp_directory: join(dir, 'spill') });
+  const c = await db.connect();
+  await c.run(`COPY (SELECT i AS id, random() * 1000 AS x, CAST(i % 1000 AS INTEGER) AS y, 'class_' || (i % 10) AS label, md5(CAST(i AS VARCHAR)) || '-' || (i % 7) AS text
+    FROM range(${ROWS * 2}) r(i)) TO ${sqlPath(csv)} (HEADER)`);
+  c.closeSync();
+  console.error(`data bench: the host RSS file is ${(statSync(csv).size / 1e9).toFixed(2)} GB`);
+  const before = rssMb();
+  const source = new FileDatasetSource(csv, engine);
+  let pages = 0;
+  const session = new DatasetSession(source, { title: 'rows2.csv', kind: 'file', canCompare: false, canCopyCode: false }, (m: ToDataView) => void (m.type === 'page' && pages++), { writeClipboard: () => Promise.resolve() });
+  await session.handle({ type: 'view', gen: 1, view: EMPTY_VIEW });
+  const total = ROWS * 2;
+  for (let i = 0; i <= 400; i++) await session.handle({ type: 'rows', gen: 1, id: i, offset: Math.min(total - 100, Math.floor((total / 400) * i)), limit: 100 });
+  if (pages !== 401) throw new Error(`scrolled ${pages} pages of 401`);
+  const after = rssMb();
+  session.dispose();
+  await source.dispose();
+  return after - before;
+}
+
 export async function run(): Promise<BenchMetric[]> {
   const dir = mkdtempSync(join(tmpdir(), 'ml-engineer-bench-data-'));
   const engines: DataEngine[] = [];
@@ -67,6 +102,7 @@ export async function run(): Promise<BenchMetric[]> {
   };
   try {
     const { csv, parquet } = await writeFiles(dir);
+    console.error(`data bench: load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the start`);
     console.error(`data bench: ${ROWS} rows; CSV ${(statSync(csv).size / 1e9).toFixed(2)} GB, Parquet ${(statSync(parquet).size / 1e9).toFixed(2)} GB`);
     const metrics: BenchMetric[] = [];
 
@@ -100,6 +136,11 @@ export async function run(): Promise<BenchMetric[]> {
     metrics.push(withBaseline('sort_10m_rows_ms', sortFirst, 'ms'));
     const [sortDeep] = await timed(() => source.rows(sorted, Math.floor(ROWS / 2), 100, signal));
     metrics.push(withBaseline('sort_10m_rows_deep_page_ms', sortDeep, 'ms'));
+    const [sortDeeper] = await timed(() => source.rows(sorted, Math.floor(ROWS / 2) + 100_000, 100, signal));
+    metrics.push(withBaseline('sort_10m_rows_next_deep_page_ms', sortDeeper, 'ms'));
+    await cold.close();
+    if (process.env.ML_ENGINEER_BENCH_DATA_SKIP_RSS !== '1') metrics.push(withBaseline('host_rss_growth_mb', await hostRssGrowthMb(dir, engine()), 'MB'));
+    console.error(`data bench: load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end (2 cores shared)`);
     return metrics;
   } finally {
     for (const e of engines) await e.close();

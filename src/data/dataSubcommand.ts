@@ -1,13 +1,12 @@
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { isToolInputError } from '../agent/tools/tool';
-import { WorkspaceFiles } from '../agent/tools/workspaceFiles';
 import { EXIT, type Subcommand } from '../cli/subcommand';
 import { isAbortError, isUserError } from '../common/errors';
 import type { ColumnSummary } from './datasetSource';
 import { EMPTY_VIEW } from './datasetSource';
 import { describeText, rowsText } from './datasetText';
-import { confineSqlPaths, MAX_QUERY_ROWS } from './dataTools';
+import { MAX_QUERY_ROWS } from './dataTools';
 import { DataEngine, EngineQueryError } from './engine/engineClient';
 import { cleanEngineMessage } from './engine/engineErrors';
 import { FileDatasetSource } from './engine/fileDatasetSource';
@@ -56,9 +55,8 @@ export const dataSubcommand: Subcommand = {
     try {
       if (action === 'query') {
         const root = await realpath(io.cwd).catch(() => io.cwd);
-        const sql = await confineSqlPaths(target, new WorkspaceFiles([{ name: 'cwd', path: root }]));
         const maxRows = Math.min(n ?? 100, MAX_QUERY_ROWS);
-        const result = await engine.query(sql, { confinedTo: [root], maxRows }, signal);
+        const result = await engine.query(target, { confinedTo: [root], maxRows }, signal);
         if (json) io.out(`${JSON.stringify({ columns: result.columns, rows: result.rows, truncated: result.truncated }, null, 2)}\n`);
         else io.out(`${rowsText(result.columns.map((c) => c.name), result.rows)}\n${result.truncated ? `(first ${maxRows} rows; -n for more)\n` : ''}`);
         return EXIT.ok;

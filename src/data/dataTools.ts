@@ -1,14 +1,13 @@
 // The agent's data tools: describe_dataset (a file's or a kernel variable's schema, size and
 // per-column summary within a token budget) and query_dataset (read-only SQL over workspace files).
-// Both are read risk and confined to the workspace: paths are resolved by WorkspaceFiles (symbolic
-// links out refused), every string literal in the SQL that could name a file is checked the same
-// way, and the engine runs the SQL in a database that can open files only under the workspace's
-// folders (enable_external_access=false, allowed_directories), one SELECT statement, settings locked.
-import { realpath, stat } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+// Both are read risk and confined to the workspace: describe_dataset's path is resolved by
+// WorkspaceFiles (symbolic links out refused); query_dataset's SQL is judged by the engine on
+// DuckDB's own parse tree (engine/confinedSql.ts: literal paths only, each resolved to a real file
+// inside the workspace, no table function that reads anything else) and runs in a database that can
+// open files only under the workspace's folders, one SELECT statement, settings locked.
+import { realpath } from 'node:fs/promises';
 import * as z from 'zod/mini';
 import { defineTool, ToolInputError, type Tool } from '../agent/tools/tool';
-import type { WorkspaceFiles } from '../agent/tools/workspaceFiles';
 import { isUserError } from '../common/errors';
 import type { ColumnSummary, DatasetSource } from './datasetSource';
 import { EMPTY_VIEW } from './datasetSource';
@@ -17,7 +16,6 @@ import { EngineQueryError, sharedDataEngine, type DataEngine } from './engine/en
 import { cleanEngineMessage } from './engine/engineErrors';
 import { FileDatasetSource } from './engine/fileDatasetSource';
 import { formatOfPath } from './engine/fileRelation';
-import { rewriteSqlPaths } from './sqlPaths';
 
 export const DEFAULT_DESCRIBE_TOKENS = 3000;
 export const MAX_QUERY_ROWS = 1000;
@@ -89,30 +87,6 @@ export function describeDatasetTool(engine: () => DataEngine, kernelSource?: Dat
   });
 }
 
-/**
- * Every quoted token in the SQL that could name a file must resolve inside the workspace (a glob:
- * its folder), or the query is refused. Tokens naming a file or folder that exists there are given
- * to the engine as absolute paths, since the confined engine opens nothing else; other tokens
- * ('2024/01/02', "sepal.length") stay as written.
- */
-export async function confineSqlPaths(sql: string, files: WorkspaceFiles): Promise<string> {
-  return rewriteSqlPaths(sql, async (text) => {
-    if (/^[a-z][a-z0-9+.-]+:/i.test(text) && !/^[a-z]:[\\/]/i.test(text)) throw new ToolInputError(`query_dataset reads workspace files only; '${text}' is a URL.`);
-    const glob = text.search(/[*?[{]/);
-    const fixed = glob < 0 ? text : dirname(`${text.slice(0, glob)}x`);
-    const resolved = await files.resolve(fixed);
-    if (!(await exists(resolved))) return text;
-    return glob < 0 ? resolved : join(resolved, relative(fixed, text));
-  });
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 export function queryDatasetTool(engine: () => DataEngine) {
   return defineTool({
     name: 'query_dataset',
@@ -127,11 +101,10 @@ export function queryDatasetTool(engine: () => DataEngine) {
     risk: 'read',
     async run(input, context, signal) {
       if (context.files.roots.length === 0) throw new ToolInputError('No folder is open, so there are no workspace files to query.');
-      const sql = await confineSqlPaths(input.sql, context.files);
       const roots = await Promise.all(context.files.roots.map((r) => realpath(r.path).catch(() => r.path)));
       const maxRows = input.max_rows ?? 100;
       try {
-        const result = await engine().query(sql, { confinedTo: roots, maxRows, timeMs: QUERY_TIME_MS }, signal);
+        const result = await engine().query(input.sql, { confinedTo: roots, maxRows, timeMs: QUERY_TIME_MS }, signal);
         const header = `${result.rows.length} row${result.rows.length === 1 ? '' : 's'}${result.truncated ? ` (capped at ${maxRows}; the query returns more: aggregate or add LIMIT/WHERE)` : ''}`;
         const table = rowsText(result.columns.map((c) => `${c.name} (${c.type})`), result.rows);
         const content = `${header}\n${table}`;

@@ -15,6 +15,23 @@ export interface DatasetActions {
   logFault?(message: string): void;
 }
 
+/** Times a request is tried again when it was aborted although nobody here cancelled it. */
+const RETRIES_NOT_OURS = 2;
+
+/**
+ * Runs `work`; an AbortError while `signal` is not aborted was someone else's cancel (a step shared
+ * with another request, an engine restarted): the work is tried again, at most RETRIES_NOT_OURS times.
+ */
+async function notOurs<T>(work: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isAbortError(error) || signal.aborted || attempt >= RETRIES_NOT_OURS) throw error;
+    }
+  }
+}
+
 /** Summaries kept per session: a column's summary for one view of one version of the data. */
 const SUMMARY_CACHE = 200;
 
@@ -91,7 +108,7 @@ export class DatasetSession {
     this.viewController = new AbortController();
     const signal = AbortSignal.any([this.viewController.signal, this.closed.signal]);
     try {
-      const exact = this.source.info(view, signal);
+      const exact = notOurs(() => this.source.info(view, signal), signal);
       // The first rows while the rest is counted: the grid draws them and the count follows.
       const quick = await this.source.quickInfo?.(view, signal).catch(() => undefined);
       if (quick && gen === this.gen && !signal.aborted) {
@@ -104,7 +121,8 @@ export class DatasetSession {
       this.columns = info.columns;
       if (gen === this.gen) await this.send({ type: 'info', gen, info });
     } catch (error) {
-      if (isAbortError(error) || signal.aborted) return;
+      // Only this view's own cancel is silent: any other abort must reach the grid, or it waits on "Applying…" for ever.
+      if (signal.aborted) return;
       if (gen === this.gen) await this.send({ type: 'failed', gen, message: this.say(error) });
     }
   }
@@ -117,10 +135,10 @@ export class DatasetSession {
     this.inFlight.set(id, own);
     const signal = AbortSignal.any([own.signal, this.viewController.signal, this.closed.signal]);
     try {
-      const reply = await work(signal);
+      const reply = await notOurs(() => work(signal), signal);
       if (!signal.aborted && gen === this.gen) await this.send(reply);
     } catch (error) {
-      if (isAbortError(error) || signal.aborted) return;
+      if (signal.aborted) return;
       if (gen === this.gen) await this.send({ type: 'failed', gen, id, message: this.say(error) });
     } finally {
       if (this.inFlight.get(id) === own) this.inFlight.delete(id);
@@ -181,6 +199,7 @@ export class DatasetSession {
 
   /** A UserError is the data's problem, said as it is; anything else is ours and goes to the log too. */
   private say(error: unknown): string {
+    if (isAbortError(error)) return 'the data engine stopped this request; change the view or scroll to ask again';
     const text = describeError(error);
     if (!isUserError(error)) this.actions.logFault?.(`dataset ${this.heading.title}: ${text}`);
     return text;

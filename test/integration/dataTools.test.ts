@@ -26,6 +26,13 @@ describe('Agent data tools: describe_dataset and query_dataset', function () {
     writeFileSync(folder.path('secret.csv'), 'k\nsecret-value\n');
     symlinkSync('/etc', folder.path('ws/etc-link'));
     symlinkSync(folder.path('secret.csv'), folder.path('ws/data/leak.csv'));
+    // A folder outside holding a CSV, reached by a link to the folder and by a link to the file.
+    mkdirSync(folder.path('outside'));
+    writeFileSync(folder.path('outside/secret.csv'), 'k\nhunter2\n');
+    symlinkSync(folder.path('outside'), folder.path('ws/out-link'));
+    mkdirSync(folder.path('ws/globbed'));
+    writeFileSync(folder.path('ws/globbed/inside.csv'), 'k\ninside\n');
+    symlinkSync(folder.path('outside/secret.csv'), folder.path('ws/globbed/zz-link.csv'));
     context = { files: new WorkspaceFiles([{ name: 'ws', path: folder.path('ws') }]), applyChange: () => Promise.resolve() };
   });
   after(async () => {
@@ -55,21 +62,48 @@ describe('Agent data tools: describe_dataset and query_dataset', function () {
     assert.equal(counts.content, '2 rows\nlabel (VARCHAR)\tn (BIGINT)\n"a"\t250\n"b"\t250');
     assert.match(counts.summary, /^2 rows: SELECT label, count\(\*\)/);
     const capped = await query().run({ sql: "SELECT id FROM read_parquet('data/*.parquet') ORDER BY id", max_rows: 3 }, context, signal);
+    assert.match(capped.summary, /read_parquet\('data\/\*\.parquet'\)/);
     assert.match(capped.content, /^3 rows \(capped at 3; the query returns more/);
     assert.match(capped.content, /\n500\n501\n502$/);
   });
 
-  for (const [name, sql] of [
-    ['an absolute path outside', "SELECT * FROM read_csv('/etc/passwd')"],
-    ['a relative climb', "SELECT * FROM read_csv('../secret.csv')"],
-    ['a symbolic link to a folder outside', "SELECT * FROM read_csv('etc-link/passwd')"],
-    ['a symbolic link to a file outside', "SELECT * FROM 'data/leak.csv'"],
-    ['a quoted name', 'SELECT * FROM "/etc/passwd"'],
-    ['read_text', "SELECT * FROM read_text('/etc/passwd')"],
-    ['a URL', "SELECT * FROM read_csv('https://example.com/x.csv')"],
-  ] as const) {
+  // Every route a review found to a file outside the workspace, each run against the real engine.
+  // Without the parse-tree check each of these reads 'hunter2', /etc/passwd or lists /etc.
+  const outside = () => folder.path('outside/secret.csv');
+  const routes: [string, () => string][] = [
+    ['an absolute path outside', () => "SELECT * FROM read_csv('/etc/passwd')"],
+    ['a relative climb', () => "SELECT * FROM read_csv('../secret.csv')"],
+    ['a symbolic link to a folder outside', () => "SELECT * FROM read_csv('etc-link/passwd')"],
+    ['a symbolic link to a folder outside, by table name', () => "SELECT * FROM 'out-link/secret.csv'"],
+    ['a symbolic link to a file outside', () => "SELECT * FROM 'data/leak.csv'"],
+    ['a glob through a link to a folder out', () => "SELECT * FROM read_csv('out-lin*/*.csv')"],
+    ['a glob matching a link to a file out', () => "SELECT * FROM read_csv('globbed/*.csv')"],
+    ['a glob as a table name', () => "SELECT * FROM 'out-link/*.csv'"],
+    ['a path built with ||', () => "SELECT * FROM read_csv('out-link/' || 'secret.csv')"],
+    ['a path built with chr() and concat', () => `SELECT * FROM read_csv(concat(chr(47), 'etc', chr(47), 'passwd'))`],
+    ['a path from a subquery column (lateral)', () => `SELECT * FROM (SELECT ${lit(outside())} AS p) t, read_csv(t.p)`],
+    ['an E-string escape', () => `SELECT * FROM read_csv(E'\\x2Fetc\\x2Fpasswd')`],
+    ['an E-string hiding a quote from a scanner', () => `SELECT E'\\'' AS a, * FROM read_csv('/etc/passwd') -- '`],
+    ['a comment a scanner misreads', () => "SELECT * /* '*/ FROM read_csv('/etc/passwd') -- */"],
+    ['a nested comment', () => "SELECT * FROM /* /* */ 'data/train.csv' */ read_csv('/etc/passwd')"],
+    ['a dollar-quoted path', () => 'SELECT * FROM read_csv($$/etc/passwd$$)'],
+    ['a quoted name', () => 'SELECT * FROM "/etc/passwd"'],
+    ['read_text', () => "SELECT * FROM read_text('/etc/passwd')"],
+    ['read_text on a workspace file', () => "SELECT * FROM read_text('data/train.csv')"],
+    ['read_blob', () => "SELECT * FROM read_blob('out-link/secret.csv')"],
+    ['glob()', () => "SELECT * FROM glob('/etc/*')"],
+    ['query()', () => `SELECT * FROM query('SELECT * FROM read_text(''/etc/passwd'')')`],
+    ['a table function in a subquery', () => "SELECT (SELECT content FROM read_text('/etc/passwd')) AS c"],
+    ['a system view', () => 'SELECT * FROM duckdb_settings()'],
+    ['a catalog table', () => 'SELECT * FROM information_schema.tables'],
+    ['a CTE shadowing a path out of its scope', () => `SELECT * FROM (WITH "out-link/secret.csv" AS (SELECT 1 AS k) SELECT * FROM "out-link/secret.csv") a, "out-link/secret.csv" b`],
+    ['a reader option naming a table to write', () => "SELECT * FROM read_csv('data/train.csv', store_rejects = true, rejects_table = 'x')"],
+    ['read_duckdb (attach by function)', () => "SELECT * FROM read_duckdb('data/x.duckdb')"],
+    ['a URL', () => "SELECT * FROM read_csv('https://example.com/x.csv')"],
+  ];
+  for (const [name, sql] of routes) {
     it(`query_dataset refuses ${name}`, async () => {
-      await assert.rejects(query().run({ sql }, context, signal), (e: Error) => isToolInputError(e) && /outside the workspace|symbolic link|URL/.test(e.message));
+      await assert.rejects(query().run({ sql: sql() }, context, signal), (e: Error) => isToolInputError(e) && !/hunter2|root:/.test(e.message) && /outside the workspace|symbolic link|URL|cannot call|string literal|workspace files|no file|refused|only SELECT|real path/.test(e.message), sql());
     });
   }
 
@@ -79,6 +113,12 @@ describe('Agent data tools: describe_dataset and query_dataset', function () {
     ['SET', 'SET enable_external_access = true', /only SELECT statements/],
     ['ATTACH', "ATTACH 'data/x.duckdb'", /only SELECT statements/],
     ['CREATE', 'CREATE TABLE t AS SELECT 1', /only SELECT statements/],
+    ['a view', "CREATE VIEW v AS SELECT * FROM read_text('/etc/passwd')", /only SELECT statements/],
+    ['a macro', "CREATE MACRO m(p) AS TABLE SELECT * FROM read_csv(p)", /only SELECT statements/],
+    ['a view then a query', "CREATE TEMP VIEW v AS SELECT 1; SELECT * FROM v", /only SELECT statements|exactly one SELECT/],
+    ['COPY FROM', "COPY t FROM '/etc/passwd'", /only SELECT statements/],
+    ['ATTACH through a link', "ATTACH 'out-link/secret.csv' AS x", /only SELECT statements/],
+    ['PIVOT over a file out', "PIVOT '/etc/passwd' ON a", /only SELECT statements/],
   ] as const) {
     it(`query_dataset refuses ${name} (read-only)`, async () => {
       await assert.rejects(query().run({ sql }, context, signal), (e: Error) => isToolInputError(e) && why.test(e.message));
@@ -88,10 +128,19 @@ describe('Agent data tools: describe_dataset and query_dataset', function () {
   it('beneath the tool, the engine itself cannot open files outside the workspace', async () => {
     const roots = [folder.path('ws')];
     for (const sql of ["SELECT * FROM read_csv('/etc/passwd')", `SELECT * FROM read_csv(${lit(folder.path('secret.csv'))})`, "SELECT * FROM read_text('/etc/hostname')", "SELECT * FROM glob('/etc/*')"]) {
-      await assert.rejects(engine.query(sql, { confinedTo: roots }), (e: Error) => /Permission Error|disabled by configuration/.test(e.message), sql);
+      await assert.rejects(engine.query(sql, { confinedTo: roots }), (e: Error) => /Permission Error|disabled by configuration|outside the workspace|cannot call/.test(e.message), sql);
     }
     assert.deepEqual((await engine.query(`SELECT count(*) FROM ${lit(folder.path('ws/data/train.csv'))}`, { confinedTo: roots })).rows, [[500]]);
     await assert.rejects(engine.query('SET enable_external_access = true', { confinedTo: roots }), /only SELECT/);
+  });
+
+  it('query_dataset still reads what is inside: globs, lists, CTEs, links within the workspace, E-strings, comments', async () => {
+    symlinkSync(folder.path('ws/data/train.csv'), folder.path('ws/train-link.csv'));
+    const sql = `/* a 'comment' */ WITH "data/train.csv" AS (SELECT 7 AS id) -- shadows the file
+      SELECT (SELECT count(*) FROM read_csv('globbed/inside*.csv')) AS g, (SELECT count(*) FROM read_csv(['data/train.csv', 'train-link.csv'])) AS l,
+             (SELECT max(id) FROM "data/train.csv") AS cte, (SELECT count(*) FROM 'train-link.csv') AS link, E'a\\tb' AS e, (SELECT count(*) FROM 'data/*.parquet') AS pq`;
+    const result = await query().run({ sql }, context, signal);
+    assert.equal(result.content.split('\n')[2], '1\t1000\t7\t500\t"a\\tb"\t100');
   });
 
   it('strings and names that are not files stay as written', async () => {

@@ -127,6 +127,23 @@ describe('Dataset grid: the host side (DatasetSession)', () => {
     assert.deepEqual(infos.map((m) => [m.gen, m.info.viewRows, m.info.rowsExact]), [[1, 2, false], [1, 4, undefined]]);
   });
 
+  it('an abort it did not ask for (a shared step another request cancelled) is tried again, then said: never "Applying…" for ever', async () => {
+    const source = new TableSource(DATA);
+    const exactInfo = source.info.bind(source);
+    let failures = 1;
+    source.info = (view) => (failures-- > 0 ? Promise.reject(abortError()) : exactInfo(view));
+    const { sent, send } = session(source);
+    await send({ type: 'view', gen: 1, view: view0 });
+    assert.deepEqual(sent.map((m) => m.type), ['info']);
+    failures = 10;
+    await send({ type: 'view', gen: 2, view: { filters: [], sort: [{ column: 'id', descending: true }] } });
+    assert.deepEqual(sent.map((m) => m.type), ['info', 'failed']);
+    assert.match((sent[1] as Extract<ToDataView, { type: 'failed' }>).message, /stopped this request/);
+    source.rows = () => Promise.reject(abortError());
+    await send({ type: 'rows', gen: 2, id: 1, offset: 0, limit: 2 });
+    assert.deepEqual(sent.map((m) => m.type), ['info', 'failed', 'failed']);
+  });
+
   it('cancels a page the page no longer needs, and every page of a view it left', async () => {
     const { source, sent, send } = session();
     await send({ type: 'view', gen: 1, view: view0 });

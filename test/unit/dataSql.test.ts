@@ -5,7 +5,6 @@ import { cleanEngineMessage } from '../../src/data/engine/engineErrors';
 import { formatOfPath } from '../../src/data/engine/fileRelation';
 import { kindOfType, quoteIdent, SqlParams } from '../../src/data/engine/sqlText';
 import { orderSql, whereSql, type ViewRelation } from '../../src/data/engine/viewSql';
-import { looksLikePath, rewriteSqlPaths, sqlQuotedTokens } from '../../src/data/sqlPaths';
 
 // The SQL the engine and Copy as Code write: names quoted, values bound or escaped, never pasted.
 
@@ -42,17 +41,6 @@ describe('Dataset SQL', () => {
   it("cuts DuckDB's messages to what says where: no SQL echo, no option dump, no fix list", () => {
     const raw = 'Invalid Input Error: CSV Error on Line: 3\nOriginal Line: 3,4,5\nExpected Number of Columns: 2 Found: 3\nPossible fixes:\n* Disable the parser\'s strict mode\n\n  file = /x.csv\n  delimiter = ,\n\nLINE 1: SELECT * FROM read_csv($1)\n              ^';
     assert.equal(cleanEngineMessage(raw), 'CSV Error on Line: 3 the line reads: 3,4,5 Expected Number of Columns: 2 Found: 3');
-  });
-
-  it('finds the quoted tokens of SQL that could be paths, skipping comments', () => {
-    const sql = `SELECT "sepal.length", 'it''s' FROM 'data/a.csv' -- 'ignored/x.csv'\n /* '/etc/passwd' */ JOIN read_parquet($$/tmp/*.parquet$$)`;
-    assert.deepEqual(sqlQuotedTokens(sql).map((t) => t.text), ['sepal.length', "it's", 'data/a.csv', '/tmp/*.parquet']);
-    assert.deepEqual(['data/a.csv', 'x.parquet', '*.csv', 'https://h/x', 'hello', '2024-01-01', 'x@y.com'].map(looksLikePath), [true, true, true, true, false, false, true]);
-  });
-
-  it('rewrites path tokens with their quotes doubled', async () => {
-    const out = await rewriteSqlPaths(`SELECT * FROM 'data/a.csv' WHERE name = 'plain'`, (text) => Promise.resolve(`/ws/o'k/${text}`));
-    assert.equal(out, `SELECT * FROM '/ws/o''k/data/a.csv' WHERE name = 'plain'`);
   });
 
   it('Copy as Code writes names and values as literals of each language', () => {

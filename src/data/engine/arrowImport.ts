@@ -50,7 +50,14 @@ function textOf(value: unknown): string {
   return String(value);
 }
 
-export async function importArrowIpc(connection: DuckDBConnection, table: string, path: string): Promise<void> {
+/** Rows appended between two looks at the event loop: a cancel (and any other message) is seen within milliseconds. */
+const ROWS_PER_SLICE = 8192;
+
+/**
+ * Appends the file's rows to a new table, a slice at a time with the event loop let go between
+ * slices, so the child still hears a cancel; `signal` aborted stops it and drops the table.
+ */
+export async function importArrowIpc(connection: DuckDBConnection, table: string, path: string, signal: AbortSignal): Promise<void> {
   const stream = createReadStream(path);
   try {
     const reader = await RecordBatchReader.from(stream);
@@ -64,6 +71,10 @@ export async function importArrowIpc(connection: DuckDBConnection, table: string
     for await (const batch of reader) {
       const vectors = fields.map((_, i) => batch.getChildAt(i));
       for (let row = 0; row < batch.numRows; row++) {
+        if (row % ROWS_PER_SLICE === 0) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          if (signal.aborted) throw new Error('INTERRUPT Error: Interrupted!');
+        }
         for (let col = 0; col < vectors.length; col++) {
           const value: unknown = vectors[col]?.get(row);
           if (value === null || value === undefined) appender.appendNull();
@@ -77,7 +88,7 @@ export async function importArrowIpc(connection: DuckDBConnection, table: string
   } catch (error) {
     await connection.run(`DROP TABLE IF EXISTS "${table}"`).catch(() => undefined);
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(message.startsWith('Arrow Error') ? message : `Arrow Error: ${message}`, { cause: error });
+    throw new Error(/^(Arrow|INTERRUPT) Error/.test(message) ? message : `Arrow Error: ${message}`, { cause: error });
   } finally {
     stream.destroy();
   }

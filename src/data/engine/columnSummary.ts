@@ -2,11 +2,12 @@
 // up to EXACT_ROWS rows; beyond, DuckDB's HyperLogLog (approx_count_distinct) and t-digest
 // (approx_quantile), which the summary says. Histograms are equal-width over [min, max]; dates and
 // timestamps are binned on epoch milliseconds and their edges given back as dates.
+import { SharedTask } from '../sharedTask';
 import { UserError } from '../../common/errors';
 import type { Cell, ColumnSummary, DatasetColumn, DatasetView, LabelBalance } from '../datasetSource';
 import type { QueryResult } from './engineClient';
 import { quoteIdent } from './sqlText';
-import { whereSql, type BoundRelation } from './viewSql';
+import { valueOf, whereSql, type BoundRelation } from './viewSql';
 
 export const EXACT_ROWS = 1_000_000;
 export const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95] as const;
@@ -23,83 +24,6 @@ function findColumn(bound: BoundRelation, name: string): DatasetColumn {
 
 const num = (cell: Cell | undefined): number => (typeof cell === 'number' ? cell : Number(cell ?? 0));
 const finite = (cell: Cell | undefined): number | undefined => (typeof cell === 'number' && Number.isFinite(cell) ? cell : undefined);
-
-export async function summarizeColumn(run: SummaryRunner, bind: () => BoundRelation, name: string, view: DatasetView, totalRows: number): Promise<ColumnSummary> {
-  const bound = bind();
-  const col = findColumn(bound, name);
-  const id = quoteIdent(col.name);
-  const where = whereSql(bound.rel, view, bound.params);
-  const exact = totalRows <= EXACT_ROWS;
-  const distinct = exact ? `count(DISTINCT ${id})` : `approx_count_distinct(${id})`;
-  const numeric = col.kind === 'integer' || col.kind === 'float' || col.kind === 'decimal';
-  const temporal = col.kind === 'date' || col.kind === 'timestamp';
-  const base = { column: col.name, kind: col.kind, type: col.type, distinctApproximate: !exact };
-
-  if (numeric || temporal) {
-    // x: the value as a double for means and bins (NaN counted as missing, as pandas does).
-    const x = temporal ? `epoch_ms(CAST(${id} AS TIMESTAMP))` : col.kind === 'float' ? `CASE WHEN isnan(${id}) THEN NULL ELSE CAST(${id} AS DOUBLE) END` : `CAST(${id} AS DOUBLE)`;
-    const valueCol = col.kind === 'float' ? `CASE WHEN isnan(${id}) THEN NULL ELSE ${id} END` : id;
-    const q = `[${QUANTILES.join(', ')}]`;
-    const quantile = exact ? (numeric ? `quantile_cont(${valueCol}, ${q})` : `quantile_disc(${valueCol}, ${q})`) : `approx_quantile(${valueCol}, ${q})`;
-    const sql =
-      `SELECT * EXCLUDE (__q), ${QUANTILES.map((_, i) => `__q[${i + 1}]`).join(', ')} FROM (` +
-      `SELECT count(*) AS __n, count(${valueCol}) AS __nn, ${distinct} AS __d, min(${valueCol}) AS __lo, max(${valueCol}) AS __hi, ` +
-      `avg(${x}) AS __mean, stddev_samp(${x}) AS __sd, min(${x}) AS __xlo, max(${x}) AS __xhi, ${quantile} AS __q FROM ${bound.rel.from}${where})`;
-    const row = (await run(sql, bound, 1)).rows[0] ?? [];
-    const count = num(row[0]);
-    const nonNull = num(row[1]);
-    const summary: ColumnSummary = {
-      ...base,
-      count,
-      nulls: count - nonNull,
-      distinct: num(row[2]),
-      ...(row[3] !== null && row[3] !== undefined ? { min: row[3], max: row[4] ?? null } : {}),
-      ...(numeric && finite(row[5]) !== undefined ? { mean: finite(row[5]) } : {}),
-      ...(numeric && finite(row[6]) !== undefined ? { std: finite(row[6]) } : {}),
-      ...(nonNull > 0 ? { quantiles: QUANTILES.map((p, i) => ({ p, value: row[9 + i] ?? null })), quantilesApproximate: !exact } : {}),
-    };
-    const xlo = finite(row[7]);
-    const xhi = finite(row[8]);
-    if (xlo === undefined || xhi === undefined) return summary;
-    return { ...summary, histogram: await histogram(run, bind, col, view, x, xlo, xhi, nonNull) };
-  }
-
-  const ordered = col.kind === 'string' || col.kind === 'boolean' || col.kind === 'time' || col.kind === 'interval';
-  const stats = `SELECT count(*), count(${id}), ${distinct}${ordered ? `, min(${id}), max(${id})` : ''} FROM ${bound.rel.from}${where}`;
-  const row = (await run(stats, bound, 1)).rows[0] ?? [];
-  const count = num(row[0]);
-  const top = bind();
-  const topWhere = whereSql(top.rel, view, top.params, [`${id} IS NOT NULL`]);
-  const tops = await run(`SELECT ${id}, count(*) FROM ${top.rel.from}${topWhere} GROUP BY 1 ORDER BY 2 DESC, 1 ASC LIMIT ${TOP_VALUES}`, top, TOP_VALUES);
-  return {
-    ...base,
-    count,
-    nulls: count - num(row[1]),
-    distinct: num(row[2]),
-    ...(ordered && row[3] !== null && row[3] !== undefined ? { min: row[3], max: row[4] ?? null } : {}),
-    topValues: tops.rows.map((r) => ({ value: r[0] ?? null, count: num(r[1]) })),
-  };
-}
-
-async function histogram(run: SummaryRunner, bind: () => BoundRelation, col: DatasetColumn, view: DatasetView, x: string, lo: number, hi: number, nonNull: number): Promise<{ edges: Cell[]; counts: number[] }> {
-  const edgeCell = (v: number): Cell => (col.kind === 'date' ? new Date(v).toISOString().slice(0, 10) : col.kind === 'timestamp' ? new Date(v).toISOString().replace('T', ' ').replace(/\.000Z$|Z$/, '') : v);
-  if (lo === hi) return { edges: [edgeCell(lo), edgeCell(hi)], counts: [nonNull] };
-  // Integers over a small range: one bin per value.
-  const bins = col.kind === 'integer' && hi - lo + 1 <= HISTOGRAM_BINS ? hi - lo + 1 : HISTOGRAM_BINS;
-  const width = (hi - lo) / bins;
-  const bound = bind();
-  const where = whereSql(bound.rel, view, bound.params, [`${x} IS NOT NULL`]);
-  const loP = bound.params.bind(lo);
-  const wP = bound.params.bind(width);
-  const result = await run(`SELECT least(CAST(floor((${x} - ${loP}) / ${wP}) AS BIGINT), ${bins - 1}), count(*) FROM ${bound.rel.from}${where} GROUP BY 1 ORDER BY 1`, bound, bins + 1);
-  const counts = new Array<number>(bins).fill(0);
-  for (const [b, n] of result.rows) {
-    const i = Math.max(0, Math.min(bins - 1, num(b)));
-    counts[i] = (counts[i] ?? 0) + num(n);
-  }
-  const edges = Array.from({ length: bins + 1 }, (_, i) => edgeCell(i === bins ? hi : lo + i * width));
-  return { edges, counts };
-}
 
 export async function labelBalanceOf(run: SummaryRunner, bind: () => BoundRelation, name: string, view: DatasetView, limit: number): Promise<LabelBalance> {
   const bound = bind();
@@ -121,25 +45,201 @@ export async function labelBalanceOf(run: SummaryRunner, bind: () => BoundRelati
 
 /** Summaries by file version, column and filters (sorting does not change a summary); the newest 256 kept. */
 export class SummaryCache {
-  private readonly entries = new Map<string, Promise<ColumnSummary>>();
+  private readonly entries = new Map<string, SharedTask<ColumnSummary>>();
 
-  get(version: string, column: string, view: DatasetView, compute: () => Promise<ColumnSummary>): Promise<ColumnSummary> {
+  /** The summary, computed once for every caller; one caller's cancel does not fail the others. */
+  get(version: string, column: string, view: DatasetView, compute: (signal: AbortSignal) => Promise<ColumnSummary>, signal: AbortSignal): Promise<ColumnSummary> {
     const key = JSON.stringify([version, column, view.filters]);
-    let entry = this.entries.get(key);
-    if (entry) {
+    const entry = this.entries.get(key);
+    if (entry && !entry.abandoned) {
       this.entries.delete(key);
       this.entries.set(key, entry);
-      return entry;
+      return entry.join(signal);
     }
-    entry = compute();
-    this.entries.set(key, entry);
+    const task = new SharedTask(compute);
+    this.entries.set(key, task);
     // A failed or cancelled summary is computed again next time.
-    entry.catch(() => this.entries.delete(key));
+    task.promise.catch(() => {
+      if (this.entries.get(key) === task) this.entries.delete(key);
+    });
     while (this.entries.size > 256) this.entries.delete(this.entries.keys().next().value as string);
-    return entry;
+    return task.join(signal);
+  }
+
+  has(version: string, column: string, view: DatasetView): boolean {
+    const entry = this.entries.get(JSON.stringify([version, column, view.filters]));
+    return entry !== undefined && !entry.abandoned;
+  }
+
+  /**
+   * The first column's summary, computing `columns` together (one shared pass) where not cached:
+   * each column's entry waits on the batch, and the batch stops only when nobody waits on any of them.
+   */
+  getBatch(version: string, columns: readonly string[], view: DatasetView, compute: (signal: AbortSignal) => Promise<Map<string, ColumnSummary>>, signal: AbortSignal): Promise<ColumnSummary> {
+    const first = columns[0] ?? '';
+    if (this.has(version, first, view)) return this.get(version, first, view, () => Promise.reject(new Error('unreachable')), signal);
+    const batch = new SharedTask(compute);
+    let answer: Promise<ColumnSummary> | undefined;
+    for (const column of columns) {
+      if (column !== first && this.has(version, column, view)) continue;
+      const p = this.get(version, column, view, async (own) => {
+        const summary = (await batch.join(own)).get(column);
+        if (!summary) throw new Error(`no summary of ${column}`);
+        return summary;
+      }, signal);
+      if (column === first) answer = p;
+      // The others are kept for whoever asks next, under the first one's signal: cancelled with it (and asked again later).
+      else p.catch(() => undefined);
+    }
+    return answer ?? Promise.reject(new Error(`no summary of ${first}`));
   }
 
   clear(): void {
     this.entries.clear();
   }
+}
+
+/** Columns summarized together in one pass: the one asked for and the next ones, up to this many. */
+export const SUMMARY_BATCH = 64;
+
+const isNumeric = (col: DatasetColumn): boolean => col.kind === 'integer' || col.kind === 'float' || col.kind === 'decimal';
+const isTemporal = (col: DatasetColumn): boolean => col.kind === 'date' || col.kind === 'timestamp';
+const isOrdered = (col: DatasetColumn): boolean => col.kind === 'string' || col.kind === 'boolean' || col.kind === 'time' || col.kind === 'interval';
+
+/**
+ * Summaries of several columns from two scans of the view in all (instead of two or three per
+ * column): the first takes every column's counts, distinct, min/max, mean/std and quantiles (and,
+ * past EXACT_ROWS, a space-saving sketch of each text column's most frequent values,
+ * approx_top_k); the second bins every number and date column at once and counts those
+ * candidates exactly. Up to EXACT_ROWS rows, top values are counted exactly per column (a cheap
+ * GROUP BY at that size), as before.
+ */
+export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRelation, names: readonly string[], view: DatasetView, totalRows: number): Promise<Map<string, ColumnSummary>> {
+  const bound = bind();
+  const cols = names.map((name) => findColumn(bound, name));
+  const exact = totalRows <= EXACT_ROWS;
+  const where = whereSql(bound.rel, view, bound.params);
+  const q = `[${QUANTILES.join(', ')}]`;
+  const xOf = (col: DatasetColumn): string => (isTemporal(col) ? `epoch_ms(CAST(${quoteIdent(col.name)} AS TIMESTAMP))` : `CAST(${valueOf(col)} AS DOUBLE)`);
+  const parts: string[] = ['count(*)'];
+  const slots: Record<string, number>[] = [];
+  const slot = (i: number, key: string, sql: string): void => {
+    (slots[i] ??= {})[key] = parts.length;
+    parts.push(sql);
+  };
+  cols.forEach((col, i) => {
+    const v = valueOf(col);
+    slot(i, 'nn', `count(${v})`);
+    slot(i, 'd', exact ? `count(DISTINCT ${v})` : `approx_count_distinct(${v})`);
+    if (isNumeric(col) || isTemporal(col)) {
+      const x = xOf(col);
+      slot(i, 'lo', `min(${v})`);
+      slot(i, 'hi', `max(${v})`);
+      slot(i, 'mean', `avg(${x})`);
+      slot(i, 'sd', `stddev_samp(${x})`);
+      slot(i, 'xlo', `min(${x})`);
+      slot(i, 'xhi', `max(${x})`);
+      // One aggregate (DuckDB computes an aggregate named twice once), read out element by element so each value keeps its type.
+      const quantile = exact ? (isNumeric(col) ? `quantile_cont(${v}, ${q})` : `quantile_disc(${v}, ${q})`) : `approx_quantile(${v}, ${q})`;
+      QUANTILES.forEach((_, k) => slot(i, `q${k}`, `(${quantile})[${k + 1}]`));
+    } else {
+      if (isOrdered(col)) {
+        slot(i, 'lo', `min(${v})`);
+        slot(i, 'hi', `max(${v})`);
+      }
+      if (!exact && (col.kind === 'string' || col.kind === 'boolean')) slot(i, 'top', `to_json(approx_top_k(${v}, ${TOP_VALUES}))`);
+    }
+  });
+  const row = (await run(`SELECT ${parts.join(', ')} FROM ${bound.rel.from}${where}`, bound, 1)).rows[0] ?? [];
+  const count = num(row[0]);
+  const at = (i: number, key: string): Cell | undefined => {
+    const index = slots[i]?.[key];
+    return index === undefined ? undefined : row[index];
+  };
+  const json = (cell: Cell | undefined): unknown => (typeof cell === 'string' ? JSON.parse(cell) : null);
+
+  // The second scan: every histogram, and the exact counts of the sketched top values.
+  const second = bind();
+  const secondParts: string[] = [];
+  const bins: { i: number; lo: number; hi: number; n: number; at: number }[] = [];
+  const tops: { i: number; candidates: Cell[]; at: number }[] = [];
+  cols.forEach((col, i) => {
+    const xlo = finite(at(i, 'xlo'));
+    const xhi = finite(at(i, 'xhi'));
+    if ((isNumeric(col) || isTemporal(col)) && xlo !== undefined && xhi !== undefined && xlo !== xhi) {
+      const n = col.kind === 'integer' && xhi - xlo + 1 <= HISTOGRAM_BINS ? xhi - xlo + 1 : HISTOGRAM_BINS;
+      const x = xOf(col);
+      const loP = second.params.bind(xlo);
+      const wP = second.params.bind((xhi - xlo) / n);
+      bins.push({ i, lo: xlo, hi: xhi, n, at: secondParts.length });
+      secondParts.push(`to_json(map_entries(histogram(least(CAST(floor((${x} - ${loP}) / ${wP}) AS BIGINT), ${n - 1})) FILTER (WHERE ${x} IS NOT NULL)))`);
+    }
+    const sketched = at(i, 'top');
+    if (sketched !== undefined) {
+      const candidates = ((json(sketched) as Cell[] | null) ?? []).filter((c) => c !== null);
+      if (candidates.length > 0) {
+        const text = `CAST(${valueOf(col)} AS VARCHAR)`;
+        const list = candidates.map((c) => second.params.bind(String(c))).join(', ');
+        tops.push({ i, candidates, at: secondParts.length });
+        secondParts.push(`to_json(map_entries(histogram(${text}) FILTER (WHERE ${text} IN (${list}))))`);
+      }
+    }
+  });
+  const secondRow = secondParts.length > 0 ? ((await run(`SELECT ${secondParts.join(', ')} FROM ${second.rel.from}${whereSql(second.rel, view, second.params)}`, second, 1)).rows[0] ?? []) : [];
+  const entries = (cell: Cell | undefined): { key: unknown; value: unknown }[] => (json(cell) as { key: unknown; value: unknown }[] | null) ?? [];
+
+  const out = new Map<string, ColumnSummary>();
+  for (const [i, col] of cols.entries()) {
+    const nonNull = num(at(i, 'nn'));
+    const base = { column: col.name, kind: col.kind, type: col.type, distinctApproximate: !exact, count, nulls: count - nonNull, distinct: num(at(i, 'd')) };
+    const lo = at(i, 'lo');
+    const minMax = lo !== null && lo !== undefined ? { min: lo, max: at(i, 'hi') ?? null } : {};
+    if (isNumeric(col) || isTemporal(col)) {
+
+      const mean = finite(at(i, 'mean'));
+      const std = finite(at(i, 'sd'));
+      const binned = bins.find((b) => b.i === i);
+      let histogram: ColumnSummary['histogram'];
+      const xlo = finite(at(i, 'xlo'));
+      if (binned) {
+        const counts = new Array<number>(binned.n).fill(0);
+        for (const { key, value } of entries(secondRow[binned.at])) {
+          const b = Math.max(0, Math.min(binned.n - 1, Number(key)));
+          counts[b] = (counts[b] ?? 0) + Number(value);
+        }
+        const width = (binned.hi - binned.lo) / binned.n;
+        histogram = { edges: Array.from({ length: binned.n + 1 }, (_, k) => edgeCell(col, k === binned.n ? binned.hi : binned.lo + k * width)), counts };
+      } else if (xlo !== undefined) {
+        histogram = { edges: [edgeCell(col, xlo), edgeCell(col, xlo)], counts: [nonNull] };
+      }
+      out.set(col.name, {
+        ...base,
+        ...minMax,
+        ...(isNumeric(col) && mean !== undefined ? { mean } : {}),
+        ...(isNumeric(col) && std !== undefined ? { std } : {}),
+        ...(nonNull > 0 ? { quantiles: QUANTILES.map((p, k) => ({ p, value: at(i, `q${k}`) ?? null })), quantilesApproximate: !exact } : {}),
+        ...(histogram ? { histogram } : {}),
+      });
+      continue;
+    }
+    let topValues: { value: Cell; count: number }[] = [];
+    const sketched = tops.find((t) => t.i === i);
+    if (sketched) {
+      const counted = new Map(entries(secondRow[sketched.at]).map((e) => [String(e.key), Number(e.value)]));
+      topValues = sketched.candidates.map((value) => ({ value, count: counted.get(String(value)) ?? 0 })).filter((t) => t.count > 0);
+      topValues.sort((a, b) => b.count - a.count || (String(a.value) < String(b.value) ? -1 : String(a.value) > String(b.value) ? 1 : 0));
+    } else if (exact) {
+      const top = bind();
+      const id = valueOf(col);
+      const topWhere = whereSql(top.rel, view, top.params, [`${id} IS NOT NULL`]);
+      const rows = await run(`SELECT ${id}, count(*) FROM ${top.rel.from}${topWhere} GROUP BY 1 ORDER BY 2 DESC, 1 ASC LIMIT ${TOP_VALUES}`, top, TOP_VALUES);
+      topValues = rows.rows.map((r) => ({ value: r[0] ?? null, count: num(r[1]) }));
+    }
+    out.set(col.name, { ...base, ...(isOrdered(col) ? minMax : {}), topValues });
+  }
+  return out;
+}
+
+function edgeCell(col: DatasetColumn, v: number): Cell {
+  return col.kind === 'date' ? new Date(v).toISOString().slice(0, 10) : col.kind === 'timestamp' ? new Date(v).toISOString().replace('T', ' ').replace(/\.000Z$|Z$/, '') : v;
 }

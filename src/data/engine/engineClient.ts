@@ -18,6 +18,10 @@ export interface EngineOptions {
   /** DuckDB's threads. Default: half the cores, at least 1, at most 4: the editor keeps the rest. */
   readonly threads?: number;
   readonly tempDir?: string;
+  /** Spill at most this much to tempDir (DuckDB's max_temp_directory_size): default half the free space there, at most 64 GB. */
+  readonly spillLimitMb?: number;
+  /** The same for the confined databases that run the agent's and the CLI's SQL. Default 2048. */
+  readonly confinedSpillLimitMb?: number;
   /** How long one query may run before the process is killed. Default 10 minutes. */
   readonly queryTimeMs?: number;
   /** How long a cancelled query may take to stop before the process is killed. Default 2 s. */
@@ -118,6 +122,24 @@ export class DataEngine {
     });
   }
 
+  private readonly tableUsers = new Map<string, number>();
+
+  /** A source uses an engine table (TablePrep.table): it is kept until every user has released it. */
+  retainTable(table: string): void {
+    this.tableUsers.set(table, (this.tableUsers.get(table) ?? 0) + 1);
+  }
+
+  /** A source is done with a table; the last release drops it in the engine, freeing its memory and spill. */
+  releaseTable(table: string): void {
+    const users = (this.tableUsers.get(table) ?? 0) - 1;
+    if (users > 0) {
+      this.tableUsers.set(table, users);
+      return;
+    }
+    this.tableUsers.delete(table);
+    if (this.live?.child.connected) this.live.child.send({ type: 'drop', table });
+  }
+
   /** Stops the process; the engine cannot be used afterwards. */
   close(): Promise<void> {
     this.closed = true;
@@ -149,6 +171,8 @@ export class DataEngine {
       memoryLimitMb: this.options.memoryLimitMb ?? 1024,
       threads: this.options.threads ?? Math.min(4, Math.max(1, Math.floor(availableParallelism() / 2))),
       tempDir: this.options.tempDir ?? tmpdir(),
+      ...(this.options.spillLimitMb ? { spillLimitMb: this.options.spillLimitMb } : {}),
+      ...(this.options.confinedSpillLimitMb ? { confinedSpillLimitMb: this.options.confinedSpillLimitMb } : {}),
     };
     const script = this.options.script ?? engineScript();
     const fromSource = script.endsWith('.ts');

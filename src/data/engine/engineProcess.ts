@@ -5,41 +5,101 @@
 // Two databases: the main one reads the files the user opens (any path: the user chose them) and
 // keeps the tables built from text formats; a confined one per set of workspace roots runs the
 // agent's and the CLI's SQL: one SELECT statement, files readable only inside the roots, settings locked.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, statfsSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { Cell } from '../datasetSource';
 import { importArrowIpc } from './arrowImport';
+import { confineQuery } from './confinedSql';
 import { ENGINE_SETUP_VAR, MAX_CELL_CHARS, type EngineSetup, type FromEngine, type QueryRequest, type TablePrep, type ToEngine } from './protocol';
 
 const setup = JSON.parse(process.env[ENGINE_SETUP_VAR] ?? '{}') as EngineSetup;
 const spill = join(setup.tempDir, `ml-engineer-duckdb-${process.pid}`);
 mkdirSync(spill, { recursive: true });
 
-function baseSettings(): Record<string, string> {
+/** DuckDB would spill up to 90% of the disk's free space; a person's disk is theirs to keep. */
+const MAX_SPILL_MB = 64 * 1024;
+const DEFAULT_CONFINED_SPILL_MB = 2048;
+
+function freeSpillMb(): number {
+  try {
+    const fs = statfsSync(spill);
+    return Math.floor((fs.bavail * fs.bsize) / 2 / 1024 / 1024);
+  } catch {
+    return 4096;
+  }
+}
+
+/**
+ * A database with the engine's settings. max_temp_directory_size is SET again once it exists:
+ * DuckDB 1.5 reports the start-up value but only enforces one SET afterwards (measured: 400 MB
+ * spilled under a 1 MB cap given at start).
+ */
+async function createDatabase(spillMb: number): Promise<DuckDBInstance> {
+  const mb = Math.max(1, Math.floor(spillMb));
+  const db = await DuckDBInstance.create(':memory:', baseSettings(mb));
+  const connection = await db.connect();
+  try {
+    await connection.run(`SET max_temp_directory_size = '${mb}MB'`);
+  } finally {
+    connection.closeSync();
+  }
+  return db;
+}
+
+function baseSettings(spillMb: number): Record<string, string> {
   return {
     memory_limit: `${setup.memoryLimitMb}MB`,
     threads: String(setup.threads),
     temp_directory: spill,
+    max_temp_directory_size: `${spillMb}MB`,
     // No network here or on a user's locked-down machine: never fetch an extension on the fly.
     autoinstall_known_extensions: 'false',
   };
 }
 
-const main = DuckDBInstance.create(':memory:', baseSettings());
+const main = createDatabase(setup.spillLimitMb ?? Math.min(MAX_SPILL_MB, freeSpillMb()));
 const confined = new Map<string, Promise<DuckDBInstance>>();
+/**
+ * A table being built (or built) from a file, on a connection of its own: the queries that need it
+ * wait for it, and cancelling one of them stops only that one's wait. The build itself is
+ * interrupted only when every query waiting on it was cancelled.
+ */
+interface Build {
+  readonly table: string;
+  readonly done: Promise<void>;
+  readonly waiters: Set<number>;
+  readonly stop: AbortController;
+  /** Interrupts the build's query in DuckDB (an Arrow import also watches `stop`). */
+  readonly interrupt: () => void;
+  settled: boolean;
+}
 /** Tables built so far (or being built), by name. */
-const tables = new Map<string, Promise<void>>();
+const tables = new Map<string, Build>();
+/** Abandoned builds still stopping, by table: a fresh build of the table starts after it. */
+const stopping = new Map<string, Promise<void>>();
+/** Queries waiting on a build: how to stop the wait. */
+const waits = new Map<number, { readonly build: Build; readonly reject: (error: Error) => void }>();
 /** Running queries' connections, for interrupt(). */
 const running = new Map<number, DuckDBConnection>();
 const cancelled = new Set<number>();
+
+function interrupted(): Error {
+  return new Error('INTERRUPT Error: Interrupted!');
+}
+
+/** The roots as real paths: confinement compares real paths, so a root reached through a link still works. */
+function realRoots(roots: readonly string[]): Promise<string[]> {
+  return Promise.all(roots.map((root) => realpath(root).catch(() => root)));
+}
 
 function confinedInstance(roots: readonly string[]): Promise<DuckDBInstance> {
   const key = JSON.stringify(roots);
   let instance = confined.get(key);
   if (!instance) {
     instance = (async () => {
-      const db = await DuckDBInstance.create(':memory:', baseSettings());
+      const db = await createDatabase(setup.confinedSpillLimitMb ?? Math.min(DEFAULT_CONFINED_SPILL_MB, freeSpillMb()));
       const connection = await db.connect();
       // allowed_directories must be set before external access is turned off; lock_configuration
       // then keeps a query from turning either back (SET is not a SELECT anyway).
@@ -62,35 +122,115 @@ function listLiteral(values: readonly string[]): string {
   return `[${values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ')}]`;
 }
 
-async function prepareTable(connection: DuckDBConnection, prep: TablePrep): Promise<void> {
+async function prepareTable(id: number, prep: TablePrep): Promise<void> {
   // Names are made by the host from a hash; anything else is refused rather than quoted.
   if (!/^[a-z0-9_]+$/.test(prep.table) || (prep.replaces !== undefined && !/^[a-z0-9_]+$/.test(prep.replaces))) throw new Error(`Invalid table name ${prep.table}`);
-  let built = tables.get(prep.table);
-  if (!built && prep.replaces && tables.has(prep.replaces)) {
-    tables.delete(prep.replaces);
-    await connection.run(`DROP TABLE IF EXISTS "${prep.replaces}"`);
+  let build = tables.get(prep.table);
+  if (!build) {
+    if (prep.replaces) await dropTable(prep.replaces);
+    build = startBuild(prep, stopping.get(prep.table));
   }
-  if (!built) {
-    built = (async () => {
+  await waitFor(id, build);
+}
+
+/** Builds a table on a connection of its own, after any earlier (abandoned) build of it has stopped. */
+function startBuild(prep: TablePrep, after: Promise<void> = Promise.resolve()): Build {
+  const stop = new AbortController();
+  const state: { connection?: DuckDBConnection } = {};
+  const done = (async () => {
+    await after;
+    const connection = await (await main).connect();
+    state.connection = connection;
+    try {
+      if (stop.signal.aborted) throw interrupted();
       if (prep.from.kind === 'select') await connection.run(`CREATE TABLE IF NOT EXISTS "${prep.table}" AS ${prep.from.sql}`, prep.from.params as DuckDBValue[]);
-      else await importArrowIpc(connection, prep.table, prep.from.path);
-    })();
-    tables.set(prep.table, built);
-    // A failed or interrupted build is tried again by the next query that needs it.
-    built.catch(() => tables.delete(prep.table));
+      else await importArrowIpc(connection, prep.table, prep.from.path, stop.signal);
+    } finally {
+      state.connection = undefined;
+      connection.closeSync();
+    }
+  })();
+  const build: Build = { table: prep.table, waiters: new Set(), stop, settled: false, done, interrupt: () => state.connection?.interrupt() };
+  tables.set(prep.table, build);
+  done.then(
+    () => (build.settled = true),
+    () => {
+      build.settled = true;
+      // A failed or interrupted build is tried again by the next query that needs it.
+      if (tables.get(prep.table) === build) tables.delete(prep.table);
+    },
+  );
+  return build;
+}
+
+/** Waits for a build as query `id`; a cancel of `id` ends this wait only. */
+async function waitFor(id: number, build: Build): Promise<void> {
+  if (cancelled.has(id)) throw interrupted();
+  build.waiters.add(id);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      waits.set(id, { build, reject });
+      build.done.then(resolve, reject);
+    });
+  } finally {
+    build.waiters.delete(id);
+    waits.delete(id);
   }
-  await built;
+}
+
+/** Query `id` was cancelled: its wait ends, and a build nobody waits for any more is stopped. */
+function cancelWait(id: number): void {
+  const wait = waits.get(id);
+  if (!wait) return;
+  const { build } = wait;
+  build.waiters.delete(id);
+  wait.reject(interrupted());
+  if (build.waiters.size === 0 && !build.settled) abandon(build);
+}
+
+/** Stops a build; a query that needs the table later starts a fresh one once this one has stopped. */
+function abandon(build: Build): void {
+  if (tables.get(build.table) === build) tables.delete(build.table);
+  const stopped = build.done.then(
+    () => undefined,
+    () => undefined,
+  );
+  stopping.set(build.table, stopped);
+  void stopped.then(() => {
+    if (stopping.get(build.table) === stopped) stopping.delete(build.table);
+  });
+  build.stop.abort();
+  build.interrupt();
+}
+
+/** Drops a table (stopping its build first); the next query that needs it builds it again. */
+async function dropTable(table: string): Promise<void> {
+  const build = tables.get(table);
+  if (!build) return;
+  abandon(build);
+  await build.done.catch(() => undefined);
+  const connection = await (await main).connect();
+  try {
+    await connection.run(`DROP TABLE IF EXISTS "${table}"`);
+  } finally {
+    connection.closeSync();
+  }
 }
 
 async function runQuery(request: QueryRequest): Promise<FromEngine> {
-  const db = request.confinedTo ? await confinedInstance(request.confinedTo) : await main;
+  const db = request.confinedTo ? await confinedInstance(await realRoots(request.confinedTo)) : await main;
   const connection = await db.connect();
   running.set(request.id, connection);
   try {
     if (cancelled.has(request.id)) throw new Error('INTERRUPT Error: Interrupted!');
-    for (const prep of request.prepare ?? []) await prepareTable(connection, prep);
-    if (request.confinedTo) await checkReadOnly(connection, request.sql);
-    const reader = await connection.streamAndReadUntil(request.sql, request.maxRows + 1, request.params as DuckDBValue[]);
+    for (const prep of request.prepare ?? []) await prepareTable(request.id, prep);
+    let sql = request.sql;
+    if (request.confinedTo) {
+      const roots = await realRoots(request.confinedTo);
+      sql = await confineQuery(sql, roots, async (text, param) => String((await connection.runAndReadAll(text, [param])).getRows()[0]?.[0] ?? ''));
+      await checkReadOnly(connection, sql);
+    }
+    const reader = await connection.streamAndReadUntil(sql, request.maxRows + 1, request.params as DuckDBValue[]);
     const names = reader.columnNames();
     const types = reader.columnTypes().map(String);
     const all = reader.getRows();
@@ -103,14 +243,8 @@ async function runQuery(request: QueryRequest): Promise<FromEngine> {
   }
 }
 
-/** One statement, and a SELECT: the agent's and the CLI's SQL reads, it never writes, attaches or sets. */
+/** One statement, and a SELECT (confineQuery judged the parse tree; this asks the planner too). */
 async function checkReadOnly(connection: DuckDBConnection, sql: string): Promise<void> {
-  // Parsed only (json_serialize_sql serializes SELECTs and refuses the rest), so a COPY or ATTACH is
-  // named as what it is before binding it would touch a file.
-  const parsed = await connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
-  const tree = JSON.parse(String(parsed.getRows()[0]?.[0] ?? '{}')) as { error?: boolean; error_message?: string; statements?: unknown[] };
-  if (tree.error && /Only SELECT statements/i.test(tree.error_message ?? '')) throw new Error('Read-only query: only SELECT statements run here');
-  if (!tree.error && (tree.statements?.length ?? 0) !== 1) throw new Error(`Read-only query: give exactly one SELECT statement (found ${tree.statements?.length ?? 0})`);
   const statements = await connection.extractStatements(sql);
   if (statements.count !== 1) throw new Error(`Read-only query: give exactly one SELECT statement (found ${statements.count})`);
   const prepared = await statements.prepare(0);
@@ -133,8 +267,13 @@ function send(message: FromEngine): void {
 }
 
 process.on('message', (message: ToEngine) => {
+  if (message.type === 'drop') {
+    if (/^[a-z0-9_]+$/.test(message.table)) void dropTable(message.table).catch((error: unknown) => process.stderr.write(`could not drop ${message.table}: ${String(error)}\n`));
+    return;
+  }
   if (message.type === 'cancel') {
     cancelled.add(message.id);
+    cancelWait(message.id);
     running.get(message.id)?.interrupt();
     return;
   }

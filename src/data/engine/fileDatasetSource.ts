@@ -2,43 +2,57 @@
 // the engine's child process (engineClient.ts). Opening reads only the schema; the first page of a
 // text file is read straight from it (DuckDB stops at the LIMIT); counts, sorts, filters and
 // summaries run on a table the engine builds once per file version (fileRelation.ts).
+import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Cell, ColumnSummary, DatasetColumn, DatasetFormat, DatasetInfo, DatasetOrigin, DatasetPage, DatasetSource, DatasetView, LabelBalance } from '../datasetSource';
-import { labelBalanceOf, summarizeColumn, SummaryCache } from './columnSummary';
+import { labelBalanceOf, SUMMARY_BATCH, summarizeColumns, SummaryCache } from './columnSummary';
 import { EngineQueryError, sharedDataEngine, type DataEngine, type QueryOptions, type QueryResult } from './engineClient';
 import { cleanEngineMessage, fileError } from './engineErrors';
-import { UserError } from '../../common/errors';
+import { isAbortError, UserError } from '../../common/errors';
 import { checkLineLengths, headerFieldCount, SNIFF_LINES, strictScanSql } from './csvDiagnosis';
 import { columnsFromDescribe, directScan, formatOfPath, MAX_LINE_BYTES, tablePrep, unsupportedFormat, type CsvOptions } from './fileRelation';
 import type { TablePrep } from './protocol';
+import { SharedTask } from '../sharedTask';
 import { SqlParams } from './sqlText';
 import { orderSql, selectList, whereSql, type BoundRelation } from './viewSql';
 
 /** Past this offset an unsorted page of a text file comes from the table, not a fresh scan from the top. */
 const DIRECT_PAGE_OFFSET_LIMIT = 50_000;
+/** From this offset on, pages of a sorted view come from the view kept sorted in a table (the first pages: a top-N sort, quicker). */
+const SORTED_TABLE_OFFSET = 10_000;
+/** Text files this big open with a quick sniff of their first rows (QUICK_SAMPLE_ROWS). */
+const QUICK_OPEN_BYTES = 64 * 1024 * 1024;
+const QUICK_SAMPLE_ROWS = 2048;
 /** Rows read with the schema when a file is opened: the grid's first page costs no second query. */
 const FIRST_ROWS = 200;
 
 interface Opened {
   readonly version: string;
   readonly fileBytes: number;
-  readonly columns: readonly DatasetColumn[];
+  /** From the first look at the file; for a big text file, checked against its table once built (quickTypes). */
+  columns: readonly DatasetColumn[];
+  /** The columns came from a sample of the first rows only: the table's own types replace them once it is built. */
+  quickTypes?: boolean;
   readonly csv: CsvOptions;
   readonly notes: readonly string[];
   /** The first FIRST_ROWS rows, read when the file was opened (all of them when fewer). */
-  readonly firstRows?: readonly (readonly Cell[])[];
+  firstRows?: readonly (readonly Cell[])[];
   /** The engine table (text and Arrow formats); Parquet is read in place. */
   readonly prep?: TablePrep;
-  totalRows?: Promise<number>;
+  totalRows?: SharedTask<number>;
 }
 
 export class FileDatasetSource implements DatasetSource {
   readonly origin: DatasetOrigin;
   readonly format: DatasetFormat;
-  private opened: Promise<Opened> | undefined;
+  private opened: SharedTask<Opened> | undefined;
   private openedVersion: string | undefined;
   private lastTable: string | undefined;
+  /** The engine table this source holds (retained in the engine until dispose or a newer version). */
+  private retained: string | undefined;
+  /** The sorted view's table this source holds (sortedPage). */
+  private sortedTable: string | undefined;
   private readonly summaries = new SummaryCache();
 
   constructor(
@@ -70,7 +84,7 @@ export class FileDatasetSource implements DatasetSource {
   async quickInfo(view: DatasetView, signal: AbortSignal): Promise<DatasetInfo | undefined> {
     const opened = await this.open(signal);
     // Counted already, or filtered (the count is the answer), or a file of fewer rows than the first page.
-    if (opened.totalRows || view.filters.length > 0 || !opened.firstRows || opened.firstRows.length < FIRST_ROWS) return undefined;
+    if ((opened.totalRows && !opened.totalRows.abandoned) || view.filters.length > 0 || !opened.firstRows || opened.firstRows.length < FIRST_ROWS) return undefined;
     const known = opened.firstRows.length;
     return { label: this.label, columns: opened.columns, totalRows: known, viewRows: known, fileBytes: opened.fileBytes, version: opened.version, rowsExact: false, ...(opened.notes.length ? { notes: opened.notes } : {}) };
   }
@@ -80,6 +94,7 @@ export class FileDatasetSource implements DatasetSource {
     const plain = view.filters.length === 0 && view.sort.length === 0;
     const first = opened.firstRows;
     if (plain && first && (offset + limit <= first.length || first.length < FIRST_ROWS)) return { offset, rows: first.slice(offset, offset + Math.max(0, limit)) };
+    if (view.sort.length > 0 && offset >= SORTED_TABLE_OFFSET) return this.sortedPage(opened, view, offset, limit, signal);
     // The first pages of a text file come straight from the file: no waiting for the table.
     const direct = plain && offset < DIRECT_PAGE_OFFSET_LIMIT && opened.prep?.from.kind !== 'arrow';
     const bound = this.bind(opened, !direct);
@@ -91,10 +106,48 @@ export class FileDatasetSource implements DatasetSource {
     return { offset, rows: result.rows };
   }
 
+  /**
+   * A page deep in a sorted view, from the view's ORDER kept in an engine table (the source's row
+   * numbers in sorted order: 8 bytes a row, built once per view and file version, held until the
+   * view changes or the source closes): a page takes a slice of it by position, then those rows
+   * by row number, and never sorts again.
+   */
+  private async sortedPage(opened: Opened, view: DatasetView, offset: number, limit: number, signal: AbortSignal): Promise<DatasetPage> {
+    const bound = this.bind(opened, true);
+    const where = whereSql(bound.rel, view, bound.params);
+    const order = orderSql(bound.rel, view);
+    const table = `s_${createHash('sha256').update(JSON.stringify([this.path, opened.version, view.filters, view.sort])).digest('hex').slice(0, 24)}`;
+    const prep: TablePrep = { table, from: { kind: 'select', sql: `SELECT ${bound.rel.order} AS __r FROM ${bound.rel.from}${where}${order}`, params: bound.params.values } };
+    this.holdSorted(table);
+    const slice = new SqlParams();
+    const from = slice.bind(Math.max(0, Math.trunc(offset)));
+    const to = slice.bind(Math.max(0, Math.trunc(offset)) + Math.max(0, Math.trunc(limit)));
+    const positions = await this.run(`SELECT __r FROM "${table}" WHERE rowid >= ${from} AND rowid < ${to} ORDER BY rowid`, { params: slice, prepare: [...bound.prepare, prep] }, signal, { maxRows: Math.max(1, limit) });
+    const wanted = positions.rows.map((r) => Number(r[0]));
+    if (wanted.length === 0) return { offset, rows: [] };
+    const rows = this.bind(opened, true);
+    const list = wanted.map((n) => rows.params.bind(n)).join(', ');
+    const result = await this.run(`SELECT ${rows.rel.order} AS __r, ${selectList(rows.rel)} FROM ${rows.rel.from} WHERE ${rows.rel.order} IN (${list})`, rows, signal, { maxRows: wanted.length });
+    const byPosition = new Map(result.rows.map((r) => [Number(r[0]), r.slice(1)]));
+    return { offset, rows: wanted.map((n) => byPosition.get(n) ?? []) };
+  }
+
+  /** Holds one sorted view's table (the newest), letting go of the one before. */
+  private holdSorted(table: string | undefined): void {
+    if (table === this.sortedTable) return;
+    if (table) this.engine.retainTable(table);
+    if (this.sortedTable) this.engine.releaseTable(this.sortedTable);
+    this.sortedTable = table;
+  }
+
   async summarize(column: string, view: DatasetView, signal: AbortSignal): Promise<ColumnSummary> {
     const opened = await this.open(signal);
     const totalRows = await this.totalRows(opened, signal);
-    return this.summaries.get(opened.version, column, view, () => summarizeColumn((sql, bound, maxRows) => this.run(sql, bound, signal, { maxRows }), () => this.bind(opened, true), column, view, totalRows));
+    // The column asked for and the next ones not summarized yet, in one pass (columnSummary.ts summarizeColumns).
+    const names = opened.columns.map((c) => c.name);
+    const from = Math.max(0, names.indexOf(column));
+    const batch = [column, ...names.slice(from + 1), ...names.slice(0, from)].filter((name, i) => i === 0 || !this.summaries.has(opened.version, name, view)).slice(0, SUMMARY_BATCH);
+    return this.summaries.getBatch(opened.version, batch, view, (shared) => summarizeColumns((sql, bound, maxRows) => this.run(sql, bound, shared, { maxRows }), () => this.bind(opened, true), batch, view, totalRows), signal);
   }
 
   async labelBalance(column: string, view: DatasetView, limit: number, signal: AbortSignal): Promise<LabelBalance> {
@@ -109,10 +162,20 @@ export class FileDatasetSource implements DatasetSource {
   }
 
   dispose(): Promise<void> {
-    // The engine is shared; its tables are dropped when a newer version of the same file replaces them or the process ends.
+    // The engine is shared: the table goes when its last source lets it go (or a newer version replaces it).
+    this.hold(undefined);
+    this.holdSorted(undefined);
     this.opened = undefined;
     this.summaries.clear();
     return Promise.resolve();
+  }
+
+  /** Holds `table` in the engine (or nothing), letting go of the one held before. */
+  private hold(table: string | undefined): void {
+    if (table === this.retained) return;
+    if (table) this.engine.retainTable(table);
+    if (this.retained) this.engine.releaseTable(this.retained);
+    this.retained = table;
   }
 
   /** Runs a query on this file's engine; failures come back as UserErrors that name the file. */
@@ -138,13 +201,31 @@ export class FileDatasetSource implements DatasetSource {
   }
 
   private totalRows(opened: Opened, signal: AbortSignal): Promise<number> {
-    if (!opened.totalRows) {
+    if (!opened.totalRows || opened.totalRows.abandoned) {
       const bound = this.bind(opened, true);
-      // Parquet: the footer's row counts; a table: its own count.
-      opened.totalRows = this.count(`SELECT count(*) FROM ${bound.rel.from}`, bound, signal);
-      opened.totalRows.catch(() => (opened.totalRows = undefined));
+      // Parquet: the footer's row counts; a table: its own count (shared: one caller's cancel is not another's).
+      const task = new SharedTask(async (shared) => {
+        const rows = await this.count(`SELECT count(*) FROM ${bound.rel.from}`, bound, shared);
+        if (opened.quickTypes) await this.checkQuickTypes(opened, shared);
+        return rows;
+      });
+      opened.totalRows = task;
+      task.promise.catch(() => {
+        if (opened.totalRows === task) opened.totalRows = undefined;
+      });
     }
-    return opened.totalRows;
+    return opened.totalRows.join(signal);
+  }
+
+  /** The table's own columns (the full sniff) replace a quick look's; a first page of other columns is read again. */
+  private async checkQuickTypes(opened: Opened, signal: AbortSignal): Promise<void> {
+    if (!opened.prep) return;
+    const described = await this.run(`DESCRIBE "${opened.prep.table}"`, { params: new SqlParams(), prepare: [opened.prep] }, signal);
+    const columns = columnsFromDescribe(described.rows, this.format);
+    opened.quickTypes = false;
+    if (JSON.stringify(columns) === JSON.stringify(opened.columns)) return;
+    if (columns.map((c) => c.name).join('\u0000') !== opened.columns.map((c) => c.name).join('\u0000')) opened.firstRows = undefined;
+    opened.columns = columns;
   }
 
   private async open(signal: AbortSignal): Promise<Opened> {
@@ -160,15 +241,17 @@ export class FileDatasetSource implements DatasetSource {
       throw fileError(error instanceof Error ? new EngineQueryError(error.message) : error, this.path);
     }
     const version = `${s.size}-${Math.trunc(s.mtimeMs)}`;
-    if (!this.opened || this.openedVersion !== version) {
+    if (!this.opened || this.opened.abandoned || this.openedVersion !== version) {
       this.openedVersion = version;
-      this.opened = this.openVersion(version, s.size, signal);
-      // A failed open (bad file, cancelled) is tried again on the next call.
-      this.opened.catch(() => {
-        if (this.openedVersion === version) this.opened = undefined;
+      // Shared by every request of this version: one request's cancel does not fail the others.
+      const task = new SharedTask((shared) => this.openVersion(version, s.size, shared));
+      this.opened = task;
+      // A failed open (bad file, cancelled by all) is tried again on the next call.
+      task.promise.catch(() => {
+        if (this.opened === task) this.opened = undefined;
       });
     }
-    return this.opened;
+    return this.opened.join(signal);
   }
 
   private async openVersion(version: string, fileBytes: number, signal: AbortSignal): Promise<Opened> {
@@ -183,12 +266,26 @@ export class FileDatasetSource implements DatasetSource {
     if (this.format === 'arrow') {
       const prep = tablePrep(this.format, this.path, version, {}, replaces);
       this.lastTable = prep.table;
+      this.hold(prep.table);
       const result = await this.run(`DESCRIBE "${prep.table}"`, { params: new SqlParams(), prepare: [prep] }, signal);
       return { version, fileBytes, columns: columnsFromDescribe(result.rows, this.format), csv: {}, notes, prep };
     }
     await checkLineLengths(this.path, this.label, MAX_LINE_BYTES, SNIFF_LINES, signal);
     let csv: CsvOptions = {};
     let described: Awaited<ReturnType<FileDatasetSource['describe']>>;
+    // A big file's first page from a quick sniff of its first rows; anything odd there takes the full path below.
+    if (fileBytes >= QUICK_OPEN_BYTES && this.format !== 'jsonl') {
+      const quick = await this.describe({ quickSample: QUICK_SAMPLE_ROWS }, signal).catch((error: unknown) => {
+        if (isAbortError(error)) throw error;
+        return undefined;
+      });
+      if (quick && !(this.format === 'csv' && quick.columns.length === 1 && quick.columns[0]?.name.includes(','))) {
+        const prep = tablePrep(this.format, this.path, version, csv, replaces);
+        this.lastTable = prep.table;
+        this.hold(prep.table);
+        return { version, fileBytes, columns: quick.columns, firstRows: quick.firstRows, csv, notes, prep, quickTypes: true };
+      }
+    }
     try {
       described = await this.describe(csv, signal);
     } catch (error) {
@@ -210,6 +307,7 @@ export class FileDatasetSource implements DatasetSource {
     }
     const prep = tablePrep(this.format, this.path, version, csv, replaces);
     this.lastTable = prep.table;
+    this.hold(prep.table);
     return { version, fileBytes, columns: described.columns, firstRows: described.firstRows, csv, notes, prep };
   }
 
@@ -239,7 +337,10 @@ export class FileDatasetSource implements DatasetSource {
     const result = await this.engine.query(`SELECT * FROM ${scan} LIMIT ${FIRST_ROWS}`, { params: params.values, maxRows: FIRST_ROWS }, signal);
     const columns = columnsFromDescribe(result.columns.map((c) => [c.name, c.type]), this.format);
     const kept = result.columns.map((c, i) => (this.format === 'parquet' && c.name === 'file_row_number' ? -1 : i)).filter((i) => i >= 0);
-    const firstRows = kept.length === result.columns.length ? result.rows : result.rows.map((r) => kept.map((i) => r[i] ?? null));
+    // A float's NaN is missing, as in every other page (viewSql.ts valueOf): the engine sends it as the text "NaN".
+    const floats = new Set(kept.filter((i) => columns.find((c) => c.name === result.columns[i]?.name)?.kind === 'float'));
+    const cell = (r: readonly Cell[], i: number): Cell => (floats.has(i) && r[i] === 'NaN' ? null : (r[i] ?? null));
+    const firstRows = kept.length === result.columns.length && floats.size === 0 ? result.rows : result.rows.map((r) => kept.map((i) => cell(r, i)));
     return { columns, firstRows };
   }
 }

@@ -28,6 +28,11 @@ export function formatOfPath(path: string): DatasetFormat | undefined {
 export interface CsvOptions {
   readonly delimiter?: ',' | '\t' | ';' | '|';
   readonly encoding?: 'utf-8' | 'latin-1';
+  /**
+   * A first look at a big file: the sniffer samples this many rows with a 1 MB buffer (DuckDB's
+   * defaults, 20 480 rows and an 8 MB+ buffer, cost over a second on a cold 1 GB file).
+   */
+  readonly quickSample?: number;
 }
 
 /** Lines longer than this are refused (DuckDB's max_line_size): a 10 GB one-line file fails fast. */
@@ -41,7 +46,7 @@ export function directScan(format: DatasetFormat, path: string, params: SqlParam
     case 'tsv': {
       // skip = 0: DuckDB's sniffer may otherwise decide the first lines are a preamble and drop
       // them without a word (a ragged row early in a small file made it skip the header and a row).
-      const options = [`max_line_size = ${MAX_LINE_BYTES}`, 'skip = 0'];
+      const options = csv.quickSample ? [`sample_size = ${Math.trunc(csv.quickSample)}`, 'buffer_size = 1048576', 'max_line_size = 1048576', 'skip = 0'] : [`max_line_size = ${MAX_LINE_BYTES}`, 'skip = 0'];
       const delimiter = csv.delimiter ?? (format === 'tsv' ? '\t' : undefined);
       if (delimiter) options.push(`delim = '${delimiter === '\t' ? '\\t' : delimiter}'`);
       if (csv.encoding && csv.encoding !== 'utf-8') options.push(`encoding = '${csv.encoding}'`);

@@ -36,7 +36,13 @@ export interface CancelRequest {
   readonly id: number;
 }
 
-export type ToEngine = QueryRequest | CancelRequest;
+/** No source uses this table any more: the child drops it (a later query that needs it builds it again). */
+export interface DropRequest {
+  readonly type: 'drop';
+  readonly table: string;
+}
+
+export type ToEngine = QueryRequest | CancelRequest | DropRequest;
 
 export interface EngineColumn {
   readonly name: string;
@@ -54,6 +60,10 @@ export interface EngineSetup {
   readonly threads: number;
   /** Where DuckDB spills; the child makes and removes a folder of its own inside it. */
   readonly tempDir: string;
+  /** DuckDB's max_temp_directory_size for the main database; absent: half the temp disk's free space at start, at most 64 GB. */
+  readonly spillLimitMb?: number;
+  /** The same for the agent's and the CLI's confined databases (default 2048): their SQL is the model's, not the person's. */
+  readonly confinedSpillLimitMb?: number;
 }
 
 export const ENGINE_SETUP_VAR = 'ML_ENGINEER_DATA_ENGINE';

@@ -40,9 +40,19 @@ function valueFor(col: DatasetColumn, value: Cell, params: SqlParams): string {
   return placeholder;
 }
 
+/**
+ * A column as the view sees it: a float's NaN is missing (NULL), as pandas, the summaries and the
+ * kernel grid take it, so "is null" finds it, a sort puts it last both ways, a range or top-k never
+ * keeps it, and the grid shows it empty rather than as the text "NaN".
+ */
+export function valueOf(col: DatasetColumn): string {
+  const id = quoteIdent(col.name);
+  return col.kind === 'float' ? `(CASE WHEN isnan(${id}) THEN NULL ELSE ${id} END)` : id;
+}
+
 function condition(rel: ViewRelation, filter: ColumnFilter, params: SqlParams): string {
   const col = column(rel, filter.column);
-  const id = quoteIdent(col.name);
+  const id = valueOf(col);
   switch (filter.op) {
     case 'range': {
       const parts: string[] = [];
@@ -75,11 +85,11 @@ export function whereSql(rel: ViewRelation, view: Pick<DatasetView, 'filters'>, 
 /** ` ORDER BY …` for the view's sort keys, the source's order last; '' when unsorted (the scan is already in file order). */
 export function orderSql(rel: ViewRelation, view: Pick<DatasetView, 'sort'>): string {
   if (view.sort.length === 0) return '';
-  const keys = view.sort.map((k) => `${quoteIdent(column(rel, k.column).name)} ${k.descending ? 'DESC' : 'ASC'} NULLS LAST`);
+  const keys = view.sort.map((k) => `${valueOf(column(rel, k.column))} ${k.descending ? 'DESC' : 'ASC'} NULLS LAST`);
   return ` ORDER BY ${[...keys, `${rel.order} ASC`].join(', ')}`;
 }
 
-/** The columns as a select list, in order. */
+/** The columns as a select list, in order (a float's NaN as NULL). */
 export function selectList(rel: ViewRelation): string {
-  return rel.columns.map((c) => quoteIdent(c.name)).join(', ');
+  return rel.columns.map((c) => (c.kind === 'float' ? `${valueOf(c)} AS ${quoteIdent(c.name)}` : quoteIdent(c.name))).join(', ');
 }

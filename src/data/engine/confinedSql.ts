@@ -1,0 +1,330 @@
+// The agent's and the CLI's SQL made safe to run over the workspace only. DuckDB's own guards
+// (allowed_directories, enable_external_access=false) compare path TEXT, so a glob, a path built
+// with || or chr(), or a symbolic link inside the workspace pointing out would pass them. Here the
+// query is judged on DuckDB's own parse tree (json_serialize_sql: no tokenizer of ours to fool with
+// E'' strings or comments), and only what can be proved safe is kept:
+//   - table functions from an allowlist (file readers and generators: no read_text, glob, query…);
+//   - a file reader's path is a literal string or a list of literals, never an expression;
+//   - every path (and every table name that is not a CTE in scope: DuckDB reads it as a file) is
+//     resolved to its REAL path (fs.realpath), which must be a regular file inside a real workspace
+//     root; a glob is expanded here, without following links, into the real paths it matches;
+//   - the tree, with real paths in place, is turned back into SQL by DuckDB (json_deserialize_sql),
+//     and that SQL is checked again: the text that runs names nothing but real workspace files.
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import picomatch from 'picomatch';
+
+/** Table functions that read the files named by their first argument (checked like any path). */
+const FILE_READERS = new Set([
+  'read_csv',
+  'read_csv_auto',
+  'sniff_csv',
+  'read_parquet',
+  'parquet_scan',
+  'parquet_metadata',
+  'parquet_schema',
+  'parquet_file_metadata',
+  'parquet_kv_metadata',
+  'read_json',
+  'read_json_auto',
+  'read_json_objects',
+  'read_json_objects_auto',
+  'read_ndjson',
+  'read_ndjson_auto',
+  'read_ndjson_objects',
+]);
+/** Table functions that read no files. */
+const GENERATORS = new Set(['range', 'generate_series', 'unnest']);
+/** File reader options that create tables or name other files. */
+const REFUSED_OPTIONS = new Set(['store_rejects', 'rejects_table', 'rejects_scan', 'rejects_limit', 'encryption_config']);
+/** The kinds of FROM items a SELECT may use; anything else (a new kind in a later DuckDB included) is refused. */
+const TABLE_REFS = new Set(['BASE_TABLE', 'TABLE_FUNCTION', 'SUBQUERY', 'JOIN', 'EXPRESSION_LIST', 'EMPTY', 'EMPTY_FROM', 'PIVOT', 'SHOW_REF']);
+/** Files one glob may expand to, and directory entries it may look at. */
+const MAX_GLOB_FILES = 10_000;
+const MAX_GLOB_ENTRIES = 200_000;
+const GLOB = /[*?[\]{}]/;
+
+export class ConfinementError extends Error {
+  override readonly name = 'ConfinementError';
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+/** How confineTree checks paths: the real workspace roots, and whether a path may still be rewritten. */
+export interface Confinement {
+  /** Real (fs.realpath) absolute folders. Relative paths are tried against each in order. */
+  readonly roots: readonly string[];
+  /** Second pass over DuckDB's regenerated SQL: every path must already be a real workspace file. */
+  readonly verifyOnly?: boolean;
+}
+
+function isObject(value: Json | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Checks one parsed SELECT (an element of json_serialize_sql's `statements`) in place: paths
+ * replaced by real paths, globs by the lists of files they match; throws ConfinementError.
+ */
+export async function confineTree(statement: Json, confinement: Confinement): Promise<void> {
+  await walk(statement, new Set(), confinement);
+}
+
+async function walk(node: Json, ctes: ReadonlySet<string>, c: Confinement): Promise<void> {
+  if (Array.isArray(node)) {
+    for (const item of node) await walk(item, ctes, c);
+    return;
+  }
+  if (!isObject(node)) return;
+  let scope = ctes;
+  // A query node's CTEs are visible in it, in its subqueries and in the CTE bodies themselves (recursive).
+  const cteMap = node.cte_map;
+  if (isObject(cteMap) && Array.isArray(cteMap.map) && cteMap.map.length > 0) {
+    const names = new Set(ctes);
+    for (const entry of cteMap.map) if (isObject(entry) && typeof entry.key === 'string') names.add(entry.key.toLowerCase());
+    scope = names;
+  }
+  if (isTableRef(node)) await checkTableRef(node, scope, c);
+  for (const [key, value] of Object.entries(node)) {
+    // A reader's arguments were judged whole by checkTableRef; everything else is walked.
+    if (key === 'function' && node.type === 'TABLE_FUNCTION') continue;
+    await walk(value, scope, c);
+  }
+}
+
+/** FROM items carry `sample` (expressions never do); `class` is the expressions' own field. */
+function isTableRef(node: JsonObject): boolean {
+  return typeof node.type === 'string' && 'sample' in node && 'alias' in node && !('class' in node);
+}
+
+async function checkTableRef(ref: JsonObject, ctes: ReadonlySet<string>, c: Confinement): Promise<void> {
+  const type = typeof ref.type === 'string' ? ref.type : '';
+  if (!TABLE_REFS.has(type)) throw new ConfinementError(`This query cannot run a query reading from ${type.toLowerCase().replaceAll('_', ' ')}.`);
+  if (type === 'SHOW_REF' && ref.table_name) throw new ConfinementError('DESCRIBE or SUMMARIZE a file by its path in a query: SUMMARIZE SELECT * FROM \'data.csv\'.');
+  if (type === 'BASE_TABLE') return checkBaseTable(ref, ctes, c);
+  if (type !== 'TABLE_FUNCTION') return;
+  const fn = ref.function;
+  if (!isObject(fn) || fn.class !== 'FUNCTION' || typeof fn.function_name !== 'string') throw new ConfinementError('a table function here must be called by name.');
+  const name = fn.function_name.toLowerCase();
+  if (fn.schema || fn.catalog) throw new ConfinementError(`This query cannot call ${fn.function_name} from another schema.`);
+  const args = Array.isArray(fn.children) ? fn.children : [];
+  if (GENERATORS.has(name)) {
+    await walk(args, ctes, c);
+    return;
+  }
+  if (!FILE_READERS.has(name)) {
+    throw new ConfinementError(`This query cannot call ${fn.function_name}(): only the file readers (read_csv, read_parquet, read_json, …) and range/generate_series/unnest run here.`);
+  }
+  const [first, ...options] = args;
+  fn.children = [await pathArgument(first, name, c), ...options];
+  for (const option of options) checkOption(option, name);
+}
+
+/** A reader's path: a string literal or a list of them; each replaced by the real file(s). */
+async function pathArgument(arg: Json | undefined, reader: string, c: Confinement): Promise<Json> {
+  const literal = stringLiteral(arg);
+  if (literal !== undefined) {
+    const files = await realFiles(literal, c);
+    return files.length === 1 && !GLOB.test(literal) ? setString(arg, files[0] ?? '') : listOf(files);
+  }
+  if (isObject(arg) && arg.class === 'FUNCTION' && arg.function_name === 'list_value' && Array.isArray(arg.children)) {
+    const all: string[] = [];
+    for (const child of arg.children) {
+      const text = stringLiteral(child);
+      if (text === undefined) throw new ConfinementError(`${reader}() takes file paths as string literals, not expressions.`);
+      all.push(...(await realFiles(text, c)));
+    }
+    return listOf(all);
+  }
+  throw new ConfinementError(`${reader}() takes a file path as a string literal ('data/train.csv') or a list of them; a path built by an expression is refused.`);
+}
+
+/** A named option (`header = true`, `columns = {…}`): literal values only. */
+function checkOption(option: Json, reader: string): void {
+  if (!isObject(option) || option.type !== 'COMPARE_EQUAL' || !isObject(option.left) || option.left.class !== 'COLUMN_REF') {
+    throw new ConfinementError(`${reader}() takes one path and named options (header = true); other arguments are refused.`);
+  }
+  const names = option.left.column_names;
+  const key = Array.isArray(names) && names.length === 1 && typeof names[0] === 'string' ? names[0].toLowerCase() : '';
+  if (!key || REFUSED_OPTIONS.has(key)) throw new ConfinementError(`${reader}()'s option ${key || '?'} is refused here.`);
+  if (!isLiteral(option.right)) throw new ConfinementError(`${reader}()'s option ${key} must be a literal value.`);
+}
+
+/** Constants, casts of constants, and lists / structs of them. */
+function isLiteral(node: Json | undefined): boolean {
+  if (!isObject(node)) return false;
+  if (node.class === 'CONSTANT') return true;
+  if (node.class === 'CAST') return isLiteral(node.child);
+  if (node.class === 'FUNCTION' && typeof node.function_name === 'string' && ['list_value', 'struct_pack', 'row'].includes(node.function_name) && Array.isArray(node.children)) return node.children.every((child) => isLiteral(child));
+  return false;
+}
+
+async function checkBaseTable(ref: JsonObject, ctes: ReadonlySet<string>, c: Confinement): Promise<void> {
+  const name = typeof ref.table_name === 'string' ? ref.table_name : '';
+  if (!ref.schema_name && !ref.catalog_name && ctes.has(name.toLowerCase())) return;
+  if (ref.schema_name || ref.catalog_name || ref.at_clause) throw new ConfinementError(`Only workspace files can be read: '${[ref.catalog_name, ref.schema_name, name].filter((part): part is string => typeof part === 'string' && part !== '').join('.')}' is not one (name a file as 'data/train.csv').`);
+  // Not a CTE: DuckDB reads the name as a file (a "replacement scan"), so it is checked as one.
+  const files = await realFiles(name, c);
+  if (files.length === 1 && !GLOB.test(name)) {
+    ref.table_name = files[0] ?? '';
+    return;
+  }
+  // A pattern: the reader its extension picks, over the real files it matched.
+  const reader = /\.parquet$/i.test(name) ? 'read_parquet' : /\.(jsonl|ndjson|json)(\.gz)?$/i.test(name) ? 'read_json_auto' : 'read_csv_auto';
+  const alias = ref.alias || basename(name).replace(/\..*$/, '').replace(/[^A-Za-z0-9_]/g, '_') || 'files';
+  for (const key of Object.keys(ref)) if (!['alias', 'sample', 'query_location', 'column_name_alias'].includes(key)) delete ref[key];
+  Object.assign(ref, {
+    type: 'TABLE_FUNCTION',
+    alias,
+    function: { class: 'FUNCTION', type: 'FUNCTION', alias: '', query_location: ref.query_location ?? null, function_name: reader, schema: '', children: [listOf(files)], filter: null, order_bys: { type: 'ORDER_MODIFIER', orders: [] }, distinct: false, is_operator: false, export_state: false, catalog: '' },
+    with_ordinality: 'WITHOUT_ORDINALITY',
+  });
+}
+
+function stringLiteral(node: Json | undefined): string | undefined {
+  if (!isObject(node) || node.class !== 'CONSTANT' || !isObject(node.value)) return undefined;
+  const type = node.value.type;
+  if (!isObject(type) || type.id !== 'VARCHAR' || node.value.is_null) return undefined;
+  return typeof node.value.value === 'string' ? node.value.value : undefined;
+}
+
+function setString(node: Json | undefined, text: string): Json {
+  const copy = structuredClone(node) as JsonObject;
+  (copy.value as JsonObject).value = text;
+  return copy;
+}
+
+function listOf(paths: readonly string[]): Json {
+  return {
+    class: 'FUNCTION',
+    type: 'FUNCTION',
+    alias: '',
+    query_location: null,
+    function_name: 'list_value',
+    schema: 'main',
+    children: paths.map((path) => ({ class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', query_location: null, value: { type: { id: 'VARCHAR', type_info: null }, is_null: false, value: path } })),
+    filter: null,
+    order_bys: { type: 'ORDER_MODIFIER', orders: [] },
+    distinct: false,
+    is_operator: false,
+    export_state: false,
+    catalog: '',
+  };
+}
+
+function inside(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && rel.split(sep)[0] !== '..');
+}
+
+/** The real, regular files a path or a glob names, all inside a real root; throws otherwise. */
+export async function realFiles(text: string, c: Confinement): Promise<string[]> {
+  if (/^[a-z][a-z0-9+.-]+:/i.test(text) && !/^[a-z]:[\\/]/i.test(text)) throw new ConfinementError(`Only workspace files can be read; '${text}' is a URL.`);
+  if (text.includes('\0')) throw new ConfinementError('a path holds a NUL character.');
+  if (c.verifyOnly) {
+    if (GLOB.test(text) || !isAbsolute(text)) throw new ConfinementError(`'${text}' was not resolved before running (please report this).`);
+    const real = await realFile(text, text, c);
+    if (real !== text) throw new ConfinementError(`'${text}' is not a real path (please report this).`);
+    return [real];
+  }
+  const glob = text.search(GLOB);
+  if (glob < 0) return [await realFile(await candidate(text, c), text, c)];
+  return expandGlob(text, glob, c);
+}
+
+/** A relative path: in the first root that has it (or the first root, to name in the error). */
+async function candidate(text: string, c: Confinement): Promise<string> {
+  if (isAbsolute(text)) return resolve(text);
+  const tries = c.roots.map((root) => resolve(root, text));
+  for (const path of tries) if (await lstat(path).then(() => true, () => false)) return path;
+  return tries[0] ?? text;
+}
+
+async function realFile(path: string, shown: string, c: Confinement): Promise<string> {
+  if (!c.roots.some((root) => inside(path, root))) {
+    throw new ConfinementError(`${shown} is outside the workspace; only files inside ${c.roots.join(', ')} can be read.`);
+  }
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch {
+    throw new ConfinementError(`no file '${shown}' in the workspace (a table name that is not a CTE is read as a file path).`);
+  }
+  if (!c.roots.some((root) => inside(real, root))) throw new ConfinementError(`'${shown}' leads outside the workspace through a symbolic link.`);
+  if (!(await stat(real)).isFile()) throw new ConfinementError(`'${shown}' is a folder, not a file; name the files (a pattern like 'data/*.csv' works).`);
+  // DuckDB would take these characters in the real path as a pattern of its own.
+  if (GLOB.test(real)) throw new ConfinementError(`'${shown}' cannot be read: its real path holds *, ?, [, ] or braces, which the engine takes as a pattern.`);
+  return real;
+}
+
+/** The files a pattern matches, found by walking from its fixed folder without following folder links. */
+async function expandGlob(text: string, at: number, c: Confinement): Promise<string[]> {
+  const fixed = dirname(`${text.slice(0, at)}x`);
+  const base = await candidate(fixed, c);
+  if (!c.roots.some((root) => inside(base, root))) throw new ConfinementError(`${text} is outside the workspace; only files inside ${c.roots.join(', ')} can be read.`);
+  let realBase: string;
+  try {
+    realBase = await realpath(base);
+  } catch {
+    throw new ConfinementError(`no folder '${fixed}' in the workspace for the pattern '${text}'.`);
+  }
+  if (!c.roots.some((root) => inside(realBase, root))) throw new ConfinementError(`'${text}' leads outside the workspace through a symbolic link.`);
+  const pattern = relative(fixed, text).split(sep).join('/');
+  const match = picomatch(pattern, { dot: false });
+  const depth = pattern.includes('**') ? Infinity : pattern.split('/').length;
+  const found: string[] = [];
+  let seen = 0;
+  const queue: [string, string, number][] = [[realBase, '', 1]];
+  while (queue.length > 0) {
+    const [dir, rel, level] = queue.shift() ?? ['', '', 0];
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (++seen > MAX_GLOB_ENTRIES) throw new ConfinementError(`the pattern '${text}' looks at too many files; narrow it.`);
+      const entryRel = rel ? `${rel}/${entry.name}` : entry.name;
+      const full = join(dir, entry.name);
+      // Folder links are not followed: a link out would otherwise be walked.
+      if (entry.isDirectory() && level < depth) queue.push([full, entryRel, level + 1]);
+      else if ((entry.isFile() || entry.isSymbolicLink()) && match(entryRel)) {
+        found.push(await realFile(full, join(fixed, entryRel), c));
+        if (found.length > MAX_GLOB_FILES) throw new ConfinementError(`the pattern '${text}' matches more than ${MAX_GLOB_FILES} files; narrow it.`);
+      }
+    }
+  }
+  if (found.length === 0) throw new ConfinementError(`no file in the workspace matches '${text}'.`);
+  return [...new Set(found)].sort();
+}
+
+/** Runs one SQL text with one string bound to $1 and gives the first cell as text (the engine's connection). */
+export type ScalarQuery = (sql: string, param: string) => Promise<string>;
+
+interface Serialized {
+  readonly error?: boolean;
+  readonly error_message?: string;
+  statements?: Json[];
+}
+
+async function parseOne(sql: string, scalar: ScalarQuery): Promise<Serialized & { statements: [Json] }> {
+  const tree = JSON.parse(await scalar('SELECT json_serialize_sql($1::VARCHAR)', sql)) as Serialized;
+  if (tree.error) {
+    if (/Only SELECT statements/i.test(tree.error_message ?? '')) throw new ConfinementError('Read-only query: only SELECT statements run here');
+    throw new ConfinementError(tree.error_message ?? 'the SQL could not be parsed');
+  }
+  const count = tree.statements?.length ?? 0;
+  if (count !== 1) throw new ConfinementError(`Read-only query: give exactly one SELECT statement (found ${count})`);
+  return tree as Serialized & { statements: [Json] };
+}
+
+/**
+ * The SQL to run in place of `sql`: one SELECT over real workspace files only, regenerated by
+ * DuckDB from the checked tree and checked again. Throws ConfinementError saying what was refused.
+ */
+export async function confineQuery(sql: string, roots: readonly string[], scalar: ScalarQuery): Promise<string> {
+  const tree = await parseOne(sql, scalar);
+  await confineTree(tree.statements[0], { roots });
+  // "No location" is 2^64-1, which JSON.parse rounded: any location that is not a safe integer becomes 0.
+  const json = JSON.stringify(tree, (key, value: unknown) => (key === 'query_location' && !Number.isSafeInteger(value) ? 0 : value));
+  const rewritten = await scalar('SELECT json_deserialize_sql($1::JSON)', json);
+  const again = await parseOne(rewritten, scalar);
+  await confineTree(again.statements[0], { roots, verifyOnly: true });
+  return rewritten;
+}

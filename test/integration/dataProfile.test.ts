@@ -1,0 +1,68 @@
+import * as assert from 'node:assert/strict';
+import { EMPTY_VIEW, type ColumnSummary } from '../../src/data/datasetSource';
+import { DataEngine, type QueryOptions, type QueryResult } from '../../src/data/engine/engineClient';
+import { FileDatasetSource } from '../../src/data/engine/fileDatasetSource';
+import { DataFolder, lit } from '../support/dataFixtures';
+
+// A file's profile in two scans of the data for all its columns (not two or three per column), and
+// the same numbers as DuckDB's own exact queries on the file: past a million rows too, where the
+// most frequent values come from a sketch (approx_top_k) and are then counted exactly.
+
+const signal = (): AbortSignal => new AbortController().signal;
+
+/** The real engine, counting the queries that read the file. */
+class CountingEngine extends DataEngine {
+  scans = 0;
+  override query(sql: string, options: QueryOptions, s?: AbortSignal): Promise<QueryResult> {
+    if (/read_parquet|FROM "t_/.test(sql)) this.scans++;
+    return super.query(sql, options, s);
+  }
+}
+
+describe('Dataset engine: a profile of every column in two scans', function () {
+  this.timeout(180_000);
+  let folder: DataFolder;
+  let engine: CountingEngine;
+  const rows = 1_200_000;
+
+  before(async () => {
+    folder = new DataFolder();
+    engine = new CountingEngine({ memoryLimitMb: 512, threads: 1 });
+    await folder.duckdb(`COPY (SELECT i AS id, CASE WHEN i % 13 = 0 THEN NULL ELSE (i * 7919) % 1000 / 10.0 END AS x, ['cat', 'dog', 'bird', 'eel'][1 + (i % 10 = 0)::INT + (i % 3 = 0)::INT * 2] AS label,
+      CAST(DATE '2020-01-01' + INTERVAL (i % 900) DAY AS DATE) AS day, md5(i::VARCHAR) AS h, i % 5 = 0 AS flag FROM range(${rows}) t(i)) TO ${lit(folder.path('p.parquet'))} (FORMAT parquet)`);
+  });
+  after(async () => {
+    await engine?.close();
+    folder?.close();
+  });
+
+  it('summarizes all six columns in two scans, with the numbers DuckDB gives exactly', async () => {
+    const source = new FileDatasetSource(folder.path('p.parquet'), engine);
+    const info = await source.info(EMPTY_VIEW, signal());
+    engine.scans = 0;
+    const summaries = new Map<string, ColumnSummary>();
+    const get = (name: string): ColumnSummary => summaries.get(name) ?? assert.fail(name);
+    for (const c of info.columns) summaries.set(c.name, await source.summarize(c.name, EMPTY_VIEW, signal()));
+    assert.equal(engine.scans, 2, 'one scan for the statistics, one for the histograms and top-value counts');
+    const file = lit(folder.path('p.parquet'));
+    const label = get('label');
+    const exactTop = await folder.duckdbRows(`SELECT label, count(*) FROM ${file} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`);
+    assert.deepEqual((label.topValues ?? []).map((t) => [t.value, t.count]), exactTop);
+    assert.deepEqual((get('flag').topValues ?? []).map((t) => [t.value, t.count]), await folder.duckdbRows(`SELECT flag, count(*) FROM ${file} GROUP BY 1 ORDER BY 2 DESC`));
+    const x = get('x');
+    const [exact] = await folder.duckdbRows(`SELECT count(*) - count(x), min(x), max(x), avg(x) FROM ${file}`);
+    assert.deepEqual([x.nulls, x.min, x.max], [exact?.[0], exact?.[1], exact?.[2]]);
+    assert.ok(Math.abs((x.mean ?? NaN) - Number(exact?.[3])) < 1e-9);
+    assert.equal((x.histogram?.counts ?? []).reduce((a, b) => a + b, 0), rows - Number(exact?.[0]));
+    const day = get('day');
+    assert.deepEqual([day.min, day.max, day.histogram?.edges[0]], ['2020-01-01', '2022-06-18', '2020-01-01']);
+    assert.equal((day.histogram?.counts ?? []).reduce((a, b) => a + b, 0), rows);
+    const h = get('h');
+    assert.ok(h.distinctApproximate && Math.abs(h.distinct - rows) / rows < 0.1);
+    assert.ok((h.topValues ?? []).every((t) => t.count === 1));
+    // Asked again: from the cache, no scan.
+    await source.summarize('x', EMPTY_VIEW, signal());
+    assert.equal(engine.scans, 2);
+    await source.dispose();
+  });
+});
