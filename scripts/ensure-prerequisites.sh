@@ -20,6 +20,8 @@ packages=(python3-jupyter-server python3-ipykernel ripgrep libkrb5-dev)
 [ "$purpose" = test ] && packages+=(python3-onnx python3-torch python3-sklearn python3-pandas jupyterhub)
 # python3-fastapi + python3-uvicorn: the generated FastAPI app, run for real (fastapiServe.test.ts).
 [ "$purpose" = test ] && packages+=(python3-fastapi python3-uvicorn)
+# python3-optuna: studies written by the real Optuna (studies.test.ts, the studies bench and e2e).
+[ "$purpose" = test ] && packages+=(python3-optuna)
 [ "$purpose" = test ] && packages+=(chromium)
 
 if command -v dpkg-query >/dev/null; then
