@@ -29,6 +29,9 @@ export const COMMANDS = {
   revealRun: 'mlEngineer.revealRun',
   copyRunId: 'mlEngineer.copyRunId',
   setMlflowToken: 'mlEngineer.setMlflowToken',
+  openStudy: 'mlEngineer.openStudy',
+  showRunInTree: 'mlEngineer.showRunInTree',
+  chartModelVersions: 'mlEngineer.chartModelVersions',
   inspectModel: 'mlEngineer.inspectModel',
   deployModel: 'mlEngineer.deployModel',
   optimizeModel: 'mlEngineer.optimizeModel',
@@ -57,6 +60,7 @@ export const VIEW_TYPES = {
   gpuCharts: 'mlEngineer.gpuCharts',
   compareRuns: 'mlEngineer.compareRuns',
   runsTable: 'mlEngineer.runsTable',
+  study: 'mlEngineer.studyView',
   modelGraph: 'mlEngineer.modelGraph',
   /** The Dataset viewer, default editor for binary data files (Parquet, Arrow, .csv.gz). */
   datasetViewer: 'mlEngineer.datasetViewer',
@@ -82,6 +86,8 @@ export const TREE_ITEMS = {
   artifact: 'mlEngineer.artifact',
   artifactFolder: 'mlEngineer.artifactFolder',
   trackingSource: 'mlEngineer.trackingSource',
+  study: 'mlEngineer.study',
+  registeredModel: 'mlEngineer.registeredModel',
   kernel: 'mlEngineer.kernel',
   kernelBusy: 'mlEngineer.kernel.busy',
   /** A kernel variable with a shape (DataFrame, array, tensor): it opens a preview. */
