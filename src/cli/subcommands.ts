@@ -3,7 +3,9 @@ import { doctorSubcommand } from '../doctor/doctorSubcommand';
 import { gpuSubcommand } from '../gpu/gpuSubcommand';
 import { inspectSubcommand } from '../models/inspectSubcommand';
 import { runsSubcommand } from '../tracking/runsSubcommand';
+import { studiesSubcommand } from '../studies/studiesSubcommand';
+import { registrySubcommand } from '../tracking/registry/registrySubcommand';
 import type { Subcommand } from './subcommand';
 
 /** Every `ml-engineer` subcommand, in the order `--help` lists them. */
-export const SUBCOMMANDS: readonly Subcommand[] = [doctorSubcommand, gpuSubcommand, runsSubcommand, inspectSubcommand, dataSubcommand];
+export const SUBCOMMANDS: readonly Subcommand[] = [doctorSubcommand, gpuSubcommand, runsSubcommand, studiesSubcommand, registrySubcommand, inspectSubcommand, dataSubcommand];

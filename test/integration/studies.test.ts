@@ -10,6 +10,9 @@ import { discoverStudyFiles, studyFileKind } from '../../src/studies/studyDiscov
 import { StudyReaders } from '../../src/studies/studyReaders';
 import type { StudyFileSnapshot, StudyRecord } from '../../src/studies/studyModel';
 import { startOptunaStudy } from '../support/optunaWriter';
+import { runCli } from '../../src/cli/runCli';
+import { SUBCOMMANDS } from '../../src/cli/subcommands';
+import { studyTools } from '../../src/studies/studyTools';
 
 // Studies written by the real Optuna (Debian python3-optuna 3.1): the committed fixtures made by
 // test/fixtures/studies/make_studies.py, checked against what Optuna itself said of them
@@ -104,6 +107,34 @@ describe('Optuna studies (written by python3-optuna)', function () {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('`ml-engineer studies` lists the studies, one in detail, as JSON; the agent\'s tools say the same', async () => {
+    let out = '';
+    let err = '';
+    const cli = (argv: string[]): Promise<number> => runCli(argv, { out: (t) => (out += t), err: (t) => (err += t), env: {}, cwd: FIXTURES }, { version: '0', subcommands: SUBCOMMANDS, signal: new AbortController().signal });
+    assert.equal(await cli(['studies']), 0, err);
+    assert.match(out, /mnist-tuning \[single\.db\]: 41 trials \(18 complete, 1 running, 21 pruned, 1 failed\); minimize, best 0\.052738 \(trial 23\)/);
+    assert.match(out, /pareto \[multi\.db\]: 30 trials .* Pareto front 11 trials/);
+    assert.match(out, /journal-study \[journal\.log\]/);
+    out = '';
+    assert.equal(await cli(['studies', 'single.db', '--study', 'mnist-tuning']), 0, err);
+    assert.match(out, /Search space: lr float \[1\.000e-5, 0\.1\] log; n_layers int \[1, 4\]; optimizer ∈ \{adam, sgd, rmsprop\}/);
+    assert.match(out, /#23: 0\.052738 \| lr=0\.0010048, n_layers=1, optimizer=adam/);
+    assert.match(out, /Region of the best 3 trials: lr .*\(log\); n_layers 1\.\.1; optimizer ∈ \{adam\}/);
+    assert.match(out, /Running: #40 \(step 0: 1\.5\)/);
+    out = '';
+    assert.equal(await cli(['studies', 'multi.db', '--json']), 0, err);
+    const json = JSON.parse(out) as StudyFileSnapshot[];
+    assert.deepEqual(json[0]!.studies.map((s) => s.name), ['pareto', 'quadratic']);
+    assert.equal(await cli(['studies', join(FIXTURES, 'expected.json')]), 1);
+
+    const tools = studyTools({ studies: () => Promise.resolve([read('single.db'), read('multi.db')]), registries: () => Promise.resolve([]), runs: () => [] });
+    const list = await tools.find((t) => t.name === 'list_studies')!.run({} as never, {} as never, new AbortController().signal);
+    assert.match(String(list.content), /quadratic \[multi\.db\]/);
+    const summary = await tools.find((t) => t.name === 'study_summary')!.run({ study: 'pareto', max_chars: 600 } as never, {} as never, new AbortController().signal);
+    assert.match(String(summary.content), /Pareto-optimal trials:/);
+    assert.ok(String(summary.content).length <= 600);
   });
 
   describe('damaged study files', () => {
