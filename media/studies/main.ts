@@ -93,8 +93,10 @@ function history(width: number): HTMLElement {
     ys.push(v);
     bs.push(best);
   }
-  const box = element('div', { attrs: { 'aria-label': 'Optimization history' } });
-  plots.push(new uPlot(chartOptions('Optimization history', width, 260, [points(css('--vscode-charts-blue', FALLBACK[0]!), 'value'), { label: 'best so far', stroke: css('--vscode-charts-red', FALLBACK[3]!), width: 2, paths: uPlot.paths.stepped!({ align: 1 }) }]), [xs, ys, bs], box));
+  const box = element('div', { attrs: { 'aria-label': 'Optimization history', 'data-points': String(xs.length), 'data-best': String(bs.at(-1) ?? '') } });
+  // Trial numbers are whole: no ticks between them.
+  const whole = (_: uPlot, vs: number[]): string[] => vs.map((v) => (Number.isInteger(v) ? String(v) : ''));
+  plots.push(new uPlot(chartOptions('Optimization history', width, 260, [points(css('--vscode-charts-blue', FALLBACK[0]!), 'value'), { label: 'best so far', stroke: css('--vscode-charts-red', FALLBACK[3]!), width: 2, paths: uPlot.paths.stepped!({ align: 1 }) }], false, whole), [xs, ys, bs], box));
   return box;
 }
 
@@ -113,7 +115,7 @@ function intermediate(width: number): HTMLElement | undefined {
       return v === undefined || v === null || (state.logY && v <= 0) ? null : v;
     });
   });
-  const box = element('div', { attrs: { 'aria-label': 'Intermediate values' } });
+  const box = element('div', { attrs: { 'aria-label': 'Intermediate values', 'data-trials': String(trials.length), 'data-running': String(trials.filter((t) => t.state === 'running').length) } });
   const opts = chartOptions('Intermediate values (last 40 trials with reports)', width, 240, series);
   opts.legend = { show: false };
   plots.push(new uPlot(opts, [steps, ...columns] as uPlot.AlignedData, box));
@@ -129,6 +131,9 @@ function parallel(width: number): HTMLElement {
   canvas.height = height * ratio;
   const ctx = canvas.getContext('2d');
   const trials = topTrials();
+  // What is drawn, for tests and screen readers: the lines and which axes are logarithmic.
+  canvas.dataset.lines = String(trials.length);
+  canvas.dataset.logAxes = params.filter((p) => p.distribution.type !== 'categorical' && p.distribution.log).map((p) => p.name).join(',');
   if (!ctx || params.length === 0) return canvas;
   ctx.scale(ratio, ratio);
   const axes = [...params.map((p) => ({ label: `${p.name}${p.distribution.type !== 'categorical' && p.distribution.log ? ' (log)' : ''}`, d: p.distribution, get: (t: ViewTrial) => axis(t.params[p.name], p.distribution) })), { label: 'objective', d: undefined, get: (t: ViewTrial) => valueOf(t) }];

@@ -2,18 +2,12 @@ import { basename } from 'node:path';
 import type { RegisteredModelRecord, RegistrySnapshot } from '../tracking/registry/registryModel';
 import type { RunRecord } from '../tracking/runModel';
 import { bestRegion, countStates, paramImportances, paretoFront, rankedTrials } from './studyAnalysis';
-import type { ParamValue, StudyFileSnapshot, StudyRecord, TrialRecord } from './studyModel';
+import { formatValue as fmt, paramText as param } from './studyLines';
+import type { StudyFileSnapshot, StudyRecord, TrialRecord } from './studyModel';
 
 // Studies and registered models as text, for the agent's tools and `ml-engineer studies` /
 // `ml-engineer registry`: short lines, numbers rounded, within a character budget.
 
-export function fmt(v: number | undefined): string {
-  if (v === undefined) return '—';
-  if (!Number.isFinite(v)) return String(v);
-  return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(5)));
-}
-
-const param = (v: ParamValue): string => (typeof v === 'number' ? fmt(v) : String(v));
 const params = (t: TrialRecord): string => Object.entries(t.params).map(([k, v]) => `${k}=${param(v)}`).join(', ');
 
 export function studyLine(study: StudyRecord, file: string): string {

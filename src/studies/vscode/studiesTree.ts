@@ -3,9 +3,10 @@ import * as vscode from 'vscode';
 import { COMMANDS, TREE_ITEMS } from '../../commandIds';
 import type { RunCatalog } from '../../tracking/runCatalog';
 import type { ExtensionNode, TreeExtension } from '../../tracking/vscode/treeExtension';
-import { bestTrial, countStates, paretoFront } from '../studyAnalysis';
+import { countStates } from '../studyAnalysis';
+import { formatValue, paramText, studyDescription } from '../studyLines';
 import type { StudyCatalog } from '../studyCatalog';
-import type { ParamValue, StudyRecord, TrialRecord, TrialState } from '../studyModel';
+import type { StudyRecord, TrialRecord, TrialState } from '../studyModel';
 import { RunIndex } from '../trialRuns';
 
 // Studies in the Experiments view: "Optuna Studies" > study (directions, trials by state, best
@@ -30,24 +31,6 @@ const STATE_ICONS: Record<TrialState, [string, string | undefined]> = {
   fail: ['error', 'testing.iconFailed'],
   waiting: ['clock', undefined],
 };
-
-export function formatValue(v: number | undefined): string {
-  if (v === undefined) return '—';
-  if (!Number.isFinite(v)) return String(v);
-  return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(5)));
-}
-
-export function paramText(v: ParamValue): string {
-  return typeof v === 'number' ? formatValue(v) : String(v);
-}
-
-export function studyDescription(study: StudyRecord): string {
-  const c = countStates(study);
-  const states = [`${c.complete} complete`, c.running ? `${c.running} running` : '', c.pruned ? `${c.pruned} pruned` : '', c.fail ? `${c.fail} failed` : ''].filter(Boolean).join(', ');
-  const best = bestTrial(study);
-  const head = study.directions.length > 1 ? `${study.directions.join('/')} · Pareto ${paretoFront(study).length}` : `${study.directions[0] === 'maximize' ? '↑' : '↓'} best ${best ? `${formatValue(best.values![0])} (#${best.number})` : '—'}`;
-  return `${head} · ${states}`;
-}
 
 export class StudiesTree implements TreeExtension {
   private index: { runs: unknown; index: RunIndex } | undefined;
