@@ -105,7 +105,7 @@ export function registerStudies(deps: StudiesDeps): { tools(): Tool[] } {
 
   registerCommand(context, log, COMMANDS.openStudy, async (arg?: unknown) => {
     await ensureDiscovered();
-    let key = typeof arg === 'string' ? arg : undefined;
+    let key = typeof arg === 'string' ? arg : StudiesTree.studyKeyOf(arg);
     if (!key) {
       const studies = catalog.studies();
       if (studies.length === 0) {

@@ -51,6 +51,12 @@ export class StudiesTree implements TreeExtension {
     return this.index.index;
   }
 
+  /** The study of a tree node (the inline Open Study action passes the node). */
+  static studyKeyOf(node: unknown): string | undefined {
+    const data = (node as ExtensionNode | undefined)?.data as Data | undefined;
+    return data?.type === 'study' ? data.study.key : undefined;
+  }
+
   roots(): ExtensionNode[] {
     return this.studies.files().length > 0 ? [this.node({ type: 'root' })] : [];
   }
