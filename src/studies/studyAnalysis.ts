@@ -103,13 +103,17 @@ function correlationRatio(pairs: readonly (readonly [number, number])[], categor
   const total = pairs.reduce((s, [, y]) => s + (y - mean) ** 2, 0);
   if (total === 0) return 0;
   const groups = new Map<number, number[]>();
-  if (categorical) for (const [x, y] of pairs) groups.set(x, [...(groups.get(x) ?? []), y]);
+  const add = (key: number, y: number): void => {
+    const group = groups.get(key);
+    if (group) group.push(y);
+    else groups.set(key, [y]);
+  };
+  if (categorical) for (const [x, y] of pairs) add(x, y);
   else {
     const sorted = [...pairs].sort((a, b) => a[0] - b[0]);
     const bins = Math.min(BINS, Math.max(2, Math.floor(sorted.length / 3)));
     sorted.forEach(([, y], i) => {
-      const bin = Math.floor((i * bins) / sorted.length);
-      groups.set(bin, [...(groups.get(bin) ?? []), y]);
+      add(Math.floor((i * bins) / sorted.length), y);
     });
   }
   let between = 0;
