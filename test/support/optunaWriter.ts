@@ -34,8 +34,15 @@ export function optunaBulkScript(): string {
   return `
 import sys, optuna
 optuna.logging.set_verbosity(optuna.logging.WARNING)
+from sqlalchemy import event
 path, n = sys.argv[1], int(sys.argv[2])
-study = optuna.create_study(study_name='big', storage='sqlite:///' + path, sampler=optuna.samplers.RandomSampler(seed=0))
+storage = optuna.storages.RDBStorage('sqlite:///' + path)
+# Optuna writes every row; without an fsync per trial (10,000 commits took ~12 minutes here).
+@event.listens_for(storage.engine, 'connect')
+def _no_sync(connection, _record):
+    connection.execute('PRAGMA synchronous=OFF')
+storage.engine.dispose()
+study = optuna.create_study(study_name='big', storage=storage, sampler=optuna.samplers.RandomSampler(seed=0))
 dists = {'lr': optuna.distributions.FloatDistribution(1e-5, 1e-1, log=True), 'layers': optuna.distributions.IntDistribution(1, 8), 'opt': optuna.distributions.CategoricalDistribution(['adam', 'sgd'])}
 import random
 random.seed(0)
