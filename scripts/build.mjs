@@ -67,7 +67,7 @@ const builds = [
   {
     // Heavy packages in bundles of their own, required on first use (docs/architecture.md).
     ...common,
-    entryPoints: { anthropic: 'src/agent/lazy/anthropicSdk.ts', jupyter: 'src/kernels/lazy/jupyterServices.ts', tracking: 'src/tracking/lazy/trackingReaders.ts', models: 'src/models/lazy/modelsCore.ts', codeActions: 'src/models/lazy/codeActionsCore.ts', markdown: 'src/chat/lazy/markdownLexer.ts' },
+    entryPoints: { anthropic: 'src/agent/lazy/anthropicSdk.ts', jupyter: 'src/kernels/lazy/jupyterServices.ts', tracking: 'src/tracking/lazy/trackingReaders.ts', studies: 'src/studies/lazy/studiesReaders.ts', models: 'src/models/lazy/modelsCore.ts', codeActions: 'src/models/lazy/codeActionsCore.ts', markdown: 'src/chat/lazy/markdownLexer.ts' },
     outdir: 'dist/lazy',
     platform: 'node',
     format: 'cjs',
@@ -78,7 +78,7 @@ const builds = [
   {
     // Readers of user files in worker threads, under a time and heap budget (src/common/worker/).
     ...common,
-    entryPoints: { models: 'src/models/lazy/modelsWorker.ts', tracking: 'src/tracking/lazy/trackingWorker.ts', loadTest: 'src/serving/lazy/loadTestWorker.ts' },
+    entryPoints: { models: 'src/models/lazy/modelsWorker.ts', tracking: 'src/tracking/lazy/trackingWorker.ts', loadTest: 'src/serving/lazy/loadTestWorker.ts', studies: 'src/studies/lazy/studiesWorker.ts' },
     outdir: 'dist/workers',
     platform: 'node',
     format: 'cjs',

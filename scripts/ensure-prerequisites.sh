@@ -22,6 +22,8 @@ packages=(python3-jupyter-server python3-ipykernel ripgrep libkrb5-dev)
 [ "$purpose" = test ] && packages+=(python3-fastapi python3-uvicorn)
 # python3-scipy: drift statistics checked against scipy (driftScipy.test.ts; also pulled in by python3-sklearn).
 [ "$purpose" = test ] && packages+=(python3-scipy)
+# python3-optuna: studies written by the real Optuna (studies.test.ts, the studies bench and e2e).
+[ "$purpose" = test ] && packages+=(python3-optuna)
 [ "$purpose" = test ] && packages+=(chromium)
 
 if command -v dpkg-query >/dev/null; then

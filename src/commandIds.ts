@@ -29,6 +29,9 @@ export const COMMANDS = {
   revealRun: 'mlEngineer.revealRun',
   copyRunId: 'mlEngineer.copyRunId',
   setMlflowToken: 'mlEngineer.setMlflowToken',
+  openStudy: 'mlEngineer.openStudy',
+  showRunInTree: 'mlEngineer.showRunInTree',
+  chartModelVersions: 'mlEngineer.chartModelVersions',
   inspectModel: 'mlEngineer.inspectModel',
   deployModel: 'mlEngineer.deployModel',
   optimizeModel: 'mlEngineer.optimizeModel',
@@ -63,6 +66,7 @@ export const VIEW_TYPES = {
   gpuCharts: 'mlEngineer.gpuCharts',
   compareRuns: 'mlEngineer.compareRuns',
   runsTable: 'mlEngineer.runsTable',
+  study: 'mlEngineer.studyView',
   modelGraph: 'mlEngineer.modelGraph',
   /** The Dataset viewer, default editor for binary data files (Parquet, Arrow, .csv.gz). */
   datasetViewer: 'mlEngineer.datasetViewer',
@@ -88,6 +92,8 @@ export const TREE_ITEMS = {
   artifact: 'mlEngineer.artifact',
   artifactFolder: 'mlEngineer.artifactFolder',
   trackingSource: 'mlEngineer.trackingSource',
+  study: 'mlEngineer.study',
+  registeredModel: 'mlEngineer.registeredModel',
   kernel: 'mlEngineer.kernel',
   kernelBusy: 'mlEngineer.kernel.busy',
   /** A kernel variable with a shape (DataFrame, array, tensor): it opens a preview. */

@@ -7,7 +7,9 @@ import { compareModelsSubcommand } from '../models/compare/compareSubcommand';
 import { inspectSubcommand } from '../models/inspectSubcommand';
 import { driftSubcommand } from '../monitoring/driftSubcommand';
 import { runsSubcommand } from '../tracking/runsSubcommand';
+import { studiesSubcommand } from '../studies/studiesSubcommand';
+import { registrySubcommand } from '../tracking/registry/registrySubcommand';
 import type { Subcommand } from './subcommand';
 
 /** Every `ml-engineer` subcommand, in the order `--help` lists them. */
-export const SUBCOMMANDS: readonly Subcommand[] = [doctorSubcommand, gpuSubcommand, runsSubcommand, inspectSubcommand, dataSubcommand, driftSubcommand, compareModelsSubcommand, mcpSubcommand, askSubcommand];
+export const SUBCOMMANDS: readonly Subcommand[] = [doctorSubcommand, gpuSubcommand, runsSubcommand, studiesSubcommand, registrySubcommand, inspectSubcommand, dataSubcommand, driftSubcommand, compareModelsSubcommand, mcpSubcommand, askSubcommand];

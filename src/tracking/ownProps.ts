@@ -4,7 +4,10 @@
 
 /** `record[key] = value`, as an own property even when the key is "__proto__" (assignment would set the prototype). */
 export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  // Plain assignment is an own data property for every other key (and several times faster).
+  if (key !== '__proto__' && Object.hasOwn(record, key)) record[key] = value;
+  else if (key !== '__proto__' && !(key in record)) record[key] = value;
+  else Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** `record[key]` only when the record itself has it: never Object.prototype's `constructor` or `toString`. */

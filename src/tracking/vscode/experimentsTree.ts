@@ -6,6 +6,7 @@ import { SOURCE_NAMES, type ExperimentRecord, type MetricSummary, type RunRecord
 import { RunFilterState } from '../runFilterState';
 import { formatDuration, formatMetric, keyMetric, lowerIsBetter, metricOf, sortRuns } from '../runQuery';
 import { COMMANDS, TREE_ITEMS } from '../../commandIds';
+import type { ExtensionNode, TreeExtension } from './treeExtension';
 
 export type ExperimentsNode =
   | { readonly kind: 'source'; readonly entry: CatalogEntry }
@@ -14,7 +15,8 @@ export type ExperimentsNode =
   | { readonly kind: 'section'; readonly run: RunRecord; readonly section: 'params' | 'metrics' | 'tags' | 'artifacts' | 'problems' }
   | { readonly kind: 'value'; readonly label: string; readonly description: string; readonly tooltip?: string; readonly icon?: string }
   | { readonly kind: 'metric'; readonly run: RunRecord; readonly metric: MetricSummary }
-  | { readonly kind: 'artifact'; readonly run: RunRecord; readonly path: string; readonly name: string; readonly dir: boolean };
+  | { readonly kind: 'artifact'; readonly run: RunRecord; readonly path: string; readonly name: string; readonly dir: boolean }
+  | ExtensionNode;
 
 const STATUS_ICONS: Record<RunStatus, [string, string | undefined]> = {
   running: ['sync~spin', 'charts.blue'],
@@ -39,7 +41,11 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
   /** Metric summaries with min and max where the catalog has read them (min(val_loss)<0.4 needs them). */
   readonly metric = (run: RunRecord, key: string): MetricSummary | undefined => this.catalog.metricSummary(run, key);
 
-  constructor(private readonly catalog: RunCatalog) {}
+  constructor(
+    private readonly catalog: RunCatalog,
+    /** Studies and model registries (src/studies/, src/tracking/registry/). */
+    readonly extensions: TreeExtension[] = [],
+  ) {}
 
   refresh(): void {
     this.changed.fire(undefined);
@@ -79,14 +85,17 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
   getChildren(node?: ExperimentsNode): ExperimentsNode[] | Promise<ExperimentsNode[]> {
     if (!node) {
       const entries = this.catalog.sources().filter((e) => e.snapshot.experiments.length > 0 || e.snapshot.problems.length > 0);
-      return entries.map((entry) => ({ kind: 'source', entry }));
+      return [...entries.map((entry): ExperimentsNode => ({ kind: 'source', entry })), ...this.extensions.flatMap((x) => x.roots())];
     }
     switch (node.kind) {
       case 'source': {
+        const extra = this.extensions.flatMap((x) => x.sourceChildren(node.entry));
         const experiments = this.shownExperiments(node.entry);
-        if (experiments.length === 1) return this.runNodes(experiments[0]!.runs);
-        return experiments.map((experiment) => ({ kind: 'experiment', entry: node.entry, experiment }));
+        if (experiments.length === 1) return [...extra, ...this.runNodes(experiments[0]!.runs)];
+        return [...extra, ...experiments.map((experiment): ExperimentsNode => ({ kind: 'experiment', entry: node.entry, experiment }))];
       }
+      case 'extension':
+        return node.owner.children(node);
       case 'experiment':
         return this.runNodes(node.experiment.runs);
       case 'run': {
@@ -152,6 +161,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     const None = vscode.TreeItemCollapsibleState.None;
     const Collapsed = vscode.TreeItemCollapsibleState.Collapsed;
     switch (node.kind) {
+      case 'extension':
+        return node.owner.item(node);
       case 'source': {
         const { source, snapshot } = node.entry;
         const runs = snapshot.experiments.flatMap((e) => e.runs);

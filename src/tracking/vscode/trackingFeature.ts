@@ -1,6 +1,7 @@
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { FeatureHost, FeatureModule } from '../../activation/featureHost';
+import type { Tool } from '../../agent/tools/tool';
 import { COMMANDS, CONTEXT_KEYS, SETTINGS, STORAGE_KEYS, VIEWS } from '../../commandIds';
 import { lazyBundle } from '../../common/lazyBundle';
 import { registerCommand } from '../../common/vscode/commandRegistry';
@@ -16,6 +17,7 @@ import type { TrackingReaders } from '../workerSources';
 import { ComparePanel } from './comparePanel';
 import { ExperimentsTree, type ExperimentsNode } from './experimentsTree';
 import { RunsTablePanel } from './runsTablePanel';
+import { registerStudies } from '../../studies/vscode/studiesFeature';
 
 // The Experiments view: finds runs in the workspace (and `mlEngineer.tracking.roots`), keeps them
 // fresh with file watchers (a changed file re-reads its source only, debounced), and offers the
@@ -27,7 +29,7 @@ const WATCH_GLOBS = ['**/mlruns/**', '**/mlflow.db', '**/mlflow.db-wal', '**/eve
 const FILTER_PROMPT = 'Words (in names, params, tags), comparisons on metrics and params (val_loss<0.4, min(val_loss)<=0.3, lr>=1e-3, model=mlp, val_loss=nan) and status:failed,running; all must hold';
 
 export interface TrackingFeature {
-  tools(): ReturnType<typeof trackingTools>;
+  tools(): Tool[];
 }
 
 export function registerTracking(host: FeatureHost): TrackingFeature {
@@ -175,6 +177,9 @@ export function registerTracking(host: FeatureHost): TrackingFeature {
     return picked.map((n) => n.run);
   };
 
+  // Optuna studies and each MLflow source's model registry, in the same tree.
+  const studies = registerStudies({ context, log, runs: catalog, tree, view, redraw, revealRun: revealInTree, compare: (keys, metric) => compare.show(keys, metric), ensureRuns: ensureDiscovered });
+
   registerCommand(context, log, COMMANDS.refreshExperiments, async () => {
     discovered = discover();
     await discovered;
@@ -260,10 +265,12 @@ export function registerTracking(host: FeatureHost): TrackingFeature {
   });
 
   return {
-    tools: () =>
-      trackingTools(catalog, async () => {
+    tools: () => [
+      ...trackingTools(catalog, async () => {
         await ensureDiscovered();
       }),
+      ...studies.tools(),
+    ],
   };
 }
 

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import type { ConsoleMessage, Locator, Page } from 'playwright-core';
+import { startOptunaStudy } from '../support/optunaWriter';
+import { writeFileStoreRegistry } from '../support/registryFixtures';
+import type { CodeServer } from './support/codeServer';
+import { findWebviewFrame, saveScreenshot } from './support/workbench';
+import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
+
+/**
+ * Optuna studies and the MLflow model registry in the Experiments view (code-server + Chromium):
+ * the sample study (examples/studies/tuning.db, written by the real Optuna), a study the real
+ * Optuna runs in another process while the tree and the study view update, and registered models
+ * under the sample mlruns/ with a version that links to its run.
+ */
+describe('Studies and model registry (code-server)', function () {
+  let server: CodeServer;
+  let page: Page;
+  let view: Locator;
+  let writer: ChildProcess | undefined;
+
+  useWorkbench(
+    {
+      profile: EXAMPLES_PROFILE,
+      prepare(workspace) {
+        writeFileStoreRegistry(join(workspace, 'mlruns'), [
+          { name: 'tiny-classifier', aliases: { champion: 2 }, versions: [{ version: 1, runId: '3f2a9c1e5b7d4e6f8a0b1c2d3e4f5a6b' }, { version: 2, runId: '7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f' }, { version: 3, runId: 'deadbeefdeadbeefdeadbeefdeadbeef' }] },
+        ]);
+      },
+    },
+    (opened) => void ({ server, page } = opened),
+  );
+  after(() => writer?.kill());
+
+  const row = (text: string | RegExp): Locator => view.locator('.monaco-list-row', { hasText: text }).first();
+
+  it('lists the sample study with its trials by state and best value, and the registry under MLflow', async () => {
+    await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
+    await page.locator('.sidebar .pane-header', { hasText: 'Chat' }).click();
+    await page.locator('.sidebar .pane-header', { hasText: 'Experiments' }).click();
+    view = page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Experiments' }) });
+    await row('Optuna Studies').waitFor({ timeout: 30_000 });
+    await row('tiny-classifier-tuning').waitFor({ timeout: 15_000 });
+    assert.match(await row('tiny-classifier-tuning').innerText(), /best 0\.25838 \(#25\) · 22 complete, 7 pruned, 1 failed/);
+    await row('Models').click();
+    await row(/tiny-classifier.*3 versions/).waitFor({ timeout: 15_000 });
+    await row(/tiny-classifier.*versions/).click();
+    await row(/^v2/).waitFor();
+    assert.match(await row(/^v2/).innerText(), /@champion · run mlp-hidden16/);
+    assert.match(await row(/^v3/).innerText(), /run not found/);
+    // A version opens its run in the tree.
+    await row(/^v2/).click();
+    await view.locator('.monaco-list-row.selected', { hasText: 'mlp-hidden16' }).waitFor({ timeout: 10_000 });
+  });
+
+  it('shows a study Optuna is running in another process: new and running trials in the tree and the study view', async () => {
+    const refused: string[] = [];
+    const onConsole = (message: ConsoleMessage): void => void (/Content Security Policy/i.test(message.text()) && refused.push(message.text()));
+    page.on('console', onConsole);
+    writer = startOptunaStudy(`sqlite:///${join(server.workspace, 'studies', 'live.db')}`, { trials: 12, sleepS: 1.2, name: 'live-search' });
+    await row('live-search').waitFor({ timeout: 30_000 });
+    await row('live-search').click();
+    const frame = await findWebviewFrame(page, 'h1 >> text=Study: live-search');
+    assert.match((await frame.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')) ?? '', /default-src 'none'; script-src 'nonce-[\w-]+';/);
+    // A running trial's reports are drawn while it runs; completed trials arrive in the history.
+    await frame.locator('[aria-label="Intermediate values"][data-running="1"]').waitFor({ timeout: 20_000 });
+    const points = async (): Promise<number> => Number(await frame.locator('[aria-label="Optimization history"]').getAttribute('data-points'));
+    const before = await points();
+    await page.waitForTimeout(3000);
+    assert.ok((await points()) > before, 'the history grew while Optuna ran');
+    await row(/live-search.*running/).waitFor({ timeout: 10_000 });
+    await saveScreenshot(page, 'studies-live');
+    page.off('console', onConsole);
+    assert.deepEqual(refused, []);
+  });
+
+  it('opens the sample study: log axes from the distributions, top-K, the trial table and its run link', async () => {
+    await row('tiny-classifier-tuning').click();
+    const frame = await findWebviewFrame(page, 'h1 >> text=Study: tiny-classifier-tuning');
+    const parallel = frame.locator('canvas.parallel');
+    assert.equal(await parallel.getAttribute('data-log-axes'), 'lr,hidden');
+    assert.equal(await parallel.getAttribute('data-lines'), '22');
+    await frame.locator('input[aria-label="Top K trials"]').fill('5');
+    await frame.locator('input[aria-label="Top K trials"]').press('Enter');
+    await frame.locator('canvas.parallel[data-lines="5"]').waitFor();
+    assert.equal(await frame.locator('table.trials tbody tr').count(), 5);
+    // Categorical values are shown by their choice.
+    assert.match(await frame.locator('table.trials tbody').innerText(), /adam/);
+    await frame.locator('input[aria-label="Top K trials"]').fill('0');
+    await frame.locator('input[aria-label="Top K trials"]').press('Enter');
+    await frame.locator('table.trials th', { hasText: /^number/ }).click();
+    await frame.locator('table.trials th', { hasText: /^number/ }).click();
+    await frame.locator('button.link').first().click();
+    await view.locator('.monaco-list-row.selected', { hasText: 'mlp-hidden16' }).waitFor({ timeout: 10_000 });
+    await saveScreenshot(page, 'studies-view');
+  });
+});
