@@ -36,7 +36,7 @@ export const FEATURE_COMMANDS: { readonly [N in FeatureName]: readonly CommandId
     COMMANDS.setMlflowToken,
   ],
   models: [COMMANDS.inspectModel, COMMANDS.deployModel, COMMANDS.optimizeModel, COMMANDS.benchmarkModel, COMMANDS.exportModel, COMMANDS.showModelGraph, COMMANDS.insertModelCode],
-  chat: [COMMANDS.openChat, COMMANDS.setApiKey, COMMANDS.clearApiKey],
+  chat: [COMMANDS.openChat, COMMANDS.setApiKey, COMMANDS.clearApiKey, COMMANDS.setOpenAiCompatibleApiKey, COMMANDS.clearOpenAiCompatibleApiKey],
   doctor: [COMMANDS.doctor],
   data: [COMMANDS.openAsDataset],
 };

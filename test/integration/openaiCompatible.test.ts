@@ -127,7 +127,7 @@ describe('OpenAI-compatible provider: the real openai SDK against a loopback Cha
     assert.equal(await run.h.session.send('hi', new AbortController().signal), 'error');
     const [notice] = notices(run.h.events);
     assert.match(notice!.message, /refused the API key \(401/);
-    assert.match(notice!.message, /Set OpenAI-Compatible API Key/);
+    assert.match(notice!.message, /Set OpenAI-Compatible Endpoint API Key/);
     assert.equal(notice!.action, undefined, 'no retry offered');
     assert.equal(chat!.requests.length, 1, 'a 401 is not retried');
   });

@@ -71,7 +71,7 @@ export function openaiCompatibleProvider(OpenAI: OpenAiConstructor, options: Ope
       return ids.sort();
     },
     endpoint,
-    describeError: (error) => describeOpenAiError(error, { endpoint: endpoint(), keyCommand: current().keyCommand ?? 'ML Engineer: Set OpenAI-Compatible API Key' }),
+    describeError: (error) => describeOpenAiError(error, { endpoint: endpoint(), keyCommand: current().keyCommand ?? 'ML Engineer: Set OpenAI-Compatible Endpoint API Key' }),
     priceOf: (model: string, overrides: Readonly<Record<string, ModelPrice>>) => overrides[model],
   };
 }
