@@ -107,6 +107,9 @@ export const SETTINGS = {
   readers: 'mlEngineer.readers',
 } as const;
 
+/** The @ml participant of VS Code's Chat view (package.json `contributes.chatParticipants`). */
+export const CHAT_PARTICIPANT = 'mlEngineer.ml';
+
 /** Where users' data is stored (secrets, global and workspace state): renaming one loses it. */
 export const STORAGE_KEYS = {
   apiKey: 'mlEngineer.anthropic.apiKey',

@@ -28,6 +28,8 @@ export interface FeatureApis {
   models: { tools(): Tool[] };
   chat: NoApi;
   doctor: NoApi;
+  /** Copilot's language model tools (by contributed name) and the @ml participant's handler. */
+  lmtools: { tool(name: string): vscode.LanguageModelTool<object>; readonly participant: vscode.ChatRequestHandler };
   data: {
     /**
      * Opens a source that is not a file editor (a kernel DataFrame) in the Dataset grid; Copy as

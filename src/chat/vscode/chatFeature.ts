@@ -6,6 +6,7 @@ import { COMMANDS, VIEWS } from '../../commandIds';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import { ChatViewProvider } from './chatViewProvider';
 import { EditorActions } from './editorActions';
+import { allFeatureTools } from './featureTools';
 
 /** dist/features/chat.js (src/activation/): the Chat view, its API key commands, and the agent behind it. */
 export function activateFeature(host: FeatureHost): NoApi {
@@ -13,10 +14,7 @@ export function activateFeature(host: FeatureHost): NoApi {
   registerApiKeyCommands(context, log, apiKeys);
 
   // Each feature's agent tools, added to every conversation's registry: the first conversation loads them.
-  const featureTools = (): Tool[] => {
-    const reason = 'the chat asked for its tools';
-    return [...host.load('gpu', reason).tools(), ...host.load('kernels', reason).tools(), ...host.load('tracking', reason).tools(), ...host.load('models', reason).tools(), ...host.load('data', reason).tools()];
-  };
+  const featureTools = (): Tool[] => allFeatureTools(host, 'the chat asked for its tools');
 
   const editorActions = new EditorActions(context.extensionPath);
   const chat = new ChatViewProvider(context, apiKeys, editorActions, log, featureTools);

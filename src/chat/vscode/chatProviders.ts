@@ -7,7 +7,11 @@ import { OpenAiCompatibleKeyStore } from '../../agent/vscode/openAiCompatibleKey
 import { STORAGE_KEYS } from '../../commandIds';
 
 /** What a session needs to reach its provider: a key where one is needed. */
-export type ProviderAccess = { readonly kind: 'anthropic'; readonly apiKey: string } | { readonly kind: 'openai-compatible'; readonly apiKey?: string } | { readonly kind: 'vscode-lm' };
+export type ProviderAccess =
+  | { readonly kind: 'anthropic'; readonly apiKey: string }
+  | { readonly kind: 'openai-compatible'; readonly apiKey?: string }
+  /** `model`: the one the user picked in VS Code's Chat view (the @ml participant), else chosen by id. */
+  | { readonly kind: 'vscode-lm'; readonly model?: vscode.LanguageModelChat };
 
 export const PROVIDER_CHOICES: readonly { readonly kind: ProviderKind; readonly label: string }[] = [
   { kind: 'anthropic', label: 'Anthropic' },

@@ -71,7 +71,7 @@ export class ChatSessionFactory {
 
   /** The provider behind a session; each SDK loads here, on first use. */
   async provider(access: ProviderAccess): Promise<ModelProvider> {
-    if (access.kind === 'vscode-lm') return (await import('../../agent/providers/vscode/languageModelProvider')).languageModelProvider();
+    if (access.kind === 'vscode-lm') return (await import('../../agent/providers/vscode/languageModelProvider')).languageModelProvider(access.model ? { model: access.model } : {});
     if (access.kind === 'openai-compatible') {
       const { openaiCompatibleProvider } = await import('../../agent/providers/openai/openaiCompatibleProvider');
       const { OpenAI } = lazyBundle<{ OpenAI: typeof OpenAiSdk }>(this.extensionPath, 'openai')();
