@@ -20,7 +20,15 @@ describe('Language model tools and the Language Model API provider (code-server,
   let server: CodeServer;
   let page: Page;
 
-  useWorkbench({ profile: EXAMPLES_PROFILE }, (opened) => void ({ server, page } = opened));
+  useWorkbench({ profile: EXAMPLES_PROFILE }, async (opened) => {
+    ({ server, page } = opened);
+    // The test extension has started (onStartupFinished): the palette lists its commands from then on.
+    const deadline = Date.now() + 90_000;
+    while (!server.extensionHostLog().includes('_doActivateExtension mlengineer-test.lm-test')) {
+      if (Date.now() > deadline) throw new Error('the test extension did not start');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  });
 
   async function resultOf(file: string, timeoutMs = 60_000): Promise<{ ok: boolean; text?: string; error?: string }> {
     const path = join(server.workspace, file);
