@@ -29,7 +29,6 @@ export const FEATURES = {
   chat: 'src/chat/vscode/chatFeature.ts',
   doctor: 'src/doctor/vscode/doctorFeature.ts',
   data: 'src/data/vscode/dataFeature.ts',
-  lmtools: 'src/lmtools/vscode/lmToolsFeature.ts',
 };
 
 /**

@@ -26,10 +26,9 @@ export interface FeatureApis {
   gpu: { tools(): Tool[] };
   tracking: { tools(): Tool[] };
   models: { tools(): Tool[] };
-  chat: NoApi;
+  /** Copilot's language model tools (by contributed name) and the @ml participant's handler (src/lmtools/vscode/). */
+  chat: { lmTool(name: string): vscode.LanguageModelTool<object>; readonly participant: vscode.ChatRequestHandler };
   doctor: NoApi;
-  /** Copilot's language model tools (by contributed name) and the @ml participant's handler. */
-  lmtools: { tool(name: string): vscode.LanguageModelTool<object>; readonly participant: vscode.ChatRequestHandler };
   data: {
     /**
      * Opens a source that is not a file editor (a kernel DataFrame) in the Dataset grid; Copy as

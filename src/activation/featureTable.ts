@@ -4,7 +4,7 @@ import { COMMANDS, VIEWS, type CommandId } from '../commandIds';
 // (src/activation/features.ts); the feature's bundle, dist/features/<name>.js, is loaded the first
 // time one is used. test/unit/featureTable.test.ts checks every contributed command against it.
 
-export const FEATURE_NAMES = ['kernels', 'gpu', 'tracking', 'models', 'chat', 'doctor', 'data', 'lmtools'] as const;
+export const FEATURE_NAMES = ['kernels', 'gpu', 'tracking', 'models', 'chat', 'doctor', 'data'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 /** The commands each feature registers when it loads. */
@@ -39,7 +39,6 @@ export const FEATURE_COMMANDS: { readonly [N in FeatureName]: readonly CommandId
   chat: [COMMANDS.openChat, COMMANDS.setApiKey, COMMANDS.clearApiKey, COMMANDS.setOpenAiCompatibleApiKey, COMMANDS.clearOpenAiCompatibleApiKey],
   doctor: [COMMANDS.doctor],
   data: [COMMANDS.openAsDataset],
-  lmtools: [],
 };
 
 /** Commands the activation layer itself handles: they need no feature. */

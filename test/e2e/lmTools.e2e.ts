@@ -48,7 +48,7 @@ describe('Language model tools and the Language Model API provider (code-server,
     assert.equal(result.ok, true, result.error);
     assert.match(result.text!, /H100/);
     const loads = server.extensionLog().split('\n').filter((l) => l.includes(FEATURE_LOG_PREFIX));
-    assert.ok(loads.some((l) => l.includes('"feature":"lmtools"') && l.includes('Copilot')), loads.join('\n'));
+    assert.ok(loads.some((l) => l.includes('"feature":"chat"') && l.includes('Copilot')), loads.join('\n'));
     assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'no confirmation for a read tool');
   });
 

@@ -9,7 +9,6 @@ import type * as DataFeature from '../../src/data/vscode/dataFeature';
 import type * as DoctorFeature from '../../src/doctor/vscode/doctorFeature';
 import type * as GpuFeature from '../../src/gpu/vscode/gpuFeature';
 import type * as KernelsFeature from '../../src/kernels/vscode/kernelsFeature';
-import type * as LmToolsFeature from '../../src/lmtools/vscode/lmToolsFeature';
 import type * as ModelsFeature from '../../src/models/vscode/modelsFeature';
 import type * as TrackingFeature from '../../src/tracking/vscode/trackingFeature';
 
@@ -22,7 +21,6 @@ const entries: { [N in (typeof FEATURE_NAMES)[number]]: FeatureModule<N> } = {} 
   chat: typeof ChatFeature;
   doctor: typeof DoctorFeature;
   data: typeof DataFeature;
-  lmtools: typeof LmToolsFeature;
 };
 void entries;
 

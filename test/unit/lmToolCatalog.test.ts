@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ToolRegistry } from '../../src/agent/tools/toolRegistry';
 import { CHAT_PARTICIPANT } from '../../src/commandIds';
-import { LM_TOOL_SET, LM_TOOLS, lmToolName, prepareInvocation, resultText } from '../../src/lmtools/lmToolCatalog';
+import { prepareInvocation, resultText } from '../../src/lmtools/lmToolCatalog';
+import { LM_TOOL_SET, LM_TOOLS, lmToolName } from '../../src/lmtools/lmToolNames';
 import { featureToolDefinitions } from '../support/lmToolsInNode';
 
 interface ContributedTool {

@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import type { FeatureHost } from '../../activation/featureHost';
 import type { FileChange, Tool, ToolContext } from '../../agent/tools/tool';
 import { describeError } from '../../common/errors';
-import { LM_TOOLS, lmToolName, prepareInvocation, resultText } from '../lmToolCatalog';
+import { prepareInvocation, resultText } from '../lmToolCatalog';
+import { LM_TOOLS, lmToolName } from '../lmToolNames';
 
 /**
  * Our agent tools as VS Code language model tools (Copilot's agent mode, and any extension through
