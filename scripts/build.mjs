@@ -67,7 +67,7 @@ const builds = [
   {
     // Heavy packages in bundles of their own, required on first use (docs/architecture.md).
     ...common,
-    entryPoints: { anthropic: 'src/agent/lazy/anthropicSdk.ts', jupyter: 'src/kernels/lazy/jupyterServices.ts', tracking: 'src/tracking/lazy/trackingReaders.ts', studies: 'src/studies/lazy/studiesReaders.ts', models: 'src/models/lazy/modelsCore.ts', codeActions: 'src/models/lazy/codeActionsCore.ts', markdown: 'src/chat/lazy/markdownLexer.ts' },
+    entryPoints: { anthropic: 'src/agent/lazy/anthropicSdk.ts', openai: 'src/agent/lazy/openaiSdk.ts', jupyter: 'src/kernels/lazy/jupyterServices.ts', tracking: 'src/tracking/lazy/trackingReaders.ts', studies: 'src/studies/lazy/studiesReaders.ts', models: 'src/models/lazy/modelsCore.ts', codeActions: 'src/models/lazy/codeActionsCore.ts', markdown: 'src/chat/lazy/markdownLexer.ts' },
     outdir: 'dist/lazy',
     platform: 'node',
     format: 'cjs',

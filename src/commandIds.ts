@@ -7,6 +7,8 @@ export const COMMANDS = {
   openChat: 'mlEngineer.openChat',
   setApiKey: 'mlEngineer.setApiKey',
   clearApiKey: 'mlEngineer.clearApiKey',
+  setOpenAiCompatibleApiKey: 'mlEngineer.setOpenAiCompatibleApiKey',
+  clearOpenAiCompatibleApiKey: 'mlEngineer.clearOpenAiCompatibleApiKey',
   doctor: 'mlEngineer.doctor',
   showLog: 'mlEngineer.showLog',
   connectJupyterServer: 'mlEngineer.connectJupyterServer',
@@ -125,10 +127,18 @@ export const SETTINGS = {
   drift: 'mlEngineer.drift',
 } as const;
 
+/** The @ml participant of VS Code's Chat view (package.json `contributes.chatParticipants`). */
+export const CHAT_PARTICIPANT = 'mlEngineer.ml';
+
 /** Where users' data is stored (secrets, global and workspace state): renaming one loses it. */
 export const STORAGE_KEYS = {
   apiKey: 'mlEngineer.anthropic.apiKey',
   lastModel: 'mlEngineer.lastModel',
+  /** The chat's provider as last picked (anthropic, openai-compatible, vscode-lm). */
+  lastProvider: 'mlEngineer.lastProvider',
+  /** Followed by the provider kind: the model last picked for an other provider than Anthropic. */
+  lastModelOfPrefix: 'mlEngineer.lastModel.',
+  openaiCompatibleApiKey: 'mlEngineer.openaiCompatible.apiKey',
   kernelBindings: 'mlEngineer.kernels.bindings',
   runningCell: 'mlEngineer.kernels.running',
   localServer: 'mlEngineer.jupyter.localServer',

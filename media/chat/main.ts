@@ -16,6 +16,8 @@ let olderCount = 0;
 const totals: TranscriptTotals = { costUsd: 0, contextTokens: 0 };
 
 // ---- layout: header, transcript, composer ----
+const providerSelect = element('select', { attrs: { 'aria-label': 'Provider', title: 'Who answers: Anthropic, an OpenAI-compatible endpoint, or your VS Code (Copilot) models' } });
+providerSelect.addEventListener('change', () => send({ type: 'selectProvider', provider: providerSelect.value as ChatViewState['provider'] }));
 const modelSelect = element('select', { attrs: { 'aria-label': 'Model', title: 'Model for this chat' } });
 modelSelect.addEventListener('change', () => send({ type: 'selectModel', model: modelSelect.value }));
 const meter = element('span', { className: 'meter', attrs: { 'aria-label': 'Cost and context' } });
@@ -24,7 +26,7 @@ const newButton = element('button', { text: 'New chat', className: 'secondary' }
 newButton.addEventListener('click', () => send({ type: 'newChat' }));
 const historyList = element('div', { className: 'history', attrs: { hidden: '', role: 'list', 'aria-label': 'Past conversations' } });
 historyButton.addEventListener('click', () => historyList.toggleAttribute('hidden'));
-const header = element('div', { className: 'chat-header' }, [modelSelect, meter, element('span', { className: 'spacer' }), historyButton, newButton]);
+const header = element('div', { className: 'chat-header' }, [providerSelect, modelSelect, meter, element('span', { className: 'spacer' }), historyButton, newButton]);
 
 const transcript = element('div', { className: 'transcript', attrs: { role: 'log', 'aria-live': 'polite' } });
 const empty = element('div', { className: 'empty muted' }, [
@@ -106,6 +108,10 @@ function renderSetup(): void {
   setKey.addEventListener('click', () => send({ type: 'setApiKey' }));
   const check = element('button', { text: 'Check Environment', className: 'secondary' });
   check.addEventListener('click', () => send({ type: 'checkEnvironment' }));
+  const useCopilot = element('button', { text: 'Use VS Code (Copilot) Models', className: 'secondary' });
+  useCopilot.addEventListener('click', () => send({ type: 'selectProvider', provider: 'vscode-lm' }));
+  const useLocal = element('button', { text: 'Use an OpenAI-Compatible Endpoint', className: 'secondary' });
+  useLocal.addEventListener('click', () => send({ type: 'selectProvider', provider: 'openai-compatible' }));
   // Opened by the host (openExternal, which asks first), like links in answers.
   const keysPage = element('a', { text: 'console.anthropic.com', attrs: { href: ANTHROPIC_KEYS_URL } });
   keysPage.addEventListener('click', (event) => {
@@ -124,6 +130,8 @@ function renderSetup(): void {
       element('p', { className: 'no-key', text: 'Everything else works without a key: notebooks and kernels, experiments, the model viewer, Optimize, Export and Deploy, and GPUs.' }),
       element('p', { className: 'muted', text: 'Using a gateway or proxy? Set mlEngineer.anthropic.baseUrl in your user settings; requests go there instead.' }),
       element('div', { className: 'actions' }, [setKey, check]),
+      element('p', { className: 'muted', text: 'No Anthropic key? The same agent runs on your GitHub Copilot models, or on a local server (Ollama, vLLM, LM Studio, LiteLLM; mlEngineer.openaiCompatible.baseUrl).' }),
+      element('div', { className: 'actions' }, [useCopilot, useLocal]),
     ]),
   );
 }
@@ -139,6 +147,7 @@ function renderState(): void {
   if (!state) return;
   if (!state.hasApiKey) return renderSetup();
   renderChat();
+  providerSelect.replaceChildren(...state.providers.map((p) => element('option', { text: p.label, attrs: p.kind === state!.provider ? { value: p.kind, selected: '' } : { value: p.kind } })));
   modelSelect.replaceChildren(...state.models.map((m) => element('option', { text: m, attrs: m === state!.model ? { value: m, selected: '' } : { value: m } })));
   sendButton.hidden = state.busy;
   stopButton.hidden = !state.busy;
@@ -162,8 +171,9 @@ function renderState(): void {
 function renderMeter(): void {
   if (!state) return;
   const share = state.contextWindow ? Math.min(1, totals.contextTokens / state.contextWindow) : 0;
-  meter.textContent = `$${totals.costUsd.toFixed(2)}${state.costCapUsd ? ` / $${state.costCapUsd.toFixed(0)}` : ''} · ${Math.round(share * 100)}% context`;
-  meter.title = `Estimated cost of this chat, and how full the model's context was on the last request (${totals.contextTokens.toLocaleString()} of ${state.contextWindow.toLocaleString()} tokens).`;
+  const cost = totals.costUnknown ? (totals.costUsd > 0 ? `$${totals.costUsd.toFixed(2)} + unknown` : 'cost unknown') : `$${totals.costUsd.toFixed(2)}`;
+  meter.textContent = `${cost}${state.costCapUsd && !totals.costUnknown ? ` / $${state.costCapUsd.toFixed(0)}` : ''} · ${Math.round(share * 100)}% context`;
+  meter.title = `${totals.costUnknown ? 'No price is known for this model (set one in mlEngineer.agent.prices). ' : ''}Estimated cost of this chat, and how full the model's context was on the last request (${totals.contextTokens.toLocaleString()} of ${state.contextWindow.toLocaleString()} tokens).`;
 }
 
 const views = new Map<string, ItemView>();
@@ -361,6 +371,7 @@ onHostMessage<ToWebview>((message) => {
       state = message.state;
       totals.costUsd = state.totals.costUsd;
       totals.contextTokens = state.totals.contextTokens;
+      totals.costUnknown = state.totals.costUnknown === true;
       renderState();
       break;
     case 'transcript':

@@ -94,7 +94,7 @@ class AssistantView implements ItemView {
       footer.push(
         element('div', {
           className: 'muted small turn-usage',
-          text: `$${u.costUsd.toFixed(4)} · ${formatTokens(u.inputTokens)} in (${formatTokens(u.cachedTokens)} cached) · ${formatTokens(u.outputTokens)} out`,
+          text: `${u.costUnknown ? 'cost unknown' : `$${u.costUsd.toFixed(4)}`} · ${formatTokens(u.inputTokens)} in (${formatTokens(u.cachedTokens)} cached) · ${formatTokens(u.outputTokens)} out`,
           attrs: { title: 'Estimated cost and tokens of this turn' },
         }),
       );

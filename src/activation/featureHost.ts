@@ -26,7 +26,8 @@ export interface FeatureApis {
   gpu: { tools(): Tool[] };
   tracking: { tools(): Tool[] };
   models: { tools(): Tool[] };
-  chat: NoApi;
+  /** Copilot's language model tools (by contributed name) and the @ml participant's handler (src/lmtools/vscode/). */
+  chat: { lmTool(name: string): vscode.LanguageModelTool<object>; readonly participant: vscode.ChatRequestHandler };
   doctor: NoApi;
   serving: { tools(): Tool[] };
   data: {

@@ -39,7 +39,7 @@ export const FEATURE_COMMANDS: { readonly [N in FeatureName]: readonly CommandId
     COMMANDS.chartModelVersions,
   ],
   models: [COMMANDS.inspectModel, COMMANDS.deployModel, COMMANDS.optimizeModel, COMMANDS.benchmarkModel, COMMANDS.exportModel, COMMANDS.showModelGraph, COMMANDS.insertModelCode],
-  chat: [COMMANDS.openChat, COMMANDS.setApiKey, COMMANDS.clearApiKey],
+  chat: [COMMANDS.openChat, COMMANDS.setApiKey, COMMANDS.clearApiKey, COMMANDS.setOpenAiCompatibleApiKey, COMMANDS.clearOpenAiCompatibleApiKey],
   doctor: [COMMANDS.doctor],
   data: [COMMANDS.openAsDataset],
   serving: [COMMANDS.serveLocally, COMMANDS.localServerActions, COMMANDS.loadTestServer, COMMANDS.stopLocalServers, COMMANDS.detectDrift, COMMANDS.compareModels],

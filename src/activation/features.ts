@@ -7,6 +7,7 @@ import { lazyBundle } from '../common/lazyBundle';
 import { reportError } from '../common/vscode/commandRegistry';
 import type { FeatureApis, FeatureHost, FeatureModule } from './featureHost';
 import { FEATURE_COMMANDS, FEATURE_NAMES, TREE_VIEWS, type FeatureName, type TreeViewId } from './featureTable';
+import { registerLanguageModelStandIns } from './languageModelStandIns';
 import { LazyCodeActionProvider, LazyCustomEditorProvider, LazyTreeDataProvider, LazyWebviewViewProvider } from './lazyProviders';
 
 /**
@@ -62,6 +63,7 @@ export class Features implements vscode.Disposable {
    */
   registerCommands(): void {
     for (const name of FEATURE_NAMES) this.registerStubs(name);
+    this.disposables.push(...registerLanguageModelStandIns((reason) => this.load('chat', reason), this.context.extensionUri));
   }
 
   /**

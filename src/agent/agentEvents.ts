@@ -14,7 +14,8 @@ export type AgentEvent =
   | { type: 'thinking'; turnId: string; state: 'started' | 'stopped' }
   | { type: 'toolCall'; turnId: string; callId: string; name: string; input: unknown; risk: ToolRisk; confirmation?: string; /** Set when the call proposes a file change (the diff can be shown). */ changePath?: string; /** What "Allow for this chat" would cover: this same call again (Tool.approvalScope), or any call of the tool. */ allowCovers?: 'same' | 'any' }
   | { type: 'toolStatus'; callId: string; status: ToolCallStatus; summary?: string; output?: string }
-  | { type: 'usage'; turnId: string; usage: TurnUsage; costUsd: number; conversationCostUsd: number; contextTokens: number }
+  /** costUnknown: no price is known for the model (a local or gateway model); costUsd is then 0, not a real figure. */
+  | { type: 'usage'; turnId: string; usage: TurnUsage; costUsd: number; conversationCostUsd: number; contextTokens: number; costUnknown?: true }
   | {
       type: 'notice';
       level: 'info' | 'warning' | 'error';

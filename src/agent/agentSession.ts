@@ -8,7 +8,7 @@ import { estimateTokens, estimateToolsTokens, SUMMARY_MARK, summaryCut, tokenRat
 import { LoopGuard } from './loopGuard';
 import { causeOf, describeApiError, type MessagesApi, type MessagesRequest } from './messagesApi';
 import { minCacheableTokens, thinkingDisplayFor } from './models';
-import { addUsage, costOf, priceOf, totalInput, ZERO_USAGE, type ModelPrice } from './pricing';
+import { addUsage, costOf, totalInput, ZERO_USAGE, type ModelPrice } from './pricing';
 import { withCacheBreakpoints } from './promptCache';
 import { StreamAccumulator, type StopDetails, type TurnUsage } from './streamAccumulator';
 import { isToolInputError, type FileChange, type Tool, type ToolContext, type ToolImage } from './tools/tool';
@@ -37,6 +37,7 @@ export interface ApprovalRequest {
 }
 
 export interface AgentDependencies {
+  /** Whoever answers: Anthropic, an OpenAI-compatible endpoint, or VS Code's Language Model API (providers/). */
   readonly api: MessagesApi;
   /** The tools this conversation may use (only read tools in an untrusted workspace). */
   readonly tools: readonly Tool[];
@@ -64,6 +65,8 @@ export interface ConversationTotals {
   costUsd: number;
   /** Input tokens of the last request: how full the context is. */
   contextTokens: number;
+  /** Some request's model had no known price (a local or gateway model): costUsd counts only the priced ones. */
+  costUnknown?: boolean;
 }
 
 /**
@@ -129,6 +132,7 @@ export class AgentSession {
    */
   async warmCache(signal: AbortSignal): Promise<boolean> {
     const settings = this.deps.settings();
+    if (!this.deps.api.capabilities.promptCaching) return false;
     if (Date.now() - this.lastRequestAt < WARM_AFTER_MS) return false;
     if (this.estimatedRequestTokens(this.messages) < minCacheableTokens(settings.model)) return false;
     const request = this.requestFor(settings, this.messages);
@@ -248,7 +252,7 @@ export class AgentSession {
           if (partial.length > 0) this.messages.push({ role: 'assistant', content: partial });
           return { kind: 'cancelled' };
         }
-        const described = describeApiError(error);
+        const described = (this.deps.api.describeError ?? describeApiError)(error);
         const cause = causeOf((error as { cause?: unknown } | null)?.cause);
         const to = this.deps.api.endpoint?.();
         this.deps.log.warn(`model request failed (attempt ${attempt + 1}${to ? `, ${to}` : ''}): ${describeError(error)}${cause ? ` (cause: ${cause})` : ''}${described.requestId ? ` [${described.requestId}]` : ''}`);
@@ -298,7 +302,10 @@ export class AgentSession {
   }
 
   private requestFor(settings: AgentSettings, messages: readonly ChatMessage[]): MessagesRequest {
-    const cached = withCacheBreakpoints(this.deps.systemPrompt, this.apiTools, messages);
+    const { capabilities } = this.deps.api;
+    const cached = capabilities.promptCaching
+      ? withCacheBreakpoints(this.deps.systemPrompt, this.apiTools, messages)
+      : { system: [{ type: 'text' as const, text: this.deps.systemPrompt }], tools: this.apiTools, messages: [...messages] };
     const display = thinkingDisplayFor(settings.model);
     return {
       model: settings.model,
@@ -307,7 +314,7 @@ export class AgentSession {
       tools: cached.tools,
       messages: cached.messages,
       // Models that omit thinking by default stream only a signature: ask for the summary to show.
-      ...(settings.thinking ? { thinking: { type: 'adaptive' as const, ...(display ? { display } : {}) } } : {}),
+      ...(settings.thinking && capabilities.thinking ? { thinking: { type: 'adaptive' as const, ...(display ? { display } : {}) } } : {}),
     };
   }
 
@@ -355,9 +362,25 @@ export class AgentSession {
   private recordUsage(turnId: string, settings: AgentSettings, accumulator: StreamAccumulator): void {
     const usage = accumulator.usage;
     if (totalInput(usage) === 0 && usage.output_tokens === 0) return;
-    const cost = costOf(usage, priceOf(settings.model, settings.prices));
-    this.totals = { usage: addUsage(this.totals.usage, usage), costUsd: this.totals.costUsd + cost, contextTokens: totalInput(usage) + usage.output_tokens };
-    this.deps.emit({ type: 'usage', turnId, usage, costUsd: cost, conversationCostUsd: this.totals.costUsd, contextTokens: this.totals.contextTokens });
+    const price = this.deps.api.priceOf(settings.model, settings.prices);
+    const cost = costOf(usage, price);
+    // Once a request's price was unknown, the conversation's total is a lower bound: said so until a new chat.
+    const costUnknown = price === undefined || this.totals.costUnknown === true;
+    this.totals = {
+      usage: addUsage(this.totals.usage, usage),
+      costUsd: this.totals.costUsd + cost,
+      contextTokens: totalInput(usage) + usage.output_tokens,
+      ...(costUnknown ? { costUnknown: true } : {}),
+    };
+    this.deps.emit({
+      type: 'usage',
+      turnId,
+      usage,
+      costUsd: cost,
+      conversationCostUsd: this.totals.costUsd,
+      contextTokens: this.totals.contextTokens,
+      ...(price === undefined ? { costUnknown: true as const } : {}),
+    });
   }
 
   private async runTools(turnId: string, accumulator: StreamAccumulator, signal: AbortSignal): Promise<{ results: ToolResultBlockParam[]; loopDetected?: string }> {

@@ -1,5 +1,6 @@
 import type AnthropicClient from '@anthropic-ai/sdk';
 import type { MessagesApi } from './messagesApi';
+import { priceOf } from './pricing';
 
 export interface AnthropicOptions {
   readonly apiKey: string;
@@ -38,6 +39,9 @@ export function anthropicMessagesApi(Anthropic: AnthropicConstructor, options: A
     return built.client;
   };
   return {
+    kind: 'anthropic',
+    capabilities: { promptCaching: true, thinking: true },
+    priceOf,
     async *stream(request, signal) {
       const stream = await client().messages.create({ ...request, stream: true }, { signal });
       for await (const event of stream) yield event;

@@ -1,36 +1,9 @@
-import type { RawMessageStreamEvent, TextBlockParam, ThinkingConfigParam } from '@anthropic-ai/sdk/resources/messages';
-import type { ChatMessage } from './chatMessage';
-import type { ApiTool } from './tools/toolRegistry';
+import type { DescribedApiError, ModelProvider } from './providers/modelProvider';
 
-export interface MessagesRequest {
-  model: string;
-  max_tokens: number;
-  system: TextBlockParam[];
-  tools?: ApiTool[];
-  messages: ChatMessage[];
-  thinking?: ThinkingConfigParam;
-}
+export type { DescribedApiError, MessagesRequest } from './providers/modelProvider';
 
-/** The slice of the Messages API the agent uses; the SDK implements it (anthropicMessagesApi.ts). */
-export interface MessagesApi {
-  stream(request: MessagesRequest, signal: AbortSignal): AsyncIterable<RawMessageStreamEvent>;
-  listModels(signal?: AbortSignal): Promise<string[]>;
-  /** Where requests go (for the log when one fails). */
-  endpoint?(): string;
-}
-
-export interface DescribedApiError {
-  /** What happened and what to do, in words (never a JSON body). */
-  readonly message: string;
-  /** Worth trying again: overloaded, rate limited, a server fault, a dropped connection. */
-  readonly retryable: boolean;
-  /** The API's id for the request, for support. */
-  readonly requestId?: string;
-  /** The HTTP status, or the status the error type stands for when it came inside a 200 stream. */
-  readonly status?: number;
-  /** True when the SDK already retried it (an HTTP error status); false for errors inside a stream and dropped connections. */
-  readonly sdkRetried: boolean;
-}
+/** The Messages API as the agent uses it: the Anthropic provider (anthropicMessagesApi.ts). Same interface as every provider. */
+export type MessagesApi = ModelProvider;
 
 // The API's error types and the HTTP status each stands for (https://docs.anthropic.com/en/api/errors);
 // inside a 200 stream an `event: error` carries only the type.

@@ -32,6 +32,7 @@ export const fromWebviewSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('loadOlder'), beforeId: id }),
   /** Copy a failed request's id (for support): named by its notice, taken from the host's copy. */
   z.strictObject({ type: z.literal('copyRequestId'), itemId: id }),
+  z.strictObject({ type: z.literal('selectProvider'), provider: z.enum(['anthropic', 'openai-compatible', 'vscode-lm']) }),
   z.strictObject({ type: z.literal('selectModel'), model: z.string().check(z.regex(/^[\w.:@/-]{1,100}$/)) }),
   z.strictObject({ type: z.literal('openLink'), href: z.string().check(z.maxLength(2000)) }),
   z.strictObject({ type: z.literal('mentionQuery'), query: z.string().check(z.maxLength(200)) }),
@@ -40,7 +41,10 @@ export const fromWebviewSchema = z.discriminatedUnion('type', [
 export type FromWebview = z.infer<typeof fromWebviewSchema>;
 
 export interface ChatViewState {
+  /** The provider can answer: an Anthropic key is set, or another provider (which needs none, or an optional one) is picked. */
   readonly hasApiKey: boolean;
+  readonly provider: 'anthropic' | 'openai-compatible' | 'vscode-lm';
+  readonly providers: readonly { readonly kind: 'anthropic' | 'openai-compatible' | 'vscode-lm'; readonly label: string }[];
   readonly model: string;
   readonly models: readonly string[];
   readonly conversations: readonly ConversationSummary[];

@@ -14,7 +14,7 @@ export type TranscriptItem =
       streaming: boolean;
       endReason?: TurnEndReason;
       /** What this turn cost, shown under its last bubble. */
-      usage?: { costUsd: number; inputTokens: number; outputTokens: number; cachedTokens: number };
+      usage?: { costUsd: number; inputTokens: number; outputTokens: number; cachedTokens: number; /** No price is known for the model. */ costUnknown?: boolean };
     }
   | {
       kind: 'tool';
@@ -46,6 +46,8 @@ export type TranscriptItem =
 export interface TranscriptTotals {
   costUsd: number;
   contextTokens: number;
+  /** Some request's model had no known price: costUsd counts only the priced ones. */
+  costUnknown?: boolean;
 }
 
 const OUTPUT_KEPT = 20_000;
@@ -92,11 +94,13 @@ export function applyAgentEvent(items: TranscriptItem[], event: AgentEvent, tota
       if (totals) {
         totals.costUsd = event.conversationCostUsd;
         totals.contextTokens = event.contextTokens;
+        if (event.costUnknown) totals.costUnknown = true;
       }
       const first = items.find((i): i is Extract<TranscriptItem, { kind: 'assistant' }> => i.kind === 'assistant' && i.id === event.turnId);
       if (!first) return undefined;
       const u = (first.usage ??= { costUsd: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0 });
       u.costUsd += event.costUsd;
+      if (event.costUnknown) u.costUnknown = true;
       u.inputTokens += event.usage.input_tokens + event.usage.cache_creation_input_tokens + event.usage.cache_read_input_tokens;
       u.outputTokens += event.usage.output_tokens;
       u.cachedTokens += event.usage.cache_read_input_tokens;

@@ -7,6 +7,7 @@ import type { ChatMessage } from '../../src/agent/chatMessage';
 import { ZERO_USAGE } from '../../src/agent/pricing';
 import { AgentSession, type AgentSettings, type ApprovalRequest } from '../../src/agent/agentSession';
 import { anthropicMessagesApi } from '../../src/agent/anthropicMessagesApi';
+import type { MessagesApi } from '../../src/agent/messagesApi';
 import { registerWorkspaceTools } from '../../src/agent/tools/builtinTools';
 import type { Tool } from '../../src/agent/tools/tool';
 import { ToolRegistry } from '../../src/agent/tools/toolRegistry';
@@ -53,6 +54,8 @@ export async function startHarness(
     restored?: ChatMessage[];
     /** Where requests go, read at each request (the editor's base URL setting); default the loopback server. */
     baseURL?: (server: FakeMessagesApi) => string;
+    /** Another provider in place of the Anthropic one built on the loopback server (providers/modelProvider.ts). */
+    provider?: (anthropic: MessagesApi) => MessagesApi;
   } = {},
 ): Promise<Harness> {
   const server = await startFakeMessagesApi(script, options.api);
@@ -65,7 +68,8 @@ export async function startHarness(
   const events: AgentEvent[] = [];
   const approvals: ApprovalRequest[] = [];
   const settings = { ...DEFAULT_SETTINGS, ...options.settings };
-  const api = anthropicMessagesApi(Anthropic, () => ({ apiKey: 'sk-ant-test-key-0123456789', baseURL: options.baseURL?.(server) ?? server.baseURL, maxRetries: options.maxRetries ?? 3 }));
+  const anthropic = anthropicMessagesApi(Anthropic, () => ({ apiKey: 'sk-ant-test-key-0123456789', baseURL: options.baseURL?.(server) ?? server.baseURL, maxRetries: options.maxRetries ?? 3 }));
+  const api = options.provider?.(anthropic) ?? anthropic;
   const session = new AgentSession({
     api,
     tools: registry.available(options.trusted ?? true),

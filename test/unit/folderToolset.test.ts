@@ -25,7 +25,7 @@ describe('folderToolset: every feature\'s agent tools for a folder', () => {
         'run_in_kernel', 'wait_for_execution', 'interrupt_kernel', 'restart_kernel', 'kernel_variables', 'kernel_state',
         'list_runs', 'metric_history', 'compare_runs',
         'inspect_model', 'query_model_graph', 'scaffold_deployment', 'optimize_model', 'benchmark_model', 'export_model',
-        'describe_dataset', 'query_dataset',
+        'describe_dataset',
         'detect_drift', 'compare_models',
       ]);
       const registry = new ToolRegistry();
@@ -37,8 +37,8 @@ describe('folderToolset: every feature\'s agent tools for a folder', () => {
   });
 
   it('the chat takes its feature tools in TOOL_FEATURES order', () => {
-    // chatFeature.ts must build its list from the one constant the toolset uses, not its own copy.
-    const chat = readFileSync(join(__dirname, '../../src/chat/vscode/chatFeature.ts'), 'utf8');
+    // The chat's and @ml's list (featureTools.ts) comes from the one constant the toolset uses, not its own copy.
+    const chat = readFileSync(join(__dirname, '../../src/chat/vscode/featureTools.ts'), 'utf8');
     assert.match(chat, /TOOL_FEATURES\.flatMap\(\(name\) => host\.load\(name, reason\)\.tools\(\)\)/);
     assert.deepEqual([...TOOL_FEATURES], ['gpu', 'kernels', 'tracking', 'models', 'data', 'serving']);
   });

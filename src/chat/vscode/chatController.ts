@@ -8,7 +8,7 @@ import { CONTEXT_WINDOW_TOKENS, FALLBACK_MODELS } from '../../agent/models';
 import { addUsage } from '../../agent/pricing';
 import { alwaysAllowedTools, readAgentSettings } from '../../agent/vscode/agentSettings';
 import type { ApiKeyStore } from '../../agent/vscode/apiKeyStore';
-import { COMMANDS, STORAGE_KEYS } from '../../commandIds';
+import { COMMANDS } from '../../commandIds';
 import { describeError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { reportError } from '../../common/vscode/commandRegistry';
@@ -16,6 +16,7 @@ import { ConversationStore, type ConversationRecord } from '../conversationStore
 import { expandMentions, rankMentions } from '../mentions';
 import type { FromWebview, ToWebview } from '../protocol';
 import { applyAgentEvent, type TranscriptItem } from '../transcript';
+import { ChatProviders, PROVIDER_CHOICES, type ProviderAccess } from './chatProviders';
 import { ChatSessionFactory, workspaceRoots } from './chatSessionFactory';
 import { olderItemsMessage, transcriptMessage } from '../transcriptPages';
 import { WebviewOutbox } from '../webviewOutbox';
@@ -53,10 +54,11 @@ export class ChatController implements vscode.Disposable {
   private readonly store: ConversationStore;
   private readonly sessions: ChatSessionFactory;
   private readonly outbox: WebviewOutbox;
+  private readonly providers: ChatProviders;
 
   constructor(
-    private readonly context: vscode.ExtensionContext,
-    private readonly apiKeys: ApiKeyStore,
+    context: vscode.ExtensionContext,
+    apiKeys: ApiKeyStore,
     private readonly editor: EditorActions,
     private readonly log: Logger,
     /** Posts to the view; settles when the view has taken the message. */
@@ -68,6 +70,7 @@ export class ChatController implements vscode.Disposable {
     const storage = context.storageUri ?? vscode.Uri.joinPath(context.globalStorageUri, 'no-workspace');
     this.store = new ConversationStore(join(storage.fsPath, 'conversations'), (id, repairs) => log.warn(`conversation ${id} was stored in a shape the API refuses; repaired: ${repairs.join('; ')}`));
     this.sessions = new ChatSessionFactory(context.extensionPath, log, featureTools);
+    this.providers = new ChatProviders(context.globalState, context.secrets, apiKeys);
   }
 
   async handle(message: FromWebview): Promise<void> {
@@ -137,7 +140,16 @@ export class ChatController implements vscode.Disposable {
       }
       case 'selectModel':
         if (this.record) this.record.model = message.model;
-        await this.context.globalState.update(STORAGE_KEYS.lastModel, message.model);
+        await this.providers.rememberModel(message.model);
+        return this.pushState();
+      case 'selectProvider':
+        // The conversation goes on with the new provider (its history is in the Messages shape every provider reads).
+        await this.stopRun();
+        await this.providers.select(message.provider);
+        this.session = undefined;
+        this.models = [];
+        if (this.record) this.record.model = this.providers.model();
+        void this.refreshModels();
         return this.pushState();
       case 'openLink':
         if (/^https?:\/\//i.test(message.href)) await vscode.env.openExternal(vscode.Uri.parse(message.href));
@@ -154,8 +166,8 @@ export class ChatController implements vscode.Disposable {
 
   private async send(text: string): Promise<void> {
     if (this.run) return this.notice('info', 'The agent is still working; stop it first or wait for the answer.');
-    const apiKey = await this.apiKeys.get();
-    if (!apiKey) return this.notice('error', 'Set your Anthropic API key first (ML Engineer: Set Anthropic API Key).');
+    const access = await this.providers.access();
+    if ('missing' in access) return this.notice('error', access.missing);
     const record = (this.record ??= this.store.create(this.currentModel()));
     const userItem: Extract<TranscriptItem, { kind: 'user' }> = { kind: 'user', id: `user-${Date.now()}`, text };
     record.items.push(userItem);
@@ -163,22 +175,22 @@ export class ChatController implements vscode.Disposable {
     await this.startRun(record, async (session, signal) => {
       const expanded = await expandMentions(text, this.mentionSources());
       await session.send(expanded, signal);
-      void this.refreshModels(apiKey);
-    }, apiKey);
+      void this.refreshModels();
+    }, access);
   }
 
   private async continueAfterNotice(action: 'raise-cost-cap' | 'continue-after-loop' | 'retry'): Promise<void> {
     const record = this.record;
     // The session may be gone (a window reload): Retry and Continue start a new one on the same conversation.
     if (this.run || !record) return;
-    const apiKey = await this.apiKeys.get();
-    if (!apiKey) return this.notice('error', 'Set your Anthropic API key first (ML Engineer: Set Anthropic API Key).');
+    const access = await this.providers.access();
+    if ('missing' in access) return this.notice('error', access.missing);
     for (const item of record.items) if (item.kind === 'notice' && item.action === action) item.resolved = true;
     await this.startRun(record, async (session, signal) => {
       if (action === 'raise-cost-cap') session.raiseCostCap();
       if (action === 'continue-after-loop') session.continueAfterLoop();
       await session.resume(signal);
-    }, apiKey);
+    }, access);
   }
 
   /**
@@ -186,7 +198,7 @@ export class ChatController implements vscode.Disposable {
    * record (and drawn only while it is the open one), and that record is saved when it ends,
    * whatever the user opened meanwhile.
    */
-  private async startRun(record: ConversationRecord, work: (session: AgentSession, signal: AbortSignal) => Promise<void>, apiKey: string): Promise<void> {
+  private async startRun(record: ConversationRecord, work: (session: AgentSession, signal: AbortSignal) => Promise<void>, access: ProviderAccess): Promise<void> {
     const controller = new AbortController();
     let finished!: () => void;
     const run: Run = { record, controller, done: new Promise<void>((resolve) => (finished = resolve)) };
@@ -194,7 +206,8 @@ export class ChatController implements vscode.Disposable {
     this.lastRequestAt = Date.now();
     void this.pushState();
     try {
-      await work(await this.ensureSession(record, apiKey), controller.signal);
+      if (!record.model) record.model = await this.firstModel(access);
+      await work(await this.ensureSession(record, access), controller.signal);
     } catch (error) {
       this.log.error(`chat request failed: ${describeError(error)}`);
       this.emitTo(record, { type: 'notice', level: 'error', message: `The request failed: ${describeError(error)}` });
@@ -221,21 +234,22 @@ export class ChatController implements vscode.Disposable {
    */
   private async warmCache(): Promise<void> {
     if (this.run || Date.now() - this.lastRequestAt < WARM_AFTER_MS) return;
-    const apiKey = await this.apiKeys.get();
-    if (!apiKey) return;
+    // Only Anthropic caches prompts: the session sends nothing for the others.
+    const access = await this.providers.access();
+    if ('missing' in access || access.kind !== 'anthropic') return;
     this.lastRequestAt = Date.now();
     const record = (this.record ??= this.store.create(this.currentModel()));
     try {
-      const session = await this.ensureSession(record, apiKey);
+      const session = await this.ensureSession(record, access);
       if (await session.warmCache(new AbortController().signal)) this.log.debug('prompt cache warmed while the user types');
     } catch (error) {
       this.log.debug(`cache warm-up skipped: ${describeError(error)}`);
     }
   }
 
-  private ensureSession(record: ConversationRecord, apiKey: string): Promise<AgentSession> {
+  private ensureSession(record: ConversationRecord, access: ProviderAccess): Promise<AgentSession> {
     if (this.session?.record === record) return this.session.session;
-    const session = this.sessions.create(record, apiKey, {
+    const session = this.sessions.create(record, access, {
       emit: (event) => this.emitTo(record, event),
       approve: (request, signal) => {
         if (request.change) this.changes.set(request.callId, request.change);
@@ -257,7 +271,9 @@ export class ChatController implements vscode.Disposable {
     const hostAt = TRACE ? performance.timeOrigin + performance.now() : undefined;
     applyAgentEvent(record.items, event);
     // The session keeps the conversation's totals; the record saves a copy.
-    if (event.type === 'usage') record.totals = { ...record.totals, costUsd: event.conversationCostUsd, contextTokens: event.contextTokens, usage: addUsage(record.totals.usage, event.usage) };
+    if (event.type === 'usage') {
+      record.totals = { ...record.totals, costUsd: event.conversationCostUsd, contextTokens: event.contextTokens, usage: addUsage(record.totals.usage, event.usage), ...(event.costUnknown || record.totals.costUnknown ? { costUnknown: true } : {}) };
+    }
     if (record === this.record) this.post(hostAt === undefined ? { type: 'agentEvents', events: [event] } : { type: 'agentEvents', events: [event], hostAt });
   }
 
@@ -270,10 +286,12 @@ export class ChatController implements vscode.Disposable {
     this.outbox.push(message);
   }
 
-  private async refreshModels(apiKey: string): Promise<void> {
+  private async refreshModels(): Promise<void> {
     if (this.models.length > 0) return;
     try {
-      this.models = await (await this.sessions.messagesApi(apiKey)).listModels();
+      const access = await this.providers.access();
+      if ('missing' in access) return;
+      this.models = await (await this.sessions.provider(access)).listModels();
       await this.pushState();
     } catch (error) {
       this.log.debug(`models list unavailable: ${describeError(error)}`);
@@ -281,7 +299,15 @@ export class ChatController implements vscode.Disposable {
   }
 
   private currentModel(): string {
-    return this.context.globalState.get<string>(STORAGE_KEYS.lastModel) || readAgentSettings().model;
+    return this.providers.model();
+  }
+
+  /** A provider without a model picked yet (a fresh Ollama setup) starts on the first model it lists. */
+  private async firstModel(access: ProviderAccess): Promise<string> {
+    const [first] = await (await this.sessions.provider(access)).listModels();
+    if (!first) throw new Error(access.kind === 'vscode-lm' ? 'VS Code offers no language model: sign in to GitHub Copilot.' : 'The endpoint lists no model: pull one first (ollama pull qwen3:8b), or set mlEngineer.openaiCompatible.model.');
+    await this.providers.rememberModel(first, access.kind);
+    return first;
   }
 
   /** Opens another conversation (or none), once the run in the one being left has ended and been saved. */
@@ -316,18 +342,21 @@ export class ChatController implements vscode.Disposable {
 
   async pushState(): Promise<void> {
     const settings = readAgentSettings(this.record?.model);
-    const models = this.models.length ? this.models : FALLBACK_MODELS;
-    const model = this.record?.model ?? this.currentModel();
+    const provider = this.providers.kind();
+    const models = this.models.length ? this.models : provider === 'anthropic' ? FALLBACK_MODELS : [];
+    const model = this.record?.model || this.currentModel();
     this.post({
       type: 'state',
       state: {
-        hasApiKey: await this.apiKeys.has(),
+        hasApiKey: await this.providers.ready(),
+        provider,
+        providers: PROVIDER_CHOICES,
         model,
-        models: models.includes(model) ? models : [model, ...models],
+        models: !model || models.includes(model) ? models : [model, ...models],
         conversations: (await this.store.list()).slice(0, 100),
         activeId: this.record?.id,
         busy: this.run !== undefined,
-        totals: { costUsd: this.record?.totals.costUsd ?? 0, contextTokens: this.record?.totals.contextTokens ?? 0 },
+        totals: { costUsd: this.record?.totals.costUsd ?? 0, contextTokens: this.record?.totals.contextTokens ?? 0, ...(this.record?.totals.costUnknown ? { costUnknown: true } : {}) },
         contextWindow: CONTEXT_WINDOW_TOKENS,
         costCapUsd: settings.costCapUsd,
         trusted: vscode.workspace.isTrusted,

@@ -3,15 +3,17 @@ import type { AgentEvent } from '../../agent/agentEvents';
 import type { AgentSession, AgentSettings, ApprovalRequest, ConversationTotals } from '../../agent/agentSession';
 import type { ChatMessage } from '../../agent/chatMessage';
 import type { Anthropic as AnthropicSdk } from '../../agent/lazy/anthropicSdk';
-import type { MessagesApi } from '../../agent/messagesApi';
+import type { ModelProvider } from '../../agent/providers/modelProvider';
+import type { OpenAI as OpenAiSdk } from '../../agent/lazy/openaiSdk';
 import type { WorkspaceFacts } from '../../agent/systemPrompt';
 import type { FileChange, Tool } from '../../agent/tools/tool';
-import { apiBaseUrl } from '../../agent/vscode/agentSettings';
+import { apiBaseUrl, openaiCompatibleSettings } from '../../agent/vscode/agentSettings';
 
 import { lazyBundle } from '../../common/lazyBundle';
 import type { Logger } from '../../common/logger';
 import { pythonCandidates } from '../../python/pythonInterpreter';
 import { configuredPython } from '../../python/vscode/pythonExtension';
+import type { ProviderAccess } from './chatProviders';
 import { vscodeNotebookCells } from './notebookCells';
 
 /** What one conversation's session is wired to: where its events go, how it asks, how it edits. */
@@ -38,7 +40,7 @@ export class ChatSessionFactory {
     private readonly featureTools: () => Tool[],
   ) {}
 
-  async create(conversation: { messages: ChatMessage[]; totals: ConversationTotals }, apiKey: string, hooks: SessionHooks): Promise<AgentSession> {
+  async create(conversation: { messages: ChatMessage[]; totals: ConversationTotals }, access: ProviderAccess, hooks: SessionHooks): Promise<AgentSession> {
     // The agent core and the SDK load here, on the first message, never at activation.
     const [{ AgentSession }, { systemPrompt }, { ToolRegistry }, { registerWorkspaceTools }, { WorkspaceFiles }] = await Promise.all([
       import('../../agent/agentSession'),
@@ -51,7 +53,7 @@ export class ChatSessionFactory {
     registerWorkspaceTools(registry);
     for (const tool of this.featureTools()) registry.register(tool);
     const files = new WorkspaceFiles(workspaceRoots());
-    const [facts, api, ripgrep] = await Promise.all([this.workspaceFacts(files.roots), this.messagesApi(apiKey), this.ripgrep()]);
+    const [facts, api, ripgrep] = await Promise.all([this.workspaceFacts(files.roots), this.provider(access), this.ripgrep()]);
     return new AgentSession(
       {
         api,
@@ -67,7 +69,19 @@ export class ChatSessionFactory {
     );
   }
 
-  async messagesApi(apiKey: string): Promise<MessagesApi> {
+  /** The provider behind a session; each SDK loads here, on first use. */
+  async provider(access: ProviderAccess): Promise<ModelProvider> {
+    if (access.kind === 'vscode-lm') return (await import('../../agent/providers/vscode/languageModelProvider')).languageModelProvider(access.model ? { model: access.model } : {});
+    if (access.kind === 'openai-compatible') {
+      const { openaiCompatibleProvider } = await import('../../agent/providers/openai/openaiCompatibleProvider');
+      const { OpenAI } = lazyBundle<{ OpenAI: typeof OpenAiSdk }>(this.extensionPath, 'openai')();
+      // Read at every request, like the Anthropic base URL; the key never goes to the log.
+      return openaiCompatibleProvider(OpenAI, () => ({ baseURL: openaiCompatibleSettings().baseUrl, ...(access.apiKey ? { apiKey: access.apiKey } : {}), keyCommand: 'ML Engineer: Set OpenAI-Compatible Endpoint API Key' }));
+    }
+    return this.anthropic(access.apiKey);
+  }
+
+  private async anthropic(apiKey: string): Promise<ModelProvider> {
     const { anthropicMessagesApi } = await import('../../agent/anthropicMessagesApi');
     const { Anthropic } = lazyBundle<{ Anthropic: typeof AnthropicSdk }>(this.extensionPath, 'anthropic')();
     // Read at every request: right after a window reload the user's settings may not have arrived yet.

@@ -42,6 +42,8 @@ export interface StartOptions {
   readonly extraExtensions?: readonly string[];
   /** Workspace trust on, the folder not trusted: the window opens in Restricted Mode. */
   readonly untrusted?: boolean;
+  /** Extensions (by id) allowed their proposed APIs (--enable-proposed-api), such as a test extension's chatProvider. */
+  readonly enableProposedApi?: readonly string[];
   /** User keybindings (keybindings.json entries). */
   readonly keybindings?: readonly { key: string; command: string }[];
 }
@@ -92,6 +94,7 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
   const child = spawn(
     process.execPath,
     [codeServerEntry, '--bind-addr', '127.0.0.1:0', '--auth', 'none', '--disable-telemetry', '--disable-update-check', ...(options.untrusted ? [] : ['--disable-workspace-trust']),
+      ...(options.enableProposedApi ?? []).flatMap((id) => ['--enable-proposed-api', id]),
       '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, workspace],
     { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );

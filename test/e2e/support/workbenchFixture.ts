@@ -13,7 +13,7 @@ import { browserConsole, keepEvidence, launchBrowser, openWorkbench } from './wo
 // editors and workspace storage), and reads the logs of that window only.
 
 /** What a code-server is started with: suites whose profiles are equal share the server. */
-export interface Profile extends Pick<StartOptions, 'settings' | 'env' | 'untrusted' | 'keybindings'> {
+export interface Profile extends Pick<StartOptions, 'settings' | 'env' | 'untrusted' | 'keybindings' | 'extraExtensions' | 'enableProposedApi'> {
   /**
    * A loopback Messages API beside the server (each suite sets its own script): its URL in the
    * mlEngineer.anthropic.baseUrl setting and in ANTHROPIC_BASE_URL (after a window reload
@@ -55,6 +55,10 @@ export const EXAMPLES_PROFILE: Profile = {
   },
   // The nvidia-smi stand-in replays a real H100 capture, as nvidia-smi would print it.
   env: { REPLAY_CAPTURE: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load__query-gpu.csv' },
+  // lmTools.e2e's second extension: it calls our language model tools and registers a chat model
+  // through VS Code 1.100's proposed chatProvider API (finalized only in 1.104).
+  extraExtensions: [join(repoRoot, 'test/fixtures/lm-test-extension')],
+  enableProposedApi: ['mlengineer-test.lm-test'],
 };
 
 /** Examples workspace with an API key and the loopback Messages API: the chat suites. */
