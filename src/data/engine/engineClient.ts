@@ -10,6 +10,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../common/errors';
 import type { Cell } from '../datasetSource';
+import { removeSpillFolder, sweepSpillFolders } from './spillFolders';
 import { ENGINE_SETUP_VAR, type EngineColumn, type EngineParam, type EngineSetup, type FromEngine, type QueryRequest, type TablePrep } from './protocol';
 
 export interface EngineOptions {
@@ -153,6 +154,7 @@ export class DataEngine {
   }
 
   private readonly cancelling = new Map<number, NodeJS.Timeout>();
+  private swept = false;
   private readonly cleanups = new Map<number, () => void>();
 
   private settle(id: number): Pending | undefined {
@@ -174,6 +176,11 @@ export class DataEngine {
       ...(this.options.spillLimitMb ? { spillLimitMb: this.options.spillLimitMb } : {}),
       ...(this.options.confinedSpillLimitMb ? { confinedSpillLimitMb: this.options.confinedSpillLimitMb } : {}),
     };
+    // Once per engine client: the spill of engines killed before (by us or a crash) goes.
+    if (!this.swept) {
+      this.swept = true;
+      void sweepSpillFolders(setup.tempDir);
+    }
     const script = this.options.script ?? engineScript();
     const fromSource = script.endsWith('.ts');
     const child = fork(script, [], {
@@ -221,7 +228,11 @@ export class DataEngine {
       for (const grace of this.cancelling.values()) clearTimeout(grace);
       this.cancelling.clear();
     };
-    child.on('exit', (code, signal) => stopped(signal ? `it was ended by ${signal}` : `it exited with code ${code}`));
+    child.on('exit', (code, signal) => {
+      stopped(signal ? `it was ended by ${signal}` : `it exited with code ${code}`);
+      // A killed child cannot remove its own spill folder.
+      if (child.pid !== undefined) void removeSpillFolder(setup.tempDir, child.pid);
+    });
     child.on('error', (error) => stopped(error.message));
     child.unref();
     this.live = live;

@@ -7,15 +7,15 @@
 // agent's and the CLI's SQL: one SELECT statement, files readable only inside the roots, settings locked.
 import { mkdirSync, rmSync, statfsSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { Cell } from '../datasetSource';
 import { importArrowIpc } from './arrowImport';
 import { confineQuery } from './confinedSql';
+import { spillFolder } from './spillFolders';
 import { ENGINE_SETUP_VAR, MAX_CELL_CHARS, type EngineSetup, type FromEngine, type QueryRequest, type TablePrep, type ToEngine } from './protocol';
 
 const setup = JSON.parse(process.env[ENGINE_SETUP_VAR] ?? '{}') as EngineSetup;
-const spill = join(setup.tempDir, `ml-engineer-duckdb-${process.pid}`);
+const spill = spillFolder(setup.tempDir, process.pid);
 mkdirSync(spill, { recursive: true });
 
 /** DuckDB would spill up to 90% of the disk's free space; a person's disk is theirs to keep. */
