@@ -63,7 +63,7 @@ export class Features implements vscode.Disposable {
    */
   registerCommands(): void {
     for (const name of FEATURE_NAMES) this.registerStubs(name);
-    this.disposables.push(...registerLanguageModelStandIns((reason) => this.load('chat', reason), this.context.extensionUri));
+    this.disposables.push(...registerLanguageModelStandIns((reason) => this.load('chat', reason), this.context.extension));
   }
 
   /**

@@ -24,9 +24,12 @@ interface McpApi {
 function mcpApi(): McpApi | string {
   const lm = vscode.lm as unknown as { registerMcpServerDefinitionProvider?: McpApi['register'] };
   const Definition = (vscode as unknown as { McpStdioServerDefinition?: McpStdioServerDefinitionClass }).McpStdioServerDefinition;
-  if (typeof lm.registerMcpServerDefinitionProvider !== 'function' || typeof Definition !== 'function') return `VS Code ${vscode.version} has no MCP server API (1.101 and later have it)`;
+  if (typeof lm.registerMcpServerDefinitionProvider !== 'function' || typeof Definition !== 'function') return 'no MCP server API (1.101+ has it)';
   return { register: lm.registerMcpServerDefinitionProvider.bind(lm), Definition };
 }
+
+/** One wording for both ways it can be missing (the workbench e2e test reads it). */
+const notOffered = (why: string): string => `MCP: our server is not offered to VS Code's chat (VS Code ${vscode.version}): ${why}. See the README's MCP section.`;
 
 /**
  * Registers the provider: one read-only server per workspace folder, offered only while the
@@ -35,7 +38,7 @@ function mcpApi(): McpApi | string {
 export function registerMcpServers(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
   const api = mcpApi();
   if (typeof api === 'string') {
-    log.info(`MCP: our server is not offered to VS Code's chat: ${api}. Configure it by hand (README, MCP server).`);
+    log.info(notOffered(api));
     return;
   }
   const changed = new vscode.EventEmitter<void>();
@@ -62,6 +65,6 @@ export function registerMcpServers(context: vscode.ExtensionContext, log: vscode
   } catch (error) {
     // 1.100 has the function behind the mcpConfigurationProvider proposal: it throws for us.
     changed.dispose();
-    log.info(`MCP: our server is not offered to VS Code's chat (VS Code ${vscode.version}): ${describeError(error)}`);
+    log.info(notOffered(describeError(error)));
   }
 }

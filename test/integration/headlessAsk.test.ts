@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HeadlessReport } from '../../src/headless/headlessAgent';
+import { folderToolset } from '../../src/toolset/folderToolset';
 import { lastToolResults, startFakeMessagesApi, type FakeMessagesApi, type Script } from '../support/fakeMessagesApi';
 
 // `ml-engineer ask` as a script runs it: the real CLI in a child process (stdin a pipe, so no
@@ -67,7 +68,10 @@ describe('Headless agent (ml-engineer ask) against the loopback Messages API', f
     const request = server.requests[before]!.body as { model: string; tools: { name: string }[]; system: unknown; messages: { content: unknown }[] };
     assert.equal(request.model, 'claude-sonnet-5-5');
     assert.ok(request.tools.some((t) => t.name === 'list_runs') && request.tools.some((t) => t.name === 'run_in_kernel'), JSON.stringify(request.tools.map((t) => t.name)));
-    assert.equal(request.tools.length, 25);
+    // Every tool of the folder's toolset, the chat's list (TOOL_FEATURES), in its order.
+    const toolset = folderToolset({ folder });
+    assert.deepEqual(request.tools.map((t) => t.name), toolset.tools.map((t) => t.name));
+    await toolset.dispose();
     assert.match(JSON.stringify(request.system), new RegExp(folder.split('/').at(-1)!));
     assert.match(JSON.stringify(request.messages[0]!.content), /which run is best\?/);
   });

@@ -25,7 +25,6 @@ const ACTIVATION_MODULES: Record<string, string> = {
   'src/agent/vscode/apiKeyStore.ts': 'the "has API key" context key the Chat view and its menus read before the chat loads',
   'src/commandIds.ts': 'the ids registered',
   'src/activation/languageModelStandIns.ts': "stand-ins for Copilot's language model tools and @ml: VS Code calls them as soon as activation ends",
-  'src/lmtools/lmToolNames.ts': 'the names of the language model tools the stand-ins register',
   'src/models/codeActions/modelSiteHint.ts': 'whether a Python document can hold a model site, before a code action request loads the models feature',
   'src/common/errors.ts': 'describeError and UserError, for a feature that fails to load',
   'src/common/heavyModules.ts': 'the activation and feature-load log lines the bench and e2e tests read',
