@@ -182,7 +182,9 @@ describe('Models (code-server)', function () {
     await page.locator('.tabs-container .tab', { hasText: 'Preview simple_cnn.int8.report.md' }).waitFor({ timeout: 10_000 });
     const toast = page.locator('.notifications-toasts', { hasText: 'Wrote simple_cnn.int8.onnx with the built-in rewrite' });
     await toast.waitFor({ timeout: 15_000 });
-    assert.match(await toast.innerText(), /110 KB → 3\d KB \(3\d%\), no speed-up\. Report: simple_cnn\.int8\.report\.md\./);
+    // Weight-only int8 dequantizes before use: never faster. Measured, it is either within the noise
+    // ("no speed-up") or measurably slower (CI once measured 1.11x under load); both say no speed-up.
+    assert.match(await toast.innerText(), /110 KB → 3\d KB \(3\d%\), no speed-up( \(slower: \d+\.\d\dx the time\))?\. Report: simple_cnn\.int8\.report\.md\./);
     await saveScreenshot(page, 'model-optimize-report');
     // The same report is on disk beside the model.
     const report = readFileSync(join(server.workspace, 'models', 'simple_cnn.int8.report.md'), 'utf8');
