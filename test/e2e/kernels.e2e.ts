@@ -105,6 +105,10 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
         messagesApi: { apiKey: 'sk-ant-e2e-kernels-key' },
       },
       script,
+      // The stand-in's path in the workspace's settings too: after the page reload code-server once
+      // started the extension host without the user's settings (the log read the default
+      // nvidia-smi), and the GPUs view below said nvidia-smi was not found.
+      workspaceSettings: { 'mlEngineer.gpu.nvidiaSmiPath': join(repoRoot, 'test/fixtures/bin/replay-nvidia-smi') },
       prepare(workspace) {
         const notebook = JSON.parse(readFileSync(join(repoRoot, '../shared/corpora/notebooks', NOTEBOOK), 'utf8')) as { cells: unknown[] };
         notebook.cells = [...TEST_CELLS.map(codeCell), ...notebook.cells];
