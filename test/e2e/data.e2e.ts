@@ -214,9 +214,17 @@ describe('Dataset viewer (code-server)', function () {
     await frame.locator('button.compare').click();
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: 30_000 });
-    await input.fill(join(server.workspace, 'test.csv'));
-    // Enter picks the row the dialog has matched to the typed path: wait for it to be test.csv.
-    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: /^test\.csv/ }).waitFor({ timeout: 15_000 });
+    // Enter picks the row the dialog has matched to the typed path: wait for it to be test.csv. The
+    // dialog sets its own value (the folder) once it has read it: CI once saw that overwrite the typed
+    // path (the input read ".../workspace/"), so the path is typed again until the dialog keeps it.
+    const wanted = join(server.workspace, 'test.csv');
+    const matched = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: /^test\.csv/ });
+    for (let attempt = 0; ; attempt++) {
+      await input.fill(wanted);
+      const kept = await matched.waitFor({ timeout: 5_000 }).then(() => true, () => false);
+      if (kept && (await input.inputValue()) === wanted) break;
+      if (attempt === 4) throw new Error(`the file dialog did not keep ${wanted}: it shows ${await input.inputValue()}`);
+    }
     await input.press('Enter');
     const card = frame.locator('section.card.comparison');
     await card.waitFor({ timeout: 240_000 });
