@@ -81,15 +81,8 @@ export function readOptunaSqlite(path: string): StudyFileSnapshot {
 
 function readTables(db: SqliteFile, path: string): StudyFileSnapshot {
   const problems: string[] = [];
-  /** A damaged optional table is a problem to show; the studies still list. */
-  const each = (table: string, fn: (row: Record<string, SqlValue>) => void): void => {
-    if (!db.hasTable(table)) return;
-    try {
-      for (const row of db.rows(table)) fn(row);
-    } catch (error) {
-      problems.push(`table ${table}: ${(error as Error).message}`);
-    }
-  };
+  // A damaged optional table is a problem to show; the rest still lists.
+  const each = (table: string, fn: (row: Record<string, SqlValue>) => void): void => db.eachRowOfOptional(table, fn, problems);
   let libraryVersion: string | undefined;
   each('version_info', (row) => (libraryVersion = str(row.library_version)));
 

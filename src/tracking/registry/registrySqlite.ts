@@ -21,14 +21,8 @@ export function readRegistrySqlite(path: string): RegistrySnapshot {
   try {
     if (!db.hasTable('registered_models')) return { store: path, models: [], problems: [] };
     const problems: string[] = [];
-    const each = (table: string, fn: (row: Record<string, SqlValue>) => void): void => {
-      if (!db.hasTable(table)) return;
-      try {
-        for (const row of db.rows(table)) fn(row);
-      } catch (error) {
-        problems.push(`table ${table}: ${(error as Error).message}`);
-      }
-    };
+    // A damaged optional table is a problem to show; the rest still lists.
+    const each = (table: string, fn: (row: Record<string, SqlValue>) => void): void => db.eachRowOfOptional(table, fn, problems);
     const models = new Map<string, { record: Omit<RegisteredModelRecord, 'versions'>; tags: Record<string, string>; aliases: Record<string, number>; versions: ModelVersionRecord[] }>();
     each('registered_models', (row) => {
       const name = str(row.name) ?? '';

@@ -161,6 +161,19 @@ export class SqliteFile {
     return this.schema().has(table.toLowerCase());
   }
 
+  /**
+   * Each row of a table that may be missing or damaged: a missing table is skipped, and a damaged
+   * one ends its walk with a line in `problems` (the rest of the file still reads).
+   */
+  eachRowOfOptional(table: string, fn: (row: Record<string, SqlValue>) => void, problems: string[]): void {
+    if (!this.hasTable(table)) return;
+    try {
+      for (const row of this.rows(table)) fn(row);
+    } catch (error) {
+      problems.push(`table ${table}: ${(error as Error).message}`);
+    }
+  }
+
   columns(table: string): readonly string[] {
     return this.schema().get(table.toLowerCase())?.columns ?? [];
   }
