@@ -200,7 +200,11 @@ describe('What is set up (code-server, no key, no GPU tool)', function () {
     assert.match(lines, /first 10 rows:/);
     await saveScreenshot(page, 'kernels-preview');
 
-    // A tensor: its statistics.
+    // A tensor: its statistics. The preview flipped the kernel busy and idle, and the tree redraws
+    // once that settles; a click during the redraw is lost (VS Code drops a redrawn row's command),
+    // so, as a person would, wait for the kernel's spinner to stop first.
+    await kernel.locator('.codicon-circle-large-outline').waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(1_000);
     await clickRow('batch');
     await page.locator('.tab', { hasText: `batch (${NOTEBOOK})` }).waitFor({ timeout: 60_000 });
     const tensor = page.locator('.editor-instance .monaco-editor .view-lines').first();

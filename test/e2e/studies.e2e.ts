@@ -76,6 +76,11 @@ describe('Studies and model registry (code-server)', function () {
   });
 
   it('opens the sample study: log axes from the distributions, top-K, the trial table and its run link', async () => {
+    // While the live study runs, each poll redraws the tree and a click on a row being redrawn is
+    // lost (VS Code drops the old row's command): let Optuna finish and the tree show it first.
+    if (writer && writer.exitCode === null) await new Promise((done) => writer!.once('exit', done));
+    await row(/live-search.*12 complete/).waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(1_000);
     await row('tiny-classifier-tuning').click();
     const frame = await findWebviewFrame(page, 'h1 >> text=Study: tiny-classifier-tuning');
     const parallel = frame.locator('canvas.parallel');
