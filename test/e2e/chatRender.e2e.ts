@@ -236,8 +236,14 @@ describe('Chat rendering: the code shown is the code used (code-server + loopbac
     assert.ok(drawn > 2 && drawn < FIRST_PAGE, `only the messages that can be seen are drawn at first (${drawn} of the ${FIRST_PAGE} sent)`);
     // Scrolling up brings older pages, and keeps in view what was in view.
     for (let i = 0; i < 40 && (await frame.locator('.msg[data-id="u0"]').count()) === 0; i++) {
-      const top = await frame.locator('.transcript [data-id]').first().getAttribute('data-id');
-      await frame.evaluate(() => (document.querySelector('.transcript')!.scrollTop = 0));
+      // Read and scrolled in one task: the page may draw more above on its own (when idle) between
+      // two evaluations, and the message to keep in view is the one on top when the scroll happens.
+      const top = await frame.evaluate(() => {
+        const t = document.querySelector('.transcript')!;
+        const id = t.querySelector('[data-id]')!.getAttribute('data-id');
+        t.scrollTop = 0;
+        return id;
+      });
       await frame.waitForFunction((id) => document.querySelector('.transcript [data-id]')?.getAttribute('data-id') !== id, top, { timeout: 15_000 });
       const stillInView = await frame.evaluate((id) => {
         const t = document.querySelector('.transcript')!.getBoundingClientRect();

@@ -3,7 +3,7 @@ import { closeSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import type { CodeServer } from './support/codeServer';
-import { findWebviewFrame, saveScreenshot } from './support/workbench';
+import { explorerContextMenu, findWebviewFrame, saveScreenshot } from './support/workbench';
 import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
 
 // A 1 GB CSV in the Dataset viewer, in code-server + Chromium: the grid scrolls to the last of 10
@@ -80,26 +80,7 @@ describe('Dataset viewer (code-server)', function () {
     if (csv) rmSync(csv, { force: true });
   });
 
-  /** Right-click > `item` on a file of the workspace's root, reopening the menu until the extension's items are in it. */
-  async function contextMenu(name: string, item: string): Promise<void> {
-    const explorer = page.locator('.explorer-folders-view');
-    if (!(await explorer.isVisible())) await page.locator('.activitybar a[aria-label^="Explorer"]').click();
-    const row = explorer.locator('.monaco-list-row', { hasText: new RegExp(`^${name.replace('.', '\\.')}$`) });
-    await row.waitFor({ timeout: 30_000 });
-    const entry = page.locator('.context-view.monaco-menu-container .action-item', { hasText: item });
-    for (let attempt = 0; ; attempt++) {
-      await row.click({ button: 'right' });
-      await page.locator('.context-view.monaco-menu-container').waitFor({ timeout: 10_000 });
-      if (await entry.count()) break;
-      if (attempt === 20) throw new Error(`no "${item}" in the context menu of ${name}`);
-      await page.keyboard.press('Escape');
-      await page.waitForTimeout(1000);
-    }
-    await entry.click();
-    const menu = page.locator('.context-view.monaco-menu-container');
-    await menu.waitFor({ state: 'hidden', timeout: 1000 }).catch(() => page.keyboard.press('Enter'));
-    await menu.waitFor({ state: 'hidden', timeout: 5000 });
-  }
+  const contextMenu = (name: string, item: string): Promise<void> => explorerContextMenu(page, name, item);
 
   /** Polls the texts of `selector`'s first match until they are `expected` (the grid redraws its rows as pages arrive). */
   async function waitForTexts(selector: string, expected: readonly string[], timeout = 60_000): Promise<void> {

@@ -7,7 +7,7 @@ import type { Locator, Page } from 'playwright-core';
 import { openCodeActions, applyCodeAction } from './support/codeActions';
 import type { CodeServer } from './support/codeServer';
 import { writeNegativeLengthOnnx } from '../support/hostileModels';
-import { findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
+import { explorerContextMenu, findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
 import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
 
 /** Model files in code-server + Chromium (examples/models): the model viewer, and Deploy from the explorer. */
@@ -26,33 +26,7 @@ describe('Models (code-server)', function () {
     (opened) => void ({ server, page } = opened),
   );
 
-  /** The explorer row of a file under models/, the folder opened first (as a person would). */
-  async function modelRow(name: string): Promise<Locator> {
-    const explorer = page.locator('.explorer-folders-view');
-    if (!(await explorer.isVisible())) await page.locator('.activitybar a[aria-label^="Explorer"]').click();
-    const row = explorer.locator('.monaco-list-row', { hasText: new RegExp(`^${name.replace('.', '\\.')}$`) });
-    if (!(await row.isVisible())) await explorer.locator('.monaco-list-row', { hasText: /^models$/ }).click();
-    await row.waitFor({ timeout: 30_000 });
-    return row;
-  }
-
-  /** Opens the row's context menu and clicks `item`. Right after start the menu can lack the extension's items (contributions still loading): reopen it. */
-  async function contextMenu(name: string, item: string): Promise<void> {
-    const entry = page.locator('.context-view.monaco-menu-container .action-item', { hasText: item });
-    for (let attempt = 0; ; attempt++) {
-      await (await modelRow(name)).click({ button: 'right' });
-      await page.locator('.context-view.monaco-menu-container').waitFor({ timeout: 10_000 });
-      if (await entry.count()) break;
-      if (attempt === 20) throw new Error(`no "${item}" in the context menu of ${name}`);
-      await page.keyboard.press('Escape');
-      await page.waitForTimeout(1000);
-    }
-    await entry.click();
-    // A click that lands while the menu is still settling only highlights the item: then Enter runs it.
-    const menu = page.locator('.context-view.monaco-menu-container');
-    await menu.waitFor({ state: 'hidden', timeout: 1000 }).catch(() => page.keyboard.press('Enter'));
-    await menu.waitFor({ state: 'hidden', timeout: 5000 });
-  }
+  const contextMenu = (name: string, item: string): Promise<void> => explorerContextMenu(page, name, item, 'models');
 
   it('right-click > Inspect Model on an ONNX file opens the model viewer: summary, inputs and outputs, operators', async () => {
     await contextMenu('simple_cnn.onnx', 'Inspect Model');

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { CodeServer } from './support/codeServer';
-import { findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
+import { explorerContextMenu, findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
 import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
 
 /**
@@ -28,37 +28,15 @@ describe('Serving (code-server)', function () {
     (opened) => void ({ server, page } = opened),
   );
 
-  async function row(name: string): Promise<Locator> {
-    const explorer = page.locator('.explorer-folders-view');
-    if (!(await explorer.isVisible())) await page.locator('.activitybar a[aria-label^="Explorer"]').click();
-    const found = explorer.locator('.monaco-list-row', { hasText: new RegExp(`^${name.replace('.', '\\.')}$`) });
-    if (!(await found.isVisible())) await explorer.locator('.monaco-list-row', { hasText: /^models$/ }).click();
-    await found.waitFor({ timeout: 30_000 });
-    return found;
-  }
-
-  async function contextMenu(name: string, item: string): Promise<void> {
-    const entry = page.locator('.context-view.monaco-menu-container .action-item', { hasText: item });
-    for (let attempt = 0; ; attempt++) {
-      await (await row(name)).click({ button: 'right' });
-      await page.locator('.context-view.monaco-menu-container').waitFor({ timeout: 10_000 });
-      if (await entry.count()) break;
-      if (attempt === 20) throw new Error(`no "${item}" in the context menu of ${name}`);
-      await page.keyboard.press('Escape');
-      await page.waitForTimeout(1000);
-    }
-    await entry.click();
-    const menu = page.locator('.context-view.monaco-menu-container');
-    await menu.waitFor({ state: 'hidden', timeout: 1000 }).catch(() => page.keyboard.press('Enter'));
-    await menu.waitFor({ state: 'hidden', timeout: 5000 });
-  }
+  const contextMenu = (name: string, item: string): Promise<void> => explorerContextMenu(page, name, item, 'models');
 
   async function answerDialog(text: RegExp, button: string): Promise<void> {
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 30_000 });
     assert.match(await dialog.innerText(), text);
     await dialog.locator('.monaco-button', { hasText: button }).click();
-    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+    // This dialog goes; the next one may open at once, before a poll could see none.
+    await page.locator('.monaco-dialog-box', { hasText: text }).waitFor({ state: 'hidden', timeout: 10_000 });
   }
 
   async function typeInput(value: string): Promise<void> {

@@ -38,16 +38,6 @@ export async function trustModelCode(model: vscode.Uri, info: ReturnType<typeof 
   return answer === action;
 }
 
-/**
- * Optimize, Export, Deploy and Benchmark run the user's Python or onnxruntime on workspace files,
- * or copy them: not in Restricted Mode. Their menus say `isWorkspaceTrusted`; this is for a
- * keybinding or another extension that runs the command anyway.
- */
-export function requireTrust(doing: string): void {
-  if (vscode.workspace.isTrusted) return;
-  throw new UserError(`${doing}. In Restricted Mode ML Engineer only reads files: trust this workspace to use it.`, { actions: [{ label: 'Manage Workspace Trust', command: 'workbench.trust.manage' }] });
-}
-
 /** The user's Python (setting, Python extension, PATH): model jobs run in it, with its packages. */
 export async function pythonForModels(log: Logger): Promise<string> {
   const { setting, fromExtension } = await configuredPython(log);

@@ -12,7 +12,8 @@ import { compareForDrift } from './driftCommand';
 import { loadTestServer } from './loadTestCommand';
 import { LocalServers } from './localServers';
 import { serveLocally } from './serveCommand';
-import { requireTrust, servingPython } from './servingTrust';
+import { requireTrust } from '../../common/vscode/workspaceTrust';
+import { servingPython } from './servingTrust';
 
 /** dist/features/serving.js (src/activation/): Serve Locally, the local servers, Load Test, drift, Compare Models, and their agent tools. */
 export const activateFeature: FeatureModule<'serving'>['activateFeature'] = (host: FeatureHost) => {

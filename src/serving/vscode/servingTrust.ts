@@ -5,14 +5,8 @@ import type { Logger } from '../../common/logger';
 import { pythonCandidates, resolvePython } from '../../python/pythonInterpreter';
 import { configuredPython } from '../../python/vscode/pythonExtension';
 
-// What Serve Locally asks before it runs anything: a trusted workspace, the user's Python, and a yes
-// before a pickle is loaded (its classes' code runs). The models feature asks the same for its own
-// commands; features keep their own adapters (each bundle is separate: test/unit/activationBundle.test.ts).
-
-export function requireTrust(doing: string): void {
-  if (vscode.workspace.isTrusted) return;
-  throw new UserError(`${doing}. In Restricted Mode ML Engineer only reads files: trust this workspace to use it.`, { actions: [{ label: 'Manage Workspace Trust', command: 'workbench.trust.manage' }] });
-}
+// What Serve Locally asks before it runs anything (after a trusted workspace: common/vscode/workspaceTrust.ts):
+// the user's Python, and a yes before a pickle is loaded (its classes' code runs).
 
 export async function servingPython(log: Logger): Promise<string> {
   const { setting, fromExtension } = await configuredPython(log);

@@ -1,6 +1,6 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
 import { repoRoot, type CodeServer } from './codeServer';
 
 export const resultsDir = join(repoRoot, 'test-results');
@@ -62,6 +62,37 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
   await row.waitFor({ timeout: 15_000 });
   await row.click();
+}
+
+/** The explorer row of a file, its folder (at the workspace's root) opened first as a person would. */
+export async function explorerRow(page: Page, name: string, folder?: string): Promise<Locator> {
+  const explorer = page.locator('.explorer-folders-view');
+  if (!(await explorer.isVisible())) await page.locator('.activitybar a[aria-label^="Explorer"]').click();
+  const row = explorer.locator('.monaco-list-row', { hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) });
+  if (folder && !(await row.isVisible())) await explorer.locator('.monaco-list-row', { hasText: new RegExp(`^${folder}$`) }).click();
+  await row.waitFor({ timeout: 30_000 });
+  return row;
+}
+
+/**
+ * Right-click > `item` on an explorer file. Right after start the menu can lack the extension's
+ * items (contributions still loading): it is reopened until they are there.
+ */
+export async function explorerContextMenu(page: Page, name: string, item: string, folder?: string): Promise<void> {
+  const entry = page.locator('.context-view.monaco-menu-container .action-item', { hasText: item });
+  for (let attempt = 0; ; attempt++) {
+    await (await explorerRow(page, name, folder)).click({ button: 'right' });
+    await page.locator('.context-view.monaco-menu-container').waitFor({ timeout: 10_000 });
+    if (await entry.count()) break;
+    if (attempt === 20) throw new Error(`no "${item}" in the context menu of ${name}`);
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(1000);
+  }
+  await entry.click();
+  // A click that lands while the menu is still settling only highlights the item: then Enter runs it.
+  const menu = page.locator('.context-view.monaco-menu-container');
+  await menu.waitFor({ state: 'hidden', timeout: 1000 }).catch(() => page.keyboard.press('Enter'));
+  await menu.waitFor({ state: 'hidden', timeout: 5000 });
 }
 
 /** The innermost frame of a webview whose document contains the selector. */
