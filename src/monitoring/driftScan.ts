@@ -6,9 +6,10 @@ import { chiSquaredHomogeneity, jensenShannon, ksPValue, psi } from './driftStat
 import { chooseTest, DRIFT_DEFAULTS, isPValue, type DriftOptions, type DriftTest } from './driftTests';
 
 // Drift between a reference and a current dataset, column by column, scanned by the data engine
-// (DuckDB in its child process: src/data/engine/): the empirical CDFs' largest gap (KS) and the area
-// between them (Wasserstein) in one window query per numeric column, counts per category for
-// categories, and a 20-bin histogram of each side for the report. The host gets a few dozen numbers
+// (DuckDB in its child process: src/data/engine/): every numeric column of both sides grouped to
+// (column, value, count per side) once, then the empirical CDFs' largest gap (KS), the area between
+// them (Wasserstein), the reference's spread and each side's histogram read from those groups (one
+// query for all numeric columns, not two per column); counts per category for categories. The host gets a few dozen numbers
 // per column, whatever the files' sizes, so the report stays small (Evidently's embeds the data).
 
 export const HISTOGRAM_BINS = 20;
@@ -77,7 +78,8 @@ export async function detectDrift(reference: FileDatasetSource, current: FileDat
   const columns: ColumnDrift[] = [];
   const skipped: SkippedColumn[] = [];
   const numericNames = a.rel.columns.filter((c) => !ignore.has(c.name) && kindOf(c) === 'numeric' && currentByName.has(c.name) && kindOf(currentByName.get(c.name)!) === 'numeric').map((c) => c.name);
-  const [refSummary, curSummary] = [await numericSummaries(run, a, numericNames), await numericSummaries(run, b, numericNames)];
+  const numericTest = chooseTest('numeric', referenceRows, options);
+  const scans = await numericScans(run, a, b, numericNames, numericTest === 'psi' ? [HISTOGRAM_BINS, PSI_BINS] : [HISTOGRAM_BINS]);
   for (const col of a.rel.columns) {
     if (ignore.has(col.name)) continue;
     const other = currentByName.get(col.name);
@@ -96,7 +98,7 @@ export async function detectDrift(reference: FileDatasetSource, current: FileDat
     const test = chooseTest(as, referenceRows, options);
     const result =
       as === 'numeric'
-        ? await numericDrift(run, a, b, col.name, test, thresholds, refSummary.get(col.name)!, curSummary.get(col.name)!)
+        ? numericDrift(col.name, test, thresholds, scans.get(col.name))
         : await categoricalDrift(run, a, b, col.name, test, thresholds);
     if (typeof result === 'string') skipped.push({ column: col.name, reason: result });
     else columns.push(result);
@@ -132,82 +134,91 @@ function verdict(test: DriftTest, value: number, thresholds: { pValue: number; d
   return { threshold, drifted: isPValue(test) ? value < threshold : value >= threshold };
 }
 
-interface NumericSummary {
-  readonly count: number;
+/** What the grouped scan gives for one numeric column (NaN and nulls left out). */
+interface NumericScan {
+  readonly n1: number;
+  readonly n2: number;
+  readonly ks: number;
+  readonly wasserstein: number;
+  /** The reference's population standard deviation. */
   readonly std: number;
-  readonly min: number;
-  readonly max: number;
+  readonly lo: number;
+  readonly hi: number;
+  /** Counts per bin and side, by bin count (20 for the report; 30 for PSI). */
+  readonly histograms: ReadonlyMap<number, { readonly reference: number[]; readonly current: number[] }>;
 }
 
-/** Count, population std, min and max of every numeric column of one side, NaN left out: one scan of the file. */
-async function numericSummaries(run: Run, rel: BoundRelation, names: readonly string[]): Promise<Map<string, NumericSummary>> {
-  const out = new Map<string, NumericSummary>();
+/**
+ * Every numeric column of both sides in one query: each column's values of both sides (nulls and NaN
+ * dropped) grouped to each distinct value's count per side, once. The CDFs (count at or below x / n,
+ * as scipy takes them) are running sums over those groups: their largest gap is KS, the area between
+ * them Wasserstein. The histograms come from the same groups, binned over both sides' range. One
+ * branch per column (a columnar scan of that column alone), not an UNPIVOT: its rows carry no name.
+ */
+async function numericScans(run: Run, a: BoundRelation, b: BoundRelation, names: readonly string[], binCounts: readonly number[]): Promise<Map<string, NumericScan>> {
+  const out = new Map<string, NumericScan>();
   if (names.length === 0) return out;
-  const parts = names.map((name) => {
+  const branch = (name: string, i: number): string => {
     const x = `CAST(${quoteIdent(name)} AS DOUBLE)`;
-    const f = `FILTER (WHERE NOT isnan(${x}))`;
-    return `count(${x}) ${f}, stddev_pop(${x}) ${f}, min(${x}) ${f}, max(${x}) ${f}`;
-  });
-  const row = (await run(`SELECT ${parts.join(', ')} FROM ${rel.rel.from}`, new SqlParams(), 1))[0] ?? [];
-  names.forEach((name, i) => out.set(name, { count: num(row[4 * i]) || 0, std: num(row[4 * i + 1]) || 0, min: num(row[4 * i + 2]), max: num(row[4 * i + 3]) }));
+    return `SELECT ${i} AS col, x, sum(r) AS nr, count(*) - sum(r) AS nc FROM (SELECT ${x} AS x, 1 AS r FROM ${a.rel.from} UNION ALL SELECT ${x}, 0 FROM ${b.rel.from}) WHERE NOT isnan(x) GROUP BY x`;
+  };
+  const grouped =
+    `WITH g AS MATERIALIZED (${names.map(branch).join(' UNION ALL ')}), ` +
+    `s AS MATERIALIZED (SELECT col, sum(nr) AS n1, sum(nc) AS n2, min(x) AS lo, max(x) AS hi, sum(nr * x) / nullif(sum(nr), 0) AS mean1 FROM g GROUP BY col), ` +
+    `c AS (SELECT g.col, x, nr, s.n1, s.n2, s.mean1, s.lo, s.hi, sum(nr) OVER w / nullif(s.n1, 0) - sum(nc) OVER w / nullif(s.n2, 0) AS diff, lead(x) OVER (PARTITION BY g.col ORDER BY x) AS nx ` +
+    `FROM g JOIN s ON g.col = s.col WINDOW w AS (PARTITION BY g.col ORDER BY x ROWS UNBOUNDED PRECEDING))`;
+  // Rows of one shape: (0, col, n1, n2, ks, wasserstein, std, lo, hi) per column, then (bins, col, bin, reference, current) per bin.
+  const statsPart =
+    `SELECT 0 AS part, col, any_value(n1) AS v1, any_value(n2) AS v2, max(abs(diff)) AS v3, sum(CASE WHEN nx IS NULL THEN 0 ELSE (nx - x) * abs(diff) END) AS v4, ` +
+    `sqrt(sum(nr * (x - mean1) * (x - mean1)) / nullif(any_value(n1), 0)) AS v5, any_value(lo) AS v6, any_value(hi) AS v7 FROM c GROUP BY col`;
+  const histogramPart = (bins: number): string =>
+    `SELECT ${bins}, g.col, least(greatest(CAST(floor((x - s.lo) / (CASE WHEN s.hi > s.lo THEN (s.hi - s.lo) / ${bins} ELSE 1 END)) AS BIGINT), 0), ${bins - 1}) AS bin, sum(nr), sum(nc), NULL, NULL, NULL, NULL ` +
+    `FROM g JOIN s ON g.col = s.col GROUP BY g.col, bin`;
+  const rows = await run(`${grouped} ${[statsPart, ...binCounts.map(histogramPart)].join(' UNION ALL ')}`, new SqlParams(), names.length * (1 + binCounts.reduce((n, b) => n + b, 0)));
+  const histograms = new Map<number, Map<number, { reference: number[]; current: number[] }>>();
+  for (const r of rows) {
+    const bins = num(r[0]);
+    const col = num(r[1]);
+    if (bins === 0) continue;
+    const byBins = histograms.get(col) ?? new Map<number, { reference: number[]; current: number[] }>();
+    histograms.set(col, byBins);
+    const h = byBins.get(bins) ?? { reference: new Array<number>(bins).fill(0), current: new Array<number>(bins).fill(0) };
+    byBins.set(bins, h);
+    h.reference[num(r[2])] = num(r[3]);
+    h.current[num(r[2])] = num(r[4]);
+  }
+  for (const r of rows) {
+    if (num(r[0]) !== 0) continue;
+    const col = num(r[1]);
+    out.set(names[col]!, { n1: num(r[2]) || 0, n2: num(r[3]) || 0, ks: num(r[4]), wasserstein: num(r[5]), std: num(r[6]) || 0, lo: num(r[7]), hi: num(r[8]), histograms: histograms.get(col) ?? new Map() });
+  }
   return out;
 }
 
-async function numericDrift(
-  run: Run,
-  a: BoundRelation,
-  b: BoundRelation,
-  name: string,
-  test: DriftTest,
-  thresholds: { pValue: number; distance: number },
-  ref: NumericSummary,
-  cur: NumericSummary,
-): Promise<ColumnDrift | string> {
-  const n1 = ref.count;
-  const n2 = cur.count;
-  if (n1 === 0 || n2 === 0) return `no values in ${n1 === 0 ? 'the reference' : 'the current data'}`;
-  const lo = Math.min(ref.min, cur.min);
-  const hi = Math.max(ref.max, cur.max);
-  const std = ref.std;
-  // Each distinct value once with its count per side; the CDFs (count at or below x / n, as scipy
-  // takes them) are running sums over the values: their largest gap is KS, the area between them Wasserstein.
-  const v = `WITH v AS (${values(a, name, 'numeric', 1)} UNION ALL ${values(b, name, 'numeric', 0)})`;
-  const g = `, g AS (SELECT x, sum(r) AS nr, count(*) - sum(r) AS nc FROM v GROUP BY x)`;
-  const p = new SqlParams();
-  const pn1 = p.bind(n1);
-  const pn2 = p.bind(n2);
-  const stats = await run(
-    `${v}${g}, c AS (SELECT x, sum(nr) OVER w / ${pn1} - sum(nc) OVER w / ${pn2} AS diff, lead(x) OVER (ORDER BY x) AS nx FROM g WINDOW w AS (ORDER BY x ROWS UNBOUNDED PRECEDING)) ` +
-      `SELECT max(abs(diff)), sum(CASE WHEN nx IS NULL THEN 0 ELSE (nx - x) * abs(diff) END) FROM c`,
-    p,
-    1,
-  );
-  const ks = num(stats[0]?.[0]);
-  const wasserstein = num(stats[0]?.[1]);
-  const histogram = await numericHistogram(run, v, lo, hi, HISTOGRAM_BINS);
+function numericDrift(name: string, test: DriftTest, thresholds: { pValue: number; distance: number }, scan: NumericScan | undefined): ColumnDrift | string {
+  const n1 = scan?.n1 ?? 0;
+  const n2 = scan?.n2 ?? 0;
+  if (!scan || n1 === 0 || n2 === 0) return `no values in ${n1 === 0 ? 'the reference' : 'the current data'}`;
+  const { ks, wasserstein, std } = scan;
+  const histogram = binned(scan, HISTOGRAM_BINS);
   let value: number;
   if (test === 'ks') value = ksPValue(ks, n1, n2);
   else if (test === 'wasserstein') value = wasserstein / Math.max(std, 0.001);
   else {
-    const bins = await numericHistogram(run, v, lo, hi, PSI_BINS);
+    const bins = binned(scan, PSI_BINS);
     value = psi(bins.reference, bins.current);
   }
   return { column: name, kind: 'numeric', test, value, ...verdict(test, value, thresholds), referenceCount: n1, currentCount: n2, histogram, detail: { ks_statistic: ks, wasserstein, reference_std: std } };
 }
 
-async function numericHistogram(run: Run, v: string, lo: number, hi: number, bins: number): Promise<ColumnDrift['histogram']> {
+/** The histogram with its bin labels; one bin where every value is the same. */
+function binned(scan: NumericScan, bins: number): ColumnDrift['histogram'] {
+  const { lo, hi } = scan;
   const width = hi > lo ? (hi - lo) / bins : 1;
-  const p = new SqlParams();
-  const rows = await run(`${v} SELECT least(greatest(CAST(floor((x - ${p.bind(lo)}) / ${p.bind(width)}) AS BIGINT), 0), ${bins - 1}) AS bin, sum(r), count(*) - sum(r) FROM v GROUP BY bin`, p, bins + 1);
-  const reference = new Array<number>(bins).fill(0);
-  const current = new Array<number>(bins).fill(0);
-  for (const r of rows) {
-    reference[num(r[0])] = num(r[1]);
-    current[num(r[0])] = num(r[2]);
-  }
+  const h = scan.histograms.get(bins) ?? { reference: new Array<number>(bins).fill(0), current: new Array<number>(bins).fill(0) };
   const count = hi > lo ? bins : 1;
   const labels = Array.from({ length: count }, (_, i) => String(Number((lo + i * width).toPrecision(4))));
-  return { labels, reference: reference.slice(0, count), current: current.slice(0, count) };
+  return { labels, reference: h.reference.slice(0, count), current: h.current.slice(0, count) };
 }
 
 async function categoricalDrift(run: Run, a: BoundRelation, b: BoundRelation, name: string, test: DriftTest, thresholds: { pValue: number; distance: number }): Promise<ColumnDrift | string> {
