@@ -195,6 +195,10 @@ describe('confinedSql: the agent\'s SQL judged on DuckDB\'s parse tree', functio
       ['SUMMARIZE through a CTE used before it is defined', 'SUMMARIZE WITH a AS (FROM pg_settings), pg_settings AS (SELECT 1) FROM a', /not a CTE in scope/],
       ['PIVOT over a catalog view', "SELECT * FROM (PIVOT pg_settings ON name IN ('a') USING first(setting))", /not a CTE in scope/],
       ['the PIVOT statement', 'PIVOT pg_settings ON name USING first(setting)', /only SELECT/i],
+      ['current_setting() (the temp folder, the allowed folders)', "SELECT current_setting('temp_directory')", /cannot call current_setting\(\)/],
+      ['current_setting() under another schema and case', "SELECT pg_catalog.CURRENT_SETTING('allowed_directories')", /cannot call current_setting\(\)/i],
+      ['a USING KEY recursive CTE reading recurring.<name>', 'WITH RECURSIVE t(x) USING KEY (x) AS (SELECT 1 UNION SELECT x + 1 FROM recurring.t WHERE x < 3) FROM t', /'recurring\.t' is not one/],
+      ['time travel on a CTE (AT)', 'WITH a AS (SELECT 1) SELECT * FROM a AT (VERSION => 1)', /'a' is not one/],
       ['a recursive CTE name on a non-recursive WITH', 'WITH t AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM t) FROM t', /'t' is not a CTE in scope/],
     ];
     for (const [name, sql, pattern] of hostile) {
@@ -203,9 +207,14 @@ describe('confinedSql: the agent\'s SQL judged on DuckDB\'s parse tree', functio
       });
     }
 
-    it('scalar functions that read settings or variables see only the confined database\'s own', async () => {
-      // getvariable/current_setting read no files; the confined database has no variables and its settings name only the workspace.
+    it('getvariable() reads no files, and the confined database has no variables (SET VARIABLE is no SELECT)', async () => {
       assert.equal(await rows("SELECT getvariable('p')"), '[[null]]');
+      await refused("SET VARIABLE p = '/etc/passwd'", /only SELECT/i);
+    });
+
+    it('a USING KEY recursive CTE and a MATERIALIZED one still run', async () => {
+      assert.equal(await rows('WITH RECURSIVE t(x) USING KEY (x) AS (SELECT 1 UNION SELECT x + 1 FROM t WHERE x < 3) SELECT sum(x) FROM t'), '[[6]]');
+      assert.equal(await rows("WITH a AS MATERIALIZED (SELECT * FROM 'data/train.csv') SELECT a.label FROM a ORDER BY 1"), '[["a"],["b"]]');
     });
   });
 });

@@ -84,6 +84,8 @@ interface Pass {
   readonly recursive: WeakSet<JsonObject>;
 }
 
+/** Scalar functions that read the engine's own settings or environment (its temp folder, allowed folders). */
+const REFUSED_SCALARS = new Set(['current_setting', 'getenv']);
 /** The kinds of query node; any other (CTE_NODE included) is refused. */
 const QUERY_NODES = new Set(['SELECT_NODE', 'SET_OPERATION_NODE', 'RECURSIVE_CTE_NODE']);
 /** A renamed CTE, as the second pass expects every CTE to be. */
@@ -115,6 +117,9 @@ async function walk(node: Json, scope: Scope, pass: Pass): Promise<void> {
   }
   if (!isObject(node)) return;
   if ('cte_map' in node) return walkQueryNode(node, scope, pass);
+  if (node.class === 'FUNCTION' && typeof node.function_name === 'string' && REFUSED_SCALARS.has(asciiLower(node.function_name))) {
+    throw new ConfinementError(`This query cannot call ${node.function_name}(): the engine's settings are not data to query.`);
+  }
   if (isTableRef(node)) await checkTableRef(node, scope, pass);
   for (const [key, value] of Object.entries(node)) {
     // A table function's call was judged whole by checkTableRef (a generator's arguments are walked there).
