@@ -104,7 +104,7 @@ export function queryDatasetTool(engine: () => DataEngine) {
       const roots = await Promise.all(context.files.roots.map((r) => realpath(r.path).catch(() => r.path)));
       const maxRows = input.max_rows ?? 100;
       try {
-        const result = await engine().query(input.sql, { confinedTo: roots, maxRows, timeMs: QUERY_TIME_MS }, signal);
+        const result = await engine().query(input.sql, { confinedTo: roots, oneLinkOnly: true, maxRows, timeMs: QUERY_TIME_MS }, signal);
         const header = `${result.rows.length} row${result.rows.length === 1 ? '' : 's'}${result.truncated ? ` (capped at ${maxRows}; the query returns more: aggregate or add LIMIT/WHERE)` : ''}`;
         const table = rowsText(result.columns.map((c) => `${c.name} (${c.type})`), result.rows);
         const content = `${header}\n${table}`;

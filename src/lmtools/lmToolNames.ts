@@ -7,7 +7,7 @@ export type ToolFeature = 'models' | 'tracking' | 'gpu' | 'data' | 'kernels';
  * Our tools as language model tools for Copilot's agent mode: 15 of the features' agent tools
  * (Copilot refuses a request with more than 128 tools in all, vscode#253769, so we offer what
  * only we have). Left out: interrupt_kernel and restart_kernel (the notebook's own toolbar and
- * Copilot's notebook tools do that), query_dataset (kept out of our own chat too, dataFeature.ts),
+ * Copilot's notebook tools do that), query_dataset (a 16th; our own chat, @ml and MCP have it),
  * and the workspace file tools (Copilot has its own). package.json's languageModelTools lists
  * exactly these, with the same input schemas (test/unit/lmToolCatalog.test.ts checks).
  */

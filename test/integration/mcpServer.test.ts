@@ -102,6 +102,7 @@ describe('MCP server (ml-engineer mcp) through the SDK client over stdio', funct
         query_model_graph: { path: 'models/simple_cnn.onnx' },
         benchmark_model: { path: 'models/simple_cnn.onnx', runs: 3 },
         describe_dataset: { path: 'lightning_logs/version_0/metrics.csv' },
+        query_dataset: { sql: "SELECT count(*) AS n FROM 'lightning_logs/version_0/metrics.csv'" },
         detect_drift: { reference: 'lightning_logs/version_0/metrics.csv', current: 'lightning_logs/version_0/metrics.csv' },
         compare_models: { a: 'models/simple_cnn.onnx', b: 'models/simple_cnn.onnx', benchmark: false },
       };
@@ -122,6 +123,7 @@ describe('MCP server (ml-engineer mcp) through the SDK client over stdio', funct
         query_model_graph: /Conv/,
         benchmark_model: /ms/,
         describe_dataset: /val_loss/,
+        query_dataset: /1 row\n/,
         detect_drift: /val_loss/,
         compare_models: /simple_cnn\.onnx/,
       };

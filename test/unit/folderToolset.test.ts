@@ -25,7 +25,7 @@ describe('folderToolset: every feature\'s agent tools for a folder', () => {
         'run_in_kernel', 'wait_for_execution', 'interrupt_kernel', 'restart_kernel', 'kernel_variables', 'kernel_state',
         'list_runs', 'metric_history', 'compare_runs',
         'inspect_model', 'query_model_graph', 'scaffold_deployment', 'optimize_model', 'benchmark_model', 'export_model',
-        'describe_dataset',
+        'describe_dataset', 'query_dataset',
         'detect_drift', 'compare_models',
       ]);
       const registry = new ToolRegistry();

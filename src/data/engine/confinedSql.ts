@@ -5,14 +5,22 @@
 // E'' strings or comments), and only what can be proved safe is kept:
 //   - table functions from an allowlist (file readers and generators: no read_text, glob, query…);
 //   - a file reader's path is a literal string or a list of literals, never an expression;
-//   - every path (and every table name that is not a CTE in scope: DuckDB reads it as a file) is
-//     resolved to its REAL path (fs.realpath), which must be a regular file inside a real workspace
+//   - CTEs are scoped exactly as DuckDB 1.5 binds them (a CTE is visible in the CTEs after it in
+//     its WITH, in itself only as a recursive CTE, and in the query's body and subqueries; names
+//     compared ASCII-case-insensitively, as DuckDB does), and every CTE is renamed to a fresh name
+//     with a per-query nonce (__cte_<nonce>_<n>) before the SQL is regenerated: a name the check
+//     takes for a CTE is that CTE for DuckDB too, or no table at all, never a catalog view or a file;
+//   - every other table name is a file (DuckDB's "replacement scan"): it becomes an explicit reader
+//     call over the REAL path (fs.realpath), which must be a regular file inside a real workspace
 //     root; a glob is expanded here, without following links, into the real paths it matches;
+//   - function-call modifiers (ORDER BY, FILTER, DISTINCT inside a call) on table functions refused;
 //   - the tree, with real paths in place, is turned back into SQL by DuckDB (json_deserialize_sql),
-//     and that SQL is checked again: the text that runs names nothing but real workspace files.
+//     and that SQL is checked again: the text that runs names nothing but real workspace files and
+//     the renamed CTEs.
+import { randomBytes } from 'node:crypto';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import picomatch from 'picomatch';
+import { compileGlob, GlobRefused } from './confinedGlob';
 
 /** Table functions that read the files named by their first argument (checked like any path). */
 const FILE_READERS = new Set([
@@ -57,6 +65,36 @@ export interface Confinement {
   readonly roots: readonly string[];
   /** Second pass over DuckDB's regenerated SQL: every path must already be a real workspace file. */
   readonly verifyOnly?: boolean;
+  /**
+   * The agent's query: a file with other hard links is refused (a link made inside the workspace to
+   * a file outside would otherwise be read; realpath cannot tell which name is the original).
+   */
+  readonly oneLinkOnly?: boolean;
+}
+
+/** ASCII-lowercased CTE name -> the name it runs under (DuckDB folds identifiers' ASCII letters only). */
+type Scope = ReadonlyMap<string, string>;
+
+/** One pass over one statement: the confinement, and the fresh names given to CTEs. */
+interface Pass {
+  readonly c: Confinement;
+  readonly nonce: string;
+  ctes: number;
+  /** RECURSIVE_CTE_NODEs met as a CTE's own query (the only place their self-reference is in scope). */
+  readonly recursive: WeakSet<JsonObject>;
+}
+
+/** Scalar functions that read the engine's own settings or environment (its temp folder, allowed folders). */
+const REFUSED_SCALARS = new Set(['current_setting', 'getenv']);
+/** The kinds of query node; any other (CTE_NODE included) is refused. */
+const QUERY_NODES = new Set(['SELECT_NODE', 'SET_OPERATION_NODE', 'RECURSIVE_CTE_NODE']);
+/** A renamed CTE, as the second pass expects every CTE to be. */
+const RENAMED_CTE = /^__cte_[0-9a-f]{16}_\d+$/;
+/** The fields of a function call; one that is not here (a modifier of a later DuckDB) is refused. */
+const CALL_FIELDS = new Set(['class', 'type', 'alias', 'query_location', 'function_name', 'schema', 'catalog', 'children', 'filter', 'order_bys', 'distinct', 'is_operator', 'export_state']);
+
+function asciiLower(text: string): string {
+  return text.replace(/[A-Z]/g, (char) => char.toLowerCase());
 }
 
 function isObject(value: Json | undefined): value is JsonObject {
@@ -64,33 +102,64 @@ function isObject(value: Json | undefined): value is JsonObject {
 }
 
 /**
- * Checks one parsed SELECT (an element of json_serialize_sql's `statements`) in place: paths
- * replaced by real paths, globs by the lists of files they match; throws ConfinementError.
+ * Checks one parsed SELECT (an element of json_serialize_sql's `statements`) in place: CTEs renamed,
+ * table names made reader calls, paths replaced by real paths, globs by the lists of files they
+ * match; throws ConfinementError.
  */
 export async function confineTree(statement: Json, confinement: Confinement): Promise<void> {
-  await walk(statement, new Set(), confinement);
+  await walk(statement, new Map(), { c: confinement, nonce: randomBytes(8).toString('hex'), ctes: 0, recursive: new WeakSet() });
 }
 
-async function walk(node: Json, ctes: ReadonlySet<string>, c: Confinement): Promise<void> {
+async function walk(node: Json, scope: Scope, pass: Pass): Promise<void> {
   if (Array.isArray(node)) {
-    for (const item of node) await walk(item, ctes, c);
+    for (const item of node) await walk(item, scope, pass);
     return;
   }
   if (!isObject(node)) return;
-  let scope = ctes;
-  // A query node's CTEs are visible in it, in its subqueries and in the CTE bodies themselves (recursive).
-  const cteMap = node.cte_map;
-  if (isObject(cteMap) && Array.isArray(cteMap.map) && cteMap.map.length > 0) {
-    const names = new Set(ctes);
-    for (const entry of cteMap.map) if (isObject(entry) && typeof entry.key === 'string') names.add(entry.key.toLowerCase());
-    scope = names;
+  if ('cte_map' in node) return walkQueryNode(node, scope, pass);
+  if (node.class === 'FUNCTION' && typeof node.function_name === 'string' && REFUSED_SCALARS.has(asciiLower(node.function_name))) {
+    throw new ConfinementError(`This query cannot call ${node.function_name}(): the engine's settings are not data to query.`);
   }
-  if (isTableRef(node)) await checkTableRef(node, scope, c);
+  if (isTableRef(node)) await checkTableRef(node, scope, pass);
   for (const [key, value] of Object.entries(node)) {
-    // A reader's arguments were judged whole by checkTableRef; everything else is walked.
+    // A table function's call was judged whole by checkTableRef (a generator's arguments are walked there).
     if (key === 'function' && node.type === 'TABLE_FUNCTION') continue;
-    await walk(value, scope, c);
+    await walk(value, scope, pass);
   }
+}
+
+/**
+ * A query node and its WITH, scoped as DuckDB binds them: each CTE's body sees the CTEs before it
+ * (and itself when it is a recursive CTE, a RECURSIVE_CTE_NODE), the rest of the node sees them all.
+ */
+async function walkQueryNode(node: JsonObject, outer: Scope, pass: Pass): Promise<void> {
+  const type = typeof node.type === 'string' ? node.type : '';
+  if (!QUERY_NODES.has(type)) throw new ConfinementError(`This query cannot run a ${type.toLowerCase().replaceAll('_', ' ') || 'query of this kind'}.`);
+  if (type === 'RECURSIVE_CTE_NODE' && !pass.recursive.has(node)) throw new ConfinementError('a recursive part of a query is taken only as the whole body of a WITH RECURSIVE CTE.');
+  const cteMap = node.cte_map;
+  if (!isObject(cteMap) || !Array.isArray(cteMap.map)) throw new ConfinementError('a WITH clause this check does not understand is refused.');
+  let scope = outer;
+  for (const entry of cteMap.map) {
+    const value = isObject(entry) ? entry.value : undefined;
+    if (!isObject(entry) || typeof entry.key !== 'string' || !isObject(value) || !isObject(value.query) || !isObject(value.query.node)) {
+      throw new ConfinementError('a WITH clause this check does not understand is refused.');
+    }
+    const name = entry.key;
+    if (pass.c.verifyOnly && !RENAMED_CTE.test(name)) throw new ConfinementError(`the CTE ${name} was not renamed before running (please report this).`);
+    const runName = pass.c.verifyOnly ? name : `__cte_${pass.nonce}_${++pass.ctes}`;
+    const body = value.query.node;
+    let inner = scope;
+    if (body.type === 'RECURSIVE_CTE_NODE') {
+      if (typeof body.cte_name !== 'string' || asciiLower(body.cte_name) !== asciiLower(name)) throw new ConfinementError('a recursive CTE this check does not understand is refused.');
+      pass.recursive.add(body);
+      body.cte_name = runName;
+      inner = new Map(scope).set(asciiLower(name), runName);
+    }
+    await walk(value, inner, pass);
+    entry.key = runName;
+    scope = new Map(scope).set(asciiLower(name), runName);
+  }
+  for (const [key, value] of Object.entries(node)) if (key !== 'cte_map') await walk(value, scope, pass);
 }
 
 /** FROM items carry `sample` (expressions never do); `class` is the expressions' own field. */
@@ -98,19 +167,21 @@ function isTableRef(node: JsonObject): boolean {
   return typeof node.type === 'string' && 'sample' in node && 'alias' in node && !('class' in node);
 }
 
-async function checkTableRef(ref: JsonObject, ctes: ReadonlySet<string>, c: Confinement): Promise<void> {
+async function checkTableRef(ref: JsonObject, scope: Scope, pass: Pass): Promise<void> {
+  const c = pass.c;
   const type = typeof ref.type === 'string' ? ref.type : '';
   if (!TABLE_REFS.has(type)) throw new ConfinementError(`This query cannot run a query reading from ${type.toLowerCase().replaceAll('_', ' ')}.`);
   if (type === 'SHOW_REF' && ref.table_name) throw new ConfinementError('DESCRIBE or SUMMARIZE a file by its path in a query: SUMMARIZE SELECT * FROM \'data.csv\'.');
-  if (type === 'BASE_TABLE') return checkBaseTable(ref, ctes, c);
+  if (type === 'BASE_TABLE') return checkBaseTable(ref, scope, pass);
   if (type !== 'TABLE_FUNCTION') return;
   const fn = ref.function;
   if (!isObject(fn) || fn.class !== 'FUNCTION' || typeof fn.function_name !== 'string') throw new ConfinementError('a table function here must be called by name.');
   const name = fn.function_name.toLowerCase();
   if (fn.schema || fn.catalog) throw new ConfinementError(`This query cannot call ${fn.function_name} from another schema.`);
+  checkCallModifiers(fn, fn.function_name);
   const args = Array.isArray(fn.children) ? fn.children : [];
   if (GENERATORS.has(name)) {
-    await walk(args, ctes, c);
+    await walk(args, scope, pass);
     return;
   }
   if (!FILE_READERS.has(name)) {
@@ -119,6 +190,18 @@ async function checkTableRef(ref: JsonObject, ctes: ReadonlySet<string>, c: Conf
   const [first, ...options] = args;
   fn.children = [await pathArgument(first, name, c), ...options];
   for (const option of options) checkOption(option, name);
+}
+
+/**
+ * A table function called plainly: ORDER BY, FILTER or DISTINCT inside the call (aggregate
+ * modifiers the parser accepts on any call) and any field this check does not know are refused;
+ * the expressions they hold would otherwise run unchecked.
+ */
+function checkCallModifiers(fn: JsonObject, shown: string): void {
+  const unknown = Object.keys(fn).find((key) => !CALL_FIELDS.has(key));
+  const orders = isObject(fn.order_bys) ? fn.order_bys.orders : undefined;
+  const modifier = unknown ?? (fn.filter !== null && fn.filter !== undefined ? 'FILTER' : Array.isArray(orders) && orders.length > 0 ? 'ORDER BY' : fn.order_bys !== undefined && !Array.isArray(orders) ? 'ORDER BY' : fn.distinct === true ? 'DISTINCT' : fn.export_state === true ? 'EXPORT_STATE' : fn.is_operator === true ? 'an operator' : undefined);
+  if (modifier) throw new ConfinementError(`${shown}() cannot take ${modifier} inside its call here; give it its path and named options only.`);
 }
 
 /** A reader's path: a string literal or a list of them; each replaced by the real file(s). */
@@ -160,26 +243,40 @@ function isLiteral(node: Json | undefined): boolean {
   return false;
 }
 
-async function checkBaseTable(ref: JsonObject, ctes: ReadonlySet<string>, c: Confinement): Promise<void> {
+async function checkBaseTable(ref: JsonObject, scope: Scope, pass: Pass): Promise<void> {
+  const c = pass.c;
   const name = typeof ref.table_name === 'string' ? ref.table_name : '';
-  if (!ref.schema_name && !ref.catalog_name && ctes.has(name.toLowerCase())) return;
-  if (ref.schema_name || ref.catalog_name || ref.at_clause) throw new ConfinementError(`Only workspace files can be read: '${[ref.catalog_name, ref.schema_name, name].filter((part): part is string => typeof part === 'string' && part !== '').join('.')}' is not one (name a file as 'data/train.csv').`);
-  // Not a CTE: DuckDB reads the name as a file (a "replacement scan"), so it is checked as one.
-  const files = await realFiles(name, c);
-  if (files.length === 1 && !GLOB.test(name)) {
-    ref.table_name = files[0] ?? '';
+  const cte = !ref.schema_name && !ref.catalog_name && !ref.at_clause ? scope.get(asciiLower(name)) : undefined;
+  if (cte !== undefined) {
+    ref.table_name = cte;
+    // Columns are still qualified by the name that was written (a.x).
+    if (!ref.alias) ref.alias = name;
     return;
   }
-  // A pattern: the reader its extension picks, over the real files it matched.
-  const reader = /\.parquet$/i.test(name) ? 'read_parquet' : /\.(jsonl|ndjson|json)(\.gz)?$/i.test(name) ? 'read_json_auto' : 'read_csv_auto';
-  const alias = ref.alias || basename(name).replace(/\..*$/, '').replace(/[^A-Za-z0-9_]/g, '_') || 'files';
+  if (c.verifyOnly) throw new ConfinementError(`'${name}' is neither a CTE nor a reader call after the check (please report this).`);
+  if (ref.schema_name || ref.catalog_name || ref.at_clause) throw new ConfinementError(`Only workspace files can be read: '${[ref.catalog_name, ref.schema_name, name].filter((part): part is string => typeof part === 'string' && part !== '').join('.')}' is not one (name a file as 'data/train.csv').`);
+  // Not a CTE: DuckDB would read the name as a file (a "replacement scan", after its catalog: a
+  // view such as pg_settings would win). It becomes the reader DuckDB would pick, over the real files.
+  const reader = readerOf(name);
+  const files = await realFiles(name, c);
+  const alias = ref.alias || basename(name).replace(/\..*$/, '') || 'files';
+  const one = files.length === 1 && !GLOB.test(name);
   for (const key of Object.keys(ref)) if (!['alias', 'sample', 'query_location', 'column_name_alias'].includes(key)) delete ref[key];
   Object.assign(ref, {
     type: 'TABLE_FUNCTION',
     alias,
-    function: { class: 'FUNCTION', type: 'FUNCTION', alias: '', query_location: ref.query_location ?? null, function_name: reader, schema: '', children: [listOf(files)], filter: null, order_bys: { type: 'ORDER_MODIFIER', orders: [] }, distinct: false, is_operator: false, export_state: false, catalog: '' },
+    function: { class: 'FUNCTION', type: 'FUNCTION', alias: '', query_location: ref.query_location ?? null, function_name: reader, schema: '', children: [one ? stringConstant(files[0] ?? '') : listOf(files)], filter: null, order_bys: { type: 'ORDER_MODIFIER', orders: [] }, distinct: false, is_operator: false, export_state: false, catalog: '' },
     with_ordinality: 'WITHOUT_ORDINALITY',
   });
+}
+
+/** The reader DuckDB's replacement scan picks for a file name (it reads no other extensions). */
+function readerOf(name: string): string {
+  const plain = name.replace(/\.(gz|zst)$/i, '');
+  if (/\.parquet$/i.test(name)) return 'read_parquet';
+  if (/\.(json|jsonl|ndjson)$/i.test(plain)) return 'read_json_auto';
+  if (/\.(csv|tsv)$/i.test(plain)) return 'read_csv_auto';
+  throw new ConfinementError(`Only workspace files can be read: '${name}' is not a CTE in scope here, and it cannot be read as a file by name (only .csv, .tsv, .parquet, .json, .jsonl and .ndjson are; call a reader for others, e.g. read_csv('${name.replaceAll("'", "''")}')).`);
 }
 
 function stringLiteral(node: Json | undefined): string | undefined {
@@ -195,6 +292,10 @@ function setString(node: Json | undefined, text: string): Json {
   return copy;
 }
 
+function stringConstant(text: string): Json {
+  return { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', query_location: null, value: { type: { id: 'VARCHAR', type_info: null }, is_null: false, value: text } };
+}
+
 function listOf(paths: readonly string[]): Json {
   return {
     class: 'FUNCTION',
@@ -203,7 +304,7 @@ function listOf(paths: readonly string[]): Json {
     query_location: null,
     function_name: 'list_value',
     schema: 'main',
-    children: paths.map((path) => ({ class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', query_location: null, value: { type: { id: 'VARCHAR', type_info: null }, is_null: false, value: path } })),
+    children: paths.map(stringConstant),
     filter: null,
     order_bys: { type: 'ORDER_MODIFIER', orders: [] },
     distinct: false,
@@ -252,7 +353,10 @@ async function realFile(path: string, shown: string, c: Confinement): Promise<st
     throw new ConfinementError(`no file '${shown}' in the workspace (a table name that is not a CTE is read as a file path).`);
   }
   if (!c.roots.some((root) => inside(real, root))) throw new ConfinementError(`'${shown}' leads outside the workspace through a symbolic link.`);
-  if (!(await stat(real)).isFile()) throw new ConfinementError(`'${shown}' is a folder, not a file; name the files (a pattern like 'data/*.csv' works).`);
+  const info = await stat(real);
+  if (info.isDirectory()) throw new ConfinementError(`'${shown}' is a folder, not a file; name the files (a pattern like 'data/*.csv' works).`);
+  if (!info.isFile()) throw new ConfinementError(`'${shown}' is not a regular file (a pipe, socket or device) and cannot be read: only regular files are.`);
+  if (c.oneLinkOnly && info.nlink > 1) throw new ConfinementError(`'${shown}' has other hard links; the agent reads only files with one link (a link can be made to a file outside the workspace).`);
   // DuckDB would take these characters in the real path as a pattern of its own.
   if (GLOB.test(real)) throw new ConfinementError(`'${shown}' cannot be read: its real path holds *, ?, [, ] or braces, which the engine takes as a pattern.`);
   return real;
@@ -271,7 +375,13 @@ async function expandGlob(text: string, at: number, c: Confinement): Promise<str
   }
   if (!c.roots.some((root) => inside(realBase, root))) throw new ConfinementError(`'${text}' leads outside the workspace through a symbolic link.`);
   const pattern = relative(fixed, text).split(sep).join('/');
-  const match = picomatch(pattern, { dot: false });
+  let match: (path: string) => boolean;
+  try {
+    match = compileGlob(pattern);
+  } catch (error) {
+    if (error instanceof GlobRefused) throw new ConfinementError(`'${text}': ${error.message}`);
+    throw error;
+  }
   const depth = pattern.includes('**') ? Infinity : pattern.split('/').length;
   const found: string[] = [];
   let seen = 0;
@@ -314,17 +424,36 @@ async function parseOne(sql: string, scalar: ScalarQuery): Promise<Serialized & 
   return tree as Serialized & { statements: [Json] };
 }
 
+/** Floating-point constants' types: DuckDB's deserializer takes 1e9 back only as 1000000000.0. */
+const FLOAT_TYPES = new Set(['DOUBLE', 'FLOAT']);
+
+/** The tree as JSON for json_deserialize_sql. */
+function treeText(tree: Serialized): string {
+  // A whole DOUBLE (1e9) comes out of JSON.stringify as 1000000000, which DuckDB refuses as a 'uint':
+  // it is written as a marker (a fresh nonce, so no string of the query can be one) and then as 1000000000.0.
+  const marker = `__double_${randomBytes(8).toString('hex')}_`;
+  const json = JSON.stringify(tree, function (this: unknown, key, value: unknown) {
+    // "No location" is 2^64-1, which JSON.parse rounded: any location that is not a safe integer becomes 0.
+    if (key === 'query_location') return Number.isSafeInteger(value) ? value : 0;
+    if (key === 'value' && typeof value === 'number' && Number.isInteger(value) && isObject(this as Json) && isObject((this as JsonObject).type)) {
+      const type = (this as JsonObject).type as JsonObject;
+      if (typeof type.id === 'string' && FLOAT_TYPES.has(type.id)) return `${marker}${value}`;
+    }
+    return value;
+  });
+  return json.replace(new RegExp(`"${marker}([-+.e0-9]+)"`, 'g'), (_match, number: string) => (/[.e]/.test(number) ? number : `${number}.0`));
+}
+
 /**
  * The SQL to run in place of `sql`: one SELECT over real workspace files only, regenerated by
  * DuckDB from the checked tree and checked again. Throws ConfinementError saying what was refused.
  */
-export async function confineQuery(sql: string, roots: readonly string[], scalar: ScalarQuery): Promise<string> {
+export async function confineQuery(sql: string, roots: readonly string[], scalar: ScalarQuery, options: { readonly oneLinkOnly?: boolean } = {}): Promise<string> {
   const tree = await parseOne(sql, scalar);
-  await confineTree(tree.statements[0], { roots });
-  // "No location" is 2^64-1, which JSON.parse rounded: any location that is not a safe integer becomes 0.
-  const json = JSON.stringify(tree, (key, value: unknown) => (key === 'query_location' && !Number.isSafeInteger(value) ? 0 : value));
+  await confineTree(tree.statements[0], { roots, ...options });
+  const json = treeText(tree);
   const rewritten = await scalar('SELECT json_deserialize_sql($1::JSON)', json);
   const again = await parseOne(rewritten, scalar);
-  await confineTree(again.statements[0], { roots, verifyOnly: true });
+  await confineTree(again.statements[0], { roots, ...options, verifyOnly: true });
   return rewritten;
 }

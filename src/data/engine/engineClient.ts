@@ -23,6 +23,13 @@ export interface EngineOptions {
   readonly spillLimitMb?: number;
   /** The same for the confined databases that run the agent's and the CLI's SQL. Default 2048. */
   readonly confinedSpillLimitMb?: number;
+  /**
+   * The child's resident memory at most: past it the process is killed and its queries fail with
+   * a clear error (DuckDB's memory_limit does not bound one huge value). Default: memoryLimitMb
+   * plus 160 MB for Node and the engine's own code, plus half of memoryLimitMb for what DuckDB
+   * keeps outside its buffer manager.
+   */
+  readonly rssCapMb?: number;
   /** How long one query may run before the process is killed. Default 10 minutes. */
   readonly queryTimeMs?: number;
   /** How long a cancelled query may take to stop before the process is killed. Default 2 s. */
@@ -43,6 +50,8 @@ export interface QueryOptions {
   readonly maxRows?: number;
   readonly prepare?: readonly TablePrep[];
   readonly confinedTo?: readonly string[];
+  /** With confinedTo (the agent's query): a file with other hard links is refused. */
+  readonly oneLinkOnly?: boolean;
   readonly timeMs?: number;
 }
 
@@ -98,6 +107,7 @@ export class DataEngine {
       maxRows: options.maxRows ?? 10_000,
       ...(options.prepare ? { prepare: options.prepare } : {}),
       ...(options.confinedTo ? { confinedTo: options.confinedTo } : {}),
+      ...(options.oneLinkOnly ? { oneLinkOnly: true } : {}),
     };
     return new Promise<QueryResult>((resolve, reject) => {
       const timeMs = options.timeMs ?? this.options.queryTimeMs ?? 600_000;
@@ -169,8 +179,10 @@ export class DataEngine {
 
   private start(): Live {
     if (this.live) return this.live;
+    const memoryLimitMb = this.options.memoryLimitMb ?? 1024;
     const setup: EngineSetup = {
-      memoryLimitMb: this.options.memoryLimitMb ?? 1024,
+      memoryLimitMb,
+      rssCapMb: this.options.rssCapMb ?? defaultRssCapMb(memoryLimitMb),
       threads: this.options.threads ?? Math.min(4, Math.max(1, Math.floor(availableParallelism() / 2))),
       tempDir: this.options.tempDir ?? tmpdir(),
       ...(this.options.spillLimitMb ? { spillLimitMb: this.options.spillLimitMb } : {}),
@@ -208,6 +220,9 @@ export class DataEngine {
     });
     child.on('message', (message: FromEngine) => {
       if (message.type === 'ready') return markReady();
+      if (message.type === 'overMemory') {
+        return this.kill(live, `it used ${message.rssMb} MB of memory, over its cap of ${message.capMb} MB (a single value too large for the engine, such as a huge string or list, is the usual cause)`);
+      }
       const grace = this.cancelling.get(message.id);
       if (grace) {
         clearTimeout(grace);
@@ -244,6 +259,11 @@ export class DataEngine {
     if (this.live === live) this.live = undefined;
     live.child.kill('SIGKILL');
   }
+}
+
+/** See EngineOptions.rssCapMb. */
+export function defaultRssCapMb(memoryLimitMb: number): number {
+  return Math.round(memoryLimitMb * 1.5 + 160);
 }
 
 const TSX_CJS = 'tsx/cjs'; // a variable: bundlers leave it alone, and bundles never take this path

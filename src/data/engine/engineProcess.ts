@@ -227,7 +227,7 @@ async function runQuery(request: QueryRequest): Promise<FromEngine> {
     let sql = request.sql;
     if (request.confinedTo) {
       const roots = await realRoots(request.confinedTo);
-      sql = await confineQuery(sql, roots, async (text, param) => String((await connection.runAndReadAll(text, [param])).getRows()[0]?.[0] ?? ''));
+      sql = await confineQuery(sql, roots, async (text, param) => String((await connection.runAndReadAll(text, [param])).getRows()[0]?.[0] ?? ''), { oneLinkOnly: request.oneLinkOnly === true });
       await checkReadOnly(connection, sql);
     }
     const reader = await connection.streamAndReadUntil(sql, request.maxRows + 1, request.params as DuckDBValue[]);
@@ -277,11 +277,41 @@ process.on('message', (message: ToEngine) => {
     running.get(message.id)?.interrupt();
     return;
   }
-  runQuery(message).then(send, (error: unknown) => {
-    const text = error instanceof Error ? error.message : String(error);
-    send({ type: 'error', id: message.id, message: text, interrupted: /^INTERRUPT Error/.test(text) });
-  });
+  watchMemory(+1);
+  runQuery(message)
+    .then(send, (error: unknown) => {
+      const text = error instanceof Error ? error.message : String(error);
+      send({ type: 'error', id: message.id, message: text, interrupted: /^INTERRUPT Error/.test(text) });
+    })
+    .finally(() => watchMemory(-1));
 });
+
+/** How often the resident memory is read while queries run: one value can grow by GBs a second. */
+const MEMORY_CHECK_MS = 20;
+let inFlight = 0;
+let memoryTimer: NodeJS.Timeout | undefined;
+
+/**
+ * Watches this process's resident memory while queries run (memory_limit does not bound one
+ * huge value): past the cap, tells the host (which kills this process and says why) and, once
+ * that is sent, kills itself in case the host cannot.
+ */
+function watchMemory(delta: number): void {
+  inFlight += delta;
+  if (inFlight > 0 && !memoryTimer) {
+    memoryTimer = setInterval(() => {
+      const rssMb = Math.round(process.memoryUsage.rss() / 1048576);
+      if (rssMb <= setup.rssCapMb) return;
+      clearInterval(memoryTimer);
+      const die = (): void => void process.kill(process.pid, 'SIGKILL');
+      if (!process.send?.({ type: 'overMemory', rssMb, capMb: setup.rssCapMb } satisfies FromEngine, undefined, {}, die)) setTimeout(die, 500);
+    }, MEMORY_CHECK_MS);
+    memoryTimer.unref();
+  } else if (inFlight === 0 && memoryTimer) {
+    clearInterval(memoryTimer);
+    memoryTimer = undefined;
+  }
+}
 
 // The host went away (closed, crashed, reloaded): nothing here is worth keeping.
 process.on('disconnect', () => process.exit(0));

@@ -29,6 +29,8 @@ export interface QueryRequest {
    * under these folders (DuckDB's enable_external_access=false + allowed_directories), settings locked.
    */
   readonly confinedTo?: readonly string[];
+  /** With confinedTo, the agent's query: files with other hard links are refused too. */
+  readonly oneLinkOnly?: boolean;
 }
 
 export interface CancelRequest {
@@ -52,7 +54,9 @@ export interface EngineColumn {
 export type FromEngine =
   | { readonly type: 'ready'; readonly version: string }
   | { readonly type: 'result'; readonly id: number; readonly columns: readonly EngineColumn[]; readonly rows: readonly (readonly Cell[])[]; readonly truncated: boolean }
-  | { readonly type: 'error'; readonly id: number; readonly message: string; readonly interrupted: boolean };
+  | { readonly type: 'error'; readonly id: number; readonly message: string; readonly interrupted: boolean }
+  /** The child's resident memory passed EngineSetup.rssCapMb: the host kills it (it kills itself too once this is sent). */
+  | { readonly type: 'overMemory'; readonly rssMb: number; readonly capMb: number };
 
 /** What the host hands the child at start, in the environment variable ENGINE_SETUP_VAR (JSON). */
 export interface EngineSetup {
@@ -64,6 +68,12 @@ export interface EngineSetup {
   readonly spillLimitMb?: number;
   /** The same for the agent's and the CLI's confined databases (default 2048): their SQL is the model's, not the person's. */
   readonly confinedSpillLimitMb?: number;
+  /**
+   * The child's resident memory at most (MB). memory_limit bounds DuckDB's buffers, not one value
+   * built in a single call (repeat('x', 1e9) reached 2 GB under 512 MB), so the child watches its
+   * own RSS while it works and is killed past this.
+   */
+  readonly rssCapMb: number;
 }
 
 export const ENGINE_SETUP_VAR = 'ML_ENGINEER_DATA_ENGINE';
