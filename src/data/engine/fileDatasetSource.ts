@@ -341,7 +341,8 @@ export class FileDatasetSource implements DatasetSource {
    */
   private async describe(csv: CsvOptions, signal: AbortSignal): Promise<{ columns: DatasetColumn[]; firstRows: readonly (readonly Cell[])[] }> {
     const params = new SqlParams();
-    const scan = directScan(this.format, this.path, params, csv);
+    // In file order without numbering the rows (DuckDB keeps insertion order under a LIMIT).
+    const scan = directScan(this.format, this.path, params, csv, false);
     const result = await this.engine.query(`SELECT * FROM ${scan} LIMIT ${FIRST_ROWS}`, { params: params.values, maxRows: FIRST_ROWS }, signal);
     const columns = columnsFromDescribe(result.columns.map((c) => [c.name, c.type]), this.format);
     const kept = result.columns.map((c, i) => (this.format === 'parquet' && c.name === 'file_row_number' ? -1 : i)).filter((i) => i >= 0);
