@@ -1,7 +1,8 @@
 import type { Cell, ColumnFilter, ColumnKind } from '../../src/data/datasetSource';
 
 // How the grid writes values and conditions. Copying goes through the host and copies the value
-// itself; the grid rounds floats to 10 significant digits to keep columns readable.
+// itself; the grid rounds floats to 10 significant digits to keep columns readable, and writes a
+// float column's whole values as 1.0 (as pandas and polars print them), an integer column's as 1.
 
 export const NUMERIC_KINDS: readonly ColumnKind[] = ['integer', 'float', 'decimal'];
 
@@ -9,12 +10,13 @@ export function isNumericKind(kind: ColumnKind): boolean {
   return NUMERIC_KINDS.includes(kind);
 }
 
-export function cellDisplay(value: Cell): string {
+export function cellDisplay(value: Cell, kind?: ColumnKind): string {
   if (value === null) return 'NULL';
   if (typeof value === 'number') {
-    if (Number.isInteger(value)) return String(value);
     if (!Number.isFinite(value)) return String(value);
-    return String(Number(value.toPrecision(10)));
+    const shown = Number.isInteger(value) ? value : Number(value.toPrecision(10));
+    // Python prints 1e16 and up with an exponent; below that a whole float keeps its ".0".
+    return kind === 'float' && Number.isInteger(shown) && Math.abs(shown) < 1e16 ? `${shown.toFixed(0)}.0` : String(shown);
   }
   return String(value);
 }

@@ -162,7 +162,7 @@ export class DataGrid {
       for (let c = columns.first; c < columns.last; c++) {
         const column = this.columns[c]!;
         const value = values ? (values[c] ?? null) : undefined;
-        const text = value === undefined ? '…' : cellDisplay(value);
+        const text = value === undefined ? '…' : cellDisplay(value, column.kind);
         const cell = element('div', {
           className: `cell${isNumericKind(column.kind) ? ' num' : ''}${value === null ? ' null' : ''}${i === this.activeRow && c === this.activeColumn ? ' focus' : ''}`,
           text,

@@ -16,7 +16,7 @@ export function copyAsCode(origin: DatasetOrigin, view: DatasetView, language: C
   const kinds = new Map(columns.map((c) => [c.name, c.kind]));
   switch (language) {
     case 'pandas':
-      return pandasCode(origin, view);
+      return pandasCode(origin, view, columns);
     case 'polars':
       return polarsCode(origin, view, kinds);
     case 'sql':
@@ -40,7 +40,31 @@ function pyColumn(origin: DatasetOrigin, name: string): string {
   return origin.kind === 'kernel' && origin.library === 'numpy' && /^\d+$/.test(name) ? name : py(name);
 }
 
-function pandasSource(origin: DatasetOrigin): string[] {
+/** Integer types pandas' nullable Int64 holds; wider ones (UBIGINT, HUGEINT) are left to pandas. */
+const INT64_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER)$/i;
+
+/**
+ * read_csv's options for the values the engine reads: only an empty field is missing (pandas
+ * would also take "NA", "null", "N/A"… as missing; DuckDB keeps them as text), integer columns
+ * stay integers when some are missing (Int64, not float64: 3, not 3.0), text stays text, and the
+ * encoding and delimiter the engine had to use.
+ */
+function pandasCsvOptions(origin: Extract<DatasetOrigin, { kind: 'file' }>, columns: readonly DatasetColumn[]): string[] {
+  const delimiter = origin.delimiter ?? (origin.format === 'tsv' ? '\t' : undefined);
+  const options = delimiter && delimiter !== ',' ? [`sep=${py(delimiter)}`] : [];
+  options.push('keep_default_na=False', 'na_values=[""]');
+  const dtypes = columns.flatMap((c) => {
+    if (c.kind === 'integer' && INT64_TYPES.test(c.type)) return [`${py(c.name)}: "Int64"`];
+    if (c.kind === 'float') return [`${py(c.name)}: "float64"`];
+    if (c.kind === 'string') return [`${py(c.name)}: "str"`];
+    return [];
+  });
+  if (dtypes.length) options.push(`dtype={${dtypes.join(', ')}}`);
+  if (origin.encoding) options.push(`encoding=${py(origin.encoding)}`);
+  return options;
+}
+
+function pandasSource(origin: DatasetOrigin, columns: readonly DatasetColumn[]): string[] {
   if (origin.kind === 'kernel') {
     if (origin.library === 'pandas') return [`df = ${origin.variable}`];
     if (origin.library === 'polars') return [`df = ${origin.variable}.to_pandas()`];
@@ -49,9 +73,8 @@ function pandasSource(origin: DatasetOrigin): string[] {
   const p = py(origin.path);
   switch (origin.format) {
     case 'csv':
-      return [`df = pd.read_csv(${p})`];
     case 'tsv':
-      return [`df = pd.read_csv(${p}, sep="\\t")`];
+      return [`df = pd.read_csv(${[p, ...pandasCsvOptions(origin, columns)].join(', ')})`];
     case 'parquet':
       return [`df = pd.read_parquet(${p})`];
     case 'jsonl':
@@ -82,8 +105,8 @@ function pandasCondition(origin: DatasetOrigin, f: ColumnFilter): string {
   }
 }
 
-function pandasCode(origin: DatasetOrigin, view: DatasetView): string {
-  const lines = ['import pandas as pd', '', ...pandasSource(origin)];
+function pandasCode(origin: DatasetOrigin, view: DatasetView, columns: readonly DatasetColumn[]): string {
+  const lines = ['import pandas as pd', '', ...pandasSource(origin, columns)];
   if (view.filters.length) lines.push(`df = df[${view.filters.map((f) => pandasCondition(origin, f)).join('\n        & ')}]`);
   if (view.sort.length) {
     const by = view.sort.map((k) => pyColumn(origin, k.column)).join(', ');
@@ -103,9 +126,12 @@ function polarsSource(origin: DatasetOrigin): string[] {
   const p = py(origin.path);
   switch (origin.format) {
     case 'csv':
-      return [`df = pl.read_csv(${p}, try_parse_dates=True)`];
-    case 'tsv':
-      return [`df = pl.read_csv(${p}, separator="\\t", try_parse_dates=True)`];
+    case 'tsv': {
+      // polars, like the engine, takes only an empty field as missing.
+      const delimiter = origin.delimiter ?? (origin.format === 'tsv' ? '\t' : undefined);
+      const options = [p, ...(delimiter && delimiter !== ',' ? [`separator=${py(delimiter)}`] : []), 'try_parse_dates=True', ...(origin.encoding ? [`encoding=${py(origin.encoding)}`] : [])];
+      return [`df = pl.read_csv(${options.join(', ')})`];
+    }
     case 'parquet':
       return [`df = pl.read_parquet(${p})`];
     case 'jsonl':
@@ -186,8 +212,15 @@ function sqlSource(origin: DatasetOrigin, rowNumber: boolean): string {
   }
   const p = sqlString(origin.path);
   if (origin.format === 'parquet') return `SELECT * FROM read_parquet(${p}${rowNumber ? ', file_row_number = true' : ''})`;
-  const scan = origin.format === 'csv' ? `read_csv(${p})` : origin.format === 'tsv' ? `read_csv(${p}, delim = '\\t')` : origin.format === 'jsonl' ? `read_json(${p}, format = 'newline_delimited')` : `read_arrow(${p})`;
+  const scan = origin.format === 'csv' || origin.format === 'tsv' ? `read_csv(${[p, ...csvSqlOptions(origin)].join(', ')})` : origin.format === 'jsonl' ? `read_json(${p}, format = 'newline_delimited')` : `read_arrow(${p})`;
   return rowNumber ? `SELECT *, row_number() OVER () AS __row FROM ${scan}` : `SELECT * FROM ${scan}`;
+}
+
+function csvSqlOptions(origin: Extract<DatasetOrigin, { kind: 'file' }>): string[] {
+  const delimiter = origin.delimiter ?? (origin.format === 'tsv' ? '\t' : undefined);
+  const options = delimiter ? [`delim = ${delimiter === '\t' ? "'\\t'" : sqlString(delimiter)}`] : [];
+  if (origin.encoding) options.push(`encoding = ${sqlString(origin.encoding)}`);
+  return options;
 }
 
 function sqlCondition(f: ColumnFilter, kinds: ReadonlyMap<string, string>): string {

@@ -120,7 +120,14 @@ export interface LabelBalance {
 
 /** Where the rows come from, as Copy as Code and the tool cards name it. */
 export type DatasetOrigin =
-  | { readonly kind: 'file'; readonly path: string; readonly format: DatasetFormat }
+  | {
+      readonly kind: 'file';
+      readonly path: string;
+      readonly format: DatasetFormat;
+      /** How the engine had to read a text file (known once it is open), so the copied code reads it the same way. */
+      readonly encoding?: 'latin-1';
+      readonly delimiter?: ',' | '\t' | ';' | '|';
+    }
   | { readonly kind: 'kernel'; readonly variable: string; readonly library: 'pandas' | 'polars' | 'numpy' };
 
 export type DatasetFormat = 'csv' | 'tsv' | 'parquet' | 'jsonl' | 'arrow';

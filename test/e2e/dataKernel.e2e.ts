@@ -95,7 +95,7 @@ describe('Kernel data in the Dataset grid (code-server)', function () {
     await variable.locator('a[aria-label="Open in Data Viewer"]').click();
 
     const grid = await findWebviewFrame(page, '[role=grid] .colhead[data-column="loss"]', 60_000);
-    await waitForFirstRow(grid, ['step', 'loss', 'split'], ['0', '1', 'train']);
+    await waitForFirstRow(grid, ['step', 'loss', 'split'], ['0', '1.0', 'train']);
     assert.match(await grid.locator('.facts').innerText(), /1,000/);
     assert.match(server.extensionLog(), /data viewer: opened frame \(pandas\) from the kernel of frames\.ipynb/);
     await saveScreenshot(page, 'data-kernel-frame');

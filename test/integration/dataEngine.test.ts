@@ -44,6 +44,8 @@ describe('Dataset engine: files other tools wrote', function () {
       const info = await source.info(EMPTY_VIEW, signal());
       assert.equal(info.totalRows, 5000);
       assert.deepEqual(info.columns.map((c) => [c.name, c.kind]), [['id', 'integer'], ['score', 'integer'], ['label', 'string'], ['day', 'date'], ['pair', 'nested'], ['rec', 'nested']]);
+      // The first page is read without row numbers (fileDatasetSource.ts describe): still in file order, across row groups, on two threads.
+      assert.deepEqual((await source.rows(EMPTY_VIEW, 0, 200, signal())).rows, await folder.duckdbRows('SELECT * FROM base WHERE id < 200 ORDER BY id'));
       const page = await source.rows(EMPTY_VIEW, 4998, 10, signal());
       // What DuckDB itself reads from the table the file was written from; nested values as DuckDB prints them.
       assert.deepEqual(page.rows, await folder.duckdbRows('SELECT * FROM base WHERE id >= 4998 ORDER BY id'));

@@ -49,7 +49,7 @@ describe('Dataset SQL', () => {
     const sql = copyAsCode(origin, view, 'sql', columns);
     assert.equal(sql, `WITH src AS (SELECT *, row_number() OVER () AS __row FROM read_csv('/data/o''k "x".csv'))\nSELECT * EXCLUDE (__row) FROM src\nWHERE ("a""; DROP TABLE t; --" = 'it''s "q"\n')\nORDER BY "n" DESC NULLS LAST, __row;\n`);
     const pandas = copyAsCode(origin, view, 'pandas');
-    assert.match(pandas, /^df = pd\.read_csv\("\/data\/o'k \\"x\\"\.csv"\)$/m);
+    assert.match(pandas, /^df = pd\.read_csv\("\/data\/o'k \\"x\\"\.csv", keep_default_na=False, na_values=\[""\]\)$/m);
     assert.match(pandas, /^df = df\[\(df\["a\\"; DROP TABLE t; --"\] == "it's \\"q\\"\\n"\)\]$/m);
     assert.match(copyAsCode({ kind: 'kernel', variable: 'arr', library: 'numpy' }, { filters: [{ column: '0', op: 'isNull' }], sort: [] }, 'pandas'), /^df = pd\.DataFrame\(arr\)\ndf = df\[df\[0\]\.isna\(\)\]$/m);
     assert.match(copyAsCode({ kind: 'kernel', variable: 'arr', library: 'numpy' }, { filters: [], sort: [{ column: '1', descending: false }] }, 'polars'), /df\.sort\(\["column_1"\]/);

@@ -44,9 +44,10 @@ interface Opened {
 }
 
 export class FileDatasetSource implements DatasetSource {
-  readonly origin: DatasetOrigin;
   readonly format: DatasetFormat;
   private opened: SharedTask<Opened> | undefined;
+  /** The text options the last open settled on (Latin-1, a forced delimiter), for origin. */
+  private readOptions: CsvOptions = {};
   private openedVersion: string | undefined;
   private lastTable: string | undefined;
   /** The engine table this source holds (retained in the engine until dispose or a newer version). */
@@ -62,7 +63,12 @@ export class FileDatasetSource implements DatasetSource {
     const format = formatOfPath(path);
     if (!format) throw unsupportedFormat(path);
     this.format = format;
-    this.origin = { kind: 'file', path, format };
+  }
+
+  /** Where the rows come from, with how the file had to be read once it has been opened (Copy as Code). */
+  get origin(): DatasetOrigin {
+    const { encoding, delimiter } = this.readOptions;
+    return { kind: 'file', path: this.path, format: this.format, ...(encoding === 'latin-1' ? { encoding } : {}), ...(delimiter ? { delimiter } : {}) };
   }
 
   get label(): string {
@@ -251,7 +257,9 @@ export class FileDatasetSource implements DatasetSource {
         if (this.opened === task) this.opened = undefined;
       });
     }
-    return this.opened.join(signal);
+    const opened = await this.opened.join(signal);
+    this.readOptions = opened.csv;
+    return opened;
   }
 
   private async openVersion(version: string, fileBytes: number, signal: AbortSignal): Promise<Opened> {
@@ -333,7 +341,8 @@ export class FileDatasetSource implements DatasetSource {
    */
   private async describe(csv: CsvOptions, signal: AbortSignal): Promise<{ columns: DatasetColumn[]; firstRows: readonly (readonly Cell[])[] }> {
     const params = new SqlParams();
-    const scan = directScan(this.format, this.path, params, csv);
+    // In file order without numbering the rows (DuckDB keeps insertion order under a LIMIT).
+    const scan = directScan(this.format, this.path, params, csv, false);
     const result = await this.engine.query(`SELECT * FROM ${scan} LIMIT ${FIRST_ROWS}`, { params: params.values, maxRows: FIRST_ROWS }, signal);
     const columns = columnsFromDescribe(result.columns.map((c) => [c.name, c.type]), this.format);
     const kept = result.columns.map((c, i) => (this.format === 'parquet' && c.name === 'file_row_number' ? -1 : i)).filter((i) => i >= 0);

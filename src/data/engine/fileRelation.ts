@@ -38,8 +38,13 @@ export interface CsvOptions {
 /** Lines longer than this are refused (DuckDB's max_line_size): a 10 GB one-line file fails fast. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
 
-/** The table function that reads the file in place, its path bound as a parameter. */
-export function directScan(format: DatasetFormat, path: string, params: SqlParams, csv: CsvOptions = {}): string {
+/**
+ * The table function that reads the file in place, its path bound as a parameter. A Parquet scan
+ * numbers its rows (file_row_number: the order sorts break ties by) unless `rowNumbers` is false:
+ * the first page does without, since numbering made DuckDB decode the first row group twice as
+ * slowly (measured: 500 ms against 270 ms for 200 rows of a 1 GB zstd file, one thread).
+ */
+export function directScan(format: DatasetFormat, path: string, params: SqlParams, csv: CsvOptions = {}, rowNumbers = true): string {
   const p = params.bind(path);
   switch (format) {
     case 'csv':
@@ -55,7 +60,7 @@ export function directScan(format: DatasetFormat, path: string, params: SqlParam
     case 'jsonl':
       return `read_json(${p}, format = 'newline_delimited')`;
     case 'parquet':
-      return `read_parquet(${p}, file_row_number = true)`;
+      return rowNumbers ? `read_parquet(${p}, file_row_number = true)` : `read_parquet(${p})`;
     case 'arrow':
       throw new Error('Arrow IPC is read through a table (arrowImport.ts)');
   }
