@@ -1,22 +1,18 @@
 // The SSH transport against a real OpenSSH server on a loopback port: the system ssh, a key and a
 // known_hosts made here, one multiplexed login, host keys refused, connections dropped and back.
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UnreachableError } from '../../src/jobs/transport/commandRunner';
 import { CommandTimeoutError, SshRunner } from '../../src/jobs/transport/sshRunner';
 import { SshRunners } from '../../src/jobs/transport/sshRunners';
-import { alive, sshdMissing, startSshServer, type SshServer } from '../support/sshServer';
+import { alive, masterPid as masterOn, sshdMissing, startSshServer, type SshServer } from '../support/sshServer';
 
 const HOSTILE = ['with space', "it's", '"dq"', '$(touch PWNED)', '`touch PWNED`', '; touch PWNED', 'a\nb', '$HOME', '!!', '\\', '*', '', "'; touch PWNED; echo '", '-n'];
 
-/** The master's pid, from `ssh -O check` ("Master running (pid=N)"); undefined when none answers. */
 function masterPid(runner: SshRunner, configFile: string): number | undefined {
-  const check = spawnSync('ssh', ['-F', configFile, '-o', `ControlPath=${runner.controlPath}`, '-O', 'check', runner.target.host], { encoding: 'utf8' });
-  const pid = /pid=(\d+)/.exec(check.stderr)?.[1];
-  return check.status === 0 && pid ? Number(pid) : undefined;
+  return masterOn(runner.controlPath!, configFile, runner.target.host);
 }
 
 /** Local ssh processes naming this runner's socket other than the master: the runs' own clients. */

@@ -8,6 +8,24 @@ import { join } from 'node:path';
 
 export const SSHD = '/usr/sbin/sshd';
 
+/** The pid of the master on `controlPath`, from `ssh -O check` ("Master running (pid=N)"); undefined when none answers. */
+export function masterPid(controlPath: string, configFile: string, host: string): number | undefined {
+  const check = spawnSync('ssh', ['-F', configFile, '-o', `ControlPath=${controlPath}`, '-O', 'check', host], { encoding: 'utf8' });
+  const pid = /pid=(\d+)/.exec(check.stderr)?.[1];
+  return check.status === 0 && pid ? Number(pid) : undefined;
+}
+
+/** CPU seconds (user + system) of a process and of its children it has reaped, from /proc/<pid>/stat. */
+export function procCpuSeconds(pid: number, ticksPerSecond: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime, stime, cutime, cstime are fields 14-17 of the file (11-14 after the command).
+    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / ticksPerSecond;
+  } catch {
+    return 0;
+  }
+}
+
 /** Why this machine cannot run the server, or undefined when it can. */
 export function sshdMissing(): string | undefined {
   if (!existsSync(SSHD)) return `${SSHD} is not installed (Debian openssh-server; scripts/ensure-prerequisites.sh installs it)`;
@@ -17,6 +35,8 @@ export function sshdMissing(): string | undefined {
 
 export interface SshServer {
   readonly port: number;
+  /** The listener's pid while it runs. */
+  readonly pid: number | undefined;
   readonly dir: string;
   /** The Host alias its config names. */
   readonly alias: string;
@@ -27,7 +47,7 @@ export interface SshServer {
   configWith(name: string, lines: Record<string, string>): string;
   /** Logins so far: sshd's "Accepted publickey" lines. */
   logins(): number;
-  /** Kills every connection's server side (a dropped network), keeping the listener. */
+  /** Kills every connection's server side (a dropped network), keeping the listener; returns how many processes. */
   dropConnections(): number;
   /** Stops the listener and its connections (a rebooting login node). */
   stop(): Promise<void>;
@@ -85,6 +105,7 @@ export async function startSshServer(): Promise<SshServer> {
   keygen(join(dir, 'user'));
   keygen(join(dir, 'other'));
   writeFileSync(join(dir, 'authorized'), readFileSync(join(dir, 'user.pub')));
+  mkdirSync(join(dir, 'home'));
   const port = await freePort();
   const user = userInfo().username;
   writeFileSync(
@@ -102,6 +123,8 @@ export async function startSshServer(): Promise<SshServer> {
       'UseDNS no',
       'MaxSessions 32',
       'LogLevel INFO',
+      // A home of its own: the login shell reads no ~/.bashrc of this machine's (pyenv's init there costs ~1 s a command).
+      `SetEnv HOME=${join(dir, 'home')}`,
       '',
     ].join('\n'),
   );
@@ -169,6 +192,9 @@ export async function startSshServer(): Promise<SshServer> {
   await start();
   return {
     port,
+    get pid() {
+      return child?.pid;
+    },
     dir,
     alias,
     configFile,
