@@ -2,6 +2,7 @@
 // known_hosts made here, one multiplexed login, host keys refused, connections dropped and back.
 import * as assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UnreachableError } from '../../src/jobs/transport/commandRunner';
@@ -151,7 +152,7 @@ describe('SSH runner against a real sshd', function () {
     const closed = new SshRunner(`127.0.0.1:1`, { configFile: '/dev/null', connectTimeoutSeconds: 5 });
     runners.push(closed);
     const refused = await rejectsWith(closed.run(['true']), (e) => e instanceof UnreachableError);
-    assert.match(refused.message, /Could not reach 127.0.0.1:1 over SSH[\s\S]*Connection refused/);
+    assert.match(refused.message, /Could not reach 127.0.0.1:1 over SSH. Check that `ssh -p 1 127.0.0.1` works[\s\S]*Connection refused/);
   });
 
   it('comes back after the connection drops, the master is killed, or the server restarts', async () => {
@@ -196,6 +197,31 @@ describe('SSH runner against a real sshd', function () {
     assert.equal(masterPid(r, server.configFile), master);
     assert.equal((await r.run(['echo', 'after'])).stdout, 'after\n');
     assert.equal(server.logins(), logins);
+  });
+
+  it('a timeout also holds while the master is still connecting (a host that accepts and says nothing)', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket)); // accepts, never sends ssh's banner
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const r = new SshRunner(`127.0.0.1:${port}`, { configFile: '/dev/null', connectTimeoutSeconds: 20 });
+      runners.push(r);
+      const started = Date.now();
+      await rejectsWith(r.run(['true'], { timeoutMs: 1500 }), (e) => e instanceof CommandTimeoutError);
+      assert.ok(Date.now() - started < 6000, `${Date.now() - started} ms`);
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 500);
+      await rejectsWith(r.run(['true'], { signal: controller.signal }), (e) => e.name === 'AbortError');
+      // Closing the runner stops the login still waiting (its ssh would wait out ConnectTimeout).
+      const waiting = clientsOf(r, undefined);
+      assert.equal(waiting.length, 1);
+      await r.close();
+      await waitFor('the waiting ssh to be stopped', () => !alive(waiting[0]!));
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 
   it('an abort kills the local ssh and rejects with an AbortError, before or while it runs', async () => {

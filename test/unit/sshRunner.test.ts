@@ -26,6 +26,8 @@ describe('SSH runner arguments', () => {
       assert.equal(o.get('ControlPersist'), '300');
       assert.equal(o.has('StrictHostKeyChecking'), false);
       assert.equal(o.has('UserKnownHostsFile'), false);
+      assert.equal(o.get('ClearAllForwardings'), 'yes');
+      assert.ok(args.includes('-a') && args.includes('-x'));
       const path = o.get('ControlPath')!;
       assert.equal(path, runner.controlPath);
       assert.ok(path.length <= 86, path);
@@ -46,7 +48,7 @@ describe('SSH runner arguments', () => {
       args.filter((a) => /^Control/.test(a)),
       [],
     );
-    assert.deepEqual(args, ['-T', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=15', '-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=3', '--', 'gpu-login', 'REMOTE']);
+    assert.deepEqual(args, ['-T', '-a', '-x', '-o', 'ClearAllForwardings=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=15', '-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=3', '--', 'gpu-login', 'REMOTE']);
     runner.dispose();
   });
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { isUserError } from '../../src/common/errors';
-import { parseSshTarget, sshTargetArgs } from '../../src/jobs/transport/sshTarget';
+import { parseSshTarget, sshTargetArgs, terminalCommand } from '../../src/jobs/transport/sshTarget';
 
 describe('SSH targets (a ~/.ssh/config Host, user@host, user@host:port)', () => {
   it('reads the forms users type', () => {
@@ -26,5 +26,11 @@ describe('SSH targets (a ~/.ssh/config Host, user@host, user@host:port)', () => 
   it('gives ssh -l and -p only when typed (else the config decides), and the host after --', () => {
     assert.deepEqual(sshTargetArgs(parseSshTarget('gpu-login')), ['--', 'gpu-login']);
     assert.deepEqual(sshTargetArgs(parseSshTarget('alice@h:2222')), ['-l', 'alice', '-p', '2222', '--', 'h']);
+  });
+
+  it('says the terminal command for each form (host:port is not ssh syntax)', () => {
+    assert.equal(terminalCommand(parseSshTarget('gpu-login')), 'ssh gpu-login');
+    assert.equal(terminalCommand(parseSshTarget('alice@10.0.0.5:2222')), 'ssh -p 2222 alice@10.0.0.5');
+    assert.equal(terminalCommand(parseSshTarget('[::1]:2200')), 'ssh -p 2200 [::1]');
   });
 });

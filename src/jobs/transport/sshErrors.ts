@@ -1,5 +1,6 @@
 // ssh's own failures (exit code 255) said in words the user can act on, ssh's text kept below.
 import { UnreachableError } from './commandRunner';
+import { terminalCommand, type SshTarget } from './sshTarget';
 
 /** The last lines of what ssh printed: enough to diagnose, without a whole host-key banner of @ signs. */
 function sshSaid(stderr: string): string {
@@ -10,11 +11,12 @@ function sshSaid(stderr: string): string {
   return lines.slice(-6).join('\n');
 }
 
-/** Why ssh could not run a command on `host` (its stderr), as an UnreachableError naming the host and what to do. */
-export function sshFailure(host: string, stderr: string): UnreachableError {
+/** Why ssh could not run a command on `target` (its stderr), as an UnreachableError naming the host and what to do. */
+export function sshFailure(target: SshTarget, stderr: string): UnreachableError {
+  const host = target.text;
   const said = sshSaid(stderr);
   const quoted = `ssh said:\n${said || '(nothing)'}`;
-  const terminal = `ssh ${host}`;
+  const terminal = terminalCommand(target);
   let message: string;
   if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/i.test(stderr)) {
     message =

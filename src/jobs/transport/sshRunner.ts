@@ -47,6 +47,8 @@ export class SshRunner implements CommandRunner {
   /** Known up: runs go straight to it. Unknown: the next run checks, and starts one if needed. */
   private masterUp = false;
   private starting: Promise<void> | undefined;
+  /** Stops a master start still logging in when the runner is closed. */
+  private readonly stopStarting = new AbortController();
   private disposed = false;
   private closing: Promise<void> | undefined;
 
@@ -89,7 +91,9 @@ export class SshRunner implements CommandRunner {
     if (options.signal?.aborted) throw abortReason(options.signal);
     const started = Date.now();
     const timeoutMs = options.timeoutMs ?? this.options.defaultTimeoutMs ?? 300_000;
-    if (this.multiplexed) await withAbort(this.ensureMaster(), options.signal);
+    const timedOut = (): CommandTimeoutError =>
+      new CommandTimeoutError(`${argv[0]} on ${this.target.text} did not finish in ${Math.round(timeoutMs / 1000)} s and was stopped.`);
+    if (this.multiplexed) await withLimit(this.ensureMaster(), options.signal, timeoutMs, timedOut);
     const left = Math.max(1, timeoutMs - (Date.now() - started));
     const result = await runProcess(this.ssh, this.argsFor(remoteCommandLine(argv, options.cwd)), {
       timeoutMs: left,
@@ -97,7 +101,7 @@ export class SshRunner implements CommandRunner {
       input: options.input,
       maxOutputBytes: MAX_OUTPUT_BYTES,
     });
-    return this.settle(result, argv, timeoutMs, options.signal);
+    return this.settle(result, argv, timedOut, options.signal);
   }
 
   dispose(): void {
@@ -107,6 +111,7 @@ export class SshRunner implements CommandRunner {
   /** dispose() as a promise: resolves once the master has been told to exit and its folder is gone. */
   close(): Promise<void> {
     this.disposed = true;
+    this.stopStarting.abort();
     this.closing ??= new Promise<void>((resolve) => {
       const dir = this.socketDir;
       if (!dir) return resolve();
@@ -130,12 +135,12 @@ export class SshRunner implements CommandRunner {
     return this.closing;
   }
 
-  private settle(result: RunResult, argv: readonly string[], timeoutMs: number, signal?: AbortSignal): CommandResult {
+  private settle(result: RunResult, argv: readonly string[], timedOut: () => Error, signal?: AbortSignal): CommandResult {
     switch (result.kind) {
       case 'cancelled':
         throw signal ? abortReason(signal) : new DOMException('The command was cancelled', 'AbortError');
       case 'timed-out':
-        throw new CommandTimeoutError(`${argv[0]} on ${this.target.text} did not finish in ${Math.round(timeoutMs / 1000)} s and was stopped.`);
+        throw timedOut();
       case 'not-found':
         throw new UnreachableError(`The ssh program could not be run (${result.message}). Install the OpenSSH client, or make sure \`ssh\` is on PATH.`);
       case 'exited': {
@@ -145,7 +150,7 @@ export class SshRunner implements CommandRunner {
           if (marked) return { stdout: result.stdout, stderr, code: 255 };
           this.masterUp = false; // it may be gone with the connection: the next run checks
           this.log.warn(`ssh ${this.target.text}: ${result.stderr.trim()}`);
-          throw sshFailure(this.target.text, result.stderr);
+          throw sshFailure(this.target, result.stderr);
         }
         return { stdout: result.stdout, stderr: result.stderr, code: result.code };
       }
@@ -172,11 +177,14 @@ export class SshRunner implements CommandRunner {
     }
     // -f -N: log in, then go to the background as the master (ControlPersist gives it /dev/null
     // for stdio, so this process ends and its pipes close) and run nothing itself.
-    const result = await runProcess(this.ssh, [...this.baseArgs(), ...this.controlArgs(), '-f', '-N', ...sshTargetArgs(this.target)], { timeoutMs: limit });
+    const result = await runProcess(this.ssh, [...this.baseArgs(), ...this.controlArgs(), '-f', '-N', ...sshTargetArgs(this.target)], {
+      timeoutMs: limit,
+      signal: this.stopStarting.signal,
+    });
     if (result.kind === 'not-found') throw new UnreachableError(`The ssh program could not be run (${result.message}). Install the OpenSSH client, or make sure \`ssh\` is on PATH.`);
     if (result.kind === 'timed-out') throw new UnreachableError(`Connecting to ${this.target.text} over SSH took more than ${limit / 1000} s.\n${result.stderr.trim()}`);
-    if (result.kind === 'cancelled') throw new Error('unreachable: the master start has no signal');
-    if (result.code !== 0) throw sshFailure(this.target.text, result.stderr);
+    if (result.kind === 'cancelled') throw new Error(`${this.label}: the runner was closed`);
+    if (result.code !== 0) throw sshFailure(this.target, result.stderr);
     this.masterUp = true;
     this.log.info(`ssh ${this.target.text}: connected (one multiplexed connection)`);
   }
@@ -189,6 +197,12 @@ export class SshRunner implements CommandRunner {
     return [
       ...this.configArgs(),
       '-T', // no terminal: output stays byte for byte, stderr apart
+      // No agent or X11 forwarding, and none of the config's port forwards: a master held for
+      // minutes must not take the ports the user's own `ssh` to the host forwards.
+      '-a',
+      '-x',
+      '-o',
+      'ClearAllForwardings=yes',
       // Never a prompt in the extension host (passwords, passphrases, unknown host keys): fail instead.
       // Host keys are checked as the user's config says; never StrictHostKeyChecking=no.
       '-o',
@@ -220,21 +234,20 @@ function abortReason(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DOMException('The command was cancelled', 'AbortError');
 }
 
-/** Waits for `promise` unless `signal` aborts first (the shared master start goes on for the others). */
-function withAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
+/** Waits for `promise` unless `signal` aborts or `ms` pass first (the shared master start goes on for the others). */
+function withLimit<T>(promise: Promise<T>, signal: AbortSignal | undefined, ms: number, timedOut: () => Error): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortReason(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
+    const onAbort = (): void => end(() => reject(abortReason(signal!)));
+    const timer = setTimeout(() => end(() => reject(timedOut())), ms);
+    const end = (settle: () => void): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      settle();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
+      (value) => end(() => resolve(value)),
+      (error: unknown) => end(() => reject(error instanceof Error ? error : new Error(String(error)))),
     );
   });
 }

@@ -50,3 +50,9 @@ export function parseSshTarget(text: string): SshTarget {
 export function sshTargetArgs(target: SshTarget): string[] {
   return [...(target.user === undefined ? [] : ['-l', target.user]), ...(target.port === undefined ? [] : ['-p', String(target.port)]), '--', target.host];
 }
+
+/** What the user types in a terminal to reach it (`ssh -p 2222 alice@login`): for messages. */
+export function terminalCommand(target: SshTarget): string {
+  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+  return `ssh ${target.port === undefined ? '' : `-p ${target.port} `}${target.user === undefined ? '' : `${target.user}@`}${host}`;
+}
