@@ -54,7 +54,16 @@ describe('SSH remote command line', () => {
 
   it('the wrapper holds only letters, digits, base64 and fixed words, so no login shell reads the arguments', () => {
     const line = remoteCommandLine(HOSTILE, '/tmp/x y');
-    assert.match(line, /^exec sh -c 'eval "\$\(echo [A-Za-z0-9+/=]+ \| base64 -d\)"'$/);
+    assert.match(line, /^exec sh -c 'script="\$\(echo [A-Za-z0-9+/=]+ \| base64 -d\)" && eval "\$script"'$/);
+  });
+
+  it('fails, not succeeds silently, on a host without base64', () => {
+    const bin = join(dir, 'bin');
+    spawnSync('mkdir', [bin]);
+    spawnSync('ln', ['-s', '/bin/sh', join(bin, 'sh')]);
+    const result = spawnSync('/bin/sh', ['-c', remoteCommandLine(['scancel', '123'])], { env: { PATH: bin }, encoding: 'utf8' });
+    assert.equal(result.status, 127);
+    assert.match(result.stderr, /base64: not found/);
   });
 
   for (const shell of SHELLS) {

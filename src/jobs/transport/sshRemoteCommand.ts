@@ -27,7 +27,8 @@ export function remoteScript(argv: readonly string[], cwd?: string): string {
  */
 export function remoteCommandLine(argv: readonly string[], cwd?: string): string {
   const encoded = Buffer.from(remoteScript(argv, cwd), 'utf8').toString('base64');
-  return `exec sh -c 'eval "$(echo ${encoded} | base64 -d)"'`;
+  // `&&`: a cluster without base64 fails loudly (127, "base64: not found"), not as an empty script's success.
+  return `exec sh -c 'script="$(echo ${encoded} | base64 -d)" && eval "$script"'`;
 }
 
 /** stderr without the exit-255 marker, and whether it was there (then 255 was the command's own). */
