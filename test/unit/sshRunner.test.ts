@@ -58,6 +58,11 @@ describe('SSH runner arguments', () => {
     assert.notEqual(runners.runnerFor('gpu-login'), runners.runnerFor('other'));
     assert.equal(runners.runnerFor('alice@h:22').label, 'alice@h:22 (ssh)');
     assert.throws(() => runners.runnerFor('-oProxyCommand=x'), /not an SSH host/);
+    const first = runners.runnerFor('gpu-login');
+    first.dispose();
+    const again = runners.runnerFor('gpu-login');
+    assert.notEqual(again, first, 'a disposed runner is replaced, not handed out closed');
+    assert.equal(runners.runnerFor('gpu-login'), again);
     await runners.close();
   });
 });

@@ -63,6 +63,11 @@ export class SshRunner implements CommandRunner {
     this.log = options.log ?? silentLogger;
   }
 
+  /** Closed (dispose/close): it runs nothing more. */
+  get closed(): boolean {
+    return this.disposed;
+  }
+
   /** Windows' OpenSSH has no ControlMaster (no Unix sockets for it): there each command logs in anew. */
   get multiplexed(): boolean {
     return this.platform !== 'win32';

@@ -13,7 +13,8 @@ export class SshRunners {
   runnerFor(host: string): CommandRunner {
     const target = parseSshTarget(host);
     let runner = this.runners.get(target.text);
-    if (!runner) {
+    // A caller that disposed its runner (a scheduler rebuilt after a settings change) gets a new one.
+    if (!runner || runner.closed) {
       runner = new SshRunner(target, this.options);
       this.runners.set(target.text, runner);
     }
