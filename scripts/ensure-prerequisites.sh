@@ -24,6 +24,10 @@ packages=(python3-jupyter-server python3-ipykernel ripgrep libkrb5-dev)
 [ "$purpose" = test ] && packages+=(python3-scipy)
 # python3-optuna: studies written by the real Optuna (studies.test.ts, the studies bench and e2e).
 [ "$purpose" = test ] && packages+=(python3-optuna)
+# openssh-server: the Slurm jobs' SSH transport against a real sshd the tests start on a loopback port
+# (sshRunner.test.ts; on a machine with systemd Debian also enables its own: `systemctl disable --now ssh`);
+# tcsh: a login shell that parses quotes unlike sh, for the remote command line's test (sshRemoteCommand.test.ts).
+[ "$purpose" = test ] && packages+=(openssh-server tcsh)
 [ "$purpose" = test ] && packages+=(chromium)
 
 if command -v dpkg-query >/dev/null; then
