@@ -38,7 +38,7 @@ export const modelCardSubcommand: Subcommand = {
   options: { run: { type: 'string' }, out: { type: 'string' }, runs: { type: 'string' }, reference: { type: 'string' }, current: { type: 'string' }, 'no-benchmark': { type: 'boolean' }, json: { type: 'boolean' } },
   async run(args, io, signal) {
     const given = args.positionals[0];
-    const str = (name: string): string | undefined => (typeof args.values[name] === 'string' ? (args.values[name] as string) : undefined);
+    const str = (name: string): string | undefined => (typeof args.values[name] === 'string' ? (args.values[name]) : undefined);
     if (!given || args.positionals.length > 1 || Boolean(str('reference')) !== Boolean(str('current'))) {
       io.err(`ml-engineer model-card: ${!given ? 'which model file?' : args.positionals.length > 1 ? 'one model at a time' : 'give both --reference and --current'}\n${USAGE}`);
       return EXIT.usage;

@@ -51,7 +51,7 @@ export function cardReaders(deps: ModelCardToolDeps, userPath: string): CardRead
       try {
         return await detectDrift(new FileDatasetSource(reference, engine()), new FileDatasetSource(current, engine()), {}, signal ?? new AbortController().signal);
       } catch (error) {
-        if (error instanceof EngineQueryError) throw new Error(cleanEngineMessage(error.message));
+        if (error instanceof EngineQueryError) throw new Error(cleanEngineMessage(error.message), { cause: error });
         throw error;
       }
     },
