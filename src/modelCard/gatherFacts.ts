@@ -3,6 +3,7 @@ import type { BenchmarkResult } from '../models/runtime/onnxRun';
 import type { DriftResult } from '../monitoring/driftScan';
 import type { RunRecord } from '../tracking/runModel';
 import type { CardFacts } from './modelCard';
+import { codeSpan } from './cardSources';
 import { findRunOfModel, pickNamedRun } from './runSource';
 
 // Gathers a card's facts from the features' own readers: the model's inspection, the tracking
@@ -48,7 +49,7 @@ export async function gatherCardFacts(request: CardRequest, readers: CardReaders
 
   let benchmark: BenchmarkResult | undefined;
   if (request.benchmark === false) missing.push('latency: not measured (benchmark turned off)');
-  else if (model.format !== 'onnx') missing.push(`latency: benchmarks run ONNX models and this is ${model.format}; export it to ONNX and write the card of the .onnx file for latency`);
+  else if (model.format !== 'onnx') missing.push(`latency: benchmarks run ONNX models and this is ${codeSpan(model.format)}; export it to ONNX and write the card of the .onnx file for latency`);
   else if (!readers.benchmark) missing.push('latency: no runtime to measure it with here');
   else {
     try {

@@ -77,7 +77,7 @@ export function buildModelCard(facts: CardFacts): ModelCard {
   const data: string[] = [];
   if (run) for (const [k, v] of Object.entries(facts.run!.params)) if (DATA_KEY.test(k)) data.push(...quote(run, `param ${k} = ${v}`, `run param ${codeSpan(k)}`, () => v));
   if (drift) data.push(...quote(drift, /^Reference (\d+) rows, current (\d+) rows\.$/, `Drift check reference ${codeSpan(facts.drift!.reference)}`, (_l, m) => `${m![1]!} rows`));
-  if (data.length === 0) missing.push(`training data: ${facts.run ? `run ${facts.run.runId} logs no dataset parameter` : 'no training run'}, and no drift reference was given`);
+  if (data.length === 0) missing.push(`training data: ${facts.run ? `run ${codeSpan(facts.run.runId)} logs no dataset parameter` : 'no training run'}, and no drift reference was given`);
   section('Training data', data.length ? data : ['Not found (see *Not found*).']);
 
   // Evaluation: the run's metrics, with the validation the run logged.
@@ -87,7 +87,7 @@ export function buildModelCard(facts: CardFacts): ModelCard {
     evaluation.push(`- Run: ${codeSpan(r.name)} (id ${codeSpan(r.runId)}, ${r.status})${notes.cite(run, /^run /) ?? ''}`);
     const validation = Object.entries(r.params).filter(([k]) => VALIDATION_KEY.test(k));
     if (validation.length) evaluation.push(...validation.flatMap(([k, v]) => quote(run, `param ${k} = ${v}`, `Validation: run param ${codeSpan(k)}`, () => v)));
-    else missing.push(`validation method: run ${r.runId} logs no split, fold, holdout or test-size parameter`);
+    else missing.push(`validation method: run ${codeSpan(r.runId)} logs no split, fold, holdout or test-size parameter`);
     for (const [k, v] of Object.entries(r.params)) if (SEED_KEY.test(k) && !VALIDATION_KEY.test(k)) evaluation.push(...quote(run, `param ${k} = ${v}`, `Seed: run param ${codeSpan(k)}`, () => v));
     const metrics = r.metrics.slice(0, MAX_METRICS);
     if (metrics.length) {
@@ -98,7 +98,7 @@ export function buildModelCard(facts: CardFacts): ModelCard {
       }
       if (r.metrics.length > MAX_METRICS) evaluation.push('', `Only the first metrics of the run are listed; see the run for the rest.`);
       evaluation.push('', 'The values are the run\'s last logged ones, as the run recorded them; this card did not recompute them.');
-    } else missing.push(`metrics: run ${r.runId} logged none`);
+    } else missing.push(`metrics: run ${codeSpan(r.runId)} logged none`);
     const other = Object.entries(r.params).filter(([k]) => !VALIDATION_KEY.test(k) && !DATA_KEY.test(k) && !SEED_KEY.test(k));
     if (other.length) evaluation.push('', 'Hyperparameters the run logged:', '', ...other.flatMap(([k, v]) => quote(run, `param ${k} = ${v}`, `${codeSpan(k)}`, () => v)));
   } else missing.push('metrics and their validation: no training run (see the training run above)');
@@ -112,7 +112,7 @@ export function buildModelCard(facts: CardFacts): ModelCard {
       io.push(...quote(inspect, shown, `${kind} ${codeSpan(t.name)}`, () => `${t.dtype}[${t.shape.join(', ')}]`));
     }
   }
-  if (!info.outputs?.length) missing.push(`outputs: the ${info.format} file does not declare its outputs' shapes`);
+  if (!info.outputs?.length) missing.push(`outputs: the ${codeSpan(info.format)} file does not declare its outputs' shapes`);
   section('Inputs and outputs', io.length ? io : ['Not declared by the file (see *Not found*).']);
 
   // Size and latency.
@@ -138,7 +138,7 @@ export function buildModelCard(facts: CardFacts): ModelCard {
   const limits: string[] = [];
   for (const w of info.warnings ?? []) limits.push(...quote(inspect, `warning: ${w}`, 'Loading', () => w));
   for (const p of info.problems) limits.push(...quote(inspect, `problem: ${p}`, 'The file', () => p));
-  if (facts.drift?.datasetDrift) limits.push(`- The current data drifted from the reference${notes.cite(drift!, /^Dataset drift: /) ?? ''}: the evaluation above may not hold on it.`);
+  if (facts.drift?.columns.some((c) => c.drifted)) limits.push(`- Columns of the current data drifted from the reference${notes.cite(drift!, /^(No dataset drift|Dataset drift): /) ?? ''}: the evaluation above may not hold on it.`);
   if (bench) limits.push(`- Latency is a CPU figure on sample inputs${notes.cite(bench, /^A CPU figure/) ?? ''}, not a measurement of the served model.`);
   limits.push('- The figures above are the ones the tools returned; no fairness, robustness or calibration analysis was run.');
   section('Limitations', limits);

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { formatMetric } from '../tracking/runQuery';
 import { SOURCE_NAMES, type RunRecord } from '../tracking/runModel';
-import type { CardSource } from './cardSources';
+import { codeSpan, type CardSource } from './cardSources';
 
 // The run a card reports: the one the user names, else the one run whose params, tags or artifacts
 // name the model file. Never a guess among several: the card says which ones matched instead.
@@ -31,8 +31,8 @@ export function pickNamedRun(runs: readonly RunRecord[], wanted: string): RunPic
   const exact = live.filter((r) => r.runId === wanted || r.key === wanted);
   const matches = exact.length ? exact : live.filter((r) => (wanted.length >= 6 && r.runId.startsWith(wanted)) || r.name === wanted);
   if (matches.length === 1) return { run: matches[0]! };
-  if (matches.length === 0) return { missing: `the run "${wanted}" is not among the ${live.length} run(s) found` };
-  return { missing: `"${wanted}" names ${matches.length} runs (${matches.map((r) => r.runId).join(', ')}): give one id` };
+  if (matches.length === 0) return { missing: `the training run: the run ${codeSpan(wanted)} is not among the runs found` };
+  return { missing: `the training run: ${codeSpan(wanted)} names more than one run (${matches.map((r) => codeSpan(r.runId)).join(', ')}); give one id` };
 }
 
 /** The one run whose params, tags or artifact folder name the model file; none when zero or several do. */
@@ -40,8 +40,8 @@ export function findRunOfModel(runs: readonly RunRecord[], modelPath: string): R
   const name = basename(modelPath);
   const matches = runs.filter((r) => !r.deleted && (mentions(r, name) || (r.artifactsDir !== undefined && holdsFile(r.artifactsDir, name))));
   if (matches.length === 1) return { run: matches[0]! };
-  if (matches.length === 0) return { missing: `the training run: no run was given, and none of the ${runs.length} run(s) found names ${name} in its params, tags or artifacts (give one with --run / \`run\`)` };
-  return { missing: `the training run: ${matches.length} runs name ${name} (${matches.map((r) => r.runId).join(', ')}); give one with --run / \`run\`` };
+  if (matches.length === 0) return { missing: `the training run: no run was given, and no run found names ${codeSpan(name)} in its params, tags or artifacts (give one with \`--run\` / \`run\`)` };
+  return { missing: `the training run: more than one run names ${codeSpan(name)} (${matches.map((r) => codeSpan(r.runId)).join(', ')}); give one with \`--run\` / \`run\`` };
 }
 
 function mentions(run: RunRecord, name: string): boolean {
