@@ -43,7 +43,7 @@ export const FEATURE_COMMANDS: { readonly [N in FeatureName]: readonly CommandId
   doctor: [COMMANDS.doctor],
   data: [COMMANDS.openAsDataset],
   serving: [COMMANDS.serveLocally, COMMANDS.localServerActions, COMMANDS.loadTestServer, COMMANDS.stopLocalServers, COMMANDS.detectDrift, COMMANDS.compareModels],
-  modelCard: [COMMANDS.writeModelCard],
+  modelCard: [COMMANDS.modelCard],
 };
 
 /** Commands the activation layer itself handles: they need no feature. */

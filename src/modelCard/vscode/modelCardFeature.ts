@@ -1,4 +1,5 @@
-import { dirname, join } from 'node:path';
+import { lstatSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { FeatureHost, FeatureModule } from '../../activation/featureHost';
 import { COMMANDS } from '../../commandIds';
@@ -7,7 +8,6 @@ import { lazyBundlePath } from '../../common/lazyBundle';
 import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import { UserError } from '../../common/errors';
-import { mayWrite } from '../../models/vscode/modelForCommand';
 import { loadOrt, type OrtModule } from '../../models/runtime/onnxRun';
 import { RunCatalog } from '../../tracking/runCatalog';
 import type { RunRecord } from '../../tracking/runModel';
@@ -23,7 +23,7 @@ export const activateFeature: FeatureModule<'modelCard'>['activateFeature'] = (h
   const ort = (): OrtModule => (ortModule ??= loadOrt(lazyBundlePath(context.extensionPath, 'ort')));
   const deps: ModelCardToolDeps = { runs: workspaceRuns, ...(vscode.workspace.isTrusted ? { ort } : {}) };
 
-  registerCommand(context, log, COMMANDS.writeModelCard, async (arg?: unknown) => {
+  registerCommand(context, log, COMMANDS.modelCard, async (arg?: unknown) => {
     const model = arg instanceof vscode.Uri ? arg : (await vscode.window.showOpenDialog({ title: 'Write the model card of', canSelectMany: false, filters: { Models: ['onnx', 'safetensors', 'gguf', 'pt', 'pth', 'ckpt', 'keras', 'pkl', 'joblib'] } }))?.[0];
     if (!model) return;
     const drift = await vscode.window.showQuickPick(
@@ -43,7 +43,7 @@ export const activateFeature: FeatureModule<'modelCard'>['activateFeature'] = (h
       if (!reference || !current) return;
     }
     const out = join(dirname(model.fsPath), 'MODEL_CARD.md');
-    if (!(await mayWrite(out))) return;
+    if (!(await mayReplace(out))) return;
     const card = await withCancellableProgress('Writing the model card', async (signal, progress) => {
       progress.report({ message: 'inspecting, reading runs, measuring…' });
       const facts = await gatherCardFacts(
@@ -75,4 +75,12 @@ async function workspaceRuns(signal?: AbortSignal): Promise<readonly RunRecord[]
     catalog.dispose();
     readers.dispose();
   }
+}
+
+/** Whether to write the card: yes when it is new, else the user says Replace; never through a symbolic link. */
+async function mayReplace(out: string): Promise<boolean> {
+  const stat = lstatSync(out, { throwIfNoEntry: false });
+  if (!stat) return true;
+  if (stat.isSymbolicLink()) throw new UserError(`${basename(out)} is a symbolic link: ML Engineer does not write through links.`);
+  return (await vscode.window.showWarningMessage(`${basename(out)} exists. Replace it?`, { modal: true }, 'Replace')) === 'Replace';
 }
