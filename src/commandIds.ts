@@ -38,6 +38,7 @@ export const COMMANDS = {
   deployModel: 'mlEngineer.deployModel',
   optimizeModel: 'mlEngineer.optimizeModel',
   benchmarkModel: 'mlEngineer.benchmarkModel',
+  modelCard: 'mlEngineer.modelCard',
   exportModel: 'mlEngineer.exportModel',
   insertModelCode: 'mlEngineer.insertModelCode',
   showModelGraph: 'mlEngineer.showModelGraph',

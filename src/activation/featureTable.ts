@@ -4,7 +4,7 @@ import { COMMANDS, VIEWS, type CommandId } from '../commandIds';
 // (src/activation/features.ts); the feature's bundle, dist/features/<name>.js, is loaded the first
 // time one is used. test/unit/featureTable.test.ts checks every contributed command against it.
 
-export const FEATURE_NAMES = ['kernels', 'gpu', 'tracking', 'models', 'chat', 'doctor', 'data', 'serving'] as const;
+export const FEATURE_NAMES = ['kernels', 'gpu', 'tracking', 'models', 'chat', 'doctor', 'data', 'serving', 'modelCard'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 /** The commands each feature registers when it loads. */
@@ -43,6 +43,7 @@ export const FEATURE_COMMANDS: { readonly [N in FeatureName]: readonly CommandId
   doctor: [COMMANDS.doctor],
   data: [COMMANDS.openAsDataset],
   serving: [COMMANDS.serveLocally, COMMANDS.localServerActions, COMMANDS.loadTestServer, COMMANDS.stopLocalServers, COMMANDS.detectDrift, COMMANDS.compareModels],
+  modelCard: [COMMANDS.modelCard],
 };
 
 /** Commands the activation layer itself handles: they need no feature. */

@@ -12,6 +12,7 @@ import { AgentExecutions, kernelTools } from '../kernels/kernelTools';
 import { compareModelsTool } from '../models/compare/compareTool';
 import { modelTools } from '../models/modelTools';
 import { detectDriftTool } from '../monitoring/driftTool';
+import { writeModelCardTool } from '../modelCard/modelCardTool';
 import { loadOrt, type OrtModule } from '../models/runtime/onnxRun';
 import { pythonCandidates, resolvePython } from '../python/pythonInterpreter';
 import { RunCatalog } from '../tracking/runCatalog';
@@ -89,6 +90,7 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
     models: () => modelTools({ ort: ortModule, python: userPython, cwd: () => folder }),
     data: () => agentDataTools({ engine: () => (engine ??= new DataEngine()), kernelSource: async (variable, signal) => KernelDatasetSource.open((await kernel.active()).connection, variable, signal) }),
     serving: () => [detectDriftTool(() => (engine ??= new DataEngine())), compareModelsTool(ortModule)],
+    modelCard: () => [writeModelCardTool({ runs: async () => (await refreshRuns(), catalog.runs()), ort: ortModule, engine: () => (engine ??= new DataEngine()) })],
   };
   const tools = [...workspaceTools(), ...TOOL_FEATURES.flatMap((name) => byFeature[name]())];
 

@@ -11,6 +11,7 @@ import type * as GpuFeature from '../../src/gpu/vscode/gpuFeature';
 import type * as KernelsFeature from '../../src/kernels/vscode/kernelsFeature';
 import type * as ModelsFeature from '../../src/models/vscode/modelsFeature';
 import type * as ServingFeature from '../../src/serving/vscode/servingFeature';
+import type * as ModelCardFeature from '../../src/modelCard/vscode/modelCardFeature';
 import type * as TrackingFeature from '../../src/tracking/vscode/trackingFeature';
 
 // Checked by the compiler (npm run typecheck): each bundle's entry gives what its name promises.
@@ -23,6 +24,7 @@ const entries: { [N in (typeof FEATURE_NAMES)[number]]: FeatureModule<N> } = {} 
   doctor: typeof DoctorFeature;
   data: typeof DataFeature;
   serving: typeof ServingFeature;
+  modelCard: typeof ModelCardFeature;
 };
 void entries;
 

@@ -1,0 +1,72 @@
+import type { ModelInfo } from '../models/modelInfo';
+import type { BenchmarkResult } from '../models/runtime/onnxRun';
+import type { DriftResult } from '../monitoring/driftScan';
+import type { RunRecord } from '../tracking/runModel';
+import type { CardFacts } from './modelCard';
+import { codeSpan } from './cardSources';
+import { findRunOfModel, pickNamedRun } from './runSource';
+
+// Gathers a card's facts from the features' own readers: the model's inspection, the tracking
+// catalog's runs, a benchmark (ONNX only) and a drift check. Each surface (the agent's tool, the
+// CLI, the command) passes its readers in; a fact a reader cannot give becomes a "Not found" line.
+
+export interface CardReaders {
+  inspect(path: string, signal?: AbortSignal): Promise<ModelInfo>;
+  runs(signal?: AbortSignal): Promise<readonly RunRecord[]>;
+  /** Absent where no runtime is at hand. */
+  benchmark?(path: string, info: ModelInfo, signal?: AbortSignal): Promise<BenchmarkResult>;
+  drift?(reference: string, current: string, signal?: AbortSignal): Promise<DriftResult>;
+}
+
+export interface CardRequest {
+  /** The model file, absolute. */
+  readonly model: string;
+  /** How the card shows a path (workspace-relative). */
+  display(path: string): string;
+  /** A run id, id prefix or name; else the one run that names the model file. */
+  readonly run?: string;
+  /** Reference (training) and current data for the drift check, absolute. */
+  readonly reference?: string;
+  readonly current?: string;
+  /** Measure latency (ONNX models); default true. */
+  readonly benchmark?: boolean;
+}
+
+export async function gatherCardFacts(request: CardRequest, readers: CardReaders, signal?: AbortSignal): Promise<CardFacts> {
+  const missing: string[] = [];
+  const inspected = await readers.inspect(request.model, signal);
+  const model: ModelInfo = { ...inspected, path: request.display(request.model) };
+
+  let run: RunRecord | undefined;
+  try {
+    const runs = await readers.runs(signal);
+    const pick = request.run ? pickNamedRun(runs, request.run) : findRunOfModel(runs, request.model);
+    if ('run' in pick) run = pick.run;
+    else missing.push(pick.missing);
+  } catch (error) {
+    missing.push(`the training run: the experiment runs could not be read (${(error as Error).message})`);
+  }
+
+  let benchmark: BenchmarkResult | undefined;
+  if (request.benchmark === false) missing.push('latency: not measured (benchmark turned off)');
+  else if (model.format !== 'onnx') missing.push(`latency: benchmarks run ONNX models and this is ${codeSpan(model.format)}; export it to ONNX and write the card of the .onnx file for latency`);
+  else if (!readers.benchmark) missing.push('latency: no runtime to measure it with here');
+  else {
+    try {
+      benchmark = await readers.benchmark(request.model, inspected, signal);
+    } catch (error) {
+      missing.push(`latency: the benchmark failed (${(error as Error).message})`);
+    }
+  }
+
+  let drift: DriftResult | undefined;
+  if (request.reference && request.current && readers.drift) {
+    try {
+      drift = await readers.drift(request.reference, request.current, signal);
+    } catch (error) {
+      missing.push(`drift check: ${(error as Error).message}`);
+    }
+  } else if (request.reference || request.current) missing.push('drift check: needs both a reference and a current data file');
+
+  return { model, ...(run ? { run } : {}), ...(benchmark ? { benchmark } : {}), ...(drift ? { drift } : {}), missing };
+}
