@@ -24,6 +24,8 @@ packages=(python3-jupyter-server python3-ipykernel ripgrep libkrb5-dev)
 [ "$purpose" = test ] && packages+=(python3-scipy)
 # python3-optuna: studies written by the real Optuna (studies.test.ts, the studies bench and e2e).
 [ "$purpose" = test ] && packages+=(python3-optuna)
+# slurm-wlm + munge: the jobs tests' real single-node Slurm (test/support/slurm/start-slurm.sh, started by .ci/run).
+[ "$purpose" = test ] && packages+=(slurm-wlm munge)
 [ "$purpose" = test ] && packages+=(chromium)
 
 if command -v dpkg-query >/dev/null; then
