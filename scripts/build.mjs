@@ -30,6 +30,7 @@ export const FEATURES = {
   doctor: 'src/doctor/vscode/doctorFeature.ts',
   data: 'src/data/vscode/dataFeature.ts',
   serving: 'src/serving/vscode/servingFeature.ts',
+  jobs: 'src/jobs/vscode/jobsFeature.ts',
 };
 
 /**

@@ -30,6 +30,7 @@ export interface FeatureApis {
   chat: { lmTool(name: string): vscode.LanguageModelTool<object>; readonly participant: vscode.ChatRequestHandler };
   doctor: NoApi;
   serving: { tools(): Tool[] };
+  jobs: { tools(): Tool[] };
   data: {
     /**
      * Opens a source that is not a file editor (a kernel DataFrame) in the Dataset grid; Copy as

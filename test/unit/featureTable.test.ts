@@ -8,6 +8,7 @@ import type * as ChatFeature from '../../src/chat/vscode/chatFeature';
 import type * as DataFeature from '../../src/data/vscode/dataFeature';
 import type * as DoctorFeature from '../../src/doctor/vscode/doctorFeature';
 import type * as GpuFeature from '../../src/gpu/vscode/gpuFeature';
+import type * as JobsFeature from '../../src/jobs/vscode/jobsFeature';
 import type * as KernelsFeature from '../../src/kernels/vscode/kernelsFeature';
 import type * as ModelsFeature from '../../src/models/vscode/modelsFeature';
 import type * as ServingFeature from '../../src/serving/vscode/servingFeature';
@@ -23,6 +24,7 @@ const entries: { [N in (typeof FEATURE_NAMES)[number]]: FeatureModule<N> } = {} 
   doctor: typeof DoctorFeature;
   data: typeof DataFeature;
   serving: typeof ServingFeature;
+  jobs: typeof JobsFeature;
 };
 void entries;
 

@@ -161,3 +161,19 @@ describe('Slurm output readers (recorded from Slurm 22.05.8)', () => {
     assert.equal(hintFor('something else'), undefined);
   });
 });
+
+describe('the Jobs view rows', () => {
+  it('running, then pending, then finished; an array job\'s tasks under one row placed by its liveliest task', async () => {
+    const { jobRows, taskCounts } = await import('../../src/jobs/jobGroups');
+    const jobs = jobsFromSqueueJson(JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'slurm', 'squeue-22.05.json'), 'utf8')));
+    const rows = jobRows(jobs);
+    const phases = rows.map((r) => (r.kind === 'job' ? r.job.phase : r.phase));
+    assert.deepEqual(phases, [...phases].sort((a, b) => ['running', 'pending', 'finished'].indexOf(a) - ['running', 'pending', 'finished'].indexOf(b)));
+    const sweep = rows.find((r) => r.kind === 'array' && r.arrayJobId === '14');
+    assert.ok(sweep && sweep.kind === 'array');
+    assert.equal(sweep.phase, 'running');
+    assert.deepEqual(sweep.tasks.map((t) => t.id), ['14_0', '14_1', '14_[2-3%2]']);
+    assert.equal(taskCounts(sweep.tasks), '2 running, 1 pending');
+    assert.equal(rows.filter((r) => r.kind === 'array').length, 2, 'arrays 4 and 14');
+  });
+});
