@@ -52,8 +52,10 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
     const target = targetOf(node);
     if (!target) return;
     if (confirm) {
-      const ok = await vscode.window.showWarningMessage(`${verb} ${target.label}?`, { modal: true }, verb);
-      if (ok !== verb) return;
+      // "Cancel Job", not "Cancel": a modal dialog has its own Cancel button that means "do nothing".
+      const button = `${verb} Job`;
+      const ok = await vscode.window.showWarningMessage(`${verb} ${target.label}?`, { modal: true }, button);
+      if (ok !== button) return;
     }
     try {
       await clusters.scheduler(target.cluster).act(action, target.id);
