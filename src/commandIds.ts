@@ -119,6 +119,8 @@ export const TREE_ITEMS = {
   jobHeld: 'mlEngineer.job.held',
   jobRunning: 'mlEngineer.job.running',
   jobFinished: 'mlEngineer.job.finished',
+  /** An array job's row: its tasks under it; Cancel and Copy Job ID act on every task. */
+  jobArray: 'mlEngineer.jobArray',
 } as const;
 
 export const STATUS_BAR_ITEMS = {

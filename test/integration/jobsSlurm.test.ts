@@ -148,6 +148,14 @@ describe('Slurm jobs on a real single-node cluster', function () {
       await waitFor(`${t.stdoutPath}`, () => (existsSync(t.stdoutPath!) ? true : undefined), 5000);
       assert.equal(readFileSync(t.stdoutPath, 'utf8'), `task ${t.arrayTaskId}\n`);
     }
+    // The array row's Cancel: the array's id cancels every task, pending ones too.
+    const sleepers = await submit('array-cancel', 'sleep 300', ['--array=0-9%2']);
+    await waitFor('two tasks running', async () => ((await slurm.jobs()).filter((j) => j.arrayJobId === sleepers && j.phase === 'running').length === 2 ? true : undefined), 30_000);
+    await slurm.act('cancel', sleepers);
+    await waitFor('every task cancelled', async () => {
+      const all = (await slurm.jobs()).filter((j) => j.arrayJobId === sleepers);
+      return all.length > 0 && all.every((j) => j.state === 'CANCELLED') ? true : undefined;
+    }, 30_000);
     const viaText = (await text.jobs()).filter((j) => j.arrayJobId === id);
     assert.deepEqual(viaText.map((t) => [t.id, t.state, t.exitCode, t.stdoutPath]).sort(), tasks.map((t) => [t.id, t.state, t.exitCode, t.stdoutPath]).sort());
   });

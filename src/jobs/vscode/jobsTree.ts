@@ -152,6 +152,7 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
         item.description = `array: ${taskCounts(node.tasks)}`;
         item.iconPath = new vscode.ThemeIcon('layers');
         item.id = `${node.cluster}/array/${node.arrayJobId}`;
+        item.contextValue = TREE_ITEMS.jobArray;
         return item;
       }
       case 'job':
