@@ -31,6 +31,7 @@ export const FEATURES = {
   data: 'src/data/vscode/dataFeature.ts',
   serving: 'src/serving/vscode/servingFeature.ts',
   modelCard: 'src/modelCard/vscode/modelCardFeature.ts',
+  jobs: 'src/jobs/vscode/jobsFeature.ts',
 };
 
 /**

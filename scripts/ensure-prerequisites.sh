@@ -28,6 +28,8 @@ packages=(python3-jupyter-server python3-ipykernel ripgrep libkrb5-dev)
 # (sshRunner.test.ts; on a machine with systemd Debian also enables its own: `systemctl disable --now ssh`);
 # tcsh: a login shell that parses quotes unlike sh, for the remote command line's test (sshRemoteCommand.test.ts).
 [ "$purpose" = test ] && packages+=(openssh-server tcsh)
+# slurm-wlm + munge: the jobs tests' real single-node Slurm (test/support/slurm/start-slurm.sh, started by .ci/run).
+[ "$purpose" = test ] && packages+=(slurm-wlm munge)
 [ "$purpose" = test ] && packages+=(chromium)
 
 if command -v dpkg-query >/dev/null; then

@@ -51,6 +51,15 @@ export const COMMANDS = {
   compareModels: 'mlEngineer.compareModels',
   openVariableInDataViewer: 'mlEngineer.openVariableInDataViewer',
   openNameInDataViewer: 'mlEngineer.openNameInDataViewer',
+  refreshJobs: 'mlEngineer.refreshJobs',
+  submitToSlurm: 'mlEngineer.submitToSlurm',
+  cancelJob: 'mlEngineer.cancelJob',
+  holdJob: 'mlEngineer.holdJob',
+  releaseJob: 'mlEngineer.releaseJob',
+  requeueJob: 'mlEngineer.requeueJob',
+  openJobOutput: 'mlEngineer.openJobOutput',
+  openJobErrors: 'mlEngineer.openJobErrors',
+  copyJobId: 'mlEngineer.copyJobId',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
@@ -61,6 +70,7 @@ export const VIEWS = {
   experiments: 'mlEngineer.experiments',
   kernels: 'mlEngineer.kernels',
   gpus: 'mlEngineer.gpus',
+  jobs: 'mlEngineer.jobs',
 } as const;
 
 /** Custom editors and webview panels (`viewType`). */
@@ -105,6 +115,13 @@ export const TREE_ITEMS = {
   tableVariable: 'mlEngineer.variable.table',
   /** Followed by `.<local|remote>.<state>`. */
   server: 'mlEngineer.server',
+  /** A Slurm job, by where it is (which actions apply). */
+  jobPending: 'mlEngineer.job.pending',
+  jobHeld: 'mlEngineer.job.held',
+  jobRunning: 'mlEngineer.job.running',
+  jobFinished: 'mlEngineer.job.finished',
+  /** An array job's row: its tasks under it; Cancel and Copy Job ID act on every task. */
+  jobArray: 'mlEngineer.jobArray',
 } as const;
 
 export const STATUS_BAR_ITEMS = {
@@ -126,6 +143,7 @@ export const SETTINGS = {
   readers: 'mlEngineer.readers',
   servingPort: 'mlEngineer.serving.port',
   drift: 'mlEngineer.drift',
+  jobClusters: 'mlEngineer.jobs.clusters',
 } as const;
 
 /** The @ml participant of VS Code's Chat view (package.json `contributes.chatParticipants`). */

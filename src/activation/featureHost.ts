@@ -31,6 +31,7 @@ export interface FeatureApis {
   doctor: NoApi;
   serving: { tools(): Tool[] };
   modelCard: { tools(): Tool[] };
+  jobs: { tools(): Tool[] };
   data: {
     /**
      * Opens a source that is not a file editor (a kernel DataFrame) in the Dataset grid; Copy as

@@ -4,7 +4,7 @@ import { COMMANDS, VIEWS, type CommandId } from '../commandIds';
 // (src/activation/features.ts); the feature's bundle, dist/features/<name>.js, is loaded the first
 // time one is used. test/unit/featureTable.test.ts checks every contributed command against it.
 
-export const FEATURE_NAMES = ['kernels', 'gpu', 'tracking', 'models', 'chat', 'doctor', 'data', 'serving', 'modelCard'] as const;
+export const FEATURE_NAMES = ['kernels', 'gpu', 'tracking', 'models', 'chat', 'doctor', 'data', 'serving', 'modelCard', 'jobs'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 /** The commands each feature registers when it loads. */
@@ -42,6 +42,7 @@ export const FEATURE_COMMANDS: { readonly [N in FeatureName]: readonly CommandId
   chat: [COMMANDS.openChat, COMMANDS.setApiKey, COMMANDS.clearApiKey, COMMANDS.setOpenAiCompatibleApiKey, COMMANDS.clearOpenAiCompatibleApiKey],
   doctor: [COMMANDS.doctor],
   data: [COMMANDS.openAsDataset],
+  jobs: [COMMANDS.refreshJobs, COMMANDS.submitToSlurm, COMMANDS.cancelJob, COMMANDS.holdJob, COMMANDS.releaseJob, COMMANDS.requeueJob, COMMANDS.openJobOutput, COMMANDS.openJobErrors, COMMANDS.copyJobId],
   serving: [COMMANDS.serveLocally, COMMANDS.localServerActions, COMMANDS.loadTestServer, COMMANDS.stopLocalServers, COMMANDS.detectDrift, COMMANDS.compareModels],
   modelCard: [COMMANDS.modelCard],
 };
@@ -54,6 +55,7 @@ export const TREE_VIEWS = [
   { id: VIEWS.kernels, feature: 'kernels', options: { showCollapseAll: true } },
   { id: VIEWS.experiments, feature: 'tracking', options: { showCollapseAll: true, canSelectMany: true } },
   { id: VIEWS.gpus, feature: 'gpu', options: {} },
+  { id: VIEWS.jobs, feature: 'jobs', options: { showCollapseAll: true } },
 ] as const satisfies readonly { id: string; feature: FeatureName; options: { showCollapseAll?: boolean; canSelectMany?: boolean } }[];
 
 export type TreeViewId = (typeof TREE_VIEWS)[number]['id'];

@@ -3,6 +3,7 @@ import { doctorSubcommand } from '../doctor/doctorSubcommand';
 import { gpuSubcommand } from '../gpu/gpuSubcommand';
 import { askSubcommand } from '../headless/askSubcommand';
 import { modelCardSubcommand } from '../modelCard/modelCardSubcommand';
+import { jobsSubcommand, submitSubcommand } from '../jobs/jobsSubcommand';
 import { mcpSubcommand } from '../mcp/mcpSubcommand';
 import { compareModelsSubcommand } from '../models/compare/compareSubcommand';
 import { inspectSubcommand } from '../models/inspectSubcommand';
@@ -13,4 +14,4 @@ import { registrySubcommand } from '../tracking/registry/registrySubcommand';
 import type { Subcommand } from './subcommand';
 
 /** Every `ml-engineer` subcommand, in the order `--help` lists them. */
-export const SUBCOMMANDS: readonly Subcommand[] = [doctorSubcommand, gpuSubcommand, runsSubcommand, studiesSubcommand, registrySubcommand, inspectSubcommand, dataSubcommand, driftSubcommand, compareModelsSubcommand, modelCardSubcommand, mcpSubcommand, askSubcommand];
+export const SUBCOMMANDS: readonly Subcommand[] = [doctorSubcommand, gpuSubcommand, runsSubcommand, studiesSubcommand, registrySubcommand, inspectSubcommand, dataSubcommand, driftSubcommand, compareModelsSubcommand, modelCardSubcommand, jobsSubcommand, submitSubcommand, mcpSubcommand, askSubcommand];

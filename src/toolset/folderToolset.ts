@@ -18,6 +18,9 @@ import { pythonCandidates, resolvePython } from '../python/pythonInterpreter';
 import { RunCatalog } from '../tracking/runCatalog';
 import { trackingTools } from '../tracking/trackingTools';
 import { TrackingReaders } from '../tracking/workerSources';
+import { JobClusters, parseClusters } from '../jobs/jobClusters';
+import { jobTools } from '../jobs/jobTools';
+import { sshRunnerFactory } from '../jobs/sshRunnerFactory';
 import { FolderKernel } from './folderKernel';
 import { gpuSnapshot } from './gpuSnapshot';
 import { TOOL_FEATURES, type ToolFeature } from './toolFeatures';
@@ -31,6 +34,8 @@ export interface FolderToolsetOptions {
   readonly nvidiaSmi?: string;
   /** The longest one kernel tool call waits (seconds); longer work is read through wait_for_execution. */
   readonly kernelWaitBudgetSeconds?: number;
+  /** The Slurm clusters of the job tools ("local", SSH hosts); default this machine. */
+  readonly clusters?: readonly string[];
 }
 
 /** The agent's tools for one folder, free of the editor: what the MCP server serves and the headless agent uses. */
@@ -82,6 +87,7 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
   };
 
   let engine: DataEngine | undefined;
+  let clusters: JobClusters | undefined;
   const gpu = gpuSnapshot(options.nvidiaSmi ?? 'nvidia-smi');
   const byFeature: Record<ToolFeature, () => Tool[]> = {
     gpu: () => [gpuStatusTool(() => gpu.read(), () => gpu.processes())],
@@ -91,6 +97,7 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
     data: () => agentDataTools({ engine: () => (engine ??= new DataEngine()), kernelSource: async (variable, signal) => KernelDatasetSource.open((await kernel.active()).connection, variable, signal) }),
     serving: () => [detectDriftTool(() => (engine ??= new DataEngine())), compareModelsTool(ortModule)],
     modelCard: () => [writeModelCardTool({ runs: async () => (await refreshRuns(), catalog.runs()), ort: ortModule, engine: () => (engine ??= new DataEngine()) })],
+    jobs: () => jobTools({ clusters: () => (clusters ??= new JobClusters(parseClusters(options.clusters), sshRunnerFactory())) }),
   };
   const tools = [...workspaceTools(), ...TOOL_FEATURES.flatMap((name) => byFeature[name]())];
 
@@ -113,6 +120,7 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
       await Promise.all([kernel.dispose(), engine?.close()]);
       catalog.dispose();
       readers?.dispose();
+      clusters?.dispose();
     },
   };
 }

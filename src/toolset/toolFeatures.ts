@@ -3,6 +3,6 @@
  * workspace tools: the chat (src/chat/vscode/chatFeature.ts), the MCP server and the headless
  * agent (folderToolset.ts). One list, so the surfaces cannot drift apart.
  */
-export const TOOL_FEATURES = ['gpu', 'kernels', 'tracking', 'models', 'data', 'serving', 'modelCard'] as const;
+export const TOOL_FEATURES = ['gpu', 'kernels', 'tracking', 'models', 'data', 'serving', 'modelCard', 'jobs'] as const;
 
 export type ToolFeature = (typeof TOOL_FEATURES)[number];

@@ -8,6 +8,7 @@ import type * as ChatFeature from '../../src/chat/vscode/chatFeature';
 import type * as DataFeature from '../../src/data/vscode/dataFeature';
 import type * as DoctorFeature from '../../src/doctor/vscode/doctorFeature';
 import type * as GpuFeature from '../../src/gpu/vscode/gpuFeature';
+import type * as JobsFeature from '../../src/jobs/vscode/jobsFeature';
 import type * as KernelsFeature from '../../src/kernels/vscode/kernelsFeature';
 import type * as ModelsFeature from '../../src/models/vscode/modelsFeature';
 import type * as ServingFeature from '../../src/serving/vscode/servingFeature';
@@ -25,6 +26,7 @@ const entries: { [N in (typeof FEATURE_NAMES)[number]]: FeatureModule<N> } = {} 
   data: typeof DataFeature;
   serving: typeof ServingFeature;
   modelCard: typeof ModelCardFeature;
+  jobs: typeof JobsFeature;
 };
 void entries;
 

@@ -27,6 +27,7 @@ describe('folderToolset: every feature\'s agent tools for a folder', () => {
         'inspect_model', 'query_model_graph', 'scaffold_deployment', 'optimize_model', 'benchmark_model', 'export_model',
         'describe_dataset', 'query_dataset',
         'detect_drift', 'compare_models', 'write_model_card',
+        'cluster_info', 'job_status', 'job_logs', 'submit_job', 'cancel_job',
       ]);
       const registry = new ToolRegistry();
       for (const tool of toolset.tools) registry.register(tool);
@@ -40,7 +41,7 @@ describe('folderToolset: every feature\'s agent tools for a folder', () => {
     // The chat's and @ml's list (featureTools.ts) comes from the one constant the toolset uses, not its own copy.
     const chat = readFileSync(join(__dirname, '../../src/chat/vscode/featureTools.ts'), 'utf8');
     assert.match(chat, /TOOL_FEATURES\.flatMap\(\(name\) => host\.load\(name, reason\)\.tools\(\)\)/);
-    assert.deepEqual([...TOOL_FEATURES], ['gpu', 'kernels', 'tracking', 'models', 'data', 'serving', 'modelCard']);
+    assert.deepEqual([...TOOL_FEATURES], ['gpu', 'kernels', 'tracking', 'models', 'data', 'serving', 'modelCard', 'jobs']);
   });
 
   it('confines paths to the folder and writes changes there', async () => {

@@ -77,7 +77,7 @@ describe('package.json contributions', () => {
     assert.equal(manifest.contributes.viewsContainers.activitybar[0]?.id, VIEWS.container);
     assert.ok(existsSync(join(root, manifest.contributes.viewsContainers.activitybar[0].icon)));
     const views = manifest.contributes.views[VIEWS.container] ?? [];
-    assert.deepEqual(views.map((v) => v.name), ['Chat', 'Experiments', 'Kernels', 'GPUs']);
+    assert.deepEqual(views.map((v) => v.name), ['Chat', 'Experiments', 'Kernels', 'GPUs', 'Jobs']);
     assert.equal(views[0]?.type, 'webview');
     for (const tree of [VIEWS.experiments, VIEWS.kernels, VIEWS.gpus]) {
       const welcome = manifest.contributes.viewsWelcome.find((w) => w.view === tree);

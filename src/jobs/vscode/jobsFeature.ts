@@ -1,0 +1,90 @@
+import * as vscode from 'vscode';
+import type { FeatureHost, FeatureModule } from '../../activation/featureHost';
+import { COMMANDS, SETTINGS, VIEWS } from '../../commandIds';
+import { UserError } from '../../common/errors';
+import { registerCommand } from '../../common/vscode/commandRegistry';
+import { isSchedulerError, type JobAction } from '../jobScheduler';
+import { JobClusters, parseClusters } from '../jobClusters';
+import { jobTools } from '../jobTools';
+import { sshRunnerFactory } from '../sshRunnerFactory';
+import { JobOutputDocuments, JOB_OUTPUT_SCHEME } from './jobOutputDocuments';
+import { jobOf, JobsTree, targetOf } from './jobsTree';
+import { submitToSlurm } from './submitForm';
+
+/** dist/features/jobs.js (src/activation/): the Jobs view, Submit to Slurm…, the job actions and the agent's job tools. */
+export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: FeatureHost) => {
+  const { context, log } = host;
+  const ssh = sshRunnerFactory();
+  const make = (): JobClusters => new JobClusters(parseClusters(vscode.workspace.isTrusted ? vscode.workspace.getConfiguration().get(SETTINGS.jobClusters) : undefined), ssh);
+  let clusters = make();
+  const current = (): JobClusters => clusters;
+  const tree = new JobsTree(current, log);
+  const outputs = new JobOutputDocuments(current);
+  const view = host.treeView(VIEWS.jobs, tree);
+  tree.setVisible(view.visible);
+  context.subscriptions.push(
+    tree,
+    outputs,
+    vscode.workspace.registerTextDocumentContentProvider(JOB_OUTPUT_SCHEME, outputs),
+    view.onDidChangeVisibility((e) => tree.setVisible(e.visible)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(SETTINGS.jobClusters)) return;
+      clusters.dispose();
+      clusters = make();
+      tree.reset(current);
+    }),
+    { dispose: () => clusters.dispose() },
+  );
+
+  registerCommand(context, log, COMMANDS.refreshJobs, () => tree.refresh());
+  registerCommand(context, log, COMMANDS.submitToSlurm, async (arg?: unknown) => {
+    const file = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+    if (!file || file.scheme !== 'file') throw new UserError('Submit to Slurm works on a .py or .sh file: right-click one in the Explorer.');
+    const submitted = await submitToSlurm(file, clusters);
+    if (!submitted) return;
+    log.info(`jobs: submitted ${submitted.jobId} on ${submitted.cluster}`);
+    tree.refreshSoon();
+    void vscode.commands.executeCommand(`${VIEWS.jobs}.focus`);
+    void vscode.window.showInformationMessage(`Submitted job ${submitted.jobId}.`);
+  });
+
+  const act = (action: JobAction, verb: string, confirm: boolean) => async (node?: unknown) => {
+    const target = targetOf(node);
+    if (!target) return;
+    if (confirm) {
+      // "Cancel Job", not "Cancel": a modal dialog has its own Cancel button that means "do nothing".
+      const button = `${verb} Job`;
+      const ok = await vscode.window.showWarningMessage(`${verb} ${target.label}?`, { modal: true }, button);
+      if (ok !== button) return;
+    }
+    try {
+      await clusters.scheduler(target.cluster).act(action, target.id);
+    } catch (error) {
+      if (isSchedulerError(error)) throw new UserError(`${verb} ${target.id}: ${error.schedulerMessage}${error.hint ? `\n${error.hint}` : ''}`);
+      throw error;
+    }
+    tree.refreshSoon();
+  };
+  registerCommand(context, log, COMMANDS.cancelJob, act('cancel', 'Cancel', true));
+  registerCommand(context, log, COMMANDS.holdJob, act('hold', 'Hold', false));
+  registerCommand(context, log, COMMANDS.releaseJob, act('release', 'Release', false));
+  registerCommand(context, log, COMMANDS.requeueJob, act('requeue', 'Requeue', true));
+
+  const open = (stream: 'stdout' | 'stderr') => async (node?: unknown) => {
+    const found = jobOf(node);
+    if (!found) return;
+    const path = stream === 'stdout' ? found.job.stdoutPath : found.job.stderrPath;
+    if (!path) throw new UserError(`Job ${found.job.id} names no ${stream} file.`);
+    if (found.job.phase === 'pending') throw new UserError(`Job ${found.job.id} has not started (${found.job.reason ?? 'pending'}): it has no output yet.`);
+    const doc = await vscode.workspace.openTextDocument(JobOutputDocuments.uri(found.cluster, path));
+    await vscode.window.showTextDocument(doc, { preview: false });
+  };
+  registerCommand(context, log, COMMANDS.openJobOutput, open('stdout'));
+  registerCommand(context, log, COMMANDS.openJobErrors, open('stderr'));
+  registerCommand(context, log, COMMANDS.copyJobId, async (node?: unknown) => {
+    const target = targetOf(node);
+    if (target) await vscode.env.clipboard.writeText(target.id);
+  });
+
+  return { tools: () => jobTools({ clusters: current, changed: () => tree.refreshSoon() }) };
+};

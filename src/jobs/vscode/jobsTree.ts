@@ -1,0 +1,202 @@
+import * as vscode from 'vscode';
+import { TREE_ITEMS } from '../../commandIds';
+import { describeError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
+import { jobRows, taskCounts } from '../jobGroups';
+import type { ClusterInfo, JobInfo } from '../jobScheduler';
+import type { JobClusters } from '../jobClusters';
+import { elapsedText, jobDetailText, stateText } from '../jobText';
+
+// The Jobs view: cluster > my jobs (running, pending with the reason, recently finished with the
+// exit code; array tasks under one row). Polled every 10 s while the view is visible, and at
+// 0.5 s, 1.5 s and 3 s after a submit or a cancel so the change shows at once.
+
+export type JobsNode =
+  | { readonly kind: 'cluster'; readonly cluster: string }
+  | { readonly kind: 'job'; readonly cluster: string; readonly job: JobInfo }
+  | { readonly kind: 'array'; readonly cluster: string; readonly arrayJobId: string; readonly name: string; readonly tasks: readonly JobInfo[] }
+  | { readonly kind: 'message'; readonly cluster: string; readonly text: string; readonly tooltip?: string };
+
+interface ClusterState {
+  jobs?: readonly JobInfo[];
+  info?: ClusterInfo;
+  error?: string;
+}
+
+export const POLL_MS = 10_000;
+const SOON_MS = [500, 1500, 3000];
+
+const now = (): number => Math.floor(Date.now() / 1000);
+
+export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<JobsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly state = new Map<string, ClusterState>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly soon: NodeJS.Timeout[] = [];
+  private visible = false;
+  private polling: Promise<void> | undefined;
+  /** Cluster info is asked once a minute at most: partitions change rarely. */
+  private infoAt = 0;
+
+  constructor(
+    private clusters: () => JobClusters,
+    private readonly log: Logger,
+  ) {}
+
+  /** Polls while `visible`. */
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    if (visible) {
+      void this.refresh();
+      this.timer ??= setInterval(() => void this.refresh(), POLL_MS);
+    } else if (this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  /** A submit or cancel happened: look again right away, and twice more soon after. */
+  refreshSoon(): void {
+    for (const t of this.soon.splice(0)) clearTimeout(t);
+    for (const ms of SOON_MS) this.soon.push(setTimeout(() => void this.refresh(), ms));
+    void this.refresh();
+  }
+
+  /** One poll of every cluster (a poll already running is joined, not doubled). */
+  refresh(): Promise<void> {
+    this.polling ??= this.poll().finally(() => {
+      this.polling = undefined;
+    });
+    return this.polling;
+  }
+
+  /** Every job known now, per cluster (the e2e and bench read it). */
+  jobsOf(cluster: string): readonly JobInfo[] {
+    return this.state.get(cluster)?.jobs ?? [];
+  }
+
+  private async poll(): Promise<void> {
+    const clusters = this.clusters();
+    const withInfo = Date.now() - this.infoAt > 60_000;
+    if (withInfo) this.infoAt = Date.now();
+    await Promise.all(
+      clusters.refs.map(async (ref) => {
+        const state: ClusterState = { ...this.state.get(ref.id) };
+        try {
+          const s = clusters.scheduler(ref.id);
+          const user = await s.whoami();
+          const [jobs, info] = await Promise.all([s.jobs({ user, finished: true }), withInfo ? s.clusterInfo() : Promise.resolve(state.info)]);
+          state.jobs = jobs;
+          if (info) state.info = info;
+          delete state.error;
+        } catch (error) {
+          state.error = describeError(error);
+          this.log.warn(`jobs: ${ref.id}: ${state.error}`);
+        }
+        this.state.set(ref.id, state);
+      }),
+    );
+    this.changed.fire(undefined);
+  }
+
+  /** The clusters setting changed. */
+  reset(clusters: () => JobClusters): void {
+    this.clusters = clusters;
+    this.state.clear();
+    this.infoAt = 0;
+    if (this.visible) void this.refresh();
+    this.changed.fire(undefined);
+  }
+
+  getChildren(node?: JobsNode): JobsNode[] {
+    if (!node) {
+      const refs = this.clusters().refs;
+      // One cluster: its jobs at the top level.
+      if (refs.length === 1) return this.jobNodes(refs[0]!.id);
+      return refs.map((r) => ({ kind: 'cluster', cluster: r.id }));
+    }
+    if (node.kind === 'cluster') return this.jobNodes(node.cluster);
+    if (node.kind === 'array') return node.tasks.map((job) => ({ kind: 'job', cluster: node.cluster, job }));
+    return [];
+  }
+
+  private jobNodes(cluster: string): JobsNode[] {
+    const state = this.state.get(cluster);
+    if (state?.error) return [{ kind: 'message', cluster, text: state.error.split('\n')[0]!, tooltip: state.error }];
+    if (!state?.jobs) return [];
+    return jobRows(state.jobs).map((row) => (row.kind === 'job' ? { kind: 'job', cluster, job: row.job } : { kind: 'array', cluster, arrayJobId: row.arrayJobId, name: row.name, tasks: row.tasks }));
+  }
+
+  getTreeItem(node: JobsNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'cluster': {
+        const item = new vscode.TreeItem(node.cluster === 'local' ? 'This machine' : node.cluster, vscode.TreeItemCollapsibleState.Expanded);
+        const info = this.state.get(node.cluster)?.info;
+        if (info) {
+          const free = info.partitions.reduce((n, p) => n + p.gpusFree, 0);
+          const total = info.partitions.reduce((n, p) => n + p.gpusTotal, 0);
+          item.description = `Slurm ${info.version ?? ''} · ${free}/${total} GPUs free`;
+        }
+        item.iconPath = new vscode.ThemeIcon('server-environment');
+        return item;
+      }
+      case 'message': {
+        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+        item.iconPath = new vscode.ThemeIcon('warning');
+        if (node.tooltip) item.tooltip = node.tooltip;
+        return item;
+      }
+      case 'array': {
+        const item = new vscode.TreeItem(`${node.name} [${node.arrayJobId}]`, vscode.TreeItemCollapsibleState.Collapsed);
+        item.description = `array: ${taskCounts(node.tasks)}`;
+        item.iconPath = new vscode.ThemeIcon('layers');
+        item.id = `${node.cluster}/array/${node.arrayJobId}`;
+        item.contextValue = TREE_ITEMS.jobArray;
+        return item;
+      }
+      case 'job':
+        return jobItem(node.cluster, node.job);
+    }
+  }
+
+  dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const t of this.soon) clearTimeout(t);
+    this.changed.dispose();
+  }
+}
+
+function jobItem(cluster: string, job: JobInfo): vscode.TreeItem {
+  const item = new vscode.TreeItem(`${job.name || job.id}`, vscode.TreeItemCollapsibleState.None);
+  item.id = `${cluster}/job/${job.id}`;
+  const gpus = job.gpus > 0 ? ` · ${job.gpus} GPU${job.gpus === 1 ? '' : 's'}` : '';
+  item.description = `${job.id} · ${stateText(job)} · ${elapsedText(job, now())}${gpus}`;
+  item.tooltip = jobDetailText(job, now());
+  const held = /^JobHeld/.test(job.reason ?? '');
+  const phase = job.phase === 'pending' && held ? 'held' : job.phase;
+  item.contextValue = { pending: TREE_ITEMS.jobPending, held: TREE_ITEMS.jobHeld, running: TREE_ITEMS.jobRunning, finished: TREE_ITEMS.jobFinished }[phase];
+  const failed = job.phase === 'finished' && job.state !== 'COMPLETED';
+  item.iconPath = new vscode.ThemeIcon(
+    job.phase === 'running' ? 'sync~spin' : job.phase === 'pending' ? (held ? 'debug-pause' : 'clock') : failed ? 'error' : 'pass',
+    failed ? new vscode.ThemeColor('testing.iconFailed') : job.phase === 'finished' ? new vscode.ThemeColor('testing.iconPassed') : undefined,
+  );
+  return item;
+}
+
+/** The job a command was given (a tree node), if any. */
+export function jobOf(node: unknown): { cluster: string; job: JobInfo } | undefined {
+  if (typeof node === 'object' && node !== null && (node as { kind?: unknown }).kind === 'job') return node as { cluster: string; job: JobInfo };
+  return undefined;
+}
+
+/** The id a command acts on: a job's, or an array row's (every task). */
+export function targetOf(node: unknown): { cluster: string; id: string; label: string } | undefined {
+  const job = jobOf(node);
+  if (job) return { cluster: job.cluster, id: job.job.id, label: `${job.job.name} (${job.job.id})` };
+  if (typeof node === 'object' && node !== null && (node as { kind?: unknown }).kind === 'array') {
+    const a = node as { cluster: string; arrayJobId: string; name: string };
+    return { cluster: a.cluster, id: a.arrayJobId, label: `${a.name} (array ${a.arrayJobId}, every task)` };
+  }
+  return undefined;
+}

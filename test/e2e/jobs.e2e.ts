@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { ensureSlurmCluster } from '../support/slurm/slurmCluster';
+import type { CodeServer } from './support/codeServer';
+import { saveScreenshot } from './support/workbench';
+import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
+
+/**
+ * Slurm jobs in code-server, on the real single-node cluster of test/support/slurm/: Submit to
+ * Slurm… from the explorer (the form from sinfo, the script written beside the file and shown,
+ * the confirmation), the job in the Jobs view running with its GPU, its output followed live, Cancel.
+ */
+describe('Slurm jobs (code-server)', function () {
+  let server: CodeServer;
+  let page: Page;
+  let skipReason: string | undefined;
+  let jobId: string | undefined;
+
+  before(async () => {
+    const cluster = await ensureSlurmCluster();
+    if (!cluster.ok) skipReason = cluster.reason;
+  });
+  useWorkbench(
+    {
+      profile: EXAMPLES_PROFILE,
+      prepare(workspace) {
+        writeFileSync(join(workspace, 'slurm_steps.sh'), 'for i in $(seq 1 120); do echo "step $i"; sleep 1; done\n');
+      },
+    },
+    (opened) => void ({ server, page } = opened),
+  );
+  // A failed run leaves no job behind to match the next run's rows.
+  after(() => {
+    if (jobId) execFileSync('scancel', [jobId]);
+  });
+  beforeEach(function () {
+    if (skipReason) {
+      console.log(`    skipped: ${skipReason}`);
+      this.skip();
+    }
+  });
+
+  const jobsView = (): Locator => page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Jobs' }) });
+  const jobRow = (text: string | RegExp): Locator => jobsView().locator('.monaco-list-row', { hasText: text }).first();
+
+  async function menu(row: Locator, item: string): Promise<void> {
+    const entry = page.locator('.context-view.monaco-menu-container .action-item', { hasText: item });
+    for (let attempt = 0; ; attempt++) {
+      await row.click({ button: 'right' });
+      await page.locator('.context-view.monaco-menu-container').waitFor({ timeout: 10_000 });
+      if (await entry.count()) break;
+      if (attempt === 20) throw new Error(`no "${item}" in the context menu`);
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+    await entry.first().click();
+  }
+
+  async function pick(text: string | RegExp): Promise<void> {
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
+    await row.waitFor({ timeout: 30_000 });
+    await row.click();
+  }
+
+  async function confirm(text: RegExp, button: string): Promise<void> {
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 30_000 });
+    assert.match(await dialog.innerText(), text);
+    await dialog.locator('.monaco-button', { hasText: button }).first().click();
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+  }
+
+  it('submits a .sh from the explorer, shows it running in the Jobs view, follows its output, cancels it', async () => {
+    await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
+    await page.locator('.sidebar .pane-header', { hasText: 'Jobs' }).click();
+    await page.locator('.activitybar a[aria-label^="Explorer"]').click();
+    const file = page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^slurm_steps\.sh$/ });
+    await file.waitFor({ timeout: 30_000 });
+    await menu(file, 'Submit to Slurm…');
+    await pick(/debug.*GPUs free/);
+    await pick('1 GPU');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill('5');
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget', { hasText: 'Memory per node' }).waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter'); // memory: the partition's default
+    // The script written beside the file is open while the user decides.
+    await confirm(/Submit the batch script slurm_steps\.sbatch/, 'Submit');
+    await page.locator('.monaco-editor .view-line', { hasText: '#SBATCH --gres=gpu:1' }).waitFor({ timeout: 10_000 });
+
+    const notice = page.locator('.notifications-toasts .notification-list-item', { hasText: /Submitted job \d+\./ });
+    await notice.waitFor({ timeout: 30_000 });
+    jobId = /Submitted job (\d+)/.exec(await notice.innerText())?.[1];
+    assert.ok(jobId);
+    // Submitting focuses the Jobs view itself; a click on the container's icon then would close it.
+    await page.waitForTimeout(1000);
+    if (!(await jobsView().isVisible())) await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
+    const started = Date.now();
+    const row = jobRow(new RegExp(`slurm_steps\\s*${jobId} · RUNNING`));
+    await row.waitFor({ timeout: 30_000 });
+    console.log(`    (the job showed as running ${Date.now() - started} ms after the submit's notification)`);
+    assert.match(await row.innerText(), /RUNNING · \d+:\d\d of 5:00 · 1 GPU/);
+
+    await menu(row, 'Open Job Output');
+    await page.locator('.monaco-editor .view-line', { hasText: 'step 1' }).first().waitFor({ timeout: 20_000 });
+    // Followed live: later steps arrive in the open document (the editor draws spaces as U+00A0).
+    await page.locator('.monaco-editor .view-line', { hasText: /^step\s[4-9]$/ }).first().waitFor({ timeout: 20_000 });
+    await page.locator('.sidebar .pane-header', { hasText: 'Chat' }).click(); // the Jobs view gets the room
+    await saveScreenshot(page, 'jobs-view');
+
+    await menu(jobRow(new RegExp(`slurm_steps\\s*${jobId} · RUNNING`)), 'Cancel Job');
+    await confirm(/Cancel slurm_steps \(\d+\)\?/, 'Cancel Job');
+    await jobRow(new RegExp(`slurm_steps\\s*${jobId} · CANCELLED`)).waitFor({ timeout: 20_000 });
+    jobId = undefined;
+    void server;
+  });
+});
