@@ -34,6 +34,7 @@ export const COMMANDS = {
   openStudy: 'mlEngineer.openStudy',
   showRunInTree: 'mlEngineer.showRunInTree',
   chartModelVersions: 'mlEngineer.chartModelVersions',
+  promoteVersion: 'mlEngineer.promoteVersion',
   inspectModel: 'mlEngineer.inspectModel',
   deployModel: 'mlEngineer.deployModel',
   optimizeModel: 'mlEngineer.optimizeModel',

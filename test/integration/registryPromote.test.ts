@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -11,6 +11,9 @@ import { aliasProblem, promotionSummary } from '../../src/tracking/registry/regi
 import { promoteOverRest, readRegistryRest } from '../../src/tracking/registry/registryRest';
 import { readRegistrySqlite } from '../../src/tracking/registry/registrySqlite';
 import { promoteInSqlite } from '../../src/tracking/registry/registrySqliteWrite';
+import { runCli } from '../../src/cli/runCli';
+import { SUBCOMMANDS } from '../../src/cli/subcommands';
+import { modelFilesIn, servableFile, versionModelPath } from '../../src/tracking/registry/versionFiles';
 import { startRegistryStandin, standinModels, type RegistryStandin } from '../support/mlflowRegistryStandin';
 import { addSqliteRegistry, writeFileStoreRegistry, type FakeModel } from '../support/registryFixtures';
 import { writeMlflowSqlite } from '../support/trackingFixtures';
@@ -99,6 +102,46 @@ describe('MLflow registry over REST and Promote…', function () {
       await promoteOverRest(server, 'model-0000', 3, { kind: 'stage', stage: 'Staging', archiveExisting: false });
       assert.equal((await readRegistryRest(server)).models[0]!.versions[0]!.stage, 'Staging');
     });
+  });
+
+  it('`ml-engineer registry URL` lists a tracking server\'s registry with MLflow\'s token variable', async () => {
+    const stand = await startRegistryStandin(standinModels(3), { token: 'tok' });
+    try {
+      let out = '';
+      let err = '';
+      const run = (env: NodeJS.ProcessEnv, argv: string[]) => runCli(['registry', stand.url, ...argv], { out: (t) => (out += t), err: (t) => (err += t), env, cwd: dir }, { version: '0', subcommands: SUBCOMMANDS, signal: new AbortController().signal });
+      assert.equal(await run({ MLFLOW_TRACKING_TOKEN: 'tok' }, ['--model', 'model-0000']), 0, err);
+      assert.match(out, /v2 @champion \[Production\] READY/);
+      out = '';
+      err = '';
+      assert.equal(await run({}, []), 1);
+      assert.match(err, /401/);
+    } finally {
+      await stand.close();
+    }
+  });
+
+  it('finds a version\'s model files: storage_location, runs:/ under its run, mlflow-artifacts:/ beside mlflow.db', () => {
+    const mlruns = join(dir, 'mlruns');
+    writeFileStoreRegistry(mlruns, MODELS);
+    const modelDir = join(mlruns, '1', hex('b'), 'artifacts', 'model');
+    mkdirSync(join(modelDir, 'data'), { recursive: true });
+    writeFileSync(join(modelDir, 'MLmodel'), 'flavors: {}\n');
+    writeFileSync(join(modelDir, 'model.pkl'), 'x');
+    writeFileSync(join(modelDir, 'data', 'model.onnx'), 'x');
+    const v2 = readRegistryFileStore(mlruns).models[0]!.versions.find((v) => v.version === 2)!;
+    const store = { kind: 'mlflow', root: mlruns };
+    assert.equal(versionModelPath(v2, undefined, store), modelDir, 'storage_location (file://)');
+    const files = modelFilesIn(modelDir);
+    assert.deepEqual(files, [join(modelDir, 'MLmodel'), join(modelDir, 'data', 'model.onnx'), join(modelDir, 'model.pkl')]);
+    assert.equal(servableFile(files), join(modelDir, 'data', 'model.onnx'));
+    const run = { runId: hex('b'), artifactsDir: join(mlruns, '1', hex('b'), 'artifacts') } as never;
+    assert.equal(versionModelPath({ ...v2, storageLocation: undefined }, run, store), modelDir, 'runs:/<id>/model under the run');
+    assert.equal(versionModelPath({ ...v2, storageLocation: undefined, source: `runs:/${hex('b')}/../../../..` }, run, store), undefined, 'never outside the run');
+    const db = join(dir, 'srv', 'mlflow.db');
+    mkdirSync(join(dir, 'srv', 'mlartifacts', '1', hex('b'), 'artifacts', 'model'), { recursive: true });
+    assert.equal(versionModelPath({ ...v2, storageLocation: `mlflow-artifacts:/1/${hex('b')}/artifacts/model` }, undefined, { kind: 'mlflow-sqlite', root: db }), join(dir, 'srv', 'mlartifacts', '1', hex('b'), 'artifacts', 'model'));
+    assert.equal(versionModelPath({ ...v2, storageLocation: 's3://bucket/model', source: 's3://bucket/model' }, undefined, store), undefined, 'a remote store has no local files');
   });
 
   it('alias names MLflow refuses are refused', () => {

@@ -3,6 +3,7 @@ import type { FeatureHost, FeatureModule } from '../../activation/featureHost';
 import { COMMANDS } from '../../commandIds';
 import { UserError } from '../../common/errors';
 import { registerCommand } from '../../common/vscode/commandRegistry';
+import { modelUriArg } from '../../common/vscode/modelUriArg';
 import { detectDriftTool } from '../../monitoring/driftTool';
 import { lazyBundlePath } from '../../common/lazyBundle';
 import { compareModelsTool } from '../../models/compare/compareTool';
@@ -22,7 +23,7 @@ export const activateFeature: FeatureModule<'serving'>['activateFeature'] = (hos
   const python = (): Promise<string> => servingPython(log);
   registerCommand(context, log, COMMANDS.serveLocally, async (arg?: unknown) => {
     requireTrust('Serve Locally runs your Python on the model and its app');
-    const target = arg instanceof vscode.Uri ? arg : (await vscode.window.showOpenDialog({ title: 'Serve a model or an app folder', canSelectFolders: true, canSelectFiles: true, filters: { Models: ['onnx', 'pkl', 'joblib'] } }))?.[0];
+    const target = modelUriArg(arg) ?? (await vscode.window.showOpenDialog({ title: 'Serve a model or an app folder', canSelectFolders: true, canSelectFiles: true, filters: { Models: ['onnx', 'pkl', 'joblib'] } }))?.[0];
     if (target) await serveLocally(target, servers, python, log);
   });
   registerCommand(context, log, COMMANDS.loadTestServer, async (name?: unknown) => {

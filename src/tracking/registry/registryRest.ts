@@ -62,6 +62,7 @@ export function versionFromRest(value: unknown, aliasesOfModel: ReadonlyMap<numb
     ...opt('stage', text(v.current_stage)),
     ...opt('status', text(v.status)),
     ...opt('source', text(v.source)),
+    ...opt('storageLocation', text(v.storage_location) || undefined),
     ...opt('runId', text(v.run_id) || undefined),
     ...opt('description', text(v.description) || undefined),
     ...opt('created', num(v.creation_timestamp)),
