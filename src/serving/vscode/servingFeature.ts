@@ -6,7 +6,7 @@ import { registerCommand } from '../../common/vscode/commandRegistry';
 import { modelUriArg } from '../../common/vscode/modelUriArg';
 import { detectDriftTool } from '../../monitoring/driftTool';
 import { lazyBundlePath } from '../../common/lazyBundle';
-import { compareModelsTool } from '../../models/compare/compareTool';
+import { compareModelsOnDataTool, compareModelsTool } from '../../models/compare/compareTool';
 import { loadOrt, type OrtModule } from '../../models/runtime/onnxRun';
 import { compareModelsCommand } from './compareModelsCommand';
 import { compareForDrift } from './driftCommand';
@@ -54,7 +54,8 @@ export const activateFeature: FeatureModule<'serving'>['activateFeature'] = (hos
   const ort = (): OrtModule => (ortModule ??= loadOrt(lazyBundlePath(context.extensionPath, 'ort')));
   registerCommand(context, log, COMMANDS.compareModels, async (clicked?: unknown, selected?: unknown) => {
     requireTrust('Compare Models runs both models with onnxruntime');
-    await compareModelsCommand(clicked, selected, ort, context);
+    await compareModelsCommand(clicked, selected, ort, python, context);
   });
-  return { tools: () => [detectDriftTool(), compareModelsTool(ort)] };
+  const cwd = (): string => vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath ?? context.globalStorageUri.fsPath;
+  return { tools: () => [detectDriftTool(), compareModelsTool(ort), compareModelsOnDataTool(ort, python, cwd)] };
 };
