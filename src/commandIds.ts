@@ -61,6 +61,7 @@ export const VIEWS = {
   experiments: 'mlEngineer.experiments',
   kernels: 'mlEngineer.kernels',
   gpus: 'mlEngineer.gpus',
+  deployments: 'mlEngineer.deployments',
 } as const;
 
 /** Custom editors and webview panels (`viewType`). */
@@ -97,6 +98,8 @@ export const TREE_ITEMS = {
   trackingSource: 'mlEngineer.trackingSource',
   study: 'mlEngineer.study',
   registeredModel: 'mlEngineer.registeredModel',
+  /** A Deployments row; followed by `.<state>`. */
+  deployment: 'mlEngineer.deployment',
   kernel: 'mlEngineer.kernel',
   kernelBusy: 'mlEngineer.kernel.busy',
   /** A kernel variable with a shape (DataFrame, array, tensor): it opens a preview. */

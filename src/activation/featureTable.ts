@@ -54,6 +54,7 @@ export const TREE_VIEWS = [
   { id: VIEWS.kernels, feature: 'kernels', options: { showCollapseAll: true } },
   { id: VIEWS.experiments, feature: 'tracking', options: { showCollapseAll: true, canSelectMany: true } },
   { id: VIEWS.gpus, feature: 'gpu', options: {} },
+  { id: VIEWS.deployments, feature: 'serving', options: {} },
 ] as const satisfies readonly { id: string; feature: FeatureName; options: { showCollapseAll?: boolean; canSelectMany?: boolean } }[];
 
 export type TreeViewId = (typeof TREE_VIEWS)[number]['id'];
