@@ -34,6 +34,7 @@ export const COMMANDS = {
   openStudy: 'mlEngineer.openStudy',
   showRunInTree: 'mlEngineer.showRunInTree',
   chartModelVersions: 'mlEngineer.chartModelVersions',
+  promoteVersion: 'mlEngineer.promoteVersion',
   inspectModel: 'mlEngineer.inspectModel',
   deployModel: 'mlEngineer.deployModel',
   optimizeModel: 'mlEngineer.optimizeModel',
@@ -71,6 +72,7 @@ export const VIEWS = {
   kernels: 'mlEngineer.kernels',
   gpus: 'mlEngineer.gpus',
   jobs: 'mlEngineer.jobs',
+  deployments: 'mlEngineer.deployments',
 } as const;
 
 /** Custom editors and webview panels (`viewType`). */
@@ -107,6 +109,8 @@ export const TREE_ITEMS = {
   trackingSource: 'mlEngineer.trackingSource',
   study: 'mlEngineer.study',
   registeredModel: 'mlEngineer.registeredModel',
+  /** A Deployments row; followed by `.<state>`. */
+  deployment: 'mlEngineer.deployment',
   kernel: 'mlEngineer.kernel',
   kernelBusy: 'mlEngineer.kernel.busy',
   /** A kernel variable with a shape (DataFrame, array, tensor): it opens a preview. */

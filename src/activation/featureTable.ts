@@ -37,6 +37,7 @@ export const FEATURE_COMMANDS: { readonly [N in FeatureName]: readonly CommandId
     COMMANDS.openStudy,
     COMMANDS.showRunInTree,
     COMMANDS.chartModelVersions,
+    COMMANDS.promoteVersion,
   ],
   models: [COMMANDS.inspectModel, COMMANDS.deployModel, COMMANDS.optimizeModel, COMMANDS.benchmarkModel, COMMANDS.exportModel, COMMANDS.showModelGraph, COMMANDS.insertModelCode],
   chat: [COMMANDS.openChat, COMMANDS.setApiKey, COMMANDS.clearApiKey, COMMANDS.setOpenAiCompatibleApiKey, COMMANDS.clearOpenAiCompatibleApiKey],
@@ -56,6 +57,7 @@ export const TREE_VIEWS = [
   { id: VIEWS.experiments, feature: 'tracking', options: { showCollapseAll: true, canSelectMany: true } },
   { id: VIEWS.gpus, feature: 'gpu', options: {} },
   { id: VIEWS.jobs, feature: 'jobs', options: { showCollapseAll: true } },
+  { id: VIEWS.deployments, feature: 'serving', options: {} },
 ] as const satisfies readonly { id: string; feature: FeatureName; options: { showCollapseAll?: boolean; canSelectMany?: boolean } }[];
 
 export type TreeViewId = (typeof TREE_VIEWS)[number]['id'];

@@ -48,7 +48,7 @@ export function studyTools(access: StudiesAccess) {
     }),
     defineTool({
       name: 'list_registered_models',
-      description: 'Registered models in the MLflow Model Registry of this workspace (FileStore mlruns/models/ and mlflow.db): versions, aliases (@champion) and the latest version.',
+      description: 'Registered models in the MLflow Model Registry of this workspace (FileStore mlruns/models/, mlflow.db, and the tracking servers in settings): versions, aliases (@champion) and the latest version.',
       input: z.object({}),
       risk: 'read',
       async run(_input, _context, signal) {

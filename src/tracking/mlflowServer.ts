@@ -20,6 +20,10 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 
 export class MlflowServerError extends Error {
   override readonly name = 'MlflowServerError';
+  /** The HTTP status when the server answered (404: an endpoint an older server lacks). */
+  constructor(message: string, readonly status?: number) {
+    super(message);
+  }
 }
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : undefined);
@@ -42,7 +46,8 @@ export class MlflowServer implements RunSource {
     this.label = this.root.replace(/^https?:\/\//, '');
   }
 
-  private async call<T>(path: string, init: { method: 'GET' | 'POST'; body?: unknown; query?: Record<string, string> }, signal?: AbortSignal): Promise<T> {
+  /** One REST call (the registry reader and Promote use it too); a non-2xx answer throws MlflowServerError with its status. */
+  async call<T>(path: string, init: { method: 'GET' | 'POST' | 'DELETE'; body?: unknown; query?: Record<string, string> }, signal?: AbortSignal): Promise<T> {
     const url = new URL(`${this.root}/api/2.0/mlflow/${path}`);
     for (const [k, v] of Object.entries(init.query ?? {})) url.searchParams.set(k, v);
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -65,7 +70,7 @@ export class MlflowServer implements RunSource {
         // not JSON: keep the text
       }
       const hint = response.status === 401 || response.status === 403 ? ' (set its token with "ML Engineer: Set MLflow Server Token")' : '';
-      throw new MlflowServerError(`${this.root} answered ${response.status}: ${detail}${hint}`);
+      throw new MlflowServerError(`${this.root} answered ${response.status}: ${detail}${hint}`, response.status);
     }
     try {
       return JSON.parse(text) as T;

@@ -39,9 +39,10 @@ describe('Serving (code-server)', function () {
     await page.locator('.monaco-dialog-box', { hasText: text }).waitFor({ state: 'hidden', timeout: 10_000 });
   }
 
-  async function typeInput(value: string): Promise<void> {
+  /** Types into the input box that asks `prompt` (waiting for it: the widget is reused from box to box). */
+  async function typeInput(value: string, prompt: string): Promise<void> {
+    await page.locator('.quick-input-widget', { hasText: prompt }).waitFor({ timeout: 15_000 });
     const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 15_000 });
     await input.fill(value);
     await page.keyboard.press('Enter');
   }
@@ -61,11 +62,16 @@ describe('Serving (code-server)', function () {
     assert.equal((await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"instances":[]}' })).status, 401);
 
     await runCommand(page, 'ML Engineer: Load Test Local Model Server…');
-    await typeInput('300');
-    await typeInput('4');
+    await typeInput('300', 'Requests to send');
+    await typeInput('4', 'Requests in flight at once');
     const loaded = page.locator('.notifications-toasts', { hasText: /300\/300 ok at concurrency 4: [\d.]+ requests\/s; mean [\d.]+ ms, p50/ });
     await loaded.waitFor({ timeout: 60_000 });
     await saveScreenshot(page, 'serve-load-test');
+    // The Deployments view lists the server with its port, uptime and the requests it answered.
+    await runCommand(page, 'ML Engineer: Focus on Deployments View');
+    const row = page.locator('.monaco-list-row', { hasText: 'churn_pipeline-fastapi' }).filter({ hasText: new RegExp(`:${port} · .* · 30\\d req`) });
+    await row.waitFor({ timeout: 20_000 });
+    await saveScreenshot(page, 'deployments-view');
     const log = join(server.workspace, 'deploy', 'churn_pipeline-fastapi', 'logs', 'requests.jsonl');
     assert.ok(existsSync(log));
     assert.ok(readFileSync(log, 'utf8').trim().split('\n').length >= 301, 'a line per predicted row');

@@ -73,13 +73,13 @@ describe('package.json contributions', () => {
     }
   });
 
-  it('has the ML Engineer container with Chat, Experiments, Kernels and GPUs, and welcome text for each tree', () => {
+  it('has the ML Engineer container with Chat, Experiments, Kernels, GPUs and Deployments, and welcome text for each tree', () => {
     assert.equal(manifest.contributes.viewsContainers.activitybar[0]?.id, VIEWS.container);
     assert.ok(existsSync(join(root, manifest.contributes.viewsContainers.activitybar[0].icon)));
     const views = manifest.contributes.views[VIEWS.container] ?? [];
-    assert.deepEqual(views.map((v) => v.name), ['Chat', 'Experiments', 'Kernels', 'GPUs', 'Jobs']);
+    assert.deepEqual(views.map((v) => v.name), ['Chat', 'Experiments', 'Kernels', 'GPUs', 'Jobs', 'Deployments']);
     assert.equal(views[0]?.type, 'webview');
-    for (const tree of [VIEWS.experiments, VIEWS.kernels, VIEWS.gpus]) {
+    for (const tree of [VIEWS.experiments, VIEWS.kernels, VIEWS.gpus, VIEWS.deployments]) {
       const welcome = manifest.contributes.viewsWelcome.find((w) => w.view === tree);
       assert.ok(welcome && welcome.contents.length > 40, `${tree} has no welcome content`);
       for (const link of welcome.contents.matchAll(/\(command:([\w.]+)/g)) {

@@ -6,27 +6,47 @@ import { ModelFormatError } from '../fileWindow';
 import { ReaderStopped } from '../../common/worker/readerStopped';
 import { ModelReader } from '../modelReader';
 import { loadOrt } from '../runtime/onnxRun';
+import { pythonCandidates, resolvePython } from '../../python/pythonInterpreter';
+import { compareOnData } from './abPredict';
 import { compareTwoModels, comparisonMarkdown } from './twoModels';
+
+async function cliPython(flag: unknown, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<string> {
+  const found = await resolvePython(pythonCandidates(typeof flag === 'string' ? flag : env.ML_ENGINEER_PYTHON, undefined), { signal });
+  if (!found.found) throw new Error(`no Python 3 to read the dataset and run the models (${found.attempts.map((a) => `${a.candidate.command}: ${a.problem}`).join('; ')}); give --python`);
+  return found.interpreter.executable;
+}
 
 export const compareModelsSubcommand: Subcommand = {
   name: 'compare-models',
   summary: 'compare two model files: inputs/outputs, sizes, operators; ONNX outputs on the same inputs and a benchmark side by side',
   usage: [
-    'Usage: ml-engineer compare-models A B [--no-benchmark] [--json]',
+    'Usage: ml-engineer compare-models A B [--data FILE --target COL] [--no-benchmark] [--json]',
     '',
     'Reads both files (any format inspect reads): inputs and outputs, size, parameters, operators.',
     'When both are ONNX with the same inputs, runs both with onnxruntime-web (CPU, one thread) on the',
     'same sample inputs (3 seeds): the max and mean absolute difference per output; then benchmarks them',
     'in turns (mean ± 95% CI, p50/p95/p99, throughput), unless --no-benchmark.',
     '',
+    'With --data (CSV or Parquet) and --target (its label column): both models (ONNX or scikit-learn)',
+    'predict its rows (pandas and scikit-learn in your Python: --python, ML_ENGINEER_PYTHON or python3;',
+    'ONNX in onnxruntime-web): accuracy and macro F1 with McNemar\'s exact test (classifiers) or MAE,',
+    'RMSE and R² (regressors), paired bootstrap 95% intervals of B − A, and which is better, in words.',
+    'Loading a pickle runs the code it names: compare only files you trust.',
+    '',
     'Exit code 1 when a file cannot be read or run.',
     '',
   ].join('\n'),
-  options: { json: { type: 'boolean' }, 'no-benchmark': { type: 'boolean' } },
+  options: { json: { type: 'boolean' }, 'no-benchmark': { type: 'boolean' }, data: { type: 'string' }, target: { type: 'string' }, python: { type: 'string' } },
   async run(args, io, signal) {
     const [a, b] = args.positionals;
     if (!a || !b || args.positionals.length > 2) {
       io.err('ml-engineer compare-models: give two model files (ml-engineer compare-models A B)\n');
+      return EXIT.usage;
+    }
+    const data = typeof args.values.data === 'string' ? resolve(io.cwd, args.values.data) : undefined;
+    const target = typeof args.values.target === 'string' ? args.values.target : undefined;
+    if ((data === undefined) !== (target === undefined)) {
+      io.err('ml-engineer compare-models: --data and --target go together (the dataset and its label column)\n');
       return EXIT.usage;
     }
     const reader = new ModelReader({ idleMs: 0 });
@@ -36,8 +56,9 @@ export const compareModelsSubcommand: Subcommand = {
       // The packaged CLI (dist/cli.js) has onnxruntime-web in dist/lazy/ort.js; from source, the package.
       const bundled = join(__dirname, 'lazy', 'ort.js');
       const ort = () => (existsSync(bundled) ? loadOrt(bundled) : loadOrt());
-      const result = await compareTwoModels(ort, { path: pa, info: ia }, { path: pb, info: ib }, { signal, skipBenchmark: args.values['no-benchmark'] === true, maxSeconds: 5 });
-      io.out(args.values.json === true ? `${JSON.stringify(result, (_, v: unknown) => (v === Infinity ? 'Infinity' : v), 2)}\n` : comparisonMarkdown(result));
+      const ab = data && target ? await compareOnData(ort, () => cliPython(args.values.python, io.env, signal), { path: pa, info: ia }, { path: pb, info: ib }, data, target, { cwd: io.cwd, signal }) : undefined;
+      const result = await compareTwoModels(ort, { path: pa, info: ia }, { path: pb, info: ib }, { signal, skipBenchmark: args.values['no-benchmark'] === true || ab !== undefined, maxSeconds: 5 });
+      io.out(args.values.json === true ? `${JSON.stringify(ab ? { ...result, onData: ab.result } : result, (_, v: unknown) => (v === Infinity ? 'Infinity' : v), 2)}\n` : `${ab ? `${ab.result.verdict}\n\n` : ''}${comparisonMarkdown(result)}${ab ? `\n${ab.markdown}` : ''}`);
       return EXIT.ok;
     } catch (error) {
       if (isAbortError(error)) return EXIT.cancelled;

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { defineTool } from '../../agent/tools/tool';
 import { asToolInputError, inspectForTool } from '../modelTool';
 import type { OrtModule } from '../runtime/onnxRun';
+import { compareOnData } from './abPredict';
 import { compareTwoModels, comparisonMarkdown } from './twoModels';
 
 /** The agent's `compare_models`: two model files' inputs, outputs, sizes, operators; ONNX pairs run on the same sample inputs and benchmarked. */
@@ -28,6 +29,35 @@ export function compareModelsTool(ort: () => OrtModule) {
         return { content: comparisonMarkdown(result), summary: result.notRun ? 'compared, not run' : `max abs diff ${worst === Infinity ? 'shapes differ' : worst?.toExponential(2)}` };
       } catch (error) {
         return asToolInputError(error, `${input.a} or ${input.b}`);
+      }
+    },
+  });
+}
+
+/**
+ * The agent's `compare_models_on_data`: A/B on a labelled dataset. A tool of its own because it
+ * runs the user's Python (pandas reads the data; loading a pickle runs code from it), so it is an
+ * execute tool that asks first, while `compare_models` stays a read tool.
+ */
+export function compareModelsOnDataTool(ort: () => OrtModule, python: () => Promise<string>, cwd: () => string) {
+  return defineTool({
+    name: 'compare_models_on_data',
+    description:
+      'A/B test of two models (ONNX or scikit-learn pickles) on the same labelled dataset (CSV or Parquet) and its target column: accuracy and macro F1 with ' +
+      "McNemar's exact test (classifiers) or MAE, RMSE and R² (regressors), paired bootstrap 95% intervals of B − A, and a one-sentence verdict. " +
+      'Runs the models with the user\'s Python and onnxruntime-web; asks the user first.',
+    input: z.object({ a: z.string().check(z.minLength(1)), b: z.string().check(z.minLength(1)), data: z.string().check(z.minLength(1)), target: z.string().check(z.minLength(1)) }),
+    risk: 'execute',
+    confirmation: (input) => `Compare ${input.a} and ${input.b} on ${input.data} (target ${input.target}) with your Python (loading a pickle runs code from the file)`,
+    approvalScope: async (input, context) => (await Promise.all([input.a, input.b, input.data].map(async (p) => context.files.identity(await context.files.resolve(p))))).join('\n'),
+    async run(input, context, signal) {
+      const [pa, pb, data] = await Promise.all([context.files.resolve(input.a), context.files.resolve(input.b), context.files.resolve(input.data)]);
+      try {
+        const [ia, ib] = [await inspectForTool(pa, input.a, signal), await inspectForTool(pb, input.b, signal)];
+        const ab = await compareOnData(ort, python, { path: pa, info: ia }, { path: pb, info: ib }, data, input.target, { cwd: cwd(), signal });
+        return { content: ab.markdown, summary: ab.result.verdict };
+      } catch (error) {
+        return asToolInputError(error, `${input.a}, ${input.b} or ${input.data}`);
       }
     },
   });

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { modelUriArg } from '../../common/vscode/modelUriArg';
 import type { FeatureHost, FeatureModule } from '../../activation/featureHost';
 import type { Tool } from '../../agent/tools/tool';
 import { COMMANDS, SETTINGS } from '../../commandIds';
@@ -20,7 +21,8 @@ const MODEL_FILTERS = { Models: ['onnx', 'safetensors', 'gguf', 'pt', 'pth', 'ck
 
 /** The model file a command acts on: the explorer's, the open model viewer's, the editor's, or one the user picks. */
 async function modelUri(arg: unknown, title: string): Promise<vscode.Uri | undefined> {
-  if (arg instanceof vscode.Uri) return arg;
+  const given = modelUriArg(arg);
+  if (given) return given;
   const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   if (tab instanceof vscode.TabInputCustom && tab.viewType === MODEL_VIEWER) return tab.uri;
   const editor = vscode.window.activeTextEditor?.document.uri;

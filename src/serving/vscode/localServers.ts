@@ -16,6 +16,9 @@ export interface ServerEntry {
 export class LocalServers implements vscode.Disposable {
   private readonly entries: ServerEntry[] = [];
   private readonly item = vscode.window.createStatusBarItem(STATUS_BAR_ITEMS.localServers, vscode.StatusBarAlignment.Left, 50);
+  private readonly changes = new vscode.EventEmitter<void>();
+  /** A server was added, removed, or changed state or counts (the Deployments view redraws). */
+  readonly onDidChange = this.changes.event;
 
   constructor() {
     this.item.name = 'ML Engineer: local model servers';
@@ -44,6 +47,7 @@ export class LocalServers implements vscode.Disposable {
   }
 
   refresh(): void {
+    this.changes.fire();
     const running = this.running();
     if (running.length === 0) {
       this.item.hide();
@@ -56,6 +60,7 @@ export class LocalServers implements vscode.Disposable {
 
   dispose(): void {
     this.item.dispose();
+    this.changes.dispose();
     // The window is closing: every server we started stops with it.
     for (const entry of this.entries) {
       void entry.server.stop();

@@ -1,13 +1,15 @@
 import * as vscode from 'vscode';
 import type { FeatureHost, FeatureModule } from '../../activation/featureHost';
-import { COMMANDS } from '../../commandIds';
+import { COMMANDS, VIEWS } from '../../commandIds';
 import { UserError } from '../../common/errors';
 import { registerCommand } from '../../common/vscode/commandRegistry';
+import { modelUriArg } from '../../common/vscode/modelUriArg';
 import { detectDriftTool } from '../../monitoring/driftTool';
 import { lazyBundlePath } from '../../common/lazyBundle';
-import { compareModelsTool } from '../../models/compare/compareTool';
+import { compareModelsOnDataTool, compareModelsTool } from '../../models/compare/compareTool';
 import { loadOrt, type OrtModule } from '../../models/runtime/onnxRun';
 import { compareModelsCommand } from './compareModelsCommand';
+import { DeploymentsTree, serverNameArg, type DeploymentNode } from './deploymentsTree';
 import { compareForDrift } from './driftCommand';
 import { loadTestServer } from './loadTestCommand';
 import { LocalServers } from './localServers';
@@ -20,21 +22,27 @@ export const activateFeature: FeatureModule<'serving'>['activateFeature'] = (hos
   const { context, log } = host;
   const servers = new LocalServers();
   context.subscriptions.push(servers);
+  // The view is made below; the tree asks it only later (its uptime timer).
+  const tree = new DeploymentsTree(servers, () => view.visible);
+  const view: vscode.TreeView<DeploymentNode> = host.treeView(VIEWS.deployments, tree);
+  context.subscriptions.push(tree, view);
+  servers.onDidChange(() => tree.refresh());
   const python = (): Promise<string> => servingPython(log);
   registerCommand(context, log, COMMANDS.serveLocally, async (arg?: unknown) => {
     requireTrust('Serve Locally runs your Python on the model and its app');
-    const target = arg instanceof vscode.Uri ? arg : (await vscode.window.showOpenDialog({ title: 'Serve a model or an app folder', canSelectFolders: true, canSelectFiles: true, filters: { Models: ['onnx', 'pkl', 'joblib'] } }))?.[0];
+    const target = modelUriArg(arg) ?? (await vscode.window.showOpenDialog({ title: 'Serve a model or an app folder', canSelectFolders: true, canSelectFiles: true, filters: { Models: ['onnx', 'pkl', 'joblib'] } }))?.[0];
     if (target) await serveLocally(target, servers, python, log);
   });
   registerCommand(context, log, COMMANDS.loadTestServer, async (name?: unknown) => {
     requireTrust('Load Test sends requests to a model server started from this workspace');
-    await loadTestServer(servers, context, log, name);
+    await loadTestServer(servers, context, log, serverNameArg(name));
   });
   registerCommand(context, log, COMMANDS.stopLocalServers, async () => {
     for (const entry of [...servers.all]) await servers.remove(entry);
   });
-  registerCommand(context, log, COMMANDS.localServerActions, async () => {
-    const all = servers.all;
+  registerCommand(context, log, COMMANDS.localServerActions, async (row?: unknown) => {
+    const only = serverNameArg(row);
+    const all = servers.all.filter((e) => only === undefined || e.name === only);
     if (all.length === 0) throw new UserError('No local model server: use ML Engineer: Serve Locally on a model or an app folder.');
     const items = all.flatMap((e) => [
       { label: `$(server-process) ${e.name}`, kind: vscode.QuickPickItemKind.Separator },
@@ -54,7 +62,8 @@ export const activateFeature: FeatureModule<'serving'>['activateFeature'] = (hos
   const ort = (): OrtModule => (ortModule ??= loadOrt(lazyBundlePath(context.extensionPath, 'ort')));
   registerCommand(context, log, COMMANDS.compareModels, async (clicked?: unknown, selected?: unknown) => {
     requireTrust('Compare Models runs both models with onnxruntime');
-    await compareModelsCommand(clicked, selected, ort, context);
+    await compareModelsCommand(clicked, selected, ort, python, context);
   });
-  return { tools: () => [detectDriftTool(), compareModelsTool(ort)] };
+  const cwd = (): string => vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath ?? context.globalStorageUri.fsPath;
+  return { tools: () => [detectDriftTool(), compareModelsTool(ort), compareModelsOnDataTool(ort, python, cwd)] };
 };

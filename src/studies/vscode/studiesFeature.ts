@@ -2,11 +2,17 @@ import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Tool } from '../../agent/tools/tool';
 import { COMMANDS, SETTINGS } from '../../commandIds';
+import { UserError } from '../../common/errors';
 import { lazyBundle } from '../../common/lazyBundle';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import { readerLimits } from '../../common/vscode/readerLimits';
 import type { RunCatalog } from '../../tracking/runCatalog';
 import type { ExperimentsTree } from '../../tracking/vscode/experimentsTree';
+import { MlflowServer } from '../../tracking/mlflowServer';
+import type { RegistrySnapshot } from '../../tracking/registry/registryModel';
+import { readRegistryRest } from '../../tracking/registry/registryRest';
+import type { RunSource } from '../../tracking/runModel';
+import { promoteVersion } from '../../tracking/vscode/registryCommands';
 import { RegistryNodes } from '../../tracking/vscode/registryNodes';
 import type * as StudiesLazy from '../lazy/studiesReaders';
 import { StudyCatalog } from '../studyCatalog';
@@ -44,7 +50,10 @@ export function registerStudies(deps: StudiesDeps): { tools(): Tool[] } {
   const readers = (): StudyReaders => (pool ??= new (bundle().StudyReaders)({ limits: readerLimits('tracking') }));
   const catalog = new StudyCatalog({ read: (file, signal) => readers().read(file, signal) });
   const studiesTree = new StudiesTree(catalog, deps.runs);
-  const registry = new RegistryNodes(deps.runs, () => (store, kind) => readers().registry(store, kind), () => deps.redraw());
+  // A tracking server's registry is read here over REST (fetch never blocks); files in the worker.
+  const readRegistry = (source: RunSource): Promise<RegistrySnapshot> =>
+    source instanceof MlflowServer ? readRegistryRest(source) : readers().registry(source.root, source.kind as 'mlflow' | 'mlflow-sqlite');
+  const registry = new RegistryNodes(deps.runs, () => readRegistry, () => deps.redraw());
   deps.tree.extensions.push(studiesTree, registry);
   const panels = new StudyPanels(context.extensionUri, catalog, () => studiesTree.runIndex(), deps.revealRun, log);
   context.subscriptions.push(panels, { dispose: () => (catalog.dispose(), pool?.dispose()) });
@@ -125,6 +134,11 @@ export function registerStudies(deps: StudiesDeps): { tools(): Tool[] } {
     await deps.ensureRuns();
     await deps.revealRun(key);
   });
+  registerCommand(context, log, COMMANDS.promoteVersion, (node?: unknown) => {
+    const target = RegistryNodes.versionOf(node);
+    if (!target) throw new UserError('Use Promote… on a model version under Models in the Experiments view.');
+    return promoteVersion(target, deps.runs, log, () => registry.reread());
+  });
   registerCommand(context, log, COMMANDS.chartModelVersions, async (node?: unknown) => {
     const model = RegistryNodes.modelOf(node);
     if (!model) return;
@@ -149,8 +163,8 @@ export function registerStudies(deps: StudiesDeps): { tools(): Tool[] } {
         },
         registries: async () => {
           await deps.ensureRuns();
-          const sources = deps.runs.sources().filter((e) => e.source.kind === 'mlflow' || e.source.kind === 'mlflow-sqlite');
-          return Promise.all(sources.map((e) => readers().registry(e.source.root, e.source.kind as 'mlflow' | 'mlflow-sqlite')));
+          const sources = deps.runs.sources().filter((e) => e.source.kind === 'mlflow' || e.source.kind === 'mlflow-sqlite' || e.source.kind === 'mlflow-server');
+          return Promise.all(sources.map((e) => readRegistry(e.source)));
         },
         runs: () => deps.runs.runs(),
       }),

@@ -87,6 +87,7 @@ export function readRegistryFileStore(mlruns: string): RegistrySnapshot {
         ...opt('stage', s(vmeta.current_stage)),
         ...opt('status', s(vmeta.status)),
         ...opt('source', s(vmeta.source)),
+        ...opt('storageLocation', s(vmeta.storage_location) || undefined),
         ...opt('runId', s(vmeta.run_id) || undefined),
         ...opt('description', s(vmeta.description) || undefined),
         ...opt('created', n(vmeta.creation_timestamp)),

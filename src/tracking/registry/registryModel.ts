@@ -11,6 +11,8 @@ export interface ModelVersionRecord {
   /** READY, PENDING_REGISTRATION, FAILED_REGISTRATION. */
   readonly status?: string;
   readonly source?: string;
+  /** Where the registry copied the model (storage_location; MLflow 2.x+), when it says. */
+  readonly storageLocation?: string;
   readonly runId?: string;
   readonly description?: string;
   readonly created?: number;

@@ -62,6 +62,7 @@ export function readRegistrySqlite(path: string): RegistrySnapshot {
         ...opt('stage', str(row.current_stage)),
         ...opt('status', str(row.status)),
         ...opt('source', str(row.source)),
+        ...opt('storageLocation', str(row.storage_location) || undefined),
         ...opt('runId', str(row.run_id) || undefined),
         ...opt('description', str(row.description) || undefined),
         ...opt('created', num(row.creation_time)),

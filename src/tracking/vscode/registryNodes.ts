@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { COMMANDS, TREE_ITEMS } from '../../commandIds';
 import type { RegisteredModelRecord, RegistrySnapshot, ModelVersionRecord } from '../registry/registryModel';
 import type { CatalogEntry, RunCatalog } from '../runCatalog';
-import type { RunRecord, SourceSnapshot } from '../runModel';
+import type { RunRecord, RunSource, SourceSnapshot } from '../runModel';
+import { modelFilesIn, servableFile, versionModelPath } from '../registry/versionFiles';
 import type { ExtensionNode, TreeExtension } from './treeExtension';
 
 // The MLflow Model Registry under each MLflow source: "Models" > registered model > versions with
@@ -12,15 +13,34 @@ import type { ExtensionNode, TreeExtension } from './treeExtension';
 
 type Data =
   | { readonly type: 'models'; readonly registry: RegistrySnapshot }
-  | { readonly type: 'model'; readonly model: RegisteredModelRecord }
-  | { readonly type: 'version'; readonly version: ModelVersionRecord }
+  | { readonly type: 'model'; readonly model: RegisteredModelRecord; readonly store: RegistryStore | undefined }
+  | { readonly type: 'version'; readonly version: ModelVersionRecord; readonly model: RegisteredModelRecord; readonly store: RegistryStore; readonly local: boolean }
   | { readonly type: 'value'; readonly label: string; readonly description: string; readonly runKey?: string; readonly warning?: boolean };
 
-export type RegistryReader = (store: string, kind: 'mlflow' | 'mlflow-sqlite') => Promise<RegistrySnapshot>;
+/** Reads the registry of an MLflow source: a FileStore, an mlflow.db, or a tracking server over REST. */
+export type RegistryReader = (source: RunSource) => Promise<RegistrySnapshot>;
+
+export type RegistryKind = 'mlflow' | 'mlflow-sqlite' | 'mlflow-server';
+/** The store a version lives in (where Promote… writes). */
+export interface RegistryStore {
+  readonly kind: RegistryKind;
+  readonly root: string;
+  readonly sourceId: string;
+}
+
+/** A version node as the version commands get it. */
+export interface VersionTarget {
+  readonly version: ModelVersionRecord;
+  readonly model: RegisteredModelRecord;
+  readonly store: RegistryStore;
+}
+
+const REGISTRY_KINDS: readonly string[] = ['mlflow', 'mlflow-sqlite', 'mlflow-server'];
 
 export class RegistryNodes implements TreeExtension {
   /** Keyed by the source's snapshot: a reload of the source makes a new one, so the registry is read again. */
-  private readonly cache = new WeakMap<SourceSnapshot, RegistrySnapshot | 'loading'>();
+  private cache = new WeakMap<SourceSnapshot, RegistrySnapshot | 'loading'>();
+  private readonly stores = new Map<RegistrySnapshot, RegistryStore>();
   private readonly bySource = new Map<string, RegistrySnapshot>();
 
   constructor(
@@ -44,12 +64,13 @@ export class RegistryNodes implements TreeExtension {
 
   sourceChildren(entry: CatalogEntry): ExtensionNode[] {
     const kind = entry.source.kind;
-    if (kind !== 'mlflow' && kind !== 'mlflow-sqlite') return [];
+    if (!REGISTRY_KINDS.includes(kind)) return [];
     const cached = this.cache.get(entry.snapshot);
     if (cached === undefined) {
       this.cache.set(entry.snapshot, 'loading');
       const snapshot = entry.snapshot;
-      void this.read()(entry.source.root, kind).then((registry) => {
+      void this.read()(entry.source).then((registry) => {
+        this.stores.set(registry, { kind: kind as RegistryKind, root: entry.source.root, sourceId: entry.source.id });
         this.cache.set(snapshot, registry);
         const before = this.bySource.get(entry.source.id);
         this.bySource.set(entry.source.id, registry);
@@ -60,6 +81,26 @@ export class RegistryNodes implements TreeExtension {
     return registry && (registry.models.length > 0 || registry.problems.length > 0) ? [this.node({ type: 'models', registry })] : [];
   }
 
+  /** Reads every registry again (after Promote… wrote one); the tree keeps the old one until then. */
+  reread(): void {
+    this.cache = new WeakMap();
+    this.loaded();
+  }
+
+  /** A version's node; when its model file is on this machine the node carries it (`modelUri`) for Inspect, Serve Locally and Deploy. */
+  private versionNode(version: ModelVersionRecord, model: RegisteredModelRecord, store: RegistryStore): ExtensionNode {
+    let modelUri: vscode.Uri | undefined;
+    try {
+      const path = versionModelPath(version, this.runFor(version), store);
+      const files = path ? modelFilesIn(path) : [];
+      const file = servableFile(files) ?? files.find((f) => !f.endsWith('MLmodel'));
+      if (file) modelUri = vscode.Uri.file(file);
+    } catch {
+      // unreadable folder: the version lists without its files
+    }
+    return { ...this.node({ type: 'version', version, model, store, local: modelUri !== undefined }), ...(modelUri ? { modelUri } : {}) };
+  }
+
   private runFor(version: ModelVersionRecord): RunRecord | undefined {
     return version.runId ? this.runs.runs().find((r) => r.runId === version.runId) : undefined;
   }
@@ -68,13 +109,13 @@ export class RegistryNodes implements TreeExtension {
     const data = node.data as Data;
     switch (data.type) {
       case 'models':
-        return [...data.registry.problems.map((p) => this.node({ type: 'value', label: p, description: '', warning: true })), ...data.registry.models.map((model) => this.node({ type: 'model', model }))];
+        return [...data.registry.problems.map((p) => this.node({ type: 'value', label: p, description: '', warning: true })), ...data.registry.models.map((model) => this.node({ type: 'model', model, store: this.stores.get(data.registry) }))];
       case 'model':
         return [
           ...data.model.problems.map((p) => this.node({ type: 'value', label: p, description: '', warning: true })),
           ...(data.model.description ? [this.node({ type: 'value', label: 'description', description: data.model.description })] : []),
           ...Object.entries(data.model.tags).map(([k, v]) => this.node({ type: 'value', label: k, description: v })),
-          ...data.model.versions.map((version) => this.node({ type: 'version', version })),
+          ...data.model.versions.map((version) => (data.store ? this.versionNode(version, data.model, data.store) : this.node({ type: 'value', label: `v${version.version}`, description: version.aliases.map((a) => `@${a}`).join(' ') }))),
         ];
       case 'version': {
         const v = data.version;
@@ -125,6 +166,8 @@ export class RegistryNodes implements TreeExtension {
         const marked = v.problems.length > 0 || (v.runId !== undefined && (!run || run.deleted));
         item.iconPath = new vscode.ThemeIcon(marked ? 'warning' : v.aliases.length ? 'star-full' : 'versions', marked ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined);
         if (run) item.command = { command: COMMANDS.showRunInTree, title: 'Show Run', arguments: [run.key] };
+        // Not a TREE_ITEMS entry of its own: the activation bundle stays within its budget.
+        item.contextValue = `${TREE_ITEMS.registeredModel}.version${data.local ? '.local' : ''}`;
         return item;
       }
       case 'value': {
@@ -137,6 +180,12 @@ export class RegistryNodes implements TreeExtension {
         return item;
       }
     }
+  }
+
+  /** The version of a tree node (for Promote…, Deploy…, Open Model Files). */
+  static versionOf(node: unknown): VersionTarget | undefined {
+    const data = (node as ExtensionNode | undefined)?.data as Data | undefined;
+    return data?.type === 'version' ? { version: data.version, model: data.model, store: data.store } : undefined;
   }
 
   /** The registered model of a tree node (for Chart a Metric Across Versions). */

@@ -1,0 +1,243 @@
+// A/B comparison of two models on the same labelled rows: the metrics of each, how sure the
+// difference is, and one sentence saying which is better. Classifiers: accuracy and macro F1
+// (sklearn's f1_score(average="macro")), agreement, and McNemar's exact test on the rows where
+// exactly one of them is right (statsmodels' mcnemar(exact=True): two-sided binomial test of
+// min(b, c) in b + c at p = 0.5, equal to scipy.stats.binomtest(b, b + c).pvalue). Regressors: MAE,
+// RMSE, R². For every metric a paired bootstrap 95% interval of B − A (the same resampled rows
+// for both models, percentile method, seeded so a report reads the same twice).
+
+export type Label = string | number;
+
+export interface ClassMetrics {
+  readonly accuracy: number;
+  readonly f1Macro: number;
+}
+
+export interface RegressionMetrics {
+  readonly mae: number;
+  readonly rmse: number;
+  readonly r2: number;
+}
+
+export interface Interval {
+  readonly low: number;
+  readonly high: number;
+}
+
+export interface ClassificationAB {
+  readonly task: 'classification';
+  readonly rows: number;
+  readonly a: ClassMetrics;
+  readonly b: ClassMetrics;
+  readonly agreement: number;
+  /** Rows A got right and B wrong, and the other way round. */
+  readonly onlyA: number;
+  readonly onlyB: number;
+  readonly mcnemarP: number;
+  /** Bootstrap 95% intervals of B − A. */
+  readonly accuracyDiff: Interval;
+  readonly f1Diff: Interval;
+  readonly verdict: string;
+}
+
+export interface RegressionAB {
+  readonly task: 'regression';
+  readonly rows: number;
+  readonly a: RegressionMetrics;
+  readonly b: RegressionMetrics;
+  readonly maeDiff: Interval;
+  readonly rmseDiff: Interval;
+  readonly verdict: string;
+}
+
+export type ABResult = ClassificationAB | RegressionAB;
+
+export interface ABOptions {
+  readonly resamples?: number;
+  readonly seed?: number;
+  readonly names?: readonly [string, string];
+}
+
+/** Mulberry32: small, seeded, uniform enough for resampling. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** log C(n, k) by lgamma-free summation (n up to millions is fine: it is only used for n = b + c). */
+function logChoose(n: number, k: number): number {
+  let out = 0;
+  k = Math.min(k, n - k);
+  for (let i = 1; i <= k; i++) out += Math.log(n - k + i) - Math.log(i);
+  return out;
+}
+
+/** McNemar's exact two-sided p: 2·P(X ≤ min(b, c)) for X ~ Binomial(b + c, 1/2), at most 1. */
+export function mcnemarExact(b: number, c: number): number {
+  const n = b + c;
+  if (n === 0) return 1;
+  const k = Math.min(b, c);
+  // Sum in log space from the largest term down, so large n neither under- nor overflows.
+  const terms: number[] = [];
+  for (let i = 0; i <= k; i++) terms.push(logChoose(n, i) - n * Math.LN2);
+  const max = Math.max(...terms);
+  const sum = Math.exp(max) * terms.reduce((s, t) => s + Math.exp(t - max), 0);
+  return Math.min(1, 2 * sum);
+}
+
+function classMetrics(truth: readonly Label[], pred: readonly Label[], index?: Uint32Array): ClassMetrics {
+  const n = index ? index.length : truth.length;
+  const tp = new Map<Label, number>();
+  const fp = new Map<Label, number>();
+  const fn = new Map<Label, number>();
+  const labels = new Set<Label>();
+  let right = 0;
+  for (let j = 0; j < n; j++) {
+    const i = index ? index[j]! : j;
+    const t = truth[i]!;
+    const p = pred[i]!;
+    labels.add(t);
+    labels.add(p);
+    if (t === p) {
+      right++;
+      tp.set(t, (tp.get(t) ?? 0) + 1);
+    } else {
+      fp.set(p, (fp.get(p) ?? 0) + 1);
+      fn.set(t, (fn.get(t) ?? 0) + 1);
+    }
+  }
+  // sklearn's macro F1 over the labels present in truth or prediction; 0 where a class has no TP.
+  let f1 = 0;
+  for (const l of labels) {
+    const t = tp.get(l) ?? 0;
+    const denom = 2 * t + (fp.get(l) ?? 0) + (fn.get(l) ?? 0);
+    f1 += denom === 0 ? 0 : (2 * t) / denom;
+  }
+  return { accuracy: n ? right / n : NaN, f1Macro: labels.size ? f1 / labels.size : NaN };
+}
+
+function regressionMetrics(truth: readonly number[], pred: readonly number[], index?: Uint32Array): RegressionMetrics {
+  const n = index ? index.length : truth.length;
+  let abs = 0;
+  let sq = 0;
+  let mean = 0;
+  for (let j = 0; j < n; j++) mean += truth[index ? index[j]! : j]!;
+  mean /= n;
+  let total = 0;
+  for (let j = 0; j < n; j++) {
+    const i = index ? index[j]! : j;
+    const e = pred[i]! - truth[i]!;
+    abs += Math.abs(e);
+    sq += e * e;
+    total += (truth[i]! - mean) ** 2;
+  }
+  return { mae: abs / n, rmse: Math.sqrt(sq / n), r2: total === 0 ? NaN : 1 - sq / total };
+}
+
+/** Percentile interval (2.5 %, 97.5 %) of `stat` over `resamples` paired resamples of n rows. */
+export function pairedBootstrap(n: number, stat: (index: Uint32Array) => number, resamples: number, seed: number): Interval {
+  const rnd = random(seed);
+  const values: number[] = [];
+  const index = new Uint32Array(n);
+  for (let r = 0; r < resamples; r++) {
+    for (let j = 0; j < n; j++) index[j] = Math.floor(rnd() * n);
+    values.push(stat(index));
+  }
+  values.sort((x, y) => x - y);
+  // numpy.percentile's default (linear) at 2.5 and 97.5.
+  const at = (q: number): number => {
+    const pos = (q / 100) * (values.length - 1);
+    const lo = Math.floor(pos);
+    const hi = Math.min(values.length - 1, lo + 1);
+    return values[lo]! + (values[hi]! - values[lo]!) * (pos - lo);
+  };
+  return { low: at(2.5), high: at(97.5) };
+}
+
+const pts = (x: number): string => (x * 100).toFixed(1);
+const num = (x: number): string => (Math.abs(x) >= 1000 || (Math.abs(x) < 0.01 && x !== 0) ? x.toExponential(2) : x.toFixed(3));
+const pText = (p: number): string => (p < 0.001 ? 'p<0.001' : `p=${p < 0.01 ? p.toFixed(3) : p.toFixed(2)}`);
+
+export function compareClassifiers(truth: readonly Label[], a: readonly Label[], b: readonly Label[], options: ABOptions = {}): ClassificationAB {
+  const n = truth.length;
+  if (n === 0 || a.length !== n || b.length !== n) throw new Error(`the labels and both models' predictions must have the same number of rows (${n}, ${a.length}, ${b.length})`);
+  const [nameA, nameB] = options.names ?? ['A', 'B'];
+  let onlyA = 0;
+  let onlyB = 0;
+  let agree = 0;
+  for (let i = 0; i < n; i++) {
+    const ra = a[i] === truth[i];
+    const rb = b[i] === truth[i];
+    if (ra && !rb) onlyA++;
+    if (rb && !ra) onlyB++;
+    if (a[i] === b[i]) agree++;
+  }
+  const ma = classMetrics(truth, a);
+  const mb = classMetrics(truth, b);
+  const resamples = options.resamples ?? 2000;
+  const seed = options.seed ?? 7;
+  const accuracyDiff = pairedBootstrap(n, (ix) => classMetrics(truth, b, ix).accuracy - classMetrics(truth, a, ix).accuracy, resamples, seed);
+  const f1Diff = pairedBootstrap(n, (ix) => classMetrics(truth, b, ix).f1Macro - classMetrics(truth, a, ix).f1Macro, resamples, seed);
+  const p = mcnemarExact(onlyA, onlyB);
+  const diff = mb.accuracy - ma.accuracy;
+  const [better, worse] = diff >= 0 ? [nameB, nameA] : [nameA, nameB];
+  const ci = diff >= 0 ? accuracyDiff : { low: -accuracyDiff.high, high: -accuracyDiff.low };
+  const sure = p < 0.05 ? 'a real difference' : 'not a significant difference';
+  const verdict =
+    diff === 0 && onlyA === onlyB
+      ? `${nameA} and ${nameB} are equally accurate (${pts(ma.accuracy)}%), ${pText(p)} (McNemar).`
+      : `${better} is better than ${worse} on accuracy by ${pts(Math.abs(diff))} points, 95% CI [${pts(ci.low)}, ${pts(ci.high)}], McNemar ${pText(p)}: ${sure} at 5%.`;
+  return { task: 'classification', rows: n, a: ma, b: mb, agreement: agree / n, onlyA, onlyB, mcnemarP: p, accuracyDiff, f1Diff, verdict };
+}
+
+export function compareRegressors(truth: readonly number[], a: readonly number[], b: readonly number[], options: ABOptions = {}): RegressionAB {
+  const n = truth.length;
+  if (n === 0 || a.length !== n || b.length !== n) throw new Error(`the targets and both models' predictions must have the same number of rows (${n}, ${a.length}, ${b.length})`);
+  const [nameA, nameB] = options.names ?? ['A', 'B'];
+  const ma = regressionMetrics(truth, a);
+  const mb = regressionMetrics(truth, b);
+  const resamples = options.resamples ?? 2000;
+  const seed = options.seed ?? 7;
+  const maeDiff = pairedBootstrap(n, (ix) => regressionMetrics(truth, b, ix).mae - regressionMetrics(truth, a, ix).mae, resamples, seed);
+  const rmseDiff = pairedBootstrap(n, (ix) => regressionMetrics(truth, b, ix).rmse - regressionMetrics(truth, a, ix).rmse, resamples, seed);
+  // Lower error is better: B better when B − A < 0.
+  const diff = mb.mae - ma.mae;
+  const [better, worse] = diff <= 0 ? [nameB, nameA] : [nameA, nameB];
+  const ci = diff <= 0 ? { low: -maeDiff.high, high: -maeDiff.low } : maeDiff;
+  const sure = ci.low > 0 ? 'the interval excludes 0' : 'the interval includes 0: not a significant difference';
+  const verdict = diff === 0 ? `${nameA} and ${nameB} have the same MAE (${num(ma.mae)}).` : `${better} is better than ${worse} on MAE by ${num(Math.abs(diff))} (${num(Math.min(ma.mae, mb.mae))} vs ${num(Math.max(ma.mae, mb.mae))}), 95% CI of the gain [${num(ci.low)}, ${num(ci.high)}]: ${sure}.`;
+  return { task: 'regression', rows: n, a: ma, b: mb, maeDiff, rmseDiff, verdict };
+}
+
+/** The A/B section of the comparison report. */
+export function abMarkdown(r: ABResult, names: readonly [string, string], dataset: string, target: string): string {
+  const [a, b] = names;
+  const ci = (i: Interval, scale = 1, digits = 3): string => `[${(i.low * scale).toFixed(digits)}, ${(i.high * scale).toFixed(digits)}]`;
+  const lines = [`## On labelled data: ${dataset} (target ${target}, ${r.rows} rows)`, '', `**${r.verdict}**`, ''];
+  if (r.task === 'classification') {
+    lines.push(
+      `| metric | ${a} | ${b} | B − A, 95% CI (bootstrap) |`,
+      '| --- | ---: | ---: | --- |',
+      `| accuracy | ${(r.a.accuracy * 100).toFixed(2)}% | ${(r.b.accuracy * 100).toFixed(2)}% | ${ci(r.accuracyDiff, 100, 2)} points |`,
+      `| F1 (macro) | ${r.a.f1Macro.toFixed(4)} | ${r.b.f1Macro.toFixed(4)} | ${ci(r.f1Diff, 1, 4)} |`,
+      '',
+      `Agreement ${(r.agreement * 100).toFixed(1)}%. Only ${a} right: ${r.onlyA} rows; only ${b} right: ${r.onlyB} rows; McNemar's exact test p = ${r.mcnemarP.toPrecision(3)}.`,
+    );
+  } else {
+    lines.push(
+      `| metric | ${a} | ${b} | B − A, 95% CI (bootstrap) |`,
+      '| --- | ---: | ---: | --- |',
+      `| MAE | ${num(r.a.mae)} | ${num(r.b.mae)} | ${ci(r.maeDiff, 1, 4)} |`,
+      `| RMSE | ${num(r.a.rmse)} | ${num(r.b.rmse)} | ${ci(r.rmseDiff, 1, 4)} |`,
+      `| R² | ${r.a.r2.toFixed(4)} | ${r.b.r2.toFixed(4)} | |`,
+    );
+  }
+  lines.push('');
+  return lines.join('\n');
+}

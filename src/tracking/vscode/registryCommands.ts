@@ -1,0 +1,82 @@
+import * as vscode from 'vscode';
+import { UserError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
+import { pythonCandidates, resolvePython } from '../../python/pythonInterpreter';
+import { configuredPython } from '../../python/vscode/pythonExtension';
+import { MlflowServer } from '../mlflowServer';
+import { promoteInFileStore } from '../registry/registryFileStoreWrite';
+import { aliasProblem, currentHolder, promotionSummary, STAGES, type Promotion } from '../registry/registryPromote';
+import { promoteOverRest } from '../registry/registryRest';
+import { promoteInSqlite } from '../registry/registrySqliteWrite';
+import type { RunCatalog } from '../runCatalog';
+import type { RunRecord } from '../runModel';
+import type { VersionTarget } from './registryNodes';
+
+// Promote… on a model version in the Experiments view: an alias, or a stage on registries from
+// before aliases, after a modal that says what changes, written to the version's own store.
+// Nothing is written without the user's yes. (Inspect, Serve Locally and Deploy on a version are
+// the models' and serving's own commands: the version node carries its model file.)
+
+type Pick = vscode.QuickPickItem & { readonly promotion?: Promotion; readonly newAlias?: boolean };
+
+function runOf(runs: RunCatalog, target: VersionTarget, runId: string | undefined): RunRecord | undefined {
+  return runId ? runs.runs().find((r) => r.runId === runId && r.sourceId === target.store.sourceId) ?? runs.runs().find((r) => r.runId === runId) : undefined;
+}
+
+async function choosePromotion(target: VersionTarget): Promise<Promotion | undefined> {
+  const { model, version } = target;
+  const items: Pick[] = [];
+  const aliases = Object.keys(model.aliases).sort();
+  if (aliases.length) items.push({ label: 'Aliases', kind: vscode.QuickPickItemKind.Separator });
+  for (const alias of aliases) {
+    const holder = model.aliases[alias];
+    items.push({ label: `$(tag) @${alias}`, description: holder === version.version ? `already on v${version.version}` : `move from v${holder} to v${version.version}`, promotion: { kind: 'alias', alias } });
+  }
+  items.push({ label: '$(add) New alias…', description: 'e.g. champion, challenger', newAlias: true });
+  items.push({ label: 'Stages (registries from before aliases)', kind: vscode.QuickPickItemKind.Separator });
+  for (const stage of STAGES) {
+    if (stage === version.stage) continue;
+    const others = currentHolder(model, { kind: 'stage', stage, archiveExisting: false }).filter((v) => v.version !== version.version);
+    items.push({ label: `$(arrow-right) ${stage}`, description: others.length ? `others in ${stage} stay: ${others.map((v) => `v${v.version}`).join(', ')}` : '', promotion: { kind: 'stage', stage, archiveExisting: false } });
+    if ((stage === 'Staging' || stage === 'Production') && others.length) items.push({ label: `$(archive) ${stage}, archiving the others`, description: others.map((v) => `v${v.version}`).join(', '), promotion: { kind: 'stage', stage, archiveExisting: true } });
+  }
+  const pick = await vscode.window.showQuickPick(items, { title: `Promote ${model.name} v${version.version}` });
+  if (!pick) return undefined;
+  if (!pick.newAlias) return pick.promotion;
+  const alias = await vscode.window.showInputBox({ title: `New alias for ${model.name} v${version.version}`, prompt: 'Letters, digits, _ and -; not "latest" nor v<number> (MLflow reserves them)', validateInput: (v) => aliasProblem(v) });
+  return alias ? { kind: 'alias', alias } : undefined;
+}
+
+async function python(log: Logger): Promise<string> {
+  const { setting, fromExtension } = await configuredPython(log);
+  const found = await resolvePython(pythonCandidates(setting, fromExtension));
+  if (!found.found) throw new UserError('Writing to an mlflow.db uses Python\'s sqlite3: no Python 3 was found. Set mlEngineer.python.path.');
+  return found.interpreter.executable;
+}
+
+export async function promoteVersion(target: VersionTarget, runs: RunCatalog, log: Logger, written: () => void): Promise<void> {
+  if (!vscode.workspace.isTrusted) throw new UserError('Promote… writes to the model registry. In Restricted Mode ML Engineer only reads files: trust this workspace to use it.', { actions: [{ label: 'Manage Workspace Trust', command: 'workbench.trust.manage' }] });
+  const promotion = await choosePromotion(target);
+  if (!promotion) return;
+  const { model, version, store } = target;
+  const detail = promotionSummary(model, version, promotion, (v) => runOf(runs, target, v.runId)?.metrics);
+  const answer = await vscode.window.showWarningMessage(`Promote ${model.name} v${version.version}?`, { modal: true, detail }, 'Promote');
+  if (answer !== 'Promote') return;
+  switch (store.kind) {
+    case 'mlflow':
+      promoteInFileStore(store.root, model.name, version.version, promotion);
+      break;
+    case 'mlflow-sqlite':
+      await promoteInSqlite(await python(log), store.root, model.name, version.version, promotion);
+      break;
+    case 'mlflow-server': {
+      const source = runs.sources().find((e) => e.source.id === store.sourceId)?.source;
+      if (!(source instanceof MlflowServer)) throw new UserError(`${store.root} is no longer in mlEngineer.tracking.mlflowServers.`);
+      await promoteOverRest(source, model.name, version.version, promotion);
+      break;
+    }
+  }
+  log.info(`registry: ${model.name} v${version.version} promoted (${promotion.kind === 'alias' ? `@${promotion.alias}` : promotion.stage}) in ${store.root}`);
+  written();
+  void vscode.window.showInformationMessage(`${model.name} v${version.version}: ${promotion.kind === 'alias' ? `@${promotion.alias}` : `stage ${promotion.stage}`}.`);
+}

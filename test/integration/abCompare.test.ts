@@ -1,0 +1,90 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../src/cli/runCli';
+import { SUBCOMMANDS } from '../../src/cli/subcommands';
+import { compareOnData } from '../../src/models/compare/abPredict';
+import { compareClassifiers, mcnemarExact } from '../../src/models/compare/abStats';
+import { inspectModel } from '../../src/models/inspectModel';
+import { loadOrt, type OrtModule } from '../../src/models/runtime/onnxRun';
+
+// A/B on labelled data with two real scikit-learn models trained in the test (and an ONNX copy of
+// one of them, run in onnxruntime-web): the metrics checked against scikit-learn's, McNemar's exact
+// p against scipy.stats.binomtest, the paired bootstrap interval against scipy.stats.bootstrap
+// (percentile method; the two draw different resamples, so within a small tolerance).
+
+const PYTHON = '/usr/bin/python3';
+
+interface Expected {
+  clf: { accuracy: [number, number]; f1: [number, number]; only: [number, number]; mcnemar_p: number; ci: [number, number] };
+  reg: { mae: [number, number]; rmse: [number, number]; r2: [number, number]; ci: [number, number] };
+}
+
+describe('Compare Models on labelled data (A/B)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let expected: Expected;
+  let ort: OrtModule;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mle-ab-'));
+    expected = JSON.parse(execFileSync(PYTHON, [join(__dirname, '..', 'support', 'ab_models.py'), dir], { encoding: 'utf8' })) as Expected;
+    ort = loadOrt();
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const model = (name: string) => ({ path: join(dir, name), info: inspectModel(join(dir, name)) });
+  const python = () => Promise.resolve(PYTHON);
+
+  it('two classifiers: accuracy and macro F1 as scikit-learn computes them, McNemar as scipy, the interval as scipy\'s bootstrap', async () => {
+    const run = await compareOnData(() => ort, python, model('lr.pkl'), model('tree.pkl'), join(dir, 'clf.csv'), 'label', { cwd: dir, resamples: 4000 });
+    const r = run.result;
+    assert.equal(r.task, 'classification');
+    if (r.task !== 'classification') return;
+    assert.equal(r.rows, 300);
+    assert.ok(Math.abs(r.a.accuracy - expected.clf.accuracy[0]) < 1e-12 && Math.abs(r.b.accuracy - expected.clf.accuracy[1]) < 1e-12);
+    assert.ok(Math.abs(r.a.f1Macro - expected.clf.f1[0]) < 1e-12 && Math.abs(r.b.f1Macro - expected.clf.f1[1]) < 1e-12, `${r.a.f1Macro} ${r.b.f1Macro}`);
+    assert.deepEqual([r.onlyA, r.onlyB], expected.clf.only);
+    assert.ok(Math.abs(r.mcnemarP - expected.clf.mcnemar_p) < 1e-12, `${r.mcnemarP} vs scipy ${expected.clf.mcnemar_p}`);
+    assert.ok(Math.abs(r.accuracyDiff.low - expected.clf.ci[0]) < 0.01 && Math.abs(r.accuracyDiff.high - expected.clf.ci[1]) < 0.01, `${JSON.stringify(r.accuracyDiff)} vs scipy ${JSON.stringify(expected.clf.ci)}`);
+    assert.match(r.verdict, /^lr\.pkl is better than tree\.pkl on accuracy by 4\.3 points, 95% CI \[-?\d+\.\d, \d+\.\d\], McNemar p=0\.08: not a significant difference at 5%\.$/);
+    assert.match(run.markdown, /\| accuracy \| 79\.33% \| 75\.00% \|/);
+  });
+
+  it('an ONNX model (run in onnxruntime-web) against a pickle, on the same rows', async () => {
+    const run = await compareOnData(() => ort, python, model('lr.onnx'), model('lr.pkl'), join(dir, 'clf.csv'), 'label', { cwd: dir, resamples: 200 });
+    assert.equal(run.result.task, 'classification');
+    if (run.result.task !== 'classification') return;
+    assert.ok(run.result.agreement >= 0.99, `the ONNX copy predicts what the model predicts (${run.result.agreement})`);
+    assert.ok(Math.abs(run.result.b.accuracy - expected.clf.accuracy[0]) < 1e-12);
+  });
+
+  it('two regressors: MAE, RMSE and R² as scikit-learn computes them; the interval as scipy\'s bootstrap', async () => {
+    const run = await compareOnData(() => ort, python, model('lin.pkl'), model('rtree.pkl'), join(dir, 'reg.csv'), 'price', { cwd: dir, resamples: 4000 });
+    const r = run.result;
+    assert.equal(r.task, 'regression');
+    if (r.task !== 'regression') return;
+    for (const [ours, theirs] of [[r.a.mae, expected.reg.mae[0]], [r.b.mae, expected.reg.mae[1]], [r.a.rmse, expected.reg.rmse[0]], [r.b.rmse, expected.reg.rmse[1]], [r.a.r2, expected.reg.r2[0]], [r.b.r2, expected.reg.r2[1]]] as const) assert.ok(Math.abs(ours - theirs) < 1e-9, `${ours} vs ${theirs}`);
+    assert.ok(Math.abs(r.maeDiff.low - expected.reg.ci[0]) < 0.03 && Math.abs(r.maeDiff.high - expected.reg.ci[1]) < 0.03, `${JSON.stringify(r.maeDiff)} vs scipy ${JSON.stringify(expected.reg.ci)}`);
+    assert.match(r.verdict, /^lin\.pkl is better than rtree\.pkl on MAE by 0\.909 \(0\.404 vs 1\.313\), 95% CI of the gain \[0\.\d+, 1\.\d+\]: the interval excludes 0\.$/);
+  });
+
+  it('McNemar\'s exact p agrees with scipy.stats.binomtest where the counts are large or lopsided', () => {
+    const cases: [number, number][] = [[0, 0], [0, 5], [1, 1], [3, 11], [40, 60], [500, 560], [2000, 2150]];
+    const script = `import json,sys; from scipy import stats; print(json.dumps([stats.binomtest(b, b + c, 0.5).pvalue if b + c else 1.0 for b, c in json.loads(sys.argv[1])]))`;
+    const scipy = JSON.parse(execFileSync(PYTHON, ['-c', script, JSON.stringify(cases)], { encoding: 'utf8' })) as number[];
+    cases.forEach(([b, c], i) => assert.ok(Math.abs(mcnemarExact(b, c) - scipy[i]!) < 1e-9 * Math.max(1, scipy[i]!), `${b}, ${c}: ${mcnemarExact(b, c)} vs ${scipy[i]}`));
+    assert.throws(() => compareClassifiers(['a'], ['a', 'b'], ['a']), /same number of rows/);
+  });
+
+  it('`ml-engineer compare-models A B --data FILE --target COL` prints the verdict; a missing column is a clear error', async () => {
+    let out = '';
+    let err = '';
+    const cli = (argv: string[]) => runCli(['compare-models', ...argv], { out: (t) => (out += t), err: (t) => (err += t), env: { ML_ENGINEER_PYTHON: PYTHON }, cwd: dir }, { version: '0', subcommands: SUBCOMMANDS, signal: new AbortController().signal });
+    assert.equal(await cli(['lr.pkl', 'tree.pkl', '--data', 'clf.csv', '--target', 'label', '--no-benchmark']), 0, err);
+    assert.match(out, /lr\.pkl is better than tree\.pkl on accuracy by 4\.3 points/);
+    out = '';
+    assert.equal(await cli(['lr.pkl', 'tree.pkl', '--data', 'clf.csv', '--target', 'nope', '--json']), 1);
+    assert.match(err, /clf\.csv has no column 'nope' \(its columns: x0, x1, x2, x3, label\)/);
+  });
+});
