@@ -6,7 +6,7 @@ import { JobClusters, parseClusters } from './jobClusters';
 import { isSchedulerError, type JobScheduler } from './jobScheduler';
 import { jobsText } from './jobText';
 import { findVenv, planSubmission } from './submitPlan';
-import { sshRunnerFactory } from './sshRunnerFactory';
+import { closeSshRunners, sshRunnerFactory } from './sshRunnerFactory';
 
 // `ml-engineer jobs` and `ml-engineer submit`: the Jobs view and Submit to Slurm in a terminal.
 
@@ -51,6 +51,7 @@ export const jobsSubcommand: Subcommand = {
       return failed(io, 'jobs', error);
     } finally {
       clusters?.dispose();
+      await closeSshRunners();
     }
   },
 };
@@ -113,6 +114,7 @@ export const submitSubcommand: Subcommand = {
       return failed(io, 'submit', error);
     } finally {
       clusters?.dispose();
+      await closeSshRunners();
     }
   },
 };

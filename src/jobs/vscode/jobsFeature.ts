@@ -6,7 +6,7 @@ import { registerCommand } from '../../common/vscode/commandRegistry';
 import { isSchedulerError, type JobAction } from '../jobScheduler';
 import { JobClusters, parseClusters } from '../jobClusters';
 import { jobTools } from '../jobTools';
-import { sshRunnerFactory } from '../sshRunnerFactory';
+import { closeSshRunners, sshRunnerFactory } from '../sshRunnerFactory';
 import { JobOutputDocuments, JOB_OUTPUT_SCHEME } from './jobOutputDocuments';
 import { jobOf, JobsTree, targetOf } from './jobsTree';
 import { submitToSlurm } from './submitForm';
@@ -25,6 +25,7 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
   context.subscriptions.push(
     tree,
     outputs,
+    { dispose: () => void closeSshRunners() },
     vscode.workspace.registerTextDocumentContentProvider(JOB_OUTPUT_SCHEME, outputs),
     view.onDidChangeVisibility((e) => tree.setVisible(e.visible)),
     vscode.workspace.onDidChangeConfiguration((e) => {
