@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { ensureSlurmCluster } from '../support/slurm/slurmCluster';
 import type { CodeServer } from './support/codeServer';
-import { saveScreenshot } from './support/workbench';
+import { rowContextMenu, saveScreenshot } from './support/workbench';
 import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
 
 /**
@@ -46,18 +46,7 @@ describe('Slurm jobs (code-server)', function () {
   const jobsView = (): Locator => page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Jobs' }) });
   const jobRow = (text: string | RegExp): Locator => jobsView().locator('.monaco-list-row', { hasText: text }).first();
 
-  async function menu(row: Locator, item: string): Promise<void> {
-    const entry = page.locator('.context-view.monaco-menu-container .action-item', { hasText: item });
-    for (let attempt = 0; ; attempt++) {
-      await row.click({ button: 'right' });
-      await page.locator('.context-view.monaco-menu-container').waitFor({ timeout: 10_000 });
-      if (await entry.count()) break;
-      if (attempt === 20) throw new Error(`no "${item}" in the context menu`);
-      await page.keyboard.press('Escape');
-      await page.waitForTimeout(1000);
-    }
-    await entry.first().click();
-  }
+  const menu = (row: Locator, item: string): Promise<void> => rowContextMenu(page, () => Promise.resolve(row), item);
 
   async function pick(text: string | RegExp): Promise<void> {
     const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
@@ -70,7 +59,7 @@ describe('Slurm jobs (code-server)', function () {
     await dialog.waitFor({ timeout: 30_000 });
     assert.match(await dialog.innerText(), text);
     await dialog.locator('.monaco-button', { hasText: button }).first().click();
-    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+    await page.locator('.monaco-dialog-box', { hasText: text }).waitFor({ state: 'hidden', timeout: 10_000 });
   }
 
   it('submits a .sh from the explorer, shows it running in the Jobs view, follows its output, cancels it', async () => {

@@ -26,8 +26,8 @@ describe('Dataset engine: spill to disk is capped', function () {
   });
 
   const setting = async (e: DataEngine, confined: boolean): Promise<number> => {
-    const sql = "SELECT current_setting('max_temp_directory_size')";
-    const text = String((await e.query(sql, confined ? { confinedTo: [folder.dir] } : {})).rows[0]?.[0]);
+    // The engine reads it itself: confined SQL may not read settings (confinedSql refuses current_setting).
+    const text = String(await e.setting('max_temp_directory_size', confined ? [folder.dir] : undefined));
     const m = /^([\d.]+) (KiB|MiB|GiB|TiB|KB|MB|GB|TB)$/.exec(text);
     assert.ok(m, text);
     const unit = { KiB: 1 / 1024, MiB: 1, GiB: 1024, TiB: 1024 * 1024, KB: 1e3 / 1048576, MB: 1e6 / 1048576, GB: 1e9 / 1048576, TB: 1e12 / 1048576 }[m[2] as 'MiB'];

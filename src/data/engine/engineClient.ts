@@ -85,7 +85,13 @@ export class DataEngine {
 
   constructor(private readonly options: EngineOptions = {}) {}
 
-  async query(sql: string, options: QueryOptions, signal?: AbortSignal): Promise<QueryResult> {
+  /** A DuckDB setting of the main database, or of the confined one for `confinedTo` (the host's own check, not user SQL). */
+  async setting(name: string, confinedTo?: readonly string[]): Promise<string | null> {
+    const value = (await this.query('', { ...(confinedTo ? { confinedTo } : {}), setting: name })).rows[0]?.[0];
+    return value === null || value === undefined ? null : String(value);
+  }
+
+  async query(sql: string, options: QueryOptions & { readonly setting?: string }, signal?: AbortSignal): Promise<QueryResult> {
     if (this.closed) throw new Error('the data engine is closed');
     signal?.throwIfAborted();
     const live = this.start();
@@ -108,6 +114,7 @@ export class DataEngine {
       ...(options.prepare ? { prepare: options.prepare } : {}),
       ...(options.confinedTo ? { confinedTo: options.confinedTo } : {}),
       ...(options.oneLinkOnly ? { oneLinkOnly: true } : {}),
+      ...(options.setting !== undefined ? { setting: options.setting } : {}),
     };
     return new Promise<QueryResult>((resolve, reject) => {
       const timeMs = options.timeMs ?? this.options.queryTimeMs ?? 600_000;

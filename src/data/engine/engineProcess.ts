@@ -223,6 +223,10 @@ async function runQuery(request: QueryRequest): Promise<FromEngine> {
   running.set(request.id, connection);
   try {
     if (cancelled.has(request.id)) throw new Error('INTERRUPT Error: Interrupted!');
+    if (request.setting !== undefined) {
+      const value = (await connection.runAndReadAll('SELECT current_setting($1)', [request.setting])).getRows()[0]?.[0];
+      return { type: 'result', id: request.id, columns: [{ name: request.setting, type: 'VARCHAR' }], rows: [[value === null || value === undefined ? null : String(value)]], truncated: false };
+    }
     for (const prep of request.prepare ?? []) await prepareTable(request.id, prep);
     let sql = request.sql;
     if (request.confinedTo) {

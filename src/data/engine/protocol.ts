@@ -31,6 +31,12 @@ export interface QueryRequest {
   readonly confinedTo?: readonly string[];
   /** With confinedTo, the agent's query: files with other hard links are refused too. */
   readonly oneLinkOnly?: boolean;
+  /**
+   * Instead of `sql`: this DuckDB setting of the chosen database, read by the engine itself. The
+   * host's own check of how a database was set up (the spill cap); user and agent SQL cannot read
+   * settings (confinedSql refuses current_setting).
+   */
+  readonly setting?: string;
 }
 
 export interface CancelRequest {

@@ -75,24 +75,29 @@ export async function explorerRow(page: Page, name: string, folder?: string): Pr
 }
 
 /**
- * Right-click > `item` on an explorer file. Right after start the menu can lack the extension's
- * items (contributions still loading): it is reopened until they are there.
+ * Right-click > `item` on a row (a tree's, the explorer's). Right after start the menu can lack the
+ * extension's items (contributions still loading): it is reopened until they are there.
  */
-export async function explorerContextMenu(page: Page, name: string, item: string, folder?: string): Promise<void> {
+export async function rowContextMenu(page: Page, row: () => Promise<Locator>, item: string): Promise<void> {
   const entry = page.locator('.context-view.monaco-menu-container .action-item', { hasText: item });
   for (let attempt = 0; ; attempt++) {
-    await (await explorerRow(page, name, folder)).click({ button: 'right' });
+    await (await row()).click({ button: 'right' });
     await page.locator('.context-view.monaco-menu-container').waitFor({ timeout: 10_000 });
     if (await entry.count()) break;
-    if (attempt === 20) throw new Error(`no "${item}" in the context menu of ${name}`);
+    if (attempt === 20) throw new Error(`no "${item}" in the context menu`);
     await page.keyboard.press('Escape');
     await page.waitForTimeout(1000);
   }
-  await entry.click();
+  await entry.first().click();
   // A click that lands while the menu is still settling only highlights the item: then Enter runs it.
   const menu = page.locator('.context-view.monaco-menu-container');
   await menu.waitFor({ state: 'hidden', timeout: 1000 }).catch(() => page.keyboard.press('Enter'));
   await menu.waitFor({ state: 'hidden', timeout: 5000 });
+}
+
+/** Right-click > `item` on an explorer file (its folder opened first). */
+export function explorerContextMenu(page: Page, name: string, item: string, folder?: string): Promise<void> {
+  return rowContextMenu(page, () => explorerRow(page, name, folder), item);
 }
 
 /** The innermost frame of a webview whose document contains the selector. */
