@@ -51,13 +51,13 @@ describe('ML Engineer in VS Code (code-server)', function () {
     assert.match(server.extensionLog(), /MCP: our server is not offered to VS Code's chat/);
   });
 
-  it('opens the ML Engineer container with Chat, Experiments, Kernels and GPUs; the Chat view loads the chat only', async () => {
+  it('opens the ML Engineer container with Chat, Experiments, Kernels, GPUs, Jobs and Deployments; the Chat view loads the chat only', async () => {
     const [chat] = await loads(['chat'], async () => {
       await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
       const headers = page.locator('.sidebar .pane-header');
       await headers.filter({ hasText: 'GPUs' }).waitFor();
       const titles = (await headers.allInnerTexts()).map((t) => t.trim().split('\n')[0]?.toUpperCase());
-      assert.deepEqual(titles, ['CHAT', 'EXPERIMENTS', 'KERNELS', 'GPUS']);
+      assert.deepEqual(titles, ['CHAT', 'EXPERIMENTS', 'KERNELS', 'GPUS', 'JOBS', 'DEPLOYMENTS']);
     });
     assert.equal(chat?.reason, 'the Chat view opened');
   });

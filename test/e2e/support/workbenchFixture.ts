@@ -139,9 +139,15 @@ export function useWorkbench(setup: SuiteSetup, opened: (workbench: SuiteWorkben
       running.api.requests.length = 0;
     }
     server = running.server.forWindow(setup.workspaceSource ?? join(repoRoot, 'examples'));
-    if (setup.workspaceSettings) {
+    // The profile's own settings in the workspace too: code-server sometimes starts a window's
+    // extension host without the user's settings, and they never arrive (CI: models.e2e's commands
+    // ran PATH's Python, not the profile's mlEngineer.python.path, after kernels.e2e met the same
+    // with nvidia-smi). Machine-scoped ones are ignored there; the environment carries those.
+    const mirrored = Object.entries(setup.profile.settings ?? {}).filter(([key]) => key.startsWith('mlEngineer.'));
+    const workspaceSettings = { ...Object.fromEntries(mirrored), ...setup.workspaceSettings };
+    if (Object.keys(workspaceSettings).length > 0) {
       mkdirSync(join(server.workspace, '.vscode'), { recursive: true });
-      writeFileSync(join(server.workspace, '.vscode', 'settings.json'), JSON.stringify(setup.workspaceSettings, null, 2));
+      writeFileSync(join(server.workspace, '.vscode', 'settings.json'), JSON.stringify(workspaceSettings, null, 2));
     }
     setup.prepare?.(server.workspace);
     page = await openWorkbench(await (browser ??= launchBrowser()), server);
