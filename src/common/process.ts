@@ -154,6 +154,11 @@ export interface TrackedOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Each line of stdout and stderr as it comes (a line over 64 KiB is cut). */
   readonly onLine: (line: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * Its stdin a pipe we hold open and never write: it reads end-of-file when this process ends,
+   * however it ends (killed, crashed), so a child that watches it stops instead of living on.
+   */
+  readonly stdinLifeline?: boolean;
 }
 
 /**
@@ -164,10 +169,12 @@ export function startTracked(command: string, args: readonly string[], options: 
   const child = spawn(command, [...args], {
     cwd: options.cwd,
     env: options.env ?? process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdinLifeline ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     windowsHide: true,
     detached: process.platform !== 'win32',
   });
+  // Never written; a child that exits first must not make the pipe an error of ours.
+  child.stdin?.on('error', () => undefined);
   const lines = (stream: 'stdout' | 'stderr'): ((chunk: Buffer) => void) => {
     let rest = '';
     return (chunk) => {
@@ -183,8 +190,8 @@ export function startTracked(command: string, args: readonly string[], options: 
       }
     };
   };
-  child.stdout.on('data', lines('stdout'));
-  child.stderr.on('data', lines('stderr'));
+  child.stdout?.on('data', lines('stdout'));
+  child.stderr?.on('data', lines('stderr'));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: string }>((resolve) => {
     child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, error: `${command}: ${error.code === 'ENOENT' ? 'not found' : error.message}` }));
     child.once('exit', (code, signal) => resolve({ code, signal }));

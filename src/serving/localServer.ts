@@ -30,8 +30,20 @@ export interface ServeOptions {
 
 // uvicorn.run with the app's folder first on sys.path: -I keeps the workspace off sys.path for our
 // own imports; the app's folder is put back on purpose, since the app is what we were asked to run.
+// Its stdin is a lifeline (startTracked's stdinLifeline): end-of-file there means the extension host
+// is gone without stopping it (killed, crashed), and the server shuts down instead of living on.
 const SERVE_SCRIPT = `
-import sys
+import os, signal, sys, threading, time
+def _lifeline():
+    try:
+        while sys.stdin.buffer.read(65536):
+            pass
+    except Exception:
+        pass
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(10)
+    os._exit(1)
+threading.Thread(target=_lifeline, daemon=True).start()
 app_dir, module, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 sys.path.insert(0, app_dir)
 import uvicorn
@@ -87,7 +99,7 @@ export class LocalModelServer {
       holder.server?.noteLine(line);
     };
     const env = { ...process.env, ...options.env, MODEL_API_TOKEN: token, PYTHONUNBUFFERED: '1' };
-    const child = startTracked(options.python, isolatedPythonArgs(SERVE_SCRIPT, [options.appDir, options.module, String(port)]), { cwd: options.appDir, env, onLine });
+    const child = startTracked(options.python, isolatedPythonArgs(SERVE_SCRIPT, [options.appDir, options.module, String(port)]), { cwd: options.appDir, env, onLine, stdinLifeline: true });
     const server = new LocalModelServer(options, port, token, child);
     holder.server = server;
     void child.exited.then(() => {

@@ -81,6 +81,34 @@ describe('Serve Locally: a real uvicorn on loopback', function () {
     assert.throws(() => process.kill(pid, 0), 'the server process is gone after stop');
   });
 
+  it('stops on its own when the process that started it is killed (an extension host that crashed)', async () => {
+    // A host process of its own (tsx), killed with SIGKILL: no stop() ever runs, no exit handler.
+    const { spawn } = await import('node:child_process');
+    const script = [
+      `const { LocalModelServer } = require(${JSON.stringify(join(__dirname, '..', '..', 'src', 'serving', 'localServer.ts'))});`,
+      `LocalModelServer.start({ python: ${JSON.stringify(PYTHON)}, appDir: ${JSON.stringify(join(dir, 'churn'))}, module: 'app' })`,
+      `  .then((s) => console.log('URL ' + s.url), (e) => { console.error(e); process.exit(1); });`,
+    ].join('\n');
+    const host = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      host.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const m = /URL (\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      host.once('exit', (code) => reject(new Error(`the host exited (${code}) before the server was up`)));
+    });
+    assert.equal((await fetch(`${url}/health`)).status, 200);
+    host.kill('SIGKILL');
+    let gone = false;
+    for (let i = 0; i < 60 && !gone; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      gone = await fetch(`${url}/health`).then(() => false, () => true);
+    }
+    assert.ok(gone, 'the server still answers 15 s after its host was killed');
+  });
+
   it('the request log rotates at MODEL_REQUEST_LOG_BYTES and is off with MODEL_REQUEST_LOG=off', async () => {
     const logFile = join(dir, 'rotating', 'requests.jsonl');
     server = await LocalModelServer.start({ python: PYTHON, appDir: join(dir, 'churn'), module: 'app', env: { MODEL_REQUEST_LOG: logFile, MODEL_REQUEST_LOG_BYTES: '2000', MODEL_REQUEST_LOG_FILES: '2' } });
