@@ -1,39 +1,18 @@
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HeadlessReport } from '../../src/headless/headlessAgent';
 import { folderToolset } from '../../src/toolset/folderToolset';
 import { lastToolResults, startFakeMessagesApi, type FakeMessagesApi, type Script } from '../support/fakeMessagesApi';
+import { runAsk, type Ran } from '../support/runAsk';
 
 // `ml-engineer ask` as a script runs it: the real CLI in a child process (stdin a pipe, so no
 // terminal to ask), the real Anthropic SDK against the loopback Messages API.
 
 const repo = join(__dirname, '..', '..');
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function ask(args: string[], env: Record<string, string | undefined>): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'src', 'cli', 'main.ts'), 'ask', ...args], {
-      cwd: repo,
-      env: { ...process.env, ANTHROPIC_API_KEY: undefined, ANTHROPIC_BASE_URL: undefined, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    child.stdin.end();
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const ask = (args: string[], env: Record<string, string | undefined>): Promise<Ran> => runAsk(args, repo, { ANTHROPIC_API_KEY: undefined, ANTHROPIC_BASE_URL: undefined, ...env });
 
 describe('Headless agent (ml-engineer ask) against the loopback Messages API', function () {
   this.timeout(120_000);

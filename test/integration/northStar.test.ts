@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HeadlessReport } from '../../src/headless/headlessAgent';
 import { startFakeMessagesApi, type FakeMessagesApi, type MessagesRequestBody, type Script } from '../support/fakeMessagesApi';
 import { assertEveryNumberSourced, parseCard } from '../support/modelCardCheck';
+import { runAsk, type Ran } from '../support/runAsk';
 
 // The north star's first and last steps (issue #20) through `ml-engineer ask --allow write,execute`:
 // the loopback Messages API plays a capable model with the tool inputs it would send (describe the
@@ -15,18 +15,7 @@ import { assertEveryNumberSourced, parseCard } from '../support/modelCardCheck';
 
 const repo = join(__dirname, '..', '..');
 
-function ask(args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'src', 'cli', 'main.ts'), 'ask', ...args], { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stdin.end();
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const ask = (args: string[], cwd: string, env: Record<string, string>): Promise<Ran> => runAsk(args, cwd, env);
 
 /** The text of every tool result in the conversation so far, oldest first. */
 function toolResults(request: MessagesRequestBody): string[] {
