@@ -8,6 +8,26 @@ import type { TranscriptItem } from '../transcript';
 
 const PROPOSED_SCHEME = 'ml-engineer-proposed';
 
+/**
+ * The notebook the person is looking at: the active one, else the only one on screen. A notebook
+ * that has just opened is on screen before the extension host hears of it, so a click right then
+ * waits a moment for it instead of saying that no notebook is open.
+ */
+function shownNotebookEditor(waitMs = 3000): Promise<vscode.NotebookEditor | undefined> {
+  const visible = vscode.window.visibleNotebookEditors;
+  const now = vscode.window.activeNotebookEditor ?? (visible.length === 1 ? visible[0] : undefined);
+  if (now) return Promise.resolve(now);
+  return new Promise((resolve) => {
+    const done = (editor: vscode.NotebookEditor | undefined): void => {
+      clearTimeout(timer);
+      listener.dispose();
+      resolve(editor);
+    };
+    const listener = vscode.window.onDidChangeActiveNotebookEditor((editor) => editor && done(editor));
+    const timer = setTimeout(() => done(vscode.window.activeNotebookEditor), waitMs);
+  });
+}
+
 /** What the chat does in editors: apply approved changes, show diffs, insert code. */
 export class EditorActions implements vscode.Disposable {
   private readonly proposed = new Map<string, string>();
@@ -81,7 +101,7 @@ export class EditorActions implements vscode.Disposable {
   }
 
   async insertNotebookCell(code: string, language: string): Promise<{ notebook: vscode.NotebookDocument; index: number }> {
-    const editor = vscode.window.activeNotebookEditor;
+    const editor = await shownNotebookEditor();
     if (!editor) throw new UserError('Open a notebook to insert the code as a cell.');
     const index = editor.selection ? editor.selection.end : editor.notebook.cellCount;
     const cell = new vscode.NotebookCellData(vscode.NotebookCellKind.Code, code, language === 'markdown' ? 'markdown' : language || 'python');
@@ -98,7 +118,7 @@ export class EditorActions implements vscode.Disposable {
    * so what ran stays visible and saved with the notebook (the click is the user's approval).
    */
   async runInNotebook(code: string): Promise<void> {
-    if (!vscode.window.activeNotebookEditor) throw new UserError('Open a notebook to run the code in its kernel.');
+    if (!(await shownNotebookEditor())) throw new UserError('Open a notebook to run the code in its kernel.');
     const { notebook, index } = await this.insertNotebookCell(code, 'python');
     await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: index, end: index + 1 }], document: notebook.uri });
   }

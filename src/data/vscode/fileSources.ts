@@ -14,21 +14,42 @@ export interface FileSources extends vscode.Disposable {
   open(uri: vscode.Uri): { source: DatasetSource; options: DatasetGridOptions };
 }
 
+const DATA_FILTERS = { 'Data files': ['csv', 'tsv', 'gz', 'parquet', 'jsonl', 'ndjson', 'arrow', 'feather'] };
+const DATA_GLOB = '**/*.{csv,tsv,csv.gz,tsv.gz,parquet,jsonl,ndjson,arrow,feather}';
+const NOT_DATA = '**/{node_modules,.git,.venv,venv,__pycache__}/**';
+
+type FilePick = vscode.QuickPickItem & { uri?: vscode.Uri };
+
+/**
+ * The second file: the workspace's data files in a list (the file's own folder first, so a
+ * train/test split is one keystroke away), with Browse… for a file elsewhere.
+ */
+async function pickSecondFile(first: FileDatasetSource): Promise<vscode.Uri | undefined> {
+  const browse = (): Thenable<vscode.Uri[] | undefined> =>
+    // The folder, not the file: the file itself is the one pick that compares nothing.
+    vscode.window.showOpenDialog({ canSelectMany: false, title: `Compare ${first.label} with…`, defaultUri: vscode.Uri.file(dirname(first.path)), filters: DATA_FILTERS });
+  const found = vscode.workspace.workspaceFolders ? await vscode.workspace.findFiles(DATA_GLOB, NOT_DATA, 2000) : [];
+  const others = found.filter((uri) => uri.scheme === 'file' && !samePath(uri.fsPath, first.path));
+  if (others.length === 0) return (await browse())?.[0];
+  const folder = dirname(first.path);
+  const near = (uri: vscode.Uri): number => (samePath(dirname(uri.fsPath), folder) ? 0 : 1);
+  others.sort((a, b) => near(a) - near(b) || a.fsPath.localeCompare(b.fsPath));
+  const items: FilePick[] = others.map((uri) => ({ label: basename(uri.fsPath), description: near(uri) === 0 ? `beside ${first.label}` : vscode.workspace.asRelativePath(dirname(uri.fsPath), false), uri }));
+  items.push({ label: 'Browse…', description: 'a file outside this list', alwaysShow: true });
+  const chosen = await vscode.window.showQuickPick(items, { title: `Compare ${first.label} with…`, placeHolder: 'A data file of this workspace (type to filter)', matchOnDescription: true });
+  if (!chosen) return undefined;
+  return chosen.uri ?? (await browse())?.[0];
+}
+
 /** Asks for the second file, then compares it with `first` on the engine; undefined if the person cancelled. */
 async function compareWithPicked(engine: DataEngine, first: FileDatasetSource, signal: AbortSignal): Promise<DatasetComparison | undefined> {
-  const picked = await vscode.window.showOpenDialog({
-    canSelectMany: false,
-    title: `Compare ${first.label} with…`,
-    // The folder, not the file: the file itself is the one pick that compares nothing.
-    defaultUri: vscode.Uri.file(dirname(first.path)),
-    filters: { 'Data files': ['csv', 'tsv', 'gz', 'parquet', 'jsonl', 'ndjson', 'arrow', 'feather'] },
-  });
-  if (!picked?.[0] || signal.aborted) return undefined;
-  if (samePath(picked[0].fsPath, first.path)) throw new UserError(`${first.label} is the file open here: pick another one to compare it with (a test or validation split, say).`);
-  const second = new FileDatasetSource(picked[0].fsPath, engine);
+  const picked = await pickSecondFile(first);
+  if (!picked || signal.aborted) return undefined;
+  if (samePath(picked.fsPath, first.path)) throw new UserError(`${first.label} is the file open here: pick another one to compare it with (a test or validation split, say).`);
+  const second = new FileDatasetSource(picked.fsPath, engine);
   try {
     return await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Comparing ${first.label} with ${basename(picked[0].fsPath)}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `Comparing ${first.label} with ${basename(picked.fsPath)}`, cancellable: true },
       (_progress, token) => {
         const stop = new AbortController();
         token.onCancellationRequested(() => stop.abort());
