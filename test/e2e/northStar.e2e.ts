@@ -110,6 +110,7 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
     assert.ok(assertEveryNumberSourced(parsed) > 20);
     assert.match(parsed.section('Evaluation').join('\n'), new RegExp(`\`roc_auc\` \\| ${auc[2]!.replace('.', '\\.')} `));
     assert.match(parsed.section('Drift check').join('\n'), /Drifted: `monthly_charges`/);
+    assert.doesNotMatch(parsed.section('Drift check').join('\n'), /Drifted: `customer_id`/);
 
     // The runs are where the Experiments view reads them: it lists both.
     await page.locator('.sidebar .pane-header', { hasText: 'Experiments' }).click();

@@ -99,7 +99,12 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
     const card = parseCard(readFileSync(join(ws, 'models', 'MODEL_CARD.md'), 'utf8'));
     assert.ok(assertEveryNumberSourced(card) > 20);
     assert.match(card.section('Evaluation').join('\n'), new RegExp(`\`roc_auc\` \\| ${auc[2]!.replace('.', '\\.')} `));
-    assert.match(card.section('Drift check').join('\n'), /Drifted: `monthly_charges`/);
+    const cardDrift = card.section('Drift check').join('\n');
+    assert.match(cardDrift, /Drifted: `monthly_charges`/);
+    // Of the columns the model reads: not the id, the target or the leak it dropped.
+    assert.match(cardDrift, /Left out: `customer_id`, `days_since_cancellation`, `churned`/);
+    assert.doesNotMatch(cardDrift, /Drifted: `customer_id`/);
+    assert.match(cardDrift, /Result: No dataset drift: \d+ of 11 columns drifted/);
 
     // Every number the agent's texts claim came from a tool result (the ask's and the script's aside).
     // The final answer: what the script answered to the last request (the report's text holds every turn's).
