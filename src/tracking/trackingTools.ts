@@ -103,7 +103,7 @@ export function trackingTools(catalog: RunCatalog, refresh: RefreshRuns) {
       name: 'compare_runs',
       description:
         'Compares 2–10 runs: the params that differ (and those that are the same), and each metric\'s last value with min/max, the best marked. ' +
-        'Use it for "what changed against the best run" or "why did run B do worse than A". `runs` are ids or names from list_runs.',
+        'Use it for "what changed against the best run", "why did run B do worse than A", and to pick a model between a baseline and its challengers. `runs` are ids or names from list_runs or that a training script printed.',
       input: z.object({ runs: z.array(z.string()).check(z.minLength(2), z.maxLength(10)) }),
       risk: 'read',
       async run(input, _context, signal) {
