@@ -15,7 +15,13 @@ export interface CardReaders {
   runs(signal?: AbortSignal): Promise<readonly RunRecord[]>;
   /** Absent where no runtime is at hand. */
   benchmark?(path: string, info: ModelInfo, signal?: AbortSignal): Promise<BenchmarkResult>;
-  drift?(reference: string, current: string, signal?: AbortSignal): Promise<DriftResult>;
+  /** Compares the files column by column, leaving out `ignore` and, when `only` is given, every column not in it. */
+  drift?(reference: string, current: string, columns: DriftColumns, signal?: AbortSignal): Promise<{ result: DriftResult; ignored: readonly string[] }>;
+}
+
+export interface DriftColumns {
+  readonly ignore: readonly string[];
+  readonly only?: readonly string[];
 }
 
 export interface CardRequest {
@@ -28,6 +34,8 @@ export interface CardRequest {
   /** Reference (training) and current data for the drift check, absolute. */
   readonly reference?: string;
   readonly current?: string;
+  /** Columns the drift check leaves out (ids, the target); columns the model does not read are left out anyway when it names its features. */
+  readonly ignore?: readonly string[];
   /** Measure latency (ONNX models); default true. */
   readonly benchmark?: boolean;
 }
@@ -60,13 +68,23 @@ export async function gatherCardFacts(request: CardRequest, readers: CardReaders
   }
 
   let drift: DriftResult | undefined;
+  let driftIgnored: readonly string[] = [];
   if (request.reference && request.current && readers.drift) {
     try {
-      drift = await readers.drift(request.reference, request.current, signal);
+      // The model's drift is the drift of what it reads (#20: the card said the id column drifted).
+      const only = featureNames(inspected);
+      ({ result: drift, ignored: driftIgnored } = await readers.drift(request.reference, request.current, { ignore: request.ignore ?? [], ...(only ? { only } : {}) }, signal));
     } catch (error) {
       missing.push(`drift check: ${(error as Error).message}`);
     }
   } else if (request.reference || request.current) missing.push('drift check: needs both a reference and a current data file');
 
-  return { model, ...(run ? { run } : {}), ...(benchmark ? { benchmark } : {}), ...(drift ? { drift } : {}), missing };
+  return { model, ...(run ? { run } : {}), ...(benchmark ? { benchmark } : {}), ...(drift ? { drift, driftIgnored } : {}), missing };
+}
+
+/** The input columns the model names (scikit-learn's feature_names_in_, as inspect_model shows them); none when it names none or the list is cut. */
+export function featureNames(info: ModelInfo): string[] | undefined {
+  const value = info.facts.find((f) => f.label === 'Feature names')?.value;
+  if (!value || value.includes('…')) return undefined;
+  return value.split(', ');
 }

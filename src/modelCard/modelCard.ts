@@ -20,6 +20,8 @@ export interface CardFacts {
   readonly run?: RunRecord;
   readonly benchmark?: BenchmarkResult;
   readonly drift?: DriftResult;
+  /** Columns the drift check left out (asked, or not read by the model). */
+  readonly driftIgnored?: readonly string[];
   /** Facts looked for and not found, said as "what: why". */
   readonly missing: readonly string[];
 }
@@ -41,7 +43,7 @@ export function buildModelCard(facts: CardFacts): ModelCard {
   const inspect: CardSource = { title: `inspect_model ${codeSpan(info.path)}`, text: modelText(info) };
   const run = facts.run ? runSource(facts.run) : undefined;
   const bench: CardSource | undefined = facts.benchmark ? { title: `benchmark_model ${codeSpan(info.path)}`, text: benchmarkText(info.path, facts.benchmark) } : undefined;
-  const drift: CardSource | undefined = facts.drift ? { title: `detect_drift ${codeSpan(facts.drift.reference)} → ${codeSpan(facts.drift.current)}`, text: driftMarkdown(facts.drift) } : undefined;
+  const drift: CardSource | undefined = facts.drift ? { title: `detect_drift ${codeSpan(facts.drift.reference)} → ${codeSpan(facts.drift.current)}${facts.driftIgnored?.length ? ` ignoring ${facts.driftIgnored.map(codeSpan).join(', ')}` : ''}`, text: driftMarkdown(facts.drift) } : undefined;
 
   /** A bullet quoting a whole source line, or nothing when the source has no such line. */
   const quote = (source: CardSource | undefined, needle: string | RegExp, label: string, value: (line: string, match: RegExpMatchArray | undefined) => string = (line) => line): string[] => {
@@ -126,6 +128,7 @@ export function buildModelCard(facts: CardFacts): ModelCard {
   // Drift check.
   const driftLines: string[] = [];
   if (drift && facts.drift) {
+    if (facts.driftIgnored?.length) driftLines.push(`- Left out: ${facts.driftIgnored.map(codeSpan).join(', ')} (not read by the model, or asked)`);
     driftLines.push(...quote(drift, /^(No dataset drift|Dataset drift): .+\.$/, 'Result'));
     for (const c of facts.drift.columns.filter((x) => x.drifted)) {
       const found = notes.find(drift, new RegExp(`^\\| ${escapeRegExp(c.column.replaceAll('|', '\\|'))} \\| \\*\\*yes\\*\\* \\| ([^|]+) \\| ([^|]+) \\| ([^|]+) \\|`));

@@ -13,7 +13,7 @@ import { buildModelCard } from './modelCard';
 import { cardReaders } from './modelCardTool';
 
 const USAGE = [
-  'Usage: ml-engineer model-card MODEL [--run RUN] [--out FILE] [--runs PATH] [--reference DATA --current DATA] [--no-benchmark] [--json]',
+  'Usage: ml-engineer model-card MODEL [--run RUN] [--out FILE] [--runs PATH] [--reference DATA --current DATA [--ignore COL]...] [--no-benchmark] [--json]',
   '',
   'Writes a Hugging Face-style model card of MODEL from facts the tools return: its inspection, the',
   'training run (RUN: an id, an id prefix or a name; else the one run whose params, tags or artifacts',
@@ -26,6 +26,7 @@ const USAGE = [
   '  --runs PATH        where the runs are (default: the current folder)',
   '  --reference DATA   training data for the drift check (.csv, .parquet, .jsonl …)',
   '  --current DATA     current data (a served model\'s logs/requests.jsonl works)',
+  '  --ignore COL       a column the drift check leaves out (repeat); columns the model does not read are left out anyway',
   '  --no-benchmark     do not measure latency',
   '  --json             print {card, footnotes, missing} as JSON',
   '',
@@ -35,7 +36,7 @@ export const modelCardSubcommand: Subcommand = {
   name: 'model-card',
   summary: 'write MODEL_CARD.md for a model file, every number sourced from a tool output',
   usage: USAGE,
-  options: { run: { type: 'string' }, out: { type: 'string' }, runs: { type: 'string' }, reference: { type: 'string' }, current: { type: 'string' }, 'no-benchmark': { type: 'boolean' }, json: { type: 'boolean' } },
+  options: { run: { type: 'string' }, out: { type: 'string' }, runs: { type: 'string' }, reference: { type: 'string' }, current: { type: 'string' }, ignore: { type: 'string', multiple: true }, 'no-benchmark': { type: 'boolean' }, json: { type: 'boolean' } },
   async run(args, io, signal) {
     const given = args.positionals[0];
     const str = (name: string): string | undefined => (typeof args.values[name] === 'string' ? (args.values[name]) : undefined);
@@ -69,7 +70,7 @@ export const modelCardSubcommand: Subcommand = {
       const reference = str('reference');
       const current = str('current');
       const facts = await gatherCardFacts(
-        { model, display, ...(str('run') ? { run: str('run')! } : {}), ...(reference && current ? { reference: resolve(io.cwd, reference), current: resolve(io.cwd, current) } : {}), ...(args.values['no-benchmark'] === true ? { benchmark: false } : {}) },
+        { model, display, ...(str('run') ? { run: str('run')! } : {}), ...(reference && current ? { reference: resolve(io.cwd, reference), current: resolve(io.cwd, current) } : {}), ...(args.values.ignore ? { ignore: args.values.ignore as string[] } : {}), ...(args.values['no-benchmark'] === true ? { benchmark: false } : {}) },
         readers,
         signal,
       );

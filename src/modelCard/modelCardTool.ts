@@ -5,6 +5,7 @@ import { defineTool, ToolInputError, type FileChange, type ToolContext } from '.
 import { isUserError } from '../common/errors';
 import { EngineQueryError, sharedDataEngine, type DataEngine } from '../data/engine/engineClient';
 import { cleanEngineMessage } from '../data/engine/engineErrors';
+import { EMPTY_VIEW } from '../data/datasetSource';
 import { FileDatasetSource } from '../data/engine/fileDatasetSource';
 import type { ModelInfo } from '../models/modelInfo';
 import { asToolInputError, inspectForTool } from '../models/modelTool';
@@ -32,6 +33,7 @@ const input = z.object({
   run: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
   reference: z.optional(z.string().check(z.minLength(1), z.maxLength(4000))),
   current: z.optional(z.string().check(z.minLength(1), z.maxLength(4000))),
+  ignore: z.optional(z.array(z.string().check(z.maxLength(1000))).check(z.maxLength(200))),
   output: z.optional(z.string().check(z.minLength(1), z.maxLength(4000))),
   benchmark: z.optional(z.boolean()),
 });
@@ -47,12 +49,19 @@ export function cardReaders(deps: ModelCardToolDeps, userPath: string): CardRead
     inspect: deps.inspect ? (path, signal) => deps.inspect!(path, signal).catch((error: unknown) => asToolInputError(error, userPath)) : (path, signal) => inspectForTool(path, userPath, signal),
     runs: (signal) => deps.runs(signal),
     ...(deps.ort ? { benchmark: (path, info, signal) => benchmarkOnnx(deps.ort!(), path, info, { maxSeconds: CARD_BENCHMARK_SECONDS, ...(signal ? { signal } : {}) }) } : {}),
-    drift: async (reference, current, signal) => {
+    drift: async (reference, current, columns, signal) => {
+      const sources = [new FileDatasetSource(reference, engine()), new FileDatasetSource(current, engine())] as const;
+      const abort = signal ?? new AbortController().signal;
       try {
-        return await detectDrift(new FileDatasetSource(reference, engine()), new FileDatasetSource(current, engine()), {}, signal ?? new AbortController().signal);
+        const only = columns.only && new Set(columns.only);
+        const unread = only ? (await sources[0].info(EMPTY_VIEW, abort)).columns.map((c) => c.name).filter((name) => !only.has(name)) : [];
+        const ignored = [...new Set([...columns.ignore, ...unread])];
+        return { result: await detectDrift(sources[0], sources[1], { ignore: ignored }, abort), ignored };
       } catch (error) {
         if (error instanceof EngineQueryError) throw new Error(cleanEngineMessage(error.message), { cause: error });
         throw error;
+      } finally {
+        await Promise.all(sources.map((s) => s.dispose()));
       }
     },
   };
@@ -72,7 +81,7 @@ export function writeModelCardTool(deps: ModelCardToolDeps) {
     const [reference, current] = await Promise.all([args.reference, args.current].map((p) => (p ? context.files.resolve(p) : Promise.resolve(undefined))));
     try {
       const facts = await gatherCardFacts(
-        { model, display: (p) => context.files.display(p), ...(args.run ? { run: args.run } : {}), ...(reference ? { reference } : {}), ...(current ? { current } : {}), ...(args.benchmark === false ? { benchmark: false } : {}) },
+        { model, display: (p) => context.files.display(p), ...(args.run ? { run: args.run } : {}), ...(reference ? { reference } : {}), ...(current ? { current } : {}), ...(args.ignore ? { ignore: args.ignore } : {}), ...(args.benchmark === false ? { benchmark: false } : {}) },
         cardReaders(deps, args.model),
         signal,
       );
@@ -90,7 +99,8 @@ export function writeModelCardTool(deps: ModelCardToolDeps) {
     description:
       'Writes a Hugging Face-style model card (MODEL_CARD.md beside the model unless `output` says where) from facts it gathers itself: the model file\'s ' +
       'inspection, the training run from the tracking sources (`run`: its id or name; else the one run whose params, tags or artifacts name the file), ' +
-      'a latency benchmark for ONNX models, and a drift check when `reference` (training data) and `current` data files are given. Every number in the ' +
+      'a latency benchmark for ONNX models, and a drift check when `reference` (training data) and `current` data files are given (of the columns the model ' +
+      'reads when it names them; `ignore` leaves out more, e.g. ids). To be found, a run should log the model file\'s path as a param. Every number in the ' +
       'card has a footnote quoting the tool output it comes from; what it could not find is listed, never invented. Call it after training, export and ' +
       'drift checks, and report its "Not found" list to the user.',
     input,

@@ -76,8 +76,8 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
   let readers: TrackingReaders | undefined;
   const catalog = new RunCatalog();
   let discoveredAt = 0;
-  const refreshRuns = async (): Promise<void> => {
-    if (Date.now() - discoveredAt < REDISCOVER_AFTER_MS) return;
+  const refreshRuns = async (force = false): Promise<void> => {
+    if (!force && Date.now() - discoveredAt < REDISCOVER_AFTER_MS) return;
     readers ??= new TrackingReaders();
     const found = await readers.discover(folder);
     if (found.truncated) log.warn(`experiments: discovery in ${folder} ${found.truncated}`);
@@ -96,7 +96,7 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
     models: () => modelTools({ ort: ortModule, python: userPython, cwd: () => folder }),
     data: () => agentDataTools({ engine: () => (engine ??= new DataEngine()), kernelSource: async (variable, signal) => KernelDatasetSource.open((await kernel.active()).connection, variable, signal) }),
     serving: () => [detectDriftTool(() => (engine ??= new DataEngine())), compareModelsTool(ortModule)],
-    modelCard: () => [writeModelCardTool({ runs: async () => (await refreshRuns(), catalog.runs()), ort: ortModule, engine: () => (engine ??= new DataEngine()) })],
+    modelCard: () => [writeModelCardTool({ runs: async () => (await refreshRuns(true), catalog.runs()), ort: ortModule, engine: () => (engine ??= new DataEngine()) })],
     jobs: () => jobTools({ clusters: () => (clusters ??= new JobClusters(parseClusters(options.clusters), sshRunnerFactory())) }),
   };
   const tools = [...workspaceTools(), ...TOOL_FEATURES.flatMap((name) => byFeature[name]())];

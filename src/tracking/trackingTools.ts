@@ -12,9 +12,19 @@ import { comparisonText, runLine, shownMetrics } from './runText';
 const STATUSES = ['running', 'scheduled', 'finished', 'failed', 'killed', 'unknown'] as const;
 const MAX_LIST = 50;
 
-export function trackingTools(catalog: RunCatalog, refresh: () => Promise<void>) {
-  const resolve = (ref: string): RunRecord => {
-    const run = catalog.resolveRun(ref);
+/** Brings the catalog up to date: at most every few seconds, or now when `force` (a run is asked for that it lacks). */
+export type RefreshRuns = (force?: boolean) => Promise<void>;
+
+export function trackingTools(catalog: RunCatalog, refresh: RefreshRuns) {
+  // A run the agent's own script logged a moment ago is newer than the catalog (#20: compare_runs
+  // right after training said "No run"): read the sources again once before saying it is not there.
+  const resolve = async (ref: string): Promise<RunRecord> => {
+    await refresh();
+    let run = catalog.resolveRun(ref);
+    if (!run) {
+      await refresh(true);
+      run = catalog.resolveRun(ref);
+    }
     if (!run) throw new ToolInputError(`No run "${ref}". Call list_runs to see run ids and names.`);
     return run;
   };
@@ -73,7 +83,7 @@ export function trackingTools(catalog: RunCatalog, refresh: () => Promise<void>)
       input: z.object({ run: z.string(), metric: z.string(), max_points: z.optional(z.number().check(z.minimum(10), z.maximum(1000))) }),
       risk: 'read',
       async run(input, _context, signal) {
-        const run = resolve(input.run);
+        const run = await resolve(input.run);
         if (!run.metrics.some((m) => m.key === input.metric)) throw new ToolInputError(`Run ${run.name} has no metric "${input.metric}". It has: ${run.metrics.map((m) => m.key).join(', ') || 'none'}.`);
         const points = await catalog.history(run, input.metric, signal);
         const summary = summarize(input.metric, points);
@@ -93,11 +103,12 @@ export function trackingTools(catalog: RunCatalog, refresh: () => Promise<void>)
       name: 'compare_runs',
       description:
         'Compares 2–10 runs: the params that differ (and those that are the same), and each metric\'s last value with min/max, the best marked. ' +
-        'Use it for "what changed against the best run" or "why did run B do worse than A". `runs` are ids or names from list_runs.',
+        'Use it for "what changed against the best run", "why did run B do worse than A", and to pick a model between a baseline and its challengers. `runs` are ids or names from list_runs or that a training script printed.',
       input: z.object({ runs: z.array(z.string()).check(z.minLength(2), z.maxLength(10)) }),
       risk: 'read',
       async run(input, _context, signal) {
-        const runs = input.runs.map(resolve);
+        const runs: RunRecord[] = [];
+        for (const ref of input.runs) runs.push(await resolve(ref));
         // Full min/max need each metric's history where the listing had only the last value (MLflow files).
         const completed = await Promise.all(
           runs.map(async (run) => {

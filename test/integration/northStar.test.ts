@@ -1,10 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HeadlessReport } from '../../src/headless/headlessAgent';
 import { startFakeMessagesApi, type FakeMessagesApi, type MessagesRequestBody, type Script } from '../support/fakeMessagesApi';
 import { assertEveryNumberSourced, parseCard } from '../support/modelCardCheck';
+import { writeIncoming } from '../support/northStarWorkspace';
 import { runAsk, type Ran } from '../support/runAsk';
 
 // The north star's first and last steps (issue #20) through `ml-engineer ask --allow write,execute`:
@@ -24,18 +25,6 @@ function toolResults(request: MessagesRequestBody): string[] {
       ? m.content.filter((b) => b.type === 'tool_result').map((b) => JSON.stringify((b as { content?: unknown }).content))
       : [],
   );
-}
-
-/** Incoming traffic as a served model would log it: churn.csv's first rows with dearer plans. */
-function writeIncoming(ws: string): void {
-  const [header, ...rows] = readFileSync(join(ws, 'data', 'churn.csv'), 'utf8').trim().split('\n');
-  const charges = header!.split(',').indexOf('monthly_charges');
-  const shifted = rows.slice(0, 800).filter((r) => !r.includes('"')).map((row) => {
-    const cells = row.split(',');
-    if (cells[charges]) cells[charges] = (Number(cells[charges]) * 1.4).toFixed(2);
-    return cells.join(',');
-  });
-  writeFileSync(join(ws, 'data', 'incoming.csv'), [header, ...shifted].join('\n') + '\n');
 }
 
 describe('North star (#20) through ml-engineer ask: describe the data, then write the model card', function () {

@@ -43,6 +43,9 @@ describe('agent core', () => {
   it('puts workspace facts in a system prompt that starts from ML practice', () => {
     const prompt = systemPrompt({ folders: ['proj'], frameworks: ['torch'], python: '3.11.2', gpus: ['NVIDIA H100'] });
     assert.match(prompt, /Baseline first/);
+    // The lifecycle discipline of #20: metric and split before training, runs tracked, only tool numbers.
+    assert.match(prompt, /Before training, tell the user the target, the metric and the validation split/);
+    assert.match(prompt, /State only numbers a tool returned/);
     assert.match(prompt, /Frameworks named in its dependency files: torch/);
     assert.match(prompt, /GPUs: NVIDIA H100/);
   });

@@ -266,7 +266,9 @@ export function registerTracking(host: FeatureHost): TrackingFeature {
 
   return {
     tools: () => [
-      ...trackingTools(catalog, async () => {
+      ...trackingTools(catalog, async (force) => {
+        // A forced look reads the sources now, not after the watcher's debounce.
+        if (force) discovered = discover().catch((error: unknown) => log.error(`experiments: ${(error as Error).message}`));
         await ensureDiscovered();
       }),
       ...studies.tools(),

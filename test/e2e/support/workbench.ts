@@ -139,10 +139,13 @@ export async function keepEvidence(name: string, page: Page | undefined, server:
   return dir;
 }
 
-/** Keeps a screenshot under test-results/screenshots/; UPDATE_SCREENSHOTS=1 also refreshes the README's copy in docs/images/. */
-export async function saveScreenshot(page: Page, name: string): Promise<void> {
+/** Keeps a screenshot under test-results/screenshots/; UPDATE_SCREENSHOTS=1 also refreshes the README's copy in `docs` (docs/images/ unless said). */
+export async function saveScreenshot(page: Page, name: string, docs = 'docs/images'): Promise<void> {
   const dir = join(resultsDir, 'screenshots');
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`) });
-  if (process.env.UPDATE_SCREENSHOTS) copyFileSync(join(dir, `${name}.png`), join(repoRoot, 'docs/images', `${name}.png`));
+  if (process.env.UPDATE_SCREENSHOTS) {
+    mkdirSync(join(repoRoot, docs), { recursive: true });
+    copyFileSync(join(dir, `${name}.png`), join(repoRoot, docs, `${name}.png`));
+  }
 }

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Frame, Locator, Page } from 'playwright-core';
+import type { FakeMessagesApi } from '../support/fakeMessagesApi';
+import { assertEveryNumberSourced, parseCard } from '../support/modelCardCheck';
+import { MODEL_PATH, NORTH_STAR_ASK, northStarScript, rocAuc, toolTurns } from '../support/northStarTranscript';
+import { writeIncoming } from '../support/northStarWorkspace';
+import type { CodeServer } from './support/codeServer';
+import { findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
+import { AGENT_PROFILE, useWorkbench } from './support/workbenchFixture';
+
+/**
+ * The north star (issue #20) as a person walks it in the sidebar chat: one ask, and the agent
+ * describes the data, writes a training script, runs it (a baseline and a better model, both
+ * logged as MLflow runs), compares the runs, inspects the model, checks the incoming data for
+ * drift and writes the model card; every write and execution waits for the user's click. The
+ * loopback Messages API plays the model (test/support/northStarTranscript.ts, the same turns as
+ * `ml-engineer ask` in test/integration/northStarTranscript.test.ts); the tools are real. The
+ * key steps' screenshots are the README's walkthrough (UPDATE_SCREENSHOTS=1 refreshes docs/screenshots/; then `pngquant --ext .png --force docs/screenshots/*.png` keeps them near 65 KB).
+ */
+/** Drags the sidebar's edge to 560 px, so the chat's answers read in the screenshots. */
+async function widenSidebar(page: Page): Promise<void> {
+  const edge = await page.locator('.part.sidebar').boundingBox();
+  if (!edge) return;
+  const x = edge.x + edge.width;
+  await page.mouse.move(x - 1, 450);
+  await page.mouse.down();
+  await page.mouse.move(x + 100, 450, { steps: 4 });
+  await page.mouse.move(560, 450, { steps: 4 });
+  await page.mouse.up();
+}
+
+describe('North star walkthrough in the chat (code-server + loopback Messages API)', function () {
+  let api: FakeMessagesApi;
+  let server: CodeServer;
+  let page: Page;
+  let frame: Frame;
+
+  useWorkbench({ profile: AGENT_PROFILE, script: northStarScript, prepare: writeIncoming }, async (opened) => {
+    ({ server, page } = opened);
+    api = opened.api!;
+    await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
+    frame = await findWebviewFrame(page, 'section.chat textarea', 60_000);
+    await widenSidebar(page);
+    await page.mouse.move(1100, 500); // no hover tooltip over the view in screenshots
+  });
+
+  const card = (text: string): Locator => frame.locator('.tool-card', { hasText: text });
+  const shot = (name: string): Promise<void> => saveScreenshot(page, name, 'docs/screenshots');
+
+  /**
+   * Waits for the approval card of `text`, checks nothing ran before it, clicks Allow once and
+   * waits for Done; with `diffTab`, first opens the change as a person would check it (Show diff).
+   */
+  async function approve(text: string, before: () => void, timeoutMs = 60_000, review?: { diffTab: string; screenshot: string }): Promise<void> {
+    const pending = card(text);
+    await pending.locator('button:text-is("Allow once")').waitFor({ timeout: 60_000 });
+    before();
+    if (review) {
+      await pending.locator('button:text-is("Show diff")').click();
+      await page.locator('.tabs-container .tab', { hasText: review.diffTab }).first().waitFor({ timeout: 30_000 });
+      await page.mouse.move(1100, 500);
+      await shot(review.screenshot);
+    }
+    await pending.locator('button:text-is("Allow once")').click();
+    await pending.locator('.status', { hasText: 'Done' }).waitFor({ timeout: timeoutMs });
+  }
+
+  it('one ask takes the data to tracked runs, a chosen model, a drift check and a model card, each write and run approved', async () => {
+    const started = Date.now();
+    const input = frame.locator('textarea[aria-label="Message"]');
+    await input.fill(NORTH_STAR_ASK);
+    await input.press('Enter');
+
+    // 1. The data described (a read: no approval), and the target, metric, split and faults said before any training.
+    await card('describe_dataset').locator('.status', { hasText: 'Done' }).waitFor({ timeout: 60_000 });
+    const plan = frame.locator('.msg.assistant', { hasText: 'Metric and split, before any training' });
+    await plan.waitFor({ timeout: 30_000 });
+    const said = await plan.innerText();
+    assert.match(said, /5000 rows/);
+    assert.match(said, /days_since_cancellation.*null in 4165 rows.*leaks/s);
+    assert.match(said, /mean is 0\.1844/);
+
+    // 2. The training script: nothing written before the click; then run, approved again.
+    await approve('Create train_churn.py', () => assert.ok(!existsSync(join(server.workspace, 'train_churn.py'))), 30_000, { diffTab: 'train_churn.py', screenshot: 'north-star-1-plan' });
+    await approve('Run: /usr/bin/python3 train_churn.py', () => assert.ok(!existsSync(join(server.workspace, MODEL_PATH))), 120_000);
+    assert.ok(existsSync(join(server.workspace, MODEL_PATH)));
+
+    // 3. Both runs compared, one picked with its reason; the numbers are the tools' own.
+    const picked = frame.locator('.msg.assistant', { hasText: 'beats the baseline on held-out ROC AUC' });
+    await picked.waitFor({ timeout: 60_000 });
+    const compared = toolTurns(api.requests.at(-1)!.body).find((t) => t.name === 'compare_runs');
+    const auc = compared && rocAuc(compared.result);
+    assert.ok(auc, compared?.result);
+    assert.match(await picked.innerText(), new RegExp(`ROC AUC: ${auc[2]!.replace('.', '\\.')} against ${auc[1]!.replace('.', '\\.')}`));
+    await shot('north-star-2-compare');
+
+    // 4-6. The model inspected, the incoming data checked for drift (reads), then the card, approved after its diff.
+    await card('detect_drift').locator('.status', { hasText: 'Done' }).waitFor({ timeout: 60_000 });
+    await frame.locator('.msg.assistant', { hasText: 'Drifted' }).or(frame.locator('.msg.assistant', { hasText: 'columns drifted' })).first().waitFor({ timeout: 30_000 });
+    await approve(`Write the model card of ${MODEL_PATH}`, () => assert.ok(!existsSync(join(server.workspace, 'models', 'MODEL_CARD.md'))), 60_000, { diffTab: 'MODEL_CARD.md', screenshot: 'north-star-3-card-approval' });
+
+    // 7. The answer, from the tools' numbers; the card beside the model, every number footnoted.
+    const done = frame.locator('.msg.assistant', { hasText: 'Done.' }).last();
+    await done.waitFor({ timeout: 60_000 });
+    assert.match(await done.innerText(), new RegExp(`ROC AUC ${auc[2]!.replace('.', '\\.')} `));
+    await frame.locator('button:text-is("Send"):visible').waitFor({ timeout: 30_000 });
+    const parsed = parseCard(readFileSync(join(server.workspace, 'models', 'MODEL_CARD.md'), 'utf8'));
+    assert.ok(assertEveryNumberSourced(parsed) > 20);
+    assert.match(parsed.section('Evaluation').join('\n'), new RegExp(`\`roc_auc\` \\| ${auc[2]!.replace('.', '\\.')} `));
+    assert.match(parsed.section('Drift check').join('\n'), /Drifted: `monthly_charges`/);
+    assert.doesNotMatch(parsed.section('Drift check').join('\n'), /Drifted: `customer_id`/);
+
+    // The runs are where the Experiments view reads them: it lists both.
+    await page.locator('.sidebar .pane-header', { hasText: 'Experiments' }).click();
+    const view = page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Experiments' }) });
+    for (const run of ['baseline-majority', 'logreg']) await view.locator('.monaco-list-row', { hasText: run }).first().waitFor({ timeout: 30_000 });
+    // And the card as written, rendered: the diffs closed, the file opened by Quick Open, then its preview.
+    await runCommand(page, 'View: Close All Editors');
+    await page.locator('.tabs-container .tab').first().waitFor({ state: 'detached', timeout: 15_000 });
+    await page.locator('.part.editor').click({ position: { x: 400, y: 300 } });
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill('models/MODEL_CARD.md');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'MODEL_CARD.md' }).first().click();
+    await page.locator('.tabs-container .tab', { hasText: 'MODEL_CARD.md' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.monaco-editor .view-lines', { hasText: 'Model card:' }).first().waitFor({ timeout: 30_000 });
+    await runCommand(page, 'Markdown: Open Preview');
+    const preview = await findWebviewFrame(page, 'h1:has-text("Model card")', 30_000);
+    // Scrolled to what the scenario produced: the run's metrics, then the drift check.
+    await preview.evaluate(() => [...document.querySelectorAll('h2')].find((h) => h.textContent === 'Evaluation')?.scrollIntoView());
+    await preview.locator('h2', { hasText: 'Drift check' }).waitFor({ timeout: 15_000 });
+    await page.mouse.move(1100, 500);
+    await shot('north-star-4-done');
+    const experiment = readdirSync(join(server.workspace, 'mlruns')).find((e) => /name: churn$/m.test(readFileSync(join(server.workspace, 'mlruns', e, 'meta.yaml'), 'utf8')));
+    assert.ok(experiment);
+    assert.equal(readdirSync(join(server.workspace, 'mlruns', experiment)).filter((r) => r !== 'meta.yaml').length, 2);
+    console.log(`      north star (chat): ${api.requests.length} requests, ${Date.now() - started} ms from the ask to the Experiments view`);
+  });
+
+  it('logged no errors from the extension along the way', () => {
+    const errors = server.extensionHostLog().split('\n').filter((line) => /\[error\]/i.test(line) && /mlengineer|ml-engineer/i.test(line));
+    assert.deepEqual(errors, []);
+  });
+});

@@ -1,0 +1,132 @@
+import * as assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { HeadlessReport } from '../../src/headless/headlessAgent';
+import { startFakeMessagesApi, type FakeMessagesApi } from '../support/fakeMessagesApi';
+import { assertEveryNumberSourced, parseCard } from '../support/modelCardCheck';
+import { claimedNumbers, MODEL_PATH, NORTH_STAR_ASK, northStarScript, rocAuc, toolTurns } from '../support/northStarTranscript';
+import { writeIncoming } from '../support/northStarWorkspace';
+import { runAsk } from '../support/runAsk';
+
+// The whole north star (issue #20) through `ml-engineer ask --allow write,execute`: the loopback
+// Messages API plays the model (test/support/northStarTranscript.ts, the same turns as the chat's
+// e2e walkthrough); the tools are real: the data engine, a Python training script run by bash that
+// logs two MLflow runs, the tracking catalog, the model reader, the drift check, the model card.
+// The transcript is kept as examples/north-star/transcript.md (NORTH_STAR_TRANSCRIPT=1 rewrites it).
+
+const repo = join(__dirname, '..', '..');
+const SAVED = join(repo, 'examples', 'north-star', 'transcript.md');
+
+/** The transcript as a person reads it: the ask, then each turn's text, tool call and result. */
+function transcriptMarkdown(finalText: string, turns: ReturnType<typeof toolTurns>, texts: string[]): string {
+  const out = ['# North star transcript: `ml-engineer ask --allow write,execute`', '', 'Written by test/integration/northStarTranscript.test.ts (`NORTH_STAR_TRANSCRIPT=1` rewrites it) from a real run: the model\'s turns are scripted (test/support/northStarTranscript.ts), every tool result is what the tool returned.', '', `**User:** ${NORTH_STAR_ASK}`, ''];
+  turns.forEach((turn, i) => {
+    out.push(`**Agent:** ${texts[i] ?? ''}`, '', `→ \`${turn.name}\` ${JSON.stringify(turn.name === 'create_file' ? { ...turn.input, content: '(train_churn.py, below)' } : turn.input)}`, '', '```text', turn.result.length > 4000 ? `${turn.result.slice(0, 4000)}\n[… cut for the example …]` : turn.result, '```', '');
+  });
+  out.push(`**Agent:** ${finalText}`, '');
+  return out.join('\n');
+}
+
+/** Each assistant message's text, in order. */
+function assistantTexts(messages: { role: string; content: string | { type: string; text?: unknown }[] }[]): string[] {
+  return messages.filter((m) => m.role === 'assistant').map((m) => (typeof m.content === 'string' ? m.content : m.content.filter((b) => b.type === 'text').map((b) => String(b.text)).join('\n')));
+}
+
+/** Asserts that every number in `answer` appears in some tool result. */
+function assertNumbersFromTools(answer: string, results: readonly string[]): void {
+  const sources = results.join('\n').replace(/(\d),(\d{3})/g, '$1$2');
+  for (const n of claimedNumbers(answer)) assert.ok(new RegExp(`(?<![\\d.])${n.replace('.', '\\.')}(?![\\d])`).test(sources), `the answer claims ${n}, which no tool returned`);
+}
+
+describe('North star (#20) transcript through ml-engineer ask: data, baseline, tracked runs, compare, inspect, drift, card', function () {
+  this.timeout(300_000);
+  let server: FakeMessagesApi;
+  let ws: string;
+
+  before(async () => {
+    server = await startFakeMessagesApi(northStarScript);
+    ws = mkdtempSync(join(tmpdir(), 'mle-northstar-full-'));
+    cpSync(join(repo, 'examples'), ws, { recursive: true });
+    writeIncoming(ws);
+  });
+  after(async () => {
+    await server.close();
+    rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('runs every step with real tools, leaves the runs, model and card, and the answer claims only numbers the tools returned', async () => {
+    const started = Date.now();
+    const ran = await runAsk([NORTH_STAR_ASK, '--folder', ws, '--allow', 'write,execute', '--python', '/usr/bin/python3', '--json'], repo, {
+      ANTHROPIC_API_KEY: 'sk-ant-test-key-0123456789',
+      ANTHROPIC_BASE_URL: server.baseURL,
+    });
+    const wallMs = Date.now() - started;
+    assert.equal(ran.code, 0, ran.stderr);
+    const report = JSON.parse(ran.stdout) as HeadlessReport;
+    assert.equal(report.ok, true, JSON.stringify(report.notices));
+    assert.deepEqual(
+      report.tool_calls.map((c) => [c.name, c.status]),
+      [['describe_dataset', 'done'], ['create_file', 'done'], ['run_command', 'done'], ['compare_runs', 'done'], ['inspect_model', 'done'], ['detect_drift', 'done'], ['write_model_card', 'done']],
+      report.text,
+    );
+    const lastRequest = server.requests.at(-1)!.body;
+    const turns = toolTurns(lastRequest);
+    const results = turns.map((t) => t.result);
+
+    // Files left: the script, two finished MLflow runs in the churn experiment, the model, its card.
+    assert.ok(existsSync(join(ws, 'train_churn.py')));
+    assert.ok(existsSync(join(ws, MODEL_PATH)));
+    const experiment = readdirSync(join(ws, 'mlruns')).find((e) => /name: churn$/m.test(readFileSync(join(ws, 'mlruns', e, 'meta.yaml'), 'utf8')));
+    assert.ok(experiment, 'the churn experiment in mlruns/');
+    const runs = readdirSync(join(ws, 'mlruns', experiment)).filter((r) => r !== 'meta.yaml');
+    assert.equal(runs.length, 2);
+
+    // compare_runs saw both runs; the better one is the logistic regression, above the baseline.
+    const compared = turns.find((t) => t.name === 'compare_runs')!.result;
+    const auc = rocAuc(compared);
+    assert.ok(auc, compared);
+    assert.match(auc[0], /#2=[\d.]+@0 \S+\*$/, 'the logistic regression marked best');
+    assert.equal(Number(auc[1]), 0.5);
+    assert.ok(Number(auc[2]) > 0.8, compared);
+
+    // The drift check: monthly_charges drifted, the ignored id did not count.
+    const drift = turns.find((t) => t.name === 'detect_drift')!.result;
+    assert.match(drift, /monthly_charges/);
+    assert.doesNotMatch(drift, /\| customer_id \|/);
+
+    // The card: the run found by its model path, its metric sourced, every number footnoted.
+    const card = parseCard(readFileSync(join(ws, 'models', 'MODEL_CARD.md'), 'utf8'));
+    assert.ok(assertEveryNumberSourced(card) > 20);
+    assert.match(card.section('Evaluation').join('\n'), new RegExp(`\`roc_auc\` \\| ${auc[2]!.replace('.', '\\.')} `));
+    const cardDrift = card.section('Drift check').join('\n');
+    assert.match(cardDrift, /Drifted: `monthly_charges`/);
+    // Of the columns the model reads: not the id, the target or the leak it dropped.
+    assert.match(cardDrift, /Left out: `customer_id`, `days_since_cancellation`, `churned`/);
+    assert.doesNotMatch(cardDrift, /Drifted: `customer_id`/);
+    assert.match(cardDrift, /Result: No dataset drift: \d+ of 11 columns drifted/);
+
+    // Every number the agent's texts claim came from a tool result (the ask's and the script's aside).
+    // The final answer: what the script answered to the last request (the report's text holds every turn's).
+    const final = northStarScript(lastRequest);
+    const finalText = final.kind === 'message' ? final.blocks.map((b) => (b.type === 'text' ? b.text : '')).join('') : '';
+    assert.ok(report.text.endsWith(finalText), report.text);
+    const texts = assistantTexts([...lastRequest.messages, { role: 'assistant', content: finalText }]);
+    for (const text of texts) assertNumbersFromTools(text.replace(/```[\s\S]*?```/g, '').replace(/random_state=0|80\/20|0\/1/g, ''), results);
+    assert.match(finalText, new RegExp(`ROC AUC ${auc[2]!.replace('.', '\\.')} `));
+
+    const markdown = transcriptMarkdown(finalText, turns, texts);
+    if (process.env.NORTH_STAR_TRANSCRIPT) writeFileSync(SAVED, markdown);
+    const usage = report.usage;
+    const read = usage.cache_read_input_tokens / Math.max(1, usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens);
+    console.log(`      north star (headless, whole): ${server.requests.length} requests, ${wallMs} ms; tokens in ${usage.input_tokens}, cache read ${usage.cache_read_input_tokens}, cache write ${usage.cache_creation_input_tokens} (${Math.round(read * 100)}% read), out ${usage.output_tokens}, cost ${report.cost_usd ?? '?'}`);
+  });
+
+  it('the saved example transcript claims only numbers its tool results hold', () => {
+    const saved = readFileSync(SAVED, 'utf8');
+    const blocks = [...saved.matchAll(/```text\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const said = [...saved.matchAll(/^\*\*Agent:\*\* ([\s\S]*?)(?=\n\n→|\n*$)/gm)].map((m) => m[1]!);
+    assert.ok(blocks.length >= 7 && said.length >= 8, `${blocks.length} results, ${said.length} turns`);
+    for (const text of said) assertNumbersFromTools(text.replace(/random_state=0|80\/20|0\/1/g, ''), blocks);
+  });
+});
