@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { COMMANDS } from '../../commandIds';
 import { UserError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { pythonCandidates, resolvePython } from '../../python/pythonInterpreter';
@@ -8,6 +9,9 @@ import { promoteInFileStore } from '../registry/registryFileStoreWrite';
 import { aliasProblem, currentHolder, promotionSummary, STAGES, type Promotion } from '../registry/registryPromote';
 import { promoteOverRest } from '../registry/registryRest';
 import { promoteInSqlite } from '../registry/registrySqliteWrite';
+import { versionFacts, type VersionFacts } from '../registry/versionFacts';
+import { versionModelPath } from '../registry/versionFiles';
+import type { ModelVersionRecord } from '../registry/registryModel';
 import type { RunCatalog } from '../runCatalog';
 import type { RunRecord } from '../runModel';
 import type { VersionTarget } from './registryNodes';
@@ -59,8 +63,27 @@ export async function promoteVersion(target: VersionTarget, runs: RunCatalog, lo
   const promotion = await choosePromotion(target);
   if (!promotion) return;
   const { model, version, store } = target;
-  const detail = promotionSummary(model, version, promotion, (v) => runOf(runs, target, v.runId)?.metrics);
-  const answer = await vscode.window.showWarningMessage(`Promote ${model.name} v${version.version}?`, { modal: true, detail }, 'Promote');
+  // The model files of both sides (MLmodel signature, size, an ONNX file), read once for the modal.
+  const facts = new Map<number, VersionFacts | undefined>();
+  const factsOf = (v: ModelVersionRecord): VersionFacts | undefined => {
+    if (!facts.has(v.version)) {
+      const path = versionModelPath(v, runOf(runs, target, v.runId), store);
+      facts.set(v.version, path ? versionFacts(path) : undefined);
+    }
+    return facts.get(v.version);
+  };
+  const detail = promotionSummary(model, version, promotion, (v) => runOf(runs, target, v.runId)?.metrics, factsOf);
+  const holder = currentHolder(model, promotion).find((v) => v.version !== version.version);
+  const holderOnnx = holder ? factsOf(holder)?.onnx : undefined;
+  const candidateOnnx = factsOf(version)?.onnx;
+  const compare = holderOnnx && candidateOnnx ? 'Compare Latency' : undefined;
+  let answer = await vscode.window.showWarningMessage(`Promote ${model.name} v${version.version}?`, { modal: true, detail }, 'Promote', ...(compare ? [compare] : []));
+  if (compare && answer === compare) {
+    // The models' own Compare Models (outputs on the same inputs, then a benchmark of both); then ask again.
+    const [a, b] = [vscode.Uri.file(holderOnnx!), vscode.Uri.file(candidateOnnx!)];
+    await vscode.commands.executeCommand(COMMANDS.compareModels, a, [a, b]);
+    answer = await vscode.window.showWarningMessage(`Promote ${model.name} v${version.version}?`, { modal: true, detail: `${detail}\n\n(The latency comparison is in the Compare Models report.)` }, 'Promote');
+  }
   if (answer !== 'Promote') return;
   switch (store.kind) {
     case 'mlflow':
