@@ -11,6 +11,7 @@ import { promoteOverRest } from '../registry/registryRest';
 import { promoteInSqlite } from '../registry/registrySqliteWrite';
 import { versionFacts, type VersionFacts } from '../registry/versionFacts';
 import { versionModelPath } from '../registry/versionFiles';
+import type { RegistryLocation } from '../registry/promotionPlan';
 import type { ModelVersionRecord } from '../registry/registryModel';
 import type { RunCatalog } from '../runCatalog';
 import type { RunRecord } from '../runModel';
@@ -58,6 +59,25 @@ async function python(log: Logger): Promise<string> {
   return found.interpreter.executable;
 }
 
+/** Writes an approved promotion where the registry lives (Promote…, the agent's promote_model_version). */
+export async function writePromotion(store: RegistryLocation, runs: RunCatalog, log: Logger, name: string, version: number, promotion: Promotion, signal?: AbortSignal): Promise<void> {
+  if (!vscode.workspace.isTrusted) throw new UserError('Promoting writes to the model registry. In Restricted Mode ML Engineer only reads files: trust this workspace to use it.', { actions: [{ label: 'Manage Workspace Trust', command: 'workbench.trust.manage' }] });
+  switch (store.kind) {
+    case 'mlflow':
+      promoteInFileStore(store.root, name, version, promotion);
+      break;
+    case 'mlflow-sqlite':
+      await promoteInSqlite(await python(log), store.root, name, version, promotion);
+      break;
+    case 'mlflow-server': {
+      const source = runs.sources().find((e) => e.source instanceof MlflowServer && e.source.root === store.root)?.source;
+      if (!(source instanceof MlflowServer)) throw new UserError(`${store.root} is no longer in mlEngineer.tracking.mlflowServers.`);
+      await promoteOverRest(source, name, version, promotion, signal);
+      break;
+    }
+  }
+}
+
 export async function promoteVersion(target: VersionTarget, runs: RunCatalog, log: Logger, written: () => void): Promise<void> {
   if (!vscode.workspace.isTrusted) throw new UserError('Promote… writes to the model registry. In Restricted Mode ML Engineer only reads files: trust this workspace to use it.', { actions: [{ label: 'Manage Workspace Trust', command: 'workbench.trust.manage' }] });
   const promotion = await choosePromotion(target);
@@ -85,20 +105,7 @@ export async function promoteVersion(target: VersionTarget, runs: RunCatalog, lo
     answer = await vscode.window.showWarningMessage(`Promote ${model.name} v${version.version}?`, { modal: true, detail: `${detail}\n\n(The latency comparison is in the Compare Models report.)` }, 'Promote');
   }
   if (answer !== 'Promote') return;
-  switch (store.kind) {
-    case 'mlflow':
-      promoteInFileStore(store.root, model.name, version.version, promotion);
-      break;
-    case 'mlflow-sqlite':
-      await promoteInSqlite(await python(log), store.root, model.name, version.version, promotion);
-      break;
-    case 'mlflow-server': {
-      const source = runs.sources().find((e) => e.source.id === store.sourceId)?.source;
-      if (!(source instanceof MlflowServer)) throw new UserError(`${store.root} is no longer in mlEngineer.tracking.mlflowServers.`);
-      await promoteOverRest(source, model.name, version.version, promotion);
-      break;
-    }
-  }
+  await writePromotion(store, runs, log, model.name, version.version, promotion);
   log.info(`registry: ${model.name} v${version.version} promoted (${promotion.kind === 'alias' ? `@${promotion.alias}` : promotion.stage}) in ${store.root}`);
   written();
   void vscode.window.showInformationMessage(`${model.name} v${version.version}: ${promotion.kind === 'alias' ? `@${promotion.alias}` : `stage ${promotion.stage}`}.`);
