@@ -121,6 +121,46 @@ describe('MLflow registry over REST and Promote…', function () {
     }
   });
 
+  it('`ml-engineer registry --promote` shows what changes and writes only with --yes (FileStore, mlflow.db, REST)', async () => {
+    let out = '';
+    let err = '';
+    const cli = async (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+      out = '';
+      err = '';
+      return runCli(['registry', ...argv], { out: (t) => (out += t), err: (t) => (err += t), env, cwd: dir }, { version: '0', subcommands: SUBCOMMANDS, signal: new AbortController().signal });
+    };
+    const mlruns = join(dir, 'mlruns');
+    writeFileStoreRegistry(mlruns, MODELS);
+    assert.equal(await cli([mlruns, '--model', 'churn', '--promote', '3', '--alias', 'champion']), 1);
+    assert.match(out, /^churn @champion: v2 → v3\n/);
+    assert.match(out, /Store: .*mlruns\n$/);
+    assert.match(err, /nothing written: run it again with --yes/);
+    assert.equal(readFileSync(join(mlruns, 'models', 'churn', 'aliases', 'champion'), 'utf8'), '2', 'nothing written without --yes');
+    assert.equal(await cli([mlruns, '--model', 'churn', '--promote', '3', '--alias', 'champion', '--yes']), 0, err);
+    assert.match(out, /Written: churn v3 to @champion \(now on v2\)\.\n$/);
+    assert.equal(readFileSync(join(mlruns, 'models', 'churn', 'aliases', 'champion'), 'utf8'), '3');
+    assert.equal(await cli([mlruns, '--model', 'churn', '--promote', '4', '--alias', 'champion', '--yes']), 1);
+    assert.match(err, /churn has no version 4\. Versions: 3, 2, 1/, 'a deleted version is not offered');
+    assert.equal(await cli([mlruns, '--model', 'churn', '--promote', '3', '--yes']), 1);
+    assert.match(err, /either an alias .* or a stage/);
+
+    const db = join(dir, 'srv', 'mlflow.db');
+    mkdirSync(join(dir, 'srv'));
+    writeMlflowSqlite(db, [{ id: hex('b'), name: 'good', experiment: 'churn' }]);
+    addSqliteRegistry(db, MODELS);
+    assert.equal(await cli([db, '--model', 'churn', '--promote', '3', '--stage', 'production', '--archive-existing', '--yes', '--python', PYTHON]), 0, err);
+    assert.match(out, /churn v3: None → Production\nArchived: v2 \(now in Production\)/);
+    assert.deepEqual(readRegistrySqlite(db).models[0]!.versions.map((v) => [v.version, v.stage]), [[3, 'Production'], [2, 'Archived'], [1, 'Archived']]);
+
+    const stand = await startRegistryStandin(standinModels(1), { token: 'tok' });
+    try {
+      assert.equal(await cli([stand.url, '--model', 'model-0000', '--promote', '3', '--alias', 'champion', '--yes'], { MLFLOW_TRACKING_TOKEN: 'tok' }), 0, err);
+      assert.deepEqual(stand.models[0]!.aliases, { champion: 3, challenger: 3 });
+    } finally {
+      await stand.close();
+    }
+  });
+
   it('finds a version\'s model files: storage_location, runs:/ under its run, mlflow-artifacts:/ beside mlflow.db', () => {
     const mlruns = join(dir, 'mlruns');
     writeFileStoreRegistry(mlruns, MODELS);
