@@ -8,7 +8,7 @@ import { MlflowServer } from '../../src/tracking/mlflowServer';
 import { readRegistryFileStore } from '../../src/tracking/registry/registryFileStore';
 import { promoteInFileStore } from '../../src/tracking/registry/registryFileStoreWrite';
 import { aliasProblem, promotionSummary } from '../../src/tracking/registry/registryPromote';
-import { promoteOverRest, readRegistryRest } from '../../src/tracking/registry/registryRest';
+import { AliasesUnsupportedError, promoteOverRest, readRegistryRest, setAliasTagOverRest } from '../../src/tracking/registry/registryRest';
 import { readRegistrySqlite } from '../../src/tracking/registry/registrySqlite';
 import { promoteInSqlite } from '../../src/tracking/registry/registrySqliteWrite';
 import { runCli } from '../../src/cli/runCli';
@@ -101,6 +101,36 @@ describe('MLflow registry over REST and Promote…', function () {
       await assert.rejects(promoteOverRest(server, 'model-0000', 3, { kind: 'alias', alias: 'champion' }), /has no alias endpoints .*move a stage instead/);
       await promoteOverRest(server, 'model-0000', 3, { kind: 'stage', stage: 'Staging', archiveExisting: false });
       assert.equal((await readRegistryRest(server)).models[0]!.versions[0]!.stage, 'Staging');
+    });
+
+    it('a server from before aliases: an alias kept as the model\'s tag alias.<name> reads as the alias, and moves', async () => {
+      const models = standinModels(2);
+      models[0]!.tags = { team: 'growth', 'alias.champion': '2', 'alias.latest': '1', 'alias.ghost': '9' };
+      stand = await startRegistryStandin(models, { legacy: true });
+      const server = new MlflowServer(stand.url, () => Promise.resolve(undefined));
+      const before = (await readRegistryRest(server)).models[0]!;
+      assert.deepEqual(before.aliases, { champion: 2 }, 'a reserved name and a version the model lacks are not aliases');
+      assert.deepEqual(before.versions.map((v) => [v.version, v.aliases, v.stage]), [[3, [], 'None'], [2, ['champion'], 'Production'], [1, [], 'Archived']]);
+      assert.equal(before.tags['alias.champion'], '2', 'the tag itself still lists');
+      await assert.rejects(promoteOverRest(server, 'model-0000', 3, { kind: 'alias', alias: 'champion' }), (e: Error) => e instanceof AliasesUnsupportedError && /keep the alias as the model's tag alias\.champion/.test(e.message));
+      await setAliasTagOverRest(server, 'model-0000', 3, 'champion');
+      assert.deepEqual(stand.seen.at(-1), { method: 'POST', path: '/api/2.0/mlflow/registered-models/set-tag', query: {}, body: { name: 'model-0000', key: 'alias.champion', value: '3' } });
+      const after = (await readRegistryRest(server)).models[0]!;
+      assert.deepEqual(after.aliases, { champion: 3 });
+      assert.deepEqual(after.versions[0]!.aliases, ['champion']);
+      const posts = stand.seen.filter((x) => x.method === 'POST').length;
+      await assert.rejects(setAliasTagOverRest(server, 'model-0000', 7, 'champion'), /Model Version \(name=model-0000, version=7\) not found/);
+      await assert.rejects(setAliasTagOverRest(server, 'model-0000', 3, 'v3'), /Version alias name 'v3' is reserved/);
+      assert.equal(stand.seen.filter((x) => x.method === 'POST').length, posts, 'refused before any write');
+    });
+
+    it('on a server with aliases, a real alias wins over a tag of the same name', async () => {
+      const models = standinModels(1);
+      models[0]!.tags = { 'alias.champion': '1', 'alias.shadow': '1' };
+      stand = await startRegistryStandin(models);
+      const m = (await readRegistryRest(new MlflowServer(stand.url, () => Promise.resolve(undefined)))).models[0]!;
+      assert.deepEqual(m.aliases, { champion: 2, challenger: 3, shadow: 1 });
+      assert.deepEqual(m.versions.map((v) => [v.version, v.aliases]), [[3, ['challenger']], [2, ['champion']], [1, ['shadow']]]);
     });
   });
 

@@ -3,6 +3,7 @@ import { defineTool, ToolInputError } from '../../agent/tools/tool';
 import type { RunRecord } from '../runModel';
 import { planPromotion, type LocatedRegistry, type PromotionPlan, type PromotionRequest, type RegistryLocation } from './promotionPlan';
 import { RegistryWriteError, type Promotion } from './registryPromote';
+import { AliasesUnsupportedError } from './registryRest';
 
 // The agent's side of Promote…: preview_promotion (read) gives the comparison the modal shows;
 // promote_model_version (write) moves an alias or a stage only after the user approves the card,
@@ -79,6 +80,7 @@ export function registryPromoteTools(access: PromoteAccess) {
         try {
           await access.promote(p.located.location, p.model.name, p.version.version, p.promotion, signal);
         } catch (error) {
+          if (error instanceof AliasesUnsupportedError) throw new ToolInputError(`${p.located.location.root} has no alias endpoints (an MLflow server before 2.3): nothing written. Move a stage instead (stage: Staging or Production), or the user can keep the alias as a tag with Promote… in the Experiments view.`);
           if (error instanceof RegistryWriteError) throw new ToolInputError(error.message);
           throw error;
         }

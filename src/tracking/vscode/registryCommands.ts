@@ -7,7 +7,7 @@ import { configuredPython } from '../../python/vscode/pythonExtension';
 import { MlflowServer } from '../mlflowServer';
 import { promoteInFileStore } from '../registry/registryFileStoreWrite';
 import { aliasProblem, currentHolder, promotionSummary, STAGES, type Promotion } from '../registry/registryPromote';
-import { promoteOverRest } from '../registry/registryRest';
+import { ALIAS_TAG_PREFIX, AliasesUnsupportedError, promoteOverRest, setAliasTagOverRest } from '../registry/registryRest';
 import { promoteInSqlite } from '../registry/registrySqliteWrite';
 import { versionFacts, type VersionFacts } from '../registry/versionFacts';
 import { versionModelPath } from '../registry/versionFiles';
@@ -105,7 +105,21 @@ export async function promoteVersion(target: VersionTarget, runs: RunCatalog, lo
     answer = await vscode.window.showWarningMessage(`Promote ${model.name} v${version.version}?`, { modal: true, detail: `${detail}\n\n(The latency comparison is in the Compare Models report.)` }, 'Promote');
   }
   if (answer !== 'Promote') return;
-  await writePromotion(store, runs, log, model.name, version.version, promotion);
+  try {
+    await writePromotion(store, runs, log, model.name, version.version, promotion);
+  } catch (error) {
+    if (!(error instanceof AliasesUnsupportedError) || promotion.kind !== 'alias') throw error;
+    // A server from before aliases: offer the tag this view reads as the alias, said as it is.
+    const tag = `${ALIAS_TAG_PREFIX}${promotion.alias}`;
+    const keep = await vscode.window.showWarningMessage(`${store.root} has no aliases (MLflow before 2.3)`, {
+      modal: true,
+      detail: `Keep @${promotion.alias} as the registered model's tag ${tag} = ${version.version} instead? The Experiments view and ML Engineer's tools read that tag as the alias; MLflow itself does not (models:/${model.name}@${promotion.alias} will not resolve on this server). Or move a stage instead.`,
+    }, 'Keep as Tag');
+    if (keep !== 'Keep as Tag') return;
+    const source = runs.sources().find((e) => e.source instanceof MlflowServer && e.source.root === store.root)?.source;
+    if (!(source instanceof MlflowServer)) throw new UserError(`${store.root} is no longer in mlEngineer.tracking.mlflowServers.`);
+    await setAliasTagOverRest(source, model.name, version.version, promotion.alias);
+  }
   log.info(`registry: ${model.name} v${version.version} promoted (${promotion.kind === 'alias' ? `@${promotion.alias}` : promotion.stage}) in ${store.root}`);
   written();
   void vscode.window.showInformationMessage(`${model.name} v${version.version}: ${promotion.kind === 'alias' ? `@${promotion.alias}` : `stage ${promotion.stage}`}.`);
