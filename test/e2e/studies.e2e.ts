@@ -25,11 +25,13 @@ describe('Studies and model registry (code-server)', function () {
     {
       profile: EXAMPLES_PROFILE,
       prepare(workspace) {
-        // MLmodel files MLflow wrote (test/fixtures/mlflow-models) as v1's and v2's logged models: runs:/<id>/model.
+        // MLmodel files MLflow wrote (test/fixtures/mlflow-models) as v1's and v2's logged models (runs:/<id>/model),
+        // each beside an ONNX file from the corpus (onnx/onnx's single-Relu test model), so latency can be compared.
         for (const [run, fixture] of [['3f2a9c1e5b7d4e6f8a0b1c2d3e4f5a6b', 'langchain-2.12.2'], ['7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f', 'pyfunc-2.7.1']]) {
           const model = join(workspace, 'mlruns', '412570119832766211', run!, 'artifacts', 'model');
           mkdirSync(model, { recursive: true });
           copyFileSync(join(__dirname, '..', 'fixtures', 'mlflow-models', fixture!, 'MLmodel'), join(model, 'MLmodel'));
+          copyFileSync(join(__dirname, '..', '..', '..', 'shared', 'corpora', 'onnx', 'simple', 'test_single_relu_model.onnx'), join(model, 'model.onnx'));
         }
         writeFileStoreRegistry(join(workspace, 'mlruns'), [
           { name: 'tiny-classifier', aliases: { champion: 2 }, versions: [{ version: 1, runId: '3f2a9c1e5b7d4e6f8a0b1c2d3e4f5a6b' }, { version: 2, runId: '7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f' }, { version: 3, runId: 'deadbeefdeadbeefdeadbeefdeadbeef' }] },
@@ -70,12 +72,15 @@ describe('Studies and model registry (code-server)', function () {
     await dialog.waitFor({ timeout: 15_000 });
     // The dialog collapses runs of spaces; Cancel first, so a failed match leaves no modal over the next tests.
     const text = await dialog.innerText();
+    const compareLatency = await dialog.locator('.monaco-button', { hasText: 'Compare Latency' }).count();
     await dialog.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
     await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
     assert.match(text, /tiny-classifier @champion: v2 → v1/);
     assert.match(text, /⚠ The inputs change: whatever calls v2 today may break on v1\./);
     assert.match(text, /Inputs: CHANGED\s+− test_model_input: double\s+\(v2\)\s+\+ messages: array<object\{content: string, role: string\}>\s+\(v1\)/);
-    assert.match(text, /Size: 572 B → 1\.63 KB/);
+    assert.match(text, /Size: 670 B → 1\.73 KB/, 'MLmodel and model.onnx on disk');
+    assert.match(text, /Latency: both are ONNX/);
+    assert.equal(compareLatency, 1, 'both ONNX: the modal offers Compare Latency');
     assert.match(text, /Run metrics, v2 → v1:\s+train_loss: 0\.2207 → 0\.4258/);
     assert.equal(readFileSync(join(server.workspace, 'mlruns', 'models', 'tiny-classifier', 'aliases', 'champion'), 'utf8'), '2');
   });
