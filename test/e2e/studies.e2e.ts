@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { ConsoleMessage, Locator, Page } from 'playwright-core';
 import { startOptunaStudy } from '../support/optunaWriter';
 import { writeFileStoreRegistry } from '../support/registryFixtures';
 import type { CodeServer } from './support/codeServer';
-import { findWebviewFrame, saveScreenshot } from './support/workbench';
+import { findWebviewFrame, rowContextMenu, saveScreenshot } from './support/workbench';
 import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
 
 /**
@@ -24,6 +25,14 @@ describe('Studies and model registry (code-server)', function () {
     {
       profile: EXAMPLES_PROFILE,
       prepare(workspace) {
+        // MLmodel files MLflow wrote (test/fixtures/mlflow-models) as v1's and v2's logged models (runs:/<id>/model),
+        // each beside an ONNX file from the corpus (onnx/onnx's single-Relu test model), so latency can be compared.
+        for (const [run, fixture] of [['3f2a9c1e5b7d4e6f8a0b1c2d3e4f5a6b', 'langchain-2.12.2'], ['7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f', 'pyfunc-2.7.1']]) {
+          const model = join(workspace, 'mlruns', '412570119832766211', run!, 'artifacts', 'model');
+          mkdirSync(model, { recursive: true });
+          copyFileSync(join(__dirname, '..', 'fixtures', 'mlflow-models', fixture!, 'MLmodel'), join(model, 'MLmodel'));
+          copyFileSync(join(__dirname, '..', '..', '..', 'shared', 'corpora', 'onnx', 'simple', 'test_single_relu_model.onnx'), join(model, 'model.onnx'));
+        }
         writeFileStoreRegistry(join(workspace, 'mlruns'), [
           { name: 'tiny-classifier', aliases: { champion: 2 }, versions: [{ version: 1, runId: '3f2a9c1e5b7d4e6f8a0b1c2d3e4f5a6b' }, { version: 2, runId: '7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f' }, { version: 3, runId: 'deadbeefdeadbeefdeadbeefdeadbeef' }] },
         ]);
@@ -52,6 +61,28 @@ describe('Studies and model registry (code-server)', function () {
     // A version opens its run in the tree.
     await row(/^v2/).click();
     await view.locator('.monaco-list-row.selected', { hasText: 'mlp-hidden16' }).waitFor({ timeout: 10_000 });
+  });
+
+  it('Promote… shows what changes against the version holding @champion, and Cancel writes nothing', async () => {
+    await rowContextMenu(page, () => Promise.resolve(row(/^v1/)), 'Promote…');
+    const pickRow = page.locator('.quick-input-widget .monaco-list-row', { hasText: /@champion.*move from v2 to v1/ }).first();
+    await pickRow.waitFor({ timeout: 15_000 });
+    await pickRow.click();
+    const dialog = page.locator('.monaco-dialog-box', { hasText: 'Promote tiny-classifier v1?' });
+    await dialog.waitFor({ timeout: 15_000 });
+    // The dialog collapses runs of spaces; Cancel first, so a failed match leaves no modal over the next tests.
+    const text = await dialog.innerText();
+    const compareLatency = await dialog.locator('.monaco-button', { hasText: 'Compare Latency' }).count();
+    await dialog.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+    assert.match(text, /tiny-classifier @champion: v2 → v1/);
+    assert.match(text, /⚠ The inputs change: whatever calls v2 today may break on v1\./);
+    assert.match(text, /Inputs: CHANGED\s+− test_model_input: double\s+\(v2\)\s+\+ messages: array<object\{content: string, role: string\}>\s+\(v1\)/);
+    assert.match(text, /Size: 670 B → 1\.73 KB/, 'MLmodel and model.onnx on disk');
+    assert.match(text, /Latency: both are ONNX/);
+    assert.equal(compareLatency, 1, 'both ONNX: the modal offers Compare Latency');
+    assert.match(text, /Run metrics, v2 → v1:\s+train_loss: 0\.2207 → 0\.4258/);
+    assert.equal(readFileSync(join(server.workspace, 'mlruns', 'models', 'tiny-classifier', 'aliases', 'champion'), 'utf8'), '2');
   });
 
   it('shows a study Optuna is running in another process: new and running trials in the tree and the study view', async () => {

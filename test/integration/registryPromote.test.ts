@@ -8,7 +8,7 @@ import { MlflowServer } from '../../src/tracking/mlflowServer';
 import { readRegistryFileStore } from '../../src/tracking/registry/registryFileStore';
 import { promoteInFileStore } from '../../src/tracking/registry/registryFileStoreWrite';
 import { aliasProblem, promotionSummary } from '../../src/tracking/registry/registryPromote';
-import { promoteOverRest, readRegistryRest } from '../../src/tracking/registry/registryRest';
+import { AliasesUnsupportedError, promoteOverRest, readRegistryRest, setAliasTagOverRest } from '../../src/tracking/registry/registryRest';
 import { readRegistrySqlite } from '../../src/tracking/registry/registrySqlite';
 import { promoteInSqlite } from '../../src/tracking/registry/registrySqliteWrite';
 import { runCli } from '../../src/cli/runCli';
@@ -102,6 +102,36 @@ describe('MLflow registry over REST and Promote…', function () {
       await promoteOverRest(server, 'model-0000', 3, { kind: 'stage', stage: 'Staging', archiveExisting: false });
       assert.equal((await readRegistryRest(server)).models[0]!.versions[0]!.stage, 'Staging');
     });
+
+    it('a server from before aliases: an alias kept as the model\'s tag alias.<name> reads as the alias, and moves', async () => {
+      const models = standinModels(2);
+      models[0]!.tags = { team: 'growth', 'alias.champion': '2', 'alias.latest': '1', 'alias.ghost': '9' };
+      stand = await startRegistryStandin(models, { legacy: true });
+      const server = new MlflowServer(stand.url, () => Promise.resolve(undefined));
+      const before = (await readRegistryRest(server)).models[0]!;
+      assert.deepEqual(before.aliases, { champion: 2 }, 'a reserved name and a version the model lacks are not aliases');
+      assert.deepEqual(before.versions.map((v) => [v.version, v.aliases, v.stage]), [[3, [], 'None'], [2, ['champion'], 'Production'], [1, [], 'Archived']]);
+      assert.equal(before.tags['alias.champion'], '2', 'the tag itself still lists');
+      await assert.rejects(promoteOverRest(server, 'model-0000', 3, { kind: 'alias', alias: 'champion' }), (e: Error) => e instanceof AliasesUnsupportedError && /keep the alias as the model's tag alias\.champion/.test(e.message));
+      await setAliasTagOverRest(server, 'model-0000', 3, 'champion');
+      assert.deepEqual(stand.seen.at(-1), { method: 'POST', path: '/api/2.0/mlflow/registered-models/set-tag', query: {}, body: { name: 'model-0000', key: 'alias.champion', value: '3' } });
+      const after = (await readRegistryRest(server)).models[0]!;
+      assert.deepEqual(after.aliases, { champion: 3 });
+      assert.deepEqual(after.versions[0]!.aliases, ['champion']);
+      const posts = stand.seen.filter((x) => x.method === 'POST').length;
+      await assert.rejects(setAliasTagOverRest(server, 'model-0000', 7, 'champion'), /Model Version \(name=model-0000, version=7\) not found/);
+      await assert.rejects(setAliasTagOverRest(server, 'model-0000', 3, 'v3'), /Version alias name 'v3' is reserved/);
+      assert.equal(stand.seen.filter((x) => x.method === 'POST').length, posts, 'refused before any write');
+    });
+
+    it('on a server with aliases, a real alias wins over a tag of the same name', async () => {
+      const models = standinModels(1);
+      models[0]!.tags = { 'alias.champion': '1', 'alias.shadow': '1' };
+      stand = await startRegistryStandin(models);
+      const m = (await readRegistryRest(new MlflowServer(stand.url, () => Promise.resolve(undefined)))).models[0]!;
+      assert.deepEqual(m.aliases, { champion: 2, challenger: 3, shadow: 1 });
+      assert.deepEqual(m.versions.map((v) => [v.version, v.aliases]), [[3, ['challenger']], [2, ['champion']], [1, ['shadow']]]);
+    });
   });
 
   it('`ml-engineer registry URL` lists a tracking server\'s registry with MLflow\'s token variable', async () => {
@@ -116,6 +146,46 @@ describe('MLflow registry over REST and Promote…', function () {
       err = '';
       assert.equal(await run({}, []), 1);
       assert.match(err, /401/);
+    } finally {
+      await stand.close();
+    }
+  });
+
+  it('`ml-engineer registry --promote` shows what changes and writes only with --yes (FileStore, mlflow.db, REST)', async () => {
+    let out = '';
+    let err = '';
+    const cli = async (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+      out = '';
+      err = '';
+      return runCli(['registry', ...argv], { out: (t) => (out += t), err: (t) => (err += t), env, cwd: dir }, { version: '0', subcommands: SUBCOMMANDS, signal: new AbortController().signal });
+    };
+    const mlruns = join(dir, 'mlruns');
+    writeFileStoreRegistry(mlruns, MODELS);
+    assert.equal(await cli([mlruns, '--model', 'churn', '--promote', '3', '--alias', 'champion']), 1);
+    assert.match(out, /^churn @champion: v2 → v3\n/);
+    assert.match(out, /Store: .*mlruns\n$/);
+    assert.match(err, /nothing written: run it again with --yes/);
+    assert.equal(readFileSync(join(mlruns, 'models', 'churn', 'aliases', 'champion'), 'utf8'), '2', 'nothing written without --yes');
+    assert.equal(await cli([mlruns, '--model', 'churn', '--promote', '3', '--alias', 'champion', '--yes']), 0, err);
+    assert.match(out, /Written: churn v3 to @champion \(now on v2\)\.\n$/);
+    assert.equal(readFileSync(join(mlruns, 'models', 'churn', 'aliases', 'champion'), 'utf8'), '3');
+    assert.equal(await cli([mlruns, '--model', 'churn', '--promote', '4', '--alias', 'champion', '--yes']), 1);
+    assert.match(err, /churn has no version 4\. Versions: 3, 2, 1/, 'a deleted version is not offered');
+    assert.equal(await cli([mlruns, '--model', 'churn', '--promote', '3', '--yes']), 1);
+    assert.match(err, /either an alias .* or a stage/);
+
+    const db = join(dir, 'srv', 'mlflow.db');
+    mkdirSync(join(dir, 'srv'));
+    writeMlflowSqlite(db, [{ id: hex('b'), name: 'good', experiment: 'churn' }]);
+    addSqliteRegistry(db, MODELS);
+    assert.equal(await cli([db, '--model', 'churn', '--promote', '3', '--stage', 'production', '--archive-existing', '--yes', '--python', PYTHON]), 0, err);
+    assert.match(out, /churn v3: None → Production\nArchived: v2 \(now in Production\)/);
+    assert.deepEqual(readRegistrySqlite(db).models[0]!.versions.map((v) => [v.version, v.stage]), [[3, 'Production'], [2, 'Archived'], [1, 'Archived']]);
+
+    const stand = await startRegistryStandin(standinModels(1), { token: 'tok' });
+    try {
+      assert.equal(await cli([stand.url, '--model', 'model-0000', '--promote', '3', '--alias', 'champion', '--yes'], { MLFLOW_TRACKING_TOKEN: 'tok' }), 0, err);
+      assert.deepEqual(stand.models[0]!.aliases, { champion: 3, challenger: 3 });
     } finally {
       await stand.close();
     }

@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 // RegisteredModels" GET 2.0/mlflow/registered-models/search, "Search ModelVersions" GET
 // 2.0/mlflow/model-versions/search, "Set Registered Model Alias" POST
 // 2.0/mlflow/registered-models/alias, "Transition ModelVersion Stage" POST
-// 2.0/mlflow/model-versions/transition-stage) and as its server checks requests
+// 2.0/mlflow/model-versions/transition-stage, "Set Registered Model Tag" POST
+// 2.0/mlflow/registered-models/set-tag) and as its server checks requests
 // (mlflow/server/handlers.py: POST bodies must be application/json; required fields;
 // max_results ≤ 1000 for models; page tokens are base64 of {"offset": n} as
 // SearchUtils.create_page_token makes them; mlflow/utils/validation.py for alias names). Answers
@@ -193,6 +194,20 @@ export function startRegistryStandin(models: StandinModel[], options: { legacy?:
             if (/^[vV]\d+$/.test(alias)) throw new ApiError(400, 'INVALID_PARAMETER_VALUE', `Version alias name '${alias}' is reserved.`);
             const v = version(m, required(body, 'version'));
             m.aliases[alias] = v.version;
+            return send(200, {});
+          }
+          case 'POST registered-models/set-tag': {
+            // "Set Registered Model Tag" (MLflow 1.x on): validation.py _validate_tag_name (pre-2.x
+            // rule: alphanumerics, _ - . space /; at most 250 characters).
+            const m = model(required(body, 'name'));
+            const key = required(body, 'key');
+            if (!/^[/\p{L}\p{N}_.\- ]*$/u.test(key)) throw new ApiError(400, 'INVALID_PARAMETER_VALUE', `Invalid tag name: '${key}'. Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), and slashes (/).`);
+            if (key.length > 250) throw new ApiError(400, 'INVALID_PARAMETER_VALUE', `Tag key '${key.slice(0, 20)}...' had length ${key.length}, which exceeded length limit of 250`);
+            // handlers.py: value is _assert_string, not _assert_required.
+            const value = body.value ?? '';
+            if (typeof value !== 'string') throw new ApiError(400, 'INVALID_PARAMETER_VALUE', `Invalid value ${JSON.stringify(value)} for parameter 'value' supplied. Hint: Value was of type '${typeof value}'. See the API docs for more information about request parameters.`);
+            m.tags = { ...(m.tags ?? {}), [key]: value };
+            m.updated = Date.now();
             return send(200, {});
           }
           case 'POST model-versions/transition-stage': {

@@ -12,7 +12,9 @@ import { MlflowServer } from '../../tracking/mlflowServer';
 import type { RegistrySnapshot } from '../../tracking/registry/registryModel';
 import { readRegistryRest } from '../../tracking/registry/registryRest';
 import type { RunSource } from '../../tracking/runModel';
-import { promoteVersion } from '../../tracking/vscode/registryCommands';
+import type { RegistryKind } from '../../tracking/registry/promotionPlan';
+import { registryPromoteTools } from '../../tracking/registry/registryTools';
+import { promoteVersion, writePromotion } from '../../tracking/vscode/registryCommands';
 import { RegistryNodes } from '../../tracking/vscode/registryNodes';
 import type * as StudiesLazy from '../lazy/studiesReaders';
 import { StudyCatalog } from '../studyCatalog';
@@ -153,20 +155,29 @@ export function registerStudies(deps: StudiesDeps): { tools(): Tool[] } {
     await deps.compare(runs.map((r) => r.key), metric);
   });
 
+  const registrySources = async (): Promise<RunSource[]> => {
+    await deps.ensureRuns();
+    return deps.runs.sources().map((e) => e.source).filter((source) => source.kind === 'mlflow' || source.kind === 'mlflow-sqlite' || source.kind === 'mlflow-server');
+  };
   return {
-    tools: () =>
-      studyTools({
+    tools: () => [
+      ...studyTools({
         studies: async () => {
           await ensureDiscovered();
           await catalog.poll();
           return catalog.files();
         },
-        registries: async () => {
-          await deps.ensureRuns();
-          const sources = deps.runs.sources().filter((e) => e.source.kind === 'mlflow' || e.source.kind === 'mlflow-sqlite' || e.source.kind === 'mlflow-server');
-          return Promise.all(sources.map((e) => readRegistry(e.source)));
-        },
+        registries: async () => Promise.all((await registrySources()).map((source) => readRegistry(source))),
         runs: () => deps.runs.runs(),
       }),
+      ...registryPromoteTools({
+        registries: async () => Promise.all((await registrySources()).map(async (source) => ({ registry: await readRegistry(source), location: { kind: source.kind as RegistryKind, root: source.root } }))),
+        runs: () => deps.runs.runs(),
+        promote: async (location, name, version, promotion, signal) => {
+          await writePromotion(location, deps.runs, log, name, version, promotion, signal);
+          registry.reread();
+        },
+      }),
+    ],
   };
 }

@@ -1,5 +1,7 @@
 import type { MetricSummary } from '../runModel';
+import { compareModelSides, latencyNote, type ComparedSide } from './promotionCompare';
 import type { ModelVersionRecord, RegisteredModelRecord } from './registryModel';
+import type { VersionFacts } from './versionFacts';
 
 // Promote…: set or move an alias (MLflow 2.3+) or, on registries from before aliases, move a
 // version to a stage. Names are checked as MLflow checks them (mlflow/utils/validation.py:
@@ -65,8 +67,18 @@ export function currentHolder(model: RegisteredModelRecord, promotion: Promotion
   return promotion.stage === 'None' ? [] : model.versions.filter((v) => v.stage === promotion.stage);
 }
 
-/** What Promote… changes, in words, for the confirmation: the holder now, and the runs' key metrics side by side. */
-export function promotionSummary(model: RegisteredModelRecord, target: ModelVersionRecord, promotion: Promotion, metricsOf: (v: ModelVersionRecord) => readonly MetricSummary[] | undefined): string {
+/**
+ * What Promote… changes, in words, for the confirmation: the holder now; when `factsOf` is given,
+ * the models' inputs, outputs and size (a changed signature first, as a warning) and whether
+ * latency can be measured; and the runs' key metrics side by side.
+ */
+export function promotionSummary(
+  model: RegisteredModelRecord,
+  target: ModelVersionRecord,
+  promotion: Promotion,
+  metricsOf: (v: ModelVersionRecord) => readonly MetricSummary[] | undefined,
+  factsOf?: (v: ModelVersionRecord) => VersionFacts | undefined,
+): string {
   const holders = currentHolder(model, promotion).filter((v) => v.version !== target.version);
   const what = promotion.kind === 'alias' ? `@${promotion.alias}` : `stage ${promotion.stage}`;
   const lines: string[] = [];
@@ -76,6 +88,16 @@ export function promotionSummary(model: RegisteredModelRecord, target: ModelVers
     if (holders.length) lines.push(promotion.archiveExisting ? `Archived: ${holders.map((v) => `v${v.version}`).join(', ')} (now in ${promotion.stage})` : `Also in ${promotion.stage}: ${holders.map((v) => `v${v.version}`).join(', ')} (kept)`);
   }
   const before = holders[0];
+  if (factsOf) {
+    const side = (v: ModelVersionRecord): ComparedSide => ({ version: v.version, ...opt(factsOf(v)) });
+    const a = before ? side(before) : undefined;
+    const b = side(target);
+    const models = compareModelSides(a, b);
+    if (models.warnings.length) lines.push('', ...models.warnings.map((w) => `⚠ ${w}`));
+    lines.push('', before ? `Model, v${before.version} → v${target.version}:` : `Model v${target.version}:`, ...models.lines.map((l) => `  ${l}`));
+    const latency = latencyNote(a, b);
+    if (latency) lines.push(`  ${latency}`);
+  }
   const a = before ? metricsOf(before) : undefined;
   const b = metricsOf(target);
   if (b && b.length) {
@@ -92,4 +114,5 @@ export function promotionSummary(model: RegisteredModelRecord, target: ModelVers
   return `${lines.join('\n')}\n\nThis writes ${what} to the registry.`;
 }
 
+const opt = (facts: VersionFacts | undefined): { facts?: VersionFacts } => (facts ? { facts } : {});
 const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e6 ? x.toPrecision(4) : x.toExponential(3));

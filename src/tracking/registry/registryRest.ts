@@ -1,7 +1,7 @@
 import { asMapping, setOwn } from '../ownProps';
 import { MlflowServerError } from '../mlflowServer';
 import { aliasesByVersion, STAGE_DELETED_INTERNAL, type ModelVersionRecord, type RegisteredModelRecord, type RegistrySnapshot } from './registryModel';
-import { checkedPromotion, RegistryWriteError, type Promotion } from './registryPromote';
+import { aliasProblem, checkedPromotion, RegistryWriteError, type Promotion } from './registryPromote';
 import { opt } from './registrySqlite';
 
 // The Model Registry of an MLflow tracking server over REST (mlflow.org/docs/latest/rest-api.html,
@@ -11,6 +11,28 @@ import { opt } from './registrySqlite';
 // as MLflow's SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD). Aliases come with each model
 // (`aliases: [{alias, version}]`, MLflow 2.3+); a server without them lists stages only. Answers
 // are checked as read: a proxy or another service at the URL gives a problem, never a TypeError.
+// A server from before aliases answers 404 on the alias endpoint: there an alias can be kept as a
+// registered-model tag `alias.<name>` = version (ALIAS_TAG_PREFIX), which this reader shows as the
+// alias (a real alias of the same name wins), so @champion reads the same on old and new servers.
+
+/** The registered-model tag that keeps an alias on a server without alias endpoints. */
+export const ALIAS_TAG_PREFIX = 'alias.';
+
+/** An alias promotion refused because the server predates aliases (MLflow < 2.3). */
+export class AliasesUnsupportedError extends RegistryWriteError {}
+
+/** Aliases kept as tags (`alias.<name>` = a version the model has), for the names without a real alias. */
+function aliasesFromTags(tags: Readonly<Record<string, string>>, real: Readonly<Record<string, number>>, versions: ReadonlySet<number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(tags)) {
+    if (!key.startsWith(ALIAS_TAG_PREFIX)) continue;
+    const alias = key.slice(ALIAS_TAG_PREFIX.length);
+    const version = num(value.trim());
+    if (version === undefined || !versions.has(version) || aliasProblem(alias) || Object.hasOwn(real, alias)) continue;
+    setOwn(out, alias, version);
+  }
+  return out;
+}
 
 /** What the registry needs of a tracking server (MlflowServer). */
 export interface RegistryServer {
@@ -35,11 +57,11 @@ function pairs(entries: unknown): Record<string, string> {
 }
 
 /** Every item of a paged GET search (`key` holds the page's items). */
-async function searchAll(server: RegistryServer, path: string, key: string, signal?: AbortSignal): Promise<{ items: unknown[]; truncated: boolean }> {
+async function searchAll(server: RegistryServer, path: string, key: string, signal?: AbortSignal, filter?: string): Promise<{ items: unknown[]; truncated: boolean }> {
   const items: unknown[] = [];
   let token: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const body = asMapping(await server.call<unknown>(path, { method: 'GET', query: { max_results: String(PAGE), ...(token ? { page_token: token } : {}) } }, signal));
+    const body = asMapping(await server.call<unknown>(path, { method: 'GET', query: { max_results: String(PAGE), ...(filter ? { filter } : {}), ...(token ? { page_token: token } : {}) } }, signal));
     if (!body) throw new MlflowServerError(`${server.root} answered ${path} with something other than an object: is it an MLflow tracking server?`);
     items.push(...list(body[key]));
     token = text(body.next_page_token);
@@ -96,11 +118,18 @@ export async function readRegistryRest(server: RegistryServer, signal?: AbortSig
     }
     const versions = await searchAll(server, 'model-versions/search', 'model_versions', signal);
     if (versions.truncated) problems.push(`more than ${MAX_PAGES * PAGE} model versions: the first ${MAX_PAGES * PAGE} are listed`);
+    const live = versions.items.map((value) => versionFromRest(value)).filter((v): v is ModelVersionRecord => v !== undefined && v.stage !== STAGE_DELETED_INTERNAL);
+    const numbers = new Map<string, Set<number>>();
+    for (const v of live) numbers.set(v.name, (numbers.get(v.name) ?? new Set()).add(v.version));
+    // Aliases kept as tags join the real ones (from the model and from each version).
+    for (const [name, m] of byName) {
+      const tagged = aliasesFromTags(m.record.tags, m.record.aliases, numbers.get(name) ?? new Set());
+      if (Object.keys(tagged).length) m.record = { ...m.record, aliases: { ...m.record.aliases, ...tagged } };
+    }
     const aliasMaps = new Map([...byName].map(([name, m]) => [name, aliasesByVersion(m.record.aliases)]));
-    for (const value of versions.items) {
-      const v = versionFromRest(value, aliasMaps.get(text(asMapping(value)?.name) ?? ''));
-      if (!v || v.stage === STAGE_DELETED_INTERNAL) continue;
-      byName.get(v.name)?.versions.push(v);
+    for (const v of live) {
+      const extra = aliasMaps.get(v.name)?.get(v.version) ?? [];
+      byName.get(v.name)?.versions.push(extra.length ? { ...v, aliases: [...new Set([...v.aliases, ...extra])].sort() } : v);
     }
     const records = [...byName.values()].map((m) => ({ ...m.record, versions: m.versions.sort((a, b) => b.version - a.version) })).sort((a, b) => a.name.localeCompare(b.name));
     return { store: server.root, models: records, problems };
@@ -124,7 +153,21 @@ export async function promoteOverRest(server: RegistryServer, name: string, vers
   try {
     await server.call('registered-models/alias', { method: 'POST', body: { name, alias: p.alias, version: String(version) } }, signal);
   } catch (error) {
-    if (error instanceof MlflowServerError && error.status === 404 && !/RESOURCE_DOES_NOT_EXIST/.test(error.message)) throw new RegistryWriteError(`${server.root} has no alias endpoints (an MLflow server before 2.3): move a stage instead`);
+    if (error instanceof MlflowServerError && error.status === 404 && !/RESOURCE_DOES_NOT_EXIST/.test(error.message)) throw new AliasesUnsupportedError(`${server.root} has no alias endpoints (an MLflow server before 2.3): move a stage instead, or keep the alias as the model's tag ${ALIAS_TAG_PREFIX}${p.alias}`);
     throw error;
   }
+}
+
+/**
+ * On a server without alias endpoints: keeps `alias` as the registered model's tag
+ * `alias.<alias>` = version (POST registered-models/set-tag, MLflow 1.x on), after checking that
+ * the version exists and is not deleted (set-tag alone would not).
+ */
+export async function setAliasTagOverRest(server: RegistryServer, name: string, version: number, alias: string, signal?: AbortSignal): Promise<void> {
+  const p = checkedPromotion({ kind: 'alias', alias });
+  if (p.kind !== 'alias') return;
+  const { items } = await searchAll(server, 'model-versions/search', 'model_versions', signal, `name='${name.replace(/'/g, "\\'")}'`);
+  const found = items.map((v) => versionFromRest(v)).some((v) => v?.name === name && v.version === version && v.stage !== STAGE_DELETED_INTERNAL);
+  if (!found) throw new RegistryWriteError(`Model Version (name=${name}, version=${version}) not found`);
+  await server.call('registered-models/set-tag', { method: 'POST', body: { name, key: `${ALIAS_TAG_PREFIX}${p.alias}`, value: String(version) } }, signal);
 }

@@ -5,13 +5,24 @@ import { registryText, versionsText } from '../../studies/studyText';
 import { RunCatalog } from '../runCatalog';
 import { TrackingReaders } from '../workerSources';
 import { MlflowServer } from '../mlflowServer';
+import { pythonCandidates, resolvePython } from '../../python/pythonInterpreter';
+import { planPromotion, type RegistryKind } from './promotionPlan';
+import { promoteInFileStore } from './registryFileStoreWrite';
 import type { RegistrySnapshot } from './registryModel';
-import { readRegistryRest } from './registryRest';
+import { RegistryWriteError } from './registryPromote';
+import { promoteOverRest, readRegistryRest } from './registryRest';
+import { promoteInSqlite } from './registrySqliteWrite';
 
 /** MLflow's own client variables: a bearer token, or basic-auth user and password. */
 function serverToken(env: Readonly<Record<string, string | undefined>>): string | undefined {
   if (env.MLFLOW_TRACKING_TOKEN) return env.MLFLOW_TRACKING_TOKEN;
   return env.MLFLOW_TRACKING_USERNAME && env.MLFLOW_TRACKING_PASSWORD ? `${env.MLFLOW_TRACKING_USERNAME}:${env.MLFLOW_TRACKING_PASSWORD}` : undefined;
+}
+
+async function cliPython(flag: unknown, env: Readonly<Record<string, string | undefined>>, signal: AbortSignal): Promise<string> {
+  const found = await resolvePython(pythonCandidates(typeof flag === 'string' ? flag : env.ML_ENGINEER_PYTHON, undefined), { signal });
+  if (!found.found) throw new RegistryWriteError(`no Python 3 to write the mlflow.db with its sqlite3 (${found.attempts.map((a) => `${a.candidate.command}: ${a.problem}`).join('; ')}); give --python`);
+  return found.interpreter.executable;
 }
 
 export const registrySubcommand: Subcommand = {
@@ -28,11 +39,28 @@ export const registrySubcommand: Subcommand = {
     'Options:',
     '  --json            print the registries as JSON',
     '  --model NAME      the versions of one model: aliases, stage, status, source, its run\'s metrics',
+    '  --promote N       with --model: move --alias A (MLflow 2.3+) or --stage S (None, Staging,',
+    '                    Production, Archived; --archive-existing archives the others in it) to',
+    '                    version N. Prints what changes against the version holding it now',
+    '                    (inputs/outputs, size, the runs\' metrics) and writes only with --yes.',
+    '  --store ROOT      with --promote: the registry (path or URL) when NAME is in several',
+    '  --python PATH     with --promote on an mlflow.db: the Python whose sqlite3 writes it',
+    '                    (default ML_ENGINEER_PYTHON, else python3)',
     '',
-    'Exit code 1 when PATH holds no registered model.',
+    'Exit code 1 when PATH holds no registered model, and for --promote without --yes (nothing written).',
     '',
   ].join('\n'),
-  options: { json: { type: 'boolean' }, model: { type: 'string' } },
+  options: {
+    json: { type: 'boolean' },
+    model: { type: 'string' },
+    promote: { type: 'string' },
+    alias: { type: 'string' },
+    stage: { type: 'string' },
+    'archive-existing': { type: 'boolean' },
+    store: { type: 'string' },
+    yes: { type: 'boolean' },
+    python: { type: 'string' },
+  },
   async run(args, io, signal) {
     const url = /^https?:\/\//.test(args.positionals[0] ?? '') ? args.positionals[0] : undefined;
     const path = url ?? resolve(io.cwd, args.positionals[0] ?? '.');
@@ -48,6 +76,25 @@ export const registrySubcommand: Subcommand = {
       for (const s of sources) registries.push(s instanceof MlflowServer ? await readRegistryRest(s, signal) : await readers.registry(s.root, s.kind as 'mlflow' | 'mlflow-sqlite'));
       for (const r of registries) for (const p of r.problems) io.err(`ml-engineer registry: ${r.store}: ${p}\n`);
       const name = typeof args.values.model === 'string' ? args.values.model : undefined;
+      if (typeof args.values.promote === 'string') {
+        if (!name) throw new RegistryWriteError('--promote needs --model NAME');
+        if (!/^\d+$/.test(args.values.promote)) throw new RegistryWriteError(`--promote takes a version number, not "${args.values.promote}"`);
+        const v = args.values;
+        const located = registries.map((registry, i) => ({ registry, location: { kind: sources[i]!.kind as RegistryKind, root: sources[i]!.root } }));
+        const plan = planPromotion(located, { model: name, version: Number(v.promote), ...(typeof v.alias === 'string' ? { alias: v.alias } : {}), ...(typeof v.stage === 'string' ? { stage: v.stage } : {}), archiveExisting: v['archive-existing'] === true, ...(typeof v.store === 'string' ? { store: v.store } : {}) }, catalog.runs());
+        io.out(`${plan.summary}\nStore: ${plan.located.location.root}\n`);
+        if (v.yes !== true) {
+          io.err('ml-engineer registry: nothing written: run it again with --yes to write it.\n');
+          return EXIT.failure;
+        }
+        const { kind, root } = plan.located.location;
+        const [model, version] = [plan.model.name, plan.version.version];
+        if (kind === 'mlflow') promoteInFileStore(root, model, version, plan.promotion);
+        else if (kind === 'mlflow-sqlite') await promoteInSqlite(await cliPython(v.python, io.env, signal), root, model, version, plan.promotion);
+        else await promoteOverRest(sources[located.indexOf(plan.located)] as MlflowServer, model, version, plan.promotion, signal);
+        io.out(`Written: ${plan.headline.replace(/^Promote /, '')}.\n`);
+        return EXIT.ok;
+      }
       const models = registries.flatMap((r) => r.models.filter((m) => !name || m.name === name));
       if (args.values.json) io.out(`${JSON.stringify(name ? models : registries, null, 2)}\n`);
       else if (name) io.out(`${models.map((m) => versionsText(m, (id) => catalog.runs().find((r) => r.runId === id))).join('\n\n')}\n`);

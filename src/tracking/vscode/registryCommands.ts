@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { COMMANDS } from '../../commandIds';
 import { UserError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { pythonCandidates, resolvePython } from '../../python/pythonInterpreter';
@@ -6,8 +7,12 @@ import { configuredPython } from '../../python/vscode/pythonExtension';
 import { MlflowServer } from '../mlflowServer';
 import { promoteInFileStore } from '../registry/registryFileStoreWrite';
 import { aliasProblem, currentHolder, promotionSummary, STAGES, type Promotion } from '../registry/registryPromote';
-import { promoteOverRest } from '../registry/registryRest';
+import { ALIAS_TAG_PREFIX, AliasesUnsupportedError, promoteOverRest, setAliasTagOverRest } from '../registry/registryRest';
 import { promoteInSqlite } from '../registry/registrySqliteWrite';
+import { versionFacts, type VersionFacts } from '../registry/versionFacts';
+import { versionModelPath } from '../registry/versionFiles';
+import type { RegistryLocation } from '../registry/promotionPlan';
+import type { ModelVersionRecord } from '../registry/registryModel';
 import type { RunCatalog } from '../runCatalog';
 import type { RunRecord } from '../runModel';
 import type { VersionTarget } from './registryNodes';
@@ -54,27 +59,66 @@ async function python(log: Logger): Promise<string> {
   return found.interpreter.executable;
 }
 
+/** Writes an approved promotion where the registry lives (Promote…, the agent's promote_model_version). */
+export async function writePromotion(store: RegistryLocation, runs: RunCatalog, log: Logger, name: string, version: number, promotion: Promotion, signal?: AbortSignal): Promise<void> {
+  if (!vscode.workspace.isTrusted) throw new UserError('Promoting writes to the model registry. In Restricted Mode ML Engineer only reads files: trust this workspace to use it.', { actions: [{ label: 'Manage Workspace Trust', command: 'workbench.trust.manage' }] });
+  switch (store.kind) {
+    case 'mlflow':
+      promoteInFileStore(store.root, name, version, promotion);
+      break;
+    case 'mlflow-sqlite':
+      await promoteInSqlite(await python(log), store.root, name, version, promotion);
+      break;
+    case 'mlflow-server': {
+      const source = runs.sources().find((e) => e.source instanceof MlflowServer && e.source.root === store.root)?.source;
+      if (!(source instanceof MlflowServer)) throw new UserError(`${store.root} is no longer in mlEngineer.tracking.mlflowServers.`);
+      await promoteOverRest(source, name, version, promotion, signal);
+      break;
+    }
+  }
+}
+
 export async function promoteVersion(target: VersionTarget, runs: RunCatalog, log: Logger, written: () => void): Promise<void> {
   if (!vscode.workspace.isTrusted) throw new UserError('Promote… writes to the model registry. In Restricted Mode ML Engineer only reads files: trust this workspace to use it.', { actions: [{ label: 'Manage Workspace Trust', command: 'workbench.trust.manage' }] });
   const promotion = await choosePromotion(target);
   if (!promotion) return;
   const { model, version, store } = target;
-  const detail = promotionSummary(model, version, promotion, (v) => runOf(runs, target, v.runId)?.metrics);
-  const answer = await vscode.window.showWarningMessage(`Promote ${model.name} v${version.version}?`, { modal: true, detail }, 'Promote');
-  if (answer !== 'Promote') return;
-  switch (store.kind) {
-    case 'mlflow':
-      promoteInFileStore(store.root, model.name, version.version, promotion);
-      break;
-    case 'mlflow-sqlite':
-      await promoteInSqlite(await python(log), store.root, model.name, version.version, promotion);
-      break;
-    case 'mlflow-server': {
-      const source = runs.sources().find((e) => e.source.id === store.sourceId)?.source;
-      if (!(source instanceof MlflowServer)) throw new UserError(`${store.root} is no longer in mlEngineer.tracking.mlflowServers.`);
-      await promoteOverRest(source, model.name, version.version, promotion);
-      break;
+  // The model files of both sides (MLmodel signature, size, an ONNX file), read once for the modal.
+  const facts = new Map<number, VersionFacts | undefined>();
+  const factsOf = (v: ModelVersionRecord): VersionFacts | undefined => {
+    if (!facts.has(v.version)) {
+      const path = versionModelPath(v, runOf(runs, target, v.runId), store);
+      facts.set(v.version, path ? versionFacts(path) : undefined);
     }
+    return facts.get(v.version);
+  };
+  const detail = promotionSummary(model, version, promotion, (v) => runOf(runs, target, v.runId)?.metrics, factsOf);
+  const holder = currentHolder(model, promotion).find((v) => v.version !== version.version);
+  const holderOnnx = holder ? factsOf(holder)?.onnx : undefined;
+  const candidateOnnx = factsOf(version)?.onnx;
+  const compare = holderOnnx && candidateOnnx ? 'Compare Latency' : undefined;
+  let answer = await vscode.window.showWarningMessage(`Promote ${model.name} v${version.version}?`, { modal: true, detail }, 'Promote', ...(compare ? [compare] : []));
+  if (compare && answer === compare) {
+    // The models' own Compare Models (outputs on the same inputs, then a benchmark of both); then ask again.
+    const [a, b] = [vscode.Uri.file(holderOnnx!), vscode.Uri.file(candidateOnnx!)];
+    await vscode.commands.executeCommand(COMMANDS.compareModels, a, [a, b]);
+    answer = await vscode.window.showWarningMessage(`Promote ${model.name} v${version.version}?`, { modal: true, detail: `${detail}\n\n(The latency comparison is in the Compare Models report.)` }, 'Promote');
+  }
+  if (answer !== 'Promote') return;
+  try {
+    await writePromotion(store, runs, log, model.name, version.version, promotion);
+  } catch (error) {
+    if (!(error instanceof AliasesUnsupportedError) || promotion.kind !== 'alias') throw error;
+    // A server from before aliases: offer the tag this view reads as the alias, said as it is.
+    const tag = `${ALIAS_TAG_PREFIX}${promotion.alias}`;
+    const keep = await vscode.window.showWarningMessage(`${store.root} has no aliases (MLflow before 2.3)`, {
+      modal: true,
+      detail: `Keep @${promotion.alias} as the registered model's tag ${tag} = ${version.version} instead? The Experiments view and ML Engineer's tools read that tag as the alias; MLflow itself does not (models:/${model.name}@${promotion.alias} will not resolve on this server). Or move a stage instead.`,
+    }, 'Keep as Tag');
+    if (keep !== 'Keep as Tag') return;
+    const source = runs.sources().find((e) => e.source instanceof MlflowServer && e.source.root === store.root)?.source;
+    if (!(source instanceof MlflowServer)) throw new UserError(`${store.root} is no longer in mlEngineer.tracking.mlflowServers.`);
+    await setAliasTagOverRest(source, model.name, version.version, promotion.alias);
   }
   log.info(`registry: ${model.name} v${version.version} promoted (${promotion.kind === 'alias' ? `@${promotion.alias}` : promotion.stage}) in ${store.root}`);
   written();

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { COMMANDS, TREE_ITEMS } from '../../commandIds';
+import type { RegistryKind, RegistryLocation } from '../registry/promotionPlan';
 import type { RegisteredModelRecord, RegistrySnapshot, ModelVersionRecord } from '../registry/registryModel';
 import type { CatalogEntry, RunCatalog } from '../runCatalog';
 import type { RunRecord, RunSource, SourceSnapshot } from '../runModel';
@@ -20,11 +21,8 @@ type Data =
 /** Reads the registry of an MLflow source: a FileStore, an mlflow.db, or a tracking server over REST. */
 export type RegistryReader = (source: RunSource) => Promise<RegistrySnapshot>;
 
-export type RegistryKind = 'mlflow' | 'mlflow-sqlite' | 'mlflow-server';
 /** The store a version lives in (where Promote… writes). */
-export interface RegistryStore {
-  readonly kind: RegistryKind;
-  readonly root: string;
+export interface RegistryStore extends RegistryLocation {
   readonly sourceId: string;
 }
 
