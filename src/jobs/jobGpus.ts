@@ -1,4 +1,4 @@
-import { parseSampleLine, SAMPLE_FIELDS, type GpuSample } from '../gpu/gpuSample';
+import { formatGiB, parseSampleLine, SAMPLE_FIELDS, type GpuSample } from '../gpu/gpuSample';
 import { SchedulerError, type JobInfo } from './jobScheduler';
 import { hintFor } from './slurm/slurmScheduler';
 import type { CommandRunner } from './transport/commandRunner';
@@ -39,4 +39,21 @@ export async function sampleJobGpus(runner: CommandRunner, job: Pick<JobInfo, 'i
   const argv = jobGpuCommand(job.id);
   const result = await runner.run(argv, { timeoutMs: 30_000, ...(signal ? { signal } : {}) });
   return readJobGpus(job, result, argv);
+}
+
+/** One GPU in words, as the Jobs view's row and the agent read it: "GPU 0 NVIDIA H100: 87% busy, 61.2/80.0 GB, 65 °C, 434 W". */
+export function gpuSampleText(s: GpuSample): string {
+  const parts = [
+    s.utilizationGpu !== null ? `${s.utilizationGpu}% busy` : undefined,
+    `${formatGiB(s.memoryUsedMiB)}/${formatGiB(s.memoryTotalMiB)} GB`,
+    s.temperatureC !== null ? `${s.temperatureC} °C` : undefined,
+    s.powerDrawW !== null ? `${Math.round(s.powerDrawW)} W` : undefined,
+  ].filter((p): p is string => p !== undefined);
+  return `GPU ${s.index} ${s.name}: ${parts.join(', ')}`;
+}
+
+export function jobGpusText(gpus: JobGpus): string {
+  if (gpus.kind === 'no-tool') return gpus.message;
+  if (gpus.samples.length === 0) return `nvidia-smi on ${gpus.node} lists no GPU in this job.`;
+  return [`GPUs on ${gpus.node}, sampled now:`, ...gpus.samples.map(gpuSampleText)].join('\n');
 }

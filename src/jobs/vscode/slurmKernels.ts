@@ -5,6 +5,7 @@ import { VIEWS } from '../../commandIds';
 import { describeError, UserError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
+import { configuredPython } from '../../python/vscode/pythonExtension';
 import { isSchedulerError } from '../jobScheduler';
 import type { JobClusters } from '../jobClusters';
 import { KernelJob } from '../kernel/kernelJob';
@@ -63,12 +64,15 @@ export class SlurmKernels implements vscode.Disposable {
     const idleMinutes = vscode.workspace.getConfiguration('mlEngineer').get<number>('jupyter.idleShutdownMinutes', 60);
     const go = await vscode.window.showInformationMessage(
       `Start a Jupyter server as a Slurm job in ${partition.name} with ${gpus === 0 ? 'no GPU' : `${gpus} GPU${gpus === 1 ? '' : 's'}`} for ${time}?`,
-      { modal: true, detail: `It runs until you stop it in the Kernels view${idleMinutes > 0 ? `, or after ${idleMinutes} minutes with nothing running` : ''}. It needs jupyter_server and ipykernel in the node's python3${ref.sshHost ? '' : ' (or the workspace\'s .venv)'}.` },
+      { modal: true, detail: `It runs until you stop it in the Kernels view${idleMinutes > 0 ? `, or after ${idleMinutes} minutes with nothing running` : ''}. It needs jupyter_server and ipykernel in ${ref.sshHost ? 'the node\'s python3' : 'this window\'s Python (or the workspace\'s .venv)'}.` },
       'Start Kernel',
     );
     if (go !== 'Start Kernel') return undefined;
     // On this machine the job starts in the workspace (its .venv activated); over SSH in the login's home.
     const root = ref.sshHost === undefined ? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath : undefined;
+    // There, the Python this window uses (a login node shares its file system with the nodes); python3 over SSH.
+    const local = ref.sshHost === undefined ? await configuredPython(this.log) : undefined;
+    const python = local?.setting ?? local?.fromExtension;
     const job = await withCancellableProgress(`Kernel on Slurm (${partition.name})`, async (signal, progress) => {
       try {
         return await KernelJob.start(scheduler, clusters.runner(cluster), {
@@ -77,6 +81,7 @@ export class SlurmKernels implements vscode.Disposable {
           time,
           idleMinutes,
           ...(root ? { workDir: root, environment: findVenv(join(root, 'notebook.ipynb'), root) } : {}),
+          ...(python ? { python } : {}),
           signal,
           onProgress: (p) => {
             progress.report({ message: p.phase === 'submitted' ? `job ${p.jobId} submitted` : p.phase === 'pending' ? `job ${p.jobId} waits (${p.reason})` : `job ${p.jobId} runs on ${p.node}: starting Jupyter…` });
