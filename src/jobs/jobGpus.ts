@@ -20,7 +20,7 @@ export function jobGpuCommand(jobId: string): string[] {
 
 /** What the step printed, in words: samples, no tool on the node, or Slurm's refusal (a SchedulerError, verbatim). */
 export function readJobGpus(job: Pick<JobInfo, 'id' | 'nodes'>, result: { stdout: string; stderr: string; code: number | null }, argv: readonly string[]): JobGpus {
-  const node = job.nodes?.split(/[,[]/)[0] || 'its node';
+  const node = firstHost(job.nodes) ?? 'its node';
   if (result.code === 0) {
     const samples = result.stdout.split(/\r?\n/).filter((l) => l.trim() !== '').map(parseSampleLine);
     if (samples.some((s) => s === undefined)) throw new Error(`nvidia-smi on ${node} printed what is not a GPU sample: ${result.stdout.slice(0, 200)}`);
@@ -31,6 +31,12 @@ export function readJobGpus(job: Pick<JobInfo, 'id' | 'nodes'>, result: { stdout
     return { kind: 'no-tool', node, message: `No GPU tool on ${node}: nvidia-smi is not on the job's PATH there.` };
   }
   throw new SchedulerError(argv, stderr || `exit code ${result.code ?? 'none'}`, hintFor(stderr));
+}
+
+/** The first host of a Slurm host list: gpu07 of "gpu[07-08,11]", a1 of "a1,a2". */
+export function firstHost(list: string | undefined): string | undefined {
+  const m = /^([^,[\]]+)(?:\[(\d+)[^\]]*\]([^,]*))?/.exec(list?.trim() ?? '');
+  return m ? `${m[1]}${m[2] ?? ''}${m[3] ?? ''}` : undefined;
 }
 
 /** Samples a running job's GPUs once (a second or so: one srun step). */

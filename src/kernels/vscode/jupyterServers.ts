@@ -220,7 +220,7 @@ export class JupyterServers implements vscode.Disposable {
     this.entries.set(server.id, entry);
     this.attached.set(server.id, server);
     this.log.info(`Jupyter: ${server.label} at ${server.baseUrl}`);
-    void this.refresh();
+    void this.refresh().catch((error: unknown) => this.log.warn(`Jupyter: ${server.label}: ${String(error)}`));
     return {
       dispose: () => {
         if (this.attached.get(server.id) !== server) return;
