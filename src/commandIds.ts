@@ -54,6 +54,7 @@ export const COMMANDS = {
   openNameInDataViewer: 'mlEngineer.openNameInDataViewer',
   refreshJobs: 'mlEngineer.refreshJobs',
   submitToSlurm: 'mlEngineer.submitToSlurm',
+  startSlurmKernel: 'mlEngineer.startSlurmKernel',
   cancelJob: 'mlEngineer.cancelJob',
   holdJob: 'mlEngineer.holdJob',
   releaseJob: 'mlEngineer.releaseJob',

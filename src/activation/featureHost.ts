@@ -4,6 +4,7 @@ import type { ApiKeyStore } from '../agent/vscode/apiKeyStore';
 import type { DatasetSource } from '../data/datasetSource';
 import type { DatasetGrid, DatasetGridOptions } from '../data/vscode/datasetPanel';
 import type { RemoteGpuSource } from '../gpu/gpuSourceChoice';
+import type { AttachedJupyterServer } from '../kernels/vscode/jupyterServers';
 import type { FeatureName, TreeViewId } from './featureTable';
 
 // The contract between the activation layer (dist/extension.js) and each feature's bundle
@@ -22,6 +23,8 @@ export interface FeatureApis {
     readonly onDidChange: vscode.Event<unknown>;
     /** A DataFrame or 2-D array of the active notebook's kernel as a fresh source (the agent's describe_dataset). */
     variableSource(variable: string, signal: AbortSignal): Promise<DatasetSource>;
+    /** Shows a server another feature runs (a kernel on a Slurm job) in the Kernels view and the kernel picker until disposed. */
+    attachServer(server: AttachedJupyterServer): vscode.Disposable;
   };
   gpu: { tools(): Tool[] };
   tracking: { tools(): Tool[] };

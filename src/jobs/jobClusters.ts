@@ -59,6 +59,11 @@ export class JobClusters {
     return scheduler;
   }
 
+  /** Where a cluster's commands run (an SSH cluster's is the one shared runner, so its forwards ride the scheduler's login). */
+  runner(id?: string): CommandRunner {
+    return this.runnerOf(this.ref(id));
+  }
+
   private runnerOf(ref: ClusterRef): CommandRunner {
     if (ref.sshHost === undefined) return new LocalRunner();
     if (!this.sshRunner) throw new UserError(`The cluster ${ref.sshHost} is reached over SSH, which this build cannot do yet: open the window on the login node (Remote-SSH) and use "local".`);

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import * as z from 'zod/mini';
 import { defineTool, ToolInputError, type Tool, type ToolContext } from '../agent/tools/tool';
+import { describeError } from '../common/errors';
+import { jobGpusText, sampleJobGpus } from './jobGpus';
 import { isSchedulerError, type JobScheduler } from './jobScheduler';
 import type { JobClusters } from './jobClusters';
 import { clusterText, jobDetailText, jobsText } from './jobText';
@@ -92,7 +94,7 @@ export function jobTools(access: JobsAccess): Tool[] {
       name: 'job_status',
       description:
         'Training jobs on the cluster: without job_id, the user\'s jobs (running, pending with the scheduler\'s reason, recently finished with exit code), with elapsed time against the limit and GPUs; ' +
-        'with job_id, that job in detail with its stdout/stderr files.',
+        'with job_id, that job in detail with its stdout/stderr files, and for a running job its GPUs sampled on its node now (utilization, memory, temperature, power).',
       input: z.object({ cluster, job_id: z.optional(jobId), all_users: z.optional(z.boolean()) }),
       risk: 'read',
       async run(input, _context, signal) {
@@ -100,7 +102,15 @@ export function jobTools(access: JobsAccess): Tool[] {
         if (input.job_id) {
           const job = await schedulerCall(() => s.job(input.job_id!, signal));
           if (!job) throw new ToolInputError(`The scheduler does not know job ${input.job_id} (it may have finished long ago).`);
-          return { content: jobDetailText(job, now()), summary: `Job ${job.id}: ${job.state}` };
+          let gpus = '';
+          // A running job's GPUs, sampled on its node now (one srun step).
+          if (job.phase === 'running' && job.gpus > 0) {
+            gpus = await sampleJobGpus(access.clusters().runner(input.cluster), job, signal).then(
+              (g) => `\n\n${jobGpusText(g)}`,
+              (error: unknown) => `\n\nGPUs not sampled: ${isSchedulerError(error) ? error.schedulerMessage : describeError(error)}`,
+            );
+          }
+          return { content: jobDetailText(job, now()) + gpus, summary: `Job ${job.id}: ${job.state}` };
         }
         const user = input.all_users ? undefined : await schedulerCall(() => s.whoami(signal));
         const jobs = await schedulerCall(() => s.jobs({ ...(user ? { user } : {}), finished: true, signal }));

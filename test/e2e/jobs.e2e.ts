@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { ensureSlurmCluster } from '../support/slurm/slurmCluster';
 import type { CodeServer } from './support/codeServer';
-import { rowContextMenu, saveScreenshot } from './support/workbench';
+import { rowContextMenu, runCommand, saveScreenshot } from './support/workbench';
 import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
 
 /**
@@ -18,6 +18,7 @@ describe('Slurm jobs (code-server)', function () {
   let page: Page;
   let skipReason: string | undefined;
   let jobId: string | undefined;
+  let kernelJobId: string | undefined;
 
   before(async () => {
     const cluster = await ensureSlurmCluster();
@@ -35,6 +36,7 @@ describe('Slurm jobs (code-server)', function () {
   // A failed run leaves no job behind to match the next run's rows.
   after(() => {
     if (jobId) execFileSync('scancel', [jobId]);
+    if (kernelJobId) execFileSync('scancel', [kernelJobId]);
   });
   beforeEach(function () {
     if (skipReason) {
@@ -93,6 +95,14 @@ describe('Slurm jobs (code-server)', function () {
     await row.waitFor({ timeout: 30_000 });
     console.log(`    (the job showed as running ${Date.now() - started} ms after the submit's notification)`);
     assert.match(await row.innerText(), /RUNNING · \d+:\d\d of 5:00 · 1 GPU/);
+    // Its GPU, sampled on the node by srun --overlap: this machine has no nvidia-smi, and says so.
+    // (A poll redraws the tree every 10 s, and a redrawn row can lose the click: expand until it shows.)
+    const noTool = jobsView().locator('.monaco-list-row', { hasText: 'No GPU tool on the node' }).first();
+    for (let i = 0; i < 60 && !(await noTool.isVisible()); i++) {
+      if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
+      await page.waitForTimeout(500);
+    }
+    await noTool.waitFor({ timeout: 5_000 });
 
     await menu(row, 'Open Job Output');
     await page.locator('.monaco-editor .view-line', { hasText: 'step 1' }).first().waitFor({ timeout: 20_000 });
@@ -106,5 +116,38 @@ describe('Slurm jobs (code-server)', function () {
     await jobRow(new RegExp(`slurm_steps\\s*${jobId} · CANCELLED`)).waitFor({ timeout: 20_000 });
     jobId = undefined;
     void server;
+  });
+
+  it('starts a kernel on Slurm, shows its server in the Kernels view, and stopping it there ends the job', async () => {
+    await runCommand(page, 'ML Engineer: Start Kernel on Slurm…');
+    await pick(/debug.*GPUs free/);
+    await pick('1 GPU');
+    const input = page.locator('.quick-input-widget', { hasText: 'How long the kernel may run' }).locator('input');
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill('10');
+    await page.keyboard.press('Enter');
+    await confirm(/Start a Jupyter server as a Slurm job in debug with 1 GPU for 10\?/, 'Start Kernel');
+    const notice = page.locator('.notifications-toasts .notification-list-item', { hasText: /Kernel job \d+ runs on/ });
+    await notice.waitFor({ timeout: 90_000 });
+    kernelJobId = /Kernel job (\d+)/.exec(await notice.innerText())?.[1];
+    assert.ok(kernelJobId);
+
+    // Its server, like a remote one, with the node's kernel specs.
+    const kernelsView = page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Kernels' }) });
+    const serverRow = kernelsView.locator('.monaco-list-row', { hasText: `Slurm job ${kernelJobId} on` }).first();
+    await serverRow.waitFor({ timeout: 30_000 });
+    await kernelsView.locator('.monaco-list-row', { hasText: 'Kernel specs' }).first().waitFor({ timeout: 30_000 });
+    await jobRow(new RegExp(`jupyter-kernel\\s*${kernelJobId} · RUNNING`)).waitFor({ timeout: 30_000 });
+
+    await saveScreenshot(page, 'jobs-kernel');
+
+    // Its inline Disconnect action (a server row has no context menu).
+    await serverRow.hover();
+    await serverRow.locator('a[aria-label="Disconnect Jupyter Server"]').click();
+    await confirm(new RegExp(`Stop Slurm job ${kernelJobId} on \\S+\\? Its kernels shut down and the job ends\\.`), 'Stop Kernel Job');
+    await serverRow.waitFor({ state: 'hidden', timeout: 30_000 });
+    // The server's shutdown ended the job by itself.
+    await jobRow(new RegExp(`jupyter-kernel\\s*${kernelJobId} · COMPLETED`)).waitFor({ timeout: 30_000 });
+    kernelJobId = undefined;
   });
 });

@@ -92,6 +92,16 @@ describe('jobs: agent tools and the CLI on a real Slurm', function () {
     assert.match(budget, /bytes 0-32 of 32/);
   });
 
+  it('job_status of a running GPU job tells its GPUs as sampled on its node (none here: no GPU tool there)', async () => {
+    const id = await clusters.scheduler().submit({ script: '#!/bin/bash\n#SBATCH --job-name=gpu-status\n#SBATCH --gres=gpu:1\n#SBATCH --output=/dev/null\nsleep 60\n', cwd: dir });
+    ids.push(id);
+    await waitFor('running', async () => ((await clusters.scheduler().job(id))?.phase === 'running' ? true : undefined), 30_000);
+    const text = await call('job_status', { job_id: id });
+    assert.match(text, /^GPUs: 1$/m);
+    assert.match(text, /\n\nNo GPU tool on \S+: nvidia-smi is not on the job's PATH there\.$/);
+    await clusters.scheduler().act('cancel', id);
+  });
+
   it('submit_job with a script holding #SBATCH lines submits it unchanged; scheduler errors come back verbatim', async () => {
     writeFileSync(join(dir, 'own.sh'), '#!/bin/bash\n#SBATCH --job-name=own\n#SBATCH --partition=nope\necho hi\n');
     const tool = tools.get('submit_job')!;

@@ -26,6 +26,11 @@ export interface CommandRunner {
   /** Where the commands run, for messages ("this machine", "gpu-login (ssh)"). */
   readonly label: string;
   run(argv: readonly string[], options?: RunOptions): Promise<CommandResult>;
+  /**
+   * A port on this machine's loopback that reaches `host:port` as the cluster's side sees it (a
+   * compute node's Jupyter server). Undefined where the runner is on this machine: connect directly.
+   */
+  forward?(host: string, port: number, options?: ForwardOptions): Promise<PortForward>;
   /** Closes what the runner holds open (an SSH master connection). */
   dispose(): void;
 }
@@ -33,4 +38,18 @@ export interface CommandRunner {
 /** A runner that could not reach its host at all (not a command that failed there). */
 export class UnreachableError extends Error {
   override readonly name = 'UnreachableError';
+}
+
+export interface ForwardOptions {
+  readonly signal?: AbortSignal;
+  /** The local port to try first (the one a dropped forward had, so its URL stays the same). */
+  readonly localPort?: number;
+}
+
+/** A loopback port forwarded through the runner's connection; close() takes it down. */
+export interface PortForward {
+  readonly localPort: number;
+  /** Whether the forward still stands (its connection may have been dropped and remade without it). */
+  alive(): Promise<boolean>;
+  close(): Promise<void>;
 }

@@ -3,11 +3,12 @@
 // One multiplexed master connection per host (ControlMaster), so polling costs no new login.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger, type Logger } from '../../common/logger';
 import { runProcess, type RunResult } from '../../common/process';
-import { UnreachableError, type CommandResult, type CommandRunner, type RunOptions } from './commandRunner';
+import { UnreachableError, type CommandResult, type CommandRunner, type ForwardOptions, type PortForward, type RunOptions } from './commandRunner';
 import { sshFailure } from './sshErrors';
 import { remoteCommandLine, takeExit255Marker } from './sshRemoteCommand';
 import { parseSshTarget, sshTargetArgs, type SshTarget } from './sshTarget';
@@ -109,6 +110,45 @@ export class SshRunner implements CommandRunner {
     return this.settle(result, argv, timedOut, options.signal);
   }
 
+  /**
+   * Forwards a loopback port to `host:port` on the cluster's side through the master connection
+   * (`ssh -O forward`): no second login, and it goes when the master goes. A port taken between
+   * choosing and binding it is chosen again.
+   */
+  async forward(host: string, port: number, options: ForwardOptions = {}): Promise<PortForward> {
+    const { signal } = options;
+    if (this.disposed) throw new Error(`${this.label}: the runner was closed`);
+    if (!/^[A-Za-z0-9][\w.-]*$/.test(host) || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`not a node and port to forward to: ${host}:${port}`);
+    if (!this.multiplexed) throw new UnreachableError(`Forwarding a port to ${host} needs ssh's ControlMaster, which Windows' OpenSSH lacks: open the window on the login node (Remote-SSH) instead.`);
+    const limit = ((this.options.connectTimeoutSeconds ?? 15) + 30) * 1000;
+    await withLimit(this.ensureMaster(), signal, limit, () => new CommandTimeoutError(`Connecting to ${this.target.text} took more than ${limit / 1000} s.`));
+    let last = '';
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const spec = `127.0.0.1:${attempt === 0 && options.localPort ? options.localPort : await freeLoopbackPort()}:${host}:${port}`;
+      const result = await runProcess(this.ssh, this.muxArgs('forward', spec), { timeoutMs: limit, ...(signal ? { signal } : {}) });
+      if (result.kind === 'cancelled') throw signal ? abortReason(signal) : new DOMException('The forward was cancelled', 'AbortError');
+      if (result.kind === 'exited' && result.code === 0) {
+        const localPort = Number(spec.split(':')[1]);
+        this.log.info(`ssh ${this.target.text}: forwarding 127.0.0.1:${localPort} to ${host}:${port}`);
+        return {
+          localPort,
+          alive: () => listening(localPort),
+          close: async () => {
+            if (this.disposed) return; // the master (and every forward) is gone with the runner
+            await runProcess(this.ssh, this.muxArgs('cancel', spec), { timeoutMs: limit });
+          },
+        };
+      }
+      last = result.kind === 'exited' ? result.stderr.trim() : result.kind;
+      // The master is gone (a dropped connection): the next try starts one.
+      if (/control socket|No such file|Connection refused/i.test(last)) {
+        this.masterUp = false;
+        await this.ensureMaster();
+      } else if (!/forwarding failed|in use/i.test(last)) break;
+    }
+    throw new UnreachableError(`Could not forward a local port to ${host}:${port} through ${this.target.text}: ${last}`);
+  }
+
   dispose(): void {
     void this.close();
   }
@@ -194,6 +234,11 @@ export class SshRunner implements CommandRunner {
     this.log.info(`ssh ${this.target.text}: connected (one multiplexed connection)`);
   }
 
+  /** `ssh -O forward|cancel -L spec` to the master: ControlPath only, since ClearAllForwardings would drop the -L. */
+  private muxArgs(command: 'forward' | 'cancel', spec: string): string[] {
+    return [...this.configArgs(), '-o', `ControlPath=${escapePercent(this.controlPath!)}`, '-O', command, '-L', spec, ...sshTargetArgs(this.target)];
+  }
+
   private configArgs(): string[] {
     return this.options.configFile === undefined ? [] : ['-F', this.options.configFile];
   }
@@ -254,5 +299,31 @@ function withLimit<T>(promise: Promise<T>, signal: AbortSignal | undefined, ms: 
       (value) => end(() => resolve(value)),
       (error: unknown) => end(() => reject(error instanceof Error ? error : new Error(String(error)))),
     );
+  });
+}
+
+/** A loopback port free now (the forward binds it a moment later; a lost race is retried). */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+/** Whether something listens on a loopback port (a forward's listener lives in the master process). */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const end = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(3_000, () => end(false));
+    socket.once('connect', () => end(true));
+    socket.once('error', () => end(false));
   });
 }

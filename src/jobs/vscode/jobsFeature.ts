@@ -9,6 +9,7 @@ import { jobTools } from '../jobTools';
 import { closeSshRunners, sshRunnerFactory } from '../sshRunnerFactory';
 import { JobOutputDocuments, JOB_OUTPUT_SCHEME } from './jobOutputDocuments';
 import { jobOf, JobsTree, targetOf } from './jobsTree';
+import { SlurmKernels } from './slurmKernels';
 import { submitToSlurm } from './submitForm';
 
 /** dist/features/jobs.js (src/activation/): the Jobs view, Submit to Slurm…, the job actions and the agent's job tools. */
@@ -21,8 +22,10 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
   const tree = new JobsTree(current, log);
   const outputs = new JobOutputDocuments(current);
   const view = host.treeView(VIEWS.jobs, tree);
+  const kernelJobs = new SlurmKernels(current, host, log);
   tree.setVisible(view.visible);
   context.subscriptions.push(
+    kernelJobs,
     tree,
     outputs,
     { dispose: () => void closeSshRunners() },
@@ -49,6 +52,10 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
     void vscode.window.showInformationMessage(`Submitted job ${submitted.jobId}.`);
   });
 
+  registerCommand(context, log, COMMANDS.startSlurmKernel, async () => {
+    if (await kernelJobs.start()) tree.refreshSoon();
+  });
+
   const act = (action: JobAction, verb: string, confirm: boolean) => async (node?: unknown) => {
     const target = targetOf(node);
     if (!target) return;
@@ -65,6 +72,7 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
       throw error;
     }
     tree.refreshSoon();
+    if (action === 'cancel') kernelJobs.checkSoon(target.cluster, target.id);
   };
   registerCommand(context, log, COMMANDS.cancelJob, act('cancel', 'Cancel', true));
   registerCommand(context, log, COMMANDS.holdJob, act('hold', 'Hold', false));

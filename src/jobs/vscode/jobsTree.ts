@@ -5,6 +5,8 @@ import type { Logger } from '../../common/logger';
 import { jobRows, taskCounts } from '../jobGroups';
 import type { ClusterInfo, JobInfo } from '../jobScheduler';
 import type { JobClusters } from '../jobClusters';
+import { gpuSampleText, sampleJobGpus } from '../jobGpus';
+import { isSchedulerError } from '../jobScheduler';
 import { elapsedText, jobDetailText, stateText } from '../jobText';
 
 // The Jobs view: cluster > my jobs (running, pending with the reason, recently finished with the
@@ -15,7 +17,9 @@ export type JobsNode =
   | { readonly kind: 'cluster'; readonly cluster: string }
   | { readonly kind: 'job'; readonly cluster: string; readonly job: JobInfo }
   | { readonly kind: 'array'; readonly cluster: string; readonly arrayJobId: string; readonly name: string; readonly tasks: readonly JobInfo[] }
-  | { readonly kind: 'message'; readonly cluster: string; readonly text: string; readonly tooltip?: string };
+  | { readonly kind: 'message'; readonly cluster: string; readonly text: string; readonly tooltip?: string }
+  /** One GPU of a running job, sampled on its node when the row is expanded (and at each poll while it is). */
+  | { readonly kind: 'gpu'; readonly cluster: string; readonly jobId: string; readonly text: string; readonly detail: string; readonly icon: string };
 
 interface ClusterState {
   jobs?: readonly JobInfo[];
@@ -109,7 +113,7 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
     this.changed.fire(undefined);
   }
 
-  getChildren(node?: JobsNode): JobsNode[] {
+  getChildren(node?: JobsNode): JobsNode[] | Promise<JobsNode[]> {
     if (!node) {
       const refs = this.clusters().refs;
       // One cluster: its jobs at the top level.
@@ -118,7 +122,25 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
     }
     if (node.kind === 'cluster') return this.jobNodes(node.cluster);
     if (node.kind === 'array') return node.tasks.map((job) => ({ kind: 'job', cluster: node.cluster, job }));
+    if (node.kind === 'job' && node.job.phase === 'running' && node.job.gpus > 0) return this.gpuNodes(node.cluster, node.job);
     return [];
+  }
+
+  /** The job's GPUs as rows: one srun step on its node; no GPU tool there, or a refusal, is one row in words. */
+  private async gpuNodes(cluster: string, job: JobInfo): Promise<JobsNode[]> {
+    const row = (text: string, detail: string, icon: string): JobsNode => ({ kind: 'gpu', cluster, jobId: job.id, text, detail, icon });
+    try {
+      const gpus = await sampleJobGpus(this.clusters().runner(cluster), job);
+      if (gpus.kind === 'no-tool') return [row('No GPU tool on the node', gpus.message, 'circle-slash')];
+      return gpus.samples.map((s) => {
+        const [name, rest] = gpuSampleText(s).split(': ');
+        return row(name!, rest ?? '', 'pulse');
+      });
+    } catch (error) {
+      const text = isSchedulerError(error) ? error.schedulerMessage : describeError(error);
+      this.log.warn(`jobs: GPUs of ${job.id}: ${text}`);
+      return [row('GPUs not sampled', text, 'warning')];
+    }
   }
 
   private jobNodes(cluster: string): JobsNode[] {
@@ -157,6 +179,13 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
       }
       case 'job':
         return jobItem(node.cluster, node.job);
+      case 'gpu': {
+        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+        item.description = node.detail;
+        item.tooltip = `${node.text}: ${node.detail}`;
+        item.iconPath = new vscode.ThemeIcon(node.icon);
+        return item;
+      }
     }
   }
 
@@ -168,7 +197,8 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
 }
 
 function jobItem(cluster: string, job: JobInfo): vscode.TreeItem {
-  const item = new vscode.TreeItem(`${job.name || job.id}`, vscode.TreeItemCollapsibleState.None);
+  // A running job with GPUs expands to them (sampled on its node when expanded).
+  const item = new vscode.TreeItem(`${job.name || job.id}`, job.phase === 'running' && job.gpus > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
   item.id = `${cluster}/job/${job.id}`;
   const gpus = job.gpus > 0 ? ` · ${job.gpus} GPU${job.gpus === 1 ? '' : 's'}` : '';
   item.description = `${job.id} · ${stateText(job)} · ${elapsedText(job, now())}${gpus}`;

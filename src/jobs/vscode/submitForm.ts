@@ -13,12 +13,8 @@ import { findVenv, planSubmission } from '../submitPlan';
 export async function submitToSlurm(file: vscode.Uri, clusters: JobClusters): Promise<{ cluster: string; jobId: string } | undefined> {
   if (!vscode.workspace.isTrusted) throw new UserError('Submitting a job runs this workspace\'s code on the cluster: trust the workspace first.');
   const text = await readFile(file.fsPath, 'utf8');
-  let cluster = clusters.refs[0]!.id;
-  if (clusters.refs.length > 1) {
-    const pick = await vscode.window.showQuickPick(clusters.refs.map((r) => ({ label: r.id === 'local' ? 'This machine' : r.id, id: r.id })), { title: 'Submit to which cluster?' });
-    if (!pick) return undefined;
-    cluster = pick.id;
-  }
+  const cluster = await pickCluster(clusters, 'Submit to which cluster?');
+  if (cluster === undefined) return undefined;
   const scheduler = clusters.scheduler(cluster);
   const root = vscode.workspace.getWorkspaceFolder(file)?.uri.fsPath;
   let plan = planSubmission(file.fsPath, text, { gpus: 0 });
@@ -64,7 +60,13 @@ export async function submitToSlurm(file: vscode.Uri, clusters: JobClusters): Pr
   }
 }
 
-async function pickPartition(partitions: readonly PartitionInfo[]): Promise<PartitionInfo | undefined> {
+/** The cluster to use: the only one, or the one picked; undefined when the pick was dismissed. */
+export async function pickCluster(clusters: JobClusters, title: string): Promise<string | undefined> {
+  if (clusters.refs.length === 1) return clusters.refs[0]!.id;
+  return (await vscode.window.showQuickPick(clusters.refs.map((r) => ({ label: r.id === 'local' ? 'This machine' : r.id, id: r.id })), { title }))?.id;
+}
+
+export async function pickPartition(partitions: readonly PartitionInfo[], title = 'Submit to Slurm: partition'): Promise<PartitionInfo | undefined> {
   if (partitions.length === 0) throw new UserError('sinfo lists no partition on this cluster.');
   const items = [...partitions]
     .sort((a, b) => Number(b.isDefault) - Number(a.isDefault))
@@ -74,12 +76,12 @@ async function pickPartition(partitions: readonly PartitionInfo[]): Promise<Part
       detail: `${p.state} · ${p.nodes} node(s) · ${p.cpusIdle}/${p.cpusTotal} CPUs idle`,
       partition: p,
     }));
-  return (await vscode.window.showQuickPick(items, { title: 'Submit to Slurm: partition' }))?.partition;
+  return (await vscode.window.showQuickPick(items, { title }))?.partition;
 }
 
-async function pickGpus(p: PartitionInfo): Promise<number | undefined> {
+export async function pickGpus(p: PartitionInfo, several = 'torchrun, one process per GPU'): Promise<number | undefined> {
   if (p.gpusTotal === 0) return 0;
   const counts = [0, 1, 2, 4, 8].filter((n) => n <= p.gpusTotal);
-  const items = counts.map((n) => ({ label: n === 0 ? 'No GPU' : `${n} GPU${n === 1 ? '' : 's'}`, description: n > 1 ? 'torchrun, one process per GPU' : n > p.gpusFree ? 'waits for GPUs to free up' : '', n }));
+  const items = counts.map((n) => ({ label: n === 0 ? 'No GPU' : `${n} GPU${n === 1 ? '' : 's'}`, description: n > 1 ? several : n > p.gpusFree ? 'waits for GPUs to free up' : '', n }));
   return (await vscode.window.showQuickPick(items, { title: `GPUs per node (${p.gpusFree} of ${p.gpusTotal} free now)` }))?.n;
 }

@@ -35,6 +35,17 @@ export interface JupyterServerEntry {
   kernels: KernelModel[];
 }
 
+/** A Jupyter server another feature runs and ends (a kernel on a Slurm job): shown like a remote server, never stored. */
+export interface AttachedJupyterServer {
+  readonly id: string;
+  /** For the Kernels view and the kernel picker ("Slurm job 123 on gpu-07"). */
+  readonly label: string;
+  readonly baseUrl: string;
+  readonly token: string;
+  /** The user disconnected it in the Kernels view: end it (the attachment is disposed by its owner). */
+  stop(): Promise<void>;
+}
+
 interface RemoteRecord {
   readonly id: string;
   readonly label: string;
@@ -50,6 +61,7 @@ export class JupyterServers implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private starting: Promise<JupyterServerEntry> | undefined;
+  private readonly attached = new Map<string, AttachedJupyterServer>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -200,9 +212,37 @@ export class JupyterServers implements vscode.Disposable {
     return entry;
   }
 
+  /** The hook for a server another feature runs (src/jobs/: a kernel on a Slurm job); disposing it takes it out of the view. */
+  attach(server: AttachedJupyterServer): vscode.Disposable {
+    const entry = blankEntry(server.id, server.label, 'remote', server.baseUrl);
+    entry.endpoint = { baseUrl: server.baseUrl, token: server.token };
+    entry.state = 'ready';
+    this.entries.set(server.id, entry);
+    this.attached.set(server.id, server);
+    this.log.info(`Jupyter: ${server.label} at ${server.baseUrl}`);
+    void this.refresh().catch((error: unknown) => this.log.warn(`Jupyter: ${server.label}: ${String(error)}`));
+    return {
+      dispose: () => {
+        if (this.attached.get(server.id) !== server) return;
+        this.attached.delete(server.id);
+        this.entries.delete(server.id);
+        this.changed.fire();
+      },
+    };
+  }
+
+  attachedServer(id: string): AttachedJupyterServer | undefined {
+    return this.attached.get(id);
+  }
+
   async disconnect(id: string): Promise<void> {
     const entry = this.entries.get(id);
     if (!entry || entry.kind !== 'remote') return;
+    const attached = this.attached.get(id);
+    if (attached) {
+      await attached.stop();
+      return;
+    }
     await this.context.secrets.delete(tokenKey(id));
     await this.context.globalState.update(REMOTES_KEY, this.remotes().filter((r) => r.id !== id));
     this.entries.delete(id);

@@ -85,7 +85,14 @@ export function registerKernels(host: FeatureHost): FeatureApis['kernels'] {
   });
   registerCommand(context, log, COMMANDS.disconnectJupyterServer, async (node?: unknown) => {
     const remote = await pickServer(servers, node, 'remote');
-    if (remote) await servers.disconnect(remote);
+    if (!remote) return;
+    const attached = servers.attachedServer(remote);
+    if (attached) {
+      // A server on a job: disconnecting it ends the job, and the GPUs it holds go back.
+      const answer = await vscode.window.showWarningMessage(`Stop ${attached.label}? Its kernels shut down and the job ends.`, { modal: true }, 'Stop Kernel Job');
+      if (answer !== 'Stop Kernel Job') return;
+    }
+    await servers.disconnect(remote);
   });
   registerCommand(context, log, COMMANDS.startLocalJupyterServer, async () => {
     await servers.restore();
@@ -160,7 +167,7 @@ export function registerKernels(host: FeatureHost): FeatureApis['kernels'] {
     return { key: live.binding.kernelId, label: live.server.label, connection: live.connection };
   };
   const variableSource: FeatureApis['kernels']['variableSource'] = async (variable, signal) => KernelDatasetSource.open((await targets.active()).connection, variable, signal);
-  return { tools: () => kernelTools(targets, executions), onDidChange: kernels.onDidChange, owners, activeRemote, variableSource };
+  return { tools: () => kernelTools(targets, executions), onDidChange: kernels.onDidChange, owners, activeRemote, variableSource, attachServer: (server) => servers.attach(server) };
 }
 
 /** dist/features/kernels.js (src/activation/). */

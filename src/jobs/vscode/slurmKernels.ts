@@ -1,0 +1,186 @@
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { FeatureHost } from '../../activation/featureHost';
+import { VIEWS } from '../../commandIds';
+import { describeError, UserError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
+import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
+import { configuredPython } from '../../python/vscode/pythonExtension';
+import { isSchedulerError } from '../jobScheduler';
+import type { JobClusters } from '../jobClusters';
+import { KernelJob } from '../kernel/kernelJob';
+import { formatSlurmDuration, isSlurmDuration } from '../slurm/slurmValues';
+import { findVenv } from '../submitPlan';
+import { pickCluster, pickGpus, pickPartition } from './submitForm';
+
+// Start Kernel on Slurm…: a Jupyter server in a job, shown in the Kernels view (through the kernels
+// feature's attachServer hook) for as long as the job runs. Stopping it there ends the job; a job
+// cancelled or timed out takes it out of the view. A warning comes before the time limit.
+
+/** How often a kernel job is looked at (its end, its tunnel). */
+export const KERNEL_CHECK_MS = 15_000;
+/** How long before its time limit the user is warned. */
+export const TIME_LIMIT_WARNING_S = 10 * 60;
+
+interface Session {
+  readonly key: string;
+  readonly cluster: string;
+  readonly job: KernelJob;
+  attachment: vscode.Disposable;
+  baseUrl: string;
+  readonly timers: NodeJS.Timeout[];
+  checking?: Promise<void>;
+}
+
+export class SlurmKernels implements vscode.Disposable {
+  private readonly sessions = new Map<string, Session>();
+
+  constructor(
+    private readonly clusters: () => JobClusters,
+    private readonly host: FeatureHost,
+    private readonly log: Logger,
+  ) {}
+
+  /** The command: the form, the job started with progress (Cancel cancels the job), then the server attached. */
+  async start(): Promise<string | undefined> {
+    if (!vscode.workspace.isTrusted) throw new UserError('A kernel on Slurm runs code on the cluster: trust the workspace first.');
+    const clusters = this.clusters();
+    const cluster = await pickCluster(clusters, 'Start a kernel on which cluster?');
+    if (cluster === undefined) return undefined;
+    const ref = clusters.ref(cluster);
+    const scheduler = clusters.scheduler(cluster);
+    const info = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Reading the cluster\'s partitions…' }, () => scheduler.clusterInfo());
+    const partition = await pickPartition(info.partitions, 'Kernel on Slurm: partition');
+    if (!partition) return undefined;
+    const gpus = await pickGpus(partition, 'all visible to the kernel');
+    if (gpus === undefined) return undefined;
+    const time = await vscode.window.showInputBox({
+      title: `How long the kernel may run${partition.maxTimeSeconds !== undefined ? ` (at most ${formatSlurmDuration(partition.maxTimeSeconds)})` : ''}`,
+      prompt: 'Minutes, HH:MM:SS or D-HH:MM:SS. Slurm ends the kernel then; you are warned 10 minutes before.',
+      value: formatSlurmDuration(Math.min(partition.maxTimeSeconds ?? 4 * 3600, 4 * 3600)),
+      validateInput: (v) => (isSlurmDuration(v) ? undefined : 'Minutes, HH:MM:SS or D-HH:MM:SS'),
+    });
+    if (time === undefined) return undefined;
+    const idleMinutes = vscode.workspace.getConfiguration('mlEngineer').get<number>('jupyter.idleShutdownMinutes', 60);
+    const go = await vscode.window.showInformationMessage(
+      `Start a Jupyter server as a Slurm job in ${partition.name} with ${gpus === 0 ? 'no GPU' : `${gpus} GPU${gpus === 1 ? '' : 's'}`} for ${time}?`,
+      { modal: true, detail: `It runs until you stop it in the Kernels view${idleMinutes > 0 ? `, or after ${idleMinutes} minutes with nothing running` : ''}. It needs jupyter_server and ipykernel in ${ref.sshHost ? 'the node\'s python3' : 'this window\'s Python (or the workspace\'s .venv)'}.` },
+      'Start Kernel',
+    );
+    if (go !== 'Start Kernel') return undefined;
+    // On this machine the job starts in the workspace (its .venv activated); over SSH in the login's home.
+    const root = ref.sshHost === undefined ? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath : undefined;
+    // There, the Python this window uses (a login node shares its file system with the nodes); python3 over SSH.
+    const local = ref.sshHost === undefined ? await configuredPython(this.log) : undefined;
+    const python = local?.setting ?? local?.fromExtension;
+    const job = await withCancellableProgress(`Kernel on Slurm (${partition.name})`, async (signal, progress) => {
+      try {
+        return await KernelJob.start(scheduler, clusters.runner(cluster), {
+          partition: partition.name,
+          gpus,
+          time,
+          idleMinutes,
+          ...(root ? { workDir: root, environment: findVenv(join(root, 'notebook.ipynb'), root) } : {}),
+          ...(python ? { python } : {}),
+          signal,
+          onProgress: (p) => {
+            progress.report({ message: p.phase === 'submitted' ? `job ${p.jobId} submitted` : p.phase === 'pending' ? `job ${p.jobId} waits (${p.reason})` : `job ${p.jobId} runs on ${p.node}: starting Jupyter…` });
+          },
+        });
+      } catch (error) {
+        if (isSchedulerError(error)) throw new UserError(`Slurm refused the kernel job: ${error.schedulerMessage}${error.hint ? `\n${error.hint}` : ''}`);
+        if (signal.aborted) return undefined;
+        throw error;
+      }
+    });
+    if (!job) return undefined;
+    this.add(cluster, job);
+    void vscode.commands.executeCommand(`${VIEWS.kernels}.focus`);
+    void vscode.window.showInformationMessage(`Kernel job ${job.jobId} runs on ${job.node}: choose "Slurm job ${job.jobId}" in a notebook's kernel picker.`);
+    return job.jobId;
+  }
+
+  /** A job changed from elsewhere (the Jobs view cancelled it): look at the kernel jobs soon. */
+  checkSoon(cluster: string, jobId: string): void {
+    const session = this.sessions.get(keyOf(cluster, jobId));
+    if (!session) return;
+    session.timers.push(setTimeout(() => void this.check(session), 1_500));
+  }
+
+  private add(cluster: string, job: KernelJob): void {
+    const key = keyOf(cluster, job.jobId);
+    const session: Session = { key, cluster, job, attachment: { dispose: () => undefined }, baseUrl: job.endpoint.baseUrl, timers: [] };
+    session.attachment = this.attach(session);
+    this.sessions.set(key, session);
+    session.timers.push(setInterval(() => void this.check(session), KERNEL_CHECK_MS));
+    const endsAt = job.endsAt;
+    if (endsAt !== undefined) {
+      const warnInMs = Math.max(0, (endsAt - TIME_LIMIT_WARNING_S) * 1000 - Date.now());
+      // setTimeout holds at most ~24.8 days.
+      if (warnInMs < 2 ** 31 - 1) session.timers.push(setTimeout(() => this.warn(session, endsAt), warnInMs));
+    }
+    this.log.info(`jobs: kernel job ${job.jobId} on ${cluster} serves ${job.endpoint.baseUrl} (node ${job.node}, port ${job.remotePort})`);
+  }
+
+  private attach(session: Session): vscode.Disposable {
+    const { job } = session;
+    const endpoint = job.endpoint;
+    return this.host.load('kernels', 'a kernel on a Slurm job').attachServer({
+      id: `slurm-${session.key.replace(/[^\w.-]/g, '_')}`,
+      label: `Slurm job ${job.jobId} on ${job.node}`,
+      baseUrl: endpoint.baseUrl,
+      token: endpoint.token,
+      stop: () => this.stop(session),
+    });
+  }
+
+  private warn(session: Session, endsAt: number): void {
+    if (!this.sessions.has(session.key)) return;
+    const minutes = Math.max(0, Math.round((endsAt * 1000 - Date.now()) / 60_000));
+    void vscode.window.showWarningMessage(`Kernel job ${session.job.jobId} reaches its time limit in ${minutes} minute${minutes === 1 ? '' : 's'}: Slurm then ends it, and its kernels' variables are lost. Save what you need.`);
+  }
+
+  /** One look at a kernel job: gone from the view once it ended; re-attached if its tunnel came back on another port. */
+  private check(session: Session): Promise<void> {
+    session.checking ??= (async () => {
+      try {
+        const state = await session.job.check();
+        if (state.ended) {
+          this.end(session);
+          void vscode.window.showInformationMessage(`Kernel job ${session.job.jobId} ended (${state.state}${state.reason ? `, ${state.reason}` : ''}); its server is gone from the Kernels view.`);
+        } else if (state.endpoint.baseUrl !== session.baseUrl && this.sessions.has(session.key)) {
+          session.attachment.dispose();
+          session.baseUrl = state.endpoint.baseUrl;
+          session.attachment = this.attach(session);
+        }
+      } catch (error) {
+        // The cluster did not answer this time (a dropped connection): the next look tries again.
+        this.log.warn(`jobs: kernel job ${session.job.jobId}: ${describeError(error)}`);
+      }
+    })().finally(() => (session.checking = undefined));
+    return session.checking;
+  }
+
+  private async stop(session: Session): Promise<void> {
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping kernel job ${session.job.jobId}…` }, () => session.job.stop());
+    this.end(session);
+    this.log.info(`jobs: stopped kernel job ${session.job.jobId}`);
+  }
+
+  private end(session: Session): void {
+    if (this.sessions.get(session.key) !== session) return;
+    this.sessions.delete(session.key);
+    for (const t of session.timers) clearTimeout(t);
+    session.attachment.dispose();
+    void session.job.close();
+  }
+
+  /** The window closes: tunnels go, jobs stay (their servers stop when idle, or at the time limit). */
+  dispose(): void {
+    for (const session of [...this.sessions.values()]) this.end(session);
+  }
+}
+
+function keyOf(cluster: string, jobId: string): string {
+  return `${cluster}/${jobId}`;
+}

@@ -1,0 +1,184 @@
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KernelJob, type KernelJobProgress } from '../../src/jobs/kernel/kernelJob';
+import { SlurmScheduler } from '../../src/jobs/slurm/slurmScheduler';
+import { LocalRunner } from '../../src/jobs/transport/localRunner';
+import { SshRunner } from '../../src/jobs/transport/sshRunner';
+import { probeServer, serverSettings, type JupyterEndpoint } from '../../src/kernels/jupyterEndpoint';
+import { execute } from '../../src/kernels/execution';
+import type { CellOutput } from '../../src/kernels/outputModel';
+import { jupyterPython, lib, waitFor as waitUntil } from '../support/jupyterHarness';
+import { ensureSlurmCluster, waitFor } from '../support/slurm/slurmCluster';
+import { sshdMissing, startSshServer, type SshServer } from '../support/sshServer';
+
+// "Start Kernel on Slurm": a real Jupyter server in a job of the real single-node Slurm, a cell run
+// in it, and both ends of its life (stopped by us, cancelled by Slurm). Locally (a login node's
+// window reaches the node directly) and through a real sshd, over a port forwarded on the master.
+
+const streams = (outputs: readonly CellOutput[]): string => outputs.map((o) => (o.type === 'stream' ? o.text : '')).join('');
+
+/** Runs one cell on a new kernel of the server; returns what it printed. */
+async function runCell(endpoint: JupyterEndpoint, code: string): Promise<string> {
+  const settings = serverSettings(lib, endpoint);
+  const model = await lib.KernelAPI.startNew({ name: 'python3' }, settings);
+  const kernel = new lib.KernelConnection({ model, serverSettings: settings });
+  try {
+    await waitUntil(() => kernel.connectionStatus === 'connected' && kernel.status === 'idle', 60_000, 'the kernel to be idle');
+    const run = execute(kernel, code);
+    assert.equal(await run.done, 'ok', streams(run.outputs.outputs));
+    return streams(run.outputs.outputs);
+  } finally {
+    kernel.dispose();
+  }
+}
+
+const CELL = "import os\nprint(os.environ.get('SLURM_JOB_ID'), os.environ.get('SLURM_GPUS_ON_NODE'), sorted(k for k in os.environ if 'TOKEN' in k))";
+
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => (s.destroy(), resolve(false)));
+    s.once('error', () => resolve(true));
+  });
+}
+
+describe('A Jupyter kernel on a Slurm job (real slurmd, real Jupyter server)', function () {
+  this.timeout(180_000);
+  let python: string;
+  let dir: string;
+  const slurm = new SlurmScheduler(new LocalRunner(), { format: 'json' });
+  const started: KernelJob[] = [];
+
+  before(async function () {
+    const cluster = await ensureSlurmCluster();
+    if (!cluster.ok) {
+      console.log(`    skipped: ${cluster.reason}`);
+      this.skip();
+    }
+    python = await jupyterPython();
+    dir = mkdtempSync(join(tmpdir(), 'mle-kernel-job-'));
+  });
+
+  after(async () => {
+    for (const k of started) await slurm.act('cancel', k.jobId).catch(() => undefined);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a cell on the allocation, keeps the token out of the output and the kernel, and Stop ends the job', async () => {
+    const progress: KernelJobProgress['phase'][] = [];
+    const job = await KernelJob.start(slurm, new LocalRunner(), { python, gpus: 1, time: '10', workDir: dir, idleMinutes: 5, onProgress: (p) => progress.push(p.phase) });
+    started.push(job);
+    assert.deepEqual([...new Set(progress)].filter((p) => p !== 'pending'), ['submitted', 'starting']);
+    assert.equal(job.job.state, 'RUNNING');
+    assert.equal(job.endsAt, (job.job.startTime ?? 0) + 600, 'ends at its 10-minute limit');
+    assert.match(job.endpoint.baseUrl, new RegExp(`^http://${job.node}:${job.remotePort}/$`));
+
+    const printed = await runCell(job.endpoint, CELL);
+    assert.equal(printed.trim(), `${job.jobId} 1 []`, 'the cell ran inside the job, on its one GPU, without any token in its environment');
+
+    const output = readdirSync(dir).filter((f) => f.startsWith('jupyter-kernel-'));
+    assert.deepEqual(output, [`jupyter-kernel-${job.jobId}.out`]);
+    const log = readFileSync(join(dir, output[0]!), 'utf8');
+    assert.match(log, /ML Engineer kernel server: node=\S+ port=\d+/);
+    assert.ok(!log.includes(job.endpoint.token), 'the token is not in the job\'s output');
+
+    await job.stop();
+    const ended = await job.check();
+    assert.deepEqual(ended, { ended: true, state: 'COMPLETED' }, 'the server\'s shutdown ended the job');
+    assert.equal((await probeServer(job.endpoint, { timeoutMs: 3_000 })).ok, false);
+  });
+
+  it('a cancelled job takes its server down, and check() says so', async () => {
+    const job = await KernelJob.start(slurm, new LocalRunner(), { python, gpus: 0, workDir: dir });
+    started.push(job);
+    assert.deepEqual(await job.check(), { ended: false, endpoint: job.endpoint });
+    await slurm.act('cancel', job.jobId);
+    const state = await waitFor('the job to end', async () => {
+      const s = await job.check();
+      return s.ended ? s : undefined;
+    }, 30_000);
+    assert.equal(state.ended && state.state, 'CANCELLED');
+    await waitFor('the server to stop answering', async () => ((await probeServer(job.endpoint, { timeoutMs: 2_000 })).ok ? undefined : true), 30_000);
+  });
+
+  it('a job whose server cannot start fails with its output, and is not left running', async () => {
+    const name = `nojupyter${process.pid}`;
+    await assert.rejects(
+      KernelJob.start(slurm, new LocalRunner(), { python: '/nonexistent/python3', gpus: 0, workDir: dir, jobName: name }),
+      (error: Error) => {
+        assert.match(error.message, /ended \(FAILED.*before its Jupyter server answered/s);
+        assert.match(error.message, /nonexistent\/python3/, 'the job\'s own error is shown');
+        return true;
+      },
+    );
+    const left = (await slurm.jobs({})).filter((j) => j.name === name && j.phase !== 'finished');
+    assert.deepEqual(left, []);
+  });
+
+  it('cancelling the wait (the user\'s Cancel) cancels the job it submitted', async () => {
+    const controller = new AbortController();
+    let id: string | undefined;
+    const start = KernelJob.start(slurm, new LocalRunner(), {
+      python,
+      gpus: 0,
+      workDir: dir,
+      signal: controller.signal,
+      onProgress: (p) => {
+        id = p.jobId;
+        controller.abort();
+      },
+    });
+    await assert.rejects(start);
+    assert.ok(id);
+    const job = await waitFor('the job to end', async () => {
+      const j = await slurm.job(id!);
+      return j?.phase === 'finished' ? j : undefined;
+    }, 30_000);
+    assert.equal(job.state, 'CANCELLED');
+  });
+
+  describe('over SSH (a real sshd in front of the Slurm)', () => {
+    let server: SshServer;
+    let runner: SshRunner;
+
+    before(async function () {
+      const missing = sshdMissing();
+      if (missing) {
+        console.log(`    skipped: ${missing}`);
+        this.skip();
+      }
+      server = await startSshServer();
+      runner = new SshRunner(server.alias, { configFile: server.configFile, connectTimeoutSeconds: 10 });
+    });
+    after(async () => {
+      await runner?.close();
+      await server?.close();
+    });
+
+    it('reaches the server through a port forwarded on the one master; a dropped connection gets its forward back; Stop closes it', async () => {
+      const overSsh = new SlurmScheduler(runner, { format: 'json' });
+      const loginsBefore = server.logins();
+      const job = await KernelJob.start(overSsh, runner, { python, gpus: 1, workDir: dir });
+      started.push(job);
+      const port = Number(new URL(job.endpoint.baseUrl).port);
+      assert.match(job.endpoint.baseUrl, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+      assert.notEqual(port, job.remotePort);
+      assert.equal((await runCell(job.endpoint, CELL)).trim(), `${job.jobId} 1 []`);
+      assert.equal(server.logins() - loginsBefore, 1, 'submit, polls and the tunnel share one login');
+
+      // The network drops: the master dies, and with it the forward; check() makes both again, on the same port.
+      assert.ok(server.dropConnections() > 0);
+      await waitFor('the forward to go', async () => ((await refused(port)) ? true : undefined), 20_000);
+      assert.deepEqual(await job.check(), { ended: false, endpoint: job.endpoint });
+      assert.equal(Number(new URL(job.endpoint.baseUrl).port), port, 'the same URL as before');
+      assert.equal((await probeServer(job.endpoint, { timeoutMs: 5_000 })).ok, true);
+
+      await job.stop();
+      assert.equal(await refused(port), true, 'the forward is gone');
+      assert.deepEqual(await job.check(), { ended: true, state: 'COMPLETED' });
+    });
+  });
+});
