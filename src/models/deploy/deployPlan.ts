@@ -77,7 +77,7 @@ export function planDeployment(info: ModelInfo, modelPath: string, target: Deplo
         { path: 'app.py', content: fastapiApp(modelFile, name, info.inputs) },
         { path: 'requirements.txt', content: FASTAPI_REQUIREMENTS },
         { path: 'Dockerfile', content: FASTAPI_DOCKERFILE },
-        { path: '.dockerignore', content: '__pycache__/\n*.pyc\n.venv/\n' },
+        { path: '.dockerignore', content: '__pycache__/\n*.pyc\n.venv/\nlogs/\n' },
         { path: 'README.md', content: fastapiReadme(name) },
       ];
       const sample = sampleRequest(info.inputs);
