@@ -1,16 +1,20 @@
 import type { DatasetColumn } from '../data/datasetSource';
-import type { FileDatasetSource } from '../data/engine/fileDatasetSource';
+import type { DataEngine } from '../data/engine/engineClient';
+import { FileDatasetSource } from '../data/engine/fileDatasetSource';
+import { columnsFromDescribe, directScan } from '../data/engine/fileRelation';
+import type { TablePrep } from '../data/engine/protocol';
 import { quoteIdent, SqlParams } from '../data/engine/sqlText';
-import type { BoundRelation } from '../data/engine/viewSql';
 import { chiSquaredHomogeneity, jensenShannon, ksPValue, psi } from './driftStats';
 import { chooseTest, DRIFT_DEFAULTS, isPValue, type DriftOptions, type DriftTest } from './driftTests';
 
 // Drift between a reference and a current dataset, column by column, scanned by the data engine
-// (DuckDB in its child process: src/data/engine/): every numeric column of both sides grouped to
-// (column, value, count per side) once, then the empirical CDFs' largest gap (KS), the area between
-// them (Wasserstein), the reference's spread and each side's histogram read from those groups (one
-// query for all numeric columns, not two per column); counts per category for categories. The host gets a few dozen numbers
-// per column, whatever the files' sizes, so the report stays small (Evidently's embeds the data).
+// (DuckDB in its child process: src/data/engine/) in one query that reads each file once, in place:
+// the compared columns of each side are held for that query only (building the engine's table of
+// the whole file cost twice the parse), every column's values of both sides are grouped to (value,
+// count per side) once, then the empirical CDFs' largest gap (KS), the area between them
+// (Wasserstein), the reference's spread and each side's histogram are read from those groups, and
+// counts per category for categories. The host gets a few dozen numbers per column, whatever the
+// files' sizes, so the report stays small (Evidently's embeds the data).
 
 export const HISTOGRAM_BINS = 20;
 const PSI_BINS = 30;
@@ -53,7 +57,7 @@ export interface DriftResult {
   readonly options: Required<Pick<DriftOptions, 'pValue' | 'distance' | 'driftShare'>>;
 }
 
-type Run = (sql: string, params: SqlParams, maxRows: number) => Promise<readonly (readonly unknown[])[]>;
+type Run = (sql: string, maxRows: number) => Promise<readonly (readonly unknown[])[]>;
 
 function kindOf(c: DatasetColumn): 'numeric' | 'categorical' | undefined {
   if (c.kind === 'integer' || c.kind === 'float' || c.kind === 'decimal') return 'numeric';
@@ -64,23 +68,15 @@ function kindOf(c: DatasetColumn): 'numeric' | 'categorical' | undefined {
 const num = (v: unknown): number => (v === null || v === undefined ? NaN : Number(v));
 
 export async function detectDrift(reference: FileDatasetSource, current: FileDatasetSource, options: DriftOptions, signal: AbortSignal): Promise<DriftResult> {
-  const params0 = new SqlParams();
-  const a = await reference.relation(signal, params0);
-  const b = await current.relation(signal, params0);
-  const prepare = [...a.prepare, ...b.prepare];
-  const run: Run = async (sql, params, maxRows) => (await reference.run(sql, { params, prepare }, signal, { maxRows })).rows;
-  const counts = await run(`SELECT (SELECT count(*) FROM ${a.rel.from}), (SELECT count(*) FROM ${b.rel.from})`, new SqlParams(), 1);
-  const referenceRows = num(counts[0]?.[0]);
-  const currentRows = num(counts[0]?.[1]);
-  const currentByName = new Map(b.rel.columns.map((c) => [c.name, c]));
+  const params = new SqlParams();
+  const a = await scanOf(reference, params, signal);
+  const b = await scanOf(current, params, signal);
+  const currentByName = new Map(b.columns.map((c) => [c.name, c]));
   const ignore = new Set(options.ignore ?? []);
   const thresholds = { pValue: options.pValue ?? DRIFT_DEFAULTS.pValue, distance: options.distance ?? DRIFT_DEFAULTS.distance, driftShare: options.driftShare ?? DRIFT_DEFAULTS.driftShare };
-  const columns: ColumnDrift[] = [];
   const skipped: SkippedColumn[] = [];
-  const numericNames = a.rel.columns.filter((c) => !ignore.has(c.name) && kindOf(c) === 'numeric' && currentByName.has(c.name) && kindOf(currentByName.get(c.name)!) === 'numeric').map((c) => c.name);
-  const numericTest = chooseTest('numeric', referenceRows, options);
-  const scans = await numericScans(run, a, b, numericNames, numericTest === 'psi' ? [HISTOGRAM_BINS, PSI_BINS] : [HISTOGRAM_BINS]);
-  for (const col of a.rel.columns) {
+  const compared: Compared[] = [];
+  for (const col of a.columns) {
     if (ignore.has(col.name)) continue;
     const other = currentByName.get(col.name);
     if (!other) {
@@ -94,16 +90,23 @@ export async function detectDrift(reference: FileDatasetSource, current: FileDat
       continue;
     }
     // A number on one side and text on the other: compared as categories.
-    const as = kind === otherKind ? kind : 'categorical';
-    const test = chooseTest(as, referenceRows, options);
-    const result =
-      as === 'numeric'
-        ? numericDrift(col.name, test, thresholds, scans.get(col.name))
-        : await categoricalDrift(run, a, b, col.name, test, thresholds);
-    if (typeof result === 'string') skipped.push({ column: col.name, reason: result });
-    else columns.push(result);
-    signal.throwIfAborted();
+    compared.push({ name: col.name, as: kind === otherKind ? kind : 'categorical' });
   }
+  // PSI is never the automatic choice, so its bins are known before the rows are counted.
+  const binCounts = options.numericTest === 'psi' ? [HISTOGRAM_BINS, PSI_BINS] : [HISTOGRAM_BINS];
+  const run: Run = async (sql, maxRows) => (await reference.run(sql, { params, prepare: [...a.prepare, ...b.prepare] }, signal, { maxRows })).rows;
+  const scan = await scanBoth(run, a.from, b.from, compared, binCounts);
+  const { referenceRows, currentRows } = scan;
+  const columns: ColumnDrift[] = [];
+  compared.forEach(({ name, as }, i) => {
+    const test = chooseTest(as, referenceRows, options);
+    const result = as === 'numeric' ? numericDrift(name, test, thresholds, scan.numeric.get(i)) : categoricalDrift(name, test, thresholds, scan.categories.get(i) ?? []);
+    if (typeof result === 'string') skipped.push({ column: name, reason: result });
+    else columns.push(result);
+  });
+  // Skipped columns in the reference's order, whichever step left them out.
+  const order = new Map(a.columns.map((c, i) => [c.name, i]));
+  skipped.sort((x, y) => (order.get(x.column) ?? 0) - (order.get(y.column) ?? 0));
   columns.sort((x, y) => Number(y.drifted) - Number(x.drifted) || (isPValue(x.test) ? x.value : -x.value) - (isPValue(y.test) ? y.value : -y.value));
   const drifted = columns.filter((c) => c.drifted).length;
   const driftedShare = columns.length ? drifted / columns.length : 0;
@@ -121,12 +124,44 @@ export async function detectDrift(reference: FileDatasetSource, current: FileDat
   };
 }
 
-function values(rel: BoundRelation, name: string, as: 'numeric' | 'categorical', side: 0 | 1): string {
-  const id = quoteIdent(name);
-  // NaN is no value (pandas and Evidently drop it with the nulls).
-  return as === 'numeric'
-    ? `SELECT CAST(${id} AS DOUBLE) AS x, ${side} AS r FROM ${rel.rel.from} WHERE ${id} IS NOT NULL AND NOT isnan(CAST(${id} AS DOUBLE))`
-    : `SELECT CAST(${id} AS VARCHAR) AS x, ${side} AS r FROM ${rel.rel.from} WHERE ${id} IS NOT NULL`;
+/** detectDrift on two files, their sources let go of afterwards (an Arrow file's engine table with them). */
+export async function detectFileDrift(engine: DataEngine, reference: string, current: string, options: DriftOptions, signal: AbortSignal): Promise<DriftResult> {
+  const a = new FileDatasetSource(reference, engine);
+  const b = new FileDatasetSource(current, engine);
+  try {
+    return await detectDrift(a, b, options, signal);
+  } finally {
+    await Promise.all([a.dispose(), b.dispose()]);
+  }
+}
+
+interface Compared {
+  readonly name: string;
+  readonly as: 'numeric' | 'categorical';
+}
+
+/** One side: where its rows come from in SQL, and its columns as that scan types them. */
+interface Side {
+  readonly from: string;
+  readonly columns: readonly DatasetColumn[];
+  readonly prepare: readonly TablePrep[];
+}
+
+/**
+ * The file read in place (CSV, TSV, JSON lines, Parquet) with the options its opening settled on
+ * (encoding, delimiter); an Arrow file through the engine's table of it. The columns are the scan's
+ * own, from a zero-row read (DuckDB sniffs a text file as it will for the rows), not a big file's
+ * quick first look: a column typed as numbers from its first rows cannot turn out text mid-scan.
+ */
+async function scanOf(source: FileDatasetSource, params: SqlParams, signal: AbortSignal): Promise<Side> {
+  // Opening checks the file (line lengths, encoding, ragged rows) and names it in any error.
+  const opened = await source.relation(signal, new SqlParams());
+  if (source.format === 'arrow') return { from: opened.rel.from, columns: opened.rel.columns, prepare: opened.prepare };
+  const origin = source.origin;
+  const csv = origin.kind === 'file' ? { ...(origin.encoding ? { encoding: origin.encoding } : {}), ...(origin.delimiter ? { delimiter: origin.delimiter } : {}) } : {};
+  const probe = new SqlParams();
+  const described = await source.run(`SELECT * FROM ${directScan(source.format, source.path, probe, csv, false)} LIMIT 0`, { params: probe, prepare: [] }, signal, { maxRows: 1 });
+  return { from: directScan(source.format, source.path, params, csv, false), columns: columnsFromDescribe(described.columns.map((c) => [c.name, c.type]), source.format), prepare: [] };
 }
 
 function verdict(test: DriftTest, value: number, thresholds: { pValue: number; distance: number }): { threshold: number; drifted: boolean } {
@@ -148,51 +183,102 @@ interface NumericScan {
   readonly histograms: ReadonlyMap<number, { readonly reference: number[]; readonly current: number[] }>;
 }
 
+/** A category's counts per side (nulls left out), most frequent first. */
+interface CategoryCount {
+  readonly label: string;
+  readonly reference: number;
+  readonly current: number;
+}
+
+interface BothScan {
+  readonly referenceRows: number;
+  readonly currentRows: number;
+  /** By the column's index in `compared`. */
+  readonly numeric: ReadonlyMap<number, NumericScan>;
+  readonly categories: ReadonlyMap<number, readonly CategoryCount[]>;
+}
+
 /**
- * Every numeric column of both sides in one query: each column's values of both sides (nulls and NaN
- * dropped) grouped to each distinct value's count per side, once. The CDFs (count at or below x / n,
- * as scipy takes them) are running sums over those groups: their largest gap is KS, the area between
- * them Wasserstein. The histograms come from the same groups, binned over both sides' range. One
- * branch per column (a columnar scan of that column alone), not an UNPIVOT: its rows carry no name.
+ * Everything the report needs in one query, each file read once: the compared columns of each side
+ * (cast once: DOUBLE for numbers, text for categories) held for the query (a and b), each column's
+ * values of both sides grouped to each distinct value's count per side (g for numbers, k for
+ * categories; one branch per column, a columnar scan of that column alone, not an UNPIVOT whose rows
+ * carry no name). The CDFs (count at or below x / n, as scipy takes them) are running sums over g:
+ * their largest gap is KS, the area between them Wasserstein; the histograms come from the same
+ * groups, binned over both sides' range. Running sums are of DOUBLE counts: exact below 2^53, and a
+ * third of the time of integer ones, whose window sums DuckDB keeps in 128 bits.
+ * Rows of one shape: (part, col, label, v1..v7):
+ *   part -1: the row counts (v1 reference, v2 current);
+ *   part 0: per numeric column n1, n2, KS, Wasserstein, the reference's std, lo, hi;
+ *   part = bins (20, 30): per bin (v1) the counts per side (v2, v3);
+ *   part -2: per category (label) its counts per side (v1, v2) and rank (v3), the most frequent
+ *   MAX_CATEGORIES + 1 of each column (one more tells an identifier from a category).
  */
-async function numericScans(run: Run, a: BoundRelation, b: BoundRelation, names: readonly string[], binCounts: readonly number[]): Promise<Map<string, NumericScan>> {
-  const out = new Map<string, NumericScan>();
-  if (names.length === 0) return out;
-  const branch = (name: string, i: number): string => {
-    const x = `CAST(${quoteIdent(name)} AS DOUBLE)`;
-    return `SELECT ${i} AS col, x, sum(r) AS nr, count(*) - sum(r) AS nc FROM (SELECT ${x} AS x, 1 AS r FROM ${a.rel.from} UNION ALL SELECT ${x}, 0 FROM ${b.rel.from}) WHERE NOT isnan(x) GROUP BY x`;
-  };
-  const grouped =
-    `WITH g AS MATERIALIZED (${names.map(branch).join(' UNION ALL ')}), ` +
-    `s AS MATERIALIZED (SELECT col, sum(nr) AS n1, sum(nc) AS n2, min(x) AS lo, max(x) AS hi, sum(nr * x) / nullif(sum(nr), 0) AS mean1 FROM g GROUP BY col), ` +
-    `c AS (SELECT g.col, x, nr, s.n1, s.n2, s.mean1, s.lo, s.hi, sum(nr) OVER w / nullif(s.n1, 0) - sum(nc) OVER w / nullif(s.n2, 0) AS diff, lead(x) OVER (PARTITION BY g.col ORDER BY x) AS nx ` +
-    `FROM g JOIN s ON g.col = s.col WINDOW w AS (PARTITION BY g.col ORDER BY x ROWS UNBOUNDED PRECEDING))`;
-  // Rows of one shape: (0, col, n1, n2, ks, wasserstein, std, lo, hi) per column, then (bins, col, bin, reference, current) per bin.
-  const statsPart =
-    `SELECT 0 AS part, col, any_value(n1) AS v1, any_value(n2) AS v2, max(abs(diff)) AS v3, sum(CASE WHEN nx IS NULL THEN 0 ELSE (nx - x) * abs(diff) END) AS v4, ` +
-    `sqrt(sum(nr * (x - mean1) * (x - mean1)) / nullif(any_value(n1), 0)) AS v5, any_value(lo) AS v6, any_value(hi) AS v7 FROM c GROUP BY col`;
-  const histogramPart = (bins: number): string =>
-    `SELECT ${bins}, g.col, least(greatest(CAST(floor((x - s.lo) / (CASE WHEN s.hi > s.lo THEN (s.hi - s.lo) / ${bins} ELSE 1 END)) AS BIGINT), 0), ${bins - 1}) AS bin, sum(nr), sum(nc), NULL, NULL, NULL, NULL ` +
-    `FROM g JOIN s ON g.col = s.col GROUP BY g.col, bin`;
-  const rows = await run(`${grouped} ${[statsPart, ...binCounts.map(histogramPart)].join(' UNION ALL ')}`, new SqlParams(), names.length * (1 + binCounts.reduce((n, b) => n + b, 0)));
+async function scanBoth(run: Run, a: string, b: string, compared: readonly Compared[], binCounts: readonly number[]): Promise<BothScan> {
+  const v = (i: number): string => `v${i}`;
+  const held = compared.length ? compared.map((c, i) => `CAST(${quoteIdent(c.name)} AS ${c.as === 'numeric' ? 'DOUBLE' : 'VARCHAR'}) AS ${v(i)}`).join(', ') : 'NULL AS v';
+  const numeric = compared.flatMap((c, i) => (c.as === 'numeric' ? [i] : []));
+  const categorical = compared.flatMap((c, i) => (c.as === 'categorical' ? [i] : []));
+  const ctes = [`a AS MATERIALIZED (SELECT ${held} FROM ${a})`, `b AS MATERIALIZED (SELECT ${held} FROM ${b})`];
+  const parts = ['SELECT -1 AS part, 0 AS col, NULL AS label, (SELECT count(*) FROM a) AS v1, (SELECT count(*) FROM b) AS v2, NULL AS v3, NULL AS v4, NULL AS v5, NULL AS v6, NULL AS v7'];
+  const groups = (i: number, where: string): string =>
+    `SELECT ${i} AS col, x, count_if(r) AS nr, count_if(NOT r) AS nc FROM (SELECT ${v(i)} AS x, true AS r FROM a UNION ALL SELECT ${v(i)}, false FROM b) WHERE ${where} GROUP BY x`;
+  if (numeric.length) {
+    // NaN is no value (pandas and Evidently drop it with the nulls); NOT isnan(NULL) drops the nulls.
+    ctes.push(
+      `g AS MATERIALIZED (${numeric.map((i) => groups(i, 'NOT isnan(x)')).join(' UNION ALL ')})`,
+      `s AS MATERIALIZED (SELECT col, sum(nr) AS n1, sum(nc) AS n2, min(x) AS lo, max(x) AS hi, sum(nr * x) / nullif(sum(nr), 0) AS mean1 FROM g GROUP BY col)`,
+      `c AS (SELECT g.col, x, nr, s.n1, s.n2, s.mean1, s.lo, s.hi, sum(CAST(nr AS DOUBLE)) OVER w / nullif(s.n1, 0) - sum(CAST(nc AS DOUBLE)) OVER w / nullif(s.n2, 0) AS diff, lead(x) OVER (PARTITION BY g.col ORDER BY x) AS nx ` +
+        `FROM g JOIN s ON g.col = s.col WINDOW w AS (PARTITION BY g.col ORDER BY x ROWS UNBOUNDED PRECEDING))`,
+    );
+    parts.push(
+      `SELECT 0, col, NULL, any_value(n1), any_value(n2), max(abs(diff)), sum(CASE WHEN nx IS NULL THEN 0 ELSE (nx - x) * abs(diff) END), ` +
+        `sqrt(sum(nr * (x - mean1) * (x - mean1)) / nullif(any_value(n1), 0)), any_value(lo), any_value(hi) FROM c GROUP BY col`,
+      ...binCounts.map(
+        (bins) =>
+          `SELECT ${bins}, g.col, NULL, least(greatest(CAST(floor((x - s.lo) / (CASE WHEN s.hi > s.lo THEN (s.hi - s.lo) / ${bins} ELSE 1 END)) AS BIGINT), 0), ${bins - 1}) AS bin, sum(nr), sum(nc), NULL, NULL, NULL, NULL ` +
+          `FROM g JOIN s ON g.col = s.col GROUP BY g.col, bin`,
+      ),
+    );
+  }
+  if (categorical.length) {
+    ctes.push(`k AS (${categorical.map((i) => groups(i, 'x IS NOT NULL')).join(' UNION ALL ')})`);
+    parts.push(
+      `SELECT -2, col, x, nr, nc, rank, NULL, NULL, NULL, NULL FROM (SELECT *, row_number() OVER (PARTITION BY col ORDER BY nr + nc DESC, x) AS rank FROM k) WHERE rank <= ${MAX_CATEGORIES + 1}`,
+    );
+  }
+  const maxRows = 1 + numeric.length * (1 + binCounts.reduce((n, bins) => n + bins, 0)) + categorical.length * (MAX_CATEGORIES + 1);
+  const rows = await run(`WITH ${ctes.join(', ')} ${parts.join(' UNION ALL ')}`, maxRows);
+  let referenceRows = 0;
+  let currentRows = 0;
+  const stats = new Map<number, Omit<NumericScan, 'histograms'>>();
   const histograms = new Map<number, Map<number, { reference: number[]; current: number[] }>>();
+  const categories = new Map<number, (CategoryCount & { rank: number })[]>();
   for (const r of rows) {
-    const bins = num(r[0]);
+    const part = num(r[0]);
     const col = num(r[1]);
-    if (bins === 0) continue;
-    const byBins = histograms.get(col) ?? new Map<number, { reference: number[]; current: number[] }>();
-    histograms.set(col, byBins);
-    const h = byBins.get(bins) ?? { reference: new Array<number>(bins).fill(0), current: new Array<number>(bins).fill(0) };
-    byBins.set(bins, h);
-    h.reference[num(r[2])] = num(r[3]);
-    h.current[num(r[2])] = num(r[4]);
+    if (part === -1) {
+      referenceRows = num(r[3]);
+      currentRows = num(r[4]);
+    } else if (part === 0) {
+      stats.set(col, { n1: num(r[3]) || 0, n2: num(r[4]) || 0, ks: num(r[5]), wasserstein: num(r[6]), std: num(r[7]) || 0, lo: num(r[8]), hi: num(r[9]) });
+    } else if (part === -2) {
+      const list = categories.get(col) ?? [];
+      categories.set(col, list);
+      list.push({ label: String(r[2]), reference: num(r[3]), current: num(r[4]), rank: num(r[5]) });
+    } else {
+      const byBins = histograms.get(col) ?? new Map<number, { reference: number[]; current: number[] }>();
+      histograms.set(col, byBins);
+      const h = byBins.get(part) ?? { reference: new Array<number>(part).fill(0), current: new Array<number>(part).fill(0) };
+      byBins.set(part, h);
+      h.reference[num(r[3])] = num(r[4]);
+      h.current[num(r[3])] = num(r[5]);
+    }
   }
-  for (const r of rows) {
-    if (num(r[0]) !== 0) continue;
-    const col = num(r[1]);
-    out.set(names[col]!, { n1: num(r[2]) || 0, n2: num(r[3]) || 0, ks: num(r[4]), wasserstein: num(r[5]), std: num(r[6]) || 0, lo: num(r[7]), hi: num(r[8]), histograms: histograms.get(col) ?? new Map() });
-  }
-  return out;
+  const numericScans = new Map<number, NumericScan>();
+  for (const [col, s] of stats) numericScans.set(col, { ...s, histograms: histograms.get(col) ?? new Map() });
+  for (const list of categories.values()) list.sort((x, y) => x.rank - y.rank);
+  return { referenceRows, currentRows, numeric: numericScans, categories };
 }
 
 function numericDrift(name: string, test: DriftTest, thresholds: { pValue: number; distance: number }, scan: NumericScan | undefined): ColumnDrift | string {
@@ -221,15 +307,10 @@ function binned(scan: NumericScan, bins: number): ColumnDrift['histogram'] {
   return { labels, reference: h.reference.slice(0, count), current: h.current.slice(0, count) };
 }
 
-async function categoricalDrift(run: Run, a: BoundRelation, b: BoundRelation, name: string, test: DriftTest, thresholds: { pValue: number; distance: number }): Promise<ColumnDrift | string> {
-  const rows = await run(
-    `WITH v AS (${values(a, name, 'categorical', 1)} UNION ALL ${values(b, name, 'categorical', 0)}) SELECT x, sum(r), count(*) - sum(r) FROM v GROUP BY x ORDER BY count(*) DESC, x LIMIT ${MAX_CATEGORIES + 1}`,
-    new SqlParams(),
-    MAX_CATEGORIES + 1,
-  );
+function categoricalDrift(name: string, test: DriftTest, thresholds: { pValue: number; distance: number }, rows: readonly CategoryCount[]): ColumnDrift | string {
   if (rows.length > MAX_CATEGORIES) return `more than ${MAX_CATEGORIES} distinct values: an identifier, not a category`;
-  const reference = rows.map((r) => num(r[1]));
-  const current = rows.map((r) => num(r[2]));
+  const reference = rows.map((r) => r.reference);
+  const current = rows.map((r) => r.current);
   const n1 = reference.reduce((s, x) => s + x, 0);
   const n2 = current.reduce((s, x) => s + x, 0);
   if (n1 === 0 || n2 === 0) return `no values in ${n1 === 0 ? 'the reference' : 'the current data'}`;
@@ -242,6 +323,6 @@ async function categoricalDrift(run: Run, a: BoundRelation, b: BoundRelation, na
   } else if (test === 'jensenshannon') value = jensenShannon(reference, current);
   else value = psi(reference, current);
   const shown = rows.slice(0, SHOWN_CATEGORIES);
-  const histogram = { labels: shown.map((r) => String(r[0])), reference: reference.slice(0, shown.length), current: current.slice(0, shown.length) };
+  const histogram = { labels: shown.map((r) => r.label), reference: reference.slice(0, shown.length), current: current.slice(0, shown.length) };
   return { column: name, kind: 'categorical', test, value, ...verdict(test, value, thresholds), referenceCount: n1, currentCount: n2, histogram, detail };
 }

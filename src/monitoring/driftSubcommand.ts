@@ -3,10 +3,9 @@ import { EXIT, type Subcommand } from '../cli/subcommand';
 import { isAbortError, isUserError } from '../common/errors';
 import { DataEngine, EngineQueryError } from '../data/engine/engineClient';
 import { cleanEngineMessage } from '../data/engine/engineErrors';
-import { FileDatasetSource } from '../data/engine/fileDatasetSource';
 import { formatOfPath } from '../data/engine/fileRelation';
 import { driftJson, driftMarkdown } from './driftReport';
-import { detectDrift } from './driftScan';
+import { detectFileDrift } from './driftScan';
 import type { CategoricalTestChoice, NumericTestChoice } from './driftTests';
 
 const USAGE = [
@@ -50,7 +49,7 @@ export const driftSubcommand: Subcommand = {
     }
     const engine = new DataEngine();
     try {
-      const result = await detectDrift(new FileDatasetSource(paths[0], engine), new FileDatasetSource(paths[1], engine), {
+      const result = await detectFileDrift(engine, paths[0], paths[1], {
         numericTest: numeric as NumericTestChoice,
         categoricalTest: categorical as CategoricalTestChoice,
         ignore: (args.values.ignore as string[] | undefined) ?? [],

@@ -3,10 +3,9 @@ import { defineTool, ToolInputError } from '../agent/tools/tool';
 import { isUserError } from '../common/errors';
 import { EngineQueryError, sharedDataEngine, type DataEngine } from '../data/engine/engineClient';
 import { cleanEngineMessage } from '../data/engine/engineErrors';
-import { FileDatasetSource } from '../data/engine/fileDatasetSource';
 import { formatOfPath } from '../data/engine/fileRelation';
 import { driftMarkdown } from './driftReport';
-import { detectDrift } from './driftScan';
+import { detectFileDrift } from './driftScan';
 
 // The agent's detect_drift: a reference and a current data file in the workspace (the current one
 // may be a served app's request log, logs/requests.jsonl), compared column by column in the data
@@ -34,7 +33,7 @@ export function detectDriftTool(engine: () => DataEngine = () => sharedDataEngin
         if (!formatOfPath(path)) throw new ToolInputError(`${given} is not a data file detect_drift reads (.csv, .tsv, .csv.gz, .parquet, .jsonl, .ndjson, .arrow, .feather).`);
       }
       try {
-        const result = await detectDrift(new FileDatasetSource(reference, engine()), new FileDatasetSource(current, engine()), {
+        const result = await detectFileDrift(engine(), reference, current, {
           ...(input.numeric_test ? { numericTest: input.numeric_test } : {}),
           ...(input.categorical_test ? { categoricalTest: input.categorical_test } : {}),
           ...(input.ignore ? { ignore: input.ignore } : {}),

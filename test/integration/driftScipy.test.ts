@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataEngine } from '../../src/data/engine/engineClient';
 import { FileDatasetSource } from '../../src/data/engine/fileDatasetSource';
-import { detectDrift, type DriftResult } from '../../src/monitoring/driftScan';
+import { detectDrift, detectFileDrift, type DriftResult } from '../../src/monitoring/driftScan';
 import { driftMarkdown } from '../../src/monitoring/driftReport';
 import { runCli } from '../../src/cli/runCli';
 import { SUBCOMMANDS } from '../../src/cli/subcommands';
@@ -115,6 +115,26 @@ describe('Drift in the data engine, checked against scipy', function () {
     const loose = await drift(ref, cur, { distance: 100 });
     assert.equal(loose.columns.filter((c) => c.drifted).length, 0);
     assert.ok(JSON.stringify(result).length < 20_000, 'a few kilobytes for 40,000 rows');
+  });
+
+  it('reads each file in place: no table of either file is left in the engine, and types come from the whole scan', async () => {
+    // Over 64 MB, so opening takes a quick look at the first 2,048 rows only: "code" is digits there and text from row 5,000 on (inside the sample DuckDB sniffs for a whole scan).
+    const rows = (n: number, shift: number): string => {
+      const out = ['id,amount,code,note'];
+      for (let i = 0; i < n; i++) out.push(`${i},${((i * 7919) % 1000) / 10 + shift},${i < 5_000 ? i % 50 : `K${i % 50}`},${'x'.repeat(180)}`);
+      return out.join('\n') + '\n';
+    };
+    const ref = join(dir, 'big_ref.csv');
+    const cur = join(dir, 'big_cur.csv');
+    writeFileSync(ref, rows(360_000, 0));
+    writeFileSync(cur, rows(360_000, 5));
+    const tables = async (): Promise<number> => Number((await engine.query('SELECT count(*) FROM duckdb_tables()', { maxRows: 1 })).rows[0]?.[0]);
+    const before = await tables();
+    const result = await detectFileDrift(engine, ref, cur, { ignore: ['id'] }, new AbortController().signal);
+    assert.equal(result.referenceRows, 360_000);
+    assert.equal(result.columns.find((c) => c.column === 'code')?.kind, 'categorical', 'typed by the scan, not by the first rows');
+    assert.equal(result.columns.find((c) => c.column === 'amount')?.drifted, true);
+    assert.equal(await tables(), before, 'the report built no table of the files');
   });
 
   it('ml-engineer drift: the report, --json, exit code 3 on dataset drift and 0 without', async () => {

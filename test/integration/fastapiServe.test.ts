@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { planDeployment, writeDeployment } from '../../src/models/deploy/deployPlan';
 import { inspectModel } from '../../src/models/inspectModel';
 import { servingApp } from '../../src/models/codeActions/modelSnippets';
+import { DataEngine } from '../../src/data/engine/engineClient';
+import { detectFileDrift } from '../../src/monitoring/driftScan';
 
 // The FastAPI app Deploy writes, run for real: Debian's python3-fastapi and python3-uvicorn
 // (scripts/ensure-prerequisites.sh) on 127.0.0.1, talked to over HTTP. Debian has no onnxruntime
@@ -163,6 +165,43 @@ describe('The generated FastAPI app, served by uvicorn', function () {
     const bad = await predict({ inputs: { x: [[1, 2]] } }, TOKEN);
     assert.equal(bad.status, 400);
     assert.doesNotMatch(await bad.text(), /ONNXRuntimeError|INVALID_ARGUMENT/);
+  });
+
+  it('logs each predicted row (features, the first output, latency) as JSON lines that drift reads', async () => {
+    const log = join(dir, 'onnx-log', 'requests.jsonl');
+    served = await serve(join(dir, 'app'), 'app', { MODEL_REQUEST_LOG: log });
+    assert.equal((await predict({ inputs: { x: [[1, 2, 3, 4], [5, 6, 7, 8]] } })).status, 200);
+    assert.equal((await predict({ inputs: { nope: [[1, 2, 3, 4]] } })).status, 422);
+    await served.stop();
+    const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(lines.length, 2, 'one line per row; none for the refused request');
+    assert.deepEqual({ ...lines[1], __ts: 0, __latency_ms: 0 }, { x_0: 5, x_1: 6, x_2: 7, x_3: 8, __ts: 0, __latency_ms: 0, __prediction: [6, 8, 10, 12] });
+    assert.ok(typeof lines[0]!.__latency_ms === 'number' && typeof lines[0]!.__ts === 'number');
+
+    // Named as the training data's columns, the log is drift's current data: shifted traffic is found.
+    const named = join(dir, 'onnx-named', 'requests.jsonl');
+    served = await serve(join(dir, 'app'), 'app', { MODEL_REQUEST_LOG: named, MODEL_FEATURE_NAMES: 'a, b,c,d' });
+    const rows = (shift: number): number[][] => Array.from({ length: 200 }, (_, i) => [(i % 20) + shift, (i % 7) * 2, (i % 5) + 0.5, i % 3]);
+    for (let i = 0; i < 4; i++) assert.equal((await predict({ inputs: { x: rows(i < 2 ? 0 : 15).slice(i * 50, i * 50 + 50) } })).status, 200);
+    await served.stop();
+    const reference = join(dir, 'onnx-reference.csv');
+    writeFileSync(reference, ['a,b,c,d', ...rows(0).map((r) => r.join(','))].join('\n') + '\n');
+    const engine = new DataEngine({ memoryLimitMb: 256, threads: 1 });
+    try {
+      const result = await detectFileDrift(engine, reference, named, {}, new AbortController().signal);
+      assert.deepEqual(result.columns.map((c) => c.column).sort(), ['a', 'b', 'c', 'd']);
+      assert.equal(result.currentRows, 200);
+      assert.deepEqual(result.columns.filter((c) => c.drifted).map((c) => c.column), ['a']);
+    } finally {
+      await engine.close();
+    }
+    // The other tests served with the default log (app/logs/requests.jsonl); off adds nothing to it.
+    const defaultLog = join(dir, 'app', 'logs', 'requests.jsonl');
+    const size = (): number => (existsSync(defaultLog) ? readFileSync(defaultLog).length : 0);
+    const before = size();
+    served = await serve(join(dir, 'app'), 'app', { MODEL_REQUEST_LOG: 'off' });
+    assert.equal((await predict({ inputs: { x: [[1, 2, 3, 4]] } })).status, 200);
+    assert.equal(size(), before, 'off writes nothing');
   });
 
   it('the Dockerfile runs the server as an unprivileged user', () => {

@@ -7,6 +7,7 @@ import { bentofile, bentomlService } from './bentomlService';
 import { FASTAPI_DOCKERFILE, FASTAPI_REQUIREMENTS, fastapiApp } from './fastapiApp';
 import { kserveInferenceService, kubernetesName } from './kserveManifest';
 import { pythonClassName } from './pythonText';
+import { REQUEST_LOG_SINK, REQUEST_LOG_SINK_FILE } from './requestLogSink';
 import { tritonConfig, tritonModelName } from './tritonConfig';
 
 // What "Deploy" writes for each target, planned without touching the disk (the command shows the
@@ -77,7 +78,7 @@ export function planDeployment(info: ModelInfo, modelPath: string, target: Deplo
         { path: 'app.py', content: fastapiApp(modelFile, name, info.inputs) },
         { path: 'requirements.txt', content: FASTAPI_REQUIREMENTS },
         { path: 'Dockerfile', content: FASTAPI_DOCKERFILE },
-        { path: '.dockerignore', content: '__pycache__/\n*.pyc\n.venv/\n' },
+        { path: '.dockerignore', content: '__pycache__/\n*.pyc\n.venv/\nlogs/\n' },
         { path: 'README.md', content: fastapiReadme(name) },
       ];
       const sample = sampleRequest(info.inputs);
@@ -89,7 +90,11 @@ export function planDeployment(info: ModelInfo, modelPath: string, target: Deplo
       return {
         target,
         name,
-        files: [{ path: 'inferenceservice.yaml', content: kserveInferenceService(name, options.gpu ? { gpu: true } : {}) }, { path: 'README.md', content: kserveReadme(name) }],
+        files: [
+          { path: 'inferenceservice.yaml', content: kserveInferenceService(name, options.gpu ? { gpu: true } : {}) },
+          { path: REQUEST_LOG_SINK_FILE, content: REQUEST_LOG_SINK },
+          { path: 'README.md', content: kserveReadme(name) },
+        ],
         copies: copiesInto('model', 'model.onnx'),
         notes: [...notes, 'storageUri is a placeholder: set it to where you upload model/'],
       };
@@ -201,6 +206,12 @@ in \`inferenceservice.yaml\` to that folder, then:
 KServe serves ONNX with the v2 (Open Inference) protocol: \`POST /v2/models/${kubernetesName(name)}/infer\`.
 The endpoint checks no credentials itself: require them at the ingress or service mesh (e.g. Istio
 AuthorizationPolicy) before exposing it.
+
+The \`logger\` section sends each request to \`http://${kubernetesName(name).slice(0, 51)}-request-log\` (a Service
+in the same namespace): run \`request_log_sink.py\` behind it (\`pip install fastapi uvicorn\`, then
+\`uvicorn request_log_sink:app --host 0.0.0.0 --port 8080\`, with a volume on \`logs/\`). It writes the
+requests' rows to \`logs/requests.jsonl\`, which Compare Datasets… (drift) reads as the current data;
+set \`MODEL_FEATURE_NAMES\` to the training data's column names. Delete the section to log nothing.
 `;
 }
 

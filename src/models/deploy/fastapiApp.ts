@@ -1,3 +1,4 @@
+import { REQUEST_LOG_TEXT } from '../../serving/requestLogText';
 import type { IoInfo } from '../modelInfo';
 import { FASTAPI_GUARDS } from './fastapiGuards';
 import { pythonString } from './pythonText';
@@ -5,7 +6,9 @@ import { pythonString } from './pythonText';
 // A FastAPI app serving an ONNX model with onnxruntime: POST /predict, GET /health, GET /metadata,
 // with a Dockerfile (an unprivileged user) and requirements. Inputs are checked against the model's
 // names and dtypes so a bad request gets a 422 that says what the model takes, not a stack trace;
-// FASTAPI_GUARDS adds the body limit, the optional token and errors that stay in the server log.
+// FASTAPI_GUARDS adds the body limit, the optional token and errors that stay in the server log;
+// REQUEST_LOG_TEXT the request log drift reads (tabular inputs as features, the first output as the
+// prediction), as the scikit-learn app writes it.
 
 const NUMPY_DTYPES: Readonly<Record<string, string>> = {
   float16: 'float16', float32: 'float32', float64: 'float64', bfloat16: 'float32',
@@ -25,6 +28,8 @@ export function fastapiApp(modelFile: string, title: string, inputs: readonly Io
 Run:  MODEL_API_TOKEN=<a secret> uvicorn app:app --host 0.0.0.0 --port 8000
 Try:  curl -s localhost:8000/predict -H "Authorization: Bearer <the secret>" -H 'content-type: application/json' -d @sample_request.json
 Without MODEL_API_TOKEN anyone who reaches the port can use the model. MAX_REQUEST_BYTES: the largest request (16 MB).
+Each predicted row goes to logs/requests.jsonl (MODEL_REQUEST_LOG: another file, or off); MODEL_FEATURE_NAMES
+(comma-separated) names the columns of a [batch, k] input as in the training data, so drift can compare them.
 """
 import os
 from typing import Dict, List
@@ -35,7 +40,9 @@ from fastapi import Depends, FastAPI
 from pydantic import BaseModel
 
 ${FASTAPI_GUARDS}
+${REQUEST_LOG_TEXT}
 MODEL_PATH = os.environ.get("MODEL_PATH", os.path.join(os.path.dirname(os.path.abspath(__file__)), "model", ${pythonString(modelFile)}))
+FEATURE_NAMES = [name.strip() for name in os.environ.get("MODEL_FEATURE_NAMES", "").split(",") if name.strip()]
 
 # Input dtypes and shapes as the model declares them (symbolic axes by name).
 INPUT_DTYPES = {
@@ -56,6 +63,32 @@ class PredictRequest(BaseModel):
     inputs: Dict[str, list]
 
 
+def _logged_rows(feeds, results):
+    """The request log's rows and predictions. Features come from tabular inputs only: a [batch] or
+    [batch, 1] input is one feature named after it; a [batch, k] input k features, named by
+    MODEL_FEATURE_NAMES when it is the only such input, else <input>_<j>. An image's pixels are not
+    features. The prediction is the first output's row."""
+    batch = next((len(value) for value in feeds.values() if value.ndim >= 1), 1)
+    wide = [name for name, value in feeds.items() if value.ndim == 2 and value.shape[0] == batch and 1 < value.shape[1] <= 1000]
+    columns = {}
+    for name, value in feeds.items():
+        if (value.ndim == 1 and len(value) == batch) or (value.ndim == 2 and value.shape == (batch, 1)):
+            columns[name] = value.reshape(batch).tolist()
+        elif name in wide:
+            names = FEATURE_NAMES if len(wide) == 1 and len(FEATURE_NAMES) == value.shape[1] else ["%s_%d" % (name, j) for j in range(value.shape[1])]
+            for feature, column in zip(names, value.T.tolist()):
+                columns[feature] = column
+    rows = [{name: column[i] for name, column in columns.items()} for i in range(batch)]
+    first = results[0] if results else None
+    if isinstance(first, np.ndarray) and first.ndim >= 1 and len(first) == batch:
+        predictions = [p[0] if isinstance(p, list) and len(p) == 1 else p for p in first.tolist()]
+    elif isinstance(first, list) and len(first) == batch:
+        predictions = first
+    else:
+        predictions = [None] * batch
+    return rows, predictions
+
+
 class PredictResponse(BaseModel):
     outputs: Dict[str, list]
 
@@ -72,6 +105,7 @@ def metadata() -> dict:
 
 @app.post("/predict", response_model=PredictResponse, dependencies=[Depends(require_token)])
 def predict(request: PredictRequest) -> PredictResponse:
+    started = time.perf_counter()
     unknown = sorted(set(request.inputs) - set(INPUT_DTYPES))
     missing = sorted(set(INPUT_DTYPES) - set(request.inputs))
     if unknown or missing:
@@ -86,6 +120,8 @@ def predict(request: PredictRequest) -> PredictResponse:
         results = session.run(OUTPUT_NAMES, feeds)
     except Exception as error:
         raise inference_failed(error) from error
+    if _request_log is not None:
+        log_requests(*_logged_rows(feeds, results), (time.perf_counter() - started) * 1000)
     outputs: Dict[str, List] = {name: result.tolist() for name, result in zip(OUTPUT_NAMES, results)}
     return PredictResponse(outputs=outputs)
 `;
@@ -104,6 +140,8 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # The server runs as an unprivileged user; the app and the model stay root's, read-only to it.
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app
+# The request log's folder is the one place it writes (mount a volume there to keep the log).
+RUN mkdir -p logs && chown 10001 logs
 USER 10001
 EXPOSE 8000
 HEALTHCHECK CMD python -c "import urllib.request; urllib.request.urlopen('http://localhost:8000/health')"

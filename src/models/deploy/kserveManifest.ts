@@ -1,6 +1,7 @@
 // A KServe InferenceService for an ONNX model (served by the ONNX runtime KServe picks for
 // modelFormat onnx, which needs the v2 protocol). storageUri is the user's bucket: a placeholder
-// that says so, since we cannot know it.
+// that says so, since we cannot know it. Its logger sends each request to the request log sink
+// (requestLogSink.ts), a Service of the user's named <name>-request-log, whose rows drift reads.
 
 /** Kubernetes names: lowercase DNS-1035 labels, at most 63 characters. */
 export function kubernetesName(raw: string): string {
@@ -18,6 +19,10 @@ metadata:
   name: ${kubernetesName(name)}
 spec:
   predictor:
+    # Each request, as a CloudEvent, to the request log sink (request_log_sink.py; see README.md).
+    logger:
+      mode: request
+      url: http://${kubernetesName(name).slice(0, 51)}-request-log
     model:
       modelFormat:
         name: onnx

@@ -4,9 +4,8 @@ import * as vscode from 'vscode';
 import { SETTINGS } from '../../commandIds';
 import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
 import { sharedDataEngine } from '../../data/engine/engineClient';
-import { FileDatasetSource } from '../../data/engine/fileDatasetSource';
 import { driftJson, driftLine, driftMarkdown } from '../../monitoring/driftReport';
-import { detectDrift } from '../../monitoring/driftScan';
+import { detectFileDrift } from '../../monitoring/driftScan';
 import type { DriftOptions } from '../../monitoring/driftTests';
 import { REQUEST_LOG_FILE } from '../requestLogText';
 import type { LocalServers } from './localServers';
@@ -43,7 +42,7 @@ export async function compareForDrift(arg: unknown, servers: LocalServers, conte
   if (!current) return;
   const engine = sharedDataEngine();
   const result = await withCancellableProgress(`Drift: ${basename(current)} against ${basename(reference.fsPath)}`, (signal) =>
-    detectDrift(new FileDatasetSource(reference.fsPath, engine), new FileDatasetSource(current, engine), driftOptions(), signal),
+    detectFileDrift(engine, reference.fsPath, current, driftOptions(), signal),
   );
   const markdown = driftMarkdown(result);
   log.info(driftLine(result));
