@@ -134,6 +134,10 @@ export function buildModelCard(facts: CardFacts): ModelCard {
       const found = notes.find(drift, new RegExp(`^\\| ${escapeRegExp(c.column.replaceAll('|', '\\|'))} \\| \\*\\*yes\\*\\* \\| ([^|]+) \\| ([^|]+) \\| ([^|]+) \\|`));
       if (found) driftLines.push(`- Drifted: ${codeSpan(c.column)}, ${found.match![1]!.trim()} ${found.match![2]!.trim()} (threshold ${found.match![3]!.trim()})${found.marker}`);
     }
+    // Said, not silently dropped: a column the check could not compare (text that is no category, no values).
+    const notCompared = facts.drift.skipped.map((x) => x.column).filter((name) => !facts.driftIgnored?.includes(name));
+    const cited = notes.cite(drift, /^Not compared: /);
+    if (notCompared.length && cited) driftLines.push(`- Not compared: ${notCompared.map(codeSpan).join(', ')} (the drift report says why)${cited}`);
   } else missing.push('drift check: no reference and current data were given');
   section('Drift check', driftLines.length ? driftLines : ['Not run (see *Not found*).']);
 

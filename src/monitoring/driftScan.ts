@@ -20,6 +20,8 @@ export const HISTOGRAM_BINS = 20;
 const PSI_BINS = 30;
 /** Past this many categories a column is an identifier, not a category: left out, with the reason. */
 export const MAX_CATEGORIES = 5000;
+/** A text column with more distinct values than this and than half its rows is not a category. */
+const MIN_DISTINCT_TEXT = 50;
 /** Categories the report shows per column (the most frequent). */
 const SHOWN_CATEGORIES = 20;
 
@@ -314,6 +316,11 @@ function categoricalDrift(name: string, test: DriftTest, thresholds: { pValue: n
   const n1 = reference.reduce((s, x) => s + x, 0);
   const n2 = current.reduce((s, x) => s + x, 0);
   if (n1 === 0 || n2 === 0) return `no values in ${n1 === 0 ? 'the reference' : 'the current data'}`;
+  // Text whose values are nearly all distinct (an id, free text, numbers written with units) has
+  // no categories to compare: any new sample shares few values with the reference, so a distance
+  // over them says "drifted" whatever happened.
+  const distinct = reference.filter((x) => x > 0).length;
+  if (distinct > MIN_DISTINCT_TEXT && distinct > n1 / 2) return `${distinct} distinct values in ${n1} rows: text that is not a category (an identifier, free text, or numbers written with units: parse them to compare them)`;
   let value: number;
   let detail: Record<string, number> = { categories: rows.length };
   if (test === 'chisquare') {
