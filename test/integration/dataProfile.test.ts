@@ -13,8 +13,14 @@ const signal = (): AbortSignal => new AbortController().signal;
 /** The real engine, counting the queries that read the file. */
 class CountingEngine extends DataEngine {
   scans = 0;
+  /** The queries that needed the file's table (built first if it was not). */
+  tableQueries: string[] = [];
+  /** The queries that read a CSV in place, less the first page's and the sniff's. */
+  csvScans: string[] = [];
   override query(sql: string, options: QueryOptions, s?: AbortSignal): Promise<QueryResult> {
     if (/read_parquet|FROM "t_/.test(sql)) this.scans++;
+    if (options.prepare?.length) this.tableQueries.push(sql);
+    if (/read_csv/.test(sql) && !/LIMIT (0|200)$/.test(sql)) this.csvScans.push(sql);
     return super.query(sql, options, s);
   }
 }
@@ -71,6 +77,55 @@ describe('Dataset engine: a profile of every column in two scans', function () {
     // Asked again: from the cache, no scan.
     await source.summarize('x', EMPTY_VIEW, signal());
     assert.equal(engine.scans, 2);
+    await source.dispose();
+  });
+
+  /** Every column's summary, asked for in order as the bench does. */
+  const profile = async (source: FileDatasetSource): Promise<ColumnSummary[]> => {
+    const out: ColumnSummary[] = [];
+    for (const c of (await source.info(EMPTY_VIEW, signal())).columns) out.push(await source.summarize(c.name, EMPTY_VIEW, signal()));
+    return out;
+  };
+
+  it('a big CSV is counted and profiled in place, in two reads of the file, with the figures its table gives', async () => {
+    // 2.2M rows, ~90 MB: past QUICK_OPEN_BYTES and, by its first rows, past twice EXACT_ROWS.
+    const csv = folder.path('big.csv');
+    await folder.duckdb(`COPY (SELECT i AS id, CASE WHEN i % 13 = 0 THEN NULL ELSE (i * 7919) % 1000 / 10.0 END AS x, ['cat', 'dog', 'bird', 'eel'][1 + (i % 10 = 0)::INT + (i % 3 = 0)::INT * 2] AS label,
+      CAST(DATE '2020-01-01' + INTERVAL (i % 900) DAY AS DATE) AS day, left(md5(i::VARCHAR), 10) AS h FROM range(2200000) t(i)) TO ${lit(csv)} (HEADER)`);
+    engine.tableQueries = [];
+    engine.csvScans = [];
+    const source = new FileDatasetSource(csv, engine);
+    const inPlace = await profile(source);
+    assert.deepEqual(engine.tableQueries, [], 'neither the count nor the summaries waited for the table');
+    assert.equal(engine.csvScans.length, 2, `the count with the statistics, then the histograms and top-value counts: ${engine.csvScans.join('\n')}`);
+    assert.equal(inPlace[0]?.count, 2_200_000);
+    // The same figures as from the file's table (built first, as before): the exact ones and the approximate ones alike.
+    const fromTable = new FileDatasetSource(csv, engine);
+    await fromTable.buildTable(signal());
+    engine.csvScans = [];
+    assert.deepEqual(await profile(fromTable), inPlace);
+    assert.deepEqual(engine.csvScans, [], 'the table, once built, is read instead of the file');
+    const [exact] = await folder.duckdbRows(`SELECT count(*) - count(x), min(x), max(x), count(DISTINCT label) FROM read_csv(${lit(csv)})`);
+    const x = inPlace.find((s) => s.column === 'x');
+    assert.deepEqual([x?.nulls, x?.min, x?.max, x?.quantilesApproximate], [exact?.[0], exact?.[1], exact?.[2], true]);
+    assert.deepEqual((inPlace.find((s) => s.column === 'label')?.topValues ?? []).map((t) => [t.value, t.count]), await folder.duckdbRows(`SELECT label, count(*) FROM read_csv(${lit(csv)}) GROUP BY 1 ORDER BY 2 DESC, 1`));
+    await source.dispose();
+    await fromTable.dispose();
+  });
+
+  it('a big CSV whose first rows overstate its length still gets exact figures (from its table)', async () => {
+    // 900k rows, ~75 MB: the first 200 rows are short (the guess: millions of rows), the rest long.
+    const csv = folder.path('long.csv');
+    await folder.duckdb(`COPY (SELECT i AS id, (i * 7919) % 100000 AS x, CASE WHEN i < 1000 THEN 'a' ELSE repeat('b', 70) END AS pad FROM range(900000) t(i)) TO ${lit(csv)} (HEADER)`);
+    const source = new FileDatasetSource(csv, engine);
+    const summaries = await profile(source);
+    const x = summaries.find((s) => s.column === 'x');
+    assert.equal(x?.count, 900_000);
+    assert.equal(x?.quantilesApproximate, false);
+    assert.equal(x?.distinctApproximate, false);
+    const [exact] = await folder.duckdbRows(`SELECT count(DISTINCT x), quantile_cont(x, [0.05, 0.25, 0.5, 0.75, 0.95])::VARCHAR FROM read_csv(${lit(csv)})`);
+    assert.equal(x?.distinct, exact?.[0]);
+    assert.deepEqual((x?.quantiles ?? []).map((q) => q.value), (JSON.parse(String(exact?.[1])) as number[]).map(Number));
     await source.dispose();
   });
 });
