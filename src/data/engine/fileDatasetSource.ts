@@ -73,6 +73,8 @@ export class FileDatasetSource implements DatasetSource {
   private readonly summaries = new SummaryCache();
   /** Engine tables a query of this source has needed and found built (until dispose). */
   private readonly builtTables = new Set<string>();
+  /** The table build started after an in-place profile (buildBeside). */
+  private beside: { readonly table: string; readonly stop: AbortController } | undefined;
 
   constructor(
     readonly path: string,
@@ -175,7 +177,26 @@ export class FileDatasetSource implements DatasetSource {
     const inPlace = totalRows > EXACT_ROWS ? opened.inPlace : undefined;
     const bind = (): BoundRelation => this.bind(opened, !inPlace || this.tableReady(opened));
     const first = view.filters.length === 0 ? inPlace?.firstPass : undefined;
-    return this.summaries.getBatch(opened.version, batch, view, (shared) => summarizeColumns((sql, bound, maxRows) => this.run(sql, bound, shared, { maxRows }), bind, batch, view, totalRows, first), signal);
+    const summary = this.summaries.getBatch(opened.version, batch, view, (shared) => summarizeColumns((sql, bound, maxRows) => this.run(sql, bound, shared, { maxRows }), bind, batch, view, totalRows, first), signal);
+    // Profiled in place: the table a sort or a filter will need is built next, not beside the profile's reads.
+    if (inPlace) void summary.then(() => this.buildBeside(opened), () => undefined);
+    return summary;
+  }
+
+  /** Starts building the file's table, not waited for (closing the source stops it). */
+  private buildBeside(opened: Opened): void {
+    if (this.tableReady(opened) || !opened.prep || this.beside?.table === opened.prep.table) return;
+    this.beside?.stop.abort();
+    const beside = { table: opened.prep.table, stop: new AbortController() };
+    this.beside = beside;
+    const bound = this.bind(opened, true);
+    // A failure here (a bad row deep in the file) is said by the next query that needs the table.
+    this.run(`SELECT count(*) FROM ${bound.rel.from}`, bound, beside.stop.signal, { maxRows: 1 }).then(
+      () => undefined,
+      () => {
+        if (this.beside === beside) this.beside = undefined;
+      },
+    );
   }
 
   async labelBalance(column: string, view: DatasetView, limit: number, signal: AbortSignal): Promise<LabelBalance> {
@@ -200,6 +221,8 @@ export class FileDatasetSource implements DatasetSource {
     this.hold(undefined);
     this.holdSorted(undefined);
     this.builtTables.clear();
+    this.beside?.stop.abort();
+    this.beside = undefined;
     this.opened = undefined;
     this.summaries.clear();
     return Promise.resolve();
