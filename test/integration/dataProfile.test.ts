@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { EMPTY_VIEW, type ColumnSummary } from '../../src/data/datasetSource';
 import { DataEngine, type QueryOptions, type QueryResult } from '../../src/data/engine/engineClient';
 import { FileDatasetSource } from '../../src/data/engine/fileDatasetSource';
@@ -111,6 +112,18 @@ describe('Dataset engine: a profile of every column in two scans', function () {
     assert.deepEqual((inPlace.find((s) => s.column === 'label')?.topValues ?? []).map((t) => [t.value, t.count]), await folder.duckdbRows(`SELECT label, count(*) FROM read_csv(${lit(csv)}) GROUP BY 1 ORDER BY 2 DESC, 1`));
     await source.dispose();
     await fromTable.dispose();
+  });
+
+  it("a big gzip'd CSV is read once, into its table, not again for each question in place", async () => {
+    // Hex digests compress little: 2.8M rows, ~72 MB gzip'd, past QUICK_OPEN_BYTES.
+    const gz = folder.path('big.csv.gz');
+    await folder.duckdb(`COPY (SELECT i AS id, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) || md5((i + 2)::VARCHAR) AS h FROM range(2800000) t(i)) TO ${lit(gz)} (HEADER, COMPRESSION gzip)`);
+    assert.ok(statSync(gz).size > 64 * 1024 * 1024, `${statSync(gz).size} bytes`);
+    engine.reads = [];
+    const source = new FileDatasetSource(gz, engine);
+    assert.equal((await source.info(EMPTY_VIEW, signal())).totalRows, 2_800_000);
+    assert.ok(engine.reads.length > 0 && engine.reads.every((r) => r === 'table'), `counted on its table, the file not read again: ${engine.reads.join()}`);
+    await source.dispose();
   });
 
   it('a big CSV whose first rows overstate its length still gets exact figures (from its table)', async () => {

@@ -374,7 +374,9 @@ export class FileDatasetSource implements DatasetSource {
         const prep = tablePrep(this.format, this.path, version, csv, replaces);
         this.lastTable = prep.table;
         this.hold(prep.table);
-        return { version, fileBytes, columns: quick.columns, firstRows: quick.firstRows, csv, notes, prep, quickTypes: true, inPlace: {} };
+        // A gzip'd file would be decompressed again by every read in place: it is read once, into its table.
+        const inPlace = this.path.toLowerCase().endsWith('.gz') ? {} : { inPlace: {} };
+        return { version, fileBytes, columns: quick.columns, firstRows: quick.firstRows, csv, notes, prep, quickTypes: true, ...inPlace };
       }
     }
     try {
