@@ -1,14 +1,18 @@
 // The dataset engine on generated files (a temp folder, deleted after), beside pandas in the same run:
 // - csv_1gb_first_page_ms: a 1 GB, 10M-row CSV opened and its first 100 rows read (schema sniffed,
 //   lines measured, the page read straight from the file) on a started engine; target < 300.
-// - csv_1gb_table_ms: the same file's row count, which builds the engine's table of it (one parse).
+// - csv_1gb_table_ms: the engine's table of the same file built (one parse), as a sort or a filter needs it.
 // - parquet_1gb_first_page_ms: a ~1 GB Parquet file (DuckDB's writer, zstd) opened and its first 100
 //   rows read: the footer and the first row group only; target < 200.
-// - csv_1gb_profile_ms: every column's summary of the 1 GB CSV from cold (the table built first),
-//   beside pandas read_csv + describe(include="all") on the same file timed inside Python
-//   (Debian python3-pandas); ratio target <= 0.2.
+// - csv_1gb_profile_ms: every column's summary of the 1 GB CSV from cold (its row count, then each
+//   summary: a big text file is counted and profiled in place, its table not built), beside pandas
+//   read_csv + describe(include="all") on the same file timed inside Python (Debian python3-pandas);
+//   ratio target <= 0.2. csv_1gb_profile_cpu_ms: the same profile's CPU time in the engine's child
+//   (Linux /proc) beside pandas' own (time.process_time): on this shared machine the wall-time ratio
+//   moves with the load, the CPU-time ratio much less.
 // - sort_10m_rows_ms: the first page of the 10M rows sorted by a double column (stable, nulls last);
-//   sort_10m_rows_deep_page_ms: page 50,000 of that sort. Target < 3000.
+//   sort_10m_rows_deep_page_ms: page 50,000 of that sort. Target < 3000. Both on the file's table,
+//   built (untimed) after the profile and before the pandas baseline, so nothing runs beside pandas.
 // - host_rss_growth_mb: this process's RSS (it plays the extension host: engine client, source and
 //   grid session) after a 2 GB CSV is opened in a DatasetSession and scrolled end to end (400 pages
 //   spread over every row, then the last one), less before it was opened, after a GC each time;
@@ -16,7 +20,7 @@
 // Each run prints the load (os.loadavg) beside the figures: this machine is shared.
 // ML_ENGINEER_BENCH_DATA_ROWS scales the files down for a quick check (the names keep "1gb").
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -53,15 +57,25 @@ async function writeFiles(dir: string): Promise<{ csv: string; parquet: string }
   return { csv, parquet };
 }
 
-function pandasProfileMs(csv: string): number {
+/** pandas read_csv + describe: wall and CPU milliseconds. */
+function pandasProfileMs(csv: string): { wall: number; cpu: number } {
   const code = `import time, pandas as pd
 t = time.perf_counter()
+c = time.process_time()
 df = pd.read_csv(${JSON.stringify(csv)})
 d = df.describe(include="all")
-print((time.perf_counter() - t) * 1000)`;
+print((time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000)`;
   const result = spawnSync('/usr/bin/python3', ['-c', code], { encoding: 'utf8', timeout: 900_000 });
   if (result.status !== 0) throw new Error(`pandas baseline failed (is python3-pandas installed?): ${result.stderr}`);
-  return Number(result.stdout.trim());
+  const [wall, cpu] = result.stdout.trim().split(/\s+/).map(Number);
+  return { wall: wall ?? NaN, cpu: cpu ?? NaN };
+}
+
+/** CPU milliseconds (user + system) a process has used so far, from /proc (Linux). */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 function rssMb(): number {
@@ -111,7 +125,9 @@ export async function run(): Promise<BenchMetric[]> {
     const [csvPage, page] = await timed(() => new FileDatasetSource(csv, warm).rows(EMPTY_VIEW, 0, 100, signal));
     if (page.rows.length !== 100) throw new Error(`the CSV's first page has ${page.rows.length} rows`);
     metrics.push(withBaseline('csv_1gb_first_page_ms', csvPage, 'ms'));
-    const [csvTable, info] = await timed(() => new FileDatasetSource(csv, warm).info(EMPTY_VIEW, signal));
+    const tabled = new FileDatasetSource(csv, warm);
+    const [csvTable] = await timed(() => tabled.buildTable(signal));
+    const info = await tabled.info(EMPTY_VIEW, signal);
     if (info.totalRows !== ROWS) throw new Error(`counted ${info.totalRows} rows, wrote ${ROWS}`);
     metrics.push(withBaseline('csv_1gb_table_ms', csvTable, 'ms'));
     const [parquetPage, ppage] = await timed(() => new FileDatasetSource(parquet, warm).rows(EMPTY_VIEW, 0, 100, signal));
@@ -123,12 +139,16 @@ export async function run(): Promise<BenchMetric[]> {
     const cold = engine();
     await cold.query('SELECT 1', {});
     const source = new FileDatasetSource(csv, cold);
+    const cpuBefore = processCpuMs(cold.pid);
     const [profile] = await timed(async () => {
       const columns = (await source.info(EMPTY_VIEW, signal)).columns;
       for (const c of columns) await source.summarize(c.name, EMPTY_VIEW, signal);
     });
+    const profileCpu = processCpuMs(cold.pid) - cpuBefore;
+    await source.buildTable(signal);
     const pandas = pandasProfileMs(csv);
-    metrics.push(withBaseline('csv_1gb_profile_ms', profile, 'ms', pandas));
+    metrics.push(withBaseline('csv_1gb_profile_ms', profile, 'ms', pandas.wall));
+    metrics.push(withBaseline('csv_1gb_profile_cpu_ms', profileCpu, 'ms', pandas.cpu));
 
     const sorted = { filters: [], sort: [{ column: 'x', descending: true }] };
     const [sortFirst, first] = await timed(() => source.rows(sorted, 0, 100, signal));

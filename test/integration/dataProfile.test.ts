@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { EMPTY_VIEW, type ColumnSummary } from '../../src/data/datasetSource';
 import { DataEngine, type QueryOptions, type QueryResult } from '../../src/data/engine/engineClient';
 import { FileDatasetSource } from '../../src/data/engine/fileDatasetSource';
@@ -13,8 +14,12 @@ const signal = (): AbortSignal => new AbortController().signal;
 /** The real engine, counting the queries that read the file. */
 class CountingEngine extends DataEngine {
   scans = 0;
+  /** In order: 'table' for a query that needed the file's table (built first if it was not), 'csv' for one that read a CSV in place (the first page's and the sniff's left out). */
+  reads: string[] = [];
   override query(sql: string, options: QueryOptions, s?: AbortSignal): Promise<QueryResult> {
     if (/read_parquet|FROM "t_/.test(sql)) this.scans++;
+    if (options.prepare?.length) this.reads.push('table');
+    else if (/read_csv/.test(sql) && !/LIMIT (0|200)$/.test(sql)) this.reads.push('csv');
     return super.query(sql, options, s);
   }
 }
@@ -71,6 +76,69 @@ describe('Dataset engine: a profile of every column in two scans', function () {
     // Asked again: from the cache, no scan.
     await source.summarize('x', EMPTY_VIEW, signal());
     assert.equal(engine.scans, 2);
+    await source.dispose();
+  });
+
+  /** Every column's summary, asked for in order as the bench does. */
+  const profile = async (source: FileDatasetSource): Promise<ColumnSummary[]> => {
+    const out: ColumnSummary[] = [];
+    for (const c of (await source.info(EMPTY_VIEW, signal())).columns) out.push(await source.summarize(c.name, EMPTY_VIEW, signal()));
+    return out;
+  };
+
+  it('a big CSV is counted and profiled in place, in two reads of the file, with the figures its table gives', async () => {
+    // 2.2M rows, ~90 MB: past QUICK_OPEN_BYTES and, by its first rows, past twice EXACT_ROWS.
+    const csv = folder.path('big.csv');
+    await folder.duckdb(`COPY (SELECT i AS id, CASE WHEN i % 13 = 0 THEN NULL ELSE (i * 7919) % 1000 / 10.0 END AS x, ['cat', 'dog', 'bird', 'eel'][1 + (i % 10 = 0)::INT + (i % 3 = 0)::INT * 2] AS label,
+      CAST(DATE '2020-01-01' + INTERVAL (i % 900) DAY AS DATE) AS day, left(md5(i::VARCHAR), 10) AS h FROM range(2200000) t(i)) TO ${lit(csv)} (HEADER)`);
+    engine.reads = [];
+    const source = new FileDatasetSource(csv, engine);
+    const inPlace = await profile(source);
+    // The count with the statistics, then the histograms and top-value counts; then (not waited for) the table is built.
+    assert.deepEqual(engine.reads, ['csv', 'csv', 'table'], 'neither the count nor the summaries waited for the table');
+    assert.equal(inPlace[0]?.count, 2_200_000);
+    const built = async (): Promise<boolean> => (await engine.query("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 't\\_%' ESCAPE '\\'", {})).rows[0]?.[0] === 1;
+    for (let i = 0; i < 600 && !(await built()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(await built(), 'the table is built after the profile');
+    // The same figures as from the file's table (built first, as before): the exact ones and the approximate ones alike.
+    const fromTable = new FileDatasetSource(csv, engine);
+    await fromTable.buildTable(signal());
+    engine.reads = [];
+    assert.deepEqual(await profile(fromTable), inPlace);
+    assert.ok(!engine.reads.includes('csv'), 'the table, once built, is read instead of the file');
+    const [exact] = await folder.duckdbRows(`SELECT count(*) - count(x), min(x), max(x), count(DISTINCT label) FROM read_csv(${lit(csv)})`);
+    const x = inPlace.find((s) => s.column === 'x');
+    assert.deepEqual([x?.nulls, x?.min, x?.max, x?.quantilesApproximate], [exact?.[0], exact?.[1], exact?.[2], true]);
+    assert.deepEqual((inPlace.find((s) => s.column === 'label')?.topValues ?? []).map((t) => [t.value, t.count]), await folder.duckdbRows(`SELECT label, count(*) FROM read_csv(${lit(csv)}) GROUP BY 1 ORDER BY 2 DESC, 1`));
+    await source.dispose();
+    await fromTable.dispose();
+  });
+
+  it("a big gzip'd CSV is read once, into its table, not again for each question in place", async () => {
+    // Hex digests compress little: 2.8M rows, ~72 MB gzip'd, past QUICK_OPEN_BYTES.
+    const gz = folder.path('big.csv.gz');
+    await folder.duckdb(`COPY (SELECT i AS id, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) || md5((i + 2)::VARCHAR) AS h FROM range(2800000) t(i)) TO ${lit(gz)} (HEADER, COMPRESSION gzip)`);
+    assert.ok(statSync(gz).size > 64 * 1024 * 1024, `${statSync(gz).size} bytes`);
+    engine.reads = [];
+    const source = new FileDatasetSource(gz, engine);
+    assert.equal((await source.info(EMPTY_VIEW, signal())).totalRows, 2_800_000);
+    assert.ok(engine.reads.length > 0 && engine.reads.every((r) => r === 'table'), `counted on its table, the file not read again: ${engine.reads.join()}`);
+    await source.dispose();
+  });
+
+  it('a big CSV whose first rows overstate its length still gets exact figures (from its table)', async () => {
+    // 900k rows, ~75 MB: the first 200 rows are short (the guess: millions of rows), the rest long.
+    const csv = folder.path('long.csv');
+    await folder.duckdb(`COPY (SELECT i AS id, (i * 7919) % 100000 AS x, CASE WHEN i < 1000 THEN 'a' ELSE repeat('b', 70) END AS pad FROM range(900000) t(i)) TO ${lit(csv)} (HEADER)`);
+    const source = new FileDatasetSource(csv, engine);
+    const summaries = await profile(source);
+    const x = summaries.find((s) => s.column === 'x');
+    assert.equal(x?.count, 900_000);
+    assert.equal(x?.quantilesApproximate, false);
+    assert.equal(x?.distinctApproximate, false);
+    const [exact] = await folder.duckdbRows(`SELECT count(DISTINCT x), quantile_cont(x, [0.05, 0.25, 0.5, 0.75, 0.95])::VARCHAR FROM read_csv(${lit(csv)})`);
+    assert.equal(x?.distinct, exact?.[0]);
+    assert.deepEqual((x?.quantiles ?? []).map((q) => q.value), (JSON.parse(String(exact?.[1])) as number[]).map(Number));
     await source.dispose();
   });
 });

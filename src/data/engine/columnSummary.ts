@@ -107,55 +107,88 @@ const isTemporal = (col: DatasetColumn): boolean => col.kind === 'date' || col.k
 const isOrdered = (col: DatasetColumn): boolean => col.kind === 'string' || col.kind === 'boolean' || col.kind === 'time' || col.kind === 'interval';
 
 /**
+ * The first scan's answers for some columns of a view: its row count (count(*)) and each column's
+ * counts, distinct, min/max, mean/std and quantiles (exact or approximate as asked), by column name.
+ */
+export interface FirstPass {
+  readonly exact: boolean;
+  readonly count: number;
+  /** The column's value for one statistic (nn, d, lo, hi, mean, sd, xlo, xhi, q0…, top), if it was asked. */
+  readonly at: (name: string, key: string) => Cell | undefined;
+  readonly has: (name: string) => boolean;
+}
+
+/**
+ * The first scan of summarizeColumns, on its own: a big text file's row count comes from it (the
+ * file read once for both, before its table is built: fileDatasetSource.ts), and the summaries
+ * asked for next reuse it.
+ */
+export async function firstPass(run: SummaryRunner, bound: BoundRelation, names: readonly string[], view: DatasetView, exact: boolean): Promise<FirstPass> {
+  const cols = names.map((name) => findColumn(bound, name));
+  const where = whereSql(bound.rel, view, bound.params);
+  const q = `[${QUANTILES.join(', ')}]`;
+  const parts: string[] = ['count(*)'];
+  const slots = new Map<string, Record<string, number>>();
+  const slot = (name: string, key: string, sql: string): void => {
+    const own = slots.get(name) ?? {};
+    slots.set(name, own);
+    own[key] = parts.length;
+    parts.push(sql);
+  };
+  for (const col of cols) {
+    const v = valueOf(col);
+    const name = col.name;
+    slot(name, 'nn', `count(${v})`);
+    slot(name, 'd', exact ? `count(DISTINCT ${v})` : `approx_count_distinct(${v})`);
+    if (isNumeric(col) || isTemporal(col)) {
+      const x = xOf(col);
+      slot(name, 'lo', `min(${v})`);
+      slot(name, 'hi', `max(${v})`);
+      slot(name, 'mean', `avg(${x})`);
+      slot(name, 'sd', `stddev_samp(${x})`);
+      slot(name, 'xlo', `min(${x})`);
+      slot(name, 'xhi', `max(${x})`);
+      // One aggregate (DuckDB computes an aggregate named twice once), read out element by element so each value keeps its type.
+      const quantile = exact ? (isNumeric(col) ? `quantile_cont(${v}, ${q})` : `quantile_disc(${v}, ${q})`) : `approx_quantile(${v}, ${q})`;
+      QUANTILES.forEach((_, k) => slot(name, `q${k}`, `(${quantile})[${k + 1}]`));
+    } else {
+      if (isOrdered(col)) {
+        slot(name, 'lo', `min(${v})`);
+        slot(name, 'hi', `max(${v})`);
+      }
+      if (!exact && (col.kind === 'string' || col.kind === 'boolean')) slot(name, 'top', `to_json(approx_top_k(${v}, ${TOP_VALUES}))`);
+    }
+  }
+  const row = (await run(`SELECT ${parts.join(', ')} FROM ${bound.rel.from}${where}`, bound, 1)).rows[0] ?? [];
+  return {
+    exact,
+    count: num(row[0]),
+    at: (name, key) => {
+      const index = slots.get(name)?.[key];
+      return index === undefined ? undefined : row[index];
+    },
+    has: (name) => slots.has(name),
+  };
+}
+
+const xOf = (col: DatasetColumn): string => (isTemporal(col) ? `epoch_ms(CAST(${quoteIdent(col.name)} AS TIMESTAMP))` : `CAST(${valueOf(col)} AS DOUBLE)`);
+
+/**
  * Summaries of several columns from two scans of the view in all (instead of two or three per
  * column): the first takes every column's counts, distinct, min/max, mean/std and quantiles (and,
  * past EXACT_ROWS, a space-saving sketch of each text column's most frequent values,
  * approx_top_k); the second bins every number and date column at once and counts those
  * candidates exactly. Up to EXACT_ROWS rows, top values are counted exactly per column (a cheap
- * GROUP BY at that size), as before.
+ * GROUP BY at that size), as before. `first`, when it holds every column asked for with the same
+ * exactness, stands for the first scan (taken ahead, over the same rows).
  */
-export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRelation, names: readonly string[], view: DatasetView, totalRows: number): Promise<Map<string, ColumnSummary>> {
-  const bound = bind();
-  const cols = names.map((name) => findColumn(bound, name));
+export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRelation, names: readonly string[], view: DatasetView, totalRows: number, first?: FirstPass): Promise<Map<string, ColumnSummary>> {
   const exact = totalRows <= EXACT_ROWS;
-  const where = whereSql(bound.rel, view, bound.params);
-  const q = `[${QUANTILES.join(', ')}]`;
-  const xOf = (col: DatasetColumn): string => (isTemporal(col) ? `epoch_ms(CAST(${quoteIdent(col.name)} AS TIMESTAMP))` : `CAST(${valueOf(col)} AS DOUBLE)`);
-  const parts: string[] = ['count(*)'];
-  const slots: Record<string, number>[] = [];
-  const slot = (i: number, key: string, sql: string): void => {
-    (slots[i] ??= {})[key] = parts.length;
-    parts.push(sql);
-  };
-  cols.forEach((col, i) => {
-    const v = valueOf(col);
-    slot(i, 'nn', `count(${v})`);
-    slot(i, 'd', exact ? `count(DISTINCT ${v})` : `approx_count_distinct(${v})`);
-    if (isNumeric(col) || isTemporal(col)) {
-      const x = xOf(col);
-      slot(i, 'lo', `min(${v})`);
-      slot(i, 'hi', `max(${v})`);
-      slot(i, 'mean', `avg(${x})`);
-      slot(i, 'sd', `stddev_samp(${x})`);
-      slot(i, 'xlo', `min(${x})`);
-      slot(i, 'xhi', `max(${x})`);
-      // One aggregate (DuckDB computes an aggregate named twice once), read out element by element so each value keeps its type.
-      const quantile = exact ? (isNumeric(col) ? `quantile_cont(${v}, ${q})` : `quantile_disc(${v}, ${q})`) : `approx_quantile(${v}, ${q})`;
-      QUANTILES.forEach((_, k) => slot(i, `q${k}`, `(${quantile})[${k + 1}]`));
-    } else {
-      if (isOrdered(col)) {
-        slot(i, 'lo', `min(${v})`);
-        slot(i, 'hi', `max(${v})`);
-      }
-      if (!exact && (col.kind === 'string' || col.kind === 'boolean')) slot(i, 'top', `to_json(approx_top_k(${v}, ${TOP_VALUES}))`);
-    }
-  });
-  const row = (await run(`SELECT ${parts.join(', ')} FROM ${bound.rel.from}${where}`, bound, 1)).rows[0] ?? [];
-  const count = num(row[0]);
-  const at = (i: number, key: string): Cell | undefined => {
-    const index = slots[i]?.[key];
-    return index === undefined ? undefined : row[index];
-  };
+  const pass = first && first.exact === exact && names.every((n) => first.has(n)) ? first : await firstPass(run, bind(), names, view, exact);
+  const shape = bind();
+  const cols = names.map((name) => findColumn(shape, name));
+  const count = pass.count;
+  const at = (i: number, key: string): Cell | undefined => pass.at(names[i] ?? '', key);
   const json = (cell: Cell | undefined): unknown => (typeof cell === 'string' ? JSON.parse(cell) : null);
 
   // The second scan: every histogram, and the exact counts of the sketched top values.

@@ -85,6 +85,11 @@ export class DataEngine {
 
   constructor(private readonly options: EngineOptions = {}) {}
 
+  /** The engine child's process id while it runs (the data bench reads its CPU time). */
+  get pid(): number | undefined {
+    return this.live?.child.pid;
+  }
+
   /** A DuckDB setting of the main database, or of the confined one for `confinedTo` (the host's own check, not user SQL). */
   async setting(name: string, confinedTo?: readonly string[]): Promise<string | null> {
     const value = (await this.query('', { ...(confinedTo ? { confinedTo } : {}), setting: name })).rows[0]?.[0];
