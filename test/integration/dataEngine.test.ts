@@ -252,6 +252,9 @@ describe('Dataset engine: comparing two files (train vs test)', function () {
     assert.equal(result.secondRowsShared, 102);
     assert.equal(result.sample.length, 20);
     for (const row of result.sample) assert.ok(row[0] === 5000 || ((row[0] as number) >= 900 && (row[0] as number) <= 999));
+    // The other way round (the join's hash table then holds the other file): the same rows shared.
+    const swapped = await compareDatasets(new FileDatasetSource(folder.path('test.csv'), engine), new FileDatasetSource(folder.path('train.parquet'), engine), signal());
+    assert.deepEqual([swapped.sharedDistinctRows, swapped.firstRowsShared, swapped.secondRowsShared], [101, 102, 101]);
   });
 });
 
