@@ -93,6 +93,13 @@ export class MarkdownView {
   private appendPlain(source: string): boolean {
     const added = source.slice(this.source.length);
     if (added !== '' && !PLAIN_DELTA.test(added)) return false;
+    // Lexed instead (both found by the streaming properties): a line of marks and spaces alone can
+    // turn the lines above it into a table or a heading (`| --- | -`); the first word after an
+    // empty list marker makes an item that can end a paragraph (`text\n1. ` then `n`).
+    if (added !== '') {
+      const line = source.slice(source.lastIndexOf('\n') + 1);
+      if (!/[\p{L}\p{N}]/u.test(line) || /^\s*(?:[-+*]|\d+[.)])?\s*$/.test(line.slice(0, line.length - added.length))) return false;
+    }
     const tail = this.tail!;
     if (tail.trims) {
       const all = tail.spaces + added;

@@ -311,6 +311,19 @@ describe('chat rendering: sanitising, code blocks, incremental Markdown (jsdom)'
     }
   });
 
+  it('lexes again when a mark makes a table delimiter row, or a word a list item under a paragraph (found by the properties)', () => {
+    // `| --- | ` is a paragraph's text; one more `-` makes `| --- | -` the delimiter row of a table.
+    for (const [first, then] of [['| command | what |\n| --- | ', '| command | what |\n| --- | -'], ['a | b\n--- | ', 'a | b\n--- | -'], ['yes and \n1. ', 'yes and \n1. n'], ['text\n- ', 'text\n- a']]) {
+      const streamed = view(false);
+      streamed.stream(first!);
+      streamed.stream(then!);
+      const once = view(false);
+      once.stream(then!);
+      assert.equal(streamed.element.innerHTML, once.element.innerHTML, `${JSON.stringify(first)} then ${JSON.stringify(then)}`);
+      assert.ok(once.element.querySelector('table, li'), 'drawn as a table or a list');
+    }
+  });
+
   it('draws prose streamed a few characters at a time as drawing it whole, step by step', () => {
     const plan = fc
       .array(fc.constantFrom(...PROSE, ...PIECES.slice(0, 3)), { minLength: 1, maxLength: 8 })
