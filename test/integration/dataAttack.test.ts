@@ -215,7 +215,7 @@ describe('Agent data tools under attack: query_dataset / data query routes that 
         const started = Date.now();
         await assert.rejects(
           queryDatasetTool(() => small).run({ sql: "SELECT length(repeat('x', 1000000000)) AS n" }, context, signal),
-          (e: Error) => isToolInputError(e) && /The data engine stopped: it used \d+ MB of memory, over its cap of 384 MB/.test(e.message) && /next request starts it again/.test(e.message),
+          (e: Error) => isToolInputError(e) && /The data engine stopped: it used \d+ MB of memory, over its cap of 256 MB/.test(e.message) && /next request starts it again/.test(e.message),
         );
         assert.ok(Date.now() - started < 20_000, `killed after ${Date.now() - started} ms`);
         const again = await queryDatasetTool(() => small).run({ sql: 'SELECT 42 AS answer' }, context, signal);

@@ -26,9 +26,10 @@ export interface EngineOptions {
   /**
    * The child's resident memory at most: past it the process is killed and its queries fail with
    * a clear error (DuckDB's memory_limit does not bound one huge value). Default: twice
-   * memoryLimitMb plus 256 MB: Node and the engine's own code (~160 MB), and what DuckDB and its
-   * allocator hold outside the buffer manager. At 1.5x + 160 a 1 GB CSV's table, its sorted view
-   * and a comparison (the Dataset viewer's own e2e) were killed at 1699 MB of 1696.
+   * memoryLimitMb plus 128 MB: Node and the engine's own code, and what DuckDB and its allocator
+   * hold outside the buffer manager, which grows with the work. At 1.5x + 160 a 1 GB CSV's table,
+   * its sorted view and a comparison (the Dataset viewer's own e2e) were killed at 1699 MB of 1696;
+   * a small engine's cap stays where it was (256 MB at 64: dataAttack's huge value).
    */
   readonly rssCapMb?: number;
   /** How long one query may run before the process is killed. Default 10 minutes. */
@@ -276,7 +277,7 @@ export class DataEngine {
 
 /** See EngineOptions.rssCapMb. */
 export function defaultRssCapMb(memoryLimitMb: number): number {
-  return Math.round(memoryLimitMb * 2 + 256);
+  return Math.round(memoryLimitMb * 2 + 128);
 }
 
 const TSX_CJS = 'tsx/cjs'; // a variable: bundlers leave it alone, and bundles never take this path
