@@ -33,6 +33,17 @@ function view(final = true): InstanceType<typeof MarkdownView> {
   return new MarkdownView((block, isFinal) => drawCodeBlock(block, { highlight: isFinal && final }));
 }
 
+/** Streams `first` then `then`, checks it draws as `then` streamed at once, and returns that drawing. */
+function streamedThenOnce(first: string, then: string): HTMLElement {
+  const streamed = view(false);
+  streamed.stream(first);
+  streamed.stream(then);
+  const once = view(false);
+  once.stream(then);
+  assert.equal(streamed.element.innerHTML, once.element.innerHTML, `${JSON.stringify(first)} then ${JSON.stringify(then)}`);
+  return once.element;
+}
+
 function rendered(markdown: string): HTMLElement {
   const v = view();
   v.finish(markdown);
@@ -301,26 +312,13 @@ describe('chat rendering: sanitising, code blocks, incremental Markdown (jsdom)'
 
   it('lexes again when plain letters finish a tag name that starts an HTML block (found by the property above)', () => {
     // `<d` is a paragraph; `<details` at a line's start is an HTML block, drawn as nothing.
-    for (const [first, then] of [['<d', '<details'], ['text\n<di', 'text\n<div'], ['- <de', '- <details']]) {
-      const streamed = view(false);
-      streamed.stream(first!);
-      streamed.stream(then!);
-      const once = view(false);
-      once.stream(then!);
-      assert.equal(streamed.element.innerHTML, once.element.innerHTML, `${JSON.stringify(first)} then ${JSON.stringify(then)}`);
-    }
+    for (const [first, then] of [['<d', '<details'], ['text\n<di', 'text\n<div'], ['- <de', '- <details']]) streamedThenOnce(first!, then!);
   });
 
   it('lexes again when a mark makes a table delimiter row, or a word a list item under a paragraph (found by the properties)', () => {
     // `| --- | ` is a paragraph's text; one more `-` makes `| --- | -` the delimiter row of a table.
     for (const [first, then] of [['| command | what |\n| --- | ', '| command | what |\n| --- | -'], ['a | b\n--- | ', 'a | b\n--- | -'], ['yes and \n1. ', 'yes and \n1. n'], ['text\n- ', 'text\n- a']]) {
-      const streamed = view(false);
-      streamed.stream(first!);
-      streamed.stream(then!);
-      const once = view(false);
-      once.stream(then!);
-      assert.equal(streamed.element.innerHTML, once.element.innerHTML, `${JSON.stringify(first)} then ${JSON.stringify(then)}`);
-      assert.ok(once.element.querySelector('table, li'), 'drawn as a table or a list');
+      assert.ok(streamedThenOnce(first!, then!).querySelector('table, li'), 'drawn as a table or a list');
     }
   });
 
