@@ -1,11 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HeadlessReport } from '../../src/headless/headlessAgent';
 import { startFakeMessagesApi, type FakeMessagesApi, type MessagesRequestBody, type Script } from '../support/fakeMessagesApi';
 import { assertEveryNumberSourced, parseCard } from '../support/modelCardCheck';
-import { writeIncoming } from '../support/northStarWorkspace';
+import { northStarWorkspace } from '../support/northStarWorkspace';
 import { runAsk, type Ran } from '../support/runAsk';
 
 // The north star's first and last steps (issue #20) through `ml-engineer ask --allow write,execute`:
@@ -34,9 +33,7 @@ describe('North star (#20) through ml-engineer ask: describe the data, then writ
 
   before(async () => {
     server = await startFakeMessagesApi(() => ({ kind: 'message', blocks: [{ type: 'text', text: 'unused' }] }));
-    ws = mkdtempSync(join(tmpdir(), 'mle-northstar-'));
-    cpSync(join(repo, 'examples'), ws, { recursive: true });
-    writeIncoming(ws);
+    ws = northStarWorkspace('mle-northstar-');
   });
   after(async () => {
     await server.close();

@@ -1,12 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HeadlessReport } from '../../src/headless/headlessAgent';
 import { startFakeMessagesApi, type FakeMessagesApi } from '../support/fakeMessagesApi';
 import { assertEveryNumberSourced, parseCard } from '../support/modelCardCheck';
 import { claimedNumbers, MODEL_PATH, NORTH_STAR_ASK, northStarScript, rocAuc, toolTurns } from '../support/northStarTranscript';
-import { writeIncoming } from '../support/northStarWorkspace';
+import { northStarWorkspace } from '../support/northStarWorkspace';
 import { runAsk } from '../support/runAsk';
 
 // The whole north star (issue #20) through `ml-engineer ask --allow write,execute`: the loopback
@@ -46,9 +45,7 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
 
   before(async () => {
     server = await startFakeMessagesApi(northStarScript);
-    ws = mkdtempSync(join(tmpdir(), 'mle-northstar-full-'));
-    cpSync(join(repo, 'examples'), ws, { recursive: true });
-    writeIncoming(ws);
+    ws = northStarWorkspace('mle-northstar-full-');
   });
   after(async () => {
     await server.close();

@@ -1,5 +1,14 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/** A fresh copy of examples/ (the repository's sample workspace) with data/incoming.csv written. */
+export function northStarWorkspace(prefix: string): string {
+  const ws = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(join(__dirname, '..', '..', 'examples'), ws, { recursive: true });
+  writeIncoming(ws);
+  return ws;
+}
 
 /**
  * Incoming traffic as a served churn model would see it after a price rise: churn.csv's first 800
