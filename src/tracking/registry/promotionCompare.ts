@@ -1,3 +1,4 @@
+import { formatBytes as formatUnitBytes } from '../../common/units';
 import type { VersionFacts } from './versionFacts';
 
 // The model side of Promote…'s confirmation: the candidate's inputs, outputs and size against the
@@ -17,16 +18,8 @@ export interface ModelComparisonText {
   readonly warnings: readonly string[];
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v.toPrecision(3)} ${units[u]}`;
+function formatBytes(n: number): string {
+  return formatUnitBytes(n, { significant: 3 });
 }
 
 const MAX_LISTED = 6;
