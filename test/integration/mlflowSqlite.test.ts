@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MlflowSqliteStore } from '../../src/tracking/mlflowSqlite';
-import { parseCreateTable, SqliteFile } from '../../src/tracking/sqlite/sqliteFile';
+import { parseCreateTable } from '../../src/tracking/sqlite/createTableSql';
+import { SqliteFile } from '../../src/tracking/sqlite/sqliteFile';
 import { tableDatabase } from '../support/sqliteBuilder';
 import { MLFLOW_SCHEMA, writeMlflowSqlite, type FakeRun } from '../support/trackingFixtures';
 
