@@ -2,7 +2,8 @@ import type { Cell, ColumnFilter, ColumnKind } from '../../src/data/datasetSourc
 
 // How the grid writes values and conditions. Copying goes through the host and copies the value
 // itself; the grid rounds floats to 10 significant digits to keep columns readable, and writes a
-// float column's whole values as 1.0 (as pandas and polars print them), an integer column's as 1.
+// float column's whole values as 1.0 (as pandas and polars print them), an integer column's as 1,
+// and booleans as True and False (as pandas prints them).
 
 export const NUMERIC_KINDS: readonly ColumnKind[] = ['integer', 'float', 'decimal'];
 
@@ -12,6 +13,7 @@ export function isNumericKind(kind: ColumnKind): boolean {
 
 export function cellDisplay(value: Cell, kind?: ColumnKind): string {
   if (value === null) return 'NULL';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return String(value);
     const shown = Number.isInteger(value) ? value : Number(value.toPrecision(10));

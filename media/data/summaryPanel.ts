@@ -85,6 +85,8 @@ export function summaryCard(column: string, type: string, state: SummaryState, r
   }
   if (s.topValues && s.topValues.length > 0) {
     const max = Math.max(1, ...s.topValues.map((t) => t.count));
+    // Past a million rows the candidates come from a sketch: counted exactly, but perhaps not the most frequent.
+    if (s.topValuesApproximate) card.append(element('p', { className: 'muted', text: '≈ Frequent values from a sketch, counted exactly; others may be as frequent' }));
     card.append(
       element(
         'ol',

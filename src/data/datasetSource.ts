@@ -107,6 +107,8 @@ export interface ColumnSummary {
   readonly histogram?: { readonly edges: readonly Cell[]; readonly counts: readonly number[] };
   /** Strings, booleans and categories: the most frequent values, most first. */
   readonly topValues?: readonly { readonly value: Cell; readonly count: number }[];
+  /** True when topValues are frequent values counted exactly but perhaps not the most frequent ones (a sketch's candidates, past EXACT_ROWS). */
+  readonly topValuesApproximate?: boolean;
 }
 
 /** Label balance of a target column: each class with its count, most first, capped at `limit`. */

@@ -9,8 +9,8 @@ import { DataFolder } from '../support/dataFixtures';
 
 // Copy as Code gives the values the grid shows, cell for cell as text: the copied pandas code run
 // in Debian's pandas (and the SQL in DuckDB) on CSVs that Python's csv module and pandas wrote with
-// the awkward parts: "NA" / "null" / "" markers, whole floats (1.0), integers with gaps, and a
-// Latin-1 file. Each cell is compared as the grid writes it (media/data/format.ts cellDisplay)
+// the awkward parts: "NA" / "null" / "" markers, whole floats (1.0), integers with gaps, booleans
+// (True / False), and a Latin-1 file. Each cell is compared as the grid writes it (media/data/format.ts cellDisplay)
 // against how Python prints the value (missing as NULL, as the grid does).
 
 const signal = new AbortController().signal;
@@ -46,12 +46,12 @@ describe('Copy as Code gives the values the grid shows (NA markers, whole floats
     // Python's csv module writes the markers as they are: "NA" and "null" are text to DuckDB (only
     // an empty field is missing), while pandas' read_csv takes both as missing by default.
     folder.python(`import csv
-rows = [["id", "status", "note", "weight", "score"],
-        [1, "ok", "first", 1.0, 3],
-        [2, "NA", "null", 2.0, ""],
-        [3, "", "", 2.5, 7],
-        [4, "null", "N/A", "", 10],
-        [5, "done", "NaN text", 4.0, ""]]
+rows = [["id", "status", "note", "weight", "score", "flag"],
+        [1, "ok", "first", 1.0, 3, True],
+        [2, "NA", "null", 2.0, "", False],
+        [3, "", "", 2.5, 7, False],
+        [4, "null", "N/A", "", 10, True],
+        [5, "done", "NaN text", 4.0, "", True]]
 with open("markers.csv", "w", newline="") as f:
     csv.writer(f).writerows(rows)`);
     // pandas writes whole floats as 1.0 and a Latin-1 file when asked.
@@ -95,5 +95,19 @@ pd.DataFrame({"city": ["Zürich", "Köln", "Málaga", "Besançon"], "price": [1.
     assert.equal(cellDisplay(2.5, 'float'), '2.5');
     assert.equal(cellDisplay(1, 'integer'), '1');
     assert.equal(cellDisplay(null, 'float'), 'NULL');
+  });
+
+  it('the grid writes booleans as pandas prints them: True and False', async () => {
+    assert.equal(cellDisplay(true, 'boolean'), 'True');
+    assert.equal(cellDisplay(false, 'boolean'), 'False');
+    const source = new FileDatasetSource(folder.path('markers.csv'), engine);
+    try {
+      const flag = await source.summarize('flag', VIEWS['no view']!, signal);
+      assert.equal(flag.kind, 'boolean');
+      assert.deepEqual((flag.topValues ?? []).map((t) => cellDisplay(t.value)), ['True', 'False']);
+      assert.deepEqual([flag.min, flag.max].map((v) => cellDisplay(v ?? null)), ['False', 'True']);
+    } finally {
+      await source.dispose();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { cellDisplay, describeFilter, parseValue, statDisplay } from '../../media/data/format';
 import { PageCache } from '../../media/data/pageCache';
 import { clampVirtualTop, columnsInView, MAX_SCROLL_PX, rowsInView, scrollTopFor, spacerHeight, virtualTopFor, virtualTopShowing } from '../../media/data/scrollMap';
 
@@ -103,5 +104,18 @@ describe('Dataset grid: pages asked for and kept (pageCache.ts)', () => {
     cache.asked(7, 77);
     assert.deepEqual(cache.clear(), [77]);
     assert.equal(cache.size, 0);
+  });
+});
+
+describe('Dataset grid: how values are written (format.ts)', () => {
+  it('writes booleans as pandas prints them, True and False: cells, statistics, filters; and reads them back', () => {
+    assert.equal(cellDisplay(true, 'boolean'), 'True');
+    assert.equal(cellDisplay(false), 'False');
+    assert.equal(statDisplay(true), 'True');
+    assert.equal(describeFilter({ column: 'flag', op: 'equals', value: false }), 'flag = False');
+    assert.equal(parseValue('True', 'boolean'), true);
+    assert.equal(parseValue('false', 'boolean'), false);
+    // Text that reads "true" stays text.
+    assert.equal(cellDisplay('true', 'string'), 'true');
   });
 });

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { copyAsCode } from '../../src/data/copyAsCode';
+import { certainTop } from '../../src/data/engine/columnSummary';
 import type { DatasetColumn } from '../../src/data/datasetSource';
 import { cleanEngineMessage } from '../../src/data/engine/engineErrors';
 import { formatOfPath } from '../../src/data/engine/fileRelation';
@@ -53,5 +54,21 @@ describe('Dataset SQL', () => {
     assert.match(pandas, /^df = df\[\(df\["a\\"; DROP TABLE t; --"\] == "it's \\"q\\"\\n"\)\]$/m);
     assert.match(copyAsCode({ kind: 'kernel', variable: 'arr', library: 'numpy' }, { filters: [{ column: '0', op: 'isNull' }], sort: [] }, 'pandas'), /^df = pd\.DataFrame\(arr\)\ndf = df\[df\[0\]\.isna\(\)\]$/m);
     assert.match(copyAsCode({ kind: 'kernel', variable: 'arr', library: 'numpy' }, { filters: [], sort: [{ column: '1', descending: false }] }, 'polars'), /df\.sort\(\["column_1"\]/);
+  });
+});
+
+describe('Dataset summaries: sketched top values counted exactly (columnSummary.ts certainTop)', () => {
+  const top = (...counts: number[]): { count: number }[] => counts.map((count) => ({ count }));
+
+  it('are certain when they cover every row, or when the rows left could not reach the last one listed', () => {
+    assert.equal(certainTop(top(60, 40), 100), true, 'every value listed');
+    assert.equal(certainTop(top(10, 10, 10, 10, 10, 10, 10, 10, 10, 9), 100), true, '1 row left, fewer than the last count');
+    assert.equal(certainTop([], 0), true, 'nothing but nulls');
+  });
+
+  it('are approximate when the rows left could hold a value as frequent as the last one listed (ties included)', () => {
+    assert.equal(certainTop(top(10, 10, 10, 10, 10, 10, 10, 10, 10, 10), 110), false, 'a tie could come first by value');
+    assert.equal(certainTop(top(200, 1, 1), 1_000), false, 'fewer than ten listed, and rows left');
+    assert.equal(certainTop(top(500, 1, 1, 1, 1, 1, 1, 1, 1, 1), 1_000), false);
   });
 });
