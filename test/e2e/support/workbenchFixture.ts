@@ -13,7 +13,7 @@ import { browserConsole, keepEvidence, launchBrowser, openWorkbench } from './wo
 // editors and workspace storage), and reads the logs of that window only.
 
 /** What a code-server is started with: suites whose profiles are equal share the server. */
-export interface Profile extends Pick<StartOptions, 'settings' | 'env' | 'untrusted' | 'keybindings' | 'extraExtensions' | 'enableProposedApi'> {
+export interface Profile extends Pick<StartOptions, 'settings' | 'env' | 'untrusted' | 'keybindings' | 'extraExtensions' | 'enableProposedApi' | 'next'> {
   /**
    * A loopback Messages API beside the server (each suite sets its own script): its URL in the
    * mlEngineer.anthropic.baseUrl setting and in ANTHROPIC_BASE_URL (after a window reload
