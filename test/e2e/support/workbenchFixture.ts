@@ -61,6 +61,13 @@ export const EXAMPLES_PROFILE: Profile = {
   enableProposedApi: ['mlengineer-test.lm-test'],
 };
 
+/**
+ * The examples profile on the newer code-server (VS Code 1.104, test/e2e/install-code-server-next.sh):
+ * the MCP server definition provider and the finalised LanguageModelChatProvider, so the test
+ * extension registers its chat model with no --enable-proposed-api.
+ */
+export const NEXT_PROFILE: Profile = { settings: EXAMPLES_PROFILE.settings, env: EXAMPLES_PROFILE.env, extraExtensions: EXAMPLES_PROFILE.extraExtensions, next: true };
+
 /** Examples workspace with an API key and the loopback Messages API: the chat suites. */
 export const AGENT_PROFILE: Profile = {
   settings: { 'mlEngineer.python.path': '/usr/bin/python3', 'mlEngineer.jupyter.autoStartLocalServer': false },
