@@ -12,9 +12,11 @@ import { NEXT_PROFILE, useWorkbench } from './support/workbenchFixture';
  * definition provider (contributes.mcpServerDefinitionProviders and
  * vscode.lm.registerMcpServerDefinitionProvider), its tools then offered through vscode.lm.tools; and
  * a chat model registered through the finalised LanguageModelChatProvider API, no proposal enabled,
- * that our chat uses through the Language Model API provider. The @ml participant is not driven:
- * code-server 4.104.0 has no Chat view without GitHub Copilot Chat (its product.json names no
- * default chat agent, so VS Code's chat stays disabled and its Chat commands are not offered).
+ * that our chat uses through the Language Model API provider; and @ml in VS Code's Chat view.
+ * code-server shows the Chat view only while an extension's default panel participant is registered
+ * (Copilot Chat's; its product.json names no default chat agent): test/fixtures/chat-host-extension
+ * stands in for it (the defaultChatParticipant proposal, enabled for that extension alone). The
+ * test extension's model is the default one, as Copilot's is: a participant's request waits for one.
  */
 describe('MCP server and chat model provider on VS Code 1.104 (code-server 4.104, a test extension)', function () {
   let server: CodeServer;
@@ -91,7 +93,18 @@ describe('MCP server and chat model provider on VS Code 1.104 (code-server 4.104
     assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'no confirmation for a read-only MCP tool');
   });
 
+  interface ModelRequest {
+    readonly api: string;
+    readonly extensionId: string;
+    readonly tools: string[];
+    readonly firstText: string;
+    readonly toolResult: string | null;
+  }
+  const requestsFile = (): string => join(server.workspace, 'lm-test-requests.json');
+  const modelRequests = (): ModelRequest[] => JSON.parse(readFileSync(requestsFile(), 'utf8')) as ModelRequest[];
+
   it('our chat answers on a model from the finalised LanguageModelChatProvider API (no proposal enabled), with our tools', async () => {
+    rmSync(requestsFile(), { force: true });
     await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
     const setup = await findWebviewFrame(page, 'section.setup', 60_000);
     await setup.locator('button', { hasText: 'Use VS Code (Copilot) Models' }).click();
@@ -103,12 +116,33 @@ describe('MCP server and chat model provider on VS Code 1.104 (code-server 4.104
     await frame.locator('.msg.assistant', { hasText: 'The GPU tool said:' }).waitFor({ timeout: 60_000 });
     await frame.locator('.tool-card', { hasText: 'gpu_status' }).waitFor();
     assert.match(await frame.locator('.meter').innerText(), /^cost unknown · \d+% context$/);
-    const requests = JSON.parse(readFileSync(join(server.workspace, 'lm-test-requests.json'), 'utf8')) as { api: string; extensionId: string; tools: string[]; firstText: string; toolResult: string | null }[];
+    const requests = modelRequests();
     assert.equal(requests.length, 2);
     assert.ok(requests.every((r) => r.api === 'LanguageModelChatProvider'), requests.map((r) => r.api).join(', '));
     assert.equal(requests[0]!.extensionId, 'mlengineer.ml-engineer');
     assert.ok(requests[0]!.tools.includes('gpu_status') && requests[0]!.tools.includes('read_file'), requests[0]!.tools.join(', '));
     assert.match(requests[0]!.firstText, /^<instructions>/);
+    assert.match(requests[1]!.toolResult ?? '', /H100/);
+  });
+
+  it('@ml in VS Code’s Chat view answers with our agent, its system prompt and tools, on the model picked there', async () => {
+    rmSync(requestsFile(), { force: true });
+    const chat = page.locator('.part.auxiliarybar');
+    const input = chat.locator('.interactive-input-part .monaco-editor').first();
+    await input.waitFor({ timeout: 30_000 });
+    await input.click({ position: { x: 30, y: 10 } });
+    await page.keyboard.type('@ml What is on the GPUs?');
+    await page.keyboard.press('Enter');
+    const answer = chat.locator('.monaco-list-row', { hasText: 'The GPU tool said:' });
+    await answer.waitFor({ timeout: 60_000 });
+    const said = await answer.innerText();
+    assert.match(said, /ML Engineer/);
+    assert.match(said, /The GPU tool said: .*H100/);
+    const requests = modelRequests();
+    assert.equal(requests.length, 2);
+    assert.equal(requests[0]!.extensionId, 'mlengineer.ml-engineer');
+    assert.match(requests[0]!.firstText, /^<instructions>/);
+    assert.ok(requests[0]!.tools.includes('gpu_status') && requests[0]!.tools.includes('read_file'), requests[0]!.tools.join(', '));
     assert.match(requests[1]!.toolResult ?? '', /H100/);
   });
 });

@@ -64,9 +64,17 @@ export const EXAMPLES_PROFILE: Profile = {
 /**
  * The examples profile on the newer code-server (VS Code 1.104, test/e2e/install-code-server-next.sh):
  * the MCP server definition provider and the finalised LanguageModelChatProvider, so the test
- * extension registers its chat model with no --enable-proposed-api.
+ * extension registers its chat model with no --enable-proposed-api. The chat host stands in for
+ * Copilot Chat's default participant (proposed defaultChatParticipant), without which code-server
+ * shows no Chat view, so @ml can be asked there.
  */
-export const NEXT_PROFILE: Profile = { settings: EXAMPLES_PROFILE.settings, env: EXAMPLES_PROFILE.env, extraExtensions: EXAMPLES_PROFILE.extraExtensions, next: true };
+export const NEXT_PROFILE: Profile = {
+  settings: EXAMPLES_PROFILE.settings,
+  env: EXAMPLES_PROFILE.env,
+  extraExtensions: [...(EXAMPLES_PROFILE.extraExtensions ?? []), join(repoRoot, 'test/fixtures/chat-host-extension')],
+  enableProposedApi: ['mlengineer-test.chat-host'],
+  next: true,
+};
 
 /** Examples workspace with an API key and the loopback Messages API: the chat suites. */
 export const AGENT_PROFILE: Profile = {
