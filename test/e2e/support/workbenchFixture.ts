@@ -13,7 +13,7 @@ import { browserConsole, keepEvidence, launchBrowser, openWorkbench } from './wo
 // editors and workspace storage), and reads the logs of that window only.
 
 /** What a code-server is started with: suites whose profiles are equal share the server. */
-export interface Profile extends Pick<StartOptions, 'settings' | 'env' | 'untrusted' | 'keybindings' | 'extraExtensions' | 'enableProposedApi'> {
+export interface Profile extends Pick<StartOptions, 'settings' | 'env' | 'untrusted' | 'keybindings' | 'extraExtensions' | 'enableProposedApi' | 'next'> {
   /**
    * A loopback Messages API beside the server (each suite sets its own script): its URL in the
    * mlEngineer.anthropic.baseUrl setting and in ANTHROPIC_BASE_URL (after a window reload
@@ -59,6 +59,21 @@ export const EXAMPLES_PROFILE: Profile = {
   // through VS Code 1.100's proposed chatProvider API (finalized only in 1.104).
   extraExtensions: [join(repoRoot, 'test/fixtures/lm-test-extension')],
   enableProposedApi: ['mlengineer-test.lm-test'],
+};
+
+/**
+ * The examples profile on the newer code-server (VS Code 1.104, test/e2e/install-code-server-next.sh):
+ * the MCP server definition provider and the finalised LanguageModelChatProvider, so the test
+ * extension registers its chat model with no --enable-proposed-api. The chat host stands in for
+ * Copilot Chat's default participant (proposed defaultChatParticipant), without which code-server
+ * shows no Chat view, so @ml can be asked there.
+ */
+export const NEXT_PROFILE: Profile = {
+  settings: EXAMPLES_PROFILE.settings,
+  env: EXAMPLES_PROFILE.env,
+  extraExtensions: [...(EXAMPLES_PROFILE.extraExtensions ?? []), join(repoRoot, 'test/fixtures/chat-host-extension')],
+  enableProposedApi: ['mlengineer-test.chat-host'],
+  next: true,
 };
 
 /** Examples workspace with an API key and the loopback Messages API: the chat suites. */
