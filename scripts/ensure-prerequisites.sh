@@ -61,4 +61,4 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 bash test/e2e/install-code-server.sh
 # The MCP / chat model provider suite's VS Code 1.104 (code-server 4.104.0 on Node 22, both from npm).
-[ "$purpose" = test ] && bash test/e2e/install-code-server-next.sh
+if [ "$purpose" = test ]; then bash test/e2e/install-code-server-next.sh; fi
