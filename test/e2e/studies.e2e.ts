@@ -63,13 +63,19 @@ describe('Studies and model registry (code-server)', function () {
     await view.locator('.monaco-list-row.selected', { hasText: 'mlp-hidden16' }).waitFor({ timeout: 10_000 });
   });
 
-  it('Promote… shows what changes against the version holding @champion, and Cancel writes nothing', async () => {
+  // Promote… on v1, moving @champion from v2: the modal that says what changes.
+  const promoteV1 = async (): Promise<Locator> => {
     await rowContextMenu(page, () => Promise.resolve(row(/^v1/)), 'Promote…');
     const pickRow = page.locator('.quick-input-widget .monaco-list-row', { hasText: /@champion.*move from v2 to v1/ }).first();
     await pickRow.waitFor({ timeout: 15_000 });
     await pickRow.click();
     const dialog = page.locator('.monaco-dialog-box', { hasText: 'Promote tiny-classifier v1?' });
     await dialog.waitFor({ timeout: 15_000 });
+    return dialog;
+  };
+
+  it('Promote… shows what changes against the version holding @champion, and Cancel writes nothing', async () => {
+    const dialog = await promoteV1();
     // The dialog collapses runs of spaces; Cancel first, so a failed match leaves no modal over the next tests.
     const text = await dialog.innerText();
     const compareLatency = await dialog.locator('.monaco-button', { hasText: 'Compare Latency' }).count();
@@ -86,12 +92,7 @@ describe('Studies and model registry (code-server)', function () {
   });
 
   it('Compare Latency runs and benchmarks both ONNX models, then asks again; Cancel writes nothing', async () => {
-    await rowContextMenu(page, () => Promise.resolve(row(/^v1/)), 'Promote…');
-    const pickRow = page.locator('.quick-input-widget .monaco-list-row', { hasText: /@champion.*move from v2 to v1/ }).first();
-    await pickRow.waitFor({ timeout: 15_000 });
-    await pickRow.click();
-    const first = page.locator('.monaco-dialog-box', { hasText: 'Latency: both are ONNX' });
-    await first.waitFor({ timeout: 15_000 });
+    const first = await promoteV1();
     await first.locator('.monaco-button', { hasText: 'Compare Latency' }).click();
     await first.waitFor({ state: 'hidden', timeout: 10_000 });
     // Compare Models asks how to compare; structure, outputs and the benchmark need no dataset.
