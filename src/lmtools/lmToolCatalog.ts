@@ -1,4 +1,4 @@
-import type { Tool, ToolResult } from '../agent/tools/tool';
+import type { Tool, ToolContext, ToolResult } from '../agent/tools/tool';
 
 export interface PreparedInvocation {
   /** Shown while it runs. */
@@ -25,6 +25,22 @@ export function prepareInvocation(tool: Tool, input: unknown, change?: { path: s
     ...(code ? [`\`\`\`python\n${code.length > 4000 ? `${code.slice(0, 4000)}\n# … (${code.length - 4000} more characters)` : code}\n\`\`\``] : []),
   ];
   return { invocationMessage: `ML Engineer: ${line}`, confirmation: { title: `ML Engineer: ${tool.name.replace(/_/g, ' ')}`, message: details.join('\n\n') } };
+}
+
+/**
+ * prepareInvocation for a call as Copilot makes it, after what the chat's session does before its
+ * card: the change a write tool would make (its diff's path), and approvalScope, where a tool may
+ * work out its confirmation line (promote_model_version reads the registry for the version that
+ * holds the alias or stage now). Either failing only makes the confirmation say less: the run
+ * reports the error itself.
+ */
+export async function prepareToolInvocation(tool: Tool, input: unknown, context: ToolContext): Promise<PreparedInvocation> {
+  if (tool.risk === 'read') return prepareInvocation(tool, input);
+  const [change] = await Promise.all([
+    tool.preview?.(input, context).catch(() => undefined),
+    tool.approvalScope?.(input, context).catch(() => undefined),
+  ]);
+  return prepareInvocation(tool, input, change);
 }
 
 /** A tool result as the text part Copilot's model reads (images named: a text part cannot carry them). */

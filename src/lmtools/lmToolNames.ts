@@ -4,9 +4,10 @@
 export type ToolFeature = 'models' | 'tracking' | 'gpu' | 'data' | 'kernels';
 
 /**
- * Our tools as language model tools for Copilot's agent mode: 15 of the features' agent tools
+ * Our tools as language model tools for Copilot's agent mode: 16 of the features' agent tools
  * (Copilot refuses a request with more than 128 tools in all, vscode#253769, so we offer what
- * only we have). Left out: interrupt_kernel and restart_kernel (the notebook's own toolbar and
+ * only we have; promote_model_version's reads, list_registered_models and preview_promotion, come
+ * with the MCP server VS Code gets from us). Left out: interrupt_kernel and restart_kernel (the notebook's own toolbar and
  * Copilot's notebook tools do that), query_dataset (a 16th; our own chat, @ml and MCP have it),
  * and the workspace file tools (Copilot has its own). package.json's languageModelTools lists
  * exactly these, with the same input schemas (test/unit/lmToolCatalog.test.ts checks).
@@ -21,6 +22,7 @@ export const LM_TOOLS: readonly { readonly name: string; readonly feature: ToolF
   { name: 'list_runs', feature: 'tracking' },
   { name: 'compare_runs', feature: 'tracking' },
   { name: 'metric_history', feature: 'tracking' },
+  { name: 'promote_model_version', feature: 'tracking' },
   { name: 'gpu_status', feature: 'gpu' },
   { name: 'describe_dataset', feature: 'data' },
   { name: 'kernel_state', feature: 'kernels' },

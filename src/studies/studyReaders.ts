@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { WorkerRunner, type RunnerLimits } from '../common/worker/workerRunner';
 import { workerScript } from '../common/worker/workerScript';
-import type { RegistrySnapshot } from '../tracking/registry/registryModel';
+import { unreadableRegistry, type RegistrySnapshot } from '../tracking/registry/registryModel';
 import type { StudyDiscoveryOptions, StudyFile } from './studyDiscovery';
 import type { StudyFileSnapshot, StudyStorageKind } from './studyModel';
 
@@ -54,7 +54,7 @@ export class StudyReaders {
     try {
       return await this.runner.call('registry', { store, kind }, { subject: store });
     } catch (error) {
-      return { store, models: [], problems: [(error as Error).message] };
+      return unreadableRegistry(store, error);
     }
   }
 

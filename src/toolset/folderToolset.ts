@@ -15,6 +15,8 @@ import { detectDriftTool } from '../monitoring/driftTool';
 import { writeModelCardTool } from '../modelCard/modelCardTool';
 import { loadOrt, type OrtModule } from '../models/runtime/onnxRun';
 import { pythonCandidates, resolvePython } from '../python/pythonInterpreter';
+import { serverFromEnv } from '../tracking/registry/envServer';
+import { folderRegistryTools } from '../tracking/registry/folderRegistryTools';
 import { RunCatalog } from '../tracking/runCatalog';
 import { trackingTools } from '../tracking/trackingTools';
 import { TrackingReaders } from '../tracking/workerSources';
@@ -36,6 +38,8 @@ export interface FolderToolsetOptions {
   readonly kernelWaitBudgetSeconds?: number;
   /** The Slurm clusters of the job tools ("local", SSH hosts); default this machine. */
   readonly clusters?: readonly string[];
+  /** Where MLFLOW_TRACKING_URI (a tracking server's registry) and its credentials are read; default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** The agent's tools for one folder, free of the editor: what the MCP server serves and the headless agent uses. */
@@ -86,13 +90,23 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
     discoveredAt = Date.now();
   };
 
+  // Studies and the model registry: with the tracking tools, as the chat's tracking feature gives them.
+  const server = serverFromEnv(options.env ?? process.env);
+  const registry = folderRegistryTools({
+    folder,
+    log,
+    sources: async () => (await refreshRuns(), catalog.sources().map((e) => e.source)),
+    runs: () => catalog.runs(),
+    ...(server ? { server } : {}),
+    python: userPython,
+  });
   let engine: DataEngine | undefined;
   let clusters: JobClusters | undefined;
   const gpu = gpuSnapshot(options.nvidiaSmi ?? 'nvidia-smi');
   const byFeature: Record<ToolFeature, () => Tool[]> = {
     gpu: () => [gpuStatusTool(() => gpu.read(), () => gpu.processes())],
     kernels: () => kernelTools(kernel, executions, options.kernelWaitBudgetSeconds !== undefined ? { waitBudgetSeconds: options.kernelWaitBudgetSeconds } : {}),
-    tracking: () => trackingTools(catalog, refreshRuns),
+    tracking: () => [...trackingTools(catalog, refreshRuns), ...registry.tools],
     models: () => modelTools({ ort: ortModule, python: userPython, cwd: () => folder }),
     data: () => agentDataTools({ engine: () => (engine ??= new DataEngine()), kernelSource: async (variable, signal) => KernelDatasetSource.open((await kernel.active()).connection, variable, signal) }),
     serving: () => [detectDriftTool(() => (engine ??= new DataEngine())), compareModelsTool(ortModule)],
@@ -120,6 +134,7 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
       await Promise.all([kernel.dispose(), engine?.close()]);
       catalog.dispose();
       readers?.dispose();
+      registry.dispose();
       clusters?.dispose();
     },
   };

@@ -63,13 +63,19 @@ describe('Studies and model registry (code-server)', function () {
     await view.locator('.monaco-list-row.selected', { hasText: 'mlp-hidden16' }).waitFor({ timeout: 10_000 });
   });
 
-  it('Promote… shows what changes against the version holding @champion, and Cancel writes nothing', async () => {
+  // Promote… on v1, moving @champion from v2: the modal that says what changes.
+  const promoteV1 = async (): Promise<Locator> => {
     await rowContextMenu(page, () => Promise.resolve(row(/^v1/)), 'Promote…');
     const pickRow = page.locator('.quick-input-widget .monaco-list-row', { hasText: /@champion.*move from v2 to v1/ }).first();
     await pickRow.waitFor({ timeout: 15_000 });
     await pickRow.click();
     const dialog = page.locator('.monaco-dialog-box', { hasText: 'Promote tiny-classifier v1?' });
     await dialog.waitFor({ timeout: 15_000 });
+    return dialog;
+  };
+
+  it('Promote… shows what changes against the version holding @champion, and Cancel writes nothing', async () => {
+    const dialog = await promoteV1();
     // The dialog collapses runs of spaces; Cancel first, so a failed match leaves no modal over the next tests.
     const text = await dialog.innerText();
     const compareLatency = await dialog.locator('.monaco-button', { hasText: 'Compare Latency' }).count();
@@ -82,6 +88,31 @@ describe('Studies and model registry (code-server)', function () {
     assert.match(text, /Latency: both are ONNX/);
     assert.equal(compareLatency, 1, 'both ONNX: the modal offers Compare Latency');
     assert.match(text, /Run metrics, v2 → v1:\s+train_loss: 0\.2207 → 0\.4258/);
+    assert.equal(readFileSync(join(server.workspace, 'mlruns', 'models', 'tiny-classifier', 'aliases', 'champion'), 'utf8'), '2');
+  });
+
+  it('Compare Latency runs and benchmarks both ONNX models, then asks again; Cancel writes nothing', async () => {
+    const first = await promoteV1();
+    await first.locator('.monaco-button', { hasText: 'Compare Latency' }).click();
+    await first.waitFor({ state: 'hidden', timeout: 10_000 });
+    // Compare Models asks how to compare; structure, outputs and the benchmark need no dataset.
+    const how = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Structure and outputs only' }).first();
+    await how.waitFor({ timeout: 15_000 });
+    await how.click();
+    // Then Promote… asks again, saying where the measurement is; the report shows behind it.
+    const again = page.locator('.monaco-dialog-box', { hasText: 'The latency comparison is in the Compare Models report' });
+    await again.waitFor({ timeout: 60_000 });
+    const buttons = await again.locator('.monaco-button').allInnerTexts();
+    await again.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
+    await again.waitFor({ state: 'hidden', timeout: 10_000 });
+    assert.deepEqual(buttons.map((b) => b.trim()).sort(), ['Cancel', 'Promote'], 'asked again, without a second Compare Latency');
+    const report = await findWebviewFrame(page, 'h2:has-text("Benchmark, side by side")');
+    const body = await report.locator('body').innerText();
+    assert.match(body, /model\.onnx vs model\.onnx/);
+    assert.match(body, /Same inputs and outputs/);
+    // The side-by-side benchmark's mean latency, one measured cell per version.
+    const mean = body.split('\n').find((line) => /^mean\b/.test(line.trim())) ?? '';
+    assert.equal(mean.match(/\d[\d.e+-]* ms/g)?.length, 2, body.slice(0, 3000));
     assert.equal(readFileSync(join(server.workspace, 'mlruns', 'models', 'tiny-classifier', 'aliases', 'champion'), 'utf8'), '2');
   });
 

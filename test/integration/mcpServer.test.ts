@@ -98,6 +98,11 @@ describe('MCP server (ml-engineer mcp) through the SDK client over stdio', funct
         list_runs: { sort_by_metric: 'val_loss', limit: 3 },
         metric_history: { run: 'mlp-hidden16', metric: 'val_loss', max_points: 10 },
         compare_runs: { runs: ['mlp-hidden16', 'mlp-lr-too-high'] },
+        list_studies: {},
+        study_summary: { study: 'tiny-classifier-tuning' },
+        list_registered_models: {},
+        model_versions: { model: 'churn' },
+        preview_promotion: { model: 'churn', version: 2, alias: 'champion' },
         inspect_model: { path: 'models/simple_cnn.onnx' },
         query_model_graph: { path: 'models/simple_cnn.onnx' },
         benchmark_model: { path: 'models/simple_cnn.onnx', runs: 3 },
@@ -122,6 +127,12 @@ describe('MCP server (ml-engineer mcp) through the SDK client over stdio', funct
         list_runs: /mlp-hidden16/,
         metric_history: /val_loss/,
         compare_runs: /mlp-hidden16[\s\S]*mlp-lr-too-high|mlp-lr-too-high[\s\S]*mlp-hidden16/,
+        list_studies: /tiny-classifier-tuning/,
+        study_summary: /tiny-classifier-tuning/,
+        // examples/ has no registry (test/integration/registryFolderTools.test.ts has one).
+        list_registered_models: /No registered models found/,
+        model_versions: /No registered model "churn"\. Models: none\./,
+        preview_promotion: /No registered model "churn"\. Models: none\./,
         inspect_model: /format: onnx[\s\S]*x: float32\[batch_size, 3, 32, 32\]/,
         query_model_graph: /Conv/,
         benchmark_model: /ms/,
@@ -138,9 +149,9 @@ describe('MCP server (ml-engineer mcp) through the SDK client over stdio', funct
         const result = await call(session, name, args);
         const body = text(result);
         assert.match(body, expect[name]!, `${name}: ${body.slice(0, 500)}`);
-        // Only the lookup of an unknown execution is an error here.
+        // Only the lookups of an unknown execution, job or registered model are errors here.
         if (/^(cluster_info|job_status)$/.test(name) && /not installed|controller/.test(body)) continue;
-        assert.equal(result.isError === true, name === 'wait_for_execution' || name === 'job_logs', `${name}: ${body.slice(0, 500)}`);
+        assert.equal(result.isError === true, /^(wait_for_execution|job_logs|model_versions|preview_promotion)$/.test(name), `${name}: ${body.slice(0, 500)}`);
       }
     });
 

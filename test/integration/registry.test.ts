@@ -1,11 +1,13 @@
 import * as assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/runCli';
 import { SUBCOMMANDS } from '../../src/cli/subcommands';
 import { readRegistryFileStore } from '../../src/tracking/registry/registryFileStore';
+import { readRegistryRest } from '../../src/tracking/registry/registryRest';
 import { readRegistrySqlite } from '../../src/tracking/registry/registrySqlite';
+import { registryText } from '../../src/studies/studyText';
 import { studyTools } from '../../src/studies/studyTools';
 import { addSqliteRegistry, writeFileStoreRegistry, type FakeModel } from '../support/registryFixtures';
 import { writeMlflowExperiment, writeMlflowSqlite } from '../support/trackingFixtures';
@@ -92,6 +94,19 @@ describe('MLflow model registry', function () {
     const cut = readRegistrySqlite(db);
     assert.ok(cut.problems.length > 0);
     assert.match(cut.problems.join('\n'), /truncated|past the end|outside/);
+  });
+
+  it('a store no reader can open is one problem, said once with the store\'s name (every reader alike)', async () => {
+    const db = join(dir, 'mlflow.db');
+    writeFileSync(db, 'not a database at all, but long enough to have a header of sorts: '.repeat(4));
+    const snap = readRegistrySqlite(db);
+    assert.deepEqual(snap.models, []);
+    assert.equal(snap.problems.length, 1);
+    assert.doesNotMatch(snap.problems[0]!, /mlflow\.db/, 'the snapshot is the store\'s: its name is said where it is shown');
+    assert.match(registryText([snap]), /^mlflow\.db: problem: [^\n]+$/);
+    // A server that cannot be reached says it the same way.
+    const rest = await readRegistryRest({ root: 'http://127.0.0.1:9', call: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:9')) });
+    assert.deepEqual(rest, { store: 'http://127.0.0.1:9', models: [], problems: ['connect ECONNREFUSED 127.0.0.1:9'] });
   });
 
   it('`ml-engineer registry` lists models and a model\'s versions with their runs (a deleted run marked); the tool says the same', async () => {

@@ -8,6 +8,7 @@ import { queryModelGraphTool } from '../../src/models/graph/graphTool';
 import { inspectModelTool } from '../../src/models/modelTool';
 import { optimizeModelTool } from '../../src/models/optimize/optimizeModel';
 import { benchmarkModelTool } from '../../src/models/runtime/benchmarkTool';
+import { registryPromoteTools } from '../../src/tracking/registry/registryTools';
 import { trackingTools } from '../../src/tracking/trackingTools';
 
 const unused = (): never => {
@@ -27,6 +28,7 @@ export function featureToolDefinitions(): Tool[] {
     benchmarkModelTool(unused),
     exportModelTool(unused, unused),
     ...trackingTools({} as never, () => Promise.resolve()),
+    ...registryPromoteTools({ registries: unused, runs: unused, promote: unused }),
     gpuStatusTool(unused),
     describeDatasetTool(unused),
     ...kernelTools({} as never, {} as never),

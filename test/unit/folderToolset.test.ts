@@ -24,6 +24,7 @@ describe('folderToolset: every feature\'s agent tools for a folder', () => {
         'gpu_status',
         'run_in_kernel', 'wait_for_execution', 'interrupt_kernel', 'restart_kernel', 'kernel_variables', 'kernel_state',
         'list_runs', 'metric_history', 'compare_runs',
+        'list_studies', 'study_summary', 'list_registered_models', 'model_versions', 'preview_promotion', 'promote_model_version',
         'inspect_model', 'query_model_graph', 'scaffold_deployment', 'optimize_model', 'benchmark_model', 'export_model',
         'describe_dataset', 'query_dataset',
         'detect_drift', 'compare_models', 'write_model_card',

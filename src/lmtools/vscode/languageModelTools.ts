@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import type { FeatureHost } from '../../activation/featureHost';
-import type { FileChange, Tool, ToolContext } from '../../agent/tools/tool';
+import type { Tool, ToolContext } from '../../agent/tools/tool';
 import { describeError } from '../../common/errors';
-import { prepareInvocation, resultText } from '../lmToolCatalog';
+import { prepareToolInvocation, resultText } from '../lmToolCatalog';
 import { LM_TOOLS, lmToolName } from '../lmToolNames';
 
 /**
@@ -25,13 +25,7 @@ export class LanguageModelTools {
       prepareInvocation: async (options) => {
         const tool = this.find(lmName);
         const input = this.parse(tool, options.input);
-        let change: FileChange | undefined;
-        try {
-          change = tool.risk !== 'read' && tool.preview ? await tool.preview(input, this.context()) : undefined;
-        } catch {
-          // The run itself reports a bad path; the confirmation just says less.
-        }
-        const prepared = prepareInvocation(tool, input, change);
+        const prepared = await prepareToolInvocation(tool, input, this.context());
         return {
           invocationMessage: prepared.invocationMessage,
           ...(prepared.confirmation ? { confirmationMessages: { title: prepared.confirmation.title, message: new vscode.MarkdownString(prepared.confirmation.message) } } : {}),

@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeError } from '../../common/errors';
 import { filesUnderSync, listDirSync } from '../fileReads';
 import { asMapping, setOwn } from '../ownProps';
 import { parseTrackingYaml } from '../trackingValues';
@@ -43,7 +44,16 @@ function valueFiles(dir: string): Record<string, string> {
 
 const s = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
 const n = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
-const why = (error: unknown): string => ((error as NodeJS.ErrnoException).code === 'ENOENT' ? 'meta.yaml is missing' : (error as Error).message);
+
+/** A model's or version's meta.yaml; when missing or unreadable, empty, and why is added to `problems` (it is still listed). */
+function metaOf(dir: string, problems: string[]): Record<string, unknown> {
+  try {
+    return readMeta(dir);
+  } catch (error) {
+    problems.push((error as NodeJS.ErrnoException).code === 'ENOENT' ? 'meta.yaml is missing' : describeError(error));
+    return {};
+  }
+}
 
 /** The registry under an mlruns/ folder (empty when it has no models/ folder). */
 export function readRegistryFileStore(mlruns: string): RegistrySnapshot {
@@ -55,12 +65,7 @@ export function readRegistryFileStore(mlruns: string): RegistrySnapshot {
   for (const entry of entries.slice(0, MAX_MODELS)) {
     const dir = join(modelsDir, entry.name);
     const modelProblems: string[] = [];
-    let meta: Record<string, unknown> = {};
-    try {
-      meta = readMeta(dir);
-    } catch (error) {
-      modelProblems.push(why(error));
-    }
+    const meta = metaOf(dir, modelProblems);
     const aliases: Record<string, number> = {};
     for (const [alias, text] of Object.entries(valueFiles(join(dir, 'aliases')))) {
       const version = n(text.trim());
@@ -72,13 +77,8 @@ export function readRegistryFileStore(mlruns: string): RegistrySnapshot {
     for (const v of versionDirs.slice(0, MAX_VERSIONS)) {
       const vdir = join(dir, v.name);
       const number = Number(v.name.slice('version-'.length));
-      let vmeta: Record<string, unknown> = {};
       const vproblems: string[] = [];
-      try {
-        vmeta = readMeta(vdir);
-      } catch (error) {
-        vproblems.push(why(error));
-      }
+      const vmeta = metaOf(vdir, vproblems);
       if (vmeta.current_stage === STAGE_DELETED_INTERNAL) continue;
       versions.push({
         name: entry.name,

@@ -1,3 +1,5 @@
+import { describeError } from '../../common/errors';
+
 // The MLflow Model Registry as the Experiments view shows it: registered models, their versions
 // with aliases (MLflow 2.9+), stages (older servers), the run each version came from. Read from
 // the FileStore (registryFileStore.ts) and the SQLite store (registrySqlite.ts).
@@ -50,4 +52,12 @@ export function aliasesByVersion(aliases: Readonly<Record<string, number>>): Map
   const out = new Map<number, string[]>();
   for (const [alias, version] of Object.entries(aliases)) out.set(version, [...(out.get(version) ?? []), alias].sort());
   return out;
+}
+
+/**
+ * A store that could not be read at all (no database, a REST failure, a reader stopped): listed,
+ * empty, with why, never thrown. Every reader says it this way; where it is shown names the store.
+ */
+export function unreadableRegistry(store: string, error: unknown, earlier: readonly string[] = []): RegistrySnapshot {
+  return { store, models: [], problems: [...earlier, describeError(error)] };
 }

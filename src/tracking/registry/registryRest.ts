@@ -1,6 +1,6 @@
 import { asMapping, setOwn } from '../ownProps';
 import { MlflowServerError } from '../mlflowServer';
-import { aliasesByVersion, STAGE_DELETED_INTERNAL, type ModelVersionRecord, type RegisteredModelRecord, type RegistrySnapshot } from './registryModel';
+import { aliasesByVersion, STAGE_DELETED_INTERNAL, unreadableRegistry, type ModelVersionRecord, type RegisteredModelRecord, type RegistrySnapshot } from './registryModel';
 import { aliasProblem, checkedPromotion, RegistryWriteError, type Promotion } from './registryPromote';
 import { opt } from './registrySqlite';
 
@@ -134,7 +134,7 @@ export async function readRegistryRest(server: RegistryServer, signal?: AbortSig
     const records = [...byName.values()].map((m) => ({ ...m.record, versions: m.versions.sort((a, b) => b.version - a.version) })).sort((a, b) => a.name.localeCompare(b.name));
     return { store: server.root, models: records, problems };
   } catch (error) {
-    return { store: server.root, models: [], problems: [...problems, (error as Error).message] };
+    return unreadableRegistry(server.root, error, problems);
   }
 }
 

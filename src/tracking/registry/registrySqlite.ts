@@ -1,7 +1,6 @@
-import { basename } from 'node:path';
 import { SqliteFile, type SqlValue } from '../sqlite/sqliteFile';
 import { setOwn } from '../ownProps';
-import { aliasesByVersion, STAGE_DELETED_INTERNAL, type ModelVersionRecord, type RegisteredModelRecord, type RegistrySnapshot } from './registryModel';
+import { aliasesByVersion, STAGE_DELETED_INTERNAL, unreadableRegistry, type ModelVersionRecord, type RegisteredModelRecord, type RegistrySnapshot } from './registryModel';
 
 // The registry tables of MLflow's SQLite store (registered_models, registered_model_tags,
 // registered_model_aliases, model_versions, model_version_tags; mlflow/store/model_registry/
@@ -16,7 +15,7 @@ export function readRegistrySqlite(path: string): RegistrySnapshot {
   try {
     db = new SqliteFile(path);
   } catch (error) {
-    return { store: path, models: [], problems: [`${basename(path)}: ${(error as Error).message}`] };
+    return unreadableRegistry(path, error);
   }
   try {
     if (!db.hasTable('registered_models')) return { store: path, models: [], problems: [] };
@@ -74,7 +73,7 @@ export function readRegistrySqlite(path: string): RegistrySnapshot {
     const records = [...models.values()].map((m) => ({ ...m.record, versions: m.versions.sort((a, b) => b.version - a.version) })).sort((a, b) => a.name.localeCompare(b.name));
     return { store: path, models: records, problems };
   } catch (error) {
-    return { store: path, models: [], problems: [`${basename(path)}: ${(error as Error).message}`] };
+    return unreadableRegistry(path, error);
   } finally {
     db.close();
   }

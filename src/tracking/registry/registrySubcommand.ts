@@ -5,19 +5,13 @@ import { registryText, versionsText } from '../../studies/studyText';
 import { RunCatalog } from '../runCatalog';
 import { TrackingReaders } from '../workerSources';
 import { MlflowServer } from '../mlflowServer';
+import { serverAt } from './envServer';
 import { pythonCandidates, resolvePython } from '../../python/pythonInterpreter';
 import { planPromotion, type RegistryKind } from './promotionPlan';
-import { promoteInFileStore } from './registryFileStoreWrite';
+import { writePromotionAt } from './promotionWrite';
 import type { RegistrySnapshot } from './registryModel';
 import { RegistryWriteError } from './registryPromote';
-import { promoteOverRest, readRegistryRest } from './registryRest';
-import { promoteInSqlite } from './registrySqliteWrite';
-
-/** MLflow's own client variables: a bearer token, or basic-auth user and password. */
-function serverToken(env: Readonly<Record<string, string | undefined>>): string | undefined {
-  if (env.MLFLOW_TRACKING_TOKEN) return env.MLFLOW_TRACKING_TOKEN;
-  return env.MLFLOW_TRACKING_USERNAME && env.MLFLOW_TRACKING_PASSWORD ? `${env.MLFLOW_TRACKING_USERNAME}:${env.MLFLOW_TRACKING_PASSWORD}` : undefined;
-}
+import { readRegistryRest } from './registryRest';
 
 async function cliPython(flag: unknown, env: Readonly<Record<string, string | undefined>>, signal: AbortSignal): Promise<string> {
   const found = await resolvePython(pythonCandidates(typeof flag === 'string' ? flag : env.ML_ENGINEER_PYTHON, undefined), { signal });
@@ -68,7 +62,7 @@ export const registrySubcommand: Subcommand = {
     const readers = new StudyReaders();
     const catalog = new RunCatalog();
     try {
-      const server = url ? new MlflowServer(url, () => Promise.resolve(serverToken(io.env))) : undefined;
+      const server = url ? serverAt(url, io.env) : undefined;
       const sources = server ? [server] : (await tracking.sourcesForPath(path, { timeoutMs: 10_000 })).filter((s) => s.kind === 'mlflow' || s.kind === 'mlflow-sqlite');
       catalog.setSources(sources);
       await catalog.loadAll(signal);
@@ -87,11 +81,7 @@ export const registrySubcommand: Subcommand = {
           io.err('ml-engineer registry: nothing written: run it again with --yes to write it.\n');
           return EXIT.failure;
         }
-        const { kind, root } = plan.located.location;
-        const [model, version] = [plan.model.name, plan.version.version];
-        if (kind === 'mlflow') promoteInFileStore(root, model, version, plan.promotion);
-        else if (kind === 'mlflow-sqlite') await promoteInSqlite(await cliPython(v.python, io.env, signal), root, model, version, plan.promotion);
-        else await promoteOverRest(sources[located.indexOf(plan.located)] as MlflowServer, model, version, plan.promotion, signal);
+        await writePromotionAt(plan.located.location, plan.model.name, plan.version.version, plan.promotion, { python: () => cliPython(v.python, io.env, signal), server: () => server }, signal);
         io.out(`Written: ${plan.headline.replace(/^Promote /, '')}.\n`);
         return EXIT.ok;
       }

@@ -5,10 +5,9 @@ import type { Logger } from '../../common/logger';
 import { pythonCandidates, resolvePython } from '../../python/pythonInterpreter';
 import { configuredPython } from '../../python/vscode/pythonExtension';
 import { MlflowServer } from '../mlflowServer';
-import { promoteInFileStore } from '../registry/registryFileStoreWrite';
+import { writePromotionAt } from '../registry/promotionWrite';
 import { aliasProblem, currentHolder, promotionSummary, STAGES, type Promotion } from '../registry/registryPromote';
-import { ALIAS_TAG_PREFIX, AliasesUnsupportedError, promoteOverRest, setAliasTagOverRest } from '../registry/registryRest';
-import { promoteInSqlite } from '../registry/registrySqliteWrite';
+import { ALIAS_TAG_PREFIX, AliasesUnsupportedError, setAliasTagOverRest } from '../registry/registryRest';
 import { versionFacts, type VersionFacts } from '../registry/versionFacts';
 import { versionModelPath } from '../registry/versionFiles';
 import type { RegistryLocation } from '../registry/promotionPlan';
@@ -62,20 +61,14 @@ async function python(log: Logger): Promise<string> {
 /** Writes an approved promotion where the registry lives (Promote…, the agent's promote_model_version). */
 export async function writePromotion(store: RegistryLocation, runs: RunCatalog, log: Logger, name: string, version: number, promotion: Promotion, signal?: AbortSignal): Promise<void> {
   if (!vscode.workspace.isTrusted) throw new UserError('Promoting writes to the model registry. In Restricted Mode ML Engineer only reads files: trust this workspace to use it.', { actions: [{ label: 'Manage Workspace Trust', command: 'workbench.trust.manage' }] });
-  switch (store.kind) {
-    case 'mlflow':
-      promoteInFileStore(store.root, name, version, promotion);
-      break;
-    case 'mlflow-sqlite':
-      await promoteInSqlite(await python(log), store.root, name, version, promotion);
-      break;
-    case 'mlflow-server': {
-      const source = runs.sources().find((e) => e.source instanceof MlflowServer && e.source.root === store.root)?.source;
-      if (!(source instanceof MlflowServer)) throw new UserError(`${store.root} is no longer in mlEngineer.tracking.mlflowServers.`);
-      await promoteOverRest(source, name, version, promotion, signal);
-      break;
-    }
-  }
+  await writePromotionAt(store, name, version, promotion, {
+    python: () => python(log),
+    server: (root) => {
+      const source = runs.sources().find((e) => e.source instanceof MlflowServer && e.source.root === root)?.source;
+      if (!(source instanceof MlflowServer)) throw new UserError(`${root} is no longer in mlEngineer.tracking.mlflowServers.`);
+      return source;
+    },
+  }, signal);
 }
 
 export async function promoteVersion(target: VersionTarget, runs: RunCatalog, log: Logger, written: () => void): Promise<void> {
