@@ -1,5 +1,6 @@
 // Serving and monitoring, beside baselines in the same run:
-// - drift_1m_rows_20_cols_ms: a drift report (detectDrift: the data engine, from cold) over a 1M-row
+// - drift_1m_rows_20_cols_ms: a drift report (detectDrift: the data engine, from cold, started from the
+//   bundle the extension runs, dist/engine/dataEngine.js: `npm run build` first) over a 1M-row
 //   reference and a 1M-row current CSV of 20 columns (15 numeric, 5 categorical; so normed Wasserstein
 //   and Jensen-Shannon), beside pandas read_csv of both files + a scipy loop over the same columns
 //   (wasserstein_distance / np.std, jensenshannon of value counts; Debian python3-scipy) timed inside
@@ -9,7 +10,7 @@
 //   them from one client; p50(on) - p50(off). Target < 0.5.
 // ML_ENGINEER_BENCH_DRIFT_ROWS scales the files down for a quick check (the name keeps "1m").
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -68,8 +69,12 @@ print(json.dumps({"total": (t2 - t0) * 1000, "stats": (t2 - t1) * 1000}))`;
 }
 
 async function driftMetrics(dir: string): Promise<BenchMetric[]> {
+  // The engine as users get it: from source it would first be compiled by tsx in its child, seconds
+  // the extension never spends.
+  const script = join(__dirname, '..', 'dist', 'engine', 'dataEngine.js');
+  if (!existsSync(script)) throw new Error(`${script} is missing: run npm run build first`);
   const { reference, current } = await writeFiles(dir);
-  const engine = new DataEngine({ memoryLimitMb: 2048, threads: 2 });
+  const engine = new DataEngine({ memoryLimitMb: 2048, threads: 2, script });
   try {
     const started = performance.now();
     const result = await detectDrift(new FileDatasetSource(reference, engine), new FileDatasetSource(current, engine), {}, new AbortController().signal);

@@ -1,36 +1,108 @@
 // The request log a served app writes (Python text, after `import os`): one JSON line per predicted
 // row with its features, its prediction (`__prediction`), the request's latency (`__latency_ms`) and
-// time (`__ts`), rotated by size (logging's RotatingFileHandler: MODEL_REQUEST_LOG_BYTES per file,
-// MODEL_REQUEST_LOG_FILES old files kept). Drift reads it as the current data: its feature columns
-// share the training data's names, and the `__` columns are not in the reference, so they are left
-// out of the comparison without a rule of their own. MODEL_REQUEST_LOG=off turns it off.
+// time (`__ts`), rotated by size (as logging's RotatingFileHandler rotates: MODEL_REQUEST_LOG_BYTES per
+// file, MODEL_REQUEST_LOG_FILES old files kept). Drift reads it as the current data: its feature
+// columns share the training data's names, and the `__` columns are not in the reference, so they
+// are left out of the comparison without a rule of their own. MODEL_REQUEST_LOG=off turns it off.
+// A request only queues its rows: one thread serialises them and writes them in batches (whole
+// lines, one write and one flush a batch, every REQUEST_LOG_FLUSH_SECONDS), and what is queued is
+// written at a clean exit. Written in the request (JSON, the rollover check, a write and a flush a
+// line through logging) the log added 0.7 ms to a request's p50 (request_log_overhead_ms).
 
 export const REQUEST_LOG_FILE = 'logs/requests.jsonl';
 
+/** How often the log's thread writes what requests queued (seconds): a row reaches the file this late at most. */
+export const REQUEST_LOG_FLUSH_SECONDS = 0.2;
+
 export const REQUEST_LOG_TEXT = `# Request log (ML Engineer): features, prediction and latency per row as JSON lines, rotated by size.
+import atexit as _atexit
 import json as _json
 import logging.handlers
+import queue as _queue
+import threading as _threading
 import time
 
 REQUEST_LOG = os.environ.get("MODEL_REQUEST_LOG", os.path.join(os.path.dirname(os.path.abspath(__file__)), ${JSON.stringify(REQUEST_LOG_FILE)}))
 REQUEST_LOG_BYTES = int(os.environ.get("MODEL_REQUEST_LOG_BYTES", str(20 * 1024 * 1024)))
 REQUEST_LOG_FILES = int(os.environ.get("MODEL_REQUEST_LOG_FILES", "5"))
+
+
+class _RequestLog:
+    """Rows that requests queue, written as JSON lines by one thread in batches, rotated as
+    RotatingFileHandler rotates (a file holds whole lines, up to maxBytes). close() writes the
+    rest; it runs at exit."""
+
+    def __init__(self, handler):
+        self._handler = handler
+        self._queue = _queue.SimpleQueue()
+        self._lock = _threading.Lock()
+        self._thread = None
+        self._pid = None
+        _atexit.register(self.close)
+
+    def put(self, record):
+        # Started by a process's first row: a forked worker gets its own thread.
+        if self._pid != os.getpid():
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._thread = _threading.Thread(target=self._run, name="request-log", daemon=True)
+                    self._thread.start()
+                    self._pid = os.getpid()
+        self._queue.put(record)
+
+    def close(self):
+        if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join(10)
+
+    def _run(self):
+        while True:
+            batch = [self._queue.get()]
+            if batch[0] is not None:
+                time.sleep(${REQUEST_LOG_FLUSH_SECONDS})
+            while batch[-1] is not None:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except _queue.Empty:
+                    break
+            try:
+                self._write([record for record in batch if record is not None])
+            except Exception as error:  # a full disk ends no thread: later rows are still tried
+                logging.getLogger("uvicorn.error").warning("request log: %d rows not written (%s)", len(batch), error)
+            if batch[-1] is None:
+                return
+
+    def _write(self, records):
+        handler = self._handler
+        if handler.stream is None:
+            handler.stream = handler._open()
+        chunk = []
+        size = handler.stream.tell()
+        for record in records:
+            line = _json.dumps(record, default=str) + "\\n"
+            length = len(line.encode("utf-8"))
+            if handler.maxBytes > 0 and size > 0 and size + length > handler.maxBytes:
+                handler.stream.write("".join(chunk))
+                chunk = []
+                handler.doRollover()
+                size = 0
+            chunk.append(line)
+            size += length
+        handler.stream.write("".join(chunk))
+        handler.stream.flush()
+
+
 _request_log = None
 if REQUEST_LOG.strip().lower() not in ("", "off", "0", "false", "no"):
     try:
         os.makedirs(os.path.dirname(os.path.abspath(REQUEST_LOG)), exist_ok=True)
-        _handler = logging.handlers.RotatingFileHandler(REQUEST_LOG, maxBytes=REQUEST_LOG_BYTES, backupCount=REQUEST_LOG_FILES, encoding="utf-8")
-        _handler.setFormatter(logging.Formatter("%(message)s"))
-        _request_log = logging.getLogger("ml_engineer.requests")
-        _request_log.propagate = False
-        _request_log.setLevel(logging.INFO)
-        _request_log.addHandler(_handler)
+        _request_log = _RequestLog(logging.handlers.RotatingFileHandler(REQUEST_LOG, maxBytes=REQUEST_LOG_BYTES, backupCount=REQUEST_LOG_FILES, encoding="utf-8"))
     except OSError as _error:
         logging.getLogger("uvicorn.error").warning("request log off: %s cannot be written (%s)", REQUEST_LOG, _error.strerror)
 
 
 def log_requests(rows, predictions, latency_ms):
-    """One line per row: its features, its prediction, the request's latency in ms."""
+    """Queues one line per row: its features, its prediction, the request's latency in ms."""
     if _request_log is None:
         return
     ts = round(time.time(), 3)
@@ -39,5 +111,5 @@ def log_requests(rows, predictions, latency_ms):
         record["__ts"] = ts
         record["__latency_ms"] = round(latency_ms, 3)
         record["__prediction"] = prediction
-        _request_log.info(_json.dumps(record, default=str))
+        _request_log.put(record)
 `;

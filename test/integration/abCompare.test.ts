@@ -18,7 +18,7 @@ import { loadOrt, type OrtModule } from '../../src/models/runtime/onnxRun';
 const PYTHON = '/usr/bin/python3';
 
 interface Expected {
-  clf: { accuracy: [number, number]; f1: [number, number]; only: [number, number]; mcnemar_p: number; ci: [number, number] };
+  clf: { accuracy: [number, number]; f1: [number, number]; only: [number, number]; mcnemar_p: number; ci: [number, number]; auc: [number, number] };
   reg: { mae: [number, number]; rmse: [number, number]; r2: [number, number]; ci: [number, number] };
 }
 
@@ -49,6 +49,13 @@ describe('Compare Models on labelled data (A/B)', function () {
     assert.ok(Math.abs(r.accuracyDiff.low - expected.clf.ci[0]) < 0.01 && Math.abs(r.accuracyDiff.high - expected.clf.ci[1]) < 0.01, `${JSON.stringify(r.accuracyDiff)} vs scipy ${JSON.stringify(expected.clf.ci)}`);
     assert.match(r.verdict, /^lr\.pkl is better than tree\.pkl on accuracy by 4\.3 points, 95% CI \[-?\d+\.\d, \d+\.\d\], McNemar p=0\.08: not a significant difference at 5%\.$/);
     assert.match(run.markdown, /\| accuracy \| 79\.33% \| 75\.00% \|/);
+    // ROC AUC from predict_proba as scikit-learn's roc_auc_score (the tree's tied scores count half).
+    assert.ok(typeof r.auc !== 'string', JSON.stringify(r.auc));
+    if (typeof r.auc === 'string') return;
+    assert.equal(r.auc.positive, '1');
+    assert.ok(Math.abs(r.auc.a - expected.clf.auc[0]) < 1e-12 && Math.abs(r.auc.b - expected.clf.auc[1]) < 1e-12, `${r.auc.a} ${r.auc.b} vs ${expected.clf.auc.join(' ')}`);
+    for (const [interval, point] of [[r.auc.aInterval, r.auc.a], [r.auc.bInterval, r.auc.b], [r.auc.diff, r.auc.b - r.auc.a]] as const) assert.ok(interval.low < point && point < interval.high, `${JSON.stringify(interval)} around ${point}`);
+    assert.match(run.markdown, /\| ROC AUC \(1\) \| 0\.\d{4} \[0\.\d{4}, 0\.\d{4}\] \| 0\.\d{4} \[0\.\d{4}, 0\.\d{4}\] \| \[-0\.\d{4}, -?0\.\d{4}\] \|/);
   });
 
   it('an ONNX model (run in onnxruntime-web) against a pickle, on the same rows', async () => {
@@ -57,6 +64,9 @@ describe('Compare Models on labelled data (A/B)', function () {
     if (run.result.task !== 'classification') return;
     assert.ok(run.result.agreement >= 0.99, `the ONNX copy predicts what the model predicts (${run.result.agreement})`);
     assert.ok(Math.abs(run.result.b.accuracy - expected.clf.accuracy[0]) < 1e-12);
+    // The ONNX model gives labels only here: the report says why there is no AUC.
+    assert.equal(run.result.auc, 'ROC AUC needs scores: lr.onnx gave labels only (no predict_proba)');
+    assert.match(run.markdown, /ROC AUC needs scores: lr\.onnx gave labels only/);
   });
 
   it('two regressors: MAE, RMSE and R² as scikit-learn computes them; the interval as scipy\'s bootstrap', async () => {

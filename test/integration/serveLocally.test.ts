@@ -8,6 +8,7 @@ import { inspectModel } from '../../src/models/inspectModel';
 import { loadTestInWorker } from '../../src/serving/loadTestInWorker';
 import { loadTestLine } from '../../src/serving/loadTestReport';
 import { LocalModelServer } from '../../src/serving/localServer';
+import { REQUEST_LOG_FLUSH_SECONDS } from '../../src/serving/requestLogText';
 import { planServeApp } from '../../src/serving/servePlan';
 import { DataEngine } from '../../src/data/engine/engineClient';
 import { FileDatasetSource } from '../../src/data/engine/fileDatasetSource';
@@ -66,6 +67,8 @@ describe('Serve Locally: a real uvicorn on loopback', function () {
     assert.equal((await server.call('/predict', '{"instances": 5}')).status, 422);
     assert.equal((await server.call('/predict', JSON.stringify({ instances: [{ ...ROW, monthly_charges: 'lots' }] }))).status, 422);
 
+    // The log's thread writes what requests queued every REQUEST_LOG_FLUSH_SECONDS.
+    await new Promise((r) => setTimeout(r, REQUEST_LOG_FLUSH_SECONDS * 1000 + 800));
     const log = readFileSync(join(dir, 'churn', 'logs', 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(log.length, 2, 'one line per predicted row, none for refused requests');
     assert.equal(log[0]!.tenure_months, 12);
@@ -113,6 +116,7 @@ describe('Serve Locally: a real uvicorn on loopback', function () {
     const logFile = join(dir, 'rotating', 'requests.jsonl');
     server = await LocalModelServer.start({ python: PYTHON, appDir: join(dir, 'churn'), module: 'app', env: { MODEL_REQUEST_LOG: logFile, MODEL_REQUEST_LOG_BYTES: '2000', MODEL_REQUEST_LOG_FILES: '2' } });
     for (let i = 0; i < 30; i++) assert.equal((await server.call('/predict', JSON.stringify({ instances: [ROW, ROW] }))).status, 200);
+    await new Promise((r) => setTimeout(r, REQUEST_LOG_FLUSH_SECONDS * 1000 + 800));
     assert.ok(existsSync(`${logFile}.1`) && existsSync(`${logFile}.2`), 'rotated files');
     assert.ok(!existsSync(`${logFile}.3`), 'at most MODEL_REQUEST_LOG_FILES old files');
     assert.ok(readFileSync(logFile).length <= 2000);

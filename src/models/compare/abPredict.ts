@@ -45,7 +45,16 @@ for m in spec["sklearn"]:
         print(json.dumps({"error": "%s needs columns the dataset lacks: %s" % (os.path.basename(m), ", ".join(map(str, missing[:10])))})); sys.exit(0)
     t0 = time.perf_counter()
     pred = model.predict(X[cols] if cols else X.values)
-    out["models"].append({"path": m, "pred": pred.tolist(), "classifier": getattr(model, "_estimator_type", None) == "classifier", "seconds": time.perf_counter() - t0})
+    entry = {"path": m, "pred": pred.tolist(), "classifier": getattr(model, "_estimator_type", None) == "classifier", "seconds": time.perf_counter() - t0}
+    classes = getattr(model, "classes_", None)
+    # Two classes: the score of classes_[1], as sklearn's roc_auc_score ranks it.
+    if hasattr(model, "predict_proba") and classes is not None and len(classes) == 2:
+        try:
+            entry["score"] = model.predict_proba(X[cols] if cols else X.values)[:, 1].tolist()
+            entry["positive"] = str(classes[1].item() if hasattr(classes[1], "item") else classes[1])
+        except Exception:
+            pass
+    out["models"].append(entry)
 if spec["features"]:
     num = X.select_dtypes("number")
     out["features"] = [str(c) for c in num.columns]
@@ -64,9 +73,17 @@ export interface ABRun {
   readonly markdown: string;
 }
 
+interface Predicted {
+  pred: Label[];
+  classifier: boolean;
+  /** Two-class sklearn models: the score of `positive` per row. */
+  score?: number[];
+  positive?: string;
+}
+
 interface JobAnswer {
   y: Label[];
-  models: { path: string; pred: Label[]; classifier: boolean }[];
+  models: (Predicted & { path: string })[];
   features?: string[];
   X?: number[][];
 }
@@ -125,20 +142,24 @@ export async function compareOnData(ort: () => OrtModule, python: () => Promise<
     { cwd: options.cwd, ...(options.signal ? { signal: options.signal } : {}) },
     { noun: 'the comparison', verb: 'compare' },
   );
-  const preds: { pred: Label[]; classifier: boolean }[] = [];
+  const preds: Predicted[] = [];
   let i = 0;
   for (const m of models) {
     options.signal?.throwIfAborted();
     preds.push(isSklearn(m) ? answer.models[i++]! : await onnxPredict(ort(), m, answer.X ?? [], answer.features ?? []));
   }
-  const [pa, pb] = preds as [{ pred: Label[]; classifier: boolean }, { pred: Label[]; classifier: boolean }];
+  const [pa, pb] = preds as [Predicted, Predicted];
   const names: [string, string] = [basename(a.path), basename(b.path)];
   if (names[0] === names[1]) names.splice(0, 2, `A (${names[0]})`, `B (${names[1]})`);
   const targetsAreNumbers = answer.y.every((v) => typeof v === 'number');
   const classification = pa.classifier || pb.classifier || !targetsAreNumbers;
   const common = { names, ...(options.resamples ? { resamples: options.resamples } : {}) };
+  // Scores count where they rank the same class (a model without them is named in the report).
+  const positive = pa.positive ?? pb.positive;
+  const scoresOf = (p: Predicted): number[] | undefined => (p.score && p.positive === positive ? p.score : undefined);
+  const scores = positive === undefined ? undefined : { positive, ...(scoresOf(pa) ? { a: scoresOf(pa) } : {}), ...(scoresOf(pb) ? { b: scoresOf(pb) } : {}) };
   const result = classification
-    ? compareClassifiers(answer.y.map(String), pa.pred.map(String), pb.pred.map(String), common)
+    ? compareClassifiers(answer.y.map(String), pa.pred.map(String), pb.pred.map(String), { ...common, ...(scores ? { scores } : {}) })
     : compareRegressors(answer.y as number[], pa.pred.map(Number), pb.pred.map(Number), common);
   return { result, names, markdown: abMarkdown(result, names, basename(data), target) };
 }

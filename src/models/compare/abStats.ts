@@ -4,7 +4,9 @@
 // exactly one of them is right (statsmodels' mcnemar(exact=True): two-sided binomial test of
 // min(b, c) in b + c at p = 0.5, equal to scipy.stats.binomtest(b, b + c).pvalue). Regressors: MAE,
 // RMSE, R². For every metric a paired bootstrap 95% interval of B − A (the same resampled rows
-// for both models, percentile method, seeded so a report reads the same twice).
+// for both models, percentile method, seeded so a report reads the same twice). Binary classifiers
+// with scores (predict_proba) also get ROC AUC (sklearn's roc_auc_score: ties count half), each
+// model's with its bootstrap interval and B − A's, from the same resamples.
 
 export type Label = string | number;
 
@@ -37,7 +39,27 @@ export interface ClassificationAB {
   /** Bootstrap 95% intervals of B − A. */
   readonly accuracyDiff: Interval;
   readonly f1Diff: Interval;
+  /** ROC AUC where both models gave scores for a two-class target; else why not, in words. */
+  readonly auc: RocAuc | string;
   readonly verdict: string;
+}
+
+export interface RocAuc {
+  /** The class whose score is ranked (sklearn's classes_[1]). */
+  readonly positive: string;
+  readonly a: number;
+  readonly b: number;
+  readonly aInterval: Interval;
+  readonly bInterval: Interval;
+  /** Bootstrap 95% interval of B − A. */
+  readonly diff: Interval;
+}
+
+/** Each model's scores for `positive` (one per row), where it has them. */
+export interface ClassScores {
+  readonly positive: string;
+  readonly a?: readonly number[];
+  readonly b?: readonly number[];
 }
 
 export interface RegressionAB {
@@ -56,6 +78,7 @@ export interface ABOptions {
   readonly resamples?: number;
   readonly seed?: number;
   readonly names?: readonly [string, string];
+  readonly scores?: ClassScores;
 }
 
 /** Mulberry32: small, seeded, uniform enough for resampling. */
@@ -140,24 +163,88 @@ function regressionMetrics(truth: readonly number[], pred: readonly number[], in
   return { mae: abs / n, rmse: Math.sqrt(sq / n), r2: total === 0 ? NaN : 1 - sq / total };
 }
 
-/** Percentile interval (2.5 %, 97.5 %) of `stat` over `resamples` paired resamples of n rows. */
-export function pairedBootstrap(n: number, stat: (index: Uint32Array) => number, resamples: number, seed: number): Interval {
+/**
+ * Percentile intervals (2.5 %, 97.5 %) of each of `stats`' values over `resamples` paired resamples
+ * of n rows: one loop, the same resampled rows for every statistic.
+ */
+export function pairedBootstrap(n: number, stats: (index: Uint32Array) => readonly number[], resamples: number, seed: number): Interval[] {
   const rnd = random(seed);
-  const values: number[] = [];
+  const values: number[][] = [];
   const index = new Uint32Array(n);
   for (let r = 0; r < resamples; r++) {
     for (let j = 0; j < n; j++) index[j] = Math.floor(rnd() * n);
-    values.push(stat(index));
+    stats(index).forEach((v, k) => (values[k] ??= []).push(v));
   }
-  values.sort((x, y) => x - y);
-  // numpy.percentile's default (linear) at 2.5 and 97.5.
-  const at = (q: number): number => {
-    const pos = (q / 100) * (values.length - 1);
-    const lo = Math.floor(pos);
-    const hi = Math.min(values.length - 1, lo + 1);
-    return values[lo]! + (values[hi]! - values[lo]!) * (pos - lo);
-  };
-  return { low: at(2.5), high: at(97.5) };
+  return values.map((list) => {
+    // NaN (a resample with one class only has no AUC) is left out, as NaN sorts nowhere.
+    const sorted = list.filter((v) => !Number.isNaN(v)).sort((x, y) => x - y);
+    // numpy.percentile's default (linear) at 2.5 and 97.5.
+    const at = (q: number): number => {
+      const pos = (q / 100) * (sorted.length - 1);
+      const lo = Math.floor(pos);
+      const hi = Math.min(sorted.length - 1, lo + 1);
+      return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+    };
+    return sorted.length ? { low: at(2.5), high: at(97.5) } : { low: NaN, high: NaN };
+  });
+}
+
+/**
+ * ROC AUC of `scores` for rows where `positive` is 1, each row counted `weight` times (a bootstrap
+ * resample's multiplicities; 1 without): the Mann-Whitney U over rows in `order` (the rows by
+ * ascending score), tied scores counting half, as sklearn's roc_auc_score. NaN with one class only.
+ */
+export function rocAuc(positive: Uint8Array, scores: Float64Array, order: Uint32Array, weight?: Uint32Array): number {
+  let negBelow = 0;
+  let sum = 0;
+  let pos = 0;
+  for (let start = 0; start < order.length; ) {
+    let end = start;
+    let p = 0;
+    let q = 0;
+    const score = scores[order[start]!]!;
+    for (; end < order.length && scores[order[end]!] === score; end++) {
+      const i = order[end]!;
+      const w = weight ? weight[i]! : 1;
+      if (positive[i]) p += w;
+      else q += w;
+    }
+    sum += p * (negBelow + q / 2);
+    negBelow += q;
+    pos += p;
+    start = end;
+  }
+  return pos && negBelow ? sum / (pos * negBelow) : NaN;
+}
+
+/** AUC of both models with their intervals, or why there is none. */
+function aucOf(truth: readonly Label[], scores: ClassScores | undefined, names: readonly [string, string], resamples: number, seed: number): RocAuc | string {
+  if (!scores) return 'ROC AUC needs scores: neither model gave class probabilities';
+  const classes = new Set(truth.map(String));
+  if (classes.size !== 2 || !classes.has(scores.positive)) return `ROC AUC is for two classes: the target has ${classes.size}`;
+  const missing = names.filter((_, k) => !(k ? scores.b : scores.a));
+  if (missing.length) return `ROC AUC needs scores: ${missing.join(' and ')} gave labels only (no predict_proba)`;
+  const n = truth.length;
+  const positive = Uint8Array.from(truth, (t) => (String(t) === scores.positive ? 1 : 0));
+  const [sa, sb] = [Float64Array.from(scores.a!), Float64Array.from(scores.b!)];
+  const sorted = (s: Float64Array): Uint32Array => Uint32Array.from({ length: n }, (_, i) => i).sort((x, y) => s[x]! - s[y]!);
+  const [oa, ob] = [sorted(sa), sorted(sb)];
+  const a = rocAuc(positive, sa, oa);
+  const b = rocAuc(positive, sb, ob);
+  const weight = new Uint32Array(n);
+  const [aInterval, bInterval, diff] = pairedBootstrap(
+    n,
+    (ix) => {
+      weight.fill(0);
+      for (const i of ix) weight[i]!++;
+      const ra = rocAuc(positive, sa, oa, weight);
+      const rb = rocAuc(positive, sb, ob, weight);
+      return [ra, rb, rb - ra];
+    },
+    resamples,
+    seed,
+  ) as [Interval, Interval, Interval];
+  return { positive: scores.positive, a, b, aInterval, bInterval, diff };
 }
 
 const pts = (x: number): string => (x * 100).toFixed(1);
@@ -182,8 +269,16 @@ export function compareClassifiers(truth: readonly Label[], a: readonly Label[],
   const mb = classMetrics(truth, b);
   const resamples = options.resamples ?? 2000;
   const seed = options.seed ?? 7;
-  const accuracyDiff = pairedBootstrap(n, (ix) => classMetrics(truth, b, ix).accuracy - classMetrics(truth, a, ix).accuracy, resamples, seed);
-  const f1Diff = pairedBootstrap(n, (ix) => classMetrics(truth, b, ix).f1Macro - classMetrics(truth, a, ix).f1Macro, resamples, seed);
+  const [accuracyDiff, f1Diff] = pairedBootstrap(
+    n,
+    (ix) => {
+      const [ra, rb] = [classMetrics(truth, a, ix), classMetrics(truth, b, ix)];
+      return [rb.accuracy - ra.accuracy, rb.f1Macro - ra.f1Macro];
+    },
+    resamples,
+    seed,
+  ) as [Interval, Interval];
+  const auc = aucOf(truth, options.scores, [nameA, nameB], resamples, seed);
   const p = mcnemarExact(onlyA, onlyB);
   const diff = mb.accuracy - ma.accuracy;
   const [better, worse] = diff >= 0 ? [nameB, nameA] : [nameA, nameB];
@@ -193,7 +288,7 @@ export function compareClassifiers(truth: readonly Label[], a: readonly Label[],
     diff === 0 && onlyA === onlyB
       ? `${nameA} and ${nameB} are equally accurate (${pts(ma.accuracy)}%), ${pText(p)} (McNemar).`
       : `${better} is better than ${worse} on accuracy by ${pts(Math.abs(diff))} points, 95% CI [${pts(ci.low)}, ${pts(ci.high)}], McNemar ${pText(p)}: ${sure} at 5%.`;
-  return { task: 'classification', rows: n, a: ma, b: mb, agreement: agree / n, onlyA, onlyB, mcnemarP: p, accuracyDiff, f1Diff, verdict };
+  return { task: 'classification', rows: n, a: ma, b: mb, agreement: agree / n, onlyA, onlyB, mcnemarP: p, accuracyDiff, f1Diff, auc, verdict };
 }
 
 export function compareRegressors(truth: readonly number[], a: readonly number[], b: readonly number[], options: ABOptions = {}): RegressionAB {
@@ -204,8 +299,15 @@ export function compareRegressors(truth: readonly number[], a: readonly number[]
   const mb = regressionMetrics(truth, b);
   const resamples = options.resamples ?? 2000;
   const seed = options.seed ?? 7;
-  const maeDiff = pairedBootstrap(n, (ix) => regressionMetrics(truth, b, ix).mae - regressionMetrics(truth, a, ix).mae, resamples, seed);
-  const rmseDiff = pairedBootstrap(n, (ix) => regressionMetrics(truth, b, ix).rmse - regressionMetrics(truth, a, ix).rmse, resamples, seed);
+  const [maeDiff, rmseDiff] = pairedBootstrap(
+    n,
+    (ix) => {
+      const [ra, rb] = [regressionMetrics(truth, a, ix), regressionMetrics(truth, b, ix)];
+      return [rb.mae - ra.mae, rb.rmse - ra.rmse];
+    },
+    resamples,
+    seed,
+  ) as [Interval, Interval];
   // Lower error is better: B better when B − A < 0.
   const diff = mb.mae - ma.mae;
   const [better, worse] = diff <= 0 ? [nameB, nameA] : [nameA, nameB];
@@ -226,7 +328,9 @@ export function abMarkdown(r: ABResult, names: readonly [string, string], datase
       '| --- | ---: | ---: | --- |',
       `| accuracy | ${(r.a.accuracy * 100).toFixed(2)}% | ${(r.b.accuracy * 100).toFixed(2)}% | ${ci(r.accuracyDiff, 100, 2)} points |`,
       `| F1 (macro) | ${r.a.f1Macro.toFixed(4)} | ${r.b.f1Macro.toFixed(4)} | ${ci(r.f1Diff, 1, 4)} |`,
+      ...(typeof r.auc === 'string' ? [] : [`| ROC AUC (${r.auc.positive}) | ${r.auc.a.toFixed(4)} ${ci(r.auc.aInterval, 1, 4)} | ${r.auc.b.toFixed(4)} ${ci(r.auc.bInterval, 1, 4)} | ${ci(r.auc.diff, 1, 4)} |`]),
       '',
+      ...(typeof r.auc === 'string' ? [`${r.auc}.`, ''] : []),
       `Agreement ${(r.agreement * 100).toFixed(1)}%. Only ${a} right: ${r.onlyA} rows; only ${b} right: ${r.onlyB} rows; McNemar's exact test p = ${r.mcnemarP.toPrecision(3)}.`,
     );
   } else {

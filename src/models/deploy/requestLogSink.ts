@@ -97,6 +97,6 @@ async def receive(request: Request) -> Response:
             record = {str(k): v for k, v in row.items() if not str(k).startswith("__")}
             record["__ts"] = ts
             record["__id"] = request.headers.get("ce-id", "")
-            _request_log.info(_json.dumps(record, default=str))
+            _request_log.put(record)
     return Response(status_code=202)
 `;
