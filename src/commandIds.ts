@@ -171,6 +171,10 @@ export const STORAGE_KEYS = {
   jupyterTokenPrefix: 'mlEngineer.jupyter.token.',
   /** Followed by the server's URL without trailing slashes. */
   mlflowTokenPrefix: 'mlEngineer.mlflowToken:',
+  /** Workspace state: the kernel jobs on Slurm a window reconnects to (no tokens). */
+  kernelJobs: 'mlEngineer.jobs.kernelJobs',
+  /** Followed by cluster/jobId: a kernel job's server token (SecretStorage). */
+  kernelJobTokenPrefix: 'mlEngineer.jobs.kernelToken/',
 } as const;
 
 /**

@@ -9,13 +9,16 @@ import { configuredPython } from '../../python/vscode/pythonExtension';
 import { isSchedulerError } from '../jobScheduler';
 import type { JobClusters } from '../jobClusters';
 import { KernelJob } from '../kernel/kernelJob';
+import type { KernelJobRecord, KernelJobRecords } from '../kernel/kernelJobRecords';
 import { formatSlurmDuration, isSlurmDuration } from '../slurm/slurmValues';
 import { findVenv } from '../submitPlan';
 import { pickCluster, pickGpus, pickPartition } from './submitForm';
 
 // Start Kernel on Slurm…: a Jupyter server in a job, shown in the Kernels view (through the kernels
 // feature's attachServer hook) for as long as the job runs. Stopping it there ends the job; a job
-// cancelled or timed out takes it out of the view. A warning comes before the time limit.
+// cancelled or timed out takes it out of the view. A warning comes before the time limit. Each
+// running kernel job is recorded (its token in SecretStorage), so the next window on this workspace
+// reconnects to it when the jobs feature loads, and forgets it once it ended.
 
 /** How often a kernel job is looked at (its end, its tunnel). */
 export const KERNEL_CHECK_MS = 15_000;
@@ -34,12 +37,62 @@ interface Session {
 
 export class SlurmKernels implements vscode.Disposable {
   private readonly sessions = new Map<string, Session>();
+  private restoring: Promise<void> | undefined;
 
   constructor(
     private readonly clusters: () => JobClusters,
     private readonly host: FeatureHost,
     private readonly log: Logger,
+    private readonly records: KernelJobRecords,
   ) {}
+
+  /**
+   * Reconnects to the kernel jobs an earlier window on this workspace recorded and that still run
+   * (back in the Kernels view, on the same local port when free); forgets those that ended. A
+   * cluster that does not answer keeps its records for the next time. Never throws.
+   */
+  restore(): Promise<void> {
+    this.restoring ??= (async () => {
+      for (const record of this.records.list()) {
+        if (this.sessions.has(keyOf(record.cluster, record.jobId))) continue;
+        try {
+          await this.restoreOne(record);
+        } catch (error) {
+          this.log.warn(`jobs: kernel job ${record.jobId} on ${record.cluster} not reconnected: ${describeError(error)}`);
+          if (error instanceof UserError) {
+            const forget = 'Forget It';
+            void vscode.window.showWarningMessage(`${error.message} It stays out of the Kernels view.`, forget).then((pick) => (pick === forget ? this.forget(record) : undefined));
+          }
+        }
+      }
+    })().finally(() => (this.restoring = undefined));
+    return this.restoring;
+  }
+
+  private async restoreOne(record: KernelJobRecord): Promise<void> {
+    const token = await this.records.token(record);
+    if (!token) {
+      this.log.info(`jobs: kernel job ${record.jobId} on ${record.cluster}: no token kept for it, record dropped`);
+      return this.records.remove(record);
+    }
+    const clusters = this.clusters();
+    if (!clusters.refs.some((r) => r.id === record.cluster)) {
+      this.log.info(`jobs: kernel job ${record.jobId}: its cluster ${record.cluster} is not in mlEngineer.jobs.clusters now; kept for later`);
+      return;
+    }
+    const found = await KernelJob.reconnect(clusters.scheduler(record.cluster), clusters.runner(record.cluster), record, token);
+    if (!(found instanceof KernelJob)) {
+      this.log.info(`jobs: kernel job ${record.jobId} on ${record.cluster} ended (${found.state}) while no window watched it; record dropped`);
+      return this.records.remove(record);
+    }
+    if (this.sessions.has(keyOf(record.cluster, record.jobId))) return void found.close();
+    this.add(record.cluster, found);
+    void vscode.window.showInformationMessage(`Kernel job ${found.jobId} on ${found.node} still runs: it is back in the Kernels view, with its kernels as they were.`);
+  }
+
+  private forget(record: KernelJobRecord): Promise<void> {
+    return this.records.remove(record).catch((error: unknown) => this.log.warn(`jobs: could not forget kernel job ${record.jobId}: ${describeError(error)}`));
+  }
 
   /** The command: the form, the job started with progress (Cancel cancels the job), then the server attached. */
   async start(): Promise<string | undefined> {
@@ -119,7 +172,14 @@ export class SlurmKernels implements vscode.Disposable {
       // setTimeout holds at most ~24.8 days.
       if (warnInMs < 2 ** 31 - 1) session.timers.push(setTimeout(() => this.warn(session, endsAt), warnInMs));
     }
+    this.keep(session);
     this.log.info(`jobs: kernel job ${job.jobId} on ${cluster} serves ${job.endpoint.baseUrl} (node ${job.node}, port ${job.remotePort})`);
+  }
+
+  /** Records the job (where it listens now, its token in the secret store) for the next window. */
+  private keep(session: Session): void {
+    const { job, cluster } = session;
+    this.records.save(job.record(cluster), job.endpoint.token).catch((error: unknown) => this.log.warn(`jobs: kernel job ${job.jobId} not recorded for reconnecting: ${describeError(error)}`));
   }
 
   private attach(session: Session): vscode.Disposable {
@@ -146,12 +206,13 @@ export class SlurmKernels implements vscode.Disposable {
       try {
         const state = await session.job.check();
         if (state.ended) {
-          this.end(session);
+          this.end(session, true);
           void vscode.window.showInformationMessage(`Kernel job ${session.job.jobId} ended (${state.state}${state.reason ? `, ${state.reason}` : ''}); its server is gone from the Kernels view.`);
         } else if (state.endpoint.baseUrl !== session.baseUrl && this.sessions.has(session.key)) {
           session.attachment.dispose();
           session.baseUrl = state.endpoint.baseUrl;
           session.attachment = this.attach(session);
+          this.keep(session);
         }
       } catch (error) {
         // The cluster did not answer this time (a dropped connection): the next look tries again.
@@ -163,19 +224,21 @@ export class SlurmKernels implements vscode.Disposable {
 
   private async stop(session: Session): Promise<void> {
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping kernel job ${session.job.jobId}…` }, () => session.job.stop());
-    this.end(session);
+    this.end(session, true);
     this.log.info(`jobs: stopped kernel job ${session.job.jobId}`);
   }
 
-  private end(session: Session): void {
+  /** Takes the job out of the view; `ended`: it ended (or was stopped), so its record goes too. */
+  private end(session: Session, ended = false): void {
     if (this.sessions.get(session.key) !== session) return;
+    if (ended) void this.forget(session.job.record(session.cluster));
     this.sessions.delete(session.key);
     for (const t of session.timers) clearTimeout(t);
     session.attachment.dispose();
     void session.job.close();
   }
 
-  /** The window closes: tunnels go, jobs stay (their servers stop when idle, or at the time limit). */
+  /** The window closes: tunnels go, jobs and their records stay (their servers stop when idle, or at the time limit). */
   dispose(): void {
     for (const session of [...this.sessions.values()]) this.end(session);
   }
