@@ -149,6 +149,7 @@ export const SETTINGS = {
   servingPort: 'mlEngineer.serving.port',
   drift: 'mlEngineer.drift',
   jobClusters: 'mlEngineer.jobs.clusters',
+  jobKernelPython: 'mlEngineer.jobs.kernelPython',
 } as const;
 
 /** The @ml participant of VS Code's Chat view (package.json `contributes.chatParticipants`). */

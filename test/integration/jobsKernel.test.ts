@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelJob, type KernelJobProgress } from '../../src/jobs/kernel/kernelJob';
 import { KernelJobRecords } from '../../src/jobs/kernel/kernelJobRecords';
+import { kernelPythonFor } from '../../src/jobs/kernel/kernelPython';
 import { SlurmScheduler } from '../../src/jobs/slurm/slurmScheduler';
 import { LocalRunner } from '../../src/jobs/transport/localRunner';
 import { SshRunner } from '../../src/jobs/transport/sshRunner';
+import { runProcess } from '../../src/common/process';
 import { probeServer, serverSettings, type JupyterEndpoint } from '../../src/kernels/jupyterEndpoint';
 import { execute } from '../../src/kernels/execution';
 import type { CellOutput } from '../../src/kernels/outputModel';
@@ -91,6 +93,20 @@ describe('A Jupyter kernel on a Slurm job (real slurmd, real Jupyter server)', f
     const ended = await job.check();
     assert.deepEqual(ended, { ended: true, state: 'COMPLETED' }, 'the server\'s shutdown ended the job');
     assert.equal((await probeServer(job.endpoint, { timeoutMs: 3_000 })).ok, false);
+  });
+
+  it('mlEngineer.jobs.kernelPython picks the cluster\'s Python: the server and its kernels run in that environment', async () => {
+    const venv = join(dir, 'torch env');
+    const made = await runProcess(python, ['-m', 'venv', '--system-site-packages', '--without-pip', venv], { timeoutMs: 60_000 });
+    assert.equal(made.kind === 'exited' && made.code, 0, 'python -m venv');
+    const chosen = kernelPythonFor({ local: 'conda:unused', 'other-cluster': 'python3' }, 'other-cluster');
+    assert.deepEqual(chosen, { python: 'python3' }, 'per cluster');
+    // A path with a space, quoted in the job's script.
+    const setting = kernelPythonFor({ local: join(venv, 'bin', 'python') }, 'local')!;
+    const job = await KernelJob.start(slurm, new LocalRunner(), { ...setting, gpus: 0, workDir: dir });
+    started.push(job);
+    assert.equal((await runCell(job.endpoint, 'import sys; print(sys.prefix)')).trim(), venv, 'the kernel runs in the venv the setting names');
+    await job.stop();
   });
 
   it('a cancelled job takes its server down, and check() says so', async () => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { FeatureHost } from '../../activation/featureHost';
-import { VIEWS } from '../../commandIds';
+import { SETTINGS, VIEWS } from '../../commandIds';
 import { describeError, UserError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
@@ -10,6 +10,7 @@ import { isSchedulerError } from '../jobScheduler';
 import type { JobClusters } from '../jobClusters';
 import { KernelJob } from '../kernel/kernelJob';
 import type { KernelJobRecord, KernelJobRecords } from '../kernel/kernelJobRecords';
+import { kernelPythonFor } from '../kernel/kernelPython';
 import { formatSlurmDuration, isSlurmDuration } from '../slurm/slurmValues';
 import { findVenv } from '../submitPlan';
 import { pickCluster, pickGpus, pickPartition } from './submitForm';
@@ -101,6 +102,8 @@ export class SlurmKernels implements vscode.Disposable {
     const cluster = await pickCluster(clusters, 'Start a kernel on which cluster?');
     if (cluster === undefined) return undefined;
     const ref = clusters.ref(cluster);
+    // Checked before anything is asked or submitted: a bad value is said at once, with what to write.
+    const chosen = kernelPythonFor(vscode.workspace.getConfiguration().get(SETTINGS.jobKernelPython), cluster);
     const scheduler = clusters.scheduler(cluster);
     const info = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Reading the cluster\'s partitions…' }, () => scheduler.clusterInfo());
     const partition = await pickPartition(info.partitions, 'Kernel on Slurm: partition');
@@ -117,15 +120,17 @@ export class SlurmKernels implements vscode.Disposable {
     const idleMinutes = vscode.workspace.getConfiguration('mlEngineer').get<number>('jupyter.idleShutdownMinutes', 60);
     const go = await vscode.window.showInformationMessage(
       `Start a Jupyter server as a Slurm job in ${partition.name} with ${gpus === 0 ? 'no GPU' : `${gpus} GPU${gpus === 1 ? '' : 's'}`} for ${time}?`,
-      { modal: true, detail: `It runs until you stop it in the Kernels view${idleMinutes > 0 ? `, or after ${idleMinutes} minutes with nothing running` : ''}. It needs jupyter_server and ipykernel in ${ref.sshHost ? 'the node\'s python3' : 'this window\'s Python (or the workspace\'s .venv)'}.` },
+      { modal: true, detail: `It runs until you stop it in the Kernels view${idleMinutes > 0 ? `, or after ${idleMinutes} minutes with nothing running` : ''}. It needs jupyter_server and ipykernel in ${chosen ? `${chosen.environment?.kind === 'conda' ? `the conda environment ${chosen.environment.name}` : chosen.python} (${SETTINGS.jobKernelPython})` : ref.sshHost ? `the node's python3 (or set ${SETTINGS.jobKernelPython})` : 'this window\'s Python (or the workspace\'s .venv)'}.` },
       'Start Kernel',
     );
     if (go !== 'Start Kernel') return undefined;
     // On this machine the job starts in the workspace (its .venv activated); over SSH in the login's home.
     const root = ref.sshHost === undefined ? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath : undefined;
     // There, the Python this window uses (a login node shares its file system with the nodes); python3 over SSH.
-    const local = ref.sshHost === undefined ? await configuredPython(this.log) : undefined;
-    const python = local?.setting ?? local?.fromExtension;
+    // The setting, where it names one, wins over both.
+    const local = ref.sshHost === undefined && !chosen ? await configuredPython(this.log) : undefined;
+    const python = chosen?.python ?? local?.setting ?? local?.fromExtension;
+    const environment = chosen ? chosen.environment : root ? findVenv(join(root, 'notebook.ipynb'), root) : undefined;
     const job = await withCancellableProgress(`Kernel on Slurm (${partition.name})`, async (signal, progress) => {
       try {
         return await KernelJob.start(scheduler, clusters.runner(cluster), {
@@ -133,7 +138,8 @@ export class SlurmKernels implements vscode.Disposable {
           gpus,
           time,
           idleMinutes,
-          ...(root ? { workDir: root, environment: findVenv(join(root, 'notebook.ipynb'), root) } : {}),
+          ...(root ? { workDir: root } : {}),
+          ...(environment ? { environment } : {}),
           ...(python ? { python } : {}),
           signal,
           onProgress: (p) => {
