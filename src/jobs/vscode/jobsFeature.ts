@@ -110,5 +110,5 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
     if (target) await vscode.env.clipboard.writeText(target.id);
   });
 
-  return { tools: () => jobTools({ clusters: current, changed: () => tree.refreshSoon() }) };
+  return { tools: () => jobTools({ clusters: current, changed: () => tree.refreshSoon(), kernelJobs: kernelJobs.toolHost }) };
 };

@@ -8,7 +8,8 @@ import { withCancellableProgress } from '../../common/vscode/cancellableProgress
 import { configuredPython } from '../../python/vscode/pythonExtension';
 import { isSchedulerError } from '../jobScheduler';
 import type { JobClusters } from '../jobClusters';
-import { KernelJob } from '../kernel/kernelJob';
+import { KernelJob, type KernelJobProgress } from '../kernel/kernelJob';
+import type { KernelJobHost, KernelJobRequest } from '../kernel/kernelJobHost';
 import type { KernelJobRecord, KernelJobRecords } from '../kernel/kernelJobRecords';
 import { kernelPythonFor } from '../kernel/kernelPython';
 import { formatSlurmDuration, isSlurmDuration } from '../slurm/slurmValues';
@@ -37,6 +38,9 @@ interface Session {
 }
 
 export class SlurmKernels implements vscode.Disposable {
+  /** The agent's tools' view of these kernel jobs. */
+  readonly toolHost: KernelJobHost = { start: (c, r, s) => this.startFor(c, r, s), stop: (c, id) => this.stopJob(c, id), held: () => this.held() };
+
   private readonly sessions = new Map<string, Session>();
   private restoring: Promise<void> | undefined;
 
@@ -124,27 +128,10 @@ export class SlurmKernels implements vscode.Disposable {
       'Start Kernel',
     );
     if (go !== 'Start Kernel') return undefined;
-    // On this machine the job starts in the workspace (its .venv activated); over SSH in the login's home.
-    const root = ref.sshHost === undefined ? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath : undefined;
-    // There, the Python this window uses (a login node shares its file system with the nodes); python3 over SSH.
-    // The setting, where it names one, wins over both.
-    const local = ref.sshHost === undefined && !chosen ? await configuredPython(this.log) : undefined;
-    const python = chosen?.python ?? local?.setting ?? local?.fromExtension;
-    const environment = chosen ? chosen.environment : root ? findVenv(join(root, 'notebook.ipynb'), root) : undefined;
     const job = await withCancellableProgress(`Kernel on Slurm (${partition.name})`, async (signal, progress) => {
       try {
-        return await KernelJob.start(scheduler, clusters.runner(cluster), {
-          partition: partition.name,
-          gpus,
-          time,
-          idleMinutes,
-          ...(root ? { workDir: root } : {}),
-          ...(environment ? { environment } : {}),
-          ...(python ? { python } : {}),
-          signal,
-          onProgress: (p) => {
-            progress.report({ message: p.phase === 'submitted' ? `job ${p.jobId} submitted` : p.phase === 'pending' ? `job ${p.jobId} waits (${p.reason})` : `job ${p.jobId} runs on ${p.node}: starting Jupyter…` });
-          },
+        return await this.launch(cluster, { partition: partition.name, gpus, time }, signal, (p) => {
+          progress.report({ message: p.phase === 'submitted' ? `job ${p.jobId} submitted` : p.phase === 'pending' ? `job ${p.jobId} waits (${p.reason})` : `job ${p.jobId} runs on ${p.node}: starting Jupyter…` });
         });
       } catch (error) {
         if (isSchedulerError(error)) throw new UserError(`Slurm refused the kernel job: ${error.schedulerMessage}${error.hint ? `\n${error.hint}` : ''}`);
@@ -153,10 +140,54 @@ export class SlurmKernels implements vscode.Disposable {
       }
     });
     if (!job) return undefined;
-    this.add(cluster, job);
     void vscode.commands.executeCommand(`${VIEWS.kernels}.focus`);
     void vscode.window.showInformationMessage(`Kernel job ${job.jobId} runs on ${job.node}: choose "Slurm job ${job.jobId}" in a notebook's kernel picker.`);
     return job.jobId;
+  }
+
+  /** The agent's start_kernel_job (approved by the user in the chat): no form, the same job, shown the same way. */
+  async startFor(cluster: string | undefined, request: KernelJobRequest, signal?: AbortSignal): Promise<{ cluster: string; job: KernelJob }> {
+    if (!vscode.workspace.isTrusted) throw new UserError('A kernel on Slurm runs code on the cluster: trust the workspace first.');
+    const id = this.clusters().ref(cluster).id;
+    return { cluster: id, job: await this.launch(id, request, signal) };
+  }
+
+  /** Submits the kernel job with this workspace's Python choice, waits for its server, and shows it in the Kernels view. */
+  private async launch(cluster: string, request: KernelJobRequest, signal?: AbortSignal, onProgress?: (p: KernelJobProgress) => void): Promise<KernelJob> {
+    const clusters = this.clusters();
+    const ref = clusters.ref(cluster);
+    const chosen = kernelPythonFor(vscode.workspace.getConfiguration().get(SETTINGS.jobKernelPython), cluster);
+    const idleMinutes = vscode.workspace.getConfiguration('mlEngineer').get<number>('jupyter.idleShutdownMinutes', 60);
+    // On this machine the job starts in the workspace (its .venv activated); over SSH in the login's home.
+    const root = ref.sshHost === undefined ? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath : undefined;
+    // There, the Python this window uses (a login node shares its file system with the nodes); python3 over SSH.
+    // The setting, where it names one, wins over both.
+    const local = ref.sshHost === undefined && !chosen ? await configuredPython(this.log) : undefined;
+    const python = chosen?.python ?? local?.setting ?? local?.fromExtension;
+    const environment = chosen ? chosen.environment : root ? findVenv(join(root, 'notebook.ipynb'), root) : undefined;
+    const job = await KernelJob.start(clusters.scheduler(cluster), clusters.runner(cluster), {
+      ...request,
+      idleMinutes,
+      ...(root ? { workDir: root } : {}),
+      ...(environment ? { environment } : {}),
+      ...(python ? { python } : {}),
+      ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
+    this.add(cluster, job);
+    return job;
+  }
+
+  /** stop_kernel_job: stops a kernel job shown here; false when none of that id is. */
+  async stopJob(cluster: string, jobId: string): Promise<boolean> {
+    const session = this.sessions.get(keyOf(cluster, jobId));
+    if (!session) return false;
+    await this.stop(session);
+    return true;
+  }
+
+  held(): { cluster: string; jobId: string; where: string }[] {
+    return [...this.sessions.values()].map((s) => ({ cluster: s.cluster, jobId: s.job.jobId, where: `Kernels view, "Slurm job ${s.job.jobId} on ${s.job.node}"` }));
   }
 
   /** A job changed from elsewhere (the Jobs view cancelled it): look at the kernel jobs soon. */
