@@ -149,6 +149,7 @@ export const SETTINGS = {
   servingPort: 'mlEngineer.serving.port',
   drift: 'mlEngineer.drift',
   jobClusters: 'mlEngineer.jobs.clusters',
+  jobKernelPython: 'mlEngineer.jobs.kernelPython',
 } as const;
 
 /** The @ml participant of VS Code's Chat view (package.json `contributes.chatParticipants`). */
@@ -171,6 +172,10 @@ export const STORAGE_KEYS = {
   jupyterTokenPrefix: 'mlEngineer.jupyter.token.',
   /** Followed by the server's URL without trailing slashes. */
   mlflowTokenPrefix: 'mlEngineer.mlflowToken:',
+  /** Workspace state: the kernel jobs on Slurm a window reconnects to (no tokens). */
+  kernelJobs: 'mlEngineer.jobs.kernelJobs',
+  /** Followed by cluster/jobId: a kernel job's server token (SecretStorage). */
+  kernelJobTokenPrefix: 'mlEngineer.jobs.kernelToken/',
 } as const;
 
 /**

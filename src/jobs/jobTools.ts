@@ -3,6 +3,8 @@ import * as z from 'zod/mini';
 import { defineTool, ToolInputError, type Tool, type ToolContext } from '../agent/tools/tool';
 import { describeError } from '../common/errors';
 import { jobGpusText, sampleJobGpus } from './jobGpus';
+import type { KernelJobHost } from './kernel/kernelJobHost';
+import { kernelJobTools } from './kernel/kernelJobTools';
 import { isSchedulerError, type JobScheduler } from './jobScheduler';
 import type { JobClusters } from './jobClusters';
 import { clusterText, jobDetailText, jobsText } from './jobText';
@@ -10,12 +12,14 @@ import { planSubmission, findVenv, type SubmitPlan } from './submitPlan';
 
 // The agent's tools over cluster schedulers: cluster_info, job_status, job_logs (read), submit_job
 // (execute: the approval shows the whole batch script as the file it writes) and cancel_job
-// (execute: asks first). The same tools serve the chat, Copilot, the MCP server and `ml-engineer ask`.
+// (execute: asks first), and the kernel jobs' (kernel/kernelJobTools.ts). The same tools serve the chat, Copilot, the MCP server and `ml-engineer ask`.
 
 export interface JobsAccess {
   readonly clusters: () => JobClusters;
   /** Told after a submit or cancel, so the Jobs view refreshes at once. */
   readonly changed?: (cluster: string) => void;
+  /** Who keeps the kernel jobs start_kernel_job starts (the editor's Kernels view, or a HeldKernelJobs). */
+  readonly kernelJobs: KernelJobHost;
 }
 
 const cluster = z.optional(z.string());
@@ -74,6 +78,13 @@ export function jobTools(access: JobsAccess): Tool[] {
       throw new ToolInputError((error as Error).message);
     }
   };
+
+  const kernels = kernelJobTools({
+    host: access.kernelJobs,
+    scheduler: (name) => scheduler(name),
+    clusterId: (name) => access.clusters().ref(name).id,
+    ...(access.changed ? { changed: access.changed } : {}),
+  });
 
   return [
     defineTool({
@@ -194,5 +205,6 @@ export function jobTools(access: JobsAccess): Tool[] {
         return { content: `Cancelled job ${input.job_id}.`, summary: `Job ${input.job_id} cancelled` };
       },
     }),
+    ...kernels,
   ];
 }

@@ -5,6 +5,8 @@ import { writeFileAtomic } from '../common/atomicWrite';
 import { JobClusters, parseClusters } from './jobClusters';
 import { isSchedulerError, type JobScheduler } from './jobScheduler';
 import { jobsText } from './jobText';
+import { listKernelJobs, startKernelJob, stopKernelJob } from './kernel/kernelJobsCli';
+import { isSlurmDuration } from './slurm/slurmValues';
 import { findVenv, planSubmission } from './submitPlan';
 import { closeSshRunners, sshRunnerFactory } from './sshRunnerFactory';
 
@@ -27,6 +29,8 @@ export const jobsSubcommand: Subcommand = {
   summary: 'list your Slurm jobs: running, pending with the reason, recently finished with the exit code',
   usage: [
     'Usage: ml-engineer jobs [--cluster HOST] [--all-users] [--json]',
+    '       ml-engineer jobs --kernels | --stop-kernel ID [--cluster HOST] [--json]',
+    '       ml-engineer jobs --start-kernel [--partition P] [--gpus N] [--time T] [--memory M] [--python PY] [--cluster HOST] [--json]',
     '',
     'Lists your jobs on the Slurm cluster: this machine\'s (a login node), or HOST over SSH.',
     '',
@@ -34,14 +38,45 @@ export const jobsSubcommand: Subcommand = {
     '  --cluster HOST    an SSH host (~/.ssh/config Host, user@host); default: this machine',
     '  --all-users       every user\'s jobs',
     '  --json            the jobs as JSON',
+    '  --kernels         your Jupyter kernel jobs only',
+    '  --start-kernel    a Jupyter server as a job; prints its URL with the token and stays in the',
+    '                    foreground (holding the SSH tunnel); Ctrl-C stops the server and the job',
+    '  --python PY       the cluster\'s Python for it: a path, a command, or conda:ENV (default python3)',
+    '  --stop-kernel ID  ends a kernel job',
     '',
   ].join('\n'),
-  options: { ...clusterOption, json: { type: 'boolean' }, 'all-users': { type: 'boolean' } },
+  options: {
+    ...clusterOption,
+    json: { type: 'boolean' },
+    'all-users': { type: 'boolean' },
+    kernels: { type: 'boolean' },
+    'start-kernel': { type: 'boolean' },
+    'stop-kernel': { type: 'string' },
+    partition: { type: 'string' },
+    gpus: { type: 'string' },
+    time: { type: 'string' },
+    memory: { type: 'string' },
+    python: { type: 'string' },
+  },
   async run(args, io, signal) {
     let clusters: JobClusters | undefined;
     try {
       const made = schedulerFor(args.values.cluster);
       clusters = made.clusters;
+      const json = args.values.json === true;
+      if (args.values.kernels) return await listKernelJobs(clusters, io, json, signal);
+      if (typeof args.values['stop-kernel'] === 'string') return await stopKernelJob(clusters, args.values['stop-kernel'], io, signal);
+      if (args.values['start-kernel']) {
+        const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+        const gpus = str(args.values.gpus) === undefined ? 0 : Number(args.values.gpus);
+        if (!Number.isInteger(gpus) || gpus < 0) throw new Error(`--gpus must be a whole number, not "${String(args.values.gpus)}"`);
+        const time = str(args.values.time);
+        if (time !== undefined && !isSlurmDuration(time)) throw new Error(`--time "${time}" is not a Slurm time: minutes, HH:MM:SS or D-HH:MM:SS`);
+        const partition = str(args.values.partition);
+        const memory = str(args.values.memory);
+        const python = str(args.values.python);
+        return await startKernelJob(clusters, { gpus, ...(partition ? { partition } : {}), ...(time ? { time } : {}), ...(memory ? { memory } : {}), ...(python ? { python } : {}) }, io, json, signal);
+      }
       const s = made.scheduler;
       const user = args.values['all-users'] ? undefined : await s.whoami(signal);
       const jobs = await s.jobs({ ...(user ? { user } : {}), finished: true, signal });

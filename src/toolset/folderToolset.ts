@@ -20,7 +20,8 @@ import { folderRegistryTools } from '../tracking/registry/folderRegistryTools';
 import { RunCatalog } from '../tracking/runCatalog';
 import { trackingTools } from '../tracking/trackingTools';
 import { TrackingReaders } from '../tracking/workerSources';
-import { JobClusters, parseClusters } from '../jobs/jobClusters';
+import { JobClusters, LOCAL_CLUSTER, parseClusters } from '../jobs/jobClusters';
+import { HeldKernelJobs } from '../jobs/kernel/kernelJobHost';
 import { jobTools } from '../jobs/jobTools';
 import { sshRunnerFactory } from '../jobs/sshRunnerFactory';
 import { FolderKernel } from './folderKernel';
@@ -102,6 +103,7 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
   });
   let engine: DataEngine | undefined;
   let clusters: JobClusters | undefined;
+  let heldKernels: HeldKernelJobs | undefined;
   const gpu = gpuSnapshot(options.nvidiaSmi ?? 'nvidia-smi');
   const byFeature: Record<ToolFeature, () => Tool[]> = {
     gpu: () => [gpuStatusTool(() => gpu.read(), () => gpu.processes())],
@@ -111,7 +113,12 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
     data: () => agentDataTools({ engine: () => (engine ??= new DataEngine()), kernelSource: async (variable, signal) => KernelDatasetSource.open((await kernel.active()).connection, variable, signal) }),
     serving: () => [detectDriftTool(() => (engine ??= new DataEngine())), compareModelsTool(ortModule)],
     modelCard: () => [writeModelCardTool({ runs: async () => (await refreshRuns(true), catalog.runs()), ort: ortModule, engine: () => (engine ??= new DataEngine()) })],
-    jobs: () => jobTools({ clusters: () => (clusters ??= new JobClusters(parseClusters(options.clusters), sshRunnerFactory())) }),
+    jobs: () => {
+      const current = (): JobClusters => (clusters ??= new JobClusters(parseClusters(options.clusters), sshRunnerFactory()));
+      // A kernel job started here runs Jupyter with --python on this machine's Slurm, python3 elsewhere.
+      heldKernels ??= new HeldKernelJobs(current, (id) => (id === LOCAL_CLUSTER && options.python ? { python: options.python } : undefined));
+      return jobTools({ clusters: current, kernelJobs: heldKernels });
+    },
   };
   const tools = [...workspaceTools(), ...TOOL_FEATURES.flatMap((name) => byFeature[name]())];
 
@@ -131,7 +138,7 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
     context,
     kernel,
     async dispose() {
-      await Promise.all([kernel.dispose(), engine?.close()]);
+      await Promise.all([kernel.dispose(), engine?.close(), heldKernels?.close()]);
       catalog.dispose();
       readers?.dispose();
       registry.dispose();

@@ -4,13 +4,17 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelJob, type KernelJobProgress } from '../../src/jobs/kernel/kernelJob';
+import { KernelJobRecords } from '../../src/jobs/kernel/kernelJobRecords';
+import { kernelPythonFor } from '../../src/jobs/kernel/kernelPython';
 import { SlurmScheduler } from '../../src/jobs/slurm/slurmScheduler';
 import { LocalRunner } from '../../src/jobs/transport/localRunner';
 import { SshRunner } from '../../src/jobs/transport/sshRunner';
+import { runProcess } from '../../src/common/process';
 import { probeServer, serverSettings, type JupyterEndpoint } from '../../src/kernels/jupyterEndpoint';
 import { execute } from '../../src/kernels/execution';
 import type { CellOutput } from '../../src/kernels/outputModel';
 import { jupyterPython, lib, waitFor as waitUntil } from '../support/jupyterHarness';
+import { JsonState, MapSecrets } from '../support/memoryStorage';
 import { ensureSlurmCluster, waitFor } from '../support/slurm/slurmCluster';
 import { sshdMissing, startSshServer, type SshServer } from '../support/sshServer';
 
@@ -20,10 +24,10 @@ import { sshdMissing, startSshServer, type SshServer } from '../support/sshServe
 
 const streams = (outputs: readonly CellOutput[]): string => outputs.map((o) => (o.type === 'stream' ? o.text : '')).join('');
 
-/** Runs one cell on a new kernel of the server; returns what it printed. */
-async function runCell(endpoint: JupyterEndpoint, code: string): Promise<string> {
+/** Runs one cell on a new kernel of the server (or the running one `kernelId` names); returns what it printed. */
+async function runCell(endpoint: JupyterEndpoint, code: string, kernelId?: string): Promise<string> {
   const settings = serverSettings(lib, endpoint);
-  const model = await lib.KernelAPI.startNew({ name: 'python3' }, settings);
+  const model = kernelId ? { id: kernelId, name: 'python3' } : await lib.KernelAPI.startNew({ name: 'python3' }, settings);
   const kernel = new lib.KernelConnection({ model, serverSettings: settings });
   try {
     await waitUntil(() => kernel.connectionStatus === 'connected' && kernel.status === 'idle', 60_000, 'the kernel to be idle');
@@ -91,6 +95,20 @@ describe('A Jupyter kernel on a Slurm job (real slurmd, real Jupyter server)', f
     assert.equal((await probeServer(job.endpoint, { timeoutMs: 3_000 })).ok, false);
   });
 
+  it('mlEngineer.jobs.kernelPython picks the cluster\'s Python: the server and its kernels run in that environment', async () => {
+    const venv = join(dir, 'torch env');
+    const made = await runProcess(python, ['-m', 'venv', '--system-site-packages', '--without-pip', venv], { timeoutMs: 60_000 });
+    assert.equal(made.kind === 'exited' && made.code, 0, 'python -m venv');
+    const chosen = kernelPythonFor({ local: 'conda:unused', 'other-cluster': 'python3' }, 'other-cluster');
+    assert.deepEqual(chosen, { python: 'python3' }, 'per cluster');
+    // A path with a space, quoted in the job's script.
+    const setting = kernelPythonFor({ local: join(venv, 'bin', 'python') }, 'local')!;
+    const job = await KernelJob.start(slurm, new LocalRunner(), { ...setting, gpus: 0, workDir: dir });
+    started.push(job);
+    assert.equal((await runCell(job.endpoint, 'import sys; print(sys.prefix)')).trim(), venv, 'the kernel runs in the venv the setting names');
+    await job.stop();
+  });
+
   it('a cancelled job takes its server down, and check() says so', async () => {
     const job = await KernelJob.start(slurm, new LocalRunner(), { python, gpus: 0, workDir: dir });
     started.push(job);
@@ -101,6 +119,7 @@ describe('A Jupyter kernel on a Slurm job (real slurmd, real Jupyter server)', f
       return s.ended ? s : undefined;
     }, 30_000);
     assert.equal(state.ended && state.state, 'CANCELLED');
+    assert.deepEqual(await KernelJob.reconnect(slurm, new LocalRunner(), job.record('local'), job.endpoint.token), { ended: true, state: 'CANCELLED' }, 'a reloaded window finds its record\'s job ended');
     await waitFor('the server to stop answering', async () => ((await probeServer(job.endpoint, { timeoutMs: 2_000 })).ok ? undefined : true), 30_000);
   });
 
@@ -179,6 +198,50 @@ describe('A Jupyter kernel on a Slurm job (real slurmd, real Jupyter server)', f
       await job.stop();
       assert.equal(await refused(port), true, 'the forward is gone');
       assert.deepEqual(await job.check(), { ended: true, state: 'COMPLETED' });
+    });
+
+    it('a reloaded window reconnects from its record (token in the secret store) to the same kernel, its variables still there', async () => {
+      const state = new JsonState();
+      const secrets = new MapSecrets();
+      const before = new KernelJobRecords(state, secrets);
+      const job = await KernelJob.start(new SlurmScheduler(runner, { format: 'json' }), runner, { python, gpus: 0, workDir: dir });
+      started.push(job);
+      await before.save(job.record(server.alias), job.endpoint.token);
+      const kernelId = (await lib.KernelAPI.startNew({ name: 'python3' }, serverSettings(lib, job.endpoint))).id;
+      assert.equal((await runCell(job.endpoint, 'answer = 41 * 2\nprint(answer)', kernelId)).trim(), '82');
+      assert.ok(!state.text().includes(job.endpoint.token), 'the workspace state holds no token');
+      assert.equal(await secrets.get(`mlEngineer.jobs.kernelToken/${server.alias}/${job.jobId}`), job.endpoint.token);
+      const url = job.endpoint.baseUrl;
+      const port = Number(new URL(url).port);
+
+      // The window reloads: its tunnel and its SSH master go with its extension host; the job stays.
+      await job.close();
+      await runner.close();
+      server.dropConnections();
+      await waitFor('the forward to go', async () => ((await refused(port)) ? true : undefined), 20_000);
+
+      const next = new SshRunner(server.alias, { configFile: server.configFile, connectTimeoutSeconds: 10 });
+      try {
+        const scheduler = new SlurmScheduler(next, { format: 'json' });
+        const after = new KernelJobRecords(state, secrets);
+        const [record] = after.list();
+        assert.deepEqual(record, { cluster: server.alias, jobId: job.jobId, node: job.node, remotePort: job.remotePort, localPort: port });
+        await assert.rejects(KernelJob.reconnect(scheduler, next, record, 'f'.repeat(48)), /still runs, but its Jupyter server .* did not answer/);
+        const back = await KernelJob.reconnect(scheduler, next, record, (await after.token(record))!);
+        assert.ok(back instanceof KernelJob);
+        started.push(back);
+        assert.equal(back.endpoint.baseUrl, url, 'the same local port, so the same URL');
+        assert.equal((await runCell(back.endpoint, 'print(answer + 1)', kernelId)).trim(), '83', 'the same kernel, its variable kept');
+
+        await back.stop();
+        assert.deepEqual(await KernelJob.reconnect(scheduler, next, record, job.endpoint.token), { ended: true, state: 'COMPLETED' });
+        await after.remove(record);
+        assert.deepEqual(new KernelJobRecords(state, secrets).list(), []);
+        assert.equal(await secrets.get(`mlEngineer.jobs.kernelToken/${server.alias}/${job.jobId}`), undefined, 'the token goes with the record');
+      } finally {
+        await next.close();
+        runner = new SshRunner(server.alias, { configFile: server.configFile, connectTimeoutSeconds: 10 });
+      }
     });
   });
 });

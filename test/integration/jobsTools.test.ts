@@ -9,6 +9,9 @@ import { SUBCOMMANDS } from '../../src/cli/subcommands';
 import type { JobInfo } from '../../src/jobs/jobScheduler';
 import { JobClusters } from '../../src/jobs/jobClusters';
 import { jobTools } from '../../src/jobs/jobTools';
+import { HeldKernelJobs } from '../../src/jobs/kernel/kernelJobHost';
+import { probeServer } from '../../src/kernels/jupyterEndpoint';
+import { jupyterPython } from '../support/jupyterHarness';
 import { ensureSlurmCluster, waitFor } from '../support/slurm/slurmCluster';
 
 // The agent's job tools and `ml-engineer jobs` / `submit` against the real test cluster.
@@ -19,6 +22,8 @@ describe('jobs: agent tools and the CLI on a real Slurm', function () {
   let clusters: JobClusters;
   let tools: Map<string, Tool>;
   let context: ToolContext;
+  let held: HeldKernelJobs;
+  let python: string;
   const changes: FileChange[] = [];
   const changed: string[] = [];
   const ids: string[] = [];
@@ -31,8 +36,10 @@ describe('jobs: agent tools and the CLI on a real Slurm', function () {
       this.skip();
     }
     dir = mkdtempSync(join(tmpdir(), 'ml-slurm-tools-'));
+    python = await jupyterPython();
     clusters = new JobClusters([{ id: 'local' }]);
-    tools = new Map(jobTools({ clusters: () => clusters, changed: (c) => changed.push(c) }).map((t) => [t.name, t]));
+    held = new HeldKernelJobs(() => clusters, () => ({ python }));
+    tools = new Map(jobTools({ clusters: () => clusters, changed: (c) => changed.push(c), kernelJobs: held }).map((t) => [t.name, t]));
     const files = new WorkspaceFiles([{ name: 'ws', path: dir }]);
     context = {
       files,
@@ -43,6 +50,7 @@ describe('jobs: agent tools and the CLI on a real Slurm', function () {
     };
   });
   after(async () => {
+    await held?.close();
     for (const id of ids) await clusters?.scheduler().act('cancel', id).catch(() => undefined);
     clusters?.dispose();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -144,5 +152,75 @@ describe('jobs: agent tools and the CLI on a real Slurm', function () {
     assert.match(err, /^ml-engineer submit: sbatch failed: sbatch: error: invalid partition specified: nope/);
     assert.equal(await cli(['submit', 'run.sh', '--time', '2h']), 1);
     assert.match(err, /not a Slurm time/);
+  });
+
+  it('start_kernel_job (approved first) starts a connected kernel job; kernel_jobs lists it; stop_kernel_job ends it, and only kernel jobs', async () => {
+    const start = tools.get('start_kernel_job')!;
+    assert.equal(start.risk, 'execute');
+    assert.equal(start.confirmation!(start.input.parse({ gpus: 1, time: '10' })), 'Start a Jupyter kernel job on Slurm with 1 GPU(s) for 10');
+    await assert.rejects(call('start_kernel_job', { time: '2h' }), /not a Slurm time/);
+    const started = await call('start_kernel_job', { gpus: 1, time: '10' });
+    const jobId = /Kernel job (\d+) runs on/.exec(started)?.[1];
+    assert.ok(jobId, started);
+    ids.push(jobId);
+    assert.ok(!started.includes('token'), 'the model is not given the token');
+    const [kept] = held.held();
+    assert.equal(kept?.jobId, jobId);
+
+    const other = await clusters.scheduler().submit({ script: '#!/bin/bash\n#SBATCH --output=/dev/null\nsleep 300\n', cwd: dir });
+    ids.push(other);
+    const listed = await call('kernel_jobs', {});
+    assert.match(listed, new RegExp(`${jobId}\\b.*jupyter-kernel`));
+    assert.ok(!listed.includes(other), 'only kernel jobs');
+    assert.match(listed, new RegExp(`Connected here: ${jobId} \\(server http://`));
+
+    assert.equal(tools.get('stop_kernel_job')!.risk, 'execute');
+    await assert.rejects(call('stop_kernel_job', { job_id: other }), /is not a kernel job: cancel_job cancels it/);
+    assert.match(await call('stop_kernel_job', { job_id: jobId }), /Stopped kernel job/);
+    assert.deepEqual(held.held(), []);
+    const ended = await waitFor<JobInfo>('the kernel job to end', async () => {
+      const j = await clusters.scheduler().job(jobId);
+      return j?.phase === 'finished' ? j : undefined;
+    }, 20_000);
+    assert.equal(ended.state, 'COMPLETED', 'the server\'s shutdown ended it');
+    await clusters.scheduler().act('cancel', other);
+  });
+
+  it('ml-engineer jobs --start-kernel prints the server and holds it until Ctrl-C; --kernels lists it; --stop-kernel refuses other jobs', async () => {
+    const run = (argv: string[], signal: AbortSignal): { code: Promise<number>; out: () => string; err: () => string } => {
+      let out = '';
+      let err = '';
+      const code = runCli(argv, { out: (t) => (out += t), err: (t) => (err += t), env: {}, cwd: dir }, { version: 'test', subcommands: SUBCOMMANDS, signal });
+      return { code, out: () => out, err: () => err };
+    };
+    const ctrlC = new AbortController();
+    const fg = run(['jobs', '--start-kernel', '--gpus', '1', '--time', '10', '--python', python, '--json'], ctrlC.signal);
+    let exited: number | undefined;
+    void fg.code.then((c) => (exited = c));
+    const line = await waitFor('the server\'s line', () => {
+      if (exited !== undefined) assert.fail(`exited ${exited}: ${fg.err()}`);
+      return Promise.resolve(fg.out().includes('\n') ? fg.out() : undefined);
+    }, 60_000);
+    const server = JSON.parse(line) as { jobId: string; node: string; url: string; token: string };
+    ids.push(server.jobId);
+    assert.equal((await probeServer({ baseUrl: server.url, token: server.token })).ok, true);
+
+    const list = run(['jobs', '--kernels', '--json'], signal);
+    assert.equal(await list.code, 0, list.err());
+    assert.deepEqual((JSON.parse(list.out()) as JobInfo[]).filter((j) => j.phase !== 'finished').map((j) => j.id), [server.jobId]);
+    const notKernel = await clusters.scheduler().submit({ script: '#!/bin/bash\n#SBATCH --output=/dev/null\nsleep 300\n', cwd: dir });
+    ids.push(notKernel);
+    const refused = run(['jobs', '--stop-kernel', notKernel], signal);
+    assert.equal(await refused.code, 1);
+    assert.match(refused.err(), /is not a kernel job/);
+    const badPython = run(['jobs', '--start-kernel', '--python', 'rm -rf /'], signal);
+    assert.equal(await badPython.code, 1);
+    assert.match(badPython.err(), /is not a Python/);
+
+    ctrlC.abort();
+    assert.equal(await fg.code, 0, fg.err());
+    const ended = await clusters.scheduler().job(server.jobId);
+    assert.equal(ended?.state, 'COMPLETED', 'Ctrl-C shut the server down, which ended the job');
+    await clusters.scheduler().act('cancel', notKernel);
   });
 });

@@ -28,7 +28,7 @@ describe('folderToolset: every feature\'s agent tools for a folder', () => {
         'inspect_model', 'query_model_graph', 'scaffold_deployment', 'optimize_model', 'benchmark_model', 'export_model',
         'describe_dataset', 'query_dataset',
         'detect_drift', 'compare_models', 'write_model_card',
-        'cluster_info', 'job_status', 'job_logs', 'submit_job', 'cancel_job',
+        'cluster_info', 'job_status', 'job_logs', 'submit_job', 'cancel_job', 'start_kernel_job', 'kernel_jobs', 'stop_kernel_job',
       ]);
       const registry = new ToolRegistry();
       for (const tool of toolset.tools) registry.register(tool);

@@ -4,6 +4,7 @@ import { probeServer, type JupyterEndpoint } from '../../kernels/jupyterEndpoint
 import { shutdownServer } from '../../kernels/localServer';
 import type { JobInfo, JobScheduler } from '../jobScheduler';
 import type { CommandRunner, PortForward } from '../transport/commandRunner';
+import type { KernelJobRecord } from './kernelJobRecords';
 import { kernelJobScript, readyAddress, type KernelJobOptions } from './kernelJobScript';
 
 // A Jupyter server on a Slurm allocation, from submit to shutdown: wait while the job is pending,
@@ -84,6 +85,30 @@ export class KernelJob {
       await scheduler.act('cancel', jobId).catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * The job of a record a window kept (after a reload). Still running: its server reached again (a new tunnel, on the old local port when free) and probed
+   * with the kept token. Ended (or unknown to Slurm): says so, and the record can go. A running job
+   * whose server does not answer is an error; the job is left alone (it is the user's).
+   */
+  static async reconnect(scheduler: JobScheduler, runner: CommandRunner, record: KernelJobRecord, token: string, signal?: AbortSignal): Promise<KernelJob | { readonly ended: true; readonly state: string }> {
+    const job = await scheduler.job(record.jobId, signal);
+    if (!job || job.phase === 'finished') return { ended: true, state: job?.state ?? 'gone' };
+    if (job.phase === 'pending') return { ended: true, state: `${job.state} (requeued: its server is gone)` };
+    const tunnel = runner.forward ? await runner.forward(record.node, record.remotePort, { ...(record.localPort ? { localPort: record.localPort } : {}), ...(signal ? { signal } : {}) }) : undefined;
+    const endpoint = endpointOf({ node: record.node, port: record.remotePort }, tunnel, token);
+    const probe = await probeServer(endpoint, { timeoutMs: 5_000, ...(signal ? { signal } : {}) });
+    if (!probe.ok) {
+      await tunnel?.close().catch(() => undefined);
+      throw new UserError(`Kernel job ${record.jobId} still runs, but its Jupyter server at ${record.node}:${record.remotePort} did not answer (${probe.problem}).`);
+    }
+    return new KernelJob(scheduler, runner, record.jobId, token, record.node, record.remotePort, job, tunnel);
+  }
+
+  /** What a window keeps to reconnect later (the token goes to the secret store, not here). */
+  record(cluster: string): KernelJobRecord {
+    return { cluster, jobId: this.jobId, node: this.node, remotePort: this.remotePort, ...(this.tunnel ? { localPort: this.tunnel.localPort } : {}) };
   }
 
   /** The URL and token the Kernels view connects with. */

@@ -5,6 +5,7 @@ import { UserError } from '../../common/errors';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import { isSchedulerError, type JobAction } from '../jobScheduler';
 import { JobClusters, parseClusters } from '../jobClusters';
+import { KernelJobRecords } from '../kernel/kernelJobRecords';
 import { jobTools } from '../jobTools';
 import { closeSshRunners, sshRunnerFactory } from '../sshRunnerFactory';
 import { JobOutputDocuments, JOB_OUTPUT_SCHEME } from './jobOutputDocuments';
@@ -22,7 +23,7 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
   const tree = new JobsTree(current, log);
   const outputs = new JobOutputDocuments(current);
   const view = host.treeView(VIEWS.jobs, tree);
-  const kernelJobs = new SlurmKernels(current, host, log);
+  const kernelJobs = new SlurmKernels(current, host, log, new KernelJobRecords(context.workspaceState, context.secrets));
   tree.setVisible(view.visible);
   context.subscriptions.push(
     kernelJobs,
@@ -39,6 +40,20 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
     }),
     { dispose: () => clusters.dispose() },
   );
+
+  // Kernel jobs a reloaded (or earlier) window started come back now that the jobs feature is in use.
+  if (vscode.workspace.isTrusted) void kernelJobs.restore();
+  else {
+    context.subscriptions.push(
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        // The clusters setting counts from now on (an untrusted workspace's is ignored).
+        clusters.dispose();
+        clusters = make();
+        tree.reset(current);
+        void kernelJobs.restore();
+      }),
+    );
+  }
 
   registerCommand(context, log, COMMANDS.refreshJobs, () => tree.refresh());
   registerCommand(context, log, COMMANDS.submitToSlurm, async (arg?: unknown) => {
@@ -95,5 +110,5 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
     if (target) await vscode.env.clipboard.writeText(target.id);
   });
 
-  return { tools: () => jobTools({ clusters: current, changed: () => tree.refreshSoon() }) };
+  return { tools: () => jobTools({ clusters: current, changed: () => tree.refreshSoon(), kernelJobs: kernelJobs.toolHost }) };
 };

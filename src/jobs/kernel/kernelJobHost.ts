@@ -1,0 +1,56 @@
+import type { JobClusters } from '../jobClusters';
+import { KernelJob } from './kernelJob';
+import type { KernelJobOptions } from './kernelJobScript';
+import type { KernelPython } from './kernelPython';
+
+// Who holds the kernel jobs the agent's tools and the CLI start: the editor (SlurmKernels: the
+// Kernels view, reconnect records) or, free of it, HeldKernelJobs (the MCP server, `ml-engineer ask`).
+
+/** What the agent or the CLI asks for; the Python is the holder's to choose (mlEngineer.jobs.kernelPython in the editor). */
+export type KernelJobRequest = Pick<KernelJobOptions, 'partition' | 'gpus' | 'gpuType' | 'time' | 'memory'>;
+
+export interface KernelJobHost {
+  /** Starts a kernel job on `cluster` (the first when undefined) and keeps it; resolves once its server answers. */
+  start(cluster: string | undefined, request: KernelJobRequest, signal?: AbortSignal): Promise<{ readonly cluster: string; readonly job: KernelJob }>;
+  /** Stops a kernel job this holder keeps (server shutdown ends the job); false when it keeps none of that id. */
+  stop(cluster: string, jobId: string): Promise<boolean>;
+  /** The jobs it keeps, and where each is shown. */
+  held(): readonly { readonly cluster: string; readonly jobId: string; readonly where: string }[];
+}
+
+/** Kernel jobs held by a process without an editor: tunnels kept while it runs; close() leaves the jobs (they end when idle). */
+export class HeldKernelJobs implements KernelJobHost {
+  private readonly jobs = new Map<string, { cluster: string; job: KernelJob }>();
+
+  constructor(
+    private readonly clusters: () => JobClusters,
+    private readonly python: (cluster: string) => KernelPython | undefined = () => undefined,
+  ) {}
+
+  async start(cluster: string | undefined, request: KernelJobRequest, signal?: AbortSignal): Promise<{ cluster: string; job: KernelJob }> {
+    const clusters = this.clusters();
+    const id = clusters.ref(cluster).id;
+    const python = this.python(id);
+    const job = await KernelJob.start(clusters.scheduler(id), clusters.runner(id), { ...request, ...(python ?? {}), ...(signal ? { signal } : {}) });
+    this.jobs.set(`${id}/${job.jobId}`, { cluster: id, job });
+    return { cluster: id, job };
+  }
+
+  async stop(cluster: string, jobId: string): Promise<boolean> {
+    const held = this.jobs.get(`${cluster}/${jobId}`);
+    if (!held) return false;
+    this.jobs.delete(`${cluster}/${jobId}`);
+    await held.job.stop();
+    return true;
+  }
+
+  held(): { cluster: string; jobId: string; where: string }[] {
+    return [...this.jobs.values()].map(({ cluster, job }) => ({ cluster, jobId: job.jobId, where: `server ${job.endpoint.baseUrl}` }));
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.jobs.values()];
+    this.jobs.clear();
+    await Promise.all(all.map(({ job }) => job.close()));
+  }
+}
