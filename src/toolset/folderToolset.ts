@@ -12,6 +12,8 @@ import { AgentExecutions, kernelTools } from '../kernels/kernelTools';
 import { compareModelsTool } from '../models/compare/compareTool';
 import { modelTools } from '../models/modelTools';
 import { detectDriftTool } from '../monitoring/driftTool';
+import { FolderServers } from '../serving/agentServers';
+import { sendRequestsTool, serveLocallyTool } from '../serving/servingTools';
 import { writeModelCardTool } from '../modelCard/modelCardTool';
 import { loadOrt, type OrtModule } from '../models/runtime/onnxRun';
 import { pythonCandidates, resolvePython } from '../python/pythonInterpreter';
@@ -48,7 +50,7 @@ export interface FolderToolset {
   readonly context: ToolContext;
   /** The folder's kernel, started by the first kernel tool. */
   readonly kernel: FolderKernel;
-  /** Stops the kernel (and its Jupyter server) and the tracking readers' workers. */
+  /** Stops the kernel (and its Jupyter server), the model servers serve_locally started and the tracking readers' workers. */
   dispose(): Promise<void>;
 }
 
@@ -88,6 +90,8 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
 
   let engine: DataEngine | undefined;
   let clusters: JobClusters | undefined;
+  const servers = new FolderServers(userPython);
+  const serving = { servers, engine: () => (engine ??= new DataEngine()) };
   const gpu = gpuSnapshot(options.nvidiaSmi ?? 'nvidia-smi');
   const byFeature: Record<ToolFeature, () => Tool[]> = {
     gpu: () => [gpuStatusTool(() => gpu.read(), () => gpu.processes())],
@@ -95,7 +99,7 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
     tracking: () => trackingTools(catalog, refreshRuns),
     models: () => modelTools({ ort: ortModule, python: userPython, cwd: () => folder }),
     data: () => agentDataTools({ engine: () => (engine ??= new DataEngine()), kernelSource: async (variable, signal) => KernelDatasetSource.open((await kernel.active()).connection, variable, signal) }),
-    serving: () => [detectDriftTool(() => (engine ??= new DataEngine())), compareModelsTool(ortModule)],
+    serving: () => [serveLocallyTool(serving), sendRequestsTool(serving), detectDriftTool(() => (engine ??= new DataEngine())), compareModelsTool(ortModule)],
     modelCard: () => [writeModelCardTool({ runs: async () => (await refreshRuns(true), catalog.runs()), ort: ortModule, engine: () => (engine ??= new DataEngine()) })],
     jobs: () => jobTools({ clusters: () => (clusters ??= new JobClusters(parseClusters(options.clusters), sshRunnerFactory())) }),
   };
@@ -117,7 +121,8 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
     context,
     kernel,
     async dispose() {
-      await Promise.all([kernel.dispose(), engine?.close()]);
+      await Promise.all([kernel.dispose(), servers.dispose()]);
+      await engine?.close();
       catalog.dispose();
       readers?.dispose();
       clusters?.dispose();

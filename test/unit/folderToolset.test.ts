@@ -26,7 +26,7 @@ describe('folderToolset: every feature\'s agent tools for a folder', () => {
         'list_runs', 'metric_history', 'compare_runs',
         'inspect_model', 'query_model_graph', 'scaffold_deployment', 'optimize_model', 'benchmark_model', 'export_model',
         'describe_dataset', 'query_dataset',
-        'detect_drift', 'compare_models', 'write_model_card',
+        'serve_locally', 'send_requests', 'detect_drift', 'compare_models', 'write_model_card',
         'cluster_info', 'job_status', 'job_logs', 'submit_job', 'cancel_job',
       ]);
       const registry = new ToolRegistry();
