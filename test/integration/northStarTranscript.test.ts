@@ -1,10 +1,24 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HeadlessReport } from '../../src/headless/headlessAgent';
 import { startFakeMessagesApi, type FakeMessagesApi } from '../support/fakeMessagesApi';
 import { assertEveryNumberSourced, parseCard } from '../support/modelCardCheck';
 import { claimedNumbers, MODEL_PATH, NORTH_STAR_ASK, northStarScript, rocAuc, toolTurns } from '../support/northStarTranscript';
+
+/** Each input column of the pipeline's ColumnTransformer with the dtype its first step was fitted on (the ground truth for the card's inputs). */
+const FITTED_DTYPES = `
+import json, sys, joblib
+columns = {}
+for name, transformer, cols in joblib.load(sys.argv[1]).steps[0][1].transformers_:
+    if transformer in ("drop", "passthrough"):
+        continue
+    first = transformer.steps[0][1] if hasattr(transformer, "steps") else transformer
+    for c in cols:
+        columns[c] = str(first._fit_dtype)
+print(json.dumps(columns))
+`;
 
 /** Where the served app (serve_locally on the model) logs what it predicted. */
 const REQUEST_LOG = 'deploy/churn_model-fastapi/logs/requests.jsonl';
@@ -122,6 +136,12 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
     const card = parseCard(readFileSync(join(ws, 'models', 'MODEL_CARD.md'), 'utf8'));
     assert.ok(assertEveryNumberSourced(card) > 20);
     assert.match(card.section('Evaluation').join('\n'), new RegExp(`\`roc_auc\` \\| ${auc[2]!.replace('.', '\\.')} `));
+    // Its inputs: the mixed frame's columns, each with the dtype the pipeline's first step was fitted on, as joblib.load shows it.
+    const fitted = JSON.parse(execFileSync('/usr/bin/python3', ['-c', FITTED_DTYPES, join(ws, MODEL_PATH)], { encoding: 'utf8' })) as Record<string, string>;
+    const inputs = card.section('Inputs and outputs').join('\n');
+    assert.equal(Object.keys(fitted).length, 11);
+    for (const [column, dtype] of Object.entries(fitted)) assert.match(inputs, new RegExp(`^- input \`${column}\`: ${dtype}\\[batch\\]\\[\\^\\d+\\]$`, 'm'), inputs);
+    assert.doesNotMatch(inputs, /`X`: float/);
     const cardDrift = card.section('Drift check').join('\n');
     assert.match(cardDrift, /Drifted: `monthly_charges`/);
     assert.ok(cardDrift.includes(`- Data: \`${REQUEST_LOG}\` (a served app's request log: the rows the model was sent) against \`data/churn_reference.csv\``), cardDrift);
