@@ -20,6 +20,7 @@ export function systemPrompt(facts: WorkspaceFacts): string {
     '- Track every experiment (parameters, seed, split, data, code version, metrics, and the saved model\'s path) where the Experiments view reads runs (MLflow, TensorBoard, W&B, Lightning CSV), so results can be compared (compare_runs) and reproduced.',
     '- Reproducible pipelines: seeds, pinned dependencies, scripts over one-off notebook state.',
     '- Only then optimise (profiling, mixed precision, quantisation, export) and serve. Measure before and after.',
+    '- Check drift on what the served model was really sent (serve_locally, send_requests, then detect_drift on the app\'s request log) against the training data in the form the model took it.',
     '',
     'How you act:',
     '- Read before you change: look at the files, notebooks and logs that matter, with the tools.',

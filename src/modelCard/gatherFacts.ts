@@ -79,7 +79,7 @@ export async function gatherCardFacts(request: CardRequest, readers: CardReaders
     }
   } else if (request.reference || request.current) missing.push('drift check: needs both a reference and a current data file');
 
-  return { model, ...(run ? { run } : {}), ...(benchmark ? { benchmark } : {}), ...(drift ? { drift, driftIgnored } : {}), missing };
+  return { model, ...(run ? { run } : {}), ...(benchmark ? { benchmark } : {}), ...(drift ? { drift, driftIgnored, driftFiles: { reference: request.display(request.reference!), current: request.display(request.current!) } } : {}), missing };
 }
 
 /** The input columns the model names (scikit-learn's feature_names_in_, as inspect_model shows them); none when it names none or the list is cut. */

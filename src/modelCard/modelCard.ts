@@ -22,6 +22,8 @@ export interface CardFacts {
   readonly drift?: DriftResult;
   /** Columns the drift check left out (asked, or not read by the model). */
   readonly driftIgnored?: readonly string[];
+  /** The drift check's two files, as the user reads their paths. */
+  readonly driftFiles?: { readonly reference: string; readonly current: string };
   /** Facts looked for and not found, said as "what: why". */
   readonly missing: readonly string[];
 }
@@ -128,6 +130,7 @@ export function buildModelCard(facts: CardFacts): ModelCard {
   // Drift check.
   const driftLines: string[] = [];
   if (drift && facts.drift) {
+    if (facts.driftFiles) driftLines.push(`- Data: ${codeSpan(facts.driftFiles.current)}${isRequestLog(facts.driftFiles.current) ? ' (a served app\'s request log: the rows the model was sent)' : ''} against ${codeSpan(facts.driftFiles.reference)}`);
     if (facts.driftIgnored?.length) driftLines.push(`- Left out: ${facts.driftIgnored.map(codeSpan).join(', ')} (not read by the model, or asked)`);
     driftLines.push(...quote(drift, /^(No dataset drift|Dataset drift): .+\.$/, 'Result'));
     for (const c of facts.drift.columns.filter((x) => x.drifted)) {
@@ -171,4 +174,9 @@ function tableCell(text: string): string {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Whether a path is a served app's request log (src/serving/requestLogText.ts: logs/requests.jsonl, rotated copies too). */
+function isRequestLog(path: string): boolean {
+  return /(^|[\\/])logs[\\/]requests\.jsonl(\.\d+)?$/.test(path);
 }

@@ -1,7 +1,7 @@
 import type { FileWindow } from './fileWindow';
 import { ModelFormatError } from './fileWindow';
 import { inflateCapped } from './inflate';
-import { countUp, MAX_LISTED_TENSORS, shortText, type ModelInfo, type ParameterDefault, type TensorInfo } from './modelInfo';
+import { countUp, MAX_LISTED_TENSORS, shortText, type IoInfo, type ModelInfo, type ParameterDefault, type TensorInfo } from './modelInfo';
 import { parameterDefault, SKLEARN_DEFAULTS_VERSION } from './sklearnParameterDefaults';
 import { numpyDtype, type NumpyDtype } from './numpyDtype';
 import { MAX_PICKLE, PickleBudget, PickleCall, PickleDict, PickleGlobal, PickleTuple, pickleText, scanPickle, type PickleValue } from './pickleScan';
@@ -101,7 +101,7 @@ export function readPickledModel(file: FileWindow): ModelInfo {
     parameterCount: walk.parameters,
     bytesByDtype: Object.fromEntries(walk.bytesByDtype),
     tensors: walk.tensors,
-    ...(features !== undefined ? { inputs: [{ name: 'X', dtype: 'float', shape: ['batch', features] }] } : {}),
+    ...(features !== undefined ? { inputs: (first && columnInputs(first, names)) ?? [{ name: 'X', dtype: 'float', shape: ['batch', features] }] } : {}),
     metadata: Object.fromEntries(metadata),
     ...(metadata.size > 0 ? { parameterDefaults: { version: SKLEARN_DEFAULTS_VERSION, parameters: [...metadata.keys()].map((name) => ({ name, ...(defaults.get(name) ?? { default: null, differs: null }) })) } } : {}),
     bytesRead: file.bytesRead,
@@ -337,6 +337,46 @@ function stringsOf(value: PickleValue | undefined, isElements = false): string[]
   const inner = elements instanceof PickleCall ? arrayOf(elements)?.elements : elements;
   const list = Array.isArray(inner) ? inner : inner instanceof PickleTuple ? inner.items : undefined;
   return list?.every((s) => typeof s === 'string') ? list : undefined;
+}
+
+/** Input columns listed at most (a wide frame's rest is in "Feature names"). */
+const MAX_INPUT_COLUMNS = 200;
+
+/**
+ * A fitted ColumnTransformer's inputs, one per column (#20: a mixed-type frame is no float matrix):
+ * each column with the dtype its transformer's first step was fitted on (SimpleImputer keeps it as
+ * `_fit_dtype`), else what that step takes (an encoder: categories, a scaler: numbers); columns the
+ * transformer drops are still required by name, and said so. Undefined for anything else.
+ */
+function columnInputs(state: Map<string, PickleValue>, names: readonly string[] | undefined): IoInfo[] | undefined {
+  const fitted = state.get('transformers_');
+  if (!Array.isArray(fitted)) return undefined;
+  const types = new Map<string, string>();
+  for (const item of fitted) {
+    if (!(item instanceof PickleTuple)) continue;
+    const [, transformer, columns] = item.items;
+    const listed = Array.isArray(columns) ? columns : columns instanceof PickleTuple ? columns.items : stringsOf(columns) ?? [];
+    const type = transformer === 'drop' ? 'unused (dropped)' : transformer === 'passthrough' ? 'passed through' : inputTypeOf(transformer);
+    for (const c of listed) {
+      const name = typeof c === 'string' ? c : typeof c === 'number' && names ? names[c] : undefined;
+      if (name !== undefined && !types.has(name)) types.set(name, type);
+    }
+  }
+  const order = (names ?? [...types.keys()]).filter((n) => types.has(n));
+  if (order.length === 0 || order.length > MAX_INPUT_COLUMNS) return undefined;
+  return order.map((name) => ({ name: shortText(name, 100), dtype: types.get(name)!, shape: ['batch'] }));
+}
+
+/** The dtype a transformer's first step was fitted on, else what kind of values it takes. */
+function inputTypeOf(transformer: PickleValue | undefined): string {
+  let step = objectOf(transformer);
+  for (let depth = 0; step && pipelineSteps(step.state).length > 0 && depth < 8; depth++) step = objectOf(stepObject(step.state, 0));
+  if (!step) return 'unknown';
+  const fitted = numpyDtype(step.state.get('_fit_dtype'));
+  if (fitted) return fitted.name;
+  if (/Encoder$/.test(step.cls.name)) return 'category';
+  if (/(Scaler|Normalizer|Discretizer|PolynomialFeatures)$/.test(step.cls.name)) return 'number';
+  return 'unknown';
 }
 
 function pipelineSteps(state: Map<string, PickleValue>): [string, string][] {

@@ -12,6 +12,8 @@ import { AgentExecutions, kernelTools } from '../kernels/kernelTools';
 import { compareModelsTool } from '../models/compare/compareTool';
 import { modelTools } from '../models/modelTools';
 import { detectDriftTool } from '../monitoring/driftTool';
+import { FolderServers } from '../serving/agentServers';
+import { sendRequestsTool, serveLocallyTool } from '../serving/servingTools';
 import { writeModelCardTool } from '../modelCard/modelCardTool';
 import { loadOrt, type OrtModule } from '../models/runtime/onnxRun';
 import { pythonCandidates, resolvePython } from '../python/pythonInterpreter';
@@ -53,7 +55,7 @@ export interface FolderToolset {
   readonly context: ToolContext;
   /** The folder's kernel, started by the first kernel tool. */
   readonly kernel: FolderKernel;
-  /** Stops the kernel (and its Jupyter server) and the tracking readers' workers. */
+  /** Stops the kernel (and its Jupyter server), the model servers serve_locally started and the tracking readers' workers. */
   dispose(): Promise<void>;
 }
 
@@ -104,6 +106,8 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
   let engine: DataEngine | undefined;
   let clusters: JobClusters | undefined;
   let heldKernels: HeldKernelJobs | undefined;
+  const servers = new FolderServers(userPython);
+  const serving = { servers, engine: () => (engine ??= new DataEngine()) };
   const gpu = gpuSnapshot(options.nvidiaSmi ?? 'nvidia-smi');
   const byFeature: Record<ToolFeature, () => Tool[]> = {
     gpu: () => [gpuStatusTool(() => gpu.read(), () => gpu.processes())],
@@ -111,7 +115,7 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
     tracking: () => [...trackingTools(catalog, refreshRuns), ...registry.tools],
     models: () => modelTools({ ort: ortModule, python: userPython, cwd: () => folder }),
     data: () => agentDataTools({ engine: () => (engine ??= new DataEngine()), kernelSource: async (variable, signal) => KernelDatasetSource.open((await kernel.active()).connection, variable, signal) }),
-    serving: () => [detectDriftTool(() => (engine ??= new DataEngine())), compareModelsTool(ortModule)],
+    serving: () => [serveLocallyTool(serving), sendRequestsTool(serving), detectDriftTool(() => (engine ??= new DataEngine())), compareModelsTool(ortModule)],
     modelCard: () => [writeModelCardTool({ runs: async () => (await refreshRuns(true), catalog.runs()), ort: ortModule, engine: () => (engine ??= new DataEngine()) })],
     jobs: () => {
       const current = (): JobClusters => (clusters ??= new JobClusters(parseClusters(options.clusters), sshRunnerFactory()));
@@ -138,7 +142,8 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
     context,
     kernel,
     async dispose() {
-      await Promise.all([kernel.dispose(), engine?.close(), heldKernels?.close()]);
+      await Promise.all([kernel.dispose(), servers.dispose(), heldKernels?.close()]);
+      await engine?.close();
       catalog.dispose();
       readers?.dispose();
       registry.dispose();

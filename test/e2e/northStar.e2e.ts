@@ -13,8 +13,8 @@ import { AGENT_PROFILE, useWorkbench } from './support/workbenchFixture';
 /**
  * The north star (issue #20) as a person walks it in the sidebar chat: one ask, and the agent
  * describes the data, writes a training script, runs it (a baseline and a better model, both
- * logged as MLflow runs), compares the runs, inspects the model, checks the incoming data for
- * drift and writes the model card; every write and execution waits for the user's click. The
+ * logged as MLflow runs), compares the runs, inspects the model, serves it (uvicorn on loopback),
+ * sends it the incoming customers, checks its request log for drift and writes the model card; every write and execution waits for the user's click. The
  * loopback Messages API plays the model (test/support/northStarTranscript.ts, the same turns as
  * `ml-engineer ask` in test/integration/northStarTranscript.test.ts); the tools are real. The
  * key steps' screenshots are the README's walkthrough (UPDATE_SCREENSHOTS=1 refreshes docs/screenshots/; then `pngquant --ext .png --force docs/screenshots/*.png` keeps them near 65 KB).
@@ -46,7 +46,8 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
     await page.mouse.move(1100, 500); // no hover tooltip over the view in screenshots
   });
 
-  const card = (text: string): Locator => frame.locator('.tool-card', { hasText: text });
+  // By the card's title (the tool's name, or its approval line): a result may name another tool.
+  const card = (text: string): Locator => frame.locator('.tool-card', { has: frame.locator('.tool-title', { hasText: text }) });
   const shot = (name: string): Promise<void> => saveScreenshot(page, name, 'docs/screenshots');
 
   /**
@@ -96,10 +97,26 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
     assert.match(await picked.innerText(), new RegExp(`ROC AUC: ${auc[2]!.replace('.', '\\.')} against ${auc[1]!.replace('.', '\\.')}`));
     await shot('north-star-2-compare');
 
-    // 4-6. The model inspected, the incoming data checked for drift (reads), then the card, approved after its diff.
+    // 4-5. The model inspected (a read), then served: its app written and started only after the click,
+    // the incoming customers sent to it after another; the Deployments view lists the server.
+    const app = join(server.workspace, 'deploy', 'churn_model-fastapi');
+    await approve(`Serve ${MODEL_PATH} on 127.0.0.1`, () => assert.ok(!existsSync(join(app, 'app.py'))), 120_000);
+    // The app opens its request log when it starts; no row is in it before the click.
+    await approve('Send the rows of data/incoming.csv', () => assert.equal(readFileSync(join(app, 'logs', 'requests.jsonl'), 'utf8'), ''), 120_000);
+    assert.equal(readFileSync(join(app, 'logs', 'requests.jsonl'), 'utf8').trim().split('\n').length, 800);
+    await page.locator('.sidebar .pane-header', { hasText: 'Deployments' }).click();
+    const deployments = page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Deployments' }) });
+    await deployments.locator('.monaco-list-row', { hasText: 'churn_model-fastapi' }).first().waitFor({ timeout: 30_000 });
+    await page.mouse.move(1100, 500);
+    await shot('north-star-3-served');
+    await page.locator('.sidebar .pane-header', { hasText: 'Deployments' }).click(); // collapsed again: the chat keeps its height
+
+    // 6. Drift on the served app's request log (a read), then the card, approved after its diff.
     await card('detect_drift').locator('.status', { hasText: 'Done' }).waitFor({ timeout: 60_000 });
+    const driftInput = toolTurns(api.requests.at(-1)!.body).find((t) => t.name === 'detect_drift')?.input;
+    assert.equal(driftInput?.current, 'deploy/churn_model-fastapi/logs/requests.jsonl');
     await frame.locator('.msg.assistant', { hasText: 'Drifted' }).or(frame.locator('.msg.assistant', { hasText: 'columns drifted' })).first().waitFor({ timeout: 30_000 });
-    await approve(`Write the model card of ${MODEL_PATH}`, () => assert.ok(!existsSync(join(server.workspace, 'models', 'MODEL_CARD.md'))), 60_000, { diffTab: 'MODEL_CARD.md', screenshot: 'north-star-3-card-approval' });
+    await approve(`Write the model card of ${MODEL_PATH}`, () => assert.ok(!existsSync(join(server.workspace, 'models', 'MODEL_CARD.md'))), 60_000, { diffTab: 'MODEL_CARD.md', screenshot: 'north-star-4-card-approval' });
 
     // 7. The answer, from the tools' numbers; the card beside the model, every number footnoted.
     const done = frame.locator('.msg.assistant', { hasText: 'Done.' }).last();
@@ -131,7 +148,7 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
     await preview.evaluate(() => [...document.querySelectorAll('h2')].find((h) => h.textContent === 'Evaluation')?.scrollIntoView());
     await preview.locator('h2', { hasText: 'Drift check' }).waitFor({ timeout: 15_000 });
     await page.mouse.move(1100, 500);
-    await shot('north-star-4-done');
+    await shot('north-star-5-done');
     const experiment = readdirSync(join(server.workspace, 'mlruns')).find((e) => /name: churn$/m.test(readFileSync(join(server.workspace, 'mlruns', e, 'meta.yaml'), 'utf8')));
     assert.ok(experiment);
     assert.equal(readdirSync(join(server.workspace, 'mlruns', experiment)).filter((r) => r !== 'meta.yaml').length, 2);

@@ -1,17 +1,36 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HeadlessReport } from '../../src/headless/headlessAgent';
 import { startFakeMessagesApi, type FakeMessagesApi } from '../support/fakeMessagesApi';
 import { assertEveryNumberSourced, parseCard } from '../support/modelCardCheck';
 import { claimedNumbers, MODEL_PATH, NORTH_STAR_ASK, northStarScript, rocAuc, toolTurns } from '../support/northStarTranscript';
+
+/** Each input column of the pipeline's ColumnTransformer with the dtype its first step was fitted on (the ground truth for the card's inputs). */
+const FITTED_DTYPES = `
+import json, sys, joblib
+columns = {}
+for name, transformer, cols in joblib.load(sys.argv[1]).steps[0][1].transformers_:
+    if transformer in ("drop", "passthrough"):
+        continue
+    first = transformer.steps[0][1] if hasattr(transformer, "steps") else transformer
+    for c in cols:
+        columns[c] = str(first._fit_dtype)
+print(json.dumps(columns))
+`;
+
+/** Where the served app (serve_locally on the model) logs what it predicted. */
+const REQUEST_LOG = 'deploy/churn_model-fastapi/logs/requests.jsonl';
 import { northStarWorkspace } from '../support/northStarWorkspace';
 import { runAsk } from '../support/runAsk';
 
 // The whole north star (issue #20) through `ml-engineer ask --allow write,execute`: the loopback
 // Messages API plays the model (test/support/northStarTranscript.ts, the same turns as the chat's
 // e2e walkthrough); the tools are real: the data engine, a Python training script run by bash that
-// logs two MLflow runs, the tracking catalog, the model reader, the drift check, the model card.
+// logs two MLflow runs, the tracking catalog, the model reader, the model served by uvicorn (Debian's
+// python3-uvicorn, as serveLocally.test.ts runs it) and sent the incoming rows, the drift check of
+// the app's own request log, the model card.
 // The transcript is kept as examples/north-star/transcript.md (NORTH_STAR_TRANSCRIPT=1 rewrites it).
 
 const repo = join(__dirname, '..', '..');
@@ -64,7 +83,7 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
     assert.equal(report.ok, true, JSON.stringify(report.notices));
     assert.deepEqual(
       report.tool_calls.map((c) => [c.name, c.status]),
-      [['describe_dataset', 'done'], ['create_file', 'done'], ['run_command', 'done'], ['compare_runs', 'done'], ['inspect_model', 'done'], ['detect_drift', 'done'], ['write_model_card', 'done']],
+      [['describe_dataset', 'done'], ['create_file', 'done'], ['run_command', 'done'], ['compare_runs', 'done'], ['inspect_model', 'done'], ['serve_locally', 'done'], ['send_requests', 'done'], ['detect_drift', 'done'], ['write_model_card', 'done']],
       report.text,
     );
     const lastRequest = server.requests.at(-1)!.body;
@@ -73,6 +92,7 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
 
     // Files left: the script, two finished MLflow runs in the churn experiment, the model, its card.
     assert.ok(existsSync(join(ws, 'train_churn.py')));
+    assert.ok(existsSync(join(ws, 'data', 'churn_reference.csv')));
     assert.ok(existsSync(join(ws, MODEL_PATH)));
     const experiment = readdirSync(join(ws, 'mlruns')).find((e) => /name: churn$/m.test(readFileSync(join(ws, 'mlruns', e, 'meta.yaml'), 'utf8')));
     assert.ok(experiment, 'the churn experiment in mlruns/');
@@ -87,23 +107,46 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
     assert.equal(Number(auc[1]), 0.5);
     assert.ok(Number(auc[2]) > 0.8, compared);
 
-    // The drift check: monthly_charges drifted, the ignored id did not count.
-    const drift = turns.find((t) => t.name === 'detect_drift')!.result;
-    assert.match(drift, /monthly_charges/);
-    assert.doesNotMatch(drift, /\| customer_id \|/);
+    // Served: the app written beside the workspace's other deployments, every incoming row answered,
+    // and the app's own request log holding each of them (the drift check's current data).
+    const served = turns.find((t) => t.name === 'serve_locally')!.result;
+    assert.match(served, /^Serving deploy\/churn_model-fastapi as server "churn_model-fastapi" at http:\/\/127\.0\.0\.1:\d+ /, served);
+    assert.ok(existsSync(join(ws, 'deploy', 'churn_model-fastapi', 'app.py')));
+    const sent = turns.find((t) => t.name === 'send_requests')!.result;
+    assert.match(sent, /^Sent 800 of the 800 rows of data\/incoming\.csv to churn_model-fastapi .* in 16 requests .*: 16 × 200\.$/m, sent);
+    const logged = readFileSync(join(ws, REQUEST_LOG), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(logged.length, 800);
+    const predicted = /^Predictions: 0: (\d+), 1: (\d+)\.$/m.exec(sent);
+    assert.ok(predicted, sent);
+    assert.equal(logged.filter((r) => r.__prediction === 1).length, Number(predicted[2]));
+    // The features went through as the model takes them: no column refused, the boolean a boolean.
+    assert.equal(typeof logged[0]!.paperless_billing, 'boolean');
+    assert.equal(typeof logged[0]!.total_charges, 'number');
+
+    // The drift check read that log: monthly_charges drifted (the price rise), the model's 11 inputs compared.
+    const driftTurn = turns.find((t) => t.name === 'detect_drift')!;
+    assert.equal(driftTurn.input.current, REQUEST_LOG);
+    const drift = driftTurn.result;
+    assert.match(drift, /^# Drift: requests\.jsonl against churn_reference\.csv$/m);
+    assert.match(drift, /^No dataset drift: 1 of 11 columns drifted .*: monthly_charges\.$/m);
+    assert.match(drift, /Reference 4000 rows, current 800 rows\./);
+    assert.doesNotMatch(drift, /\| __(prediction|latency_ms|ts) \|/);
 
     // The card: the run found by its model path, its metric sourced, every number footnoted.
     const card = parseCard(readFileSync(join(ws, 'models', 'MODEL_CARD.md'), 'utf8'));
     assert.ok(assertEveryNumberSourced(card) > 20);
     assert.match(card.section('Evaluation').join('\n'), new RegExp(`\`roc_auc\` \\| ${auc[2]!.replace('.', '\\.')} `));
+    // Its inputs: the mixed frame's columns, each with the dtype the pipeline's first step was fitted on, as joblib.load shows it.
+    const fitted = JSON.parse(execFileSync('/usr/bin/python3', ['-c', FITTED_DTYPES, join(ws, MODEL_PATH)], { encoding: 'utf8' })) as Record<string, string>;
+    const inputs = card.section('Inputs and outputs').join('\n');
+    assert.equal(Object.keys(fitted).length, 11);
+    for (const [column, dtype] of Object.entries(fitted)) assert.match(inputs, new RegExp(`^- input \`${column}\`: ${dtype}\\[batch\\]\\[\\^\\d+\\]$`, 'm'), inputs);
+    assert.doesNotMatch(inputs, /`X`: float/);
     const cardDrift = card.section('Drift check').join('\n');
     assert.match(cardDrift, /Drifted: `monthly_charges`/);
-    // Of the columns the model reads: not the id, the target or the leak it dropped.
-    assert.match(cardDrift, /Left out: `customer_id`, `days_since_cancellation`, `churned`/);
-    assert.doesNotMatch(cardDrift, /Drifted: `customer_id`/);
-    // total_charges is text with units ("2983.26 USD"): not compared as categories, and said so.
-    assert.match(cardDrift, /Result: No dataset drift: \d+ of 10 columns drifted/);
-    assert.match(cardDrift, /Not compared: `total_charges`/);
+    assert.ok(cardDrift.includes(`- Data: \`${REQUEST_LOG}\` (a served app's request log: the rows the model was sent) against \`data/churn_reference.csv\``), cardDrift);
+    // total_charges, a number once the script parsed its units, is compared and did not drift.
+    assert.match(cardDrift, /Result: No dataset drift: 1 of 11 columns drifted/);
     assert.doesNotMatch(cardDrift, /Drifted: `total_charges`/);
 
     // Every number the agent's texts claim came from a tool result (the ask's and the script's aside).
@@ -126,7 +169,7 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
     const saved = readFileSync(SAVED, 'utf8');
     const blocks = [...saved.matchAll(/```text\n([\s\S]*?)```/g)].map((m) => m[1]!);
     const said = [...saved.matchAll(/^\*\*Agent:\*\* ([\s\S]*?)(?=\n\n→|\n*$)/gm)].map((m) => m[1]!);
-    assert.ok(blocks.length >= 7 && said.length >= 8, `${blocks.length} results, ${said.length} turns`);
+    assert.ok(blocks.length >= 9 && said.length >= 10, `${blocks.length} results, ${said.length} turns`);
     for (const text of said) assertNumbersFromTools(text.replace(/random_state=0|80\/20|0\/1/g, ''), blocks);
   });
 });

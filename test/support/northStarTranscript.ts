@@ -19,6 +19,15 @@ export const NORTH_STAR_ASK = 'Build me a churn model from data/churn.csv, and t
 /** The model the scenario trains and documents. */
 export const MODEL_PATH = 'models/churn_model.joblib';
 
+/** The training split's features as the model takes them, which train_churn.py saves: the drift reference. */
+export const REFERENCE_PATH = 'data/churn_reference.csv';
+
+/** The served app's request log, as send_requests named it. */
+export function requestLog(turns: readonly ToolTurn[]): string {
+  const sent = turns.find((t) => t.name === 'send_requests')?.result ?? '';
+  return /^Request log: (\S+) holds/m.exec(sent)?.[1] ?? 'send_requests named no request log';
+}
+
 interface ToolTurn {
   readonly name: string;
   readonly input: Record<string, unknown>;
@@ -126,23 +135,29 @@ export function northStarScript(request: MessagesRequestBody): ScriptedReply {
       );
     }
     case 'inspect_model':
-      return say('Now the incoming data against the training data (ids and the target left out):', {
+      return say('Serving it locally, so the incoming traffic goes through the model itself and its request log records what it was sent:', { name: 'serve_locally', input: { path: MODEL_PATH } });
+    case 'serve_locally':
+      return say('Now the incoming customers (data/incoming.csv, in the form the model takes) sent to it:', { name: 'send_requests', input: { data: 'data/incoming.csv' } });
+    case 'send_requests':
+      return say('Now what the served model was sent, from its own request log, against the training split the model learned from (the reference the script saved):', {
         name: 'detect_drift',
-        input: { reference: 'data/churn.csv', current: 'data/incoming.csv', ignore: ['customer_id', 'churned', 'days_since_cancellation'] },
+        input: { reference: REFERENCE_PATH, current: requestLog(turns) },
       });
     case 'detect_drift':
       return say(`${driftLine(last.result)}\n\nLast, the model card, from what the tools return:`, {
         name: 'write_model_card',
-        input: { model: MODEL_PATH, reference: 'data/churn.csv', current: 'data/incoming.csv' },
+        input: { model: MODEL_PATH, reference: REFERENCE_PATH, current: requestLog(turns) },
       });
     default: {
       const compared = turns.find((t) => t.name === 'compare_runs')?.result ?? '';
       const auc = rocAuc(compared);
       const drift = turns.find((t) => t.name === 'detect_drift')?.result ?? '';
+      const sent = turns.find((t) => t.name === 'send_requests')?.result.split('\n')[0] ?? '';
       return say(
         [
           `**Done.** The logistic regression (\`${MODEL_PATH}\`) scores ROC AUC ${auc?.[2] ?? '?'} on the held-out split (test_size 0.2 in compare_runs), against ${auc?.[1] ?? '?'} for the majority-class baseline.`,
-          `**Drift:** ${driftLine(drift)}`,
+          `**Served:** ${sent}`,
+          `**Drift** (the served model's request log \`${requestLog(turns)}\` against the training split): ${driftLine(drift)}`,
           `**Card:** ${last?.result.split('\n')[0] ?? ''}`,
         ].join('\n\n'),
       );

@@ -8,7 +8,8 @@ import { modelReader } from '../../models/modelReader';
 import { LocalModelServer } from '../localServer';
 import { sampleBody } from '../sampleRequest';
 import { defaultAppDir, planServeApp, servableApp } from '../servePlan';
-import type { LocalServers } from './localServers';
+import type { LocalServers, ServerEntry } from './localServers';
+import type { Logger } from '../../common/logger';
 import { trustPickle } from './servingTrust';
 
 // Serve Locally: on a folder holding app.py, serve it; on a model file, show the app that will be
@@ -48,33 +49,8 @@ export async function serveLocally(target: vscode.Uri, servers: LocalServers, py
 
 async function startServer(app: { appDir: string; module: string }, servers: LocalServers, python: () => Promise<string>, log: vscode.LogOutputChannel): Promise<void> {
   const name = basename(app.appDir);
-  const interpreter = await python();
-  const output = vscode.window.createOutputChannel(`Model server: ${name}`);
-  const port = vscode.workspace.getConfiguration().get<number>(SETTINGS.servingPort, 0);
-  const start = (): Thenable<LocalModelServer> =>
-    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting ${name} on 127.0.0.1`, cancellable: true }, (_, token) => {
-      const abort = new AbortController();
-      token.onCancellationRequested(() => abort.abort());
-      return LocalModelServer.start({ python: interpreter, ...app, port, signal: abort.signal, onLine: (line) => output.appendLine(line) });
-    });
-  let server: LocalModelServer;
-  try {
-    server = await start();
-  } catch (error) {
-    output.show(true);
-    throw error;
-  }
-  const entry = {
-    name,
-    server,
-    output,
-    restart: async () => {
-      await servers.remove(entry);
-      await startServer(app, servers, python, log);
-    },
-  };
-  servers.add(entry);
-  log.info(`model server ${name} at ${server.url} (pid ${server.pid ?? '?'})`);
+  const entry = await withStartProgress(name, (signal) => launchServer(app, servers, python, log, signal));
+  const { server, output } = entry;
   const sample = await sampleBody(server);
   let answer = '';
   if (sample) {
@@ -86,4 +62,42 @@ async function startServer(app: { appDir: string; module: string }, servers: Loc
   if (pick === 'Show Output') output.show(true);
   else if (pick === 'Open Docs') await vscode.env.openExternal(vscode.Uri.parse(`${server.url}/docs`));
   else if (pick === 'Load Test…') await vscode.commands.executeCommand(COMMANDS.loadTestServer, entry.name);
+}
+
+/**
+ * Starts an app with its own output channel and adds it to the window's servers (Deployments view,
+ * status bar, stopped with the window): Serve Locally's start and the agent's serve_locally.
+ */
+export async function launchServer(app: { appDir: string; module: string }, servers: LocalServers, python: () => Promise<string>, log: Logger, signal?: AbortSignal): Promise<ServerEntry> {
+  const name = basename(app.appDir);
+  const interpreter = await python();
+  const output = vscode.window.createOutputChannel(`Model server: ${name}`);
+  const port = vscode.workspace.getConfiguration().get<number>(SETTINGS.servingPort, 0);
+  let server: LocalModelServer;
+  try {
+    server = await LocalModelServer.start({ python: interpreter, ...app, port, ...(signal ? { signal } : {}), onLine: (line) => output.appendLine(line) });
+  } catch (error) {
+    output.show(true);
+    throw error;
+  }
+  const entry: ServerEntry = {
+    name,
+    server,
+    output,
+    restart: async () => {
+      await servers.remove(entry);
+      await withStartProgress(name, (restartSignal) => launchServer(app, servers, python, log, restartSignal));
+    },
+  };
+  servers.add(entry);
+  log.info(`model server ${name} at ${server.url} (pid ${server.pid ?? '?'})`);
+  return entry;
+}
+
+function withStartProgress<T>(name: string, start: (signal: AbortSignal) => Promise<T>): Thenable<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting ${name} on 127.0.0.1`, cancellable: true }, (_, token) => {
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    return start(abort.signal);
+  });
 }

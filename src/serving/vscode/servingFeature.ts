@@ -16,6 +16,8 @@ import { LocalServers } from './localServers';
 import { serveLocally } from './serveCommand';
 import { requireTrust } from '../../common/vscode/workspaceTrust';
 import { servingPython } from './servingTrust';
+import { sendRequestsTool, serveLocallyTool } from '../servingTools';
+import { agentServerHost } from './agentServerHost';
 
 /** dist/features/serving.js (src/activation/): Serve Locally, the local servers, Load Test, drift, Compare Models, and their agent tools. */
 export const activateFeature: FeatureModule<'serving'>['activateFeature'] = (host: FeatureHost) => {
@@ -65,5 +67,6 @@ export const activateFeature: FeatureModule<'serving'>['activateFeature'] = (hos
     await compareModelsCommand(clicked, selected, ort, python, context);
   });
   const cwd = (): string => vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath ?? context.globalStorageUri.fsPath;
-  return { tools: () => [detectDriftTool(), compareModelsTool(ort), compareModelsOnDataTool(ort, python, cwd)] };
+  const agentServers = { servers: agentServerHost(servers, python, log) };
+  return { tools: () => [serveLocallyTool(agentServers), sendRequestsTool(agentServers), detectDriftTool(), compareModelsTool(ort), compareModelsOnDataTool(ort, python, cwd)] };
 };

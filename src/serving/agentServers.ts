@@ -1,0 +1,56 @@
+import { basename } from 'node:path';
+import { samePath } from '../common/pathInside';
+import { LocalModelServer } from './localServer';
+
+// The model servers the agent's serve_locally starts, and send_requests finds by name. In the
+// editor they are the window's local servers (Deployments view, status bar, stopped with the
+// window: vscode/agentServerHost.ts); outside it (`ml-engineer ask`, the MCP server) FolderServers
+// keeps them and stops them when the toolset is disposed.
+
+export interface ServedApp {
+  readonly appDir: string;
+  /** The module holding `app` (app.py: "app"). */
+  readonly module: string;
+}
+
+export interface RunningServer {
+  /** The app folder's name: what send_requests takes. */
+  readonly name: string;
+  readonly server: LocalModelServer;
+}
+
+export interface AgentServers {
+  /** The server already running this app, else a new one (the user approved the start). */
+  start(app: ServedApp, signal: AbortSignal): Promise<RunningServer>;
+  running(): readonly RunningServer[];
+}
+
+/** The running server of `app`'s folder, if one is (the tools never start an app twice). */
+export function runningFor(servers: AgentServers, app: ServedApp): RunningServer | undefined {
+  return servers.running().find((r) => samePath(r.server.options.appDir, app.appDir) && r.server.options.module === app.module);
+}
+
+/** Servers of one folder's toolset: started with the user's Python on 127.0.0.1, stopped on dispose. */
+export class FolderServers implements AgentServers {
+  private readonly entries: RunningServer[] = [];
+
+  constructor(private readonly python: () => Promise<string>) {}
+
+  async start(app: ServedApp, signal: AbortSignal): Promise<RunningServer> {
+    const known = runningFor(this, app);
+    if (known) return known;
+    const server = await LocalModelServer.start({ python: await this.python(), ...app, signal });
+    const entry = { name: basename(app.appDir), server };
+    this.entries.push(entry);
+    return entry;
+  }
+
+  running(): readonly RunningServer[] {
+    return this.entries.filter((e) => e.server.state === 'running');
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.entries.map((e) => e.server.stop()));
+    this.entries.length = 0;
+  }
+}

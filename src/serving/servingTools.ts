@@ -1,0 +1,168 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as z from 'zod/mini';
+import { defineTool, ToolInputError, type ToolContext } from '../agent/tools/tool';
+import { isUserError } from '../common/errors';
+import { isSameOrInside } from '../common/pathInside';
+import { sharedDataEngine, type DataEngine } from '../data/engine/engineClient';
+import { FileDatasetSource } from '../data/engine/fileDatasetSource';
+import { formatOfPath } from '../data/engine/fileRelation';
+import { existingFiles, writeDeployment } from '../models/deploy/deployPlan';
+import { asToolInputError, inspectForTool } from '../models/modelTool';
+import { runningFor, type AgentServers, type RunningServer, type ServedApp } from './agentServers';
+import { REQUEST_LOG_FILE } from './requestLogText';
+import { quantile, sendRows } from './requestSender';
+import { defaultAppDir, planServeApp, servableApp } from './servePlan';
+
+// The agent's Serve Locally (serve_locally) and the traffic it sends (send_requests). Both are
+// execute tools: the first writes the app (Deploy's FastAPI app for ONNX, the scikit-learn app for
+// a pickle) and runs it with the user's Python, on 127.0.0.1 with a fresh token the agent never
+// sees; the second makes that app run its model on a data file's rows. The app's own request log
+// (logs/requests.jsonl in its folder) is then what detect_drift and write_model_card compare with
+// the training data, so the drift step reads what the served model was really sent.
+
+export interface ServingToolDeps {
+  readonly servers: AgentServers;
+  readonly engine?: () => DataEngine;
+}
+
+const serveInput = z.object({ path: z.string().check(z.minLength(1), z.maxLength(4000)) });
+
+export function serveLocallyTool(deps: ServingToolDeps) {
+  return defineTool({
+    name: 'serve_locally',
+    description:
+      'Serve Locally: runs a model as a FastAPI app with uvicorn and the user\'s Python, on 127.0.0.1 with a bearer token kept by the extension. ' +
+      'path: an ONNX model or a scikit-learn pickle/joblib (its app is written first into deploy/<name>-fastapi/, or that folder\'s app is reused), ' +
+      'or a folder holding app.py. Answers the URL, the server name for send_requests, the features /predict takes and the app\'s request log ' +
+      '(logs/requests.jsonl in the app folder: every predicted row, the current data for detect_drift). An app already running is not started twice.',
+    input: serveInput,
+    risk: 'execute',
+    confirmation: (input) => `Serve ${input.path} on 127.0.0.1 with your Python (its FastAPI app written into deploy/ first if none is there; loading a pickle runs code from the file)`,
+    // "Allow for this chat" covers this model file (or app folder) as it is now.
+    approvalScope: async (input, context) => context.files.identity(await context.files.resolve(input.path)),
+    async run(input, context, signal) {
+      const path = await context.files.resolve(input.path);
+      if (!existsSync(path)) throw new ToolInputError(`${input.path} does not exist.`);
+      const { app, wrote } = await appFor(path, input.path, context, signal);
+      const already = runningFor(deps.servers, app);
+      let running: RunningServer;
+      try {
+        running = already ?? (await deps.servers.start(app, signal));
+      } catch (error) {
+        if (isUserError(error)) throw new ToolInputError(error.message);
+        throw error;
+      }
+      const features = await featuresOf(running);
+      const lines = [
+        `${already ? 'Already serving' : 'Serving'} ${context.files.display(app.appDir)} as server "${running.name}" at ${running.server.url} (127.0.0.1 only; requests need the token, which the extension keeps: send them with send_requests).`,
+        ...(wrote.length ? [`Wrote the app: ${wrote.map((w) => context.files.display(w)).join(', ')}.`] : []),
+        features ? `POST /predict takes {"instances": [{feature: value, ...}]} with the features: ${features.join(', ')}.` : `POST /predict: see ${running.server.url}/docs for what it takes.`,
+        `Request log: ${context.files.display(join(app.appDir, REQUEST_LOG_FILE))} (one JSON line per predicted row: its features, __prediction, __latency_ms, __ts); after send_requests, give it to detect_drift as current.`,
+      ];
+      return { content: lines.join('\n'), summary: `${running.name} at ${running.server.url}` };
+    },
+  });
+}
+
+/** The app a path serves: a folder's own app.py, else the model's app folder, written now if it is not there. */
+async function appFor(path: string, userPath: string, context: ToolContext, signal: AbortSignal): Promise<{ app: ServedApp; wrote: string[] }> {
+  if (statSync(path).isDirectory()) {
+    const app = servableApp(path);
+    if (!app) throw new ToolInputError(`${userPath} holds no app.py (or main.py) to serve: give a model file (.onnx, .pkl, .joblib) or scaffold_deployment first.`);
+    return { app, wrote: [] };
+  }
+  const root = context.files.roots.find((r) => isSameOrInside(r.path, path))!;
+  const dir = defaultAppDir(root.path, path);
+  const app = { appDir: dir, module: 'app' };
+  if (existsSync(join(dir, 'app.py'))) return { app, wrote: [] };
+  const info = await inspectForTool(path, userPath, signal).catch((error: unknown) => asToolInputError(error, userPath));
+  let plan;
+  try {
+    plan = planServeApp(info, path);
+  } catch (error) {
+    throw new ToolInputError(error instanceof Error ? error.message : String(error));
+  }
+  context.files.checkWritable(dir);
+  const clash = existingFiles(plan, dir);
+  if (clash.length) throw new ToolInputError(`${context.files.display(dir)} already holds ${clash.join(', ')} but no app.py: remove them, or serve a folder that holds an app.`);
+  try {
+    return { app, wrote: writeDeployment(plan, dir) };
+  } catch (error) {
+    throw new ToolInputError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** The feature names GET /metadata gives (the scikit-learn app), or those of Deploy's sample request. */
+async function featuresOf(running: RunningServer): Promise<string[] | undefined> {
+  const meta = await running.server.call('/metadata').catch(() => undefined);
+  if (meta?.status === 200) {
+    try {
+      const features = (JSON.parse(meta.body) as { features?: unknown }).features;
+      if (Array.isArray(features)) return features.map(String);
+    } catch {
+      // not the scikit-learn app's metadata
+    }
+  }
+  const sample = join(running.server.options.appDir, 'sample_request.json');
+  if (!existsSync(sample)) return undefined;
+  try {
+    const inputs = (JSON.parse(readFileSync(sample, 'utf8')) as { inputs?: unknown }).inputs;
+    return inputs && typeof inputs === 'object' ? Object.keys(inputs) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const sendInput = z.object({
+  data: z.string().check(z.minLength(1), z.maxLength(4000)),
+  server: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+  max_rows: z.optional(z.number().check(z.int(), z.positive(), z.maximum(100_000))),
+  batch_size: z.optional(z.number().check(z.int(), z.positive(), z.maximum(1000))),
+  concurrency: z.optional(z.number().check(z.int(), z.positive(), z.maximum(16))),
+});
+
+export function sendRequestsTool(deps: ServingToolDeps) {
+  return defineTool({
+    name: 'send_requests',
+    description:
+      'Sends the rows of a data file in the workspace (.csv, .parquet, .jsonl, ...) to a model server serve_locally started, as POST /predict ' +
+      '{"instances": [row, ...]} in batches (batch_size, default 50) a few at a time (concurrency, default 4); at most max_rows rows (default 10000). ' +
+      'The rows must hold the features the server takes, in the form the model was trained on (extra columns are ignored). Answers the statuses, ' +
+      'the predictions\' counts, round-trip latency percentiles and the request log the app wrote (the current data for detect_drift).',
+    input: sendInput,
+    risk: 'execute',
+    confirmation: (input) => `Send the rows of ${input.data} to the local model server${input.server ? ` ${input.server}` : ''} (its model predicts them and its request log records them)`,
+    approvalScope: async (input, context) => `${await context.files.identity(await context.files.resolve(input.data))}\n${input.server ?? ''}`,
+    async run(input, context, signal) {
+      const data = await context.files.resolve(input.data);
+      if (!formatOfPath(data)) throw new ToolInputError(`${input.data} is not a data file send_requests reads (.csv, .tsv, .parquet, .jsonl, .ndjson, .arrow).`);
+      if (!existsSync(data)) throw new ToolInputError(`${input.data} does not exist.`);
+      const running = deps.servers.running();
+      const target = input.server ? running.find((r) => r.name === input.server) : running.length === 1 ? running[0] : undefined;
+      if (!target) {
+        const names = running.map((r) => r.name);
+        throw new ToolInputError(names.length === 0 ? 'No model server is running: start one with serve_locally.' : input.server ? `No running server "${input.server}"; running: ${names.join(', ')}.` : `Several servers run (${names.join(', ')}): name one in server.`);
+      }
+      const source = new FileDatasetSource(data, (deps.engine ?? (() => sharedDataEngine()))());
+      try {
+        const sent = await sendRows(source, target.server, { maxRows: input.max_rows ?? 10_000, batchSize: input.batch_size ?? 50, concurrency: input.concurrency ?? 4 }, signal);
+        const log = join(target.server.options.appDir, REQUEST_LOG_FILE);
+        const logged = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l.trim()).length : 0;
+        const ok = sent.statuses.get(200) ?? 0;
+        const statuses = [...sent.statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${n} × ${s === 0 ? 'no answer' : s}`).join(', ');
+        const predictions = [...sent.predictions].sort((a, b) => b[1] - a[1]);
+        const lines = [
+          `Sent ${sent.sentRows} of the ${sent.fileRows} rows of ${input.data} to ${target.name} (${target.server.url}) in ${sent.requests} requests of up to ${input.batch_size ?? 50} rows, ${input.concurrency ?? 4} at a time, in ${sent.seconds.toFixed(1)} s: ${statuses}.`,
+          ...(sent.firstError ? [`First failed request: ${sent.firstError}`] : []),
+          ...(predictions.length ? [predictions.length <= 20 ? `Predictions: ${predictions.map(([p, n]) => `${p}: ${n}`).join(', ')}.` : `Predictions: ${predictions.length} distinct values.`] : []),
+          ...(sent.latenciesMs.length ? [`Round trip per request (client side): p50 ${quantile(sent.latenciesMs, 0.5).toFixed(1)} ms, p95 ${quantile(sent.latenciesMs, 0.95).toFixed(1)} ms, max ${sent.latenciesMs.at(-1)!.toFixed(1)} ms.`] : []),
+          `Request log: ${context.files.display(log)} holds ${logged} rows (every row the app predicted since it started logging): give it to detect_drift as current.`,
+        ];
+        return { content: lines.join('\n'), summary: `${ok}/${sent.requests} requests answered`, ...(ok === 0 ? { isError: true } : {}) };
+      } finally {
+        await source.dispose();
+      }
+    },
+  });
+}
