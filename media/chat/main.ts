@@ -270,6 +270,17 @@ function view(item: TranscriptItem): ItemView {
 }
 
 /**
+ * An item drawn above the view (older ones, as it scrolls up): laid out and painted only when it
+ * comes near the view (`content-visibility: auto`, chat.css), a placeholder height until then,
+ * its real one remembered after. It stays in the document, so find in page and copy still reach it.
+ */
+function viewAbove(item: TranscriptItem): HTMLElement {
+  const drawn = view(item).element;
+  drawn.classList.add('above');
+  return drawn;
+}
+
+/**
  * Items the host sent but the view has not drawn yet: drawn above the others, newest first, a
  * few at a time until they fill the margin above the view; the view kept where it was.
  */
@@ -279,7 +290,7 @@ function drawUndrawn(): void {
   while (undrawn.length > 0 && transcript.scrollHeight < fill) {
     const batch = undrawn.splice(Math.max(0, undrawn.length - 4));
     items.unshift(...batch);
-    olderButton.after(...batch.map((item) => view(item).element));
+    olderButton.after(...batch.map(viewAbove));
   }
   olderButton.hidden = olderCount === 0 && undrawn.length === 0;
   transcript.scrollTop = transcript.scrollHeight - fromEnd;
@@ -294,7 +305,7 @@ function prependOlder(older: TranscriptItem[], count: number): void {
   items.unshift(...older);
   const fromEnd = transcript.scrollHeight - transcript.scrollTop;
   empty.remove();
-  olderButton.after(...older.map((item) => view(item).element));
+  olderButton.after(...older.map(viewAbove));
   olderButton.hidden = olderCount === 0 && undrawn.length === 0;
   transcript.scrollTop = transcript.scrollHeight - fromEnd;
   olderObserver.unobserve(olderButton);
@@ -375,10 +386,13 @@ onHostMessage<ToWebview>((message) => {
       renderState();
       break;
     case 'transcript':
+      // Marks for the bench: when an opened conversation reached the view, and when it was drawn.
+      performance.mark('chat:transcript-received');
       items = message.items;
       undrawn = [];
       olderCount = message.olderCount;
       if (state?.hasApiKey) renderTranscript();
+      performance.mark('chat:transcript-drawn');
       break;
     case 'olderItems':
       if (message.beforeId === olderAsked && items[0]?.id === message.beforeId) prependOlder(message.items, message.olderCount);

@@ -259,5 +259,23 @@ describe('Chat rendering: the code shown is the code used (code-server + loopbac
     }
     assert.equal(await frame.locator('.transcript .msg[data-id]').count(), 2000);
     assert.equal(await frame.locator('.older:visible').count(), 0, 'no more to load');
+    // Back at the end: a message drawn far above the view is not laid out (content-visibility: auto,
+    // a placeholder height), yet it is in the document, so find in page still reaches it.
+    const far = await frame.evaluate(() => {
+      const t = document.querySelector('.transcript')!;
+      t.scrollTop = t.scrollHeight;
+      return new Promise<{ skipped: boolean; found: string | null | undefined }>((resolve) =>
+        requestAnimationFrame(() =>
+          requestAnimationFrame(() => {
+            const skipped = !t.querySelector('[data-id="u0"] .bubble')!.checkVisibility({ contentVisibilityAuto: true });
+            const page = window as unknown as { find(text: string, caseSensitive: boolean, backwards: boolean, wrap: boolean): boolean };
+            const found = page.find('Question 0:', false, false, true) ? getSelection()?.anchorNode?.parentElement?.closest('[data-id]')?.getAttribute('data-id') : undefined;
+            resolve({ skipped, found });
+          }),
+        ),
+      );
+    });
+    assert.ok(far.skipped, 'a message far above the view is not laid out');
+    assert.equal(far.found, 'u0', 'find in page reaches a message that is not laid out');
   });
 });
