@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { defineTool, ToolInputError, type ToolContext } from '../agent/tools/tool';
@@ -10,7 +10,7 @@ import { formatOfPath } from '../data/engine/fileRelation';
 import { existingFiles, writeDeployment } from '../models/deploy/deployPlan';
 import { asToolInputError, inspectForTool } from '../models/modelTool';
 import { runningFor, type AgentServers, type RunningServer, type ServedApp } from './agentServers';
-import { REQUEST_LOG_FILE } from './requestLogText';
+import { REQUEST_LOG_FILE, REQUEST_LOG_FLUSH_SECONDS } from './requestLogText';
 import { quantile, sendRows } from './requestSender';
 import { defaultAppDir, planServeApp, servableApp } from './servePlan';
 
@@ -146,9 +146,11 @@ export function sendRequestsTool(deps: ServingToolDeps) {
       }
       const source = new FileDatasetSource(data, (deps.engine ?? (() => sharedDataEngine()))());
       try {
-        const sent = await sendRows(source, target.server, { maxRows: input.max_rows ?? 10_000, batchSize: input.batch_size ?? 50, concurrency: input.concurrency ?? 4 }, signal);
         const log = join(target.server.options.appDir, REQUEST_LOG_FILE);
-        const logged = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l.trim()).length : 0;
+        const before = await lineCount(log);
+        const sent = await sendRows(source, target.server, { maxRows: input.max_rows ?? 10_000, batchSize: input.batch_size ?? 50, concurrency: input.concurrency ?? 4 }, signal);
+        const predicted = [...sent.predictions.values()].reduce((a, b) => a + b, 0);
+        const logged = await settledLineCount(log, before + predicted, signal);
         const ok = sent.statuses.get(200) ?? 0;
         const statuses = [...sent.statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${n} × ${s === 0 ? 'no answer' : s}`).join(', ');
         const predictions = [...sent.predictions].sort((a, b) => b[1] - a[1]);
@@ -165,4 +167,36 @@ export function sendRequestsTool(deps: ServingToolDeps) {
       }
     },
   });
+}
+
+/** Lines in a file, read in chunks off the host's thread (a request log may hold 20 MB). */
+async function lineCount(path: string): Promise<number> {
+  if (!existsSync(path)) return 0;
+  let lines = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+  }
+  return lines;
+}
+
+/**
+ * The request log's line count once the app's log thread has written what the last requests
+ * queued: it writes in batches every REQUEST_LOG_FLUSH_SECONDS, so a count taken as the last reply
+ * arrives misses them. Read until the rows predicted are there, or the count has not changed for a
+ * second (a rotated or switched-off log never gets there), at most 5 s.
+ */
+async function settledLineCount(path: string, expected: number, signal: AbortSignal): Promise<number> {
+  const quietMs = Math.max(1000, REQUEST_LOG_FLUSH_SECONDS * 1000 * 5);
+  const deadline = Date.now() + 5000;
+  let count = await lineCount(path);
+  let since = Date.now();
+  while (count < expected && Date.now() < deadline && Date.now() - since < quietMs && !signal.aborted) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const next = await lineCount(path);
+    if (next !== count) {
+      count = next;
+      since = Date.now();
+    }
+  }
+  return count;
 }
