@@ -119,8 +119,9 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
     modelCard: () => [writeModelCardTool({ runs: async () => (await refreshRuns(true), catalog.runs()), ort: ortModule, engine: () => (engine ??= new DataEngine()) })],
     jobs: () => {
       const current = (): JobClusters => (clusters ??= new JobClusters(parseClusters(options.clusters), sshRunnerFactory()));
-      // A kernel job started here runs Jupyter with --python on this machine's Slurm, python3 elsewhere.
-      heldKernels ??= new HeldKernelJobs(current, (id) => (id === LOCAL_CLUSTER && options.python ? { python: options.python } : undefined));
+      // A kernel job started here runs Jupyter with --python on this machine's Slurm, python3 elsewhere;
+      // on this machine it starts in the folder (its output file and Jupyter's root there), not the process's cwd.
+      heldKernels ??= new HeldKernelJobs(current, (id) => (id === LOCAL_CLUSTER && options.python ? { python: options.python } : undefined), folder);
       return jobTools({ clusters: current, kernelJobs: heldKernels });
     },
   };

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FileChange, Tool, ToolContext } from '../../src/agent/tools/tool';
@@ -38,7 +38,7 @@ describe('jobs: agent tools and the CLI on a real Slurm', function () {
     dir = mkdtempSync(join(tmpdir(), 'ml-slurm-tools-'));
     python = await jupyterPython();
     clusters = new JobClusters([{ id: 'local' }]);
-    held = new HeldKernelJobs(() => clusters, () => ({ python }));
+    held = new HeldKernelJobs(() => clusters, () => ({ python }), dir);
     tools = new Map(jobTools({ clusters: () => clusters, changed: (c) => changed.push(c), kernelJobs: held }).map((t) => [t.name, t]));
     const files = new WorkspaceFiles([{ name: 'ws', path: dir }]);
     context = {
@@ -166,6 +166,7 @@ describe('jobs: agent tools and the CLI on a real Slurm', function () {
     assert.ok(!started.includes('token'), 'the model is not given the token');
     const [kept] = held.held();
     assert.equal(kept?.jobId, jobId);
+    assert.ok(existsSync(join(dir, `jupyter-kernel-${jobId}.out`)), 'the job started in the folder, not the process\'s cwd');
 
     const other = await clusters.scheduler().submit({ script: '#!/bin/bash\n#SBATCH --output=/dev/null\nsleep 300\n', cwd: dir });
     ids.push(other);

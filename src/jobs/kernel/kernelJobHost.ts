@@ -25,13 +25,17 @@ export class HeldKernelJobs implements KernelJobHost {
   constructor(
     private readonly clusters: () => JobClusters,
     private readonly python: (cluster: string) => KernelPython | undefined = () => undefined,
+    /** Where a job on this machine's Slurm starts (sbatch's cwd: the output file, Jupyter's root). */
+    private readonly localWorkDir?: string,
   ) {}
 
   async start(cluster: string | undefined, request: KernelJobRequest, signal?: AbortSignal): Promise<{ cluster: string; job: KernelJob }> {
     const clusters = this.clusters();
-    const id = clusters.ref(cluster).id;
+    const ref = clusters.ref(cluster);
+    const id = ref.id;
     const python = this.python(id);
-    const job = await KernelJob.start(clusters.scheduler(id), clusters.runner(id), { ...request, ...(python ?? {}), ...(signal ? { signal } : {}) });
+    const workDir = ref.sshHost === undefined ? this.localWorkDir : undefined;
+    const job = await KernelJob.start(clusters.scheduler(id), clusters.runner(id), { ...request, ...(python ?? {}), ...(workDir ? { workDir } : {}), ...(signal ? { signal } : {}) });
     this.jobs.set(`${id}/${job.jobId}`, { cluster: id, job });
     return { cluster: id, job };
   }
