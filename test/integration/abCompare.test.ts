@@ -69,6 +69,39 @@ describe('Compare Models on labelled data (A/B)', function () {
     assert.match(run.markdown, /ROC AUC needs scores: lr\.onnx gave labels only/);
   });
 
+  it('ROC AUC for a True/False target and for a 0.0/1.0 float target (labels and classes_[1] turned into text alike)', async () => {
+    // pandas reads True/False as bool and a label column with a gap as float64: classes_[1] is True or 1.0.
+    const script = [
+      'import pickle, sys, numpy as np, pandas as pd',
+      'from sklearn.linear_model import LogisticRegression',
+      'from sklearn.tree import DecisionTreeClassifier',
+      'from sklearn.metrics import roc_auc_score',
+      'd = sys.argv[1]; rng = np.random.default_rng(3); X = rng.normal(size=(200, 2))',
+      'y = (X[:, 0] + rng.normal(scale=0.8, size=200)) > 0',
+      'out = {}',
+      'for kind, target in (("bool", y), ("float", np.where(y, 1.0, 0.0))):',
+      '    frame = pd.DataFrame({"f0": X[:, 0], "f1": X[:, 1], "label": target})',
+      '    if kind == "float": frame.loc[len(frame)] = [0.0, 0.0, None]',
+      '    frame.to_csv(f"{d}/{kind}.csv", index=False)',
+      '    for name, m in (("lr", LogisticRegression()), ("tree", DecisionTreeClassifier(max_depth=2, random_state=0))):',
+      '        m.fit(frame[["f0", "f1"]].iloc[:200], frame["label"].iloc[:200])',
+      '        pickle.dump(m, open(f"{d}/{name}_{kind}.pkl", "wb"))',
+      '        out[f"{name}_{kind}"] = roc_auc_score(frame["label"].iloc[:200], m.predict_proba(frame[["f0", "f1"]].iloc[:200])[:, 1])',
+      'print(__import__("json").dumps(out))',
+    ].join('\n');
+    const aucs = JSON.parse(execFileSync(PYTHON, ['-c', script, dir], { encoding: 'utf8' })) as Record<string, number>;
+    for (const [kind, positive] of [['bool', 'true'], ['float', '1']] as const) {
+      const run = await compareOnData(() => ort, python, model(`lr_${kind}.pkl`), model(`tree_${kind}.pkl`), join(dir, `${kind}.csv`), 'label', { cwd: dir, resamples: 200 });
+      assert.equal(run.result.task, 'classification', kind);
+      if (run.result.task !== 'classification') return;
+      const auc = run.result.auc;
+      assert.ok(typeof auc !== 'string', `${kind}: ${JSON.stringify(auc)}`);
+      if (typeof auc === 'string') return;
+      assert.equal(auc.positive, positive);
+      assert.ok(Math.abs(auc.a - aucs[`lr_${kind}`]!) < 1e-12 && Math.abs(auc.b - aucs[`tree_${kind}`]!) < 1e-12, `${kind}: ${auc.a} ${auc.b} vs ${JSON.stringify(aucs)}`);
+    }
+  });
+
   it('two regressors: MAE, RMSE and R² as scikit-learn computes them; the interval as scipy\'s bootstrap', async () => {
     const run = await compareOnData(() => ort, python, model('lin.pkl'), model('rtree.pkl'), join(dir, 'reg.csv'), 'price', { cwd: dir, resamples: 4000 });
     const r = run.result;

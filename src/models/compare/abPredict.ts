@@ -51,7 +51,8 @@ for m in spec["sklearn"]:
     if hasattr(model, "predict_proba") and classes is not None and len(classes) == 2:
         try:
             entry["score"] = model.predict_proba(X[cols] if cols else X.values)[:, 1].tolist()
-            entry["positive"] = str(classes[1].item() if hasattr(classes[1], "item") else classes[1])
+            # As a JSON value, turned into text on the TypeScript side as the labels are (True -> "true", 1.0 -> "1").
+            entry["positive"] = classes[1].item() if hasattr(classes[1], "item") else classes[1]
         except Exception:
             pass
     out["models"].append(entry)
@@ -78,7 +79,8 @@ interface Predicted {
   classifier: boolean;
   /** Two-class sklearn models: the score of `positive` per row. */
   score?: number[];
-  positive?: string;
+  /** classes_[1] as JSON gives it; String() of it matches String() of the target's labels. */
+  positive?: Label;
 }
 
 interface JobAnswer {
@@ -155,8 +157,9 @@ export async function compareOnData(ort: () => OrtModule, python: () => Promise<
   const classification = pa.classifier || pb.classifier || !targetsAreNumbers;
   const common = { names, ...(options.resamples ? { resamples: options.resamples } : {}) };
   // Scores count where they rank the same class (a model without them is named in the report).
-  const positive = pa.positive ?? pb.positive;
-  const scoresOf = (p: Predicted): number[] | undefined => (p.score && p.positive === positive ? p.score : undefined);
+  const positiveOf = (p: Predicted): string | undefined => (p.positive === undefined ? undefined : String(p.positive));
+  const positive = positiveOf(pa) ?? positiveOf(pb);
+  const scoresOf = (p: Predicted): number[] | undefined => (p.score && positiveOf(p) === positive ? p.score : undefined);
   const scores = positive === undefined ? undefined : { positive, ...(scoresOf(pa) ? { a: scoresOf(pa) } : {}), ...(scoresOf(pb) ? { b: scoresOf(pb) } : {}) };
   const result = classification
     ? compareClassifiers(answer.y.map(String), pa.pred.map(String), pb.pred.map(String), { ...common, ...(scores ? { scores } : {}) })
