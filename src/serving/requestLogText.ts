@@ -6,7 +6,8 @@
 // are left out of the comparison without a rule of their own. MODEL_REQUEST_LOG=off turns it off.
 // A request only queues its rows: one thread serialises them and writes them in batches (whole
 // lines, one write and one flush a batch, every REQUEST_LOG_FLUSH_SECONDS), and what is queued is
-// written at a clean exit. Written in the request (JSON, the rollover check, a write and a flush a
+// written when the server shuts down (close_request_log_at_shutdown(app), after the app is made) or
+// at a clean exit. Written in the request (JSON, the rollover check, a write and a flush a
 // line through logging) the log added 0.7 ms to a request's p50 (request_log_overhead_ms).
 
 export const REQUEST_LOG_FILE = 'logs/requests.jsonl';
@@ -16,6 +17,7 @@ export const REQUEST_LOG_FLUSH_SECONDS = 0.2;
 
 export const REQUEST_LOG_TEXT = `# Request log (ML Engineer): features, prediction and latency per row as JSON lines, rotated by size.
 import atexit as _atexit
+import contextlib as _contextlib
 import json as _json
 import logging.handlers
 import queue as _queue
@@ -112,4 +114,22 @@ def log_requests(rows, predictions, latency_ms):
         record["__latency_ms"] = round(latency_ms, 3)
         record["__prediction"] = prediction
         _request_log.put(record)
+
+
+def close_request_log_at_shutdown(app):
+    """Writes what is queued when the server shuts down. atexit is not enough: uvicorn 0.29+ ends
+    the process on SIGTERM by raising it again with the default handler after shutdown."""
+    if _request_log is None:
+        return
+    inner = app.router.lifespan_context
+
+    @_contextlib.asynccontextmanager
+    async def lifespan(a):
+        try:
+            async with inner(a) as state:
+                yield state
+        finally:
+            _request_log.close()
+
+    app.router.lifespan_context = lifespan
 `;

@@ -34,6 +34,7 @@ NAMES = FEATURES or ["x%d" % i for i in range(N_FEATURES)]
 
 app = FastAPI(title=${pythonString(title)})
 app.add_middleware(LimitRequestBody, max_bytes=MAX_REQUEST_BYTES)
+close_request_log_at_shutdown(app)
 
 
 class PredictRequest(BaseModel):

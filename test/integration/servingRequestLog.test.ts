@@ -69,6 +69,31 @@ print(json.dumps({"ms": (time.perf_counter() - started) * 1000}))`,
     assert.deepEqual({ ...written[3], __ts: 0 }, { a: 3, b: 'x', __ts: 0, __latency_ms: 1.5, __prediction: 6 });
   });
 
+  it('rows queued just before a SIGTERM are written at the app\'s shutdown, though the process dies by the signal (uvicorn 0.29+)', () => {
+    // uvicorn 0.29+ shuts the app down (lifespan), then raises SIGTERM again with the default
+    // handler: the process dies without atexit. Debian's uvicorn 0.17 does not, so its steps are
+    // played here on a real FastAPI app: lifespan, rows queued inside it, then the signal.
+    const log = join(dir, 'logs', 'requests.jsonl');
+    const script = join(dir, 'app.py');
+    writeFileSync(script, `import os
+${REQUEST_LOG_TEXT}
+import asyncio, signal
+from fastapi import FastAPI
+app = FastAPI()
+close_request_log_at_shutdown(app)
+async def main():
+    async with app.router.lifespan_context(app):
+        for i in range(5):
+            log_requests([{"a": i}], [0], 1.0)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.raise_signal(signal.SIGTERM)
+asyncio.run(main())
+`);
+    const result = spawnSync(PYTHON, [script], { encoding: 'utf8', env: { ...process.env, MODEL_REQUEST_LOG: log }, timeout: 60_000 });
+    assert.equal(result.signal, 'SIGTERM', `the process ends by the signal, as under uvicorn 0.29+: ${result.stderr}`);
+    assert.deepEqual(existsSync(log) ? lines(log).map((r) => r.a) : [], [0, 1, 2, 3, 4], 'the rows queued in the last 0.2 s are in the file');
+  });
+
   it('rotates at MODEL_REQUEST_LOG_BYTES with whole lines in order, keeping MODEL_REQUEST_LOG_FILES old files', () => {
     const log = join(dir, 'requests.jsonl');
     runLog(dir, `for i in range(60):

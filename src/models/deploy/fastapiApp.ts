@@ -57,6 +57,7 @@ OUTPUT_NAMES = [output.name for output in session.get_outputs()]
 
 app = FastAPI(title=${pythonString(title)})
 app.add_middleware(LimitRequestBody, max_bytes=MAX_REQUEST_BYTES)
+close_request_log_at_shutdown(app)
 
 
 class PredictRequest(BaseModel):
