@@ -113,6 +113,7 @@ describe('MCP server (ml-engineer mcp) through the SDK client over stdio', funct
         cluster_info: {},
         job_status: {},
         job_logs: { job_id: '999999' },
+        kernel_jobs: {},
       };
       assert.deepEqual(Object.keys(calls).sort(), tools.map((t) => t.name).sort(), 'a call for every read tool');
       const expect: Record<string, RegExp> = {
@@ -144,13 +145,14 @@ describe('MCP server (ml-engineer mcp) through the SDK client over stdio', funct
         cluster_info: /debug \(default\)|not installed|controller/,
         job_status: /No jobs|^\d+|not installed|controller/m,
         job_logs: /does not know job 999999|not installed|controller/,
+        kernel_jobs: /None is connected here|not installed|controller/,
       };
       for (const [name, args] of Object.entries(calls)) {
         const result = await call(session, name, args);
         const body = text(result);
         assert.match(body, expect[name]!, `${name}: ${body.slice(0, 500)}`);
         // Only the lookups of an unknown execution, job or registered model are errors here.
-        if (/^(cluster_info|job_status)$/.test(name) && /not installed|controller/.test(body)) continue;
+        if (/^(cluster_info|job_status|kernel_jobs)$/.test(name) && /not installed|controller/.test(body)) continue;
         assert.equal(result.isError === true, /^(wait_for_execution|job_logs|model_versions|preview_promotion)$/.test(name), `${name}: ${body.slice(0, 500)}`);
       }
     });
