@@ -17,8 +17,24 @@ export function serverAt(url: string, env: Env): MlflowServer {
   return new MlflowServer(url, () => Promise.resolve(serverToken(env)));
 }
 
-/** The server MLFLOW_TRACKING_URI names when it is http(s); a file or sqlite URI is a store the folder's discovery finds. */
+/**
+ * The server MLFLOW_TRACKING_URI names when it is http(s); a file or sqlite URI is a store the
+ * folder's discovery finds. Credentials written into the URI (https://user:pass@host) sign in
+ * where no variable does, and are taken out of it: the URI is shown to the model and in messages.
+ */
 export function serverFromEnv(env: Env): MlflowServer | undefined {
   const uri = env.MLFLOW_TRACKING_URI?.trim();
-  return uri && /^https?:\/\//i.test(uri) ? serverAt(uri, env) : undefined;
+  if (!uri || !/^https?:\/\//i.test(uri)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return serverAt(uri, env);
+  }
+  if (!url.username && !url.password) return serverAt(uri, env);
+  const inUri = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  url.username = '';
+  url.password = '';
+  const token = serverToken(env) ?? inUri;
+  return new MlflowServer(url.toString(), () => Promise.resolve(token));
 }
