@@ -20,7 +20,7 @@ export function prepareInvocation(tool: Tool, input: unknown, change?: { path: s
   const code = typeof (input as { code?: unknown } | null)?.code === 'string' ? (input as { code: string }).code : undefined;
   const details = [
     `**${line}**`,
-    `This ${VERB[tool.risk]}${tool.risk === 'execute' ? ' on your machine' : ' in your workspace'}.`,
+    `This ${tool.changes ?? `${VERB[tool.risk]}${tool.risk === 'execute' ? ' on your machine' : ' in your workspace'}`}.`,
     ...(change ? [`${change.before === null ? 'Creates' : 'Changes'} \`${change.path}\`.`] : []),
     ...(code ? [`\`\`\`python\n${code.length > 4000 ? `${code.slice(0, 4000)}\n# … (${code.length - 4000} more characters)` : code}\n\`\`\``] : []),
   ];

@@ -36,7 +36,7 @@ describe('Copilot confirmation for promote_model_version', () => {
     const alias = await prepareToolInvocation(promote(), { model: 'assistant', version: 3, alias: 'champion' }, context);
     assert.equal(alias.invocationMessage, 'ML Engineer: Promote assistant v3 to @champion (now on v2)');
     assert.equal(alias.confirmation?.title, 'ML Engineer: promote model version');
-    assert.match(alias.confirmation.message, /^\*\*Promote assistant v3 to @champion \(now on v2\)\*\*\n\nThis changes files in your workspace\.$/);
+    assert.match(alias.confirmation.message, /^\*\*Promote assistant v3 to @champion \(now on v2\)\*\*\n\nThis changes the model registry: whoever loads the model by that alias or stage gets this version\.$/);
 
     const fresh = await prepareToolInvocation(promote(), { model: 'assistant', version: 3, alias: 'challenger' }, context);
     assert.match(fresh.confirmation!.message, /^\*\*Promote assistant v3 to @challenger \(a new alias\)\*\*/);
@@ -55,5 +55,13 @@ describe('Copilot confirmation for promote_model_version', () => {
   it('a promotion MLflow would refuse still gets a confirmation (the run reports the error)', async () => {
     const bad = await prepareToolInvocation(promote(), { model: 'assistant', version: 9, alias: 'champion' }, context);
     assert.match(bad.confirmation!.message, /^\*\*Promote assistant v9 to @champion\*\*/);
+  });
+
+  it('writes nothing when another version took the alias between the confirmation and the run', async () => {
+    const tool = promote();
+    const input = { model: 'assistant', version: 3, alias: 'champion' };
+    await prepareToolInvocation(tool, input, context);
+    writeFileStoreRegistry(mlruns, [{ name: 'assistant', aliases: { champion: 1 }, versions: [{ version: 1 }, { version: 2 }, { version: 3 }] }]);
+    await assert.rejects(tool.run(tool.input.parse(input), context, new AbortController().signal), /^ToolInputError: Nothing written: the registry changed after the user approved \(v2 held it then, v1 now\)/);
   });
 });

@@ -66,6 +66,8 @@ export interface Tool<Input = unknown> {
   readonly description: string;
   readonly input: z.ZodMiniType<Input>;
   readonly risk: ToolRisk;
+  /** A write that changes something other than the workspace's files, in words ("changes the model registry: …"). */
+  readonly changes?: string;
   /** What the approval card says (write and execute tools). */
   confirmation?(input: Input): string;
   /**

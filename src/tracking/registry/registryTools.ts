@@ -46,8 +46,10 @@ export function registryPromoteTools(access: PromoteAccess) {
       throw error;
     }
   };
-  // The approval card's line, worked out (async) by approvalScope just before the card is drawn.
+  // The approval card's line, worked out (async) by approvalScope just before the card is drawn,
+  // and the version that held the alias or stage then: run refuses if another holds it by now.
   const headlines = new Map<string, string>();
+  const approvedHolders = new Map<string, number | 'none'>();
   return [
     defineTool({
       name: 'preview_promotion',
@@ -68,15 +70,25 @@ export function registryPromoteTools(access: PromoteAccess) {
         'The user sees what changes and approves it first. Call preview_promotion before, and say what it found. `store` is needed only when the model name is in more than one registry.',
       input: promotionInput,
       risk: 'write',
+      changes: 'changes the model registry: whoever loads the model by that alias or stage gets this version',
       confirmation: (input) => headlines.get(JSON.stringify(input)) ?? `Promote ${input.model} v${input.version} to ${input.alias !== undefined ? `@${input.alias}` : `stage ${input.stage ?? '?'}`}`,
       async approvalScope(input) {
         const p = await plan(input);
         headlines.clear();
+        approvedHolders.clear();
         headlines.set(JSON.stringify(input), p.headline);
+        approvedHolders.set(JSON.stringify(input), p.holder?.version ?? 'none');
         return `${p.located.location.root}\n${JSON.stringify(input)}\nholder ${p.holder?.version ?? 'none'}`;
       },
       async run(input, _context, signal) {
         const p = await plan(input, signal);
+        const approved = approvedHolders.get(JSON.stringify(input));
+        approvedHolders.delete(JSON.stringify(input));
+        const holder = p.holder?.version ?? 'none';
+        if (approved !== undefined && approved !== holder) {
+          const said = (h: number | 'none'): string => (h === 'none' ? 'no version' : `v${h}`);
+          throw new ToolInputError(`Nothing written: the registry changed after the user approved (${said(approved)} held it then, ${said(holder)} now). Show the new state with preview_promotion and ask again.`);
+        }
         try {
           await access.promote(p.located.location, p.model.name, p.version.version, p.promotion, signal);
         } catch (error) {
