@@ -8,7 +8,7 @@ export type ToolFeature = 'models' | 'tracking' | 'gpu' | 'data' | 'kernels';
  * (Copilot refuses a request with more than 128 tools in all, vscode#253769, so we offer what
  * only we have; promote_model_version's reads, list_registered_models and preview_promotion, come
  * with the MCP server VS Code gets from us). Left out: interrupt_kernel and restart_kernel (the notebook's own toolbar and
- * Copilot's notebook tools do that), query_dataset (a 16th; our own chat, @ml and MCP have it),
+ * Copilot's notebook tools do that), query_dataset (a 17th; our own chat, @ml and MCP have it),
  * and the workspace file tools (Copilot has its own). package.json's languageModelTools lists
  * exactly these, with the same input schemas (test/unit/lmToolCatalog.test.ts checks).
  */

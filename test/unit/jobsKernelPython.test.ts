@@ -27,6 +27,7 @@ describe('mlEngineer.jobs.kernelPython', () => {
     assert.throws(() => kernelPythonFor('~/venv/bin/python', 'local'), /full path .* does not expand ~/);
     assert.throws(() => kernelPythonFor('conda:torch env', 'local'), /not a conda environment/);
     assert.throws(() => kernelPythonFor('conda:', 'local'), /not a conda environment/);
+    assert.throws(() => kernelPythonFor('conda:-n', 'local'), /not a conda environment/, 'an option, not a name');
     assert.throws(() => kernelPythonFor({ 'gpu-login': 3 }, 'gpu-login'), /kernelPython \("gpu-login"\) must be a string/);
     // Long runs of path characters are answered at once (no backtracking blow-up).
     const started = Date.now();

@@ -17,7 +17,8 @@ export interface KernelPython {
 
 // Path segments may hold spaces (the script quotes them); nothing a shell would read as syntax.
 const PYTHON = /^(\/[\w .+-]+)*\/python[0-9.]*$|^python[0-9.]*$/;
-const CONDA_ENV = /^\/?[\w.+-]+(\/[\w.+-]+)*$/;
+// A name or an absolute path; never starting with "-" (it would reach conda as an option).
+const CONDA_ENV = /^\/?[\w.+][\w.+-]*(\/[\w.+-]+)*$/;
 
 /** The Python the setting names for `cluster`; undefined: the default. A bad value is a UserError saying what to write. */
 export function kernelPythonFor(setting: unknown, cluster: string): KernelPython | undefined {
