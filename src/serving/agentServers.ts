@@ -33,16 +33,31 @@ export function runningFor(servers: AgentServers, app: ServedApp): RunningServer
 /** Servers of one folder's toolset: started with the user's Python on 127.0.0.1, stopped on dispose. */
 export class FolderServers implements AgentServers {
   private readonly entries: RunningServer[] = [];
+  /** Starts under way, by app: a second call for the same app waits for the first; dispose waits for them. */
+  private readonly starting = new Map<string, Promise<RunningServer>>();
+  private disposed = false;
 
   constructor(private readonly python: () => Promise<string>) {}
 
-  async start(app: ServedApp, signal: AbortSignal): Promise<RunningServer> {
+  start(app: ServedApp, signal: AbortSignal): Promise<RunningServer> {
     const known = runningFor(this, app);
-    if (known) return known;
-    const server = await LocalModelServer.start({ python: await this.python(), ...app, signal });
-    const entry = { name: basename(app.appDir), server };
-    this.entries.push(entry);
-    return entry;
+    if (known) return Promise.resolve(known);
+    const key = `${app.appDir}\0${app.module}`;
+    const pending = this.starting.get(key);
+    if (pending) return pending;
+    const started = (async () => {
+      const server = await LocalModelServer.start({ python: await this.python(), ...app, signal });
+      const entry = { name: basename(app.appDir), server };
+      // Disposed while it started: nobody will stop it later.
+      if (this.disposed) {
+        await server.stop();
+        throw new Error('the tools were closed while the server started');
+      }
+      this.entries.push(entry);
+      return entry;
+    })().finally(() => this.starting.delete(key));
+    this.starting.set(key, started);
+    return started;
   }
 
   running(): readonly RunningServer[] {
@@ -50,6 +65,8 @@ export class FolderServers implements AgentServers {
   }
 
   async dispose(): Promise<void> {
+    this.disposed = true;
+    await Promise.allSettled([...this.starting.values()]);
     await Promise.all(this.entries.map((e) => e.server.stop()));
     this.entries.length = 0;
   }

@@ -99,4 +99,20 @@ describe('North star serving step: serve_locally and send_requests on a real uvi
     await assert.rejects(fetch(`${url}/health`), 'nothing answers on its port once the toolset is disposed');
     toolset = folderToolset({ folder: ws, python: PYTHON });
   });
+
+  it('two asks at once start one server; a start still under way when the toolset is disposed is stopped', async () => {
+    const path = 'models/churn_pipeline.joblib';
+    const [a, b] = await Promise.all([call('serve_locally', { path }), call('serve_locally', { path })]);
+    const urlOf = (text: string): string => /at (http:\/\/127\.0\.0\.1:\d+) /.exec(text)![1]!;
+    assert.equal(urlOf(a.content), urlOf(b.content), 'one server for both');
+    await toolset.dispose();
+    await assert.rejects(fetch(`${urlOf(a.content)}/health`));
+
+    toolset = folderToolset({ folder: ws, python: PYTHON });
+    const starting = call('serve_locally', { path });
+    const closed = toolset.dispose();
+    await assert.rejects(starting, /the tools were closed while the server started/);
+    await closed;
+    toolset = folderToolset({ folder: ws, python: PYTHON });
+  });
 });
