@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import type { CodeServer } from './support/codeServer';
+import { lmTestAnswer, lmTestExtensionStarted } from './support/lmTestExtension';
 import { findWebviewFrame, runCommand } from './support/workbench';
 import { NEXT_PROFILE, useWorkbench } from './support/workbenchFixture';
 
@@ -24,24 +25,10 @@ describe('MCP server and chat model provider on VS Code 1.104 (code-server 4.104
 
   useWorkbench({ profile: NEXT_PROFILE }, async (opened) => {
     ({ server, page } = opened);
-    const deadline = Date.now() + 90_000;
-    while (!server.extensionHostLog().includes('_doActivateExtension mlengineer-test.lm-test')) {
-      if (Date.now() > deadline) throw new Error('the test extension did not start');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await lmTestExtensionStarted(server);
   });
 
-  async function written<T>(file: string, timeoutMs = 60_000): Promise<T> {
-    const path = join(server.workspace, file);
-    const deadline = Date.now() + timeoutMs;
-    while (!existsSync(path)) {
-      if (Date.now() > deadline) throw new Error(`the test extension wrote no ${file}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    const value = JSON.parse(readFileSync(path, 'utf8')) as T;
-    rmSync(path);
-    return value;
-  }
+  const written = <T,>(file: string): Promise<T> => lmTestAnswer<T>(server, file);
 
   interface ListedTool {
     readonly name: string;

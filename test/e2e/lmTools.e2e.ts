@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { FEATURE_LOG_PREFIX } from '../../src/common/heavyModules';
 import type { CodeServer } from './support/codeServer';
+import { lmTestAnswer, lmTestExtensionStarted } from './support/lmTestExtension';
 import { findWebviewFrame, runCommand } from './support/workbench';
 import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
 
@@ -22,25 +23,10 @@ describe('Language model tools and the Language Model API provider (code-server,
 
   useWorkbench({ profile: EXAMPLES_PROFILE }, async (opened) => {
     ({ server, page } = opened);
-    // The test extension has started (onStartupFinished): the palette lists its commands from then on.
-    const deadline = Date.now() + 90_000;
-    while (!server.extensionHostLog().includes('_doActivateExtension mlengineer-test.lm-test')) {
-      if (Date.now() > deadline) throw new Error('the test extension did not start');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await lmTestExtensionStarted(server);
   });
 
-  async function resultOf(file: string, timeoutMs = 60_000): Promise<{ ok: boolean; text?: string; error?: string }> {
-    const path = join(server.workspace, file);
-    const deadline = Date.now() + timeoutMs;
-    while (!existsSync(path)) {
-      if (Date.now() > deadline) throw new Error(`the test extension wrote no ${file}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    const result = JSON.parse(readFileSync(path, 'utf8')) as { ok: boolean; text?: string; error?: string };
-    rmSync(path);
-    return result;
-  }
+  const resultOf = (file: string): Promise<{ ok: boolean; text?: string; error?: string }> => lmTestAnswer(server, file);
 
   it('a read tool runs without asking: gpu_status loads its features on the first call and answers', async () => {
     await runCommand(page, 'LM Test: Invoke GPU Status Tool');
