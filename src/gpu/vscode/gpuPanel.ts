@@ -5,9 +5,8 @@ import { VIEW_TYPES } from '../../commandIds';
 import { isReadyMessage } from '../../webview/readyMessage';
 import type { Logger } from '../../common/logger';
 
-/** A page that has not said "ready" this long after it was given its HTML is given it again. */
+/** A page that has not said "ready" this long after it was given its HTML is logged. */
 const READY_WITHIN_MS = 10_000;
-const MAX_LOADS = 3;
 
 /** The GPU charts: one editor panel per window, fed by the GPU monitor while it is open. */
 export class GpuPanel implements vscode.Disposable {
@@ -36,16 +35,14 @@ export class GpuPanel implements vscode.Disposable {
     this.pageReady = false;
     let ready = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    // A full CI run once left the panel blank (the page never ran, no error anywhere): a visible
-    // page that stays silent is loaded again, and the log says so.
-    const load = (attempt: number): void => {
-      setWebviewContent(panel.webview, this.extensionUri, 'gpu', 'GPUs');
-      timer = setTimeout(() => {
-        if (ready || this.panel !== panel || !panel.visible || attempt >= MAX_LOADS) return;
-        this.log.warn(`GPU charts: the page did not load within ${READY_WITHIN_MS / 1000} s; loading it again (${attempt + 1} of ${MAX_LOADS})`);
-        load(attempt + 1);
-      }, READY_WITHIN_MS);
-    };
+    // A full CI run once left the panel blank: the page never ran because code-server's shared
+    // service worker did not serve it. Loading the HTML again cannot cure that, so a visible page
+    // that stays silent is only logged, to tell that case from a page of ours that fails.
+    setWebviewContent(panel.webview, this.extensionUri, 'gpu', 'GPUs');
+    timer = setTimeout(() => {
+      if (ready || this.panel !== panel || !panel.visible) return;
+      this.log.warn(`GPU charts: the page did not load within ${READY_WITHIN_MS / 1000} s (code-server's webview service worker?)`);
+    }, READY_WITHIN_MS);
     panel.webview.onDidReceiveMessage((message: unknown) => {
       // The page asks for the current state when it (re)loads; nothing else comes from it.
       if (!isReadyMessage(message)) return;
@@ -62,7 +59,6 @@ export class GpuPanel implements vscode.Disposable {
       this.panel = undefined;
       this.onVisibility(false);
     });
-    load(1);
     this.panel = panel;
     this.onVisibility(true);
   }
