@@ -34,12 +34,11 @@ export class GpuPanel implements vscode.Disposable {
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icons', 'activity-bar.svg');
     this.pageReady = false;
     let ready = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
     // A full CI run once left the panel blank: the page never ran because code-server's shared
     // service worker did not serve it. Loading the HTML again cannot cure that, so a visible page
     // that stays silent is only logged, to tell that case from a page of ours that fails.
     setWebviewContent(panel.webview, this.extensionUri, 'gpu', 'GPUs');
-    timer = setTimeout(() => {
+    const timer = setTimeout(() => {
       if (ready || this.panel !== panel || !panel.visible) return;
       this.log.warn(`GPU charts: the page did not load within ${READY_WITHIN_MS / 1000} s (code-server's webview service worker?)`);
     }, READY_WITHIN_MS);

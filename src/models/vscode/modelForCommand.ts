@@ -3,8 +3,7 @@ import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
-import { pythonCandidates, resolvePython } from '../../python/pythonInterpreter';
-import { configuredPython } from '../../python/vscode/pythonExtension';
+import { userPython } from '../../python/vscode/pythonExtension';
 import type * as ModelsCore from '../lazy/modelsCore';
 
 /** The model a command acts on, inspected in the reader worker; a file that is not a model, or that overran its reader, becomes a notification that says why. */
@@ -39,11 +38,8 @@ export async function trustModelCode(model: vscode.Uri, info: ReturnType<typeof 
 }
 
 /** The user's Python (setting, Python extension, PATH): model jobs run in it, with its packages. */
-export async function pythonForModels(log: Logger): Promise<string> {
-  const { setting, fromExtension } = await configuredPython(log);
-  const python = await resolvePython(pythonCandidates(setting, fromExtension));
-  if (!python.found) throw new UserError(`No Python 3.8+ was found for torch, onnxruntime or scikit-learn (${python.attempts.map((a) => `${a.candidate.command}: ${a.problem}`).join('; ')}). Set mlEngineer.python.path.`);
-  return python.interpreter.executable;
+export function pythonForModels(log: Logger): Promise<string> {
+  return userPython(log, 'for torch, onnxruntime or scikit-learn');
 }
 
 /** Whether to write `out`: yes when it is new, else the user says Replace; never through a symbolic link (a dangling one too). */

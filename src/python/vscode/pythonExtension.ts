@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
+import { UserError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
+import { pythonCandidates, resolvePython } from '../pythonInterpreter';
 
 const PYTHON_EXTENSION_ID = 'ms-python.python';
 
@@ -34,4 +36,15 @@ export async function configuredPython(log: Logger): Promise<{ setting: string |
   const setting = vscode.workspace.getConfiguration('mlEngineer').get<string>('python.path')?.trim() || undefined;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   return { setting, fromExtension: vscode.workspace.isTrusted ? await pythonFromPythonExtension(log, folder) : undefined };
+}
+
+/**
+ * The user's Python (setting, Python extension, PATH) for `purpose`, or a UserError that names
+ * every candidate tried and why it was skipped. Model jobs, serving and registry writes run in it.
+ */
+export async function userPython(log: Logger, purpose: string): Promise<string> {
+  const { setting, fromExtension } = await configuredPython(log);
+  const python = await resolvePython(pythonCandidates(setting, fromExtension));
+  if (!python.found) throw new UserError(`No Python 3.8+ was found ${purpose} (${python.attempts.map((a) => `${a.candidate.command}: ${a.problem}`).join('; ')}). Set mlEngineer.python.path.`);
+  return python.interpreter.executable;
 }

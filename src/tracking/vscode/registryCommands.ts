@@ -2,8 +2,7 @@ import * as vscode from 'vscode';
 import { COMMANDS } from '../../commandIds';
 import { UserError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
-import { pythonCandidates, resolvePython } from '../../python/pythonInterpreter';
-import { configuredPython } from '../../python/vscode/pythonExtension';
+import { userPython } from '../../python/vscode/pythonExtension';
 import { MlflowServer } from '../mlflowServer';
 import { writePromotionAt } from '../registry/promotionWrite';
 import { aliasProblem, currentHolder, promotionSummary, STAGES, type Promotion } from '../registry/registryPromote';
@@ -51,11 +50,8 @@ async function choosePromotion(target: VersionTarget): Promise<Promotion | undef
   return alias ? { kind: 'alias', alias } : undefined;
 }
 
-async function python(log: Logger): Promise<string> {
-  const { setting, fromExtension } = await configuredPython(log);
-  const found = await resolvePython(pythonCandidates(setting, fromExtension));
-  if (!found.found) throw new UserError('Writing to an mlflow.db uses Python\'s sqlite3: no Python 3 was found. Set mlEngineer.python.path.');
-  return found.interpreter.executable;
+function python(log: Logger): Promise<string> {
+  return userPython(log, "to write to an mlflow.db (Python's sqlite3)");
 }
 
 /** Writes an approved promotion where the registry lives (Promote…, the agent's promote_model_version). */
