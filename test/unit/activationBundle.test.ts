@@ -33,7 +33,7 @@ const ACTIVATION_MODULES: Record<string, string> = {
 };
 
 /** Minified bytes; 11.9 KB when this was set (main had 281.6 KB before issue #21); 16.3 KB before the Jobs view (#19) added its 9 command ids and tree view (16.9 KB). */
-const BUDGET_BYTES = 17 * 1024;
+const BUDGET_BYTES = 16 * 1024;
 
 interface BuildScript {
   activationBuild: BuildOptions;
