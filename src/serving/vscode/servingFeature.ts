@@ -18,6 +18,7 @@ import { requireTrust } from '../../common/vscode/workspaceTrust';
 import { servingPython } from './servingTrust';
 import { sendRequestsTool, serveLocallyTool } from '../servingTools';
 import { loadTestTool } from '../loadTestTool';
+import { stopServerTool } from '../stopServerTool';
 import { loadTestWorkerScript } from '../loadTestInWorker';
 import { agentServerHost } from './agentServerHost';
 
@@ -70,5 +71,5 @@ export const activateFeature: FeatureModule<'serving'>['activateFeature'] = (hos
   });
   const cwd = (): string => vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath ?? context.globalStorageUri.fsPath;
   const agentServers = { servers: agentServerHost(servers, python, log) };
-  return { tools: () => [serveLocallyTool(agentServers), sendRequestsTool(agentServers), loadTestTool({ ...agentServers, loadTestScript: () => loadTestWorkerScript(context.extensionPath) }), detectDriftTool(), compareModelsTool(ort), compareModelsOnDataTool(ort, python, cwd)] };
+  return { tools: () => [serveLocallyTool(agentServers), sendRequestsTool(agentServers), loadTestTool({ ...agentServers, loadTestScript: () => loadTestWorkerScript(context.extensionPath) }), stopServerTool(agentServers), detectDriftTool(), compareModelsTool(ort), compareModelsOnDataTool(ort, python, cwd)] };
 };
