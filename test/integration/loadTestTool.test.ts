@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Tool } from '../../src/agent/tools/tool';
 import { latestLoadTestOf, readRecords, sha256File } from '../../src/serving/loadTestRecord';
+import { assertEveryNumberSourced, assertLoadTestQuote, parseCard } from '../support/modelCardCheck';
 import { folderToolset, type FolderToolset } from '../../src/toolset/folderToolset';
 
 // The agent's load_test in a folder's toolset (as `ml-engineer ask` and the MCP server run it)
@@ -90,6 +91,23 @@ describe('load_test: the agent\'s load test of a real uvicorn server', function 
     assert.match(result.content, /^\d+ requests, 2 in flight; stopped at the time limit after [\d.]+ s\.$/m);
     const sent = Number(/^(\d+) requests, /m.exec(result.content)![1]);
     assert.ok(sent > 0 && sent < 20_000, `${sent} sent`);
+  });
+
+  it('write_model_card on the pickle cites the served latency of its latest load test, every number footnoted', async () => {
+    const written = await call('write_model_card', { model: 'models/churn_pipeline.joblib' });
+    assert.match(written.content, /^Wrote models\/MODEL_CARD\.md: \d+ sourced facts\./);
+    const card = parseCard(readFileSync(join(ws, 'models', 'MODEL_CARD.md'), 'utf8'));
+    assertEveryNumberSourced(card);
+    const sha = await sha256File(join(ws, 'models', 'churn_pipeline.joblib'));
+    const cited = [...card.footnotes.values()].filter((f) => f.title.startsWith('load_test '));
+    assert.ok(cited.length >= 7, `${cited.length} load test footnotes`);
+    for (const note of cited) assertLoadTestQuote(ws, sha, note.title, note.quote);
+    const size = card.section('Size and latency').join('\n');
+    for (const label of ['Load test', 'Served throughput', 'Served latency mean', 'Served latency p50', 'Served latency p95', 'Served latency p99', 'Served errors']) assert.match(size, new RegExp(`^- ${label}: .+\\[\\^\\d+\\]$`, 'm'));
+    assert.match(size, /^- Served latency p95: [\d.]+ ms\[\^\d+\]$/m);
+    assert.match(size, new RegExp(`^- Served by: uvicorn with ${PYTHON}, serving deploy/churn_pipeline-fastapi/app\\.py`, 'm'));
+    assert.ok(!card.notFound.some((m) => m.startsWith('latency:')), card.notFound.join('\n'));
+    assert.match(card.section('Limitations').join('\n'), /Served latency is a round trip over loopback/);
   });
 
   it('write_model_card finds the latest load test of the file as it is now, and none once the file changed', async () => {

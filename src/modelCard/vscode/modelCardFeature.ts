@@ -48,7 +48,7 @@ export const activateFeature: FeatureModule<'modelCard'>['activateFeature'] = (h
       progress.report({ message: 'inspecting, reading runs, measuring…' });
       const facts = await gatherCardFacts(
         { model: model.fsPath, display: (p) => vscode.workspace.asRelativePath(p, false), ...(reference && current ? { reference, current } : {}), ...(vscode.workspace.isTrusted ? {} : { benchmark: false }) },
-        cardReaders(deps, vscode.workspace.asRelativePath(model, false)),
+        cardReaders(deps, vscode.workspace.asRelativePath(model, false), (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath)),
         signal,
       );
       return buildModelCard(facts);
