@@ -19,6 +19,8 @@ export interface CardFacts {
   readonly model: ModelInfo;
   readonly run?: RunRecord;
   readonly benchmark?: BenchmarkResult;
+  /** The registry version the file is: model_versions' text of its registered model. */
+  readonly registry?: { readonly name: string; readonly version: number; readonly store: string; readonly text: string };
   /** The latest load test of a server serving this version of the file: its app folder (as shown), when it ran, load_test's answer. */
   readonly loadTest?: { readonly app: string; readonly at: string; readonly text: string };
   readonly drift?: DriftResult;
@@ -47,6 +49,7 @@ export function buildModelCard(facts: CardFacts): ModelCard {
   const inspect: CardSource = { title: `inspect_model ${codeSpan(info.path)}`, text: modelText(info) };
   const run = facts.run ? runSource(facts.run) : undefined;
   const bench: CardSource | undefined = facts.benchmark ? { title: `benchmark_model ${codeSpan(info.path)}`, text: benchmarkText(info.path, facts.benchmark) } : undefined;
+  const registered: CardSource | undefined = facts.registry ? { title: `model_versions ${codeSpan(facts.registry.name)} in ${codeSpan(facts.registry.store)}`, text: facts.registry.text } : undefined;
   const served: CardSource | undefined = facts.loadTest ? { title: `load_test ${codeSpan(facts.loadTest.app)} at ${facts.loadTest.at}`, text: facts.loadTest.text } : undefined;
   const drift: CardSource | undefined = facts.drift ? { title: `detect_drift ${codeSpan(facts.drift.reference)} → ${codeSpan(facts.drift.current)}${facts.driftIgnored?.length ? ` ignoring ${facts.driftIgnored.map(codeSpan).join(', ')}` : ''}`, text: driftMarkdown(facts.drift) } : undefined;
 
@@ -76,6 +79,18 @@ export function buildModelCard(facts: CardFacts): ModelCard {
     });
   if (hyper.length) details.push('', '| hyperparameter / metadata | value | source |', '| --- | --- | --- |', ...hyper);
   section('Model details', details);
+
+  if (registered && facts.registry) {
+    // The version's own line: v<n>, its aliases, stage, status and run.
+    const found = notes.find(registered, new RegExp(`^v${facts.registry.version}(?: (@\\S+(?: @\\S+)*))?(?: \\[([^\\]]+)\\])?[^:]*: (.+)$`));
+    section('Registry', found ? [
+      `- Registered model: ${codeSpan(facts.registry.name)}, version ${facts.registry.version}${found.marker}`,
+      `- Aliases: ${found.match![1] ? found.match![1].split(' ').map(codeSpan).join(', ') : 'none'}${found.marker}`,
+      ...(found.match![2] ? [`- Stage: ${found.match![2]}${found.marker}`] : []),
+      `- Produced by: ${found.match![3]!.replace(/; source .*$/, '')}${found.marker}`,
+    ] : ['Not found (see *Not found*).']);
+    if (!found) missing.push(`registry: version ${facts.registry.version} of ${codeSpan(facts.registry.name)} is not in its registry any more`);
+  }
 
   section('Intended use', ['Not stated by any tool output: the model\'s owner should write who may use it, for what, and what it must not be used for.']);
   missing.push('intended use and out-of-scope uses: no tool returns them');
@@ -166,7 +181,7 @@ export function buildModelCard(facts: CardFacts): ModelCard {
 
   section('Not found', missing.map((m) => `- ${m}`));
 
-  const front = ['---', ...(LIBRARY[info.format] ? [`library_name: ${LIBRARY[info.format]}`] : []), 'tags:', '  - ml-engineer', `  - ${info.format}`, `model_file: ${JSON.stringify(info.path)}`, ...(facts.run ? [`run_id: ${JSON.stringify(facts.run.runId)}`] : []), '---', ''];
+  const front = ['---', ...(LIBRARY[info.format] ? [`library_name: ${LIBRARY[info.format]}`] : []), 'tags:', '  - ml-engineer', `  - ${info.format}`, `model_file: ${JSON.stringify(info.path)}`, ...(facts.run ? [`run_id: ${JSON.stringify(facts.run.runId)}`] : []), ...(facts.registry ? [`registered_model: ${JSON.stringify(facts.registry.name)}`, `model_version: ${facts.registry.version}`] : []), '---', ''];
   const head = [
     `# Model card: ${codeSpan(basename(info.path))}`,
     '',
