@@ -11,12 +11,12 @@ import { UserError } from '../../common/errors';
 import { loadOrt, type OrtModule } from '../../models/runtime/onnxRun';
 import { modelUriArg } from '../../common/vscode/modelUriArg';
 import { RunCatalog } from '../../tracking/runCatalog';
-import { RegistryNodes } from '../../tracking/vscode/registryNodes';
 import type { RunRecord } from '../../tracking/runModel';
 import { TrackingReaders } from '../../tracking/workerSources';
 import { gatherCardFacts } from '../gatherFacts';
 import { buildModelCard } from '../modelCard';
 import { cardReaders, writeModelCardTool, type ModelCardToolDeps } from '../modelCardTool';
+import { registryVersionArg } from './registryVersionArg';
 
 /** dist/features/modelCard.js (src/activation/): Write Model Card… on a model file or a registry version whose files are here, and the agent's write_model_card. */
 export const activateFeature: FeatureModule<'modelCard'>['activateFeature'] = (host: FeatureHost) => {
@@ -27,8 +27,7 @@ export const activateFeature: FeatureModule<'modelCard'>['activateFeature'] = (h
 
   registerCommand(context, log, COMMANDS.modelCard, async (arg?: unknown) => {
     // A registry version in the Experiments view carries its model file (modelUri) and its version.
-    const version = RegistryNodes.versionOf(arg);
-    const registry = version && { model: version.model, version: version.version.version, store: version.store.root };
+    const registry = registryVersionArg(arg);
     const model = modelUriArg(arg) ?? (await vscode.window.showOpenDialog({ title: 'Write the model card of', canSelectMany: false, filters: { Models: ['onnx', 'safetensors', 'gguf', 'pt', 'pth', 'ckpt', 'keras', 'pkl', 'joblib'] } }))?.[0];
     if (!model) return;
     const drift = await vscode.window.showQuickPick(
