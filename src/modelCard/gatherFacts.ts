@@ -1,7 +1,10 @@
 import type { ModelInfo } from '../models/modelInfo';
 import type { BenchmarkResult } from '../models/runtime/onnxRun';
 import type { DriftResult } from '../monitoring/driftScan';
+import { versionsText } from '../studies/studyText';
+import type { RegisteredModelRecord } from '../tracking/registry/registryModel';
 import type { RunRecord } from '../tracking/runModel';
+import type { LoadTestRecord } from '../serving/loadTestRecord';
 import type { CardFacts } from './modelCard';
 import { codeSpan } from './cardSources';
 import { findRunOfModel, pickNamedRun } from './runSource';
@@ -17,6 +20,8 @@ export interface CardReaders {
   benchmark?(path: string, info: ModelInfo, signal?: AbortSignal): Promise<BenchmarkResult>;
   /** Compares the files column by column, leaving out `ignore` and, when `only` is given, every column not in it. */
   drift?(reference: string, current: string, columns: DriftColumns, signal?: AbortSignal): Promise<{ result: DriftResult; ignored: readonly string[] }>;
+  /** The latest load test of a server that served this version of the file (load_test's record), if any. */
+  servedLatency?(model: string, signal?: AbortSignal): Promise<{ appDir: string; record: LoadTestRecord } | undefined>;
 }
 
 export interface DriftColumns {
@@ -38,6 +43,15 @@ export interface CardRequest {
   readonly ignore?: readonly string[];
   /** Measure latency (ONNX models); default true. */
   readonly benchmark?: boolean;
+  /** The registry version the file is (Write Model Card on a version in the Experiments view): its version, aliases and run become facts. */
+  readonly registry?: CardRegistryVersion;
+}
+
+export interface CardRegistryVersion {
+  readonly model: RegisteredModelRecord;
+  readonly version: number;
+  /** The registry, as the footnote names it (its mlruns/ folder, mlflow.db or server). */
+  readonly store: string;
 }
 
 export async function gatherCardFacts(request: CardRequest, readers: CardReaders, signal?: AbortSignal): Promise<CardFacts> {
@@ -46,18 +60,40 @@ export async function gatherCardFacts(request: CardRequest, readers: CardReaders
   const model: ModelInfo = { ...inspected, path: request.display(request.model) };
 
   let run: RunRecord | undefined;
+  let runs: readonly RunRecord[] = [];
+  // A registry version names its run: that run, unless another was asked for.
+  const named = request.run ?? request.registry?.model.versions.find((v) => v.version === request.registry!.version)?.runId;
   try {
-    const runs = await readers.runs(signal);
-    const pick = request.run ? pickNamedRun(runs, request.run) : findRunOfModel(runs, request.model);
+    runs = await readers.runs(signal);
+    const pick = named ? pickNamedRun(runs, named) : findRunOfModel(runs, request.model);
     if ('run' in pick) run = pick.run;
     else missing.push(pick.missing);
   } catch (error) {
     missing.push(`the training run: the experiment runs could not be read (${(error as Error).message})`);
   }
 
+  // The registry version as model_versions says it (aliases, stage, its run and the run's metrics).
+  const registry: CardFacts['registry'] = request.registry && {
+    name: request.registry.model.name,
+    version: request.registry.version,
+    store: request.registry.store,
+    text: versionsText(request.registry.model, (id) => runs.find((r) => r.runId === id)),
+  };
+
+  // Served latency: a load test of this very file behind its app (what a pickle has instead of a benchmark).
+  let loadTest: CardFacts['loadTest'];
+  try {
+    const found = await readers.servedLatency?.(request.model, signal);
+    if (found) loadTest = { app: request.display(found.appDir), at: found.record.at, text: found.record.text };
+  } catch (error) {
+    missing.push(`served latency: the load tests could not be read (${(error as Error).message})`);
+  }
+
   let benchmark: BenchmarkResult | undefined;
   if (request.benchmark === false) missing.push('latency: not measured (benchmark turned off)');
-  else if (model.format !== 'onnx') missing.push(`latency: benchmarks run ONNX models and this is ${codeSpan(model.format)}; export it to ONNX and write the card of the .onnx file for latency`);
+  else if (model.format !== 'onnx') {
+    if (!loadTest) missing.push(`latency: benchmarks run ONNX models and this is ${codeSpan(model.format)}, and no load test of a server serving this version of the file was found; serve it (serve_locally) and load test it (load_test), or export it to ONNX and write the card of the .onnx file`);
+  }
   else if (!readers.benchmark) missing.push('latency: no runtime to measure it with here');
   else {
     try {
@@ -79,7 +115,7 @@ export async function gatherCardFacts(request: CardRequest, readers: CardReaders
     }
   } else if (request.reference || request.current) missing.push('drift check: needs both a reference and a current data file');
 
-  return { model, ...(run ? { run } : {}), ...(benchmark ? { benchmark } : {}), ...(drift ? { drift, driftIgnored, driftFiles: { reference: request.display(request.reference!), current: request.display(request.current!) } } : {}), missing };
+  return { model, ...(run ? { run } : {}), ...(benchmark ? { benchmark } : {}), ...(loadTest ? { loadTest } : {}), ...(registry ? { registry } : {}), ...(drift ? { drift, driftIgnored, driftFiles: { reference: request.display(request.reference!), current: request.display(request.current!) } } : {}), missing };
 }
 
 /** The input columns the model names (scikit-learn's feature_names_in_, as inspect_model shows them); none when it names none or the list is cut. */

@@ -19,6 +19,10 @@ export interface CardFacts {
   readonly model: ModelInfo;
   readonly run?: RunRecord;
   readonly benchmark?: BenchmarkResult;
+  /** The registry version the file is: model_versions' text of its registered model. */
+  readonly registry?: { readonly name: string; readonly version: number; readonly store: string; readonly text: string };
+  /** The latest load test of a server serving this version of the file: its app folder (as shown), when it ran, load_test's answer. */
+  readonly loadTest?: { readonly app: string; readonly at: string; readonly text: string };
   readonly drift?: DriftResult;
   /** Columns the drift check left out (asked, or not read by the model). */
   readonly driftIgnored?: readonly string[];
@@ -45,6 +49,8 @@ export function buildModelCard(facts: CardFacts): ModelCard {
   const inspect: CardSource = { title: `inspect_model ${codeSpan(info.path)}`, text: modelText(info) };
   const run = facts.run ? runSource(facts.run) : undefined;
   const bench: CardSource | undefined = facts.benchmark ? { title: `benchmark_model ${codeSpan(info.path)}`, text: benchmarkText(info.path, facts.benchmark) } : undefined;
+  const registered: CardSource | undefined = facts.registry ? { title: `model_versions ${codeSpan(facts.registry.name)} in ${codeSpan(facts.registry.store)}`, text: facts.registry.text } : undefined;
+  const served: CardSource | undefined = facts.loadTest ? { title: `load_test ${codeSpan(facts.loadTest.app)} at ${facts.loadTest.at}`, text: facts.loadTest.text } : undefined;
   const drift: CardSource | undefined = facts.drift ? { title: `detect_drift ${codeSpan(facts.drift.reference)} → ${codeSpan(facts.drift.current)}${facts.driftIgnored?.length ? ` ignoring ${facts.driftIgnored.map(codeSpan).join(', ')}` : ''}`, text: driftMarkdown(facts.drift) } : undefined;
 
   /** A bullet quoting a whole source line, or nothing when the source has no such line. */
@@ -73,6 +79,18 @@ export function buildModelCard(facts: CardFacts): ModelCard {
     });
   if (hyper.length) details.push('', '| hyperparameter / metadata | value | source |', '| --- | --- | --- |', ...hyper);
   section('Model details', details);
+
+  if (registered && facts.registry) {
+    // The version's own line: v<n>, its aliases, stage, status and run.
+    const found = notes.find(registered, new RegExp(`^v${facts.registry.version}(?: (@\\S+(?: @\\S+)*))?(?: \\[([^\\]]+)\\])?[^:]*: (.+)$`));
+    section('Registry', found ? [
+      `- Registered model: ${codeSpan(facts.registry.name)}, version ${facts.registry.version}${found.marker}`,
+      `- Aliases: ${found.match![1] ? found.match![1].split(' ').map(codeSpan).join(', ') : 'none'}${found.marker}`,
+      ...(found.match![2] ? [`- Stage: ${found.match![2]}${found.marker}`] : []),
+      `- Produced by: ${found.match![3]!.replace(/; source .*$/, '')}${found.marker}`,
+    ] : ['Not found (see *Not found*).']);
+    if (!found) missing.push(`registry: version ${facts.registry.version} of ${codeSpan(facts.registry.name)} is not in its registry any more`);
+  }
 
   section('Intended use', ['Not stated by any tool output: the model\'s owner should write who may use it, for what, and what it must not be used for.']);
   missing.push('intended use and out-of-scope uses: no tool returns them');
@@ -125,6 +143,13 @@ export function buildModelCard(facts: CardFacts): ModelCard {
     for (const row of ['mean', 'p50', 'p95', 'p99', 'throughput']) size.push(...quote(bench, new RegExp(`^\\| ${row} \\| (.+) \\|$`), `Latency ${row === 'throughput' ? 'throughput' : row}`, (_l, m) => m![1]!));
     size.push(...quote(bench, /^Runtime: (.+)$/, 'Measured with', (_l, m) => m![1]!));
   }
+  if (served) {
+    // The served model's round trip, as load_test measured it (a pickle has no ONNX benchmark).
+    size.push(...quote(served, /^(\d+ requests, \d+ in flight.*)\.$/, 'Load test', (_l, m) => m![1]!));
+    for (const row of ['throughput', 'mean', 'p50', 'p95', 'p99', 'errors']) size.push(...quote(served, new RegExp(`^\\| ${row} \\| (.+) \\|$`), `Served ${row === 'throughput' || row === 'errors' ? row : `latency ${row}`}`, (_l, m) => m![1]!));
+    size.push(...quote(served, /^Body: (.+)\.$/, 'Requests', (_l, m) => m![1]!));
+    size.push(...quote(served, /^Runtime: (.+?)\.?$/, 'Served by', (_l, m) => m![1]!));
+  }
   section('Size and latency', size);
 
   // Drift check.
@@ -149,13 +174,14 @@ export function buildModelCard(facts: CardFacts): ModelCard {
   for (const w of info.warnings ?? []) limits.push(...quote(inspect, `warning: ${w}`, 'Loading', () => w));
   for (const p of info.problems) limits.push(...quote(inspect, `problem: ${p}`, 'The file', () => p));
   if (facts.drift?.columns.some((c) => c.drifted)) limits.push(`- Columns of the current data drifted from the reference${notes.cite(drift!, /^(No dataset drift|Dataset drift): /) ?? ''}: the evaluation above may not hold on it.`);
+  if (served) limits.push(`- Served latency is a round trip over loopback on the machine that ran the load test${notes.cite(served, /^Runtime: /) ?? ''}, client and server side by side: a production deployment differs.`);
   if (bench) limits.push(`- Latency is a CPU figure on sample inputs${notes.cite(bench, /^A CPU figure/) ?? ''}, not a measurement of the served model.`);
   limits.push('- The figures above are the ones the tools returned; no fairness, robustness or calibration analysis was run.');
   section('Limitations', limits);
 
   section('Not found', missing.map((m) => `- ${m}`));
 
-  const front = ['---', ...(LIBRARY[info.format] ? [`library_name: ${LIBRARY[info.format]}`] : []), 'tags:', '  - ml-engineer', `  - ${info.format}`, `model_file: ${JSON.stringify(info.path)}`, ...(facts.run ? [`run_id: ${JSON.stringify(facts.run.runId)}`] : []), '---', ''];
+  const front = ['---', ...(LIBRARY[info.format] ? [`library_name: ${LIBRARY[info.format]}`] : []), 'tags:', '  - ml-engineer', `  - ${info.format}`, `model_file: ${JSON.stringify(info.path)}`, ...(facts.run ? [`run_id: ${JSON.stringify(facts.run.runId)}`] : []), ...(facts.registry ? [`registered_model: ${JSON.stringify(facts.registry.name)}`, `model_version: ${facts.registry.version}`] : []), '---', ''];
   const head = [
     `# Model card: ${codeSpan(basename(info.path))}`,
     '',

@@ -65,6 +65,7 @@ export const modelCardSubcommand: Subcommand = {
           engine: () => engine,
         },
         given,
+        [io.cwd],
       );
       const display = (p: string): string => relative(io.cwd, p) || p;
       const reference = str('reference');

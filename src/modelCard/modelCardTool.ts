@@ -11,6 +11,7 @@ import type { ModelInfo } from '../models/modelInfo';
 import { asToolInputError, inspectForTool } from '../models/modelTool';
 import { benchmarkOnnx, type OrtModule } from '../models/runtime/onnxRun';
 import { detectDrift } from '../monitoring/driftScan';
+import { latestLoadTestOf } from '../serving/loadTestRecord';
 import type { RunRecord } from '../tracking/runModel';
 import { gatherCardFacts, type CardReaders } from './gatherFacts';
 import { buildModelCard, type ModelCard } from './modelCard';
@@ -43,9 +44,11 @@ type Input = z.infer<typeof input>;
 export const CARD_BENCHMARK_SECONDS = 5;
 
 /** The readers a card is gathered with, for the tool and the editor's command alike. */
-export function cardReaders(deps: ModelCardToolDeps, userPath: string): CardReaders {
+export function cardReaders(deps: ModelCardToolDeps, userPath: string, roots: readonly string[] = []): CardReaders {
   const engine = deps.engine ?? (() => sharedDataEngine());
   return {
+    // load_test's records in the app folders under each root's deploy/ (loadTestRecord.ts).
+    servedLatency: (model) => latestLoadTestOf(model, roots),
     inspect: deps.inspect ? (path, signal) => deps.inspect!(path, signal).catch((error: unknown) => asToolInputError(error, userPath)) : (path, signal) => inspectForTool(path, userPath, signal),
     runs: (signal) => deps.runs(signal),
     ...(deps.ort ? { benchmark: (path, info, signal) => benchmarkOnnx(deps.ort!(), path, info, { maxSeconds: CARD_BENCHMARK_SECONDS, ...(signal ? { signal } : {}) }) } : {}),
@@ -82,7 +85,7 @@ export function writeModelCardTool(deps: ModelCardToolDeps) {
     try {
       const facts = await gatherCardFacts(
         { model, display: (p) => context.files.display(p), ...(args.run ? { run: args.run } : {}), ...(reference ? { reference } : {}), ...(current ? { current } : {}), ...(args.ignore ? { ignore: args.ignore } : {}), ...(args.benchmark === false ? { benchmark: false } : {}) },
-        cardReaders(deps, args.model),
+        cardReaders(deps, args.model, context.files.roots.map((r) => r.path)),
         signal,
       );
       const card = buildModelCard(facts);
@@ -99,7 +102,7 @@ export function writeModelCardTool(deps: ModelCardToolDeps) {
     description:
       'Writes a Hugging Face-style model card (MODEL_CARD.md beside the model unless `output` says where) from facts it gathers itself: the model file\'s ' +
       'inspection, the training run from the tracking sources (`run`: its id or name; else the one run whose params, tags or artifacts name the file), ' +
-      'a latency benchmark for ONNX models, and a drift check when `reference` (training data) and `current` data files are given (of the columns the model ' +
+      'a latency benchmark for ONNX models, the served latency of the latest load_test of a server serving this version of the file, and a drift check when `reference` (training data) and `current` data files are given (of the columns the model ' +
       'reads when it names them; `ignore` leaves out more, e.g. ids). To be found, a run should log the model file\'s path as a param. Every number in the ' +
       'card has a footnote quoting the tool output it comes from; what it could not find is listed, never invented. Call it after training, export and ' +
       'drift checks, and report its "Not found" list to the user.',

@@ -14,7 +14,7 @@ import { loadOrt, type BenchmarkResult } from '../../src/models/runtime/onnxRun'
 import { RunCatalog } from '../../src/tracking/runCatalog';
 import { formatMetric } from '../../src/tracking/runQuery';
 import { TrackingReaders } from '../../src/tracking/workerSources';
-import { assertEveryNumberSourced, parseCard, type ParsedCard } from '../support/modelCardCheck';
+import { assertEveryNumberSourced, assertLoadTestQuote, parseCard, type ParsedCard } from '../support/modelCardCheck';
 import { writeMlflowExperiment } from '../support/trackingFixtures';
 
 // The model card on real files: the example models, the example mlruns, churn.csv and a shifted
@@ -51,7 +51,7 @@ function runDir(mlruns: string, id: string): string {
 }
 
 /** Each footnote's quote is a line the cited tool returns (run again here), or the run's files hold. */
-async function assertQuotesTrue(card: ParsedCard, context: { cwd: string; mlruns?: string; benchmark?: BenchmarkResult; drift?: [string, string] }): Promise<void> {
+async function assertQuotesTrue(card: ParsedCard, context: { cwd: string; mlruns?: string; benchmark?: BenchmarkResult; drift?: [string, string]; modelSha256?: string }): Promise<void> {
   const cache = new Map<string, Set<string>>();
   for (const [n, { title, quote }] of card.footnotes) {
     let m: RegExpExecArray | null;
@@ -90,6 +90,9 @@ async function assertQuotesTrue(card: ParsedCard, context: { cwd: string; mlruns
         cache.set(key, linesOf(ran.out));
       }
       assert.ok(cache.get(key)!.has(quote), `[^${n}] ${quote} is not a line of ml-engineer drift`);
+    } else if (title.startsWith('load_test ')) {
+      assert.ok(context.modelSha256, 'a load test footnote where none was expected');
+      assertLoadTestQuote(context.cwd, context.modelSha256, title, quote);
     } else assert.fail(`[^${n}] an unknown source: ${title}`);
   }
 }

@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 // Reads a MODEL_CARD.md back the way a reviewer would: the front matter, the body, the Sources
 // footnotes (each a title and a quoted line), and checks that every number the body states is
@@ -64,4 +66,21 @@ export function assertEveryNumberSourced(card: ParsedCard): number {
     }
   }
   return checked;
+}
+
+/**
+ * A footnote citing load_test (`load_test \`APP\` at TIME`): the record load_test kept in APP's
+ * logs/load_tests.jsonl at that time holds the quoted line, and was measured on a server serving the
+ * carded file as it is now (the same SHA-256). `root` is what the card's paths are relative to.
+ */
+export function assertLoadTestQuote(root: string, modelSha256: string, title: string, quote: string): void {
+  const m = /^load_test `(.+)` at (\S+)$/.exec(title);
+  assert.ok(m, `a load_test footnote names the app folder and the time: ${title}`);
+  const records = readFileSync(join(root, m[1]!, 'logs', 'load_tests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { at: string; text: string; models: { sha256: string }[] });
+  const record = records.find((r) => r.at === m[2]);
+  assert.ok(record, `no load test at ${m[2]} in ${m[1]}`);
+  assert.ok(record.models.some((x) => x.sha256 === modelSha256), `the load test at ${m[2]} served another version of the model`);
+  assert.ok(record.text.split('\n').map((l) => l.trim()).includes(quote), `${quote} is not a line of the load test at ${m[2]}`);
+  const ofModel = records.filter((r) => r.models.some((x) => x.sha256 === modelSha256));
+  assert.equal(record.at, ofModel.map((r) => r.at).sort().at(-1), 'the card cites the latest load test of the model');
 }

@@ -9,14 +9,16 @@ import { withCancellableProgress } from '../../common/vscode/cancellableProgress
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import { UserError } from '../../common/errors';
 import { loadOrt, type OrtModule } from '../../models/runtime/onnxRun';
+import { modelUriArg } from '../../common/vscode/modelUriArg';
 import { RunCatalog } from '../../tracking/runCatalog';
 import type { RunRecord } from '../../tracking/runModel';
 import { TrackingReaders } from '../../tracking/workerSources';
 import { gatherCardFacts } from '../gatherFacts';
 import { buildModelCard } from '../modelCard';
 import { cardReaders, writeModelCardTool, type ModelCardToolDeps } from '../modelCardTool';
+import { registryVersionArg } from './registryVersionArg';
 
-/** dist/features/modelCard.js (src/activation/): Write Model Card… on a model file, and the agent's write_model_card. */
+/** dist/features/modelCard.js (src/activation/): Write Model Card… on a model file or a registry version whose files are here, and the agent's write_model_card. */
 export const activateFeature: FeatureModule<'modelCard'>['activateFeature'] = (host: FeatureHost) => {
   const { context, log } = host;
   let ortModule: OrtModule | undefined;
@@ -24,7 +26,9 @@ export const activateFeature: FeatureModule<'modelCard'>['activateFeature'] = (h
   const deps: ModelCardToolDeps = { runs: workspaceRuns, ...(vscode.workspace.isTrusted ? { ort } : {}) };
 
   registerCommand(context, log, COMMANDS.modelCard, async (arg?: unknown) => {
-    const model = arg instanceof vscode.Uri ? arg : (await vscode.window.showOpenDialog({ title: 'Write the model card of', canSelectMany: false, filters: { Models: ['onnx', 'safetensors', 'gguf', 'pt', 'pth', 'ckpt', 'keras', 'pkl', 'joblib'] } }))?.[0];
+    // A registry version in the Experiments view carries its model file (modelUri) and its version.
+    const registry = registryVersionArg(arg);
+    const model = modelUriArg(arg) ?? (await vscode.window.showOpenDialog({ title: 'Write the model card of', canSelectMany: false, filters: { Models: ['onnx', 'safetensors', 'gguf', 'pt', 'pth', 'ckpt', 'keras', 'pkl', 'joblib'] } }))?.[0];
     if (!model) return;
     const drift = await vscode.window.showQuickPick(
       [
@@ -42,13 +46,15 @@ export const activateFeature: FeatureModule<'modelCard'>['activateFeature'] = (h
       current = reference && (await vscode.window.showOpenDialog({ title: 'Current data', filters }))?.[0]?.fsPath;
       if (!reference || !current) return;
     }
-    const out = join(dirname(model.fsPath), 'MODEL_CARD.md');
+    // A registry version's files are its run's artifacts, the registry's record: its card goes to the workspace instead.
+    const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
+    const out = registry && folder ? join(folder, `MODEL_CARD-${registry.model.name.replace(/[^\w.-]+/g, '_')}-v${registry.version}.md`) : join(dirname(model.fsPath), 'MODEL_CARD.md');
     if (!(await mayReplace(out))) return;
     const card = await withCancellableProgress('Writing the model card', async (signal, progress) => {
       progress.report({ message: 'inspecting, reading runs, measuring…' });
       const facts = await gatherCardFacts(
-        { model: model.fsPath, display: (p) => vscode.workspace.asRelativePath(p, false), ...(reference && current ? { reference, current } : {}), ...(vscode.workspace.isTrusted ? {} : { benchmark: false }) },
-        cardReaders(deps, vscode.workspace.asRelativePath(model, false)),
+        { model: model.fsPath, display: (p) => vscode.workspace.asRelativePath(p, false), ...(reference && current ? { reference, current } : {}), ...(vscode.workspace.isTrusted ? {} : { benchmark: false }), ...(registry ? { registry } : {}) },
+        cardReaders(deps, vscode.workspace.asRelativePath(model, false), (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath)),
         signal,
       );
       return buildModelCard(facts);

@@ -96,7 +96,8 @@ export class RegistryNodes implements TreeExtension {
     } catch {
       // unreadable folder: the version lists without its files
     }
-    return { ...this.node({ type: 'version', version, model, store, local: modelUri !== undefined }), ...(modelUri ? { modelUri } : {}) };
+    // registryVersion: what Write Model Card… states of the version (modelCard's registryVersionArg reads it).
+    return { ...this.node({ type: 'version', version, model, store, local: modelUri !== undefined }), ...(modelUri ? { modelUri, registryVersion: { model, version: version.version, store: store.root } } : {}) };
   }
 
   private runFor(version: ModelVersionRecord): RunRecord | undefined {
