@@ -7,7 +7,9 @@ import { DataEngine } from '../../src/data/engine/engineClient';
 import { execute } from '../../src/kernels/execution';
 import type { KernelConnection } from '../../src/kernels/jupyterLib';
 import { detectFileDrift, type DriftResult } from '../../src/monitoring/driftScan';
+import { detectDriftTool } from '../../src/monitoring/driftTool';
 import { kernelFrameFile, type KernelFrameFile } from '../../src/monitoring/kernelFrame';
+import { WorkspaceFiles } from '../../src/agent/tools/workspaceFiles';
 import { startJupyter, type JupyterFixture } from '../support/jupyterHarness';
 
 // Drift on kernel DataFrames (Compare Datasets… and detect_drift with a variable on either side)
@@ -151,6 +153,23 @@ describe('Drift on kernel DataFrames, through the data engine, checked against s
       } finally {
         await frame.dispose();
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('detect_drift takes a kernel variable on either side, a file on the other, and removes the temporary files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mle-drift-tool-'));
+    try {
+      await cell(`ref_small.to_csv(${JSON.stringify(join(dir, 'ref.csv'))}, index=False)`);
+      const tool = detectDriftTool(() => engine, () => Promise.resolve(kernel));
+      const context = { files: new WorkspaceFiles([{ name: 'ws', path: dir }]), applyChange: () => Promise.resolve() };
+      const out = await tool.run({ reference: 'ref.csv', current_variable: 'cur_small' }, context, ac());
+      assert.match(out.content, /^# Drift: cur_small against ref\.csv/);
+      assert.match(out.summary ?? '', /^\d+\/7 columns drifted/);
+      await assert.rejects(tool.run({ reference: 'ref.csv', reference_variable: 'ref_small', current_variable: 'cur_small' }, context, ac()), /either reference \(a file\) or reference_variable/);
+      await assert.rejects(detectDriftTool(() => engine).run({ reference_variable: 'ref_small', current: 'ref.csv' }, context, ac()), /needs a notebook kernel/);
+      assert.equal((await cell('import glob, tempfile, os; print(len(glob.glob(os.path.join(tempfile.gettempdir(), "ml-engineer-frame-*"))))')).text.trim(), '0');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
