@@ -1,3 +1,4 @@
+import { UserError } from '../common/errors';
 import type { DatasetColumn } from '../data/datasetSource';
 import type { DataEngine } from '../data/engine/engineClient';
 import { FileDatasetSource } from '../data/engine/fileDatasetSource';
@@ -6,7 +7,7 @@ import type { TablePrep } from '../data/engine/protocol';
 import { quoteIdent, SqlParams } from '../data/engine/sqlText';
 import type { KernelFrameFile } from './kernelFrame';
 import { chiSquaredHomogeneity, jensenShannon, ksPValue, psi } from './driftStats';
-import { chooseTest, DRIFT_DEFAULTS, isPValue, type DriftOptions, type DriftTest } from './driftTests';
+import { chooseTest, columnTestProblem, DRIFT_DEFAULTS, isPValue, type DriftOptions, type DriftTest } from './driftTests';
 
 // Drift between a reference and a current dataset, column by column, scanned by the data engine
 // (DuckDB in its child process: src/data/engine/) in one query that reads each file once, in place:
@@ -109,14 +110,19 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
     // A number on one side and text on the other: compared as categories.
     compared.push({ name: col.name, as: kind === otherKind ? kind : 'categorical' });
   }
+  for (const { name, as } of compared) {
+    const problem = columnTestProblem(name, as, options);
+    if (problem) throw new UserError(problem);
+  }
   // PSI is never the automatic choice, so its bins are known before the rows are counted.
-  const binCounts = options.numericTest === 'psi' ? [HISTOGRAM_BINS, PSI_BINS] : [HISTOGRAM_BINS];
+  const psiWanted = options.numericTest === 'psi' || compared.some((c) => c.as === 'numeric' && options.columnTests?.[c.name] === 'psi');
+  const binCounts = psiWanted ? [HISTOGRAM_BINS, PSI_BINS] : [HISTOGRAM_BINS];
   const run: Run = async (sql, maxRows) => (await reference.source.run(sql, { params, prepare: [...a.prepare, ...b.prepare] }, signal, { maxRows })).rows;
   const scan = await scanBoth(run, a.from, b.from, compared, binCounts);
   const { referenceRows, currentRows } = scan;
   const columns: ColumnDrift[] = [];
   compared.forEach(({ name, as }, i) => {
-    const test = chooseTest(as, referenceRows, options);
+    const test = chooseTest(as, referenceRows, options, name);
     const result = as === 'numeric' ? numericDrift(name, test, thresholds, scan.numeric.get(i)) : categoricalDrift(name, test, thresholds, scan.categories.get(i) ?? []);
     if (typeof result === 'string') skipped.push({ column: name, reason: result });
     else columns.push(result);
