@@ -4,9 +4,9 @@ import * as vscode from 'vscode';
 import { SETTINGS } from '../../commandIds';
 import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
 import { sharedDataEngine } from '../../data/engine/engineClient';
-import { driftJson, driftLine, driftMarkdown } from '../../monitoring/driftReport';
+import { driftJson, driftLine, driftMarkdown, formatStat } from '../../monitoring/driftReport';
 import { detectFileDrift } from '../../monitoring/driftScan';
-import type { DriftOptions } from '../../monitoring/driftTests';
+import { TEST_NAMES, type DriftOptions, type DriftTest } from '../../monitoring/driftTests';
 import { kernelFrameFile, type KernelFrameFile } from '../../monitoring/kernelFrame';
 import type { KernelTarget } from '../../kernels/kernelTools';
 import { inspectKernel } from '../../kernels/kernelInspection';
@@ -85,29 +85,46 @@ export async function compareForDrift(arg: unknown, servers: LocalServers, activ
       : ((uri) => (uri ? { path: uri.fsPath } : undefined))((await vscode.window.showOpenDialog({ title: 'Current data', filters: DATA_FILTERS }))?.[0]);
   if (!current) return;
   const engine = sharedDataEngine();
-  const result = await withCancellableProgress(`Drift: ${sideName(current)} against ${sideName(reference)}`, async (signal) => {
-    const frames: KernelFrameFile[] = [];
-    const input = async (side: Side): Promise<string | KernelFrameFile> => {
-      if ('path' in side) return side.path;
-      const frame = await kernelFrameFile((await activeKernel()).connection, side.variable, signal);
-      frames.push(frame);
-      return frame;
-    };
-    try {
-      return await detectFileDrift(engine, await input(reference), await input(current), driftOptions(), signal);
-    } finally {
-      await Promise.all(frames.map((f) => f.dispose()));
+  const columnTests: Record<string, DriftTest> = {};
+  for (;;) {
+    const result = await withCancellableProgress(`Drift: ${sideName(current)} against ${sideName(reference)}`, async (signal) => {
+      const frames: KernelFrameFile[] = [];
+      const input = async (side: Side): Promise<string | KernelFrameFile> => {
+        if ('path' in side) return side.path;
+        const frame = await kernelFrameFile((await activeKernel()).connection, side.variable, signal);
+        frames.push(frame);
+        return frame;
+      };
+      try {
+        return await detectFileDrift(engine, await input(reference), await input(current), { ...driftOptions(), columnTests }, signal);
+      } finally {
+        await Promise.all(frames.map((f) => f.dispose()));
+      }
+    });
+    const markdown = driftMarkdown(result);
+    log.info(driftLine(result));
+    await openReport(context, 'drift', markdown);
+    const action = await vscode.window.showInformationMessage(`${driftLine(result)}.`, 'Export JSON', 'Export Markdown', "Change a Column's Statistic…");
+    if (!action) return;
+    if (action.startsWith('Change')) {
+      // The report again with one column's statistic chosen here (PSI, or the test of the other size).
+      const column = await vscode.window.showQuickPick(
+        result.columns.map((c) => ({ label: c.column, description: `${TEST_NAMES[c.test]} ${formatStat(c.value)}`, as: c.kind })),
+        { title: 'The column whose statistic to change' },
+      );
+      if (!column) return;
+      const tests = (column.as === 'numeric' ? ['ks', 'wasserstein', 'psi'] : ['chisquare', 'jensenshannon', 'psi']) as DriftTest[];
+      const test = await vscode.window.showQuickPick(tests.map((t) => ({ label: TEST_NAMES[t], test: t })), { title: `The statistic for ${column.label}` });
+      if (!test) return;
+      columnTests[column.label] = test.test;
+      continue;
     }
-  });
-  const markdown = driftMarkdown(result);
-  log.info(driftLine(result));
-  await openReport(context, 'drift', markdown);
-  const action = await vscode.window.showInformationMessage(`${driftLine(result)}.`, 'Export JSON', 'Export Markdown');
-  if (!action) return;
-  const json = action === 'Export JSON';
-  // Named after the two inputs, beside the reference file (or the first workspace folder).
-  const name = `drift_${stem(current)}_vs_${stem(reference)}.${json ? 'json' : 'md'}`;
-  const folder = 'path' in reference ? vscode.Uri.file(dirname(reference.path)) : vscode.workspace.workspaceFolders?.[0]?.uri;
-  const target = await vscode.window.showSaveDialog({ ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}), filters: json ? { JSON: ['json'] } : { Markdown: ['md'] } });
-  if (target) await vscode.workspace.fs.writeFile(target, Buffer.from(json ? driftJson(result) : markdown));
+    const json = action === 'Export JSON';
+    // Named after the two inputs, beside the reference file (or the first workspace folder).
+    const name = `drift_${stem(current)}_vs_${stem(reference)}.${json ? 'json' : 'md'}`;
+    const folder = 'path' in reference ? vscode.Uri.file(dirname(reference.path)) : vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({ ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}), filters: json ? { JSON: ['json'] } : { Markdown: ['md'] } });
+    if (target) await vscode.workspace.fs.writeFile(target, Buffer.from(json ? driftJson(result) : markdown));
+    return;
+  }
 }
