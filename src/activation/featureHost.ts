@@ -5,6 +5,7 @@ import type { DatasetSource } from '../data/datasetSource';
 import type { DatasetGrid, DatasetGridOptions } from '../data/vscode/datasetPanel';
 import type { RemoteGpuSource } from '../gpu/gpuSourceChoice';
 import type { AttachedJupyterServer } from '../kernels/vscode/jupyterServers';
+import type { KernelTarget } from '../kernels/kernelTools';
 import type { FeatureName, TreeViewId } from './featureTable';
 
 // The contract between the activation layer (dist/extension.js) and each feature's bundle
@@ -23,6 +24,8 @@ export interface FeatureApis {
     readonly onDidChange: vscode.Event<unknown>;
     /** A DataFrame or 2-D array of the active notebook's kernel as a fresh source (the agent's describe_dataset). */
     variableSource(variable: string, signal: AbortSignal): Promise<DatasetSource>;
+    /** The active notebook's kernel (drift on its DataFrames); throws saying what to do when there is none. */
+    activeKernel(): Promise<KernelTarget>;
     /** Shows a server another feature runs (a kernel on a Slurm job) in the Kernels view and the kernel picker until disposed. */
     attachServer(server: AttachedJupyterServer): vscode.Disposable;
   };

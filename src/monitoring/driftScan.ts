@@ -1,11 +1,13 @@
+import { UserError } from '../common/errors';
 import type { DatasetColumn } from '../data/datasetSource';
 import type { DataEngine } from '../data/engine/engineClient';
 import { FileDatasetSource } from '../data/engine/fileDatasetSource';
 import { columnsFromDescribe, directScan } from '../data/engine/fileRelation';
 import type { TablePrep } from '../data/engine/protocol';
 import { quoteIdent, SqlParams } from '../data/engine/sqlText';
+import type { KernelFrameFile } from './kernelFrame';
 import { chiSquaredHomogeneity, jensenShannon, ksPValue, psi } from './driftStats';
-import { chooseTest, DRIFT_DEFAULTS, isPValue, type DriftOptions, type DriftTest } from './driftTests';
+import { chooseTest, columnTestProblem, DRIFT_DEFAULTS, isPValue, type DriftOptions, type DriftTest } from './driftTests';
 
 // Drift between a reference and a current dataset, column by column, scanned by the data engine
 // (DuckDB in its child process: src/data/engine/) in one query that reads each file once, in place:
@@ -69,10 +71,24 @@ function kindOf(c: DatasetColumn): 'numeric' | 'categorical' | undefined {
 
 const num = (v: unknown): number => (v === null || v === undefined ? NaN : Number(v));
 
-export async function detectDrift(reference: FileDatasetSource, current: FileDatasetSource, options: DriftOptions, signal: AbortSignal): Promise<DriftResult> {
+/** A kernel's DataFrame written to a file (kernelFrame.ts), with a source of that file for the engine. */
+export interface FrameInput {
+  readonly frame: KernelFrameFile;
+  readonly source: FileDatasetSource;
+}
+
+/** One side: a data file, or a kernel's DataFrame. */
+export type DriftInput = FileDatasetSource | FrameInput;
+
+const sourceOf = (input: DriftInput): FileDatasetSource => (input instanceof FileDatasetSource ? input : input.source);
+const labelOf = (input: DriftInput): string => (input instanceof FileDatasetSource ? input.label : input.frame.label);
+
+export async function detectDrift(referenceInput: DriftInput, currentInput: DriftInput, options: DriftOptions, signal: AbortSignal): Promise<DriftResult> {
   const params = new SqlParams();
-  const a = await scanOf(reference, params, signal);
-  const b = await scanOf(current, params, signal);
+  const reference = { label: labelOf(referenceInput), source: sourceOf(referenceInput) };
+  const current = { label: labelOf(currentInput) };
+  const a = await scanOf(referenceInput, params, signal);
+  const b = await scanOf(currentInput, params, signal);
   const currentByName = new Map(b.columns.map((c) => [c.name, c]));
   const ignore = new Set(options.ignore ?? []);
   const thresholds = { pValue: options.pValue ?? DRIFT_DEFAULTS.pValue, distance: options.distance ?? DRIFT_DEFAULTS.distance, driftShare: options.driftShare ?? DRIFT_DEFAULTS.driftShare };
@@ -94,14 +110,19 @@ export async function detectDrift(reference: FileDatasetSource, current: FileDat
     // A number on one side and text on the other: compared as categories.
     compared.push({ name: col.name, as: kind === otherKind ? kind : 'categorical' });
   }
+  for (const { name, as } of compared) {
+    const problem = columnTestProblem(name, as, options);
+    if (problem) throw new UserError(problem);
+  }
   // PSI is never the automatic choice, so its bins are known before the rows are counted.
-  const binCounts = options.numericTest === 'psi' ? [HISTOGRAM_BINS, PSI_BINS] : [HISTOGRAM_BINS];
-  const run: Run = async (sql, maxRows) => (await reference.run(sql, { params, prepare: [...a.prepare, ...b.prepare] }, signal, { maxRows })).rows;
+  const psiWanted = options.numericTest === 'psi' || compared.some((c) => c.as === 'numeric' && options.columnTests?.[c.name] === 'psi');
+  const binCounts = psiWanted ? [HISTOGRAM_BINS, PSI_BINS] : [HISTOGRAM_BINS];
+  const run: Run = async (sql, maxRows) => (await reference.source.run(sql, { params, prepare: [...a.prepare, ...b.prepare] }, signal, { maxRows })).rows;
   const scan = await scanBoth(run, a.from, b.from, compared, binCounts);
   const { referenceRows, currentRows } = scan;
   const columns: ColumnDrift[] = [];
   compared.forEach(({ name, as }, i) => {
-    const test = chooseTest(as, referenceRows, options);
+    const test = chooseTest(as, referenceRows, options, name);
     const result = as === 'numeric' ? numericDrift(name, test, thresholds, scan.numeric.get(i)) : categoricalDrift(name, test, thresholds, scan.categories.get(i) ?? []);
     if (typeof result === 'string') skipped.push({ column: name, reason: result });
     else columns.push(result);
@@ -126,14 +147,18 @@ export async function detectDrift(reference: FileDatasetSource, current: FileDat
   };
 }
 
-/** detectDrift on two files, their sources let go of afterwards (an Arrow file's engine table with them). */
-export async function detectFileDrift(engine: DataEngine, reference: string, current: string, options: DriftOptions, signal: AbortSignal): Promise<DriftResult> {
-  const a = new FileDatasetSource(reference, engine);
-  const b = new FileDatasetSource(current, engine);
+/**
+ * detectDrift on two files or kernel DataFrames (written to files: kernelFrame.ts), the sources let
+ * go of afterwards (an Arrow file's engine table with them). The frames' files are the caller's.
+ */
+export async function detectFileDrift(engine: DataEngine, reference: string | KernelFrameFile, current: string | KernelFrameFile, options: DriftOptions, signal: AbortSignal): Promise<DriftResult> {
+  const input = (side: string | KernelFrameFile): DriftInput => (typeof side === 'string' ? new FileDatasetSource(side, engine) : { frame: side, source: new FileDatasetSource(side.path, engine) });
+  const a = input(reference);
+  const b = input(current);
   try {
     return await detectDrift(a, b, options, signal);
   } finally {
-    await Promise.all([a.dispose(), b.dispose()]);
+    await Promise.all([sourceOf(a).dispose(), sourceOf(b).dispose()]);
   }
 }
 
@@ -155,7 +180,9 @@ interface Side {
  * own, from a zero-row read (DuckDB sniffs a text file as it will for the rows), not a big file's
  * quick first look: a column typed as numbers from its first rows cannot turn out text mid-scan.
  */
-async function scanOf(source: FileDatasetSource, params: SqlParams, signal: AbortSignal): Promise<Side> {
+async function scanOf(input: DriftInput, params: SqlParams, signal: AbortSignal): Promise<Side> {
+  const source = sourceOf(input);
+  if (!(input instanceof FileDatasetSource) && input.frame.format === 'csv') return frameCsv(input.frame, source.path, params);
   // Opening checks the file (line lengths, encoding, ragged rows) and names it in any error.
   const opened = await source.relation(signal, new SqlParams());
   if (source.format === 'arrow') return { from: opened.rel.from, columns: opened.rel.columns, prepare: opened.prepare };
@@ -164,6 +191,21 @@ async function scanOf(source: FileDatasetSource, params: SqlParams, signal: Abor
   const probe = new SqlParams();
   const described = await source.run(`SELECT * FROM ${directScan(source.format, source.path, probe, csv, false)} LIMIT 0`, { params: probe, prepare: [] }, signal, { maxRows: 1 });
   return { from: directScan(source.format, source.path, params, csv, false), columns: columnsFromDescribe(described.columns.map((c) => [c.name, c.type]), source.format), prepare: [] };
+}
+
+/**
+ * A kernel's CSV (kernelFrameSource.ts) read with the types the kernel gave, nothing sniffed: a text
+ * column of digits stays text, and text values carry a one-letter prefix (an empty string is not a
+ * null). Columns the kernel left out (dates) keep their dtype, so the report says why.
+ */
+function frameCsv(frame: KernelFrameFile, path: string, params: SqlParams): Side {
+  const written = frame.columns.filter((c) => c.sql);
+  const types = written.map((c, j) => `'c${j}': '${c.sql}'`).join(', ');
+  const select = written.map((c, j) => `${c.sql === 'VARCHAR' ? `substr(c${j}, 2)` : `c${j}`} AS ${quoteIdent(c.name)}`).join(', ');
+  const scan = `read_csv(${params.bind(path)}, header = false, auto_detect = false, columns = {${types}}, delim = ',', quote = '"', escape = '"', nullstr = '')`;
+  const kind = { DOUBLE: 'float', BOOLEAN: 'boolean', VARCHAR: 'string' } as const;
+  const columns = frame.columns.map((c): DatasetColumn => (c.sql ? { name: c.name, type: c.sql, kind: kind[c.sql] } : { name: c.name, type: c.dtype, kind: 'other' }));
+  return { from: written.length ? `(SELECT ${select} FROM ${scan})` : '(SELECT 1 WHERE false)', columns, prepare: [] };
 }
 
 function verdict(test: DriftTest, value: number, thresholds: { pValue: number; distance: number }): { threshold: number; drifted: boolean } {

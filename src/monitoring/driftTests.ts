@@ -22,6 +22,8 @@ export interface DriftOptions {
   readonly driftShare?: number;
   /** Columns to leave out (an id, the target). */
   readonly ignore?: readonly string[];
+  /** A statistic per column, over the choice by kind (PSI for one column, KS for another). */
+  readonly columnTests?: Readonly<Record<string, DriftTest>>;
 }
 
 export const DRIFT_DEFAULTS = { pValue: 0.05, distance: 0.1, driftShare: 0.5 } as const;
@@ -39,7 +41,17 @@ export function isPValue(test: DriftTest): boolean {
   return test === 'ks' || test === 'chisquare';
 }
 
-export function chooseTest(kind: 'numeric' | 'categorical', referenceRows: number, options: DriftOptions): DriftTest {
+const FITS: Readonly<Record<DriftTest, readonly ('numeric' | 'categorical')[]>> = { ks: ['numeric'], wasserstein: ['numeric'], chisquare: ['categorical'], jensenshannon: ['categorical'], psi: ['numeric', 'categorical'] };
+
+/** Why a column's own statistic cannot be used on it (KS on categories), or undefined. */
+export function columnTestProblem(column: string, kind: 'numeric' | 'categorical', options: DriftOptions): string | undefined {
+  const test = options.columnTests?.[column];
+  return test && !FITS[test].includes(kind) ? `${column}: ${TEST_NAMES[test]} is for ${FITS[test].join(' and ')} columns, and ${column} is compared as ${kind}` : undefined;
+}
+
+export function chooseTest(kind: 'numeric' | 'categorical', referenceRows: number, options: DriftOptions, column?: string): DriftTest {
+  const own = column === undefined ? undefined : options.columnTests?.[column];
+  if (own && FITS[own].includes(kind)) return own;
   const small = referenceRows <= SMALL_REFERENCE_ROWS;
   if (kind === 'numeric') {
     const choice = options.numericTest ?? 'auto';

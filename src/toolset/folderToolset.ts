@@ -117,7 +117,7 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
     tracking: () => [...trackingTools(catalog, refreshRuns), ...registry.tools],
     models: () => modelTools({ ort: ortModule, python: userPython, cwd: () => folder }),
     data: () => agentDataTools({ engine: () => (engine ??= new DataEngine()), kernelSource: async (variable, signal) => KernelDatasetSource.open((await kernel.active()).connection, variable, signal) }),
-    serving: () => [serveLocallyTool(serving), sendRequestsTool(serving), loadTestTool(serving), stopServerTool(serving), detectDriftTool(() => (engine ??= new DataEngine())), compareModelsTool(ortModule)],
+      serving: () => [serveLocallyTool(serving), sendRequestsTool(serving), loadTestTool(serving), stopServerTool(serving), detectDriftTool(() => (engine ??= new DataEngine()), async () => (await kernel.active()).connection), compareModelsTool(ortModule)],
     modelCard: () => [writeModelCardTool({ runs: async () => (await refreshRuns(true), catalog.runs()), ort: ortModule, engine: () => (engine ??= new DataEngine()) })],
     jobs: () => {
       const current = (): JobClusters => (clusters ??= new JobClusters(parseClusters(options.clusters), sshRunnerFactory()));

@@ -117,6 +117,23 @@ describe('Drift in the data engine, checked against scipy', function () {
     assert.ok(JSON.stringify(result).length < 20_000, 'a few kilobytes for 40,000 rows');
   });
 
+  it('a statistic per column over the choice by kind (PSI for one, KS for another), equal to scipy; one that does not fit the column refused', async () => {
+    const ref = file('ref_cols.csv', 5_000, 6, 0);
+    const cur = file('cur_cols.csv', 4_000, 7, 1);
+    const expected = scipy(ref, cur);
+    const all = await drift(ref, cur, { numericTest: 'psi' });
+    const mixed = await drift(ref, cur, { columnTests: { age: 'psi', income: 'ks', plan: 'chisquare' } });
+    const by = new Map(mixed.columns.map((c) => [c.column, c]));
+    assert.deepEqual([by.get('age')?.test, by.get('income')?.test, by.get('plan')?.test, by.get('clicks')?.test, by.get('region')?.test], ['psi', 'ks', 'chisquare', 'wasserstein', 'jensenshannon']);
+    assert.equal(by.get('age')!.value, all.columns.find((c) => c.column === 'age')!.value);
+    for (const [column, test, key] of [['income', 'ks', 'ks'], ['plan', 'chisquare', 'chi2'], ['clicks', 'wasserstein', 'wd']] as const) {
+      const want = expected[column]![key]!;
+      assert.equal(by.get(column)!.test, test);
+      assert.ok(Math.abs(by.get(column)!.value - want) <= 1e-9 * Math.max(1, Math.abs(want)), `${column}: ${by.get(column)!.value} vs scipy ${want}`);
+    }
+    await assert.rejects(drift(ref, cur, { columnTests: { plan: 'ks' } }), /plan: Kolmogorov-Smirnov p-value is for numeric columns, and plan is compared as categorical/);
+  });
+
   it('reads each file in place: no table of either file is left in the engine, and types come from the whole scan', async () => {
     // Over 64 MB, so opening takes a quick look at the first 2,048 rows only: "code" is digits there and text from row 5,000 on (inside the sample DuckDB sniffs for a whole scan).
     const rows = (n: number, shift: number): string => {

@@ -167,7 +167,7 @@ export function registerKernels(host: FeatureHost): FeatureApis['kernels'] {
     return { key: live.binding.kernelId, label: live.server.label, connection: live.connection };
   };
   const variableSource: FeatureApis['kernels']['variableSource'] = async (variable, signal) => KernelDatasetSource.open((await targets.active()).connection, variable, signal);
-  return { tools: () => kernelTools(targets, executions), onDidChange: kernels.onDidChange, owners, activeRemote, variableSource, attachServer: (server) => servers.attach(server) };
+  return { tools: () => kernelTools(targets, executions), onDidChange: kernels.onDidChange, owners, activeRemote, variableSource, activeKernel: () => targets.active(), attachServer: (server) => servers.attach(server) };
 }
 
 /** dist/features/kernels.js (src/activation/). */

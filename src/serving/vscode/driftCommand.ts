@@ -1,19 +1,24 @@
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { SETTINGS } from '../../commandIds';
 import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
 import { sharedDataEngine } from '../../data/engine/engineClient';
-import { driftJson, driftLine, driftMarkdown } from '../../monitoring/driftReport';
+import { driftJson, driftLine, driftMarkdown, formatStat } from '../../monitoring/driftReport';
 import { detectFileDrift } from '../../monitoring/driftScan';
-import type { DriftOptions } from '../../monitoring/driftTests';
+import { TEST_NAMES, type DriftOptions, type DriftTest } from '../../monitoring/driftTests';
+import { kernelFrameFile, type KernelFrameFile } from '../../monitoring/kernelFrame';
+import type { KernelTarget } from '../../kernels/kernelTools';
+import { inspectKernel } from '../../kernels/kernelInspection';
 import { REQUEST_LOG_FILE } from '../requestLogText';
 import type { LocalServers } from './localServers';
 import { openReport } from './reportPreview';
 
-// Compare Datasets for Drift…: a reference (the file right-clicked, or picked) and a current dataset
-// (a file, or a running server's request log), scanned in the data engine; the report opens as a
-// Markdown preview (a few KB: 20-bin histograms, never the data), with Export JSON.
+// Compare Datasets for Drift…: a reference (the file right-clicked, or picked: a file or a DataFrame
+// of the active notebook's kernel) and a current dataset (a file, a running server's request log, or
+// a kernel DataFrame), scanned in the data engine (a DataFrame through a temporary file the kernel
+// writes: kernelFrame.ts); the report opens as a Markdown preview (a few KB: 20-bin histograms,
+// never the data), with Export JSON and Markdown named after the two inputs.
 
 const DATA_FILTERS = { 'Data files': ['csv', 'tsv', 'gz', 'parquet', 'jsonl', 'ndjson', 'arrow', 'feather'] };
 
@@ -28,28 +33,98 @@ export function driftOptions(): DriftOptions {
   };
 }
 
-export async function compareForDrift(arg: unknown, servers: LocalServers, context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<void> {
-  const reference = arg instanceof vscode.Uri ? arg : (await vscode.window.showOpenDialog({ title: 'Reference (training) data', filters: DATA_FILTERS }))?.[0];
+/** A side as picked: a file's path, or a kernel variable's name. */
+type Side = { readonly path: string } | { readonly variable: string };
+
+const FRAME_TYPES = /^(pandas\.(DataFrame|Series)|polars\.DataFrame|numpy\.ndarray)$/;
+
+/** A DataFrame of the active notebook's kernel, picked from its variables (or typed). */
+async function pickVariable(kernel: KernelTarget, title: string): Promise<Side | undefined> {
+  const inspection = await inspectKernel(kernel.connection);
+  const frames = inspection.variables.filter((v) => FRAME_TYPES.test(v.type));
+  if (frames.length === 0) {
+    const name = await vscode.window.showInputBox({ title, prompt: `No DataFrame found in ${kernel.label}: the variable's name` });
+    return name ? { variable: name.trim() } : undefined;
+  }
+  const pick = await vscode.window.showQuickPick(
+    frames.map((v) => ({ label: v.name, description: `${v.type}${v.shape ? ` ${v.shape.map((d) => d ?? '?').join('×')}` : ''}` })),
+    { title: `${title} (${kernel.label})` },
+  );
+  return pick ? { variable: pick.label } : undefined;
+}
+
+const sideName = (side: Side): string => ('path' in side ? basename(side.path) : side.variable);
+
+/** A file name part from a side: its base name without the extension, or the variable's name. */
+const stem = (side: Side): string => sideName(side).replace(/\.(csv|tsv|parquet|jsonl|ndjson|arrow|feather)(\.gz)?$/i, '').replace(/[^\w.-]+/g, '_');
+
+export async function compareForDrift(arg: unknown, servers: LocalServers, activeKernel: () => Promise<KernelTarget>, context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<void> {
+  let reference: Side | undefined;
+  if (arg instanceof vscode.Uri) reference = { path: arg.fsPath };
+  else {
+    const first = await vscode.window.showQuickPick([{ label: '$(file) A data file…', file: true }, { label: "$(variable) A DataFrame in the notebook's kernel…", file: false }], { title: 'Reference (training) data' });
+    if (!first) return;
+    if (first.file) {
+      const uri = (await vscode.window.showOpenDialog({ title: 'Reference (training) data', filters: DATA_FILTERS }))?.[0];
+      reference = uri ? { path: uri.fsPath } : undefined;
+    } else reference = await pickVariable(await activeKernel(), 'Reference (training) DataFrame');
+  }
   if (!reference) return;
   const logs = servers.all.map((e) => join(e.server.options.appDir, REQUEST_LOG_FILE)).filter((p) => existsSync(p));
-  const picks: { label: string; description?: string; path?: string }[] = [
+  const picks: { label: string; description?: string; path?: string; kernel?: boolean }[] = [
     ...logs.map((p) => ({ label: `$(server-process) ${basename(join(p, '..', '..'))} request log`, description: vscode.workspace.asRelativePath(p), path: p })),
     { label: '$(file) A data file…' },
+    { label: "$(variable) A DataFrame in the notebook's kernel…", kernel: true },
   ];
-  const pick = picks.length === 1 ? picks[0] : await vscode.window.showQuickPick(picks, { title: `Compare with ${basename(reference.fsPath)}: the current data` });
+  const pick = await vscode.window.showQuickPick(picks, { title: `Compare with ${sideName(reference)}: the current data` });
   if (!pick) return;
-  const current = pick.path ?? (await vscode.window.showOpenDialog({ title: 'Current data', filters: DATA_FILTERS }))?.[0]?.fsPath;
+  const current: Side | undefined = pick.path
+    ? { path: pick.path }
+    : pick.kernel
+      ? await pickVariable(await activeKernel(), 'Current DataFrame')
+      : ((uri) => (uri ? { path: uri.fsPath } : undefined))((await vscode.window.showOpenDialog({ title: 'Current data', filters: DATA_FILTERS }))?.[0]);
   if (!current) return;
   const engine = sharedDataEngine();
-  const result = await withCancellableProgress(`Drift: ${basename(current)} against ${basename(reference.fsPath)}`, (signal) =>
-    detectFileDrift(engine, reference.fsPath, current, driftOptions(), signal),
-  );
-  const markdown = driftMarkdown(result);
-  log.info(driftLine(result));
-  await openReport(context, 'drift', markdown);
-  const action = await vscode.window.showInformationMessage(`${driftLine(result)}.`, 'Export JSON', 'Export Markdown');
-  if (!action) return;
-  const json = action === 'Export JSON';
-  const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(reference, '..', `drift_report.${json ? 'json' : 'md'}`), filters: json ? { JSON: ['json'] } : { Markdown: ['md'] } });
-  if (target) await vscode.workspace.fs.writeFile(target, Buffer.from(json ? driftJson(result) : markdown));
+  const columnTests: Record<string, DriftTest> = {};
+  for (;;) {
+    const result = await withCancellableProgress(`Drift: ${sideName(current)} against ${sideName(reference)}`, async (signal) => {
+      const frames: KernelFrameFile[] = [];
+      const input = async (side: Side): Promise<string | KernelFrameFile> => {
+        if ('path' in side) return side.path;
+        const frame = await kernelFrameFile((await activeKernel()).connection, side.variable, signal);
+        frames.push(frame);
+        return frame;
+      };
+      try {
+        return await detectFileDrift(engine, await input(reference), await input(current), { ...driftOptions(), columnTests }, signal);
+      } finally {
+        await Promise.all(frames.map((f) => f.dispose()));
+      }
+    });
+    const markdown = driftMarkdown(result);
+    log.info(driftLine(result));
+    await openReport(context, 'drift', markdown);
+    const action = await vscode.window.showInformationMessage(`${driftLine(result)}.`, 'Export JSON', 'Export Markdown', "Change a Column's Statistic…");
+    if (!action) return;
+    if (action.startsWith('Change')) {
+      // The report again with one column's statistic chosen here (PSI, or the test of the other size).
+      const column = await vscode.window.showQuickPick(
+        result.columns.map((c) => ({ label: c.column, description: `${TEST_NAMES[c.test]} ${formatStat(c.value)}`, as: c.kind })),
+        { title: 'The column whose statistic to change' },
+      );
+      if (!column) return;
+      const tests = (column.as === 'numeric' ? ['ks', 'wasserstein', 'psi'] : ['chisquare', 'jensenshannon', 'psi']) as DriftTest[];
+      const test = await vscode.window.showQuickPick(tests.map((t) => ({ label: TEST_NAMES[t], test: t })), { title: `The statistic for ${column.label}` });
+      if (!test) return;
+      columnTests[column.label] = test.test;
+      continue;
+    }
+    const json = action === 'Export JSON';
+    // Named after the two inputs, beside the reference file (or the first workspace folder).
+    const name = `drift_${stem(current)}_vs_${stem(reference)}.${json ? 'json' : 'md'}`;
+    const folder = 'path' in reference ? vscode.Uri.file(dirname(reference.path)) : vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({ ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}), filters: json ? { JSON: ['json'] } : { Markdown: ['md'] } });
+    if (target) await vscode.workspace.fs.writeFile(target, Buffer.from(json ? driftJson(result) : markdown));
+    return;
+  }
 }

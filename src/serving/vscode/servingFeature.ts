@@ -61,7 +61,9 @@ export const activateFeature: FeatureModule<'serving'>['activateFeature'] = (hos
     const pick = await vscode.window.showQuickPick(items, { title: 'Local model servers' });
     if (pick && 'run' in pick && pick.run) await pick.run();
   });
-  registerCommand(context, log, COMMANDS.detectDrift, (arg?: unknown) => compareForDrift(arg, servers, context, log));
+  // A kernel DataFrame as a side of a drift comparison: the kernels feature, loaded when asked for.
+  const activeKernel = () => host.load('kernels', 'drift on a kernel DataFrame').activeKernel();
+  registerCommand(context, log, COMMANDS.detectDrift, (arg?: unknown) => compareForDrift(arg, servers, activeKernel, context, log));
   // onnxruntime-web (dist/lazy/ort.js) is required on first use only.
   let ortModule: OrtModule | undefined;
   const ort = (): OrtModule => (ortModule ??= loadOrt(lazyBundlePath(context.extensionPath, 'ort')));
@@ -71,5 +73,5 @@ export const activateFeature: FeatureModule<'serving'>['activateFeature'] = (hos
   });
   const cwd = (): string => vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath ?? context.globalStorageUri.fsPath;
   const agentServers = { servers: agentServerHost(servers, python, log) };
-  return { tools: () => [serveLocallyTool(agentServers), sendRequestsTool(agentServers), loadTestTool({ ...agentServers, loadTestScript: () => loadTestWorkerScript(context.extensionPath) }), stopServerTool(agentServers), detectDriftTool(), compareModelsTool(ort), compareModelsOnDataTool(ort, python, cwd)] };
+    return { tools: () => [serveLocallyTool(agentServers), sendRequestsTool(agentServers), loadTestTool({ ...agentServers, loadTestScript: () => loadTestWorkerScript(context.extensionPath) }), stopServerTool(agentServers), detectDriftTool(undefined, async () => (await activeKernel()).connection), compareModelsTool(ort), compareModelsOnDataTool(ort, python, cwd)] };
 };
