@@ -30,6 +30,7 @@ export const COMMANDS = {
   sortRuns: 'mlEngineer.sortRuns',
   revealRun: 'mlEngineer.revealRun',
   copyRunId: 'mlEngineer.copyRunId',
+  removeSource: 'mlEngineer.removeSource',
   setMlflowToken: 'mlEngineer.setMlflowToken',
   openStudy: 'mlEngineer.openStudy',
   showRunInTree: 'mlEngineer.showRunInTree',
@@ -62,6 +63,7 @@ export const COMMANDS = {
   openJobOutput: 'mlEngineer.openJobOutput',
   openJobErrors: 'mlEngineer.openJobErrors',
   copyJobId: 'mlEngineer.copyJobId',
+  openJobDir: 'mlEngineer.openJobDir',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
