@@ -137,8 +137,19 @@ export function ownKernelSpecPath(stateDir: string, executable: string): string 
   mkdirSync(spec, { recursive: true });
   // What ipykernel's own spec says, with this interpreter's path.
   const kernel = { argv: [executable, '-m', 'ipykernel_launcher', '-f', '{connection_file}'], display_name: 'Python 3 (ipykernel)', language: 'python', metadata: { debugger: true } };
-  writeFileSync(join(spec, 'kernel.json'), `${JSON.stringify(kernel, null, 1)}\n`);
+  const file = join(spec, 'kernel.json');
+  const text = `${JSON.stringify(kernel, null, 1)}\n`;
+  // Written once: another window's server of the same Python may be reading it now.
+  if (readIfThere(file) !== text) writeFileSync(file, text);
   return dir;
+}
+
+function readIfThere(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /**
