@@ -63,6 +63,8 @@ const COMMAND_NAMES = [
   'openJobOutput',
   'openJobErrors',
   'copyJobId',
+  'removeSource',
+  'openJobDir',
 ] as const;
 type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -113,6 +115,8 @@ export const TREE_ITEMS = {
   artifact: 'mlEngineer.artifact',
   artifactFolder: 'mlEngineer.artifactFolder',
   trackingSource: 'mlEngineer.trackingSource',
+  // A folder added to the Experiments view from outside the workspace (a Slurm job's): it can be removed.
+  trackingSourceAdded: 'mlEngineer.trackingSource.added',
   study: 'mlEngineer.study',
   registeredModel: 'mlEngineer.registeredModel',
   /** A Deployments row; followed by `.<state>`. */

@@ -6,6 +6,7 @@ import type { DatasetGrid, DatasetGridOptions } from '../data/vscode/datasetPane
 import type { RemoteGpuSource } from '../gpu/gpuSourceChoice';
 import type { AttachedJupyterServer } from '../kernels/vscode/jupyterServers';
 import type { KernelTarget } from '../kernels/kernelTools';
+import type { SourceKind } from '../tracking/runModel';
 import type { FeatureName, TreeViewId } from './featureTable';
 
 // The contract between the activation layer (dist/extension.js) and each feature's bundle
@@ -30,7 +31,13 @@ export interface FeatureApis {
     attachServer(server: AttachedJupyterServer): vscode.Disposable;
   };
   gpu: { tools(): Tool[] };
-  tracking: { tools(): Tool[] };
+  tracking: {
+    tools(): Tool[];
+    /** Tracking logs under a folder, found by the Experiments view's own bounded discovery (in its worker). */
+    findLogs(folder: string): Promise<readonly { readonly kind: SourceKind; readonly path: string }[]>;
+    /** Lists the runs under `folder` (a Slurm job's working folder) in the Experiments view as `label`, watched, until disposed or removed by the user. */
+    addRoot(folder: string, label: string): vscode.Disposable;
+  };
   models: { tools(): Tool[] };
   /** Copilot's language model tools (by contributed name) and the @ml participant's handler (src/lmtools/vscode/). */
   chat: { lmTool(name: string): vscode.LanguageModelTool<object>; readonly participant: vscode.ChatRequestHandler };

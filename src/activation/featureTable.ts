@@ -33,6 +33,7 @@ export const FEATURE_COMMANDS: { readonly [N in FeatureName]: readonly CommandId
     COMMANDS.sortRuns,
     COMMANDS.revealRun,
     COMMANDS.copyRunId,
+    COMMANDS.removeSource,
     COMMANDS.setMlflowToken,
     COMMANDS.openStudy,
     COMMANDS.showRunInTree,
@@ -43,7 +44,7 @@ export const FEATURE_COMMANDS: { readonly [N in FeatureName]: readonly CommandId
   chat: [COMMANDS.openChat, COMMANDS.setApiKey, COMMANDS.clearApiKey, COMMANDS.setOpenAiCompatibleApiKey, COMMANDS.clearOpenAiCompatibleApiKey],
   doctor: [COMMANDS.doctor],
   data: [COMMANDS.openAsDataset],
-  jobs: [COMMANDS.refreshJobs, COMMANDS.submitToSlurm, COMMANDS.startSlurmKernel, COMMANDS.cancelJob, COMMANDS.holdJob, COMMANDS.releaseJob, COMMANDS.requeueJob, COMMANDS.openJobOutput, COMMANDS.openJobErrors, COMMANDS.copyJobId],
+  jobs: [COMMANDS.refreshJobs, COMMANDS.submitToSlurm, COMMANDS.startSlurmKernel, COMMANDS.cancelJob, COMMANDS.holdJob, COMMANDS.releaseJob, COMMANDS.requeueJob, COMMANDS.openJobOutput, COMMANDS.openJobErrors, COMMANDS.openJobDir, COMMANDS.copyJobId],
   serving: [COMMANDS.serveLocally, COMMANDS.localServerActions, COMMANDS.loadTestServer, COMMANDS.stopLocalServers, COMMANDS.detectDrift, COMMANDS.compareModels],
   modelCard: [COMMANDS.modelCard],
 };

@@ -7,6 +7,7 @@ import type { KernelJobHost } from './kernel/kernelJobHost';
 import { kernelJobTools } from './kernel/kernelJobTools';
 import { isSchedulerError, type JobScheduler } from './jobScheduler';
 import type { JobClusters } from './jobClusters';
+import { jobLogsText, type FindLogs } from './jobRuns';
 import { clusterText, jobDetailText, jobsText } from './jobText';
 import { planSubmission, findVenv, type SubmitPlan } from './submitPlan';
 
@@ -20,6 +21,8 @@ export interface JobsAccess {
   readonly changed?: (cluster: string) => void;
   /** Who keeps the kernel jobs start_kernel_job starts (the editor's Kernels view, or a HeldKernelJobs). */
   readonly kernelJobs: KernelJobHost;
+  /** The tracking feature's discovery: job_status names the tracking logs in a job's working folder. */
+  readonly findLogs?: FindLogs;
 }
 
 const cluster = z.optional(z.string());
@@ -105,7 +108,7 @@ export function jobTools(access: JobsAccess): Tool[] {
       name: 'job_status',
       description:
         'Training jobs on the cluster: without job_id, the user\'s jobs (running, pending with the scheduler\'s reason, recently finished with exit code), with elapsed time against the limit and GPUs; ' +
-        'with job_id, that job in detail with its stdout/stderr files, and for a running job its GPUs sampled on its node now (utilization, memory, temperature, power).',
+        'with job_id, that job in detail with its stdout/stderr files, for a running job its GPUs sampled on its node now (utilization, memory, temperature, power), and the tracking logs (TensorBoard, Lightning CSV, MLflow) in its working folder where this machine can read it.',
       input: z.object({ cluster, job_id: z.optional(jobId), all_users: z.optional(z.boolean()) }),
       risk: 'read',
       async run(input, _context, signal) {
@@ -121,7 +124,8 @@ export function jobTools(access: JobsAccess): Tool[] {
               (error: unknown) => `\n\nGPUs not sampled: ${isSchedulerError(error) ? error.schedulerMessage : describeError(error)}`,
             );
           }
-          return { content: jobDetailText(job, now()) + gpus, summary: `Job ${job.id}: ${job.state}` };
+          const logs = await jobLogsText(access.clusters().ref(input.cluster), job, access.findLogs);
+          return { content: jobDetailText(job, now()) + gpus + logs, summary: `Job ${job.id}: ${job.state}` };
         }
         const user = input.all_users ? undefined : await schedulerCall(() => s.whoami(signal));
         const jobs = await schedulerCall(() => s.jobs({ ...(user ? { user } : {}), finished: true, signal }));

@@ -41,7 +41,7 @@ export const jobsSubcommand: Subcommand = {
     '  --kernels         your Jupyter kernel jobs only',
     '  --start-kernel    a Jupyter server as a job; prints its URL with the token and stays in the',
     '                    foreground (holding the SSH tunnel); Ctrl-C stops the server and the job',
-    '  --python PY       the cluster\'s Python for it: a path, a command, or conda:ENV (default python3)',
+    '  --python PY       the cluster\'s Python for it: a path, a command, or conda:ENV (default: the folder\'s mlEngineer.jobs.kernelPython, else python3)',
     '  --stop-kernel ID  ends a kernel job',
     '',
   ].join('\n'),

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join, parse } from 'node:path';
+import { delimiter, dirname, join, parse } from 'node:path';
 import { SETTINGS } from '../commandIds';
 import { UserError } from '../common/errors';
 import { runIsolatedPython } from '../python/isolatedPython';
@@ -80,6 +80,11 @@ if _token is not None:
  */
 export const TOKEN_VARIABLES = ['JUPYTER_TOKEN', 'JPY_API_TOKEN', 'JUPYTERHUB_API_TOKEN'];
 
+/** `env` with `dir` first on JUPYTER_PATH (before any the user set). */
+export function withJupyterPath(env: NodeJS.ProcessEnv, dir: string): NodeJS.ProcessEnv {
+  return { ...env, JUPYTER_PATH: env.JUPYTER_PATH ? `${dir}${delimiter}${env.JUPYTER_PATH}` : dir };
+}
+
 /** The server's environment: the given one without other servers' tokens, with ours. */
 export function serverEnvironment(base: NodeJS.ProcessEnv, token: string): NodeJS.ProcessEnv {
   const env = { ...base };
@@ -88,8 +93,9 @@ export function serverEnvironment(base: NodeJS.ProcessEnv, token: string): NodeJ
 }
 
 const CHECK = `
-import importlib.util, json
-print(json.dumps({m: importlib.util.find_spec(m) is not None for m in ("jupyter_server", "notebook", "ipykernel")}))
+import importlib.util, json, sys
+found = {m: importlib.util.find_spec(m) is not None for m in ("jupyter_server", "notebook", "ipykernel")}
+print(json.dumps({**found, "executable": sys.executable}))
 `;
 
 /**
@@ -98,11 +104,16 @@ print(json.dumps({m: importlib.util.find_spec(m) is not None for m in ("jupyter_
  * workspace's `json.py` must not run (this runs before any trust is involved in what the folder holds).
  */
 export async function checkJupyter(python: string, options: { signal?: AbortSignal } = {}): Promise<'jupyter_server' | 'notebook'> {
+  return (await inspectJupyter(python, options)).module;
+}
+
+/** checkJupyter's answer, and the interpreter's own path (sys.executable: what its kernel spec runs). */
+async function inspectJupyter(python: string, options: { signal?: AbortSignal }): Promise<{ module: 'jupyter_server' | 'notebook'; executable: string }> {
   const result = await runIsolatedPython(python, CHECK, [], { timeoutMs: 30_000, ...(options.signal ? { signal: options.signal } : {}) });
   if (result.kind !== 'exited' || result.code !== 0) {
     throw new UserError(`Could not run ${python} to check for Jupyter${result.kind === 'exited' ? `: ${result.stderr.trim().split('\n').pop() ?? ''}` : ` (${result.kind})`}.`);
   }
-  const found = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as Record<string, boolean>;
+  const found = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as Record<string, boolean> & { executable?: string };
   const missing = [...(found.jupyter_server || found.notebook ? [] : ['jupyter_server']), ...(found.ipykernel ? [] : ['ipykernel'])];
   if (missing.length > 0) {
     throw new UserError(
@@ -110,7 +121,35 @@ export async function checkJupyter(python: string, options: { signal?: AbortSign
       { actions: [{ label: 'Choose Python', command: 'workbench.action.openSettings', args: [SETTINGS.pythonPath] }] },
     );
   }
-  return found.jupyter_server ? 'jupyter_server' : 'notebook';
+  return { module: found.jupyter_server ? 'jupyter_server' : 'notebook', executable: typeof found.executable === 'string' && found.executable !== '' ? found.executable : python };
+}
+
+/**
+ * A folder for JUPYTER_PATH holding this Python's own python3 kernel spec. Jupyter looks for
+ * "python3" in JUPYTER_PATH, then the user's folder (~/.local/share/jupyter), then the Python's
+ * prefix, then the system's (/usr/local/share/jupyter); the first found wins over ipykernel's
+ * built-in one, so a spec another Python's `ipykernel install` left there would start that other
+ * Python for every notebook. One folder per interpreter: servers of other Pythons never share it.
+ */
+export function ownKernelSpecPath(stateDir: string, executable: string): string {
+  const dir = join(stateDir, 'kernel-specs', createHash('sha256').update(executable).digest('hex').slice(0, 16));
+  const spec = join(dir, 'kernels', 'python3');
+  mkdirSync(spec, { recursive: true });
+  // What ipykernel's own spec says, with this interpreter's path.
+  const kernel = { argv: [executable, '-m', 'ipykernel_launcher', '-f', '{connection_file}'], display_name: 'Python 3 (ipykernel)', language: 'python', metadata: { debugger: true } };
+  const file = join(spec, 'kernel.json');
+  const text = `${JSON.stringify(kernel, null, 1)}\n`;
+  // Written once: another window's server of the same Python may be reading it now.
+  if (readIfThere(file) !== text) writeFileSync(file, text);
+  return dir;
+}
+
+function readIfThere(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -120,7 +159,8 @@ export async function checkJupyter(python: string, options: { signal?: AbortSign
 export async function launchLocalServer(options: LaunchOptions): Promise<LocalServerRecord> {
   // Private to this user: the server's log prints its URL with the token.
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
-  const module = await checkJupyter(options.python, options.signal ? { signal: options.signal } : {});
+  const { module, executable } = await inspectJupyter(options.python, options.signal ? { signal: options.signal } : {});
+  const kernelSpecs = ownKernelSpecPath(options.stateDir, executable);
   const configFile = join(options.stateDir, 'jupyter_nodelay_config.py');
   writeFileSync(configFile, NODELAY_CONFIG);
   const token = randomBytes(24).toString('hex');
@@ -162,7 +202,8 @@ export async function launchLocalServer(options: LaunchOptions): Promise<LocalSe
     // The token goes in the environment, which only this user can read; a command line is
     // visible to every user of a shared GPU machine (ps, /proc/PID/cmdline). The config file
     // takes it out again before any kernel starts.
-    env: serverEnvironment(options.env ?? process.env, token),
+    // Our python3 kernel spec first: the server starts this Python, not another one's spec.
+    env: withJupyterPath(serverEnvironment(options.env ?? process.env, token), kernelSpecs),
     detached: true,
     stdio: ['ignore', fd, fd],
     windowsHide: true,

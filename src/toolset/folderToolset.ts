@@ -25,7 +25,9 @@ import { RunCatalog } from '../tracking/runCatalog';
 import { trackingTools } from '../tracking/trackingTools';
 import { TrackingReaders } from '../tracking/workerSources';
 import { JobClusters, LOCAL_CLUSTER, parseClusters } from '../jobs/jobClusters';
+import { folderKernelPython } from '../jobs/kernel/folderSettings';
 import { HeldKernelJobs } from '../jobs/kernel/kernelJobHost';
+import type { FoundLogs } from '../jobs/jobRuns';
 import { jobTools } from '../jobs/jobTools';
 import { sshRunnerFactory } from '../jobs/sshRunnerFactory';
 import { FolderKernel } from './folderKernel';
@@ -121,10 +123,14 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
     modelCard: () => [writeModelCardTool({ runs: async () => (await refreshRuns(true), catalog.runs()), ort: ortModule, engine: () => (engine ??= new DataEngine()) })],
     jobs: () => {
       const current = (): JobClusters => (clusters ??= new JobClusters(parseClusters(options.clusters), sshRunnerFactory()));
-      // A kernel job started here runs Jupyter with --python on this machine's Slurm, python3 elsewhere;
-      // on this machine it starts in the folder (its output file and Jupyter's root there), not the process's cwd.
-      heldKernels ??= new HeldKernelJobs(current, (id) => (id === LOCAL_CLUSTER && options.python ? { python: options.python } : undefined), folder);
-      return jobTools({ clusters: current, kernelJobs: heldKernels });
+      // A kernel job started here runs Jupyter with --python on this machine's Slurm (as given: it is this
+      // machine's Python), else the folder's mlEngineer.jobs.kernelPython (read at each start, checked as the
+      // editor checks it), else python3; on this machine it starts in the folder (its output file and
+      // Jupyter's root there), not the process's cwd.
+      heldKernels ??= new HeldKernelJobs(current, (id) => (id === LOCAL_CLUSTER && options.python ? { python: options.python } : folderKernelPython(folder, id)), folder);
+      // job_status names the tracking logs of a job's working folder, found as list_runs finds the folder's.
+      const findLogs = async (dir: string): Promise<FoundLogs[]> => (await (readers ??= new TrackingReaders()).discover(dir)).sources.map((s) => ({ kind: s.kind, path: s.root }));
+      return jobTools({ clusters: current, kernelJobs: heldKernels, findLogs });
     },
   };
   const tools = [...workspaceTools(), ...TOOL_FEATURES.flatMap((name) => byFeature[name]())];

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { ensureSlurmCluster } from '../support/slurm/slurmCluster';
@@ -19,6 +20,8 @@ describe('Slurm jobs (code-server)', function () {
   let skipReason: string | undefined;
   let jobId: string | undefined;
   let kernelJobId: string | undefined;
+  let curvesJobId: string | undefined;
+  let curvesDir: string | undefined;
 
   before(async () => {
     const cluster = await ensureSlurmCluster();
@@ -37,6 +40,8 @@ describe('Slurm jobs (code-server)', function () {
   after(() => {
     if (jobId) execFileSync('scancel', [jobId]);
     if (kernelJobId) execFileSync('scancel', [kernelJobId]);
+    if (curvesJobId) execFileSync('scancel', [curvesJobId]);
+    if (curvesDir) rmSync(curvesDir, { recursive: true, force: true });
   });
   beforeEach(function () {
     if (skipReason) {
@@ -149,5 +154,43 @@ describe('Slurm jobs (code-server)', function () {
     // The server's shutdown ended the job by itself.
     await jobRow(new RegExp(`jupyter-kernel\\s*${kernelJobId} · COMPLETED`)).waitFor({ timeout: 30_000 });
     kernelJobId = undefined;
+  });
+
+  it('a running job\'s tracking logs outside the workspace appear in the Experiments view, labelled with the job, until removed', async () => {
+    // A job working in a folder outside the workspace, writing a Lightning CSV log as it trains.
+    curvesDir = mkdtempSync(join(tmpdir(), 'mle-e2e-curves-'));
+    mkdirSync(join(curvesDir, 'lightning_logs', 'version_0'), { recursive: true });
+    const script = join(curvesDir, 'curves.sh');
+    const csv = 'lightning_logs/version_0/metrics.csv';
+    writeFileSync(script, `#!/bin/bash\n#SBATCH --job-name=curves\n#SBATCH --output=slurm-%j.out\necho "lr: 0.01" > lightning_logs/version_0/hparams.yaml\necho "step,epoch,train_loss" > ${csv}\nfor i in $(seq 0 300); do echo "$i,0,0.5" >> ${csv}; sleep 1; done\n`);
+    curvesJobId = execFileSync('sbatch', ['--parsable', `--chdir=${curvesDir}`, script], { encoding: 'utf8' }).trim().split(';')[0];
+    assert.match(curvesJobId ?? '', /^\d+$/);
+
+    // The Jobs view open (it polls only while visible), whichever tests ran before.
+    const jobsHeader = page.locator('.sidebar .pane-header', { hasText: 'Jobs' });
+    if (!(await jobsHeader.isVisible())) await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
+    if ((await jobsHeader.getAttribute('aria-expanded')) !== 'true') await jobsHeader.click();
+    await jobRow(new RegExp(`curves\\s*${curvesJobId} · RUNNING`)).waitFor({ timeout: 30_000 });
+    // Room for the Experiments view: the Kernels view folded, the sources collapsed to one row each
+    // (the workspace's own come first, and a long tree draws only the rows in sight).
+    const kernels = page.locator('.sidebar .pane-header', { hasText: 'Kernels' });
+    if ((await kernels.getAttribute('aria-expanded')) === 'true') await kernels.click();
+    const header = page.locator('.sidebar .pane-header', { hasText: 'Experiments' });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    const experiments = page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Experiments' }) });
+    const source = experiments.locator('.monaco-list-row', { hasText: `Lightning CSV: Slurm job ${curvesJobId} (curves)` }).first();
+    // Added after a Jobs view poll saw it running (every 10 s) and its folder was searched.
+    for (let i = 0; i < 40 && !(await source.isVisible()); i++) {
+      await header.hover();
+      await header.locator('a[aria-label="Collapse All"]').click();
+      await page.waitForTimeout(1500);
+    }
+    await source.waitFor({ timeout: 5_000 });
+    assert.match(await source.innerText(), /1 run/);
+
+    // Removed by the user (its inline action), it stays removed.
+    await source.hover();
+    await source.locator('a[aria-label="Remove from Experiments"]').click();
+    await source.waitFor({ state: 'hidden', timeout: 15_000 });
   });
 });

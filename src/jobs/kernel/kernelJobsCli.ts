@@ -3,7 +3,7 @@ import type { JobClusters } from '../jobClusters';
 import { jobsText } from '../jobText';
 import { KernelJob } from './kernelJob';
 import { isKernelJob } from './kernelJobTools';
-import { kernelPythonFor } from './kernelPython';
+import { folderKernelPython } from './folderSettings';
 import type { KernelJobRequest } from './kernelJobHost';
 
 // `ml-engineer jobs --kernels | --start-kernel | --stop-kernel ID`: the kernel jobs in a terminal.
@@ -38,7 +38,8 @@ export async function stopKernelJob(clusters: JobClusters, jobId: string, io: Cl
 
 export async function startKernelJob(clusters: JobClusters, request: KernelJobRequest & { readonly python?: string }, io: CliIo, json: boolean, signal: AbortSignal): Promise<number> {
   const cluster = clusters.ref().id;
-  const chosen = kernelPythonFor(request.python, cluster);
+  // --python, else the folder's mlEngineer.jobs.kernelPython (.vscode/settings.json), as the editor reads it.
+  const chosen = folderKernelPython(io.cwd, cluster, request.python);
   const { python: _python, ...rest } = request;
   const job = await KernelJob.start(clusters.scheduler(), clusters.runner(), {
     ...rest,

@@ -6,9 +6,11 @@ import { registerCommand } from '../../common/vscode/commandRegistry';
 import { isSchedulerError, type JobAction } from '../jobScheduler';
 import { JobClusters, parseClusters } from '../jobClusters';
 import { KernelJobRecords } from '../kernel/kernelJobRecords';
+import { jobFolderAction, type JobFolderAction } from '../jobFolder';
 import { jobTools } from '../jobTools';
 import { closeSshRunners, sshRunnerFactory } from '../sshRunnerFactory';
 import { JobOutputDocuments, JOB_OUTPUT_SCHEME } from './jobOutputDocuments';
+import { JobRunSources } from './jobRunSources';
 import { jobOf, JobsTree, targetOf } from './jobsTree';
 import { SlurmKernels } from './slurmKernels';
 import { submitToSlurm } from './submitForm';
@@ -24,9 +26,15 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
   const outputs = new JobOutputDocuments(current);
   const view = host.treeView(VIEWS.jobs, tree);
   const kernelJobs = new SlurmKernels(current, host, log, new KernelJobRecords(context.workspaceState, context.secrets));
+  const runSources = new JobRunSources(host, current, log);
   tree.setVisible(view.visible);
   context.subscriptions.push(
     kernelJobs,
+    runSources,
+    // After each poll: a running job's tracking logs go to the Experiments view.
+    tree.onDidChangeTreeData(() => {
+      for (const ref of clusters.refs) runSources.polled(ref.id, tree.jobsOf(ref.id));
+    }),
     tree,
     outputs,
     { dispose: () => void closeSshRunners() },
@@ -105,10 +113,45 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
   };
   registerCommand(context, log, COMMANDS.openJobOutput, open('stdout'));
   registerCommand(context, log, COMMANDS.openJobErrors, open('stderr'));
+  registerCommand(context, log, COMMANDS.openJobDir, async (node?: unknown) => {
+    const found = jobOf(node);
+    if (!found) return;
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    await openJobFolder(await jobFolderAction(clusters.ref(found.cluster), found.job, folders), found.job.id);
+  });
   registerCommand(context, log, COMMANDS.copyJobId, async (node?: unknown) => {
     const target = targetOf(node);
     if (target) await vscode.env.clipboard.writeText(target.id);
   });
 
-  return { tools: () => jobTools({ clusters: current, changed: () => tree.refreshSoon(), kernelJobs: kernelJobs.toolHost }) };
+  return {
+    tools: () =>
+      jobTools({
+        clusters: current,
+        changed: () => tree.refreshSoon(),
+        kernelJobs: kernelJobs.toolHost,
+        findLogs: (folder) => host.load('tracking', 'job_status names a job\'s tracking logs').findLogs(folder),
+      }),
+  };
 };
+
+/** Does what jobFolderAction chose: reveal in the Explorer, open (a new window, or the OS's file manager, asked first), or copy the path with the reason. */
+async function openJobFolder(action: JobFolderAction, jobId: string): Promise<void> {
+  if (action.kind === 'none') throw new UserError(action.why);
+  if (action.kind === 'copy') {
+    const copy = 'Copy Path';
+    if ((await vscode.window.showInformationMessage(`Job ${jobId}: ${action.why}`, copy)) === copy) await vscode.env.clipboard.writeText(action.dir);
+    return;
+  }
+  const uri = vscode.Uri.file(action.dir);
+  if (action.kind === 'reveal') {
+    await vscode.commands.executeCommand('revealInExplorer', uri);
+    return;
+  }
+  // The OS's file manager is the user's own machine's: in a remote window the folder is not there.
+  const choices = vscode.env.remoteName ? ['Open in New Window', 'Copy Path'] : ['Open in New Window', 'Reveal in File Manager', 'Copy Path'];
+  const pick = await vscode.window.showInformationMessage(`Job ${jobId} works in ${action.dir}, outside this workspace.`, ...choices);
+  if (pick === 'Open in New Window') await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
+  else if (pick === 'Reveal in File Manager') await vscode.commands.executeCommand('revealFileInOS', uri);
+  else if (pick === 'Copy Path') await vscode.env.clipboard.writeText(action.dir);
+}

@@ -7,6 +7,7 @@ import { RunFilterState } from '../runFilterState';
 import { formatDuration, formatMetric, keyMetric, lowerIsBetter, metricOf, sortRuns } from '../runQuery';
 import { COMMANDS, TREE_ITEMS } from '../../commandIds';
 import type { ExtensionNode, TreeExtension } from './treeExtension';
+import { AddedSource } from './addedRoots';
 
 export type ExperimentsNode =
   | { readonly kind: 'source'; readonly entry: CatalogEntry }
@@ -26,6 +27,8 @@ const STATUS_ICONS: Record<RunStatus, [string, string | undefined]> = {
   killed: ['circle-slash', 'disabledForeground'],
   unknown: ['circle-outline', undefined],
 };
+/** A source another feature added (a Slurm job's working folder): Remove from Experiments applies. Not in TREE_ITEMS, which the activation bundle carries. */
+const ADDED_SOURCE_ITEM = TREE_ITEMS.trackingSourceAdded;
 /** A run whose files changed this recently counts as live even when its format has no status. */
 const LIVE_MS = 60_000;
 
@@ -172,7 +175,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         item.description = `${shown === runs.length ? runs.length : `${shown} of ${runs.length}`} run${runs.length === 1 ? '' : 's'} · ${vscode.workspace.asRelativePath(source.root)}`;
         item.tooltip = new vscode.MarkdownString(`**${SOURCE_NAMES[source.kind]}** ${source.root}${snapshot.problems.length ? `\n\nProblems:\n${snapshot.problems.map((p) => `- ${p}`).join('\n')}` : ''}`);
         item.iconPath = new vscode.ThemeIcon(snapshot.problems.length ? 'warning' : source.kind === 'tensorboard' ? 'graph-line' : source.kind === 'wandb' ? 'pulse' : source.kind === 'lightning' ? 'zap' : 'beaker');
-        item.contextValue = TREE_ITEMS.trackingSource;
+        item.contextValue = source instanceof AddedSource ? ADDED_SOURCE_ITEM : TREE_ITEMS.trackingSource;
         return item;
       }
       case 'experiment': {

@@ -1,7 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
-import type { FeatureHost, FeatureModule } from '../../activation/featureHost';
-import type { Tool } from '../../agent/tools/tool';
+import type { FeatureApis, FeatureHost, FeatureModule } from '../../activation/featureHost';
 import { COMMANDS, CONTEXT_KEYS, SETTINGS, STORAGE_KEYS, VIEWS } from '../../commandIds';
 import { lazyBundle } from '../../common/lazyBundle';
 import { registerCommand } from '../../common/vscode/commandRegistry';
@@ -17,6 +16,7 @@ import type { TrackingReaders } from '../workerSources';
 import { ComparePanel } from './comparePanel';
 import { ExperimentsTree, type ExperimentsNode } from './experimentsTree';
 import { RunsTablePanel } from './runsTablePanel';
+import { AddedRoots, AddedSource } from './addedRoots';
 import { registerStudies } from '../../studies/vscode/studiesFeature';
 
 // The Experiments view: finds runs in the workspace (and `mlEngineer.tracking.roots`), keeps them
@@ -28,9 +28,7 @@ const REDISCOVER_DEBOUNCE_MS = 1500;
 const WATCH_GLOBS = ['**/mlruns/**', '**/mlflow.db', '**/mlflow.db-wal', '**/events.out.tfevents.*', '**/metrics.csv', '**/hparams.yaml', '**/wandb/*/*.wandb', '**/wandb/*/files/*.{json,yaml}'];
 const FILTER_PROMPT = 'Words (in names, params, tags), comparisons on metrics and params (val_loss<0.4, min(val_loss)<=0.3, lr>=1e-3, model=mlp, val_loss=nan) and status:failed,running; all must hold';
 
-export interface TrackingFeature {
-  tools(): Tool[];
-}
+export type TrackingFeature = FeatureApis['tracking'];
 
 export function registerTracking(host: FeatureHost): TrackingFeature {
   const { context, log } = host;
@@ -72,6 +70,9 @@ export function registerTracking(host: FeatureHost): TrackingFeature {
   const pendingReloads = new Set<string>();
   let reloadTimer: NodeJS.Timeout | undefined;
   let rediscoverTimer: NodeJS.Timeout | undefined;
+  // Folders other features add (a Slurm job's working folder): watched like the workspace.
+  const added = new AddedRoots(WATCH_GLOBS, (uri) => onFileChange(uri), () => discovered && rediscover());
+  context.subscriptions.push(added);
 
   const discover = async (): Promise<void> => {
     const started = Date.now();
@@ -94,6 +95,9 @@ export function registerTracking(host: FeatureHost): TrackingFeature {
         log.warn(`experiments: mlEngineer.tracking.roots: ${path}: ${(error as Error).message}`);
       }
     }
+    const ids = new Set(sources.map((s) => s.id));
+    const extra = await added.sources(async (folder) => (await readers().discover(folder, { exclude })).sources, (m) => log.warn(m));
+    sources.push(...extra.filter((s) => !ids.has(s.id))); // a run in the workspace too is listed once, as the workspace's
     for (const url of servers()) sources.push(new MlflowServer(url, () => Promise.resolve(context.secrets.get(tokenKey(url)))));
     // One source per root even when a folder is found both ways.
     const unique = [...new Map(sources.map((s) => [s.id, s])).values()];
@@ -259,6 +263,10 @@ export function registerTracking(host: FeatureHost): TrackingFeature {
     const node = arg as ExperimentsNode | undefined;
     if (node?.kind === 'run') await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(node.run.location));
   });
+  registerCommand(context, log, COMMANDS.removeSource, (arg?: unknown) => {
+    const node = arg as ExperimentsNode | undefined;
+    if (node?.kind === 'source' && node.entry.source instanceof AddedSource) added.remove(node.entry.source.addedRoot);
+  });
   registerCommand(context, log, COMMANDS.copyRunId, async (arg?: unknown) => {
     const node = arg as ExperimentsNode | undefined;
     if (node?.kind === 'run') await vscode.env.clipboard.writeText(node.run.runId);
@@ -273,6 +281,8 @@ export function registerTracking(host: FeatureHost): TrackingFeature {
       }),
       ...studies.tools(),
     ],
+    findLogs: async (folder) => (await readers().discover(folder)).sources.map((s) => ({ kind: s.kind, path: s.root })),
+    addRoot: (folder, label) => added.add(folder, label),
   };
 }
 
