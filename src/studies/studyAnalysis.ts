@@ -57,18 +57,6 @@ export function paretoFront(study: StudyRecord): TrialRecord[] {
   return front.filter((t) => !done.some((o) => dominates(study.directions, o.values!, t.values!))).sort((a, b) => a.number - b.number);
 }
 
-/** A parameter's value on its axis: log10 for log distributions, the choice's index for categoricals. */
-export function axisValue(value: ParamValue | undefined, d: Distribution | undefined): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (d?.type === 'categorical') {
-    const i = d.choices.findIndex((c) => c === value);
-    return i < 0 ? undefined : i;
-  }
-  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
-  if (d?.log) return value > 0 ? Math.log10(value) : undefined;
-  return value;
-}
-
 /** Trials the forest is fitted on at most: evenly spaced over the completed ones, so a 10,000-trial study stays interactive. */
 export const IMPORTANCE_MAX_TRIALS = 300;
 // A small study's forest is noisy: 256 trees there (4× Optuna's 64), Optuna's 64 beyond 100 trials.
