@@ -1,3 +1,4 @@
+import { FANOVA_TREES, fanova } from './fanova';
 import type { Direction, Distribution, ParamValue, StudyRecord, TrialRecord, TrialState } from './studyModel';
 
 // What the tree, the study view, the CLI and the agent say about a study: counts by state, the
@@ -56,77 +57,57 @@ export function paretoFront(study: StudyRecord): TrialRecord[] {
   return front.filter((t) => !done.some((o) => dominates(study.directions, o.values!, t.values!))).sort((a, b) => a.number - b.number);
 }
 
-/** A parameter's value on its axis: log10 for log distributions, the choice's index for categoricals. */
-export function axisValue(value: ParamValue | undefined, d: Distribution | undefined): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (d?.type === 'categorical') {
-    const i = d.choices.findIndex((c) => c === value);
-    return i < 0 ? undefined : i;
-  }
-  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
-  if (d?.log) return value > 0 ? Math.log10(value) : undefined;
-  return value;
-}
-
-const BINS = 8;
+/** Trials the forest is fitted on at most: evenly spaced over the completed ones, so a 10,000-trial study stays interactive. */
+export const IMPORTANCE_MAX_TRIALS = 300;
+// A small study's forest is noisy: 256 trees there (4× Optuna's 64), Optuna's 64 beyond 100 trials.
+const importanceCache = new Map<string, { name: string; importance: number }[]>();
+/** For the bench: each read then pays for the forest, as the first opening of a study does. */
+export const clearImportanceCache = (): void => importanceCache.clear();
 
 /**
- * Parameter importances: for each parameter, the share of the objective's variance its value
- * explains on its own (the correlation ratio ε², η² less its chance share, of the objective grouped by the parameter: one
- * group per choice of a categorical, equal-count bins on the log or linear axis of a number),
- * normalised to sum 1. This is the first-order (main-effect) term fANOVA estimates; Optuna's
- * default `get_param_importances` fits a random forest to estimate it, so figures differ, and the
- * ranks agree where one parameter clearly matters more (test/integration/studies.test.ts).
+ * Parameter importances with Optuna's default estimator, fANOVA (fanova.ts): over the completed
+ * trials that have every parameter and a finite value, each number by its raw value (Optuna 3.1
+ * does not take the log of log-scale parameters here) and each categorical one-hot; normalised to
+ * sum 1. Parameters with one possible value are left out.
  */
-export function paramImportances(study: StudyRecord, objective = 0): { name: string; importance: number }[] {
-  const done = completedTrials(study).filter((t) => Number.isFinite(t.values![objective]!));
-  if (done.length < 2) return [];
+export function paramImportances(study: StudyRecord, objective = 0, seed = 0): { name: string; importance: number }[] {
   const names = Object.keys(study.distributions).filter((n) => {
     const d = study.distributions[n]!;
     return !(d.type === 'categorical' ? d.choices.length < 2 : d.low === d.high);
   });
-  const raw = names.map((name) => {
-    const d = study.distributions[name];
-    const pairs = done.flatMap((t) => {
-      const x = axisValue(t.params[name], d);
-      return x === undefined ? [] : [[x, t.values![objective]!] as const];
-    });
-    return { name, importance: correlationRatio(pairs, d?.type === 'categorical') };
-  });
-  const total = raw.reduce((s, r) => s + r.importance, 0);
-  return raw.map((r) => ({ name: r.name, importance: total > 0 ? r.importance / total : 1 / raw.length })).sort((a, b) => b.importance - a.importance || a.name.localeCompare(b.name));
+  let done = completedTrials(study).filter((t) => Number.isFinite(t.values![objective]!) && names.every((n) => encodable(t.params[n], study.distributions[n]!)));
+  if (done.length < 2 || names.length === 0) return [];
+  if (done.length > IMPORTANCE_MAX_TRIALS) done = Array.from({ length: IMPORTANCE_MAX_TRIALS }, (_, i) => done[Math.floor((i * done.length) / IMPORTANCE_MAX_TRIALS)]!);
+  // The view and the tools ask again on every poll; the forest changes only with the trials it is fitted on.
+  const key = `${study.name}\0${objective}\0${seed}\0${done.length}\0${done.map((t) => `${t.number}:${t.values![objective]!}`).join(',')}`;
+  const cached = importanceCache.get(key);
+  if (cached) return cached;
+  const bounds: [number, number][] = [];
+  const groups: number[][] = [];
+  for (const n of names) {
+    const d = study.distributions[n]!;
+    const width = d.type === 'categorical' ? d.choices.length : 1;
+    groups.push(Array.from({ length: width }, (_, i) => bounds.length + i));
+    for (let i = 0; i < width; i++) bounds.push(d.type === 'categorical' ? [0, 1] : [d.low, d.high]);
+  }
+  const rows = done.map((t) =>
+    names.flatMap((n) => {
+      const d = study.distributions[n]!;
+      const v = t.params[n];
+      return d.type === 'categorical' ? d.choices.map((c) => (c === v ? 1 : 0)) : [v as number];
+    }),
+  );
+  const raw = fanova({ rows, y: done.map((t) => t.values![objective]!), bounds, groups }, { seed, trees: done.length <= 100 ? FANOVA_TREES : FANOVA_TREES / 4 });
+  const total = raw.reduce((s, r) => s + r, 0);
+  const result = names.map((name, i) => ({ name, importance: total > 0 ? raw[i]! / total : 1 / names.length })).sort((a, b) => b.importance - a.importance || a.name.localeCompare(b.name));
+  if (importanceCache.size > 32) importanceCache.clear();
+  importanceCache.set(key, result);
+  return result;
 }
 
-function correlationRatio(pairs: readonly (readonly [number, number])[], categorical: boolean): number {
-  if (pairs.length < 2) return 0;
-  const mean = pairs.reduce((s, [, y]) => s + y, 0) / pairs.length;
-  const total = pairs.reduce((s, [, y]) => s + (y - mean) ** 2, 0);
-  if (total === 0) return 0;
-  const groups = new Map<number, number[]>();
-  const add = (key: number, y: number): void => {
-    const group = groups.get(key);
-    if (group) group.push(y);
-    else groups.set(key, [y]);
-  };
-  if (categorical) for (const [x, y] of pairs) add(x, y);
-  else {
-    const sorted = [...pairs].sort((a, b) => a[0] - b[0]);
-    const bins = Math.min(BINS, Math.max(2, Math.floor(sorted.length / 3)));
-    sorted.forEach(([, y], i) => {
-      add(Math.floor((i * bins) / sorted.length), y);
-    });
-  }
-  let between = 0;
-  for (const ys of groups.values()) {
-    const m = ys.reduce((s, y) => s + y, 0) / ys.length;
-    between += ys.length * (m - mean) ** 2;
-  }
-  // ε² rather than η²: less the share k groups explain by chance alone, so a parameter cut into
-  // eight bins does not outrank a two-choice one on noise (small studies).
-  const k = groups.size;
-  if (k < 2 || pairs.length <= k) return between / total;
-  const withinMean = (total - between) / (pairs.length - k);
-  return Math.max(0, (between - (k - 1) * withinMean) / total);
+function encodable(value: ParamValue | undefined, d: Distribution): boolean {
+  if (value === undefined) return false;
+  return d.type === 'categorical' ? d.choices.some((c) => c === value) : typeof value === 'number' && Number.isFinite(value);
 }
 
 export type ParamRegion = { name: string; low: number; high: number; log: boolean } | { name: string; choices: ParamValue[] };

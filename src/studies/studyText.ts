@@ -35,7 +35,7 @@ export function studySummaryText(study: StudyRecord, file: string, budget = 4000
   const best = study.directions.length === 1 ? rankedTrials(study).slice(0, top) : paretoFront(study).slice(0, top);
   if (best.length) parts.push(`${study.directions.length === 1 ? `Best ${best.length} trials` : 'Pareto-optimal trials'}:\n${best.map((t) => `  #${t.number}: ${t.values!.map(fmt).join(', ')} | ${params(t)}`).join('\n')}`);
   const importances = paramImportances(study);
-  if (importances.length) parts.push(`Importances (share of the objective's variance each parameter explains alone, ε²; Optuna's default fANOVA may differ in figures): ${importances.map((i) => `${i.name} ${i.importance.toFixed(2)}`).join(', ')}`);
+  if (importances.length) parts.push(`Importances (fANOVA, Optuna's default estimator; close shares can swap between runs): ${importances.map((i) => `${i.name} ${i.importance.toFixed(2)}`).join(', ')}`);
   const region = bestRegion(study);
   if (region.regions.length) {
     parts.push(

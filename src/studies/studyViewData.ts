@@ -7,7 +7,7 @@ import type { StudyRecord, TrialRecord } from './studyModel';
 // external value, the distributions (their log flag sets the axes), importances and the front.
 
 export const IMPORTANCE_METHOD =
-  'Importance: the share of the objective\u2019s variance each parameter explains on its own (ε², grouped by choice or in equal-count bins on its log or linear axis), over completed trials; Optuna\u2019s default fANOVA estimates the same main effect with a random forest.';
+  'Importance: fANOVA, the estimator Optuna\u2019s get_param_importances uses by default: a random forest over the completed trials, and each parameter\u2019s share of the variance it explains on its own. As in Optuna 3.1, numbers are taken by their raw value (not the log of a log-scale one), so a log parameter whose good trials sit in one corner can read low. 256 trees (64 past 100 trials, fitted on at most 300). Parameters whose shares are close can swap places between runs of Optuna itself.';
 
 const finite = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
 

@@ -8,8 +8,14 @@ import { ownValue } from './ownProps';
 const DRAW_POINTS = 4000;
 const MAX_METRICS = 24;
 
+/** Names for the lines in place of the runs' names (a model's versions: "v3 @champion"), one per run, with the panel's title. */
+export interface CompareLines {
+  readonly labels: readonly string[];
+  readonly title: string;
+}
+
 /** What the Compare Runs page shows for these runs: their curves and their params side by side. */
-export async function buildCompareData(catalog: RunCatalog, runs: readonly RunRecord[], focusMetric?: string, signal?: AbortSignal): Promise<ToCompareView> {
+export async function buildCompareData(catalog: RunCatalog, runs: readonly RunRecord[], focusMetric?: string, signal?: AbortSignal, labels?: readonly string[]): Promise<ToCompareView> {
   const counts = new Map<string, number>();
   for (const run of runs) for (const m of run.metrics) counts.set(m.key, (counts.get(m.key) ?? 0) + 1);
   // Metrics most runs share come first: those are the ones worth overlaying.
@@ -63,7 +69,7 @@ export async function buildCompareData(catalog: RunCatalog, runs: readonly RunRe
   });
   return {
     type: 'data',
-    runs: runs.map((r) => ({ key: r.key, name: r.name, experiment: r.experiment, status: r.status, source: SOURCE_NAMES[r.source] })),
+    runs: runs.map((r, i) => ({ key: r.key, name: labels?.[i] ?? r.name, experiment: r.experiment, status: r.status, source: SOURCE_NAMES[r.source] })),
     metrics,
     selected,
     series,

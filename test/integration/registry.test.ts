@@ -6,6 +6,10 @@ import { runCli } from '../../src/cli/runCli';
 import { SUBCOMMANDS } from '../../src/cli/subcommands';
 import { readRegistryFileStore } from '../../src/tracking/registry/registryFileStore';
 import { readRegistryRest } from '../../src/tracking/registry/registryRest';
+import { versionChart } from '../../src/tracking/registry/versionChart';
+import { buildCompareData } from '../../src/tracking/compareData';
+import { MlflowFileStore } from '../../src/tracking/mlflowFileStore';
+import { RunCatalog } from '../../src/tracking/runCatalog';
 import { readRegistrySqlite } from '../../src/tracking/registry/registrySqlite';
 import { registryText } from '../../src/studies/studyText';
 import { studyTools } from '../../src/studies/studyTools';
@@ -134,5 +138,36 @@ describe('MLflow model registry', function () {
     const tool = tools.find((t) => t.name === 'model_versions')!;
     const result = await tool.run({ model: 'churn' } as never, {} as never, new AbortController().signal);
     assert.match(typeof result.content === 'string' ? result.content : '', /v3 @challenger READY: run c{32} not found/);
+  });
+
+  it('charts a metric across a model\'s versions: one line per version, in order, named by version and alias', async () => {
+    const mlruns = join(dir, 'mlruns');
+    writeMlflowExperiment(mlruns, '1', 'churn', [
+      { id: hex('a'), name: 'first-run', metrics: { val_loss: [0.9, 0.7], auc: [0.6] } },
+      { id: hex('b'), name: 'good-run', metrics: { val_loss: [0.8, 0.5, 0.4] } },
+    ]);
+    // v2 and v3 were both registered from good-run; v5's run is not in the store.
+    const models: FakeModel[] = [{ name: 'churn', aliases: { champion: 3, challenger: 2 }, versions: [{ version: 1, runId: hex('a'), stage: 'Archived' }, { version: 2, runId: hex('b') }, { version: 3, runId: hex('b') }, { version: 5, runId: hex('e') }] }];
+    writeFileStoreRegistry(mlruns, models);
+    const catalog = new RunCatalog();
+    try {
+      catalog.setSources([new MlflowFileStore(mlruns)]);
+      await catalog.loadAll();
+      const model = readRegistryFileStore(mlruns).models[0]!;
+      const chart = versionChart(model, catalog.runs());
+      assert.deepEqual(chart.labels, ['v1 [Archived]', 'v2 @challenger', 'v3 @champion']);
+      assert.deepEqual(chart.keys.map((k) => catalog.findRun(k)!.name), ['first-run', 'good-run', 'good-run']);
+      assert.deepEqual(chart.missing, ['v5']);
+      assert.deepEqual(chart.metrics, ['auc', 'val_loss']);
+      assert.equal(chart.title, 'churn: 3 versions');
+      // What Compare Runs draws from it: the lines and the summary's columns by version.
+      const data = await buildCompareData(catalog, chart.keys.map((k) => catalog.findRun(k)!), 'val_loss', undefined, chart.labels);
+      assert.deepEqual(data.runs.map((r) => r.name), ['v1 [Archived]', 'v2 @challenger', 'v3 @champion']);
+      const lines = data.series.filter((s) => s.metric === 'val_loss');
+      assert.deepEqual(lines.map((s) => [data.runs[s.run]!.name, s.values]), [['v1 [Archived]', [0.9, 0.7]], ['v2 @challenger', [0.8, 0.5, 0.4]], ['v3 @champion', [0.8, 0.5, 0.4]]]);
+      assert.deepEqual(data.summary.find((r) => r.metric === 'val_loss')!.cells.map((c) => c?.last), [0.7, 0.4, 0.4]);
+    } finally {
+      catalog.dispose();
+    }
   });
 });

@@ -6,6 +6,7 @@ import { UserError } from '../../common/errors';
 import { lazyBundle } from '../../common/lazyBundle';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import { readerLimits } from '../../common/vscode/readerLimits';
+import type { CompareLines } from '../../tracking/compareData';
 import type { RunCatalog } from '../../tracking/runCatalog';
 import type { ExperimentsTree } from '../../tracking/vscode/experimentsTree';
 import { MlflowServer } from '../../tracking/mlflowServer';
@@ -14,6 +15,7 @@ import { readRegistryRest } from '../../tracking/registry/registryRest';
 import type { RunSource } from '../../tracking/runModel';
 import type { RegistryKind } from '../../tracking/registry/promotionPlan';
 import { registryPromoteTools } from '../../tracking/registry/registryTools';
+import { versionChart } from '../../tracking/registry/versionChart';
 import { promoteVersion, writePromotion } from '../../tracking/vscode/registryCommands';
 import { RegistryNodes } from '../../tracking/vscode/registryNodes';
 import type * as StudiesLazy from '../lazy/studiesReaders';
@@ -38,7 +40,7 @@ export interface StudiesDeps {
   /** Draws the tree again (its filter message, the runs table). */
   readonly redraw: () => void;
   readonly revealRun: (key: string) => Promise<void>;
-  readonly compare: (keys: readonly string[], metric?: string) => Promise<void>;
+  readonly compare: (keys: readonly string[], metric?: string, lines?: CompareLines) => Promise<void>;
   /** Runs are read (the view's first look). */
   readonly ensureRuns: () => Promise<void>;
 }
@@ -144,15 +146,15 @@ export function registerStudies(deps: StudiesDeps): { tools(): Tool[] } {
   registerCommand(context, log, COMMANDS.chartModelVersions, async (node?: unknown) => {
     const model = RegistryNodes.modelOf(node);
     if (!model) return;
-    const runs = model.versions.flatMap((v) => deps.runs.runs().filter((r) => r.runId === v.runId));
-    if (runs.length === 0) {
+    const chart = versionChart(model, deps.runs.runs());
+    if (chart.keys.length === 0) {
       void vscode.window.showInformationMessage(`None of the versions of ${model.name} has its run in the Experiments view.`);
       return;
     }
-    const metrics = [...new Set(runs.flatMap((r) => r.metrics.map((m) => m.key)))].sort();
-    const metric = metrics.length <= 1 ? metrics[0] : (await vscode.window.showQuickPick(metrics, { title: `Metric across the versions of ${model.name}` }));
-    if (metrics.length > 1 && !metric) return;
-    await deps.compare(runs.map((r) => r.key), metric);
+    const metric = chart.metrics.length <= 1 ? chart.metrics[0] : await vscode.window.showQuickPick([...chart.metrics], { title: `Metric across the versions of ${model.name}` });
+    if (chart.metrics.length > 1 && !metric) return;
+    if (chart.missing.length) log.info(`${model.name}: not charted, their run is not in the Experiments view: ${chart.missing.join(', ')}`);
+    await deps.compare(chart.keys, metric, { labels: chart.labels, title: chart.title });
   });
 
   const registrySources = async (): Promise<RunSource[]> => {

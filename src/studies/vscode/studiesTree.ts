@@ -4,7 +4,7 @@ import { COMMANDS, TREE_ITEMS } from '../../commandIds';
 import type { RunCatalog } from '../../tracking/runCatalog';
 import type { ExtensionNode, TreeExtension } from '../../tracking/vscode/treeExtension';
 import { countStates } from '../studyAnalysis';
-import { formatValue, paramText, studyDescription } from '../studyLines';
+import { formatValue, paramText, studyDescription, treeTrials, trialDescription, trialParams } from '../studyLines';
 import type { StudyCatalog } from '../studyCatalog';
 import type { StudyRecord, TrialRecord, TrialState } from '../studyModel';
 import { RunIndex } from '../trialRuns';
@@ -20,9 +20,6 @@ type Data =
   | { readonly type: 'trial'; readonly study: StudyRecord; readonly trial: TrialRecord }
   | { readonly type: 'more'; readonly count: number; readonly study: StudyRecord }
   | { readonly type: 'value'; readonly label: string; readonly description: string; readonly runKey?: string };
-
-/** Trials listed under a study; the study view shows them all. */
-export const TREE_TRIALS = 300;
 
 const STATE_ICONS: Record<TrialState, [string, string | undefined]> = {
   running: ['sync~spin', 'charts.blue'],
@@ -71,9 +68,9 @@ export class StudiesTree implements TreeExtension {
       case 'root':
         return this.studies.files().flatMap((f) => [...f.problems.map((text) => this.node({ type: 'problem', text: `${basename(f.path)}: ${text}` })), ...f.studies.map((study) => this.node({ type: 'study', study, file: f.path }))]);
       case 'study': {
-        const trials = [...data.study.trials].reverse();
-        const shown = trials.slice(0, TREE_TRIALS).map((trial) => this.node({ type: 'trial', study: data.study, trial }));
-        return trials.length > TREE_TRIALS ? [...shown, this.node({ type: 'more', count: trials.length - TREE_TRIALS, study: data.study })] : shown;
+        const { shown, more } = treeTrials(data.study);
+        const nodes = shown.map((trial) => this.node({ type: 'trial', study: data.study, trial }));
+        return more > 0 ? [...nodes, this.node({ type: 'more', count: more, study: data.study })] : nodes;
       }
       case 'trial': {
         const t = data.trial;
@@ -130,10 +127,8 @@ export class StudiesTree implements TreeExtension {
         item.id = `trial:${data.study.key}#${t.number}`;
         const [icon, color] = STATE_ICONS[t.state];
         item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-        const value = t.values ? t.values.map(formatValue).join(', ') : t.state === 'running' && t.intermediate.length ? `at step ${t.intermediate.at(-1)![0]}: ${formatValue(t.intermediate.at(-1)![1])}` : '';
-        const params = Object.entries(t.params).map(([k, v]) => `${k}=${paramText(v)}`).join(', ');
-        item.description = [t.state === 'complete' ? '' : t.state, value, params].filter(Boolean).join(' · ');
-        item.tooltip = `Trial ${t.number} · ${t.state}${t.values ? `\nvalues: ${t.values.join(', ')}` : ''}\n${params}`;
+        item.description = trialDescription(t);
+        item.tooltip = `Trial ${t.number} · ${t.state}${t.values ? `\nvalues: ${t.values.join(', ')}` : ''}\n${trialParams(t)}`;
         return item;
       }
       case 'more': {

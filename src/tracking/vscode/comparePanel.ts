@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { setWebviewContent } from '../../webview/vscode/webviewAssets';
-import { buildCompareData } from '../compareData';
+import { buildCompareData, type CompareLines } from '../compareData';
 import type { ToCompareView } from '../protocol';
 import type { RunCatalog } from '../runCatalog';
 import { VIEW_TYPES } from '../../commandIds';
@@ -11,6 +11,7 @@ export class ComparePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private runKeys: string[] = [];
   private focus: string | undefined;
+  private lines: CompareLines | undefined;
   private last: ToCompareView | undefined;
   private pending: Promise<void> | undefined;
 
@@ -20,10 +21,12 @@ export class ComparePanel implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  async show(runKeys: readonly string[], focus?: string): Promise<void> {
+  /** `lines` names each run's line (a run may then come twice, under two names). */
+  async show(runKeys: readonly string[], focus?: string, lines?: CompareLines): Promise<void> {
     this.runKeys = [...runKeys];
     this.focus = focus;
-    const title = runKeys.length === 1 ? `Run: ${this.catalog.findRun(runKeys[0]!)?.name ?? ''}` : `Compare ${runKeys.length} Runs`;
+    this.lines = lines;
+    const title = lines ? lines.title : runKeys.length === 1 ? `Run: ${this.catalog.findRun(runKeys[0]!)?.name ?? ''}` : `Compare ${runKeys.length} Runs`;
     if (this.panel) {
       this.panel.title = title;
       this.panel.reveal();
@@ -48,8 +51,8 @@ export class ComparePanel implements vscode.Disposable {
     if (!this.panel) return Promise.resolve();
     this.pending ??= (async () => {
       try {
-        const runs = this.runKeys.map((k) => this.catalog.findRun(k)).filter((r) => r !== undefined);
-        const data = await buildCompareData(this.catalog, runs, this.focus);
+        const found = this.runKeys.map((k, i) => [this.catalog.findRun(k), this.lines?.labels[i]] as const).filter(([r]) => r !== undefined);
+        const data = await buildCompareData(this.catalog, found.map(([r]) => r!), this.focus, undefined, this.lines && found.map(([r, label]) => label ?? r!.name));
         this.last = data;
         await this.panel?.webview.postMessage(data);
       } catch (error) {

@@ -182,7 +182,7 @@ export function registerTracking(host: FeatureHost): TrackingFeature {
   };
 
   // Optuna studies and each MLflow source's model registry, in the same tree.
-  const studies = registerStudies({ context, log, runs: catalog, tree, view, redraw, revealRun: revealInTree, compare: (keys, metric) => compare.show(keys, metric), ensureRuns: ensureDiscovered });
+  const studies = registerStudies({ context, log, runs: catalog, tree, view, redraw, revealRun: revealInTree, compare: (keys, metric, lines) => compare.show(keys, metric, lines), ensureRuns: ensureDiscovered });
 
   registerCommand(context, log, COMMANDS.refreshExperiments, async () => {
     discovered = discover();
