@@ -8,6 +8,9 @@
 // with scores (predict_proba) also get ROC AUC (sklearn's roc_auc_score: ties count half), each
 // model's with its bootstrap interval and B − A's, from the same resamples.
 
+import { formatMs } from '../runtime/benchmarkReport';
+import type { LatencyAB } from './abLatency';
+
 export type Label = string | number;
 
 export interface ClassMetrics {
@@ -42,6 +45,8 @@ export interface ClassificationAB {
   /** ROC AUC where both models gave scores for a two-class target; else why not, in words. */
   readonly auc: RocAuc | string;
   readonly verdict: string;
+  /** Each model's one-row latency (abLatency.ts), where it was measured. */
+  readonly latency?: LatencyAB;
 }
 
 export interface RocAuc {
@@ -70,6 +75,7 @@ export interface RegressionAB {
   readonly maeDiff: Interval;
   readonly rmseDiff: Interval;
   readonly verdict: string;
+  readonly latency?: LatencyAB;
 }
 
 export type ABResult = ClassificationAB | RegressionAB;
@@ -352,6 +358,10 @@ export function abMarkdown(r: ABResult, names: readonly [string, string], datase
   const [a, b] = names;
   const ci = (i: Interval, scale = 1, digits = 3): string => `[${(i.low * scale).toFixed(digits)}, ${(i.high * scale).toFixed(digits)}]`;
   const lines = [`## On labelled data: ${dataset} (target ${target}, ${r.rows} rows)`, '', `**${r.verdict}**`, ''];
+  const l = r.latency;
+  const latencyRows = l
+    ? [`| latency p50, ms (one-row call) | ${formatMs(l.a.p50Ms)} | ${formatMs(l.b.p50Ms)} | ${ci(l.p50Diff, 1, 4)} ms |`, `| latency p95, ms (one-row call) | ${formatMs(l.a.p95Ms)} | ${formatMs(l.b.p95Ms)} | |`]
+    : [];
   if (r.task === 'classification') {
     lines.push(
       `| metric | ${a} | ${b} | B − A, 95% CI (bootstrap) |`,
@@ -359,6 +369,7 @@ export function abMarkdown(r: ABResult, names: readonly [string, string], datase
       `| accuracy | ${(r.a.accuracy * 100).toFixed(2)}% | ${(r.b.accuracy * 100).toFixed(2)}% | ${ci(r.accuracyDiff, 100, 2)} points |`,
       `| F1 (macro) | ${r.a.f1Macro.toFixed(4)} | ${r.b.f1Macro.toFixed(4)} | ${ci(r.f1Diff, 1, 4)} |`,
       ...(typeof r.auc === 'string' ? [] : [`| ROC AUC (${r.auc.positive}) | ${r.auc.a.toFixed(4)} ${ci(r.auc.aInterval, 1, 4)} | ${r.auc.b.toFixed(4)} ${ci(r.auc.bInterval, 1, 4)} | ${ci(r.auc.diff, 1, 4)} |`]),
+      ...latencyRows,
       '',
       ...(typeof r.auc === 'string' ? [`${r.auc}.`, ''] : []),
       `Agreement ${(r.agreement * 100).toFixed(1)}%. Only ${a} right: ${r.onlyA} rows; only ${b} right: ${r.onlyB} rows; McNemar's exact test p = ${r.mcnemarP.toPrecision(3)}.`,
@@ -370,8 +381,10 @@ export function abMarkdown(r: ABResult, names: readonly [string, string], datase
       `| MAE | ${num(r.a.mae)} | ${num(r.b.mae)} | ${ci(r.maeDiff, 1, 4)} |`,
       `| RMSE | ${num(r.a.rmse)} | ${num(r.b.rmse)} | ${ci(r.rmseDiff, 1, 4)} |`,
       `| R² | ${r.a.r2.toFixed(4)} | ${r.b.r2.toFixed(4)} | |`,
+      ...latencyRows,
     );
   }
+  if (r.latency) lines.push('', r.latency.sentence);
   lines.push('');
   return lines.join('\n');
 }
