@@ -82,6 +82,22 @@ describe('Compare Models on labelled data (A/B)', function () {
     assert.match(run.result.latency?.sentence ?? '', /in different runtimes one after the other \(not in turns: a load change would favour one\)\)\.$/);
   });
 
+  it('ROC AUC for ONNX arms: sklearn-onnx\'s ZipMap seq(map) and `probabilities` tensor, a torch export\'s logits (softmax), as scikit-learn computes it', async () => {
+    const aucs = JSON.parse(execFileSync(PYTHON, [join(__dirname, '..', 'support', 'ab_onnx_models.py'), dir], { encoding: 'utf8' })) as { lr: number; net: number };
+    const zip = await compareOnData(() => ort, python, model('lr_zipmap.onnx'), model('lr.pkl'), join(dir, 'clf.csv'), 'label', { cwd: dir, resamples: 200, latencyCalls: 0 });
+    assert.equal(zip.result.task, 'classification');
+    if (zip.result.task !== 'classification' || typeof zip.result.auc === 'string') return assert.fail(JSON.stringify(zip.result));
+    assert.equal(zip.result.auc.positive, '1');
+    // float32 in onnxruntime against float64 in scikit-learn: the same ranking but for near-ties.
+    assert.ok(Math.abs(zip.result.auc.a - aucs.lr) < 1e-3 && Math.abs(zip.result.auc.b - aucs.lr) < 1e-12, `${zip.result.auc.a} ${zip.result.auc.b} vs ${aucs.lr}`);
+    assert.equal(zip.result.agreement, 1);
+    assert.match(zip.markdown, /lr_zipmap\.onnx's scores: the probabilities ZipMap turns into output_probability, read as the tensor probabilities\./);
+    const net = await compareOnData(() => ort, python, model('lr_probs.onnx'), model('net.onnx'), join(dir, 'clf.csv'), 'label', { cwd: dir, resamples: 200, latencyCalls: 0 });
+    if (net.result.task !== 'classification' || typeof net.result.auc === 'string') return assert.fail(JSON.stringify(net.result));
+    assert.ok(Math.abs(net.result.auc.a - aucs.lr) < 1e-3 && Math.abs(net.result.auc.b - aucs.net) < 1e-3, `${net.result.auc.a} ${net.result.auc.b} vs ${JSON.stringify(aucs)}`);
+    assert.match(net.markdown, /lr_probs\.onnx's scores: the output probabilities\. net\.onnx's scores: softmax of the output logits \(logits\)\./);
+  });
+
   it('ROC AUC for a True/False target and for a 0.0/1.0 float target (labels and classes_[1] turned into text alike)', async () => {
     // pandas reads True/False as bool and a label column with a gap as float64: classes_[1] is True or 1.0.
     const script = [

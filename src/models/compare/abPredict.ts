@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type * as Ort from 'onnxruntime-web';
 import type { ModelInfo } from '../modelInfo';
@@ -6,6 +7,7 @@ import { createSession, type OrtModule } from '../runtime/onnxRun';
 import { modelReader, type ModelReader } from '../modelReader';
 import { abMarkdown, type ABResult, type Label } from './abStats';
 import { abStatisticsOffThread, type ABStatsInput } from './abStatsJob';
+import { rowScores, scorePlan, withGraphOutput, type ScorePlan } from './onnxScores';
 
 // Both models' predictions on the same labelled dataset, then abStats. The dataset (CSV, or
 // Parquet where pandas can read it) is read once by pandas in the user's Python, which also runs
@@ -119,8 +121,8 @@ interface JobAnswer {
 const isSklearn = (m: ABModel): boolean => m.info.format === 'sklearn' || /\.(pkl|pickle|joblib)$/i.test(m.path);
 
 /** An ONNX model's session, its input checked against the dataset's numeric feature columns. */
-async function openOnnx(ort: OrtModule, model: ABModel, features: readonly string[]): Promise<Ort.InferenceSession> {
-  const session = await createSession(ort, model.path, model.info);
+async function openOnnx(ort: OrtModule, model: ABModel, features: readonly string[], plan: ScorePlan | string): Promise<Ort.InferenceSession> {
+  const session = await createSession(ort, model.path, model.info, typeof plan !== 'string' && plan.expose ? withGraphOutput(readFileSync(model.path), plan.expose) : undefined);
   const input = model.info.inputs?.[0];
   const width = input?.shape[input.shape.length - 1];
   const problem = !input || session.inputNames.length !== 1 ? `${basename(model.path)} takes ${session.inputNames.length} inputs: only models with one feature matrix input are compared on data` : typeof width === 'number' && width !== features.length ? `${basename(model.path)} takes ${width} features; the dataset has ${features.length} numeric feature columns (${features.slice(0, 10).join(', ')})` : undefined;
@@ -133,20 +135,31 @@ async function openOnnx(ort: OrtModule, model: ABModel, features: readonly strin
 
 const rowsTensor = (ort: OrtModule, rows: readonly number[][], width: number): Ort.Tensor => new ort.Tensor('float32', Float32Array.from(rows.flat()), [rows.length, width]);
 
-async function onnxPredict(ort: OrtModule, session: Ort.InferenceSession, model: ABModel, X: readonly number[][], features: readonly string[]): Promise<Predicted> {
+/** The prediction: the first output onnxruntime-web can read (a ZipMap's seq(map) it cannot). */
+const predictionOutput = (model: ABModel, session: Ort.InferenceSession): string => model.info.outputs?.find((o) => o.dtype !== 'sequence')?.name ?? session.outputNames[0]!;
+
+async function onnxPredict(ort: OrtModule, session: Ort.InferenceSession, model: ABModel, X: readonly number[][], features: readonly string[], plan: ScorePlan | string): Promise<Predicted & { scoreNote: string }> {
   const input = model.info.inputs![0]!;
   const batch = typeof input.shape[0] === 'number' && input.shape[0] > 0 ? input.shape[0] : 4096;
+  const predOutput = predictionOutput(model, session);
+  const scoreOutput = typeof plan === 'string' ? undefined : plan.output;
+  const fetches = [...new Set([predOutput, ...(scoreOutput ? [scoreOutput] : [])])];
   const pred: Label[] = [];
+  const score: number[] = [];
+  let positive: Label | undefined;
+  let labelsOut = false;
   let classifier = false;
+  let classes = 0;
   for (let start = 0; start < X.length; start += batch) {
     const rows = X.slice(start, start + batch);
-    const outputs = await session.run({ [session.inputNames[0]!]: rowsTensor(ort, rows, features.length) });
-    const out = outputs[session.outputNames[0]!] as Ort.Tensor;
+    const outputs = await session.run({ [session.inputNames[0]!]: rowsTensor(ort, rows, features.length) }, fetches);
+    const out = outputs[predOutput] as Ort.Tensor;
     const values = out.data as ArrayLike<number | bigint | string>;
     const perRow = values.length / rows.length;
+    const first = pred.length;
     if (out.type === 'int64' || out.type === 'int32' || out.type === 'string') {
       // A label output (as sklearn-onnx writes classifiers).
-      classifier = true;
+      classifier = labelsOut = true;
       for (let i = 0; i < rows.length; i++) pred.push(typeof values[i] === 'bigint' ? Number(values[i]) : (values[i] as Label));
     } else if (perRow === 1) {
       for (let i = 0; i < rows.length; i++) pred.push(Number(values[i]));
@@ -159,8 +172,23 @@ async function onnxPredict(ort: OrtModule, session: Ort.InferenceSession, model:
         pred.push(best);
       }
     }
+    const scores = scoreOutput ? (outputs[scoreOutput]) : undefined;
+    if (scores && typeof plan !== 'string') {
+      classes = scores.dims[1] ?? 0;
+      const data = scores.data as ArrayLike<number>;
+      for (let i = 0; i < rows.length && classes === 2; i++) {
+        const p = rowScores(data, i, 2, plan.softmax);
+        score.push(p[1]!);
+        // The class column 1 stands for: the label predicted where column 1 wins (an index without labels).
+        if (positive === undefined && p[1]! > p[0]!) positive = labelsOut ? pred[first + i] : 1;
+      }
+    }
   }
-  return { pred, classifier };
+  const name = basename(model.path);
+  if (typeof plan === 'string') return { pred, classifier, scoreNote: `${name} gives no class scores: ${plan}.` };
+  if (classes !== 2 || score.length !== pred.length) return { pred, classifier, scoreNote: `${name}'s scores (${plan.how}) have ${classes} columns: ROC AUC is computed for two classes.` };
+  if (positive === undefined) return { pred, classifier, scoreNote: `${name}'s scores (${plan.how}) never favour its second class, so which class they rank is unknown: no ROC AUC from them.` };
+  return { pred, classifier, score, positive, scoreNote: `${name}'s scores: ${plan.how}.` };
 }
 
 /**
@@ -177,7 +205,8 @@ async function onnxLatency(ort: OrtModule, arms: readonly { session: Ort.Inferen
   const times = timed.map(() => [] as number[]);
   const feed = (session: Ort.InferenceSession, row: readonly number[]) => ({ [session.inputNames[0]!]: rowsTensor(ort, [row as number[]], width) });
   if (X.length && calls > 0) {
-    for (const { session } of timed) await session.run(feed(session, X[0]!));
+    const fetches = timed.map(({ model, session }) => [predictionOutput(model, session)]);
+    for (const [k, { session }] of timed.entries()) await session.run(feed(session, X[0]!), fetches[k]!);
     const deadline = performance.now() + seconds * 1000;
     for (let i = 0; i < Math.min(calls, X.length); i++) {
       signal?.throwIfAborted();
@@ -186,7 +215,7 @@ async function onnxLatency(ort: OrtModule, arms: readonly { session: Ort.Inferen
         const session = timed[k]!.session;
         const feeds = feed(session, X[i]!);
         const t0 = performance.now();
-        await session.run(feeds);
+        await session.run(feeds, fetches[k]!);
         times[k]!.push(performance.now() - t0);
       }
       if (performance.now() > deadline) break;
@@ -227,6 +256,7 @@ export async function compareOnData(ort: () => OrtModule, python: () => Promise<
   );
   const preds: Predicted[] = [];
   const onnxArms: { session: Ort.InferenceSession; model: ABModel; at: number }[] = [];
+  const scoreNotes: string[] = [];
   try {
     let i = 0;
     for (const m of models) {
@@ -235,9 +265,14 @@ export async function compareOnData(ort: () => OrtModule, python: () => Promise<
         preds.push(answer.models[i++]!);
         continue;
       }
-      const session = await openOnnx(ort(), m, answer.features ?? []);
+      const outputs = m.info.outputs ?? [];
+      const graph = outputs.some((o) => o.dtype === 'sequence') ? await (options.reader ?? modelReader()).graph(m.path, options.signal) : undefined;
+      const plan = scorePlan(outputs, graph);
+      const session = await openOnnx(ort(), m, answer.features ?? [], plan);
       onnxArms.push({ session, model: m, at: preds.length });
-      preds.push(await onnxPredict(ort(), session, m, answer.X ?? [], answer.features ?? []));
+      const predicted = await onnxPredict(ort(), session, m, answer.X ?? [], answer.features ?? [], plan);
+      scoreNotes.push(predicted.scoreNote);
+      preds.push(predicted);
     }
     const latency = await onnxLatency(ort(), onnxArms, answer.X ?? [], answer.features?.length ?? 0, latencyCalls, LATENCY_SECONDS, options.signal);
     onnxArms.forEach((arm, k) => {
@@ -264,5 +299,7 @@ export async function compareOnData(ort: () => OrtModule, python: () => Promise<
     ? { task: 'classification', truth: answer.y.map(String), a: pa.pred.map(String), b: pb.pred.map(String), options: { ...common, ...(scores ? { scores } : {}) }, ...(latency ? { latency } : {}) }
     : { task: 'regression', truth: answer.y as number[], a: pa.pred.map(Number), b: pb.pred.map(Number), options: common, ...(latency ? { latency } : {}) };
   const result = await abStatisticsOffThread(options.reader ?? modelReader(), input, basename(data), { ...(options.signal ? { signal: options.signal } : {}), ...(options.statsTimeMs ? { timeMs: options.statsTimeMs } : {}) });
-  return { result, names, markdown: abMarkdown(result, names, basename(data), target) };
+  // Where each ONNX arm's scores came from (or why there are none): the AUC row is only as good as that.
+  const markdown = abMarkdown(result, names, basename(data), target);
+  return { result, names, markdown: result.task === 'classification' && scoreNotes.length ? `${markdown.trimEnd()}\n\n${scoreNotes.join(' ')}\n` : markdown };
 }
