@@ -1,6 +1,6 @@
 import { formatMs as digits } from '../runtime/benchmarkReport';
 import { quantile } from '../runtime/benchmarkStats';
-import { pairedBootstrap, type Interval } from './abStats';
+import { pairedBootstrap, type ArmLatency, type Interval, type LatencyAB } from './abStats';
 
 // Each arm's prediction latency in an A/B: one-row calls timed in turns A B, B A, A B… (so a load
 // change on the machine hits both arms alike), p50/p95 per arm, and a paired bootstrap 95%
@@ -12,22 +12,6 @@ export interface LatencySamples {
   readonly b: readonly number[];
   /** Timed in alternating turns in one runtime; false where the arms ran in different runtimes (scikit-learn beside ONNX). */
   readonly inTurns: boolean;
-}
-
-export interface ArmLatency {
-  readonly calls: number;
-  readonly p50Ms: number;
-  readonly p95Ms: number;
-}
-
-export interface LatencyAB {
-  readonly a: ArmLatency;
-  readonly b: ArmLatency;
-  /** Bootstrap 95% interval of p50(B) − p50(A), ms. */
-  readonly p50Diff: Interval;
-  readonly inTurns: boolean;
-  /** One sentence; says so when the interval includes 0. */
-  readonly sentence: string;
 }
 
 export const formatMs = (ms: number): string => `${digits(ms)} ms`;

@@ -9,7 +9,6 @@
 // model's with its bootstrap interval and B − A's, from the same resamples.
 
 import { formatMs } from '../runtime/benchmarkReport';
-import type { LatencyAB } from './abLatency';
 
 export type Label = string | number;
 
@@ -65,6 +64,23 @@ export interface ClassScores {
   readonly positive: string;
   readonly a?: readonly number[];
   readonly b?: readonly number[];
+}
+
+/** One arm's one-row latency (abLatency.ts). */
+export interface ArmLatency {
+  readonly calls: number;
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+}
+
+export interface LatencyAB {
+  readonly a: ArmLatency;
+  readonly b: ArmLatency;
+  /** Bootstrap 95% interval of p50(B) − p50(A), ms. */
+  readonly p50Diff: Interval;
+  readonly inTurns: boolean;
+  /** One sentence; says so when the interval includes 0. */
+  readonly sentence: string;
 }
 
 export interface RegressionAB {

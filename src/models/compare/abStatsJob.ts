@@ -1,6 +1,5 @@
 import { UserError } from '../../common/errors';
 import { ReaderStopped, seconds } from '../../common/worker/readerStopped';
-import type { ModelReader } from '../modelReader';
 import { latencyAB, type LatencySamples } from './abLatency';
 import { compareClassifiers, compareRegressors, type ABOptions, type ABResult, type Label } from './abStats';
 
@@ -24,7 +23,12 @@ export function abStatistics(input: ABStatsInput): ABResult {
 export const AB_STATS_TIME_MS = 180_000;
 
 /** abStatistics in the reader's worker. Cancelled: an AbortError; over the time limit: a UserError saying so. */
-export async function abStatisticsOffThread(reader: ModelReader, input: ABStatsInput, dataset: string, options: { signal?: AbortSignal; timeMs?: number } = {}): Promise<ABResult> {
+/** Where the statistics run: ModelReader (its models worker). A type of its own: modelReader.ts imports this file's types. */
+export interface ABStatsRunner {
+  abStats(input: ABStatsInput, subject: string, timeMs: number, signal?: AbortSignal): Promise<ABResult>;
+}
+
+export async function abStatisticsOffThread(reader: ABStatsRunner, input: ABStatsInput, dataset: string, options: { signal?: AbortSignal; timeMs?: number } = {}): Promise<ABResult> {
   const timeMs = options.timeMs ?? AB_STATS_TIME_MS;
   try {
     return await reader.abStats(input, `the A/B statistics on ${dataset}`, timeMs, options.signal);
