@@ -2,6 +2,8 @@ import { basename, join } from 'node:path';
 import { ReaderStopped } from '../common/worker/readerStopped';
 import { WorkerRunner, type RunnerLimits } from '../common/worker/workerRunner';
 import { workerScript } from '../common/worker/workerScript';
+import type { ABStatsInput } from './compare/abStatsJob';
+import type { ABResult } from './compare/abStats';
 import { ModelFormatError } from './fileWindow';
 import type { ModelGraph, TensorStatistics } from './graph/graphData';
 import type { Unit, UnitLayout } from './graph/layoutPlan';
@@ -20,6 +22,8 @@ export type ModelsWorkerApi = {
   tensorStats: { params: { path: string; tensor: string; maxBytes?: number }; result: TensorStatistics };
   /** The graph view's layout of what it shows (layoutPlan.ts units), with dagre; `path` names the model in errors. */
   layout: { params: { path: string; units: readonly Unit[] }; result: Record<string, UnitLayout> };
+  /** An A/B's statistics (compare/abStatsJob.ts): CPU-heavy, so here rather than on the host's thread. */
+  abStats: { params: ABStatsInput; result: ABResult };
 };
 
 /** A model header reads in milliseconds; these are far beyond any real file. */
@@ -70,7 +74,12 @@ export class ModelReader {
     return this.call('layout', { path, units }, signal);
   }
 
-  private async call<M extends keyof ModelsWorkerApi>(method: M, params: ModelsWorkerApi[M]['params'], signal?: AbortSignal): Promise<ModelsWorkerApi[M]['result']> {
+  /** The A/B statistics off this thread, under their own time limit; `subject` names them in a ReaderStopped. */
+  abStats(input: ABStatsInput, subject: string, timeMs: number, signal?: AbortSignal): Promise<ABResult> {
+    return this.runner.call('abStats', input, { subject, limits: { timeMs }, ...(signal ? { signal } : {}) });
+  }
+
+  private async call<M extends Exclude<keyof ModelsWorkerApi, 'abStats'>>(method: M, params: ModelsWorkerApi[M]['params'], signal?: AbortSignal): Promise<ModelsWorkerApi[M]['result']> {
     try {
       return await this.runner.call(method, params, { subject: basename(params.path), ...(signal ? { signal } : {}) });
     } catch (error) {

@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, dirname, isAbsolute, relative, sep } from 'node:path';
 import { samePath } from '../common/pathInside';
 import { LocalModelServer } from './localServer';
 
@@ -14,7 +14,7 @@ export interface ServedApp {
 }
 
 export interface RunningServer {
-  /** The app folder's name: what send_requests takes. */
+  /** The app folder's name, unique among the servers (uniqueServerName): what send_requests takes. */
   readonly name: string;
   readonly server: LocalModelServer;
 }
@@ -30,6 +30,25 @@ export function runningFor(servers: AgentServers, app: ServedApp): RunningServer
   return servers.running().find((r) => samePath(r.server.options.appDir, app.appDir) && r.server.options.module === app.module);
 }
 
+/**
+ * A server's name that no other server of the window (or toolset) has, so send_requests, Load Test
+ * and the Deployments view never mistake one for another: the app folder's name; where another
+ * folder's server already has it, the folder's path relative to the workspace (`relative` gives it;
+ * outside the workspace, parent/name), numbered if even that is taken. A name once given is kept:
+ * the first `api` stays `api` when a second one starts, and the same app gets its name back.
+ */
+export function uniqueServerName(app: ServedApp, taken: readonly RunningServer[], relativeTo?: (dir: string) => string | undefined): string {
+  const same = taken.find((t) => samePath(t.server.options.appDir, app.appDir) && t.server.options.module === app.module);
+  const names = new Set(taken.filter((t) => t !== same).map((t) => t.name));
+  if (same && !names.has(same.name)) return same.name;
+  const base = basename(app.appDir);
+  if (!names.has(base)) return base;
+  const rel = relativeTo?.(app.appDir);
+  const longer = rel && !isAbsolute(rel) && !rel.startsWith('..') && rel !== base ? rel.split(sep).join('/') : `${basename(dirname(app.appDir))}/${base}`;
+  if (!names.has(longer)) return longer;
+  for (let k = 2; ; k++) if (!names.has(`${longer} (${k})`)) return `${longer} (${k})`;
+}
+
 /** Servers of one folder's toolset: started with the user's Python on 127.0.0.1, stopped on dispose. */
 export class FolderServers implements AgentServers {
   private readonly entries: RunningServer[] = [];
@@ -37,7 +56,11 @@ export class FolderServers implements AgentServers {
   private readonly starting = new Map<string, Promise<RunningServer>>();
   private disposed = false;
 
-  constructor(private readonly python: () => Promise<string>) {}
+  /** `folder`: the toolset's folder, which longer names are relative to (uniqueServerName). */
+  constructor(
+    private readonly python: () => Promise<string>,
+    private readonly folder?: string,
+  ) {}
 
   start(app: ServedApp, signal: AbortSignal): Promise<RunningServer> {
     const known = runningFor(this, app);
@@ -47,7 +70,8 @@ export class FolderServers implements AgentServers {
     if (pending) return pending;
     const started = (async () => {
       const server = await LocalModelServer.start({ python: await this.python(), ...app, signal });
-      const entry = { name: basename(app.appDir), server };
+      const folder = this.folder;
+      const entry = { name: uniqueServerName(app, this.entries, folder === undefined ? undefined : (dir) => relative(folder, dir)), server };
       // Disposed while it started: nobody will stop it later.
       if (this.disposed) {
         await server.stop();

@@ -110,7 +110,7 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
   let engine: DataEngine | undefined;
   let clusters: JobClusters | undefined;
   let heldKernels: HeldKernelJobs | undefined;
-  const servers = new FolderServers(userPython);
+  const servers = new FolderServers(userPython, folder);
   const serving = { servers, engine: () => (engine ??= new DataEngine()) };
   const gpu = gpuSnapshot(options.nvidiaSmi ?? 'nvidia-smi');
   const byFeature: Record<ToolFeature, () => Tool[]> = {

@@ -56,6 +56,16 @@ describe('Compare Models on labelled data (A/B)', function () {
     assert.ok(Math.abs(r.auc.a - expected.clf.auc[0]) < 1e-12 && Math.abs(r.auc.b - expected.clf.auc[1]) < 1e-12, `${r.auc.a} ${r.auc.b} vs ${expected.clf.auc.join(' ')}`);
     for (const [interval, point] of [[r.auc.aInterval, r.auc.a], [r.auc.bInterval, r.auc.b], [r.auc.diff, r.auc.b - r.auc.a]] as const) assert.ok(interval.low < point && point < interval.high, `${JSON.stringify(interval)} around ${point}`);
     assert.match(run.markdown, /\| ROC AUC \(1\) \| 0\.\d{4} \[0\.\d{4}, 0\.\d{4}\] \| 0\.\d{4} \[0\.\d{4}, 0\.\d{4}\] \| \[-0\.\d{4}, -?0\.\d{4}\] \|/);
+    // Each arm's one-row predict() latency, timed in turns in the Python job.
+    const l = r.latency;
+    assert.ok(l, 'both arms timed');
+    if (!l) return;
+    assert.equal(l.inTurns, true);
+    assert.ok(l.a.calls >= 5 && l.a.calls === l.b.calls && l.a.p50Ms > 0 && l.a.p95Ms >= l.a.p50Ms && l.b.p95Ms >= l.b.p50Ms, JSON.stringify(l));
+    assert.ok(l.p50Diff.low <= l.b.p50Ms - l.a.p50Ms && l.b.p50Ms - l.a.p50Ms <= l.p50Diff.high, JSON.stringify(l));
+    assert.match(l.sentence, /^Latency: (no measurable difference \(.*includes 0; |(lr|tree)\.pkl is faster per one-row call \(.*; )\d+ one-row calls each, in turns\)\.$/);
+    assert.match(run.markdown, /\| latency p50, ms \(one-row call\) \| [\d.]+ \| [\d.]+ \| \[-?[\d.]+, -?[\d.]+\] ms \|/);
+    assert.ok(run.markdown.includes(l.sentence));
   });
 
   it('an ONNX model (run in onnxruntime-web) against a pickle, on the same rows', async () => {
@@ -67,6 +77,25 @@ describe('Compare Models on labelled data (A/B)', function () {
     // The ONNX model gives labels only here: the report says why there is no AUC.
     assert.equal(run.result.auc, 'ROC AUC needs scores: lr.onnx gave labels only (no predict_proba)');
     assert.match(run.markdown, /ROC AUC needs scores: lr\.onnx gave labels only/);
+    // onnxruntime-web and scikit-learn time their arms apart: the report says it was not in turns.
+    assert.equal(run.result.latency?.inTurns, false);
+    assert.match(run.result.latency?.sentence ?? '', /in different runtimes one after the other \(not in turns: a load change would favour one\)\)\.$/);
+  });
+
+  it('ROC AUC for ONNX arms: sklearn-onnx\'s ZipMap seq(map) and `probabilities` tensor, a torch export\'s logits (softmax), as scikit-learn computes it', async () => {
+    const aucs = JSON.parse(execFileSync(PYTHON, [join(__dirname, '..', 'support', 'ab_onnx_models.py'), dir], { encoding: 'utf8' })) as { lr: number; net: number };
+    const zip = await compareOnData(() => ort, python, model('lr_zipmap.onnx'), model('lr.pkl'), join(dir, 'clf.csv'), 'label', { cwd: dir, resamples: 200, latencyCalls: 0 });
+    assert.equal(zip.result.task, 'classification');
+    if (zip.result.task !== 'classification' || typeof zip.result.auc === 'string') return assert.fail(JSON.stringify(zip.result));
+    assert.equal(zip.result.auc.positive, '1');
+    // float32 in onnxruntime against float64 in scikit-learn: the same ranking but for near-ties.
+    assert.ok(Math.abs(zip.result.auc.a - aucs.lr) < 1e-3 && Math.abs(zip.result.auc.b - aucs.lr) < 1e-12, `${zip.result.auc.a} ${zip.result.auc.b} vs ${aucs.lr}`);
+    assert.equal(zip.result.agreement, 1);
+    assert.match(zip.markdown, /lr_zipmap\.onnx's scores: the probabilities ZipMap turns into output_probability, read as the tensor probabilities\./);
+    const net = await compareOnData(() => ort, python, model('lr_probs.onnx'), model('net.onnx'), join(dir, 'clf.csv'), 'label', { cwd: dir, resamples: 200, latencyCalls: 0 });
+    if (net.result.task !== 'classification' || typeof net.result.auc === 'string') return assert.fail(JSON.stringify(net.result));
+    assert.ok(Math.abs(net.result.auc.a - aucs.lr) < 1e-3 && Math.abs(net.result.auc.b - aucs.net) < 1e-3, `${net.result.auc.a} ${net.result.auc.b} vs ${JSON.stringify(aucs)}`);
+    assert.match(net.markdown, /lr_probs\.onnx's scores: the output probabilities\. net\.onnx's scores: softmax of the output logits \(logits\)\./);
   });
 
   it('ROC AUC for a True/False target and for a 0.0/1.0 float target (labels and classes_[1] turned into text alike)', async () => {

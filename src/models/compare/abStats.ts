@@ -8,6 +8,8 @@
 // with scores (predict_proba) also get ROC AUC (sklearn's roc_auc_score: ties count half), each
 // model's with its bootstrap interval and B − A's, from the same resamples.
 
+import { formatMs } from '../runtime/benchmarkReport';
+
 export type Label = string | number;
 
 export interface ClassMetrics {
@@ -42,6 +44,8 @@ export interface ClassificationAB {
   /** ROC AUC where both models gave scores for a two-class target; else why not, in words. */
   readonly auc: RocAuc | string;
   readonly verdict: string;
+  /** Each model's one-row latency (abLatency.ts), where it was measured. */
+  readonly latency?: LatencyAB;
 }
 
 export interface RocAuc {
@@ -62,6 +66,23 @@ export interface ClassScores {
   readonly b?: readonly number[];
 }
 
+/** One arm's one-row latency (abLatency.ts). */
+export interface ArmLatency {
+  readonly calls: number;
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+}
+
+export interface LatencyAB {
+  readonly a: ArmLatency;
+  readonly b: ArmLatency;
+  /** Bootstrap 95% interval of p50(B) − p50(A), ms. */
+  readonly p50Diff: Interval;
+  readonly inTurns: boolean;
+  /** One sentence; says so when the interval includes 0. */
+  readonly sentence: string;
+}
+
 export interface RegressionAB {
   readonly task: 'regression';
   readonly rows: number;
@@ -70,6 +91,7 @@ export interface RegressionAB {
   readonly maeDiff: Interval;
   readonly rmseDiff: Interval;
   readonly verdict: string;
+  readonly latency?: LatencyAB;
 }
 
 export type ABResult = ClassificationAB | RegressionAB;
@@ -93,59 +115,69 @@ function random(seed: number): () => number {
   };
 }
 
-/** log C(n, k) by lgamma-free summation (n up to millions is fine: it is only used for n = b + c). */
-function logChoose(n: number, k: number): number {
-  let out = 0;
-  k = Math.min(k, n - k);
-  for (let i = 1; i <= k; i++) out += Math.log(n - k + i) - Math.log(i);
-  return out;
-}
-
 /** McNemar's exact two-sided p: 2·P(X ≤ min(b, c)) for X ~ Binomial(b + c, 1/2), at most 1. */
 export function mcnemarExact(b: number, c: number): number {
   const n = b + c;
   if (n === 0) return 1;
   const k = Math.min(b, c);
-  // Sum in log space from the largest term down, so large n neither under- nor overflows.
-  const terms: number[] = [];
-  for (let i = 0; i <= k; i++) terms.push(logChoose(n, i) - n * Math.LN2);
-  const max = Math.max(...terms);
-  const sum = Math.exp(max) * terms.reduce((s, t) => s + Math.exp(t - max), 0);
-  return Math.min(1, 2 * sum);
+  // log C(n, i) built term by term (linear in k: recomputing each from scratch was quadratic, seconds
+  // for a 200k-row A/B), summed in log space from the largest term (the last: k ≤ n/2) down, so
+  // large n neither under- nor overflows.
+  const terms = new Float64Array(k + 1);
+  let logChoose = 0;
+  for (let i = 0; i <= k; i++) {
+    if (i > 0) logChoose += Math.log(n - i + 1) - Math.log(i);
+    terms[i] = logChoose - n * Math.LN2;
+  }
+  const max = terms[k]!;
+  let sum = 0;
+  for (let i = 0; i <= k; i++) sum += Math.exp(terms[i]! - max);
+  return Math.min(1, 2 * Math.exp(max) * sum);
 }
 
-function classMetrics(truth: readonly Label[], pred: readonly Label[], index?: Uint32Array): ClassMetrics {
+/** Each label as a small integer (the same label, the same code in truth and both predictions). */
+function labelCodes(...lists: (readonly Label[])[]): { codes: Int32Array[]; count: number } {
+  const code = new Map<Label, number>();
+  const codes = lists.map((list) => Int32Array.from(list, (l) => {
+    let c = code.get(l);
+    if (c === undefined) code.set(l, (c = code.size));
+    return c;
+  }));
+  return { codes, count: code.size };
+}
+
+/** Accuracy and macro F1 over label codes (labelCodes): counts in typed arrays, so a resample of 200k rows costs milliseconds. */
+function classMetrics(truth: Int32Array, pred: Int32Array, classes: number, index?: Uint32Array): ClassMetrics {
   const n = index ? index.length : truth.length;
-  const tp = new Map<Label, number>();
-  const fp = new Map<Label, number>();
-  const fn = new Map<Label, number>();
-  const labels = new Set<Label>();
+  const tp = new Float64Array(classes);
+  const fp = new Float64Array(classes);
+  const fn = new Float64Array(classes);
   let right = 0;
   for (let j = 0; j < n; j++) {
     const i = index ? index[j]! : j;
     const t = truth[i]!;
     const p = pred[i]!;
-    labels.add(t);
-    labels.add(p);
     if (t === p) {
       right++;
-      tp.set(t, (tp.get(t) ?? 0) + 1);
+      tp[t]!++;
     } else {
-      fp.set(p, (fp.get(p) ?? 0) + 1);
-      fn.set(t, (fn.get(t) ?? 0) + 1);
+      fp[p]!++;
+      fn[t]!++;
     }
   }
-  // sklearn's macro F1 over the labels present in truth or prediction; 0 where a class has no TP.
+  // sklearn's macro F1 over the labels present in truth or prediction (tp + fp + fn > 0); 0 where a class has no TP.
   let f1 = 0;
-  for (const l of labels) {
-    const t = tp.get(l) ?? 0;
-    const denom = 2 * t + (fp.get(l) ?? 0) + (fn.get(l) ?? 0);
-    f1 += denom === 0 ? 0 : (2 * t) / denom;
+  let labels = 0;
+  for (let l = 0; l < classes; l++) {
+    const denom = 2 * tp[l]! + fp[l]! + fn[l]!;
+    if (denom === 0) continue;
+    labels++;
+    f1 += (2 * tp[l]!) / denom;
   }
-  return { accuracy: n ? right / n : NaN, f1Macro: labels.size ? f1 / labels.size : NaN };
+  return { accuracy: n ? right / n : NaN, f1Macro: labels ? f1 / labels : NaN };
 }
 
-function regressionMetrics(truth: readonly number[], pred: readonly number[], index?: Uint32Array): RegressionMetrics {
+function regressionMetrics(truth: Float64Array, pred: Float64Array, index?: Uint32Array): RegressionMetrics {
   const n = index ? index.length : truth.length;
   let abs = 0;
   let sq = 0;
@@ -189,30 +221,49 @@ export function pairedBootstrap(n: number, stats: (index: Uint32Array) => readon
   });
 }
 
+/** One model's rows ranked by score, kept for every resample: flags in rank order, so each AUC is one pass. */
+interface Ranked {
+  /** The rows by ascending score. */
+  readonly order: Uint32Array;
+  /** 1 where the row at this rank is of the positive class. */
+  readonly positive: Uint8Array;
+  /** 1 at the last rank of each run of tied scores. */
+  readonly groupEnd: Uint8Array;
+}
+
+function ranked(positive: Uint8Array, scores: Float64Array): Ranked {
+  const n = scores.length;
+  const order = Uint32Array.from({ length: n }, (_, i) => i).sort((x, y) => scores[x]! - scores[y]!);
+  const flags = new Uint8Array(n);
+  const groupEnd = new Uint8Array(n);
+  for (let j = 0; j < n; j++) {
+    flags[j] = positive[order[j]!]!;
+    groupEnd[j] = j === n - 1 || scores[order[j + 1]!] !== scores[order[j]!] ? 1 : 0;
+  }
+  return { order, positive: flags, groupEnd };
+}
+
 /**
- * ROC AUC of `scores` for rows where `positive` is 1, each row counted `weight` times (a bootstrap
- * resample's multiplicities; 1 without): the Mann-Whitney U over rows in `order` (the rows by
- * ascending score), tied scores counting half, as sklearn's roc_auc_score. NaN with one class only.
+ * ROC AUC of the ranked rows, each row counted `weight` times (a bootstrap resample's
+ * multiplicities; 1 without): the Mann-Whitney U, tied scores counting half, as sklearn's
+ * roc_auc_score. NaN with one class only.
  */
-export function rocAuc(positive: Uint8Array, scores: Float64Array, order: Uint32Array, weight?: Uint32Array): number {
+function rocAuc(r: Ranked, weight?: Uint32Array): number {
   let negBelow = 0;
   let sum = 0;
   let pos = 0;
-  for (let start = 0; start < order.length; ) {
-    let end = start;
-    let p = 0;
-    let q = 0;
-    const score = scores[order[start]!]!;
-    for (; end < order.length && scores[order[end]!] === score; end++) {
-      const i = order[end]!;
-      const w = weight ? weight[i]! : 1;
-      if (positive[i]) p += w;
-      else q += w;
+  let p = 0;
+  let q = 0;
+  for (let j = 0; j < r.order.length; j++) {
+    const w = weight ? weight[r.order[j]!]! : 1;
+    if (r.positive[j]) p += w;
+    else q += w;
+    if (r.groupEnd[j]) {
+      sum += p * (negBelow + q / 2);
+      negBelow += q;
+      pos += p;
+      p = q = 0;
     }
-    sum += p * (negBelow + q / 2);
-    negBelow += q;
-    pos += p;
-    start = end;
   }
   return pos && negBelow ? sum / (pos * negBelow) : NaN;
 }
@@ -227,19 +278,17 @@ function aucOf(truth: readonly Label[], scores: ClassScores | undefined, names: 
   const n = truth.length;
   const positive = Uint8Array.from(truth, (t) => (String(t) === scores.positive ? 1 : 0));
   const [sa, sb] = [Float64Array.from(scores.a!), Float64Array.from(scores.b!)];
-  const sorted = (s: Float64Array): Uint32Array => Uint32Array.from({ length: n }, (_, i) => i).sort((x, y) => s[x]! - s[y]!);
-  const [oa, ob] = [sorted(sa), sorted(sb)];
-  const a = rocAuc(positive, sa, oa);
-  const b = rocAuc(positive, sb, ob);
+  const [ra, rb] = [ranked(positive, sa), ranked(positive, sb)];
+  const a = rocAuc(ra);
+  const b = rocAuc(rb);
   const weight = new Uint32Array(n);
   const [aInterval, bInterval, diff] = pairedBootstrap(
     n,
     (ix) => {
       weight.fill(0);
       for (const i of ix) weight[i]!++;
-      const ra = rocAuc(positive, sa, oa, weight);
-      const rb = rocAuc(positive, sb, ob, weight);
-      return [ra, rb, rb - ra];
+      const [ea, eb] = [rocAuc(ra, weight), rocAuc(rb, weight)];
+      return [ea, eb, eb - ea];
     },
     resamples,
     seed,
@@ -265,14 +314,16 @@ export function compareClassifiers(truth: readonly Label[], a: readonly Label[],
     if (rb && !ra) onlyB++;
     if (a[i] === b[i]) agree++;
   }
-  const ma = classMetrics(truth, a);
-  const mb = classMetrics(truth, b);
+  const { codes, count } = labelCodes(truth, a, b);
+  const [ct, ca, cb] = codes as [Int32Array, Int32Array, Int32Array];
+  const ma = classMetrics(ct, ca, count);
+  const mb = classMetrics(ct, cb, count);
   const resamples = options.resamples ?? 2000;
   const seed = options.seed ?? 7;
   const [accuracyDiff, f1Diff] = pairedBootstrap(
     n,
     (ix) => {
-      const [ra, rb] = [classMetrics(truth, a, ix), classMetrics(truth, b, ix)];
+      const [ra, rb] = [classMetrics(ct, ca, count, ix), classMetrics(ct, cb, count, ix)];
       return [rb.accuracy - ra.accuracy, rb.f1Macro - ra.f1Macro];
     },
     resamples,
@@ -295,14 +346,15 @@ export function compareRegressors(truth: readonly number[], a: readonly number[]
   const n = truth.length;
   if (n === 0 || a.length !== n || b.length !== n) throw new Error(`the targets and both models' predictions must have the same number of rows (${n}, ${a.length}, ${b.length})`);
   const [nameA, nameB] = options.names ?? ['A', 'B'];
-  const ma = regressionMetrics(truth, a);
-  const mb = regressionMetrics(truth, b);
+  const [t, pa, pb] = [Float64Array.from(truth), Float64Array.from(a), Float64Array.from(b)];
+  const ma = regressionMetrics(t, pa);
+  const mb = regressionMetrics(t, pb);
   const resamples = options.resamples ?? 2000;
   const seed = options.seed ?? 7;
   const [maeDiff, rmseDiff] = pairedBootstrap(
     n,
     (ix) => {
-      const [ra, rb] = [regressionMetrics(truth, a, ix), regressionMetrics(truth, b, ix)];
+      const [ra, rb] = [regressionMetrics(t, pa, ix), regressionMetrics(t, pb, ix)];
       return [rb.mae - ra.mae, rb.rmse - ra.rmse];
     },
     resamples,
@@ -322,6 +374,10 @@ export function abMarkdown(r: ABResult, names: readonly [string, string], datase
   const [a, b] = names;
   const ci = (i: Interval, scale = 1, digits = 3): string => `[${(i.low * scale).toFixed(digits)}, ${(i.high * scale).toFixed(digits)}]`;
   const lines = [`## On labelled data: ${dataset} (target ${target}, ${r.rows} rows)`, '', `**${r.verdict}**`, ''];
+  const l = r.latency;
+  const latencyRows = l
+    ? [`| latency p50, ms (one-row call) | ${formatMs(l.a.p50Ms)} | ${formatMs(l.b.p50Ms)} | ${ci(l.p50Diff, 1, 4)} ms |`, `| latency p95, ms (one-row call) | ${formatMs(l.a.p95Ms)} | ${formatMs(l.b.p95Ms)} | |`]
+    : [];
   if (r.task === 'classification') {
     lines.push(
       `| metric | ${a} | ${b} | B − A, 95% CI (bootstrap) |`,
@@ -329,6 +385,7 @@ export function abMarkdown(r: ABResult, names: readonly [string, string], datase
       `| accuracy | ${(r.a.accuracy * 100).toFixed(2)}% | ${(r.b.accuracy * 100).toFixed(2)}% | ${ci(r.accuracyDiff, 100, 2)} points |`,
       `| F1 (macro) | ${r.a.f1Macro.toFixed(4)} | ${r.b.f1Macro.toFixed(4)} | ${ci(r.f1Diff, 1, 4)} |`,
       ...(typeof r.auc === 'string' ? [] : [`| ROC AUC (${r.auc.positive}) | ${r.auc.a.toFixed(4)} ${ci(r.auc.aInterval, 1, 4)} | ${r.auc.b.toFixed(4)} ${ci(r.auc.bInterval, 1, 4)} | ${ci(r.auc.diff, 1, 4)} |`]),
+      ...latencyRows,
       '',
       ...(typeof r.auc === 'string' ? [`${r.auc}.`, ''] : []),
       `Agreement ${(r.agreement * 100).toFixed(1)}%. Only ${a} right: ${r.onlyA} rows; only ${b} right: ${r.onlyB} rows; McNemar's exact test p = ${r.mcnemarP.toPrecision(3)}.`,
@@ -340,8 +397,10 @@ export function abMarkdown(r: ABResult, names: readonly [string, string], datase
       `| MAE | ${num(r.a.mae)} | ${num(r.b.mae)} | ${ci(r.maeDiff, 1, 4)} |`,
       `| RMSE | ${num(r.a.rmse)} | ${num(r.b.rmse)} | ${ci(r.rmseDiff, 1, 4)} |`,
       `| R² | ${r.a.r2.toFixed(4)} | ${r.b.r2.toFixed(4)} | |`,
+      ...latencyRows,
     );
   }
+  if (r.latency) lines.push('', r.latency.sentence);
   lines.push('');
   return lines.join('\n');
 }

@@ -30,7 +30,8 @@ export const compareModelsSubcommand: Subcommand = {
     'With --data (CSV or Parquet) and --target (its label column): both models (ONNX or scikit-learn)',
     'predict its rows (pandas and scikit-learn in your Python: --python, ML_ENGINEER_PYTHON or python3;',
     'ONNX in onnxruntime-web): accuracy and macro F1 with McNemar\'s exact test (classifiers) or MAE,',
-    'RMSE and R² (regressors), paired bootstrap 95% intervals of B − A, and which is better, in words.',
+    'RMSE and R² (regressors), paired bootstrap 95% intervals of B − A, and which is better, in words;',
+    'each model\'s one-row latency (p50/p95, timed in turns A B B A) with an interval of the p50 difference.',
     'Loading a pickle runs the code it names: compare only files you trust.',
     '',
     'Exit code 1 when a file cannot be read or run.',
@@ -56,7 +57,7 @@ export const compareModelsSubcommand: Subcommand = {
       // The packaged CLI (dist/cli.js) has onnxruntime-web in dist/lazy/ort.js; from source, the package.
       const bundled = join(__dirname, 'lazy', 'ort.js');
       const ort = () => (existsSync(bundled) ? loadOrt(bundled) : loadOrt());
-      const ab = data && target ? await compareOnData(ort, () => cliPython(args.values.python, io.env, signal), { path: pa, info: ia }, { path: pb, info: ib }, data, target, { cwd: io.cwd, signal }) : undefined;
+      const ab = data && target ? await compareOnData(ort, () => cliPython(args.values.python, io.env, signal), { path: pa, info: ia }, { path: pb, info: ib }, data, target, { cwd: io.cwd, signal, reader }) : undefined;
       const result = await compareTwoModels(ort, { path: pa, info: ia }, { path: pb, info: ib }, { signal, skipBenchmark: args.values['no-benchmark'] === true || ab !== undefined, maxSeconds: 5 });
       io.out(args.values.json === true ? `${JSON.stringify(ab ? { ...result, onData: ab.result } : result, (_, v: unknown) => (v === Infinity ? 'Infinity' : v), 2)}\n` : `${ab ? `${ab.result.verdict}\n\n` : ''}${comparisonMarkdown(result)}${ab ? `\n${ab.markdown}` : ''}`);
       return EXIT.ok;

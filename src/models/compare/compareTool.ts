@@ -44,7 +44,8 @@ export function compareModelsOnDataTool(ort: () => OrtModule, python: () => Prom
     name: 'compare_models_on_data',
     description:
       'A/B test of two models (ONNX or scikit-learn pickles) on the same labelled dataset (CSV or Parquet) and its target column: accuracy and macro F1 with ' +
-      "McNemar's exact test (classifiers) or MAE, RMSE and R² (regressors), paired bootstrap 95% intervals of B − A, and a one-sentence verdict. " +
+      "McNemar's exact test (classifiers) or MAE, RMSE and R² (regressors), ROC AUC where both give probabilities, paired bootstrap 95% intervals of B − A, " +
+      'each model\'s one-row prediction latency (p50/p95, timed in turns) with a 95% interval of the p50 difference, and a one-sentence verdict. ' +
       'Runs the models with the user\'s Python and onnxruntime-web; asks the user first.',
     input: z.object({ a: z.string().check(z.minLength(1)), b: z.string().check(z.minLength(1)), data: z.string().check(z.minLength(1)), target: z.string().check(z.minLength(1)) }),
     risk: 'execute',
@@ -55,7 +56,7 @@ export function compareModelsOnDataTool(ort: () => OrtModule, python: () => Prom
       try {
         const [ia, ib] = [await inspectForTool(pa, input.a, signal), await inspectForTool(pb, input.b, signal)];
         const ab = await compareOnData(ort, python, { path: pa, info: ia }, { path: pb, info: ib }, data, input.target, { cwd: cwd(), signal });
-        return { content: ab.markdown, summary: ab.result.verdict };
+        return { content: ab.markdown, summary: ab.result.latency ? `${ab.result.verdict} ${ab.result.latency.sentence}` : ab.result.verdict };
       } catch (error) {
         return asToolInputError(error, `${input.a}, ${input.b} or ${input.data}`);
       }

@@ -2,6 +2,7 @@
 // src/models/modelReader.ts (docs/architecture.md, "Readers off the host thread").
 import { watchFileOpens } from '../../common/worker/fileOpens';
 import { serveWorker } from '../../common/worker/serveWorker';
+import { abStatistics } from '../compare/abStatsJob';
 import { readModelGraph } from '../graph/readGraph';
 import { tensorStatistics } from '../graph/tensorStats';
 import { UnitLayouts } from '../graph/unitLayout';
@@ -16,4 +17,5 @@ serveWorker<ModelsWorkerApi>({
   graph: ({ path }) => readModelGraph(path),
   tensorStats: ({ path, tensor, maxBytes }) => tensorStatistics(path, tensor, maxBytes),
   layout: ({ units }) => layouts.layoutAll({ id: 0, units }).layouts,
+  abStats: (input) => abStatistics(input),
 });

@@ -88,11 +88,13 @@ export function sampleFeeds(ort: OrtModule, inputs: readonly IoInfo[], options: 
   return feeds;
 }
 
-export async function createSession(ort: OrtModule, modelPath: string, info: Pick<ModelInfo, 'externalData'>): Promise<Ort.InferenceSession> {
+/** `bytes`: the model as rewritten in memory (an A/B exposing a classifier's probabilities), else the file is read. */
+export async function createSession(ort: OrtModule, modelPath: string, info: Pick<ModelInfo, 'externalData'>, bytes?: Uint8Array): Promise<Ort.InferenceSession> {
   // Only files the shared rule lets through reach onnxruntime (it reads no other file itself).
   const externalData = (info.externalData ?? []).map((location) => ({ path: location, data: externalDataFile(modelPath, location) }));
   try {
-    return await ort.InferenceSession.create(modelPath, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3, ...(externalData.length ? { externalData } : {}) });
+    const options: Ort.InferenceSession.SessionOptions = { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3, ...(externalData.length ? { externalData } : {}) };
+    return await (bytes ? ort.InferenceSession.create(bytes, options) : ort.InferenceSession.create(modelPath, options));
   } catch (error) {
     throw new Error(`onnxruntime could not load ${basename(modelPath)}: ${(error as Error).message}`, { cause: error });
   }

@@ -5,6 +5,7 @@ import { COMMANDS, SETTINGS } from '../../commandIds';
 import { UserError } from '../../common/errors';
 import { existingFiles, writeDeployment } from '../../models/deploy/deployPlan';
 import { modelReader } from '../../models/modelReader';
+import { uniqueServerName } from '../agentServers';
 import { LocalModelServer } from '../localServer';
 import { sampleBody } from '../sampleRequest';
 import { defaultAppDir, planServeApp, servableApp } from '../servePlan';
@@ -58,7 +59,7 @@ async function startServer(app: { appDir: string; module: string }, servers: Loc
     output.appendLine(`[ML Engineer] sample request ${sample.trim().slice(0, 500)} -> ${reply.status} ${reply.body.slice(0, 2000)}`);
     answer = ` The sample request answered ${reply.status}: ${reply.body.slice(0, 200)}`;
   }
-  const pick = await vscode.window.showInformationMessage(`${name} is serving at ${server.url} (token in its actions).${answer}`, 'Load Test…', 'Open Docs', 'Show Output');
+  const pick = await vscode.window.showInformationMessage(`${entry.name} is serving at ${server.url} (token in its actions).${answer}`, 'Load Test…', 'Open Docs', 'Show Output');
   if (pick === 'Show Output') output.show(true);
   else if (pick === 'Open Docs') await vscode.env.openExternal(vscode.Uri.parse(`${server.url}/docs`));
   else if (pick === 'Load Test…') await vscode.commands.executeCommand(COMMANDS.loadTestServer, entry.name);
@@ -69,9 +70,8 @@ async function startServer(app: { appDir: string; module: string }, servers: Loc
  * status bar, stopped with the window): Serve Locally's start and the agent's serve_locally.
  */
 export async function launchServer(app: { appDir: string; module: string }, servers: LocalServers, python: () => Promise<string>, log: Logger, signal?: AbortSignal): Promise<ServerEntry> {
-  const name = basename(app.appDir);
   const interpreter = await python();
-  const output = vscode.window.createOutputChannel(`Model server: ${name}`);
+  const output = vscode.window.createOutputChannel(`Model server: ${vscode.workspace.asRelativePath(app.appDir, false)}`);
   const port = vscode.workspace.getConfiguration().get<number>(SETTINGS.servingPort, 0);
   let server: LocalModelServer;
   try {
@@ -80,13 +80,15 @@ export async function launchServer(app: { appDir: string; module: string }, serv
     output.show(true);
     throw error;
   }
+  // Named once started, so two starts at once cannot take the same name.
+  const name = uniqueServerName(app, servers.all, (dir) => vscode.workspace.asRelativePath(dir, false));
   const entry: ServerEntry = {
     name,
     server,
     output,
     restart: async () => {
       await servers.remove(entry);
-      await withStartProgress(name, (restartSignal) => launchServer(app, servers, python, log, restartSignal));
+      await withStartProgress(entry.name, (restartSignal) => launchServer(app, servers, python, log, restartSignal));
     },
   };
   servers.add(entry);
