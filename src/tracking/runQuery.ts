@@ -69,21 +69,22 @@ export function sortRuns(runs: readonly RunRecord[], metric?: string, order?: 'a
 }
 
 /**
- * Headline metrics in the order an ML engineer reads a run by: ranking quality (ROC AUC, AUC),
- * then F1, accuracy, average precision / PR AUC, R², the regression errors (RMSE, MAE, MSE),
- * perplexity, and last any loss. A name matches by its words ("val_roc_auc", "eval/f1_macro").
+ * Headline metrics in the order an ML engineer reads a run by: a task metric logged on purpose
+ * first (ROC AUC / AUC, F1, average precision / PR AUC, R²), then the regression errors (RMSE,
+ * MAE, MSE), then the loss (what training optimises and checkpoints are picked by), then accuracy
+ * (threshold-bound), then perplexity. A name matches by its words ("val_roc_auc", "eval/f1_macro").
  */
 const HEADLINE: readonly RegExp[] = [
   /(?<!pr_?)(^|[^a-z])(roc_?)?auc(?!_?pr)(_?roc)?($|[^a-z])/i,
   /(^|[^a-z])f1/i,
-  /(^|[^a-z])acc(uracy)?($|[^a-z])/i,
   /average_precision|(^|[^a-z])ap($|[^a-z])|pr_?auc|(^|[^a-z])map($|[^a-z])/i,
   /(^|[^a-z])r2($|[^a-z])|r_squared/i,
   /(^|[^a-z])rmse($|[^a-z])/i,
   /(^|[^a-z])mae($|[^a-z])/i,
   /(^|[^a-z])mse($|[^a-z])/i,
-  /perplexity|(^|[^a-z])ppl($|[^a-z])/i,
   /loss/i,
+  /(^|[^a-z])acc(uracy)?($|[^a-z])/i,
+  /perplexity|(^|[^a-z])ppl($|[^a-z])/i,
 ];
 /** Held-out values (or unmarked ones, as a script's roc_auc on its test split) are what runs are compared by; training-split values last. */
 const HELD_OUT = /(^|[^a-z])(val|valid|validation|test|eval|holdout|dev)([^a-z]|$)/i;

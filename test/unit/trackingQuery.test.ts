@@ -39,8 +39,7 @@ describe('run queries', () => {
   });
 
   it('picks the key metric a person would sort by', () => {
-    // A classifier's task metric before its loss: val_acc, not val_loss.
-    assert.equal(keyMetric([a, b]), 'val_acc');
+    assert.equal(keyMetric([a, b]), 'val_loss');
     assert.equal(keyMetric([run('x', { metrics: [{ key: 'train_loss', last: 1, lastStep: 1 }, { key: 'epoch', last: 1, lastStep: 1 }] })]), 'train_loss');
   });
 
@@ -51,9 +50,11 @@ describe('run queries', () => {
     assert.equal(keyMetric([keys('val_pr_auc', 'val_auc')]), 'val_auc');
     assert.equal(keyMetric([keys('pr_auc', 'f1_macro')]), 'f1_macro');
     assert.equal(keyMetric([keys('accuracy', 'f1', 'loss')]), 'f1');
-    assert.equal(keyMetric([keys('accuracy', 'val_loss')]), 'accuracy');
+    assert.equal(keyMetric([keys('accuracy', 'val_loss')]), 'val_loss');
+    assert.equal(keyMetric([keys('accuracy', 'perplexity')]), 'accuracy');
     assert.equal(keyMetric([keys('rmse', 'mae', 'r2')]), 'r2');
     assert.equal(keyMetric([keys('mae', 'rmse')]), 'rmse');
+    assert.equal(keyMetric([keys('val_loss', 'val_mae')]), 'val_mae');
     // The held-out value before the training one, whatever their headline order.
     assert.equal(keyMetric([keys('train_accuracy', 'val_loss')]), 'val_loss');
     assert.equal(keyMetric([keys('train/f1', 'eval/f1')]), 'eval/f1');
