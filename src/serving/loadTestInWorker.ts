@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { sourceBootstrap } from '../common/worker/workerRunner';
 import type { LoadTestResult, LoadTestSpec } from './loadTest';
 
 // Runs a load test in a worker thread (dist/workers/loadTest.js; tests bundle the entry themselves): thousands of sockets' callbacks never queue behind the extension host's own work, and
@@ -12,7 +13,8 @@ export function loadTestWorkerScript(extensionPath: string): string {
 
 export function loadTestInWorker(script: string, spec: LoadTestSpec, signal?: AbortSignal, onProgress?: (answered: number, elapsedMs: number) => void): Promise<LoadTestResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(script);
+    // A .ts entry (running from source: the agent's tools under tsx) starts through tsx.
+    const worker = script.endsWith('.ts') ? new Worker(sourceBootstrap(script), { eval: true }) : new Worker(script);
     let settled = false;
     const finish = (fn: () => void): void => {
       if (settled) return;

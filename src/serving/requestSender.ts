@@ -31,19 +31,31 @@ export interface SendResult {
 /** Rows read per page from the file. */
 const PAGE_ROWS = 2000;
 
-export async function sendRows(source: DatasetSource, server: LocalModelServer, options: SendOptions, signal: AbortSignal): Promise<SendResult> {
-  const started = performance.now();
+/** The file's first `maxRows` rows as {column: value} objects (what /predict takes), and how many the file holds. */
+export async function readRows(source: DatasetSource, maxRows: number, signal: AbortSignal): Promise<{ fileRows: number; rows: Record<string, Cell>[] }> {
   const info = await source.info(EMPTY_VIEW, signal);
   const names = info.columns.map((c) => c.name);
-  const wanted = Math.min(info.totalRows, options.maxRows);
+  const wanted = Math.min(info.totalRows, maxRows);
   const rows: Record<string, Cell>[] = [];
   for (let offset = 0; offset < wanted; offset += PAGE_ROWS) {
     const page = await source.rows(EMPTY_VIEW, offset, Math.min(PAGE_ROWS, wanted - offset), signal);
     for (const row of page.rows) rows.push(Object.fromEntries(names.map((name, i) => [name, row[i] ?? null])));
     if (page.rows.length === 0) break;
   }
-  const batches: Record<string, Cell>[][] = [];
-  for (let i = 0; i < rows.length; i += options.batchSize) batches.push(rows.slice(i, i + options.batchSize));
+  return { fileRows: info.totalRows, rows };
+}
+
+/** Rows in request bodies of up to `batchSize` rows: {"instances": [row, ...]}. */
+export function batchesOf<T>(rows: readonly T[], batchSize: number): T[][] {
+  const batches: T[][] = [];
+  for (let i = 0; i < rows.length; i += batchSize) batches.push(rows.slice(i, i + batchSize));
+  return batches;
+}
+
+export async function sendRows(source: DatasetSource, server: LocalModelServer, options: SendOptions, signal: AbortSignal): Promise<SendResult> {
+  const started = performance.now();
+  const { fileRows, rows } = await readRows(source, options.maxRows, signal);
+  const batches = batchesOf(rows, options.batchSize);
 
   const statuses = new Map<number, number>();
   const predictions = new Map<string, number>();
@@ -69,7 +81,7 @@ export async function sendRows(source: DatasetSource, server: LocalModelServer, 
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, batches.length)) }, worker));
   return {
-    fileRows: info.totalRows,
+    fileRows,
     sentRows: rows.length,
     requests: batches.length,
     statuses,

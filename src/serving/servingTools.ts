@@ -12,6 +12,7 @@ import { asToolInputError, inspectForTool } from '../models/modelTool';
 import { runningFor, type AgentServers, type RunningServer, type ServedApp } from './agentServers';
 import { REQUEST_LOG_FILE, REQUEST_LOG_FLUSH_SECONDS } from './requestLogText';
 import { quantile, sendRows } from './requestSender';
+import { pickRunning } from './serverPick';
 import { defaultAppDir, planServeApp, servableApp } from './servePlan';
 
 // The agent's Serve Locally (serve_locally) and the traffic it sends (send_requests). Both are
@@ -138,12 +139,7 @@ export function sendRequestsTool(deps: ServingToolDeps) {
       const data = await context.files.resolve(input.data);
       if (!formatOfPath(data)) throw new ToolInputError(`${input.data} is not a data file send_requests reads (.csv, .tsv, .parquet, .jsonl, .ndjson, .arrow).`);
       if (!existsSync(data)) throw new ToolInputError(`${input.data} does not exist.`);
-      const running = deps.servers.running();
-      const target = input.server ? running.find((r) => r.name === input.server) : running.length === 1 ? running[0] : undefined;
-      if (!target) {
-        const names = running.map((r) => r.name);
-        throw new ToolInputError(names.length === 0 ? 'No model server is running: start one with serve_locally.' : input.server ? `No running server "${input.server}"; running: ${names.join(', ')}.` : `Several servers run (${names.join(', ')}): name one in server.`);
-      }
+      const target = pickRunning(deps.servers, input.server);
       const source = new FileDatasetSource(data, (deps.engine ?? (() => sharedDataEngine()))());
       try {
         const log = join(target.server.options.appDir, REQUEST_LOG_FILE);

@@ -13,7 +13,9 @@ import { compareModelsOnDataTool, compareModelsTool } from '../models/compare/co
 import { modelTools } from '../models/modelTools';
 import { detectDriftTool } from '../monitoring/driftTool';
 import { FolderServers } from '../serving/agentServers';
+import { loadTestTool } from '../serving/loadTestTool';
 import { sendRequestsTool, serveLocallyTool } from '../serving/servingTools';
+import { stopServerTool } from '../serving/stopServerTool';
 import { writeModelCardTool } from '../modelCard/modelCardTool';
 import { loadOrt, type OrtModule } from '../models/runtime/onnxRun';
 import { pythonCandidates, resolvePython } from '../python/pythonInterpreter';
@@ -115,7 +117,7 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
     tracking: () => [...trackingTools(catalog, refreshRuns), ...registry.tools],
     models: () => modelTools({ ort: ortModule, python: userPython, cwd: () => folder }),
     data: () => agentDataTools({ engine: () => (engine ??= new DataEngine()), kernelSource: async (variable, signal) => KernelDatasetSource.open((await kernel.active()).connection, variable, signal) }),
-    serving: () => [serveLocallyTool(serving), sendRequestsTool(serving), detectDriftTool(() => (engine ??= new DataEngine())), compareModelsTool(ortModule), compareModelsOnDataTool(ortModule, userPython, () => folder)],
+    serving: () => [serveLocallyTool(serving), sendRequestsTool(serving), loadTestTool(serving), stopServerTool(serving), detectDriftTool(() => (engine ??= new DataEngine())), compareModelsTool(ortModule), compareModelsOnDataTool(ortModule, userPython, () => folder)],
     modelCard: () => [writeModelCardTool({ runs: async () => (await refreshRuns(true), catalog.runs()), ort: ortModule, engine: () => (engine ??= new DataEngine()) })],
     jobs: () => {
       const current = (): JobClusters => (clusters ??= new JobClusters(parseClusters(options.clusters), sshRunnerFactory()));

@@ -332,7 +332,7 @@ export class WorkerRunner<Api extends WorkerApi> {
 }
 
 /** A worker from a .ts entry (tests and benches run from source under tsx): tsx's require hook first. */
-function sourceBootstrap(script: string): string {
+export function sourceBootstrap(script: string): string {
   const tsx = 'tsx/cjs'; // a variable: bundlers leave it alone, and bundles never take this path
   return `require(${JSON.stringify(require.resolve(tsx))});require(${JSON.stringify(script)});`;
 }

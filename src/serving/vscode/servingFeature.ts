@@ -17,6 +17,9 @@ import { serveLocally } from './serveCommand';
 import { requireTrust } from '../../common/vscode/workspaceTrust';
 import { servingPython } from './servingTrust';
 import { sendRequestsTool, serveLocallyTool } from '../servingTools';
+import { loadTestTool } from '../loadTestTool';
+import { stopServerTool } from '../stopServerTool';
+import { loadTestWorkerScript } from '../loadTestInWorker';
 import { agentServerHost } from './agentServerHost';
 
 /** dist/features/serving.js (src/activation/): Serve Locally, the local servers, Load Test, drift, Compare Models, and their agent tools. */
@@ -68,5 +71,5 @@ export const activateFeature: FeatureModule<'serving'>['activateFeature'] = (hos
   });
   const cwd = (): string => vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath ?? context.globalStorageUri.fsPath;
   const agentServers = { servers: agentServerHost(servers, python, log) };
-  return { tools: () => [serveLocallyTool(agentServers), sendRequestsTool(agentServers), detectDriftTool(), compareModelsTool(ort), compareModelsOnDataTool(ort, python, cwd)] };
+  return { tools: () => [serveLocallyTool(agentServers), sendRequestsTool(agentServers), loadTestTool({ ...agentServers, loadTestScript: () => loadTestWorkerScript(context.extensionPath) }), stopServerTool(agentServers), detectDriftTool(), compareModelsTool(ort), compareModelsOnDataTool(ort, python, cwd)] };
 };
