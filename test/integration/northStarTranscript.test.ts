@@ -90,7 +90,7 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
       report.tool_calls.map((c) => [c.name, c.status]).filter(([name]) => name !== 'wait_for_execution'),
       [
         ['describe_dataset', 'done'], ['create_file', 'done'], ['run_in_kernel', 'done'], ['run_in_kernel', 'done'], ['compare_runs', 'done'], ['compare_models_on_data', 'done'],
-        ['inspect_model', 'done'], ['run_in_kernel', 'done'], ['serve_locally', 'done'], ['send_requests', 'done'], ['detect_drift', 'done'], ['write_model_card', 'done'],
+        ['inspect_model', 'done'], ['run_in_kernel', 'done'], ['serve_locally', 'done'], ['send_requests', 'done'], ['detect_drift', 'done'], ['write_model_card', 'done'], ['load_test', 'done'],
       ],
       report.text,
     );
@@ -136,8 +136,15 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
     assert.ok(existsSync(join(ws, 'deploy', 'churn_model-fastapi', 'app.py')));
     const sent = turns.find((t) => t.name === 'send_requests')!.result;
     assert.match(sent, /^Sent 800 of the 800 rows of data\/incoming\.csv to churn_model-fastapi .* in 16 requests .*: 16 × 200\.$/m, sent);
-    const logged = readFileSync(join(ws, REQUEST_LOG), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.equal(logged.length, 800);
+    // The log's first 800 rows are send_requests' (the load test, last, added its own after them).
+    const all = readFileSync(join(ws, REQUEST_LOG), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const logged = all.slice(0, 800);
+    const loadTest = turns.find((t) => t.name === 'load_test')!.result;
+    assert.match(loadTest, /^200 requests, 4 in flight; all requests answered after /m, loadTest);
+    assert.match(loadTest, /^\| ok \| 200 \|$/m, loadTest);
+    assert.match(loadTest, /^\| errors \| none \|$/m, loadTest);
+    assert.ok(existsSync(join(ws, 'deploy', 'churn_model-fastapi', 'logs', 'load_tests.jsonl')));
+    assert.equal(all.length, 1000);
     const predicted = /^Predictions: 0: (\d+), 1: (\d+)\.$/m.exec(sent);
     assert.ok(predicted, sent);
     assert.equal(logged.filter((r) => r.__prediction === 1).length, Number(predicted[2]));
@@ -191,7 +198,7 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
     const saved = readFileSync(SAVED, 'utf8');
     const blocks = [...saved.matchAll(/```text\n([\s\S]*?)```/g)].map((m) => m[1]!);
     const said = [...saved.matchAll(/^\*\*Agent:\*\* ([\s\S]*?)(?=\n\n→|\n*$)/gm)].map((m) => m[1]!);
-    assert.ok(blocks.length >= 12 && said.length >= 13, `${blocks.length} results, ${said.length} turns`);
+    assert.ok(blocks.length >= 13 && said.length >= 14, `${blocks.length} results, ${said.length} turns`);
     for (const text of said) assertNumbersFromTools(text.replace(/random_state=0|80\/20|0\/1/g, ''), blocks);
   });
 });

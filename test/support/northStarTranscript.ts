@@ -140,6 +140,18 @@ export function abVerdict(compared: string): string {
   return /^\*\*(.*)\*\*$/m.exec(compared)?.[1] ?? 'compare_models_on_data gave no verdict';
 }
 
+/** The server name serve_locally answered ("as server "churn_model-fastapi""). */
+function servedName(turns: readonly ToolTurn[]): string {
+  return /as server "([^"]+)"/.exec(turns.find((t) => t.name === 'serve_locally')?.result ?? '')?.[1] ?? 'serve_locally named no server';
+}
+
+/** load_test's answer in one line: what was sent and how it ended, throughput and p95, from its own table. */
+export function loadTestLine(result: string): string {
+  const ran = /^\d+ requests, .*$/m.exec(result)?.[0] ?? 'load_test said nothing';
+  const cell = (row: string): string => new RegExp(`^\\| ${row} \\| (.*) \\|$`, 'm').exec(result)?.[1] ?? '?';
+  return `${ran} Throughput ${cell('throughput')}, p95 ${cell('p95')}, errors: ${cell('errors')}.`;
+}
+
 /** detect_drift's verdict line ("No dataset drift: 1 of 11 columns drifted ..."). */
 export function driftLine(report: string): string {
   return /^(No dataset drift|Dataset drift): .*$/m.exec(report)?.[0] ?? 'detect_drift gave no verdict';
@@ -234,9 +246,14 @@ export function northStarScript(request: MessagesRequestBody): ScriptedReply {
         input: { reference: REFERENCE_PATH, current: requestLog(turns) },
       });
     case 'detect_drift':
-      return say(`${driftLine(last.result)}\n\nLast, the model card, from what the tools return:`, {
+      return say(`${driftLine(last.result)}\n\nNow the model card, from what the tools return (before the load test: its rows would join the request log the card's drift check reads):`, {
         name: 'write_model_card',
         input: { model: MODEL_PATH, reference: REFERENCE_PATH, current: requestLog(turns) },
+      });
+    case 'write_model_card':
+      return say('Last, a load test of the served model with the incoming rows, 4 requests in flight:', {
+        name: 'load_test',
+        input: { server: servedName(turns), data: 'data/incoming.csv', requests: 200, concurrency: 4 },
       });
     default: {
       const compared = turns.find((t) => t.name === 'compare_runs')?.result ?? '';
@@ -250,7 +267,8 @@ export function northStarScript(request: MessagesRequestBody): ScriptedReply {
           ...(turns.some((t) => t.input.code === EXPORT_CHECK && /'skl2onnx': False/.test(t.result)) ? ['**Not done:** no ONNX export, quantization or onnxruntime benchmark: this Python has no skl2onnx.'] : []),
           `**Served:** ${sent}`,
           `**Drift** (the served model's request log \`${requestLog(turns)}\` against the training split): ${driftLine(drift)}`,
-          `**Card:** ${last?.result.split('\n')[0] ?? ''}`,
+          `**Card:** ${turns.find((t) => t.name === 'write_model_card')?.result.split('\n')[0] ?? ''}`,
+          `**Load test:** ${loadTestLine(turns.find((t) => t.name === 'load_test')?.result ?? '')}`,
         ].join('\n\n'),
       );
     }
