@@ -127,7 +127,8 @@ function stillRunning(result: string): string | undefined {
 
 /** The code of the run_in_kernel call a wait_for_execution follows (or that call itself). */
 function kernelCode(turns: readonly ToolTurn[]): string {
-  return String(turns.filter((t) => t.name === 'run_in_kernel').at(-1)?.input.code ?? '');
+  const code = turns.filter((t) => t.name === 'run_in_kernel').at(-1)?.input.code;
+  return typeof code === 'string' ? code : '';
 }
 
 /** compare_models_on_data's ROC AUC row: [line, A, B, B's 95% interval low, high, B − A's low, high]. */
