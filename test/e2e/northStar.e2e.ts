@@ -34,6 +34,7 @@ async function widenSidebar(page: Page): Promise<void> {
 }
 
 describe('North star walkthrough in the chat (code-server + loopback Messages API)', function () {
+  this.timeout(600_000); // every step of the lifecycle, two kernel runs of training among them
   let api: FakeMessagesApi;
   let server: CodeServer;
   let page: Page;
