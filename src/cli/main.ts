@@ -5,6 +5,10 @@ import { SUBCOMMANDS } from './subcommands';
 
 declare const __VERSION__: string;
 
+// stdout is the subcommands' output only (io.out: --json reports, MCP's protocol); a library's console
+// output goes to stderr (@jupyterlab/services says "Starting WebSocket" with console.debug on every kernel connection).
+for (const level of ['log', 'info', 'debug'] as const) console[level] = console.error;
+
 const controller = new AbortController();
 process.once('SIGINT', () => controller.abort());
 

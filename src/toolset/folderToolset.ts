@@ -9,7 +9,7 @@ import { DataEngine } from '../data/engine/engineClient';
 import { KernelDatasetSource } from '../data/kernel/kernelDatasetSource';
 import { gpuStatusTool } from '../gpu/gpuStatusTool';
 import { AgentExecutions, kernelTools } from '../kernels/kernelTools';
-import { compareModelsTool } from '../models/compare/compareTool';
+import { compareModelsOnDataTool, compareModelsTool } from '../models/compare/compareTool';
 import { modelTools } from '../models/modelTools';
 import { detectDriftTool } from '../monitoring/driftTool';
 import { FolderServers } from '../serving/agentServers';
@@ -119,7 +119,7 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
     tracking: () => [...trackingTools(catalog, refreshRuns), ...registry.tools],
     models: () => modelTools({ ort: ortModule, python: userPython, cwd: () => folder }),
     data: () => agentDataTools({ engine: () => (engine ??= new DataEngine()), kernelSource: async (variable, signal) => KernelDatasetSource.open((await kernel.active()).connection, variable, signal) }),
-      serving: () => [serveLocallyTool(serving), sendRequestsTool(serving), loadTestTool(serving), stopServerTool(serving), detectDriftTool(() => (engine ??= new DataEngine()), async () => (await kernel.active()).connection), compareModelsTool(ortModule)],
+    serving: () => [serveLocallyTool(serving), sendRequestsTool(serving), loadTestTool(serving), stopServerTool(serving), detectDriftTool(() => (engine ??= new DataEngine()), async () => (await kernel.active()).connection), compareModelsTool(ortModule), compareModelsOnDataTool(ortModule, userPython, () => folder)],
     modelCard: () => [writeModelCardTool({ runs: async () => (await refreshRuns(true), catalog.runs()), ort: ortModule, engine: () => (engine ??= new DataEngine()) })],
     jobs: () => {
       const current = (): JobClusters => (clusters ??= new JobClusters(parseClusters(options.clusters), sshRunnerFactory()));

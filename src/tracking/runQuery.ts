@@ -68,13 +68,49 @@ export function sortRuns(runs: readonly RunRecord[], metric?: string, order?: 'a
   });
 }
 
-/** The metric most runs share and a person would sort by: a validation loss or accuracy, else any loss. */
+/**
+ * Headline metrics in the order an ML engineer reads a run by: a task metric logged on purpose
+ * first (ROC AUC / AUC, F1, average precision / PR AUC, R²), then the regression errors (RMSE,
+ * MAE, MSE), then the loss (what training optimises and checkpoints are picked by), then accuracy
+ * (threshold-bound), then perplexity. A name matches by its words ("val_roc_auc", "eval/f1_macro").
+ */
+const HEADLINE: readonly RegExp[] = [
+  /(?<!pr_?)(^|[^a-z])(roc_?)?auc(?!_?pr)(_?roc)?($|[^a-z])/i,
+  /(^|[^a-z])f1/i,
+  /average_precision|(^|[^a-z])ap($|[^a-z])|pr_?auc|(^|[^a-z])map($|[^a-z])/i,
+  /(^|[^a-z])r2($|[^a-z])|r_squared/i,
+  /(^|[^a-z])rmse($|[^a-z])/i,
+  /(^|[^a-z])mae($|[^a-z])/i,
+  /(^|[^a-z])mse($|[^a-z])/i,
+  /loss/i,
+  /(^|[^a-z])acc(uracy)?($|[^a-z])/i,
+  /perplexity|(^|[^a-z])ppl($|[^a-z])/i,
+];
+/** Held-out values (or unmarked ones, as a script's roc_auc on its test split) are what runs are compared by; training-split values last. */
+const HELD_OUT = /(^|[^a-z])(val|valid|validation|test|eval|holdout|dev)([^a-z]|$)/i;
+const TRAINING = /(^|[^a-z])train(ing)?([^a-z]|$)/i;
+
+/**
+ * The metric a person would sort these runs by: among the metrics the most runs log (a metric
+ * some runs lack sorts them last, so it is no key), one not named for the training split before one
+ * that is, then the first of HEADLINE (so a classifier's roc_auc, not the
+ * alphabetically first average_precision), then by name.
+ */
 export function keyMetric(runs: readonly RunRecord[]): string | undefined {
   const counts = new Map<string, number>();
   for (const run of runs) for (const m of run.metrics) counts.set(m.key, (counts.get(m.key) ?? 0) + 1);
-  const keys = [...counts.keys()];
-  const rank = (k: string): number => (/val.*loss|loss.*val/i.test(k) ? 0 : /val.*acc|acc.*val|eval/i.test(k) ? 1 : /loss/i.test(k) ? 2 : /acc/i.test(k) ? 3 : 4);
-  return keys.sort((a, b) => rank(a) - rank(b) || (counts.get(b) ?? 0) - (counts.get(a) ?? 0) || a.localeCompare(b))[0];
+  const most = Math.max(0, ...counts.values());
+  const split = (k: string): number => (TRAINING.test(k) && !HELD_OUT.test(k) ? 1 : 0);
+  const headline = (k: string): number => {
+    const i = HEADLINE.findIndex((pattern) => pattern.test(k));
+    return i < 0 ? HEADLINE.length : i;
+  };
+  const rank = (k: string): number[] => [(counts.get(k) ?? 0) < most ? 1 : 0, headline(k) === HEADLINE.length ? 1 : 0, split(k), headline(k)];
+  const compare = (a: string, b: string): number => {
+    const [ra, rb] = [rank(a), rank(b)];
+    return ra.map((v, i) => v - rb[i]!).find((d) => d !== 0) ?? a.localeCompare(b);
+  };
+  return [...counts.keys()].sort(compare)[0];
 }
 
 export interface RunComparison {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
 import type { FakeMessagesApi } from '../support/fakeMessagesApi';
 import { assertEveryNumberSourced, parseCard } from '../support/modelCardCheck';
-import { MODEL_PATH, NORTH_STAR_ASK, northStarScript, rocAuc, toolTurns } from '../support/northStarTranscript';
+import { abAuc, BASELINE_PATH, EXPORT_CHECK, HOLDOUT_PATH, KERNEL_RUNS, loadTestLine, MODEL_PATH, NORTH_STAR_ASK, NOTEBOOK_PATH, northStarScript, rocAuc, toolTurns } from '../support/northStarTranscript';
 import { writeIncoming } from '../support/northStarWorkspace';
 import type { CodeServer } from './support/codeServer';
 import { findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
@@ -12,9 +12,11 @@ import { AGENT_PROFILE, useWorkbench } from './support/workbenchFixture';
 
 /**
  * The north star (issue #20) as a person walks it in the sidebar chat: one ask, and the agent
- * describes the data, writes a training script, runs it (a baseline and a better model, both
- * logged as MLflow runs), compares the runs, inspects the model, serves it (uvicorn on loopback),
- * sends it the incoming customers, checks its request log for drift and writes the model card; every write and execution waits for the user's click. The
+ * describes the data, writes a notebook, runs its cells in the notebook's kernel (a baseline and a
+ * better model, both logged as MLflow runs), compares the runs, A/B-tests the two saved models on the
+ * hold-out split, inspects the model, checks whether it can be exported to ONNX, serves it (uvicorn on
+ * loopback), sends it the incoming customers, checks its request log for drift, writes the model card
+ * and load-tests the server; every write and execution waits for the user's click. The
  * loopback Messages API plays the model (test/support/northStarTranscript.ts, the same turns as
  * `ml-engineer ask` in test/integration/northStarTranscript.test.ts); the tools are real. The
  * key steps' screenshots are the README's walkthrough (UPDATE_SCREENSHOTS=1 refreshes docs/screenshots/; then `pngquant --ext .png --force docs/screenshots/*.png` keeps them near 65 KB).
@@ -32,12 +34,14 @@ async function widenSidebar(page: Page): Promise<void> {
 }
 
 describe('North star walkthrough in the chat (code-server + loopback Messages API)', function () {
+  this.timeout(600_000); // every step of the lifecycle, two kernel runs of training among them
   let api: FakeMessagesApi;
   let server: CodeServer;
   let page: Page;
   let frame: Frame;
 
-  useWorkbench({ profile: AGENT_PROFILE, script: northStarScript, prepare: writeIncoming }, async (opened) => {
+  // The notebook's kernel: the local Jupyter server starts when the notebook opens (the chat suites' profile keeps it off).
+  useWorkbench({ profile: AGENT_PROFILE, script: northStarScript, prepare: writeIncoming, workspaceSettings: { 'mlEngineer.jupyter.autoStartLocalServer': true } }, async (opened) => {
     ({ server, page } = opened);
     api = opened.api!;
     await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
@@ -83,21 +87,46 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
     assert.match(said, /days_since_cancellation.*null in 4165 rows.*leaks/s);
     assert.match(said, /mean is 0\.1844/);
 
-    // 2. The training script: nothing written before the click; then run, approved again.
-    await approve('Create train_churn.py', () => assert.ok(!existsSync(join(server.workspace, 'train_churn.py'))), 30_000, { diffTab: 'train_churn.py', screenshot: 'north-star-1-plan' });
-    await approve('Run: /usr/bin/python3 train_churn.py', () => assert.ok(!existsSync(join(server.workspace, MODEL_PATH))), 120_000);
+    // 2. The notebook: nothing written before the click. The user opens it and picks our kernel, then
+    // approves each run of its cells there (the baseline first, then the better model).
+    await approve(`Create ${NOTEBOOK_PATH}`, () => assert.ok(!existsSync(join(server.workspace, NOTEBOOK_PATH))), 30_000);
+    await card(`Run ${KERNEL_RUNS.baseline.split('\n').length} line(s)`).locator('button:text-is("Allow once")').waitFor({ timeout: 60_000 });
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill(NOTEBOOK_PATH);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: NOTEBOOK_PATH }).first().click();
+    await page.locator('.notebookOverlay').first().waitFor({ timeout: 60_000 });
+    for (let i = 0; i < 240 && !/kernel "Python 3.*" of Local is offered/.test(server.extensionLog()); i++) await page.waitForTimeout(250);
+    await runCommand(page, 'Notebook: Select Notebook Kernel');
+    const ours = page.locator('.quick-input-list .monaco-list-row', { hasText: 'ML Engineer: Local' }).first();
+    await ours.waitFor({ timeout: 30_000 });
+    await ours.click({ position: { x: 20, y: 8 } });
+    await page.mouse.move(1100, 500);
+    await shot('north-star-1-plan');
+    await approve(`Run ${KERNEL_RUNS.baseline.split('\n').length} line(s)`, () => assert.ok(!existsSync(join(server.workspace, BASELINE_PATH))), 180_000);
+    await approve(`Run ${KERNEL_RUNS.better.split('\n').length} line(s)`, () => assert.ok(!existsSync(join(server.workspace, MODEL_PATH))), 180_000);
     assert.ok(existsSync(join(server.workspace, MODEL_PATH)));
+    const ran = toolTurns(api.requests.at(-1)!.body).filter((t) => t.name === 'run_in_kernel');
+    assert.match(ran[0]!.result, new RegExp(`^kernel: ${NOTEBOOK_PATH.replace('.', '\\.')}: .* on `), ran[0]!.result);
 
-    // 3. Both runs compared, one picked with its reason; the numbers are the tools' own.
-    const picked = frame.locator('.msg.assistant', { hasText: 'beats the baseline on held-out ROC AUC' });
+    // 3. Both runs compared, then the two saved models A/B-tested on the hold-out split (approved: it loads pickles); one picked with its reason.
+    const picked = frame.locator('.msg.assistant', { hasText: 'beats the baseline: held-out ROC AUC' });
     await picked.waitFor({ timeout: 60_000 });
     const compared = toolTurns(api.requests.at(-1)!.body).find((t) => t.name === 'compare_runs');
     const auc = compared && rocAuc(compared.result);
     assert.ok(auc, compared?.result);
-    assert.match(await picked.innerText(), new RegExp(`ROC AUC: ${auc[2]!.replace('.', '\\.')} against ${auc[1]!.replace('.', '\\.')}`));
+    assert.match(await picked.innerText(), new RegExp(`ROC AUC ${auc[2]!.replace('.', '\\.')} against ${auc[1]!.replace('.', '\\.')}`));
+    await approve(`Compare ${BASELINE_PATH} and ${MODEL_PATH} on ${HOLDOUT_PATH}`, () => undefined, 120_000);
+    const chose = frame.locator('.msg.assistant', { hasText: 'I pick the logistic regression' });
+    await chose.waitFor({ timeout: 60_000 });
+    const ab = abAuc(toolTurns(api.requests.at(-1)!.body).find((t) => t.name === 'compare_models_on_data')?.result ?? '');
+    assert.ok(ab && Number(ab[5]) > 0);
     await shot('north-star-2-compare');
 
-    // 4-5. The model inspected (a read), then served: its app written and started only after the click,
+    // 4. The model inspected (a read), the ONNX export checked in the kernel (approved).
+    await approve(`Run ${EXPORT_CHECK.split('\n').length} line(s)`, () => undefined, 60_000);
+    await frame.locator('.msg.assistant', { hasText: 'cannot be exported to ONNX here' }).waitFor({ timeout: 60_000 });
+
+    // 5. Served: its app written and started only after the click,
     // the incoming customers sent to it after another; the Deployments view lists the server.
     const app = join(server.workspace, 'deploy', 'churn_model-fastapi');
     await approve(`Serve ${MODEL_PATH} on 127.0.0.1`, () => assert.ok(!existsSync(join(app, 'app.py'))), 120_000);
@@ -118,9 +147,15 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
     await frame.locator('.msg.assistant', { hasText: 'Drifted' }).or(frame.locator('.msg.assistant', { hasText: 'columns drifted' })).first().waitFor({ timeout: 30_000 });
     await approve(`Write the model card of ${MODEL_PATH}`, () => assert.ok(!existsSync(join(server.workspace, 'models', 'MODEL_CARD.md'))), 60_000, { diffTab: 'MODEL_CARD.md', screenshot: 'north-star-4-card-approval' });
 
+    // 5 (last). The load test, approved; its rows join the request log after the drift check and the card read it.
+    await approve('Load test the local model server churn_model-fastapi', () => undefined, 120_000);
+    assert.equal(readFileSync(join(app, 'logs', 'requests.jsonl'), 'utf8').trim().split('\n').length, 1000);
+
     // 7. The answer, from the tools' numbers; the card beside the model, every number footnoted.
     const done = frame.locator('.msg.assistant', { hasText: 'Done.' }).last();
     await done.waitFor({ timeout: 60_000 });
+    const loadTest = toolTurns(api.requests.at(-1)!.body).find((t) => t.name === 'load_test')?.result ?? '';
+    assert.ok((await done.innerText()).includes(loadTestLine(loadTest).slice(0, 40)), loadTest);
     assert.match(await done.innerText(), new RegExp(`ROC AUC ${auc[2]!.replace('.', '\\.')} `));
     await frame.locator('button:text-is("Send"):visible').waitFor({ timeout: 30_000 });
     const parsed = parseCard(readFileSync(join(server.workspace, 'models', 'MODEL_CARD.md'), 'utf8'));

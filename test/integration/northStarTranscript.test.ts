@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { HeadlessReport } from '../../src/headless/headlessAgent';
 import { startFakeMessagesApi, type FakeMessagesApi } from '../support/fakeMessagesApi';
 import { assertEveryNumberSourced, parseCard } from '../support/modelCardCheck';
-import { claimedNumbers, MODEL_PATH, NORTH_STAR_ASK, northStarScript, rocAuc, toolTurns } from '../support/northStarTranscript';
+import { abAuc, BASELINE_PATH, claimedNumbers, EXPORT_CHECK, HOLDOUT_PATH, KERNEL_RUNS, MODEL_PATH, NORTH_STAR_ASK, NOTEBOOK_PATH, northStarScript, rocAuc, toolTurns, trainedRuns } from '../support/northStarTranscript';
 
 /** Each input column of the pipeline's ColumnTransformer with the dtype its first step was fitted on (the ground truth for the card's inputs). */
 const FITTED_DTYPES = `
@@ -27,8 +27,9 @@ import { runAsk } from '../support/runAsk';
 
 // The whole north star (issue #20) through `ml-engineer ask --allow write,execute`: the loopback
 // Messages API plays the model (test/support/northStarTranscript.ts, the same turns as the chat's
-// e2e walkthrough); the tools are real: the data engine, a Python training script run by bash that
-// logs two MLflow runs, the tracking catalog, the model reader, the model served by uvicorn (Debian's
+// e2e walkthrough); the tools are real: the data engine, a notebook written by create_file whose cells
+// run in the folder's Jupyter kernel (Debian's jupyter_server and ipykernel) and log two MLflow runs,
+// the tracking catalog, the A/B of the two saved models, the model reader, the model served by uvicorn (Debian's
 // python3-uvicorn, as serveLocally.test.ts runs it) and sent the incoming rows, the drift check of
 // the app's own request log, the model card.
 // The transcript is kept as examples/north-star/transcript.md (NORTH_STAR_TRANSCRIPT=1 rewrites it).
@@ -40,7 +41,10 @@ const SAVED = join(repo, 'examples', 'north-star', 'transcript.md');
 function transcriptMarkdown(finalText: string, turns: ReturnType<typeof toolTurns>, texts: string[]): string {
   const out = ['# North star transcript: `ml-engineer ask --allow write,execute`', '', 'Written by test/integration/northStarTranscript.test.ts (`NORTH_STAR_TRANSCRIPT=1` rewrites it) from a real run: the model\'s turns are scripted (test/support/northStarTranscript.ts), every tool result is what the tool returned.', '', `**User:** ${NORTH_STAR_ASK}`, ''];
   turns.forEach((turn, i) => {
-    out.push(`**Agent:** ${texts[i] ?? ''}`, '', `→ \`${turn.name}\` ${JSON.stringify(turn.name === 'create_file' ? { ...turn.input, content: '(train_churn.py, below)' } : turn.input)}`, '', '```text', turn.result.length > 4000 ? `${turn.result.slice(0, 4000)}\n[… cut for the example …]` : turn.result, '```', '');
+    const { code, ...rest } = turn.input;
+    const input = turn.name === 'create_file' ? { ...turn.input, content: '(an nbformat 4 notebook: test/fixtures/northStar/churn_notebook.py\'s cells)' } : turn.name === 'run_in_kernel' ? rest : turn.input;
+    const ran = turn.name === 'run_in_kernel' ? ['', '```python', String(code), '```'] : [];
+    out.push(`**Agent:** ${texts[i] ?? ''}`, '', `→ \`${turn.name}\` ${JSON.stringify(input)}`, ...ran, '', '```text', turn.result.length > 4000 ? `${turn.result.slice(0, 4000)}\n[… cut for the example …]` : turn.result, '```', '');
   });
   out.push(`**Agent:** ${finalText}`, '');
   return out.join('\n');
@@ -81,23 +85,32 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
     assert.equal(ran.code, 0, ran.stderr);
     const report = JSON.parse(ran.stdout) as HeadlessReport;
     assert.equal(report.ok, true, JSON.stringify(report.notices));
+    // A kernel run that outlasts its wait is followed by wait_for_execution: those calls may come between.
     assert.deepEqual(
-      report.tool_calls.map((c) => [c.name, c.status]),
-      [['describe_dataset', 'done'], ['create_file', 'done'], ['run_command', 'done'], ['compare_runs', 'done'], ['inspect_model', 'done'], ['serve_locally', 'done'], ['send_requests', 'done'], ['detect_drift', 'done'], ['write_model_card', 'done']],
+      report.tool_calls.map((c) => [c.name, c.status]).filter(([name]) => name !== 'wait_for_execution'),
+      [
+        ['describe_dataset', 'done'], ['create_file', 'done'], ['run_in_kernel', 'done'], ['run_in_kernel', 'done'], ['compare_runs', 'done'], ['compare_models_on_data', 'done'],
+        ['inspect_model', 'done'], ['run_in_kernel', 'done'], ['serve_locally', 'done'], ['send_requests', 'done'], ['detect_drift', 'done'], ['write_model_card', 'done'], ['load_test', 'done'],
+      ],
       report.text,
     );
     const lastRequest = server.requests.at(-1)!.body;
     const turns = toolTurns(lastRequest);
     const results = turns.map((t) => t.result);
 
-    // Files left: the script, two finished MLflow runs in the churn experiment, the model, its card.
-    assert.ok(existsSync(join(ws, 'train_churn.py')));
-    assert.ok(existsSync(join(ws, 'data', 'churn_reference.csv')));
-    assert.ok(existsSync(join(ws, MODEL_PATH)));
+    // Files left: the notebook (valid nbformat 4, its cells the code that ran), two finished MLflow runs in the churn experiment, both models, the splits, the card.
+    const notebook = JSON.parse(readFileSync(join(ws, NOTEBOOK_PATH), 'utf8')) as { nbformat: number; cells: { cell_type: string; source: string[] }[] };
+    assert.equal(notebook.nbformat, 4);
+    const cellCode = notebook.cells.filter((c) => c.cell_type === 'code').map((c) => c.source.join(''));
+    assert.equal([KERNEL_RUNS.baseline, KERNEL_RUNS.better].join('\n\n'), cellCode.join('\n\n'));
+    const kernelRuns = turns.filter((t) => t.name === 'run_in_kernel');
+    assert.deepEqual(kernelRuns.map((t) => t.input.code), [KERNEL_RUNS.baseline, KERNEL_RUNS.better, EXPORT_CHECK]);
+    assert.match(kernelRuns[0]!.result, /^kernel: python3 kernel in /);
+    for (const file of ['data/churn_reference.csv', HOLDOUT_PATH, BASELINE_PATH, MODEL_PATH]) assert.ok(existsSync(join(ws, file)), file);
     const experiment = readdirSync(join(ws, 'mlruns')).find((e) => /name: churn$/m.test(readFileSync(join(ws, 'mlruns', e, 'meta.yaml'), 'utf8')));
     assert.ok(experiment, 'the churn experiment in mlruns/');
     const runs = readdirSync(join(ws, 'mlruns', experiment)).filter((r) => r !== 'meta.yaml');
-    assert.equal(runs.length, 2);
+    assert.deepEqual(runs.sort(), Object.values(trainedRuns(turns)).map((r) => r.run_id).sort());
 
     // compare_runs saw both runs; the better one is the logistic regression, above the baseline.
     const compared = turns.find((t) => t.name === 'compare_runs')!.result;
@@ -107,6 +120,15 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
     assert.equal(Number(auc[1]), 0.5);
     assert.ok(Number(auc[2]) > 0.8, compared);
 
+    // The A/B on the hold-out split the notebook saved: the same AUCs as the runs, the gain's interval above 0.
+    const abTurn = turns.find((t) => t.name === 'compare_models_on_data')!;
+    const ab = abAuc(abTurn.result);
+    assert.ok(ab, abTurn.result);
+    assert.equal(Number(ab[1]), Number(auc[1]));
+    assert.equal(Number(ab[2]).toFixed(4), Number(auc[2]).toFixed(4));
+    assert.ok(Number(ab[5]) > 0, abTurn.result);
+    assert.match(abTurn.result, /\(target churned, 1000 rows\)/);
+
     // Served: the app written beside the workspace's other deployments, every incoming row answered,
     // and the app's own request log holding each of them (the drift check's current data).
     const served = turns.find((t) => t.name === 'serve_locally')!.result;
@@ -114,8 +136,15 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
     assert.ok(existsSync(join(ws, 'deploy', 'churn_model-fastapi', 'app.py')));
     const sent = turns.find((t) => t.name === 'send_requests')!.result;
     assert.match(sent, /^Sent 800 of the 800 rows of data\/incoming\.csv to churn_model-fastapi .* in 16 requests .*: 16 × 200\.$/m, sent);
-    const logged = readFileSync(join(ws, REQUEST_LOG), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.equal(logged.length, 800);
+    // The log's first 800 rows are send_requests' (the load test, last, added its own after them).
+    const all = readFileSync(join(ws, REQUEST_LOG), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const logged = all.slice(0, 800);
+    const loadTest = turns.find((t) => t.name === 'load_test')!.result;
+    assert.match(loadTest, /^200 requests, 4 in flight; all requests answered after /m, loadTest);
+    assert.match(loadTest, /^\| ok \| 200 \|$/m, loadTest);
+    assert.match(loadTest, /^\| errors \| none \|$/m, loadTest);
+    assert.ok(existsSync(join(ws, 'deploy', 'churn_model-fastapi', 'logs', 'load_tests.jsonl')));
+    assert.equal(all.length, 1000);
     const predicted = /^Predictions: 0: (\d+), 1: (\d+)\.$/m.exec(sent);
     assert.ok(predicted, sent);
     assert.equal(logged.filter((r) => r.__prediction === 1).length, Number(predicted[2]));
@@ -169,7 +198,7 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
     const saved = readFileSync(SAVED, 'utf8');
     const blocks = [...saved.matchAll(/```text\n([\s\S]*?)```/g)].map((m) => m[1]!);
     const said = [...saved.matchAll(/^\*\*Agent:\*\* ([\s\S]*?)(?=\n\n→|\n*$)/gm)].map((m) => m[1]!);
-    assert.ok(blocks.length >= 9 && said.length >= 10, `${blocks.length} results, ${said.length} turns`);
+    assert.ok(blocks.length >= 13 && said.length >= 14, `${blocks.length} results, ${said.length} turns`);
     for (const text of said) assertNumbersFromTools(text.replace(/random_state=0|80\/20|0\/1/g, ''), blocks);
   });
 });

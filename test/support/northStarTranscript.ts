@@ -10,8 +10,49 @@ import type { MessagesRequestBody, ScriptedBlock, ScriptedReply } from './fakeMe
 
 const repo = join(__dirname, '..', '..');
 
-/** The training script the model writes: baseline and logistic regression, both logged to ./mlruns. */
-export const TRAIN_SCRIPT = readFileSync(join(repo, 'test', 'fixtures', 'northStar', 'train_churn.py'), 'utf8');
+/** The notebook the model writes, in the percent format ("# %%" code cells, "# %% [markdown]" text cells). */
+const NOTEBOOK_SOURCE = readFileSync(join(repo, 'test', 'fixtures', 'northStar', 'churn_notebook.py'), 'utf8');
+
+/** The notebook's cells: markdown as the comments' text, code as it is. */
+export const NOTEBOOK_CELLS: readonly { type: 'markdown' | 'code'; source: string }[] = NOTEBOOK_SOURCE.split(/^# %%/m)
+  .slice(1)
+  .map((chunk) => {
+    const markdown = chunk.startsWith(' [markdown]');
+    const body = chunk.slice(chunk.indexOf('\n') + 1).trim();
+    return markdown ? { type: 'markdown' as const, source: body.replace(/^# ?/gm, '') } : { type: 'code' as const, source: body };
+  });
+
+/** Where the notebook goes. */
+export const NOTEBOOK_PATH = 'churn.ipynb';
+
+/** The notebook file create_file writes: nbformat 4.5, every cell unrun. */
+export const NOTEBOOK_JSON = `${JSON.stringify(
+  {
+    cells: NOTEBOOK_CELLS.map((cell, i) => ({
+      cell_type: cell.type,
+      id: `cell-${i}`,
+      metadata: {},
+      source: cell.source.split(/(?<=\n)/),
+      ...(cell.type === 'code' ? { execution_count: null, outputs: [] } : {}),
+    })),
+    metadata: { kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' }, language_info: { name: 'python' } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  },
+  null,
+  1,
+)}\n`;
+
+const code = NOTEBOOK_CELLS.filter((c) => c.type === 'code').map((c) => c.source);
+/** What the model runs in the kernel, cell by cell as the notebook has them: the data, split and tracking cells with the baseline; then the better model. */
+export const KERNEL_RUNS = { baseline: code.slice(0, -1).join('\n\n'), better: code.at(-1)! };
+
+/** The check that decides step 4: can this Python export the pipeline to ONNX? */
+export const EXPORT_CHECK = 'import importlib.util\nprint({m: importlib.util.find_spec(m) is not None for m in ("skl2onnx", "onnxruntime")})';
+
+/** The A/B's files: the baseline's pickle and the hold-out split (target included) the notebook saved. */
+export const BASELINE_PATH = 'models/baseline.joblib';
+export const HOLDOUT_PATH = 'data/churn_holdout.csv';
 
 /** What the user asks, in the chat or on the command line. */
 export const NORTH_STAR_ASK = 'Build me a churn model from data/churn.csv, and tell me whether the incoming data (data/incoming.csv) drifts.';
@@ -19,7 +60,7 @@ export const NORTH_STAR_ASK = 'Build me a churn model from data/churn.csv, and t
 /** The model the scenario trains and documents. */
 export const MODEL_PATH = 'models/churn_model.joblib';
 
-/** The training split's features as the model takes them, which train_churn.py saves: the drift reference. */
+/** The training split's features as the model takes them, which the notebook saves: the drift reference. */
 export const REFERENCE_PATH = 'data/churn_reference.csv';
 
 /** The served app's request log, as send_requests named it. */
@@ -58,12 +99,6 @@ function resultText(content: unknown): string {
   return JSON.stringify(content);
 }
 
-/** The Python the system prompt names (the chat: "- Python: 3.11.2 (/usr/bin/python3)"); else python3 on PATH. */
-function pythonOf(request: MessagesRequestBody): string {
-  const system = typeof request.system === 'string' ? request.system : JSON.stringify(request.system ?? '');
-  return /- Python: [^(\n]*\(([^)\s]+)\)/.exec(system)?.[1] ?? 'python3';
-}
-
 const say = (text: string, tool?: { name: string; input: Record<string, unknown> }): ScriptedReply => ({
   kind: 'message',
   blocks: [{ type: 'text', text }, ...(tool ? [{ type: 'tool_use', ...tool } as ScriptedBlock] : [])],
@@ -76,10 +111,46 @@ function column(described: string, name: string): string {
 
 const field = (line: string, pattern: RegExp): string => pattern.exec(line)?.[1] ?? '?';
 
-/** The two runs train_churn.py printed: {name: {run_id, roc_auc, average_precision}}. */
-function trainedRuns(output: string): Record<string, { run_id: string; roc_auc: number; average_precision: number }> {
-  const json = output.slice(output.indexOf('{'), output.lastIndexOf('}') + 1);
-  return JSON.parse(json) as Record<string, { run_id: string; roc_auc: number; average_precision: number }>;
+/** The runs the notebook's cells printed, by name: {run_id, roc_auc, average_precision}. */
+export function trainedRuns(turns: readonly ToolTurn[]): Record<string, { run_id: string; roc_auc: number; average_precision: number }> {
+  const runs: Record<string, { run_id: string; roc_auc: number; average_precision: number }> = {};
+  for (const turn of turns.filter((t) => t.name === 'run_in_kernel' || t.name === 'wait_for_execution')) {
+    for (const m of turn.result.matchAll(/^\{\n "run": "([^"]+)",[\s\S]*?^\}$/gm)) runs[m[1]!] = JSON.parse(m[0]) as (typeof runs)[string];
+  }
+  return runs;
+}
+
+/** The kernel execution a run_in_kernel or wait_for_execution result left running, if any. */
+function stillRunning(result: string): string | undefined {
+  return /^execution_id: (\S+)\nstatus: still running/m.exec(result)?.[1];
+}
+
+/** The code of the run_in_kernel call a wait_for_execution follows (or that call itself). */
+function kernelCode(turns: readonly ToolTurn[]): string {
+  const code = turns.filter((t) => t.name === 'run_in_kernel').at(-1)?.input.code;
+  return typeof code === 'string' ? code : '';
+}
+
+/** compare_models_on_data's ROC AUC row: [line, A, B, B's 95% interval low, high, B − A's low, high]. */
+export function abAuc(compared: string): RegExpExecArray | null {
+  return /^\| ROC AUC \([^)]*\) \| ([\d.]+) \[[^\]]*\] \| ([\d.]+) \[([\d.]+), ([\d.]+)\] \| \[(-?[\d.]+), (-?[\d.]+)\] \|$/m.exec(compared);
+}
+
+/** compare_models_on_data's verdict (its bold line). */
+export function abVerdict(compared: string): string {
+  return /^\*\*(.*)\*\*$/m.exec(compared)?.[1] ?? 'compare_models_on_data gave no verdict';
+}
+
+/** The server name serve_locally answered ("as server "churn_model-fastapi""). */
+function servedName(turns: readonly ToolTurn[]): string {
+  return /as server "([^"]+)"/.exec(turns.find((t) => t.name === 'serve_locally')?.result ?? '')?.[1] ?? 'serve_locally named no server';
+}
+
+/** load_test's answer in one line: what was sent and how it ended, throughput and p95, from its own table. */
+export function loadTestLine(result: string): string {
+  const ran = /^\d+ requests, .*$/m.exec(result)?.[0] ?? 'load_test said nothing';
+  const cell = (row: string): string => new RegExp(`^\\| ${row} \\| (.*) \\|$`, 'm').exec(result)?.[1] ?? '?';
+  return `${ran} Throughput ${cell('throughput')}, p95 ${cell('p95')}, errors: ${cell('errors')}.`;
 }
 
 /** detect_drift's verdict line ("No dataset drift: 1 of 11 columns drifted ..."). */
@@ -117,25 +188,57 @@ export function northStarScript(request: MessagesRequestBody): ScriptedReply {
         `- Blanks: \`age\` ${nulls('age')}, \`monthly_charges\` ${nulls('monthly_charges')}, \`payment_method\` ${nulls('payment_method')}: imputed inside the pipeline, fitted on the training split only.`,
         '- `customer_id` is an id: dropped.',
         '',
-        'Baseline first: the majority class, then a logistic regression, both with the same split and seed and both logged as runs in `mlruns/`, where the Experiments view reads them. Here is the script:',
+        'Baseline first: the majority class, then a logistic regression, both with the same split and seed and both logged as runs in `mlruns/`, where the Experiments view reads them. Here is the notebook:',
       ].join('\n');
-      return say(text, { name: 'create_file', input: { path: 'train_churn.py', content: TRAIN_SCRIPT } });
+      return say(text, { name: 'create_file', input: { path: NOTEBOOK_PATH, content: NOTEBOOK_JSON } });
     }
     case 'create_file':
-      return say('Now I run it: it trains both models and logs both runs.', { name: 'run_command', input: { command: `${pythonOf(request)} train_churn.py`, timeout_seconds: 300 } });
-    case 'run_command': {
-      const runs = trainedRuns(last.result);
-      return say('Both runs are logged. Comparing them:', { name: 'compare_runs', input: { runs: [runs['baseline-majority']!.run_id, runs['logreg']!.run_id] } });
+      return say("Now its cells in the kernel: the data, the split and the tracking helper, then the baseline (it logs its run). Training can outlast the call's wait; I follow it if so.", {
+        name: 'run_in_kernel',
+        input: { code: KERNEL_RUNS.baseline, wait_seconds: 120 },
+      });
+    case 'run_in_kernel':
+    case 'wait_for_execution': {
+      const running = stillRunning(last.result);
+      if (running) return say('Still running; following it:', { name: 'wait_for_execution', input: { execution_id: running, wait_seconds: 120 } });
+      const ran = kernelCode(turns);
+      const runs = trainedRuns(turns);
+      if (ran === KERNEL_RUNS.baseline) {
+        return say(`The baseline is logged (ROC AUC ${runs['baseline-majority']?.roc_auc ?? '?'}, as a majority class must score). Now the better model, same split and seed:`, {
+          name: 'run_in_kernel',
+          input: { code: KERNEL_RUNS.better, wait_seconds: 120 },
+        });
+      }
+      if (ran === KERNEL_RUNS.better) {
+        return say('Both runs are logged. Comparing them:', { name: 'compare_runs', input: { runs: [runs['baseline-majority']!.run_id, runs['logreg']!.run_id] } });
+      }
+      // The export check: skl2onnx decides whether step 4's ONNX export, quantization and benchmark can happen.
+      return say(
+        /'skl2onnx': True/.test(last.result)
+          ? 'skl2onnx is installed, but this walkthrough serves the scikit-learn pipeline as it is:'
+          : "This Python has no skl2onnx (the kernel answered `'skl2onnx': False`), so the pipeline cannot be exported to ONNX here, and without an ONNX file there is nothing to quantize or to benchmark with onnxruntime. I serve the scikit-learn pipeline as it is: serve_locally writes its FastAPI app (scaffold_deployment takes ONNX models only) and starts it, so the incoming traffic goes through the model itself and its request log records what it was sent:",
+        { name: 'serve_locally', input: { path: MODEL_PATH } },
+      );
     }
     case 'compare_runs': {
       const auc = rocAuc(last.result);
       return say(
-        `The logistic regression beats the baseline on held-out ROC AUC: ${auc?.[2] ?? '?'} against ${auc?.[1] ?? '?'} (compare_runs). I pick it. Inspecting the saved model:`,
+        `On the runs' own metric the logistic regression beats the baseline: held-out ROC AUC ${auc?.[2] ?? '?'} against ${auc?.[1] ?? '?'} (compare_runs). One split's number has no error bar, so an A/B of the two saved models on the hold-out split the notebook saved, with bootstrap intervals:`,
+        { name: 'compare_models_on_data', input: { a: BASELINE_PATH, b: MODEL_PATH, data: HOLDOUT_PATH, target: 'churned' } },
+      );
+    }
+    case 'compare_models_on_data': {
+      const ab = abAuc(last.result);
+      return say(
+        [
+          `The A/B's verdict is on accuracy: "${abVerdict(last.result)}" Accuracy is the wrong yardstick here, as I said before training: a model that always says "stays" is right for most customers.`,
+          `On ROC AUC, the metric I named, the logistic regression is ${ab?.[2] ?? '?'} (95% interval ${ab?.[3] ?? '?'} to ${ab?.[4] ?? '?'}) against ${ab?.[1] ?? '?'} for the baseline, and the interval of the difference (${ab?.[5] ?? '?'} to ${ab?.[6] ?? '?'}) excludes 0. I pick the logistic regression. Inspecting the saved model:`,
+        ].join('\n\n'),
         { name: 'inspect_model', input: { path: MODEL_PATH } },
       );
     }
     case 'inspect_model':
-      return say('Serving it locally, so the incoming traffic goes through the model itself and its request log records what it was sent:', { name: 'serve_locally', input: { path: MODEL_PATH } });
+      return say('Before serving: can this Python export the pipeline to ONNX (for the export, quantization and benchmark steps)?', { name: 'run_in_kernel', input: { code: EXPORT_CHECK } });
     case 'serve_locally':
       return say('Now the incoming customers (data/incoming.csv, in the form the model takes) sent to it:', { name: 'send_requests', input: { data: 'data/incoming.csv' } });
     case 'send_requests':
@@ -144,21 +247,29 @@ export function northStarScript(request: MessagesRequestBody): ScriptedReply {
         input: { reference: REFERENCE_PATH, current: requestLog(turns) },
       });
     case 'detect_drift':
-      return say(`${driftLine(last.result)}\n\nLast, the model card, from what the tools return:`, {
+      return say(`${driftLine(last.result)}\n\nNow the model card, from what the tools return (before the load test: its rows would join the request log the card's drift check reads):`, {
         name: 'write_model_card',
         input: { model: MODEL_PATH, reference: REFERENCE_PATH, current: requestLog(turns) },
+      });
+    case 'write_model_card':
+      return say('Last, a load test of the served model with the incoming rows, 4 requests in flight:', {
+        name: 'load_test',
+        input: { server: servedName(turns), data: 'data/incoming.csv', requests: 200, concurrency: 4 },
       });
     default: {
       const compared = turns.find((t) => t.name === 'compare_runs')?.result ?? '';
       const auc = rocAuc(compared);
+      const ab = abAuc(turns.find((t) => t.name === 'compare_models_on_data')?.result ?? '');
       const drift = turns.find((t) => t.name === 'detect_drift')?.result ?? '';
       const sent = turns.find((t) => t.name === 'send_requests')?.result.split('\n')[0] ?? '';
       return say(
         [
-          `**Done.** The logistic regression (\`${MODEL_PATH}\`) scores ROC AUC ${auc?.[2] ?? '?'} on the held-out split (test_size 0.2 in compare_runs), against ${auc?.[1] ?? '?'} for the majority-class baseline.`,
+          `**Done.** The logistic regression (\`${MODEL_PATH}\`, trained in \`${NOTEBOOK_PATH}\`) scores ROC AUC ${auc?.[2] ?? '?'} on the held-out split (test_size 0.2 in compare_runs), against ${auc?.[1] ?? '?'} for the majority-class baseline; the A/B on that split puts the gain at ${ab?.[5] ?? '?'} to ${ab?.[6] ?? '?'} (95% bootstrap interval).`,
+          ...(turns.some((t) => t.input.code === EXPORT_CHECK && /'skl2onnx': False/.test(t.result)) ? ['**Not done:** no ONNX export, quantization or onnxruntime benchmark: this Python has no skl2onnx.'] : []),
           `**Served:** ${sent}`,
           `**Drift** (the served model's request log \`${requestLog(turns)}\` against the training split): ${driftLine(drift)}`,
-          `**Card:** ${last?.result.split('\n')[0] ?? ''}`,
+          `**Card:** ${turns.find((t) => t.name === 'write_model_card')?.result.split('\n')[0] ?? ''}`,
+          `**Load test:** ${loadTestLine(turns.find((t) => t.name === 'load_test')?.result ?? '')}`,
         ].join('\n\n'),
       );
     }

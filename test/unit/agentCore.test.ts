@@ -46,6 +46,8 @@ describe('agent core', () => {
     // The lifecycle discipline of #20: metric and split before training, runs tracked, only tool numbers.
     assert.match(prompt, /Before training, tell the user the target, the metric and the validation split/);
     assert.match(prompt, /State only numbers a tool returned/);
+    assert.match(prompt, /notebook[^\n]*run its cells in the kernel \(run_in_kernel\)/);
+    assert.match(prompt, /compare_models_on_data on the saved held-out split/);
     assert.match(prompt, /Frameworks named in its dependency files: torch/);
     assert.match(prompt, /GPUs: NVIDIA H100/);
   });

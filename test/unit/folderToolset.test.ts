@@ -27,7 +27,7 @@ describe('folderToolset: every feature\'s agent tools for a folder', () => {
         'list_studies', 'study_summary', 'list_registered_models', 'model_versions', 'preview_promotion', 'promote_model_version',
         'inspect_model', 'query_model_graph', 'scaffold_deployment', 'optimize_model', 'benchmark_model', 'export_model',
         'describe_dataset', 'query_dataset',
-        'serve_locally', 'send_requests', 'load_test', 'stop_server', 'detect_drift', 'compare_models', 'write_model_card',
+        'serve_locally', 'send_requests', 'load_test', 'stop_server', 'detect_drift', 'compare_models', 'compare_models_on_data', 'write_model_card',
         'cluster_info', 'job_status', 'job_logs', 'submit_job', 'cancel_job', 'start_kernel_job', 'kernel_jobs', 'stop_kernel_job',
       ]);
       const registry = new ToolRegistry();

@@ -43,6 +43,28 @@ describe('run queries', () => {
     assert.equal(keyMetric([run('x', { metrics: [{ key: 'train_loss', last: 1, lastStep: 1 }, { key: 'epoch', last: 1, lastStep: 1 }] })]), 'train_loss');
   });
 
+  it('prefers the headline metric in the documented order, held-out before training, over alphabetical', () => {
+    const keys = (...names: string[]): ReturnType<typeof run> => run(names.join(','), { metrics: names.map((key) => ({ key, last: 1, lastStep: 0 })) });
+    // The churn runs: roc_auc, not the alphabetically first average_precision.
+    assert.equal(keyMetric([keys('average_precision', 'roc_auc'), keys('average_precision', 'roc_auc')]), 'roc_auc');
+    assert.equal(keyMetric([keys('val_pr_auc', 'val_auc')]), 'val_auc');
+    assert.equal(keyMetric([keys('pr_auc', 'f1_macro')]), 'f1_macro');
+    assert.equal(keyMetric([keys('accuracy', 'f1', 'loss')]), 'f1');
+    assert.equal(keyMetric([keys('accuracy', 'val_loss')]), 'val_loss');
+    assert.equal(keyMetric([keys('accuracy', 'perplexity')]), 'accuracy');
+    assert.equal(keyMetric([keys('rmse', 'mae', 'r2')]), 'r2');
+    assert.equal(keyMetric([keys('mae', 'rmse')]), 'rmse');
+    assert.equal(keyMetric([keys('val_loss', 'val_mae')]), 'val_mae');
+    // The held-out value before the training one, whatever their headline order.
+    assert.equal(keyMetric([keys('train_accuracy', 'val_loss')]), 'val_loss');
+    assert.equal(keyMetric([keys('train/f1', 'eval/f1')]), 'eval/f1');
+    // A known metric before an unknown one; a metric too few runs log is no sort column.
+    assert.equal(keyMetric([keys('val_grad_norm', 'train_loss')]), 'train_loss');
+    assert.equal(keyMetric([keys('roc_auc', 'loss'), keys('loss'), keys('loss')]), 'loss');
+    assert.equal(keyMetric([keys('throughput', 'epoch')]), 'epoch');
+    assert.equal(keyMetric([]), undefined);
+  });
+
   it('compares runs: differing and shared params, the best value of each metric', () => {
     const cmp = compareRuns([a, b, c]);
     assert.deepEqual(cmp.differentParams, [{ key: 'lr', values: ['0.1', '0.01', '1.0'] }, { key: 'opt', values: ['adam', 'adam', undefined] }]);

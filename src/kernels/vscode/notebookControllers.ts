@@ -12,7 +12,7 @@ export interface ControllerHandlers {
   execute(cells: readonly vscode.NotebookCell[], notebook: vscode.NotebookDocument, controller: vscode.NotebookController, serverId: string, spec: KernelSpecInfo): Promise<void>;
   interrupt(notebook: vscode.NotebookDocument): Promise<void>;
   selected(notebook: vscode.NotebookDocument, controller: vscode.NotebookController, serverId: string, spec: KernelSpecInfo): void;
-  deselected(notebook: vscode.NotebookDocument, serverId: string): void;
+  deselected(notebook: vscode.NotebookDocument, serverId: string, spec: KernelSpecInfo): void;
 }
 
 /**
@@ -66,7 +66,7 @@ export class NotebookControllers implements vscode.Disposable {
     controller.interruptHandler = (notebook) => this.handlers.interrupt(notebook);
     controller.onDidChangeSelectedNotebooks(({ notebook, selected }) => {
       if (selected) this.handlers.selected(notebook, controller, server.id, spec);
-      else this.handlers.deselected(notebook, server.id);
+      else this.handlers.deselected(notebook, server.id, spec);
     });
     this.controllers.set(id, { controller, serverId: server.id, spec });
     // Prefer the spec a notebook was saved with, on the local server, in the picker.

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../../common/logger';
 import { ExecutionQueue } from '../executionQueue';
 import { KernelBindings } from '../kernelBindings';
+import type { KernelSpecInfo } from '../serverConnect';
 import type { KernelTarget, KernelTargets } from '../kernelTools';
 import { CellExecutions } from './cellExecution';
 import type { JupyterServers } from './jupyterServers';
@@ -21,6 +22,11 @@ export class NotebookKernels implements vscode.Disposable, KernelTargets {
   private readonly bindings: KernelBindings;
   readonly onDidChange: vscode.Event<void>;
   private readonly disposables: vscode.Disposable[] = [];
+  /**
+   * The kernel picked in each notebook's picker (by URI): bound only when a cell first runs, so the
+   * agent's run_in_kernel right after the pick starts that kernel instead of asking for a pick again.
+   */
+  private readonly picked = new Map<string, { serverId: string; spec: KernelSpecInfo }>();
 
   constructor(context: vscode.ExtensionContext, log: Logger, servers: JupyterServers) {
     this.bindings = new KernelBindings(context.workspaceState);
@@ -34,10 +40,13 @@ export class NotebookKernels implements vscode.Disposable, KernelTargets {
         if (live) await live.connection.interrupt();
       },
       selected: (notebook, controller, serverId, spec) => {
+        this.picked.set(notebook.uri.toString(), { serverId, spec });
         this.kernels.lastNotebook = notebook;
         void cells.reattach(notebook, controller, serverId, spec);
       },
-      deselected: (notebook, serverId) => {
+      deselected: (notebook, serverId, spec) => {
+        const picked = this.picked.get(notebook.uri.toString());
+        if (picked?.serverId === serverId && picked.spec.name === spec.name) this.picked.delete(notebook.uri.toString());
         if (this.kernels.forNotebook(notebook)?.binding.serverId === serverId) this.kernels.release(notebook);
       },
     });
@@ -80,11 +89,12 @@ export class NotebookKernels implements vscode.Disposable, KernelTargets {
     let live = this.kernels.forNotebook(notebook);
     if (!live) {
       const bound = this.bindings.binding(notebook.uri.toString());
-      const spec = bound ? this.controllers.spec(bound.serverId, bound.spec) : undefined;
-      if (!bound || !spec) {
+      const boundSpec = bound ? this.controllers.spec(bound.serverId, bound.spec) : undefined;
+      const kernel = this.picked.get(notebook.uri.toString()) ?? (bound && boundSpec ? { serverId: bound.serverId, spec: boundSpec } : undefined);
+      if (!kernel) {
         throw new Error(`${basename(notebook.uri.path)} has no ML Engineer kernel. Ask the user to pick one in the notebook's kernel picker (top right).`);
       }
-      live = await this.kernels.kernelFor(notebook, bound.serverId, spec);
+      live = await this.kernels.kernelFor(notebook, kernel.serverId, kernel.spec);
     }
     const target = live;
     return {
