@@ -5,6 +5,7 @@ import { isolatedPythonArgs } from '../python/isolatedPython';
 import { startTracked, type TrackedProcess } from '../common/process';
 import { UserError } from '../common/errors';
 import { serverFailure } from './serverErrors';
+import { LatencyWindow } from './servedStats';
 
 // A model app (FastAPI) served by the user's Python with uvicorn, on 127.0.0.1 only, with a fresh
 // bearer token (MODEL_API_TOKEN) so nothing else on the machine can use it: a tracked child process
@@ -70,6 +71,8 @@ export class LocalModelServer {
   requests = 0;
   errors = 0;
   readonly startedAt = Date.now();
+  /** Latency of the /predict requests this window sent and saw answered 2xx (call, load tests). */
+  readonly latency = new LatencyWindow();
   private readonly listeners = new Set<() => void>();
   private readonly tail: string[] = [];
 
@@ -136,17 +139,28 @@ export class LocalModelServer {
   call(path: string, body?: string, timeoutMs = 30_000): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
+      const started = performance.now();
       if (body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
       const req = httpRequest(`${this.url}${path}`, { method: body === undefined ? 'GET' : 'POST', headers, timeout: timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (path.startsWith('/predict') && status >= 200 && status < 300) this.noteLatency(performance.now() - started);
+          resolve({ status, body: Buffer.concat(chunks).toString('utf8') });
+        });
         res.on('error', reject);
       });
       req.on('timeout', () => req.destroy(new Error(`no answer from ${this.url}${path} in ${timeoutMs / 1000} s`)));
       req.on('error', reject);
       req.end(body);
     });
+  }
+
+  /** Adds latencies measured elsewhere (a load test's answers) to what the view shows. */
+  noteLatency(...ms: readonly number[]): void {
+    this.latency.record(...ms);
+    this.changed();
   }
 
   private noteLine(line: string): void {

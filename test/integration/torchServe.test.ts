@@ -86,6 +86,7 @@ describe('Serve Locally on a PyTorch file: a real uvicorn with torch', function 
     const answer = await server!.call('/predict', JSON.stringify({ instances: ROWS }));
     assert.equal(answer.status, 200, answer.body);
     assert.ok(close((JSON.parse(answer.body) as { predictions: number[][] }).predictions, expected), answer.body);
+    assert.equal(server!.latency.count, 1, 'the Deployments view has the 200 answer\'s latency');
     const named = await server!.call('/predict', JSON.stringify({ instances: [{ x0: 0.5, x1: -1, x2: 2, x3: 0 }] }));
     assert.ok(close((JSON.parse(named.body) as { predictions: number[][] }).predictions, expected.slice(0, 1)), named.body);
 

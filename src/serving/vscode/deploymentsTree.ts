@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { TREE_ITEMS } from '../../commandIds';
+import { servedModelFile } from '../servedStats';
 import type { LocalServers, ServerEntry } from './localServers';
 
 // The Deployments view: the model servers this window started (Serve Locally), each with its URL,
@@ -42,10 +43,11 @@ export class DeploymentsTree implements vscode.TreeDataProvider<DeploymentNode>,
     const s = node.entry.server;
     return [
       { kind: 'value', label: 'URL', description: s.url },
-      { kind: 'value', label: 'model', description: `${basename(s.options.appDir)} (${s.options.appDir})` },
+      { kind: 'value', label: 'model', description: modelText(s.options.appDir) },
       { kind: 'value', label: 'state', description: s.state },
       { kind: 'value', label: 'uptime', description: s.state === 'running' ? uptimeText(Date.now() - s.startedAt) : '—' },
       { kind: 'value', label: 'requests', description: `${s.requests} (${s.errors} errors)` },
+      { kind: 'value', label: 'latency', description: s.latency.text() },
       { kind: 'value', label: 'pid', description: String(s.pid ?? '—') },
     ];
   }
@@ -71,6 +73,12 @@ export class DeploymentsTree implements vscode.TreeDataProvider<DeploymentNode>,
     clearInterval(this.timer);
     this.emitter.dispose();
   }
+}
+
+/** The model file the app serves (its model/ folder), else the app folder. */
+function modelText(appDir: string): string {
+  const file = servedModelFile(appDir);
+  return file ? `${basename(file)} (${file})` : `${basename(appDir)} (${appDir})`;
 }
 
 /** A command's server name: a string, or a Deployments row. */

@@ -41,6 +41,8 @@ export async function loadTestServer(servers: LocalServers, context: vscode.Exte
       last = answered;
     });
   });
+  // The successful requests' latencies (thinned to 2,000) feed the Deployments view's p50/p95.
+  entry.server.noteLatency(...result.timeline.filter(([, , ok]) => ok).map(([, ms]) => ms));
   const text = loadTestMarkdown(result);
   log.info(text);
   entry.output.appendLine(text);
