@@ -176,6 +176,10 @@ export const STORAGE_KEYS = {
   kernelJobs: 'mlEngineer.jobs.kernelJobs',
   /** Followed by cluster/jobId: a kernel job's server token (SecretStorage). */
   kernelJobTokenPrefix: 'mlEngineer.jobs.kernelToken/',
+  /** Workspace state: model servers kept running after their window closed (no tokens). */
+  keptServers: 'mlEngineer.serving.keptServers',
+  /** Followed by the server's pid: a kept server's token (SecretStorage). */
+  keptServerTokenPrefix: 'mlEngineer.serving.keptToken/',
 } as const;
 
 /**

@@ -44,7 +44,7 @@ export class DeploymentsTree implements vscode.TreeDataProvider<DeploymentNode>,
     return [
       { kind: 'value', label: 'URL', description: s.url },
       { kind: 'value', label: 'model', description: modelText(s.options.appDir) },
-      { kind: 'value', label: 'state', description: s.state },
+      { kind: 'value', label: 'state', description: s.kept ? `${s.state}, kept after the window closes` : s.state },
       { kind: 'value', label: 'uptime', description: s.state === 'running' ? uptimeText(Date.now() - s.startedAt) : '—' },
       { kind: 'value', label: 'requests', description: `${s.requests} (${s.errors} errors)` },
       { kind: 'value', label: 'latency', description: s.latency.text() },
