@@ -90,6 +90,8 @@ export const VIEW_TYPES = {
   datasetTextViewer: 'mlEngineer.datasetTextViewer',
   /** A grid opened on a DatasetSource that is not a file editor (a kernel DataFrame). */
   datasetPanel: 'mlEngineer.datasetPanel',
+  /** A load test's latency charts (Load Test…). */
+  loadTest: 'mlEngineer.loadTestChart',
 } as const;
 
 /** Keys set with `setContext`, read by `when` clauses in package.json. */

@@ -62,7 +62,8 @@ export class DeploymentsTree implements vscode.TreeDataProvider<DeploymentNode>,
     const s = node.entry.server;
     const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `deployment:${node.name}:${s.port}`;
-    item.description = [`:${s.port}`, s.state === 'running' ? uptimeText(Date.now() - s.startedAt) : s.state, `${s.requests} req${s.errors ? `, ${s.errors} err` : ''}`].join(' · ');
+    const p = s.latency.percentiles();
+    item.description = [`:${s.port}`, s.state === 'running' ? uptimeText(Date.now() - s.startedAt) : s.state, `${s.requests} req${s.errors ? `, ${s.errors} err` : ''}`, ...(p ? [`p50 ${p.p50.toFixed(1)} ms`] : []), ...(s.kept ? ['kept'] : [])].join(' · ');
     item.tooltip = `${node.name}\n${s.url}\n${s.options.appDir}\n${s.state}, ${s.requests} requests, ${s.errors} errors`;
     item.iconPath = new vscode.ThemeIcon(ICONS[s.state] ?? 'server', s.state === 'failed' ? new vscode.ThemeColor('errorForeground') : undefined);
     item.contextValue = `${TREE_ITEMS.deployment}.${s.state}`;
