@@ -68,7 +68,7 @@ function render(view: ToLoadTestView): void {
         legend: { show: false },
         scales: { x: { time: false, range: (_u, lo, hi) => [lo, hi + view.binMs] } },
         axes: axes('requests', 'ms'),
-        series: [{}, { label: 'requests', stroke: cssColor('--vscode-charts-blue', '#3794ff'), fill: cssColor('--vscode-charts-blue', '#3794ff'), paths: uPlot.paths.bars!({ size: [1, Infinity], align: 1 }) }],
+        series: [{}, { label: 'requests', stroke: cssColor('--vscode-charts-blue', '#3794ff'), fill: cssColor('--vscode-charts-blue', '#3794ff'), points: { show: false }, paths: uPlot.paths.bars!({ size: [0.9, Infinity], align: 1 }) }],
         hooks: {
           draw: [
             (u) => {
