@@ -90,8 +90,7 @@ export const VIEW_TYPES = {
   datasetTextViewer: 'mlEngineer.datasetTextViewer',
   /** A grid opened on a DatasetSource that is not a file editor (a kernel DataFrame). */
   datasetPanel: 'mlEngineer.datasetPanel',
-  /** A load test's latency charts (Load Test…). */
-  loadTest: 'mlEngineer.loadTestChart',
+  loadTest: 'mlEngineer.loadTest',
 } as const;
 
 /** Keys set with `setContext`, read by `when` clauses in package.json. */
@@ -178,10 +177,8 @@ export const STORAGE_KEYS = {
   kernelJobs: 'mlEngineer.jobs.kernelJobs',
   /** Followed by cluster/jobId: a kernel job's server token (SecretStorage). */
   kernelJobTokenPrefix: 'mlEngineer.jobs.kernelToken/',
-  /** Workspace state: model servers kept running after their window closed (no tokens). */
-  keptServers: 'mlEngineer.serving.keptServers',
-  /** Followed by the server's pid: a kept server's token (SecretStorage). */
-  keptServerTokenPrefix: 'mlEngineer.serving.keptToken/',
+  /** Workspace state: model servers kept after their window closed; with "/<pid>", a kept server's token (SecretStorage). */
+  kept: 'mlEngineer.kept',
 } as const;
 
 /**

@@ -39,21 +39,21 @@ export class KeptServers {
   ) {}
 
   list(): KeptServerRecord[] {
-    const value = this.state.get(STORAGE_KEYS.keptServers);
+    const value = this.state.get(STORAGE_KEYS.kept);
     return Array.isArray(value) ? value.filter(isRecord) : [];
   }
 
   save(record: KeptServerRecord, token: string): Promise<void> {
     return this.serial(async () => {
-      await this.secrets.store(STORAGE_KEYS.keptServerTokenPrefix + record.pid, token);
-      await this.state.update(STORAGE_KEYS.keptServers, [...this.list().filter((r) => r.pid !== record.pid), record]);
+      await this.secrets.store(tokenKey(record.pid), token);
+      await this.state.update(STORAGE_KEYS.kept, [...this.list().filter((r) => r.pid !== record.pid), record]);
     });
   }
 
   forget(pid: number): Promise<void> {
     return this.serial(async () => {
-      await this.state.update(STORAGE_KEYS.keptServers, this.list().filter((r) => r.pid !== pid));
-      await this.secrets.delete(STORAGE_KEYS.keptServerTokenPrefix + pid);
+      await this.state.update(STORAGE_KEYS.kept, this.list().filter((r) => r.pid !== pid));
+      await this.secrets.delete(tokenKey(pid));
     });
   }
 
@@ -61,7 +61,7 @@ export class KeptServers {
   async restore(): Promise<{ record: KeptServerRecord; server: LocalModelServer }[]> {
     const found: { record: KeptServerRecord; server: LocalModelServer }[] = [];
     for (const record of this.list()) {
-      const token = await this.secrets.get(STORAGE_KEYS.keptServerTokenPrefix + record.pid);
+      const token = await this.secrets.get(tokenKey(record.pid));
       if (!token || !pidAlive(record.pid) || (await healthStatus(`http://127.0.0.1:${record.port}`)) !== 200) {
         await this.forget(record.pid);
         continue;
@@ -80,6 +80,8 @@ export class KeptServers {
     return next;
   }
 }
+
+const tokenKey = (pid: number): string => `${STORAGE_KEYS.kept}/${pid}`;
 
 function isRecord(value: unknown): value is KeptServerRecord {
   const r = value as Partial<KeptServerRecord> | null;
