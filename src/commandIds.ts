@@ -97,6 +97,7 @@ export const VIEW_TYPES = {
   datasetTextViewer: 'mlEngineer.datasetTextViewer',
   /** A grid opened on a DatasetSource that is not a file editor (a kernel DataFrame). */
   datasetPanel: 'mlEngineer.datasetPanel',
+  loadTest: 'mlEngineer.loadTest',
 } as const;
 
 /** Keys set with `setContext`, read by `when` clauses in package.json. */
@@ -185,6 +186,8 @@ export const STORAGE_KEYS = {
   kernelJobs: 'mlEngineer.jobs.kernelJobs',
   /** Followed by cluster/jobId: a kernel job's server token (SecretStorage). */
   kernelJobTokenPrefix: 'mlEngineer.jobs.kernelToken/',
+  /** Workspace state: model servers kept after their window closed; with "/<pid>", a kept server's token (SecretStorage). */
+  kept: 'mlEngineer.kept',
 } as const;
 
 /**

@@ -147,6 +147,8 @@ export interface TrackedProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: string }>;
   /** SIGTERM to the group, SIGKILL after `graceMs` (default 3 s); resolves when it has exited. */
   stop(graceMs?: number): Promise<void>;
+  /** Writes to its stdin lifeline (a message the child reads: a server told to keep running). */
+  send?(text: string): void;
 }
 
 export interface TrackedOptions {
@@ -155,7 +157,7 @@ export interface TrackedOptions {
   /** Each line of stdout and stderr as it comes (a line over 64 KiB is cut). */
   readonly onLine: (line: string, stream: 'stdout' | 'stderr') => void;
   /**
-   * Its stdin a pipe we hold open and never write: it reads end-of-file when this process ends,
+   * Its stdin a pipe we hold open and write only through send(): it reads end-of-file when this process ends,
    * however it ends (killed, crashed), so a child that watches it stops instead of living on.
    */
   readonly stdinLifeline?: boolean;
@@ -173,7 +175,7 @@ export function startTracked(command: string, args: readonly string[], options: 
     windowsHide: true,
     detached: process.platform !== 'win32',
   });
-  // Never written; a child that exits first must not make the pipe an error of ours.
+  // A child that exits first must not make the pipe an error of ours.
   child.stdin?.on('error', () => undefined);
   const lines = (stream: 'stdout' | 'stderr'): ((chunk: Buffer) => void) => {
     let rest = '';
@@ -211,6 +213,7 @@ export function startTracked(command: string, args: readonly string[], options: 
   return {
     pid: child.pid,
     exited,
+    send: (text) => void child.stdin?.write(text),
     async stop(graceMs = 3000) {
       signalGroup('SIGTERM');
       const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);

@@ -36,8 +36,8 @@ export interface LoadTestResult {
   readonly throughput: number;
   /** Latency of the successful requests (undefined when none succeeded). */
   readonly latency?: LatencyStats;
-  /** Each answered request: ms since the start and its latency (the chart; at most 2,000, evenly thinned). */
-  readonly timeline: readonly (readonly [number, number])[];
+  /** Each answered request: ms since the start, its latency, and 1 if it succeeded else 0 (the chart; at most 2,000, evenly thinned). */
+  readonly timeline: readonly (readonly [number, number, 0 | 1])[];
   readonly stop: LoadStop;
 }
 
@@ -71,7 +71,7 @@ export async function runLoadTest(spec: LoadTestSpec, signal?: AbortSignal, onPr
   const bodies = spec.bodies.map((b) => Buffer.from(b));
   const timeoutMs = spec.timeoutMs ?? 30_000;
   const latencies: number[] = [];
-  const timeline: [number, number][] = [];
+  const timeline: [number, number, 0 | 1][] = [];
   const errors: Record<string, number> = {};
   let sent = 0;
   let answered = 0;
@@ -88,7 +88,7 @@ export async function runLoadTest(spec: LoadTestSpec, signal?: AbortSignal, onPr
         answered++;
         if (kind) errors[kind] = (errors[kind] ?? 0) + 1;
         else latencies.push(t1 - t0);
-        timeline.push([t0 - started, t1 - t0]);
+        timeline.push([t0 - started, t1 - t0, kind ? 0 : 1]);
         if (onProgress && t1 - lastProgress > 250) {
           lastProgress = t1;
           onProgress(answered, t1 - started);

@@ -5,6 +5,7 @@ import { isolatedPythonArgs } from '../python/isolatedPython';
 import { startTracked, type TrackedProcess } from '../common/process';
 import { UserError } from '../common/errors';
 import { serverFailure } from './serverErrors';
+import { LatencyWindow } from './servedStats';
 
 // A model app (FastAPI) served by the user's Python with uvicorn, on 127.0.0.1 only, with a fresh
 // bearer token (MODEL_API_TOKEN) so nothing else on the machine can use it: a tracked child process
@@ -32,12 +33,23 @@ export interface ServeOptions {
 // own imports; the app's folder is put back on purpose, since the app is what we were asked to run.
 // Its stdin is a lifeline (startTracked's stdinLifeline): end-of-file there means the extension host
 // is gone without stopping it (killed, crashed), and the server shuts down instead of living on.
+// "keep <file>" on stdin (Keep Running After Window Closes) ends the watch: the output goes to the
+// file from then on, since the window's pipes close with it.
 const SERVE_SCRIPT = `
 import os, signal, sys, threading, time
+def _keep(path):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    sys.stdout.flush(); sys.stderr.flush()
+    os.dup2(fd, 1); os.dup2(fd, 2)
+    print("[ML Engineer] kept running after the window closes: output goes to " + path, flush=True)
 def _lifeline():
     try:
-        while sys.stdin.buffer.read(65536):
-            pass
+        while True:
+            line = sys.stdin.buffer.readline()
+            if not line:
+                break
+            if line.startswith(b"keep "):
+                return _keep(line[5:].decode().strip())
     except Exception:
         pass
     os.kill(os.getpid(), signal.SIGTERM)
@@ -69,7 +81,11 @@ export class LocalModelServer {
   /** /predict requests the server answered, and those answered with an error status. */
   requests = 0;
   errors = 0;
-  readonly startedAt = Date.now();
+  startedAt = Date.now();
+  /** Told to outlive its window (keep); or found again after a reload (adopt). */
+  kept = false;
+  /** Latency of the /predict requests this window sent and saw answered 2xx (call, load tests). */
+  readonly latency = new LatencyWindow();
   private readonly listeners = new Set<() => void>();
   private readonly tail: string[] = [];
 
@@ -116,6 +132,28 @@ export class LocalModelServer {
     return server;
   }
 
+  /**
+   * Keeps the server running after the window closes: it stops watching its lifeline and writes its
+   * output to `logFile`. Its own process group already (startTracked), so nothing else ends it.
+   */
+  keep(logFile: string): void {
+    if (!this.process.send) throw new Error('this server cannot be kept: it was not started with a lifeline');
+    this.process.send(`keep ${logFile}\n`);
+    this.kept = true;
+    this.changed();
+  }
+
+  /** A kept server found again (its pid, port and token recorded): stop and calls work as before; its output is in its log file. */
+  static adopt(options: ServeOptions, port: number, token: string, process: TrackedProcess): LocalModelServer {
+    const server = new LocalModelServer(options, port, token, process);
+    server.kept = true;
+    server.state = 'running';
+    void process.exited.then(() => {
+      if (server.state !== 'stopped') server.setState('failed');
+    });
+    return server;
+  }
+
   /** The last lines the server printed (for a failure's words and the view's tooltip). */
   recentOutput(): string {
     return this.tail.join('\n');
@@ -136,17 +174,28 @@ export class LocalModelServer {
   call(path: string, body?: string, timeoutMs = 30_000): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
+      const started = performance.now();
       if (body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
       const req = httpRequest(`${this.url}${path}`, { method: body === undefined ? 'GET' : 'POST', headers, timeout: timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (path.startsWith('/predict') && status >= 200 && status < 300) this.noteLatency(performance.now() - started);
+          resolve({ status, body: Buffer.concat(chunks).toString('utf8') });
+        });
         res.on('error', reject);
       });
       req.on('timeout', () => req.destroy(new Error(`no answer from ${this.url}${path} in ${timeoutMs / 1000} s`)));
       req.on('error', reject);
       req.end(body);
     });
+  }
+
+  /** Adds latencies measured elsewhere (a load test's answers) to what the view shows. */
+  noteLatency(...ms: readonly number[]): void {
+    this.latency.record(...ms);
+    this.changed();
   }
 
   private noteLine(line: string): void {
@@ -186,7 +235,7 @@ export class LocalModelServer {
   }
 }
 
-function healthStatus(url: string): Promise<number> {
+export function healthStatus(url: string): Promise<number> {
   return new Promise((resolve) => {
     const req = httpGet(`${url}/health`, { timeout: 2000 }, (res) => {
       res.resume();

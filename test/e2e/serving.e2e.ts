@@ -66,11 +66,21 @@ describe('Serving (code-server)', function () {
     await typeInput('4', 'Requests in flight at once');
     const loaded = page.locator('.notifications-toasts', { hasText: /300\/300 ok at concurrency 4: [\d.]+ requests\/s; mean [\d.]+ ms, p50/ });
     await loaded.waitFor({ timeout: 60_000 });
+    // The chart beside the editor: latency over the run and the histogram, drawn by uPlot.
+    const chart = await findWebviewFrame(page, 'section.chart canvas');
+    assert.match(await chart.locator('.summary').innerText(), /^300\/300 ok at concurrency 4/);
+    assert.equal(await chart.locator('section.chart canvas').count(), 2, 'latency over the run and the histogram');
+    assert.match(await chart.locator('section.chart h2').nth(1).innerText(), /Latency of the successful requests \([\d.]+ ms bins; p50 [\d.]+ ms, p95 [\d.]+ ms, p99/);
     await saveScreenshot(page, 'serve-load-test');
-    // The Deployments view lists the server with its port, uptime and the requests it answered.
+    // The Deployments view lists the server with its port, uptime, the requests it answered and their p50.
     await runCommand(page, 'ML Engineer: Focus on Deployments View');
-    const row = page.locator('.monaco-list-row', { hasText: 'churn_pipeline-fastapi' }).filter({ hasText: new RegExp(`:${port} · .* · 30\\d req`) });
+    const row = page.locator('.monaco-list-row', { hasText: 'churn_pipeline-fastapi' }).filter({ hasText: new RegExp(`:${port} · .* · 30\\d req(, 1 err)? · p50 [\\d.]+ ms`) });
     await row.waitFor({ timeout: 20_000 });
+    await row.click();
+    await page.locator('.monaco-list-row', { hasText: /model\s*churn_pipeline\.joblib/ }).waitFor({ timeout: 10_000 });
+    // The view is short: its last rows are drawn once scrolled to.
+    await page.keyboard.press('End');
+    await page.locator('.monaco-list-row', { hasText: /latency\s*p50 [\d.]+ ms · p95 [\d.]+ ms \(30\d requests\)/ }).waitFor({ timeout: 10_000 });
     await saveScreenshot(page, 'deployments-view');
     const log = join(server.workspace, 'deploy', 'churn_pipeline-fastapi', 'logs', 'requests.jsonl');
     assert.ok(existsSync(log));

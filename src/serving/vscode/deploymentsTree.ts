@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { TREE_ITEMS } from '../../commandIds';
+import { servedModelFile } from '../servedStats';
 import type { LocalServers, ServerEntry } from './localServers';
 
 // The Deployments view: the model servers this window started (Serve Locally), each with its URL,
@@ -42,10 +43,11 @@ export class DeploymentsTree implements vscode.TreeDataProvider<DeploymentNode>,
     const s = node.entry.server;
     return [
       { kind: 'value', label: 'URL', description: s.url },
-      { kind: 'value', label: 'model', description: `${basename(s.options.appDir)} (${s.options.appDir})` },
-      { kind: 'value', label: 'state', description: s.state },
+      { kind: 'value', label: 'model', description: modelText(s.options.appDir) },
+      { kind: 'value', label: 'state', description: s.kept ? `${s.state}, kept after the window closes` : s.state },
       { kind: 'value', label: 'uptime', description: s.state === 'running' ? uptimeText(Date.now() - s.startedAt) : '—' },
       { kind: 'value', label: 'requests', description: `${s.requests} (${s.errors} errors)` },
+      { kind: 'value', label: 'latency', description: s.latency.text() },
       { kind: 'value', label: 'pid', description: String(s.pid ?? '—') },
     ];
   }
@@ -60,7 +62,8 @@ export class DeploymentsTree implements vscode.TreeDataProvider<DeploymentNode>,
     const s = node.entry.server;
     const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `deployment:${node.name}:${s.port}`;
-    item.description = [`:${s.port}`, s.state === 'running' ? uptimeText(Date.now() - s.startedAt) : s.state, `${s.requests} req${s.errors ? `, ${s.errors} err` : ''}`].join(' · ');
+    const p = s.latency.percentiles();
+    item.description = [`:${s.port}`, s.state === 'running' ? uptimeText(Date.now() - s.startedAt) : s.state, `${s.requests} req${s.errors ? `, ${s.errors} err` : ''}`, ...(p ? [`p50 ${p.p50.toFixed(1)} ms`] : []), ...(s.kept ? ['kept'] : [])].join(' · ');
     item.tooltip = `${node.name}\n${s.url}\n${s.options.appDir}\n${s.state}, ${s.requests} requests, ${s.errors} errors`;
     item.iconPath = new vscode.ThemeIcon(ICONS[s.state] ?? 'server', s.state === 'failed' ? new vscode.ThemeColor('errorForeground') : undefined);
     item.contextValue = `${TREE_ITEMS.deployment}.${s.state}`;
@@ -71,6 +74,12 @@ export class DeploymentsTree implements vscode.TreeDataProvider<DeploymentNode>,
     clearInterval(this.timer);
     this.emitter.dispose();
   }
+}
+
+/** The model file the app serves (its model/ folder), else the app folder. */
+function modelText(appDir: string): string {
+  const file = servedModelFile(appDir);
+  return file ? `${basename(file)} (${file})` : `${basename(appDir)} (${appDir})`;
 }
 
 /** A command's server name: a string, or a Deployments row. */

@@ -2,12 +2,15 @@ import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import { loadTestInWorker, loadTestWorkerScript } from '../loadTestInWorker';
 import { loadTestLine, loadTestMarkdown } from '../loadTestReport';
+import { loadTestView } from '../loadTestChart';
 import { sampleBody } from '../sampleRequest';
 import type { LocalServers, ServerEntry } from './localServers';
 import { openReport } from './reportPreview';
+import { showLoadTestChart } from './loadTestPanel';
 
 // Load Test…: N requests at concurrency C against a running local server's /predict with its sample
-// request, in a worker thread, with progress and Cancel; the result as a line and a Markdown report.
+// request, in a worker thread, with progress and Cancel; the result as a line, a chart beside the
+// editor (latency over the run, a histogram) and a Markdown report.
 
 async function pickServer(servers: LocalServers, name?: unknown): Promise<ServerEntry | undefined> {
   const running = servers.running();
@@ -41,9 +44,13 @@ export async function loadTestServer(servers: LocalServers, context: vscode.Exte
       last = answered;
     });
   });
+  // The successful requests' latencies (thinned to 2,000) feed the Deployments view's p50/p95.
+  entry.server.noteLatency(...result.timeline.filter(([, , ok]) => ok).map(([, ms]) => ms));
   const text = loadTestMarkdown(result);
   log.info(text);
   entry.output.appendLine(text);
+  const report = async () => void (await openReport(context, `load-test-${entry.name}`, text));
+  showLoadTestChart(context, loadTestView(result, entry.name), report);
   const more = await vscode.window.showInformationMessage(`${entry.name}: ${loadTestLine(result)}.`, 'Open Report');
-  if (more) await openReport(context, `load-test-${entry.name}`, text);
+  if (more) await report();
 }

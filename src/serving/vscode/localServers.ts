@@ -3,7 +3,7 @@ import { COMMANDS, STATUS_BAR_ITEMS } from '../../commandIds';
 import type { LocalModelServer } from '../localServer';
 
 // The servers this window started: one output channel each (uvicorn's lines), a status bar item
-// while any runs (click: the actions), and all stopped when the window closes (dispose).
+// while any runs (click: the actions), and stopped when the window closes (dispose) unless kept.
 
 export interface ServerEntry {
   readonly name: string;
@@ -61,9 +61,9 @@ export class LocalServers implements vscode.Disposable {
   dispose(): void {
     this.item.dispose();
     this.changes.dispose();
-    // The window is closing: every server we started stops with it.
+    // The window is closing: every server we started stops with it, unless the user kept it.
     for (const entry of this.entries) {
-      void entry.server.stop();
+      if (!entry.server.kept) void entry.server.stop();
       entry.output.dispose();
     }
     this.entries.length = 0;

@@ -8,7 +8,7 @@ import { modelReader } from '../../models/modelReader';
 import { uniqueServerName } from '../agentServers';
 import { LocalModelServer } from '../localServer';
 import { sampleBody } from '../sampleRequest';
-import { defaultAppDir, planServeApp, servableApp } from '../servePlan';
+import { defaultAppDir, planServeApp, servableApp, servingLoadsPickle } from '../servePlan';
 import type { LocalServers, ServerEntry } from './localServers';
 import type { Logger } from '../../common/logger';
 import { trustPickle } from './servingTrust';
@@ -23,7 +23,7 @@ export async function serveLocally(target: vscode.Uri, servers: LocalServers, py
   if (statSync(target.fsPath).isDirectory() && !app) throw new UserError(`${basename(target.fsPath)} holds no app.py (or main.py) to serve: use Serve Locally on a model file, or ML Engineer: Deploy Model first.`);
   if (!app) {
     const info = await modelReader().inspect(target.fsPath);
-    if (info.format === 'sklearn' && !(await trustPickle(target))) return;
+    if (servingLoadsPickle(info) && !(await trustPickle(target))) return;
     const plan = (() => {
       try {
         return planServeApp(info, target.fsPath);

@@ -13,6 +13,8 @@ import { DeploymentsTree, serverNameArg, type DeploymentNode } from './deploymen
 import { compareForDrift } from './driftCommand';
 import { loadTestServer } from './loadTestCommand';
 import { LocalServers } from './localServers';
+import { KeptServers } from '../keptServers';
+import { keepServer, restoreKept } from './keptServersCommand';
 import { serveLocally } from './serveCommand';
 import { requireTrust } from '../../common/vscode/workspaceTrust';
 import { servingPython } from './servingTrust';
@@ -33,9 +35,11 @@ export const activateFeature: FeatureModule<'serving'>['activateFeature'] = (hos
   context.subscriptions.push(tree, view);
   servers.onDidChange(() => tree.refresh());
   const python = (): Promise<string> => servingPython(log);
+  const kept = new KeptServers(context.workspaceState, context.secrets);
+  void restoreKept(servers, kept, python, log).catch((error: unknown) => log.warn(`kept model servers: ${String(error)}`));
   registerCommand(context, log, COMMANDS.serveLocally, async (arg?: unknown) => {
     requireTrust('Serve Locally runs your Python on the model and its app');
-    const target = modelUriArg(arg) ?? (await vscode.window.showOpenDialog({ title: 'Serve a model or an app folder', canSelectFolders: true, canSelectFiles: true, filters: { Models: ['onnx', 'pkl', 'joblib'] } }))?.[0];
+    const target = modelUriArg(arg) ?? (await vscode.window.showOpenDialog({ title: 'Serve a model or an app folder', canSelectFolders: true, canSelectFiles: true, filters: { Models: ['onnx', 'pkl', 'joblib', 'pt', 'pth'] } }))?.[0];
     if (target) await serveLocally(target, servers, python, log);
   });
   registerCommand(context, log, COMMANDS.loadTestServer, async (name?: unknown) => {
@@ -55,6 +59,7 @@ export const activateFeature: FeatureModule<'serving'>['activateFeature'] = (hos
       { label: '$(output) Show Output', run: () => Promise.resolve(e.output.show(true)) },
       { label: '$(globe) Open Docs in the Browser', run: async () => void (await vscode.env.openExternal(vscode.Uri.parse(`${e.server.url}/docs`))) },
       { label: '$(key) Copy the Token', run: async () => vscode.env.clipboard.writeText(e.server.token) },
+      ...(e.server.kept || e.server.state !== 'running' ? [] : [{ label: '$(pin) Keep Running After Window Closes', run: () => keepServer(e, kept) }]),
       { label: '$(debug-restart) Restart', run: e.restart },
       { label: '$(debug-stop) Stop', run: () => servers.remove(e) },
     ]);

@@ -1,0 +1,131 @@
+import { STORAGE_KEYS } from '../commandIds';
+import type { TrackedProcess } from '../common/process';
+import { healthStatus, LocalModelServer, type ServeOptions } from './localServer';
+
+// Keep Running After Window Closes: a kept server is recorded in the workspace's state (where it
+// listens, its pid), its token only in the secret store, as kernel jobs are (src/jobs/kernel/
+// kernelJobRecords.ts). A reload finds it again when its pid lives and /health answers on its port;
+// a record whose server is gone is dropped. Free of VS Code: the integration test uses it as is.
+
+export interface KeptServerRecord {
+  readonly name: string;
+  readonly appDir: string;
+  readonly module: string;
+  readonly python: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly startedAt: number;
+  readonly logFile: string;
+}
+
+/** VS Code's Memento and SecretStorage, the parts used. */
+export interface KeptState {
+  get(key: string): unknown;
+  update(key: string, value: unknown): Thenable<void>;
+}
+export interface KeptSecrets {
+  get(key: string): Thenable<string | undefined>;
+  store(key: string, value: string): Thenable<void>;
+  delete(key: string): Thenable<void>;
+}
+
+export class KeptServers {
+  /** Saves run one after another, so two at once cannot drop each other's record. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly state: KeptState,
+    private readonly secrets: KeptSecrets,
+  ) {}
+
+  list(): KeptServerRecord[] {
+    const value = this.state.get(STORAGE_KEYS.kept);
+    return Array.isArray(value) ? value.filter(isRecord) : [];
+  }
+
+  save(record: KeptServerRecord, token: string): Promise<void> {
+    return this.serial(async () => {
+      await this.secrets.store(tokenKey(record.pid), token);
+      await this.state.update(STORAGE_KEYS.kept, [...this.list().filter((r) => r.pid !== record.pid), record]);
+    });
+  }
+
+  forget(pid: number): Promise<void> {
+    return this.serial(async () => {
+      await this.state.update(STORAGE_KEYS.kept, this.list().filter((r) => r.pid !== pid));
+      await this.secrets.delete(tokenKey(pid));
+    });
+  }
+
+  /** The kept servers still running, adopted; records of those gone (or without a token) are dropped. */
+  async restore(): Promise<{ record: KeptServerRecord; server: LocalModelServer }[]> {
+    const found: { record: KeptServerRecord; server: LocalModelServer }[] = [];
+    for (const record of this.list()) {
+      const token = await this.secrets.get(tokenKey(record.pid));
+      if (!token || !pidAlive(record.pid) || (await healthStatus(`http://127.0.0.1:${record.port}`)) !== 200) {
+        await this.forget(record.pid);
+        continue;
+      }
+      const options: ServeOptions = { python: record.python, appDir: record.appDir, module: record.module, port: record.port };
+      const server = LocalModelServer.adopt(options, record.port, token, adoptedProcess(record.pid));
+      server.startedAt = record.startedAt;
+      found.push({ record, server });
+    }
+    return found;
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+const tokenKey = (pid: number): string => `${STORAGE_KEYS.kept}/${pid}`;
+
+function isRecord(value: unknown): value is KeptServerRecord {
+  const r = value as Partial<KeptServerRecord> | null;
+  return !!r && typeof r === 'object' && typeof r.name === 'string' && typeof r.appDir === 'string' && typeof r.module === 'string' && typeof r.python === 'string' && Number.isInteger(r.port) && Number.isInteger(r.pid) && (r.pid ?? 0) > 1 && typeof r.logFile === 'string' && typeof r.startedAt === 'number';
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A process not our child (its window is gone): its end seen by polling, a stop that signals its group. */
+export function adoptedProcess(pid: number): TrackedProcess {
+  let timer: NodeJS.Timeout | undefined;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    timer = setInterval(() => {
+      if (pidAlive(pid)) return;
+      clearInterval(timer);
+      resolve({ code: null, signal: null });
+    }, 500);
+    timer.unref();
+  });
+  const signal = (name: NodeJS.Signals): void => {
+    for (const target of process.platform === 'win32' ? [pid] : [-pid, pid]) {
+      try {
+        process.kill(target, name);
+        return;
+      } catch {
+        // The group is gone: the process itself next.
+      }
+    }
+  };
+  return {
+    pid,
+    exited,
+    async stop(graceMs = 3000) {
+      signal('SIGTERM');
+      const kill = setTimeout(() => signal('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(kill);
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeDeployment } from '../../src/models/deploy/deployPlan';
+import { inspectModel } from '../../src/models/inspectModel';
+import { KeptServers, type KeptServerRecord } from '../../src/serving/keptServers';
+import { planServeApp } from '../../src/serving/servePlan';
+
+// Keep Running After Window Closes, for real: a host process (tsx) starts the scikit-learn app, keeps
+// it and records it as the extension does, then is killed with SIGKILL (a window closed or crashed).
+// The server still answers; a second "window" finds it again from the record and the token in the
+// secret store, calls it, and stops it.
+
+const PYTHON = '/usr/bin/python3';
+const CHURN = join(__dirname, '..', '..', 'examples', 'models', 'churn_pipeline.joblib');
+const ROW = { tenure_months: 12, monthly_charges: 70.5, support_calls: 2, contract_years: 1 };
+
+class MemoryState {
+  readonly values = new Map<string, unknown>();
+  get(key: string): unknown {
+    return this.values.get(key);
+  }
+  update(key: string, value: unknown): Thenable<void> {
+    this.values.set(key, JSON.parse(JSON.stringify(value)));
+    return Promise.resolve();
+  }
+}
+class MemorySecrets {
+  readonly values = new Map<string, string>();
+  get(key: string): Thenable<string | undefined> {
+    return Promise.resolve(this.values.get(key));
+  }
+  store(key: string, value: string): Thenable<void> {
+    this.values.set(key, value);
+    return Promise.resolve();
+  }
+  delete(key: string): Thenable<void> {
+    this.values.delete(key);
+    return Promise.resolve();
+  }
+}
+
+describe('Keep Running After Window Closes: a kept server outlives its window and is found again', function () {
+  this.timeout(120_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mle-kept-'));
+    writeDeployment(planServeApp(inspectModel(CHURN), CHURN), join(dir, 'churn'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('survives the SIGKILL of its host, is adopted from the record, answers with the token, and stops', async () => {
+    const appDir = join(dir, 'churn');
+    const logFile = join(appDir, 'logs', 'server.log');
+    const script = [
+      `const { LocalModelServer } = require(${JSON.stringify(join(__dirname, '..', '..', 'src', 'serving', 'localServer.ts'))});`,
+      `require('node:fs').mkdirSync(${JSON.stringify(join(appDir, 'logs'))}, { recursive: true });`,
+      `LocalModelServer.start({ python: ${JSON.stringify(PYTHON)}, appDir: ${JSON.stringify(appDir)}, module: 'app' })`,
+      `  .then((s) => { s.keep(${JSON.stringify(logFile)}); console.log('KEPT ' + JSON.stringify({ port: s.port, pid: s.pid, token: s.token, startedAt: s.startedAt })); }, (e) => { console.error(e); process.exit(1); });`,
+    ].join('\n');
+    const host = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const kept = await new Promise<{ port: number; pid: number; token: string; startedAt: number }>((resolve, reject) => {
+      let out = '';
+      host.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const m = /KEPT (\{.*\})/.exec(out);
+        if (m) resolve(JSON.parse(m[1]!) as { port: number; pid: number; token: string; startedAt: number });
+      });
+      host.once('exit', (code) => reject(new Error(`the host exited (${code}) before the server was kept`)));
+    });
+    const state = new MemoryState();
+    const secrets = new MemorySecrets();
+    const record: KeptServerRecord = { name: 'churn', appDir, module: 'app', python: PYTHON, port: kept.port, pid: kept.pid, startedAt: kept.startedAt, logFile };
+    await new KeptServers(state, secrets).save(record, kept.token);
+    assert.ok(!JSON.stringify([...state.values]).includes(kept.token), 'the token is in the secret store only');
+    host.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal((await fetch(`http://127.0.0.1:${kept.port}/health`)).status, 200, 'the server outlives its window');
+
+    const found = await new KeptServers(state, secrets).restore();
+    assert.equal(found.length, 1);
+    const server = found[0]!.server;
+    assert.ok(server.kept && server.state === 'running');
+    assert.equal(server.startedAt, kept.startedAt);
+    const answer = await server.call('/predict', JSON.stringify({ instances: [ROW] }));
+    assert.equal(answer.status, 200, answer.body);
+    assert.match(readFileSync(logFile, 'utf8'), /kept running after the window closes/);
+
+    await server.stop();
+    assert.throws(() => process.kill(kept.pid, 0), 'the kept server is gone after stop');
+    assert.equal(await fetch(`http://127.0.0.1:${kept.port}/health`).then(() => 'up', () => 'down'), 'down');
+    // The next window drops the record of a server that is gone.
+    assert.deepEqual(await new KeptServers(state, secrets).restore(), []);
+    assert.deepEqual(new KeptServers(state, secrets).list(), []);
+    assert.equal(secrets.values.size, 0);
+  });
+});
