@@ -116,6 +116,83 @@ export interface FirstPass {
   /** The column's value for one statistic (nn, d, lo, hi, mean, sd, xlo, xhi, q0…, top), if it was asked. */
   readonly at: (name: string, key: string) => Cell | undefined;
   readonly has: (name: string) => boolean;
+  /** A column's histogram counted in this scan on bin edges from a sample (one per bin, the last one open-ended), if it was. */
+  readonly binned: (name: string) => { readonly edges: readonly number[]; readonly counts: readonly number[] } | undefined;
+  /** A text column's sampled candidates counted exactly in this scan (by their text), if they were. */
+  readonly counted: (name: string) => { readonly candidates: readonly Cell[]; readonly counts: ReadonlyMap<string, number> } | undefined;
+}
+
+/**
+ * What a sample of the rows spread over the file says before the scan (spreadSample.ts): each
+ * number and date column's range (as xOf numbers) and each text column's most frequent values.
+ * With it the scan bins and counts as it goes, so the profile reads the file once.
+ */
+export interface ProfileSample {
+  readonly ranges: ReadonlyMap<string, { readonly lo: number; readonly hi: number }>;
+  readonly candidates: ReadonlyMap<string, readonly Cell[]>;
+}
+
+/** Candidates a sample gives per text column: twice the values shown, so a value the sample undercounts can still rank. */
+export const SAMPLE_CANDIDATES = 2 * TOP_VALUES;
+
+/** The sample's ranges and candidates: one query over `bound` (the sample file read as the data is). */
+export async function sampleProfile(run: SummaryRunner, bound: BoundRelation, names: readonly string[]): Promise<ProfileSample> {
+  const cols = names.map((name) => findColumn(bound, name));
+  const parts: string[] = [];
+  const at = new Map<string, number>();
+  for (const col of cols) {
+    at.set(col.name, parts.length);
+    if (isNumeric(col) || isTemporal(col)) parts.push(`min(${xOf(col)})`, `max(${xOf(col)})`);
+    else if (col.kind === 'string' || col.kind === 'boolean') parts.push(`to_json(approx_top_k(${valueOf(col)}, ${SAMPLE_CANDIDATES}))`);
+  }
+  const ranges = new Map<string, { lo: number; hi: number }>();
+  const candidates = new Map<string, Cell[]>();
+  if (parts.length === 0) return { ranges, candidates };
+  const row = (await run(`SELECT ${parts.join(', ')} FROM ${bound.rel.from}`, bound, 1)).rows[0] ?? [];
+  for (const col of cols) {
+    const i = at.get(col.name);
+    if (i === undefined) continue;
+    if (isNumeric(col) || isTemporal(col)) {
+      const lo = finite(row[i]);
+      const hi = finite(row[i + 1]);
+      if (lo !== undefined && hi !== undefined) ranges.set(col.name, { lo, hi });
+    } else {
+      const list = typeof row[i] === 'string' ? (JSON.parse(row[i]) as Cell[] | null) : null;
+      const kept = (list ?? []).filter((c) => c !== null);
+      if (kept.length > 0) candidates.set(col.name, kept);
+    }
+  }
+  return { ranges, candidates };
+}
+
+/**
+ * Bin edges for a sampled range: "nice" steps (1, 2, 5 × 10^k; whole days for dates; one bin a
+ * value for integers of up to HISTOGRAM_BINS values), about HISTOGRAM_BINS bins, at least two.
+ */
+export function sampleEdges(col: DatasetColumn, lo: number, hi: number): number[] {
+  const day = 86_400_000;
+  const integral = col.kind === 'integer' || col.kind === 'date';
+  const unit = col.kind === 'date' ? day : 1;
+  let step: number;
+  if (integral && (hi - lo) / unit + 1 <= HISTOGRAM_BINS) step = unit;
+  else {
+    const raw = (hi - lo) / HISTOGRAM_BINS / unit;
+    const power = 10 ** Math.floor(Math.log10(raw > 0 ? raw : 1));
+    const nice = [1, 2, 5, 10].map((m) => m * power).find((m) => m >= raw) ?? 10 * power;
+    step = (integral ? Math.max(1, Math.round(nice)) : nice) * unit;
+  }
+  const start = Math.floor(lo / step) * step;
+  const n = Math.max(2, Math.floor((hi - start) / step) + 1);
+  return Array.from({ length: n + 1 }, (_, k) => Number((start + k * step).toPrecision(15)));
+}
+
+/** The largest double below x: a histogram() boundary b counts values <= b, so below(edge) counts values < edge. */
+function below(x: number): number {
+  if (x === 0) return -Number.MIN_VALUE;
+  const f = new Float64Array([x]);
+  const bits = new BigInt64Array(f.buffer);
+  bits[0] = (bits[0] ?? 0n) + (x > 0 ? -1n : 1n);
+  return f[0] ?? x;
 }
 
 /**
@@ -123,13 +200,15 @@ export interface FirstPass {
  * file read once for both, before its table is built: fileDatasetSource.ts), and the summaries
  * asked for next reuse it.
  */
-export async function firstPass(run: SummaryRunner, bound: BoundRelation, names: readonly string[], view: DatasetView, exact: boolean): Promise<FirstPass> {
+export async function firstPass(run: SummaryRunner, bound: BoundRelation, names: readonly string[], view: DatasetView, exact: boolean, sample?: ProfileSample): Promise<FirstPass> {
   const cols = names.map((name) => findColumn(bound, name));
   const where = whereSql(bound.rel, view, bound.params);
   const q = `[${QUANTILES.join(', ')}]`;
   const parts: string[] = ['count(*)'];
   const slots = new Map<string, Record<string, number>>();
   const derived = new Set<string>();
+  const edgesOf = new Map<string, number[]>();
+  const candidatesOf = new Map<string, Cell[]>();
   const slot = (name: string, key: string, sql: string): void => {
     const own = slots.get(name) ?? {};
     slots.set(name, own);
@@ -159,12 +238,25 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
       // One aggregate (DuckDB computes an aggregate named twice once), read out element by element so each value keeps its type.
       const quantile = exact ? (isNumeric(col) ? `quantile_cont(${v}, ${q})` : `quantile_disc(${v}, ${q})`) : `approx_quantile(${v}, ${q})`;
       QUANTILES.forEach((_, k) => slot(name, `q${k}`, `(${quantile})[${k + 1}]`));
+      // Binned in this scan on edges from the sample: bin k holds edge k <= x < edge k+1, the first and last open-ended.
+      const range = sample?.ranges.get(name);
+      if (range) {
+        const edges = sampleEdges(col, range.lo, range.hi);
+        edgesOf.set(name, edges);
+        slot(name, 'bins', `to_json(map_values(histogram(CAST(${x} AS DOUBLE), [${edges.slice(1, -1).map((e) => `${below(e)}::DOUBLE`).join(', ')}])))`);
+      }
     } else {
       if (isOrdered(col)) {
         slot(name, 'lo', `min(${v})`);
         slot(name, 'hi', `max(${v})`);
       }
-      if (!exact && (col.kind === 'string' || col.kind === 'boolean')) slot(name, 'top', `to_json(approx_top_k(${v}, ${TOP_VALUES}))`);
+      const sampled = exact ? undefined : sample?.candidates.get(name);
+      if (sampled) {
+        // The sample's candidates counted exactly as the scan goes (a sketch's would need a second scan).
+        const text = `CAST(${v} AS VARCHAR)`;
+        candidatesOf.set(name, [...sampled]);
+        slot(name, 'cands', `to_json(histogram(CASE WHEN ${text} IN (${sampled.map((c) => bound.params.bind(String(c))).join(', ')}) THEN ${text} END))`);
+      } else if (!exact && (col.kind === 'string' || col.kind === 'boolean')) slot(name, 'top', `to_json(approx_top_k(${v}, ${TOP_VALUES}))`);
     }
   }
   const row = (await run(`SELECT ${parts.join(', ')} FROM ${bound.rel.from}${where}`, bound, 1)).rows[0] ?? [];
@@ -178,6 +270,20 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
       return index === undefined ? undefined : row[index];
     },
     has: (name) => slots.has(name),
+    binned: (name) => {
+      const edges = edgesOf.get(name);
+      const index = slots.get(name)?.bins;
+      if (!edges || index === undefined) return undefined;
+      const counts = typeof row[index] === 'string' ? ((JSON.parse(row[index]) as number[] | null) ?? []).map(Number) : [];
+      return { edges, counts: counts.length === edges.length - 1 ? counts : new Array<number>(edges.length - 1).fill(0) };
+    },
+    counted: (name) => {
+      const candidates = candidatesOf.get(name);
+      const index = slots.get(name)?.cands;
+      if (!candidates || index === undefined) return undefined;
+      const json = typeof row[index] === 'string' ? ((JSON.parse(row[index]) as Record<string, number> | null) ?? {}) : {};
+      return { candidates, counts: new Map(Object.entries(json).map(([k, n]) => [k, Number(n)])) };
+    },
   };
 }
 
@@ -210,9 +316,9 @@ const xOf = (col: DatasetColumn): string => (isTemporal(col) ? `epoch_ms(CAST(${
  * GROUP BY at that size), as before. `first`, when it holds every column asked for with the same
  * exactness, stands for the first scan (taken ahead, over the same rows).
  */
-export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRelation, names: readonly string[], view: DatasetView, totalRows: number, first?: FirstPass): Promise<Map<string, ColumnSummary>> {
+export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRelation, names: readonly string[], view: DatasetView, totalRows: number, first?: FirstPass, sample?: ProfileSample): Promise<Map<string, ColumnSummary>> {
   const exact = totalRows <= EXACT_ROWS;
-  const pass = first && first.exact === exact && names.every((n) => first.has(n)) ? first : await firstPass(run, bind(), names, view, exact);
+  const pass = first && first.exact === exact && names.every((n) => first.has(n)) ? first : await firstPass(run, bind(), names, view, exact, exact ? undefined : sample);
   const shape = bind();
   const cols = names.map((name) => findColumn(shape, name));
   const count = pass.count;
@@ -229,7 +335,7 @@ export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRela
   cols.forEach((col, i) => {
     const xlo = finite(at(i, 'xlo'));
     const xhi = finite(at(i, 'xhi'));
-    if ((isNumeric(col) || isTemporal(col)) && xlo !== undefined && xhi !== undefined && xlo !== xhi) {
+    if ((isNumeric(col) || isTemporal(col)) && xlo !== undefined && xhi !== undefined && xlo !== xhi && !pass.binned(col.name)) {
       const n = col.kind === 'integer' && xhi - xlo + 1 <= HISTOGRAM_BINS ? xhi - xlo + 1 : HISTOGRAM_BINS;
       const x = xOf(col);
       const loP = second.params.bind(xlo);
@@ -272,7 +378,11 @@ export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRela
       const binned = bins.find((b) => b.i === i);
       let histogram: ColumnSummary['histogram'];
       const xlo = finite(at(i, 'xlo'));
-      if (binned) {
+      const xhi = finite(at(i, 'xhi'));
+      const sampled = pass.binned(col.name);
+      if (sampled && xlo !== undefined && xhi !== undefined && xlo !== xhi) {
+        histogram = fitToRange(col, sampled.edges, sampled.counts, xlo, xhi);
+      } else if (binned) {
         const counts = new Array<number>(binned.n).fill(0);
         for (const [key, value] of grouped[binned.at] ?? []) {
           const b = Math.max(0, Math.min(binned.n - 1, Number(key)));
@@ -296,11 +406,13 @@ export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRela
     let topValues: { value: Cell; count: number }[] = [];
     let topValuesApproximate = false;
     const sketched = tops.find((t) => t.i === i);
-    if (sketched) {
-      const counted = grouped[sketched.at] ?? new Map<string, number>();
-      topValues = sketched.candidates.map((value) => ({ value, count: counted.get(String(value)) ?? 0 })).filter((t) => t.count > 0);
-      topValues.sort((a, b) => b.count - a.count || (String(a.value) < String(b.value) ? -1 : String(a.value) > String(b.value) ? 1 : 0));
-      topValues = topValues.slice(0, TOP_VALUES);
+    const counted = pass.counted(col.name);
+    if (counted) {
+      topValues = rankTop(counted.candidates.map((value) => ({ value, count: counted.counts.get(String(value)) ?? 0 })));
+      topValuesApproximate = !certainTop(topValues, nonNull);
+    } else if (sketched) {
+      const byText = grouped[sketched.at] ?? new Map<string, number>();
+      topValues = rankTop(sketched.candidates.map((value) => ({ value, count: byText.get(String(value)) ?? 0 })));
       topValuesApproximate = !certainTop(topValues, nonNull);
     } else if (exact) {
       const top = bind();
@@ -312,6 +424,31 @@ export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRela
     out.set(col.name, { ...base, ...(isOrdered(col) ? minMax : {}), topValues, ...(topValuesApproximate ? { topValuesApproximate } : {}) });
   }
   return out;
+}
+
+/** Counted candidates, most frequent first (ties by value), the first TOP_VALUES of those seen. */
+function rankTop(counted: { value: Cell; count: number }[]): { value: Cell; count: number }[] {
+  const seen = counted.filter((t) => t.count > 0);
+  seen.sort((a, b) => b.count - a.count || (String(a.value) < String(b.value) ? -1 : String(a.value) > String(b.value) ? 1 : 0));
+  return seen.slice(0, TOP_VALUES);
+}
+
+/**
+ * A histogram counted on a sample's bin edges, fitted to the exact range the same scan found: bins
+ * wholly outside [min, max] dropped (the sample's nice edges overshoot), the end edges set to the
+ * min and max. Values past the sampled range fell into the end bins, which then reach out to the
+ * min or max and are wider than the others: `endsWidened` says so.
+ */
+export function fitToRange(col: DatasetColumn, edges: readonly number[], counts: readonly number[], lo: number, hi: number): NonNullable<ColumnSummary['histogram']> {
+  let first = 0;
+  let last = counts.length - 1;
+  while (first < last && (edges[first + 1] ?? Infinity) <= lo && (counts[first] ?? 0) === 0) first++;
+  while (last > first && (edges[last] ?? -Infinity) > hi && (counts[last] ?? 0) === 0) last--;
+  const kept = edges.slice(first, last + 2);
+  const widened = lo < (kept[0] ?? lo) || hi > (kept[kept.length - 1] ?? hi);
+  kept[0] = lo;
+  kept[kept.length - 1] = hi;
+  return { edges: kept.map((e) => edgeCell(col, e)), counts: counts.slice(first, last + 1), ...(widened ? { endsWidened: true } : {}) };
 }
 
 /**
