@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { EMPTY_VIEW, type ColumnSummary } from '../../src/data/datasetSource';
 import { DataEngine, type QueryOptions, type QueryResult } from '../../src/data/engine/engineClient';
 import { FileDatasetSource } from '../../src/data/engine/fileDatasetSource';
-import { SAMPLE_WINDOWS } from '../../src/data/engine/spreadSample';
+import { SAMPLE_WINDOW_BYTES, SAMPLE_WINDOWS } from '../../src/data/engine/spreadSample';
 import { DataFolder, lit } from '../support/dataFixtures';
 
 // A big CSV's one-scan profile (columnSummary.ts ProfileSample): bin edges, quantile cuts and
@@ -27,7 +27,7 @@ class WatchingEngine extends DataEngine {
 
 /** Row numbers halfway between two of the sample's windows: never in the sample. */
 function unsampledRows(k: number, n: number): number[] {
-  const step = (ROWS * ROW_BYTES) / SAMPLE_WINDOWS;
+  const step = (ROWS * ROW_BYTES - SAMPLE_WINDOW_BYTES) / (SAMPLE_WINDOWS - 1);
   const first = Math.floor((step * k + step / 2) / ROW_BYTES);
   return Array.from({ length: n }, (_, i) => first + i);
 }

@@ -16,9 +16,9 @@ export interface SampleFile {
 }
 
 /**
- * The header line and the whole lines of SAMPLE_WINDOWS windows spread evenly past it (a window's
- * first partial line dropped, and its last). A window that starts inside a quoted field may yield
- * rows that do not parse; the engine drops those (ignore_errors), and any that parse wrongly can
+ * The header line and the whole lines of SAMPLE_WINDOWS windows spread evenly past it, the first at
+ * the first row and the last ending at the end of the file (a window's partial lines dropped). A
+ * window that starts inside a quoted field may yield rows that do not parse; the engine drops those (ignore_errors), and any that parse wrongly can
  * only widen a histogram's range, never change a count. Undefined for a file with no line break in
  * its first window (nothing to sample).
  */
@@ -33,7 +33,8 @@ export async function spreadSample(path: string, signal: AbortSignal, windows = 
     if (headerEnd < 0) return undefined;
     parts.push(head.subarray(0, headerEnd + 1));
     const body = size - (headerEnd + 1);
-    const step = body / windows;
+    // The first window at the first row, the last one ending at the end of the file.
+    const step = windows > 1 ? Math.max(0, body - windowBytes) / (windows - 1) : 0;
     for (let k = 0; k < windows; k++) {
       signal.throwIfAborted();
       const at = headerEnd + 1 + Math.floor(step * k);
