@@ -18,8 +18,9 @@ export interface SampleFile {
 /**
  * The header line and the whole lines of SAMPLE_WINDOWS windows spread evenly past it, the first at
  * the first row and the last ending at the end of the file (a window's partial lines dropped). A
- * window that starts inside a quoted field may yield rows that do not parse; the engine drops those (ignore_errors), and any that parse wrongly can
- * only widen a histogram's range, never change a count. Undefined for a file with no line break in
+ * window that starts inside a quoted field may yield rows that do not parse; the engine drops
+ * those (ignore_errors), and any that parse wrongly can only widen a histogram's range, never
+ * change a count. Undefined for a file with no line break in
  * its first window (nothing to sample).
  */
 export async function spreadSample(path: string, signal: AbortSignal, windows = SAMPLE_WINDOWS, windowBytes = SAMPLE_WINDOW_BYTES): Promise<SampleFile | undefined> {
