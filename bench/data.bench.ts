@@ -5,7 +5,8 @@
 // - parquet_1gb_first_page_ms: a ~1 GB Parquet file (DuckDB's writer, zstd) opened and its first 100
 //   rows read: the footer and the first row group only; target < 200.
 // - csv_1gb_profile_ms: every column's summary of the 1 GB CSV from cold (its row count, then each
-//   summary: a big text file is counted and profiled in place, its table not built), beside pandas
+//   summary: a big text file is counted and profiled in place in one read, after a sample spread over
+//   the file gives bin edges, quantile cuts and top-value candidates; its table not built), beside pandas
 //   read_csv + describe(include="all") on the same file timed inside Python (Debian python3-pandas);
 //   ratio target <= 0.2. csv_1gb_profile_cpu_ms: the same profile's CPU time in the engine's child
 //   (Linux /proc) beside pandas' own (time.process_time): on this shared machine the wall-time ratio

@@ -78,10 +78,12 @@ export function summaryCard(column: string, type: string, state: SummaryState, r
     const edges = s.histogram.edges;
     card.append(
       element('figure', {}, [
-        sparkline(s.histogram.counts, `Histogram of ${column} from ${cellDisplay(edges[0] ?? null)} to ${cellDisplay(edges[edges.length - 1] ?? null)}`),
+        sparkline(s.histogram.counts, `Histogram of ${column} from ${cellDisplay(edges[0] ?? null)} to ${cellDisplay(edges[edges.length - 1] ?? null)}${s.histogram.endsWidened ? ' (end bins wider: values past the sampled range)' : ''}`),
         element('figcaption', { className: 'muted' }, [element('span', { text: statDisplay(edges[0]) }), element('span', { text: statDisplay(edges[edges.length - 1]) })]),
       ]),
     );
+    // Bin edges from a sample of a big file: values past its range widened the end bins to the exact min and max.
+    if (s.histogram.endsWidened) card.append(element('p', { className: 'muted', text: '≈ End bins stretched to the min and max: values past the sampled range' }));
   }
   if (s.topValues && s.topValues.length > 0) {
     const max = Math.max(1, ...s.topValues.map((t) => t.count));

@@ -103,8 +103,12 @@ export interface ColumnSummary {
   /** Numbers and dates: p05, p25, p50, p75, p95 (approximate where the engine says so). */
   readonly quantiles?: readonly { readonly p: number; readonly value: Cell }[];
   readonly quantilesApproximate?: boolean;
-  /** Numbers and dates: equal-width bins; edges has counts.length + 1 entries. */
-  readonly histogram?: { readonly edges: readonly Cell[]; readonly counts: readonly number[] };
+  /**
+   * Numbers and dates: equal-width bins; edges has counts.length + 1 entries. Past EXACT_ROWS rows of
+   * a text file the edges come from a sample spread over the file (nice round steps), the end edges
+   * the exact min and max; `endsWidened` when values lay past the sampled range, so an end bin is wider.
+   */
+  readonly histogram?: { readonly edges: readonly Cell[]; readonly counts: readonly number[]; readonly endsWidened?: boolean };
   /** Strings, booleans and categories: the most frequent values, most first. */
   readonly topValues?: readonly { readonly value: Cell; readonly count: number }[];
   /** True when topValues are frequent values counted exactly but perhaps not the most frequent ones (a sketch's candidates, past EXACT_ROWS). */

@@ -116,6 +116,92 @@ export interface FirstPass {
   /** The column's value for one statistic (nn, d, lo, hi, mean, sd, xlo, xhi, q0…, top), if it was asked. */
   readonly at: (name: string, key: string) => Cell | undefined;
   readonly has: (name: string) => boolean;
+  /** A column's rows counted between sampled percentiles (counts: one more than cuts, bin j holding cuts[j-1] < x <= cuts[j]), if they were. */
+  readonly cut: (name: string) => { readonly cuts: readonly number[]; readonly counts: readonly number[] } | undefined;
+  /** A column's histogram counted in this scan on bin edges from a sample (one per bin, the last one open-ended), if it was. */
+  readonly binned: (name: string) => { readonly edges: readonly number[]; readonly counts: readonly number[] } | undefined;
+  /** A text column's sampled candidates counted exactly in this scan (by their text), if they were. */
+  readonly counted: (name: string) => { readonly candidates: readonly Cell[]; readonly counts: ReadonlyMap<string, number> } | undefined;
+}
+
+/**
+ * What a sample of the rows spread over the file says before the scan (spreadSample.ts): each
+ * number and date column's range (as xOf numbers) and each text column's most frequent values.
+ * With it the scan bins and counts as it goes, so the profile reads the file once.
+ */
+export interface ProfileSample {
+  /** Each number or date column's sampled range, and its percentiles (1 to 99, distinct, ascending): the scan counts the rows between them. */
+  readonly ranges: ReadonlyMap<string, { readonly lo: number; readonly hi: number; readonly cuts: readonly number[] }>;
+  readonly candidates: ReadonlyMap<string, readonly Cell[]>;
+}
+
+/** The sampled percentiles the scan counts rows between, for its quantiles (quantilesFromCuts). */
+const CUTS = Array.from({ length: 99 }, (_, k) => (k + 1) / 100);
+
+/** Candidates a sample gives per text column: twice the values shown, so a value the sample undercounts can still rank. */
+export const SAMPLE_CANDIDATES = 2 * TOP_VALUES;
+
+/** The sample's ranges and candidates: one query over `bound` (the sample file read as the data is). */
+export async function sampleProfile(run: SummaryRunner, bound: BoundRelation, names: readonly string[]): Promise<ProfileSample> {
+  const cols = names.map((name) => findColumn(bound, name));
+  const parts: string[] = [];
+  const at = new Map<string, number>();
+  for (const col of cols) {
+    at.set(col.name, parts.length);
+    if (isNumeric(col) || isTemporal(col)) parts.push(`min(${xOf(col)})`, `max(${xOf(col)})`, `to_json(quantile_disc(${xOf(col)}, [${CUTS.join(', ')}]))`);
+    else if (col.kind === 'string' || col.kind === 'boolean') parts.push(`to_json(approx_top_k(${valueOf(col)}, ${SAMPLE_CANDIDATES}))`);
+  }
+  const ranges = new Map<string, { lo: number; hi: number; cuts: number[] }>();
+  const candidates = new Map<string, Cell[]>();
+  if (parts.length === 0) return { ranges, candidates };
+  const row = (await run(`SELECT ${parts.join(', ')} FROM ${bound.rel.from}`, bound, 1)).rows[0] ?? [];
+  for (const col of cols) {
+    const i = at.get(col.name);
+    if (i === undefined) continue;
+    if (isNumeric(col) || isTemporal(col)) {
+      const lo = finite(row[i]);
+      const hi = finite(row[i + 1]);
+      const json = row[i + 2];
+      const listed = typeof json === 'string' ? ((JSON.parse(json) as unknown[] | null) ?? []).map(Number) : [];
+      const cuts = [...new Set(listed.filter((c) => Number.isFinite(c)))].sort((a, b) => a - b);
+      if (lo !== undefined && hi !== undefined) ranges.set(col.name, { lo, hi, cuts });
+    } else {
+      const list = typeof row[i] === 'string' ? (JSON.parse(row[i]) as Cell[] | null) : null;
+      const kept = (list ?? []).filter((c) => c !== null);
+      if (kept.length > 0) candidates.set(col.name, kept);
+    }
+  }
+  return { ranges, candidates };
+}
+
+/**
+ * Bin edges for a sampled range: "nice" steps (1, 2, 5 × 10^k; whole days for dates; one bin a
+ * value for integers of up to HISTOGRAM_BINS values), about HISTOGRAM_BINS bins, at least two.
+ */
+export function sampleEdges(col: DatasetColumn, lo: number, hi: number): number[] {
+  const day = 86_400_000;
+  const integral = col.kind === 'integer' || col.kind === 'date';
+  const unit = col.kind === 'date' ? day : 1;
+  let step: number;
+  if (integral && (hi - lo) / unit + 1 <= HISTOGRAM_BINS) step = unit;
+  else {
+    const raw = (hi - lo) / HISTOGRAM_BINS / unit;
+    const power = 10 ** Math.floor(Math.log10(raw > 0 ? raw : 1));
+    const nice = [1, 2, 5, 10].map((m) => m * power).find((m) => m >= raw) ?? 10 * power;
+    step = (integral ? Math.max(1, Math.round(nice)) : nice) * unit;
+  }
+  const start = Math.floor(lo / step) * step;
+  const n = Math.max(2, Math.floor((hi - start) / step) + 1);
+  return Array.from({ length: n + 1 }, (_, k) => Number((start + k * step).toPrecision(15)));
+}
+
+/** The largest double below x: a histogram() boundary b counts values <= b, so below(edge) counts values < edge. */
+function below(x: number): number {
+  if (x === 0) return -Number.MIN_VALUE;
+  const f = new Float64Array([x]);
+  const bits = new BigInt64Array(f.buffer);
+  bits[0] = (bits[0] ?? 0n) + (x > 0 ? -1n : 1n);
+  return f[0] ?? x;
 }
 
 /**
@@ -123,13 +209,16 @@ export interface FirstPass {
  * file read once for both, before its table is built: fileDatasetSource.ts), and the summaries
  * asked for next reuse it.
  */
-export async function firstPass(run: SummaryRunner, bound: BoundRelation, names: readonly string[], view: DatasetView, exact: boolean): Promise<FirstPass> {
+export async function firstPass(run: SummaryRunner, bound: BoundRelation, names: readonly string[], view: DatasetView, exact: boolean, sample?: ProfileSample): Promise<FirstPass> {
   const cols = names.map((name) => findColumn(bound, name));
   const where = whereSql(bound.rel, view, bound.params);
   const q = `[${QUANTILES.join(', ')}]`;
   const parts: string[] = ['count(*)'];
   const slots = new Map<string, Record<string, number>>();
   const derived = new Set<string>();
+  const edgesOf = new Map<string, number[]>();
+  const cutsOf = new Map<string, number[]>();
+  const candidatesOf = new Map<string, Cell[]>();
   const slot = (name: string, key: string, sql: string): void => {
     const own = slots.get(name) ?? {};
     slots.set(name, own);
@@ -157,14 +246,33 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
         slot(name, 'xhi', `max(${x})`);
       }
       // One aggregate (DuckDB computes an aggregate named twice once), read out element by element so each value keeps its type.
-      const quantile = exact ? (isNumeric(col) ? `quantile_cont(${v}, ${q})` : `quantile_disc(${v}, ${q})`) : `approx_quantile(${v}, ${q})`;
-      QUANTILES.forEach((_, k) => slot(name, `q${k}`, `(${quantile})[${k + 1}]`));
+      const range = exact ? undefined : sample?.ranges.get(name);
+      if (range && range.cuts.length > 0) {
+        // Rows counted between the sample's percentiles (a binary search a row, far cheaper than a t-digest): quantilesFromCuts.
+        cutsOf.set(name, [...range.cuts]);
+        slot(name, 'cuts', `to_json(map_values(histogram(CAST(${x} AS DOUBLE), [${range.cuts.map((c) => `${c}::DOUBLE`).join(', ')}])))`);
+      } else {
+        const quantile = exact ? (isNumeric(col) ? `quantile_cont(${v}, ${q})` : `quantile_disc(${v}, ${q})`) : `approx_quantile(${v}, ${q})`;
+        QUANTILES.forEach((_, k) => slot(name, `q${k}`, `(${quantile})[${k + 1}]`));
+      }
+      // Binned in this scan on edges from the sample: bin k holds edge k <= x < edge k+1, the first and last open-ended.
+      if (range) {
+        const edges = sampleEdges(col, range.lo, range.hi);
+        edgesOf.set(name, edges);
+        slot(name, 'bins', `to_json(map_values(histogram(CAST(${x} AS DOUBLE), [${edges.slice(1, -1).map((e) => `${below(e)}::DOUBLE`).join(', ')}])))`);
+      }
     } else {
       if (isOrdered(col)) {
         slot(name, 'lo', `min(${v})`);
         slot(name, 'hi', `max(${v})`);
       }
-      if (!exact && (col.kind === 'string' || col.kind === 'boolean')) slot(name, 'top', `to_json(approx_top_k(${v}, ${TOP_VALUES}))`);
+      const sampled = exact ? undefined : sample?.candidates.get(name);
+      if (sampled) {
+        // The sample's candidates counted exactly as the scan goes (a sketch's would need a second scan).
+        const text = `CAST(${v} AS VARCHAR)`;
+        candidatesOf.set(name, [...sampled]);
+        slot(name, 'cands', `to_json(histogram(CASE WHEN ${text} IN (${sampled.map((c) => bound.params.bind(String(c))).join(', ')}) THEN ${text} END))`);
+      } else if (!exact && (col.kind === 'string' || col.kind === 'boolean')) slot(name, 'top', `to_json(approx_top_k(${v}, ${TOP_VALUES}))`);
     }
   }
   const row = (await run(`SELECT ${parts.join(', ')} FROM ${bound.rel.from}${where}`, bound, 1)).rows[0] ?? [];
@@ -178,6 +286,27 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
       return index === undefined ? undefined : row[index];
     },
     has: (name) => slots.has(name),
+    cut: (name) => {
+      const cuts = cutsOf.get(name);
+      const index = slots.get(name)?.cuts;
+      if (!cuts || index === undefined) return undefined;
+      const counts = typeof row[index] === 'string' ? ((JSON.parse(row[index]) as number[] | null) ?? []).map(Number) : [];
+      return counts.length === cuts.length + 1 ? { cuts, counts } : undefined;
+    },
+    binned: (name) => {
+      const edges = edgesOf.get(name);
+      const index = slots.get(name)?.bins;
+      if (!edges || index === undefined) return undefined;
+      const counts = typeof row[index] === 'string' ? ((JSON.parse(row[index]) as number[] | null) ?? []).map(Number) : [];
+      return { edges, counts: counts.length === edges.length - 1 ? counts : new Array<number>(edges.length - 1).fill(0) };
+    },
+    counted: (name) => {
+      const candidates = candidatesOf.get(name);
+      const index = slots.get(name)?.cands;
+      if (!candidates || index === undefined) return undefined;
+      const json = typeof row[index] === 'string' ? ((JSON.parse(row[index]) as Record<string, number> | null) ?? {}) : {};
+      return { candidates, counts: new Map(Object.entries(json).map(([k, n]) => [k, Number(n)])) };
+    },
   };
 }
 
@@ -210,9 +339,9 @@ const xOf = (col: DatasetColumn): string => (isTemporal(col) ? `epoch_ms(CAST(${
  * GROUP BY at that size), as before. `first`, when it holds every column asked for with the same
  * exactness, stands for the first scan (taken ahead, over the same rows).
  */
-export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRelation, names: readonly string[], view: DatasetView, totalRows: number, first?: FirstPass): Promise<Map<string, ColumnSummary>> {
+export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRelation, names: readonly string[], view: DatasetView, totalRows: number, first?: FirstPass, sample?: ProfileSample): Promise<Map<string, ColumnSummary>> {
   const exact = totalRows <= EXACT_ROWS;
-  const pass = first && first.exact === exact && names.every((n) => first.has(n)) ? first : await firstPass(run, bind(), names, view, exact);
+  const pass = first && first.exact === exact && names.every((n) => first.has(n)) ? first : await firstPass(run, bind(), names, view, exact, exact ? undefined : sample);
   const shape = bind();
   const cols = names.map((name) => findColumn(shape, name));
   const count = pass.count;
@@ -229,7 +358,7 @@ export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRela
   cols.forEach((col, i) => {
     const xlo = finite(at(i, 'xlo'));
     const xhi = finite(at(i, 'xhi'));
-    if ((isNumeric(col) || isTemporal(col)) && xlo !== undefined && xhi !== undefined && xlo !== xhi) {
+    if ((isNumeric(col) || isTemporal(col)) && xlo !== undefined && xhi !== undefined && xlo !== xhi && !pass.binned(col.name)) {
       const n = col.kind === 'integer' && xhi - xlo + 1 <= HISTOGRAM_BINS ? xhi - xlo + 1 : HISTOGRAM_BINS;
       const x = xOf(col);
       const loP = second.params.bind(xlo);
@@ -272,7 +401,11 @@ export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRela
       const binned = bins.find((b) => b.i === i);
       let histogram: ColumnSummary['histogram'];
       const xlo = finite(at(i, 'xlo'));
-      if (binned) {
+      const xhi = finite(at(i, 'xhi'));
+      const sampled = pass.binned(col.name);
+      if (sampled && xlo !== undefined && xhi !== undefined && xlo !== xhi) {
+        histogram = fitToRange(col, sampled.edges, sampled.counts, xlo, xhi);
+      } else if (binned) {
         const counts = new Array<number>(binned.n).fill(0);
         for (const [key, value] of grouped[binned.at] ?? []) {
           const b = Math.max(0, Math.min(binned.n - 1, Number(key)));
@@ -288,7 +421,7 @@ export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRela
         ...minMax,
         ...(isNumeric(col) && mean !== undefined ? { mean } : {}),
         ...(isNumeric(col) && std !== undefined ? { std } : {}),
-        ...(nonNull > 0 ? { quantiles: QUANTILES.map((p, k) => ({ p, value: at(i, `q${k}`) ?? null })), quantilesApproximate: !exact } : {}),
+        ...(nonNull > 0 ? { quantiles: quantilesOf(col, pass.cut(col.name), xlo, xhi) ?? QUANTILES.map((p, k) => ({ p, value: at(i, `q${k}`) ?? null })), quantilesApproximate: !exact } : {}),
         ...(histogram ? { histogram } : {}),
       });
       continue;
@@ -296,11 +429,13 @@ export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRela
     let topValues: { value: Cell; count: number }[] = [];
     let topValuesApproximate = false;
     const sketched = tops.find((t) => t.i === i);
-    if (sketched) {
-      const counted = grouped[sketched.at] ?? new Map<string, number>();
-      topValues = sketched.candidates.map((value) => ({ value, count: counted.get(String(value)) ?? 0 })).filter((t) => t.count > 0);
-      topValues.sort((a, b) => b.count - a.count || (String(a.value) < String(b.value) ? -1 : String(a.value) > String(b.value) ? 1 : 0));
-      topValues = topValues.slice(0, TOP_VALUES);
+    const counted = pass.counted(col.name);
+    if (counted) {
+      topValues = rankTop(counted.candidates.map((value) => ({ value, count: counted.counts.get(String(value)) ?? 0 })));
+      topValuesApproximate = !certainTop(topValues, nonNull);
+    } else if (sketched) {
+      const byText = grouped[sketched.at] ?? new Map<string, number>();
+      topValues = rankTop(sketched.candidates.map((value) => ({ value, count: byText.get(String(value)) ?? 0 })));
       topValuesApproximate = !certainTop(topValues, nonNull);
     } else if (exact) {
       const top = bind();
@@ -312,6 +447,55 @@ export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRela
     out.set(col.name, { ...base, ...(isOrdered(col) ? minMax : {}), topValues, ...(topValuesApproximate ? { topValuesApproximate } : {}) });
   }
   return out;
+}
+
+/**
+ * Quantiles from the rows counted between a sample's percentiles: the bin that holds rank
+ * p × (n - 1) found by the exact counts, the value interpolated linearly inside it (its ends the
+ * neighbouring percentiles, or the exact min and max). Each bin holds about 1% of the rows, so the
+ * rank is off by at most that bin's share; integers rounded, dates and timestamps as such.
+ */
+function quantilesOf(col: DatasetColumn, cut: ReturnType<FirstPass['cut']>, lo: number | undefined, hi: number | undefined): { p: number; value: Cell }[] | undefined {
+  if (!cut || lo === undefined || hi === undefined) return undefined;
+  const n = cut.counts.reduce((a, b) => a + b, 0);
+  if (n === 0) return undefined;
+  return QUANTILES.map((p) => {
+    const rank = p * (n - 1);
+    let before = 0;
+    let j = 0;
+    while (j < cut.counts.length - 1 && before + (cut.counts[j] ?? 0) <= rank) before += cut.counts[j++] ?? 0;
+    const from = Math.max(lo, Math.min(hi, j === 0 ? lo : (cut.cuts[j - 1] ?? lo)));
+    const to = Math.max(from, Math.min(hi, j >= cut.cuts.length ? hi : (cut.cuts[j] ?? hi)));
+    const inBin = cut.counts[j] ?? 0;
+    const v = inBin > 1 ? from + ((to - from) * (rank - before)) / (inBin - 1) : to;
+    const value = Math.max(from, Math.min(to, v));
+    return { p, value: col.kind === 'integer' ? Math.round(value) : isTemporal(col) ? edgeCell(col, value) : value };
+  });
+}
+
+/** Counted candidates, most frequent first (ties by value), the first TOP_VALUES of those seen. */
+function rankTop(counted: { value: Cell; count: number }[]): { value: Cell; count: number }[] {
+  const seen = counted.filter((t) => t.count > 0);
+  seen.sort((a, b) => b.count - a.count || (String(a.value) < String(b.value) ? -1 : String(a.value) > String(b.value) ? 1 : 0));
+  return seen.slice(0, TOP_VALUES);
+}
+
+/**
+ * A histogram counted on a sample's bin edges, fitted to the exact range the same scan found: bins
+ * wholly outside [min, max] dropped (the sample's nice edges overshoot), the end edges set to the
+ * min and max. Values past the sampled range fell into the end bins, which then reach out to the
+ * min or max and are wider than the others: `endsWidened` says so.
+ */
+export function fitToRange(col: DatasetColumn, edges: readonly number[], counts: readonly number[], lo: number, hi: number): NonNullable<ColumnSummary['histogram']> {
+  let first = 0;
+  let last = counts.length - 1;
+  while (first < last && (edges[first + 1] ?? Infinity) <= lo && (counts[first] ?? 0) === 0) first++;
+  while (last > first && (edges[last] ?? -Infinity) > hi && (counts[last] ?? 0) === 0) last--;
+  const kept = edges.slice(first, last + 2);
+  const widened = lo < (kept[0] ?? lo) || hi > (kept[kept.length - 1] ?? hi);
+  kept[0] = lo;
+  kept[kept.length - 1] = hi;
+  return { edges: kept.map((e) => edgeCell(col, e)), counts: counts.slice(first, last + 1), ...(widened ? { endsWidened: true } : {}) };
 }
 
 /**

@@ -7,12 +7,13 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { EMPTY_VIEW, type Cell, type ColumnSummary, type DatasetColumn, type DatasetFormat, type DatasetInfo, type DatasetOrigin, type DatasetPage, type DatasetSource, type DatasetView, type LabelBalance } from '../datasetSource';
-import { EXACT_ROWS, firstPass, labelBalanceOf, SUMMARY_BATCH, summarizeColumns, SummaryCache, type FirstPass } from './columnSummary';
+import { EXACT_ROWS, firstPass, labelBalanceOf, sampleProfile, SUMMARY_BATCH, summarizeColumns, SummaryCache, type FirstPass, type ProfileSample } from './columnSummary';
 import { EngineQueryError, sharedDataEngine, type DataEngine, type QueryOptions, type QueryResult } from './engineClient';
 import { cleanEngineMessage, fileError } from './engineErrors';
 import { isAbortError, UserError } from '../../common/errors';
 import { checkLineLengths, headerFieldCount, SNIFF_LINES, strictScanSql } from './csvDiagnosis';
-import { columnsFromDescribe, directScan, formatOfPath, MAX_LINE_BYTES, tablePrep, unsupportedFormat, type CsvOptions } from './fileRelation';
+import { columnsFromDescribe, directScan, formatOfPath, MAX_LINE_BYTES, sampleScan, tablePrep, unsupportedFormat, type CsvOptions } from './fileRelation';
+import { spreadSample } from './spreadSample';
 import type { TablePrep } from './protocol';
 import { SharedTask } from '../sharedTask';
 import { SqlParams } from './sqlText';
@@ -49,12 +50,17 @@ interface Opened {
    * 2.3 s to count in place, and the profile's two reads cost less than build + two table scans).
    */
   inPlace?: InPlace;
+  /** Past EXACT_ROWS rows: the one-scan profile's bin edges and top-value candidates (a big uncompressed text file only). */
+  sample?: SampleTask;
 }
 
 interface InPlace {
   /** The profile's first scan, taken with the row count (unfiltered; kept only past EXACT_ROWS rows). */
   firstPass?: FirstPass;
 }
+
+/** A big text file's sample spread over the file (spreadSample.ts), taken once per version; undefined when it cannot be read. */
+type SampleTask = SharedTask<ProfileSample | undefined>;
 
 /** A big text file's count is taken with the profile's first scan when its first rows say it has more than this. */
 const COUNT_WITH_PROFILE_ROWS = 2 * EXACT_ROWS;
@@ -177,7 +183,10 @@ export class FileDatasetSource implements DatasetSource {
     const inPlace = totalRows > EXACT_ROWS ? opened.inPlace : undefined;
     const bind = (): BoundRelation => this.bind(opened, !inPlace || this.tableReady(opened));
     const first = view.filters.length === 0 ? inPlace?.firstPass : undefined;
-    const summary = this.summaries.getBatch(opened.version, batch, view, (shared) => summarizeColumns((sql, bound, maxRows) => this.run(sql, bound, shared, { maxRows }), bind, batch, view, totalRows, first), signal);
+    const summary = this.summaries.getBatch(opened.version, batch, view, async (shared) => {
+      const sample = totalRows > EXACT_ROWS ? await this.sample(opened, shared) : undefined;
+      return summarizeColumns((sql, bound, maxRows) => this.run(sql, bound, shared, { maxRows }), bind, batch, view, totalRows, first, sample);
+    }, signal);
     // Profiled in place: the table a sort or a filter will need is built next, not beside the profile's reads.
     if (inPlace) void summary.then(() => this.buildBeside(opened), () => undefined);
     return summary;
@@ -291,11 +300,49 @@ export class FileDatasetSource implements DatasetSource {
     const bound = this.bind(opened, false);
     if (estimatedRows(opened) > COUNT_WITH_PROFILE_ROWS) {
       const names = opened.columns.slice(0, SUMMARY_BATCH).map((c) => c.name);
-      const pass = await firstPass((sql, b, maxRows) => this.run(sql, b, signal, { maxRows }), bound, names, EMPTY_VIEW, false);
+      const sample = await this.sample(opened, signal);
+      const pass = await firstPass((sql, b, maxRows) => this.run(sql, b, signal, { maxRows }), bound, names, EMPTY_VIEW, false, sample);
       if (pass.count > EXACT_ROWS) inPlace.firstPass = pass;
       return pass.count;
     }
     return this.count(`SELECT count(*) FROM ${bound.rel.from}`, bound, signal);
+  }
+
+  /**
+   * The file's rows sampled across the whole file, for the one-scan profile (columnSummary.ts
+   * ProfileSample): a big, uncompressed CSV or TSV only; undefined otherwise or when the sample
+   * cannot be read (the profile then takes its two scans). Shared per version; the sample's file
+   * is removed as soon as the engine has read it.
+   */
+  private sample(opened: Opened, signal: AbortSignal): Promise<ProfileSample | undefined> {
+    if (!opened.prep || opened.fileBytes < QUICK_OPEN_BYTES || (this.format !== 'csv' && this.format !== 'tsv') || this.path.toLowerCase().endsWith('.gz')) return Promise.resolve(undefined);
+    if (!opened.sample || opened.sample.abandoned) {
+      const task: SampleTask = new SharedTask(async (shared) => {
+        const file = await spreadSample(this.path, shared).catch((error: unknown) => {
+          if (isAbortError(error)) throw error;
+          return undefined;
+        });
+        if (!file) return undefined;
+        try {
+          const params = new SqlParams();
+          const scan = sampleScan(this.format, file.path, params, opened.csv, opened.columns);
+          if (!scan) return undefined;
+          const bound: BoundRelation = { rel: { from: scan, order: 'rowid', columns: opened.columns, label: this.label }, params, prepare: [] };
+          return await sampleProfile((sql, b, maxRows) => this.engine.query(sql, { params: b.params.values, prepare: b.prepare, maxRows }, shared), bound, opened.columns.map((c) => c.name));
+        } catch (error) {
+          if (isAbortError(error)) throw error;
+          // A sample the engine cannot read costs the profile its one scan, nothing else.
+          return undefined;
+        } finally {
+          await file.remove();
+        }
+      });
+      opened.sample = task;
+      task.promise.catch(() => {
+        if (opened.sample === task) opened.sample = undefined;
+      });
+    }
+    return opened.sample.join(signal);
   }
 
   /** Whether the file's table is there (a query that needed it has succeeded); true when it has none. */

@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { UserError } from '../../common/errors';
 import type { DatasetColumn, DatasetFormat } from '../datasetSource';
 import type { TablePrep } from './protocol';
-import { kindOfType, SqlParams } from './sqlText';
+import { castableType, kindOfType, SqlParams } from './sqlText';
 
 export const DATASET_EXTENSIONS = ['.csv', '.tsv', '.csv.gz', '.tsv.gz', '.parquet', '.jsonl', '.ndjson', '.arrow', '.feather'] as const;
 
@@ -64,6 +64,23 @@ export function directScan(format: DatasetFormat, path: string, params: SqlParam
     case 'arrow':
       throw new Error('Arrow IPC is read through a table (arrowImport.ts)');
   }
+}
+
+/**
+ * A sample file (spreadSample.ts) read as the file itself is, with the file's columns and types
+ * (the sample's own rows are too few to sniff them from): rows that do not parse are dropped.
+ * Undefined when a type cannot be written (never for the engine's own type names).
+ */
+export function sampleScan(format: DatasetFormat, samplePath: string, params: SqlParams, csv: CsvOptions, columns: readonly DatasetColumn[]): string | undefined {
+  if (format !== 'csv' && format !== 'tsv') return undefined;
+  const types: string[] = [];
+  for (const c of columns) {
+    const type = castableType(c.type);
+    if (!type) return undefined;
+    types.push(`'${c.name.replaceAll("'", "''")}': '${type}'`);
+  }
+  const scan = directScan(format, samplePath, params, { ...csv, quickSample: undefined });
+  return `${scan.slice(0, -1)}, header = true, ignore_errors = true, columns = {${types.join(', ')}})`;
 }
 
 /** The engine table holding one version of a file, named from its path and version. */

@@ -1,0 +1,60 @@
+// A sample of a big text file's rows spread over the whole file (not its first rows, which say
+// nothing of a sorted column's range): whole lines from evenly spaced windows, under the header,
+// written to a temporary file the engine reads with the file's own options and types. The one-scan
+// profile (columnSummary.ts) takes its histograms' bin edges and its top-value candidates from it.
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const SAMPLE_WINDOWS = 64;
+export const SAMPLE_WINDOW_BYTES = 32 * 1024;
+
+/** A sample file and how to remove it. */
+export interface SampleFile {
+  readonly path: string;
+  readonly remove: () => Promise<void>;
+}
+
+/**
+ * The header line and the whole lines of SAMPLE_WINDOWS windows spread evenly past it, the first at
+ * the first row and the last ending at the end of the file (a window's partial lines dropped). A
+ * window that starts inside a quoted field may yield rows that do not parse; the engine drops
+ * those (ignore_errors), and any that parse wrongly can only widen a histogram's range, never
+ * change a count. Undefined for a file with no line break in
+ * its first window (nothing to sample).
+ */
+export async function spreadSample(path: string, signal: AbortSignal, windows = SAMPLE_WINDOWS, windowBytes = SAMPLE_WINDOW_BYTES): Promise<SampleFile | undefined> {
+  const handle = await open(path, 'r');
+  const parts: Buffer[] = [];
+  try {
+    const size = (await handle.stat()).size;
+    const head = Buffer.alloc(Math.min(size, windowBytes));
+    await handle.read(head, 0, head.length, 0);
+    const headerEnd = head.indexOf(10);
+    if (headerEnd < 0) return undefined;
+    parts.push(head.subarray(0, headerEnd + 1));
+    const body = size - (headerEnd + 1);
+    // The first window at the first row, the last one ending at the end of the file.
+    const step = windows > 1 ? Math.max(0, body - windowBytes) / (windows - 1) : 0;
+    for (let k = 0; k < windows; k++) {
+      signal.throwIfAborted();
+      const at = headerEnd + 1 + Math.floor(step * k);
+      const buf = Buffer.alloc(Math.min(windowBytes, size - at));
+      const { bytesRead } = await handle.read(buf, 0, buf.length, at);
+      const chunk = buf.subarray(0, bytesRead);
+      // The first window starts on a line; the others start mid-line.
+      const from = k === 0 ? 0 : chunk.indexOf(10) + 1;
+      const to = at + bytesRead >= size ? bytesRead : chunk.lastIndexOf(10) + 1;
+      if (from > 0 && to > from) parts.push(chunk.subarray(from, to));
+      else if (k === 0 && to > 0) parts.push(chunk.subarray(0, to));
+    }
+  } finally {
+    await handle.close();
+  }
+  const last = parts[parts.length - 1];
+  if (last && last[last.length - 1] !== 10) parts.push(Buffer.from('\n'));
+  const dir = await mkdtemp(join(tmpdir(), 'ml-engineer-sample-'));
+  const file = join(dir, 'sample.csv');
+  await writeFile(file, Buffer.concat(parts));
+  return { path: file, remove: () => rm(dir, { recursive: true, force: true }) };
+}

@@ -1,0 +1,138 @@
+import * as assert from 'node:assert/strict';
+import { readdirSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { EMPTY_VIEW, type ColumnSummary } from '../../src/data/datasetSource';
+import { DataEngine, type QueryOptions, type QueryResult } from '../../src/data/engine/engineClient';
+import { FileDatasetSource } from '../../src/data/engine/fileDatasetSource';
+import { SAMPLE_WINDOW_BYTES, SAMPLE_WINDOWS } from '../../src/data/engine/spreadSample';
+import { DataFolder, lit } from '../support/dataFixtures';
+
+// A big CSV's one-scan profile (columnSummary.ts ProfileSample): bin edges, quantile cuts and
+// top-value candidates from a sample spread over the file, every figure counted in the one scan.
+// Rows here are 64 bytes each (fixed width), so which rows the sample's windows hold is known.
+
+const ROWS = 1_100_000;
+const ROW_BYTES = 64;
+const HEADER = 'id,x,pad\n';
+const signal = (): AbortSignal => new AbortController().signal;
+
+/** The real engine; says when a query reads the sample and can hold the next scan of the file until released. */
+class WatchingEngine extends DataEngine {
+  sampled: () => void = () => undefined;
+  override query(sql: string, options: QueryOptions, s?: AbortSignal): Promise<QueryResult> {
+    if ((options.params ?? []).some((p) => typeof p === 'string' && p.includes('ml-engineer-sample-'))) this.sampled();
+    return super.query(sql, options, s);
+  }
+}
+
+/** Row numbers halfway between two of the sample's windows: never in the sample. */
+function unsampledRows(k: number, n: number): number[] {
+  const step = (ROWS * ROW_BYTES - SAMPLE_WINDOW_BYTES) / (SAMPLE_WINDOWS - 1);
+  const first = Math.floor((step * k + step / 2) / ROW_BYTES);
+  return Array.from({ length: n }, (_, i) => first + i);
+}
+
+/** id (7 digits), x (4 characters: 1000-1999, or the outliers -999 and 9999), a 50-character pad: 64 bytes a row. */
+function rowsSql(low: readonly number[], high: readonly number[], shift = 0): string {
+  return `SELECT 1000000 + i AS id, CASE WHEN i IN (${[-1, ...low].join(', ')}) THEN -999 WHEN i IN (${[-1, ...high].join(', ')}) THEN 9999 ELSE 1000 + ((i * 7919 + ${shift}) % 1000) END AS x,
+    repeat('p', 49) || (i % 4)::VARCHAR AS pad FROM range(${ROWS}) t(i)`;
+}
+
+const sampleFolders = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('ml-engineer-sample-'));
+
+describe('Dataset engine: a big CSV profiled in one scan, on a sample spread over the file', function () {
+  this.timeout(180_000);
+  let folder: DataFolder;
+  let engine: WatchingEngine;
+  const low = unsampledRows(10, 5);
+  const high = unsampledRows(40, 7);
+
+  before(async () => {
+    folder = new DataFolder();
+    engine = new WatchingEngine({ memoryLimitMb: 512, threads: 1 });
+    await folder.duckdb(`COPY (${rowsSql(low, high)}) TO ${lit(folder.path('wide.csv'))} (HEADER)`);
+    const [bytes] = await folder.duckdbRows(`SELECT size FROM read_blob(${lit(folder.path('wide.csv'))})`);
+    assert.equal(Number(bytes?.[0]), HEADER.length + ROWS * ROW_BYTES, 'fixed-width rows');
+  });
+  after(async () => {
+    await engine?.close();
+    folder?.close();
+  });
+
+  const profile = async (source: FileDatasetSource): Promise<Map<string, ColumnSummary>> => {
+    const out = new Map<string, ColumnSummary>();
+    for (const c of (await source.info(EMPTY_VIEW, signal())).columns) out.set(c.name, await source.summarize(c.name, EMPTY_VIEW, signal()));
+    return out;
+  };
+
+  it('values past the sampled range: the end bins reach the exact min and max, say so, and every row is counted', async () => {
+    const source = new FileDatasetSource(folder.path('wide.csv'), engine);
+    const x = (await profile(source)).get('x') ?? assert.fail('x');
+    const file = lit(folder.path('wide.csv'));
+    assert.deepEqual([x.min, x.max, x.count], [-999, 9999, ROWS]);
+    const h = x.histogram ?? assert.fail('no histogram');
+    assert.equal(h.endsWidened, true);
+    assert.deepEqual([h.edges[0], h.edges[h.edges.length - 1]], [-999, 9999]);
+    assert.equal(h.counts.reduce((a, b) => a + b, 0), ROWS);
+    // The sample saw 1000-1999: nice edges 50 apart inside; the outliers in the end bins with the rows up to the first and from the last inner edge.
+    const inner = h.edges.slice(1, -1).map(Number);
+    assert.ok(inner.every((e, k) => k === 0 || e - (inner[k - 1] ?? 0) === 50), JSON.stringify(h.edges));
+    const [ends] = await folder.duckdbRows(`SELECT count(*) FILTER (WHERE x < ${inner[0]}), count(*) FILTER (WHERE x >= ${inner[inner.length - 1]}) FROM read_csv(${file})`);
+    assert.deepEqual([h.counts[0], h.counts[h.counts.length - 1]], [Number(ends?.[0]), Number(ends?.[1])]);
+    assert.ok((h.counts[0] ?? 0) >= low.length && (h.counts[h.counts.length - 1] ?? 0) >= high.length);
+    // Quantiles from the rows counted between the sample's percentiles: within 1% of the range of the exact ones.
+    const [exact] = await folder.duckdbRows(`SELECT quantile_cont(x, [0.05, 0.25, 0.5, 0.75, 0.95])::VARCHAR FROM read_csv(${file})`);
+    const wanted = (JSON.parse(String(exact?.[0])) as number[]).map(Number);
+    assert.equal(x.quantilesApproximate, true);
+    (x.quantiles ?? []).forEach((q, k) => assert.ok(Math.abs(Number(q.value) - wanted[k]!) <= 10, `p${q.p}: ${String(q.value)} against ${wanted[k]}`));
+    // A text column's values: every one in the sample, counted exactly, so certain.
+    const pad = (await source.summarize('pad', EMPTY_VIEW, signal())).topValues ?? [];
+    assert.deepEqual(pad.map((t) => t.count), [275_000, 275_000, 275_000, 275_000]);
+    await source.dispose();
+  });
+
+  it('a file replaced while it is profiled: the profile is of one version, and the next of the new one', async () => {
+    const path = folder.path('moving.csv');
+    await folder.duckdb(`COPY (${rowsSql(low, high)}) TO ${lit(path)} (HEADER)`);
+    const source = new FileDatasetSource(path, engine);
+    let replaced: Promise<void> | undefined;
+    engine.sampled = () => {
+      engine.sampled = () => undefined;
+      // Replaced as editors and tools save: a new file renamed over the old one, here with no outliers and other values.
+      replaced = folder.duckdb(`COPY (${rowsSql([], [], 500)} LIMIT ${ROWS - 100_000}) TO ${lit(folder.path('moving.next.csv'))} (HEADER)`).then(() => renameSync(folder.path('moving.next.csv'), path));
+    };
+    const before = await profile(source).then(
+      (m) => m.get('x'),
+      (error: unknown) => error as Error,
+    );
+    await replaced;
+    if (before instanceof Error) assert.match(before.message, /moving\.csv/);
+    else {
+      // Whichever version it read, its figures agree with each other: one scan counted them all.
+      assert.equal(before?.histogram?.counts.reduce((a, b) => a + b, 0), (before?.count ?? 0) - (before?.nulls ?? 0));
+    }
+    const after = (await profile(source)).get('x') ?? assert.fail('x');
+    assert.deepEqual([after.count, after.min, after.max], [ROWS - 100_000, 1000, 1999]);
+    assert.equal(after.histogram?.counts.reduce((a, b) => a + b, 0), ROWS - 100_000);
+    assert.equal(after.histogram?.endsWidened, undefined, 'the new sample saw the new range');
+    await source.dispose();
+  });
+
+  it('cancelled: the scan stops, the sample file is gone, and the next profile starts afresh', async () => {
+    const source = new FileDatasetSource(folder.path('wide.csv'), engine);
+    const stop = new AbortController();
+    engine.sampled = () => {
+      engine.sampled = () => undefined;
+      setTimeout(() => stop.abort(), 200);
+    };
+    const info = await source.info(EMPTY_VIEW, signal()).catch((e: unknown) => e);
+    assert.ok(!(info instanceof Error), String(info));
+    await assert.rejects(source.summarize('x', EMPTY_VIEW, stop.signal), (e: Error) => e.name === 'AbortError' || /cancel/i.test(e.message));
+    // The cancelled work winds down after the caller's promise has rejected: its sample file goes within moments.
+    for (let i = 0; i < 50 && sampleFolders().length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(sampleFolders(), [], 'no sample file left behind');
+    const x = await source.summarize('x', EMPTY_VIEW, signal());
+    assert.deepEqual([x.min, x.max, x.count], [-999, 9999, ROWS]);
+    await source.dispose();
+  });
+});

@@ -1,0 +1,48 @@
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fitToRange, sampleEdges } from '../../src/data/engine/columnSummary';
+import { spreadSample } from '../../src/data/engine/spreadSample';
+import type { DatasetColumn } from '../../src/data/datasetSource';
+
+const col = (kind: DatasetColumn['kind'], type: string): DatasetColumn => ({ name: 'c', kind, type });
+
+describe('Data: the one-scan profile on a spread sample (edges, fitting, the sample itself)', () => {
+  it('nice bin edges: 1, 2 or 5 × 10^k steps; one bin a value for a few integers; whole days for dates', () => {
+    assert.deepEqual(sampleEdges(col('float', 'DOUBLE'), 0.3, 999.2), Array.from({ length: 21 }, (_, k) => k * 50));
+    assert.deepEqual(sampleEdges(col('integer', 'BIGINT'), 3, 9), [3, 4, 5, 6, 7, 8, 9, 10]);
+    const day = 86_400_000;
+    const dates = sampleEdges(col('date', 'DATE'), 0, 1500 * day);
+    assert.ok(dates.every((e) => e % day === 0) && dates.length <= 22, JSON.stringify(dates));
+    assert.equal(sampleEdges(col('float', 'DOUBLE'), 5, 5).length, 3, 'one value sampled: still two bins');
+  });
+
+  it('fitted to the exact range: end edges the min and max, empty bins past them dropped, widening said', () => {
+    const edges = [0, 10, 20, 30, 40];
+    assert.deepEqual(fitToRange(col('integer', 'BIGINT'), edges, [5, 5, 5, 0], 2, 29), { edges: [2, 10, 20, 29], counts: [5, 5, 5] });
+    assert.deepEqual(fitToRange(col('integer', 'BIGINT'), edges, [6, 5, 5, 7], -100, 400), { edges: [-100, 10, 20, 30, 400], counts: [6, 5, 5, 7], endsWidened: true });
+    assert.deepEqual(fitToRange(col('date', 'DATE'), [0, 86_400_000, 172_800_000], [1, 1], 0, 86_400_000), { edges: ['1970-01-01', '1970-01-02', '1970-01-02'], counts: [1, 1] });
+  });
+
+  it('the sample: the header, then whole lines from windows spread over the file, the last line kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spread-'));
+    try {
+      const lines = Array.from({ length: 5000 }, (_, i) => `${i},${'x'.repeat(i % 17)}`);
+      const path = join(dir, 'f.csv');
+      writeFileSync(path, `id,pad\n${lines.join('\n')}`);
+      const sample = await spreadSample(path, new AbortController().signal, 8, 256);
+      assert.ok(sample);
+      const text = readFileSync(sample.path, 'utf8').split('\n').filter((l) => l.length > 0);
+      await sample.remove();
+      assert.equal(text[0], 'id,pad');
+      const ids = text.slice(1).map((l) => Number(l.split(',')[0]));
+      assert.ok(text.slice(1).every((l) => lines.includes(l)), 'whole lines only');
+      assert.ok(ids.includes(0) && ids.includes(4999), 'from the first line to the last');
+      assert.ok(ids.some((i) => i > 2000 && i < 3000), 'and between');
+      assert.ok(ids.length < 500, `a sample, not the file: ${ids.length} lines`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
