@@ -124,7 +124,8 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
 
     // 4. The model inspected (a read), the ONNX export checked in the kernel (approved).
     await approve(`Run ${EXPORT_CHECK.split('\n').length} line(s)`, () => undefined, 60_000);
-    await frame.locator('.msg.assistant', { hasText: 'cannot be exported to ONNX here' }).waitFor({ timeout: 60_000 });
+    // Either answer of the kernel's check (skl2onnx is a PyPI package, absent on these machines).
+    await frame.locator('.msg.assistant', { hasText: /cannot be exported to ONNX here|skl2onnx is installed, but/ }).waitFor({ timeout: 60_000 });
 
     // 5. Served: its app written and started only after the click,
     // the incoming customers sent to it after another; the Deployments view lists the server.

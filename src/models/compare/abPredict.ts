@@ -138,7 +138,7 @@ const rowsTensor = (ort: OrtModule, rows: readonly number[][], width: number): O
 /** The prediction: the first output onnxruntime-web can read (a ZipMap's seq(map) it cannot). */
 const predictionOutput = (model: ABModel, session: Ort.InferenceSession): string => model.info.outputs?.find((o) => o.dtype !== 'sequence')?.name ?? session.outputNames[0]!;
 
-async function onnxPredict(ort: OrtModule, session: Ort.InferenceSession, model: ABModel, X: readonly number[][], features: readonly string[], plan: ScorePlan | string): Promise<Predicted & { scoreNote: string }> {
+async function onnxPredict(ort: OrtModule, session: Ort.InferenceSession, model: ABModel, X: readonly number[][], features: readonly string[], plan: ScorePlan | string, signal?: AbortSignal): Promise<Predicted & { scoreNote: string }> {
   const input = model.info.inputs![0]!;
   const batch = typeof input.shape[0] === 'number' && input.shape[0] > 0 ? input.shape[0] : 4096;
   const predOutput = predictionOutput(model, session);
@@ -151,6 +151,8 @@ async function onnxPredict(ort: OrtModule, session: Ort.InferenceSession, model:
   let classifier = false;
   let classes = 0;
   for (let start = 0; start < X.length; start += batch) {
+    // Heard between batches: a cancel stops a big file's predictions here, not after the last row.
+    signal?.throwIfAborted();
     const rows = X.slice(start, start + batch);
     const outputs = await session.run({ [session.inputNames[0]!]: rowsTensor(ort, rows, features.length) }, fetches);
     const out = outputs[predOutput] as Ort.Tensor;
@@ -270,7 +272,7 @@ export async function compareOnData(ort: () => OrtModule, python: () => Promise<
       const plan = scorePlan(outputs, graph);
       const session = await openOnnx(ort(), m, answer.features ?? [], plan);
       onnxArms.push({ session, model: m, at: preds.length });
-      const predicted = await onnxPredict(ort(), session, m, answer.X ?? [], answer.features ?? [], plan);
+      const predicted = await onnxPredict(ort(), session, m, answer.X ?? [], answer.features ?? [], plan, options.signal);
       scoreNotes.push(predicted.scoreNote);
       preds.push(predicted);
     }

@@ -15,9 +15,11 @@ export async function keepServer(entry: ServerEntry, kept: KeptServers): Promise
   if (s.state !== 'running' || s.pid === undefined) return;
   const logFile = join(s.options.appDir, 'logs', 'server.log');
   mkdirSync(join(s.options.appDir, 'logs'), { recursive: true });
+  // Recorded before it is let go: a server that outlives the window without a record could not
+  // be found or stopped again. A record of a server that then dies is dropped by the next restore.
+  await kept.save({ name: entry.name, appDir: s.options.appDir, module: s.options.module, python: s.options.python, port: s.port, pid: s.pid, startedAt: s.startedAt, logFile }, s.token);
   s.keep(logFile);
   forgetWhenDown(s, kept, s.pid);
-  await kept.save({ name: entry.name, appDir: s.options.appDir, module: s.options.module, python: s.options.python, port: s.port, pid: s.pid, startedAt: s.startedAt, logFile }, s.token);
   entry.output.appendLine(`[ML Engineer] kept running after the window closes; its output goes to ${logFile}. Stop it from the Deployments view.`);
   void vscode.window.showInformationMessage(`${entry.name} keeps running at ${s.url} after this window closes; the next window on this workspace lists it in Deployments.`);
 }
