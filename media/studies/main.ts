@@ -218,7 +218,9 @@ function importances(): HTMLElement {
     bar.style.width = `${Math.round(r.importance * 100)}%`;
     grid.append(element('span', { text: r.name }), element('div', {}, [bar]), element('span', { text: r.importance.toFixed(3) }));
   }
-  return element('div', {}, [rows.length ? grid : element('p', { className: 'muted', text: 'Needs two or more completed trials.' }), element('p', { className: 'muted', text: data?.importanceMethod ?? '' })]);
+  const held = data?.importanceTrials;
+  const note = held ? [element('p', { className: 'muted', text: `Fitted on ${held.fitted} of ${held.completed} completed trials; refitted every few seconds while the study runs.` })] : [];
+  return element('div', {}, [rows.length ? grid : element('p', { className: 'muted', text: 'Needs two or more completed trials.' }), ...note, element('p', { className: 'muted', text: data?.importanceMethod ?? '' })]);
 }
 
 function pareto(width: number): HTMLElement | undefined {

@@ -32,6 +32,8 @@ export interface StudyViewData {
   readonly pareto: readonly number[];
   readonly params: readonly { readonly name: string; readonly distribution: ViewDistribution }[];
   readonly importances: readonly { readonly name: string; readonly importance: number }[];
+  /** Set while a refit is held back on a live study: the importances shown were fitted on `fitted` of `completed` trials. */
+  readonly importanceTrials: { readonly fitted: number; readonly completed: number } | null;
   /** How the importances were estimated, said under the chart. */
   readonly importanceMethod: string;
   readonly trials: readonly ViewTrial[];

@@ -61,8 +61,6 @@ export function paretoFront(study: StudyRecord): TrialRecord[] {
 export const IMPORTANCE_MAX_TRIALS = 300;
 // A small study's forest is noisy: 256 trees there (4× Optuna's 64), Optuna's 64 beyond 100 trials.
 const importanceCache = new Map<string, { name: string; importance: number }[]>();
-/** For the bench: each read then pays for the forest, as the first opening of a study does. */
-export const clearImportanceCache = (): void => importanceCache.clear();
 
 /**
  * Parameter importances with Optuna's default estimator, fANOVA (fanova.ts): over the completed

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { StudyFile } from './studyDiscovery';
-import type { StudyFileSnapshot, StudyRecord } from './studyModel';
+import { IMPORTANCE_REFRESH_MS, type StudyFileSnapshot, type StudyRecord } from './studyModel';
 
 // The studies the view, the CLI and the agent show: one snapshot per study file, read again when
 // the file changes. Changes are found by polling each file's (and its -wal's) size and mtime,
@@ -18,7 +18,11 @@ interface Entry {
   readonly file: StudyFile;
   snapshot: StudyFileSnapshot;
   stamp: string;
+  readAt: number;
 }
+
+/** The worker held back a refit of importances (importanceMemo.ts) and its time has come: reread though the file is unchanged. */
+const refitDue = (e: Entry, now: number): boolean => now - e.readAt >= IMPORTANCE_REFRESH_MS && e.snapshot.studies.some((s) => s.importances?.stale);
 
 async function stampOf(file: StudyFile): Promise<string> {
   const parts = await Promise.all([file.path, `${file.path}-wal`].map((p) => stat(p).then((s) => `${s.size}:${s.mtimeMs}`, () => '-')));
@@ -39,8 +43,8 @@ export class StudyCatalog {
       files.map(async (file) => {
         const stamp = await stampOf(file);
         const old = this.entries.get(file.path);
-        const snapshot = old && old.stamp === stamp ? old.snapshot : await this.reader.read(file);
-        next.set(file.path, { file, snapshot, stamp });
+        const entry = old && old.stamp === stamp ? old : { file, snapshot: await this.reader.read(file), stamp, readAt: Date.now() };
+        next.set(file.path, { ...entry, file });
       }),
     );
     this.entries = new Map([...files].map((f) => [f.path, next.get(f.path)!]));
@@ -69,8 +73,9 @@ export class StudyCatalog {
         const changed: string[] = [];
         for (const entry of this.entries.values()) {
           const stamp = await stampOf(entry.file);
-          if (stamp === entry.stamp) continue;
+          if (stamp === entry.stamp && !refitDue(entry, Date.now())) continue;
           entry.stamp = stamp;
+          entry.readAt = Date.now();
           entry.snapshot = await this.reader.read(entry.file);
           changed.push(entry.file.path);
         }

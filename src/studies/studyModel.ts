@@ -40,6 +40,19 @@ export interface StudyRecord {
   readonly userAttrs: Readonly<Record<string, unknown>>;
   /** The sampler's name where the study recorded one (Optuna 3.1 does not always). */
   readonly sampler?: string;
+  /** Parameter importances, fitted in the reader worker (importanceMemo.ts); absent where a study was read elsewhere. */
+  readonly importances?: StudyImportances;
+}
+
+/** A held-back refit of importances on a live study waits at most this long (importanceMemo.ts). */
+export const IMPORTANCE_REFRESH_MS = 5000;
+
+export interface StudyImportances {
+  readonly values: readonly { readonly name: string; readonly importance: number }[];
+  /** Completed trials when they were fitted. */
+  readonly trials: number;
+  /** More trials have completed since: a refit is held back (IMPORTANCE_REFRESH_MS). */
+  readonly stale: boolean;
 }
 
 export interface StudyFileSnapshot {

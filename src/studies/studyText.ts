@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { RegisteredModelRecord, RegistrySnapshot } from '../tracking/registry/registryModel';
 import type { RunRecord } from '../tracking/runModel';
-import { bestRegion, countStates, paramImportances, paretoFront, rankedTrials } from './studyAnalysis';
+import { bestRegion, completedTrials, countStates, paretoFront, rankedTrials } from './studyAnalysis';
 import { formatValue as fmt, paramText as param } from './studyLines';
 import type { StudyFileSnapshot, StudyRecord, TrialRecord } from './studyModel';
 
@@ -34,8 +34,12 @@ export function studySummaryText(study: StudyRecord, file: string, budget = 4000
   if (dists.length) parts.push(`Search space: ${dists.join('; ')}`);
   const best = study.directions.length === 1 ? rankedTrials(study).slice(0, top) : paretoFront(study).slice(0, top);
   if (best.length) parts.push(`${study.directions.length === 1 ? `Best ${best.length} trials` : 'Pareto-optimal trials'}:\n${best.map((t) => `  #${t.number}: ${t.values!.map(fmt).join(', ')} | ${params(t)}`).join('\n')}`);
-  const importances = paramImportances(study);
-  if (importances.length) parts.push(`Importances (fANOVA, Optuna's default estimator; close shares can swap between runs): ${importances.map((i) => `${i.name} ${i.importance.toFixed(2)}`).join(', ')}`);
+  // Fitted by the reader worker (importanceMemo.ts), never here: this runs on the extension host.
+  const imp = study.importances;
+  if (imp?.values.length) {
+    const on = imp.stale ? `; fitted on ${imp.trials} of ${completedTrials(study).length} completed trials` : '';
+    parts.push(`Importances (fANOVA, Optuna's default estimator; close shares can swap between runs${on}): ${imp.values.map((i) => `${i.name} ${i.importance.toFixed(2)}`).join(', ')}`);
+  }
   const region = bestRegion(study);
   if (region.regions.length) {
     parts.push(
