@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { dirname, isAbsolute } from 'node:path';
+import { isSameOrInside } from '../common/pathInside';
 import { SOURCE_NAMES, type SourceKind } from '../tracking/runModel';
 import type { ClusterRef } from './jobClusters';
 import type { JobInfo } from './jobScheduler';
@@ -28,6 +29,22 @@ export async function readableWorkDir(ref: ClusterRef, job: JobInfo): Promise<st
   if (ref.sshHost === undefined) return dir;
   if (!job.stdoutPath || !isAbsolute(job.stdoutPath)) return undefined;
   return (await stat(job.stdoutPath).then((s) => s.isFile(), () => false)) ? dir : undefined;
+}
+
+/**
+ * The folders to list (and watch) for a job's found logs: each log folder (an MLflow database's
+ * own folder), inside the working folder, never the home folder, one of its ancestors or "/"
+ * (a job run from ~ has ~ as its WorkDir: watching it all would exhaust inotify), and none
+ * inside another kept one.
+ */
+export function jobLogRoots(workDir: string, found: readonly FoundLogs[], home: string): string[] {
+  const roots = found
+    .map((f) => (f.kind === 'mlflow-sqlite' ? dirname(f.path) : f.path))
+    .filter((root) => isSameOrInside(workDir, root) && !isSameOrInside(root, home) && dirname(root) !== root)
+    .sort((a, b) => a.length - b.length);
+  const kept: string[] = [];
+  for (const root of roots) if (!kept.some((k) => isSameOrInside(k, root))) kept.push(root);
+  return kept;
 }
 
 /** How the job's logs are labelled in the Experiments view. */

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, dirname, join, parse } from 'node:path';
 import { SETTINGS } from '../commandIds';
@@ -139,8 +139,13 @@ export function ownKernelSpecPath(stateDir: string, executable: string): string 
   const kernel = { argv: [executable, '-m', 'ipykernel_launcher', '-f', '{connection_file}'], display_name: 'Python 3 (ipykernel)', language: 'python', metadata: { debugger: true } };
   const file = join(spec, 'kernel.json');
   const text = `${JSON.stringify(kernel, null, 1)}\n`;
-  // Written once: another window's server of the same Python may be reading it now.
-  if (readIfThere(file) !== text) writeFileSync(file, text);
+  // Written once, and then whole: another window's server of the same Python may be reading it now,
+  // so the text goes to a temporary file in the same folder, renamed over it (atomic there).
+  if (readIfThere(file) !== text) {
+    const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    writeFileSync(temp, text);
+    renameSync(temp, file);
+  }
   return dir;
 }
 

@@ -127,7 +127,7 @@ export function folderToolset(options: FolderToolsetOptions): FolderToolset {
       // machine's Python), else the folder's mlEngineer.jobs.kernelPython (read at each start, checked as the
       // editor checks it), else python3; on this machine it starts in the folder (its output file and
       // Jupyter's root there), not the process's cwd.
-      heldKernels ??= new HeldKernelJobs(current, (id) => (id === LOCAL_CLUSTER && options.python ? { python: options.python } : folderKernelPython(folder, id)), folder);
+      heldKernels ??= new HeldKernelJobs(current, (id) => (id === LOCAL_CLUSTER && options.python ? { python: options.python, from: '--python' } : folderKernelPython(folder, id)), folder);
       // job_status names the tracking logs of a job's working folder, found as list_runs finds the folder's.
       const findLogs = async (dir: string): Promise<FoundLogs[]> => (await (readers ??= new TrackingReaders()).discover(dir)).sources.map((s) => ({ kind: s.kind, path: s.root }));
       return jobTools({ clusters: current, kernelJobs: heldKernels, findLogs });

@@ -157,7 +157,7 @@ describe('jobs: agent tools and the CLI on a real Slurm', function () {
   it('start_kernel_job (approved first) starts a connected kernel job; kernel_jobs lists it; stop_kernel_job ends it, and only kernel jobs', async () => {
     const start = tools.get('start_kernel_job')!;
     assert.equal(start.risk, 'execute');
-    assert.equal(start.confirmation!(start.input.parse({ gpus: 1, time: '10' })), 'Start a Jupyter kernel job on Slurm with 1 GPU(s) for 10');
+    assert.equal(start.confirmation!(start.input.parse({ gpus: 1, time: '10' })), `Start a Jupyter kernel job on Slurm with 1 GPU(s) for 10, running ${python}`);
     await assert.rejects(call('start_kernel_job', { time: '2h' }), /not a Slurm time/);
     const started = await call('start_kernel_job', { gpus: 1, time: '10' });
     const jobId = /Kernel job (\d+) runs on/.exec(started)?.[1];

@@ -44,12 +44,12 @@ describe('jobs: kernelPython from a folder\'s settings (headless)', () => {
 
   it('the setting per cluster, one for all, the default where absent; --python wins', () => {
     const perCluster = folder('per', '{\n  // set in the editor\n  "mlEngineer.jobs.kernelPython": { "gpu-login": "conda:torch", "local": "/opt/py/bin/python3" },\n}\n');
-    assert.deepEqual(folderKernelPython(perCluster, 'gpu-login'), { python: 'python', environment: { kind: 'conda', name: 'torch' } });
-    assert.deepEqual(folderKernelPython(perCluster, 'local'), { python: '/opt/py/bin/python3' });
+    assert.deepEqual(folderKernelPython(perCluster, 'gpu-login'), { python: 'python', environment: { kind: 'conda', name: 'torch' }, from: '.vscode/settings.json' });
+    assert.deepEqual(folderKernelPython(perCluster, 'local'), { python: '/opt/py/bin/python3', from: '.vscode/settings.json' });
     assert.equal(folderKernelPython(perCluster, 'other'), undefined);
-    assert.deepEqual(folderKernelPython(perCluster, 'local', 'python3.11'), { python: 'python3.11' });
+    assert.deepEqual(folderKernelPython(perCluster, 'local', 'python3.11'), { python: 'python3.11', from: '--python' });
     const one = folder('one', '{ "mlEngineer.jobs.kernelPython": "python3.12" }');
-    assert.deepEqual(folderKernelPython(one, 'anywhere'), { python: 'python3.12' });
+    assert.deepEqual(folderKernelPython(one, 'anywhere'), { python: 'python3.12', from: '.vscode/settings.json' });
     assert.equal(folderKernelPython(folder('none'), 'local'), undefined);
     assert.equal(folderKernelPython(folder('other-keys', '{ "editor.tabSize": 2 }'), 'local'), undefined);
   });
@@ -60,6 +60,6 @@ describe('jobs: kernelPython from a folder\'s settings (headless)', () => {
     const broken = folder('broken', '{ "mlEngineer.jobs.kernelPython": "python3" ');
     assert.throws(() => folderSetting(broken, 'mlEngineer.jobs.kernelPython'), (e: unknown) => e instanceof UserError && e.message.includes(join(broken, '.vscode', 'settings.json')));
     // A broken file does not matter when --python is given.
-    assert.deepEqual(folderKernelPython(broken, 'local', '/usr/bin/python3'), { python: '/usr/bin/python3' });
+    assert.deepEqual(folderKernelPython(broken, 'local', '/usr/bin/python3'), { python: '/usr/bin/python3', from: '--python' });
   });
 });

@@ -31,8 +31,13 @@ export function folderSetting(folder: string, key: string): unknown {
 
 /** The kernel job's Python for `cluster`: `explicit` (the CLI's --python) wins, else the folder's setting; undefined: the default. */
 export function folderKernelPython(folder: string, cluster: string, explicit?: string): KernelPython | undefined {
-  if (explicit) return kernelPythonFor(explicit, cluster);
-  return kernelPythonFor(folderSetting(folder, SETTINGS.jobKernelPython), cluster);
+  if (explicit) return withFrom(kernelPythonFor(explicit, cluster), '--python');
+  return withFrom(kernelPythonFor(folderSetting(folder, SETTINGS.jobKernelPython), cluster), '.vscode/settings.json');
+}
+
+// A folder's settings file is not trusted as the editor's settings are: the value is named, with its origin, where it is approved or used.
+function withFrom(chosen: KernelPython | undefined, from: string): KernelPython | undefined {
+  return chosen && { ...chosen, from };
 }
 
 /** JSON with // and /* *\/ comments and trailing commas (VS Code's settings files); anything else JSON.parse refuses. */

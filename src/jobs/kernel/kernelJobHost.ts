@@ -1,7 +1,7 @@
 import type { JobClusters } from '../jobClusters';
 import { KernelJob } from './kernelJob';
 import type { KernelJobOptions } from './kernelJobScript';
-import type { KernelPython } from './kernelPython';
+import { kernelPythonText, type KernelPython } from './kernelPython';
 
 // Who holds the kernel jobs the agent's tools and the CLI start: the editor (SlurmKernels: the
 // Kernels view, reconnect records) or, free of it, HeldKernelJobs (the MCP server, `ml-engineer ask`).
@@ -16,6 +16,18 @@ export interface KernelJobHost {
   stop(cluster: string, jobId: string): Promise<boolean>;
   /** The jobs it keeps, and where each is shown. */
   held(): readonly { readonly cluster: string; readonly jobId: string; readonly where: string }[];
+  /** The Python a job started now on `cluster` runs and where that choice came from (its approval says it); a bad setting is said as such. */
+  pythonText(cluster: string | undefined): string;
+}
+
+/** pythonText of a holder whose choice `resolve` reads (`fallback`: the default's name): a bad value or unknown cluster reads as its error (start refuses it then). */
+export function describeKernelPython(resolve: () => { readonly chosen: KernelPython | undefined; readonly fallback: string }): string {
+  try {
+    const { chosen, fallback } = resolve();
+    return kernelPythonText(chosen, fallback);
+  } catch (error) {
+    return `no Python yet: ${(error as Error).message}`;
+  }
 }
 
 /** Kernel jobs held by a process without an editor: tunnels kept while it runs; close() leaves the jobs (they end when idle). */
@@ -50,6 +62,10 @@ export class HeldKernelJobs implements KernelJobHost {
 
   held(): { cluster: string; jobId: string; where: string }[] {
     return [...this.jobs.values()].map(({ cluster, job }) => ({ cluster, jobId: job.jobId, where: `server ${job.endpoint.baseUrl}` }));
+  }
+
+  pythonText(cluster: string | undefined): string {
+    return describeKernelPython(() => ({ chosen: this.python(this.clusters().ref(cluster).id), fallback: 'python3 (the default)' }));
   }
 
   async close(): Promise<void> {

@@ -46,8 +46,9 @@ export function kernelJobTools(access: KernelToolsAccess): Tool[] {
         memory: z.optional(z.string()),
       }),
       risk: 'execute',
-      confirmation: (input) => `Start a Jupyter kernel job on Slurm${input.cluster ? ` (${input.cluster})` : ''}${input.partition ? ` in ${input.partition}` : ''} with ${input.gpus ? `${input.gpus} GPU(s)` : 'no GPU'}${input.time ? ` for ${input.time}` : ''}`,
-      approvalScope: (input) => Promise.resolve(JSON.stringify(input)),
+      // The Python is named with where it came from: headless, a folder's .vscode/settings.json chooses it.
+      confirmation: (input) => `Start a Jupyter kernel job on Slurm${input.cluster ? ` (${input.cluster})` : ''}${input.partition ? ` in ${input.partition}` : ''} with ${input.gpus ? `${input.gpus} GPU(s)` : 'no GPU'}${input.time ? ` for ${input.time}` : ''}, running ${access.host.pythonText(input.cluster)}`,
+      approvalScope: (input) => Promise.resolve(JSON.stringify({ ...input, python: access.host.pythonText(input.cluster) })),
       async run(input, _context, signal) {
         if (input.time !== undefined && !isSlurmDuration(input.time)) throw new ToolInputError(`time "${input.time}" is not a Slurm time: minutes, HH:MM:SS or D-HH:MM:SS.`);
         clusterId(input.cluster);

@@ -4,6 +4,7 @@ import { jobsText } from '../jobText';
 import { KernelJob } from './kernelJob';
 import { isKernelJob } from './kernelJobTools';
 import { folderKernelPython } from './folderSettings';
+import { kernelPythonText } from './kernelPython';
 import type { KernelJobRequest } from './kernelJobHost';
 
 // `ml-engineer jobs --kernels | --start-kernel | --stop-kernel ID`: the kernel jobs in a terminal.
@@ -40,6 +41,9 @@ export async function startKernelJob(clusters: JobClusters, request: KernelJobRe
   const cluster = clusters.ref().id;
   // --python, else the folder's mlEngineer.jobs.kernelPython (.vscode/settings.json), as the editor reads it.
   const chosen = folderKernelPython(io.cwd, cluster, request.python);
+  // A folder's settings file is not the user's own word (the editor trusts it only in a trusted
+  // workspace): the Python it names is said before the job starts (on stderr: --json keeps stdout).
+  if (chosen && !request.python) io.err(`Kernel job Python: ${kernelPythonText(chosen, '')}.\n`);
   const { python: _python, ...rest } = request;
   const job = await KernelJob.start(clusters.scheduler(), clusters.runner(), {
     ...rest,

@@ -13,6 +13,15 @@ import type { EnvironmentActivation } from '../batchScript';
 export interface KernelPython {
   readonly python: string;
   readonly environment?: EnvironmentActivation;
+  /** Where the choice came from (".vscode/settings.json", "--python"), said where it is approved. */
+  readonly from?: string;
+}
+
+/** How a kernel job's approval names its Python: the value and where it came from, else `fallback` (the default). */
+export function kernelPythonText(chosen: KernelPython | undefined, fallback: string): string {
+  if (!chosen) return fallback;
+  const what = chosen.environment?.kind === 'conda' ? `the python of conda environment ${chosen.environment.name}` : chosen.python;
+  return chosen.from ? `${what} (from ${chosen.from})` : what;
 }
 
 // Path segments may hold spaces (the script quotes them); nothing a shell would read as syntax.

@@ -9,7 +9,7 @@ import { configuredPython } from '../../python/vscode/pythonExtension';
 import { isSchedulerError } from '../jobScheduler';
 import type { JobClusters } from '../jobClusters';
 import { KernelJob, type KernelJobProgress } from '../kernel/kernelJob';
-import type { KernelJobHost, KernelJobRequest } from '../kernel/kernelJobHost';
+import { describeKernelPython, type KernelJobHost, type KernelJobRequest } from '../kernel/kernelJobHost';
 import type { KernelJobRecord, KernelJobRecords } from '../kernel/kernelJobRecords';
 import { kernelPythonFor } from '../kernel/kernelPython';
 import { formatSlurmDuration, isSlurmDuration } from '../slurm/slurmValues';
@@ -39,7 +39,7 @@ interface Session {
 
 export class SlurmKernels implements vscode.Disposable {
   /** The agent's tools' view of these kernel jobs. */
-  readonly toolHost: KernelJobHost = { start: (c, r, s) => this.startFor(c, r, s), stop: (c, id) => this.stopJob(c, id), held: () => this.held() };
+  readonly toolHost: KernelJobHost = { start: (c, r, s) => this.startFor(c, r, s), stop: (c, id) => this.stopJob(c, id), held: () => this.held(), pythonText: (c) => this.pythonText(c) };
 
   private readonly sessions = new Map<string, Session>();
   private restoring: Promise<void> | undefined;
@@ -97,6 +97,15 @@ export class SlurmKernels implements vscode.Disposable {
 
   private forget(record: KernelJobRecord): Promise<void> {
     return this.records.remove(record).catch((error: unknown) => this.log.warn(`jobs: could not forget kernel job ${record.jobId}: ${describeError(error)}`));
+  }
+
+  /** The Python a job on `cluster` would run (the agent's approval names it); the setting is the editor's, read as startFor reads it. */
+  private pythonText(cluster: string | undefined): string {
+    return describeKernelPython(() => {
+      const ref = this.clusters().ref(cluster);
+      const chosen = kernelPythonFor(vscode.workspace.getConfiguration().get(SETTINGS.jobKernelPython), ref.id);
+      return { chosen: chosen && { ...chosen, from: `the ${SETTINGS.jobKernelPython} setting` }, fallback: ref.sshHost === undefined ? 'this window\'s Python' : 'python3 on the node (the default)' };
+    });
   }
 
   /** The command: the form, the job started with progress (Cancel cancels the job), then the server attached. */
