@@ -56,6 +56,12 @@ describe('Dataset engine: a big CSV profiled in one scan, with ties and with a f
       });
     }
     assert.deepEqual(await exactQuantiles('target'), [0, 0, 0, 0, 1], 'the 8% of ones hold p95');
+    // The sample's bin edges count every row, the ones (the max) in the last bin and the zeros in the first.
+    const target = await source.summarize('target', EMPTY_VIEW, signal());
+    const [ones] = await folder.duckdbRows(`SELECT count(*) FROM read_csv(${file}) WHERE target = 1`);
+    const counts = target.histogram?.counts ?? [];
+    assert.equal(counts.reduce((a, b) => a + b, 0), ROWS);
+    assert.deepEqual([counts[0], counts[counts.length - 1]], [ROWS - Number(ones?.[0]), Number(ones?.[0])]);
     await source.dispose();
   });
 

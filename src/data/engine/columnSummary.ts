@@ -303,7 +303,7 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
       if (range) {
         const edges = sampleEdges(col, range.lo, range.hi);
         edgesOf.set(name, edges);
-        slot(name, 'bins', `to_json(map_values(histogram(CAST(${x} AS DOUBLE), [${edges.slice(1, -1).map((e) => `${below(e)}::DOUBLE`).join(', ')}])))`);
+        slot(name, 'bins', `to_json(map_values(histogram(CAST(${x} AS DOUBLE), [${edges.slice(1, -1).map((e) => `'${below(e)}'::DOUBLE`).join(', ')}])))`);
       }
     } else {
       if (isOrdered(col)) {
@@ -342,6 +342,8 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
       const index = slots.get(name)?.bins;
       if (!edges || index === undefined) return undefined;
       const counts = typeof row[index] === 'string' ? ((JSON.parse(row[index]) as number[] | null) ?? []).map(Number) : [];
+      // histogram() leaves out the open last bin when no row falls in it.
+      if (counts.length === edges.length - 2) counts.push(0);
       return { edges, counts: counts.length === edges.length - 1 ? counts : new Array<number>(edges.length - 1).fill(0) };
     },
     counted: (name) => {
