@@ -116,8 +116,12 @@ export interface FirstPass {
   /** The column's value for one statistic (nn, d, lo, hi, mean, sd, xlo, xhi, q0…, top), if it was asked. */
   readonly at: (name: string, key: string) => Cell | undefined;
   readonly has: (name: string) => boolean;
-  /** A column's rows counted between sampled percentiles (counts: one more than cuts, bin j holding cuts[j-1] < x <= cuts[j]), if they were. */
-  readonly cut: (name: string) => { readonly cuts: readonly number[]; readonly counts: readonly number[] } | undefined;
+  /**
+   * A column's rows counted at and between sampled percentiles, if they were: at[k] rows equal to
+   * cuts[k], below[k] rows strictly between cuts[k-1] and cuts[k] (below[0] under the first cut,
+   * below[cuts.length] over the last).
+   */
+  readonly cut: (name: string) => CutCounts | undefined;
   /** A column's histogram counted in this scan on bin edges from a sample (one per bin, the last one open-ended), if it was. */
   readonly binned: (name: string) => { readonly edges: readonly number[]; readonly counts: readonly number[] } | undefined;
   /** A text column's sampled candidates counted exactly in this scan (by their text), if they were. */
@@ -135,7 +139,46 @@ export interface ProfileSample {
   readonly candidates: ReadonlyMap<string, readonly Cell[]>;
 }
 
-/** The sampled percentiles the scan counts rows between, for its quantiles (quantilesFromCuts). */
+export interface CutCounts {
+  readonly cuts: readonly number[];
+  readonly at: readonly number[];
+  readonly below: readonly number[];
+}
+
+/**
+ * The histogram() boundaries that count each cut's own rows apart from the gaps between cuts:
+ * below(c) and c per cut (bin (b[i-1], b[i]]), below(c) left out where it is the cut before (an
+ * empty gap), so a value repeated over many rows is found as itself, not spread over a bin.
+ */
+function cutBounds(cuts: readonly number[]): { bounds: number[]; gapped: boolean[] } {
+  const bounds: number[] = [];
+  const gapped = cuts.map((c, k) => {
+    const b = below(c);
+    const gap = k === 0 || b > (cuts[k - 1] ?? -Infinity);
+    if (gap) bounds.push(b);
+    bounds.push(c);
+    return gap;
+  });
+  return { bounds, gapped };
+}
+
+/** The counts of a histogram() over cutBounds, as each cut's rows and each gap's. */
+function cutCounts(cuts: readonly number[], counts: readonly number[]): CutCounts | undefined {
+  const { bounds, gapped } = cutBounds(cuts);
+  // histogram() lists the bin past the last bound only when a row falls in it.
+  if (counts.length !== bounds.length + 1 && counts.length !== bounds.length) return undefined;
+  const at: number[] = [];
+  const under: number[] = [];
+  let j = 0;
+  gapped.forEach((gap) => {
+    under.push(gap ? (counts[j++] ?? 0) : 0);
+    at.push(counts[j++] ?? 0);
+  });
+  under.push(counts[j] ?? 0);
+  return { cuts, at, below: under };
+}
+
+/** The sampled percentiles the scan counts rows at and between, for its quantiles (quantilesOf). */
 const CUTS = Array.from({ length: 99 }, (_, k) => (k + 1) / 100);
 
 /** Candidates a sample gives per text column: twice the values shown, so a value the sample undercounts can still rank. */
@@ -248,9 +291,10 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
       // One aggregate (DuckDB computes an aggregate named twice once), read out element by element so each value keeps its type.
       const range = exact ? undefined : sample?.ranges.get(name);
       if (range && range.cuts.length > 0) {
-        // Rows counted between the sample's percentiles (a binary search a row, far cheaper than a t-digest): quantilesFromCuts.
+        // Rows counted at and between the sample's percentiles (a binary search a row, far cheaper than a t-digest): quantilesOf.
+        // Bounds as text: a literal such as 0.9999999999999999 is read as a DECIMAL, whose cast to DOUBLE rounds it to 1.
         cutsOf.set(name, [...range.cuts]);
-        slot(name, 'cuts', `to_json(map_values(histogram(CAST(${x} AS DOUBLE), [${range.cuts.map((c) => `${c}::DOUBLE`).join(', ')}])))`);
+        slot(name, 'cuts', `to_json(map_values(histogram(CAST(${x} AS DOUBLE), [${cutBounds(range.cuts).bounds.map((c) => `'${c}'::DOUBLE`).join(', ')}])))`);
       } else {
         const quantile = exact ? (isNumeric(col) ? `quantile_cont(${v}, ${q})` : `quantile_disc(${v}, ${q})`) : `approx_quantile(${v}, ${q})`;
         QUANTILES.forEach((_, k) => slot(name, `q${k}`, `(${quantile})[${k + 1}]`));
@@ -259,7 +303,7 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
       if (range) {
         const edges = sampleEdges(col, range.lo, range.hi);
         edgesOf.set(name, edges);
-        slot(name, 'bins', `to_json(map_values(histogram(CAST(${x} AS DOUBLE), [${edges.slice(1, -1).map((e) => `${below(e)}::DOUBLE`).join(', ')}])))`);
+        slot(name, 'bins', `to_json(map_values(histogram(CAST(${x} AS DOUBLE), [${edges.slice(1, -1).map((e) => `'${below(e)}'::DOUBLE`).join(', ')}])))`);
       }
     } else {
       if (isOrdered(col)) {
@@ -291,13 +335,15 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
       const index = slots.get(name)?.cuts;
       if (!cuts || index === undefined) return undefined;
       const counts = typeof row[index] === 'string' ? ((JSON.parse(row[index]) as number[] | null) ?? []).map(Number) : [];
-      return counts.length === cuts.length + 1 ? { cuts, counts } : undefined;
+      return cutCounts(cuts, counts);
     },
     binned: (name) => {
       const edges = edgesOf.get(name);
       const index = slots.get(name)?.bins;
       if (!edges || index === undefined) return undefined;
       const counts = typeof row[index] === 'string' ? ((JSON.parse(row[index]) as number[] | null) ?? []).map(Number) : [];
+      // histogram() leaves out the open last bin when no row falls in it.
+      if (counts.length === edges.length - 2) counts.push(0);
       return { edges, counts: counts.length === edges.length - 1 ? counts : new Array<number>(edges.length - 1).fill(0) };
     },
     counted: (name) => {
@@ -450,26 +496,43 @@ export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRela
 }
 
 /**
- * Quantiles from the rows counted between a sample's percentiles: the bin that holds rank
- * p × (n - 1) found by the exact counts, the value interpolated linearly inside it (its ends the
- * neighbouring percentiles, or the exact min and max). Each bin holds about 1% of the rows, so the
- * rank is off by at most that bin's share; integers rounded, dates and timestamps as such.
+ * Quantiles from the rows counted at and between a sample's percentiles, as quantile_cont takes
+ * them (rank p × (n - 1), between the rows either side of it): a row among a cut's own rows is that
+ * cut exactly (so heavy ties come out exact), a row in a gap between cuts is placed evenly inside
+ * it (its ends the neighbouring cuts, or the exact min and max, which rows hold). Each gap holds
+ * about 1% of the rows, so the rank is off by at most that share; integers rounded, dates as such.
  */
-function quantilesOf(col: DatasetColumn, cut: ReturnType<FirstPass['cut']>, lo: number | undefined, hi: number | undefined): { p: number; value: Cell }[] | undefined {
+function quantilesOf(col: DatasetColumn, cut: CutCounts | undefined, lo: number | undefined, hi: number | undefined): { p: number; value: Cell }[] | undefined {
   if (!cut || lo === undefined || hi === undefined) return undefined;
-  const n = cut.counts.reduce((a, b) => a + b, 0);
+  const n = cut.at.reduce((a, b) => a + b, 0) + cut.below.reduce((a, b) => a + b, 0);
   if (n === 0) return undefined;
+  const m = cut.cuts.length;
+  const integer = col.kind === 'integer';
+  /** The value of the row at position i (0-based) in sorted order. */
+  const rowAt = (i: number): number => {
+    let before = 0;
+    for (let k = 0; k <= m; k++) {
+      const gap = cut.below[k] ?? 0;
+      if (i < before + gap) {
+        const t = i - before;
+        const a = k === 0 ? lo : (cut.cuts[k - 1] ?? lo);
+        const b = k === m ? hi : (cut.cuts[k] ?? hi);
+        // The first gap starts at the min and the last ends at the max (rows hold both); a gap's other ends are cuts, not in it.
+        const v = k === 0 ? a + ((b - a) * t) / gap : k === m ? a + ((b - a) * (t + 1)) / gap : a + ((b - a) * (t + 1)) / (gap + 1);
+        const open = integer ? 1 : 0;
+        return Math.max(k === 0 ? a : a + open, Math.min(k === m ? b : b - open, integer ? Math.round(v) : v));
+      }
+      before += gap;
+      if (k < m && i < before + (cut.at[k] ?? 0)) return cut.cuts[k] ?? lo;
+      if (k < m) before += cut.at[k] ?? 0;
+    }
+    return hi;
+  };
   return QUANTILES.map((p) => {
     const rank = p * (n - 1);
-    let before = 0;
-    let j = 0;
-    while (j < cut.counts.length - 1 && before + (cut.counts[j] ?? 0) <= rank) before += cut.counts[j++] ?? 0;
-    const from = Math.max(lo, Math.min(hi, j === 0 ? lo : (cut.cuts[j - 1] ?? lo)));
-    const to = Math.max(from, Math.min(hi, j >= cut.cuts.length ? hi : (cut.cuts[j] ?? hi)));
-    const inBin = cut.counts[j] ?? 0;
-    const v = inBin > 1 ? from + ((to - from) * (rank - before)) / (inBin - 1) : to;
-    const value = Math.max(from, Math.min(to, v));
-    return { p, value: col.kind === 'integer' ? Math.round(value) : isTemporal(col) ? edgeCell(col, value) : value };
+    const low = rowAt(Math.floor(rank));
+    const v = Math.max(lo, Math.min(hi, low + (rank - Math.floor(rank)) * (rowAt(Math.ceil(rank)) - low)));
+    return { p, value: integer ? Math.round(v) : isTemporal(col) ? edgeCell(col, v) : v };
   });
 }
 

@@ -184,7 +184,8 @@ export class FileDatasetSource implements DatasetSource {
     const bind = (): BoundRelation => this.bind(opened, !inPlace || this.tableReady(opened));
     const first = view.filters.length === 0 ? inPlace?.firstPass : undefined;
     const summary = this.summaries.getBatch(opened.version, batch, view, async (shared) => {
-      const sample = totalRows > EXACT_ROWS ? await this.sample(opened, shared) : undefined;
+      // The sample is of the whole file: a filtered view's rows may lie in a narrow part of it, so its edges, cuts and candidates would not fit.
+      const sample = totalRows > EXACT_ROWS && view.filters.length === 0 ? await this.sample(opened, shared) : undefined;
       return summarizeColumns((sql, bound, maxRows) => this.run(sql, bound, shared, { maxRows }), bind, batch, view, totalRows, first, sample);
     }, signal);
     // Profiled in place: the table a sort or a filter will need is built next, not beside the profile's reads.
