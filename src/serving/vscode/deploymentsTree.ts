@@ -46,7 +46,7 @@ export class DeploymentsTree implements vscode.TreeDataProvider<DeploymentNode>,
       { kind: 'value', label: 'model', description: modelText(s.options.appDir) },
       { kind: 'value', label: 'state', description: s.kept ? `${s.state}, kept after the window closes` : s.state },
       { kind: 'value', label: 'uptime', description: s.state === 'running' ? uptimeText(Date.now() - s.startedAt) : '—' },
-      { kind: 'value', label: 'requests', description: `${s.requests} (${s.errors} errors)` },
+      { kind: 'value', label: 'requests', description: `${s.requests} (${s.errors} error${s.errors === 1 ? '' : 's'})` },
       { kind: 'value', label: 'latency', description: s.latency.text() },
       { kind: 'value', label: 'pid', description: String(s.pid ?? '—') },
     ];
