@@ -1,5 +1,6 @@
 import { FASTAPI_GUARDS } from '../models/deploy/fastapiGuards';
 import { pythonString } from '../models/deploy/pythonText';
+import { fastapiAppHead } from './fastapiAppHead';
 import { REQUEST_LOG_TEXT } from './requestLogText';
 
 // A FastAPI app serving a scikit-learn model (a pickle or joblib file): POST /predict takes
@@ -32,19 +33,7 @@ FEATURES = [str(name) for name in getattr(model, "feature_names_in_", [])]
 N_FEATURES = int(getattr(model, "n_features_in_", len(FEATURES)))
 NAMES = FEATURES or ["x%d" % i for i in range(N_FEATURES)]
 
-app = FastAPI(title=${pythonString(title)})
-app.add_middleware(LimitRequestBody, max_bytes=MAX_REQUEST_BYTES)
-close_request_log_at_shutdown(app)
-
-
-class PredictRequest(BaseModel):
-    instances: List[Union[Dict[str, Any], List[Any]]]
-
-
-@app.get("/health")
-def health() -> dict:
-    return {"status": "ok"}
-
+${fastapiAppHead(title)}
 
 @app.get("/metadata", dependencies=[Depends(require_token)])
 def metadata() -> dict:

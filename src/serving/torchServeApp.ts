@@ -1,6 +1,7 @@
 import { FASTAPI_GUARDS } from '../models/deploy/fastapiGuards';
 import { pythonString } from '../models/deploy/pythonText';
 import type { TorchKind } from '../models/modelInfo';
+import { fastapiAppHead } from './fastapiAppHead';
 import { REQUEST_LOG_TEXT } from './requestLogText';
 
 // A FastAPI app serving a PyTorch model file: a TorchScript archive (torch.jit.load, no Python class
@@ -75,19 +76,7 @@ model = _load()
 N_FEATURES = _first_linear(model)
 NAMES = ["x%d" % i for i in range(N_FEATURES or 0)]
 
-app = FastAPI(title=${pythonString(title)})
-app.add_middleware(LimitRequestBody, max_bytes=MAX_REQUEST_BYTES)
-close_request_log_at_shutdown(app)
-
-
-class PredictRequest(BaseModel):
-    instances: List[Union[Dict[str, Any], List[Any]]]
-
-
-@app.get("/health")
-def health() -> dict:
-    return {"status": "ok"}
-
+${fastapiAppHead(title)}
 
 @app.get("/metadata", dependencies=[Depends(require_token)])
 def metadata() -> dict:
