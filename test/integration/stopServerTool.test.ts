@@ -1,41 +1,24 @@
 import * as assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Tool } from '../../src/agent/tools/tool';
 import { prepareInvocation } from '../../src/lmtools/lmToolCatalog';
-import { folderToolset, type FolderToolset } from '../../src/toolset/folderToolset';
+import { useChurnServingFolder } from '../support/churnServingFolder';
 
 // The agent's stop_server in a folder's toolset against the scikit-learn app serve_locally runs
 // with Debian's python3-uvicorn: found by model path, name or URL, stopped for real (its port stops
 // answering), with what it served in the answer; its app folder and request log stay.
 
-const PYTHON = '/usr/bin/python3';
 const CHURN = join(__dirname, '..', '..', 'examples', 'models', 'churn_pipeline.joblib');
 const ROW = { tenure_months: 12, monthly_charges: 70.5, support_calls: 2, contract_years: 1 };
 
 describe('stop_server: the agent stops a real uvicorn server it started', function () {
   this.timeout(120_000);
-  let ws: string;
-  let toolset: FolderToolset;
-  const signal = new AbortController().signal;
-  const tool = (name: string): Tool => toolset.tools.find((t) => t.name === name)!;
-  const call = (name: string, input: Record<string, unknown>) => tool(name).run(input, toolset.context, signal);
-
-  before(() => {
-    ws = mkdtempSync(join(tmpdir(), 'mle-stopserver-'));
-    mkdirSync(join(ws, 'models'));
-    cpSync(CHURN, join(ws, 'models', 'churn_pipeline.joblib'));
+  const f = useChurnServingFolder('mle-stopserver-', (ws) => {
     cpSync(CHURN, join(ws, 'models', 'other.joblib'));
-    toolset = folderToolset({ folder: ws, python: PYTHON });
-  });
-  after(async () => {
-    await toolset.dispose();
-    rmSync(ws, { recursive: true, force: true });
   });
 
   it('asks first in the words of a write that changes no file', () => {
-    const stop = tool('stop_server');
+    const stop = f.tool('stop_server');
     assert.equal(stop.risk, 'write');
     assert.equal(stop.confirmation!({ path: 'models/churn_pipeline.joblib' }), 'Stop the local model server serving models/churn_pipeline.joblib');
     const card = prepareInvocation(stop, { server: 'churn_pipeline-fastapi' });
@@ -43,29 +26,29 @@ describe('stop_server: the agent stops a real uvicorn server it started', functi
   });
 
   it('by model path: stops it, says what it served; by name or URL; none left says so', async () => {
-    await assert.rejects(call('stop_server', {}), /No model server is running: start one with serve_locally/);
-    const served = await call('serve_locally', { path: 'models/churn_pipeline.joblib' });
+    await assert.rejects(f.call('stop_server', {}), /No model server is running: start one with serve_locally/);
+    const served = await f.call('serve_locally', { path: 'models/churn_pipeline.joblib' });
     const url = /at (http:\/\/127\.0\.0\.1:\d+) /.exec(served.content)![1]!;
-    const sent = await call('load_test', { requests: 6, concurrency: 2 });
+    const sent = await f.call('load_test', { requests: 6, concurrency: 2 });
     assert.match(sent.content, /^\| ok \| 6 \|$/m);
     // Two refused requests (no token is a 401 from the app's guard).
     for (let i = 0; i < 2; i++) assert.equal((await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances: [ROW] }) })).status, 401);
     await new Promise((r) => setTimeout(r, 300));
-    await assert.rejects(call('stop_server', { path: 'models/other.joblib' }), /No running server serves models\/other\.joblib; running: churn_pipeline-fastapi \(http/);
+    await assert.rejects(f.call('stop_server', { path: 'models/other.joblib' }), /No running server serves models\/other\.joblib; running: churn_pipeline-fastapi \(http/);
 
-    const stopped = await call('stop_server', { path: 'models/churn_pipeline.joblib' });
+    const stopped = await f.call('stop_server', { path: 'models/churn_pipeline.joblib' });
     assert.match(stopped.content, new RegExp(`^Stopped churn_pipeline-fastapi \\(${url}\\), which served deploy/churn_pipeline-fastapi/app\\.py for under a minute\\.$`, 'm'));
     assert.match(stopped.content, /^It answered 8 \/predict requests, 2 of them with an error status/m);
     assert.match(stopped.content, /^Its request log stays: deploy\/churn_pipeline-fastapi\/logs\/requests\.jsonl\./m);
     assert.equal(stopped.summary, 'stopped churn_pipeline-fastapi: 8 requests, 2 errors');
     await assert.rejects(fetch(`${url}/health`), 'nothing answers on its port once stopped');
-    assert.ok(existsSync(join(ws, 'deploy', 'churn_pipeline-fastapi', 'app.py')), 'the app folder stays');
-    await assert.rejects(call('stop_server', { server: 'churn_pipeline-fastapi' }), /No model server is running/);
+    assert.ok(existsSync(join(f.ws, 'deploy', 'churn_pipeline-fastapi', 'app.py')), 'the app folder stays');
+    await assert.rejects(f.call('stop_server', { server: 'churn_pipeline-fastapi' }), /No model server is running/);
 
     // Started again, stopped by URL.
-    const again = await call('serve_locally', { path: 'models/churn_pipeline.joblib' });
+    const again = await f.call('serve_locally', { path: 'models/churn_pipeline.joblib' });
     const second = /at (http:\/\/127\.0\.0\.1:\d+) /.exec(again.content)![1]!;
-    assert.match((await call('stop_server', { server: `${second}/` })).content, /^Stopped churn_pipeline-fastapi .*\nIt answered 0 \/predict requests, 0 of them/);
+    assert.match((await f.call('stop_server', { server: `${second}/` })).content, /^Stopped churn_pipeline-fastapi .*\nIt answered 0 \/predict requests, 0 of them/);
     await assert.rejects(fetch(`${second}/health`));
   });
 });
