@@ -7,7 +7,7 @@ import { assertEveryNumberSourced, parseCard } from '../support/modelCardCheck';
 import { abAuc, BASELINE_PATH, EXPORT_CHECK, HOLDOUT_PATH, KERNEL_RUNS, loadTestLine, MODEL_PATH, NORTH_STAR_ASK, NOTEBOOK_PATH, northStarScript, rocAuc, toolTurns } from '../support/northStarTranscript';
 import { writeIncoming } from '../support/northStarWorkspace';
 import type { CodeServer } from './support/codeServer';
-import { findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
+import { findWebviewFrame, pickOurLocalKernel, runCommand, saveScreenshot } from './support/workbench';
 import { AGENT_PROFILE, useWorkbench } from './support/workbenchFixture';
 
 /**
@@ -95,11 +95,7 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
     await page.locator('.quick-input-widget input').fill(NOTEBOOK_PATH);
     await page.locator('.quick-input-list .monaco-list-row', { hasText: NOTEBOOK_PATH }).first().click();
     await page.locator('.notebookOverlay').first().waitFor({ timeout: 60_000 });
-    for (let i = 0; i < 240 && !/kernel "Python 3.*" of Local is offered/.test(server.extensionLog()); i++) await page.waitForTimeout(250);
-    await runCommand(page, 'Notebook: Select Notebook Kernel');
-    const ours = page.locator('.quick-input-list .monaco-list-row', { hasText: 'ML Engineer: Local' }).first();
-    await ours.waitFor({ timeout: 30_000 });
-    await ours.click({ position: { x: 20, y: 8 } });
+    await pickOurLocalKernel(page, () => server.extensionLog());
     await page.mouse.move(1100, 500);
     await shot('north-star-1-plan');
     await approve(`Run ${KERNEL_RUNS.baseline.split('\n').length} line(s)`, () => assert.ok(!existsSync(join(server.workspace, BASELINE_PATH))), 180_000);

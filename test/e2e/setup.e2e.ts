@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { repoRoot, type CodeServer } from './support/codeServer';
-import { findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
+import { findWebviewFrame, pickOurLocalKernel, runCommand, saveScreenshot } from './support/workbench';
 import { useWorkbench } from './support/workbenchFixture';
 
 const NOTEBOOK = 'values.ipynb';
@@ -159,11 +159,7 @@ describe('What is set up (code-server, no key, no GPU tool)', function () {
     this.timeout(240_000);
     await quickOpen(NOTEBOOK);
     await page.locator('.notebookOverlay').first().waitFor({ timeout: 60_000 });
-    for (let i = 0; i < 240 && !/kernel "Python 3.*" of Local is offered/.test(server.extensionLog()); i++) await page.waitForTimeout(250);
-    await runCommand(page, 'Notebook: Select Notebook Kernel');
-    const ours = page.locator('.quick-input-list .monaco-list-row', { hasText: 'ML Engineer: Local' }).first();
-    await ours.waitFor({ timeout: 30_000 });
-    await ours.click({ position: { x: 20, y: 8 } });
+    await pickOurLocalKernel(page, () => server.extensionLog());
     await page.locator('.notebookOverlay .code-cell-row .monaco-editor').first().click();
     await page.keyboard.press('Shift+Enter');
 

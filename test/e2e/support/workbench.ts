@@ -45,6 +45,18 @@ export async function openWorkbench(browser: Browser, server: CodeServer, initSc
   return page;
 }
 
+/**
+ * Picks "ML Engineer: Local" as the open notebook's kernel, as a person would (Select Notebook
+ * Kernel), once the extension log says the local server's Python 3 kernel is offered.
+ */
+export async function pickOurLocalKernel(page: Page, extensionLog: () => string): Promise<void> {
+  for (let i = 0; i < 240 && !/kernel "Python 3.*" of Local is offered/.test(extensionLog()); i++) await page.waitForTimeout(250);
+  await runCommand(page, 'Notebook: Select Notebook Kernel');
+  const ours = page.locator('.quick-input-list .monaco-list-row', { hasText: 'ML Engineer: Local' }).first();
+  await ours.waitFor({ timeout: 30_000 });
+  await ours.click({ position: { x: 20, y: 8 } });
+}
+
 /** Runs a palette command by its title, as a person would: F1, type, Enter. */
 export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
