@@ -1,7 +1,7 @@
 // Bundles the extension host code, the CLI and one browser bundle per webview (media/<name>/main.ts).
 //   node scripts/build.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -151,7 +151,17 @@ if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.me
 }
 // DuckDB's native binding for each platform installed in node_modules (npm installs the one for
 // this machine; a release build for another target installs that one first: see README, Platforms).
-for (const name of readdirSync(join(root, 'node_modules', '@duckdb')).filter((n) => n.startsWith('node-bindings-'))) {
+// scripts/package.mjs names the one its target needs, so a VSIX carries one platform's binary.
+const onlyBinding = process.env.ML_ENGINEER_DUCKDB_BINDING?.replace('@duckdb/', '');
+const bindings = readdirSync(join(root, 'node_modules', '@duckdb')).filter((n) => n.startsWith('node-bindings-') && (!onlyBinding || n === onlyBinding));
+// A packaging build drops the others an earlier build left in dist/ (a dev build leaves them: on
+// Windows a running extension host holds its binding's DLL open).
+if (onlyBinding && existsSync(join(root, 'dist', 'node_modules', '@duckdb'))) {
+  for (const left of readdirSync(join(root, 'dist', 'node_modules', '@duckdb')).filter((n) => n !== onlyBinding)) {
+    rmSync(join(root, 'dist', 'node_modules', '@duckdb', left), { recursive: true, force: true });
+  }
+}
+for (const name of bindings) {
   const from = join(root, 'node_modules', '@duckdb', name);
   const to = join(root, 'dist', 'node_modules', '@duckdb', name);
   mkdirSync(to, { recursive: true });
