@@ -135,8 +135,27 @@ const builds = [
   },
 ];
 
+// The chat's highlight worker (media/chat/highlightWorker.ts), built first and handed to the chat
+// bundle as text: a webview can start a worker from a blob: URL only, not from its own files.
+async function defineHighlightWorker() {
+  const worker = await esbuild.build({
+    ...common,
+    entryPoints: ['media/chat/highlightWorker.ts'],
+    write: false,
+    sourcemap: false,
+    legalComments: 'none',
+    platform: 'browser',
+    format: 'iife',
+    target: ['chrome120'],
+    logLevel: 'warning',
+  });
+  const webview = builds.find((b) => b.outdir === 'dist/webview');
+  webview.define = { ...webview.define, __HIGHLIGHT_WORKER__: JSON.stringify(worker.outputFiles[0].text) };
+}
+
 // Builds only when run (node scripts/build.mjs); a test imports the options above.
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await defineHighlightWorker();
   if (watch) {
     const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
     await Promise.all(contexts.map((c) => c.watch()));

@@ -1,24 +1,8 @@
-import hljs from 'highlight.js/lib/core';
-import bash from 'highlight.js/lib/languages/bash';
-import json from 'highlight.js/lib/languages/json';
-import python from 'highlight.js/lib/languages/python';
-import sql from 'highlight.js/lib/languages/sql';
-import typescript from 'highlight.js/lib/languages/typescript';
-import yaml from 'highlight.js/lib/languages/yaml';
 import type { CodeBlock } from '../../src/chat/codeBlocks';
 import { element } from '../common/dom';
+import { highlightInWorker } from './highlightClient';
+import { highlightHtml } from './highlighter';
 import { sanitizeHighlightHtml } from './sanitizer';
-
-hljs.registerLanguage('python', python);
-hljs.registerLanguage('bash', bash);
-hljs.registerLanguage('json', json);
-hljs.registerLanguage('yaml', yaml);
-hljs.registerLanguage('sql', sql);
-hljs.registerLanguage('typescript', typescript);
-hljs.registerAliases(['py', 'ipython', 'python3'], { languageName: 'python' });
-hljs.registerAliases(['sh', 'shell', 'console'], { languageName: 'bash' });
-hljs.registerAliases(['ts', 'js', 'javascript'], { languageName: 'typescript' });
-hljs.registerAliases(['yml'], { languageName: 'yaml' });
 
 /**
  * Characters that change what code does without showing: controls, bidirectional overrides
@@ -32,17 +16,25 @@ const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u0
 const HAS_INVISIBLE = new RegExp(INVISIBLE.source, 'u');
 
 /**
- * A code block drawn from its token: the code as text (highlighted once the block is closed,
- * not on every streamed delta), and `actions` above it once it is final.
+ * A code block drawn from its token: the code as text (highlighted once the block is closed, in
+ * the highlight worker, not on every streamed delta), and `actions` above it once it is final.
  */
 export function drawCodeBlock(block: CodeBlock, options: { highlight: boolean; actions?: (block: CodeBlock) => HTMLElement }): HTMLElement {
   const code = element('code', { className: 'hljs' });
-  if (options.highlight && block.language && hljs.getLanguage(block.language)) {
-    code.append(sanitizeHighlightHtml(hljs.highlight(block.code, { language: block.language, ignoreIllegals: true }).value));
-  } else {
-    code.textContent = block.code;
-  }
+  code.textContent = block.code;
   markInvisibleCharacters(code);
+  const language = block.language;
+  if (options.highlight && language) {
+    // The worker's HTML replaces the plain text when it comes: the same characters, coloured.
+    // data-highlighted says where (the e2e checks that the webview's CSP lets the worker start).
+    const colour = (where: 'worker' | 'page') => (html: string | undefined): void => {
+      if (html === undefined) return;
+      code.replaceChildren(sanitizeHighlightHtml(html));
+      markInvisibleCharacters(code);
+      code.dataset.highlighted = where;
+    };
+    if (!highlightInWorker(block.code, language, colour('worker'))) colour('page')(highlightHtml(block.code, language));
+  }
   const pre = element('pre', { attrs: { 'data-language': block.language } }, [code]);
   return element('div', { className: 'code-block' }, options.actions ? [options.actions(block), pre] : [pre]);
 }

@@ -9,6 +9,8 @@ export interface WebviewPage {
   readonly nonce: string;
   /** Serialized state for the first paint, read by the script from a data attribute. */
   readonly initialState?: unknown;
+  /** Lets the page start workers from blob: URLs (the chat's highlight worker; a webview can load no other). */
+  readonly blobWorkers?: boolean;
 }
 
 export function createNonce(): string {
@@ -20,10 +22,11 @@ export function createNonce(): string {
  * stylesheets from the extension only: no inline script, no eval, no remote content.
  * Images may come from the extension and data:/blob: URLs (model output renders as data).
  */
-export function contentSecurityPolicy(cspSource: string, nonce: string): string {
+export function contentSecurityPolicy(cspSource: string, nonce: string, blobWorkers = false): string {
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
+    ...(blobWorkers ? ['worker-src blob:'] : []),
     `style-src ${cspSource}`,
     `img-src ${cspSource} data: blob:`,
     `font-src ${cspSource}`,
@@ -41,7 +44,7 @@ export function renderWebviewHtml(page: WebviewPage): string {
 <html lang="en">
   <head>
     <meta charset="UTF-8">
-    <meta http-equiv="Content-Security-Policy" content="${escapeAttribute(contentSecurityPolicy(page.cspSource, page.nonce))}">
+    <meta http-equiv="Content-Security-Policy" content="${escapeAttribute(contentSecurityPolicy(page.cspSource, page.nonce, page.blobWorkers))}">
     <meta name="viewport" content="width=device-width, initial-scale=1.0">
     ${styles}
     <title>${escapeText(page.title)}</title>

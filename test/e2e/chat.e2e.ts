@@ -108,7 +108,8 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
     const answer = frame.locator('.msg.assistant').last();
     await answer.locator('strong', { hasText: 'baseline' }).waitFor();
     await answer.locator('text=Then compare.').waitFor();
-    assert.equal(await answer.locator('pre code .hljs-string').count() > 0, true, 'python highlighted');
+    // Highlighted in the chat's worker (the webview's CSP lets it start), off the page's thread.
+    await answer.locator('pre code[data-highlighted="worker"] .hljs-string').first().waitFor({ timeout: 10_000 });
     assert.deepEqual(await answer.locator('.code-actions button').allInnerTexts(), ['Copy', 'Insert', 'Insert as cell', 'Run in kernel']);
     await idle(frame);
     assert.match(await frame.locator('.meter').innerText(), /^\$0\.\d\d \/ \$5 · \d+% context$/);

@@ -17,6 +17,11 @@ describe('webview HTML shell', () => {
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*|https?:\/\/(?!file\+)/);
   });
 
+  it('lets only a page that asks start workers, and from blob: URLs only (the chat highlight worker)', () => {
+    assert.doesNotMatch(contentSecurityPolicy(page.cspSource, page.nonce), /worker-src/);
+    assert.match(renderWebviewHtml({ ...page, blobWorkers: true }), /script-src 'nonce-abc123'; worker-src blob:;/);
+  });
+
   it('loads the script with the nonce and escapes what it is given', () => {
     const html = renderWebviewHtml({ ...page, initialState: { text: '"><script>alert(1)</script>' } });
     assert.match(html, /<script nonce="abc123" src="https:\/\/file\+\.vscode-resource[^"]*chat\.js"><\/script>/);

@@ -29,7 +29,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
-    setWebviewContent(view.webview, this.extensionUri, 'chat', 'ML Engineer Chat');
+    setWebviewContent(view.webview, this.extensionUri, 'chat', 'ML Engineer Chat', undefined, { blobWorkers: true });
     this.disposables.push(
       view.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
       // Only the view being disposed is forgotten: a view restored (resolved again) before the old

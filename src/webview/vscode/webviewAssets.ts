@@ -11,6 +11,7 @@ export function setWebviewContent(
   name: string,
   title: string,
   initialState?: unknown,
+  options: { blobWorkers?: boolean } = {},
 ): void {
   const dist = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
   const common = vscode.Uri.joinPath(extensionUri, 'media', 'common');
@@ -25,5 +26,6 @@ export function setWebviewContent(
       webview.asWebviewUri(vscode.Uri.joinPath(dist, `${name}.css`)).toString(),
     ],
     ...(initialState === undefined ? {} : { initialState }),
+    ...(options.blobWorkers ? { blobWorkers: true } : {}),
   });
 }
