@@ -52,9 +52,12 @@ export class DataGrid {
     this.element.addEventListener('keydown', (event) => this.onKey(event));
     this.element.addEventListener('focus', () => {
       if (this.activeRow < 0 && !this.onHeader && this.rows > 0) this.setActive(this.firstInView(), this.activeColumn);
-      else this.schedule();
     });
-    this.element.addEventListener('blur', () => this.schedule());
+    // A header button pressed keeps the focus on the grid: focus moving would not redraw anything
+    // (the focus colours are CSS), but the keys must stay with the grid.
+    this.header.addEventListener('mousedown', (event) => {
+      if ((event.target as HTMLElement).closest('button')) event.preventDefault();
+    });
     new ResizeObserver(() => this.schedule()).observe(this.element);
   }
 
@@ -353,8 +356,9 @@ export class DataGrid {
         if (column) this.callbacks.sort(column.name, action.additive);
         return;
       case 'menu': {
-        const anchor = this.header.querySelector<HTMLElement>('.colhead.focus .menu');
-        if (column && anchor) this.callbacks.menu(column, anchor);
+        // Its ⋯ button once drawn; a key pressed before the next frame anchors the menu to the header.
+        const anchor = this.header.querySelector<HTMLElement>(`.colhead[data-column="${CSS.escape(column?.name ?? '')}"] .menu`) ?? this.header;
+        if (column) this.callbacks.menu(column, anchor);
         return;
       }
       case 'resize':

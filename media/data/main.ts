@@ -449,7 +449,8 @@ if (narrow.matches) showSummaries(false);
 const focusGrid = (): void => {
   if (document.activeElement === document.body || document.activeElement === null) grid.element.focus();
 };
-window.addEventListener('focus', focusGrid);
+// After the event: a click that focused the page focuses what it clicked (the Go to row box) first.
+window.addEventListener('focus', () => setTimeout(focusGrid, 0));
 if (document.hasFocus()) focusGrid();
 drawChips();
 post({ type: 'ready' });

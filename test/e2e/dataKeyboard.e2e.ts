@@ -214,6 +214,7 @@ describe('Dataset viewer by keyboard and at narrow widths (code-server)', functi
     assert.equal(seen.pressed, 'true');
     assert.ok(seen.boxes['.side']!.top >= seen.boxes['.grid']!.bottom - 1, 'the summaries are under the grid');
     assert.ok(seen.boxes['.grid']!.height >= 120, `the grid keeps its height: ${seen.boxes['.grid']!.height}`);
+    await saveScreenshot(page, 'dataset-narrow');
     // A column's menu fits too.
     await frame.locator('.grid').focus();
     await press('Control+Home');
@@ -223,7 +224,6 @@ describe('Dataset viewer by keyboard and at narrow widths (code-server)', functi
     await popover.waitFor({ timeout: 10_000 });
     const box = await popover.evaluate((el) => el.getBoundingClientRect().toJSON() as DOMRect);
     assert.ok(box.left >= 0 && box.right <= width + 1, `the menu fits: ${box.left}..${box.right}`);
-    await saveScreenshot(page, 'dataset-narrow');
     await press('Escape');
     // Wide again: the summaries come back beside the grid, as they were there.
     await page.setViewportSize({ width: 1400, height: 900 });
