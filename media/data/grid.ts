@@ -1,11 +1,14 @@
 import type { Cell, DatasetColumn, SortKey } from '../../src/data/datasetSource';
 import { element } from '../common/dom';
 import { cellDisplay, defaultWidth, isNumericKind } from './format';
+import { gridKeyAction } from './gridKeys';
 import { clampVirtualTop, columnsInView, rowsInView, scrollTopFor, spacerHeight, virtualTopFor, virtualTopShowing } from './scrollMap';
 
 // The virtualised grid: only the rows and columns in view are in the page, whatever the file's
 // size. The scrollbar spans every row (scaled past a browser's height limit, scrollMap.ts); the
 // rows themselves come from the caller (a page cache), drawn as "…" until they arrive.
+// One tab stop: the keys (gridKeys.ts) move an active cell, named to screen readers through
+// aria-activedescendant, with aria-rowindex giving each drawn row its real number in the view.
 
 export const ROW_HEIGHT = 22;
 const MIN_WIDTH = 48;
@@ -36,6 +39,8 @@ export class DataGrid {
   private expectedScrollTop = 0;
   private activeRow = -1;
   private activeColumn = 0;
+  /** The active cell is the header of activeColumn (keys: Enter sorts, Alt+Down opens its menu). */
+  private onHeader = false;
   /** Rows selected with the gutter or Shift: [anchor, activeRow]. */
   private selectionAnchor: number | undefined;
   private frame = 0;
@@ -46,7 +51,12 @@ export class DataGrid {
     this.element.addEventListener('wheel', (event) => this.onWheel(event), { passive: false });
     this.element.addEventListener('keydown', (event) => this.onKey(event));
     this.element.addEventListener('focus', () => {
-      if (this.activeRow < 0 && this.rows > 0) this.setActive(this.firstInView(), this.activeColumn);
+      if (this.activeRow < 0 && !this.onHeader && this.rows > 0) this.setActive(this.firstInView(), this.activeColumn);
+    });
+    // A header button pressed keeps the focus on the grid: focus moving would not redraw anything
+    // (the focus colours are CSS), but the keys must stay with the grid.
+    this.header.addEventListener('mousedown', (event) => {
+      if ((event.target as HTMLElement).closest('button')) event.preventDefault();
     });
     new ResizeObserver(() => this.schedule()).observe(this.element);
   }
@@ -67,6 +77,8 @@ export class DataGrid {
     if (this.activeRow >= rows) this.activeRow = rows - 1;
     this.selectionAnchor = undefined;
     this.virtualTop = clampVirtualTop(this.virtualTop, rows, ROW_HEIGHT, this.viewport());
+    // Focused before the rows came (the file just opened): the first cell becomes active.
+    if (this.activeRow < 0 && !this.onHeader && rows > 0 && document.activeElement === this.element) this.setActive(0, this.activeColumn);
     this.schedule();
   }
 
@@ -78,7 +90,16 @@ export class DataGrid {
     }
     const row = Math.min(this.rows - 1, Math.max(0, index));
     this.virtualTop = clampVirtualTop(row * ROW_HEIGHT, this.rows, ROW_HEIGHT, this.viewport());
+    this.onHeader = false;
     this.setActive(row, this.activeColumn);
+  }
+
+  /** Back to the first row (a new sort or filter); a header with the keyboard keeps it (Enter again flips the sort). */
+  toTop(): void {
+    this.virtualTop = 0;
+    this.selectionAnchor = undefined;
+    if (!this.onHeader && this.rows > 0) this.activeRow = 0;
+    this.schedule();
   }
 
   /** Redraws now (a page arrived). */
@@ -91,8 +112,9 @@ export class DataGrid {
     return columnsInView(this.widths, this.element.scrollLeft, this.element.clientWidth - this.gutterWidth());
   }
 
+  /** The active cell; row -1 while it is a header. */
   get active(): { row: number; column: number } {
-    return { row: this.activeRow, column: this.activeColumn };
+    return { row: this.onHeader ? -1 : this.activeRow, column: this.activeColumn };
   }
 
   private viewport(): number {
@@ -152,21 +174,22 @@ export class DataGrid {
     for (let i = rows.first; i < rows.last; i++) {
       const values = this.callbacks.row(i);
       const selected = i >= low && i <= high;
+      const active = i === this.activeRow && !this.onHeader;
       const row = element('div', {
-        className: `row${values ? '' : ' loading'}${selected ? ' selected' : ''}${i === this.activeRow ? ' active' : ''}`,
+        className: `row${values ? '' : ' loading'}${selected ? ' selected' : ''}${active ? ' active' : ''}`,
         attrs: { role: 'row', 'aria-rowindex': String(i + 2), 'aria-selected': String(selected), 'data-row': String(i) },
       });
       row.style.top = `${this.expectedScrollTop + i * ROW_HEIGHT - this.virtualTop}px`;
       row.style.width = `${total}px`;
-      row.append(element('div', { className: 'gutter', text: String(i + 1), attrs: { role: 'rowheader' } }));
+      row.append(element('div', { className: 'gutter', text: String(i + 1), attrs: { role: 'rowheader', 'aria-colindex': '1' } }));
       for (let c = columns.first; c < columns.last; c++) {
         const column = this.columns[c]!;
         const value = values ? (values[c] ?? null) : undefined;
         const text = value === undefined ? '…' : cellDisplay(value, column.kind);
         const cell = element('div', {
-          className: `cell${isNumericKind(column.kind) ? ' num' : ''}${value === null ? ' null' : ''}${i === this.activeRow && c === this.activeColumn ? ' focus' : ''}`,
+          className: `cell${isNumericKind(column.kind) ? ' num' : ''}${value === null ? ' null' : ''}${active && c === this.activeColumn ? ' focus' : ''}`,
           text,
-          attrs: { role: 'gridcell', 'aria-colindex': String(c + 2), 'data-column': column.name, id: i === this.activeRow && c === this.activeColumn ? 'active-cell' : `c${i}-${c}` },
+          attrs: { role: 'gridcell', 'aria-colindex': String(c + 2), 'data-column': column.name, id: active && c === this.activeColumn ? 'active-cell' : `c${i}-${c}` },
         });
         if (text.length > 12) cell.title = text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
         cell.style.left = `${gutter + offsets[c]!}px`;
@@ -177,7 +200,8 @@ export class DataGrid {
     }
     this.canvas.replaceChildren(...drawn);
     this.drawHeaderCells(columns, offsets, gutter);
-    if (this.activeRow >= rows.first && this.activeRow < rows.last) this.element.setAttribute('aria-activedescendant', 'active-cell');
+    const focused = this.onHeader ? this.activeColumn >= columns.first && this.activeColumn < columns.last : this.activeRow >= rows.first && this.activeRow < rows.last;
+    if (focused) this.element.setAttribute('aria-activedescendant', this.onHeader ? 'active-header' : 'active-cell');
     else this.element.removeAttribute('aria-activedescendant');
     this.callbacks.inView(rows, columns);
   }
@@ -197,23 +221,37 @@ export class DataGrid {
   }
 
   private drawHeaderCells(columns: { first: number; last: number }, offsets: readonly number[], gutter: number): void {
-    const cells: HTMLElement[] = [element('div', { className: 'gutter corner', text: '#', attrs: { role: 'columnheader', title: 'Row number in this view' } })];
+    const cells: HTMLElement[] = [element('div', { className: 'gutter corner', text: '#', attrs: { role: 'columnheader', 'aria-colindex': '1', title: 'Row number in this view' } })];
     for (let c = columns.first; c < columns.last; c++) {
       const column = this.columns[c]!;
       const sortIndex = this.sortKeys.findIndex((k) => k.column === column.name);
       const key = this.sortKeys[sortIndex];
       const arrow = key ? `${key.descending ? '▼' : '▲'}${this.sortKeys.length > 1 ? sortIndex + 1 : ''}` : '';
-      const name = element('button', { className: 'name', text: column.name, attrs: { title: `${column.name} (${column.type}). Click to sort, Shift+click to add to the sort.`, 'data-column': column.name } });
-      name.addEventListener('click', (event) => this.callbacks.sort(column.name, event.shiftKey));
-      const menu = element('button', { className: 'menu', text: '⋯', attrs: { title: `Filter, sort or use ${column.name} as the target`, 'aria-label': `${column.name} menu`, 'aria-haspopup': 'menu' } });
-      menu.addEventListener('click', () => this.callbacks.menu(column, menu));
+      // Buttons for the pointer; the keyboard reaches them from the grid (tabindex -1: one tab stop).
+      const name = element('button', { className: 'name', text: column.name, attrs: { tabindex: '-1', title: `${column.name} (${column.type}). Click or Enter to sort, Shift to add to the sort.`, 'data-column': column.name } });
+      name.addEventListener('click', (event) => {
+        this.headerActive(c);
+        this.callbacks.sort(column.name, event.shiftKey);
+      });
+      const menu = element('button', { className: 'menu', text: '⋯', attrs: { tabindex: '-1', title: `Filter, sort or use ${column.name} as the target (Alt+Down)`, 'aria-label': `${column.name} menu`, 'aria-haspopup': 'menu' } });
+      menu.addEventListener('click', () => {
+        this.headerActive(c);
+        this.callbacks.menu(column, menu);
+      });
       const resize = element('div', { className: 'resize', attrs: { role: 'separator', 'aria-orientation': 'vertical', 'aria-label': `Resize ${column.name}`, title: 'Drag to resize; double-click for the default width' } });
       this.resizable(resize, c);
       const cell = element(
         'div',
         {
-          className: `colhead${isNumericKind(column.kind) ? ' num' : ''}`,
-          attrs: { role: 'columnheader', 'aria-colindex': String(c + 2), 'aria-sort': key ? (key.descending ? 'descending' : 'ascending') : 'none', 'data-column': column.name },
+          className: `colhead${isNumericKind(column.kind) ? ' num' : ''}${this.onHeader && c === this.activeColumn ? ' focus' : ''}`,
+          attrs: {
+            role: 'columnheader',
+            'aria-colindex': String(c + 2),
+            'aria-sort': key ? (key.descending ? 'descending' : 'ascending') : 'none',
+            'aria-label': `${column.name}, ${column.type}`,
+            'data-column': column.name,
+            ...(this.onHeader && c === this.activeColumn ? { id: 'active-header' } : {}),
+          },
         },
         [element('div', { className: 'title' }, [name, element('span', { className: 'arrow', text: arrow }), menu]), element('div', { className: 'type', text: column.type }), resize],
       );
@@ -260,6 +298,7 @@ export class DataGrid {
     const row = target.closest<HTMLElement>('.row');
     if (!row) return;
     const index = Number(row.dataset.row);
+    this.onHeader = false;
     if (target.classList.contains('gutter')) {
       if (!event.shiftKey || this.selectionAnchor === undefined) this.selectionAnchor = index;
       this.setActive(index, this.activeColumn);
@@ -276,7 +315,8 @@ export class DataGrid {
     if (this.rows === 0) return;
     this.activeRow = Math.min(this.rows - 1, Math.max(0, row));
     this.activeColumn = Math.min(Math.max(0, this.columns.length - 1), Math.max(0, column));
-    this.virtualTop = virtualTopShowing(this.activeRow, this.virtualTop, this.viewport(), ROW_HEIGHT);
+    // The header is always in view (sticky); a row is scrolled to.
+    if (!this.onHeader) this.virtualTop = virtualTopShowing(this.activeRow, this.virtualTop, this.viewport(), ROW_HEIGHT);
     // The column whole in view too.
     const offsets = this.columnOffsets();
     const left = offsets[this.activeColumn] ?? 0;
@@ -287,33 +327,62 @@ export class DataGrid {
     this.schedule();
   }
 
+  /** A header's button was used with the pointer: the keyboard goes on from that header. */
+  private headerActive(column: number): void {
+    this.onHeader = true;
+    this.activeColumn = column;
+    this.element.focus({ preventScroll: true });
+    this.schedule();
+  }
+
   private onKey(event: KeyboardEvent): void {
     if (event.target !== this.element || this.rows === 0) return;
-    const page = Math.max(1, Math.floor(this.viewport() / ROW_HEIGHT) - 1);
-    const row = Math.max(0, this.activeRow);
-    const ctrl = event.ctrlKey || event.metaKey;
-    if (ctrl && event.key.toLowerCase() === 'c') {
-      const [low, high] = this.selection();
-      if (high >= low) this.callbacks.copy({ first: low, last: high + 1 });
-      else if (this.activeRow >= 0) this.callbacks.copy({ first: this.activeRow, last: this.activeRow + 1, column: this.columns[this.activeColumn]?.name ?? '' });
-      event.preventDefault();
-      return;
-    }
-    const moves: Record<string, [number, number] | undefined> = {
-      ArrowDown: [row + 1, this.activeColumn],
-      ArrowUp: [row - 1, this.activeColumn],
-      ArrowRight: [row, this.activeColumn + 1],
-      ArrowLeft: [row, this.activeColumn - 1],
-      PageDown: [row + page, this.activeColumn],
-      PageUp: [row - page, this.activeColumn],
-      Home: ctrl ? [0, 0] : [row, 0],
-      End: ctrl ? [this.rows - 1, this.columns.length - 1] : [row, this.columns.length - 1],
-    };
-    const move = moves[event.key];
-    if (!move) return;
+    const action = gridKeyAction(
+      { key: event.key, ctrl: event.ctrlKey || event.metaKey, shift: event.shiftKey, alt: event.altKey },
+      { row: this.onHeader ? -1 : Math.max(0, this.activeRow), column: this.activeColumn, rows: this.rows, columns: this.columns.length, page: Math.max(1, Math.floor(this.viewport() / ROW_HEIGHT) - 1) },
+    );
+    if (!action) return;
     event.preventDefault();
-    if (event.shiftKey && /^(ArrowDown|ArrowUp|PageDown|PageUp)$/.test(event.key)) this.selectionAnchor ??= row;
-    else this.selectionAnchor = undefined;
-    this.setActive(move[0], move[1]);
+    const column = this.columns[this.activeColumn];
+    switch (action.kind) {
+      case 'copy': {
+        if (this.onHeader) return;
+        const [low, high] = this.selection();
+        if (high >= low) this.callbacks.copy({ first: low, last: high + 1 });
+        else if (this.activeRow >= 0) this.callbacks.copy({ first: this.activeRow, last: this.activeRow + 1, column: column?.name ?? '' });
+        return;
+      }
+      case 'sort':
+        if (column) this.callbacks.sort(column.name, action.additive);
+        return;
+      case 'menu': {
+        // Its ⋯ button once drawn; a key pressed before the next frame anchors the menu to the header.
+        const anchor = this.header.querySelector<HTMLElement>(`.colhead[data-column="${CSS.escape(column?.name ?? '')}"] .menu`) ?? this.header;
+        if (column) this.callbacks.menu(column, anchor);
+        return;
+      }
+      case 'resize':
+        this.widths[this.activeColumn] = Math.max(MIN_WIDTH, (this.widths[this.activeColumn] ?? 0) + action.delta);
+        this.schedule();
+        return;
+      case 'selectRow':
+        this.selectionAnchor = this.activeRow;
+        this.schedule();
+        return;
+      case 'clearSelection':
+        this.selectionAnchor = undefined;
+        this.schedule();
+        return;
+      case 'move':
+        if (action.extend) this.selectionAnchor ??= Math.max(0, this.activeRow);
+        else this.selectionAnchor = undefined;
+        if (action.row < 0) {
+          this.onHeader = true;
+          this.setActive(Math.max(0, this.activeRow), action.column);
+        } else {
+          this.onHeader = false;
+          this.setActive(action.row, action.column);
+        }
+    }
   }
 }

@@ -81,7 +81,7 @@ function showFacts(): void {
 /** Sends the current view under a new number; everything asked for the old one is forgotten. */
 function applyView(next: DatasetView): void {
   // A new sort or filter starts at the top; the same view again (the data changed) stays where it was.
-  if (next !== view) grid.jumpTo(0);
+  if (next !== view) grid.toTop();
   view = next;
   gen++;
   const cancel = pages.clear();
@@ -207,8 +207,11 @@ function drawChips(): void {
 const menu = element('div', { className: 'popover', attrs: { role: 'dialog', hidden: '' } });
 root.append(menu);
 function closeMenu(): void {
+  // Focus in the menu would fall to the page's body: it goes back to the grid, keys keep working.
+  const hadFocus = menu.contains(document.activeElement);
   menu.hidden = true;
   menu.replaceChildren();
+  if (hadFocus) grid.element.focus();
 }
 document.addEventListener('keydown', (event) => {
   if (event.key === 'Escape' && !menu.hidden) {
@@ -328,12 +331,22 @@ codeMenu.addEventListener('change', () => {
   if (language === 'pandas' || language === 'polars' || language === 'sql') post({ type: 'copyCode', gen, language });
 });
 compareButton.addEventListener('click', () => post({ type: 'compare' }));
-summaryToggle.addEventListener('click', () => {
-  side.hidden = !side.hidden;
-  summaryToggle.setAttribute('aria-pressed', String(!side.hidden));
+// Narrow panels (a 360-px editor group): the summaries go below the grid (data.css) and start
+// hidden behind the toggle. The person's choice is kept for each width, so widening the panel
+// brings the side panel back as it was.
+const narrow = window.matchMedia('(max-width: 640px)');
+const summariesShown = { narrow: false, wide: true };
+function showSummaries(shown: boolean): void {
+  side.hidden = !shown;
+  summaryToggle.setAttribute('aria-pressed', String(shown));
   summaryColumns = { first: 0, last: 0 };
   grid.redraw();
+}
+summaryToggle.addEventListener('click', () => {
+  summariesShown[narrow.matches ? 'narrow' : 'wide'] = side.hidden;
+  showSummaries(side.hidden);
 });
+narrow.addEventListener('change', () => showSummaries(summariesShown[narrow.matches ? 'narrow' : 'wide']));
 
 onHostMessage<ToDataView>((message) => {
   switch (message.type) {
@@ -430,10 +443,14 @@ function failed(id: number | undefined, text: string): void {
   drawSide();
 }
 
-// Narrow panels: the summaries start hidden (the toggle shows them, below the grid).
-if (window.innerWidth < 640) {
-  side.hidden = true;
-  summaryToggle.setAttribute('aria-pressed', 'false');
-}
+if (narrow.matches) showSummaries(false);
+// The editor opened or was focused (keyboard only: Quick Open, then Open as Dataset): the keys go
+// to the grid, not to the page's body.
+const focusGrid = (): void => {
+  if (document.activeElement === document.body || document.activeElement === null) grid.element.focus();
+};
+// After the event: a click that focused the page focuses what it clicked (the Go to row box) first.
+window.addEventListener('focus', () => setTimeout(focusGrid, 0));
+if (document.hasFocus()) focusGrid();
 drawChips();
 post({ type: 'ready' });
