@@ -80,7 +80,7 @@ function row(c: ColumnDrift): DriftRowView {
     value: stat === undefined ? '—' : `${statLabel}${formatStat(stat)}`,
     threshold: p ? `p < ${c.threshold}` : `≥ ${c.threshold}`,
     ...(p ? { pValue: formatStat(c.value) } : {}),
-    counts: `${c.referenceCount} reference values, ${c.currentCount} current`,
+    counts: `${c.referenceCount} reference, ${c.currentCount} current`,
     chart: c.kind === 'numeric' ? binsChart(c) : categoriesChart(c),
   };
 }
