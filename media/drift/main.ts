@@ -88,7 +88,8 @@ function categoriesSvg(column: string, chart: CategoriesChart): SVGSVGElement {
 }
 
 function fact(name: string, value: string): HTMLElement {
-  return element('div', { className: 'fact' }, [element('dt', { text: name }), element('dd', { text: value })]);
+  // The colon is text, not CSS content: screen readers and copied text get it too.
+  return element('div', { className: 'fact' }, [element('dt', { text: `${name}: ` }), element('dd', { text: value })]);
 }
 
 function rowElement(r: DriftRowView, i: number): HTMLElement {
