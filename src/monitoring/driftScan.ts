@@ -145,7 +145,7 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
   // Skipped columns in the reference's order, whichever step left them out.
   const order = new Map(a.columns.map((c, i) => [c.name, i]));
   skipped.sort((x, y) => (order.get(x.column) ?? 0) - (order.get(y.column) ?? 0));
-  columns.sort((x, y) => Number(y.drifted) - Number(x.drifted) || (isPValue(x.test) ? x.value : -x.value) - (isPValue(y.test) ? y.value : -y.value));
+  const sorted = sortByDrift(columns);
   const drifted = columns.filter((c) => c.drifted).length;
   const driftedShare = columns.length ? drifted / columns.length : 0;
   return {
@@ -153,13 +153,27 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
     current: current.label,
     referenceRows,
     currentRows,
-    columns,
+    columns: sorted,
     skipped,
     driftedShare,
     driftShare: thresholds.driftShare,
     datasetDrift: columns.length > 0 && driftedShare >= thresholds.driftShare,
     options: thresholds,
   };
+}
+
+/**
+ * How far a column is past its threshold (above 1: drifted), so p-values and distances sort on one
+ * scale: threshold / p for a test, distance / threshold for a distance. NaN sorts last.
+ */
+export function driftScore(c: ColumnDrift): number {
+  const score = isPValue(c.test) ? c.threshold / Math.max(c.value, Number.MIN_VALUE) : c.value / c.threshold;
+  return Number.isNaN(score) ? -Infinity : score;
+}
+
+/** Drifted columns first, then by score; ties keep their order (the reference's). */
+export function sortByDrift(columns: readonly ColumnDrift[]): ColumnDrift[] {
+  return [...columns].sort((x, y) => Number(y.drifted) - Number(x.drifted) || driftScore(y) - driftScore(x));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { driftLine, formatStat } from './driftReport';
-import type { ColumnDrift, DriftResult } from './driftScan';
+import { sortByDrift, type ColumnDrift, type DriftResult } from './driftScan';
 import { isPValue, type DriftTest } from './driftTests';
 import type { BinsChart, CategoriesChart, CategoryBar, DriftRowView, DriftView } from './protocol';
 
@@ -17,19 +17,6 @@ const NAMES: Readonly<Record<DriftTest, string>> = {
   jensenshannon: 'Jensen-Shannon distance',
   psi: 'PSI',
 };
-
-/**
- * How far a column is past its threshold (above 1: drifted), so p-values and distances sort on
- * one scale: threshold / p for a test, distance / threshold for a distance. NaN sorts last.
- */
-export function driftScore(c: ColumnDrift): number {
-  const score = isPValue(c.test) ? c.threshold / Math.max(c.value, Number.MIN_VALUE) : c.value / c.threshold;
-  return Number.isNaN(score) ? -Infinity : score;
-}
-
-export function sortByDrift(columns: readonly ColumnDrift[]): ColumnDrift[] {
-  return [...columns].sort((x, y) => Number(y.drifted) - Number(x.drifted) || driftScore(y) - driftScore(x) || x.column.localeCompare(y.column));
-}
 
 const shares = (counts: readonly number[], total: number): number[] => counts.map((c) => (total > 0 ? c / total : 0));
 const sum = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0);

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { driftMarkdown } from '../../src/monitoring/driftReport';
-import type { ColumnDrift, DriftResult } from '../../src/monitoring/driftScan';
-import { driftScore, driftView, SHOWN_BARS } from '../../src/monitoring/driftView';
+import { driftScore, type ColumnDrift, type DriftResult } from '../../src/monitoring/driftScan';
+import { driftView, SHOWN_BARS } from '../../src/monitoring/driftView';
 import { parseFromDriftView, type BinsChart, type CategoriesChart } from '../../src/monitoring/protocol';
 
 // The drift report view's data, from a scan's result: columns by drift (p-values and distances on
