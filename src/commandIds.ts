@@ -98,6 +98,8 @@ export const VIEW_TYPES = {
   /** A grid opened on a DatasetSource that is not a file editor (a kernel DataFrame). */
   datasetPanel: 'mlEngineer.datasetPanel',
   loadTest: 'mlEngineer.loadTest',
+  /** A drift report (Compare Datasets for Drift…). */
+  driftReport: 'mlEngineer.driftReport',
 } as const;
 
 /** Keys set with `setContext`, read by `when` clauses in package.json. */

@@ -38,9 +38,24 @@ export interface ColumnDrift {
   readonly referenceCount: number;
   readonly currentCount: number;
   /** Numbers: equal-width bins over both sides' range, counts per side. Categories: the most frequent, counts per side. */
-  readonly histogram: { readonly labels: readonly string[]; readonly reference: readonly number[]; readonly current: readonly number[] };
+  readonly histogram: DriftHistogram;
   /** KS statistic, chi-squared statistic, raw Wasserstein distance, as the case may be. */
   readonly detail?: Readonly<Record<string, number>>;
+}
+
+/**
+ * Counts per side from the engine's scan, the same bins for both sides: what the report view draws
+ * and the JSON export carries (a few dozen numbers per column, whatever the data's size).
+ */
+export interface DriftHistogram {
+  /** Numbers: each bin's lower edge, rounded for reading; categories: the category. */
+  readonly labels: readonly string[];
+  readonly reference: readonly number[];
+  readonly current: readonly number[];
+  /** Numbers: the bins' edges, one more than the bins (the last is the largest value of both sides). */
+  readonly edges?: readonly number[];
+  /** Categories: the rows of the categories past the shown ones, per side (absent when all are shown). */
+  readonly other?: { readonly reference: number; readonly current: number };
 }
 
 export interface SkippedColumn {
@@ -130,7 +145,7 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
   // Skipped columns in the reference's order, whichever step left them out.
   const order = new Map(a.columns.map((c, i) => [c.name, i]));
   skipped.sort((x, y) => (order.get(x.column) ?? 0) - (order.get(y.column) ?? 0));
-  columns.sort((x, y) => Number(y.drifted) - Number(x.drifted) || (isPValue(x.test) ? x.value : -x.value) - (isPValue(y.test) ? y.value : -y.value));
+  const sorted = sortByDrift(columns);
   const drifted = columns.filter((c) => c.drifted).length;
   const driftedShare = columns.length ? drifted / columns.length : 0;
   return {
@@ -138,13 +153,27 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
     current: current.label,
     referenceRows,
     currentRows,
-    columns,
+    columns: sorted,
     skipped,
     driftedShare,
     driftShare: thresholds.driftShare,
     datasetDrift: columns.length > 0 && driftedShare >= thresholds.driftShare,
     options: thresholds,
   };
+}
+
+/**
+ * How far a column is past its threshold (above 1: drifted), so p-values and distances sort on one
+ * scale: threshold / p for a test, distance / threshold for a distance. NaN sorts last.
+ */
+export function driftScore(c: ColumnDrift): number {
+  const score = isPValue(c.test) ? c.threshold / Math.max(c.value, Number.MIN_VALUE) : c.value / c.threshold;
+  return Number.isNaN(score) ? -Infinity : score;
+}
+
+/** Drifted columns first, then by score; ties keep their order (the reference's). */
+export function sortByDrift(columns: readonly ColumnDrift[]): ColumnDrift[] {
+  return [...columns].sort((x, y) => Number(y.drifted) - Number(x.drifted) || driftScore(y) - driftScore(x));
 }
 
 /**
@@ -347,8 +376,10 @@ function binned(scan: NumericScan, bins: number): ColumnDrift['histogram'] {
   const width = hi > lo ? (hi - lo) / bins : 1;
   const h = scan.histograms.get(bins) ?? { reference: new Array<number>(bins).fill(0), current: new Array<number>(bins).fill(0) };
   const count = hi > lo ? bins : 1;
-  const labels = Array.from({ length: count }, (_, i) => String(Number((lo + i * width).toPrecision(4))));
-  return { labels, reference: h.reference.slice(0, count), current: h.current.slice(0, count) };
+  // The edges the query's floor((x - lo) / width) binned by; the last bin holds hi (a constant column: [lo, lo]).
+  const edges = Array.from({ length: count + 1 }, (_, i) => (i === count ? hi : lo + i * width));
+  const labels = edges.slice(0, count).map((e) => String(Number(e.toPrecision(4))));
+  return { labels, reference: h.reference.slice(0, count), current: h.current.slice(0, count), edges };
 }
 
 function categoricalDrift(name: string, test: DriftTest, thresholds: { pValue: number; distance: number }, rows: readonly CategoryCount[]): ColumnDrift | string {
@@ -372,6 +403,12 @@ function categoricalDrift(name: string, test: DriftTest, thresholds: { pValue: n
   } else if (test === 'jensenshannon') value = jensenShannon(reference, current);
   else value = psi(reference, current);
   const shown = rows.slice(0, SHOWN_CATEGORIES);
-  const histogram = { labels: shown.map((r) => r.label), reference: reference.slice(0, shown.length), current: current.slice(0, shown.length) };
+  const rest = rows.slice(shown.length);
+  const histogram: DriftHistogram = {
+    labels: shown.map((r) => r.label),
+    reference: reference.slice(0, shown.length),
+    current: current.slice(0, shown.length),
+    ...(rest.length ? { other: { reference: rest.reduce((s, r) => s + r.reference, 0), current: rest.reduce((s, r) => s + r.current, 0) } } : {}),
+  };
   return { column: name, kind: 'categorical', test, value, ...verdict(test, value, thresholds), referenceCount: n1, currentCount: n2, histogram, detail };
 }

@@ -91,11 +91,28 @@ describe('Serving (code-server)', function () {
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'request log' }).click();
     const drift = page.locator('.notifications-toasts', { hasText: /Dataset drift: 4 of 4 columns drifted/ });
     await drift.waitFor({ timeout: 60_000 });
-    await page.locator('.tabs-container .tab', { hasText: /Preview drift-/ }).waitFor({ timeout: 30_000 });
-    const report = await findWebviewFrame(page, 'table');
+    // The report view: the verdict, then a row per column, drifted first, each with its statistic and an SVG of both sides.
+    await page.locator('.tabs-container .tab', { hasText: 'Drift: requests.jsonl against reference.csv' }).waitFor({ timeout: 30_000 });
+    const report = await findWebviewFrame(page, 'section.column svg.histogram rect');
     assert.match(await report.locator('h1').innerText(), /Drift: requests\.jsonl against reference\.csv/);
-    assert.match(await report.locator('table').first().innerText(), /tenure_months\s+yes\s+Kolmogorov-Smirnov p-value/);
+    assert.match(await report.locator('.verdict').innerText(), /^Dataset drift: 4 of 4 columns drifted \(100%/);
+    const rows = report.locator('section.column');
+    assert.equal(await rows.count(), 4);
+    assert.match(await rows.first().locator('h2').innerText(), /^\w+\s+drifted$/);
+    assert.match(await rows.first().locator('.facts').innerText(), /statistic: Kolmogorov-Smirnov\s+value: D = [\d.]+\s+drift at: p < 0\.05\s+p-value: /);
+    assert.equal(await report.locator('section.column svg.histogram').count(), 4, 'an SVG histogram per row');
+    assert.ok((await rows.first().locator('svg rect.current').count()) > 0 && (await rows.first().locator('svg rect.reference').count()) > 0);
     await saveScreenshot(page, 'drift-report');
+    // Export as JSON: code-server's save dialog (the path in the quick input) starts beside the reference.
+    await report.getByRole('button', { name: 'Export as JSON' }).click();
+    await page.locator('.quick-input-widget', { hasText: 'Export the drift report as JSON' }).waitFor({ timeout: 15_000 });
+    assert.match(await page.locator('.quick-input-widget input').inputValue(), /models\/drift_requests_vs_reference\.json$/);
+    await page.keyboard.press('Enter');
+    await report.locator('.status', { hasText: /^Saved .*drift_requests_vs_reference\.json$/ }).waitFor({ timeout: 15_000 });
+    const exported = JSON.parse(readFileSync(join(server.workspace, 'models', 'drift_requests_vs_reference.json'), 'utf8')) as { datasetDrift: boolean; columns: { histogram: { edges?: number[]; reference: number[] } }[] };
+    assert.equal(exported.datasetDrift, true);
+    assert.equal(exported.columns.length, 4);
+    assert.ok(exported.columns.every((c) => c.histogram.edges?.length === c.histogram.reference.length + 1), 'the bins travel with their edges');
 
     await runCommand(page, 'ML Engineer: Stop Local Model Servers');
     await item.waitFor({ state: 'hidden', timeout: 15_000 });

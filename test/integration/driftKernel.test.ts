@@ -119,6 +119,13 @@ describe('Drift on kernel DataFrames, through the data engine, checked against s
     assert.equal(byName.get('zip')?.kind, 'categorical', 'zip codes "01" and "1" are two categories, not the number 1');
     assert.ok(byName.get('zip')?.histogram.labels.includes(''), 'an empty string is a value, not a null');
     assert.equal(byName.get('clicks')?.referenceCount, 600 - nulls);
+    // The report view's bins come from the scan for a frame as for a file: edges, and counts adding up per side.
+    const clicks = byName.get('clicks')!.histogram;
+    assert.equal(clicks.edges?.length, clicks.reference.length + 1);
+    assert.equal(clicks.reference.reduce((s, x) => s + x, 0), 600 - nulls);
+    const plan = byName.get('plan')!.histogram;
+    const enterprise = plan.labels.indexOf('enterprise');
+    assert.ok(enterprise >= 0 && plan.reference[enterprise] === 0 && plan.current[enterprise]! > 0, 'a category of the current frame only is counted');
     assert.ok(byName.get('plan')?.drifted && byName.get('age')?.drifted && byName.get('flag')?.drifted);
     assert.deepEqual(result.skipped, [{ column: 'when', reason: 'datetime64[ns] columns are not compared' }]);
     for (const f of files) assert.equal(existsSync(f.path), false, `${f.path} was left behind`);

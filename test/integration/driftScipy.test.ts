@@ -7,6 +7,8 @@ import { DataEngine } from '../../src/data/engine/engineClient';
 import { FileDatasetSource } from '../../src/data/engine/fileDatasetSource';
 import { detectDrift, detectFileDrift, type DriftResult } from '../../src/monitoring/driftScan';
 import { driftMarkdown } from '../../src/monitoring/driftReport';
+import { driftView } from '../../src/monitoring/driftView';
+import type { CategoriesChart } from '../../src/monitoring/protocol';
 import { runCli } from '../../src/cli/runCli';
 import { SUBCOMMANDS } from '../../src/cli/subcommands';
 
@@ -104,6 +106,48 @@ describe('Drift in the data engine, checked against scipy', function () {
       assert.equal((await drift(ref, same)).columns.find((c) => c.column === 'age')?.test, nRef <= 1000 ? 'ks' : 'wasserstein');
     });
   }
+
+  it("the report view's histograms come from the scan: both sides on the same bins, equal to numpy's; one-sided categories kept", async () => {
+    const ref = file('ref_bins.csv', 900, 11, 0);
+    const cur = file('cur_bins.csv', 700, 12, 1);
+    const result = await drift(ref, cur);
+    const NUMPY = String.raw`
+import sys, json, numpy as np, pandas as pd
+a, b = pd.read_csv(sys.argv[1]), pd.read_csv(sys.argv[2])
+out = {}
+for c in ["age", "income", "clicks"]:
+    x, y = a[c].dropna().to_numpy(float), b[c].dropna().to_numpy(float)
+    lo, hi = min(x.min(), y.min()), max(x.max(), y.max())
+    # The bins as the report defines them, floor((x - lo) / width) with the last one closed: np.histogram
+    # agrees but for values on an edge, which floating point may put a bin apart.
+    bins = lambda v: np.bincount(np.clip(np.floor((v - lo) / ((hi - lo) / 20)), 0, 19).astype(int), minlength=20).tolist()
+    out[c] = {"lo": lo, "hi": hi, "ref": bins(x), "cur": bins(y)}
+out["plan"] = {"ref": a["plan"].value_counts().to_dict(), "cur": b["plan"].value_counts().to_dict()}
+print(json.dumps(out))
+`;
+    type Bins = { lo: number; hi: number; ref: number[]; cur: number[] };
+    const numpy = JSON.parse(execFileSync(PYTHON, ['-c', NUMPY, ref, cur], { encoding: 'utf8' })) as Record<string, Bins> & { plan: { ref: Record<string, number>; cur: Record<string, number> } };
+    const by = new Map(result.columns.map((c) => [c.column, c]));
+    for (const name of ['age', 'income', 'clicks']) {
+      const h = by.get(name)!.histogram;
+      const want = numpy[name]!;
+      assert.equal(h.edges?.length, 21, `${name}: 20 bins, 21 edges`);
+      assert.equal(h.edges[0], want.lo);
+      assert.equal(h.edges[20], want.hi);
+      assert.equal(h.reference.length, 20);
+      assert.equal(h.current.length, 20);
+      assert.equal(h.reference.reduce((s, x) => s + x, 0), by.get(name)!.referenceCount);
+      assert.equal(h.current.reduce((s, x) => s + x, 0), by.get(name)!.currentCount);
+      assert.deepEqual([h.reference, h.current], [want.ref, want.cur], name);
+    }
+    const plan = by.get('plan')!.histogram;
+    const i = plan.labels.indexOf('enterprise');
+    assert.ok(i >= 0, 'a category of the current data only is in the histogram');
+    assert.deepEqual([plan.reference[i], plan.current[i]], [0, numpy.plan.cur.enterprise]);
+    for (const [j, label] of plan.labels.entries()) assert.deepEqual([plan.reference[j], plan.current[j]], [numpy.plan.ref[label] ?? 0, numpy.plan.cur[label] ?? 0]);
+    const bars = (driftView(result).rows.find((r) => r.column === 'plan')!.chart as CategoriesChart).bars;
+    assert.equal(bars.find((b) => b.label === 'enterprise')?.only, 'current');
+  });
 
   it('PSI on request, thresholds from options, ignored columns, and a report that stays small', async () => {
     const ref = file('ref_psi.csv', 20_000, 4, 0);

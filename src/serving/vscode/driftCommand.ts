@@ -4,21 +4,21 @@ import * as vscode from 'vscode';
 import { SETTINGS } from '../../commandIds';
 import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
 import { sharedDataEngine } from '../../data/engine/engineClient';
-import { driftJson, driftLine, driftMarkdown, formatStat } from '../../monitoring/driftReport';
+import { driftLine, formatStat } from '../../monitoring/driftReport';
 import { detectFileDrift } from '../../monitoring/driftScan';
 import { TEST_NAMES, type DriftOptions, type DriftTest } from '../../monitoring/driftTests';
 import { kernelFrameFile, type KernelFrameFile } from '../../monitoring/kernelFrame';
+import { driftPanel } from '../../monitoring/vscode/driftPanel';
 import type { KernelTarget } from '../../kernels/kernelTools';
 import { inspectKernel } from '../../kernels/kernelInspection';
 import { REQUEST_LOG_FILE } from '../requestLogText';
 import type { LocalServers } from './localServers';
-import { openReport } from './reportPreview';
 
 // Compare Datasets for Drift…: a reference (the file right-clicked, or picked: a file or a DataFrame
 // of the active notebook's kernel) and a current dataset (a file, a running server's request log, or
 // a kernel DataFrame), scanned in the data engine (a DataFrame through a temporary file the kernel
-// writes: kernelFrame.ts); the report opens as a Markdown preview (a few KB: 20-bin histograms,
-// never the data), with Export JSON and Markdown named after the two inputs.
+// writes: kernelFrame.ts); the report opens in a panel (monitoring/vscode/driftPanel.ts: the verdict,
+// the columns by drift with the engine's histograms, never the data) that exports Markdown and JSON.
 
 const DATA_FILTERS = { 'Data files': ['csv', 'tsv', 'gz', 'parquet', 'jsonl', 'ndjson', 'arrow', 'feather'] };
 
@@ -86,6 +86,10 @@ export async function compareForDrift(arg: unknown, servers: LocalServers, activ
   if (!current) return;
   const engine = sharedDataEngine();
   const columnTests: Record<string, DriftTest> = {};
+  // Exports are named after the two inputs, beside the reference file (or the first workspace folder).
+  const folder = 'path' in reference ? vscode.Uri.file(dirname(reference.path)) : vscode.workspace.workspaceFolders?.[0]?.uri;
+  const name = `drift_${stem(current)}_vs_${stem(reference)}`;
+  const report = driftPanel(context, (format) => (folder ? vscode.Uri.joinPath(folder, `${name}.${format === 'json' ? 'json' : 'md'}`) : undefined));
   for (;;) {
     const result = await withCancellableProgress(`Drift: ${sideName(current)} against ${sideName(reference)}`, async (signal) => {
       const frames: KernelFrameFile[] = [];
@@ -101,30 +105,19 @@ export async function compareForDrift(arg: unknown, servers: LocalServers, activ
         await Promise.all(frames.map((f) => f.dispose()));
       }
     });
-    const markdown = driftMarkdown(result);
     log.info(driftLine(result));
-    await openReport(context, 'drift', markdown);
-    const action = await vscode.window.showInformationMessage(`${driftLine(result)}.`, 'Export JSON', 'Export Markdown', "Change a Column's Statistic…");
+    report.show(result);
+    const action = await vscode.window.showInformationMessage(`${driftLine(result)}.`, "Change a Column's Statistic…");
     if (!action) return;
-    if (action.startsWith('Change')) {
-      // The report again with one column's statistic chosen here (PSI, or the test of the other size).
-      const column = await vscode.window.showQuickPick(
-        result.columns.map((c) => ({ label: c.column, description: `${TEST_NAMES[c.test]} ${formatStat(c.value)}`, as: c.kind })),
-        { title: 'The column whose statistic to change' },
-      );
-      if (!column) return;
-      const tests = (column.as === 'numeric' ? ['ks', 'wasserstein', 'psi'] : ['chisquare', 'jensenshannon', 'psi']) as DriftTest[];
-      const test = await vscode.window.showQuickPick(tests.map((t) => ({ label: TEST_NAMES[t], test: t })), { title: `The statistic for ${column.label}` });
-      if (!test) return;
-      columnTests[column.label] = test.test;
-      continue;
-    }
-    const json = action === 'Export JSON';
-    // Named after the two inputs, beside the reference file (or the first workspace folder).
-    const name = `drift_${stem(current)}_vs_${stem(reference)}.${json ? 'json' : 'md'}`;
-    const folder = 'path' in reference ? vscode.Uri.file(dirname(reference.path)) : vscode.workspace.workspaceFolders?.[0]?.uri;
-    const target = await vscode.window.showSaveDialog({ ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}), filters: json ? { JSON: ['json'] } : { Markdown: ['md'] } });
-    if (target) await vscode.workspace.fs.writeFile(target, Buffer.from(json ? driftJson(result) : markdown));
-    return;
+    // The report again with one column's statistic chosen here (PSI, or the test of the other size).
+    const column = await vscode.window.showQuickPick(
+      result.columns.map((c) => ({ label: c.column, description: `${TEST_NAMES[c.test]} ${formatStat(c.value)}`, as: c.kind })),
+      { title: 'The column whose statistic to change' },
+    );
+    if (!column) return;
+    const tests = (column.as === 'numeric' ? ['ks', 'wasserstein', 'psi'] : ['chisquare', 'jensenshannon', 'psi']) as DriftTest[];
+    const test = await vscode.window.showQuickPick(tests.map((t) => ({ label: TEST_NAMES[t], test: t })), { title: `The statistic for ${column.label}` });
+    if (!test) return;
+    columnTests[column.label] = test.test;
   }
 }
