@@ -83,7 +83,10 @@ describe('load_test: the agent\'s load test of a real uvicorn server', function 
     const sent = await f.call('send_requests', { data: 'data/clean.csv', batch_size: 5 });
     assert.match(sent.content, /^Sent 30 of the 30 rows /m);
     const log = join(f.ws, APP, 'logs', 'requests.jsonl');
-    const rows = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    // The app writes queued rows every 0.2 s; the last load test's may have counted for send_requests'.
+    const read = () => readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (let waited = 0; read().filter((r) => r.__source === 'request').length < 30 && waited < 5000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    const rows = read();
     const bySource = new Map<unknown, number>();
     for (const r of rows) bySource.set(r.__source, (bySource.get(r.__source) ?? 0) + 1);
     const loadTests = bySource.get('load_test') ?? 0;
