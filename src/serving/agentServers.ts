@@ -71,7 +71,9 @@ export class FolderServers implements AgentServers {
     const started = (async () => {
       const server = await LocalModelServer.start({ python: await this.python(), ...app, signal });
       const folder = this.folder;
-      const entry = { name: uniqueServerName(app, this.entries, folder === undefined ? undefined : (dir) => relative(folder, dir)), server };
+      // Among the servers still running: a stopped one's name is free again (the same app served
+      // twice before took the longer name from itself).
+      const entry = { name: uniqueServerName(app, this.running(), folder === undefined ? undefined : (dir) => relative(folder, dir)), server };
       // Disposed while it started: nobody will stop it later.
       if (this.disposed) {
         await server.stop();

@@ -1,10 +1,10 @@
 import { STORAGE_KEYS } from '../commandIds';
+import { SecretBackedRecords, type RecordState, type TokenSecrets } from '../common/secretBackedRecords';
 import type { TrackedProcess } from '../common/process';
 import { healthStatus, LocalModelServer, type ServeOptions } from './localServer';
 
 // Keep Running After Window Closes: a kept server is recorded in the workspace's state (where it
-// listens, its pid), its token only in the secret store, as kernel jobs are (src/jobs/kernel/
-// kernelJobRecords.ts). A reload finds it again when its pid lives and /health answers on its port;
+// listens, its pid), its token only in the secret store (SecretBackedRecords, as kernel jobs are). A reload finds it again when its pid lives and /health answers on its port;
 // a record whose server is gone is dropped. Free of VS Code: the integration test uses it as is.
 
 export interface KeptServerRecord {
@@ -18,50 +18,21 @@ export interface KeptServerRecord {
   readonly logFile: string;
 }
 
-/** VS Code's Memento and SecretStorage, the parts used. */
-export interface KeptState {
-  get(key: string): unknown;
-  update(key: string, value: unknown): Thenable<void>;
-}
-export interface KeptSecrets {
-  get(key: string): Thenable<string | undefined>;
-  store(key: string, value: string): Thenable<void>;
-  delete(key: string): Thenable<void>;
-}
-
-export class KeptServers {
-  /** Saves run one after another, so two at once cannot drop each other's record. */
-  private queue: Promise<unknown> = Promise.resolve();
-
-  constructor(
-    private readonly state: KeptState,
-    private readonly secrets: KeptSecrets,
-  ) {}
-
-  list(): KeptServerRecord[] {
-    const value = this.state.get(STORAGE_KEYS.kept);
-    return Array.isArray(value) ? value.filter(isRecord) : [];
-  }
-
-  save(record: KeptServerRecord, token: string): Promise<void> {
-    return this.serial(async () => {
-      await this.secrets.store(tokenKey(record.pid), token);
-      await this.state.update(STORAGE_KEYS.kept, [...this.list().filter((r) => r.pid !== record.pid), record]);
-    });
+/** The kept servers (SecretBackedRecords, keyed by pid): restore() adopts those still running. */
+export class KeptServers extends SecretBackedRecords<KeptServerRecord, Pick<KeptServerRecord, 'pid'>> {
+  constructor(state: RecordState, secrets: TokenSecrets) {
+    super(state, secrets, { stateKey: STORAGE_KEYS.kept, tokenKey: (r) => `${STORAGE_KEYS.kept}/${r.pid}`, same: (a, b) => a.pid === b.pid, isRecord });
   }
 
   forget(pid: number): Promise<void> {
-    return this.serial(async () => {
-      await this.state.update(STORAGE_KEYS.kept, this.list().filter((r) => r.pid !== pid));
-      await this.secrets.delete(tokenKey(pid));
-    });
+    return this.remove({ pid });
   }
 
   /** The kept servers still running, adopted; records of those gone (or without a token) are dropped. */
   async restore(): Promise<{ record: KeptServerRecord; server: LocalModelServer }[]> {
     const found: { record: KeptServerRecord; server: LocalModelServer }[] = [];
     for (const record of this.list()) {
-      const token = await this.secrets.get(tokenKey(record.pid));
+      const token = await this.token(record);
       if (!token || !pidAlive(record.pid) || (await healthStatus(`http://127.0.0.1:${record.port}`)) !== 200) {
         await this.forget(record.pid);
         continue;
@@ -73,15 +44,7 @@ export class KeptServers {
     }
     return found;
   }
-
-  private serial<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work, work);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
 }
-
-const tokenKey = (pid: number): string => `${STORAGE_KEYS.kept}/${pid}`;
 
 function isRecord(value: unknown): value is KeptServerRecord {
   const r = value as Partial<KeptServerRecord> | null;

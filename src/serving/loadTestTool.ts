@@ -84,7 +84,7 @@ export function loadTestTool(deps: ServingToolDeps & { readonly loadTestScript?:
         text,
         '',
         saved,
-        `The app's request log (${context.files.display(join(app, REQUEST_LOG_FILE))}) now also holds the ${result.ok} answered requests' rows.`,
+        `The app's request log (${context.files.display(join(app, REQUEST_LOG_FILE))}) now also holds the ${result.ok} answered requests' rows, marked as a load test's: drift leaves them out.`,
       ];
       const failed = result.sent - result.ok;
       return {

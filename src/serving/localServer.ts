@@ -34,14 +34,48 @@ export interface ServeOptions {
 // Its stdin is a lifeline (startTracked's stdinLifeline): end-of-file there means the extension host
 // is gone without stopping it (killed, crashed), and the server shuts down instead of living on.
 // "keep <file>" on stdin (Keep Running After Window Closes) ends the watch: the output goes to the
-// file from then on, since the window's pipes close with it.
+// file from then on, since the window's pipes close with it. The file is rotated as the request log
+// is: checked every second, past MODEL_SERVER_LOG_BYTES it becomes <file>.1 (older ones shift up to
+// <file>.MODEL_SERVER_LOG_FILES) and a new one takes stdout and stderr. Renamed while still open,
+// then swapped in with dup2, no line is lost; where an open file cannot be renamed (Windows) it is
+// copied and emptied instead.
+export const SERVER_LOG_DEFAULTS = { bytes: 10 * 1024 * 1024, files: 3 } as const;
 const SERVE_SCRIPT = `
-import os, signal, sys, threading, time
-def _keep(path):
+import os, shutil, signal, sys, threading, time
+def _output_to(path):
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     sys.stdout.flush(); sys.stderr.flush()
-    os.dup2(fd, 1); os.dup2(fd, 2)
+    os.dup2(fd, 1); os.dup2(fd, 2); os.close(fd)
+def _rotate(path, limit, files):
+    said = None
+    while True:
+        time.sleep(1)
+        try:
+            if os.fstat(1).st_size <= limit:
+                continue
+            if files < 1:
+                os.ftruncate(1, 0)
+                continue
+            for i in range(files - 1, 0, -1):
+                if os.path.exists("%s.%d" % (path, i)):
+                    os.replace("%s.%d" % (path, i), "%s.%d" % (path, i + 1))
+            try:
+                os.replace(path, path + ".1")
+            except PermissionError:
+                shutil.copyfile(path, path + ".1")
+                os.ftruncate(1, 0)
+                continue
+            _output_to(path)
+        except Exception as error:  # a full disk stops no server: tried again in a second, said once
+            if str(error) != said:
+                said = str(error)
+                print("[ML Engineer] server log not rotated: %s" % error, file=sys.stderr, flush=True)
+def _keep(path):
+    _output_to(path)
     print("[ML Engineer] kept running after the window closes: output goes to " + path, flush=True)
+    limit = int(os.environ.get("MODEL_SERVER_LOG_BYTES", "${SERVER_LOG_DEFAULTS.bytes}"))
+    if limit > 0:
+        threading.Thread(target=_rotate, args=(path, limit, int(os.environ.get("MODEL_SERVER_LOG_FILES", "${SERVER_LOG_DEFAULTS.files}"))), name="server-log", daemon=True).start()
 def _lifeline():
     try:
         while True:

@@ -19,11 +19,6 @@ export function servableApp(dir: string): { appDir: string; module: string } | u
   return undefined;
 }
 
-/** Where a model's app goes by default: deploy/<name>-fastapi under the workspace root (Deploy's place). */
-export function defaultAppDir(root: string, modelPath: string): string {
-  return join(root, 'deploy', `${tritonModelName(basename(modelPath))}-fastapi`);
-}
-
 export function planServeApp(info: ModelInfo, modelPath: string): DeployPlan {
   if (info.format === 'onnx') return planDeployment(info, modelPath, 'fastapi');
   const name = tritonModelName(basename(modelPath));

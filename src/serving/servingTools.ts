@@ -10,10 +10,11 @@ import { formatOfPath } from '../data/engine/fileRelation';
 import { existingFiles, writeDeployment } from '../models/deploy/deployPlan';
 import { asToolInputError, inspectForTool } from '../models/modelTool';
 import { runningFor, type AgentServers, type RunningServer, type ServedApp } from './agentServers';
+import { appDirFor, markServedModel } from './appFolder';
 import { REQUEST_LOG_FILE, REQUEST_LOG_FLUSH_SECONDS } from './requestLogText';
 import { quantile, sendRows } from './requestSender';
 import { pickRunning } from './serverPick';
-import { defaultAppDir, planServeApp, servableApp } from './servePlan';
+import { planServeApp, servableApp } from './servePlan';
 
 // The agent's Serve Locally (serve_locally) and the traffic it sends (send_requests). Both are
 // execute tools: the first writes the app (Deploy's FastAPI app for ONNX, the scikit-learn app for
@@ -34,7 +35,7 @@ export function serveLocallyTool(deps: ServingToolDeps) {
     name: 'serve_locally',
     description:
       'Serve Locally: runs a model as a FastAPI app with uvicorn and the user\'s Python, on 127.0.0.1 with a bearer token kept by the extension. ' +
-      'path: an ONNX model or a scikit-learn pickle/joblib (its app is written first into deploy/<name>-fastapi/, or that folder\'s app is reused), ' +
+      'path: an ONNX model or a scikit-learn pickle/joblib (its app is written first into deploy/<name>-fastapi/, or that model\'s app is reused), ' +
       'or a folder holding app.py. Answers the URL, the server name for send_requests, the features /predict takes and the app\'s request log ' +
       '(logs/requests.jsonl in the app folder: every predicted row, the current data for detect_drift). An app already running is not started twice.',
     input: serveInput,
@@ -74,13 +75,13 @@ async function appFor(path: string, userPath: string, context: ToolContext, sign
     return { app, wrote: [] };
   }
   const root = context.files.roots.find((r) => isSameOrInside(r.path, path))!;
-  const dir = defaultAppDir(root.path, path);
+  const { appDir: dir, exists } = await appDirFor(root.path, path);
   const app = { appDir: dir, module: 'app' };
-  if (existsSync(join(dir, 'app.py'))) return { app, wrote: [] };
+  if (exists) return { app, wrote: [] };
   const info = await inspectForTool(path, userPath, signal).catch((error: unknown) => asToolInputError(error, userPath));
   let plan;
   try {
-    plan = planServeApp(info, path);
+    plan = markServedModel(planServeApp(info, path), root.path, path);
   } catch (error) {
     throw new ToolInputError(error instanceof Error ? error.message : String(error));
   }

@@ -1,12 +1,9 @@
-import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { defineTool, ToolInputError, type ToolContext } from '../agent/tools/tool';
-import { isSameOrInside, samePath } from '../common/pathInside';
-import type { AgentServers, RunningServer } from './agentServers';
+import { defineTool } from '../agent/tools/tool';
+import type { AgentServers } from './agentServers';
 import { REQUEST_LOG_FILE } from './requestLogText';
-import { pickRunning } from './serverPick';
-import { defaultAppDir } from './servePlan';
+import { pickRunning, pickServing } from './serverPick';
 
 // The agent's stop_server: stops a model server serve_locally started (or the window serves), named
 // by its name or URL, or by the model file or app folder it serves, and says what it served. A write
@@ -29,7 +26,7 @@ export function stopServerTool(deps: { readonly servers: AgentServers }) {
     changes: 'stops a local model server: its URL stops answering (the app folder and its logs stay)',
     confirmation: (args) => `Stop the local model server ${args.server ?? (args.path ? `serving ${args.path}` : 'that is running')}`,
     async run(args, context) {
-      const target = args.path ? await servingPath(deps.servers, args.path, context) : pickRunning(deps.servers, args.server);
+      const target = args.path ? await pickServing(deps.servers, args.path, context.files) : pickRunning(deps.servers, args.server);
       const { server } = target;
       await server.stop();
       const minutes = (Date.now() - server.startedAt) / 60_000;
@@ -41,16 +38,4 @@ export function stopServerTool(deps: { readonly servers: AgentServers }) {
       return { content: lines.join('\n'), summary: `stopped ${target.name}: ${server.requests} requests, ${server.errors} errors` };
     },
   });
-}
-
-/** The running server of a model file (its app folder under deploy/) or of an app folder. */
-async function servingPath(servers: AgentServers, userPath: string, context: ToolContext): Promise<RunningServer> {
-  const path = await context.files.resolve(userPath);
-  if (!existsSync(path)) throw new ToolInputError(`${userPath} does not exist.`);
-  const root = context.files.roots.find((r) => isSameOrInside(r.path, path));
-  const appDir = statSync(path).isDirectory() ? path : root ? defaultAppDir(root.path, path) : undefined;
-  const running = servers.running();
-  const found = appDir && running.find((r) => samePath(r.server.options.appDir, appDir));
-  if (found) return found;
-  throw new ToolInputError(running.length ? `No running server serves ${userPath}; running: ${running.map((r) => `${r.name} (${r.server.url}, ${context.files.display(r.server.options.appDir)})`).join(', ')}.` : 'No model server is running.');
 }

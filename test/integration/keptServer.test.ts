@@ -1,11 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDeployment } from '../../src/models/deploy/deployPlan';
 import { inspectModel } from '../../src/models/inspectModel';
 import { KeptServers, type KeptServerRecord } from '../../src/serving/keptServers';
+import { LocalModelServer } from '../../src/serving/localServer';
 import { planServeApp } from '../../src/serving/servePlan';
 
 // Keep Running After Window Closes, for real: a host process (tsx) starts the scikit-learn app, keeps
@@ -95,5 +96,33 @@ describe('Keep Running After Window Closes: a kept server outlives its window an
     assert.deepEqual(await new KeptServers(state, secrets).restore(), []);
     assert.deepEqual(new KeptServers(state, secrets).list(), []);
     assert.equal(secrets.values.size, 0);
+  });
+
+  it('rotates a kept server\'s log at a size, keeping a few old files, and loses no line', async () => {
+    const appDir = join(dir, 'churn');
+    const logFile = join(appDir, 'logs', 'rotated.log');
+    mkdirSync(join(appDir, 'logs'), { recursive: true });
+    const cap = 3000;
+    const server = await LocalModelServer.start({ python: PYTHON, appDir, module: 'app', env: { MODEL_SERVER_LOG_BYTES: String(cap), MODEL_SERVER_LOG_FILES: '2', MODEL_REQUEST_LOG: 'off' } });
+    try {
+      server.keep(logFile);
+      // uvicorn's access lines (~60 bytes each) over 5 s: the log passes its cap several times.
+      const sent = 300;
+      for (let i = 0; i < sent; i++) {
+        assert.equal((await fetch(`${server.url}/health?i=${i}`)).status, 200);
+        await new Promise((r) => setTimeout(r, 15));
+      }
+      await new Promise((r) => setTimeout(r, 2500));
+      const files = [`${logFile}.2`, `${logFile}.1`, logFile];
+      assert.ok(files.every((f) => existsSync(f)) && !existsSync(`${logFile}.3`), 'the log and 2 old files');
+      assert.ok(statSync(logFile).size <= cap, `${statSync(logFile).size} bytes after the last rotation`);
+      for (const old of files.slice(0, 2)) assert.ok(statSync(old).size > cap && statSync(old).size < cap * 4, `${old}: ${statSync(old).size} bytes`);
+      // Oldest to newest, the files hold a run of requests that ends with the last one: none lost.
+      const seen = files.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/"GET \/health\?i=(\d+) HTTP/g)].map((m) => Number(m[1])));
+      assert.ok(seen.length > 50 && seen.length < sent, `${seen.length} lines kept`);
+      assert.deepEqual(seen, Array.from({ length: seen.length }, (_, k) => sent - seen.length + k));
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { cpSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareInvocation } from '../../src/lmtools/lmToolCatalog';
 import { useChurnServingFolder } from '../support/churnServingFolder';
@@ -15,6 +15,9 @@ describe('stop_server: the agent stops a real uvicorn server it started', functi
   this.timeout(120_000);
   const f = useChurnServingFolder('mle-stopserver-', (ws) => {
     cpSync(CHURN, join(ws, 'models', 'other.joblib'));
+    // The same file name in another folder (the same bytes, too): a model of its own all the same.
+    mkdirSync(join(ws, 'models', 'v2'));
+    cpSync(CHURN, join(ws, 'models', 'v2', 'churn_pipeline.joblib'));
   });
 
   it('asks first in the words of a write that changes no file', () => {
@@ -50,5 +53,28 @@ describe('stop_server: the agent stops a real uvicorn server it started', functi
     const second = /at (http:\/\/127\.0\.0\.1:\d+) /.exec(again.content)![1]!;
     assert.match((await f.call('stop_server', { server: `${second}/` })).content, /^Stopped churn_pipeline-fastapi .*\nIt answered 0 \/predict requests, 0 of them/);
     await assert.rejects(fetch(`${second}/health`));
+  });
+
+  it('two models of one file name: two app folders, each found again, stop_server by path stops that very one', async () => {
+    const first = await f.call('serve_locally', { path: 'models/churn_pipeline.joblib' });
+    const second = await f.call('serve_locally', { path: 'models/v2/churn_pipeline.joblib' });
+    assert.match(first.content, /^Serving deploy\/churn_pipeline-fastapi as server "churn_pipeline-fastapi" /m);
+    const own = /^Serving deploy\/(churn_pipeline-[0-9a-f]{8}-fastapi) as server "\1" at (http:\/\/127\.0\.0\.1:\d+) /m.exec(second.content);
+    assert.ok(own, second.content);
+    assert.match(second.content, /^Wrote the app: /m, 'its own app, not the first model\'s');
+    assert.deepEqual(JSON.parse(readFileSync(join(f.ws, 'deploy', own[1]!, 'served_model.json'), 'utf8')), { model: 'models/v2/churn_pipeline.joblib' });
+    const again = await f.call('serve_locally', { path: 'models/v2/churn_pipeline.joblib' });
+    assert.match(again.content, new RegExp(`^Already serving deploy/${own[1]} `, 'm'));
+
+    const stopped = await f.call('stop_server', { path: 'models/v2/churn_pipeline.joblib' });
+    assert.match(stopped.content, new RegExp(`^Stopped ${own[1]} \\(${own[2]}\\)`, 'm'));
+    const firstUrl = /at (http:\/\/127\.0\.0\.1:\d+) /.exec(first.content)![1]!;
+    assert.equal((await fetch(`${firstUrl}/health`)).status, 200, 'the other model\'s server still answers');
+    assert.match((await f.call('stop_server', { path: 'models/churn_pipeline.joblib' })).content, /^Stopped churn_pipeline-fastapi /m);
+    // Served again later, each model gets its own folder back (the app is not written twice).
+    const back = await f.call('serve_locally', { path: 'models/v2/churn_pipeline.joblib' });
+    assert.match(back.content, new RegExp(`^Serving deploy/${own[1]} `, 'm'));
+    assert.doesNotMatch(back.content, /^Wrote the app/m);
+    await f.call('stop_server', {});
   });
 });

@@ -8,7 +8,8 @@ import { inspectModel } from '../../src/models/inspectModel';
 import { LocalModelServer } from '../../src/serving/localServer';
 import { REQUEST_LOG_FLUSH_SECONDS } from '../../src/serving/requestLogText';
 import { sampleBody } from '../../src/serving/sampleRequest';
-import { defaultAppDir, planServeApp, servingLoadsPickle } from '../../src/serving/servePlan';
+import { appDirFor } from '../../src/serving/appFolder';
+import { planServeApp, servingLoadsPickle } from '../../src/serving/servePlan';
 
 // Serve Locally on PyTorch files for real, with Debian's python3-torch, python3-fastapi and
 // python3-uvicorn: a pickled nn.Module whose class lives in the workspace (tinynet.py) and the same
@@ -68,7 +69,7 @@ describe('Serve Locally on a PyTorch file: a real uvicorn with torch', function 
   const serve = async (file: string, env: Record<string, string> = {}) => {
     const model = join(ws, 'models', file);
     const info = inspectModel(model);
-    const dir = defaultAppDir(ws, model);
+    const { appDir: dir } = await appDirFor(ws, model);
     writeDeployment(planServeApp(info, model), dir);
     server = await LocalModelServer.start({ python: PYTHON, appDir: dir, module: 'app', env });
     return { dir, info };

@@ -1,9 +1,9 @@
 import { STORAGE_KEYS } from '../../commandIds';
+import { SecretBackedRecords, type RecordState, type TokenSecrets } from '../../common/secretBackedRecords';
 
 // What a window remembers of its kernel jobs, so a reload (or the next window on this workspace)
 // reconnects to a server whose job still runs: where it listens in the workspace's state, its token
-// only in the secret store. Shapes of VS Code's Memento and SecretStorage, so this stays free of VS
-// Code and the integration tests use it as the extension does.
+// only in the secret store (SecretBackedRecords, as kept model servers are).
 
 export interface KernelJobRecord {
   /** The cluster as mlEngineer.jobs.clusters names it ("local", an SSH host). */
@@ -16,70 +16,22 @@ export interface KernelJobRecord {
   readonly localPort?: number;
 }
 
-/** VS Code's Memento (context.workspaceState), the part used. */
-export interface RecordState {
-  get(key: string): unknown;
-  update(key: string, value: unknown): Thenable<void>;
-}
+export type { RecordState, TokenSecrets } from '../../common/secretBackedRecords';
 
-/** VS Code's SecretStorage, the part used. */
-export interface TokenSecrets {
-  get(key: string): Thenable<string | undefined>;
-  store(key: string, value: string): Thenable<void>;
-  delete(key: string): Thenable<void>;
-}
+type JobKey = Pick<KernelJobRecord, 'cluster' | 'jobId'>;
 
-const KERNEL_JOBS_STATE_KEY = STORAGE_KEYS.kernelJobs;
-const TOKEN_KEY_PREFIX = STORAGE_KEYS.kernelJobTokenPrefix;
-
-export class KernelJobRecords {
-  /** Saves run one after another, so two at once cannot drop each other's record. */
-  private queue: Promise<unknown> = Promise.resolve();
-
-  constructor(
-    private readonly state: RecordState,
-    private readonly secrets: TokenSecrets,
-  ) {}
-
-  /** The records kept (anything unreadable in the state is left out). */
-  list(): KernelJobRecord[] {
-    const value = this.state.get(KERNEL_JOBS_STATE_KEY);
-    return Array.isArray(value) ? value.filter(isRecord) : [];
-  }
-
-  /** The record's token; undefined when the token is gone (another machine's secret store, or cleared). */
-  async token(record: KernelJobRecord): Promise<string | undefined> {
-    return this.secrets.get(tokenKey(record));
-  }
-
-  /** Keeps a running kernel job (replacing an older record of it). */
-  save(record: KernelJobRecord, token: string): Promise<void> {
-    return this.serial(async () => {
-      await this.secrets.store(tokenKey(record), token);
-      await this.state.update(KERNEL_JOBS_STATE_KEY, [...this.list().filter((r) => !same(r, record)), record]);
-    });
-  }
-
-  /** Forgets a job (it ended, or was stopped): its record and its token. */
-  remove(record: Pick<KernelJobRecord, 'cluster' | 'jobId'>): Promise<void> {
-    return this.serial(async () => {
-      await this.state.update(KERNEL_JOBS_STATE_KEY, this.list().filter((r) => !same(r, record)));
-      await this.secrets.delete(tokenKey(record));
-    });
-  }
-
-  private serial(step: () => Promise<void>): Promise<void> {
-    const next = this.queue.then(step, step);
-    this.queue = next.catch(() => undefined);
-    return next;
+/** The kernel jobs kept (SecretBackedRecords): token() reads a record's token, remove() forgets a job that ended or was stopped. */
+export class KernelJobRecords extends SecretBackedRecords<KernelJobRecord, JobKey> {
+  constructor(state: RecordState, secrets: TokenSecrets) {
+    super(state, secrets, { stateKey: STORAGE_KEYS.kernelJobs, tokenKey, same, isRecord });
   }
 }
 
-function tokenKey(record: Pick<KernelJobRecord, 'cluster' | 'jobId'>): string {
-  return `${TOKEN_KEY_PREFIX}${record.cluster}/${record.jobId}`;
+function tokenKey(record: JobKey): string {
+  return `${STORAGE_KEYS.kernelJobTokenPrefix}${record.cluster}/${record.jobId}`;
 }
 
-function same(a: Pick<KernelJobRecord, 'cluster' | 'jobId'>, b: Pick<KernelJobRecord, 'cluster' | 'jobId'>): boolean {
+function same(a: JobKey, b: JobKey): boolean {
   return a.cluster === b.cluster && a.jobId === b.jobId;
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS, SETTINGS } from '../../commandIds';
@@ -8,7 +8,8 @@ import { modelReader } from '../../models/modelReader';
 import { uniqueServerName } from '../agentServers';
 import { LocalModelServer } from '../localServer';
 import { sampleBody } from '../sampleRequest';
-import { defaultAppDir, planServeApp, servableApp, servingLoadsPickle } from '../servePlan';
+import { appDirFor, markServedModel } from '../appFolder';
+import { planServeApp, servableApp, servingLoadsPickle } from '../servePlan';
 import type { LocalServers, ServerEntry } from './localServers';
 import type { Logger } from '../../common/logger';
 import { trustPickle } from './servingTrust';
@@ -24,16 +25,16 @@ export async function serveLocally(target: vscode.Uri, servers: LocalServers, py
   if (!app) {
     const info = await modelReader().inspect(target.fsPath);
     if (servingLoadsPickle(info) && !(await trustPickle(target))) return;
+    const root = vscode.workspace.getWorkspaceFolder(target)?.uri.fsPath ?? join(target.fsPath, '..');
     const plan = (() => {
       try {
-        return planServeApp(info, target.fsPath);
+        return markServedModel(planServeApp(info, target.fsPath), root, target.fsPath);
       } catch (error) {
         throw new UserError(error instanceof Error ? error.message : String(error));
       }
     })();
-    const root = vscode.workspace.getWorkspaceFolder(target)?.uri.fsPath ?? join(target.fsPath, '..');
-    const dir = defaultAppDir(root, target.fsPath);
-    if (existsSync(join(dir, 'app.py'))) {
+    const { appDir: dir, exists } = await appDirFor(root, target.fsPath);
+    if (exists) {
       app = { appDir: dir, module: 'app' };
     } else {
       const clash = existingFiles(plan, dir);
