@@ -155,7 +155,7 @@ export function buildModelCard(facts: CardFacts): ModelCard {
   // Drift check.
   const driftLines: string[] = [];
   if (drift && facts.drift) {
-    if (facts.driftFiles) driftLines.push(`- Data: ${codeSpan(facts.driftFiles.current)}${isRequestLog(facts.driftFiles.current) ? ' (a served app\'s request log: the rows the model was sent)' : ''} against ${codeSpan(facts.driftFiles.reference)}`);
+    if (facts.driftFiles) driftLines.push(`- Data: ${codeSpan(facts.driftFiles.current)}${isRequestLog(facts.driftFiles.current) ? ' (a served app\'s request log: the rows sent to the model it serves)' : ''} against ${codeSpan(facts.driftFiles.reference)}`);
     if (facts.driftIgnored?.length) driftLines.push(`- Left out: ${facts.driftIgnored.map(codeSpan).join(', ')} (not read by the model, or asked)`);
     driftLines.push(...quote(drift, /^(No dataset drift|Dataset drift): .+\.$/, 'Result'));
     for (const c of facts.drift.columns.filter((x) => x.drifted)) {
