@@ -29,13 +29,21 @@ export function sparkline(counts: readonly number[]): string {
   return shares.map((s) => (s === 0 ? ' ' : '▁▂▃▄▅▆▇█'[Math.min(7, Math.floor((s / max) * 7.999))]!)).join('');
 }
 
+/** How many rows of load tests a request log lost (the load tester marks its requests: requestLogText.ts). */
+function loadTestNote(r: DriftResult): string {
+  const t = r.loadTestRows;
+  if (!t || t.reference + t.current === 0) return '';
+  const sides = [t.reference ? `${t.reference} of the reference` : '', t.current ? `${t.current} of the current data` : ''].filter(Boolean).join(' and ');
+  return ` Load-test rows left out: ${sides} (requests the load tester sent, not traffic).`;
+}
+
 export function driftMarkdown(r: DriftResult): string {
   const lines = [
     `# Drift: ${r.current} against ${r.reference}`,
     '',
     `${driftLine(r)}.`,
     '',
-    `Reference ${r.referenceRows} rows, current ${r.currentRows} rows.`,
+    `Reference ${r.referenceRows} rows, current ${r.currentRows} rows.${loadTestNote(r)}`,
     '',
     '| column | drift | statistic | value | threshold | reference | current |',
     '| --- | --- | --- | ---: | ---: | --- | --- |',

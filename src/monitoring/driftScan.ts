@@ -5,6 +5,7 @@ import { FileDatasetSource } from '../data/engine/fileDatasetSource';
 import { columnsFromDescribe, directScan } from '../data/engine/fileRelation';
 import type { TablePrep } from '../data/engine/protocol';
 import { quoteIdent, SqlParams } from '../data/engine/sqlText';
+import { LOAD_TEST_SOURCE, REQUEST_SOURCE_FIELD } from '../serving/requestLogText';
 import type { KernelFrameFile } from './kernelFrame';
 import { chiSquaredHomogeneity, jensenShannon, ksPValue, psi } from './driftStats';
 import { chooseTest, columnTestProblem, DRIFT_DEFAULTS, isPValue, type DriftOptions, type DriftTest } from './driftTests';
@@ -59,6 +60,8 @@ export interface DriftResult {
   readonly driftShare: number;
   readonly datasetDrift: boolean;
   readonly options: Required<Pick<DriftOptions, 'pValue' | 'distance' | 'driftShare'>>;
+  /** A served app's request log: its load test's rows left out per side (absent: no side is such a log, or they were kept). */
+  readonly loadTestRows?: { readonly reference: number; readonly current: number };
 }
 
 type Run = (sql: string, maxRows: number) => Promise<readonly (readonly unknown[])[]>;
@@ -87,8 +90,8 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
   const params = new SqlParams();
   const reference = { label: labelOf(referenceInput), source: sourceOf(referenceInput) };
   const current = { label: labelOf(currentInput) };
-  const a = await scanOf(referenceInput, params, signal);
-  const b = await scanOf(currentInput, params, signal);
+  const a = await scanOf(referenceInput, params, signal, !options.includeLoadTest);
+  const b = await scanOf(currentInput, params, signal, !options.includeLoadTest);
   const currentByName = new Map(b.columns.map((c) => [c.name, c]));
   const ignore = new Set(options.ignore ?? []);
   const thresholds = { pValue: options.pValue ?? DRIFT_DEFAULTS.pValue, distance: options.distance ?? DRIFT_DEFAULTS.distance, driftShare: options.driftShare ?? DRIFT_DEFAULTS.driftShare };
@@ -144,6 +147,7 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
     driftShare: thresholds.driftShare,
     datasetDrift: columns.length > 0 && driftedShare >= thresholds.driftShare,
     options: thresholds,
+    ...(a.loadTestRows !== undefined || b.loadTestRows !== undefined ? { loadTestRows: { reference: a.loadTestRows ?? 0, current: b.loadTestRows ?? 0 } } : {}),
   };
 }
 
@@ -172,6 +176,8 @@ interface Side {
   readonly from: string;
   readonly columns: readonly DatasetColumn[];
   readonly prepare: readonly TablePrep[];
+  /** A request log's rows of load tests, left out of `from`. */
+  readonly loadTestRows?: number;
 }
 
 /**
@@ -179,8 +185,10 @@ interface Side {
  * (encoding, delimiter); an Arrow file through the engine's table of it. The columns are the scan's
  * own, from a zero-row read (DuckDB sniffs a text file as it will for the rows), not a big file's
  * quick first look: a column typed as numbers from its first rows cannot turn out text mid-scan.
+ * A served app's request log (JSON lines with REQUEST_SOURCE_FIELD) loses its load tests' rows
+ * unless kept: counted first, in a read of that field alone.
  */
-async function scanOf(input: DriftInput, params: SqlParams, signal: AbortSignal): Promise<Side> {
+async function scanOf(input: DriftInput, params: SqlParams, signal: AbortSignal, skipLoadTests: boolean): Promise<Side> {
   const source = sourceOf(input);
   if (!(input instanceof FileDatasetSource) && input.frame.format === 'csv') return frameCsv(input.frame, source.path, params);
   // Opening checks the file (line lengths, encoding, ragged rows) and names it in any error.
@@ -190,7 +198,13 @@ async function scanOf(input: DriftInput, params: SqlParams, signal: AbortSignal)
   const csv = origin.kind === 'file' ? { ...(origin.encoding ? { encoding: origin.encoding } : {}), ...(origin.delimiter ? { delimiter: origin.delimiter } : {}) } : {};
   const probe = new SqlParams();
   const described = await source.run(`SELECT * FROM ${directScan(source.format, source.path, probe, csv, false)} LIMIT 0`, { params: probe, prepare: [] }, signal, { maxRows: 1 });
-  return { from: directScan(source.format, source.path, params, csv, false), columns: columnsFromDescribe(described.columns.map((c) => [c.name, c.type]), source.format), prepare: [] };
+  const columns = columnsFromDescribe(described.columns.map((c) => [c.name, c.type]), source.format);
+  const from = directScan(source.format, source.path, params, csv, false);
+  if (!skipLoadTests || source.format !== 'jsonl' || !columns.some((c) => c.name === REQUEST_SOURCE_FIELD)) return { from, columns, prepare: [] };
+  const isLoadTest = `${quoteIdent(REQUEST_SOURCE_FIELD)} = '${LOAD_TEST_SOURCE}'`;
+  const count = new SqlParams();
+  const counted = await source.run(`SELECT count(*) FROM ${directScan(source.format, source.path, count, csv, false)} WHERE ${isLoadTest}`, { params: count, prepare: [] }, signal, { maxRows: 1 });
+  return { from: `(SELECT * FROM ${from} WHERE (${isLoadTest}) IS NOT TRUE)`, columns, prepare: [], loadTestRows: Number(counted.rows[0]![0]) };
 }
 
 /**

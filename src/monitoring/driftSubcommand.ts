@@ -9,7 +9,7 @@ import { detectFileDrift } from './driftScan';
 import type { CategoricalTestChoice, NumericTestChoice } from './driftTests';
 
 const USAGE = [
-  'Usage: ml-engineer drift REFERENCE CURRENT [--numeric-test T] [--categorical-test T] [--ignore COL]... [--json]',
+  'Usage: ml-engineer drift REFERENCE CURRENT [--numeric-test T] [--categorical-test T] [--ignore COL]... [--include-load-test] [--json]',
   '',
   'Compares CURRENT with REFERENCE column by column (data files: .csv, .tsv, .parquet, .jsonl, …; a served',
   "model's request log, logs/requests.jsonl, works as CURRENT). Statistics as Evidently chooses them:",
@@ -21,6 +21,7 @@ const USAGE = [
   '  --numeric-test      auto | ks | wasserstein | psi',
   '  --categorical-test  auto | chisquare | jensenshannon | psi',
   '  --ignore COL        leave a column out (repeat)',
+  '  --include-load-test keep a request log\'s load-test rows (left out by default)',
   '  --json              print JSON',
   '',
   'Exit code 0 without dataset drift, 3 with it, 1 when a file cannot be read, 2 for a usage error.',
@@ -31,7 +32,7 @@ export const driftSubcommand: Subcommand = {
   name: 'drift',
   summary: 'which columns of a dataset drifted from a reference (KS, chi-squared, Wasserstein, Jensen-Shannon, PSI)',
   usage: USAGE,
-  options: { json: { type: 'boolean' }, 'numeric-test': { type: 'string' }, 'categorical-test': { type: 'string' }, ignore: { type: 'string', multiple: true } },
+  options: { json: { type: 'boolean' }, 'numeric-test': { type: 'string' }, 'categorical-test': { type: 'string' }, ignore: { type: 'string', multiple: true }, 'include-load-test': { type: 'boolean' } },
   async run(args, io, signal) {
     const [reference, current] = args.positionals;
     const numeric = (args.values['numeric-test'] as string | undefined) ?? 'auto';
@@ -53,6 +54,7 @@ export const driftSubcommand: Subcommand = {
         numericTest: numeric as NumericTestChoice,
         categoricalTest: categorical as CategoricalTestChoice,
         ignore: (args.values.ignore as string[] | undefined) ?? [],
+        includeLoadTest: args.values['include-load-test'] === true,
       }, signal);
       io.out(args.values.json === true ? `${driftJson(result)}\n` : driftMarkdown(result));
       return result.datasetDrift ? 3 : EXIT.ok;

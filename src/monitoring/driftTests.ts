@@ -24,6 +24,8 @@ export interface DriftOptions {
   readonly ignore?: readonly string[];
   /** A statistic per column, over the choice by kind (PSI for one column, KS for another). */
   readonly columnTests?: Readonly<Record<string, DriftTest>>;
+  /** Keep a request log's load-test rows (left out by default: they are not the model's traffic). */
+  readonly includeLoadTest?: boolean;
 }
 
 export const DRIFT_DEFAULTS = { pValue: 0.05, distance: 0.1, driftShare: 0.5 } as const;

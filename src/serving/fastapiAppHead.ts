@@ -2,13 +2,13 @@ import { pythonString } from '../models/deploy/pythonText';
 
 /**
  * The part every app Serve Locally writes shares (scikit-learn, PyTorch): the FastAPI app with the
- * body limit and the request log's shutdown flush, the request shape, and /health. Each app adds
- * its own /metadata and /predict after it.
+ * body limit and the request log (load tests' rows marked, flushed at shutdown), the request shape,
+ * and /health. Each app adds its own /metadata and /predict after it.
  */
 export function fastapiAppHead(title: string): string {
   return `app = FastAPI(title=${pythonString(title)})
 app.add_middleware(LimitRequestBody, max_bytes=MAX_REQUEST_BYTES)
-close_request_log_at_shutdown(app)
+attach_request_log(app)
 
 
 class PredictRequest(BaseModel):

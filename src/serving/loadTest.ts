@@ -1,11 +1,13 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { latencyStats, type LatencyStats } from '../models/runtime/benchmarkStats';
+import { LOAD_TEST_HEADER } from './requestLogText';
 
 // A load test against a served model from our own client: `requests` POSTs at `concurrency` in
 // flight (closed loop), or started at `ratePerSecond` (open loop, still at most `concurrency` in
 // flight), stopped at the count or at `durationMs`, whichever comes first, or when cancelled.
 // Keep-alive connections, one per concurrent request, as `hey` does. Latency is from the request's
 // start to the last byte of the answer; throughput is answered requests over the wall time.
+// Every request carries LOAD_TEST_HEADER: the app logs its rows as the load test's, and drift leaves them out.
 
 export interface LoadTestSpec {
   /** The endpoint, e.g. http://127.0.0.1:8000/predict. */
@@ -66,7 +68,7 @@ function errorKind(error: NodeJS.ErrnoException): string {
 export async function runLoadTest(spec: LoadTestSpec, signal?: AbortSignal, onProgress?: (answered: number, elapsedMs: number) => void): Promise<LoadTestResult> {
   checkSpec(spec);
   const agent = new Agent({ keepAlive: true, maxSockets: spec.concurrency });
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const headers: Record<string, string> = { 'content-type': 'application/json', [LOAD_TEST_HEADER]: '1' };
   if (spec.token) headers.authorization = `Bearer ${spec.token}`;
   const bodies = spec.bodies.map((b) => Buffer.from(b));
   const timeoutMs = spec.timeoutMs ?? 30_000;

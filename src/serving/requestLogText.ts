@@ -6,11 +6,20 @@
 // are left out of the comparison without a rule of their own. MODEL_REQUEST_LOG=off turns it off.
 // A request only queues its rows: one thread serialises them and writes them in batches (whole
 // lines, one write and one flush a batch, every REQUEST_LOG_FLUSH_SECONDS), and what is queued is
-// written when the server shuts down (close_request_log_at_shutdown(app), after the app is made) or
+// written when the server shuts down (attach_request_log(app), after the app is made) or
 // at a clean exit. Written in the request (JSON, the rollover check, a write and a flush a
 // line through logging) the log added 0.7 ms to a request's p50 (request_log_overhead_ms).
+// Each row's `__source` says who sent it: "load_test" where the request carried LOAD_TEST_HEADER (our
+// load tester sends it), else "request"; drift leaves load-test rows out (driftScan.ts). Every row
+// carries it because DuckDB types a JSON lines file from its first rows: a key seen only later is dropped.
 
 export const REQUEST_LOG_FILE = 'logs/requests.jsonl';
+
+/** The header our load tester sends, so the app logs those rows as the load test's, not traffic. */
+export const LOAD_TEST_HEADER = 'X-ML-Engineer-Load-Test';
+/** The row's field naming who sent the request, and its value for a load test's rows. */
+export const REQUEST_SOURCE_FIELD = '__source';
+export const LOAD_TEST_SOURCE = 'load_test';
 
 /** How often the log's thread writes what requests queued (seconds): a row reaches the file this late at most. */
 export const REQUEST_LOG_FLUSH_SECONDS = 0.2;
@@ -18,6 +27,7 @@ export const REQUEST_LOG_FLUSH_SECONDS = 0.2;
 export const REQUEST_LOG_TEXT = `# Request log (ML Engineer): features, prediction and latency per row as JSON lines, rotated by size.
 import atexit as _atexit
 import contextlib as _contextlib
+import contextvars as _contextvars
 import json as _json
 import logging.handlers
 import queue as _queue
@@ -27,6 +37,9 @@ import time
 REQUEST_LOG = os.environ.get("MODEL_REQUEST_LOG", os.path.join(os.path.dirname(os.path.abspath(__file__)), ${JSON.stringify(REQUEST_LOG_FILE)}))
 REQUEST_LOG_BYTES = int(os.environ.get("MODEL_REQUEST_LOG_BYTES", str(20 * 1024 * 1024)))
 REQUEST_LOG_FILES = int(os.environ.get("MODEL_REQUEST_LOG_FILES", "5"))
+_LOAD_TEST_HEADER = ${JSON.stringify(LOAD_TEST_HEADER.toLowerCase())}.encode()
+# Who sent the request being answered: set by _MarkLoadTests, read where the rows are queued.
+_request_source = _contextvars.ContextVar("request_source", default="request")
 
 
 class _RequestLog:
@@ -104,23 +117,44 @@ if REQUEST_LOG.strip().lower() not in ("", "off", "0", "false", "no"):
 
 
 def log_requests(rows, predictions, latency_ms):
-    """Queues one line per row: its features, its prediction, the request's latency in ms."""
+    """Queues one line per row: its features, its prediction, the request's latency in ms, who sent it."""
     if _request_log is None:
         return
     ts = round(time.time(), 3)
+    source = _request_source.get()
     for row, prediction in zip(rows, predictions):
         record = {str(k): v for k, v in row.items() if not str(k).startswith("__")}
         record["__ts"] = ts
         record["__latency_ms"] = round(latency_ms, 3)
         record["__prediction"] = prediction
+        record[${JSON.stringify(REQUEST_SOURCE_FIELD)}] = source
         _request_log.put(record)
 
 
-def close_request_log_at_shutdown(app):
-    """Writes what is queued when the server shuts down. atexit is not enough: uvicorn 0.29+ ends
-    the process on SIGTERM by raising it again with the default handler after shutdown."""
+class _MarkLoadTests:
+    """ASGI middleware: a request with the load tester's header has its rows logged as the load test's."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and any(name == _LOAD_TEST_HEADER for name, _ in scope["headers"]):
+            token = _request_source.set(${JSON.stringify(LOAD_TEST_SOURCE)})
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                _request_source.reset(token)
+        else:
+            await self.app(scope, receive, send)
+
+
+def attach_request_log(app):
+    """Marks load-test requests' rows, and writes what is queued when the server shuts down. atexit
+    is not enough: uvicorn 0.29+ ends the process on SIGTERM by raising it again with the default
+    handler after shutdown."""
     if _request_log is None:
         return
+    app.add_middleware(_MarkLoadTests)
     inner = app.router.lifespan_context
 
     @_contextlib.asynccontextmanager

@@ -175,7 +175,7 @@ describe('The generated FastAPI app, served by uvicorn', function () {
     await served.stop();
     const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(lines.length, 2, 'one line per row; none for the refused request');
-    assert.deepEqual({ ...lines[1], __ts: 0, __latency_ms: 0 }, { x_0: 5, x_1: 6, x_2: 7, x_3: 8, __ts: 0, __latency_ms: 0, __prediction: [6, 8, 10, 12] });
+    assert.deepEqual({ ...lines[1], __ts: 0, __latency_ms: 0 }, { x_0: 5, x_1: 6, x_2: 7, x_3: 8, __ts: 0, __latency_ms: 0, __prediction: [6, 8, 10, 12], __source: 'request' });
     assert.ok(typeof lines[0]!.__latency_ms === 'number' && typeof lines[0]!.__ts === 'number');
 
     // Named as the training data's columns, the log is drift's current data: shifted traffic is found.

@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DataEngine } from '../../src/data/engine/engineClient';
+import { detectFileDrift } from '../../src/monitoring/driftScan';
 import { latestLoadTestOf, readRecords, sha256File } from '../../src/serving/loadTestRecord';
 import { assertEveryNumberSourced, assertLoadTestQuote, parseCard } from '../support/modelCardCheck';
 import { useChurnServingFolder } from '../support/churnServingFolder';
@@ -20,6 +22,7 @@ describe('load_test: the agent\'s load test of a real uvicorn server', function 
     const rows = Array.from({ length: 30 }, (_, i) => `${(i % 70) + 1},${(40 + i).toFixed(2)},${i % 5},${i % 3}`);
     // Every third row has a charge the model cannot read: the app answers 422 for its request.
     writeFileSync(join(ws, 'data', 'mixed.csv'), ['tenure_months,monthly_charges,support_calls,contract_years', ...rows.map((r, i) => (i % 3 === 2 ? r.replace(/,[\d.]+,/, ',lots,') : r))].join('\n') + '\n');
+    writeFileSync(join(ws, 'data', 'clean.csv'), ['tenure_months,monthly_charges,support_calls,contract_years', ...rows].join('\n') + '\n');
   });
 
   it('asks first as send_requests does (execute), saying what it sends and where the result is kept', async () => {
@@ -74,6 +77,30 @@ describe('load_test: the agent\'s load test of a real uvicorn server', function 
     assert.match(result.content, /^\d+ requests, 2 in flight; stopped at the time limit after [\d.]+ s\.$/m);
     const sent = Number(/^(\d+) requests, /m.exec(result.content)![1]);
     assert.ok(sent > 0 && sent < 20_000, `${sent} sent`);
+  });
+
+  it('the request log marks the load tests\' rows (its header), and drift leaves them out unless asked', async () => {
+    const sent = await f.call('send_requests', { data: 'data/clean.csv', batch_size: 5 });
+    assert.match(sent.content, /^Sent 30 of the 30 rows /m);
+    const log = join(f.ws, APP, 'logs', 'requests.jsonl');
+    const rows = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const bySource = new Map<unknown, number>();
+    for (const r of rows) bySource.set(r.__source, (bySource.get(r.__source) ?? 0) + 1);
+    const loadTests = bySource.get('load_test') ?? 0;
+    assert.equal(bySource.get('request'), 30, 'send_requests is traffic');
+    assert.ok(loadTests >= 60 + 10 + 20 + 4 * 2, `${loadTests} load-test rows`);
+    assert.equal(rows.length, loadTests + 30, 'every row says who sent it');
+    const drift = await f.call('detect_drift', { reference: 'data/clean.csv', current: `${APP}/logs/requests.jsonl` });
+    assert.match(drift.content, new RegExp(`^Reference 30 rows, current 30 rows\\. Load-test rows left out: ${loadTests} of the current data \\(requests the load tester sent, not traffic\\)\\.$`, 'm'));
+    assert.match(drift.content, /^No dataset drift: 0 of 4 columns drifted/m, 'the same rows as the reference once the load tests are out');
+    const engine = new DataEngine();
+    try {
+      const kept = await detectFileDrift(engine, join(f.ws, 'data', 'clean.csv'), log, { includeLoadTest: true }, new AbortController().signal);
+      assert.equal(kept.currentRows, rows.length);
+      assert.equal(kept.loadTestRows, undefined);
+    } finally {
+      await engine.close();
+    }
   });
 
   it('write_model_card on the pickle cites the served latency of its latest load test, every number footnoted', async () => {

@@ -66,7 +66,7 @@ print(json.dumps({"ms": (time.perf_counter() - started) * 1000}))`,
     const written = lines(log);
     assert.equal(written.length, 20, 'every queued row is written at exit');
     assert.deepEqual(written.map((r) => r.a), Array.from({ length: 20 }, (_, i) => i));
-    assert.deepEqual({ ...written[3], __ts: 0 }, { a: 3, b: 'x', __ts: 0, __latency_ms: 1.5, __prediction: 6 });
+    assert.deepEqual({ ...written[3], __ts: 0 }, { a: 3, b: 'x', __ts: 0, __latency_ms: 1.5, __prediction: 6, __source: 'request' });
   });
 
   it('rows queued just before a SIGTERM are written at the app\'s shutdown, though the process dies by the signal (uvicorn 0.29+)', () => {
@@ -80,7 +80,7 @@ ${REQUEST_LOG_TEXT}
 import asyncio, signal
 from fastapi import FastAPI
 app = FastAPI()
-close_request_log_at_shutdown(app)
+attach_request_log(app)
 async def main():
     async with app.router.lifespan_context(app):
         for i in range(5):

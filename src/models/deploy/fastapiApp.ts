@@ -57,7 +57,7 @@ OUTPUT_NAMES = [output.name for output in session.get_outputs()]
 
 app = FastAPI(title=${pythonString(title)})
 app.add_middleware(LimitRequestBody, max_bytes=MAX_REQUEST_BYTES)
-close_request_log_at_shutdown(app)
+attach_request_log(app)
 
 
 class PredictRequest(BaseModel):

@@ -24,7 +24,7 @@ FEATURE_NAMES = [name.strip() for name in os.environ.get("MODEL_FEATURE_NAMES", 
 MAX_EVENT_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(16 * 1024 * 1024)))
 
 app = FastAPI(title="request log sink")
-close_request_log_at_shutdown(app)
+attach_request_log(app)
 
 
 def _flat(data):
