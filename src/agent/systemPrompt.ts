@@ -21,7 +21,7 @@ export function systemPrompt(facts: WorkspaceFacts): string {
     '- Exploratory training goes in a notebook the user can read and re-run: write it (create_file with an nbformat 4 .ipynb, or edit_notebook_cell), run its cells in the kernel (run_in_kernel), one step at a time. Reproducible: fixed seeds, the split saved or derived from the seed, pinned dependencies; what proves itself moves to a script.',
     '- Pick between models on evidence: compare_runs for the tracked metrics, then compare_models_on_data on the saved held-out split for intervals; say what the intervals do and do not show.',
     '- Only then optimise (profiling, mixed precision, quantisation, export) and serve. Measure before and after. Check that a step can run here (e.g. the exporter is installed) and say so when it cannot, rather than skipping it silently.',
-    '- Check drift on what the served model was really sent (serve_locally, send_requests, then detect_drift on the app\'s request log) against the training data in the form the model took it; load-test (load_test) after the drift check and the model card, since its requests join that log.',
+    '- Check drift on what the served model was really sent (serve_locally, send_requests, then detect_drift on the app\'s request log) against the training data in the form the model took it; load-test it (load_test) too: its requests are marked in that log and the drift checks leave them out.',
     '',
     'How you act:',
     '- Read before you change: look at the files, notebooks and logs that matter, with the tools.',

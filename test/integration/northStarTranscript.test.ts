@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { HeadlessReport } from '../../src/headless/headlessAgent';
 import { startFakeMessagesApi, type FakeMessagesApi } from '../support/fakeMessagesApi';
 import { assertEveryNumberSourced, parseCard } from '../support/modelCardCheck';
-import { abAccuracy, BASELINE_PATH, claimedNumbers, EXPORT_CHECK, HOLDOUT_ENCODED_PATH, HOLDOUT_PATH, inspected, KERNEL_RUNS, MLP_INT8_PATH, MLP_ONNX_PATH, MLP_PATH, MODEL_PATH, NORTH_STAR_ASK, NOTEBOOK_PATH, northStarScript, rocAuc, sampleDiff, tableCell, toolTurns, trainedRuns } from '../support/northStarTranscript';
+import { abAccuracy, BASELINE_PATH, claimedNumbers, EXPORT_CHECK, HOLDOUT_ENCODED_PATH, HOLDOUT_PATH, inspected, KERNEL_RUNS, MLP_INT8_PATH, MLP_ONNX_PATH, MLP_PATH, MODEL_PATH, NORTH_STAR_ASK, NOTEBOOK_PATH, northStarScript, REFERENCE_PATH, rocAuc, sampleDiff, tableCell, toolTurns, trainedRuns } from '../support/northStarTranscript';
 
 /** Where the served app (serve_locally on the model) logs what it predicted. */
 const REQUEST_LOG = 'deploy/churn_model-fastapi/logs/requests.jsonl';
@@ -78,7 +78,7 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
       [
         ['describe_dataset', 'done'], ['create_file', 'done'], ['run_in_kernel', 'done'], ['run_in_kernel', 'done'], ['run_in_kernel', 'done'], ['compare_runs', 'done'],
         ['export_model', 'done'], ['inspect_model', 'done'], ['benchmark_model', 'done'], ['optimize_model', 'done'], ['compare_models', 'done'], ['compare_models_on_data', 'done'],
-        ['run_in_kernel', 'done'], ['serve_locally', 'done'], ['send_requests', 'done'], ['detect_drift', 'done'], ['write_model_card', 'done'], ['load_test', 'done'],
+        ['run_in_kernel', 'done'], ['serve_locally', 'done'], ['load_test', 'done'], ['send_requests', 'done'], ['detect_drift', 'done'], ['write_model_card', 'done'],
       ],
       report.text,
     );
@@ -133,17 +133,20 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
     const acc = abAccuracy(abTurn.result);
     assert.ok(acc && Number(acc[1]) > 80 && Math.abs(Number(acc[1]) - Number(acc[2])) < 2, abTurn.result);
 
-    // Served: the app written beside the workspace's other deployments, every incoming row answered,
-    // and the app's own request log holding each of them (the drift check's current data).
+    // Served: the app written beside the workspace's other deployments, load-tested with the training split's
+    // rows, then every incoming row answered; the app's own request log holds both, each row marked with its source.
     const served = turns.find((t) => t.name === 'serve_locally')!.result;
     assert.match(served, /^Serving deploy\/churn_model-fastapi as server "churn_model-fastapi" at http:\/\/127\.0\.0\.1:\d+ /, served);
     assert.ok(existsSync(join(ws, 'deploy', 'churn_model-fastapi', 'app.py')));
     const sent = turns.find((t) => t.name === 'send_requests')!.result;
     assert.match(sent, /^Sent 800 of the 800 rows of data\/incoming\.csv to churn_model-fastapi .* in 16 requests .*: 16 × 200\.$/m, sent);
-    // The log's first 800 rows are send_requests' (the load test, last, added its own after them).
+    // The log's first 200 rows are the load test's (marked so), the 800 after them send_requests'.
     const all = readFileSync(join(ws, REQUEST_LOG), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    const logged = all.slice(0, 800);
+    assert.deepEqual([...new Set(all.slice(0, 200).map((r) => r.__source))], ['load_test']);
+    const logged = all.slice(200);
+    assert.deepEqual([...new Set(logged.map((r) => r.__source))], ['request']);
     const loadTest = turns.find((t) => t.name === 'load_test')!.result;
+    assert.deepEqual(turns.find((t) => t.name === 'load_test')!.input, { server: 'churn_model-fastapi', data: REFERENCE_PATH, requests: 200, concurrency: 4 });
     assert.match(loadTest, /^200 requests, 4 in flight; all requests answered after /m, loadTest);
     assert.match(loadTest, /^\| ok \| 200 \|$/m, loadTest);
     assert.match(loadTest, /^\| errors \| none \|$/m, loadTest);
@@ -156,13 +159,13 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
     assert.equal(typeof logged[0]!.paperless_billing, 'boolean');
     assert.equal(typeof logged[0]!.total_charges, 'number');
 
-    // The drift check read that log: monthly_charges drifted (the price rise), the model's 11 inputs compared.
+    // The drift check read that log without the load test's rows (its report says so): monthly_charges drifted (the price rise), the model's 11 inputs compared.
     const driftTurn = turns.find((t) => t.name === 'detect_drift')!;
     assert.equal(driftTurn.input.current, REQUEST_LOG);
     const drift = driftTurn.result;
     assert.match(drift, /^# Drift: requests\.jsonl against churn_reference\.csv$/m);
     assert.match(drift, /^No dataset drift: 1 of 11 columns drifted .*: monthly_charges\.$/m);
-    assert.match(drift, /Reference 4000 rows, current 800 rows\./);
+    assert.match(drift, /^Reference 4000 rows, current 800 rows\. Load-test rows left out: 200 of the current data \(requests the load tester sent, not traffic\)\.$/m, drift);
     assert.doesNotMatch(drift, /\| __(prediction|latency_ms|ts) \|/);
 
     // The card of the MLP's ONNX file: its run (named by the agent), its metric sourced, every number footnoted;
@@ -188,6 +191,8 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
     assert.ok(cardDrift.includes(`- Data: \`${REQUEST_LOG}\` (a served app's request log: the rows sent to the model it serves) against \`data/churn_reference.csv\``), cardDrift);
     // total_charges, a number once the script parsed its units, is compared and did not drift.
     assert.match(cardDrift, /Result: No dataset drift: 1 of 11 columns drifted/);
+    assert.match(cardDrift, /^- Load-test rows left out: 200 of the current data\[\^\d+\]$/m, cardDrift);
+    assert.match(card.section('Training data').join('\n'), /Drift check reference `churn_reference\.csv`: 4000 rows\[\^\d+\]/);
     assert.doesNotMatch(cardDrift, /Drifted: `total_charges`/);
 
     // Every number the agent's texts claim came from a tool result (the ask's and the script's aside).

@@ -177,6 +177,12 @@ export function driftLine(report: string): string {
   return /^(No dataset drift|Dataset drift): .*$/m.exec(report)?.[0] ?? 'detect_drift gave no verdict';
 }
 
+/** What detect_drift says it left out of a request log as load-test rows, as a sentence ('' when it says nothing). */
+export function loadTestLeftOut(report: string): string {
+  const m = /Load-test rows left out: (.+?) \(requests the load tester sent/.exec(report);
+  return m ? `Load-test rows left out: ${m[1]!}.` : '';
+}
+
 /** compare_runs' ROC AUC line: [line, run #1's last value, run #2's, run #3's]. */
 export function rocAuc(compared: string): RegExpExecArray | null {
   return /^ {2}roc_auc: #1=([\d.]+)@.*? #2=([\d.]+)@.*? #3=([\d.]+)@.*$/m.exec(compared);
@@ -295,21 +301,21 @@ export function northStarScript(request: MessagesRequestBody): ScriptedReply {
       );
     }
     case 'serve_locally':
-      return say('Now the incoming customers (data/incoming.csv, in the form the model takes) sent to it:', { name: 'send_requests', input: { data: 'data/incoming.csv' } });
+      return say('First a load test, with rows like those it was trained on (the training split\'s features), 4 requests in flight; the load tester marks its requests in the request log, so the drift check leaves them out:', {
+        name: 'load_test',
+        input: { server: servedName(turns), data: REFERENCE_PATH, requests: 200, concurrency: 4 },
+      });
+    case 'load_test':
+      return say(`${loadTestLine(last.result)}\n\nNow the incoming customers (data/incoming.csv, in the form the model takes) sent to it:`, { name: 'send_requests', input: { data: 'data/incoming.csv' } });
     case 'send_requests':
       return say('Now what the served model was sent, from its own request log, against the training split the models learned from (the reference the notebook saved):', {
         name: 'detect_drift',
         input: { reference: REFERENCE_PATH, current: requestLog(turns) },
       });
     case 'detect_drift':
-      return say(`${driftLine(last.result)}\n\nNow the model card of the chosen MLP's ONNX file, from what the tools return (before the load test: its rows would join the request log the card's drift check reads):`, {
+      return say(`${driftLine(last.result)} ${loadTestLeftOut(last.result) || 'No load-test rows were left out.'}\n\nNow the model card of the chosen MLP's ONNX file, from what the tools return:`, {
         name: 'write_model_card',
         input: { model: MLP_ONNX_PATH, run: trainedRuns(turns)['mlp']?.run_id ?? 'mlp', reference: REFERENCE_PATH, current: requestLog(turns) },
-      });
-    case 'write_model_card':
-      return say('Last, a load test of the served model with the incoming rows, 4 requests in flight:', {
-        name: 'load_test',
-        input: { server: servedName(turns), data: 'data/incoming.csv', requests: 200, concurrency: 4 },
       });
     default: {
       const auc = rocAuc(turns.find((t) => t.name === 'compare_runs')?.result ?? '');
@@ -324,9 +330,9 @@ export function northStarScript(request: MessagesRequestBody): ScriptedReply {
           `**Done.** The MLP (\`${MLP_PATH}\`, trained in \`${NOTEBOOK_PATH}\`) scores ROC AUC ${auc?.[3] ?? '?'} on the held-out split (test_size 0.2 in compare_runs), against ${auc?.[2] ?? '?'} for the logistic regression and ${auc?.[1] ?? '?'} for the majority-class baseline.`,
           `**ONNX:** \`${MLP_ONNX_PATH}\`, ${info.size}, ${info.io.map((l) => `\`${l}\``).join(', ')}; mean ${tableCell(bench, 'mean')} per one-row call (benchmark_model). The int8 copy \`${MLP_INT8_PATH}\`: ${/^\| Size \| (.+) \|$/m.exec(optimized)?.[1] ?? '?'}; on the hold-out split: ${abVerdict(ab)}`,
           `**Served:** the logistic regression pipeline (\`${MODEL_PATH}\`: it encodes raw rows itself; the MLP's ONNX file needs its encoder in ONNX first). ${sent}`,
-          `**Drift** (the served model's request log \`${requestLog(turns)}\` against the training split): ${driftLine(drift)}`,
+          `**Load test** (training-like rows, before the incoming traffic): ${loadTestLine(turns.find((t) => t.name === 'load_test')?.result ?? '')}`,
+          `**Drift** (the served model's request log \`${requestLog(turns)}\` against the training split): ${driftLine(drift)} ${loadTestLeftOut(drift)}`,
           `**Card:** ${turns.find((t) => t.name === 'write_model_card')?.result.split('\n')[0] ?? ''}`,
-          `**Load test:** ${loadTestLine(turns.find((t) => t.name === 'load_test')?.result ?? '')}`,
         ].join('\n\n'),
       );
     }
