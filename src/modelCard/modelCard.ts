@@ -98,7 +98,8 @@ export function buildModelCard(facts: CardFacts): ModelCard {
   // Training data: what the run logged about its data, and the drift check's reference.
   const data: string[] = [];
   if (run) for (const [k, v] of Object.entries(facts.run!.params)) if (DATA_KEY.test(k)) data.push(...quote(run, `param ${k} = ${v}`, `run param ${codeSpan(k)}`, () => v));
-  if (drift) data.push(...quote(drift, /^Reference (\d+) rows, current (\d+) rows\.$/, `Drift check reference ${codeSpan(facts.drift!.reference)}`, (_l, m) => `${m![1]!} rows`));
+  // The line may go on to say how many load-test rows a request log lost (driftReport.ts).
+  if (drift) data.push(...quote(drift, /^Reference (\d+) rows, current (\d+) rows\.(?= |$)/, `Drift check reference ${codeSpan(facts.drift!.reference)}`, (_l, m) => `${m![1]!} rows`));
   if (data.length === 0) missing.push(`training data: ${facts.run ? `run ${codeSpan(facts.run.runId)} logs no dataset parameter` : 'no training run'}, and no drift reference was given`);
   section('Training data', data.length ? data : ['Not found (see *Not found*).']);
 
@@ -155,7 +156,8 @@ export function buildModelCard(facts: CardFacts): ModelCard {
   // Drift check.
   const driftLines: string[] = [];
   if (drift && facts.drift) {
-    if (facts.driftFiles) driftLines.push(`- Data: ${codeSpan(facts.driftFiles.current)}${isRequestLog(facts.driftFiles.current) ? ' (a served app\'s request log: the rows the model was sent)' : ''} against ${codeSpan(facts.driftFiles.reference)}`);
+    if (facts.driftFiles) driftLines.push(`- Data: ${codeSpan(facts.driftFiles.current)}${isRequestLog(facts.driftFiles.current) ? ' (a served app\'s request log: the rows sent to the model it serves)' : ''} against ${codeSpan(facts.driftFiles.reference)}`);
+    driftLines.push(...quote(drift, /^Reference \d+ rows, current \d+ rows\. Load-test rows left out: (.+) \(requests the load tester sent, not traffic\)\.$/, 'Load-test rows left out', (_l, m) => m![1]!));
     if (facts.driftIgnored?.length) driftLines.push(`- Left out: ${facts.driftIgnored.map(codeSpan).join(', ')} (not read by the model, or asked)`);
     driftLines.push(...quote(drift, /^(No dataset drift|Dataset drift): .+\.$/, 'Result'));
     for (const c of facts.drift.columns.filter((x) => x.drifted)) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
 import type { FakeMessagesApi } from '../support/fakeMessagesApi';
 import { assertEveryNumberSourced, parseCard } from '../support/modelCardCheck';
-import { abAuc, BASELINE_PATH, EXPORT_CHECK, HOLDOUT_PATH, KERNEL_RUNS, loadTestLine, MODEL_PATH, NORTH_STAR_ASK, NOTEBOOK_PATH, northStarScript, rocAuc, toolTurns } from '../support/northStarTranscript';
+import { abAccuracy, BASELINE_PATH, EXPORT_CHECK, HOLDOUT_ENCODED_PATH, inspected, KERNEL_RUNS, loadTestLine, MLP_INT8_PATH, MLP_ONNX_PATH, MLP_PATH, MODEL_PATH, NORTH_STAR_ASK, NOTEBOOK_PATH, northStarScript, rocAuc, toolTurns } from '../support/northStarTranscript';
 import { writeIncoming } from '../support/northStarWorkspace';
 import type { CodeServer } from './support/codeServer';
 import { findWebviewFrame, pickOurLocalKernel, runCommand, saveScreenshot } from './support/workbench';
@@ -12,11 +12,12 @@ import { AGENT_PROFILE, useWorkbench } from './support/workbenchFixture';
 
 /**
  * The north star (issue #20) as a person walks it in the sidebar chat: one ask, and the agent
- * describes the data, writes a notebook, runs its cells in the notebook's kernel (a baseline and a
- * better model, both logged as MLflow runs), compares the runs, A/B-tests the two saved models on the
- * hold-out split, inspects the model, checks whether it can be exported to ONNX, serves it (uvicorn on
- * loopback), sends it the incoming customers, checks its request log for drift, writes the model card
- * and load-tests the server; every write and execution waits for the user's click. The
+ * describes the data, writes a notebook, runs its cells in the notebook's kernel (a baseline, a logistic
+ * regression and a PyTorch MLP, each logged as an MLflow run), compares the runs, exports the MLP to ONNX,
+ * inspects and benchmarks it, writes an int8 copy and compares the two (sample inputs, then the encoded
+ * hold-out split), checks what can be served here, serves the logistic regression (uvicorn on loopback),
+ * load-tests it, sends it the incoming customers, checks its request log for drift (the load test's rows
+ * left out) and writes the MLP's model card; every write and execution waits for the user's click. The
  * loopback Messages API plays the model (test/support/northStarTranscript.ts, the same turns as
  * `ml-engineer ask` in test/integration/northStarTranscript.test.ts); the tools are real. The
  * key steps' screenshots are the README's walkthrough (UPDATE_SCREENSHOTS=1 refreshes docs/screenshots/; then `pngquant --ext .png --force docs/screenshots/*.png` keeps them near 65 KB).
@@ -34,7 +35,7 @@ async function widenSidebar(page: Page): Promise<void> {
 }
 
 describe('North star walkthrough in the chat (code-server + loopback Messages API)', function () {
-  this.timeout(600_000); // every step of the lifecycle, two kernel runs of training among them
+  this.timeout(900_000); // every step of the lifecycle, three kernel runs of training and three benchmarks among them
   let api: FakeMessagesApi;
   let server: CodeServer;
   let page: Page;
@@ -72,7 +73,7 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
     await pending.locator('.status', { hasText: 'Done' }).waitFor({ timeout: timeoutMs });
   }
 
-  it('one ask takes the data to tracked runs, a chosen model, a drift check and a model card, each write and run approved', async () => {
+  it('one ask takes the data to tracked runs, a chosen model in ONNX, a served model, a drift check and a model card, each write and run approved', async () => {
     const started = Date.now();
     const input = frame.locator('textarea[aria-label="Message"]');
     await input.fill(NORTH_STAR_ASK);
@@ -88,7 +89,7 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
     assert.match(said, /mean is 0\.1844/);
 
     // 2. The notebook: nothing written before the click. The user opens it and picks our kernel, then
-    // approves each run of its cells there (the baseline first, then the better model).
+    // approves each run of its cells there (the baseline first, then the logistic regression, then the MLP).
     await approve(`Create ${NOTEBOOK_PATH}`, () => assert.ok(!existsSync(join(server.workspace, NOTEBOOK_PATH))), 30_000);
     await card(`Run ${KERNEL_RUNS.baseline.split('\n').length} line(s)`).locator('button:text-is("Allow once")').waitFor({ timeout: 60_000 });
     await page.keyboard.press('Control+P');
@@ -100,36 +101,49 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
     await shot('north-star-1-plan');
     await approve(`Run ${KERNEL_RUNS.baseline.split('\n').length} line(s)`, () => assert.ok(!existsSync(join(server.workspace, BASELINE_PATH))), 180_000);
     await approve(`Run ${KERNEL_RUNS.better.split('\n').length} line(s)`, () => assert.ok(!existsSync(join(server.workspace, MODEL_PATH))), 180_000);
-    assert.ok(existsSync(join(server.workspace, MODEL_PATH)));
+    await approve(`Run ${KERNEL_RUNS.mlp.split('\n').length} line(s)`, () => assert.ok(!existsSync(join(server.workspace, MLP_PATH))), 240_000);
+    assert.ok(existsSync(join(server.workspace, MODEL_PATH)) && existsSync(join(server.workspace, MLP_PATH)));
     const ran = toolTurns(api.requests.at(-1)!.body).filter((t) => t.name === 'run_in_kernel');
     assert.match(ran[0]!.result, new RegExp(`^kernel: ${NOTEBOOK_PATH.replace('.', '\\.')}: .* on `), ran[0]!.result);
 
-    // 3. Both runs compared, then the two saved models A/B-tested on the hold-out split (approved: it loads pickles); one picked with its reason.
-    const picked = frame.locator('.msg.assistant', { hasText: 'beats the baseline: held-out ROC AUC' });
+    // 3. The three runs compared; the MLP picked with its reason.
+    const picked = frame.locator('.msg.assistant', { hasText: 'On the metric I named, the MLP is best' });
     await picked.waitFor({ timeout: 60_000 });
     const compared = toolTurns(api.requests.at(-1)!.body).find((t) => t.name === 'compare_runs');
     const auc = compared && rocAuc(compared.result);
-    assert.ok(auc, compared?.result);
-    assert.match(await picked.innerText(), new RegExp(`ROC AUC ${auc[2]!.replace('.', '\\.')} against ${auc[1]!.replace('.', '\\.')}`));
-    await approve(`Compare ${BASELINE_PATH} and ${MODEL_PATH} on ${HOLDOUT_PATH}`, () => undefined, 120_000);
-    const chose = frame.locator('.msg.assistant', { hasText: 'I pick the logistic regression' });
-    await chose.waitFor({ timeout: 60_000 });
-    const ab = abAuc(toolTurns(api.requests.at(-1)!.body).find((t) => t.name === 'compare_models_on_data')?.result ?? '');
-    assert.ok(ab && Number(ab[5]) > 0);
+    assert.ok(auc && Number(auc[3]) > Number(auc[2]), compared?.result);
+    assert.match(await picked.innerText(), new RegExp(`ROC AUC ${auc[3]!.replace('.', '\\.')}, against ${auc[2]!.replace('.', '\\.')} for the logistic regression`));
+
+    // 4. The MLP exported to ONNX (approved: it loads the TorchScript file), inspected and benchmarked (reads),
+    // an int8 copy written (approved), both compared on sample inputs (a read), then on the encoded hold-out split (approved).
+    await approve(`Export ${MLP_PATH} to onnx`, () => assert.ok(!existsSync(join(server.workspace, MLP_ONNX_PATH))), 120_000);
+    await card('benchmark_model').locator('.status', { hasText: 'Done' }).waitFor({ timeout: 120_000 });
+    const io = inspected(toolTurns(api.requests.at(-1)!.body).find((t) => t.name === 'inspect_model')?.result ?? '');
+    await frame.locator('.msg.assistant', { hasText: `${io.io[0]}, ` }).first().waitFor({ timeout: 30_000 });
+    await approve(`Write an int8 copy of ${MLP_ONNX_PATH}`, () => assert.ok(!existsSync(join(server.workspace, MLP_INT8_PATH))), 120_000);
+    await card('compare_models').first().locator('.status', { hasText: 'Done' }).waitFor({ timeout: 120_000 });
+    await approve(`Compare ${MLP_ONNX_PATH} and ${MLP_INT8_PATH} on ${HOLDOUT_ENCODED_PATH}`, () => undefined, 120_000);
+    const ab = abAccuracy(toolTurns(api.requests.at(-1)!.body).find((t) => t.name === 'compare_models_on_data')?.result ?? '');
+    assert.ok(ab && Number(ab[1]) > 80);
+    await frame.locator('.msg.assistant', { hasText: 'equally accurate' }).or(frame.locator('.msg.assistant', { hasText: 'more accurate' })).first().waitFor({ timeout: 60_000 });
+    await page.mouse.move(1100, 500);
     await shot('north-star-2-compare');
 
-    // 4. The model inspected (a read), the ONNX export checked in the kernel (approved).
+    // What can be served here, checked in the kernel (approved).
     await approve(`Run ${EXPORT_CHECK.split('\n').length} line(s)`, () => undefined, 60_000);
-    // Either answer of the kernel's check (skl2onnx is a PyPI package, absent on these machines).
-    await frame.locator('.msg.assistant', { hasText: /cannot be exported to ONNX here|skl2onnx is installed, but/ }).waitFor({ timeout: 60_000 });
+    // Either answer of the kernel's check (skl2onnx and onnxruntime are PyPI packages, absent on these machines).
+    await frame.locator('.msg.assistant', { hasText: /So the served model is the logistic regression pipeline|skl2onnx and onnxruntime are installed/ }).waitFor({ timeout: 60_000 });
 
-    // 5. Served: its app written and started only after the click,
-    // the incoming customers sent to it after another; the Deployments view lists the server.
+    // 5. Served: its app written and started only after the click; load-tested (its rows marked in the
+    // request log), then the incoming customers sent to it after another; the Deployments view lists the server.
     const app = join(server.workspace, 'deploy', 'churn_model-fastapi');
+    const logRows = (): Record<string, unknown>[] => readFileSync(join(app, 'logs', 'requests.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
     await approve(`Serve ${MODEL_PATH} on 127.0.0.1`, () => assert.ok(!existsSync(join(app, 'app.py'))), 120_000);
     // The app opens its request log when it starts; no row is in it before the click.
-    await approve('Send the rows of data/incoming.csv', () => assert.equal(readFileSync(join(app, 'logs', 'requests.jsonl'), 'utf8'), ''), 120_000);
-    assert.equal(readFileSync(join(app, 'logs', 'requests.jsonl'), 'utf8').trim().split('\n').length, 800);
+    await approve('Load test the local model server churn_model-fastapi', () => assert.deepEqual(logRows(), []), 120_000);
+    assert.deepEqual([...new Set(logRows().map((r) => r.__source))], ['load_test']);
+    await approve('Send the rows of data/incoming.csv', () => assert.equal(logRows().length, 200), 120_000);
+    assert.equal(logRows().filter((r) => r.__source === 'request').length, 800);
     await page.locator('.sidebar .pane-header', { hasText: 'Deployments' }).click();
     const deployments = page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Deployments' }) });
     await deployments.locator('.monaco-list-row', { hasText: 'churn_model-fastapi' }).first().waitFor({ timeout: 30_000 });
@@ -137,34 +151,36 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
     await shot('north-star-3-served');
     await page.locator('.sidebar .pane-header', { hasText: 'Deployments' }).click(); // collapsed again: the chat keeps its height
 
-    // 6. Drift on the served app's request log (a read), then the card, approved after its diff.
+    // 6. Drift on the served app's request log (a read), the load test's rows left out; then the card, approved after its diff.
     await card('detect_drift').locator('.status', { hasText: 'Done' }).waitFor({ timeout: 60_000 });
-    const driftInput = toolTurns(api.requests.at(-1)!.body).find((t) => t.name === 'detect_drift')?.input;
-    assert.equal(driftInput?.current, 'deploy/churn_model-fastapi/logs/requests.jsonl');
-    await frame.locator('.msg.assistant', { hasText: 'Drifted' }).or(frame.locator('.msg.assistant', { hasText: 'columns drifted' })).first().waitFor({ timeout: 30_000 });
-    await approve(`Write the model card of ${MODEL_PATH}`, () => assert.ok(!existsSync(join(server.workspace, 'models', 'MODEL_CARD.md'))), 60_000, { diffTab: 'MODEL_CARD.md', screenshot: 'north-star-4-card-approval' });
-
-    // 5 (last). The load test, approved; its rows join the request log after the drift check and the card read it.
-    await approve('Load test the local model server churn_model-fastapi', () => undefined, 120_000);
-    assert.equal(readFileSync(join(app, 'logs', 'requests.jsonl'), 'utf8').trim().split('\n').length, 1000);
+    const driftTurn = toolTurns(api.requests.at(-1)!.body).find((t) => t.name === 'detect_drift');
+    assert.equal(driftTurn?.input.current, 'deploy/churn_model-fastapi/logs/requests.jsonl');
+    assert.match(driftTurn.result, /current 800 rows\. Load-test rows left out: 200 of the current data/);
+    await frame.locator('.msg.assistant', { hasText: 'Load-test rows left out: 200' }).first().waitFor({ timeout: 30_000 });
+    await approve(`Write the model card of ${MLP_ONNX_PATH}`, () => assert.ok(!existsSync(join(server.workspace, 'models', 'MODEL_CARD.md'))), 120_000, { diffTab: 'MODEL_CARD.md', screenshot: 'north-star-4-card-approval' });
 
     // 7. The answer, from the tools' numbers; the card beside the model, every number footnoted.
     const done = frame.locator('.msg.assistant', { hasText: 'Done.' }).last();
     await done.waitFor({ timeout: 60_000 });
     const loadTest = toolTurns(api.requests.at(-1)!.body).find((t) => t.name === 'load_test')?.result ?? '';
     assert.ok((await done.innerText()).includes(loadTestLine(loadTest).slice(0, 40)), loadTest);
-    assert.match(await done.innerText(), new RegExp(`ROC AUC ${auc[2]!.replace('.', '\\.')} `));
+    assert.match(await done.innerText(), new RegExp(`ROC AUC ${auc[3]!.replace('.', '\\.')} `));
     await frame.locator('button:text-is("Send"):visible').waitFor({ timeout: 30_000 });
     const parsed = parseCard(readFileSync(join(server.workspace, 'models', 'MODEL_CARD.md'), 'utf8'));
     assert.ok(assertEveryNumberSourced(parsed) > 20);
-    assert.match(parsed.section('Evaluation').join('\n'), new RegExp(`\`roc_auc\` \\| ${auc[2]!.replace('.', '\\.')} `));
+    assert.match(parsed.section('Evaluation').join('\n'), new RegExp(`\`roc_auc\` \\| ${auc[3]!.replace('.', '\\.')} `));
+    // The ONNX file's facts as inspect_model gave them: size, input and output.
+    assert.match(parsed.section('Size and latency').join('\n'), new RegExp(`^- Size on disk: ${io.size}\\[\\^\\d+\\]$`, 'm'));
+    assert.match(parsed.section('Size and latency').join('\n'), /^- Latency mean: [\d.]+ ms ±[\d.]+%\[\^\d+\]$/m);
+    for (const line of io.io) assert.ok(parsed.section('Inputs and outputs').some((l) => l.includes(`\`${line.split(': ')[0]}\`: ${line.split(': ')[1]}[^`)), line);
     assert.match(parsed.section('Drift check').join('\n'), /Drifted: `monthly_charges`/);
+    assert.match(parsed.section('Drift check').join('\n'), /Load-test rows left out: 200 of the current data/);
     assert.doesNotMatch(parsed.section('Drift check').join('\n'), /Drifted: `customer_id`/);
 
-    // The runs are where the Experiments view reads them: it lists both.
+    // The runs are where the Experiments view reads them: it lists all three.
     await page.locator('.sidebar .pane-header', { hasText: 'Experiments' }).click();
     const view = page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Experiments' }) });
-    for (const run of ['baseline-majority', 'logreg']) await view.locator('.monaco-list-row', { hasText: run }).first().waitFor({ timeout: 30_000 });
+    for (const run of ['baseline-majority', 'logreg', 'mlp']) await view.locator('.monaco-list-row', { hasText: run }).first().waitFor({ timeout: 30_000 });
     // And the card as written, rendered: the diffs closed, the file opened by Quick Open, then its preview.
     await runCommand(page, 'View: Close All Editors');
     await page.locator('.tabs-container .tab').first().waitFor({ state: 'detached', timeout: 15_000 });
@@ -183,7 +199,7 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
     await shot('north-star-5-done');
     const experiment = readdirSync(join(server.workspace, 'mlruns')).find((e) => /name: churn$/m.test(readFileSync(join(server.workspace, 'mlruns', e, 'meta.yaml'), 'utf8')));
     assert.ok(experiment);
-    assert.equal(readdirSync(join(server.workspace, 'mlruns', experiment)).filter((r) => r !== 'meta.yaml').length, 2);
+    assert.equal(readdirSync(join(server.workspace, 'mlruns', experiment)).filter((r) => r !== 'meta.yaml').length, 3);
     console.log(`      north star (chat): ${api.requests.length} requests, ${Date.now() - started} ms from the ask to the Experiments view`);
   });
 

@@ -1,24 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HeadlessReport } from '../../src/headless/headlessAgent';
 import { startFakeMessagesApi, type FakeMessagesApi } from '../support/fakeMessagesApi';
 import { assertEveryNumberSourced, parseCard } from '../support/modelCardCheck';
-import { abAuc, BASELINE_PATH, claimedNumbers, EXPORT_CHECK, HOLDOUT_PATH, KERNEL_RUNS, MODEL_PATH, NORTH_STAR_ASK, NOTEBOOK_PATH, northStarScript, rocAuc, toolTurns, trainedRuns } from '../support/northStarTranscript';
-
-/** Each input column of the pipeline's ColumnTransformer with the dtype its first step was fitted on (the ground truth for the card's inputs). */
-const FITTED_DTYPES = `
-import json, sys, joblib
-columns = {}
-for name, transformer, cols in joblib.load(sys.argv[1]).steps[0][1].transformers_:
-    if transformer in ("drop", "passthrough"):
-        continue
-    first = transformer.steps[0][1] if hasattr(transformer, "steps") else transformer
-    for c in cols:
-        columns[c] = str(first._fit_dtype)
-print(json.dumps(columns))
-`;
+import { abAccuracy, BASELINE_PATH, claimedNumbers, EXPORT_CHECK, HOLDOUT_ENCODED_PATH, HOLDOUT_PATH, inspected, KERNEL_RUNS, MLP_INT8_PATH, MLP_ONNX_PATH, MLP_PATH, MODEL_PATH, NORTH_STAR_ASK, NOTEBOOK_PATH, northStarScript, REFERENCE_PATH, rocAuc, sampleDiff, tableCell, toolTurns, trainedRuns } from '../support/northStarTranscript';
 
 /** Where the served app (serve_locally on the model) logs what it predicted. */
 const REQUEST_LOG = 'deploy/churn_model-fastapi/logs/requests.jsonl';
@@ -28,8 +14,9 @@ import { runAsk } from '../support/runAsk';
 // The whole north star (issue #20) through `ml-engineer ask --allow write,execute`: the loopback
 // Messages API plays the model (test/support/northStarTranscript.ts, the same turns as the chat's
 // e2e walkthrough); the tools are real: the data engine, a notebook written by create_file whose cells
-// run in the folder's Jupyter kernel (Debian's jupyter_server and ipykernel) and log two MLflow runs,
-// the tracking catalog, the A/B of the two saved models, the model reader, the model served by uvicorn (Debian's
+// run in the folder's Jupyter kernel (Debian's jupyter_server and ipykernel) and log three MLflow runs (the
+// third a PyTorch MLP), the tracking catalog, the MLP's ONNX export (torch), inspection, benchmark, int8 copy and
+// both compared (onnxruntime-web), the logistic regression served by uvicorn (Debian's
 // python3-uvicorn, as serveLocally.test.ts runs it) and sent the incoming rows, the drift check of
 // the app's own request log, the model card.
 // The transcript is kept as examples/north-star/transcript.md (NORTH_STAR_TRANSCRIPT=1 rewrites it).
@@ -61,8 +48,8 @@ function assertNumbersFromTools(answer: string, results: readonly string[]): voi
   for (const n of claimedNumbers(answer)) assert.ok(new RegExp(`(?<![\\d.])${n.replace('.', '\\.')}(?![\\d])`).test(sources), `the answer claims ${n}, which no tool returned`);
 }
 
-describe('North star (#20) transcript through ml-engineer ask: data, baseline, tracked runs, compare, inspect, drift, card', function () {
-  this.timeout(300_000);
+describe('North star (#20) transcript through ml-engineer ask: data, baseline, tracked runs, compare, ONNX export, serve, drift, card', function () {
+  this.timeout(480_000);
   let server: FakeMessagesApi;
   let ws: string;
 
@@ -89,8 +76,9 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
     assert.deepEqual(
       report.tool_calls.map((c) => [c.name, c.status]).filter(([name]) => name !== 'wait_for_execution'),
       [
-        ['describe_dataset', 'done'], ['create_file', 'done'], ['run_in_kernel', 'done'], ['run_in_kernel', 'done'], ['compare_runs', 'done'], ['compare_models_on_data', 'done'],
-        ['inspect_model', 'done'], ['run_in_kernel', 'done'], ['serve_locally', 'done'], ['send_requests', 'done'], ['detect_drift', 'done'], ['write_model_card', 'done'], ['load_test', 'done'],
+        ['describe_dataset', 'done'], ['create_file', 'done'], ['run_in_kernel', 'done'], ['run_in_kernel', 'done'], ['run_in_kernel', 'done'], ['compare_runs', 'done'],
+        ['export_model', 'done'], ['inspect_model', 'done'], ['benchmark_model', 'done'], ['optimize_model', 'done'], ['compare_models', 'done'], ['compare_models_on_data', 'done'],
+        ['run_in_kernel', 'done'], ['serve_locally', 'done'], ['load_test', 'done'], ['send_requests', 'done'], ['detect_drift', 'done'], ['write_model_card', 'done'],
       ],
       report.text,
     );
@@ -98,48 +86,67 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
     const turns = toolTurns(lastRequest);
     const results = turns.map((t) => t.result);
 
-    // Files left: the notebook (valid nbformat 4, its cells the code that ran), two finished MLflow runs in the churn experiment, both models, the splits, the card.
+    // Files left: the notebook (valid nbformat 4, its cells the code that ran), three finished MLflow runs in the churn experiment, the models, the splits, the card.
     const notebook = JSON.parse(readFileSync(join(ws, NOTEBOOK_PATH), 'utf8')) as { nbformat: number; cells: { cell_type: string; source: string[] }[] };
     assert.equal(notebook.nbformat, 4);
     const cellCode = notebook.cells.filter((c) => c.cell_type === 'code').map((c) => c.source.join(''));
-    assert.equal([KERNEL_RUNS.baseline, KERNEL_RUNS.better].join('\n\n'), cellCode.join('\n\n'));
+    assert.equal([KERNEL_RUNS.baseline, KERNEL_RUNS.better, KERNEL_RUNS.mlp].join('\n\n'), cellCode.join('\n\n'));
     const kernelRuns = turns.filter((t) => t.name === 'run_in_kernel');
-    assert.deepEqual(kernelRuns.map((t) => t.input.code), [KERNEL_RUNS.baseline, KERNEL_RUNS.better, EXPORT_CHECK]);
+    assert.deepEqual(kernelRuns.map((t) => t.input.code), [KERNEL_RUNS.baseline, KERNEL_RUNS.better, KERNEL_RUNS.mlp, EXPORT_CHECK]);
     assert.match(kernelRuns[0]!.result, /^kernel: python3 kernel in /);
-    for (const file of ['data/churn_reference.csv', HOLDOUT_PATH, BASELINE_PATH, MODEL_PATH]) assert.ok(existsSync(join(ws, file)), file);
+    for (const file of ['data/churn_reference.csv', HOLDOUT_PATH, HOLDOUT_ENCODED_PATH, BASELINE_PATH, MODEL_PATH, MLP_PATH, MLP_ONNX_PATH, MLP_INT8_PATH]) assert.ok(existsSync(join(ws, file)), file);
     const experiment = readdirSync(join(ws, 'mlruns')).find((e) => /name: churn$/m.test(readFileSync(join(ws, 'mlruns', e, 'meta.yaml'), 'utf8')));
     assert.ok(experiment, 'the churn experiment in mlruns/');
     const runs = readdirSync(join(ws, 'mlruns', experiment)).filter((r) => r !== 'meta.yaml');
     assert.deepEqual(runs.sort(), Object.values(trainedRuns(turns)).map((r) => r.run_id).sort());
 
-    // compare_runs saw both runs; the better one is the logistic regression, above the baseline.
+    // compare_runs saw the three runs; the MLP is best, above the logistic regression, above the baseline.
     const compared = turns.find((t) => t.name === 'compare_runs')!.result;
     const auc = rocAuc(compared);
     assert.ok(auc, compared);
-    assert.match(auc[0], /#2=[\d.]+@0 \S+\*$/, 'the logistic regression marked best');
+    assert.match(auc[0], /#3=[\d.]+@0 \S+\*$/, 'the MLP marked best');
     assert.equal(Number(auc[1]), 0.5);
-    assert.ok(Number(auc[2]) > 0.8, compared);
+    assert.ok(Number(auc[2]) > 0.8 && Number(auc[3]) > Number(auc[2]), compared);
+    assert.match(compared, /^ {2}layers: #1=\(unset\) #2=\(unset\) #3=(\d+)-64-32-2$/m);
 
-    // The A/B on the hold-out split the notebook saved: the same AUCs as the runs, the gain's interval above 0.
+    // Step 4 on the MLP: exported by torch (the TorchScript exporter), its ONNX file's inputs and outputs as export_model and inspect_model say them.
+    const features = trainedRuns(turns)['mlp']!.features!;
+    assert.deepEqual(turns.find((t) => t.name === 'export_model')!.input, { path: MLP_PATH, target: 'onnx', input_shape: [1, features] });
+    const exported = turns.find((t) => t.name === 'export_model')!.result;
+    assert.match(exported, new RegExp(`^Exported ${MLP_ONNX_PATH.replace('.', '\\.')} with torch \\S+ in [\\d.]+ s\\. Inputs: input \\[batch, ${features}\\]; outputs: output \\[batch, 2\\]\\.$`), exported);
+    const info = inspected(turns.find((t) => t.name === 'inspect_model')!.result);
+    assert.deepEqual(info.io, [`input: float32[batch, ${features}]`, 'output: float32[batch, 2]']);
+    const bench = turns.find((t) => t.name === 'benchmark_model')!.result;
+    assert.match(bench, /^Runtime: onnxruntime-web [\d.]+, WebAssembly, 1 thread, CPU\. Batch 1; /m, bench);
+    assert.match(tableCell(bench, 'mean'), /^[\d.]+ ms ±[\d.]+%$/);
+    // The int8 copy: onnxruntime's quantizer where the Python has it, else the built-in weight-only rewrite, saying which and why.
+    const optimized = turns.find((t) => t.name === 'optimize_model')!.result;
+    assert.match(optimized, /^\| Written by \| (ML Engineer's built-in weight-only int8 rewrite|onnxruntime)/m, optimized);
+    assert.match(optimized, /^\| Size \| [\d.]+ KB → [\d.]+ KB \(\d+% of the original\) \|$/m, optimized);
+    const twoOnnx = turns.find((t) => t.name === 'compare_models')!.result;
+    assert.match(twoOnnx, /^Same inputs and outputs \(names, types, shapes\)\.$/m);
+    assert.ok(Number(sampleDiff(twoOnnx)) < 0.05, twoOnnx);
+    // Both ONNX files on the encoded hold-out split: 1000 rows, accuracy each, the verdict.
     const abTurn = turns.find((t) => t.name === 'compare_models_on_data')!;
-    const ab = abAuc(abTurn.result);
-    assert.ok(ab, abTurn.result);
-    assert.equal(Number(ab[1]), Number(auc[1]));
-    assert.equal(Number(ab[2]).toFixed(4), Number(auc[2]).toFixed(4));
-    assert.ok(Number(ab[5]) > 0, abTurn.result);
+    assert.deepEqual(abTurn.input, { a: MLP_ONNX_PATH, b: MLP_INT8_PATH, data: HOLDOUT_ENCODED_PATH, target: 'churned' });
     assert.match(abTurn.result, /\(target churned, 1000 rows\)/);
+    const acc = abAccuracy(abTurn.result);
+    assert.ok(acc && Number(acc[1]) > 80 && Math.abs(Number(acc[1]) - Number(acc[2])) < 2, abTurn.result);
 
-    // Served: the app written beside the workspace's other deployments, every incoming row answered,
-    // and the app's own request log holding each of them (the drift check's current data).
+    // Served: the app written beside the workspace's other deployments, load-tested with the training split's
+    // rows, then every incoming row answered; the app's own request log holds both, each row marked with its source.
     const served = turns.find((t) => t.name === 'serve_locally')!.result;
     assert.match(served, /^Serving deploy\/churn_model-fastapi as server "churn_model-fastapi" at http:\/\/127\.0\.0\.1:\d+ /, served);
     assert.ok(existsSync(join(ws, 'deploy', 'churn_model-fastapi', 'app.py')));
     const sent = turns.find((t) => t.name === 'send_requests')!.result;
     assert.match(sent, /^Sent 800 of the 800 rows of data\/incoming\.csv to churn_model-fastapi .* in 16 requests .*: 16 × 200\.$/m, sent);
-    // The log's first 800 rows are send_requests' (the load test, last, added its own after them).
+    // The log's first 200 rows are the load test's (marked so), the 800 after them send_requests'.
     const all = readFileSync(join(ws, REQUEST_LOG), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    const logged = all.slice(0, 800);
+    assert.deepEqual([...new Set(all.slice(0, 200).map((r) => r.__source))], ['load_test']);
+    const logged = all.slice(200);
+    assert.deepEqual([...new Set(logged.map((r) => r.__source))], ['request']);
     const loadTest = turns.find((t) => t.name === 'load_test')!.result;
+    assert.deepEqual(turns.find((t) => t.name === 'load_test')!.input, { server: 'churn_model-fastapi', data: REFERENCE_PATH, requests: 200, concurrency: 4 });
     assert.match(loadTest, /^200 requests, 4 in flight; all requests answered after /m, loadTest);
     assert.match(loadTest, /^\| ok \| 200 \|$/m, loadTest);
     assert.match(loadTest, /^\| errors \| none \|$/m, loadTest);
@@ -152,30 +159,40 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
     assert.equal(typeof logged[0]!.paperless_billing, 'boolean');
     assert.equal(typeof logged[0]!.total_charges, 'number');
 
-    // The drift check read that log: monthly_charges drifted (the price rise), the model's 11 inputs compared.
+    // The drift check read that log without the load test's rows (its report says so): monthly_charges drifted (the price rise), the model's 11 inputs compared.
     const driftTurn = turns.find((t) => t.name === 'detect_drift')!;
     assert.equal(driftTurn.input.current, REQUEST_LOG);
     const drift = driftTurn.result;
     assert.match(drift, /^# Drift: requests\.jsonl against churn_reference\.csv$/m);
     assert.match(drift, /^No dataset drift: 1 of 11 columns drifted .*: monthly_charges\.$/m);
-    assert.match(drift, /Reference 4000 rows, current 800 rows\./);
+    assert.match(drift, /^Reference 4000 rows, current 800 rows\. Load-test rows left out: 200 of the current data \(requests the load tester sent, not traffic\)\.$/m, drift);
     assert.doesNotMatch(drift, /\| __(prediction|latency_ms|ts) \|/);
 
-    // The card: the run found by its model path, its metric sourced, every number footnoted.
+    // The card of the MLP's ONNX file: its run (named by the agent), its metric sourced, every number footnoted;
+    // the facts step 4's tools returned (inputs and outputs, size) as inspect_model said them, the latency measured by the card's own benchmark.
     const card = parseCard(readFileSync(join(ws, 'models', 'MODEL_CARD.md'), 'utf8'));
     assert.ok(assertEveryNumberSourced(card) > 20);
-    assert.match(card.section('Evaluation').join('\n'), new RegExp(`\`roc_auc\` \\| ${auc[2]!.replace('.', '\\.')} `));
-    // Its inputs: the mixed frame's columns, each with the dtype the pipeline's first step was fitted on, as joblib.load shows it.
-    const fitted = JSON.parse(execFileSync('/usr/bin/python3', ['-c', FITTED_DTYPES, join(ws, MODEL_PATH)], { encoding: 'utf8' })) as Record<string, string>;
+    assert.match(card.section('Evaluation').join('\n'), new RegExp(`\`roc_auc\` \\| ${auc[3]!.replace('.', '\\.')} `));
     const inputs = card.section('Inputs and outputs').join('\n');
-    assert.equal(Object.keys(fitted).length, 11);
-    for (const [column, dtype] of Object.entries(fitted)) assert.match(inputs, new RegExp(`^- input \`${column}\`: ${dtype}\\[batch\\]\\[\\^\\d+\\]$`, 'm'), inputs);
-    assert.doesNotMatch(inputs, /`X`: float/);
+    for (const line of info.io) {
+      const [name, shape] = line.split(': ');
+      assert.match(inputs, new RegExp(`^- (input|output) \`${name}\`: ${shape!.replace(/[[\]]/g, '\\$&')}\\[\\^\\d+\\]$`, 'm'), inputs);
+    }
+    const sizeAndLatency = card.section('Size and latency').join('\n');
+    assert.match(sizeAndLatency, new RegExp(`^- Size on disk: ${info.size}\\[\\^\\d+\\]$`, 'm'), sizeAndLatency);
+    const cardMean = /^- Latency mean: ([\d.]+) ms ±[\d.]+%\[\^\d+\]$/m.exec(sizeAndLatency);
+    assert.ok(cardMean, sizeAndLatency);
+    assert.match(sizeAndLatency, /^- Measured with: onnxruntime-web [\d.]+, WebAssembly, 1 thread, CPU\. Batch 1; .*\[\^\d+\]$/m, sizeAndLatency);
+    // The same runtime on the same file as benchmark_model: its mean within a factor of 10 of the agent's (timings on a loaded machine vary, the order of magnitude does not).
+    const agentMean = Number(/^([\d.]+) ms/.exec(tableCell(bench, 'mean'))![1]);
+    assert.ok(Number(cardMean[1]) / agentMean < 10 && agentMean / Number(cardMean[1]) < 10, `${cardMean[1]} ms against ${agentMean} ms`);
     const cardDrift = card.section('Drift check').join('\n');
     assert.match(cardDrift, /Drifted: `monthly_charges`/);
-    assert.ok(cardDrift.includes(`- Data: \`${REQUEST_LOG}\` (a served app's request log: the rows the model was sent) against \`data/churn_reference.csv\``), cardDrift);
+    assert.ok(cardDrift.includes(`- Data: \`${REQUEST_LOG}\` (a served app's request log: the rows sent to the model it serves) against \`data/churn_reference.csv\``), cardDrift);
     // total_charges, a number once the script parsed its units, is compared and did not drift.
     assert.match(cardDrift, /Result: No dataset drift: 1 of 11 columns drifted/);
+    assert.match(cardDrift, /^- Load-test rows left out: 200 of the current data\[\^\d+\]$/m, cardDrift);
+    assert.match(card.section('Training data').join('\n'), /Drift check reference `churn_reference\.csv`: 4000 rows\[\^\d+\]/);
     assert.doesNotMatch(cardDrift, /Drifted: `total_charges`/);
 
     // Every number the agent's texts claim came from a tool result (the ask's and the script's aside).
@@ -185,7 +202,7 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
     assert.ok(report.text.endsWith(finalText), report.text);
     const texts = assistantTexts([...lastRequest.messages, { role: 'assistant', content: finalText }]);
     for (const text of texts) assertNumbersFromTools(text.replace(/```[\s\S]*?```/g, '').replace(/random_state=0|80\/20|0\/1/g, ''), results);
-    assert.match(finalText, new RegExp(`ROC AUC ${auc[2]!.replace('.', '\\.')} `));
+    assert.match(finalText, new RegExp(`ROC AUC ${auc[3]!.replace('.', '\\.')} `));
 
     const markdown = transcriptMarkdown(finalText, turns, texts);
     if (process.env.NORTH_STAR_TRANSCRIPT) writeFileSync(SAVED, markdown);

@@ -44,20 +44,26 @@ export const NOTEBOOK_JSON = `${JSON.stringify(
 )}\n`;
 
 const code = NOTEBOOK_CELLS.filter((c) => c.type === 'code').map((c) => c.source);
-/** What the model runs in the kernel, cell by cell as the notebook has them: the data, split and tracking cells with the baseline; then the better model. */
-export const KERNEL_RUNS = { baseline: code.slice(0, -1).join('\n\n'), better: code.at(-1)! };
+/** What the model runs in the kernel, cell by cell as the notebook has them: the data, split and tracking cells with the baseline; the logistic regression; the MLP. */
+export const KERNEL_RUNS = { baseline: code.slice(0, -2).join('\n\n'), better: code.at(-2)!, mlp: code.at(-1)! };
 
-/** The check that decides step 4: can this Python export the pipeline to ONNX? */
+/** The check that decides what is served: can this Python put the encoder into ONNX (skl2onnx) and run an ONNX app (onnxruntime)? */
 export const EXPORT_CHECK = 'import importlib.util\nprint({m: importlib.util.find_spec(m) is not None for m in ("skl2onnx", "onnxruntime")})';
 
-/** The A/B's files: the baseline's pickle and the hold-out split (target included) the notebook saved. */
+/** The baseline's pickle; the hold-out split (target included) and the same rows as the MLP takes them (encoded), as the notebook saved them. */
 export const BASELINE_PATH = 'models/baseline.joblib';
 export const HOLDOUT_PATH = 'data/churn_holdout.csv';
+export const HOLDOUT_ENCODED_PATH = 'data/churn_holdout_encoded.csv';
+
+/** The MLP as the notebook saved it (TorchScript), its ONNX export and the int8 copy optimize_model writes beside that. */
+export const MLP_PATH = 'models/churn_mlp.pt';
+export const MLP_ONNX_PATH = 'models/churn_mlp.onnx';
+export const MLP_INT8_PATH = 'models/churn_mlp.int8.onnx';
 
 /** What the user asks, in the chat or on the command line. */
 export const NORTH_STAR_ASK = 'Build me a churn model from data/churn.csv, and tell me whether the incoming data (data/incoming.csv) drifts.';
 
-/** The model the scenario trains and documents. */
+/** The logistic regression pipeline: served (it encodes raw rows itself). The card documents the MLP's ONNX file. */
 export const MODEL_PATH = 'models/churn_model.joblib';
 
 /** The training split's features as the model takes them, which the notebook saves: the drift reference. */
@@ -111,9 +117,17 @@ function column(described: string, name: string): string {
 
 const field = (line: string, pattern: RegExp): string => pattern.exec(line)?.[1] ?? '?';
 
-/** The runs the notebook's cells printed, by name: {run_id, roc_auc, average_precision}. */
-export function trainedRuns(turns: readonly ToolTurn[]): Record<string, { run_id: string; roc_auc: number; average_precision: number }> {
-  const runs: Record<string, { run_id: string; roc_auc: number; average_precision: number }> = {};
+/** A run the notebook's cells printed (the MLP's also says how many encoded features it takes). */
+export interface PrintedRun {
+  readonly run_id: string;
+  readonly roc_auc: number;
+  readonly average_precision: number;
+  readonly features?: number;
+}
+
+/** The runs the notebook's cells printed, by name. */
+export function trainedRuns(turns: readonly ToolTurn[]): Record<string, PrintedRun> {
+  const runs: Record<string, PrintedRun> = {};
   for (const turn of turns.filter((t) => t.name === 'run_in_kernel' || t.name === 'wait_for_execution')) {
     for (const m of turn.result.matchAll(/^\{\n "run": "([^"]+)",[\s\S]*?^\}$/gm)) runs[m[1]!] = JSON.parse(m[0]) as (typeof runs)[string];
   }
@@ -129,6 +143,11 @@ function stillRunning(result: string): string | undefined {
 function kernelCode(turns: readonly ToolTurn[]): string {
   const code = turns.filter((t) => t.name === 'run_in_kernel').at(-1)?.input.code;
   return typeof code === 'string' ? code : '';
+}
+
+/** compare_models_on_data's accuracy row: [line, A, B]. */
+export function abAccuracy(compared: string): RegExpExecArray | null {
+  return /^\| accuracy \| ([\d.]+)% \| ([\d.]+)% \| .*$/m.exec(compared);
 }
 
 /** compare_models_on_data's ROC AUC row: [line, A, B, B's 95% interval low, high, B − A's low, high]. */
@@ -158,9 +177,30 @@ export function driftLine(report: string): string {
   return /^(No dataset drift|Dataset drift): .*$/m.exec(report)?.[0] ?? 'detect_drift gave no verdict';
 }
 
-/** compare_runs' ROC AUC line: [line, run #1's last value, run #2's]. */
+/** What detect_drift says it left out of a request log as load-test rows, as a sentence ('' when it says nothing). */
+export function loadTestLeftOut(report: string): string {
+  const m = /Load-test rows left out: (.+?) \(requests the load tester sent/.exec(report);
+  return m ? `Load-test rows left out: ${m[1]!}.` : '';
+}
+
+/** compare_runs' ROC AUC line: [line, run #1's last value, run #2's, run #3's]. */
 export function rocAuc(compared: string): RegExpExecArray | null {
-  return /^ {2}roc_auc: #1=([\d.]+)@.*? #2=([\d.]+)@.*$/m.exec(compared);
+  return /^ {2}roc_auc: #1=([\d.]+)@.*? #2=([\d.]+)@.*? #3=([\d.]+)@.*$/m.exec(compared);
+}
+
+/** A Markdown table's cell: the row named `row`, its `column`th value cell (1 = the first after the name). */
+export function tableCell(text: string, row: string, column = 1): string {
+  return new RegExp(`^\\| ${row} \\|${' [^|]* \\|'.repeat(column - 1)} ([^|]*) \\|`, 'm').exec(text)?.[1] ?? '?';
+}
+
+/** compare_models' largest output difference on the same sample inputs (its row below the header row, which starts alike). */
+export function sampleDiff(compared: string): string {
+  return /^\| output \| ([\d.e+-]+) \|/m.exec(compared)?.[1] ?? '?';
+}
+
+/** inspect_model's size line ("format: onnx, 15 KB") and each input's and output's "name: dtype[shape]" line. */
+export function inspected(result: string): { size: string; io: string[] } {
+  return { size: /^ {2}format: \S+, (.+)$/m.exec(result)?.[1] ?? '?', io: [...result.matchAll(/^ {2}(\w+: \w+\[[^\]]*\])$/gm)].map((m) => m[1]!) };
 }
 
 /** The loopback API's script: the next turn of the scenario from the last tool's result. */
@@ -188,7 +228,7 @@ export function northStarScript(request: MessagesRequestBody): ScriptedReply {
         `- Blanks: \`age\` ${nulls('age')}, \`monthly_charges\` ${nulls('monthly_charges')}, \`payment_method\` ${nulls('payment_method')}: imputed inside the pipeline, fitted on the training split only.`,
         '- `customer_id` is an id: dropped.',
         '',
-        'Baseline first: the majority class, then a logistic regression, both with the same split and seed and both logged as runs in `mlruns/`, where the Experiments view reads them. Here is the notebook:',
+        'Baseline first: the majority class, then a logistic regression, then a small PyTorch MLP, all with the same split and seed and each logged as a run in `mlruns/`, where the Experiments view reads them. Here is the notebook:',
       ].join('\n');
       return say(text, { name: 'create_file', input: { path: NOTEBOOK_PATH, content: NOTEBOOK_JSON } });
     }
@@ -204,72 +244,95 @@ export function northStarScript(request: MessagesRequestBody): ScriptedReply {
       const ran = kernelCode(turns);
       const runs = trainedRuns(turns);
       if (ran === KERNEL_RUNS.baseline) {
-        return say(`The baseline is logged (ROC AUC ${runs['baseline-majority']?.roc_auc ?? '?'}, as a majority class must score). Now the better model, same split and seed:`, {
+        return say(`The baseline is logged (ROC AUC ${runs['baseline-majority']?.roc_auc ?? '?'}, as a majority class must score). Now the logistic regression, same split and seed:`, {
           name: 'run_in_kernel',
           input: { code: KERNEL_RUNS.better, wait_seconds: 120 },
         });
       }
       if (ran === KERNEL_RUNS.better) {
-        return say('Both runs are logged. Comparing them:', { name: 'compare_runs', input: { runs: [runs['baseline-majority']!.run_id, runs['logreg']!.run_id] } });
+        return say(`The logistic regression is logged (ROC AUC ${runs['logreg']?.roc_auc ?? '?'}). The churn rules may be thresholds and interactions a linear model misses, so a small PyTorch MLP on the same encoded features, its epochs picked on a validation slice of the training split:`, {
+          name: 'run_in_kernel',
+          input: { code: KERNEL_RUNS.mlp, wait_seconds: 180 },
+        });
       }
-      // The export check: skl2onnx decides whether step 4's ONNX export, quantization and benchmark can happen.
+      if (ran === KERNEL_RUNS.mlp) {
+        return say('The three runs are logged. Comparing them:', { name: 'compare_runs', input: { runs: ['baseline-majority', 'logreg', 'mlp'].map((name) => runs[name]!.run_id) } });
+      }
+      // The check that decides what is served: the MLP's ONNX takes encoded features, and its encoder is scikit-learn.
+      const check = /'skl2onnx': (True|False), 'onnxruntime': (True|False)/.exec(last.result);
       return say(
-        /'skl2onnx': True/.test(last.result)
-          ? 'skl2onnx is installed, but this walkthrough serves the scikit-learn pipeline as it is:'
-          : "This Python has no skl2onnx (the kernel answered `'skl2onnx': False`), so the pipeline cannot be exported to ONNX here, and without an ONNX file there is nothing to quantize or to benchmark with onnxruntime. I serve the scikit-learn pipeline as it is: serve_locally writes its FastAPI app (scaffold_deployment takes ONNX models only) and starts it, so the incoming traffic goes through the model itself and its request log records what it was sent:",
+        check?.[1] === 'True' && check[2] === 'True'
+          ? 'skl2onnx and onnxruntime are installed, but this walkthrough serves the scikit-learn pipeline, which takes the customers\' rows as they come:'
+          : `The MLP's ONNX file takes the ${runs['mlp']?.features ?? '?'} encoded features, not a customer's row: its encoder is the scikit-learn ColumnTransformer, which only skl2onnx can put into ONNX, and this Python has ${check?.[1] === 'True' ? 'skl2onnx' : 'no skl2onnx'} and ${check?.[2] === 'True' ? 'onnxruntime' : 'no onnxruntime'} to run an ONNX app (the kernel answered \`${check?.[0] ?? '?'}\`). So the served model is the logistic regression pipeline, which encodes raw rows itself and scored ROC AUC ${runs['logreg']?.roc_auc ?? '?'} against the MLP's ${runs['mlp']?.roc_auc ?? '?'} on the same hold-out split. serve_locally writes its FastAPI app and starts it, so the incoming traffic goes through a real model and its request log records what it was sent:`,
         { name: 'serve_locally', input: { path: MODEL_PATH } },
       );
     }
     case 'compare_runs': {
       const auc = rocAuc(last.result);
+      const features = trainedRuns(turns)['mlp']?.features;
       return say(
-        `On the runs' own metric the logistic regression beats the baseline: held-out ROC AUC ${auc?.[2] ?? '?'} against ${auc?.[1] ?? '?'} (compare_runs). One split's number has no error bar, so an A/B of the two saved models on the hold-out split the notebook saved, with bootstrap intervals:`,
-        { name: 'compare_models_on_data', input: { a: BASELINE_PATH, b: MODEL_PATH, data: HOLDOUT_PATH, target: 'churned' } },
+        `On the metric I named, the MLP is best: held-out ROC AUC ${auc?.[3] ?? '?'}, against ${auc?.[2] ?? '?'} for the logistic regression and ${auc?.[1] ?? '?'} for the baseline (compare_runs). The gap to the logistic regression is small for 1000 held-out rows, so the logistic regression stays the fallback; I pick the MLP and export it to ONNX, the file a runtime loads (one example input of its ${features ?? '?'} encoded features):`,
+        { name: 'export_model', input: { path: MLP_PATH, target: 'onnx', input_shape: [1, features ?? 1] } },
       );
     }
+    case 'export_model':
+      return say('Inspecting the exported file: what it takes and returns, and its size.', { name: 'inspect_model', input: { path: MLP_ONNX_PATH } });
+    case 'inspect_model': {
+      const info = inspected(last.result);
+      return say(`${info.io.map((l) => `\`${l}\``).join(', ')}; ${info.size} on disk. Its latency on the CPU:`, { name: 'benchmark_model', input: { path: MLP_ONNX_PATH } });
+    }
+    case 'benchmark_model':
+      return say(`Mean ${tableCell(last.result, 'mean')}, p95 ${tableCell(last.result, 'p95')} per one-row call. Now an int8 copy:`, { name: 'optimize_model', input: { path: MLP_ONNX_PATH, precision: 'int8' } });
+    case 'optimize_model':
+      return say(`The int8 copy is written (${/^\| Size \| (.+) \|$/m.exec(last.result)?.[1] ?? '?'}, by ${/^\| Written by \| (.+) \|$/m.exec(last.result)?.[1] ?? '?'}). The two side by side:`, { name: 'compare_models', input: { a: MLP_ONNX_PATH, b: MLP_INT8_PATH } });
+    case 'compare_models':
+      return say(`On the same sample inputs the outputs differ by at most ${sampleDiff(last.result)}. Random inputs say nothing about accuracy: both on the encoded hold-out split the notebook saved:`, {
+        name: 'compare_models_on_data',
+        input: { a: MLP_ONNX_PATH, b: MLP_INT8_PATH, data: HOLDOUT_ENCODED_PATH, target: 'churned' },
+      });
     case 'compare_models_on_data': {
-      const ab = abAuc(last.result);
+      const acc = abAccuracy(last.result);
       return say(
         [
-          `The A/B's verdict is on accuracy: "${abVerdict(last.result)}" Accuracy is the wrong yardstick here, as I said before training: a model that always says "stays" is right for most customers.`,
-          `On ROC AUC, the metric I named, the logistic regression is ${ab?.[2] ?? '?'} (95% interval ${ab?.[3] ?? '?'} to ${ab?.[4] ?? '?'}) against ${ab?.[1] ?? '?'} for the baseline, and the interval of the difference (${ab?.[5] ?? '?'} to ${ab?.[6] ?? '?'}) excludes 0. I pick the logistic regression. Inspecting the saved model:`,
+          `"${abVerdict(last.result)}" (accuracy ${acc?.[1] ?? '?'}% and ${acc?.[2] ?? '?'}%, agreement ${/^Agreement ([\d.]+%)/m.exec(last.result)?.[1] ?? '?'}). The tool computes no ROC AUC for them: it reads class scores from an output named probabilities or logits, and export_model names it \`output\`.`,
+          'Before serving: can this Python put the encoder into ONNX and run an ONNX app?',
         ].join('\n\n'),
-        { name: 'inspect_model', input: { path: MODEL_PATH } },
+        { name: 'run_in_kernel', input: { code: EXPORT_CHECK } },
       );
     }
-    case 'inspect_model':
-      return say('Before serving: can this Python export the pipeline to ONNX (for the export, quantization and benchmark steps)?', { name: 'run_in_kernel', input: { code: EXPORT_CHECK } });
     case 'serve_locally':
-      return say('Now the incoming customers (data/incoming.csv, in the form the model takes) sent to it:', { name: 'send_requests', input: { data: 'data/incoming.csv' } });
+      return say('First a load test, with rows like those it was trained on (the training split\'s features), 4 requests in flight; the load tester marks its requests in the request log, so the drift check leaves them out:', {
+        name: 'load_test',
+        input: { server: servedName(turns), data: REFERENCE_PATH, requests: 200, concurrency: 4 },
+      });
+    case 'load_test':
+      return say(`${loadTestLine(last.result)}\n\nNow the incoming customers (data/incoming.csv, in the form the model takes) sent to it:`, { name: 'send_requests', input: { data: 'data/incoming.csv' } });
     case 'send_requests':
-      return say('Now what the served model was sent, from its own request log, against the training split the model learned from (the reference the script saved):', {
+      return say('Now what the served model was sent, from its own request log, against the training split the models learned from (the reference the notebook saved):', {
         name: 'detect_drift',
         input: { reference: REFERENCE_PATH, current: requestLog(turns) },
       });
     case 'detect_drift':
-      return say(`${driftLine(last.result)}\n\nNow the model card, from what the tools return (before the load test: its rows would join the request log the card's drift check reads):`, {
+      return say(`${driftLine(last.result)} ${loadTestLeftOut(last.result) || 'No load-test rows were left out.'}\n\nNow the model card of the chosen MLP's ONNX file, from what the tools return:`, {
         name: 'write_model_card',
-        input: { model: MODEL_PATH, reference: REFERENCE_PATH, current: requestLog(turns) },
-      });
-    case 'write_model_card':
-      return say('Last, a load test of the served model with the incoming rows, 4 requests in flight:', {
-        name: 'load_test',
-        input: { server: servedName(turns), data: 'data/incoming.csv', requests: 200, concurrency: 4 },
+        input: { model: MLP_ONNX_PATH, run: trainedRuns(turns)['mlp']?.run_id ?? 'mlp', reference: REFERENCE_PATH, current: requestLog(turns) },
       });
     default: {
-      const compared = turns.find((t) => t.name === 'compare_runs')?.result ?? '';
-      const auc = rocAuc(compared);
-      const ab = abAuc(turns.find((t) => t.name === 'compare_models_on_data')?.result ?? '');
+      const auc = rocAuc(turns.find((t) => t.name === 'compare_runs')?.result ?? '');
+      const bench = turns.find((t) => t.name === 'benchmark_model')?.result ?? '';
+      const info = inspected(turns.find((t) => t.name === 'inspect_model')?.result ?? '');
+      const optimized = turns.find((t) => t.name === 'optimize_model')?.result ?? '';
+      const ab = turns.find((t) => t.name === 'compare_models_on_data')?.result ?? '';
       const drift = turns.find((t) => t.name === 'detect_drift')?.result ?? '';
       const sent = turns.find((t) => t.name === 'send_requests')?.result.split('\n')[0] ?? '';
       return say(
         [
-          `**Done.** The logistic regression (\`${MODEL_PATH}\`, trained in \`${NOTEBOOK_PATH}\`) scores ROC AUC ${auc?.[2] ?? '?'} on the held-out split (test_size 0.2 in compare_runs), against ${auc?.[1] ?? '?'} for the majority-class baseline; the A/B on that split puts the gain at ${ab?.[5] ?? '?'} to ${ab?.[6] ?? '?'} (95% bootstrap interval).`,
-          ...(turns.some((t) => t.input.code === EXPORT_CHECK && /'skl2onnx': False/.test(t.result)) ? ['**Not done:** no ONNX export, quantization or onnxruntime benchmark: this Python has no skl2onnx.'] : []),
-          `**Served:** ${sent}`,
-          `**Drift** (the served model's request log \`${requestLog(turns)}\` against the training split): ${driftLine(drift)}`,
+          `**Done.** The MLP (\`${MLP_PATH}\`, trained in \`${NOTEBOOK_PATH}\`) scores ROC AUC ${auc?.[3] ?? '?'} on the held-out split (test_size 0.2 in compare_runs), against ${auc?.[2] ?? '?'} for the logistic regression and ${auc?.[1] ?? '?'} for the majority-class baseline.`,
+          `**ONNX:** \`${MLP_ONNX_PATH}\`, ${info.size}, ${info.io.map((l) => `\`${l}\``).join(', ')}; mean ${tableCell(bench, 'mean')} per one-row call (benchmark_model). The int8 copy \`${MLP_INT8_PATH}\`: ${/^\| Size \| (.+) \|$/m.exec(optimized)?.[1] ?? '?'}; on the hold-out split: ${abVerdict(ab)}`,
+          `**Served:** the logistic regression pipeline (\`${MODEL_PATH}\`: it encodes raw rows itself; the MLP's ONNX file needs its encoder in ONNX first). ${sent}`,
+          `**Load test** (training-like rows, before the incoming traffic): ${loadTestLine(turns.find((t) => t.name === 'load_test')?.result ?? '')}`,
+          `**Drift** (the served model's request log \`${requestLog(turns)}\` against the training split): ${driftLine(drift)} ${loadTestLeftOut(drift)}`,
           `**Card:** ${turns.find((t) => t.name === 'write_model_card')?.result.split('\n')[0] ?? ''}`,
-          `**Load test:** ${loadTestLine(turns.find((t) => t.name === 'load_test')?.result ?? '')}`,
         ].join('\n\n'),
       );
     }
