@@ -30,7 +30,7 @@ export function sparkline(counts: readonly number[]): string {
 }
 
 /** How many rows of load tests a request log lost (the load tester marks its requests: requestLogText.ts). */
-function loadTestNote(r: DriftResult): string {
+export function loadTestNote(r: DriftResult): string {
   const t = r.loadTestRows;
   if (!t || t.reference + t.current === 0) return '';
   const sides = [t.reference ? `${t.reference} of the reference` : '', t.current ? `${t.current} of the current data` : ''].filter(Boolean).join(' and ');

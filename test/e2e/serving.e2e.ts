@@ -87,18 +87,40 @@ describe('Serving (code-server)', function () {
     assert.ok(existsSync(log));
     assert.ok(readFileSync(log, 'utf8').trim().split('\n').length >= 301, 'a line per predicted row');
 
+    // Traffic from a client of the user's own, with the token copied from the server's menu: 200
+    // customers who pay more and call support more than the reference's, the rest alike.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await page.evaluate(() => navigator.clipboard.writeText(''));
+    await runCommand(page, 'ML Engineer: Local Model Servers…');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Copy the Token' }).click();
+    // The pick writes the clipboard through the extension host: wait for it to arrive.
+    let token = '';
+    for (let i = 0; i < 50 && !token; i++) token = await page.waitForTimeout(200).then(() => page.evaluate(() => navigator.clipboard.readText()));
+    assert.match(token, /^\S{16,}$/);
+    const shifted = Array.from({ length: 200 }, (_, i) => ({ tenure_months: 1 + ((i * 37) % 71), monthly_charges: 95 + ((i * 13) % 50), support_calls: 4 + (i % 4), contract_years: i % 3 }));
+    for (let i = 0; i < shifted.length; i += 50) {
+      const reply = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ instances: shifted.slice(i, i + 50) }) });
+      assert.equal(reply.status, 200, await reply.text());
+    }
+
+    // Drift on the request log leaves the load test's rows out: the shifted columns drift, the others do not.
     await contextMenu('reference.csv', 'Compare Datasets for Drift…');
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'request log' }).click();
-    const drift = page.locator('.notifications-toasts', { hasText: /Dataset drift: 4 of 4 columns drifted/ });
+    const drift = page.locator('.notifications-toasts', { hasText: /Dataset drift: 2 of 4 columns drifted/ });
     await drift.waitFor({ timeout: 60_000 });
     // The report view: the verdict, then a row per column, drifted first, each with its statistic and an SVG of both sides.
     await page.locator('.tabs-container .tab', { hasText: 'Drift: requests.jsonl against reference.csv' }).waitFor({ timeout: 30_000 });
     const report = await findWebviewFrame(page, 'section.column svg.histogram rect');
     assert.match(await report.locator('h1').innerText(), /Drift: requests\.jsonl against reference\.csv/);
-    assert.match(await report.locator('.verdict').innerText(), /^Dataset drift: 4 of 4 columns drifted \(100%/);
+    assert.match(await report.locator('.verdict').innerText(), /^Dataset drift: 2 of 4 columns drifted \(50%/);
+    assert.match(await report.locator('body').innerText(), /current 201 rows\. Load-test rows left out: 300 of the current data/);
     const rows = report.locator('section.column');
     assert.equal(await rows.count(), 4);
-    assert.match(await rows.first().locator('h2').innerText(), /^\w+\s+drifted$/);
+    // Drifted first: the two shifted columns, then the two that were not.
+    const headings = await rows.locator('h2').allInnerTexts();
+    assert.deepEqual(headings.map((h) => h.replace(/\s+/g, ' ')).sort(), ['contract_years no drift', 'monthly_charges drifted', 'support_calls drifted', 'tenure_months no drift'], headings.join(' | '));
+    assert.match(headings[0] ?? '', /^(monthly_charges|support_calls)\s+drifted$/);
+    assert.match(headings[1] ?? '', /^(monthly_charges|support_calls)\s+drifted$/);
     assert.match(await rows.first().locator('.facts').innerText(), /statistic: Kolmogorov-Smirnov\s+value: D = [\d.]+\s+drift at: p < 0\.05\s+p-value: /);
     assert.equal(await report.locator('section.column svg.histogram').count(), 4, 'an SVG histogram per row');
     assert.ok((await rows.first().locator('svg rect.current').count()) > 0 && (await rows.first().locator('svg rect.reference').count()) > 0);
@@ -106,7 +128,10 @@ describe('Serving (code-server)', function () {
     // Export as JSON: code-server's save dialog (the path in the quick input) starts beside the reference.
     await report.getByRole('button', { name: 'Export as JSON' }).click();
     await page.locator('.quick-input-widget', { hasText: 'Export the drift report as JSON' }).waitFor({ timeout: 15_000 });
-    assert.match(await page.locator('.quick-input-widget input').inputValue(), /models\/drift_requests_vs_reference\.json$/);
+    // The simple file dialog fills its path in after it shows: wait for it (up to 10 s), then check it.
+    const pathInput = page.locator('.quick-input-widget input');
+    for (let i = 0; i < 50 && !/drift_requests_vs_reference\.json$/.test(await pathInput.inputValue()); i++) await page.waitForTimeout(200);
+    assert.match(await pathInput.inputValue(), /models\/drift_requests_vs_reference\.json$/);
     await page.keyboard.press('Enter');
     await report.locator('.status', { hasText: /^Saved .*drift_requests_vs_reference\.json$/ }).waitFor({ timeout: 15_000 });
     const exported = JSON.parse(readFileSync(join(server.workspace, 'models', 'drift_requests_vs_reference.json'), 'utf8')) as { datasetDrift: boolean; columns: { histogram: { edges?: number[]; reference: number[] } }[] };
