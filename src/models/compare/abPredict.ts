@@ -1,19 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import type * as Ort from 'onnxruntime-web';
 import type { ModelInfo } from '../modelInfo';
 import { JOB_PRELUDE, runPythonJob } from '../pythonJob';
-import { createSession, type OrtModule } from '../runtime/onnxRun';
 import { modelReader, type ModelReader } from '../modelReader';
 import { abMarkdown, type ABResult, type Label } from './abStats';
-import { abStatisticsOffThread, type ABStatsInput } from './abStatsJob';
-import { rowScores, scorePlan, withGraphOutput, type ScorePlan } from './onnxScores';
+import { abStatisticsOffThread, onnxArmsOffThread, type ABStatsInput } from './abStatsJob';
 
 // Both models' predictions on the same labelled dataset, then abStats. The dataset (CSV, or
 // Parquet where pandas can read it) is read once by pandas in the user's Python, which also runs
 // the scikit-learn models (their pickles need it anyway; feature_names_in_ picks and orders the
-// columns); ONNX models run in onnxruntime-web here on the dataset's numeric feature columns, in
-// their order, as float32. Rows whose target is empty are left out; at most MAX_ROWS are used.
+// columns); ONNX models run in onnxruntime-web in the models worker (onnxArms.ts) on the dataset's
+// numeric feature columns, in their order, as float32. Rows whose target is empty are left out; at most MAX_ROWS are used.
 // Each arm's latency is one-row calls timed in turns in its own runtime; the statistics run in
 // the models worker (abStatsJob.ts), cancellable and under a time limit, for the CLI and tools alike.
 
@@ -24,6 +20,7 @@ try:
     import pandas as pd
 except ImportError:
     print(json.dumps({"error": "pandas is not installed in this Python: it reads the dataset (pip install pandas)"})); sys.exit(0)
+import base64
 path, target = spec["data"], spec["target"]
 try:
     df = pd.read_parquet(path) if path.lower().endswith((".parquet", ".pq")) else pd.read_csv(path)
@@ -85,7 +82,8 @@ if fitted and calls:
 if spec["features"]:
     num = X.select_dtypes("number")
     out["features"] = [str(c) for c in num.columns]
-    out["X"] = num.astype("float64").fillna(0).values.tolist()
+    # Row-major little-endian float32, base64: one typed array on the other side, no per-row lists.
+    out["X"] = base64.b64encode(num.fillna(0).to_numpy(dtype="<f4", copy=True).tobytes()).decode("ascii")
 print(json.dumps(out))
 `;
 
@@ -115,117 +113,11 @@ interface JobAnswer {
   y: Label[];
   models: (Predicted & { path: string })[];
   features?: string[];
-  X?: number[][];
+  /** Base64 of the numeric feature columns as row-major float32. */
+  X?: string;
 }
 
 const isSklearn = (m: ABModel): boolean => m.info.format === 'sklearn' || /\.(pkl|pickle|joblib)$/i.test(m.path);
-
-/** An ONNX model's session, its input checked against the dataset's numeric feature columns. */
-async function openOnnx(ort: OrtModule, model: ABModel, features: readonly string[], plan: ScorePlan | string): Promise<Ort.InferenceSession> {
-  const session = await createSession(ort, model.path, model.info, typeof plan !== 'string' && plan.expose ? withGraphOutput(readFileSync(model.path), plan.expose) : undefined);
-  const input = model.info.inputs?.[0];
-  const width = input?.shape[input.shape.length - 1];
-  const problem = !input || session.inputNames.length !== 1 ? `${basename(model.path)} takes ${session.inputNames.length} inputs: only models with one feature matrix input are compared on data` : typeof width === 'number' && width !== features.length ? `${basename(model.path)} takes ${width} features; the dataset has ${features.length} numeric feature columns (${features.slice(0, 10).join(', ')})` : undefined;
-  if (problem) {
-    await session.release();
-    throw new Error(problem);
-  }
-  return session;
-}
-
-const rowsTensor = (ort: OrtModule, rows: readonly number[][], width: number): Ort.Tensor => new ort.Tensor('float32', Float32Array.from(rows.flat()), [rows.length, width]);
-
-/** The prediction: the first output onnxruntime-web can read (a ZipMap's seq(map) it cannot). */
-const predictionOutput = (model: ABModel, session: Ort.InferenceSession): string => model.info.outputs?.find((o) => o.dtype !== 'sequence')?.name ?? session.outputNames[0]!;
-
-async function onnxPredict(ort: OrtModule, session: Ort.InferenceSession, model: ABModel, X: readonly number[][], features: readonly string[], plan: ScorePlan | string, signal?: AbortSignal): Promise<Predicted & { scoreNote: string }> {
-  const input = model.info.inputs![0]!;
-  const batch = typeof input.shape[0] === 'number' && input.shape[0] > 0 ? input.shape[0] : 4096;
-  const predOutput = predictionOutput(model, session);
-  const scoreOutput = typeof plan === 'string' ? undefined : plan.output;
-  const fetches = [...new Set([predOutput, ...(scoreOutput ? [scoreOutput] : [])])];
-  const pred: Label[] = [];
-  const score: number[] = [];
-  let positive: Label | undefined;
-  let labelsOut = false;
-  let classifier = false;
-  let classes = 0;
-  for (let start = 0; start < X.length; start += batch) {
-    // Heard between batches: a cancel stops a big file's predictions here, not after the last row.
-    signal?.throwIfAborted();
-    const rows = X.slice(start, start + batch);
-    const outputs = await session.run({ [session.inputNames[0]!]: rowsTensor(ort, rows, features.length) }, fetches);
-    const out = outputs[predOutput] as Ort.Tensor;
-    const values = out.data as ArrayLike<number | bigint | string>;
-    const perRow = values.length / rows.length;
-    const first = pred.length;
-    if (out.type === 'int64' || out.type === 'int32' || out.type === 'string') {
-      // A label output (as sklearn-onnx writes classifiers).
-      classifier = labelsOut = true;
-      for (let i = 0; i < rows.length; i++) pred.push(typeof values[i] === 'bigint' ? Number(values[i]) : (values[i] as Label));
-    } else if (perRow === 1) {
-      for (let i = 0; i < rows.length; i++) pred.push(Number(values[i]));
-    } else {
-      // Scores per class: the class index with the highest score.
-      classifier = true;
-      for (let i = 0; i < rows.length; i++) {
-        let best = 0;
-        for (let k = 1; k < perRow; k++) if (Number(values[i * perRow + k]) > Number(values[i * perRow + best])) best = k;
-        pred.push(best);
-      }
-    }
-    const scores = scoreOutput ? (outputs[scoreOutput]) : undefined;
-    if (scores && typeof plan !== 'string') {
-      classes = scores.dims[1] ?? 0;
-      const data = scores.data as ArrayLike<number>;
-      for (let i = 0; i < rows.length && classes === 2; i++) {
-        const p = rowScores(data, i, 2, plan.softmax);
-        score.push(p[1]!);
-        // The class column 1 stands for: the label predicted where column 1 wins (an index without labels).
-        if (positive === undefined && p[1]! > p[0]!) positive = labelsOut ? pred[first + i] : 1;
-      }
-    }
-  }
-  const name = basename(model.path);
-  if (typeof plan === 'string') return { pred, classifier, scoreNote: `${name} gives no class scores: ${plan}.` };
-  if (classes !== 2 || score.length !== pred.length) return { pred, classifier, scoreNote: `${name}'s scores (${plan.how}) have ${classes} columns: ROC AUC is computed for two classes.` };
-  if (positive === undefined) return { pred, classifier, scoreNote: `${name}'s scores (${plan.how}) never favour its second class, so which class they rank is unknown: no ROC AUC from them.` };
-  return { pred, classifier, score, positive, scoreNote: `${name}'s scores: ${plan.how}.` };
-}
-
-/**
- * One-row session.run calls, ms, for each session: in turns A B, B A, … when there are two (a load
- * change hits both), after one untimed call each; at most `calls` rows, whole turns until `seconds`.
- * Models whose input has a fixed batch other than 1 are not timed (undefined).
- */
-async function onnxLatency(ort: OrtModule, arms: readonly { session: Ort.InferenceSession; model: ABModel }[], X: readonly number[][], width: number, calls: number, seconds: number, signal?: AbortSignal): Promise<(number[] | undefined)[]> {
-  const fixed = arms.map(({ model }) => {
-    const first = model.info.inputs?.[0]?.shape[0];
-    return typeof first === 'number' && first > 1;
-  });
-  const timed = arms.filter((_, k) => !fixed[k]);
-  const times = timed.map(() => [] as number[]);
-  const feed = (session: Ort.InferenceSession, row: readonly number[]) => ({ [session.inputNames[0]!]: rowsTensor(ort, [row as number[]], width) });
-  if (X.length && calls > 0) {
-    const fetches = timed.map(({ model, session }) => [predictionOutput(model, session)]);
-    for (const [k, { session }] of timed.entries()) await session.run(feed(session, X[0]!), fetches[k]!);
-    const deadline = performance.now() + seconds * 1000;
-    for (let i = 0; i < Math.min(calls, X.length); i++) {
-      signal?.throwIfAborted();
-      const order = i % 2 === 0 ? timed.map((_, k) => k) : timed.map((_, k) => timed.length - 1 - k);
-      for (const k of order) {
-        const session = timed[k]!.session;
-        const feeds = feed(session, X[i]!);
-        const t0 = performance.now();
-        await session.run(feeds, fetches[k]!);
-        times[k]!.push(performance.now() - t0);
-      }
-      if (performance.now() > deadline) break;
-    }
-  }
-  let next = 0;
-  return arms.map((_, k) => (fixed[k] ? undefined : times[next++]));
-}
 
 /** One-row calls timed per arm: at most this many, for at most LATENCY_SECONDS per runtime. */
 export const LATENCY_CALLS = 200;
@@ -244,7 +136,7 @@ export interface CompareOnDataOptions {
 }
 
 /** Runs both models on the dataset and compares them (see the file comment). */
-export async function compareOnData(ort: () => OrtModule, python: () => Promise<string>, a: ABModel, b: ABModel, data: string, target: string, options: CompareOnDataOptions): Promise<ABRun> {
+export async function compareOnData(python: () => Promise<string>, a: ABModel, b: ABModel, data: string, target: string, options: CompareOnDataOptions): Promise<ABRun> {
   const models = [a, b];
   for (const m of models) if (!isSklearn(m) && m.info.format !== 'onnx') throw new Error(`${basename(m.path)} is ${m.info.format}: only ONNX and scikit-learn models are compared on data (export it to ONNX first)`);
   const sklearn = models.filter(isSklearn).map((m) => m.path);
@@ -256,34 +148,12 @@ export async function compareOnData(ort: () => OrtModule, python: () => Promise<
     { cwd: options.cwd, ...(options.signal ? { signal: options.signal } : {}) },
     { noun: 'the comparison', verb: 'compare' },
   );
-  const preds: Predicted[] = [];
-  const onnxArms: { session: Ort.InferenceSession; model: ABModel; at: number }[] = [];
-  const scoreNotes: string[] = [];
-  try {
-    let i = 0;
-    for (const m of models) {
-      options.signal?.throwIfAborted();
-      if (isSklearn(m)) {
-        preds.push(answer.models[i++]!);
-        continue;
-      }
-      const outputs = m.info.outputs ?? [];
-      const graph = outputs.some((o) => o.dtype === 'sequence') ? await (options.reader ?? modelReader()).graph(m.path, options.signal) : undefined;
-      const plan = scorePlan(outputs, graph);
-      const session = await openOnnx(ort(), m, answer.features ?? [], plan);
-      onnxArms.push({ session, model: m, at: preds.length });
-      const predicted = await onnxPredict(ort(), session, m, answer.X ?? [], answer.features ?? [], plan, options.signal);
-      scoreNotes.push(predicted.scoreNote);
-      preds.push(predicted);
-    }
-    const latency = await onnxLatency(ort(), onnxArms, answer.X ?? [], answer.features?.length ?? 0, latencyCalls, LATENCY_SECONDS, options.signal);
-    onnxArms.forEach((arm, k) => {
-      const times = latency[k];
-      preds[arm.at] = times ? { ...preds[arm.at]!, latencyMs: times } : preds[arm.at]!;
-    });
-  } finally {
-    await Promise.all(onnxArms.map((arm) => arm.session.release()));
-  }
+  const onnx = models.filter((m) => !isSklearn(m));
+  const X = answer.X ? new Float32Array(Uint8Array.from(Buffer.from(answer.X, 'base64')).buffer) : new Float32Array(0);
+  const onnxPreds = onnx.length ? await onnxArmsOffThread(options.reader ?? modelReader(), { arms: onnx, X, features: answer.features ?? [], latencyCalls, latencySeconds: LATENCY_SECONDS }, basename(data), { ...(options.signal ? { signal: options.signal } : {}), ...(options.statsTimeMs ? { timeMs: options.statsTimeMs } : {}) }) : [];
+  const scoreNotes = onnxPreds.map((p) => p.scoreNote);
+  let [i, j] = [0, 0];
+  const preds: Predicted[] = models.map((m) => (isSklearn(m) ? answer.models[i++]! : onnxPreds[j++]!));
   const [pa, pb] = preds as [Predicted, Predicted];
   const names: [string, string] = [basename(a.path), basename(b.path)];
   if (names[0] === names[1]) names.splice(0, 2, `A (${names[0]})`, `B (${names[1]})`);

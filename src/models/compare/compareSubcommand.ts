@@ -57,7 +57,7 @@ export const compareModelsSubcommand: Subcommand = {
       // The packaged CLI (dist/cli.js) has onnxruntime-web in dist/lazy/ort.js; from source, the package.
       const bundled = join(__dirname, 'lazy', 'ort.js');
       const ort = () => (existsSync(bundled) ? loadOrt(bundled) : loadOrt());
-      const ab = data && target ? await compareOnData(ort, () => cliPython(args.values.python, io.env, signal), { path: pa, info: ia }, { path: pb, info: ib }, data, target, { cwd: io.cwd, signal, reader }) : undefined;
+      const ab = data && target ? await compareOnData(() => cliPython(args.values.python, io.env, signal), { path: pa, info: ia }, { path: pb, info: ib }, data, target, { cwd: io.cwd, signal, reader }) : undefined;
       const result = await compareTwoModels(ort, { path: pa, info: ia }, { path: pb, info: ib }, { signal, skipBenchmark: args.values['no-benchmark'] === true || ab !== undefined, maxSeconds: 5 });
       io.out(args.values.json === true ? `${JSON.stringify(ab ? { ...result, onData: ab.result } : result, (_, v: unknown) => (v === Infinity ? 'Infinity' : v), 2)}\n` : `${ab ? `${ab.result.verdict}\n\n` : ''}${comparisonMarkdown(result)}${ab ? `\n${ab.markdown}` : ''}`);
       return EXIT.ok;

@@ -37,9 +37,10 @@ export function compareModelsTool(ort: () => OrtModule) {
 /**
  * The agent's `compare_models_on_data`: A/B on a labelled dataset. A tool of its own because it
  * runs the user's Python (pandas reads the data; loading a pickle runs code from it), so it is an
- * execute tool that asks first, while `compare_models` stays a read tool.
+ * execute tool that asks first, while `compare_models` stays a read tool. Its ONNX arms run in the
+ * models worker with the worker's own onnxruntime (`_ort` is kept for its callers' sake).
  */
-export function compareModelsOnDataTool(ort: () => OrtModule, python: () => Promise<string>, cwd: () => string) {
+export function compareModelsOnDataTool(_ort: () => OrtModule, python: () => Promise<string>, cwd: () => string) {
   return defineTool({
     name: 'compare_models_on_data',
     description:
@@ -55,7 +56,7 @@ export function compareModelsOnDataTool(ort: () => OrtModule, python: () => Prom
       const [pa, pb, data] = await Promise.all([context.files.resolve(input.a), context.files.resolve(input.b), context.files.resolve(input.data)]);
       try {
         const [ia, ib] = [await inspectForTool(pa, input.a, signal), await inspectForTool(pb, input.b, signal)];
-        const ab = await compareOnData(ort, python, { path: pa, info: ia }, { path: pb, info: ib }, data, input.target, { cwd: cwd(), signal });
+        const ab = await compareOnData(python, { path: pa, info: ia }, { path: pb, info: ib }, data, input.target, { cwd: cwd(), signal });
         return { content: ab.markdown, summary: ab.result.latency ? `${ab.result.verdict} ${ab.result.latency.sentence}` : ab.result.verdict };
       } catch (error) {
         return asToolInputError(error, `${input.a}, ${input.b} or ${input.data}`);

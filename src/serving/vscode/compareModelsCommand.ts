@@ -49,7 +49,7 @@ export async function compareModelsCommand(clicked: unknown, selected: unknown, 
     if (labelled) {
       progress.report({ message: `both models on ${basename(labelled.data.fsPath)}…` });
       const cwd = vscode.workspace.getWorkspaceFolder(labelled.data)?.uri.fsPath ?? vscode.Uri.joinPath(labelled.data, '..').fsPath;
-      ab = await compareOnData(ort, python, { path: first.fsPath, info: ia }, { path: second.fsPath, info: ib }, labelled.data.fsPath, labelled.target, { cwd, signal });
+      ab = await compareOnData(python, { path: first.fsPath, info: ia }, { path: second.fsPath, info: ib }, labelled.data.fsPath, labelled.target, { cwd, signal });
     }
     progress.report({ message: 'running both on the same inputs, then benchmarking…' });
     const result = await compareTwoModels(ort, { path: first.fsPath, info: ia }, { path: second.fsPath, info: ib }, { signal, maxSeconds: 10, skipBenchmark: ab !== undefined });
