@@ -73,7 +73,7 @@ for name, net in (("linear", linear), ("mlp", mlp)):
         logits = net(torch.from_numpy(Xc))
     pred = logits.argmax(1).numpy()
     preds[name] = pred
-    expected[name] = {"accuracy": float(accuracy_score(yc, pred)), "f1": float(f1_score(yc, pred, average="macro")), "auc": float(roc_auc_score(yc, torch.softmax(logits, 1)[:, 1].numpy()))}
+    expected[name] = {"accuracy": float(accuracy_score(yc, pred)), "f1": float(f1_score(yc, pred, average="macro")), "auc": float(roc_auc_score(yc, torch.softmax(logits.double(), 1)[:, 1].numpy()))}
 expected["agreement"] = float(np.mean(preds["linear"] == preds["mlp"]))
 
 Xt, yt, _ = rows(500, "reg")

@@ -1,95 +1,26 @@
 import { basename } from 'node:path';
 import type { ModelInfo } from '../modelInfo';
-import { JOB_PRELUDE, runPythonJob } from '../pythonJob';
+import { runPythonJob } from '../pythonJob';
+import { AB_JOB_SCRIPT } from './abJob';
 import { modelReader, type ModelReader } from '../modelReader';
 import { abMarkdown, type ABResult, type Label } from './abStats';
 import { abStatisticsOffThread, onnxArmsOffThread, type ABStatsInput } from './abStatsJob';
 
 // Both models' predictions on the same labelled dataset, then abStats. The dataset (CSV, or
-// Parquet where pandas can read it) is read once by pandas in the user's Python, which also runs
-// the scikit-learn models (their pickles need it anyway; feature_names_in_ picks and orders the
-// columns); ONNX models run in onnxruntime-web in the models worker (onnxArms.ts) on the dataset's
-// numeric feature columns, in their order, as float32. Rows whose target is empty are left out; at most MAX_ROWS are used.
-// Each arm's latency is one-row calls timed in turns in its own runtime; the statistics run in
-// the models worker (abStatsJob.ts), cancellable and under a time limit, for the CLI and tools alike.
+// Parquet where pandas can read it) is read once by pandas in the user's Python (abJob.ts), which
+// also runs the scikit-learn pickles and TorchScript archives; ONNX models run in onnxruntime-web
+// in the models worker (onnxArms.ts) on the dataset's numeric feature columns, in their order, as
+// float32. Rows whose target is empty are left out; at most MAX_ROWS are used. Each arm's latency
+// is one-row calls timed in turns in its own runtime; the statistics run in the models worker
+// (abStatsJob.ts), cancellable and under a time limit, for the CLI and tools alike.
 
 export const MAX_ROWS = 200_000;
-
-const SCRIPT = `${JOB_PRELUDE}
-try:
-    import pandas as pd
-except ImportError:
-    print(json.dumps({"error": "pandas is not installed in this Python: it reads the dataset (pip install pandas)"})); sys.exit(0)
-import base64
-path, target = spec["data"], spec["target"]
-try:
-    df = pd.read_parquet(path) if path.lower().endswith((".parquet", ".pq")) else pd.read_csv(path)
-except Exception as e:
-    print(json.dumps({"error": "could not read %s: %s" % (os.path.basename(path), e)})); sys.exit(0)
-if target not in df.columns:
-    print(json.dumps({"error": "%s has no column %r (its columns: %s)" % (os.path.basename(path), target, ", ".join(map(str, list(df.columns)[:30])))})); sys.exit(0)
-df = df[df[target].notna()].head(spec["maxRows"])
-X = df.drop(columns=[target])
-out = {"ok": True, "y": df[target].tolist(), "models": []}
-fitted = []
-for m in spec["sklearn"]:
-    with user_modules():
-        try:
-            import joblib
-            model = joblib.load(m)
-        except ImportError:
-            import pickle
-            with open(m, "rb") as f:
-                model = pickle.load(f)
-    if not hasattr(model, "predict"):
-        print(json.dumps({"error": "%s holds a %s, which has no predict()" % (os.path.basename(m), type(model).__name__)})); sys.exit(0)
-    cols = list(getattr(model, "feature_names_in_", []))
-    missing = [c for c in cols if c not in X.columns]
-    if missing:
-        print(json.dumps({"error": "%s needs columns the dataset lacks: %s" % (os.path.basename(m), ", ".join(map(str, missing[:10])))})); sys.exit(0)
-    fitted.append((model, X[cols] if cols else X.values))
-    t0 = time.perf_counter()
-    pred = model.predict(X[cols] if cols else X.values)
-    entry = {"path": m, "pred": pred.tolist(), "classifier": getattr(model, "_estimator_type", None) == "classifier", "seconds": time.perf_counter() - t0}
-    classes = getattr(model, "classes_", None)
-    # Two classes: the score of classes_[1], as sklearn's roc_auc_score ranks it.
-    if hasattr(model, "predict_proba") and classes is not None and len(classes) == 2:
-        try:
-            entry["score"] = model.predict_proba(X[cols] if cols else X.values)[:, 1].tolist()
-            # As a JSON value, turned into text on the TypeScript side as the labels are (True -> "true", 1.0 -> "1").
-            entry["positive"] = classes[1].item() if hasattr(classes[1], "item") else classes[1]
-        except Exception:
-            pass
-    out["models"].append(entry)
-# Latency: one-row predict() calls timed in turns A B, B A, ... (a load change hits both arms), after one
-# untimed call each; at most latencyCalls rows, stopped after latencySeconds (whole turns only).
-calls = min(spec["latencyCalls"], len(X))
-if fitted and calls:
-    rows = [[(data.iloc[i:i + 1] if hasattr(data, "iloc") else data[i:i + 1]) for i in range(calls)] for _, data in fitted]
-    times = [[] for _ in fitted]
-    for k, (model, _) in enumerate(fitted):
-        model.predict(rows[k][0])
-    deadline = time.perf_counter() + spec["latencySeconds"]
-    for i in range(calls):
-        for k in (range(len(fitted)) if i % 2 == 0 else reversed(range(len(fitted)))):
-            t0 = time.perf_counter()
-            fitted[k][0].predict(rows[k][i])
-            times[k].append((time.perf_counter() - t0) * 1000)
-        if time.perf_counter() > deadline:
-            break
-    for k, entry in enumerate(out["models"]):
-        entry["latencyMs"] = times[k]
-if spec["features"]:
-    num = X.select_dtypes("number")
-    out["features"] = [str(c) for c in num.columns]
-    # Row-major little-endian float32, base64: one typed array on the other side, no per-row lists.
-    out["X"] = base64.b64encode(num.fillna(0).to_numpy(dtype="<f4", copy=True).tobytes()).decode("ascii")
-print(json.dumps(out))
-`;
 
 export interface ABModel {
   readonly path: string;
   readonly info: ModelInfo;
+  /** How the report names it (a registry version's "churn v3 (model.onnx)"); default its file name. */
+  readonly name?: string;
 }
 
 export interface ABRun {
@@ -101,12 +32,15 @@ export interface ABRun {
 interface Predicted {
   pred: Label[];
   classifier: boolean;
-  /** Two-class sklearn models: the score of `positive` per row. */
+  /** Two-class sklearn and TorchScript models: the score of `positive` per row. */
   score?: number[];
   /** classes_[1] as JSON gives it; String() of it matches String() of the target's labels. */
   positive?: Label;
-  /** One-row calls, ms (sklearn: timed in the Python job; ONNX: onnxLatency). */
+  /** One-row calls, ms (sklearn and TorchScript: timed in the Python job; ONNX: onnxArms.ts). */
   latencyMs?: number[];
+  /** A TorchScript classifier's class-score columns (its predictions are their indices). */
+  columns?: number;
+  torch?: boolean;
 }
 
 interface JobAnswer {
@@ -118,6 +52,23 @@ interface JobAnswer {
 }
 
 const isSklearn = (m: ABModel): boolean => m.info.format === 'sklearn' || /\.(pkl|pickle|joblib)$/i.test(m.path);
+const isTorchScript = (m: ABModel): boolean => m.info.format === 'pytorch' && m.info.torchKind === 'torchscript';
+/** The arm runs in the user's Python (else in onnxruntime-web). */
+const inPython = (m: ABModel): boolean => isSklearn(m) || isTorchScript(m);
+
+/** Why a model cannot be compared on data, in words that say what to do; undefined when it can. */
+export function notComparable(m: ABModel): string | undefined {
+  const name = basename(m.path);
+  if (inPython(m) || m.info.format === 'onnx') return undefined;
+  if (m.info.format === 'pytorch' && m.info.torchKind === 'weights') return `${name} holds weights (a state dict or checkpoint), not a runnable model: they need the model's Python class. Save the model as TorchScript (torch.jit.script(model).save("model.pt"), or torch.jit.trace) or export it to ONNX, then compare`;
+  if (m.info.format === 'pytorch' && m.info.torchKind === 'pickled-module') return `${name} is a pickled nn.Module (torch.save(model)): loading it needs its class's code and runs what the pickle names. Save it as TorchScript (torch.jit.script(model).save("model.pt")) or export it to ONNX, then compare`;
+  return `${name} is ${m.info.format}: only ONNX, scikit-learn and TorchScript models are compared on data (export it to ONNX first)`;
+}
+
+/** Whether loading the model runs code from it, and what: the command asks the user first. */
+export function loadRunsCode(m: ABModel): 'pickle' | 'torchscript' | undefined {
+  return isTorchScript(m) ? 'torchscript' : isSklearn(m) ? 'pickle' : undefined;
+}
 
 /** One-row calls timed per arm: at most this many, for at most LATENCY_SECONDS per runtime. */
 export const LATENCY_CALLS = 200;
@@ -138,24 +89,34 @@ export interface CompareOnDataOptions {
 /** Runs both models on the dataset and compares them (see the file comment). */
 export async function compareOnData(python: () => Promise<string>, a: ABModel, b: ABModel, data: string, target: string, options: CompareOnDataOptions): Promise<ABRun> {
   const models = [a, b];
-  for (const m of models) if (!isSklearn(m) && m.info.format !== 'onnx') throw new Error(`${basename(m.path)} is ${m.info.format}: only ONNX and scikit-learn models are compared on data (export it to ONNX first)`);
-  const sklearn = models.filter(isSklearn).map((m) => m.path);
+  for (const m of models) {
+    const why = notComparable(m);
+    if (why) throw new Error(why);
+  }
+  const inPythonArms = models.filter(inPython).map((m) => ({ path: m.path, kind: isTorchScript(m) ? 'torchscript' : 'sklearn' }));
   const latencyCalls = options.latencyCalls ?? LATENCY_CALLS;
   const answer = await runPythonJob<JobAnswer & { model: string }>(
     await python(),
-    SCRIPT,
-    { model: sklearn[0] ?? data, data, target, sklearn, features: models.some((m) => !isSklearn(m)), maxRows: MAX_ROWS, latencyCalls, latencySeconds: LATENCY_SECONDS },
+    AB_JOB_SCRIPT,
+    { model: inPythonArms[0]?.path ?? data, data, target, python: inPythonArms, features: models.some((m) => !inPython(m)), maxRows: MAX_ROWS, latencyCalls, latencySeconds: LATENCY_SECONDS },
     { cwd: options.cwd, ...(options.signal ? { signal: options.signal } : {}) },
     { noun: 'the comparison', verb: 'compare' },
   );
-  const onnx = models.filter((m) => !isSklearn(m));
+  const onnx = models.filter((m) => !inPython(m));
   const X = answer.X ? new Float32Array(Uint8Array.from(Buffer.from(answer.X, 'base64')).buffer) : new Float32Array(0);
   const onnxPreds = onnx.length ? await onnxArmsOffThread(options.reader ?? modelReader(), { arms: onnx, X, features: answer.features ?? [], latencyCalls, latencySeconds: LATENCY_SECONDS }, basename(data), { ...(options.signal ? { signal: options.signal } : {}), ...(options.statsTimeMs ? { timeMs: options.statsTimeMs } : {}) }) : [];
   const scoreNotes = onnxPreds.map((p) => p.scoreNote);
   let [i, j] = [0, 0];
-  const preds: Predicted[] = models.map((m) => (isSklearn(m) ? answer.models[i++]! : onnxPreds[j++]!));
+  const preds: Predicted[] = models.map((m) => (inPython(m) ? answer.models[i++]! : onnxPreds[j++]!));
+  models.forEach((m, k) => {
+    const p = preds[k]!;
+    if (!p.torch || !p.columns) return;
+    // A TorchScript classifier gives class indices: they are the target's labels only where those are 0 … C−1.
+    if (!answer.y.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < p.columns!)) throw new Error(`${basename(m.path)} gives ${p.columns} class scores, read as class indices 0 to ${p.columns - 1}, but ${target} holds other labels (${[...new Set(answer.y.slice(0, 200).map(String))].slice(0, 5).join(', ')}): encode ${target} as the indices the model was trained on`);
+    scoreNotes.push(p.columns === 2 ? `${basename(m.path)}'s scores: softmax of its two output columns, read as classes 0 and 1.` : `${basename(m.path)} gives ${p.columns} class scores: ROC AUC is computed for two classes.`);
+  });
   const [pa, pb] = preds as [Predicted, Predicted];
-  const names: [string, string] = [basename(a.path), basename(b.path)];
+  const names: [string, string] = [a.name ?? basename(a.path), b.name ?? basename(b.path)];
   if (names[0] === names[1]) names.splice(0, 2, `A (${names[0]})`, `B (${names[1]})`);
   const targetsAreNumbers = answer.y.every((v) => typeof v === 'number');
   const classification = pa.classifier || pb.classifier || !targetsAreNumbers;
@@ -165,13 +126,13 @@ export async function compareOnData(python: () => Promise<string>, a: ABModel, b
   const positive = positiveOf(pa) ?? positiveOf(pb);
   const scoresOf = (p: Predicted): number[] | undefined => (p.score && positiveOf(p) === positive ? p.score : undefined);
   const scores = positive === undefined ? undefined : { positive, ...(scoresOf(pa) ? { a: scoresOf(pa) } : {}), ...(scoresOf(pb) ? { b: scoresOf(pb) } : {}) };
-  // In turns only where both arms were timed in one runtime (both scikit-learn, or both ONNX).
-  const latency = pa.latencyMs && pb.latencyMs ? { a: pa.latencyMs, b: pb.latencyMs, inTurns: isSklearn(a) === isSklearn(b) } : undefined;
+  // In turns only where both arms were timed in one runtime (both in Python, or both ONNX).
+  const latency = pa.latencyMs && pb.latencyMs ? { a: pa.latencyMs, b: pb.latencyMs, inTurns: inPython(a) === inPython(b) } : undefined;
   const input: ABStatsInput = classification
     ? { task: 'classification', truth: answer.y.map(String), a: pa.pred.map(String), b: pb.pred.map(String), options: { ...common, ...(scores ? { scores } : {}) }, ...(latency ? { latency } : {}) }
     : { task: 'regression', truth: answer.y as number[], a: pa.pred.map(Number), b: pb.pred.map(Number), options: common, ...(latency ? { latency } : {}) };
   const result = await abStatisticsOffThread(options.reader ?? modelReader(), input, basename(data), { ...(options.signal ? { signal: options.signal } : {}), ...(options.statsTimeMs ? { timeMs: options.statsTimeMs } : {}) });
-  // Where each ONNX arm's scores came from (or why there are none): the AUC row is only as good as that.
+  // Where each ONNX or TorchScript arm's scores came from (or why there are none): the AUC row is only as good as that.
   const markdown = abMarkdown(result, names, basename(data), target);
   return { result, names, markdown: result.task === 'classification' && scoreNotes.length ? `${markdown.trimEnd()}\n\n${scoreNotes.join(' ')}\n` : markdown };
 }
