@@ -7,7 +7,6 @@ import { compareTwoModels, comparisonMarkdown } from '../../models/compare/twoMo
 import { modelReader } from '../../models/modelReader';
 import { modelUriArg } from '../../common/vscode/modelUriArg';
 import type { OrtModule } from '../../models/runtime/onnxRun';
-import { trustModelCode } from '../../models/vscode/modelForCommand';
 import { openReport } from './reportPreview';
 
 // Right-click two model files > Compare Models (or one, then pick the other): the comparison as a
@@ -29,6 +28,13 @@ async function askForData(near: vscode.Uri): Promise<{ data: vscode.Uri; target:
   if (!data) return null;
   const target = await vscode.window.showInputBox({ title: `The label column of ${basename(data.fsPath)}`, prompt: 'The column both models predict', validateInput: (v) => (v.trim() ? undefined : 'Name the label column') });
   return target ? { data, target: target.trim() } : null;
+}
+
+/** Loading a pickle runs its classes' code; torch.jit.load runs a TorchScript archive's code and unpickles its constants. The user says yes first. */
+async function trustToLoad(model: vscode.Uri, kind: 'pickle' | 'torchscript'): Promise<boolean> {
+  const name = basename(model.fsPath);
+  const why = kind === 'torchscript' ? `Loading ${name} (TorchScript) with torch.jit.load runs the code it holds and unpickles its constants.` : `Loading ${name} runs code from the classes it pickles.`;
+  return (await vscode.window.showWarningMessage(`${why} Compare only files you trust.`, { modal: true }, 'Compare')) === 'Compare';
 }
 
 /** A registry version node's name for the report ("churn v3 (model.onnx)"), read by shape as modelCard's registryVersionArg does. */
@@ -66,7 +72,7 @@ export async function compareModelsCommand(clicked: unknown, selected: unknown, 
     // Loading a pickle or a TorchScript archive runs code from it: the user says yes to each first.
     for (const m of models) {
       const kind = loadRunsCode(m);
-      if (kind && !(await trustModelCode(m.uri, m.info, 'Compare', kind))) return;
+      if (kind && !(await trustToLoad(m.uri, kind))) return;
     }
   }
   const report = await withCancellableProgress(`Comparing ${basename(first.fsPath)} and ${basename(second.fsPath)}`, async (signal, progress) => {
