@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareOnData } from '../../src/models/compare/abPredict';
 import { ModelReader } from '../../src/models/modelReader';
-import { abStatisticsOffThread, onnxArmsOffThread, type ABStatsInput } from '../../src/models/compare/abStatsJob';
+import { abStatisticsOffThread, compareTwoOffThread, onnxArmsOffThread, type ABStatsInput } from '../../src/models/compare/abStatsJob';
 import { inspectModel } from '../../src/models/inspectModel';
 
 // The A/B statistics run in the models worker: the host's event loop keeps turning during a 200k-row
@@ -126,6 +126,20 @@ describe('A/B statistics off the host thread', function () {
       await assert.rejects(pending, (error: Error) => error.name === 'AbortError' && /cancelled/.test(error.message));
       assert.ok(performance.now() - cancelled < 500, `stopped ${(performance.now() - cancelled).toFixed(0)} ms after the cancel`);
       await assert.rejects(onnxArmsOffThread(reader, input, 'big.csv', { timeMs: 1500 }), /The ONNX predictions of wide_a\.onnx and wide_b\.onnx on big\.csv took longer than 1\.5 s and were stopped: compare on fewer rows\./);
+    });
+
+    it('Compare Models without data (outputs on sample inputs, then the benchmark) runs there too; a cancel stops it', async () => {
+      const input = { a: { ...model('wide_a.onnx'), name: 'churn v1 (wide_a.onnx)' }, b: model('wide_b.onnx'), options: { maxSeconds: 2, batch: 512 } };
+      const { value, gapMs, elapsedMs } = await longestGap(() => compareTwoOffThread(reader, input));
+      assert.equal(value.a.name, 'churn v1 (wide_a.onnx)');
+      assert.equal(value.outputs?.[0]?.a, 'logits');
+      assert.ok(value.benchmark && value.benchmark[0].runs > 0 && value.benchmark[1].runs > 0, JSON.stringify(value.benchmark));
+      assert.ok(gapMs < 1000 && elapsedMs > 3 * gapMs, `the event loop was blocked ${gapMs.toFixed(0)} ms (the comparison took ${elapsedMs.toFixed(0)} ms)`);
+      const controller = new AbortController();
+      const pending = compareTwoOffThread(reader, { ...input, options: { maxSeconds: 60, batch: 4096 } }, { signal: controller.signal });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      controller.abort();
+      await assert.rejects(pending, (error: Error) => error.name === 'AbortError');
     });
   });
 });

@@ -3,7 +3,8 @@ import { UserError } from '../../common/errors';
 import { ReaderStopped, seconds } from '../../common/worker/readerStopped';
 import { latencyAB, type LatencySamples } from './abLatency';
 import { compareClassifiers, compareRegressors, type ABOptions, type ABResult, type Label } from './abStats';
-import type { OnnxArmsInput, OnnxPredicted } from './onnxArms';
+import type { CompareTwoInput, OnnxArmsInput, OnnxPredicted } from './onnxArms';
+import type { ModelComparison } from './twoModels';
 
 // The A/B's heavy parts run in the models worker (dist/workers/models.js), never on the extension
 // host's thread: a 200k-row paired bootstrap with ROC AUC costs tens of seconds of CPU, a big ONNX
@@ -29,16 +30,17 @@ export const AB_STATS_TIME_MS = 180_000;
 export interface ABStatsRunner {
   abStats(input: ABStatsInput, subject: string, timeMs: number, signal?: AbortSignal): Promise<ABResult>;
   abOnnx(input: OnnxArmsInput, subject: string, timeMs: number, signal?: AbortSignal): Promise<OnnxPredicted[]>;
+  compareTwo(input: CompareTwoInput, subject: string, timeMs: number, signal?: AbortSignal): Promise<ModelComparison>;
 }
 
 /** A worker call of the A/B. Cancelled: an AbortError; over the time limit: a UserError saying so. */
-async function offThread<T>(work: string, call: (timeMs: number) => Promise<T>, timeMs: number): Promise<T> {
+async function offThread<T>(work: string, call: (timeMs: number) => Promise<T>, timeMs: number, advice = 'compare on fewer rows'): Promise<T> {
   try {
     return await call(timeMs);
   } catch (error) {
     if (!(error instanceof ReaderStopped)) throw error;
     if (error.reason === 'cancelled') throw Object.assign(new Error('the A/B comparison was cancelled'), { name: 'AbortError' });
-    if (error.reason === 'time') throw new UserError(`${work} took longer than ${seconds(timeMs)} and were stopped: compare on fewer rows.`);
+    if (error.reason === 'time') throw new UserError(`${work} took longer than ${seconds(timeMs)} and were stopped: ${advice}.`);
     throw new UserError(`${work} stopped: ${error.why}.`);
   }
 }
@@ -53,4 +55,10 @@ export function abStatisticsOffThread(reader: ABStatsRunner, input: ABStatsInput
 export function onnxArmsOffThread(reader: ABStatsRunner, input: OnnxArmsInput, dataset: string, options: { signal?: AbortSignal; timeMs?: number } = {}): Promise<OnnxPredicted[]> {
   const names = input.arms.map((a) => basename(a.path)).join(' and ');
   return offThread(`The ONNX predictions of ${names} on ${dataset}`, (timeMs) => reader.abOnnx(input, `the ONNX predictions on ${dataset}`, timeMs, options.signal), options.timeMs ?? AB_STATS_TIME_MS);
+}
+
+/** Compare Models without data (compareTwoModels) in the reader's worker: outputs, then the benchmark of both. */
+export function compareTwoOffThread(reader: ABStatsRunner, input: CompareTwoInput, options: { signal?: AbortSignal; timeMs?: number } = {}): Promise<ModelComparison> {
+  const names = `${basename(input.a.path)} and ${basename(input.b.path)}`;
+  return offThread(`The ONNX runs of ${names}`, (timeMs) => reader.compareTwo(input, `the ONNX runs of ${names}`, timeMs, options.signal), options.timeMs ?? AB_STATS_TIME_MS, 'benchmark for less time');
 }

@@ -1,15 +1,14 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { EXIT, type Subcommand } from '../../cli/subcommand';
 import { isAbortError } from '../../common/errors';
 import { ModelFormatError } from '../fileWindow';
 import { ReaderStopped } from '../../common/worker/readerStopped';
 import { ModelReader } from '../modelReader';
-import { loadOrt } from '../runtime/onnxRun';
 import { pythonCandidates, resolvePython } from '../../python/pythonInterpreter';
 import { compareOnData } from './abPredict';
 import { folderRegistries, parseModelRef, resolveModelRef, type LocatedStore } from './registryRef';
-import { compareTwoModels, comparisonMarkdown } from './twoModels';
+import { compareTwoOffThread } from './abStatsJob';
+import { comparisonMarkdown } from './twoModels';
 
 async function cliPython(flag: unknown, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<string> {
   const found = await resolvePython(pythonCandidates(typeof flag === 'string' ? flag : env.ML_ENGINEER_PYTHON, undefined), { signal });
@@ -66,11 +65,9 @@ export const compareModelsSubcommand: Subcommand = {
       const [sa, sb] = [await side(a), await side(b)];
       const [pa, pb] = [sa.path, sb.path];
       const [ia, ib] = [await reader.inspect(pa, signal), await reader.inspect(pb, signal)];
-      // The packaged CLI (dist/cli.js) has onnxruntime-web in dist/lazy/ort.js; from source, the package.
-      const bundled = join(__dirname, 'lazy', 'ort.js');
-      const ort = () => (existsSync(bundled) ? loadOrt(bundled) : loadOrt());
       const ab = data && target ? await compareOnData(() => cliPython(args.values.python, io.env, signal), { ...sa, info: ia }, { ...sb, info: ib }, data, target, { cwd: io.cwd, signal, reader }) : undefined;
-      const result = await compareTwoModels(ort, { ...sa, info: ia }, { ...sb, info: ib }, { signal, skipBenchmark: args.values['no-benchmark'] === true || ab !== undefined, maxSeconds: 5 });
+      // onnxruntime-web runs in the models worker (dist/workers/models.js loads dist/lazy/ort.js), as in the editor.
+      const result = await compareTwoOffThread(reader, { a: { ...sa, info: ia }, b: { ...sb, info: ib }, options: { skipBenchmark: args.values['no-benchmark'] === true || ab !== undefined, maxSeconds: 5 } }, { signal });
       io.out(args.values.json === true ? `${JSON.stringify(ab ? { ...result, onData: ab.result } : result, (_, v: unknown) => (v === Infinity ? 'Infinity' : v), 2)}\n` : `${ab ? `${ab.result.verdict}\n\n` : ''}${comparisonMarkdown(result)}${ab ? `\n${ab.markdown}` : ''}`);
       return EXIT.ok;
     } catch (error) {

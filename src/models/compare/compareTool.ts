@@ -5,7 +5,9 @@ import { asToolInputError, inspectForTool } from '../modelTool';
 import type { OrtModule } from '../runtime/onnxRun';
 import { compareOnData } from './abPredict';
 import { folderRegistries, parseModelRef, resolveModelRef, type LocatedStore } from './registryRef';
-import { compareTwoModels, comparisonMarkdown } from './twoModels';
+import { compareTwoOffThread } from './abStatsJob';
+import { comparisonMarkdown } from './twoModels';
+import { modelReader } from '../modelReader';
 
 const REF_WORDS = 'a and b: workspace paths, or registered model versions of the folder\'s MLflow registry (mlruns/ or mlflow.db) as models:/name/3, models:/name@alias or name@alias';
 
@@ -34,8 +36,8 @@ async function modelsOf(refs: readonly string[], context: ToolContext, signal?: 
   return out;
 }
 
-/** The agent's `compare_models`: two model files' inputs, outputs, sizes, operators; ONNX pairs run on the same sample inputs and benchmarked. */
-export function compareModelsTool(ort: () => OrtModule) {
+/** The agent's `compare_models`: two model files' inputs, outputs, sizes, operators; ONNX pairs run on the same sample inputs and benchmarked (in the models worker, with its own onnxruntime: `_ort` is kept for the callers). */
+export function compareModelsTool(_ort: () => OrtModule) {
   return defineTool({
     name: 'compare_models',
     description:
@@ -53,7 +55,8 @@ export function compareModelsTool(ort: () => OrtModule) {
       try {
         const [ma, mb] = (await modelsOf([input.a, input.b], context, signal)) as [{ path: string; name?: string }, { path: string; name?: string }];
         const [ia, ib] = [await inspectForTool(ma.path, input.a, signal), await inspectForTool(mb.path, input.b, signal)];
-        const result = await compareTwoModels(ort, { ...ma, info: ia }, { ...mb, info: ib }, { signal, skipBenchmark: input.benchmark === false, maxSeconds: input.max_seconds ?? 10 });
+        // In the models worker: the chat's tools run on the extension host.
+        const result = await compareTwoOffThread(modelReader(), { a: { ...ma, info: ia }, b: { ...mb, info: ib }, options: { skipBenchmark: input.benchmark === false, maxSeconds: input.max_seconds ?? 10 } }, { signal });
         const worst = result.outputs?.reduce((m, o) => Math.max(m, o.maxAbsDiff), 0);
         return { content: comparisonMarkdown(result), summary: result.notRun ? 'compared, not run' : `max abs diff ${worst === Infinity ? 'shapes differ' : worst?.toExponential(2)}` };
       } catch (error) {

@@ -6,9 +6,10 @@ import type { ModelInfo } from '../modelInfo';
 import { createSession, loadOrt, type OrtModule } from '../runtime/onnxRun';
 import type { Label } from './abStats';
 import { rowScores, scorePlan, withGraphOutput, type ScorePlan } from './onnxScores';
+import { compareTwoModels, type CompareTwoOptions, type ModelComparison } from './twoModels';
 
 // The ONNX arms of an A/B (abPredict.ts): their predictions over the whole dataset and their
-// one-row latency, in the models worker (dist/workers/models.js), never on the extension host's
+// one-row latency; and Compare Models' outputs and benchmark (twoModels.ts); in the models worker (dist/workers/models.js), never on the extension host's
 // thread: a big model over 200k rows keeps onnxruntime busy for minutes. The rows come as one
 // float32 matrix (a structured clone, no per-row arrays); onnxruntime-web is loaded in the worker
 // from dist/lazy/ort.js beside it (the package, from source). A cancel terminates the worker.
@@ -42,6 +43,18 @@ export interface OnnxPredicted {
 let ortModule: OrtModule | undefined;
 /** In the bundle (dist/workers/models.js) dist/lazy/ort.js; from source (tsx) the package. */
 const workerOrt = (): OrtModule => (ortModule ??= __filename.endsWith('.ts') ? loadOrt() : loadOrt(join(__dirname, '..', 'lazy', 'ort.js')));
+
+/** Compare Models without data (twoModels.ts) in the worker: outputs on the same sample inputs, then the benchmark. */
+export interface CompareTwoInput {
+  readonly a: OnnxArm & { readonly name?: string };
+  readonly b: OnnxArm & { readonly name?: string };
+  /** As compareTwoModels takes them, less the signal: a cancel terminates the worker. */
+  readonly options: Omit<CompareTwoOptions, 'signal'>;
+}
+
+export function compareTwoInWorker(input: CompareTwoInput): Promise<ModelComparison> {
+  return compareTwoModels(workerOrt, input.a, input.b, input.options);
+}
 
 /** The worker's side: every arm opened, run over all rows in batches, then timed in turns. */
 export async function onnxArmsPredict(input: OnnxArmsInput): Promise<OnnxPredicted[]> {

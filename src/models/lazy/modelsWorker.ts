@@ -3,7 +3,7 @@
 import { watchFileOpens } from '../../common/worker/fileOpens';
 import { serveWorker } from '../../common/worker/serveWorker';
 import { abStatistics } from '../compare/abStatsJob';
-import { onnxArmsPredict } from '../compare/onnxArms';
+import { compareTwoInWorker, onnxArmsPredict } from '../compare/onnxArms';
 import { readModelGraph } from '../graph/readGraph';
 import { tensorStatistics } from '../graph/tensorStats';
 import { UnitLayouts } from '../graph/unitLayout';
@@ -20,4 +20,5 @@ serveWorker<ModelsWorkerApi>({
   layout: ({ units }) => layouts.layoutAll({ id: 0, units }).layouts,
   abStats: (input) => abStatistics(input),
   abOnnx: (input) => onnxArmsPredict(input),
+  compareTwo: (input) => compareTwoInWorker(input),
 });

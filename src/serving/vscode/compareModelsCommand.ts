@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
 import { compareOnData, loadRunsCode, notComparable, type ABRun } from '../../models/compare/abPredict';
-import { compareTwoModels, comparisonMarkdown } from '../../models/compare/twoModels';
+import { compareTwoOffThread } from '../../models/compare/abStatsJob';
+import { comparisonMarkdown } from '../../models/compare/twoModels';
 import { modelReader } from '../../models/modelReader';
 import { modelUriArg } from '../../common/vscode/modelUriArg';
 import type { OrtModule } from '../../models/runtime/onnxRun';
@@ -43,7 +44,8 @@ function versionLabel(arg: unknown, uri: vscode.Uri): string | undefined {
   return typeof carried?.model?.name === 'string' && typeof carried.version === 'number' ? `${carried.model.name} v${carried.version} (${basename(uri.fsPath)})` : undefined;
 }
 
-export async function compareModelsCommand(clicked: unknown, selected: unknown, ort: () => OrtModule, python: () => Promise<string>, context: vscode.ExtensionContext): Promise<void> {
+/** `_ort`: kept for the caller; both comparisons load onnxruntime in the models worker. */
+export async function compareModelsCommand(clicked: unknown, selected: unknown, _ort: () => OrtModule, python: () => Promise<string>, context: vscode.ExtensionContext): Promise<void> {
   // Explorer files (Uris), or registry versions in the Experiments view (nodes carrying their model file).
   const args = Array.isArray(selected) && selected.length > 0 ? (selected as unknown[]) : [clicked];
   const picked = args.flatMap((arg) => {
@@ -83,7 +85,8 @@ export async function compareModelsCommand(clicked: unknown, selected: unknown, 
       ab = await compareOnData(python, { ...side(first), info: ia }, { ...side(second), info: ib }, labelled.data.fsPath, labelled.target, { cwd, signal });
     }
     progress.report({ message: 'running both on the same inputs, then benchmarking…' });
-    const result = await compareTwoModels(ort, { ...side(first), info: ia }, { ...side(second), info: ib }, { signal, maxSeconds: 10, skipBenchmark: ab !== undefined });
+    // In the models worker, as the A/B's ONNX arms: a big model's runs never block the window.
+    const result = await compareTwoOffThread(modelReader(), { a: { ...side(first), info: ia }, b: { ...side(second), info: ib }, options: { maxSeconds: 10, skipBenchmark: ab !== undefined } }, { signal });
     return ab ? `${comparisonMarkdown(result)}\n${ab.markdown}` : comparisonMarkdown(result);
   });
   await openReport(context, 'compare-models', report);
