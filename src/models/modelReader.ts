@@ -3,6 +3,8 @@ import { ReaderStopped } from '../common/worker/readerStopped';
 import { WorkerRunner, type RunnerLimits } from '../common/worker/workerRunner';
 import { workerScript } from '../common/worker/workerScript';
 import type { ABStatsInput } from './compare/abStatsJob';
+import type { CompareTwoInput, OnnxArmsInput, OnnxPredicted } from './compare/onnxArms';
+import type { ModelComparison } from './compare/twoModels';
 import type { ABResult } from './compare/abStats';
 import { ModelFormatError } from './fileWindow';
 import type { ModelGraph, TensorStatistics } from './graph/graphData';
@@ -24,6 +26,10 @@ export type ModelsWorkerApi = {
   layout: { params: { path: string; units: readonly Unit[] }; result: Record<string, UnitLayout> };
   /** An A/B's statistics (compare/abStatsJob.ts): CPU-heavy, so here rather than on the host's thread. */
   abStats: { params: ABStatsInput; result: ABResult };
+  /** An A/B's ONNX predictions and latency (compare/onnxArms.ts), with onnxruntime-web in the worker. */
+  abOnnx: { params: OnnxArmsInput; result: OnnxPredicted[] };
+  /** Compare Models' outputs on the same sample inputs and benchmark (compare/twoModels.ts). */
+  compareTwo: { params: CompareTwoInput; result: ModelComparison };
 };
 
 /** A model header reads in milliseconds; these are far beyond any real file. */
@@ -79,7 +85,17 @@ export class ModelReader {
     return this.runner.call('abStats', input, { subject, limits: { timeMs }, ...(signal ? { signal } : {}) });
   }
 
-  private async call<M extends Exclude<keyof ModelsWorkerApi, 'abStats'>>(method: M, params: ModelsWorkerApi[M]['params'], signal?: AbortSignal): Promise<ModelsWorkerApi[M]['result']> {
+  /** The A/B's ONNX arms off this thread, under their own time limit; as abStats. */
+  abOnnx(input: OnnxArmsInput, subject: string, timeMs: number, signal?: AbortSignal): Promise<OnnxPredicted[]> {
+    return this.runner.call('abOnnx', input, { subject, limits: { timeMs }, ...(signal ? { signal } : {}) });
+  }
+
+  /** Compare Models' ONNX runs off this thread, under their own time limit; as abStats. */
+  compareTwo(input: CompareTwoInput, subject: string, timeMs: number, signal?: AbortSignal): Promise<ModelComparison> {
+    return this.runner.call('compareTwo', input, { subject, limits: { timeMs }, ...(signal ? { signal } : {}) });
+  }
+
+  private async call<M extends Exclude<keyof ModelsWorkerApi, 'abStats' | 'abOnnx' | 'compareTwo'>>(method: M, params: ModelsWorkerApi[M]['params'], signal?: AbortSignal): Promise<ModelsWorkerApi[M]['result']> {
     try {
       return await this.runner.call(method, params, { subject: basename(params.path), ...(signal ? { signal } : {}) });
     } catch (error) {

@@ -8,10 +8,9 @@ import { SUBCOMMANDS } from '../../src/cli/subcommands';
 import { compareOnData } from '../../src/models/compare/abPredict';
 import { compareClassifiers, mcnemarExact } from '../../src/models/compare/abStats';
 import { inspectModel } from '../../src/models/inspectModel';
-import { loadOrt, type OrtModule } from '../../src/models/runtime/onnxRun';
 
 // A/B on labelled data with two real scikit-learn models trained in the test (and an ONNX copy of
-// one of them, run in onnxruntime-web): the metrics checked against scikit-learn's, McNemar's exact
+// one of them, run in onnxruntime-web in the models worker): the metrics checked against scikit-learn's, McNemar's exact
 // p against scipy.stats.binomtest, the paired bootstrap interval against scipy.stats.bootstrap
 // (percentile method; the two draw different resamples, so within a small tolerance).
 
@@ -26,18 +25,16 @@ describe('Compare Models on labelled data (A/B)', function () {
   this.timeout(120_000);
   let dir: string;
   let expected: Expected;
-  let ort: OrtModule;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'mle-ab-'));
     expected = JSON.parse(execFileSync(PYTHON, [join(__dirname, '..', 'support', 'ab_models.py'), dir], { encoding: 'utf8' })) as Expected;
-    ort = loadOrt();
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
   const model = (name: string) => ({ path: join(dir, name), info: inspectModel(join(dir, name)) });
   const python = () => Promise.resolve(PYTHON);
 
   it('two classifiers: accuracy and macro F1 as scikit-learn computes them, McNemar as scipy, the interval as scipy\'s bootstrap', async () => {
-    const run = await compareOnData(() => ort, python, model('lr.pkl'), model('tree.pkl'), join(dir, 'clf.csv'), 'label', { cwd: dir, resamples: 4000 });
+    const run = await compareOnData(python, model('lr.pkl'), model('tree.pkl'), join(dir, 'clf.csv'), 'label', { cwd: dir, resamples: 4000 });
     const r = run.result;
     assert.equal(r.task, 'classification');
     if (r.task !== 'classification') return;
@@ -69,7 +66,7 @@ describe('Compare Models on labelled data (A/B)', function () {
   });
 
   it('an ONNX model (run in onnxruntime-web) against a pickle, on the same rows', async () => {
-    const run = await compareOnData(() => ort, python, model('lr.onnx'), model('lr.pkl'), join(dir, 'clf.csv'), 'label', { cwd: dir, resamples: 200 });
+    const run = await compareOnData(python, model('lr.onnx'), model('lr.pkl'), join(dir, 'clf.csv'), 'label', { cwd: dir, resamples: 200 });
     assert.equal(run.result.task, 'classification');
     if (run.result.task !== 'classification') return;
     assert.ok(run.result.agreement >= 0.99, `the ONNX copy predicts what the model predicts (${run.result.agreement})`);
@@ -84,7 +81,7 @@ describe('Compare Models on labelled data (A/B)', function () {
 
   it('ROC AUC for ONNX arms: sklearn-onnx\'s ZipMap seq(map) and `probabilities` tensor, a torch export\'s logits (softmax), as scikit-learn computes it', async () => {
     const aucs = JSON.parse(execFileSync(PYTHON, [join(__dirname, '..', 'support', 'ab_onnx_models.py'), dir], { encoding: 'utf8' })) as { lr: number; net: number };
-    const zip = await compareOnData(() => ort, python, model('lr_zipmap.onnx'), model('lr.pkl'), join(dir, 'clf.csv'), 'label', { cwd: dir, resamples: 200, latencyCalls: 0 });
+    const zip = await compareOnData(python, model('lr_zipmap.onnx'), model('lr.pkl'), join(dir, 'clf.csv'), 'label', { cwd: dir, resamples: 200, latencyCalls: 0 });
     assert.equal(zip.result.task, 'classification');
     if (zip.result.task !== 'classification' || typeof zip.result.auc === 'string') return assert.fail(JSON.stringify(zip.result));
     assert.equal(zip.result.auc.positive, '1');
@@ -92,7 +89,7 @@ describe('Compare Models on labelled data (A/B)', function () {
     assert.ok(Math.abs(zip.result.auc.a - aucs.lr) < 1e-3 && Math.abs(zip.result.auc.b - aucs.lr) < 1e-12, `${zip.result.auc.a} ${zip.result.auc.b} vs ${aucs.lr}`);
     assert.equal(zip.result.agreement, 1);
     assert.match(zip.markdown, /lr_zipmap\.onnx's scores: the probabilities ZipMap turns into output_probability, read as the tensor probabilities\./);
-    const net = await compareOnData(() => ort, python, model('lr_probs.onnx'), model('net.onnx'), join(dir, 'clf.csv'), 'label', { cwd: dir, resamples: 200, latencyCalls: 0 });
+    const net = await compareOnData(python, model('lr_probs.onnx'), model('net.onnx'), join(dir, 'clf.csv'), 'label', { cwd: dir, resamples: 200, latencyCalls: 0 });
     if (net.result.task !== 'classification' || typeof net.result.auc === 'string') return assert.fail(JSON.stringify(net.result));
     assert.ok(Math.abs(net.result.auc.a - aucs.lr) < 1e-3 && Math.abs(net.result.auc.b - aucs.net) < 1e-3, `${net.result.auc.a} ${net.result.auc.b} vs ${JSON.stringify(aucs)}`);
     assert.match(net.markdown, /lr_probs\.onnx's scores: the output probabilities\. net\.onnx's scores: softmax of the output logits \(logits\)\./);
@@ -120,7 +117,7 @@ describe('Compare Models on labelled data (A/B)', function () {
     ].join('\n');
     const aucs = JSON.parse(execFileSync(PYTHON, ['-c', script, dir], { encoding: 'utf8' })) as Record<string, number>;
     for (const [kind, positive] of [['bool', 'true'], ['float', '1']] as const) {
-      const run = await compareOnData(() => ort, python, model(`lr_${kind}.pkl`), model(`tree_${kind}.pkl`), join(dir, `${kind}.csv`), 'label', { cwd: dir, resamples: 200 });
+      const run = await compareOnData(python, model(`lr_${kind}.pkl`), model(`tree_${kind}.pkl`), join(dir, `${kind}.csv`), 'label', { cwd: dir, resamples: 200 });
       assert.equal(run.result.task, 'classification', kind);
       if (run.result.task !== 'classification') return;
       const auc = run.result.auc;
@@ -132,7 +129,7 @@ describe('Compare Models on labelled data (A/B)', function () {
   });
 
   it('two regressors: MAE, RMSE and R² as scikit-learn computes them; the interval as scipy\'s bootstrap', async () => {
-    const run = await compareOnData(() => ort, python, model('lin.pkl'), model('rtree.pkl'), join(dir, 'reg.csv'), 'price', { cwd: dir, resamples: 4000 });
+    const run = await compareOnData(python, model('lin.pkl'), model('rtree.pkl'), join(dir, 'reg.csv'), 'price', { cwd: dir, resamples: 4000 });
     const r = run.result;
     assert.equal(r.task, 'regression');
     if (r.task !== 'regression') return;

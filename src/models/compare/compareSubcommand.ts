@@ -1,14 +1,14 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { EXIT, type Subcommand } from '../../cli/subcommand';
 import { isAbortError } from '../../common/errors';
 import { ModelFormatError } from '../fileWindow';
 import { ReaderStopped } from '../../common/worker/readerStopped';
 import { ModelReader } from '../modelReader';
-import { loadOrt } from '../runtime/onnxRun';
 import { pythonCandidates, resolvePython } from '../../python/pythonInterpreter';
 import { compareOnData } from './abPredict';
-import { compareTwoModels, comparisonMarkdown } from './twoModels';
+import { folderRegistries, parseModelRef, resolveModelRef, type LocatedStore } from './registryRef';
+import { compareTwoOffThread } from './abStatsJob';
+import { comparisonMarkdown } from './twoModels';
 
 async function cliPython(flag: unknown, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<string> {
   const found = await resolvePython(pythonCandidates(typeof flag === 'string' ? flag : env.ML_ENGINEER_PYTHON, undefined), { signal });
@@ -23,16 +23,18 @@ export const compareModelsSubcommand: Subcommand = {
     'Usage: ml-engineer compare-models A B [--data FILE --target COL] [--no-benchmark] [--json]',
     '',
     'Reads both files (any format inspect reads): inputs and outputs, size, parameters, operators.',
+    'A or B may name a version of the folder\'s MLflow registry: models:/NAME/3, models:/NAME@ALIAS, NAME@ALIAS.',
     'When both are ONNX with the same inputs, runs both with onnxruntime-web (CPU, one thread) on the',
     'same sample inputs (3 seeds): the max and mean absolute difference per output; then benchmarks them',
     'in turns (mean ± 95% CI, p50/p95/p99, throughput), unless --no-benchmark.',
     '',
-    'With --data (CSV or Parquet) and --target (its label column): both models (ONNX or scikit-learn)',
-    'predict its rows (pandas and scikit-learn in your Python: --python, ML_ENGINEER_PYTHON or python3;',
-    'ONNX in onnxruntime-web): accuracy and macro F1 with McNemar\'s exact test (classifiers) or MAE,',
-    'RMSE and R² (regressors), paired bootstrap 95% intervals of B − A, and which is better, in words;',
+    'With --data (CSV or Parquet) and --target (its label column): both models (ONNX, scikit-learn or',
+    'TorchScript) predict its rows (pandas, scikit-learn and torch in your Python: --python,',
+    'ML_ENGINEER_PYTHON or python3; ONNX in onnxruntime-web, off the main thread): accuracy and',
+    'macro F1 with McNemar\'s exact test (classifiers) or MAE, RMSE and R² (regressors), paired',
+    'bootstrap 95% intervals of B − A, and which is better, in words;',
     'each model\'s one-row latency (p50/p95, timed in turns A B B A) with an interval of the p50 difference.',
-    'Loading a pickle runs the code it names: compare only files you trust.',
+    'Loading a pickle or a TorchScript archive runs code from it: compare only files you trust.',
     '',
     'Exit code 1 when a file cannot be read or run.',
     '',
@@ -52,13 +54,20 @@ export const compareModelsSubcommand: Subcommand = {
     }
     const reader = new ModelReader({ idleMs: 0 });
     try {
-      const [pa, pb] = [resolve(io.cwd, a), resolve(io.cwd, b)];
+      // A file, or a registry version of the folder's MLflow registry (models:/name/3, name@alias).
+      let stores: LocatedStore[] | undefined;
+      const side = async (text: string): Promise<{ path: string; name?: string }> => {
+        const ref = parseModelRef(text);
+        if (!ref) return { path: resolve(io.cwd, text) };
+        const found = resolveModelRef(ref, (stores ??= await folderRegistries(io.cwd, signal)));
+        return { path: found.path, name: found.label };
+      };
+      const [sa, sb] = [await side(a), await side(b)];
+      const [pa, pb] = [sa.path, sb.path];
       const [ia, ib] = [await reader.inspect(pa, signal), await reader.inspect(pb, signal)];
-      // The packaged CLI (dist/cli.js) has onnxruntime-web in dist/lazy/ort.js; from source, the package.
-      const bundled = join(__dirname, 'lazy', 'ort.js');
-      const ort = () => (existsSync(bundled) ? loadOrt(bundled) : loadOrt());
-      const ab = data && target ? await compareOnData(ort, () => cliPython(args.values.python, io.env, signal), { path: pa, info: ia }, { path: pb, info: ib }, data, target, { cwd: io.cwd, signal, reader }) : undefined;
-      const result = await compareTwoModels(ort, { path: pa, info: ia }, { path: pb, info: ib }, { signal, skipBenchmark: args.values['no-benchmark'] === true || ab !== undefined, maxSeconds: 5 });
+      const ab = data && target ? await compareOnData(() => cliPython(args.values.python, io.env, signal), { ...sa, info: ia }, { ...sb, info: ib }, data, target, { cwd: io.cwd, signal, reader }) : undefined;
+      // onnxruntime-web runs in the models worker (dist/workers/models.js loads dist/lazy/ort.js), as in the editor.
+      const result = await compareTwoOffThread(reader, { a: { ...sa, info: ia }, b: { ...sb, info: ib }, options: { skipBenchmark: args.values['no-benchmark'] === true || ab !== undefined, maxSeconds: 5 } }, { signal });
       io.out(args.values.json === true ? `${JSON.stringify(ab ? { ...result, onData: ab.result } : result, (_, v: unknown) => (v === Infinity ? 'Infinity' : v), 2)}\n` : `${ab ? `${ab.result.verdict}\n\n` : ''}${comparisonMarkdown(result)}${ab ? `\n${ab.markdown}` : ''}`);
       return EXIT.ok;
     } catch (error) {

@@ -1,18 +1,49 @@
 import * as z from 'zod/mini';
-import { defineTool } from '../../agent/tools/tool';
+import { defineTool, type ToolContext } from '../../agent/tools/tool';
+import { ToolInputError } from '../../agent/tools/toolInputError';
 import { asToolInputError, inspectForTool } from '../modelTool';
 import type { OrtModule } from '../runtime/onnxRun';
 import { compareOnData } from './abPredict';
-import { compareTwoModels, comparisonMarkdown } from './twoModels';
+import { folderRegistries, parseModelRef, resolveModelRef, type LocatedStore } from './registryRef';
+import { compareTwoOffThread } from './abStatsJob';
+import { comparisonMarkdown } from './twoModels';
+import { modelReader } from '../modelReader';
 
-/** The agent's `compare_models`: two model files' inputs, outputs, sizes, operators; ONNX pairs run on the same sample inputs and benchmarked. */
-export function compareModelsTool(ort: () => OrtModule) {
+const REF_WORDS = 'a and b: workspace paths, or registered model versions of the folder\'s MLflow registry (mlruns/ or mlflow.db) as models:/name/3, models:/name@alias or name@alias';
+
+/** Each of a, b as a file: a workspace path, or a registry reference resolved to its version's model file (registryRef.ts). */
+async function modelsOf(refs: readonly string[], context: ToolContext, signal?: AbortSignal): Promise<{ path: string; name?: string }[]> {
+  let stores: LocatedStore[] | undefined;
+  const out: { path: string; name?: string }[] = [];
+  for (const text of refs) {
+    const ref = parseModelRef(text);
+    if (!ref) {
+      out.push({ path: await context.files.resolve(text) });
+      continue;
+    }
+    const root = context.files.roots[0]?.path;
+    if (!root) throw new ToolInputError(`No folder is open to find the registry holding ${text}.`);
+    stores ??= await folderRegistries(root, signal);
+    let found: { path: string; label: string };
+    try {
+      found = resolveModelRef(ref, stores);
+    } catch (error) {
+      throw new ToolInputError(`${text}: ${(error as Error).message}.`);
+    }
+    // A version's files outside the workspace are refused as any other path there would be.
+    out.push({ path: await context.files.resolve(found.path), name: found.label });
+  }
+  return out;
+}
+
+/** The agent's `compare_models`: two model files' inputs, outputs, sizes, operators; ONNX pairs run on the same sample inputs and benchmarked (in the models worker, with its own onnxruntime: `_ort` is kept for the callers). */
+export function compareModelsTool(_ort: () => OrtModule) {
   return defineTool({
     name: 'compare_models',
     description:
       'Compares two model files in the workspace: inputs/outputs, size, parameters, operator counts; when both are ONNX with the same inputs, runs both ' +
       'with onnxruntime-web (CPU) on the same sample inputs and reports the max and mean absolute difference per output, then benchmarks them side by side ' +
-      '(skip with benchmark=false). Use it for a model against its quantized or re-exported copy.',
+      '(skip with benchmark=false). Use it for a model against its quantized or re-exported copy, or two registry versions. ' + REF_WORDS + '.',
     input: z.object({
       a: z.string().check(z.minLength(1)),
       b: z.string().check(z.minLength(1)),
@@ -21,10 +52,11 @@ export function compareModelsTool(ort: () => OrtModule) {
     }),
     risk: 'read',
     async run(input, context, signal) {
-      const [pa, pb] = await Promise.all([context.files.resolve(input.a), context.files.resolve(input.b)]);
       try {
-        const [ia, ib] = [await inspectForTool(pa, input.a, signal), await inspectForTool(pb, input.b, signal)];
-        const result = await compareTwoModels(ort, { path: pa, info: ia }, { path: pb, info: ib }, { signal, skipBenchmark: input.benchmark === false, maxSeconds: input.max_seconds ?? 10 });
+        const [ma, mb] = (await modelsOf([input.a, input.b], context, signal)) as [{ path: string; name?: string }, { path: string; name?: string }];
+        const [ia, ib] = [await inspectForTool(ma.path, input.a, signal), await inspectForTool(mb.path, input.b, signal)];
+        // In the models worker: the chat's tools run on the extension host.
+        const result = await compareTwoOffThread(modelReader(), { a: { ...ma, info: ia }, b: { ...mb, info: ib }, options: { skipBenchmark: input.benchmark === false, maxSeconds: input.max_seconds ?? 10 } }, { signal });
         const worst = result.outputs?.reduce((m, o) => Math.max(m, o.maxAbsDiff), 0);
         return { content: comparisonMarkdown(result), summary: result.notRun ? 'compared, not run' : `max abs diff ${worst === Infinity ? 'shapes differ' : worst?.toExponential(2)}` };
       } catch (error) {
@@ -37,25 +69,29 @@ export function compareModelsTool(ort: () => OrtModule) {
 /**
  * The agent's `compare_models_on_data`: A/B on a labelled dataset. A tool of its own because it
  * runs the user's Python (pandas reads the data; loading a pickle runs code from it), so it is an
- * execute tool that asks first, while `compare_models` stays a read tool.
+ * execute tool that asks first, while `compare_models` stays a read tool. Its ONNX arms run in the
+ * models worker with the worker's own onnxruntime (`_ort` is kept for its callers' sake).
  */
-export function compareModelsOnDataTool(ort: () => OrtModule, python: () => Promise<string>, cwd: () => string) {
+export function compareModelsOnDataTool(_ort: () => OrtModule, python: () => Promise<string>, cwd: () => string) {
   return defineTool({
     name: 'compare_models_on_data',
     description:
-      'A/B test of two models (ONNX or scikit-learn pickles) on the same labelled dataset (CSV or Parquet) and its target column: accuracy and macro F1 with ' +
+      'A/B test of two models (ONNX, scikit-learn pickles or TorchScript archives; two registry versions too) on the same labelled dataset (CSV or Parquet) and its target column: accuracy and macro F1 with ' +
       "McNemar's exact test (classifiers) or MAE, RMSE and R² (regressors), ROC AUC where both give probabilities, paired bootstrap 95% intervals of B − A, " +
       'each model\'s one-row prediction latency (p50/p95, timed in turns) with a 95% interval of the p50 difference, and a one-sentence verdict. ' +
-      'Runs the models with the user\'s Python and onnxruntime-web; asks the user first.',
+      'Runs the models with the user\'s Python and onnxruntime-web; asks the user first. A PyTorch state dict or pickled module is refused (save it as TorchScript or export it to ONNX). ' +
+      REF_WORDS +
+      '.',
     input: z.object({ a: z.string().check(z.minLength(1)), b: z.string().check(z.minLength(1)), data: z.string().check(z.minLength(1)), target: z.string().check(z.minLength(1)) }),
     risk: 'execute',
-    confirmation: (input) => `Compare ${input.a} and ${input.b} on ${input.data} (target ${input.target}) with your Python (loading a pickle runs code from the file)`,
-    approvalScope: async (input, context) => (await Promise.all([input.a, input.b, input.data].map(async (p) => context.files.identity(await context.files.resolve(p))))).join('\n'),
+    confirmation: (input) => `Compare ${input.a} and ${input.b} on ${input.data} (target ${input.target}) with your Python (loading a pickle or a TorchScript archive runs code from the file)`,
+    approvalScope: async (input, context) => (await Promise.all([...(await modelsOf([input.a, input.b], context)).map((m) => m.path), await context.files.resolve(input.data)].map((p) => context.files.identity(p)))).join('\n'),
     async run(input, context, signal) {
-      const [pa, pb, data] = await Promise.all([context.files.resolve(input.a), context.files.resolve(input.b), context.files.resolve(input.data)]);
       try {
-        const [ia, ib] = [await inspectForTool(pa, input.a, signal), await inspectForTool(pb, input.b, signal)];
-        const ab = await compareOnData(ort, python, { path: pa, info: ia }, { path: pb, info: ib }, data, input.target, { cwd: cwd(), signal });
+        const [ma, mb] = (await modelsOf([input.a, input.b], context, signal)) as [{ path: string; name?: string }, { path: string; name?: string }];
+        const data = await context.files.resolve(input.data);
+        const [ia, ib] = [await inspectForTool(ma.path, input.a, signal), await inspectForTool(mb.path, input.b, signal)];
+        const ab = await compareOnData(python, { ...ma, info: ia }, { ...mb, info: ib }, data, input.target, { cwd: cwd(), signal });
         return { content: ab.markdown, summary: ab.result.latency ? `${ab.result.verdict} ${ab.result.latency.sentence}` : ab.result.verdict };
       } catch (error) {
         return asToolInputError(error, `${input.a}, ${input.b} or ${input.data}`);

@@ -51,8 +51,8 @@ export interface CompareTwoOptions extends BenchmarkOptions {
   readonly skipBenchmark?: boolean;
 }
 
-function side(path: string, info: ModelInfo): ModelSide {
-  return { name: basename(path), path, format: info.format, bytes: totalBytes(info), parameters: info.parameterCount, inputs: info.inputs ?? [], outputs: info.outputs ?? [], operators: info.operators ?? {} };
+function side(path: string, info: ModelInfo, name?: string): ModelSide {
+  return { name: name ?? basename(path), path, format: info.format, bytes: totalBytes(info), parameters: info.parameterCount, inputs: info.inputs ?? [], outputs: info.outputs ?? [], operators: info.operators ?? {} };
 }
 
 const ioText = (io: IoInfo): string => `${io.dtype} [${io.shape.join(', ')}]`;
@@ -111,9 +111,10 @@ async function outputDifferences(ort: OrtModule, a: { path: string; info: ModelI
   }
 }
 
-export async function compareTwoModels(ort: () => OrtModule, a: { path: string; info: ModelInfo }, b: { path: string; info: ModelInfo }, options: CompareTwoOptions = {}): Promise<ModelComparison> {
-  const sa = side(a.path, a.info);
-  const sb = side(b.path, b.info);
+/** `name`: how the report names a model (a registry version's "churn v3 (model.onnx)"); default its file name. */
+export async function compareTwoModels(ort: () => OrtModule, a: { path: string; info: ModelInfo; name?: string }, b: { path: string; info: ModelInfo; name?: string }, options: CompareTwoOptions = {}): Promise<ModelComparison> {
+  const sa = side(a.path, a.info, a.name);
+  const sb = side(b.path, b.info, b.name);
   const base = { a: sa, b: sb, ioDifferences: ioDifferences(sa, sb) };
   const pairing = inputPairing(sa, sb);
   if (typeof pairing === 'string') return { ...base, notRun: pairing };

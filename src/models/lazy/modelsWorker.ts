@@ -3,6 +3,7 @@
 import { watchFileOpens } from '../../common/worker/fileOpens';
 import { serveWorker } from '../../common/worker/serveWorker';
 import { abStatistics } from '../compare/abStatsJob';
+import { compareTwoInWorker, onnxArmsPredict } from '../compare/onnxArms';
 import { readModelGraph } from '../graph/readGraph';
 import { tensorStatistics } from '../graph/tensorStats';
 import { UnitLayouts } from '../graph/unitLayout';
@@ -18,4 +19,6 @@ serveWorker<ModelsWorkerApi>({
   tensorStats: ({ path, tensor, maxBytes }) => tensorStatistics(path, tensor, maxBytes),
   layout: ({ units }) => layouts.layoutAll({ id: 0, units }).layouts,
   abStats: (input) => abStatistics(input),
+  abOnnx: (input) => onnxArmsPredict(input),
+  compareTwo: (input) => compareTwoInWorker(input),
 });

@@ -2,12 +2,13 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import { withCancellableProgress } from '../../common/vscode/cancellableProgress';
-import { compareOnData, type ABRun } from '../../models/compare/abPredict';
-import { compareTwoModels, comparisonMarkdown } from '../../models/compare/twoModels';
+import { compareOnData, loadRunsCode, notComparable, type ABRun } from '../../models/compare/abPredict';
+import { compareTwoOffThread } from '../../models/compare/abStatsJob';
+import { comparisonMarkdown } from '../../models/compare/twoModels';
 import { modelReader } from '../../models/modelReader';
+import { modelUriArg } from '../../common/vscode/modelUriArg';
 import type { OrtModule } from '../../models/runtime/onnxRun';
 import { openReport } from './reportPreview';
-import { trustPickle } from './servingTrust';
 
 // Right-click two model files > Compare Models (or one, then pick the other): the comparison as a
 // Markdown preview, with progress and Cancel while both run and are benchmarked; optionally on a
@@ -17,7 +18,7 @@ import { trustPickle } from './servingTrust';
 async function askForData(near: vscode.Uri): Promise<{ data: vscode.Uri; target: string } | undefined | null> {
   const how = await vscode.window.showQuickPick(
     [
-      { label: '$(beaker) On a labelled dataset…', description: 'accuracy/F1 or MAE/RMSE, significance, a verdict (runs your Python)', data: true },
+      { label: '$(beaker) On a labelled dataset…', description: 'accuracy/F1/AUC or MAE/RMSE/R², significance, latency, a verdict (runs your Python)', data: true },
       { label: '$(symbol-structure) Structure and outputs only', description: 'inputs, outputs, operators; ONNX outputs and benchmark', data: false },
     ],
     { title: 'Compare Models' },
@@ -30,29 +31,62 @@ async function askForData(near: vscode.Uri): Promise<{ data: vscode.Uri; target:
   return target ? { data, target: target.trim() } : null;
 }
 
-export async function compareModelsCommand(clicked: unknown, selected: unknown, ort: () => OrtModule, python: () => Promise<string>, context: vscode.ExtensionContext): Promise<void> {
-  const uris = (Array.isArray(selected) ? selected : [clicked]).filter((u): u is vscode.Uri => u instanceof vscode.Uri);
-  if (uris.length > 2) throw new UserError(`Compare Models compares two files; ${uris.length} are selected.`);
-  let [a, b] = uris;
+/** Loading a pickle runs its classes' code; torch.jit.load runs a TorchScript archive's code and unpickles its constants. The user says yes first. */
+async function trustToLoad(model: vscode.Uri, kind: 'pickle' | 'torchscript'): Promise<boolean> {
+  const name = basename(model.fsPath);
+  const why = kind === 'torchscript' ? `Loading ${name} (TorchScript) with torch.jit.load runs the code it holds and unpickles its constants.` : `Loading ${name} runs code from the classes it pickles.`;
+  return (await vscode.window.showWarningMessage(`${why} Compare only files you trust.`, { modal: true }, 'Compare')) === 'Compare';
+}
+
+/** A registry version node's name for the report ("churn v3 (model.onnx)"), read by shape as modelCard's registryVersionArg does. */
+function versionLabel(arg: unknown, uri: vscode.Uri): string | undefined {
+  const carried = arg !== null && typeof arg === 'object' ? (arg as { registryVersion?: { model?: { name?: unknown }; version?: unknown } }).registryVersion : undefined;
+  return typeof carried?.model?.name === 'string' && typeof carried.version === 'number' ? `${carried.model.name} v${carried.version} (${basename(uri.fsPath)})` : undefined;
+}
+
+/** `_ort`: kept for the caller; both comparisons load onnxruntime in the models worker. */
+export async function compareModelsCommand(clicked: unknown, selected: unknown, _ort: () => OrtModule, python: () => Promise<string>, context: vscode.ExtensionContext): Promise<void> {
+  // Explorer files (Uris), or registry versions in the Experiments view (nodes carrying their model file).
+  const args = Array.isArray(selected) && selected.length > 0 ? (selected as unknown[]) : [clicked];
+  const picked = args.flatMap((arg) => {
+    const uri = modelUriArg(arg);
+    return uri ? [{ uri, name: versionLabel(arg, uri) }] : [];
+  });
+  if (picked.length > 2) throw new UserError(`Compare Models compares two models; ${picked.length} are selected.`);
+  if (args.length > picked.length && args.some((arg) => arg !== undefined && !(arg instanceof vscode.Uri))) throw new UserError('Compare Models compares models whose files are on this machine: a selected registry version has none here.');
+  const names = new Map(picked.flatMap((p) => (p.name ? [[p.uri.fsPath, p.name] as const] : [])));
+  let [a, b] = picked.map((p) => p.uri);
   a ??= (await vscode.window.showOpenDialog({ title: 'Compare Models: the first model', filters: { Models: ['onnx', 'safetensors', 'gguf', 'pt', 'pth', 'pkl', 'joblib', 'keras'] } }))?.[0];
   if (!a) return;
   b ??= (await vscode.window.showOpenDialog({ title: `Compare ${basename(a.fsPath)} with…`, defaultUri: vscode.Uri.joinPath(a, '..'), filters: { Models: ['onnx', 'safetensors', 'gguf', 'pt', 'pth', 'pkl', 'joblib', 'keras'] } }))?.[0];
   if (!b) return;
   if (a.fsPath === b.fsPath) throw new UserError('Pick two different model files to compare.');
   const [first, second] = [a, b];
+  const side = (uri: vscode.Uri): { path: string; name?: string } => ({ path: uri.fsPath, ...(names.has(uri.fsPath) ? { name: names.get(uri.fsPath)! } : {}) });
   const labelled = await askForData(first);
   if (labelled === null) return;
-  if (labelled && [first, second].some((u) => /\.(pkl|pickle|joblib)$/i.test(u.fsPath)) && !(await trustPickle(/\.(pkl|pickle|joblib)$/i.test(first.fsPath) ? first : second))) return;
+  // Read first (in the reader worker): what each file is decides whether it can run, and what to ask.
+  const [ia, ib] = [await modelReader().inspect(first.fsPath), await modelReader().inspect(second.fsPath)];
+  if (labelled) {
+    const models = [{ uri: first, path: first.fsPath, info: ia }, { uri: second, path: second.fsPath, info: ib }];
+    const why = models.map(notComparable).find((w) => w !== undefined);
+    if (why) throw new UserError(`${why}.`);
+    // Loading a pickle or a TorchScript archive runs code from it: the user says yes to each first.
+    for (const m of models) {
+      const kind = loadRunsCode(m);
+      if (kind && !(await trustToLoad(m.uri, kind))) return;
+    }
+  }
   const report = await withCancellableProgress(`Comparing ${basename(first.fsPath)} and ${basename(second.fsPath)}`, async (signal, progress) => {
-    const [ia, ib] = [await modelReader().inspect(first.fsPath, signal), await modelReader().inspect(second.fsPath, signal)];
     let ab: ABRun | undefined;
     if (labelled) {
       progress.report({ message: `both models on ${basename(labelled.data.fsPath)}…` });
       const cwd = vscode.workspace.getWorkspaceFolder(labelled.data)?.uri.fsPath ?? vscode.Uri.joinPath(labelled.data, '..').fsPath;
-      ab = await compareOnData(ort, python, { path: first.fsPath, info: ia }, { path: second.fsPath, info: ib }, labelled.data.fsPath, labelled.target, { cwd, signal });
+      ab = await compareOnData(python, { ...side(first), info: ia }, { ...side(second), info: ib }, labelled.data.fsPath, labelled.target, { cwd, signal });
     }
     progress.report({ message: 'running both on the same inputs, then benchmarking…' });
-    const result = await compareTwoModels(ort, { path: first.fsPath, info: ia }, { path: second.fsPath, info: ib }, { signal, maxSeconds: 10, skipBenchmark: ab !== undefined });
+    // In the models worker, as the A/B's ONNX arms: a big model's runs never block the window.
+    const result = await compareTwoOffThread(modelReader(), { a: { ...side(first), info: ia }, b: { ...side(second), info: ib }, options: { maxSeconds: 10, skipBenchmark: ab !== undefined } }, { signal });
     return ab ? `${comparisonMarkdown(result)}\n${ab.markdown}` : comparisonMarkdown(result);
   });
   await openReport(context, 'compare-models', report);
