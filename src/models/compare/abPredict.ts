@@ -5,7 +5,7 @@ import type { ModelInfo } from '../modelInfo';
 import { JOB_PRELUDE, runPythonJob } from '../pythonJob';
 import { createSession, type OrtModule } from '../runtime/onnxRun';
 import { modelReader, type ModelReader } from '../modelReader';
-import { abMarkdown, type ABResult, type Label } from './abStats';
+import { abMarkdown, type ABMetric, type ABResult, type ClassScores, type Label } from './abStats';
 import { abStatisticsOffThread, type ABStatsInput } from './abStatsJob';
 import { rowScores, scorePlan, withGraphOutput, type ScorePlan } from './onnxScores';
 
@@ -55,12 +55,16 @@ for m in spec["sklearn"]:
     pred = model.predict(X[cols] if cols else X.values)
     entry = {"path": m, "pred": pred.tolist(), "classifier": getattr(model, "_estimator_type", None) == "classifier", "seconds": time.perf_counter() - t0}
     classes = getattr(model, "classes_", None)
-    # Two classes: the score of classes_[1], as sklearn's roc_auc_score ranks it.
-    if hasattr(model, "predict_proba") and classes is not None and len(classes) == 2:
+    # Two classes: the score of classes_[1], as sklearn's roc_auc_score ranks it; more: every column (one-vs-rest AUC).
+    if hasattr(model, "predict_proba") and classes is not None and len(classes) >= 2:
         try:
-            entry["score"] = model.predict_proba(X[cols] if cols else X.values)[:, 1].tolist()
-            # As a JSON value, turned into text on the TypeScript side as the labels are (True -> "true", 1.0 -> "1").
-            entry["positive"] = classes[1].item() if hasattr(classes[1], "item") else classes[1]
+            proba = model.predict_proba(X[cols] if cols else X.values)
+            # As JSON values, turned into text on the TypeScript side as the labels are (True -> "true", 1.0 -> "1").
+            label = lambda c: c.item() if hasattr(c, "item") else c
+            if len(classes) == 2:
+                entry["score"], entry["positive"] = proba[:, 1].tolist(), label(classes[1])
+            else:
+                entry["proba"], entry["classes"] = proba.ravel().tolist(), [label(c) for c in classes]
         except Exception:
             pass
     out["models"].append(entry)
@@ -107,6 +111,9 @@ interface Predicted {
   score?: number[];
   /** classes_[1] as JSON gives it; String() of it matches String() of the target's labels. */
   positive?: Label;
+  /** More than two classes (sklearn): each row's probabilities in the order of `classes`, row-major. */
+  proba?: number[];
+  classes?: Label[];
   /** One-row calls, ms (sklearn: timed in the Python job; ONNX: onnxLatency). */
   latencyMs?: number[];
 }
@@ -241,6 +248,8 @@ export interface CompareOnDataOptions {
   readonly statsTimeMs?: number;
   /** One-row calls timed per arm (default LATENCY_CALLS; 0: no latency). */
   readonly latencyCalls?: number;
+  /** The metric the verdict is on (default: abStats' pickMetric). */
+  readonly metric?: ABMetric;
 }
 
 /** Runs both models on the dataset and compares them (see the file comment). */
@@ -289,12 +298,20 @@ export async function compareOnData(ort: () => OrtModule, python: () => Promise<
   if (names[0] === names[1]) names.splice(0, 2, `A (${names[0]})`, `B (${names[1]})`);
   const targetsAreNumbers = answer.y.every((v) => typeof v === 'number');
   const classification = pa.classifier || pb.classifier || !targetsAreNumbers;
-  const common = { names, ...(options.resamples ? { resamples: options.resamples } : {}) };
+  const common = { names, ...(options.resamples ? { resamples: options.resamples } : {}), ...(options.metric ? { metric: options.metric } : {}) };
   // Scores count where they rank the same class (a model without them is named in the report).
   const positiveOf = (p: Predicted): string | undefined => (p.positive === undefined ? undefined : String(p.positive));
   const positive = positiveOf(pa) ?? positiveOf(pb);
   const scoresOf = (p: Predicted): number[] | undefined => (p.score && positiveOf(p) === positive ? p.score : undefined);
-  const scores = positive === undefined ? undefined : { positive, ...(scoresOf(pa) ? { a: scoresOf(pa) } : {}), ...(scoresOf(pb) ? { b: scoresOf(pb) } : {}) };
+  const classesOf = (p: Predicted): string | undefined => p.classes?.map(String).join('\n');
+  const classes = classesOf(pa) ?? classesOf(pb);
+  const probaOf = (p: Predicted): number[] | undefined => (p.proba && classesOf(p) === classes ? p.proba : undefined);
+  const scores: ClassScores | undefined =
+    positive !== undefined
+      ? { positive, ...(scoresOf(pa) ? { a: scoresOf(pa) } : {}), ...(scoresOf(pb) ? { b: scoresOf(pb) } : {}) }
+      : classes !== undefined
+        ? { classes: classes.split('\n'), ...(probaOf(pa) ? { a: probaOf(pa) } : {}), ...(probaOf(pb) ? { b: probaOf(pb) } : {}) }
+        : undefined;
   // In turns only where both arms were timed in one runtime (both scikit-learn, or both ONNX).
   const latency = pa.latencyMs && pb.latencyMs ? { a: pa.latencyMs, b: pb.latencyMs, inTurns: isSklearn(a) === isSklearn(b) } : undefined;
   const input: ABStatsInput = classification

@@ -8,6 +8,7 @@ import { ModelReader } from '../modelReader';
 import { loadOrt } from '../runtime/onnxRun';
 import { pythonCandidates, resolvePython } from '../../python/pythonInterpreter';
 import { compareOnData } from './abPredict';
+import { AB_METRICS, isABMetric, RARE_POSITIVE } from './abStats';
 import { compareTwoModels, comparisonMarkdown } from './twoModels';
 
 async function cliPython(flag: unknown, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<string> {
@@ -20,7 +21,7 @@ export const compareModelsSubcommand: Subcommand = {
   name: 'compare-models',
   summary: 'compare two model files: inputs/outputs, sizes, operators; ONNX outputs on the same inputs and a benchmark side by side',
   usage: [
-    'Usage: ml-engineer compare-models A B [--data FILE --target COL] [--no-benchmark] [--json]',
+    'Usage: ml-engineer compare-models A B [--data FILE --target COL [--metric M]] [--no-benchmark] [--json]',
     '',
     'Reads both files (any format inspect reads): inputs and outputs, size, parameters, operators.',
     'When both are ONNX with the same inputs, runs both with onnxruntime-web (CPU, one thread) on the',
@@ -30,14 +31,17 @@ export const compareModelsSubcommand: Subcommand = {
     'With --data (CSV or Parquet) and --target (its label column): both models (ONNX or scikit-learn)',
     'predict its rows (pandas and scikit-learn in your Python: --python, ML_ENGINEER_PYTHON or python3;',
     'ONNX in onnxruntime-web): accuracy and macro F1 with McNemar\'s exact test (classifiers) or MAE,',
-    'RMSE and R² (regressors), paired bootstrap 95% intervals of B − A, and which is better, in words;',
+    'RMSE and R² (regressors), ROC AUC and average precision where both give probabilities, paired',
+    'bootstrap 95% intervals of B − A, and which is better on one metric, in words: --metric M (one of',
+    `${AB_METRICS.join(', ')}); by default ROC AUC where both give probabilities (average precision for`,
+    `two classes whose positive class is under ${RARE_POSITIVE * 100}% of the rows), else accuracy; MAE for regressors.`,
     'each model\'s one-row latency (p50/p95, timed in turns A B B A) with an interval of the p50 difference.',
     'Loading a pickle runs the code it names: compare only files you trust.',
     '',
     'Exit code 1 when a file cannot be read or run.',
     '',
   ].join('\n'),
-  options: { json: { type: 'boolean' }, 'no-benchmark': { type: 'boolean' }, data: { type: 'string' }, target: { type: 'string' }, python: { type: 'string' } },
+  options: { json: { type: 'boolean' }, 'no-benchmark': { type: 'boolean' }, data: { type: 'string' }, target: { type: 'string' }, python: { type: 'string' }, metric: { type: 'string' } },
   async run(args, io, signal) {
     const [a, b] = args.positionals;
     if (!a || !b || args.positionals.length > 2) {
@@ -50,6 +54,11 @@ export const compareModelsSubcommand: Subcommand = {
       io.err('ml-engineer compare-models: --data and --target go together (the dataset and its label column)\n');
       return EXIT.usage;
     }
+    const metric = args.values.metric;
+    if (metric !== undefined && (typeof metric !== 'string' || !isABMetric(metric) || data === undefined)) {
+      io.err(`ml-engineer compare-models: ${data === undefined ? '--metric goes with --data and --target' : `--metric is one of ${AB_METRICS.join(', ')}`}\n`);
+      return EXIT.usage;
+    }
     const reader = new ModelReader({ idleMs: 0 });
     try {
       const [pa, pb] = [resolve(io.cwd, a), resolve(io.cwd, b)];
@@ -57,7 +66,7 @@ export const compareModelsSubcommand: Subcommand = {
       // The packaged CLI (dist/cli.js) has onnxruntime-web in dist/lazy/ort.js; from source, the package.
       const bundled = join(__dirname, 'lazy', 'ort.js');
       const ort = () => (existsSync(bundled) ? loadOrt(bundled) : loadOrt());
-      const ab = data && target ? await compareOnData(ort, () => cliPython(args.values.python, io.env, signal), { path: pa, info: ia }, { path: pb, info: ib }, data, target, { cwd: io.cwd, signal, reader }) : undefined;
+      const ab = data && target ? await compareOnData(ort, () => cliPython(args.values.python, io.env, signal), { path: pa, info: ia }, { path: pb, info: ib }, data, target, { cwd: io.cwd, signal, reader, ...(metric ? { metric } : {}) }) : undefined;
       const result = await compareTwoModels(ort, { path: pa, info: ia }, { path: pb, info: ib }, { signal, skipBenchmark: args.values['no-benchmark'] === true || ab !== undefined, maxSeconds: 5 });
       io.out(args.values.json === true ? `${JSON.stringify(ab ? { ...result, onData: ab.result } : result, (_, v: unknown) => (v === Infinity ? 'Infinity' : v), 2)}\n` : `${ab ? `${ab.result.verdict}\n\n` : ''}${comparisonMarkdown(result)}${ab ? `\n${ab.markdown}` : ''}`);
       return EXIT.ok;

@@ -3,6 +3,7 @@ import { defineTool } from '../../agent/tools/tool';
 import { asToolInputError, inspectForTool } from '../modelTool';
 import type { OrtModule } from '../runtime/onnxRun';
 import { compareOnData } from './abPredict';
+import { AB_METRICS, RARE_POSITIVE } from './abStats';
 import { compareTwoModels, comparisonMarkdown } from './twoModels';
 
 /** The agent's `compare_models`: two model files' inputs, outputs, sizes, operators; ONNX pairs run on the same sample inputs and benchmarked. */
@@ -44,10 +45,18 @@ export function compareModelsOnDataTool(ort: () => OrtModule, python: () => Prom
     name: 'compare_models_on_data',
     description:
       'A/B test of two models (ONNX or scikit-learn pickles) on the same labelled dataset (CSV or Parquet) and its target column: accuracy and macro F1 with ' +
-      "McNemar's exact test (classifiers) or MAE, RMSE and R² (regressors), ROC AUC where both give probabilities, paired bootstrap 95% intervals of B − A, " +
-      'each model\'s one-row prediction latency (p50/p95, timed in turns) with a 95% interval of the p50 difference, and a one-sentence verdict. ' +
-      'Runs the models with the user\'s Python and onnxruntime-web; asks the user first.',
-    input: z.object({ a: z.string().check(z.minLength(1)), b: z.string().check(z.minLength(1)), data: z.string().check(z.minLength(1)), target: z.string().check(z.minLength(1)) }),
+      "McNemar's exact test (classifiers) or MAE, RMSE and R² (regressors), ROC AUC and average precision where both give probabilities (more than two " +
+      'classes: one-vs-rest macro ROC AUC), paired bootstrap 95% intervals of B − A, each model\'s one-row prediction latency (p50/p95, timed in turns) ' +
+      'with a 95% interval of the p50 difference, and a one-sentence verdict on one metric: `metric` if given, else ROC AUC for classifiers with ' +
+      `probabilities (average precision for two classes where the positive class is under ${RARE_POSITIVE * 100}% of the rows), accuracy where a model ` +
+      'gives labels only, MAE for regressors. Pass the metric that matters for the problem. Runs the models with the user\'s Python and onnxruntime-web; asks the user first.',
+    input: z.object({
+      a: z.string().check(z.minLength(1)),
+      b: z.string().check(z.minLength(1)),
+      data: z.string().check(z.minLength(1)),
+      target: z.string().check(z.minLength(1)),
+      metric: z.optional(z.enum(AB_METRICS)),
+    }),
     risk: 'execute',
     confirmation: (input) => `Compare ${input.a} and ${input.b} on ${input.data} (target ${input.target}) with your Python (loading a pickle runs code from the file)`,
     approvalScope: async (input, context) => (await Promise.all([input.a, input.b, input.data].map(async (p) => context.files.identity(await context.files.resolve(p))))).join('\n'),
@@ -55,7 +64,7 @@ export function compareModelsOnDataTool(ort: () => OrtModule, python: () => Prom
       const [pa, pb, data] = await Promise.all([context.files.resolve(input.a), context.files.resolve(input.b), context.files.resolve(input.data)]);
       try {
         const [ia, ib] = [await inspectForTool(pa, input.a, signal), await inspectForTool(pb, input.b, signal)];
-        const ab = await compareOnData(ort, python, { path: pa, info: ia }, { path: pb, info: ib }, data, input.target, { cwd: cwd(), signal });
+        const ab = await compareOnData(ort, python, { path: pa, info: ia }, { path: pb, info: ib }, data, input.target, { cwd: cwd(), signal, ...(input.metric ? { metric: input.metric } : {}) });
         return { content: ab.markdown, summary: ab.result.latency ? `${ab.result.verdict} ${ab.result.latency.sentence}` : ab.result.verdict };
       } catch (error) {
         return asToolInputError(error, `${input.a}, ${input.b} or ${input.data}`);
