@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { runCli } from '../../src/cli/runCli';
 import { SUBCOMMANDS } from '../../src/cli/subcommands';
 import { compareOnData } from '../../src/models/compare/abPredict';
-import { compareClassifiers, mcnemarExact } from '../../src/models/compare/abStats';
+import { compareClassifiers, compareRegressors, mcnemarExact, type ClassificationAB } from '../../src/models/compare/abStats';
 import { inspectModel } from '../../src/models/inspectModel';
 
 // A/B on labelled data with two real scikit-learn models trained in the test (and an ONNX copy of
@@ -17,8 +17,9 @@ import { inspectModel } from '../../src/models/inspectModel';
 const PYTHON = '/usr/bin/python3';
 
 interface Expected {
-  clf: { accuracy: [number, number]; f1: [number, number]; only: [number, number]; mcnemar_p: number; ci: [number, number]; auc: [number, number] };
+  clf: { accuracy: [number, number]; f1: [number, number]; only: [number, number]; mcnemar_p: number; ci: [number, number]; auc: [number, number]; ap: [number, number] };
   reg: { mae: [number, number]; rmse: [number, number]; r2: [number, number]; ci: [number, number] };
+  mc: { auc: [number, number]; classes: string[] };
 }
 
 describe('Compare Models on labelled data (A/B)', function () {
@@ -44,7 +45,10 @@ describe('Compare Models on labelled data (A/B)', function () {
     assert.deepEqual([r.onlyA, r.onlyB], expected.clf.only);
     assert.ok(Math.abs(r.mcnemarP - expected.clf.mcnemar_p) < 1e-12, `${r.mcnemarP} vs scipy ${expected.clf.mcnemar_p}`);
     assert.ok(Math.abs(r.accuracyDiff.low - expected.clf.ci[0]) < 0.01 && Math.abs(r.accuracyDiff.high - expected.clf.ci[1]) < 0.01, `${JSON.stringify(r.accuracyDiff)} vs scipy ${JSON.stringify(expected.clf.ci)}`);
-    assert.match(r.verdict, /^lr\.pkl is better than tree\.pkl on accuracy by 4\.3 points, 95% CI \[-?\d+\.\d, \d+\.\d\], McNemar p=0\.08: not a significant difference at 5%\.$/);
+    // Both give probabilities, the positive class is not rare: the verdict is on ROC AUC (no McNemar), with B − A's interval turned into the gain's.
+    assert.equal(r.metric, 'roc_auc');
+    assert.match(r.verdict, /^lr\.pkl is better than tree\.pkl on ROC AUC by 0\.0925 \(0\.8757 vs 0\.7832\), 95% CI of the gain \[0\.\d{4}, 0\.\d{4}\]: the interval excludes 0\.$/);
+    assert.match(run.markdown, /^The verdict is on ROC AUC, the default for two classes with scores \(1 is \d+\.\d% of the rows\); the other metrics are in the table\.$/m);
     assert.match(run.markdown, /\| accuracy \| 79\.33% \| 75\.00% \|/);
     // ROC AUC from predict_proba as scikit-learn's roc_auc_score (the tree's tied scores count half).
     assert.ok(typeof r.auc !== 'string', JSON.stringify(r.auc));
@@ -53,6 +57,11 @@ describe('Compare Models on labelled data (A/B)', function () {
     assert.ok(Math.abs(r.auc.a - expected.clf.auc[0]) < 1e-12 && Math.abs(r.auc.b - expected.clf.auc[1]) < 1e-12, `${r.auc.a} ${r.auc.b} vs ${expected.clf.auc.join(' ')}`);
     for (const [interval, point] of [[r.auc.aInterval, r.auc.a], [r.auc.bInterval, r.auc.b], [r.auc.diff, r.auc.b - r.auc.a]] as const) assert.ok(interval.low < point && point < interval.high, `${JSON.stringify(interval)} around ${point}`);
     assert.match(run.markdown, /\| ROC AUC \(1\) \| 0\.\d{4} \[0\.\d{4}, 0\.\d{4}\] \| 0\.\d{4} \[0\.\d{4}, 0\.\d{4}\] \| \[-0\.\d{4}, -?0\.\d{4}\] \|/);
+    // Average precision as scikit-learn's average_precision_score (the tree's tied scores one threshold each).
+    const ap = r.auc.averagePrecision;
+    assert.ok(ap && Math.abs(ap.a - expected.clf.ap[0]) < 1e-12 && Math.abs(ap.b - expected.clf.ap[1]) < 1e-12, `${JSON.stringify(ap)} vs ${expected.clf.ap.join(' ')}`);
+    assert.ok(ap.diff.low < ap.b - ap.a && ap.b - ap.a < ap.diff.high, JSON.stringify(ap));
+    assert.match(run.markdown, /\| average precision \(1\) \| 0\.8696 \[0\.\d{4}, 0\.\d{4}\] \| 0\.7098 \[0\.\d{4}, 0\.\d{4}\] \| \[-0\.\d{4}, -?0\.\d{4}\] \|/);
     // Each arm's one-row predict() latency, timed in turns in the Python job.
     const l = r.latency;
     assert.ok(l, 'both arms timed');
@@ -138,6 +147,59 @@ describe('Compare Models on labelled data (A/B)', function () {
     assert.match(r.verdict, /^lin\.pkl is better than rtree\.pkl on MAE by 0\.909 \(0\.404 vs 1\.313\), 95% CI of the gain \[0\.\d+, 1\.\d+\]: the interval excludes 0\.$/);
   });
 
+  it('three classes: the one-vs-rest macro ROC AUC as roc_auc_score(multi_class="ovr", average="macro"), the verdict on it', async () => {
+    let out = '';
+    let err = '';
+    const io = { out: (t: string) => (out += t), err: (t: string) => (err += t), env: { ML_ENGINEER_PYTHON: PYTHON }, cwd: dir };
+    assert.equal(await runCli(['compare-models', 'lr3.pkl', 'tree3.pkl', '--data', 'mc.csv', '--target', 'label', '--json'], io, { version: '0', subcommands: SUBCOMMANDS, signal: new AbortController().signal }), 0, err);
+    const r = (JSON.parse(out) as { onData: ClassificationAB }).onData;
+    if (typeof r.auc === 'string') return assert.fail(r.auc);
+    assert.deepEqual(r.auc.classes, expected.mc.classes);
+    assert.ok(Math.abs(r.auc.a - expected.mc.auc[0]) < 1e-12 && Math.abs(r.auc.b - expected.mc.auc[1]) < 1e-12, `${r.auc.a} ${r.auc.b} vs ${expected.mc.auc.join(' ')}`);
+    assert.ok(r.auc.diff.low < r.auc.b - r.auc.a && r.auc.b - r.auc.a < r.auc.diff.high && r.auc.averagePrecision === undefined, JSON.stringify(r.auc));
+    assert.equal(r.metric, 'roc_auc');
+    const [aucA, aucB] = expected.mc.auc.map((v) => v.toFixed(4));
+    assert.ok(r.verdict.startsWith(`lr3.pkl is better than tree3.pkl on ROC AUC by ${(r.auc.a - r.auc.b).toFixed(4)} (${aucA} vs ${aucB}), 95% CI of the gain [`), r.verdict);
+    assert.match(r.verdict, /\]: the interval excludes 0\.$/);
+    assert.match(r.metricNote, /^ROC AUC \(one-vs-rest, macro over 3 classes\), the default/);
+    // Average precision is for two classes: asked for here, the verdict says so and falls back to the default.
+    out = '';
+    assert.equal(await runCli(['compare-models', 'lr3.pkl', 'tree3.pkl', '--data', 'mc.csv', '--target', 'label', '--metric', 'average_precision', '--no-benchmark'], io, { version: '0', subcommands: SUBCOMMANDS, signal: new AbortController().signal }), 0, err);
+    assert.ok(out.includes(`| ROC AUC (one-vs-rest macro) | ${aucA} [`), out);
+    assert.match(out, /^The verdict is on no average precision for 3 classes; ROC AUC \(one-vs-rest, macro over 3 classes\), the default/m);
+  });
+
+  it('the verdict on the metric asked for: macro F1, average precision (the default where positives are rare), RMSE, R²; a missing one falls back, saying why', () => {
+    // 100 rows, 8 positives: A ranks them better than B; both predict "0" for all but two rows.
+    const truth = Array.from({ length: 100 }, (_, i) => (i % 12 === 0 ? '1' : '0'));
+    const sa = truth.map((t, i) => (t === '1' ? 0.6 + (i % 5) / 20 : ((i * 37) % 100) / 160));
+    const sb = truth.map((t, i) => (t === '1' ? 0.3 + (i % 5) / 20 : ((i * 37) % 100) / 120));
+    const pa = sa.map((s) => (s > 0.5 ? '1' : '0'));
+    const pb = sb.map((s) => (s > 0.5 ? '1' : '0'));
+    const rare = compareClassifiers(truth, pa, pb, { names: ['a', 'b'], scores: { positive: '1', a: sa, b: sb }, resamples: 300 });
+    assert.equal(rare.metric, 'average_precision');
+    assert.match(rare.metricNote, /^average precision, the default for two classes with scores where the positive class is rare \(1 is 9\.0% of the rows, under 10%\)$/);
+    assert.match(rare.verdict, /^a is better than b on average precision by 0\.\d{4} \(0\.9\d{3} vs 0\.\d{4}\), 95% CI of the gain \[0\.\d{4}, 0\.\d{4}\]: the interval excludes 0\.$/);
+    const f1 = compareClassifiers(truth, pa, pb, { names: ['a', 'b'], metric: 'f1_macro', resamples: 300 });
+    // A wins on a higher-is-better metric: the gain's interval is B − A's turned round.
+    const f = (x: number) => x.toFixed(4);
+    assert.equal(f1.verdict, `a is better than b on macro F1 by ${f(f1.a.f1Macro - f1.b.f1Macro)} (${f(f1.a.f1Macro)} vs ${f(f1.b.f1Macro)}), 95% CI of the gain [${f(-f1.f1Diff.high)}, ${f(-f1.f1Diff.low)}]: the interval excludes 0.`);
+    assert.ok(!/McNemar/.test(f1.verdict));
+    // ROC AUC asked for without scores: accuracy, with why.
+    const noScores = compareClassifiers(truth, pa, pb, { names: ['a', 'b'], metric: 'roc_auc', resamples: 300 });
+    assert.equal(noScores.metric, 'accuracy');
+    assert.equal(noScores.metricNote, 'no ROC AUC (ROC AUC needs scores: neither model gave class probabilities); accuracy, the default where the models give no scores');
+    assert.match(noScores.verdict, /^a is better than b on accuracy by 27\.0 points, 95% CI \[\d+\.\d, \d+\.\d\], McNemar p<0\.001: a real difference at 5%\.$/);
+    const y = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8];
+    const near = y.map((v, i) => v + (i % 2 ? 0.5 : -0.5));
+    const far = y.map((v, i) => v + (i % 3 ? 2 : -2));
+    const rmse = compareRegressors(y, far, near, { names: ['far', 'near'], metric: 'rmse', resamples: 300 });
+    assert.match(rmse.verdict, /^near is better than far on RMSE by 1\.500 \(0\.500 vs 2\.000\), 95% CI of the gain \[1\.500, 1\.500\]: the interval excludes 0\.$/);
+    const r2 = compareRegressors(y, far, near, { names: ['far', 'near'], metric: 'r2', resamples: 300 });
+    assert.match(r2.verdict, /^near is better than far on R² by 0\.\d{3} \(0\.9\d{2} vs 0\.\d{3}\), 95% CI of the gain \[0\.\d{3}, \d\.\d{3}\]: the interval excludes 0\.$/);
+    assert.equal(compareRegressors(y, far, near, { metric: 'accuracy', resamples: 50 }).metricNote, 'accuracy is not a regressor metric; MAE, the default for regressors');
+  });
+
   it('McNemar\'s exact p agrees with scipy.stats.binomtest where the counts are large or lopsided', () => {
     const cases: [number, number][] = [[0, 0], [0, 5], [1, 1], [3, 11], [40, 60], [500, 560], [2000, 2150]];
     const script = `import json,sys; from scipy import stats; print(json.dumps([stats.binomtest(b, b + c, 0.5).pvalue if b + c else 1.0 for b, c in json.loads(sys.argv[1])]))`;
@@ -150,8 +212,13 @@ describe('Compare Models on labelled data (A/B)', function () {
     let out = '';
     let err = '';
     const cli = (argv: string[]) => runCli(['compare-models', ...argv], { out: (t) => (out += t), err: (t) => (err += t), env: { ML_ENGINEER_PYTHON: PYTHON }, cwd: dir }, { version: '0', subcommands: SUBCOMMANDS, signal: new AbortController().signal });
-    assert.equal(await cli(['lr.pkl', 'tree.pkl', '--data', 'clf.csv', '--target', 'label', '--no-benchmark']), 0, err);
-    assert.match(out, /lr\.pkl is better than tree\.pkl on accuracy by 4\.3 points/);
+    // --metric accuracy: the verdict on accuracy with McNemar's p, as scipy says it.
+    assert.equal(await cli(['lr.pkl', 'tree.pkl', '--data', 'clf.csv', '--target', 'label', '--no-benchmark', '--metric', 'accuracy']), 0, err);
+    assert.match(out, /^lr\.pkl is better than tree\.pkl on accuracy by 4\.3 points, 95% CI \[-?\d+\.\d, \d+\.\d\], McNemar p=0\.08: not a significant difference at 5%\.$/m);
+    assert.match(out, /^The verdict is on accuracy, as asked; the other metrics are in the table\.$/m);
+    out = '';
+    assert.equal(await cli(['lr.pkl', 'tree.pkl', '--data', 'clf.csv', '--target', 'label', '--metric', 'auc']), 2);
+    assert.match(err, /--metric is one of roc_auc, average_precision, accuracy, f1_macro, mae, rmse, r2/);
     out = '';
     assert.equal(await cli(['lr.pkl', 'tree.pkl', '--data', 'clf.csv', '--target', 'nope', '--json']), 1);
     assert.match(err, /clf\.csv has no column 'nope' \(its columns: x0, x1, x2, x3, label\)/);

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score, mean_absolute_error, mean_squared_error, r2_score, roc_auc_score
+from sklearn.metrics import accuracy_score, average_precision_score, f1_score, mean_absolute_error, mean_squared_error, r2_score, roc_auc_score
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 out = sys.argv[1]
@@ -54,7 +54,18 @@ clf = {
     "ci": paired_ci(ra.astype(float), rb.astype(float)),
     # The tree's scores have many ties (four leaves): they count half.
     "auc": [roc_auc_score(truth, lr.predict_proba(test[cols])[:, 1]), roc_auc_score(truth, tree.predict_proba(test[cols])[:, 1])],
+    "ap": [average_precision_score(truth, lr.predict_proba(test[cols])[:, 1]), average_precision_score(truth, tree.predict_proba(test[cols])[:, 1])],
 }
+
+# Three classes (string labels): the one-vs-rest macro ROC AUC as roc_auc_score(multi_class="ovr", average="macro").
+y3 = np.array(["low", "mid", "high"])[np.digitize(X[:, 0] + 0.7 * X[:, 1] + np.random.default_rng(5).normal(scale=0.7, size=n), [-0.6, 0.6])]
+test3 = pd.DataFrame(X[300:], columns=cols)
+test3["label"] = y3[300:]
+test3.to_csv(os.path.join(out, "mc.csv"), index=False)
+lr3 = LogisticRegression().fit(train, y3[:300])
+tree3 = DecisionTreeClassifier(max_depth=2, random_state=0).fit(train, y3[:300])
+save((("lr3.pkl", lr3), ("tree3.pkl", tree3)))
+mc = {"auc": [roc_auc_score(y3[300:], m.predict_proba(test3[cols]), multi_class="ovr", average="macro") for m in (lr3, tree3)], "classes": [str(c) for c in lr3.classes_]}
 
 # ONNX copy of the logistic regression: scores [0, w.x + b] per row, ArgMax over the two classes.
 import onnx
@@ -88,4 +99,4 @@ reg = {
     "r2": [r2_score(truth_r, qa), r2_score(truth_r, qb)],
     "ci": paired_ci(ea, eb),
 }
-print(json.dumps({"clf": clf, "reg": reg}))
+print(json.dumps({"clf": clf, "reg": reg, "mc": mc}))

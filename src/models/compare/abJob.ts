@@ -77,12 +77,16 @@ def sklearn(m):
     pred = model.predict(X[cols] if cols else X.values)
     entry = {"path": m, "pred": pred.tolist(), "classifier": getattr(model, "_estimator_type", None) == "classifier", "seconds": time.perf_counter() - t0}
     classes = getattr(model, "classes_", None)
-    # Two classes: the score of classes_[1], as sklearn's roc_auc_score ranks it.
-    if hasattr(model, "predict_proba") and classes is not None and len(classes) == 2:
+    # Two classes: the score of classes_[1], as sklearn's roc_auc_score ranks it; more: every column (one-vs-rest AUC).
+    if hasattr(model, "predict_proba") and classes is not None and len(classes) >= 2:
         try:
-            entry["score"] = model.predict_proba(X[cols] if cols else X.values)[:, 1].tolist()
-            # As a JSON value, turned into text on the TypeScript side as the labels are (True -> "true", 1.0 -> "1").
-            entry["positive"] = classes[1].item() if hasattr(classes[1], "item") else classes[1]
+            proba = model.predict_proba(X[cols] if cols else X.values)
+            # As JSON values, turned into text on the TypeScript side as the labels are (True -> "true", 1.0 -> "1").
+            label = lambda c: c.item() if hasattr(c, "item") else c
+            if len(classes) == 2:
+                entry["score"], entry["positive"] = proba[:, 1].tolist(), label(classes[1])
+            else:
+                entry["proba"], entry["classes"] = proba.ravel().tolist(), [label(c) for c in classes]
         except Exception:
             pass
     return entry

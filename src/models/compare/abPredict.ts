@@ -3,7 +3,7 @@ import type { ModelInfo } from '../modelInfo';
 import { runPythonJob } from '../pythonJob';
 import { AB_JOB_SCRIPT } from './abJob';
 import { modelReader, type ModelReader } from '../modelReader';
-import { abMarkdown, type ABResult, type Label } from './abStats';
+import { abMarkdown, type ABMetric, type ABResult, type ClassScores, type Label } from './abStats';
 import { abStatisticsOffThread, onnxArmsOffThread, type ABStatsInput } from './abStatsJob';
 
 // Both models' predictions on the same labelled dataset, then abStats. The dataset (CSV, or
@@ -36,6 +36,9 @@ interface Predicted {
   score?: number[];
   /** classes_[1] as JSON gives it; String() of it matches String() of the target's labels. */
   positive?: Label;
+  /** More than two classes (sklearn): each row's probabilities in the order of `classes`, row-major. */
+  proba?: number[];
+  classes?: Label[];
   /** One-row calls, ms (sklearn and TorchScript: timed in the Python job; ONNX: onnxArms.ts). */
   latencyMs?: number[];
   /** A TorchScript classifier's class-score columns (its predictions are their indices). */
@@ -84,6 +87,8 @@ export interface CompareOnDataOptions {
   readonly statsTimeMs?: number;
   /** One-row calls timed per arm (default LATENCY_CALLS; 0: no latency). */
   readonly latencyCalls?: number;
+  /** The metric the verdict is on (default: abStats' pickMetric). */
+  readonly metric?: ABMetric;
 }
 
 /** Runs both models on the dataset and compares them (see the file comment). */
@@ -120,12 +125,20 @@ export async function compareOnData(python: () => Promise<string>, a: ABModel, b
   if (names[0] === names[1]) names.splice(0, 2, `A (${names[0]})`, `B (${names[1]})`);
   const targetsAreNumbers = answer.y.every((v) => typeof v === 'number');
   const classification = pa.classifier || pb.classifier || !targetsAreNumbers;
-  const common = { names, ...(options.resamples ? { resamples: options.resamples } : {}) };
+  const common = { names, ...(options.resamples ? { resamples: options.resamples } : {}), ...(options.metric ? { metric: options.metric } : {}) };
   // Scores count where they rank the same class (a model without them is named in the report).
   const positiveOf = (p: Predicted): string | undefined => (p.positive === undefined ? undefined : String(p.positive));
   const positive = positiveOf(pa) ?? positiveOf(pb);
   const scoresOf = (p: Predicted): number[] | undefined => (p.score && positiveOf(p) === positive ? p.score : undefined);
-  const scores = positive === undefined ? undefined : { positive, ...(scoresOf(pa) ? { a: scoresOf(pa) } : {}), ...(scoresOf(pb) ? { b: scoresOf(pb) } : {}) };
+  const classesOf = (p: Predicted): string | undefined => p.classes?.map(String).join('\n');
+  const classes = classesOf(pa) ?? classesOf(pb);
+  const probaOf = (p: Predicted): number[] | undefined => (p.proba && classesOf(p) === classes ? p.proba : undefined);
+  const scores: ClassScores | undefined =
+    positive !== undefined
+      ? { positive, ...(scoresOf(pa) ? { a: scoresOf(pa) } : {}), ...(scoresOf(pb) ? { b: scoresOf(pb) } : {}) }
+      : classes !== undefined
+        ? { classes: classes.split('\n'), ...(probaOf(pa) ? { a: probaOf(pa) } : {}), ...(probaOf(pb) ? { b: probaOf(pb) } : {}) }
+        : undefined;
   // In turns only where both arms were timed in one runtime (both in Python, or both ONNX).
   const latency = pa.latencyMs && pb.latencyMs ? { a: pa.latencyMs, b: pb.latencyMs, inTurns: inPython(a) === inPython(b) } : undefined;
   const input: ABStatsInput = classification

@@ -5,8 +5,11 @@
 // min(b, c) in b + c at p = 0.5, equal to scipy.stats.binomtest(b, b + c).pvalue). Regressors: MAE,
 // RMSE, R². For every metric a paired bootstrap 95% interval of B − A (the same resampled rows
 // for both models, percentile method, seeded so a report reads the same twice). Binary classifiers
-// with scores (predict_proba) also get ROC AUC (sklearn's roc_auc_score: ties count half), each
-// model's with its bootstrap interval and B − A's, from the same resamples.
+// with scores (predict_proba) also get ROC AUC (sklearn's roc_auc_score: ties count half) and
+// average precision (sklearn's average_precision_score), more than two classes the one-vs-rest
+// macro ROC AUC (roc_auc_score(multi_class="ovr", average="macro")), each model's with its
+// bootstrap interval and B − A's, from the same resamples. The verdict is on one metric (ABMetric):
+// the one asked for, else defaultMetric's pick; the others stay in the table.
 
 import { formatMs } from '../runtime/benchmarkReport';
 
@@ -28,6 +31,22 @@ export interface Interval {
   readonly high: number;
 }
 
+/** What the verdict is about (the tool's and CLI's `metric`, as scikit-learn names the metrics). */
+export const CLASSIFIER_METRICS = ['roc_auc', 'average_precision', 'accuracy', 'f1_macro'] as const;
+export const REGRESSOR_METRICS = ['mae', 'rmse', 'r2'] as const;
+export const AB_METRICS = [...CLASSIFIER_METRICS, ...REGRESSOR_METRICS] as const;
+export type ABMetric = (typeof AB_METRICS)[number];
+export const isABMetric = (m: string): m is ABMetric => (AB_METRICS as readonly string[]).includes(m);
+
+/**
+ * Below this share of positive rows the default verdict of two classes is on average precision:
+ * there ROC AUC is carried by the many easy negatives and hides how the few positives are ranked.
+ * Above it ROC AUC, whose 0.5 means chance whatever the share (AP's floor is the share itself).
+ */
+export const RARE_POSITIVE = 0.1;
+
+const METRIC_NAMES: Record<ABMetric, string> = { roc_auc: 'ROC AUC', average_precision: 'average precision', accuracy: 'accuracy', f1_macro: 'macro F1', mae: 'MAE', rmse: 'RMSE', r2: 'R²' };
+
 export interface ClassificationAB {
   readonly task: 'classification';
   readonly rows: number;
@@ -41,16 +60,18 @@ export interface ClassificationAB {
   /** Bootstrap 95% intervals of B − A. */
   readonly accuracyDiff: Interval;
   readonly f1Diff: Interval;
-  /** ROC AUC where both models gave scores for a two-class target; else why not, in words. */
+  /** ROC AUC where both models gave scores; else why not, in words. */
   readonly auc: RocAuc | string;
+  /** The metric the verdict is on, and why that one (asked for, the default, or why not the one asked). */
+  readonly metric: ABMetric;
+  readonly metricNote: string;
   readonly verdict: string;
   /** Each model's one-row latency (abLatency.ts), where it was measured. */
   readonly latency?: LatencyAB;
 }
 
-export interface RocAuc {
-  /** The class whose score is ranked (sklearn's classes_[1]). */
-  readonly positive: string;
+/** A score-based metric of both models, each with its bootstrap interval. */
+export interface ScoreMetric {
   readonly a: number;
   readonly b: number;
   readonly aInterval: Interval;
@@ -59,12 +80,23 @@ export interface RocAuc {
   readonly diff: Interval;
 }
 
-/** Each model's scores for `positive` (one per row), where it has them. */
-export interface ClassScores {
+export interface RocAuc extends ScoreMetric {
+  /** The class whose score is ranked (sklearn's classes_[1]); more than two classes: 'one-vs-rest macro'. */
   readonly positive: string;
-  readonly a?: readonly number[];
-  readonly b?: readonly number[];
+  /** More than two classes: those averaged over (the target's). */
+  readonly classes?: readonly string[];
+  /** Two classes: average precision of `positive`, and its share of the rows. */
+  readonly averagePrecision?: ScoreMetric;
+  readonly positiveShare?: number;
 }
+
+/**
+ * Each model's scores, where it has them. Two classes: the score of `positive`, one per row. More
+ * than two: each row's probabilities in the order of `classes` (sklearn's classes_), row-major.
+ */
+export type ClassScores =
+  | { readonly positive: string; readonly classes?: undefined; readonly a?: readonly number[]; readonly b?: readonly number[] }
+  | { readonly positive?: undefined; readonly classes: readonly string[]; readonly a?: readonly number[]; readonly b?: readonly number[] };
 
 /** One arm's one-row latency (abLatency.ts). */
 export interface ArmLatency {
@@ -90,6 +122,9 @@ export interface RegressionAB {
   readonly b: RegressionMetrics;
   readonly maeDiff: Interval;
   readonly rmseDiff: Interval;
+  readonly r2Diff: Interval;
+  readonly metric: ABMetric;
+  readonly metricNote: string;
   readonly verdict: string;
   readonly latency?: LatencyAB;
 }
@@ -101,6 +136,8 @@ export interface ABOptions {
   readonly seed?: number;
   readonly names?: readonly [string, string];
   readonly scores?: ClassScores;
+  /** The verdict's metric; default: defaultMetric's pick. */
+  readonly metric?: ABMetric;
 }
 
 /** Mulberry32: small, seeded, uniform enough for resampling. */
@@ -268,32 +305,150 @@ function rocAuc(r: Ranked, weight?: Uint32Array): number {
   return pos && negBelow ? sum / (pos * negBelow) : NaN;
 }
 
-/** AUC of both models with their intervals, or why there is none. */
+/**
+ * ROC AUC and average precision of the ranked rows in one pass, weighted as rocAuc; `positives`
+ * is the weighted count of positive rows, `rows` of all. Average precision as sklearn's
+ * average_precision_score: Σ (Rₖ − Rₖ₋₁)·Pₖ over the distinct scores (tied scores one threshold),
+ * each group's precision that of the rows at or above its score. NaN without positives.
+ */
+function aucAndAp(r: Ranked, positives: number, rows: number, weight?: Uint32Array): [number, number] {
+  let below = 0;
+  let sum = 0;
+  let p = 0;
+  let q = 0;
+  let ap = 0;
+  let negBelow = 0;
+  let posBelow = 0;
+  for (let j = 0; j < r.order.length; j++) {
+    const w = weight ? weight[r.order[j]!]! : 1;
+    if (r.positive[j]) p += w;
+    else q += w;
+    if (r.groupEnd[j]) {
+      sum += p * (negBelow + q / 2);
+      // Rows at or above this score: all but those below it.
+      if (p) ap += (p / positives) * ((positives - posBelow) / (rows - below));
+      negBelow += q;
+      posBelow += p;
+      below += p + q;
+      p = q = 0;
+    }
+  }
+  return [posBelow && negBelow ? sum / (posBelow * negBelow) : NaN, positives ? ap : NaN];
+}
+
+/** The mean of the values that are numbers (a resample can lack a class: its AUC is NaN). */
+function meanOfDefined(values: readonly number[]): number {
+  const defined = values.filter((v) => !Number.isNaN(v));
+  return defined.length ? defined.reduce((s, v) => s + v, 0) / defined.length : NaN;
+}
+
+/** Each class's rows ranked by its score column, for the one-vs-rest macro AUC; or why not. */
+function perClassRanked(truth: readonly string[], classes: readonly string[], scores: readonly number[], present: readonly string[]): Ranked[] | string {
+  const k = classes.length;
+  if (scores.length !== truth.length * k) return `ROC AUC needs a score per class and row: got ${scores.length} for ${truth.length} rows of ${k} classes`;
+  return present.map((c) => {
+    const col = classes.indexOf(c);
+    return ranked(Uint8Array.from(truth, (t) => (t === c ? 1 : 0)), Float64Array.from({ length: truth.length }, (_, i) => scores[i * k + col]!));
+  });
+}
+
+/** ROC AUC of both models with their intervals (and average precision for two classes), or why there is none. */
 function aucOf(truth: readonly Label[], scores: ClassScores | undefined, names: readonly [string, string], resamples: number, seed: number): RocAuc | string {
   if (!scores) return 'ROC AUC needs scores: neither model gave class probabilities';
-  const classes = new Set(truth.map(String));
-  if (classes.size !== 2 || !classes.has(scores.positive)) return `ROC AUC is for two classes: the target has ${classes.size}`;
+  const text = truth.map(String);
+  const present = [...new Set(text)].sort();
   const missing = names.filter((_, k) => !(k ? scores.b : scores.a));
   if (missing.length) return `ROC AUC needs scores: ${missing.join(' and ')} gave labels only (no predict_proba)`;
   const n = truth.length;
-  const positive = Uint8Array.from(truth, (t) => (String(t) === scores.positive ? 1 : 0));
-  const [sa, sb] = [Float64Array.from(scores.a!), Float64Array.from(scores.b!)];
-  const [ra, rb] = [ranked(positive, sa), ranked(positive, sb)];
-  const a = rocAuc(ra);
-  const b = rocAuc(rb);
   const weight = new Uint32Array(n);
-  const [aInterval, bInterval, diff] = pairedBootstrap(
+  const weigh = (ix: Uint32Array): Uint32Array => {
+    weight.fill(0);
+    for (const i of ix) weight[i]!++;
+    return weight;
+  };
+  if (scores.classes) {
+    if (present.length < 2) return `ROC AUC needs two classes or more: the target has ${present.length}`;
+    const unknown = present.filter((c) => !scores.classes.includes(c));
+    if (unknown.length) return `ROC AUC needs a score for each class of the target: the models have none for ${unknown.slice(0, 5).join(', ')}`;
+    const ra = perClassRanked(text, scores.classes, scores.a!, present);
+    const rb = perClassRanked(text, scores.classes, scores.b!, present);
+    if (typeof ra === 'string') return ra;
+    if (typeof rb === 'string') return rb;
+    const macro = (rs: readonly Ranked[], w?: Uint32Array): number => meanOfDefined(rs.map((r) => rocAuc(r, w)));
+    const [aInterval, bInterval, diff] = pairedBootstrap(
+      n,
+      (ix) => {
+        const w = weigh(ix);
+        const [ea, eb] = [macro(ra, w), macro(rb, w)];
+        return [ea, eb, eb - ea];
+      },
+      resamples,
+      seed,
+    ) as [Interval, Interval, Interval];
+    return { positive: 'one-vs-rest macro', classes: present, a: macro(ra), b: macro(rb), aInterval, bInterval, diff };
+  }
+  if (present.length !== 2 || !present.includes(scores.positive)) return `ROC AUC is for the classes the models scored: the target has ${present.length}${present.length === 2 ? `, neither of them ${scores.positive}` : ''}`;
+  const positive = Uint8Array.from(text, (t) => (t === scores.positive ? 1 : 0));
+  const [ra, rb] = [ranked(positive, Float64Array.from(scores.a!)), ranked(positive, Float64Array.from(scores.b!))];
+  const [aInterval, bInterval, diff, apA, apB, apDiff] = pairedBootstrap(
     n,
     (ix) => {
-      weight.fill(0);
-      for (const i of ix) weight[i]!++;
-      const [ea, eb] = [rocAuc(ra, weight), rocAuc(rb, weight)];
-      return [ea, eb, eb - ea];
+      const w = weigh(ix);
+      let positives = 0;
+      for (const i of ix) positives += positive[i]!;
+      const [[ea, pa], [eb, pb]] = [aucAndAp(ra, positives, n, w), aucAndAp(rb, positives, n, w)];
+      return [ea, eb, eb - ea, pa, pb, pb - pa];
     },
     resamples,
     seed,
-  ) as [Interval, Interval, Interval];
-  return { positive: scores.positive, a, b, aInterval, bInterval, diff };
+  ) as [Interval, Interval, Interval, Interval, Interval, Interval];
+  const positives = positive.reduce((s, v) => s + v, 0);
+  const [[a, apPointA], [b, apPointB]] = [aucAndAp(ra, positives, n), aucAndAp(rb, positives, n)];
+  const averagePrecisionAB = { a: apPointA, b: apPointB, aInterval: apA, bInterval: apB, diff: apDiff };
+  return { positive: scores.positive, a, b, aInterval, bInterval, diff, averagePrecision: averagePrecisionAB, positiveShare: positives / n };
+}
+
+/**
+ * The verdict's metric and why: the one asked for where it can be computed; else two classes with
+ * scores ROC AUC (average precision where positives are under RARE_POSITIVE of the rows), more
+ * classes with scores their one-vs-rest ROC AUC, labels only accuracy; regressors MAE.
+ */
+export function pickMetric(task: 'classification' | 'regression', asked: ABMetric | undefined, auc: RocAuc | string | undefined): { metric: ABMetric; note: string } {
+  let fallback = '';
+  if (asked) {
+    const wrongTask = task === 'classification' ? !(CLASSIFIER_METRICS as readonly string[]).includes(asked) : !(REGRESSOR_METRICS as readonly string[]).includes(asked);
+    const noScores = (asked === 'roc_auc' || asked === 'average_precision') && typeof auc === 'string';
+    const noAp = asked === 'average_precision' && typeof auc !== 'string' && !auc?.averagePrecision;
+    if (!wrongTask && !noScores && !noAp) return { metric: asked, note: `${METRIC_NAMES[asked]}, as asked` };
+    fallback = wrongTask
+      ? `${METRIC_NAMES[asked]} is not a ${task === 'classification' ? 'classifier' : 'regressor'} metric; `
+      : noScores
+        ? `no ${METRIC_NAMES[asked]} (${String(auc)}); `
+        : `no average precision for ${(auc as RocAuc).classes?.length ?? 0} classes; `;
+  }
+  if (task === 'regression') return { metric: 'mae', note: `${fallback}MAE, the default for regressors` };
+  if (typeof auc === 'string' || !auc) return { metric: 'accuracy', note: `${fallback}accuracy, the default where the models give no scores` };
+  if (auc.classes) return { metric: 'roc_auc', note: `${fallback}ROC AUC (one-vs-rest, macro over ${auc.classes.length} classes), the default where both models give class probabilities` };
+  const share = `${auc.positive} is ${((auc.positiveShare ?? 0) * 100).toFixed(1)}% of the rows`;
+  return (auc.positiveShare ?? 1) < RARE_POSITIVE
+    ? { metric: 'average_precision', note: `${fallback}average precision, the default for two classes with scores where the positive class is rare (${share}, under ${RARE_POSITIVE * 100}%)` }
+    : { metric: 'roc_auc', note: `${fallback}ROC AUC, the default for two classes with scores (${share})` };
+}
+
+/**
+ * "B is better than A on M by d (vb vs va), 95% CI of the gain [l, h]: …": the gain's interval is
+ * B − A's for the better side (turned round where lower is better or A wins).
+ */
+function intervalVerdict(metric: ABMetric, names: readonly [string, string], va: number, vb: number, diff: Interval, higherIsBetter: boolean, format: (x: number) => string): string {
+  const [nameA, nameB] = names;
+  const label = METRIC_NAMES[metric];
+  if (va === vb) return `${nameA} and ${nameB} have the same ${label} (${format(va)}), 95% CI of B − A [${format(diff.low)}, ${format(diff.high)}].`;
+  const bBetter = higherIsBetter ? vb > va : vb < va;
+  const [better, worse, vBetter, vWorse] = bBetter ? [nameB, nameA, vb, va] : [nameA, nameB, va, vb];
+  // The gain is B − A where B wins on a higher-is-better metric, A − B where A does; lower-is-better the other way round.
+  const gain = bBetter === higherIsBetter ? diff : { low: -diff.high, high: -diff.low };
+  const sure = gain.low > 0 ? 'the interval excludes 0' : 'the interval includes 0: not a significant difference';
+  return `${better} is better than ${worse} on ${label} by ${format(Math.abs(vb - va))} (${format(vBetter)} vs ${format(vWorse)}), 95% CI of the gain [${format(gain.low)}, ${format(gain.high)}]: ${sure}.`;
 }
 
 const pts = (x: number): string => (x * 100).toFixed(1);
@@ -335,11 +490,18 @@ export function compareClassifiers(truth: readonly Label[], a: readonly Label[],
   const [better, worse] = diff >= 0 ? [nameB, nameA] : [nameA, nameB];
   const ci = diff >= 0 ? accuracyDiff : { low: -accuracyDiff.high, high: -accuracyDiff.low };
   const sure = p < 0.05 ? 'a real difference' : 'not a significant difference';
-  const verdict =
-    diff === 0 && onlyA === onlyB
-      ? `${nameA} and ${nameB} are equally accurate (${pts(ma.accuracy)}%), ${pText(p)} (McNemar).`
-      : `${better} is better than ${worse} on accuracy by ${pts(Math.abs(diff))} points, 95% CI [${pts(ci.low)}, ${pts(ci.high)}], McNemar ${pText(p)}: ${sure} at 5%.`;
-  return { task: 'classification', rows: n, a: ma, b: mb, agreement: agree / n, onlyA, onlyB, mcnemarP: p, accuracyDiff, f1Diff, auc, verdict };
+  const { metric, note } = pickMetric('classification', options.metric, auc);
+  const four = (x: number): string => x.toFixed(4);
+  const scored = typeof auc === 'string' ? undefined : metric === 'roc_auc' ? auc : metric === 'average_precision' ? auc.averagePrecision : undefined;
+  // McNemar belongs to accuracy only (it counts the rows each gets right); the others stand on their bootstrap interval.
+  const verdict = scored
+    ? intervalVerdict(metric, [nameA, nameB], scored.a, scored.b, scored.diff, true, four)
+    : metric === 'f1_macro'
+      ? intervalVerdict(metric, [nameA, nameB], ma.f1Macro, mb.f1Macro, f1Diff, true, four)
+      : diff === 0 && onlyA === onlyB
+        ? `${nameA} and ${nameB} are equally accurate (${pts(ma.accuracy)}%), ${pText(p)} (McNemar).`
+        : `${better} is better than ${worse} on accuracy by ${pts(Math.abs(diff))} points, 95% CI [${pts(ci.low)}, ${pts(ci.high)}], McNemar ${pText(p)}: ${sure} at 5%.`;
+  return { task: 'classification', rows: n, a: ma, b: mb, agreement: agree / n, onlyA, onlyB, mcnemarP: p, accuracyDiff, f1Diff, auc, metric, metricNote: note, verdict };
 }
 
 export function compareRegressors(truth: readonly number[], a: readonly number[], b: readonly number[], options: ABOptions = {}): RegressionAB {
@@ -351,29 +513,28 @@ export function compareRegressors(truth: readonly number[], a: readonly number[]
   const mb = regressionMetrics(t, pb);
   const resamples = options.resamples ?? 2000;
   const seed = options.seed ?? 7;
-  const [maeDiff, rmseDiff] = pairedBootstrap(
+  const [maeDiff, rmseDiff, r2Diff] = pairedBootstrap(
     n,
     (ix) => {
       const [ra, rb] = [regressionMetrics(t, pa, ix), regressionMetrics(t, pb, ix)];
-      return [rb.mae - ra.mae, rb.rmse - ra.rmse];
+      return [rb.mae - ra.mae, rb.rmse - ra.rmse, rb.r2 - ra.r2];
     },
     resamples,
     seed,
-  ) as [Interval, Interval];
-  // Lower error is better: B better when B − A < 0.
-  const diff = mb.mae - ma.mae;
-  const [better, worse] = diff <= 0 ? [nameB, nameA] : [nameA, nameB];
-  const ci = diff <= 0 ? { low: -maeDiff.high, high: -maeDiff.low } : maeDiff;
-  const sure = ci.low > 0 ? 'the interval excludes 0' : 'the interval includes 0: not a significant difference';
-  const verdict = diff === 0 ? `${nameA} and ${nameB} have the same MAE (${num(ma.mae)}).` : `${better} is better than ${worse} on MAE by ${num(Math.abs(diff))} (${num(Math.min(ma.mae, mb.mae))} vs ${num(Math.max(ma.mae, mb.mae))}), 95% CI of the gain [${num(ci.low)}, ${num(ci.high)}]: ${sure}.`;
-  return { task: 'regression', rows: n, a: ma, b: mb, maeDiff, rmseDiff, verdict };
+  ) as [Interval, Interval, Interval];
+  const { metric, note } = pickMetric('regression', options.metric, undefined);
+  // Lower error is better; higher R².
+  const [key, diff] = metric === 'rmse' ? (['rmse', rmseDiff] as const) : metric === 'r2' ? (['r2', r2Diff] as const) : (['mae', maeDiff] as const);
+  const verdict = intervalVerdict(metric, [nameA, nameB], ma[key], mb[key], diff, metric === 'r2', num);
+  return { task: 'regression', rows: n, a: ma, b: mb, maeDiff, rmseDiff, r2Diff, metric, metricNote: note, verdict };
 }
 
 /** The A/B section of the comparison report. */
 export function abMarkdown(r: ABResult, names: readonly [string, string], dataset: string, target: string): string {
   const [a, b] = names;
   const ci = (i: Interval, scale = 1, digits = 3): string => `[${(i.low * scale).toFixed(digits)}, ${(i.high * scale).toFixed(digits)}]`;
-  const lines = [`## On labelled data: ${dataset} (target ${target}, ${r.rows} rows)`, '', `**${r.verdict}**`, ''];
+  const lines = [`## On labelled data: ${dataset} (target ${target}, ${r.rows} rows)`, '', `**${r.verdict}**`, '', `The verdict is on ${r.metricNote}; the other metrics are in the table.`, ''];
+  const scoreRow = (label: string, m: ScoreMetric): string => `| ${label} | ${m.a.toFixed(4)} ${ci(m.aInterval, 1, 4)} | ${m.b.toFixed(4)} ${ci(m.bInterval, 1, 4)} | ${ci(m.diff, 1, 4)} |`;
   const l = r.latency;
   const latencyRows = l
     ? [`| latency p50, ms (one-row call) | ${formatMs(l.a.p50Ms)} | ${formatMs(l.b.p50Ms)} | ${ci(l.p50Diff, 1, 4)} ms |`, `| latency p95, ms (one-row call) | ${formatMs(l.a.p95Ms)} | ${formatMs(l.b.p95Ms)} | |`]
@@ -384,7 +545,8 @@ export function abMarkdown(r: ABResult, names: readonly [string, string], datase
       '| --- | ---: | ---: | --- |',
       `| accuracy | ${(r.a.accuracy * 100).toFixed(2)}% | ${(r.b.accuracy * 100).toFixed(2)}% | ${ci(r.accuracyDiff, 100, 2)} points |`,
       `| F1 (macro) | ${r.a.f1Macro.toFixed(4)} | ${r.b.f1Macro.toFixed(4)} | ${ci(r.f1Diff, 1, 4)} |`,
-      ...(typeof r.auc === 'string' ? [] : [`| ROC AUC (${r.auc.positive}) | ${r.auc.a.toFixed(4)} ${ci(r.auc.aInterval, 1, 4)} | ${r.auc.b.toFixed(4)} ${ci(r.auc.bInterval, 1, 4)} | ${ci(r.auc.diff, 1, 4)} |`]),
+      ...(typeof r.auc === 'string' ? [] : [scoreRow(`ROC AUC (${r.auc.positive})`, r.auc)]),
+      ...(typeof r.auc === 'string' || !r.auc.averagePrecision ? [] : [scoreRow(`average precision (${r.auc.positive})`, r.auc.averagePrecision)]),
       ...latencyRows,
       '',
       ...(typeof r.auc === 'string' ? [`${r.auc}.`, ''] : []),
@@ -396,7 +558,7 @@ export function abMarkdown(r: ABResult, names: readonly [string, string], datase
       '| --- | ---: | ---: | --- |',
       `| MAE | ${num(r.a.mae)} | ${num(r.b.mae)} | ${ci(r.maeDiff, 1, 4)} |`,
       `| RMSE | ${num(r.a.rmse)} | ${num(r.b.rmse)} | ${ci(r.rmseDiff, 1, 4)} |`,
-      `| R² | ${r.a.r2.toFixed(4)} | ${r.b.r2.toFixed(4)} | |`,
+      `| R² | ${r.a.r2.toFixed(4)} | ${r.b.r2.toFixed(4)} | ${ci(r.r2Diff, 1, 4)} |`,
       ...latencyRows,
     );
   }

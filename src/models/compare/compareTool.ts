@@ -8,6 +8,7 @@ import { folderRegistries, parseModelRef, resolveModelRef, type LocatedStore } f
 import { compareTwoOffThread } from './abStatsJob';
 import { comparisonMarkdown } from './twoModels';
 import { modelReader } from '../modelReader';
+import { AB_METRICS, RARE_POSITIVE } from './abStats';
 
 const REF_WORDS = 'a and b: workspace paths, or registered model versions of the folder\'s MLflow registry (mlruns/ or mlflow.db) as models:/name/3, models:/name@alias or name@alias';
 
@@ -77,12 +78,21 @@ export function compareModelsOnDataTool(_ort: () => OrtModule, python: () => Pro
     name: 'compare_models_on_data',
     description:
       'A/B test of two models (ONNX, scikit-learn pickles or TorchScript archives; two registry versions too) on the same labelled dataset (CSV or Parquet) and its target column: accuracy and macro F1 with ' +
-      "McNemar's exact test (classifiers) or MAE, RMSE and R² (regressors), ROC AUC where both give probabilities, paired bootstrap 95% intervals of B − A, " +
-      'each model\'s one-row prediction latency (p50/p95, timed in turns) with a 95% interval of the p50 difference, and a one-sentence verdict. ' +
+      "McNemar's exact test (classifiers) or MAE, RMSE and R² (regressors), ROC AUC and average precision where both give probabilities (more than two " +
+      'classes: one-vs-rest macro ROC AUC), paired bootstrap 95% intervals of B − A, each model\'s one-row prediction latency (p50/p95, timed in turns) ' +
+      'with a 95% interval of the p50 difference, and a one-sentence verdict on one metric: `metric` if given, else ROC AUC for classifiers with ' +
+      `probabilities (average precision for two classes where the positive class is under ${RARE_POSITIVE * 100}% of the rows), accuracy where a model ` +
+      'gives labels only, MAE for regressors. Pass the metric that matters for the problem. ' +
       'Runs the models with the user\'s Python and onnxruntime-web; asks the user first. A PyTorch state dict or pickled module is refused (save it as TorchScript or export it to ONNX). ' +
       REF_WORDS +
       '.',
-    input: z.object({ a: z.string().check(z.minLength(1)), b: z.string().check(z.minLength(1)), data: z.string().check(z.minLength(1)), target: z.string().check(z.minLength(1)) }),
+    input: z.object({
+      a: z.string().check(z.minLength(1)),
+      b: z.string().check(z.minLength(1)),
+      data: z.string().check(z.minLength(1)),
+      target: z.string().check(z.minLength(1)),
+      metric: z.optional(z.enum(AB_METRICS)),
+    }),
     risk: 'execute',
     confirmation: (input) => `Compare ${input.a} and ${input.b} on ${input.data} (target ${input.target}) with your Python (loading a pickle or a TorchScript archive runs code from the file)`,
     approvalScope: async (input, context) => (await Promise.all([...(await modelsOf([input.a, input.b], context)).map((m) => m.path), await context.files.resolve(input.data)].map((p) => context.files.identity(p)))).join('\n'),
@@ -91,7 +101,7 @@ export function compareModelsOnDataTool(_ort: () => OrtModule, python: () => Pro
         const [ma, mb] = (await modelsOf([input.a, input.b], context, signal)) as [{ path: string; name?: string }, { path: string; name?: string }];
         const data = await context.files.resolve(input.data);
         const [ia, ib] = [await inspectForTool(ma.path, input.a, signal), await inspectForTool(mb.path, input.b, signal)];
-        const ab = await compareOnData(python, { ...ma, info: ia }, { ...mb, info: ib }, data, input.target, { cwd: cwd(), signal });
+        const ab = await compareOnData(python, { ...ma, info: ia }, { ...mb, info: ib }, data, input.target, { cwd: cwd(), signal, ...(input.metric ? { metric: input.metric } : {}) });
         return { content: ab.markdown, summary: ab.result.latency ? `${ab.result.verdict} ${ab.result.latency.sentence}` : ab.result.verdict };
       } catch (error) {
         return asToolInputError(error, `${input.a}, ${input.b} or ${input.data}`);

@@ -5,6 +5,7 @@ import { withCancellableProgress } from '../../common/vscode/cancellableProgress
 import { compareOnData, loadRunsCode, notComparable, type ABRun } from '../../models/compare/abPredict';
 import { compareTwoOffThread } from '../../models/compare/abStatsJob';
 import { comparisonMarkdown } from '../../models/compare/twoModels';
+import { AB_METRICS, CLASSIFIER_METRICS, RARE_POSITIVE, type ABMetric } from '../../models/compare/abStats';
 import { modelReader } from '../../models/modelReader';
 import { modelUriArg } from '../../common/vscode/modelUriArg';
 import type { OrtModule } from '../../models/runtime/onnxRun';
@@ -14,8 +15,18 @@ import { openReport } from './reportPreview';
 // Markdown preview, with progress and Cancel while both run and are benchmarked; optionally on a
 // labelled dataset (A/B: metrics, significance, a verdict; src/models/compare/abPredict.ts).
 
-/** A labelled dataset and its target column; undefined: structure only; null: cancelled. */
-async function askForData(near: vscode.Uri): Promise<{ data: vscode.Uri; target: string } | undefined | null> {
+/** The verdict's metric; undefined: the default (pre-selected: first); null: cancelled. */
+async function askForMetric(): Promise<ABMetric | undefined | null> {
+  const items: (vscode.QuickPickItem & { metric?: ABMetric })[] = [
+    { label: 'Default', description: `ROC AUC where both give probabilities (average precision under ${RARE_POSITIVE * 100}% positives), else accuracy; MAE for regressors` },
+    ...AB_METRICS.map((metric) => ({ label: metric, description: (CLASSIFIER_METRICS as readonly string[]).includes(metric) ? 'classifiers' : 'regressors', metric })),
+  ];
+  const picked = await vscode.window.showQuickPick(items, { title: 'Compare Models: the metric the verdict is on (the others stay in the table)' });
+  return picked ? picked.metric : null;
+}
+
+/** A labelled dataset, its target column and the verdict's metric; undefined: structure only; null: cancelled. */
+async function askForData(near: vscode.Uri): Promise<{ data: vscode.Uri; target: string; metric?: ABMetric } | undefined | null> {
   const how = await vscode.window.showQuickPick(
     [
       { label: '$(beaker) On a labelled dataset…', description: 'accuracy/F1/AUC or MAE/RMSE/R², significance, latency, a verdict (runs your Python)', data: true },
@@ -28,7 +39,9 @@ async function askForData(near: vscode.Uri): Promise<{ data: vscode.Uri; target:
   const data = (await vscode.window.showOpenDialog({ title: 'The labelled dataset', defaultUri: vscode.Uri.joinPath(near, '..'), filters: { Data: ['csv', 'parquet', 'pq'] } }))?.[0];
   if (!data) return null;
   const target = await vscode.window.showInputBox({ title: `The label column of ${basename(data.fsPath)}`, prompt: 'The column both models predict', validateInput: (v) => (v.trim() ? undefined : 'Name the label column') });
-  return target ? { data, target: target.trim() } : null;
+  if (!target) return null;
+  const metric = await askForMetric();
+  return metric === null ? null : { data, target: target.trim(), ...(metric ? { metric } : {}) };
 }
 
 /** Loading a pickle runs its classes' code; torch.jit.load runs a TorchScript archive's code and unpickles its constants. The user says yes first. */
@@ -82,7 +95,7 @@ export async function compareModelsCommand(clicked: unknown, selected: unknown, 
     if (labelled) {
       progress.report({ message: `both models on ${basename(labelled.data.fsPath)}…` });
       const cwd = vscode.workspace.getWorkspaceFolder(labelled.data)?.uri.fsPath ?? vscode.Uri.joinPath(labelled.data, '..').fsPath;
-      ab = await compareOnData(python, { ...side(first), info: ia }, { ...side(second), info: ib }, labelled.data.fsPath, labelled.target, { cwd, signal });
+      ab = await compareOnData(python, { ...side(first), info: ia }, { ...side(second), info: ib }, labelled.data.fsPath, labelled.target, { cwd, signal, ...(labelled.metric ? { metric: labelled.metric } : {}) });
     }
     progress.report({ message: 'running both on the same inputs, then benchmarking…' });
     // In the models worker, as the A/B's ONNX arms: a big model's runs never block the window.
