@@ -286,15 +286,15 @@ export function northStarScript(request: MessagesRequestBody): ScriptedReply {
     case 'optimize_model':
       return say(`The int8 copy is written (${/^\| Size \| (.+) \|$/m.exec(last.result)?.[1] ?? '?'}, by ${/^\| Written by \| (.+) \|$/m.exec(last.result)?.[1] ?? '?'}). The two side by side:`, { name: 'compare_models', input: { a: MLP_ONNX_PATH, b: MLP_INT8_PATH } });
     case 'compare_models':
-      return say(`On the same sample inputs the outputs differ by at most ${sampleDiff(last.result)}. Random inputs say nothing about accuracy: both on the encoded hold-out split the notebook saved:`, {
+      return say(`On the same sample inputs the outputs differ by at most ${sampleDiff(last.result)}. Random inputs say nothing about quality: both on the encoded hold-out split the notebook saved, judged on ROC AUC as before:`, {
         name: 'compare_models_on_data',
-        input: { a: MLP_ONNX_PATH, b: MLP_INT8_PATH, data: HOLDOUT_ENCODED_PATH, target: 'churned' },
+        input: { a: MLP_ONNX_PATH, b: MLP_INT8_PATH, data: HOLDOUT_ENCODED_PATH, target: 'churned', metric: 'roc_auc' },
       });
     case 'compare_models_on_data': {
       const acc = abAccuracy(last.result);
       return say(
         [
-          `"${abVerdict(last.result)}" (accuracy ${acc?.[1] ?? '?'}% and ${acc?.[2] ?? '?'}%, agreement ${/^Agreement ([\d.]+%)/m.exec(last.result)?.[1] ?? '?'}). The tool computes no ROC AUC for them: it reads class scores from an output named probabilities or logits, and export_model names it \`output\`.`,
+          `"${abVerdict(last.result)}" (accuracy ${acc?.[1] ?? '?'}% and ${acc?.[2] ?? '?'}%, agreement ${/^Agreement ([\d.]+%)/m.exec(last.result)?.[1] ?? '?'}).`,
           'Before serving: can this Python put the encoder into ONNX and run an ONNX app?',
         ].join('\n\n'),
         { name: 'run_in_kernel', input: { code: EXPORT_CHECK } },

@@ -5,8 +5,9 @@ import type { ModelGraph } from '../graph/graphData';
 // writes a label and either a `probabilities` tensor (zipmap=False) or ZipMap's seq(map), which
 // onnxruntime-web cannot read: there the tensor ZipMap takes is made a graph output
 // (withGraphOutput) and read instead. A float [N, C] output named as probabilities is used as it
-// is; one named logits gets a softmax. Anything else gives no scores, with the reason: a guess
-// would put a number in the report that nobody can check.
+// is; one named logits gets a softmax, and so does a model's only output when it has two columns
+// (below). Anything else gives no scores, with the reason: a guess would put a number in the
+// report that nobody can check.
 
 export interface ScorePlan {
   /** The float [N, C] output to read (ZipMap's input where that is how the model gives them). */
@@ -34,6 +35,11 @@ export function scorePlan(outputs: readonly IoInfo[], graph?: Pick<ModelGraph, '
   if (probs) return { output: probs.name, softmax: false, how: `the output ${probs.name}` };
   const logits = wide.find((o) => LOGITS.test(o.name));
   if (logits) return { output: logits.name, softmax: true, how: `softmax of the output ${logits.name} (logits)` };
+  // A lone float [N, 2] output (torch.onnx.export names it `output`): logits or probabilities, its
+  // softmax's column 1 ranks rows as either would, and ROC AUC and average precision need only the
+  // ranking. Not for more classes: a softmax of probabilities re-ranks a class's column.
+  const lone = wide.length === 1 && outputs.length === 1 && wide[0]!.shape[1] === 2 ? wide[0]! : undefined;
+  if (lone) return { output: lone.name, softmax: true, how: `softmax of the only output ${lone.name} (two columns: logits or probabilities rank rows alike, which is all ROC AUC and average precision use)` };
   if (zipmap) return `its ${zipmap.name} is a seq(map) that onnxruntime-web cannot read, and no ZipMap input was found`;
   return wide.length ? `its output ${wide[0]!.name} is named neither probabilities nor logits` : 'it has no class-score output';
 }
