@@ -3,7 +3,9 @@
 // here or on an offline machine, and a bundled extension would tie us to one DuckDB build. So the
 // Apache Arrow project's own JavaScript reader (apache-arrow) reads the file batch by batch (never
 // the whole file at once) and DuckDB's appender writes the rows. Feather v1 (pre-2019, not Arrow
-// IPC) is refused with a message. Nested, decimal and binary values arrive as their text.
+// IPC) is refused with a message. Nested, decimal and binary values arrive as their text. Compressed
+// record batches (LZ4_FRAME, ZSTD) are decoded by the codecs arrowCodecs.ts registers.
+import './arrowCodecs';
 import { createReadStream } from 'node:fs';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { RecordBatchReader, Type, type DataType, type Field } from 'apache-arrow';
