@@ -3,6 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { EMPTY_VIEW } from '../../src/data/datasetSource';
 import { DataEngine } from '../../src/data/engine/engineClient';
 import { FileDatasetSource } from '../../src/data/engine/fileDatasetSource';
+import { tablePrep } from '../../src/data/engine/fileRelation';
+import { Bool, DateDay, DateMillisecond, Float16, Int16, Int64, LargeUtf8, Table, tableToIPC, TimestampNanosecond, TimestampSecond, Uint64, Utf8, vectorFromArray } from 'apache-arrow';
 import { setCodecByte, writePolarsIpc, type IpcCompression } from '../support/arrowFiles';
 import { DataFolder } from '../support/dataFixtures';
 
@@ -10,6 +12,8 @@ import { DataFolder } from '../support/dataFixtures';
 // LZ4 (to_feather()'s default) or ZSTD. Written here by polars (nodejs-polars, the Rust writer
 // Python's polars uses) and opened through the real engine: schema, count, first page, a summary.
 // A codec the reader does not know, and a damaged LZ4 buffer, fail with the file and codec named.
+// Every type the importer copies or converts column-wise (arrowColumns.ts), with nulls, across
+// data chunk edges and in a batch whose arrays start at an odd offset (a sliced table).
 
 const signal = (): AbortSignal => new AbortController().signal;
 const ROWS = 30_000;
@@ -56,6 +60,42 @@ describe('Dataset engine: Arrow IPC (Feather) files written by polars, LZ4, ZSTD
       }
     });
   }
+
+  it('each type the importer maps, with nulls, across chunk edges, from arrays at an odd offset', async () => {
+    const ids = Array.from({ length: 5000 }, (_, i) => i);
+    const day = 86_400_000;
+    const table = new Table({
+      dms: vectorFromArray(ids.map((i) => (i % 9 === 0 ? null : new Date(Date.UTC(2020, 0, 1) + i * day + 3_600_000))), new DateMillisecond()),
+      dday: vectorFromArray(ids.map((i) => (i % 9 === 1 ? null : new Date(Date.UTC(1960, 0, 1) + i * day))), new DateDay()),
+      tss: vectorFromArray(ids.map((i) => (i % 4 === 0 ? null : (1_700_000_000 + i) * 1000)), new TimestampSecond()),
+      tsns: vectorFromArray(ids.map((i) => (i % 4 === 1 ? null : 1_700_000_000_000 + i * 2)), new TimestampNanosecond()),
+      u64: vectorFromArray(ids.map((i) => (i % 6 === 0 ? null : BigInt(i) * 1_000_000_007n)), new Uint64()),
+      i64: vectorFromArray(ids.map((i) => (i % 6 === 1 ? null : BigInt(i) * -1_000_000_007n)), new Int64()),
+      i16: vectorFromArray(ids.map((i) => (i % 3 === 0 ? null : i - 2500)), new Int16()),
+      f16: vectorFromArray(ids.map((i) => (i % 3 === 1 ? null : i / 8)), new Float16()),
+      s: vectorFromArray(ids.map((i) => (i % 5 === 0 ? null : `é${i}`)), new Utf8()),
+      ls: vectorFromArray(ids.map((i) => (i % 5 === 1 ? null : `L${i}`)), new LargeUtf8()),
+      b: vectorFromArray(ids.map((i) => (i % 13 === 0 ? null : i % 2 === 0)), new Bool()),
+    });
+    const path = folder.path('types.arrow');
+    writeFileSync(path, tableToIPC(table.slice(1003, 4500), 'file'));
+    const prep = tablePrep('arrow', path, 'v-types', {});
+    const query = async (sql: string) => (await engine.query(sql, { prepare: [prep] })).rows;
+    assert.deepEqual(await query(`SELECT column_name, column_type FROM (DESCRIBE "${prep.table}")`), [['dms', 'DATE'], ['dday', 'DATE'], ['tss', 'TIMESTAMP'], ['tsns', 'TIMESTAMP'], ['u64', 'UBIGINT'], ['i64', 'BIGINT'], ['i16', 'INTEGER'], ['f16', 'DOUBLE'], ['s', 'VARCHAR'], ['ls', 'VARCHAR'], ['b', 'BOOLEAN']]);
+    const rows = await query(`SELECT * FROM "${prep.table}" WHERE rowid IN (0, 2047, 2048, 3496) ORDER BY rowid`);
+    // Half floats keep what float16 holds (381.375 is stored as 381.5); nanoseconds are cut to microseconds.
+    assert.deepEqual(rows, [
+      ['2022-09-30', '1962-09-30', '2023-11-14 22:30:03', '2023-11-14 22:13:22.006', 1_003_000_007_021, null, -1497, null, 'é1003', 'L1003', false],
+      ['2028-05-08', '1968-05-08', '2023-11-14 23:04:10', '2023-11-14 22:13:26.1', 3_050_000_021_350, -3_050_000_021_350, 550, 381.25, null, 'L3050', true],
+      [null, '1968-05-09', '2023-11-14 23:04:11', '2023-11-14 22:13:26.102', 3_051_000_021_357, -3_051_000_021_357, null, 381.5, 'é3051', null, false],
+      ['2032-04-26', '1972-04-26', '2023-11-14 23:28:19', '2023-11-14 22:13:28.998', 4_499_000_031_493, -4_499_000_031_493, 1999, 562.5, 'é4499', 'L4499', false],
+    ]);
+    // Nulls per column, against the table's own (every chunk's validity copied at the right bits).
+    const kept = ids.slice(1003, 4500);
+    const nulls = (rest: number, every: number) => kept.filter((i) => i % every === rest).length;
+    const counted = await query(`SELECT ${['dms', 'dday', 'tss', 'tsns', 'u64', 'i64', 'i16', 'f16', 's', 'ls', 'b'].map((c) => `count(*) - count(${c})`).join(', ')} FROM "${prep.table}"`);
+    assert.deepEqual(counted[0], [nulls(0, 9), nulls(1, 9), nulls(0, 4), nulls(1, 4), nulls(0, 6), nulls(1, 6), nulls(0, 3), nulls(1, 3), nulls(0, 5), nulls(1, 5), nulls(0, 13)]);
+  });
 
   it('a codec Arrow does not define: the error names the file and the codec', async () => {
     const path = folder.path('future_codec.arrow');
