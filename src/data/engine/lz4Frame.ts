@@ -16,37 +16,51 @@ function u32(src: Uint8Array, at: number): number {
   return ((src[at] ?? 0) | ((src[at + 1] ?? 0) << 8) | ((src[at + 2] ?? 0) << 16)) + (src[at + 3] ?? 0) * 0x1000000;
 }
 
-/** Decodes one LZ4 block, src[from, to), into dst at `out`; returns the new end of dst. Earlier blocks in dst are the window (linked blocks). */
+/**
+ * Decodes one LZ4 block, src[from, to), into dst at `out`; returns the new end of dst. Earlier
+ * blocks in dst are the window (linked blocks). Hot: short copies byte by byte (no subarray).
+ */
 function decodeBlock(src: Uint8Array, from: number, to: number, dst: Uint8Array, out: number): number {
   let i = from;
-  const length = (n: number): number => {
-    if (n < 15) return n;
-    let byte;
-    do {
-      if (i >= to) fail('truncated block');
-      byte = src[i++] ?? 0;
-      n += byte;
-    } while (byte === 255);
-    return n;
-  };
   while (i < to) {
-    const token = src[i++] ?? 0;
-    const literals = length(token >> 4);
+    const token = src[i++] as number;
+    let literals = token >>> 4;
+    if (literals === 15) {
+      let byte = 255;
+      while (byte === 255 && i < to) {
+        byte = src[i++] as number;
+        literals += byte;
+      }
+    }
     if (i + literals > to || out + literals > dst.length) fail('literals run past the block');
-    dst.set(src.subarray(i, i + literals), out);
-    i += literals;
-    out += literals;
+    if (literals < 32) for (let k = 0; k < literals; k++) dst[out++] = src[i++] as number;
+    else {
+      dst.set(src.subarray(i, i + literals), out);
+      i += literals;
+      out += literals;
+    }
     if (i >= to) break; // The last sequence holds literals only.
     if (i + 2 > to) fail('truncated block');
-    const offset = (src[i] ?? 0) | ((src[i + 1] ?? 0) << 8);
+    const offset = (src[i] as number) | ((src[i + 1] as number) << 8);
     i += 2;
     if (offset === 0 || offset > out) fail('a match points before the start of the data');
-    const match = length(token & 15) + 4;
+    let match = token & 15;
+    if (match === 15) {
+      let byte = 255;
+      while (byte === 255) {
+        if (i >= to) fail('truncated block');
+        byte = src[i++] as number;
+        match += byte;
+      }
+    }
+    match += 4;
     if (out + match > dst.length) fail('a match runs past the block size');
-    // Byte by byte where the copy overlaps itself (a run), else one copyWithin.
-    if (offset >= match) dst.copyWithin(out, out - offset, out - offset + match);
-    else for (let k = 0; k < match; k++) dst[out + k] = dst[out + k - offset] ?? 0;
-    out += match;
+    // Byte by byte when short or overlapping itself (a run), else one copyWithin.
+    if (match < 32 || offset < match) for (let k = out - offset, end = out + match; out < end; ) dst[out++] = dst[k++] as number;
+    else {
+      dst.copyWithin(out, out - offset, out - offset + match);
+      out += match;
+    }
   }
   return out;
 }
