@@ -61,6 +61,26 @@ describe('Dataset engine: Arrow IPC (Feather) files written by polars, LZ4, ZSTD
     });
   }
 
+  it('the first page comes from a table of the first rows, dropped once read; the whole file is imported for the count', async () => {
+    const path = folder.path('first_page.feather');
+    writePolarsIpc(path, 50_000, 'lz4');
+    const source = new FileDatasetSource(path, engine);
+    const tables = async () => (await engine.query("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 't\\_%' ESCAPE '\\'", {})).rows.map((r) => String(r[0]));
+    const before = await tables();
+    try {
+      assert.deepEqual((await source.rows(EMPTY_VIEW, 0, 2, signal())).rows, [[0, null, 'cat', true, '2024-01-01'], [1, 0.25, 'dog', false, '2024-01-02']]);
+      const quick = await source.quickInfo(EMPTY_VIEW, signal());
+      assert.deepEqual([quick?.totalRows, quick?.rowsExact], [200, false]);
+      // The first rows' table goes once read (its drop is a message: waited for); the file's is not built yet.
+      for (let i = 0; i < 100 && (await tables()).length > before.length; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(await tables(), before);
+      assert.equal((await source.info(EMPTY_VIEW, signal())).totalRows, 50_000);
+      assert.equal((await tables()).length, before.length + 1);
+    } finally {
+      await source.dispose();
+    }
+  });
+
   it('each type the importer maps, with nulls, across chunk edges, from arrays at an odd offset', async () => {
     const ids = Array.from({ length: 5000 }, (_, i) => i);
     const day = 86_400_000;

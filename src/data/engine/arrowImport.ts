@@ -19,8 +19,9 @@ const ROWS_PER_SLICE = 4 * CHUNK_ROWS;
 /**
  * Appends the file's rows to a new table, a slice at a time with the event loop let go between
  * slices, so the child still hears a cancel; `signal` aborted stops it and drops the table.
+ * `maxRows`: only the first rows (the first page's table, read while the whole file is not).
  */
-export async function importArrowIpc(connection: DuckDBConnection, table: string, path: string, signal: AbortSignal): Promise<void> {
+export async function importArrowIpc(connection: DuckDBConnection, table: string, path: string, signal: AbortSignal, maxRows = Infinity): Promise<void> {
   const stream = createReadStream(path);
   try {
     const reader = await RecordBatchReader.from(stream);
@@ -32,15 +33,19 @@ export async function importArrowIpc(connection: DuckDBConnection, table: string
     await connection.run(`CREATE TABLE "${table}" (${columns.join(', ')})`);
     const appender = await connection.createAppender(table);
     const types = plans.map((p) => p.type);
+    let left = maxRows;
     for await (const batch of reader) {
+      if (left <= 0) break;
       const vectors = fields.map((_, i) => batch.getChildAt(i));
+      const rows = Math.min(batch.numRows, left);
+      left -= rows;
       // Column by column into a data chunk of CHUNK_ROWS rows (arrowColumns.ts), appended whole.
-      for (let from = 0; from < batch.numRows; from += CHUNK_ROWS) {
+      for (let from = 0; from < rows; from += CHUNK_ROWS) {
         if (from % ROWS_PER_SLICE === 0) {
           await new Promise<void>((resolve) => setImmediate(resolve));
           if (signal.aborted) throw new Error('INTERRUPT Error: Interrupted!');
         }
-        const count = Math.min(CHUNK_ROWS, batch.numRows - from);
+        const count = Math.min(CHUNK_ROWS, rows - from);
         const chunk = DuckDBDataChunk.create(types);
         for (let col = 0; col < plans.length; col++) {
           const vector = vectors[col];
