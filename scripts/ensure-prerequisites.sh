@@ -32,6 +32,8 @@ packages=(python3-jupyter-server python3-ipykernel ripgrep libkrb5-dev)
 # slurm-wlm + munge: the jobs tests' real single-node Slurm (test/support/slurm/start-slurm.sh, started by .ci/run).
 [ "$purpose" = test ] && packages+=(slurm-wlm munge)
 [ "$purpose" = test ] && packages+=(chromium)
+# lz4: the reference LZ4 frame writer the Arrow LZ4_FRAME decoder is checked against (lz4Frame.test.ts).
+[ "$purpose" = test ] && packages+=(lz4)
 
 if command -v dpkg-query >/dev/null; then
   missing=()

@@ -144,7 +144,7 @@ function startBuild(prep: TablePrep, after: Promise<void> = Promise.resolve()): 
     try {
       if (stop.signal.aborted) throw interrupted();
       if (prep.from.kind === 'select') await connection.run(`CREATE TABLE IF NOT EXISTS "${prep.table}" AS ${prep.from.sql}`, prep.from.params as DuckDBValue[]);
-      else await importArrowIpc(connection, prep.table, prep.from.path, stop.signal);
+      else await importArrowIpc(connection, prep.table, prep.from.path, stop.signal, prep.from.rows);
     } finally {
       state.connection = undefined;
       connection.closeSync();

@@ -406,8 +406,19 @@ export class FileDatasetSource implements DatasetSource {
       const prep = tablePrep(this.format, this.path, version, {}, replaces);
       this.lastTable = prep.table;
       this.hold(prep.table);
-      const result = await this.run(`DESCRIBE "${prep.table}"`, { params: new SqlParams(), prepare: [prep] }, signal);
-      return { version, fileBytes, columns: columnsFromDescribe(result.rows, this.format), csv: {}, notes, prep };
+      // The schema and first page from a table of the first rows only, dropped once read: the whole
+      // file's table is built by the first query that needs it (the count), not before the page shows.
+      const head: TablePrep = { table: `${prep.table}_head`, from: { kind: 'arrow', path: this.path, rows: FIRST_ROWS } };
+      this.engine.retainTable(head.table);
+      try {
+        const bound = { params: new SqlParams(), prepare: [head] };
+        const columns = columnsFromDescribe((await this.run(`DESCRIBE "${head.table}"`, bound, signal)).rows, this.format);
+        const rel = { from: `"${head.table}"`, order: 'rowid', columns, label: this.label };
+        const first = await this.run(`SELECT ${selectList(rel)} FROM ${rel.from} ORDER BY rowid`, bound, signal, { maxRows: FIRST_ROWS });
+        return { version, fileBytes, columns, firstRows: first.rows, csv: {}, notes, prep };
+      } finally {
+        this.engine.releaseTable(head.table);
+      }
     }
     await checkLineLengths(this.path, this.label, MAX_LINE_BYTES, SNIFF_LINES, signal);
     let csv: CsvOptions = {};

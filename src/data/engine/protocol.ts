@@ -12,8 +12,8 @@ export interface TablePrep {
   readonly table: string;
   /** An older version's table of the same file, dropped first so edits do not pile up tables. */
   readonly replaces?: string;
-  /** `CREATE TABLE <table> AS <select>` with these params, or the Arrow IPC reader for a path. */
-  readonly from: { readonly kind: 'select'; readonly sql: string; readonly params: readonly EngineParam[] } | { readonly kind: 'arrow'; readonly path: string };
+  /** `CREATE TABLE <table> AS <select>` with these params, or the Arrow IPC reader for a path (its first `rows` only, when given). */
+  readonly from: { readonly kind: 'select'; readonly sql: string; readonly params: readonly EngineParam[] } | { readonly kind: 'arrow'; readonly path: string; readonly rows?: number };
 }
 
 export interface QueryRequest {
