@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fitToRange, sampleEdges } from '../../src/data/engine/columnSummary';
+import { fitToRange, sampleEdges } from '../../src/data/engine/sampledProfile';
 import { spreadSample } from '../../src/data/engine/spreadSample';
 import type { DatasetColumn } from '../../src/data/datasetSource';
 
