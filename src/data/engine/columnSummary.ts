@@ -5,7 +5,7 @@
 // and timestamps are binned on epoch milliseconds and their edges given back as dates.
 import { SharedTask } from '../sharedTask';
 import type { Cell, ColumnSummary, DatasetColumn, DatasetView, LabelBalance } from '../datasetSource';
-import { candidateCounts, candidatesSql, countedBins, countedCuts, countingSql, fitToRange, quantilesOf, sampledCounting, type CutCounts, type ProfileSample, type SampledCounting } from './sampledProfile';
+import { candidateCounts, candidatePosition, fewValues, withCounted, countedBins, countedCuts, countingSql, fitToRange, quantilesOf, sampledCounting, type CutCounts, type ProfileSample, type SampledCounting } from './sampledProfile';
 import { edgeCell, findColumn, finite, HISTOGRAM_BINS, isNumeric, isTemporal, num, QUANTILES, TOP_VALUES, xOf, type SummaryRunner } from './summaryTerms';
 import { quoteIdent } from './sqlText';
 import { valueOf, whereSql, type BoundRelation } from './viewSql';
@@ -127,6 +127,8 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
   const derived = new Set<string>();
   const countingOf = new Map<string, SampledCounting>();
   const candidatesOf = new Map<string, Cell[]>();
+  /** Text columns whose distinct count and min/max are over the rows that are no candidate, to be joined with the candidates' (fewValues). */
+  const joined = new Set<string>();
   const slot = (name: string, key: string, sql: string): void => {
     const own = slots.get(name) ?? {};
     slots.set(name, own);
@@ -137,7 +139,12 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
     const v = valueOf(col);
     const name = col.name;
     slot(name, 'nn', `count(${v})`);
-    slot(name, 'd', exact ? `count(DISTINCT ${v})` : `approx_count_distinct(${v})`);
+    // Text candidates from the sample, counted exactly as the scan goes (a sketch's would need a second scan).
+    const sampled = exact || isNumeric(col) || isTemporal(col) ? undefined : sample?.candidates.get(name);
+    const position = sampled ? candidatePosition(col, sampled, (value) => bound.params.bind(value)) : undefined;
+    const rest = sampled && position && fewValues(col, sampled) ? ` FILTER (WHERE ${position} IS NULL)` : '';
+    if (rest) joined.add(name);
+    slot(name, 'd', exact ? `count(DISTINCT ${v})` : `approx_count_distinct(${v})${rest}`);
     if (isNumeric(col) || isTemporal(col)) {
       const x = xOf(col);
       slot(name, 'lo', `min(${v})`);
@@ -168,14 +175,12 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
       }
     } else {
       if (isOrdered(col)) {
-        slot(name, 'lo', `min(${v})`);
-        slot(name, 'hi', `max(${v})`);
+        slot(name, 'lo', `min(${v})${rest}`);
+        slot(name, 'hi', `max(${v})${rest}`);
       }
-      const sampled = exact ? undefined : sample?.candidates.get(name);
-      if (sampled) {
-        // The sample's candidates counted exactly as the scan goes (a sketch's would need a second scan).
+      if (sampled && position) {
         candidatesOf.set(name, [...sampled]);
-        slot(name, 'cands', candidatesSql(col, sampled, (value) => bound.params.bind(value)));
+        slot(name, 'cands', `to_json(histogram(${position}))`);
       } else if (!exact && (col.kind === 'string' || col.kind === 'boolean')) slot(name, 'top', `to_json(approx_top_k(${v}, ${TOP_VALUES}))`);
     }
   }
@@ -185,6 +190,13 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
     const cell = index === undefined ? undefined : row[index];
     return index === undefined ? undefined : typeof cell === 'string' ? ((JSON.parse(cell) as number[] | null) ?? []).map(Number) : [];
   };
+  const counted = (name: string): ReturnType<FirstPass['counted']> => {
+    const candidates = candidatesOf.get(name);
+    const index = slots.get(name)?.cands;
+    if (!candidates || index === undefined) return undefined;
+    const json = typeof row[index] === 'string' ? ((JSON.parse(row[index]) as Record<string, number> | null) ?? {}) : {};
+    return { candidates, counts: candidateCounts(candidates, json) };
+  };
   return {
     exact,
     count: num(row[0]),
@@ -192,7 +204,9 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
       const own = slots.get(name);
       if (derived.has(name) && (key === 'xlo' || key === 'xhi')) return asNumber(own?.[key === 'xlo' ? 'lo' : 'hi'], row);
       const index = own?.[key];
-      return index === undefined ? undefined : row[index];
+      const cell = index === undefined ? undefined : row[index];
+      const counts = joined.has(name) && (key === 'd' || key === 'lo' || key === 'hi') ? counted(name)?.counts : undefined;
+      return counts && (key === 'd' || key === 'lo' || key === 'hi') ? withCounted(key, cell, counts) : cell;
     },
     has: (name) => slots.has(name),
     cut: (name) => {
@@ -205,13 +219,7 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
       const counts = countsOf(name);
       return counting && counts ? countedBins(counting, counts) : undefined;
     },
-    counted: (name) => {
-      const candidates = candidatesOf.get(name);
-      const index = slots.get(name)?.cands;
-      if (!candidates || index === undefined) return undefined;
-      const json = typeof row[index] === 'string' ? ((JSON.parse(row[index]) as Record<string, number> | null) ?? {}) : {};
-      return { candidates, counts: candidateCounts(candidates, json) };
-    },
+    counted,
   };
 }
 

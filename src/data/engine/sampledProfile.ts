@@ -247,14 +247,22 @@ export function countedBins(counting: SampledCounting, counts: readonly number[]
 }
 
 /**
- * The scan's aggregate counting a text column's candidates: rows keyed by the candidate's place in
- * the list (list_position: an integer key costs the histogram() about half what the text does).
+ * A text column's value's place among the sample's candidates (1-based, NULL for any other value),
+ * the key the scan counts them by: an integer costs histogram() about half what the text does.
  */
-export function candidatesSql(col: DatasetColumn, candidates: readonly Cell[], bind: (value: string) => string): string {
-  return `to_json(histogram(list_position([${candidates.map((c) => bind(String(c))).join(', ')}], CAST(${valueOf(col)} AS VARCHAR))))`;
+export function candidatePosition(col: DatasetColumn, candidates: readonly Cell[], bind: (value: string) => string): string {
+  return `list_position([${candidates.map((c) => bind(String(c))).join(', ')}], CAST(${valueOf(col)} AS VARCHAR))`;
 }
 
-/** The counts of candidatesSql's JSON, by the candidate's text. */
+/**
+ * Whether a text column's sample listed all it saw (fewer candidates than it could): a column of
+ * few values, whose rows are then mostly candidates. Its distinct count and min/max are taken over
+ * the other rows only and joined with the counted candidates' (withCounted), which saves most of
+ * their cost (approx_count_distinct and a text min/max cost as much as the candidates' count).
+ */
+export const fewValues = (col: DatasetColumn, candidates: readonly Cell[]): boolean => /^VARCHAR$/i.test(col.type) && candidates.length < SAMPLE_CANDIDATES;
+
+/** The counts of the scan's histogram() of candidatePosition, by the candidate's text. */
 export function candidateCounts(candidates: readonly Cell[], json: Record<string, number> | null): Map<string, number> {
   const counts = new Map<string, number>();
   for (const [k, n] of Object.entries(json ?? {})) {
@@ -262,4 +270,18 @@ export function candidateCounts(candidates: readonly Cell[], json: Record<string
     if (c !== undefined && !counts.has(String(c))) counts.set(String(c), Number(n));
   }
   return counts;
+}
+
+/**
+ * A fewValues column's distinct count (d) or min/max (lo, hi), from the figure over the rows that
+ * are no candidate (`rest`) and the candidates counted at least once: min and max in the engine's
+ * order for text, byte by byte in UTF-8.
+ */
+export function withCounted(key: 'd' | 'lo' | 'hi', rest: Cell | undefined, counts: ReadonlyMap<string, number>): Cell | undefined {
+  const seen = [...counts].filter(([, n]) => n > 0).map(([text]) => text);
+  if (key === 'd') return seen.length + (typeof rest === 'number' ? rest : Number(rest ?? 0));
+  const all = typeof rest === 'string' ? [...seen, rest] : seen;
+  if (all.length === 0) return rest;
+  const order = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return all.reduce((best, t) => ((key === 'lo' ? order(t, best) < 0 : order(t, best) > 0) ? t : best));
 }
