@@ -1,29 +1,16 @@
 // Column summaries and label balance in SQL over a view's rows. Exact distinct counts and quantiles
 // up to EXACT_ROWS rows; beyond, DuckDB's HyperLogLog (approx_count_distinct) and t-digest
-// (approx_quantile), which the summary says. Histograms are equal-width over [min, max]; dates and
-// timestamps are binned on epoch milliseconds and their edges given back as dates.
+// (approx_quantile), or a big text file's one scan on a sample (sampledProfile.ts), which the
+// summary says. Histograms are equal-width over [min, max] (or on the sample's nice edges); dates
+// and timestamps are binned on epoch milliseconds and their edges given back as dates.
 import { SharedTask } from '../sharedTask';
-import { UserError } from '../../common/errors';
 import type { Cell, ColumnSummary, DatasetColumn, DatasetView, LabelBalance } from '../datasetSource';
-import type { QueryResult } from './engineClient';
+import { candidateCounts, candidatePosition, fewValues, withCounted, countedBins, countedCuts, countingSql, fitToRange, quantilesOf, sampledCounting, type CutCounts, type ProfileSample, type SampledCounting } from './sampledProfile';
+import { edgeCell, findColumn, finite, HISTOGRAM_BINS, isNumeric, isTemporal, num, QUANTILES, TOP_VALUES, xOf, type SummaryRunner } from './summaryTerms';
 import { quoteIdent } from './sqlText';
 import { valueOf, whereSql, type BoundRelation } from './viewSql';
 
 export const EXACT_ROWS = 1_000_000;
-export const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95] as const;
-export const HISTOGRAM_BINS = 20;
-export const TOP_VALUES = 10;
-
-export type SummaryRunner = (sql: string, bound: BoundRelation, maxRows: number) => Promise<QueryResult>;
-
-function findColumn(bound: BoundRelation, name: string): DatasetColumn {
-  const col = bound.rel.columns.find((c) => c.name === name);
-  if (!col) throw new UserError(`${bound.rel.label} has no column "${name}".`);
-  return col;
-}
-
-const num = (cell: Cell | undefined): number => (typeof cell === 'number' ? cell : Number(cell ?? 0));
-const finite = (cell: Cell | undefined): number | undefined => (typeof cell === 'number' && Number.isFinite(cell) ? cell : undefined);
 
 export async function labelBalanceOf(run: SummaryRunner, bind: () => BoundRelation, name: string, view: DatasetView, limit: number): Promise<LabelBalance> {
   const bound = bind();
@@ -102,8 +89,6 @@ export class SummaryCache {
 /** Columns summarized together in one pass: the one asked for and the next ones, up to this many. */
 export const SUMMARY_BATCH = 64;
 
-const isNumeric = (col: DatasetColumn): boolean => col.kind === 'integer' || col.kind === 'float' || col.kind === 'decimal';
-const isTemporal = (col: DatasetColumn): boolean => col.kind === 'date' || col.kind === 'timestamp';
 const isOrdered = (col: DatasetColumn): boolean => col.kind === 'string' || col.kind === 'boolean' || col.kind === 'time' || col.kind === 'interval';
 
 /**
@@ -129,125 +114,6 @@ export interface FirstPass {
 }
 
 /**
- * What a sample of the rows spread over the file says before the scan (spreadSample.ts): each
- * number and date column's range (as xOf numbers) and each text column's most frequent values.
- * With it the scan bins and counts as it goes, so the profile reads the file once.
- */
-export interface ProfileSample {
-  /** Each number or date column's sampled range, and its percentiles (1 to 99, distinct, ascending): the scan counts the rows between them. */
-  readonly ranges: ReadonlyMap<string, { readonly lo: number; readonly hi: number; readonly cuts: readonly number[] }>;
-  readonly candidates: ReadonlyMap<string, readonly Cell[]>;
-}
-
-export interface CutCounts {
-  readonly cuts: readonly number[];
-  readonly at: readonly number[];
-  readonly below: readonly number[];
-}
-
-/**
- * The histogram() boundaries that count each cut's own rows apart from the gaps between cuts:
- * below(c) and c per cut (bin (b[i-1], b[i]]), below(c) left out where it is the cut before (an
- * empty gap), so a value repeated over many rows is found as itself, not spread over a bin.
- */
-function cutBounds(cuts: readonly number[]): { bounds: number[]; gapped: boolean[] } {
-  const bounds: number[] = [];
-  const gapped = cuts.map((c, k) => {
-    const b = below(c);
-    const gap = k === 0 || b > (cuts[k - 1] ?? -Infinity);
-    if (gap) bounds.push(b);
-    bounds.push(c);
-    return gap;
-  });
-  return { bounds, gapped };
-}
-
-/** The counts of a histogram() over cutBounds, as each cut's rows and each gap's. */
-function cutCounts(cuts: readonly number[], counts: readonly number[]): CutCounts | undefined {
-  const { bounds, gapped } = cutBounds(cuts);
-  // histogram() lists the bin past the last bound only when a row falls in it.
-  if (counts.length !== bounds.length + 1 && counts.length !== bounds.length) return undefined;
-  const at: number[] = [];
-  const under: number[] = [];
-  let j = 0;
-  gapped.forEach((gap) => {
-    under.push(gap ? (counts[j++] ?? 0) : 0);
-    at.push(counts[j++] ?? 0);
-  });
-  under.push(counts[j] ?? 0);
-  return { cuts, at, below: under };
-}
-
-/** The sampled percentiles the scan counts rows at and between, for its quantiles (quantilesOf). */
-const CUTS = Array.from({ length: 99 }, (_, k) => (k + 1) / 100);
-
-/** Candidates a sample gives per text column: twice the values shown, so a value the sample undercounts can still rank. */
-export const SAMPLE_CANDIDATES = 2 * TOP_VALUES;
-
-/** The sample's ranges and candidates: one query over `bound` (the sample file read as the data is). */
-export async function sampleProfile(run: SummaryRunner, bound: BoundRelation, names: readonly string[]): Promise<ProfileSample> {
-  const cols = names.map((name) => findColumn(bound, name));
-  const parts: string[] = [];
-  const at = new Map<string, number>();
-  for (const col of cols) {
-    at.set(col.name, parts.length);
-    if (isNumeric(col) || isTemporal(col)) parts.push(`min(${xOf(col)})`, `max(${xOf(col)})`, `to_json(quantile_disc(${xOf(col)}, [${CUTS.join(', ')}]))`);
-    else if (col.kind === 'string' || col.kind === 'boolean') parts.push(`to_json(approx_top_k(${valueOf(col)}, ${SAMPLE_CANDIDATES}))`);
-  }
-  const ranges = new Map<string, { lo: number; hi: number; cuts: number[] }>();
-  const candidates = new Map<string, Cell[]>();
-  if (parts.length === 0) return { ranges, candidates };
-  const row = (await run(`SELECT ${parts.join(', ')} FROM ${bound.rel.from}`, bound, 1)).rows[0] ?? [];
-  for (const col of cols) {
-    const i = at.get(col.name);
-    if (i === undefined) continue;
-    if (isNumeric(col) || isTemporal(col)) {
-      const lo = finite(row[i]);
-      const hi = finite(row[i + 1]);
-      const json = row[i + 2];
-      const listed = typeof json === 'string' ? ((JSON.parse(json) as unknown[] | null) ?? []).map(Number) : [];
-      const cuts = [...new Set(listed.filter((c) => Number.isFinite(c)))].sort((a, b) => a - b);
-      if (lo !== undefined && hi !== undefined) ranges.set(col.name, { lo, hi, cuts });
-    } else {
-      const list = typeof row[i] === 'string' ? (JSON.parse(row[i]) as Cell[] | null) : null;
-      const kept = (list ?? []).filter((c) => c !== null);
-      if (kept.length > 0) candidates.set(col.name, kept);
-    }
-  }
-  return { ranges, candidates };
-}
-
-/**
- * Bin edges for a sampled range: "nice" steps (1, 2, 5 × 10^k; whole days for dates; one bin a
- * value for integers of up to HISTOGRAM_BINS values), about HISTOGRAM_BINS bins, at least two.
- */
-export function sampleEdges(col: DatasetColumn, lo: number, hi: number): number[] {
-  const day = 86_400_000;
-  const integral = col.kind === 'integer' || col.kind === 'date';
-  const unit = col.kind === 'date' ? day : 1;
-  let step: number;
-  if (integral && (hi - lo) / unit + 1 <= HISTOGRAM_BINS) step = unit;
-  else {
-    const raw = (hi - lo) / HISTOGRAM_BINS / unit;
-    const power = 10 ** Math.floor(Math.log10(raw > 0 ? raw : 1));
-    const nice = [1, 2, 5, 10].map((m) => m * power).find((m) => m >= raw) ?? 10 * power;
-    step = (integral ? Math.max(1, Math.round(nice)) : nice) * unit;
-  }
-  const start = Math.floor(lo / step) * step;
-  const n = Math.max(2, Math.floor((hi - start) / step) + 1);
-  return Array.from({ length: n + 1 }, (_, k) => Number((start + k * step).toPrecision(15)));
-}
-
-/** The largest double below x: a histogram() boundary b counts values <= b, so below(edge) counts values < edge. */
-function below(x: number): number {
-  if (x === 0) return -Number.MIN_VALUE;
-  const f = new Float64Array([x]);
-  const bits = new BigInt64Array(f.buffer);
-  bits[0] = (bits[0] ?? 0n) + (x > 0 ? -1n : 1n);
-  return f[0] ?? x;
-}
-
-/**
  * The first scan of summarizeColumns, on its own: a big text file's row count comes from it (the
  * file read once for both, before its table is built: fileDatasetSource.ts), and the summaries
  * asked for next reuse it.
@@ -259,9 +125,10 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
   const parts: string[] = ['count(*)'];
   const slots = new Map<string, Record<string, number>>();
   const derived = new Set<string>();
-  const edgesOf = new Map<string, number[]>();
-  const cutsOf = new Map<string, number[]>();
+  const countingOf = new Map<string, SampledCounting>();
   const candidatesOf = new Map<string, Cell[]>();
+  /** Text columns whose distinct count and min/max are over the rows that are no candidate, to be joined with the candidates' (fewValues). */
+  const joined = new Set<string>();
   const slot = (name: string, key: string, sql: string): void => {
     const own = slots.get(name) ?? {};
     slots.set(name, own);
@@ -272,7 +139,12 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
     const v = valueOf(col);
     const name = col.name;
     slot(name, 'nn', `count(${v})`);
-    slot(name, 'd', exact ? `count(DISTINCT ${v})` : `approx_count_distinct(${v})`);
+    // Text candidates from the sample, counted exactly as the scan goes (a sketch's would need a second scan).
+    const sampled = exact || isNumeric(col) || isTemporal(col) ? undefined : sample?.candidates.get(name);
+    const position = sampled ? candidatePosition(col, sampled, (value) => bound.params.bind(value)) : undefined;
+    const rest = sampled && position && fewValues(col, sampled) ? ` FILTER (WHERE ${position} IS NULL)` : '';
+    if (rest) joined.add(name);
+    slot(name, 'd', exact ? `count(DISTINCT ${v})` : `approx_count_distinct(${v})${rest}`);
     if (isNumeric(col) || isTemporal(col)) {
       const x = xOf(col);
       slot(name, 'lo', `min(${v})`);
@@ -288,38 +160,43 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
         slot(name, 'xlo', `min(${x})`);
         slot(name, 'xhi', `max(${x})`);
       }
-      // One aggregate (DuckDB computes an aggregate named twice once), read out element by element so each value keeps its type.
+      // Sampled: the rows at and between the sample's percentiles (far cheaper than a t-digest) and
+      // in its bins, counted by one histogram() (sampledProfile.ts).
       const range = exact ? undefined : sample?.ranges.get(name);
-      if (range && range.cuts.length > 0) {
-        // Rows counted at and between the sample's percentiles (a binary search a row, far cheaper than a t-digest): quantilesOf.
-        // Bounds as text: a literal such as 0.9999999999999999 is read as a DECIMAL, whose cast to DOUBLE rounds it to 1.
-        cutsOf.set(name, [...range.cuts]);
-        slot(name, 'cuts', `to_json(map_values(histogram(CAST(${x} AS DOUBLE), [${cutBounds(range.cuts).bounds.map((c) => `'${c}'::DOUBLE`).join(', ')}])))`);
-      } else {
+      if (range) {
+        const counting = sampledCounting(col, range);
+        countingOf.set(name, counting);
+        slot(name, 'counts', countingSql(col, counting));
+      }
+      if (!range || range.cuts.length === 0) {
+        // One aggregate (DuckDB computes an aggregate named twice once), read out element by element so each value keeps its type.
         const quantile = exact ? (isNumeric(col) ? `quantile_cont(${v}, ${q})` : `quantile_disc(${v}, ${q})`) : `approx_quantile(${v}, ${q})`;
         QUANTILES.forEach((_, k) => slot(name, `q${k}`, `(${quantile})[${k + 1}]`));
       }
-      // Binned in this scan on edges from the sample: bin k holds edge k <= x < edge k+1, the first and last open-ended.
-      if (range) {
-        const edges = sampleEdges(col, range.lo, range.hi);
-        edgesOf.set(name, edges);
-        slot(name, 'bins', `to_json(map_values(histogram(CAST(${x} AS DOUBLE), [${edges.slice(1, -1).map((e) => `'${below(e)}'::DOUBLE`).join(', ')}])))`);
-      }
     } else {
       if (isOrdered(col)) {
-        slot(name, 'lo', `min(${v})`);
-        slot(name, 'hi', `max(${v})`);
+        slot(name, 'lo', `min(${v})${rest}`);
+        slot(name, 'hi', `max(${v})${rest}`);
       }
-      const sampled = exact ? undefined : sample?.candidates.get(name);
-      if (sampled) {
-        // The sample's candidates counted exactly as the scan goes (a sketch's would need a second scan).
-        const text = `CAST(${v} AS VARCHAR)`;
+      if (sampled && position) {
         candidatesOf.set(name, [...sampled]);
-        slot(name, 'cands', `to_json(histogram(CASE WHEN ${text} IN (${sampled.map((c) => bound.params.bind(String(c))).join(', ')}) THEN ${text} END))`);
+        slot(name, 'cands', `to_json(histogram(${position}))`);
       } else if (!exact && (col.kind === 'string' || col.kind === 'boolean')) slot(name, 'top', `to_json(approx_top_k(${v}, ${TOP_VALUES}))`);
     }
   }
   const row = (await run(`SELECT ${parts.join(', ')} FROM ${bound.rel.from}${where}`, bound, 1)).rows[0] ?? [];
+  const countsOf = (name: string): readonly number[] | undefined => {
+    const index = slots.get(name)?.counts;
+    const cell = index === undefined ? undefined : row[index];
+    return index === undefined ? undefined : typeof cell === 'string' ? ((JSON.parse(cell) as number[] | null) ?? []).map(Number) : [];
+  };
+  const counted = (name: string): ReturnType<FirstPass['counted']> => {
+    const candidates = candidatesOf.get(name);
+    const index = slots.get(name)?.cands;
+    if (!candidates || index === undefined) return undefined;
+    const json = typeof row[index] === 'string' ? ((JSON.parse(row[index]) as Record<string, number> | null) ?? {}) : {};
+    return { candidates, counts: candidateCounts(candidates, json) };
+  };
   return {
     exact,
     count: num(row[0]),
@@ -327,32 +204,22 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
       const own = slots.get(name);
       if (derived.has(name) && (key === 'xlo' || key === 'xhi')) return asNumber(own?.[key === 'xlo' ? 'lo' : 'hi'], row);
       const index = own?.[key];
-      return index === undefined ? undefined : row[index];
+      const cell = index === undefined ? undefined : row[index];
+      const counts = joined.has(name) && (key === 'd' || key === 'lo' || key === 'hi') ? counted(name)?.counts : undefined;
+      return counts && (key === 'd' || key === 'lo' || key === 'hi') ? withCounted(key, cell, counts) : cell;
     },
     has: (name) => slots.has(name),
     cut: (name) => {
-      const cuts = cutsOf.get(name);
-      const index = slots.get(name)?.cuts;
-      if (!cuts || index === undefined) return undefined;
-      const counts = typeof row[index] === 'string' ? ((JSON.parse(row[index]) as number[] | null) ?? []).map(Number) : [];
-      return cutCounts(cuts, counts);
+      const counting = countingOf.get(name);
+      const counts = countsOf(name);
+      return counting && counts ? countedCuts(counting, counts) : undefined;
     },
     binned: (name) => {
-      const edges = edgesOf.get(name);
-      const index = slots.get(name)?.bins;
-      if (!edges || index === undefined) return undefined;
-      const counts = typeof row[index] === 'string' ? ((JSON.parse(row[index]) as number[] | null) ?? []).map(Number) : [];
-      // histogram() leaves out the open last bin when no row falls in it.
-      if (counts.length === edges.length - 2) counts.push(0);
-      return { edges, counts: counts.length === edges.length - 1 ? counts : new Array<number>(edges.length - 1).fill(0) };
+      const counting = countingOf.get(name);
+      const counts = countsOf(name);
+      return counting && counts ? countedBins(counting, counts) : undefined;
     },
-    counted: (name) => {
-      const candidates = candidatesOf.get(name);
-      const index = slots.get(name)?.cands;
-      if (!candidates || index === undefined) return undefined;
-      const json = typeof row[index] === 'string' ? ((JSON.parse(row[index]) as Record<string, number> | null) ?? {}) : {};
-      return { candidates, counts: new Map(Object.entries(json).map(([k, n]) => [k, Number(n)])) };
-    },
+    counted,
   };
 }
 
@@ -373,8 +240,6 @@ function asNumber(index: number | undefined, row: readonly Cell[]): Cell | undef
   if (/^-?\d+$/.test(cell)) return Number(cell);
   return /^\d{4}-\d{2}-\d{2}$/.test(cell) ? Date.parse(`${cell}T00:00:00Z`) : undefined;
 }
-
-const xOf = (col: DatasetColumn): string => (isTemporal(col) ? `epoch_ms(CAST(${quoteIdent(col.name)} AS TIMESTAMP))` : `CAST(${valueOf(col)} AS DOUBLE)`);
 
 /**
  * Summaries of several columns from two scans of the view in all (instead of two or three per
@@ -495,70 +360,12 @@ export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRela
   return out;
 }
 
-/**
- * Quantiles from the rows counted at and between a sample's percentiles, as quantile_cont takes
- * them (rank p × (n - 1), between the rows either side of it): a row among a cut's own rows is that
- * cut exactly (so heavy ties come out exact), a row in a gap between cuts is placed evenly inside
- * it (its ends the neighbouring cuts, or the exact min and max, which rows hold). Each gap holds
- * about 1% of the rows, so the rank is off by at most that share; integers rounded, dates as such.
- */
-function quantilesOf(col: DatasetColumn, cut: CutCounts | undefined, lo: number | undefined, hi: number | undefined): { p: number; value: Cell }[] | undefined {
-  if (!cut || lo === undefined || hi === undefined) return undefined;
-  const n = cut.at.reduce((a, b) => a + b, 0) + cut.below.reduce((a, b) => a + b, 0);
-  if (n === 0) return undefined;
-  const m = cut.cuts.length;
-  const integer = col.kind === 'integer';
-  /** The value of the row at position i (0-based) in sorted order. */
-  const rowAt = (i: number): number => {
-    let before = 0;
-    for (let k = 0; k <= m; k++) {
-      const gap = cut.below[k] ?? 0;
-      if (i < before + gap) {
-        const t = i - before;
-        const a = k === 0 ? lo : (cut.cuts[k - 1] ?? lo);
-        const b = k === m ? hi : (cut.cuts[k] ?? hi);
-        // The first gap starts at the min and the last ends at the max (rows hold both); a gap's other ends are cuts, not in it.
-        const v = k === 0 ? a + ((b - a) * t) / gap : k === m ? a + ((b - a) * (t + 1)) / gap : a + ((b - a) * (t + 1)) / (gap + 1);
-        const open = integer ? 1 : 0;
-        return Math.max(k === 0 ? a : a + open, Math.min(k === m ? b : b - open, integer ? Math.round(v) : v));
-      }
-      before += gap;
-      if (k < m && i < before + (cut.at[k] ?? 0)) return cut.cuts[k] ?? lo;
-      if (k < m) before += cut.at[k] ?? 0;
-    }
-    return hi;
-  };
-  return QUANTILES.map((p) => {
-    const rank = p * (n - 1);
-    const low = rowAt(Math.floor(rank));
-    const v = Math.max(lo, Math.min(hi, low + (rank - Math.floor(rank)) * (rowAt(Math.ceil(rank)) - low)));
-    return { p, value: integer ? Math.round(v) : isTemporal(col) ? edgeCell(col, v) : v };
-  });
-}
 
 /** Counted candidates, most frequent first (ties by value), the first TOP_VALUES of those seen. */
 function rankTop(counted: { value: Cell; count: number }[]): { value: Cell; count: number }[] {
   const seen = counted.filter((t) => t.count > 0);
   seen.sort((a, b) => b.count - a.count || (String(a.value) < String(b.value) ? -1 : String(a.value) > String(b.value) ? 1 : 0));
   return seen.slice(0, TOP_VALUES);
-}
-
-/**
- * A histogram counted on a sample's bin edges, fitted to the exact range the same scan found: bins
- * wholly outside [min, max] dropped (the sample's nice edges overshoot), the end edges set to the
- * min and max. Values past the sampled range fell into the end bins, which then reach out to the
- * min or max and are wider than the others: `endsWidened` says so.
- */
-export function fitToRange(col: DatasetColumn, edges: readonly number[], counts: readonly number[], lo: number, hi: number): NonNullable<ColumnSummary['histogram']> {
-  let first = 0;
-  let last = counts.length - 1;
-  while (first < last && (edges[first + 1] ?? Infinity) <= lo && (counts[first] ?? 0) === 0) first++;
-  while (last > first && (edges[last] ?? -Infinity) > hi && (counts[last] ?? 0) === 0) last--;
-  const kept = edges.slice(first, last + 2);
-  const widened = lo < (kept[0] ?? lo) || hi > (kept[kept.length - 1] ?? hi);
-  kept[0] = lo;
-  kept[kept.length - 1] = hi;
-  return { edges: kept.map((e) => edgeCell(col, e)), counts: counts.slice(first, last + 1), ...(widened ? { endsWidened: true } : {}) };
 }
 
 /**
@@ -571,8 +378,4 @@ export function certainTop(top: readonly { readonly count: number }[], nonNull: 
   const left = nonNull - top.reduce((sum, t) => sum + t.count, 0);
   const last = top[top.length - 1];
   return left <= 0 || (top.length >= TOP_VALUES && last !== undefined && last.count > left);
-}
-
-function edgeCell(col: DatasetColumn, v: number): Cell {
-  return col.kind === 'date' ? new Date(v).toISOString().slice(0, 10) : col.kind === 'timestamp' ? new Date(v).toISOString().replace('T', ' ').replace(/\.000Z$|Z$/, '') : v;
 }
