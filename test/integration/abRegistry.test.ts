@@ -77,6 +77,6 @@ describe('Compare Models on two registry versions', function () {
     let err = '';
     const code = await runCli(['compare-models', 'models:/churn/1', 'churn@challenger', '--data', 'clf.csv', '--target', 'target'], { out: (t) => (out += t), err: (t) => (err += t), env: { ML_ENGINEER_PYTHON: PYTHON }, cwd: dir }, { version: '0', subcommands: SUBCOMMANDS, signal: new AbortController().signal });
     assert.equal(code, 0, err);
-    assert.match(out, /^churn v[12] \((linear|mlp)\.pt\) is better than churn v[12] \((linear|mlp)\.pt\) on accuracy/);
+    assert.match(out, /^churn v[12] \((linear|mlp)\.pt\) is better than churn v[12] \((linear|mlp)\.pt\) on ROC AUC/);
   });
 });

@@ -126,10 +126,13 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
     const twoOnnx = turns.find((t) => t.name === 'compare_models')!.result;
     assert.match(twoOnnx, /^Same inputs and outputs \(names, types, shapes\)\.$/m);
     assert.ok(Number(sampleDiff(twoOnnx)) < 0.05, twoOnnx);
-    // Both ONNX files on the encoded hold-out split: 1000 rows, accuracy each, the verdict.
+    // Both ONNX files on the encoded hold-out split: 1000 rows, accuracy each, the verdict on ROC AUC.
     const abTurn = turns.find((t) => t.name === 'compare_models_on_data')!;
-    assert.deepEqual(abTurn.input, { a: MLP_ONNX_PATH, b: MLP_INT8_PATH, data: HOLDOUT_ENCODED_PATH, target: 'churned' });
+    assert.deepEqual(abTurn.input, { a: MLP_ONNX_PATH, b: MLP_INT8_PATH, data: HOLDOUT_ENCODED_PATH, target: 'churned', metric: 'roc_auc' });
     assert.match(abTurn.result, /\(target churned, 1000 rows\)/);
+    // The MLP's lone two-column output gives the scores, so the verdict is on the metric the agent asked for.
+    assert.match(abTurn.result, /on ROC AUC/, abTurn.result);
+    assert.match(abTurn.result, /softmax of the only output output/, abTurn.result);
     const acc = abAccuracy(abTurn.result);
     assert.ok(acc && Number(acc[1]) > 80 && Math.abs(Number(acc[1]) - Number(acc[2])) < 2, abTurn.result);
 

@@ -439,10 +439,14 @@ export function pickMetric(task: 'classification' | 'regression', asked: ABMetri
  * "B is better than A on M by d (vb vs va), 95% CI of the gain [l, h]: …": the gain's interval is
  * B − A's for the better side (turned round where lower is better or A wins).
  */
-function intervalVerdict(metric: ABMetric, names: readonly [string, string], va: number, vb: number, diff: Interval, higherIsBetter: boolean, format: (x: number) => string): string {
+export function intervalVerdict(metric: ABMetric, names: readonly [string, string], va: number, vb: number, diff: Interval, higherIsBetter: boolean, format: (x: number) => string): string {
   const [nameA, nameB] = names;
   const label = METRIC_NAMES[metric];
   if (va === vb) return `${nameA} and ${nameB} have the same ${label} (${format(va)}), 95% CI of B − A [${format(diff.low)}, ${format(diff.high)}].`;
+  // Equal as shown and not told apart by the interval: "better by 0.0000" would read as a win.
+  if (format(va) === format(vb) && diff.low <= 0 && diff.high >= 0) {
+    return `${nameA} and ${nameB} are level on ${label} (${format(va)} each as shown), 95% CI of B − A [${format(diff.low)}, ${format(diff.high)}]: not a significant difference.`;
+  }
   const bBetter = higherIsBetter ? vb > va : vb < va;
   const [better, worse, vBetter, vWorse] = bBetter ? [nameB, nameA, vb, va] : [nameA, nameB, va, vb];
   // The gain is B − A where B wins on a higher-is-better metric, A − B where A does; lower-is-better the other way round.
