@@ -46,12 +46,21 @@ export async function openWorkbench(browser: Browser, server: CodeServer, initSc
 }
 
 /**
- * Picks "ML Engineer: Local" as the open notebook's kernel, as a person would (Select Notebook
- * Kernel), once the extension log says the local server's Python 3 kernel is offered.
+ * Picks "ML Engineer: Local" as the open notebook's kernel, as a person would (the notebook's
+ * kernel button, else Select Notebook Kernel), once the extension log says the local server's
+ * Python 3 kernel is offered.
  */
 export async function pickOurLocalKernel(page: Page, extensionLog: () => string): Promise<void> {
   for (let i = 0; i < 240 && !/kernel "Python 3.*" of Local is offered/.test(extensionLog()); i++) await page.waitForTimeout(250);
-  await runCommand(page, 'Notebook: Select Notebook Kernel');
+  // The kernel button in the notebook's toolbar, as a person clicks it. The palette's Select
+  // Notebook Kernel is listed only while the notebook has focus, and a click into a rendered
+  // Markdown cell gives it to the cell's webview instead.
+  const button = page.locator('.notebookOverlay .kernel-action-view-item').first();
+  const picked = await button
+    .click({ timeout: 10_000 })
+    .then(() => page.locator('.quick-input-widget').waitFor({ timeout: 5_000 }))
+    .then(() => true, () => false);
+  if (!picked) await runCommand(page, 'Notebook: Select Notebook Kernel');
   const ours = page.locator('.quick-input-list .monaco-list-row', { hasText: 'ML Engineer: Local' }).first();
   await ours.waitFor({ timeout: 30_000 });
   await ours.click({ position: { x: 20, y: 8 } });
