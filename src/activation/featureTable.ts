@@ -1,4 +1,4 @@
-import { COMMANDS, VIEWS, type CommandId } from '../commandIds';
+import { COMMANDS, COMMANDS_BY_OWNER, VIEWS, type CommandId } from '../commandIds';
 
 // Which feature owns what package.json contributes. Activation registers a stand-in for each
 // (src/activation/features.ts); the feature's bundle, dist/features/<name>.js, is loaded the first
@@ -7,50 +7,11 @@ import { COMMANDS, VIEWS, type CommandId } from '../commandIds';
 export const FEATURE_NAMES = ['kernels', 'gpu', 'tracking', 'models', 'chat', 'doctor', 'data', 'serving', 'modelCard', 'jobs'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
-/** The commands each feature registers when it loads. */
-export const FEATURE_COMMANDS: { readonly [N in FeatureName]: readonly CommandId[] } = {
-  kernels: [
-    COMMANDS.connectJupyterServer,
-    COMMANDS.disconnectJupyterServer,
-    COMMANDS.startLocalJupyterServer,
-    COMMANDS.shutdownLocalJupyterServer,
-    COMMANDS.refreshKernels,
-    COMMANDS.interruptKernel,
-    COMMANDS.restartKernel,
-    COMMANDS.shutdownKernel,
-    COMMANDS.previewVariable,
-    COMMANDS.openVariableInDataViewer,
-    COMMANDS.openNameInDataViewer,
-  ],
-  gpu: [COMMANDS.showGpuCharts],
-  tracking: [
-    COMMANDS.refreshExperiments,
-    COMMANDS.compareRuns,
-    COMMANDS.openRunsTable,
-    COMMANDS.showRunChart,
-    COMMANDS.filterRuns,
-    COMMANDS.clearRunFilter,
-    COMMANDS.sortRuns,
-    COMMANDS.revealRun,
-    COMMANDS.copyRunId,
-    COMMANDS.removeSource,
-    COMMANDS.setMlflowToken,
-    COMMANDS.openStudy,
-    COMMANDS.showRunInTree,
-    COMMANDS.chartModelVersions,
-    COMMANDS.promoteVersion,
-  ],
-  models: [COMMANDS.inspectModel, COMMANDS.deployModel, COMMANDS.optimizeModel, COMMANDS.benchmarkModel, COMMANDS.exportModel, COMMANDS.showModelGraph, COMMANDS.insertModelCode],
-  chat: [COMMANDS.openChat, COMMANDS.setApiKey, COMMANDS.clearApiKey, COMMANDS.setOpenAiCompatibleApiKey, COMMANDS.clearOpenAiCompatibleApiKey],
-  doctor: [COMMANDS.doctor],
-  data: [COMMANDS.openAsDataset],
-  jobs: [COMMANDS.refreshJobs, COMMANDS.submitToSlurm, COMMANDS.startSlurmKernel, COMMANDS.cancelJob, COMMANDS.holdJob, COMMANDS.releaseJob, COMMANDS.requeueJob, COMMANDS.openJobOutput, COMMANDS.openJobErrors, COMMANDS.openJobDir, COMMANDS.copyJobId],
-  serving: [COMMANDS.serveLocally, COMMANDS.localServerActions, COMMANDS.loadTestServer, COMMANDS.stopLocalServers, COMMANDS.detectDrift, COMMANDS.compareModels],
-  modelCard: [COMMANDS.modelCard],
-};
+/** The commands each feature registers when it loads (their names: COMMANDS_BY_OWNER in commandIds.ts). */
+export const FEATURE_COMMANDS = Object.fromEntries(FEATURE_NAMES.map((name) => [name, COMMANDS_BY_OWNER[name].map((n) => COMMANDS[n])])) as unknown as { readonly [N in FeatureName]: readonly CommandId[] };
 
 /** Commands the activation layer itself handles: they need no feature. */
-export const ACTIVATION_COMMANDS: readonly CommandId[] = [COMMANDS.showLog];
+export const ACTIVATION_COMMANDS: readonly CommandId[] = COMMANDS_BY_OWNER.activation.map((n) => COMMANDS[n]);
 
 /** Tree views, created at activation and drawn by their feature once it loads. */
 export const TREE_VIEWS = [
