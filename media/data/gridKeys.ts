@@ -38,9 +38,10 @@ export function gridKeyAction(press: KeyPress, at: GridPosition): GridKeyAction 
   const { key, ctrl, shift, alt } = press;
   const lastRow = at.rows - 1;
   const lastColumn = Math.max(0, at.columns - 1);
+  // A filter that leaves no rows sends a body cell's moves to the header (row 0 does not exist).
   const move = (row: number, column: number, extend = false): GridKeyAction => ({
     kind: 'move',
-    row: Math.max(0, Math.min(lastRow, row)),
+    row: lastRow < 0 ? -1 : Math.max(0, Math.min(lastRow, row)),
     column: Math.max(0, Math.min(lastColumn, column)),
     extend,
   });

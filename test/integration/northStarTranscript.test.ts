@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { HeadlessReport } from '../../src/headless/headlessAgent';
 import { startFakeMessagesApi, type FakeMessagesApi } from '../support/fakeMessagesApi';
 import { assertEveryNumberSourced, parseCard } from '../support/modelCardCheck';
-import { abAccuracy, BASELINE_PATH, claimedNumbers, EXPORT_CHECK, HOLDOUT_ENCODED_PATH, HOLDOUT_PATH, inspected, KERNEL_RUNS, MLP_INT8_PATH, MLP_ONNX_PATH, MLP_PATH, MODEL_PATH, NORTH_STAR_ASK, NOTEBOOK_PATH, northStarScript, REFERENCE_PATH, rocAuc, sampleDiff, tableCell, toolTurns, trainedRuns } from '../support/northStarTranscript';
+import { abAccuracy, abAuc, BASELINE_PATH, claimedNumbers, EXPORT_CHECK, HOLDOUT_ENCODED_PATH, HOLDOUT_PATH, inspected, KERNEL_RUNS, MLP_INT8_PATH, MLP_ONNX_PATH, MLP_PATH, MODEL_PATH, NORTH_STAR_ASK, NOTEBOOK_PATH, northStarScript, REFERENCE_PATH, rocAuc, sampleDiff, tableCell, toolTurns, trainedRuns } from '../support/northStarTranscript';
 
 /** Where the served app (serve_locally on the model) logs what it predicted. */
 const REQUEST_LOG = 'deploy/churn_model-fastapi/logs/requests.jsonl';
@@ -133,6 +133,10 @@ describe('North star (#20) transcript through ml-engineer ask: data, baseline, t
     // The MLP's lone two-column output gives the scores, so the verdict is on the metric the agent asked for.
     assert.match(abTurn.result, /on ROC AUC/, abTurn.result);
     assert.match(abTurn.result, /softmax of the only output output/, abTurn.result);
+    // The full-precision ONNX file ranks the hold-out rows as the MLP the notebook logged did.
+    const onnxAuc = abAuc(abTurn.result);
+    assert.ok(onnxAuc, abTurn.result);
+    assert.equal(Number(onnxAuc[1]).toFixed(3), Number(auc[3]).toFixed(3), `${onnxAuc[0]} against the logged ${auc[3]}`);
     const acc = abAccuracy(abTurn.result);
     assert.ok(acc && Number(acc[1]) > 80 && Math.abs(Number(acc[1]) - Number(acc[2])) < 2, abTurn.result);
 

@@ -63,5 +63,10 @@ describe('Dataset grid keys', () => {
     assert.equal(gridKeyAction(key('a'), at(3, 0)), undefined);
     assert.equal(gridKeyAction(key('Tab'), at(3, 0)), undefined, 'Tab leaves the grid');
     assert.equal(gridKeyAction(key('ArrowDown'), { row: -1, column: 0, rows: 0, columns: 3, page: 20 }), undefined);
+    // A body cell whose rows a filter just removed: its moves go to the header, never to a row 0 that is not there.
+    for (const k of ['ArrowDown', 'ArrowUp', 'End', 'PageDown', 'ArrowRight']) {
+      const action = gridKeyAction(key(k, k === 'End' ? { ctrl: true } : {}), { row: 5, column: 1, rows: 0, columns: 3, page: 20 });
+      assert.ok(action?.kind === 'move' && action.row === -1, `${k}: ${JSON.stringify(action)}`);
+    }
   });
 });
