@@ -8,6 +8,7 @@ import type { DriftResult } from '../monitoring/driftScan';
 import type { RunRecord } from '../tracking/runModel';
 import { Citations, codeSpan, type CardSource } from './cardSources';
 import { DATA_KEY, MAX_METRICS, runSource, SEED_KEY, VALIDATION_KEY } from './runSource';
+import { sklearnOutputs } from './sklearnOutputs';
 
 // A Hugging Face-style model card (YAML front matter, then sections) written from what the tools
 // returned and nothing else: each number is quoted from a tool's output with a footnote naming it,
@@ -127,7 +128,7 @@ export function buildModelCard(facts: CardFacts): ModelCard {
   } else missing.push('metrics and their validation: no training run (see the training run above)');
   section('Evaluation', evaluation.length ? evaluation : ['Not found (see *Not found*).']);
 
-  // Inputs and outputs as the file declares them.
+  // Inputs and outputs as the file declares them; a scikit-learn model's outputs from its estimator and classes.
   const io: string[] = [];
   for (const [kind, list] of [['input', info.inputs], ['output', info.outputs]] as const) {
     for (const t of list ?? []) {
@@ -135,7 +136,10 @@ export function buildModelCard(facts: CardFacts): ModelCard {
       io.push(...quote(inspect, shown, `${kind} ${codeSpan(t.name)}`, () => `${t.dtype}[${t.shape.join(', ')}]`));
     }
   }
-  if (!info.outputs?.length) missing.push(`outputs: the ${codeSpan(info.format)} file does not declare its outputs' shapes`);
+  const predicted = info.format === 'sklearn' && !info.outputs?.length ? sklearnOutputs(info, inspect, notes) : undefined;
+  if (predicted) io.push(...predicted.lines);
+  missing.push(...(predicted?.missing ?? []));
+  if (!info.outputs?.length && !predicted?.lines.length) missing.push(`outputs: the ${codeSpan(info.format)} file does not declare its outputs' shapes`);
   section('Inputs and outputs', io.length ? io : ['Not declared by the file (see *Not found*).']);
 
   // Size and latency.

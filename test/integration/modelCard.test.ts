@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -97,6 +98,13 @@ async function assertQuotesTrue(card: ParsedCard, context: { cwd: string; mlruns
   }
 }
 
+/** The lines the footnotes of the one line of `lines` matching `pattern` (its groups: footnote numbers) quote. */
+function citing(card: ParsedCard, lines: readonly string[], pattern: RegExp): string[] {
+  const found = lines.map((l) => pattern.exec(l)).filter((m) => m !== null);
+  assert.equal(found.length, 1, `${pattern} in\n${lines.join('\n')}`);
+  return found[0]!.slice(1).map((n) => card.footnotes.get(Number(n))!.quote);
+}
+
 /** churn.csv with its customers changed: dearer plans, more month-to-month contracts. */
 function shiftedChurn(dir: string): string {
   const [header, ...rows] = readFileSync(join(examples, 'data', 'churn.csv'), 'utf8').trim().split('\n');
@@ -191,9 +199,15 @@ describe('Model card on real files: every number sourced, nothing invented', fun
     await assertQuotesTrue(parsed, { cwd: repo });
     assert.deepEqual(parsed.section('Evaluation'), ['Not found (see *Not found*).']);
     assert.ok(!parsed.front.includes('run_id'));
-    for (const why of [/^the training run: no run was given, and no run found names `churn_pipeline\.joblib`/, /^latency: benchmarks run ONNX models and this is `sklearn`/, /^drift check: no reference/, /^outputs: /]) {
+    for (const why of [/^the training run: no run was given, and no run found names `churn_pipeline\.joblib`/, /^latency: benchmarks run ONNX models and this is `sklearn`/, /^drift check: no reference/]) {
       assert.ok(parsed.notFound.some((m) => why.test(m)), `${why} in ${parsed.notFound.join(' | ')}`);
     }
+    // #20: the outputs are the classifier's, stated from the estimator and classes_ inspect_model read (quotes checked above).
+    assert.ok(!parsed.notFound.some((m) => /^outputs: |^class probabilities: /.test(m)), parsed.notFound.join(' | '));
+    const io = parsed.section('Inputs and outputs');
+    const steps = citing(parsed, io, /^- output: the predicted class \(`predict` of `LogisticRegression`\[\^(\d+)\]\), one of 2 classes: `churned`, `stayed`\[\^(\d+)\]$/);
+    assert.deepEqual(steps, ['Steps: standardscaler: StandardScaler → logisticregression: LogisticRegression', 'Classes: 2: churned, stayed']);
+    assert.deepEqual(citing(parsed, io, /^- output: class probabilities \(`predict_proba`\), one column per class in the order above: `LogisticRegression`\[\^(\d+)\] has them$/), [steps[0]]);
     assert.match(parsed.section('Model details').join('\n'), /Feature names: tenure_months, monthly_charges, support_calls, contract_years\[\^\d+\]/);
     assert.match(parsed.section('Limitations').join('\n'), /joblib\.load \/ pickle\.load runs their code/);
   });
@@ -236,6 +250,41 @@ describe('Model card on real files: every number sourced, nothing invented', fun
     const named = await cli(['model-card', 'models/churn_pipeline.joblib', '--out', 'card3.md', '--run', 'no-such-run'], ws);
     assert.equal(named.code, 0, named.err);
     assert.ok(parseCard(readFileSync(join(ws, 'card3.md'), 'utf8')).notFound.some((m) => m.startsWith('the training run: the run `no-such-run` is not among the runs found')));
+  });
+
+  it('scikit-learn models trained here: a regressor outputs a number, an SVC without probability=True no probabilities', async function () {
+    const dir = join(tmp, 'sk');
+    mkdirSync(dir);
+    const script = [
+      'import sys, joblib, numpy as np',
+      'from sklearn.linear_model import Ridge',
+      'from sklearn.pipeline import Pipeline',
+      'from sklearn.preprocessing import StandardScaler',
+      'from sklearn.svm import SVC',
+      'rng = np.random.default_rng(0); X = rng.normal(size=(60, 3)); d = sys.argv[1]',
+      "joblib.dump(Ridge(alpha=2.0).fit(X, X @ [1.0, -2.0, 0.5]), d + '/ridge.joblib')",
+      "joblib.dump(Pipeline([('scale', StandardScaler()), ('clf', SVC())]).fit(X, (X[:, 0] > 0).astype(int) + 3), d + '/svc.joblib')",
+    ].join('\n');
+    const trained = spawnSync('/usr/bin/python3', ['-c', script, dir], { encoding: 'utf8', timeout: 120_000 });
+    if (trained.status !== 0) {
+      if (/No module named/.test(trained.stderr)) this.skip();
+      assert.fail(trained.stderr);
+    }
+    const card = async (name: string): Promise<ParsedCard> => {
+      const ran = await cli(['model-card', join(dir, name), '--out', join(dir, `${name}.md`), '--runs', dir], dir);
+      assert.equal(ran.code, 0, ran.err);
+      const parsed = parseCard(readFileSync(join(dir, `${name}.md`), 'utf8'));
+      assertEveryNumberSourced(parsed);
+      await assertQuotesTrue(parsed, { cwd: dir });
+      assert.ok(!parsed.notFound.some((m) => /^outputs: /.test(m)), parsed.notFound.join(' | '));
+      return parsed;
+    };
+    const ridge = await card('ridge.joblib');
+    assert.deepEqual(citing(ridge, ridge.section('Inputs and outputs'), /^- output: a number per row, the predicted value \(`predict` of `Ridge`\[\^(\d+)\], a regressor\)$/), ['Contents: Ridge (sklearn.linear_model._ridge)']);
+    const svc = await card('svc.joblib');
+    const io = svc.section('Inputs and outputs');
+    assert.deepEqual(citing(svc, io, /^- output: the predicted class \(`predict` of `SVC`\[\^(\d+)\]\), one of 2 classes: `3`, `4`\[\^(\d+)\]$/), ['Steps: scale: StandardScaler → clf: SVC', 'Classes: 2: 3, 4']);
+    assert.deepEqual(citing(svc, io, /^- no class probabilities: `SVC`\[\^\d+\] with `clf__probability` = False\[\^(\d+)\] has no `predict_proba` that works$/), ['clf__probability: False']);
   });
 
   it('cards of models from the corpora (ONNX from PyTorch, safetensors) quote only what inspect returns', async () => {
