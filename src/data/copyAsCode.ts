@@ -6,6 +6,7 @@
 // are written as literals of the target language (JSON strings are valid Python strings; SQL
 // quotes doubled), never pasted in raw.
 import type { Cell, ColumnFilter, DatasetColumn, DatasetOrigin, DatasetView } from './datasetSource';
+import { CSV_TYPE_CANDIDATES } from './engine/fileRelation';
 
 export type CodeLanguage = 'pandas' | 'polars' | 'sql';
 
@@ -220,6 +221,8 @@ function csvSqlOptions(origin: Extract<DatasetOrigin, { kind: 'file' }>): string
   const delimiter = origin.delimiter ?? (origin.format === 'tsv' ? '\t' : undefined);
   const options = delimiter ? [`delim = ${delimiter === '\t' ? "'\\t'" : sqlString(delimiter)}`] : [];
   if (origin.encoding) options.push(`encoding = ${sqlString(origin.encoding)}`);
+  // The engine's type candidates (no TIME): a bus id like "00000000:00:09.0" stays text.
+  options.push(CSV_TYPE_CANDIDATES);
   return options;
 }
 

@@ -22,6 +22,22 @@ export class SharedTask<T> {
     return this.controller.signal.aborted;
   }
 
+  /**
+   * Keeps the work going for a waiter that does not wait on the result (a batch's other columns):
+   * no listener on any signal. The function given back lets go; the work is aborted when that
+   * leaves nobody waiting before it settled.
+   */
+  hold(): () => void {
+    this.waiters++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.waiters--;
+      if (this.waiters === 0 && !this.settled) this.controller.abort();
+    };
+  }
+
   /** The work's result, for a caller under `signal`. */
   async join(signal: AbortSignal): Promise<T> {
     signal.throwIfAborted();

@@ -130,10 +130,9 @@ describe('Dataset engine on CSVs nvidia-smi wrote (the shared corpus)', function
     );
   });
 
-  // Known engine bug (signalled to the engine's owner): DuckDB's sniffer reads a PCI bus id like
-  // "00000000:00:09.0" as a TIME ("00:00:09"), losing the value. Unskip once directScan
-  // (src/data/engine/fileRelation.ts) leaves TIME out of its auto_type_candidates.
-  it.skip('keeps the PCI bus id as text (00000000:00:09.0), not a time', async () => {
+  // DuckDB's default sniffer reads a PCI bus id like "00000000:00:09.0" as a TIME ("00:00:09"),
+  // losing the value; directScan (src/data/engine/fileRelation.ts) leaves TIME out of its candidates.
+  it('keeps the PCI bus id as text (00000000:00:09.0), not a time', async () => {
     const source = open(H100_APPS);
     const info = await source.info(EMPTY_VIEW, signal());
     assert.equal(info.columns.find((c) => c.name === 'gpu_bus_id')?.type, 'VARCHAR');

@@ -48,7 +48,7 @@ describe('Dataset SQL', () => {
     const view = { filters: [{ column: 'a"; DROP TABLE t; --', op: 'equals' as const, value: "it's \"q\"\n" }], sort: [{ column: 'n', descending: true }] };
     const origin = { kind: 'file' as const, path: "/data/o'k \"x\".csv", format: 'csv' as const };
     const sql = copyAsCode(origin, view, 'sql', columns);
-    assert.equal(sql, `WITH src AS (SELECT *, row_number() OVER () AS __row FROM read_csv('/data/o''k "x".csv'))\nSELECT * EXCLUDE (__row) FROM src\nWHERE ("a""; DROP TABLE t; --" = 'it''s "q"\n')\nORDER BY "n" DESC NULLS LAST, __row;\n`);
+    assert.equal(sql, `WITH src AS (SELECT *, row_number() OVER () AS __row FROM read_csv('/data/o''k "x".csv', auto_type_candidates = ['BOOLEAN', 'BIGINT', 'DOUBLE', 'DATE', 'TIMESTAMP', 'TIMESTAMPTZ', 'VARCHAR']))\nSELECT * EXCLUDE (__row) FROM src\nWHERE ("a""; DROP TABLE t; --" = 'it''s "q"\n')\nORDER BY "n" DESC NULLS LAST, __row;\n`);
     const pandas = copyAsCode(origin, view, 'pandas');
     assert.match(pandas, /^df = pd\.read_csv\("\/data\/o'k \\"x\\"\.csv", keep_default_na=False, na_values=\[""\]\)$/m);
     assert.match(pandas, /^df = df\[\(df\["a\\"; DROP TABLE t; --"\] == "it's \\"q\\"\\n"\)\]$/m);

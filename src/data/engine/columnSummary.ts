@@ -36,12 +36,17 @@ export class SummaryCache {
 
   /** The summary, computed once for every caller; one caller's cancel does not fail the others. */
   get(version: string, column: string, view: DatasetView, compute: (signal: AbortSignal) => Promise<ColumnSummary>, signal: AbortSignal): Promise<ColumnSummary> {
+    return this.task(version, column, view, compute).join(signal);
+  }
+
+  /** The cached work for a summary, or a new one running `compute`. */
+  private task(version: string, column: string, view: DatasetView, compute: (signal: AbortSignal) => Promise<ColumnSummary>): SharedTask<ColumnSummary> {
     const key = JSON.stringify([version, column, view.filters]);
     const entry = this.entries.get(key);
     if (entry && !entry.abandoned) {
       this.entries.delete(key);
       this.entries.set(key, entry);
-      return entry.join(signal);
+      return entry;
     }
     const task = new SharedTask(compute);
     this.entries.set(key, task);
@@ -50,7 +55,7 @@ export class SummaryCache {
       if (this.entries.get(key) === task) this.entries.delete(key);
     });
     while (this.entries.size > 256) this.entries.delete(this.entries.keys().next().value as string);
-    return task.join(signal);
+    return task;
   }
 
   has(version: string, column: string, view: DatasetView): boolean {
@@ -67,16 +72,26 @@ export class SummaryCache {
     if (this.has(version, first, view)) return this.get(version, first, view, () => Promise.reject(new Error('unreachable')), signal);
     const batch = new SharedTask(compute);
     let answer: Promise<ColumnSummary> | undefined;
+    const releases: (() => void)[] = [];
     for (const column of columns) {
       if (column !== first && this.has(version, column, view)) continue;
-      const p = this.get(version, column, view, async (own) => {
+      const task = this.task(version, column, view, async (own) => {
         const summary = (await batch.join(own)).get(column);
         if (!summary) throw new Error(`no summary of ${column}`);
         return summary;
-      }, signal);
-      if (column === first) answer = p;
-      // The others are kept for whoever asks next, under the first one's signal: cancelled with it (and asked again later).
-      else p.catch(() => undefined);
+      });
+      if (column === first) answer = task.join(signal);
+      else releases.push(task.hold());
+    }
+    // The others are kept for whoever asks next, held under the first one's signal: cancelled with
+    // it (and asked again later). One listener lets go of them all (one per column put 64 on the
+    // signal: Node warns past 10), removed when the batch settles.
+    const letGo = (): void => releases.forEach((release) => release());
+    if (signal.aborted) letGo();
+    else if (releases.length) {
+      signal.addEventListener('abort', letGo, { once: true });
+      const done = (): void => signal.removeEventListener('abort', letGo);
+      batch.promise.then(done, done);
     }
     return answer ?? Promise.reject(new Error(`no summary of ${first}`));
   }

@@ -35,6 +35,14 @@ export interface CsvOptions {
   readonly quickSample?: number;
 }
 
+/**
+ * The types DuckDB's sniffer may give a CSV column: its defaults (1.5) less TIME, which took a PCI
+ * bus id such as nvidia-smi's "00000000:00:09.0" for 00:00:09 and lost the value; a column of
+ * times of day now reads as text. VARCHAR is always a candidate. Copy as Code's SQL reads with the
+ * same list (copyAsCode.ts), so the copied query gives the grid's rows.
+ */
+export const CSV_TYPE_CANDIDATES = "auto_type_candidates = ['BOOLEAN', 'BIGINT', 'DOUBLE', 'DATE', 'TIMESTAMP', 'TIMESTAMPTZ', 'VARCHAR']";
+
 /** Lines longer than this are refused (DuckDB's max_line_size): a 10 GB one-line file fails fast. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
 
@@ -52,6 +60,7 @@ export function directScan(format: DatasetFormat, path: string, params: SqlParam
       // skip = 0: DuckDB's sniffer may otherwise decide the first lines are a preamble and drop
       // them without a word (a ragged row early in a small file made it skip the header and a row).
       const options = csv.quickSample ? [`sample_size = ${Math.trunc(csv.quickSample)}`, 'buffer_size = 1048576', 'max_line_size = 1048576', 'skip = 0'] : [`max_line_size = ${MAX_LINE_BYTES}`, 'skip = 0'];
+      options.push(CSV_TYPE_CANDIDATES);
       const delimiter = csv.delimiter ?? (format === 'tsv' ? '\t' : undefined);
       if (delimiter) options.push(`delim = '${delimiter === '\t' ? '\\t' : delimiter}'`);
       if (csv.encoding && csv.encoding !== 'utf-8') options.push(`encoding = '${csv.encoding}'`);
