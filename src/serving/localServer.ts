@@ -5,6 +5,8 @@ import { isolatedPythonArgs } from '../python/isolatedPython';
 import { startTracked, type TrackedProcess } from '../common/process';
 import { UserError } from '../common/errors';
 import { serverFailure } from './serverErrors';
+import { RequestLogLatency, requestLogPath } from './requestLogLatency';
+import { REQUEST_LOG_FLUSH_SECONDS } from './requestLogText';
 import { LatencyWindow } from './servedStats';
 
 // A model app (FastAPI) served by the user's Python with uvicorn, on 127.0.0.1 only, with a fresh
@@ -122,13 +124,38 @@ export class LocalModelServer {
   readonly latency = new LatencyWindow();
   private readonly listeners = new Set<() => void>();
   private readonly tail: string[] = [];
+  private logPoll: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(
     readonly options: ServeOptions,
     readonly port: number,
     readonly token: string,
     private readonly process: TrackedProcess,
+    /** Every client's latency, from the app's request log; undefined where its environment turns the log off. */
+    private readonly requestLog: RequestLogLatency | undefined,
   ) {}
+
+  /** The app's request log to tail; its first poll marks its end (rows of earlier runs are not this server's). */
+  private static logTail(options: ServeOptions): RequestLogLatency | undefined {
+    const path = requestLogPath(options.appDir, { ...process.env, ...options.env });
+    return path === undefined ? undefined : new RequestLogLatency(path);
+  }
+
+  /**
+   * The latency the view shows and where it comes from: every client's requests as the app timed
+   * them (its request log), else the round trips of the requests this window sent (no log, or no
+   * row yet).
+   */
+  servedLatency(): { readonly window: LatencyWindow; readonly source: string } {
+    const log = this.requestLog;
+    if (log && log.latency.count > 0) return { window: log.latency, source: `the app's time per /predict request, every client's, from ${log.path}` };
+    return { window: this.latency, source: `round trips of the /predict requests this window sent${log ? '' : ' (the request log is off)'}` };
+  }
+
+  /** Reads what the request log gained (async, from the last offset); a change redraws. */
+  async pollRequestLog(): Promise<void> {
+    if (await this.requestLog?.poll().catch(() => false)) this.changed();
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -149,8 +176,10 @@ export class LocalModelServer {
       holder.server?.noteLine(line);
     };
     const env = { ...process.env, ...options.env, MODEL_API_TOKEN: token, PYTHONUNBUFFERED: '1' };
+    const requestLog = LocalModelServer.logTail(options);
+    await requestLog?.poll().catch(() => false);
     const child = startTracked(options.python, isolatedPythonArgs(SERVE_SCRIPT, [options.appDir, options.module, String(port)]), { cwd: options.appDir, env, onLine, stdinLifeline: true });
-    const server = new LocalModelServer(options, port, token, child);
+    const server = new LocalModelServer(options, port, token, child, requestLog);
     holder.server = server;
     void child.exited.then(() => {
       if (server.state !== 'stopped') server.setState('failed');
@@ -179,7 +208,9 @@ export class LocalModelServer {
 
   /** A kept server found again (its pid, port and token recorded): stop and calls work as before; its output is in its log file. */
   static adopt(options: ServeOptions, port: number, token: string, process: TrackedProcess): LocalModelServer {
-    const server = new LocalModelServer(options, port, token, process);
+    const requestLog = LocalModelServer.logTail(options);
+    void requestLog?.poll().catch(() => false);
+    const server = new LocalModelServer(options, port, token, process, requestLog);
     server.kept = true;
     server.state = 'running';
     void process.exited.then(() => {
@@ -200,6 +231,7 @@ export class LocalModelServer {
 
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
+    clearTimeout(this.logPoll);
     this.setState('stopped');
     await this.process.stop();
   }
@@ -239,6 +271,11 @@ export class LocalModelServer {
     if (access && access[2]!.startsWith('/predict')) {
       this.requests++;
       if (Number(access[3]) >= 400) this.errors++;
+      // Its row reaches the log within the flush interval: read then, once for a burst of requests.
+      this.logPoll ??= setTimeout(() => {
+        this.logPoll = undefined;
+        void this.pollRequestLog();
+      }, REQUEST_LOG_FLUSH_SECONDS * 1000 + 300);
       this.changed();
     }
   }

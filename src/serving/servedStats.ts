@@ -1,8 +1,9 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-// What the Deployments view says of a server beyond its process: the latency of the /predict
-// requests this window sent it (Serve Locally's sample, Load Test…'s answers; the last 2,000), and
+// What the Deployments view says of a server beyond its process: a latency window (the last 2,000
+// requests: every client's from the app's request log, requestLogLatency.ts, else the round trips
+// this window sent, Serve Locally's sample and Load Test…'s answers), and
 // the model file a generated app serves (its model/ folder; an ONNX model's external data beside it
 // is not the model).
 

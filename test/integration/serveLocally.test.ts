@@ -127,6 +127,25 @@ describe('Serve Locally: a real uvicorn on loopback', function () {
     assert.ok(!existsSync(off));
   });
 
+  it("the view's latency covers a plain HTTP client's requests, from the request log; round trips where the log is off", async () => {
+    server = await LocalModelServer.start({ python: PYTHON, appDir: join(dir, 'churn'), module: 'app' });
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${server.token}` };
+    // Not our sender: fetch, as the user's curl or app would; one request of 5 rows, two of 1.
+    for (const instances of [[ROW, ROW, ROW, ROW, ROW], [ROW], [ROW]]) assert.equal((await fetch(`${server.url}/predict`, { method: 'POST', headers, body: JSON.stringify({ instances }) })).status, 200);
+    assert.equal(server.latency.count, 0, 'no round trip of ours');
+    // The access lines schedule a read once the rows are flushed; wait for it (the view's timer reads too).
+    for (let i = 0; i < 50 && server.servedLatency().window.count < 3; i++) await new Promise((r) => setTimeout(r, 100));
+    const seen = server.servedLatency();
+    assert.equal(seen.window.count, 3, 'a request per request, not per row');
+    assert.match(seen.source, /every client's, from .*logs\/requests\.jsonl/);
+    assert.match(seen.window.text(), /^p50 [\d.]+ ms · p95 [\d.]+ ms \(3 requests\)$/);
+    await server.stop();
+    server = await LocalModelServer.start({ python: PYTHON, appDir: join(dir, 'churn'), module: 'app', env: { MODEL_REQUEST_LOG: 'off' } });
+    assert.equal((await server.call('/predict', JSON.stringify({ instances: [ROW] }))).status, 200);
+    assert.equal(server.servedLatency().window.count, 1);
+    assert.match(server.servedLatency().source, /round trips .* \(the request log is off\)/);
+  });
+
   it('a load test from the worker thread: N requests at concurrency C, percentiles, errors by kind', async () => {
     server = await LocalModelServer.start({ python: PYTHON, appDir: join(dir, 'churn'), module: 'app', env: { MODEL_REQUEST_LOG: 'off' } });
     const good = JSON.stringify({ instances: [ROW] });

@@ -8,9 +8,10 @@ import type { LocalServers, ServerEntry } from './localServers';
 // model, state, uptime and the /predict requests and errors it answered. The row's buttons are the
 // serving commands given the server's name (Load Test…, and the server's own actions: Stop,
 // Restart, Open Docs, Show Output), so the view adds no command to the activation path. Uptime is
-// redrawn every 10 s while a server runs and the view is visible.
+// redrawn every 10 s while a server runs and the view is visible, and the request logs read then too
+// (async, from their last offset): p50/p95 cover every client's requests where the app logs them.
 
-export type DeploymentNode = { readonly kind: 'server'; readonly entry: ServerEntry; readonly name: string } | { readonly kind: 'value'; readonly label: string; readonly description: string };
+export type DeploymentNode = { readonly kind: 'server'; readonly entry: ServerEntry; readonly name: string } | { readonly kind: 'value'; readonly label: string; readonly description: string; readonly tooltip?: string };
 
 const ICONS: Record<string, string> = { starting: 'loading~spin', running: 'server-process', stopped: 'debug-stop', failed: 'error' };
 
@@ -25,7 +26,10 @@ export class DeploymentsTree implements vscode.TreeDataProvider<DeploymentNode>,
   private readonly emitter = new vscode.EventEmitter<DeploymentNode | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly timer = setInterval(() => {
-    if (this.visible() && this.servers.running().length) this.refresh();
+    const running = this.servers.running();
+    if (!this.visible() || !running.length) return;
+    for (const e of running) void e.server.pollRequestLog();
+    this.refresh();
   }, 10_000);
 
   constructor(
@@ -41,13 +45,14 @@ export class DeploymentsTree implements vscode.TreeDataProvider<DeploymentNode>,
     if (!node) return this.servers.all.map((entry) => ({ kind: 'server', entry, name: entry.name }));
     if (node.kind !== 'server') return [];
     const s = node.entry.server;
+    const latency = s.servedLatency();
     return [
       { kind: 'value', label: 'URL', description: s.url },
       { kind: 'value', label: 'model', description: modelText(s.options.appDir) },
       { kind: 'value', label: 'state', description: s.kept ? `${s.state}, kept after the window closes` : s.state },
       { kind: 'value', label: 'uptime', description: s.state === 'running' ? uptimeText(Date.now() - s.startedAt) : '—' },
       { kind: 'value', label: 'requests', description: `${s.requests} (${s.errors} error${s.errors === 1 ? '' : 's'})` },
-      { kind: 'value', label: 'latency', description: s.latency.text() },
+      { kind: 'value', label: 'latency', description: latency.window.text(), tooltip: `${latency.window.text()}: ${latency.source}` },
       { kind: 'value', label: 'pid', description: String(s.pid ?? '—') },
     ];
   }
@@ -56,15 +61,16 @@ export class DeploymentsTree implements vscode.TreeDataProvider<DeploymentNode>,
     if (node.kind === 'value') {
       const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
       item.description = node.description;
-      item.tooltip = node.description;
+      item.tooltip = node.tooltip ?? node.description;
       return item;
     }
     const s = node.entry.server;
     const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `deployment:${node.name}:${s.port}`;
-    const p = s.latency.percentiles();
+    const latency = s.servedLatency();
+    const p = latency.window.percentiles();
     item.description = [`:${s.port}`, s.state === 'running' ? uptimeText(Date.now() - s.startedAt) : s.state, `${s.requests} req${s.errors ? `, ${s.errors} err` : ''}`, ...(p ? [`p50 ${p.p50.toFixed(1)} ms`] : []), ...(s.kept ? ['kept'] : [])].join(' · ');
-    item.tooltip = `${node.name}\n${s.url}\n${s.options.appDir}\n${s.state}, ${s.requests} requests, ${s.errors} errors`;
+    item.tooltip = `${node.name}\n${s.url}\n${s.options.appDir}\n${s.state}, ${s.requests} requests, ${s.errors} errors (uvicorn's access lines)\nlatency: ${latency.source}`;
     item.iconPath = new vscode.ThemeIcon(ICONS[s.state] ?? 'server', s.state === 'failed' ? new vscode.ThemeColor('errorForeground') : undefined);
     item.contextValue = `${TREE_ITEMS.deployment}.${s.state}`;
     return item;
