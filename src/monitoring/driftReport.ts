@@ -1,5 +1,5 @@
 import type { ColumnDrift, DriftResult } from './driftScan';
-import { isPValue, TEST_NAMES } from './driftTests';
+import { choiceNote, isPValue, TEST_NAMES } from './driftTests';
 
 // A drift result in words: one line, a Markdown report (the export, the CLI, the agent's tool), and
 // JSON (the export, `--json`). Histograms are 20 bins or the 20 most frequent categories a side:
@@ -52,8 +52,7 @@ export function driftMarkdown(r: DriftResult): string {
   ];
   if (r.skipped.length) lines.push('Not compared: ' + r.skipped.map((s) => `${s.column} (${s.reason})`).join('; ') + '.', '');
   lines.push(
-    'Statistics as Evidently chooses them: with a reference of up to 1,000 rows, Kolmogorov-Smirnov (numbers) and chi-squared (categories), drift at p < ' +
-      `${r.options.pValue}; above, Wasserstein distance normed by the reference's standard deviation (numbers) and Jensen-Shannon distance (categories), drift at ≥ ${r.options.distance}. ` +
+    `${choiceNote(r.options)} ` +
       'Nulls and NaN are left out; histograms are 20 equal-width bins over both sides, or the most frequent categories.',
     '',
   );
