@@ -30,6 +30,11 @@ export function sparkline(counts: readonly number[]): string {
 }
 
 /** How many rows of load tests a request log lost (the load tester marks its requests: requestLogText.ts). */
+/** A rotated request log read with its old files: how many (the rows are the current side's). */
+export function filesNote(r: DriftResult): string {
+  return r.currentFiles ? ` (the request log and its ${r.currentFiles - 1} rotated ${r.currentFiles === 2 ? 'file' : 'files'}: ${r.currentFiles} files)` : '';
+}
+
 export function loadTestNote(r: DriftResult): string {
   const t = r.loadTestRows;
   if (!t || t.reference + t.current === 0) return '';
@@ -43,7 +48,7 @@ export function driftMarkdown(r: DriftResult): string {
     '',
     `${driftLine(r)}.`,
     '',
-    `Reference ${r.referenceRows} rows, current ${r.currentRows} rows.${loadTestNote(r)}`,
+    `Reference ${r.referenceRows} rows, current ${r.currentRows} rows${filesNote(r)}.${loadTestNote(r)}`,
     '',
     '| column | drift | statistic | value | threshold | reference | current |',
     '| --- | --- | --- | ---: | ---: | --- | --- |',

@@ -7,6 +7,7 @@ import type { TablePrep } from '../data/engine/protocol';
 import { quoteIdent, SqlParams } from '../data/engine/sqlText';
 import { LOAD_TEST_SOURCE, REQUEST_SOURCE_FIELD } from '../serving/requestLogText';
 import type { KernelFrameFile } from './kernelFrame';
+import { joinRotatedLog } from './rotatedLog';
 import { chiSquaredHomogeneity, jensenShannon, ksPValue, proportionsZTest, psi } from './driftStats';
 import { chooseTest, columnTestProblem, DRIFT_DEFAULTS, FEW_VALUES, isPValue, type DriftOptions, type DriftTest } from './driftTests';
 
@@ -77,6 +78,8 @@ export interface DriftResult {
   readonly options: Required<Pick<DriftOptions, 'pValue' | 'distance' | 'driftShare'>>;
   /** A served app's request log: its load test's rows left out per side (absent: no side is such a log, or they were kept). */
   readonly loadTestRows?: { readonly reference: number; readonly current: number };
+  /** The current side's files: a rotated request log read with its old files (absent: one file). */
+  readonly currentFiles?: number;
 }
 
 type Run = (sql: string, maxRows: number) => Promise<readonly (readonly unknown[])[]>;
@@ -193,12 +196,19 @@ export function sortByDrift(columns: readonly ColumnDrift[]): ColumnDrift[] {
  */
 export async function detectFileDrift(engine: DataEngine, reference: string | KernelFrameFile, current: string | KernelFrameFile, options: DriftOptions, signal: AbortSignal): Promise<DriftResult> {
   const input = (side: string | KernelFrameFile): DriftInput => (typeof side === 'string' ? new FileDatasetSource(side, engine) : { frame: side, source: new FileDatasetSource(side.path, engine) });
-  const a = input(reference);
-  const b = input(current);
+  // A rotated request log as the current side: with its old files (rotatedLog.ts).
+  const log = typeof current === 'string' ? await joinRotatedLog(current) : undefined;
   try {
-    return await detectDrift(a, b, options, signal);
+    const a = input(reference);
+    const b = input(log ? log.path : current);
+    try {
+      const result = await detectDrift(a, b, options, signal);
+      return log && log.files > 1 ? { ...result, currentFiles: log.files } : result;
+    } finally {
+      await Promise.all([sourceOf(a).dispose(), sourceOf(b).dispose()]);
+    }
   } finally {
-    await Promise.all([sourceOf(a).dispose(), sourceOf(b).dispose()]);
+    await log?.dispose();
   }
 }
 
