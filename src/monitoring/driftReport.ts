@@ -1,5 +1,5 @@
 import type { ColumnDrift, DriftResult } from './driftScan';
-import { isPValue, TEST_NAMES } from './driftTests';
+import { choiceNote, isPValue, TEST_NAMES } from './driftTests';
 
 // A drift result in words: one line, a Markdown report (the export, the CLI, the agent's tool), and
 // JSON (the export, `--json`). Histograms are 20 bins or the 20 most frequent categories a side:
@@ -30,6 +30,11 @@ export function sparkline(counts: readonly number[]): string {
 }
 
 /** How many rows of load tests a request log lost (the load tester marks its requests: requestLogText.ts). */
+/** A rotated request log read with its old files: how many (the rows are the current side's). */
+export function filesNote(r: DriftResult): string {
+  return r.currentFiles ? ` (the request log and its ${r.currentFiles - 1} rotated ${r.currentFiles === 2 ? 'file' : 'files'}: ${r.currentFiles} files)` : '';
+}
+
 export function loadTestNote(r: DriftResult): string {
   const t = r.loadTestRows;
   if (!t || t.reference + t.current === 0) return '';
@@ -43,7 +48,7 @@ export function driftMarkdown(r: DriftResult): string {
     '',
     `${driftLine(r)}.`,
     '',
-    `Reference ${r.referenceRows} rows, current ${r.currentRows} rows.${loadTestNote(r)}`,
+    `Reference ${r.referenceRows} rows, current ${r.currentRows} rows${filesNote(r)}.${loadTestNote(r)}`,
     '',
     '| column | drift | statistic | value | threshold | reference | current |',
     '| --- | --- | --- | ---: | ---: | --- | --- |',
@@ -52,8 +57,7 @@ export function driftMarkdown(r: DriftResult): string {
   ];
   if (r.skipped.length) lines.push('Not compared: ' + r.skipped.map((s) => `${s.column} (${s.reason})`).join('; ') + '.', '');
   lines.push(
-    'Statistics as Evidently chooses them: with a reference of up to 1,000 rows, Kolmogorov-Smirnov (numbers) and chi-squared (categories), drift at p < ' +
-      `${r.options.pValue}; above, Wasserstein distance normed by the reference's standard deviation (numbers) and Jensen-Shannon distance (categories), drift at ≥ ${r.options.distance}. ` +
+    `${choiceNote(r.options)} ` +
       'Nulls and NaN are left out; histograms are 20 equal-width bins over both sides, or the most frequent categories.',
     '',
   );

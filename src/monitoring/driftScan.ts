@@ -7,8 +7,9 @@ import type { TablePrep } from '../data/engine/protocol';
 import { quoteIdent, SqlParams } from '../data/engine/sqlText';
 import { LOAD_TEST_SOURCE, REQUEST_SOURCE_FIELD } from '../serving/requestLogText';
 import type { KernelFrameFile } from './kernelFrame';
-import { chiSquaredHomogeneity, jensenShannon, ksPValue, psi } from './driftStats';
-import { chooseTest, columnTestProblem, DRIFT_DEFAULTS, isPValue, type DriftOptions, type DriftTest } from './driftTests';
+import { joinRotatedLog } from './rotatedLog';
+import { chiSquaredHomogeneity, jensenShannon, ksPValue, proportionsZTest, psi } from './driftStats';
+import { chooseTest, columnTestProblem, DRIFT_DEFAULTS, FEW_VALUES, isPValue, type DriftOptions, type DriftTest } from './driftTests';
 
 // Drift between a reference and a current dataset, column by column, scanned by the data engine
 // (DuckDB in its child process: src/data/engine/) in one query that reads each file once, in place:
@@ -77,6 +78,8 @@ export interface DriftResult {
   readonly options: Required<Pick<DriftOptions, 'pValue' | 'distance' | 'driftShare'>>;
   /** A served app's request log: its load test's rows left out per side (absent: no side is such a log, or they were kept). */
   readonly loadTestRows?: { readonly reference: number; readonly current: number };
+  /** The current side's files: a rotated request log read with its old files (absent: one file). */
+  readonly currentFiles?: number;
 }
 
 type Run = (sql: string, maxRows: number) => Promise<readonly (readonly unknown[])[]>;
@@ -140,8 +143,15 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
   const { referenceRows, currentRows } = scan;
   const columns: ColumnDrift[] = [];
   compared.forEach(({ name, as }, i) => {
-    const test = chooseTest(as, referenceRows, options, name);
-    const result = as === 'numeric' ? numericDrift(name, test, thresholds, scan.numeric.get(i)) : categoricalDrift(name, test, thresholds, scan.categories.get(i) ?? []);
+    const values = scan.fewValues.get(i);
+    const categories = scan.categories.get(i) ?? [];
+    const test = chooseTest(as, referenceRows, options, name, as === 'numeric' ? values?.length : categories.length);
+    const result =
+      as === 'categorical'
+        ? categoricalDrift(name, test, thresholds, categories)
+        : values && PER_VALUE.has(test)
+          ? fewValuesDrift(name, test, thresholds, values, scan.numeric.get(i))
+          : numericDrift(name, test, thresholds, scan.numeric.get(i));
     if (typeof result === 'string') skipped.push({ column: name, reason: result });
     else columns.push(result);
   });
@@ -186,12 +196,19 @@ export function sortByDrift(columns: readonly ColumnDrift[]): ColumnDrift[] {
  */
 export async function detectFileDrift(engine: DataEngine, reference: string | KernelFrameFile, current: string | KernelFrameFile, options: DriftOptions, signal: AbortSignal): Promise<DriftResult> {
   const input = (side: string | KernelFrameFile): DriftInput => (typeof side === 'string' ? new FileDatasetSource(side, engine) : { frame: side, source: new FileDatasetSource(side.path, engine) });
-  const a = input(reference);
-  const b = input(current);
+  // A rotated request log as the current side: with its old files (rotatedLog.ts).
+  const log = typeof current === 'string' ? await joinRotatedLog(current) : undefined;
   try {
-    return await detectDrift(a, b, options, signal);
+    const a = input(reference);
+    const b = input(log ? log.path : current);
+    try {
+      const result = await detectDrift(a, b, options, signal);
+      return log && log.files > 1 ? { ...result, currentFiles: log.files } : result;
+    } finally {
+      await Promise.all([sourceOf(a).dispose(), sourceOf(b).dispose()]);
+    }
   } finally {
-    await Promise.all([sourceOf(a).dispose(), sourceOf(b).dispose()]);
+    await log?.dispose();
   }
 }
 
@@ -283,6 +300,8 @@ interface BothScan {
   /** By the column's index in `compared`. */
   readonly numeric: ReadonlyMap<number, NumericScan>;
   readonly categories: ReadonlyMap<number, readonly CategoryCount[]>;
+  /** Numeric columns with at most FEW_VALUES distinct values: each value's counts per side, most frequent first. */
+  readonly fewValues: ReadonlyMap<number, readonly CategoryCount[]>;
 }
 
 /**
@@ -299,7 +318,8 @@ interface BothScan {
  *   part 0: per numeric column n1, n2, KS, Wasserstein, the reference's std, lo, hi;
  *   part = bins (20, 30): per bin (v1) the counts per side (v2, v3);
  *   part -2: per category (label) its counts per side (v1, v2) and rank (v3), the most frequent
- *   MAX_CATEGORIES + 1 of each column (one more tells an identifier from a category).
+ *   MAX_CATEGORIES + 1 of each column (one more tells an identifier from a category);
+ *   part -3: per value (label) of a numeric column with at most FEW_VALUES of them its counts per side.
  */
 async function scanBoth(run: Run, a: string, b: string, compared: readonly Compared[], binCounts: readonly number[]): Promise<BothScan> {
   const v = (i: number): string => `v${i}`;
@@ -326,6 +346,7 @@ async function scanBoth(run: Run, a: string, b: string, compared: readonly Compa
           `SELECT ${bins}, g.col, NULL, least(greatest(CAST(floor((x - s.lo) / (CASE WHEN s.hi > s.lo THEN (s.hi - s.lo) / ${bins} ELSE 1 END)) AS BIGINT), 0), ${bins - 1}) AS bin, sum(nr), sum(nc), NULL, NULL, NULL, NULL ` +
           `FROM g JOIN s ON g.col = s.col GROUP BY g.col, bin`,
       ),
+      `SELECT -3, col, CAST(x AS VARCHAR), nr, nc, NULL, NULL, NULL, NULL, NULL FROM g WHERE col IN (SELECT col FROM g GROUP BY col HAVING count(*) <= ${FEW_VALUES})`,
     );
   }
   if (categorical.length) {
@@ -334,13 +355,14 @@ async function scanBoth(run: Run, a: string, b: string, compared: readonly Compa
       `SELECT -2, col, x, nr, nc, rank, NULL, NULL, NULL, NULL FROM (SELECT *, row_number() OVER (PARTITION BY col ORDER BY nr + nc DESC, x) AS rank FROM k) WHERE rank <= ${MAX_CATEGORIES + 1}`,
     );
   }
-  const maxRows = 1 + numeric.length * (1 + binCounts.reduce((n, bins) => n + bins, 0)) + categorical.length * (MAX_CATEGORIES + 1);
+  const maxRows = 1 + numeric.length * (1 + FEW_VALUES + binCounts.reduce((n, bins) => n + bins, 0)) + categorical.length * (MAX_CATEGORIES + 1);
   const rows = await run(`WITH ${ctes.join(', ')} ${parts.join(' UNION ALL ')}`, maxRows);
   let referenceRows = 0;
   let currentRows = 0;
   const stats = new Map<number, Omit<NumericScan, 'histograms'>>();
   const histograms = new Map<number, Map<number, { reference: number[]; current: number[] }>>();
   const categories = new Map<number, (CategoryCount & { rank: number })[]>();
+  const fewValues = new Map<number, CategoryCount[]>();
   for (const r of rows) {
     const part = num(r[0]);
     const col = num(r[1]);
@@ -349,6 +371,10 @@ async function scanBoth(run: Run, a: string, b: string, compared: readonly Compa
       currentRows = num(r[4]);
     } else if (part === 0) {
       stats.set(col, { n1: num(r[3]) || 0, n2: num(r[4]) || 0, ks: num(r[5]), wasserstein: num(r[6]), std: num(r[7]) || 0, lo: num(r[8]), hi: num(r[9]) });
+    } else if (part === -3) {
+      const list = fewValues.get(col) ?? [];
+      fewValues.set(col, list);
+      list.push({ label: String(Number(r[2])), reference: num(r[3]), current: num(r[4]) });
     } else if (part === -2) {
       const list = categories.get(col) ?? [];
       categories.set(col, list);
@@ -365,7 +391,8 @@ async function scanBoth(run: Run, a: string, b: string, compared: readonly Compa
   const numericScans = new Map<number, NumericScan>();
   for (const [col, s] of stats) numericScans.set(col, { ...s, histograms: histograms.get(col) ?? new Map() });
   for (const list of categories.values()) list.sort((x, y) => x.rank - y.rank);
-  return { referenceRows, currentRows, numeric: numericScans, categories };
+  for (const list of fewValues.values()) list.sort((x, y) => y.reference + y.current - (x.reference + x.current) || Number(x.label) - Number(y.label));
+  return { referenceRows, currentRows, numeric: numericScans, categories, fewValues };
 }
 
 function numericDrift(name: string, test: DriftTest, thresholds: { pValue: number; distance: number }, scan: NumericScan | undefined): ColumnDrift | string {
@@ -396,6 +423,37 @@ function binned(scan: NumericScan, bins: number): ColumnDrift['histogram'] {
   return { labels, reference: h.reference.slice(0, count), current: h.current.slice(0, count), edges };
 }
 
+/** The tests that compare counts per value, a numeric column's as a category's. */
+const PER_VALUE: ReadonlySet<DriftTest> = new Set(['chisquare', 'ztest', 'jensenshannon']);
+
+/** A per-category statistic on counts per side (the same categories, in the same order). */
+function perCategory(test: DriftTest, reference: readonly number[], current: readonly number[]): { value: number; detail: Record<string, number> } {
+  const categories = { categories: reference.length };
+  if (test === 'chisquare') {
+    const chi = chiSquaredHomogeneity(reference, current);
+    return { value: chi.pValue, detail: { ...categories, chi2_statistic: chi.statistic, dof: chi.dof } };
+  }
+  if (test === 'ztest') {
+    const z = proportionsZTest(reference, current);
+    return { value: z.pValue, detail: { ...categories, z_statistic: z.statistic } };
+  }
+  return { value: test === 'jensenshannon' ? jensenShannon(reference, current) : psi(reference, current), detail: categories };
+}
+
+/**
+ * A numeric column with few distinct values (a flag, a rating) compared per value, as Evidently
+ * does (driftTests.ts); the report keeps its numeric histogram.
+ */
+function fewValuesDrift(name: string, test: DriftTest, thresholds: { pValue: number; distance: number }, values: readonly CategoryCount[], scan: NumericScan | undefined): ColumnDrift | string {
+  const reference = values.map((r) => r.reference);
+  const current = values.map((r) => r.current);
+  const n1 = reference.reduce((s, x) => s + x, 0);
+  const n2 = current.reduce((s, x) => s + x, 0);
+  if (!scan || n1 === 0 || n2 === 0) return `no values in ${n1 === 0 ? 'the reference' : 'the current data'}`;
+  const { value, detail } = perCategory(test, reference, current);
+  return { column: name, kind: 'numeric', test, value, ...verdict(test, value, thresholds), referenceCount: n1, currentCount: n2, histogram: binned(scan, HISTOGRAM_BINS), detail: { ...detail, values: values.length } };
+}
+
 function categoricalDrift(name: string, test: DriftTest, thresholds: { pValue: number; distance: number }, rows: readonly CategoryCount[]): ColumnDrift | string {
   if (rows.length > MAX_CATEGORIES) return `more than ${MAX_CATEGORIES} distinct values: an identifier, not a category`;
   const reference = rows.map((r) => r.reference);
@@ -408,14 +466,7 @@ function categoricalDrift(name: string, test: DriftTest, thresholds: { pValue: n
   // over them says "drifted" whatever happened.
   const distinct = reference.filter((x) => x > 0).length;
   if (distinct > MIN_DISTINCT_TEXT && distinct > n1 / 2) return `${distinct} distinct values in ${n1} rows: text that is not a category (an identifier, free text, or numbers written with units: parse them to compare them)`;
-  let value: number;
-  let detail: Record<string, number> = { categories: rows.length };
-  if (test === 'chisquare') {
-    const chi = chiSquaredHomogeneity(reference, current);
-    value = chi.pValue;
-    detail = { ...detail, chi2_statistic: chi.statistic, dof: chi.dof };
-  } else if (test === 'jensenshannon') value = jensenShannon(reference, current);
-  else value = psi(reference, current);
+  const { value, detail } = perCategory(test, reference, current);
   const shown = rows.slice(0, SHOWN_CATEGORIES);
   const rest = rows.slice(shown.length);
   const histogram: DriftHistogram = {

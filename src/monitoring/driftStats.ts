@@ -163,6 +163,23 @@ export function chiSquaredHomogeneity(reference: readonly number[], current: rea
   return { statistic, pValue: chiSquaredSf(statistic, dof), dof };
 }
 
+/**
+ * Evidently's Z-test for two proportions (proportions_diff_z_stat_ind, two-sided): the share of the
+ * first category per side, pooled variance. Its p-value 2·(1 − Φ(|z|)) is the χ² survival at z² with
+ * one degree of freedom, computed so without cancellation. One value on both sides: no difference (p 1).
+ */
+export function proportionsZTest(reference: readonly number[], current: readonly number[]): { statistic: number; pValue: number } {
+  const n1 = reference.reduce((s, v) => s + v, 0);
+  const n2 = current.reduce((s, v) => s + v, 0);
+  const p1 = (reference[0] ?? 0) / n1;
+  const p2 = (current[0] ?? 0) / n2;
+  const pooled = (p1 * n1 + p2 * n2) / (n1 + n2);
+  const variance = pooled * (1 - pooled) * (1 / n1 + 1 / n2);
+  if (!(variance > 0)) return { statistic: 0, pValue: 1 };
+  const z = (p1 - p2) / Math.sqrt(variance);
+  return { statistic: z, pValue: chiSquaredSf(z * z, 1) };
+}
+
 /** scipy.spatial.distance.jensenshannon(p, q) (natural log): p and q normalised first. */
 export function jensenShannon(p: readonly number[], q: readonly number[]): number {
   const sp = p.reduce((s, v) => s + v, 0);

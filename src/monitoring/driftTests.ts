@@ -4,12 +4,21 @@
 // normed by the reference's standard deviation for numbers and Jensen-Shannon distance for
 // categories, drift at ≥ 0.1 (large samples make every tiny shift significant; a distance says how
 // large the shift is). PSI (≥ 0.1) on request. Each choice can be overridden.
+// As Evidently's default (evidently/calculations/stattests/registry.py, _get_default_stattest), the
+// distinct values of both sides count too: a numeric column with at most 5 of them (a 0/1 flag, a
+// rating) is compared per value, chi-squared (or a Z-test when at most 2) with a small reference and
+// Jensen-Shannon with a large one; a category with at most 2 values and a small reference gets the
+// Z-test for two proportions. Our chi-squared is scipy's chi2_contingency (a test of homogeneity);
+// Evidently's is scipy's chisquare goodness of fit against the reference's shares, so its p-values
+// differ a little. The Z-test's p-value is Evidently's proportions_diff_z_test (two-sided).
 
-export type DriftTest = 'ks' | 'chisquare' | 'wasserstein' | 'jensenshannon' | 'psi';
+export type DriftTest = 'ks' | 'chisquare' | 'ztest' | 'wasserstein' | 'jensenshannon' | 'psi';
 export type NumericTestChoice = 'auto' | 'ks' | 'wasserstein' | 'psi';
 export type CategoricalTestChoice = 'auto' | 'chisquare' | 'jensenshannon' | 'psi';
 
 export const SMALL_REFERENCE_ROWS = 1000;
+/** At most this many distinct values (both sides): a numeric column is compared per value, as Evidently does. */
+export const FEW_VALUES = 5;
 
 export interface DriftOptions {
   readonly numericTest?: NumericTestChoice;
@@ -28,11 +37,21 @@ export interface DriftOptions {
   readonly includeLoadTest?: boolean;
 }
 
+/** The report's sentence on the choice (view and Markdown). */
+export function choiceNote(o: { pValue: number; distance: number }): string {
+  return (
+    `Statistics as Evidently chooses them: up to 1,000 reference rows, Kolmogorov-Smirnov (numbers) and chi-squared (categories; a Z-test for two proportions where a column has at most 2 values), drift at p < ${o.pValue}; ` +
+    `above, Wasserstein distance normed by the reference's standard deviation (numbers) and Jensen-Shannon distance (categories), drift at ≥ ${o.distance}. ` +
+    `A numeric column with at most ${FEW_VALUES} distinct values is compared per value, as a category. Chi-squared here is chi2_contingency (homogeneity); Evidently's is a goodness-of-fit test, so its p-values may differ slightly.`
+  );
+}
+
 export const DRIFT_DEFAULTS = { pValue: 0.05, distance: 0.1, driftShare: 0.5 } as const;
 
 export const TEST_NAMES: Readonly<Record<DriftTest, string>> = {
   ks: 'Kolmogorov-Smirnov p-value',
   chisquare: 'chi-squared p-value',
+  ztest: 'Z-test p-value',
   wasserstein: 'Wasserstein distance (normed)',
   jensenshannon: 'Jensen-Shannon distance',
   psi: 'PSI',
@@ -40,10 +59,10 @@ export const TEST_NAMES: Readonly<Record<DriftTest, string>> = {
 
 /** Whether the statistic is a p-value (drift below the threshold) or a distance (drift at or above). */
 export function isPValue(test: DriftTest): boolean {
-  return test === 'ks' || test === 'chisquare';
+  return test === 'ks' || test === 'chisquare' || test === 'ztest';
 }
 
-const FITS: Readonly<Record<DriftTest, readonly ('numeric' | 'categorical')[]>> = { ks: ['numeric'], wasserstein: ['numeric'], chisquare: ['categorical'], jensenshannon: ['categorical'], psi: ['numeric', 'categorical'] };
+const FITS: Readonly<Record<DriftTest, readonly ('numeric' | 'categorical')[]>> = { ks: ['numeric'], wasserstein: ['numeric'], chisquare: ['categorical'], ztest: ['categorical'], jensenshannon: ['categorical'], psi: ['numeric', 'categorical'] };
 
 /** Why a column's own statistic cannot be used on it (KS on categories), or undefined. */
 export function columnTestProblem(column: string, kind: 'numeric' | 'categorical', options: DriftOptions): string | undefined {
@@ -51,14 +70,22 @@ export function columnTestProblem(column: string, kind: 'numeric' | 'categorical
   return test && !FITS[test].includes(kind) ? `${column}: ${TEST_NAMES[test]} is for ${FITS[test].join(' and ')} columns, and ${column} is compared as ${kind}` : undefined;
 }
 
-export function chooseTest(kind: 'numeric' | 'categorical', referenceRows: number, options: DriftOptions, column?: string): DriftTest {
+/**
+ * The statistic for a column: its own, else the option for its kind, else Evidently's default, by the
+ * reference's rows and the column's distinct values over both sides (`distinct`, nulls and NaN left
+ * out; undefined where not counted: a numeric column with more than FEW_VALUES).
+ */
+export function chooseTest(kind: 'numeric' | 'categorical', referenceRows: number, options: DriftOptions, column?: string, distinct?: number): DriftTest {
   const own = column === undefined ? undefined : options.columnTests?.[column];
   if (own && FITS[own].includes(kind)) return own;
   const small = referenceRows <= SMALL_REFERENCE_ROWS;
+  const perValue = (n: number): DriftTest => (small ? (n > 2 ? 'chisquare' : 'ztest') : 'jensenshannon');
   if (kind === 'numeric') {
     const choice = options.numericTest ?? 'auto';
-    return choice === 'auto' ? (small ? 'ks' : 'wasserstein') : choice;
+    if (choice !== 'auto') return choice;
+    if (distinct !== undefined && distinct <= FEW_VALUES) return perValue(distinct);
+    return small ? 'ks' : 'wasserstein';
   }
   const choice = options.categoricalTest ?? 'auto';
-  return choice === 'auto' ? (small ? 'chisquare' : 'jensenshannon') : choice;
+  return choice === 'auto' ? perValue(distinct ?? Infinity) : choice;
 }

@@ -23,8 +23,8 @@ export function detectDriftTool(engine: () => DataEngine = () => sharedDataEngin
     name: 'detect_drift',
     description:
       'Compares a current dataset with a reference (training) dataset column by column and says which columns drifted: ' +
-      'Kolmogorov-Smirnov / chi-squared p-values for references up to 1,000 rows, normed Wasserstein / Jensen-Shannon distances above (as Evidently), ' +
-      'or PSI when asked. Files: .csv, .tsv, .parquet, .jsonl (a served model\'s request log logs/requests.jsonl works as current). ' +
+      'Kolmogorov-Smirnov / chi-squared p-values for references up to 1,000 rows, normed Wasserstein / Jensen-Shannon distances above (as Evidently; numbers with at most 5 values compared per value, a Z-test for two values), ' +
+      'or PSI when asked. Files: .csv, .tsv, .parquet, .jsonl (a served model\'s request log logs/requests.jsonl works as current, read with its rotated files). ' +
       'Instead of a file, either side may be a pandas/polars DataFrame of the active notebook\'s kernel: reference_variable / current_variable (its name). ' +
       'ignore: columns to leave out (ids, the target). column_tests: a statistic for single columns (e.g. [{"column": "age", "test": "psi"}]; ks/wasserstein for numbers, chisquare/jensenshannon for categories, psi for both).',
     input: z.object({

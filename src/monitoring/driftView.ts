@@ -1,6 +1,6 @@
-import { driftLine, formatStat, loadTestNote } from './driftReport';
+import { driftLine, filesNote, formatStat, loadTestNote } from './driftReport';
 import { sortByDrift, type ColumnDrift, type DriftResult } from './driftScan';
-import { isPValue, type DriftTest } from './driftTests';
+import { choiceNote, isPValue, type DriftTest } from './driftTests';
 import type { BinsChart, CategoriesChart, CategoryBar, DriftRowView, DriftView } from './protocol';
 
 // What the drift report view (media/drift/) draws, from a scan's result: the verdict, one row per
@@ -13,6 +13,7 @@ export const SHOWN_BARS = 10;
 const NAMES: Readonly<Record<DriftTest, string>> = {
   ks: 'Kolmogorov-Smirnov',
   chisquare: 'chi-squared',
+  ztest: 'Z-test',
   wasserstein: 'Wasserstein distance (normed)',
   jensenshannon: 'Jensen-Shannon distance',
   psi: 'PSI',
@@ -57,8 +58,8 @@ function categoriesChart(c: ColumnDrift): CategoriesChart {
 function row(c: ColumnDrift): DriftRowView {
   const p = isPValue(c.test);
   // A test's own statistic beside its p-value (KS's D, χ²); a distance is its own value.
-  const stat = c.test === 'ks' ? c.detail?.['ks_statistic'] : c.test === 'chisquare' ? c.detail?.['chi2_statistic'] : c.value;
-  const statLabel = c.test === 'ks' ? 'D = ' : c.test === 'chisquare' ? 'χ² = ' : '';
+  const stat = c.test === 'ks' ? c.detail?.['ks_statistic'] : c.test === 'chisquare' ? c.detail?.['chi2_statistic'] : c.test === 'ztest' ? c.detail?.['z_statistic'] : c.value;
+  const statLabel = c.test === 'ks' ? 'D = ' : c.test === 'chisquare' ? 'χ² = ' : c.test === 'ztest' ? 'z = ' : '';
   return {
     column: c.column,
     kind: c.kind,
@@ -83,12 +84,11 @@ export function driftView(r: DriftResult): DriftView {
     compared: r.columns.length,
     driftedShare: r.driftedShare,
     driftShare: r.driftShare,
-    sizes: `Reference ${r.referenceRows} rows, current ${r.currentRows} rows.${loadTestNote(r)}`,
+    sizes: `Reference ${r.referenceRows} rows, current ${r.currentRows} rows${filesNote(r)}.${loadTestNote(r)}`,
     rows: sortByDrift(r.columns).map(row),
     skipped: r.skipped,
     note:
-      `Statistics as Evidently chooses them: up to 1,000 reference rows, Kolmogorov-Smirnov (numbers) and chi-squared (categories), drift at p < ${r.options.pValue}; ` +
-      `above, Wasserstein distance normed by the reference's standard deviation (numbers) and Jensen-Shannon distance (categories), drift at ≥ ${r.options.distance}. ` +
+      `${choiceNote(r.options)} ` +
       'Nulls and NaN are left out; bars are each side\'s share of its values.',
   };
 }

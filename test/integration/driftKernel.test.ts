@@ -41,6 +41,11 @@ const SCIPY = String.raw`
 import json
 from scipy.stats import ks_2samp, chi2_contingency, wasserstein_distance
 from scipy.spatial.distance import jensenshannon
+from scipy.stats import norm
+def ztest(r, s):  # two proportions, pooled (Evidently's proportions_diff_z_test), two-sided
+    n1, n2 = sum(r), sum(s)
+    p = (r[0] + s[0]) / (n1 + n2)
+    return 1.0 if p in (0, 1) else float(2 * norm.sf(abs((r[0] / n1 - s[0] / n2) / np.sqrt(p * (1 - p) * (1 / n1 + 1 / n2)))))
 def stats(a, b):
     out = {}
     for c in a.columns:
@@ -51,7 +56,7 @@ def stats(a, b):
             x, y = x.astype(str).str.lower(), y.astype(str).str.lower()
             keys = sorted(set(x) | set(y))
             r = [int((x == k).sum()) for k in keys]; s = [int((y == k).sum()) for k in keys]
-            out[c] = {"chisquare": chi2_contingency([r, s])[1] if len(keys) > 1 else 1.0, "jensenshannon": float(jensenshannon(r, s))}
+            out[c] = {"chisquare": chi2_contingency([r, s])[1] if len(keys) > 1 else 1.0, "jensenshannon": float(jensenshannon(r, s)), "ztest": ztest(r, s) if len(keys) <= 2 else None}
         else:
             x, y = x.astype("float64"), y.astype("float64")
             out[c] = {"ks": float(ks_2samp(x, y).pvalue), "wasserstein": float(wasserstein_distance(x, y) / max(np.std(x), 0.001))}

@@ -29,6 +29,8 @@ df = pd.DataFrame({
     "clicks": rng.poisson(3 + 3 * shift, n),
     "plan": rng.choice(["basic", "pro", "team"] + (["enterprise"] if shift else []), n),
     "region": rng.choice(["north", "south"], n, p=[0.5, 0.5]),
+    "rating": rng.choice([1, 2, 3, 4, 5], n, p=[0.05, 0.1, 0.3, 0.3, 0.25] if shift else [0.1, 0.2, 0.4, 0.2, 0.1]),
+    "flag": rng.integers(0, 2, n),
     "constant": np.full(n, 7.0),
     "empty": pd.Series([None] * n, dtype="float64"),
     "mostly_null": np.where(rng.random(n) < 0.9, np.nan, rng.normal(0, 1, n)),
@@ -40,18 +42,25 @@ const SCIPY = `
 import sys, json, numpy as np, pandas as pd
 from scipy.stats import ks_2samp, chi2_contingency, wasserstein_distance
 from scipy.spatial.distance import jensenshannon
+from scipy.stats import norm
+def ztest(r, s):  # two proportions, pooled (Evidently's proportions_diff_z_test), two-sided
+    n1, n2 = sum(r), sum(s)
+    p1, p2 = r[0] / n1, s[0] / n2
+    p = (r[0] + s[0]) / (n1 + n2)
+    return 1.0 if p in (0, 1) else float(2 * norm.sf(abs((p1 - p2) / np.sqrt(p * (1 - p) * (1 / n1 + 1 / n2)))))
 a, b = pd.read_csv(sys.argv[1]), pd.read_csv(sys.argv[2])
 out = {}
 for c in a.columns:
     x, y = a[c].dropna(), b[c].dropna()
     if len(x) == 0 or len(y) == 0:
         continue
-    if a[c].dtype == object:
-        keys = sorted(set(x) | set(y))
+    keys = sorted(set(x) | set(y))
+    out[c] = {}
+    if a[c].dtype == object or len(keys) <= 5:  # Evidently: a number with at most 5 values is compared per value
         r = [int((x == k).sum()) for k in keys]; s = [int((y == k).sum()) for k in keys]
-        out[c] = {"chi2": chi2_contingency([r, s])[1] if len(keys) > 1 else 1.0, "js": float(jensenshannon(r, s))}
-    else:
-        out[c] = {"ks_stat": float(ks_2samp(x, y).statistic), "ks": float(ks_2samp(x, y).pvalue), "wd": float(wasserstein_distance(x, y) / max(np.std(x), 0.001))}
+        out[c] = {"chi2": chi2_contingency([r, s])[1] if len(keys) > 1 else 1.0, "js": float(jensenshannon(r, s)), "z": ztest(r, s) if len(keys) <= 2 else None}
+    if a[c].dtype != object:
+        out[c] |= {"ks_stat": float(ks_2samp(x, y).statistic), "ks": float(ks_2samp(x, y).pvalue), "wd": float(wasserstein_distance(x, y) / max(np.std(x), 0.001))}
 print(json.dumps(out))
 `;
 
@@ -87,9 +96,9 @@ describe('Drift in the data engine, checked against scipy', function () {
         for (const c of result.columns) {
           const e = expected[c.column]!;
           assert.ok(e, `${c.column} compared by scipy too`);
-          const want = c.test === 'ks' ? e.ks : c.test === 'chisquare' ? e.chi2 : c.test === 'wasserstein' ? e.wd : e.js;
+          const want = c.test === 'ks' ? e.ks : c.test === 'chisquare' ? e.chi2 : c.test === 'ztest' ? e.z : c.test === 'wasserstein' ? e.wd : e.js;
           assert.ok(Math.abs(c.value - want!) <= 1e-9, `${c.column} ${c.test}: ${c.value} vs scipy ${want}`);
-          if (c.kind === 'numeric') assert.ok(Math.abs(c.detail!.ks_statistic! - e.ks_stat!) <= 1e-12, `${c.column} KS statistic`);
+          if (c.test === 'ks' || c.test === 'wasserstein') assert.ok(Math.abs(c.detail!.ks_statistic! - e.ks_stat!) <= 1e-12, `${c.column} KS statistic`);
         }
         assert.deepEqual(result.skipped.map((s) => s.column), ['empty']);
         assert.match(result.skipped[0]!.reason, /no values/);
@@ -98,12 +107,26 @@ describe('Drift in the data engine, checked against scipy', function () {
           assert.ok(result.columns.filter((c) => c.drifted).length <= 1, driftMarkdown(result));
         } else {
           assert.equal(result.datasetDrift, true, driftMarkdown(result));
-          for (const name of ['age', 'income', 'clicks', 'plan']) assert.ok(result.columns.find((c) => c.column === name)?.drifted, `${name} drifted\n${driftMarkdown(result)}`);
+          for (const name of ['age', 'income', 'clicks', 'plan', 'rating']) assert.ok(result.columns.find((c) => c.column === name)?.drifted, `${name} drifted\n${driftMarkdown(result)}`);
           assert.equal(result.columns.find((c) => c.column === 'constant')?.drifted, false);
           assert.equal(result.columns.find((c) => c.column === 'region')?.drifted, false);
         }
       }
-      assert.equal((await drift(ref, same)).columns.find((c) => c.column === 'age')?.test, nRef <= 1000 ? 'ks' : 'wasserstein');
+      // Evidently's choice: by the reference's size, and per value where a column has few (a number: at most 5; a Z-test at most 2 with a small reference).
+      const tests = new Map((await drift(ref, same)).columns.map((c) => [c.column, c.test]));
+      const small = nRef <= 1000;
+      assert.deepEqual(
+        ['age', 'clicks', 'plan', 'region', 'rating', 'flag', 'constant'].map((c) => tests.get(c)),
+        small ? ['ks', 'ks', 'chisquare', 'ztest', 'chisquare', 'ztest', 'ztest'] : ['wasserstein', 'wasserstein', 'jensenshannon', 'jensenshannon', 'jensenshannon', 'jensenshannon', 'jensenshannon'],
+      );
+      // Each choice stays overridable: a few-valued number back to KS, a binary category to chi-squared.
+      const own = await drift(ref, shifted, { numericTest: 'ks', columnTests: { region: 'chisquare' } });
+      const byOwn = new Map(own.columns.map((c) => [c.column, c]));
+      const expected = scipy(ref, shifted);
+      assert.equal(byOwn.get('rating')?.test, 'ks');
+      assert.ok(Math.abs(byOwn.get('rating')!.value - expected['rating']!.ks!) <= 1e-9);
+      assert.equal(byOwn.get('region')?.test, 'chisquare');
+      assert.ok(Math.abs(byOwn.get('region')!.value - expected['region']!.chi2!) <= 1e-9);
     });
   }
 

@@ -6,6 +6,7 @@ import { withCancellableProgress } from '../../common/vscode/cancellableProgress
 import { sharedDataEngine } from '../../data/engine/engineClient';
 import { driftLine, formatStat } from '../../monitoring/driftReport';
 import { detectFileDrift } from '../../monitoring/driftScan';
+import { rotatedLogFiles } from '../../monitoring/rotatedLog';
 import { TEST_NAMES, type DriftOptions, type DriftTest } from '../../monitoring/driftTests';
 import { kernelFrameFile, type KernelFrameFile } from '../../monitoring/kernelFrame';
 import { driftPanel } from '../../monitoring/vscode/driftPanel';
@@ -72,7 +73,8 @@ export async function compareForDrift(arg: unknown, servers: LocalServers, activ
   if (!reference) return;
   const logs = servers.all.map((e) => join(e.server.options.appDir, REQUEST_LOG_FILE)).filter((p) => existsSync(p));
   const picks: { label: string; description?: string; path?: string; kernel?: boolean }[] = [
-    ...logs.map((p) => ({ label: `$(server-process) ${basename(join(p, '..', '..'))} request log`, description: vscode.workspace.asRelativePath(p), path: p })),
+    // Read with its rotated files (rotatedLog.ts): after a rotation the live file holds a few rows.
+    ...logs.map((p) => ({ label: `$(server-process) ${basename(join(p, '..', '..'))} request log`, description: `${vscode.workspace.asRelativePath(p)}${((n) => (n > 1 ? ` and ${n - 1} rotated` : ''))(rotatedLogFiles(p).length)}`, path: p })),
     { label: '$(file) A data file…' },
     { label: "$(variable) A DataFrame in the notebook's kernel…", kernel: true },
   ];
