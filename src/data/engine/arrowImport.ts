@@ -16,8 +16,8 @@ import { CHUNK_ROWS, columnPlan, type ColumnPlan } from './arrowColumns';
 /** Rows appended between two looks at the event loop (a multiple of CHUNK_ROWS): a cancel (and any other message) is seen within milliseconds. */
 const ROWS_PER_SLICE = 4 * CHUNK_ROWS;
 
-/** One column of a chunk; every column is written (a chunk's unwritten memory would be appended as values), and a failure names the column. */
-function fillColumn(chunk: DuckDBDataChunk, col: number, vector: Vector | null | undefined, name: string | undefined, from: number, count: number, plan: ColumnPlan | undefined): void {
+/** One column of a chunk; every column is written (a chunk's unwritten memory would be appended as values), and a failure names the column. Exported for its test. */
+export function fillColumn(chunk: DuckDBDataChunk, col: number, vector: Vector | null | undefined, name: string | undefined, from: number, count: number, plan: ColumnPlan | undefined): void {
   try {
     if (!vector || !plan) throw new Error('the record batch lacks it (a damaged file)');
     plan.fill(duckdb.data_chunk_get_vector(chunk.chunk, col), vector, from, count);
@@ -46,7 +46,8 @@ export async function importArrowIpc(connection: DuckDBConnection, table: string
     let left = maxRows;
     for await (const batch of reader) {
       if (left <= 0) break;
-      const vectors = fields.map((_, i) => batch.getChildAt(i));
+      // A child the batch lacks: null (getChildAt would throw apache-arrow's own, unclear error), refused by fillColumn.
+      const vectors = fields.map((_, i) => (batch.data.children[i] ? batch.getChildAt(i) : null));
       const rows = Math.min(batch.numRows, left);
       left -= rows;
       // Column by column into a data chunk of CHUNK_ROWS rows (arrowColumns.ts), appended whole.
