@@ -5,13 +5,15 @@ import { DataEngine } from '../../src/data/engine/engineClient';
 import { FileDatasetSource } from '../../src/data/engine/fileDatasetSource';
 import { tablePrep } from '../../src/data/engine/fileRelation';
 import { Bool, DateDay, DateMillisecond, Float16, Int16, Int64, LargeUtf8, Table, tableToIPC, TimestampNanosecond, TimestampSecond, Uint64, Utf8, vectorFromArray } from 'apache-arrow';
-import { setCodecByte, writePolarsIpc, type IpcCompression } from '../support/arrowFiles';
+import { setBufferLength, setCodecByte, writePolarsIpc, type IpcCompression } from '../support/arrowFiles';
 import { DataFolder } from '../support/dataFixtures';
 
 // Feather v2 / Arrow IPC files as pandas, pyarrow and polars write them: compressed per buffer with
 // LZ4 (to_feather()'s default) or ZSTD. Written here by polars (nodejs-polars, the Rust writer
 // Python's polars uses) and opened through the real engine: schema, count, first page, a summary.
-// A codec the reader does not know, and a damaged LZ4 buffer, fail with the file and codec named.
+// A codec the reader does not know, and a damaged LZ4 buffer, fail with the file and codec named;
+// a buffer shorter than its rows fails with the file and column named (never copied past its end);
+// so does a buffer that decodes to other than Arrow's length prefix, or whose prefix is past the memory limit.
 // Every type the importer copies or converts column-wise (arrowColumns.ts), with nulls, across
 // data chunk edges and in a batch whose arrays start at an odd offset (a sliced table).
 
@@ -139,4 +141,44 @@ describe('Dataset engine: Arrow IPC (Feather) files written by polars, LZ4, ZSTD
     await assert.rejects(source.info(EMPTY_VIEW, signal()), (e: Error) => /damaged\.feather/.test(e.message) && /LZ4_FRAME-compressed buffer cannot be decompressed/.test(e.message));
     await source.dispose();
   });
+
+  // Buffers (RecordBatch.buffers): id's validity, id's values, score's validity, score's values, ...
+  for (const [index, what] of [[1, 'values buffer'], [2, 'null bitmap']] as const) {
+    it(`a ${what} shorter than the batch's rows: the error names the file and column, nothing is read past it`, async () => {
+      const path = folder.path(`short_${index}.arrow`);
+      writePolarsIpc(path, 3000, 'uncompressed');
+      setBufferLength(path, index, 8);
+      const source = new FileDatasetSource(path, engine);
+      // The first page's table (200 rows) already reads past the 8 bytes.
+      const column = index === 1 ? 'id' : 'score';
+      await assert.rejects(source.info(EMPTY_VIEW, signal()), (e: Error) => new RegExp(`short_${index}\\.arrow`).test(e.message) && e.message.includes(`column "${column}": its ${what} holds ${index === 1 ? 1 : 64} rows, the record batch claims 200`));
+      await source.dispose();
+    });
+  }
+
+  /** Sets Arrow's length prefix (the int64 before it) of the file's first compressed buffer of `codec`. */
+  function setLengthPrefix(path: string, codec: 'lz4' | 'zstd', size: (old: bigint) => bigint): void {
+    const bytes = readFileSync(path);
+    const frame = bytes.indexOf(Buffer.from(codec === 'lz4' ? [0x04, 0x22, 0x4d, 0x18] : [0x28, 0xb5, 0x2f, 0xfd]));
+    assert.ok(frame > 8);
+    bytes.writeBigInt64LE(size(bytes.readBigInt64LE(frame - 8)), frame - 8);
+    writeFileSync(path, bytes);
+  }
+
+  for (const codec of ['lz4', 'zstd'] as const) {
+    const name = codec === 'lz4' ? 'LZ4_FRAME' : 'ZSTD';
+    it(`${codec}: a buffer that decodes to other than Arrow's length prefix, or whose prefix is past the memory limit, fails`, async () => {
+      for (const [file, size, message] of [
+        [`prefix_${codec}.feather`, (old: bigint) => old + 1n, /Arrow's length prefix/],
+        [`bomb_${codec}.feather`, () => 1n << 40n, /it would decode to 1099511627776 bytes, more than the engine's memory limit \(536870912 bytes\)/],
+      ] as const) {
+        const path = folder.path(file);
+        writePolarsIpc(path, 1000, codec);
+        setLengthPrefix(path, codec, size);
+        const source = new FileDatasetSource(path, engine);
+        await assert.rejects(source.info(EMPTY_VIEW, signal()), (e: Error) => e.message.includes(file) && e.message.includes(`${name}-compressed buffer cannot be decompressed`) && message.test(e.message));
+        await source.dispose();
+      }
+    });
+  }
 });

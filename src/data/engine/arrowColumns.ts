@@ -25,7 +25,13 @@ function single(column: Vector): Data {
   return data as Data;
 }
 
+/** The rows a column's buffer must hold, else an error: apache-arrow sizes buffers from the file's own metadata (or what a codec returned), and DuckDB's copy is a plain memcpy. */
+function mustHold(held: number, needed: number, what: string): void {
+  if (needed > held) throw new Error(`its ${what} holds ${held} rows, the record batch claims ${needed} (a damaged file)`);
+}
+
 function copyBytes(target: duckdb.Vector, values: ArrayBufferView, byteFrom: number, bytes: number): void {
+  if (byteFrom < 0 || byteFrom + bytes > values.byteLength || values.byteOffset + byteFrom + bytes > values.buffer.byteLength) throw new Error(`its buffer holds ${values.byteLength} bytes, ${byteFrom + bytes} are needed (a damaged file)`);
   duckdb.copy_data_to_vector(target, 0, values.buffer as ArrayBuffer, values.byteOffset + byteFrom, bytes);
 }
 
@@ -34,6 +40,7 @@ function copyValidity(target: duckdb.Vector, data: Data, from: number, count: nu
   const bitmap = data.nullBitmap as Uint8Array | undefined;
   if (data.nullCount === 0 || !bitmap || bitmap.length === 0) return;
   const start = data.offset + from;
+  mustHold(bitmap.length * 8, start + count, 'null bitmap');
   // DuckDB's mask is uint64 words: a whole number of them.
   const bytes = Math.ceil(count / 64) * 8;
   let mask: Uint8Array;
@@ -55,6 +62,7 @@ function copied(sqlType: string, type: DuckDBType, widen?: Int32ArrayConstructor
       const data = single(column);
       const values = data.values as Values;
       const start = data.offset + from;
+      mustHold(values.length, start + count, 'values buffer');
       if (widen) {
         const wide = widen.from(values.subarray(start, start + count) as ArrayLike<number>);
         copyBytes(target, wide, 0, wide.byteLength);

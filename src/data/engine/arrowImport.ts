@@ -10,11 +10,21 @@ import './arrowCodecs';
 import { createReadStream } from 'node:fs';
 import { DuckDBDataChunk, type DuckDBConnection } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
-import { RecordBatchReader, type DataType, type Field } from 'apache-arrow';
-import { CHUNK_ROWS, columnPlan } from './arrowColumns';
+import { RecordBatchReader, type DataType, type Field, type Vector } from 'apache-arrow';
+import { CHUNK_ROWS, columnPlan, type ColumnPlan } from './arrowColumns';
 
 /** Rows appended between two looks at the event loop (a multiple of CHUNK_ROWS): a cancel (and any other message) is seen within milliseconds. */
 const ROWS_PER_SLICE = 4 * CHUNK_ROWS;
+
+/** One column of a chunk; every column is written (a chunk's unwritten memory would be appended as values), and a failure names the column. Exported for its test. */
+export function fillColumn(chunk: DuckDBDataChunk, col: number, vector: Vector | null | undefined, name: string | undefined, from: number, count: number, plan: ColumnPlan | undefined): void {
+  try {
+    if (!vector || !plan) throw new Error('the record batch lacks it (a damaged file)');
+    plan.fill(duckdb.data_chunk_get_vector(chunk.chunk, col), vector, from, count);
+  } catch (error) {
+    throw new Error(`Arrow Error: column "${name ?? col}": ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
 
 /**
  * Appends the file's rows to a new table, a slice at a time with the event loop let go between
@@ -36,7 +46,8 @@ export async function importArrowIpc(connection: DuckDBConnection, table: string
     let left = maxRows;
     for await (const batch of reader) {
       if (left <= 0) break;
-      const vectors = fields.map((_, i) => batch.getChildAt(i));
+      // A child the batch lacks: null (getChildAt would throw apache-arrow's own, unclear error), refused by fillColumn.
+      const vectors = fields.map((_, i) => (batch.data.children[i] ? batch.getChildAt(i) : null));
       const rows = Math.min(batch.numRows, left);
       left -= rows;
       // Column by column into a data chunk of CHUNK_ROWS rows (arrowColumns.ts), appended whole.
@@ -47,10 +58,7 @@ export async function importArrowIpc(connection: DuckDBConnection, table: string
         }
         const count = Math.min(CHUNK_ROWS, rows - from);
         const chunk = DuckDBDataChunk.create(types);
-        for (let col = 0; col < plans.length; col++) {
-          const vector = vectors[col];
-          if (vector) plans[col]?.fill(duckdb.data_chunk_get_vector(chunk.chunk, col), vector, from, count);
-        }
+        for (let col = 0; col < plans.length; col++) fillColumn(chunk, col, vectors[col], fields[col]?.name, from, count, plans[col]);
         chunk.rowCount = count;
         appender.appendDataChunk(chunk);
       }

@@ -9,6 +9,7 @@ import { mkdirSync, rmSync, statfsSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { Cell } from '../datasetSource';
+import { setDecodedBufferCap } from './arrowCodecs';
 import { importArrowIpc } from './arrowImport';
 import { confineQuery } from './confinedSql';
 import { spillFolder } from './spillFolders';
@@ -16,6 +17,7 @@ import { ENGINE_SETUP_VAR, MAX_CELL_CHARS, type EngineSetup, type FromEngine, ty
 
 const setup = JSON.parse(process.env[ENGINE_SETUP_VAR] ?? '{}') as EngineSetup;
 const spill = spillFolder(setup.tempDir, process.pid);
+setDecodedBufferCap(setup.memoryLimitMb * 2 ** 20);
 mkdirSync(spill, { recursive: true });
 
 /** DuckDB would spill up to 90% of the disk's free space; a person's disk is theirs to keep. */

@@ -65,8 +65,16 @@ function decodeBlock(src: Uint8Array, from: number, to: number, dst: Uint8Array,
   return out;
 }
 
-/** The bytes of one LZ4 frame (Arrow: each compressed buffer is a single frame). */
-export function decodeLz4Frame(src: Uint8Array): Uint8Array {
+/** The most one compressed block of `bytes` bytes decodes to: a byte of a length run adds at most 255, a sequence's token and offset a few more. */
+function blockBound(bytes: number, blockMax: number): number {
+  return Math.min(blockMax, bytes * 255 + 24);
+}
+
+/**
+ * The bytes of one LZ4 frame (Arrow: each compressed buffer is a single frame). `size`: the length
+ * the data must have (Arrow's length prefix): the output is that long exactly, or it fails.
+ */
+export function decodeLz4Frame(src: Uint8Array, size?: number): Uint8Array {
   if (u32(src, 0) !== MAGIC) fail('not an LZ4 frame (bad magic number)');
   const flags = src[4] ?? 0;
   const bd = src[5] ?? 0;
@@ -82,7 +90,8 @@ export function decodeLz4Frame(src: Uint8Array): Uint8Array {
     at += 8;
   }
   at += 1; // Header checksum.
-  // A first pass over the block headers bounds the output: stored blocks exactly, compressed ones by the block size.
+  // A first pass over the block headers bounds the output: stored blocks exactly, compressed ones by
+  // what their bytes can decode to (not the block size: 5-byte blocks reserving 4 MiB each were a bomb).
   let bound = 0;
   for (let p = at; ; ) {
     const size = u32(src, p);
@@ -90,11 +99,13 @@ export function decodeLz4Frame(src: Uint8Array): Uint8Array {
     const stored = size >= 0x80000000;
     const bytes = stored ? size - 0x80000000 : size;
     if (bytes > blockMax) fail('a block is larger than the frame allows');
-    bound += stored ? bytes : blockMax;
+    bound += stored ? bytes : blockBound(bytes, blockMax);
     p += 4 + bytes + (blockChecksum ? 4 : 0);
   }
   if (declared !== undefined && declared > bound) fail(`the frame declares ${declared} bytes, its blocks hold at most ${bound}`);
-  const dst = new Uint8Array(declared ?? bound);
+  if (declared !== undefined && size !== undefined && declared !== size) fail(`the frame declares ${declared} bytes, Arrow's length prefix ${size}`);
+  if (size !== undefined && size > bound) fail(`Arrow's length prefix says ${size} bytes, the frame's blocks hold at most ${bound}`);
+  const dst = new Uint8Array(size ?? declared ?? bound);
   let out = 0;
   for (;;) {
     const size = u32(src, at);
@@ -109,11 +120,12 @@ export function decodeLz4Frame(src: Uint8Array): Uint8Array {
     } else {
       const start = out;
       out = decodeBlock(src, at, at + bytes, dst, out);
-      if (out - start > blockMax) fail('a block decodes larger than the frame allows');
+      if (out - start > blockBound(bytes, blockMax)) fail('a block decodes larger than the frame allows');
     }
     at += bytes + (blockChecksum ? 4 : 0);
   }
   if (declared !== undefined && out !== declared) fail(`decoded ${out} bytes, the frame declares ${declared}`);
+  if (size !== undefined && out !== size) fail(`decoded ${out} bytes, Arrow's length prefix says ${size}`);
   // Much over-allocated (few, small compressed blocks): copied, so the spare bytes are not kept alive.
   return out === dst.length ? dst : out * 2 < dst.length ? dst.slice(0, out) : dst.subarray(0, out);
 }
