@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkspaceFiles } from '../../src/agent/tools/workspaceFiles';
@@ -59,6 +59,22 @@ describe('Compare Models on two registry versions', function () {
     // The approval covers the versions' files, not the words naming them.
     const scope = await tool.approvalScope!({ a: 'models:/churn/1', b: 'churn@challenger', data: 'clf.csv', target: 'target' }, context());
     assert.match(scope, /linear\.pt:.*\n.*mlp\.pt:.*\n.*clf\.csv:/);
+  });
+
+  it('a version whose folder is outside the workspace is refused before it is walked', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'mle-ab-outside-'));
+    try {
+      copyFileSync(join(dir, 'trained', 'linear.pt'), join(outside, 'linear.pt'));
+      writeFileStoreRegistry(join(dir, 'mlruns'), [{ name: 'stray', versions: [{ version: 1, runId: hex('d') }] }]);
+      const meta = join(dir, 'mlruns', 'models', 'stray', 'version-1', 'meta.yaml');
+      writeFileSync(meta, readFileSync(meta, 'utf8').replace(/^storage_location: .*$/m, `storage_location: file://${outside}`));
+      const tool = compareModelsTool(() => loadOrt());
+      // The folder itself is named (not a file found in it): the check came before the walk.
+      await assert.rejects(tool.run({ a: 'models:/stray/1', b: 'models:/churn/1', benchmark: false }, context(), new AbortController().signal), (e: Error) => e.message.startsWith(`models:/stray/1: ${outside} is outside the workspace`));
+    } finally {
+      rmSync(join(dir, 'mlruns', 'models', 'stray'), { recursive: true, force: true });
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it('a missing alias, version, model or file says which, with what there is', async () => {

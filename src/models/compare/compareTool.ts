@@ -27,11 +27,12 @@ async function modelsOf(refs: readonly string[], context: ToolContext, signal?: 
     stores ??= await folderRegistries(root, signal);
     let found: { path: string; label: string };
     try {
-      found = resolveModelRef(ref, stores);
+      // A version's folder outside the workspace is refused before it is walked, as any other path there would be.
+      found = await resolveModelRef(ref, stores, [], (folder) => context.files.resolve(folder));
     } catch (error) {
+      if (error instanceof ToolInputError) throw new ToolInputError(`${text}: ${error.message}`);
       throw new ToolInputError(`${text}: ${(error as Error).message}.`);
     }
-    // A version's files outside the workspace are refused as any other path there would be.
     out.push({ path: await context.files.resolve(found.path), name: found.label });
   }
   return out;
