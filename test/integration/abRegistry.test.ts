@@ -61,6 +61,25 @@ describe('Compare Models on two registry versions', function () {
     assert.match(scope, /linear\.pt:.*\n.*mlp\.pt:.*\n.*clf\.csv:/);
   });
 
+  it('compare_models_on_data\'s approval names the files a reference resolves to; an alias moved after it is refused, not followed', async () => {
+    const tool = compareModelsOnDataTool(() => loadOrt(), () => Promise.resolve(PYTHON), () => dir);
+    const input = { a: 'churn@champion', b: 'models:/churn/2', data: 'clf.csv', target: 'target' };
+    const ctx = context();
+    await tool.approvalScope!(input, ctx);
+    assert.equal(
+      tool.confirmation!(input),
+      `Compare churn@champion → mlruns/1/${hex('a')}/artifacts/model/linear.pt and models:/churn/2 → mlruns/1/${hex('b')}/artifacts/model/mlp.pt on clf.csv (target target) with your Python (loading a pickle or a TorchScript archive runs code from the file)`,
+    );
+    // The alias moves to v2 between the user's yes and the run: nothing the user did not see is loaded.
+    const alias = join(dir, 'mlruns', 'models', 'churn', 'aliases', 'champion');
+    writeFileSync(alias, '2');
+    try {
+      await assert.rejects(tool.run(input, ctx, new AbortController().signal), new RegExp(`^ToolInputError: Nothing run: churn@champion now resolves to mlruns/1/${hex('b')}/artifacts/model/mlp\\.pt, not mlruns/1/${hex('a')}/artifacts/model/linear\\.pt that the user approved`));
+    } finally {
+      writeFileSync(alias, '1');
+    }
+  });
+
   it('a version whose folder is outside the workspace is refused before it is walked', async () => {
     const outside = mkdtempSync(join(tmpdir(), 'mle-ab-outside-'));
     try {
