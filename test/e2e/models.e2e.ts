@@ -77,7 +77,7 @@ describe('Models (code-server)', function () {
     await page.keyboard.press('Enter');
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 30_000 });
-    assert.match(await dialog.innerText(), /Loading scripted\.pt \(TorchScript\) with torch\.jit\.load runs the code it holds and unpickles its constants\. Export only files you trust\./);
+    assert.match(await dialog.innerText(), /Loading models\/scripted\.pt \(TorchScript\) with torch\.jit\.load runs the code it holds and unpickles its constants\. Export only files you trust\./);
     await saveScreenshot(page, 'model-export-torchscript-ask');
     await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden', timeout: 10_000 });

@@ -49,7 +49,7 @@ describe('Serving (code-server)', function () {
 
   it('Serve Locally on a scikit-learn pipeline, Load Test it, a drift report on its request log, then Stop', async () => {
     await contextMenu('churn_pipeline.joblib', 'Serve Locally');
-    await answerDialog(/Loading churn_pipeline\.joblib runs code from the classes it pickles/, 'Serve');
+    await answerDialog(/Loading models\/churn_pipeline\.joblib runs code from the classes it pickles/, 'Serve');
     await answerDialog(/write a FastAPI app into deploy\/churn_pipeline-fastapi .*run it on 127\.0\.0\.1/s, 'Write and Serve');
     const serving = page.locator('.notifications-toasts', { hasText: /churn_pipeline-fastapi is serving at http:\/\/127\.0\.0\.1:\d+/ });
     await serving.waitFor({ timeout: 60_000 });

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkspaceFiles } from '../../src/agent/tools/workspaceFiles';
@@ -59,6 +59,41 @@ describe('Compare Models on two registry versions', function () {
     // The approval covers the versions' files, not the words naming them.
     const scope = await tool.approvalScope!({ a: 'models:/churn/1', b: 'churn@challenger', data: 'clf.csv', target: 'target' }, context());
     assert.match(scope, /linear\.pt:.*\n.*mlp\.pt:.*\n.*clf\.csv:/);
+  });
+
+  it('compare_models_on_data\'s approval names the files a reference resolves to; an alias moved after it is refused, not followed', async () => {
+    const tool = compareModelsOnDataTool(() => loadOrt(), () => Promise.resolve(PYTHON), () => dir);
+    const input = { a: 'churn@champion', b: 'models:/churn/2', data: 'clf.csv', target: 'target' };
+    const ctx = context();
+    await tool.approvalScope!(input, ctx);
+    assert.equal(
+      tool.confirmation!(input),
+      `Compare churn@champion → mlruns/1/${hex('a')}/artifacts/model/linear.pt and models:/churn/2 → mlruns/1/${hex('b')}/artifacts/model/mlp.pt on clf.csv (target target) with your Python (loading a pickle or a TorchScript archive runs code from the file)`,
+    );
+    // The alias moves to v2 between the user's yes and the run: nothing the user did not see is loaded.
+    const alias = join(dir, 'mlruns', 'models', 'churn', 'aliases', 'champion');
+    writeFileSync(alias, '2');
+    try {
+      await assert.rejects(tool.run(input, ctx, new AbortController().signal), new RegExp(`^ToolInputError: Nothing run: churn@champion now resolves to mlruns/1/${hex('b')}/artifacts/model/mlp\\.pt, not mlruns/1/${hex('a')}/artifacts/model/linear\\.pt that the user approved`));
+    } finally {
+      writeFileSync(alias, '1');
+    }
+  });
+
+  it('a version whose folder is outside the workspace is refused before it is walked', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'mle-ab-outside-'));
+    try {
+      copyFileSync(join(dir, 'trained', 'linear.pt'), join(outside, 'linear.pt'));
+      writeFileStoreRegistry(join(dir, 'mlruns'), [{ name: 'stray', versions: [{ version: 1, runId: hex('d') }] }]);
+      const meta = join(dir, 'mlruns', 'models', 'stray', 'version-1', 'meta.yaml');
+      writeFileSync(meta, readFileSync(meta, 'utf8').replace(/^storage_location: .*$/m, `storage_location: file://${outside}`));
+      const tool = compareModelsTool(() => loadOrt());
+      // The folder itself is named (not a file found in it): the check came before the walk.
+      await assert.rejects(tool.run({ a: 'models:/stray/1', b: 'models:/churn/1', benchmark: false }, context(), new AbortController().signal), (e: Error) => e.message.startsWith(`models:/stray/1: ${outside} is outside the workspace`));
+    } finally {
+      rmSync(join(dir, 'mlruns', 'models', 'stray'), { recursive: true, force: true });
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it('a missing alias, version, model or file says which, with what there is', async () => {

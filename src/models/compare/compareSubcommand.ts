@@ -68,7 +68,7 @@ export const compareModelsSubcommand: Subcommand = {
       const side = async (text: string): Promise<{ path: string; name?: string }> => {
         const ref = parseModelRef(text);
         if (!ref) return { path: resolve(io.cwd, text) };
-        const found = resolveModelRef(ref, (stores ??= await folderRegistries(io.cwd, signal)));
+        const found = await resolveModelRef(ref, (stores ??= await folderRegistries(io.cwd, signal)));
         return { path: found.path, name: found.label };
       };
       const [sa, sb] = [await side(a), await side(b)];

@@ -12,10 +12,17 @@ import { AB_METRICS, RARE_POSITIVE } from './abStats';
 
 const REF_WORDS = 'a and b: workspace paths, or registered model versions of the folder\'s MLflow registry (mlruns/ or mlflow.db) as models:/name/3, models:/name@alias or name@alias';
 
+interface Side {
+  readonly path: string;
+  readonly name?: string;
+  /** The registry reference it was resolved from, as given ("churn@champion"). */
+  readonly ref?: string;
+}
+
 /** Each of a, b as a file: a workspace path, or a registry reference resolved to its version's model file (registryRef.ts). */
-async function modelsOf(refs: readonly string[], context: ToolContext, signal?: AbortSignal): Promise<{ path: string; name?: string }[]> {
+async function modelsOf(refs: readonly string[], context: ToolContext, signal?: AbortSignal): Promise<Side[]> {
   let stores: LocatedStore[] | undefined;
-  const out: { path: string; name?: string }[] = [];
+  const out: Side[] = [];
   for (const text of refs) {
     const ref = parseModelRef(text);
     if (!ref) {
@@ -27,12 +34,13 @@ async function modelsOf(refs: readonly string[], context: ToolContext, signal?: 
     stores ??= await folderRegistries(root, signal);
     let found: { path: string; label: string };
     try {
-      found = resolveModelRef(ref, stores);
+      // A version's folder outside the workspace is refused before it is walked, as any other path there would be.
+      found = await resolveModelRef(ref, stores, [], (folder) => context.files.resolve(folder));
     } catch (error) {
+      if (error instanceof ToolInputError) throw new ToolInputError(`${text}: ${error.message}`);
       throw new ToolInputError(`${text}: ${(error as Error).message}.`);
     }
-    // A version's files outside the workspace are refused as any other path there would be.
-    out.push({ path: await context.files.resolve(found.path), name: found.label });
+    out.push({ path: await context.files.resolve(found.path), name: found.label, ref: text });
   }
   return out;
 }
@@ -54,7 +62,7 @@ export function compareModelsTool(_ort: () => OrtModule) {
     risk: 'read',
     async run(input, context, signal) {
       try {
-        const [ma, mb] = (await modelsOf([input.a, input.b], context, signal)) as [{ path: string; name?: string }, { path: string; name?: string }];
+        const [ma, mb] = (await modelsOf([input.a, input.b], context, signal)) as [Side, Side];
         const [ia, ib] = [await inspectForTool(ma.path, input.a, signal), await inspectForTool(mb.path, input.b, signal)];
         // In the models worker: the chat's tools run on the extension host.
         const result = await compareTwoOffThread(modelReader(), { a: { ...ma, info: ia }, b: { ...mb, info: ib }, options: { skipBenchmark: input.benchmark === false, maxSeconds: input.max_seconds ?? 10 } }, { signal });
@@ -74,6 +82,7 @@ export function compareModelsTool(_ort: () => OrtModule) {
  * models worker with the worker's own onnxruntime (`_ort` is kept for its callers' sake).
  */
 export function compareModelsOnDataTool(_ort: () => OrtModule, python: () => Promise<string>, cwd: () => string) {
+  const approved = new Map<string, { models: readonly Side[]; shown: string }>();
   return defineTool({
     name: 'compare_models_on_data',
     description:
@@ -94,11 +103,26 @@ export function compareModelsOnDataTool(_ort: () => OrtModule, python: () => Pro
       metric: z.optional(z.enum(AB_METRICS)),
     }),
     risk: 'execute',
-    confirmation: (input) => `Compare ${input.a} and ${input.b} on ${input.data} (target ${input.target}) with your Python (loading a pickle or a TorchScript archive runs code from the file)`,
-    approvalScope: async (input, context) => (await Promise.all([...(await modelsOf([input.a, input.b], context)).map((m) => m.path), await context.files.resolve(input.data)].map((p) => context.files.identity(p)))).join('\n'),
+    // The registry references are resolved once, in approvalScope (just before the card is drawn),
+    // so the card names the files that will be loaded (a pickle or TorchScript runs code), and run
+    // loads those: an alias moved after the user said yes is refused, never followed.
+    confirmation: (input) => `Compare ${approved.get(JSON.stringify(input))?.shown ?? `${input.a} and ${input.b}`} on ${input.data} (target ${input.target}) with your Python (loading a pickle or a TorchScript archive runs code from the file)`,
+    async approvalScope(input, context) {
+      const models = await modelsOf([input.a, input.b], context);
+      approved.clear();
+      approved.set(JSON.stringify(input), { models, shown: models.map((m) => (m.ref ? `${m.ref} → ${context.files.display(m.path)}` : context.files.display(m.path))).join(' and ') });
+      return (await Promise.all([...models.map((m) => m.path), await context.files.resolve(input.data)].map((p) => context.files.identity(p)))).join('\n');
+    },
     async run(input, context, signal) {
       try {
-        const [ma, mb] = (await modelsOf([input.a, input.b], context, signal)) as [{ path: string; name?: string }, { path: string; name?: string }];
+        const [ma, mb] = (await modelsOf([input.a, input.b], context, signal)) as [Side, Side];
+        const said = approved.get(JSON.stringify(input));
+        approved.delete(JSON.stringify(input));
+        const moved = said?.models.findIndex((m, i) => m.path !== [ma, mb][i]!.path) ?? -1;
+        if (moved >= 0) {
+          const [then, now] = [said!.models[moved]!, [ma, mb][moved]!];
+          throw new ToolInputError(`Nothing run: ${then.ref ?? [input.a, input.b][moved]} now resolves to ${context.files.display(now.path)}, not ${context.files.display(then.path)} that the user approved (the registry changed since). Call again so the user is asked about the new file.`);
+        }
         const data = await context.files.resolve(input.data);
         const [ia, ib] = [await inspectForTool(ma.path, input.a, signal), await inspectForTool(mb.path, input.b, signal)];
         const ab = await compareOnData(python, { ...ma, info: ia }, { ...mb, info: ib }, data, input.target, { cwd: cwd(), signal, ...(input.metric ? { metric: input.metric } : {}) });

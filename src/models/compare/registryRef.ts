@@ -45,8 +45,12 @@ export interface ResolvedRef {
   readonly label: string;
 }
 
-/** The version's model file; errors say what is missing, in words. */
-export function resolveModelRef(ref: ModelRef, stores: readonly LocatedStore[], runs: readonly RunRecord[] = []): ResolvedRef {
+/**
+ * The version's model file; errors say what is missing, in words. `allow` may refuse the version's
+ * folder (throwing) before it is walked: the agent's tools refuse one outside the workspace, since
+ * an untrusted registry's storage_location can name any folder (`/` too).
+ */
+export async function resolveModelRef(ref: ModelRef, stores: readonly LocatedStore[], runs: readonly RunRecord[] = [], allow?: (folder: string) => Promise<unknown>): Promise<ResolvedRef> {
   const holding = stores.filter((s) => s.registry.models.some((m) => m.name === ref.name));
   if (holding.length === 0) {
     const names = stores.flatMap((s) => s.registry.models.map((m) => m.name));
@@ -63,6 +67,7 @@ export function resolveModelRef(ref: ModelRef, stores: readonly LocatedStore[], 
   const run = version.runId ? runs.find((r) => r.runId === version.runId) : undefined;
   const folder = versionModelPath(version, run, store.location);
   if (!folder) throw new Error(`${ref.name} v${number}'s files are not on this machine (source ${version.source ?? 'unknown'}): download them and compare the files`);
+  await allow?.(folder);
   const files = modelFilesIn(folder);
   const file = servableFile(files) ?? files.find((f) => !f.endsWith('MLmodel'));
   if (!file) throw new Error(`${ref.name} v${number}'s folder ${folder} holds no model file Compare Models reads`);

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { userPython } from '../../python/vscode/pythonExtension';
+import { trustModelFile } from '../../common/vscode/modelCodeTrust';
 import type * as ModelsCore from '../lazy/modelsCore';
 
 /** The model a command acts on, inspected in the reader worker; a file that is not a model, or that overran its reader, becomes a notification that says why. */
@@ -29,12 +30,9 @@ export function guessShape(info: ReturnType<typeof ModelsCore.inspectModel>): st
  * Loading a model file runs code: a pickled module its classes' code, a TorchScript archive the
  * code it holds (torch.jit.load also unpickles its constants). The user says yes first.
  */
-export async function trustModelCode(model: vscode.Uri, info: ReturnType<typeof ModelsCore.inspectModel>, action: string, kind: 'pickle' | 'torchscript' = 'pickle'): Promise<boolean> {
-  const name = basename(model.fsPath);
-  const classes = (info.warnings ?? []).find((p) => p.startsWith('pickles Python classes'))?.replace(/^pickles Python classes \(([^)]*)\).*$/, '$1') ?? 'its classes';
-  const why = kind === 'torchscript' ? `Loading ${name} (TorchScript) with torch.jit.load runs the code it holds and unpickles its constants.` : `Loading ${name} runs code from the classes it pickles (${classes}).`;
-  const answer = await vscode.window.showWarningMessage(`${why} ${action} only files you trust.`, { modal: true }, action);
-  return answer === action;
+export function trustModelCode(model: vscode.Uri, info: ReturnType<typeof ModelsCore.inspectModel>, action: string, kind: 'pickle' | 'torchscript' = 'pickle'): Promise<boolean> {
+  const classes = (info.warnings ?? []).find((p) => p.startsWith('pickles Python classes'))?.replace(/^pickles Python classes \(([^)]*)\).*$/, '$1');
+  return trustModelFile(model, { kind, action, ...(classes ? { classes } : {}) });
 }
 
 /** The user's Python (setting, Python extension, PATH): model jobs run in it, with its packages. */

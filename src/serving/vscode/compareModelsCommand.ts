@@ -8,6 +8,8 @@ import { comparisonMarkdown } from '../../models/compare/twoModels';
 import { AB_METRICS, CLASSIFIER_METRICS, RARE_POSITIVE, type ABMetric } from '../../models/compare/abStats';
 import { modelReader } from '../../models/modelReader';
 import { modelUriArg } from '../../common/vscode/modelUriArg';
+import { trustModelFile } from '../../common/vscode/modelCodeTrust';
+import { registryVersionArg } from '../../common/registryVersionArg';
 import type { OrtModule } from '../../models/runtime/onnxRun';
 import { openReport } from './reportPreview';
 
@@ -44,17 +46,10 @@ async function askForData(near: vscode.Uri): Promise<{ data: vscode.Uri; target:
   return metric === null ? null : { data, target: target.trim(), ...(metric ? { metric } : {}) };
 }
 
-/** Loading a pickle runs its classes' code; torch.jit.load runs a TorchScript archive's code and unpickles its constants. The user says yes first. */
-async function trustToLoad(model: vscode.Uri, kind: 'pickle' | 'torchscript'): Promise<boolean> {
-  const name = basename(model.fsPath);
-  const why = kind === 'torchscript' ? `Loading ${name} (TorchScript) with torch.jit.load runs the code it holds and unpickles its constants.` : `Loading ${name} runs code from the classes it pickles.`;
-  return (await vscode.window.showWarningMessage(`${why} Compare only files you trust.`, { modal: true }, 'Compare')) === 'Compare';
-}
-
-/** A registry version node's name for the report ("churn v3 (model.onnx)"), read by shape as modelCard's registryVersionArg does. */
+/** A registry version node's name for the report ("churn v3 (model.onnx)"). */
 function versionLabel(arg: unknown, uri: vscode.Uri): string | undefined {
-  const carried = arg !== null && typeof arg === 'object' ? (arg as { registryVersion?: { model?: { name?: unknown }; version?: unknown } }).registryVersion : undefined;
-  return typeof carried?.model?.name === 'string' && typeof carried.version === 'number' ? `${carried.model.name} v${carried.version} (${basename(uri.fsPath)})` : undefined;
+  const carried = registryVersionArg(arg);
+  return carried ? `${carried.model.name} v${carried.version} (${basename(uri.fsPath)})` : undefined;
 }
 
 /** `_ort`: kept for the caller; both comparisons load onnxruntime in the models worker. */
@@ -84,10 +79,11 @@ export async function compareModelsCommand(clicked: unknown, selected: unknown, 
     const models = [{ uri: first, path: first.fsPath, info: ia }, { uri: second, path: second.fsPath, info: ib }];
     const why = models.map(notComparable).find((w) => w !== undefined);
     if (why) throw new UserError(`${why}.`);
-    // Loading a pickle or a TorchScript archive runs code from it: the user says yes to each first.
+    // Loading a pickle or a TorchScript archive runs code from it: the user says yes to each first,
+    // shown its path (a registry version's file can be anywhere on disk).
     for (const m of models) {
       const kind = loadRunsCode(m);
-      if (kind && !(await trustToLoad(m.uri, kind))) return;
+      if (kind && !(await trustModelFile(m.uri, { kind, action: 'Compare' }))) return;
     }
   }
   const report = await withCancellableProgress(`Comparing ${basename(first.fsPath)} and ${basename(second.fsPath)}`, async (signal, progress) => {

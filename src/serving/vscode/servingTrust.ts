@@ -1,6 +1,6 @@
-import { basename } from 'node:path';
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { Logger } from '../../common/logger';
+import { trustModelFile } from '../../common/vscode/modelCodeTrust';
 import { userPython } from '../../python/vscode/pythonExtension';
 
 // What Serve Locally asks before it runs anything (after a trusted workspace: common/vscode/workspaceTrust.ts):
@@ -10,7 +10,6 @@ export function servingPython(log: Logger): Promise<string> {
   return userPython(log, 'to serve the model');
 }
 
-export async function trustPickle(model: vscode.Uri): Promise<boolean> {
-  const answer = await vscode.window.showWarningMessage(`Loading ${basename(model.fsPath)} runs code from the classes it pickles. Serve only files you trust.`, { modal: true }, 'Serve');
-  return answer === 'Serve';
+export function trustPickle(model: vscode.Uri): Promise<boolean> {
+  return trustModelFile(model, { kind: 'pickle', action: 'Serve' });
 }

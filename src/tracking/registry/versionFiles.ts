@@ -13,6 +13,8 @@ import type { ModelVersionRecord } from './registryModel';
 /** The file names a model is served or opened from, best first. */
 const MODEL_FILE = /\.(onnx|pkl|pickle|joblib|skops|pt|pth|safetensors)$/i;
 const MAX_ENTRIES = 2000;
+/** An MLflow model folder is a few levels deep (model/data/model.pth); a registry pointing elsewhere is not walked further. */
+const MAX_DEPTH = 6;
 
 /** The local folder (or file) holding the version's model, when there is one. */
 export function versionModelPath(version: ModelVersionRecord, run: RunRecord | undefined, store: { kind: string; root: string }): string | undefined {
@@ -35,19 +37,20 @@ function inside(base: string, rel: string): string {
   return r.startsWith('..') || isAbsolute(r) ? '' : path;
 }
 
-/** The model files under a version's folder (MLmodel first, then by the order of MODEL_FILE's formats), bounded. */
+/** The model files under a version's folder (MLmodel first, then by the order of MODEL_FILE's formats), bounded in entries and depth. */
 export function modelFilesIn(path: string): string[] {
   if (!statSync(path).isDirectory()) return [path];
   const out: string[] = [];
-  const stack = [path];
+  const stack = [{ dir: path, depth: 0 }];
   let seen = 0;
   while (stack.length && seen < MAX_ENTRIES) {
-    const dir = stack.pop()!;
+    const { dir, depth } = stack.pop()!;
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (++seen > MAX_ENTRIES) break;
       const full = join(dir, entry.name);
-      if (entry.isDirectory()) stack.push(full);
-      else if (entry.isFile() && (MODEL_FILE.test(entry.name) || entry.name === 'MLmodel')) out.push(full);
+      if (entry.isDirectory()) {
+        if (depth < MAX_DEPTH) stack.push({ dir: full, depth: depth + 1 });
+      } else if (entry.isFile() && (MODEL_FILE.test(entry.name) || entry.name === 'MLmodel')) out.push(full);
     }
   }
   const rank = (f: string): number => (f.endsWith('MLmodel') ? -1 : ['onnx', 'pkl', 'pickle', 'joblib', 'skops', 'pt', 'pth', 'safetensors'].indexOf(/\.([^.]+)$/.exec(f)?.[1]?.toLowerCase() ?? ''));
