@@ -163,10 +163,11 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
     // 7. The answer, from the tools' numbers; the card beside the model, every number footnoted.
     const done = frame.locator('.msg.assistant', { hasText: 'Done.' }).last();
     await done.waitFor({ timeout: 60_000 });
-    const loadTest = toolTurns(api.requests.at(-1)!.body).find((t) => t.name === 'load_test')?.result ?? '';
-    assert.ok((await done.innerText()).includes(loadTestLine(loadTest).slice(0, 40)), loadTest);
-    assert.match(await done.innerText(), new RegExp(`ROC AUC ${auc[3]!.replace('.', '\\.')} `));
+    // Read once the answer has finished streaming ("Done." is its first line).
     await frame.locator('button:text-is("Send"):visible').waitFor({ timeout: 30_000 });
+    const loadTest = toolTurns(api.requests.at(-1)!.body).find((t) => t.name === 'load_test')?.result ?? '';
+    assert.ok((await done.innerText()).includes(loadTestLine(loadTest).slice(0, 40)), `${loadTestLine(loadTest)}\n---\n${await done.innerText()}`);
+    assert.match(await done.innerText(), new RegExp(`ROC AUC ${auc[3]!.replace('.', '\\.')} `));
     const parsed = parseCard(readFileSync(join(server.workspace, 'models', 'MODEL_CARD.md'), 'utf8'));
     assert.ok(assertEveryNumberSourced(parsed) > 20);
     assert.match(parsed.section('Evaluation').join('\n'), new RegExp(`\`roc_auc\` \\| ${auc[3]!.replace('.', '\\.')} `));
