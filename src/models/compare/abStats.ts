@@ -286,23 +286,8 @@ function ranked(positive: Uint8Array, scores: Float64Array): Ranked {
  * roc_auc_score. NaN with one class only.
  */
 function rocAuc(r: Ranked, weight?: Uint32Array): number {
-  let negBelow = 0;
-  let sum = 0;
-  let pos = 0;
-  let p = 0;
-  let q = 0;
-  for (let j = 0; j < r.order.length; j++) {
-    const w = weight ? weight[r.order[j]!]! : 1;
-    if (r.positive[j]) p += w;
-    else q += w;
-    if (r.groupEnd[j]) {
-      sum += p * (negBelow + q / 2);
-      negBelow += q;
-      pos += p;
-      p = q = 0;
-    }
-  }
-  return pos && negBelow ? sum / (pos * negBelow) : NaN;
+  // aucAndAp's pass; with no positives counted its average precision is NaN and left aside.
+  return aucAndAp(r, 0, r.order.length, weight)[0];
 }
 
 /**
