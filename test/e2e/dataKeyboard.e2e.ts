@@ -99,8 +99,14 @@ describe('Dataset viewer by keyboard and at narrow widths (code-server)', functi
     await press('ArrowRight');
     await waitForActive({ row: '3', column: 'name', text: 'item-3' });
     await press('PageDown');
-    const paged = await activeCell();
+    // The grid draws on the next animation frame: wait for the move rather than read at once.
+    let paged = await activeCell();
+    for (let i = 0; i < 50 && Number(paged.row) <= 3; i++) {
+      await page.waitForTimeout(200);
+      paged = await activeCell();
+    }
     assert.ok(Number(paged.row) > 10, `Page Down moved a page: row ${paged.row}`);
+    assert.equal(paged.column, 'name', 'Page Down keeps the column');
     await press('Control+End');
     await waitForActive({ row: String(ROWS), column: 'day', text: day(ROWS) });
     await press('Home');
