@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { ensureSlurmCluster } from '../support/slurm/slurmCluster';
+import { skipWithoutSlurm } from '../support/slurm/slurmCluster';
 import type { CodeServer } from './support/codeServer';
 import { explorerContextMenu } from './support/workbench';
 import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
@@ -15,13 +15,9 @@ import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
 describe('Slurm jobs through a window reload (code-server)', function () {
   let server: CodeServer;
   let page: Page;
-  let skipReason: string | undefined;
   let jobId: string | undefined;
 
-  before(async () => {
-    const cluster = await ensureSlurmCluster();
-    if (!cluster.ok) skipReason = cluster.reason;
-  });
+  skipWithoutSlurm();
   useWorkbench(
     {
       profile: EXAMPLES_PROFILE,
@@ -33,12 +29,6 @@ describe('Slurm jobs through a window reload (code-server)', function () {
   );
   after(() => {
     if (jobId) execFileSync('scancel', [jobId]);
-  });
-  beforeEach(function () {
-    if (skipReason) {
-      console.log(`    skipped: ${skipReason}`);
-      this.skip();
-    }
   });
 
   const pane = (name: string): Locator => page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: new RegExp(`^\\s*${name}`) }) });
