@@ -24,6 +24,15 @@ export function activateFeature(host: FeatureHost): FeatureApis['gpu'] {
   );
   // Jobs this window watches (submitted from it, perhaps before a reload) show their GPUs here: only
   // then is the jobs feature loaded for this view's sake.
-  if (vscode.workspace.isTrusted && readWatchedJobs(context.workspaceState).length > 0) host.load('jobs', 'watched Slurm jobs show their GPUs in the GPUs view');
+  // After this feature's own load (not inside it): a jobs bundle that fails to load leaves the GPUs as they are.
+  if (vscode.workspace.isTrusted && readWatchedJobs(context.workspaceState).length > 0) {
+    setTimeout(() => {
+      try {
+        host.load('jobs', 'watched Slurm jobs show their GPUs in the GPUs view');
+      } catch {
+        // The loader has logged why; the local GPUs still show.
+      }
+    }, 0);
+  }
   return { tools: () => [gpuStatusTool(() => gpus.reading(), () => gpus.processLines())] };
 }
