@@ -9,7 +9,7 @@ import { LOAD_TEST_SOURCE, REQUEST_SOURCE_FIELD } from '../serving/requestLogTex
 import type { KernelFrameFile } from './kernelFrame';
 import { joinRotatedLog } from './rotatedLog';
 import { chiSquaredHomogeneity, jensenShannon, ksPValue, proportionsZTest, psi } from './driftStats';
-import { chooseTest, columnTestProblem, DRIFT_DEFAULTS, FEW_VALUES, isPValue, type DriftOptions, type DriftTest } from './driftTests';
+import { chooseTest, columnTestProblem, DRIFT_DEFAULTS, FEW_VALUES, isPValue, PER_VALUE, type DriftOptions, type DriftTest } from './driftTests';
 
 // Drift between a reference and a current dataset, column by column, scanned by the data engine
 // (DuckDB in its child process: src/data/engine/) in one query that reads each file once, in place:
@@ -132,7 +132,7 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
     compared.push({ name: col.name, as: kind === otherKind ? kind : 'categorical' });
   }
   for (const { name, as } of compared) {
-    const problem = columnTestProblem(name, as, options);
+    const problem = columnTestProblem(name, as, options, 'unscanned');
     if (problem) throw new UserError(problem);
   }
   // PSI is never the automatic choice, so its bins are known before the rows are counted.
@@ -145,13 +145,17 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
   compared.forEach(({ name, as }, i) => {
     const values = scan.fewValues.get(i);
     const categories = scan.categories.get(i) ?? [];
-    const test = chooseTest(as, referenceRows, options, name, as === 'numeric' ? values?.length : categories.length);
+    const distinct = as === 'numeric' ? values?.length : categories.length;
+    // A per-value test on a number, or a Z-test, fits by the values the scan counted.
+    const problem = columnTestProblem(name, as, options, distinct);
+    if (problem) throw new UserError(problem);
+    const test = chooseTest(as, referenceRows, options, name, distinct);
     const result =
       as === 'categorical'
         ? categoricalDrift(name, test, thresholds, categories)
         : values && PER_VALUE.has(test)
           ? fewValuesDrift(name, test, thresholds, values, scan.numeric.get(i))
-          : numericDrift(name, test, thresholds, scan.numeric.get(i));
+          : numericDrift(name, test, thresholds, scan.numeric.get(i), values?.length);
     if (typeof result === 'string') skipped.push({ column: name, reason: result });
     else columns.push(result);
   });
@@ -395,7 +399,7 @@ async function scanBoth(run: Run, a: string, b: string, compared: readonly Compa
   return { referenceRows, currentRows, numeric: numericScans, categories, fewValues };
 }
 
-function numericDrift(name: string, test: DriftTest, thresholds: { pValue: number; distance: number }, scan: NumericScan | undefined): ColumnDrift | string {
+function numericDrift(name: string, test: DriftTest, thresholds: { pValue: number; distance: number }, scan: NumericScan | undefined, values?: number): ColumnDrift | string {
   const n1 = scan?.n1 ?? 0;
   const n2 = scan?.n2 ?? 0;
   if (!scan || n1 === 0 || n2 === 0) return `no values in ${n1 === 0 ? 'the reference' : 'the current data'}`;
@@ -408,7 +412,7 @@ function numericDrift(name: string, test: DriftTest, thresholds: { pValue: numbe
     const bins = binned(scan, PSI_BINS);
     value = psi(bins.reference, bins.current);
   }
-  return { column: name, kind: 'numeric', test, value, ...verdict(test, value, thresholds), referenceCount: n1, currentCount: n2, histogram, detail: { ks_statistic: ks, wasserstein, reference_std: std } };
+  return { column: name, kind: 'numeric', test, value, ...verdict(test, value, thresholds), referenceCount: n1, currentCount: n2, histogram, detail: { ks_statistic: ks, wasserstein, reference_std: std, ...(values === undefined ? {} : { values }) } };
 }
 
 /** The histogram with its bin labels; one bin where every value is the same. */
@@ -422,9 +426,6 @@ function binned(scan: NumericScan, bins: number): ColumnDrift['histogram'] {
   const labels = edges.slice(0, count).map((e) => String(Number(e.toPrecision(4))));
   return { labels, reference: h.reference.slice(0, count), current: h.current.slice(0, count), edges };
 }
-
-/** The tests that compare counts per value, a numeric column's as a category's. */
-const PER_VALUE: ReadonlySet<DriftTest> = new Set(['chisquare', 'ztest', 'jensenshannon']);
 
 /** A per-category statistic on counts per side (the same categories, in the same order). */
 function perCategory(test: DriftTest, reference: readonly number[], current: readonly number[]): { value: number; detail: Record<string, number> } {
