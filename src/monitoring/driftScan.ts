@@ -7,7 +7,7 @@ import type { TablePrep } from '../data/engine/protocol';
 import { quoteIdent, SqlParams } from '../data/engine/sqlText';
 import { LOAD_TEST_SOURCE, REQUEST_SOURCE_FIELD } from '../serving/requestLogText';
 import type { KernelFrameFile } from './kernelFrame';
-import { joinRotatedLog } from './rotatedLog';
+import { logScan, readRotatedLog, rotatedLogFiles } from './rotatedLog';
 import { chiSquaredHomogeneity, jensenShannon, ksPValue, proportionsZTest, psi } from './driftStats';
 import { chooseTest, columnTestProblem, DRIFT_DEFAULTS, FEW_VALUES, isPValue, PER_VALUE, type DriftOptions, type DriftTest } from './driftTests';
 
@@ -98,11 +98,17 @@ export interface FrameInput {
   readonly source: FileDatasetSource;
 }
 
-/** One side: a data file, or a kernel's DataFrame. */
-export type DriftInput = FileDatasetSource | FrameInput;
+/** A request log with its rotated files (rotatedLog.ts), oldest first; `source` is the live file's. */
+export interface LogInput {
+  readonly log: readonly string[];
+  readonly source: FileDatasetSource;
+}
+
+/** One side: a data file, a kernel's DataFrame, or a rotated request log. */
+export type DriftInput = FileDatasetSource | FrameInput | LogInput;
 
 const sourceOf = (input: DriftInput): FileDatasetSource => (input instanceof FileDatasetSource ? input : input.source);
-const labelOf = (input: DriftInput): string => (input instanceof FileDatasetSource ? input.label : input.frame.label);
+const labelOf = (input: DriftInput): string => (input instanceof FileDatasetSource ? input.label : 'frame' in input ? input.frame.label : input.source.label);
 
 export async function detectDrift(referenceInput: DriftInput, currentInput: DriftInput, options: DriftOptions, signal: AbortSignal): Promise<DriftResult> {
   const params = new SqlParams();
@@ -200,20 +206,18 @@ export function sortByDrift(columns: readonly ColumnDrift[]): ColumnDrift[] {
  */
 export async function detectFileDrift(engine: DataEngine, reference: string | KernelFrameFile, current: string | KernelFrameFile, options: DriftOptions, signal: AbortSignal): Promise<DriftResult> {
   const input = (side: string | KernelFrameFile): DriftInput => (typeof side === 'string' ? new FileDatasetSource(side, engine) : { frame: side, source: new FileDatasetSource(side.path, engine) });
-  // A rotated request log as the current side: with its old files (rotatedLog.ts).
-  const log = typeof current === 'string' ? await joinRotatedLog(current) : undefined;
-  try {
+  const compare = async (b: DriftInput): Promise<DriftResult> => {
     const a = input(reference);
-    const b = input(log ? log.path : current);
     try {
-      const result = await detectDrift(a, b, options, signal);
-      return log && log.files > 1 ? { ...result, currentFiles: log.files } : result;
+      return await detectDrift(a, b, options, signal);
     } finally {
       await Promise.all([sourceOf(a).dispose(), sourceOf(b).dispose()]);
     }
-  } finally {
-    await log?.dispose();
-  }
+  };
+  // A rotated request log as the current side: with its old files, read in place (rotatedLog.ts).
+  if (typeof current !== 'string' || rotatedLogFiles(current).length === 1) return compare(input(current));
+  const { result, files } = await readRotatedLog(current, (log) => compare(log.length > 1 ? { log, source: new FileDatasetSource(current, engine) } : input(current)));
+  return files > 1 ? { ...result, currentFiles: files } : result;
 }
 
 interface Compared {
@@ -240,6 +244,7 @@ interface Side {
  */
 async function scanOf(input: DriftInput, params: SqlParams, signal: AbortSignal, skipLoadTests: boolean): Promise<Side> {
   const source = sourceOf(input);
+  if ('log' in input) return logSide(input, params, signal, skipLoadTests);
   if (!(input instanceof FileDatasetSource) && input.frame.format === 'csv') return frameCsv(input.frame, source.path, params);
   // Opening checks the file (line lengths, encoding, ragged rows) and names it in any error.
   const opened = await source.relation(signal, new SqlParams());
@@ -249,12 +254,30 @@ async function scanOf(input: DriftInput, params: SqlParams, signal: AbortSignal,
   const probe = new SqlParams();
   const described = await source.run(`SELECT * FROM ${directScan(source.format, source.path, probe, csv, false)} LIMIT 0`, { params: probe, prepare: [] }, signal, { maxRows: 1 });
   const columns = columnsFromDescribe(described.columns.map((c) => [c.name, c.type]), source.format);
-  const from = directScan(source.format, source.path, params, csv, false);
-  if (!skipLoadTests || source.format !== 'jsonl' || !columns.some((c) => c.name === REQUEST_SOURCE_FIELD)) return { from, columns, prepare: [] };
+  const scan = (p: SqlParams): string => directScan(source.format, source.path, p, csv, false);
+  if (!skipLoadTests || source.format !== 'jsonl') return { from: scan(params), columns, prepare: [] };
+  return withoutLoadTests(source, scan, columns, params, signal);
+}
+
+/**
+ * A rotated request log: its files in one scan, in place. Not opened as one file is (the live file
+ * may be empty just after a rotation); the engine names a file it cannot read.
+ */
+async function logSide(input: LogInput, params: SqlParams, signal: AbortSignal, skipLoadTests: boolean): Promise<Side> {
+  const probe = new SqlParams();
+  const described = await input.source.run(`SELECT * FROM ${logScan(input.log, probe)} LIMIT 0`, { params: probe, prepare: [] }, signal, { maxRows: 1 });
+  const columns = columnsFromDescribe(described.columns.map((c) => [c.name, c.type]), 'jsonl');
+  const scan = (p: SqlParams): string => logScan(input.log, p);
+  return skipLoadTests ? withoutLoadTests(input.source, scan, columns, params, signal) : { from: scan(params), columns, prepare: [] };
+}
+
+/** A served app's request log (JSON lines with REQUEST_SOURCE_FIELD) without its load tests' rows, counted first in a read of that field alone. */
+async function withoutLoadTests(source: FileDatasetSource, scan: (p: SqlParams) => string, columns: readonly DatasetColumn[], params: SqlParams, signal: AbortSignal): Promise<Side> {
+  if (!columns.some((c) => c.name === REQUEST_SOURCE_FIELD)) return { from: scan(params), columns, prepare: [] };
   const isLoadTest = `${quoteIdent(REQUEST_SOURCE_FIELD)} = '${LOAD_TEST_SOURCE}'`;
   const count = new SqlParams();
-  const counted = await source.run(`SELECT count(*) FROM ${directScan(source.format, source.path, count, csv, false)} WHERE ${isLoadTest}`, { params: count, prepare: [] }, signal, { maxRows: 1 });
-  return { from: `(SELECT * FROM ${from} WHERE (${isLoadTest}) IS NOT TRUE)`, columns, prepare: [], loadTestRows: Number(counted.rows[0]![0]) };
+  const counted = await source.run(`SELECT count(*) FROM ${scan(count)} WHERE ${isLoadTest}`, { params: count, prepare: [] }, signal, { maxRows: 1 });
+  return { from: `(SELECT * FROM ${scan(params)} WHERE (${isLoadTest}) IS NOT TRUE)`, columns, prepare: [], loadTestRows: Number(counted.rows[0]![0]) };
 }
 
 /**
