@@ -59,23 +59,24 @@ describe('Keep Running After Window Closes: a kept server outlives its window an
       `const { LocalModelServer } = require(${JSON.stringify(join(__dirname, '..', '..', 'src', 'serving', 'localServer.ts'))});`,
       `require('node:fs').mkdirSync(${JSON.stringify(join(appDir, 'logs'))}, { recursive: true });`,
       `LocalModelServer.start({ python: ${JSON.stringify(PYTHON)}, appDir: ${JSON.stringify(appDir)}, module: 'app' })`,
-      `  .then((s) => { s.keep(${JSON.stringify(logFile)}); console.log('KEPT ' + JSON.stringify({ port: s.port, pid: s.pid, token: s.token, startedAt: s.startedAt })); }, (e) => { console.error(e); process.exit(1); });`,
+      `  .then((s) => { s.keep(${JSON.stringify(logFile)}); console.log('KEPT ' + JSON.stringify({ port: s.port, pid: s.pid, token: s.token, loadTestKey: s.loadTestKey, startedAt: s.startedAt })); }, (e) => { console.error(e); process.exit(1); });`,
     ].join('\n');
     const host = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const kept = await new Promise<{ port: number; pid: number; token: string; startedAt: number }>((resolve, reject) => {
+    const kept = await new Promise<{ port: number; pid: number; token: string; loadTestKey: string; startedAt: number }>((resolve, reject) => {
       let out = '';
       host.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString();
         const m = /KEPT (\{.*\})/.exec(out);
-        if (m) resolve(JSON.parse(m[1]!) as { port: number; pid: number; token: string; startedAt: number });
+        if (m) resolve(JSON.parse(m[1]!) as { port: number; pid: number; token: string; loadTestKey: string; startedAt: number });
       });
       host.once('exit', (code) => reject(new Error(`the host exited (${code}) before the server was kept`)));
     });
     const state = new MemoryState();
     const secrets = new MemorySecrets();
     const record: KeptServerRecord = { name: 'churn', appDir, module: 'app', python: PYTHON, port: kept.port, pid: kept.pid, startedAt: kept.startedAt, logFile };
-    await new KeptServers(state, secrets).save(record, kept.token);
+    await new KeptServers(state, secrets).keep(record, kept);
     assert.ok(!JSON.stringify([...state.values]).includes(kept.token), 'the token is in the secret store only');
+    assert.ok(!JSON.stringify([...state.values]).includes(kept.loadTestKey), 'the load-test key too');
     host.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 3000));
     assert.equal((await fetch(`http://127.0.0.1:${kept.port}/health`)).status, 200, 'the server outlives its window');
@@ -85,6 +86,7 @@ describe('Keep Running After Window Closes: a kept server outlives its window an
     const server = found[0]!.server;
     assert.ok(server.kept && server.state === 'running');
     assert.equal(server.startedAt, kept.startedAt);
+    assert.equal(server.loadTestKey, kept.loadTestKey, 'its load tests are marked as before');
     const answer = await server.call('/predict', JSON.stringify({ instances: [ROW] }));
     assert.equal(answer.status, 200, answer.body);
     assert.match(readFileSync(logFile, 'utf8'), /kept running after the window closes/);
