@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { eventually } from '../support/eventually';
 import type { CodeServer } from './support/codeServer';
 import { explorerContextMenu, findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
 import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
@@ -85,7 +86,9 @@ describe('Serving (code-server)', function () {
     await saveScreenshot(page, 'deployments-view');
     const log = join(server.workspace, 'deploy', 'churn_pipeline-fastapi', 'logs', 'requests.jsonl');
     assert.ok(existsSync(log));
-    assert.ok(readFileSync(log, 'utf8').trim().split('\n').length >= 301, 'a line per predicted row');
+    // The app's log thread writes the queued rows every 0.2 s: wait for a line per predicted row.
+    const logLines = (): number => readFileSync(log, 'utf8').trim().split('\n').length;
+    const logged = await eventually('a line per predicted row in the request log', logLines, (n) => n >= 301, { timeoutMs: 15_000 });
 
     // Traffic from a client of the user's own, with the token copied from the server's menu: 200
     // customers who pay more and call support more than the reference's, the rest alike.
@@ -102,6 +105,8 @@ describe('Serving (code-server)', function () {
       const reply = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ instances: shifted.slice(i, i + 50) }) });
       assert.equal(reply.status, 200, await reply.text());
     }
+    // Drift reads the log as it is: wait for the 200 rows just sent to be in it.
+    await eventually('the 200 rows sent in the request log', logLines, (n) => n >= logged + 200, { timeoutMs: 15_000 });
 
     // Drift on the request log leaves the load test's rows out: the shifted columns drift, the others do not.
     await contextMenu('reference.csv', 'Compare Datasets for Drift…');

@@ -8,6 +8,7 @@ import { inspectModel } from '../../src/models/inspectModel';
 import { KeptServers, type KeptServerRecord } from '../../src/serving/keptServers';
 import { LocalModelServer } from '../../src/serving/localServer';
 import { planServeApp } from '../../src/serving/servePlan';
+import { eventually } from '../support/eventually';
 
 // Keep Running After Window Closes, for real: a host process (tsx) starts the scikit-learn app, keeps
 // it and records it as the extension does, then is killed with SIGKILL (a window closed or crashed).
@@ -114,7 +115,11 @@ describe('Keep Running After Window Closes: a kept server outlives its window an
         assert.equal((await fetch(`${server.url}/health?i=${i}`)).status, 200);
         await new Promise((r) => setTimeout(r, 15));
       }
-      await new Promise((r) => setTimeout(r, 2500));
+      // The access lines reach the log after the answers, and the log is rotated by a check every
+      // second: wait for the last request's line (in the log or, rotated, in .1) and the check after it.
+      const last = `"GET /health?i=${sent - 1} HTTP`;
+      const logState = (): { last: boolean; bytes: number } => ({ last: [logFile, `${logFile}.1`].some((f) => existsSync(f) && readFileSync(f, 'utf8').includes(last)), bytes: statSync(logFile).size });
+      await eventually("the last request's line in the log, rotated under its cap", logState, (s) => s.last && s.bytes <= cap, { timeoutMs: 15_000 });
       const files = [`${logFile}.2`, `${logFile}.1`, logFile];
       assert.ok(files.every((f) => existsSync(f)) && !existsSync(`${logFile}.3`), 'the log and 2 old files');
       assert.ok(statSync(logFile).size <= cap, `${statSync(logFile).size} bytes after the last rotation`);
