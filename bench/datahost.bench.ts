@@ -1,19 +1,21 @@
 // The Dataset viewer's cost to the real extension host: code-server with the packaged extension,
-// headless Chromium, a generated CSV of about 2 GB (its window's temp folder, deleted after).
+// headless Chromium, a generated 2.1 GB CSV (its window's temp folder, deleted after).
 // - host_rss_growth_mb: the window's extension host (the child of code-server whose command line
 //   says --type=extensionHost; /proc VmRSS) after the file is opened as a Dataset (explorer >
 //   Open as Dataset, its exact row count shown) and scrolled end to end as a person does (the
 //   Go to row box at JUMPS rows spread over every row, each followed by a burst of Page Downs,
 //   then Ctrl+End), every page waited for until drawn, less its RSS just before the open; target < 100.
 // - host_rss_growth_after_close_mb: the same host after the editor is closed, less before the open.
-// - host_rss_peak_growth_mb: the highest RSS read during the open and the scroll, less before.
-// The baseline of each: the same steps in a window of its own on a tiny CSV (TINY_ROWS rows, same
-// columns). Each window has a fresh extension host with the extension already active (a notebook
-// file in the workspace activates it), so both figures include loading the data feature and its
-// webview and their difference is what the file's size costs. RSS is read once it has settled
-// (no GC is forced: that is what the person sees). The engine is a child process of the host, so
-// its memory is not in these figures; its RSS is printed beside them. The in-process stand-in
-// (engine client + DatasetSession in the bench's own Node) is data.bench's engine_client_rss_growth_mb.
+// - host_rss_peak_growth_mb: the highest RSS read during the open and the scroll (no GC forced:
+//   what the person sees), less before. host_heap_used_growth_mb: V8's live heap, the same way.
+// Each reading but the peak follows two full GCs, asked through the host's inspector (hostInspector.ts),
+// once RSS has settled. The baseline of each: the same steps in a window of its own on a tiny CSV
+// (TINY_ROWS rows, same columns). Each window has a fresh extension host with the extension already
+// active (a notebook file in the workspace activates it), so both include loading the data feature
+// and its webview, and their difference is what the file's size costs. The engine is a child process
+// of the host: its memory is not in these figures; its RSS is printed beside them. The in-process
+// stand-in (engine client + DatasetSession in the bench's own Node) is data.bench's
+// engine_client_rss_growth_mb. Each run prints the load: this machine is shared.
 // ML_ENGINEER_BENCH_DATAHOST_ROWS scales the file down for a quick check; _JUMPS sets the jumps.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -24,10 +26,11 @@ import type { Browser, Frame, Page } from 'playwright-core';
 import { parseActivationLine } from '../src/common/heavyModules';
 import { assertCodeServerInstalled, repoRoot, startCodeServer, type CodeServer } from '../test/e2e/support/codeServer';
 import { explorerContextMenu, findWebviewFrame, keepEvidence, launchBrowser, openWorkbench, runCommand } from '../test/e2e/support/workbench';
+import { inspectProcess, type Inspector, type NodeMemory } from './hostInspector';
 import { engineChildren, extensionHosts, hostMemory, type HostMemory } from './hostProcess';
 import { withBaseline, type BenchMetric } from './metric';
 
-const ROWS = Number(process.env.ML_ENGINEER_BENCH_DATAHOST_ROWS ?? 21_000_000);
+const ROWS = Number(process.env.ML_ENGINEER_BENCH_DATAHOST_ROWS ?? 25_500_000); // 84 bytes a row: 2.1 GB
 const TINY_ROWS = 1000;
 const JUMPS = Number(process.env.ML_ENGINEER_BENCH_DATAHOST_JUMPS ?? 200);
 const PAGE_DOWNS = 2;
@@ -46,7 +49,7 @@ async function poll<T>(read: () => T | undefined | Promise<T | undefined>, timeo
   }
 }
 
-/** About 100 bytes a row, as data.bench's files: numbers, nulls, a category, dates and text. */
+/** data.bench's columns: numbers, nulls, a category, dates and text. */
 async function writeCsv(path: string, rows: number, spill: string): Promise<void> {
   const db = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '1GB', temp_directory: spill });
   const c = await db.connect();
@@ -55,6 +58,14 @@ async function writeCsv(path: string, rows: number, spill: string): Promise<void
     FROM range(${rows}) r(i)) TO '${path.replaceAll("'", "''")}' (HEADER)`);
   c.closeSync();
   db.closeSync();
+}
+
+function stopProcess(pid: number): void {
+  try {
+    process.kill(pid);
+  } catch {
+    // gone with its window
+  }
 }
 
 /** The host's memory once it has stopped moving (within 1 MB over 4 s), or after 60 s. */
@@ -74,39 +85,64 @@ async function settled(host: number, what: string): Promise<HostMemory> {
   return readings.at(-1)!;
 }
 
+interface Reading {
+  readonly proc: HostMemory;
+  readonly node: NodeMemory;
+}
+
 interface Growth {
-  readonly before: HostMemory;
-  readonly scrolled: HostMemory;
-  readonly closed: HostMemory;
+  readonly before: Reading;
+  readonly scrolled: Reading;
+  readonly closed: Reading;
+  /** The highest RSS read during the open and the scroll and once scrolled, with no GC forced. */
   readonly peak: number;
+}
+
+/** Two full GCs in the host (the second frees what the first's finalizers let go), then its memory once RSS has settled. */
+async function collected(host: number, inspector: Inspector, what: string): Promise<Reading> {
+  await inspector.collectGarbage();
+  await inspector.collectGarbage();
+  const proc = await settled(host, what);
+  const node = await inspector.memoryUsage();
+  const f = (n: number): string => n.toFixed(1);
+  console.error(`datahost bench: ${what}: ${mb(proc)}; V8 heap used ${f(node.heapUsed)} of ${f(node.heapTotal)}, external ${f(node.external)} (array buffers ${f(node.arrayBuffers)}) MB`);
+  return { proc, node };
 }
 
 /** One window on `server`'s workspace: opens `file` as a Dataset, scrolls it end to end, closes it. */
 async function measureWindow(browser: Browser, server: CodeServer, file: string, rows: number): Promise<Growth> {
   const earlier = new Set(extensionHosts(server.userDataDir));
   const page = await openWorkbench(browser, server);
+  let host: number | undefined;
   try {
-    const host = await poll(() => extensionHosts(server.userDataDir).find((pid) => !earlier.has(pid)), 120_000, "the window's extension host");
+    host = await poll(() => extensionHosts(server.userDataDir).find((pid) => !earlier.has(pid)), 120_000, "the window's extension host");
     await poll(() => server.extensionLog().split('\n').find((line) => parseActivationLine(line)), 120_000, 'the extension to activate');
-    const before = await settled(host, `${file} before`);
-    let peak = before.rss;
-    const sample = (): void => void (peak = Math.max(peak, hostMemory(host).rss));
-    const frame = await openDataset(page, file, rows, sample);
-    const pages = await scrollEndToEnd(frame, rows, sample);
-    const scrolled = await settled(host, `${file} scrolled`);
-    peak = Math.max(peak, scrolled.rss);
-    const engine = engineChildren(host).map((pid) => `${pid}: ${hostMemory(pid).rss.toFixed(0)} MB`).join(', ');
-    console.error(`datahost bench: ${file}: ${pages} pages drawn; the engine child's RSS ${engine || 'none'}`);
-    await runCommand(page, 'View: Close All Editors');
-    await page.locator('.tab', { hasText: file }).waitFor({ state: 'detached', timeout: 30_000 });
-    const closed = await settled(host, `${file} closed`);
-    console.error(`datahost bench: ${file}: before ${mb(before)}; scrolled ${mb(scrolled)}; closed ${mb(closed)}; peak ${peak.toFixed(1)} MB; load ${load()}`);
-    return { before, scrolled, closed, peak };
+    await settled(host, `${file}: the window's start`); // its startup work done before the first GC
+    const inspector = await inspectProcess(host);
+    try {
+      const before = await collected(host, inspector, `${file} before`);
+      let peak = before.proc.rss;
+      const sample = (): void => void (peak = Math.max(peak, hostMemory(host!).rss));
+      const frame = await openDataset(page, file, rows, sample);
+      const pages = await scrollEndToEnd(frame, rows, sample);
+      peak = Math.max(peak, (await settled(host, `${file} scrolled, before the GC`)).rss);
+      const engine = engineChildren(host).map((pid) => `${pid}: ${hostMemory(pid).rss.toFixed(0)} MB`).join(', ');
+      console.error(`datahost bench: ${file}: ${pages} pages drawn; peak ${peak.toFixed(1)} MB; the engine child's RSS ${engine || 'none'}; load ${load()}`);
+      const scrolled = await collected(host, inspector, `${file} scrolled`);
+      await runCommand(page, 'View: Close All Editors');
+      await page.locator('.tab', { hasText: file }).waitFor({ state: 'detached', timeout: 30_000 });
+      const closed = await collected(host, inspector, `${file} closed`);
+      return { before, scrolled, closed, peak };
+    } finally {
+      inspector.close();
+    }
   } catch (error) {
     console.error(`datahost bench: evidence kept in ${await keepEvidence(`datahost-${file}`, page, server)}`);
     throw error;
   } finally {
     await page.close();
+    // Stopped if code-server keeps it for a reconnection: its inspector's port is the next window's.
+    if (host !== undefined) stopProcess(host);
   }
 }
 
@@ -169,12 +205,12 @@ export async function run(): Promise<BenchMetric[]> {
     browser = await launchBrowser();
     const tiny = await measureWindow(browser, tinyWindow, 'tiny.csv', TINY_ROWS);
     const large = await measureWindow(browser, bigWindow, 'big.csv', ROWS);
-    console.error(`datahost bench: big.csv's growth less tiny.csv's: ${(large.scrolled.rss - large.before.rss - (tiny.scrolled.rss - tiny.before.rss)).toFixed(1)} MB; load ${load()}`);
+    const growth = (g: Growth, at: 'scrolled' | 'closed', of: (r: Reading) => number = (r) => r.proc.rss): number => of(g[at]) - of(g.before);
     return [
-      withBaseline('host_rss_growth_mb', large.scrolled.rss - large.before.rss, 'MB', tiny.scrolled.rss - tiny.before.rss),
-      withBaseline('host_rss_growth_after_close_mb', large.closed.rss - large.before.rss, 'MB', tiny.closed.rss - tiny.before.rss),
-      withBaseline('host_rss_peak_growth_mb', large.peak - large.before.rss, 'MB', tiny.peak - tiny.before.rss),
-      withBaseline('host_anon_growth_mb', large.scrolled.anon - large.before.anon, 'MB', tiny.scrolled.anon - tiny.before.anon),
+      withBaseline('host_rss_growth_mb', growth(large, 'scrolled'), 'MB', growth(tiny, 'scrolled')),
+      withBaseline('host_rss_growth_after_close_mb', growth(large, 'closed'), 'MB', growth(tiny, 'closed')),
+      withBaseline('host_rss_peak_growth_mb', large.peak - large.before.proc.rss, 'MB', tiny.peak - tiny.before.proc.rss),
+      withBaseline('host_heap_used_growth_mb', growth(large, 'scrolled', (r) => r.node.heapUsed), 'MB', growth(tiny, 'scrolled', (r) => r.node.heapUsed)),
     ];
   } finally {
     await browser?.close();
