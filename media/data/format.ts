@@ -1,4 +1,4 @@
-import type { Cell, ColumnFilter, ColumnKind } from '../../src/data/datasetSource';
+import type { Cell, ColumnFilter, ColumnKind, ColumnSummary } from '../../src/data/datasetSource';
 
 // How the grid writes values and conditions. Copying goes through the host and copies the value
 // itself; the grid rounds floats to 10 significant digits to keep columns readable, and writes a
@@ -70,4 +70,19 @@ export function describeFilter(filter: ColumnFilter): string {
 export function defaultWidth(kind: ColumnKind, name: string): number {
   const base = kind === 'boolean' ? 80 : kind === 'integer' ? 100 : isNumericKind(kind) ? 130 : kind === 'date' ? 110 : kind === 'timestamp' ? 180 : 180;
   return Math.max(base, Math.min(260, name.length * 8 + 40));
+}
+
+/**
+ * The words a summary card shows when its quantiles and histogram come from a sample of a big file
+ * (ColumnSummary.sampledRows): a line under the histogram, its title, and what a histogram bar's count is.
+ */
+export function sampledWords(s: Pick<ColumnSummary, 'sampledRows'>): { readonly note: string; readonly title: string; readonly quantile: string; readonly bar: (count: number) => string } | undefined {
+  if (s.sampledRows === undefined) return undefined;
+  const rows = s.sampledRows.toLocaleString('en-US');
+  return {
+    note: `≈ Quantiles and histogram from a sample of ${rows} rows spread over the file`,
+    title: `Estimated from a sample of ${rows} rows spread over the whole file. Rows, nulls, min, max, mean and std count every row.`,
+    quantile: `Approximate: from a sample of ${rows} rows`,
+    bar: (count) => `${count.toLocaleString('en-US')} of the ${rows} sampled rows`,
+  };
 }

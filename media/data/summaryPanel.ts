@@ -1,7 +1,7 @@
 import type { ColumnSummary, LabelBalance } from '../../src/data/datasetSource';
 import type { DatasetComparison } from '../../src/data/protocol';
 import { element } from '../common/dom';
-import { cellDisplay, statDisplay } from './format';
+import { cellDisplay, sampledWords, statDisplay } from './format';
 
 // The side panel: one card per column in view (its summary, computed by the engine on the whole
 // view when the column comes into view), the target column's label balance, and what "Compare
@@ -18,7 +18,7 @@ function pct(part: number, whole: number): string {
 }
 
 /** A histogram as bars, sized by counts: an SVG built element by element. */
-export function sparkline(counts: readonly number[], label: string): SVGSVGElement {
+export function sparkline(counts: readonly number[], label: string, countText: (count: number) => string = (count) => count.toLocaleString('en-US')): SVGSVGElement {
   const width = 160;
   const height = 32;
   const svg = document.createElementNS(SVG, 'svg');
@@ -38,7 +38,7 @@ export function sparkline(counts: readonly number[], label: string): SVGSVGEleme
     rect.setAttribute('width', String(Math.max(1, bar - 1)));
     rect.setAttribute('height', String(h));
     const title = document.createElementNS(SVG, 'title');
-    title.textContent = count.toLocaleString('en-US');
+    title.textContent = countText(count);
     rect.append(title);
     svg.append(rect);
   });
@@ -63,6 +63,7 @@ export function summaryCard(column: string, type: string, state: SummaryState, r
     return card;
   }
   const s = state.summary;
+  const sampled = sampledWords(s);
   const stats = element('dl', {}, [
     ...stat('Rows', s.count.toLocaleString('en-US')),
     ...stat('Nulls', `${s.nulls.toLocaleString('en-US')} (${pct(s.nulls, s.count)})`),
@@ -71,20 +72,26 @@ export function summaryCard(column: string, type: string, state: SummaryState, r
     ...(s.max !== undefined ? stat('Max', statDisplay(s.max)) : []),
     ...(s.mean !== undefined ? stat('Mean', statDisplay(s.mean)) : []),
     ...(s.std !== undefined ? stat('Std', statDisplay(s.std)) : []),
-    ...(s.quantiles ?? []).map((q) => stat(`${s.quantilesApproximate ? '≈' : ''}p${Math.round(q.p * 100)}`, statDisplay(q.value), s.quantilesApproximate ? 'Approximate quantile' : undefined)).flat(),
+    ...(s.quantiles ?? []).map((q) => stat(`${s.quantilesApproximate ? '≈' : ''}p${Math.round(q.p * 100)}`, statDisplay(q.value), s.quantilesApproximate ? (sampled?.quantile ?? 'Approximate quantile') : undefined)).flat(),
   ]);
   card.append(stats);
   if (s.histogram && s.histogram.counts.length > 0) {
     const edges = s.histogram.edges;
     card.append(
       element('figure', {}, [
-        sparkline(s.histogram.counts, `Histogram of ${column} from ${cellDisplay(edges[0] ?? null)} to ${cellDisplay(edges[edges.length - 1] ?? null)}${s.histogram.endsWidened ? ' (end bins wider: values past the sampled range)' : ''}`),
+        sparkline(
+          s.histogram.counts,
+          `Histogram of ${column} from ${cellDisplay(edges[0] ?? null)} to ${cellDisplay(edges[edges.length - 1] ?? null)}${sampled ? `, from a sample of ${(s.sampledRows ?? 0).toLocaleString('en-US')} rows` : ''}${s.histogram.endsWidened ? ' (end bins wider: values past the sampled range)' : ''}`,
+          sampled?.bar,
+        ),
         element('figcaption', { className: 'muted' }, [element('span', { text: statDisplay(edges[0]) }), element('span', { text: statDisplay(edges[edges.length - 1]) })]),
       ]),
     );
     // Bin edges from a sample of a big file: values past its range widened the end bins to the exact min and max.
     if (s.histogram.endsWidened) card.append(element('p', { className: 'muted', text: '≈ End bins stretched to the min and max: values past the sampled range' }));
   }
+  // A big file's quantiles and histogram are a sample's: said in words, whatever else the card shows.
+  if (sampled) card.append(element('p', { className: 'muted sampled', text: sampled.note, attrs: { title: sampled.title } }));
   if (s.topValues && s.topValues.length > 0) {
     const max = Math.max(1, ...s.topValues.map((t) => t.count));
     // Past a million rows the candidates come from a sketch: counted exactly, but perhaps not the most frequent.

@@ -105,10 +105,16 @@ export interface ColumnSummary {
   readonly quantilesApproximate?: boolean;
   /**
    * Numbers and dates: equal-width bins; edges has counts.length + 1 entries. Past EXACT_ROWS rows of
-   * a text file the edges come from a sample spread over the file (nice round steps), the end edges
+   * a big text file the bins and counts are a sample's (sampledRows; nice round steps), the end edges
    * the exact min and max; `endsWidened` when values lay past the sampled range, so an end bin is wider.
    */
   readonly histogram?: { readonly edges: readonly Cell[]; readonly counts: readonly number[]; readonly endsWidened?: boolean };
+  /**
+   * Set when the quantiles and the histogram's counts are estimated from a sample of this many rows
+   * spread over the file (a big text file past EXACT_ROWS rows), which the panel says; the other
+   * figures (rows, nulls, min, max, mean, std) count every row.
+   */
+  readonly sampledRows?: number;
   /** Strings, booleans and categories: the most frequent values, most first. */
   readonly topValues?: readonly { readonly value: Cell; readonly count: number }[];
   /** True when topValues are frequent values counted exactly but perhaps not the most frequent ones (a sketch's candidates, past EXACT_ROWS). */

@@ -98,8 +98,8 @@ describe('Dataset engine: a profile of every column in two scans', function () {
     engine.reads = [];
     const source = new FileDatasetSource(csv, engine);
     const inPlace = await profile(source);
-    // A sample spread over the file, then one read for the count, the statistics, the histograms and top-value counts; then (not waited for) the table is built.
-    assert.deepEqual(engine.reads, ['sample', 'csv', 'table'], 'neither the count nor the summaries waited for the table; the file read once');
+    // A sample spread over the file (its figures, then its histograms on edges from them), then one read for the count, the statistics and top-value counts; then (not waited for) the table is built.
+    assert.deepEqual(engine.reads, ['sample', 'sample', 'csv', 'table'], 'neither the count nor the summaries waited for the table; the file read once');
     assert.equal(inPlace[0]?.count, 2_200_000);
     const built = async (): Promise<boolean> => (await engine.query("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 't\\_%' ESCAPE '\\'", {})).rows[0]?.[0] === 1;
     for (let i = 0; i < 600 && !(await built()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -113,12 +113,16 @@ describe('Dataset engine: a profile of every column in two scans', function () {
     const [exact] = await folder.duckdbRows(`SELECT count(*) - count(x), min(x), max(x), count(DISTINCT label) FROM read_csv(${lit(csv)})`);
     const x = inPlace.find((s) => s.column === 'x');
     assert.deepEqual([x?.nulls, x?.min, x?.max, x?.quantilesApproximate], [exact?.[0], exact?.[1], exact?.[2], true]);
+    // Its quantiles and histogram are the sample's, and the summary says how big the sample was: the nulls aside, every sampled row in a bin.
+    assert.ok((x?.sampledRows ?? 0) > 100_000, `sampled rows: ${x?.sampledRows}`);
+    const binned = (x?.histogram?.counts ?? []).reduce((a, b) => a + b, 0);
+    assert.ok(binned < (x?.sampledRows ?? 0) && binned > (x?.sampledRows ?? 0) * 0.9, `${binned} of ${x?.sampledRows} sampled rows binned`);
     const label = inPlace.find((s) => s.column === 'label');
     assert.deepEqual((label?.topValues ?? []).map((t) => [t.value, t.count]), await folder.duckdbRows(`SELECT label, count(*) FROM read_csv(${lit(csv)}) GROUP BY 1 ORDER BY 2 DESC, 1`));
     assert.equal(label?.topValuesApproximate, undefined, 'every value counted: the top values are certain');
     const of = (name: string): ColumnSummary => inPlace.find((s) => s.column === name) ?? assert.fail(name);
     assert.deepEqual([of('nothing').nulls, of('nothing').topValues ?? []], [2_200_000, []]);
-    assert.deepEqual([of('seven').min, of('seven').max, of('seven').histogram], [7, 7, { edges: [7, 7], counts: [2_200_000] }]);
+    assert.deepEqual([of('seven').min, of('seven').max, of('seven').histogram, of('seven').sampledRows], [7, 7, { edges: [7, 7], counts: [2_200_000] }, undefined]);
     assert.deepEqual(of('same').topValues, [{ value: 'same', count: 2_200_000 }]);
     // Twenty values tied: ten of them, each counted exactly, and said to be perhaps not the top ten.
     const tie = of('tie');

@@ -7,8 +7,9 @@ import { FileDatasetSource } from '../../src/data/engine/fileDatasetSource';
 import { SAMPLE_WINDOW_BYTES, SAMPLE_WINDOWS } from '../../src/data/engine/spreadSample';
 import { DataFolder, lit } from '../support/dataFixtures';
 
-// A big CSV's one-scan profile (columnSummary.ts ProfileSample): bin edges, quantile cuts and
-// top-value candidates from a sample spread over the file, every figure counted in the one scan.
+// A big CSV's one-scan profile (columnSummary.ts ProfileSample): quantiles, histograms and top-value
+// candidates from a sample spread over the file (said in the summary), the other figures and the
+// candidates' counts counted in the one scan.
 // Rows here are 64 bytes each (fixed width), so which rows the sample's windows hold is known.
 
 const ROWS = 1_100_000;
@@ -65,7 +66,7 @@ describe('Dataset engine: a big CSV profiled in one scan, on a sample spread ove
     return out;
   };
 
-  it('values past the sampled range: the end bins reach the exact min and max, say so, and every row is counted', async () => {
+  it('values past the sampled range: the end bins reach the exact min and max and say so; the bins are the sample\'s, as the whole file\'s', async () => {
     const source = new FileDatasetSource(folder.path('wide.csv'), engine);
     const x = (await profile(source)).get('x') ?? assert.fail('x');
     const file = lit(folder.path('wide.csv'));
@@ -73,14 +74,17 @@ describe('Dataset engine: a big CSV profiled in one scan, on a sample spread ove
     const h = x.histogram ?? assert.fail('no histogram');
     assert.equal(h.endsWidened, true);
     assert.deepEqual([h.edges[0], h.edges[h.edges.length - 1]], [-999, 9999]);
-    assert.equal(h.counts.reduce((a, b) => a + b, 0), ROWS);
-    // The sample saw 1000-1999: nice edges 50 apart inside; the outliers in the end bins with the rows up to the first and from the last inner edge.
+    // The sample's rows, all of them binned (x has no nulls): whole 64-byte lines of each window.
+    const sampled = x.sampledRows ?? assert.fail('not said to be sampled');
+    assert.ok(sampled <= (SAMPLE_WINDOWS * SAMPLE_WINDOW_BYTES) / ROW_BYTES && sampled >= SAMPLE_WINDOWS * (SAMPLE_WINDOW_BYTES / ROW_BYTES - 2), String(sampled));
+    assert.equal(h.counts.reduce((a, b) => a + b, 0), sampled);
+    // The sample saw 1000-1999: nice edges 50 apart inside; each bin's share of the sample within half a percent of its share of the file.
     const inner = h.edges.slice(1, -1).map(Number);
     assert.ok(inner.every((e, k) => k === 0 || e - (inner[k - 1] ?? 0) === 50), JSON.stringify(h.edges));
-    const [ends] = await folder.duckdbRows(`SELECT count(*) FILTER (WHERE x < ${inner[0]}), count(*) FILTER (WHERE x >= ${inner[inner.length - 1]}) FROM read_csv(${file})`);
-    assert.deepEqual([h.counts[0], h.counts[h.counts.length - 1]], [Number(ends?.[0]), Number(ends?.[1])]);
-    assert.ok((h.counts[0] ?? 0) >= low.length && (h.counts[h.counts.length - 1] ?? 0) >= high.length);
-    // Quantiles from the rows counted between the sample's percentiles: within 1% of the range of the exact ones.
+    const bounds = [-Infinity, ...inner, Infinity];
+    const [shares] = await folder.duckdbRows(`SELECT ${h.counts.map((_, k) => `count(*) FILTER (WHERE x >= '${bounds[k]}'::DOUBLE AND x < '${bounds[k + 1]}'::DOUBLE)`).join(', ')} FROM read_csv(${file})`);
+    h.counts.forEach((c, k) => assert.ok(Math.abs(c / sampled - Number(shares?.[k]) / ROWS) < 0.005, `bin ${k}: ${c} of ${sampled} sampled, ${String(shares?.[k])} of ${ROWS}`));
+    // Quantiles from the sample: within 1% of the range of the exact ones.
     const [exact] = await folder.duckdbRows(`SELECT quantile_cont(x, [0.05, 0.25, 0.5, 0.75, 0.95])::VARCHAR FROM read_csv(${file})`);
     const wanted = (JSON.parse(String(exact?.[0])) as number[]).map(Number);
     assert.equal(x.quantilesApproximate, true);
@@ -108,11 +112,13 @@ describe('Dataset engine: a big CSV profiled in one scan, on a sample spread ove
     await replaced;
     if (before instanceof Error) assert.match(before.message, /moving\.csv/);
     else {
-      // Whichever version it read, its figures agree with each other: one scan counted them all.
-      assert.equal(before?.histogram?.counts.reduce((a, b) => a + b, 0), (before?.count ?? 0) - (before?.nulls ?? 0));
+      // Whichever version it read, its figures agree with each other: the bins hold the sample's rows, or every row where the sample was not of this version.
+      assert.equal(before?.histogram?.counts.reduce((a, b) => a + b, 0), before?.sampledRows ?? (before?.count ?? 0) - (before?.nulls ?? 0));
     }
     const after = (await profile(source)).get('x') ?? assert.fail('x');
     assert.deepEqual([after.count, after.min, after.max], [ROWS - 100_000, 1000, 1999]);
+    // A million rows: within EXACT_ROWS, so every row is counted, not sampled.
+    assert.equal(after.sampledRows, undefined);
     assert.equal(after.histogram?.counts.reduce((a, b) => a + b, 0), ROWS - 100_000);
     assert.equal(after.histogram?.endsWidened, undefined, 'the new sample saw the new range');
     await source.dispose();

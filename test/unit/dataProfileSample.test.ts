@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { candidateCounts, countedBins, countedCuts, fitToRange, sampledCounting, sampleEdges, withCounted } from '../../src/data/engine/sampledProfile';
+import { candidateCounts, fitToRange, sampleEdges, withCounted } from '../../src/data/engine/sampledProfile';
 import { spreadSample } from '../../src/data/engine/spreadSample';
 import type { DatasetColumn } from '../../src/data/datasetSource';
 
@@ -23,19 +23,6 @@ describe('Data: the one-scan profile on a spread sample (edges, fitting, the sam
     assert.deepEqual(fitToRange(col('integer', 'BIGINT'), edges, [5, 5, 5, 0], 2, 29), { edges: [2, 10, 20, 29], counts: [5, 5, 5] });
     assert.deepEqual(fitToRange(col('integer', 'BIGINT'), edges, [6, 5, 5, 7], -100, 400), { edges: [-100, 10, 20, 30, 400], counts: [6, 5, 5, 7], endsWidened: true });
     assert.deepEqual(fitToRange(col('date', 'DATE'), [0, 86_400_000, 172_800_000], [1, 1], 0, 86_400_000), { edges: ['1970-01-01', '1970-01-02', '1970-01-02'], counts: [1, 1] });
-  });
-
-  it('one histogram() over cuts and bin edges merged: regrouped into each as histogram() would count them apart', () => {
-    const counting = sampledCounting(col('integer', 'BIGINT'), { lo: 0, hi: 39, cuts: [10, 20] });
-    assert.deepEqual(counting.edges, [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34, 36, 38, 40]);
-    // The values 0..39 once each: a count for each merged bound's bin (v <= bound), then the open bin past the last.
-    const values = Array.from({ length: 40 }, (_, v) => v);
-    const counts = [...counting.bounds, Infinity].map((b, k) => values.filter((v) => v <= b && (k === 0 || v > (counting.bounds[k - 1] ?? -Infinity))).length);
-    assert.equal(counts.reduce((a, b) => a + b, 0), 40);
-    assert.deepEqual(countedBins(counting, counts).counts, new Array<number>(20).fill(2));
-    // Under 10, at 10, between, at 20, over 20.
-    assert.deepEqual(countedCuts(counting, counts), { cuts: [10, 20], at: [1, 1], below: [10, 9, 19] });
-    assert.equal(countedCuts(counting, [1, 2]), undefined, 'counts that do not fit the bounds');
   });
 
   it('a column of few values: distinct and ends from the rows no candidate holds joined with the counted candidates', () => {
@@ -63,6 +50,13 @@ describe('Data: the one-scan profile on a spread sample (edges, fitting, the sam
       assert.ok(ids.includes(0) && ids.includes(4999), 'from the first line to the last');
       assert.ok(ids.some((i) => i > 2000 && i < 3000), 'and between');
       assert.ok(ids.length < 500, `a sample, not the file: ${ids.length} lines`);
+      // More windows than fit side by side: fewer, none overlapping, so no line is sampled twice.
+      const crowded = await spreadSample(path, new AbortController().signal, 400, 4096);
+      assert.ok(crowded);
+      const again = readFileSync(crowded.path, 'utf8').split('\n').filter((l) => l.length > 0).slice(1);
+      await crowded.remove();
+      assert.equal(new Set(again).size, again.length, 'no line twice');
+      assert.ok(again.length > 2000, `most of the file: ${again.length} lines`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,11 +1,12 @@
 // Column summaries and label balance in SQL over a view's rows. Exact distinct counts and quantiles
 // up to EXACT_ROWS rows; beyond, DuckDB's HyperLogLog (approx_count_distinct) and t-digest
-// (approx_quantile), or a big text file's one scan on a sample (sampledProfile.ts), which the
-// summary says. Histograms are equal-width over [min, max] (or on the sample's nice edges); dates
-// and timestamps are binned on epoch milliseconds and their edges given back as dates.
+// (approx_quantile), or for a big text file quantiles and histograms from a sample spread over it
+// (sampledProfile.ts), which the summary says (sampledRows). Histograms are equal-width over
+// [min, max] (or on the sample's nice edges); dates and timestamps are binned on epoch milliseconds
+// and their edges given back as dates.
 import { SharedTask } from '../sharedTask';
 import type { Cell, ColumnSummary, DatasetColumn, DatasetView, LabelBalance } from '../datasetSource';
-import { candidateCounts, candidatePosition, fewValues, withCounted, countedBins, countedCuts, countingSql, fitToRange, quantilesOf, sampledCounting, type CutCounts, type ProfileSample, type SampledCounting } from './sampledProfile';
+import { candidateCounts, candidatePosition, fewValues, fitToRange, withCounted, type ProfileSample, type SampledNumbers } from './sampledProfile';
 import { edgeCell, findColumn, finite, HISTOGRAM_BINS, isNumeric, isTemporal, num, QUANTILES, TOP_VALUES, xOf, type SummaryRunner } from './summaryTerms';
 import { quoteIdent } from './sqlText';
 import { valueOf, whereSql, type BoundRelation } from './viewSql';
@@ -116,14 +117,8 @@ export interface FirstPass {
   /** The column's value for one statistic (nn, d, lo, hi, mean, sd, xlo, xhi, q0…, top), if it was asked. */
   readonly at: (name: string, key: string) => Cell | undefined;
   readonly has: (name: string) => boolean;
-  /**
-   * A column's rows counted at and between sampled percentiles, if they were: at[k] rows equal to
-   * cuts[k], below[k] rows strictly between cuts[k-1] and cuts[k] (below[0] under the first cut,
-   * below[cuts.length] over the last).
-   */
-  readonly cut: (name: string) => CutCounts | undefined;
-  /** A column's histogram counted in this scan on bin edges from a sample (one per bin, the last one open-ended), if it was. */
-  readonly binned: (name: string) => { readonly edges: readonly number[]; readonly counts: readonly number[] } | undefined;
+  /** A number or date column's quantiles and histogram from the sample instead of this scan, and the sample's rows, if they were. */
+  readonly sampled: (name: string) => { readonly numbers: SampledNumbers; readonly rows: number } | undefined;
   /** A text column's sampled candidates counted exactly in this scan (by their text), if they were. */
   readonly counted: (name: string) => { readonly candidates: readonly Cell[]; readonly counts: ReadonlyMap<string, number> } | undefined;
 }
@@ -140,7 +135,7 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
   const parts: string[] = ['count(*)'];
   const slots = new Map<string, Record<string, number>>();
   const derived = new Set<string>();
-  const countingOf = new Map<string, SampledCounting>();
+  const sampledOf = new Map<string, SampledNumbers>();
   const candidatesOf = new Map<string, Cell[]>();
   /** Text columns whose distinct count and min/max are over the rows that are no candidate, to be joined with the candidates' (fewValues). */
   const joined = new Set<string>();
@@ -175,15 +170,10 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
         slot(name, 'xlo', `min(${x})`);
         slot(name, 'xhi', `max(${x})`);
       }
-      // Sampled: the rows at and between the sample's percentiles (far cheaper than a t-digest) and
-      // in its bins, counted by one histogram() (sampledProfile.ts).
+      // Sampled: the quantiles and histogram are the sample's (sampledProfile.ts), nothing to count here.
       const range = exact ? undefined : sample?.ranges.get(name);
-      if (range) {
-        const counting = sampledCounting(col, range);
-        countingOf.set(name, counting);
-        slot(name, 'counts', countingSql(col, counting));
-      }
-      if (!range || range.cuts.length === 0) {
+      if (range) sampledOf.set(name, range);
+      else {
         // One aggregate (DuckDB computes an aggregate named twice once), read out element by element so each value keeps its type.
         const quantile = exact ? (isNumeric(col) ? `quantile_cont(${v}, ${q})` : `quantile_disc(${v}, ${q})`) : `approx_quantile(${v}, ${q})`;
         QUANTILES.forEach((_, k) => slot(name, `q${k}`, `(${quantile})[${k + 1}]`));
@@ -200,11 +190,6 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
     }
   }
   const row = (await run(`SELECT ${parts.join(', ')} FROM ${bound.rel.from}${where}`, bound, 1)).rows[0] ?? [];
-  const countsOf = (name: string): readonly number[] | undefined => {
-    const index = slots.get(name)?.counts;
-    const cell = index === undefined ? undefined : row[index];
-    return index === undefined ? undefined : typeof cell === 'string' ? ((JSON.parse(cell) as number[] | null) ?? []).map(Number) : [];
-  };
   const counted = (name: string): ReturnType<FirstPass['counted']> => {
     const candidates = candidatesOf.get(name);
     const index = slots.get(name)?.cands;
@@ -224,15 +209,9 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
       return counts && (key === 'd' || key === 'lo' || key === 'hi') ? withCounted(key, cell, counts) : cell;
     },
     has: (name) => slots.has(name),
-    cut: (name) => {
-      const counting = countingOf.get(name);
-      const counts = countsOf(name);
-      return counting && counts ? countedCuts(counting, counts) : undefined;
-    },
-    binned: (name) => {
-      const counting = countingOf.get(name);
-      const counts = countsOf(name);
-      return counting && counts ? countedBins(counting, counts) : undefined;
+    sampled: (name) => {
+      const numbers = sampledOf.get(name);
+      return numbers && sample ? { numbers, rows: sample.rows } : undefined;
     },
     counted,
   };
@@ -262,8 +241,10 @@ function asNumber(index: number | undefined, row: readonly Cell[]): Cell | undef
  * past EXACT_ROWS, a space-saving sketch of each text column's most frequent values,
  * approx_top_k); the second bins every number and date column at once and counts those
  * candidates exactly. Up to EXACT_ROWS rows, top values are counted exactly per column (a cheap
- * GROUP BY at that size), as before. `first`, when it holds every column asked for with the same
- * exactness, stands for the first scan (taken ahead, over the same rows).
+ * GROUP BY at that size), as before. With a sample (a big text file, unfiltered) there is no
+ * second scan: the histograms and quantiles are the sample's and its candidates are counted in the
+ * first. `first`, when it holds every column asked for with the same exactness, stands for the
+ * first scan (taken ahead, over the same rows).
  */
 export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRelation, names: readonly string[], view: DatasetView, totalRows: number, first?: FirstPass, sample?: ProfileSample): Promise<Map<string, ColumnSummary>> {
   const exact = totalRows <= EXACT_ROWS;
@@ -284,7 +265,7 @@ export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRela
   cols.forEach((col, i) => {
     const xlo = finite(at(i, 'xlo'));
     const xhi = finite(at(i, 'xhi'));
-    if ((isNumeric(col) || isTemporal(col)) && xlo !== undefined && xhi !== undefined && xlo !== xhi && !pass.binned(col.name)) {
+    if ((isNumeric(col) || isTemporal(col)) && xlo !== undefined && xhi !== undefined && xlo !== xhi && !pass.sampled(col.name)) {
       const n = col.kind === 'integer' && xhi - xlo + 1 <= HISTOGRAM_BINS ? xhi - xlo + 1 : HISTOGRAM_BINS;
       const x = xOf(col);
       const loP = second.params.bind(xlo);
@@ -328,9 +309,9 @@ export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRela
       let histogram: ColumnSummary['histogram'];
       const xlo = finite(at(i, 'xlo'));
       const xhi = finite(at(i, 'xhi'));
-      const sampled = pass.binned(col.name);
+      const sampled = pass.sampled(col.name);
       if (sampled && xlo !== undefined && xhi !== undefined && xlo !== xhi) {
-        histogram = fitToRange(col, sampled.edges, sampled.counts, xlo, xhi);
+        histogram = fitToRange(col, sampled.numbers.edges, sampled.numbers.counts, xlo, xhi);
       } else if (binned) {
         const counts = new Array<number>(binned.n).fill(0);
         for (const [key, value] of grouped[binned.at] ?? []) {
@@ -347,8 +328,10 @@ export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRela
         ...minMax,
         ...(isNumeric(col) && mean !== undefined ? { mean } : {}),
         ...(isNumeric(col) && std !== undefined ? { std } : {}),
-        ...(nonNull > 0 ? { quantiles: quantilesOf(col, pass.cut(col.name), xlo, xhi) ?? QUANTILES.map((p, k) => ({ p, value: at(i, `q${k}`) ?? null })), quantilesApproximate: !exact } : {}),
+        ...(nonNull > 0 ? { quantiles: sampledQuantiles(col, sampled?.numbers, xlo, xhi) ?? QUANTILES.map((p, k) => ({ p, value: at(i, `q${k}`) ?? null })), quantilesApproximate: !exact } : {}),
         ...(histogram ? { histogram } : {}),
+        // A column of one value has its one bin and its quantiles exact (the sample's are clamped to min = max).
+        ...(sampled && nonNull > 0 && xlo !== xhi ? { sampledRows: sampled.rows } : {}),
       });
       continue;
     }
@@ -375,6 +358,14 @@ export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRela
   return out;
 }
 
+/** The sample's quantiles kept inside the exact [min, max] (a row that parsed wrongly in the sample could lie outside); dates as such. */
+function sampledQuantiles(col: DatasetColumn, sampled: SampledNumbers | undefined, lo: number | undefined, hi: number | undefined): { p: number; value: Cell }[] | undefined {
+  if (!sampled || lo === undefined || hi === undefined) return undefined;
+  return QUANTILES.map((p, k) => {
+    const v = Math.max(lo, Math.min(hi, sampled.quantiles[k] ?? lo));
+    return { p, value: isTemporal(col) ? edgeCell(col, v) : v };
+  });
+}
 
 /** Counted candidates, most frequent first (ties by value), the first TOP_VALUES of those seen. */
 function rankTop(counted: { value: Cell; count: number }[]): { value: Cell; count: number }[] {
