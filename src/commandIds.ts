@@ -209,3 +209,9 @@ export const NOTEBOOK_CONTROLLER_PREFIX = 'mlEngineer.';
 export const COMM_TARGETS = {
   gpu: 'mlEngineer.gpu',
 } as const;
+
+/** Storage keys only feature bundles read: apart from STORAGE_KEYS, which the activation bundle holds whole. */
+export const FEATURE_STORAGE_KEYS = {
+  /** Workspace state: the jobs a window watches (submitted from it), as {cluster, id}; their GPUs show in the GPUs view. */
+  watchedJobs: 'mlEngineer.jobs.watched',
+} as const;

@@ -4,6 +4,7 @@ import type { ApiKeyStore } from '../agent/vscode/apiKeyStore';
 import type { DatasetSource } from '../data/datasetSource';
 import type { DatasetGrid, DatasetGridOptions } from '../data/vscode/datasetPanel';
 import type { RemoteGpuSource } from '../gpu/gpuSourceChoice';
+import type { JobGpuGroup } from '../jobs/jobGpuWatch';
 import type { AttachedJupyterServer } from '../kernels/vscode/jupyterServers';
 import type { KernelTarget } from '../kernels/kernelTools';
 import type { SourceKind } from '../tracking/runModel';
@@ -44,7 +45,11 @@ export interface FeatureApis {
   doctor: NoApi;
   serving: { tools(): Tool[] };
   modelCard: { tools(): Tool[] };
-  jobs: { tools(): Tool[] };
+  jobs: {
+    tools(): Tool[];
+    /** The watched jobs' GPUs, a group per job, for the GPUs view; polled while `setWanted(true)` (the view shows). */
+    readonly gpuWatch: { groups(): readonly JobGpuGroup[]; readonly onDidChange: vscode.Event<void>; setWanted(wanted: boolean): void };
+  };
   data: {
     /**
      * Opens a source that is not a file editor (a kernel DataFrame) in the Dataset grid; Copy as

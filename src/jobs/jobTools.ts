@@ -19,6 +19,8 @@ export interface JobsAccess {
   readonly clusters: () => JobClusters;
   /** Told after a submit or cancel, so the Jobs view refreshes at once. */
   readonly changed?: (cluster: string) => void;
+  /** Told the id of a job submit_job submitted (the window watches it: its GPUs in the GPUs view). */
+  readonly submitted?: (cluster: string, jobId: string) => void;
   /** Who keeps the kernel jobs start_kernel_job starts (the editor's Kernels view, or a HeldKernelJobs). */
   readonly kernelJobs: KernelJobHost;
   /** The tracking feature's discovery: job_status names the tracking logs in a job's working folder. */
@@ -191,6 +193,7 @@ export function jobTools(access: JobsAccess): Tool[] {
         const s = scheduler(input.cluster);
         const id = await schedulerCall(() => s.submit({ script: p.script, cwd: p.cwd }, signal));
         access.changed?.(input.cluster ?? '');
+        access.submitted?.(input.cluster ?? '', id);
         const job = await s.job(id, signal).catch(() => undefined);
         const state = job ? `; now ${job.state}${job.reason ? ` (${job.reason})` : ''}` : '';
         return { content: `Submitted job ${id} from ${context.files.display(p.scriptPath)}${state}. Follow it with job_status and job_logs (job_id "${id}").`, summary: `Job ${id} submitted` };

@@ -7,9 +7,9 @@ import type { TablePrep } from '../data/engine/protocol';
 import { quoteIdent, SqlParams } from '../data/engine/sqlText';
 import { LOAD_TEST_SOURCE, REQUEST_SOURCE_FIELD } from '../serving/requestLogText';
 import type { KernelFrameFile } from './kernelFrame';
-import { joinRotatedLog } from './rotatedLog';
+import { logScan, readRotatedLog, rotatedLogFiles } from './rotatedLog';
 import { chiSquaredHomogeneity, jensenShannon, ksPValue, proportionsZTest, psi } from './driftStats';
-import { chooseTest, columnTestProblem, DRIFT_DEFAULTS, FEW_VALUES, isPValue, type DriftOptions, type DriftTest } from './driftTests';
+import { chooseTest, columnTestProblem, DRIFT_DEFAULTS, FEW_VALUES, isPValue, PER_VALUE, type DriftOptions, type DriftTest } from './driftTests';
 
 // Drift between a reference and a current dataset, column by column, scanned by the data engine
 // (DuckDB in its child process: src/data/engine/) in one query that reads each file once, in place:
@@ -98,11 +98,17 @@ export interface FrameInput {
   readonly source: FileDatasetSource;
 }
 
-/** One side: a data file, or a kernel's DataFrame. */
-export type DriftInput = FileDatasetSource | FrameInput;
+/** A request log with its rotated files (rotatedLog.ts), oldest first; `source` is the live file's. */
+export interface LogInput {
+  readonly log: readonly string[];
+  readonly source: FileDatasetSource;
+}
+
+/** One side: a data file, a kernel's DataFrame, or a rotated request log. */
+export type DriftInput = FileDatasetSource | FrameInput | LogInput;
 
 const sourceOf = (input: DriftInput): FileDatasetSource => (input instanceof FileDatasetSource ? input : input.source);
-const labelOf = (input: DriftInput): string => (input instanceof FileDatasetSource ? input.label : input.frame.label);
+const labelOf = (input: DriftInput): string => (input instanceof FileDatasetSource ? input.label : 'frame' in input ? input.frame.label : input.source.label);
 
 export async function detectDrift(referenceInput: DriftInput, currentInput: DriftInput, options: DriftOptions, signal: AbortSignal): Promise<DriftResult> {
   const params = new SqlParams();
@@ -132,7 +138,7 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
     compared.push({ name: col.name, as: kind === otherKind ? kind : 'categorical' });
   }
   for (const { name, as } of compared) {
-    const problem = columnTestProblem(name, as, options);
+    const problem = columnTestProblem(name, as, options, 'unscanned');
     if (problem) throw new UserError(problem);
   }
   // PSI is never the automatic choice, so its bins are known before the rows are counted.
@@ -145,13 +151,17 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
   compared.forEach(({ name, as }, i) => {
     const values = scan.fewValues.get(i);
     const categories = scan.categories.get(i) ?? [];
-    const test = chooseTest(as, referenceRows, options, name, as === 'numeric' ? values?.length : categories.length);
+    const distinct = as === 'numeric' ? values?.length : categories.length;
+    // A per-value test on a number, or a Z-test, fits by the values the scan counted.
+    const problem = columnTestProblem(name, as, options, distinct);
+    if (problem) throw new UserError(problem);
+    const test = chooseTest(as, referenceRows, options, name, distinct);
     const result =
       as === 'categorical'
         ? categoricalDrift(name, test, thresholds, categories)
         : values && PER_VALUE.has(test)
           ? fewValuesDrift(name, test, thresholds, values, scan.numeric.get(i))
-          : numericDrift(name, test, thresholds, scan.numeric.get(i));
+          : numericDrift(name, test, thresholds, scan.numeric.get(i), values?.length);
     if (typeof result === 'string') skipped.push({ column: name, reason: result });
     else columns.push(result);
   });
@@ -196,20 +206,18 @@ export function sortByDrift(columns: readonly ColumnDrift[]): ColumnDrift[] {
  */
 export async function detectFileDrift(engine: DataEngine, reference: string | KernelFrameFile, current: string | KernelFrameFile, options: DriftOptions, signal: AbortSignal): Promise<DriftResult> {
   const input = (side: string | KernelFrameFile): DriftInput => (typeof side === 'string' ? new FileDatasetSource(side, engine) : { frame: side, source: new FileDatasetSource(side.path, engine) });
-  // A rotated request log as the current side: with its old files (rotatedLog.ts).
-  const log = typeof current === 'string' ? await joinRotatedLog(current) : undefined;
-  try {
+  const compare = async (b: DriftInput): Promise<DriftResult> => {
     const a = input(reference);
-    const b = input(log ? log.path : current);
     try {
-      const result = await detectDrift(a, b, options, signal);
-      return log && log.files > 1 ? { ...result, currentFiles: log.files } : result;
+      return await detectDrift(a, b, options, signal);
     } finally {
       await Promise.all([sourceOf(a).dispose(), sourceOf(b).dispose()]);
     }
-  } finally {
-    await log?.dispose();
-  }
+  };
+  // A rotated request log as the current side: with its old files, read in place (rotatedLog.ts).
+  if (typeof current !== 'string' || rotatedLogFiles(current).length === 1) return compare(input(current));
+  const { result, files } = await readRotatedLog(current, (log) => compare(log.length > 1 ? { log, source: new FileDatasetSource(current, engine) } : input(current)));
+  return files > 1 ? { ...result, currentFiles: files } : result;
 }
 
 interface Compared {
@@ -236,6 +244,7 @@ interface Side {
  */
 async function scanOf(input: DriftInput, params: SqlParams, signal: AbortSignal, skipLoadTests: boolean): Promise<Side> {
   const source = sourceOf(input);
+  if ('log' in input) return logSide(input, params, signal, skipLoadTests);
   if (!(input instanceof FileDatasetSource) && input.frame.format === 'csv') return frameCsv(input.frame, source.path, params);
   // Opening checks the file (line lengths, encoding, ragged rows) and names it in any error.
   const opened = await source.relation(signal, new SqlParams());
@@ -245,12 +254,30 @@ async function scanOf(input: DriftInput, params: SqlParams, signal: AbortSignal,
   const probe = new SqlParams();
   const described = await source.run(`SELECT * FROM ${directScan(source.format, source.path, probe, csv, false)} LIMIT 0`, { params: probe, prepare: [] }, signal, { maxRows: 1 });
   const columns = columnsFromDescribe(described.columns.map((c) => [c.name, c.type]), source.format);
-  const from = directScan(source.format, source.path, params, csv, false);
-  if (!skipLoadTests || source.format !== 'jsonl' || !columns.some((c) => c.name === REQUEST_SOURCE_FIELD)) return { from, columns, prepare: [] };
+  const scan = (p: SqlParams): string => directScan(source.format, source.path, p, csv, false);
+  if (!skipLoadTests || source.format !== 'jsonl') return { from: scan(params), columns, prepare: [] };
+  return withoutLoadTests(source, scan, columns, params, signal);
+}
+
+/**
+ * A rotated request log: its files in one scan, in place. Not opened as one file is (the live file
+ * may be empty just after a rotation); the engine names a file it cannot read.
+ */
+async function logSide(input: LogInput, params: SqlParams, signal: AbortSignal, skipLoadTests: boolean): Promise<Side> {
+  const probe = new SqlParams();
+  const described = await input.source.run(`SELECT * FROM ${logScan(input.log, probe)} LIMIT 0`, { params: probe, prepare: [] }, signal, { maxRows: 1 });
+  const columns = columnsFromDescribe(described.columns.map((c) => [c.name, c.type]), 'jsonl');
+  const scan = (p: SqlParams): string => logScan(input.log, p);
+  return skipLoadTests ? withoutLoadTests(input.source, scan, columns, params, signal) : { from: scan(params), columns, prepare: [] };
+}
+
+/** A served app's request log (JSON lines with REQUEST_SOURCE_FIELD) without its load tests' rows, counted first in a read of that field alone. */
+async function withoutLoadTests(source: FileDatasetSource, scan: (p: SqlParams) => string, columns: readonly DatasetColumn[], params: SqlParams, signal: AbortSignal): Promise<Side> {
+  if (!columns.some((c) => c.name === REQUEST_SOURCE_FIELD)) return { from: scan(params), columns, prepare: [] };
   const isLoadTest = `${quoteIdent(REQUEST_SOURCE_FIELD)} = '${LOAD_TEST_SOURCE}'`;
   const count = new SqlParams();
-  const counted = await source.run(`SELECT count(*) FROM ${directScan(source.format, source.path, count, csv, false)} WHERE ${isLoadTest}`, { params: count, prepare: [] }, signal, { maxRows: 1 });
-  return { from: `(SELECT * FROM ${from} WHERE (${isLoadTest}) IS NOT TRUE)`, columns, prepare: [], loadTestRows: Number(counted.rows[0]![0]) };
+  const counted = await source.run(`SELECT count(*) FROM ${scan(count)} WHERE ${isLoadTest}`, { params: count, prepare: [] }, signal, { maxRows: 1 });
+  return { from: `(SELECT * FROM ${scan(params)} WHERE (${isLoadTest}) IS NOT TRUE)`, columns, prepare: [], loadTestRows: Number(counted.rows[0]![0]) };
 }
 
 /**
@@ -395,7 +422,7 @@ async function scanBoth(run: Run, a: string, b: string, compared: readonly Compa
   return { referenceRows, currentRows, numeric: numericScans, categories, fewValues };
 }
 
-function numericDrift(name: string, test: DriftTest, thresholds: { pValue: number; distance: number }, scan: NumericScan | undefined): ColumnDrift | string {
+function numericDrift(name: string, test: DriftTest, thresholds: { pValue: number; distance: number }, scan: NumericScan | undefined, values?: number): ColumnDrift | string {
   const n1 = scan?.n1 ?? 0;
   const n2 = scan?.n2 ?? 0;
   if (!scan || n1 === 0 || n2 === 0) return `no values in ${n1 === 0 ? 'the reference' : 'the current data'}`;
@@ -408,7 +435,7 @@ function numericDrift(name: string, test: DriftTest, thresholds: { pValue: numbe
     const bins = binned(scan, PSI_BINS);
     value = psi(bins.reference, bins.current);
   }
-  return { column: name, kind: 'numeric', test, value, ...verdict(test, value, thresholds), referenceCount: n1, currentCount: n2, histogram, detail: { ks_statistic: ks, wasserstein, reference_std: std } };
+  return { column: name, kind: 'numeric', test, value, ...verdict(test, value, thresholds), referenceCount: n1, currentCount: n2, histogram, detail: { ks_statistic: ks, wasserstein, reference_std: std, ...(values === undefined ? {} : { values }) } };
 }
 
 /** The histogram with its bin labels; one bin where every value is the same. */
@@ -422,9 +449,6 @@ function binned(scan: NumericScan, bins: number): ColumnDrift['histogram'] {
   const labels = edges.slice(0, count).map((e) => String(Number(e.toPrecision(4))));
   return { labels, reference: h.reference.slice(0, count), current: h.current.slice(0, count), edges };
 }
-
-/** The tests that compare counts per value, a numeric column's as a category's. */
-const PER_VALUE: ReadonlySet<DriftTest> = new Set(['chisquare', 'ztest', 'jensenshannon']);
 
 /** A per-category statistic on counts per side (the same categories, in the same order). */
 function perCategory(test: DriftTest, reference: readonly number[], current: readonly number[]): { value: number; detail: Record<string, number> } {

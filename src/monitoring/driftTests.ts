@@ -64,11 +64,36 @@ export function isPValue(test: DriftTest): boolean {
 
 const FITS: Readonly<Record<DriftTest, readonly ('numeric' | 'categorical')[]>> = { ks: ['numeric'], wasserstein: ['numeric'], chisquare: ['categorical'], ztest: ['categorical'], jensenshannon: ['categorical'], psi: ['numeric', 'categorical'] };
 
-/** Why a column's own statistic cannot be used on it (KS on categories), or undefined. */
-export function columnTestProblem(column: string, kind: 'numeric' | 'categorical', options: DriftOptions): string | undefined {
-  const test = options.columnTests?.[column];
-  return test && !FITS[test].includes(kind) ? `${column}: ${TEST_NAMES[test]} is for ${FITS[test].join(' and ')} columns, and ${column} is compared as ${kind}` : undefined;
+/** The tests that compare counts per value: a category's, or a numeric column's with at most FEW_VALUES values. */
+export const PER_VALUE: ReadonlySet<DriftTest> = new Set(['chisquare', 'ztest', 'jensenshannon']);
+
+/**
+ * Whether a test fits a column: by kind, per value for a numeric column with few distinct values
+ * (`distinct`: over both sides; undefined for a numeric column with more than FEW_VALUES), and the
+ * Z-test only where there are at most 2 values (as Evidently: it compares one value's share).
+ */
+export function testFits(test: DriftTest, kind: 'numeric' | 'categorical', distinct?: number): boolean {
+  if (test === 'ztest' && distinct !== undefined && distinct > 2) return false;
+  if (FITS[test].includes(kind)) return true;
+  return kind === 'numeric' && PER_VALUE.has(test) && distinct !== undefined && distinct <= (test === 'ztest' ? 2 : FEW_VALUES);
 }
+
+/**
+ * Why a column's own statistic cannot be used on it (KS on categories), or undefined. `distinct`
+ * as testFits; 'unscanned' before the scan, when only the kind is known (a per-value test on a
+ * number is then let through: the scan counts its values).
+ */
+export function columnTestProblem(column: string, kind: 'numeric' | 'categorical', options: DriftOptions, distinct?: number | 'unscanned'): string | undefined {
+  const test = options.columnTests?.[column];
+  if (!test) return undefined;
+  if (distinct === 'unscanned') return FITS[test].includes(kind) || (kind === 'numeric' && PER_VALUE.has(test)) ? undefined : kindProblem(column, kind, test);
+  if (testFits(test, kind, distinct)) return undefined;
+  if (test === 'ztest' && FITS[test].includes(kind)) return `${column}: ${TEST_NAMES[test]} is for columns with at most 2 values, and ${column} has ${distinct}`;
+  if (kind === 'numeric' && PER_VALUE.has(test)) return `${column}: ${TEST_NAMES[test]} is for categories and numeric columns with at most ${test === 'ztest' ? 2 : FEW_VALUES} distinct values, and ${column} has ${distinct ?? `more than ${FEW_VALUES}`}`;
+  return kindProblem(column, kind, test);
+}
+
+const kindProblem = (column: string, kind: 'numeric' | 'categorical', test: DriftTest): string => `${column}: ${TEST_NAMES[test]} is for ${FITS[test].join(' and ')} columns, and ${column} is compared as ${kind}`;
 
 /**
  * The statistic for a column: its own, else the option for its kind, else Evidently's default, by the
@@ -77,7 +102,7 @@ export function columnTestProblem(column: string, kind: 'numeric' | 'categorical
  */
 export function chooseTest(kind: 'numeric' | 'categorical', referenceRows: number, options: DriftOptions, column?: string, distinct?: number): DriftTest {
   const own = column === undefined ? undefined : options.columnTests?.[column];
-  if (own && FITS[own].includes(kind)) return own;
+  if (own && testFits(own, kind, distinct)) return own;
   const small = referenceRows <= SMALL_REFERENCE_ROWS;
   const perValue = (n: number): DriftTest => (small ? (n > 2 ? 'chisquare' : 'ztest') : 'jensenshannon');
   if (kind === 'numeric') {

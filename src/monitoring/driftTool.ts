@@ -26,7 +26,7 @@ export function detectDriftTool(engine: () => DataEngine = () => sharedDataEngin
       'Kolmogorov-Smirnov / chi-squared p-values for references up to 1,000 rows, normed Wasserstein / Jensen-Shannon distances above (as Evidently; numbers with at most 5 values compared per value, a Z-test for two values), ' +
       'or PSI when asked. Files: .csv, .tsv, .parquet, .jsonl (a served model\'s request log logs/requests.jsonl works as current, read with its rotated files). ' +
       'Instead of a file, either side may be a pandas/polars DataFrame of the active notebook\'s kernel: reference_variable / current_variable (its name). ' +
-      'ignore: columns to leave out (ids, the target). column_tests: a statistic for single columns (e.g. [{"column": "age", "test": "psi"}]; ks/wasserstein for numbers, chisquare/jensenshannon for categories, psi for both).',
+      'ignore: columns to leave out (ids, the target). column_tests: a statistic for single columns (e.g. [{"column": "age", "test": "psi"}]; ks/wasserstein for numbers, chisquare/jensenshannon for categories and numbers with at most 5 values, ztest for columns of 2 values, psi for all).',
     input: z.object({
       reference: z.optional(z.string().check(z.minLength(1), z.maxLength(4000))),
       current: z.optional(z.string().check(z.minLength(1), z.maxLength(4000))),
@@ -35,7 +35,7 @@ export function detectDriftTool(engine: () => DataEngine = () => sharedDataEngin
       numeric_test: z.optional(z.enum(['auto', 'ks', 'wasserstein', 'psi'])),
       categorical_test: z.optional(z.enum(['auto', 'chisquare', 'jensenshannon', 'psi'])),
       ignore: z.optional(z.array(z.string().check(z.maxLength(1000))).check(z.maxLength(200))),
-      column_tests: z.optional(z.array(z.object({ column: z.string().check(z.maxLength(1000)), test: z.enum(['ks', 'wasserstein', 'chisquare', 'jensenshannon', 'psi']) })).check(z.maxLength(200))),
+      column_tests: z.optional(z.array(z.object({ column: z.string().check(z.maxLength(1000)), test: z.enum(['ks', 'wasserstein', 'chisquare', 'ztest', 'jensenshannon', 'psi']) })).check(z.maxLength(200))),
     }),
     risk: 'read',
     async run(input, context, signal) {

@@ -1,16 +1,18 @@
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { once } from 'node:events';
+import { existsSync, statSync } from 'node:fs';
+import type { SqlParams } from '../data/engine/sqlText';
 
 // A served app's request log rotates by size (requestLogText.ts: requests.jsonl.1 … .N, .1 the
 // newest old file), so right after a rotation the live file holds a handful of rows. As the current
-// side, the log is read with its rotated files, oldest first, joined into one temporary JSON lines
-// file (the engine reads one file per side); the report says how many files were read.
+// side, the log is read with its rotated files, oldest first, in place: DuckDB's read_json is given
+// the list (nothing copied; union_by_name, so a file written before the app gained a column still
+// reads). A rotation renames the files under the reader, so one during the read could skip or repeat
+// a file's rows: each path's file identity (device and inode) is taken before and after, and a read
+// that saw them change is done again. The report says how many files were read.
 
 /** At most this many rotated files are read (MODEL_REQUEST_LOG_FILES is 5 by default). */
 const MAX_ROTATED = 100;
+/** Reads of a log that kept rotating under them; the last one's rows are taken. */
+const MAX_READS = 3;
 
 /** The log's files oldest first (`path.N` … `path.1`, `path`), or just `path` when nothing rotated. */
 export function rotatedLogFiles(path: string): string[] {
@@ -20,35 +22,35 @@ export function rotatedLogFiles(path: string): string[] {
   return [...old.reverse(), path];
 }
 
-export interface JoinedLog {
-  /** The file to read: the log itself when nothing rotated, else the joined copy. */
-  readonly path: string;
-  readonly files: number;
-  dispose(): Promise<void>;
+/** The files as DuckDB reads them: one scan of the list, in order. */
+export function logScan(files: readonly string[], params: SqlParams): string {
+  return `read_json([${files.map((f) => params.bind(f)).join(', ')}], format = 'newline_delimited', union_by_name = true)`;
 }
 
-/** The request log with its rotated files as one JSON lines file of the same name, in a temporary folder. */
-export async function joinRotatedLog(path: string): Promise<JoinedLog> {
-  const files = rotatedLogFiles(path);
-  if (files.length === 1) return { path, files: 1, dispose: async () => {} };
-  const dir = await mkdtemp(join(tmpdir(), 'mle-drift-log-'));
-  const joined = join(dir, basename(path));
-  try {
-    const out = createWriteStream(joined);
-    for (const file of files) {
-      let last = 10;
-      for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-        if (!out.write(chunk)) await once(out, 'drain');
-        if (chunk.length) last = chunk[chunk.length - 1]!;
-      }
-      // A file cut mid-line (copied by hand) must not glue its last line to the next file's first.
-      if (last !== 10) out.write('\n');
+/** Which file each path is: a rename (a rotation) changes it, an append does not. */
+function identities(files: readonly string[]): string {
+  return files.map((f) => {
+    const s = statSync(f, { throwIfNoEntry: false, bigint: true });
+    return s ? `${s.dev}:${s.ino}` : '-';
+  }).join(' ');
+}
+
+/**
+ * `read(files)` on the log's files, listed again and read again when a rotation happened meanwhile
+ * (an error then too: the live file is missing between its rename and the new one). `files`: how
+ * many the last read took.
+ */
+export async function readRotatedLog<T>(path: string, read: (files: readonly string[]) => Promise<T>): Promise<{ readonly result: T; readonly files: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const files = rotatedLogFiles(path);
+    const before = identities(files);
+    let result: T;
+    try {
+      result = await read(files);
+    } catch (error) {
+      if (attempt >= MAX_READS || identities(rotatedLogFiles(path)) === before) throw error;
+      continue;
     }
-    out.end();
-    await once(out, 'finish');
-  } catch (e) {
-    await rm(dir, { recursive: true, force: true });
-    throw e;
+    if (attempt >= MAX_READS || identities(rotatedLogFiles(path)) === before) return { result, files: files.length };
   }
-  return { path: joined, files: files.length, dispose: () => rm(dir, { recursive: true, force: true }) };
 }

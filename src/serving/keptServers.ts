@@ -4,7 +4,8 @@ import type { TrackedProcess } from '../common/process';
 import { healthStatus, LocalModelServer, type ServeOptions } from './localServer';
 
 // Keep Running After Window Closes: a kept server is recorded in the workspace's state (where it
-// listens, its pid), its token only in the secret store (SecretBackedRecords, as kernel jobs are). A reload finds it again when its pid lives and /health answers on its port;
+// listens, its pid), its token and load-test key only in the secret store (SecretBackedRecords, as
+// kernel jobs are; one JSON secret, a plain one is an older record's token). A reload finds it again when its pid lives and /health answers on its port;
 // a record whose server is gone is dropped. Free of VS Code: the integration test uses it as is.
 
 export interface KeptServerRecord {
@@ -24,6 +25,11 @@ export class KeptServers extends SecretBackedRecords<KeptServerRecord, Pick<Kept
     super(state, secrets, { stateKey: STORAGE_KEYS.kept, tokenKey: (r) => `${STORAGE_KEYS.kept}/${r.pid}`, same: (a, b) => a.pid === b.pid, isRecord });
   }
 
+  /** Keeps a server's record, its token and load-test key in the secret store. */
+  keep(record: KeptServerRecord, server: Pick<LocalModelServer, 'token' | 'loadTestKey'>): Promise<void> {
+    return this.save(record, JSON.stringify({ token: server.token, ...(server.loadTestKey ? { loadTestKey: server.loadTestKey } : {}) }));
+  }
+
   forget(pid: number): Promise<void> {
     return this.remove({ pid });
   }
@@ -32,17 +38,28 @@ export class KeptServers extends SecretBackedRecords<KeptServerRecord, Pick<Kept
   async restore(): Promise<{ record: KeptServerRecord; server: LocalModelServer }[]> {
     const found: { record: KeptServerRecord; server: LocalModelServer }[] = [];
     for (const record of this.list()) {
-      const token = await this.token(record);
+      const { token, loadTestKey } = serverSecrets(await this.token(record));
       if (!token || !pidAlive(record.pid) || (await healthStatus(`http://127.0.0.1:${record.port}`)) !== 200) {
         await this.forget(record.pid);
         continue;
       }
       const options: ServeOptions = { python: record.python, appDir: record.appDir, module: record.module, port: record.port };
-      const server = LocalModelServer.adopt(options, record.port, token, adoptedProcess(record.pid));
+      const server = LocalModelServer.adopt(options, record.port, token, adoptedProcess(record.pid), loadTestKey);
       server.startedAt = record.startedAt;
       found.push({ record, server });
     }
     return found;
+  }
+}
+
+/** The secret keep() stored, or an older record's plain token. */
+function serverSecrets(stored: string | undefined): { token?: string; loadTestKey?: string } {
+  if (!stored?.startsWith('{')) return { ...(stored ? { token: stored } : {}) };
+  try {
+    const s = JSON.parse(stored) as { token?: unknown; loadTestKey?: unknown };
+    return { ...(typeof s.token === 'string' ? { token: s.token } : {}), ...(typeof s.loadTestKey === 'string' ? { loadTestKey: s.loadTestKey } : {}) };
+  } catch {
+    return {};
   }
 }
 

@@ -7,12 +7,15 @@ import { LOAD_TEST_HEADER } from './requestLogText';
 // flight), stopped at the count or at `durationMs`, whichever comes first, or when cancelled.
 // Keep-alive connections, one per concurrent request, as `hey` does. Latency is from the request's
 // start to the last byte of the answer; throughput is answered requests over the wall time.
-// Every request carries LOAD_TEST_HEADER: the app logs its rows as the load test's, and drift leaves them out.
+// Every request carries LOAD_TEST_HEADER with the server's load-test key: the app logs its rows as the
+// load test's, and drift leaves them out (without the key they are traffic: requestLogText.ts).
 
 export interface LoadTestSpec {
   /** The endpoint, e.g. http://127.0.0.1:8000/predict. */
   readonly url: string;
   readonly token?: string;
+  /** The served app's load-test key (LocalModelServer.loadTestKey): its rows are then the load test's, not traffic. */
+  readonly loadTestKey?: string;
   /** Request bodies (JSON), sent in turn. */
   readonly bodies: readonly string[];
   readonly concurrency: number;
@@ -68,7 +71,7 @@ function errorKind(error: NodeJS.ErrnoException): string {
 export async function runLoadTest(spec: LoadTestSpec, signal?: AbortSignal, onProgress?: (answered: number, elapsedMs: number) => void): Promise<LoadTestResult> {
   checkSpec(spec);
   const agent = new Agent({ keepAlive: true, maxSockets: spec.concurrency });
-  const headers: Record<string, string> = { 'content-type': 'application/json', [LOAD_TEST_HEADER]: '1' };
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(spec.loadTestKey ? { [LOAD_TEST_HEADER]: spec.loadTestKey } : {}) };
   if (spec.token) headers.authorization = `Bearer ${spec.token}`;
   const bodies = spec.bodies.map((b) => Buffer.from(b));
   const timeoutMs = spec.timeoutMs ?? 30_000;

@@ -63,7 +63,7 @@ export function loadTestTool(deps: ServingToolDeps & { readonly loadTestScript?:
       const concurrency = args.concurrency ?? DEFAULTS.concurrency;
       const result = await loadTestInWorker(
         script(),
-        { url: `${target.server.url}/predict`, token: target.server.token, bodies: body.bodies, requests, concurrency, durationMs: (args.duration_seconds ?? DEFAULTS.seconds) * 1000, ...(args.rate_per_second ? { ratePerSecond: args.rate_per_second } : {}) },
+        { url: `${target.server.url}/predict`, token: target.server.token, loadTestKey: target.server.loadTestKey, bodies: body.bodies, requests, concurrency, durationMs: (args.duration_seconds ?? DEFAULTS.seconds) * 1000, ...(args.rate_per_second ? { ratePerSecond: args.rate_per_second } : {}) },
         signal,
       );
       const app = target.server.options.appDir;

@@ -6,11 +6,12 @@ import { startTracked, type TrackedProcess } from '../common/process';
 import { UserError } from '../common/errors';
 import { serverFailure } from './serverErrors';
 import { RequestLogLatency, requestLogPath } from './requestLogLatency';
-import { REQUEST_LOG_FLUSH_SECONDS } from './requestLogText';
+import { LOAD_TEST_KEY_ENV, REQUEST_LOG_FLUSH_SECONDS } from './requestLogText';
 import { LatencyWindow } from './servedStats';
 
 // A model app (FastAPI) served by the user's Python with uvicorn, on 127.0.0.1 only, with a fresh
-// bearer token (MODEL_API_TOKEN) so nothing else on the machine can use it: a tracked child process
+// bearer token (MODEL_API_TOKEN) so nothing else on the machine can use it, and a fresh load-test key
+// (MODEL_LOAD_TEST_KEY: only our load tester's rows are logged as its, requestLogText.ts): a tracked child process
 // (src/common/process.ts) whose output goes line by line to the caller (an output channel), ready
 // once GET /health answers 200; a failed start is said in words (a missing package with its install
 // line, a port in use, the app's own error) from what uvicorn printed.
@@ -130,6 +131,8 @@ export class LocalModelServer {
     readonly options: ServeOptions,
     readonly port: number,
     readonly token: string,
+    /** The key our load tester sends so the app logs its rows as the load test's; undefined: a kept server recorded without one. */
+    readonly loadTestKey: string | undefined,
     private readonly process: TrackedProcess,
     /** Every client's latency, from the app's request log; undefined where its environment turns the log off. */
     private readonly requestLog: RequestLogLatency | undefined,
@@ -169,17 +172,18 @@ export class LocalModelServer {
   static async start(options: ServeOptions): Promise<LocalModelServer> {
     const port = options.port || (await freePort());
     const token = randomBytes(24).toString('base64url');
+    const loadTestKey = randomBytes(24).toString('base64url');
     // Lines arrive on later turns of the event loop, once `server` below exists.
     const holder: { server?: LocalModelServer } = {};
     const onLine = (line: string): void => {
       options.onLine?.(line);
       holder.server?.noteLine(line);
     };
-    const env = { ...process.env, ...options.env, MODEL_API_TOKEN: token, PYTHONUNBUFFERED: '1' };
+    const env = { ...process.env, ...options.env, MODEL_API_TOKEN: token, [LOAD_TEST_KEY_ENV]: loadTestKey, PYTHONUNBUFFERED: '1' };
     const requestLog = LocalModelServer.logTail(options);
     await requestLog?.poll().catch(() => false);
     const child = startTracked(options.python, isolatedPythonArgs(SERVE_SCRIPT, [options.appDir, options.module, String(port)]), { cwd: options.appDir, env, onLine, stdinLifeline: true });
-    const server = new LocalModelServer(options, port, token, child, requestLog);
+    const server = new LocalModelServer(options, port, token, loadTestKey, child, requestLog);
     holder.server = server;
     void child.exited.then(() => {
       if (server.state !== 'stopped') server.setState('failed');
@@ -207,10 +211,10 @@ export class LocalModelServer {
   }
 
   /** A kept server found again (its pid, port and token recorded): stop and calls work as before; its output is in its log file. */
-  static adopt(options: ServeOptions, port: number, token: string, process: TrackedProcess): LocalModelServer {
+  static adopt(options: ServeOptions, port: number, token: string, process: TrackedProcess, loadTestKey?: string): LocalModelServer {
     const requestLog = LocalModelServer.logTail(options);
     void requestLog?.poll().catch(() => false);
-    const server = new LocalModelServer(options, port, token, process, requestLog);
+    const server = new LocalModelServer(options, port, token, loadTestKey, process, requestLog);
     server.kept = true;
     server.state = 'running';
     void process.exited.then(() => {

@@ -9,14 +9,19 @@
 // written when the server shuts down (attach_request_log(app), after the app is made) or
 // at a clean exit. Written in the request (JSON, the rollover check, a write and a flush a
 // line through logging) the log added 0.7 ms to a request's p50 (request_log_overhead_ms).
-// Each row's `__source` says who sent it: "load_test" where the request carried LOAD_TEST_HEADER (our
-// load tester sends it), else "request"; drift leaves load-test rows out (driftScan.ts). Every row
-// carries it because DuckDB types a JSON lines file from its first rows: a key seen only later is dropped.
+// Each row's `__source` says who sent it: "load_test" where the request's LOAD_TEST_HEADER equals the
+// app's LOAD_TEST_KEY_ENV (a random key per served app, made when it starts, kept with its token in
+// the secret store, sent only by our load tester; compared in constant time), else "request": a
+// client holding the token cannot keep its traffic out of drift with a header, and an app served
+// without a key marks nothing. Drift leaves load-test rows out (driftScan.ts). Every row carries it
+// because DuckDB types a JSON lines file from its first rows: a key seen only later is dropped.
 
 export const REQUEST_LOG_FILE = 'logs/requests.jsonl';
 
 /** The header our load tester sends, so the app logs those rows as the load test's, not traffic. */
 export const LOAD_TEST_HEADER = 'X-ML-Engineer-Load-Test';
+/** The environment variable holding the served app's load-test key: the header's value must equal it. */
+export const LOAD_TEST_KEY_ENV = 'MODEL_LOAD_TEST_KEY';
 /** The row's field naming who sent the request, and its value for a load test's rows. */
 export const REQUEST_SOURCE_FIELD = '__source';
 export const LOAD_TEST_SOURCE = 'load_test';
@@ -28,6 +33,7 @@ export const REQUEST_LOG_TEXT = `# Request log (ML Engineer): features, predicti
 import atexit as _atexit
 import contextlib as _contextlib
 import contextvars as _contextvars
+import hmac as _hmac
 import json as _json
 import logging.handlers
 import queue as _queue
@@ -38,6 +44,8 @@ REQUEST_LOG = os.environ.get("MODEL_REQUEST_LOG", os.path.join(os.path.dirname(o
 REQUEST_LOG_BYTES = int(os.environ.get("MODEL_REQUEST_LOG_BYTES", str(20 * 1024 * 1024)))
 REQUEST_LOG_FILES = int(os.environ.get("MODEL_REQUEST_LOG_FILES", "5"))
 _LOAD_TEST_HEADER = ${JSON.stringify(LOAD_TEST_HEADER.toLowerCase())}.encode()
+# The load tester's key for this run of the app (ML Engineer makes one per served app); none: no row is a load test's.
+_LOAD_TEST_KEY = os.environ.get(${JSON.stringify(LOAD_TEST_KEY_ENV)}, "").encode()
 # Who sent the request being answered: set by _MarkLoadTests, read where the rows are queued.
 _request_source = _contextvars.ContextVar("request_source", default="request")
 
@@ -132,13 +140,15 @@ def log_requests(rows, predictions, latency_ms):
 
 
 class _MarkLoadTests:
-    """ASGI middleware: a request with the load tester's header has its rows logged as the load test's."""
+    """ASGI middleware: a request whose load-test header holds the app's key has its rows logged as
+    the load test's; a wrong or missing key is traffic. compare_digest: no timing says how much of a
+    guess was right."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and any(name == _LOAD_TEST_HEADER for name, _ in scope["headers"]):
+        if scope["type"] == "http" and any(name == _LOAD_TEST_HEADER and _hmac.compare_digest(value, _LOAD_TEST_KEY) for name, value in scope["headers"]):
             token = _request_source.set(${JSON.stringify(LOAD_TEST_SOURCE)})
             try:
                 await self.app(scope, receive, send)
@@ -154,7 +164,8 @@ def attach_request_log(app):
     handler after shutdown."""
     if _request_log is None:
         return
-    app.add_middleware(_MarkLoadTests)
+    if _LOAD_TEST_KEY:
+        app.add_middleware(_MarkLoadTests)
     inner = app.router.lifespan_context
 
     @_contextlib.asynccontextmanager

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { lastToolResults, lastUserText, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
+import { eventually, eventuallyMatches } from '../support/eventually';
 import type { CodeServer } from './support/codeServer';
 import { findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
 import { AGENT_PROFILE, useWorkbench } from './support/workbenchFixture';
@@ -113,7 +114,9 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
     assert.deepEqual(await answer.locator('.code-actions button').allInnerTexts(), ['Copy', 'Insert', 'Insert as cell', 'Run in kernel']);
     await idle(frame);
     assert.match(await frame.locator('.meter').innerText(), /^\$0\.\d\d \/ \$5 · \d+% context$/);
-    assert.ok(server.extensionLog().includes(`chat requests go to ${api.baseURL} (mlEngineer.anthropic.baseUrl: user "${api.baseURL}"`), 'the base URL setting is what the chat used');
+    // The base URL setting is what the chat used (the log reaches its file within a flush: waited for).
+    const endpoint = `chat requests go to ${api.baseURL} (mlEngineer.anthropic.baseUrl: user "${api.baseURL}"`;
+    await eventually('the endpoint the chat used in the log', () => server.extensionLog(), (log) => log.includes(endpoint), { show: (log) => JSON.stringify(log.slice(-1500)) });
     await saveScreenshot(page, 'chat-answer');
   });
 
@@ -126,7 +129,8 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
     await card.locator('button:text-is("Allow once")').click();
     await card.locator('.status', { hasText: 'Done' }).waitFor();
     await frame.locator('.msg.assistant', { hasText: 'Tool finished: Edited train.py' }).waitFor();
-    assert.match(readFileSync(join(server.workspace, 'train.py'), 'utf8'), /default=1e-3/);
+    // Saved by the editor, which can write the file a moment after Done (as the notebook below).
+    await eventuallyMatches('train.py saved with the edit', () => readFileSync(join(server.workspace, 'train.py'), 'utf8'), /default=1e-3/, 15_000);
     await idle(frame);
   });
 
@@ -172,9 +176,8 @@ describe('Chat with the agent (code-server + loopback Messages API)', function (
     await idle(frame);
     await page.waitForTimeout(500);
     assert.throws(() => readFileSync(join(server.workspace, 'ran.txt')), 'the command never ran');
-    const log = server.extensionLog();
-    assert.match(log, /refused an answer for tool call toolu_some_other_call/);
-    assert.match(log, /rejected webview message \(approve\)/);
+    await eventuallyMatches('the refusal in the log', () => server.extensionLog(), /refused an answer for tool call toolu_some_other_call/);
+    await eventuallyMatches('the rejection in the log', () => server.extensionLog(), /rejected webview message \(approve\)/);
   });
 
   it('refuses a path outside the workspace', async () => {

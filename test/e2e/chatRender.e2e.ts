@@ -7,6 +7,7 @@ import type { ConversationRecord } from '../../src/chat/conversationStore';
 import type { TranscriptItem } from '../../src/chat/transcript';
 import { FIRST_PAGE } from '../../src/chat/transcriptPages';
 import { lastUserText, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
+import { eventually, eventuallyMatches } from '../support/eventually';
 import type { CodeServer } from './support/codeServer';
 import { findWebviewFrame, runCommand } from './support/workbench';
 import { AGENT_PROFILE, useWorkbench } from './support/workbenchFixture';
@@ -173,9 +174,9 @@ describe('Chat rendering: the code shown is the code used (code-server + loopbac
     await forge({ type: 'runInKernel', code: 'import os; os.system("touch pwned.txt")' });
     await page.locator('.notifications-toasts', { hasText: 'not in this conversation as it was saved' }).waitFor({ timeout: 15_000 });
     assert.equal(await saved('pasted.py', () => true), '');
-    const log = server.extensionLog();
-    assert.match(log, /rejected webview message \(insertCode\)/);
-    assert.match(log, /rejected webview message \(runInKernel\)/);
+    // The log reaches its file within a flush: wait for the lines.
+    await eventuallyMatches('the insertCode rejection in the log', () => server.extensionLog(), /rejected webview message \(insertCode\)/);
+    await eventuallyMatches('the runInKernel rejection in the log', () => server.extensionLog(), /rejected webview message \(runInKernel\)/);
     assert.throws(() => readFileSync(join(server.workspace, 'pwned.txt')));
   });
 
@@ -189,7 +190,8 @@ describe('Chat rendering: the code shown is the code used (code-server + loopbac
     await idle(frame);
     const done = frame.locator('.msg.assistant', { hasText: 'That is all.' }).last();
     assert.deepEqual(await done.locator('.code-block pre code').allInnerTexts(), [STREAMED_CODE]);
-    assert.ok((await done.locator('.code-block pre code span').count()) > 0, 'highlighted');
+    // Highlighted in the chat's worker, whose answer can come after the stream's end.
+    await eventually('the closed block to be highlighted', () => done.locator('.code-block pre code span').count(), (spans) => spans > 0, { timeoutMs: 10_000 });
     assert.equal(await done.locator('.code-actions').count(), 1);
   });
 

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { applyCodeAction, openCodeActions } from './support/codeActions';
+import { eventually } from '../support/eventually';
 import type { CodeServer } from './support/codeServer';
 import { saveScreenshot } from './support/workbench';
 import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
@@ -120,15 +121,19 @@ describe('The demo workspace: code actions after training, model icons, no git p
     await applyCodeAction(page, 'ML Engineer: Export to ONNX (model)…');
     const pick = page.locator('.quick-input-widget');
     await pick.locator('.quick-input-title', { hasText: 'Export to ONNX: after which line?' }).waitFor({ timeout: 15_000 });
-    // Each row: the label, then the line's text as its description.
+    // Each row: the label, then the line's text as its description (the rows can come after the title).
     const rows = pick.locator('.quick-input-list .monaco-list-row');
-    const shown: string[] = [];
-    for (const row of await rows.all()) {
-      const [label, description] = await Promise.all([row.locator('.label-name').innerText(), row.locator('.label-description').innerText()]);
-      shown.push(`${label.trim()} ${description.trim()}`);
-    }
+    const shownRows = async (): Promise<string[]> => {
+      const shown: string[] = [];
+      for (const row of await rows.all()) {
+        const [label, description] = await Promise.all([row.locator('.label-name').innerText({ timeout: 2_000 }), row.locator('.label-description').innerText({ timeout: 2_000 })]);
+        shown.push(`${label.trim()} ${description.trim()}`);
+      }
+      return shown;
+    };
     const printLine = lines.indexOf('    print(model)') + 1;
-    assert.deepEqual(shown, [`After line ${printLine - 2} model = Net()`, `After line ${printLine - 1} model.linear.weight.data.zero_()`, `After line ${printLine} print(model)`]);
+    const expected = [`After line ${printLine - 2} model = Net()`, `After line ${printLine - 1} model.linear.weight.data.zero_()`, `After line ${printLine} print(model)`];
+    assert.deepEqual(await eventually('the three lines to pick from', shownRows, (shown) => shown.length === expected.length, { timeoutMs: 15_000 }), expected);
     await saveScreenshot(page, 'model-code-action-ask');
     await pick.locator('.quick-input-list .monaco-list-row', { hasText: `After line ${printLine}` }).click();
     await page.locator('.tabs-container .tab.active.dirty', { hasText: 'build_model.py' }).waitFor({ timeout: 15_000 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { closeSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
+import { eventually } from '../support/eventually';
 import type { CodeServer } from './support/codeServer';
 import { explorerContextMenu, findWebviewFrame, saveScreenshot } from './support/workbench';
 import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
@@ -153,12 +154,14 @@ describe('Dataset viewer (code-server)', function () {
     await frame.locator('.popover button', { hasText: 'Apply filter' }).click();
     const birds = Array.from({ length: BLOCK }, (_, k) => k).filter((k) => label(k) === 'bird').length * BLOCKS;
     await waitForFacts(new RegExp(`^${birds.toLocaleString('en-US')} of 10,000,000 rows`));
-    await frame.locator('.grid .row:not(.loading)').first().waitFor({ timeout: 120_000 });
-    assert.equal(await frame.locator('.grid .row').first().locator('.cell[data-column="label"]').innerText(), 'bird');
+    // The grid drops the unfiltered rows on its next frame, and the filtered ones arrive as pages: wait for them.
+    const firstLabel = frame.locator('.grid .row:not(.loading)').first().locator('.cell[data-column="label"]');
+    await eventually('the first filtered row to be a bird', () => firstLabel.innerText({ timeout: 5_000 }), (t) => t === 'bird', { timeoutMs: 120_000 });
     const card = frame.locator('section.card[data-column="label"]');
     await card.locator('dl').waitFor({ timeout: 240_000 });
-    const text = await card.innerText();
-    assert.match(text, new RegExp(`Rows\\s+${birds.toLocaleString('en-US')}`));
+    // A summary of the rows before the filter could still be drawn: wait for the filtered count.
+    const rows = new RegExp(`Rows\\s+${birds.toLocaleString('en-US')}`);
+    const text = await eventually('the label summary of the filtered rows', () => card.innerText(), (t) => rows.test(t), { timeoutMs: 240_000 });
     assert.match(text, /Nulls\s+0 \(0%\)|Nulls\s+0 \(0\.0%\)/);
     assert.match(text, /Distinct\s+≈?1\b/);
     assert.match(text, /bird/);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
+import { eventually, eventuallyMatches } from '../support/eventually';
 import { repoRoot, type CodeServer } from './support/codeServer';
 import { findWebviewFrame, pickOurLocalKernel, saveScreenshot } from './support/workbench';
 import { useWorkbench } from './support/workbenchFixture';
@@ -92,8 +93,9 @@ describe('Kernel data in the Dataset grid (code-server)', function () {
 
     const grid = await findWebviewFrame(page, '[role=grid] .colhead[data-column="loss"]', 60_000);
     await waitForFirstRow(grid, ['step', 'loss', 'split'], ['0', '1.0', 'train']);
-    assert.match(await grid.locator('.facts').innerText(), /1,000/);
-    assert.match(server.extensionLog(), /data viewer: opened frame \(pandas\) from the kernel of frames\.ipynb/);
+    // The row count comes after the first rows, and the log reaches its file within a flush.
+    await eventually("the grid's row count", () => grid.locator('.facts').innerText(), (t) => /1,000/.test(t));
+    await eventuallyMatches('the log of the opened frame', () => server.extensionLog(), /data viewer: opened frame \(pandas\) from the kernel of frames\.ipynb/);
     await saveScreenshot(page, 'data-kernel-frame');
   });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
+import { eventually } from '../support/eventually';
 import type { CodeServer } from './support/codeServer';
 import { findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
 import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
@@ -165,14 +166,16 @@ describe('Dataset viewer by keyboard and at narrow widths (code-server)', functi
     this.timeout(120_000);
     await runCommand(page, 'View: Close Primary Side Bar');
     // Size the browser so the editor (the webview) is NARROW wide, whatever the workbench's chrome.
+    const webviewWidth = (): Promise<number> => frame.evaluate(() => window.innerWidth);
     for (let i = 0; i < 3; i++) {
-      const width = await frame.evaluate(() => window.innerWidth);
+      const width = await webviewWidth();
       if (Math.abs(width - NARROW) <= 4) break;
       const viewport = page.viewportSize()!;
       await page.setViewportSize({ width: viewport.width + NARROW - width, height: 760 });
-      await page.waitForTimeout(1000);
+      // The workbench lays the editor out again on a later frame: wait for the webview's new width.
+      await eventually('the webview to take the new size', webviewWidth, (w) => w !== width, { timeoutMs: 10_000 }).catch(() => undefined);
     }
-    const width = await frame.evaluate(() => window.innerWidth);
+    const width = await webviewWidth();
     assert.ok(Math.abs(width - NARROW) <= 4, `the editor is ${width} px wide`);
 
     // No named functions inside evaluate: tsx would wrap them in a helper the page lacks.
@@ -204,7 +207,8 @@ describe('Dataset viewer by keyboard and at narrow widths (code-server)', functi
         assert.ok(b.top >= -1 && b.bottom <= seen.height + 1, `${s} fits down: ${b.top}..${b.bottom} of ${seen.height}`);
       }
     };
-    let seen = await layout();
+    // The narrow layout (summaries collapsed) follows the resize on the page's next frame.
+    let seen = await eventually('the narrow layout, summaries collapsed', layout, (l) => l.boxes['.side'] === undefined && l.pressed === 'false');
     within(seen, ['.toolbar .title', '.toolbar .facts', 'input.jump', 'select.code', 'button[aria-pressed]', '.chips', '.grid', '.colhead']);
     assert.ok(seen.gridScrolls, 'the grid scrolls sideways (four columns do not fit)');
     assert.ok(seen.boxes['.grid']!.height > 150, `the grid keeps its height: ${seen.boxes['.grid']!.height}`);
@@ -233,8 +237,7 @@ describe('Dataset viewer by keyboard and at narrow widths (code-server)', functi
     await press('Escape');
     // Wide again: the summaries come back beside the grid, as they were there.
     await page.setViewportSize({ width: 1400, height: 900 });
-    await page.waitForTimeout(1000);
-    seen = await layout();
+    seen = await eventually('the wide layout, summaries beside the grid', layout, (l) => !!l.boxes['.side'] && l.boxes['.side'].left >= l.boxes['.grid']!.right - 1);
     assert.ok(seen.boxes['.side'] && seen.boxes['.side'].left >= seen.boxes['.grid']!.right - 1, 'the summaries are beside the grid');
   });
 });

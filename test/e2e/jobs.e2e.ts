@@ -92,9 +92,9 @@ describe('Slurm jobs (code-server)', function () {
     await notice.waitFor({ timeout: 30_000 });
     jobId = /Submitted job (\d+)/.exec(await notice.innerText())?.[1];
     assert.ok(jobId);
-    // Submitting focuses the Jobs view itself; a click on the container's icon then would close it.
-    await page.waitForTimeout(1000);
-    if (!(await jobsView().isVisible())) await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
+    // Submitting focuses the Jobs view itself; a click on the container's icon then would close it:
+    // wait for the view to show, and click only if it does not.
+    if (!(await jobsView().waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false))) await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
     const started = Date.now();
     const row = jobRow(new RegExp(`slurm_steps\\s*${jobId} · RUNNING`));
     await row.waitFor({ timeout: 30_000 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { lastToolResults, lastUserText, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
 import { startJupyter, type JupyterFixture } from '../support/jupyterHarness';
+import { eventually, eventuallyMatches } from '../support/eventually';
 import { repoRoot, type CodeServer } from './support/codeServer';
 import { findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
 import { useWorkbench } from './support/workbenchFixture';
@@ -166,7 +167,8 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
     const text = await outputFrame('text=hello from the kernel');
     await waitForText(text, /hello from the kernel[\s\S]*\b42\b/);
     const image = await outputFrame('img');
-    const size = await image.locator('img').first().evaluate((img: HTMLImageElement) => ({ w: img.naturalWidth, h: img.naturalHeight }));
+    // An image has no size until it has decoded: wait for that.
+    const size = await eventually('the output image to decode', () => image.locator('img').first().evaluate((img: HTMLImageElement) => ({ w: img.naturalWidth, h: img.naturalHeight })), (s) => s.w > 0);
     assert.deepEqual(size, { w: 40, h: 30 });
     await saveScreenshot(page, 'kernels-notebook');
 
@@ -200,9 +202,7 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
       return Math.max(...[...all.matchAll(/tick (\d+)/g)].map((m) => Number(m[1])));
     };
     const first = await ticks();
-    await page.waitForTimeout(3_000);
-    const later = await ticks();
-    assert.ok(later > first, `new output after the reload (tick ${first} then ${later})`);
+    await eventually(`a tick after ${first}: new output after the reload`, ticks, (later) => later > first);
     await page.locator('.notebookOverlay .codicon-notebook-state-executing, .notebookOverlay .codicon-modifier-spin').first().waitFor({ timeout: 10_000 });
     await saveScreenshot(page, 'kernels-after-reload');
 
@@ -227,7 +227,7 @@ describe('Jupyter kernels in VS Code (code-server)', function () {
     await inserted.first().waitFor({ timeout: 15_000 }); // revealed where it was inserted
     await saveScreenshot(page, 'kernels-agent-run');
     // Every request since the reload went to the loopback API, never to the real one.
-    const endpoints = server.extensionLog().match(/chat requests go to \S+/g) ?? [];
+    const endpoints = (await eventuallyMatches('the endpoint the chat used', () => server.extensionLog(), /chat requests go to \S+/)).match(/chat requests go to \S+/g) ?? [];
     assert.ok(endpoints.length > 0, 'the chat said where its requests go');
     for (const line of endpoints) assert.equal(line, `chat requests go to ${api.baseURL}`);
   });

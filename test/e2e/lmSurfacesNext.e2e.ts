@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
+import { eventuallyMatches } from '../support/eventually';
 import type { CodeServer } from './support/codeServer';
 import { lmTestAnswer, lmTestExtensionStarted } from './support/lmTestExtension';
 import { findWebviewFrame, runCommand } from './support/workbench';
@@ -102,7 +103,8 @@ describe('MCP server and chat model provider on VS Code 1.104 (code-server 4.104
     await input.press('Enter');
     await frame.locator('.msg.assistant', { hasText: 'The GPU tool said:' }).waitFor({ timeout: 60_000 });
     await frame.locator('.tool-card', { hasText: 'gpu_status' }).waitFor();
-    assert.match(await frame.locator('.meter').innerText(), /^cost unknown · \d+% context$/);
+    // The meter follows the run's last state, which can come after the answer's text.
+    await eventuallyMatches('the meter after the answer', () => frame.locator('.meter').innerText(), /^cost unknown · \d+% context$/);
     const requests = modelRequests();
     assert.equal(requests.length, 2);
     assert.ok(requests.every((r) => r.api === 'LanguageModelChatProvider'), requests.map((r) => r.api).join(', '));
@@ -122,9 +124,9 @@ describe('MCP server and chat model provider on VS Code 1.104 (code-server 4.104
     await page.keyboard.press('Enter');
     const answer = chat.locator('.monaco-list-row', { hasText: 'The GPU tool said:' });
     await answer.waitFor({ timeout: 60_000 });
-    const said = await answer.innerText();
+    // The answer streams into the row: wait for the tool's words, not just its first ones.
+    const said = await eventuallyMatches('the whole answer in the Chat view', () => answer.innerText(), /The GPU tool said: .*H100/);
     assert.match(said, /ML Engineer/);
-    assert.match(said, /The GPU tool said: .*H100/);
     const requests = modelRequests();
     assert.equal(requests.length, 2);
     assert.equal(requests[0]!.extensionId, 'mlengineer.ml-engineer');

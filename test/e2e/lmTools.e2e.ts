@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { FEATURE_LOG_PREFIX } from '../../src/common/heavyModules';
+import { eventually, eventuallyMatches } from '../support/eventually';
 import type { CodeServer } from './support/codeServer';
 import { lmTestAnswer, lmTestExtensionStarted } from './support/lmTestExtension';
 import { findWebviewFrame, runCommand } from './support/workbench';
@@ -33,8 +34,9 @@ describe('Language model tools and the Language Model API provider (code-server,
     const result = await resultOf('lm-test-gpu.json');
     assert.equal(result.ok, true, result.error);
     assert.match(result.text!, /H100/);
-    const loads = server.extensionLog().split('\n').filter((l) => l.includes(FEATURE_LOG_PREFIX));
-    assert.ok(loads.some((l) => l.includes('"feature":"chat"') && l.includes('Copilot')), loads.join('\n'));
+    // The log reaches its file within a flush: wait for the chat feature's load.
+    const loads = (): string[] => server.extensionLog().split('\n').filter((l) => l.includes(FEATURE_LOG_PREFIX));
+    await eventually('the chat feature loaded for Copilot, in the log', loads, (lines) => lines.some((l) => l.includes('"feature":"chat"') && l.includes('Copilot')));
     assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'no confirmation for a read tool');
   });
 
@@ -73,7 +75,8 @@ describe('Language model tools and the Language Model API provider (code-server,
     const answer = frame.locator('.msg.assistant', { hasText: 'The GPU tool said:' });
     await answer.waitFor({ timeout: 60_000 });
     await frame.locator('.tool-card', { hasText: 'gpu_status' }).waitFor();
-    assert.match(await frame.locator('.meter').innerText(), /^cost unknown · \d+% context$/);
+    // The meter follows the run's last state, which can come after the answer's text.
+    await eventuallyMatches('the meter after the answer', () => frame.locator('.meter').innerText(), /^cost unknown · \d+% context$/);
     const requests = JSON.parse(readFileSync(join(server.workspace, 'lm-test-requests.json'), 'utf8')) as { extensionId: string; tools: string[]; firstText: string; toolResult: string | null }[];
     assert.equal(requests.length, 2);
     assert.equal(requests[0]!.extensionId, 'mlengineer.ml-engineer');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { eventuallyMatches } from '../support/eventually';
 import type { CodeServer } from './support/codeServer';
 import { assertEveryNumberSourced, parseCard } from '../support/modelCardCheck';
 import { explorerContextMenu, saveScreenshot } from './support/workbench';
@@ -27,7 +28,7 @@ describe('Model card (code-server)', function () {
     assert.match(card.section('Size and latency').join('\n'), /Latency mean: \S+ ms/);
     assert.ok(card.notFound.some((m) => m.startsWith('drift check: no reference')), card.notFound.join('\n'));
     await page.locator('.monaco-editor .view-lines', { hasText: 'Model card:' }).first().waitFor({ timeout: 15_000 });
-    assert.match(server.extensionLog(), /model card: .*MODEL_CARD\.md, \d+ sourced facts/);
+    await eventuallyMatches('the model card in the log', () => server.extensionLog(), /model card: .*MODEL_CARD\.md, \d+ sourced facts/);
     await saveScreenshot(page, 'model-card');
   });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { openCodeActions, applyCodeAction } from './support/codeActions';
+import { eventuallyMatches } from '../support/eventually';
 import type { CodeServer } from './support/codeServer';
 import { writeNegativeLengthOnnx } from '../support/hostileModels';
 import { explorerContextMenu, findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
@@ -102,8 +103,9 @@ describe('Models (code-server)', function () {
     assert.match(config, /name: "linear"\n {4}data_type: TYPE_FP32\n {4}dims: \[ 10 \]/);
     assert.deepEqual(readdirSync(join(repo, 'simple_cnn', '1')).sort(), ['model.onnx', 'simple_cnn.onnx.data']);
     assert.ok(existsSync(join(repo, 'README.md')));
-    const editorText = await page.locator('.editor-instance .view-lines').first().innerText();
-    assert.match(editorText.replace(/\u00a0/g, ' '), /platform: "onnxruntime_onnx"/);
+    // The tab shows before the editor has drawn the file's lines.
+    const editorText = () => page.locator('.editor-instance .view-lines').first().innerText({ timeout: 5_000 }).then((t) => t.replace(/\u00a0/g, ' '));
+    await eventuallyMatches('the config in the editor', editorText, /platform: "onnxruntime_onnx"/, 15_000);
     await saveScreenshot(page, 'model-deploy-triton');
   });
 
@@ -197,7 +199,7 @@ describe('Models (code-server)', function () {
     assert.ok(runs >= 20, text);
     // Throughput agrees with the mean (2 samples per run), not with the median.
     assert.ok(Math.abs(rate - 2000 / mean) <= 0.01 * rate + 1, `${rate} against ${2000 / mean}`);
-    assert.match(server.extensionLog(), /Throughput: samples\/s = batch × runs \/ measured time/);
+    await eventuallyMatches('the throughput formula in the log', () => server.extensionLog(), /Throughput: samples\/s = batch × runs \/ measured time/);
     await saveScreenshot(page, 'model-benchmark');
   });
 

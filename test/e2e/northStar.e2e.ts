@@ -6,6 +6,7 @@ import type { FakeMessagesApi } from '../support/fakeMessagesApi';
 import { assertEveryNumberSourced, parseCard } from '../support/modelCardCheck';
 import { abAccuracy, BASELINE_PATH, EXPORT_CHECK, HOLDOUT_ENCODED_PATH, inspected, KERNEL_RUNS, loadTestLine, MLP_INT8_PATH, MLP_ONNX_PATH, MLP_PATH, MODEL_PATH, NORTH_STAR_ASK, NOTEBOOK_PATH, northStarScript, rocAuc, SERVE_BUILD, SERVED_PATH, STEP_PATH, tableCell, toolTurns } from '../support/northStarTranscript';
 import { writeIncoming } from '../support/northStarWorkspace';
+import { eventually, eventuallyMatches } from '../support/eventually';
 import type { CodeServer } from './support/codeServer';
 import { findWebviewFrame, pickOurLocalKernel, runCommand, saveScreenshot } from './support/workbench';
 import { AGENT_PROFILE, useWorkbench } from './support/workbenchFixture';
@@ -55,6 +56,9 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
   // By the card's title (the tool's name, or its approval line): a result may name another tool.
   const card = (text: string): Locator => frame.locator('.tool-card', { has: frame.locator('.tool-title', { hasText: text }) });
   const shot = (name: string): Promise<void> => saveScreenshot(page, name, 'docs/screenshots');
+  /** `tool`'s turn as the model was sent it: in the request that follows its card's Done, waited for. */
+  const toolResult = (tool: string): Promise<ReturnType<typeof toolTurns>[number]> =>
+    eventually(`the request carrying ${tool}'s result`, () => toolTurns(api.requests.at(-1)!.body).find((t) => t.name === tool), (turn) => turn !== undefined, { timeoutMs: 60_000, show: () => `${api.requests.length} requests, the last without it` }).then((turn) => turn!);
 
   /**
    * Waits for the approval card of `text`, checks nothing ran before it, clicks Allow once and
@@ -84,7 +88,8 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
     await card('describe_dataset').locator('.status', { hasText: 'Done' }).waitFor({ timeout: 60_000 });
     const plan = frame.locator('.msg.assistant', { hasText: 'Metric and split, before any training' });
     await plan.waitFor({ timeout: 30_000 });
-    const said = await plan.innerText();
+    // The message streams in (its first words are enough to find it): read it once the leak is named, after the facts below.
+    const said = await eventuallyMatches('the plan, streamed as far as the leak', () => plan.innerText(), /days_since_cancellation.*leaks/s);
     assert.match(said, /5000 rows/);
     assert.match(said, /days_since_cancellation.*null in 4165 rows.*leaks/s);
     assert.match(said, /mean is 0\.1844/);
@@ -113,7 +118,7 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
     const compared = toolTurns(api.requests.at(-1)!.body).find((t) => t.name === 'compare_runs');
     const auc = compared && rocAuc(compared.result);
     assert.ok(auc && Number(auc[3]) > Number(auc[2]), compared?.result);
-    assert.match(await picked.innerText(), new RegExp(`ROC AUC ${auc[3]!.replace('.', '\\.')}, against ${auc[2]!.replace('.', '\\.')} for the logistic regression`));
+    await eventuallyMatches('the pick, streamed', () => picked.innerText(), new RegExp(`ROC AUC ${auc[3]!.replace('.', '\\.')}, against ${auc[2]!.replace('.', '\\.')} for the logistic regression`));
 
     // 4. The MLP exported to ONNX (approved: it loads the TorchScript file), inspected and benchmarked (reads),
     // an int8 copy written (approved), both compared on sample inputs (a read), then on the encoded hold-out split (approved).
@@ -124,7 +129,7 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
     await approve(`Write an int8 copy of ${MLP_ONNX_PATH}`, () => assert.ok(!existsSync(join(server.workspace, MLP_INT8_PATH))), 120_000);
     await card('compare_models').first().locator('.status', { hasText: 'Done' }).waitFor({ timeout: 120_000 });
     await approve(`Compare ${MLP_ONNX_PATH} and ${MLP_INT8_PATH} on ${HOLDOUT_ENCODED_PATH}`, () => undefined, 120_000);
-    const ab = abAccuracy(toolTurns(api.requests.at(-1)!.body).find((t) => t.name === 'compare_models_on_data')?.result ?? '');
+    const ab = abAccuracy((await toolResult('compare_models_on_data')).result);
     assert.ok(ab && Number(ab[1]) > 80);
     // The verdict on the metric the agent asked for (ROC AUC: the MLP's two-column output gives the scores).
     await frame.locator('.msg.assistant', { hasText: /(are level|is better than .*) on ROC AUC/ }).first().waitFor({ timeout: 60_000 });
@@ -144,11 +149,14 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
     const app = join(server.workspace, 'deploy', 'churn_mlp_pipeline-fastapi');
     const logRows = (): Record<string, unknown>[] => readFileSync(join(app, 'logs', 'requests.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
     await approve(`Serve ${SERVED_PATH} on 127.0.0.1`, () => assert.ok(!existsSync(join(app, 'app.py'))), 120_000);
-    // The app opens its request log when it starts; no row is in it before the click.
+    // The app opens its request log when it starts; no row is in it before the click. Its thread
+    // writes the rows every 0.2 s: wait for them after each step.
     await approve('Load test the local model server churn_mlp_pipeline-fastapi', () => assert.deepEqual(logRows(), []), 120_000);
-    assert.deepEqual([...new Set(logRows().map((r) => r.__source))], ['load_test']);
+    const loadTestRows = await eventually('the load test\'s 200 rows in the request log', logRows, (rows) => rows.length >= 200, { show: (rows) => `${rows.length} rows` });
+    assert.deepEqual([...new Set(loadTestRows.map((r) => r.__source))], ['load_test']);
     await approve('Send the rows of data/incoming.csv', () => assert.equal(logRows().length, 200), 120_000);
-    assert.equal(logRows().filter((r) => r.__source === 'request').length, 800);
+    const sentRows = await eventually('the 800 rows sent in the request log', logRows, (rows) => rows.length >= 1000, { show: (rows) => `${rows.length} rows` });
+    assert.equal(sentRows.filter((r) => r.__source === 'request').length, 800);
     await page.locator('.sidebar .pane-header', { hasText: 'Deployments' }).click();
     const deployments = page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Deployments' }) });
     await deployments.locator('.monaco-list-row', { hasText: 'churn_mlp_pipeline-fastapi' }).first().waitFor({ timeout: 30_000 });
@@ -158,8 +166,8 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
 
     // 6. Drift on the served app's request log (a read), the load test's rows left out; then the card, approved after its diff.
     await card('detect_drift').locator('.status', { hasText: 'Done' }).waitFor({ timeout: 60_000 });
-    const driftTurn = toolTurns(api.requests.at(-1)!.body).find((t) => t.name === 'detect_drift');
-    assert.equal(driftTurn?.input.current, 'deploy/churn_mlp_pipeline-fastapi/logs/requests.jsonl');
+    const driftTurn = await toolResult('detect_drift');
+    assert.equal(driftTurn.input.current, 'deploy/churn_mlp_pipeline-fastapi/logs/requests.jsonl');
     assert.match(driftTurn.result, /current 800 rows\. Load-test rows left out: 200 of the current data/);
     await frame.locator('.msg.assistant', { hasText: 'Load-test rows left out: 200' }).first().waitFor({ timeout: 30_000 });
     await approve(`Write the model card of ${SERVED_PATH}`, () => assert.ok(!existsSync(join(server.workspace, 'models', 'MODEL_CARD.md'))), 120_000, { diffTab: 'MODEL_CARD.md', screenshot: 'north-star-4-card-approval' });

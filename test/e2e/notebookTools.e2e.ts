@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { summariseNotebook } from '../../src/agent/tools/notebookSummary';
 import { lastToolResults, lastUserText, type FakeMessagesApi, type MessagesRequestBody, type ScriptedReply } from '../support/fakeMessagesApi';
+import { eventuallyMatches } from '../support/eventually';
 import { repoRoot, type CodeServer } from './support/codeServer';
 import { findWebviewFrame } from './support/workbench';
 import { AGENT_PROFILE, useWorkbench } from './support/workbenchFixture';
@@ -101,6 +102,6 @@ describe('Notebook and search tools in the editor (code-server + loopback Messag
   it('searches with the ripgrep VS Code ships, in a child process', async () => {
     const found = await toolResultFor('Please search for the learning rate');
     assert.match(found, /^train\.py:\d+: .*default=3e-3/m);
-    assert.match(server.extensionLog(), /agent: file tools use ripgrep at .*node_modules\/@vscode\/ripgrep\/bin\/rg\b/);
+    await eventuallyMatches('the ripgrep the tools use, in the log', () => server.extensionLog(), /agent: file tools use ripgrep at .*node_modules\/@vscode\/ripgrep\/bin\/rg\b/);
   });
 });

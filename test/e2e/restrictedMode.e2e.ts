@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { eventually } from '../support/eventually';
 import type { CodeServer } from './support/codeServer';
 import { saveScreenshot } from './support/workbench';
 import { useWorkbench } from './support/workbenchFixture';
@@ -64,8 +65,9 @@ describe('Restricted Mode (code-server, untrusted workspace)', function () {
     const rows = page.locator('.quick-input-list .monaco-list-row');
     await rows.filter({ hasText: 'Inspect Model' }).first().waitFor({ timeout: 15_000 });
     await input.fill('>ML Engineer: Model');
-    await page.waitForTimeout(500);
-    const titles = await rows.allInnerTexts();
+    // The list is filtered again after the input changes: wait until each command listed is one of the new filter's.
+    const commands = (shown: string[]): string[] => shown.filter((t) => t.includes('ML Engineer:'));
+    const titles = await eventually('the palette filtered by "Model"', () => rows.allInnerTexts(), (shown) => commands(shown).length > 0 && commands(shown).every((t) => /model/i.test(t)), { timeoutMs: 10_000 });
     await page.keyboard.press('Escape');
     assert.ok(titles.some((t) => t.includes('Inspect Model')), titles.join(' | '));
     for (const hidden of ['Optimize Model', 'Deploy Model', 'Benchmark Model', 'Export Model']) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { eventually } from '../support/eventually';
 import type { CodeServer } from './support/codeServer';
 import { explorerContextMenu, findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
 import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
@@ -85,7 +86,9 @@ describe('Serving (code-server)', function () {
     await saveScreenshot(page, 'deployments-view');
     const log = join(server.workspace, 'deploy', 'churn_pipeline-fastapi', 'logs', 'requests.jsonl');
     assert.ok(existsSync(log));
-    assert.ok(readFileSync(log, 'utf8').trim().split('\n').length >= 301, 'a line per predicted row');
+    // The app's log thread writes the queued rows every 0.2 s: wait for a line per predicted row.
+    const logLines = (): number => readFileSync(log, 'utf8').trim().split('\n').length;
+    const logged = await eventually('a line per predicted row in the request log', logLines, (n) => n >= 301, { timeoutMs: 15_000 });
 
     // Traffic from a client of the user's own, with the token copied from the server's menu: 200
     // customers who pay more and call support more than the reference's, the rest alike.
@@ -102,12 +105,28 @@ describe('Serving (code-server)', function () {
       const reply = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ instances: shifted.slice(i, i + 50) }) });
       assert.equal(reply.status, 200, await reply.text());
     }
+    // Drift reads the log as it is: wait for the 200 rows just sent to be in it.
+    await eventually('the 200 rows sent in the request log', logLines, (n) => n >= logged + 200, { timeoutMs: 15_000 });
 
     // Drift on the request log leaves the load test's rows out: the shifted columns drift, the others do not.
     await contextMenu('reference.csv', 'Compare Datasets for Drift…');
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'request log' }).click();
     const drift = page.locator('.notifications-toasts', { hasText: /Dataset drift: 2 of 4 columns drifted/ });
     await drift.waitFor({ timeout: 60_000 });
+    // Change a Column's Statistic…: every statistic that fits the column (a number of 3 values: the
+    // per-value tests too, no Z-test), the current one marked; the report is computed again with it.
+    await drift.locator('.monaco-button', { hasText: "Change a Column's Statistic…" }).click();
+    await page.locator('.quick-input-widget', { hasText: 'The column whose statistic to change' }).waitFor({ timeout: 15_000 });
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'contract_years' }).click();
+    await page.locator('.quick-input-widget', { hasText: 'The statistic for contract_years' }).waitFor({ timeout: 15_000 });
+    const choices = page.locator('.quick-input-widget .monaco-list-row');
+    for (let i = 0; i < 50 && (await choices.count()) !== 5; i++) await page.waitForTimeout(200);
+    const offered = (await choices.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+    assert.deepEqual(offered.map((t) => /^(Kolmogorov-Smirnov|Wasserstein|chi-squared|Jensen-Shannon|PSI)/.exec(t)?.[1]), ['Kolmogorov-Smirnov', 'Wasserstein', 'chi-squared', 'Jensen-Shannon', 'PSI'], offered.join(' | '));
+    const marked = choices.filter({ hasText: /current/ });
+    assert.equal(await marked.count(), 1, `the statistic in use is marked: ${offered.join(' | ')}`);
+    assert.match(await marked.textContent() ?? '', /^\s*chi-squared/);
+    await choices.filter({ hasText: 'Jensen-Shannon' }).click();
     // The report view: the verdict, then a row per column, drifted first, each with its statistic and an SVG of both sides.
     await page.locator('.tabs-container .tab', { hasText: 'Drift: requests.jsonl against reference.csv' }).waitFor({ timeout: 30_000 });
     const report = await findWebviewFrame(page, 'section.column svg.histogram rect');
@@ -115,6 +134,7 @@ describe('Serving (code-server)', function () {
     assert.match(await report.locator('.verdict').innerText(), /^Dataset drift: 2 of 4 columns drifted \(50%/);
     assert.match(await report.locator('body').innerText(), /current 201 rows\. Load-test rows left out: 300 of the current data/);
     const rows = report.locator('section.column');
+    await rows.filter({ hasText: 'contract_years' }).locator('.facts', { hasText: 'statistic: Jensen-Shannon distance' }).waitFor({ timeout: 60_000 });
     assert.equal(await rows.count(), 4);
     // Drifted first: the two shifted columns, then the two that were not.
     const headings = await rows.locator('h2').allInnerTexts();

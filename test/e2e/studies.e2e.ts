@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { ConsoleMessage, Locator, Page } from 'playwright-core';
 import { startOptunaStudy } from '../support/optunaWriter';
 import { LOGGED_ONNX_RUNS, writeFileStoreRegistry, writeLoggedOnnxModels } from '../support/registryFixtures';
+import { eventually } from '../support/eventually';
 import type { CodeServer } from './support/codeServer';
 import { findWebviewFrame, rowContextMenu, saveScreenshot } from './support/workbench';
 import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
@@ -122,8 +123,7 @@ describe('Studies and model registry (code-server)', function () {
     await frame.locator('[aria-label="Intermediate values"][data-running="1"]').waitFor({ timeout: 20_000 });
     const points = async (): Promise<number> => Number(await frame.locator('[aria-label="Optimization history"]').getAttribute('data-points'));
     const before = await points();
-    await page.waitForTimeout(3000);
-    assert.ok((await points()) > before, 'the history grew while Optuna ran');
+    await eventually(`the history to grow past ${before} points while Optuna runs`, points, (now) => now > before);
     await row(/live-search.*running/).waitFor({ timeout: 10_000 });
     await saveScreenshot(page, 'studies-live');
     page.off('console', onConsole);

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { runCli } from '../../src/cli/runCli';
 import { SUBCOMMANDS } from '../../src/cli/subcommands';
 import { compareOnData } from '../../src/models/compare/abPredict';
-import { compareClassifiers, compareRegressors, mcnemarExact, type ClassificationAB } from '../../src/models/compare/abStats';
+import type { ClassificationAB } from '../../src/models/compare/abStats';
+import { compareClassifiers, mcnemarExact } from '../../src/models/compare/abStatsClassifiers';
+import { compareRegressors } from '../../src/models/compare/abStatsRegressors';
 import { inspectModel } from '../../src/models/inspectModel';
 
 // A/B on labelled data with two real scikit-learn models trained in the test (and an ONNX copy of

@@ -52,7 +52,7 @@ describe('Compare Models on labelled data: PyTorch (TorchScript)', function () {
     assert.ok(Math.abs(r.auc.a - expected.linear.auc) < 1e-9 && Math.abs(r.auc.b - expected.mlp.auc) < 1e-9, `${r.auc.a} ${r.auc.b} vs ${expected.linear.auc} ${expected.mlp.auc}`);
     assert.equal(r.latency?.inTurns, true);
     assert.ok((r.latency?.a.calls ?? 0) >= 5 && r.latency?.a.calls === r.latency?.b.calls, JSON.stringify(r.latency));
-    // Two classes with scores: the verdict is on ROC AUC by default (abStats' pickMetric), with its interval.
+    // Two classes with scores: the verdict is on ROC AUC by default (abStatsVerdict.ts pickMetric), with its interval.
     assert.match(r.verdict, /^(linear|mlp)\.pt is better than (linear|mlp)\.pt on ROC AUC by \d\.\d{4} \(\d\.\d{4} vs \d\.\d{4}\), 95% CI of the gain \[-?\d\.\d{4}, -?\d\.\d{4}\]/);
     assert.match(run.markdown, /linear\.pt's scores: softmax of its two output columns, read as classes 0 and 1\./);
   });

@@ -9,6 +9,7 @@ import { systemPrompt } from '../../src/agent/systemPrompt';
 import { defineTool } from '../../src/agent/tools/tool';
 import type * as ToolInputErrors from '../../src/agent/tools/toolInputError';
 import { lastToolResults, lastUserText, type ScriptedReply } from '../support/fakeMessagesApi';
+import { eventually } from '../support/eventually';
 import { startHarness, textOf, type Harness } from './agentHarness';
 
 const text = (t: string, extra: Partial<Extract<ScriptedReply, { kind: 'message' }>> = {}): ScriptedReply => ({ kind: 'message', blocks: [{ type: 'text', text: t }], ...extra });
@@ -168,7 +169,8 @@ describe('agent session against the loopback Messages API (real SDK)', function 
     h = await startHarness(() => text('x'.repeat(2000), { delayMs: 5, chunkSize: 10 }));
     const controller = new AbortController();
     const pending = h.session.send('long answer please', controller.signal);
-    await new Promise((r) => setTimeout(r, 150));
+    // Cancelled once the answer has begun (a fixed wait could end before it starts, or after it ends, on a loaded machine).
+    await eventually('the first words of the answer', () => textOf(h!.events).length, (n) => n > 0, { timeoutMs: 10_000, everyMs: 5 });
     controller.abort();
     assert.equal(await pending, 'cancelled');
     const kept = JSON.stringify(h.session.messages.at(-1)?.content);

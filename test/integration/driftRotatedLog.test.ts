@@ -5,13 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataEngine } from '../../src/data/engine/engineClient';
 import { driftMarkdown } from '../../src/monitoring/driftReport';
-import { detectFileDrift } from '../../src/monitoring/driftScan';
-import { rotatedLogFiles } from '../../src/monitoring/rotatedLog';
+import { detectDrift, detectFileDrift } from '../../src/monitoring/driftScan';
+import { FileDatasetSource } from '../../src/data/engine/fileDatasetSource';
+import { readRotatedLog, rotatedLogFiles } from '../../src/monitoring/rotatedLog';
 import { REQUEST_LOG_TEXT } from '../../src/serving/requestLogText';
 
 // Drift on a served app's request log that rotated: the log written by the app's own Python text
 // (requestLogText.ts) with a small cap (MODEL_REQUEST_LOG_BYTES), so the live file holds a few rows
-// and the old ones sit in requests.jsonl.1 … .5; the current side must be all of them, oldest first.
+// and the old ones sit in requests.jsonl.1 … .5; the current side must be all of them, oldest first,
+// read in place (no copy), and read again when the log rotates during the read.
 
 const PYTHON = '/usr/bin/python3';
 const DRIVE = `
@@ -26,11 +28,11 @@ describe('Drift on a rotated request log', function () {
   const signal = new AbortController().signal;
   const joinedDirs = (): number => readdirSync(tmpdir()).filter((n) => n.startsWith('mle-drift-log-')).length;
   const lines = (files: readonly string[]): number => files.reduce((n, f) => n + readFileSync(f, 'utf8').split('\n').filter(Boolean).length, 0);
-  const writeLog = (app: string, rows: number, bytes: number): string => {
+  const writeLog = (app: string, rows: number, bytes: number, files = 5): string => {
     const log = join(app, 'logs', 'requests.jsonl');
     mkdirSync(join(app, 'logs'), { recursive: true });
     writeFileSync(join(app, 'app.py'), `import os\n${REQUEST_LOG_TEXT}\n${DRIVE}`);
-    execFileSync(PYTHON, [join(app, 'app.py')], { env: { ...process.env, MODEL_REQUEST_LOG: log, MODEL_REQUEST_LOG_BYTES: String(bytes), MODEL_REQUEST_LOG_FILES: '5', ROWS: String(rows) } });
+    execFileSync(PYTHON, [join(app, 'app.py')], { env: { ...process.env, MODEL_REQUEST_LOG: log, MODEL_REQUEST_LOG_BYTES: String(bytes), MODEL_REQUEST_LOG_FILES: String(files), ROWS: String(rows) } });
     return log;
   };
 
@@ -60,7 +62,25 @@ describe('Drift on a rotated request log', function () {
     assert.equal(result.current, 'requests.jsonl');
     assert.match(driftMarkdown(result), new RegExp(`current ${all} rows \\(the request log and its 5 rotated files: 6 files\\)`));
     assert.deepEqual(result.columns.map((c) => c.column).sort(), ['age', 'plan']);
-    assert.equal(joinedDirs(), before, 'the joined copy is removed');
+    assert.equal(joinedDirs(), before, 'nothing copied');
+  });
+
+  it('a rotation during the read: read again from the files as they are then, no row skipped or repeated', async () => {
+    const app = join(dir, 'busy');
+    const log = writeLog(app, 200, 3000, 20);
+    const reads: number[] = [];
+    const { result, files } = await readRotatedLog(log, async (list) => {
+      // The first read is overtaken: the app logs on and rotates, renaming every file under it.
+      if (reads.length === 0) writeLog(app, 200, 3000, 20);
+      reads.push(list.length);
+      return detectDrift(new FileDatasetSource(join(dir, 'ref.csv'), engine), { log: list, source: new FileDatasetSource(log, engine) }, {}, signal);
+    });
+    const now = rotatedLogFiles(log);
+    assert.equal(reads.length, 2, 'read twice');
+    assert.ok(reads[0]! < reads[1]!, `more files the second time (${reads.join(' then ')})`);
+    assert.equal(files, now.length);
+    assert.equal(result.currentRows, lines(now), 'the rows of the files as they are after the rotation');
+    assert.equal(lines(now), 400);
   });
 
   it('a log that has not rotated is read in place, and says nothing of files', async () => {

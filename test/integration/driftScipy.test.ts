@@ -199,6 +199,14 @@ print(json.dumps(out))
       assert.ok(Math.abs(by.get(column)!.value - want) <= 1e-9 * Math.max(1, Math.abs(want)), `${column}: ${by.get(column)!.value} vs scipy ${want}`);
     }
     await assert.rejects(drift(ref, cur, { columnTests: { plan: 'ks' } }), /plan: Kolmogorov-Smirnov p-value is for numeric columns, and plan is compared as categorical/);
+    // The per-value choices a few-valued number is offered (statisticChoices.ts), by name: equal to scipy's too.
+    const few = await drift(ref, cur, { columnTests: { rating: 'chisquare', flag: 'ztest', clicks: 'psi' } });
+    const byFew = new Map(few.columns.map((c) => [c.column, c]));
+    assert.ok(Math.abs(byFew.get('rating')!.value - expected['rating']!.chi2!) <= 1e-9, `rating: ${byFew.get('rating')!.value} vs scipy ${expected['rating']!.chi2}`);
+    assert.ok(Math.abs(byFew.get('flag')!.value - expected['flag']!.z!) <= 1e-9, `flag: ${byFew.get('flag')!.value} vs scipy ${expected['flag']!.z}`);
+    assert.deepEqual([byFew.get('rating')?.test, byFew.get('flag')?.test, byFew.get('rating')?.detail?.['values'], byFew.get('clicks')?.detail?.['values']], ['chisquare', 'ztest', 5, undefined]);
+    await assert.rejects(drift(ref, cur, { columnTests: { age: 'chisquare' } }), /age: chi-squared p-value is for categories and numeric columns with at most 5 distinct values, and age has more than 5/);
+    await assert.rejects(drift(ref, cur, { columnTests: { plan: 'ztest' } }), /plan: Z-test p-value is for columns with at most 2 values, and plan has 4/);
   });
 
   it('reads each file in place: no table of either file is left in the engine, and types come from the whole scan', async () => {

@@ -10,6 +10,7 @@ import { inspectModel } from '../../src/models/inspectModel';
 import { servingApp } from '../../src/models/codeActions/modelSnippets';
 import { DataEngine } from '../../src/data/engine/engineClient';
 import { detectFileDrift } from '../../src/monitoring/driftScan';
+import { eventuallyMatches } from '../support/eventually';
 
 // The FastAPI app Deploy writes, run for real: Debian's python3-fastapi and python3-uvicorn
 // (scripts/ensure-prerequisites.sh) on 127.0.0.1, talked to over HTTP. Debian has no onnxruntime
@@ -148,7 +149,8 @@ describe('The generated FastAPI app, served by uvicorn', function () {
     assert.equal(body.detail.error, 'the model could not run on these inputs: check their shapes and dtypes');
     assert.match(body.detail.error_id, /^[0-9a-f]{12}$/);
     assert.doesNotMatch(JSON.stringify(body), /ONNXRuntimeError|INVALID_ARGUMENT|add_k\.onnx|\/tmp\//);
-    assert.match(served.log(), new RegExp(`inference failed \\[${body.detail.error_id}\\][\\s\\S]*Got invalid dimensions for input: x`));
+    // The app logs it before it answers, but its output reaches this process in its own time.
+    await eventuallyMatches("the error's id in the app's log", () => served!.log(), new RegExp(`inference failed \\[${body.detail.error_id}\\][\\s\\S]*Got invalid dimensions for input: x`), 10_000);
     const notNumbers = await predict({ inputs: { x: [['a', 'b']] } }, TOKEN);
     assert.equal(notNumbers.status, 422);
     assert.doesNotMatch(await notNumbers.text(), /could not convert/);

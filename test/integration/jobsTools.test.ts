@@ -26,6 +26,7 @@ describe('jobs: agent tools and the CLI on a real Slurm', function () {
   let python: string;
   const changes: FileChange[] = [];
   const changed: string[] = [];
+  const submitted: string[] = [];
   const ids: string[] = [];
   const signal = new AbortController().signal;
 
@@ -39,7 +40,7 @@ describe('jobs: agent tools and the CLI on a real Slurm', function () {
     python = await jupyterPython();
     clusters = new JobClusters([{ id: 'local' }]);
     held = new HeldKernelJobs(() => clusters, () => ({ python }), dir);
-    tools = new Map(jobTools({ clusters: () => clusters, changed: (c) => changed.push(c), kernelJobs: held }).map((t) => [t.name, t]));
+    tools = new Map(jobTools({ clusters: () => clusters, changed: (c) => changed.push(c), submitted: (c, id) => submitted.push(`${c}/${id}`), kernelJobs: held }).map((t) => [t.name, t]));
     const files = new WorkspaceFiles([{ name: 'ws', path: dir }]);
     context = {
       files,
@@ -85,6 +86,7 @@ describe('jobs: agent tools and the CLI on a real Slurm', function () {
     ids.push(id);
     assert.equal(readFileSync(join(dir, 'train.sbatch'), 'utf8'), preview.after, 'what was shown is what was written and run');
     assert.deepEqual(changed, [''], 'the view is told at once');
+    assert.deepEqual(submitted, [`/${id}`], 'the window watches the job it submitted');
     assert.match(await call('job_status', {}), new RegExp(`^${id} train: `, 'm'));
     let logs = '';
     await waitFor('two epochs in job_logs', async () => {

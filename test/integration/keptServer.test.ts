@@ -8,6 +8,7 @@ import { inspectModel } from '../../src/models/inspectModel';
 import { KeptServers, type KeptServerRecord } from '../../src/serving/keptServers';
 import { LocalModelServer } from '../../src/serving/localServer';
 import { planServeApp } from '../../src/serving/servePlan';
+import { eventually } from '../support/eventually';
 
 // Keep Running After Window Closes, for real: a host process (tsx) starts the scikit-learn app, keeps
 // it and records it as the extension does, then is killed with SIGKILL (a window closed or crashed).
@@ -59,23 +60,24 @@ describe('Keep Running After Window Closes: a kept server outlives its window an
       `const { LocalModelServer } = require(${JSON.stringify(join(__dirname, '..', '..', 'src', 'serving', 'localServer.ts'))});`,
       `require('node:fs').mkdirSync(${JSON.stringify(join(appDir, 'logs'))}, { recursive: true });`,
       `LocalModelServer.start({ python: ${JSON.stringify(PYTHON)}, appDir: ${JSON.stringify(appDir)}, module: 'app' })`,
-      `  .then((s) => { s.keep(${JSON.stringify(logFile)}); console.log('KEPT ' + JSON.stringify({ port: s.port, pid: s.pid, token: s.token, startedAt: s.startedAt })); }, (e) => { console.error(e); process.exit(1); });`,
+      `  .then((s) => { s.keep(${JSON.stringify(logFile)}); console.log('KEPT ' + JSON.stringify({ port: s.port, pid: s.pid, token: s.token, loadTestKey: s.loadTestKey, startedAt: s.startedAt })); }, (e) => { console.error(e); process.exit(1); });`,
     ].join('\n');
     const host = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const kept = await new Promise<{ port: number; pid: number; token: string; startedAt: number }>((resolve, reject) => {
+    const kept = await new Promise<{ port: number; pid: number; token: string; loadTestKey: string; startedAt: number }>((resolve, reject) => {
       let out = '';
       host.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString();
         const m = /KEPT (\{.*\})/.exec(out);
-        if (m) resolve(JSON.parse(m[1]!) as { port: number; pid: number; token: string; startedAt: number });
+        if (m) resolve(JSON.parse(m[1]!) as { port: number; pid: number; token: string; loadTestKey: string; startedAt: number });
       });
       host.once('exit', (code) => reject(new Error(`the host exited (${code}) before the server was kept`)));
     });
     const state = new MemoryState();
     const secrets = new MemorySecrets();
     const record: KeptServerRecord = { name: 'churn', appDir, module: 'app', python: PYTHON, port: kept.port, pid: kept.pid, startedAt: kept.startedAt, logFile };
-    await new KeptServers(state, secrets).save(record, kept.token);
+    await new KeptServers(state, secrets).keep(record, kept);
     assert.ok(!JSON.stringify([...state.values]).includes(kept.token), 'the token is in the secret store only');
+    assert.ok(!JSON.stringify([...state.values]).includes(kept.loadTestKey), 'the load-test key too');
     host.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 3000));
     assert.equal((await fetch(`http://127.0.0.1:${kept.port}/health`)).status, 200, 'the server outlives its window');
@@ -85,6 +87,7 @@ describe('Keep Running After Window Closes: a kept server outlives its window an
     const server = found[0]!.server;
     assert.ok(server.kept && server.state === 'running');
     assert.equal(server.startedAt, kept.startedAt);
+    assert.equal(server.loadTestKey, kept.loadTestKey, 'its load tests are marked as before');
     const answer = await server.call('/predict', JSON.stringify({ instances: [ROW] }));
     assert.equal(answer.status, 200, answer.body);
     assert.match(readFileSync(logFile, 'utf8'), /kept running after the window closes/);
@@ -112,7 +115,11 @@ describe('Keep Running After Window Closes: a kept server outlives its window an
         assert.equal((await fetch(`${server.url}/health?i=${i}`)).status, 200);
         await new Promise((r) => setTimeout(r, 15));
       }
-      await new Promise((r) => setTimeout(r, 2500));
+      // The access lines reach the log after the answers, and the log is rotated by a check every
+      // second: wait for the last request's line (in the log or, rotated, in .1) and the check after it.
+      const last = `"GET /health?i=${sent - 1} HTTP`;
+      const logState = (): { last: boolean; bytes: number } => ({ last: [logFile, `${logFile}.1`].some((f) => existsSync(f) && readFileSync(f, 'utf8').includes(last)), bytes: statSync(logFile).size });
+      await eventually("the last request's line in the log, rotated under its cap", logState, (s) => s.last && s.bytes <= cap, { timeoutMs: 15_000 });
       const files = [`${logFile}.2`, `${logFile}.1`, logFile];
       assert.ok(files.every((f) => existsSync(f)) && !existsSync(`${logFile}.3`), 'the log and 2 old files');
       assert.ok(statSync(logFile).size <= cap, `${statSync(logFile).size} bytes after the last rotation`);

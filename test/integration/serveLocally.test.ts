@@ -14,6 +14,7 @@ import { DataEngine } from '../../src/data/engine/engineClient';
 import { FileDatasetSource } from '../../src/data/engine/fileDatasetSource';
 import { detectDrift } from '../../src/monitoring/driftScan';
 import { buildWorker } from '../support/buildWorker';
+import { eventually } from '../support/eventually';
 
 // Serve Locally for real: the app written for examples/models/churn_pipeline.joblib (a scikit-learn
 // pipeline) run by Debian's python3-uvicorn + python3-fastapi on 127.0.0.1 with a token; the ONNX app
@@ -67,17 +68,19 @@ describe('Serve Locally: a real uvicorn on loopback', function () {
     assert.equal((await server.call('/predict', '{"instances": 5}')).status, 422);
     assert.equal((await server.call('/predict', JSON.stringify({ instances: [{ ...ROW, monthly_charges: 'lots' }] }))).status, 422);
 
-    // The log's thread writes what requests queued every REQUEST_LOG_FLUSH_SECONDS.
+    // The log's thread writes what requests queued every REQUEST_LOG_FLUSH_SECONDS: time for a refused
+    // request's row to show (it must not), then the rows waited for (a loaded machine writes later).
     await new Promise((r) => setTimeout(r, REQUEST_LOG_FLUSH_SECONDS * 1000 + 800));
-    const log = readFileSync(join(dir, 'churn', 'logs', 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const readLog = (): Record<string, unknown>[] => readFileSync(join(dir, 'churn', 'logs', 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const log = await eventually('the predicted rows in the request log', readLog, (rows) => rows.length >= 2, { timeoutMs: 10_000 });
     assert.equal(log.length, 2, 'one line per predicted row, none for refused requests');
     assert.equal(log[0]!.tenure_months, 12);
     assert.equal(log[0]!.__prediction, predictions[0]);
     assert.ok(typeof log[0]!.__latency_ms === 'number');
-    // The server counts what it answered on /predict from uvicorn's access lines.
-    await new Promise((r) => setTimeout(r, 200));
-    assert.ok(server.requests >= 5, `requests ${server.requests}`);
-    assert.ok(server.errors >= 4, `errors ${server.errors}`);
+    // The server counts what it answered on /predict from uvicorn's access lines, which arrive on its output after the answers.
+    const counts = await eventually('the access lines of the 5 requests', () => ({ requests: server!.requests, errors: server!.errors }), (c) => c.requests >= 5 && c.errors >= 4, { timeoutMs: 10_000 });
+    assert.ok(counts.requests >= 5, `requests ${counts.requests}`);
+    assert.ok(counts.errors >= 4, `errors ${counts.errors}`);
     const pid = server.pid!;
     await server.stop();
     assert.equal(server.state, 'stopped');
@@ -117,7 +120,7 @@ describe('Serve Locally: a real uvicorn on loopback', function () {
     server = await LocalModelServer.start({ python: PYTHON, appDir: join(dir, 'churn'), module: 'app', env: { MODEL_REQUEST_LOG: logFile, MODEL_REQUEST_LOG_BYTES: '2000', MODEL_REQUEST_LOG_FILES: '2' } });
     for (let i = 0; i < 30; i++) assert.equal((await server.call('/predict', JSON.stringify({ instances: [ROW, ROW] }))).status, 200);
     await new Promise((r) => setTimeout(r, REQUEST_LOG_FLUSH_SECONDS * 1000 + 800));
-    assert.ok(existsSync(`${logFile}.1`) && existsSync(`${logFile}.2`), 'rotated files');
+    await eventually('the log rotated twice', () => existsSync(`${logFile}.1`) && existsSync(`${logFile}.2`), (rotated) => rotated, { timeoutMs: 10_000 });
     assert.ok(!existsSync(`${logFile}.3`), 'at most MODEL_REQUEST_LOG_FILES old files');
     assert.ok(readFileSync(logFile).length <= 2000);
     await server.stop();

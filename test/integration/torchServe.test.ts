@@ -10,6 +10,7 @@ import { REQUEST_LOG_FLUSH_SECONDS } from '../../src/serving/requestLogText';
 import { sampleBody } from '../../src/serving/sampleRequest';
 import { appDirFor } from '../../src/serving/appFolder';
 import { planServeApp, servingLoadsPickle } from '../../src/serving/servePlan';
+import { eventually } from '../support/eventually';
 
 // Serve Locally on PyTorch files for real, with Debian's python3-torch, python3-fastapi and
 // python3-uvicorn: a pickled nn.Module whose class lives in the workspace (tinynet.py) and the same
@@ -101,8 +102,10 @@ describe('Serve Locally on a PyTorch file: a real uvicorn with torch', function 
     const unauthorised = await fetch(`${server!.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances: ROWS }) });
     assert.equal(unauthorised.status, 401);
 
+    // Time for a refused request's row to show (it must not), then the rows waited for: the log's thread writes them in its own time.
     await new Promise((r) => setTimeout(r, REQUEST_LOG_FLUSH_SECONDS * 1000 + 800));
-    const log = readFileSync(join(ws, 'net.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const readLog = (): Record<string, unknown>[] => readFileSync(join(ws, 'net.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const log = await eventually('the predicted rows in the request log', readLog, (rows) => rows.length >= 4, { timeoutMs: 10_000 });
     assert.equal(log.length, 4, 'one line per predicted row, none for refused requests');
     assert.equal(log[0]!.x0, 0.5);
     assert.equal(log[0]!.x1, -1);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { intervalVerdict } from '../../src/models/compare/abStats';
+import { intervalVerdict } from '../../src/models/compare/abStatsVerdict';
 
 // The A/B's one sentence on a metric with a bootstrap interval (abStats.ts).
 describe('A/B verdict on an interval', () => {

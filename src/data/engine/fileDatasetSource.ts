@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { arrowFileHead } from './arrowFileHead';
 import { EMPTY_VIEW, type Cell, type ColumnSummary, type DatasetColumn, type DatasetFormat, type DatasetInfo, type DatasetOrigin, type DatasetPage, type DatasetSource, type DatasetView, type LabelBalance } from '../datasetSource';
 import { EXACT_ROWS, firstPass, labelBalanceOf, SUMMARY_BATCH, summarizeColumns, SummaryCache, type FirstPass } from './columnSummary';
 import { sampleProfile, type ProfileSample } from './sampledProfile';
@@ -407,19 +408,8 @@ export class FileDatasetSource implements DatasetSource {
       const prep = tablePrep(this.format, this.path, version, {}, replaces);
       this.lastTable = prep.table;
       this.hold(prep.table);
-      // The schema and first page from a table of the first rows only, dropped once read: the whole
-      // file's table is built by the first query that needs it (the count), not before the page shows.
-      const head: TablePrep = { table: `${prep.table}_head`, from: { kind: 'arrow', path: this.path, rows: FIRST_ROWS } };
-      this.engine.retainTable(head.table);
-      try {
-        const bound = { params: new SqlParams(), prepare: [head] };
-        const columns = columnsFromDescribe((await this.run(`DESCRIBE "${head.table}"`, bound, signal)).rows, this.format);
-        const rel = { from: `"${head.table}"`, order: 'rowid', columns, label: this.label };
-        const first = await this.run(`SELECT ${selectList(rel)} FROM ${rel.from} ORDER BY rowid`, bound, signal, { maxRows: FIRST_ROWS });
-        return { version, fileBytes, columns, firstRows: first.rows, csv: {}, notes, prep };
-      } finally {
-        this.engine.releaseTable(head.table);
-      }
+      const { columns, firstRows } = await arrowFileHead(this, this.engine, prep.table, FIRST_ROWS, signal);
+      return { version, fileBytes, columns, firstRows, csv: {}, notes, prep };
     }
     await checkLineLengths(this.path, this.label, MAX_LINE_BYTES, SNIFF_LINES, signal);
     let csv: CsvOptions = {};

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { FeatureApis, FeatureHost } from '../../activation/featureHost';
 import { COMMANDS, VIEWS } from '../../commandIds';
 import { registerCommand } from '../../common/vscode/commandRegistry';
+import { readWatchedJobs } from '../../jobs/watchedJobs';
 import { gpuStatusTool } from '../gpuStatusTool';
 import { GpuMonitor } from './gpuMonitor';
 
@@ -19,6 +20,19 @@ export function activateFeature(host: FeatureHost): FeatureApis['gpu'] {
   context.subscriptions.push(
     vscode.window.onDidChangeActiveNotebookEditor(syncRemoteGpus),
     host.whenLoaded('kernels', (kernels) => context.subscriptions.push(kernels.onDidChange(syncRemoteGpus))),
+    host.whenLoaded('jobs', (jobs) => context.subscriptions.push(gpus.setJobs(jobs.gpuWatch))),
   );
+  // Jobs this window watches (submitted from it, perhaps before a reload) show their GPUs here: only
+  // then is the jobs feature loaded for this view's sake.
+  // After this feature's own load (not inside it): a jobs bundle that fails to load leaves the GPUs as they are.
+  if (vscode.workspace.isTrusted && readWatchedJobs(context.workspaceState).length > 0) {
+    setTimeout(() => {
+      try {
+        host.load('jobs', 'watched Slurm jobs show their GPUs in the GPUs view');
+      } catch {
+        // The loader has logged why; the local GPUs still show.
+      }
+    }, 0);
+  }
   return { tools: () => [gpuStatusTool(() => gpus.reading(), () => gpus.processLines())] };
 }

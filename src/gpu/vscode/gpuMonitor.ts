@@ -3,6 +3,7 @@ import type { Logger } from '../../common/logger';
 import { describeProcess, ownerOf, queryGpuProcesses, type GpuProcess } from '../gpuProcesses';
 import { GpuHistory } from '../gpuHistory';
 import { GpuPanel } from './gpuPanel';
+import { gpuRowDescription, jobChildren, jobGroupNodes, jobTreeItem, type JobGpuNode, type JobGpuSource } from './jobGpuNodes';
 import { formatGiB, needsAttention, statusText, type GpuSample } from '../gpuSample';
 import { defaultGpuSamplers, GpuSourceChoice, type GpuSourceState, type RemoteGpuSource } from '../gpuSourceChoice';
 import type { GpuReading } from '../gpuStatusTool';
@@ -16,7 +17,7 @@ const PROCESSES_MS = 10_000;
 /** How long gpu_status waits for the sampler's first answer. */
 const FIRST_SAMPLE_WAIT_MS = 10_000;
 
-type GpuNode = { readonly kind: 'gpu'; readonly sample: GpuSample } | { readonly kind: 'process'; readonly process: GpuProcess; readonly owner: string | undefined };
+type GpuNode = { readonly kind: 'gpu'; readonly sample: GpuSample } | { readonly kind: 'process'; readonly process: GpuProcess; readonly owner: string | undefined } | JobGpuNode;
 
 export type { RemoteGpuSource } from '../gpuSourceChoice';
 
@@ -49,6 +50,8 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
   private remote: RemoteGpuSource | undefined;
   /** The GPUs view's welcome says "nvidia-smi not found" (with its setting) while this is true. */
   private toolMissing = false;
+  /** The watched Slurm jobs' GPUs (once the jobs feature is loaded), a group per job after this machine's GPUs. */
+  private jobs: JobGpuSource | undefined;
   /** Settles at the sampler's first answer (samples, none, or a failure): an early gpu_status waits for it. */
   private firstAnswer: () => void = () => undefined;
   private readonly answered = new Promise<void>((resolve) => (this.firstAnswer = resolve));
@@ -113,6 +116,7 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
       view,
       view.onDidChangeVisibility((e) => {
         this.viewVisible = e.visible;
+        this.jobs?.setWanted(e.visible);
         this.update();
       }),
       vscode.window.onDidChangeWindowState((s) => this.source.setInterval(s.focused ? FOCUSED_MS : BACKGROUND_MS)),
@@ -191,6 +195,14 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
     this.source.setRemote(source);
   }
 
+  /** The jobs feature loaded: its watched jobs' GPUs join the view, sampled while the view shows. */
+  setJobs(jobs: JobGpuSource): vscode.Disposable {
+    this.jobs = jobs;
+    jobs.setWanted(this.viewVisible);
+    this.changed.fire(undefined);
+    return jobs.onDidChange(() => this.changed.fire(undefined));
+  }
+
   /** What the GPUs view shows while it lists no GPU: the welcome content (by context key) and a message. */
   private setEmptyState(toolMissing: boolean, message: string | undefined): void {
     this.view.message = message;
@@ -224,8 +236,9 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
   async getChildren(node?: GpuNode): Promise<GpuNode[]> {
     if (!node) {
       void this.refreshProcesses();
-      return this.samples.map((sample) => ({ kind: 'gpu', sample }));
+      return [...this.samples.map((sample): GpuNode => ({ kind: 'gpu', sample })), ...jobGroupNodes(this.jobs)];
     }
+    if (node.kind === 'job' || node.kind === 'jobGpu' || node.kind === 'jobLine') return jobChildren(node);
     if (node.kind !== 'gpu') return [];
     await this.refreshProcesses();
     const owners = this.owners();
@@ -235,6 +248,7 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
   }
 
   getTreeItem(node: GpuNode): vscode.TreeItem {
+    if (node.kind === 'job' || node.kind === 'jobGpu' || node.kind === 'jobLine') return jobTreeItem(node);
     if (node.kind === 'process') {
       const p = node.process;
       const item = new vscode.TreeItem(node.owner ?? p.name.split(/[\\/]/).pop() ?? p.name);
@@ -246,7 +260,7 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
     const g = node.sample;
     const hasProcesses = this.processes.some((p) => p.gpuUuid === g.uuid) || (this.samples.length === 1 && this.processes.length > 0);
     const item = new vscode.TreeItem(`${g.index}: ${g.name}`, hasProcesses ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-    item.description = `${g.utilizationGpu ?? '–'}% · ${formatGiB(g.memoryUsedMiB)}/${formatGiB(g.memoryTotalMiB)} GB · ${g.temperatureC ?? '–'}°C · ${g.powerDrawW ?? '–'}/${g.powerLimitW ?? '–'} W`;
+    item.description = gpuRowDescription(g);
     item.iconPath = new vscode.ThemeIcon('circuit-board');
     item.tooltip = tooltip([g], this.processes.filter((p) => p.gpuUuid === g.uuid), this.owners());
     item.id = `gpu:${g.uuid ?? g.index}`;

@@ -1,13 +1,14 @@
 import * as vscode from 'vscode';
 import type { FeatureHost, FeatureModule } from '../../activation/featureHost';
 import { COMMANDS, SETTINGS, VIEWS } from '../../commandIds';
-import { UserError } from '../../common/errors';
+import { describeError, UserError } from '../../common/errors';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import { isSchedulerError, type JobAction } from '../jobScheduler';
 import { JobClusters, parseClusters } from '../jobClusters';
 import { KernelJobRecords } from '../kernel/kernelJobRecords';
 import { jobFolderAction, type JobFolderAction } from '../jobFolder';
 import { jobTools } from '../jobTools';
+import { JobGpuWatch } from '../jobGpuWatch';
 import { closeSshRunners, sshRunnerFactory } from '../sshRunnerFactory';
 import { JobOutputDocuments, JOB_OUTPUT_SCHEME } from './jobOutputDocuments';
 import { JobRunSources } from './jobRunSources';
@@ -22,7 +23,22 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
   const make = (): JobClusters => new JobClusters(parseClusters(vscode.workspace.isTrusted ? vscode.workspace.getConfiguration().get(SETTINGS.jobClusters) : undefined), ssh);
   let clusters = make();
   const current = (): JobClusters => clusters;
-  const tree = new JobsTree(current, log);
+  // Jobs submitted from this window are watched: their GPUs show in the GPUs view (src/gpu/vscode/), and
+  // the list outlives a reload (workspaceState), each job's state read again from the scheduler.
+  const watchChanged = new vscode.EventEmitter<void>();
+  const watch = new JobGpuWatch({
+    store: context.workspaceState,
+    scheduler: (cluster) => clusters.scheduler(cluster),
+    runner: (cluster) => clusters.runner(cluster),
+    changed: () => {
+      watchChanged.fire();
+      tree.redraw();
+    },
+  });
+  const watchSubmitted = (cluster: string, jobId: string): void => {
+    watch.watch({ cluster: clusters.ref(cluster || undefined).id, id: jobId }).catch((error: unknown) => log.warn(`jobs: watching ${jobId}: ${describeError(error)}`));
+  };
+  const tree = new JobsTree(current, log, (cluster, id) => watch.isWatched(cluster, id));
   const outputs = new JobOutputDocuments(current);
   const view = host.treeView(VIEWS.jobs, tree);
   const kernelJobs = new SlurmKernels(current, host, log, new KernelJobRecords(context.workspaceState, context.secrets));
@@ -33,8 +49,13 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
     runSources,
     // After each poll: a running job's tracking logs go to the Experiments view.
     tree.onDidChangeTreeData(() => {
-      for (const ref of clusters.refs) runSources.polled(ref.id, tree.jobsOf(ref.id));
+      for (const ref of clusters.refs) {
+        runSources.polled(ref.id, tree.jobsOf(ref.id));
+        watch.polled(ref.id, tree.jobsOf(ref.id));
+      }
     }),
+    watch,
+    watchChanged,
     tree,
     outputs,
     { dispose: () => void closeSshRunners() },
@@ -50,8 +71,10 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
   );
 
   // Kernel jobs a reloaded (or earlier) window started come back now that the jobs feature is in use.
-  if (vscode.workspace.isTrusted) void kernelJobs.restore();
-  else {
+  if (vscode.workspace.isTrusted) {
+    void kernelJobs.restore();
+    void watch.refresh();
+  } else {
     context.subscriptions.push(
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
         // The clusters setting counts from now on (an untrusted workspace's is ignored).
@@ -59,6 +82,7 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
         clusters = make();
         tree.reset(current);
         void kernelJobs.restore();
+        void watch.refresh();
       }),
     );
   }
@@ -70,6 +94,7 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
     const submitted = await submitToSlurm(file, clusters);
     if (!submitted) return;
     log.info(`jobs: submitted ${submitted.jobId} on ${submitted.cluster}`);
+    watchSubmitted(submitted.cluster, submitted.jobId);
     tree.refreshSoon();
     void vscode.commands.executeCommand(`${VIEWS.jobs}.focus`);
     void vscode.window.showInformationMessage(`Submitted job ${submitted.jobId}.`);
@@ -125,10 +150,12 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
   });
 
   return {
+    gpuWatch: { groups: () => watch.groups, onDidChange: watchChanged.event, setWanted: (wanted) => watch.setWanted(wanted) },
     tools: () =>
       jobTools({
         clusters: current,
         changed: () => tree.refreshSoon(),
+        submitted: watchSubmitted,
         kernelJobs: kernelJobs.toolHost,
         findLogs: (folder) => host.load('tracking', 'job_status names a job\'s tracking logs').findLogs(folder),
       }),

@@ -7,6 +7,7 @@ import type { ClusterInfo, JobInfo } from '../jobScheduler';
 import type { JobClusters } from '../jobClusters';
 import { gpuSampleText, sampleJobGpus } from '../jobGpus';
 import { isSchedulerError } from '../jobScheduler';
+import { JOBS_POLL_MS } from '../jobGpuWatch';
 import { elapsedText, jobDetailText, stateText } from '../jobText';
 
 // The Jobs view: cluster > my jobs (running, pending with the reason, recently finished with the
@@ -27,7 +28,7 @@ interface ClusterState {
   error?: string;
 }
 
-export const POLL_MS = 10_000;
+export const POLL_MS = JOBS_POLL_MS;
 const SOON_MS = [500, 1500, 3000];
 
 const now = (): number => Math.floor(Date.now() / 1000);
@@ -46,6 +47,8 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   constructor(
     private clusters: () => JobClusters,
     private readonly log: Logger,
+    /** Whether a job is watched (submitted from this window: its GPUs show in the GPUs view). */
+    private readonly watched: (cluster: string, id: string) => boolean = () => false,
   ) {}
 
   /** Polls while `visible`. */
@@ -101,6 +104,11 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
         this.state.set(ref.id, state);
       }),
     );
+    this.changed.fire(undefined);
+  }
+
+  /** Draws the rows again (a job was watched or stopped being watched). */
+  redraw(): void {
     this.changed.fire(undefined);
   }
 
@@ -178,7 +186,7 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
         return item;
       }
       case 'job':
-        return jobItem(node.cluster, node.job);
+        return jobItem(node.cluster, node.job, this.watched(node.cluster, node.job.id));
       case 'gpu': {
         const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
         item.description = node.detail;
@@ -196,13 +204,13 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   }
 }
 
-function jobItem(cluster: string, job: JobInfo): vscode.TreeItem {
+function jobItem(cluster: string, job: JobInfo, watched: boolean): vscode.TreeItem {
   // A running job with GPUs expands to them (sampled on its node when expanded).
   const item = new vscode.TreeItem(`${job.name || job.id}`, job.phase === 'running' && job.gpus > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
   item.id = `${cluster}/job/${job.id}`;
   const gpus = job.gpus > 0 ? ` · ${job.gpus} GPU${job.gpus === 1 ? '' : 's'}` : '';
-  item.description = `${job.id} · ${stateText(job)} · ${elapsedText(job, now())}${gpus}`;
-  item.tooltip = jobDetailText(job, now());
+  item.description = `${job.id} · ${stateText(job)} · ${elapsedText(job, now())}${gpus}${watched ? ' · watched' : ''}`;
+  item.tooltip = `${jobDetailText(job, now())}${watched ? '\nWatched: submitted from this window, its GPUs show in the GPUs view.' : ''}`;
   const held = /^JobHeld/.test(job.reason ?? '');
   const phase = job.phase === 'pending' && held ? 'held' : job.phase;
   item.contextValue = { pending: TREE_ITEMS.jobPending, held: TREE_ITEMS.jobHeld, running: TREE_ITEMS.jobRunning, finished: TREE_ITEMS.jobFinished }[phase];

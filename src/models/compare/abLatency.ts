@@ -1,6 +1,7 @@
 import { formatMs as digits } from '../runtime/benchmarkReport';
 import { quantile } from '../runtime/benchmarkStats';
-import { pairedBootstrap, type ArmLatency, type Interval, type LatencyAB } from './abStats';
+import type { ArmLatency, Interval, LatencyAB } from './abStats';
+import { pairedBootstrap } from './abStatsBootstrap';
 
 // Each arm's prediction latency in an A/B: one-row calls timed in turns A B, B A, A B… (so a load
 // change on the machine hits both arms alike), p50/p95 per arm, and a paired bootstrap 95%

@@ -3,7 +3,8 @@ import type { ModelInfo } from '../modelInfo';
 import { runPythonJob } from '../pythonJob';
 import { AB_JOB_SCRIPT } from './abJob';
 import { modelReader, type ModelReader } from '../modelReader';
-import { abMarkdown, type ABMetric, type ABResult, type ClassScores, type Label } from './abStats';
+import type { ABMetric, ABResult, ClassScores, Label } from './abStats';
+import { abMarkdown } from './abStatsMarkdown';
 import { abStatisticsOffThread, onnxArmsOffThread, type ABStatsInput } from './abStatsJob';
 
 // Both models' predictions on the same labelled dataset, then abStats. The dataset (CSV, or
@@ -87,7 +88,7 @@ export interface CompareOnDataOptions {
   readonly statsTimeMs?: number;
   /** One-row calls timed per arm (default LATENCY_CALLS; 0: no latency). */
   readonly latencyCalls?: number;
-  /** The metric the verdict is on (default: abStats' pickMetric). */
+  /** The metric the verdict is on (default: abStatsVerdict.ts pickMetric). */
   readonly metric?: ABMetric;
 }
 

@@ -2,7 +2,9 @@ import { basename } from 'node:path';
 import { UserError } from '../../common/errors';
 import { ReaderStopped, seconds } from '../../common/worker/readerStopped';
 import { latencyAB, type LatencySamples } from './abLatency';
-import { compareClassifiers, compareRegressors, type ABOptions, type ABResult, type Label } from './abStats';
+import type { ABOptions, ABResult, Label } from './abStats';
+import { compareClassifiers } from './abStatsClassifiers';
+import { compareRegressors } from './abStatsRegressors';
 import type { CompareTwoInput, OnnxArmsInput, OnnxPredicted } from './onnxArms';
 import type { ModelComparison } from './twoModels';
 

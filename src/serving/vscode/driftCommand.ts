@@ -8,6 +8,7 @@ import { driftLine, formatStat } from '../../monitoring/driftReport';
 import { detectFileDrift } from '../../monitoring/driftScan';
 import { rotatedLogFiles } from '../../monitoring/rotatedLog';
 import { TEST_NAMES, type DriftOptions, type DriftTest } from '../../monitoring/driftTests';
+import { statisticChoices } from '../../monitoring/statisticChoices';
 import { kernelFrameFile, type KernelFrameFile } from '../../monitoring/kernelFrame';
 import { driftPanel } from '../../monitoring/vscode/driftPanel';
 import type { KernelTarget } from '../../kernels/kernelTools';
@@ -111,15 +112,19 @@ export async function compareForDrift(arg: unknown, servers: LocalServers, activ
     report.show(result);
     const action = await vscode.window.showInformationMessage(`${driftLine(result)}.`, "Change a Column's Statistic…");
     if (!action) return;
-    // The report again with one column's statistic chosen here (PSI, or the test of the other size).
+    // The report again with one column's statistic chosen here: any the engine computes that fits it.
     const column = await vscode.window.showQuickPick(
-      result.columns.map((c) => ({ label: c.column, description: `${TEST_NAMES[c.test]} ${formatStat(c.value)}`, as: c.kind })),
+      result.columns.map((c) => ({ label: c.column, description: `${TEST_NAMES[c.test]} ${formatStat(c.value)}`, drift: c })),
       { title: 'The column whose statistic to change' },
     );
     if (!column) return;
-    const tests = (column.as === 'numeric' ? ['ks', 'wasserstein', 'psi'] : ['chisquare', 'jensenshannon', 'psi']) as DriftTest[];
-    const test = await vscode.window.showQuickPick(tests.map((t) => ({ label: TEST_NAMES[t], test: t })), { title: `The statistic for ${column.label}` });
+    const choices = statisticChoices(column.drift, column.label in columnTests, result.options);
+    const test = await vscode.window.showQuickPick(
+      choices.map((c) => ({ label: `${c.current ? '$(check)' : '$(blank)'} ${c.name}`, description: c.current ? 'current' : '', detail: c.description, choice: c })),
+      { title: `The statistic for ${column.label}`, matchOnDetail: true },
+    );
     if (!test) return;
-    columnTests[column.label] = test.test;
+    if (test.choice.test) columnTests[column.label] = test.choice.test;
+    else delete columnTests[column.label];
   }
 }

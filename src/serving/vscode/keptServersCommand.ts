@@ -17,7 +17,7 @@ export async function keepServer(entry: ServerEntry, kept: KeptServers): Promise
   mkdirSync(join(s.options.appDir, 'logs'), { recursive: true });
   // Recorded before it is let go: a server that outlives the window without a record could not
   // be found or stopped again. A record of a server that then dies is dropped by the next restore.
-  await kept.save({ name: entry.name, appDir: s.options.appDir, module: s.options.module, python: s.options.python, port: s.port, pid: s.pid, startedAt: s.startedAt, logFile }, s.token);
+  await kept.keep({ name: entry.name, appDir: s.options.appDir, module: s.options.module, python: s.options.python, port: s.port, pid: s.pid, startedAt: s.startedAt, logFile }, s);
   s.keep(logFile);
   forgetWhenDown(s, kept, s.pid);
   entry.output.appendLine(`[ML Engineer] kept running after the window closes; its output goes to ${logFile}. Stop it from the Deployments view.`);

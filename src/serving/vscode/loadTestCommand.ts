@@ -39,7 +39,7 @@ export async function loadTestServer(servers: LocalServers, context: vscode.Exte
     token.onCancellationRequested(() => abort.abort());
     const total = Number(requests);
     let last = 0;
-    return loadTestInWorker(loadTestWorkerScript(context.extensionPath), { url: `${entry.server.url}/predict`, token: entry.server.token, bodies: [body], requests: total, concurrency: Number(concurrency), durationMs: 120_000 }, abort.signal, (answered) => {
+    return loadTestInWorker(loadTestWorkerScript(context.extensionPath), { url: `${entry.server.url}/predict`, token: entry.server.token, loadTestKey: entry.server.loadTestKey, bodies: [body], requests: total, concurrency: Number(concurrency), durationMs: 120_000 }, abort.signal, (answered) => {
       progress.report({ increment: ((answered - last) * 100) / total, message: `${answered} answered` });
       last = answered;
     });

@@ -41,3 +41,17 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** Mocha hooks for a suite on the cluster: each test skips, saying why, where this machine cannot run slurmd. */
+export function skipWithoutSlurm(): void {
+  let reason: string | undefined;
+  before(async () => {
+    const cluster = await ensureSlurmCluster();
+    if (!cluster.ok) reason = cluster.reason;
+  });
+  beforeEach(function () {
+    if (!reason) return;
+    console.log(`    skipped: ${reason}`);
+    this.skip();
+  });
+}

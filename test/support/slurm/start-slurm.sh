@@ -72,9 +72,11 @@ if ! pgrep -x munged >/dev/null; then
   runuser -u munge -- /usr/sbin/munged || { echo "slurm: munged did not start" >&2; exit 1; }
 fi
 if [ "${changed:-0}" = 1 ]; then
-  # A new configuration: restart what runs with the old one.
+  # A new configuration: restart what runs with the old one, once it has exited (a daemon still
+  # shutting down after a fixed second would be taken as running, and then be gone).
   for pidfile in /run/slurmd.pid /run/slurmctld.pid; do running "$pidfile" && kill "$(cat "$pidfile")"; done
-  sleep 1
+  for _ in $(seq 1 100); do running /run/slurmd.pid || running /run/slurmctld.pid || break; sleep 0.1; done
+  for pidfile in /run/slurmd.pid /run/slurmctld.pid; do running "$pidfile" && { echo "slurm: $pidfile still runs 10 s after it was told to stop" >&2; exit 1; }; done
 fi
 running /run/slurmctld.pid || /usr/sbin/slurmctld || { echo "slurm: slurmctld did not start; see /var/log/slurm/slurmctld.log" >&2; exit 1; }
 running /run/slurmd.pid || /usr/sbin/slurmd || cannot "slurmd did not start here; see /var/log/slurm/slurmd.log"

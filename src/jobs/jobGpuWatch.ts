@@ -1,0 +1,135 @@
+import { describeError } from '../common/errors';
+import type { GpuSample } from '../gpu/gpuSample';
+import { firstHost, sampleJobGpus } from './jobGpus';
+import { isSchedulerError, type JobInfo, type JobScheduler } from './jobScheduler';
+import type { CommandRunner } from './transport/commandRunner';
+import { readWatchedJobs, sameJob, WATCHED_JOBS_KEY, type WatchedJob, type WatchStore } from './watchedJobs';
+
+// The GPUs of the watched jobs, one group per job, for the GPUs view: each refresh re-reads the
+// job from the scheduler, samples a running job's GPUs on its node (one srun step), and drops a
+// job that ended (finished, or no longer known) from the groups and from the watched list.
+
+/** How often the Jobs view and the watched jobs' GPUs are polled while shown. */
+export const JOBS_POLL_MS = 10_000;
+
+/** One watched job in the GPUs view: its GPUs, or one line saying why there are none. */
+export interface JobGpuGroup extends WatchedJob {
+  /** "job 1234 on node-7", "job 1234 (pending)". */
+  readonly label: string;
+  readonly name: string;
+  readonly samples: readonly GpuSample[];
+  /** Set when `samples` is empty: no GPU tool on the node, pending, no GPU asked, or a failure. */
+  readonly line?: { readonly kind: 'no-tool' | 'pending' | 'no-gpus' | 'error'; readonly text: string };
+}
+
+export interface JobGpuWatchDeps {
+  readonly store: WatchStore;
+  scheduler(cluster: string): JobScheduler;
+  runner(cluster: string): CommandRunner;
+  /** The groups changed (a job came, went, or its GPUs were sampled anew). */
+  changed?(groups: readonly JobGpuGroup[]): void;
+  intervalMs?: number;
+}
+
+export class JobGpuWatch {
+  private current: readonly JobGpuGroup[] = [];
+  private refreshing: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly deps: JobGpuWatchDeps) {}
+
+  get groups(): readonly JobGpuGroup[] {
+    return this.current;
+  }
+
+  watched(): WatchedJob[] {
+    return readWatchedJobs(this.deps.store);
+  }
+
+  isWatched(cluster: string, id: string): boolean {
+    return this.watched().some((w) => sameJob(w, { cluster, id }));
+  }
+
+  /** Watches a job (one submitted from this window) and shows its group at once. */
+  async watch(job: WatchedJob): Promise<void> {
+    const list = this.watched();
+    if (!list.some((w) => sameJob(w, job))) await this.deps.store.update(WATCHED_JOBS_KEY, [...list, { cluster: job.cluster, id: job.id }]);
+    await this.refresh();
+  }
+
+  /** Polls every JOBS_POLL_MS while `wanted` (the GPUs view shows), as the Jobs view polls while it shows. */
+  setWanted(wanted: boolean): void {
+    if (wanted) {
+      void this.refresh();
+      this.timer ??= setInterval(() => void this.refresh(), this.deps.intervalMs ?? JOBS_POLL_MS);
+    } else if (this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  /** A Jobs view poll listed these jobs: a watched one that ended there loses its group now, not at the next tick. */
+  polled(cluster: string, jobs: readonly JobInfo[]): void {
+    if (this.current.some((g) => g.cluster === cluster && jobs.find((j) => j.id === g.id)?.phase === 'finished')) void this.refresh();
+  }
+
+  /** One look at every watched job; a refresh asked during one runs once it ends (a job just watched is not missed). */
+  refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.queued ??= this.refreshing.then(() => {
+        this.queued = undefined;
+        return this.refresh();
+      });
+      return this.queued;
+    }
+    this.refreshing = this.poll().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async poll(): Promise<void> {
+    const results = await Promise.all(this.watched().map(async (w) => ({ w, group: await this.groupOf(w) })));
+    const ended = results.filter((r) => r.group === 'ended').map((r) => r.w);
+    // Read again: a job watched while this poll ran stays watched.
+    const now = this.watched();
+    const kept = now.filter((w) => !ended.some((e) => sameJob(e, w)));
+    if (kept.length !== now.length) await this.deps.store.update(WATCHED_JOBS_KEY, kept);
+    const groups = results.flatMap((r) => (r.group !== 'ended' && kept.some((w) => sameJob(w, r.w)) ? [r.group] : []));
+    const changed = JSON.stringify(groups) !== JSON.stringify(this.current);
+    this.current = groups;
+    if (changed) this.deps.changed?.(groups);
+  }
+
+  private async groupOf(w: WatchedJob): Promise<JobGpuGroup | 'ended'> {
+    const base = { cluster: w.cluster, id: w.id, samples: [] };
+    let job: JobInfo | undefined;
+    try {
+      job = await this.deps.scheduler(w.cluster).job(w.id);
+    } catch (error) {
+      // The cluster is out of reach for now: the job stays watched and says why.
+      return { ...base, label: `job ${w.id} on ${w.cluster}`, name: '', line: { kind: 'error', text: failure(error) } };
+    }
+    if (!job || job.phase === 'finished') return 'ended';
+    const named = { ...base, name: job.name };
+    if (job.phase === 'pending') return { ...named, label: `job ${w.id} (pending)`, line: { kind: 'pending', text: `Pending${job.reason ? ` (${job.reason})` : ''}: its GPUs show once it runs.` } };
+    const label = `job ${w.id} on ${firstHost(job.nodes) ?? w.cluster}`;
+    if (job.gpus === 0) return { ...named, label, line: { kind: 'no-gpus', text: `Job ${w.id} asked for no GPU.` } };
+    try {
+      const gpus = await sampleJobGpus(this.deps.runner(w.cluster), job);
+      if (gpus.kind === 'no-tool') return { ...named, label, line: { kind: 'no-tool', text: gpus.message } };
+      if (gpus.samples.length === 0) return { ...named, label, line: { kind: 'no-tool', text: `nvidia-smi on ${gpus.node} lists no GPU in this job.` } };
+      return { ...named, label, samples: gpus.samples };
+    } catch (error) {
+      // Ended between the two looks (srun: "Invalid job id"): gone, not a failure.
+      const again = await this.deps.scheduler(w.cluster).job(w.id).catch(() => job);
+      if (!again || again.phase === 'finished') return 'ended';
+      return { ...named, label, line: { kind: 'error', text: failure(error) } };
+    }
+  }
+
+  dispose(): void {
+    this.setWanted(false);
+  }
+}
+
+const failure = (error: unknown): string => (isSchedulerError(error) ? error.schedulerMessage : describeError(error));

@@ -1,0 +1,29 @@
+import { FEATURE_STORAGE_KEYS } from '../commandIds';
+
+// The jobs this window watches (those submitted from it): kept in the workspace's state so that a
+// reloaded window shows them again, their state re-read from the scheduler. Nothing but the ids is
+// kept: a job's state is the scheduler's to say. No scheduler code here: the GPU feature reads the
+// list to decide whether to load the jobs feature at all.
+
+export interface WatchedJob {
+  /** The cluster's id in mlEngineer.jobs.clusters ("local", or an SSH host). */
+  readonly cluster: string;
+  readonly id: string;
+}
+
+/** What a vscode.Memento gives (workspaceState): a plain object in tests. */
+export interface WatchStore {
+  get<T>(key: string): T | undefined;
+  update(key: string, value: unknown): Thenable<void> | Promise<void>;
+}
+
+export const WATCHED_JOBS_KEY = FEATURE_STORAGE_KEYS.watchedJobs;
+
+/** The watched jobs a store holds; anything else under the key (an older shape, a hand edit) is ignored. */
+export function readWatchedJobs(store: Pick<WatchStore, 'get'>): WatchedJob[] {
+  const value = store.get<unknown>(WATCHED_JOBS_KEY);
+  if (!Array.isArray(value)) return [];
+  return value.filter((v): v is WatchedJob => typeof v === 'object' && v !== null && typeof (v as WatchedJob).cluster === 'string' && typeof (v as WatchedJob).id === 'string');
+}
+
+export const sameJob = (a: WatchedJob, b: WatchedJob): boolean => a.cluster === b.cluster && a.id === b.id;

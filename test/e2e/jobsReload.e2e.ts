@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { skipWithoutSlurm } from '../support/slurm/slurmCluster';
+import type { CodeServer } from './support/codeServer';
+import { explorerContextMenu } from './support/workbench';
+import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
+
+/**
+ * A job submitted from the window is watched: marked in the Jobs view, its GPUs a group in the
+ * GPUs view beside this machine's (the nvidia-smi stand-in's H100). A page reload keeps both,
+ * the job's state read again from the real Slurm; when the job ends its group goes.
+ */
+describe('Slurm jobs through a window reload (code-server)', function () {
+  let server: CodeServer;
+  let page: Page;
+  let jobId: string | undefined;
+
+  skipWithoutSlurm();
+  useWorkbench(
+    {
+      profile: EXAMPLES_PROFILE,
+      prepare(workspace) {
+        writeFileSync(join(workspace, 'watch_me.sh'), '#!/bin/bash\n#SBATCH --job-name=watch_me\n#SBATCH --gres=gpu:1\n#SBATCH --time=5\n#SBATCH --output=/dev/null\nsleep 280\n');
+      },
+    },
+    (opened) => void ({ server, page } = opened),
+  );
+  after(() => {
+    if (jobId) execFileSync('scancel', [jobId]);
+  });
+
+  const pane = (name: string): Locator => page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: new RegExp(`^\\s*${name}`) }) });
+  const row = (view: string, text: string | RegExp): Locator => pane(view).locator('.monaco-list-row', { hasText: text }).first();
+
+  /** The ML Engineer container shown, with the Jobs and GPUs views open (the others folded for room). */
+  async function openViews(): Promise<void> {
+    const header = (name: string): Locator => page.locator('.sidebar .pane-header', { hasText: new RegExp(`^\\s*${name}`) });
+    for (let i = 0; i < 40 && !(await header('Jobs').isVisible()); i++) {
+      await page.locator('.activitybar a[aria-label="ML Engineer"]').click();
+      await page.waitForTimeout(500);
+    }
+    for (const name of ['Chat', 'Experiments', 'Kernels']) if ((await header(name).getAttribute('aria-expanded')) === 'true') await header(name).click();
+    for (const name of ['GPUs', 'Jobs']) if ((await header(name).getAttribute('aria-expanded')) !== 'true') await header(name).click();
+  }
+
+  it('keeps the watched job in the Jobs view and its GPUs in the GPUs view through a reload, until it ends', async function () {
+    this.timeout(300_000);
+    await explorerContextMenu(page, 'watch_me.sh', 'Submit to Slurm…');
+    const dialog = page.locator('.monaco-dialog-box', { hasText: /Submit watch_me\.sh as it is/ });
+    await dialog.waitFor({ timeout: 30_000 });
+    await dialog.locator('.monaco-button', { hasText: 'Submit' }).first().click();
+    const notice = page.locator('.notifications-toasts .notification-list-item', { hasText: /Submitted job \d+\./ });
+    await notice.waitFor({ timeout: 30_000 });
+    jobId = /Submitted job (\d+)/.exec(await notice.innerText())?.[1];
+    if (!jobId) throw new Error('no job id in the notification');
+    await page.waitForTimeout(1000); // submitting focuses the Jobs view itself
+    await openViews();
+
+    const watchedRow = new RegExp(`watch_me\\s*${jobId} · RUNNING.* · watched`);
+    const group = new RegExp(`job ${jobId} on \\S+`);
+    await row('Jobs', watchedRow).waitFor({ timeout: 60_000 });
+    // The local GPUs first (the stand-in's H100), then the job's group with its node's one line.
+    await row('GPUs', /NVIDIA H100/).waitFor({ timeout: 30_000 });
+    await row('GPUs', group).waitFor({ timeout: 30_000 });
+    await row('GPUs', /No GPU tool on \S+: nvidia-smi is not on the job's PATH there\./).waitFor({ timeout: 30_000 });
+
+    const activations = (): number => server.extensionLog().split('\n').filter((l) => l.includes('activation {')).length;
+    const before = activations();
+    await page.reload();
+    await page.locator('.monaco-workbench .activitybar').waitFor({ timeout: 60_000 });
+    for (let i = 0; i < 240 && activations() === before; i++) await page.waitForTimeout(250);
+    if (activations() <= before) throw new Error('the extension did not activate again after the reload');
+    await openViews();
+    // Restored from the workspace's state, the job read again from Slurm: still running, still watched.
+    await row('Jobs', watchedRow).waitFor({ timeout: 60_000 });
+    await row('GPUs', group).waitFor({ timeout: 60_000 });
+    await row('GPUs', /No GPU tool on \S+/).waitFor({ timeout: 30_000 });
+
+    // Ended outside the editor: the group goes at the next poll, and the job is no longer watched.
+    execFileSync('scancel', [jobId]);
+    await row('Jobs', new RegExp(`watch_me\\s*${jobId} · CANCELLED`)).waitFor({ timeout: 60_000 });
+    await row('GPUs', group).waitFor({ state: 'hidden', timeout: 60_000 });
+    await row('Jobs', new RegExp(`${jobId} · CANCELLED.* · watched`)).waitFor({ state: 'hidden', timeout: 30_000 });
+    jobId = undefined;
+  });
+});

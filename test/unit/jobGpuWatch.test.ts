@@ -1,0 +1,164 @@
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { delimiter, join, relative } from 'node:path';
+import { JobClusters, parseClusters } from '../../src/jobs/jobClusters';
+import { JobGpuWatch, type JobGpuGroup } from '../../src/jobs/jobGpuWatch';
+import type { JobScheduler } from '../../src/jobs/jobScheduler';
+import { SlurmScheduler } from '../../src/jobs/slurm/slurmScheduler';
+import { LocalRunner } from '../../src/jobs/transport/localRunner';
+import { readWatchedJobs, WATCHED_JOBS_KEY, type WatchStore } from '../../src/jobs/watchedJobs';
+import { ensureSlurmCluster, waitFor } from '../support/slurm/slurmCluster';
+
+// The watched jobs' GPU groups (the GPUs view's "job 1234 on node-7"): grouping, refresh, the
+// end of a job and the restore after a reload, on the real single-node Slurm through the real
+// LocalRunner. Its node has no nvidia-smi (the "no tool" line, real); the GPUs themselves come
+// from a recorded H100 capture of ../shared/corpora, printed by the nvidia-smi stand-in that
+// srun starts inside the job's allocation, and read by the same parse.
+
+const STAND_IN = join(__dirname, '..', 'fixtures', 'bin', 'nvidia-smi-on-path');
+const CORPUS = join(__dirname, '..', '..', '..', 'shared', 'corpora', 'nvidia-smi', 'extracted', 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01', 'load__query-gpu.csv');
+
+/** workspaceState as VS Code keeps it: a key-value store that outlives the window. */
+function memento(): WatchStore & { data: Map<string, unknown> } {
+  const data = new Map<string, unknown>();
+  return { data, get: <T>(key: string) => data.get(key) as T | undefined, update: (key, value) => {
+      data.set(key, value);
+      return Promise.resolve();
+    } };
+}
+
+describe('watched jobs\' GPUs, a group per job (real Slurm)', function () {
+  this.timeout(120_000);
+  const slurm = new SlurmScheduler(new LocalRunner(), { format: 'json' });
+  const submitted: string[] = [];
+  let running: string;
+
+  const submit = async (lines: string, body = 'sleep 300'): Promise<string> => {
+    const id = await slurm.submit({ script: `#!/bin/bash\n#SBATCH --job-name=mle-watch\n#SBATCH --output=/dev/null\n${lines}\n${body}\n` });
+    submitted.push(id);
+    return id;
+  };
+  const watchOf = (store: WatchStore, runner = new LocalRunner(), scheduler: (c: string) => JobScheduler = () => slurm, intervalMs?: number, changed?: (g: readonly JobGpuGroup[]) => void): JobGpuWatch =>
+    new JobGpuWatch({ store, scheduler, runner: () => runner, ...(intervalMs ? { intervalMs } : {}), ...(changed ? { changed } : {}) });
+
+  before(async function () {
+    const cluster = await ensureSlurmCluster();
+    if (!cluster.ok) {
+      console.log(`    skipped: ${cluster.reason}`);
+      this.skip();
+    }
+    running = await submit('#SBATCH --gres=gpu:1');
+    await waitFor('the job to run', async () => ((await slurm.job(running))?.phase === 'running' ? true : undefined), 60_000);
+  });
+  after(async () => {
+    for (const id of submitted) await slurm.act('cancel', id).catch(() => undefined);
+  });
+
+  it('a running job on a node without nvidia-smi: its group says so in one line, and it is kept in the store', async () => {
+    const store = memento();
+    const changes: (readonly JobGpuGroup[])[] = [];
+    const watch = watchOf(store, undefined, undefined, undefined, (g) => changes.push(g));
+    await watch.watch({ cluster: 'local', id: running });
+    const node = (await slurm.job(running))!.nodes;
+    assert.deepEqual(watch.groups, [
+      { cluster: 'local', id: running, name: 'mle-watch', label: `job ${running} on ${node}`, samples: [], line: { kind: 'no-tool', text: `No GPU tool on ${node}: nvidia-smi is not on the job's PATH there.` } },
+    ]);
+    assert.equal(changes.length, 1);
+    assert.deepEqual(readWatchedJobs(store), [{ cluster: 'local', id: running }]);
+    // Watched twice is watched once; a refresh that changes nothing tells no one.
+    await watch.watch({ cluster: 'local', id: running });
+    assert.equal(readWatchedJobs(store).length, 1);
+    assert.equal(changes.length, 1);
+    assert.ok(watch.isWatched('local', running));
+  });
+
+  it('samples the job\'s GPUs in its allocation: a recorded H100 capture through the same parse', async () => {
+    const store = memento();
+    // srun passes its environment to the step: the stand-in answers as nvidia-smi on the node.
+    const runner = new LocalRunner({ ...process.env, PATH: `${STAND_IN}${delimiter}${process.env.PATH ?? ''}`, REPLAY_CAPTURE: relative(join(STAND_IN, '..', '..', 'nvidia-smi'), CORPUS) });
+    const watch = watchOf(store, runner);
+    await watch.watch({ cluster: 'local', id: running });
+    const [group] = watch.groups;
+    assert.ok(group);
+    assert.equal(group.line, undefined);
+    const rows = readFileSync(CORPUS, 'utf8').trim().split('\n').length - 1;
+    assert.equal(group.samples.length, rows);
+    assert.equal(group.samples[0]!.name, 'NVIDIA H100 80GB HBM3');
+    assert.equal(group.samples[0]!.memoryTotalMiB, 81559);
+    assert.equal(typeof group.samples[0]!.utilizationGpu, 'number');
+  });
+
+  it('a pending job\'s group says why it waits; a job the scheduler no longer knows is dropped', async () => {
+    const held = await submit('#SBATCH --gres=gpu:1\n#SBATCH --hold');
+    const store = memento();
+    await store.update(WATCHED_JOBS_KEY, [{ cluster: 'local', id: held }, { cluster: 'local', id: '999999' }, 'not a job']);
+    const watch = watchOf(store);
+    await watch.refresh();
+    assert.deepEqual(
+      watch.groups.map((g) => [g.label, g.line?.kind, g.line?.text]),
+      [[`job ${held} (pending)`, 'pending', 'Pending (JobHeldUser): its GPUs show once it runs.']],
+    );
+    assert.deepEqual(readWatchedJobs(store), [{ cluster: 'local', id: held }]);
+  });
+
+  it('a cluster out of reach keeps its job watched, with the reason as its line', async () => {
+    const store = memento();
+    await store.update(WATCHED_JOBS_KEY, [{ cluster: 'gone-login', id: '12' }]);
+    const clusters = new JobClusters(parseClusters(['local']));
+    const watch = new JobGpuWatch({ store, scheduler: (c) => clusters.scheduler(c), runner: (c) => clusters.runner(c) });
+    await watch.refresh();
+    assert.equal(watch.groups.length, 1);
+    assert.equal(watch.groups[0]!.line?.kind, 'error');
+    assert.match(watch.groups[0]!.line?.text ?? '', /No cluster "gone-login" in mlEngineer\.jobs\.clusters/);
+    assert.equal(readWatchedJobs(store).length, 1);
+  });
+
+  it('after a reload: a new watch over the same store reads the job again; polled while wanted, it ends with the job', async () => {
+    const id = await submit('', 'sleep 300');
+    await waitFor('the job to run', async () => ((await slurm.job(id))?.phase === 'running' ? true : undefined), 60_000);
+    const store = memento();
+    await watchOf(store).watch({ cluster: 'local', id });
+    // The window reloads: nothing is kept but the store.
+    let looks = 0;
+    const counted = (): JobScheduler => {
+      looks++;
+      return slurm;
+    };
+    const watch = watchOf(store, undefined, counted, 300);
+    assert.equal(watch.groups.length, 0);
+    await watch.refresh();
+    assert.deepEqual(watch.groups.map((g) => [g.id, g.line?.text]), [[id, `Job ${id} asked for no GPU.`]]);
+
+    // Not wanted (the GPUs view hidden): no polling.
+    const before = looks;
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(looks, before);
+    // Wanted: polled on its interval, and the job's end (scancel) removes its group and its entry.
+    watch.setWanted(true);
+    await waitFor('a poll', () => (looks >= before + 2 ? true : undefined), 10_000, 50);
+    await slurm.act('cancel', id);
+    await waitFor('the group to go', () => (watch.groups.length === 0 ? true : undefined), 30_000, 100);
+    assert.deepEqual(readWatchedJobs(store), []);
+    watch.dispose();
+    const stopped = looks;
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(looks, stopped, 'disposed: no more polls');
+  });
+
+  it('a Jobs view poll that lists a watched job finished ends its group at once', async () => {
+    const id = await submit('', 'sleep 300');
+    await waitFor('the job to run', async () => ((await slurm.job(id))?.phase === 'running' ? true : undefined), 60_000);
+    const store = memento();
+    const watch = watchOf(store);
+    await watch.watch({ cluster: 'local', id });
+    assert.equal(watch.groups.length, 1);
+    await slurm.act('cancel', id);
+    const ended = await waitFor('the job to end', async () => {
+      const job = await slurm.job(id);
+      return job?.phase === 'finished' ? job : undefined;
+    }, 30_000);
+    watch.polled('local', [ended]);
+    await waitFor('the group to go', () => (watch.groups.length === 0 ? true : undefined), 10_000, 50);
+    assert.deepEqual(readWatchedJobs(store), []);
+  });
+});
