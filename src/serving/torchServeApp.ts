@@ -3,6 +3,7 @@ import { pythonString } from '../models/deploy/pythonText';
 import type { TorchKind } from '../models/modelInfo';
 import { fastapiAppHead } from './fastapiAppHead';
 import { REQUEST_LOG_TEXT } from './requestLogText';
+import { modelPathText } from './userModules';
 
 // A FastAPI app serving a PyTorch model file: a TorchScript archive (torch.jit.load, no Python class
 // needed) or a whole pickled nn.Module (torch.load; its class must be importable, so the workspace
@@ -33,19 +34,7 @@ from pydantic import BaseModel
 
 ${FASTAPI_GUARDS}
 ${REQUEST_LOG_TEXT}
-HERE = os.path.dirname(os.path.abspath(__file__))
-MODEL_PATH = os.environ.get("MODEL_PATH", os.path.join(HERE, "model", ${pythonString(modelFile)}))
-MODEL_CODE_DIR = os.environ.get("MODEL_CODE_DIR", os.path.dirname(os.path.dirname(HERE)))
-
-
-@contextlib.contextmanager
-def _user_modules():
-    sys.path.append(MODEL_CODE_DIR)
-    try:
-        yield
-    finally:
-        sys.path.remove(MODEL_CODE_DIR)
-
+${modelPathText(modelFile)}
 
 def _load():
 ${kind === 'torchscript' ? '    return torch.jit.load(MODEL_PATH, map_location="cpu").eval()' : `    import inspect

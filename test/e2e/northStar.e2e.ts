@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
 import type { FakeMessagesApi } from '../support/fakeMessagesApi';
 import { assertEveryNumberSourced, parseCard } from '../support/modelCardCheck';
-import { abAccuracy, BASELINE_PATH, EXPORT_CHECK, HOLDOUT_ENCODED_PATH, inspected, KERNEL_RUNS, loadTestLine, MLP_INT8_PATH, MLP_ONNX_PATH, MLP_PATH, MODEL_PATH, NORTH_STAR_ASK, NOTEBOOK_PATH, northStarScript, rocAuc, toolTurns } from '../support/northStarTranscript';
+import { abAccuracy, BASELINE_PATH, EXPORT_CHECK, HOLDOUT_ENCODED_PATH, inspected, KERNEL_RUNS, loadTestLine, MLP_INT8_PATH, MLP_ONNX_PATH, MLP_PATH, MODEL_PATH, NORTH_STAR_ASK, NOTEBOOK_PATH, northStarScript, rocAuc, SERVE_BUILD, SERVED_PATH, STEP_PATH, tableCell, toolTurns } from '../support/northStarTranscript';
 import { writeIncoming } from '../support/northStarWorkspace';
 import { eventually, eventuallyMatches } from '../support/eventually';
 import type { CodeServer } from './support/codeServer';
@@ -16,9 +16,10 @@ import { AGENT_PROFILE, useWorkbench } from './support/workbenchFixture';
  * describes the data, writes a notebook, runs its cells in the notebook's kernel (a baseline, a logistic
  * regression and a PyTorch MLP, each logged as an MLflow run), compares the runs, exports the MLP to ONNX,
  * inspects and benchmarks it, writes an int8 copy and compares the two (sample inputs, then the encoded
- * hold-out split), checks what can be served here, serves the logistic regression (uvicorn on loopback),
- * load-tests it, sends it the incoming customers, checks its request log for drift (the load test's rows
- * left out) and writes the MLP's model card; every write and execution waits for the user's click. The
+ * hold-out split), checks what can be served here, saves the MLP behind its fitted encoder as one pipeline
+ * (a module for its TorchScript step, then a kernel run) and serves that (uvicorn on loopback), load-tests it,
+ * sends it the incoming customers, checks its request log for drift (the load test's rows left out) and
+ * writes the served model's card; every write and execution waits for the user's click. The
  * loopback Messages API plays the model (test/support/northStarTranscript.ts, the same turns as
  * `ml-engineer ask` in test/integration/northStarTranscript.test.ts); the tools are real. The
  * key steps' screenshots are the README's walkthrough (UPDATE_SCREENSHOTS=1 refreshes docs/screenshots/; then `pngquant --ext .png --force docs/screenshots/*.png` keeps them near 65 KB).
@@ -137,17 +138,20 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
 
     // What can be served here, checked in the kernel (approved).
     await approve(`Run ${EXPORT_CHECK.split('\n').length} line(s)`, () => undefined, 60_000);
-    // Either answer of the kernel's check (skl2onnx and onnxruntime are PyPI packages, absent on these machines).
-    await frame.locator('.msg.assistant', { hasText: /So the served model is the logistic regression pipeline|skl2onnx and onnxruntime are installed/ }).waitFor({ timeout: 60_000 });
+    // Either answer of the kernel's check (skl2onnx and onnxruntime are PyPI packages, absent on these machines):
+    // the MLP is served behind its fitted encoder, its TorchScript step in a module of the workspace.
+    await frame.locator('.msg.assistant', { hasText: 'So I serve the MLP behind the very encoder it was trained behind' }).waitFor({ timeout: 60_000 });
+    await approve(`Create ${STEP_PATH}`, () => assert.ok(!existsSync(join(server.workspace, STEP_PATH))), 30_000);
+    await approve(`Run ${SERVE_BUILD.split('\n').length} line(s)`, () => assert.ok(!existsSync(join(server.workspace, SERVED_PATH))), 120_000);
 
     // 5. Served: its app written and started only after the click; load-tested (its rows marked in the
     // request log), then the incoming customers sent to it after another; the Deployments view lists the server.
-    const app = join(server.workspace, 'deploy', 'churn_model-fastapi');
+    const app = join(server.workspace, 'deploy', 'churn_mlp_pipeline-fastapi');
     const logRows = (): Record<string, unknown>[] => readFileSync(join(app, 'logs', 'requests.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-    await approve(`Serve ${MODEL_PATH} on 127.0.0.1`, () => assert.ok(!existsSync(join(app, 'app.py'))), 120_000);
+    await approve(`Serve ${SERVED_PATH} on 127.0.0.1`, () => assert.ok(!existsSync(join(app, 'app.py'))), 120_000);
     // The app opens its request log when it starts; no row is in it before the click. Its thread
     // writes the rows every 0.2 s: wait for them after each step.
-    await approve('Load test the local model server churn_model-fastapi', () => assert.deepEqual(logRows(), []), 120_000);
+    await approve('Load test the local model server churn_mlp_pipeline-fastapi', () => assert.deepEqual(logRows(), []), 120_000);
     const loadTestRows = await eventually('the load test\'s 200 rows in the request log', logRows, (rows) => rows.length >= 200, { show: (rows) => `${rows.length} rows` });
     assert.deepEqual([...new Set(loadTestRows.map((r) => r.__source))], ['load_test']);
     await approve('Send the rows of data/incoming.csv', () => assert.equal(logRows().length, 200), 120_000);
@@ -155,7 +159,7 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
     assert.equal(sentRows.filter((r) => r.__source === 'request').length, 800);
     await page.locator('.sidebar .pane-header', { hasText: 'Deployments' }).click();
     const deployments = page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Deployments' }) });
-    await deployments.locator('.monaco-list-row', { hasText: 'churn_model-fastapi' }).first().waitFor({ timeout: 30_000 });
+    await deployments.locator('.monaco-list-row', { hasText: 'churn_mlp_pipeline-fastapi' }).first().waitFor({ timeout: 30_000 });
     await page.mouse.move(1100, 500);
     await shot('north-star-3-served');
     await page.locator('.sidebar .pane-header', { hasText: 'Deployments' }).click(); // collapsed again: the chat keeps its height
@@ -163,10 +167,10 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
     // 6. Drift on the served app's request log (a read), the load test's rows left out; then the card, approved after its diff.
     await card('detect_drift').locator('.status', { hasText: 'Done' }).waitFor({ timeout: 60_000 });
     const driftTurn = await toolResult('detect_drift');
-    assert.equal(driftTurn.input.current, 'deploy/churn_model-fastapi/logs/requests.jsonl');
+    assert.equal(driftTurn.input.current, 'deploy/churn_mlp_pipeline-fastapi/logs/requests.jsonl');
     assert.match(driftTurn.result, /current 800 rows\. Load-test rows left out: 200 of the current data/);
     await frame.locator('.msg.assistant', { hasText: 'Load-test rows left out: 200' }).first().waitFor({ timeout: 30_000 });
-    await approve(`Write the model card of ${MLP_ONNX_PATH}`, () => assert.ok(!existsSync(join(server.workspace, 'models', 'MODEL_CARD.md'))), 120_000, { diffTab: 'MODEL_CARD.md', screenshot: 'north-star-4-card-approval' });
+    await approve(`Write the model card of ${SERVED_PATH}`, () => assert.ok(!existsSync(join(server.workspace, 'models', 'MODEL_CARD.md'))), 120_000, { diffTab: 'MODEL_CARD.md', screenshot: 'north-star-4-card-approval' });
 
     // 7. The answer, from the tools' numbers; the card beside the model, every number footnoted.
     const done = frame.locator('.msg.assistant', { hasText: 'Done.' }).last();
@@ -179,10 +183,11 @@ describe('North star walkthrough in the chat (code-server + loopback Messages AP
     const parsed = parseCard(readFileSync(join(server.workspace, 'models', 'MODEL_CARD.md'), 'utf8'));
     assert.ok(assertEveryNumberSourced(parsed) > 20);
     assert.match(parsed.section('Evaluation').join('\n'), new RegExp(`\`roc_auc\` \\| ${auc[3]!.replace('.', '\\.')} `));
-    // The ONNX file's facts as inspect_model gave them: size, input and output.
-    assert.match(parsed.section('Size and latency').join('\n'), new RegExp(`^- Size on disk: ${io.size}\\[\\^\\d+\\]$`, 'm'));
-    assert.match(parsed.section('Size and latency').join('\n'), /^- Latency mean: [\d.]+ ms ±[\d.]+%\[\^\d+\]$/m);
-    for (const line of io.io) assert.ok(parsed.section('Inputs and outputs').some((l) => l.includes(`\`${line.split(': ')[0]}\`: ${line.split(': ')[1]}[^`)), line);
+    // The served model's facts: its steps (the encoder, then the TorchScript MLP), the raw columns it takes, its served latency as load_test measured it.
+    assert.match(parsed.section('Model details').join('\n'), /^- Steps: columntransformer: ColumnTransformer → torchscriptclassifier: TorchScriptClassifier\[\^\d+\]$/m);
+    assert.ok(parsed.section('Inputs and outputs').some((l) => /^- input `paperless_billing`: object\[batch\]\[\^\d+\]$/.test(l)), parsed.section('Inputs and outputs').join('\n'));
+    const served = parsed.section('Size and latency').join('\n');
+    assert.match(served, new RegExp(`^- Served latency p95: ${tableCell(loadTest, 'p95').replace('.', '\\.')}\\[\\^\\d+\\]$`, 'm'), served);
     assert.match(parsed.section('Drift check').join('\n'), /Drifted: `monthly_charges`/);
     assert.match(parsed.section('Drift check').join('\n'), /Load-test rows left out: 200 of the current data/);
     assert.doesNotMatch(parsed.section('Drift check').join('\n'), /Drifted: `customer_id`/);

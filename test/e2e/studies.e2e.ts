@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { ConsoleMessage, Locator, Page } from 'playwright-core';
 import { startOptunaStudy } from '../support/optunaWriter';
-import { writeFileStoreRegistry } from '../support/registryFixtures';
+import { LOGGED_ONNX_RUNS, writeFileStoreRegistry, writeLoggedOnnxModels } from '../support/registryFixtures';
 import { eventually } from '../support/eventually';
 import type { CodeServer } from './support/codeServer';
 import { findWebviewFrame, rowContextMenu, saveScreenshot } from './support/workbench';
@@ -26,16 +26,9 @@ describe('Studies and model registry (code-server)', function () {
     {
       profile: EXAMPLES_PROFILE,
       prepare(workspace) {
-        // MLmodel files MLflow wrote (test/fixtures/mlflow-models) as v1's and v2's logged models (runs:/<id>/model),
-        // each beside an ONNX file from the corpus (onnx/onnx's single-Relu test model), so latency can be compared.
-        for (const [run, fixture] of [['3f2a9c1e5b7d4e6f8a0b1c2d3e4f5a6b', 'langchain-2.12.2'], ['7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f', 'pyfunc-2.7.1']]) {
-          const model = join(workspace, 'mlruns', '412570119832766211', run!, 'artifacts', 'model');
-          mkdirSync(model, { recursive: true });
-          copyFileSync(join(__dirname, '..', 'fixtures', 'mlflow-models', fixture!, 'MLmodel'), join(model, 'MLmodel'));
-          copyFileSync(join(__dirname, '..', '..', '..', 'shared', 'corpora', 'onnx', 'simple', 'test_single_relu_model.onnx'), join(model, 'model.onnx'));
-        }
+        writeLoggedOnnxModels(workspace); // v1's and v2's logged models, an ONNX file in each
         writeFileStoreRegistry(join(workspace, 'mlruns'), [
-          { name: 'tiny-classifier', aliases: { champion: 2 }, versions: [{ version: 1, runId: '3f2a9c1e5b7d4e6f8a0b1c2d3e4f5a6b' }, { version: 2, runId: '7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f' }, { version: 3, runId: 'deadbeefdeadbeefdeadbeefdeadbeef' }] },
+          { name: 'tiny-classifier', aliases: { champion: 2 }, versions: [{ version: 1, runId: LOGGED_ONNX_RUNS[0] }, { version: 2, runId: LOGGED_ONNX_RUNS[1] }, { version: 3, runId: 'deadbeefdeadbeefdeadbeefdeadbeef' }] },
         ]);
       },
     },

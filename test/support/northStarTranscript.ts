@@ -47,8 +47,18 @@ const code = NOTEBOOK_CELLS.filter((c) => c.type === 'code').map((c) => c.source
 /** What the model runs in the kernel, cell by cell as the notebook has them: the data, split and tracking cells with the baseline; the logistic regression; the MLP. */
 export const KERNEL_RUNS = { baseline: code.slice(0, -2).join('\n\n'), better: code.at(-2)!, mlp: code.at(-1)! };
 
-/** The check that decides what is served: can this Python put the encoder into ONNX (skl2onnx) and run an ONNX app (onnxruntime)? */
+/** The check that decides how the MLP is served: can this Python put the encoder into ONNX (skl2onnx) and run an ONNX app (onnxruntime)? */
 export const EXPORT_CHECK = 'import importlib.util\nprint({m: importlib.util.find_spec(m) is not None for m in ("skl2onnx", "onnxruntime")})';
+
+/** Where the MLP step's module goes (the workspace root: the kernel's and the served app's import path), and what it holds. */
+export const STEP_PATH = 'torch_step.py';
+export const STEP_SOURCE = readFileSync(join(repo, 'test', 'fixtures', 'northStar', 'torch_step.py'), 'utf8');
+
+/** The kernel run that saves the served model: the fitted encoder, then the TorchScript MLP, one pipeline checked against the MLP's hold-out scores. */
+export const SERVE_BUILD = readFileSync(join(repo, 'test', 'fixtures', 'northStar', 'serve_mlp.py'), 'utf8').trim();
+
+/** The served model: the MLP behind its encoder, as SERVE_BUILD saved it (it takes a customer's row as it comes). */
+export const SERVED_PATH = 'models/churn_mlp_pipeline.joblib';
 
 /** The baseline's pickle; the hold-out split (target included) and the same rows as the MLP takes them (encoded), as the notebook saved them. */
 export const BASELINE_PATH = 'models/baseline.joblib';
@@ -63,7 +73,7 @@ export const MLP_INT8_PATH = 'models/churn_mlp.int8.onnx';
 /** What the user asks, in the chat or on the command line. */
 export const NORTH_STAR_ASK = 'Build me a churn model from data/churn.csv, and tell me whether the incoming data (data/incoming.csv) drifts.';
 
-/** The logistic regression pipeline: served (it encodes raw rows itself). The card documents the MLP's ONNX file. */
+/** The logistic regression pipeline (the fallback; its encoder is the one the MLP was trained behind). */
 export const MODEL_PATH = 'models/churn_model.joblib';
 
 /** The training split's features as the model takes them, which the notebook saves: the drift reference. */
@@ -160,7 +170,7 @@ export function abVerdict(compared: string): string {
   return /^\*\*(.*)\*\*$/m.exec(compared)?.[1] ?? 'compare_models_on_data gave no verdict';
 }
 
-/** The server name serve_locally answered ("as server "churn_model-fastapi""). */
+/** The server name serve_locally answered ("as server "churn_mlp_pipeline-fastapi""). */
 function servedName(turns: readonly ToolTurn[]): string {
   return /as server "([^"]+)"/.exec(turns.find((t) => t.name === 'serve_locally')?.result ?? '')?.[1] ?? 'serve_locally named no server';
 }
@@ -233,6 +243,9 @@ export function northStarScript(request: MessagesRequestBody): ScriptedReply {
       return say(text, { name: 'create_file', input: { path: NOTEBOOK_PATH, content: NOTEBOOK_JSON } });
     }
     case 'create_file':
+      if (last.input.path === STEP_PATH) {
+        return say('Now the pipeline, in the kernel that holds the fitted encoder and the MLP, checked against the MLP\'s own hold-out scores before it is saved:', { name: 'run_in_kernel', input: { code: SERVE_BUILD } });
+      }
       return say("Now its cells in the kernel: the data, the split and the tracking helper, then the baseline (it logs its run). Training can outlast the call's wait; I follow it if so.", {
         name: 'run_in_kernel',
         input: { code: KERNEL_RUNS.baseline, wait_seconds: 120 },
@@ -258,14 +271,23 @@ export function northStarScript(request: MessagesRequestBody): ScriptedReply {
       if (ran === KERNEL_RUNS.mlp) {
         return say('The three runs are logged. Comparing them:', { name: 'compare_runs', input: { runs: ['baseline-majority', 'logreg', 'mlp'].map((name) => runs[name]!.run_id) } });
       }
-      // The check that decides what is served: the MLP's ONNX takes encoded features, and its encoder is scikit-learn.
+      if (ran === SERVE_BUILD) {
+        const built = /"max_score_difference": ([\d.e-]+)/.exec(last.result)?.[1] ?? '?';
+        return say(`Saved \`${SERVED_PATH}\`: it takes the customers' rows and its scores differ from the MLP's on the hold-out split by at most ${built}. serve_locally writes its FastAPI app (the workspace on the import path while the pickle loads, for \`${STEP_PATH}\`) and starts it, so the incoming traffic goes through the MLP and its request log records what it was sent:`, {
+          name: 'serve_locally',
+          input: { path: SERVED_PATH },
+        });
+      }
+      // The check that decides how the MLP is served: its ONNX takes encoded features, and its encoder is scikit-learn.
       const check = /'skl2onnx': (True|False), 'onnxruntime': (True|False)/.exec(last.result);
-      return say(
+      const why =
         check?.[1] === 'True' && check[2] === 'True'
-          ? 'skl2onnx and onnxruntime are installed, but this walkthrough serves the scikit-learn pipeline, which takes the customers\' rows as they come:'
-          : `The MLP's ONNX file takes the ${runs['mlp']?.features ?? '?'} encoded features, not a customer's row: its encoder is the scikit-learn ColumnTransformer, which only skl2onnx can put into ONNX, and this Python has ${check?.[1] === 'True' ? 'skl2onnx' : 'no skl2onnx'} and ${check?.[2] === 'True' ? 'onnxruntime' : 'no onnxruntime'} to run an ONNX app (the kernel answered \`${check?.[0] ?? '?'}\`). So the served model is the logistic regression pipeline, which encodes raw rows itself and scored ROC AUC ${runs['logreg']?.roc_auc ?? '?'} against the MLP's ${runs['mlp']?.roc_auc ?? '?'} on the same hold-out split. serve_locally writes its FastAPI app and starts it, so the incoming traffic goes through a real model and its request log records what it was sent:`,
-        { name: 'serve_locally', input: { path: MODEL_PATH } },
-      );
+          ? 'skl2onnx and onnxruntime are installed, but the fitted encoder itself is the surest way to feed the MLP what it was trained on.'
+          : `The MLP's ONNX file takes the ${runs['mlp']?.features ?? '?'} encoded features, not a customer's row: its encoder is the scikit-learn ColumnTransformer, which only skl2onnx can put into ONNX, and this Python has ${check?.[1] === 'True' ? 'skl2onnx' : 'no skl2onnx'} and ${check?.[2] === 'True' ? 'onnxruntime' : 'no onnxruntime'} to run an ONNX app (the kernel answered \`${check?.[0] ?? '?'}\`).`;
+      return say(`${why} So I serve the MLP behind the very encoder it was trained behind, as one scikit-learn pipeline whose last step runs the TorchScript MLP: raw rows in, the MLP's predictions out, the app's input checks as for any pipeline. First the step's module, where both the kernel and the served app import it:`, {
+        name: 'create_file',
+        input: { path: STEP_PATH, content: STEP_SOURCE },
+      });
     }
     case 'compare_runs': {
       const auc = rocAuc(last.result);
@@ -313,9 +335,9 @@ export function northStarScript(request: MessagesRequestBody): ScriptedReply {
         input: { reference: REFERENCE_PATH, current: requestLog(turns) },
       });
     case 'detect_drift':
-      return say(`${driftLine(last.result)} ${loadTestLeftOut(last.result) || 'No load-test rows were left out.'}\n\nNow the model card of the chosen MLP's ONNX file, from what the tools return:`, {
+      return say(`${driftLine(last.result)} ${loadTestLeftOut(last.result) || 'No load-test rows were left out.'}\n\nNow the model card of what is served (the MLP behind its encoder), from what the tools return:`, {
         name: 'write_model_card',
-        input: { model: MLP_ONNX_PATH, run: trainedRuns(turns)['mlp']?.run_id ?? 'mlp', reference: REFERENCE_PATH, current: requestLog(turns) },
+        input: { model: SERVED_PATH, run: trainedRuns(turns)['mlp']?.run_id ?? 'mlp', reference: REFERENCE_PATH, current: requestLog(turns) },
       });
     default: {
       const auc = rocAuc(turns.find((t) => t.name === 'compare_runs')?.result ?? '');
@@ -329,7 +351,7 @@ export function northStarScript(request: MessagesRequestBody): ScriptedReply {
         [
           `**Done.** The MLP (\`${MLP_PATH}\`, trained in \`${NOTEBOOK_PATH}\`) scores ROC AUC ${auc?.[3] ?? '?'} on the held-out split (test_size 0.2 in compare_runs), against ${auc?.[2] ?? '?'} for the logistic regression and ${auc?.[1] ?? '?'} for the majority-class baseline.`,
           `**ONNX:** \`${MLP_ONNX_PATH}\`, ${info.size}, ${info.io.map((l) => `\`${l}\``).join(', ')}; mean ${tableCell(bench, 'mean')} per one-row call (benchmark_model). The int8 copy \`${MLP_INT8_PATH}\`: ${/^\| Size \| (.+) \|$/m.exec(optimized)?.[1] ?? '?'}; on the hold-out split: ${abVerdict(ab)}`,
-          `**Served:** the logistic regression pipeline (\`${MODEL_PATH}\`: it encodes raw rows itself; the MLP's ONNX file needs its encoder in ONNX first). ${sent}`,
+          `**Served:** the MLP behind its fitted encoder (\`${SERVED_PATH}\`: raw rows in; its last step runs the TorchScript MLP, \`${STEP_PATH}\`). ${sent}`,
           `**Load test** (training-like rows, before the incoming traffic): ${loadTestLine(turns.find((t) => t.name === 'load_test')?.result ?? '')}`,
           `**Drift** (the served model's request log \`${requestLog(turns)}\` against the training split): ${driftLine(drift)} ${loadTestLeftOut(drift)}`,
           `**Card:** ${turns.find((t) => t.name === 'write_model_card')?.result.split('\n')[0] ?? ''}`,

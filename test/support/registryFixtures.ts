@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 
@@ -30,6 +30,23 @@ export interface FakeModel {
 }
 
 const dump = (value: Record<string, unknown>): string => stringify(Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b))), { lineWidth: 0 });
+
+/** Two runs of examples/mlruns' sample experiment whose logged models (runs:/<id>/model) a registry's versions can name. */
+export const LOGGED_ONNX_RUNS = ['3f2a9c1e5b7d4e6f8a0b1c2d3e4f5a6b', '7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f'] as const;
+
+/**
+ * Gives LOGGED_ONNX_RUNS of a copy of examples/ their logged models: an MLmodel MLflow wrote
+ * (test/fixtures/mlflow-models) beside an ONNX file from the corpus (onnx/onnx's single-Relu test
+ * model), so the versions that name them have files on this machine, and latency can be compared.
+ */
+export function writeLoggedOnnxModels(workspace: string): void {
+  LOGGED_ONNX_RUNS.forEach((run, i) => {
+    const model = join(workspace, 'mlruns', '412570119832766211', run, 'artifacts', 'model');
+    mkdirSync(model, { recursive: true });
+    copyFileSync(join(__dirname, '..', 'fixtures', 'mlflow-models', ['langchain-2.12.2', 'pyfunc-2.7.1'][i]!, 'MLmodel'), join(model, 'MLmodel'));
+    copyFileSync(join(__dirname, '..', '..', '..', 'shared', 'corpora', 'onnx', 'simple', 'test_single_relu_model.onnx'), join(model, 'model.onnx'));
+  });
+}
 
 export function writeFileStoreRegistry(mlruns: string, models: readonly FakeModel[], t0 = 1_721_450_907_221): void {
   for (const m of models) {
