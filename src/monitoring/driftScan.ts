@@ -9,7 +9,7 @@ import { LOAD_TEST_SOURCE, REQUEST_SOURCE_FIELD } from '../serving/requestLogTex
 import type { KernelFrameFile } from './kernelFrame';
 import { logScan, readRotatedLog, rotatedLogFiles } from './rotatedLog';
 import { chiSquaredHomogeneity, jensenShannon, ksPValue, proportionsZTest, psi } from './driftStats';
-import { chooseTest, columnTestProblem, DRIFT_DEFAULTS, FEW_VALUES, isPValue, PER_VALUE, type DriftOptions, type DriftTest } from './driftTests';
+import { chooseTest, columnTestProblem, DRIFT_DEFAULTS, FEW_VALUES, isPValue, ownTest, PER_VALUE, type DriftOptions, type DriftTest } from './driftTests';
 
 // Drift between a reference and a current dataset, column by column, scanned by the data engine
 // (DuckDB in its child process: src/data/engine/) in one query that reads each file once, in place:
@@ -142,7 +142,7 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
     if (problem) throw new UserError(problem);
   }
   // PSI is never the automatic choice, so its bins are known before the rows are counted.
-  const psiWanted = options.numericTest === 'psi' || compared.some((c) => c.as === 'numeric' && options.columnTests?.[c.name] === 'psi');
+  const psiWanted = options.numericTest === 'psi' || compared.some((c) => c.as === 'numeric' && ownTest(options, c.name) === 'psi');
   const binCounts = psiWanted ? [HISTOGRAM_BINS, PSI_BINS] : [HISTOGRAM_BINS];
   const run: Run = async (sql, maxRows) => (await reference.source.run(sql, { params, prepare: [...a.prepare, ...b.prepare] }, signal, { maxRows })).rows;
   const scan = await scanBoth(run, a.from, b.from, compared, binCounts);

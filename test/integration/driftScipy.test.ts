@@ -209,6 +209,23 @@ print(json.dumps(out))
     await assert.rejects(drift(ref, cur, { columnTests: { plan: 'ztest' } }), /plan: Z-test p-value is for columns with at most 2 values, and plan has 4/);
   });
 
+  it("columns named as Object.prototype's members (constructor, __proto__, …) are compared and take their own statistic", async () => {
+    const names = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__'];
+    const rows = (n: number, shift: number): string =>
+      [names.join(','), ...Array.from({ length: n }, (_, i) => `${(i % 97) + shift},${['a', 'b', 'c'][i % 3]},${i % 2},${(i * 31) % 89},${(i * 17) % 83 + shift}`)].join('\n') + '\n';
+    const ref = join(dir, 'proto_ref.csv');
+    const cur = join(dir, 'proto_cur.csv');
+    writeFileSync(ref, rows(300, 0));
+    writeFileSync(cur, rows(300, 40));
+    const plain = await drift(ref, cur, { columnTests: {} });
+    assert.deepEqual(plain.columns.map((c) => c.column).sort(), [...names].sort());
+    // As the agent's tool builds the map: Object.fromEntries makes `__proto__` an own key.
+    const own = await drift(ref, cur, { columnTests: Object.fromEntries([['__proto__', 'psi'], ['constructor', 'wasserstein'], ['toString', 'psi']]) });
+    const by = new Map(own.columns.map((c) => [c.column, c.test]));
+    assert.deepEqual(names.map((n) => by.get(n)), ['wasserstein', 'psi', 'ztest', 'ks', 'psi']);
+    assert.equal(own.columns.find((c) => c.column === '__proto__')?.drifted, true);
+  });
+
   it('reads each file in place: no table of either file is left in the engine, and types come from the whole scan', async () => {
     // Over 64 MB, so opening takes a quick look at the first 2,048 rows only: "code" is digits there and text from row 5,000 on (inside the sample DuckDB sniffs for a whole scan).
     const rows = (n: number, shift: number): string => {
