@@ -9,7 +9,7 @@ import { LOAD_TEST_SOURCE, REQUEST_SOURCE_FIELD } from '../serving/requestLogTex
 import type { KernelFrameFile } from './kernelFrame';
 import { logScan, readRotatedLog, rotatedLogFiles } from './rotatedLog';
 import { chiSquaredHomogeneity, jensenShannon, ksPValue, proportionsZTest, psi } from './driftStats';
-import { chooseTest, columnTestProblem, DRIFT_DEFAULTS, FEW_VALUES, isPValue, ownTest, PER_VALUE, type DriftOptions, type DriftTest } from './driftTests';
+import { chooseTest, columnTestProblem, DRIFT_DEFAULTS, FEW_VALUES, isPValue, ownTest, PER_VALUE, TEST_NAMES, type DriftOptions, type DriftTest } from './driftTests';
 
 // Drift between a reference and a current dataset, column by column, scanned by the data engine
 // (DuckDB in its child process: src/data/engine/) in one query that reads each file once, in place:
@@ -80,6 +80,8 @@ export interface DriftResult {
   readonly loadTestRows?: { readonly reference: number; readonly current: number };
   /** The current side's files: a rotated request log read with its old files (absent: one file). */
   readonly currentFiles?: number;
+  /** What the reader should know about how the report was made (a statistic replaced, a log that kept rotating). */
+  readonly notes?: readonly string[];
 }
 
 type Run = (sql: string, maxRows: number) => Promise<readonly (readonly unknown[])[]>;
@@ -120,6 +122,7 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
   const ignore = new Set(options.ignore ?? []);
   const thresholds = { pValue: options.pValue ?? DRIFT_DEFAULTS.pValue, distance: options.distance ?? DRIFT_DEFAULTS.distance, driftShare: options.driftShare ?? DRIFT_DEFAULTS.driftShare };
   const skipped: SkippedColumn[] = [];
+  const notes: string[] = [];
   const compared: Compared[] = [];
   for (const col of a.columns) {
     if (ignore.has(col.name)) continue;
@@ -154,8 +157,10 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
     const distinct = as === 'numeric' ? values?.length : categories.length;
     // A per-value test on a number, or a Z-test, fits by the values the scan counted.
     const problem = columnTestProblem(name, as, options, distinct);
-    if (problem) throw new UserError(problem);
+    if (problem && !options.replaceUnfitTests) throw new UserError(problem);
+    // An own statistic that does not fit falls through to the choice by kind.
     const test = chooseTest(as, referenceRows, options, name, distinct);
+    if (problem) notes.push(`${problem}: compared with ${TEST_NAMES[test]} instead (the data gained values since it was chosen).`);
     const result =
       as === 'categorical'
         ? categoricalDrift(name, test, thresholds, categories)
@@ -183,6 +188,7 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
     datasetDrift: columns.length > 0 && driftedShare >= thresholds.driftShare,
     options: thresholds,
     ...(a.loadTestRows !== undefined || b.loadTestRows !== undefined ? { loadTestRows: { reference: a.loadTestRows ?? 0, current: b.loadTestRows ?? 0 } } : {}),
+    ...(notes.length ? { notes } : {}),
   };
 }
 

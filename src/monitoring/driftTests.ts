@@ -33,6 +33,12 @@ export interface DriftOptions {
   readonly ignore?: readonly string[];
   /** A statistic per column, over the choice by kind (PSI for one column, KS for another). */
   readonly columnTests?: Readonly<Record<string, DriftTest>>;
+  /**
+   * A column's own statistic that its scanned values no longer fit (a live log's column gained a
+   * value) is replaced by the choice by kind, with a note, rather than failing the report: for the
+   * interactive loop, where it was chosen from an earlier report. Off: a clear error.
+   */
+  readonly replaceUnfitTests?: boolean;
   /** Keep a request log's load-test rows (left out by default: they are not the model's traffic). */
   readonly includeLoadTest?: boolean;
 }

@@ -207,6 +207,15 @@ print(json.dumps(out))
     assert.deepEqual([byFew.get('rating')?.test, byFew.get('flag')?.test, byFew.get('rating')?.detail?.['values'], byFew.get('clicks')?.detail?.['values']], ['chisquare', 'ztest', 5, undefined]);
     await assert.rejects(drift(ref, cur, { columnTests: { age: 'chisquare' } }), /age: chi-squared p-value is for categories and numeric columns with at most 5 distinct values, and age has more than 5/);
     await assert.rejects(drift(ref, cur, { columnTests: { plan: 'ztest' } }), /plan: Z-test p-value is for columns with at most 2 values, and plan has 4/);
+    // Change a Column's Statistic… on a live log: a choice the data has outgrown (a Z-test picked when
+    // plan had 2 values) is replaced by the choice by kind, with a note, and the rest of the report stands.
+    const outgrown = await drift(ref, cur, { columnTests: { plan: 'ztest', rating: 'psi' }, replaceUnfitTests: true });
+    const byOutgrown = new Map(outgrown.columns.map((c) => [c.column, c.test]));
+    assert.deepEqual([byOutgrown.get('plan'), byOutgrown.get('rating'), outgrown.columns.length], ['jensenshannon', 'psi', few.columns.length]);
+    assert.deepEqual(outgrown.notes, ['plan: Z-test p-value is for columns with at most 2 values, and plan has 4: compared with Jensen-Shannon distance instead (the data gained values since it was chosen).']);
+    assert.match(driftMarkdown(outgrown), /rows\. plan: Z-test p-value is for columns with at most 2 values, and plan has 4: compared with Jensen-Shannon/);
+    assert.match(driftView(outgrown).sizes, /plan has 4: compared with Jensen-Shannon distance instead/);
+    assert.equal(few.notes, undefined);
   });
 
   it("columns named as Object.prototype's members (constructor, __proto__, …) are compared and take their own statistic", async () => {

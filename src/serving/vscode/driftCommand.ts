@@ -104,12 +104,13 @@ export async function compareForDrift(arg: unknown, servers: LocalServers, activ
         return frame;
       };
       try {
-        return await detectFileDrift(engine, await input(reference), await input(current), { ...driftOptions(), columnTests }, signal);
+        return await detectFileDrift(engine, await input(reference), await input(current), { ...driftOptions(), columnTests, replaceUnfitTests: true }, signal);
       } finally {
         await Promise.all(frames.map((f) => f.dispose()));
       }
     });
     log.info(driftLine(result));
+    for (const note of result.notes ?? []) log.warn(note);
     report.show(result);
     const action = await vscode.window.showInformationMessage(`${driftLine(result)}.`, "Change a Column's Statistic…");
     if (!action) return;
