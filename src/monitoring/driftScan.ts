@@ -7,7 +7,7 @@ import type { TablePrep } from '../data/engine/protocol';
 import { quoteIdent, SqlParams } from '../data/engine/sqlText';
 import { LOAD_TEST_SOURCE, REQUEST_SOURCE_FIELD } from '../serving/requestLogText';
 import type { KernelFrameFile } from './kernelFrame';
-import { logScan, readRotatedLog, rotatedLogFiles } from './rotatedLog';
+import { logScan, MAX_READS, readRotatedLog, rotatedLogFiles } from './rotatedLog';
 import { chiSquaredHomogeneity, jensenShannon, ksPValue, proportionsZTest, psi } from './driftStats';
 import { chooseTest, columnTestProblem, DRIFT_DEFAULTS, FEW_VALUES, isPValue, ownTest, PER_VALUE, TEST_NAMES, type DriftOptions, type DriftTest } from './driftTests';
 
@@ -222,8 +222,9 @@ export async function detectFileDrift(engine: DataEngine, reference: string | Ke
   };
   // A rotated request log as the current side: with its old files, read in place (rotatedLog.ts).
   if (typeof current !== 'string' || rotatedLogFiles(current).length === 1) return compare(input(current));
-  const { result, files } = await readRotatedLog(current, (log) => compare(log.length > 1 ? { log, source: new FileDatasetSource(current, engine) } : input(current)));
-  return files > 1 ? { ...result, currentFiles: files } : result;
+  const { result, files, unstable } = await readRotatedLog(current, (log) => compare(log.length > 1 ? { log, source: new FileDatasetSource(current, engine) } : input(current)));
+  const note = unstable ? [`The request log rotated during each of ${MAX_READS} reads: the last read is shown, and a few of its rows may be missing or counted twice.`] : [];
+  return { ...result, ...(files > 1 ? { currentFiles: files } : {}), ...(note.length ? { notes: [...(result.notes ?? []), ...note] } : {}) };
 }
 
 interface Compared {
