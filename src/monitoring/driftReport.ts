@@ -35,6 +35,11 @@ export function filesNote(r: DriftResult): string {
   return r.currentFiles ? ` (the request log and its ${r.currentFiles - 1} rotated ${r.currentFiles === 2 ? 'file' : 'files'}: ${r.currentFiles} files)` : '';
 }
 
+/** The result's notes (a statistic replaced, a log that kept rotating), as sentences after the sizes. */
+export function notesText(r: DriftResult): string {
+  return r.notes?.length ? ` ${r.notes.join(' ')}` : '';
+}
+
 export function loadTestNote(r: DriftResult): string {
   const t = r.loadTestRows;
   if (!t || t.reference + t.current === 0) return '';
@@ -48,7 +53,7 @@ export function driftMarkdown(r: DriftResult): string {
     '',
     `${driftLine(r)}.`,
     '',
-    `Reference ${r.referenceRows} rows, current ${r.currentRows} rows${filesNote(r)}.${loadTestNote(r)}`,
+    `Reference ${r.referenceRows} rows, current ${r.currentRows} rows${filesNote(r)}.${loadTestNote(r)}${notesText(r)}`,
     '',
     '| column | drift | statistic | value | threshold | reference | current |',
     '| --- | --- | --- | ---: | ---: | --- | --- |',

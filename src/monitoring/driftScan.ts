@@ -7,9 +7,9 @@ import type { TablePrep } from '../data/engine/protocol';
 import { quoteIdent, SqlParams } from '../data/engine/sqlText';
 import { LOAD_TEST_SOURCE, REQUEST_SOURCE_FIELD } from '../serving/requestLogText';
 import type { KernelFrameFile } from './kernelFrame';
-import { logScan, readRotatedLog, rotatedLogFiles } from './rotatedLog';
+import { logScan, MAX_READS, readRotatedLog, rotatedLogFiles } from './rotatedLog';
 import { chiSquaredHomogeneity, jensenShannon, ksPValue, proportionsZTest, psi } from './driftStats';
-import { chooseTest, columnTestProblem, DRIFT_DEFAULTS, FEW_VALUES, isPValue, PER_VALUE, type DriftOptions, type DriftTest } from './driftTests';
+import { chooseTest, columnTestProblem, DRIFT_DEFAULTS, FEW_VALUES, isPValue, ownTest, PER_VALUE, TEST_NAMES, type DriftOptions, type DriftTest } from './driftTests';
 
 // Drift between a reference and a current dataset, column by column, scanned by the data engine
 // (DuckDB in its child process: src/data/engine/) in one query that reads each file once, in place:
@@ -80,6 +80,8 @@ export interface DriftResult {
   readonly loadTestRows?: { readonly reference: number; readonly current: number };
   /** The current side's files: a rotated request log read with its old files (absent: one file). */
   readonly currentFiles?: number;
+  /** What the reader should know about how the report was made (a statistic replaced, a log that kept rotating). */
+  readonly notes?: readonly string[];
 }
 
 type Run = (sql: string, maxRows: number) => Promise<readonly (readonly unknown[])[]>;
@@ -120,6 +122,7 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
   const ignore = new Set(options.ignore ?? []);
   const thresholds = { pValue: options.pValue ?? DRIFT_DEFAULTS.pValue, distance: options.distance ?? DRIFT_DEFAULTS.distance, driftShare: options.driftShare ?? DRIFT_DEFAULTS.driftShare };
   const skipped: SkippedColumn[] = [];
+  const notes: string[] = [];
   const compared: Compared[] = [];
   for (const col of a.columns) {
     if (ignore.has(col.name)) continue;
@@ -142,7 +145,7 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
     if (problem) throw new UserError(problem);
   }
   // PSI is never the automatic choice, so its bins are known before the rows are counted.
-  const psiWanted = options.numericTest === 'psi' || compared.some((c) => c.as === 'numeric' && options.columnTests?.[c.name] === 'psi');
+  const psiWanted = options.numericTest === 'psi' || compared.some((c) => c.as === 'numeric' && ownTest(options, c.name) === 'psi');
   const binCounts = psiWanted ? [HISTOGRAM_BINS, PSI_BINS] : [HISTOGRAM_BINS];
   const run: Run = async (sql, maxRows) => (await reference.source.run(sql, { params, prepare: [...a.prepare, ...b.prepare] }, signal, { maxRows })).rows;
   const scan = await scanBoth(run, a.from, b.from, compared, binCounts);
@@ -154,8 +157,10 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
     const distinct = as === 'numeric' ? values?.length : categories.length;
     // A per-value test on a number, or a Z-test, fits by the values the scan counted.
     const problem = columnTestProblem(name, as, options, distinct);
-    if (problem) throw new UserError(problem);
+    if (problem && !options.replaceUnfitTests) throw new UserError(problem);
+    // An own statistic that does not fit falls through to the choice by kind.
     const test = chooseTest(as, referenceRows, options, name, distinct);
+    if (problem) notes.push(`${problem}: compared with ${TEST_NAMES[test]} instead (the data gained values since it was chosen).`);
     const result =
       as === 'categorical'
         ? categoricalDrift(name, test, thresholds, categories)
@@ -183,6 +188,7 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
     datasetDrift: columns.length > 0 && driftedShare >= thresholds.driftShare,
     options: thresholds,
     ...(a.loadTestRows !== undefined || b.loadTestRows !== undefined ? { loadTestRows: { reference: a.loadTestRows ?? 0, current: b.loadTestRows ?? 0 } } : {}),
+    ...(notes.length ? { notes } : {}),
   };
 }
 
@@ -216,8 +222,9 @@ export async function detectFileDrift(engine: DataEngine, reference: string | Ke
   };
   // A rotated request log as the current side: with its old files, read in place (rotatedLog.ts).
   if (typeof current !== 'string' || rotatedLogFiles(current).length === 1) return compare(input(current));
-  const { result, files } = await readRotatedLog(current, (log) => compare(log.length > 1 ? { log, source: new FileDatasetSource(current, engine) } : input(current)));
-  return files > 1 ? { ...result, currentFiles: files } : result;
+  const { result, files, unstable } = await readRotatedLog(current, (log) => compare(log.length > 1 ? { log, source: new FileDatasetSource(current, engine) } : input(current)));
+  const note = unstable ? [`The request log rotated during each of ${MAX_READS} reads: the last read is shown, and a few of its rows may be missing or counted twice.`] : [];
+  return { ...result, ...(files > 1 ? { currentFiles: files } : {}), ...(note.length ? { notes: [...(result.notes ?? []), ...note] } : {}) };
 }
 
 interface Compared {

@@ -33,6 +33,12 @@ export interface DriftOptions {
   readonly ignore?: readonly string[];
   /** A statistic per column, over the choice by kind (PSI for one column, KS for another). */
   readonly columnTests?: Readonly<Record<string, DriftTest>>;
+  /**
+   * A column's own statistic that its scanned values no longer fit (a live log's column gained a
+   * value) is replaced by the choice by kind, with a note, rather than failing the report: for the
+   * interactive loop, where it was chosen from an earlier report. Off: a clear error.
+   */
+  readonly replaceUnfitTests?: boolean;
   /** Keep a request log's load-test rows (left out by default: they are not the model's traffic). */
   readonly includeLoadTest?: boolean;
 }
@@ -84,13 +90,22 @@ export function testFits(test: DriftTest, kind: 'numeric' | 'categorical', disti
  * number is then let through: the scan counts its values).
  */
 export function columnTestProblem(column: string, kind: 'numeric' | 'categorical', options: DriftOptions, distinct?: number | 'unscanned'): string | undefined {
-  const test = options.columnTests?.[column];
+  const test = ownTest(options, column);
   if (!test) return undefined;
   if (distinct === 'unscanned') return FITS[test].includes(kind) || (kind === 'numeric' && PER_VALUE.has(test)) ? undefined : kindProblem(column, kind, test);
   if (testFits(test, kind, distinct)) return undefined;
   if (test === 'ztest' && FITS[test].includes(kind)) return `${column}: ${TEST_NAMES[test]} is for columns with at most 2 values, and ${column} has ${distinct}`;
   if (kind === 'numeric' && PER_VALUE.has(test)) return `${column}: ${TEST_NAMES[test]} is for categories and numeric columns with at most ${test === 'ztest' ? 2 : FEW_VALUES} distinct values, and ${column} has ${distinct ?? `more than ${FEW_VALUES}`}`;
   return kindProblem(column, kind, test);
+}
+
+/**
+ * A column's own statistic: an own key only, so a column named `constructor`, `toString` or
+ * `__proto__` does not read Object.prototype's members (callers may pass a plain object).
+ */
+export function ownTest(options: DriftOptions, column: string): DriftTest | undefined {
+  const tests = options.columnTests;
+  return tests && Object.hasOwn(tests, column) ? tests[column] : undefined;
 }
 
 const kindProblem = (column: string, kind: 'numeric' | 'categorical', test: DriftTest): string => `${column}: ${TEST_NAMES[test]} is for ${FITS[test].join(' and ')} columns, and ${column} is compared as ${kind}`;
@@ -101,7 +116,7 @@ const kindProblem = (column: string, kind: 'numeric' | 'categorical', test: Drif
  * out; undefined where not counted: a numeric column with more than FEW_VALUES).
  */
 export function chooseTest(kind: 'numeric' | 'categorical', referenceRows: number, options: DriftOptions, column?: string, distinct?: number): DriftTest {
-  const own = column === undefined ? undefined : options.columnTests?.[column];
+  const own = column === undefined ? undefined : ownTest(options, column);
   if (own && testFits(own, kind, distinct)) return own;
   const small = referenceRows <= SMALL_REFERENCE_ROWS;
   const perValue = (n: number): DriftTest => (small ? (n > 2 ? 'chisquare' : 'ztest') : 'jensenshannon');

@@ -1,4 +1,4 @@
-import { driftLine, filesNote, formatStat, loadTestNote } from './driftReport';
+import { driftLine, filesNote, formatStat, loadTestNote, notesText } from './driftReport';
 import { sortByDrift, type ColumnDrift, type DriftResult } from './driftScan';
 import { choiceNote, isPValue, type DriftTest } from './driftTests';
 import type { BinsChart, CategoriesChart, CategoryBar, DriftRowView, DriftView } from './protocol';
@@ -84,7 +84,7 @@ export function driftView(r: DriftResult): DriftView {
     compared: r.columns.length,
     driftedShare: r.driftedShare,
     driftShare: r.driftShare,
-    sizes: `Reference ${r.referenceRows} rows, current ${r.currentRows} rows${filesNote(r)}.${loadTestNote(r)}`,
+    sizes: `Reference ${r.referenceRows} rows, current ${r.currentRows} rows${filesNote(r)}.${loadTestNote(r)}${notesText(r)}`,
     rows: sortByDrift(r.columns).map(row),
     skipped: r.skipped,
     note:

@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { UserError } from '../common/errors';
 import type { SqlParams } from '../data/engine/sqlText';
 
 // A served app's request log rotates by size (requestLogText.ts: requests.jsonl.1 … .N, .1 the
@@ -11,8 +12,8 @@ import type { SqlParams } from '../data/engine/sqlText';
 
 /** At most this many rotated files are read (MODEL_REQUEST_LOG_FILES is 5 by default). */
 const MAX_ROTATED = 100;
-/** Reads of a log that kept rotating under them; the last one's rows are taken. */
-const MAX_READS = 3;
+/** Reads of a log that kept rotating under them; the last one's rows are taken, marked `unstable`. */
+export const MAX_READS = 3;
 
 /** The log's files oldest first (`path.N` … `path.1`, `path`), or just `path` when nothing rotated. */
 export function rotatedLogFiles(path: string): string[] {
@@ -38,9 +39,9 @@ function identities(files: readonly string[]): string {
 /**
  * `read(files)` on the log's files, listed again and read again when a rotation happened meanwhile
  * (an error then too: the live file is missing between its rename and the new one). `files`: how
- * many the last read took.
+ * many the last read took; `unstable`: every read saw a rotation, so the last may skip or repeat rows.
  */
-export async function readRotatedLog<T>(path: string, read: (files: readonly string[]) => Promise<T>): Promise<{ readonly result: T; readonly files: number }> {
+export async function readRotatedLog<T>(path: string, read: (files: readonly string[]) => Promise<T>): Promise<{ readonly result: T; readonly files: number; readonly unstable?: true }> {
   for (let attempt = 1; ; attempt++) {
     const files = rotatedLogFiles(path);
     const before = identities(files);
@@ -48,9 +49,11 @@ export async function readRotatedLog<T>(path: string, read: (files: readonly str
     try {
       result = await read(files);
     } catch (error) {
-      if (attempt >= MAX_READS || identities(rotatedLogFiles(path)) === before) throw error;
+      if (identities(rotatedLogFiles(path)) === before) throw error;
+      if (attempt >= MAX_READS) throw new UserError(`The request log rotated during each of ${MAX_READS} reads, the last failing (${(error as Error).message}): try again when the server is less busy, or raise MODEL_REQUEST_LOG_BYTES.`);
       continue;
     }
-    if (attempt >= MAX_READS || identities(rotatedLogFiles(path)) === before) return { result, files: files.length };
+    if (identities(rotatedLogFiles(path)) === before) return { result, files: files.length };
+    if (attempt >= MAX_READS) return { result, files: files.length, unstable: true };
   }
 }

@@ -34,17 +34,26 @@ export class KeptServers extends SecretBackedRecords<KeptServerRecord, Pick<Kept
     return this.remove({ pid });
   }
 
-  /** The kept servers still running, adopted; records of those gone (or without a token) are dropped. */
-  async restore(): Promise<{ record: KeptServerRecord; server: LocalModelServer }[]> {
+  /**
+   * The kept servers still running, adopted; records of those gone are dropped. One still running
+   * whose secret cannot be read (not in this machine's store, or not the JSON keep() writes) cannot
+   * be called: its record is dropped too, and `problem` says which server it is and how to stop it.
+   */
+  async restore(problem: (message: string) => void = () => undefined): Promise<{ record: KeptServerRecord; server: LocalModelServer }[]> {
     const found: { record: KeptServerRecord; server: LocalModelServer }[] = [];
     for (const record of this.list()) {
-      const { token, loadTestKey } = serverSecrets(await this.token(record));
-      if (!token || !pidAlive(record.pid) || (await healthStatus(`http://127.0.0.1:${record.port}`)) !== 200) {
+      const secrets = serverSecrets(await this.token(record));
+      if (!pidAlive(record.pid) || (await healthStatus(`http://127.0.0.1:${record.port}`)) !== 200) {
+        await this.forget(record.pid);
+        continue;
+      }
+      if (!secrets.token) {
+        problem(`Kept model server ${record.name} (pid ${record.pid}, port ${record.port}) still runs, but its token ${secrets.unreadable ?? 'is not in this machine\'s secret store'}, so it cannot be called and is no longer listed. Stop it with \`kill ${record.pid}\`, then serve it again.`);
         await this.forget(record.pid);
         continue;
       }
       const options: ServeOptions = { python: record.python, appDir: record.appDir, module: record.module, port: record.port };
-      const server = LocalModelServer.adopt(options, record.port, token, adoptedProcess(record.pid), loadTestKey);
+      const server = LocalModelServer.adopt(options, record.port, secrets.token, adoptedProcess(record.pid), secrets.loadTestKey);
       server.startedAt = record.startedAt;
       found.push({ record, server });
     }
@@ -52,15 +61,21 @@ export class KeptServers extends SecretBackedRecords<KeptServerRecord, Pick<Kept
   }
 }
 
-/** The secret keep() stored, or an older record's plain token. */
-function serverSecrets(stored: string | undefined): { token?: string; loadTestKey?: string } {
+/**
+ * The secret keep() stored (JSON), or an older record's plain token (kept before load-test keys: no
+ * key). `unreadable`: why a JSON secret gave no token.
+ */
+export function serverSecrets(stored: string | undefined): { token?: string; loadTestKey?: string; unreadable?: string } {
   if (!stored?.startsWith('{')) return { ...(stored ? { token: stored } : {}) };
+  let s: { token?: unknown; loadTestKey?: unknown };
   try {
-    const s = JSON.parse(stored) as { token?: unknown; loadTestKey?: unknown };
-    return { ...(typeof s.token === 'string' ? { token: s.token } : {}), ...(typeof s.loadTestKey === 'string' ? { loadTestKey: s.loadTestKey } : {}) };
+    s = JSON.parse(stored) as { token?: unknown; loadTestKey?: unknown };
   } catch {
-    return {};
+    // Not JSON.parse's message: V8 quotes the text, which holds the token.
+    return { unreadable: 'could not be read from its stored secret (not valid JSON)' };
   }
+  if (typeof s.token !== 'string' || !s.token) return { unreadable: 'is missing from its stored secret' };
+  return { token: s.token, ...(typeof s.loadTestKey === 'string' ? { loadTestKey: s.loadTestKey } : {}) };
 }
 
 function isRecord(value: unknown): value is KeptServerRecord {

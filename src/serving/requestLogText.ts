@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
 // The request log a served app writes (Python text, after `import os`): one JSON line per predicted
 // row with its features, its prediction (`__prediction`), the request's latency (`__latency_ms`) and
 // time (`__ts`), rotated by size (as logging's RotatingFileHandler rotates: MODEL_REQUEST_LOG_BYTES per
@@ -178,3 +181,29 @@ def attach_request_log(app):
 
     app.router.lifespan_context = lifespan
 `;
+
+/**
+ * Whether an app's source is ours from before load-test keys: its middleware took any request with
+ * LOAD_TEST_HEADER as the load test's, so a client holding the token could keep its rows out of
+ * drift. Recognised by our request log's first line and the old middleware without the key.
+ */
+export function marksLoadTestsWithoutKey(appSource: string): boolean {
+  return appSource.includes(REQUEST_LOG_TEXT.slice(0, REQUEST_LOG_TEXT.indexOf('\n'))) && appSource.includes('class _MarkLoadTests') && !appSource.includes('_LOAD_TEST_KEY');
+}
+
+/**
+ * What to tell the user when a served folder's app is such an older app of ours (else undefined).
+ * The app is written once and never rewritten behind the user's back: they delete the folder and
+ * serve the model again, which writes this version's app after asking.
+ */
+export function olderAppWarning(appDir: string, module: string): string | undefined {
+  const file = `${join(appDir, ...module.split('.'))}.py`;
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (!marksLoadTestsWithoutKey(source)) return undefined;
+  return `${basename(file)} in ${basename(appDir)} was written by an earlier ML Engineer: it logs any request carrying ${LOAD_TEST_HEADER} as a load test, whatever the header's value, so a client holding the token can keep its requests out of drift. To get an app that checks the load tester's key, delete this folder and run Serve Locally on the model file again (it asks before writing).`;
+}

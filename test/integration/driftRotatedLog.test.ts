@@ -83,6 +83,31 @@ describe('Drift on a rotated request log', function () {
     assert.equal(lines(now), 400);
   });
 
+  it('a log that rotates during every read: after 3 reads the last is taken and marked, or its error said', async () => {
+    const app = join(dir, 'restless');
+    const log = writeLog(app, 100, 3000, 20);
+    let reads = 0;
+    const { result, files, unstable } = await readRotatedLog(log, (list) => {
+      reads++;
+      writeLog(app, 100, 3000, 20);
+      return Promise.resolve(list.length);
+    });
+    assert.deepEqual([reads, unstable, files === result], [3, true, true]);
+    // detectFileDrift turns `unstable` into the report's note; a quiet log is not marked.
+    const quiet = await readRotatedLog(log, (list) => Promise.resolve(list.length));
+    assert.equal(quiet.unstable, undefined);
+    reads = 0;
+    await assert.rejects(
+      readRotatedLog(log, () => {
+        reads++;
+        writeLog(app, 100, 3000, 20);
+        return Promise.reject(new Error('No files found that match the pattern'));
+      }),
+      /^UserError: The request log rotated during each of 3 reads, the last failing \(No files found that match the pattern\): try again/,
+    );
+    assert.equal(reads, 3);
+  });
+
   it('a log that has not rotated is read in place, and says nothing of files', async () => {
     const log = writeLog(join(dir, 'quiet'), 50, 20 * 1024 * 1024);
     assert.deepEqual(rotatedLogFiles(log), [log]);

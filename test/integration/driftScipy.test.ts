@@ -207,6 +207,32 @@ print(json.dumps(out))
     assert.deepEqual([byFew.get('rating')?.test, byFew.get('flag')?.test, byFew.get('rating')?.detail?.['values'], byFew.get('clicks')?.detail?.['values']], ['chisquare', 'ztest', 5, undefined]);
     await assert.rejects(drift(ref, cur, { columnTests: { age: 'chisquare' } }), /age: chi-squared p-value is for categories and numeric columns with at most 5 distinct values, and age has more than 5/);
     await assert.rejects(drift(ref, cur, { columnTests: { plan: 'ztest' } }), /plan: Z-test p-value is for columns with at most 2 values, and plan has 4/);
+    // Change a Column's Statistic… on a live log: a choice the data has outgrown (a Z-test picked when
+    // plan had 2 values) is replaced by the choice by kind, with a note, and the rest of the report stands.
+    const outgrown = await drift(ref, cur, { columnTests: { plan: 'ztest', rating: 'psi' }, replaceUnfitTests: true });
+    const byOutgrown = new Map(outgrown.columns.map((c) => [c.column, c.test]));
+    assert.deepEqual([byOutgrown.get('plan'), byOutgrown.get('rating'), outgrown.columns.length], ['jensenshannon', 'psi', few.columns.length]);
+    assert.deepEqual(outgrown.notes, ['plan: Z-test p-value is for columns with at most 2 values, and plan has 4: compared with Jensen-Shannon distance instead (the data gained values since it was chosen).']);
+    assert.match(driftMarkdown(outgrown), /rows\. plan: Z-test p-value is for columns with at most 2 values, and plan has 4: compared with Jensen-Shannon/);
+    assert.match(driftView(outgrown).sizes, /plan has 4: compared with Jensen-Shannon distance instead/);
+    assert.equal(few.notes, undefined);
+  });
+
+  it("columns named as Object.prototype's members (constructor, __proto__, …) are compared and take their own statistic", async () => {
+    const names = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__'];
+    const rows = (n: number, shift: number): string =>
+      [names.join(','), ...Array.from({ length: n }, (_, i) => `${(i % 97) + shift},${['a', 'b', 'c'][i % 3]},${i % 2},${(i * 31) % 89},${(i * 17) % 83 + shift}`)].join('\n') + '\n';
+    const ref = join(dir, 'proto_ref.csv');
+    const cur = join(dir, 'proto_cur.csv');
+    writeFileSync(ref, rows(300, 0));
+    writeFileSync(cur, rows(300, 40));
+    const plain = await drift(ref, cur, { columnTests: {} });
+    assert.deepEqual(plain.columns.map((c) => c.column).sort(), [...names].sort());
+    // As the agent's tool builds the map: Object.fromEntries makes `__proto__` an own key.
+    const own = await drift(ref, cur, { columnTests: Object.fromEntries([['__proto__', 'psi'], ['constructor', 'wasserstein'], ['toString', 'psi']]) });
+    const by = new Map(own.columns.map((c) => [c.column, c.test]));
+    assert.deepEqual(names.map((n) => by.get(n)), ['wasserstein', 'psi', 'ztest', 'ks', 'psi']);
+    assert.equal(own.columns.find((c) => c.column === '__proto__')?.drifted, true);
   });
 
   it('reads each file in place: no table of either file is left in the engine, and types come from the whole scan', async () => {

@@ -92,6 +92,24 @@ describe('Keep Running After Window Closes: a kept server outlives its window an
     assert.equal(answer.status, 200, answer.body);
     assert.match(readFileSync(logFile, 'utf8'), /kept running after the window closes/);
 
+    // An older record (kept before load-test keys): its secret is the plain token. It loads, without a key.
+    const olderState = new MemoryState();
+    const olderSecrets = new MemorySecrets();
+    await new KeptServers(olderState, olderSecrets).save(record, kept.token);
+    const older = await new KeptServers(olderState, olderSecrets).restore();
+    assert.deepEqual(older.map((f) => [f.server.token, f.server.loadTestKey]), [[kept.token, undefined]]);
+    assert.equal((await older[0]!.server.call('/predict', JSON.stringify({ instances: [ROW] }))).status, 200);
+    // A secret that cannot be read: the server cannot be called; said (which one, how to stop it), then forgotten.
+    const brokenState = new MemoryState();
+    const brokenSecrets = new MemorySecrets();
+    await new KeptServers(brokenState, brokenSecrets).save(record, '{"token": "' + kept.token);
+    const problems: string[] = [];
+    assert.deepEqual(await new KeptServers(brokenState, brokenSecrets).restore((m) => problems.push(m)), []);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, new RegExp(`^Kept model server churn \\(pid ${kept.pid}, port ${kept.port}\\) still runs, but its token could not be read from its stored secret \\(.+\\), so it cannot be called and is no longer listed\\. Stop it with \`kill ${kept.pid}\``));
+    assert.ok(!problems[0]!.includes(kept.token), 'the message does not show the secret');
+    assert.deepEqual(new KeptServers(brokenState, brokenSecrets).list(), []);
+
     await server.stop();
     assert.throws(() => process.kill(kept.pid, 0), 'the kept server is gone after stop');
     assert.equal(await fetch(`http://127.0.0.1:${kept.port}/health`).then(() => 'up', () => 'down'), 'down');

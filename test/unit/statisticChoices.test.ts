@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { ColumnDrift } from '../../src/monitoring/driftScan';
-import { chooseTest, columnTestProblem, testFits } from '../../src/monitoring/driftTests';
+import { chooseTest, columnTestProblem, ownTest, testFits } from '../../src/monitoring/driftTests';
 import { statisticChoices } from '../../src/monitoring/statisticChoices';
 
 // "Change a Column's Statistic…": per column kind, every statistic the engine computes that fits
@@ -58,5 +58,20 @@ describe('Statistic choices per column', () => {
     assert.match(columnTestProblem('x', 'categorical', own('ztest'), 3)!, /at most 2 values, and x has 3/);
     assert.match(columnTestProblem('x', 'categorical', own('ks'), 'unscanned')!, /is for numeric columns, and x is compared as categorical/);
     assert.equal(testFits('psi', 'categorical', 4000), true);
+  });
+
+  it("columns named as Object.prototype's members are columns like any other", () => {
+    for (const name of ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__']) {
+      // No own statistic: the choice by kind, no "problem" from the prototype's function.
+      assert.equal(columnTestProblem(name, 'numeric', { columnTests: {} }, 'unscanned'), undefined, name);
+      assert.equal(columnTestProblem(name, 'categorical', { columnTests: {} }, 3), undefined, name);
+      assert.equal(chooseTest('numeric', 10, { columnTests: {} }, name), 'ks', name);
+      assert.equal(ownTest({ columnTests: {} }, name), undefined, name);
+      // An own statistic, as the agent's tool builds the map (Object.fromEntries: `__proto__` is an own key).
+      const own = { columnTests: Object.fromEntries<ColumnDrift['test']>([[name, 'psi']]) };
+      assert.equal(chooseTest('numeric', 10, own, name), 'psi', name);
+      assert.equal(chooseTest('numeric', 10, own, 'other'), 'ks', name);
+      assert.match(columnTestProblem(name, 'categorical', { columnTests: Object.fromEntries<ColumnDrift['test']>([[name, 'ks']]) }, 'unscanned')!, new RegExp(`^${name}: Kolmogorov-Smirnov`), name);
+    }
   });
 });

@@ -88,7 +88,8 @@ export async function compareForDrift(arg: unknown, servers: LocalServers, activ
       : ((uri) => (uri ? { path: uri.fsPath } : undefined))((await vscode.window.showOpenDialog({ title: 'Current data', filters: DATA_FILTERS }))?.[0]);
   if (!current) return;
   const engine = sharedDataEngine();
-  const columnTests: Record<string, DriftTest> = {};
+  // No prototype: a column named `constructor` or `__proto__` is a key like any other.
+  const columnTests = Object.create(null) as Record<string, DriftTest>;
   // Exports are named after the two inputs, beside the reference file (or the first workspace folder).
   const folder = 'path' in reference ? vscode.Uri.file(dirname(reference.path)) : vscode.workspace.workspaceFolders?.[0]?.uri;
   const name = `drift_${stem(current)}_vs_${stem(reference)}`;
@@ -103,12 +104,13 @@ export async function compareForDrift(arg: unknown, servers: LocalServers, activ
         return frame;
       };
       try {
-        return await detectFileDrift(engine, await input(reference), await input(current), { ...driftOptions(), columnTests }, signal);
+        return await detectFileDrift(engine, await input(reference), await input(current), { ...driftOptions(), columnTests, replaceUnfitTests: true }, signal);
       } finally {
         await Promise.all(frames.map((f) => f.dispose()));
       }
     });
     log.info(driftLine(result));
+    for (const note of result.notes ?? []) log.warn(note);
     report.show(result);
     const action = await vscode.window.showInformationMessage(`${driftLine(result)}.`, "Change a Column's Statistic…");
     if (!action) return;
@@ -118,7 +120,7 @@ export async function compareForDrift(arg: unknown, servers: LocalServers, activ
       { title: 'The column whose statistic to change' },
     );
     if (!column) return;
-    const choices = statisticChoices(column.drift, column.label in columnTests, result.options);
+    const choices = statisticChoices(column.drift, Object.hasOwn(columnTests, column.label), result.options);
     const test = await vscode.window.showQuickPick(
       choices.map((c) => ({ label: `${c.current ? '$(check)' : '$(blank)'} ${c.name}`, description: c.current ? 'current' : '', detail: c.description, choice: c })),
       { title: `The statistic for ${column.label}`, matchOnDetail: true },

@@ -25,7 +25,11 @@ export async function keepServer(entry: ServerEntry, kept: KeptServers): Promise
 }
 
 export async function restoreKept(servers: LocalServers, kept: KeptServers, python: () => Promise<string>, log: Logger): Promise<void> {
-  for (const { record, server } of await kept.restore()) {
+  const unreadable = (message: string): void => {
+    log.error(message);
+    void vscode.window.showWarningMessage(message);
+  };
+  for (const { record, server } of await kept.restore(unreadable)) {
     const output = vscode.window.createOutputChannel(`Model server: ${record.name}`);
     output.appendLine(`[ML Engineer] found again after the window closed: pid ${record.pid} at ${server.url}; its output goes to ${record.logFile}.`);
     const entry: ServerEntry = {

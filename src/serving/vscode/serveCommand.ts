@@ -10,6 +10,7 @@ import { LocalModelServer } from '../localServer';
 import { sampleBody } from '../sampleRequest';
 import { appDirFor, markServedModel } from '../appFolder';
 import { planServeApp, servableApp, servingLoadsPickle } from '../servePlan';
+import { olderAppWarning } from '../requestLogText';
 import type { LocalServers, ServerEntry } from './localServers';
 import type { Logger } from '../../common/logger';
 import { trustPickle } from './servingTrust';
@@ -94,6 +95,12 @@ export async function launchServer(app: { appDir: string; module: string }, serv
   };
   servers.add(entry);
   log.info(`model server ${name} at ${server.url} (pid ${server.pid ?? '?'})`);
+  // An app of ours written before load-test keys: said, never rewritten without the user (requestLogText.ts).
+  const older = olderAppWarning(app.appDir, app.module);
+  if (older) {
+    output.appendLine(`[ML Engineer] ${older}`);
+    void vscode.window.showWarningMessage(older);
+  }
   return entry;
 }
 
