@@ -52,6 +52,9 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
   private toolMissing = false;
   /** The watched Slurm jobs' GPUs (once the jobs feature is loaded), a group per job after this machine's GPUs. */
   private jobs: JobGpuSource | undefined;
+  private readonly shown = new vscode.EventEmitter<void>();
+  /** The GPUs view became visible (the GPU feature loads the jobs feature then, not at window start). */
+  readonly onDidShow = this.shown.event;
   /** Settles at the sampler's first answer (samples, none, or a failure): an early gpu_status waits for it. */
   private firstAnswer: () => void = () => undefined;
   private readonly answered = new Promise<void>((resolve) => (this.firstAnswer = resolve));
@@ -113,11 +116,13 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
     this.disposables.push(
       this.item,
       this.changed,
+      this.shown,
       view,
       view.onDidChangeVisibility((e) => {
         this.viewVisible = e.visible;
         this.jobs?.setWanted(e.visible);
         this.update();
+        if (e.visible) this.shown.fire();
       }),
       vscode.window.onDidChangeWindowState((s) => this.source.setInterval(s.focused ? FOCUSED_MS : BACKGROUND_MS)),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -193,6 +198,10 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
   setRemote(source: RemoteGpuSource | undefined): void {
     this.remote = source;
     this.source.setRemote(source);
+  }
+
+  get visible(): boolean {
+    return this.viewVisible;
   }
 
   /** The jobs feature loaded: its watched jobs' GPUs join the view, sampled while the view shows. */

@@ -35,6 +35,12 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
       tree.redraw();
     },
   });
+  // The GPUs view shows (wanted): polled then, and only once the workspace is trusted (no cluster call before).
+  let watchWanted = false;
+  const setWatchWanted = (wanted: boolean): void => {
+    watchWanted = wanted;
+    watch.setWanted(wanted && vscode.workspace.isTrusted);
+  };
   const watchSubmitted = (cluster: string, jobId: string): void => {
     watch.watch({ cluster: clusters.ref(cluster || undefined).id, id: jobId }).catch((error: unknown) => log.warn(`jobs: watching ${jobId}: ${describeError(error)}`));
   };
@@ -71,9 +77,9 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
   );
 
   // Kernel jobs a reloaded (or earlier) window started come back now that the jobs feature is in use.
+  // The watched jobs are read by the GPUs view when it shows (setWanted), not here.
   if (vscode.workspace.isTrusted) {
     void kernelJobs.restore();
-    void watch.refresh();
   } else {
     context.subscriptions.push(
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
@@ -82,7 +88,7 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
         clusters = make();
         tree.reset(current);
         void kernelJobs.restore();
-        void watch.refresh();
+        setWatchWanted(watchWanted);
       }),
     );
   }
@@ -150,7 +156,7 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
   });
 
   return {
-    gpuWatch: { groups: () => watch.groups, onDidChange: watchChanged.event, setWanted: (wanted) => watch.setWanted(wanted) },
+    gpuWatch: { groups: () => watch.groups, onDidChange: watchChanged.event, setWanted: setWatchWanted },
     tools: () =>
       jobTools({
         clusters: current,
