@@ -26,8 +26,11 @@ export interface JobGpuWatchDeps {
   readonly store: WatchStore;
   scheduler(cluster: string): JobScheduler;
   runner(cluster: string): CommandRunner;
-  /** The groups changed (a job came, went, or its GPUs were sampled anew). */
-  changed?(groups: readonly JobGpuGroup[]): void;
+  /**
+   * The groups changed (a job came, went, or its GPUs were sampled anew); `membership` is true when
+   * the watched jobs or their states changed, not just their samples (the Jobs view redraws only then).
+   */
+  changed?(groups: readonly JobGpuGroup[], membership: boolean): void;
   intervalMs?: number;
 }
 
@@ -96,8 +99,9 @@ export class JobGpuWatch {
     if (kept.length !== now.length) await this.deps.store.update(WATCHED_JOBS_KEY, kept);
     const groups = results.flatMap((r) => (r.group !== 'ended' && kept.some((w) => sameJob(w, r.w)) ? [r.group] : []));
     const changed = JSON.stringify(groups) !== JSON.stringify(this.current);
+    const membership = membershipOf(groups) !== membershipOf(this.current);
     this.current = groups;
-    if (changed) this.deps.changed?.(groups);
+    if (changed) this.deps.changed?.(groups, membership);
   }
 
   private async groupOf(w: WatchedJob): Promise<JobGpuGroup | 'ended'> {
@@ -131,5 +135,8 @@ export class JobGpuWatch {
     this.setWanted(false);
   }
 }
+
+/** Which jobs are watched and what each is doing, without its samples. */
+const membershipOf = (groups: readonly JobGpuGroup[]): string => JSON.stringify(groups.map((g) => [g.cluster, g.id, g.line?.kind ?? 'gpus']));
 
 const failure = (error: unknown): string => (isSchedulerError(error) ? error.schedulerMessage : describeError(error));

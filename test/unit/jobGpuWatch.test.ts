@@ -38,7 +38,7 @@ describe('watched jobs\' GPUs, a group per job (real Slurm)', function () {
     submitted.push(id);
     return id;
   };
-  const watchOf = (store: WatchStore, runner = new LocalRunner(), scheduler: (c: string) => JobScheduler = () => slurm, intervalMs?: number, changed?: (g: readonly JobGpuGroup[]) => void): JobGpuWatch =>
+  const watchOf = (store: WatchStore, runner = new LocalRunner(), scheduler: (c: string) => JobScheduler = () => slurm, intervalMs?: number, changed?: (g: readonly JobGpuGroup[], membership: boolean) => void): JobGpuWatch =>
     new JobGpuWatch({ store, scheduler, runner: () => runner, ...(intervalMs ? { intervalMs } : {}), ...(changed ? { changed } : {}) });
 
   before(async function () {
@@ -56,14 +56,15 @@ describe('watched jobs\' GPUs, a group per job (real Slurm)', function () {
 
   it('a running job on a node without nvidia-smi: its group says so in one line, and it is kept in the store', async () => {
     const store = memento();
-    const changes: (readonly JobGpuGroup[])[] = [];
-    const watch = watchOf(store, undefined, undefined, undefined, (g) => changes.push(g));
+    const changes: boolean[] = [];
+    const watch = watchOf(store, undefined, undefined, undefined, (_g, membership) => changes.push(membership));
     await watch.watch({ cluster: 'local', id: running });
     const node = (await slurm.job(running))!.nodes;
     assert.deepEqual(watch.groups, [
       { cluster: 'local', id: running, name: 'mle-watch', label: `job ${running} on ${node}`, samples: [], line: { kind: 'no-tool', text: `No GPU tool on ${node}: nvidia-smi is not on the job's PATH there.` } },
     ]);
-    assert.equal(changes.length, 1);
+    // A job came: the Jobs view's "· watched" mark changes too.
+    assert.deepEqual(changes, [true]);
     assert.deepEqual(readWatchedJobs(store), [{ cluster: 'local', id: running }]);
     // Watched twice is watched once; a refresh that changes nothing tells no one.
     await watch.watch({ cluster: 'local', id: running });

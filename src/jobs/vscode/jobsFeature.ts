@@ -30,9 +30,11 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
     store: context.workspaceState,
     scheduler: (cluster) => clusters.scheduler(cluster),
     runner: (cluster) => clusters.runner(cluster),
-    changed: () => {
+    changed: (_groups, membership) => {
       watchChanged.fire();
-      tree.redraw();
+      // Only the "· watched" mark depends on the watch: a new GPU sample must not redraw the Jobs
+      // view (that re-samples its expanded jobs' GPUs, an srun each).
+      if (membership) tree.redraw();
     },
   });
   // The GPUs view shows (wanted): polled then, and only once the workspace is trusted (no cluster call before).
