@@ -65,7 +65,11 @@ export class JobGpuWatch {
   setWanted(wanted: boolean): void {
     if (wanted) {
       void this.refresh();
-      this.timer ??= setInterval(() => void this.refresh(), this.deps.intervalMs ?? JOBS_POLL_MS);
+      if (!this.timer) {
+        this.timer = setInterval(() => void this.refresh(), this.deps.intervalMs ?? JOBS_POLL_MS);
+        // A poll alone never keeps the process alive (a test that failed before its dispose ends).
+        this.timer.unref();
+      }
     } else if (this.timer) {
       clearInterval(this.timer);
       this.timer = undefined;

@@ -31,6 +31,8 @@ describe('watched jobs\' GPUs, a group per job (real Slurm)', function () {
   this.timeout(120_000);
   const slurm = new SlurmScheduler(new LocalRunner(), { format: 'json' });
   const submitted: string[] = [];
+  /** Every watch a test made, disposed after it whether it passed or not (a polling one would go on). */
+  const watches: JobGpuWatch[] = [];
   let running: string;
 
   const submit = async (lines: string, body = 'sleep 300'): Promise<string> => {
@@ -39,7 +41,11 @@ describe('watched jobs\' GPUs, a group per job (real Slurm)', function () {
     return id;
   };
   const watchOf = (store: WatchStore, runner = new LocalRunner(), scheduler: (c: string) => JobScheduler = () => slurm, intervalMs?: number, changed?: (g: readonly JobGpuGroup[], membership: boolean) => void): JobGpuWatch =>
-    new JobGpuWatch({ store, scheduler, runner: () => runner, ...(intervalMs ? { intervalMs } : {}), ...(changed ? { changed } : {}) });
+    kept(new JobGpuWatch({ store, scheduler, runner: () => runner, ...(intervalMs ? { intervalMs } : {}), ...(changed ? { changed } : {}) }));
+  const kept = (watch: JobGpuWatch): JobGpuWatch => {
+    watches.push(watch);
+    return watch;
+  };
 
   before(async function () {
     const cluster = await ensureSlurmCluster();
@@ -49,6 +55,9 @@ describe('watched jobs\' GPUs, a group per job (real Slurm)', function () {
     }
     running = await submit('#SBATCH --gres=gpu:1');
     await waitFor('the job to run', async () => ((await slurm.job(running))?.phase === 'running' ? true : undefined), 60_000);
+  });
+  afterEach(() => {
+    for (const watch of watches.splice(0)) watch.dispose();
   });
   after(async () => {
     for (const id of submitted) await slurm.act('cancel', id).catch(() => undefined);
@@ -106,7 +115,7 @@ describe('watched jobs\' GPUs, a group per job (real Slurm)', function () {
     const store = memento();
     await store.update(WATCHED_JOBS_KEY, [{ cluster: 'gone-login', id: '12' }]);
     const clusters = new JobClusters(parseClusters(['local']));
-    const watch = new JobGpuWatch({ store, scheduler: (c) => clusters.scheduler(c), runner: (c) => clusters.runner(c) });
+    const watch = kept(new JobGpuWatch({ store, scheduler: (c) => clusters.scheduler(c), runner: (c) => clusters.runner(c) }));
     await watch.refresh();
     assert.equal(watch.groups.length, 1);
     assert.equal(watch.groups[0]!.line?.kind, 'error');
