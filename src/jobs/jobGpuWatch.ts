@@ -7,7 +7,8 @@ import { readWatchedJobs, sameJob, WATCHED_JOBS_KEY, type WatchedJob, type Watch
 
 // The GPUs of the watched jobs, one group per job, for the GPUs view: each refresh re-reads the
 // job from the scheduler, samples a running job's GPUs on its node (one srun step), and drops a
-// job that ended (finished, or no longer known) from the groups and from the watched list.
+// job that ended (finished, or no longer known), or whose cluster left the setting, from the groups
+// and from the watched list. A cluster out of reach keeps its jobs, each saying why.
 
 /** How often the Jobs view and the watched jobs' GPUs are polled while shown. */
 export const JOBS_POLL_MS = 10_000;
@@ -26,6 +27,8 @@ export interface JobGpuWatchDeps {
   readonly store: WatchStore;
   scheduler(cluster: string): JobScheduler;
   runner(cluster: string): CommandRunner;
+  /** Whether mlEngineer.jobs.clusters still names this cluster: a job on one removed from it is dropped. */
+  known?(cluster: string): boolean;
   /**
    * The groups changed (a job came, went, or its GPUs were sampled anew); `membership` is true when
    * the watched jobs or their states changed, not just their samples (the Jobs view redraws only then).
@@ -59,6 +62,15 @@ export class JobGpuWatch {
     const list = this.watched();
     if (!list.some((w) => sameJob(w, job))) await this.deps.store.update(WATCHED_JOBS_KEY, [...list, { cluster: job.cluster, id: job.id }]);
     await this.refresh();
+  }
+
+  /** Stop Watching: the job's group goes now, and it is no longer kept for a reload. */
+  async unwatch(job: WatchedJob): Promise<void> {
+    const list = this.watched();
+    if (list.some((w) => sameJob(w, job))) await this.deps.store.update(WATCHED_JOBS_KEY, list.filter((w) => !sameJob(w, job)));
+    if (!this.current.some((g) => sameJob(g, job))) return;
+    this.current = this.current.filter((g) => !sameJob(g, job));
+    this.deps.changed?.(this.current, true);
   }
 
   /** Polls every JOBS_POLL_MS while `wanted` (the GPUs view shows), as the Jobs view polls while it shows. */
@@ -109,6 +121,8 @@ export class JobGpuWatch {
   }
 
   private async groupOf(w: WatchedJob): Promise<JobGpuGroup | 'ended'> {
+    // A cluster taken out of the setting, not one out of reach: nothing left to ask.
+    if (this.deps.known && !this.deps.known(w.cluster)) return 'ended';
     const base = { cluster: w.cluster, id: w.id, samples: [] };
     let job: JobInfo | undefined;
     try {

@@ -6,6 +6,7 @@ import { JobGpuWatch, type JobGpuGroup } from '../../src/jobs/jobGpuWatch';
 import type { JobScheduler } from '../../src/jobs/jobScheduler';
 import { SlurmScheduler } from '../../src/jobs/slurm/slurmScheduler';
 import { LocalRunner } from '../../src/jobs/transport/localRunner';
+import { closeSshRunners, sshRunnerFactory } from '../../src/jobs/sshRunnerFactory';
 import { readWatchedJobs, WATCHED_JOBS_KEY, type WatchStore } from '../../src/jobs/watchedJobs';
 import { ensureSlurmCluster, waitFor } from '../support/slurm/slurmCluster';
 
@@ -111,16 +112,36 @@ describe('watched jobs\' GPUs, a group per job (real Slurm)', function () {
     assert.deepEqual(readWatchedJobs(store), [{ cluster: 'local', id: held }]);
   });
 
-  it('a cluster out of reach keeps its job watched, with the reason as its line', async () => {
+  it('a cluster out of reach keeps its job watched, with the reason as its line; one taken out of the setting drops it', async () => {
     const store = memento();
-    await store.update(WATCHED_JOBS_KEY, [{ cluster: 'gone-login', id: '12' }]);
-    const clusters = new JobClusters(parseClusters(['local']));
-    const watch = kept(new JobGpuWatch({ store, scheduler: (c) => clusters.scheduler(c), runner: (c) => clusters.runner(c) }));
-    await watch.refresh();
+    await store.update(WATCHED_JOBS_KEY, [{ cluster: 'gone-login.invalid', id: '12' }, { cluster: 'removed-login', id: '13' }]);
+    // The setting still names gone-login.invalid (its SSH host does not resolve), no longer removed-login.
+    const clusters = new JobClusters(parseClusters(['local', 'gone-login.invalid']), sshRunnerFactory());
+    const watch = kept(new JobGpuWatch({ store, scheduler: (c) => clusters.scheduler(c), runner: (c) => clusters.runner(c), known: (c) => clusters.refs.some((r) => r.id === c) }));
+    try {
+      await watch.refresh();
+      assert.deepEqual(watch.groups.map((g) => [g.id, g.line?.kind]), [['12', 'error']]);
+      assert.match(watch.groups[0]!.line?.text ?? '', /gone-login\.invalid/);
+      assert.deepEqual(readWatchedJobs(store), [{ cluster: 'gone-login.invalid', id: '12' }]);
+    } finally {
+      clusters.dispose();
+      await closeSshRunners();
+    }
+  });
+
+  it('Stop Watching a running job: its group goes at once, and so does its entry', async () => {
+    const store = memento();
+    const changes: boolean[] = [];
+    const watch = watchOf(store, undefined, undefined, undefined, (_g, membership) => changes.push(membership));
+    await watch.watch({ cluster: 'local', id: running });
     assert.equal(watch.groups.length, 1);
-    assert.equal(watch.groups[0]!.line?.kind, 'error');
-    assert.match(watch.groups[0]!.line?.text ?? '', /No cluster "gone-login" in mlEngineer\.jobs\.clusters/);
-    assert.equal(readWatchedJobs(store).length, 1);
+    await watch.unwatch({ cluster: 'local', id: running });
+    assert.deepEqual(watch.groups, []);
+    assert.deepEqual(readWatchedJobs(store), []);
+    assert.deepEqual(changes, [true, true]);
+    // The job runs on, unwatched: a refresh does not bring it back.
+    await watch.refresh();
+    assert.deepEqual(watch.groups, []);
   });
 
   it('after a reload: a new watch over the same store reads the job again; polled while wanted, it ends with the job', async () => {

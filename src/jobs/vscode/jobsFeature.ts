@@ -9,6 +9,7 @@ import { KernelJobRecords } from '../kernel/kernelJobRecords';
 import { jobFolderAction, type JobFolderAction } from '../jobFolder';
 import { jobTools } from '../jobTools';
 import { JobGpuWatch } from '../jobGpuWatch';
+import { watchedJobOf } from '../watchedJobs';
 import { closeSshRunners, sshRunnerFactory } from '../sshRunnerFactory';
 import { JobOutputDocuments, JOB_OUTPUT_SCHEME } from './jobOutputDocuments';
 import { JobRunSources } from './jobRunSources';
@@ -30,6 +31,8 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
     store: context.workspaceState,
     scheduler: (cluster) => clusters.scheduler(cluster),
     runner: (cluster) => clusters.runner(cluster),
+    // An untrusted workspace's setting is not read: it names no cluster, and drops nothing.
+    known: (cluster) => !vscode.workspace.isTrusted || clusters.refs.some((r) => r.id === cluster),
     changed: (_groups, membership) => {
       watchChanged.fire();
       // Only the "· watched" mark depends on the watch: a new GPU sample must not redraw the Jobs
@@ -74,6 +77,8 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
       clusters.dispose();
       clusters = make();
       tree.reset(current);
+      // A job on a cluster taken out of the setting leaves the GPUs view now, if it shows.
+      setWatchWanted(watchWanted);
     }),
     { dispose: () => clusters.dispose() },
   );
@@ -151,6 +156,10 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
     if (!found) return;
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
     await openJobFolder(await jobFolderAction(clusters.ref(found.cluster), found.job, folders), found.job.id);
+  });
+  registerCommand(context, log, COMMANDS.stopWatchingJob, async (node?: unknown) => {
+    const job = watchedJobOf(node);
+    if (job) await watch.unwatch(job);
   });
   registerCommand(context, log, COMMANDS.copyJobId, async (node?: unknown) => {
     const target = targetOf(node);
