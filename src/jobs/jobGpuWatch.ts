@@ -12,6 +12,8 @@ import { readWatchedJobs, sameJob, WATCHED_JOBS_KEY, type WatchedJob, type Watch
 
 /** How often the Jobs view and the watched jobs' GPUs are polled while shown. */
 export const JOBS_POLL_MS = 10_000;
+/** The watched jobs are polled this many times slower while the window has no focus (the local GPUs slow down too). */
+const BACKGROUND_SLOWDOWN = 6;
 
 /** One watched job in the GPUs view: its GPUs, or one line saying why there are none. */
 export interface JobGpuGroup extends WatchedJob {
@@ -35,6 +37,8 @@ export interface JobGpuWatchDeps {
    */
   changed?(groups: readonly JobGpuGroup[], membership: boolean): void;
   intervalMs?: number;
+  /** A poll in the background failed (the store could not be written): logged; the next one runs as usual. */
+  failed?(error: unknown): void;
 }
 
 export class JobGpuWatch {
@@ -42,6 +46,7 @@ export class JobGpuWatch {
   private refreshing: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private timerMs: number | undefined;
 
   constructor(private readonly deps: JobGpuWatchDeps) {}
 
@@ -73,30 +78,40 @@ export class JobGpuWatch {
     this.deps.changed?.(this.current, true);
   }
 
-  /** Polls every JOBS_POLL_MS while `wanted` (the GPUs view shows), as the Jobs view polls while it shows. */
-  setWanted(wanted: boolean): void {
-    if (wanted) {
-      void this.refresh();
-      if (!this.timer) {
-        this.timer = setInterval(() => void this.refresh(), this.deps.intervalMs ?? JOBS_POLL_MS);
+  /**
+   * Polls every JOBS_POLL_MS while `wanted` (the GPUs view shows), as the Jobs view polls while it
+   * shows; slower in the `background` (the window has no focus), and at once when focus returns.
+   */
+  setWanted(wanted: boolean, background = false): void {
+    const ms = wanted ? (this.deps.intervalMs ?? JOBS_POLL_MS) * (background ? BACKGROUND_SLOWDOWN : 1) : undefined;
+    const starting = this.timerMs === undefined;
+    if (ms !== this.timerMs) {
+      if (this.timer) clearInterval(this.timer);
+      this.timer = undefined;
+      this.timerMs = ms;
+      if (ms !== undefined) {
+        this.timer = setInterval(() => this.refreshQuietly(), ms);
         // A poll alone never keeps the process alive (a test that failed before its dispose ends).
         this.timer.unref();
       }
-    } else if (this.timer) {
-      clearInterval(this.timer);
-      this.timer = undefined;
     }
+    if (ms !== undefined && (starting || !background)) this.refreshQuietly();
   }
 
   /** A Jobs view poll listed these jobs: a watched one that ended there loses its group now, not at the next tick. */
   polled(cluster: string, jobs: readonly JobInfo[]): void {
-    if (this.current.some((g) => g.cluster === cluster && jobs.find((j) => j.id === g.id)?.phase === 'finished')) void this.refresh();
+    if (this.current.some((g) => g.cluster === cluster && jobs.find((j) => j.id === g.id)?.phase === 'finished')) this.refreshQuietly();
+  }
+
+  private refreshQuietly(): void {
+    this.refresh().catch((error: unknown) => this.deps.failed?.(error));
   }
 
   /** One look at every watched job; a refresh asked during one runs once it ends (a job just watched is not missed). */
   refresh(): Promise<void> {
     if (this.refreshing) {
-      this.queued ??= this.refreshing.then(() => {
+      // After the running poll, whether it worked or not: a failed one must not stop the later ones.
+      this.queued ??= this.refreshing.catch(() => undefined).then(() => {
         this.queued = undefined;
         return this.refresh();
       });

@@ -176,6 +176,38 @@ describe('watched jobs\' GPUs, a group per job (real Slurm)', function () {
     assert.equal(looks, stopped, 'disposed: no more polls');
   });
 
+  it('a poll that failed (the store not written) does not stop the one asked during it', async () => {
+    const store = memento();
+    store.data.set(WATCHED_JOBS_KEY, [{ cluster: 'local', id: '999999' }, { cluster: 'local', id: running }]);
+    const write = store.update;
+    let failures = 1;
+    store.update = (key, value) => (failures-- > 0 ? Promise.reject(new Error('disk full')) : write(key, value));
+    const watch = watchOf(store);
+    const first = watch.refresh();
+    const second = watch.refresh();
+    await assert.rejects(first, /disk full/);
+    await second;
+    assert.deepEqual(readWatchedJobs(store), [{ cluster: 'local', id: running }]);
+    assert.deepEqual(watch.groups.map((g) => g.id), [running]);
+  });
+
+  it('polls slower while the window has no focus, and at once when it comes back', async () => {
+    const store = memento();
+    store.data.set(WATCHED_JOBS_KEY, [{ cluster: 'local', id: running }]);
+    let looks = 0;
+    const watch = watchOf(store, undefined, () => {
+      looks++;
+      return slurm;
+    }, 300);
+    watch.setWanted(true, true);
+    await waitFor('the first look', () => (looks >= 1 ? true : undefined), 10_000, 20);
+    // In the background the 300 ms interval is 1.8 s: none in the next second.
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(looks, 1);
+    watch.setWanted(true, false);
+    await waitFor('a look at once, then every 300 ms', () => (looks >= 4 ? true : undefined), 10_000, 20);
+  });
+
   it('a Jobs view poll that lists a watched job finished ends its group at once', async () => {
     const id = await submit('', 'sleep 300');
     await waitFor('the job to run', async () => ((await slurm.job(id))?.phase === 'running' ? true : undefined), 60_000);

@@ -120,11 +120,14 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
       view,
       view.onDidChangeVisibility((e) => {
         this.viewVisible = e.visible;
-        this.jobs?.setWanted(e.visible);
+        this.jobs?.setWanted(e.visible, !vscode.window.state.focused);
         this.update();
         if (e.visible) this.shown.fire();
       }),
-      vscode.window.onDidChangeWindowState((s) => this.source.setInterval(s.focused ? FOCUSED_MS : BACKGROUND_MS)),
+      vscode.window.onDidChangeWindowState((s) => {
+        this.source.setInterval(s.focused ? FOCUSED_MS : BACKGROUND_MS);
+        this.jobs?.setWanted(this.viewVisible, !s.focused);
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(SETTINGS.gpu)) this.source.reset();
       }),
@@ -207,7 +210,7 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
   /** The jobs feature loaded: its watched jobs' GPUs join the view, sampled while the view shows. */
   setJobs(jobs: JobGpuSource): vscode.Disposable {
     this.jobs = jobs;
-    jobs.setWanted(this.viewVisible);
+    jobs.setWanted(this.viewVisible, !vscode.window.state.focused);
     this.changed.fire(undefined);
     return jobs.onDidChange(() => this.changed.fire(undefined));
   }

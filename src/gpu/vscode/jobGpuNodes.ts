@@ -11,7 +11,8 @@ import { formatGiB, type GpuSample } from '../gpuSample';
 export interface JobGpuSource {
   groups(): readonly JobGpuGroup[];
   readonly onDidChange: vscode.Event<void>;
-  setWanted(wanted: boolean): void;
+  /** Polled while wanted (the view shows), slower in the background (the window has no focus). */
+  setWanted(wanted: boolean, background: boolean): void;
 }
 
 export type JobGpuNode =

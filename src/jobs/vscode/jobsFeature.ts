@@ -33,6 +33,7 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
     runner: (cluster) => clusters.runner(cluster),
     // An untrusted workspace's setting is not read: it names no cluster, and drops nothing.
     known: (cluster) => !vscode.workspace.isTrusted || clusters.refs.some((r) => r.id === cluster),
+    failed: (error) => log.warn(`jobs: polling the watched jobs: ${describeError(error)}`),
     changed: (_groups, membership) => {
       watchChanged.fire();
       // Only the "· watched" mark depends on the watch: a new GPU sample must not redraw the Jobs
@@ -42,9 +43,11 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
   });
   // The GPUs view shows (wanted): polled then, and only once the workspace is trusted (no cluster call before).
   let watchWanted = false;
-  const setWatchWanted = (wanted: boolean): void => {
+  let watchBackground = false;
+  const setWatchWanted = (wanted: boolean, background = watchBackground): void => {
     watchWanted = wanted;
-    watch.setWanted(wanted && vscode.workspace.isTrusted);
+    watchBackground = background;
+    watch.setWanted(wanted && vscode.workspace.isTrusted, background);
   };
   const watchSubmitted = (cluster: string, jobId: string): void => {
     watch.watch({ cluster: clusters.ref(cluster || undefined).id, id: jobId }).catch((error: unknown) => log.warn(`jobs: watching ${jobId}: ${describeError(error)}`));
