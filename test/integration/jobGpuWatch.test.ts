@@ -179,7 +179,7 @@ describe('watched jobs\' GPUs, a group per job (real Slurm)', function () {
   it('a poll that failed (the store not written) does not stop the one asked during it', async () => {
     const store = memento();
     store.data.set(WATCHED_JOBS_KEY, [{ cluster: 'local', id: '999999' }, { cluster: 'local', id: running }]);
-    const write = store.update;
+    const write = store.update.bind(store);
     let failures = 1;
     store.update = (key, value) => (failures-- > 0 ? Promise.reject(new Error('disk full')) : write(key, value));
     const watch = watchOf(store);
