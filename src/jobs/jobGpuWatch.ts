@@ -70,12 +70,18 @@ export class JobGpuWatch {
   }
 
   /** Stop Watching: the job's group goes now, and it is no longer kept for a reload. */
-  async unwatch(job: WatchedJob): Promise<void> {
+  unwatch(job: WatchedJob): Promise<void> {
+    return this.drop([job]);
+  }
+
+  private async drop(jobs: readonly WatchedJob[]): Promise<void> {
     const list = this.watched();
-    if (list.some((w) => sameJob(w, job))) await this.deps.store.update(WATCHED_JOBS_KEY, list.filter((w) => !sameJob(w, job)));
-    if (!this.current.some((g) => sameJob(g, job))) return;
-    this.current = this.current.filter((g) => !sameJob(g, job));
-    this.deps.changed?.(this.current, true);
+    const kept = list.filter((w) => !jobs.some((j) => sameJob(j, w)));
+    if (kept.length !== list.length) await this.deps.store.update(WATCHED_JOBS_KEY, kept);
+    const groups = this.current.filter((g) => !jobs.some((j) => sameJob(j, g)));
+    if (kept.length === list.length && groups.length === this.current.length) return;
+    this.current = groups;
+    this.deps.changed?.(groups, true);
   }
 
   /**
@@ -98,9 +104,13 @@ export class JobGpuWatch {
     if (ms !== undefined && (starting || !background)) this.refreshQuietly();
   }
 
-  /** A Jobs view poll listed these jobs: a watched one that ended there loses its group now, not at the next tick. */
+  /**
+   * A Jobs view poll listed these jobs: a watched one that ended there is dropped now, its group and
+   * its "· watched" mark, without asking the cluster again (the GPUs view may be hidden: no poll here).
+   */
   polled(cluster: string, jobs: readonly JobInfo[]): void {
-    if (this.current.some((g) => g.cluster === cluster && jobs.find((j) => j.id === g.id)?.phase === 'finished')) this.refreshQuietly();
+    const ended = this.watched().filter((w) => w.cluster === cluster && jobs.find((j) => j.id === w.id)?.phase === 'finished');
+    if (ended.length > 0) this.drop(ended).catch((error: unknown) => this.deps.failed?.(error));
   }
 
   private refreshQuietly(): void {

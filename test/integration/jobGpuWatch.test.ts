@@ -223,5 +223,11 @@ describe('watched jobs\' GPUs, a group per job (real Slurm)', function () {
     watch.polled('local', [ended]);
     await waitFor('the group to go', () => (watch.groups.length === 0 ? true : undefined), 10_000, 50);
     assert.deepEqual(readWatchedJobs(store), []);
+    // With the GPUs view hidden (never polled: no group), the Jobs view's poll still ends the watch.
+    const hidden = memento();
+    await hidden.update(WATCHED_JOBS_KEY, [{ cluster: 'local', id }]);
+    const unpolled = watchOf(hidden);
+    unpolled.polled('local', [ended]);
+    await waitFor('the entry to go', () => (readWatchedJobs(hidden).length === 0 ? true : undefined), 10_000, 50);
   });
 });
