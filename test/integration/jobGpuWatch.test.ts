@@ -7,7 +7,7 @@ import type { JobScheduler } from '../../src/jobs/jobScheduler';
 import { SlurmScheduler } from '../../src/jobs/slurm/slurmScheduler';
 import { LocalRunner } from '../../src/jobs/transport/localRunner';
 import { closeSshRunners, sshRunnerFactory } from '../../src/jobs/sshRunnerFactory';
-import { readWatchedJobs, WATCHED_JOBS_KEY, type WatchStore } from '../../src/jobs/watchedJobs';
+import { readWatchedJobs, WATCHED_JOBS_KEY, watchedJobOf, type WatchStore } from '../../src/jobs/watchedJobs';
 import { ensureSlurmCluster, waitFor } from '../support/slurm/slurmCluster';
 
 // The watched jobs' GPU groups (the GPUs view's "job 1234 on node-7"): grouping, refresh, the
@@ -135,7 +135,9 @@ describe('watched jobs\' GPUs, a group per job (real Slurm)', function () {
     const watch = watchOf(store, undefined, undefined, undefined, (_g, membership) => changes.push(membership));
     await watch.watch({ cluster: 'local', id: running });
     assert.equal(watch.groups.length, 1);
-    await watch.unwatch({ cluster: 'local', id: running });
+    // The command gets the GPUs view's group row (gpu/vscode/jobGpuNodes.ts); anything else is no job.
+    assert.equal(watchedJobOf({ kind: 'jobLine', group: watch.groups[0] }), undefined);
+    await watch.unwatch(watchedJobOf({ kind: 'job', group: watch.groups[0] })!);
     assert.deepEqual(watch.groups, []);
     assert.deepEqual(readWatchedJobs(store), []);
     assert.deepEqual(changes, [true, true]);
