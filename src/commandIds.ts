@@ -64,6 +64,7 @@ export const COMMANDS_BY_OWNER = {
     'openJobErrors',
     'openJobDir',
     'copyJobId',
+    'stopWatchingJob',
   ],
   serving: ['serveLocally', 'localServerActions', 'loadTestServer', 'stopLocalServers', 'detectDrift', 'compareModels'],
   modelCard: ['modelCard'],
@@ -143,6 +144,8 @@ export const TREE_ITEMS = {
   jobFinished: 'mlEngineer.job.finished',
   /** An array job's row: its tasks under it; Cancel and Copy Job ID act on every task. */
   jobArray: 'mlEngineer.jobArray',
+  /** A watched job's group in the GPUs view: Stop Watching removes it. */
+  watchedJob: 'mlEngineer.watchedJob',
 } as const;
 
 export const STATUS_BAR_ITEMS = {

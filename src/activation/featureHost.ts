@@ -48,7 +48,7 @@ export interface FeatureApis {
   jobs: {
     tools(): Tool[];
     /** The watched jobs' GPUs, a group per job, for the GPUs view; polled while `setWanted(true)` (the view shows). */
-    readonly gpuWatch: { groups(): readonly JobGpuGroup[]; readonly onDidChange: vscode.Event<void>; setWanted(wanted: boolean): void };
+    readonly gpuWatch: { groups(): readonly JobGpuGroup[]; readonly onDidChange: vscode.Event<void>; setWanted(wanted: boolean, background: boolean): void };
   };
   data: {
     /**

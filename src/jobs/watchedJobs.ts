@@ -27,3 +27,9 @@ export function readWatchedJobs(store: Pick<WatchStore, 'get'>): WatchedJob[] {
 }
 
 export const sameJob = (a: WatchedJob, b: WatchedJob): boolean => a.cluster === b.cluster && a.id === b.id;
+
+/** The job a Stop Watching click names: the GPUs view's group row (`{ kind: 'job', group }`, gpu/vscode/jobGpuNodes.ts). */
+export function watchedJobOf(node: unknown): WatchedJob | undefined {
+  const group = typeof node === 'object' && node !== null && (node as { kind?: unknown }).kind === 'job' ? (node as { group?: Partial<WatchedJob> }).group : undefined;
+  return typeof group?.cluster === 'string' && typeof group.id === 'string' ? { cluster: group.cluster, id: group.id } : undefined;
+}

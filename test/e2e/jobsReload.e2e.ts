@@ -22,13 +22,18 @@ describe('Slurm jobs through a window reload (code-server)', function () {
     {
       profile: EXAMPLES_PROFILE,
       prepare(workspace) {
-        writeFileSync(join(workspace, 'watch_me.sh'), '#!/bin/bash\n#SBATCH --job-name=watch_me\n#SBATCH --gres=gpu:1\n#SBATCH --time=5\n#SBATCH --output=/dev/null\nsleep 280\n');
+        writeFileSync(join(workspace, 'watch_me.sh'), '#!/bin/bash\n#SBATCH --job-name=watch_me\n#SBATCH --gres=gpu:1\n#SBATCH --time=20\n#SBATCH --output=/dev/null\nsleep 1200\n');
       },
     },
     (opened) => void ({ server, page } = opened),
   );
+  // The job outlasts every wait of the test (a loaded machine's too) and is cancelled here if the test did not.
   after(() => {
-    if (jobId) execFileSync('scancel', [jobId]);
+    try {
+      if (jobId) execFileSync('scancel', [jobId]);
+    } catch {
+      // Already gone: nothing to cancel.
+    }
   });
 
   const pane = (name: string): Locator => page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: new RegExp(`^\\s*${name}`) }) });

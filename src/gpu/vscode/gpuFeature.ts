@@ -22,10 +22,14 @@ export function activateFeature(host: FeatureHost): FeatureApis['gpu'] {
     host.whenLoaded('kernels', (kernels) => context.subscriptions.push(kernels.onDidChange(syncRemoteGpus))),
     host.whenLoaded('jobs', (jobs) => context.subscriptions.push(gpus.setJobs(jobs.gpuWatch))),
   );
-  // Jobs this window watches (submitted from it, perhaps before a reload) show their GPUs here: only
-  // then is the jobs feature loaded for this view's sake.
-  // After this feature's own load (not inside it): a jobs bundle that fails to load leaves the GPUs as they are.
-  if (vscode.workspace.isTrusted && readWatchedJobs(context.workspaceState).length > 0) {
+  // Jobs this window watches (submitted from it, perhaps before a reload) show their GPUs here: the
+  // jobs feature is loaded for them only once this view shows, in a trusted workspace (it asks the
+  // cluster: squeue, srun, perhaps over SSH), never at window start with the view hidden.
+  let jobsAsked = false;
+  const loadJobsIfShown = (): void => {
+    if (jobsAsked || !gpus.visible || !vscode.workspace.isTrusted || readWatchedJobs(context.workspaceState).length === 0) return;
+    jobsAsked = true;
+    // After this event (not inside it): a jobs bundle that fails to load leaves the GPUs as they are.
     setTimeout(() => {
       try {
         host.load('jobs', 'watched Slurm jobs show their GPUs in the GPUs view');
@@ -33,6 +37,8 @@ export function activateFeature(host: FeatureHost): FeatureApis['gpu'] {
         // The loader has logged why; the local GPUs still show.
       }
     }, 0);
-  }
+  };
+  context.subscriptions.push(gpus.onDidShow(loadJobsIfShown), vscode.workspace.onDidGrantWorkspaceTrust(loadJobsIfShown));
+  loadJobsIfShown();
   return { tools: () => [gpuStatusTool(() => gpus.reading(), () => gpus.processLines())] };
 }

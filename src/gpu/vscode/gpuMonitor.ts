@@ -52,6 +52,9 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
   private toolMissing = false;
   /** The watched Slurm jobs' GPUs (once the jobs feature is loaded), a group per job after this machine's GPUs. */
   private jobs: JobGpuSource | undefined;
+  private readonly shown = new vscode.EventEmitter<void>();
+  /** The GPUs view became visible (the GPU feature loads the jobs feature then, not at window start). */
+  readonly onDidShow = this.shown.event;
   /** Settles at the sampler's first answer (samples, none, or a failure): an early gpu_status waits for it. */
   private firstAnswer: () => void = () => undefined;
   private readonly answered = new Promise<void>((resolve) => (this.firstAnswer = resolve));
@@ -113,13 +116,18 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
     this.disposables.push(
       this.item,
       this.changed,
+      this.shown,
       view,
       view.onDidChangeVisibility((e) => {
         this.viewVisible = e.visible;
-        this.jobs?.setWanted(e.visible);
+        this.jobs?.setWanted(e.visible, !vscode.window.state.focused);
         this.update();
+        if (e.visible) this.shown.fire();
       }),
-      vscode.window.onDidChangeWindowState((s) => this.source.setInterval(s.focused ? FOCUSED_MS : BACKGROUND_MS)),
+      vscode.window.onDidChangeWindowState((s) => {
+        this.source.setInterval(s.focused ? FOCUSED_MS : BACKGROUND_MS);
+        this.jobs?.setWanted(this.viewVisible, !s.focused);
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(SETTINGS.gpu)) this.source.reset();
       }),
@@ -195,10 +203,14 @@ export class GpuMonitor implements vscode.TreeDataProvider<GpuNode>, vscode.Disp
     this.source.setRemote(source);
   }
 
+  get visible(): boolean {
+    return this.viewVisible;
+  }
+
   /** The jobs feature loaded: its watched jobs' GPUs join the view, sampled while the view shows. */
   setJobs(jobs: JobGpuSource): vscode.Disposable {
     this.jobs = jobs;
-    jobs.setWanted(this.viewVisible);
+    jobs.setWanted(this.viewVisible, !vscode.window.state.focused);
     this.changed.fire(undefined);
     return jobs.onDidChange(() => this.changed.fire(undefined));
   }

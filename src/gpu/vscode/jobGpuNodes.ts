@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { TREE_ITEMS } from '../../commandIds';
 import type { JobGpuGroup } from '../../jobs/jobGpuWatch';
 import { formatGiB, type GpuSample } from '../gpuSample';
 
@@ -10,7 +11,8 @@ import { formatGiB, type GpuSample } from '../gpuSample';
 export interface JobGpuSource {
   groups(): readonly JobGpuGroup[];
   readonly onDidChange: vscode.Event<void>;
-  setWanted(wanted: boolean): void;
+  /** Polled while wanted (the view shows), slower in the background (the window has no focus). */
+  setWanted(wanted: boolean, background: boolean): void;
 }
 
 export type JobGpuNode =
@@ -41,7 +43,8 @@ export function jobTreeItem(node: JobGpuNode): vscode.TreeItem {
   if (node.kind === 'job') {
     const item = new vscode.TreeItem(node.group.label, vscode.TreeItemCollapsibleState.Expanded);
     item.description = node.group.name;
-    item.tooltip = `Slurm job ${node.group.id}${node.group.name ? ` (${node.group.name})` : ''} on ${node.group.cluster === 'local' ? 'this machine\'s cluster' : node.group.cluster}, watched since it was submitted from this window. Sampled while this view shows; gone when the job ends.`;
+    item.tooltip = `Slurm job ${node.group.id}${node.group.name ? ` (${node.group.name})` : ''} on ${node.group.cluster === 'local' ? 'this machine\'s cluster' : node.group.cluster}, watched since it was submitted from this window. Sampled while this view shows; gone when the job ends or with Stop Watching.`;
+    item.contextValue = TREE_ITEMS.watchedJob;
     item.iconPath = new vscode.ThemeIcon('server-environment');
     item.id = key;
     return item;

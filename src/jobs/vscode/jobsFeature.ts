@@ -9,6 +9,7 @@ import { KernelJobRecords } from '../kernel/kernelJobRecords';
 import { jobFolderAction, type JobFolderAction } from '../jobFolder';
 import { jobTools } from '../jobTools';
 import { JobGpuWatch } from '../jobGpuWatch';
+import { watchedJobOf } from '../watchedJobs';
 import { closeSshRunners, sshRunnerFactory } from '../sshRunnerFactory';
 import { JobOutputDocuments, JOB_OUTPUT_SCHEME } from './jobOutputDocuments';
 import { JobRunSources } from './jobRunSources';
@@ -30,11 +31,24 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
     store: context.workspaceState,
     scheduler: (cluster) => clusters.scheduler(cluster),
     runner: (cluster) => clusters.runner(cluster),
-    changed: () => {
+    // An untrusted workspace's setting is not read: it names no cluster, and drops nothing.
+    known: (cluster) => !vscode.workspace.isTrusted || clusters.refs.some((r) => r.id === cluster),
+    failed: (error) => log.warn(`jobs: polling the watched jobs: ${describeError(error)}`),
+    changed: (_groups, membership) => {
       watchChanged.fire();
-      tree.redraw();
+      // Only the "· watched" mark depends on the watch: a new GPU sample must not redraw the Jobs
+      // view (that re-samples its expanded jobs' GPUs, an srun each).
+      if (membership) tree.redraw();
     },
   });
+  // The GPUs view shows (wanted): polled then, and only once the workspace is trusted (no cluster call before).
+  let watchWanted = false;
+  let watchBackground = false;
+  const setWatchWanted = (wanted: boolean, background = watchBackground): void => {
+    watchWanted = wanted;
+    watchBackground = background;
+    watch.setWanted(wanted && vscode.workspace.isTrusted, background);
+  };
   const watchSubmitted = (cluster: string, jobId: string): void => {
     watch.watch({ cluster: clusters.ref(cluster || undefined).id, id: jobId }).catch((error: unknown) => log.warn(`jobs: watching ${jobId}: ${describeError(error)}`));
   };
@@ -66,14 +80,16 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
       clusters.dispose();
       clusters = make();
       tree.reset(current);
+      // A job on a cluster taken out of the setting leaves the GPUs view now, if it shows.
+      setWatchWanted(watchWanted);
     }),
     { dispose: () => clusters.dispose() },
   );
 
   // Kernel jobs a reloaded (or earlier) window started come back now that the jobs feature is in use.
+  // The watched jobs are read by the GPUs view when it shows (setWanted), not here.
   if (vscode.workspace.isTrusted) {
     void kernelJobs.restore();
-    void watch.refresh();
   } else {
     context.subscriptions.push(
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
@@ -82,7 +98,7 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
         clusters = make();
         tree.reset(current);
         void kernelJobs.restore();
-        void watch.refresh();
+        setWatchWanted(watchWanted);
       }),
     );
   }
@@ -144,13 +160,17 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
     await openJobFolder(await jobFolderAction(clusters.ref(found.cluster), found.job, folders), found.job.id);
   });
+  registerCommand(context, log, COMMANDS.stopWatchingJob, async (node?: unknown) => {
+    const job = watchedJobOf(node);
+    if (job) await watch.unwatch(job);
+  });
   registerCommand(context, log, COMMANDS.copyJobId, async (node?: unknown) => {
     const target = targetOf(node);
     if (target) await vscode.env.clipboard.writeText(target.id);
   });
 
   return {
-    gpuWatch: { groups: () => watch.groups, onDidChange: watchChanged.event, setWanted: (wanted) => watch.setWanted(wanted) },
+    gpuWatch: { groups: () => watch.groups, onDidChange: watchChanged.event, setWanted: setWatchWanted },
     tools: () =>
       jobTools({
         clusters: current,
