@@ -9,7 +9,8 @@
 //   the first row group's whole pages (~21 MB here): that, not the footer, is most of its cost.
 // - csv_1gb_profile_ms: every column's summary of the 1 GB CSV from cold (its row count, then each
 //   summary: a big text file is counted and profiled in place in one read, after a sample spread over
-//   the file gives the quantiles and histograms (approximate, said) and top-value candidates; its table not built), beside pandas
+//   the file gives the quantiles and histograms (approximate, said) and top-value candidates (none
+//   for the md5 text column, whose sampled values never repeat: said ID-like); its table not built), beside pandas
 //   read_csv + describe(include="all") on the same file timed inside Python (Debian python3-pandas);
 //   ratio target <= 0.2. csv_1gb_profile_cpu_ms: the same profile's CPU time in the engine's child
 //   (Linux /proc) beside pandas' own (time.process_time): on this shared machine the wall-time ratio

@@ -86,3 +86,16 @@ export function sampledWords(s: Pick<ColumnSummary, 'sampledRows'>): { readonly 
     bar: (count) => `${count.toLocaleString('en-US')} of the ${rows} sampled rows`,
   };
 }
+
+/**
+ * The words a summary card shows for an ID-like text column of a big file (ColumnSummary.uniqueInSample):
+ * no sampled value repeats, so its top values were not counted; worth knowing before using it as a feature.
+ */
+export function idLikeWords(s: Pick<ColumnSummary, 'uniqueInSample'>): { readonly note: string; readonly title: string } | undefined {
+  if (s.uniqueInSample === undefined) return undefined;
+  const values = s.uniqueInSample.toLocaleString('en-US');
+  return {
+    note: `No value repeats in a sample of ${values} values: an ID-like column`,
+    title: `All ${values} non-null values sampled over the whole file differ, as an identifier's do (rarely a useful feature). Its most frequent values were not counted.`,
+  };
+}

@@ -1,7 +1,7 @@
 import type { ColumnSummary, LabelBalance } from '../../src/data/datasetSource';
 import type { DatasetComparison } from '../../src/data/protocol';
 import { element } from '../common/dom';
-import { cellDisplay, sampledWords, statDisplay } from './format';
+import { cellDisplay, idLikeWords, sampledWords, statDisplay } from './format';
 
 // The side panel: one card per column in view (its summary, computed by the engine on the whole
 // view when the column comes into view), the target column's label balance, and what "Compare
@@ -92,6 +92,9 @@ export function summaryCard(column: string, type: string, state: SummaryState, r
   }
   // A big file's quantiles and histogram are a sample's: said in words, whatever else the card shows.
   if (sampled) card.append(element('p', { className: 'muted sampled', text: sampled.note, attrs: { title: sampled.title } }));
+  // A big file's text column whose sample never repeats a value: said instead of its (uncounted) top values.
+  const idLike = idLikeWords(s);
+  if (idLike) card.append(element('p', { className: 'muted id-like', text: idLike.note, attrs: { title: idLike.title } }));
   if (s.topValues && s.topValues.length > 0) {
     const max = Math.max(1, ...s.topValues.map((t) => t.count));
     // Past a million rows the candidates come from a sketch: counted exactly, but perhaps not the most frequent.

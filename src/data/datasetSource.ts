@@ -119,6 +119,8 @@ export interface ColumnSummary {
   readonly topValues?: readonly { readonly value: Cell; readonly count: number }[];
   /** True when topValues are frequent values counted exactly but perhaps not the most frequent ones (a sketch's candidates, past EXACT_ROWS). */
   readonly topValuesApproximate?: boolean;
+  /** Set, with no topValues, when no value repeated among this many non-null values of a sample spread over a big text file: an ID-like column, which the panel says. */
+  readonly uniqueInSample?: number;
 }
 
 /** Label balance of a target column: each class with its count, most first, capped at `limit`. */

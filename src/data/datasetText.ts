@@ -19,6 +19,7 @@ export function summaryLine(s: ColumnSummary): string {
   if (s.std !== undefined) parts.push(`std ${round(s.std)}`);
   const median = s.quantiles?.find((q) => q.p === 0.5);
   if (median) parts.push(`median ${s.quantilesApproximate ? '~' : ''}${cellText(median.value, 40)}${s.sampledRows !== undefined ? ` (sample of ${s.sampledRows} rows)` : ''}`);
+  if (s.uniqueInSample !== undefined) parts.push(`no value repeats in a sample of ${s.uniqueInSample} values (ID-like)`);
   if (s.topValues?.length) parts.push(`top${s.topValuesApproximate ? ' (sketch, ~)' : ''} ${s.topValues.slice(0, 5).map((t) => `${cellText(t.value, 30)} (${t.count})`).join(', ')}`);
   return parts.join(', ');
 }

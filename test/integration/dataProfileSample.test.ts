@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { EMPTY_VIEW, type ColumnSummary } from '../../src/data/datasetSource';
+import { summaryLine } from '../../src/data/datasetText';
 import { DataEngine, type QueryOptions, type QueryResult } from '../../src/data/engine/engineClient';
 import { FileDatasetSource } from '../../src/data/engine/fileDatasetSource';
 import { SAMPLE_WINDOW_BYTES, SAMPLE_WINDOWS } from '../../src/data/engine/spreadSample';
@@ -14,7 +15,7 @@ import { DataFolder, lit } from '../support/dataFixtures';
 
 const ROWS = 1_100_000;
 const ROW_BYTES = 64;
-const HEADER = 'id,x,pad\n';
+const HEADER = 'id,x,pad,key\n';
 const signal = (): AbortSignal => new AbortController().signal;
 
 /** The real engine; says when a query reads the sample and can hold the next scan of the file until released. */
@@ -33,10 +34,10 @@ function unsampledRows(k: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => first + i);
 }
 
-/** id (7 digits), x (4 characters: 1000-1999, or the outliers -999 and 9999), a 50-character pad: 64 bytes a row. */
+/** id (7 digits), x (4 characters: 1000-1999, or the outliers -999 and 9999), a 41-character pad of 4 values, a key unique to the row (8): 64 bytes a row. */
 function rowsSql(low: readonly number[], high: readonly number[], shift = 0): string {
   return `SELECT 1000000 + i AS id, CASE WHEN i IN (${[-1, ...low].join(', ')}) THEN -999 WHEN i IN (${[-1, ...high].join(', ')}) THEN 9999 ELSE 1000 + ((i * 7919 + ${shift}) % 1000) END AS x,
-    repeat('p', 49) || (i % 4)::VARCHAR AS pad FROM range(${ROWS}) t(i)`;
+    repeat('p', 40) || (i % 4)::VARCHAR AS pad, 'k' || lpad(i::VARCHAR, 7, '0') AS key FROM range(${ROWS}) t(i)`;
 }
 
 const sampleFolders = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('ml-engineer-sample-'));
@@ -68,7 +69,8 @@ describe('Dataset engine: a big CSV profiled in one scan, on a sample spread ove
 
   it('values past the sampled range: the end bins reach the exact min and max and say so; the bins are the sample\'s, as the whole file\'s', async () => {
     const source = new FileDatasetSource(folder.path('wide.csv'), engine);
-    const x = (await profile(source)).get('x') ?? assert.fail('x');
+    const all = await profile(source);
+    const x = all.get('x') ?? assert.fail('x');
     const file = lit(folder.path('wide.csv'));
     assert.deepEqual([x.min, x.max, x.count], [-999, 9999, ROWS]);
     const h = x.histogram ?? assert.fail('no histogram');
@@ -92,6 +94,13 @@ describe('Dataset engine: a big CSV profiled in one scan, on a sample spread ove
     // A text column's values: every one in the sample, counted exactly, so certain.
     const pad = (await source.summarize('pad', EMPTY_VIEW, signal())).topValues ?? [];
     assert.deepEqual(pad.map((t) => t.count), [275_000, 275_000, 275_000, 275_000]);
+    assert.equal(all.get('pad')?.uniqueInSample, undefined);
+    // A key no sampled row repeats: ID-like, said with the sample's size, and its top values not counted; distinct and min/max still over every row.
+    const key = all.get('key') ?? assert.fail('key');
+    assert.deepEqual([key.uniqueInSample, key.topValues, key.min, key.max, key.distinctApproximate], [sampled, [], 'k0000000', `k${ROWS - 1}`, true]);
+    // DuckDB's HyperLogLog: 976,261 of the 1.1M keys.
+    assert.ok(Math.abs(key.distinct - ROWS) < ROWS * 0.2, `distinct ${key.distinct}`);
+    assert.match(summaryLine(key), new RegExp(`no value repeats in a sample of ${sampled} values \\(ID-like\\)`));
     await source.dispose();
   });
 

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { candidateCounts, fitToRange, sampleEdges, withCounted } from '../../src/data/engine/sampledProfile';
+import { candidateCounts, fitToRange, idLike, sampleEdges, UNIQUE_SAMPLE_MIN, withCounted } from '../../src/data/engine/sampledProfile';
 import { spreadSample } from '../../src/data/engine/spreadSample';
 import type { DatasetColumn } from '../../src/data/datasetSource';
 
@@ -32,6 +32,19 @@ describe('Data: the one-scan profile on a spread sample (edges, fitting, the sam
     // Byte order in UTF-8, as the engine orders text: é (0xC3…) after z.
     assert.deepEqual([withCounted('lo', null, counts), withCounted('hi', null, counts), withCounted('lo', 'a', counts), withCounted('hi', 'zz', counts)], ['b', 'é', 'a', 'é']);
     assert.equal(withCounted('lo', null, new Map([['x', 0]])), null, 'no rows at all');
+  });
+
+  it('an ID-like text column: no value repeats in a sample big enough to mean it; a few repeats or a small sample are not', () => {
+    assert.equal(UNIQUE_SAMPLE_MIN, 10_000);
+    assert.equal(idLike(200_000, 200_000), true);
+    assert.equal(idLike(10_000, 10_000), true);
+    // A few repeats: a near-unique column, whose repeated values are worth counting.
+    assert.equal(idLike(200_000, 199_999), false);
+    assert.equal(idLike(200_000, 150_000), false);
+    // Small samples never: a few thousand rows of a category can all differ.
+    assert.equal(idLike(9_999, 9_999), false);
+    assert.equal(idLike(40, 40), false);
+    assert.equal(idLike(0, 0), false);
   });
 
   it('the sample: the header, then whole lines from windows spread over the file, the last line kept', async () => {

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { JSDOM } from 'jsdom';
 import type { ColumnSummary } from '../../src/data/datasetSource';
 import { summaryLine } from '../../src/data/datasetText';
-import { sampledWords } from '../../media/data/format';
+import { idLikeWords, sampledWords } from '../../media/data/format';
 import type * as Panel from '../../media/data/summaryPanel';
 
 // The summary panel's card (media/data/summaryPanel.ts) in a real DOM (jsdom): a big file's
@@ -25,7 +25,7 @@ const base: ColumnSummary = {
   histogram: { edges: [0, 500, 1000], counts: [84_000, 86_000] },
 };
 
-describe('Dataset summary card: sampled quantiles and histogram said in words (jsdom)', () => {
+describe('Dataset summary card: sampled quantiles and histogram, and an ID-like column, said in words (jsdom)', () => {
   let summaryCard: typeof Panel.summaryCard;
   const globals = ['window', 'document'] as const;
 
@@ -60,5 +60,19 @@ describe('Dataset summary card: sampled quantiles and histogram said in words (j
     assert.ok(!(root.textContent ?? '').includes('sample'), root.textContent ?? '');
     assert.deepEqual(titled(root, 'svg rect title'), ['84,000', '86,000']);
     assert.doesNotMatch(summaryLine(base), /sample/);
+  });
+
+  it('an ID-like text column: said in words with the sample size, in the card and the agent\'s text; no top-value bars', () => {
+    const key: ColumnSummary = { column: 'key', kind: 'string', type: 'VARCHAR', count: 10_000_000, nulls: 0, distinct: 9_870_000, distinctApproximate: true, min: 'a', max: 'z', topValues: [], uniqueInSample: 170_000 };
+    const root = card(key);
+    const note = root.querySelector('p.id-like') ?? assert.fail('no ID-like note');
+    assert.equal(note.textContent, 'No value repeats in a sample of 170,000 values: an ID-like column');
+    assert.match(note.getAttribute('title') ?? '', /All 170,000 non-null values sampled over the whole file differ, as an identifier's do \(rarely a useful feature\)\. Its most frequent values were not counted\./);
+    assert.equal(root.querySelector('ol.top'), null);
+    assert.match(summaryLine(key), /~9870000 distinct, min "a", max "z", no value repeats in a sample of 170000 values \(ID-like\)$/);
+    // Any other column: no such note.
+    assert.equal(card({ ...key, uniqueInSample: undefined, topValues: [{ value: 'a', count: 2 }] }).querySelector('p.id-like'), null);
+    assert.equal(idLikeWords(base), undefined);
+    assert.doesNotMatch(summaryLine(base), /ID-like/);
   });
 });

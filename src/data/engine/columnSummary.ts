@@ -121,6 +121,8 @@ export interface FirstPass {
   readonly sampled: (name: string) => { readonly numbers: SampledNumbers; readonly rows: number } | undefined;
   /** A text column's sampled candidates counted exactly in this scan (by their text), if they were. */
   readonly counted: (name: string) => { readonly candidates: readonly Cell[]; readonly counts: ReadonlyMap<string, number> } | undefined;
+  /** A text column's non-null sampled values when none repeated (idLike): its top values were not counted. */
+  readonly unique: (name: string) => number | undefined;
 }
 
 /**
@@ -149,7 +151,9 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
     const v = valueOf(col);
     const name = col.name;
     slot(name, 'nn', `count(${v})`);
-    // Text candidates from the sample, counted exactly as the scan goes (a sketch's would need a second scan).
+    // Text candidates from the sample, counted exactly as the scan goes (a sketch's would need a
+    // second scan); none for an ID-like column (idLike), whose values are not counted at all.
+    const unique = exact || isNumeric(col) || isTemporal(col) ? undefined : sample?.unique.get(name);
     const sampled = exact || isNumeric(col) || isTemporal(col) ? undefined : sample?.candidates.get(name);
     const position = sampled ? candidatePosition(col, sampled, (value) => bound.params.bind(value)) : undefined;
     const rest = sampled && position && fewValues(col, sampled) ? ` FILTER (WHERE ${position} IS NULL)` : '';
@@ -186,7 +190,7 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
       if (sampled && position) {
         candidatesOf.set(name, [...sampled]);
         slot(name, 'cands', `to_json(histogram(${position}))`);
-      } else if (!exact && (col.kind === 'string' || col.kind === 'boolean')) slot(name, 'top', `to_json(approx_top_k(${v}, ${TOP_VALUES}))`);
+      } else if (!exact && unique === undefined && (col.kind === 'string' || col.kind === 'boolean')) slot(name, 'top', `to_json(approx_top_k(${v}, ${TOP_VALUES}))`);
     }
   }
   const row = (await run(`SELECT ${parts.join(', ')} FROM ${bound.rel.from}${where}`, bound, 1)).rows[0] ?? [];
@@ -214,6 +218,7 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
       return numbers && sample ? { numbers, rows: sample.rows } : undefined;
     },
     counted,
+    unique: (name) => (exact ? undefined : sample?.unique.get(name)),
   };
 }
 
@@ -353,7 +358,8 @@ export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRela
       const rows = await run(`SELECT ${id}, count(*) FROM ${top.rel.from}${topWhere} GROUP BY 1 ORDER BY 2 DESC, 1 ASC LIMIT ${TOP_VALUES}`, top, TOP_VALUES);
       topValues = rows.rows.map((r) => ({ value: r[0] ?? null, count: num(r[1]) }));
     }
-    out.set(col.name, { ...base, ...(isOrdered(col) ? minMax : {}), topValues, ...(topValuesApproximate ? { topValuesApproximate } : {}) });
+    const unique = pass.unique(col.name);
+    out.set(col.name, { ...base, ...(isOrdered(col) ? minMax : {}), topValues, ...(topValuesApproximate ? { topValuesApproximate } : {}), ...(unique !== undefined ? { uniqueInSample: unique } : {}) });
   }
   return out;
 }

@@ -28,7 +28,19 @@ export interface ProfileSample {
   readonly rows: number;
   readonly ranges: ReadonlyMap<string, SampledNumbers>;
   readonly candidates: ReadonlyMap<string, readonly Cell[]>;
+  /** Text columns in which no sampled value repeats (idLike), with their non-null sampled values: no candidates to count. */
+  readonly unique: ReadonlyMap<string, number>;
 }
+
+/** Non-null sampled values under which a column without repeats says nothing (a few thousand rows of a category can all differ). */
+export const UNIQUE_SAMPLE_MIN = 10_000;
+
+/**
+ * Whether a text column looks like an identifier: no value repeats among at least UNIQUE_SAMPLE_MIN
+ * sampled values. Its top values would be 20 candidates counted once each on every row (a second of
+ * CPU on 10M rows) to show ten values of count 1 or so; the summary says instead what the sample saw.
+ */
+export const idLike = (nonNull: number, distinct: number): boolean => nonNull >= UNIQUE_SAMPLE_MIN && distinct === nonNull;
 
 /** Candidates a sample gives per text column: twice the values shown, so a value the sample undercounts can still rank. */
 export const SAMPLE_CANDIDATES = 2 * TOP_VALUES;
@@ -45,11 +57,12 @@ export async function sampleProfile(run: SummaryRunner, bound: BoundRelation, na
     at.set(col.name, parts.length);
     const x = xOf(col);
     if (isNumeric(col) || isTemporal(col)) parts.push(`min(${x})`, `max(${x})`, `to_json(${isTemporal(col) ? 'quantile_disc' : 'quantile_cont'}(${x}, ${q}))`);
-    else if (col.kind === 'string' || col.kind === 'boolean') parts.push(`to_json(approx_top_k(${valueOf(col)}, ${SAMPLE_CANDIDATES}))`);
+    else if (col.kind === 'string' || col.kind === 'boolean') parts.push(`to_json(approx_top_k(${valueOf(col)}, ${SAMPLE_CANDIDATES}))`, `count(${valueOf(col)})`, `count(DISTINCT ${valueOf(col)})`);
   }
   const row = (await run(`SELECT ${parts.join(', ')} FROM ${bound.rel.from}`, bound, 1)).rows[0] ?? [];
   const found = new Map<string, { lo: number; hi: number; quantiles: number[]; edges: number[] }>();
   const candidates = new Map<string, Cell[]>();
+  const unique = new Map<string, number>();
   for (const col of cols) {
     const i = at.get(col.name);
     if (i === undefined) continue;
@@ -59,6 +72,11 @@ export async function sampleProfile(run: SummaryRunner, bound: BoundRelation, na
       const quantiles = listOf(row[i + 2]).map(Number);
       if (lo !== undefined && hi !== undefined && quantiles.length === QUANTILES.length && quantiles.every(Number.isFinite)) found.set(col.name, { lo, hi, quantiles, edges: sampleEdges(col, lo, hi) });
     } else if (col.kind === 'string' || col.kind === 'boolean') {
+      const nonNull = Number(row[i + 1] ?? 0);
+      if (idLike(nonNull, Number(row[i + 2] ?? 0))) {
+        unique.set(col.name, nonNull);
+        continue;
+      }
       const kept = (listOf(row[i]) as Cell[]).filter((c) => c !== null);
       if (kept.length > 0) candidates.set(col.name, kept);
     }
@@ -76,7 +94,7 @@ export async function sampleProfile(run: SummaryRunner, bound: BoundRelation, na
     while (counts.length < bins) counts.push(0);
     ranges.set(col.name, { ...f, counts });
   });
-  return { rows: Number(row[0] ?? 0), ranges, candidates };
+  return { rows: Number(row[0] ?? 0), ranges, candidates, unique };
 }
 
 /**
