@@ -9,7 +9,7 @@ import { LOAD_TEST_SOURCE, REQUEST_SOURCE_FIELD } from '../serving/requestLogTex
 import type { KernelFrameFile } from './kernelFrame';
 import { logScan, MAX_READS, readRotatedLog, rotatedLogFiles } from './rotatedLog';
 import { chiSquaredHomogeneity, jensenShannon, ksPValue, proportionsZTest, psi } from './driftStats';
-import { chooseTest, columnTestProblem, DRIFT_DEFAULTS, FEW_VALUES, isPValue, ownTest, PER_VALUE, TEST_NAMES, type DriftOptions, type DriftTest } from './driftTests';
+import { chooseTest, columnTestProblem, DRIFT_DEFAULTS, FEW_VALUES, isPValue, ownTest, PER_VALUE, TEST_NAMES, unfitReason, type DriftOptions, type DriftTest } from './driftTests';
 
 // Drift between a reference and a current dataset, column by column, scanned by the data engine
 // (DuckDB in its child process: src/data/engine/) in one query that reads each file once, in place:
@@ -140,11 +140,13 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
     // A number on one side and text on the other: compared as categories.
     compared.push({ name: col.name, as: kind === otherKind ? kind : 'categorical' });
   }
+  // A change of kind is known before the scan; replaceUnfitTests lets the check after it replace the test.
   for (const { name, as } of compared) {
     const problem = columnTestProblem(name, as, options, 'unscanned');
-    if (problem) throw new UserError(problem);
+    if (problem && !options.replaceUnfitTests) throw new UserError(problem);
   }
-  // PSI is never the automatic choice, so its bins are known before the rows are counted.
+  // PSI is never the automatic choice, so its bins are known before the rows are counted (an own PSI
+  // always fits, so no replaced test needs them).
   const psiWanted = options.numericTest === 'psi' || compared.some((c) => c.as === 'numeric' && ownTest(options, c.name) === 'psi');
   const binCounts = psiWanted ? [HISTOGRAM_BINS, PSI_BINS] : [HISTOGRAM_BINS];
   const run: Run = async (sql, maxRows) => (await reference.source.run(sql, { params, prepare: [...a.prepare, ...b.prepare] }, signal, { maxRows })).rows;
@@ -160,7 +162,7 @@ export async function detectDrift(referenceInput: DriftInput, currentInput: Drif
     if (problem && !options.replaceUnfitTests) throw new UserError(problem);
     // An own statistic that does not fit falls through to the choice by kind.
     const test = chooseTest(as, referenceRows, options, name, distinct);
-    if (problem) notes.push(`${problem}: compared with ${TEST_NAMES[test]} instead (the data gained values since it was chosen).`);
+    if (problem) notes.push(`${problem}: compared with ${TEST_NAMES[test]} instead (${unfitReason(name, as, options, distinct)}).`);
     const result =
       as === 'categorical'
         ? categoricalDrift(name, test, thresholds, categories)

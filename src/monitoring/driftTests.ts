@@ -34,8 +34,8 @@ export interface DriftOptions {
   /** A statistic per column, over the choice by kind (PSI for one column, KS for another). */
   readonly columnTests?: Readonly<Record<string, DriftTest>>;
   /**
-   * A column's own statistic that its scanned values no longer fit (a live log's column gained a
-   * value) is replaced by the choice by kind, with a note, rather than failing the report: for the
+   * A column's own statistic that its data no longer fits (a live log's column gained values, or
+   * text that makes it a category) is replaced by the choice by kind, with a note, rather than failing the report: for the
    * interactive loop, where it was chosen from an earlier report. Off: a clear error.
    */
   readonly replaceUnfitTests?: boolean;
@@ -106,6 +106,18 @@ export function columnTestProblem(column: string, kind: 'numeric' | 'categorical
 export function ownTest(options: DriftOptions, column: string): DriftTest | undefined {
   const tests = options.columnTests;
   return tests && Object.hasOwn(tests, column) ? tests[column] : undefined;
+}
+
+/**
+ * Why a column's own statistic stopped fitting since it was chosen, for the note that replaces it
+ * (where columnTestProblem found a problem): its kind changed, or it gained values.
+ */
+export function unfitReason(column: string, kind: 'numeric' | 'categorical', options: DriftOptions, distinct?: number): string {
+  const test = ownTest(options, column);
+  // Only a number's tests can miss by kind (every categorical test also compares a number per value).
+  if (test && !FITS[test].includes(kind) && kind === 'categorical') return 'the column became a category since it was chosen: it holds text now';
+  if (test === 'ztest') return `the column has ${distinct ?? `more than ${FEW_VALUES}`} values now, and a Z-test compares 2`;
+  return `the column has more than ${FEW_VALUES} distinct values now, too many to compare per value`;
 }
 
 const kindProblem = (column: string, kind: 'numeric' | 'categorical', test: DriftTest): string => `${column}: ${TEST_NAMES[test]} is for ${FITS[test].join(' and ')} columns, and ${column} is compared as ${kind}`;

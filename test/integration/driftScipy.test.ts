@@ -212,10 +212,22 @@ print(json.dumps(out))
     const outgrown = await drift(ref, cur, { columnTests: { plan: 'ztest', rating: 'psi' }, replaceUnfitTests: true });
     const byOutgrown = new Map(outgrown.columns.map((c) => [c.column, c.test]));
     assert.deepEqual([byOutgrown.get('plan'), byOutgrown.get('rating'), outgrown.columns.length], ['jensenshannon', 'psi', few.columns.length]);
-    assert.deepEqual(outgrown.notes, ['plan: Z-test p-value is for columns with at most 2 values, and plan has 4: compared with Jensen-Shannon distance instead (the data gained values since it was chosen).']);
+    assert.deepEqual(outgrown.notes, ['plan: Z-test p-value is for columns with at most 2 values, and plan has 4: compared with Jensen-Shannon distance instead (the column has 4 values now, and a Z-test compares 2).']);
     assert.match(driftMarkdown(outgrown), /rows\. plan: Z-test p-value is for columns with at most 2 values, and plan has 4: compared with Jensen-Shannon/);
     assert.match(driftView(outgrown).sizes, /plan has 4: compared with Jensen-Shannon distance instead/);
     assert.equal(few.notes, undefined);
+    // A live log's numeric column that gains one text value (its last row) is compared as a category:
+    // the KS picked for it is replaced before the scan rather than failing the report; each note says why.
+    const texted = join(dir, 'cur_text.csv');
+    execFileSync(PYTHON, ['-c', 'import sys, pandas as pd\nd = pd.read_csv(sys.argv[1]).astype({"clicks": object})\nd.loc[len(d) - 1, "clicks"] = "n/a"\nd.to_csv(sys.argv[2], index=False)', cur, texted]);
+    await assert.rejects(drift(ref, texted, { columnTests: { clicks: 'ks' } }), /clicks: Kolmogorov-Smirnov p-value is for numeric columns, and clicks is compared as categorical/);
+    const gainedText = await drift(ref, texted, { columnTests: { clicks: 'ks', age: 'chisquare' }, replaceUnfitTests: true });
+    const byText = new Map(gainedText.columns.map((c) => [c.column, c]));
+    assert.deepEqual([byText.get('clicks')?.test, byText.get('age')?.test, gainedText.columns.length], ['jensenshannon', 'wasserstein', outgrown.columns.length]);
+    assert.deepEqual(gainedText.notes, [
+      'age: chi-squared p-value is for categories and numeric columns with at most 5 distinct values, and age has more than 5: compared with Wasserstein distance (normed) instead (the column has more than 5 distinct values now, too many to compare per value).',
+      'clicks: Kolmogorov-Smirnov p-value is for numeric columns, and clicks is compared as categorical: compared with Jensen-Shannon distance instead (the column became a category since it was chosen: it holds text now).',
+    ]);
   });
 
   it("columns named as Object.prototype's members (constructor, __proto__, …) are compared and take their own statistic", async () => {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { ColumnDrift } from '../../src/monitoring/driftScan';
-import { chooseTest, columnTestProblem, ownTest, testFits } from '../../src/monitoring/driftTests';
+import { chooseTest, columnTestProblem, ownTest, testFits, unfitReason } from '../../src/monitoring/driftTests';
 import { statisticChoices } from '../../src/monitoring/statisticChoices';
 
 // "Change a Column's Statistic…": per column kind, every statistic the engine computes that fits
@@ -58,6 +58,10 @@ describe('Statistic choices per column', () => {
     assert.match(columnTestProblem('x', 'categorical', own('ztest'), 3)!, /at most 2 values, and x has 3/);
     assert.match(columnTestProblem('x', 'categorical', own('ks'), 'unscanned')!, /is for numeric columns, and x is compared as categorical/);
     assert.equal(testFits('psi', 'categorical', 4000), true);
+    // The note that replaces a live log's outgrown choice says which of the three changes happened.
+    assert.match(unfitReason('x', 'categorical', own('ks')), /became a category/);
+    assert.match(unfitReason('x', 'numeric', own('chisquare')), /more than 5 distinct values now/);
+    assert.match(unfitReason('x', 'categorical', own('ztest'), 3), /has 3 values now, and a Z-test compares 2/);
   });
 
   it("columns named as Object.prototype's members are columns like any other", () => {
