@@ -48,7 +48,7 @@ export class KeptServers extends SecretBackedRecords<KeptServerRecord, Pick<Kept
         continue;
       }
       if (!secrets.token) {
-        problem(`Kept model server ${record.name} (pid ${record.pid}, port ${record.port}) still runs, but its token ${secrets.unreadable ?? 'is not in this machine\'s secret store'}, so it cannot be called and is no longer listed. Stop it with \`kill ${record.pid}\`, then serve it again.`);
+        problem(`Kept model server ${record.name} (pid ${record.pid}, port ${record.port}) still runs, but its token ${secrets.unreadable ?? 'is not in this machine\'s secret store'}, so it cannot be called and is no longer listed. Stop it with \`${process.platform === 'win32' ? `taskkill /PID ${record.pid} /F` : `kill ${record.pid}`}\`, then serve it again.`);
         await this.forget(record.pid);
         continue;
       }
