@@ -73,17 +73,21 @@ export function defaultWidth(kind: ColumnKind, name: string): number {
 }
 
 /**
- * The words a summary card shows when its quantiles and histogram come from a sample of a big file
- * (ColumnSummary.sampledRows): a line under the histogram, its title, and what a histogram bar's count is.
+ * The words a summary card shows when its histogram (and, when approximate, its quantiles) come from
+ * a sample of a big file: the column's own non-null values in it (ColumnSummary.sampledValues),
+ * which the bars add up to. A line under the histogram, its title, and what a bar's count is.
  */
-export function sampledWords(s: Pick<ColumnSummary, 'sampledRows'>): { readonly note: string; readonly title: string; readonly quantile: string; readonly bar: (count: number) => string } | undefined {
-  if (s.sampledRows === undefined) return undefined;
-  const rows = s.sampledRows.toLocaleString('en-US');
+export function sampledWords(s: Pick<ColumnSummary, 'sampledValues' | 'quantilesApproximate'>): { readonly note: string; readonly title: string; readonly quantile: string; readonly histogram: string; readonly bar: (count: number) => string } | undefined {
+  if (s.sampledValues === undefined) return undefined;
+  const n = s.sampledValues.toLocaleString('en-US');
+  const values = `${n} value${s.sampledValues === 1 ? '' : 's'}`;
+  const both = s.quantilesApproximate === true;
   return {
-    note: `≈ Quantiles and histogram from a sample of ${rows} rows spread over the file`,
-    title: `Estimated from a sample of ${rows} rows spread over the whole file. Rows, nulls, min, max, mean and std count every row.`,
-    quantile: `Approximate: from a sample of ${rows} rows`,
-    bar: (count) => `${count.toLocaleString('en-US')} of the ${rows} sampled rows`,
+    note: both ? `≈ Quantiles and histogram from a sample of ${values} spread over the file` : `≈ Histogram from a sample of only ${values} spread over the file; quantiles exact`,
+    title: `Estimated from the column's ${values} in a sample of rows spread over the whole file.${both ? '' : ' The sample held too few values to estimate quantiles: they count every row.'} Rows, nulls, min, max, mean and std count every row.`,
+    quantile: `Approximate: from a sample of ${values}`,
+    histogram: `from a sample of ${values}`,
+    bar: (count) => `${count.toLocaleString('en-US')} of the ${n} sampled values`,
   };
 }
 
@@ -91,11 +95,13 @@ export function sampledWords(s: Pick<ColumnSummary, 'sampledRows'>): { readonly 
  * The words a summary card shows for an ID-like text column of a big file (ColumnSummary.uniqueInSample):
  * no sampled value repeats, so its top values were not counted; worth knowing before using it as a feature.
  */
-export function idLikeWords(s: Pick<ColumnSummary, 'uniqueInSample'>): { readonly note: string; readonly title: string } | undefined {
+export function idLikeWords(s: Pick<ColumnSummary, 'uniqueInSample' | 'uniqueAs'>): { readonly note: string; readonly title: string } | undefined {
   if (s.uniqueInSample === undefined) return undefined;
   const values = s.uniqueInSample.toLocaleString('en-US');
+  const looks = s.uniqueAs === 'long text' ? ' (long text)' : s.uniqueAs === 'timestamps' ? ' (timestamps stored as text)' : ': an ID-like column';
+  const as = s.uniqueAs === 'long text' ? 'the values are long free text' : s.uniqueAs === 'timestamps' ? 'the values read as timestamps' : "as an identifier's do (rarely a useful feature)";
   return {
-    note: `No value repeats in a sample of ${values} values: an ID-like column`,
-    title: `All ${values} non-null values sampled over the whole file differ, as an identifier's do (rarely a useful feature). Its most frequent values were not counted.`,
+    note: `No value repeats in a sample of ${values} values${looks}`,
+    title: `All ${values} non-null values sampled over the whole file differ: ${as}. Its most frequent values were not counted.`,
   };
 }

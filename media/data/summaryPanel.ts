@@ -81,7 +81,7 @@ export function summaryCard(column: string, type: string, state: SummaryState, r
       element('figure', {}, [
         sparkline(
           s.histogram.counts,
-          `Histogram of ${column} from ${cellDisplay(edges[0] ?? null)} to ${cellDisplay(edges[edges.length - 1] ?? null)}${sampled ? `, from a sample of ${(s.sampledRows ?? 0).toLocaleString('en-US')} rows` : ''}${s.histogram.endsWidened ? ' (end bins wider: values past the sampled range)' : ''}`,
+          `Histogram of ${column} from ${cellDisplay(edges[0] ?? null)} to ${cellDisplay(edges[edges.length - 1] ?? null)}${sampled ? `, ${sampled.histogram}` : ''}${s.histogram.endsWidened ? ' (end bins wider: values past the sampled range)' : ''}`,
           sampled?.bar,
         ),
         element('figcaption', { className: 'muted' }, [element('span', { text: statDisplay(edges[0]) }), element('span', { text: statDisplay(edges[edges.length - 1]) })]),

@@ -115,12 +115,20 @@ export interface ColumnSummary {
    * figures (rows, nulls, min, max, mean, std) count every row.
    */
   readonly sampledRows?: number;
+  /**
+   * With sampledRows: the column's own non-null values in the sample, which the histogram's counts
+   * add up to and the quantiles are estimated from. Under SAMPLED_VALUES_MIN the quantiles count every
+   * row instead (quantilesApproximate false) and only the histogram is the sample's.
+   */
+  readonly sampledValues?: number;
   /** Strings, booleans and categories: the most frequent values, most first. */
   readonly topValues?: readonly { readonly value: Cell; readonly count: number }[];
   /** True when topValues are frequent values counted exactly but perhaps not the most frequent ones (a sketch's candidates, past EXACT_ROWS). */
   readonly topValuesApproximate?: boolean;
   /** Set, with no topValues, when no value repeated among this many non-null values of a sample spread over a big text file: an ID-like column, which the panel says. */
   readonly uniqueInSample?: number;
+  /** With uniqueInSample: whether the values look like an identifier (short), long text, or timestamps stored as text. */
+  readonly uniqueAs?: 'identifier' | 'long text' | 'timestamps';
 }
 
 /** Label balance of a target column: each class with its count, most first, capped at `limit`. */

@@ -18,8 +18,8 @@ export function summaryLine(s: ColumnSummary): string {
   if (s.mean !== undefined) parts.push(`mean ${round(s.mean)}`);
   if (s.std !== undefined) parts.push(`std ${round(s.std)}`);
   const median = s.quantiles?.find((q) => q.p === 0.5);
-  if (median) parts.push(`median ${s.quantilesApproximate ? '~' : ''}${cellText(median.value, 40)}${s.sampledRows !== undefined ? ` (sample of ${s.sampledRows} rows)` : ''}`);
-  if (s.uniqueInSample !== undefined) parts.push(`no value repeats in a sample of ${s.uniqueInSample} values (ID-like)`);
+  if (median) parts.push(`median ${s.quantilesApproximate ? '~' : ''}${cellText(median.value, 40)}${s.sampledValues !== undefined && s.quantilesApproximate ? ` (from a sample of ${s.sampledValues} values)` : ''}`);
+  if (s.uniqueInSample !== undefined) parts.push(`no value repeats in a sample of ${s.uniqueInSample} values (${s.uniqueAs === 'long text' ? 'long text' : s.uniqueAs === 'timestamps' ? 'timestamps as text' : 'ID-like'})`);
   if (s.topValues?.length) parts.push(`top${s.topValuesApproximate ? ' (sketch, ~)' : ''} ${s.topValues.slice(0, 5).map((t) => `${cellText(t.value, 30)} (${t.count})`).join(', ')}`);
   return parts.join(', ');
 }

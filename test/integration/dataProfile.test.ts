@@ -117,12 +117,15 @@ describe('Dataset engine: a profile of every column in two scans', function () {
     assert.ok((x?.sampledRows ?? 0) > 100_000, `sampled rows: ${x?.sampledRows}`);
     const binned = (x?.histogram?.counts ?? []).reduce((a, b) => a + b, 0);
     assert.ok(binned < (x?.sampledRows ?? 0) && binned > (x?.sampledRows ?? 0) * 0.9, `${binned} of ${x?.sampledRows} sampled rows binned`);
+    assert.equal(binned, x?.sampledValues, 'the bars add up to the column\'s own sampled values');
     const label = inPlace.find((s) => s.column === 'label');
     assert.deepEqual((label?.topValues ?? []).map((t) => [t.value, t.count]), await folder.duckdbRows(`SELECT label, count(*) FROM read_csv(${lit(csv)}) GROUP BY 1 ORDER BY 2 DESC, 1`));
     assert.equal(label?.topValuesApproximate, undefined, 'every value counted: the top values are certain');
     const of = (name: string): ColumnSummary => inPlace.find((s) => s.column === name) ?? assert.fail(name);
     assert.deepEqual([of('nothing').nulls, of('nothing').topValues ?? []], [2_200_000, []]);
     assert.deepEqual([of('seven').min, of('seven').max, of('seven').histogram, of('seven').sampledRows], [7, 7, { edges: [7, 7], counts: [2_200_000] }, undefined]);
+    // One value: its quantiles are exact (the min), not marked approximate.
+    assert.deepEqual([of('seven').quantiles?.map((q) => q.value), of('seven').quantilesApproximate], [[7, 7, 7, 7, 7], false]);
     assert.deepEqual(of('same').topValues, [{ value: 'same', count: 2_200_000 }]);
     // Twenty values tied: ten of them, each counted exactly, and said to be perhaps not the top ten.
     const tie = of('tie');

@@ -98,9 +98,36 @@ describe('Dataset engine: a big CSV profiled in one scan, on a sample spread ove
     // A key no sampled row repeats: ID-like, said with the sample's size, and its top values not counted; distinct and min/max still over every row.
     const key = all.get('key') ?? assert.fail('key');
     assert.deepEqual([key.uniqueInSample, key.topValues, key.min, key.max, key.distinctApproximate], [sampled, [], 'k0000000', `k${ROWS - 1}`, true]);
+    assert.equal(key.uniqueAs, 'identifier', 'short values that are no timestamps');
+    assert.equal(x.sampledValues, sampled, 'x has no nulls: every sampled row is one of its values');
     // DuckDB's HyperLogLog: 976,261 of the 1.1M keys.
     assert.ok(Math.abs(key.distinct - ROWS) < ROWS * 0.2, `distinct ${key.distinct}`);
     assert.match(summaryLine(key), new RegExp(`no value repeats in a sample of ${sampled} values \\(ID-like\\)`));
+    await source.dispose();
+  });
+
+  it('a 99.9%-null number column: its quantiles counted exactly (the sample holds a few hundred of its values), its histogram said to be from those; long text and timestamps as text are not called ID-like', async () => {
+    const path = folder.path('sparse.csv');
+    // One row in a thousand has s; `note` is long text (67 characters), `at` timestamps as text (one value that is not keeps it VARCHAR).
+    await folder.duckdb(`COPY (SELECT 1000000 + i AS id, CASE WHEN i % 1000 = 7 THEN (i // 1000) * 1.5 END AS s, repeat('w', 60) || lpad(i::VARCHAR, 7, '0') AS note,
+      CASE WHEN i = 3 THEN 'n/a' ELSE strftime(TIMESTAMP '2020-01-01' + to_seconds(i), '%Y-%m-%d %H:%M:%S') END AS at FROM range(${ROWS}) t(i)) TO ${lit(path)} (HEADER)`);
+    const source = new FileDatasetSource(path, engine);
+    const all = await profile(source);
+    const s = all.get('s') ?? assert.fail('s');
+    assert.deepEqual([s.count, s.nulls], [ROWS, ROWS - ROWS / 1000]);
+    const values = s.sampledValues ?? assert.fail('not said to be sampled');
+    assert.ok(values > 0 && values < 1000 && values < (s.sampledRows ?? 0) / 100, `${values} sampled values of ${s.sampledRows} sampled rows`);
+    // The bars add up to the column's sampled values, not the sample's rows.
+    assert.equal(s.histogram?.counts.reduce((a, b) => a + b, 0), values);
+    const [exact] = await folder.duckdbRows(`SELECT quantile_cont(s, [0.05, 0.25, 0.5, 0.75, 0.95])::VARCHAR FROM read_csv(${lit(path)})`);
+    assert.equal(s.quantilesApproximate, false);
+    assert.deepEqual((s.quantiles ?? []).map((q) => Number(q.value)), (JSON.parse(String(exact?.[0])) as number[]).map(Number));
+    assert.doesNotMatch(summaryLine(s), /median ~|sample/);
+    const note = all.get('note') ?? assert.fail('note');
+    const at = all.get('at') ?? assert.fail('at');
+    assert.deepEqual([note.uniqueAs, at.type, at.uniqueAs], ['long text', 'VARCHAR', 'timestamps']);
+    assert.match(summaryLine(note), /no value repeats in a sample of \d+ values \(long text\)/);
+    assert.match(summaryLine(at), /no value repeats in a sample of \d+ values \(timestamps as text\)/);
     await source.dispose();
   });
 

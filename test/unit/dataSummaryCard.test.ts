@@ -41,16 +41,29 @@ describe('Dataset summary card: sampled quantiles and histogram, and an ID-like 
   const card = (summary: ColumnSummary): HTMLElement => summaryCard(summary.column, summary.type, { state: 'done', summary }, () => undefined);
   const titled = (root: HTMLElement, selector: string): string[] => Array.from(root.querySelectorAll(selector)).map((e) => e.getAttribute('title') ?? e.textContent ?? '');
 
-  it('a sampled summary: a note with the sample size and a title naming what stays exact; quantiles and bars say "sample"', () => {
-    const root = card({ ...base, sampledRows: 170_000 });
+  it('a sampled summary: a note with the column\'s own sampled values and a title naming what stays exact; quantiles and bars say "sample"', () => {
+    const root = card({ ...base, sampledRows: 172_000, sampledValues: 170_000 });
     const note = root.querySelector('p.sampled') ?? assert.fail('no note on the sample');
-    assert.equal(note.textContent, '≈ Quantiles and histogram from a sample of 170,000 rows spread over the file');
-    assert.match(note.getAttribute('title') ?? '', /sample of 170,000 rows spread over the whole file\. Rows, nulls, min, max, mean and std count every row\./);
+    assert.equal(note.textContent, '≈ Quantiles and histogram from a sample of 170,000 values spread over the file');
+    assert.match(note.getAttribute('title') ?? '', /column's 170,000 values in a sample of rows spread over the whole file\. Rows, nulls, min, max, mean and std count every row\./);
     const p50 = Array.from(root.querySelectorAll('dt')).find((dt) => dt.textContent === '≈p50') ?? assert.fail('no ≈p50');
-    assert.equal(p50.nextElementSibling?.getAttribute('title'), 'Approximate: from a sample of 170,000 rows');
-    assert.deepEqual(titled(root, 'svg rect title'), ['84,000 of the 170,000 sampled rows', '86,000 of the 170,000 sampled rows']);
-    assert.match(root.querySelector('svg')?.getAttribute('aria-label') ?? '', /from a sample of 170,000 rows/);
-    assert.match(summaryLine({ ...base, sampledRows: 170_000 }), /median ~500 \(sample of 170000 rows\)/);
+    assert.equal(p50.nextElementSibling?.getAttribute('title'), 'Approximate: from a sample of 170,000 values');
+    assert.deepEqual(titled(root, 'svg rect title'), ['84,000 of the 170,000 sampled values', '86,000 of the 170,000 sampled values']);
+    assert.match(root.querySelector('svg')?.getAttribute('aria-label') ?? '', /from a sample of 170,000 values/);
+    assert.match(summaryLine({ ...base, sampledRows: 172_000, sampledValues: 170_000 }), /median ~500 \(from a sample of 170000 values\)/);
+  });
+
+  it('a mostly-null column: exact quantiles (no ≈), the histogram said to be from its few sampled values', () => {
+    const sparse: ColumnSummary = { ...base, nulls: 9_990_000, quantilesApproximate: false, histogram: { edges: [0, 500, 1000], counts: [140, 72] }, sampledRows: 172_000, sampledValues: 212 };
+    const root = card(sparse);
+    const note = root.querySelector('p.sampled') ?? assert.fail('no note on the sample');
+    assert.equal(note.textContent, '≈ Histogram from a sample of only 212 values spread over the file; quantiles exact');
+    assert.match(note.getAttribute('title') ?? '', /too few values to estimate quantiles: they count every row/);
+    assert.ok(Array.from(root.querySelectorAll('dt')).some((dt) => dt.textContent === 'p50'), 'p50 without ≈');
+    assert.ok(!Array.from(root.querySelectorAll('dt')).some((dt) => (dt.textContent ?? '').startsWith('≈')), 'no ≈ quantile');
+    assert.deepEqual(titled(root, 'svg rect title'), ['140 of the 212 sampled values', '72 of the 212 sampled values']);
+    assert.match(summaryLine(sparse), /median 500$/);
+    assert.doesNotMatch(summaryLine(sparse), /sample|~500/);
   });
 
   it('a summary counted on every row: no sample note, bars as plain counts', () => {
@@ -67,9 +80,13 @@ describe('Dataset summary card: sampled quantiles and histogram, and an ID-like 
     const root = card(key);
     const note = root.querySelector('p.id-like') ?? assert.fail('no ID-like note');
     assert.equal(note.textContent, 'No value repeats in a sample of 170,000 values: an ID-like column');
-    assert.match(note.getAttribute('title') ?? '', /All 170,000 non-null values sampled over the whole file differ, as an identifier's do \(rarely a useful feature\)\. Its most frequent values were not counted\./);
+    assert.match(note.getAttribute('title') ?? '', /All 170,000 non-null values sampled over the whole file differ: as an identifier's do \(rarely a useful feature\)\. Its most frequent values were not counted\./);
     assert.equal(root.querySelector('ol.top'), null);
     assert.match(summaryLine(key), /~9870000 distinct, min "a", max "z", no value repeats in a sample of 170000 values \(ID-like\)$/);
+    // Long free text or timestamps stored as text: no value repeats either, but not called ID-like.
+    assert.equal(card({ ...key, uniqueAs: 'long text' }).querySelector('p.id-like')?.textContent, 'No value repeats in a sample of 170,000 values (long text)');
+    assert.equal(card({ ...key, uniqueAs: 'timestamps' }).querySelector('p.id-like')?.textContent, 'No value repeats in a sample of 170,000 values (timestamps stored as text)');
+    assert.match(summaryLine({ ...key, uniqueAs: 'timestamps' }), /no value repeats in a sample of 170000 values \(timestamps as text\)$/);
     // Any other column: no such note.
     assert.equal(card({ ...key, uniqueInSample: undefined, topValues: [{ value: 'a', count: 2 }] }).querySelector('p.id-like'), null);
     assert.equal(idLikeWords(base), undefined);

@@ -6,7 +6,7 @@
 // and their edges given back as dates.
 import { SharedTask } from '../sharedTask';
 import type { Cell, ColumnSummary, DatasetColumn, DatasetView, LabelBalance } from '../datasetSource';
-import { candidateCounts, candidatePosition, fewValues, fitToRange, withCounted, type ProfileSample, type SampledNumbers } from './sampledProfile';
+import { candidateCounts, candidatePosition, fewValues, fitToRange, SAMPLED_VALUES_MIN, withCounted, type ProfileSample, type SampledNumbers, type UniqueAs } from './sampledProfile';
 import { edgeCell, findColumn, finite, HISTOGRAM_BINS, isNumeric, isTemporal, num, QUANTILES, TOP_VALUES, xOf, type SummaryRunner } from './summaryTerms';
 import { quoteIdent } from './sqlText';
 import { valueOf, whereSql, type BoundRelation } from './viewSql';
@@ -121,8 +121,8 @@ export interface FirstPass {
   readonly sampled: (name: string) => { readonly numbers: SampledNumbers; readonly rows: number } | undefined;
   /** A text column's sampled candidates counted exactly in this scan (by their text), if they were. */
   readonly counted: (name: string) => { readonly candidates: readonly Cell[]; readonly counts: ReadonlyMap<string, number> } | undefined;
-  /** A text column's non-null sampled values when none repeated (idLike): its top values were not counted. */
-  readonly unique: (name: string) => number | undefined;
+  /** A text column's non-null sampled values, and what they look like, when none repeated (idLike): its top values were not counted. */
+  readonly unique: (name: string) => { readonly values: number; readonly as: UniqueAs } | undefined;
 }
 
 /**
@@ -177,7 +177,12 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
       // Sampled: the quantiles and histogram are the sample's (sampledProfile.ts), nothing to count here.
       const range = exact ? undefined : sample?.ranges.get(name);
       if (range) sampledOf.set(name, range);
-      else {
+      // A mostly-null column's few sampled values say little of its quantiles: counted exactly here
+      // instead, cheap since the column has few values (about SAMPLED_VALUES_MIN × file size / sample size: 64k in 1 GB).
+      if (range && range.values < SAMPLED_VALUES_MIN) {
+        const quantile = isNumeric(col) ? `quantile_cont(${v}, ${q})` : `quantile_disc(${v}, ${q})`;
+        QUANTILES.forEach((_, k) => slot(name, `q${k}`, `(${quantile})[${k + 1}]`));
+      } else if (!range) {
         // One aggregate (DuckDB computes an aggregate named twice once), read out element by element so each value keeps its type.
         const quantile = exact ? (isNumeric(col) ? `quantile_cont(${v}, ${q})` : `quantile_disc(${v}, ${q})`) : `approx_quantile(${v}, ${q})`;
         QUANTILES.forEach((_, k) => slot(name, `q${k}`, `(${quantile})[${k + 1}]`));
@@ -315,6 +320,11 @@ export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRela
       const xlo = finite(at(i, 'xlo'));
       const xhi = finite(at(i, 'xhi'));
       const sampled = pass.sampled(col.name);
+      // Quantiles: exact up to EXACT_ROWS, for a column of one value (its min) and for a column with few sampled values (counted in the first scan).
+      const constant = !exact && xlo !== undefined && xlo === xhi;
+      const few = sampled !== undefined && sampled.numbers.values < SAMPLED_VALUES_MIN;
+      const quantiles = constant ? QUANTILES.map((p) => ({ p, value: lo ?? null })) : ((few ? undefined : sampledQuantiles(col, sampled?.numbers, xlo, xhi)) ?? QUANTILES.map((p, k) => ({ p, value: at(i, `q${k}`) ?? null })));
+      const quantilesApproximate = !exact && !constant && !few;
       if (sampled && xlo !== undefined && xhi !== undefined && xlo !== xhi) {
         histogram = fitToRange(col, sampled.numbers.edges, sampled.numbers.counts, xlo, xhi);
       } else if (binned) {
@@ -333,10 +343,10 @@ export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRela
         ...minMax,
         ...(isNumeric(col) && mean !== undefined ? { mean } : {}),
         ...(isNumeric(col) && std !== undefined ? { std } : {}),
-        ...(nonNull > 0 ? { quantiles: sampledQuantiles(col, sampled?.numbers, xlo, xhi) ?? QUANTILES.map((p, k) => ({ p, value: at(i, `q${k}`) ?? null })), quantilesApproximate: !exact } : {}),
+        ...(nonNull > 0 ? { quantiles, quantilesApproximate } : {}),
         ...(histogram ? { histogram } : {}),
-        // A column of one value has its one bin and its quantiles exact (the sample's are clamped to min = max).
-        ...(sampled && nonNull > 0 && xlo !== xhi ? { sampledRows: sampled.rows } : {}),
+        // A column of one value has its one bin and its quantiles exact (its min).
+        ...(sampled && nonNull > 0 && xlo !== xhi ? { sampledRows: sampled.rows, sampledValues: sampled.numbers.values } : {}),
       });
       continue;
     }
@@ -359,7 +369,7 @@ export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRela
       topValues = rows.rows.map((r) => ({ value: r[0] ?? null, count: num(r[1]) }));
     }
     const unique = pass.unique(col.name);
-    out.set(col.name, { ...base, ...(isOrdered(col) ? minMax : {}), topValues, ...(topValuesApproximate ? { topValuesApproximate } : {}), ...(unique !== undefined ? { uniqueInSample: unique } : {}) });
+    out.set(col.name, { ...base, ...(isOrdered(col) ? minMax : {}), topValues, ...(topValuesApproximate ? { topValuesApproximate } : {}), ...(unique !== undefined ? { uniqueInSample: unique.values, uniqueAs: unique.as } : {}) });
   }
   return out;
 }

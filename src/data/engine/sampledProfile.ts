@@ -1,6 +1,6 @@
 // The one-scan profile of a big text file (columnSummary.ts firstPass) on a sample spread over the
 // file (spreadSample.ts): the sample gives each number or date column its quantiles and histogram
-// (estimates, said in the summary with the sample's size) and each text column its top-value
+// (estimates, said in the summary with the column's own values in the sample; a column with too few, SAMPLED_VALUES_MIN, has its quantiles counted exactly) and each text column its top-value
 // candidates, which the scan counts exactly. Counting every row into bins cost 0.5 to 1 s of CPU a
 // column on 10M rows (histogram() over the bounds, or over a bin number, or count(*) FILTER per
 // bin), as much as parsing the file; the rows, nulls, min, max, mean and std stay exact.
@@ -17,7 +17,18 @@ export interface SampledNumbers {
   /** The sample's histogram on "nice" edges over its range (sampleEdges): edges.length - 1 counts. */
   readonly edges: readonly number[];
   readonly counts: readonly number[];
+  /** The column's non-null values in the sample: what the quantiles and histogram are estimated from. */
+  readonly values: number;
 }
+
+/** Non-null sampled values under which a column's quantiles are not estimated from the sample but counted exactly (columnSummary.ts firstPass). */
+export const SAMPLED_VALUES_MIN = 1_000;
+
+/** What a text column in which no sampled value repeats looks like: an identifier (short values), long text, or timestamps stored as text. */
+export type UniqueAs = 'identifier' | 'long text' | 'timestamps';
+
+/** Mean sampled length, in characters, from which a column of values that never repeat is long text rather than identifiers. */
+export const LONG_TEXT_CHARS = 64;
 
 /**
  * What a sample of the rows spread over the file says before the scan (spreadSample.ts): each
@@ -28,8 +39,8 @@ export interface ProfileSample {
   readonly rows: number;
   readonly ranges: ReadonlyMap<string, SampledNumbers>;
   readonly candidates: ReadonlyMap<string, readonly Cell[]>;
-  /** Text columns in which no sampled value repeats (idLike), with their non-null sampled values: no candidates to count. */
-  readonly unique: ReadonlyMap<string, number>;
+  /** Text columns in which no sampled value repeats (idLike), with their non-null sampled values and what they look like: no candidates to count. */
+  readonly unique: ReadonlyMap<string, { readonly values: number; readonly as: UniqueAs }>;
 }
 
 /** Non-null sampled values under which a column without repeats says nothing (a few thousand rows of a category can all differ). */
@@ -56,13 +67,17 @@ export async function sampleProfile(run: SummaryRunner, bound: BoundRelation, na
   for (const col of cols) {
     at.set(col.name, parts.length);
     const x = xOf(col);
-    if (isNumeric(col) || isTemporal(col)) parts.push(`min(${x})`, `max(${x})`, `to_json(${isTemporal(col) ? 'quantile_disc' : 'quantile_cont'}(${x}, ${q}))`);
-    else if (col.kind === 'string' || col.kind === 'boolean') parts.push(`to_json(approx_top_k(${valueOf(col)}, ${SAMPLE_CANDIDATES}))`, `count(${valueOf(col)})`, `count(DISTINCT ${valueOf(col)})`);
+    if (isNumeric(col) || isTemporal(col)) parts.push(`min(${x})`, `max(${x})`, `to_json(${isTemporal(col) ? 'quantile_disc' : 'quantile_cont'}(${x}, ${q}))`, `count(${x})`);
+    else if (col.kind === 'string' || col.kind === 'boolean') {
+      // The mean length and the values read as timestamps tell an identifier from long text or timestamps as text (the sample is small: cheap).
+      const text = `CAST(${valueOf(col)} AS VARCHAR)`;
+      parts.push(`to_json(approx_top_k(${valueOf(col)}, ${SAMPLE_CANDIDATES}))`, `count(${valueOf(col)})`, `count(DISTINCT ${valueOf(col)})`, `avg(length(${text}))`, `count(TRY_CAST(${text} AS TIMESTAMP))`);
+    }
   }
   const row = (await run(`SELECT ${parts.join(', ')} FROM ${bound.rel.from}`, bound, 1)).rows[0] ?? [];
-  const found = new Map<string, { lo: number; hi: number; quantiles: number[]; edges: number[] }>();
+  const found = new Map<string, { lo: number; hi: number; quantiles: number[]; edges: number[]; values: number }>();
   const candidates = new Map<string, Cell[]>();
-  const unique = new Map<string, number>();
+  const unique = new Map<string, { values: number; as: UniqueAs }>();
   for (const col of cols) {
     const i = at.get(col.name);
     if (i === undefined) continue;
@@ -70,11 +85,12 @@ export async function sampleProfile(run: SummaryRunner, bound: BoundRelation, na
       const lo = finite(row[i]);
       const hi = finite(row[i + 1]);
       const quantiles = listOf(row[i + 2]).map(Number);
-      if (lo !== undefined && hi !== undefined && quantiles.length === QUANTILES.length && quantiles.every(Number.isFinite)) found.set(col.name, { lo, hi, quantiles, edges: sampleEdges(col, lo, hi) });
+      if (lo !== undefined && hi !== undefined && quantiles.length === QUANTILES.length && quantiles.every(Number.isFinite)) found.set(col.name, { lo, hi, quantiles, edges: sampleEdges(col, lo, hi), values: Number(row[i + 3] ?? 0) });
     } else if (col.kind === 'string' || col.kind === 'boolean') {
       const nonNull = Number(row[i + 1] ?? 0);
       if (idLike(nonNull, Number(row[i + 2] ?? 0))) {
-        unique.set(col.name, nonNull);
+        const as: UniqueAs = Number(row[i + 4] ?? 0) >= 0.9 * nonNull ? 'timestamps' : Number(row[i + 3] ?? 0) >= LONG_TEXT_CHARS ? 'long text' : 'identifier';
+        unique.set(col.name, { values: nonNull, as });
         continue;
       }
       const kept = (listOf(row[i]) as Cell[]).filter((c) => c !== null);
