@@ -96,4 +96,34 @@ describe('Serve Locally: a pipeline with a step of the workspace\'s own (an enco
     writeDeployment(planServeApp(inspectModel(model), model), appDir);
     await assert.rejects(LocalModelServer.start({ python: PYTHON, appDir, module: 'app' }), (e: Error) => /stopped before it answered: RuntimeError: cannot load .*notebook_step\.joblib: Can't get attribute 'Doubler' on <module '__main__'.*Define the pickled classes in a module under MODEL_CODE_DIR/.test(e.message));
   });
+
+  it('calls a class missing from the installed scikit-learn a version mismatch, naming both versions, not a notebook class', async () => {
+    // A step registered as a class of a real sklearn module, pickled under a scikit-learn that calls itself 9.9.9, then removed.
+    mkdirSync(join(ws, 'newer'));
+    execFileSync(PYTHON, ['-c', [
+      'import joblib, numpy as np, sklearn.base, sklearn.preprocessing._data as data',
+      'from sklearn.base import BaseEstimator, TransformerMixin',
+      'from sklearn.linear_model import LogisticRegression',
+      'from sklearn.pipeline import make_pipeline',
+      'class _NoSuchScaler(TransformerMixin, BaseEstimator):',
+      '    def fit(self, X, y=None): return self',
+      '    def transform(self, X): return X',
+      '_NoSuchScaler.__module__ = data.__name__',
+      'data._NoSuchScaler = _NoSuchScaler',
+      'sklearn.base.__version__ = "9.9.9"',
+      'X = np.arange(20.0).reshape(10, 2)',
+      'joblib.dump(make_pipeline(_NoSuchScaler(), LogisticRegression()).fit(X, np.arange(10) % 2), "newer/newer_sklearn.joblib")',
+    ].join('\n')], { cwd: ws });
+    const installed = execFileSync(PYTHON, ['-c', 'import sklearn; print(sklearn.__version__)'], { encoding: 'utf8' }).trim();
+    const model = join(ws, 'newer', 'newer_sklearn.joblib');
+    const appDir = join(ws, 'deploy', 'newer_sklearn-fastapi');
+    writeDeployment(planServeApp(inspectModel(model), model), appDir);
+    await assert.rejects(LocalModelServer.start({ python: PYTHON, appDir, module: 'app' }), (e: Error) => {
+      assert.match(e.message, /RuntimeError: cannot load .*newer_sklearn\.joblib: Can't get attribute '_NoSuchScaler' on <module 'sklearn\.preprocessing\._data'/);
+      assert.ok(e.message.includes(`this scikit-learn (${installed}) lacks: it was saved with scikit-learn 9.9.9; install that version (pip install scikit-learn==9.9.9)`), e.message);
+      assert.doesNotMatch(e.message, /MODEL_CODE_DIR/);
+      return true;
+    });
+  });
+
 });
