@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDeployment } from '../../src/models/deploy/deployPlan';
@@ -126,4 +126,29 @@ describe('Serve Locally: a pipeline with a step of the workspace\'s own (an enco
     });
   });
 
+  it('names a workspace module outside the workspace root as not found, with no pip line for it', async () => {
+    mkdirSync(join(ws, 'src'));
+    writeFileSync(join(ws, 'src', 'mle_own_step.py'), [
+      'from sklearn.base import BaseEstimator, TransformerMixin',
+      'class Doubler(TransformerMixin, BaseEstimator):',
+      '    def fit(self, X, y=None): return self',
+      '    def transform(self, X): return X * 2',
+    ].join('\n') + '\n');
+    execFileSync(PYTHON, ['-c', [
+      'import joblib, numpy as np',
+      'from mle_own_step import Doubler',
+      'from sklearn.linear_model import LogisticRegression',
+      'from sklearn.pipeline import make_pipeline',
+      'X = np.arange(20.0).reshape(10, 2)',
+      'joblib.dump(make_pipeline(Doubler(), LogisticRegression()).fit(X, np.arange(10) % 2), "../models/own_step.joblib")',
+    ].join('\n')], { cwd: join(ws, 'src') });
+    const model = join(ws, 'models', 'own_step.joblib');
+    const appDir = join(ws, 'deploy', 'own_step-fastapi');
+    writeDeployment(planServeApp(inspectModel(model), model), appDir);
+    await assert.rejects(LocalModelServer.start({ python: PYTHON, appDir, module: 'app' }), (e: Error) => {
+      assert.match(e.message, /The app needs the Python module "mle_own_step", which is neither under the workspace root \(.+\) nor installed in \/usr\/bin\/python3\. If it is your own module, put mle_own_step\.py at the workspace root/);
+      assert.doesNotMatch(e.message, /pip install/);
+      return true;
+    });
+  });
 });
