@@ -1,12 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDeployment } from '../../src/models/deploy/deployPlan';
 import { inspectModel } from '../../src/models/inspectModel';
 import { LocalModelServer } from '../../src/serving/localServer';
 import { planServeApp } from '../../src/serving/servePlan';
+import { folderToolset } from '../../src/toolset/folderToolset';
 
 // Serve Locally on a scikit-learn pipeline whose last step is the user's own class: a fitted encoder in
 // front of a TorchScript MLP (test/fixtures/northStar/torch_step.py, the north star's served model), so
@@ -76,6 +77,27 @@ describe('Serve Locally: a pipeline with a step of the workspace\'s own (an enco
     const wrongType = await server.call('/predict', JSON.stringify({ instances: [{ tenure: 'three', plan: 'basic' }] }));
     assert.equal(wrongType.status, 422);
     assert.match(wrongType.body, /values the model cannot use: check each feature's type/);
+  });
+
+  it('serve_locally\'s approval covers the workspace module the pickle imports, so changing it asks again', async () => {
+    const toolset = folderToolset({ folder: ws, python: PYTHON });
+    try {
+      const tool = toolset.tools.find((t) => t.name === 'serve_locally')!;
+      const scope = () => tool.approvalScope!({ path: 'models/churn_mlp_pipeline.joblib' }, toolset.context);
+      const before = await scope();
+      assert.match(before, /churn_mlp_pipeline\.joblib:\d+:\d+:\d+:.*\n.*torch_step\.py#[0-9a-f]{64}$/);
+      const step = join(ws, 'torch_step.py');
+      const text = readFileSync(step, 'utf8');
+      writeFileSync(step, text + '# changed\n');
+      try {
+        assert.notEqual(await scope(), before);
+      } finally {
+        writeFileSync(step, text);
+      }
+      assert.equal(await scope(), before);
+    } finally {
+      await toolset.dispose();
+    }
   });
 
   it('says how to fix a step whose class was defined in a notebook (__main__), which no other program can import', async () => {
