@@ -62,6 +62,8 @@ export interface ModelInfo {
   readonly parameterDefaults?: { readonly version: string; readonly parameters: readonly ParameterDefault[] };
   /** What loading the file in Python would do (run the code of the classes it pickles): a caution, not a fault of the file. */
   readonly warnings?: readonly string[];
+  /** scikit-learn pickles: the top-level modules its globals name, which loading it imports. */
+  readonly pickledModules?: readonly string[];
 }
 
 /** The model's size on disk: the file and the external data files found beside it. */

@@ -68,7 +68,7 @@ export function readPickledModel(file: FileWindow): ModelInfo {
   if (!root || (!version && !/^(sklearn|xgboost|lightgbm|catboost|imblearn)\./.test(root.cls.module + '.'))) {
     throw new ModelFormatError(`a pickle of ${root ? `a ${root.cls.qualified}` : `a ${describeValue(top)}`}, not a scikit-learn model (or a PyTorch file: no torch.save magic number); pickles are never executed, so it is not read further`);
   }
-  const walk: Walk = { tensors: [], count: 0, parameters: 0, bytesByDtype: new Map(), classes: new Set(), seen: new Set() };
+  const walk: Walk = { tensors: [], count: 0, parameters: 0, bytesByDtype: new Map(), classes: new Set(), modules: new Set(), seen: new Set() };
   collect(top, '', walk, 0);
   const metadata = new Map<string, string>();
   const defaults = new Map<string, Omit<ParameterDefault, 'name'>>();
@@ -107,6 +107,7 @@ export function readPickledModel(file: FileWindow): ModelInfo {
     bytesRead: file.bytesRead,
     problems: [],
     warnings,
+    pickledModules: [...walk.modules],
   };
 }
 
@@ -177,6 +178,8 @@ interface Walk {
   parameters: number;
   bytesByDtype: Map<string, number>;
   classes: Set<string>;
+  /** Top-level modules of every global the pickle names (joblib.load imports them): serving's approval checks the workspace's. */
+  modules: Set<string>;
   seen: Set<PickleValue>;
 }
 
@@ -184,6 +187,10 @@ interface Walk {
 function collect(value: PickleValue, path: string, walk: Walk, depth: number): void {
   if (depth > 64 || value === null || typeof value !== 'object' || value instanceof Uint8Array || walk.seen.has(value)) return;
   walk.seen.add(value);
+  if (value instanceof PickleGlobal) {
+    if (walk.modules.size < MAX_CLASSES) walk.modules.add(value.module.split('.')[0]!);
+    return;
+  }
   const array = arrayOf(value);
   if (array) {
     walk.count++;
@@ -197,6 +204,8 @@ function collect(value: PickleValue, path: string, walk: Walk, depth: number): v
   if (value instanceof PickleCall) {
     const cls = objectOf(value)?.cls;
     if (cls && walk.classes.size < MAX_CLASSES && !/^(numpy|builtins|collections|copyreg)\./.test(cls.qualified)) walk.classes.add(cls.qualified);
+    collect(value.fn, path, walk, depth + 1);
+    if (cls) collect(cls, path, walk, depth + 1);
     value.args.forEach((a, i) => collect(a, at(`arg${i}`), walk, depth + 1));
     collect(value.state, path, walk, depth + 1);
     value.items.forEach((a, i) => collect(a, at(String(i)), walk, depth + 1));

@@ -5,6 +5,10 @@ import { UserError } from '../common/errors';
 /** pip's name for a module an app imports, where they differ. */
 const PIP_NAMES: Readonly<Record<string, string>> = { sklearn: 'scikit-learn', yaml: 'pyyaml', PIL: 'pillow', cv2: 'opencv-python' };
 
+/** Modules of packages the generated apps and common pickles import: only these get a pip line. */
+const KNOWN_PACKAGES: ReadonlySet<string> = new Set([...Object.keys(PIP_NAMES), 'fastapi', 'uvicorn', 'pydantic', 'starlette', 'joblib', 'numpy', 'pandas', 'scipy',
+  'torch', 'torchvision', 'onnx', 'onnxruntime', 'xgboost', 'lightgbm', 'catboost', 'statsmodels', 'transformers', 'tritonclient', 'pyarrow', 'skl2onnx', 'cloudpickle', 'dill']);
+
 export function installLine(python: string, modules: readonly string[]): string {
   const quoted = /\s/.test(python) ? `"${python}"` : python;
   return `${quoted} -m pip install ${modules.map((m) => PIP_NAMES[m] ?? m).join(' ')}`;
@@ -12,9 +16,15 @@ export function installLine(python: string, modules: readonly string[]): string 
 
 export function serverFailure(options: { python: string; appDir: string; module: string }, port: number, output: string, spawnError?: string): UserError {
   if (spawnError) return new UserError(`Python could not be started to serve ${options.appDir}: ${spawnError}. Set mlEngineer.python.path.`);
-  const missing = /No module named '([^'.]+)/.exec(output)?.[1];
+  const nowhere = /RuntimeError: cannot load .*?: loading it needs the module (\w+), which is neither installed nor under MODEL_CODE_DIR \(([^)\n]*)\)/.exec(output);
+  const missing = nowhere?.[1] ?? /No module named '([^'.]+)/.exec(output)?.[1];
   if (missing && missing !== options.module) {
-    return new UserError(`The app needs the Python package "${missing}", which ${options.python} does not have. Install it with:\n${installLine(options.python, [missing])}`);
+    if (KNOWN_PACKAGES.has(missing)) {
+      return new UserError(`The app needs the Python package "${missing}", which ${options.python} does not have. Install it with:\n${installLine(options.python, [missing])}`);
+    }
+    // Likely a module of the user's in another folder: a pip line could install an unrelated package of that name.
+    const root = nowhere ? ` (${nowhere[2]})` : '';
+    return new UserError(`The app needs the Python module "${missing}", which is neither under the workspace root${root} nor installed in ${options.python}. If it is your own module, put ${missing}.py at the workspace root (or set MODEL_CODE_DIR to its folder) and serve again; if it is a package, install it.`);
   }
   if (/address already in use|Errno 98|Errno 48|WinError 10048/i.test(output)) {
     return new UserError(`Port ${port} on 127.0.0.1 is in use by another program: stop it, or set mlEngineer.serving.port to 0 (any free port).`);

@@ -14,7 +14,8 @@ import { appDirFor, markServedModel } from './appFolder';
 import { REQUEST_LOG_FILE, REQUEST_LOG_FLUSH_SECONDS } from './requestLogText';
 import { quantile, sendRows } from './requestSender';
 import { pickRunning } from './serverPick';
-import { planServeApp, servableApp } from './servePlan';
+import { pickledWorkspaceModules, type WorkspaceModuleFile } from './pickledWorkspaceModules';
+import { planServeApp, servableApp, servingLoadsPickle } from './servePlan';
 
 // The agent's Serve Locally (serve_locally) and the traffic it sends (send_requests). Both are
 // execute tools: the first writes the app (Deploy's FastAPI app for ONNX, the scikit-learn app for
@@ -41,8 +42,12 @@ export function serveLocallyTool(deps: ServingToolDeps) {
     input: serveInput,
     risk: 'execute',
     confirmation: (input) => `Serve ${input.path} on 127.0.0.1 with your Python (its FastAPI app written into deploy/ first if none is there; loading a pickle runs code from the file)`,
-    // "Allow for this chat" covers this model file (or app folder) as it is now.
-    approvalScope: async (input, context) => context.files.identity(await context.files.resolve(input.path)),
+    // "Allow for this chat" covers this model file (or app folder) as it is now, and the workspace modules its pickle imports.
+    approvalScope: async (input, context) => {
+      const path = await context.files.resolve(input.path);
+      const modules = await importedModules(path, context);
+      return [await context.files.identity(path), ...modules.map((m) => `${m.file}#${m.sha256}`)].join('\n');
+    },
     async run(input, context, signal) {
       const path = await context.files.resolve(input.path);
       if (!existsSync(path)) throw new ToolInputError(`${input.path} does not exist.`);
@@ -65,6 +70,14 @@ export function serveLocallyTool(deps: ServingToolDeps) {
       return { content: lines.join('\n'), summary: `${running.name} at ${running.server.url}` };
     },
   });
+}
+
+/** The workspace modules a pickled model file imports as it loads (none for a folder, another format or an unreadable file). */
+async function importedModules(path: string, context: ToolContext): Promise<WorkspaceModuleFile[]> {
+  const root = context.files.roots.find((r) => isSameOrInside(r.path, path));
+  if (!root || !existsSync(path) || statSync(path).isDirectory()) return [];
+  const info = await inspectForTool(path, path).catch(() => undefined);
+  return info && servingLoadsPickle(info) ? pickledWorkspaceModules(info, root.path) : [];
 }
 
 /** The app a path serves: a folder's own app.py, else the model's app folder, written now if it is not there. */

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS, SETTINGS } from '../../commandIds';
 import { UserError } from '../../common/errors';
@@ -10,6 +10,7 @@ import { LocalModelServer } from '../localServer';
 import { sampleBody } from '../sampleRequest';
 import { appDirFor, markServedModel } from '../appFolder';
 import { planServeApp, servableApp, servingLoadsPickle } from '../servePlan';
+import { pickledWorkspaceModules } from '../pickledWorkspaceModules';
 import { olderAppWarning } from '../requestLogText';
 import type { LocalServers, ServerEntry } from './localServers';
 import type { Logger } from '../../common/logger';
@@ -25,8 +26,8 @@ export async function serveLocally(target: vscode.Uri, servers: LocalServers, py
   if (statSync(target.fsPath).isDirectory() && !app) throw new UserError(`${basename(target.fsPath)} holds no app.py (or main.py) to serve: use Serve Locally on a model file, or ML Engineer: Deploy Model first.`);
   if (!app) {
     const info = await modelReader().inspect(target.fsPath);
-    if (servingLoadsPickle(info) && !(await trustPickle(target))) return;
     const root = vscode.workspace.getWorkspaceFolder(target)?.uri.fsPath ?? join(target.fsPath, '..');
+    if (servingLoadsPickle(info) && !(await trustPickle(target, pickledWorkspaceModules(info, root).map((m) => relative(root, m.file))))) return;
     const plan = (() => {
       try {
         return markServedModel(planServeApp(info, target.fsPath), root, target.fsPath);

@@ -10,6 +10,7 @@ export function servingPython(log: Logger): Promise<string> {
   return userPython(log, 'to serve the model');
 }
 
-export function trustPickle(model: vscode.Uri): Promise<boolean> {
-  return trustModelFile(model, { kind: 'pickle', action: 'Serve' });
+/** `imports`: the workspace modules the pickle names (pickledWorkspaceModules.ts), which the app imports as it loads. */
+export function trustPickle(model: vscode.Uri, imports: readonly string[] = []): Promise<boolean> {
+  return trustModelFile(model, { kind: 'pickle', action: 'Serve', ...(imports.length ? { classes: `and imports ${imports.join(', ')} from the workspace` } : {}) });
 }
