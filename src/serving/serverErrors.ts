@@ -5,7 +5,7 @@ import { UserError } from '../common/errors';
 /** pip's name for a module an app imports, where they differ. */
 const PIP_NAMES: Readonly<Record<string, string>> = { sklearn: 'scikit-learn', yaml: 'pyyaml', PIL: 'pillow', cv2: 'opencv-python' };
 
-/** Modules of packages the generated apps and common pickles import: only these get a pip line. */
+/** Modules of packages the generated apps and common pickles import: a pickle's missing module gets a pip line only for these. */
 const KNOWN_PACKAGES: ReadonlySet<string> = new Set([...Object.keys(PIP_NAMES), 'fastapi', 'uvicorn', 'pydantic', 'starlette', 'joblib', 'numpy', 'pandas', 'scipy',
   'torch', 'torchvision', 'onnx', 'onnxruntime', 'xgboost', 'lightgbm', 'catboost', 'statsmodels', 'transformers', 'tritonclient', 'pyarrow', 'skl2onnx', 'cloudpickle', 'dill']);
 
@@ -19,7 +19,9 @@ export function serverFailure(options: { python: string; appDir: string; module:
   const nowhere = /RuntimeError: cannot load .*?: loading it needs the module (\w+), which is neither installed nor under MODEL_CODE_DIR \(([^)\n]*)\)/.exec(output);
   const missing = nowhere?.[1] ?? /No module named '([^'.]+)/.exec(output)?.[1];
   if (missing && missing !== options.module) {
-    if (KNOWN_PACKAGES.has(missing)) {
+    // An app's own import (or a known package) gets pip's line, as Python's advice would; a module the
+    // pickle names that is neither installed nor under the workspace root is likely the user's own.
+    if (!nowhere || KNOWN_PACKAGES.has(missing)) {
       return new UserError(`The app needs the Python package "${missing}", which ${options.python} does not have. Install it with:\n${installLine(options.python, [missing])}`);
     }
     // Likely a module of the user's in another folder: a pip line could install an unrelated package of that name.

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { serverFailure } from '../../src/serving/serverErrors';
 
-// The pip line is only for real packages: a module of the user's that the app cannot find must not become
-// "pip install <name>", which could install an unrelated PyPI package of that name.
+// A module a pickle names that is neither installed nor under the workspace root is likely the user's own:
+// it must not become "pip install <name>", which could install an unrelated PyPI package of that name.
 
 const options = { python: '/usr/bin/python3', appDir: '/ws/deploy/m-fastapi', module: 'app' };
 
@@ -18,6 +18,7 @@ describe('serverFailure: a missing module', () => {
     const message = serverFailure(options, 8000, nowhere).message;
     assert.match(message, /"torch_step", which is neither under the workspace root \(\/ws\) nor installed in \/usr\/bin\/python3\. If it is your own module, put torch_step\.py at the workspace root/);
     assert.doesNotMatch(message, /pip install/);
-    assert.doesNotMatch(serverFailure(options, 8000, "ModuleNotFoundError: No module named 'my_utils'").message, /pip install/);
+    // An app's own import of an unknown name is still a package to Python's eyes: pip's line, as before.
+    assert.match(serverFailure(options, 8000, "ModuleNotFoundError: No module named 'my_utils'").message, /package "my_utils".*pip install my_utils$/s);
   });
 });
