@@ -71,15 +71,17 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   // F1 goes to whatever has focus: a notebook output or another webview swallows it. Click the
   // editor area first; if the palette does not open, click an empty part of the status bar and retry.
+  // A webview that takes the focus just after (an editor still opening) closes the palette again:
+  // then the text cannot be typed, and the palette is opened again.
   for (let attempt = 0; ; attempt++) {
     if (attempt === 0) await page.locator('.monaco-workbench').click({ position: { x: 700, y: 450 } }).catch(() => undefined);
     else await page.locator('.part.statusbar').click({ position: { x: 700, y: 10 } }).catch(() => undefined);
     await page.keyboard.press('F1');
-    if (await input.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
-    if (attempt === 3) throw new Error(`the command palette did not open to run "${title}"`);
+    const opened = await input.waitFor({ timeout: 5_000 }).then(() => true, () => false);
+    if (opened && (await input.fill(`>${title}`, { timeout: 5_000 }).then(() => true, () => false))) break;
+    if (attempt === 3) throw new Error(`the command palette did not ${opened ? 'stay open' : 'open'} to run "${title}"`);
     await page.keyboard.press('Escape');
   }
-  await input.fill(`>${title}`);
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
   await row.waitFor({ timeout: 15_000 });
   await row.click();
