@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, getPriority } from 'node:os';
 import { join } from 'node:path';
 import { isUserError } from '../../src/common/errors';
 import type { DatasetView } from '../../src/data/datasetSource';
@@ -209,6 +210,26 @@ df.to_csv('pandas.csv', index=False)`);
     await assert.rejects(slow, (e: Error) => isUserError(e) && /data engine stopped/.test(e.message));
     const source = new FileDatasetSource(folder.path('base_snappy.parquet'), engine);
     assert.equal((await source.info(EMPTY_VIEW, signal())).totalRows, 5000);
+  });
+
+  it('runs below the editor\'s priority, every thread (DuckDB\'s busy in a scan among them), with every core by default', async function () {
+    if (process.platform !== 'linux') this.skip(); // /proc: Linux keeps a priority per thread, where a thread left out is likeliest.
+    const own = getPriority();
+    const fresh = new DataEngine({ memoryLimitMb: 256 });
+    try {
+      assert.equal(await fresh.setting('threads'), String(Math.min(8, availableParallelism())));
+      const scan = fresh.query('SELECT count(*) FROM range(30000000000) a', { timeMs: 60_000 }, AbortSignal.timeout(3000)).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const pid = fresh.pid;
+      assert.ok(pid);
+      const nice = (tid: string): number => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ')[16]);
+      const threads = readdirSync(`/proc/${pid}/task`);
+      assert.ok(threads.length > 2, `${threads.length} threads`);
+      for (const tid of threads) assert.ok(nice(tid) > own, `thread ${tid} of the engine runs at nice ${nice(tid)}, this process at ${own}`);
+      await scan;
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('a query over its time limit kills the process and says so', async () => {

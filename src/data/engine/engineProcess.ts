@@ -5,7 +5,8 @@
 // Two databases: the main one reads the files the user opens (any path: the user chose them) and
 // keeps the tables built from text formats; a confined one per set of workspace roots runs the
 // agent's and the CLI's SQL: one SELECT statement, files readable only inside the roots, settings locked.
-import { mkdirSync, rmSync, statfsSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { constants, setPriority } from 'node:os';
 import { realpath } from 'node:fs/promises';
 import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { Cell } from '../datasetSource';
@@ -14,6 +15,36 @@ import { importArrowIpc } from './arrowImport';
 import { confineQuery } from './confinedSql';
 import { spillFolder } from './spillFolders';
 import { ENGINE_SETUP_VAR, MAX_CELL_CHARS, type EngineSetup, type FromEngine, type QueryRequest, type TablePrep, type ToEngine } from './protocol';
+
+/**
+ * Every thread of this process below the editor's priority: a scan may use every core, yet the
+ * editor, the extension host and the user's kernel are served first. Linux keeps a priority per
+ * thread and a new thread takes its creator's: each thread there now is set (Node's pool, which
+ * creates DuckDB's threads, may be older than this code), before any database starts.
+ */
+function belowNormalPriority(): void {
+  const level = constants.priority.PRIORITY_BELOW_NORMAL;
+  try {
+    setPriority(level);
+  } catch {
+    return; // Not allowed here (a sandbox): the engine runs at the editor's priority.
+  }
+  if (process.platform !== 'linux') return;
+  let threads: string[];
+  try {
+    threads = readdirSync('/proc/self/task');
+  } catch {
+    return;
+  }
+  for (const tid of threads) {
+    try {
+      setPriority(Number(tid), level);
+    } catch {
+      // A thread that ended meanwhile.
+    }
+  }
+}
+belowNormalPriority();
 
 const setup = JSON.parse(process.env[ENGINE_SETUP_VAR] ?? '{}') as EngineSetup;
 const spill = spillFolder(setup.tempDir, process.pid);
