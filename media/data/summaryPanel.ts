@@ -11,6 +11,13 @@ const SVG = 'http://www.w3.org/2000/svg';
 
 export type SummaryState = { readonly state: 'loading' } | { readonly state: 'failed'; readonly message: string } | { readonly state: 'done'; readonly summary: ColumnSummary };
 
+/** What the distinct count is: exact, a sketch's estimate with its typical error, or HyperLogLog's. */
+function distinctTitle(s: ColumnSummary): string {
+  if (!s.distinctApproximate) return 'Exact';
+  if (s.distinctError) return `Estimated from the smallest hashes of the values: typically within ${(s.distinctError * 100).toFixed(1)}%`;
+  return 'Approximate (HyperLogLog)';
+}
+
 function pct(part: number, whole: number): string {
   if (whole <= 0) return '0%';
   const p = (part / whole) * 100;
@@ -67,7 +74,7 @@ export function summaryCard(column: string, type: string, state: SummaryState, r
   const stats = element('dl', {}, [
     ...stat('Rows', s.count.toLocaleString('en-US')),
     ...stat('Nulls', `${s.nulls.toLocaleString('en-US')} (${pct(s.nulls, s.count)})`),
-    ...stat('Distinct', `${s.distinctApproximate ? '≈' : ''}${s.distinct.toLocaleString('en-US')}`, s.distinctApproximate ? 'Approximate (HyperLogLog)' : 'Exact'),
+    ...stat('Distinct', `${s.distinctApproximate ? '≈' : ''}${s.distinct.toLocaleString('en-US')}`, distinctTitle(s)),
     ...(s.min !== undefined ? stat('Min', statDisplay(s.min)) : []),
     ...(s.max !== undefined ? stat('Max', statDisplay(s.max)) : []),
     ...(s.mean !== undefined ? stat('Mean', statDisplay(s.mean)) : []),

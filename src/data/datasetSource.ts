@@ -94,8 +94,10 @@ export interface ColumnSummary {
   readonly count: number;
   readonly nulls: number;
   readonly distinct: number;
-  /** True when `distinct` is an estimate (HyperLogLog), which the panel says. */
+  /** True when `distinct` is an estimate (HyperLogLog, or distinctError's sketch), which the panel says. */
   readonly distinctApproximate: boolean;
+  /** With distinctApproximate: the estimate's relative standard error where known (the K-minimum-values sketch of a sampled big text file). */
+  readonly distinctError?: number;
   readonly min?: Cell;
   readonly max?: Cell;
   readonly mean?: number;

@@ -98,8 +98,10 @@ describe('Dataset engine: a profile of every column in two scans', function () {
     engine.reads = [];
     const source = new FileDatasetSource(csv, engine);
     const inPlace = await profile(source);
-    // A sample spread over the file (its figures, then its histograms on edges from them), then one read for the count, the statistics and top-value counts; then (not waited for) the table is built.
-    assert.deepEqual(engine.reads, ['sample', 'sample', 'csv', 'table'], 'neither the count nor the summaries waited for the table; the file read once');
+    // A sample spread over the file (its figures; whether h, whose sampled values never repeat, holds timestamps, on its
+    // first rows; its histograms on edges from the figures), then one read for the count, the statistics and top-value
+    // counts; then (not waited for) the table is built.
+    assert.deepEqual(engine.reads, ['sample', 'sample', 'sample', 'csv', 'table'], 'neither the count nor the summaries waited for the table; the file read once');
     assert.equal(inPlace[0]?.count, 2_200_000);
     const built = async (): Promise<boolean> => (await engine.query("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 't\\_%' ESCAPE '\\'", {})).rows[0]?.[0] === 1;
     for (let i = 0; i < 600 && !(await built()); i++) await new Promise((resolve) => setTimeout(resolve, 100));

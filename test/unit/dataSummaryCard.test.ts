@@ -66,6 +66,15 @@ describe('Dataset summary card: sampled quantiles and histogram, and an ID-like 
     assert.doesNotMatch(summaryLine(sparse), /sample|~500/);
   });
 
+  it('distinct: exact, a sketch\'s estimate with its typical error, or HyperLogLog\'s, each said in its title', () => {
+    const distinctOf = (root: HTMLElement): Element => Array.from(root.querySelectorAll('dt')).find((dt) => dt.textContent === 'Distinct')?.nextElementSibling ?? assert.fail('no Distinct');
+    const exact = distinctOf(card({ ...base, distinct: 1000, distinctApproximate: false }));
+    assert.deepEqual([exact.textContent, exact.getAttribute('title')], ['1,000', 'Exact']);
+    const sketched = distinctOf(card({ ...base, distinctError: 1 / Math.sqrt(16_382) }));
+    assert.deepEqual([sketched.textContent, sketched.getAttribute('title')], ['≈9,800,000', 'Estimated from the smallest hashes of the values: typically within 0.8%']);
+    assert.equal(distinctOf(card(base)).getAttribute('title'), 'Approximate (HyperLogLog)');
+  });
+
   it('a summary counted on every row: no sample note, bars as plain counts', () => {
     const root = card({ ...base, quantilesApproximate: false, distinctApproximate: false });
     assert.equal(root.querySelector('p.sampled'), null);

@@ -6,7 +6,7 @@
 // and their edges given back as dates.
 import { SharedTask } from '../sharedTask';
 import type { Cell, ColumnSummary, DatasetColumn, DatasetView, LabelBalance } from '../datasetSource';
-import { candidateCounts, candidatePosition, fewValues, fitToRange, SAMPLED_VALUES_MIN, withCounted, type ProfileSample, type SampledNumbers, type UniqueAs } from './sampledProfile';
+import { candidateCounts, candidatePosition, countDistinctExactly, fewValues, fitToRange, kmvDistinct, kmvError, SAMPLED_VALUES_MIN, withCounted, type ProfileSample, type SampledNumbers, type UniqueAs } from './sampledProfile';
 import { edgeCell, findColumn, finite, HISTOGRAM_BINS, isNumeric, isTemporal, num, QUANTILES, TOP_VALUES, xOf, type SummaryRunner } from './summaryTerms';
 import { quoteIdent } from './sqlText';
 import { valueOf, whereSql, type BoundRelation } from './viewSql';
@@ -117,6 +117,8 @@ export interface FirstPass {
   /** The column's value for one statistic (nn, d, lo, hi, mean, sd, xlo, xhi, q0…, top), if it was asked. */
   readonly at: (name: string, key: string) => Cell | undefined;
   readonly has: (name: string) => boolean;
+  /** The distinct count's relative standard error: 0 when counted exactly, undefined when HyperLogLog's (unknown). */
+  readonly distinctError: (name: string) => number | undefined;
   /** A number or date column's quantiles and histogram from the sample instead of this scan, and the sample's rows, if they were. */
   readonly sampled: (name: string) => { readonly numbers: SampledNumbers; readonly rows: number } | undefined;
   /** A text column's sampled candidates counted exactly in this scan (by their text), if they were. */
@@ -141,6 +143,8 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
   const candidatesOf = new Map<string, Cell[]>();
   /** Text columns whose distinct count and min/max are over the rows that are no candidate, to be joined with the candidates' (fewValues). */
   const joined = new Set<string>();
+  /** Columns whose distinct values are counted exactly. */
+  const distinctExact = new Set<string>();
   const slot = (name: string, key: string, sql: string): void => {
     const own = slots.get(name) ?? {};
     slots.set(name, own);
@@ -158,7 +162,16 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
     const position = sampled ? candidatePosition(col, sampled, (value) => bound.params.bind(value)) : undefined;
     const rest = sampled && position && fewValues(col, sampled) ? ` FILTER (WHERE ${position} IS NULL)` : '';
     if (rest) joined.add(name);
-    slot(name, 'd', exact ? `count(DISTINCT ${v})` : `approx_count_distinct(${v})${rest}`);
+    // With a sample: counted exactly where its values repeat, else estimated from the smallest hashes (kmvDistinct); without, HyperLogLog.
+    const seen = exact ? undefined : sample?.distinct.get(name);
+    if (exact || (seen && countDistinctExactly(seen))) {
+      distinctExact.add(name);
+      slot(name, 'd', `count(DISTINCT ${v})${rest}`);
+    } else if (seen) {
+      const kmv = kmvDistinct(v);
+      slot(name, 'd', kmv.estimate);
+      slot(name, 'dk', kmv.hashes);
+    } else slot(name, 'd', `approx_count_distinct(${v})${rest}`);
     if (isNumeric(col) || isTemporal(col)) {
       const x = xOf(col);
       slot(name, 'lo', `min(${v})`);
@@ -218,6 +231,11 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
       return counts && (key === 'd' || key === 'lo' || key === 'hi') ? withCounted(key, cell, counts) : cell;
     },
     has: (name) => slots.has(name),
+    distinctError: (name) => {
+      if (distinctExact.has(name)) return 0;
+      const own = slots.get(name);
+      return own?.dk === undefined || own.nn === undefined ? undefined : kmvError(num(row[own.dk]), num(row[own.nn]));
+    },
     sampled: (name) => {
       const numbers = sampledOf.get(name);
       return numbers && sample ? { numbers, rows: sample.rows } : undefined;
@@ -308,7 +326,10 @@ export async function summarizeColumns(run: SummaryRunner, bind: () => BoundRela
   const out = new Map<string, ColumnSummary>();
   for (const [i, col] of cols.entries()) {
     const nonNull = num(at(i, 'nn'));
-    const base = { column: col.name, kind: col.kind, type: col.type, distinctApproximate: !exact, count, nulls: count - nonNull, distinct: num(at(i, 'd')) };
+    // An estimate is never above the values there are (HyperLogLog's can be, by a fifth).
+    const error = pass.distinctError(col.name);
+    const distinct = Math.min(nonNull, Math.round(num(at(i, 'd'))));
+    const base = { column: col.name, kind: col.kind, type: col.type, distinctApproximate: error !== 0, ...(error ? { distinctError: error } : {}), count, nulls: count - nonNull, distinct };
     const lo = at(i, 'lo');
     const minMax = lo !== null && lo !== undefined ? { min: lo, max: at(i, 'hi') ?? null } : {};
     if (isNumeric(col) || isTemporal(col)) {

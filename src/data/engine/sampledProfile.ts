@@ -41,6 +41,46 @@ export interface ProfileSample {
   readonly candidates: ReadonlyMap<string, readonly Cell[]>;
   /** Text columns in which no sampled value repeats (idLike), with their non-null sampled values and what they look like: no candidates to count. */
   readonly unique: ReadonlyMap<string, { readonly values: number; readonly as: UniqueAs }>;
+  /** Every column's non-null sampled values and how many of them differ: whether the scan counts its distinct values exactly (fewDistinct). */
+  readonly distinct: ReadonlyMap<string, SampledDistinct>;
+}
+
+export interface SampledDistinct {
+  readonly values: number;
+  readonly distinct: number;
+}
+
+/**
+ * Whether a column's distinct values are counted exactly over every row: when its sampled values
+ * repeat (fewer than 97% of them differ) or are few. Such a column holds at most about as many
+ * distinct values as the sample has rows times the file's size over the sample's, usually far
+ * fewer, and DuckDB's exact count then cost less than its HyperLogLog (0.1-0.2 s against 0.4 s
+ * for 10M rows of 333,000 values; 0.8 s for 3.3M values), which was 25% off for 1,000 values
+ * (1,249). Columns whose sampled values all but never repeat are estimated (kmvDistinct).
+ */
+export const countDistinctExactly = (seen: SampledDistinct): boolean => seen.values < SAMPLED_VALUES_MIN || seen.distinct < 0.97 * seen.values;
+
+/** Hashes kept per column by the K-minimum-values estimate (kmvDistinct): a relative standard error of 1/sqrt(K - 2) when no value repeats. */
+export const KMV_HASHES = 16_384;
+
+/**
+ * The distinct values of a column whose values seldom repeat, from the KMV_HASHES smallest hashes
+ * of its values (K minimum values: the k-th smallest of k distinct hashes spread evenly over 2^64
+ * says how many there are), and that k. DuckDB's approx_count_distinct was 7-20% off on such columns
+ * (a key i*10 of 3M rows: 3,583,748); this, at its cost, within 1%. The K smallest hashes hold every
+ * row of the values drawn: with no repeat among them, the column is (nearly) all distinct and its
+ * count of values is the figure; with at most K values, the list holds them all (exact).
+ */
+export function kmvDistinct(v: string): { readonly estimate: string; readonly hashes: string } {
+  const hashes = `len(list_distinct(min(hash(${v}), ${KMV_HASHES}) FILTER (WHERE ${v} IS NOT NULL)))`;
+  const top = `list_max(min(hash(${v}), ${KMV_HASHES}) FILTER (WHERE ${v} IS NOT NULL))`;
+  return { hashes, estimate: `CASE WHEN count(${v}) <= ${KMV_HASHES} THEN ${hashes} WHEN ${hashes} = ${KMV_HASHES} THEN count(${v}) ELSE (${hashes} - 1) / (${top}::DOUBLE / 18446744073709551616.0) END` };
+}
+
+/** The relative standard error of kmvDistinct's figure, from its distinct hashes and the column's values: 0 when exact. */
+export function kmvError(hashes: number, values: number): number {
+  if (values <= KMV_HASHES) return 0;
+  return 1 / Math.sqrt(Math.max(1, hashes - 2));
 }
 
 /** Non-null sampled values under which a column without repeats says nothing (a few thousand rows of a category can all differ). */
@@ -67,7 +107,7 @@ export async function sampleProfile(run: SummaryRunner, bound: BoundRelation, na
   for (const col of cols) {
     at.set(col.name, parts.length);
     const x = xOf(col);
-    if (isNumeric(col) || isTemporal(col)) parts.push(`min(${x})`, `max(${x})`, `to_json(${isTemporal(col) ? 'quantile_disc' : 'quantile_cont'}(${x}, ${q}))`, `count(${x})`);
+    if (isNumeric(col) || isTemporal(col)) parts.push(`min(${x})`, `max(${x})`, `to_json(${isTemporal(col) ? 'quantile_disc' : 'quantile_cont'}(${x}, ${q}))`, `count(${x})`, `count(DISTINCT ${valueOf(col)})`);
     else if (col.kind === 'string' || col.kind === 'boolean') {
       // The mean length tells an identifier from long text (timestamps as text: timestampShare).
       parts.push(`to_json(approx_top_k(${valueOf(col)}, ${SAMPLE_CANDIDATES}))`, `count(${valueOf(col)})`, `count(DISTINCT ${valueOf(col)})`, `avg(length(CAST(${valueOf(col)} AS VARCHAR)))`);
@@ -77,6 +117,7 @@ export async function sampleProfile(run: SummaryRunner, bound: BoundRelation, na
   const found = new Map<string, { lo: number; hi: number; quantiles: number[]; edges: number[]; values: number }>();
   const candidates = new Map<string, Cell[]>();
   const unique = new Map<string, { values: number; as: UniqueAs }>();
+  const distinct = new Map<string, SampledDistinct>();
   for (const col of cols) {
     const i = at.get(col.name);
     if (i === undefined) continue;
@@ -84,9 +125,11 @@ export async function sampleProfile(run: SummaryRunner, bound: BoundRelation, na
       const lo = finite(row[i]);
       const hi = finite(row[i + 1]);
       const quantiles = listOf(row[i + 2]).map(Number);
+      distinct.set(col.name, { values: Number(row[i + 3] ?? 0), distinct: Number(row[i + 4] ?? 0) });
       if (lo !== undefined && hi !== undefined && quantiles.length === QUANTILES.length && quantiles.every(Number.isFinite)) found.set(col.name, { lo, hi, quantiles, edges: sampleEdges(col, lo, hi), values: Number(row[i + 3] ?? 0) });
     } else if (col.kind === 'string' || col.kind === 'boolean') {
       const nonNull = Number(row[i + 1] ?? 0);
+      distinct.set(col.name, { values: nonNull, distinct: Number(row[i + 2] ?? 0) });
       if (idLike(nonNull, Number(row[i + 2] ?? 0))) {
         unique.set(col.name, { values: nonNull, as: Number(row[i + 3] ?? 0) >= LONG_TEXT_CHARS ? 'long text' : 'identifier' });
         continue;
@@ -116,7 +159,7 @@ export async function sampleProfile(run: SummaryRunner, bound: BoundRelation, na
     while (counts.length < bins) counts.push(0);
     ranges.set(col.name, { ...f, counts });
   });
-  return { rows: Number(row[0] ?? 0), ranges, candidates, unique };
+  return { rows: Number(row[0] ?? 0), ranges, candidates, unique, distinct };
 }
 
 /** Sampled values a column's timestamps-as-text share is read from. */
