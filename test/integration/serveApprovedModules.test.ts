@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDeployment } from '../../src/models/deploy/deployPlan';
@@ -10,10 +10,15 @@ import { LocalModelServer } from '../../src/serving/localServer';
 import { approvedModulesEnv, pickledWorkspaceModules } from '../../src/serving/pickledWorkspaceModules';
 import { planServeApp } from '../../src/serving/servePlan';
 import { APPROVED_MODULES_ENV } from '../../src/serving/userModules';
+import { FolderServers } from '../../src/serving/agentServers';
+import { serveLocallyTool } from '../../src/serving/servingTools';
+import type { ScriptedReply } from '../support/fakeMessagesApi';
+import { startHarness } from './agentHarness';
 import { folderToolset } from '../../src/toolset/folderToolset';
 
 // A pickle naming a module of the workspace (mle_step.py at its root) is served holding the approval
-// to those files: serve_locally's card names the module, and the app runs the approved file, checked
+// to those files: serve_locally's card names the module (as Copilot and the agent loop show it; an app
+// written before this is refused), and the app runs the approved file, checked
 // against its approved sha256 as it loads, ahead of an installed module of the same name (one on the
 // app's PYTHONPATH here), while a workspace file named like the standard library (fractions.py, which
 // the pickle also names) never replaces it. Debian's python3-uvicorn and scikit-learn serve it for real.
@@ -80,6 +85,27 @@ describe('Serve Locally: the workspace modules a pickle imports are the approved
       assert.equal(sent.summary, '1/1 requests answered', sent.content);
     } finally {
       await toolset.dispose();
+    }
+  });
+
+  it('through the agent loop (loopback Messages API), the card the user is shown names the module', async () => {
+    const servers = new FolderServers(() => Promise.resolve(PYTHON));
+    const script = (_: unknown, i: number): ScriptedReply => {
+      if (i > 0) return { kind: 'message', blocks: [{ type: 'text', text: 'done' }] };
+      mkdirSync(join(h.workspace, 'models'));
+      copyFileSync(model(), join(h.workspace, 'models', 'step.joblib'));
+      copyFileSync(join(ws, 'mle_step.py'), join(h.workspace, 'mle_step.py'));
+      return { kind: 'message', blocks: [{ type: 'tool_use', name: 'serve_locally', input: INPUT }] };
+    };
+    const h = await startHarness(script, { extraTools: [serveLocallyTool({ servers })], approve: () => false });
+    try {
+      await h.session.send('serve it', new AbortController().signal);
+      assert.equal(h.approvals.length, 1);
+      assert.match(h.approvals[0]!.confirmation, /^Serve models\/step\.joblib on 127\.0\.0\.1 .* and imports mle_step\.py from the workspace$/);
+      assert.match(h.approvals[0]!.scope!, /mle_step\.py#[0-9a-f]{64}$/);
+    } finally {
+      await h.close();
+      await servers.dispose();
     }
   });
 
