@@ -11,6 +11,8 @@ export interface ServedApp {
   readonly appDir: string;
   /** The module holding `app` (app.py: "app"). */
   readonly module: string;
+  /** Added to the app's environment: the workspace modules approved with a pickle (approvedModulesEnv). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface RunningServer {

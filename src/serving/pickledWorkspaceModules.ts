@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import type { ModelInfo } from '../models/modelInfo';
+import { APPROVED_MODULES_ENV } from './userModules';
 
-// The workspace code a served pickle imports: the app puts MODEL_CODE_DIR (the workspace root) on
-// sys.path while it unpickles, so a module the pickle names that is <root>/<name>.py or a package
-// folder there runs too. Serve's approval names these files and covers their content hashes, so a
-// module changed after "Allow for this chat" is asked about again (review 10b S5).
+// The workspace code a served pickle imports: a module the pickle names that is <root>/<name>.py or
+// a package folder there runs as it loads. Serve's approval names these files and covers their
+// content hashes, so a module changed after "Allow for this chat" is asked about again (review 10b
+// S5), and the app is started holding them (approvedModulesEnv): it runs those files, checked again.
 
 const MAX_FILES = 200;
 
@@ -24,6 +25,37 @@ export function pickledWorkspaceModules(info: ModelInfo, root: string): Workspac
     else if (isDir(join(root, name))) pythonFiles(join(root, name), files);
   }
   return files.slice(0, MAX_FILES).map((file) => ({ file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') }));
+}
+
+/**
+ * The served app's environment that holds it to these files (userModules.ts): each module the
+ * approval named is run from its file, and only while its sha256 is the approved one.
+ */
+export function approvedModulesEnv(modules: readonly WorkspaceModuleFile[], root: string): Record<string, string> {
+  if (!modules.length) return {};
+  const named = modules.map((m) => {
+    const parts = relative(root, m.file).split(sep);
+    parts[parts.length - 1] = parts.at(-1)!.replace(/\.py$/, '');
+    if (parts.at(-1) === '__init__') parts.pop();
+    return [parts.join('.'), [m.file, m.sha256]] as const;
+  });
+  return { [APPROVED_MODULES_ENV]: JSON.stringify({ root, modules: Object.fromEntries(named) }) };
+}
+
+/**
+ * Why an app cannot be served with these approved modules: one written by an earlier ML Engineer
+ * ignores the environment and would run whatever files it finds, so it is refused, never rewritten
+ * behind the user's back (as olderAppWarning). Undefined when it holds itself to them.
+ */
+export function approvalNotHeld(app: { appDir: string; module: string; env?: Readonly<Record<string, string>> }): string | undefined {
+  if (!app.env?.[APPROVED_MODULES_ENV]) return undefined;
+  const file = `${join(app.appDir, ...app.module.split('.'))}.py`;
+  try {
+    if (readFileSync(file, 'utf8').includes(APPROVED_MODULES_ENV)) return undefined;
+  } catch {
+    return undefined; // no app file: the start says so
+  }
+  return `${basename(file)} in ${basename(app.appDir)} was written by an earlier ML Engineer: it would import the workspace modules the model needs from wherever it finds them, not only the approved files. Nothing was started: delete this folder and serve the model file again (it asks before writing).`;
 }
 
 function pythonFiles(dir: string, into: string[]): void {

@@ -14,7 +14,7 @@ import { appDirFor, markServedModel } from './appFolder';
 import { REQUEST_LOG_FILE, REQUEST_LOG_FLUSH_SECONDS } from './requestLogText';
 import { quantile, sendRows } from './requestSender';
 import { pickRunning } from './serverPick';
-import { pickledWorkspaceModules, type WorkspaceModuleFile } from './pickledWorkspaceModules';
+import { approvalNotHeld, approvedModulesEnv, pickledWorkspaceModules, type WorkspaceModuleFile } from './pickledWorkspaceModules';
 import { planServeApp, servableApp, servingLoadsPickle } from './servePlan';
 
 // The agent's Serve Locally (serve_locally) and the traffic it sends (send_requests). Both are
@@ -32,6 +32,7 @@ export interface ServingToolDeps {
 const serveInput = z.object({ path: z.string().check(z.minLength(1), z.maxLength(4000)) });
 
 export function serveLocallyTool(deps: ServingToolDeps) {
+  const approved = new Map<string, { root: string; modules: WorkspaceModuleFile[]; shown: string }>();
   return defineTool({
     name: 'serve_locally',
     description:
@@ -41,17 +42,28 @@ export function serveLocallyTool(deps: ServingToolDeps) {
       '(logs/requests.jsonl in the app folder: every predicted row, the current data for detect_drift). An app already running is not started twice.',
     input: serveInput,
     risk: 'execute',
-    confirmation: (input) => `Serve ${input.path} on 127.0.0.1 with your Python (its FastAPI app written into deploy/ first if none is there; loading a pickle runs code from the file)`,
+    // The workspace modules are found by approvalScope (it reads the pickle), run just before the card is drawn.
+    confirmation: (input) =>
+      `Serve ${input.path} on 127.0.0.1 with your Python (its FastAPI app written into deploy/ first if none is there; loading a pickle runs code from the file)${approved.get(JSON.stringify(input))?.shown ?? ''}`,
     // "Allow for this chat" covers this model file (or app folder) as it is now, and the workspace modules its pickle imports.
     approvalScope: async (input, context) => {
       const path = await context.files.resolve(input.path);
-      const modules = await importedModules(path, context);
-      return [await context.files.identity(path), ...modules.map((m) => `${m.file}#${m.sha256}`)].join('\n');
+      const imported = await importedModules(path, context);
+      approved.clear();
+      approved.set(JSON.stringify(input), { ...imported, shown: imported.modules.length ? ` and imports ${imported.modules.map((m) => context.files.display(m.file)).join(', ')} from the workspace` : '' });
+      return [await context.files.identity(path), ...imported.modules.map((m) => `${m.file}#${m.sha256}`)].join('\n');
     },
     async run(input, context, signal) {
       const path = await context.files.resolve(input.path);
       if (!existsSync(path)) throw new ToolInputError(`${input.path} does not exist.`);
-      const { app, wrote } = await appFor(path, input.path, context, signal);
+      // The app runs the module files the user approved, as hashed then (MCP, which asks nobody: as they are now).
+      const said = approved.get(JSON.stringify(input)) ?? (await importedModules(path, context));
+      approved.delete(JSON.stringify(input));
+      const written = await appFor(path, input.path, context, signal);
+      const app = { ...written.app, env: approvedModulesEnv(said.modules, said.root) };
+      const wrote = written.wrote;
+      const unheld = approvalNotHeld(app);
+      if (unheld) throw new ToolInputError(unheld);
       const already = runningFor(deps.servers, app);
       let running: RunningServer;
       try {
@@ -73,11 +85,11 @@ export function serveLocallyTool(deps: ServingToolDeps) {
 }
 
 /** The workspace modules a pickled model file imports as it loads (none for a folder, another format or an unreadable file). */
-async function importedModules(path: string, context: ToolContext): Promise<WorkspaceModuleFile[]> {
-  const root = context.files.roots.find((r) => isSameOrInside(r.path, path));
-  if (!root || !existsSync(path) || statSync(path).isDirectory()) return [];
+async function importedModules(path: string, context: ToolContext): Promise<{ root: string; modules: WorkspaceModuleFile[] }> {
+  const root = context.files.roots.find((r) => isSameOrInside(r.path, path))?.path ?? '';
+  if (!root || !existsSync(path) || statSync(path).isDirectory()) return { root, modules: [] };
   const info = await inspectForTool(path, path).catch(() => undefined);
-  return info && servingLoadsPickle(info) ? pickledWorkspaceModules(info, root.path) : [];
+  return { root, modules: info && servingLoadsPickle(info) ? pickledWorkspaceModules(info, root) : [] };
 }
 
 /** The app a path serves: a folder's own app.py, else the model's app folder, written now if it is not there. */

@@ -5,12 +5,12 @@ import { COMMANDS, SETTINGS } from '../../commandIds';
 import { UserError } from '../../common/errors';
 import { existingFiles, writeDeployment } from '../../models/deploy/deployPlan';
 import { modelReader } from '../../models/modelReader';
-import { uniqueServerName } from '../agentServers';
+import { uniqueServerName, type ServedApp } from '../agentServers';
 import { LocalModelServer } from '../localServer';
 import { sampleBody } from '../sampleRequest';
 import { appDirFor, markServedModel } from '../appFolder';
 import { planServeApp, servableApp, servingLoadsPickle } from '../servePlan';
-import { pickledWorkspaceModules } from '../pickledWorkspaceModules';
+import { approvalNotHeld, approvedModulesEnv, pickledWorkspaceModules } from '../pickledWorkspaceModules';
 import { olderAppWarning } from '../requestLogText';
 import type { LocalServers, ServerEntry } from './localServers';
 import type { Logger } from '../../common/logger';
@@ -22,12 +22,15 @@ import { trustPickle } from './servingTrust';
 // its output in an output channel; once /health answers, the sample request is sent and shown.
 
 export async function serveLocally(target: vscode.Uri, servers: LocalServers, python: () => Promise<string>, log: vscode.LogOutputChannel): Promise<void> {
-  let app = statSync(target.fsPath).isDirectory() ? servableApp(target.fsPath) : undefined;
+  let app: ServedApp | undefined = statSync(target.fsPath).isDirectory() ? servableApp(target.fsPath) : undefined;
   if (statSync(target.fsPath).isDirectory() && !app) throw new UserError(`${basename(target.fsPath)} holds no app.py (or main.py) to serve: use Serve Locally on a model file, or ML Engineer: Deploy Model first.`);
   if (!app) {
     const info = await modelReader().inspect(target.fsPath);
     const root = vscode.workspace.getWorkspaceFolder(target)?.uri.fsPath ?? join(target.fsPath, '..');
-    if (servingLoadsPickle(info) && !(await trustPickle(target, pickledWorkspaceModules(info, root).map((m) => relative(root, m.file))))) return;
+    const modules = servingLoadsPickle(info) ? pickledWorkspaceModules(info, root) : [];
+    if (servingLoadsPickle(info) && !(await trustPickle(target, modules.map((m) => relative(root, m.file))))) return;
+    // The app runs the module files just approved, as they were hashed for the question.
+    const env = approvedModulesEnv(modules, root);
     const plan = (() => {
       try {
         return markServedModel(planServeApp(info, target.fsPath), root, target.fsPath);
@@ -37,7 +40,9 @@ export async function serveLocally(target: vscode.Uri, servers: LocalServers, py
     })();
     const { appDir: dir, exists } = await appDirFor(root, target.fsPath);
     if (exists) {
-      app = { appDir: dir, module: 'app' };
+      app = { appDir: dir, module: 'app', env };
+      const unheld = approvalNotHeld(app);
+      if (unheld) throw new UserError(unheld);
     } else {
       const clash = existingFiles(plan, dir);
       if (clash.length) throw new UserError(`${vscode.workspace.asRelativePath(dir)} already holds ${clash.join(', ')}: remove them or serve that folder.`);
@@ -45,13 +50,13 @@ export async function serveLocally(target: vscode.Uri, servers: LocalServers, py
       const ok = await vscode.window.showInformationMessage(`Serve ${basename(target.fsPath)}: write a FastAPI app into ${vscode.workspace.asRelativePath(dir)} (${files.join(', ')}) and run it on 127.0.0.1 with your Python?`, { modal: true }, 'Write and Serve');
       if (ok !== 'Write and Serve') return;
       writeDeployment(plan, dir);
-      app = { appDir: dir, module: 'app' };
+      app = { appDir: dir, module: 'app', env };
     }
   }
   await startServer(app, servers, python, log);
 }
 
-async function startServer(app: { appDir: string; module: string }, servers: LocalServers, python: () => Promise<string>, log: vscode.LogOutputChannel): Promise<void> {
+async function startServer(app: ServedApp, servers: LocalServers, python: () => Promise<string>, log: vscode.LogOutputChannel): Promise<void> {
   const name = basename(app.appDir);
   const entry = await withStartProgress(name, (signal) => launchServer(app, servers, python, log, signal));
   const { server, output } = entry;
@@ -72,7 +77,7 @@ async function startServer(app: { appDir: string; module: string }, servers: Loc
  * Starts an app with its own output channel and adds it to the window's servers (Deployments view,
  * status bar, stopped with the window): Serve Locally's start and the agent's serve_locally.
  */
-export async function launchServer(app: { appDir: string; module: string }, servers: LocalServers, python: () => Promise<string>, log: Logger, signal?: AbortSignal): Promise<ServerEntry> {
+export async function launchServer(app: ServedApp, servers: LocalServers, python: () => Promise<string>, log: Logger, signal?: AbortSignal): Promise<ServerEntry> {
   const interpreter = await python();
   const output = vscode.window.createOutputChannel(`Model server: ${vscode.workspace.asRelativePath(app.appDir, false)}`);
   const port = vscode.workspace.getConfiguration().get<number>(SETTINGS.servingPort, 0);
