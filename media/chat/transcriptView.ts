@@ -136,7 +136,7 @@ function renderToolCard(item: Extract<TranscriptItem, { kind: 'tool' }>, send: S
   const children: Node[] = [header];
   // Code the tool runs is shown whole, before it is approved and after, not only in Details.
   if (item.code !== undefined) {
-    const code = element('pre', { className: 'tool-code', text: item.code });
+    const code = element('pre', { className: 'tool-code', text: item.code, attrs: { 'data-language': item.codeLanguage ?? 'python' } });
     markInvisibleCharacters(code);
     children.push(code);
   }
@@ -162,7 +162,7 @@ function renderToolCard(item: Extract<TranscriptItem, { kind: 'tool' }>, send: S
     children.push(element('div', { className: 'actions' }, buttons));
   }
   if (item.summary) children.push(element('div', { className: 'tool-summary', text: item.summary }));
-  if (item.code !== undefined && item.status !== 'awaiting-approval') {
+  if (item.code !== undefined && item.codeLanguage === undefined && item.status !== 'awaiting-approval') {
     // What the agent ran in the kernel can become a cell of the notebook, to keep or re-run.
     const insert = element('button', { text: 'Insert as cell', className: 'link', attrs: { title: 'Insert this code as a notebook cell' } });
     const code = item.code;

@@ -56,8 +56,9 @@ const grid = new DataGrid({
   menu: (column, anchor) => openMenu(column, anchor),
   copy: ({ first, last, column }) => {
     if (!info) return;
+    // The host copies at most MAX_COPY_ROWS (protocol.ts); a bigger selection goes with its size, for the notice to say so.
     const count = Math.min(last - first, 10_000);
-    post({ type: 'copyRows', gen, offset: first, count, columns: column ? [column] : null, header: column === undefined });
+    post({ type: 'copyRows', gen, offset: first, count, ...(last - first > count ? { selected: last - first } : {}), columns: column ? [column] : null, header: column === undefined });
   },
 });
 grid.element.addEventListener('click', (event) => grid.click(event));

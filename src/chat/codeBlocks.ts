@@ -66,7 +66,10 @@ export function findCodeBlock(
 ): CodeBlock | undefined {
   const matches = (block: CodeBlock): boolean => codeDigest(block.code) === digest && accept(block);
   const inItem = (item: TranscriptItem): CodeBlock | undefined => {
-    if (item.kind === 'tool') return item.code !== undefined && matches({ language: 'python', code: item.code }) ? { language: 'python', code: item.code } : undefined;
+    if (item.kind === 'tool') {
+      const block = item.code === undefined ? undefined : { language: item.codeLanguage ?? 'python', code: item.code };
+      return block && matches(block) ? block : undefined;
+    }
     if (item.kind !== 'assistant') return undefined;
     return codeBlocksIn(lex(item.text)).find(matches);
   };

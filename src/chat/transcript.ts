@@ -1,6 +1,7 @@
 // The chat as the view shows it, built from agent events by one reducer that both the
 // extension host (to save it) and the webview (to draw it) run. No Node or DOM imports.
 import type { AgentEvent, ToolCallStatus, TurnEndReason } from '../agent/agentEvents';
+import { layOutSql } from './sqlLayout';
 
 export type TranscriptItem =
   | { kind: 'user'; id: string; text: string }
@@ -29,6 +30,8 @@ export type TranscriptItem =
       hasDiff: boolean;
       /** Code the tool ran (run_in_kernel, run_command's script...), kept whole so it can become a notebook cell. */
       code?: string;
+      /** The code's language when it is not Python: query_dataset's SQL (shown, never offered as a cell). */
+      codeLanguage?: 'sql';
       /** What "Allow for this chat" covers, said on its button. */
       allowCovers?: 'same' | 'any';
     }
@@ -163,7 +166,9 @@ export function titleOf(items: readonly TranscriptItem[]): string {
   return text.length > 60 ? `${text.slice(0, 57)}…` : text || 'New chat';
 }
 
-function codeOf(input: unknown): { code?: string } {
-  const code = (input as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.length <= 200_000 ? { code } : {};
+/** The code a call runs, for its card: an input named `code` (Python), or `sql` (query_dataset), laid out for reading. */
+function codeOf(input: unknown): { code?: string; codeLanguage?: 'sql' } {
+  const { code, sql } = (input ?? {}) as { code?: unknown; sql?: unknown };
+  if (typeof code === 'string') return code.length <= 200_000 ? { code } : {};
+  return typeof sql === 'string' && sql.length <= 200_000 ? { code: layOutSql(sql), codeLanguage: 'sql' } : {};
 }

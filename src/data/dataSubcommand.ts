@@ -21,7 +21,7 @@ const USAGE = [
   '.arrow, .feather.',
   '  describe  rows, columns and types, and a summary of every column (nulls, distinct, min/max,',
   '            mean/std, median, top values; ~ marks estimates on files over 1M rows)',
-  '  head      the first N rows (default 10)',
+  '  head      the first N rows (default 10), read from the top of the file: it is not counted',
   '  query     one read-only SELECT over files under the current folder, e.g.',
   "            ml-engineer data query \"SELECT label, count(*) FROM 'train.csv' GROUP BY 1\"",
   `            (at most N rows, default 100, up to ${MAX_QUERY_ROWS}; files outside this folder are refused)`,
@@ -67,13 +67,17 @@ export const dataSubcommand: Subcommand = {
         return EXIT.failure;
       }
       const source = new FileDatasetSource(path, engine);
-      const info = await source.info(EMPTY_VIEW, signal);
       if (action === 'head') {
+        // The rows read when the file is opened, never a count: head on a 10 GB CSV reads its
+        // first rows only, and a bad line deep in the file does not stop them. No quick info: the
+        // file has fewer rows than the first page, so counting it costs nothing.
         const page = await source.rows(EMPTY_VIEW, 0, n ?? 10, signal);
-        if (json) io.out(`${JSON.stringify({ columns: info.columns, rows: page.rows }, null, 2)}\n`);
-        else io.out(`${rowsText(info.columns.map((c) => c.name), page.rows)}\n`);
+        const { columns } = (await source.quickInfo(EMPTY_VIEW, signal)) ?? (await source.info(EMPTY_VIEW, signal));
+        if (json) io.out(`${JSON.stringify({ columns, rows: page.rows }, null, 2)}\n`);
+        else io.out(`${rowsText(columns.map((c) => c.name), page.rows)}\n`);
         return EXIT.ok;
       }
+      const info = await source.info(EMPTY_VIEW, signal);
       const summaries = new Map<string, ColumnSummary>();
       for (const c of info.columns) summaries.set(c.name, await source.summarize(c.name, EMPTY_VIEW, signal));
       if (json) io.out(`${JSON.stringify({ ...info, summaries: [...summaries.values()] }, null, 2)}\n`);

@@ -1,7 +1,7 @@
 import { describeError, isAbortError, isUserError } from '../common/errors';
 import { rowsAsTsv } from './clipboardText';
 import { EMPTY_VIEW, type ColumnSummary, type DatasetColumn, type DatasetOrigin, type DatasetSource, type DatasetView } from './datasetSource';
-import { type CodeLanguage, type DatasetComparison, type DatasetHeading, type FromDataView, type ToDataView } from './protocol';
+import { MAX_COPY_ROWS, type CodeLanguage, type DatasetComparison, type DatasetHeading, type FromDataView, type ToDataView } from './protocol';
 
 /** What the grid can do beyond reading rows; each is optional (a kernel frame has no second file to compare). */
 export interface DatasetActions {
@@ -165,8 +165,12 @@ export class DatasetSession {
       if (picked.length === 0) throw new Error('none of the columns to copy is in the data any more');
       const rows = page.rows.map((row) => picked.map((i) => row[i] ?? null));
       await this.actions.writeClipboard(rowsAsTsv(message.header ? picked.map((i) => names[i]!) : undefined, rows));
-      const what = rows.length === 1 && picked.length === 1 && !message.header ? 'the cell' : `${rows.length.toLocaleString('en-US')} row${rows.length === 1 ? '' : 's'}`;
-      await this.send({ type: 'notice', text: `Copied ${what}` });
+      const n = (x: number): string => x.toLocaleString('en-US');
+      const what = rows.length === 1 && picked.length === 1 && !message.header ? 'the cell' : `${n(rows.length)} row${rows.length === 1 ? '' : 's'}`;
+      // A copy stops at MAX_COPY_ROWS: a bigger selection is said to be cut, and where all of it is.
+      const selected = message.selected ?? 0;
+      const text = selected > rows.length ? `Copied the first ${n(rows.length)} of ${n(selected)} selected rows (a copy stops at ${n(MAX_COPY_ROWS)}; Copy as Code reads them all)` : `Copied ${what}`;
+      await this.send({ type: 'notice', text });
     } catch (error) {
       if (isAbortError(error) || signal.aborted) return;
       await this.send({ type: 'notice', error: true, text: `Copy failed: ${this.say(error)}` });

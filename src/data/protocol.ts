@@ -64,12 +64,16 @@ export const fromDataViewSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('summarize'), gen: id, id, column: name }),
   z.strictObject({ type: z.literal('balance'), gen: id, id, column: name }),
   z.strictObject({ type: z.literal('cancel'), ids: z.array(id).check(z.maxLength(10_000)) }),
-  /** Copies rows [offset, offset + count) of the view as tab-separated text; `columns` null for all. */
+  /**
+   * Copies rows [offset, offset + count) of the view as tab-separated text; `columns` null for all.
+   * `selected`: the rows picked, when more than a copy takes (the notice says only the first were copied).
+   */
   z.strictObject({
     type: z.literal('copyRows'),
     gen: id,
     offset: count,
     count: z.int().check(z.minimum(1), z.maximum(MAX_COPY_ROWS)),
+    selected: z.optional(count),
     columns: z.nullable(z.array(name).check(z.minLength(1), z.maxLength(100_000))),
     header: z.boolean(),
   }),

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { truncateSync, writeFileSync } from 'node:fs';
 import { runCli } from '../../src/cli/runCli';
 import { SUBCOMMANDS } from '../../src/cli/subcommands';
 import { DataFolder, lit } from '../support/dataFixtures';
@@ -38,6 +38,26 @@ describe('CLI: ml-engineer data', function () {
   it('head -n', async () => {
     assert.equal((await cli('head', 'train.parquet', '-n', '2')).out, 'id\tlabel\n0\t"a"\n1\t"b"\n');
     assert.deepEqual((JSON.parse((await cli('head', 'train.parquet', '-n', '1', '--json')).out) as { rows: unknown[] }).rows, [[0, 'a']]);
+  });
+
+  it('head reads the first rows only: a bad line deep in the file does not matter, nothing is counted', async () => {
+    // Line 100,002 is Latin-1 and not a number: a count (or any read of the whole file) fails on it.
+    const late = ['x,s', ...Array.from({ length: 100_000 }, (_, i) => `${i},a`)].join('\n');
+    writeFileSync(folder.path('late.csv'), Buffer.concat([Buffer.from(`${late}\n`), Buffer.from('caf\xe9,b\n', 'latin1')]));
+    const head = await cli('head', 'late.csv', '-n', '3');
+    assert.equal(head.code, 0, head.err);
+    assert.equal(head.out, 'x\ts\n0\t"a"\n1\t"a"\n2\t"a"\n');
+    const json = JSON.parse((await cli('head', 'late.csv', '-n', '2', '--json')).out) as { columns: { name: string }[]; rows: unknown[] };
+    assert.deepEqual([json.columns.map((c) => c.name), json.rows], [['x', 's'], [[0, 'a'], [1, 'a']]]);
+    // 10 GB (sparse: 30,000 rows, then zeros): counting it reads all 10 GB (over a minute here); head reads its first rows.
+    const big = folder.path('big.csv');
+    writeFileSync(big, `id,v\n${Array.from({ length: 30_000 }, (_, i) => `${i},${i / 2}\n`).join('')}`);
+    truncateSync(big, 10 * 1024 ** 3);
+    const started = performance.now();
+    const bigHead = await cli('head', 'big.csv', '-n', '2');
+    assert.equal(bigHead.code, 0, bigHead.err);
+    assert.equal(bigHead.out, 'id\tv\n0\t0\n1\t0.5\n');
+    assert.ok(performance.now() - started < 30_000, `took ${Math.round(performance.now() - started)} ms`);
   });
 
   it('query: read-only SQL over files under the current folder', async () => {

@@ -7,7 +7,8 @@ import { JSDOM } from 'jsdom';
 import { codeBlocksIn, codeDigest, MARKDOWN_OPTIONS } from '../../src/chat/codeBlocks';
 import { findCodeBlock, lexMarkdown as hostLex } from '../../src/chat/lazy/markdownLexer';
 import type { FromWebview } from '../../src/chat/protocol';
-import type { TranscriptItem } from '../../src/chat/transcript';
+import { layOutSql } from '../../src/chat/sqlLayout';
+import { applyAgentEvent, type TranscriptItem } from '../../src/chat/transcript';
 import type * as CodeBlockViewModule from '../../media/chat/codeBlockView';
 import type * as MarkdownViewModule from '../../media/chat/markdownView';
 import type * as TranscriptViewModule from '../../media/chat/transcriptView';
@@ -253,6 +254,29 @@ describe('chat rendering: sanitising, code blocks, incremental Markdown (jsdom)'
     };
     assert.deepEqual(card('run_in_kernel', 'same'), ['Allow once', 'Allow this again in this chat', 'Deny']);
     assert.deepEqual(card('restart_kernel', 'any'), ['Allow once', 'Allow any restart_kernel in this chat', 'Deny']);
+  });
+
+  it("query_dataset's card shows its whole SQL, laid out, while it waits, runs and after; no Insert as cell", () => {
+    const where = Array.from({ length: 30 }, (_, i) => `c${i} <> 'x from y'`).join(' AND ');
+    const sql = `SELECT label, count(*) AS n FROM 'data/train.csv' WHERE ${where} GROUP BY 1 ORDER BY n DESC LIMIT 10`;
+    const items: TranscriptItem[] = [];
+    applyAgentEvent(items, { type: 'toolCall', turnId: 't', callId: 'q1', name: 'query_dataset', input: { sql }, risk: 'read', confirmation: 'Query data' });
+    const card = (): HTMLElement => drawItem(items[0]!, () => undefined).element;
+    const laidOut = `SELECT label, count(*) AS n\nFROM 'data/train.csv'\nWHERE ${where}\nGROUP BY 1\nORDER BY n DESC\nLIMIT 10`;
+    for (const status of ['pending', 'awaiting-approval', 'running', 'done'] as const) {
+      if (status !== 'pending') applyAgentEvent(items, { type: 'toolStatus', callId: 'q1', status, ...(status === 'done' ? { summary: '1 row', output: '1 row' } : {}) });
+      const code = card().querySelector('pre.tool-code');
+      assert.equal(code?.textContent, laidOut, status);
+      assert.equal(code?.getAttribute('data-language'), 'sql');
+      assert.ok(![...card().querySelectorAll('button')].some((b) => b.textContent === 'Insert as cell'), status);
+    }
+    assert.equal(findCodeBlock(items, 'q1', codeDigest(laidOut), hostLex)?.language, 'sql');
+    assert.equal(findCodeBlock(items, 'q1', codeDigest(laidOut), hostLex, (b) => b.language === 'python'), undefined, 'never run in the kernel');
+    // Only whitespace between tokens changes: not in strings, quoted names or comments; written lines stay.
+    assert.equal(layOutSql(`SELECT "a from" FROM t WHERE s = 'it''s where' /* from x */ AND (SELECT 1 FROM u) > 0 -- ORDER BY z`), `SELECT "a from"\nFROM t\nWHERE s = 'it''s where' /* from x */ AND (SELECT 1 FROM u) > 0 -- ORDER BY z`);
+    assert.equal(layOutSql('SELECT 1\nFROM t WHERE x'), 'SELECT 1\nFROM t WHERE x');
+    assert.equal(layOutSql("SELECT 'open FROM t"), "SELECT 'open FROM t");
+    assert.equal(layOutSql('SELECT a FROM t LEFT OUTER JOIN u USING (a) WHERE a IS DISTINCT FROM 1 UNION ALL SELECT 2'), 'SELECT a\nFROM t\nLEFT OUTER JOIN u USING (a)\nWHERE a IS DISTINCT FROM 1\nUNION ALL SELECT 2');
   });
 
   it('the host finds a block by digest only in its stored Markdown, Python only for the kernel', () => {

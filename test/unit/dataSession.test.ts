@@ -201,6 +201,16 @@ describe('Dataset grid: the host side (DatasetSession)', () => {
     assert.deepEqual(sent.filter((m) => m.type === 'notice').map((m) => (m as { text: string }).text), ['Copied 2 rows', 'Copied the cell']);
   });
 
+  it('a selection bigger than a copy takes: says only the first rows were copied, of how many', async () => {
+    const { clipboard, sent, send } = session();
+    await send({ type: 'view', gen: 1, view: view0 });
+    // The page caps count at MAX_COPY_ROWS and sends the selection's size (here 1,000,000; the source holds 2 rows).
+    await send({ type: 'copyRows', gen: 1, offset: 0, count: 2, selected: 1_000_000, columns: null, header: false });
+    assert.deepEqual(clipboard, ['1\tb\n2\t"a\tx"']);
+    assert.deepEqual(sent.filter((m) => m.type === 'notice').map((m) => (m as { text: string }).text), ['Copied the first 2 of 1,000,000 selected rows (a copy stops at 10,000; Copy as Code reads them all)']);
+    assert.deepEqual(parseFromDataView({ type: 'copyRows', gen: 1, offset: 0, count: 10_000, selected: 1_000_000, columns: null, header: false })?.type, 'copyRows');
+  });
+
   it('copies the code for the current view, given the columns', async () => {
     const { clipboard, send } = session();
     await send({ type: 'view', gen: 1, view: { filters: [], sort: [{ column: 'id', descending: true }] } });
