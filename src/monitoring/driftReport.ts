@@ -1,4 +1,5 @@
-import type { ColumnDrift, DriftResult } from './driftScan';
+import type { ColumnDrift } from './columnDrift';
+import type { DriftResult } from './driftScan';
 import { choiceNote, isPValue, TEST_NAMES } from './driftTests';
 
 // A drift result in words: one line, a Markdown report (the export, the CLI, the agent's tool), and

@@ -1,3 +1,5 @@
+import { UserError } from '../common/errors';
+
 // Which statistic each column gets, as Evidently chooses by default, so teams see the numbers they
 // already trust: a reference of up to 1,000 rows: Kolmogorov-Smirnov for numbers and chi-squared for
 // categories, drift at p < 0.05 (small samples: a test of significance); above: Wasserstein distance
@@ -118,6 +120,27 @@ export function unfitReason(column: string, kind: 'numeric' | 'categorical', opt
   if (test && !FITS[test].includes(kind) && kind === 'categorical') return 'the column became a category since it was chosen: it holds text now';
   if (test === 'ztest') return `the column has ${distinct ?? `more than ${FEW_VALUES}`} values now, and a Z-test compares 2`;
   return `the column has more than ${FEW_VALUES} distinct values now, too many to compare per value`;
+}
+
+/**
+ * Before the scan, when only the kinds are known: a column's own statistic that cannot fit its kind
+ * fails the report, unless replaceUnfitTests lets the check after the scan replace it.
+ */
+export function checkKindFits(column: string, kind: 'numeric' | 'categorical', options: DriftOptions): void {
+  const problem = columnTestProblem(column, kind, options, 'unscanned');
+  if (problem && !options.replaceUnfitTests) throw new UserError(problem);
+}
+
+/**
+ * The statistic for a scanned column (a per-value test on a number, or a Z-test, fits by the values
+ * the scan counted: `distinct` as chooseTest), and the note where its own statistic no longer fits
+ * and falls through to the choice by kind (replaceUnfitTests; off: a UserError).
+ */
+export function scannedColumnTest(column: string, kind: 'numeric' | 'categorical', referenceRows: number, options: DriftOptions, distinct?: number): { test: DriftTest; note?: string } {
+  const problem = columnTestProblem(column, kind, options, distinct);
+  if (problem && !options.replaceUnfitTests) throw new UserError(problem);
+  const test = chooseTest(kind, referenceRows, options, column, distinct);
+  return problem ? { test, note: `${problem}: compared with ${TEST_NAMES[test]} instead (${unfitReason(column, kind, options, distinct)}).` } : { test };
 }
 
 const kindProblem = (column: string, kind: 'numeric' | 'categorical', test: DriftTest): string => `${column}: ${TEST_NAMES[test]} is for ${FITS[test].join(' and ')} columns, and ${column} is compared as ${kind}`;

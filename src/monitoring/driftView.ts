@@ -1,5 +1,6 @@
 import { driftLine, filesNote, formatStat, loadTestNote, notesText } from './driftReport';
-import { sortByDrift, type ColumnDrift, type DriftResult } from './driftScan';
+import type { ColumnDrift } from './columnDrift';
+import { sortByDrift, type DriftResult } from './driftScan';
 import { choiceNote, isPValue, type DriftTest } from './driftTests';
 import type { BinsChart, CategoriesChart, CategoryBar, DriftRowView, DriftView } from './protocol';
 

@@ -1,4 +1,4 @@
-import type { ColumnDrift } from './driftScan';
+import type { ColumnDrift } from './columnDrift';
 import { isPValue, testFits, TEST_NAMES, type DriftTest } from './driftTests';
 
 // What "Change a Column's Statistic…" offers for one column of a report: every statistic the engine

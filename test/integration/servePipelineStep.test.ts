@@ -3,11 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeDeployment } from '../../src/models/deploy/deployPlan';
-import { inspectModel } from '../../src/models/inspectModel';
 import { LocalModelServer } from '../../src/serving/localServer';
-import { planServeApp } from '../../src/serving/servePlan';
 import { folderToolset } from '../../src/toolset/folderToolset';
+import { DOUBLER_CLASS, pipelineScript, writeServeApp } from '../support/ownStepPipeline';
 
 // Serve Locally on a scikit-learn pipeline whose last step is the user's own class: a fitted encoder in
 // front of a TorchScript MLP (test/fixtures/northStar/torch_step.py, the north star's served model), so
@@ -60,9 +58,7 @@ describe('Serve Locally: a pipeline with a step of the workspace\'s own (an enco
       'features = torch.tensor(pipe[0].transform(pd.DataFrame(json.loads(sys.argv[1]))), dtype=torch.float32)',
       'print(json.dumps(pipe[-1].module(features).argmax(1).tolist()))',
     ].join('\n'), JSON.stringify(rows)], { cwd: ws, encoding: 'utf8' });
-    const model = join(ws, 'models', 'churn_mlp_pipeline.joblib');
-    const appDir = join(ws, 'deploy', 'churn_mlp_pipeline-fastapi');
-    writeDeployment(planServeApp(inspectModel(model), model), appDir);
+    const appDir = writeServeApp(ws, join(ws, 'models', 'churn_mlp_pipeline.joblib'));
     server = await LocalModelServer.start({ python: PYTHON, appDir, module: 'app', env: { MODEL_REQUEST_LOG: 'off' } });
     const meta = JSON.parse((await server.call('/metadata')).body) as { features: string[]; classes: string[] };
     assert.deepEqual(meta, { model: 'churn_mlp_pipeline.joblib', features: ['tenure', 'plan'], classes: ['0', '1'] });
@@ -102,44 +98,27 @@ describe('Serve Locally: a pipeline with a step of the workspace\'s own (an enco
 
   it('says how to fix a step whose class was defined in a notebook (__main__), which no other program can import', async () => {
     mkdirSync(join(ws, 'nb'));
-    execFileSync(PYTHON, ['-c', [
-      'import joblib, numpy as np',
-      'from sklearn.base import BaseEstimator, TransformerMixin',
-      'from sklearn.linear_model import LogisticRegression',
-      'from sklearn.pipeline import make_pipeline',
-      'class Doubler(TransformerMixin, BaseEstimator):',
-      '    def fit(self, X, y=None): return self',
-      '    def transform(self, X): return X * 2',
-      'X = np.arange(20.0).reshape(10, 2)',
-      'joblib.dump(make_pipeline(Doubler(), LogisticRegression()).fit(X, np.arange(10) % 2), "nb/notebook_step.joblib")',
-    ].join('\n')], { cwd: ws });
-    const model = join(ws, 'nb', 'notebook_step.joblib');
-    const appDir = join(ws, 'deploy', 'notebook_step-fastapi');
-    writeDeployment(planServeApp(inspectModel(model), model), appDir);
+    execFileSync(PYTHON, ['-c', pipelineScript(DOUBLER_CLASS, 'Doubler', 'nb/notebook_step.joblib')], { cwd: ws });
+    const appDir = writeServeApp(ws, join(ws, 'nb', 'notebook_step.joblib'));
     await assert.rejects(LocalModelServer.start({ python: PYTHON, appDir, module: 'app' }), (e: Error) => /stopped before it answered: RuntimeError: cannot load .*notebook_step\.joblib: Can't get attribute 'Doubler' on <module '__main__'.*Define the pickled classes in a module under MODEL_CODE_DIR/.test(e.message));
   });
 
   it('calls a class missing from the installed scikit-learn a version mismatch, naming both versions, not a notebook class', async () => {
     // A step registered as a class of a real sklearn module, pickled under a scikit-learn that calls itself 9.9.9, then removed.
     mkdirSync(join(ws, 'newer'));
-    execFileSync(PYTHON, ['-c', [
-      'import joblib, numpy as np, sklearn.base, sklearn.preprocessing._data as data',
+    const setup = [
+      'import sklearn.base, sklearn.preprocessing._data as data',
       'from sklearn.base import BaseEstimator, TransformerMixin',
-      'from sklearn.linear_model import LogisticRegression',
-      'from sklearn.pipeline import make_pipeline',
       'class _NoSuchScaler(TransformerMixin, BaseEstimator):',
       '    def fit(self, X, y=None): return self',
       '    def transform(self, X): return X',
       '_NoSuchScaler.__module__ = data.__name__',
       'data._NoSuchScaler = _NoSuchScaler',
       'sklearn.base.__version__ = "9.9.9"',
-      'X = np.arange(20.0).reshape(10, 2)',
-      'joblib.dump(make_pipeline(_NoSuchScaler(), LogisticRegression()).fit(X, np.arange(10) % 2), "newer/newer_sklearn.joblib")',
-    ].join('\n')], { cwd: ws });
+    ];
+    execFileSync(PYTHON, ['-c', pipelineScript(setup, '_NoSuchScaler', 'newer/newer_sklearn.joblib')], { cwd: ws });
     const installed = execFileSync(PYTHON, ['-c', 'import sklearn; print(sklearn.__version__)'], { encoding: 'utf8' }).trim();
-    const model = join(ws, 'newer', 'newer_sklearn.joblib');
-    const appDir = join(ws, 'deploy', 'newer_sklearn-fastapi');
-    writeDeployment(planServeApp(inspectModel(model), model), appDir);
+    const appDir = writeServeApp(ws, join(ws, 'newer', 'newer_sklearn.joblib'));
     await assert.rejects(LocalModelServer.start({ python: PYTHON, appDir, module: 'app' }), (e: Error) => {
       assert.match(e.message, /RuntimeError: cannot load .*newer_sklearn\.joblib: Can't get attribute '_NoSuchScaler' on <module 'sklearn\.preprocessing\._data'/);
       assert.ok(e.message.includes(`this scikit-learn (${installed}) lacks: it was saved with scikit-learn 9.9.9; install that version (pip install scikit-learn==9.9.9)`), e.message);
@@ -150,23 +129,9 @@ describe('Serve Locally: a pipeline with a step of the workspace\'s own (an enco
 
   it('names a workspace module outside the workspace root as not found, with no pip line for it', async () => {
     mkdirSync(join(ws, 'src'));
-    writeFileSync(join(ws, 'src', 'mle_own_step.py'), [
-      'from sklearn.base import BaseEstimator, TransformerMixin',
-      'class Doubler(TransformerMixin, BaseEstimator):',
-      '    def fit(self, X, y=None): return self',
-      '    def transform(self, X): return X * 2',
-    ].join('\n') + '\n');
-    execFileSync(PYTHON, ['-c', [
-      'import joblib, numpy as np',
-      'from mle_own_step import Doubler',
-      'from sklearn.linear_model import LogisticRegression',
-      'from sklearn.pipeline import make_pipeline',
-      'X = np.arange(20.0).reshape(10, 2)',
-      'joblib.dump(make_pipeline(Doubler(), LogisticRegression()).fit(X, np.arange(10) % 2), "../models/own_step.joblib")',
-    ].join('\n')], { cwd: join(ws, 'src') });
-    const model = join(ws, 'models', 'own_step.joblib');
-    const appDir = join(ws, 'deploy', 'own_step-fastapi');
-    writeDeployment(planServeApp(inspectModel(model), model), appDir);
+    writeFileSync(join(ws, 'src', 'mle_own_step.py'), DOUBLER_CLASS.join('\n') + '\n');
+    execFileSync(PYTHON, ['-c', pipelineScript(['from mle_own_step import Doubler'], 'Doubler', '../models/own_step.joblib')], { cwd: join(ws, 'src') });
+    const appDir = writeServeApp(ws, join(ws, 'models', 'own_step.joblib'));
     await assert.rejects(LocalModelServer.start({ python: PYTHON, appDir, module: 'app' }), (e: Error) => {
       assert.match(e.message, /The app needs the Python module "mle_own_step", which is neither under the workspace root \(.+\) nor installed in \/usr\/bin\/python3\. If it is your own module, put mle_own_step\.py at the workspace root/);
       assert.doesNotMatch(e.message, /pip install/);

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { driftMarkdown } from '../../src/monitoring/driftReport';
-import { driftScore, type ColumnDrift, type DriftResult } from '../../src/monitoring/driftScan';
+import type { ColumnDrift } from '../../src/monitoring/columnDrift';
+import { driftScore, type DriftResult } from '../../src/monitoring/driftScan';
 import { driftView, SHOWN_BARS } from '../../src/monitoring/driftView';
 import { parseFromDriftView, type BinsChart, type CategoriesChart } from '../../src/monitoring/protocol';
 

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { ColumnDrift } from '../../src/monitoring/driftScan';
+import type { ColumnDrift } from '../../src/monitoring/columnDrift';
 import { chooseTest, columnTestProblem, ownTest, testFits, unfitReason } from '../../src/monitoring/driftTests';
 import { statisticChoices } from '../../src/monitoring/statisticChoices';
 

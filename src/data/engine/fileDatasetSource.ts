@@ -1,8 +1,9 @@
 // A data file (CSV, TSV, gzip'd CSV, Parquet, JSON lines, Arrow IPC) as a DatasetSource, queried by
 // the engine's child process (engineClient.ts). Opening reads only the schema; the first page of a
-// text file is read straight from it (DuckDB stops at the LIMIT); counts, sorts, filters and
-// summaries run on a table the engine builds once per file version (fileRelation.ts), except that a
-// big text file is counted and profiled in place until a query needs its table (Opened.inPlace).
+// text file is read straight from it (DuckDB stops at the LIMIT; textFileOpen.ts); counts, sorts,
+// filters and summaries run on a table the engine builds once per file version (fileRelation.ts),
+// except that a big text file is counted and profiled in place until a query needs its table
+// (Opened.inPlace).
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -11,10 +12,10 @@ import { EMPTY_VIEW, type Cell, type ColumnSummary, type DatasetColumn, type Dat
 import { EXACT_ROWS, firstPass, labelBalanceOf, SUMMARY_BATCH, summarizeColumns, SummaryCache, type FirstPass } from './columnSummary';
 import { sampleProfile, type ProfileSample } from './sampledProfile';
 import { EngineQueryError, sharedDataEngine, type DataEngine, type QueryOptions, type QueryResult } from './engineClient';
-import { cleanEngineMessage, fileError } from './engineErrors';
+import { fileError } from './engineErrors';
 import { isAbortError, UserError } from '../../common/errors';
-import { checkLineLengths, headerFieldCount, SNIFF_LINES, strictScanSql } from './csvDiagnosis';
-import { columnsFromDescribe, directScan, formatOfPath, MAX_LINE_BYTES, sampleScan, tablePrep, unsupportedFormat, type CsvOptions } from './fileRelation';
+import { columnsFromDescribe, directScan, formatOfPath, sampleScan, tablePrep, unsupportedFormat, type CsvOptions } from './fileRelation';
+import { FIRST_ROWS, openTextFile, QUICK_OPEN_BYTES, readFileHead } from './textFileOpen';
 import { spreadSample } from './spreadSample';
 import type { TablePrep } from './protocol';
 import { SharedTask } from '../sharedTask';
@@ -25,11 +26,6 @@ import { orderSql, selectList, whereSql, type BoundRelation } from './viewSql';
 const DIRECT_PAGE_OFFSET_LIMIT = 50_000;
 /** From this offset on, pages of a sorted view come from the view kept sorted in a table (the first pages: a top-N sort, quicker). */
 const SORTED_TABLE_OFFSET = 10_000;
-/** Text files this big open with a quick sniff of their first rows (QUICK_SAMPLE_ROWS). */
-const QUICK_OPEN_BYTES = 64 * 1024 * 1024;
-const QUICK_SAMPLE_ROWS = 2048;
-/** Rows read with the schema when a file is opened: the grid's first page costs no second query. */
-const FIRST_ROWS = 200;
 
 interface Opened {
   readonly version: string;
@@ -399,7 +395,7 @@ export class FileDatasetSource implements DatasetSource {
     const notes: string[] = [];
     const replaces = this.lastTable;
     if (this.format === 'parquet') {
-      const { columns, firstRows } = await this.describe({}, signal).catch((e: unknown) => {
+      const { columns, firstRows } = await readFileHead(this.engine, this.format, this.path, {}, signal).catch((e: unknown) => {
         throw fileError(e, this.path);
       });
       return { version, fileBytes, columns, csv: {}, notes, firstRows };
@@ -411,82 +407,16 @@ export class FileDatasetSource implements DatasetSource {
       const { columns, firstRows } = await arrowFileHead(this, this.engine, prep.table, FIRST_ROWS, signal);
       return { version, fileBytes, columns, firstRows, csv: {}, notes, prep };
     }
-    await checkLineLengths(this.path, this.label, MAX_LINE_BYTES, SNIFF_LINES, signal);
-    let csv: CsvOptions = {};
-    let described: Awaited<ReturnType<FileDatasetSource['describe']>>;
-    // A big file's first page from a quick sniff of its first rows; anything odd there takes the full path below.
-    if (fileBytes >= QUICK_OPEN_BYTES && this.format !== 'jsonl') {
-      const quick = await this.describe({ quickSample: QUICK_SAMPLE_ROWS }, signal).catch((error: unknown) => {
-        if (isAbortError(error)) throw error;
-        return undefined;
-      });
-      if (quick && !(this.format === 'csv' && quick.columns.length === 1 && quick.columns[0]?.name.includes(','))) {
-        const prep = tablePrep(this.format, this.path, version, csv, replaces);
-        this.lastTable = prep.table;
-        this.hold(prep.table);
-        // A gzip'd file would be decompressed again by every read in place: it is read once, into its table.
-        const inPlace = this.path.toLowerCase().endsWith('.gz') ? {} : { inPlace: {} };
-        return { version, fileBytes, columns: quick.columns, firstRows: quick.firstRows, csv, notes, prep, quickTypes: true, ...inPlace };
-      }
-    }
-    try {
-      described = await this.describe(csv, signal);
-    } catch (error) {
-      if (!(error instanceof EngineQueryError) || !/not utf-8 encoded/i.test(error.message)) throw await this.textError(error, csv, signal);
-      // Not UTF-8: Latin-1 maps every byte to a character, so the file opens and the header says so.
-      csv = { encoding: 'latin-1' };
-      notes.push(`Read as Latin-1: the file is not UTF-8 (${cleanEngineMessage(error.message).split(' the line reads')[0]}).`);
-      described = await this.describe(csv, signal).catch(async (e: unknown) => {
-        throw await this.textError(e, csv, signal);
-      });
-    }
-    // A .csv the sniffer read as one column although its header has commas: rows of different
-    // lengths confused it. Read it as comma-separated so the ragged row is named, not hidden.
-    if (this.format === 'csv' && described.columns.length === 1 && described.columns[0]?.name.includes(',')) {
-      csv = { ...csv, delimiter: ',' };
-      described = await this.describe(csv, signal).catch(async (e: unknown) => {
-        throw await this.textError(e, csv, signal);
-      });
-    }
-    const prep = tablePrep(this.format, this.path, version, csv, replaces);
+    const text = await openTextFile(this.engine, this.format, this.path, fileBytes, signal);
+    const prep = tablePrep(this.format, this.path, version, text.csv, replaces);
     this.lastTable = prep.table;
     this.hold(prep.table);
-    return { version, fileBytes, columns: described.columns, firstRows: described.firstRows, csv, notes, prep };
+    const opened = { version, fileBytes, columns: text.columns, firstRows: text.firstRows, csv: text.csv, notes: text.notes, prep };
+    if (!text.quick) return opened;
+    // A gzip'd file would be decompressed again by every read in place: it is read once, into its table.
+    return { ...opened, quickTypes: true, ...(this.path.toLowerCase().endsWith('.gz') ? {} : { inPlace: {} }) };
   }
 
-  /** A failed CSV open as a UserError; a sniffer that gave up is asked again strictly, so the bad line is named. */
-  private async textError(error: unknown, csv: CsvOptions, signal: AbortSignal): Promise<unknown> {
-    if (!(error instanceof EngineQueryError) || !/Error when sniffing file/i.test(error.message) || this.format === 'jsonl') return fileError(error, this.path);
-    const delimiter = csv.delimiter ?? (this.format === 'tsv' ? '\t' : ',');
-    const fields = await headerFieldCount(this.path, delimiter).catch(() => undefined);
-    if (fields === undefined) return fileError(error, this.path);
-    const strict = strictScanSql(this.path, delimiter, fields, MAX_LINE_BYTES);
-    try {
-      await this.engine.query(strict.sql, { params: strict.params, maxRows: 1 }, signal);
-    } catch (strictError) {
-      return fileError(strictError, this.path);
-    }
-    return fileError(error, this.path);
-  }
-
-  /**
-   * The file's first rows read in place, with their columns: one query gives the schema and the
-   * first page (DuckDB sniffs a CSV once, reads one Parquet row group). DuckDB errors come back
-   * raw (EngineQueryError) for openVersion to judge.
-   */
-  private async describe(csv: CsvOptions, signal: AbortSignal): Promise<{ columns: DatasetColumn[]; firstRows: readonly (readonly Cell[])[] }> {
-    const params = new SqlParams();
-    // In file order without numbering the rows (DuckDB keeps insertion order under a LIMIT).
-    const scan = directScan(this.format, this.path, params, csv, false);
-    const result = await this.engine.query(`SELECT * FROM ${scan} LIMIT ${FIRST_ROWS}`, { params: params.values, maxRows: FIRST_ROWS }, signal);
-    const columns = columnsFromDescribe(result.columns.map((c) => [c.name, c.type]), this.format);
-    const kept = result.columns.map((c, i) => (this.format === 'parquet' && c.name === 'file_row_number' ? -1 : i)).filter((i) => i >= 0);
-    // A float's NaN is missing, as in every other page (viewSql.ts valueOf): the engine sends it as the text "NaN".
-    const floats = new Set(kept.filter((i) => columns.find((c) => c.name === result.columns[i]?.name)?.kind === 'float'));
-    const cell = (r: readonly Cell[], i: number): Cell => (floats.has(i) && r[i] === 'NaN' ? null : (r[i] ?? null));
-    const firstRows = kept.length === result.columns.length && floats.size === 0 ? result.rows : result.rows.map((r) => kept.map((i) => cell(r, i)));
-    return { columns, firstRows };
-  }
 }
 
 /**

@@ -1,8 +1,8 @@
 // The part of the kernel helper's Python (kernelHelperSource.ts) that every library shares: the
-// request entry (handle, dispatch), the view's row positions cached per source handle, and how a
-// value crosses as a JSON-safe cell. dispatch hands the frame to PandasTable or PolarsTable
-// (kernelHelperSourcePandas.ts, kernelHelperSourcePolars.ts): the three parts run as one module,
-// so each uses the others' names.
+// request entry (handle, dispatch), the view's row positions cached per source handle, how a value
+// crosses as a JSON-safe cell, and Table, the columns by name. dispatch hands the frame to
+// PandasTable or PolarsTable (kernelHelperSourcePandas.ts, kernelHelperSourcePolars.ts), both
+// Tables: the three parts run as one module, so each uses the others' names.
 
 export const KERNEL_HELPER_COMMON = String.raw`
 import json, math, sys, warnings, datetime, decimal, uuid
@@ -207,4 +207,17 @@ def unique_names(raw):
         seen[base] = n
         names.append(base if n == 1 else "%s (%d)" % (base, n))
     return names
+
+class Table:
+    """What PandasTable and PolarsTable share: the frame, its rows, its columns by unique name."""
+    def __init__(self, df, nrows, raw_names):
+        self.df, self.nrows = df, nrows
+        self.names = unique_names(raw_names)
+        self.by_name = {n: i for i, n in enumerate(self.names)}
+
+    def index(self, name):
+        j = self.by_name.get(name)
+        if j is None:
+            raise Problem("column", "there is no column %s" % name)
+        return j
 `;

@@ -1,12 +1,12 @@
 // PandasTable, the pandas half of the kernel helper's Python (kernelHelperSource.ts), which numpy
 // arrays go through too (a 1-D or 2-D array viewed as a DataFrame without a copy). It uses the
-// common part's names (Problem, cell, number, unique_names, QUANTILES: kernelHelperSourceCommon.ts);
+// common part's names (Table, Problem, cell, number, QUANTILES: kernelHelperSourceCommon.ts);
 // the parts run as one module.
 
 export const KERNEL_HELPER_PANDAS = String.raw`
 # ---- pandas (and numpy through pandas) ----
 
-class PandasTable:
+class PandasTable(Table):
     def __init__(self, v, lib):
         import pandas as pd
         np = import_numpy()
@@ -14,18 +14,10 @@ class PandasTable:
         if lib == "numpy":
             a = v if v.ndim == 2 else v.reshape(-1, 1)
             # A view of the array, not a copy: one block over the same memory.
-            self.df = pd.DataFrame(a, copy=False)
+            df = pd.DataFrame(a, copy=False)
         else:
-            self.df = v
-        self.nrows = len(self.df)
-        self.names = unique_names(self.df.columns)
-        self.by_name = {n: i for i, n in enumerate(self.names)}
-
-    def index(self, name):
-        j = self.by_name.get(name)
-        if j is None:
-            raise Problem("column", "there is no column %s" % name)
-        return j
+            df = v
+        Table.__init__(self, df, len(df), df.columns)
 
     def col(self, j):
         return self.df.iloc[:, j]

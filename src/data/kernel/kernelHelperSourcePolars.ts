@@ -1,23 +1,15 @@
 // PolarsTable, the polars half of the kernel helper's Python (kernelHelperSource.ts). It uses the
-// common part's names (Problem, cell, number, unique_names, QUANTILES: kernelHelperSourceCommon.ts);
+// common part's names (Table, Problem, cell, number, QUANTILES: kernelHelperSourceCommon.ts);
 // the parts run as one module.
 
 export const KERNEL_HELPER_POLARS = String.raw`
 # ---- polars ----
 
-class PolarsTable:
+class PolarsTable(Table):
     def __init__(self, v):
         import polars as pl
-        self.pl, self.np, self.df = pl, import_numpy(), v
-        self.nrows = v.height
-        self.names = unique_names(v.columns)
-        self.by_name = {n: i for i, n in enumerate(self.names)}
-
-    def index(self, name):
-        j = self.by_name.get(name)
-        if j is None:
-            raise Problem("column", "there is no column %s" % name)
-        return j
+        self.pl, self.np = pl, import_numpy()
+        Table.__init__(self, v, v.height, v.columns)
 
     def kind(self, dtype):
         name = str(dtype)
