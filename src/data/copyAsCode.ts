@@ -122,7 +122,8 @@ function pandasSource(origin: DatasetOrigin, columns: readonly DatasetColumn[], 
 /**
  * The columns the engine holds as dates or timestamps, as datetime64: a CSV's and a JSON file's text
  * parsed with the engine's format, a Parquet or Arrow DATE (which pandas reads as datetime.date
- * objects, which neither text nor pd.Timestamp compares with). Timestamps with a zone in UTC, as the engine shows them.
+ * objects, which neither text nor pd.Timestamp compares with). Timestamps with a zone as UTC instants
+ * (the grid shows the same instants in the local zone).
  */
 function pandasDates(origin: Extract<DatasetOrigin, { kind: 'file' }>, columns: readonly DatasetColumn[], csv: CsvReading | undefined): string[] {
   const typed = origin.format === 'parquet' || origin.format === 'arrow';
