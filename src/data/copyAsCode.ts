@@ -4,7 +4,8 @@
 // ties by value; the sort is stable (ties in source order) with missing values last both ways.
 // The tests run all three and compare (test/integration/dataCopyAsCode.test.ts). Names and values
 // are written as literals of the target language (JSON strings are valid Python strings; SQL
-// quotes doubled), never pasted in raw.
+// quotes doubled), never pasted in raw. Date and timestamp columns are parsed the way the engine read
+// them (the format DuckDB's sniffer settled on, copyAsCodeCsv.ts) and compared as dates, not text.
 import type { Cell, ColumnFilter, DatasetColumn, DatasetOrigin, DatasetView } from './datasetSource';
 import { CSV_TYPE_CANDIDATES } from './engine/fileRelation';
 
@@ -12,14 +13,30 @@ export type CodeLanguage = 'pandas' | 'polars' | 'sql';
 
 export const CODE_LANGUAGES: readonly CodeLanguage[] = ['pandas', 'polars', 'sql'];
 
-/** The code, ending with the view in `df` (pandas, polars) or as one SELECT (SQL). `columns` gives kinds for typed literals. */
-export function copyAsCode(origin: DatasetOrigin, view: DatasetView, language: CodeLanguage, columns: readonly DatasetColumn[] = []): string {
+/**
+ * How the engine's CSV sniffer read a file (copyAsCodeCsv.ts sniffs it): whether its first line is a
+ * header, its delimiter, and the strftime formats of its DATE and TIMESTAMP columns (undefined: ISO 8601).
+ */
+export interface CsvReading {
+  readonly header: boolean;
+  /** The delimiter the sniffer found (a .csv may well be ;-separated). */
+  readonly delimiter?: string;
+  readonly dateFormat?: string;
+  readonly timestampFormat?: string;
+}
+
+/**
+ * The code, ending with the view in `df` (pandas, polars) or as one SELECT (SQL). `columns` (the
+ * engine's) gives the names the code reads a CSV with and kinds for typed literals; `csv` how the
+ * engine read a CSV.
+ */
+export function copyAsCode(origin: DatasetOrigin, view: DatasetView, language: CodeLanguage, columns: readonly DatasetColumn[] = [], csv?: CsvReading): string {
   const kinds = new Map(columns.map((c) => [c.name, c.kind]));
   switch (language) {
     case 'pandas':
-      return pandasCode(origin, view, columns);
+      return pandasCode(origin, view, columns, csv);
     case 'polars':
-      return polarsCode(origin, view, kinds);
+      return polarsCode(origin, view, columns, csv);
     case 'sql':
       return sqlCode(origin, view, kinds);
   }
@@ -36,6 +53,13 @@ function pyValue(value: Cell): string {
   return py(value);
 }
 
+const isDated = (kind: string | undefined): boolean => kind === 'date' || kind === 'timestamp';
+
+/** A pandas literal: dates and timestamps as pd.Timestamp, so they compare with parsed columns as dates, not as text. */
+function pdValue(value: Cell, kind: string | undefined): string {
+  return typeof value === 'string' && isDated(kind) ? `pd.Timestamp(${py(value)})` : pyValue(value);
+}
+
 /** numpy arrays come as a DataFrame with integer column labels. */
 function pyColumn(origin: DatasetOrigin, name: string): string {
   return origin.kind === 'kernel' && origin.library === 'numpy' && /^\d+$/.test(name) ? name : py(name);
@@ -44,20 +68,30 @@ function pyColumn(origin: DatasetOrigin, name: string): string {
 /** Integer types pandas' nullable Int64 holds; wider ones (UBIGINT, HUGEINT) are left to pandas. */
 const INT64_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER)$/i;
 
+/** The delimiter the engine used: one it was made to use, else the one it found. */
+function delimiterOf(origin: Extract<DatasetOrigin, { kind: 'file' }>, csv: CsvReading | undefined): string | undefined {
+  return origin.delimiter ?? csv?.delimiter ?? (origin.format === 'tsv' ? '\t' : undefined);
+}
+
+const isText = (origin: DatasetOrigin): origin is Extract<DatasetOrigin, { kind: 'file' }> => origin.kind === 'file' && (origin.format === 'csv' || origin.format === 'tsv');
+
 /**
- * read_csv's options for the values the engine reads: only an empty field is missing (pandas
- * would also take "NA", "null", "N/A"… as missing; DuckDB keeps them as text), integer columns
- * stay integers when some are missing (Int64, not float64: 3, not 3.0), text stays text, and the
- * encoding and delimiter the engine had to use.
+ * read_csv's options for the values the engine reads: the engine's column names (DuckDB names
+ * a repeated header a_1, a blank one column0, and trims spaces; pandas would say a.1, Unnamed: 0),
+ * only an empty field is missing (pandas would also take "NA", "null", "N/A"… as missing; DuckDB
+ * keeps them as text), integer columns stay integers when some are missing (Int64, not float64:
+ * 3, not 3.0), text and dates stay text (dates are parsed after, with the engine's format), and
+ * the encoding and delimiter the engine had to use.
  */
-function pandasCsvOptions(origin: Extract<DatasetOrigin, { kind: 'file' }>, columns: readonly DatasetColumn[]): string[] {
-  const delimiter = origin.delimiter ?? (origin.format === 'tsv' ? '\t' : undefined);
+function pandasCsvOptions(origin: Extract<DatasetOrigin, { kind: 'file' }>, columns: readonly DatasetColumn[], csv: CsvReading | undefined): string[] {
+  const delimiter = delimiterOf(origin, csv);
   const options = delimiter && delimiter !== ',' ? [`sep=${py(delimiter)}`] : [];
+  if (columns.length) options.push(`header=${csv?.header === false ? 'None' : '0'}`, `names=[${columns.map((c) => py(c.name)).join(', ')}]`);
   options.push('keep_default_na=False', 'na_values=[""]');
   const dtypes = columns.flatMap((c) => {
     if (c.kind === 'integer' && INT64_TYPES.test(c.type)) return [`${py(c.name)}: "Int64"`];
     if (c.kind === 'float') return [`${py(c.name)}: "float64"`];
-    if (c.kind === 'string') return [`${py(c.name)}: "str"`];
+    if (c.kind === 'string' || isDated(c.kind)) return [`${py(c.name)}: "str"`];
     return [];
   });
   if (dtypes.length) options.push(`dtype={${dtypes.join(', ')}}`);
@@ -65,7 +99,7 @@ function pandasCsvOptions(origin: Extract<DatasetOrigin, { kind: 'file' }>, colu
   return options;
 }
 
-function pandasSource(origin: DatasetOrigin, columns: readonly DatasetColumn[]): string[] {
+function pandasSource(origin: DatasetOrigin, columns: readonly DatasetColumn[], csv: CsvReading | undefined): string[] {
   if (origin.kind === 'kernel') {
     if (origin.library === 'pandas') return [`df = ${origin.variable}`];
     if (origin.library === 'polars') return [`df = ${origin.variable}.to_pandas()`];
@@ -75,29 +109,63 @@ function pandasSource(origin: DatasetOrigin, columns: readonly DatasetColumn[]):
   switch (origin.format) {
     case 'csv':
     case 'tsv':
-      return [`df = pd.read_csv(${[p, ...pandasCsvOptions(origin, columns)].join(', ')})`];
+      return [`df = pd.read_csv(${[p, ...pandasCsvOptions(origin, columns, csv)].join(', ')})`, ...pandasDates(origin, columns, csv)];
     case 'parquet':
-      return [`df = pd.read_parquet(${p})`];
+      return [`df = pd.read_parquet(${p})`, ...pandasDates(origin, columns, csv)];
     case 'jsonl':
-      return [`df = pd.read_json(${p}, lines=True)`];
+      return [`df = pd.read_json(${p}, lines=True)`, ...pandasDates(origin, columns, csv)];
     case 'arrow':
-      return [`df = pd.read_feather(${p})`];
+      return [`df = pd.read_feather(${p})`, ...pandasDates(origin, columns, csv)];
   }
 }
 
-function pandasCondition(origin: DatasetOrigin, f: ColumnFilter): string {
+/**
+ * The columns the engine holds as dates or timestamps, as datetime64: a CSV's and a JSON file's text
+ * parsed with the engine's format, a Parquet or Arrow DATE (which pandas reads as datetime.date
+ * objects, which neither text nor pd.Timestamp compares with). Timestamps with a zone as UTC instants
+ * (the grid shows the same instants in the local zone).
+ */
+function pandasDates(origin: Extract<DatasetOrigin, { kind: 'file' }>, columns: readonly DatasetColumn[], csv: CsvReading | undefined): string[] {
+  const typed = origin.format === 'parquet' || origin.format === 'arrow';
+  return columns
+    .filter((c) => (typed ? c.kind === 'date' : isDated(c.kind)))
+    .map((c) => {
+      const format = isText(origin) ? textDateFormat(c, csv, 'pandas') : undefined;
+      const options = [...(format ? [`format=${py(format)}`] : []), ...(isZoned(c) ? ['utc=True'] : [])];
+      return `df[${py(c.name)}] = pd.to_datetime(${[`df[${py(c.name)}]`, ...options].join(', ')})`;
+    });
+}
+
+const isZoned = (c: DatasetColumn): boolean => /WITH TIME ZONE|TIMESTAMPTZ/i.test(c.type);
+
+/**
+ * The strftime format the engine read a CSV column's dates or timestamps with, for Python's
+ * strptime or polars (chrono, which reads a fraction as %.f); undefined for ISO 8601, which both
+ * read unaided, and for a format with codes they do not share with DuckDB.
+ */
+function textDateFormat(c: DatasetColumn, csv: CsvReading | undefined, language: 'pandas' | 'polars'): string | undefined {
+  const format = c.kind === 'date' ? csv?.dateFormat : c.kind === 'timestamp' && !isZoned(c) ? csv?.timestampFormat : undefined;
+  if (!format || !/^(?:[^%]|%[YymdHIMSpf%])*$/.test(format)) return undefined;
+  return language === 'polars' ? format.replaceAll('.%f', '%.f') : format;
+}
+
+function pandasCondition(origin: DatasetOrigin, f: ColumnFilter, kinds: ReadonlyMap<string, string>): string {
   const c = `df[${pyColumn(origin, f.column)}]`;
+  const kind = kinds.get(f.column);
   switch (f.op) {
     case 'range': {
       const parts: string[] = [];
-      if (f.min !== undefined && f.min !== null) parts.push(`(${c} >= ${pyValue(f.min)})`);
-      if (f.max !== undefined && f.max !== null) parts.push(`(${c} <= ${pyValue(f.max)})`);
+      if (f.min !== undefined && f.min !== null) parts.push(`(${c} >= ${pdValue(f.min, kind)})`);
+      if (f.max !== undefined && f.max !== null) parts.push(`(${c} <= ${pdValue(f.max, kind)})`);
       return parts.length ? parts.join(' & ') : `${c}.notna()`;
     }
     case 'equals':
-      return f.value === null ? `${c}.isna()` : `(${c} == ${pyValue(f.value)})`;
-    case 'contains':
-      return `(${c}.notna() & ${c}.astype(str).str.contains(${py(f.text)}, case=${f.caseSensitive ? 'True' : 'False'}, regex=False))`;
+      return f.value === null ? `${c}.isna()` : `(${c} == ${pdValue(f.value, kind)})`;
+    case 'contains': {
+      // A date as the engine writes it (2020-01-05), not as pandas does a datetime64 (2020-01-05 00:00:00 when any has a time).
+      const text = kind === 'date' && origin.kind === 'file' ? `${c}.dt.strftime("%Y-%m-%d")` : `${c}.astype(str)`;
+      return `(${c}.notna() & ${text}.str.contains(${py(f.text)}, case=${f.caseSensitive ? 'True' : 'False'}, regex=False))`;
+    }
     case 'isNull':
       return f.negate ? `${c}.notna()` : `${c}.isna()`;
     case 'topK':
@@ -106,9 +174,10 @@ function pandasCondition(origin: DatasetOrigin, f: ColumnFilter): string {
   }
 }
 
-function pandasCode(origin: DatasetOrigin, view: DatasetView, columns: readonly DatasetColumn[]): string {
-  const lines = ['import pandas as pd', '', ...pandasSource(origin, columns)];
-  if (view.filters.length) lines.push(`df = df[${view.filters.map((f) => pandasCondition(origin, f)).join('\n        & ')}]`);
+function pandasCode(origin: DatasetOrigin, view: DatasetView, columns: readonly DatasetColumn[], csv: CsvReading | undefined): string {
+  const kinds = new Map(columns.map((c) => [c.name, c.kind]));
+  const lines = ['import pandas as pd', '', ...pandasSource(origin, columns, csv)];
+  if (view.filters.length) lines.push(`df = df[${view.filters.map((f) => pandasCondition(origin, f, kinds)).join('\n        & ')}]`);
   if (view.sort.length) {
     const by = view.sort.map((k) => pyColumn(origin, k.column)).join(', ');
     const ascending = view.sort.map((k) => (k.descending ? 'False' : 'True')).join(', ');
@@ -119,7 +188,7 @@ function pandasCode(origin: DatasetOrigin, view: DatasetView, columns: readonly 
   return `${lines.join('\n')}\n`;
 }
 
-function polarsSource(origin: DatasetOrigin): string[] {
+function polarsSource(origin: DatasetOrigin, columns: readonly DatasetColumn[], csv: CsvReading | undefined): string[] {
   if (origin.kind === 'kernel') {
     if (origin.library === 'polars') return [`df = ${origin.variable}`];
     return [origin.library === 'numpy' ? `df = pl.DataFrame(${origin.variable})` : `df = pl.from_pandas(${origin.variable})`];
@@ -128,27 +197,42 @@ function polarsSource(origin: DatasetOrigin): string[] {
   switch (origin.format) {
     case 'csv':
     case 'tsv': {
-      // polars, like the engine, takes only an empty field as missing.
-      const delimiter = origin.delimiter ?? (origin.format === 'tsv' ? '\t' : undefined);
-      const options = [p, ...(delimiter && delimiter !== ',' ? [`separator=${py(delimiter)}`] : []), 'try_parse_dates=True', ...(origin.encoding ? [`encoding=${py(origin.encoding)}`] : [])];
-      return [`df = pl.read_csv(${options.join(', ')})`];
+      // polars, like the engine, takes only an empty field as missing. The engine's names, as for pandas.
+      const delimiter = delimiterOf(origin, csv);
+      const options = [p, ...(delimiter && delimiter !== ',' ? [`separator=${py(delimiter)}`] : [])];
+      if (csv?.header === false) options.push('has_header=False');
+      if (columns.length) options.push(`new_columns=[${columns.map((c) => py(c.name)).join(', ')}]`);
+      if (origin.encoding) options.push(`encoding=${py(origin.encoding)}`);
+      return [`df = pl.read_csv(${options.join(', ')})`, ...polarsDates(origin, columns, csv)];
     }
     case 'parquet':
       return [`df = pl.read_parquet(${p})`];
     case 'jsonl':
-      return [`df = pl.read_ndjson(${p})`];
+      return [`df = pl.read_ndjson(${p})`, ...polarsDates(origin, columns, csv)];
     case 'arrow':
       return [`df = pl.read_ipc(${p})`];
   }
 }
 
+/** A CSV's or a JSON file's date and timestamp text parsed with the engine's format (polars infers ISO 8601 itself). */
+function polarsDates(origin: Extract<DatasetOrigin, { kind: 'file' }>, columns: readonly DatasetColumn[], csv: CsvReading | undefined): string[] {
+  const parsed = columns.filter((c) => isDated(c.kind)).map((c) => {
+    const format = isText(origin) ? textDateFormat(c, csv, 'polars') : undefined;
+    const options = [...(format ? [py(format)] : []), ...(isZoned(c) ? ['time_zone="UTC"'] : [])].join(', ');
+    return `pl.col(${py(c.name)}).str.${c.kind === 'date' ? 'to_date' : 'to_datetime'}(${options})`;
+  });
+  return parsed.length ? [`df = df.with_columns(${parsed.join(', ')})`] : [];
+}
+
 /** A polars literal: dates and timestamps as pl.date / pl.datetime so they compare with typed columns. */
-function plValue(value: Cell, kind: string | undefined): string {
-  if (typeof value === 'string' && (kind === 'date' || kind === 'timestamp')) {
-    const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2}))?/.exec(value);
+function plValue(value: Cell, column: DatasetColumn | undefined): string {
+  if (typeof value === 'string' && column && isDated(column.kind)) {
+    if (isZoned(column)) return `pl.lit(${py(value)}).str.to_datetime(time_zone="UTC")`;
+    const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?)?$/.exec(value);
     if (m) {
-      const [y, mo, d, h, mi, s] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x)));
-      return kind === 'date' ? `pl.date(${y}, ${mo}, ${d})` : `pl.datetime(${y}, ${mo}, ${d}, ${h}, ${mi}, ${s})`;
+      const [y, mo, d, h, mi, s] = m.slice(1, 7).map((x) => (x === undefined ? 0 : Number(x)));
+      const micros = m[7] ? `, ${Number(m[7].padEnd(6, '0'))}` : '';
+      return column.kind === 'date' ? `pl.date(${y}, ${mo}, ${d})` : `pl.datetime(${y}, ${mo}, ${d}, ${h}, ${mi}, ${s}${micros})`;
     }
   }
   return `pl.lit(${pyValue(value)})`;
@@ -159,19 +243,19 @@ function plName(origin: DatasetOrigin, column: string): string {
   return origin.kind === 'kernel' && origin.library === 'numpy' && /^\d+$/.test(column) ? py(`column_${column}`) : py(column);
 }
 
-function polarsCondition(origin: DatasetOrigin, f: ColumnFilter, kinds: ReadonlyMap<string, string>): string {
+function polarsCondition(origin: DatasetOrigin, f: ColumnFilter, byName: ReadonlyMap<string, DatasetColumn>): string {
   const name = plName(origin, f.column);
   const c = `pl.col(${name})`;
-  const kind = kinds.get(f.column);
+  const column = byName.get(f.column);
   switch (f.op) {
     case 'range': {
       const parts: string[] = [];
-      if (f.min !== undefined && f.min !== null) parts.push(`(${c} >= ${plValue(f.min, kind)})`);
-      if (f.max !== undefined && f.max !== null) parts.push(`(${c} <= ${plValue(f.max, kind)})`);
+      if (f.min !== undefined && f.min !== null) parts.push(`(${c} >= ${plValue(f.min, column)})`);
+      if (f.max !== undefined && f.max !== null) parts.push(`(${c} <= ${plValue(f.max, column)})`);
       return parts.length ? parts.join(' & ') : `${c}.is_not_null()`;
     }
     case 'equals':
-      return f.value === null ? `${c}.is_null()` : `(${c} == ${plValue(f.value, kind)})`;
+      return f.value === null ? `${c}.is_null()` : `(${c} == ${plValue(f.value, column)})`;
     case 'contains':
       return f.caseSensitive ? `${c}.cast(pl.Utf8).str.contains(${py(f.text)}, literal=True)` : `${c}.cast(pl.Utf8).str.to_lowercase().str.contains(${py(f.text.toLowerCase())}, literal=True)`;
     case 'isNull':
@@ -181,9 +265,10 @@ function polarsCondition(origin: DatasetOrigin, f: ColumnFilter, kinds: Readonly
   }
 }
 
-function polarsCode(origin: DatasetOrigin, view: DatasetView, kinds: ReadonlyMap<string, string>): string {
-  const lines = ['import polars as pl', '', ...polarsSource(origin)];
-  if (view.filters.length) lines.push(`df = df.filter(${view.filters.map((f) => polarsCondition(origin, f, kinds)).join('\n        & ')})`);
+function polarsCode(origin: DatasetOrigin, view: DatasetView, columns: readonly DatasetColumn[], csv: CsvReading | undefined): string {
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  const lines = ['import polars as pl', '', ...polarsSource(origin, columns, csv)];
+  if (view.filters.length) lines.push(`df = df.filter(${view.filters.map((f) => polarsCondition(origin, f, byName)).join('\n        & ')})`);
   if (view.sort.length) {
     const by = view.sort.map((k) => plName(origin, k.column)).join(', ');
     const descending = view.sort.map((k) => (k.descending ? 'True' : 'False')).join(', ');

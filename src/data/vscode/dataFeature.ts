@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { FeatureApis, FeatureHost } from '../../activation/featureHost';
 import { COMMANDS, VIEW_TYPES } from '../../commandIds';
-import { copyAsCode } from '../copyAsCode';
+import { copyAsCodeOn } from '../copyAsCodeCsv';
+import { sharedDataEngine } from '../engine/engineClient';
 import { agentDataTools } from '../agentDataTools';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import { DatasetEditorProvider } from './datasetEditor';
@@ -31,6 +32,8 @@ export function activateFeature(host: FeatureHost): FeatureApis['data'] {
   const { context, log } = host;
   const sources = fileSources();
   context.subscriptions.push(sources);
+  // A CSV's code reads it as the engine did (header, date formats): asked of the engine fileSources reads with.
+  const copyAsCode = copyAsCodeOn(sharedDataEngine());
   host.datasetViewer(
     new DatasetEditorProvider(context.extensionUri, log, (uri) => {
       const { source, options } = sources.open(uri);
