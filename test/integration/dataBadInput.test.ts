@@ -89,6 +89,28 @@ describe('Dataset engine: bad input', function () {
     assert.deepEqual((await source.rows(EMPTY_VIEW, 0, 10, signal())).rows, [['José', 'São Paulo']]);
   });
 
+  it('late values that do not fit a sniffed type (line 100002): those columns read as text, the header says so', async () => {
+    // DuckDB sniffs the first 20 480 rows: x looks BIGINT and y DOUBLE until "abc" and "NA" far below.
+    const rows = Array.from({ length: 100_002 }, (_, i) => `${i},${i / 2},${i % 3 === 0 ? 'a' : 'b'}`);
+    rows[100_000] = 'abc,0.5,a';
+    rows[100_001] = '7,NA,b';
+    writeFileSync(folder.path('latetype.csv'), `x,y,s\n${rows.join('\n')}\n`);
+    const source = new FileDatasetSource(folder.path('latetype.csv'), engine);
+    const info = await source.info(EMPTY_VIEW, signal());
+    assert.equal(info.totalRows, 100_002);
+    assert.deepEqual(info.columns.map((c) => [c.name, c.kind]), [['x', 'string'], ['y', 'string'], ['s', 'string']]);
+    assert.deepEqual(info.notes, ["x read as text: line 100002 holds 'abc', not a BIGINT.", "y read as text: line 100003 holds 'NA', not a DOUBLE."]);
+    assert.deepEqual((await source.rows(EMPTY_VIEW, 0, 2, signal())).rows, [['0', '0', 'a'], ['1', '0.5', 'b']]);
+    assert.deepEqual((await source.rows({ filters: [], sort: [{ column: 'x', descending: true }] }, 0, 1, signal())).rows, [['abc', '0.5', 'a']]);
+    const x = await source.summarize('x', EMPTY_VIEW, signal());
+    assert.equal(x.count, 100_002);
+    assert.equal(x.kind, 'string');
+    assert.equal((await source.summarize('s', EMPTY_VIEW, signal())).topValues?.[0]?.count, 66_667);
+    // A second source of the same file meets the values again and reads the same way.
+    const again = new FileDatasetSource(folder.path('latetype.csv'), engine);
+    assert.equal((await again.info(EMPTY_VIEW, signal())).notes?.length, 2);
+  });
+
   it('a truncated Parquet file', async () => {
     await folder.duckdb(`COPY (SELECT range AS x FROM range(10000)) TO ${lit(folder.path('cut.parquet'))} (FORMAT parquet)`);
     truncateSync(folder.path('cut.parquet'), Math.floor(readFileSync(folder.path('cut.parquet')).length / 2));

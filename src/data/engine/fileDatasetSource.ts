@@ -16,6 +16,7 @@ import { isAbortError, UserError } from '../../common/errors';
 import { checkLineLengths, headerFieldCount, SNIFF_LINES, strictScanSql } from './csvDiagnosis';
 import { columnsFromDescribe, directScan, formatOfPath, MAX_LINE_BYTES, sampleScan, tablePrep, unsupportedFormat, type CsvOptions } from './fileRelation';
 import { spreadSample } from './spreadSample';
+import { readColumnAsText, retryingLateValues } from './lateValues';
 import type { TablePrep } from './protocol';
 import { SharedTask } from '../sharedTask';
 import { SqlParams } from './sqlText';
@@ -38,12 +39,12 @@ interface Opened {
   columns: readonly DatasetColumn[];
   /** The columns came from a sample of the first rows only: the table's own types replace them once it is built. */
   quickTypes?: boolean;
-  readonly csv: CsvOptions;
-  readonly notes: readonly string[];
+  csv: CsvOptions;
+  notes: string[];
   /** The first FIRST_ROWS rows, read when the file was opened (all of them when fewer). */
   firstRows?: readonly (readonly Cell[])[];
   /** The engine table (text and Arrow formats); Parquet is read in place. */
-  readonly prep?: TablePrep;
+  prep?: TablePrep;
   totalRows?: SharedTask<number>;
   /**
    * A big text file (the quick open): counted and profiled straight from the file until something
@@ -240,6 +241,15 @@ export class FileDatasetSource implements DatasetSource {
     return Promise.resolve();
   }
 
+  /** Holds a new table of the file (a column read as text); false when there is none. */
+  private holdPrep(prep: TablePrep | undefined, opened: Opened): boolean {
+    if (!prep) return false;
+    this.lastTable = prep.table;
+    this.hold(prep.table);
+    this.readOptions = opened.csv;
+    return true;
+  }
+
   /** Holds `table` in the engine (or nothing), letting go of the one held before. */
   private hold(table: string | undefined): void {
     if (table === this.retained) return;
@@ -274,14 +284,15 @@ export class FileDatasetSource implements DatasetSource {
 
   private totalRows(opened: Opened, signal: AbortSignal): Promise<number> {
     if (!opened.totalRows || opened.totalRows.abandoned) {
-      const bound = this.bind(opened, true);
       // Parquet: the footer's row counts; a table: its own count (shared: one caller's cancel is not another's).
-      const task = new SharedTask(async (shared) => {
+      // The first full read: a value past the sniffed rows that does not fit its column makes it text (lateValues.ts).
+      const task = new SharedTask((shared) => retryingLateValues(async () => {
         if (opened.inPlace && !this.tableReady(opened)) return this.countInPlace(opened, opened.inPlace, shared);
+        const bound = this.bind(opened, true);
         const rows = await this.count(`SELECT count(*) FROM ${bound.rel.from}`, bound, shared);
         if (opened.quickTypes) await this.checkQuickTypes(opened, shared);
         return rows;
-      });
+      }, (late) => this.holdPrep(readColumnAsText(opened, late, this.format, this.path), opened)));
       opened.totalRows = task;
       task.promise.catch(() => {
         if (opened.totalRows === task) opened.totalRows = undefined;
