@@ -126,6 +126,25 @@ describe('Dataset engine: bad input', function () {
     await failsClearly(new FileDatasetSource(folder.path('footer.parquet'), engine), /footer|metadata|Couldn't deserialize|thrift/i);
   });
 
+  it('a damaged data page (footer intact) is named as one, with its column and row group, not blamed on the footer', async () => {
+    // 5 row groups of 20 480 rows; the first page header of column x overwritten in row group 1 (open fails) or 3 (a summary fails).
+    await folder.duckdb(`COPY (SELECT i AS id, i * 2 AS x, 'v' || (i % 5) AS s FROM range(100000) t(i)) TO ${lit(folder.path('pages.parquet'))} (FORMAT parquet, ROW_GROUP_SIZE 20000)`);
+    const pages = await folder.duckdbRows(`SELECT row_group_id, data_page_offset FROM parquet_metadata(${lit(folder.path('pages.parquet'))}) WHERE path_in_schema = 'x' ORDER BY 1`);
+    assert.equal(pages.length, 5);
+    const damaged = (group: number, name: string): FileDatasetSource => {
+      const bytes = readFileSync(folder.path('pages.parquet'));
+      const at = Number(pages[group]?.[1]);
+      bytes.fill(0x41, at, at + 40);
+      writeFileSync(folder.path(name), bytes);
+      return new FileDatasetSource(folder.path(name), engine);
+    };
+    const first = await failsClearly(damaged(0, 'page0.parquet'), /a data page of column x in row group 1 of 5 \(rows 1-20480\) is damaged; the footer .* reads fine/);
+    assert.doesNotMatch(first, /footer \(the schema .*could not be decoded/);
+    const third = damaged(2, 'page2.parquet');
+    assert.equal((await third.info(EMPTY_VIEW, signal())).totalRows, 100_000);
+    await assert.rejects(third.summarize('x', EMPTY_VIEW, signal()), (e: Error) => isUserError(e) && /^page2\.parquet could not be read: a data page of column x in row group 3 of 5 \(rows 40961-61440\) is damaged/.test(e.message));
+  });
+
   it('an unsupported codec (LZO, which DuckDB does not read): the codec named', async () => {
     await folder.duckdb(`COPY (SELECT range AS codec_col FROM range(1000)) TO ${lit(folder.path('lzo.parquet'))} (FORMAT parquet, COMPRESSION snappy)`);
     const bytes = readFileSync(folder.path('lzo.parquet'));

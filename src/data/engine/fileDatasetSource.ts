@@ -17,6 +17,7 @@ import { checkLineLengths, headerFieldCount, SNIFF_LINES, strictScanSql } from '
 import { columnsFromDescribe, directScan, formatOfPath, MAX_LINE_BYTES, sampleScan, tablePrep, unsupportedFormat, type CsvOptions } from './fileRelation';
 import { spreadSample } from './spreadSample';
 import { readColumnAsText, retryingLateValues } from './lateValues';
+import { parquetError } from './parquetDamage';
 import type { TablePrep } from './protocol';
 import { SharedTask } from '../sharedTask';
 import { SqlParams } from './sqlText';
@@ -265,7 +266,7 @@ export class FileDatasetSource implements DatasetSource {
       for (const prep of bound.prepare) this.builtTables.add(prep.table);
       return result;
     } catch (error) {
-      throw fileError(error, this.path);
+      throw this.format === 'parquet' ? await parquetError(this.engine, error, this.path, signal) : fileError(error, this.path);
     }
   }
 
@@ -410,8 +411,8 @@ export class FileDatasetSource implements DatasetSource {
     const notes: string[] = [];
     const replaces = this.lastTable;
     if (this.format === 'parquet') {
-      const { columns, firstRows } = await this.describe({}, signal).catch((e: unknown) => {
-        throw fileError(e, this.path);
+      const { columns, firstRows } = await this.describe({}, signal).catch(async (e: unknown) => {
+        throw await parquetError(this.engine, e, this.path, signal);
       });
       return { version, fileBytes, columns, csv: {}, notes, firstRows };
     }
