@@ -203,6 +203,7 @@ export class DataEngine {
     grace.unref();
     this.cancelling.set(id, grace);
   }
+
   private swept = false;
   private readonly cleanups = new Map<number, () => void>();
 
