@@ -49,7 +49,8 @@ async function damagedPage(ask: Ask, groupRows: readonly number[]): Promise<stri
   for (const name of (described ?? []).map((r) => String(r[0]))) {
     // hash() makes DuckDB decode every value (min/max would come from the footer's statistics).
     if (await ask(`SELECT bit_xor(hash(${quoteIdent(name)})) FROM read_parquet($1)`)) continue;
-    const starts = groupRows.reduce<number[]>((acc, n, i) => [...acc, (acc[i] ?? 0) + n], [0]);
+    const starts = [0];
+    for (const n of groupRows) starts.push((starts[starts.length - 1] ?? 0) + n);
     // The first row group whose prefix fails: prefixes of row groups [0, k) succeed below it.
     let lo = 0;
     let hi = groupRows.length - 1;
