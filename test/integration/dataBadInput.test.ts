@@ -89,6 +89,28 @@ describe('Dataset engine: bad input', function () {
     assert.deepEqual((await source.rows(EMPTY_VIEW, 0, 10, signal())).rows, [['José', 'São Paulo']]);
   });
 
+  it('late values that do not fit a sniffed type (line 100002): those columns read as text, the header says so', async () => {
+    // DuckDB sniffs the first 20 480 rows: x looks BIGINT and y DOUBLE until "abc" and "NA" far below.
+    const rows = Array.from({ length: 100_002 }, (_, i) => `${i},${i / 2},${i % 3 === 0 ? 'a' : 'b'}`);
+    rows[100_000] = 'abc,0.5,a';
+    rows[100_001] = '7,NA,b';
+    writeFileSync(folder.path('latetype.csv'), `x,y,s\n${rows.join('\n')}\n`);
+    const source = new FileDatasetSource(folder.path('latetype.csv'), engine);
+    const info = await source.info(EMPTY_VIEW, signal());
+    assert.equal(info.totalRows, 100_002);
+    assert.deepEqual(info.columns.map((c) => [c.name, c.kind]), [['x', 'string'], ['y', 'string'], ['s', 'string']]);
+    assert.deepEqual(info.notes, ["x read as text: line 100002 holds 'abc', not a BIGINT.", "y read as text: line 100003 holds 'NA', not a DOUBLE."]);
+    assert.deepEqual((await source.rows(EMPTY_VIEW, 0, 2, signal())).rows, [['0', '0', 'a'], ['1', '0.5', 'b']]);
+    assert.deepEqual((await source.rows({ filters: [], sort: [{ column: 'x', descending: true }] }, 0, 1, signal())).rows, [['abc', '0.5', 'a']]);
+    const x = await source.summarize('x', EMPTY_VIEW, signal());
+    assert.equal(x.count, 100_002);
+    assert.equal(x.kind, 'string');
+    assert.equal((await source.summarize('s', EMPTY_VIEW, signal())).topValues?.[0]?.count, 66_667);
+    // A second source of the same file meets the values again and reads the same way.
+    const again = new FileDatasetSource(folder.path('latetype.csv'), engine);
+    assert.equal((await again.info(EMPTY_VIEW, signal())).notes?.length, 2);
+  });
+
   it('a truncated Parquet file', async () => {
     await folder.duckdb(`COPY (SELECT range AS x FROM range(10000)) TO ${lit(folder.path('cut.parquet'))} (FORMAT parquet)`);
     truncateSync(folder.path('cut.parquet'), Math.floor(readFileSync(folder.path('cut.parquet')).length / 2));
@@ -102,6 +124,25 @@ describe('Dataset engine: bad input', function () {
     bytes.fill(0xff, bytes.length - 8 - footerLength, bytes.length - 8);
     writeFileSync(folder.path('footer.parquet'), bytes);
     await failsClearly(new FileDatasetSource(folder.path('footer.parquet'), engine), /footer|metadata|Couldn't deserialize|thrift/i);
+  });
+
+  it('a damaged data page (footer intact) is named as one, with its column and row group, not blamed on the footer', async () => {
+    // 5 row groups of 20 480 rows; the first page header of column x overwritten in row group 1 (open fails) or 3 (a summary fails).
+    await folder.duckdb(`COPY (SELECT i AS id, i * 2 AS x, 'v' || (i % 5) AS s FROM range(100000) t(i)) TO ${lit(folder.path('pages.parquet'))} (FORMAT parquet, ROW_GROUP_SIZE 20000)`);
+    const pages = await folder.duckdbRows(`SELECT row_group_id, data_page_offset FROM parquet_metadata(${lit(folder.path('pages.parquet'))}) WHERE path_in_schema = 'x' ORDER BY 1`);
+    assert.equal(pages.length, 5);
+    const damaged = (group: number, name: string): FileDatasetSource => {
+      const bytes = readFileSync(folder.path('pages.parquet'));
+      const at = Number(pages[group]?.[1]);
+      bytes.fill(0x41, at, at + 40);
+      writeFileSync(folder.path(name), bytes);
+      return new FileDatasetSource(folder.path(name), engine);
+    };
+    const first = await failsClearly(damaged(0, 'page0.parquet'), /a data page of column x in row group 1 of 5 \(rows 1-20480\) is damaged; the footer .* reads fine/);
+    assert.doesNotMatch(first, /footer \(the schema .*could not be decoded/);
+    const third = damaged(2, 'page2.parquet');
+    assert.equal((await third.info(EMPTY_VIEW, signal())).totalRows, 100_000);
+    await assert.rejects(third.summarize('x', EMPTY_VIEW, signal()), (e: Error) => isUserError(e) && /^page2\.parquet could not be read: a data page of column x in row group 3 of 5 \(rows 40961-61440\) is damaged/.test(e.message));
   });
 
   it('an unsupported codec (LZO, which DuckDB does not read): the codec named', async () => {

@@ -232,9 +232,35 @@ df.to_csv('pandas.csv', index=False)`);
     }
   });
 
-  it('a query over its time limit kills the process and says so', async () => {
-    await assert.rejects(engine.query('SELECT count(*) FROM range(100000000000) a', { timeMs: 500 }), (e: Error) => isUserError(e) && /longer than 1 s|longer than 0 s/.test(e.message));
-    assert.deepEqual((await engine.query('SELECT 1', {})).rows, [[1]]);
+  it('a query over its time limit is interrupted and says so; the process and a table built before it stay', async () => {
+    const source = new FileDatasetSource(folder.path('base.tsv'), engine);
+    assert.equal((await source.info(EMPTY_VIEW, signal())).totalRows, 5000);
+    const tables = async (): Promise<string[]> => (await engine.query('SELECT table_name FROM duckdb_tables() ORDER BY 1', {})).rows.map((r) => String(r[0]));
+    const before = await tables();
+    assert.ok(before.length > 0, 'the source built its table');
+    const pid = engine.pid;
+    await assert.rejects(engine.query('SELECT count(*) FROM range(100000000000) a', { timeMs: 500 }), (e: Error) => isUserError(e) && /stopped a query that took longer than 1 s/.test(e.message));
+    assert.equal(engine.pid, pid, 'no restart');
+    assert.deepEqual(await tables(), before);
+    assert.deepEqual((await source.rows({ filters: [], sort: [{ column: 'id', descending: true }] }, 0, 1, signal())).rows[0]?.[0], 4999);
+  });
+
+  it('a query over its time limit that ignores the interrupt (a read blocked on a FIFO) ends by the kill', async function () {
+    if (process.platform === 'win32') this.skip(); // mkfifo
+    const fifo = folder.path('blocked.csv');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const fresh = new DataEngine({ memoryLimitMb: 256, threads: 1, overrunGraceMs: 1000 });
+    try {
+      await fresh.query('SELECT 1', {});
+      const pid = fresh.pid;
+      const started = performance.now();
+      await assert.rejects(fresh.query(`SELECT * FROM read_csv(${lit(fifo)})`, { timeMs: 500 }), (e: Error) => isUserError(e) && /data engine stopped: a query took longer than 1 s and did not stop when interrupted/.test(e.message));
+      assert.ok(performance.now() - started < 10_000, `${Math.round(performance.now() - started)} ms`);
+      assert.deepEqual((await fresh.query('SELECT 1', {})).rows, [[1]]);
+      assert.notEqual(fresh.pid, pid, 'a fresh process');
+    } finally {
+      await fresh.close();
+    }
   });
 });
 

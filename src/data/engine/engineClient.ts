@@ -2,8 +2,9 @@
 // editor's own Node: VS Code's Electron binary with ELECTRON_RUN_AS_NODE, so it works in VS Code,
 // code-server and the CLI alike), sends it queries, and keeps the host safe from it: a cancelled
 // query is interrupted in DuckDB and, if it does not stop within a grace period, the process is
-// killed; a query over its time limit is killed too; a crash rejects what was pending and the next
-// query starts a fresh process. Nothing the engine holds is the only copy of anything.
+// killed; a query over its time limit is stopped the same way (the process and every other
+// source's tables survive unless it ignores the interrupt); a crash rejects what was pending and
+// the next query starts a fresh process. Nothing the engine holds is the only copy of anything.
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -37,8 +38,10 @@ export interface EngineOptions {
    * a small engine's cap stays where it was (256 MB at 64: dataAttack's huge value).
    */
   readonly rssCapMb?: number;
-  /** How long one query may run before the process is killed. Default 10 minutes. */
+  /** How long one query may run before it is interrupted (and the process killed if it does not stop). Default 10 minutes. */
   readonly queryTimeMs?: number;
+  /** How long a query over its time may take to stop once interrupted before the process is killed. Default 5 s. */
+  readonly overrunGraceMs?: number;
   /** How long a cancelled query may take to stop before the process is killed. Default 2 s. */
   readonly cancelGraceMs?: number;
   /** The child's script; default: dist/engine/dataEngine.js from a bundle, engineProcess.ts from source. */
@@ -69,6 +72,9 @@ export class EngineQueryError extends Error {
 
 /** The engine process stopped (crashed, ran out of memory, was killed for overrunning). */
 export class EngineStopped extends UserError {}
+
+/** A query ran past its time limit and was interrupted; the engine and its tables are as they were. */
+export class QueryOverrun extends UserError {}
 
 interface Pending {
   readonly resolve: (result: QueryResult) => void;
@@ -130,20 +136,18 @@ export class DataEngine {
     };
     return new Promise<QueryResult>((resolve, reject) => {
       const timeMs = options.timeMs ?? this.options.queryTimeMs ?? 600_000;
-      const overrun = setTimeout(() => this.kill(live, `a query took longer than ${Math.round(timeMs / 1000)} s`), timeMs);
+      const took = `took longer than ${Math.round(timeMs / 1000)} s`;
+      // Interrupted first: killing the shared process would drop every open grid's tables with it.
+      const overrun = setTimeout(() => {
+        this.overran.set(id, `The data engine stopped a query that ${took} (filter, aggregate or add a LIMIT); its other work goes on.`);
+        this.stop(live, id, `a query ${took} and did not stop when interrupted`, this.options.overrunGraceMs ?? 5000);
+      }, timeMs);
       const entry: Pending = { resolve, reject, timers: [overrun] };
       this.pending.set(id, entry);
       live.child.ref();
       const onAbort = (): void => {
         this.settle(id)?.reject(signal?.reason instanceof Error ? signal.reason : abortError());
-        if (!live.child.connected) return;
-        live.child.send({ type: 'cancel', id });
-        // DuckDB checks for interrupts between vectors; a call stuck in one read gets killed instead.
-        const grace = setTimeout(() => {
-          if (this.cancelling.has(id)) this.kill(live, 'a cancelled query did not stop');
-        }, this.options.cancelGraceMs ?? 2000);
-        grace.unref();
-        this.cancelling.set(id, grace);
+        this.stop(live, id, 'a cancelled query did not stop', this.options.cancelGraceMs ?? 2000);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       const cleanup = (): void => signal?.removeEventListener('abort', onAbort);
@@ -183,6 +187,23 @@ export class DataEngine {
   }
 
   private readonly cancelling = new Map<number, NodeJS.Timeout>();
+  /** Queries interrupted for running past their time, with the message their "interrupted" reply becomes. */
+  private readonly overran = new Map<number, string>();
+
+  /**
+   * Interrupts query `id` in DuckDB; if it has not answered within `graceMs`, kills the process.
+   * DuckDB checks for interrupts between vectors; a call stuck in one read is killed instead.
+   */
+  private stop(live: Live, id: number, killWhy: string, graceMs: number): void {
+    if (!live.child.connected || this.cancelling.has(id)) return;
+    live.child.send({ type: 'cancel', id });
+    const grace = setTimeout(() => {
+      if (this.cancelling.has(id)) this.kill(live, killWhy);
+    }, graceMs);
+    grace.unref();
+    this.cancelling.set(id, grace);
+  }
+
   private swept = false;
   private readonly cleanups = new Map<number, () => void>();
 
@@ -247,9 +268,12 @@ export class DataEngine {
         clearTimeout(grace);
         this.cancelling.delete(message.id);
       }
+      const overran = this.overran.get(message.id);
+      this.overran.delete(message.id);
       const entry = this.settle(message.id);
       if (!entry) return;
       if (message.type === 'result') entry.resolve({ columns: message.columns, rows: message.rows, truncated: message.truncated });
+      else if (message.interrupted && overran) entry.reject(new QueryOverrun(overran));
       else entry.reject(message.interrupted ? abortError() : new EngineQueryError(message.message));
     });
     const stopped = (why: string): void => {
@@ -261,6 +285,7 @@ export class DataEngine {
       for (const id of [...this.pending.keys()]) this.settle(id)?.reject(error);
       for (const grace of this.cancelling.values()) clearTimeout(grace);
       this.cancelling.clear();
+      this.overran.clear();
     };
     child.on('exit', (code, signal) => {
       stopped(signal ? `it was ended by ${signal}` : `it exited with code ${code}`);

@@ -17,6 +17,8 @@ import { isAbortError, UserError } from '../../common/errors';
 import { columnsFromDescribe, directScan, formatOfPath, sampleScan, tablePrep, unsupportedFormat, type CsvOptions } from './fileRelation';
 import { FIRST_ROWS, openTextFile, QUICK_OPEN_BYTES, readFileHead } from './textFileOpen';
 import { spreadSample } from './spreadSample';
+import { readColumnAsText, retryingLateValues } from './lateValues';
+import { parquetError } from './parquetDamage';
 import type { TablePrep } from './protocol';
 import { SharedTask } from '../sharedTask';
 import { SqlParams } from './sqlText';
@@ -34,12 +36,12 @@ interface Opened {
   columns: readonly DatasetColumn[];
   /** The columns came from a sample of the first rows only: the table's own types replace them once it is built. */
   quickTypes?: boolean;
-  readonly csv: CsvOptions;
-  readonly notes: readonly string[];
+  csv: CsvOptions;
+  notes: string[];
   /** The first FIRST_ROWS rows, read when the file was opened (all of them when fewer). */
   firstRows?: readonly (readonly Cell[])[];
   /** The engine table (text and Arrow formats); Parquet is read in place. */
-  readonly prep?: TablePrep;
+  prep?: TablePrep;
   totalRows?: SharedTask<number>;
   /**
    * A big text file (the quick open): counted and profiled straight from the file until something
@@ -236,6 +238,15 @@ export class FileDatasetSource implements DatasetSource {
     return Promise.resolve();
   }
 
+  /** Holds a new table of the file (a column read as text); false when there is none. */
+  private holdPrep(prep: TablePrep | undefined, opened: Opened): boolean {
+    if (!prep) return false;
+    this.lastTable = prep.table;
+    this.hold(prep.table);
+    this.readOptions = opened.csv;
+    return true;
+  }
+
   /** Holds `table` in the engine (or nothing), letting go of the one held before. */
   private hold(table: string | undefined): void {
     if (table === this.retained) return;
@@ -251,7 +262,7 @@ export class FileDatasetSource implements DatasetSource {
       for (const prep of bound.prepare) this.builtTables.add(prep.table);
       return result;
     } catch (error) {
-      throw fileError(error, this.path);
+      throw this.format === 'parquet' ? await parquetError(this.engine, error, this.path, signal) : fileError(error, this.path);
     }
   }
 
@@ -270,14 +281,15 @@ export class FileDatasetSource implements DatasetSource {
 
   private totalRows(opened: Opened, signal: AbortSignal): Promise<number> {
     if (!opened.totalRows || opened.totalRows.abandoned) {
-      const bound = this.bind(opened, true);
       // Parquet: the footer's row counts; a table: its own count (shared: one caller's cancel is not another's).
-      const task = new SharedTask(async (shared) => {
+      // The first full read: a value past the sniffed rows that does not fit its column makes it text (lateValues.ts).
+      const task = new SharedTask((shared) => retryingLateValues(async () => {
         if (opened.inPlace && !this.tableReady(opened)) return this.countInPlace(opened, opened.inPlace, shared);
+        const bound = this.bind(opened, true);
         const rows = await this.count(`SELECT count(*) FROM ${bound.rel.from}`, bound, shared);
         if (opened.quickTypes) await this.checkQuickTypes(opened, shared);
         return rows;
-      });
+      }, (late) => this.holdPrep(readColumnAsText(opened, late, this.format, this.path), opened)));
       opened.totalRows = task;
       task.promise.catch(() => {
         if (opened.totalRows === task) opened.totalRows = undefined;
@@ -395,8 +407,8 @@ export class FileDatasetSource implements DatasetSource {
     const notes: string[] = [];
     const replaces = this.lastTable;
     if (this.format === 'parquet') {
-      const { columns, firstRows } = await readFileHead(this.engine, this.format, this.path, {}, signal).catch((e: unknown) => {
-        throw fileError(e, this.path);
+      const { columns, firstRows } = await readFileHead(this.engine, this.format, this.path, {}, signal).catch(async (e: unknown) => {
+        throw await parquetError(this.engine, e, this.path, signal);
       });
       return { version, fileBytes, columns, csv: {}, notes, firstRows };
     }
@@ -411,7 +423,7 @@ export class FileDatasetSource implements DatasetSource {
     const prep = tablePrep(this.format, this.path, version, text.csv, replaces);
     this.lastTable = prep.table;
     this.hold(prep.table);
-    const opened = { version, fileBytes, columns: text.columns, firstRows: text.firstRows, csv: text.csv, notes: text.notes, prep };
+    const opened = { version, fileBytes, columns: text.columns, firstRows: text.firstRows, csv: text.csv, notes: [...text.notes], prep };
     if (!text.quick) return opened;
     // A gzip'd file would be decompressed again by every read in place: it is read once, into its table.
     return { ...opened, quickTypes: true, ...(this.path.toLowerCase().endsWith('.gz') ? {} : { inPlace: {} }) };

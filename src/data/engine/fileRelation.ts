@@ -33,6 +33,8 @@ export interface CsvOptions {
    * defaults, 20 480 rows and an 8 MB+ buffer, cost over a second on a cold 1 GB file).
    */
   readonly quickSample?: number;
+  /** Columns read as text whatever the sniffer says: a value past its sample did not fit (lateValues.ts). */
+  readonly textColumns?: readonly string[];
 }
 
 /**
@@ -64,6 +66,8 @@ export function directScan(format: DatasetFormat, path: string, params: SqlParam
       const delimiter = csv.delimiter ?? (format === 'tsv' ? '\t' : undefined);
       if (delimiter) options.push(`delim = '${delimiter === '\t' ? '\\t' : delimiter}'`);
       if (csv.encoding && csv.encoding !== 'utf-8') options.push(`encoding = '${csv.encoding}'`);
+      // A header's name as a string literal, quotes doubled (a struct's keys cannot be bound), as sampleScan's columns.
+      if (csv.textColumns?.length) options.push(`types = {${csv.textColumns.map((c) => `'${c.replaceAll("'", "''")}': 'VARCHAR'`).join(', ')}}`);
       return `read_csv(${p}, ${options.join(', ')})`;
     }
     case 'jsonl':
@@ -88,7 +92,8 @@ export function sampleScan(format: DatasetFormat, samplePath: string, params: Sq
     if (!type) return undefined;
     types.push(`'${c.name.replaceAll("'", "''")}': '${type}'`);
   }
-  const scan = directScan(format, samplePath, params, { ...csv, quickSample: undefined });
+  // The columns given below hold every type (read_csv refuses `types` beside them).
+  const scan = directScan(format, samplePath, params, { ...csv, quickSample: undefined, textColumns: undefined });
   return `${scan.slice(0, -1)}, header = true, ignore_errors = true, columns = {${types.join(', ')}})`;
 }
 
@@ -98,7 +103,8 @@ export function tableName(path: string, version: string): string {
 }
 
 export function tablePrep(format: DatasetFormat, path: string, version: string, csv: CsvOptions, replaces?: string): TablePrep {
-  const table = tableName(path, version);
+  // Columns read as text make another table: a source that has not met the late value yet reads the file's own types.
+  const table = tableName(path, csv.textColumns?.length ? `${version}\u0000${csv.textColumns.join('\u0000')}` : version);
   const base = replaces && replaces !== table ? { table, replaces } : { table };
   if (format === 'arrow') return { ...base, from: { kind: 'arrow', path } };
   const params = new SqlParams();
