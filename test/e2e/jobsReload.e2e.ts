@@ -1,12 +1,40 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { WATCHED_JOBS_KEY } from '../../src/jobs/watchedJobs';
+import { eventually } from '../support/eventually';
 import { skipWithoutSlurm } from '../support/slurm/slurmCluster';
-import type { CodeServer } from './support/codeServer';
+import { EXTENSION_ID, type CodeServer } from './support/codeServer';
 import { explorerContextMenu, rowContextMenu } from './support/workbench';
 import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
+
+// Run in the page as text: the test's own transpiler would wrap named functions in a helper the page lacks.
+const READ_STORED_WATCHED = `async (extension, key) => {
+  const done = (request) => new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(new Error(String(request.error)));
+  });
+  const ids = [];
+  for (const { name } of await indexedDB.databases()) {
+    if (!name || !name.startsWith('vscode-web-state-db-')) continue;
+    const db = await done(indexedDB.open(name));
+    try {
+      if (!db.objectStoreNames.contains('ItemTable')) continue;
+      const store = db.transaction('ItemTable').objectStore('ItemTable');
+      // Both asked at once: a transaction ends when no request of its is pending.
+      const [keys, values] = await Promise.all([done(store.getAllKeys()), done(store.getAll())]);
+      keys.forEach((k, i) => {
+        if (typeof k === 'string' && k.toLowerCase() === extension) ids.push(...(JSON.parse(String(values[i]))[key] || []).map((j) => j.id));
+      });
+    } finally {
+      db.close();
+    }
+  }
+  return ids;
+}`;
 
 /**
  * A job submitted from the window is watched: marked in the Jobs view, its GPUs a group in the
@@ -19,6 +47,7 @@ describe('Slurm jobs through a window reload (code-server)', function () {
   let page: Page;
   let jobId: string | undefined;
   let terminalJobId: string | undefined;
+  let terminalFolder: string | undefined;
 
   skipWithoutSlurm();
   useWorkbench(
@@ -39,6 +68,7 @@ describe('Slurm jobs through a window reload (code-server)', function () {
         // Already gone: nothing to cancel.
       }
     }
+    if (terminalFolder) rmSync(terminalFolder, { recursive: true, force: true });
   });
 
   const pane = (name: string): Locator => page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: new RegExp(`^\\s*${name}`) }) });
@@ -54,6 +84,12 @@ describe('Slurm jobs through a window reload (code-server)', function () {
     for (const name of ['Chat', 'Experiments', 'Kernels']) if ((await header(name).getAttribute('aria-expanded')) === 'true') await header(name).click();
     for (const name of ['GPUs', 'Jobs']) if ((await header(name).getAttribute('aria-expanded')) !== 'true') await header(name).click();
   }
+
+  /**
+   * The ids of the watched jobs as the browser stored this window's workspace state (IndexedDB, the
+   * web workbench's ItemTable, written a moment after a change; a reload before that loses it).
+   */
+  const storedWatched = (): Promise<string[]> => page.evaluate(`(${READ_STORED_WATCHED})(${JSON.stringify(EXTENSION_ID)}, ${JSON.stringify(WATCHED_JOBS_KEY)})`);
 
   /** The page reloaded, the extension activated again (its log says so), and the views open. */
   async function reload(): Promise<void> {
@@ -103,7 +139,9 @@ describe('Slurm jobs through a window reload (code-server)', function () {
 
   it('watches a job submitted from a terminal (Watch GPUs in the Jobs view); Stop Watching ends it, through a reload too', async function () {
     this.timeout(300_000);
-    terminalJobId = execFileSync('sbatch', ['--parsable', '--job-name=from_terminal', '--gres=gpu:1', '--time=20', '--output=/dev/null', '--wrap=sleep 1200'], { encoding: 'utf8' }).trim().split(';')[0];
+    // Submitted from a terminal in a folder of its own (a job's folder is searched for tracking logs).
+    const folder = (terminalFolder = mkdtempSync(join(tmpdir(), 'mle-terminal-job-')));
+    terminalJobId = execFileSync('sbatch', ['--parsable', '--job-name=from_terminal', '--gres=gpu:1', '--time=20', '--output=/dev/null', '--wrap=sleep 1200'], { cwd: folder, encoding: 'utf8' }).trim().split(';')[0];
     const id = terminalJobId!;
     await openViews();
     const running = new RegExp(`from_terminal\\s*${id} · RUNNING`);
@@ -119,10 +157,13 @@ describe('Slurm jobs through a window reload (code-server)', function () {
     await row('GPUs', group).waitFor({ timeout: 60_000 });
     await row('GPUs', /No GPU tool on \S+: nvidia-smi is not on the job's PATH there\./).waitFor({ timeout: 30_000 });
     await row('Jobs', watched).waitFor({ timeout: 30_000 });
+    await eventually(`job ${id} in the stored watched jobs`, storedWatched, (ids) => ids.includes(id));
 
     await rowContextMenu(page, () => Promise.resolve(row('GPUs', group)), 'Stop Watching');
     await row('GPUs', group).waitFor({ state: 'hidden', timeout: 30_000 });
     await row('Jobs', unwatched).waitFor({ timeout: 30_000 });
+    // Reloaded only once the browser stored the change (VS Code web does not wait for that at unload).
+    await eventually(`job ${id} gone from the stored watched jobs`, storedWatched, (ids) => !ids.includes(id));
 
     // After a reload the job still runs, and is still not watched: the Jobs view draws its row with
     // the watched list read from the workspace's state, and the GPUs view has no group for it.
