@@ -64,6 +64,7 @@ export const COMMANDS_BY_OWNER = {
     'openJobErrors',
     'openJobDir',
     'copyJobId',
+    'watchJobGpus',
     'stopWatchingJob',
   ],
   serving: ['serveLocally', 'localServerActions', 'loadTestServer', 'stopLocalServers', 'detectDrift', 'compareModels'],
@@ -137,14 +138,14 @@ export const TREE_ITEMS = {
   tableVariable: 'mlEngineer.variable.table',
   /** Followed by `.<local|remote>.<state>`. */
   server: 'mlEngineer.server',
-  /** A Slurm job, by where it is (which actions apply). */
+  /** A Slurm job, by where it is (which actions apply); followed by `.watched` while its GPUs show in the GPUs view. */
   jobPending: 'mlEngineer.job.pending',
   jobHeld: 'mlEngineer.job.held',
   jobRunning: 'mlEngineer.job.running',
   jobFinished: 'mlEngineer.job.finished',
   /** An array job's row: its tasks under it; Cancel and Copy Job ID act on every task. */
   jobArray: 'mlEngineer.jobArray',
-  /** A watched job's group in the GPUs view: Stop Watching removes it. */
+  /** A watched job's group in the GPUs view: Stop Watching removes it (a watched job's row in the Jobs view too). */
   watchedJob: 'mlEngineer.watchedJob',
 } as const;
 

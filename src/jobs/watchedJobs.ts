@@ -1,6 +1,6 @@
 import { FEATURE_STORAGE_KEYS } from '../commandIds';
 
-// The jobs this window watches (those submitted from it): kept in the workspace's state so that a
+// The jobs this window watches (those submitted from it, and any the Jobs view's Watch GPUs named): kept in the workspace's state so that a
 // reloaded window shows them again, their state re-read from the scheduler. Nothing but the ids is
 // kept: a job's state is the scheduler's to say. No scheduler code here: the GPU feature reads the
 // list to decide whether to load the jobs feature at all.
@@ -28,8 +28,13 @@ export function readWatchedJobs(store: Pick<WatchStore, 'get'>): WatchedJob[] {
 
 export const sameJob = (a: WatchedJob, b: WatchedJob): boolean => a.cluster === b.cluster && a.id === b.id;
 
-/** The job a Stop Watching click names: the GPUs view's group row (`{ kind: 'job', group }`, gpu/vscode/jobGpuNodes.ts). */
+/**
+ * The job a Stop Watching click names: the GPUs view's group row (`{ kind: 'job', group }`,
+ * gpu/vscode/jobGpuNodes.ts) or a Jobs view row (`{ kind: 'job', cluster, job }`, jobs/vscode/jobsTree.ts).
+ */
 export function watchedJobOf(node: unknown): WatchedJob | undefined {
-  const group = typeof node === 'object' && node !== null && (node as { kind?: unknown }).kind === 'job' ? (node as { group?: Partial<WatchedJob> }).group : undefined;
-  return typeof group?.cluster === 'string' && typeof group.id === 'string' ? { cluster: group.cluster, id: group.id } : undefined;
+  if (typeof node !== 'object' || node === null || (node as { kind?: unknown }).kind !== 'job') return undefined;
+  const row = node as { group?: Partial<WatchedJob>; cluster?: unknown; job?: { id?: unknown } };
+  const job = row.group ?? { cluster: row.cluster, id: row.job?.id };
+  return typeof job.cluster === 'string' && typeof job.id === 'string' ? { cluster: job.cluster, id: job.id } : undefined;
 }

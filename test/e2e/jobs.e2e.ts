@@ -100,7 +100,7 @@ describe('Slurm jobs (code-server)', function () {
     await row.waitFor({ timeout: 30_000 });
     console.log(`    (the job showed as running ${Date.now() - started} ms after the submit's notification)`);
     assert.match(await row.innerText(), /RUNNING · \d+:\d\d of 5:00 · 1 GPU/);
-    // Its GPU, sampled on the node by srun --overlap: this machine has no nvidia-smi, and says so.
+    // Its GPU, sampled on the node by srun --overlap: the profile's PATH has no nvidia-smi, and it says so.
     // (A poll redraws the tree every 10 s, and a redrawn row can lose the click: expand until it shows.)
     const noTool = jobsView().locator('.monaco-list-row', { hasText: 'No GPU tool on the node' }).first();
     for (let i = 0; i < 60 && !(await noTool.isVisible()); i++) {

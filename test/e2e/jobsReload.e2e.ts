@@ -1,21 +1,53 @@
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { WATCHED_JOBS_KEY } from '../../src/jobs/watchedJobs';
+import { eventually } from '../support/eventually';
 import { skipWithoutSlurm } from '../support/slurm/slurmCluster';
-import type { CodeServer } from './support/codeServer';
-import { explorerContextMenu } from './support/workbench';
+import { EXTENSION_ID, type CodeServer } from './support/codeServer';
+import { explorerContextMenu, rowContextMenu } from './support/workbench';
 import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
+
+// Run in the page as text: the test's own transpiler would wrap named functions in a helper the page lacks.
+const READ_STORED_WATCHED = `async (extension, key) => {
+  const done = (request) => new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(new Error(String(request.error)));
+  });
+  const ids = [];
+  for (const { name } of await indexedDB.databases()) {
+    if (!name || !name.startsWith('vscode-web-state-db-')) continue;
+    const db = await done(indexedDB.open(name));
+    try {
+      if (!db.objectStoreNames.contains('ItemTable')) continue;
+      const store = db.transaction('ItemTable').objectStore('ItemTable');
+      // Both asked at once: a transaction ends when no request of its is pending.
+      const [keys, values] = await Promise.all([done(store.getAllKeys()), done(store.getAll())]);
+      keys.forEach((k, i) => {
+        if (typeof k === 'string' && k.toLowerCase() === extension) ids.push(...(JSON.parse(String(values[i]))[key] || []).map((j) => j.id));
+      });
+    } finally {
+      db.close();
+    }
+  }
+  return ids;
+}`;
 
 /**
  * A job submitted from the window is watched: marked in the Jobs view, its GPUs a group in the
  * GPUs view beside this machine's (the nvidia-smi stand-in's H100). A page reload keeps both,
- * the job's state read again from the real Slurm; when the job ends its group goes.
+ * the job's state read again from the real Slurm; when the job ends its group goes. A job submitted
+ * from a terminal is watched from the Jobs view (Watch GPUs), and Stop Watching ends that for good.
  */
 describe('Slurm jobs through a window reload (code-server)', function () {
   let server: CodeServer;
   let page: Page;
   let jobId: string | undefined;
+  let terminalJobId: string | undefined;
+  let terminalFolder: string | undefined;
 
   skipWithoutSlurm();
   useWorkbench(
@@ -29,11 +61,14 @@ describe('Slurm jobs through a window reload (code-server)', function () {
   );
   // The job outlasts every wait of the test (a loaded machine's too) and is cancelled here if the test did not.
   after(() => {
-    try {
-      if (jobId) execFileSync('scancel', [jobId]);
-    } catch {
-      // Already gone: nothing to cancel.
+    for (const id of [jobId, terminalJobId]) {
+      try {
+        if (id) execFileSync('scancel', [id]);
+      } catch {
+        // Already gone: nothing to cancel.
+      }
     }
+    if (terminalFolder) rmSync(terminalFolder, { recursive: true, force: true });
   });
 
   const pane = (name: string): Locator => page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: new RegExp(`^\\s*${name}`) }) });
@@ -48,6 +83,23 @@ describe('Slurm jobs through a window reload (code-server)', function () {
     }
     for (const name of ['Chat', 'Experiments', 'Kernels']) if ((await header(name).getAttribute('aria-expanded')) === 'true') await header(name).click();
     for (const name of ['GPUs', 'Jobs']) if ((await header(name).getAttribute('aria-expanded')) !== 'true') await header(name).click();
+  }
+
+  /**
+   * The ids of the watched jobs as the browser stored this window's workspace state (IndexedDB, the
+   * web workbench's ItemTable, written a moment after a change; a reload before that loses it).
+   */
+  const storedWatched = (): Promise<string[]> => page.evaluate(`(${READ_STORED_WATCHED})(${JSON.stringify(EXTENSION_ID)}, ${JSON.stringify(WATCHED_JOBS_KEY)})`);
+
+  /** The page reloaded, the extension activated again (its log says so), and the views open. */
+  async function reload(): Promise<void> {
+    const activations = (): number => server.extensionLog().split('\n').filter((l) => l.includes('activation {')).length;
+    const before = activations();
+    await page.reload();
+    await page.locator('.monaco-workbench .activitybar').waitFor({ timeout: 60_000 });
+    for (let i = 0; i < 240 && activations() === before; i++) await page.waitForTimeout(250);
+    if (activations() <= before) throw new Error('the extension did not activate again after the reload');
+    await openViews();
   }
 
   it('keeps the watched job in the Jobs view and its GPUs in the GPUs view through a reload, until it ends', async function () {
@@ -71,13 +123,7 @@ describe('Slurm jobs through a window reload (code-server)', function () {
     await row('GPUs', group).waitFor({ timeout: 30_000 });
     await row('GPUs', /No GPU tool on \S+: nvidia-smi is not on the job's PATH there\./).waitFor({ timeout: 30_000 });
 
-    const activations = (): number => server.extensionLog().split('\n').filter((l) => l.includes('activation {')).length;
-    const before = activations();
-    await page.reload();
-    await page.locator('.monaco-workbench .activitybar').waitFor({ timeout: 60_000 });
-    for (let i = 0; i < 240 && activations() === before; i++) await page.waitForTimeout(250);
-    if (activations() <= before) throw new Error('the extension did not activate again after the reload');
-    await openViews();
+    await reload();
     // Restored from the workspace's state, the job read again from Slurm: still running, still watched.
     await row('Jobs', watchedRow).waitFor({ timeout: 60_000 });
     await row('GPUs', group).waitFor({ timeout: 60_000 });
@@ -89,5 +135,42 @@ describe('Slurm jobs through a window reload (code-server)', function () {
     await row('GPUs', group).waitFor({ state: 'hidden', timeout: 60_000 });
     await row('Jobs', new RegExp(`${jobId} · CANCELLED.* · watched`)).waitFor({ state: 'hidden', timeout: 30_000 });
     jobId = undefined;
+  });
+
+  it('watches a job submitted from a terminal (Watch GPUs in the Jobs view); Stop Watching ends it, through a reload too', async function () {
+    this.timeout(300_000);
+    // Submitted from a terminal in a folder of its own (a job's folder is searched for tracking logs).
+    const folder = (terminalFolder = mkdtempSync(join(tmpdir(), 'mle-terminal-job-')));
+    terminalJobId = execFileSync('sbatch', ['--parsable', '--job-name=from_terminal', '--gres=gpu:1', '--time=20', '--output=/dev/null', '--wrap=sleep 1200'], { cwd: folder, encoding: 'utf8' }).trim().split(';')[0];
+    const id = terminalJobId!;
+    await openViews();
+    const running = new RegExp(`from_terminal\\s*${id} · RUNNING`);
+    const unwatched = new RegExp(`from_terminal\\s*${id} · RUNNING(?!.*· watched)`);
+    const watched = new RegExp(`from_terminal\\s*${id} · RUNNING.* · watched`);
+    const group = new RegExp(`job ${id} on \\S+`);
+    // Not submitted from this window: listed, not watched, no group.
+    await row('Jobs', unwatched).waitFor({ timeout: 60_000 });
+    await row('GPUs', /NVIDIA H100/).waitFor({ timeout: 30_000 });
+    assert.equal(await row('GPUs', group).count(), 0);
+
+    await rowContextMenu(page, () => Promise.resolve(row('Jobs', running)), 'Watch GPUs');
+    await row('GPUs', group).waitFor({ timeout: 60_000 });
+    await row('GPUs', /No GPU tool on \S+: nvidia-smi is not on the job's PATH there\./).waitFor({ timeout: 30_000 });
+    await row('Jobs', watched).waitFor({ timeout: 30_000 });
+    await eventually(`job ${id} in the stored watched jobs`, storedWatched, (ids) => ids.includes(id));
+
+    await rowContextMenu(page, () => Promise.resolve(row('GPUs', group)), 'Stop Watching');
+    await row('GPUs', group).waitFor({ state: 'hidden', timeout: 30_000 });
+    await row('Jobs', unwatched).waitFor({ timeout: 30_000 });
+    // Reloaded only once the browser stored the change (VS Code web does not wait for that at unload).
+    await eventually(`job ${id} gone from the stored watched jobs`, storedWatched, (ids) => !ids.includes(id));
+
+    // After a reload the job still runs, and is still not watched: the Jobs view draws its row with
+    // the watched list read from the workspace's state, and the GPUs view has no group for it.
+    await reload();
+    await row('Jobs', running).waitFor({ timeout: 60_000 });
+    assert.doesNotMatch(await row('Jobs', running).innerText(), /watched/);
+    await row('GPUs', /NVIDIA H100/).waitFor({ timeout: 30_000 });
+    assert.equal(await row('GPUs', group).count(), 0);
   });
 });

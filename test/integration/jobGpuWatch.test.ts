@@ -8,11 +8,13 @@ import { SlurmScheduler } from '../../src/jobs/slurm/slurmScheduler';
 import { LocalRunner } from '../../src/jobs/transport/localRunner';
 import { closeSshRunners, sshRunnerFactory } from '../../src/jobs/sshRunnerFactory';
 import { readWatchedJobs, WATCHED_JOBS_KEY, watchedJobOf, type WatchStore } from '../../src/jobs/watchedJobs';
+import { pathWithout } from '../support/pathWithout';
 import { ensureSlurmCluster, waitFor } from '../support/slurm/slurmCluster';
 
 // The watched jobs' GPU groups (the GPUs view's "job 1234 on node-7"): grouping, refresh, the
 // end of a job and the restore after a reload, on the real single-node Slurm through the real
-// LocalRunner. Its node has no nvidia-smi (the "no tool" line, real); the GPUs themselves come
+// LocalRunner. Its node has no nvidia-smi (the "no tool" line, real: a step PATH without one, on a
+// GPU machine too); the GPUs themselves come
 // from a recorded H100 capture of ../shared/corpora, printed by the nvidia-smi stand-in that
 // srun starts inside the job's allocation, and read by the same parse.
 
@@ -67,7 +69,9 @@ describe('watched jobs\' GPUs, a group per job (real Slurm)', function () {
   it('a running job on a node without nvidia-smi: its group says so in one line, and it is kept in the store', async () => {
     const store = memento();
     const changes: boolean[] = [];
-    const watch = watchOf(store, undefined, undefined, undefined, (_g, membership) => changes.push(membership));
+    // srun passes its environment to the step: a PATH without nvidia-smi, whatever this machine has.
+    const noTool = new LocalRunner({ ...process.env, PATH: pathWithout(['nvidia-smi']) });
+    const watch = watchOf(store, noTool, undefined, undefined, (_g, membership) => changes.push(membership));
     await watch.watch({ cluster: 'local', id: running });
     const node = (await slurm.job(running))!.nodes;
     assert.deepEqual(watch.groups, [
@@ -135,8 +139,11 @@ describe('watched jobs\' GPUs, a group per job (real Slurm)', function () {
     const watch = watchOf(store, undefined, undefined, undefined, (_g, membership) => changes.push(membership));
     await watch.watch({ cluster: 'local', id: running });
     assert.equal(watch.groups.length, 1);
-    // The command gets the GPUs view's group row (gpu/vscode/jobGpuNodes.ts); anything else is no job.
+    // The command gets the GPUs view's group row (gpu/vscode/jobGpuNodes.ts) or the Jobs view's row
+    // (jobs/vscode/jobsTree.ts); anything else is no job.
     assert.equal(watchedJobOf({ kind: 'jobLine', group: watch.groups[0] }), undefined);
+    assert.equal(watchedJobOf({ kind: 'gpu', cluster: 'local', jobId: running }), undefined);
+    assert.deepEqual(watchedJobOf({ kind: 'job', cluster: 'local', job: await slurm.job(running) }), { cluster: 'local', id: running });
     await watch.unwatch(watchedJobOf({ kind: 'job', group: watch.groups[0] })!);
     assert.deepEqual(watch.groups, []);
     assert.deepEqual(readWatchedJobs(store), []);

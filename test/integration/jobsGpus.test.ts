@@ -4,11 +4,13 @@ import { sampleJobGpus } from '../../src/jobs/jobGpus';
 import { isSchedulerError } from '../../src/jobs/jobScheduler';
 import { SlurmScheduler } from '../../src/jobs/slurm/slurmScheduler';
 import { LocalRunner } from '../../src/jobs/transport/localRunner';
+import { pathWithout } from '../support/pathWithout';
 import { ensureSlurmCluster, waitFor } from '../support/slurm/slurmCluster';
 
 // The GPUs of a running job, sampled on its node through `srun --overlap --jobid` on the real
-// single-node Slurm. This machine has no GPU: the node without nvidia-smi is the real case; with
-// the replaying stand-in on the step's PATH, real captures (an H100, a MIG H100) come back parsed.
+// single-node Slurm. The node without nvidia-smi is a step whose PATH has none (on a GPU machine
+// too); with the replaying stand-in on the step's PATH, real captures (an H100, a MIG H100) come
+// back parsed.
 
 const BIN = join(__dirname, '..', 'fixtures', 'bin', 'nvidia-smi-on-path');
 
@@ -32,7 +34,8 @@ describe('GPUs of a running Slurm job (srun --overlap on the real slurmd)', func
 
   it('a node without nvidia-smi: a clear "no GPU tool" state, not an error', async () => {
     const job = (await slurm.job(jobId!))!;
-    const gpus = await sampleJobGpus(new LocalRunner(), job);
+    // srun passes its environment to the step: a PATH without nvidia-smi, whatever this machine has.
+    const gpus = await sampleJobGpus(new LocalRunner({ ...process.env, PATH: pathWithout(['nvidia-smi']) }), job);
     assert.equal(gpus.kind, 'no-tool');
     assert.match(gpus.kind === 'no-tool' ? gpus.message : '', /^No GPU tool on \S+: nvidia-smi is not on the job's PATH there\.$/);
   });

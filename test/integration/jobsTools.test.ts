@@ -12,6 +12,7 @@ import { jobTools } from '../../src/jobs/jobTools';
 import { HeldKernelJobs } from '../../src/jobs/kernel/kernelJobHost';
 import { probeServer } from '../../src/kernels/jupyterEndpoint';
 import { jupyterPython } from '../support/jupyterHarness';
+import { pathWithout } from '../support/pathWithout';
 import { ensureSlurmCluster, waitFor } from '../support/slurm/slurmCluster';
 
 // The agent's job tools and `ml-engineer jobs` / `submit` against the real test cluster.
@@ -106,7 +107,15 @@ describe('jobs: agent tools and the CLI on a real Slurm', function () {
     const id = await clusters.scheduler().submit({ script: '#!/bin/bash\n#SBATCH --job-name=gpu-status\n#SBATCH --gres=gpu:1\n#SBATCH --output=/dev/null\nsleep 60\n', cwd: dir });
     ids.push(id);
     await waitFor('running', async () => ((await clusters.scheduler().job(id))?.phase === 'running' ? true : undefined), 30_000);
-    const text = await call('job_status', { job_id: id });
+    // srun passes its environment to the step: a PATH without nvidia-smi, whatever this machine has.
+    const saved = process.env.PATH;
+    process.env.PATH = pathWithout(['nvidia-smi']);
+    let text: string;
+    try {
+      text = await call('job_status', { job_id: id });
+    } finally {
+      process.env.PATH = saved;
+    }
     assert.match(text, /^GPUs: 1$/m);
     assert.match(text, /\n\nNo GPU tool on \S+: nvidia-smi is not on the job's PATH there\.$/);
     await clusters.scheduler().act('cancel', id);

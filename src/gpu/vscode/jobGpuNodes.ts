@@ -43,7 +43,7 @@ export function jobTreeItem(node: JobGpuNode): vscode.TreeItem {
   if (node.kind === 'job') {
     const item = new vscode.TreeItem(node.group.label, vscode.TreeItemCollapsibleState.Expanded);
     item.description = node.group.name;
-    item.tooltip = `Slurm job ${node.group.id}${node.group.name ? ` (${node.group.name})` : ''} on ${node.group.cluster === 'local' ? 'this machine\'s cluster' : node.group.cluster}, watched since it was submitted from this window. Sampled while this view shows; gone when the job ends or with Stop Watching.`;
+    item.tooltip = `Slurm job ${node.group.id}${node.group.name ? ` (${node.group.name})` : ''} on ${node.group.cluster === 'local' ? 'this machine\'s cluster' : node.group.cluster}, watched from this window. Sampled while this view shows; gone when the job ends or with Stop Watching.`;
     item.contextValue = TREE_ITEMS.watchedJob;
     item.iconPath = new vscode.ThemeIcon('server-environment');
     item.id = key;

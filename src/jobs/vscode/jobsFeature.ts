@@ -24,7 +24,7 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
   const make = (): JobClusters => new JobClusters(parseClusters(vscode.workspace.isTrusted ? vscode.workspace.getConfiguration().get(SETTINGS.jobClusters) : undefined), ssh);
   let clusters = make();
   const current = (): JobClusters => clusters;
-  // Jobs submitted from this window are watched: their GPUs show in the GPUs view (src/gpu/vscode/), and
+  // Jobs submitted from this window (or picked with Watch GPUs) are watched: their GPUs show in the GPUs view (src/gpu/vscode/), and
   // the list outlives a reload (workspaceState), each job's state read again from the scheduler.
   const watchChanged = new vscode.EventEmitter<void>();
   const watch = new JobGpuWatch({
@@ -49,7 +49,7 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
     watchBackground = background;
     watch.setWanted(wanted && vscode.workspace.isTrusted, background);
   };
-  const watchSubmitted = (cluster: string, jobId: string): void => {
+  const watchJob = (cluster: string, jobId: string): void => {
     watch.watch({ cluster: clusters.ref(cluster || undefined).id, id: jobId }).catch((error: unknown) => log.warn(`jobs: watching ${jobId}: ${describeError(error)}`));
   };
   const tree = new JobsTree(current, log, (cluster, id) => watch.isWatched(cluster, id));
@@ -110,7 +110,7 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
     const submitted = await submitToSlurm(file, clusters);
     if (!submitted) return;
     log.info(`jobs: submitted ${submitted.jobId} on ${submitted.cluster}`);
-    watchSubmitted(submitted.cluster, submitted.jobId);
+    watchJob(submitted.cluster, submitted.jobId);
     tree.refreshSoon();
     void vscode.commands.executeCommand(`${VIEWS.jobs}.focus`);
     void vscode.window.showInformationMessage(`Submitted job ${submitted.jobId}.`);
@@ -160,6 +160,13 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
     await openJobFolder(await jobFolderAction(clusters.ref(found.cluster), found.job, folders), found.job.id);
   });
+  // Any job the Jobs view lists (one submitted from a terminal too) can be watched, as a submitted one is.
+  registerCommand(context, log, COMMANDS.watchJobGpus, async (node?: unknown) => {
+    const found = jobOf(node);
+    if (!found || found.job.phase === 'finished') return;
+    watchJob(found.cluster, found.job.id);
+    await vscode.commands.executeCommand(`${VIEWS.gpus}.focus`);
+  });
   registerCommand(context, log, COMMANDS.stopWatchingJob, async (node?: unknown) => {
     const job = watchedJobOf(node);
     if (job) await watch.unwatch(job);
@@ -175,7 +182,7 @@ export const activateFeature: FeatureModule<'jobs'>['activateFeature'] = (host: 
       jobTools({
         clusters: current,
         changed: () => tree.refreshSoon(),
-        submitted: watchSubmitted,
+        submitted: watchJob,
         kernelJobs: kernelJobs.toolHost,
         findLogs: (folder) => host.load('tracking', 'job_status names a job\'s tracking logs').findLogs(folder),
       }),

@@ -47,7 +47,7 @@ export class JobsTree implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   constructor(
     private clusters: () => JobClusters,
     private readonly log: Logger,
-    /** Whether a job is watched (submitted from this window: its GPUs show in the GPUs view). */
+    /** Whether a job is watched (submitted from this window, or Watch GPUs: its GPUs show in the GPUs view). */
     private readonly watched: (cluster: string, id: string) => boolean = () => false,
   ) {}
 
@@ -210,10 +210,11 @@ function jobItem(cluster: string, job: JobInfo, watched: boolean): vscode.TreeIt
   item.id = `${cluster}/job/${job.id}`;
   const gpus = job.gpus > 0 ? ` · ${job.gpus} GPU${job.gpus === 1 ? '' : 's'}` : '';
   item.description = `${job.id} · ${stateText(job)} · ${elapsedText(job, now())}${gpus}${watched ? ' · watched' : ''}`;
-  item.tooltip = `${jobDetailText(job, now())}${watched ? '\nWatched: submitted from this window, its GPUs show in the GPUs view.' : ''}`;
+  item.tooltip = `${jobDetailText(job, now())}${watched ? '\nWatched: its GPUs show in the GPUs view.' : ''}`;
   const held = /^JobHeld/.test(job.reason ?? '');
   const phase = job.phase === 'pending' && held ? 'held' : job.phase;
-  item.contextValue = { pending: TREE_ITEMS.jobPending, held: TREE_ITEMS.jobHeld, running: TREE_ITEMS.jobRunning, finished: TREE_ITEMS.jobFinished }[phase];
+  // `.watched` offers Stop Watching in place of Watch GPUs (package.json's menus).
+  item.contextValue = `${{ pending: TREE_ITEMS.jobPending, held: TREE_ITEMS.jobHeld, running: TREE_ITEMS.jobRunning, finished: TREE_ITEMS.jobFinished }[phase]}${watched ? '.watched' : ''}`;
   const failed = job.phase === 'finished' && job.state !== 'COMPLETED';
   item.iconPath = new vscode.ThemeIcon(
     job.phase === 'running' ? 'sync~spin' : job.phase === 'pending' ? (held ? 'debug-pause' : 'clock') : failed ? 'error' : 'pass',

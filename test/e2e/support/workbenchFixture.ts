@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startFakeMessagesApi, type FakeMessagesApi, type Script } from '../../support/fakeMessagesApi';
+import { pathWithout } from '../../support/pathWithout';
 import { repoRoot, startCodeServer, type CodeServer, type StartOptions } from './codeServer';
 import { browserConsole, keepEvidence, launchBrowser, openWorkbench } from './workbench';
 
@@ -53,8 +54,10 @@ export const EXAMPLES_PROFILE: Profile = {
     'mlEngineer.readers.timeLimitSeconds': 6,
     'mlEngineer.gpu.nvidiaSmiPath': join(repoRoot, 'test/fixtures/bin/replay-nvidia-smi'),
   },
-  // The nvidia-smi stand-in replays a real H100 capture, as nvidia-smi would print it.
-  env: { REPLAY_CAPTURE: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load__query-gpu.csv' },
+  // The nvidia-smi stand-in replays a real H100 capture, as nvidia-smi would print it. It is the
+  // only one, on a GPU machine too: PATH has no nvidia-smi, so a Slurm job's step (srun passes its
+  // environment) says "No GPU tool" in jobs.e2e and jobsReload.e2e.
+  env: { REPLAY_CAPTURE: 'linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load__query-gpu.csv', PATH: pathWithout(['nvidia-smi']) },
   // lmTools.e2e's second extension: it calls our language model tools and registers a chat model
   // through VS Code 1.100's proposed chatProvider API (finalized only in 1.104).
   extraExtensions: [join(repoRoot, 'test/fixtures/lm-test-extension')],
