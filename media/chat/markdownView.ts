@@ -38,6 +38,9 @@ interface PlainTail {
  * against a lexing of the whole message and draws it all again only where they differ (a
  * reference link defined after its use, say).
  */
+/** Blocks no later line can continue: a fenced or indented code block, a heading, a rule, a blank line. */
+const ENDS_WHERE_IT_ENDS = new Set(['code', 'heading', 'hr', 'space']);
+
 export class MarkdownView {
   readonly element = element('div', { className: 'bubble markdown' });
   /** The message text drawn so far, line endings normalised as marked does. */
@@ -61,7 +64,9 @@ export class MarkdownView {
     this.tail = undefined;
     const tail = source.slice(this.closedLength);
     const tokens = lexMarkdown(tail, this.links);
-    // Every block before the last one that has text is closed.
+    // Every block before the last one that has text is closed, but for the one right before it
+    // when no blank line parts them and it can take more lines (a list item's or a quote's lazy
+    // line, a table row): the open line may yet turn out to continue it (`- done\n*`, then `**`).
     let open = 0;
     for (let i = tokens.length - 1; i >= 0; i--) {
       if (tokens[i]!.type !== 'space') {
@@ -69,6 +74,7 @@ export class MarkdownView {
         break;
       }
     }
+    if (open > 0 && !ENDS_WHERE_IT_ENDS.has(tokens[open - 1]!.type)) open--;
     const closed = tokens.slice(0, open);
     const closedText = closed.map((t) => t.raw).join('');
     this.removeOpenNodes();

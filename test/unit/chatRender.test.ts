@@ -339,6 +339,13 @@ describe('chat rendering: sanitising, code blocks, incremental Markdown (jsdom)'
     for (const [first, then] of [['<d', '<details'], ['text\n<di', 'text\n<div'], ['- <de', '- <details']]) streamedThenOnce(first!, then!);
   });
 
+  it('keeps the block before the open one open when the open line may yet continue it (found by the property above)', () => {
+    // `*` alone is an empty item of a new list; `**` is a lazy line of the item above it, which therefore changes.
+    const lazy = [['- [ ] task\n- [x] done\n*', '- [ ] task\n- [x] done\n**'], ['> quote\n*', '> quote\n**'], ['| a |\n| - |\n*', '| a |\n| - |\n**'], ['text\n#', 'text\n#x']];
+    for (const [first, then] of lazy) streamedThenOnce(first!, then!);
+    assert.match(streamedThenOnce(lazy[0]![0]!, lazy[0]![1]!).innerHTML, /done\n\*\*<\/li>/);
+  });
+
   it('lexes again when a mark makes a table delimiter row, or a word a list item under a paragraph (found by the properties)', () => {
     // `| --- | ` is a paragraph's text; one more `-` makes `| --- | -` the delimiter row of a table.
     for (const [first, then] of [['| command | what |\n| --- | ', '| command | what |\n| --- | -'], ['a | b\n--- | ', 'a | b\n--- | -'], ['yes and \n1. ', 'yes and \n1. n'], ['text\n- ', 'text\n- a']]) {
