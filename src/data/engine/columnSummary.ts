@@ -164,7 +164,7 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
     if (rest) joined.add(name);
     // With a sample: counted exactly where its values repeat, else estimated from the smallest hashes (kmvDistinct); without, HyperLogLog.
     const seen = exact ? undefined : sample?.distinct.get(name);
-    if (exact || (seen && countDistinctExactly(seen))) {
+    if (exact || (seen && countDistinctExactly(seen, sample?.share ?? 1))) {
       distinctExact.add(name);
       slot(name, 'd', `count(DISTINCT ${v})${rest}`);
     } else if (seen) {

@@ -6,7 +6,7 @@
 // keeps the tables built from text formats; a confined one per set of workspace roots runs the
 // agent's and the CLI's SQL: one SELECT statement, files readable only inside the roots, settings locked.
 import { mkdirSync, readdirSync, rmSync, statfsSync } from 'node:fs';
-import { constants, setPriority } from 'node:os';
+import { constants, getPriority, setPriority } from 'node:os';
 import { realpath } from 'node:fs/promises';
 import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { Cell } from '../datasetSource';
@@ -23,7 +23,13 @@ import { ENGINE_SETUP_VAR, MAX_CELL_CHARS, type EngineSetup, type FromEngine, ty
  * creates DuckDB's threads, may be older than this code), before any database starts.
  */
 function belowNormalPriority(): void {
-  const level = constants.priority.PRIORITY_BELOW_NORMAL;
+  // Below the editor's own (this process starts at its priority), however low that already is.
+  let level: number;
+  try {
+    level = Math.min(constants.priority.PRIORITY_LOW, getPriority() + constants.priority.PRIORITY_BELOW_NORMAL);
+  } catch {
+    return;
+  }
   try {
     setPriority(level);
   } catch {

@@ -339,7 +339,7 @@ export class FileDatasetSource implements DatasetSource {
           const scan = sampleScan(this.format, file.path, params, opened.csv, opened.columns);
           if (!scan) return undefined;
           const bound: BoundRelation = { rel: { from: scan, order: 'rowid', columns: opened.columns, label: this.label }, params, prepare: [] };
-          return await sampleProfile((sql, b, maxRows) => this.engine.query(sql, { params: b.params.values, prepare: b.prepare, maxRows }, shared), bound, opened.columns.map((c) => c.name));
+          return await sampleProfile((sql, b, maxRows) => this.engine.query(sql, { params: b.params.values, prepare: b.prepare, maxRows }, shared), bound, opened.columns.map((c) => c.name), file.share);
         } catch (error) {
           if (isAbortError(error)) throw error;
           // A sample the engine cannot read costs the profile its one scan, nothing else.

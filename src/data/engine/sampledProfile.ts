@@ -41,8 +41,10 @@ export interface ProfileSample {
   readonly candidates: ReadonlyMap<string, readonly Cell[]>;
   /** Text columns in which no sampled value repeats (idLike), with their non-null sampled values and what they look like: no candidates to count. */
   readonly unique: ReadonlyMap<string, { readonly values: number; readonly as: UniqueAs }>;
-  /** Every column's non-null sampled values and how many of them differ: whether the scan counts its distinct values exactly (fewDistinct). */
+  /** Every column's non-null sampled values and how many of them differ: whether the scan counts its distinct values exactly (countDistinctExactly). */
   readonly distinct: ReadonlyMap<string, SampledDistinct>;
+  /** The share of the file's rows the sample holds (spreadSample.ts). */
+  readonly share: number;
 }
 
 export interface SampledDistinct {
@@ -56,9 +58,19 @@ export interface SampledDistinct {
  * distinct values as the sample has rows times the file's size over the sample's, usually far
  * fewer, and DuckDB's exact count then cost less than its HyperLogLog (0.1-0.2 s against 0.4 s
  * for 10M rows of 333,000 values; 0.8 s for 3.3M values), which was 25% off for 1,000 values
- * (1,249). Columns whose sampled values all but never repeat are estimated (kmvDistinct).
+ * (1,249). Columns whose sampled values all but never repeat, or may hold more than
+ * EXACT_DISTINCT_PROJECTED_MAX values, are estimated (kmvDistinct).
  */
-export const countDistinctExactly = (seen: SampledDistinct): boolean => seen.values < SAMPLED_VALUES_MIN || seen.distinct < 0.97 * seen.values;
+export const countDistinctExactly = (seen: SampledDistinct, share: number): boolean =>
+  seen.values < SAMPLED_VALUES_MIN || (seen.distinct < 0.97 * seen.values && seen.distinct / Math.max(share, 1e-9) <= EXACT_DISTINCT_PROJECTED_MAX);
+
+/**
+ * Distinct values a column may be projected to hold (its sampled share of distinct values times the
+ * file's values: above the truth, since a sample repeats less than the file) past which they are
+ * estimated, not counted: an exact count keeps every value in a hash table, which on a file of
+ * hundreds of millions of rows could hold tens of millions of them per column.
+ */
+export const EXACT_DISTINCT_PROJECTED_MAX = 5_000_000;
 
 /** Hashes kept per column by the K-minimum-values estimate (kmvDistinct): a relative standard error of 1/sqrt(K - 2) when no value repeats. */
 export const KMV_HASHES = 16_384;
@@ -99,7 +111,7 @@ export const SAMPLE_CANDIDATES = 2 * TOP_VALUES;
 const listOf = (cell: Cell | undefined): unknown[] => (typeof cell === 'string' ? ((JSON.parse(cell) as unknown[] | null) ?? []) : []);
 
 /** The sample's figures: two queries over `bound` (the sample file read as the data is), the second for the histograms on edges from the first. */
-export async function sampleProfile(run: SummaryRunner, bound: BoundRelation, names: readonly string[]): Promise<ProfileSample> {
+export async function sampleProfile(run: SummaryRunner, bound: BoundRelation, names: readonly string[], share = 1): Promise<ProfileSample> {
   const cols = names.map((name) => findColumn(bound, name));
   const parts: string[] = ['count(*)'];
   const at = new Map<string, number>();
@@ -159,7 +171,7 @@ export async function sampleProfile(run: SummaryRunner, bound: BoundRelation, na
     while (counts.length < bins) counts.push(0);
     ranges.set(col.name, { ...f, counts });
   });
-  return { rows: Number(row[0] ?? 0), ranges, candidates, unique, distinct };
+  return { rows: Number(row[0] ?? 0), ranges, candidates, unique, distinct, share };
 }
 
 /** Sampled values a column's timestamps-as-text share is read from. */

@@ -15,6 +15,8 @@ export const SAMPLE_WINDOW_BYTES = 64 * 1024;
 /** A sample file and how to remove it. */
 export interface SampleFile {
   readonly path: string;
+  /** The share of the file's rows (past the header) the sample holds, by bytes. */
+  readonly share: number;
   readonly remove: () => Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export interface SampleFile {
 export async function spreadSample(path: string, signal: AbortSignal, windows = SAMPLE_WINDOWS, windowBytes = SAMPLE_WINDOW_BYTES): Promise<SampleFile | undefined> {
   const handle = await open(path, 'r');
   const parts: Buffer[] = [];
+  let body: number;
   try {
     const size = (await handle.stat()).size;
     const head = Buffer.alloc(Math.min(size, windowBytes));
@@ -36,7 +39,7 @@ export async function spreadSample(path: string, signal: AbortSignal, windows = 
     const headerEnd = head.indexOf(10);
     if (headerEnd < 0) return undefined;
     parts.push(head.subarray(0, headerEnd + 1));
-    const body = size - (headerEnd + 1);
+    body = size - (headerEnd + 1);
     const count = Math.max(1, Math.min(windows, Math.floor(body / windowBytes)));
     // The first window at the first row, the last one ending at the end of the file.
     const step = count > 1 ? Math.max(0, body - windowBytes) / (count - 1) : 0;
@@ -60,5 +63,6 @@ export async function spreadSample(path: string, signal: AbortSignal, windows = 
   const dir = await mkdtemp(join(tmpdir(), 'ml-engineer-sample-'));
   const file = join(dir, 'sample.csv');
   await writeFile(file, Buffer.concat(parts));
-  return { path: file, remove: () => rm(dir, { recursive: true, force: true }) };
+  const sampled = parts.slice(1).reduce((n, part) => n + part.length, 0);
+  return { path: file, share: body > 0 ? Math.min(1, sampled / body) : 1, remove: () => rm(dir, { recursive: true, force: true }) };
 }
