@@ -433,6 +433,7 @@ export class AgentSession {
       if (tool.risk !== 'read') {
         this.deps.emit({ type: 'toolStatus', callId: call.id, status: 'awaiting-approval' });
         const approved = await this.deps.approve({ callId: call.id, tool, input, confirmation, ...(change ? { change } : {}), ...(scope !== undefined ? { scope } : {}) }, signal).catch(() => false);
+        if (!approved || signal.aborted) tool.declined?.(input, this.deps.context);
         if (signal.aborted) {
           result('Cancelled by the user before it ran.', true);
           this.deps.emit({ type: 'toolStatus', callId: call.id, status: 'cancelled' });

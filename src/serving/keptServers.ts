@@ -1,12 +1,15 @@
 import { STORAGE_KEYS } from '../commandIds';
 import { SecretBackedRecords, type RecordState, type TokenSecrets } from '../common/secretBackedRecords';
 import type { TrackedProcess } from '../common/process';
+import type { ServedApp } from './agentServers';
 import { healthStatus, LocalModelServer, type ServeOptions } from './localServer';
 
 // Keep Running After Window Closes: a kept server is recorded in the workspace's state (where it
 // listens, its pid), its token and load-test key only in the secret store (SecretBackedRecords, as
 // kernel jobs are; one JSON secret, a plain one is an older record's token). A reload finds it again when its pid lives and /health answers on its port;
 // a record whose server is gone is dropped. Free of VS Code: the integration test uses it as is.
+// The record also holds the app's environment (the workspace modules approved with a pickle, as
+// paths and sha256, nothing secret), so a restart runs the same approved files; older records have none.
 
 export interface KeptServerRecord {
   readonly name: string;
@@ -17,6 +20,8 @@ export interface KeptServerRecord {
   readonly pid: number;
   readonly startedAt: number;
   readonly logFile: string;
+  /** What the app was started with (approvedModulesEnv); absent in records kept before it was stored. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** The kept servers (SecretBackedRecords, keyed by pid): restore() adopts those still running. */
@@ -52,7 +57,7 @@ export class KeptServers extends SecretBackedRecords<KeptServerRecord, Pick<Kept
         await this.forget(record.pid);
         continue;
       }
-      const options: ServeOptions = { python: record.python, appDir: record.appDir, module: record.module, port: record.port };
+      const options: ServeOptions = { python: record.python, port: record.port, ...keptApp(record) };
       const server = LocalModelServer.adopt(options, record.port, secrets.token, adoptedProcess(record.pid), secrets.loadTestKey);
       server.startedAt = record.startedAt;
       found.push({ record, server });
@@ -78,9 +83,18 @@ export function serverSecrets(stored: string | undefined): { token?: string; loa
   return { token: s.token, ...(typeof s.loadTestKey === 'string' ? { loadTestKey: s.loadTestKey } : {}) };
 }
 
+/** The app a kept server runs, with its approval: what Restart starts again. */
+export function keptApp(record: KeptServerRecord): ServedApp {
+  return { appDir: record.appDir, module: record.module, ...(record.env ? { env: record.env } : {}) };
+}
+
 function isRecord(value: unknown): value is KeptServerRecord {
   const r = value as Partial<KeptServerRecord> | null;
-  return !!r && typeof r === 'object' && typeof r.name === 'string' && typeof r.appDir === 'string' && typeof r.module === 'string' && typeof r.python === 'string' && Number.isInteger(r.port) && Number.isInteger(r.pid) && (r.pid ?? 0) > 1 && typeof r.logFile === 'string' && typeof r.startedAt === 'number';
+  return !!r && typeof r === 'object' && typeof r.name === 'string' && typeof r.appDir === 'string' && typeof r.module === 'string' && typeof r.python === 'string' && Number.isInteger(r.port) && Number.isInteger(r.pid) && (r.pid ?? 0) > 1 && typeof r.logFile === 'string' && typeof r.startedAt === 'number' && (r.env === undefined || isStringRecord(r.env));
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return !!value && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
 }
 
 function pidAlive(pid: number): boolean {

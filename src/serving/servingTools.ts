@@ -32,6 +32,10 @@ export interface ServingToolDeps {
 const serveInput = z.object({ path: z.string().check(z.minLength(1), z.maxLength(4000)) });
 
 export function serveLocallyTool(deps: ServingToolDeps) {
+  // What each call's card showed, by its input: no call id reaches a tool (Copilot's prepare and
+  // invoke share only the input), so calls on different paths, from two chats at once, keep their
+  // own entries. run() and a declined card drop theirs; a card declined in Copilot, which tells no
+  // tool, leaves one until that input's next card replaces it.
   const approved = new Map<string, { root: string; modules: WorkspaceModuleFile[]; shown: string }>();
   return defineTool({
     name: 'serve_locally',
@@ -49,16 +53,19 @@ export function serveLocallyTool(deps: ServingToolDeps) {
     approvalScope: async (input, context) => {
       const path = await context.files.resolve(input.path);
       const imported = await importedModules(path, context);
-      approved.clear();
       approved.set(JSON.stringify(input), { ...imported, shown: imported.modules.length ? ` and imports ${imported.modules.map((m) => context.files.display(m.file)).join(', ')} from the workspace` : '' });
       return [await context.files.identity(path), ...imported.modules.map((m) => `${m.file}#${m.sha256}`)].join('\n');
     },
+    declined(input) {
+      approved.delete(JSON.stringify(input));
+    },
     async run(input, context, signal) {
+      const card = approved.get(JSON.stringify(input));
+      approved.delete(JSON.stringify(input));
       const path = await context.files.resolve(input.path);
       if (!existsSync(path)) throw new ToolInputError(`${input.path} does not exist.`);
       // The app runs the module files the user approved, as hashed then (MCP, which asks nobody: as they are now).
-      const said = approved.get(JSON.stringify(input)) ?? (await importedModules(path, context));
-      approved.delete(JSON.stringify(input));
+      const said = card ?? (await importedModules(path, context));
       const written = await appFor(path, input.path, context, signal);
       const app = { ...written.app, env: approvedModulesEnv(said.modules, said.root) };
       const wrote = written.wrote;

@@ -5,15 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDeployment } from '../../src/models/deploy/deployPlan';
 import { inspectModel } from '../../src/models/inspectModel';
-import { KeptServers, type KeptServerRecord } from '../../src/serving/keptServers';
+import { keptApp, KeptServers, type KeptServerRecord } from '../../src/serving/keptServers';
 import { LocalModelServer } from '../../src/serving/localServer';
+import { approvedModulesEnv } from '../../src/serving/pickledWorkspaceModules';
+import { APPROVED_MODULES_ENV } from '../../src/serving/userModules';
 import { planServeApp } from '../../src/serving/servePlan';
 import { eventually } from '../support/eventually';
 
 // Keep Running After Window Closes, for real: a host process (tsx) starts the scikit-learn app, keeps
 // it and records it as the extension does, then is killed with SIGKILL (a window closed or crashed).
 // The server still answers; a second "window" finds it again from the record and the token in the
-// secret store, calls it, and stops it.
+// secret store, calls it, and stops it. The approval of the workspace modules it was served with is
+// kept with it, so its Restart runs the same approved files.
 
 const PYTHON = '/usr/bin/python3';
 const CHURN = join(__dirname, '..', '..', 'examples', 'models', 'churn_pipeline.joblib');
@@ -74,7 +77,9 @@ describe('Keep Running After Window Closes: a kept server outlives its window an
     });
     const state = new MemoryState();
     const secrets = new MemorySecrets();
-    const record: KeptServerRecord = { name: 'churn', appDir, module: 'app', python: PYTHON, port: kept.port, pid: kept.pid, startedAt: kept.startedAt, logFile };
+    // As served from a pickle that imports a workspace module: its approval (paths and sha256) goes with the record.
+    const env = approvedModulesEnv([{ file: join(dir, 'mle_step.py'), sha256: 'a'.repeat(64) }], dir);
+    const record: KeptServerRecord = { name: 'churn', appDir, module: 'app', python: PYTHON, port: kept.port, pid: kept.pid, startedAt: kept.startedAt, logFile, env };
     await new KeptServers(state, secrets).keep(record, kept);
     assert.ok(!JSON.stringify([...state.values]).includes(kept.token), 'the token is in the secret store only');
     assert.ok(!JSON.stringify([...state.values]).includes(kept.loadTestKey), 'the load-test key too');
@@ -88,6 +93,9 @@ describe('Keep Running After Window Closes: a kept server outlives its window an
     assert.ok(server.kept && server.state === 'running');
     assert.equal(server.startedAt, kept.startedAt);
     assert.equal(server.loadTestKey, kept.loadTestKey, 'its load tests are marked as before');
+    // Restart starts keptApp(record): the app with the approval it was served with, not without one.
+    assert.deepEqual(keptApp(found[0]!.record), { appDir, module: 'app', env });
+    assert.match(server.options.env?.[APPROVED_MODULES_ENV] ?? '', /"mle_step":\[".*mle_step\.py","a{64}"\]/);
     const answer = await server.call('/predict', JSON.stringify({ instances: [ROW] }));
     assert.equal(answer.status, 200, answer.body);
     assert.match(readFileSync(logFile, 'utf8'), /kept running after the window closes/);
@@ -95,9 +103,12 @@ describe('Keep Running After Window Closes: a kept server outlives its window an
     // An older record (kept before load-test keys): its secret is the plain token. It loads, without a key.
     const olderState = new MemoryState();
     const olderSecrets = new MemorySecrets();
-    await new KeptServers(olderState, olderSecrets).save(record, kept.token);
+    // Kept before approvals were stored too: no env, restarted as it was served.
+    const { env: _, ...olderRecord } = record;
+    await new KeptServers(olderState, olderSecrets).save(olderRecord, kept.token);
     const older = await new KeptServers(olderState, olderSecrets).restore();
     assert.deepEqual(older.map((f) => [f.server.token, f.server.loadTestKey]), [[kept.token, undefined]]);
+    assert.deepEqual(keptApp(older[0]!.record), { appDir, module: 'app' });
     assert.equal((await older[0]!.server.call('/predict', JSON.stringify({ instances: [ROW] }))).status, 200);
     // A secret that cannot be read: the server cannot be called; said (which one, how to stop it), then forgotten.
     const brokenState = new MemoryState();

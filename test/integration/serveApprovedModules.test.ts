@@ -12,6 +12,7 @@ import { planServeApp } from '../../src/serving/servePlan';
 import { APPROVED_MODULES_ENV } from '../../src/serving/userModules';
 import { FolderServers } from '../../src/serving/agentServers';
 import { serveLocallyTool } from '../../src/serving/servingTools';
+import { eventually } from '../support/eventually';
 import type { ScriptedReply } from '../support/fakeMessagesApi';
 import { startHarness } from './agentHarness';
 import { folderToolset } from '../../src/toolset/folderToolset';
@@ -97,12 +98,15 @@ describe('Serve Locally: the workspace modules a pickle imports are the approved
       copyFileSync(join(ws, 'mle_step.py'), join(h.workspace, 'mle_step.py'));
       return { kind: 'message', blocks: [{ type: 'tool_use', name: 'serve_locally', input: INPUT }] };
     };
-    const h = await startHarness(script, { extraTools: [serveLocallyTool({ servers })], approve: () => false });
+    const serve = serveLocallyTool({ servers });
+    const h = await startHarness(script, { extraTools: [serve], approve: () => false });
     try {
       await h.session.send('serve it', new AbortController().signal);
       assert.equal(h.approvals.length, 1);
       assert.match(h.approvals[0]!.confirmation, /^Serve models\/step\.joblib on 127\.0\.0\.1 .* and imports mle_step\.py from the workspace$/);
       assert.match(h.approvals[0]!.scope!, /mle_step\.py#[0-9a-f]{64}$/);
+      // Declined: what the card kept for the run is gone (the card's line no longer names the module).
+      await eventually('the declined card forgotten', () => serve.confirmation!(INPUT), (line) => !line.includes('imports'));
     } finally {
       await h.close();
       await servers.dispose();
@@ -117,6 +121,25 @@ describe('Serve Locally: the workspace modules a pickle imports are the approved
       assert.match((await prepareToolInvocation(tool, INPUT, toolset.context)).confirmation!.message, /and imports mle_step\.py/);
       writeFileSync(file, `${STEP}\nprint("changed after the approval")\n`);
       await assert.rejects(tool.run(INPUT, toolset.context, new AbortController().signal), (e: Error) => /the workspace module .*mle_step\.py changed after it was approved to serve it, so it is not run/.test(e.message));
+    } finally {
+      writeFileSync(file, `${STEP}\n`);
+      await toolset.dispose();
+    }
+  });
+
+  it('two cards at once: each run holds to the module files its own card was shown', async () => {
+    const toolset = folderToolset({ folder: ws, python: PYTHON });
+    const file = join(ws, 'mle_step.py');
+    const second = { path: './models/step.joblib' };
+    try {
+      const tool = toolset.tools.find((t) => t.name === 'serve_locally')!;
+      await prepareToolInvocation(tool, INPUT, toolset.context);
+      writeFileSync(file, `${STEP}\n# changed between the two cards\n`);
+      assert.match((await prepareToolInvocation(tool, second, toolset.context)).confirmation!.message, /and imports mle_step\.py/);
+      // The first card's approval is its own, not replaced by the second's hashes or the files as they are now.
+      await assert.rejects(tool.run(INPUT, toolset.context, new AbortController().signal), (e: Error) => /the workspace module .*mle_step\.py changed after it was approved to serve it, so it is not run/.test(e.message));
+      const served = await tool.run(second, toolset.context, new AbortController().signal);
+      assert.match(served.content, /^Serving deploy\/step-fastapi as server "step-fastapi"/);
     } finally {
       writeFileSync(file, `${STEP}\n`);
       await toolset.dispose();

@@ -76,6 +76,8 @@ export interface Tool<Input = unknown> {
    * another file, or on this one changed, is asked again. Without it the tool's name covers all calls.
    */
   approvalScope?(input: Input, context: ToolContext): Promise<string>;
+  /** The card approvalScope was worked out for was declined or cancelled: forget what it kept for run(). */
+  declined?(input: Input, context: ToolContext): void;
   /** For write tools: the change, computed without writing, so the user can see the diff. */
   preview?(input: Input, context: ToolContext): Promise<FileChange>;
   run(input: Input, context: ToolContext, signal: AbortSignal): Promise<ToolResult>;

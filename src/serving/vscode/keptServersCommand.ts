@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Logger } from '../../common/logger';
-import type { KeptServers } from '../keptServers';
+import { keptApp, type KeptServers } from '../keptServers';
 import type { LocalModelServer } from '../localServer';
 import type { LocalServers, ServerEntry } from './localServers';
 import { launchServer } from './serveCommand';
@@ -17,7 +17,7 @@ export async function keepServer(entry: ServerEntry, kept: KeptServers): Promise
   mkdirSync(join(s.options.appDir, 'logs'), { recursive: true });
   // Recorded before it is let go: a server that outlives the window without a record could not
   // be found or stopped again. A record of a server that then dies is dropped by the next restore.
-  await kept.keep({ name: entry.name, appDir: s.options.appDir, module: s.options.module, python: s.options.python, port: s.port, pid: s.pid, startedAt: s.startedAt, logFile }, s);
+  await kept.keep({ name: entry.name, appDir: s.options.appDir, module: s.options.module, python: s.options.python, port: s.port, pid: s.pid, startedAt: s.startedAt, logFile, ...(s.options.env ? { env: s.options.env } : {}) }, s);
   s.keep(logFile);
   forgetWhenDown(s, kept, s.pid);
   entry.output.appendLine(`[ML Engineer] kept running after the window closes; its output goes to ${logFile}. Stop it from the Deployments view.`);
@@ -38,7 +38,8 @@ export async function restoreKept(servers: LocalServers, kept: KeptServers, pyth
       output,
       restart: async () => {
         await servers.remove(entry);
-        await launchServer({ appDir: record.appDir, module: record.module }, servers, python, log);
+        // With the approval it was kept with: the same workspace module files, checked as they load.
+        await launchServer(keptApp(record), servers, python, log);
       },
     };
     forgetWhenDown(server, kept, record.pid);
