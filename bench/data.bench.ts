@@ -24,7 +24,7 @@
 // - sort_10m_rows_ms: the first page of the 10M rows sorted by a double column (stable, nulls last);
 //   sort_10m_rows_deep_page_ms: page 50,000 of that sort. Target < 3000. Both on the file's table,
 //   built after the profile and before the pandas baseline, so nothing runs beside pandas;
-//   sort_10m_rows_with_table_ms adds that build, as a user's first sort pays it.
+//   sort_10m_rows_with_table_ms adds csv_1gb_table_ms, the build from scratch a first sort pays.
 // - engine_client_rss_growth_mb: this process's RSS (the host side without VS Code: engine client,
 //   source and grid session) after a 2 GB CSV is opened in a DatasetSession and scrolled end to end
 //   (400 pages spread over every row, then the last one), less before it was opened, after a GC each
@@ -179,7 +179,7 @@ export async function run(): Promise<BenchMetric[]> {
     const profile = await profileOf(cold);
     const idle = await editorFramesIdle(profile.wall);
     const source = new FileDatasetSource(csv, cold);
-    const [tableBuild] = await timed(() => source.buildTable(signal));
+    await source.buildTable(signal);
     const pandas = pandasProfileMs(csv);
     metrics.push(withBaseline('csv_1gb_profile_ms', profile.wall, 'ms', pandas.wall));
     metrics.push(withBaseline('csv_1gb_profile_cpu_ms', profile.cpu, 'ms', pandas.cpu));
@@ -191,8 +191,9 @@ export async function run(): Promise<BenchMetric[]> {
     const [sortFirst, first] = await timed(() => source.rows(sorted, 0, 100, signal));
     if (first.rows.length !== 100) throw new Error('the sorted page is short');
     metrics.push(withBaseline('sort_10m_rows_ms', sortFirst, 'ms'));
-    // A user's first sort of the file also builds its table (the figure above is on a built one).
-    metrics.push(withBaseline('sort_10m_rows_with_table_ms', tableBuild + sortFirst, 'ms'));
+    // A user's first sort of the file also builds its table (the figure above is on a built one; here
+    // the profile had it built in the background): the build from scratch, csv_1gb_table_ms, added.
+    metrics.push(withBaseline('sort_10m_rows_with_table_ms', csvTable + sortFirst, 'ms'));
     const [sortDeep] = await timed(() => source.rows(sorted, Math.floor(ROWS / 2), 100, signal));
     metrics.push(withBaseline('sort_10m_rows_deep_page_ms', sortDeep, 'ms'));
     const [sortDeeper] = await timed(() => source.rows(sorted, Math.floor(ROWS / 2) + 100_000, 100, signal));
