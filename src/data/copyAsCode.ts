@@ -203,6 +203,8 @@ function polarsSource(origin: DatasetOrigin, columns: readonly DatasetColumn[], 
       if (csv?.header === false) options.push('has_header=False');
       if (columns.length) options.push(`new_columns=[${columns.map((c) => py(c.name)).join(', ')}]`);
       if (origin.encoding) options.push(`encoding=${py(origin.encoding)}`);
+      // polars guesses types from 100 rows: a column with a late value that is not a number stays text, as in the engine.
+      if (origin.textColumns?.length) options.push(`schema_overrides={${origin.textColumns.map((c) => `${py(c)}: pl.Utf8`).join(', ')}}`);
       return [`df = pl.read_csv(${options.join(', ')})`, ...polarsDates(origin, columns, csv)];
     }
     case 'parquet':
@@ -306,6 +308,7 @@ function csvSqlOptions(origin: Extract<DatasetOrigin, { kind: 'file' }>): string
   const delimiter = origin.delimiter ?? (origin.format === 'tsv' ? '\t' : undefined);
   const options = delimiter ? [`delim = ${delimiter === '\t' ? "'\\t'" : sqlString(delimiter)}`] : [];
   if (origin.encoding) options.push(`encoding = ${sqlString(origin.encoding)}`);
+  if (origin.textColumns?.length) options.push(`types = {${origin.textColumns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ')}}`);
   // The engine's type candidates (no TIME): a bus id like "00000000:00:09.0" stays text.
   options.push(CSV_TYPE_CANDIDATES);
   return options;

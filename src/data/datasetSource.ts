@@ -151,6 +151,8 @@ export type DatasetOrigin =
       /** How the engine had to read a text file (known once it is open), so the copied code reads it the same way. */
       readonly encoding?: 'latin-1';
       readonly delimiter?: ',' | '\t' | ';' | '|';
+      /** Columns read as text: a value far down the file did not fit the type their first rows suggest (lateValues.ts). */
+      readonly textColumns?: readonly string[];
     }
   | { readonly kind: 'kernel'; readonly variable: string; readonly library: 'pandas' | 'polars' | 'numpy' };
 

@@ -111,6 +111,49 @@ describe('Dataset engine: bad input', function () {
     assert.equal((await again.info(EMPTY_VIEW, signal())).notes?.length, 2);
   });
 
+  it('late values in a file of 64 MB or more (counted in place, no column read): a sort, a filter, a summary and labels retry, two columns and one past the 64th', async function () {
+    this.timeout(300_000);
+    // 500 000 rows of 70 columns (77 MB): x holds 'abc' at line 400 002, the 70th column z 'NA' at
+    // line 450 002. The count in place reads no column, so it succeeds; every read of a column must
+    // meet the values and read the column as text, and go on to meet the other one.
+    const digits = Array.from({ length: 67 }, (_, k) => `(i + ${k}) % 10 AS c${k + 3}`).join(', ');
+    await folder.duckdb(
+      `COPY (SELECT i AS id, CASE WHEN i = 400000 THEN 'abc' ELSE i::VARCHAR END AS x, ${digits}, ` +
+        `CASE WHEN i = 450000 THEN 'NA' ELSE (i / 4)::VARCHAR END AS z FROM range(500000) t(i) ORDER BY i) TO ${lit(folder.path('bigtype.csv'))} (HEADER)`,
+    );
+    // Its own engine of 1 GB: 64 columns summarized in one pass over 500 000 rows passed the shared 512 MB one's cap.
+    const big = new DataEngine({ memoryLimitMb: 1024, threads: 2 });
+    try {
+      const open = (): FileDatasetSource => new FileDatasetSource(folder.path('bigtype.csv'), big);
+      const textBoth = async (source: FileDatasetSource): Promise<void> => {
+        const info = await source.info(EMPTY_VIEW, signal());
+        assert.equal(info.totalRows, 500_000);
+        // Whichever the engine's parallel read meets first comes first.
+        assert.deepEqual([...(info.notes ?? [])].sort(), ["x read as text: line 400002 holds 'abc', not a BIGINT.", "z read as text: line 450002 holds 'NA', not a DOUBLE."]);
+        assert.deepEqual([info.columns[1]?.kind, info.columns[69]?.kind], ['string', 'string']);
+      };
+      const bySummary = open();
+      assert.equal((await bySummary.info(EMPTY_VIEW, signal())).totalRows, 500_000);
+      const z = await bySummary.summarize('z', EMPTY_VIEW, signal());
+      assert.equal(z.kind, 'string');
+      assert.equal(z.count, 500_000);
+      await textBoth(bySummary);
+      const bySort = open();
+      assert.equal((await bySort.info(EMPTY_VIEW, signal())).totalRows, 500_000);
+      assert.deepEqual((await bySort.rows({ filters: [], sort: [{ column: 'x', descending: true }] }, 0, 1, signal())).rows[0]?.slice(0, 2), [400_000, 'abc']);
+      await textBoth(bySort);
+      const byFilter = open();
+      const filtered = await byFilter.info({ filters: [{ column: 'z', op: 'equals', value: 'NA' }], sort: [] }, signal());
+      assert.equal(filtered.viewRows, 1);
+      await textBoth(byFilter);
+      const byLabels = open();
+      assert.equal((await byLabels.labelBalance('c3', EMPTY_VIEW, 20, signal())).classes.length, 10);
+      await textBoth(byLabels);
+    } finally {
+      await big.close();
+    }
+  });
+
   it('a truncated Parquet file', async () => {
     await folder.duckdb(`COPY (SELECT range AS x FROM range(10000)) TO ${lit(folder.path('cut.parquet'))} (FORMAT parquet)`);
     truncateSync(folder.path('cut.parquet'), Math.floor(readFileSync(folder.path('cut.parquet')).length / 2));

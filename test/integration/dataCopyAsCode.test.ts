@@ -184,6 +184,14 @@ const READS: Record<string, { readonly text: string; readonly views: Record<stri
     },
   },
   'no-header.csv': { text: '1,2.5\n3,4.5\n', views: { 'sorted by the second column': { filters: [], sort: [{ column: 'column1', descending: true }] } } },
+  // Values past the sniffer's 20 480 rows (and polars' 100) that do not fit: the engine reads x and y as text, and so must the code.
+  'late-values.csv': {
+    text: `id,x,y\n${Array.from({ length: 30_000 }, (_, i) => `${i},${i === 25_000 ? 'abc' : i},${i === 26_000 ? 'NA' : `${i}.5`}`).join('\n')}\n`,
+    views: {
+      'x holding letters, sorted by it': { filters: [{ column: 'x', op: 'contains', text: 'B' }], sort: [{ column: 'x', descending: false }] },
+      'y equal to NA': { filters: [{ column: 'y', op: 'equals', value: 'NA' }], sort: [] },
+    },
+  },
 };
 
 describe('Copy as Code reads a CSV as the engine did: dates, delimiters, headers', function () {

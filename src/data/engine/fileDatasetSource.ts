@@ -50,6 +50,8 @@ interface Opened {
    * 2.3 s to count in place, and the profile's two reads cost less than build + two table scans).
    */
   inPlace?: InPlace;
+  /** Rows the file holds, guessed from its size and first rows when opened (estimatedRows; kept when the first rows are read again). */
+  rowsGuess?: number;
   /** Past EXACT_ROWS rows: the one-scan profile's bin edges and top-value candidates (a big uncompressed text file only). */
   sample?: SampleTask;
 }
@@ -93,8 +95,8 @@ export class FileDatasetSource implements DatasetSource {
 
   /** Where the rows come from, with how the file had to be read once it has been opened (Copy as Code). */
   get origin(): DatasetOrigin {
-    const { encoding, delimiter } = this.readOptions;
-    return { kind: 'file', path: this.path, format: this.format, ...(encoding === 'latin-1' ? { encoding } : {}), ...(delimiter ? { delimiter } : {}) };
+    const { encoding, delimiter, textColumns } = this.readOptions;
+    return { kind: 'file', path: this.path, format: this.format, ...(encoding === 'latin-1' ? { encoding } : {}), ...(delimiter ? { delimiter } : {}), ...(textColumns?.length ? { textColumns } : {}) };
   }
 
   get label(): string {
@@ -106,9 +108,11 @@ export class FileDatasetSource implements DatasetSource {
     const totalRows = await this.totalRows(opened, signal);
     let viewRows = totalRows;
     if (view.filters.length > 0) {
-      const bound = this.bind(opened, true);
-      const where = whereSql(bound.rel, view, bound.params);
-      viewRows = await this.count(`SELECT count(*) FROM ${bound.rel.from}${where}`, bound, signal);
+      viewRows = await this.retrying(opened, () => {
+        const bound = this.bind(opened, true);
+        const where = whereSql(bound.rel, view, bound.params);
+        return this.count(`SELECT count(*) FROM ${bound.rel.from}${where}`, bound, signal);
+      });
     }
     return { label: this.label, columns: opened.columns, totalRows, viewRows, fileBytes: opened.fileBytes, version: opened.version, ...(opened.notes.length ? { notes: opened.notes } : {}) };
   }
@@ -126,16 +130,18 @@ export class FileDatasetSource implements DatasetSource {
     const plain = view.filters.length === 0 && view.sort.length === 0;
     const first = opened.firstRows;
     if (plain && first && (offset + limit <= first.length || first.length < FIRST_ROWS)) return { offset, rows: first.slice(offset, offset + Math.max(0, limit)) };
-    if (view.sort.length > 0 && offset >= SORTED_TABLE_OFFSET) return this.sortedPage(opened, view, offset, limit, signal);
+    if (view.sort.length > 0 && offset >= SORTED_TABLE_OFFSET) return this.retrying(opened, () => this.sortedPage(opened, view, offset, limit, signal));
     // The first pages of a text file come straight from the file: no waiting for the table.
     const direct = plain && offset < DIRECT_PAGE_OFFSET_LIMIT && opened.prep?.from.kind !== 'arrow';
-    const bound = this.bind(opened, !direct);
-    const where = whereSql(bound.rel, view, bound.params);
-    const order = orderSql(bound.rel, view);
-    const lim = bound.params.bind(Math.max(0, Math.trunc(limit)));
-    const off = bound.params.bind(Math.max(0, Math.trunc(offset)));
-    const result = await this.run(`SELECT ${selectList(bound.rel)} FROM ${bound.rel.from}${where}${order} LIMIT ${lim} OFFSET ${off}`, bound, signal, { maxRows: Math.max(1, limit) });
-    return { offset, rows: result.rows };
+    return this.retrying(opened, async () => {
+      const bound = this.bind(opened, !direct);
+      const where = whereSql(bound.rel, view, bound.params);
+      const order = orderSql(bound.rel, view);
+      const lim = bound.params.bind(Math.max(0, Math.trunc(limit)));
+      const off = bound.params.bind(Math.max(0, Math.trunc(offset)));
+      const result = await this.run(`SELECT ${selectList(bound.rel)} FROM ${bound.rel.from}${where}${order} LIMIT ${lim} OFFSET ${off}`, bound, signal, { maxRows: Math.max(1, limit) });
+      return { offset, rows: result.rows };
+    });
   }
 
   /**
@@ -148,7 +154,7 @@ export class FileDatasetSource implements DatasetSource {
     const bound = this.bind(opened, true);
     const where = whereSql(bound.rel, view, bound.params);
     const order = orderSql(bound.rel, view);
-    const table = `s_${createHash('sha256').update(JSON.stringify([this.path, opened.version, view.filters, view.sort])).digest('hex').slice(0, 24)}`;
+    const table = `s_${createHash('sha256').update(JSON.stringify([this.path, opened.version, opened.prep?.table, view.filters, view.sort])).digest('hex').slice(0, 24)}`;
     const prep: TablePrep = { table, from: { kind: 'select', sql: `SELECT ${bound.rel.order} AS __r FROM ${bound.rel.from}${where}${order}`, params: bound.params.values } };
     this.holdSorted(table);
     const slice = new SqlParams();
@@ -182,12 +188,12 @@ export class FileDatasetSource implements DatasetSource {
     // A big text file whose table is not built is read in place (approximate figures only: exact ones come from the table, as before).
     const inPlace = totalRows > EXACT_ROWS ? opened.inPlace : undefined;
     const bind = (): BoundRelation => this.bind(opened, !inPlace || this.tableReady(opened));
-    const first = view.filters.length === 0 ? inPlace?.firstPass : undefined;
-    const summary = this.summaries.getBatch(opened.version, batch, view, async (shared) => {
+    const summary = this.summaries.getBatch(opened.version, batch, view, (shared) => this.retrying(opened, async () => {
+      const first = view.filters.length === 0 ? inPlace?.firstPass : undefined;
       // The sample is of the whole file: a filtered view's rows may lie in a narrow part of it, so its edges, cuts and candidates would not fit.
       const sample = totalRows > EXACT_ROWS && view.filters.length === 0 ? await this.sample(opened, shared) : undefined;
       return summarizeColumns((sql, bound, maxRows) => this.run(sql, bound, shared, { maxRows }), bind, batch, view, totalRows, first, sample);
-    }, signal);
+    }), signal);
     // Profiled in place: the table a sort or a filter will need is built next, not beside the profile's reads.
     if (inPlace) void summary.then(() => this.buildBeside(opened), () => undefined);
     return summary;
@@ -199,9 +205,11 @@ export class FileDatasetSource implements DatasetSource {
     this.beside?.stop.abort();
     const beside = { table: opened.prep.table, stop: new AbortController() };
     this.beside = beside;
-    const bound = this.bind(opened, true);
     // A failure here (a bad row deep in the file) is said by the next query that needs the table.
-    this.run(`SELECT count(*) FROM ${bound.rel.from}`, bound, beside.stop.signal, { maxRows: 1 }).then(
+    this.retrying(opened, () => {
+      const bound = this.bind(opened, true);
+      return this.run(`SELECT count(*) FROM ${bound.rel.from}`, bound, beside.stop.signal, { maxRows: 1 });
+    }).then(
       () => undefined,
       () => {
         if (this.beside === beside) this.beside = undefined;
@@ -211,7 +219,7 @@ export class FileDatasetSource implements DatasetSource {
 
   async labelBalance(column: string, view: DatasetView, limit: number, signal: AbortSignal): Promise<LabelBalance> {
     const opened = await this.open(signal);
-    return labelBalanceOf((sql, bound, maxRows) => this.run(sql, bound, signal, { maxRows }), () => this.bind(opened, true), column, view, limit);
+    return this.retrying(opened, () => labelBalanceOf((sql, bound, maxRows) => this.run(sql, bound, signal, { maxRows }), () => this.bind(opened, true), column, view, limit));
   }
 
   /** The relation as of the file's current version, for comparisons across files (compareFiles.ts). */
@@ -223,7 +231,10 @@ export class FileDatasetSource implements DatasetSource {
   /** Builds the engine's table of this file now (a big text file's is otherwise built when a query first needs it). */
   async buildTable(signal: AbortSignal): Promise<void> {
     const opened = await this.open(signal);
-    if (opened.prep) await this.count(`SELECT count(*) FROM "${opened.prep.table}"`, this.bind(opened, true), signal);
+    await this.retrying(opened, async () => {
+      const bound = this.bind(opened, true);
+      if (opened.prep) await this.count(`SELECT count(*) FROM ${bound.rel.from}`, bound, signal);
+    });
   }
 
   dispose(): Promise<void> {
@@ -238,13 +249,23 @@ export class FileDatasetSource implements DatasetSource {
     return Promise.resolve();
   }
 
-  /** Holds a new table of the file (a column read as text); false when there is none. */
-  private holdPrep(prep: TablePrep | undefined, opened: Opened): boolean {
-    if (!prep) return false;
-    this.lastTable = prep.table;
-    this.hold(prep.table);
-    this.readOptions = opened.csv;
-    return true;
+  /**
+   * Runs `work` (which binds the file itself, so a retry reads the new table); a value past the
+   * sniffed rows that does not fit its column makes the column text (lateValues.ts) and runs it
+   * again. Any read of the columns can meet one first: a big file's count in place converts none.
+   * The count, first pass and summaries already taken stand: each read every value of its columns.
+   */
+  private retrying<T>(opened: Opened, work: () => Promise<T>): Promise<T> {
+    return retryingLateValues(work, (late) => {
+      // Another query met it first: run again on the table it made.
+      if (opened.csv.textColumns?.includes(late.column)) return true;
+      const prep = readColumnAsText(opened, late, this.format, this.path);
+      if (!prep) return false;
+      this.lastTable = prep.table;
+      this.hold(prep.table);
+      this.readOptions = opened.csv;
+      return true;
+    });
   }
 
   /** Holds `table` in the engine (or nothing), letting go of the one held before. */
@@ -283,13 +304,13 @@ export class FileDatasetSource implements DatasetSource {
     if (!opened.totalRows || opened.totalRows.abandoned) {
       // Parquet: the footer's row counts; a table: its own count (shared: one caller's cancel is not another's).
       // The first full read: a value past the sniffed rows that does not fit its column makes it text (lateValues.ts).
-      const task = new SharedTask((shared) => retryingLateValues(async () => {
+      const task = new SharedTask((shared) => this.retrying(opened, async () => {
         if (opened.inPlace && !this.tableReady(opened)) return this.countInPlace(opened, opened.inPlace, shared);
         const bound = this.bind(opened, true);
         const rows = await this.count(`SELECT count(*) FROM ${bound.rel.from}`, bound, shared);
         if (opened.quickTypes) await this.checkQuickTypes(opened, shared);
         return rows;
-      }, (late) => this.holdPrep(readColumnAsText(opened, late, this.format, this.path), opened)));
+      }));
       opened.totalRows = task;
       task.promise.catch(() => {
         if (opened.totalRows === task) opened.totalRows = undefined;
@@ -309,7 +330,7 @@ export class FileDatasetSource implements DatasetSource {
     const scanned = await this.run(`SELECT * FROM ${directScan(this.format, this.path, params, opened.csv)} LIMIT 0`, { params, prepare: [] }, signal);
     this.replaceQuickTypes(opened, columnsFromDescribe(scanned.columns.map((c) => [c.name, c.type]), this.format));
     const bound = this.bind(opened, false);
-    if (estimatedRows(opened) > COUNT_WITH_PROFILE_ROWS) {
+    if ((opened.rowsGuess ?? 0) > COUNT_WITH_PROFILE_ROWS) {
       const names = opened.columns.slice(0, SUMMARY_BATCH).map((c) => c.name);
       const sample = await this.sample(opened, signal);
       const pass = await firstPass((sql, b, maxRows) => this.run(sql, b, signal, { maxRows }), bound, names, EMPTY_VIEW, false, sample);
@@ -426,7 +447,7 @@ export class FileDatasetSource implements DatasetSource {
     const opened = { version, fileBytes, columns: text.columns, firstRows: text.firstRows, csv: text.csv, notes: [...text.notes], prep };
     if (!text.quick) return opened;
     // A gzip'd file would be decompressed again by every read in place: it is read once, into its table.
-    return { ...opened, quickTypes: true, ...(this.path.toLowerCase().endsWith('.gz') ? {} : { inPlace: {} }) };
+    return { ...opened, quickTypes: true, rowsGuess: estimatedRows(fileBytes, text.firstRows), ...(this.path.toLowerCase().endsWith('.gz') ? {} : { inPlace: {} }) };
   }
 
 }
@@ -435,9 +456,8 @@ export class FileDatasetSource implements DatasetSource {
  * Rows a text file holds, judged from its size and the length of its first rows as text (a
  * guess: only whether the profile's first scan comes with the count depends on it).
  */
-function estimatedRows(opened: Opened): number {
-  const rows = opened.firstRows ?? [];
+function estimatedRows(fileBytes: number, rows: readonly (readonly Cell[])[]): number {
   if (rows.length === 0) return 0;
   const chars = rows.reduce((sum, row) => sum + row.reduce<number>((n, cell) => n + (cell === null ? 0 : String(cell).length) + 1, 0), 0);
-  return opened.fileBytes / Math.max(1, chars / rows.length);
+  return fileBytes / Math.max(1, chars / rows.length);
 }

@@ -70,14 +70,14 @@ export function readColumnAsText(opened: Retypable, late: LateValue, format: Dat
   return opened.prep;
 }
 
-/** Runs `work`; while it fails on a late value that `retype` can read as text, runs it again. */
+/** Runs `work`; while it fails on a late value that `retype` can read as text, runs it again (a few times at most). */
 export async function retryingLateValues<T>(work: () => Promise<T>, retype: (late: LateValue) => boolean): Promise<T> {
-  for (;;) {
+  for (let tries = 0; ; tries++) {
     try {
       return await work();
     } catch (error) {
       const late = lateValueOf(error);
-      if (!late || !retype(late)) throw error;
+      if (!late || tries > MAX_TEXT_COLUMNS || !retype(late)) throw error;
     }
   }
 }
