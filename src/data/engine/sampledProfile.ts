@@ -84,8 +84,10 @@ export const KMV_HASHES = 16_384;
  * count of values is the figure; with at most K values, the list holds them all (exact).
  */
 export function kmvDistinct(v: string): { readonly estimate: string; readonly hashes: string } {
-  const hashes = `len(list_distinct(min(hash(${v}), ${KMV_HASHES}) FILTER (WHERE ${v} IS NOT NULL)))`;
-  const top = `list_max(min(hash(${v}), ${KMV_HASHES}) FILTER (WHERE ${v} IS NOT NULL))`;
+  // One aggregate, named three times (DuckDB computes it once).
+  const smallest = `min(hash(${v}), ${KMV_HASHES}) FILTER (WHERE ${v} IS NOT NULL)`;
+  const hashes = `len(list_distinct(${smallest}))`;
+  const top = `list_max(${smallest})`;
   return { hashes, estimate: `CASE WHEN count(${v}) <= ${KMV_HASHES} THEN ${hashes} WHEN ${hashes} = ${KMV_HASHES} THEN count(${v}) ELSE (${hashes} - 1) / (${top}::DOUBLE / 18446744073709551616.0) END` };
 }
 
@@ -110,7 +112,7 @@ export const SAMPLE_CANDIDATES = 2 * TOP_VALUES;
 
 const listOf = (cell: Cell | undefined): unknown[] => (typeof cell === 'string' ? ((JSON.parse(cell) as unknown[] | null) ?? []) : []);
 
-/** The sample's figures: two queries over `bound` (the sample file read as the data is), the second for the histograms on edges from the first. */
+/** The sample's figures: queries over `bound` (the sample file read as the data is): the figures, the unique columns' timestamp check, the histograms on edges from the figures. */
 export async function sampleProfile(run: SummaryRunner, bound: BoundRelation, names: readonly string[], share = 1): Promise<ProfileSample> {
   const cols = names.map((name) => findColumn(bound, name));
   const parts: string[] = ['count(*)'];
@@ -121,7 +123,7 @@ export async function sampleProfile(run: SummaryRunner, bound: BoundRelation, na
     const x = xOf(col);
     if (isNumeric(col) || isTemporal(col)) parts.push(`min(${x})`, `max(${x})`, `to_json(${isTemporal(col) ? 'quantile_disc' : 'quantile_cont'}(${x}, ${q}))`, `count(${x})`, `count(DISTINCT ${valueOf(col)})`);
     else if (col.kind === 'string' || col.kind === 'boolean') {
-      // The mean length tells an identifier from long text (timestamps as text: timestampShare).
+      // The mean length tells an identifier from long text (timestamps as text: timestampShares).
       parts.push(`to_json(approx_top_k(${valueOf(col)}, ${SAMPLE_CANDIDATES}))`, `count(${valueOf(col)})`, `count(DISTINCT ${valueOf(col)})`, `avg(length(CAST(${valueOf(col)} AS VARCHAR)))`);
     }
   }
