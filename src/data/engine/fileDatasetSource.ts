@@ -17,6 +17,7 @@ import { isAbortError, UserError } from '../../common/errors';
 import { columnsFromDescribe, directScan, formatOfPath, sampleScan, tablePrep, unsupportedFormat, type CsvOptions } from './fileRelation';
 import { FIRST_ROWS, openTextFile, QUICK_OPEN_BYTES, readFileHead } from './textFileOpen';
 import { spreadSample } from './spreadSample';
+import { sniffedFrom, sniffSql, type SniffedCsv } from './csvSniff';
 import { readColumnAsText, retryingLateValues } from './lateValues';
 import { parquetError } from './parquetDamage';
 import type { TablePrep } from './protocol';
@@ -326,9 +327,16 @@ export class FileDatasetSource implements DatasetSource {
    * the count agrees), so the file is read once for both.
    */
   private async countInPlace(opened: Opened, inPlace: InPlace, signal: AbortSignal): Promise<number> {
-    const params = new SqlParams();
-    const scanned = await this.run(`SELECT * FROM ${directScan(this.format, this.path, params, opened.csv)} LIMIT 0`, { params, prepare: [] }, signal);
-    this.replaceQuickTypes(opened, columnsFromDescribe(scanned.columns.map((c) => [c.name, c.type]), this.format));
+    const sniffed = await this.sniff(opened, signal);
+    if (sniffed) {
+      // Its reads in place (the profile's among them) take the sniff's dialect and columns and sniff no more (csvSniff.ts).
+      opened.csv = { ...opened.csv, sniffed };
+      this.replaceQuickTypes(opened, columnsFromDescribe(sniffed.columns.map((c) => [c.name, c.type]), this.format));
+    } else {
+      const params = new SqlParams();
+      const scanned = await this.run(`SELECT * FROM ${directScan(this.format, this.path, params, opened.csv)} LIMIT 0`, { params, prepare: [] }, signal);
+      this.replaceQuickTypes(opened, columnsFromDescribe(scanned.columns.map((c) => [c.name, c.type]), this.format));
+    }
     const bound = this.bind(opened, false);
     if ((opened.rowsGuess ?? 0) > COUNT_WITH_PROFILE_ROWS) {
       const names = opened.columns.slice(0, SUMMARY_BATCH).map((c) => c.name);
@@ -338,6 +346,20 @@ export class FileDatasetSource implements DatasetSource {
       return pass.count;
     }
     return this.count(`SELECT count(*) FROM ${bound.rel.from}`, bound, signal);
+  }
+
+  /** The full sniff of a CSV or TSV (what every read of it would decide), or undefined where sniff_csv cannot say: the reads then sniff for themselves. */
+  private async sniff(opened: Opened, signal: AbortSignal): Promise<SniffedCsv | undefined> {
+    if (this.format !== 'csv' && this.format !== 'tsv') return undefined;
+    const params = new SqlParams();
+    try {
+      const result = await this.engine.query(sniffSql(directScan(this.format, this.path, params, { ...opened.csv, sniffed: undefined })), { params: params.values, maxRows: 1 }, signal);
+      return sniffedFrom(result.rows[0]);
+    } catch (error) {
+      if (isAbortError(error)) throw error;
+      // The read that follows meets the same failure and says it as reads do.
+      return undefined;
+    }
   }
 
   /**

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { UserError } from '../../common/errors';
 import type { DatasetColumn, DatasetFormat } from '../datasetSource';
+import { sniffedOptions, type SniffedCsv } from './csvSniff';
 import type { TablePrep } from './protocol';
 import { castableType, kindOfType, SqlParams } from './sqlText';
 
@@ -35,6 +36,8 @@ export interface CsvOptions {
   readonly quickSample?: number;
   /** Columns read as text whatever the sniffer says: a value past its sample did not fit (lateValues.ts). */
   readonly textColumns?: readonly string[];
+  /** The file's dialect and columns, sniffed once: read with them instead of sniffing again (csvSniff.ts). */
+  readonly sniffed?: SniffedCsv;
 }
 
 /**
@@ -62,6 +65,7 @@ export function directScan(format: DatasetFormat, path: string, params: SqlParam
       // skip = 0: DuckDB's sniffer may otherwise decide the first lines are a preamble and drop
       // them without a word (a ragged row early in a small file made it skip the header and a row).
       const options = csv.quickSample ? [`sample_size = ${Math.trunc(csv.quickSample)}`, 'buffer_size = 1048576', 'max_line_size = 1048576', 'skip = 0'] : [`max_line_size = ${MAX_LINE_BYTES}`, 'skip = 0'];
+      if (csv.sniffed && !csv.quickSample) return `read_csv(${p}, ${[...options, ...(csv.encoding && csv.encoding !== 'utf-8' ? [`encoding = '${csv.encoding}'`] : []), ...sniffedOptions(csv.sniffed, csv.textColumns)].join(', ')})`;
       options.push(CSV_TYPE_CANDIDATES);
       const delimiter = csv.delimiter ?? (format === 'tsv' ? '\t' : undefined);
       if (delimiter) options.push(`delim = '${delimiter === '\t' ? '\\t' : delimiter}'`);
@@ -86,15 +90,17 @@ export function directScan(format: DatasetFormat, path: string, params: SqlParam
  */
 export function sampleScan(format: DatasetFormat, samplePath: string, params: SqlParams, csv: CsvOptions, columns: readonly DatasetColumn[]): string | undefined {
   if (format !== 'csv' && format !== 'tsv') return undefined;
-  const types: string[] = [];
+  const types: { name: string; type: string }[] = [];
   for (const c of columns) {
     const type = castableType(c.type);
     if (!type) return undefined;
-    types.push(`'${c.name.replaceAll("'", "''")}': '${type}'`);
+    types.push({ name: c.name, type });
   }
+  // Sniffed once: the file's own dialect, no sniff of the sample.
+  if (csv.sniffed) return `${directScan(format, samplePath, params, { ...csv, quickSample: undefined, textColumns: undefined, sniffed: { ...csv.sniffed, columns: types } }).slice(0, -1)}, ignore_errors = true)`;
   // The columns given below hold every type (read_csv refuses `types` beside them).
   const scan = directScan(format, samplePath, params, { ...csv, quickSample: undefined, textColumns: undefined });
-  return `${scan.slice(0, -1)}, header = true, ignore_errors = true, columns = {${types.join(', ')}})`;
+  return `${scan.slice(0, -1)}, header = true, ignore_errors = true, columns = {${types.map((t) => `'${t.name.replaceAll("'", "''")}': '${t.type}'`).join(', ')}})`;
 }
 
 /** The engine table holding one version of a file, named from its path and version. */
