@@ -15,7 +15,7 @@ import { EngineQueryError, sharedDataEngine, type DataEngine, type QueryOptions,
 import { fileError } from './engineErrors';
 import { isAbortError, UserError } from '../../common/errors';
 import { columnsFromDescribe, directScan, formatOfPath, sampleScan, tablePrep, unsupportedFormat, type CsvOptions } from './fileRelation';
-import { FIRST_ROWS, openTextFile, QUICK_OPEN_BYTES, readFileHead } from './textFileOpen';
+import { emptyFileError, FIRST_ROWS, openTextFile, QUICK_OPEN_BYTES, readFileHead } from './textFileOpen';
 import { spreadSample } from './spreadSample';
 import { readColumnAsText, retryingLateValues } from './lateValues';
 import { parquetError } from './parquetDamage';
@@ -427,6 +427,7 @@ export class FileDatasetSource implements DatasetSource {
   private async openVersion(version: string, fileBytes: number, signal: AbortSignal): Promise<Opened> {
     const notes: string[] = [];
     const replaces = this.lastTable;
+    if (fileBytes === 0) throw emptyFileError(this.path);
     if (this.format === 'parquet') {
       const { columns, firstRows } = await readFileHead(this.engine, this.format, this.path, {}, signal).catch(async (e: unknown) => {
         throw await parquetError(this.engine, e, this.path, signal);

@@ -2,11 +2,12 @@
 // its columns and first page in one query, and for a text file the read options it turns out to
 // need (Latin-1 where it is not UTF-8, a forced comma where ragged rows fooled the sniffer), with
 // errors that name the bad line. FileDatasetSource (fileDatasetSource.ts) builds on what this finds.
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Cell, DatasetColumn, DatasetFormat } from '../datasetSource';
 import { EngineQueryError, type DataEngine } from './engineClient';
 import { cleanEngineMessage, fileError } from './engineErrors';
-import { isAbortError } from '../../common/errors';
+import { isAbortError, UserError } from '../../common/errors';
 import { checkLineLengths, headerFieldCount, SNIFF_LINES, strictScanSql } from './csvDiagnosis';
 import { columnsFromDescribe, directScan, MAX_LINE_BYTES, type CsvOptions } from './fileRelation';
 import { SqlParams } from './sqlText';
@@ -29,9 +30,30 @@ export interface OpenedText extends FileHead {
   readonly quick: boolean;
 }
 
+/** Said of a file of 0 bytes (any format) or only blank lines: DuckDB would show one made-up column0. */
+export function emptyFileError(path: string): UserError {
+  return new UserError(`${basename(path)}: empty file: no columns.`);
+}
+
+/** Up to this size an uncompressed text file is read to see whether it holds only blank lines. */
+const BLANK_CHECK_BYTES = 64 * 1024;
+
+async function isBlank(path: string, fileBytes: number): Promise<boolean> {
+  if (fileBytes === 0) return true;
+  if (fileBytes > BLANK_CHECK_BYTES || path.toLowerCase().endsWith('.gz')) return false;
+  const file = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await file.read(Buffer.alloc(fileBytes), 0, fileBytes, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8').trim() === '';
+  } finally {
+    await file.close();
+  }
+}
+
 /** A text file's columns and first rows, with the read options it needs; failures are UserErrors naming the file. */
 export async function openTextFile(engine: DataEngine, format: DatasetFormat, path: string, fileBytes: number, signal: AbortSignal): Promise<OpenedText> {
   const notes: string[] = [];
+  if (await isBlank(path, fileBytes)) throw emptyFileError(path);
   await checkLineLengths(path, basename(path), MAX_LINE_BYTES, SNIFF_LINES, signal);
   let csv: CsvOptions = {};
   let described: FileHead;
