@@ -7,7 +7,7 @@
 // quotes doubled), never pasted in raw. Date and timestamp columns are parsed the way the engine read
 // them (the format DuckDB's sniffer settled on, copyAsCodeCsv.ts) and compared as dates, not text.
 import type { Cell, ColumnFilter, DatasetColumn, DatasetOrigin, DatasetView } from './datasetSource';
-import { CSV_TYPE_CANDIDATES } from './engine/fileRelation';
+import { CSV_TYPE_CANDIDATES, jsonAsText } from './engine/fileRelation';
 
 export type CodeLanguage = 'pandas' | 'polars' | 'sql';
 
@@ -113,10 +113,15 @@ function pandasSource(origin: DatasetOrigin, columns: readonly DatasetColumn[], 
     case 'parquet':
       return [`df = pd.read_parquet(${p})`, ...pandasDates(origin, columns, csv)];
     case 'jsonl':
-      return [`df = pd.read_json(${p}, lines=True)`, ...pandasDates(origin, columns, csv)];
+      return [`df = pd.read_json(${p}, lines=True)`, ...pandasJsonText(origin), ...pandasDates(origin, columns, csv)];
     case 'arrow':
       return [`df = pd.read_feather(${p})`, ...pandasDates(origin, columns, csv)];
   }
+}
+
+/** Mixed-type JSON columns as the grid shows them (fileRelation.ts jsonAsText): strings as they are, the rest as compact JSON. */
+function pandasJsonText(origin: Extract<DatasetOrigin, { kind: 'file' }>): string[] {
+  return (origin.jsonText ?? []).map((c) => `df[${py(c)}] = df[${py(c)}].map(lambda v: v if v is None or v != v or isinstance(v, str) else json.dumps(v, separators=(",", ":"), ensure_ascii=False))`);
 }
 
 /**
@@ -176,7 +181,7 @@ function pandasCondition(origin: DatasetOrigin, f: ColumnFilter, kinds: Readonly
 
 function pandasCode(origin: DatasetOrigin, view: DatasetView, columns: readonly DatasetColumn[], csv: CsvReading | undefined): string {
   const kinds = new Map(columns.map((c) => [c.name, c.kind]));
-  const lines = ['import pandas as pd', '', ...pandasSource(origin, columns, csv)];
+  const lines = ['import pandas as pd', ...(origin.kind === 'file' && origin.jsonText?.length ? ['import json'] : []), '', ...pandasSource(origin, columns, csv)];
   if (view.filters.length) lines.push(`df = df[${view.filters.map((f) => pandasCondition(origin, f, kinds)).join('\n        & ')}]`);
   if (view.sort.length) {
     const by = view.sort.map((k) => pyColumn(origin, k.column)).join(', ');
@@ -209,8 +214,11 @@ function polarsSource(origin: DatasetOrigin, columns: readonly DatasetColumn[], 
     }
     case 'parquet':
       return [`df = pl.read_parquet(${p})`];
-    case 'jsonl':
-      return [`df = pl.read_ndjson(${p})`, ...polarsDates(origin, columns, csv)];
+    case 'jsonl': {
+      // Mixed-type columns as text, as the grid shows them (not run here: no polars in the test image).
+      const text = origin.jsonText?.length ? `, schema_overrides={${origin.jsonText.map((c) => `${py(c)}: pl.String`).join(', ')}}` : '';
+      return [`df = pl.read_ndjson(${p}${text})`, ...polarsDates(origin, columns, csv)];
+    }
     case 'arrow':
       return [`df = pl.read_ipc(${p})`];
   }
@@ -300,7 +308,7 @@ function sqlSource(origin: DatasetOrigin, rowNumber: boolean): string {
   }
   const p = sqlString(origin.path);
   if (origin.format === 'parquet') return `SELECT * FROM read_parquet(${p}${rowNumber ? ', file_row_number = true' : ''})`;
-  const scan = origin.format === 'csv' || origin.format === 'tsv' ? `read_csv(${[p, ...csvSqlOptions(origin)].join(', ')})` : origin.format === 'jsonl' ? `read_json(${p}, format = 'newline_delimited')` : `read_arrow(${p})`;
+  const scan = origin.format === 'csv' || origin.format === 'tsv' ? `read_csv(${[p, ...csvSqlOptions(origin)].join(', ')})` : origin.format === 'jsonl' ? jsonAsText(`read_json(${p}, format = 'newline_delimited')`, origin.jsonText) : `read_arrow(${p})`;
   return rowNumber ? `SELECT *, row_number() OVER () AS __row FROM ${scan}` : `SELECT * FROM ${scan}`;
 }
 

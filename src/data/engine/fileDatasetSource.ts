@@ -95,8 +95,8 @@ export class FileDatasetSource implements DatasetSource {
 
   /** Where the rows come from, with how the file had to be read once it has been opened (Copy as Code). */
   get origin(): DatasetOrigin {
-    const { encoding, delimiter, textColumns } = this.readOptions;
-    return { kind: 'file', path: this.path, format: this.format, ...(encoding === 'latin-1' ? { encoding } : {}), ...(delimiter ? { delimiter } : {}), ...(textColumns?.length ? { textColumns } : {}) };
+    const { encoding, delimiter, textColumns, jsonText } = this.readOptions;
+    return { kind: 'file', path: this.path, format: this.format, ...(encoding === 'latin-1' ? { encoding } : {}), ...(delimiter ? { delimiter } : {}), ...(textColumns?.length ? { textColumns } : {}), ...(jsonText?.length ? { jsonText } : {}) };
   }
 
   get label(): string {

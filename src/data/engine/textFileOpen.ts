@@ -55,7 +55,7 @@ export async function openTextFile(engine: DataEngine, format: DatasetFormat, pa
   const notes: string[] = [];
   if (await isBlank(path, fileBytes)) throw emptyFileError(path);
   await checkLineLengths(path, basename(path), MAX_LINE_BYTES, SNIFF_LINES, signal);
-  let csv: CsvOptions = {};
+  let csv: CsvOptions = format === 'jsonl' ? await jsonTextColumns(engine, path, signal) : {};
   let described: FileHead;
   // A big file's first page from a quick sniff of its first rows; anything odd there takes the full path below.
   if (fileBytes >= QUICK_OPEN_BYTES && format !== 'jsonl') {
@@ -72,7 +72,7 @@ export async function openTextFile(engine: DataEngine, format: DatasetFormat, pa
   } catch (error) {
     if (!(error instanceof EngineQueryError) || !/not utf-8 encoded/i.test(error.message)) throw await textError(engine, format, path, error, csv, signal);
     // Not UTF-8: Latin-1 maps every byte to a character, so the file opens and the header says so.
-    csv = { encoding: 'latin-1' };
+    csv = { ...csv, encoding: 'latin-1' };
     notes.push(`Read as Latin-1: the file is not UTF-8 (${cleanEngineMessage(error.message).split(' the line reads')[0]}).`);
     described = await readFileHead(engine, format, path, csv, signal).catch(async (e: unknown) => {
       throw await textError(engine, format, path, e, csv, signal);
@@ -87,6 +87,23 @@ export async function openTextFile(engine: DataEngine, format: DatasetFormat, pa
     });
   }
   return { columns: described.columns, firstRows: described.firstRows, csv, notes, quick: false };
+}
+
+/**
+ * A JSON lines file's columns of mixed types (DuckDB's JSON type, which a page reports as VARCHAR:
+ * asked of DESCRIBE), read as text (fileRelation.ts jsonAsText). A file DuckDB cannot read is
+ * left to the read of its first rows, whose error names the line.
+ */
+async function jsonTextColumns(engine: DataEngine, path: string, signal: AbortSignal): Promise<CsvOptions> {
+  const params = new SqlParams();
+  try {
+    const { rows } = await engine.query(`DESCRIBE SELECT * FROM ${directScan('jsonl', path, params)}`, { params: params.values, maxRows: 100_000 }, signal);
+    const json = rows.filter((r) => r[1] === 'JSON').map((r) => String(r[0]));
+    return json.length ? { jsonText: json } : {};
+  } catch (error) {
+    if (isAbortError(error)) throw error;
+    return {};
+  }
 }
 
 /** A failed CSV open as a UserError; a sniffer that gave up is asked again strictly, so the bad line is named. */
