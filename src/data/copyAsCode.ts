@@ -214,14 +214,29 @@ function polarsSource(origin: DatasetOrigin, columns: readonly DatasetColumn[], 
     }
     case 'parquet':
       return [`df = pl.read_parquet(${p})`];
-    case 'jsonl': {
-      // Mixed-type columns as text, as the grid shows them (not run here: no polars in the test image).
-      const text = origin.jsonText?.length ? `, schema_overrides={${origin.jsonText.map((c) => `${py(c)}: pl.String`).join(', ')}}` : '';
-      return [`df = pl.read_ndjson(${p}${text})`, ...polarsDates(origin, columns, csv)];
-    }
+    case 'jsonl':
+      return [...polarsJsonl(p, origin.jsonText ?? []), ...polarsDates(origin, columns, csv)];
     case 'arrow':
       return [`df = pl.read_ipc(${p})`];
   }
+}
+
+/**
+ * A JSON lines file, its mixed-type columns read as text (as the grid shows them: fileRelation.ts
+ * jsonAsText). polars writes a list or an object in such a column with spaces: made compact again.
+ */
+function polarsJsonl(p: string, mixed: readonly string[]): string[] {
+  if (!mixed.length) return [`df = pl.read_ndjson(${p})`];
+  return [
+    'def compact(s):  # a list or an object as compact JSON, as the grid shows it',
+    '    try:',
+    '        return json.dumps(json.loads(s), separators=(",", ":"), ensure_ascii=False) if s[:1] in "[{" else s',
+    '    except ValueError:',
+    '        return s',
+    '',
+    `df = pl.read_ndjson(${p}, schema_overrides={${mixed.map((c) => `${py(c)}: pl.String`).join(', ')}})`,
+    `df = df.with_columns(${mixed.map((c) => `pl.col(${py(c)}).map_elements(compact, return_dtype=pl.String)`).join(', ')})`,
+  ];
 }
 
 /** A CSV's or a JSON file's date and timestamp text parsed with the engine's format (polars infers ISO 8601 itself). */
@@ -277,7 +292,7 @@ function polarsCondition(origin: DatasetOrigin, f: ColumnFilter, byName: Readonl
 
 function polarsCode(origin: DatasetOrigin, view: DatasetView, columns: readonly DatasetColumn[], csv: CsvReading | undefined): string {
   const byName = new Map(columns.map((c) => [c.name, c]));
-  const lines = ['import polars as pl', '', ...polarsSource(origin, columns, csv)];
+  const lines = ['import polars as pl', ...(origin.kind === 'file' && origin.jsonText?.length ? ['import json'] : []), '', ...polarsSource(origin, columns, csv)];
   if (view.filters.length) lines.push(`df = df.filter(${view.filters.map((f) => polarsCondition(origin, f, byName)).join('\n        & ')})`);
   if (view.sort.length) {
     const by = view.sort.map((k) => plName(origin, k.column)).join(', ');
