@@ -6,9 +6,12 @@ import { isUserError } from '../../src/common/errors';
 import type { ToolContext } from '../../src/agent/tools/tool';
 import { WorkspaceFiles } from '../../src/agent/tools/workspaceFiles';
 import { EMPTY_VIEW } from '../../src/data/datasetSource';
+import { DatasetSession } from '../../src/data/datasetSession';
 import { describeDatasetTool } from '../../src/data/dataTools';
 import { DataEngine } from '../../src/data/engine/engineClient';
 import { FileDatasetSource } from '../../src/data/engine/fileDatasetSource';
+import type { ToDataView } from '../../src/data/protocol';
+import { eventually } from '../support/eventually';
 import { DataFolder, lit } from '../support/dataFixtures';
 
 // An empty file has no columns: DuckDB's sniffer makes one up (column0), which the grid showed as
@@ -40,6 +43,20 @@ describe('Dataset: empty and header-only files', function () {
       await assert.rejects(source.info(EMPTY_VIEW, signal()), (e: Error) => isUserError(e) && e.message === `${name}: empty file: no columns.`, name);
       await source.dispose();
     }
+  });
+
+  it('the grid shows the message', async () => {
+    const source = new FileDatasetSource(folder.path('ws/empty.csv'), engine);
+    const sent: ToDataView[] = [];
+    const session = new DatasetSession(source, { title: 'empty.csv', kind: 'file', canCompare: false, canCopyCode: true }, (m) => void sent.push(m), {
+      writeClipboard: () => Promise.resolve(),
+      copyAsCode: () => '',
+    });
+    await session.handle({ type: 'view', gen: 1, view: EMPTY_VIEW });
+    const failed = await eventually('the grid told it failed', () => sent.find((m) => m.type === 'failed'), (m) => m !== undefined);
+    assert.deepEqual(failed, { type: 'failed', gen: 1, message: 'empty.csv: empty file: no columns.' });
+    assert.equal(sent.filter((m) => m.type === 'info').length, 0);
+    await source.dispose();
   });
 
   it('a header-only CSV shows its columns and 0 rows', async () => {
