@@ -50,7 +50,11 @@ describe('Dataset: a JSON lines column of mixed types shows values, not JSON tex
 values = [1, "a", [1, 2], {"k": "x", "n": [True, None]}, None, 2.5, True, "Zürich \\"quoted\\"", "", 10]
 with open("mixed.jsonl", "w", encoding="utf-8") as f:
     for i, v in enumerate(values):
-        f.write(json.dumps({"id": i, "v": v, "same": "text"}) + "\\n")`);
+        f.write(json.dumps({"id": i, "v": v, "same": "text"}) + "\\n")
+# Numbers on the whole first page, a string after it (within DuckDB's sample: still one JSON column).
+with open("late.jsonl", "w", encoding="utf-8") as f:
+    for i in range(300):
+        f.write(json.dumps({"id": i, "v": "late" if i == 260 else i}) + "\\n")`);
     try {
       folder.python('import polars');
       hasPolars = true;
@@ -74,6 +78,17 @@ with open("mixed.jsonl", "w", encoding="utf-8") as f:
       // The table behind filters and sorts holds the same text as the first page.
       assert.deepEqual((await source.rows(VIEWS['the string "a" kept by a filter']!, 0, 100, signal)).rows, [[1, 'a', 'text']]);
       assert.equal((await source.summarize('v', VIEWS['no view']!, signal)).nulls, 1);
+    } finally {
+      await source.dispose();
+    }
+  });
+
+  it('a string after a first page of numbers shows without quotes too', async () => {
+    const source = new FileDatasetSource(folder.path('late.jsonl'), engine);
+    try {
+      await source.info(VIEWS['no view']!, signal);
+      assert.deepEqual((await source.rows(VIEWS['no view']!, 259, 3, signal)).rows, [[259, '259'], [260, 'late'], [261, '261']]);
+      assert.deepEqual((await source.rows({ filters: [{ column: 'v', op: 'equals', value: 'late' }], sort: [] }, 0, 10, signal)).rows, [[260, 'late']]);
     } finally {
       await source.dispose();
     }
