@@ -14,7 +14,7 @@ export type SummaryState = { readonly state: 'loading' } | { readonly state: 'fa
 /** What the distinct count is: exact, a sketch's estimate with its typical error, or HyperLogLog's. */
 function distinctTitle(s: ColumnSummary): string {
   if (!s.distinctApproximate) return 'Exact';
-  if (s.distinctError) return `Estimated from the smallest hashes of the values: typically within ${(s.distinctError * 100).toFixed(1)}%`;
+  if (s.distinctError) return `Estimated from the values in a share of the hash space: typically within ${(s.distinctError * 100).toFixed(1)}%`;
   return 'Approximate (HyperLogLog)';
 }
 

@@ -100,7 +100,7 @@ describe('Dataset engine: a big CSV profiled in one scan, on a sample spread ove
     assert.deepEqual([key.uniqueInSample, key.topValues, key.min, key.max, key.distinctApproximate], [sampled, [], 'k0000000', `k${ROWS - 1}`, true]);
     assert.equal(key.uniqueAs, 'identifier', 'short values that are no timestamps');
     assert.equal(x.sampledValues, sampled, 'x has no nulls: every sampled row is one of its values');
-    // No repeat among the keys of the smallest hashes: all distinct (DuckDB's HyperLogLog said 976,261 of the 1.1M).
+    // No repeat among the keys sampled by hash: all distinct (DuckDB's HyperLogLog said 976,261 of the 1.1M).
     assert.equal(key.distinct, ROWS);
     assert.ok(key.distinctError !== undefined && key.distinctError < 0.01, `error ${key.distinctError}`);
     // pad's sampled values repeat: counted exactly.

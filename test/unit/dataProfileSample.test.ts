@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { candidateCounts, countDistinctExactly, EXACT_DISTINCT_PROJECTED_MAX, fitToRange, idLike, KMV_HASHES, kmvError, sampleEdges, UNIQUE_SAMPLE_MIN, withCounted } from '../../src/data/engine/sampledProfile';
+import { candidateCounts, countDistinctExactly, EXACT_DISTINCT_PROJECTED_MAX, fitToRange, HASH_SAMPLE_TARGET, hashSampleError, hashShare, idLike, sampleEdges, UNIQUE_SAMPLE_MIN, withCounted } from '../../src/data/engine/sampledProfile';
 import { spreadSample } from '../../src/data/engine/spreadSample';
 import type { DatasetColumn } from '../../src/data/datasetSource';
 
@@ -85,9 +85,16 @@ describe('Data: the one-scan profile on a spread sample (edges, fitting, the sam
     assert.deepEqual([countDistinctExactly({ values: 170_000, distinct: 100_000 }, 0.016), countDistinctExactly({ values: 170_000, distinct: 100_000 }, 0.16)], [false, true]);
     // Few sampled values (a mostly-null column): exact.
     assert.equal(countDistinctExactly({ values: 300, distinct: 300 }, 0.016), true);
-    // The estimate's error from its distinct hashes; none when the column has at most K values (the list holds them all).
-    assert.equal(kmvError(KMV_HASHES, KMV_HASHES), 0);
-    assert.ok(Math.abs(kmvError(KMV_HASHES, 10_000_000) - 1 / Math.sqrt(KMV_HASHES - 2)) < 1e-12);
-    assert.ok(kmvError(10, 10_000_000) > 0.3, 'a list flooded by one value says so');
+    // A sample holding every value it projects (a key of 60,000 rows sampled whole): counted exactly, nothing to sample.
+    assert.equal(countDistinctExactly({ values: 60_000, distinct: 60_000 }, 1), true);
+    // The hash space sampled: HASH_SAMPLE_TARGET of the projected values, a key projected by the share itself,
+    // repeating values by its square root (between the sample's count and the share's projection).
+    assert.ok(Math.abs(hashShare({ values: 170_000, distinct: 170_000 }, 0.016) - (HASH_SAMPLE_TARGET * 0.016) / 170_000) < 1e-12);
+    assert.ok(Math.abs(hashShare({ values: 170_000, distinct: 100_000 }, 0.016) - (HASH_SAMPLE_TARGET * Math.sqrt(0.016)) / 100_000) < 1e-12);
+    assert.equal(hashShare({ values: 2_000, distinct: 2_000 }, 0.5), 1);
+    // The estimate's error from the distinct hashes counted (binomial); none when every hash was.
+    assert.equal(hashSampleError(65_536, 1), 0);
+    assert.ok(Math.abs(hashSampleError(65_536, 0.01) - Math.sqrt(0.99 / 65_536)) < 1e-12);
+    assert.ok(hashSampleError(10, 0.01) > 0.3, 'few hashes counted: said coarse');
   });
 });

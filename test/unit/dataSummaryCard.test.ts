@@ -71,7 +71,7 @@ describe('Dataset summary card: sampled quantiles and histogram, and an ID-like 
     const exact = distinctOf(card({ ...base, distinct: 1000, distinctApproximate: false }));
     assert.deepEqual([exact.textContent, exact.getAttribute('title')], ['1,000', 'Exact']);
     const sketched = distinctOf(card({ ...base, distinctError: 1 / Math.sqrt(16_382) }));
-    assert.deepEqual([sketched.textContent, sketched.getAttribute('title')], ['≈9,800,000', 'Estimated from the smallest hashes of the values: typically within 0.8%']);
+    assert.deepEqual([sketched.textContent, sketched.getAttribute('title')], ['≈9,800,000', 'Estimated from the values in a share of the hash space: typically within 0.8%']);
     assert.equal(distinctOf(card(base)).getAttribute('title'), 'Approximate (HyperLogLog)');
   });
 

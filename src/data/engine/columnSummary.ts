@@ -6,7 +6,7 @@
 // and their edges given back as dates.
 import { SharedTask } from '../sharedTask';
 import type { Cell, ColumnSummary, DatasetColumn, DatasetView, LabelBalance } from '../datasetSource';
-import { candidateCounts, candidatePosition, countDistinctExactly, fewValues, fitToRange, kmvDistinct, kmvError, SAMPLED_VALUES_MIN, withCounted, type ProfileSample, type SampledNumbers, type UniqueAs } from './sampledProfile';
+import { candidateCounts, candidatePosition, countDistinctExactly, fewValues, fitToRange, hashSampleDistinct, hashSampleError, hashShare, SAMPLED_VALUES_MIN, withCounted, type ProfileSample, type SampledNumbers, type UniqueAs } from './sampledProfile';
 import { edgeCell, findColumn, finite, HISTOGRAM_BINS, isNumeric, isTemporal, num, QUANTILES, TOP_VALUES, xOf, type SummaryRunner } from './summaryTerms';
 import { quoteIdent } from './sqlText';
 import { valueOf, whereSql, type BoundRelation } from './viewSql';
@@ -145,6 +145,8 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
   const joined = new Set<string>();
   /** Columns whose distinct values are counted exactly. */
   const distinctExact = new Set<string>();
+  /** Hash-sampled columns' share of the hash space (hashSampleDistinct). */
+  const hashShares = new Map<string, number>();
   const slot = (name: string, key: string, sql: string): void => {
     const own = slots.get(name) ?? {};
     slots.set(name, own);
@@ -162,15 +164,17 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
     const position = sampled ? candidatePosition(col, sampled, (value) => bound.params.bind(value)) : undefined;
     const rest = sampled && position && fewValues(col, sampled) ? ` FILTER (WHERE ${position} IS NULL)` : '';
     if (rest) joined.add(name);
-    // With a sample: counted exactly where its values repeat, else estimated from the smallest hashes (kmvDistinct); without, HyperLogLog.
+    // With a sample: counted exactly where its values repeat, else estimated from a share of the hashes (hashSampleDistinct); without, HyperLogLog.
     const seen = exact ? undefined : sample?.distinct.get(name);
     if (exact || (seen && countDistinctExactly(seen, sample?.share ?? 1))) {
       distinctExact.add(name);
       slot(name, 'd', `count(DISTINCT ${v})${rest}`);
     } else if (seen) {
-      const kmv = kmvDistinct(v);
-      slot(name, 'd', kmv.estimate);
-      slot(name, 'dk', kmv.hashes);
+      const share = hashShare(seen, sample?.share ?? 1);
+      const byHash = hashSampleDistinct(v, share);
+      hashShares.set(name, share);
+      slot(name, 'd', byHash.estimate);
+      slot(name, 'dk', byHash.hashes);
     } else slot(name, 'd', `approx_count_distinct(${v})${rest}`);
     if (isNumeric(col) || isTemporal(col)) {
       const x = xOf(col);
@@ -234,7 +238,8 @@ export async function firstPass(run: SummaryRunner, bound: BoundRelation, names:
     distinctError: (name) => {
       if (distinctExact.has(name)) return 0;
       const own = slots.get(name);
-      return own?.dk === undefined || own.nn === undefined ? undefined : kmvError(num(row[own.dk]), num(row[own.nn]));
+      const share = hashShares.get(name);
+      return own?.dk === undefined || share === undefined ? undefined : hashSampleError(num(row[own.dk]), share);
     },
     sampled: (name) => {
       const numbers = sampledOf.get(name);
