@@ -28,6 +28,8 @@ export function formatOfPath(path: string): DatasetFormat | undefined {
 export interface CsvOptions {
   readonly delimiter?: ',' | '\t' | ';' | '|';
   readonly encoding?: 'utf-8' | 'latin-1';
+  /** JSON lines columns whose values differ in type (DuckDB's JSON type), read as the grid shows them (jsonAsText). */
+  readonly jsonText?: readonly string[];
   /**
    * A first look at a big file: the sniffer samples this many rows with a 1 MB buffer (DuckDB's
    * defaults, 20 480 rows and an 8 MB+ buffer, cost over a second on a cold 1 GB file).
@@ -35,8 +37,6 @@ export interface CsvOptions {
   readonly quickSample?: number;
   /** Columns read as text whatever the sniffer says: a value past its sample did not fit (lateValues.ts). */
   readonly textColumns?: readonly string[];
-  /** JSON lines columns whose values differ in type (DuckDB's JSON type), read as the grid shows them (jsonAsText). */
-  readonly jsonText?: readonly string[];
 }
 
 /**
