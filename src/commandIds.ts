@@ -170,6 +170,7 @@ export const SETTINGS = {
   drift: 'mlEngineer.drift',
   jobClusters: 'mlEngineer.jobs.clusters',
   jobKernelPython: 'mlEngineer.jobs.kernelPython',
+  data: 'mlEngineer.data',
 } as const;
 
 /** The @ml participant of VS Code's Chat view (package.json `contributes.chatParticipants`). */

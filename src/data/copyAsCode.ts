@@ -7,7 +7,7 @@
 // quotes doubled), never pasted in raw. Date and timestamp columns are parsed the way the engine read
 // them (the format DuckDB's sniffer settled on, copyAsCodeCsv.ts) and compared as dates, not text.
 import type { Cell, ColumnFilter, DatasetColumn, DatasetOrigin, DatasetView } from './datasetSource';
-import { CSV_TYPE_CANDIDATES } from './engine/fileRelation';
+import { CSV_TYPE_CANDIDATES, jsonAsText } from './engine/fileRelation';
 
 export type CodeLanguage = 'pandas' | 'polars' | 'sql';
 
@@ -113,10 +113,15 @@ function pandasSource(origin: DatasetOrigin, columns: readonly DatasetColumn[], 
     case 'parquet':
       return [`df = pd.read_parquet(${p})`, ...pandasDates(origin, columns, csv)];
     case 'jsonl':
-      return [`df = pd.read_json(${p}, lines=True)`, ...pandasDates(origin, columns, csv)];
+      return [`df = pd.read_json(${p}, lines=True)`, ...pandasJsonText(origin), ...pandasDates(origin, columns, csv)];
     case 'arrow':
       return [`df = pd.read_feather(${p})`, ...pandasDates(origin, columns, csv)];
   }
+}
+
+/** Mixed-type JSON columns as the grid shows them (fileRelation.ts jsonAsText): strings as they are, the rest as compact JSON. */
+function pandasJsonText(origin: Extract<DatasetOrigin, { kind: 'file' }>): string[] {
+  return (origin.jsonText ?? []).map((c) => `df[${py(c)}] = df[${py(c)}].map(lambda v: v if v is None or v != v or isinstance(v, str) else json.dumps(v, separators=(",", ":"), ensure_ascii=False))`);
 }
 
 /**
@@ -176,7 +181,7 @@ function pandasCondition(origin: DatasetOrigin, f: ColumnFilter, kinds: Readonly
 
 function pandasCode(origin: DatasetOrigin, view: DatasetView, columns: readonly DatasetColumn[], csv: CsvReading | undefined): string {
   const kinds = new Map(columns.map((c) => [c.name, c.kind]));
-  const lines = ['import pandas as pd', '', ...pandasSource(origin, columns, csv)];
+  const lines = ['import pandas as pd', ...(origin.kind === 'file' && origin.jsonText?.length ? ['import json'] : []), '', ...pandasSource(origin, columns, csv)];
   if (view.filters.length) lines.push(`df = df[${view.filters.map((f) => pandasCondition(origin, f, kinds)).join('\n        & ')}]`);
   if (view.sort.length) {
     const by = view.sort.map((k) => pyColumn(origin, k.column)).join(', ');
@@ -210,10 +215,28 @@ function polarsSource(origin: DatasetOrigin, columns: readonly DatasetColumn[], 
     case 'parquet':
       return [`df = pl.read_parquet(${p})`];
     case 'jsonl':
-      return [`df = pl.read_ndjson(${p})`, ...polarsDates(origin, columns, csv)];
+      return [...polarsJsonl(p, origin.jsonText ?? []), ...polarsDates(origin, columns, csv)];
     case 'arrow':
       return [`df = pl.read_ipc(${p})`];
   }
+}
+
+/**
+ * A JSON lines file, its mixed-type columns read as text (as the grid shows them: fileRelation.ts
+ * jsonAsText). polars writes a list or an object in such a column with spaces: made compact again.
+ */
+function polarsJsonl(p: string, mixed: readonly string[]): string[] {
+  if (!mixed.length) return [`df = pl.read_ndjson(${p})`];
+  return [
+    'def compact(s):  # a list or an object as compact JSON, as the grid shows it',
+    '    try:',
+    '        return json.dumps(json.loads(s), separators=(",", ":"), ensure_ascii=False) if s[:1] in "[{" else s',
+    '    except ValueError:',
+    '        return s',
+    '',
+    `df = pl.read_ndjson(${p}, schema_overrides={${mixed.map((c) => `${py(c)}: pl.String`).join(', ')}})`,
+    `df = df.with_columns(${mixed.map((c) => `pl.col(${py(c)}).map_elements(compact, return_dtype=pl.String)`).join(', ')})`,
+  ];
 }
 
 /** A CSV's or a JSON file's date and timestamp text parsed with the engine's format (polars infers ISO 8601 itself). */
@@ -269,7 +292,7 @@ function polarsCondition(origin: DatasetOrigin, f: ColumnFilter, byName: Readonl
 
 function polarsCode(origin: DatasetOrigin, view: DatasetView, columns: readonly DatasetColumn[], csv: CsvReading | undefined): string {
   const byName = new Map(columns.map((c) => [c.name, c]));
-  const lines = ['import polars as pl', '', ...polarsSource(origin, columns, csv)];
+  const lines = ['import polars as pl', ...(origin.kind === 'file' && origin.jsonText?.length ? ['import json'] : []), '', ...polarsSource(origin, columns, csv)];
   if (view.filters.length) lines.push(`df = df.filter(${view.filters.map((f) => polarsCondition(origin, f, byName)).join('\n        & ')})`);
   if (view.sort.length) {
     const by = view.sort.map((k) => plName(origin, k.column)).join(', ');
@@ -300,7 +323,7 @@ function sqlSource(origin: DatasetOrigin, rowNumber: boolean): string {
   }
   const p = sqlString(origin.path);
   if (origin.format === 'parquet') return `SELECT * FROM read_parquet(${p}${rowNumber ? ', file_row_number = true' : ''})`;
-  const scan = origin.format === 'csv' || origin.format === 'tsv' ? `read_csv(${[p, ...csvSqlOptions(origin)].join(', ')})` : origin.format === 'jsonl' ? `read_json(${p}, format = 'newline_delimited')` : `read_arrow(${p})`;
+  const scan = origin.format === 'csv' || origin.format === 'tsv' ? `read_csv(${[p, ...csvSqlOptions(origin)].join(', ')})` : origin.format === 'jsonl' ? jsonAsText(`read_json(${p}, format = 'newline_delimited')`, origin.jsonText) : `read_arrow(${p})`;
   return rowNumber ? `SELECT *, row_number() OVER () AS __row FROM ${scan}` : `SELECT * FROM ${scan}`;
 }
 

@@ -153,6 +153,8 @@ export type DatasetOrigin =
       readonly delimiter?: ',' | '\t' | ';' | '|';
       /** Columns read as text: a value far down the file did not fit the type their first rows suggest (lateValues.ts). */
       readonly textColumns?: readonly string[];
+      /** JSON lines columns of mixed types, shown as text: strings as themselves, the rest as compact JSON (fileRelation.ts jsonAsText). */
+      readonly jsonText?: readonly string[];
     }
   | { readonly kind: 'kernel'; readonly variable: string; readonly library: 'pandas' | 'polars' | 'numpy' };
 

@@ -80,6 +80,8 @@ interface Pending {
   readonly resolve: (result: QueryResult) => void;
   readonly reject: (error: unknown) => void;
   readonly timers: NodeJS.Timeout[];
+  /** The process it was sent to: a process that stops rejects its own queries, not a newer one's. */
+  readonly live?: Live;
 }
 
 interface Live {
@@ -96,7 +98,22 @@ export class DataEngine {
   private closed = false;
   private waiting = 0;
 
-  constructor(private readonly options: EngineOptions = {}) {}
+  constructor(private options: EngineOptions = {}) {}
+
+  /**
+   * New options for the next start (the mlEngineer.data.* settings). A process started with other
+   * options is ended now when nothing runs or waits, and the next query starts one with these
+   * (tables are rebuilt by the queries that need them); false while busy: ask again later.
+   */
+  reconfigure(options: EngineOptions): boolean {
+    const next = { ...this.options, ...options };
+    if (JSON.stringify(next) !== JSON.stringify(this.options)) this.stale = true;
+    this.options = next;
+    if (!this.live || !this.stale) return true;
+    if (this.pending.size > 0 || this.waiting > 0) return false;
+    this.kill(this.live, 'its settings changed');
+    return true;
+  }
 
   /** The engine child's process id while it runs (the data bench reads its CPU time). */
   get pid(): number | undefined {
@@ -142,7 +159,7 @@ export class DataEngine {
         this.overran.set(id, `The data engine stopped a query that ${took} (filter, aggregate or add a LIMIT); its other work goes on.`);
         this.stop(live, id, `a query ${took} and did not stop when interrupted`, this.options.overrunGraceMs ?? 5000);
       }, timeMs);
-      const entry: Pending = { resolve, reject, timers: [overrun] };
+      const entry: Pending = { resolve, reject, timers: [overrun], live };
       this.pending.set(id, entry);
       live.child.ref();
       const onAbort = (): void => {
@@ -205,6 +222,8 @@ export class DataEngine {
   }
 
   private swept = false;
+  /** The running process was started with options since changed (reconfigure). */
+  private stale = false;
   private readonly cleanups = new Map<number, () => void>();
 
   private settle(id: number): Pending | undefined {
@@ -219,6 +238,7 @@ export class DataEngine {
 
   private start(): Live {
     if (this.live) return this.live;
+    this.stale = false;
     const memoryLimitMb = this.options.memoryLimitMb ?? 1024;
     const setup: EngineSetup = {
       memoryLimitMb,
@@ -282,7 +302,7 @@ export class DataEngine {
       const tail = live.stderr.trim().split('\n').slice(-3).join(' ').trim();
       const error = new EngineStopped(`The data engine stopped: ${reason}${tail ? ` (${tail})` : ''}. The next request starts it again.`);
       failReady(error);
-      for (const id of [...this.pending.keys()]) this.settle(id)?.reject(error);
+      for (const [id, entry] of [...this.pending]) if (entry.live === live) this.settle(id)?.reject(error);
       for (const grace of this.cancelling.values()) clearTimeout(grace);
       this.cancelling.clear();
       this.overran.clear();

@@ -15,7 +15,7 @@ import { EngineQueryError, sharedDataEngine, type DataEngine, type QueryOptions,
 import { fileError } from './engineErrors';
 import { isAbortError, UserError } from '../../common/errors';
 import { columnsFromDescribe, directScan, formatOfPath, sampleScan, tablePrep, unsupportedFormat, type CsvOptions } from './fileRelation';
-import { FIRST_ROWS, openTextFile, QUICK_OPEN_BYTES, readFileHead } from './textFileOpen';
+import { emptyFileError, FIRST_ROWS, openTextFile, QUICK_OPEN_BYTES, readFileHead } from './textFileOpen';
 import { spreadSample } from './spreadSample';
 import { sniffedFrom, sniffSql, type SniffedCsv } from './csvSniff';
 import { readColumnAsText, retryingLateValues } from './lateValues';
@@ -96,8 +96,8 @@ export class FileDatasetSource implements DatasetSource {
 
   /** Where the rows come from, with how the file had to be read once it has been opened (Copy as Code). */
   get origin(): DatasetOrigin {
-    const { encoding, delimiter, textColumns } = this.readOptions;
-    return { kind: 'file', path: this.path, format: this.format, ...(encoding === 'latin-1' ? { encoding } : {}), ...(delimiter ? { delimiter } : {}), ...(textColumns?.length ? { textColumns } : {}) };
+    const { encoding, delimiter, textColumns, jsonText } = this.readOptions;
+    return { kind: 'file', path: this.path, format: this.format, ...(encoding === 'latin-1' ? { encoding } : {}), ...(delimiter ? { delimiter } : {}), ...(textColumns?.length ? { textColumns } : {}), ...(jsonText?.length ? { jsonText } : {}) };
   }
 
   get label(): string {
@@ -449,6 +449,7 @@ export class FileDatasetSource implements DatasetSource {
   private async openVersion(version: string, fileBytes: number, signal: AbortSignal): Promise<Opened> {
     const notes: string[] = [];
     const replaces = this.lastTable;
+    if (fileBytes === 0) throw emptyFileError(this.path);
     if (this.format === 'parquet') {
       const { columns, firstRows } = await readFileHead(this.engine, this.format, this.path, {}, signal).catch(async (e: unknown) => {
         throw await parquetError(this.engine, e, this.path, signal);

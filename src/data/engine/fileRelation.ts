@@ -29,6 +29,8 @@ export function formatOfPath(path: string): DatasetFormat | undefined {
 export interface CsvOptions {
   readonly delimiter?: ',' | '\t' | ';' | '|';
   readonly encoding?: 'utf-8' | 'latin-1';
+  /** JSON lines columns whose values differ in type (DuckDB's JSON type), read as the grid shows them (jsonAsText). */
+  readonly jsonText?: readonly string[];
   /**
    * A first look at a big file: the sniffer samples this many rows with a 1 MB buffer (DuckDB's
    * defaults, 20 480 rows and an 8 MB+ buffer, cost over a second on a cold 1 GB file).
@@ -75,12 +77,23 @@ export function directScan(format: DatasetFormat, path: string, params: SqlParam
       return `read_csv(${p}, ${options.join(', ')})`;
     }
     case 'jsonl':
-      return `read_json(${p}, format = 'newline_delimited')`;
+      return jsonAsText(`read_json(${p}, format = 'newline_delimited')`, csv.jsonText);
     case 'parquet':
       return rowNumbers ? `read_parquet(${p}, file_row_number = true)` : `read_parquet(${p})`;
     case 'arrow':
       throw new Error('Arrow IPC is read through a table (arrowImport.ts)');
   }
+}
+
+/**
+ * A JSON lines scan whose mixed-type columns (DuckDB's JSON: `{"v": 1}`, `{"v": "a"}`, `{"v": [1]}`)
+ * hold text: a string as itself (DuckDB's JSON text would show "a" with its quotes), anything else
+ * as its compact JSON (1, [1], {"k":"x"}). Copy as Code's SQL reads with the same (copyAsCode.ts).
+ */
+export function jsonAsText(scan: string, columns: readonly string[] | undefined): string {
+  if (!columns?.length) return scan;
+  const q = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+  return `(SELECT * REPLACE (${columns.map((c) => `${q(c)} ->> '$' AS ${q(c)}`).join(', ')}) FROM ${scan})`;
 }
 
 /**

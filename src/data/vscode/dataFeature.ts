@@ -5,6 +5,7 @@ import { copyAsCodeOn } from '../copyAsCodeCsv';
 import { sharedDataEngine } from '../engine/engineClient';
 import { agentDataTools } from '../agentDataTools';
 import { registerCommand } from '../../common/vscode/commandRegistry';
+import { applyEngineSettings } from './dataEngineSettings';
 import { DatasetEditorProvider } from './datasetEditor';
 import { openDatasetPanel } from './datasetPanel';
 import { fileSources } from './fileSources';
@@ -30,6 +31,8 @@ async function dataFileUri(arg: unknown): Promise<vscode.Uri | undefined> {
 /** dist/features/data.js (src/activation/): the Dataset viewer for data files, and a grid for any DatasetSource. */
 export function activateFeature(host: FeatureHost): FeatureApis['data'] {
   const { context, log } = host;
+  // Before any dataset opens: the engine starts with the person's settings, and restarts when they change.
+  applyEngineSettings(context, log, sharedDataEngine());
   const sources = fileSources();
   context.subscriptions.push(sources);
   // A CSV's code reads it as the engine did (header, date formats): asked of the engine fileSources reads with.
