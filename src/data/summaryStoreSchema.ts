@@ -53,5 +53,5 @@ export function parseStoreFile(raw: unknown): StoreFile | undefined {
 /** The summary, when it has the shape the card reads. */
 export function storedSummary(raw: unknown): ColumnSummary | undefined {
   const parsed = summary.safeParse(raw);
-  return parsed.success ? (parsed.data as ColumnSummary) : undefined;
+  return parsed.success ? parsed.data : undefined;
 }

@@ -94,7 +94,8 @@ describe('summary store (summaryStore.ts)', () => {
     const [name] = storeFiles();
     const file = join(storeDir, name!);
     const good = readFileSync(file, 'utf8');
-    const entry = (summary: unknown): string => JSON.stringify({ store: 1, version: k.version, entries: [{ key: JSON.parse(good).entries[0].key, used: 1, summary }] });
+    const entryKey = (JSON.parse(good) as { entries: { key: string }[] }).entries[0]!.key;
+    const entry = (summary: unknown): string => JSON.stringify({ store: 1, version: k.version, entries: [{ key: entryKey, used: 1, summary }] });
     const bad = [
       good.slice(0, good.length / 2),
       '',

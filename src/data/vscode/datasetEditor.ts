@@ -53,6 +53,6 @@ export function summaryStoreIn(context: vscode.ExtensionContext): SummaryStore |
   } catch {
     // No bundle to read (tests): the version alone.
   }
-  const version = String((context.extension.packageJSON as { version?: unknown }).version ?? '');
-  return new SummaryStore(join(context.globalStorageUri.fsPath, 'dataset-summaries'), { salt: `${version}:${built}` });
+  const { version } = context.extension.packageJSON as { version?: unknown };
+  return new SummaryStore(join(context.globalStorageUri.fsPath, 'dataset-summaries'), { salt: `${typeof version === 'string' ? version : ''}:${built}` });
 }
