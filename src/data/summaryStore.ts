@@ -149,7 +149,8 @@ export class SummaryStore {
       if (list.length === 1) return;
       list.splice(Math.max(1, Math.floor(list.length * 0.75)));
     }
-    await writeFileAtomic(file, text);
+    // Top values are the data's own: readable by this user only, as the data file may not be.
+    await writeFileAtomic(file, text, { mode: 0o600 });
     await this.bound(file);
   }
 
