@@ -50,6 +50,16 @@ export async function fileVersion(path: string): Promise<string | undefined> {
   return s?.isFile() ? `${s.size}-${Math.trunc(s.mtimeMs)}` : undefined;
 }
 
+/** Whether JSON gives `value` back as it is: an infinite max or a NaN would come back null, a card that reads otherwise. */
+function survivesJson(value: unknown): boolean {
+  let exact = true;
+  JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) exact = false;
+    return v;
+  });
+  return exact;
+}
+
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 export class SummaryStore {
@@ -93,6 +103,7 @@ export class SummaryStore {
    * file go one at a time, those asked meanwhile in one write; never rejects.
    */
   put(key: SummaryKey, summary: ColumnSummary): Promise<void> {
+    if (!survivesJson(summary)) return Promise.resolve();
     const file = this.fileOf(key.path);
     let slot = this.pending.get(file);
     if (!slot) {

@@ -78,6 +78,13 @@ describe('summary store (summaryStore.ts)', () => {
     assert.equal(await store.get(await key()), undefined);
   });
 
+  it('keeps nothing JSON would give back otherwise: an infinite max, a NaN mean', async () => {
+    const store = new SummaryStore(storeDir);
+    await store.put(await key(), { ...SAMPLED, max: Number.POSITIVE_INFINITY });
+    await store.put(await key({ column: 'y' }), { ...SAMPLED, column: 'y', mean: Number.NaN });
+    assert.deepEqual(storeFiles(), []);
+  });
+
   it('keeps nothing computed on a version the file no longer has, and nothing for a folder', async () => {
     const store = new SummaryStore(storeDir);
     const before = await key();
