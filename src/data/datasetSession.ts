@@ -1,6 +1,7 @@
 import { describeError, isAbortError, isUserError } from '../common/errors';
 import { rowsAsTsv } from './clipboardText';
 import { EMPTY_VIEW, type ColumnSummary, type DatasetColumn, type DatasetOrigin, type DatasetSource, type DatasetView } from './datasetSource';
+import type { SummaryKey, SummaryStore } from './summaryStore';
 import { MAX_COPY_ROWS, type CodeLanguage, type DatasetComparison, type DatasetHeading, type FromDataView, type ToDataView } from './protocol';
 
 /** What the grid can do beyond reading rows; each is optional (a kernel frame has no second file to compare). */
@@ -52,12 +53,16 @@ export class DatasetSession {
   private readonly closed = new AbortController();
   private readonly summaries = new Map<string, ColumnSummary>();
   private comparing: AbortController | undefined;
+  /** Settles when the current view's exact info is in (or failed): the store's key needs its version and types. */
+  private infoSettled: Promise<void> = Promise.resolve();
 
+  /** `store`: summaries kept across grids and windows (summaryStore.ts), for a file's source only. */
   constructor(
     private readonly source: DatasetSource,
     private readonly heading: DatasetHeading,
     private readonly post: (message: ToDataView) => unknown,
     private readonly actions: DatasetActions,
+    private readonly store?: Pick<SummaryStore, 'get' | 'put'>,
   ) {}
 
   async handle(message: FromDataView): Promise<void> {
@@ -107,6 +112,8 @@ export class DatasetSession {
     this.viewController.abort();
     this.viewController = new AbortController();
     const signal = AbortSignal.any([this.viewController.signal, this.closed.signal]);
+    let settle = (): void => undefined;
+    this.infoSettled = new Promise<void>((resolve) => (settle = resolve));
     try {
       const exact = notOurs(() => this.source.info(view, signal), signal);
       // The first rows while the rest is counted: the grid draws them and the count follows.
@@ -124,6 +131,8 @@ export class DatasetSession {
       // Only this view's own cancel is silent: any other abort must reach the grid, or it waits on "Applying…" for ever.
       if (signal.aborted) return;
       if (gen === this.gen) await this.send({ type: 'failed', gen, message: this.say(error) });
+    } finally {
+      settle();
     }
   }
 
@@ -146,13 +155,35 @@ export class DatasetSession {
   }
 
   private async summary(column: string, signal: AbortSignal): Promise<ColumnSummary> {
-    const key = JSON.stringify([this.version, this.view, column]);
+    // Sort does not change a summary: only the filters key it.
+    const key = JSON.stringify([this.version, this.view.filters, column]);
     const cached = this.summaries.get(key);
     if (cached) return cached;
-    const summary = await this.source.summarize(column, this.view, signal);
+    const stored = await this.storeKey(column, signal);
+    let summary = stored && (await this.store?.get(stored));
+    if (!summary) {
+      summary = await this.source.summarize(column, this.view, signal);
+      // Keyed by what it was computed as: the type it has, the columns read as text by now.
+      const origin = this.source.origin;
+      if (stored && origin.kind === 'file') void this.store?.put({ ...stored, type: summary.type, textColumns: origin.textColumns ?? [] }, summary);
+    }
     this.summaries.set(key, summary);
     if (this.summaries.size > SUMMARY_CACHE) this.summaries.delete(this.summaries.keys().next().value!);
     return summary;
+  }
+
+  /**
+   * The store's key for a column of the current view, once the view's exact info is in (a quick
+   * one's types may not be the table's); undefined without a store or for a kernel's frame (its
+   * version, the execution count, means nothing after a restart).
+   */
+  private async storeKey(column: string, signal: AbortSignal): Promise<SummaryKey | undefined> {
+    if (!this.store || this.source.origin.kind !== 'file') return undefined;
+    await Promise.race([this.infoSettled, new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
+    const origin = this.source.origin;
+    const type = this.columns.find((c) => c.name === column)?.type;
+    if (signal.aborted || origin.kind !== 'file' || this.version === undefined || type === undefined) return undefined;
+    return { path: origin.path, version: this.version, filters: this.view.filters, column, type, textColumns: origin.textColumns ?? [] };
   }
 
   private async copyRows(message: Extract<FromDataView, { type: 'copyRows' }>): Promise<void> {

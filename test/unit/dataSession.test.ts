@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { rowsAsTsv } from '../../src/data/clipboardText';
 import type { Cell, ColumnSummary, DatasetInfo, DatasetPage, DatasetSource, DatasetView, LabelBalance } from '../../src/data/datasetSource';
 import { DatasetSession } from '../../src/data/datasetSession';
 import { UserError } from '../../src/common/errors';
+import { fileVersion, SummaryStore } from '../../src/data/summaryStore';
+import { eventually } from '../support/eventually';
 import { parseFromDataView, type FromDataView, type ToDataView } from '../../src/data/protocol';
 
 // The host's side of a Dataset grid (src/data/datasetSession.ts) against a small table held in
@@ -76,7 +81,7 @@ const DATA: Cell[][] = [
   [4, 'a'],
 ];
 
-function session(source = new TableSource(DATA)) {
+function session(source = new TableSource(DATA), store?: SummaryStore) {
   const sent: ToDataView[] = [];
   const clipboard: string[] = [];
   const faults: string[] = [];
@@ -84,7 +89,7 @@ function session(source = new TableSource(DATA)) {
     writeClipboard: (text) => Promise.resolve(void clipboard.push(text)),
     copyAsCode: (origin, view, language, columns) => `${language}:${origin.kind}:${JSON.stringify(view.sort)}:${columns.map((c) => c.kind).join(',')}`,
     logFault: (m) => void faults.push(m),
-  });
+  }, store);
   const send = (m: FromDataView): Promise<void> => s.handle(parseFromDataView(m)!);
   return { s, sent, clipboard, faults, source, send };
 }
@@ -189,6 +194,61 @@ describe('Dataset grid: the host side (DatasetSession)', () => {
     await send({ type: 'view', gen: 2, view: view0 });
     await send({ type: 'summarize', gen: 2, id: 3, column: 'id' });
     assert.equal(source.summarizeCalls, 2);
+  });
+
+  it('keeps summaries in the store for a file once its exact info is in, and a kernel frame never', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'session-store-'));
+    try {
+      const path = join(dir, 't.csv');
+      writeFileSync(path, 'id,name\n1,b\n');
+      const store = new SummaryStore(join(dir, 'store'));
+      const fileSource = async (): Promise<TableSource> => {
+        const source = new TableSource(DATA);
+        Object.defineProperty(source, 'origin', { value: { kind: 'file', path, format: 'csv' } });
+        source.version = (await fileVersion(path))!;
+        return source;
+      };
+      /** The source answers a quick info (another type) at once and its exact info when `counted` is called. */
+      const counting = (source: TableSource): (() => void) => {
+        let counted!: () => void;
+        const gate = new Promise<void>((resolve) => (counted = resolve));
+        const exactInfo = source.info.bind(source);
+        source.info = async (view) => (await gate, exactInfo(view));
+        const quick = async (view: DatasetView): Promise<DatasetInfo> => ({ ...(await exactInfo(view)), columns: [{ name: 'id', type: 'VARCHAR', kind: 'string' }], rowsExact: false });
+        Object.assign(source, { quickInfo: quick });
+        return counted;
+      };
+      const first = await fileSource();
+      const one = session(first, store);
+      await one.send({ type: 'view', gen: 1, view: view0 });
+      await one.send({ type: 'summarize', gen: 1, id: 1, column: 'id' });
+      assert.equal(first.summarizeCalls, 1);
+      const key = { path, version: first.version, filters: [], column: 'id', type: 'BIGINT', textColumns: [] };
+      await eventually('the summary in the store', () => store.get(key), (s) => s !== undefined);
+      // Another grid on the file, its summary asked while only the quick info is in: from the store once the exact one is, the source never asked.
+      const second = await fileSource();
+      const counted = counting(second);
+      const two = session(second, new SummaryStore(join(dir, 'store')));
+      const viewed = two.send({ type: 'view', gen: 1, view: { filters: [], sort: [{ column: 'id', descending: true }] } });
+      const summarized = two.send({ type: 'summarize', gen: 1, id: 1, column: 'id' });
+      await eventually('the quick info', () => two.sent.length, (n) => n > 0);
+      counted();
+      await Promise.all([viewed, summarized]);
+      assert.equal(second.summarizeCalls, 0);
+      assert.deepEqual(two.sent.at(-1), one.sent.find((m) => m.type === 'summary'));
+      // A kernel frame's version is its execution count: nothing kept, nothing read.
+      const kernel = new TableSource(DATA);
+      Object.defineProperty(kernel, 'origin', { value: { kind: 'kernel', variable: 'df', library: 'pandas' } });
+      const kernelStore = join(dir, 'kernel-store');
+      const three = session(kernel, new SummaryStore(kernelStore));
+      await three.send({ type: 'view', gen: 1, view: view0 });
+      await three.send({ type: 'summarize', gen: 1, id: 1, column: 'id' });
+      assert.equal(kernel.summarizeCalls, 1);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(existsSync(kernelStore), false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('copies rows as tab-separated text from the source (the host writes the clipboard), a cell as it is', async () => {

@@ -6,7 +6,7 @@ import { sharedDataEngine } from '../engine/engineClient';
 import { agentDataTools } from '../agentDataTools';
 import { registerCommand } from '../../common/vscode/commandRegistry';
 import { applyEngineSettings } from './dataEngineSettings';
-import { DatasetEditorProvider } from './datasetEditor';
+import { DatasetEditorProvider, summaryStoreIn } from './datasetEditor';
 import { openDatasetPanel } from './datasetPanel';
 import { fileSources } from './fileSources';
 
@@ -41,7 +41,7 @@ export function activateFeature(host: FeatureHost): FeatureApis['data'] {
     new DatasetEditorProvider(context.extensionUri, log, (uri) => {
       const { source, options } = sources.open(uri);
       return { source, options: { ...options, copyAsCode } };
-    }),
+    }, summaryStoreIn(context)),
   );
   registerCommand(context, log, COMMANDS.openAsDataset, async (arg?: unknown) => {
     const uri = await dataFileUri(arg);

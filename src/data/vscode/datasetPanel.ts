@@ -3,6 +3,7 @@ import { VIEW_TYPES } from '../../commandIds';
 import { setWebviewContent } from '../../webview/vscode/webviewAssets';
 import type { DatasetColumn, DatasetOrigin, DatasetSource, DatasetView } from '../datasetSource';
 import { DatasetSession, type DatasetActions } from '../datasetSession';
+import type { SummaryStore } from '../summaryStore';
 import { parseFromDataView, type CodeLanguage, type DatasetComparison, type DatasetHeading } from '../protocol';
 
 export interface DatasetGridOptions {
@@ -12,6 +13,8 @@ export interface DatasetGridOptions {
   readonly compare?: (view: DatasetView, signal: AbortSignal) => Promise<DatasetComparison | undefined>;
   /** Disposes the source when the grid closes (default true). */
   readonly disposeSource?: boolean;
+  /** Keeps a file's column summaries across grids and windows (datasetEditor.ts summaryStoreIn). */
+  readonly summaryStore?: Pick<SummaryStore, 'get' | 'put'>;
 }
 
 /** A live grid: tell it when the data changed (a cell ran, the file was rewritten). */
@@ -34,7 +37,7 @@ export function attachDatasetGrid(panel: vscode.WebviewPanel, extensionUri: vsco
     ...(options.compare ? { compare: options.compare } : {}),
     logFault: (message) => log.warn(message),
   };
-  const session = new DatasetSession(source, heading, (message) => panel.webview.postMessage(message), actions);
+  const session = new DatasetSession(source, heading, (message) => panel.webview.postMessage(message), actions, options.summaryStore);
   const subscriptions: vscode.Disposable[] = [
     panel.webview.onDidReceiveMessage((raw: unknown) => {
       const message = parseFromDataView(raw);
