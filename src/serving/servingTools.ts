@@ -29,14 +29,30 @@ export interface ServingToolDeps {
   readonly engine?: () => DataEngine;
 }
 
+const MAX_CARDS_PER_INPUT = 4;
+
+/** What a serve_locally card named, for its run: the workspace modules and their hashes as shown. */
+interface Card {
+  readonly root: string;
+  readonly modules: WorkspaceModuleFile[];
+  readonly shown: string;
+}
+
 const serveInput = z.object({ path: z.string().check(z.minLength(1), z.maxLength(4000)) });
 
 export function serveLocallyTool(deps: ServingToolDeps) {
-  // What each call's card showed, by its input: no call id reaches a tool (Copilot's prepare and
-  // invoke share only the input), so calls on different paths, from two chats at once, keep their
-  // own entries. run() and a declined card drop theirs; a card declined in Copilot, which tells no
-  // tool, leaves one until that input's next card replaces it.
-  const approved = new Map<string, { root: string; modules: WorkspaceModuleFile[]; shown: string }>();
+  // What each call's card showed, kept per call: the chat's session hands approvalScope, declined and
+  // run one parsed input object per call, so two calls on the same path at once (two chats) never
+  // share an entry. Copilot's prepare and invoke get separate copies of the input (no call id reaches
+  // a tool), so its calls also find their card by the input: the newest card for it not yet run.
+  const byCall = new WeakMap<object, Card>();
+  const byInput = new Map<string, Card[]>();
+  const forget = (input: object, card: Card | undefined): void => {
+    byCall.delete(input);
+    const cards = byInput.get(JSON.stringify(input))?.filter((c) => c !== card);
+    if (cards?.length) byInput.set(JSON.stringify(input), cards);
+    else byInput.delete(JSON.stringify(input));
+  };
   return defineTool({
     name: 'serve_locally',
     description:
@@ -48,20 +64,23 @@ export function serveLocallyTool(deps: ServingToolDeps) {
     risk: 'execute',
     // The workspace modules are found by approvalScope (it reads the pickle), run just before the card is drawn.
     confirmation: (input) =>
-      `Serve ${input.path} on 127.0.0.1 with your Python (its FastAPI app written into deploy/ first if none is there; loading a pickle runs code from the file)${approved.get(JSON.stringify(input))?.shown ?? ''}`,
+      `Serve ${input.path} on 127.0.0.1 with your Python (its FastAPI app written into deploy/ first if none is there; loading a pickle runs code from the file)${byCall.get(input)?.shown ?? ''}`,
     // "Allow for this chat" covers this model file (or app folder) as it is now, and the workspace modules its pickle imports.
     approvalScope: async (input, context) => {
       const path = await context.files.resolve(input.path);
       const imported = await importedModules(path, context);
-      approved.set(JSON.stringify(input), { ...imported, shown: imported.modules.length ? ` and imports ${imported.modules.map((m) => context.files.display(m.file)).join(', ')} from the workspace` : '' });
+      const card = { ...imported, shown: imported.modules.length ? ` and imports ${imported.modules.map((m) => context.files.display(m.file)).join(', ')} from the workspace` : '' };
+      byCall.set(input, card);
+      // A card declined in Copilot tells no tool: at most a few are kept per input.
+      byInput.set(JSON.stringify(input), [...(byInput.get(JSON.stringify(input)) ?? []).slice(-(MAX_CARDS_PER_INPUT - 1)), card]);
       return [await context.files.identity(path), ...imported.modules.map((m) => `${m.file}#${m.sha256}`)].join('\n');
     },
     declined(input) {
-      approved.delete(JSON.stringify(input));
+      forget(input, byCall.get(input));
     },
     async run(input, context, signal) {
-      const card = approved.get(JSON.stringify(input));
-      approved.delete(JSON.stringify(input));
+      const card = byCall.get(input) ?? byInput.get(JSON.stringify(input))?.at(-1);
+      forget(input, card);
       const path = await context.files.resolve(input.path);
       if (!existsSync(path)) throw new ToolInputError(`${input.path} does not exist.`);
       // The app runs the module files the user approved, as hashed then (MCP, which asks nobody: as they are now).

@@ -11,9 +11,10 @@ export const APPROVED_MODULES_ENV = 'MODEL_CODE_APPROVED';
  * root never shadows an installed module; so the modules the user approved (MODEL_CODE_APPROVED,
  * set by the extension) are run by a finder ahead of sys.path instead, each from its approved file
  * and only with its approved sha256, so an installed package of the same name cannot stand in for
- * approved code, nor an edited file run unasked. No workspace file replaces the standard library or
- * a module already imported. A module found nowhere is named as such (serverErrors.ts gives a pip
- * line only for known packages).
+ * approved code, nor an edited file run unasked; a workspace module the approval does not hold
+ * (imported by a name built at run time) is refused, not run from sys.path. No workspace file
+ * replaces the standard library or a module already imported. A module found nowhere is named as
+ * such (serverErrors.ts gives a pip line only for known packages).
  */
 export function modelPathText(modelFile: string): string {
   return `HERE = os.path.dirname(os.path.abspath(__file__))
@@ -28,8 +29,12 @@ class _ApprovedModules:
         import importlib.machinery, importlib.util
         self._machinery, self._util = importlib.machinery, importlib.util
         self.root, self.modules = approved["root"], approved["modules"]
-        never = set(getattr(sys, "stdlib_module_names", ())) | set(sys.builtin_module_names) | set(sys.modules)
-        self.tops = {name.split(".")[0] for name in self.modules} - never
+        self.never = set(getattr(sys, "stdlib_module_names", ())) | set(sys.builtin_module_names) | set(sys.modules)
+        self.tops = {name.split(".")[0] for name in self.modules} - self.never
+
+    def _installed(self, top):
+        others = [p for p in sys.path if os.path.abspath(p) != os.path.abspath(MODEL_CODE_DIR)]
+        return self._machinery.PathFinder.find_spec(top, others) is not None
 
     def _source(self, name):
         import hashlib
@@ -51,6 +56,10 @@ class _ApprovedModules:
     def find_spec(self, fullname, path=None, target=None):
         top = fullname.split(".")[0]
         if top not in self.tops:
+            # Any other module of the workspace the model's code imports (one its files name only at run time) is not run unasked.
+            workspace = os.path.exists(os.path.join(MODEL_CODE_DIR, top + ".py")) or os.path.isdir(os.path.join(MODEL_CODE_DIR, top))
+            if fullname == top and top not in self.never and workspace and not self._installed(top):
+                raise ImportError("cannot load %s: it imports the workspace module %s, which the approval to serve it did not cover (added since, or imported by a name built at run time?): serve the model again, importing it with an import statement" % (MODEL_PATH, top), name=fullname)
             return None
         if fullname in self.modules:
             file = self.modules[fullname][0]
@@ -58,8 +67,7 @@ class _ApprovedModules:
             return self._util.spec_from_file_location(fullname, file, loader=self, submodule_search_locations=package)
         if any(name.startswith(fullname + ".") for name in self.modules):
             # A folder without __init__.py: a namespace package, which any installed module of its name wins over.
-            others = [p for p in sys.path if os.path.abspath(p) != os.path.abspath(MODEL_CODE_DIR)]
-            if fullname == top and self._machinery.PathFinder.find_spec(top, others) is not None:
+            if fullname == top and self._installed(top):
                 self.tops.discard(top)
                 return None
             spec = self._machinery.ModuleSpec(fullname, None, is_package=True)

@@ -105,8 +105,8 @@ describe('Serve Locally: the workspace modules a pickle imports are the approved
       assert.equal(h.approvals.length, 1);
       assert.match(h.approvals[0]!.confirmation, /^Serve models\/step\.joblib on 127\.0\.0\.1 .* and imports mle_step\.py from the workspace$/);
       assert.match(h.approvals[0]!.scope!, /mle_step\.py#[0-9a-f]{64}$/);
-      // Declined: what the card kept for the run is gone (the card's line no longer names the module).
-      await eventually('the declined card forgotten', () => serve.confirmation!(INPUT), (line) => !line.includes('imports'));
+      // Declined: what the card kept for the run is gone (the line for that call, the session's own input object, no longer names the module).
+      await eventually('the declined card forgotten', () => serve.confirmation!(h.approvals[0]!.input as typeof INPUT), (line) => !line.includes('imports'));
     } finally {
       await h.close();
       await servers.dispose();
