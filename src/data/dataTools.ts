@@ -102,6 +102,7 @@ export function queryDatasetTool(engine: () => DataEngine) {
     description:
       "Runs one read-only DuckDB SELECT over data files in the workspace and returns the rows (at most max_rows, default 100). Name files by path " +
       "relative to the workspace, e.g. SELECT label, count(*) FROM 'data/train.csv' GROUP BY 1, or read_parquet('data/*.parquet'). " +
+      "A folder of shards reads as one table: FROM 'data/train' (hive year=2024/ folders become columns, columns unioned by name). " +
       'Only files inside the workspace can be read; writes, COPY, ATTACH, SET and more than one statement are refused. Use describe_dataset first for column names.',
     input: z.object({
       sql: z.string().check(z.minLength(1), z.maxLength(20_000)),

@@ -5,7 +5,7 @@ import { WorkspaceFiles } from '../../src/agent/tools/workspaceFiles';
 import { runCli } from '../../src/cli/runCli';
 import { SUBCOMMANDS } from '../../src/cli/subcommands';
 import { EMPTY_VIEW } from '../../src/data/datasetSource';
-import { describeDatasetTool } from '../../src/data/dataTools';
+import { describeDatasetTool, queryDatasetTool } from '../../src/data/dataTools';
 import { DataEngine } from '../../src/data/engine/engineClient';
 import { FolderDatasetSource } from '../../src/data/engine/folderDatasetSource';
 import { DataFolder, lit } from '../support/dataFixtures';
@@ -127,6 +127,22 @@ describe('Folder datasets: a folder of shards read as one table', function () {
     await refused('out-link', /leads outside the workspace through a symbolic link/);
     await refused('linked', /has other hard links/);
     await refused('empty', /holds no data files/);
+  });
+
+  it('query_dataset reads a folder by name or in a reader; links out are not followed or refused', async () => {
+    const tool = queryDatasetTool(() => engine);
+    const byYear = await tool.run({ sql: "SELECT year, count(*) AS n FROM 'events' GROUP BY 1 ORDER BY 1" }, context, signal);
+    assert.equal(byYear.content, '2 rows\nyear (BIGINT)\tn (BIGINT)\n2023\t300\n2024\t300');
+    const shards = await tool.run({ sql: "SELECT count(weight) AS w, count(*) AS n FROM 'shards'" }, context, signal);
+    assert.match(shards.content, /\n10\t30$/);
+    const reader = await tool.run({ sql: "SELECT sum(v) AS s FROM read_parquet('mixed')" }, context, signal);
+    assert.match(reader.content, /\n3$/, 'the link to a file outside (666) is not read');
+    const refused = async (sql: string, message: RegExp): Promise<void> => {
+      await assert.rejects(tool.run({ sql }, context, signal), (error: unknown) => isToolInputError(error) && message.test((error as Error).message));
+    };
+    await refused("SELECT * FROM 'out-link'", /leads outside the workspace through a symbolic link/);
+    await refused("SELECT * FROM read_parquet('linked')", /has other hard links/);
+    await refused("SELECT * FROM 'empty'", /holds no data files/);
   });
 
   it('CLI: data describe and head FOLDER', async () => {

@@ -10,7 +10,8 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Cell, ColumnSummary, DatasetColumn, DatasetFormat, DatasetInfo, DatasetOrigin, DatasetPage, DatasetSource, DatasetView, LabelBalance } from '../datasetSource';
 import { labelBalanceOf, SUMMARY_BATCH, summarizeColumns, SummaryCache } from './columnSummary';
-import type { Confinement } from './confinedSql';
+import { ConfinementError, realFiles, type Confinement } from './confinedSql';
+import { UserError } from '../../common/errors';
 import { sharedDataEngine, type DataEngine, type QueryResult } from './engineClient';
 import { fileError } from './engineErrors';
 import { columnsFromDescribe, CSV_TYPE_CANDIDATES, directScan, MAX_LINE_BYTES } from './fileRelation';
@@ -144,7 +145,17 @@ export class FolderDatasetSource implements DatasetSource {
   }
 
   private async openFolder(signal: AbortSignal): Promise<Opened> {
-    const files = await listFolderFiles(this.path, this.confinement);
+    const confinement = this.confinement;
+    const check = confinement
+      ? (path: string): Promise<void> =>
+          realFiles(path, confinement).then(
+            () => undefined,
+            (error: unknown) => {
+              throw error instanceof ConfinementError ? new UserError(error.message) : error;
+            },
+          )
+      : undefined;
+    const files = await listFolderFiles(this.path, check);
     this.format = files.format;
     const version = createHash('sha256').update(JSON.stringify(files.shards.map((s) => [s.rel, s.bytes, s.mtimeMs]))).digest('hex').slice(0, 24);
     const params = new SqlParams();

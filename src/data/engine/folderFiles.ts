@@ -2,13 +2,12 @@
 // layout year=2024/month=1/part.parquet, shard-*.csv), of the one format most of them have. The
 // walk follows no symbolic link (a link could lead out of the workspace) and skips names starting
 // with '.' or '_' (Spark's _SUCCESS and _temporary, .crc files, hidden folders), as Spark, Hive and
-// pyarrow do. With a confinement (the agent's tools) every file is checked as query_dataset checks
-// a path (confinedSql.ts realFiles: a real, regular file inside a real workspace root).
+// pyarrow do. For the agent every file is also checked as query_dataset checks a path (the caller's
+// `check`: confinedSql.ts realFiles, a real, regular file inside a real workspace root).
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { UserError } from '../../common/errors';
 import type { DatasetFormat } from '../datasetSource';
-import { ConfinementError, realFiles, type Confinement } from './confinedSql';
 import { formatOfPath } from './fileRelation';
 
 /** Shards one folder dataset reads at most, and directory entries the walk looks at. */
@@ -46,7 +45,7 @@ interface Found {
 }
 
 /** The folder's data files of its most common format; UserError when it holds none. */
-export async function listFolderFiles(folder: string, confinement?: Confinement): Promise<FolderFiles> {
+export async function listFolderFiles(folder: string, check?: (path: string) => Promise<void>): Promise<FolderFiles> {
   // The folder's own real path (the caller confined it): the shards' paths are then real ones, as the confinement checks them.
   const real = await realpath(folder).catch(() => folder);
   const found = await walk(real);
@@ -57,16 +56,7 @@ export async function listFolderFiles(folder: string, confinement?: Confinement)
     throw new UserError(`${name} holds no data files to read as a dataset: no .parquet, .csv, .tsv, .csv.gz or .jsonl/.ndjson file under it${why}.`);
   }
   const shards = (found.byFormat.get(chosen) ?? []).sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-  if (confinement) {
-    for (const shard of shards) {
-      try {
-        await realFiles(shard.path, confinement);
-      } catch (error) {
-        if (error instanceof ConfinementError) throw new UserError(error.message);
-        throw error;
-      }
-    }
-  }
+  if (check) for (const shard of shards) await check(shard.path);
   const notes = leftOutNotes(chosen, found);
   return { format: chosen, shards, totalBytes: shards.reduce((n, s) => n + s.bytes, 0), partitions: hivePartitions(shards.map((s) => s.rel)), notes };
 }
