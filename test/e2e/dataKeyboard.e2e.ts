@@ -254,6 +254,6 @@ describe('Dataset viewer by keyboard and at narrow widths (code-server)', functi
     frame = await findWebviewFrame(page, '.toolbar .title >> text=shards/', 60_000);
     await frame.locator('.toolbar .facts', { hasText: /^30 rows · 4 columns · \d/ }).waitFor({ timeout: 60_000 });
     assert.deepEqual(await frame.locator('.colhead .name').allInnerTexts(), ['id', 'label', 'extra', 'split']);
-    await eventually('the header notes', () => frame.locator('.status').first().innerText().catch(() => ''), (text) => /partition column from folder names: split/.test(text) && /column "extra" only in split=test\/part-00000\.csv/.test(text));
+    await eventually('the header notes', () => frame.locator('.status').first().innerText().catch(() => ''), (text) => /Partition column from folder names: split\. Column "extra" only in split=test\/part-00000\.csv\./.test(text));
   });
 });

@@ -68,7 +68,7 @@ describe('Folder datasets: a folder of shards read as one table', function () {
       assert.equal(info.totalRows, 600);
       assert.deepEqual(info.columns.map((c) => c.name).sort(), ['id', 'month', 'x', 'year']);
       assert.ok((info.fileBytes ?? 0) > 0);
-      assert.ok(info.notes?.some((n) => /partition columns from folder names: year, month/.test(n)), JSON.stringify(info.notes));
+      assert.ok(info.notes?.some((n) => /Partition columns from folder names: year, month\./.test(n)), JSON.stringify(info.notes));
       const filtered = await source.info({ filters: [{ column: 'year', op: 'equals', value: 2024 }], sort: [] }, signal);
       assert.equal(filtered.viewRows, 300);
       const sorted = await source.rows({ filters: [], sort: [{ column: 'id', descending: true }] }, 0, 2, signal);
@@ -87,7 +87,7 @@ describe('Folder datasets: a folder of shards read as one table', function () {
       const info = await source.info(EMPTY_VIEW, signal);
       assert.equal(info.totalRows, 30);
       assert.deepEqual(info.columns.map((c) => c.name), ['id', 'label', 'weight']);
-      assert.ok(info.notes?.includes('column "weight" only in shard-00002.csv'), JSON.stringify(info.notes));
+      assert.ok(info.notes?.includes('Column "weight" only in shard-00002.csv.'), JSON.stringify(info.notes));
       const weight = await source.summarize('weight', EMPTY_VIEW, signal);
       assert.deepEqual([weight.nulls, weight.min], [20, 1.5]);
       const page = await source.rows(EMPTY_VIEW, 0, 30, signal);
@@ -103,8 +103,8 @@ describe('Folder datasets: a folder of shards read as one table', function () {
       const info = await source.info(EMPTY_VIEW, signal);
       assert.equal(info.totalRows, 2);
       assert.deepEqual((await source.rows(EMPTY_VIEW, 0, 10, signal)).rows, [[1], [2]]);
-      assert.ok(info.notes?.includes('read the parquet files only; left out 1 csv file'), JSON.stringify(info.notes));
-      assert.ok(info.notes?.includes('2 symbolic links not followed'), JSON.stringify(info.notes));
+      assert.ok(info.notes?.includes('Read the parquet files only; left out 1 csv file.'), JSON.stringify(info.notes));
+      assert.ok(info.notes?.includes('2 symbolic links not followed.'), JSON.stringify(info.notes));
     } finally {
       await source.dispose();
     }
@@ -120,7 +120,7 @@ describe('Folder datasets: a folder of shards read as one table', function () {
     const tool = describeDatasetTool(() => engine);
     const result = await tool.run({ path: 'shards' }, context, signal);
     assert.match(result.content, /^shards: 30 rows × 3 columns/);
-    assert.match(result.content, /note: column "weight" only in shard-00002\.csv/);
+    assert.match(result.content, /note: Column "weight" only in shard-00002\.csv\./);
     const refused = async (path: string, message: RegExp): Promise<void> => {
       await assert.rejects(tool.run({ path }, context, signal), (error: unknown) => isToolInputError(error) && message.test((error as Error).message));
     };

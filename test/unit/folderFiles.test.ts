@@ -27,16 +27,16 @@ describe('folder datasets: the pure parts', () => {
       ['shard-1.csv', ['id', 'label']],
       ['shard-2.csv', ['id', 'label', 'weight']],
     ]);
-    assert.deepEqual(schemaNotes(shards), ['column "weight" only in shard-2.csv']);
+    assert.deepEqual(schemaNotes(shards), ['Column "weight" only in shard-2.csv.']);
     const lacking = new Map([
       ['a', ['id', 'x']],
       ['b', ['id', 'x']],
       ['c', ['id']],
     ]);
-    assert.deepEqual(schemaNotes(lacking), ['column "x" missing from c (empty there)']);
+    assert.deepEqual(schemaNotes(lacking), ['Column "x" missing from c (empty there).']);
     assert.deepEqual(schemaNotes(new Map([['a', ['id']], ['b', ['id']]])), []);
     const many = new Map([['a', ['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7']], ['b', []]]);
-    assert.deepEqual(schemaNotes(many, 2), ['column "c1" only in a', 'column "c2" only in a', '5 more columns not in every shard']);
+    assert.deepEqual(schemaNotes(many, 2), ['Column "c1" only in a.', 'Column "c2" only in a.', '5 more columns not in every shard.']);
   });
 
   it('folderScan: every path bound, union_by_name and hive partitions on, the text readers as for one file', () => {

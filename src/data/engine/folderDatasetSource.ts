@@ -170,7 +170,7 @@ export class FolderDatasetSource implements DatasetSource {
     const head = await this.run(`SELECT * FROM ${scan} LIMIT ${FIRST_ROWS}`, { params, prepare: [] }, signal, FIRST_ROWS);
     const columns = columnsFromDescribe(head.columns.map((c) => [c.name, c.type]), files.format);
     const notes = [...files.notes];
-    if (files.partitions.length) notes.push(`partition column${files.partitions.length === 1 ? '' : 's'} from folder names: ${files.partitions.join(', ')}`);
+    if (files.partitions.length) notes.push(`Partition column${files.partitions.length === 1 ? '' : 's'} from folder names: ${files.partitions.join(', ')}.`);
     notes.push(...(await this.schemaDifferences(files, signal)));
     return { files, version, columns, firstRows: head.rows, notes, prep };
   }

@@ -122,9 +122,9 @@ function leftOutNotes(chosen: DatasetFormat, found: Found): string[] {
   const notes: string[] = [];
   const others = [...found.byFormat].filter(([format]) => format !== chosen);
   const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
-  if (others.length) notes.push(`read the ${chosen} files only; left out ${others.map(([format, files]) => plural(files.length, `${format} file`)).join(', ')}`);
-  if (found.unread.length) notes.push(`left out ${plural(found.unread.length, 'file')} not read in a folder (Arrow IPC, or a name holding *, ?, [ or braces): ${found.unread.slice(0, 3).join(', ')}${found.unread.length > 3 ? ', …' : ''}`);
-  if (found.links) notes.push(`${plural(found.links, 'symbolic link')} not followed`);
+  if (others.length) notes.push(`Read the ${chosen} files only; left out ${others.map(([format, files]) => plural(files.length, `${format} file`)).join(', ')}.`);
+  if (found.unread.length) notes.push(`Left out ${plural(found.unread.length, 'file')} not read in a folder (Arrow IPC, or a name holding *, ?, [ or braces): ${found.unread.slice(0, 3).join(', ')}${found.unread.length > 3 ? ', …' : ''}.`);
+  if (found.links) notes.push(`${plural(found.links, 'symbolic link')} not followed.`);
   return notes;
 }
 
@@ -142,7 +142,7 @@ export function schemaNotes(columnsByShard: ReadonlyMap<string, readonly string[
     const having = shards.filter((s) => columnsByShard.get(s)?.includes(column));
     if (having.length === shards.length) continue;
     const lacking = shards.filter((s) => !having.includes(s));
-    notes.push(having.length <= lacking.length ? `column "${column}" only in ${list(having)}` : `column "${column}" missing from ${list(lacking)} (empty there)`);
+    notes.push(having.length <= lacking.length ? `Column "${column}" only in ${list(having)}.` : `Column "${column}" missing from ${list(lacking)} (empty there).`);
   }
-  return notes.length > max ? [...notes.slice(0, max), `${notes.length - max} more columns not in every shard`] : notes;
+  return notes.length > max ? [...notes.slice(0, max), `${notes.length - max} more columns not in every shard.`] : notes;
 }
