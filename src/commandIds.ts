@@ -51,7 +51,7 @@ export const COMMANDS_BY_OWNER = {
   ],
   chat: ['openChat', 'setApiKey', 'clearApiKey', 'setOpenAiCompatibleApiKey', 'clearOpenAiCompatibleApiKey'],
   doctor: ['doctor'],
-  data: ['openAsDataset'],
+  data: ['openAsDataset', 'openFolderAsDataset'],
   jobs: [
     'refreshJobs',
     'submitToSlurm',

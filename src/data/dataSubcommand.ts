@@ -11,14 +11,16 @@ import { DataEngine, EngineQueryError } from './engine/engineClient';
 import { cleanEngineMessage } from './engine/engineErrors';
 import { FileDatasetSource } from './engine/fileDatasetSource';
 import { formatOfPath } from './engine/fileRelation';
+import { FolderDatasetSource, isFolder } from './engine/folderDatasetSource';
 
 const USAGE = [
-  'Usage: ml-engineer data describe FILE [--json]',
-  '       ml-engineer data head FILE [-n N] [--json]',
+  'Usage: ml-engineer data describe FILE|FOLDER [--json]',
+  '       ml-engineer data head FILE|FOLDER [-n N] [--json]',
   '       ml-engineer data query "SQL" [-n N] [--json]',
   '',
   'Reads data files with the embedded DuckDB engine: .csv, .tsv, .csv.gz, .parquet, .jsonl, .ndjson,',
-  '.arrow, .feather.',
+  '.arrow, .feather. A FOLDER of shards (part-*.parquet, shard-*.csv; hive year=2024/ folders become',
+  'columns) reads as one table: the files of its most common format, columns unioned by name.',
   '  describe  rows, columns and types, and a summary of every column (nulls, distinct, min/max,',
   '            mean/std, median, top values; ~ marks estimates on files over 1M rows)',
   '  head      the first N rows (default 10), read from the top of the file: it is not counted',
@@ -62,11 +64,13 @@ export const dataSubcommand: Subcommand = {
         return EXIT.ok;
       }
       const path = resolve(io.cwd, target);
-      if (!formatOfPath(path)) {
-        io.err(`ml-engineer data: ${target} is not a data file this reads (.csv, .tsv, .csv.gz, .parquet, .jsonl, .ndjson, .arrow, .feather)\n`);
+      const folder = await isFolder(path);
+      if (!folder && !formatOfPath(path)) {
+        io.err(`ml-engineer data: ${target} is not a data file or folder this reads (.csv, .tsv, .csv.gz, .parquet, .jsonl, .ndjson, .arrow, .feather)\n`);
         return EXIT.failure;
       }
-      const source = new FileDatasetSource(path, engine);
+      // A folder of shards reads as one table (folderFiles.ts: the walk follows no link).
+      const source = folder ? new FolderDatasetSource(path, engine) : new FileDatasetSource(path, engine);
       if (action === 'head') {
         // The rows read when the file is opened, never a count: head on a 10 GB CSV reads its
         // first rows only, and a bad line deep in the file does not stop them. No quick info: the

@@ -16,6 +16,7 @@ import { EngineQueryError, sharedDataEngine, type DataEngine } from './engine/en
 import { cleanEngineMessage } from './engine/engineErrors';
 import { FileDatasetSource } from './engine/fileDatasetSource';
 import { formatOfPath } from './engine/fileRelation';
+import { FolderDatasetSource, isFolder } from './engine/folderDatasetSource';
 
 export const DEFAULT_DESCRIBE_TOKENS = 3000;
 export const MAX_QUERY_ROWS = 1000;
@@ -34,6 +35,10 @@ export function dataTools(options: DataToolOptions = {}): Tool[] {
   return [describeDatasetTool(engine, options.kernelSource), queryDatasetTool(engine)];
 }
 
+function realRoots(roots: readonly { readonly path: string }[]): Promise<string[]> {
+  return Promise.all(roots.map((r) => realpath(r.path).catch(() => r.path)));
+}
+
 function asToolError(error: unknown): never {
   if (error instanceof EngineQueryError) throw new ToolInputError(cleanEngineMessage(error.message));
   if (isUserError(error)) throw new ToolInputError(error.message);
@@ -44,7 +49,8 @@ export function describeDatasetTool(engine: () => DataEngine, kernelSource?: Dat
   return defineTool({
     name: 'describe_dataset',
     description:
-      'Describes a tabular data file in the workspace (.csv, .tsv, .csv.gz, .parquet, .jsonl/.ndjson, .arrow/.feather) or a DataFrame / 2-D array ' +
+      'Describes a tabular data file in the workspace (.csv, .tsv, .csv.gz, .parquet, .jsonl/.ndjson, .arrow/.feather), a folder of such shards ' +
+      '(part-*.parquet, hive year=2024/ folders become columns; read as one table) or a DataFrame / 2-D array ' +
       'variable in the live notebook kernel: rows, columns with types, per-column summary (nulls, distinct, min/max, mean/std, median, top values) ' +
       'and the first rows, cut to max_tokens. Give path or variable. columns: summarize only these. Read the schema here before writing query_dataset SQL.',
     input: z.object({
@@ -60,9 +66,12 @@ export function describeDatasetTool(engine: () => DataEngine, kernelSource?: Dat
       let shown: string;
       if (input.path !== undefined) {
         const path = await context.files.resolve(input.path);
-        if (!formatOfPath(path)) throw new ToolInputError(`${input.path} is not a data file describe_dataset reads (.csv, .tsv, .csv.gz, .parquet, .jsonl, .ndjson, .arrow, .feather).`);
-        source = new FileDatasetSource(path, engine());
         shown = context.files.display(path);
+        if (await isFolder(path)) {
+          // A folder of shards: each checked as query_dataset checks a path.
+          source = new FolderDatasetSource(path, engine(), { roots: await realRoots(context.files.roots), oneLinkOnly: true });
+        } else if (!formatOfPath(path)) throw new ToolInputError(`${input.path} is not a data file or folder describe_dataset reads (.csv, .tsv, .csv.gz, .parquet, .jsonl, .ndjson, .arrow, .feather).`);
+        else source = new FileDatasetSource(path, engine());
       } else {
         const variable = input.variable ?? '';
         const found = kernelSource ? await kernelSource(variable, signal) : undefined;
@@ -93,6 +102,7 @@ export function queryDatasetTool(engine: () => DataEngine) {
     description:
       "Runs one read-only DuckDB SELECT over data files in the workspace and returns the rows (at most max_rows, default 100). Name files by path " +
       "relative to the workspace, e.g. SELECT label, count(*) FROM 'data/train.csv' GROUP BY 1, or read_parquet('data/*.parquet'). " +
+      "A folder of shards reads as one table: FROM 'data/train' (hive year=2024/ folders become columns, columns unioned by name). " +
       'Only files inside the workspace can be read; writes, COPY, ATTACH, SET and more than one statement are refused. Use describe_dataset first for column names.',
     input: z.object({
       sql: z.string().check(z.minLength(1), z.maxLength(20_000)),
@@ -101,7 +111,7 @@ export function queryDatasetTool(engine: () => DataEngine) {
     risk: 'read',
     async run(input, context, signal) {
       if (context.files.roots.length === 0) throw new ToolInputError('No folder is open, so there are no workspace files to query.');
-      const roots = await Promise.all(context.files.roots.map((r) => realpath(r.path).catch(() => r.path)));
+      const roots = await realRoots(context.files.roots);
       const maxRows = input.max_rows ?? 100;
       try {
         const result = await engine().query(input.sql, { confinedTo: roots, oneLinkOnly: true, maxRows, timeMs: QUERY_TIME_MS }, signal);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { eventually } from '../support/eventually';
 import type { CodeServer } from './support/codeServer';
-import { findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
+import { explorerContextMenu, findWebviewFrame, runCommand, saveScreenshot } from './support/workbench';
 import { EXAMPLES_PROFILE, useWorkbench } from './support/workbenchFixture';
 
 // The Dataset viewer by keyboard alone and in a narrow editor, in code-server + Chromium: Quick
@@ -29,6 +29,12 @@ describe('Dataset viewer by keyboard and at narrow widths (code-server)', functi
         const lines = ['id,name,score,day'];
         for (let id = 1; id <= ROWS; id++) lines.push(`${id},item-${id},${score(id)},${day(id)}`);
         writeFileSync(join(workspace, 'keys.csv'), `${lines.join('\n')}\n`);
+        // A folder of shards in a hive layout (Open Folder as Dataset): the test split adds a column; Spark's _SUCCESS beside them.
+        mkdirSync(join(workspace, 'shards/split=train'), { recursive: true });
+        mkdirSync(join(workspace, 'shards/split=test'));
+        writeFileSync(join(workspace, 'shards/split=train/part-00000.csv'), `id,label\n${Array.from({ length: 20 }, (_, i) => `${i},a`).join('\n')}\n`);
+        writeFileSync(join(workspace, 'shards/split=test/part-00000.csv'), `id,label,extra\n${Array.from({ length: 10 }, (_, i) => `${20 + i},b,1`).join('\n')}\n`);
+        writeFileSync(join(workspace, 'shards/_SUCCESS'), '');
       },
     },
     async (opened) => {
@@ -239,5 +245,15 @@ describe('Dataset viewer by keyboard and at narrow widths (code-server)', functi
     await page.setViewportSize({ width: 1400, height: 900 });
     seen = await eventually('the wide layout, summaries beside the grid', layout, (l) => !!l.boxes['.side'] && l.boxes['.side'].left >= l.boxes['.grid']!.right - 1);
     assert.ok(seen.boxes['.side'] && seen.boxes['.side'].left >= seen.boxes['.grid']!.right - 1, 'the summaries are beside the grid');
+  });
+
+  it('right-click > Open Folder as Dataset on a folder of shards: one table, the partition folder a column, rows and size in the header', async function () {
+    this.timeout(180_000);
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await explorerContextMenu(page, 'shards', 'Open Folder as Dataset');
+    frame = await findWebviewFrame(page, '.toolbar .title >> text=shards/', 60_000);
+    await frame.locator('.toolbar .facts', { hasText: /^30 rows · 4 columns · \d/ }).waitFor({ timeout: 60_000 });
+    assert.deepEqual(await frame.locator('.colhead .name').allInnerTexts(), ['id', 'label', 'extra', 'split']);
+    await eventually('the header notes', () => frame.locator('.status').first().innerText().catch(() => ''), (text) => /Partition column from folder names: split\. Column "extra" only in split=test\/part-00000\.csv\./.test(text));
   });
 });

@@ -20,7 +20,9 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isUserError } from '../../common/errors';
 import { compileGlob, GlobRefused } from './confinedGlob';
+import { listFolderFiles, type FolderFiles } from './folderFiles';
 
 /** Table functions that read the files named by their first argument (checked like any path). */
 const FILE_READERS = new Set([
@@ -208,6 +210,8 @@ function checkCallModifiers(fn: JsonObject, shown: string): void {
 async function pathArgument(arg: Json | undefined, reader: string, c: Confinement): Promise<Json> {
   const literal = stringLiteral(arg);
   if (literal !== undefined) {
+    const shards = await folderShards(literal, c);
+    if (shards) return listOf(shards.shards.map((s) => s.path));
     const files = await realFiles(literal, c);
     return files.length === 1 && !GLOB.test(literal) ? setString(arg, files[0] ?? '') : listOf(files);
   }
@@ -216,7 +220,8 @@ async function pathArgument(arg: Json | undefined, reader: string, c: Confinemen
     for (const child of arg.children) {
       const text = stringLiteral(child);
       if (text === undefined) throw new ConfinementError(`${reader}() takes file paths as string literals, not expressions.`);
-      all.push(...(await realFiles(text, c)));
+      const shards = await folderShards(text, c);
+      all.push(...(shards ? shards.shards.map((s) => s.path) : await realFiles(text, c)));
     }
     return listOf(all);
   }
@@ -257,17 +262,55 @@ async function checkBaseTable(ref: JsonObject, scope: Scope, pass: Pass): Promis
   if (ref.schema_name || ref.catalog_name || ref.at_clause) throw new ConfinementError(`Only workspace files can be read: '${[ref.catalog_name, ref.schema_name, name].filter((part): part is string => typeof part === 'string' && part !== '').join('.')}' is not one (name a file as 'data/train.csv').`);
   // Not a CTE: DuckDB would read the name as a file (a "replacement scan", after its catalog: a
   // view such as pg_settings would win). It becomes the reader DuckDB would pick, over the real files.
-  const reader = readerOf(name);
-  const files = await realFiles(name, c);
+  // A folder of shards ('data/train'): its files of one format, hive folders as columns, columns unioned by name.
+  const shards = await folderShards(name, c);
+  const reader = shards ? FOLDER_READERS[shards.format] : readerOf(name);
+  const files = shards ? shards.shards.map((s) => s.path) : await realFiles(name, c);
   const alias = ref.alias || basename(name).replace(/\..*$/, '') || 'files';
-  const one = files.length === 1 && !GLOB.test(name);
+  const one = files.length === 1 && !GLOB.test(name) && !shards;
+  const options = shards ? [booleanOption('union_by_name'), booleanOption('hive_partitioning'), ...(shards.format === 'tsv' ? [stringOption('delim', '\t')] : [])] : [];
   for (const key of Object.keys(ref)) if (!['alias', 'sample', 'query_location', 'column_name_alias'].includes(key)) delete ref[key];
   Object.assign(ref, {
     type: 'TABLE_FUNCTION',
     alias,
-    function: { class: 'FUNCTION', type: 'FUNCTION', alias: '', query_location: ref.query_location ?? null, function_name: reader, schema: '', children: [one ? stringConstant(files[0] ?? '') : listOf(files)], filter: null, order_bys: { type: 'ORDER_MODIFIER', orders: [] }, distinct: false, is_operator: false, export_state: false, catalog: '' },
+    function: { class: 'FUNCTION', type: 'FUNCTION', alias: '', query_location: ref.query_location ?? null, function_name: reader, schema: '', children: [one ? stringConstant(files[0] ?? '') : listOf(files), ...options], filter: null, order_bys: { type: 'ORDER_MODIFIER', orders: [] }, distinct: false, is_operator: false, export_state: false, catalog: '' },
     with_ordinality: 'WITHOUT_ORDINALITY',
   });
+}
+
+const FOLDER_READERS: Record<FolderFiles['format'], string> = { parquet: 'read_parquet', csv: 'read_csv_auto', tsv: 'read_csv_auto', jsonl: 'read_json_auto', arrow: 'read_parquet' };
+
+/**
+ * A folder named where a file would be: its data files (folderFiles.ts: the format most of them
+ * have, no link followed), each checked as a file is; undefined when the path is not a folder.
+ */
+async function folderShards(text: string, c: Confinement): Promise<FolderFiles | undefined> {
+  if (c.verifyOnly || GLOB.test(text) || text.includes('\0') || (/^[a-z][a-z0-9+.-]+:/i.test(text) && !/^[a-z]:[\\/]/i.test(text))) return undefined;
+  const path = await candidate(text, c);
+  if (!c.roots.some((root) => inside(path, root))) return undefined;
+  const real = await realpath(path).catch(() => undefined);
+  if (!real || !(await stat(real)).isDirectory()) return undefined;
+  if (!c.roots.some((root) => inside(real, root))) throw new ConfinementError(`'${text}' leads outside the workspace through a symbolic link.`);
+  try {
+    return await listFolderFiles(real, async (file) => {
+      await realFile(file, file, c);
+    });
+  } catch (error) {
+    if (isUserError(error)) throw new ConfinementError(error.message);
+    throw error;
+  }
+}
+
+function booleanOption(name: string): Json {
+  return optionNode(name, { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', query_location: null, value: { type: { id: 'BOOLEAN', type_info: null }, is_null: false, value: true } });
+}
+
+function stringOption(name: string, value: string): Json {
+  return optionNode(name, stringConstant(value));
+}
+
+function optionNode(name: string, right: Json): Json {
+  return { class: 'COMPARISON', type: 'COMPARE_EQUAL', alias: '', query_location: null, left: { class: 'COLUMN_REF', type: 'COLUMN_REF', alias: '', query_location: null, column_names: [name] }, right };
 }
 
 /** The reader DuckDB's replacement scan picks for a file name (it reads no other extensions). */

@@ -9,6 +9,7 @@ import { applyEngineSettings } from './dataEngineSettings';
 import { DatasetEditorProvider, summaryStoreIn } from './datasetEditor';
 import { openDatasetPanel } from './datasetPanel';
 import { fileSources } from './fileSources';
+import { registerOpenFolderAsDataset } from './folderDataset';
 
 const DATA_FILE = /\.(csv|tsv|csv\.gz|tsv\.gz|parquet|jsonl|ndjson|arrow|feather)$/i;
 /** Files a text editor cannot show: the Dataset viewer is their default editor. */
@@ -48,6 +49,7 @@ export function activateFeature(host: FeatureHost): FeatureApis['data'] {
     if (!uri) return;
     await vscode.commands.executeCommand('vscode.openWith', uri, BINARY_DATA_FILE.test(uri.path) ? VIEW_TYPES.datasetViewer : VIEW_TYPES.datasetTextViewer);
   });
+  registerOpenFolderAsDataset(context, log);
   return {
     openDatasetPanel: (source, title, options) => openDatasetPanel(source, title, { extensionUri: context.extensionUri, log }, { copyAsCode, ...options }),
     tools: () => agentDataTools({ kernelSource: (variable, signal) => host.load('kernels', 'the agent described a kernel variable').variableSource(variable, signal) }),

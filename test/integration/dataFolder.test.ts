@@ -1,0 +1,166 @@
+import * as assert from 'node:assert/strict';
+import { linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { isToolInputError, type ToolContext } from '../../src/agent/tools/tool';
+import { WorkspaceFiles } from '../../src/agent/tools/workspaceFiles';
+import { runCli } from '../../src/cli/runCli';
+import { SUBCOMMANDS } from '../../src/cli/subcommands';
+import { EMPTY_VIEW } from '../../src/data/datasetSource';
+import { describeDatasetTool, queryDatasetTool } from '../../src/data/dataTools';
+import { DataEngine } from '../../src/data/engine/engineClient';
+import { FolderDatasetSource } from '../../src/data/engine/folderDatasetSource';
+import { DataFolder, lit } from '../support/dataFixtures';
+
+// A folder of shards as one dataset, on files other tools wrote: DuckDB's COPY … PARTITION_BY
+// (the hive layout pandas' to_parquet(partition_cols=) and Spark write; pyarrow is not installed
+// here), pandas' to_csv shards with a column only some have, Spark's _SUCCESS and .crc beside them.
+// The source, the agent's describe_dataset and the CLI, each on the real engine; links out refused.
+
+describe('Folder datasets: a folder of shards read as one table', function () {
+  this.timeout(180_000);
+  let folder: DataFolder;
+  let engine: DataEngine;
+  let context: ToolContext;
+  const signal = new AbortController().signal;
+
+  before(async () => {
+    folder = new DataFolder();
+    engine = new DataEngine({ memoryLimitMb: 512, threads: 2 });
+    mkdirSync(folder.path('ws/events'), { recursive: true });
+    await folder.duckdb(`COPY (SELECT i AS id, 2023 + i % 2 AS year, 1 + i % 3 AS month, i * 0.5 AS x FROM range(600) t(i)) TO ${lit(folder.path('ws/events'))} (FORMAT parquet, PARTITION_BY (year, month))`);
+    writeFileSync(folder.path('ws/events/_SUCCESS'), '');
+    writeFileSync(folder.path('ws/events/.part-0.parquet.crc'), 'crc');
+    // pandas' shards: the third adds a column the first two lack.
+    folder.python(
+      [
+        'import pandas as pd, os',
+        "os.makedirs('ws/shards', exist_ok=True)",
+        "for k in range(3):\n    df = pd.DataFrame({'id': range(k * 10, k * 10 + 10), 'label': ['a', 'b'] * 5})\n    if k == 2: df['weight'] = 1.5\n    df.to_csv(f'ws/shards/shard-{k:05d}.csv', index=False)",
+      ].join('\n'),
+    );
+    writeFileSync(folder.path('ws/shards/README.md'), '# not data\n');
+    // Mixed: two Parquet files and one CSV; links out of the workspace beside them.
+    mkdirSync(folder.path('ws/mixed'));
+    await folder.duckdb(`COPY (SELECT 1 AS v) TO ${lit(folder.path('ws/mixed/a.parquet'))} (FORMAT parquet)`);
+    await folder.duckdb(`COPY (SELECT 2 AS v) TO ${lit(folder.path('ws/mixed/b.parquet'))} (FORMAT parquet)`);
+    writeFileSync(folder.path('ws/mixed/c.csv'), 'v\n3\n');
+    mkdirSync(folder.path('outside'));
+    await folder.duckdb(`COPY (SELECT 666 AS v) TO ${lit(folder.path('outside/secret.parquet'))} (FORMAT parquet)`);
+    symlinkSync(folder.path('outside/secret.parquet'), folder.path('ws/mixed/z-link.parquet'));
+    symlinkSync(folder.path('outside'), folder.path('ws/mixed/out-dir'));
+    symlinkSync(folder.path('outside'), folder.path('ws/out-link'));
+    mkdirSync(folder.path('ws/empty/sub'), { recursive: true });
+    writeFileSync(folder.path('ws/empty/notes.txt'), 'nothing here');
+    mkdirSync(folder.path('ws/linked'));
+    await folder.duckdb(`COPY (SELECT 7 AS v) TO ${lit(folder.path('ws/linked/a.parquet'))} (FORMAT parquet)`);
+    linkSync(folder.path('outside/secret.parquet'), folder.path('ws/linked/b.parquet'));
+    context = { files: new WorkspaceFiles([{ name: 'ws', path: folder.path('ws') }]), applyChange: () => Promise.resolve() };
+  });
+  after(async () => {
+    await engine?.close();
+    folder?.close();
+  });
+
+  it('a hive-partitioned Parquet folder: every shard, the partition folders as columns, rows and size in the header', async () => {
+    const source = new FolderDatasetSource(folder.path('ws/events'), engine);
+    try {
+      const info = await source.info(EMPTY_VIEW, signal);
+      assert.equal(info.label, 'events/');
+      assert.equal(info.totalRows, 600);
+      assert.deepEqual(info.columns.map((c) => c.name).sort(), ['id', 'month', 'x', 'year']);
+      assert.ok((info.fileBytes ?? 0) > 0);
+      assert.ok(info.notes?.some((n) => /Partition columns from folder names: year, month\./.test(n)), JSON.stringify(info.notes));
+      const filtered = await source.info({ filters: [{ column: 'year', op: 'equals', value: 2024 }], sort: [] }, signal);
+      assert.equal(filtered.viewRows, 300);
+      const sorted = await source.rows({ filters: [], sort: [{ column: 'id', descending: true }] }, 0, 2, signal);
+      const id = info.columns.findIndex((c) => c.name === 'id');
+      assert.deepEqual(sorted.rows.map((r) => r[id]), [599, 598]);
+      const month = await source.summarize('month', EMPTY_VIEW, signal);
+      assert.deepEqual([month.count, month.distinct, month.min, month.max], [600, 3, 1, 3]);
+    } finally {
+      await source.dispose();
+    }
+  });
+
+  it('CSV shards with a differing column: unioned by name, the note says which shard adds it', async () => {
+    const source = new FolderDatasetSource(folder.path('ws/shards'), engine);
+    try {
+      const info = await source.info(EMPTY_VIEW, signal);
+      assert.equal(info.totalRows, 30);
+      assert.deepEqual(info.columns.map((c) => c.name), ['id', 'label', 'weight']);
+      assert.ok(info.notes?.includes('Column "weight" only in shard-00002.csv.'), JSON.stringify(info.notes));
+      const weight = await source.summarize('weight', EMPTY_VIEW, signal);
+      assert.deepEqual([weight.nulls, weight.min], [20, 1.5]);
+      const page = await source.rows(EMPTY_VIEW, 0, 30, signal);
+      assert.deepEqual(page.rows.map((r) => r[0]), Array.from({ length: 30 }, (_, i) => i));
+    } finally {
+      await source.dispose();
+    }
+  });
+
+  it('mixed formats: the most common one, the rest said; links are not followed', async () => {
+    const source = new FolderDatasetSource(folder.path('ws/mixed'), engine);
+    try {
+      const info = await source.info(EMPTY_VIEW, signal);
+      assert.equal(info.totalRows, 2);
+      assert.deepEqual((await source.rows(EMPTY_VIEW, 0, 10, signal)).rows, [[1], [2]]);
+      assert.ok(info.notes?.includes('Read the parquet files only; left out 1 csv file.'), JSON.stringify(info.notes));
+      assert.ok(info.notes?.includes('2 symbolic links not followed.'), JSON.stringify(info.notes));
+    } finally {
+      await source.dispose();
+    }
+  });
+
+  it('a folder of no data files: a clear message', async () => {
+    const source = new FolderDatasetSource(folder.path('ws/empty'), engine);
+    await assert.rejects(source.info(EMPTY_VIEW, signal), /empty holds no data files to read as a dataset/);
+    await source.dispose();
+  });
+
+  it('describe_dataset takes a folder; a link out of the workspace and a hard-linked shard are refused', async () => {
+    const tool = describeDatasetTool(() => engine);
+    const result = await tool.run({ path: 'shards' }, context, signal);
+    assert.match(result.content, /^shards: 30 rows × 3 columns/);
+    assert.match(result.content, /note: Column "weight" only in shard-00002\.csv\./);
+    const refused = async (path: string, message: RegExp): Promise<void> => {
+      await assert.rejects(tool.run({ path }, context, signal), (error: unknown) => isToolInputError(error) && message.test((error as Error).message));
+    };
+    await refused('out-link', /leads outside the workspace through a symbolic link/);
+    await refused('linked', /has other hard links/);
+    await refused('empty', /holds no data files/);
+  });
+
+  it('query_dataset reads a folder by name or in a reader; links out are not followed or refused', async () => {
+    const tool = queryDatasetTool(() => engine);
+    const byYear = await tool.run({ sql: "SELECT year, count(*) AS n FROM 'events' GROUP BY 1 ORDER BY 1" }, context, signal);
+    assert.equal(byYear.content, '2 rows\nyear (BIGINT)\tn (BIGINT)\n2023\t300\n2024\t300');
+    const shards = await tool.run({ sql: "SELECT count(weight) AS w, count(*) AS n FROM 'shards'" }, context, signal);
+    assert.match(shards.content, /\n10\t30$/);
+    const reader = await tool.run({ sql: "SELECT sum(v) AS s FROM read_parquet('mixed')" }, context, signal);
+    assert.match(reader.content, /\n3$/, 'the link to a file outside (666) is not read');
+    const refused = async (sql: string, message: RegExp): Promise<void> => {
+      await assert.rejects(tool.run({ sql }, context, signal), (error: unknown) => isToolInputError(error) && message.test((error as Error).message));
+    };
+    await refused("SELECT * FROM 'out-link'", /leads outside the workspace through a symbolic link/);
+    await refused("SELECT * FROM read_parquet('linked')", /has other hard links/);
+    await refused("SELECT * FROM 'empty'", /holds no data files/);
+  });
+
+  it('CLI: data describe and head FOLDER', async () => {
+    const cli = async (...argv: string[]): Promise<{ code: number; out: string; err: string }> => {
+      let out = '';
+      let err = '';
+      const code = await runCli(['data', ...argv], { out: (t) => (out += t), err: (t) => (err += t), env: {}, cwd: folder.path('ws') }, { version: 'test', subcommands: SUBCOMMANDS, signal });
+      return { code, out, err };
+    };
+    const describe = await cli('describe', 'events');
+    assert.equal(describe.code, 0, describe.err);
+    assert.match(describe.out, /^events\/: 600 rows × 4 columns/);
+    assert.match(describe.out, /- year: BIGINT — 0 null, 2 distinct, min 2023, max 2024/);
+    const head = await cli('head', 'shards', '-n', '2');
+    assert.equal(head.code, 0, head.err);
+    assert.equal(head.out, 'id\tlabel\tweight\n0\t"a"\tnull\n1\t"b"\tnull\n');
+    const empty = await cli('describe', 'empty');
+    assert.equal(empty.code, 1);
+    assert.match(empty.err, /empty holds no data files/);
+  });
+});
