@@ -6,14 +6,14 @@ import { chooseKey, hintsIdentifier, identifierCandidates, isIdentifier, MAX_ID_
 // what is left when the target and the identifiers go.
 
 const col = (name: string, kind: DatasetColumn['kind'] = 'integer'): DatasetColumn => ({ name, type: kind === 'string' ? 'VARCHAR' : kind === 'float' ? 'DOUBLE' : 'BIGINT', kind });
-const unique = (rows: number, text: Partial<KeyStats> = {}): KeyStats => ({ rows, distinct: rows, nonNull: rows, ...text });
+const unique = (rows: number, text: Partial<KeyStats> = {}): KeyStats => ({ rows, unique: true, nonNull: rows, ...text });
 
 describe('compareKey', () => {
   it('an identifier is unique and never null in both files; the values decide, the name only admits prose-like text', () => {
     assert.equal(isIdentifier(col('id'), unique(1000), unique(200)), true);
     assert.equal(isIdentifier(col('code'), unique(1000), unique(200)), true, 'an unnamed integer unique in both');
-    assert.equal(isIdentifier(col('id'), unique(1000), { rows: 200, distinct: 199, nonNull: 200 }), false, 'a repeat in one file');
-    assert.equal(isIdentifier(col('id'), unique(1000), { rows: 200, distinct: 199, nonNull: 199 }), false, 'a null');
+    assert.equal(isIdentifier(col('id'), unique(1000), { rows: 200, unique: false, nonNull: 200 }), false, 'a repeat in one file');
+    assert.equal(isIdentifier(col('id'), unique(1000), { rows: 200, unique: true, nonNull: 199 }), false, 'a null');
     assert.equal(isIdentifier(col('id'), unique(1), unique(200)), false, 'one row is unique by itself');
     assert.equal(isIdentifier(col('sku', 'string'), unique(10, { maxLength: 36, spaced: 0 }), unique(5, { maxLength: 36, spaced: 0 })), true);
     assert.equal(isIdentifier(col('review', 'string'), unique(10, { maxLength: 300, spaced: 10 }), unique(5, { maxLength: 200, spaced: 5 })), false, 'prose is a feature');

@@ -7,7 +7,7 @@
 // makes that column text, as in the grid (lateValues.ts).
 import { stat } from 'node:fs/promises';
 import type { Cell, DatasetColumn } from '../datasetSource';
-import { chooseKey, identifierCandidates, isIdentifier, type KeyStats, type LeftOut } from './compareKey';
+import { chooseKey, DISTINCT_SAMPLE, identifierCandidates, isIdentifier, type KeyStats, type LeftOut } from './compareKey';
 import type { FileDatasetSource } from './fileDatasetSource';
 import { lateValueNote, lateValueOf } from './lateValues';
 import { quoteIdent, SqlParams } from './sqlText';
@@ -79,12 +79,16 @@ async function compareOnce(first: FileDatasetSource, second: FileDatasetSource, 
   const a = await first.relation(signal, params);
   const b = await second.relation(signal, params);
   const prepare = [...a.prepare, ...b.prepare];
-  const run = async (sql: string, maxRows: number): Promise<readonly (readonly Cell[])[]> => (await first.run(sql, { params, prepare }, signal, { maxRows })).rows;
+  const run: Run = async (sql, maxRows) => (await first.run(sql, { params, prepare }, signal, { maxRows })).rows;
   const secondByName = new Map(b.rel.columns.map((c) => [c.name, c]));
   const firstNames = new Set(a.rel.columns.map((c) => c.name));
   const common = a.rel.columns.filter((c) => secondByName.has(c.name));
   const typeChanges = common.filter((c) => secondByName.get(c.name)?.type !== c.type).map((c) => ({ column: c.name, firstType: c.type, secondType: secondByName.get(c.name)?.type ?? '' }));
-  const identifiers = options.keyColumns || common.length === 0 ? [] : await findIdentifiers(run, a.rel.from, b.rel.from, common, secondByName, options.target);
+  // The join's hash table holds the smaller file (below); identifiers are looked for there first.
+  const firstIsLarger = (await fileSize(first.path)) >= (await fileSize(second.path));
+  const [large, small] = firstIsLarger ? ['a', 'b'] : ['b', 'a'];
+  const files = [await alone(first, signal), await alone(second, signal)] as const;
+  const identifiers = options.keyColumns || common.length === 0 ? [] : await findIdentifiers(files[firstIsLarger ? 1 : 0], files[firstIsLarger ? 0 : 1], common, secondByName, options.target);
   const choice = common.length === 0 ? { key: [], leftOut: [], notes: [] } : chooseKey(common, identifiers, options);
   const base = {
     first: first.label,
@@ -115,7 +119,6 @@ async function compareOnce(first: FileDatasetSource, second: FileDatasetSource, 
   // The shared keys as the larger file's found in the smaller one: the join's hash table holds the
   // smaller file and the larger one streams past it. INTERSECT made every distinct row of the
   // larger file first (a 1 GB CSV against a 3-row split took the engine past its memory cap).
-  const [large, small] = (await fileSize(first.path)) >= (await fileSize(second.path)) ? ['a', 'b'] : ['b', 'a'];
   // ca, cb: each file's rows of a shared key under a label the other file never gives that key.
   const conflicts = targetCol
     ? `, ca AS (SELECT x.* FROM (SELECT a.* FROM a SEMI JOIN s ON ${on('a', 's')}) x ANTI JOIN b ON ${on('x', 'b', true)}),` +
@@ -146,27 +149,48 @@ async function compareOnce(first: FileDatasetSource, second: FileDatasetSource, 
   return { ...result, labels: { target: targetCol.name, conflictingDistinctRows: conflicting, firstRowsConflicting: Number(row[6]), secondRowsConflicting: Number(row[7]), sample: examples } };
 }
 
-/** The shared columns unique on every row of both files (compareKey.ts isIdentifier), from one query over both. */
-async function findIdentifiers(run: (sql: string, maxRows: number) => Promise<readonly (readonly Cell[])[]>, fromA: string, fromB: string, common: readonly DatasetColumn[], secondByName: ReadonlyMap<string, DatasetColumn>, target: string | undefined): Promise<string[]> {
+type Run = (sql: string, maxRows: number) => Promise<readonly (readonly Cell[])[]>;
+
+/** One file's relation bound on its own (a query's parameters must all be used: one reading a single file cannot share the pair's). */
+interface Alone {
+  readonly from: string;
+  readonly run: Run;
+}
+
+async function alone(source: FileDatasetSource, signal: AbortSignal): Promise<Alone> {
+  const params = new SqlParams();
+  const bound = await source.relation(signal, params);
+  return { from: bound.rel.from, run: async (sql, maxRows) => (await source.run(sql, { params, prepare: bound.prepare }, signal, { maxRows })).rows };
+}
+
+/**
+ * The shared columns unique on every row of both files (compareKey.ts isIdentifier): the smaller
+ * file first, then the columns still unique there in the larger, whose repeats past DISTINCT_SAMPLE
+ * rows are looked for in a sample (a reservoir: one scan, a bounded hash table).
+ */
+async function findIdentifiers(small: Alone, large: Alone, common: readonly DatasetColumn[], secondByName: ReadonlyMap<string, DatasetColumn>, target: string | undefined): Promise<string[]> {
   const candidates = identifierCandidates(common, target).filter((c) => {
     const other = secondByName.get(c.name);
     return other !== undefined && (other.kind === 'integer' || other.kind === 'string');
   });
-  if (candidates.length === 0) return [];
-  const figures = (c: DatasetColumn): string[] => {
-    const q = quoteIdent(c.name);
-    const text = c.kind === 'string' ? [`max(length(CAST(${q} AS VARCHAR)))`, `count(*) FILTER (WHERE regexp_matches(CAST(${q} AS VARCHAR), '\\s'))`] : ['0', '0'];
-    return [`count(DISTINCT ${q})`, `count(${q})`, ...text];
-  };
-  const side = (from: string): string => `(SELECT count(*), ${candidates.flatMap((c) => figures(c)).join(', ')} FROM ${from})`;
-  const rows = await run(`SELECT * FROM ${side(fromA)} CROSS JOIN ${side(fromB)}`, 1);
-  const row = (rows[0] ?? []).map(Number);
-  const width = 1 + candidates.length * 4;
-  const stats = (offset: number, i: number): KeyStats => {
-    const at = offset + 1 + i * 4;
-    return { rows: row[offset] ?? 0, distinct: row[at] ?? 0, nonNull: row[at + 1] ?? 0, maxLength: row[at + 2] ?? 0, spaced: row[at + 3] ?? 0 };
-  };
-  return candidates.filter((c, i) => isIdentifier(c, stats(0, i), stats(width, i))).map((c) => c.name);
+  const inSmall = await keyStats(small, candidates, false);
+  const survivors = candidates.filter((c, i) => inSmall[i] && isIdentifier(c, inSmall[i], inSmall[i]));
+  const inLarge = await keyStats(large, survivors, true);
+  return survivors.filter((c, i) => inLarge[i] && isIdentifier(c, inSmall[candidates.indexOf(c)]!, inLarge[i])).map((c) => c.name);
+}
+
+/** Each column's figures in one file, in one query (unique over a sample past DISTINCT_SAMPLE rows when `sampled`). */
+async function keyStats({ run, from }: Alone, columns: readonly DatasetColumn[], sampled: boolean): Promise<KeyStats[]> {
+  if (columns.length === 0) return [];
+  const q = columns.map((c) => quoteIdent(c.name));
+  // Text as text whatever the column's type on this side (a text column there, numbers here).
+  const text = (i: number): string => `CAST(${q[i]} AS VARCHAR)`;
+  const figures = columns.flatMap((c, i) => [`count(${q[i]})`, ...(c.kind === 'string' ? [`max(length(${text(i)}))`, `count(*) FILTER (WHERE contains(${text(i)}, ' ') OR contains(${text(i)}, chr(9)))`] : ['0', '0'])]);
+  const rows = sampled ? `(SELECT * FROM ${from} USING SAMPLE reservoir(${DISTINCT_SAMPLE} ROWS))` : from;
+  const unique = columns.map((_, i) => `(SELECT count(DISTINCT ${q[i]}) = count(${q[i]}) FROM ${rows})`);
+  const row = ((await run(`SELECT count(*), ${figures.join(', ')}, ${unique.join(', ')} FROM ${from}`, 1))[0] ?? []).map((v) => (typeof v === 'boolean' ? v : Number(v)));
+  const at = (i: number): number => Number(row[i] ?? 0);
+  return columns.map((_, i) => ({ rows: at(0), nonNull: at(1 + i * 3), maxLength: at(2 + i * 3), spaced: at(3 + i * 3), unique: row[1 + columns.length * 3 + i] === true }));
 }
 
 /** A file's size in bytes; 0 where it cannot be read (the engine's own error then says why). */
