@@ -139,12 +139,12 @@ async function compareOnce(first: FileDatasetSource, second: FileDatasetSource, 
   const result = { ...base, firstRows: Number(row[0]), secondRows: Number(row[1]), sharedDistinctRows: shared, firstRowsShared: Number(row[3]), secondRowsShared: Number(row[4]), sample };
   if (!targetCol) return result;
   const conflicting = Number(row[5]);
-  // Each example key with its labels in each file, as text (a NULL label shows as NULL).
+  // Each example key with its labels in each file, as text (a NULL label shows as NULL); e is read three times, so materialized: the same keys.
   const labelsOf = (side: string): string =>
     `(SELECT ${keyOf(side)}, array_to_string(list_sort(list(DISTINCT coalesce(CAST(${side}.t AS VARCHAR), 'NULL'))), ', ') AS labels FROM ${side} SEMI JOIN e ON ${on(side, 'e')} GROUP BY ALL)`;
   const examples =
     conflicting > 0
-      ? await run(`${cte}, e AS (SELECT * FROM c LIMIT ${CONFLICT_SAMPLE}) SELECT ${keyOf('e')}, la.labels, lb.labels FROM e LEFT JOIN ${labelsOf('a')} la ON ${on('e', 'la')} LEFT JOIN ${labelsOf('b')} lb ON ${on('e', 'lb')}`, CONFLICT_SAMPLE)
+      ? await run(`${cte}, e AS MATERIALIZED (SELECT * FROM c LIMIT ${CONFLICT_SAMPLE}) SELECT ${keyOf('e')}, la.labels, lb.labels FROM e LEFT JOIN ${labelsOf('a')} la ON ${on('e', 'la')} LEFT JOIN ${labelsOf('b')} lb ON ${on('e', 'lb')}`, CONFLICT_SAMPLE)
       : [];
   return { ...result, labels: { target: targetCol.name, conflictingDistinctRows: conflicting, firstRowsConflicting: Number(row[6]), secondRowsConflicting: Number(row[7]), sample: examples } };
 }
