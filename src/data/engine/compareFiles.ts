@@ -7,7 +7,7 @@
 // makes that column text, as in the grid (lateValues.ts).
 import { stat } from 'node:fs/promises';
 import type { Cell, DatasetColumn } from '../datasetSource';
-import { chooseKey, DISTINCT_SAMPLE, identifierCandidates, isIdentifier, type KeyStats, type LeftOut } from './compareKey';
+import { chooseKey, DISTINCT_EXACT_ROWS, DISTINCT_SAMPLE, identifierCandidates, isIdentifier, type KeyStats, type LeftOut } from './compareKey';
 import type { FileDatasetSource } from './fileDatasetSource';
 import { lateValueNote, lateValueOf } from './lateValues';
 import { quoteIdent, SqlParams } from './sqlText';
@@ -165,8 +165,8 @@ async function alone(source: FileDatasetSource, signal: AbortSignal): Promise<Al
 
 /**
  * The shared columns unique on every row of both files (compareKey.ts isIdentifier): the smaller
- * file first, then the columns still unique there in the larger, whose repeats past DISTINCT_SAMPLE
- * rows are looked for in a sample (a reservoir: one scan, a bounded hash table).
+ * file first, then the columns still unique there in the larger, whose repeats past
+ * DISTINCT_EXACT_ROWS rows are looked for in a sample (a bounded hash table).
  */
 async function findIdentifiers(small: Alone, large: Alone, common: readonly DatasetColumn[], secondByName: ReadonlyMap<string, DatasetColumn>, target: string | undefined): Promise<string[]> {
   const candidates = identifierCandidates(common, target).filter((c) => {
@@ -179,14 +179,16 @@ async function findIdentifiers(small: Alone, large: Alone, common: readonly Data
   return survivors.filter((c, i) => inLarge[i] && isIdentifier(c, inSmall[candidates.indexOf(c)]!, inLarge[i])).map((c) => c.name);
 }
 
-/** Each column's figures in one file, in one query (unique over a sample past DISTINCT_SAMPLE rows when `sampled`). */
+/** Each column's figures in one file, in one query (unique over a sample past DISTINCT_EXACT_ROWS rows when `sampled`). */
 async function keyStats({ run, from }: Alone, columns: readonly DatasetColumn[], sampled: boolean): Promise<KeyStats[]> {
   if (columns.length === 0) return [];
+  const total = sampled ? Number((await run(`SELECT count(*) FROM ${from}`, 1))[0]?.[0] ?? 0) : 0;
+  const share = total > DISTINCT_EXACT_ROWS ? Math.min(100, (100 * DISTINCT_SAMPLE) / total) : 100;
   const q = columns.map((c) => quoteIdent(c.name));
   // Text as text whatever the column's type on this side (a text column there, numbers here).
   const text = (i: number): string => `CAST(${q[i]} AS VARCHAR)`;
   const figures = columns.flatMap((c, i) => [`count(${q[i]})`, ...(c.kind === 'string' ? [`max(length(${text(i)}))`, `count(*) FILTER (WHERE contains(${text(i)}, ' ') OR contains(${text(i)}, chr(9)))`] : ['0', '0'])]);
-  const rows = sampled ? `(SELECT * FROM ${from} USING SAMPLE reservoir(${DISTINCT_SAMPLE} ROWS))` : from;
+  const rows = share < 100 ? `(SELECT * FROM ${from} USING SAMPLE system(${share.toFixed(4)}%))` : from;
   const unique = columns.map((_, i) => `(SELECT count(DISTINCT ${q[i]}) = count(${q[i]}) FROM ${rows})`);
   const row = ((await run(`SELECT count(*), ${figures.join(', ')}, ${unique.join(', ')} FROM ${from}`, 1))[0] ?? []).map((v) => (typeof v === 'boolean' ? v : Number(v)));
   const at = (i: number): number => Number(row[i] ?? 0);
