@@ -5,7 +5,8 @@ import { element, onHostMessage, postToHost } from '../common/vscodeApi';
 import { describeFilter, parseValue } from './format';
 import { DataGrid } from './grid';
 import { PageCache } from './pageCache';
-import { balanceCard, comparisonCard, summaryCard, type SummaryState } from './summaryPanel';
+import { comparisonCard } from './comparisonCard';
+import { balanceCard, summaryCard, type SummaryState } from './summaryPanel';
 
 // The Dataset grid: rows paged from the host as they come into view (older pages' requests
 // cancelled, a small LRU of pages kept), sort and filters the engine applies to the whole file,
@@ -331,7 +332,8 @@ codeMenu.addEventListener('change', () => {
   codeMenu.value = '';
   if (language === 'pandas' || language === 'polars' || language === 'sql') post({ type: 'copyCode', gen, language });
 });
-compareButton.addEventListener('click', () => post({ type: 'compare' }));
+// The target (label balance) goes with it: left out of the row key, its conflicts counted (compareFiles.ts).
+compareButton.addEventListener('click', () => post({ type: 'compare', ...(target ? { target } : {}) }));
 // Narrow panels (a 360-px editor group): the summaries go below the grid (data.css) and start
 // hidden behind the toggle. The person's choice is kept for each width, so widening the panel
 // brings the side panel back as it was.
@@ -397,7 +399,7 @@ onHostMessage<ToDataView>((message) => {
       drawSide();
       break;
     case 'comparison':
-      comparison = comparisonCard(message.comparison);
+      comparison = comparisonCard(message.comparison, (keyColumns) => post({ type: 'compare', keyColumns: [...keyColumns], ...(target ? { target } : {}) }));
       if (side.hidden) summaryToggle.click();
       drawSide();
       break;

@@ -1,11 +1,10 @@
 import type { ColumnSummary, LabelBalance } from '../../src/data/datasetSource';
-import type { DatasetComparison } from '../../src/data/protocol';
 import { element } from '../common/dom';
 import { cellDisplay, idLikeWords, sampledWords, statDisplay } from './format';
 
 // The side panel: one card per column in view (its summary, computed by the engine on the whole
-// view when the column comes into view), the target column's label balance, and what "Compare
-// with…" found. Built with DOM calls only: no value from a file becomes markup.
+// view when the column comes into view) and the target column's label balance (what "Compare
+// with…" found: comparisonCard.ts). Built with DOM calls only: no value from a file becomes markup.
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -141,36 +140,5 @@ export function balanceCard(balance: LabelBalance): HTMLElement {
     element('header', {}, [element('h3', { text: `Target: ${balance.column}` }), element('span', { className: 'muted', text: `${classes.length} class${classes.length === 1 ? '' : 'es'}` })]),
     element('ol', { className: 'top' }, items),
     ...(ratio ? [element('p', { className: 'muted', text: ratio })] : []),
-  ]);
-}
-
-export function comparisonCard(c: DatasetComparison): HTMLElement {
-  const list = (title: string, items: readonly string[]): HTMLElement[] =>
-    items.length === 0 ? [] : [element('h4', { text: title }), element('ul', {}, items.map((text) => element('li', { text })))];
-  const leak = c.sharedDistinctRows > 0;
-  const n = (value: number): string => value.toLocaleString('en-US');
-  const examples = c.sample.length
-    ? [
-        element('h4', { text: 'Rows in both' }),
-        element('table', { className: 'examples' }, [
-          element('thead', {}, [element('tr', {}, c.comparedColumns.map((name) => element('th', { text: name })))]),
-          element('tbody', {}, c.sample.map((row) => element('tr', {}, row.map((v) => element('td', { text: cellDisplay(v) }))))),
-        ]),
-      ]
-    : [];
-  return element('section', { className: 'card comparison', attrs: { 'aria-label': `Comparison with ${c.second}` } }, [
-    element('header', {}, [element('h3', { text: `Compared with ${c.second}` })]),
-    element('p', { text: `${n(c.firstRows)} rows here, ${n(c.secondRows)} there.` }),
-    ...list('Columns only here', c.onlyInFirst.map((col) => `${col.name} (${col.type})`)),
-    ...list('Columns only there', c.onlyInSecond.map((col) => `${col.name} (${col.type})`)),
-    ...list('Types that differ', c.typeChanges.map((t) => `${t.column}: ${t.firstType} here, ${t.secondType} there`)),
-    ...(c.onlyInFirst.length + c.onlyInSecond.length + c.typeChanges.length === 0 ? [element('p', { className: 'muted', text: 'Same columns, same types.' })] : []),
-    element('p', {
-      className: leak ? 'error leak' : 'muted',
-      text: leak
-        ? `${n(c.sharedDistinctRows)} distinct row${c.sharedDistinctRows === 1 ? ' is' : 's are'} in both files (${n(c.firstRowsShared)} rows here, ${n(c.secondRowsShared)} there, over ${c.comparedColumns.length} shared columns): leakage between the splits.`
-        : `No row is in both files (over ${c.comparedColumns.length} shared columns).`,
-    }),
-    ...examples,
   ]);
 }

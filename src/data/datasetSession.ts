@@ -2,7 +2,7 @@ import { describeError, isAbortError, isUserError } from '../common/errors';
 import { rowsAsTsv } from './clipboardText';
 import { EMPTY_VIEW, type ColumnSummary, type DatasetColumn, type DatasetOrigin, type DatasetSource, type DatasetView } from './datasetSource';
 import type { SummaryKey, SummaryStore } from './summaryStore';
-import { MAX_COPY_ROWS, type CodeLanguage, type DatasetComparison, type DatasetHeading, type FromDataView, type ToDataView } from './protocol';
+import { MAX_COPY_ROWS, type CodeLanguage, type CompareRequest, type DatasetComparison, type DatasetHeading, type FromDataView, type ToDataView } from './protocol';
 
 /** What the grid can do beyond reading rows; each is optional (a kernel frame has no second file to compare). */
 export interface DatasetActions {
@@ -11,7 +11,7 @@ export interface DatasetActions {
   /** The code that reproduces the view (src/data/copyAsCode.ts). */
   copyAsCode?(origin: DatasetOrigin, view: DatasetView, language: CodeLanguage, columns: readonly DatasetColumn[]): string | Promise<string>;
   /** Asks for a second file and compares it with this one; undefined when the person cancelled. */
-  compare?(view: DatasetView, signal: AbortSignal): Promise<DatasetComparison | undefined>;
+  compare?(view: DatasetView, signal: AbortSignal, request: CompareRequest): Promise<DatasetComparison | undefined>;
   /** Something failed that is ours, not the data's: for the log. */
   logFault?(message: string): void;
 }
@@ -87,7 +87,7 @@ export class DatasetSession {
       case 'copyCode':
         return this.copyCode(message.gen, message.language);
       case 'compare':
-        return this.compare();
+        return this.compare({ ...(message.target ? { target: message.target } : {}), ...(message.keyColumns ? { keyColumns: message.keyColumns } : {}) });
     }
   }
 
@@ -218,13 +218,13 @@ export class DatasetSession {
     }
   }
 
-  private async compare(): Promise<void> {
+  private async compare(request: CompareRequest): Promise<void> {
     if (!this.actions.compare) return;
     this.comparing?.abort();
     const controller = (this.comparing = new AbortController());
     const signal = AbortSignal.any([controller.signal, this.closed.signal]);
     try {
-      const comparison = await this.actions.compare(this.view, signal);
+      const comparison = await this.actions.compare(this.view, signal, request);
       if (comparison && !signal.aborted) await this.send({ type: 'comparison', comparison });
     } catch (error) {
       if (isAbortError(error) || signal.aborted) return;

@@ -78,10 +78,20 @@ export const fromDataViewSchema = z.discriminatedUnion('type', [
     header: z.boolean(),
   }),
   z.strictObject({ type: z.literal('copyCode'), gen: id, language: z.enum(['pandas', 'polars', 'sql']) }),
-  z.strictObject({ type: z.literal('compare') }),
+  /**
+   * Compare with… (compareFiles.ts): `target` is the grid's target column (left out of the row key,
+   * its conflicts counted); `keyColumns`, the key chosen in the comparison card, compares again with
+   * the file compared last.
+   */
+  z.strictObject({ type: z.literal('compare'), target: z.optional(name), keyColumns: z.optional(z.array(name).check(z.minLength(1), z.maxLength(10_000))) }),
 ]);
 
 type ParsedFromDataView = z.infer<typeof fromDataViewSchema>;
+/** What the page asks of a comparison (the compare message less its type). */
+export interface CompareRequest {
+  readonly target?: string;
+  readonly keyColumns?: readonly string[];
+}
 /** As the schema reads it, with the view typed as the contract spells it (the same shape, read-only). */
 export type FromDataView = Exclude<ParsedFromDataView, { type: 'view' }> | { readonly type: 'view'; readonly gen: number; readonly view: DatasetView };
 

@@ -2,6 +2,7 @@ import type { DatasetColumn } from '../data/datasetSource';
 import type { DataEngine } from '../data/engine/engineClient';
 import { FileDatasetSource } from '../data/engine/fileDatasetSource';
 import { columnsFromDescribe, directScan } from '../data/engine/fileRelation';
+import { lateValueNote, retryingLateValues } from '../data/engine/lateValues';
 import type { TablePrep } from '../data/engine/protocol';
 import { quoteIdent, SqlParams } from '../data/engine/sqlText';
 import { LOAD_TEST_SOURCE, REQUEST_SOURCE_FIELD } from '../serving/requestLogText';
@@ -72,12 +73,36 @@ export type DriftInput = FileDatasetSource | FrameInput | LogInput;
 const sourceOf = (input: DriftInput): FileDatasetSource => (input instanceof FileDatasetSource ? input : input.source);
 const labelOf = (input: DriftInput): string => (input instanceof FileDatasetSource ? input.label : 'frame' in input ? input.frame.label : input.source.label);
 
+/** Columns of one file read as text at most (lateValues.ts), each costing one more scan. */
+const MAX_TEXT_COLUMNS = 8;
+
 export async function detectDrift(referenceInput: DriftInput, currentInput: DriftInput, options: DriftOptions, signal: AbortSignal): Promise<DriftResult> {
+  // A value past DuckDB's sniff of a CSV that does not fit its column (lateValues.ts): that side
+  // reads the column as text (so it is compared as categories) and the scan runs again, as the grid does.
+  const sides = [referenceInput, currentInput];
+  const text: string[][] = [[], []];
+  const late: string[] = [];
+  const result = await retryingLateValues(
+    () => driftOnce(referenceInput, currentInput, options, signal, text),
+    (value) => {
+      const sniffed = (s: DriftInput): boolean => s instanceof FileDatasetSource && (s.format === 'csv' || s.format === 'tsv');
+      const i = sides.findIndex((s, j) => sniffed(s) && (value.file === undefined || value.file === sourceOf(s).path) && !text[j]?.includes(value.column));
+      const columns = text[i];
+      if (!columns || columns.length >= MAX_TEXT_COLUMNS) return false;
+      columns.push(value.column);
+      late.push(`${labelOf(sides[i]!)}: ${lateValueNote(value)}`);
+      return true;
+    },
+  );
+  return late.length ? { ...result, notes: [...late, ...(result.notes ?? [])] } : result;
+}
+
+async function driftOnce(referenceInput: DriftInput, currentInput: DriftInput, options: DriftOptions, signal: AbortSignal, text: readonly (readonly string[])[]): Promise<DriftResult> {
   const params = new SqlParams();
   const reference = { label: labelOf(referenceInput), source: sourceOf(referenceInput) };
   const current = { label: labelOf(currentInput) };
-  const a = await scanOf(referenceInput, params, signal, !options.includeLoadTest);
-  const b = await scanOf(currentInput, params, signal, !options.includeLoadTest);
+  const a = await scanOf(referenceInput, params, signal, !options.includeLoadTest, text[0] ?? []);
+  const b = await scanOf(currentInput, params, signal, !options.includeLoadTest, text[1] ?? []);
   const currentByName = new Map(b.columns.map((c) => [c.name, c]));
   const ignore = new Set(options.ignore ?? []);
   const thresholds = { pValue: options.pValue ?? DRIFT_DEFAULTS.pValue, distance: options.distance ?? DRIFT_DEFAULTS.distance, driftShare: options.driftShare ?? DRIFT_DEFAULTS.driftShare };
@@ -191,13 +216,13 @@ interface Side {
 
 /**
  * The file read in place (CSV, TSV, JSON lines, Parquet) with the options its opening settled on
- * (encoding, delimiter); an Arrow file through the engine's table of it. The columns are the scan's
- * own, from a zero-row read (DuckDB sniffs a text file as it will for the rows), not a big file's
- * quick first look: a column typed as numbers from its first rows cannot turn out text mid-scan.
+ * (encoding, delimiter) and the columns a late value made text (detectDrift); an Arrow file through
+ * the engine's table of it. The columns are the scan's own, from a zero-row read (DuckDB sniffs a
+ * text file as it will for the rows), not a big file's quick first look.
  * A served app's request log (JSON lines with REQUEST_SOURCE_FIELD) loses its load tests' rows
  * unless kept: counted first, in a read of that field alone.
  */
-async function scanOf(input: DriftInput, params: SqlParams, signal: AbortSignal, skipLoadTests: boolean): Promise<Side> {
+async function scanOf(input: DriftInput, params: SqlParams, signal: AbortSignal, skipLoadTests: boolean, textColumns: readonly string[]): Promise<Side> {
   const source = sourceOf(input);
   if ('log' in input) return logSide(input, params, signal, skipLoadTests);
   if (!(input instanceof FileDatasetSource) && input.frame.format === 'csv') return frameCsv(input.frame, source.path, params);
@@ -205,7 +230,7 @@ async function scanOf(input: DriftInput, params: SqlParams, signal: AbortSignal,
   const opened = await source.relation(signal, new SqlParams());
   if (source.format === 'arrow') return { from: opened.rel.from, columns: opened.rel.columns, prepare: opened.prepare };
   const origin = source.origin;
-  const csv = origin.kind === 'file' ? { ...(origin.encoding ? { encoding: origin.encoding } : {}), ...(origin.delimiter ? { delimiter: origin.delimiter } : {}) } : {};
+  const csv = origin.kind === 'file' ? { ...(origin.encoding ? { encoding: origin.encoding } : {}), ...(origin.delimiter ? { delimiter: origin.delimiter } : {}), ...(textColumns.length ? { textColumns } : {}) } : {};
   const probe = new SqlParams();
   const described = await source.run(`SELECT * FROM ${directScan(source.format, source.path, probe, csv, false)} LIMIT 0`, { params: probe, prepare: [] }, signal, { maxRows: 1 });
   const columns = columnsFromDescribe(described.columns.map((c) => [c.name, c.type]), source.format);

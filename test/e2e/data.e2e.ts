@@ -194,7 +194,7 @@ describe('Dataset viewer (code-server)', function () {
     assert.match(code, /sort_values/);
   });
 
-  it('Compare with… a second file shows the column only there and the rows both have (leakage)', async function () {
+  it('Compare with… a second file shows the column only there and the rows both have on their features (leakage)', async function () {
     this.timeout(300_000);
     await frame.locator('button.compare').click();
     // The workspace's data files in a list, the file's own folder first: type to filter, Enter picks.
@@ -212,7 +212,13 @@ describe('Dataset viewer (code-server)', function () {
     const text = await card.innerText();
     assert.match(text, /Compared with test\.csv/);
     assert.match(text, /Columns only there\s+extra \(BIGINT\)/);
-    assert.match(text, /2 distinct rows are in both files/);
+    // The id differs on every row of both files: left out of the row key, so the big file's 200 copies of each feature row count.
+    assert.match(text, /id left out of the row key: unique on every row of both files/);
+    assert.match(text, /2 distinct rows are in both files \(400 rows here, 2 there: 66\.7% of test\.csv, over 4 shared columns\)/);
+    // Compared again with the id in the key (the same file, no picker): only the two rows with their own ids.
+    await card.locator('button.recompare').click();
+    await card.filter({ hasText: 'over 5 shared columns' }).waitFor({ timeout: 240_000 });
+    assert.match(await card.innerText(), /2 distinct rows are in both files \(2 rows here, 2 there: 66\.7% of test\.csv, over 5 shared columns\)/);
     await saveScreenshot(page, 'dataset-compare');
   });
 });

@@ -18,7 +18,7 @@ import { columnsFromDescribe, directScan, formatOfPath, sampleScan, tablePrep, u
 import { emptyFileError, FIRST_ROWS, openTextFile, QUICK_OPEN_BYTES, readFileHead } from './textFileOpen';
 import { spreadSample } from './spreadSample';
 import { sniffedFrom, sniffSql, type SniffedCsv } from './csvSniff';
-import { readColumnAsText, retryingLateValues } from './lateValues';
+import { readColumnAsText, retryingLateValues, type LateValue } from './lateValues';
 import { parquetError } from './parquetDamage';
 import type { TablePrep } from './protocol';
 import { SharedTask } from '../sharedTask';
@@ -229,6 +229,14 @@ export class FileDatasetSource implements DatasetSource {
     return this.bind(opened, true, params);
   }
 
+  /**
+   * Runs `work`, a query reading this file through relation() (with another file's: compareFiles.ts);
+   * a late value of this file (lateValues.ts) makes its column text and runs it again.
+   */
+  async retryingReads<T>(signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+    return this.retrying(await this.open(signal), work, (late) => late.file === undefined || late.file === this.path);
+  }
+
   /** Builds the engine's table of this file now (a big text file's is otherwise built when a query first needs it). */
   async buildTable(signal: AbortSignal): Promise<void> {
     const opened = await this.open(signal);
@@ -256,8 +264,9 @@ export class FileDatasetSource implements DatasetSource {
    * again. Any read of the columns can meet one first: a big file's count in place converts none.
    * The count, first pass and summaries already taken stand: each read every value of its columns.
    */
-  private retrying<T>(opened: Opened, work: () => Promise<T>): Promise<T> {
+  private retrying<T>(opened: Opened, work: () => Promise<T>, mine: (late: LateValue) => boolean = () => true): Promise<T> {
     return retryingLateValues(work, (late) => {
+      if (!mine(late)) return false;
       // Another query met it first: run again on the table it made.
       if (opened.csv.textColumns?.includes(late.column)) return true;
       const prep = readColumnAsText(opened, late, this.format, this.path);

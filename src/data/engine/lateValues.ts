@@ -18,6 +18,8 @@ export interface LateValue {
   readonly value: string;
   /** The type the sniffer gave the column (BIGINT, DOUBLE, DATE, …). */
   readonly type: string;
+  /** The file, as the query named it, when DuckDB says (a query reading two files: compareFiles.ts, drift). */
+  readonly file?: string;
 }
 
 /** The column, line and value of a CSV conversion error (DuckDB's text, on the error or its causes), or undefined. */
@@ -27,7 +29,8 @@ export function lateValueOf(error: unknown): LateValue | undefined {
     const converting = /^Error when converting column "(.+)"\. Could not convert string "(.*)" to '?([A-Z ]+)/m.exec(e.message);
     if (!converting) return undefined;
     const line = /CSV Error on Line: (\d+)/.exec(e.message);
-    return { column: converting[1] ?? '', value: converting[2] ?? '', type: converting[3] ?? '', line: line ? Number(line[1]) : undefined };
+    const file = /^\s*file = (.+)$/m.exec(e.message)?.[1];
+    return { column: converting[1] ?? '', value: converting[2] ?? '', type: converting[3] ?? '', line: line ? Number(line[1]) : undefined, ...(file ? { file } : {}) };
   }
   return undefined;
 }

@@ -4,13 +4,13 @@ import { setWebviewContent } from '../../webview/vscode/webviewAssets';
 import type { DatasetColumn, DatasetOrigin, DatasetSource, DatasetView } from '../datasetSource';
 import { DatasetSession, type DatasetActions } from '../datasetSession';
 import type { SummaryStore } from '../summaryStore';
-import { parseFromDataView, type CodeLanguage, type DatasetComparison, type DatasetHeading } from '../protocol';
+import { parseFromDataView, type CodeLanguage, type CompareRequest, type DatasetComparison, type DatasetHeading } from '../protocol';
 
 export interface DatasetGridOptions {
   /** The code that reproduces a view (src/data/copyAsCode.ts); without it the page offers no Copy as Code. */
   readonly copyAsCode?: (origin: DatasetOrigin, view: DatasetView, language: CodeLanguage, columns: readonly DatasetColumn[]) => string | Promise<string>;
   /** Compares with a second file the person picks; files only. */
-  readonly compare?: (view: DatasetView, signal: AbortSignal) => Promise<DatasetComparison | undefined>;
+  readonly compare?: (view: DatasetView, signal: AbortSignal, request: CompareRequest) => Promise<DatasetComparison | undefined>;
   /** Disposes the source when the grid closes (default true). */
   readonly disposeSource?: boolean;
   /** Keeps a file's column summaries across grids and windows (datasetEditor.ts summaryStoreIn). */

@@ -6,7 +6,7 @@ import type { DatasetSource } from '../datasetSource';
 import { compareDatasets } from '../engine/compareFiles';
 import { sharedDataEngine, type DataEngine } from '../engine/engineClient';
 import { FileDatasetSource } from '../engine/fileDatasetSource';
-import type { DatasetComparison } from '../protocol';
+import type { CompareRequest, DatasetComparison } from '../protocol';
 import type { DatasetGridOptions } from './datasetPanel';
 
 /** The engine's side of the viewer: a source per file, with Compare with…. */
@@ -41,9 +41,13 @@ async function pickSecondFile(first: FileDatasetSource): Promise<vscode.Uri | un
   return chosen.uri ?? (await browse())?.[0];
 }
 
-/** Asks for the second file, then compares it with `first` on the engine; undefined if the person cancelled. */
-async function compareWithPicked(engine: DataEngine, first: FileDatasetSource, signal: AbortSignal): Promise<DatasetComparison | undefined> {
-  const picked = await pickSecondFile(first);
+/**
+ * Asks for the second file (or takes the last one: key columns chosen in the comparison card), then
+ * compares it with `first` on the engine; undefined if the person cancelled.
+ */
+async function compareWithPicked(engine: DataEngine, first: FileDatasetSource, signal: AbortSignal, request: CompareRequest, last: { uri?: vscode.Uri }): Promise<DatasetComparison | undefined> {
+  const picked = (request.keyColumns && last.uri) || (await pickSecondFile(first));
+  last.uri = picked;
   if (!picked || signal.aborted) return undefined;
   if (samePath(picked.fsPath, first.path)) throw new UserError(`${first.label} is the file open here: pick another one to compare it with (a test or validation split, say).`);
   const second = new FileDatasetSource(picked.fsPath, engine);
@@ -53,7 +57,7 @@ async function compareWithPicked(engine: DataEngine, first: FileDatasetSource, s
       (_progress, token) => {
         const stop = new AbortController();
         token.onCancellationRequested(() => stop.abort());
-        return compareDatasets(first, second, AbortSignal.any([signal, stop.signal]));
+        return compareDatasets(first, second, AbortSignal.any([signal, stop.signal]), request);
       },
     );
   } finally {
@@ -70,7 +74,8 @@ export function fileSources(): FileSources {
   return {
     open: (uri) => {
       const source = new FileDatasetSource(uri.fsPath, engine);
-      return { source, options: { compare: (_view, signal) => compareWithPicked(engine, source, signal) } };
+      const last = {};
+      return { source, options: { compare: (_view, signal, request) => compareWithPicked(engine, source, signal, request, last) } };
     },
     dispose: () => void engine.close(),
   };
