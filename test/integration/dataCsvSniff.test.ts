@@ -41,6 +41,8 @@ df.to_csv('tabs.tsv', index=False, sep='\\t')
     writeFileSync(folder.path('late.csv'), `id,v\n${Array.from({ length: 30_000 }, (_, i) => `${i},${i === 25_000 ? 'abc' : i}`).join('\n')}\n`);
     writeFileSync(folder.path('latin1.csv'), Buffer.from('city,temp\nK\xf6ln,12\nM\xfcnchen,9\n', 'latin1'));
     writeFileSync(folder.path('squote.csv'), "a,b\n'x, y',1\n'z',2\n");
+    // ISO dates (read by DuckDB's own date cast, not the format the sniffer names), unpadded ones, ISO timestamps.
+    writeFileSync(folder.path('iso.csv'), `d,t,u\n${Array.from({ length: 3_000 }, (_, i) => `2020-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')},2021-03-04 05:06:${String(i % 60).padStart(2, '0')}.${i % 1000},2020-${1 + (i % 12)}-${1 + (i % 28)}`).join('\n')}\n`);
   });
   after(async () => {
     await engine?.close();
@@ -69,6 +71,7 @@ df.to_csv('tabs.tsv', index=False, sep='\\t')
     ['late.csv', { textColumns: ['v'] }],
     ['latin1.csv', { encoding: 'latin-1' }],
     ['squote.csv', {}],
+    ['iso.csv', {}],
   ] as [string, CsvOptions][]) {
     it(`${file}${csv.textColumns ? ' (v as text)' : ''}${csv.encoding ? ` (${csv.encoding})` : ''}`, async () => {
       const params = new SqlParams();

@@ -56,6 +56,8 @@ export function sniffedFrom(row: readonly Cell[] | undefined): SniffedCsv | unde
   return { delimiter: d, quote: q, escape: e, newLine, comment: c, header, columns: cols, ...(df ? { dateFormat: df } : {}), ...(tf ? { timestampFormat: tf } : {}) };
 }
 
+const ISO_DATE = '%Y-%m-%d';
+
 const text = (v: string): string => `'${v.replaceAll("'", "''")}'`;
 
 /** read_csv's options for a read without sniffing, the columns in `textColumns` read as text (lateValues.ts). */
@@ -71,7 +73,9 @@ export function sniffedOptions(s: SniffedCsv, textColumns: readonly string[] = [
     `comment = ${text(s.comment)}`,
     `header = ${s.header}`,
     `columns = {${columns.join(', ')}}`,
-    ...(s.dateFormat ? [`dateformat = ${text(s.dateFormat)}`] : []),
+    // ISO dates through DuckDB's own date cast, as the sniffing read takes them: the format said
+    // as such went through strptime, 0.7 s more CPU for 10M dates.
+    ...(s.dateFormat && s.dateFormat !== ISO_DATE ? [`dateformat = ${text(s.dateFormat)}`] : []),
     ...(s.timestampFormat ? [`timestampformat = ${text(s.timestampFormat)}`] : []),
   ];
 }
