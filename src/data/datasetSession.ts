@@ -1,6 +1,7 @@
 import { describeError, isAbortError, isUserError } from '../common/errors';
 import { rowsAsTsv } from './clipboardText';
 import { EMPTY_VIEW, type ColumnSummary, type DatasetColumn, type DatasetOrigin, type DatasetSource, type DatasetView } from './datasetSource';
+import type { FileDatasetSource } from './engine/fileDatasetSource';
 import type { SummaryKey, SummaryStore } from './summaryStore';
 import { MAX_COPY_ROWS, type CodeLanguage, type CompareRequest, type DatasetComparison, type DatasetHeading, type FromDataView, type ToDataView } from './protocol';
 
@@ -56,14 +57,21 @@ export class DatasetSession {
   /** Settles when the current view's exact info is in (or failed): the store's key needs its version and types. */
   private infoSettled: Promise<void> = Promise.resolve();
 
-  /** `store`: summaries kept across grids and windows (summaryStore.ts), for a file's source only. */
+  /**
+   * `store`: summaries kept across grids and windows (summaryStore.ts), for a file's source only;
+   * with its info too, a big file opened again shows its row count and reads nothing whole.
+   */
   constructor(
-    private readonly source: DatasetSource,
+    private readonly source: DatasetSource & Partial<Pick<FileDatasetSource, 'adopt' | 'settled'>>,
     private readonly heading: DatasetHeading,
     private readonly post: (message: ToDataView) => unknown,
     private readonly actions: DatasetActions,
-    private readonly store?: Pick<SummaryStore, 'get' | 'put'>,
-  ) {}
+    private readonly store?: Pick<SummaryStore, 'get' | 'put'> & Partial<Pick<SummaryStore, 'getInfo' | 'putInfo'>>,
+  ) {
+    // Looked up now: the source's open waits for it, and uses it only for the version it names.
+    const origin = source.origin;
+    if (origin.kind === 'file' && store?.getInfo && source.adopt) source.adopt(store.getInfo(origin.path));
+  }
 
   async handle(message: FromDataView): Promise<void> {
     if (this.closed.signal.aborted) return;
@@ -127,6 +135,7 @@ export class DatasetSession {
       this.version = info.version;
       this.columns = info.columns;
       if (gen === this.gen) await this.send({ type: 'info', gen, info });
+      this.keepInfo();
     } catch (error) {
       // Only this view's own cancel is silent: any other abort must reach the grid, or it waits on "Applying…" for ever.
       if (signal.aborted) return;
@@ -166,10 +175,18 @@ export class DatasetSession {
       // Keyed by what it was computed as: the type it has, the columns read as text by now.
       const origin = this.source.origin;
       if (stored && origin.kind === 'file') void this.store?.put({ ...stored, type: summary.type, textColumns: origin.textColumns ?? [] }, summary);
+      this.keepInfo();
     }
     this.summaries.set(key, summary);
     if (this.summaries.size > SUMMARY_CACHE) this.summaries.delete(this.summaries.keys().next().value!);
     return summary;
+  }
+
+  /** Keeps what the source settled about its file (a count, the columns a late value made text), not waited for. */
+  private keepInfo(): void {
+    const origin = this.source.origin;
+    if (origin.kind !== 'file' || !this.store?.putInfo || !this.source.settled) return;
+    void this.source.settled().then((known) => known && this.store?.putInfo?.(origin.path, known));
   }
 
   /**

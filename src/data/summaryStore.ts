@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../common/atomicWrite';
 import { readRegularFile } from '../common/regularFile';
 import type { ColumnFilter, ColumnSummary } from './datasetSource';
-import { parseStoreFile, storedSummary, type StoreFile } from './summaryStoreSchema';
+import type { KnownInfo } from './engine/fileDatasetSource';
+import { parseStoreFile, storedInfo, storedSummary, type StoreFile } from './summaryStoreSchema';
 
 // Column summaries of data files kept on disk, so closing a big CSV's tab or reloading the window
 // does not profile the file again (seconds of CPU for 1 GB). One small JSON file per data file,
@@ -12,7 +13,8 @@ import { parseStoreFile, storedSummary, type StoreFile } from './summaryStoreSch
 // temporary file and a rename; the least recently used files go past a few MB. A store file that
 // does not read back (truncated, hand edited, another version's, not a regular file) is a miss
 // and is written again: nothing here throws to the caller. It holds what the summary card shows
-// (figures and the top values of a column), never a credential.
+// (figures and the top values of a column) and the file's info (row count, columns as the full
+// read typed them: a reopen counts nothing), never a credential.
 
 /** What a summary depends on, besides the engine's code (the store's salt). Sort does not change it. */
 export interface SummaryKey {
@@ -67,7 +69,7 @@ export class SummaryStore {
   private readonly maxBytes: number;
   private readonly maxFileBytes: number;
   /** Per store file: entries waiting to be written, and the write that takes them (one at a time per file here). */
-  private readonly pending = new Map<string, { entries: Map<string, { version: string; summary: ColumnSummary }>; write: Promise<void> }>();
+  private readonly pending = new Map<string, { entries: Map<string, { version: string; summary: ColumnSummary }>; info?: KnownInfo; write: Promise<void> }>();
 
   constructor(
     readonly folder: string,
@@ -97,6 +99,27 @@ export class SummaryStore {
     }
   }
 
+  /** The file's info as a full read settled it, only if the file on disk is still that version. */
+  async getInfo(path: string): Promise<KnownInfo | undefined> {
+    try {
+      const version = await fileVersion(path);
+      if (version === undefined) return undefined;
+      const stored = await this.read(this.fileOf(path));
+      const info = stored?.version === version ? storedInfo(stored.info) : undefined;
+      if (!info) return undefined;
+      const { sniffed, ...rest } = info;
+      return { version, ...rest, ...(sniffed ? { sniffed } : {}) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Keeps the file's info (written with the summaries, same rules: only for the version on disk then); never rejects. */
+  putInfo(path: string, info: KnownInfo): Promise<void> {
+    if (!survivesJson(info)) return Promise.resolve();
+    return this.queue(path, (slot) => (slot.info = info));
+  }
+
   /**
    * Keeps `summary` under `key`, if the file on disk is still the key's version once it was
    * computed (a file rewritten meanwhile was perhaps read half old, half new). Writes to one store
@@ -104,22 +127,27 @@ export class SummaryStore {
    */
   put(key: SummaryKey, summary: ColumnSummary): Promise<void> {
     if (!survivesJson(summary)) return Promise.resolve();
-    const file = this.fileOf(key.path);
+    return this.queue(key.path, (slot) => slot.entries.set(this.entryKey(key), { version: key.version, summary }));
+  }
+
+  /** Adds to the data file's next write: the first addition since the last write took its batch queues it, and it takes all there are then. */
+  private queue(path: string, add: (slot: { entries: Map<string, { version: string; summary: ColumnSummary }>; info?: KnownInfo }) => unknown): Promise<void> {
+    const file = this.fileOf(path);
     let slot = this.pending.get(file);
     if (!slot) {
       slot = { entries: new Map(), write: Promise.resolve() };
       this.pending.set(file, slot);
     }
     const own = slot;
-    const first = own.entries.size === 0;
-    own.entries.set(this.entryKey(key), { version: key.version, summary });
-    // The first entry since the last write took its batch queues the next write, which takes all there are then.
+    const first = own.entries.size === 0 && !own.info;
+    add(own);
     if (first) {
       own.write = own.write
         .then(() => {
-          const entries = own.entries;
+          const { entries, info } = own;
           own.entries = new Map();
-          return this.write(file, key.path, entries);
+          own.info = undefined;
+          return this.write(file, path, entries, info);
         })
         .catch(() => undefined);
     }
@@ -142,12 +170,15 @@ export class SummaryStore {
     }
   }
 
-  /** Merges `entries` into the store file (another session's entries of the same version stay), then bounds the folder. */
-  private async write(file: string, path: string, entries: ReadonlyMap<string, { version: string; summary: ColumnSummary }>): Promise<void> {
+  /** Merges `entries` and `info` into the store file (another session's of the same version stay), then bounds the folder. */
+  private async write(file: string, path: string, entries: ReadonlyMap<string, { version: string; summary: ColumnSummary }>, known?: KnownInfo): Promise<void> {
     const version = await fileVersion(path);
     const fresh = [...entries].filter(([, e]) => e.version === version);
-    if (!version || fresh.length === 0) return;
+    const { version: knownVersion, ...newInfo } = known ?? { version: undefined };
+    const keepInfo = knownVersion !== undefined && knownVersion === version;
+    if (!version || (fresh.length === 0 && !keepInfo)) return;
     const stored = await this.read(file);
+    const info = keepInfo ? newInfo : stored?.version === version ? stored.info : undefined;
     const now = Date.now();
     const kept = new Map((stored?.version === version ? stored.entries : []).map((e) => [e.key, e]));
     for (const [key, e] of fresh) kept.set(key, { key, used: now, summary: e.summary });
@@ -155,9 +186,9 @@ export class SummaryStore {
     const list = [...kept.values()].sort((a, b) => b.used - a.used);
     let text: string;
     for (;;) {
-      text = JSON.stringify({ store: STORE_FORMAT, version, entries: list } satisfies StoreFile);
+      text = JSON.stringify({ store: STORE_FORMAT, version, ...(info ? { info } : {}), entries: list } satisfies StoreFile);
       if (Buffer.byteLength(text) <= this.maxFileBytes) break;
-      if (list.length === 1) return;
+      if (list.length <= 1) return;
       list.splice(Math.max(1, Math.floor(list.length * 0.75)));
     }
     // Top values are the data's own: readable by this user only, as the data file may not be.

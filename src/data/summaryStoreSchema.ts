@@ -35,10 +35,35 @@ const summary = z.looseObject({
   uniqueAs: z.optional(z.enum(['identifier', 'long text', 'timestamps'])),
 });
 
-/** One data file's summaries, for one version of it; `used` orders the entries for eviction. */
+/** What a full read of the file settled (fileDatasetSource.ts KnownInfo): a reopen counts nothing with it. */
+const column = z.object({ name: z.string(), type: z.string(), kind });
+const info = z.object({
+  totalRows: count,
+  columns: z.array(column),
+  textColumns: z.array(z.string()),
+  sniffed: z.optional(
+    z.object({
+      delimiter: z.string(),
+      quote: z.string(),
+      escape: z.string(),
+      newLine: z.string(),
+      comment: z.string(),
+      header: z.boolean(),
+      columns: z.array(z.object({ name: z.string(), type: z.string() })),
+      dateFormat: z.optional(z.string()),
+      timestampFormat: z.optional(z.string()),
+    }),
+  ),
+  notes: z.array(z.string()),
+});
+
+export type StoredInfo = z.infer<typeof info>;
+
+/** One data file's summaries (and its info), for one version of it; `used` orders the entries for eviction. */
 const storeFile = z.object({
   store: z.literal(1),
   version: z.string(),
+  info: z.optional(z.unknown()),
   entries: z.array(z.object({ key: z.string(), used: z.number(), summary: z.unknown() })),
 });
 
@@ -53,5 +78,11 @@ export function parseStoreFile(raw: unknown): StoreFile | undefined {
 /** The summary, when it has the shape the card reads. */
 export function storedSummary(raw: unknown): ColumnSummary | undefined {
   const parsed = summary.safeParse(raw);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The file's info, when it has the shape a source can open the file with. */
+export function storedInfo(raw: unknown): StoredInfo | undefined {
+  const parsed = info.safeParse(raw);
   return parsed.success ? parsed.data : undefined;
 }

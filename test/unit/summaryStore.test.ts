@@ -59,6 +59,31 @@ describe('summary store (summaryStore.ts)', () => {
     assert.equal(await new SummaryStore(storeDir, { salt: 'next version' }).get(await key()), undefined);
   });
 
+  it("keeps the file's info beside its summaries, for that version only; a bad info is a miss", async () => {
+    const version = (await fileVersion(data))!;
+    const info = { version, totalRows: 2, columns: [{ name: 'x', type: 'VARCHAR', kind: 'string' as const }], textColumns: ['x'], notes: ["x read as text: line 3 holds 'a', not a BIGINT."] };
+    const store = new SummaryStore(storeDir);
+    await Promise.all([store.putInfo(data, info), store.put(await key(), SAMPLED)]);
+    await store.put(await key({ column: 'y' }), { ...SAMPLED, column: 'y' }); // a later write keeps the info
+    const again = new SummaryStore(storeDir);
+    assert.deepEqual(await again.getInfo(data), info);
+    assert.deepEqual(await again.get(await key()), SAMPLED);
+    // Another version's info is never written, and a file rewritten since misses.
+    await store.putInfo(data, { ...info, version: 'other', totalRows: 9 });
+    assert.equal((await again.getInfo(data))?.totalRows, 2);
+    const { mtime } = statSync(data);
+    utimesSync(data, mtime, new Date(mtime.getTime() + 5_000));
+    assert.equal(await again.getInfo(data), undefined);
+    // A hand-edited info (a count below zero) is a miss, the summaries beside it stay.
+    const file = join(storeDir, storeFiles()[0]!);
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { version: string; info: { totalRows: number } };
+    stored.version = (await fileVersion(data))!;
+    stored.info.totalRows = -1;
+    writeFileSync(file, JSON.stringify(stored));
+    assert.equal(await again.getInfo(data), undefined);
+    assert.deepEqual(await again.get(await key()), SAMPLED);
+  });
+
   it('a rewritten file misses: same size with a new mtime, and a new size with the same mtime', async () => {
     const store = new SummaryStore(storeDir);
     const old = await key();

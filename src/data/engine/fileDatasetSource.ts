@@ -15,7 +15,7 @@ import { EngineQueryError, sharedDataEngine, type DataEngine, type QueryOptions,
 import { fileError } from './engineErrors';
 import { isAbortError, UserError } from '../../common/errors';
 import { columnsFromDescribe, directScan, formatOfPath, sampleScan, tablePrep, unsupportedFormat, type CsvOptions } from './fileRelation';
-import { emptyFileError, FIRST_ROWS, openTextFile, QUICK_OPEN_BYTES, readFileHead } from './textFileOpen';
+import { emptyFileError, FIRST_ROWS, openTextFile, QUICK_OPEN_BYTES, readFileHead, type OpenedText } from './textFileOpen';
 import { spreadSample } from './spreadSample';
 import { sniffedFrom, sniffSql, type SniffedCsv } from './csvSniff';
 import { readColumnAsText, retryingLateValues, type LateValue } from './lateValues';
@@ -65,6 +65,23 @@ interface InPlace {
 /** A big text file's sample spread over the file (spreadSample.ts), taken once per version; undefined when it cannot be read. */
 type SampleTask = SharedTask<ProfileSample | undefined>;
 
+/**
+ * What a full read of one version of a big text file settled (summaryStore.ts keeps it across
+ * grids and windows): given back to a new source by adopt(), it spares the reopen the count's scan.
+ */
+export interface KnownInfo {
+  /** `size-mtime`: applied only to that version of the file. */
+  readonly version: string;
+  readonly totalRows: number;
+  /** The columns as the full sniff or the table settled them (late values read as text included). */
+  readonly columns: readonly DatasetColumn[];
+  /** Columns read as text after a late value (CsvOptions.textColumns): the reads must say them too. */
+  readonly textColumns: readonly string[];
+  /** The full sniff's dialect and columns, when the count in place took one. */
+  readonly sniffed?: SniffedCsv;
+  readonly notes: readonly string[];
+}
+
 /** A big text file's count is taken with the profile's first scan when its first rows say it has more than this. */
 const COUNT_WITH_PROFILE_ROWS = 2 * EXACT_ROWS;
 
@@ -84,6 +101,8 @@ export class FileDatasetSource implements DatasetSource {
   private readonly builtTables = new Set<string>();
   /** The table build started after an in-place profile (buildBeside). */
   private beside: { readonly table: string; readonly stop: AbortController } | undefined;
+  /** What an earlier source settled about this file (adopt), for the version it names. */
+  private known: Promise<KnownInfo | undefined> | undefined;
 
   constructor(
     readonly path: string,
@@ -98,6 +117,26 @@ export class FileDatasetSource implements DatasetSource {
   get origin(): DatasetOrigin {
     const { encoding, delimiter, textColumns, jsonText } = this.readOptions;
     return { kind: 'file', path: this.path, format: this.format, ...(encoding === 'latin-1' ? { encoding } : {}), ...(delimiter ? { delimiter } : {}), ...(textColumns?.length ? { textColumns } : {}), ...(jsonText?.length ? { jsonText } : {}) };
+  }
+
+  /**
+   * Takes what an earlier source settled about this file (row count, columns, text columns), to
+   * open its version with them and count nothing. Call before the first read: the open waits for
+   * `known`. Another version of the file (size or mtime) ignores it.
+   */
+  adopt(known: KnownInfo | undefined | Promise<KnownInfo | undefined>): void {
+    this.known = Promise.resolve(known).catch(() => undefined);
+  }
+
+  /** What this source has settled about a big text file, once counted with its full types; undefined before or for any other file. */
+  async settled(): Promise<KnownInfo | undefined> {
+    const opened = await this.opened?.promise.catch(() => undefined);
+    if (!opened?.inPlace || !opened.totalRows || opened.totalRows.abandoned) return undefined;
+    // Counted, the columns are the full sniff's or the table's (countInPlace, checkQuickTypes); a late value since only made one text.
+    const totalRows = await opened.totalRows.promise.catch(() => undefined);
+    if (totalRows === undefined || opened !== (await this.opened?.promise.catch(() => undefined))) return undefined;
+    const { textColumns = [], sniffed } = opened.csv;
+    return { version: opened.version, totalRows, columns: opened.columns, textColumns, ...(sniffed ? { sniffed } : {}), notes: [...opened.notes] };
   }
 
   get label(): string {
@@ -473,6 +512,8 @@ export class FileDatasetSource implements DatasetSource {
       return { version, fileBytes, columns, firstRows, csv: {}, notes, prep };
     }
     const text = await openTextFile(this.engine, this.format, this.path, fileBytes, signal);
+    const known = text.quick && !this.path.toLowerCase().endsWith('.gz') ? await this.known : undefined;
+    if (known?.version === version) return this.openKnown(version, fileBytes, text, known, replaces);
     const prep = tablePrep(this.format, this.path, version, text.csv, replaces);
     this.lastTable = prep.table;
     this.hold(prep.table);
@@ -480,6 +521,19 @@ export class FileDatasetSource implements DatasetSource {
     if (!text.quick) return opened;
     // A gzip'd file would be decompressed again by every read in place: it is read once, into its table.
     return { ...opened, quickTypes: true, rowsGuess: estimatedRows(fileBytes, text.firstRows), ...(this.path.toLowerCase().endsWith('.gz') ? {} : { inPlace: {} }) };
+  }
+
+  /** A big text file's version opened with what an earlier source settled (adopt): counted, typed, read with its text columns. */
+  private openKnown(version: string, fileBytes: number, text: OpenedText, known: KnownInfo, replaces: string | undefined): Opened {
+    const csv: CsvOptions = { ...text.csv, ...(known.sniffed ? { sniffed: known.sniffed } : {}), ...(known.textColumns.length ? { textColumns: [...known.textColumns] } : {}) };
+    const prep = tablePrep(this.format, this.path, version, csv, replaces);
+    this.lastTable = prep.table;
+    this.hold(prep.table);
+    // The first page was read with the quick look's types: a column read as text, or other columns, read it again.
+    const sameColumns = known.columns.map((c) => c.name).join('\u0000') === text.columns.map((c) => c.name).join('\u0000');
+    const firstRows = sameColumns && known.textColumns.length === 0 ? text.firstRows : undefined;
+    const totalRows = new SharedTask(() => Promise.resolve(known.totalRows));
+    return { version, fileBytes, columns: known.columns, csv, notes: [...known.notes], prep, totalRows, rowsGuess: known.totalRows, inPlace: {}, ...(firstRows ? { firstRows } : {}) };
   }
 
 }
