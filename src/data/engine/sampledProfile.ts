@@ -106,7 +106,12 @@ export function hashSampleDistinct(v: string, share: number): { readonly estimat
   const sampled = `${v} IS NOT NULL AND hash(${v}) < ${bound}`;
   const hashes = `count(DISTINCT hash(${v})) FILTER (WHERE ${sampled})`;
   const rows = `count(*) FILTER (WHERE ${sampled})`;
-  return { hashes, estimate: `CASE WHEN ${hashes} = ${rows} THEN count(${v}) ELSE ${hashes} * ${2 ** 53 / scaled} END` };
+  const p = scaled / 2 ** 53;
+  // No repeat among the rows sampled says "all distinct" only where the count of values agrees with
+  // the share's own figure (within three standard errors): a frequent value hashed outside the share
+  // (a -1 or 'N/A' in 2% of a key's rows) leaves no repeat to see, and the count of values overstates.
+  const agrees = `count(${v}) * ${p} <= ${hashes} + 3 * sqrt(${hashes} * ${1 - p}) + 1`;
+  return { hashes, estimate: `CASE WHEN ${hashes} = ${rows} AND ${agrees} THEN count(${v}) ELSE ${hashes} * ${2 ** 53 / scaled} END` };
 }
 
 /** The relative standard error of hashSampleDistinct's figure from the distinct hashes it counted in `share` of the hash space (binomial): 0 when it counted every value. */
