@@ -75,6 +75,28 @@ describe('Data: the one-scan profile on a spread sample (edges, fitting, the sam
     }
   });
 
+  it('long lines: wider windows, the sample bounded; lines longer than any window give no sample', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spread-'));
+    try {
+      // 40 KB lines (an embedding per row): windows of 16 lines, so the sample keeps whole lines, at most 16 MB of them.
+      const path = join(dir, 'wide.csv');
+      writeFileSync(path, `id,vec\n${Array.from({ length: 1000 }, (_, i) => `${i},${String(i % 10).repeat(40_000)}`).join('\n')}\n`);
+      const sample = await spreadSample(path, new AbortController().signal);
+      assert.ok(sample);
+      const text = readFileSync(sample.path, 'utf8');
+      await sample.remove();
+      const rows = text.split('\n').filter((l) => l.length > 0).slice(1);
+      assert.ok(rows.length > 100 && rows.every((r) => /^\d+,\d{40000}$/.test(r)), `${rows.length} whole lines`);
+      assert.ok(text.length <= 16 * 1024 * 1024 + 8, `${text.length} bytes`);
+      // 2 MB lines: no window holds one.
+      const huge = join(dir, 'huge.csv');
+      writeFileSync(huge, `id,blob\n${Array.from({ length: 12 }, (_, i) => `${i},${'y'.repeat(2_000_000)}`).join('\n')}\n`);
+      assert.equal(await spreadSample(huge, new AbortController().signal), undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('distinct values: counted exactly where the sample repeats and the file cannot hold too many, else estimated with its error', () => {
     // 1,000 values in 170,000 sampled rows of a 1 GB file (1.6% of it): exact.
     assert.equal(countDistinctExactly({ values: 170_000, distinct: 1_000 }, 0.016), true);
