@@ -44,7 +44,9 @@ export function serveLocallyTool(deps: ServingToolDeps) {
   // What each call's card showed, kept per call: the chat's session hands approvalScope, declined and
   // run one parsed input object per call, so two calls on the same path at once (two chats) never
   // share an entry. Copilot's prepare and invoke get separate copies of the input (no call id reaches
-  // a tool), so its calls also find their card by the input: the newest card for it not yet run.
+  // a tool), so its calls also find their card by the input: the oldest card for it not yet run
+  // (cards are answered in the order drawn). Not the newest: that one may still wait for the user, and
+  // holds a module edited since; an older card the user silently declined fails its hash check instead.
   const byCall = new WeakMap<object, Card>();
   const byInput = new Map<string, Card[]>();
   const forget = (input: object, card: Card | undefined): void => {
@@ -79,7 +81,7 @@ export function serveLocallyTool(deps: ServingToolDeps) {
       forget(input, byCall.get(input));
     },
     async run(input, context, signal) {
-      const card = byCall.get(input) ?? byInput.get(JSON.stringify(input))?.at(-1);
+      const card = byCall.get(input) ?? byInput.get(JSON.stringify(input))?.at(0);
       forget(input, card);
       const path = await context.files.resolve(input.path);
       if (!existsSync(path)) throw new ToolInputError(`${input.path} does not exist.`);

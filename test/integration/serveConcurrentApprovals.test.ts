@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentEvent } from '../../src/agent/agentEvents';
+import type { Tool, ToolContext } from '../../src/agent/tools/tool';
 import { prepareToolInvocation } from '../../src/lmtools/lmToolCatalog';
 import { FolderServers } from '../../src/serving/agentServers';
 import { serveLocallyTool } from '../../src/serving/servingTools';
@@ -120,20 +121,37 @@ describe('serve_locally: two calls on the same path at once each hold their own 
 describe('serve_locally through Copilot: prepare and invoke share only the input, each card is still kept for a run', function () {
   this.timeout(120_000);
 
-  it('two cards on the same input: the first run leaves the second its card (a copy of the input each time, as Copilot sends)', async () => {
+  /** A workspace holding the model and its module, with the folder toolset's serve_locally (as Copilot reaches it); removed after. */
+  async function inWorkspace(body: (ws: string, tool: Tool, context: ToolContext) => Promise<void>): Promise<void> {
     const ws = mkdtempSync(join(tmpdir(), 'mle-serve-copilot-'));
     mkdirSync(join(ws, 'models'));
     writeFileSync(join(ws, 'mle_step.py'), `${STEP}\n`);
     execFileSync(PYTHON, ['-c', BUILD], { cwd: ws });
     const toolset = folderToolset({ folder: ws, python: PYTHON });
     try {
-      const tool = toolset.tools.find((t) => t.name === 'serve_locally')!;
-      for (let i = 0; i < 2; i++) assert.match((await prepareToolInvocation(tool, { ...INPUT }, toolset.context)).confirmation!.message, /and imports mle_step\.py/);
-      writeFileSync(join(ws, 'mle_step.py'), `${STEP}\nprint("changed after both cards")\n`);
-      for (let i = 0; i < 2; i++) await assert.rejects(tool.run({ ...INPUT }, toolset.context, new AbortController().signal), (e: Error) => REFUSED.test(e.message));
+      await body(ws, toolset.tools.find((t) => t.name === 'serve_locally')!, toolset.context);
     } finally {
       await toolset.dispose();
       rmSync(ws, { recursive: true, force: true });
     }
-  });
+  }
+  const run = (tool: Tool, context: ToolContext) => tool.run({ ...INPUT }, context, new AbortController().signal);
+
+  it('two cards on the same input: the first run leaves the second its card (a copy of the input each time, as Copilot sends)', () =>
+    inWorkspace(async (ws, tool, context) => {
+      for (let i = 0; i < 2; i++) assert.match((await prepareToolInvocation(tool, { ...INPUT }, context)).confirmation!.message, /and imports mle_step\.py/);
+      writeFileSync(join(ws, 'mle_step.py'), `${STEP}\nprint("changed after both cards")\n`);
+      for (let i = 0; i < 2; i++) await assert.rejects(run(tool, context), (e: Error) => REFUSED.test(e.message));
+    }));
+
+  it('a module edited between two cards: the first run takes the first card (refused), not the newer one still waiting', () =>
+    inWorkspace(async (ws, tool, context) => {
+      await prepareToolInvocation(tool, { ...INPUT }, context);
+      writeFileSync(join(ws, 'mle_step.py'), `${STEP}\nprint("edited before the second card")\n`);
+      assert.match((await prepareToolInvocation(tool, { ...INPUT }, context)).confirmation!.message, /and imports mle_step\.py/);
+      // The first card approved: its run holds to the file as that card showed it, not the edit the second card shows.
+      await assert.rejects(run(tool, context), (e: Error) => REFUSED.test(e.message));
+      // The second card approved later: its run serves the edited file it showed.
+      assert.match((await run(tool, context)).content, /^Serving deploy\/step-fastapi as server "step-fastapi"/);
+    }));
 });
