@@ -16,8 +16,13 @@ class CountingEngine extends DataEngine {
   scans = 0;
   /** In order: 'table' for a query that needed the file's table (built first if it was not), 'sample' for one of the sample spread over the file (spreadSample.ts: a small file of its own), 'csv' for one that read a CSV in place (the first page's and the sniff's left out). */
   reads: string[] = [];
+  /** sniff_csv queries, and reads of a CSV (the first page's left out) that sniff it themselves rather than take the sniff's options (csvSniff.ts). */
+  sniffs = 0;
+  sniffingReads = 0;
   override query(sql: string, options: QueryOptions, s?: AbortSignal): Promise<QueryResult> {
     if (/read_parquet|FROM "t_/.test(sql)) this.scans++;
+    if (/sniff_csv\(/.test(sql)) this.sniffs++;
+    if (/read_csv\(/.test(sql) && !/auto_detect = false/.test(sql) && !/sample_size = /.test(sql)) this.sniffingReads++;
     if (options.prepare?.length) this.reads.push('table');
     else if ((options.params ?? []).some((p) => typeof p === 'string' && p.includes('ml-engineer-sample-'))) this.reads.push('sample');
     else if (/read_csv/.test(sql) && !/LIMIT (0|200)$/.test(sql)) this.reads.push('csv');
@@ -96,8 +101,12 @@ describe('Dataset engine: a profile of every column in two scans', function () {
       CAST(DATE '2020-01-01' + INTERVAL (i % 900) DAY AS DATE) AS day, left(md5(i::VARCHAR), 10) AS h, NULL::INTEGER AS nothing, 7 AS seven, 'same' AS same,
       'v' || (i % 20) AS tie, CASE WHEN i < 2000000 THEN 'u' || i ELSE 'hot' END AS late FROM range(2200000) t(i)) TO ${lit(csv)} (HEADER)`);
     engine.reads = [];
+    engine.sniffs = 0;
+    engine.sniffingReads = 0;
     const source = new FileDatasetSource(csv, engine);
     const inPlace = await profile(source);
+    // Sniffed once: the sample's reads and the one read of the file take its dialect and columns.
+    assert.deepEqual([engine.sniffs, engine.sniffingReads], [1, 0], 'the big CSV sniffed once, by sniff_csv');
     // A sample spread over the file (its figures; whether h, whose sampled values never repeat, holds timestamps, on its
     // first rows; its histograms on edges from the figures), then one read for the count, the statistics and top-value
     // counts; then (not waited for) the table is built.
