@@ -16,15 +16,23 @@ const POSIX = process.platform !== 'win32';
 
 /** Makes this engine's own spill folder in tempDir and returns it; throws saying why it is unsafe. */
 export function makeSpillFolder(tempDir: string, pid: number): string {
-  const parent = statSync(tempDir);
-  // In a folder others may write without the sticky bit, they could swap our folder for a link after the check.
-  if (POSIX && (parent.mode & 0o022) !== 0 && (parent.mode & 0o1000) === 0) {
+  if (othersMayRename(statSync(tempDir))) {
     throw new Error(`the spill folder's parent ${tempDir} is writable by other users and has no sticky bit; choose another (mlEngineer.data.spillFolder)`);
   }
   const folder = mkdtempSync(join(tempDir, `${PREFIX}${pid}-`));
   const problem = unsafe(lstatSync(folder));
   if (problem) throw new Error(`the spill folder ${folder} ${problem}; the engine will not spill the data there`);
   return folder;
+}
+
+/**
+ * In a folder others may write without the sticky bit, they could swap our folder for a link after
+ * the check. Group-writable counts only for a group other than the user's own: with a umask of 002
+ * (Ubuntu's per-user groups) a person's folders are 0775 and no one else is in that group.
+ */
+export function othersMayRename(folder: Stats): boolean {
+  if (!POSIX || (folder.mode & 0o1000) !== 0) return false;
+  return (folder.mode & 0o002) !== 0 || ((folder.mode & 0o020) !== 0 && folder.gid !== process.getgid?.());
 }
 
 /** Why a spill folder is not one of ours, private; undefined when it is. */
