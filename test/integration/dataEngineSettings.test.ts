@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { EMPTY_VIEW } from '../../src/data/datasetSource';
 import { DataEngine } from '../../src/data/engine/engineClient';
 import { checkEngineSettings } from '../../src/data/engine/engineSettings';
@@ -44,7 +44,8 @@ describe('Dataset engine: settings reach DuckDB', function () {
     assert.equal(engine.reconfigure(options), true);
     assert.ok(Math.abs(mib(await engine.setting('memory_limit')) - 512e6 / 2 ** 20) < 1);
     assert.equal(await engine.setting('threads'), '2');
-    assert.equal(await engine.setting('temp_directory'), join(spill, `ml-engineer-duckdb-${engine.pid}`));
+    assert.equal(dirname(String(await engine.setting('temp_directory'))), spill);
+    assert.match(basename(String(await engine.setting('temp_directory'))), new RegExp(`^ml-engineer-duckdb-${engine.pid}-\\w{6}$`));
     assert.notEqual(engine.pid, before);
     // The open source's table went with the old process: its next query builds it again.
     assert.deepEqual((await source.rows({ filters: [], sort: [{ column: 'a', descending: true }] }, 0, 3, AbortSignal.timeout(60_000))).rows.map((r) => r[0]), [3, 2, 1]);
@@ -67,6 +68,7 @@ describe('Dataset engine: settings reach DuckDB', function () {
     assert.equal(engine.reconfigure(options), true);
     assert.ok(Math.abs(mib(await engine.setting('memory_limit')) - 1024e6 / 2 ** 20) < 1);
     assert.equal(await engine.setting('threads'), '1');
-    assert.equal(await engine.setting('temp_directory'), join(tmpdir(), `ml-engineer-duckdb-${engine.pid}`));
+    assert.equal(dirname(String(await engine.setting('temp_directory'))), tmpdir());
+    assert.match(basename(String(await engine.setting('temp_directory'))), new RegExp(`^ml-engineer-duckdb-${engine.pid}-\\w{6}$`));
   });
 });

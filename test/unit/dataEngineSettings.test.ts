@@ -51,6 +51,18 @@ describe('Dataset engine settings (mlEngineer.data.*)', () => {
     assert.match(checkEngineSettings({ spillFolder: readOnly }).warnings[0] ?? '', /cannot be written to/);
   });
 
+  it('refuses a spill folder others may write without the sticky bit', function () {
+    if (process.platform === 'win32') this.skip();
+    const shared = join(dir, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    assert.match(checkEngineSettings({ spillFolder: shared }).warnings[0] ?? '', /writable by other users and has no sticky bit/);
+    chmodSync(shared, 0o1777); // like /tmp
+    assert.deepEqual(checkEngineSettings({ spillFolder: shared }).warnings, []);
+    chmodSync(shared, 0o775); // umask 002: writable by the user's own group only
+    assert.deepEqual(checkEngineSettings({ spillFolder: shared }).warnings, []);
+  });
+
   it('gives package.json the same bounds as the code', () => {
     type Schema = { minimum?: number; maximum?: number; default?: unknown };
     const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, Schema> } } };

@@ -5,7 +5,7 @@
 // Two databases: the main one reads the files the user opens (any path: the user chose them) and
 // keeps the tables built from text formats; a confined one per set of workspace roots runs the
 // agent's and the CLI's SQL: one SELECT statement, files readable only inside the roots, settings locked.
-import { mkdirSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { readdirSync, rmSync, statfsSync } from 'node:fs';
 import { constants, getPriority, setPriority } from 'node:os';
 import { realpath } from 'node:fs/promises';
 import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
@@ -13,7 +13,7 @@ import type { Cell } from '../datasetSource';
 import { setDecodedBufferCap } from './arrowCodecs';
 import { importArrowIpc } from './arrowImport';
 import { confineQuery } from './confinedSql';
-import { spillFolder } from './spillFolders';
+import { makeSpillFolder } from './spillFolders';
 import { ENGINE_SETUP_VAR, MAX_CELL_CHARS, type EngineSetup, type FromEngine, type QueryRequest, type TablePrep, type ToEngine } from './protocol';
 
 /**
@@ -53,9 +53,19 @@ function belowNormalPriority(): void {
 belowNormalPriority();
 
 const setup = JSON.parse(process.env[ENGINE_SETUP_VAR] ?? '{}') as EngineSetup;
-const spill = spillFolder(setup.tempDir, process.pid);
 setDecodedBufferCap(setup.memoryLimitMb * 2 ** 20);
-mkdirSync(spill, { recursive: true });
+const spill = ownSpillFolder();
+
+/** A fresh private folder, never one that already exists (spillFolders.ts); if unsafe the engine stops saying why. */
+function ownSpillFolder(): string {
+  try {
+    return makeSpillFolder(setup.tempDir, process.pid);
+  } catch (error) {
+    // One line on stderr: the host quotes its last lines in the error it gives.
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}
 
 /** DuckDB would spill up to 90% of the disk's free space; a person's disk is theirs to keep. */
 const MAX_SPILL_MB = 64 * 1024;

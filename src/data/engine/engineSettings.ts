@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { SETTINGS } from '../../commandIds';
 import type { EngineOptions } from './engineClient';
+import { othersMayRename } from './spillFolders';
 
 /** The bounds package.json's schema gives too (test/unit/dataEngineSettings.test.ts keeps them equal). */
 export const DATA_ENGINE_LIMITS = {
@@ -60,7 +61,10 @@ function spillFolder(value: unknown, warnings: string[]): string | undefined {
   if (!isAbsolute(path)) problem = 'is not an absolute path';
   else {
     try {
-      if (!statSync(path).isDirectory()) problem = 'is not a folder';
+      const stats = statSync(path);
+      if (!stats.isDirectory()) problem = 'is not a folder';
+      // The engine would refuse it (spillFolders.ts): the default instead, with a warning.
+      else if (othersMayRename(stats)) problem = 'is writable by other users and has no sticky bit';
       else accessSync(path, constants.W_OK | constants.X_OK);
     } catch (error) {
       problem = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be written to';
