@@ -31,8 +31,15 @@ export interface FolderFiles {
   /** The shards read, sorted by relative path (part-00000 before part-00001). */
   readonly shards: readonly FolderShard[];
   readonly totalBytes: number;
-  /** Hive partition keys (year, month) from the shards' key=value folders. */
+  /** Hive partition keys (year, month) from the shards' key=value folders below the folder. */
   readonly partitions: readonly string[];
+  /** The folder's real path: the shards' paths start with it and '/'. */
+  readonly root: string;
+  /**
+   * Whether DuckDB's hive_partitioning reads the same keys: it reads key=value from the WHOLE
+   * path, so a folder above holding '=' (…/run=7/data) would add a column of the path above.
+   */
+  readonly hiveSafe: boolean;
   /** What was left out, for the header to say. */
   readonly notes: readonly string[];
 }
@@ -42,6 +49,8 @@ interface Found {
   /** Data files of formats a folder is not read as (Arrow), and paths the engine would take as patterns. */
   readonly unread: string[];
   links: number;
+  /** Subfolders readdir failed on (permissions): their shards are missing. */
+  readonly unreadable: string[];
 }
 
 /** The folder's data files of its most common format; UserError when it holds none. */
@@ -58,11 +67,13 @@ export async function listFolderFiles(folder: string, check?: (path: string) => 
   const shards = (found.byFormat.get(chosen) ?? []).sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   if (check) for (const shard of shards) await check(shard.path);
   const notes = leftOutNotes(chosen, found);
-  return { format: chosen, shards, totalBytes: shards.reduce((n, s) => n + s.bytes, 0), partitions: hivePartitions(shards.map((s) => s.rel)), notes };
+  const partitions = hivePartitions(shards.map((s) => s.rel));
+  // DuckDB also splits on '\\' (a Windows separator); a '\\' in a Linux name above is as unsafe as '='.
+  return { format: chosen, shards, totalBytes: shards.reduce((n, s) => n + s.bytes, 0), partitions, root: real, hiveSafe: partitions.length > 0 && !/[=\\]/.test(real), notes };
 }
 
 async function walk(folder: string): Promise<Found> {
-  const found: Found = { byFormat: new Map(), unread: [], links: 0 };
+  const found: Found = { byFormat: new Map(), unread: [], links: 0, unreadable: [] };
   let seen = 0;
   let files = 0;
   const queue = [folder];
@@ -70,6 +81,7 @@ async function walk(folder: string): Promise<Found> {
     const dir = queue.shift() ?? folder;
     const entries = await readdir(dir, { withFileTypes: true }).catch((error: unknown) => {
       if (dir === folder) throw new UserError(`${folder} cannot be read as a folder: ${(error as Error).message}`);
+      found.unreadable.push(relative(folder, dir).split(sep).join('/'));
       return [];
     });
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -124,6 +136,7 @@ function leftOutNotes(chosen: DatasetFormat, found: Found): string[] {
   const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
   if (others.length) notes.push(`Read the ${chosen} files only; left out ${others.map(([format, files]) => plural(files.length, `${format} file`)).join(', ')}.`);
   if (found.unread.length) notes.push(`Left out ${plural(found.unread.length, 'file')} not read in a folder (Arrow IPC, or a name holding *, ?, [ or braces): ${found.unread.slice(0, 3).join(', ')}${found.unread.length > 3 ? ', …' : ''}.`);
+  if (found.unreadable.length) notes.push(`Left out ${plural(found.unreadable.length, 'folder')} that could not be read (permissions?): ${found.unreadable.slice(0, 3).join(', ')}${found.unreadable.length > 3 ? ', …' : ''}.`);
   if (found.links) notes.push(`${plural(found.links, 'symbolic link')} not followed.`);
   return notes;
 }
