@@ -9,6 +9,7 @@ import { EMPTY_VIEW } from '../../src/data/datasetSource';
 import { describeDatasetTool, queryDatasetTool } from '../../src/data/dataTools';
 import { DataEngine } from '../../src/data/engine/engineClient';
 import { FolderDatasetSource } from '../../src/data/engine/folderDatasetSource';
+import { MAX_TEXT_SHARDS } from '../../src/data/engine/folderFiles';
 import { DataFolder, lit } from '../support/dataFixtures';
 
 // A folder of shards as one dataset, on files other tools wrote: DuckDB's COPY … PARTITION_BY
@@ -65,6 +66,8 @@ describe('Folder datasets: a folder of shards read as one table', function () {
     // root reads any folder: a path longer than PATH_MAX (made by relative steps) is one readdir fails on.
     if (process.getuid?.() === 0) execFileSync('bash', ['-c', `cd ${JSON.stringify(folder.path('ws/locked/sub'))} && for i in $(seq 20); do mkdir ${'d'.repeat(250)} && cd ${'d'.repeat(250)}; done`]);
     else chmodSync(folder.path('ws/locked/sub'), 0);
+    mkdirSync(folder.path('ws/many'));
+    for (let i = 0; i <= MAX_TEXT_SHARDS; i++) writeFileSync(folder.path(`ws/many/p${String(i).padStart(4, '0')}.csv`), `v,w${i % 50}\n${i},1\n`);
     // A workspace whose own path holds key=value (…/p=secret/ws2): no folder above the dataset becomes a column.
     mkdirSync(folder.path('p=secret/ws2/plain'), { recursive: true });
     writeFileSync(folder.path('p=secret/ws2/plain/a.csv'), 'v\n1\n');
@@ -118,6 +121,12 @@ describe('Folder datasets: a folder of shards read as one table', function () {
     }
     const described = await describeDatasetTool(() => engine).run({ path: 'coll' }, context, signal);
     assert.match(described.content, /note: Column k kept from the files/);
+  });
+
+  it('more text shards than the engine reads apart: a clear message naming the count and the cap', async () => {
+    const source = new FolderDatasetSource(folder.path('ws/many'), engine);
+    await assert.rejects(source.info(EMPTY_VIEW, signal), /^UserError: many holds 501 csv files; a folder of text shards is read as one dataset up to 500 files/);
+    await assert.rejects(queryDatasetTool(() => engine).run({ sql: "SELECT count(*) FROM 'many'" }, context, signal), /many holds 501 csv files/);
   });
 
   it('a subfolder that cannot be read is named in a note', async () => {
