@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { isToolInputError, type ToolContext } from '../../src/agent/tools/tool';
 import { WorkspaceFiles } from '../../src/agent/tools/workspaceFiles';
 import { runCli } from '../../src/cli/runCli';
@@ -8,6 +9,7 @@ import { EMPTY_VIEW } from '../../src/data/datasetSource';
 import { describeDatasetTool, queryDatasetTool } from '../../src/data/dataTools';
 import { DataEngine } from '../../src/data/engine/engineClient';
 import { FolderDatasetSource } from '../../src/data/engine/folderDatasetSource';
+import { MAX_TEXT_SHARDS } from '../../src/data/engine/folderFiles';
 import { DataFolder, lit } from '../support/dataFixtures';
 
 // A folder of shards as one dataset, on files other tools wrote: DuckDB's COPY … PARTITION_BY
@@ -53,11 +55,89 @@ describe('Folder datasets: a folder of shards read as one table', function () {
     mkdirSync(folder.path('ws/linked'));
     await folder.duckdb(`COPY (SELECT 7 AS v) TO ${lit(folder.path('ws/linked/a.parquet'))} (FORMAT parquet)`);
     linkSync(folder.path('outside/secret.parquet'), folder.path('ws/linked/b.parquet'));
+    // A file column named like a partition key (kept); a subfolder the walk cannot read.
+    for (const [k, row] of [[1, '9,1'], [2, '8,2']] as const) {
+      mkdirSync(folder.path(`ws/coll/k=${k}`), { recursive: true });
+      writeFileSync(folder.path(`ws/coll/k=${k}/a.csv`), `k,v\n${row}\n`);
+    }
+    mkdirSync(folder.path('ws/locked/sub'), { recursive: true });
+    writeFileSync(folder.path('ws/locked/a.csv'), 'v\n1\n');
+    writeFileSync(folder.path('ws/locked/sub/b.csv'), 'v\n2\n');
+    // root reads any folder: a path longer than PATH_MAX (made by relative steps) is one readdir fails on.
+    if (process.getuid?.() === 0) execFileSync('bash', ['-c', `cd ${JSON.stringify(folder.path('ws/locked/sub'))} && for i in $(seq 20); do mkdir ${'d'.repeat(250)} && cd ${'d'.repeat(250)}; done`]);
+    else chmodSync(folder.path('ws/locked/sub'), 0);
+    mkdirSync(folder.path('ws/many'));
+    for (let i = 0; i <= MAX_TEXT_SHARDS; i++) writeFileSync(folder.path(`ws/many/p${String(i).padStart(4, '0')}.csv`), `v,w${i % 50}\n${i},1\n`);
+    // A workspace whose own path holds key=value (…/p=secret/ws2): no folder above the dataset becomes a column.
+    mkdirSync(folder.path('p=secret/ws2/plain'), { recursive: true });
+    writeFileSync(folder.path('p=secret/ws2/plain/a.csv'), 'v\n1\n');
+    writeFileSync(folder.path('p=secret/ws2/plain/b.csv'), 'v\n2\n');
+    mkdirSync(folder.path('p=secret/ws2/part/k=1'), { recursive: true });
+    writeFileSync(folder.path('p=secret/ws2/part/k=1/a.csv'), 'v\n1\n');
+    mkdirSync(folder.path('p=secret/ws2/part/k=2'), { recursive: true });
+    writeFileSync(folder.path('p=secret/ws2/part/k=2/a.csv'), 'v\n2\n');
     context = { files: new WorkspaceFiles([{ name: 'ws', path: folder.path('ws') }]), applyChange: () => Promise.resolve() };
   });
   after(async () => {
     await engine?.close();
+    if (folder) execFileSync('chmod', ['-R', 'u+rwx', folder.path('ws/locked')]);
+    if (folder) execFileSync('rm', ['-rf', folder.path('ws/locked')]);
     folder?.close();
+  });
+
+  it('a workspace under p=secret/: no column from the path above the folder, in the viewer, describe_dataset and query_dataset', async () => {
+    const context2: ToolContext = { files: new WorkspaceFiles([{ name: 'ws2', path: folder.path('p=secret/ws2') }]), applyChange: () => Promise.resolve() };
+    const plain = new FolderDatasetSource(folder.path('p=secret/ws2/plain'), engine);
+    const part = new FolderDatasetSource(folder.path('p=secret/ws2/part'), engine);
+    try {
+      assert.deepEqual((await plain.info(EMPTY_VIEW, signal)).columns.map((c) => c.name), ['v']);
+      const info = await part.info(EMPTY_VIEW, signal);
+      assert.deepEqual(info.columns.map((c) => c.name), ['v', 'k'], 'k from the folder below, no p from above');
+      assert.ok(info.notes?.includes('Partition column from folder names: k.'), JSON.stringify(info.notes));
+      assert.deepEqual((await part.rows({ filters: [], sort: [{ column: 'v', descending: false }] }, 0, 5, signal)).rows, [[1, '1'], [2, '2']]);
+      assert.deepEqual((await part.info({ filters: [{ column: 'k', op: 'equals', value: '2' }], sort: [] }, signal)).viewRows, 1);
+    } finally {
+      await plain.dispose();
+      await part.dispose();
+    }
+    const query = queryDatasetTool(() => engine);
+    for (const sql of ["SELECT * FROM 'plain'", "SELECT * FROM read_csv('plain/a.csv')", "SELECT * FROM 'plain/a.csv'", "SELECT * FROM read_csv('part', hive_partitioning = true)", "SELECT * FROM 'part'"]) {
+      const result = await query.run({ sql }, context2, signal);
+      assert.doesNotMatch(result.content, /secret|\bp \(/, sql);
+    }
+    const described = await describeDatasetTool(() => engine).run({ path: 'plain/a.csv' }, context2, signal);
+    assert.doesNotMatch(described.content, /secret|- p:/);
+  });
+
+  it("a file's own column named like a partition key is kept, and the header says so", async () => {
+    const source = new FolderDatasetSource(folder.path('ws/coll'), engine);
+    try {
+      const info = await source.info(EMPTY_VIEW, signal);
+      assert.deepEqual(info.columns.map((c) => c.name), ['k', 'v']);
+      assert.ok(info.notes?.some((n) => /^Column k kept from the files; the folder names' k=… not added as columns\.$/.test(n)), JSON.stringify(info.notes));
+      assert.deepEqual((await source.rows(EMPTY_VIEW, 0, 5, signal)).rows, [[9, 1], [8, 2]]);
+    } finally {
+      await source.dispose();
+    }
+    const described = await describeDatasetTool(() => engine).run({ path: 'coll' }, context, signal);
+    assert.match(described.content, /note: Column k kept from the files/);
+  });
+
+  it('more text shards than the engine reads apart: a clear message naming the count and the cap', async () => {
+    const source = new FolderDatasetSource(folder.path('ws/many'), engine);
+    await assert.rejects(source.info(EMPTY_VIEW, signal), /^UserError: many holds 501 csv files; a folder of text shards is read as one dataset up to 500 files/);
+    await assert.rejects(queryDatasetTool(() => engine).run({ sql: "SELECT count(*) FROM 'many'" }, context, signal), /many holds 501 csv files/);
+  });
+
+  it('a subfolder that cannot be read is named in a note', async () => {
+    const source = new FolderDatasetSource(folder.path('ws/locked'), engine);
+    try {
+      const info = await source.info(EMPTY_VIEW, signal);
+      assert.ok(info.notes?.some((n) => /^Left out 1 folder that could not be read \(permissions\?\): sub/.test(n)), JSON.stringify(info.notes));
+      assert.equal(info.totalRows, process.getuid?.() === 0 ? 2 : 1);
+    } finally {
+      await source.dispose();
+    }
   });
 
   it('a hive-partitioned Parquet folder: every shard, the partition folders as columns, rows and size in the header', async () => {

@@ -43,6 +43,8 @@ const FILE_READERS = new Set([
   'read_ndjson_auto',
   'read_ndjson_objects',
 ]);
+/** Readers that take key=value folder names on a path as columns (DuckDB detects it even for one file). */
+const HIVE_READERS = new Set(['read_csv', 'read_csv_auto', 'sniff_csv', 'read_parquet', 'parquet_scan', 'read_json', 'read_json_auto', 'read_ndjson', 'read_ndjson_auto', 'read_json_objects', 'read_json_objects_auto', 'read_ndjson_objects']);
 /** Table functions that read no files. */
 const GENERATORS = new Set(['range', 'generate_series', 'unnest']);
 /** File reader options that create tables or name other files. */
@@ -190,8 +192,22 @@ async function checkTableRef(ref: JsonObject, scope: Scope, pass: Pass): Promise
     throw new ConfinementError(`This query cannot call ${fn.function_name}(): only the file readers (read_csv, read_parquet, read_json, …) and range/generate_series/unnest run here.`);
   }
   const [first, ...options] = args;
-  fn.children = [await pathArgument(first, name, c), ...options];
   for (const option of options) checkOption(option, name);
+  fn.children = [await pathArgument(first, name, c), ...(hiveAbove(c) && HIVE_READERS.has(name) ? [...options.filter((o) => optionKey(o) !== 'hive_partitioning'), booleanOption('hive_partitioning', false)] : options)];
+}
+
+/**
+ * Whether a workspace root's own real path holds '=' (or '\\', which DuckDB also splits on): DuckDB's
+ * hive partitioning reads key=value from the whole path, so a root under …/run=7/ would put the path
+ * above the workspace into every read; hive_partitioning is then set false on every reader.
+ */
+function hiveAbove(c: Confinement): boolean {
+  return c.roots.some((root) => /[=\\]/.test(root));
+}
+
+function optionKey(option: Json): string {
+  const names = isObject(option) && isObject(option.left) ? option.left.column_names : undefined;
+  return Array.isArray(names) && names.length === 1 && typeof names[0] === 'string' ? names[0].toLowerCase() : '';
 }
 
 /**
@@ -233,8 +249,7 @@ function checkOption(option: Json, reader: string): void {
   if (!isObject(option) || option.type !== 'COMPARE_EQUAL' || !isObject(option.left) || option.left.class !== 'COLUMN_REF') {
     throw new ConfinementError(`${reader}() takes one path and named options (header = true); other arguments are refused.`);
   }
-  const names = option.left.column_names;
-  const key = Array.isArray(names) && names.length === 1 && typeof names[0] === 'string' ? names[0].toLowerCase() : '';
+  const key = optionKey(option);
   if (!key || REFUSED_OPTIONS.has(key)) throw new ConfinementError(`${reader}()'s option ${key || '?'} is refused here.`);
   if (!isLiteral(option.right)) throw new ConfinementError(`${reader}()'s option ${key} must be a literal value.`);
 }
@@ -262,13 +277,14 @@ async function checkBaseTable(ref: JsonObject, scope: Scope, pass: Pass): Promis
   if (ref.schema_name || ref.catalog_name || ref.at_clause) throw new ConfinementError(`Only workspace files can be read: '${[ref.catalog_name, ref.schema_name, name].filter((part): part is string => typeof part === 'string' && part !== '').join('.')}' is not one (name a file as 'data/train.csv').`);
   // Not a CTE: DuckDB would read the name as a file (a "replacement scan", after its catalog: a
   // view such as pg_settings would win). It becomes the reader DuckDB would pick, over the real files.
-  // A folder of shards ('data/train'): its files of one format, hive folders as columns, columns unioned by name.
+  // A folder of shards ('data/train'): its files of one format, hive folders below it as columns, columns unioned by name.
   const shards = await folderShards(name, c);
   const reader = shards ? FOLDER_READERS[shards.format] : readerOf(name);
   const files = shards ? shards.shards.map((s) => s.path) : await realFiles(name, c);
   const alias = ref.alias || basename(name).replace(/\..*$/, '') || 'files';
   const one = files.length === 1 && !GLOB.test(name) && !shards;
-  const options = shards ? [booleanOption('union_by_name'), booleanOption('hive_partitioning'), ...(shards.format === 'tsv' ? [stringOption('delim', '\t')] : [])] : [];
+  // hive_partitioning only where DuckDB reads the keys below the folder alone (no '=' above it: folderFiles.ts hiveSafe).
+  const options = shards ? [booleanOption('union_by_name'), booleanOption('hive_partitioning', shards.hiveSafe && !hiveAbove(c)), ...(shards.format === 'tsv' ? [stringOption('delim', '\t')] : [])] : hiveAbove(c) ? [booleanOption('hive_partitioning', false)] : [];
   for (const key of Object.keys(ref)) if (!['alias', 'sample', 'query_location', 'column_name_alias'].includes(key)) delete ref[key];
   Object.assign(ref, {
     type: 'TABLE_FUNCTION',
@@ -301,8 +317,8 @@ async function folderShards(text: string, c: Confinement): Promise<FolderFiles |
   }
 }
 
-function booleanOption(name: string): Json {
-  return optionNode(name, { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', query_location: null, value: { type: { id: 'BOOLEAN', type_info: null }, is_null: false, value: true } });
+function booleanOption(name: string, value = true): Json {
+  return optionNode(name, { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', query_location: null, value: { type: { id: 'BOOLEAN', type_info: null }, is_null: false, value } });
 }
 
 function stringOption(name: string, value: string): Json {

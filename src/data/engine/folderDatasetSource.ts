@@ -18,17 +18,24 @@ import { columnsFromDescribe, CSV_TYPE_CANDIDATES, directScan, MAX_LINE_BYTES } 
 import { listFolderFiles, schemaNotes, type FolderFiles } from './folderFiles';
 import type { TablePrep } from './protocol';
 import { SharedTask } from '../sharedTask';
-import { SqlParams } from './sqlText';
+import { quoteIdent, SqlParams } from './sqlText';
 import { FIRST_ROWS } from './textFileOpen';
 import { orderSql, selectList, whereSql, type BoundRelation } from './viewSql';
 
 /** Shards whose columns are read one by one to say which add or lack columns (one footer read or sniff each). */
 const SCHEMA_CHECK_SHARDS = 64;
 
-/** The multi-file scan of the shards, their paths bound. */
-export function folderScan(format: DatasetFormat, paths: readonly string[], params: SqlParams): string {
+/** The column a scan's file name goes into while partition values are derived from it (dropped after). */
+const SHARD_COLUMN = '__ml_engineer_shard';
+
+/**
+ * The multi-file scan of the shards, their paths bound. `hive`: DuckDB's hive_partitioning (only
+ * where it reads the keys below the folder alone, FolderFiles.hiveSafe); set false otherwise, as
+ * DuckDB would otherwise detect it. `filename`: a column holding each row's shard path.
+ */
+export function folderScan(format: DatasetFormat, paths: readonly string[], params: SqlParams, hive = true, filename?: string): string {
   const list = `[${paths.map((p) => params.bind(p)).join(', ')}]`;
-  const common = 'union_by_name = true, hive_partitioning = true';
+  const common = `union_by_name = true, hive_partitioning = ${hive}${filename ? `, filename = ${params.bind(filename)}` : ''}`;
   switch (format) {
     case 'parquet':
       return `read_parquet(${list}, ${common})`;
@@ -40,6 +47,34 @@ export function folderScan(format: DatasetFormat, paths: readonly string[], para
     case 'arrow':
       throw new Error('a folder of Arrow IPC files is not read as one dataset');
   }
+}
+
+/** A regular expression matching `text` literally (RE2). */
+function literalRe(text: string): string {
+  return text.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
+}
+
+/**
+ * The folder's SELECT: DuckDB's hive partitioning where it is safe and no file has a column named
+ * like a key; otherwise the keys' values cut from the shard's path below the folder (text), the
+ * files' own same-named columns kept. Reads the files' columns once (a LIMIT 0 scan) when the
+ * folder has partitions.
+ */
+async function folderSelect(files: FolderFiles, params: SqlParams, columnsOf: (scan: string, params: SqlParams) => Promise<readonly string[]>): Promise<{ sql: string; notes: string[] }> {
+  const paths = files.shards.map((s) => s.path);
+  if (files.partitions.length === 0) return { sql: `SELECT * FROM ${folderScan(files.format, paths, params, false)}`, notes: [] };
+  const probe = new SqlParams();
+  const own = (await columnsOf(folderScan(files.format, paths, probe, false), probe)).map((n) => n.toLowerCase());
+  const kept = files.partitions.filter((k) => own.includes(k.toLowerCase()));
+  const keys = files.partitions.filter((k) => !kept.includes(k));
+  const notes = keys.length ? [`Partition column${keys.length === 1 ? '' : 's'} from folder names: ${keys.join(', ')}.`] : [];
+  if (kept.length) notes.push(`Column${kept.length === 1 ? '' : 's'} ${kept.join(', ')} kept from the files; the folder names' ${kept.map((k) => `${k}=…`).join(', ')} not added as columns.`);
+  if (files.hiveSafe && kept.length === 0) return { sql: `SELECT * FROM ${folderScan(files.format, paths, params, true)}`, notes };
+  const scan = folderScan(files.format, paths, params, false, keys.length ? SHARD_COLUMN : undefined);
+  if (!keys.length) return { sql: `SELECT * FROM ${scan}`, notes };
+  const column = quoteIdent(SHARD_COLUMN);
+  const derived = keys.map((k) => `nullif(regexp_extract(${column}, ${params.bind(`^${literalRe(files.root)}/(?:[^/]*/)*?${literalRe(k)}=([^/]*)/`)}, 1), '') AS ${quoteIdent(k)}`);
+  return { sql: `SELECT * EXCLUDE (${column}), ${derived.join(', ')} FROM ${scan}`, notes };
 }
 
 /** Whether `path` is a folder (one reached through a link included: the caller confined the path itself). */
@@ -159,18 +194,17 @@ export class FolderDatasetSource implements DatasetSource {
     this.format = files.format;
     const version = createHash('sha256').update(JSON.stringify(files.shards.map((s) => [s.rel, s.bytes, s.mtimeMs]))).digest('hex').slice(0, 24);
     const params = new SqlParams();
-    const scan = folderScan(files.format, files.shards.map((s) => s.path), params);
+    const select = await folderSelect(files, params, async (scan, probe) => (await this.run(`SELECT * FROM ${scan} LIMIT 0`, { params: probe, prepare: [] }, signal, 1)).columns.map((c) => c.name));
     const table = `f_${createHash('sha256').update(`${this.path}\u0000${version}`).digest('hex').slice(0, 24)}`;
-    const prep: TablePrep = { table, from: { kind: 'select', sql: `SELECT * FROM ${scan}`, params: params.values } };
+    const prep: TablePrep = { table, from: { kind: 'select', sql: select.sql, params: params.values } };
     if (this.retained !== table) {
       this.engine.retainTable(table);
       if (this.retained) this.engine.releaseTable(this.retained);
       this.retained = table;
     }
-    const head = await this.run(`SELECT * FROM ${scan} LIMIT ${FIRST_ROWS}`, { params, prepare: [] }, signal, FIRST_ROWS);
+    const head = await this.run(`${select.sql} LIMIT ${FIRST_ROWS}`, { params, prepare: [] }, signal, FIRST_ROWS);
     const columns = columnsFromDescribe(head.columns.map((c) => [c.name, c.type]), files.format);
-    const notes = [...files.notes];
-    if (files.partitions.length) notes.push(`Partition column${files.partitions.length === 1 ? '' : 's'} from folder names: ${files.partitions.join(', ')}.`);
+    const notes = [...files.notes, ...select.notes];
     notes.push(...(await this.schemaDifferences(files, signal)));
     return { files, version, columns, firstRows: head.rows, notes, prep };
   }
