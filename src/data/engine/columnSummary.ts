@@ -105,6 +105,12 @@ export class SummaryCache {
 /** Columns summarized together in one pass: the one asked for and the next ones, up to this many. */
 export const SUMMARY_BATCH = 64;
 
+/** The columns one pass summarizes for `column`: it, then the next ones not summarized yet (wrapping round), up to SUMMARY_BATCH. */
+export function summaryBatch(names: readonly string[], column: string, summarized: (name: string) => boolean): string[] {
+  const from = Math.max(0, names.indexOf(column));
+  return [column, ...names.slice(from + 1), ...names.slice(0, from)].filter((name, i) => i === 0 || !summarized(name)).slice(0, SUMMARY_BATCH);
+}
+
 const isOrdered = (col: DatasetColumn): boolean => col.kind === 'string' || col.kind === 'boolean' || col.kind === 'time' || col.kind === 'interval';
 
 /**

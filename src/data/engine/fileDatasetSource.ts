@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { arrowFileHead } from './arrowFileHead';
 import { EMPTY_VIEW, type Cell, type ColumnSummary, type DatasetColumn, type DatasetFormat, type DatasetInfo, type DatasetOrigin, type DatasetPage, type DatasetSource, type DatasetView, type LabelBalance } from '../datasetSource';
-import { EXACT_ROWS, firstPass, labelBalanceOf, SUMMARY_BATCH, summarizeColumns, SummaryCache, type FirstPass } from './columnSummary';
+import { EXACT_ROWS, firstPass, labelBalanceOf, SUMMARY_BATCH, summarizeColumns, summaryBatch, SummaryCache, type FirstPass } from './columnSummary';
 import { sampleProfile, type ProfileSample } from './sampledProfile';
 import { EngineQueryError, sharedDataEngine, type DataEngine, type QueryOptions, type QueryResult } from './engineClient';
 import { fileError } from './engineErrors';
@@ -221,10 +221,7 @@ export class FileDatasetSource implements DatasetSource {
   async summarize(column: string, view: DatasetView, signal: AbortSignal): Promise<ColumnSummary> {
     const opened = await this.open(signal);
     const totalRows = await this.totalRows(opened, signal);
-    // The column asked for and the next ones not summarized yet, in one pass (columnSummary.ts summarizeColumns).
-    const names = opened.columns.map((c) => c.name);
-    const from = Math.max(0, names.indexOf(column));
-    const batch = [column, ...names.slice(from + 1), ...names.slice(0, from)].filter((name, i) => i === 0 || !this.summaries.has(opened.version, name, view)).slice(0, SUMMARY_BATCH);
+    const batch = summaryBatch(opened.columns.map((c) => c.name), column, (name) => this.summaries.has(opened.version, name, view));
     // A big text file whose table is not built is read in place (approximate figures only: exact ones come from the table, as before).
     const inPlace = totalRows > EXACT_ROWS ? opened.inPlace : undefined;
     const bind = (): BoundRelation => this.bind(opened, !inPlace || this.tableReady(opened));

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Cell, ColumnSummary, DatasetColumn, DatasetFormat, DatasetInfo, DatasetOrigin, DatasetPage, DatasetSource, DatasetView, LabelBalance } from '../datasetSource';
-import { labelBalanceOf, SUMMARY_BATCH, summarizeColumns, SummaryCache } from './columnSummary';
+import { labelBalanceOf, summarizeColumns, summaryBatch, SummaryCache } from './columnSummary';
 import { ConfinementError, realFiles, type Confinement } from './confinedSql';
 import { UserError } from '../../common/errors';
 import { sharedDataEngine, type DataEngine, type QueryResult } from './engineClient';
@@ -148,9 +148,7 @@ export class FolderDatasetSource implements DatasetSource {
   async summarize(column: string, view: DatasetView, signal: AbortSignal): Promise<ColumnSummary> {
     const opened = await this.open(signal);
     const totalRows = await this.totalRows(opened, signal);
-    const names = opened.columns.map((c) => c.name);
-    const from = Math.max(0, names.indexOf(column));
-    const batch = [column, ...names.slice(from + 1), ...names.slice(0, from)].filter((name, i) => i === 0 || !this.summaries.has(opened.version, name, view)).slice(0, SUMMARY_BATCH);
+    const batch = summaryBatch(opened.columns.map((c) => c.name), column, (name) => this.summaries.has(opened.version, name, view));
     return this.summaries.getBatch(opened.version, batch, view, (shared) => summarizeColumns((sql, bound, maxRows) => this.run(sql, bound, shared, maxRows), () => this.bind(opened), batch, view, totalRows), signal);
   }
 
