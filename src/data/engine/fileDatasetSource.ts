@@ -373,15 +373,11 @@ export class FileDatasetSource implements DatasetSource {
    */
   private async countInPlace(opened: Opened, inPlace: InPlace, signal: AbortSignal): Promise<number> {
     const sniffed = await this.sniff(opened, signal);
-    if (sniffed) {
-      // Its reads in place (the profile's among them) take the sniff's dialect and columns and sniff no more (csvSniff.ts).
-      opened.csv = { ...opened.csv, sniffed };
-      this.replaceQuickTypes(opened, columnsFromDescribe(sniffed.columns.map((c) => [c.name, c.type]), this.format));
-    } else {
-      const params = new SqlParams();
-      const scanned = await this.run(`SELECT * FROM ${directScan(this.format, this.path, params, opened.csv)} LIMIT 0`, { params, prepare: [] }, signal);
-      this.replaceQuickTypes(opened, columnsFromDescribe(scanned.columns.map((c) => [c.name, c.type]), this.format));
-    }
+    // Its reads in place (the profile's among them) take the sniff's dialect and columns and sniff no more (csvSniff.ts).
+    if (sniffed) opened.csv = { ...opened.csv, sniffed };
+    const params = new SqlParams();
+    const described = sniffed?.columns ?? (await this.run(`SELECT * FROM ${directScan(this.format, this.path, params, opened.csv)} LIMIT 0`, { params, prepare: [] }, signal)).columns;
+    this.replaceQuickTypes(opened, columnsFromDescribe(described.map((c) => [c.name, c.type]), this.format));
     const bound = this.bind(opened, false);
     if ((opened.rowsGuess ?? 0) > COUNT_WITH_PROFILE_ROWS) {
       const names = opened.columns.slice(0, SUMMARY_BATCH).map((c) => c.name);
@@ -459,7 +455,7 @@ export class FileDatasetSource implements DatasetSource {
   private replaceQuickTypes(opened: Opened, columns: DatasetColumn[]): void {
     opened.quickTypes = false;
     if (JSON.stringify(columns) === JSON.stringify(opened.columns)) return;
-    if (columns.map((c) => c.name).join('\u0000') !== opened.columns.map((c) => c.name).join('\u0000')) opened.firstRows = undefined;
+    if (!sameNames(columns, opened.columns)) opened.firstRows = undefined;
     opened.columns = columns;
   }
 
@@ -527,13 +523,15 @@ export class FileDatasetSource implements DatasetSource {
     this.lastTable = prep.table;
     this.hold(prep.table);
     // The first page was read with the quick look's types: a column read as text, or other columns, read it again.
-    const sameColumns = known.columns.map((c) => c.name).join('\u0000') === text.columns.map((c) => c.name).join('\u0000');
-    const firstRows = sameColumns && known.textColumns.length === 0 ? text.firstRows : undefined;
+    const firstRows = sameNames(known.columns, text.columns) && known.textColumns.length === 0 ? text.firstRows : undefined;
     const totalRows = new SharedTask(() => Promise.resolve(known.totalRows));
     return { version, fileBytes, columns: known.columns, csv, notes: [...known.notes], prep, totalRows, rowsGuess: known.totalRows, inPlace: {}, ...(firstRows ? { firstRows } : {}) };
   }
 
 }
+
+/** Whether two column lists name the same columns in the same order (types aside). */
+const sameNames = (a: readonly DatasetColumn[], b: readonly DatasetColumn[]): boolean => a.length === b.length && a.every((c, i) => c.name === b[i]?.name);
 
 /**
  * Rows a text file holds, judged from its size and the length of its first rows as text (a
